@@ -1,0 +1,121 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Family } from './types.ts';
+
+/** A CIDR block as an inclusive interval of integer addresses. */
+export interface AddressBlock {
+  family: Family;
+  prefix: number;
+  lo: bigint;
+  hi: bigint;
+}
+
+export const FAMILY_BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
+
+export function familyMax(family: Family): bigint {
+  return (1n << BigInt(FAMILY_BITS[family])) - 1n;
+}
+
+function ipv4ToBigint(ip: string): bigint {
+  let value = 0n;
+  for (const part of ip.split('.')) value = (value << 8n) | BigInt(Number(part));
+  return value;
+}
+
+function ipv6ToBigint(ip: string): bigint {
+  let text = ip;
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hextets.
+  const v4Tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4Tail?.[1]) {
+    const v4 = ipv4ToBigint(v4Tail[1]);
+    text = text.slice(0, -v4Tail[1].length) + `${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const headParts = head === '' ? [] : head.split(':');
+  const tailParts = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = 8 - headParts.length - tailParts.length;
+  const parts = [...headParts, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...tailParts];
+  let value = 0n;
+  for (const part of parts) value = (value << 16n) | BigInt(parseInt(part, 16));
+  return value;
+}
+
+/** Parses `a.b.c.d/n`, an IPv6 CIDR, or a bare address (as /32 or /128). Host bits are masked off. */
+export function parseCidr(text: string): AddressBlock | undefined {
+  if (typeof text !== 'string') return undefined;
+  const trimmed = text.trim();
+  const slash = trimmed.indexOf('/');
+  const ip = slash === -1 ? trimmed : trimmed.slice(0, slash);
+  const prefixText = slash === -1 ? undefined : trimmed.slice(slash + 1);
+  let family: Family;
+  let address: bigint;
+  if (isIPv4(ip)) {
+    family = 'ipv4';
+    address = ipv4ToBigint(ip);
+  } else if (isIPv6(ip)) {
+    family = 'ipv6';
+    address = ipv6ToBigint(ip);
+  } else {
+    return undefined;
+  }
+  const bits = FAMILY_BITS[family];
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  if (prefix > bits) return undefined;
+  const hostBits = BigInt(bits - prefix);
+  const lo = (address >> hostBits) << hostBits;
+  const hi = lo + (1n << hostBits) - 1n;
+  return { family, prefix, lo, hi };
+}
+
+export function formatAddress(family: Family, value: bigint): string {
+  if (family === 'ipv4') {
+    return [24n, 16n, 8n, 0n].map((shift) => ((value >> shift) & 0xffn).toString()).join('.');
+  }
+  const hextets: string[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) hextets.push(((value >> shift) & 0xffffn).toString(16));
+  // Compress the longest run of zero hextets (RFC 5952).
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (hextets[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && hextets[j] === '0') j++;
+    if (j - i > bestLength && j - i > 1) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  if (bestStart === -1) return hextets.join(':');
+  const head = hextets.slice(0, bestStart).join(':');
+  const tail = hextets.slice(bestStart + bestLength).join(':');
+  return `${head}::${tail}`;
+}
+
+/** Canonical text of a CIDR (host bits cleared, IPv6 compressed), or undefined when invalid. */
+export function canonicalCidr(text: string): string | undefined {
+  const block = parseCidr(text);
+  return block ? `${formatAddress(block.family, block.lo)}/${block.prefix}` : undefined;
+}
+
+/** The smallest list of CIDR blocks covering exactly [lo, hi]. */
+export function intervalToCidrs(family: Family, lo: bigint, hi: bigint): string[] {
+  const bits = FAMILY_BITS[family];
+  const out: string[] = [];
+  let start = lo;
+  while (start <= hi) {
+    let size = 0;
+    while (size < bits) {
+      const next = size + 1;
+      const blockSize = 1n << BigInt(next);
+      if (start % blockSize !== 0n || start + blockSize - 1n > hi) break;
+      size = next;
+    }
+    out.push(`${formatAddress(family, start)}/${bits - size}`);
+    start += 1n << BigInt(size);
+  }
+  return out;
+}

@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+
+/** Key-order independent JSON, so the same content always hashes the same. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+/** A short, stable id derived from content: `<prefix>~<12 hex chars>`. */
+export function derivedId(prefix: string, content: unknown): string {
+  return `${prefix}~${createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 12)}`;
+}

@@ -1,0 +1,93 @@
+import type { Attachment, Provider, Rule, SecurityGroup, UnparseableRecord } from './types.ts';
+
+/** What the caller knows about a page before reading it. */
+export interface PageContext {
+  provider: Provider;
+  /** '' when unknown; a normalizer fills it from the page where the page carries it (AWS OwnerId). */
+  account: string;
+  region: string;
+  /** For messages and evidence: file name and page index, or the API call. */
+  origin: string;
+}
+
+/** Group metadata as a list call returns it; rules may come from another page. */
+export type GroupInfo = Omit<SecurityGroup, 'rules' | 'attachments'>;
+
+export interface Scope {
+  provider: Provider;
+  account: string;
+  region: string;
+}
+
+export interface RuleFragment {
+  provider: Provider;
+  account: string;
+  region: string;
+  groupId: string;
+  rule: Rule;
+  /**
+   * An authoritative rule list (one with real provider rule ids, e.g. AWS
+   * DescribeSecurityGroupRules) replaces a non-authoritative one for the same group
+   * (e.g. the IpPermissions nested in DescribeSecurityGroups).
+   */
+  authoritative: boolean;
+}
+
+export interface AttachmentFragment {
+  provider: Provider;
+  account: string;
+  region: string;
+  groupId: string;
+  attachment: Attachment;
+}
+
+/** One raw page in, model fragments out. The same for snapshots and live adapters. */
+export interface PageResult {
+  groups: GroupInfo[];
+  rules: RuleFragment[];
+  attachments: AttachmentFragment[];
+  /**
+   * Scopes whose attachments this page lists (a network-interface page), so a group of
+   * such a scope with none is known to be attached to nothing. Other scopes stay unknown.
+   */
+  attachmentScopes: Scope[];
+  unparseable: UnparseableRecord[];
+}
+
+export function emptyPageResult(): PageResult {
+  return { groups: [], rules: [], attachments: [], attachmentScopes: [], unparseable: [] };
+}
+
+/** One shape of raw page: an API call's response body as the provider returns it. */
+export interface PageKind {
+  /** `<provider>:<ApiCall>`, e.g. `aws:DescribeSecurityGroups`, for messages. */
+  name: string;
+  /** Providers whose API answers with this shape (Huawei and OTC share VPC v3). */
+  providers: readonly Provider[];
+  matches(page: unknown): boolean;
+  /** Never throws: what it cannot read becomes `unparseable`. */
+  normalize(page: unknown, ctx: PageContext): PageResult;
+}
+
+export function unparseableRecord(
+  ctx: PageContext,
+  where: { groupId?: string; groupName?: string; ruleId?: string },
+  reason: string,
+  raw: unknown,
+): UnparseableRecord {
+  return {
+    provider: ctx.provider,
+    account: ctx.account,
+    region: ctx.region,
+    groupId: where.groupId ?? '',
+    groupName: where.groupName ?? '',
+    ruleId: where.ruleId ?? '',
+    reason,
+    raw,
+    origin: ctx.origin,
+  };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,120 @@
+// The one rule model shared by all four clouds (see DESIGN.md, "The rule model").
+
+export type Provider = 'aws' | 'alibaba' | 'huawei' | 'otc';
+export const PROVIDERS: readonly Provider[] = ['aws', 'alibaba', 'huawei', 'otc'];
+
+export type Direction = 'ingress' | 'egress';
+export type Action = 'allow' | 'deny';
+export type Family = 'ipv4' | 'ipv6';
+
+/** Named protocols are canonical: 6 is always `tcp`, 17 `udp`, 1 `icmp`, 58 `icmpv6`, 47 `gre`. */
+export type NamedProtocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'gre';
+export type Protocol = 'all' | NamedProtocol | number;
+
+/** Inclusive range. For TCP/UDP: ports 0..65535. For ICMP: `type * 256 + code`. */
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+export type Peer =
+  | { kind: 'cidr'; cidr: string }
+  | { kind: 'group'; groupId: string; self: boolean; account?: string }
+  | { kind: 'prefix-list'; id: string }
+  | { kind: 'address-group'; id: string };
+
+/** Where a rule came from: the provider's rule id (or a stable derived one) and the raw record. */
+export interface NativeRef {
+  ruleId: string;
+  /** true when the provider has no rule id and `ruleId` was derived from the rule's content. */
+  derivedId: boolean;
+  raw: unknown;
+}
+
+export interface Rule {
+  direction: Direction;
+  action: Action;
+  /** Smaller wins. AWS and Neutron rules all share priority 1. */
+  priority: number;
+  family: Family;
+  protocol: Protocol;
+  /**
+   * Port ranges for TCP/UDP, `type*256+code` ranges for ICMP/ICMPv6, and the full
+   * range [0, 65535] for protocols without ports (all, GRE, other numbers).
+   */
+  ports: PortRange[];
+  peer: Peer;
+  enabled: boolean;
+  description: string;
+  native: NativeRef;
+}
+
+export interface Attachment {
+  kind: 'network-interface' | 'instance' | 'other';
+  id: string;
+}
+
+export interface SecurityGroup {
+  provider: Provider;
+  account: string;
+  region: string;
+  vpcId: string;
+  id: string;
+  name: string;
+  description: string;
+  /** Alibaba: `normal` (basic) or `enterprise` (advanced). */
+  groupType?: 'normal' | 'enterprise';
+  /** Alibaba basic groups: whether instances in the group reach each other. */
+  innerAccessPolicy?: 'accept' | 'drop';
+  /** Neutron v2.0 groups (OTC) are allow-only, like AWS. */
+  api?: 'vpc-v3' | 'neutron-v2';
+  rules: Rule[];
+  /** undefined when no attachment data was read; [] when read and empty. */
+  attachments?: Attachment[];
+}
+
+/** Raw data a normalizer could not read. Never dropped: it becomes an `unparseable-rule` finding. */
+export interface UnparseableRecord {
+  provider: Provider;
+  account: string;
+  region: string;
+  groupId: string;
+  groupName: string;
+  ruleId: string;
+  reason: string;
+  raw: unknown;
+  /** Where it came from, e.g. a file name and page index. */
+  origin: string;
+}
+
+/** A scope (provider/account/region) that could not be read. Nothing in it is reported clean. */
+export interface ScanError {
+  provider: Provider | 'unknown';
+  account: string;
+  region: string;
+  origin: string;
+  message: string;
+}
+
+export interface Estate {
+  groups: SecurityGroup[];
+  unparseable: UnparseableRecord[];
+  scanErrors: ScanError[];
+}
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+export interface Finding {
+  check: string;
+  severity: Severity;
+  provider: Provider;
+  account: string;
+  region: string;
+  groupId: string;
+  groupName: string;
+  ruleIds: string[];
+  title: string;
+  detail: string;
+  fingerprint: string;
+}
