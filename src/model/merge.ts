@@ -23,7 +23,13 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
   };
 
   for (const page of pages) {
-    for (const info of page.groups) Object.assign(ensure(info.provider, info.account, info.region, info.id), info);
+    for (const info of page.groups) {
+      const group = ensure(info.provider, info.account, info.region, info.id);
+      // A page that does not know a field (empty text) never erases what another page read.
+      for (const [key, value] of Object.entries(info)) {
+        if (value !== undefined && value !== '') (group as unknown as Record<string, unknown>)[key] = value;
+      }
+    }
   }
 
   const authoritative = new Map<string, Rule[]>();

@@ -18,7 +18,7 @@ export function parseProtocol(value: unknown): Protocol | undefined {
   const text = value.trim().toLowerCase();
   if (text === '-1' || text === 'all' || text === 'any' || text === '*' || text === '') return 'all';
   if (text === 'icmp6' || text === 'ipv6-icmp') return 'icmpv6';
-  if (text in NAME_TO_NUMBER) return text as NamedProtocol;
+  if (Object.hasOwn(NAME_TO_NUMBER, text)) return text as NamedProtocol;
   if (/^\d{1,3}$/.test(text)) return protocolFromNumber(Number(text));
   return undefined;
 }

@@ -1,0 +1,277 @@
+import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
+import { derivedId } from '../../src/model/ids.ts';
+import { emptyPageResult, isRecord, unparseableRecord } from '../../src/model/page.ts';
+import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
+import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
+import type { Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
+
+// EC2 DescribeSecurityGroups, DescribeSecurityGroupRules and DescribeNetworkInterfaces
+// bodies, PascalCase as the API (and `aws ec2 describe-*`) returns them.
+
+type Raw = Record<string, unknown>;
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function toInt(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value);
+  return undefined;
+}
+
+/** Ports of one EC2 permission: FromPort/ToPort for TCP/UDP, type/code for ICMP, all otherwise. */
+function portsOf(protocol: Protocol, fromValue: unknown, toValue: unknown): PortRange | string {
+  const from = toInt(fromValue);
+  const to = toInt(toValue);
+  if (isIcmp(protocol)) return icmpRange(from, to);
+  if (!hasPorts(protocol)) return ALL_PORTS;
+  if (from === undefined && to === undefined) return ALL_PORTS;
+  if (from === -1 && (to === -1 || to === undefined)) return ALL_PORTS;
+  if (from === undefined || to === undefined) return `FromPort ${String(fromValue)} / ToPort ${String(toValue)} incomplete`;
+  if (from < 0 || to > 65535 || from > to) return `port range ${from}-${to} is not within 0-65535`;
+  return { from, to };
+}
+
+interface RuleShape {
+  groupId: string;
+  direction: Direction;
+  protocolValue: unknown;
+  fromPort: unknown;
+  toPort: unknown;
+  peer: Peer;
+  family: Family;
+  description: string;
+  ruleId: string | undefined;
+  raw: unknown;
+}
+
+function buildRule(shape: RuleShape): Rule | string {
+  const protocol = parseProtocol(shape.protocolValue);
+  if (protocol === undefined) return `IpProtocol ${JSON.stringify(shape.protocolValue)} is not a protocol`;
+  const ports = portsOf(protocol, shape.fromPort, shape.toPort);
+  if (typeof ports === 'string') return ports;
+  const ruleId =
+    shape.ruleId ||
+    derivedId('aws', {
+      g: shape.groupId,
+      d: shape.direction,
+      p: protocol,
+      r: ports,
+      peer: shape.peer,
+    });
+  return {
+    direction: shape.direction,
+    action: 'allow',
+    priority: 1,
+    family: shape.family,
+    protocol,
+    ports: [ports],
+    peer: shape.peer,
+    enabled: true,
+    description: shape.description,
+    native: { ruleId, derivedId: !shape.ruleId, raw: shape.raw },
+  };
+}
+
+function cidrPeer(value: unknown, expected: Family): { peer: Peer; family: Family } | string {
+  const block = typeof value === 'string' ? parseCidr(value) : undefined;
+  if (!block || block.family !== expected) return `${JSON.stringify(value)} is not an ${expected} CIDR`;
+  return { peer: { kind: 'cidr', cidr: canonicalCidr(value as string) as string }, family: block.family };
+}
+
+function groupPeer(pair: Raw, ownGroupId: string, ownAccount: string): { peer: Peer; family: Family } | string {
+  const groupId = text(pair['GroupId']);
+  if (!groupId) return `group reference without GroupId`;
+  const account = text(pair['UserId']);
+  const peer: Peer = { kind: 'group', groupId, self: groupId === ownGroupId };
+  if (account && account !== ownAccount) peer.account = account;
+  return { peer, family: 'ipv4' };
+}
+
+function describeSecurityGroups(page: unknown, ctx: PageContext): PageResult {
+  const result = emptyPageResult();
+  for (const item of arrayOf((page as Raw)['SecurityGroups'])) {
+    if (!isRecord(item) || !text(item['GroupId'])) {
+      result.unparseable.push(unparseableRecord(ctx, {}, 'security group without GroupId', item));
+      continue;
+    }
+    const account = ctx.account || text(item['OwnerId']);
+    const info: GroupInfo = {
+      provider: 'aws',
+      account,
+      region: ctx.region,
+      vpcId: text(item['VpcId']),
+      id: text(item['GroupId']),
+      name: text(item['GroupName']),
+      description: text(item['Description']),
+    };
+    result.groups.push(info);
+    const groupCtx = { ...ctx, account };
+    for (const [key, direction] of [
+      ['IpPermissions', 'ingress'],
+      ['IpPermissionsEgress', 'egress'],
+    ] as const) {
+      const permissions = item[key];
+      if (permissions !== undefined && !Array.isArray(permissions)) {
+        result.unparseable.push(
+          unparseableRecord(groupCtx, { groupId: info.id, groupName: info.name }, `${key} is not a list`, permissions),
+        );
+        continue;
+      }
+      for (const permission of arrayOf(permissions)) {
+        readPermission(permission, direction, info, groupCtx, result);
+      }
+    }
+  }
+  return result;
+}
+
+/** One IpPermission names several peers; each becomes one rule, as EC2 itself stores them. */
+function readPermission(permission: unknown, direction: Direction, info: GroupInfo, ctx: PageContext, result: PageResult): void {
+  const where = { groupId: info.id, groupName: info.name };
+  if (!isRecord(permission)) {
+    result.unparseable.push(unparseableRecord(ctx, where, 'permission is not an object', permission));
+    return;
+  }
+  const peers: { peer: ReturnType<typeof cidrPeer>; description: string; raw: unknown }[] = [];
+  for (const range of arrayOf(permission['IpRanges'])) {
+    const r = isRecord(range) ? range : {};
+    peers.push({ peer: cidrPeer(r['CidrIp'], 'ipv4'), description: text(r['Description']), raw: range });
+  }
+  for (const range of arrayOf(permission['Ipv6Ranges'])) {
+    const r = isRecord(range) ? range : {};
+    peers.push({ peer: cidrPeer(r['CidrIpv6'], 'ipv6'), description: text(r['Description']), raw: range });
+  }
+  for (const pair of arrayOf(permission['UserIdGroupPairs'])) {
+    const p = isRecord(pair) ? pair : {};
+    peers.push({ peer: groupPeer(p, info.id, info.account), description: text(p['Description']), raw: pair });
+  }
+  for (const list of arrayOf(permission['PrefixListIds'])) {
+    const l = isRecord(list) ? list : {};
+    const id = text(l['PrefixListId']);
+    peers.push({
+      peer: id ? { peer: { kind: 'prefix-list', id }, family: 'ipv4' } : 'prefix list without PrefixListId',
+      description: text(l['Description']),
+      raw: list,
+    });
+  }
+  if (peers.length === 0) {
+    result.unparseable.push(unparseableRecord(ctx, where, 'permission names no IpRanges, Ipv6Ranges, UserIdGroupPairs or PrefixListIds', permission));
+  }
+  for (const { peer, description, raw } of peers) {
+    const rawRule = { ...permission, IpRanges: undefined, Ipv6Ranges: undefined, UserIdGroupPairs: undefined, PrefixListIds: undefined, Peer: raw };
+    const rule =
+      typeof peer === 'string'
+        ? peer
+        : buildRule({
+            groupId: info.id,
+            direction,
+            protocolValue: permission['IpProtocol'],
+            fromPort: permission['FromPort'],
+            toPort: permission['ToPort'],
+            peer: peer.peer,
+            family: peer.family,
+            description,
+            ruleId: undefined,
+            raw: rawRule,
+          });
+    if (typeof rule === 'string') result.unparseable.push(unparseableRecord(ctx, where, rule, rawRule));
+    else result.rules.push({ provider: 'aws', account: info.account, region: info.region, groupId: info.id, rule, authoritative: false });
+  }
+}
+
+function describeSecurityGroupRules(page: unknown, ctx: PageContext): PageResult {
+  const result = emptyPageResult();
+  for (const item of arrayOf((page as Raw)['SecurityGroupRules'])) {
+    if (!isRecord(item) || !text(item['GroupId'])) {
+      result.unparseable.push(unparseableRecord(ctx, {}, 'security group rule without GroupId', item));
+      continue;
+    }
+    const groupId = text(item['GroupId']);
+    const account = ctx.account || text(item['GroupOwnerId']);
+    const ruleId = text(item['SecurityGroupRuleId']) || undefined;
+    const where = { groupId, ruleId: ruleId ?? '' };
+    const referenced = item['ReferencedGroupInfo'];
+    let peer: ReturnType<typeof cidrPeer>;
+    if (text(item['CidrIpv4'])) peer = cidrPeer(item['CidrIpv4'], 'ipv4');
+    else if (text(item['CidrIpv6'])) peer = cidrPeer(item['CidrIpv6'], 'ipv6');
+    else if (text(item['PrefixListId'])) peer = { peer: { kind: 'prefix-list', id: text(item['PrefixListId']) }, family: 'ipv4' };
+    else if (isRecord(referenced)) peer = groupPeer(referenced, groupId, account);
+    else peer = 'rule has no CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupInfo';
+    if (typeof item['IsEgress'] !== 'boolean') peer = `IsEgress ${JSON.stringify(item['IsEgress'])} is not a boolean`;
+    const rule =
+      typeof peer === 'string'
+        ? peer
+        : buildRule({
+            groupId,
+            direction: item['IsEgress'] ? 'egress' : 'ingress',
+            protocolValue: item['IpProtocol'],
+            fromPort: item['FromPort'],
+            toPort: item['ToPort'],
+            peer: peer.peer,
+            family: peer.family,
+            description: text(item['Description']),
+            ruleId,
+            raw: item,
+          });
+    const scoped = { ...ctx, account };
+    if (typeof rule === 'string') result.unparseable.push(unparseableRecord(scoped, where, rule, item));
+    else result.rules.push({ provider: 'aws', account, region: ctx.region, groupId, rule, authoritative: true });
+  }
+  return result;
+}
+
+function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult {
+  const result = emptyPageResult();
+  const accounts = new Set<string>();
+  for (const item of arrayOf((page as Raw)['NetworkInterfaces'])) {
+    if (!isRecord(item)) continue;
+    const account = ctx.account || text(item['OwnerId']);
+    accounts.add(account);
+    const id = text(item['NetworkInterfaceId']);
+    for (const group of arrayOf(item['Groups'])) {
+      const groupId = isRecord(group) ? text(group['GroupId']) : '';
+      if (!groupId || !id) continue;
+      result.attachments.push({
+        provider: 'aws',
+        account,
+        region: ctx.region,
+        groupId,
+        attachment: { kind: 'network-interface', id },
+      });
+    }
+  }
+  if (accounts.size === 0) accounts.add(ctx.account);
+  result.attachmentScopes = [...accounts].map((account) => ({ provider: 'aws' as const, account, region: ctx.region }));
+  return result;
+}
+
+function listOfRecords(page: unknown, key: string): boolean {
+  return isRecord(page) && Array.isArray(page[key]);
+}
+
+export const awsPageKinds: PageKind[] = [
+  {
+    name: 'aws:DescribeSecurityGroups',
+    providers: ['aws'],
+    matches: (page) => listOfRecords(page, 'SecurityGroups'),
+    normalize: describeSecurityGroups,
+  },
+  {
+    name: 'aws:DescribeSecurityGroupRules',
+    providers: ['aws'],
+    matches: (page) => listOfRecords(page, 'SecurityGroupRules'),
+    normalize: describeSecurityGroupRules,
+  },
+  {
+    name: 'aws:DescribeNetworkInterfaces',
+    providers: ['aws'],
+    matches: (page) => listOfRecords(page, 'NetworkInterfaces'),
+    normalize: describeNetworkInterfaces,
+  },
+];

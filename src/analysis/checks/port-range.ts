@@ -1,0 +1,31 @@
+import { hasPorts } from '../../model/protocol.ts';
+import type { Check, FindingDraft } from '../check.ts';
+import { describeRule } from '../describe.ts';
+
+export const portRange: Check = {
+  meta: {
+    id: 'port-range',
+    title: 'Rule opens a port range',
+    severity: 'low',
+    rationale: 'A range opens ports nobody asked for; services started later on one of them are exposed without review.',
+    source: 'Alibaba Cloud ECS usage notes (seed 003): "Set a specific port (instead of a port range) to be opened, for example, port 80/80"',
+    remediation: 'Replace the range with the specific ports the service uses.',
+  },
+  run({ group, config }) {
+    const drafts: FindingDraft[] = [];
+    for (const rule of group.rules) {
+      if (!rule.enabled || rule.action !== 'allow' || !hasPorts(rule.protocol) || rule.peer.kind === 'group') continue;
+      // A list of specific ports (Huawei multiport "3306,5432") is fine; a range of them is not.
+      const widest = rule.ports.reduce((max, r) => Math.max(max, r.to - r.from + 1), 0);
+      if (widest <= config.maxPortsPerRule) continue;
+      const count = rule.ports.reduce((sum, r) => sum + (r.to - r.from + 1), 0);
+      drafts.push({
+        subject: `rule/${rule.native.ruleId}`,
+        ruleIds: [rule.native.ruleId],
+        title: `Rule opens ${count.toLocaleString('en-US')} ${String(rule.protocol).toUpperCase()} ports`,
+        detail: `${describeRule(rule)} opens a range of ${count.toLocaleString('en-US')} ports where specific ports are advised.`,
+      });
+    }
+    return drafts;
+  },
+};

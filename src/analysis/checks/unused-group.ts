@@ -1,0 +1,24 @@
+import type { Check } from '../check.ts';
+
+export const unusedGroup: Check = {
+  meta: {
+    id: 'unused-group',
+    title: 'Group is attached to nothing',
+    severity: 'low',
+    rationale: 'Unused groups accumulate permissive rules and get attached later without review.',
+    source: 'Prowler ec2_securitygroup_not_used; Cloud Custodian security-group `unused` filter',
+    remediation: 'Delete the group, or attach it where it is meant to be used.',
+  },
+  run({ group }) {
+    // Only when attachment data was read for this scope; provider default groups cannot be deleted.
+    if (group.attachments === undefined || group.attachments.length > 0 || group.name === 'default') return [];
+    return [
+      {
+        subject: 'unused',
+        ruleIds: [],
+        title: 'Group is attached to nothing',
+        detail: `No network interface of ${group.provider} ${group.account || '-'} ${group.region || '-'} uses ${group.id} (${group.name || 'unnamed'}).`,
+      },
+    ];
+  },
+};

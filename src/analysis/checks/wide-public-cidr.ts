@@ -1,0 +1,67 @@
+import { parseCidr } from '../../model/address.ts';
+import type { Family, Rule } from '../../model/types.ts';
+import type { Check, FindingDraft } from '../check.ts';
+import { describeRule, percent } from '../describe.ts';
+import type { Region } from '../evaluate.ts';
+import { publicCountExcluding, publicShare } from '../public-space.ts';
+import type { Interval } from '../public-space.ts';
+
+function trustedIntervals(ranges: readonly string[], family: Family): Interval[] {
+  const blocks = ranges.map((r) => parseCidr(r)).filter((b) => b !== undefined && b.family === family);
+  const sorted = blocks.map((b) => ({ lo: b!.lo, hi: b!.hi })).sort((a, b) => (a.lo < b.lo ? -1 : 1));
+  const merged: Interval[] = [];
+  for (const block of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && block.lo <= last.hi + 1n) last.hi = block.hi > last.hi ? block.hi : last.hi;
+    else merged.push({ ...block });
+  }
+  return merged;
+}
+
+export const widePublicCidr: Check = {
+  meta: {
+    id: 'wide-public-cidr',
+    title: 'Access from a wide public range',
+    severity: 'medium',
+    rationale:
+      'A wide public range (larger than a typical office or VPN block) lets in millions of addresses you do not control, even if it is not the whole Internet.',
+    source: 'Prowler ec2_securitygroup_allow_wide_open_public_ipv4; Alibaba Cloud ECS usage notes (seed 003): do not authorize 0.0.0.0/0 unless necessary',
+    remediation: 'Narrow the source to the exact ranges that need access, or add them to `wide.trustedPublicRanges` if they are yours.',
+  },
+  run({ policy, config }) {
+    const drafts: FindingDraft[] = [];
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const prefix = family === 'ipv4' ? config.wide.ipv4Prefix : config.wide.ipv6Prefix;
+      const limit = 1n << BigInt((family === 'ipv4' ? 32 : 128) - prefix);
+      const trusted = trustedIntervals(config.wide.trustedPublicRanges, family);
+      // The most public (untrusted) addresses each rule decides for any single protocol and port.
+      const widest = new Map<Rule, bigint>();
+      for (const [key, regions] of policy.regions) {
+        if (!key.startsWith(`ingress|${family}|`)) continue;
+        const perSegment = new Map<Rule, Map<Region['ports'], bigint>>();
+        for (const region of regions) {
+          const rule = region.decidedBy;
+          if (region.decision !== 'allow' || !rule) continue;
+          const count = publicCountExcluding(family, region.lo, region.hi, trusted);
+          const segments = perSegment.get(rule) ?? new Map();
+          segments.set(region.ports, (segments.get(region.ports) ?? 0n) + count);
+          perSegment.set(rule, segments);
+        }
+        for (const [rule, segments] of perSegment) {
+          for (const count of segments.values()) if (count > (widest.get(rule) ?? 0n)) widest.set(rule, count);
+        }
+      }
+      for (const [rule, count] of widest) {
+        const share = publicShare(family, count);
+        if (count <= limit || share >= config.internet.minShare) continue;
+        drafts.push({
+          subject: `rule/${rule.native.ruleId}`,
+          ruleIds: [rule.native.ruleId],
+          title: `Access from a wide public range (${rule.peer.kind === 'cidr' ? rule.peer.cidr : family})`,
+          detail: `${describeRule(rule)} lets in ${count.toLocaleString('en-US')} public addresses (${percent(share)} of the public ${family === 'ipv4' ? 'IPv4' : 'IPv6'} space), more than a /${prefix}.`,
+        });
+      }
+    }
+    return drafts;
+  },
+};

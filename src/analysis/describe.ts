@@ -1,0 +1,41 @@
+import { portsLabel, protocolLabel } from '../model/protocol.ts';
+import type { Peer, Rule } from '../model/types.ts';
+
+const SERVICES: Record<number, string> = {
+  20: 'FTP data', 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 135: 'MS RPC', 143: 'IMAP',
+  445: 'SMB', 1433: 'MS SQL', 1434: 'MS SQL browser', 1521: 'Oracle', 2483: 'Oracle', 3000: 'dev servers / Grafana',
+  3306: 'MySQL', 3389: 'RDP', 4333: 'mSQL', 5000: 'dev servers', 5432: 'PostgreSQL', 5500: 'VNC', 5601: 'Kibana',
+  6379: 'Redis', 7199: 'Cassandra JMX', 8080: 'HTTP proxy/alt', 8088: 'Hadoop YARN', 8888: 'HTTP alt', 9092: 'Kafka',
+  9160: 'Cassandra Thrift', 9200: 'Elasticsearch', 9300: 'Elasticsearch', 11211: 'Memcached', 27017: 'MongoDB', 27018: 'MongoDB',
+};
+
+export function serviceName(port: number): string | undefined {
+  return SERVICES[port];
+}
+
+export function describePeer(peer: Peer): string {
+  switch (peer.kind) {
+    case 'cidr':
+      return peer.cidr;
+    case 'group':
+      return peer.self ? 'this group' : `group ${peer.account ? `${peer.account}/` : ''}${peer.groupId}`;
+    case 'prefix-list':
+      return `prefix list ${peer.id}`;
+    case 'address-group':
+      return `address group ${peer.id}`;
+  }
+}
+
+/** One line for a rule: `sgr-1 (allow tcp/22 from 0.0.0.0/0, priority 1)`. */
+export function describeRule(rule: Rule): string {
+  const ports = rule.ports.map((r) => portsLabel(rule.protocol, r)).join(',');
+  const what = rule.protocol === 'all' ? 'all traffic' : `${protocolLabel(rule.protocol)}/${ports}`;
+  const way = rule.direction === 'ingress' ? 'from' : 'to';
+  const priority = rule.priority === 1 && rule.action === 'allow' ? '' : `, priority ${rule.priority}`;
+  return `${rule.native.ruleId} (${rule.action} ${what} ${way} ${describePeer(rule.peer)}${priority})`;
+}
+
+export function percent(share: number): string {
+  if (share >= 0.9995) return '100%';
+  return `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`;
+}

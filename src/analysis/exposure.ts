@@ -1,0 +1,67 @@
+import type { WardenConfig } from '../config/schema.ts';
+import type { Direction, Family, PortRange, Protocol, Rule } from '../model/types.ts';
+import { atomFor, regionKey, regionsAt } from './evaluate.ts';
+import type { EvaluatedPolicy, ProtocolAtom, Region } from './evaluate.ts';
+import { publicCount, publicShare } from './public-space.ts';
+
+/** How much of the public Internet a policy lets through for one protocol and port. */
+export interface Exposure {
+  family: Family;
+  /** Public addresses allowed. */
+  count: bigint;
+  /** Share of the family's public address space, 0..1. */
+  share: number;
+  /** The rules deciding the allowed public parts. */
+  rules: Rule[];
+}
+
+function measure(family: Family, regions: readonly Region[]): Exposure {
+  let count = 0n;
+  const rules = new Set<Rule>();
+  for (const region of regions) {
+    if (region.decision !== 'allow') continue;
+    const share = publicCount(family, region.lo, region.hi);
+    if (share === 0n) continue;
+    count += share;
+    if (region.decidedBy) rules.add(region.decidedBy);
+  }
+  return { family, count, share: publicShare(family, count), rules: [...rules] };
+}
+
+export function internetExposure(policy: EvaluatedPolicy, direction: Direction, family: Family, protocol: Protocol, port: number): Exposure {
+  return measure(family, regionsAt(policy, direction, family, protocol, port));
+}
+
+export function isInternet(exposure: Exposure, config: WardenConfig): boolean {
+  return exposure.count > 0n && exposure.share >= config.internet.minShare;
+}
+
+/**
+ * The smallest exposure over every port of a protocol within `span`, so "every port is open to
+ * the Internet" means that minimum reaches the Internet threshold. `all` asks about the
+ * protocols no rule names, which only all-protocol rules reach.
+ */
+export function weakestExposure(
+  policy: EvaluatedPolicy,
+  direction: Direction,
+  family: Family,
+  protocol: Protocol | 'all',
+  span: PortRange,
+): Exposure {
+  const atom: ProtocolAtom = protocol === 'all' ? 'other' : atomFor(policy, direction, family, protocol);
+  const regions = policy.regions.get(regionKey(direction, family, atom)) ?? [];
+  const bySegment = new Map<PortRange, Region[]>();
+  for (const region of regions) {
+    if (region.ports.to < span.from || region.ports.from > span.to) continue;
+    bySegment.set(region.ports, [...(bySegment.get(region.ports) ?? []), region]);
+  }
+  let weakest: Exposure | undefined;
+  const rules = new Set<Rule>();
+  for (const segment of bySegment.values()) {
+    const exposure = measure(family, segment);
+    exposure.rules.forEach((r) => rules.add(r));
+    if (!weakest || exposure.count < weakest.count) weakest = exposure;
+  }
+  if (!weakest) return { family, count: 0n, share: 0, rules: [] };
+  return { ...weakest, rules: [...rules] };
+}

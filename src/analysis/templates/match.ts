@@ -1,0 +1,95 @@
+import { canonicalCidr } from '../../model/address.ts';
+import { ALL_PORTS, hasPorts, mergeRanges, parseProtocol, portsLabel, protocolLabel } from '../../model/protocol.ts';
+import type { PortRange, Rule, SecurityGroup } from '../../model/types.ts';
+import type { WardenConfig } from '../../config/schema.ts';
+import { BUILT_IN_TEMPLATES } from './catalog.ts';
+import type { Template, TemplateRule } from './types.ts';
+
+/** The template a group is meant to follow: assigned in config by id or `provider:name`, else by name. */
+export function templateFor(group: SecurityGroup, config: WardenConfig): Template | undefined {
+  const all = [...config.templates.custom, ...BUILT_IN_TEMPLATES] as Template[];
+  const assigned = config.templates.assign[group.id] ?? config.templates.assign[`${group.provider}:${group.name}`];
+  if (assigned) return all.find((t) => t.id === assigned);
+  return all.find(
+    (t) => t.providers.includes(group.provider) && (t.names.includes(group.name) || (group.description !== '' && t.names.includes(group.description))),
+  );
+}
+
+function parsePorts(text: string | undefined): PortRange[] | undefined {
+  if (text === undefined || text.trim() === '' || text.trim() === 'all') return [ALL_PORTS];
+  const ranges: PortRange[] = [];
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
+    if (!match) return undefined;
+    ranges.push({ from: Number(match[1]), to: Number(match[2] ?? match[1]) });
+  }
+  return mergeRanges(ranges);
+}
+
+function portsText(rule: Pick<Rule, 'protocol' | 'ports'>): string {
+  const ranges = hasPorts(rule.protocol) ? mergeRanges(rule.ports) : [ALL_PORTS];
+  // TCP/UDP 1-65535 and 0-65535 are both "every port".
+  return ranges.map((r) => (r.from <= 1 && r.to === 65535 ? 'all' : portsLabel(rule.protocol, r))).join(',');
+}
+
+/** Comparable identity of a rule: what it does, not its id or description. */
+export function ruleSignature(rule: Rule, withPriority: boolean): string {
+  const peer =
+    rule.peer.kind === 'cidr'
+      ? rule.peer.cidr
+      : rule.peer.kind === 'group'
+        ? rule.peer.self
+          ? 'self'
+          : `group:${rule.peer.groupId}`
+        : `${rule.peer.kind}:${rule.peer.id}`;
+  const parts = [rule.direction, rule.action, rule.family, protocolLabel(rule.protocol), portsText(rule), peer];
+  if (withPriority) parts.push(String(rule.priority));
+  return parts.join(' ');
+}
+
+export function templateRuleSignature(row: TemplateRule): string {
+  const protocol = parseProtocol(row.protocol) ?? row.protocol;
+  const ports = parsePorts(row.ports) ?? [ALL_PORTS];
+  const peer = row.peer === 'self' || row.peer.startsWith('group:') ? row.peer : (canonicalCidr(row.peer) ?? row.peer);
+  const parts = [
+    row.direction,
+    row.action ?? 'allow',
+    row.family,
+    typeof protocol === 'number' ? protocolLabel(protocol) : String(protocol),
+    portsText({ protocol: typeof protocol === 'string' ? (protocol as Rule['protocol']) : protocol, ports }),
+    peer,
+  ];
+  if (row.priority !== undefined) parts.push(String(row.priority));
+  return parts.join(' ');
+}
+
+export interface TemplateDrift {
+  template: Template;
+  /** Enabled rules of the group that the template does not have. */
+  added: Rule[];
+  /** Template rows the group does not have. */
+  missing: TemplateRule[];
+}
+
+/** Multiset difference between the group's enabled rules and the template's rows. */
+export function templateDrift(group: SecurityGroup, template: Template): TemplateDrift {
+  const remaining = new Map<string, TemplateRule[]>();
+  for (const row of template.rules) {
+    const key = templateRuleSignature(row);
+    remaining.set(key, [...(remaining.get(key) ?? []), row]);
+  }
+  const added: Rule[] = [];
+  for (const rule of group.rules.filter((r) => r.enabled)) {
+    const candidates = [ruleSignature(rule, true), ruleSignature(rule, false)];
+    const key = candidates.find((k) => (remaining.get(k)?.length ?? 0) > 0);
+    if (key) remaining.get(key)?.shift();
+    else added.push(rule);
+  }
+  return { template, added, missing: [...remaining.values()].flat().filter((row) => !row.optional) };
+}
+
+export function describeTemplateRule(row: TemplateRule): string {
+  const protocol = row.protocol === 'all' ? 'all protocols' : `${row.protocol}/${row.ports ?? 'all'}`;
+  const peer = row.peer === 'self' ? 'this group' : row.peer;
+  return `${row.direction} ${row.action ?? 'allow'} ${row.family} ${protocol} ${row.direction === 'ingress' ? 'from' : 'to'} ${peer}`;
+}

@@ -1,0 +1,40 @@
+import type { ExposurePart } from '../analysis/explain.ts';
+import { percent } from '../analysis/describe.ts';
+import type { Direction, SecurityGroup } from '../model/types.ts';
+import { paint } from './style.ts';
+
+export interface ExplainedGroup {
+  group: SecurityGroup;
+  parts: ExposurePart[];
+}
+
+export function formatExplain(explained: readonly ExplainedGroup[], format: 'table' | 'json', direction: Direction): string {
+  if (format === 'json') {
+    return JSON.stringify(
+      explained.map(({ group, parts }) => ({
+        provider: group.provider,
+        account: group.account,
+        region: group.region,
+        groupId: group.id,
+        groupName: group.name,
+        direction,
+        parts,
+      })),
+      null,
+      2,
+    );
+  }
+  const lines: string[] = [];
+  for (const { group, parts } of explained) {
+    lines.push(paint('bold', `${group.provider} ${group.account || '-'} ${group.region || '-'} ${group.id} ${group.name} — effective ${direction}`));
+    const allowed = parts.filter((p) => p.decision === 'allow');
+    if (allowed.length === 0) lines.push('  nothing is allowed');
+    for (const part of parts) {
+      const verb = part.decision === 'allow' ? paint('green', 'allow') : paint('red', 'deny ');
+      const internet = part.publicShare > 0 ? paint('yellow', ` [${percent(part.publicShare)} of public ${part.family}]`) : '';
+      lines.push(`  ${verb} ${part.family} ${part.protocol}/${part.ports} ${direction === 'ingress' ? 'from' : 'to'} ${part.peers.join(', ')}${internet}`);
+      lines.push(paint('gray', `        decided by ${part.decidedBy}`));
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { canonicalCidr } from '../model/address.ts';
+import { PROVIDERS } from '../model/types.ts';
+
+const port = z.number().int().min(0).max(65535);
+const cidr = z.string().refine((value) => canonicalCidr(value) !== undefined, { message: 'is not a CIDR block' });
+
+/** Security Hub EC2.19 plus Prowler's service checks (issue 2). */
+export const DEFAULT_HIGH_RISK_PORTS = [
+  20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888,
+  9200, 9300, 1521, 2483, 6379, 11211, 27017, 27018, 7199, 9160, 9092,
+];
+
+const templateRule = z
+  .object({
+    direction: z.enum(['ingress', 'egress']),
+    action: z.enum(['allow', 'deny']).optional(),
+    family: z.enum(['ipv4', 'ipv6']),
+    protocol: z.string().min(1),
+    ports: z.string().optional(),
+    peer: z.string().min(1),
+    priority: z.number().int().optional(),
+    description: z.string().optional(),
+    optional: z.boolean().optional(),
+  })
+  .strict();
+
+const template = z
+  .object({
+    id: z.string().min(1),
+    title: z.string().default(''),
+    providers: z.array(z.enum(['aws', 'alibaba', 'huawei', 'otc'])).default([...PROVIDERS]),
+    names: z.array(z.string()).default([]),
+    source: z.string().default('user template'),
+    rules: z.array(templateRule),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    internet: z
+      .object({
+        /** Share of the public address space (0..1) from which a port counts as open to the Internet. */
+        minShare: z.number().gt(0).max(1).default(0.25),
+      })
+      .strict()
+      .default({ minShare: 0.25 }),
+    wide: z
+      .object({
+        /** A public source wider than this prefix is "wide" (Prowler's threshold is /24). */
+        ipv4Prefix: z.number().int().min(0).max(32).default(24),
+        ipv6Prefix: z.number().int().min(0).max(128).default(48),
+        /** Public ranges that are yours (offices, VPNs): never counted as wide. */
+        trustedPublicRanges: z.array(cidr).default([]),
+      })
+      .strict()
+      .default({ ipv4Prefix: 24, ipv6Prefix: 48, trustedPublicRanges: [] }),
+    adminPorts: z.array(port).default([22, 3389]),
+    highRiskPorts: z.array(port).default(DEFAULT_HIGH_RISK_PORTS),
+    /** A rule whose widest port range spans more ports than this is a `port-range` finding. */
+    maxPortsPerRule: z.number().int().min(1).default(1),
+    maxRulesPerGroup: z.number().int().min(1).default(50),
+    templates: z
+      .object({
+        custom: z.array(template).default([]),
+        /** Group id (or `provider:name`) → template id, overriding the match by name. */
+        assign: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .default({ custom: [], assign: {} }),
+    checks: z
+      .object({
+        disabled: z.array(z.string()).default([]),
+        severity: z.record(z.string(), z.enum(['critical', 'high', 'medium', 'low', 'info'])).default({}),
+      })
+      .strict()
+      .default({ disabled: [], severity: {} }),
+  })
+  .strict();
+
+export type WardenConfig = z.output<typeof configSchema>;
+
+export function defaultConfig(): WardenConfig {
+  return configSchema.parse({});
+}
