@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { shadowedRules } from '../src/analysis/checks/shadowed-rule.ts';
 import { allowedSignature, evaluateGroup, lookup } from '../src/analysis/evaluate.ts';
 import type { Packet } from '../src/analysis/evaluate.ts';
 import { parseCidr } from '../src/model/address.ts';
@@ -116,6 +117,18 @@ describe('evaluator agrees with the brute-force reference', () => {
           for (const packet of packets) expect(referenceDecision(without, packet)).toBe(referenceDecision(enabled, packet));
           expect(allowedSignature(evaluateGroup(group({ rules }), without), [policy])).toBe(allowedSignature(policy));
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the shadowed rules reported for a group can all be removed together without changing any decision', () => {
+    fc.assert(
+      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 12 }), fc.array(packetArb, { minLength: 1, maxLength: 40 }), (rules, packets) => {
+        const enabled = rules.filter((r) => r.enabled);
+        const shadowed = new Set(shadowedRules(evaluateGroup(group({ rules }), enabled)));
+        const kept = enabled.filter((r) => !shadowed.has(r));
+        for (const packet of packets) expect(referenceDecision(kept, packet)).toBe(referenceDecision(enabled, packet));
       }),
       { numRuns: 300 },
     );
