@@ -132,6 +132,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A reader that stops early (`warden audit | head`) is not an error. */
+export function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 if (import.meta.main) {
+  exitQuietlyOnClosedPipe();
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// The `warden` command. The CLI is TypeScript run by Node 24's type stripping; under an older
+// Node (the system Node 20 of a fresh machine) it re-runs itself with the project's pinned Node.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  const pinned = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
+  if (!existsSync(pinned)) {
+    process.stderr.write(`warden: needs Node.js 24 (found ${process.version}); run \`npm install\` in the project to bring it\n`);
+    process.exit(2);
+  }
+  const run = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 2);
+} else {
+  const { main, exitQuietlyOnClosedPipe } = await import('../src/cli/main.ts');
+  exitQuietlyOnClosedPipe();
+  process.exitCode = await main(process.argv.slice(2));
+}
