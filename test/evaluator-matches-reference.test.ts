@@ -4,7 +4,7 @@ import { shadowedRules } from '../src/analysis/checks/shadowed-rule.ts';
 import { allowedSignature, evaluateGroup, lookup } from '../src/analysis/evaluate.ts';
 import type { Packet } from '../src/analysis/evaluate.ts';
 import { parseCidr } from '../src/model/address.ts';
-import type { Protocol, Rule } from '../src/model/types.ts';
+import type { PortRange, Protocol, Rule } from '../src/model/types.ts';
 import { group, rule } from './support/build.ts';
 import { referenceDecision } from './support/reference.ts';
 
@@ -23,7 +23,7 @@ const ruleArb: fc.Arbitrary<Rule> = fc
     action: fc.constantFrom('allow', 'deny'),
     priority: fc.integer({ min: 1, max: 4 }),
     protocol: fc.constantFrom(...PROTOCOLS),
-    ports: fc.oneof(fc.array(portRange, { minLength: 1, maxLength: 3 }), fc.constant([{ from: 0, to: 65535 }])),
+    ports: fc.oneof(fc.array(portRange, { minLength: 1, maxLength: 3 }), fc.constant([{ from: 0, to: 65535 }]) as fc.Arbitrary<PortRange[]>),
     peer: fc.oneof(
       { weight: 5, arbitrary: fc.constantFrom(...IPV4_CIDRS) },
       { weight: 2, arbitrary: fc.constantFrom(...IPV6_CIDRS) },

@@ -215,7 +215,8 @@ export function readV3Rule(value: unknown, groupId?: string): ReadRule {
   return { groupId: gid, rule };
 }
 
-function readV3Group(value: unknown, ctx: PageContext): GroupInfo {
+/** A group record of either API (VPC v3 and Neutron groups carry the same fields; neither has a VPC). */
+export function readGroupRecord(value: unknown, ctx: PageContext, api: 'vpc-v3' | 'neutron-v2'): GroupInfo {
   const raw = asRecord(value);
   return {
     provider: ctx.provider,
@@ -225,7 +226,7 @@ function readV3Group(value: unknown, ctx: PageContext): GroupInfo {
     id: requiredText(raw, 'id'),
     name: freeText(raw, 'name'),
     description: freeText(raw, 'description'),
-    api: 'vpc-v3',
+    api,
   };
 }
 
@@ -341,7 +342,7 @@ export const vpcV3PageKinds: PageKind[] = [
       return normalizeList(page, 'security_groups', ctx, (item, path, out) => {
         const groupCtx = { ...ctx, account: accountOf(ctx, item, ['project_id']) };
         const place = { path, groupId: idOf(item, 'id'), groupName: idOf(item, 'name') };
-        const info = readSafely(out, groupCtx, item, place, () => readV3Group(item, groupCtx));
+        const info = readSafely(out, groupCtx, item, place, () => readGroupRecord(item, groupCtx, 'vpc-v3'));
         if (info) out.groups.push(info);
         // ListSecurityGroups carries no rules; ShowSecurityGroup's v3 shape does, so read them if present.
         const nested = isRecord(item) ? item.security_group_rules : undefined;

@@ -4,7 +4,7 @@
 // security-group-rules-list-response.json; neutron_lib.constants IP_PROTOCOL_MAP).
 // Neutron rules are allow-only and unordered: every rule reads as allow at priority 1.
 
-import type { GroupInfo, PageContext, PageKind } from '../../src/model/page.ts';
+import type { PageKind } from '../../src/model/page.ts';
 import { isRecord } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, MAX_PORT, parseProtocol } from '../../src/model/protocol.ts';
 import type { Family, PortRange, Protocol, Rule } from '../../src/model/types.ts';
@@ -22,6 +22,7 @@ import {
   optionalInteger,
   readDirection,
   readFamily,
+  readGroupRecord,
   readNestedRules,
   readPeer,
   readRuleInto,
@@ -118,20 +119,6 @@ export function readNeutronRule(value: unknown, groupId?: string): ReadRule {
   return { groupId: gid, rule };
 }
 
-function readNeutronGroup(value: unknown, ctx: PageContext): GroupInfo {
-  const raw = asRecord(value);
-  return {
-    provider: ctx.provider,
-    account: ctx.account,
-    region: ctx.region,
-    vpcId: '',
-    id: requiredText(raw, 'id'),
-    name: freeText(raw, 'name'),
-    description: freeText(raw, 'description'),
-    api: 'neutron-v2',
-  };
-}
-
 function hasPortRangeFields(item: unknown): boolean {
   return isRecord(item) && (Object.hasOwn(item, 'port_range_min') || Object.hasOwn(item, 'port_range_max'));
 }
@@ -148,7 +135,7 @@ export const neutronPageKinds: PageKind[] = [
       return normalizeList(page, 'security_groups', ctx, (item, path, out) => {
         const groupCtx = { ...ctx, account: accountOf(ctx, item, ACCOUNT_FIELDS) };
         const place = { path, groupId: idOf(item, 'id'), groupName: idOf(item, 'name') };
-        const info = readSafely(out, groupCtx, item, place, () => readNeutronGroup(item, groupCtx));
+        const info = readSafely(out, groupCtx, item, place, () => readGroupRecord(item, groupCtx, 'neutron-v2'));
         if (info) out.groups.push(info);
         if (!isRecord(item)) return;
         const nested = item.security_group_rules;

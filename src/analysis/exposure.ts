@@ -1,4 +1,6 @@
 import type { WardenConfig } from '../config/schema.ts';
+import type { FindingDraft } from './check.ts';
+import { describeRule, percent, serviceName } from './describe.ts';
 import type { Direction, Family, PortRange, Protocol, Rule } from '../model/types.ts';
 import { atomFor, regionKey, regionsAt } from './evaluate.ts';
 import type { EvaluatedPolicy, ProtocolAtom, Region } from './evaluate.ts';
@@ -64,4 +66,35 @@ export function weakestExposure(
   }
   if (!weakest) return { family, count: 0n, share: 0, rules: [] };
   return { ...weakest, rules: [...rules] };
+}
+
+/**
+ * A finding draft for one port reachable from the Internet over TCP or UDP, IPv4 or IPv6
+ * (`skip` leaves out protocols reported elsewhere), or undefined when it is not.
+ */
+export function internetPortDraft(
+  policy: EvaluatedPolicy,
+  config: WardenConfig,
+  port: number,
+  titlePrefix: string,
+  skip: ReadonlySet<Protocol> = new Set(),
+): FindingDraft | undefined {
+  const open: { protocol: string; exposure: Exposure }[] = [];
+  for (const protocol of ['tcp', 'udp'] as const) {
+    if (skip.has(protocol)) continue;
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const exposure = internetExposure(policy, 'ingress', family, protocol, port);
+      if (isInternet(exposure, config)) open.push({ protocol, exposure });
+    }
+  }
+  if (open.length === 0) return undefined;
+  const service = serviceName(port) ? ` (${serviceName(port)})` : '';
+  const rules = [...new Set(open.flatMap((o) => o.exposure.rules))];
+  const where = open.map((o) => `${o.protocol.toUpperCase()} ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} ${percent(o.exposure.share)}`);
+  return {
+    subject: `port/${port}`,
+    ruleIds: rules.map((r) => r.native.ruleId),
+    title: `${titlePrefix}${port}${service} is open to the Internet`,
+    detail: `Port ${port}${service} is reachable from the public Internet (${where.join('; ')} of public addresses), allowed by ${rules.map(describeRule).join(', ')}.`,
+  };
 }

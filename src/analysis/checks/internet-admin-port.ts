@@ -1,7 +1,5 @@
-import type { Check, FindingDraft } from '../check.ts';
-import { describeRule, percent, serviceName } from '../describe.ts';
-import { internetExposure, isInternet } from '../exposure.ts';
-import type { Exposure } from '../exposure.ts';
+import type { Check } from '../check.ts';
+import { internetPortDraft } from '../exposure.ts';
 
 export const internetAdminPort: Check = {
   meta: {
@@ -15,26 +13,6 @@ export const internetAdminPort: Check = {
     remediation: 'Replace the Internet source with your office/VPN ranges or a bastion security group, or remove the rule.',
   },
   run({ policy, config }) {
-    const drafts: FindingDraft[] = [];
-    for (const port of config.adminPorts) {
-      const open: { protocol: string; exposure: Exposure }[] = [];
-      for (const protocol of ['tcp', 'udp'] as const) {
-        for (const family of ['ipv4', 'ipv6'] as const) {
-          const exposure = internetExposure(policy, 'ingress', family, protocol, port);
-          if (isInternet(exposure, config)) open.push({ protocol, exposure });
-        }
-      }
-      if (open.length === 0) continue;
-      const service = serviceName(port) ? ` (${serviceName(port)})` : '';
-      const rules = [...new Set(open.flatMap((o) => o.exposure.rules))];
-      const where = open.map((o) => `${o.protocol.toUpperCase()} ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} ${percent(o.exposure.share)}`);
-      drafts.push({
-        subject: `port/${port}`,
-        ruleIds: rules.map((r) => r.native.ruleId),
-        title: `Port ${port}${service} is open to the Internet`,
-        detail: `Port ${port}${service} is reachable from the public Internet (${where.join('; ')} of public addresses), allowed by ${rules.map(describeRule).join(', ')}.`,
-      });
-    }
-    return drafts;
+    return config.adminPorts.map((port) => internetPortDraft(policy, config, port, 'Port ')).filter((d) => d !== undefined);
   },
 };
