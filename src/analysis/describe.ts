@@ -36,6 +36,7 @@ export function describeRule(rule: Rule): string {
 }
 
 export function percent(share: number): string {
-  if (share >= 0.9995) return '100%';
+  if (share >= 1) return '100%';
+  if (share >= 0.999) return '>99.9%';
   return `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`;
 }

@@ -1,8 +1,8 @@
-import { intervalToCidrs } from '../model/address.ts';
+import { intervalToCidrs, parseCidr } from '../model/address.ts';
 import { portsLabel, protocolLabel } from '../model/protocol.ts';
-import type { Direction, Family } from '../model/types.ts';
+import type { Direction, Family, Rule } from '../model/types.ts';
 import { describePeer, describeRule } from './describe.ts';
-import type { EvaluatedPolicy } from './evaluate.ts';
+import type { EvaluatedPolicy, Region } from './evaluate.ts';
 import { publicCount, publicShare } from './public-space.ts';
 
 /** One part of a group's effective policy: what is allowed (or explicitly denied), from where, and which rule decides it. */
@@ -22,35 +22,62 @@ export interface ExposurePart {
 
 const MAX_BLOCKS = 8;
 
+function listBlocks(blocks: string[]): string[] {
+  return blocks.length > MAX_BLOCKS ? [...blocks.slice(0, MAX_BLOCKS), `… ${blocks.length - MAX_BLOCKS} more blocks`] : blocks;
+}
+
+/**
+ * The sources of the parts one rule decides, said the way a person reads them: the rule's own
+ * CIDR, minus the holes other rules cut into it (`0.0.0.0/0 except 185.220.101.0/24`).
+ */
+function describeSources(family: Family, intervals: readonly [bigint, bigint][], rule: Rule): string[] {
+  const block = rule.peer.kind === 'cidr' ? parseCidr(rule.peer.cidr) : undefined;
+  const covered = intervals.flatMap(([lo, hi]) => intervalToCidrs(family, lo, hi));
+  if (!block) return listBlocks(covered);
+  const holes: string[] = [];
+  let cursor = block.lo;
+  for (const [lo, hi] of intervals) {
+    if (lo > cursor) holes.push(...intervalToCidrs(family, cursor, lo - 1n));
+    cursor = hi + 1n;
+  }
+  if (cursor <= block.hi) holes.push(...intervalToCidrs(family, cursor, block.hi));
+  if (holes.length === 0) return [rule.peer.kind === 'cidr' ? rule.peer.cidr : covered.join(', ')];
+  if (holes.length <= MAX_BLOCKS && holes.length < covered.length) return [`${rule.peer.kind === 'cidr' ? rule.peer.cidr : ''} except ${holes.join(', ')}`];
+  return listBlocks(covered);
+}
+
 /** Allowed parts, and parts denied by an explicit rule, in a stable order. Default-deny parts are left out. */
 export function explainPolicy(policy: EvaluatedPolicy, direction: Direction = 'ingress'): ExposurePart[] {
   const parts: ExposurePart[] = [];
   const keys = [...policy.regions.keys()].filter((k) => k.startsWith(`${direction}|`)).sort();
   for (const key of keys) {
+    // One part per (ports, deciding rule): the address intervals it decides, in order.
+    const grouped = new Map<string, { region: Region; intervals: [bigint, bigint][] }>();
     for (const region of policy.regions.get(key) ?? []) {
       if (!region.decidedBy) continue;
+      const id = `${region.ports.from}-${region.ports.to}|${policy.rules.indexOf(region.decidedBy)}`;
+      const entry = grouped.get(id) ?? { region, intervals: [] };
+      entry.intervals.push([region.lo, region.hi]);
+      grouped.set(id, entry);
+    }
+    for (const { region, intervals } of grouped.values()) {
+      const rule = region.decidedBy as Rule;
       const space = policy.spaces.get(region.space);
       if (!space) continue;
       const named = policy.atoms.get(`${direction}|${region.space}`);
       const protocol =
         region.protocol === 'other' ? ((named?.size ?? 1) > 1 ? 'all other protocols' : 'all protocols') : protocolLabel(region.protocol);
-      let peers: string[];
-      if (space.peer) {
-        peers = [describePeer(space.peer)];
-      } else {
-        const blocks = intervalToCidrs(space.family, region.lo, region.hi);
-        peers = blocks.length > MAX_BLOCKS ? [...blocks.slice(0, MAX_BLOCKS), `… ${blocks.length - MAX_BLOCKS} more blocks`] : blocks;
-      }
+      const count = space.peer ? 0n : intervals.reduce((sum, [lo, hi]) => sum + publicCount(space.family, lo, hi), 0n);
       parts.push({
         direction,
         family: space.family,
         protocol,
         ports: region.protocol === 'other' ? 'all' : portsLabel(region.protocol, region.ports),
-        peers,
-        publicShare: space.peer ? 0 : publicShare(space.family, publicCount(space.family, region.lo, region.hi)),
+        peers: space.peer ? [describePeer(space.peer)] : describeSources(space.family, intervals, rule),
+        publicShare: publicShare(space.family, count),
         decision: region.decision,
-        decidedBy: describeRule(region.decidedBy),
-        ruleId: region.decidedBy.native.ruleId,
+        decidedBy: describeRule(rule),
+        ruleId: rule.native.ruleId,
       });
     }
   }
