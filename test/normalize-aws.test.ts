@@ -385,6 +385,13 @@ describe('aws:DescribeSecurityGroups', () => {
       expect(onlyReason({ FromPort: 'twenty-two', ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(/twenty-two/);
     });
 
+    it('an ICMP type or code outside -1..255', () => {
+      // EC2 accepts ICMP type and code -1..255 only; anything else would put the rule outside the port dimension.
+      expect(onlyReason({ IpProtocol: 'icmp', FromPort: 256, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).not.toBe('');
+      expect(onlyReason({ IpProtocol: 'icmpv6', FromPort: 65535, ToPort: 0, Ipv6Ranges: [{ CidrIpv6: '::/0' }] })).not.toBe('');
+      expect(onlyReason({ IpProtocol: 'icmp', FromPort: 8, ToPort: 300, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).not.toBe('');
+    });
+
     it('an unknown protocol', () => {
       for (const protocol of ['tcpx', '256', '-2', 'sctp?', null, undefined, { name: 'tcp' }]) {
         expect(onlyReason({ IpProtocol: protocol, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(/IpProtocol .* is not a protocol/);

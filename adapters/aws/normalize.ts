@@ -28,7 +28,11 @@ function toInt(value: unknown): number | undefined {
 function portsOf(protocol: Protocol, fromValue: unknown, toValue: unknown): PortRange | string {
   const from = toInt(fromValue);
   const to = toInt(toValue);
-  if (isIcmp(protocol)) return icmpRange(from, to);
+  if (isIcmp(protocol)) {
+    const valid = (v: number | undefined) => v === undefined || (v >= -1 && v <= 255);
+    if (!valid(from) || !valid(to)) return `ICMP type ${String(fromValue)} / code ${String(toValue)} is not within -1..255`;
+    return icmpRange(from, to);
+  }
   if (!hasPorts(protocol)) return ALL_PORTS;
   if (from === undefined && to === undefined) return ALL_PORTS;
   if (from === -1 && (to === -1 || to === undefined)) return ALL_PORTS;
@@ -95,7 +99,7 @@ function groupPeer(pair: Raw, ownGroupId: string, ownAccount: string): { peer: P
 
 function describeSecurityGroups(page: unknown, ctx: PageContext): PageResult {
   const result = emptyPageResult();
-  for (const item of arrayOf((page as Raw)['SecurityGroups'])) {
+  for (const item of arrayOf(isRecord(page) ? page['SecurityGroups'] : undefined)) {
     if (!isRecord(item) || !text(item['GroupId'])) {
       result.unparseable.push(unparseableRecord(ctx, {}, 'security group without GroupId', item));
       continue;
@@ -187,7 +191,7 @@ function readPermission(permission: unknown, direction: Direction, info: GroupIn
 
 function describeSecurityGroupRules(page: unknown, ctx: PageContext): PageResult {
   const result = emptyPageResult();
-  for (const item of arrayOf((page as Raw)['SecurityGroupRules'])) {
+  for (const item of arrayOf(isRecord(page) ? page['SecurityGroupRules'] : undefined)) {
     if (!isRecord(item) || !text(item['GroupId'])) {
       result.unparseable.push(unparseableRecord(ctx, {}, 'security group rule without GroupId', item));
       continue;
@@ -229,7 +233,7 @@ function describeSecurityGroupRules(page: unknown, ctx: PageContext): PageResult
 function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult {
   const result = emptyPageResult();
   const accounts = new Set<string>();
-  for (const item of arrayOf((page as Raw)['NetworkInterfaces'])) {
+  for (const item of arrayOf(isRecord(page) ? page['NetworkInterfaces'] : undefined)) {
     if (!isRecord(item)) continue;
     const account = ctx.account || text(item['OwnerId']);
     accounts.add(account);

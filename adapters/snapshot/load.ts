@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { mergePages } from '../../src/model/merge.ts';
 import { emptyPageResult, isRecord, unparseableRecord } from '../../src/model/page.ts';
 import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts';
@@ -47,6 +47,10 @@ function normalizeSafely(kind: PageKind, page: unknown, ctx: PageContext): PageR
   }
 }
 
+function article(provider: Provider): string {
+  return provider === 'aws' || provider === 'alibaba' || provider === 'otc' ? 'an' : 'a';
+}
+
 function describeKinds(provider: Provider): string {
   return pageKindsOf(provider)
     .map((k) => k.name.split(':')[1])
@@ -89,7 +93,7 @@ function readWrapper(wrapper: Record<string, unknown>, where: string): PageResul
     const origin = `${where}: pages[${i}]`;
     const kind = kindFor(page, provider as Provider);
     if (!kind || kind === 'ambiguous') {
-      throw new SnapshotError(`${origin}: not a ${provider} API response this version reads (${describeKinds(provider as Provider)})`);
+      throw new SnapshotError(`${origin}: not ${article(provider as Provider)} ${provider} API response this version reads (${describeKinds(provider as Provider)})`);
     }
     return normalizeSafely(kind, page, { ...ctxBase, origin });
   });
@@ -104,7 +108,7 @@ export async function loadSnapshots(source: string, progress?: LoadProgress): Pr
   const files = await snapshotFiles(source);
   const results: PageResult[] = [];
   for (const [i, file] of files.entries()) {
-    const name = relative(process.cwd(), file) || file;
+    const name = file;
     let text: string;
     try {
       text = await readFile(file, 'utf8');

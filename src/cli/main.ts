@@ -20,7 +20,7 @@ const USAGE = `Usage: warden <command> [options]
 
 Commands:
   audit    [--source <file|dir>] [--format table|json|markdown] [--fail-on <severity>] [--config <file>]
-  explain  [--source <file|dir>] [--format table|json] [--direction ingress|egress] [--config <file>] <groupId>
+  explain  [--source <file|dir>] [--format table|json] [--direction ingress|egress] <groupId>
   checks   [--format table|json]
 
 --source defaults to ${DEFAULT_SOURCE}/. Exit codes: 0 ok, 1 findings at or above --fail-on,

@@ -7,7 +7,7 @@ function scopeKey(provider: Provider, account: string, region: string, groupId: 
 
 /**
  * Joins page fragments into groups: metadata from group pages, rules from rule pages
- * (authoritative lists win, duplicates by rule id collapse), attachments where read.
+ * (authoritative lists win; the same rule read twice, e.g. a group in two snapshots, is kept once: derived ids hash the rule's content), attachments where read.
  * Output order is deterministic: by provider, account, region, group id.
  */
 export function mergePages(pages: readonly PageResult[], scanErrors: readonly ScanError[] = []): Estate {
@@ -48,7 +48,6 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
     const rules = authoritative.get(key) ?? fallback.get(key) ?? [];
     const seen = new Set<string>();
     group.rules = rules.filter((rule) => {
-      if (rule.native.derivedId) return true;
       if (seen.has(rule.native.ruleId)) return false;
       seen.add(rule.native.ruleId);
       return true;
