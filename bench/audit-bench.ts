@@ -30,6 +30,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 class BenchFailure extends Error {}
 
+const mib = (kib: number): number => kib / 1024;
+const tenth = (value: number): number => Math.round(value * 10) / 10;
+const round = (value: number, digits = 1): string => value.toFixed(digits);
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
+const int = (value: number): string => Math.round(value).toLocaleString('en-US');
+
 interface RunResult {
   wallMs: number;
   maxRssKiB: number;
@@ -108,7 +114,7 @@ async function auditOnce(pinning: Pinning, dir: string, scratch: string, index: 
   }
   const maxRssKiB = Number(readFileSync(peakFile, 'utf8').trim());
   if (!Number.isFinite(maxRssKiB) || maxRssKiB <= 0) throw new BenchFailure(`report-peak wrote no peak RSS to ${peakFile}`);
-  return { wallMs: child.wallMs, maxRssKiB, findings: Number(summary.findings), outputBytes: child.stdout.length };
+  return { wallMs: tenth(child.wallMs), maxRssKiB, findings: Number(summary.findings), outputBytes: child.stdout.length };
 }
 
 async function phasesOnce(pinning: Pinning, dir: string): Promise<PhaseTimes | string> {
@@ -126,11 +132,6 @@ function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
-
-const mib = (kib: number): number => kib / 1024;
-const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
-const int = (value: number): string => Math.round(value).toLocaleString('en-US');
 
 interface Summary {
   estate: EstateCounts & { seed: number; generateMs: number };
@@ -189,6 +190,7 @@ function formatTable(s: Summary): string {
           ['format JSON', p.formatMs],
         ] as const
       ).map(([name, ms]) => `         ${name.padEnd(24)} ${seconds(ms).padStart(9)}  ${`${round((100 * ms) / p.totalMs)}%`.padStart(6)}`),
+      `         memory after ${p.memory.map((m) => `${m.after}: RSS ${round(m.rssMiB, 0)} / heap ${round(m.heapUsedMiB, 0)} MiB`).join(', ')}; peak RSS ${round(mib(p.maxRssKiB), 0)} MiB`,
     );
   }
   lines.push('', `result   ${s.ok ? 'PASS' : 'FAIL'}`);
@@ -223,17 +225,17 @@ async function bench(options: { runs: number; keep: boolean; phases: boolean; lo
       phases = typeof result === 'string' ? { unavailable: result } : result;
     }
     const walls = runs.map((r) => r.wallMs);
-    const wallMs = { min: Math.min(...walls), median: median(walls), max: Math.max(...walls) };
-    const peakRssMiB = mib(Math.max(...runs.map((r) => r.maxRssKiB)));
+    const wallMs = { min: Math.min(...walls), median: tenth(median(walls)), max: Math.max(...walls) };
+    const peakRssMiB = tenth(mib(Math.max(...runs.map((r) => r.maxRssKiB))));
     const pass = { wall: wallMs.median < TARGETS.wallMs, rss: peakRssMiB < TARGETS.rssMiB };
     return {
-      estate: { ...counts, seed: DEFAULT_OPTIONS.seed, generateMs },
+      estate: { ...counts, seed: DEFAULT_OPTIONS.seed, generateMs: tenth(generateMs) },
       command: `${[...pinning.prefix, 'node'].join(' ')} --import ./bench/report-peak.ts src/cli/main.ts audit --source ${options.keep ? dir : '<tmp>/estate'} --format json`,
       pinning: { pinned: pinning.pinned, note: pinning.note },
       warmup,
       runs,
       wallMs,
-      rulesPerSecond: EXPECTED.rules / (wallMs.median / 1000),
+      rulesPerSecond: Math.round(EXPECTED.rules / (wallMs.median / 1000)),
       peakRssMiB,
       targets: { ...TARGETS },
       pass,

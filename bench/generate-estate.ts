@@ -682,8 +682,19 @@ function ruleCounts(rng: Random, groups: number, total: number): number[] {
     counts.push(count);
     sum += count;
   }
+  // Make sure both extremes occur (a 2-rule group and a 40-rule one); the fix-up below leaves them alone.
+  const fixed = new Set<number>();
+  if (groups >= 2 && total - MIN_RULES - MAX_RULES >= (groups - 2) * MIN_RULES && total - MIN_RULES - MAX_RULES <= (groups - 2) * MAX_RULES) {
+    const low = counts.indexOf(Math.min(...counts));
+    const high = counts.lastIndexOf(Math.max(...counts));
+    sum += MIN_RULES - (counts[low] as number) + MAX_RULES - (counts[high] as number);
+    counts[low] = MIN_RULES;
+    counts[high] = MAX_RULES;
+    fixed.add(low).add(high);
+  }
   while (sum !== total) {
     const i = rng.int(0, groups - 1);
+    if (fixed.has(i)) continue;
     const count = counts[i] as number;
     if (sum < total && count < MAX_RULES) {
       counts[i] = count + 1;
@@ -721,7 +732,7 @@ function planScope(rng: Random, ids: Ids, spec: ScopeSpec, counts: readonly numb
     account: spec.account,
     staleId: () => ids.group(spec.dialect, spec.region),
   };
-  const vpcId = spec.dialect.name === 'aws' ? `vpc-0${rng.hex(16)}` : spec.dialect.name === 'alibaba' ? `vpc-${ALIBABA_ZONE_PREFIX[spec.region] ?? 'bp'}${rng.chars(BASE36, 21)}` : '';
+  const vpcId = spec.dialect.name === 'aws' ? `vpc-0${rng.hex(16)}` : spec.dialect.name === 'alibaba' ? `vpc-${ALIBABA_ZONE_PREFIX[spec.region] ?? 'bp'}${rng.chars(BASE36, 19)}` : '';
   const groups = counts.map((count, index): GroupPlan => {
     const id = groupIds[index] as string;
     const archetype: Archetype = index === 0 ? 'default' : rng.weighted(ARCHETYPES);

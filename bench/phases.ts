@@ -5,7 +5,6 @@
 //
 //   node bench/phases.ts <source>   →   one JSON object on stdout (milliseconds, KiB)
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readSnapshotDocument, snapshotFiles } from '../adapters/snapshot/load.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
@@ -31,10 +30,19 @@ export interface PhaseTimes {
   rules: number;
   findings: number;
   maxRssKiB: number;
+  /** process.memoryUsage() after each phase, MiB. */
+  memory: { after: string; rssMiB: number; heapUsedMiB: number; externalMiB: number }[];
 }
+
+const MiB = 1024 * 1024;
 
 async function measure(source: string): Promise<PhaseTimes> {
   const startupMs = performance.now();
+  const memory: PhaseTimes['memory'] = [];
+  const checkpoint = (after: string): void => {
+    const usage = process.memoryUsage();
+    memory.push({ after, rssMiB: usage.rss / MiB, heapUsedMiB: usage.heapUsed / MiB, externalMiB: usage.external / MiB });
+  };
   const times = { readMs: 0, parseMs: 0, normalizeMs: 0 };
   const config = await loadConfig(undefined);
   const results: PageResult[] = [];
@@ -46,18 +54,22 @@ async function measure(source: string): Promise<PhaseTimes> {
     const document: unknown = JSON.parse(text);
     times.parseMs += performance.now() - t;
     t = performance.now();
-    results.push(...readSnapshotDocument(document, relative(process.cwd(), file) || file));
+    results.push(...readSnapshotDocument(document, file));
     times.normalizeMs += performance.now() - t;
   }
+  checkpoint('normalize');
   let t = performance.now();
   const estate = mergePages(results);
   const mergeMs = performance.now() - t;
+  checkpoint('merge');
   t = performance.now();
   const report = auditEstate(estate, config);
   const auditMs = performance.now() - t;
+  checkpoint('audit');
   t = performance.now();
   const output = `${formatReport(report, 'json')}\n`;
   const formatMs = performance.now() - t;
+  checkpoint('format');
   return {
     startupMs,
     ...times,
@@ -70,6 +82,7 @@ async function measure(source: string): Promise<PhaseTimes> {
     rules: report.summary.rules,
     findings: report.summary.findings,
     maxRssKiB: process.resourceUsage().maxRSS,
+    memory,
   };
 }
 
