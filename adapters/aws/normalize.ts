@@ -1,5 +1,5 @@
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
-import { derivedId } from '../../src/model/ids.ts';
+import { hashId } from '../../src/model/ids.ts';
 import { emptyPageResult, isRecord, unparseableRecord } from '../../src/model/page.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
@@ -54,6 +54,17 @@ interface RuleShape {
   raw: unknown;
 }
 
+function peerIdentity(peer: Peer): string {
+  switch (peer.kind) {
+    case 'cidr':
+      return `cidr:${peer.cidr}`;
+    case 'group':
+      return `group:${peer.account ?? ''}/${peer.groupId}`;
+    default:
+      return `${peer.kind}:${peer.id}`;
+  }
+}
+
 function buildRule(shape: RuleShape): Rule | string {
   const protocol = parseProtocol(shape.protocolValue);
   if (protocol === undefined) return `IpProtocol ${JSON.stringify(shape.protocolValue)} is not a protocol`;
@@ -61,13 +72,7 @@ function buildRule(shape: RuleShape): Rule | string {
   if (typeof ports === 'string') return ports;
   const ruleId =
     shape.ruleId ||
-    derivedId('aws', {
-      g: shape.groupId,
-      d: shape.direction,
-      p: protocol,
-      r: ports,
-      peer: shape.peer,
-    });
+    `aws~${hashId([shape.groupId, shape.direction, String(protocol), `${ports.from}-${ports.to}`, peerIdentity(shape.peer)])}`;
   return {
     direction: shape.direction,
     action: 'allow',

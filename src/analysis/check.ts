@@ -1,6 +1,6 @@
 import type { WardenConfig } from '../config/schema.ts';
 import type { Finding, Provider, SecurityGroup, Severity } from '../model/types.ts';
-import { derivedId } from '../model/ids.ts';
+import { hashId } from '../model/ids.ts';
 import type { EvaluatedPolicy } from './evaluate.ts';
 
 export interface CheckMeta {
@@ -51,7 +51,7 @@ export interface FindingScope {
 
 export function toFinding(meta: CheckMeta, scope: FindingScope, draft: FindingDraft, severity: Severity): Finding {
   const ruleIds = [...new Set(draft.ruleIds)].sort();
-  const fingerprint = derivedId('wf', [scope.provider, scope.account, scope.region, scope.groupId, meta.id, draft.subject, ruleIds]).slice(3);
+  const fingerprint = hashId([scope.provider, scope.account, scope.region, scope.groupId, meta.id, draft.subject, ...ruleIds]);
   return {
     check: meta.id,
     severity,

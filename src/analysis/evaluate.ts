@@ -38,16 +38,26 @@ export interface SpaceInfo {
   max: bigint;
 }
 
+/** The regions of one port range: the whole address line of the space, cut where decisions change. */
+export interface Segment {
+  ports: PortRange;
+  regions: Region[];
+}
+
 export interface EvaluatedPolicy {
   group: SecurityGroup;
   rules: Rule[];
   spaces: Map<string, SpaceInfo>;
   /** Regions by `${direction}|${space}|${atom}`, sorted by port then address. */
   regions: Map<string, Region[]>;
+  /** The same regions by port segment, sorted by port, for lookups by port. */
+  segments: Map<string, Segment[]>;
   /** Atoms present per `${direction}|${space}`. */
   atoms: Map<string, Set<ProtocolAtom>>;
   /** Rules whose removal alone changes at least one decision. */
   effective: Set<Rule>;
+  /** The compiled rules per `${direction}|${space}`: the unit that what-if questions re-evaluate. */
+  buckets: Map<string, Bucket>;
 }
 
 interface CompiledRule {
@@ -55,6 +65,13 @@ interface CompiledRule {
   index: number;
   lo: bigint;
   hi: bigint;
+}
+
+/** All rules of one direction and peer space: they interact only with each other. */
+export interface Bucket {
+  direction: Direction;
+  space: SpaceInfo;
+  rules: CompiledRule[];
 }
 
 export function peerKey(peer: Peer): string {
@@ -70,11 +87,15 @@ export function peerKey(peer: Peer): string {
   }
 }
 
+const CIDR_SPACES: Record<Family, SpaceInfo> = {
+  ipv4: { key: 'ipv4', family: 'ipv4', peer: undefined, max: familyMax('ipv4') },
+  ipv6: { key: 'ipv6', family: 'ipv6', peer: undefined, max: familyMax('ipv6') },
+};
+
 export function spaceOf(rule: Rule): SpaceInfo | undefined {
   if (rule.peer.kind === 'cidr') {
     const block = parseCidr(rule.peer.cidr);
-    if (!block) return undefined;
-    return { key: block.family, family: block.family, peer: undefined, max: familyMax(block.family) };
+    return block ? CIDR_SPACES[block.family] : undefined;
   }
   return { key: `${rule.family}|${peerKey(rule.peer)}`, family: rule.family, peer: rule.peer, max: 0n };
 }
@@ -84,13 +105,12 @@ export function regionKey(direction: Direction, space: string, atom: ProtocolAto
 }
 
 function compile(rule: Rule, index: number): { space: SpaceInfo; compiled: CompiledRule } | undefined {
-  const space = spaceOf(rule);
-  if (!space) return undefined;
   if (rule.peer.kind === 'cidr') {
     const block = parseCidr(rule.peer.cidr);
     if (!block) return undefined;
-    return { space, compiled: { rule, index, lo: block.lo, hi: block.hi } };
+    return { space: CIDR_SPACES[block.family], compiled: { rule, index, lo: block.lo, hi: block.hi } };
   }
+  const space = spaceOf(rule) as SpaceInfo;
   return { space, compiled: { rule, index, lo: 0n, hi: 0n } };
 }
 
@@ -110,8 +130,16 @@ function outranks(a: CompiledRule, b: CompiledRule): boolean {
   return a.index < b.index;
 }
 
-function boundaries(values: Iterable<number>, max: number): number[] {
-  return [...new Set([0, ...values])].filter((v) => v <= max).sort((a, b) => a - b);
+function compareBigint(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A region without its ports: the address sweep of one set of covering rules, reusable across port segments. */
+interface Sweep {
+  lo: bigint;
+  hi: bigint;
+  decision: 'allow' | 'deny';
+  decider: CompiledRule | undefined;
 }
 
 function evaluateAtom(
@@ -120,52 +148,64 @@ function evaluateAtom(
   atom: ProtocolAtom,
   rules: readonly CompiledRule[],
   effective: Set<Rule>,
-): Region[] {
-  const portCuts = boundaries(
-    rules.flatMap((c) => c.rule.ports.flatMap((p) => [p.from, p.to + 1])),
-    MAX_PORT,
-  );
-  const segments: { ports: PortRange; regions: Region[] }[] = [];
+): Segment[] {
+  const cutSet = new Set<number>([0]);
+  for (const c of rules) {
+    for (const p of c.rule.ports) {
+      cutSet.add(p.from);
+      if (p.to < MAX_PORT) cutSet.add(p.to + 1);
+    }
+  }
+  const portCuts = [...cutSet].sort((a, b) => a - b);
+  // Port segments covered by the same rules have the same address sweep: compute it once.
+  const sweeps = new Map<string, Sweep[]>();
+  const segments: Segment[] = [];
   for (let i = 0; i < portCuts.length; i++) {
     const from = portCuts[i] as number;
     const to = i + 1 < portCuts.length ? (portCuts[i + 1] as number) - 1 : MAX_PORT;
     const covering = rules.filter((c) => c.rule.ports.some((p) => p.from <= from && from <= p.to));
-    const ports = { from, to };
-    const regions = evaluateAddresses(direction, space, atom, ports, covering, effective);
+    const key = covering.map((c) => c.index).join(',');
+    let sweep = sweeps.get(key);
+    if (!sweep) {
+      sweep = sweepAddresses(space, covering, effective);
+      sweeps.set(key, sweep);
+    }
     const previous = segments[segments.length - 1];
     // Regions of a segment share its ports object, so widening it widens them all.
-    if (previous && sameRegions(previous.regions, regions)) previous.ports.to = to;
-    else segments.push({ ports, regions });
+    if (previous && sameSweep(previous.regions, sweep)) {
+      previous.ports.to = to;
+      continue;
+    }
+    const ports = { from, to };
+    segments.push({
+      ports,
+      regions: sweep.map((w) => ({ direction, space: space.key, protocol: atom, ports, lo: w.lo, hi: w.hi, decision: w.decision, decidedBy: w.decider?.rule })),
+    });
   }
-  return segments.flatMap((s) => s.regions);
+  return segments;
 }
 
-function evaluateAddresses(
-  direction: Direction,
-  space: SpaceInfo,
-  atom: ProtocolAtom,
-  ports: PortRange,
-  rules: readonly CompiledRule[],
-  effective: Set<Rule>,
-): Region[] {
-  const cuts = [...new Set([0n, ...rules.flatMap((c) => [c.lo, c.hi + 1n])])]
-    .filter((v) => v <= space.max)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const regions: Region[] = [];
+function sweepAddresses(space: SpaceInfo, rules: readonly CompiledRule[], effective: Set<Rule>): Sweep[] {
+  if (rules.length === 0) return [{ lo: 0n, hi: space.max, decision: 'deny', decider: undefined }];
+  const raw: bigint[] = [0n];
+  for (const c of rules) {
+    raw.push(c.lo);
+    if (c.hi < space.max) raw.push(c.hi + 1n);
+  }
+  raw.sort(compareBigint);
+  const cuts = raw.filter((v, i) => i === 0 || v !== raw[i - 1]);
+  const out: Sweep[] = [];
   for (let i = 0; i < cuts.length; i++) {
     const lo = cuts[i] as bigint;
     const hi = i + 1 < cuts.length ? (cuts[i + 1] as bigint) - 1n : space.max;
     const covering = rules.filter((c) => c.lo <= lo && lo <= c.hi);
     const { decision, decider } = decide(covering);
     markEffective(covering, decision, decider, effective);
-    const last = regions[regions.length - 1];
-    if (last && last.decision === decision && last.decidedBy === decider?.rule) {
-      last.hi = hi;
-    } else {
-      regions.push({ direction, space: space.key, protocol: atom, ports, lo, hi, decision, decidedBy: decider?.rule });
-    }
+    const last = out[out.length - 1];
+    if (last && last.decision === decision && last.decider === decider) last.hi = hi;
+    else out.push({ lo, hi, decision, decider });
   }
-  return regions;
+  return out;
 }
 
 /** A rule is effective here when removing it alone flips the decision. Only rules at the winning priority can. */
@@ -182,41 +222,67 @@ function markEffective(
   }
 }
 
-function sameRegions(a: readonly Region[], b: readonly Region[]): boolean {
+function sameSweep(a: readonly Region[], b: readonly Sweep[]): boolean {
   if (a.length !== b.length) return false;
   return a.every((r, i) => {
-    const s = b[i] as Region;
-    return r.lo === s.lo && r.hi === s.hi && r.decision === s.decision && r.decidedBy === s.decidedBy;
+    const s = b[i] as Sweep;
+    return r.lo === s.lo && r.hi === s.hi && r.decision === s.decision && r.decidedBy === s.decider?.rule;
   });
+}
+
+export interface BucketResult {
+  atoms: Set<ProtocolAtom>;
+  segments: Map<ProtocolAtom, Segment[]>;
+}
+
+/** Evaluates one direction and peer space. `effective` collects the rules whose removal changes a decision. */
+export function evaluateBucket(bucket: Bucket, effective: Set<Rule>): BucketResult {
+  const atoms = new Set<ProtocolAtom>();
+  for (const c of bucket.rules) if (c.rule.protocol !== 'all') atoms.add(c.rule.protocol);
+  atoms.add('other');
+  const segments = new Map<ProtocolAtom, Segment[]>();
+  for (const atom of atoms) {
+    const matching = bucket.rules.filter((c) => c.rule.protocol === 'all' || c.rule.protocol === atom);
+    segments.set(atom, evaluateAtom(bucket.direction, bucket.space, atom, matching, effective));
+  }
+  return { atoms, segments };
+}
+
+function bucketsOf(rules: readonly Rule[]): Map<string, Bucket> {
+  const buckets = new Map<string, Bucket>();
+  rules.forEach((rule, index) => {
+    const compiled = compile(rule, index);
+    if (!compiled) return;
+    const key = `${rule.direction}|${compiled.space.key}`;
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = { direction: rule.direction, space: compiled.space, rules: [] };
+      buckets.set(key, bucket);
+    }
+    bucket.rules.push(compiled.compiled);
+  });
+  return buckets;
 }
 
 /** Evaluates a group with its provider's semantics. `rules` overrides the applied rule list (for what-if questions). */
 export function evaluateGroup(group: SecurityGroup, rules: readonly Rule[] = appliedRules(group)): EvaluatedPolicy {
+  const buckets = bucketsOf(rules);
   const spaces = new Map<string, SpaceInfo>();
-  const buckets = new Map<string, { direction: Direction; space: SpaceInfo; rules: CompiledRule[] }>();
-  rules.forEach((rule, index) => {
-    const compiled = compile(rule, index);
-    if (!compiled) return;
-    spaces.set(compiled.space.key, compiled.space);
-    const key = `${rule.direction}|${compiled.space.key}`;
-    const bucket = buckets.get(key) ?? { direction: rule.direction, space: compiled.space, rules: [] };
-    bucket.rules.push(compiled.compiled);
-    buckets.set(key, bucket);
-  });
-
   const regions = new Map<string, Region[]>();
+  const segments = new Map<string, Segment[]>();
   const atoms = new Map<string, Set<ProtocolAtom>>();
   const effective = new Set<Rule>();
   for (const [key, bucket] of buckets) {
-    const named = new Set<ProtocolAtom>(bucket.rules.map((c) => c.rule.protocol).filter((p) => p !== 'all'));
-    named.add('other');
-    atoms.set(key, named);
-    for (const atom of named) {
-      const matching = bucket.rules.filter((c) => c.rule.protocol === 'all' || c.rule.protocol === atom);
-      regions.set(regionKey(bucket.direction, bucket.space.key, atom), evaluateAtom(bucket.direction, bucket.space, atom, matching, effective));
+    spaces.set(bucket.space.key, bucket.space);
+    const result = evaluateBucket(bucket, effective);
+    atoms.set(key, result.atoms);
+    for (const [atom, list] of result.segments) {
+      const rk = regionKey(bucket.direction, bucket.space.key, atom);
+      segments.set(rk, list);
+      regions.set(rk, list.flatMap((s) => s.regions));
     }
   }
-  return { group, rules: [...rules], spaces, regions, atoms, effective };
+  return { group, rules: [...rules], spaces, regions, segments, atoms, effective, buckets };
 }
 
 /** The atom a concrete protocol falls into for a direction and space. */
@@ -237,10 +303,8 @@ export interface Packet {
 
 /** The decision for one packet: looks the packet up in the evaluated regions. */
 export function lookup(policy: EvaluatedPolicy, packet: Packet): { decision: 'allow' | 'deny'; decidedBy: Rule | undefined } {
-  const atom = atomFor(policy, packet.direction, packet.space, packet.protocol);
-  const regions = policy.regions.get(regionKey(packet.direction, packet.space, atom)) ?? [];
-  const region = regions.find(
-    (r) => r.ports.from <= packet.port && packet.port <= r.ports.to && r.lo <= packet.address && packet.address <= r.hi,
+  const region = regionsAt(policy, packet.direction, packet.space, packet.protocol, packet.port).find(
+    (r) => r.lo <= packet.address && packet.address <= r.hi,
   );
   return region ? { decision: region.decision, decidedBy: region.decidedBy } : { decision: 'deny', decidedBy: undefined };
 }
@@ -248,7 +312,18 @@ export function lookup(policy: EvaluatedPolicy, packet: Packet): { decision: 'al
 /** Regions of one direction, space and protocol that cover a port. */
 export function regionsAt(policy: EvaluatedPolicy, direction: Direction, space: string, protocol: Protocol, port: number): Region[] {
   const atom = atomFor(policy, direction, space, protocol);
-  return (policy.regions.get(regionKey(direction, space, atom)) ?? []).filter((r) => r.ports.from <= port && port <= r.ports.to);
+  const list = policy.segments.get(regionKey(direction, space, atom));
+  if (!list) return [];
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const segment = list[mid] as Segment;
+    if (port < segment.ports.from) hi = mid - 1;
+    else if (port > segment.ports.to) lo = mid + 1;
+    else return segment.regions;
+  }
+  return [];
 }
 
 /**

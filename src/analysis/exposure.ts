@@ -17,7 +17,18 @@ export interface Exposure {
   rules: Rule[];
 }
 
+// A segment's regions are shared by every port in it; measure them once.
+const measured = new WeakMap<readonly Region[], Exposure>();
+
 function measure(family: Family, regions: readonly Region[]): Exposure {
+  const known = measured.get(regions);
+  if (known) return known;
+  const exposure = measureUncached(family, regions);
+  measured.set(regions, exposure);
+  return exposure;
+}
+
+function measureUncached(family: Family, regions: readonly Region[]): Exposure {
   let count = 0n;
   const rules = new Set<Rule>();
   for (const region of regions) {
@@ -38,6 +49,42 @@ export function isInternet(exposure: Exposure, config: WardenConfig): boolean {
   return exposure.count > 0n && exposure.share >= config.internet.minShare;
 }
 
+interface OpenSegment {
+  from: number;
+  to: number;
+  exposure: Exposure;
+}
+
+/** Inbound TCP and UDP port segments open to the Internet, per family: short lists, usually empty. */
+export interface InternetIndex {
+  entries: { protocol: 'tcp' | 'udp'; family: Family; open: OpenSegment[] }[];
+  any: boolean;
+}
+
+const indexes = new WeakMap<EvaluatedPolicy, InternetIndex>();
+
+/** Measured once per policy, so asking about dozens of ports costs a scan of a few segments. */
+export function internetIndex(policy: EvaluatedPolicy, config: WardenConfig): InternetIndex {
+  const known = indexes.get(policy);
+  if (known) return known;
+  const entries: InternetIndex['entries'] = [];
+  for (const protocol of ['tcp', 'udp'] as const) {
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const open: OpenSegment[] = [];
+      const atom = atomFor(policy, 'ingress', family, protocol);
+      for (const segment of policy.segments.get(regionKey('ingress', family, atom)) ?? []) {
+        if (!segment.regions.some((r) => r.decision === 'allow')) continue;
+        const exposure = measure(family, segment.regions);
+        if (isInternet(exposure, config)) open.push({ from: segment.ports.from, to: segment.ports.to, exposure });
+      }
+      entries.push({ protocol, family, open });
+    }
+  }
+  const index = { entries, any: entries.some((e) => e.open.length > 0) };
+  indexes.set(policy, index);
+  return index;
+}
+
 /**
  * The smallest exposure over every port of a protocol within `span`, so "every port is open to
  * the Internet" means that minimum reaches the Internet threshold. `all` asks about the
@@ -51,16 +98,11 @@ export function weakestExposure(
   span: PortRange,
 ): Exposure {
   const atom: ProtocolAtom = protocol === 'all' ? 'other' : atomFor(policy, direction, family, protocol);
-  const regions = policy.regions.get(regionKey(direction, family, atom)) ?? [];
-  const bySegment = new Map<PortRange, Region[]>();
-  for (const region of regions) {
-    if (region.ports.to < span.from || region.ports.from > span.to) continue;
-    bySegment.set(region.ports, [...(bySegment.get(region.ports) ?? []), region]);
-  }
   let weakest: Exposure | undefined;
   const rules = new Set<Rule>();
-  for (const segment of bySegment.values()) {
-    const exposure = measure(family, segment);
+  for (const segment of policy.segments.get(regionKey(direction, family, atom)) ?? []) {
+    if (segment.ports.to < span.from || segment.ports.from > span.to) continue;
+    const exposure = measure(family, segment.regions);
     exposure.rules.forEach((r) => rules.add(r));
     if (!weakest || exposure.count < weakest.count) weakest = exposure;
   }
@@ -73,19 +115,17 @@ export function weakestExposure(
  * (`skip` leaves out protocols reported elsewhere), or undefined when it is not.
  */
 export function internetPortDraft(
-  policy: EvaluatedPolicy,
-  config: WardenConfig,
+  index: InternetIndex,
   port: number,
   titlePrefix: string,
   skip: ReadonlySet<Protocol> = new Set(),
 ): FindingDraft | undefined {
+  if (!index.any) return undefined;
   const open: { protocol: string; exposure: Exposure }[] = [];
-  for (const protocol of ['tcp', 'udp'] as const) {
-    if (skip.has(protocol)) continue;
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      const exposure = internetExposure(policy, 'ingress', family, protocol, port);
-      if (isInternet(exposure, config)) open.push({ protocol, exposure });
-    }
+  for (const entry of index.entries) {
+    if (skip.has(entry.protocol)) continue;
+    const segment = entry.open.find((s) => s.from <= port && port <= s.to);
+    if (segment) open.push({ protocol: entry.protocol, exposure: segment.exposure });
   }
   if (open.length === 0) return undefined;
   const service = serviceName(port) ? ` (${serviceName(port)})` : '';

@@ -50,7 +50,10 @@ function overlap(a: Interval, lo: bigint, hi: bigint): bigint {
 /** How many public addresses lie in [lo, hi]. */
 export function publicCount(family: Family, lo: bigint, hi: bigint): bigint {
   let count = hi - lo + 1n;
-  for (const block of NON_PUBLIC_INTERVALS[family]) count -= overlap(block, lo, hi);
+  for (const block of NON_PUBLIC_INTERVALS[family]) {
+    if (block.lo > hi) break; // sorted: the rest lie above
+    if (block.hi >= lo) count -= overlap(block, lo, hi);
+  }
   return count;
 }
 

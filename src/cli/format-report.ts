@@ -79,8 +79,9 @@ export function formatMarkdown(report: AuditReport): string {
   return lines.join('\n');
 }
 
+/** One line: reports of a large estate run to tens of megabytes, and machines read them (`| jq` to indent). */
 export function formatJson(report: AuditReport): string {
-  return JSON.stringify(report, null, 2);
+  return JSON.stringify(report);
 }
 
 export function formatReport(report: AuditReport, format: ReportFormat): string {

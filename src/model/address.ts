@@ -39,9 +39,24 @@ function ipv6ToBigint(ip: string): bigint {
   return value;
 }
 
-/** Parses `a.b.c.d/n`, an IPv6 CIDR, or a bare address (as /32 or /128). Host bits are masked off. */
+const parsed = new Map<string, AddressBlock | undefined>();
+const PARSED_LIMIT = 100_000;
+
+/**
+ * Parses `a.b.c.d/n`, an IPv6 CIDR, or a bare address (as /32 or /128). Host bits are masked off.
+ * Estates repeat a few CIDRs (0.0.0.0/0 …) endlessly, so answers are remembered; they are frozen.
+ */
 export function parseCidr(text: string): AddressBlock | undefined {
   if (typeof text !== 'string') return undefined;
+  const known = parsed.get(text);
+  if (known !== undefined || parsed.has(text)) return known;
+  const block = parseCidrUncached(text);
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.set(text, block === undefined ? undefined : Object.freeze(block));
+  return block;
+}
+
+function parseCidrUncached(text: string): AddressBlock | undefined {
   const trimmed = text.trim();
   const slash = trimmed.indexOf('/');
   const ip = slash === -1 ? trimmed : trimmed.slice(0, slash);
@@ -95,10 +110,17 @@ export function formatAddress(family: Family, value: bigint): string {
   return `${head}::${tail}`;
 }
 
+const canonical = new Map<string, string | undefined>();
+
 /** Canonical text of a CIDR (host bits cleared, IPv6 compressed), or undefined when invalid. */
 export function canonicalCidr(text: string): string | undefined {
+  const known = canonical.get(text);
+  if (known !== undefined || canonical.has(text)) return known;
   const block = parseCidr(text);
-  return block ? `${formatAddress(block.family, block.lo)}/${block.prefix}` : undefined;
+  const result = block ? `${formatAddress(block.family, block.lo)}/${block.prefix}` : undefined;
+  if (canonical.size >= PARSED_LIMIT) canonical.clear();
+  canonical.set(text, result);
+  return result;
 }
 
 /** The smallest list of CIDR blocks covering exactly [lo, hi]. */

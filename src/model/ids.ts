@@ -10,7 +10,12 @@ export function stableStringify(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
 }
 
+/** 12 hex chars of sha256 over a list of strings (joined with NUL, which none of them contains). */
+export function hashId(parts: readonly string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 12);
+}
+
 /** A short, stable id derived from content: `<prefix>~<12 hex chars>`. */
 export function derivedId(prefix: string, content: unknown): string {
-  return `${prefix}~${createHash('sha256').update(stableStringify(content)).digest('hex').slice(0, 12)}`;
+  return `${prefix}~${hashId([stableStringify(content)])}`;
 }

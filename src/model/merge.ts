@@ -24,10 +24,11 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
 
   for (const page of pages) {
     for (const info of page.groups) {
-      const group = ensure(info.provider, info.account, info.region, info.id);
+      const group = ensure(info.provider, info.account, info.region, info.id) as unknown as Record<string, unknown>;
       // A page that does not know a field (empty text) never erases what another page read.
-      for (const [key, value] of Object.entries(info)) {
-        if (value !== undefined && value !== '') (group as unknown as Record<string, unknown>)[key] = value;
+      for (const key in info) {
+        const value = (info as unknown as Record<string, unknown>)[key];
+        if (value !== undefined && value !== '') group[key] = value;
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { Check } from '../check.ts';
-import { internetPortDraft } from '../exposure.ts';
+import { internetIndex, internetPortDraft } from '../exposure.ts';
 
 export const internetAdminPort: Check = {
   meta: {
@@ -13,6 +13,8 @@ export const internetAdminPort: Check = {
     remediation: 'Replace the Internet source with your office/VPN ranges or a bastion security group, or remove the rule.',
   },
   run({ policy, config }) {
-    return config.adminPorts.map((port) => internetPortDraft(policy, config, port, 'Port ')).filter((d) => d !== undefined);
+    const index = internetIndex(policy, config);
+    if (!index.any) return [];
+    return config.adminPorts.map((port) => internetPortDraft(index, port, 'Port ')).filter((d) => d !== undefined);
   },
 };

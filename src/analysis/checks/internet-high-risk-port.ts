@@ -1,7 +1,7 @@
 import { MAX_PORT } from '../../model/protocol.ts';
 import type { Protocol } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
-import { internetPortDraft, isInternet, weakestExposure } from '../exposure.ts';
+import { internetIndex, internetPortDraft, isInternet, weakestExposure } from '../exposure.ts';
 
 export const internetHighRiskPort: Check = {
   meta: {
@@ -15,6 +15,8 @@ export const internetHighRiskPort: Check = {
   },
   run({ policy, config }) {
     const drafts: FindingDraft[] = [];
+    const index = internetIndex(policy, config);
+    if (!index.any) return drafts;
     const admin = new Set(config.adminPorts);
     // Where every port of a protocol is open, `internet-all-ports` says so once instead of one finding per port.
     const everyPortOpen = new Set<Protocol>(
@@ -24,7 +26,7 @@ export const internetHighRiskPort: Check = {
     );
     for (const port of [...new Set(config.highRiskPorts)].sort((a, b) => a - b)) {
       if (admin.has(port)) continue;
-      const draft = internetPortDraft(policy, config, port, 'High-risk port ', everyPortOpen);
+      const draft = internetPortDraft(index, port, 'High-risk port ', everyPortOpen);
       if (draft) drafts.push(draft);
     }
     return drafts;

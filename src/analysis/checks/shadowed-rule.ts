@@ -1,43 +1,63 @@
+import { parseCidr } from '../../model/address.ts';
 import type { Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule } from '../describe.ts';
-import { allowedSignature, evaluateGroup } from '../evaluate.ts';
-import type { EvaluatedPolicy } from '../evaluate.ts';
+import { evaluateBucket, spaceOf } from '../evaluate.ts';
+import type { EvaluatedPolicy, ProtocolAtom } from '../evaluate.ts';
 import { isImplicit } from '../semantics.ts';
 
-/** Rules that decide, in the original policy, traffic the shadowed rule also matches. */
-function coveringDeciders(policy: EvaluatedPolicy, rule: Rule): Rule[] {
-  const out = new Set<Rule>();
-  for (const regions of policy.regions.values()) {
-    for (const region of regions) {
-      if (region.direction !== rule.direction || !region.decidedBy || region.decidedBy === rule) continue;
-      if (rule.protocol !== 'all' && region.protocol !== rule.protocol) continue;
-      if (!rule.ports.some((p) => p.from <= region.ports.to && region.ports.from <= p.to)) continue;
-      out.add(region.decidedBy);
+/** The rules that decide the traffic a rule matches once it is gone (undefined: the default deny). */
+function decidersWithout(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined)[] {
+  const space = spaceOf(rule);
+  const bucket = space && policy.buckets.get(`${rule.direction}|${space.key}`);
+  if (!bucket) return [];
+  const result = evaluateBucket({ ...bucket, rules: bucket.rules.filter((c) => c.rule !== rule) }, new Set());
+  const block = rule.peer.kind === 'cidr' ? parseCidr(rule.peer.cidr) : undefined;
+  const [lo, hi] = block ? [block.lo, block.hi] : [0n, 0n];
+  const atoms: ProtocolAtom[] = rule.protocol === 'all' ? [...result.atoms] : [result.atoms.has(rule.protocol) ? rule.protocol : 'other'];
+  const out = new Set<Rule | undefined>();
+  for (const atom of atoms) {
+    for (const segment of result.segments.get(atom) ?? []) {
+      if (!rule.ports.some((p) => p.from <= segment.ports.to && segment.ports.from <= p.to)) continue;
+      for (const region of segment.regions) if (region.lo <= hi && lo <= region.hi) out.add(region.decidedBy);
     }
   }
-  return [...out].filter((r) => r.family === rule.family);
+  return [...out];
+}
+
+function why(policy: EvaluatedPolicy, rule: Rule): string {
+  const deciders = decidersWithout(policy, rule);
+  const rules = deciders.filter((d) => d !== undefined);
+  if (rules.length === 0) return rule.action === 'deny' ? 'nothing it denies would otherwise be allowed' : 'removing it changes no decision';
+  const named = rules.slice(0, 3).map(describeRule).join(', ');
+  const more = rules.length > 3 ? ` and ${rules.length - 3} more` : '';
+  return `without it, ${named}${more}${deciders.includes(undefined) ? ' (or the default deny)' : ''} decide everything it matches the same way`;
 }
 
 /**
- * Rules whose removal changes no decision. Candidates are the rules that no single removal
- * test found effective; they are then removed one at a time (last first), each removal proved
- * by comparing the allowed traffic, so the reported set can be removed together.
+ * Rules whose removal changes no decision. The evaluator finds, exactly, the rules whose removal
+ * alone changes nothing. Several such rules in one direction and peer space (duplicates, stacked
+ * denies) may each be removable but not all together, so they are removed one at a time, last
+ * first, re-evaluating that space after each: the reported set can be removed together.
  */
 export function shadowedRules(policy: EvaluatedPolicy): Rule[] {
-  const candidates = policy.rules.filter((r) => !isImplicit(r) && !policy.effective.has(r)).reverse();
-  if (candidates.length === 0) return [];
-  const original = allowedSignature(policy);
-  let kept = [...policy.rules];
   const removed: Rule[] = [];
-  for (const candidate of candidates) {
-    const without = kept.filter((r) => r !== candidate);
-    if (allowedSignature(evaluateGroup(policy.group, without), [policy]) === original) {
-      kept = without;
-      removed.push(candidate);
+  for (const bucket of policy.buckets.values()) {
+    const candidates = new Set(bucket.rules.filter((c) => !isImplicit(c.rule) && !policy.effective.has(c.rule)).map((c) => c.rule));
+    let rules = bucket.rules;
+    let open = [...candidates];
+    while (open.length > 0) {
+      const last = open[open.length - 1] as Rule;
+      removed.push(last);
+      if (open.length === 1) break;
+      rules = rules.filter((c) => c.rule !== last);
+      const effective = new Set<Rule>();
+      evaluateBucket({ ...bucket, rules }, effective);
+      open = rules.filter((c) => candidates.has(c.rule) && !effective.has(c.rule)).map((c) => c.rule);
     }
   }
-  return removed.reverse();
+  const order = new Map(policy.rules.map((r, i) => [r, i]));
+  return removed.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
 }
 
 export const shadowedRule: Check = {
@@ -53,18 +73,11 @@ export const shadowedRule: Check = {
   run({ policy }) {
     const drafts: FindingDraft[] = [];
     for (const rule of shadowedRules(policy)) {
-      const deciders = coveringDeciders(policy, rule);
-      const why =
-        rule.action === 'deny' && !deciders.some((d) => d.action === 'allow')
-          ? 'nothing it denies would otherwise be allowed'
-          : deciders.length > 0
-            ? `everything it matches is already decided by ${deciders.slice(0, 3).map(describeRule).join(', ')}${deciders.length > 3 ? ` and ${deciders.length - 3} more` : ''}`
-            : 'removing it changes no decision';
       drafts.push({
         subject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
         title: `Rule ${rule.native.ruleId} changes nothing`,
-        detail: `${describeRule(rule)}: ${why}; the effective policy is identical without it.`,
+        detail: `${describeRule(rule)}: ${why(policy, rule)}; the effective policy is identical without it.`,
       });
     }
     return drafts;

@@ -6,8 +6,19 @@ import { BUILT_IN_TEMPLATES } from './catalog.ts';
 import type { Template, TemplateRule } from './types.ts';
 
 /** The template a group is meant to follow: assigned in config by id or `provider:name`, else by name. */
+const catalogs = new WeakMap<WardenConfig, Template[]>();
+
+function templatesOf(config: WardenConfig): Template[] {
+  let all = catalogs.get(config);
+  if (!all) {
+    all = [...config.templates.custom, ...BUILT_IN_TEMPLATES] as Template[];
+    catalogs.set(config, all);
+  }
+  return all;
+}
+
 export function templateFor(group: SecurityGroup, config: WardenConfig): Template | undefined {
-  const all = [...config.templates.custom, ...BUILT_IN_TEMPLATES] as Template[];
+  const all = templatesOf(config);
   const assigned = config.templates.assign[group.id] ?? config.templates.assign[`${group.provider}:${group.name}`];
   if (assigned) return all.find((t) => t.id === assigned);
   return all.find(
