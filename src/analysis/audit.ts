@@ -51,15 +51,20 @@ function truncate(text: string, max: number): string {
 
 const SEVERITY_RANK = new Map(SEVERITIES.map((s, i) => [s, i]));
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Most severe first, then by place; plain code-point order (locale collation costs more than the audit). */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     (SEVERITY_RANK.get(a.severity) ?? 9) - (SEVERITY_RANK.get(b.severity) ?? 9) ||
-    a.provider.localeCompare(b.provider) ||
-    a.account.localeCompare(b.account) ||
-    a.region.localeCompare(b.region) ||
-    a.groupId.localeCompare(b.groupId) ||
-    a.check.localeCompare(b.check) ||
-    a.fingerprint.localeCompare(b.fingerprint)
+    compareText(a.provider, b.provider) ||
+    compareText(a.account, b.account) ||
+    compareText(a.region, b.region) ||
+    compareText(a.groupId, b.groupId) ||
+    compareText(a.check, b.check) ||
+    compareText(a.fingerprint, b.fingerprint)
   );
 }
 

@@ -40,3 +40,8 @@ export function percent(share: number): string {
   if (share >= 0.999) return '>99.9%';
   return `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`;
 }
+
+/** 1048576 → "1,048,576" (toLocaleString goes through ICU, which costs more than the whole check). */
+export function thousands(value: number | bigint): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}

@@ -60,11 +60,14 @@ export interface EvaluatedPolicy {
   buckets: Map<string, Bucket>;
 }
 
-interface CompiledRule {
+export interface CompiledRule {
   rule: Rule;
   index: number;
   lo: bigint;
   hi: bigint;
+  /** The rule's addresses as ranks on its bucket's address line: cells loRank..hiRank. */
+  loRank: number;
+  hiRank: number;
 }
 
 /** All rules of one direction and peer space: they interact only with each other. */
@@ -72,6 +75,11 @@ export interface Bucket {
   direction: Direction;
   space: SpaceInfo;
   rules: CompiledRule[];
+  /**
+   * Every address where some rule's range starts or ends, sorted: cell k is [line[k], line[k+1]-1].
+   * Sweeps work on cell numbers, so BigInt arithmetic happens once per bucket, not per cut.
+   */
+  line: bigint[];
 }
 
 export function peerKey(peer: Peer): string {
@@ -108,10 +116,10 @@ function compile(rule: Rule, index: number): { space: SpaceInfo; compiled: Compi
   if (rule.peer.kind === 'cidr') {
     const block = parseCidr(rule.peer.cidr);
     if (!block) return undefined;
-    return { space: CIDR_SPACES[block.family], compiled: { rule, index, lo: block.lo, hi: block.hi } };
+    return { space: CIDR_SPACES[block.family], compiled: { rule, index, lo: block.lo, hi: block.hi, loRank: 0, hiRank: 0 } };
   }
   const space = spaceOf(rule) as SpaceInfo;
-  return { space, compiled: { rule, index, lo: 0n, hi: 0n } };
+  return { space, compiled: { rule, index, lo: 0n, hi: 0n, loRank: 0, hiRank: 0 } };
 }
 
 /** Decision of a set of matching rules, and the canonical decider (first listed among the winners). */
@@ -134,21 +142,17 @@ function compareBigint(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A region without its ports: the address sweep of one set of covering rules, reusable across port segments. */
+/** A region without its ports, in address cells: the sweep of one set of covering rules, reusable across port segments. */
 interface Sweep {
-  lo: bigint;
-  hi: bigint;
+  lo: number;
+  hi: number;
   decision: 'allow' | 'deny';
   decider: CompiledRule | undefined;
 }
 
-function evaluateAtom(
-  direction: Direction,
-  space: SpaceInfo,
-  atom: ProtocolAtom,
-  rules: readonly CompiledRule[],
-  effective: Set<Rule>,
-): Segment[] {
+function evaluateAtom(bucket: Bucket, atom: ProtocolAtom, rules: readonly CompiledRule[], effective: Set<Rule>): Segment[] {
+  const { direction, space, line } = bucket;
+  const cells = line.length;
   const cutSet = new Set<number>([0]);
   for (const c of rules) {
     for (const p of c.rule.ports) {
@@ -158,47 +162,75 @@ function evaluateAtom(
   }
   const portCuts = [...cutSet].sort((a, b) => a - b);
   // Port segments covered by the same rules have the same address sweep: compute it once.
-  const sweeps = new Map<string, Sweep[]>();
+  const sweeps = new Map<string | number, Sweep[]>();
   const segments: Segment[] = [];
+  let previousSweep: Sweep[] | undefined;
+  const small = rules.length <= 30;
   for (let i = 0; i < portCuts.length; i++) {
     const from = portCuts[i] as number;
     const to = i + 1 < portCuts.length ? (portCuts[i + 1] as number) - 1 : MAX_PORT;
-    const covering = rules.filter((c) => c.rule.ports.some((p) => p.from <= from && from <= p.to));
-    const key = covering.map((c) => c.index).join(',');
+    const covering: CompiledRule[] = [];
+    let mask = 0;
+    for (let r = 0; r < rules.length; r++) {
+      const c = rules[r] as CompiledRule;
+      if (coversPort(c.rule.ports, from)) {
+        covering.push(c);
+        mask |= 1 << r;
+      }
+    }
+    const key = small ? mask : covering.map((c) => c.index).join(',');
     let sweep = sweeps.get(key);
     if (!sweep) {
-      sweep = sweepAddresses(space, covering, effective);
+      sweep = sweepAddresses(cells, covering, effective);
       sweeps.set(key, sweep);
     }
     const previous = segments[segments.length - 1];
     // Regions of a segment share its ports object, so widening it widens them all.
-    if (previous && sameSweep(previous.regions, sweep)) {
+    if (previous && previousSweep && sameSweep(previousSweep, sweep)) {
       previous.ports.to = to;
       continue;
     }
+    previousSweep = sweep;
     const ports = { from, to };
     segments.push({
       ports,
-      regions: sweep.map((w) => ({ direction, space: space.key, protocol: atom, ports, lo: w.lo, hi: w.hi, decision: w.decision, decidedBy: w.decider?.rule })),
+      regions: sweep.map((w) => ({
+        direction,
+        space: space.key,
+        protocol: atom,
+        ports,
+        lo: line[w.lo] as bigint,
+        hi: w.hi + 1 < cells ? (line[w.hi + 1] as bigint) - 1n : space.max,
+        decision: w.decision,
+        decidedBy: w.decider?.rule,
+      })),
     });
   }
   return segments;
 }
 
-function sweepAddresses(space: SpaceInfo, rules: readonly CompiledRule[], effective: Set<Rule>): Sweep[] {
-  if (rules.length === 0) return [{ lo: 0n, hi: space.max, decision: 'deny', decider: undefined }];
-  const raw: bigint[] = [0n];
+function coversPort(ports: readonly PortRange[], port: number): boolean {
+  for (const p of ports) if (p.from <= port && port <= p.to) return true;
+  return false;
+}
+
+function sweepAddresses(cells: number, rules: readonly CompiledRule[], effective: Set<Rule>): Sweep[] {
+  if (rules.length === 0) return [{ lo: 0, hi: cells - 1, decision: 'deny', decider: undefined }];
+  const raw: number[] = [0];
   for (const c of rules) {
-    raw.push(c.lo);
-    if (c.hi < space.max) raw.push(c.hi + 1n);
+    raw.push(c.loRank);
+    if (c.hiRank + 1 < cells) raw.push(c.hiRank + 1);
   }
-  raw.sort(compareBigint);
-  const cuts = raw.filter((v, i) => i === 0 || v !== raw[i - 1]);
+  raw.sort((a, b) => a - b);
   const out: Sweep[] = [];
-  for (let i = 0; i < cuts.length; i++) {
-    const lo = cuts[i] as bigint;
-    const hi = i + 1 < cuts.length ? (cuts[i + 1] as bigint) - 1n : space.max;
-    const covering = rules.filter((c) => c.lo <= lo && lo <= c.hi);
+  for (let i = 0; i < raw.length; i++) {
+    const lo = raw[i] as number;
+    if (i > 0 && lo === raw[i - 1]) continue;
+    let next = i + 1;
+    while (next < raw.length && raw[next] === lo) next++;
+    const hi = next < raw.length ? (raw[next] as number) - 1 : cells - 1;
+    const covering: CompiledRule[] = [];
+    for (const c of rules) if (c.loRank <= lo && lo <= c.hiRank) covering.push(c);
     const { decision, decider } = decide(covering);
     markEffective(covering, decision, decider, effective);
     const last = out[out.length - 1];
@@ -222,11 +254,12 @@ function markEffective(
   }
 }
 
-function sameSweep(a: readonly Region[], b: readonly Sweep[]): boolean {
+function sameSweep(a: readonly Sweep[], b: readonly Sweep[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
-  return a.every((r, i) => {
-    const s = b[i] as Sweep;
-    return r.lo === s.lo && r.hi === s.hi && r.decision === s.decision && r.decidedBy === s.decider?.rule;
+  return a.every((w, i) => {
+    const v = b[i] as Sweep;
+    return w.lo === v.lo && w.hi === v.hi && w.decision === v.decision && w.decider?.rule === v.decider?.rule;
   });
 }
 
@@ -243,9 +276,35 @@ export function evaluateBucket(bucket: Bucket, effective: Set<Rule>): BucketResu
   const segments = new Map<ProtocolAtom, Segment[]>();
   for (const atom of atoms) {
     const matching = bucket.rules.filter((c) => c.rule.protocol === 'all' || c.rule.protocol === atom);
-    segments.set(atom, evaluateAtom(bucket.direction, bucket.space, atom, matching, effective));
+    segments.set(atom, evaluateAtom(bucket, atom, matching, effective));
   }
   return { atoms, segments };
+}
+
+/** Builds the bucket's address line and gives every rule its cells on it. */
+function rankAddresses(bucket: Bucket): void {
+  const points: bigint[] = [0n];
+  for (const c of bucket.rules) {
+    points.push(c.lo);
+    if (c.hi < bucket.space.max) points.push(c.hi + 1n);
+  }
+  points.sort(compareBigint);
+  const line = points.filter((v, i) => i === 0 || v !== points[i - 1]);
+  const rankOf = (value: bigint): number => {
+    let lo = 0;
+    let hi = line.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((line[mid] as bigint) <= value) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  for (const c of bucket.rules) {
+    c.loRank = rankOf(c.lo);
+    c.hiRank = c.hi < bucket.space.max ? rankOf(c.hi + 1n) - 1 : line.length - 1;
+  }
+  bucket.line = line;
 }
 
 function bucketsOf(rules: readonly Rule[]): Map<string, Bucket> {
@@ -256,11 +315,12 @@ function bucketsOf(rules: readonly Rule[]): Map<string, Bucket> {
     const key = `${rule.direction}|${compiled.space.key}`;
     let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = { direction: rule.direction, space: compiled.space, rules: [] };
+      bucket = { direction: rule.direction, space: compiled.space, rules: [], line: [] };
       buckets.set(key, bucket);
     }
     bucket.rules.push(compiled.compiled);
   });
+  for (const bucket of buckets.values()) rankAddresses(bucket);
   return buckets;
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Key-order independent JSON, so the same content always hashes the same. */
 export function stableStringify(value: unknown): string {
@@ -12,7 +12,7 @@ export function stableStringify(value: unknown): string {
 
 /** 12 hex chars of sha256 over a list of strings (joined with NUL, which none of them contains). */
 export function hashId(parts: readonly string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 12);
+  return hash('sha256', parts.join('\u0000'), 'hex').slice(0, 12);
 }
 
 /** A short, stable id derived from content: `<prefix>~<12 hex chars>`. */

@@ -1,6 +1,6 @@
 import { hasPorts } from '../../model/protocol.ts';
 import type { Check, FindingDraft } from '../check.ts';
-import { describeRule } from '../describe.ts';
+import { describeRule, thousands } from '../describe.ts';
 
 export const portRange: Check = {
   meta: {
@@ -22,8 +22,8 @@ export const portRange: Check = {
       drafts.push({
         subject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
-        title: `Rule opens ${count.toLocaleString('en-US')} ${String(rule.protocol).toUpperCase()} ports`,
-        detail: `${describeRule(rule)} opens a range of ${count.toLocaleString('en-US')} ports where specific ports are advised.`,
+        title: `Rule opens ${thousands(count)} ${String(rule.protocol).toUpperCase()} ports`,
+        detail: `${describeRule(rule)} opens a range of ${thousands(count)} ports where specific ports are advised.`,
       });
     }
     return drafts;

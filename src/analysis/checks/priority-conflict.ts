@@ -1,20 +1,13 @@
-import { parseCidr } from '../../model/address.ts';
-import type { Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule } from '../describe.ts';
-import { spaceOf } from '../evaluate.ts';
+import type { CompiledRule } from '../evaluate.ts';
+import { isImplicit } from '../semantics.ts';
 
-function overlaps(a: Rule, b: Rule): boolean {
-  if (a.direction !== b.direction) return false;
-  if (a.protocol !== 'all' && b.protocol !== 'all' && a.protocol !== b.protocol) return false;
-  if (!a.ports.some((p) => b.ports.some((q) => p.from <= q.to && q.from <= p.to))) return false;
-  const spaceA = spaceOf(a);
-  const spaceB = spaceOf(b);
-  if (!spaceA || !spaceB || spaceA.key !== spaceB.key) return false;
-  if (a.peer.kind !== 'cidr' || b.peer.kind !== 'cidr') return true;
-  const blockA = parseCidr(a.peer.cidr);
-  const blockB = parseCidr(b.peer.cidr);
-  return !!blockA && !!blockB && blockA.lo <= blockB.hi && blockB.lo <= blockA.hi;
+/** Whether two rules of the same direction and peer space match some packet in common. */
+function overlaps(a: CompiledRule, b: CompiledRule): boolean {
+  if (a.rule.protocol !== 'all' && b.rule.protocol !== 'all' && a.rule.protocol !== b.rule.protocol) return false;
+  if (!a.rule.ports.some((p) => b.rule.ports.some((q) => p.from <= q.to && q.from <= p.to))) return false;
+  return a.lo <= b.hi && b.lo <= a.hi;
 }
 
 export const priorityConflict: Check = {
@@ -27,18 +20,22 @@ export const priorityConflict: Check = {
     source: 'Alibaba Cloud ECS rule priority (seed 003); Huawei Cloud rule priority and action (seed 002)',
     remediation: 'Give the rule that should win a higher priority (a smaller number), or narrow one of them so they no longer overlap.',
   },
-  run({ group }) {
+  run({ policy }) {
     const drafts: FindingDraft[] = [];
-    const rules = group.rules.filter((r) => r.enabled);
-    for (const allow of rules.filter((r) => r.action === 'allow')) {
-      for (const deny of rules.filter((r) => r.action === 'deny' && r.priority === allow.priority)) {
-        if (!overlaps(allow, deny)) continue;
-        drafts.push({
-          subject: `pair/${allow.native.ruleId}/${deny.native.ruleId}`,
-          ruleIds: [allow.native.ruleId, deny.native.ruleId],
-          title: `Allow and deny overlap at priority ${allow.priority}`,
-          detail: `${describeRule(allow)} and ${describeRule(deny)} match the same traffic at the same priority; the deny wins there.`,
-        });
+    for (const bucket of policy.buckets.values()) {
+      const denies = bucket.rules.filter((c) => c.rule.action === 'deny');
+      if (denies.length === 0) continue;
+      for (const allow of bucket.rules) {
+        if (allow.rule.action !== 'allow' || isImplicit(allow.rule)) continue;
+        for (const deny of denies) {
+          if (deny.rule.priority !== allow.rule.priority || !overlaps(allow, deny)) continue;
+          drafts.push({
+            subject: `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`,
+            ruleIds: [allow.rule.native.ruleId, deny.rule.native.ruleId],
+            title: `Allow and deny overlap at priority ${allow.rule.priority}`,
+            detail: `${describeRule(allow.rule)} and ${describeRule(deny.rule)} match the same traffic at the same priority; the deny wins there.`,
+          });
+        }
       }
     }
     return drafts;

@@ -2,7 +2,7 @@ import { parseCidr } from '../../model/address.ts';
 import type { Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule } from '../describe.ts';
-import { evaluateBucket, spaceOf } from '../evaluate.ts';
+import { atomFor, evaluateBucket, regionKey, spaceOf } from '../evaluate.ts';
 import type { EvaluatedPolicy, ProtocolAtom } from '../evaluate.ts';
 import { isImplicit } from '../semantics.ts';
 
@@ -25,8 +25,30 @@ function decidersWithout(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined
   return [...out];
 }
 
+/** Deciders of the traffic a rule matches in the evaluated policy, or undefined where the rule itself decides. */
+function decidersWith(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined)[] | undefined {
+  const space = spaceOf(rule);
+  if (!space) return [];
+  const block = rule.peer.kind === 'cidr' ? parseCidr(rule.peer.cidr) : undefined;
+  const [lo, hi] = block ? [block.lo, block.hi] : [0n, 0n];
+  const atoms = rule.protocol === 'all' ? [...(policy.atoms.get(`${rule.direction}|${space.key}`) ?? [])] : [atomFor(policy, rule.direction, space.key, rule.protocol)];
+  const out = new Set<Rule | undefined>();
+  for (const atom of atoms) {
+    for (const segment of policy.segments.get(regionKey(rule.direction, space.key, atom)) ?? []) {
+      if (!rule.ports.some((p) => p.from <= segment.ports.to && segment.ports.from <= p.to)) continue;
+      for (const region of segment.regions) {
+        if (region.lo > hi || lo > region.hi) continue;
+        if (region.decidedBy === rule) return undefined;
+        out.add(region.decidedBy);
+      }
+    }
+  }
+  return [...out];
+}
+
 function why(policy: EvaluatedPolicy, rule: Rule): string {
-  const deciders = decidersWithout(policy, rule);
+  // Where the rule decides nothing, the same rules decide its traffic with and without it.
+  const deciders = decidersWith(policy, rule) ?? decidersWithout(policy, rule);
   const rules = deciders.filter((d) => d !== undefined);
   if (rules.length === 0) return rule.action === 'deny' ? 'nothing it denies would otherwise be allowed' : 'removing it changes no decision';
   const named = rules.slice(0, 3).map(describeRule).join(', ');

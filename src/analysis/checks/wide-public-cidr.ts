@@ -1,7 +1,7 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
-import { describeRule, percent } from '../describe.ts';
+import { describeRule, thousands, percent } from '../describe.ts';
 import type { Region } from '../evaluate.ts';
 import { publicCountExcluding, publicShare } from '../public-space.ts';
 import type { Interval } from '../public-space.ts';
@@ -58,7 +58,7 @@ export const widePublicCidr: Check = {
           subject: `rule/${rule.native.ruleId}`,
           ruleIds: [rule.native.ruleId],
           title: `Access from a wide public range (${rule.peer.kind === 'cidr' ? rule.peer.cidr : family})`,
-          detail: `${describeRule(rule)} lets in ${count.toLocaleString('en-US')} public addresses (${percent(share)} of the public ${family === 'ipv4' ? 'IPv4' : 'IPv6'} space), more than a /${prefix}.`,
+          detail: `${describeRule(rule)} lets in ${thousands(count)} public addresses (${percent(share)} of the public ${family === 'ipv4' ? 'IPv4' : 'IPv6'} space), more than a /${prefix}.`,
         });
       }
     }
