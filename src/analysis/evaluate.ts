@@ -48,9 +48,7 @@ export interface EvaluatedPolicy {
   group: SecurityGroup;
   rules: Rule[];
   spaces: Map<string, SpaceInfo>;
-  /** Regions by `${direction}|${space}|${atom}`, sorted by port then address. */
-  regions: Map<string, Region[]>;
-  /** The same regions by port segment, sorted by port, for lookups by port. */
+  /** Regions by `${direction}|${space}|${atom}`, cut in port segments, sorted by port then address. */
   segments: Map<string, Segment[]>;
   /** Atoms present per `${direction}|${space}`. */
   atoms: Map<string, Set<ProtocolAtom>>;
@@ -328,7 +326,6 @@ function bucketsOf(rules: readonly Rule[]): Map<string, Bucket> {
 export function evaluateGroup(group: SecurityGroup, rules: readonly Rule[] = appliedRules(group)): EvaluatedPolicy {
   const buckets = bucketsOf(rules);
   const spaces = new Map<string, SpaceInfo>();
-  const regions = new Map<string, Region[]>();
   const segments = new Map<string, Segment[]>();
   const atoms = new Map<string, Set<ProtocolAtom>>();
   const effective = new Set<Rule>();
@@ -339,10 +336,14 @@ export function evaluateGroup(group: SecurityGroup, rules: readonly Rule[] = app
     for (const [atom, list] of result.segments) {
       const rk = regionKey(bucket.direction, bucket.space.key, atom);
       segments.set(rk, list);
-      regions.set(rk, list.flatMap((s) => s.regions));
     }
   }
-  return { group, rules: [...rules], spaces, regions, segments, atoms, effective, buckets };
+  return { group, rules: [...rules], spaces, segments, atoms, effective, buckets };
+}
+
+/** Every region of one `${direction}|${space}|${atom}` key, in port then address order. */
+export function regionsOf(policy: EvaluatedPolicy, key: string): Region[] {
+  return (policy.segments.get(key) ?? []).flatMap((s) => s.regions);
 }
 
 /** The atom a concrete protocol falls into for a direction and space. */
@@ -398,7 +399,7 @@ export function allowedSignature(policy: EvaluatedPolicy, atomsFrom: readonly Ev
     const [direction, space, atomText] = splitKey(key);
     const atom: Protocol | 'other' = /^\d+$/.test(atomText) ? Number(atomText) : (atomText as Protocol | 'other');
     const own = atom === 'other' ? 'other' : atomFor(policy, direction, space, atom);
-    const regions = (policy.regions.get(regionKey(direction, space, own)) ?? []).filter((r) => r.decision === 'allow');
+    const regions = regionsOf(policy, regionKey(direction, space, own)).filter((r) => r.decision === 'allow');
     parts.push(`${key}:${mergeAllowed(regions)}`);
   }
   return parts.join('\n');

@@ -2,6 +2,7 @@ import { intervalToCidrs, parseCidr } from '../model/address.ts';
 import { portsLabel, protocolLabel } from '../model/protocol.ts';
 import type { Direction, Family, Rule } from '../model/types.ts';
 import { describePeer, describeRule } from './describe.ts';
+import { regionsOf } from './evaluate.ts';
 import type { EvaluatedPolicy, Region } from './evaluate.ts';
 import { publicCount, publicShare } from './public-space.ts';
 
@@ -49,11 +50,11 @@ function describeSources(family: Family, intervals: readonly [bigint, bigint][],
 /** Allowed parts, and parts denied by an explicit rule, in a stable order. Default-deny parts are left out. */
 export function explainPolicy(policy: EvaluatedPolicy, direction: Direction = 'ingress'): ExposurePart[] {
   const parts: ExposurePart[] = [];
-  const keys = [...policy.regions.keys()].filter((k) => k.startsWith(`${direction}|`)).sort();
+  const keys = [...policy.segments.keys()].filter((k) => k.startsWith(`${direction}|`)).sort();
   for (const key of keys) {
     // One part per (ports, deciding rule): the address intervals it decides, in order.
     const grouped = new Map<string, { region: Region; intervals: [bigint, bigint][] }>();
-    for (const region of policy.regions.get(key) ?? []) {
+    for (const region of regionsOf(policy, key)) {
       if (!region.decidedBy) continue;
       const id = `${region.ports.from}-${region.ports.to}|${policy.rules.indexOf(region.decidedBy)}`;
       const entry = grouped.get(id) ?? { region, intervals: [] };

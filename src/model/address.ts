@@ -56,7 +56,30 @@ export function parseCidr(text: string): AddressBlock | undefined {
   return block;
 }
 
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+
+/** The common case, IPv4, in plain numbers; BigInt only for the result. */
+function parseIpv4Cidr(text: string): AddressBlock | undefined | null {
+  const match = IPV4_CIDR.exec(text);
+  if (!match) return null; // not this fast path's shape: let the general parser decide
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = match[i] as string;
+    if (octet.length > 1 && octet[0] === '0') return undefined; // leading zeros are ambiguous (octal)
+    const n = Number(octet);
+    if (n > 255) return undefined;
+    value = value * 256 + n;
+  }
+  const prefix = match[5] === undefined ? 32 : Number(match[5]);
+  if (prefix > 32) return undefined;
+  const size = 2 ** (32 - prefix);
+  const lo = Math.floor(value / size) * size;
+  return { family: 'ipv4', prefix, lo: BigInt(lo), hi: BigInt(lo + size - 1) };
+}
+
 function parseCidrUncached(text: string): AddressBlock | undefined {
+  const fast = parseIpv4Cidr(text.trim());
+  if (fast !== null) return fast;
   const trimmed = text.trim();
   const slash = trimmed.indexOf('/');
   const ip = slash === -1 ? trimmed : trimmed.slice(0, slash);
@@ -84,7 +107,8 @@ function parseCidrUncached(text: string): AddressBlock | undefined {
 
 export function formatAddress(family: Family, value: bigint): string {
   if (family === 'ipv4') {
-    return [24n, 16n, 8n, 0n].map((shift) => ((value >> shift) & 0xffn).toString()).join('.');
+    const n = Number(value);
+    return `${Math.floor(n / 16777216) % 256}.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
   }
   const hextets: string[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) hextets.push(((value >> shift) & 0xffffn).toString(16));

@@ -2,7 +2,6 @@ import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule, thousands, percent } from '../describe.ts';
-import type { Region } from '../evaluate.ts';
 import { publicCountExcluding, publicShare } from '../public-space.ts';
 import type { Interval } from '../public-space.ts';
 
@@ -34,21 +33,21 @@ export const widePublicCidr: Check = {
       const prefix = family === 'ipv4' ? config.wide.ipv4Prefix : config.wide.ipv6Prefix;
       const limit = 1n << BigInt((family === 'ipv4' ? 32 : 128) - prefix);
       const trusted = trustedIntervals(config.wide.trustedPublicRanges, family);
+      // Only a rule whose own block is wider than the limit can let in more than the limit.
+      const bucket = policy.buckets.get(`ingress|${family}`);
+      if (!bucket?.rules.some((c) => c.rule.action === 'allow' && c.hi - c.lo + 1n > limit)) continue;
       // The most public (untrusted) addresses each rule decides for any single protocol and port.
       const widest = new Map<Rule, bigint>();
-      for (const [key, regions] of policy.regions) {
+      for (const [key, segments] of policy.segments) {
         if (!key.startsWith(`ingress|${family}|`)) continue;
-        const perSegment = new Map<Rule, Map<Region['ports'], bigint>>();
-        for (const region of regions) {
-          const rule = region.decidedBy;
-          if (region.decision !== 'allow' || !rule) continue;
-          const count = publicCountExcluding(family, region.lo, region.hi, trusted);
-          const segments = perSegment.get(rule) ?? new Map();
-          segments.set(region.ports, (segments.get(region.ports) ?? 0n) + count);
-          perSegment.set(rule, segments);
-        }
-        for (const [rule, segments] of perSegment) {
-          for (const count of segments.values()) if (count > (widest.get(rule) ?? 0n)) widest.set(rule, count);
+        for (const segment of segments) {
+          const perRule = new Map<Rule, bigint>();
+          for (const region of segment.regions) {
+            const rule = region.decidedBy;
+            if (region.decision !== 'allow' || !rule) continue;
+            perRule.set(rule, (perRule.get(rule) ?? 0n) + publicCountExcluding(family, region.lo, region.hi, trusted));
+          }
+          for (const [rule, count] of perRule) if (count > (widest.get(rule) ?? 0n)) widest.set(rule, count);
         }
       }
       for (const [rule, count] of widest) {
