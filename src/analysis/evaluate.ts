@@ -405,6 +405,17 @@ export function allowedSignature(policy: EvaluatedPolicy, atomsFrom: readonly Ev
   return parts.join('\n');
 }
 
+/** The allowed part of one bucket's result, canonical: equal strings allow exactly the same traffic. */
+export function bucketAllowedSignature(result: BucketResult, atoms: Iterable<ProtocolAtom>): string {
+  const parts: string[] = [];
+  for (const atom of [...new Set(atoms)].map(String).sort()) {
+    const own = result.atoms.has(atom as ProtocolAtom) ? (atom as ProtocolAtom) : /^\d+$/.test(atom) && result.atoms.has(Number(atom)) ? Number(atom) : 'other';
+    const regions = (result.segments.get(own) ?? []).flatMap((s) => s.regions).filter((r) => r.decision === 'allow');
+    parts.push(`${atom}:${mergeAllowed(regions)}`);
+  }
+  return parts.join('\n');
+}
+
 function splitKey(key: string): [Direction, string, string] {
   const first = key.indexOf('|');
   const last = key.lastIndexOf('|');

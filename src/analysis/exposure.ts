@@ -103,6 +103,8 @@ export function weakestExposure(
   for (const segment of policy.segments.get(regionKey(direction, family, atom)) ?? []) {
     if (segment.ports.to < span.from || segment.ports.from > span.to) continue;
     const exposure = measure(family, segment.regions);
+    // One port closed to the Internet settles it: not every port is open.
+    if (exposure.count === 0n) return exposure;
     exposure.rules.forEach((r) => rules.add(r));
     if (!weakest || exposure.count < weakest.count) weakest = exposure;
   }

@@ -2,8 +2,8 @@ import { parseCidr } from '../../model/address.ts';
 import type { Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule } from '../describe.ts';
-import { atomFor, evaluateBucket, regionKey, spaceOf } from '../evaluate.ts';
-import type { EvaluatedPolicy, ProtocolAtom } from '../evaluate.ts';
+import { atomFor, bucketAllowedSignature, evaluateBucket, regionKey, spaceOf } from '../evaluate.ts';
+import type { Bucket, BucketResult, EvaluatedPolicy, ProtocolAtom } from '../evaluate.ts';
 import { isImplicit } from '../semantics.ts';
 
 /** The rules that decide the traffic a rule matches once it is gone (undefined: the default deny). */
@@ -56,6 +56,15 @@ function why(policy: EvaluatedPolicy, rule: Rule): string {
   return `without it, ${named}${more}${deciders.includes(undefined) ? ' (or the default deny)' : ''} decide everything it matches the same way`;
 }
 
+/** Whether removing every candidate at once leaves the bucket's allowed traffic as it is (the common case). */
+function removableTogether(policy: EvaluatedPolicy, bucket: Bucket, candidates: ReadonlySet<Rule>): boolean {
+  const key = `${bucket.direction}|${bucket.space.key}`;
+  const atoms = policy.atoms.get(key) ?? new Set<ProtocolAtom>();
+  const original: BucketResult = { atoms, segments: new Map([...atoms].map((a) => [a, policy.segments.get(regionKey(bucket.direction, bucket.space.key, a)) ?? []])) };
+  const without = evaluateBucket({ ...bucket, rules: bucket.rules.filter((c) => !candidates.has(c.rule)) }, new Set());
+  return bucketAllowedSignature(without, atoms) === bucketAllowedSignature(original, atoms);
+}
+
 /**
  * Rules whose removal changes no decision. The evaluator finds, exactly, the rules whose removal
  * alone changes nothing. Several such rules in one direction and peer space (duplicates, stacked
@@ -68,6 +77,10 @@ export function shadowedRules(policy: EvaluatedPolicy): Rule[] {
     const candidates = new Set(bucket.rules.filter((c) => !isImplicit(c.rule) && !policy.effective.has(c.rule)).map((c) => c.rule));
     let rules = bucket.rules;
     let open = [...candidates];
+    if (open.length > 1 && removableTogether(policy, bucket, candidates)) {
+      removed.push(...open);
+      continue;
+    }
     while (open.length > 0) {
       const last = open[open.length - 1] as Rule;
       removed.push(last);
