@@ -173,7 +173,8 @@ function readPermission(permission: unknown, direction: Direction, info: GroupIn
     result.unparseable.push(unparseableRecord(ctx, where, 'permission names no IpRanges, Ipv6Ranges, UserIdGroupPairs or PrefixListIds', permission));
   }
   for (const { peer, description, raw } of peers) {
-    const rawRule = { ...permission, IpRanges: undefined, Ipv6Ranges: undefined, UserIdGroupPairs: undefined, PrefixListIds: undefined, Peer: raw };
+    // The permission narrowed to this one peer, as DescribeSecurityGroupRules would list it.
+    const rawRule = { IpProtocol: permission['IpProtocol'], FromPort: permission['FromPort'], ToPort: permission['ToPort'], Peer: raw };
     const rule =
       typeof peer === 'string'
         ? peer

@@ -141,7 +141,8 @@ export function canonicalCidr(text: string): string | undefined {
   const known = canonical.get(text);
   if (known !== undefined || canonical.has(text)) return known;
   const block = parseCidr(text);
-  const result = block ? `${formatAddress(block.family, block.lo)}/${block.prefix}` : undefined;
+  let result = block ? `${formatAddress(block.family, block.lo)}/${block.prefix}` : undefined;
+  if (result === text) result = text; // keep the one string object: later lookups compare by identity first
   if (canonical.size >= PARSED_LIMIT) canonical.clear();
   canonical.set(text, result);
   return result;

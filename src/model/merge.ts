@@ -5,6 +5,10 @@ function scopeKey(provider: Provider, account: string, region: string, groupId: 
   return `${provider}\u0000${account}\u0000${region}\u0000${groupId}`;
 }
 
+function sameGroup(a: PageResult['rules'][number], b: PageResult['rules'][number]): boolean {
+  return a.groupId === b.groupId && a.account === b.account && a.region === b.region && a.provider === b.provider;
+}
+
 /**
  * Joins page fragments into groups: metadata from group pages, rules from rule pages
  * (authoritative lists win; the same rule read twice, e.g. a group in two snapshots, is kept once: derived ids hash the rule's content), attachments where read.
@@ -33,20 +37,26 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
     }
   }
 
-  const authoritative = new Map<string, Rule[]>();
-  const fallback = new Map<string, Rule[]>();
+  const lists = new Map<SecurityGroup, { authoritative: Rule[]; fallback: Rule[] }>();
+  let last: { fragment: PageResult['rules'][number]; entry: { authoritative: Rule[]; fallback: Rule[] } } | undefined;
   for (const page of pages) {
     for (const fragment of page.rules) {
-      const group = ensure(fragment.provider, fragment.account, fragment.region, fragment.groupId);
-      const key = scopeKey(group.provider, group.account, group.region, group.id);
-      const target = fragment.authoritative ? authoritative : fallback;
-      const list = target.get(key) ?? [];
-      list.push(fragment.rule);
-      target.set(key, list);
+      // A page lists a group's rules together: reuse the previous lookup while the group stays the same.
+      let entry = last && sameGroup(last.fragment, fragment) ? last.entry : undefined;
+      if (!entry) {
+        const group = ensure(fragment.provider, fragment.account, fragment.region, fragment.groupId);
+        entry = lists.get(group);
+        if (!entry) {
+          entry = { authoritative: [], fallback: [] };
+          lists.set(group, entry);
+        }
+      }
+      (fragment.authoritative ? entry.authoritative : entry.fallback).push(fragment.rule);
+      last = { fragment, entry };
     }
   }
-  for (const [key, group] of groups) {
-    const rules = authoritative.get(key) ?? fallback.get(key) ?? [];
+  for (const [group, entry] of lists) {
+    const rules = entry.authoritative.length > 0 ? entry.authoritative : entry.fallback;
     const seen = new Set<string>();
     group.rules = rules.filter((rule) => {
       if (seen.has(rule.native.ruleId)) return false;
