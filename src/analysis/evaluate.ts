@@ -78,6 +78,8 @@ export interface Bucket {
    * Sweeps work on cell numbers, so BigInt arithmetic happens once per bucket, not per cut.
    */
   line: bigint[];
+  /** The last address of each cell: cellEnd[k] = line[k+1] - 1, or the space's last address. */
+  cellEnd: bigint[];
 }
 
 export function peerKey(peer: Peer): string {
@@ -149,16 +151,21 @@ interface Sweep {
 }
 
 function evaluateAtom(bucket: Bucket, atom: ProtocolAtom, rules: readonly CompiledRule[], effective: Set<Rule>): Segment[] {
-  const { direction, space, line } = bucket;
-  const cells = line.length;
-  const cutSet = new Set<number>([0]);
+  const { direction, space } = bucket;
+  const cells = bucket.line.length;
+  if (rules.length === 0) {
+    const ports = { from: 0, to: MAX_PORT };
+    return [{ ports, regions: [{ direction, space: space.key, protocol: atom, ports, lo: 0n, hi: space.max, decision: 'deny', decidedBy: undefined }] }];
+  }
+  const rawCuts: number[] = [0];
   for (const c of rules) {
     for (const p of c.rule.ports) {
-      cutSet.add(p.from);
-      if (p.to < MAX_PORT) cutSet.add(p.to + 1);
+      rawCuts.push(p.from);
+      if (p.to < MAX_PORT) rawCuts.push(p.to + 1);
     }
   }
-  const portCuts = [...cutSet].sort((a, b) => a - b);
+  rawCuts.sort((a, b) => a - b);
+  const portCuts = rawCuts.filter((v, i) => i === 0 || v !== rawCuts[i - 1]);
   // Port segments covered by the same rules have the same address sweep: compute it once.
   const sweeps = new Map<string | number, Sweep[]>();
   const segments: Segment[] = [];
@@ -197,8 +204,8 @@ function evaluateAtom(bucket: Bucket, atom: ProtocolAtom, rules: readonly Compil
         space: space.key,
         protocol: atom,
         ports,
-        lo: line[w.lo] as bigint,
-        hi: w.hi + 1 < cells ? (line[w.hi + 1] as bigint) - 1n : space.max,
+        lo: bucket.line[w.lo] as bigint,
+        hi: bucket.cellEnd[w.hi] as bigint,
         decision: w.decision,
         decidedBy: w.decider?.rule,
       })),
@@ -303,6 +310,7 @@ function rankAddresses(bucket: Bucket): void {
     c.hiRank = c.hi < bucket.space.max ? rankOf(c.hi + 1n) - 1 : line.length - 1;
   }
   bucket.line = line;
+  bucket.cellEnd = line.map((_, k) => (k + 1 < line.length ? (line[k + 1] as bigint) - 1n : bucket.space.max));
 }
 
 function bucketsOf(rules: readonly Rule[]): Map<string, Bucket> {
@@ -313,7 +321,7 @@ function bucketsOf(rules: readonly Rule[]): Map<string, Bucket> {
     const key = `${rule.direction}|${compiled.space.key}`;
     let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = { direction: rule.direction, space: compiled.space, rules: [], line: [] };
+      bucket = { direction: rule.direction, space: compiled.space, rules: [], line: [], cellEnd: [] };
       buckets.set(key, bucket);
     }
     bucket.rules.push(compiled.compiled);

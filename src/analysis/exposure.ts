@@ -68,9 +68,17 @@ export function internetIndex(policy: EvaluatedPolicy, config: WardenConfig): In
   const known = indexes.get(policy);
   if (known) return known;
   const entries: InternetIndex['entries'] = [];
+  // Only an allow rule whose own block holds public addresses can open anything to the Internet.
+  const reaches = (family: Family) =>
+    policy.buckets.get(`ingress|${family}`)?.rules.some((c) => c.rule.action === 'allow' && publicCount(family, c.lo, c.hi) > 0n) ?? false;
+  const reachable = { ipv4: reaches('ipv4'), ipv6: reaches('ipv6') };
   for (const protocol of ['tcp', 'udp'] as const) {
     for (const family of ['ipv4', 'ipv6'] as const) {
       const open: OpenSegment[] = [];
+      if (!reachable[family]) {
+        entries.push({ protocol, family, open });
+        continue;
+      }
       const atom = atomFor(policy, 'ingress', family, protocol);
       for (const segment of policy.segments.get(regionKey('ingress', family, atom)) ?? []) {
         if (!segment.regions.some((r) => r.decision === 'allow')) continue;
