@@ -26,8 +26,19 @@ export function describePeer(peer: Peer): string {
   }
 }
 
-/** One line for a rule: `sgr-1 (allow tcp/22 from 0.0.0.0/0, priority 1)`. */
+const described = new WeakMap<Rule, string>();
+
+/** One line for a rule: `sgr-1 (allow tcp/22 from 0.0.0.0/0, priority 1)`. Findings name the same rules often. */
 export function describeRule(rule: Rule): string {
+  let text = described.get(rule);
+  if (text === undefined) {
+    text = describeRuleUncached(rule);
+    described.set(rule, text);
+  }
+  return text;
+}
+
+function describeRuleUncached(rule: Rule): string {
   const ports = rule.ports.map((r) => portsLabel(rule.protocol, r)).join(',');
   const what = rule.protocol === 'all' ? 'all traffic' : `${protocolLabel(rule.protocol)}/${ports}`;
   const way = rule.direction === 'ingress' ? 'from' : 'to';
