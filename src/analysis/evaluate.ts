@@ -18,11 +18,8 @@ import { appliedRules } from './semantics.ts';
 /** A protocol that some rule names, or `other`: every protocol no rule names (only `all` rules reach it). */
 export type ProtocolAtom = Protocol | 'other';
 
+/** An address interval of one segment with its decision. Segments covered by the same rules share their regions. */
 export interface Region {
-  direction: Direction;
-  space: string;
-  protocol: ProtocolAtom;
-  ports: PortRange;
   lo: bigint;
   hi: bigint;
   decision: 'allow' | 'deny';
@@ -150,13 +147,9 @@ interface Sweep {
   decider: CompiledRule | undefined;
 }
 
-function evaluateAtom(bucket: Bucket, atom: ProtocolAtom, rules: readonly CompiledRule[], effective: Set<Rule>): Segment[] {
-  const { direction, space } = bucket;
+function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective: Set<Rule>): Segment[] {
   const cells = bucket.line.length;
-  if (rules.length === 0) {
-    const ports = { from: 0, to: MAX_PORT };
-    return [{ ports, regions: [{ direction, space: space.key, protocol: atom, ports, lo: 0n, hi: space.max, decision: 'deny', decidedBy: undefined }] }];
-  }
+  if (rules.length === 0) return [{ ports: { from: 0, to: MAX_PORT }, regions: [{ lo: 0n, hi: bucket.space.max, decision: 'deny', decidedBy: undefined }] }];
   const rawCuts: number[] = [0];
   for (const c of rules) {
     for (const p of c.rule.ports) {
@@ -167,9 +160,8 @@ function evaluateAtom(bucket: Bucket, atom: ProtocolAtom, rules: readonly Compil
   rawCuts.sort((a, b) => a - b);
   const portCuts = rawCuts.filter((v, i) => i === 0 || v !== rawCuts[i - 1]);
   // Port segments covered by the same rules have the same address sweep: compute it once.
-  const sweeps = new Map<string | number, Sweep[]>();
+  const sweeps = new Map<string | number, Region[]>();
   const segments: Segment[] = [];
-  let previousSweep: Sweep[] | undefined;
   const small = rules.length <= 30;
   for (let i = 0; i < portCuts.length; i++) {
     const from = portCuts[i] as number;
@@ -184,32 +176,19 @@ function evaluateAtom(bucket: Bucket, atom: ProtocolAtom, rules: readonly Compil
       }
     }
     const key = small ? mask : covering.map((c) => c.index).join(',');
-    let sweep = sweeps.get(key);
-    if (!sweep) {
-      sweep = sweepAddresses(cells, covering, effective);
-      sweeps.set(key, sweep);
-    }
-    const previous = segments[segments.length - 1];
-    // Regions of a segment share its ports object, so widening it widens them all.
-    if (previous && previousSweep && sameSweep(previousSweep, sweep)) {
-      previous.ports.to = to;
-      continue;
-    }
-    previousSweep = sweep;
-    const ports = { from, to };
-    segments.push({
-      ports,
-      regions: sweep.map((w) => ({
-        direction,
-        space: space.key,
-        protocol: atom,
-        ports,
+    let regions = sweeps.get(key);
+    if (!regions) {
+      regions = sweepAddresses(cells, covering, effective).map((w) => ({
         lo: bucket.line[w.lo] as bigint,
         hi: bucket.cellEnd[w.hi] as bigint,
         decision: w.decision,
         decidedBy: w.decider?.rule,
-      })),
-    });
+      }));
+      sweeps.set(key, regions);
+    }
+    const previous = segments[segments.length - 1];
+    if (previous && sameRegions(previous.regions, regions)) previous.ports.to = to;
+    else segments.push({ ports: { from, to }, regions });
   }
   return segments;
 }
@@ -259,12 +238,12 @@ function markEffective(
   }
 }
 
-function sameSweep(a: readonly Sweep[], b: readonly Sweep[]): boolean {
+function sameRegions(a: readonly Region[], b: readonly Region[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  return a.every((w, i) => {
-    const v = b[i] as Sweep;
-    return w.lo === v.lo && w.hi === v.hi && w.decision === v.decision && w.decider?.rule === v.decider?.rule;
+  return a.every((r, i) => {
+    const q = b[i] as Region;
+    return r.lo === q.lo && r.hi === q.hi && r.decision === q.decision && r.decidedBy === q.decidedBy;
   });
 }
 
@@ -281,7 +260,7 @@ export function evaluateBucket(bucket: Bucket, effective: Set<Rule>): BucketResu
   const segments = new Map<ProtocolAtom, Segment[]>();
   for (const atom of atoms) {
     const matching = bucket.rules.filter((c) => c.rule.protocol === 'all' || c.rule.protocol === atom);
-    segments.set(atom, evaluateAtom(bucket, atom, matching, effective));
+    segments.set(atom, evaluateAtom(bucket, matching, effective));
   }
   return { atoms, segments };
 }
@@ -349,11 +328,6 @@ export function evaluateGroup(group: SecurityGroup, rules: readonly Rule[] = app
   return { group, rules: [...rules], spaces, segments, atoms, effective, buckets };
 }
 
-/** Every region of one `${direction}|${space}|${atom}` key, in port then address order. */
-export function regionsOf(policy: EvaluatedPolicy, key: string): Region[] {
-  return (policy.segments.get(key) ?? []).flatMap((s) => s.regions);
-}
-
 /** The atom a concrete protocol falls into for a direction and space. */
 export function atomFor(policy: EvaluatedPolicy, direction: Direction, space: string, protocol: Protocol): ProtocolAtom {
   const present = policy.atoms.get(`${direction}|${space}`);
@@ -404,11 +378,10 @@ export function allowedSignature(policy: EvaluatedPolicy, atomsFrom: readonly Ev
   const keys = new Set<string>();
   for (const p of [policy, ...atomsFrom]) for (const [key, set] of p.atoms) for (const atom of set) keys.add(`${key}|${String(atom)}`);
   for (const key of [...keys].sort()) {
-    const [direction, space, atomText] = splitKey(key);
+    const [direction, space, atomText] = splitRegionKey(key);
     const atom: Protocol | 'other' = /^\d+$/.test(atomText) ? Number(atomText) : (atomText as Protocol | 'other');
     const own = atom === 'other' ? 'other' : atomFor(policy, direction, space, atom);
-    const regions = regionsOf(policy, regionKey(direction, space, own)).filter((r) => r.decision === 'allow');
-    parts.push(`${key}:${mergeAllowed(regions)}`);
+    parts.push(`${key}:${mergeAllowed(policy.segments.get(regionKey(direction, space, own)) ?? [])}`);
   }
   return parts.join('\n');
 }
@@ -418,36 +391,34 @@ export function bucketAllowedSignature(result: BucketResult, atoms: Iterable<Pro
   const parts: string[] = [];
   for (const atom of [...new Set(atoms)].map(String).sort()) {
     const own = result.atoms.has(atom as ProtocolAtom) ? (atom as ProtocolAtom) : /^\d+$/.test(atom) && result.atoms.has(Number(atom)) ? Number(atom) : 'other';
-    const regions = (result.segments.get(own) ?? []).flatMap((s) => s.regions).filter((r) => r.decision === 'allow');
-    parts.push(`${atom}:${mergeAllowed(regions)}`);
+    parts.push(`${atom}:${mergeAllowed(result.segments.get(own) ?? [])}`);
   }
   return parts.join('\n');
 }
 
-function splitKey(key: string): [Direction, string, string] {
+/** `${direction}|${space}|${atom}` back into its parts (a symbolic space contains `|` itself). */
+export function splitRegionKey(key: string): [Direction, string, string] {
   const first = key.indexOf('|');
   const last = key.lastIndexOf('|');
   return [key.slice(0, first) as Direction, key.slice(first + 1, last), key.slice(last + 1)];
 }
 
 /** Allowed (port range × address interval) cells, merged so that equal sets print equally. */
-function mergeAllowed(regions: readonly Region[]): string {
-  const byPorts = new Map<string, { ports: PortRange; intervals: [bigint, bigint][] }>();
-  for (const r of regions) {
-    const key = `${r.ports.from}-${r.ports.to}`;
-    const entry = byPorts.get(key) ?? { ports: r.ports, intervals: [] };
-    const last = entry.intervals[entry.intervals.length - 1];
-    if (last && last[1] + 1n === r.lo) last[1] = r.hi;
-    else entry.intervals.push([r.lo, r.hi]);
-    byPorts.set(key, entry);
-  }
-  const rows = [...byPorts.values()].sort((a, b) => a.ports.from - b.ports.from);
+function mergeAllowed(segments: readonly Segment[]): string {
   const merged: { from: number; to: number; sig: string }[] = [];
-  for (const row of rows) {
-    const sig = row.intervals.map(([lo, hi]) => `${lo}-${hi}`).join(',');
+  for (const segment of segments) {
+    const intervals: [bigint, bigint][] = [];
+    for (const r of segment.regions) {
+      if (r.decision !== 'allow') continue;
+      const last = intervals[intervals.length - 1];
+      if (last && last[1] + 1n === r.lo) last[1] = r.hi;
+      else intervals.push([r.lo, r.hi]);
+    }
+    if (intervals.length === 0) continue;
+    const sig = intervals.map(([lo, hi]) => `${lo}-${hi}`).join(',');
     const last = merged[merged.length - 1];
-    if (last && last.to + 1 === row.ports.from && last.sig === sig) last.to = row.ports.to;
-    else merged.push({ from: row.ports.from, to: row.ports.to, sig });
+    if (last && last.to + 1 === segment.ports.from && last.sig === sig) last.to = segment.ports.to;
+    else merged.push({ from: segment.ports.from, to: segment.ports.to, sig });
   }
   return merged.map((m) => `${m.from}-${m.to}=${m.sig}`).join(';');
 }

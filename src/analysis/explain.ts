@@ -1,9 +1,9 @@
 import { intervalToCidrs, parseCidr } from '../model/address.ts';
 import { portsLabel, protocolLabel } from '../model/protocol.ts';
-import type { Direction, Family, Rule } from '../model/types.ts';
+import type { Direction, Family, Protocol, Rule } from '../model/types.ts';
 import { describePeer, describeRule } from './describe.ts';
-import { regionsOf } from './evaluate.ts';
-import type { EvaluatedPolicy, Region } from './evaluate.ts';
+import { splitRegionKey } from './evaluate.ts';
+import type { EvaluatedPolicy } from './evaluate.ts';
 import { publicCount, publicShare } from './public-space.ts';
 
 /** One part of a group's effective policy: what is allowed (or explicitly denied), from where, and which rule decides it. */
@@ -52,34 +52,35 @@ export function explainPolicy(policy: EvaluatedPolicy, direction: Direction = 'i
   const parts: ExposurePart[] = [];
   const keys = [...policy.segments.keys()].filter((k) => k.startsWith(`${direction}|`)).sort();
   for (const key of keys) {
+    const [, spaceKey, atomText] = splitRegionKey(key);
+    const space = policy.spaces.get(spaceKey);
+    if (!space) continue;
+    const atom = (policy.atoms.get(`${direction}|${spaceKey}`) ?? new Set()).has(Number(atomText)) ? Number(atomText) : atomText;
     // One part per (ports, deciding rule): the address intervals it decides, in order.
-    const grouped = new Map<string, { region: Region; intervals: [bigint, bigint][] }>();
-    for (const region of regionsOf(policy, key)) {
-      if (!region.decidedBy) continue;
-      const id = `${region.ports.from}-${region.ports.to}|${policy.rules.indexOf(region.decidedBy)}`;
-      const entry = grouped.get(id) ?? { region, intervals: [] };
-      entry.intervals.push([region.lo, region.hi]);
-      grouped.set(id, entry);
-    }
-    for (const { region, intervals } of grouped.values()) {
-      const rule = region.decidedBy as Rule;
-      const space = policy.spaces.get(region.space);
-      if (!space) continue;
-      const named = policy.atoms.get(`${direction}|${region.space}`);
-      const protocol =
-        region.protocol === 'other' ? ((named?.size ?? 1) > 1 ? 'all other protocols' : 'all protocols') : protocolLabel(region.protocol);
-      const count = space.peer ? 0n : intervals.reduce((sum, [lo, hi]) => sum + publicCount(space.family, lo, hi), 0n);
-      parts.push({
-        direction,
-        family: space.family,
-        protocol,
-        ports: region.protocol === 'other' ? 'all' : portsLabel(region.protocol, region.ports),
-        peers: space.peer ? [describePeer(space.peer)] : describeSources(space.family, intervals, rule),
-        publicShare: publicShare(space.family, count),
-        decision: region.decision,
-        decidedBy: describeRule(rule),
-        ruleId: rule.native.ruleId,
-      });
+    for (const segment of policy.segments.get(key) ?? []) {
+      const grouped = new Map<Rule, [bigint, bigint][]>();
+      for (const region of segment.regions) {
+        if (!region.decidedBy) continue;
+        const intervals = grouped.get(region.decidedBy) ?? [];
+        intervals.push([region.lo, region.hi]);
+        grouped.set(region.decidedBy, intervals);
+      }
+      for (const [rule, intervals] of grouped) {
+        const named = policy.atoms.get(`${direction}|${spaceKey}`);
+        const protocol = atom === 'other' ? ((named?.size ?? 1) > 1 ? 'all other protocols' : 'all protocols') : protocolLabel(atom as Protocol);
+        const count = space.peer ? 0n : intervals.reduce((sum, [lo, hi]) => sum + publicCount(space.family, lo, hi), 0n);
+        parts.push({
+          direction,
+          family: space.family,
+          protocol,
+          ports: atom === 'other' ? 'all' : portsLabel(atom as Protocol, segment.ports),
+          peers: space.peer ? [describePeer(space.peer)] : describeSources(space.family, intervals, rule),
+          publicShare: publicShare(space.family, count),
+          decision: rule.action,
+          decidedBy: describeRule(rule),
+          ruleId: rule.native.ruleId,
+        });
+      }
     }
   }
   return parts;
