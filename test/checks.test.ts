@@ -211,3 +211,16 @@ describe('unparseable-rule and findings', () => {
     for (const check of GROUP_CHECKS) expect(CATALOG).toContain(check.meta);
   });
 });
+
+describe('JSON report', () => {
+  it('the pieces written to stdout join to exactly JSON.stringify(report)', async () => {
+    const { formatJson } = await import('../src/cli/format-report.ts');
+    const groups = Array.from({ length: 30 }, (_, i) => group({ id: `sg-${i}`, rules: [rule({ ports: 22 }), rule({ ports: 3306 })] }));
+    const report = auditEstate({ groups, unparseable: [], scanErrors: [] }, defaultConfig());
+    expect(report.findings.length).toBe(60);
+    expect(formatJson(report)).toBe(JSON.stringify(report));
+    const { formatJsonPieces } = await import('../src/cli/format-report.ts');
+    expect([...formatJsonPieces(report, 7)].join('')).toBe(JSON.stringify(report));
+    expect([...formatJsonPieces({ ...report, findings: [] }, 7)].join('')).toBe(JSON.stringify({ ...report, findings: [] }));
+  });
+});

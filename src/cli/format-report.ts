@@ -79,13 +79,30 @@ export function formatMarkdown(report: AuditReport): string {
   return lines.join('\n');
 }
 
-/** One line: reports of a large estate run to tens of megabytes, and machines read them (`| jq` to indent). */
+/**
+ * The JSON report in pieces that join to `JSON.stringify(report)`: one line (machines read it;
+ * `| jq` indents), and pieces so that a report of tens of megabytes is never one string.
+ */
+export function* formatJsonPieces(report: AuditReport, findingsPerPiece = 2000): Generator<string> {
+  yield '{"findings":[';
+  for (let i = 0; i < report.findings.length; i += findingsPerPiece) {
+    const piece = JSON.stringify(report.findings.slice(i, i + findingsPerPiece));
+    yield `${i === 0 ? '' : ','}${piece.slice(1, -1)}`;
+  }
+  yield `],"summary":${JSON.stringify(report.summary)}}`;
+}
+
 export function formatJson(report: AuditReport): string {
-  return JSON.stringify(report);
+  return [...formatJsonPieces(report)].join('');
+}
+
+/** The report in the chosen format, as pieces to write one after another. */
+export function formatReportPieces(report: AuditReport, format: ReportFormat): Iterable<string> {
+  if (format === 'json') return formatJsonPieces(report);
+  if (format === 'markdown') return [formatMarkdown(report)];
+  return [formatTable(report)];
 }
 
 export function formatReport(report: AuditReport, format: ReportFormat): string {
-  if (format === 'json') return formatJson(report);
-  if (format === 'markdown') return formatMarkdown(report);
-  return formatTable(report);
+  return [...formatReportPieces(report, format)].join('');
 }

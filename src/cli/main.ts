@@ -7,7 +7,7 @@ import { explainPolicy } from '../analysis/explain.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
-import { formatReport } from './format-report.ts';
+import { formatReportPieces } from './format-report.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
 import { paint, SEVERITY_STYLE } from './style.ts';
@@ -66,8 +66,7 @@ async function audit(values: ReturnType<typeof parse>['values']): Promise<number
   const config = await loadConfig(values.config);
   const estate = await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
   const report = auditEstate(estate, config);
-  // Written as is, then the newline: concatenating would copy a report of tens of megabytes.
-  process.stdout.write(formatReport(report, format));
+  for (const piece of formatReportPieces(report, format)) process.stdout.write(piece);
   process.stdout.write('\n');
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
