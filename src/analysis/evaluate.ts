@@ -122,7 +122,8 @@ function compile(rule: Rule, index: number): { space: SpaceInfo; compiled: Compi
 /** Decision of a set of matching rules, and the canonical decider (first listed among the winners). */
 function decide(rules: readonly CompiledRule[], skip?: CompiledRule): { decision: 'allow' | 'deny'; decider: CompiledRule | undefined } {
   let best: CompiledRule | undefined;
-  for (const candidate of rules) {
+  for (let i = 0; i < rules.length; i++) {
+    const candidate = rules[i] as CompiledRule;
     if (candidate === skip) continue;
     if (!best || outranks(candidate, best)) best = candidate;
   }
@@ -151,14 +152,15 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
   const cells = bucket.line.length;
   if (rules.length === 0) return [{ ports: { from: 0, to: MAX_PORT }, regions: [{ lo: 0n, hi: bucket.space.max, decision: 'deny', decidedBy: undefined }] }];
   const rawCuts: number[] = [0];
-  for (const c of rules) {
-    for (const p of c.rule.ports) {
+  for (let r = 0; r < rules.length; r++) {
+    const ports = (rules[r] as CompiledRule).rule.ports;
+    for (let k = 0; k < ports.length; k++) {
+      const p = ports[k] as PortRange;
       rawCuts.push(p.from);
       if (p.to < MAX_PORT) rawCuts.push(p.to + 1);
     }
   }
-  rawCuts.sort((a, b) => a - b);
-  const portCuts = rawCuts.filter((v, i) => i === 0 || v !== rawCuts[i - 1]);
+  const portCuts = sortedUnique(rawCuts);
   // Port segments covered by the same rules have the same address sweep: compute it once.
   const sweeps = new Map<string | number, Region[]>();
   const segments: Segment[] = [];
@@ -194,27 +196,54 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
 }
 
 function coversPort(ports: readonly PortRange[], port: number): boolean {
-  for (const p of ports) if (p.from <= port && port <= p.to) return true;
+  for (let k = 0; k < ports.length; k++) {
+    const p = ports[k] as PortRange;
+    if (p.from <= port && port <= p.to) return true;
+  }
   return false;
+}
+
+/**
+ * Sorted copy without repeats. The evaluator's hot loops index arrays and sort small ones by
+ * insertion: without TurboFan (see bin/warden.js), `for…of` and Array#sort allocate on every call.
+ */
+function sortedUnique(values: number[]): number[] {
+  if (values.length > 32) values.sort((a, b) => a - b);
+  else {
+    for (let i = 1; i < values.length; i++) {
+      const v = values[i] as number;
+      let j = i - 1;
+      while (j >= 0 && (values[j] as number) > v) {
+        values[j + 1] = values[j] as number;
+        j--;
+      }
+      values[j + 1] = v;
+    }
+  }
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (i === 0 || values[i] !== values[n - 1]) values[n++] = values[i] as number;
+  values.length = n;
+  return values;
 }
 
 function sweepAddresses(cells: number, rules: readonly CompiledRule[], effective: Set<Rule>): Sweep[] {
   if (rules.length === 0) return [{ lo: 0, hi: cells - 1, decision: 'deny', decider: undefined }];
   const raw: number[] = [0];
-  for (const c of rules) {
+  for (let r = 0; r < rules.length; r++) {
+    const c = rules[r] as CompiledRule;
     raw.push(c.loRank);
     if (c.hiRank + 1 < cells) raw.push(c.hiRank + 1);
   }
-  raw.sort((a, b) => a - b);
+  const cuts = sortedUnique(raw);
   const out: Sweep[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const lo = raw[i] as number;
-    if (i > 0 && lo === raw[i - 1]) continue;
-    let next = i + 1;
-    while (next < raw.length && raw[next] === lo) next++;
-    const hi = next < raw.length ? (raw[next] as number) - 1 : cells - 1;
+  for (let i = 0; i < cuts.length; i++) {
+    const lo = cuts[i] as number;
+    const hi = i + 1 < cuts.length ? (cuts[i + 1] as number) - 1 : cells - 1;
     const covering: CompiledRule[] = [];
-    for (const c of rules) if (c.loRank <= lo && lo <= c.hiRank) covering.push(c);
+    for (let r = 0; r < rules.length; r++) {
+      const c = rules[r] as CompiledRule;
+      if (c.loRank <= lo && lo <= c.hiRank) covering.push(c);
+    }
     const { decision, decider } = decide(covering);
     markEffective(covering, decision, decider, effective);
     const last = out[out.length - 1];
@@ -232,7 +261,8 @@ function markEffective(
   effective: Set<Rule>,
 ): void {
   if (!decider) return;
-  for (const candidate of covering) {
+  for (let i = 0; i < covering.length; i++) {
+    const candidate = covering[i] as CompiledRule;
     if (candidate.rule.priority !== decider.rule.priority || effective.has(candidate.rule)) continue;
     if (decide(covering, candidate).decision !== decision) effective.add(candidate.rule);
   }

@@ -31,7 +31,8 @@ function measure(family: Family, regions: readonly Region[]): Exposure {
 function measureUncached(family: Family, regions: readonly Region[]): Exposure {
   let count = 0n;
   const rules = new Set<Rule>();
-  for (const region of regions) {
+  for (let i = 0; i < regions.length; i++) {
+    const region = regions[i] as Region;
     if (region.decision !== 'allow') continue;
     const share = publicCount(family, region.lo, region.hi);
     if (share === 0n) continue;

@@ -50,7 +50,9 @@ function overlap(a: Interval, lo: bigint, hi: bigint): bigint {
 /** How many public addresses lie in [lo, hi]. */
 export function publicCount(family: Family, lo: bigint, hi: bigint): bigint {
   let count = hi - lo + 1n;
-  for (const block of NON_PUBLIC_INTERVALS[family]) {
+  const blocks = NON_PUBLIC_INTERVALS[family];
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i] as Interval;
     if (block.lo > hi) break; // sorted: the rest lie above
     if (block.hi >= lo) count -= overlap(block, lo, hi);
   }
@@ -70,7 +72,8 @@ export function publicShare(family: Family, count: bigint): number {
 /** Public addresses of [lo, hi] not inside any of `excluded` (sorted, non-overlapping, e.g. trusted ranges). */
 export function publicCountExcluding(family: Family, lo: bigint, hi: bigint, excluded: readonly Interval[]): bigint {
   let count = publicCount(family, lo, hi);
-  for (const block of excluded) {
+  for (let i = 0; i < excluded.length; i++) {
+    const block = excluded[i] as Interval;
     const from = block.lo > lo ? block.lo : lo;
     const to = block.hi < hi ? block.hi : hi;
     if (to >= from) count -= publicCount(family, from, to);

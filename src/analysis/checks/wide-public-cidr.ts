@@ -2,6 +2,7 @@ import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule, thousands, percent } from '../describe.ts';
+import type { Region, Segment } from '../evaluate.ts';
 import { publicCountExcluding, publicShare } from '../public-space.ts';
 import type { Interval } from '../public-space.ts';
 
@@ -40,14 +41,28 @@ export const widePublicCidr: Check = {
       const widest = new Map<Rule, bigint>();
       for (const [key, segments] of policy.segments) {
         if (!key.startsWith(`ingress|${family}|`)) continue;
-        for (const segment of segments) {
-          const perRule = new Map<Rule, bigint>();
-          for (const region of segment.regions) {
+        for (let s = 0; s < segments.length; s++) {
+          const regions = (segments[s] as Segment).regions;
+          // Per segment a rule decides one region or a few: sum its public addresses here.
+          const rules: Rule[] = [];
+          const counts: bigint[] = [];
+          for (let i = 0; i < regions.length; i++) {
+            const region = regions[i] as Region;
             const rule = region.decidedBy;
             if (region.decision !== 'allow' || !rule) continue;
-            perRule.set(rule, (perRule.get(rule) ?? 0n) + publicCountExcluding(family, region.lo, region.hi, trusted));
+            const count = publicCountExcluding(family, region.lo, region.hi, trusted);
+            const at = rules.indexOf(rule);
+            if (at === -1) {
+              rules.push(rule);
+              counts.push(count);
+            } else {
+              counts[at] = (counts[at] as bigint) + count;
+            }
           }
-          for (const [rule, count] of perRule) if (count > (widest.get(rule) ?? 0n)) widest.set(rule, count);
+          for (let i = 0; i < rules.length; i++) {
+            const rule = rules[i] as Rule;
+            if ((counts[i] as bigint) > (widest.get(rule) ?? 0n)) widest.set(rule, counts[i] as bigint);
+          }
         }
       }
       for (const [rule, count] of widest) {
