@@ -203,23 +203,25 @@ function coversPort(ports: readonly PortRange[], port: number): boolean {
   return false;
 }
 
+function insertionSort<T extends number | bigint>(values: T[]): void {
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i] as T;
+    let j = i - 1;
+    while (j >= 0 && (values[j] as T) > v) {
+      values[j + 1] = values[j] as T;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+}
+
 /**
- * Sorted copy without repeats. The evaluator's hot loops index arrays and sort small ones by
+ * Sorted, without repeats, in place. The evaluator's hot loops index arrays and sort small ones by
  * insertion: without TurboFan (see bin/warden.js), `for…of` and Array#sort allocate on every call.
  */
 function sortedUnique(values: number[]): number[] {
   if (values.length > 32) values.sort((a, b) => a - b);
-  else {
-    for (let i = 1; i < values.length; i++) {
-      const v = values[i] as number;
-      let j = i - 1;
-      while (j >= 0 && (values[j] as number) > v) {
-        values[j + 1] = values[j] as number;
-        j--;
-      }
-      values[j + 1] = v;
-    }
-  }
+  else insertionSort(values);
   let n = 0;
   for (let i = 0; i < values.length; i++) if (i === 0 || values[i] !== values[n - 1]) values[n++] = values[i] as number;
   values.length = n;
@@ -298,11 +300,13 @@ export function evaluateBucket(bucket: Bucket, effective: Set<Rule>): BucketResu
 /** Builds the bucket's address line and gives every rule its cells on it. */
 function rankAddresses(bucket: Bucket): void {
   const points: bigint[] = [0n];
-  for (const c of bucket.rules) {
+  for (let r = 0; r < bucket.rules.length; r++) {
+    const c = bucket.rules[r] as CompiledRule;
     points.push(c.lo);
     if (c.hi < bucket.space.max) points.push(c.hi + 1n);
   }
-  points.sort(compareBigint);
+  if (points.length > 32) points.sort(compareBigint);
+  else insertionSort(points);
   const line = points.filter((v, i) => i === 0 || v !== points[i - 1]);
   const rankOf = (value: bigint): number => {
     let lo = 0;

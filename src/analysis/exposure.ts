@@ -133,7 +133,8 @@ export function internetPortDraft(
 ): FindingDraft | undefined {
   if (!index.any) return undefined;
   const open: { protocol: string; exposure: Exposure }[] = [];
-  for (const entry of index.entries) {
+  for (let i = 0; i < index.entries.length; i++) {
+    const entry = index.entries[i] as InternetIndex['entries'][number];
     if (skip.has(entry.protocol)) continue;
     const segment = entry.open.find((s) => s.from <= port && port <= s.to);
     if (segment) open.push({ protocol: entry.protocol, exposure: segment.exposure });
