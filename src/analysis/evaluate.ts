@@ -168,18 +168,17 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
   for (let i = 0; i < portCuts.length; i++) {
     const from = portCuts[i] as number;
     const to = i + 1 < portCuts.length ? (portCuts[i + 1] as number) - 1 : MAX_PORT;
-    const covering: CompiledRule[] = [];
-    let mask = 0;
-    for (let r = 0; r < rules.length; r++) {
-      const c = rules[r] as CompiledRule;
-      if (coversPort(c.rule.ports, from)) {
-        covering.push(c);
-        mask |= 1 << r;
-      }
+    let key: number | string;
+    if (small) {
+      let mask = 0;
+      for (let r = 0; r < rules.length; r++) if (coversPort((rules[r] as CompiledRule).rule.ports, from)) mask |= 1 << r;
+      key = mask;
+    } else {
+      key = rules.filter((c) => coversPort(c.rule.ports, from)).map((c) => c.index).join(',');
     }
-    const key = small ? mask : covering.map((c) => c.index).join(',');
     let regions = sweeps.get(key);
     if (!regions) {
+      const covering = rules.filter((c) => coversPort(c.rule.ports, from));
       regions = sweepAddresses(cells, covering, effective).map((w) => ({
         lo: bucket.line[w.lo] as bigint,
         hi: bucket.cellEnd[w.hi] as bigint,

@@ -121,6 +121,8 @@ export function weakestExposure(
   return { ...weakest, rules: [...rules] };
 }
 
+const NOTHING: ReadonlySet<Protocol> = new Set();
+
 /**
  * A finding draft for one port reachable from the Internet over TCP or UDP, IPv4 or IPv6
  * (`skip` leaves out protocols reported elsewhere), or undefined when it is not.
@@ -129,17 +131,19 @@ export function internetPortDraft(
   index: InternetIndex,
   port: number,
   titlePrefix: string,
-  skip: ReadonlySet<Protocol> = new Set(),
+  skip: ReadonlySet<Protocol> = NOTHING,
 ): FindingDraft | undefined {
   if (!index.any) return undefined;
-  const open: { protocol: string; exposure: Exposure }[] = [];
+  let open: { protocol: string; exposure: Exposure }[] | undefined;
   for (let i = 0; i < index.entries.length; i++) {
     const entry = index.entries[i] as InternetIndex['entries'][number];
-    if (skip.has(entry.protocol)) continue;
-    const segment = entry.open.find((s) => s.from <= port && port <= s.to);
-    if (segment) open.push({ protocol: entry.protocol, exposure: segment.exposure });
+    if (entry.open.length === 0 || skip.has(entry.protocol)) continue;
+    for (let k = 0; k < entry.open.length; k++) {
+      const segment = entry.open[k] as OpenSegment;
+      if (segment.from <= port && port <= segment.to) (open ??= []).push({ protocol: entry.protocol, exposure: segment.exposure });
+    }
   }
-  if (open.length === 0) return undefined;
+  if (!open) return undefined;
   const service = serviceName(port) ? ` (${serviceName(port)})` : '';
   const rules = [...new Set(open.flatMap((o) => o.exposure.rules))];
   const where = open.map((o) => `${o.protocol.toUpperCase()} ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} ${percent(o.exposure.share)}`);

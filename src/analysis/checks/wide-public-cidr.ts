@@ -44,13 +44,15 @@ export const widePublicCidr: Check = {
         for (let s = 0; s < segments.length; s++) {
           const regions = (segments[s] as Segment).regions;
           // Per segment a rule decides one region or a few: sum its public addresses here.
-          const rules: Rule[] = [];
-          const counts: bigint[] = [];
+          let rules: Rule[] | undefined;
+          let counts: bigint[] | undefined;
           for (let i = 0; i < regions.length; i++) {
             const region = regions[i] as Region;
             const rule = region.decidedBy;
             if (region.decision !== 'allow' || !rule) continue;
             const count = publicCountExcluding(family, region.lo, region.hi, trusted);
+            rules ??= [];
+            counts ??= [];
             const at = rules.indexOf(rule);
             if (at === -1) {
               rules.push(rule);
@@ -59,6 +61,7 @@ export const widePublicCidr: Check = {
               counts[at] = (counts[at] as bigint) + count;
             }
           }
+          if (!rules || !counts) continue;
           for (let i = 0; i < rules.length; i++) {
             const rule = rules[i] as Rule;
             if ((counts[i] as bigint) > (widest.get(rule) ?? 0n)) widest.set(rule, counts[i] as bigint);
