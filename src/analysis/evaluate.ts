@@ -162,7 +162,9 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
   }
   const portCuts = sortedUnique(rawCuts);
   // Port segments covered by the same rules have the same address sweep: compute it once.
-  const sweeps = new Map<string | number, Region[]>();
+  // A handful of distinct covering sets per atom: parallel arrays beat a Map here.
+  const sweepKeys: (string | number)[] = [];
+  const sweepRegions: Region[][] = [];
   const segments: Segment[] = [];
   const small = rules.length <= 30;
   for (let i = 0; i < portCuts.length; i++) {
@@ -176,7 +178,8 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
     } else {
       key = rules.filter((c) => coversPort(c.rule.ports, from)).map((c) => c.index).join(',');
     }
-    let regions = sweeps.get(key);
+    const known = sweepKeys.indexOf(key);
+    let regions = known === -1 ? undefined : sweepRegions[known];
     if (!regions) {
       const covering = rules.filter((c) => coversPort(c.rule.ports, from));
       regions = sweepAddresses(cells, covering, effective).map((w) => ({
@@ -185,7 +188,8 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
         decision: w.decision,
         decidedBy: w.decider?.rule,
       }));
-      sweeps.set(key, regions);
+      sweepKeys.push(key);
+      sweepRegions.push(regions);
     }
     const previous = segments[segments.length - 1];
     if (previous && sameRegions(previous.regions, regions)) previous.ports.to = to;
