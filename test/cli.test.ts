@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
@@ -381,5 +381,27 @@ describe('the installed command', () => {
     const result = await run(['checks'], bin);
     expect(result.code, result.stderr).toBe(0);
     for (const meta of CATALOG) expect(result.stdout).toContain(meta.id);
+  });
+});
+
+/** A Node older than 24 on the PATH outside the project (the machine's system Node), if there is one. */
+function systemNode(): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir.includes('node_modules')) continue;
+    const candidate = join(dir, 'node');
+    if (!existsSync(candidate)) continue;
+    const version = spawnSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+    if (Number(version.split('.')[0]) < 24) return candidate;
+  }
+  return undefined;
+}
+
+describe('the installed command under an older system Node', () => {
+  const older = systemNode();
+  it.skipIf(!older)('re-runs itself with the pinned Node 24 and works', () => {
+    const result = spawnSync(older as string, ['bin/warden.js', 'audit', '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).summary.groups).toBeGreaterThan(0);
   });
 });

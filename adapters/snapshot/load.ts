@@ -111,7 +111,8 @@ export async function loadSnapshots(source: string, progress?: LoadProgress): Pr
     const name = file;
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      // Bytes, then one native decode: readFile's own 'utf8' decodes chunk by chunk and joins them.
+      text = (await readFile(file)).toString('utf8');
     } catch (error) {
       throw new SnapshotError(`${name}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
