@@ -119,15 +119,19 @@ function compile(rule: Rule, index: number): { space: SpaceInfo; compiled: Compi
   return { space, compiled: { rule, index, lo: 0n, hi: 0n, loRank: 0, hiRank: 0 } };
 }
 
-/** Decision of a set of matching rules, and the canonical decider (first listed among the winners). */
-function decide(rules: readonly CompiledRule[], skip?: CompiledRule): { decision: 'allow' | 'deny'; decider: CompiledRule | undefined } {
+/** The canonical decider of a set of matching rules (first listed among the winners); none means default deny. */
+function winner(rules: readonly CompiledRule[], skip?: CompiledRule): CompiledRule | undefined {
   let best: CompiledRule | undefined;
   for (let i = 0; i < rules.length; i++) {
     const candidate = rules[i] as CompiledRule;
     if (candidate === skip) continue;
     if (!best || outranks(candidate, best)) best = candidate;
   }
-  return { decision: best ? best.rule.action : 'deny', decider: best };
+  return best;
+}
+
+function decisionOf(decider: CompiledRule | undefined): 'allow' | 'deny' {
+  return decider ? decider.rule.action : 'deny';
 }
 
 function outranks(a: CompiledRule, b: CompiledRule): boolean {
@@ -249,7 +253,8 @@ function sweepAddresses(cells: number, rules: readonly CompiledRule[], effective
       const c = rules[r] as CompiledRule;
       if (c.loRank <= lo && lo <= c.hiRank) covering.push(c);
     }
-    const { decision, decider } = decide(covering);
+    const decider = winner(covering);
+    const decision = decisionOf(decider);
     markEffective(covering, decision, decider, effective);
     const last = out[out.length - 1];
     if (last && last.decision === decision && last.decider === decider) last.hi = hi;
@@ -269,7 +274,7 @@ function markEffective(
   for (let i = 0; i < covering.length; i++) {
     const candidate = covering[i] as CompiledRule;
     if (candidate.rule.priority !== decider.rule.priority || effective.has(candidate.rule)) continue;
-    if (decide(covering, candidate).decision !== decision) effective.add(candidate.rule);
+    if (decisionOf(winner(covering, candidate)) !== decision) effective.add(candidate.rule);
   }
 }
 
