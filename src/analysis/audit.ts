@@ -1,9 +1,9 @@
 import type { WardenConfig } from '../config/schema.ts';
 import { derivedId } from '../model/ids.ts';
-import type { Estate, Finding, Provider, ScanError, Severity, UnparseableRecord } from '../model/types.ts';
+import type { Estate, Finding, Provider, ScanError, SecurityGroup, Severity, UnparseableRecord } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
 import { toFinding } from './check.ts';
-import type { EstateIndex } from './check.ts';
+import type { Check, CheckContext, EstateIndex, FindingDraft } from './check.ts';
 import { GROUP_CHECKS } from './checks/index.ts';
 import { unparseableRuleMeta } from './checks/unparseable-rule.ts';
 import { evaluateGroup } from './evaluate.ts';
@@ -74,11 +74,15 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
   const checks = GROUP_CHECKS.filter((c) => !disabled.has(c.meta.id));
   const index = indexEstate(estate);
   const findings: Finding[] = [];
-  for (const group of estate.groups) {
-    const policy = evaluateGroup(group);
+  for (let g = 0; g < estate.groups.length; g++) {
+    const group = estate.groups[g] as SecurityGroup;
+    const context: CheckContext = { group, policy: evaluateGroup(group), config, estate: index };
     const scope = { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name };
-    for (const check of checks) {
-      for (const draft of check.run({ group, policy, config, estate: index })) {
+    for (let c = 0; c < checks.length; c++) {
+      const check = checks[c] as Check;
+      const drafts = check.run(context);
+      for (let d = 0; d < drafts.length; d++) {
+        const draft = drafts[d] as FindingDraft;
         const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
         findings.push(toFinding(check.meta, scope, draft, severity));
       }

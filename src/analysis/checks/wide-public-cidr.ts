@@ -6,7 +6,19 @@ import type { Region, Segment } from '../evaluate.ts';
 import { publicCountExcluding, publicShare } from '../public-space.ts';
 import type { Interval } from '../public-space.ts';
 
+const trustedCache = new WeakMap<readonly string[], Record<Family, Interval[]>>();
+
+/** The configured trusted ranges of a family, merged; computed once per config. */
 function trustedIntervals(ranges: readonly string[], family: Family): Interval[] {
+  let known = trustedCache.get(ranges);
+  if (!known) {
+    known = { ipv4: mergeTrusted(ranges, 'ipv4'), ipv6: mergeTrusted(ranges, 'ipv6') };
+    trustedCache.set(ranges, known);
+  }
+  return known[family];
+}
+
+function mergeTrusted(ranges: readonly string[], family: Family): Interval[] {
   const blocks = ranges.map((r) => parseCidr(r)).filter((b) => b !== undefined && b.family === family);
   const sorted = blocks.map((b) => ({ lo: b!.lo, hi: b!.hi })).sort((a, b) => (a.lo < b.lo ? -1 : 1));
   const merged: Interval[] = [];
