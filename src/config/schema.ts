@@ -36,6 +36,49 @@ const template = z
   })
   .strict();
 
+const endpoint = z.url({ protocol: /^https?$/ }).optional();
+const region = z.string().regex(/^[a-z0-9-]+$/, 'is not a region name');
+const scanTuning = {
+  /** Calls in flight per provider and region. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+};
+
+const providersSchema = z
+  .object({
+    aws: z
+      .object({
+        /** Accounts to read: the default credentials' own account, or one reached through a role. */
+        accounts: z
+          .array(z.object({ id: z.string().regex(/^\d{12}$/, 'is not a 12-digit AWS account id').optional(), roleArn: z.string().startsWith('arn:').optional(), externalId: z.string().optional() }).strict())
+          .default([{}]),
+        regions: z.array(region).min(1),
+        ...scanTuning,
+      })
+      .strict()
+      .optional(),
+    alibaba: z.object({ account: z.string().default(''), regions: z.array(region).min(1), endpoint, ...scanTuning }).strict().optional(),
+    huawei: z
+      .object({ regions: z.array(z.object({ region, projectId: z.string().min(1) }).strict()).min(1), endpoint, ...scanTuning })
+      .strict()
+      .optional(),
+    otc: z
+      .object({
+        regions: z.array(z.object({ region: z.enum(['eu-de', 'eu-nl']), projectId: z.string().min(1) }).strict()).min(1),
+        endpoint,
+        /** `aksk`: AK/SK request signing; `token`: an IAM token from iam.<region>.otc.t-systems.com (OS_* variables). */
+        auth: z.enum(['aksk', 'token']).default('aksk'),
+        /** `auto`: VPC v3, falling back to Neutron v2.0 where v3 answers 404. */
+        api: z.enum(['auto', 'vpc-v3', 'neutron-v2']).default('auto'),
+        ...scanTuning,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .default({});
+
+export type ProvidersConfig = z.output<typeof providersSchema>;
+
 export const configSchema = z
   .object({
     internet: z
@@ -68,6 +111,15 @@ export const configSchema = z
       })
       .strict()
       .default({ custom: [], assign: {} }),
+    /** What `warden audit --provider …` reads. */
+    providers: providersSchema,
+    scan: z
+      .object({
+        timeoutMs: z.number().int().min(100).default(30_000),
+        retries: z.number().int().min(0).max(10).default(5),
+      })
+      .strict()
+      .default({ timeoutMs: 30_000, retries: 5 }),
     checks: z
       .object({
         disabled: z.array(z.string()).default([]),
