@@ -30,8 +30,15 @@ export interface CallStats {
  * raw pages (normalized by the same PageKinds as snapshots) and apply the two operations
  * remediation needs.
  */
+export interface ScopeFilter {
+  regions?: string[];
+  accounts?: string[];
+}
+
 export interface LiveAdapter {
   provider: Provider;
+  /** The scopes config lists for this provider, narrowed by the filter (AWS learns its own account from STS). */
+  scopes(filter?: ScopeFilter): Promise<Scope[]>;
   /** Every page of the scope's groups, rules and attachments; throws when the scope cannot be read completely. */
   read(scope: Scope, progress?: ReadProgress): Promise<RawPage[]>;
   /** Adds a rule to a group; returns the provider's id of the new rule. */
