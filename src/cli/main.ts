@@ -5,8 +5,14 @@ import { CATALOG } from '../analysis/checks/index.ts';
 import { evaluateGroup } from '../analysis/evaluate.ts';
 import { explainPolicy } from '../analysis/explain.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
-import type { Severity } from '../model/types.ts';
-import { SEVERITIES } from '../model/types.ts';
+import { writeFile } from 'node:fs/promises';
+import type { ReadProgress } from '../../adapters/live.ts';
+import { readLiveEstate } from '../../adapters/live-estate.ts';
+import type { LiveRead } from '../../adapters/live-estate.ts';
+import { createAdapters } from '../../adapters/live-registry.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import type { Provider, Severity } from '../model/types.ts';
+import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { formatReportPieces } from './format-report.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
@@ -19,12 +25,15 @@ const DEFAULT_SOURCE = 'examples';
 const USAGE = `Usage: warden <command> [options]
 
 Commands:
-  audit    [--source <file|dir>] [--format table|json|markdown] [--fail-on <severity>] [--config <file>]
+  audit    [--source <file|dir> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]
+           [--format table|json|markdown] [--fail-on <severity>] [--config <file>]
+  snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>
   explain  [--source <file|dir>] [--format table|json] [--direction ingress|egress] <groupId>
   checks   [--format table|json]
 
---source defaults to ${DEFAULT_SOURCE}/. Exit codes: 0 ok, 1 findings at or above --fail-on,
-2 bad input or usage, 3 partial audit (a scope could not be read).`;
+--source defaults to ${DEFAULT_SOURCE}/. --provider (aws, alibaba, huawei, otc; repeatable) reads live
+through the provider's API the scopes listed under \`providers\` in the config. Exit codes: 0 ok,
+1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read).`;
 
 class UsageError extends Error {}
 
@@ -39,6 +48,10 @@ function parse(argv: string[]) {
         'fail-on': { type: 'string' },
         config: { type: 'string' },
         direction: { type: 'string' },
+        provider: { type: 'string', multiple: true },
+        regions: { type: 'string' },
+        accounts: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -60,11 +73,46 @@ function progress(done: number, total: number, file: string): void {
   if (done === total) process.stderr.write('\r\x1b[K');
 }
 
-async function audit(values: ReturnType<typeof parse>['values']): Promise<number> {
+type Values = ReturnType<typeof parse>['values'];
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+}
+
+function providersOf(values: Values): Provider[] {
+  for (const provider of values.provider ?? []) {
+    if (!(PROVIDERS as readonly string[]).includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')} (got "${provider}")`);
+  }
+  return [...new Set(values.provider ?? [])] as Provider[];
+}
+
+/** Per-scope progress on stderr for a person at a terminal; quiet for machines. */
+function scopeProgress(quiet: boolean): ReadProgress | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  return ({ scope, pages, groups }) => {
+    process.stderr.write(`\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${pages} pages, ${groups} groups`);
+  };
+}
+
+async function readLive(values: Values, providers: Provider[], config: WardenConfig, quiet: boolean): Promise<LiveRead> {
+  const configured = providers.filter((p) => config.providers[p] === undefined);
+  if (configured.length) throw new ConfigError(`${values.config ?? '(no --config)'}: providers.${configured[0]} is not configured (regions and accounts to read)`);
+  const adapters = await createAdapters(providers, config);
+  const filter = { regions: list(values.regions), accounts: list(values.accounts) };
+  const read = await readLiveEstate(adapters, { filter, progress: scopeProgress(quiet) });
+  if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  return read;
+}
+
+async function audit(values: Values): Promise<number> {
   const format = oneOf<ReportFormat>('format', values.format, ['table', 'json', 'markdown'], 'table');
   const failOn = values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
   const config = await loadConfig(values.config);
-  const estate = await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
+  const providers = providersOf(values);
+  if (providers.length && values.source) throw new UsageError('audit reads either --source or --provider, not both');
+  const estate = providers.length
+    ? (await readLive(values, providers, config, format === 'json')).estate
+    : await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
   const report = auditEstate(estate, config);
   for (const piece of formatReportPieces(report, format)) process.stdout.write(piece);
   process.stdout.write('\n');
@@ -76,7 +124,20 @@ async function audit(values: ReturnType<typeof parse>['values']): Promise<number
   return EXIT.ok;
 }
 
-async function explain(values: ReturnType<typeof parse>['values'], positionals: string[]): Promise<number> {
+async function snapshot(values: Values): Promise<number> {
+  const providers = providersOf(values);
+  if (!providers.length) throw new UsageError('snapshot needs --provider');
+  if (!values.out) throw new UsageError('snapshot needs --out <file>');
+  const config = await loadConfig(values.config);
+  const read = await readLive(values, providers, config, false);
+  await writeFile(values.out, `${JSON.stringify(read.snapshots, null, 1)}\n`);
+  const groups = read.estate.groups.length;
+  process.stderr.write(`warden: wrote ${read.snapshots.length} scope(s), ${groups} groups to ${values.out}\n`);
+  for (const error of read.estate.scanErrors) process.stderr.write(`warden: scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}\n`);
+  return read.estate.scanErrors.length ? EXIT.partial : EXIT.ok;
+}
+
+async function explain(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const direction = oneOf<'ingress' | 'egress'>('direction', values.direction, ['ingress', 'egress'], 'ingress');
   const groupId = positionals[0];
@@ -92,7 +153,7 @@ async function explain(values: ReturnType<typeof parse>['values'], positionals: 
   return EXIT.ok;
 }
 
-function checks(values: ReturnType<typeof parse>['values']): number {
+function checks(values: Values): number {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify(CATALOG, null, 2)}\n`);
@@ -117,6 +178,7 @@ export async function main(argv: string[]): Promise<number> {
       if (positionals.length) throw new UsageError(`audit takes no positional arguments (got "${positionals[0]}")`);
       return await audit(values);
     }
+    if (command === 'snapshot') return await snapshot(values);
     if (command === 'explain') return await explain(values, positionals);
     if (command === 'checks') return checks(values);
     throw new UsageError(`unknown command "${command}"`);

@@ -1,0 +1,76 @@
+import { mergePages } from '../src/model/merge.ts';
+import type { PageResult } from '../src/model/page.ts';
+import type { Estate, Provider, ScanError } from '../src/model/types.ts';
+import { mapLimit } from './common/pool.ts';
+import type { LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from './live.ts';
+import { PAGE_KINDS } from './page-kinds.ts';
+
+/** A scope as the snapshot format stores it: `warden audit --source` of it gives the live audit's findings. */
+export interface SnapshotDocument {
+  provider: Provider;
+  account: string;
+  region: string;
+  pages: unknown[];
+}
+
+export interface LiveRead {
+  estate: Estate;
+  snapshots: SnapshotDocument[];
+}
+
+export interface ReadOptions {
+  filter?: ScopeFilter;
+  /** Scopes read at once per provider (each adapter bounds its calls within a scope). */
+  scopeConcurrency?: number;
+  progress?: ReadProgress;
+}
+
+function message(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+/** Normalizes a scope's raw pages with the same page kinds the snapshot reader uses. */
+export function normalizeScope(scope: Scope, pages: readonly RawPage[]): PageResult[] {
+  return pages.map((page, i) => {
+    const kind = PAGE_KINDS.find((k) => k.name === page.kind && k.providers.includes(scope.provider));
+    if (!kind) throw new Error(`${scope.provider}: no reader for page kind ${page.kind}`);
+    return kind.normalize(page.body, { ...scope, origin: `${scope.provider} ${scope.account} ${scope.region}: ${page.kind} page ${i + 1}` });
+  });
+}
+
+/**
+ * Reads every scope of every adapter. A scope that cannot be read completely becomes a scan
+ * error (which scope, why) and contributes no groups: nothing unread is reported clean.
+ */
+export async function readLiveEstate(adapters: readonly LiveAdapter[], options: ReadOptions = {}): Promise<LiveRead> {
+  const results: PageResult[] = [];
+  const scanErrors: ScanError[] = [];
+  const snapshots: SnapshotDocument[] = [];
+  for (const adapter of adapters) {
+    let scopes: Scope[];
+    try {
+      scopes = await adapter.scopes(options.filter);
+    } catch (error) {
+      scanErrors.push({ provider: adapter.provider, account: '', region: '', origin: 'live', message: `cannot list scopes: ${message(error)}` });
+      continue;
+    }
+    const reads = await mapLimit(scopes, options.scopeConcurrency ?? 4, async (scope) => {
+      try {
+        const pages = await adapter.read(scope, options.progress);
+        return { scope, pages, results: normalizeScope(scope, pages) };
+      } catch (error) {
+        return { scope, error: message(error) };
+      }
+    });
+    for (const read of reads) {
+      if ('error' in read) {
+        scanErrors.push({ ...read.scope, origin: 'live', message: read.error ?? 'unknown error' });
+        continue;
+      }
+      results.push(...read.results);
+      snapshots.push({ ...read.scope, pages: read.pages.map((p) => p.body) });
+    }
+  }
+  return { estate: mergePages(results, scanErrors), snapshots };
+}
