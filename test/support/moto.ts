@@ -1,0 +1,109 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+// A moto_server (https://docs.getmoto.org/en/latest/docs/server_mode.html) on a free loopback
+// port for one test file: every AWS API it emulates, in memory, gone when it stops.
+
+export interface Moto {
+  /** http://127.0.0.1:<port> */
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** The fake credentials and region tests run with, and the endpoint the SDK is to use. */
+export function motoEnv(endpoint: string, region = 'eu-west-1'): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    AWS_REGION: region,
+    AWS_ENDPOINT_URL: endpoint,
+  };
+}
+
+/**
+ * Sets `vars` on process.env (the AWS SDK resolves endpoints from process.env only) and
+ * returns a function that puts back what was there; AWS_PROFILE and the service-specific
+ * endpoint variables are cleared meanwhile so nothing from the machine leaks in.
+ */
+export function setProcessEnv(vars: NodeJS.ProcessEnv): () => void {
+  const keys = new Set([...Object.keys(vars), 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_STS']);
+  const saved = new Map([...keys].map((key) => [key, process.env[key]]));
+  for (const key of keys) {
+    if (vars[key] === undefined) delete process.env[key];
+    else process.env[key] = vars[key];
+  }
+  return () => {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+/** A port nobody listens on right now: listen on port 0 on loopback, read it, close. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+function installed(): boolean {
+  const found = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
+  return !found.error && found.status === 0;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+/** Starts moto_server on 127.0.0.1 and waits until it answers HTTP. */
+export async function startMoto(options: { timeoutMs?: number } = {}): Promise<Moto> {
+  if (!installed()) throw new Error("moto_server is not installed: pip install 'moto[server]'");
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-2000);
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited(child);
+      clearTimeout(timer);
+    }
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  while (!(await answers(`${endpoint}/moto-api/`))) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`moto_server exited (${child.exitCode ?? child.signalCode}): ${output.trim()}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`moto_server did not answer on ${endpoint} within ${options.timeoutMs ?? 20_000} ms: ${output.trim()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { endpoint, stop };
+}
