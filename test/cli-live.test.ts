@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditReport } from '../src/analysis/audit.ts';
+import { startFakeHuawei } from './support/fake-huawei.ts';
+import type { FakeHuawei } from './support/fake-huawei.ts';
+
+// The CLI reading live through a provider adapter (Huawei, against the loopback fake), writing a
+// snapshot, and auditing that snapshot with the same findings; a scope that fails makes it partial.
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const AK = 'HPUAFAKEACCESSKEY0001';
+const SK = 'fake-secret-key-never-printed';
+const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+const BROKEN = 'ffffffffffffffffffffffffffffffff';
+
+let fake: FakeHuawei;
+let dir: string;
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, WARDEN_HUAWEI_ENDPOINT: fake.url, OTC_ACCESS_KEY: 'OTCFAKEAK', OTC_SECRET_KEY: SK },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  fake = await startFakeHuawei({ ak: AK, sk: SK });
+  dir = await mkdtemp(join(tmpdir(), 'warden-cli-live-'));
+  const jump = fake.addGroup(PROJECT, { name: 'jump-host' });
+  fake.addRule(PROJECT, { security_group_id: jump.id as string, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 100 });
+  const internal = fake.addGroup(PROJECT, { name: 'internal' });
+  fake.addRule(PROJECT, { security_group_id: internal.id as string, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', multiport: '5432', remote_ip_prefix: '10.0.0.0/8', action: 'allow', priority: 1, description: 'app subnet' });
+  await writeFile(join(dir, 'ok.yaml'), `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n`);
+  // One provider that cannot be reached (nothing listens on port 9 of loopback) next to one that can.
+  await writeFile(
+    join(dir, 'partial.yaml'),
+    `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n  otc:\n    endpoint: http://127.0.0.1:9\n    regions:\n      - { region: eu-de, projectId: ${BROKEN} }\nscan:\n  retries: 0\n  timeoutMs: 2000\n`,
+  );
+});
+
+afterAll(async () => {
+  await fake.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('warden audit --provider and warden snapshot', () => {
+  it('audits live, writes a snapshot, and the snapshot audit has the same findings', async () => {
+    const live = await run(['audit', '--provider', 'huawei', '--config', join(dir, 'ok.yaml'), '--format', 'json']);
+    expect(live.stderr).toBe('');
+    expect(live.code).toBe(0);
+    const liveReport = JSON.parse(live.stdout) as AuditReport;
+    expect(liveReport.findings.filter((f) => f.check === 'internet-admin-port').map((f) => f.groupName)).toEqual(['jump-host']);
+    expect(liveReport.summary.groups).toBe(2);
+
+    const out = join(dir, 'estate.json');
+    const snap = await run(['snapshot', '--provider', 'huawei', '--config', join(dir, 'ok.yaml'), '--out', out]);
+    expect(snap.code, snap.stderr).toBe(0);
+    expect(snap.stderr).toContain('wrote 1 scope(s), 2 groups');
+    const written = await readFile(out, 'utf8');
+    expect(written).not.toContain(SK);
+    expect(written).not.toContain(AK);
+
+    const fromFile = await run(['audit', '--source', out, '--format', 'json']);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect((JSON.parse(fromFile.stdout) as AuditReport).findings).toEqual(liveReport.findings);
+  });
+
+  it('a scope that cannot be read makes the audit partial (exit 3) and names the scope; nothing from it is reported', async () => {
+    const result = await run(['audit', '--provider', 'huawei', '--provider', 'otc', '--config', join(dir, 'partial.yaml'), '--format', 'json']);
+    expect(result.code).toBe(3);
+    const report = JSON.parse(result.stdout) as AuditReport;
+    expect(report.summary.partial).toBe(true);
+    expect(report.summary.scanErrors).toEqual([expect.objectContaining({ provider: 'otc', account: BROKEN, region: 'eu-de' })]);
+    expect(report.summary.groups).toBe(2);
+    expect(report.findings.every((f) => f.provider === 'huawei')).toBe(true);
+    expect(result.stdout + result.stderr).not.toContain(SK);
+  });
+
+  it('a provider missing from the config is a one-line error and exit 2', async () => {
+    const result = await run(['audit', '--provider', 'aws', '--config', join(dir, 'ok.yaml')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('providers.aws is not configured');
+  });
+
+  it('an unknown provider is a usage error', async () => {
+    const result = await run(['audit', '--provider', 'gcp']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--provider must be one of aws, alibaba, huawei, otc');
+  });
+});
