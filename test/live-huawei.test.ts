@@ -463,9 +463,9 @@ describe('Huawei live adapter: scopes and endpoints', () => {
     expect(huaweiEndpoint(configured, { WARDEN_HUAWEI_ENDPOINT: 'http://127.0.0.1:8443/base/' }, REGION)).toBe('http://127.0.0.1:8443/base');
     expect(huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://localhost:9000' }, REGION)).toBe('http://localhost:9000');
     expect(huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://[::1]:9000' }, REGION)).toBe('http://[::1]:9000');
-    expect(() => huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://vpc.example.com' }, REGION)).toThrow(/WARDEN_HUAWEI_ENDPOINT .*http:\/\/ is allowed only for loopback/);
+    expect(() => huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://vpc.example.com' }, REGION)).toThrow(/WARDEN_HUAWEI_ENDPOINT: plain http is allowed only for a loopback host \(got vpc.example.com\)/);
     const insecure = configSchema.parse({ providers: { huawei: { regions: [{ region: REGION, projectId: PROJECT }], endpoint: 'http://10.0.0.1' } } });
-    expect(() => huaweiEndpoint(insecure, {}, REGION)).toThrow(/providers\.huawei\.endpoint .*loopback/);
+    expect(() => huaweiEndpoint(insecure, {}, REGION)).toThrow(/providers\.huawei\.endpoint: .*loopback/);
     expect(() => huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'vpc.example.com' }, REGION)).toThrow(/is not a URL/);
   });
 

@@ -287,7 +287,7 @@ describe('OTC live adapter: reading', () => {
 
   it('refuses plain http to a non-loopback endpoint', async () => {
     const error = await failure(adapter({}, { ...AKSK_ENV, WARDEN_OTC_ENDPOINT: 'http://vpc.eu-de.example.invalid' }).read(scope));
-    expect(error.message).toMatch(/^WARDEN_OTC_ENDPOINT uses http:\/\/ for vpc.eu-de.example.invalid; plain http is only allowed for a loopback address$/);
+    expect(error.message).toMatch(/^WARDEN_OTC_ENDPOINT: plain http is allowed only for a loopback host \(got vpc.eu-de.example.invalid\); use https$/);
     expect(fake.requests).toEqual([]);
   });
 

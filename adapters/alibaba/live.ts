@@ -39,6 +39,7 @@ import { DEFAULT_RETRY, TimeoutError, withRetry } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
 import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../live.ts';
 import { alibabaPageKinds } from './normalize.ts';
+import { checkEndpointUrl } from '../common/endpoint.ts';
 
 /**
  * The class a CommonJS package exports as `exports.default`. Node's ESM loader gives the whole
@@ -98,24 +99,10 @@ export interface Endpoint {
   protocol: 'https' | 'http';
 }
 
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 /** A full endpoint URL → the SDK's endpoint + protocol. `http://` only for loopback hosts. */
 export function parseEndpointUrl(value: string, source: string): Endpoint {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`${source}: ${JSON.stringify(value)} is not a URL (e.g. https://ecs.cn-hangzhou.aliyuncs.com)`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${source}: ${url.protocol} is not http or https`);
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw new Error(`${source}: plain http is allowed only for a loopback host (got ${url.hostname}); use https`);
-  }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '' || url.password !== '') {
+  const url = checkEndpointUrl(value, source);
+  if (url.pathname !== '/' && url.pathname !== '') {
     throw new Error(`${source}: the endpoint must be a scheme and host[:port] only (got ${url.origin}${url.pathname})`);
   }
   return { endpoint: url.host, protocol: url.protocol === 'http:' ? 'http' : 'https' };

@@ -33,6 +33,7 @@ import { DEFAULT_RETRY, TimeoutError, withRetry, withTimeout } from '../common/r
 import type { RetryOptions } from '../common/retry.ts';
 import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../live.ts';
 import { show } from './normalize.ts';
+import { checkEndpointUrl } from '../common/endpoint.ts';
 
 /** The largest page the v3 list APIs serve (limit 0-2000). */
 export const PAGE_LIMIT = 2000;
@@ -82,24 +83,8 @@ function readCredentials(env: NodeJS.ProcessEnv): Credentials {
   return { ak, sk, securityToken: token === '' ? undefined : token };
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 function checkedEndpoint(value: string, source: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`huawei: ${source} ${show(value)} is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`huawei: ${source} ${show(value)} is not an http(s) URL`);
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw new Error(`huawei: ${source} ${show(value)}: http:// is allowed only for loopback hosts; use https://`);
-  }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new Error(`huawei: ${source} ${show(value)} must be a plain base URL (no credentials, query or fragment)`);
-  }
+  const url = checkEndpointUrl(value, `huawei: ${source}`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 

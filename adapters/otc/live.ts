@@ -21,6 +21,7 @@ import type { AkSk } from './sign.ts';
 import { akskFromEnv, canonicalQueryString, signRequest, urlEncode } from './sign.ts';
 import type { PasswordCredentials, TokenResponse } from './token.ts';
 import { passwordCredentials, TokenSource } from './token.ts';
+import { checkEndpointUrl } from '../common/endpoint.ts';
 
 export type OtcApi = 'vpc-v3' | 'neutron-v2';
 
@@ -97,26 +98,13 @@ function isRecord(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 /** An endpoint URL from a template (`{region}` is replaced); https, or http to a loopback host. */
 function endpointUrl(template: string, region: string, setting: string): URL {
-  let url: URL;
   try {
-    url = new URL(template.replaceAll('{region}', region));
-  } catch {
-    throw new OtcConfigError(`${setting} ${JSON.stringify(template)} is not a URL`);
+    return checkEndpointUrl(template.replaceAll('{region}', region), setting);
+  } catch (error) {
+    throw new OtcConfigError((error as Error).message);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OtcConfigError(`${setting} must be an https:// URL`);
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw new OtcConfigError(`${setting} uses http:// for ${url.hostname}; plain http is only allowed for a loopback address`);
-  }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new OtcConfigError(`${setting} must be a plain base URL (no credentials, query or fragment)`);
-  }
-  return url;
 }
 
 /** base + encoded path segments + canonical query. */

@@ -1,0 +1,592 @@
+// Scan benchmark: `npm run bench:scan` (or `node bench/scan-bench.ts [--groups 1000]
+// [--rules-per-group 10] [--latency 20] [--concurrency 8] [--interfaces N] [--providers aws,otc]
+// [--baseline] [--format table|json]`).
+//
+// For each provider: seeds its loopback fake (test/support/fake-*.ts) with an estate of N groups ×
+// R rules (plus network interfaces for AWS and Alibaba), puts bench/delay-proxy.ts in front of it
+// (every call held L ms, then forwarded unchanged), and runs the real adapter's scopes() + read()
+// against the proxy, with providers.<p>.concurrency = C. It reports:
+//
+// - calls made (the adapter's stats.calls, cross-checked against the proxy's request count) versus
+//   the minimum the APIs allow for that estate, from each API's documented page maximum;
+// - wall time (scopes() start to read() end) versus the latency-bound ideal at concurrency C: the
+//   critical path of calls that must be sequential (a pagination chain is; independent listings are
+//   not; per-group calls can run C at a time), times L.
+//
+// Both ratios are printed with their formulas. It is a measurement, not a gate: exit 0 whatever the
+// ratios; 1 only when a read fails or misses part of the estate (the numbers would mean nothing);
+// 2 on bad usage. `--baseline` runs each provider once more with no latency (L = 0), which is the
+// time the clients and fakes themselves take: what wall − ideal is made of.
+//
+// Estate shapes are the fakes' own: the AWS fake (test/support/fake-ec2.ts) always serves 2 rules
+// per group (one ingress, one egress), whatever R is; the others are seeded with R rules per group.
+
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
+import { createAwsAdapter } from '../adapters/aws/live.ts';
+import { createHuaweiAdapter } from '../adapters/huawei/live.ts';
+import type { LiveAdapter, RawPage, Scope } from '../adapters/live.ts';
+import { configSchema } from '../src/config/schema.ts';
+import type { Provider } from '../src/model/types.ts';
+import { FakeAlibabaEcs } from '../test/support/fake-alibaba.ts';
+import { startFakeEc2 } from '../test/support/fake-ec2.ts';
+import { startFakeHuawei } from '../test/support/fake-huawei.ts';
+import { setProcessEnv } from '../test/support/moto.ts';
+import { startDelayProxy } from './delay-proxy.ts';
+import type { DelayProxy, DelayProxyStats } from './delay-proxy.ts';
+
+/** The documented page maximums (the APIs' own limits, not what an adapter happens to ask for). */
+const PAGE_MAX = {
+  /** EC2 DescribeSecurityGroups / DescribeSecurityGroupRules / DescribeNetworkInterfaces MaxResults 5..1000. */
+  aws: 1000,
+  /** ECS DescribeSecurityGroups MaxResults ≤ 100. */
+  alibabaGroups: 100,
+  /** ECS DescribeSecurityGroupAttribute MaxResults 10..1000 (rules of one group per call). */
+  alibabaAttribute: 1000,
+  /** ECS DescribeNetworkInterfaces MaxResults 10..500. */
+  alibabaInterfaces: 500,
+  /** VPC v3 ListSecurityGroups / ListSecurityGroupRules limit 0..2000 (Huawei and OTC). */
+  vpcV3: 2000,
+} as const;
+
+const ALL: readonly Provider[] = ['aws', 'alibaba', 'huawei', 'otc'];
+const REGION = { aws: 'eu-west-1', alibaba: 'cn-hangzhou', huawei: 'ap-southeast-1', otc: 'eu-de' } as const;
+const SCAN = { timeoutMs: 60_000, retries: 5 } as const;
+
+interface Options {
+  groups: number;
+  rulesPerGroup: number;
+  latencyMs: number;
+  concurrency: number;
+  interfaces: number;
+  providers: Provider[];
+  baseline: boolean;
+  format: 'table' | 'json';
+}
+
+/** What the fake serves. */
+interface EstateSize {
+  groups: number;
+  rules: number;
+  /** Rules of each group (for the per-group calls of Alibaba). */
+  rulesPerGroup: number;
+  interfaces: number;
+}
+
+/** What the read returned, counted from the pages. */
+interface ReadCounts {
+  pages: number;
+  groups: number;
+  rules: number;
+  interfaces: number;
+}
+
+interface Run {
+  wallMs: number;
+  scopesMs: number;
+  calls: number;
+  retries: number;
+  throttles: number;
+  proxy: DelayProxyStats;
+  read: ReadCounts;
+}
+
+interface Model {
+  minimumCalls: number;
+  minimumFormula: string;
+  /** Calls on the critical path at concurrency C. */
+  pathCalls: number;
+  idealFormula: string;
+}
+
+interface Setup {
+  estate: EstateSize;
+  /** Where the proxy forwards to. */
+  target: string;
+  /** Builds the adapter for an endpoint (the proxy's URL) and runs `work` with it. */
+  withAdapter<T>(endpoint: string, work: (adapter: LiveAdapter) => Promise<T>): Promise<T>;
+  count(pages: RawPage[]): ReadCounts;
+  stop(): Promise<void>;
+}
+
+interface ProviderResult {
+  provider: Provider;
+  skipped?: string;
+  error?: string;
+  estate?: EstateSize;
+  read?: ReadCounts;
+  calls?: number;
+  proxyRequests?: number;
+  retries?: number;
+  throttles?: number;
+  minimumCalls?: number;
+  minimumFormula?: string;
+  callsRatio?: number;
+  wallMs?: number;
+  scopesMs?: number;
+  idealMs?: number;
+  criticalPathCalls?: number;
+  idealFormula?: string;
+  wallRatio?: number;
+  maxInFlight?: number;
+  /** Σ request time at the proxy / wall: how many calls were in flight on average. */
+  meanInFlight?: number;
+  /** The fake's own time per call (proxy forward → answer received), mean and max. */
+  upstreamMsMean?: number;
+  upstreamMsMax?: number;
+  responseBytes?: number;
+  /** Wall time of the same read with no added latency (--baseline). */
+  baselineWallMs?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Calls to list `items` at `max` per page: an empty listing still takes one call. */
+const pagesFor = (items: number, max: number): number => Math.max(1, Math.ceil(items / max));
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+function listAt(body: unknown, path: readonly string[]): unknown[] {
+  let node: unknown = body;
+  for (const key of path) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(node) ? node : [];
+}
+
+function countPages(pages: RawPage[], kinds: { groups: [string, string[]]; rules: [string, string[]]; interfaces?: [string, string[]] }): ReadCounts {
+  const total = (spec: [string, string[]] | undefined): number =>
+    spec ? pages.filter((p) => p.kind === spec[0]).reduce((sum, p) => sum + listAt(p.body, spec[1]).length, 0) : 0;
+  return { pages: pages.length, groups: total(kinds.groups), rules: total(kinds.rules), interfaces: total(kinds.interfaces) };
+}
+
+const ipv4 = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+// ---------------------------------------------------------------------------------------------
+// The providers: seeding the fake, building the adapter, counting what was read
+
+async function setupAws(options: Options): Promise<Setup> {
+  const fake = await startFakeEc2({ groups: options.groups, interfaces: options.interfaces });
+  const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: 'AKIAFAKEWARDENBENCH0', AWS_SECRET_ACCESS_KEY: 'fake/secret/for/the/loopback/bench/only', AWS_REGION: REGION.aws };
+  return {
+    estate: { groups: fake.groupIds.length, rules: fake.ruleIds.length, rulesPerGroup: fake.ruleIds.length / Math.max(1, fake.groupIds.length), interfaces: fake.interfaceIds.length },
+    target: fake.endpoint,
+    async withAdapter(endpoint, work) {
+      // The SDK resolves endpoints from process.env only (adapters/aws/live.ts header).
+      const restore = setProcessEnv({ ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_STS: endpoint });
+      const config = configSchema.parse({ providers: { aws: { regions: [REGION.aws], concurrency: options.concurrency } }, scan: SCAN });
+      const adapter = createAwsAdapter({ config, env });
+      try {
+        return await work(adapter);
+      } finally {
+        adapter.close();
+        restore();
+      }
+    },
+    count: (pages) =>
+      countPages(pages, {
+        groups: ['aws:DescribeSecurityGroups', ['SecurityGroups']],
+        rules: ['aws:DescribeSecurityGroupRules', ['SecurityGroupRules']],
+        interfaces: ['aws:DescribeNetworkInterfaces', ['NetworkInterfaces']],
+      }),
+    stop: () => fake.stop(),
+  };
+}
+
+async function setupAlibaba(options: Options): Promise<Setup> {
+  const credentials = { accessKeyId: 'LTAI5tWardenBenchKey01', accessKeySecret: 'wArDeN-bEnCh-sEcReT-0123456789' };
+  const fake = new FakeAlibabaEcs(credentials);
+  const target = await fake.start();
+  const groupIds: string[] = [];
+  for (let g = 0; g < options.groups; g++) {
+    const id = fake.addGroup(REGION.alibaba, { SecurityGroupName: `bench-${g}` });
+    groupIds.push(id);
+    for (let r = 0; r < options.rulesPerGroup; r++) {
+      const port = String(1024 + ((g * options.rulesPerGroup + r) % 60000));
+      const ingress = r % 2 === 0;
+      fake.addPermission(id, {
+        Direction: ingress ? 'ingress' : 'egress',
+        IpProtocol: 'TCP',
+        PortRange: `${port}/${port}`,
+        Priority: String(1 + (r % 100)),
+        ...(ingress ? { SourceCidrIp: `${ipv4(g)}/32` } : { DestCidrIp: `${ipv4(g)}/32` }),
+      });
+    }
+  }
+  for (let i = 0; i < options.interfaces; i++) fake.addInterface(REGION.alibaba, [groupIds[i % groupIds.length] as string]);
+  const account = '1234567890123456';
+  return {
+    estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: options.interfaces },
+    target,
+    async withAdapter(endpoint, work) {
+      const config = configSchema.parse({ providers: { alibaba: { account, regions: [REGION.alibaba], concurrency: options.concurrency } }, scan: SCAN });
+      const env = { WARDEN_ALIBABA_ENDPOINT: endpoint, ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret };
+      return work(createAlibabaAdapter({ config, env }));
+    },
+    count: (pages) =>
+      countPages(pages, {
+        groups: ['alibaba:DescribeSecurityGroups', ['SecurityGroups', 'SecurityGroup']],
+        rules: ['alibaba:DescribeSecurityGroupAttribute', ['Permissions', 'Permission']],
+        interfaces: ['alibaba:DescribeNetworkInterfaces', ['NetworkInterfaceSets', 'NetworkInterfaceSet']],
+      }),
+    stop: () => fake.close(),
+  };
+}
+
+async function setupHuawei(options: Options): Promise<Setup> {
+  const ak = 'HWAKWARDENBENCH0000001';
+  const sk = 'hwSkWardenBenchSecretKey00000000000000001';
+  const project = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+  const fake = await startFakeHuawei({ ak, sk });
+  for (let g = 0; g < options.groups; g++) {
+    const group = fake.addGroup(project, { name: `bench-${g}` });
+    for (let r = 0; r < options.rulesPerGroup; r++) {
+      fake.addRule(project, {
+        security_group_id: group.id as string,
+        direction: r % 2 === 0 ? 'ingress' : 'egress',
+        multiport: String(1024 + ((g * options.rulesPerGroup + r) % 60000)),
+        priority: 1 + (r % 100),
+        remote_ip_prefix: `${ipv4(g)}/32`,
+      });
+    }
+  }
+  return {
+    estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: 0 },
+    target: fake.url,
+    async withAdapter(endpoint, work) {
+      const config = configSchema.parse({ providers: { huawei: { regions: [{ region: REGION.huawei, projectId: project }], concurrency: options.concurrency } }, scan: SCAN });
+      return work(createHuaweiAdapter({ config, env: { HUAWEICLOUD_SDK_AK: ak, HUAWEICLOUD_SDK_SK: sk, WARDEN_HUAWEI_ENDPOINT: endpoint } }));
+    },
+    count: (pages) =>
+      countPages(pages, { groups: ['vpc-v3:ListSecurityGroups', ['security_groups']], rules: ['vpc-v3:ListSecurityGroupRules', ['security_group_rules']] }),
+    stop: () => fake.close(),
+  };
+}
+
+/**
+ * OTC is loaded dynamically: its adapter and fake are new, and the rest of the benchmark runs (OTC
+ * reported as skipped, with the reason) when they cannot be loaded.
+ */
+async function setupOtc(options: Options): Promise<Setup> {
+  const [{ createOtcAdapter }, { FAKE_AK, FAKE_SK, FakeOtc }] = await Promise.all([import('../adapters/otc/live.ts'), import('../test/support/fake-otc.ts')]);
+  const project = '5dd3c0b24cdc4d31952c49589182a89d';
+  const fake = await FakeOtc.start({ pageSize: PAGE_MAX.vpcV3 });
+  for (let g = 0; g < options.groups; g++) {
+    const group = fake.addGroup(project, `bench-${g}`);
+    for (let r = 0; r < options.rulesPerGroup; r++) {
+      fake.addRule(group, {
+        direction: r % 2 === 0 ? 'ingress' : 'egress',
+        multiport: String(1024 + ((g * options.rulesPerGroup + r) % 60000)),
+        priority: 1 + (r % 100),
+        remote_ip_prefix: `${ipv4(g)}/32`,
+      });
+    }
+  }
+  return {
+    estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: 0 },
+    target: fake.vpcUrl,
+    async withAdapter(endpoint, work) {
+      // api: auto (the default): a read tries VPC v3 first, with no probe call.
+      const config = configSchema.parse({ providers: { otc: { regions: [{ region: REGION.otc, projectId: project }], concurrency: options.concurrency } }, scan: SCAN });
+      return work(createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK, WARDEN_OTC_ENDPOINT: endpoint } }));
+    },
+    count: (pages) =>
+      countPages(pages, { groups: ['vpc-v3:ListSecurityGroups', ['security_groups']], rules: ['vpc-v3:ListSecurityGroupRules', ['security_group_rules']] }),
+    stop: () => fake.close(),
+  };
+}
+
+const SETUPS: Record<Provider, (options: Options) => Promise<Setup>> = { aws: setupAws, alibaba: setupAlibaba, huawei: setupHuawei, otc: setupOtc };
+
+// ---------------------------------------------------------------------------------------------
+// The minimum and the ideal
+
+/** max(…chains, ⌈total/C⌉) with its formula text. */
+function parallelPath(chains: { name: string; calls: number }[], concurrency: number): { calls: number; text: string } {
+  const total = chains.reduce((sum, c) => sum + c.calls, 0);
+  const byConcurrency = Math.ceil(total / concurrency);
+  const calls = Math.max(byConcurrency, ...chains.map((c) => c.calls));
+  const text = `max(${chains.map((c) => `${c.name} ${c.calls}`).join(', ')}, ⌈${total}/${concurrency}⌉=${byConcurrency})`;
+  return { calls, text };
+}
+
+function model(provider: Provider, estate: EstateSize, concurrency: number): Model {
+  switch (provider) {
+    case 'aws': {
+      const sg = pagesFor(estate.groups, PAGE_MAX.aws);
+      const sgr = pagesFor(estate.rules, PAGE_MAX.aws);
+      const eni = pagesFor(estate.interfaces, PAGE_MAX.aws);
+      const lists = parallelPath(
+        [
+          { name: 'SG chain', calls: sg },
+          { name: 'SGR chain', calls: sgr },
+          { name: 'ENI chain', calls: eni },
+        ],
+        concurrency,
+      );
+      return {
+        minimumCalls: 1 + sg + sgr + eni,
+        minimumFormula:
+          `1 STS GetCallerIdentity (scopes() needs the account) + ⌈groups/1000⌉ DescribeSecurityGroups + ⌈rules/1000⌉ DescribeSecurityGroupRules + ⌈ENIs/1000⌉ DescribeNetworkInterfaces` +
+          ` = 1 + ⌈${estate.groups}/1000⌉ + ⌈${estate.rules}/1000⌉ + ⌈${estate.interfaces}/1000⌉ = ${1 + sg + sgr + eni}`,
+        pathCalls: 1 + lists.calls,
+        idealFormula: `L × (1 STS, then the three listings in parallel: ${lists.text}) = L × ${1 + lists.calls}`,
+      };
+    }
+    case 'alibaba': {
+      const sg = pagesFor(estate.groups, PAGE_MAX.alibabaGroups);
+      const perGroup = pagesFor(estate.rulesPerGroup, PAGE_MAX.alibabaAttribute);
+      const attribute = estate.groups * perGroup;
+      const eni = pagesFor(estate.interfaces, PAGE_MAX.alibabaInterfaces);
+      const total = sg + attribute + eni;
+      const byConcurrency = Math.ceil(total / concurrency);
+      // A group's attribute call can start once the page naming it arrived: the last one after the whole SG chain.
+      const path = Math.max(sg + perGroup, eni, byConcurrency);
+      return {
+        minimumCalls: total,
+        minimumFormula:
+          `⌈groups/100⌉ DescribeSecurityGroups + groups × ⌈rules per group/1000⌉ DescribeSecurityGroupAttribute + ⌈ENIs/500⌉ DescribeNetworkInterfaces` +
+          ` = ⌈${estate.groups}/100⌉ + ${estate.groups} × ⌈${estate.rulesPerGroup}/1000⌉ + ⌈${estate.interfaces}/500⌉ = ${sg} + ${attribute} + ${eni} = ${total}`,
+        pathCalls: path,
+        idealFormula: `L × max(SG chain ${sg} + last group's attribute chain ${perGroup}, ENI chain ${eni}, ⌈all ${total} calls/${concurrency}⌉=${byConcurrency}) = L × ${path}`,
+      };
+    }
+    case 'huawei':
+    case 'otc': {
+      const sg = pagesFor(estate.groups, PAGE_MAX.vpcV3);
+      const sgr = pagesFor(estate.rules, PAGE_MAX.vpcV3);
+      const lists = parallelPath(
+        [
+          { name: 'groups chain', calls: sg },
+          { name: 'rules chain', calls: sgr },
+        ],
+        concurrency,
+      );
+      return {
+        minimumCalls: sg + sgr,
+        minimumFormula: `⌈groups/2000⌉ ListSecurityGroups + ⌈rules/2000⌉ ListSecurityGroupRules (VPC v3) = ⌈${estate.groups}/2000⌉ + ⌈${estate.rules}/2000⌉ = ${sg + sgr}`,
+        pathCalls: lists.calls,
+        idealFormula: `L × ${lists.text} = L × ${lists.calls}`,
+      };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+async function measure(setup: Setup, proxy: DelayProxy): Promise<Run> {
+  proxy.reset();
+  return setup.withAdapter(proxy.url, async (adapter) => {
+    const started = performance.now();
+    const scopes: Scope[] = await adapter.scopes();
+    const scoped = performance.now();
+    if (scopes.length !== 1) throw new Error(`scopes() returned ${scopes.length} scopes; expected 1`);
+    const pages = (await Promise.all(scopes.map((scope) => adapter.read(scope)))).flat();
+    const ended = performance.now();
+    // The proxy's counters settle when the last answer's 'close' fires (right after the client has it).
+    await new Promise((resolve) => setImmediate(resolve));
+    return {
+      wallMs: ended - started,
+      scopesMs: scoped - started,
+      calls: adapter.stats.calls,
+      retries: adapter.stats.retries,
+      throttles: adapter.stats.throttles,
+      proxy: { ...proxy.stats },
+      read: setup.count(pages),
+    };
+  });
+}
+
+async function runProvider(provider: Provider, options: Options, log: (line: string) => void): Promise<ProviderResult> {
+  let setup: Setup;
+  try {
+    setup = await SETUPS[provider](options);
+  } catch (error) {
+    if (provider === 'otc') return { provider, skipped: `the OTC adapter or its fake could not be loaded: ${(error as Error).message}` };
+    throw error;
+  }
+  const proxies: DelayProxy[] = [];
+  try {
+    const { estate } = setup;
+    log(`${provider}: ${estate.groups} groups, ${estate.rules} rules, ${estate.interfaces} interfaces seeded; reading through a ${options.latencyMs} ms proxy`);
+    const proxy = await startDelayProxy({ target: setup.target, latencyMs: options.latencyMs });
+    proxies.push(proxy);
+    const run = await measure(setup, proxy);
+    const missing = (['groups', 'rules', 'interfaces'] as const).filter((key) => run.read[key] !== estate[key]);
+    if (missing.length > 0) {
+      const detail = missing.map((key) => `${key} ${run.read[key]} of ${estate[key]}`).join(', ');
+      return { provider, estate, read: run.read, error: `the read is incomplete: ${detail}` };
+    }
+    let baselineWallMs: number | undefined;
+    if (options.baseline) {
+      log(`${provider}: baseline read with no added latency`);
+      const direct = await startDelayProxy({ target: setup.target, latencyMs: 0 });
+      proxies.push(direct);
+      baselineWallMs = round1((await measure(setup, direct)).wallMs);
+    }
+    const m = model(provider, estate, options.concurrency);
+    const idealMs = m.pathCalls * options.latencyMs;
+    return {
+      provider,
+      estate,
+      read: run.read,
+      calls: run.calls,
+      proxyRequests: run.proxy.requests,
+      retries: run.retries,
+      throttles: run.throttles,
+      minimumCalls: m.minimumCalls,
+      minimumFormula: m.minimumFormula,
+      callsRatio: round2(run.calls / m.minimumCalls),
+      wallMs: round1(run.wallMs),
+      scopesMs: round1(run.scopesMs),
+      idealMs,
+      criticalPathCalls: m.pathCalls,
+      idealFormula: m.idealFormula.replace(/^L/, `${options.latencyMs} ms`) + ` = ${idealMs} ms`,
+      wallRatio: idealMs > 0 ? round2(run.wallMs / idealMs) : Number.NaN,
+      maxInFlight: run.proxy.maxInFlight,
+      meanInFlight: round2(run.proxy.busyMs / run.wallMs),
+      upstreamMsMean: round2(run.proxy.upstreamMs / Math.max(1, run.proxy.requests)),
+      upstreamMsMax: round1(run.proxy.maxUpstreamMs),
+      responseBytes: run.proxy.responseBytes,
+      ...(baselineWallMs === undefined ? {} : { baselineWallMs }),
+    };
+  } catch (error) {
+    return { provider, error: (error as Error).message.split('\n')[0] ?? String(error) };
+  } finally {
+    for (const proxy of proxies) await proxy.close();
+    await setup.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function table(options: Options, results: ProviderResult[]): string {
+  const head = ['provider', 'groups', 'rules', 'ENIs', 'calls', 'proxy', 'minimum', 'calls/min', 'wall ms', 'ideal ms', 'wall/ideal', 'max in flight', 'mean in flight', 'fake ms/call'];
+  if (options.baseline) head.push('wall ms at L=0');
+  const rows: string[][] = [];
+  for (const r of results) {
+    if (r.skipped || r.error) continue;
+    const row = [
+      r.provider,
+      String(r.estate?.groups),
+      String(r.estate?.rules),
+      String(r.estate?.interfaces),
+      String(r.calls),
+      String(r.proxyRequests),
+      String(r.minimumCalls),
+      (r.callsRatio ?? 0).toFixed(2),
+      (r.wallMs ?? 0).toFixed(1),
+      String(r.idealMs),
+      (r.wallRatio ?? 0).toFixed(2),
+      String(r.maxInFlight),
+      (r.meanInFlight ?? 0).toFixed(2),
+      (r.upstreamMsMean ?? 0).toFixed(2),
+    ];
+    if (options.baseline) row.push((r.baselineWallMs ?? 0).toFixed(1));
+    rows.push(row);
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const out = [
+    `Scan benchmark: ${options.groups} groups per provider, ${options.rulesPerGroup} rules per group, ${options.interfaces} network interfaces (AWS, Alibaba), ` +
+      `latency ${options.latencyMs} ms per call, concurrency ${options.concurrency}`,
+    '',
+    line(head),
+    line(head.map((h) => '-'.repeat(h.length))),
+    ...rows.map(line),
+    '',
+  ];
+  for (const r of results) {
+    if (r.skipped) out.push(`${r.provider}: SKIPPED: ${r.skipped}`);
+    else if (r.error) out.push(`${r.provider}: ERROR: ${r.error}`);
+    else {
+      out.push(`${r.provider}: calls/minimum = ${r.calls}/${r.minimumCalls} = ${(r.callsRatio ?? 0).toFixed(2)}; wall/ideal = ${(r.wallMs ?? 0).toFixed(1)}/${r.idealMs} ms = ${(r.wallRatio ?? 0).toFixed(2)}`);
+      out.push(`  minimum: ${r.minimumFormula}`);
+      out.push(`  ideal:   ${r.idealFormula}`);
+      if (r.calls !== r.proxyRequests) out.push(`  NOTE: stats.calls ${r.calls} ≠ ${r.proxyRequests} requests at the proxy`);
+      if ((r.retries ?? 0) > 0) out.push(`  NOTE: ${r.retries} retries (${r.throttles} throttles)`);
+    }
+  }
+  out.push(
+    '',
+    'calls = the adapter\'s stats.calls; proxy = requests the delay proxy forwarded; mean in flight = Σ per-call time at the proxy / wall;',
+    'fake ms/call = the fake\'s own time per call (forward → answer received), on top of the latency.',
+  );
+  if (options.providers.includes('aws')) out.push('AWS: the fake serves 2 rules per group (test/support/fake-ec2.ts), whatever --rules-per-group is.');
+  return out.join('\n');
+}
+
+const USAGE =
+  'usage: node bench/scan-bench.ts [--groups N] [--rules-per-group R] [--latency L] [--concurrency C] [--interfaces I] [--providers aws,alibaba,huawei,otc] [--baseline] [--format table|json]';
+
+function parseOptions(argv: string[]): Options | string {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        groups: { type: 'string', default: '1000' },
+        'rules-per-group': { type: 'string', default: '10' },
+        latency: { type: 'string', default: '20' },
+        concurrency: { type: 'string', default: '8' },
+        interfaces: { type: 'string' },
+        providers: { type: 'string', default: ALL.join(',') },
+        baseline: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'table' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (values.help) return 'help';
+  const int = (name: string, text: string, min: number, max: number): number | string => {
+    const value = Number(text);
+    return /^\d+$/.test(text) && value >= min && value <= max ? value : `--${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(text)})`;
+  };
+  const groups = int('groups', values.groups, 1, 1_000_000);
+  const rulesPerGroup = int('rules-per-group', values['rules-per-group'], 0, 1000);
+  const latencyMs = int('latency', values.latency, 0, 60_000);
+  // providers.<p>.concurrency is 1..64 in the config schema.
+  const concurrency = int('concurrency', values.concurrency, 1, 64);
+  const interfaces = values.interfaces === undefined ? (typeof groups === 'number' ? Math.ceil(groups / 2) : 0) : int('interfaces', values.interfaces, 0, 1_000_000);
+  for (const value of [groups, rulesPerGroup, latencyMs, concurrency, interfaces]) if (typeof value === 'string') return value;
+  if (values.format !== 'table' && values.format !== 'json') return `--format must be table or json (got ${JSON.stringify(values.format)})`;
+  const providers = values.providers.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = providers.filter((p) => !(ALL as readonly string[]).includes(p));
+  if (providers.length === 0 || unknown.length > 0) return `--providers takes a comma-separated list of ${ALL.join(', ')} (got ${JSON.stringify(values.providers)})`;
+  return {
+    groups: groups as number,
+    rulesPerGroup: rulesPerGroup as number,
+    latencyMs: latencyMs as number,
+    concurrency: concurrency as number,
+    interfaces: interfaces as number,
+    providers: ALL.filter((p) => providers.includes(p)),
+    baseline: values.baseline,
+    format: values.format,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (typeof options === 'string') {
+    process.stderr.write(`scan-bench: ${options}\n${USAGE}\n`);
+    return 2;
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const results: ProviderResult[] = [];
+  for (const provider of options.providers) results.push(await runProvider(provider, options, log));
+  if (options.format === 'json') {
+    const { format: _format, ...shown } = options;
+    process.stdout.write(`${JSON.stringify({ options: shown, results }, null, 2)}\n`);
+  } else process.stdout.write(`${table(options, results)}\n`);
+  return results.some((r) => r.error) ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
