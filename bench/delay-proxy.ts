@@ -5,9 +5,10 @@
 // changing them.
 //
 // The Host header is forwarded as the client sent it (the proxy's own host:port), not rewritten to
-// the target's: every fake recomputes the request signature from the headers it receives, and
-// `host` is a signed header in all four schemes (SigV4, ACS3-HMAC-SHA256, and SDK-HMAC-SHA256 for
-// Huawei and OTC), so a rewritten Host would fail the check.
+// the target's: the Alibaba, Huawei and OTC fakes recompute the request signature from the headers
+// they receive and require `host` to be signed (test/support/fake-alibaba.ts, fake-huawei.ts,
+// fake-otc.ts), so a rewritten Host would fail their check. (The EC2 fake only checks that a SigV4
+// Authorization header is there; SigV4 signs `host` too.)
 //
 // It counts what it forwards: requests, the most in flight at once, and per request the time from
 // arrival to the answer sent (busy) and from forwarding to the upstream answer's last byte (the

@@ -1,6 +1,6 @@
 // Scan benchmark: `npm run bench:scan` (or `node bench/scan-bench.ts [--groups 1000]
 // [--rules-per-group 10] [--latency 20] [--concurrency 8] [--interfaces N] [--providers aws,otc]
-// [--baseline] [--format table|json]`).
+// [--runs K] [--baseline] [--warmup] [--in-process] [--format table|json]`).
 //
 // For each provider: seeds its loopback fake (test/support/fake-*.ts) with an estate of N groups ×
 // R rules (plus network interfaces for AWS and Alibaba), puts bench/delay-proxy.ts in front of it
@@ -13,15 +13,25 @@
 //   critical path of calls that must be sequential (a pagination chain is; independent listings are
 //   not; per-group calls can run C at a time), times L.
 //
+// The fake and the proxy run in a child process (this file with --serve), so the adapter's event
+// loop carries only the client's own work, as against a real endpoint; --in-process runs them in
+// this process instead (their CPU time then adds to the client's). `--baseline` reads each estate
+// once more through a proxy with no latency (L = 0): what the clients and fakes cost by themselves;
+// `--warmup` reads each estate once, unmeasured, before the measured read (JIT and SDK set-up warm;
+// without it the figures are those of a cold CLI run). `--runs K` reads each estate K times, each
+// with a new adapter, and reports the run of median wall time.
+//
 // Both ratios are printed with their formulas. It is a measurement, not a gate: exit 0 whatever the
 // ratios; 1 only when a read fails or misses part of the estate (the numbers would mean nothing);
-// 2 on bad usage. `--baseline` runs each provider once more with no latency (L = 0), which is the
-// time the clients and fakes themselves take: what wall − ideal is made of.
+// 2 on bad usage.
 //
 // Estate shapes are the fakes' own: the AWS fake (test/support/fake-ec2.ts) always serves 2 rules
 // per group (one ingress, one egress), whatever R is; the others are seeded with R rules per group.
 
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
@@ -54,6 +64,14 @@ const ALL: readonly Provider[] = ['aws', 'alibaba', 'huawei', 'otc'];
 const REGION = { aws: 'eu-west-1', alibaba: 'cn-hangzhou', huawei: 'ap-southeast-1', otc: 'eu-de' } as const;
 const SCAN = { timeoutMs: 60_000, retries: 5 } as const;
 
+/** Fake credentials and ids, the same on the fake's side and the adapter's. */
+const FAKE = {
+  aws: { keyId: 'AKIAFAKEWARDENBENCH0', secret: 'fake/secret/for/the/loopback/bench/only' },
+  alibaba: { accessKeyId: 'LTAI5tWardenBenchKey01', accessKeySecret: 'wArDeN-bEnCh-sEcReT-0123456789', account: '1234567890123456' },
+  huawei: { ak: 'HWAKWARDENBENCH0000001', sk: 'hwSkWardenBenchSecretKey00000000000000001', project: '0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+  otc: { project: '5dd3c0b24cdc4d31952c49589182a89d' },
+} as const;
+
 interface Options {
   groups: number;
   rulesPerGroup: number;
@@ -62,6 +80,9 @@ interface Options {
   interfaces: number;
   providers: Provider[];
   baseline: boolean;
+  warmup: boolean;
+  runs: number;
+  inProcess: boolean;
   format: 'table' | 'json';
 }
 
@@ -97,16 +118,31 @@ interface Model {
   minimumFormula: string;
   /** Calls on the critical path at concurrency C. */
   pathCalls: number;
-  idealFormula: string;
+  /** The critical path, with `L` for the latency. */
+  pathFormula: string;
 }
 
-interface Setup {
+/** The fake's side: a seeded fake listening on loopback. */
+interface Fake {
   estate: EstateSize;
-  /** Where the proxy forwards to. */
   target: string;
+  stop(): Promise<void>;
+}
+
+/** The adapter's side. */
+interface Client {
   /** Builds the adapter for an endpoint (the proxy's URL) and runs `work` with it. */
   withAdapter<T>(endpoint: string, work: (adapter: LiveAdapter) => Promise<T>): Promise<T>;
   count(pages: RawPage[]): ReadCounts;
+}
+
+/** A fake with delay proxies in front of it, here or in the child process. */
+interface Served {
+  estate: EstateSize;
+  /** The proxies' URLs: [latency L] or [latency L, latency 0] with --baseline. */
+  urls: string[];
+  reset(index: number): Promise<void>;
+  stats(index: number): Promise<DelayProxyStats>;
   stop(): Promise<void>;
 }
 
@@ -123,7 +159,10 @@ interface ProviderResult {
   minimumCalls?: number;
   minimumFormula?: string;
   callsRatio?: number;
+  /** The median run's (--runs). */
   wallMs?: number;
+  /** Every run's wall time, in order, with --runs > 1. */
+  wallMsRuns?: number[];
   scopesMs?: number;
   idealMs?: number;
   criticalPathCalls?: number;
@@ -133,10 +172,13 @@ interface ProviderResult {
   /** Σ request time at the proxy / wall: how many calls were in flight on average. */
   meanInFlight?: number;
   /** The fake's own time per call (proxy forward → answer received), mean and max. */
-  upstreamMsMean?: number;
-  upstreamMsMax?: number;
+  fakeMsPerCall?: number;
+  fakeMsMax?: number;
   responseBytes?: number;
-  /** Wall time of the same read with no added latency (--baseline). */
+  /** The ideal with the fake's own mean time per call counted as latency too: path × (L + fake ms/call). */
+  idealWithFakeMs?: number;
+  wallRatioWithFake?: number;
+  /** Wall time of the same read through a proxy with no added latency (--baseline). */
   baselineWallMs?: number;
 }
 
@@ -147,6 +189,7 @@ interface ProviderResult {
 const pagesFor = (items: number, max: number): number => Math.max(1, Math.ceil(items / max));
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 const round2 = (value: number): number => Math.round(value * 100) / 100;
+const ipv4 = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 function listAt(body: unknown, path: readonly string[]): unknown[] {
   let node: unknown = body;
@@ -154,149 +197,305 @@ function listAt(body: unknown, path: readonly string[]): unknown[] {
   return Array.isArray(node) ? node : [];
 }
 
-function countPages(pages: RawPage[], kinds: { groups: [string, string[]]; rules: [string, string[]]; interfaces?: [string, string[]] }): ReadCounts {
-  const total = (spec: [string, string[]] | undefined): number =>
-    spec ? pages.filter((p) => p.kind === spec[0]).reduce((sum, p) => sum + listAt(p.body, spec[1]).length, 0) : 0;
+type Listing = [kind: string, path: string[]];
+
+function countPages(pages: RawPage[], kinds: { groups: Listing; rules: Listing; interfaces?: Listing }): ReadCounts {
+  const total = (spec: Listing | undefined): number => (spec ? pages.filter((p) => p.kind === spec[0]).reduce((sum, p) => sum + listAt(p.body, spec[1]).length, 0) : 0);
   return { pages: pages.length, groups: total(kinds.groups), rules: total(kinds.rules), interfaces: total(kinds.interfaces) };
 }
 
-const ipv4 = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+/** OTC's adapter and fake are loaded on demand: when they cannot be, OTC is reported as skipped. */
+const loadOtc = () => Promise.all([import('../adapters/otc/live.ts'), import('../test/support/fake-otc.ts')]);
 
 // ---------------------------------------------------------------------------------------------
-// The providers: seeding the fake, building the adapter, counting what was read
+// The fakes, seeded
 
-async function setupAws(options: Options): Promise<Setup> {
-  const fake = await startFakeEc2({ groups: options.groups, interfaces: options.interfaces });
-  const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: 'AKIAFAKEWARDENBENCH0', AWS_SECRET_ACCESS_KEY: 'fake/secret/for/the/loopback/bench/only', AWS_REGION: REGION.aws };
-  return {
-    estate: { groups: fake.groupIds.length, rules: fake.ruleIds.length, rulesPerGroup: fake.ruleIds.length / Math.max(1, fake.groupIds.length), interfaces: fake.interfaceIds.length },
-    target: fake.endpoint,
-    async withAdapter(endpoint, work) {
-      // The SDK resolves endpoints from process.env only (adapters/aws/live.ts header).
-      const restore = setProcessEnv({ ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_STS: endpoint });
-      const config = configSchema.parse({ providers: { aws: { regions: [REGION.aws], concurrency: options.concurrency } }, scan: SCAN });
-      const adapter = createAwsAdapter({ config, env });
-      try {
-        return await work(adapter);
-      } finally {
-        adapter.close();
-        restore();
+const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
+  async aws(options) {
+    const fake = await startFakeEc2({ groups: options.groups, interfaces: options.interfaces });
+    return {
+      estate: { groups: fake.groupIds.length, rules: fake.ruleIds.length, rulesPerGroup: fake.ruleIds.length / Math.max(1, fake.groupIds.length), interfaces: fake.interfaceIds.length },
+      target: fake.endpoint,
+      stop: () => fake.stop(),
+    };
+  },
+
+  async alibaba(options) {
+    const fake = new FakeAlibabaEcs({ accessKeyId: FAKE.alibaba.accessKeyId, accessKeySecret: FAKE.alibaba.accessKeySecret });
+    const target = await fake.start();
+    const groupIds: string[] = [];
+    for (let g = 0; g < options.groups; g++) {
+      const id = fake.addGroup(REGION.alibaba, { SecurityGroupName: `bench-${g}` });
+      groupIds.push(id);
+      for (let r = 0; r < options.rulesPerGroup; r++) {
+        const port = String(1024 + ((g * options.rulesPerGroup + r) % 60000));
+        const ingress = r % 2 === 0;
+        fake.addPermission(id, {
+          Direction: ingress ? 'ingress' : 'egress',
+          IpProtocol: 'TCP',
+          PortRange: `${port}/${port}`,
+          Priority: String(1 + (r % 100)),
+          ...(ingress ? { SourceCidrIp: `${ipv4(g)}/32` } : { DestCidrIp: `${ipv4(g)}/32` }),
+        });
       }
-    },
-    count: (pages) =>
-      countPages(pages, {
-        groups: ['aws:DescribeSecurityGroups', ['SecurityGroups']],
-        rules: ['aws:DescribeSecurityGroupRules', ['SecurityGroupRules']],
-        interfaces: ['aws:DescribeNetworkInterfaces', ['NetworkInterfaces']],
-      }),
-    stop: () => fake.stop(),
-  };
-}
-
-async function setupAlibaba(options: Options): Promise<Setup> {
-  const credentials = { accessKeyId: 'LTAI5tWardenBenchKey01', accessKeySecret: 'wArDeN-bEnCh-sEcReT-0123456789' };
-  const fake = new FakeAlibabaEcs(credentials);
-  const target = await fake.start();
-  const groupIds: string[] = [];
-  for (let g = 0; g < options.groups; g++) {
-    const id = fake.addGroup(REGION.alibaba, { SecurityGroupName: `bench-${g}` });
-    groupIds.push(id);
-    for (let r = 0; r < options.rulesPerGroup; r++) {
-      const port = String(1024 + ((g * options.rulesPerGroup + r) % 60000));
-      const ingress = r % 2 === 0;
-      fake.addPermission(id, {
-        Direction: ingress ? 'ingress' : 'egress',
-        IpProtocol: 'TCP',
-        PortRange: `${port}/${port}`,
-        Priority: String(1 + (r % 100)),
-        ...(ingress ? { SourceCidrIp: `${ipv4(g)}/32` } : { DestCidrIp: `${ipv4(g)}/32` }),
-      });
     }
-  }
-  for (let i = 0; i < options.interfaces; i++) fake.addInterface(REGION.alibaba, [groupIds[i % groupIds.length] as string]);
-  const account = '1234567890123456';
-  return {
-    estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: options.interfaces },
-    target,
-    async withAdapter(endpoint, work) {
-      const config = configSchema.parse({ providers: { alibaba: { account, regions: [REGION.alibaba], concurrency: options.concurrency } }, scan: SCAN });
-      const env = { WARDEN_ALIBABA_ENDPOINT: endpoint, ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret };
-      return work(createAlibabaAdapter({ config, env }));
-    },
-    count: (pages) =>
-      countPages(pages, {
-        groups: ['alibaba:DescribeSecurityGroups', ['SecurityGroups', 'SecurityGroup']],
-        rules: ['alibaba:DescribeSecurityGroupAttribute', ['Permissions', 'Permission']],
-        interfaces: ['alibaba:DescribeNetworkInterfaces', ['NetworkInterfaceSets', 'NetworkInterfaceSet']],
-      }),
-    stop: () => fake.close(),
-  };
-}
+    for (let i = 0; i < options.interfaces; i++) fake.addInterface(REGION.alibaba, [groupIds[i % groupIds.length] as string]);
+    return {
+      estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: options.interfaces },
+      target,
+      stop: () => fake.close(),
+    };
+  },
 
-async function setupHuawei(options: Options): Promise<Setup> {
-  const ak = 'HWAKWARDENBENCH0000001';
-  const sk = 'hwSkWardenBenchSecretKey00000000000000001';
-  const project = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
-  const fake = await startFakeHuawei({ ak, sk });
-  for (let g = 0; g < options.groups; g++) {
-    const group = fake.addGroup(project, { name: `bench-${g}` });
-    for (let r = 0; r < options.rulesPerGroup; r++) {
-      fake.addRule(project, {
-        security_group_id: group.id as string,
-        direction: r % 2 === 0 ? 'ingress' : 'egress',
-        multiport: String(1024 + ((g * options.rulesPerGroup + r) % 60000)),
-        priority: 1 + (r % 100),
-        remote_ip_prefix: `${ipv4(g)}/32`,
-      });
+  async huawei(options) {
+    const fake = await startFakeHuawei({ ak: FAKE.huawei.ak, sk: FAKE.huawei.sk });
+    for (let g = 0; g < options.groups; g++) {
+      const group = fake.addGroup(FAKE.huawei.project, { name: `bench-${g}` });
+      for (let r = 0; r < options.rulesPerGroup; r++) {
+        fake.addRule(FAKE.huawei.project, {
+          security_group_id: group.id as string,
+          direction: r % 2 === 0 ? 'ingress' : 'egress',
+          multiport: String(1024 + ((g * options.rulesPerGroup + r) % 60000)),
+          priority: 1 + (r % 100),
+          remote_ip_prefix: `${ipv4(g)}/32`,
+        });
+      }
     }
-  }
-  return {
-    estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: 0 },
-    target: fake.url,
-    async withAdapter(endpoint, work) {
-      const config = configSchema.parse({ providers: { huawei: { regions: [{ region: REGION.huawei, projectId: project }], concurrency: options.concurrency } }, scan: SCAN });
-      return work(createHuaweiAdapter({ config, env: { HUAWEICLOUD_SDK_AK: ak, HUAWEICLOUD_SDK_SK: sk, WARDEN_HUAWEI_ENDPOINT: endpoint } }));
-    },
-    count: (pages) =>
-      countPages(pages, { groups: ['vpc-v3:ListSecurityGroups', ['security_groups']], rules: ['vpc-v3:ListSecurityGroupRules', ['security_group_rules']] }),
-    stop: () => fake.close(),
-  };
-}
+    return {
+      estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: 0 },
+      target: fake.url,
+      stop: () => fake.close(),
+    };
+  },
 
-/**
- * OTC is loaded dynamically: its adapter and fake are new, and the rest of the benchmark runs (OTC
- * reported as skipped, with the reason) when they cannot be loaded.
- */
-async function setupOtc(options: Options): Promise<Setup> {
-  const [{ createOtcAdapter }, { FAKE_AK, FAKE_SK, FakeOtc }] = await Promise.all([import('../adapters/otc/live.ts'), import('../test/support/fake-otc.ts')]);
-  const project = '5dd3c0b24cdc4d31952c49589182a89d';
-  const fake = await FakeOtc.start({ pageSize: PAGE_MAX.vpcV3 });
-  for (let g = 0; g < options.groups; g++) {
-    const group = fake.addGroup(project, `bench-${g}`);
-    for (let r = 0; r < options.rulesPerGroup; r++) {
-      fake.addRule(group, {
-        direction: r % 2 === 0 ? 'ingress' : 'egress',
-        multiport: String(1024 + ((g * options.rulesPerGroup + r) % 60000)),
-        priority: 1 + (r % 100),
-        remote_ip_prefix: `${ipv4(g)}/32`,
-      });
+  async otc(options) {
+    const [, { FakeOtc }] = await loadOtc();
+    const fake = await FakeOtc.start({ pageSize: PAGE_MAX.vpcV3 });
+    for (let g = 0; g < options.groups; g++) {
+      const group = fake.addGroup(FAKE.otc.project, `bench-${g}`);
+      for (let r = 0; r < options.rulesPerGroup; r++) {
+        fake.addRule(group, {
+          direction: r % 2 === 0 ? 'ingress' : 'egress',
+          multiport: String(1024 + ((g * options.rulesPerGroup + r) % 60000)),
+          priority: 1 + (r % 100),
+          remote_ip_prefix: `${ipv4(g)}/32`,
+        });
+      }
     }
+    return {
+      estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: 0 },
+      target: fake.vpcUrl,
+      stop: () => fake.close(),
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The adapters
+
+const vpcV3Kinds = { groups: ['vpc-v3:ListSecurityGroups', ['security_groups']], rules: ['vpc-v3:ListSecurityGroupRules', ['security_group_rules']] } satisfies {
+  groups: Listing;
+  rules: Listing;
+};
+
+const CLIENTS: Record<Provider, (options: Options) => Promise<Client>> = {
+  async aws(options) {
+    const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: FAKE.aws.keyId, AWS_SECRET_ACCESS_KEY: FAKE.aws.secret, AWS_REGION: REGION.aws };
+    return {
+      async withAdapter(endpoint, work) {
+        // The SDK resolves endpoints from process.env only (adapters/aws/live.ts header).
+        const restore = setProcessEnv({ ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_STS: endpoint });
+        const config = configSchema.parse({ providers: { aws: { regions: [REGION.aws], concurrency: options.concurrency } }, scan: SCAN });
+        const adapter = createAwsAdapter({ config, env });
+        try {
+          return await work(adapter);
+        } finally {
+          adapter.close();
+          restore();
+        }
+      },
+      count: (pages) =>
+        countPages(pages, {
+          groups: ['aws:DescribeSecurityGroups', ['SecurityGroups']],
+          rules: ['aws:DescribeSecurityGroupRules', ['SecurityGroupRules']],
+          interfaces: ['aws:DescribeNetworkInterfaces', ['NetworkInterfaces']],
+        }),
+    };
+  },
+
+  async alibaba(options) {
+    const { accessKeyId, accessKeySecret, account } = FAKE.alibaba;
+    return {
+      async withAdapter(endpoint, work) {
+        const config = configSchema.parse({ providers: { alibaba: { account, regions: [REGION.alibaba], concurrency: options.concurrency } }, scan: SCAN });
+        const env = { WARDEN_ALIBABA_ENDPOINT: endpoint, ALIBABA_CLOUD_ACCESS_KEY_ID: accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: accessKeySecret };
+        return work(createAlibabaAdapter({ config, env }));
+      },
+      count: (pages) =>
+        countPages(pages, {
+          groups: ['alibaba:DescribeSecurityGroups', ['SecurityGroups', 'SecurityGroup']],
+          rules: ['alibaba:DescribeSecurityGroupAttribute', ['Permissions', 'Permission']],
+          interfaces: ['alibaba:DescribeNetworkInterfaces', ['NetworkInterfaceSets', 'NetworkInterfaceSet']],
+        }),
+    };
+  },
+
+  async huawei(options) {
+    const { ak, sk, project } = FAKE.huawei;
+    return {
+      async withAdapter(endpoint, work) {
+        const config = configSchema.parse({ providers: { huawei: { regions: [{ region: REGION.huawei, projectId: project }], concurrency: options.concurrency } }, scan: SCAN });
+        return work(createHuaweiAdapter({ config, env: { HUAWEICLOUD_SDK_AK: ak, HUAWEICLOUD_SDK_SK: sk, WARDEN_HUAWEI_ENDPOINT: endpoint } }));
+      },
+      count: (pages) => countPages(pages, vpcV3Kinds),
+    };
+  },
+
+  async otc(options) {
+    const [{ createOtcAdapter }, { FAKE_AK, FAKE_SK }] = await loadOtc();
+    return {
+      async withAdapter(endpoint, work) {
+        // api: auto (the default): a read tries VPC v3 first, with no probe call.
+        const config = configSchema.parse({ providers: { otc: { regions: [{ region: REGION.otc, projectId: FAKE.otc.project }], concurrency: options.concurrency } }, scan: SCAN });
+        return work(createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK, WARDEN_OTC_ENDPOINT: endpoint } }));
+      },
+      count: (pages) => countPages(pages, vpcV3Kinds),
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Serving a fake behind delay proxies: here, or in a child process (--serve <provider>)
+
+async function serveHere(provider: Provider, options: Options): Promise<Served> {
+  const fake = await FAKES[provider](options);
+  const proxies: DelayProxy[] = [];
+  try {
+    for (const latencyMs of options.baseline ? [options.latencyMs, 0] : [options.latencyMs]) proxies.push(await startDelayProxy({ target: fake.target, latencyMs }));
+  } catch (error) {
+    for (const proxy of proxies) await proxy.close();
+    await fake.stop();
+    throw error;
   }
+  const proxy = (index: number): DelayProxy => {
+    const found = proxies[index];
+    if (!found) throw new Error(`no proxy ${index}`);
+    return found;
+  };
   return {
-    estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: 0 },
-    target: fake.vpcUrl,
-    async withAdapter(endpoint, work) {
-      // api: auto (the default): a read tries VPC v3 first, with no probe call.
-      const config = configSchema.parse({ providers: { otc: { regions: [{ region: REGION.otc, projectId: project }], concurrency: options.concurrency } }, scan: SCAN });
-      return work(createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK, WARDEN_OTC_ENDPOINT: endpoint } }));
+    estate: fake.estate,
+    urls: proxies.map((p) => p.url),
+    async reset(index) {
+      proxy(index).reset();
     },
-    count: (pages) =>
-      countPages(pages, { groups: ['vpc-v3:ListSecurityGroups', ['security_groups']], rules: ['vpc-v3:ListSecurityGroupRules', ['security_group_rules']] }),
-    stop: () => fake.close(),
+    async stats(index) {
+      return { ...proxy(index).stats };
+    },
+    async stop() {
+      for (const p of proxies) await p.close();
+      await fake.stop();
+    },
   };
 }
 
-const SETUPS: Record<Provider, (options: Options) => Promise<Setup>> = { aws: setupAws, alibaba: setupAlibaba, huawei: setupHuawei, otc: setupOtc };
+type Ask = { op: 'reset' | 'stats'; index: number } | { op: 'stop' };
+type ToChild = Ask & { id: number };
+type FromChild = { type: 'ready'; estate: EstateSize; urls: string[] } | { type: 'failed'; message: string } | { type: 'reply'; id: number; stats?: DelayProxyStats; error?: string };
+
+const SELF = fileURLToPath(import.meta.url);
+
+/** The child's side: serves the fake and its proxies, answers reset/stats/stop over IPC. */
+async function serveChild(provider: Provider, options: Options): Promise<void> {
+  const send = (message: FromChild) => process.send?.(message);
+  let served: Served;
+  try {
+    served = await serveHere(provider, options);
+  } catch (error) {
+    send({ type: 'failed', message: (error as Error).message });
+    process.disconnect?.();
+    return;
+  }
+  process.on('message', (message: ToChild) => {
+    void (async () => {
+      try {
+        if (message.op === 'stop') {
+          await served.stop();
+          send({ type: 'reply', id: message.id });
+          process.disconnect?.();
+        } else if (message.op === 'reset') {
+          await served.reset(message.index);
+          send({ type: 'reply', id: message.id });
+        } else send({ type: 'reply', id: message.id, stats: await served.stats(message.index) });
+      } catch (error) {
+        send({ type: 'reply', id: message.id, error: (error as Error).message });
+      }
+    })();
+  });
+  send({ type: 'ready', estate: served.estate, urls: served.urls });
+}
+
+function optionArgs(options: Options): string[] {
+  return [
+    ...['--groups', String(options.groups), '--rules-per-group', String(options.rulesPerGroup), '--latency', String(options.latencyMs)],
+    ...['--concurrency', String(options.concurrency), '--interfaces', String(options.interfaces)],
+    ...(options.baseline ? ['--baseline'] : []),
+  ];
+}
+
+async function serveInChild(provider: Provider, options: Options): Promise<Served> {
+  const child: ChildProcess = fork(SELF, ['--serve', provider, ...optionArgs(options)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const pending = new Map<number, { resolve: (stats: DelayProxyStats | undefined) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  const ready = new Promise<{ estate: EstateSize; urls: string[] }>((resolve, reject) => {
+    child.on('message', (message: FromChild) => {
+      if (message.type === 'ready') resolve(message);
+      else if (message.type === 'failed') reject(new Error(message.message));
+      else {
+        const waiter = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.error) waiter?.reject(new Error(message.error));
+        else waiter?.resolve(message.stats);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      const error = new Error(`the ${provider} fake's process ended (${signal ?? `exit ${code}`})`);
+      reject(error);
+      for (const waiter of pending.values()) waiter.reject(error);
+      pending.clear();
+    });
+    child.on('error', reject);
+  });
+  const ask = (message: Ask): Promise<DelayProxyStats | undefined> =>
+    new Promise((resolve, reject) => {
+      const id = ++nextId;
+      pending.set(id, { resolve, reject });
+      child.send({ ...message, id } satisfies ToChild);
+    });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let info: { estate: EstateSize; urls: string[] };
+  try {
+    info = await ready;
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  return {
+    estate: info.estate,
+    urls: info.urls,
+    async reset(index) {
+      await ask({ op: 'reset', index });
+    },
+    async stats(index) {
+      const stats = await ask({ op: 'stats', index });
+      if (!stats) throw new Error('the fake process sent no proxy stats');
+      return stats;
+    },
+    async stop() {
+      await ask({ op: 'stop' }).catch(() => undefined);
+      await exited;
+    },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // The minimum and the ideal
@@ -306,7 +505,7 @@ function parallelPath(chains: { name: string; calls: number }[], concurrency: nu
   const total = chains.reduce((sum, c) => sum + c.calls, 0);
   const byConcurrency = Math.ceil(total / concurrency);
   const calls = Math.max(byConcurrency, ...chains.map((c) => c.calls));
-  const text = `max(${chains.map((c) => `${c.name} ${c.calls}`).join(', ')}, ⌈${total}/${concurrency}⌉=${byConcurrency})`;
+  const text = `max(${chains.map((c) => `${c.name} ${c.calls}`).join(', ')}, ⌈all ${total} calls/C=${concurrency}⌉=${byConcurrency})`;
   return { calls, text };
 }
 
@@ -316,21 +515,19 @@ function model(provider: Provider, estate: EstateSize, concurrency: number): Mod
       const sg = pagesFor(estate.groups, PAGE_MAX.aws);
       const sgr = pagesFor(estate.rules, PAGE_MAX.aws);
       const eni = pagesFor(estate.interfaces, PAGE_MAX.aws);
-      const lists = parallelPath(
-        [
-          { name: 'SG chain', calls: sg },
-          { name: 'SGR chain', calls: sgr },
-          { name: 'ENI chain', calls: eni },
-        ],
-        concurrency,
-      );
+      const chains = [
+        { name: 'SG chain', calls: sg },
+        { name: 'SGR chain', calls: sgr },
+        { name: 'ENI chain', calls: eni },
+      ];
+      const lists = parallelPath(chains, concurrency);
       return {
         minimumCalls: 1 + sg + sgr + eni,
         minimumFormula:
-          `1 STS GetCallerIdentity (scopes() needs the account) + ⌈groups/1000⌉ DescribeSecurityGroups + ⌈rules/1000⌉ DescribeSecurityGroupRules + ⌈ENIs/1000⌉ DescribeNetworkInterfaces` +
+          '1 STS GetCallerIdentity (scopes() needs the account) + ⌈groups/1000⌉ DescribeSecurityGroups + ⌈rules/1000⌉ DescribeSecurityGroupRules + ⌈ENIs/1000⌉ DescribeNetworkInterfaces' +
           ` = 1 + ⌈${estate.groups}/1000⌉ + ⌈${estate.rules}/1000⌉ + ⌈${estate.interfaces}/1000⌉ = ${1 + sg + sgr + eni}`,
         pathCalls: 1 + lists.calls,
-        idealFormula: `L × (1 STS, then the three listings in parallel: ${lists.text}) = L × ${1 + lists.calls}`,
+        pathFormula: `L × (1 STS, then the three listings side by side: ${lists.text}) = L × ${1 + lists.calls}`,
       };
     }
     case 'alibaba': {
@@ -340,33 +537,31 @@ function model(provider: Provider, estate: EstateSize, concurrency: number): Mod
       const eni = pagesFor(estate.interfaces, PAGE_MAX.alibabaInterfaces);
       const total = sg + attribute + eni;
       const byConcurrency = Math.ceil(total / concurrency);
-      // A group's attribute call can start once the page naming it arrived: the last one after the whole SG chain.
+      // A group's attribute call can start once the page naming it has arrived: the last one after the whole SG chain.
       const path = Math.max(sg + perGroup, eni, byConcurrency);
       return {
         minimumCalls: total,
         minimumFormula:
-          `⌈groups/100⌉ DescribeSecurityGroups + groups × ⌈rules per group/1000⌉ DescribeSecurityGroupAttribute + ⌈ENIs/500⌉ DescribeNetworkInterfaces` +
+          '⌈groups/100⌉ DescribeSecurityGroups + groups × ⌈rules per group/1000⌉ DescribeSecurityGroupAttribute + ⌈ENIs/500⌉ DescribeNetworkInterfaces' +
           ` = ⌈${estate.groups}/100⌉ + ${estate.groups} × ⌈${estate.rulesPerGroup}/1000⌉ + ⌈${estate.interfaces}/500⌉ = ${sg} + ${attribute} + ${eni} = ${total}`,
         pathCalls: path,
-        idealFormula: `L × max(SG chain ${sg} + last group's attribute chain ${perGroup}, ENI chain ${eni}, ⌈all ${total} calls/${concurrency}⌉=${byConcurrency}) = L × ${path}`,
+        pathFormula: `L × max(SG chain ${sg} + the last group's attribute chain ${perGroup}, ENI chain ${eni}, ⌈all ${total} calls/C=${concurrency}⌉=${byConcurrency}) = L × ${path}`,
       };
     }
     case 'huawei':
     case 'otc': {
       const sg = pagesFor(estate.groups, PAGE_MAX.vpcV3);
       const sgr = pagesFor(estate.rules, PAGE_MAX.vpcV3);
-      const lists = parallelPath(
-        [
-          { name: 'groups chain', calls: sg },
-          { name: 'rules chain', calls: sgr },
-        ],
-        concurrency,
-      );
+      const chains = [
+        { name: 'groups chain', calls: sg },
+        { name: 'rules chain', calls: sgr },
+      ];
+      const lists = parallelPath(chains, concurrency);
       return {
         minimumCalls: sg + sgr,
         minimumFormula: `⌈groups/2000⌉ ListSecurityGroups + ⌈rules/2000⌉ ListSecurityGroupRules (VPC v3) = ⌈${estate.groups}/2000⌉ + ⌈${estate.rules}/2000⌉ = ${sg + sgr}`,
         pathCalls: lists.calls,
-        idealFormula: `L × ${lists.text} = L × ${lists.calls}`,
+        pathFormula: `L × ${lists.text} = L × ${lists.calls}`,
       };
     }
   }
@@ -375,16 +570,17 @@ function model(provider: Provider, estate: EstateSize, concurrency: number): Mod
 // ---------------------------------------------------------------------------------------------
 // Running
 
-async function measure(setup: Setup, proxy: DelayProxy): Promise<Run> {
-  proxy.reset();
-  return setup.withAdapter(proxy.url, async (adapter) => {
+async function measure(client: Client, served: Served, index: number): Promise<Run> {
+  await served.reset(index);
+  const endpoint = served.urls[index] as string;
+  return client.withAdapter(endpoint, async (adapter) => {
     const started = performance.now();
     const scopes: Scope[] = await adapter.scopes();
     const scoped = performance.now();
     if (scopes.length !== 1) throw new Error(`scopes() returned ${scopes.length} scopes; expected 1`);
     const pages = (await Promise.all(scopes.map((scope) => adapter.read(scope)))).flat();
     const ended = performance.now();
-    // The proxy's counters settle when the last answer's 'close' fires (right after the client has it).
+    // The proxy's counters settle when the last answer's 'close' fires, right after the client has it.
     await new Promise((resolve) => setImmediate(resolve));
     return {
       wallMs: ended - started,
@@ -392,41 +588,48 @@ async function measure(setup: Setup, proxy: DelayProxy): Promise<Run> {
       calls: adapter.stats.calls,
       retries: adapter.stats.retries,
       throttles: adapter.stats.throttles,
-      proxy: { ...proxy.stats },
-      read: setup.count(pages),
+      proxy: await served.stats(index),
+      read: client.count(pages),
     };
   });
 }
 
 async function runProvider(provider: Provider, options: Options, log: (line: string) => void): Promise<ProviderResult> {
-  let setup: Setup;
+  let client: Client;
+  let served: Served;
   try {
-    setup = await SETUPS[provider](options);
+    client = await CLIENTS[provider](options);
+    served = await (options.inProcess ? serveHere(provider, options) : serveInChild(provider, options));
   } catch (error) {
-    if (provider === 'otc') return { provider, skipped: `the OTC adapter or its fake could not be loaded: ${(error as Error).message}` };
-    throw error;
+    if (provider === 'otc') return { provider, skipped: `the OTC adapter or its fake could not be loaded or started: ${(error as Error).message}` };
+    return { provider, error: (error as Error).message };
   }
-  const proxies: DelayProxy[] = [];
   try {
-    const { estate } = setup;
+    const { estate } = served;
     log(`${provider}: ${estate.groups} groups, ${estate.rules} rules, ${estate.interfaces} interfaces seeded; reading through a ${options.latencyMs} ms proxy`);
-    const proxy = await startDelayProxy({ target: setup.target, latencyMs: options.latencyMs });
-    proxies.push(proxy);
-    const run = await measure(setup, proxy);
-    const missing = (['groups', 'rules', 'interfaces'] as const).filter((key) => run.read[key] !== estate[key]);
-    if (missing.length > 0) {
-      const detail = missing.map((key) => `${key} ${run.read[key]} of ${estate[key]}`).join(', ');
-      return { provider, estate, read: run.read, error: `the read is incomplete: ${detail}` };
+    if (options.warmup) {
+      log(`${provider}: warm-up read (not measured)`);
+      await measure(client, served, 0);
+    }
+    const runs: Run[] = [];
+    for (let i = 0; i < options.runs; i++) runs.push(await measure(client, served, 0));
+    // The run of median wall time (the lower middle one for an even count) gives every figure.
+    const run = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor((runs.length - 1) / 2)] as Run;
+    const incomplete = runs.find((r) => (['groups', 'rules', 'interfaces'] as const).some((key) => r.read[key] !== estate[key]));
+    if (incomplete) {
+      const missing = (['groups', 'rules', 'interfaces'] as const).filter((key) => incomplete.read[key] !== estate[key]);
+      const detail = missing.map((key) => `${key} ${incomplete.read[key]} of ${estate[key]}`).join(', ');
+      return { provider, estate, read: incomplete.read, error: `the read is incomplete: ${detail}` };
     }
     let baselineWallMs: number | undefined;
     if (options.baseline) {
       log(`${provider}: baseline read with no added latency`);
-      const direct = await startDelayProxy({ target: setup.target, latencyMs: 0 });
-      proxies.push(direct);
-      baselineWallMs = round1((await measure(setup, direct)).wallMs);
+      baselineWallMs = round1((await measure(client, served, 1)).wallMs);
     }
     const m = model(provider, estate, options.concurrency);
     const idealMs = m.pathCalls * options.latencyMs;
+    const fakeMsPerCall = run.proxy.upstreamMs / Math.max(1, run.proxy.requests);
+    const idealWithFakeMs = m.pathCalls * (options.latencyMs + fakeMsPerCall);
     return {
       provider,
       estate,
@@ -439,31 +642,35 @@ async function runProvider(provider: Provider, options: Options, log: (line: str
       minimumFormula: m.minimumFormula,
       callsRatio: round2(run.calls / m.minimumCalls),
       wallMs: round1(run.wallMs),
+      ...(runs.length > 1 ? { wallMsRuns: runs.map((r) => round1(r.wallMs)) } : {}),
       scopesMs: round1(run.scopesMs),
       idealMs,
       criticalPathCalls: m.pathCalls,
-      idealFormula: m.idealFormula.replace(/^L/, `${options.latencyMs} ms`) + ` = ${idealMs} ms`,
+      idealFormula: `${m.pathFormula.replace(/^L/, `L=${options.latencyMs} ms`)} = ${idealMs} ms`,
       wallRatio: idealMs > 0 ? round2(run.wallMs / idealMs) : Number.NaN,
       maxInFlight: run.proxy.maxInFlight,
       meanInFlight: round2(run.proxy.busyMs / run.wallMs),
-      upstreamMsMean: round2(run.proxy.upstreamMs / Math.max(1, run.proxy.requests)),
-      upstreamMsMax: round1(run.proxy.maxUpstreamMs),
+      fakeMsPerCall: round2(fakeMsPerCall),
+      fakeMsMax: round1(run.proxy.maxUpstreamMs),
       responseBytes: run.proxy.responseBytes,
+      idealWithFakeMs: round1(idealWithFakeMs),
+      wallRatioWithFake: idealWithFakeMs > 0 ? round2(run.wallMs / idealWithFakeMs) : Number.NaN,
       ...(baselineWallMs === undefined ? {} : { baselineWallMs }),
     };
   } catch (error) {
     return { provider, error: (error as Error).message.split('\n')[0] ?? String(error) };
   } finally {
-    for (const proxy of proxies) await proxy.close();
-    await setup.stop();
+    await served.stop();
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Output
 
+const fixed = (value: number | undefined, digits: number): string => (value === undefined ? '' : value.toFixed(digits));
+
 function table(options: Options, results: ProviderResult[]): string {
-  const head = ['provider', 'groups', 'rules', 'ENIs', 'calls', 'proxy', 'minimum', 'calls/min', 'wall ms', 'ideal ms', 'wall/ideal', 'max in flight', 'mean in flight', 'fake ms/call'];
+  const head = ['provider', 'groups', 'rules', 'ENIs', 'calls', 'proxy', 'minimum', 'calls/min', 'wall ms', 'ideal ms', 'wall/ideal', 'max in flight', 'mean in flight', 'fake ms/call', 'wall/(ideal+fake)'];
   if (options.baseline) head.push('wall ms at L=0');
   const rows: string[][] = [];
   for (const r of results) {
@@ -476,22 +683,24 @@ function table(options: Options, results: ProviderResult[]): string {
       String(r.calls),
       String(r.proxyRequests),
       String(r.minimumCalls),
-      (r.callsRatio ?? 0).toFixed(2),
-      (r.wallMs ?? 0).toFixed(1),
+      fixed(r.callsRatio, 2),
+      fixed(r.wallMs, 1),
       String(r.idealMs),
-      (r.wallRatio ?? 0).toFixed(2),
+      fixed(r.wallRatio, 2),
       String(r.maxInFlight),
-      (r.meanInFlight ?? 0).toFixed(2),
-      (r.upstreamMsMean ?? 0).toFixed(2),
+      fixed(r.meanInFlight, 2),
+      fixed(r.fakeMsPerCall, 2),
+      fixed(r.wallRatioWithFake, 2),
     ];
-    if (options.baseline) row.push((r.baselineWallMs ?? 0).toFixed(1));
+    if (options.baseline) row.push(fixed(r.baselineWallMs, 1));
     rows.push(row);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
   const out = [
-    `Scan benchmark: ${options.groups} groups per provider, ${options.rulesPerGroup} rules per group, ${options.interfaces} network interfaces (AWS, Alibaba), ` +
-      `latency ${options.latencyMs} ms per call, concurrency ${options.concurrency}`,
+    `Scan benchmark: ${options.groups} groups per provider, ${options.rulesPerGroup} rules per group, ${options.interfaces} network interfaces (AWS, Alibaba); ` +
+      `latency L=${options.latencyMs} ms per call; concurrency C=${options.concurrency}; fakes ${options.inProcess ? 'in this process' : 'in a child process'}` +
+      `${options.warmup ? '; after one unmeasured warm-up read' : ''}${options.runs > 1 ? `; median of ${options.runs} runs` : ''}`,
     '',
     line(head),
     line(head.map((h) => '-'.repeat(h.length))),
@@ -502,7 +711,7 @@ function table(options: Options, results: ProviderResult[]): string {
     if (r.skipped) out.push(`${r.provider}: SKIPPED: ${r.skipped}`);
     else if (r.error) out.push(`${r.provider}: ERROR: ${r.error}`);
     else {
-      out.push(`${r.provider}: calls/minimum = ${r.calls}/${r.minimumCalls} = ${(r.callsRatio ?? 0).toFixed(2)}; wall/ideal = ${(r.wallMs ?? 0).toFixed(1)}/${r.idealMs} ms = ${(r.wallRatio ?? 0).toFixed(2)}`);
+      out.push(`${r.provider}: calls/minimum = ${r.calls}/${r.minimumCalls} = ${fixed(r.callsRatio, 2)}; wall/ideal = ${fixed(r.wallMs, 1)}/${r.idealMs} ms = ${fixed(r.wallRatio, 2)}`);
       out.push(`  minimum: ${r.minimumFormula}`);
       out.push(`  ideal:   ${r.idealFormula}`);
       if (r.calls !== r.proxyRequests) out.push(`  NOTE: stats.calls ${r.calls} ≠ ${r.proxyRequests} requests at the proxy`);
@@ -511,17 +720,18 @@ function table(options: Options, results: ProviderResult[]): string {
   }
   out.push(
     '',
-    'calls = the adapter\'s stats.calls; proxy = requests the delay proxy forwarded; mean in flight = Σ per-call time at the proxy / wall;',
-    'fake ms/call = the fake\'s own time per call (forward → answer received), on top of the latency.',
+    "calls: the adapter's stats.calls; proxy: requests the delay proxy forwarded; mean in flight: Σ per-call time at the proxy / wall;",
+    "fake ms/call: the fake's own mean time per call (proxy forward → last byte of the answer), on top of L;",
+    'wall/(ideal+fake): wall / (critical-path calls × (L + fake ms/call)), i.e. with the fake\'s own time counted as latency too.',
   );
   if (options.providers.includes('aws')) out.push('AWS: the fake serves 2 rules per group (test/support/fake-ec2.ts), whatever --rules-per-group is.');
   return out.join('\n');
 }
 
 const USAGE =
-  'usage: node bench/scan-bench.ts [--groups N] [--rules-per-group R] [--latency L] [--concurrency C] [--interfaces I] [--providers aws,alibaba,huawei,otc] [--baseline] [--format table|json]';
+  'usage: node bench/scan-bench.ts [--groups N] [--rules-per-group R] [--latency L] [--concurrency C] [--interfaces I] [--providers aws,alibaba,huawei,otc] [--runs K] [--baseline] [--warmup] [--in-process] [--format table|json]';
 
-function parseOptions(argv: string[]): Options | string {
+function parseOptions(argv: string[]): { options: Options; serve?: Provider } | string {
   let values;
   try {
     ({ values } = parseArgs({
@@ -534,7 +744,11 @@ function parseOptions(argv: string[]): Options | string {
         interfaces: { type: 'string' },
         providers: { type: 'string', default: ALL.join(',') },
         baseline: { type: 'boolean', default: false },
+        warmup: { type: 'boolean', default: false },
+        runs: { type: 'string', default: '1' },
+        'in-process': { type: 'boolean', default: false },
         format: { type: 'string', default: 'table' },
+        serve: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -551,13 +765,18 @@ function parseOptions(argv: string[]): Options | string {
   const latencyMs = int('latency', values.latency, 0, 60_000);
   // providers.<p>.concurrency is 1..64 in the config schema.
   const concurrency = int('concurrency', values.concurrency, 1, 64);
+  const runs = int('runs', values.runs, 1, 100);
   const interfaces = values.interfaces === undefined ? (typeof groups === 'number' ? Math.ceil(groups / 2) : 0) : int('interfaces', values.interfaces, 0, 1_000_000);
-  for (const value of [groups, rulesPerGroup, latencyMs, concurrency, interfaces]) if (typeof value === 'string') return value;
+  for (const value of [groups, rulesPerGroup, latencyMs, concurrency, runs, interfaces]) if (typeof value === 'string') return value;
   if (values.format !== 'table' && values.format !== 'json') return `--format must be table or json (got ${JSON.stringify(values.format)})`;
-  const providers = values.providers.split(',').map((p) => p.trim()).filter(Boolean);
+  const providers = values.providers
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const unknown = providers.filter((p) => !(ALL as readonly string[]).includes(p));
   if (providers.length === 0 || unknown.length > 0) return `--providers takes a comma-separated list of ${ALL.join(', ')} (got ${JSON.stringify(values.providers)})`;
-  return {
+  if (values.serve !== undefined && !(ALL as readonly string[]).includes(values.serve)) return `--serve takes one of ${ALL.join(', ')}`;
+  const options: Options = {
     groups: groups as number,
     rulesPerGroup: rulesPerGroup as number,
     latencyMs: latencyMs as number,
@@ -565,19 +784,28 @@ function parseOptions(argv: string[]): Options | string {
     interfaces: interfaces as number,
     providers: ALL.filter((p) => providers.includes(p)),
     baseline: values.baseline,
+    warmup: values.warmup,
+    runs: runs as number,
+    inProcess: values['in-process'],
     format: values.format,
   };
+  return values.serve === undefined ? { options } : { options, serve: values.serve as Provider };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const options = parseOptions(argv);
-  if (options === 'help') {
+  const parsed = parseOptions(argv);
+  if (parsed === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (typeof options === 'string') {
-    process.stderr.write(`scan-bench: ${options}\n${USAGE}\n`);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`scan-bench: ${parsed}\n${USAGE}\n`);
     return 2;
+  }
+  const { options, serve } = parsed;
+  if (serve !== undefined) {
+    await serveChild(serve, options);
+    return 0;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const results: ProviderResult[] = [];
