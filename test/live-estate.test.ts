@@ -69,3 +69,32 @@ describe('live estate: every scope read, failures reported, snapshots equivalent
     expect(fromSnapshot.findings).toEqual(live.findings);
   });
 });
+
+describe('progress while reading', () => {
+  it('shows pages and groups per scope on a terminal, and nothing with --format json or when piped', async () => {
+    const { scopeProgress } = await import('../src/cli/main.ts');
+    const written: string[] = [];
+    const terminal = { isTTY: true, write: (text: string) => written.push(text) > 0 };
+    const progress = scopeProgress(false, terminal);
+    progress?.({ scope: { provider: 'aws', account: '123456789012', region: 'eu-west-1' }, pages: 3, groups: 1200 });
+    expect(written).toEqual(['\r\x1b[Kreading aws 123456789012 eu-west-1: 3 pages, 1200 groups']);
+    expect(scopeProgress(true, terminal)).toBeUndefined();
+    expect(scopeProgress(false, { isTTY: false, write: () => true })).toBeUndefined();
+  });
+
+  it('adapters report progress as they read', async () => {
+    const huawei = example('huawei-ap-southeast-1.json');
+    const events: number[] = [];
+    const adapter = servingAdapter('huawei', huawei, []);
+    const reporting: LiveAdapter = {
+      ...adapter,
+      read: async (scope, progress) => {
+        const pages = await adapter.read(scope);
+        pages.forEach((_, i) => progress?.({ scope, pages: i + 1, groups: 7 }));
+        return pages;
+      },
+    };
+    await readLiveEstate([reporting], { progress: ({ pages }) => events.push(pages) });
+    expect(events).toEqual([1, 2, 3]);
+  });
+});

@@ -86,11 +86,11 @@ function providersOf(values: Values): Provider[] {
   return [...new Set(values.provider ?? [])] as Provider[];
 }
 
-/** Per-scope progress on stderr for a person at a terminal; quiet for machines. */
-function scopeProgress(quiet: boolean): ReadProgress | undefined {
-  if (quiet || !process.stderr.isTTY) return undefined;
+/** Per-scope progress (pages and groups read) for a person at a terminal; nothing for machines. */
+export function scopeProgress(quiet: boolean, stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr): ReadProgress | undefined {
+  if (quiet || !stream.isTTY) return undefined;
   return ({ scope, pages, groups }) => {
-    process.stderr.write(`\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${pages} pages, ${groups} groups`);
+    stream.write(`\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${pages} pages, ${groups} groups`);
   };
 }
 
