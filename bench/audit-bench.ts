@@ -4,10 +4,10 @@
 // then runs the real CLI as a child process, pinned to one core with `taskset -c 0` where
 // available:
 //
-//   node --import ./bench/report-peak.ts bin/warden.js audit --source <dir> --format json
+//   node --import ./bench/report-peak.mjs bin/warden.js audit --source <dir> --format json
 //
 // Wall time is spawn to exit; peak RSS is the child's own getrusage maxRSS, written by the
-// preload bench/report-peak.ts to a file. One warm-up run, then `--runs` measured runs.
+// preload bench/report-peak.mjs to a file. One warm-up run, then `--runs` measured runs.
 // Targets: median wall under 2 s and peak RSS under 512 MiB. Exit 1 when a target is missed or
 // a run is wrong (exit code, groups/rules count); 2 on bad usage.
 
@@ -24,7 +24,7 @@ import type { PhaseTimes } from './phases.ts';
 
 const EXPECTED = { groups: 10_000, rules: 100_000 } as const;
 const TARGETS = { wallMs: 2000, rssMiB: 512 } as const;
-/** Read by bench/report-peak.ts. */
+/** Read by bench/report-peak.mjs. */
 const PEAK_FILE_ENV = 'WARDEN_BENCH_PEAK_FILE';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -95,7 +95,7 @@ function failedChild(what: string, child: Child): BenchFailure {
 
 async function auditOnce(pinning: Pinning, dir: string, scratch: string, index: number): Promise<RunResult> {
   const peakFile = join(scratch, `peak-${index}.txt`);
-  const child = await runChild(pinning, ['--import', './bench/report-peak.ts', 'bin/warden.js', 'audit', '--source', dir, '--format', 'json'], {
+  const child = await runChild(pinning, ['--import', './bench/report-peak.mjs', 'bin/warden.js', 'audit', '--source', dir, '--format', 'json'], {
     ...process.env,
     [PEAK_FILE_ENV]: peakFile,
   });
@@ -230,7 +230,7 @@ async function bench(options: { runs: number; keep: boolean; phases: boolean; lo
     const pass = { wall: wallMs.median < TARGETS.wallMs, rss: peakRssMiB < TARGETS.rssMiB };
     return {
       estate: { ...counts, seed: DEFAULT_OPTIONS.seed, generateMs: tenth(generateMs) },
-      command: `${[...pinning.prefix, 'node'].join(' ')} --import ./bench/report-peak.ts bin/warden.js audit --source ${options.keep ? dir : '<tmp>/estate'} --format json`,
+      command: `${[...pinning.prefix, 'node'].join(' ')} --import ./bench/report-peak.mjs bin/warden.js audit --source ${options.keep ? dir : '<tmp>/estate'} --format json`,
       pinning: { pinned: pinning.pinned, note: pinning.note },
       warmup,
       runs,
