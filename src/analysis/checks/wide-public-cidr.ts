@@ -2,6 +2,7 @@ import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule, thousands, percent } from '../describe.ts';
+import { regionKey } from '../evaluate.ts';
 import type { Region, Segment } from '../evaluate.ts';
 import { publicCountExcluding, publicShare } from '../public-space.ts';
 import type { Interval } from '../public-space.ts';
@@ -51,8 +52,8 @@ export const widePublicCidr: Check = {
       if (!bucket?.rules.some((c) => c.rule.action === 'allow' && c.hi - c.lo + 1n > limit)) continue;
       // The most public (untrusted) addresses each rule decides for any single protocol and port.
       const widest = new Map<Rule, bigint>();
-      for (const [key, segments] of policy.segments) {
-        if (!key.startsWith(`ingress|${family}|`)) continue;
+      for (const atom of policy.atoms.get(`ingress|${family}`) ?? []) {
+        const segments = policy.segments.get(regionKey('ingress', family, atom)) ?? [];
         for (let s = 0; s < segments.length; s++) {
           const regions = (segments[s] as Segment).regions;
           // Per segment a rule decides one region or a few: sum its public addresses here.

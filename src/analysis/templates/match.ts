@@ -5,25 +5,40 @@ import type { WardenConfig } from '../../config/schema.ts';
 import { BUILT_IN_TEMPLATES } from './catalog.ts';
 import type { Template, TemplateRule } from './types.ts';
 
-/** The template a group is meant to follow: assigned in config by id or `provider:name`, else by name. */
-const catalogs = new WeakMap<WardenConfig, Template[]>();
-
-function templatesOf(config: WardenConfig): Template[] {
-  let all = catalogs.get(config);
-  if (!all) {
-    all = [...config.templates.custom, ...BUILT_IN_TEMPLATES] as Template[];
-    catalogs.set(config, all);
-  }
-  return all;
+interface Catalog {
+  byId: Map<string, Template>;
+  /** `${provider}\u0000${name or description}` → the first template that lists it. */
+  byName: Map<string, Template>;
 }
 
+const catalogs = new WeakMap<WardenConfig, Catalog>();
+
+/** User templates first, then the built-in ones; indexed once per config. */
+function catalogOf(config: WardenConfig): Catalog {
+  let catalog = catalogs.get(config);
+  if (!catalog) {
+    const all = [...config.templates.custom, ...BUILT_IN_TEMPLATES] as Template[];
+    catalog = { byId: new Map(), byName: new Map() };
+    for (const template of all) {
+      if (!catalog.byId.has(template.id)) catalog.byId.set(template.id, template);
+      for (const provider of template.providers) {
+        for (const name of template.names) {
+          const key = `${provider}\u0000${name}`;
+          if (!catalog.byName.has(key)) catalog.byName.set(key, template);
+        }
+      }
+    }
+    catalogs.set(config, catalog);
+  }
+  return catalog;
+}
+
+/** The template a group is meant to follow: assigned in config by id or `provider:name`, else by name (or description). */
 export function templateFor(group: SecurityGroup, config: WardenConfig): Template | undefined {
-  const all = templatesOf(config);
+  const catalog = catalogOf(config);
   const assigned = config.templates.assign[group.id] ?? config.templates.assign[`${group.provider}:${group.name}`];
-  if (assigned) return all.find((t) => t.id === assigned);
-  return all.find(
-    (t) => t.providers.includes(group.provider) && (t.names.includes(group.name) || (group.description !== '' && t.names.includes(group.description))),
-  );
+  if (assigned) return catalog.byId.get(assigned);
+  return catalog.byName.get(`${group.provider}\u0000${group.name}`) ?? (group.description !== '' ? catalog.byName.get(`${group.provider}\u0000${group.description}`) : undefined);
 }
 
 function parsePorts(text: string | undefined): PortRange[] | undefined {
