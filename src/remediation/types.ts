@@ -1,0 +1,78 @@
+import type { Finding, Provider, Rule } from '../model/types.ts';
+
+// A fix is data in the shared model (DESIGN.md, "Remediation"): ordered operations, the live rules
+// it expects to find, what it is meant to achieve, and how to undo it.
+
+/** A rule the plan adds: the model rule without provider identity (the provider assigns the id). */
+export type NewRule = Omit<Rule, 'native'>;
+
+export type PlanOperation =
+  | { op: 'add'; rule: NewRule; label?: string }
+  /** Removes one live rule, named by provider id and identified by content (`signature`). */
+  | { op: 'remove'; ruleId: string; signature: string; rule: Rule };
+
+/** A live rule the plan relies on: by provider id and content signature (see `ruleSignature`). */
+export interface Precondition {
+  ruleId: string;
+  signature: string;
+}
+
+export interface PlanTarget {
+  provider: Provider;
+  account: string;
+  region: string;
+  groupId: string;
+  groupName: string;
+}
+
+export interface Plan {
+  /** Stable: the same finding on the same live rules gives the same plan id. */
+  id: string;
+  finding: Pick<Finding, 'fingerprint' | 'check' | 'title' | 'severity'>;
+  target: PlanTarget;
+  /** Adds first, then removes: never a moment with less access than the fix intends. */
+  operations: PlanOperation[];
+  preconditions: Precondition[];
+  /** Fingerprints of findings the plan makes disappear (always includes its own finding). */
+  resolves: string[];
+  /** One line a person reads before approving: what changes for whom. */
+  summary: string;
+  /** Caveats a person must know, e.g. "access to tcp/22 from outside will stop". */
+  notes: string[];
+  /** `- tcp/22 from 0.0.0.0/0` / `+ tcp/22 from 203.0.113.0/24 (office)` */
+  diff: string[];
+}
+
+/** What the evaluator proved about a plan before it is offered. */
+export interface PlanProof {
+  findingGone: boolean;
+  /** True when nothing outside the finding's part of the policy changed. */
+  onlyFindingPartChanged: boolean;
+  /** True when the plan never allows traffic the group did not allow before. */
+  neverWidens: boolean;
+  /** Human lines describing what differs, empty when nothing else changed. */
+  otherChanges: string[];
+}
+
+export type ChangeStatus = 'applied' | 'already-applied' | 'refused' | 'rolled-back' | 'reverted' | 'failed';
+
+/** A record written for every apply and revert: who, when, what, the group before, the result. */
+export interface ChangeRecord {
+  changeId: string;
+  kind: 'apply' | 'revert';
+  /** For a revert: the change it reverts. */
+  reverts?: string;
+  actor: string;
+  at: string;
+  plan: Plan;
+  /** The group's full rule list before the change (raw provider ids and content). */
+  preImage: Rule[];
+  /** The group's rule list after, as re-read. */
+  postImage?: Rule[];
+  /** Provider ids of the rules this change added (for exact revert). */
+  addedRuleIds: string[];
+  status: ChangeStatus;
+  /** Why it was refused, what failed, what was undone. */
+  messages: string[];
+  verification?: { findingGone: boolean; otherRulesUntouched: boolean };
+}
