@@ -1,0 +1,702 @@
+import { randomBytes } from 'node:crypto';
+import { normalizeScope } from '../../adapters/live-estate.ts';
+import type { LiveAdapter, Scope } from '../../adapters/live.ts';
+import { auditEstate } from '../analysis/audit.ts';
+import { toFinding } from '../analysis/check.ts';
+import type { EstateIndex } from '../analysis/check.ts';
+import { GROUP_CHECKS } from '../analysis/checks/index.ts';
+import { evaluateGroup } from '../analysis/evaluate.ts';
+import { ruleSignature } from '../analysis/templates/match.ts';
+import { configSchema } from '../config/schema.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import { mergePages } from '../model/merge.ts';
+import type { Estate, Rule, SecurityGroup, UnparseableRecord } from '../model/types.ts';
+import type { ChangeStore } from '../store/changes.ts';
+import type { ChangeRecord, ChangeStatus, NewRule, Plan } from './types.ts';
+
+// The live half of remediation (DESIGN.md, "Remediation"): re-read the group, check the plan's
+// preconditions (refuse on drift), add before remove, re-read and verify, undo on a failure
+// part-way, and record every apply and revert with the group's pre-image so a revert restores it.
+//
+// Rule identity here is the provider id plus the content key: the rule's signature with priority
+// (`ruleSignature(rule, true)`) and whether it is enabled (the signature leaves that out, and a
+// disabled Huawei rule does nothing). Descriptions are not part of it.
+
+/**
+ * Answers whether the plan's finding is gone from the group as re-read after the change
+ * (`groupBefore`: the group as read before it, when there was a change).
+ */
+export type Verifier = (groupAfter: SecurityGroup, plan: Plan, groupBefore?: SecurityGroup) => boolean | Promise<boolean>;
+
+export interface ApplyOptions {
+  adapter: LiveAdapter;
+  scope: Scope;
+  plan: Plan;
+  store: ChangeStore;
+  /** Who approved and applied: a Slack user, `cli:<user>`, … */
+  actor: string;
+  now?: () => Date;
+  /** Defaults to `auditVerifier` with the default config: pass the run's config (and estate). */
+  verify?: Verifier;
+}
+
+export interface RevertOptions {
+  adapter: LiveAdapter;
+  scope: Scope;
+  /** The `applied` apply record to revert. */
+  change: ChangeRecord;
+  store: ChangeStore;
+  actor: string;
+  now?: () => Date;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity and text
+
+/** What a rule does, including priority and whether it is enabled; not its id or description. */
+export function contentKey(rule: Omit<Rule, 'native'>): string {
+  const signature = ruleSignature(asRule(rule), true);
+  return rule.enabled ? signature : `${signature} (disabled)`;
+}
+
+function asRule(rule: Omit<Rule, 'native'> | Rule): Rule {
+  return 'native' in rule ? rule : { ...rule, native: { ruleId: '', derivedId: false, raw: null } };
+}
+
+/** A precondition's signature may be with or without priority (the planner's choice): compare like with like. */
+function signatureLike(rule: Rule, expected: string): string {
+  const without = ruleSignature(rule, false);
+  return expected.split(' ').length === without.split(' ').length ? without : ruleSignature(rule, true);
+}
+
+function show(rule: Rule): string {
+  return `${rule.native.ruleId} (${contentKey(rule)})`;
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+function countKeys(rules: readonly Omit<Rule, 'native'>[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const rule of rules) counts.set(contentKey(rule), (counts.get(contentKey(rule)) ?? 0) + 1);
+  return counts;
+}
+
+/** Multiset difference by content: rules of `now` beyond `expected`, and rules of `expected` missing from `now`. */
+function contentDiff(expected: readonly Rule[], now: readonly Rule[]): { extra: Rule[]; missing: Rule[] } {
+  const left = countKeys(expected);
+  const extra: Rule[] = [];
+  for (const rule of now) {
+    const n = left.get(contentKey(rule)) ?? 0;
+    if (n > 0) left.set(contentKey(rule), n - 1);
+    else extra.push(rule);
+  }
+  const right = countKeys(now);
+  const missing: Rule[] = [];
+  for (const rule of expected) {
+    const n = right.get(contentKey(rule)) ?? 0;
+    if (n > 0) right.set(contentKey(rule), n - 1);
+    else missing.push(rule);
+  }
+  return { extra, missing };
+}
+
+/** By id: rules added, removed and changed in `now` relative to `expected`, as sentences. */
+function idDiff(expected: readonly Rule[], now: readonly Rule[]): string[] {
+  const before = new Map(expected.map((r) => [r.native.ruleId, r]));
+  const after = new Map(now.map((r) => [r.native.ruleId, r]));
+  const lines: string[] = [];
+  for (const [id, rule] of before) {
+    const current = after.get(id);
+    if (!current) lines.push(`rule ${show(rule)} was removed`);
+    else if (contentKey(current) !== contentKey(rule)) lines.push(`rule ${id} changed from ${contentKey(rule)} to ${contentKey(current)}`);
+  }
+  for (const [id, rule] of after) if (!before.has(id)) lines.push(`rule ${show(rule)} was added`);
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+interface GroupState {
+  group: SecurityGroup | undefined;
+  unparseable: UnparseableRecord[];
+}
+
+async function readState(adapter: LiveAdapter, scope: Scope, groupId: string): Promise<GroupState> {
+  const pages = await adapter.read(scope);
+  const estate = mergePages(normalizeScope(scope, pages));
+  return {
+    group: estate.groups.find((g) => g.id === groupId),
+    unparseable: estate.unparseable.filter((u) => u.groupId === groupId),
+  };
+}
+
+/** The group as the provider has it now: the adapter's pages through the snapshot normalizers. */
+export async function readGroup(adapter: LiveAdapter, scope: Scope, groupId: string): Promise<SecurityGroup | undefined> {
+  return (await readState(adapter, scope, groupId)).group;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification by audit
+
+/**
+ * A verifier that re-runs the plan's check with the run's config on the group as re-read. A
+ * finding's fingerprint includes the ids of the rules that cause it, so a fix that swaps those
+ * rules for others that open the same (0.0.0.0/1 + 128.0.0.0/1 for 0.0.0.0/0) changes the
+ * fingerprint without fixing anything: the finding counts as gone only when the check reports
+ * nothing for the same subject (e.g. `port/22`) on the group. The subject is found by running the
+ * check on the group before the change; failing that, by the check and title of the finding.
+ * With the estate the plan was made from, references to other groups resolve as in the audit.
+ */
+export function auditVerifier(config: WardenConfig, estate?: Estate): Verifier {
+  return (after, plan, before) => {
+    const keyOf = (g: Pick<SecurityGroup, 'provider' | 'account' | 'region' | 'id'>) => `${g.provider}\u0000${g.account}\u0000${g.region}\u0000${g.id}`;
+    const known = new Set([...(estate?.groups ?? []).map(keyOf), keyOf(after)]);
+    const index: EstateIndex = { hasGroup: (provider, account, region, groupId) => known.has(keyOf({ provider, account, region, id: groupId })) };
+    const check = GROUP_CHECKS.find((c) => c.meta.id === plan.finding.check);
+    if (check && before) {
+      const drafts = (group: SecurityGroup) => check.run({ group, policy: evaluateGroup(group), config, estate: index });
+      const scopeOf = (g: SecurityGroup) => ({ provider: g.provider, account: g.account, region: g.region, groupId: g.id, groupName: g.name });
+      const subject = drafts(before).find((d) => toFinding(check.meta, scopeOf(before), d, plan.finding.severity).fingerprint === plan.finding.fingerprint)?.subject;
+      if (subject !== undefined) return !drafts(after).some((d) => d.subject === subject);
+    }
+    const groups = [...(estate?.groups.filter((g) => keyOf(g) !== keyOf(after)) ?? []), after];
+    const findings = auditEstate({ groups, unparseable: [], scanErrors: [] }, config).findings;
+    return !findings.some(
+      (f) => keyOf({ ...f, id: f.groupId }) === keyOf(after) && (f.fingerprint === plan.finding.fingerprint || (f.check === plan.finding.check && f.title === plan.finding.title)),
+    );
+  };
+}
+
+let defaultVerifier: Verifier | undefined;
+function defaultVerify(): Verifier {
+  defaultVerifier ??= auditVerifier(configSchema.parse({}));
+  return defaultVerifier;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+/** `chg-20250102T030405.678Z-a1b2c3`: sorts by time, unique by the random suffix. */
+export function newChangeId(at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '');
+  return `chg-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+async function saveFinal(store: ChangeStore, record: ChangeRecord): Promise<ChangeRecord> {
+  try {
+    await store.save(record);
+  } catch (error) {
+    throw new Error(`change ${record.changeId} ended ${record.status} but its record could not be saved: ${errorText(error)}`, { cause: error });
+  }
+  return record;
+}
+
+/**
+ * Written before the first call that changes anything: if the process dies part-way, the store
+ * still holds the pre-image and says the change did not finish. No change without a record.
+ */
+async function saveInProgress(store: ChangeStore, record: ChangeRecord): Promise<void> {
+  await store.save({
+    ...record,
+    status: 'failed',
+    messages: [
+      `in progress since ${record.at}: if this record still says so, the ${record.kind} was interrupted; compare the group with the pre-image`,
+      ...record.messages,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executing a change: adds, then removes; undo in reverse on failure
+
+interface Context {
+  adapter: LiveAdapter;
+  scope: Scope;
+  groupId: string;
+}
+
+type Done = { kind: 'add'; rule: Rule; id: string } | { kind: 'remove'; rule: Rule };
+
+interface Executed {
+  done: Done[];
+  /** Set when a call failed; the steps in `done` succeeded. */
+  failure?: string;
+  /** The rule whose add failed: the provider may have created it all the same (a lost answer). */
+  failedAdd?: Rule;
+}
+
+/** Adds first (never less access than the fix intends), then removes; stops at the first failure. */
+async function execute(ctx: Context, adds: readonly Rule[], removes: readonly Rule[]): Promise<Executed> {
+  const done: Done[] = [];
+  for (const rule of adds) {
+    try {
+      const id = await ctx.adapter.addRule(ctx.scope, ctx.groupId, rule);
+      done.push({ kind: 'add', rule, id });
+    } catch (error) {
+      return { done, failure: `adding ${contentKey(rule)} failed: ${errorText(error)}`, failedAdd: rule };
+    }
+  }
+  for (const rule of removes) {
+    try {
+      await ctx.adapter.removeRule(ctx.scope, ctx.groupId, rule);
+      done.push({ kind: 'remove', rule });
+    } catch (error) {
+      return { done, failure: `removing ${show(rule)} failed: ${errorText(error)}` };
+    }
+  }
+  return { done };
+}
+
+interface Undone {
+  status: Extract<ChangeStatus, 'rolled-back' | 'failed'>;
+  messages: string[];
+  after: Rule[] | undefined;
+}
+
+/**
+ * Undoes the steps in reverse (re-adds what was removed, from its content, then removes what was
+ * added, by its new id), re-reads the group and compares it with `before` by content.
+ * `rolled-back` when nothing of this change is left; `failed` when something is (an added rule
+ * still there, a removed rule still missing, or a rule the failed call may have created), each
+ * named. Differences in rules this change never touched are someone else's and are reported too.
+ */
+async function undo(ctx: Context, done: readonly Done[], before: readonly Rule[], failedAdd?: Rule): Promise<Undone> {
+  const messages: string[] = [];
+  if (done.length === 0) messages.push('undo: nothing had been changed');
+  let current: SecurityGroup | undefined;
+  try {
+    current = (await readState(ctx.adapter, ctx.scope, ctx.groupId)).group;
+  } catch {
+    // The ids are known; the rules are removed by id without the re-read.
+  }
+  for (const step of [...done].reverse()) {
+    if (step.kind === 'remove') {
+      try {
+        const id = await ctx.adapter.addRule(ctx.scope, ctx.groupId, step.rule);
+        messages.push(`undo: re-added ${show(step.rule)} as ${id}`);
+      } catch (error) {
+        messages.push(`undo: re-adding ${show(step.rule)} failed: ${errorText(error)}`);
+      }
+    } else {
+      const live = current?.rules.find((r) => r.native.ruleId === step.id);
+      if (current && !live) {
+        messages.push(`undo: added rule ${step.id} is already gone`);
+        continue;
+      }
+      const rule = live ?? { ...step.rule, native: { ruleId: step.id, derivedId: false, raw: null } };
+      try {
+        await ctx.adapter.removeRule(ctx.scope, ctx.groupId, rule);
+        messages.push(`undo: removed added rule ${show(rule)}`);
+      } catch (error) {
+        messages.push(`undo: removing added rule ${show(rule)} failed: ${errorText(error)}`);
+      }
+    }
+  }
+  let after: Rule[];
+  try {
+    const group = (await readState(ctx.adapter, ctx.scope, ctx.groupId)).group;
+    if (!group) throw new Error(`group ${ctx.groupId} is not found`);
+    after = group.rules;
+  } catch (error) {
+    messages.push(`undo: cannot re-read the group to confirm the undo (${errorText(error)}); what may be left: ${describeSteps(done, failedAdd)}`);
+    return { status: 'failed', messages, after: undefined };
+  }
+  const { extra, missing } = contentDiff(before, after);
+  if (extra.length === 0 && missing.length === 0) {
+    messages.push('undo: the group has the same rules as before (by content; re-added rules have new ids)');
+    return { status: 'rolled-back', messages, after };
+  }
+  const addedIds = new Set(done.flatMap((d) => (d.kind === 'add' ? [d.id] : [])));
+  const beforeIds = new Set(before.map((r) => r.native.ruleId));
+  const removedKeys = countKeys(done.flatMap((d) => (d.kind === 'remove' ? [d.rule] : [])));
+  const left: string[] = [];
+  const foreign: string[] = [];
+  for (const rule of extra) {
+    if (addedIds.has(rule.native.ruleId)) left.push(`left: rule ${show(rule)} added by this change is still there`);
+    else if (failedAdd && !beforeIds.has(rule.native.ruleId) && contentKey(rule) === contentKey(failedAdd)) {
+      left.push(`left: rule ${show(rule)} is there and was not before; the failed call may have created it`);
+    } else foreign.push(`rule ${show(rule)} is there and was not before`);
+  }
+  for (const rule of missing) {
+    const n = removedKeys.get(contentKey(rule)) ?? 0;
+    if (n > 0) {
+      removedKeys.set(contentKey(rule), n - 1);
+      left.push(`left: rule ${show(rule)} removed by this change is still missing`);
+    } else foreign.push(`rule ${show(rule)} was there before and is missing`);
+  }
+  if (foreign.length > 0) {
+    messages.push(`the group also differs from before in rules this change did not touch (changed by someone else meanwhile): ${foreign.join('; ')}`);
+  }
+  if (left.length === 0) {
+    messages.push('undo: nothing of this change is left');
+    return { status: 'rolled-back', messages, after };
+  }
+  messages.push('undo incomplete: the group needs a person', ...left);
+  return { status: 'failed', messages, after };
+}
+
+function describeSteps(done: readonly Done[], failedAdd?: Rule): string {
+  const parts = done.map((d) => (d.kind === 'add' ? `added ${d.id} (${contentKey(d.rule)})` : `removed ${show(d.rule)}`));
+  if (failedAdd) parts.push(`possibly added ${contentKey(failedAdd)} by the failed call`);
+  return parts.length > 0 ? parts.join('; ') : 'nothing';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Apply
+
+function targetMismatch(adapter: LiveAdapter, scope: Scope, plan: Plan): string | undefined {
+  const t = plan.target;
+  if (adapter.provider !== t.provider || scope.provider !== t.provider) {
+    return `the plan is for ${t.provider}, the adapter for ${adapter.provider} (scope ${scope.provider})`;
+  }
+  if (scope.region !== t.region) return `the plan is for region ${t.region}, the scope is ${scope.region}`;
+  if (scope.account !== '' && t.account !== '' && scope.account !== t.account) return `the plan is for account ${t.account}, the scope is ${scope.account}`;
+  return undefined;
+}
+
+function addRulesOf(plan: Plan): NewRule[] {
+  return plan.operations.flatMap((op) => (op.op === 'add' ? [op.rule] : []));
+}
+
+function removeOpsOf(plan: Plan) {
+  return plan.operations.flatMap((op) => (op.op === 'remove' ? [op] : []));
+}
+
+/** Every removed rule is gone (by id) and every added rule is there (by content). */
+function isApplied(plan: Plan, group: SecurityGroup): boolean {
+  const ids = new Set(group.rules.map((r) => r.native.ruleId));
+  if (removeOpsOf(plan).some((op) => ids.has(op.ruleId))) return false;
+  const present = countKeys(group.rules);
+  for (const [key, n] of countKeys(addRulesOf(plan))) if ((present.get(key) ?? 0) < n) return false;
+  return true;
+}
+
+/** What changed since the plan: each precondition (and each removed rule) by id and signature. */
+function drift(plan: Plan, group: SecurityGroup): string[] {
+  const byId = new Map(group.rules.map((r) => [r.native.ruleId, r]));
+  const expected = [...plan.preconditions, ...removeOpsOf(plan).map((op) => ({ ruleId: op.ruleId, signature: op.signature }))];
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const { ruleId, signature } of expected) {
+    const key = `${ruleId}\u0000${signature}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const live = byId.get(ruleId);
+    if (!live) lines.push(`missing rule id ${ruleId}: the plan expected ${signature}`);
+    else if (signatureLike(live, signature) !== signature) lines.push(`rule ${ruleId} changed from ${signature} to ${signatureLike(live, signature)}`);
+  }
+  return lines;
+}
+
+interface AppliedCheck {
+  otherRulesUntouched: boolean;
+  problems: string[];
+  notes: string[];
+}
+
+function checkApplied(before: readonly Rule[], removed: readonly Rule[], added: readonly Done[], present: readonly Rule[], after: readonly Rule[]): AppliedCheck {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const byId = new Map(after.map((r) => [r.native.ruleId, r]));
+  const removedIds = new Set(removed.map((r) => r.native.ruleId));
+  for (const rule of before) {
+    const now = byId.get(rule.native.ruleId);
+    if (removedIds.has(rule.native.ruleId)) {
+      if (now) problems.push(`rule ${show(rule)} should be removed and is still there`);
+    } else if (!now) problems.push(`rule ${show(rule)} was not to be touched and is gone`);
+    else if (contentKey(now) !== contentKey(rule)) problems.push(`rule ${rule.native.ruleId} was not to be touched and changed from ${contentKey(rule)} to ${contentKey(now)}`);
+  }
+  const addedIds = new Set<string>();
+  for (const step of added) {
+    if (step.kind !== 'add') continue;
+    addedIds.add(step.id);
+    const now = byId.get(step.id);
+    if (!now) problems.push(`added rule ${step.id} (${contentKey(step.rule)}) is not there`);
+    else if (contentKey(now) !== contentKey(step.rule)) problems.push(`added rule ${step.id} reads back as ${contentKey(now)}, not ${contentKey(step.rule)}`);
+  }
+  const keep = countKeys(after);
+  for (const rule of present) {
+    const n = keep.get(contentKey(rule)) ?? 0;
+    if (n === 0) problems.push(`rule ${contentKey(rule)} was already there and is gone`);
+    else keep.set(contentKey(rule), n - 1);
+  }
+  const known = new Set(before.map((r) => r.native.ruleId));
+  for (const rule of after) {
+    if (!known.has(rule.native.ruleId) && !addedIds.has(rule.native.ruleId)) notes.push(`rule ${show(rule)} appeared meanwhile, not by this change; kept`);
+  }
+  return { otherRulesUntouched: problems.length === 0, problems, notes };
+}
+
+async function findingGone(verify: Verifier, group: SecurityGroup, plan: Plan, before?: SecurityGroup): Promise<{ gone: boolean; message?: string }> {
+  try {
+    return (await verify(group, plan, before)) ? { gone: true } : { gone: false, message: `finding ${plan.finding.fingerprint} (${plan.finding.title}) is still reported` };
+  } catch (error) {
+    return { gone: false, message: `verifying the finding failed: ${errorText(error)}` };
+  }
+}
+
+/**
+ * Applies an approved plan to the live group and records the outcome; see the module comment.
+ * Never throws for a refusal or a failed call (those are records). Throws only when a record
+ * cannot be written: before the first change (then nothing was changed), or at the end (then the
+ * in-progress record, with the pre-image, is what the store holds).
+ */
+export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
+  const { adapter, scope, plan, store, actor } = options;
+  const verify = options.verify ?? defaultVerify();
+  const at = (options.now ?? (() => new Date()))();
+  const base: ChangeRecord = {
+    changeId: newChangeId(at),
+    kind: 'apply',
+    actor,
+    at: at.toISOString(),
+    plan,
+    preImage: [],
+    addedRuleIds: [],
+    status: 'refused',
+    messages: [],
+  };
+  const groupId = plan.target.groupId;
+  const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) => saveFinal(store, { ...base, ...extra, status: 'refused', messages });
+
+  const mismatch = targetMismatch(adapter, scope, plan);
+  if (mismatch) return refuse([`refused: ${mismatch}`]);
+
+  let state: GroupState;
+  try {
+    state = await readState(adapter, scope, groupId);
+  } catch (error) {
+    return refuse([`refused: cannot read group ${groupId}: ${errorText(error)}`]);
+  }
+  const group = state.group;
+  if (!group) return refuse([`refused: group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`]);
+  const preImage = group.rules;
+  const unreadable = state.unparseable.length > 0 ? [`note: ${state.unparseable.length} rule(s) of the group could not be read; they are not in the pre-image and are left untouched`] : [];
+
+  if (isApplied(plan, group)) {
+    const check = await findingGone(verify, group, plan);
+    return saveFinal(store, {
+      ...base,
+      preImage,
+      postImage: preImage,
+      status: 'already-applied',
+      messages: [`already applied: group ${groupId} already has the plan's rules and none of the rules it removes; nothing was changed`, ...(check.message ? [check.message] : []), ...unreadable],
+      verification: { findingGone: check.gone, otherRulesUntouched: true },
+    });
+  }
+
+  const drifted = drift(plan, group);
+  if (drifted.length > 0) {
+    return refuse([`refused: group ${groupId} changed since the plan was made; nothing was changed`, ...drifted], { preImage, postImage: preImage });
+  }
+
+  // Adds the group already has (an earlier apply that stopped part-way) are not added twice;
+  // they are not this change's to remove on revert either.
+  const byId = new Map(group.rules.map((r) => [r.native.ruleId, r]));
+  const removes = removeOpsOf(plan).map((op) => byId.get(op.ruleId) as Rule);
+  const removedIds = new Set(removes.map((r) => r.native.ruleId));
+  const available = countKeys(group.rules.filter((r) => !removedIds.has(r.native.ruleId)));
+  const adds: Rule[] = [];
+  const present: Rule[] = [];
+  const messages: string[] = [...unreadable];
+  for (const rule of addRulesOf(plan).map(asRule)) {
+    const n = available.get(contentKey(rule)) ?? 0;
+    if (n > 0) {
+      available.set(contentKey(rule), n - 1);
+      present.push(rule);
+      messages.push(`rule ${contentKey(rule)} is already there; not added again`);
+    } else adds.push(rule);
+  }
+
+  const record: ChangeRecord = { ...base, preImage, status: 'failed', messages };
+  try {
+    await saveInProgress(store, record);
+  } catch (error) {
+    throw new Error(`not applied: the change record cannot be written, so nothing was changed: ${errorText(error)}`, { cause: error });
+  }
+
+  const ctx: Context = { adapter, scope, groupId };
+  const executed = await execute(ctx, adds, removes);
+  const addedRuleIds = executed.done.flatMap((d) => (d.kind === 'add' ? [d.id] : []));
+  if (executed.failure) {
+    const undone = await undo(ctx, executed.done, preImage, executed.failedAdd);
+    return saveFinal(store, {
+      ...record,
+      addedRuleIds,
+      postImage: undone.after,
+      status: undone.status,
+      messages: [...messages, `failed part-way: ${executed.failure}`, ...undone.messages],
+    });
+  }
+
+  let after: SecurityGroup | undefined;
+  let readError = '';
+  try {
+    after = (await readState(adapter, scope, groupId)).group;
+    if (!after) readError = `group ${groupId} is not found`;
+  } catch (error) {
+    readError = errorText(error);
+  }
+  let verification: ChangeRecord['verification'];
+  let problems: string[];
+  if (!after) {
+    verification = { findingGone: false, otherRulesUntouched: false };
+    problems = [`verification: cannot re-read the group: ${readError}`];
+  } else {
+    const check = checkApplied(preImage, removes, executed.done, present, after.rules);
+    const gone = await findingGone(verify, after, plan, group);
+    verification = { findingGone: gone.gone, otherRulesUntouched: check.otherRulesUntouched };
+    messages.push(...check.notes);
+    problems = [...check.problems.map((p) => `verification: ${p}`), ...(gone.message ? [`verification: ${gone.message}`] : [])];
+  }
+  if (problems.length > 0) {
+    const undone = await undo(ctx, executed.done, preImage);
+    return saveFinal(store, {
+      ...record,
+      addedRuleIds,
+      postImage: undone.after,
+      status: undone.status,
+      verification,
+      messages: [...messages, 'verification failed after the change; undoing it', ...problems, ...undone.messages],
+    });
+  }
+  return saveFinal(store, {
+    ...record,
+    addedRuleIds,
+    postImage: (after as SecurityGroup).rules,
+    status: 'applied',
+    verification,
+    messages: [
+      ...messages,
+      `applied: added ${addedRuleIds.length === 0 ? 'nothing' : addedRuleIds.join(', ')}; removed ${removes.length === 0 ? 'nothing' : removes.map((r) => r.native.ruleId).join(', ')}`,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revert
+
+/**
+ * Restores the rule list an `applied` change found (its pre-image), when the group is still exactly
+ * as that change left it (its post-image); otherwise refuses and says what changed since.
+ */
+export async function revertChange(options: RevertOptions): Promise<ChangeRecord> {
+  const { adapter, scope, change, store, actor } = options;
+  const at = (options.now ?? (() => new Date()))();
+  const base: ChangeRecord = {
+    changeId: newChangeId(at),
+    kind: 'revert',
+    reverts: change.changeId,
+    actor,
+    at: at.toISOString(),
+    plan: change.plan,
+    preImage: [],
+    addedRuleIds: [],
+    status: 'refused',
+    messages: [],
+  };
+  const groupId = change.plan.target.groupId;
+  const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) => saveFinal(store, { ...base, ...extra, status: 'refused', messages });
+
+  if (change.kind !== 'apply') return refuse([`refused: ${change.changeId} is itself a revert; apply the plan again instead`]);
+  if (change.status !== 'applied') {
+    const hint =
+      change.status === 'already-applied'
+        ? (await store.list()).filter((r) => r.kind === 'apply' && r.status === 'applied' && r.plan.id === change.plan.id).at(-1)
+        : undefined;
+    return refuse([
+      `refused: ${change.changeId} is ${change.status}, not applied: it changed nothing to revert` +
+        (hint ? `; the change that applied plan ${change.plan.id} is ${hint.changeId}` : ''),
+    ]);
+  }
+  const earlier = (await store.list()).find((r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted');
+  if (earlier) return refuse([`refused: ${change.changeId} was already reverted by ${earlier.changeId} (${earlier.at}, ${earlier.actor})`]);
+  if (!change.postImage) return refuse([`refused: ${change.changeId} has no post-image to compare the group with`]);
+
+  const mismatch = targetMismatch(adapter, scope, change.plan);
+  if (mismatch) return refuse([`refused: ${mismatch}`]);
+
+  let group: SecurityGroup | undefined;
+  try {
+    group = (await readState(adapter, scope, groupId)).group;
+  } catch (error) {
+    return refuse([`refused: cannot read group ${groupId}: ${errorText(error)}`]);
+  }
+  if (!group) return refuse([`refused: group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`]);
+  const current = group.rules;
+  const since = idDiff(change.postImage, current);
+  if (since.length > 0) {
+    return refuse(
+      [`refused: group ${groupId} changed since ${change.changeId} was applied; reverting would undo those changes too. Nothing was changed. Since then:`, ...since],
+      { preImage: current, postImage: current },
+    );
+  }
+
+  const postIds = new Set(change.postImage.map((r) => r.native.ruleId));
+  const readd = change.preImage.filter((r) => !postIds.has(r.native.ruleId));
+  const addedIds = new Set(change.addedRuleIds);
+  const remove = current.filter((r) => addedIds.has(r.native.ruleId));
+
+  const record: ChangeRecord = { ...base, preImage: current, status: 'failed', messages: [] };
+  try {
+    await saveInProgress(store, record);
+  } catch (error) {
+    throw new Error(`not reverted: the change record cannot be written, so nothing was changed: ${errorText(error)}`, { cause: error });
+  }
+
+  const ctx: Context = { adapter, scope, groupId };
+  const executed = await execute(ctx, readd, remove);
+  const newIds = executed.done.flatMap((d) => (d.kind === 'add' ? [d.id] : []));
+  if (executed.failure) {
+    const undone = await undo(ctx, executed.done, current, executed.failedAdd);
+    return saveFinal(store, {
+      ...record,
+      addedRuleIds: newIds,
+      postImage: undone.after,
+      status: undone.status,
+      messages: [`failed part-way: ${executed.failure}`, ...undone.messages],
+    });
+  }
+
+  let after: Rule[] | undefined;
+  let problems: string[] = [];
+  try {
+    after = (await readState(adapter, scope, groupId)).group?.rules;
+    if (!after) problems.push(`group ${groupId} is not found`);
+  } catch (error) {
+    problems.push(`cannot re-read the group: ${errorText(error)}`);
+  }
+  if (after) {
+    const { extra, missing } = contentDiff(change.preImage, after);
+    problems = [
+      ...extra.map((r) => `rule ${show(r)} is there and was not in the pre-image`),
+      ...missing.map((r) => `rule ${show(r)} of the pre-image is missing`),
+    ];
+  }
+  if (problems.length > 0) {
+    const undone = await undo(ctx, executed.done, current);
+    return saveFinal(store, {
+      ...record,
+      addedRuleIds: newIds,
+      postImage: undone.after,
+      status: undone.status,
+      messages: ['verification failed after the revert; undoing it', ...problems.map((p) => `verification: ${p}`), ...undone.messages],
+    });
+  }
+  const renamed = executed.done.flatMap((d) => (d.kind === 'add' ? [`${d.rule.native.ruleId} → ${d.id}`] : []));
+  return saveFinal(store, {
+    ...record,
+    addedRuleIds: newIds,
+    postImage: after,
+    status: 'reverted',
+    messages: [
+      `reverted ${change.changeId}: the group has exactly the rules of its pre-image again (by content)`,
+      ...(remove.length > 0 ? [`removed the rules it added: ${remove.map((r) => r.native.ruleId).join(', ')}`] : []),
+      ...(renamed.length > 0 ? [`re-added the rules it removed; the provider gave them new ids: ${renamed.join(', ')}`] : []),
+    ],
+  });
+}

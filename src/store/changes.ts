@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ChangeRecord, PlanTarget } from '../remediation/types.ts';
+
+// Where change records live (DESIGN.md, "Remediation": every apply and revert is recorded with
+// who, when, the plan, the group's pre-image and the result). Locally: one JSON file per change
+// under `<state dir>/changes/`. The interface is what a DynamoDB store implements as well.
+
+export interface ChangeStore {
+  /** Writes the record, replacing an earlier version of the same change (the in-progress one). */
+  save(record: ChangeRecord): Promise<void>;
+  get(changeId: string): Promise<ChangeRecord | undefined>;
+  /** Every record, oldest first (by `at`, then `changeId`). */
+  list(): Promise<ChangeRecord[]>;
+  /** The newest record (apply or revert, any status) for a group; see `groupKeyOf`. */
+  latestFor(groupKey: string): Promise<ChangeRecord | undefined>;
+}
+
+/** `provider/account/region/groupId`: the key `latestFor` takes. */
+export function groupKeyOf(target: Pick<PlanTarget, 'provider' | 'account' | 'region' | 'groupId'>): string {
+  return `${target.provider}/${target.account}/${target.region}/${target.groupId}`;
+}
+
+/** `$WARDEN_STATE_DIR`, else `.warden/` in the working directory. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const configured = env['WARDEN_STATE_DIR'];
+  return configured && configured.trim() !== '' ? resolve(cwd, configured) : join(cwd, '.warden');
+}
+
+const CHANGE_ID = /^chg-[0-9A-Za-z.-]+$/;
+
+function checkId(changeId: string): void {
+  // The id becomes a file name: nothing that could leave the directory.
+  if (!CHANGE_ID.test(changeId) || changeId.includes('..')) throw new Error(`not a change id: ${JSON.stringify(changeId)}`);
+}
+
+function compareRecords(a: ChangeRecord, b: ChangeRecord): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  return a.changeId < b.changeId ? -1 : a.changeId > b.changeId ? 1 : 0;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/**
+ * A change store on the local file system: `<dir>/changes/<changeId>.json`, each written to a
+ * temporary file in the same directory, flushed, then renamed over the final name, so a reader
+ * (or a crash) sees the old record or the new one, never half of one.
+ */
+export function createFileChangeStore(dir: string = defaultStateDir()): ChangeStore & { dir: string } {
+  const changesDir = join(dir, 'changes');
+  const fileOf = (changeId: string) => join(changesDir, `${changeId}.json`);
+
+  async function readRecord(path: string): Promise<ChangeRecord> {
+    const text = await readFile(path, 'utf8');
+    try {
+      return JSON.parse(text) as ChangeRecord;
+    } catch (error) {
+      throw new Error(`change record ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  const store = {
+    dir,
+
+    async save(record: ChangeRecord): Promise<void> {
+      checkId(record.changeId);
+      const text = `${JSON.stringify(record, null, 2)}\n`;
+      await mkdir(changesDir, { recursive: true });
+      const final = fileOf(record.changeId);
+      const temp = join(changesDir, `.${record.changeId}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      try {
+        const handle = await open(temp, 'wx', 0o600);
+        try {
+          await handle.writeFile(text, 'utf8');
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, final);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw new Error(`cannot write change record ${final}: ${(error as Error).message}`, { cause: error });
+      }
+    },
+
+    async get(changeId: string): Promise<ChangeRecord | undefined> {
+      checkId(changeId);
+      try {
+        return await readRecord(fileOf(changeId));
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async list(): Promise<ChangeRecord[]> {
+      let names: string[];
+      try {
+        names = await readdir(changesDir);
+      } catch (error) {
+        if (isNotFound(error)) return [];
+        throw error;
+      }
+      // Temporary files start with a dot and end in .tmp: only finished records are listed.
+      const files = names.filter((name) => name.endsWith('.json') && CHANGE_ID.test(name.slice(0, -'.json'.length)));
+      const records = await Promise.all(files.map((name) => readRecord(join(changesDir, name))));
+      return records.sort(compareRecords);
+    },
+
+    async latestFor(groupKey: string): Promise<ChangeRecord | undefined> {
+      const records = await store.list();
+      return records.filter((record) => groupKeyOf(record.plan.target) === groupKey).at(-1);
+    },
+  };
+  return store;
+}
