@@ -8,6 +8,10 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import { writeFile } from 'node:fs/promises';
 import type { ReadProgress } from '../../adapters/live.ts';
 import { readLiveEstate } from '../../adapters/live-estate.ts';
+import type { LiveAdapter } from '../../adapters/live.ts';
+import { createFileChangeStore, defaultStateDir } from '../store/changes.ts';
+import { applyFix, confirm, describePlanned, findFinding, FixError, groupOf, outcomeOf, proposeFix, revertFix } from './fix.ts';
+import type { FixOutcome } from './fix.ts';
 import type { LiveRead } from '../../adapters/live-estate.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import type { WardenConfig } from '../config/schema.ts';
@@ -28,6 +32,8 @@ Commands:
   audit    [--source <file|dir> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]
            [--format table|json|markdown] [--fail-on <severity>] [--config <file>]
   snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>
+  fix      <fingerprint> [--provider <p> … | --source <file|dir>] [--dry-run] [--yes] [--format table|json] [--config <file>]
+  revert   <change id> [--yes] [--format table|json] [--config <file>]
   explain  [--source <file|dir>] [--format table|json] [--direction ingress|egress] <groupId>
   checks   [--format table|json]
 
@@ -52,6 +58,8 @@ function parse(argv: string[]) {
         regions: { type: 'string' },
         accounts: { type: 'string' },
         out: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -94,12 +102,15 @@ export function scopeProgress(quiet: boolean, stream: Pick<NodeJS.WriteStream, '
   };
 }
 
-async function readLive(values: Values, providers: Provider[], config: WardenConfig, quiet: boolean): Promise<LiveRead> {
+function liveAdapters(values: Values, providers: Provider[], config: WardenConfig): Promise<LiveAdapter[]> {
   const configured = providers.filter((p) => config.providers[p] === undefined);
   if (configured.length) throw new ConfigError(`${values.config ?? '(no --config)'}: providers.${configured[0]} is not configured (regions and accounts to read)`);
-  const adapters = await createAdapters(providers, config);
+  return createAdapters(providers, config);
+}
+
+async function readLive(values: Values, providers: Provider[], config: WardenConfig, quiet: boolean, adapters?: LiveAdapter[]): Promise<LiveRead> {
   const filter = { regions: list(values.regions), accounts: list(values.accounts) };
-  const read = await readLiveEstate(adapters, { filter, progress: scopeProgress(quiet) });
+  const read = await readLiveEstate(adapters ?? (await liveAdapters(values, providers, config)), { filter, progress: scopeProgress(quiet) });
   if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   return read;
 }
@@ -135,6 +146,84 @@ async function snapshot(values: Values): Promise<number> {
   process.stderr.write(`warden: wrote ${read.snapshots.length} scope(s), ${groups} groups to ${values.out}\n`);
   for (const error of read.estate.scanErrors) process.stderr.write(`warden: scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}\n`);
   return read.estate.scanErrors.length ? EXIT.partial : EXIT.ok;
+}
+
+function printOutcome(outcome: FixOutcome, format: 'table' | 'json', lines: string[]): void {
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+    return;
+  }
+  for (const line of lines) process.stdout.write(`${line}\n`);
+  process.stdout.write(`${paint('bold', outcome.status)}${outcome.changeId ? ` ${outcome.changeId}` : ''}\n`);
+  for (const message of outcome.messages) process.stdout.write(`  ${message}\n`);
+}
+
+const OK_STATUSES = new Set(['planned', 'applied', 'already-applied', 'reverted']);
+
+async function fix(values: Values, positionals: string[]): Promise<number> {
+  const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
+  const fingerprint = positionals[0];
+  if (!fingerprint || positionals.length > 1) throw new UsageError('fix takes exactly one finding fingerprint');
+  const config = await loadConfig(values.config);
+  const providers = providersOf(values);
+  if (providers.length && values.source) throw new UsageError('fix reads either --source or --provider, not both');
+  const adapters = providers.length ? await liveAdapters(values, providers, config) : [];
+  const estate = providers.length ? (await readLive(values, providers, config, format === 'json', adapters)).estate : await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
+  const report = auditEstate(estate, config);
+  let finding;
+  try {
+    finding = findFinding(report, fingerprint);
+  } catch (error) {
+    if (!(error instanceof FixError)) throw error;
+    // A finding that is gone because Warden fixed it: applying again is a no-op.
+    const done = (await createFileChangeStore().list()).findLast((c) => c.kind === 'apply' && c.status === 'applied' && c.plan.finding.fingerprint.startsWith(fingerprint));
+    if (done) {
+      printOutcome({ ...outcomeOf(done, null), status: 'already-applied', messages: [`already applied by ${done.changeId} (${done.actor}, ${done.at})`] }, format, []);
+      return EXIT.ok;
+    }
+    process.stderr.write(`warden: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  const proposal = proposeFix(finding, groupOf(estate, finding), config);
+  if ('refused' in proposal) {
+    printOutcome({ changeId: null, status: 'refused', plan: null, proof: null, verification: null, messages: [proposal.refused] }, format, [`${finding.check} ${finding.groupId}: ${finding.title}`]);
+    return EXIT.findings;
+  }
+  const lines = describePlanned(proposal);
+  const planned: FixOutcome = { changeId: null, status: 'planned', plan: proposal.plan, proof: proposal.proof, verification: null, messages: [] };
+  if (values['dry-run'] || !providers.length) {
+    if (!values['dry-run']) planned.messages.push('a snapshot cannot be changed: read the group live with --provider to apply');
+    printOutcome(planned, format, lines);
+    return EXIT.ok;
+  }
+  if (!values.yes) {
+    if (format !== 'json') for (const line of lines) process.stderr.write(`${line}\n`);
+    if (!(await confirm(`Apply this plan to ${proposal.plan.target.groupId}?`))) {
+      printOutcome({ ...planned, status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] }, format, []);
+      return EXIT.findings;
+    }
+  }
+  const adapter = adapters.find((a) => a.provider === proposal.plan.target.provider) as LiveAdapter;
+  const record = await applyFix({ adapter, planned: proposal, config, estate, store: createFileChangeStore() });
+  printOutcome(outcomeOf(record, proposal.proof), format, values.yes ? lines : []);
+  return OK_STATUSES.has(record.status) ? EXIT.ok : EXIT.findings;
+}
+
+async function revert(values: Values, positionals: string[]): Promise<number> {
+  const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
+  const changeId = positionals[0];
+  if (!changeId || positionals.length > 1) throw new UsageError('revert takes exactly one change id');
+  const config = await loadConfig(values.config);
+  const store = createFileChangeStore();
+  const change = await store.get(changeId);
+  if (!change) {
+    process.stderr.write(`warden: change ${changeId}: no such change in ${defaultStateDir()}\n`);
+    return EXIT.usage;
+  }
+  const [adapter] = await liveAdapters(values, [change.plan.target.provider], config);
+  const record = await revertFix({ adapter: adapter as LiveAdapter, change, store });
+  printOutcome(outcomeOf(record, null), format, []);
+  return OK_STATUSES.has(record.status) ? EXIT.ok : EXIT.findings;
 }
 
 async function explain(values: Values, positionals: string[]): Promise<number> {
@@ -179,6 +268,8 @@ export async function main(argv: string[]): Promise<number> {
       return await audit(values);
     }
     if (command === 'snapshot') return await snapshot(values);
+    if (command === 'fix') return await fix(values, positionals);
+    if (command === 'revert') return await revert(values, positionals);
     if (command === 'explain') return await explain(values, positionals);
     if (command === 'checks') return checks(values);
     throw new UsageError(`unknown command "${command}"`);

@@ -79,6 +79,76 @@ const providersSchema = z
 
 export type ProvidersConfig = z.output<typeof providersSchema>;
 
+/** Service names accepted in `remediation.trustedSources` next to port numbers. */
+export const SERVICE_PORTS: Readonly<Record<string, number>> = {
+  'ftp-data': 20, ftp: 21, ssh: 22, telnet: 23, smtp: 25, dns: 53, http: 80, pop3: 110, imap: 143, https: 443, smb: 445,
+  mssql: 1433, oracle: 1521, mysql: 3306, rdp: 3389, postgresql: 5432, postgres: 5432, kibana: 5601, redis: 6379,
+  kafka: 9092, elasticsearch: 9200, memcached: 11211, mongodb: 27017,
+};
+
+const TRUSTED_SOURCE = /^(?:sg|prefix-list|address-group):\S+$/;
+const trustedSourceText = z
+  .string()
+  .refine((value) => TRUSTED_SOURCE.test(value) || canonicalCidr(value) !== undefined, {
+    message: 'is not a CIDR block, sg:<groupId>, prefix-list:<id> or address-group:<id>',
+  });
+
+/** A trusted source as written (`"203.0.113.0/24"` or `{ source, label }`), normalized to `{ source, label? }`; CIDRs canonical. */
+const trustedSource = z
+  .union([trustedSourceText, z.object({ source: trustedSourceText, label: z.string().min(1).optional() }).strict()])
+  .transform((value) => {
+    const entry = typeof value === 'string' ? { source: value } : value;
+    const source = TRUSTED_SOURCE.test(entry.source) ? entry.source : (canonicalCidr(entry.source) as string);
+    return entry.label === undefined ? { source } : { source, label: entry.label };
+  });
+
+function isPortOrService(key: string): boolean {
+  return (/^\d{1,5}$/.test(key) && Number(key) <= 65535) || Object.hasOwn(SERVICE_PORTS, key.toLowerCase());
+}
+
+/** `443`, `8000-8010`, `udp/53`, `tcp/8000-8010`. */
+export const GROUP_PORT = /^(?:(tcp|udp)\/)?(\d{1,5})(?:-(\d{1,5}))?$/;
+const groupPort = z.string().refine(
+  (text) => {
+    const match = GROUP_PORT.exec(text.trim());
+    if (!match) return false;
+    const from = Number(match[2]);
+    const to = Number(match[3] ?? match[2]);
+    return from <= to && to <= 65535;
+  },
+  { message: 'is not a port or port range ("443", "8000-8010", optionally "tcp/…" or "udp/…")' },
+);
+
+const remediationSchema = z
+  .object({
+    /**
+     * Port number ("22") or service name ("ssh") → the sources that may keep access when a port is
+     * closed to the Internet: CIDR blocks (office, VPN), `sg:<groupId>` (a bastion group),
+     * `prefix-list:<id>`, `address-group:<id>`; each a string or `{ source, label }`.
+     */
+    trustedSources: z
+      .record(z.string(), z.array(trustedSource))
+      .superRefine((record, context) => {
+        for (const key of Object.keys(record)) {
+          if (isPortOrService(key)) continue;
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `is not a port number (0-65535) or a known service name (${Object.keys(SERVICE_PORTS).join(', ')})`,
+          });
+        }
+      })
+      .default({}),
+    /**
+     * Group id or `provider:name` → the ports the group is documented to serve ("443", "8000-8010",
+     * "udp/53"); a bare port means the protocol of the rule being replaced (TCP for all-protocol rules).
+     */
+    groupPorts: z.record(z.string().min(1), z.array(groupPort)).default({}),
+  })
+  .strict();
+
+export type RemediationConfig = z.output<typeof remediationSchema>;
+
 export const configSchema = z
   .object({
     internet: z
@@ -127,6 +197,8 @@ export const configSchema = z
       })
       .strict()
       .default({ disabled: [], severity: {} }),
+    /** Least-privilege fixes (src/remediation): what may keep access and what each group serves. */
+    remediation: remediationSchema.default({ trustedSources: {}, groupPorts: {} }),
   })
   .strict();
 

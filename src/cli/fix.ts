@@ -1,0 +1,106 @@
+import { createInterface } from 'node:readline/promises';
+import { userInfo } from 'node:os';
+import type { LiveAdapter } from '../../adapters/live.ts';
+import type { AuditReport } from '../analysis/audit.ts';
+import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
+import { planFor, whyNoPlan } from '../remediation/planners/index.ts';
+import { provePlan } from '../remediation/prove.ts';
+import { renderPlan } from '../remediation/render.ts';
+import type { ChangeRecord, Plan, PlanProof } from '../remediation/types.ts';
+import type { ChangeStore } from '../store/changes.ts';
+
+/** What `warden fix` and `warden revert` print with --format json: one object. */
+export interface FixOutcome {
+  changeId: string | null;
+  status: ChangeRecord['status'] | 'planned';
+  plan: Plan | null;
+  proof: PlanProof | null;
+  verification: ChangeRecord['verification'] | null;
+  messages: string[];
+}
+
+export class FixError extends Error {}
+
+/** The finding a fingerprint names: exact, or a unique prefix of at least 6 characters. */
+export function findFinding(report: AuditReport, fingerprint: string): Finding {
+  const exact = report.findings.find((f) => f.fingerprint === fingerprint);
+  if (exact) return exact;
+  const matches = fingerprint.length >= 6 ? report.findings.filter((f) => f.fingerprint.startsWith(fingerprint)) : [];
+  if (matches.length === 1) return matches[0] as Finding;
+  if (matches.length > 1) throw new FixError(`finding ${fingerprint}: ${matches.length} findings start with it; give more characters`);
+  throw new FixError(`finding ${fingerprint}: not in this audit (run \`warden audit\` with the same scope options to list fingerprints)`);
+}
+
+export function groupOf(estate: Estate, finding: Finding): SecurityGroup {
+  const group = estate.groups.find(
+    (g) => g.provider === finding.provider && g.account === finding.account && g.region === finding.region && g.id === finding.groupId,
+  );
+  if (!group) throw new FixError(`finding ${finding.fingerprint}: its group ${finding.groupId} was not read`);
+  return group;
+}
+
+export interface Planned {
+  plan: Plan;
+  proof: PlanProof;
+}
+
+/** A plan for the finding that the evaluator proves, or the reason there is none. */
+export function proposeFix(finding: Finding, group: SecurityGroup, config: WardenConfig): Planned | { refused: string } {
+  const plan = planFor(finding, group, config);
+  if (!plan) return { refused: whyNoPlan(finding, group, config) };
+  const proof = provePlan(group, plan, config);
+  if (!proof.findingGone) return { refused: 'the plan would not remove the finding; no fix is offered' };
+  if (!proof.neverWidens) return { refused: 'the plan would allow traffic that is not allowed today; no fix is offered' };
+  if (!proof.onlyFindingPartChanged) return { refused: `the plan would change more than the finding: ${proof.otherChanges.join('; ')}` };
+  return { plan, proof };
+}
+
+export function describePlanned(planned: Planned): string[] {
+  return renderPlan(planned.plan, planned.proof);
+}
+
+/** Asks a person at a terminal; never assumes yes. */
+export async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+export function actor(env: NodeJS.ProcessEnv = process.env): string {
+  return env['WARDEN_ACTOR'] ?? `${userInfo().username}@cli`;
+}
+
+export async function applyFix(options: {
+  adapter: LiveAdapter;
+  planned: Planned;
+  config: WardenConfig;
+  estate: Estate;
+  store: ChangeStore;
+}): Promise<ChangeRecord> {
+  const { plan } = options.planned;
+  const scope = { provider: plan.target.provider, account: plan.target.account, region: plan.target.region };
+  return applyPlan({ adapter: options.adapter, scope, plan, store: options.store, actor: actor(), verify: auditVerifier(options.config, options.estate) });
+}
+
+export async function revertFix(options: { adapter: LiveAdapter; change: ChangeRecord; store: ChangeStore }): Promise<ChangeRecord> {
+  const target = options.change.plan.target;
+  const scope = { provider: target.provider, account: target.account, region: target.region };
+  return revertChange({ adapter: options.adapter, scope, change: options.change, store: options.store, actor: actor() });
+}
+
+export function outcomeOf(record: ChangeRecord, proof: PlanProof | null): FixOutcome {
+  return {
+    changeId: record.changeId,
+    status: record.status,
+    plan: record.plan,
+    proof,
+    verification: record.verification ?? null,
+    messages: record.messages,
+  };
+}

@@ -1,0 +1,24 @@
+import type { Plan, PlanProof } from './types.ts';
+
+// A plan as the CLI prints it: what it fixes, the diff, the caveats, and what the evaluator proved.
+
+function mark(ok: boolean): string {
+  return ok ? 'yes' : 'NO';
+}
+
+export function renderPlan(plan: Plan, proof: PlanProof): string[] {
+  const { target } = plan;
+  const lines = [
+    `${plan.summary}`,
+    `  ${plan.id} · fixes ${plan.finding.check} (${plan.finding.severity}): ${plan.finding.title}`,
+    `  group ${target.groupName} (${target.groupId}) · ${target.provider}/${target.account}/${target.region}`,
+    ...plan.diff.map((line) => `    ${line}`),
+  ];
+  for (const note of plan.notes) lines.push(`  note: ${note}`);
+  const others = plan.resolves.length - (plan.resolves.includes(plan.finding.fingerprint) ? 1 : 0);
+  if (others > 0) lines.push(`  also resolves ${others} other finding${others === 1 ? '' : 's'}`);
+  if (plan.preconditions.length > 0) lines.push(`  expects rule${plan.preconditions.length === 1 ? '' : 's'} ${plan.preconditions.map((p) => p.ruleId).join(', ')} unchanged`);
+  lines.push(`  proof: finding gone ${mark(proof.findingGone)} · never widens ${mark(proof.neverWidens)} · only the finding's part changes ${mark(proof.onlyFindingPartChanged)}`);
+  for (const change of proof.otherChanges) lines.push(`    ${change}`);
+  return lines;
+}
