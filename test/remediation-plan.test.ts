@@ -6,7 +6,7 @@ import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { Finding, Rule, SecurityGroup } from '../src/model/types.ts';
 import { applyPlanToGroup, checkPreconditions, inversePlan, isPlanApplied, planFindings } from '../src/remediation/plan.ts';
-import { planFor, templateRowToRule, whyNoPlan } from '../src/remediation/planners.ts';
+import { planFor, templateRowToRule, whyNoPlan } from '../src/remediation/planners/index.ts';
 import { provePlan } from '../src/remediation/prove.ts';
 import { renderPlan } from '../src/remediation/render.ts';
 import type { NewRule, Plan } from '../src/remediation/types.ts';

@@ -3,14 +3,14 @@ import { ruleSignature } from '../analysis/templates/match.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Rule, SecurityGroup } from '../model/types.ts';
 import type { Plan, PlanOperation, PlanProof, Precondition } from './types.ts';
-import { newRuleSignature, PLANNED_PREFIX, withoutNative } from './planners/apply.ts';
+import { newRuleSignature, PLANNED_PREFIX, withoutNative } from './planners/planned.ts';
 import { describeForDiff, planId } from './planners/common.ts';
 import { attemptPlan } from './planners/index.ts';
 import { isProven, provePlan, unprovenReason } from './prove.ts';
 
 // Plans as data: applying one to the model, inverting it, and planning a list of findings.
 
-export { applyOperations, applyPlanToGroup, checkPreconditions, isPlanApplied, PLANNED_PREFIX } from './planners/apply.ts';
+export { applyOperations, applyPlanToGroup, checkPreconditions, isPlanApplied, PLANNED_PREFIX } from './planners/planned.ts';
 
 /**
  * The plan that undoes `plan` on the group as it is after it: adds back every rule the plan removed

@@ -7,7 +7,7 @@ import { formatAddress } from '../model/address.ts';
 import { hasPorts, isIcmp, MAX_PORT, portsLabel, protocolLabel } from '../model/protocol.ts';
 import type { Direction, Family, PortRange, Protocol, SecurityGroup } from '../model/types.ts';
 import type { Plan, PlanProof } from './types.ts';
-import { applyPlanToGroup, checkPreconditions } from './planners/apply.ts';
+import { applyPlanToGroup, checkPreconditions } from './planners/planned.ts';
 import { locateFinding, reportsSubject } from './planners/common.ts';
 import { findingCombos, portOfSubject } from './planners/internet-port.ts';
 import { segmentsOf, wholeLineAllowed } from './planners/policy.ts';

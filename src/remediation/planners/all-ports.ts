@@ -10,7 +10,7 @@ import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT, hasPorts, portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Family, Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
-import { applyOperations, plannedRule, withoutNative } from './apply.ts';
+import { applyOperations, plannedRule, withoutNative } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import { addOnce, documentedRanges, emptyDraft, groupPortsFor, intersectRanges, noteOnce, removeOnce, sourceText, subtractRanges, trustedPeer, trustedSourcesFor } from './common.ts';
 import type { GroupPort } from './common.ts';

@@ -13,7 +13,7 @@ import { hashId } from '../../model/ids.ts';
 import { mergeRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Family, Finding, Peer, PortRange, Protocol, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule, Plan, PlanOperation, Precondition } from '../types.ts';
-import { applyOperations, newRuleSignature } from './apply.ts';
+import { applyOperations, newRuleSignature } from './planned.ts';
 
 // What every planner shares: finding the finding again, naming rules in diffs, the configured
 // trusted sources and group ports, and turning a planner's draft into a Plan.

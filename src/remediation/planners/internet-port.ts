@@ -8,7 +8,7 @@ import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT, mergeRanges } from '../../model/protocol.ts';
 import type { Family, Finding, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
-import { applyOperations, withoutNative } from './apply.ts';
+import { applyOperations, withoutNative } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import {
   addOnce,

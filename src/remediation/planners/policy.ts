@@ -5,7 +5,7 @@ import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT } from '../../model/protocol.ts';
 import type { Direction, Family, PortRange, Rule } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
-import { plannedRule } from './apply.ts';
+import { plannedRule } from './planned.ts';
 
 // Questions planners ask the evaluated policy of the group as it is.
 

@@ -3,7 +3,7 @@ import { portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import { addOnce, documentedRanges, emptyDraft, groupPortsFor, intersectRanges, removeOnce } from './common.ts';
-import { withoutNative } from './apply.ts';
+import { withoutNative } from './planned.ts';
 
 // port-range: replace the range by the ports the group is documented to serve within it.
 
