@@ -103,12 +103,14 @@ describe('warden fix and revert on AWS (moto_server)', () => {
     expect(again.status).toBe('already-applied');
     expect(again.messages[0]).toContain(outcome.changeId as string);
 
-    const reverted = await run(['revert', outcome.changeId as string, '--config', config, '--format', 'json']);
+    const unconfirmed = JSON.parse((await run(['revert', outcome.changeId as string, '--config', config, '--format', 'json'])).stdout) as FixOutcome;
+    expect(unconfirmed.status).toBe('refused');
+    const reverted = await run(['revert', outcome.changeId as string, '--config', config, '--yes', '--format', 'json']);
     const revertOutcome = JSON.parse(reverted.stdout) as FixOutcome;
     expect(revertOutcome.status, revertOutcome.messages.join('; ')).toBe('reverted');
     expect(await ruleContents()).toEqual(before);
 
-    const twice = JSON.parse((await run(['revert', outcome.changeId as string, '--config', config, '--format', 'json'])).stdout) as FixOutcome;
+    const twice = JSON.parse((await run(['revert', outcome.changeId as string, '--config', config, '--yes', '--format', 'json'])).stdout) as FixOutcome;
     expect(twice.status).toBe('refused');
   }, 60_000);
 

@@ -220,6 +220,10 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
     process.stderr.write(`warden: change ${changeId}: no such change in ${defaultStateDir()}\n`);
     return EXIT.usage;
   }
+  if (!values.yes && !(await confirm(`Revert ${change.changeId} on ${change.plan.target.groupId} (restore its ${change.preImage.length} rules as before)?`))) {
+    printOutcome({ ...outcomeOf(change, null), status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] }, format, []);
+    return EXIT.findings;
+  }
   const [adapter] = await liveAdapters(values, [change.plan.target.provider], config);
   const record = await revertFix({ adapter: adapter as LiveAdapter, change, store });
   printOutcome(outcomeOf(record, null), format, []);
