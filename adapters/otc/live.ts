@@ -191,6 +191,13 @@ function rangeText(range: PortRange): string {
   return range.from === range.to ? `${range.from}` : `${range.from}-${range.to}`;
 }
 
+/** TCP/UDP ranges as the APIs take them (1-65535): port 0 is no port, so 0-21 is sent as 1-21. */
+function apiPortRanges(ports: readonly PortRange[]): PortRange[] {
+  const ranges = ports.filter((p) => p.to > 0).map((p) => (p.from === 0 ? { from: 1, to: p.to } : p));
+  if (ranges.length === 0) throw new OtcRuleError('a TCP/UDP rule for port 0 alone cannot be created (the APIs take ports 1-65535)');
+  return ranges;
+}
+
 function isAllPorts(ports: readonly PortRange[]): boolean {
   return ports.length === 0 || ports.some((r) => r.from <= ALL_PORTS.from && r.to >= ALL_PORTS.to);
 }
@@ -222,7 +229,7 @@ export function v3RuleBody(groupId: string, rule: Rule): Raw {
   const protocol = protocolName(rule);
   if (protocol !== undefined) body.protocol = protocol;
   if (hasPorts(rule.protocol)) {
-    if (!isAllPorts(rule.ports)) body.multiport = rule.ports.map(rangeText).join(',');
+    if (!isAllPorts(rule.ports)) body.multiport = apiPortRanges(rule.ports).map(rangeText).join(',');
   } else if (isIcmp(rule.protocol) && !isAllPorts(rule.ports)) {
     throw new OtcRuleError('OTC VPC v3 rules carry no ICMP type or code; only all ICMP can be added');
   }
@@ -252,7 +259,7 @@ export function neutronRuleBody(groupId: string, rule: Rule): Raw {
         `OTC Neutron rules carry one port range; ${rule.ports.map(rangeText).join(',')} needs one rule per range (or VPC v3 multiport)`,
       );
     }
-    const range = rule.ports[0] as PortRange;
+    const range = apiPortRanges(rule.ports)[0] as PortRange;
     body.port_range_min = range.from;
     body.port_range_max = range.to;
   } else if (isIcmp(rule.protocol) && !isAllPorts(rule.ports)) {

@@ -55,8 +55,17 @@ export interface RevertOptions {
 
 /** What a rule does, including priority and whether it is enabled; not its id or description. */
 export function contentKey(rule: Omit<Rule, 'native'>): string {
-  const signature = ruleSignature(asRule(rule), true);
+  const signature = ruleSignature(asRule(withoutPortZero(rule)), true);
   return rule.enabled ? signature : `${signature} (disabled)`;
+}
+
+/**
+ * TCP/UDP port 0 is not a port anyone connects to, and the APIs take 1-65535: a range the plan
+ * writes as 0-21 is created, and reads back, as 1-21. Both are the same rule.
+ */
+function withoutPortZero<T extends Omit<Rule, 'native'>>(rule: T): T {
+  if ((rule.protocol !== 'tcp' && rule.protocol !== 'udp') || !rule.ports.some((p) => p.from === 0)) return rule;
+  return { ...rule, ports: rule.ports.filter((p) => p.to > 0).map((p) => (p.from === 0 ? { from: 1, to: p.to } : p)) };
 }
 
 function asRule(rule: Omit<Rule, 'native'> | Rule): Rule {
