@@ -77,3 +77,30 @@ export function mergeRanges(ranges: readonly PortRange[]): PortRange[] {
   }
   return out;
 }
+
+/** `ranges` minus `cut`, merged. */
+export function subtractRanges(ranges: readonly PortRange[], cut: readonly PortRange[]): PortRange[] {
+  let out = mergeRanges(ranges);
+  for (const c of cut) {
+    const next: PortRange[] = [];
+    for (const r of out) {
+      if (c.to < r.from || c.from > r.to) next.push(r);
+      else {
+        if (r.from < c.from) next.push({ from: r.from, to: c.from - 1 });
+        if (c.to < r.to) next.push({ from: c.to + 1, to: r.to });
+      }
+    }
+    out = next;
+  }
+  return out;
+}
+
+export function intersectRanges(a: readonly PortRange[], b: readonly PortRange[]): PortRange[] {
+  const out: PortRange[] = [];
+  for (const x of mergeRanges(a)) for (const y of mergeRanges(b)) {
+    const from = Math.max(x.from, y.from);
+    const to = Math.min(x.to, y.to);
+    if (from <= to) out.push({ from, to });
+  }
+  return mergeRanges(out);
+}

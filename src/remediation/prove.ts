@@ -4,7 +4,7 @@ import { describePeer } from '../analysis/describe.ts';
 import { internetExposure, isInternet } from '../analysis/exposure.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { formatAddress } from '../model/address.ts';
-import { hasPorts, isIcmp, MAX_PORT, portsLabel, protocolLabel } from '../model/protocol.ts';
+import { hasPorts, isIcmp, MAX_PORT, portsLabel, protocolLabel, subtractRanges } from '../model/protocol.ts';
 import type { Direction, Family, PortRange, Protocol, SecurityGroup } from '../model/types.ts';
 import type { Plan, PlanProof } from './types.ts';
 import { applyPlanToGroup, checkPreconditions } from './planners/planned.ts';
@@ -104,22 +104,6 @@ export function diffPolicies(before: EvaluatedPolicy, after: EvaluatedPolicy): P
   return changes;
 }
 
-function subtract(ranges: readonly PortRange[], cut: readonly PortRange[]): PortRange[] {
-  let out = ranges.map((r) => ({ ...r }));
-  for (const c of cut) {
-    const next: PortRange[] = [];
-    for (const r of out) {
-      if (c.to < r.from || c.from > r.to) next.push(r);
-      else {
-        if (r.from < c.from) next.push({ from: r.from, to: c.from - 1 });
-        if (c.to < r.to) next.push({ from: c.to + 1, to: r.to });
-      }
-    }
-    out = next;
-  }
-  return out;
-}
-
 /** The ports of a change that lie outside every scope part matching its direction, space and protocol. */
 export function outsideScope(change: PolicyChange, scope: readonly ScopePart[]): PortRange[] {
   let rest: PortRange[] = [{ ...change.ports }];
@@ -127,7 +111,7 @@ export function outsideScope(change: PolicyChange, scope: readonly ScopePart[]):
     if (part.direction && part.direction !== change.direction) continue;
     if (part.spaces && !part.spaces.includes(change.space.key)) continue;
     if (part.protocols && (change.atom === 'other' || !part.protocols.includes(change.atom))) continue;
-    rest = part.ports ? subtract(rest, part.ports) : [];
+    rest = part.ports ? subtractRanges(rest, part.ports) : [];
     if (rest.length === 0) break;
   }
   return rest;

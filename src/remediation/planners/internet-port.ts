@@ -5,7 +5,7 @@ import { publicCount, publicShare } from '../../analysis/public-space.ts';
 import { isAllowOnly } from '../../analysis/semantics.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { parseCidr } from '../../model/address.ts';
-import { MAX_PORT, mergeRanges } from '../../model/protocol.ts';
+import { MAX_PORT, mergeRanges, subtractRanges } from '../../model/protocol.ts';
 import type { Family, Finding, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
 import { applyOperations, withoutNative } from './planned.ts';
@@ -21,7 +21,6 @@ import {
   portText,
   removeOnce,
   sourceText,
-  subtractRanges,
   trustedPeer,
   trustedSourcesFor,
 } from './common.ts';

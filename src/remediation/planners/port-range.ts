@@ -1,8 +1,8 @@
 import type { WardenConfig } from '../../config/schema.ts';
-import { portsLabel, protocolLabel } from '../../model/protocol.ts';
+import { intersectRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
-import { addOnce, documentedRanges, emptyDraft, groupPortsFor, intersectRanges, removeOnce } from './common.ts';
+import { addOnce, documentedRanges, emptyDraft, groupPortsFor, removeOnce } from './common.ts';
 import { withoutNative } from './planned.ts';
 
 // port-range: replace the range by the ports the group is documented to serve within it.
