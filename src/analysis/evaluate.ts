@@ -119,10 +119,10 @@ function compile(rule: Rule, index: number): { space: SpaceInfo; compiled: Compi
   return { space, compiled: { rule, index, lo: 0n, hi: 0n, loRank: 0, hiRank: 0 } };
 }
 
-/** The canonical decider of a set of matching rules (first listed among the winners); none means default deny. */
-function winner(rules: readonly CompiledRule[], skip?: CompiledRule): CompiledRule | undefined {
+/** The canonical decider among the first `count` matching rules (first listed among the winners); none means default deny. */
+function winner(rules: readonly CompiledRule[], count: number, skip?: CompiledRule): CompiledRule | undefined {
   let best: CompiledRule | undefined;
-  for (let i = 0; i < rules.length; i++) {
+  for (let i = 0; i < count; i++) {
     const candidate = rules[i] as CompiledRule;
     if (candidate === skip) continue;
     if (!best || outranks(candidate, best)) best = candidate;
@@ -245,17 +245,19 @@ function sweepAddresses(cells: number, rules: readonly CompiledRule[], effective
   }
   const cuts = sortedUnique(raw);
   const out: Sweep[] = [];
+  // One scratch list for every cell: the first `count` entries are the cell's covering rules.
+  const covering: CompiledRule[] = [];
   for (let i = 0; i < cuts.length; i++) {
     const lo = cuts[i] as number;
     const hi = i + 1 < cuts.length ? (cuts[i + 1] as number) - 1 : cells - 1;
-    const covering: CompiledRule[] = [];
+    let count = 0;
     for (let r = 0; r < rules.length; r++) {
       const c = rules[r] as CompiledRule;
-      if (c.loRank <= lo && lo <= c.hiRank) covering.push(c);
+      if (c.loRank <= lo && lo <= c.hiRank) covering[count++] = c;
     }
-    const decider = winner(covering);
+    const decider = winner(covering, count);
     const decision = decisionOf(decider);
-    markEffective(covering, decision, decider, effective);
+    markEffective(covering, count, decision, decider, effective);
     const last = out[out.length - 1];
     if (last && last.decision === decision && last.decider === decider) last.hi = hi;
     else out.push({ lo, hi, decision, decider });
@@ -266,15 +268,16 @@ function sweepAddresses(cells: number, rules: readonly CompiledRule[], effective
 /** A rule is effective here when removing it alone flips the decision. Only rules at the winning priority can. */
 function markEffective(
   covering: readonly CompiledRule[],
+  count: number,
   decision: 'allow' | 'deny',
   decider: CompiledRule | undefined,
   effective: Set<Rule>,
 ): void {
   if (!decider) return;
-  for (let i = 0; i < covering.length; i++) {
+  for (let i = 0; i < count; i++) {
     const candidate = covering[i] as CompiledRule;
     if (candidate.rule.priority !== decider.rule.priority || effective.has(candidate.rule)) continue;
-    if (decisionOf(winner(covering, candidate)) !== decision) effective.add(candidate.rule);
+    if (decisionOf(winner(covering, count, candidate)) !== decision) effective.add(candidate.rule);
   }
 }
 
