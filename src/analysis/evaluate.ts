@@ -370,7 +370,7 @@ export function evaluateGroup(group: SecurityGroup, rules: readonly Rule[] = app
       segments.set(rk, list);
     }
   }
-  return { group, rules: [...rules], spaces, segments, atoms, effective, buckets };
+  return { group, rules: rules as Rule[], spaces, segments, atoms, effective, buckets };
 }
 
 /** The atom a concrete protocol falls into for a direction and space. */
