@@ -1,0 +1,228 @@
+import type { Finding, Provider } from '../model/types.ts';
+import type { ChangeStore } from './changes.ts';
+
+// What the Slack side of Warden remembers between runs and interactions (DESIGN.md: state in
+// DynamoDB). One interface, grouped by concern; `dynamo.ts` implements it on one table.
+//
+// Conventions: times going in are `Date`s (callers pass their clock, so tests pin it); times
+// coming out are ISO-8601 strings, as in `ChangeRecord.at`.
+
+/** A provider × account × region: what one audit scope covers. */
+export interface ScopeRef {
+  provider: Provider;
+  account: string;
+  region: string;
+}
+
+/** `provider/account/region` (the first three parts of `groupKeyOf`). */
+export function scopeKeyOf(scope: ScopeRef): string {
+  return `${scope.provider}/${scope.account}/${scope.region}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings: fingerprints seen, first/last seen, open/resolved, the Slack message they went out as.
+
+export type FindingStatus = 'open' | 'resolved';
+
+export interface MessageRef {
+  channel: string;
+  /** Slack's message timestamp: the message's id in its channel. */
+  ts: string;
+}
+
+export interface FindingState {
+  fingerprint: string;
+  /** `scopeKeyOf` the finding's provider/account/region. */
+  scope: string;
+  /** The finding as last seen (title, detail, severity for re-rendering its message). */
+  finding: Finding;
+  firstSeen: string;
+  lastSeen: string;
+  status: FindingStatus;
+  /** When it was last resolved; absent while open. */
+  resolvedAt?: string;
+  /** Where it was posted, once `markPosted` was called. */
+  message?: MessageRef & { postedAt: string };
+}
+
+/** The outcome of one run, each list in the order the findings were given (resolved: by fingerprint). */
+export interface SeenResult {
+  /** Never recorded before: to be posted. */
+  new: FindingState[];
+  /** Recorded and still open: already posted (see `message`), not to be posted again. */
+  open: FindingState[];
+  /** Recorded as resolved earlier and back now (`message` is the old post, if any). */
+  reopened: FindingState[];
+  /** Open before, not seen by this run in a scope it read completely: mark their messages resolved. */
+  resolved: FindingState[];
+}
+
+export interface FindingStore {
+  /**
+   * Records one run's findings at `now`. `completeScopes` are the scopes the run read completely:
+   * only there does "not seen" mean resolved. Findings from other scopes (a partial scope, whose
+   * groups were partly read) are still recorded as seen, but nothing in such a scope is resolved —
+   * a scan error never makes a finding look fixed. A record whose `lastSeen` is later than `now`
+   * (a newer run got there first) is left alone and reported as open.
+   */
+  recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly ScopeRef[]): Promise<SeenResult>;
+  /** Remembers the Slack message a finding was posted as (replacing an earlier one). Throws for an unknown fingerprint. */
+  markPosted(fingerprint: string, channel: string, ts: string, now?: Date): Promise<FindingState>;
+  get(fingerprint: string): Promise<FindingState | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Suppressions: "suppress <finding|check> <duration> <reason>", "Accept risk", "Snooze 7 days".
+
+export type SuppressionTarget = { fingerprint: string } | { check: string };
+
+export interface Suppression {
+  target: SuppressionTarget;
+  by: string;
+  reason: string;
+  /** When it was made. */
+  at: string;
+  /** It stops applying at this instant. */
+  until: string;
+}
+
+export interface SuppressionStore {
+  /** Suppresses a finding (by fingerprint) or a whole check until `until`; replaces an earlier suppression of the same target. */
+  suppress(input: { target: SuppressionTarget; by: string; reason: string; until: Date; now?: Date }): Promise<Suppression>;
+  /** Suppressions whose `until` is after `now`, by target. */
+  activeSuppressions(now: Date): Promise<Suppression[]>;
+  /** Whether the finding, or its check, is suppressed at `now`. */
+  isSuppressed(finding: Pick<Finding, 'fingerprint' | 'check'>, now: Date): Promise<boolean>;
+}
+
+/** The suppression that covers a finding at `now` (its own before its check's), from a list read once per run. */
+export function suppressionFor(
+  finding: Pick<Finding, 'fingerprint' | 'check'>,
+  suppressions: readonly Suppression[],
+  now: Date,
+): Suppression | undefined {
+  const live = suppressions.filter((s) => Date.parse(s.until) > now.getTime());
+  return (
+    live.find((s) => 'fingerprint' in s.target && s.target.fingerprint === finding.fingerprint) ??
+    live.find((s) => 'check' in s.target && s.target.check === finding.check)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approvals: who asked for a fix, who approved it, whether it may go ahead.
+
+export type ApprovalStatus = 'pending' | 'approved';
+
+export interface Approval {
+  approver: string;
+  at: string;
+}
+
+export interface ApprovalRequest {
+  id: string;
+  planId: string;
+  fingerprint: string;
+  requester: string;
+  /** Distinct approvals needed (N ≥ 1). */
+  required: number;
+  /** false (the default) is the two-person rule: the requester's own approval does not count. */
+  requesterMayApprove: boolean;
+  status: ApprovalStatus;
+  approvals: Approval[];
+  createdAt: string;
+  approvedAt?: string;
+  /** Bumped by every change; updates are conditional on it (optimistic concurrency). */
+  version: number;
+}
+
+export type ApproveRefusal =
+  /** The requester may not approve their own request (two-person rule). */
+  | 'requester'
+  /** This person already approved it; approvals are counted per person. */
+  | 'duplicate'
+  /** It is no longer pending (someone else's approval completed it first). */
+  | 'not-pending'
+  | 'not-found';
+
+export interface ApproveResult {
+  /**
+   * `approved`: this call completed the request — the one caller that may go on and apply.
+   * `recorded`: counted, more approvals needed. `refused`: nothing changed, see `reason`.
+   */
+  outcome: 'approved' | 'recorded' | 'refused';
+  reason?: ApproveRefusal;
+  /** The request's status after the call (undefined when not found). */
+  status: ApprovalStatus | undefined;
+  approvals: Approval[];
+  required: number;
+}
+
+export interface ApprovalStore {
+  /**
+   * Creates a pending request. Idempotent: the same id again returns the stored request
+   * unchanged (Slack retries); the same id for a different plan is an error.
+   */
+  requestApproval(input: {
+    id: string;
+    planId: string;
+    fingerprint: string;
+    requester: string;
+    required: number;
+    requesterMayApprove?: boolean;
+    now?: Date;
+  }): Promise<ApprovalRequest>;
+  /**
+   * Adds one approval. Enforces the two-person rule and N distinct approvers; the write is
+   * conditional on the version read, so of two approvers pressing at once for the last needed
+   * approval exactly one gets `approved` and the other `refused`/`not-pending`.
+   */
+  approve(input: { id: string; approver: string; now: Date }): Promise<ApproveResult>;
+  get(id: string): Promise<ApprovalRequest | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit trail: every interaction, allowed or not.
+
+export interface AuditInput {
+  at: Date;
+  /** Who (a Slack user id and name, `scheduler`, …). */
+  actor: string;
+  /** What they did: `approve`, `revert`, `suppress`, `post`, … */
+  action: string;
+  /** What it was about: a fingerprint, an approval id, a change id. */
+  target: string;
+  /** `ok`, `refused: not an approver`, `failed: …` */
+  outcome: string;
+  detail?: string;
+}
+
+export interface AuditEntry extends Omit<AuditInput, 'at'> {
+  at: string;
+  /** Unique, ordered by `at` (then by write order within one process). */
+  id: string;
+}
+
+export interface AuditLog {
+  log(entry: AuditInput): Promise<AuditEntry>;
+  /** Entries with `from <= at < to`, oldest first. */
+  entries(range: { from: Date; to: Date }): Promise<AuditEntry[]>;
+  /** Every entry about one target, oldest first. */
+  forTarget(target: string): Promise<AuditEntry[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency: Slack retries deliveries; each request id is acted on once.
+
+export interface IdempotencyStore {
+  /** true the first time a request id is claimed (within `ttlSeconds`), false every later time. */
+  claim(requestId: string, ttlSeconds: number, now?: Date): Promise<boolean>;
+}
+
+export interface StateStore {
+  findings: FindingStore;
+  suppressions: SuppressionStore;
+  approvals: ApprovalStore;
+  audit: AuditLog;
+  idempotency: IdempotencyStore;
+  changes: ChangeStore;
+}
