@@ -149,6 +149,41 @@ const remediationSchema = z
 
 export type RemediationConfig = z.output<typeof remediationSchema>;
 
+const severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
+
+/** Slack user ids: `U…` (or `W…` on Enterprise Grid). */
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'is not a Slack user id (U… or W…, as in the member profile, not a display name)');
+/** Slack user group ids: `S…`. */
+const slackUserGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'is not a Slack user group id (S…, not the @handle)');
+
+const slackSchema = z
+  .object({
+    /** Where findings are posted (a channel id, C…/G…). */
+    channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'is not a Slack channel id (C… or G…, not the #name)').optional(),
+    /** Findings below this severity are not posted. */
+    minSeverity: severity.default('high'),
+    /** Who may approve fixes, revert changes and accept risk. Empty (the default): nobody. */
+    approvers: z
+      .object({
+        users: z.array(slackUserId).default([]),
+        userGroups: z.array(slackUserGroupId).default([]),
+      })
+      .strict()
+      .default({ users: [], userGroups: [] }),
+    /** Distinct approvals a fix needs. */
+    requiredApprovals: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(1),
+    /** The requester's own approval does not count. */
+    twoPersonRule: z.boolean({ message: 'must be true or false' }).default(true),
+  })
+  .strict();
+
+export type SlackConfig = z.output<typeof slackSchema>;
+
+/** The Slack section as used when the config has none: no approvers, so nobody can approve. */
+export function defaultSlackConfig(): SlackConfig {
+  return slackSchema.parse({});
+}
+
 export const configSchema = z
   .object({
     internet: z
@@ -199,6 +234,8 @@ export const configSchema = z
       .default({ disabled: [], severity: {} }),
     /** Least-privilege fixes (src/remediation): what may keep access and what each group serves. */
     remediation: remediationSchema.default({ trustedSources: {}, groupPorts: {} }),
+    /** The Slack bot (src/slack): channel, threshold, approvers. */
+    slack: slackSchema.optional(),
   })
   .strict();
 

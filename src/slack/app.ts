@@ -1,0 +1,291 @@
+import { App } from '@slack/bolt';
+import type { BlockButtonAction, Receiver, RespondFn, SlackActionMiddlewareArgs, AllMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { WardenConfig } from '../config/schema.ts';
+import type { StateStore } from '../store/state.ts';
+import { ACCEPT_RISK_INPUTS, ACTION_IDS, ButtonValueError, parseButtonValue, SNOOZE_DAYS, VIEW_IDS } from './actions.ts';
+import type { ActionId, ButtonPayload } from './actions.ts';
+import { mayApprove, needsGroupLookup, refusalText, slackConfigOf } from './authorize.ts';
+import { acceptRiskModal, detailsModal } from './blocks.ts';
+import { parseCommand, usage } from './commands.ts';
+import type { WardenCommand } from './commands.ts';
+import type { JobKind, WardenJob, WorkQueue } from './queue.ts';
+
+// Warden's Slack app: the `/warden` command and the buttons on its messages. Every handler here is
+// quick — verify (Bolt, before any handler runs), record, enqueue, acknowledge — and the slow work
+// (audits, plans, applies) runs in the worker that reads the queue.
+
+export interface WardenAppEnv {
+  SLACK_SIGNING_SECRET?: string;
+  SLACK_BOT_TOKEN?: string;
+  /** The Web API base URL (Bolt's `clientOptions.slackApiUrl`); default Slack's own. */
+  SLACK_API_URL?: string;
+  [name: string]: string | undefined;
+}
+
+export interface WardenAppOptions {
+  config: WardenConfig;
+  store: StateStore;
+  queue: WorkQueue;
+  /** E.g. an AwsLambdaReceiver; default Bolt's HTTPReceiver. */
+  receiver?: Receiver;
+  env: WardenAppEnv;
+  /** The clock (tests pin it). */
+  now?: () => Date;
+}
+
+/** How long a Slack delivery id stays claimed: Slack retries within minutes. */
+const CLAIM_TTL_SECONDS = 24 * 3600;
+
+/** `slackApiUrl` with its trailing slash (the Web API client appends method names to it). */
+export function slackApiUrlOf(env: WardenAppEnv): string | undefined {
+  const url = env.SLACK_API_URL?.trim();
+  if (!url) return undefined;
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+function required(env: WardenAppEnv, name: 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN'): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+const INTERIM: Record<Exclude<WardenCommand['kind'], 'help'>, string> = {
+  audit: 'Auditing… the findings will follow here.',
+  findings: 'Looking up the findings…',
+  show: 'Reading the group…',
+  fix: 'Planning a fix…',
+  suppress: 'Suppressing…',
+};
+
+function commandArgs(command: Exclude<WardenCommand, { kind: 'help' }>): WardenJob['args'] {
+  switch (command.kind) {
+    case 'audit':
+      return { ...(command.scope ?? {}) };
+    case 'findings':
+      return { ...(command.filter ?? {}) };
+    case 'show':
+      return { groupId: command.groupId };
+    case 'fix':
+      return { fingerprint: command.fingerprint };
+    case 'suppress':
+      return { ...command.target, durationSeconds: command.durationSeconds, reason: command.reason };
+  }
+}
+
+function describeTarget(command: Exclude<WardenCommand, { kind: 'help' }>): string {
+  const args = commandArgs(command);
+  const values = Object.values(args).filter((v) => v !== undefined && typeof v === 'string');
+  return values[0] === undefined ? '*' : String(values[0]);
+}
+
+export function createWardenApp(options: WardenAppOptions): App {
+  const { config, store, queue, env } = options;
+  const now = options.now ?? (() => new Date());
+  const slack = slackConfigOf(config);
+  const slackApiUrl = slackApiUrlOf(env);
+  const app = new App({
+    token: required(env, 'SLACK_BOT_TOKEN'),
+    ...(options.receiver ? { receiver: options.receiver } : { signingSecret: required(env, 'SLACK_SIGNING_SECRET') }),
+    processBeforeResponse: true,
+    // One retry at most: a Lambda never waits minutes on Slack's rate limits.
+    clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: { retries: 1 } },
+  });
+
+  async function audit(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
+    await store.audit.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
+  }
+
+  async function isApprover(userId: string, client: App['client']): Promise<boolean> {
+    if (!needsGroupLookup(userId, config)) return mayApprove(userId, config);
+    const members: string[] = [];
+    for (const usergroup of slack.approvers.userGroups) {
+      try {
+        const result = await client.usergroups.users.list({ usergroup });
+        members.push(...(result.users ?? []));
+      } catch (error) {
+        // A group that cannot be read grants nothing.
+        console.error(`warden: cannot read the members of user group ${usergroup}: ${(error as Error).message}`);
+      }
+    }
+    return mayApprove(userId, config, members);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // /warden
+
+  app.command('/warden', async ({ command, ack, respond }) => {
+    const parsed = parseCommand(command.text ?? '');
+    if (!parsed.ok || parsed.command.kind === 'help') {
+      await ack();
+      await respond({ response_type: 'ephemeral', text: parsed.ok ? usage() : parsed.usage });
+      return;
+    }
+    const cmd = parsed.command;
+    const requestId = `command:${command.trigger_id}`;
+    if (!(await store.idempotency.claim(requestId, CLAIM_TTL_SECONDS, now()))) {
+      // A retried delivery of a command already acted on.
+      await ack({ response_type: 'ephemeral', text: INTERIM[cmd.kind] });
+      return;
+    }
+    if (cmd.kind === 'suppress' && !(await isApprover(command.user_id, app.client))) {
+      await audit(command.user_id, 'suppress', describeTarget(cmd), 'refused: not an approver', command.text);
+      await ack();
+      await respond({ response_type: 'ephemeral', text: refusalText('suppress findings', config) });
+      return;
+    }
+    await audit(command.user_id, `command:${cmd.kind}`, describeTarget(cmd), 'queued', command.text);
+    await queue.enqueue({
+      kind: cmd.kind,
+      args: commandArgs(cmd),
+      user: command.user_id,
+      channel: command.channel_id,
+      responseUrl: command.response_url,
+      requestId,
+    });
+    await ack({ response_type: 'ephemeral', text: INTERIM[cmd.kind] });
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // Buttons
+
+  type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+  type Handler = (context: { args: ButtonArgs; payload: ButtonPayload; user: string; channel: string; requestId: string }) => Promise<void>;
+
+  const ephemeral = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+
+  function onButton(actionId: ActionId, handler: Handler): void {
+    app.action<BlockButtonAction>({ type: 'block_actions', action_id: actionId }, async (args) => {
+      await args.ack();
+      const user = args.body.user.id;
+      const channel = args.body.channel?.id ?? '';
+      let payload: ButtonPayload;
+      try {
+        payload = parseButtonValue(args.action.value, actionId);
+      } catch (error) {
+        if (!(error instanceof ButtonValueError)) throw error;
+        await audit(user, actionId, '-', `refused: ${error.message}`);
+        await ephemeral(args.respond, 'This button is not one Warden made (or it was changed); nothing was done.');
+        return;
+      }
+      const requestId = `action:${args.body.trigger_id}:${actionId}`;
+      if (!(await store.idempotency.claim(requestId, CLAIM_TTL_SECONDS, now()))) return;
+      await handler({ args, payload, user, channel, requestId });
+    });
+  }
+
+  /** Refuses (ephemeral reply and an audit entry) unless `user` is an approver. */
+  async function gate(args: ButtonArgs, user: string, action: string, target: string, what: string): Promise<boolean> {
+    if (await isApprover(user, args.client)) return true;
+    await audit(user, action, target, 'refused: not an approver');
+    await ephemeral(args.respond, refusalText(what, config));
+    return false;
+  }
+
+  onButton(ACTION_IDS.approve, async ({ args, payload, user, channel, requestId }) => {
+    const planId = payload.planId as string;
+    const fingerprint = payload.fingerprint as string;
+    if (!(await gate(args, user, 'approve', planId, 'approve this fix'))) return;
+    // The approval request is made (by the worker) under the plan's id when the plan is posted.
+    const result = await store.approvals.approve({ id: planId, approver: user, now: now() });
+    if (result.outcome === 'refused') {
+      const why: Record<string, string> = {
+        requester: 'you asked for this fix, and the two-person rule needs someone else to approve it',
+        duplicate: 'you already approved it; approvals are counted per person',
+        'not-pending': 'it is no longer pending (it was approved already)',
+        'not-found': 'there is no open request for this plan (run `/warden fix` again)',
+      };
+      await audit(user, 'approve', planId, `refused: ${result.reason ?? 'unknown'}`);
+      await ephemeral(args.respond, `Not approved: ${why[result.reason ?? ''] ?? 'refused'}.`);
+      return;
+    }
+    if (result.outcome === 'recorded') {
+      await audit(user, 'approve', planId, `ok: recorded ${result.approvals.length}/${result.required}`);
+      await ephemeral(args.respond, `Approval recorded: ${result.approvals.length} of ${result.required} needed.`);
+      return;
+    }
+    await audit(user, 'approve', planId, 'ok: approved');
+    await queue.enqueue({ kind: 'apply', args: { fingerprint, planId }, user, channel, responseUrl: args.body.response_url, requestId });
+    await ephemeral(args.respond, 'Approved: applying…');
+  });
+
+  onButton(ACTION_IDS.revert, async ({ args, payload, user, channel, requestId }) => {
+    const changeId = payload.changeId as string;
+    if (!(await gate(args, user, 'revert', changeId, 'revert this change'))) return;
+    await audit(user, 'revert', changeId, 'queued');
+    await queue.enqueue({ kind: 'revert' satisfies JobKind, args: { changeId, fingerprint: payload.fingerprint }, user, channel, responseUrl: args.body.response_url, requestId });
+    await ephemeral(args.respond, 'Reverting…');
+  });
+
+  onButton(ACTION_IDS.acceptRisk, async ({ args, payload, user }) => {
+    const fingerprint = payload.fingerprint as string;
+    if (!(await gate(args, user, 'accept-risk', fingerprint, 'accept this risk'))) return;
+    const state = await store.findings.get(fingerprint);
+    if (!state) {
+      await audit(user, 'accept-risk', fingerprint, 'refused: unknown finding');
+      await ephemeral(args.respond, 'Warden does not know this finding any more; nothing was done.');
+      return;
+    }
+    await audit(user, 'accept-risk', fingerprint, 'opened');
+    await args.client.views.open({ trigger_id: args.body.trigger_id, view: acceptRiskModal(state.finding, { now: now() }) });
+  });
+
+  onButton(ACTION_IDS.snooze, async ({ args, payload, user }) => {
+    const fingerprint = payload.fingerprint as string;
+    const until = new Date(now().getTime() + SNOOZE_DAYS * 86_400_000);
+    await store.suppressions.suppress({ target: { fingerprint }, by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
+    await audit(user, 'snooze', fingerprint, 'ok', `until ${until.toISOString()}`);
+    await ephemeral(args.respond, `Snoozed until ${until.toISOString().slice(0, 10)}.`);
+  });
+
+  onButton(ACTION_IDS.reject, async ({ args, payload, user }) => {
+    const target = payload.planId ?? (payload.fingerprint as string);
+    await audit(user, 'reject', target, 'ok');
+    await args.respond({ replace_original: false, response_type: 'in_channel', text: `<@${user}> rejected the proposed fix; nothing will be applied.` });
+  });
+
+  onButton(ACTION_IDS.details, async ({ args, payload }) => {
+    const state = await store.findings.get(payload.fingerprint as string);
+    if (!state) {
+      await ephemeral(args.respond, 'Warden does not know this finding any more.');
+      return;
+    }
+    await args.client.views.open({ trigger_id: args.body.trigger_id, view: detailsModal(state.finding) });
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // The accept-risk modal
+
+  app.view<ViewSubmitAction>(VIEW_IDS.acceptRisk, async ({ ack, body, view }) => {
+    const user = body.user.id;
+    let payload: ButtonPayload;
+    try {
+      payload = parseButtonValue(view.private_metadata, ACTION_IDS.acceptRisk);
+    } catch {
+      await ack();
+      await audit(user, 'accept-risk', '-', 'refused: bad private_metadata');
+      return;
+    }
+    const fingerprint = payload.fingerprint as string;
+    if (!(await isApprover(user, app.client))) {
+      await ack();
+      await audit(user, 'accept-risk', fingerprint, 'refused: not an approver');
+      return;
+    }
+    const values = view.state.values;
+    const reason = values[ACCEPT_RISK_INPUTS.reasonBlock]?.[ACCEPT_RISK_INPUTS.reasonAction]?.value?.trim() ?? '';
+    const date = values[ACCEPT_RISK_INPUTS.expiryBlock]?.[ACCEPT_RISK_INPUTS.expiryAction]?.selected_date ?? '';
+    const until = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T23:59:59Z`) : undefined;
+    const errors: Record<string, string> = {};
+    if (reason.length < 10) errors[ACCEPT_RISK_INPUTS.reasonBlock] = 'Give a reason (at least 10 characters).';
+    if (!until || until.getTime() <= now().getTime()) errors[ACCEPT_RISK_INPUTS.expiryBlock] = 'Pick a date in the future.';
+    if (Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await store.suppressions.suppress({ target: { fingerprint }, by: user, reason, until: until as Date, now: now() });
+    await audit(user, 'accept-risk', fingerprint, 'ok', `until ${(until as Date).toISOString()}: ${reason}`);
+    await ack();
+  });
+
+  return app;
+}

@@ -1,0 +1,43 @@
+// The work the Slack function hands off: the HTTP function only verifies, records, enqueues and
+// acknowledges; a worker does the slow part (audits, plans, applies) and answers through
+// `responseUrl` or the Web API.
+
+export type JobKind = 'audit' | 'findings' | 'show' | 'fix' | 'suppress' | 'apply' | 'revert';
+
+export interface WardenJob {
+  kind: JobKind;
+  /** The command's or button's arguments (ids only; the worker re-reads everything else). */
+  args: Record<string, string | number | undefined>;
+  /** The Slack user id who asked. */
+  user: string;
+  /** The channel it was asked in. */
+  channel: string;
+  /** Where to answer the person (valid for 30 minutes, 5 posts). */
+  responseUrl?: string;
+  /** The Slack delivery it came from (idempotency key). */
+  requestId: string;
+}
+
+export interface WorkQueue {
+  enqueue(job: WardenJob): Promise<void>;
+}
+
+/**
+ * For local use and tests: jobs are kept in `jobs`, and when a `worker` is given each is handed
+ * to it after the current request has been answered (never inside it). Not for Lambda, where the
+ * process may freeze once the response is returned.
+ */
+export function createInProcessQueue(worker?: (job: WardenJob) => Promise<void>): WorkQueue & { jobs: WardenJob[] } {
+  const jobs: WardenJob[] = [];
+  return {
+    jobs,
+    async enqueue(job) {
+      jobs.push(job);
+      if (worker) {
+        setImmediate(() => {
+          worker(job).catch((error: unknown) => console.error(`warden: job ${job.kind} (${job.requestId}) failed: ${(error as Error).message}`));
+        });
+      }
+    },
+  };
+}

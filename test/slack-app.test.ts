@@ -1,0 +1,302 @@
+import { createHmac } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackHandler } from '../functions/slack.ts';
+import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
+import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
+import type { ButtonPayload } from '../src/slack/actions.ts';
+import { parseCommand, parseDuration } from '../src/slack/commands.ts';
+import { mayApprove } from '../src/slack/authorize.ts';
+import { configSchema } from '../src/config/schema.ts';
+import { createInProcessQueue } from '../src/slack/queue.ts';
+import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import type { AuditEntry, StateStore } from '../src/store/state.ts';
+import { startDynalite } from './support/dynalite.ts';
+import type { Dynalite } from './support/dynalite.ts';
+
+// The Slack function end to end: API Gateway HTTP API v2 events, signed as Slack signs them, into
+// the real Lambda handler (AwsLambdaReceiver → Bolt → Warden's handlers), with the state in
+// dynalite, the in-process queue, and a loopback fake of Slack's Web API and response_url.
+
+const SECRET = 'test-signing-secret-0123456789';
+const APPROVER = 'UAPPROVER1';
+const REQUESTER = 'UREQUESTER';
+const OUTSIDER = 'UOUTSIDER1';
+
+interface Recorded {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+let slack: Server;
+let slackUrl: string;
+let recorded: Recorded[] = [];
+let db: Dynalite;
+let dir: string;
+let configPath: string;
+let tableCount = 0;
+let store: StateStore;
+let queue: WorkQueue & { jobs: WardenJob[] };
+let handler: SlackHandler;
+
+function parseBody(text: string, contentType: string | undefined): Record<string, unknown> {
+  if (text === '') return {};
+  if (contentType?.includes('json')) return JSON.parse(text) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+beforeAll(async () => {
+  slack = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0] as string;
+      recorded.push({ path, body: parseBody(text, req.headers['content-type']) });
+      res.setHeader('content-type', 'application/json');
+      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+      else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
+      else res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+  const address = slack.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  slackUrl = `http://127.0.0.1:${address.port}`;
+  db = await startDynalite();
+  dir = await mkdtemp(join(tmpdir(), 'warden-slack-'));
+  configPath = join(dir, 'warden.json');
+  await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+});
+
+afterAll(async () => {
+  await db.stop();
+  await new Promise<void>((resolve) => slack.close(() => resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  const tableName = `warden-slack-${++tableCount}`;
+  await ensureTable(db.client, tableName);
+  store = createDynamoStateStore({ tableName, client: db.client });
+  queue = createInProcessQueue();
+  recorded = [];
+  handler = createSlackHandler({
+    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    queue,
+    store,
+  });
+});
+
+function sign(body: string, timestamp: number, secret = SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+function httpApiEvent(body: string, options: { timestamp?: number; secret?: string; signature?: string } = {}): HttpApiEvent {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  return {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': options.signature ?? sign(body, timestamp, options.secret),
+    },
+    requestContext: { http: { method: 'POST', path: '/slack/events' } },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+function commandBody(text: string, options: { user?: string; triggerId?: string } = {}): string {
+  return new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T1',
+    team_domain: 'example',
+    channel_id: 'C0123456',
+    channel_name: 'security',
+    user_id: options.user ?? REQUESTER,
+    user_name: 'someone',
+    command: '/warden',
+    text,
+    api_app_id: 'A1',
+    response_url: `${slackUrl}/response/${options.triggerId ?? 'trigger-1'}`,
+    trigger_id: options.triggerId ?? 'trigger-1',
+  }).toString();
+}
+
+function actionBody(user: string, payload: ButtonPayload, triggerId = `trigger-${Math.random().toString(36).slice(2)}`): string {
+  const action = {
+    type: 'block_actions',
+    team: { id: 'T1', domain: 'example' },
+    user: { id: user, username: 'someone', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy',
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0123456', is_ephemeral: false },
+    trigger_id: triggerId,
+    channel: { id: 'C0123456', name: 'security' },
+    message: { type: 'message', ts: '1700000000.000100', text: 'finding' },
+    response_url: `${slackUrl}/response/${triggerId}`,
+    actions: [{ type: 'button', action_id: payload.action, block_id: 'warden_actions', value: encodeButtonValue(payload), action_ts: '1700000001.000200' }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
+}
+
+async function allAudit(): Promise<AuditEntry[]> {
+  return store.audit.entries({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
+}
+
+const responses = () => recorded.filter((r) => r.path.startsWith('/response/'));
+
+const FINGERPRINT = 'a1b2c3d4e5f60718';
+const PLAN = 'plan-0123456789abcdef';
+
+async function invoke(body: string, options?: Parameters<typeof httpApiEvent>[1]): Promise<HttpApiResult> {
+  return handler(httpApiEvent(body, options), {});
+}
+
+describe('signature verification (Bolt)', () => {
+  it('answers 401 to a bad signature and does nothing', async () => {
+    const body = commandBody('audit aws');
+    const result = await invoke(body, { secret: 'another-secret' });
+    expect(result.statusCode).toBe(401);
+    expect(queue.jobs).toHaveLength(0);
+    expect(await allAudit()).toHaveLength(0);
+    expect(responses()).toHaveLength(0);
+  });
+
+  it('rejects a stale timestamp even when the signature matches it', async () => {
+    const stale = Math.floor(Date.now() / 1000) - 10 * 60;
+    const result = await invoke(commandBody('audit aws'), { timestamp: stale });
+    expect(result.statusCode).toBe(401);
+    expect(queue.jobs).toHaveLength(0);
+    expect(await allAudit()).toHaveLength(0);
+  });
+});
+
+describe('/warden', () => {
+  it('answers help with the usage, visible only to the caller', async () => {
+    const result = await invoke(commandBody('help'));
+    expect(result.statusCode).toBe(200);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body['response_type']).toBe('ephemeral');
+    expect(String(posted[0]?.body['text'])).toContain('/warden audit');
+    expect(queue.jobs).toHaveLength(0);
+  });
+
+  it('answers malformed arguments with a short ephemeral usage', async () => {
+    for (const text of ['frobnicate', 'suppress ssh-open 3 years because', 'fix', 'audit aws eu-west-1']) {
+      recorded = [];
+      const result = await invoke(commandBody(text, { triggerId: `t-${text.length}` }));
+      expect(result.statusCode).toBe(200);
+      const posted = responses();
+      expect(posted).toHaveLength(1);
+      expect(posted[0]?.body['response_type']).toBe('ephemeral');
+      expect(String(posted[0]?.body['text'])).toMatch(/Usage/);
+    }
+    expect(queue.jobs).toHaveLength(0);
+  });
+
+  it('acknowledges `audit aws` in the handler response, enqueues one job and logs it', async () => {
+    const result = await invoke(commandBody('audit aws'));
+    expect(result.statusCode).toBe(200);
+    const ack = JSON.parse(result.body) as { text: string; response_type: string };
+    expect(ack.text).toMatch(/Auditing/);
+    expect(ack.response_type).toBe('ephemeral');
+    expect(queue.jobs).toEqual([
+      { kind: 'audit', args: { provider: 'aws' }, user: REQUESTER, channel: 'C0123456', responseUrl: `${slackUrl}/response/trigger-1`, requestId: 'command:trigger-1' },
+    ]);
+    const entries = await allAudit();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actor: REQUESTER, action: 'command:audit', target: 'aws', outcome: 'queued' });
+    // The Web API client went to SLACK_API_URL (Bolt's auth.test for the bot token), and nothing was posted yet.
+    expect(recorded.map((r) => r.path)).toContain('/api/auth.test');
+    expect(responses()).toHaveLength(0);
+  });
+
+  it('acts once on a retried delivery of the same command', async () => {
+    const body = commandBody('audit aws');
+    expect((await invoke(body)).statusCode).toBe(200);
+    const retry = httpApiEvent(body);
+    retry.headers['x-slack-retry-num'] = '1';
+    retry.headers['x-slack-retry-reason'] = 'http_timeout';
+    expect((await handler(retry, {})).statusCode).toBe(200);
+    expect(queue.jobs).toHaveLength(1);
+    expect(await allAudit()).toHaveLength(1);
+  });
+});
+
+describe('approve button', () => {
+  beforeEach(async () => {
+    await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: REQUESTER, required: 1, requesterMayApprove: false });
+  });
+
+  const approve: ButtonPayload = { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN };
+
+  it('refuses a non-approver ephemerally, logs the attempt and enqueues nothing', async () => {
+    const result = await invoke(actionBody(OUTSIDER, approve));
+    expect(result.statusCode).toBe(200);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(posted[0]?.body['text'])).toMatch(/may not approve/);
+    expect(queue.jobs).toHaveLength(0);
+    expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: OUTSIDER, action: 'approve', outcome: 'refused: not an approver' }]);
+    expect((await store.approvals.get(PLAN))?.status).toBe('pending');
+  });
+
+  it('lets an approver other than the requester approve: one apply job', async () => {
+    const result = await invoke(actionBody(APPROVER, approve, 'trigger-approve'));
+    expect(result.statusCode).toBe(200);
+    expect(queue.jobs).toEqual([
+      { kind: 'apply', args: { fingerprint: FINGERPRINT, planId: PLAN }, user: APPROVER, channel: 'C0123456', responseUrl: `${slackUrl}/response/trigger-approve`, requestId: `action:trigger-approve:${ACTION_IDS.approve}` },
+    ]);
+    expect((await store.approvals.get(PLAN))?.status).toBe('approved');
+    expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: APPROVER, action: 'approve', outcome: 'ok: approved' }]);
+    // The same click delivered again, and a second click: still one job.
+    await invoke(actionBody(APPROVER, approve, 'trigger-approve'));
+    await invoke(actionBody(APPROVER, approve));
+    expect(queue.jobs).toHaveLength(1);
+  });
+
+  it('refuses the requester under the two-person rule, even when an approver', async () => {
+    const own = 'plan-fedcba9876543210';
+    await store.approvals.requestApproval({ id: own, planId: own, fingerprint: FINGERPRINT, requester: APPROVER, required: 1, requesterMayApprove: false });
+    await invoke(actionBody(APPROVER, { ...approve, planId: own }));
+    expect(queue.jobs).toHaveLength(0);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body['response_type']).toBe('ephemeral');
+    expect(String(posted[0]?.body['text'])).toMatch(/two-person rule/);
+    expect(await store.audit.forTarget(own)).toMatchObject([{ actor: APPROVER, action: 'approve', outcome: 'refused: requester' }]);
+  });
+});
+
+describe('pure parts', () => {
+  it('parses commands and durations', () => {
+    expect(parseCommand('audit eu-west-1')).toEqual({ ok: true, command: { kind: 'audit', scope: { region: 'eu-west-1' } } });
+    expect(parseCommand('audit sg-0123abcd')).toEqual({ ok: true, command: { kind: 'audit', scope: { group: 'sg-0123abcd' } } });
+    expect(parseCommand('findings critical')).toEqual({ ok: true, command: { kind: 'findings', filter: { severity: 'critical' } } });
+    expect(parseCommand('suppress egress-all 2w known egress proxy')).toMatchObject({ ok: true, command: { kind: 'suppress', target: { check: 'egress-all' }, durationSeconds: 14 * 86_400, reason: 'known egress proxy' } });
+    expect(parseDuration('24h')).toBe(86_400);
+    expect(parseDuration('0d')).toBeUndefined();
+    expect(parseDuration('400d')).toBeUndefined();
+  });
+
+  it('lets nobody approve with the default config', () => {
+    const none = configSchema.parse({});
+    expect(mayApprove(APPROVER, none)).toBe(false);
+    const withGroup = configSchema.parse({ slack: { approvers: { userGroups: ['S0GROUP1'] } } });
+    expect(mayApprove(APPROVER, withGroup, [APPROVER])).toBe(true);
+    expect(mayApprove(OUTSIDER, withGroup, [APPROVER])).toBe(false);
+    expect(configSchema.safeParse({ slack: { approvers: { users: ['@alice'] } } }).success).toBe(false);
+    expect(configSchema.safeParse({ slack: { requiredApprovals: 0 } }).success).toBe(false);
+  });
+});
