@@ -123,12 +123,14 @@ export function readPeer(raw: Raw, family: Family, groupId: string): Peer {
   const prefix = optionalText(raw, 'remote_ip_prefix');
   const group = optionalText(raw, 'remote_group_id');
   const addressGroup = optionalText(raw, 'remote_address_group_id');
-  const present = [
-    prefix === undefined ? '' : 'remote_ip_prefix',
-    group === undefined ? '' : 'remote_group_id',
-    addressGroup === undefined ? '' : 'remote_address_group_id',
-  ].filter((name) => name !== '');
-  if (present.length > 1) fail(`${present.join(' and ')} are set together; a rule has one remote`);
+  if ((prefix !== undefined ? 1 : 0) + (group !== undefined ? 1 : 0) + (addressGroup !== undefined ? 1 : 0) > 1) {
+    const present = [
+      prefix === undefined ? '' : 'remote_ip_prefix',
+      group === undefined ? '' : 'remote_group_id',
+      addressGroup === undefined ? '' : 'remote_address_group_id',
+    ].filter((name) => name !== '');
+    fail(`${present.join(' and ')} are set together; a rule has one remote`);
+  }
   if (group !== undefined) return { kind: 'group', groupId: group, self: group === groupId };
   if (addressGroup !== undefined) return { kind: 'address-group', id: addressGroup };
   if (prefix === undefined) return { kind: 'cidr', cidr: anyAddress(family) };
