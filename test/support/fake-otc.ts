@@ -604,6 +604,8 @@ export class FakeOtc {
     if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 1 || priority > 100) throw bad('priority must be 1-100');
     const multiport = spec.multiport ?? null;
     if (multiport !== null && (typeof multiport !== 'string' || !/^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/.test(multiport))) throw bad(`multiport ${String(multiport)} is invalid`);
+    // As the real API: TCP/UDP ports are 1-65535.
+    if (typeof multiport === 'string' && multiport.split(/[,-]/).some((p) => Number(p) < 1 || Number(p) > 65535)) throw bad(`multiport ${multiport} is outside 1-65535`);
     const rule = this.addRule(group, {
       direction: spec.direction as 'ingress' | 'egress',
       ethertype: (spec.ethertype as 'IPv4' | 'IPv6' | undefined) ?? 'IPv4',
@@ -627,6 +629,8 @@ export class FakeOtc {
     const max = spec.port_range_max ?? null;
     if ((min !== null && typeof min !== 'number') || (max !== null && typeof max !== 'number')) throw bad('port_range_min and port_range_max must be integers');
     if (min !== null && max !== null && (spec.protocol === 'tcp' || spec.protocol === 'udp') && min > max) throw bad('port_range_min must be <= port_range_max');
+    // As Neutron: TCP/UDP port 0 is refused (SecurityGroupInvalidPortValue).
+    if ((spec.protocol === 'tcp' || spec.protocol === 'udp') && ((min !== null && min < 1) || (max !== null && max < 1))) throw bad('Invalid value for port 0');
     const ports = spec.protocol === 'tcp' || spec.protocol === 'udp' ? (min === null ? null : min === max || max === null ? `${min}` : `${min}-${max}`) : null;
     const rule = this.addRule(group, {
       direction: spec.direction as 'ingress' | 'egress',
