@@ -1,0 +1,89 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { App } from '@slack/bolt';
+import { createAdapters } from '../../adapters/live-registry.ts';
+import { loadConfig } from '../config/load.ts';
+import { createDynamoStateStore, ensureTable } from '../store/dynamo.ts';
+import { createWardenApp } from './app.ts';
+import { createInProcessQueue } from './queue.ts';
+import { createWorker } from './worker.ts';
+
+// `npm run dev`: Warden's Slack app on this machine, in Socket Mode (Slack delivers commands and
+// clicks over a WebSocket the app opens, so no public URL is needed). See README, "## Slack".
+//
+// Environment: SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, with connections:write),
+// WARDEN_TABLE (the DynamoDB table; created here if missing), WARDEN_DYNAMODB_ENDPOINT (optional:
+// a local DynamoDB such as `npx dynalite --host 127.0.0.1 --port 4567`), WARDEN_CONFIG (optional config file),
+// SLACK_API_URL (optional); for audits and fixes, the cloud credentials the CLI's live audits use.
+// Tokens are never printed.
+
+const env = process.env;
+
+function fail(line: string): never {
+  console.error(`warden dev: ${line}`);
+  process.exit(2);
+}
+
+const missing = (['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN'] as const).filter((name) => !env[name]?.trim());
+if (missing.length > 0) {
+  fail(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: the bot token (xoxb-…, OAuth & Permissions) and an app-level token (xapp-…, Basic Information, scope connections:write); see README "Slack"`);
+}
+const appToken = (env['SLACK_APP_TOKEN'] as string).trim();
+
+const tableName = env['WARDEN_TABLE']?.trim();
+if (!tableName) {
+  fail('WARDEN_TABLE is not set: Warden keeps its state in DynamoDB; for a local one run `npx dynalite --host 127.0.0.1 --port 4567` and set WARDEN_TABLE=warden WARDEN_DYNAMODB_ENDPOINT=http://127.0.0.1:4567');
+}
+
+let config;
+try {
+  config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
+} catch (error) {
+  fail((error as Error).message);
+}
+
+const endpoint = env['WARDEN_DYNAMODB_ENDPOINT']?.trim() || undefined;
+// A local DynamoDB accepts any credentials; the SDK still needs some, and a region.
+const local = endpoint && !env['AWS_ACCESS_KEY_ID'] && !env['AWS_PROFILE'] ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'eu-west-1' : undefined);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...local }), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+try {
+  const { created } = await ensureTable(client, tableName);
+  console.log(`warden dev: DynamoDB table ${tableName} ${created ? 'created' : 'found'}${endpoint ? ` at ${endpoint}` : ''}`);
+} catch (error) {
+  fail(`cannot use DynamoDB table ${tableName}${endpoint ? ` at ${endpoint}` : ''}: ${(error as Error).message}`);
+}
+const store = createDynamoStateStore({ tableName, client });
+
+const receiver = new SocketModeReceiver({ appToken, logLevel: LogLevel.WARN });
+// Jobs run in this process, after each request has been answered (src/slack/worker.ts): audits
+// read the clouds with the credentials in this environment, and answers go to Slack through the
+// app's Web API client (made by createWardenApp, hence the late binding).
+const made: { app?: App } = {};
+const worker = createWorker({
+  config,
+  store,
+  client: {
+    chat: {
+      postMessage: (args) => (made.app as App).client.chat.postMessage(args as Parameters<App['client']['chat']['postMessage']>[0]),
+      update: (args) => (made.app as App).client.chat.update(args as Parameters<App['client']['chat']['update']>[0]),
+    },
+  },
+  adapters: (providers) => createAdapters(providers, config, env),
+});
+const app = createWardenApp({ config, store, queue: createInProcessQueue((job) => worker.handle(job)), receiver, env });
+made.app = app;
+await app.start();
+console.log('warden dev: connected to Slack in Socket Mode; try /warden help (Ctrl-C stops)');
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    app.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

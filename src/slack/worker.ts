@@ -1,0 +1,405 @@
+import { readLiveEstate } from '../../adapters/live-estate.ts';
+import type { LiveAdapter, ScopeFilter } from '../../adapters/live.ts';
+import { auditEstate } from '../analysis/audit.ts';
+import type { AuditReport } from '../analysis/audit.ts';
+import { describeRule } from '../analysis/describe.ts';
+import { findFinding, groupOf, proposeFix } from '../cli/fix.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
+import { PROVIDERS } from '../model/types.ts';
+import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
+import type { ChangeRecord } from '../remediation/types.ts';
+import type { FindingState, MessageRef, ScopeRef, StateStore } from '../store/state.ts';
+import { suppressionFor } from '../store/state.ts';
+import { slackConfigOf } from './authorize.ts';
+import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate } from './blocks.ts';
+import type { SlackMessage } from './blocks.ts';
+import { code, userText } from './blocks/elements.ts';
+import { usage } from './commands.ts';
+import type { WardenJob } from './queue.ts';
+
+// The worker behind the Slack app: takes the jobs the app enqueued (src/slack/app.ts) and does the
+// slow part — reads the clouds, audits, plans, applies, reverts — answering in the channel (Web
+// API) or to the person (response_url). `handle` never throws: every failure is reported back, with
+// its text cut to one line and anything that looks like a credential masked.
+
+/** The part of Slack's WebClient the worker uses (a WebClient fits; tests pass a recording fake). */
+export interface SlackChatClient {
+  chat: {
+    postMessage(args: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }): Promise<{ ts?: string }>;
+    update(args: { channel: string; ts: string; text: string; blocks?: unknown[] }): Promise<unknown>;
+  };
+}
+
+export interface WorkerOptions {
+  config: WardenConfig;
+  store: StateStore;
+  client: SlackChatClient;
+  /** The live adapters for these providers (createAdapters in production). */
+  adapters: (providers: readonly Provider[]) => Promise<LiveAdapter[]>;
+  /** POSTs a JSON body to a response_url; default fetch. */
+  postToResponseUrl?: (url: string, body: Record<string, unknown>) => Promise<void>;
+  now?: () => Date;
+}
+
+export interface Worker {
+  handle(job: WardenJob): Promise<void>;
+}
+
+/** A failure whose message is meant for the person (no stack, no internals). */
+class JobError extends Error {}
+
+const SECRET_VALUES: RegExp[] = [/xox[abposr]-[A-Za-z0-9-]+/g, /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, /\bLTAI[A-Za-z0-9]{12,}\b/g, /https:\/\/hooks\.slack\.com\/\S+/g];
+/** `secret=…`, `token: …`, `Authorization: …`: the value is masked, the name kept. */
+const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|signature|credential|authorization|access[_-]?key)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
+
+/** One line of an error, at most 300 characters, with anything credential-like masked. */
+export function safeErrorText(error: unknown): string {
+  let text = error instanceof Error ? error.message : String(error);
+  text = (text.split('\n')[0] ?? text).trim();
+  for (const pattern of SECRET_VALUES) text = text.replace(pattern, '[redacted]');
+  text = text.replace(SECRET_ASSIGNMENT, (_match, name: string) => `${name}[redacted]`);
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text || 'unknown error';
+}
+
+function str(value: string | number | undefined): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function isProvider(value: string | undefined): value is Provider {
+  return value !== undefined && (PROVIDERS as readonly string[]).includes(value);
+}
+
+async function defaultPostToResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
+}
+
+interface Scan {
+  estate: Estate;
+  report: AuditReport;
+  adapters: LiveAdapter[];
+  /** Scopes read completely (where "not seen" means resolved). */
+  complete: ScopeRef[];
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const { config, store, client } = options;
+  const now = options.now ?? (() => new Date());
+  const postToResponseUrl = options.postToResponseUrl ?? defaultPostToResponseUrl;
+  const slack = slackConfigOf(config);
+
+  function configuredProviders(): Provider[] {
+    return PROVIDERS.filter((p) => config.providers[p] !== undefined);
+  }
+
+  async function log(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
+    await store.audit.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
+  }
+
+  function channelOf(job: WardenJob): string {
+    const channel = job.channel || slack.channel;
+    if (!channel) throw new JobError('no channel to post to (the job has none and slack.channel is not set)');
+    return channel;
+  }
+
+  async function post(channel: string, message: SlackMessage, threadTs?: string): Promise<string | undefined> {
+    const result = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    return result.ts;
+  }
+
+  async function respond(job: WardenJob, text: string): Promise<void> {
+    if (job.responseUrl) {
+      await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, text });
+      return;
+    }
+    await client.chat.postMessage({ channel: channelOf(job), text });
+  }
+
+  /** Reads the providers' scopes (narrowed by `filter`) and audits them, without suppressed findings. */
+  async function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string): Promise<Scan> {
+    if (providers.length === 0) throw new JobError('no provider is configured (providers.aws, …) and none was asked for');
+    const adapters = await options.adapters(providers);
+    const read = await readLiveEstate(adapters, { filter });
+    // A scope's error text comes from an SDK or an HTTP body: cut and masked before it reaches Slack.
+    let estate: Estate = { ...read.estate, scanErrors: read.estate.scanErrors.map((e) => ({ ...e, message: safeErrorText(e.message) })) };
+    let complete: ScopeRef[] = read.snapshots.map((s) => ({ provider: s.provider, account: s.account, region: s.region }));
+    if (groupId !== undefined) {
+      // Only part of each scope is looked at: nothing there may be taken as resolved.
+      estate = { ...estate, groups: estate.groups.filter((g) => g.id === groupId), unparseable: estate.unparseable.filter((u) => u.groupId === groupId) };
+      complete = [];
+    }
+    const full = auditEstate(estate, config);
+    const suppressions = await store.suppressions.activeSuppressions(now());
+    const findings = full.findings.filter((f) => !suppressionFor(f, suppressions, now()));
+    return { estate, adapters, complete, report: { findings, summary: full.summary } };
+  }
+
+  function scopeOfArgs(args: WardenJob['args']): { providers: Provider[]; filter: ScopeFilter; groupId?: string } {
+    const provider = str(args['provider']);
+    if (provider !== undefined && !isProvider(provider)) throw new JobError(`unknown provider ${code(provider, 40)}`);
+    const region = str(args['region']);
+    const account = str(args['account']);
+    const group = str(args['group']);
+    return {
+      providers: provider ? [provider] : configuredProviders(),
+      filter: { ...(region ? { regions: [region] } : {}), ...(account ? { accounts: [account] } : {}) },
+      ...(group ? { groupId: group } : {}),
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  async function audit(job: WardenJob): Promise<void> {
+    const scope = scopeOfArgs(job.args);
+    const channel = channelOf(job);
+    const result = await scan(scope.providers, scope.filter, scope.groupId);
+    const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
+    const toPost = [...seen.new, ...seen.reopened];
+    const delta = { new: toPost.map((s) => s.finding), resolved: seen.resolved.map((s) => s.finding) };
+
+    const digest = digestMessage(result.report, delta, { minSeverity: slack.minSeverity });
+    let digestTs: string | undefined;
+    for (const message of digest) {
+      const ts = await post(channel, message, digestTs);
+      digestTs ??= ts;
+    }
+
+    let posted = 0;
+    for (const state of toPost) {
+      const finding = state.finding;
+      if (!atOrAbove(finding.severity, slack.minSeverity)) continue;
+      const message = await findingMessageFor(finding, result, job.user);
+      const ts = await post(channel, message);
+      if (ts) await store.findings.markPosted(finding.fingerprint, channel, ts, now());
+      posted++;
+    }
+
+    let updated = 0;
+    for (const state of seen.resolved) {
+      if (!state.message) continue;
+      const message = resolvedUpdate(state.finding, { note: `No longer reported by the audit of ${now().toISOString()}.` });
+      await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
+      updated++;
+    }
+
+    await log(
+      job.user,
+      'audit',
+      scopeLabel(job.args),
+      `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved`,
+      `${posted} posted, ${updated} marked resolved${result.report.summary.partial ? ', partial' : ''}`,
+    );
+  }
+
+  async function findingMessageFor(finding: Finding, result: Scan, requester: string): Promise<SlackMessage> {
+    let proposal: ReturnType<typeof proposeFix>;
+    try {
+      proposal = proposeFix(finding, groupOf(result.estate, finding), config);
+    } catch (error) {
+      proposal = { refused: safeErrorText(error) };
+    }
+    if ('refused' in proposal) return findingMessage(finding, undefined, { noPlanReason: proposal.refused });
+    const { plan } = proposal;
+    await store.approvals.requestApproval({
+      id: plan.id,
+      planId: plan.id,
+      fingerprint: finding.fingerprint,
+      requester,
+      required: slack.requiredApprovals,
+      requesterMayApprove: !slack.twoPersonRule,
+      now: now(),
+    });
+    return findingMessage(finding, proposal);
+  }
+
+  /** Where a result about a finding goes: its message's thread, else the job's channel. */
+  function placeFor(job: WardenJob, message: MessageRef | undefined): { channel: string; threadTs?: string } {
+    if (message) return { channel: message.channel, threadTs: message.ts };
+    return { channel: channelOf(job) };
+  }
+
+  function actorOf(job: WardenJob): string {
+    return `slack:${job.user}`;
+  }
+
+  async function apply(job: WardenJob): Promise<void> {
+    const fingerprint = str(job.args['fingerprint']);
+    const planId = str(job.args['planId']);
+    if (!fingerprint || !planId) throw new JobError('the apply job names no finding or plan');
+    const approval = await store.approvals.get(planId);
+    if (!approval || approval.status !== 'approved' || approval.fingerprint !== fingerprint) {
+      await log(job.user, 'apply', planId, 'refused: not approved');
+      await respond(job, `Not applied: plan ${code(planId, 80)} has no completed approval for this finding.`);
+      return;
+    }
+    const state = await store.findings.get(fingerprint);
+    const where = placeFor(job, state?.message);
+    const providers = state ? [state.finding.provider] : configuredProviders();
+    const filter: ScopeFilter = state ? { regions: [state.finding.region], accounts: [state.finding.account] } : {};
+    const result = await scan(providers, filter);
+
+    const refuse = async (reason: string, outcome: string): Promise<void> => {
+      await log(job.user, 'apply', planId, `refused: ${outcome}`, reason);
+      const text = `:no_entry: Fix not applied: ${reason}`;
+      await client.chat.postMessage({ channel: where.channel, text, ...(where.threadTs ? { thread_ts: where.threadTs } : {}) });
+      if (job.responseUrl) await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, text });
+    };
+
+    const finding = result.report.findings.find((f) => f.fingerprint === fingerprint);
+    if (!finding) return refuse('the finding is no longer reported (fixed, suppressed or its scope could not be read); nothing was changed.', 'finding gone');
+    const proposal = proposeFix(finding, groupOf(result.estate, finding), config);
+    if ('refused' in proposal) return refuse(`no fix can be proven any more: ${userText(proposal.refused, 500)}`, 'no plan');
+    if (proposal.plan.id !== planId) {
+      return refuse(
+        `the group changed since plan ${code(planId, 80)} was approved (it would now be ${code(proposal.plan.id, 80)}); nothing was changed. Run \`/warden audit\` for a new plan.`,
+        'plan changed',
+      );
+    }
+    const { plan } = proposal;
+    const adapter = result.adapters.find((a) => a.provider === plan.target.provider);
+    if (!adapter) throw new JobError(`no adapter for ${plan.target.provider}`);
+    const scope = { provider: plan.target.provider, account: plan.target.account, region: plan.target.region };
+    const record = await applyPlan({ adapter, scope, plan, store: store.changes, actor: actorOf(job), verify: auditVerifier(config, result.estate), now });
+    await post(where.channel, appliedMessage(record), where.threadTs);
+    await log(job.user, 'apply', planId, record.status === 'applied' || record.status === 'already-applied' ? `ok: ${record.status}` : `failed: ${record.status}`, record.changeId);
+  }
+
+  async function revert(job: WardenJob): Promise<void> {
+    const changeId = str(job.args['changeId']);
+    if (!changeId) throw new JobError('the revert job names no change');
+    const change: ChangeRecord | undefined = await store.changes.get(changeId);
+    if (!change || change.kind !== 'apply') {
+      await log(job.user, 'revert', changeId, 'refused: unknown change');
+      await respond(job, `Not reverted: Warden has no applied change ${code(changeId, 80)}.`);
+      return;
+    }
+    const target = change.plan.target;
+    const adapters = await options.adapters([target.provider]);
+    const adapter = adapters.find((a) => a.provider === target.provider);
+    if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
+    const scope = { provider: target.provider, account: target.account, region: target.region };
+    const record = await revertChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now });
+    const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
+    const where = placeFor(job, state?.message);
+    await post(where.channel, appliedMessage(record), where.threadTs);
+    await log(job.user, 'revert', changeId, record.status === 'reverted' || record.status === 'applied' ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
+  }
+
+  async function findings(job: WardenJob): Promise<void> {
+    const severity = str(job.args['severity']);
+    const provider = str(job.args['provider']);
+    const check = str(job.args['check']);
+    if (provider !== undefined && !isProvider(provider)) throw new JobError(`unknown provider ${code(provider, 40)}`);
+    const result = await scan(provider ? [provider] : configuredProviders(), {});
+    const matching = result.report.findings.filter(
+      (f) => (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check),
+    );
+    const lines = matching.slice(0, 30).map((f) => `• *${f.severity}* ${userText(f.title, 160)} · ${userText(f.groupName || f.groupId, 80)} · ${f.provider}/${userText(f.account, 40)}/${userText(f.region, 40)} · ${code(f.fingerprint.slice(0, 12), 20)}`);
+    if (matching.length > lines.length) lines.push(`• and ${matching.length - lines.length} more (\`warden audit\` lists all)`);
+    const partial = result.report.summary.partial ? '\n:warning: Partial: some scopes could not be read.' : '';
+    await respond(job, matching.length === 0 ? `No open findings match.${partial}` : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`);
+  }
+
+  async function show(job: WardenJob): Promise<void> {
+    const groupId = str(job.args['groupId']);
+    if (!groupId) throw new JobError('`show` needs a group id');
+    const result = await scan(configuredProviders(), {}, groupId);
+    const group = result.estate.groups[0];
+    if (!group) {
+      await respond(job, `No group ${code(groupId, 130)} was found${result.report.summary.partial ? ' (some scopes could not be read)' : ''}.`);
+      return;
+    }
+    const rules = group.rules.slice(0, 25).map((r) => `• ${userText(describeRule(r), 200)}`);
+    if (group.rules.length > rules.length) rules.push(`• and ${group.rules.length - rules.length} more`);
+    const found = result.report.findings.slice(0, 10).map((f) => `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})`);
+    const text = [
+      `*${userText(group.name || group.id, 120)}* (${code(group.id, 130)}) · ${group.provider}/${userText(group.account, 40)}/${userText(group.region, 40)}`,
+      `*Rules*`,
+      ...(rules.length ? rules : ['• none']),
+      `*Findings*`,
+      ...(found.length ? found : ['• none']),
+    ].join('\n');
+    await respond(job, text);
+  }
+
+  /** `/warden fix <fingerprint>`: the finding's message with its proven plan (and an approval request), in the channel. */
+  async function fix(job: WardenJob): Promise<void> {
+    const fingerprint = str(job.args['fingerprint']);
+    if (!fingerprint) throw new JobError('`fix` needs a finding fingerprint');
+    const channel = channelOf(job);
+    const known = await store.findings.get(fingerprint);
+    const result = known
+      ? await scan([known.finding.provider], { regions: [known.finding.region], accounts: [known.finding.account] })
+      : await scan(configuredProviders(), {});
+    const finding = findFinding(result.report, fingerprint);
+    await store.findings.recordSeen([finding], now(), []);
+    const message = await findingMessageFor(finding, result, job.user);
+    const ts = await post(channel, message);
+    if (ts) await store.findings.markPosted(finding.fingerprint, channel, ts, now());
+    await log(job.user, 'fix', finding.fingerprint, 'ok: posted');
+  }
+
+  async function suppress(job: WardenJob): Promise<void> {
+    const fingerprint = str(job.args['fingerprint']);
+    const check = str(job.args['check']);
+    const seconds = Number(job.args['durationSeconds']);
+    const reason = str(job.args['reason']) ?? '';
+    if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0) throw new JobError('`suppress` needs a finding or check and a duration');
+    const target = fingerprint ? { fingerprint } : { check: check as string };
+    const until = new Date(now().getTime() + seconds * 1000);
+    await store.suppressions.suppress({ target, by: job.user, reason, until, now: now() });
+    await log(job.user, 'suppress', fingerprint ?? (check as string), 'ok', `until ${until.toISOString()}: ${reason}`);
+    await respond(job, `Suppressed ${code(fingerprint ?? (check as string), 80)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+  }
+
+  async function run(job: WardenJob): Promise<void> {
+    switch (job.kind) {
+      case 'audit':
+        return audit(job);
+      case 'apply':
+        return apply(job);
+      case 'revert':
+        return revert(job);
+      case 'findings':
+        return findings(job);
+      case 'show':
+        return show(job);
+      case 'fix':
+        return fix(job);
+      case 'suppress':
+        return suppress(job);
+      default: {
+        const kind: string = job.kind;
+        if (kind === 'help') return respond(job, usage());
+        return respond(job, `Warden's worker does not handle \`${userText(kind, 40)}\` jobs yet; nothing was done.`);
+      }
+    }
+  }
+
+  return {
+    async handle(job) {
+      try {
+        await run(job);
+      } catch (error) {
+        const reason = safeErrorText(error);
+        console.error(`warden: job ${job.kind} (${job.requestId}) failed: ${reason}`);
+        try {
+          await log(job.user, job.kind, job.requestId, 'failed', reason);
+        } catch {
+          // The audit trail being down must not hide the failure from the person.
+        }
+        try {
+          await respond(job, `:x: Warden could not complete \`${job.kind}\`: ${userText(reason, 400)}`);
+        } catch (replyError) {
+          console.error(`warden: could not report the failure of job ${job.requestId}: ${safeErrorText(replyError)}`);
+        }
+      }
+    },
+  };
+}
+
+function scopeLabel(args: WardenJob['args']): string {
+  const parts = ['provider', 'account', 'region', 'group'].map((k) => str(args[k])).filter((v): v is string => v !== undefined);
+  return parts.length ? parts.join('/') : '*';
+}

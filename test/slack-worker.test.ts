@@ -1,0 +1,267 @@
+import type { App } from '@slack/bolt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../src/config/schema.ts';
+import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
+import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
+import type { WardenJob } from '../src/slack/queue.ts';
+import { createWorker, safeErrorText } from '../src/slack/worker.ts';
+import type { SlackChatClient, Worker } from '../src/slack/worker.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import type { StateStore } from '../src/store/state.ts';
+import { rule } from './support/build.ts';
+import { startDynalite } from './support/dynalite.ts';
+import type { Dynalite } from './support/dynalite.ts';
+import { createMemoryAdapter } from './support/memory-adapter.ts';
+import type { MemoryAdapter } from './support/memory-adapter.ts';
+
+// The Slack worker end to end: jobs as the app enqueues them, the state in dynalite, a recording
+// fake of chat.postMessage/chat.update, and an in-memory AWS account read through the real AWS
+// normalizers (audit → approve → apply → re-audit → revert, and a stale plan refused).
+
+const CHANNEL = 'C0SECURITY';
+const APPROVER = 'UAPPROVER1';
+const REQUESTER = 'UREQUESTER';
+const GROUP = 'sg-0a1b2c3d4e5f60718';
+
+const config = configSchema.parse({
+  providers: { aws: { regions: ['eu-west-1'] } },
+  remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
+  slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true, minSeverity: 'high' },
+});
+
+// Bolt's WebClient is a SlackChatClient (checked by the compiler).
+const _webClientFits = (client: App['client']): SlackChatClient => client;
+
+interface Posted {
+  channel: string;
+  text: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  ts: string;
+}
+
+interface Updated {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: unknown[];
+}
+
+function fakeSlack(): SlackChatClient & { posted: Posted[]; updated: Updated[] } {
+  let n = 0;
+  const fake = {
+    posted: [] as Posted[],
+    updated: [] as Updated[],
+    chat: {
+      async postMessage(args: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }) {
+        const ts = `1700000000.${String(++n).padStart(6, '0')}`;
+        fake.posted.push({ ...args, ts });
+        return { ok: true, ts };
+      },
+      async update(args: { channel: string; ts: string; text: string; blocks?: unknown[] }) {
+        fake.updated.push(args);
+        return { ok: true };
+      },
+    },
+  };
+  return fake;
+}
+
+/** The button values of a message, by action id. */
+function buttons(message: { blocks?: unknown[] }): Map<string, ButtonPayload> {
+  const found = new Map<string, ButtonPayload>();
+  for (const block of (message.blocks ?? []) as { type: string; elements?: { type: string; action_id?: string; value?: string }[] }[]) {
+    if (block.type !== 'actions') continue;
+    for (const element of block.elements ?? []) {
+      if (element.type === 'button' && element.action_id) found.set(element.action_id, parseButtonValue(element.value, element.action_id as ActionId));
+    }
+  }
+  return found;
+}
+
+/** The group's ingress rules as `protocol port peer`. */
+function ingress(adapter: MemoryAdapter): string[] {
+  const group = adapter.groups.find((g) => g.id === GROUP);
+  return (group?.rules ?? [])
+    .filter((r) => r['IsEgress'] === false)
+    .map((r) => `${String(r['IpProtocol'])} ${String(r['FromPort'])} ${String(r['CidrIpv4'] ?? r['CidrIpv6'] ?? r['PrefixListId'] ?? '')}`)
+    .sort();
+}
+
+let db: Dynalite;
+let tables = 0;
+
+beforeAll(async () => {
+  db = await startDynalite();
+});
+
+afterAll(async () => {
+  await db.stop();
+});
+
+async function setup(): Promise<{ store: StateStore; slack: ReturnType<typeof fakeSlack>; adapter: MemoryAdapter; worker: Worker; responses: { url: string; body: Record<string, unknown> }[] }> {
+  const tableName = `warden-worker-${++tables}`;
+  await ensureTable(db.client, tableName);
+  const store = createDynamoStateStore({ tableName, client: db.client });
+  const slack = fakeSlack();
+  const adapter = createMemoryAdapter([{ id: GROUP, name: 'jump', vpcId: 'vpc-1', description: 'jump host' }]);
+  adapter.put(GROUP, rule({ protocol: 'tcp', ports: 22, peer: '0.0.0.0/0', description: 'ssh from anywhere' }));
+  adapter.put(GROUP, rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8', description: 'https inside' }));
+  const responses: { url: string; body: Record<string, unknown> }[] = [];
+  let t = Date.parse('2026-01-05T09:00:00.000Z');
+  const worker = createWorker({
+    config,
+    store,
+    client: slack,
+    adapters: async () => [adapter],
+    postToResponseUrl: async (url, body) => {
+      responses.push({ url, body });
+    },
+    now: () => new Date((t += 1000)),
+  });
+  return { store, slack, adapter, worker, responses };
+}
+
+let jobs = 0;
+function job(kind: WardenJob['kind'], args: WardenJob['args'] = {}, user = REQUESTER): WardenJob {
+  return { kind, args, user, channel: CHANNEL, responseUrl: `http://127.0.0.1:9/response/${++jobs}`, requestId: `test:${jobs}` };
+}
+
+describe('slack worker', () => {
+  it('audits, posts once, applies an approved plan, resolves the finding, and reverts', async () => {
+    const { store, slack, adapter, worker } = await setup();
+    const before = ingress(adapter);
+
+    // First audit: a digest and one finding message with an Approve button.
+    await worker.handle(job('audit'));
+    const findingPosts = slack.posted.filter((p) => buttons(p).has(ACTION_IDS.approve));
+    expect(slack.posted[0]?.text).toMatch(/Warden audit/);
+    expect(slack.posted.every((p) => p.channel === CHANNEL)).toBe(true);
+    expect(findingPosts).toHaveLength(1);
+    const finding = findingPosts[0] as Posted;
+    const approve = buttons(finding).get(ACTION_IDS.approve) as ButtonPayload;
+    const fingerprint = approve.fingerprint as string;
+    const planId = approve.planId as string;
+    const state = await store.findings.get(fingerprint);
+    expect(state?.message).toMatchObject({ channel: CHANNEL, ts: finding.ts });
+    const request = await store.approvals.get(planId);
+    expect(request).toMatchObject({ status: 'pending', requester: REQUESTER, fingerprint, required: 1, requesterMayApprove: false });
+
+    // Second audit: a digest, no duplicate finding message.
+    const count = slack.posted.length;
+    await worker.handle(job('audit'));
+    const second = slack.posted.slice(count);
+    expect(second.some((p) => buttons(p).has(ACTION_IDS.approve))).toBe(false);
+    expect(second[0]?.text).toMatch(/0 new/);
+
+    // Approved (as the app's Approve button does), then the apply job.
+    expect((await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') })).outcome).toBe('approved');
+    const n = slack.posted.length;
+    await worker.handle(job('apply', { fingerprint, planId }, APPROVER));
+    expect(ingress(adapter)).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 10.0.0.0/8']);
+    const applied = slack.posted.slice(n);
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toMatchObject({ channel: CHANNEL, thread_ts: finding.ts });
+    expect(applied[0]?.text).toMatch(/applied/i);
+    const revertButton = buttons(applied[0] as Posted).get(ACTION_IDS.revert) as ButtonPayload;
+    expect(revertButton.changeId).toMatch(/^chg-/);
+    const trail = await store.audit.forTarget(planId);
+    expect(trail.map((e) => [e.action, e.outcome])).toContainEqual(['apply', 'ok: applied']);
+    const change = await store.changes.get(revertButton.changeId as string);
+    expect(change).toMatchObject({ status: 'applied', actor: `slack:${APPROVER}` });
+
+    // The next audit marks the finding's message resolved.
+    await worker.handle(job('audit'));
+    expect(slack.updated).toHaveLength(1);
+    expect(slack.updated[0]).toMatchObject({ channel: CHANNEL, ts: finding.ts });
+    expect(slack.updated[0]?.text).toMatch(/Resolved/);
+    expect((await store.findings.get(fingerprint))?.status).toBe('resolved');
+
+    // Revert restores the rule.
+    const m = slack.posted.length;
+    await worker.handle(job('revert', { changeId: revertButton.changeId, fingerprint }, APPROVER));
+    expect(ingress(adapter)).toEqual(before);
+    const reverted = slack.posted.slice(m);
+    expect(reverted).toHaveLength(1);
+    expect(reverted[0]?.text).toMatch(/revert/i);
+    expect(reverted[0]?.thread_ts).toBe(finding.ts);
+    expect((await store.audit.forTarget(revertButton.changeId as string)).map((e) => e.outcome)).toContain('ok: reverted');
+    expect((await store.changes.list()).map((c) => [c.kind, c.status])).toEqual([
+      ['apply', 'applied'],
+      ['revert', 'reverted'],
+    ]);
+  });
+
+  it('refuses an approved plan that no longer matches the live group', async () => {
+    const { store, slack, adapter, worker } = await setup();
+    await worker.handle(job('audit'));
+    const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve) as ButtonPayload;
+    const planId = approve.planId as string;
+    expect((await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') })).outcome).toBe('approved');
+
+    // Someone changes the group after the approval: the re-planned fix differs.
+    // (the office range is now allowed already, so the fix would no longer add it).
+    adapter.put(GROUP, rule({ protocol: 'tcp', ports: 22, peer: '203.0.113.0/24', description: 'office, added by hand' }));
+    const rules = ingress(adapter);
+    const n = slack.posted.length;
+    await worker.handle(job('apply', { fingerprint: approve.fingerprint, planId }, APPROVER));
+    expect(ingress(adapter)).toEqual(rules);
+    expect(adapter.mutations()).toHaveLength(0);
+    const refused = slack.posted.slice(n);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.text).toMatch(/not applied.*changed since plan/i);
+    expect((await store.audit.forTarget(planId)).map((e) => e.outcome)).toContain('refused: plan changed');
+  });
+
+  it('refuses to apply a plan without a completed approval', async () => {
+    const { slack, adapter, worker, responses } = await setup();
+    await worker.handle(job('audit'));
+    const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve) as ButtonPayload;
+    await worker.handle(job('apply', { fingerprint: approve.fingerprint, planId: approve.planId }, APPROVER));
+    expect(adapter.mutations()).toHaveLength(0);
+    expect(String(responses.at(-1)?.body['text'])).toMatch(/no completed approval/);
+  });
+
+  it('answers findings, show and help through response_url, and reports failures without secrets', async () => {
+    const { worker, adapter, responses, slack } = await setup();
+    await worker.handle(job('findings', { severity: 'critical' }));
+    await worker.handle(job('show', { groupId: GROUP }));
+    await worker.handle(job('help' as WardenJob['kind']));
+    expect(responses).toHaveLength(3);
+    expect(responses.every((r) => r.body['response_type'] === 'ephemeral')).toBe(true);
+    expect(String(responses[1]?.body['text'])).toContain(GROUP);
+    expect(String(responses[2]?.body['text'])).toMatch(/Usage/);
+
+    // A scope that cannot be read: a partial digest, its error text masked.
+    adapter.fail('read', { message: 'AuthFailure: token=xoxb-123-secret AKIAABCDEFGHIJKLMNOP rejected' });
+    await expect(worker.handle(job('audit'))).resolves.toBeUndefined();
+    const digest = JSON.stringify(slack.posted.at(-1));
+    expect(digest).toContain('Partial audit');
+    expect(digest).not.toContain('xoxb-123');
+    expect(digest).not.toContain('AKIAABCDEFGHIJKLMNOP');
+  });
+
+  it('reports a failing job to the person instead of throwing', async () => {
+    const { store } = await setup();
+    const responses: Record<string, unknown>[] = [];
+    const worker = createWorker({
+      config,
+      store,
+      client: fakeSlack(),
+      adapters: async () => {
+        throw new Error('could not assume role: SecretAccessKey=abcd1234 xoxb-999-secret\nstack line');
+      },
+      postToResponseUrl: async (_url, body) => {
+        responses.push(body);
+      },
+    });
+    await expect(worker.handle(job('audit'))).resolves.toBeUndefined();
+    expect(responses).toHaveLength(1);
+    const text = String(responses[0]?.['text']);
+    expect(text).toMatch(/could not complete `audit`: could not assume role/);
+    expect(text).not.toContain('abcd1234');
+    expect(text).not.toContain('xoxb-999');
+    expect(text).not.toContain('stack line');
+    expect(safeErrorText(new Error('secret_access_key="abc" and xoxp-1-2'))).toBe('secret_access_key=[redacted] and [redacted]');
+  });
+});
