@@ -211,6 +211,57 @@ describe('slack worker', () => {
     expect(refused).toHaveLength(1);
     expect(refused[0]?.text).toMatch(/not applied.*changed since plan/i);
     expect((await store.audit.forTarget(planId)).map((e) => e.outcome)).toContain('refused: plan changed');
+    expect((await store.approvals.get(planId))?.status).toBe('failed');
+  });
+
+  it('applies an approved plan once when the apply job comes twice (in turn and at once), and reverts once', async () => {
+    for (const concurrently of [false, true]) {
+      const { store, slack, adapter, worker } = await setup();
+      const before = ingress(adapter);
+      await worker.handle(job('audit'));
+      const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve) as ButtonPayload;
+      const planId = approve.planId as string;
+      expect((await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') })).outcome).toBe('approved');
+
+      // The same job twice: a duplicate click or a Slack retry (X-Slack-Retry-Num).
+      const apply = job('apply', { fingerprint: approve.fingerprint, planId }, APPROVER);
+      const n = slack.posted.length;
+      if (concurrently) await Promise.all([worker.handle(apply), worker.handle({ ...apply })]);
+      else {
+        await worker.handle(apply);
+        await worker.handle({ ...apply });
+      }
+      const mutations = adapter.mutations();
+      expect(mutations.length).toBeGreaterThan(0);
+      expect(mutations.filter((c) => c.op === 'add')).toHaveLength(1);
+      expect(mutations.filter((c) => c.op === 'remove')).toHaveLength(1);
+      expect(ingress(adapter)).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 10.0.0.0/8']);
+      const applied = slack.posted.slice(n);
+      expect(applied).toHaveLength(1);
+      const changeId = buttons(applied[0] as Posted).get(ACTION_IDS.revert)?.changeId as string;
+      expect(await store.approvals.get(planId)).toMatchObject({ status: 'applied', changeId });
+      expect((await store.audit.forTarget(planId)).map((e) => e.outcome).filter((o) => o.startsWith('ok:') || o.startsWith('ignored:')).sort()).toEqual([
+        'ignored: already being applied / applied',
+        'ok: applied',
+      ]);
+      expect((await store.changes.list()).filter((c) => c.kind === 'apply')).toHaveLength(1);
+
+      // Revert twice: the second finds the fix reverted already and changes nothing.
+      const applyCalls = mutations.length;
+      await worker.handle(job('revert', { changeId, fingerprint: approve.fingerprint }, APPROVER));
+      expect(ingress(adapter)).toEqual(before);
+      const revertCalls = adapter.mutations().length - applyCalls;
+      expect(revertCalls).toBeGreaterThan(0);
+      await worker.handle(job('revert', { changeId, fingerprint: approve.fingerprint }, APPROVER));
+      expect(adapter.mutations().length - applyCalls).toBe(revertCalls);
+      expect(ingress(adapter)).toEqual(before);
+      expect((await store.changes.list()).map((c) => [c.kind, c.status])).toEqual([
+        ['apply', 'applied'],
+        ['revert', 'reverted'],
+      ]);
+      expect(await store.approvals.get(planId)).toMatchObject({ status: 'reverted', changeId });
+      expect((await store.audit.forTarget(changeId)).map((e) => e.outcome)).toEqual(['ok: reverted', 'refused: not applied (reverted)']);
+    }
   });
 
   it('refuses to apply a plan without a completed approval', async () => {

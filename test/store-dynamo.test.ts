@@ -331,6 +331,45 @@ describe('approvals', () => {
     expect(results.map((r) => r.outcome).sort()).toEqual(['approved', 'recorded']);
     expect((await store.approvals.get('apr-y'))?.approvals.map((a) => a.approver).sort()).toEqual(['U-bob', 'U-carol']);
   });
+
+  it('transitions approved → applying exactly once of 10 concurrent callers, then applied → reverted, each once', async () => {
+    await store.approvals.requestApproval({ id: 'apr-t', ...request, required: 1, now: T0 });
+    expect(await store.approvals.transition({ id: 'apr-t', from: 'approved', to: 'applying', now: at(1) })).toBe(false); // still pending
+    await store.approvals.approve({ id: 'apr-t', approver: 'U-bob', now: at(1) });
+    const claims = await Promise.all(Array.from({ length: 10 }, () => store.approvals.transition({ id: 'apr-t', from: 'approved', to: 'applying', now: at(2) })));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await store.approvals.get('apr-t')).toMatchObject({ status: 'applying', version: 3, updatedAt: at(2).toISOString() });
+
+    expect(await store.approvals.transition({ id: 'apr-t', from: 'applying', to: 'applied', changeId: 'chg-1', now: at(3) })).toBe(true);
+    expect(await store.approvals.transition({ id: 'apr-t', from: 'applying', to: 'failed', now: at(3) })).toBe(false);
+    expect(await store.approvals.get('apr-t')).toMatchObject({ status: 'applied', changeId: 'chg-1', version: 4 });
+    const reverts = await Promise.all(Array.from({ length: 5 }, () => store.approvals.transition({ id: 'apr-t', from: 'applied', to: 'reverted', now: at(4) })));
+    expect(reverts.filter(Boolean)).toHaveLength(1);
+    expect(await store.approvals.get('apr-t')).toMatchObject({ status: 'reverted', changeId: 'chg-1', version: 5 });
+    expect(await store.approvals.transition({ id: 'apr-none', from: 'approved', to: 'applying', now: at(5) })).toBe(false);
+  });
+
+  it('refuses illegal transitions, changing nothing', async () => {
+    await store.approvals.requestApproval({ id: 'apr-i', ...request, required: 1, now: T0 });
+    // pending → approved only through approve(), which counts distinct approvers.
+    await expect(store.approvals.transition({ id: 'apr-i', from: 'pending', to: 'approved', now: at(1) })).rejects.toThrow(/not a transition/);
+    await store.approvals.approve({ id: 'apr-i', approver: 'U-bob', now: at(1) });
+    for (const [from, to] of [
+      ['approved', 'applied'],
+      ['approved', 'reverted'],
+      ['applying', 'reverted'],
+      ['failed', 'reverted'],
+      ['reverted', 'applied'],
+      ['applied', 'applying'],
+    ] as const) {
+      await expect(store.approvals.transition({ id: 'apr-i', from, to, now: at(2) })).rejects.toThrow(/not a transition/);
+    }
+    // A legal step from a status the request is not in is refused by the conditional write.
+    expect(await store.approvals.transition({ id: 'apr-i', from: 'applying', to: 'applied', now: at(2) })).toBe(false);
+    expect(await store.approvals.transition({ id: 'apr-i', from: 'applied', to: 'reverted', now: at(2) })).toBe(false);
+    expect(await store.approvals.get('apr-i')).toMatchObject({ status: 'approved', version: 2 });
+    expect((await store.approvals.get('apr-i'))?.updatedAt).toBeUndefined();
+  });
 });
 
 describe('idempotency', () => {

@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LogLevel, SocketModeReceiver } from '@slack/bolt';
@@ -13,8 +15,10 @@ import { createWorker } from './worker.ts';
 // clicks over a WebSocket the app opens, so no public URL is needed). See README, "## Slack".
 //
 // Environment: SLACK_BOT_TOKEN (xoxb-…), SLACK_APP_TOKEN (xapp-…, with connections:write),
-// WARDEN_TABLE (the DynamoDB table; created here if missing), WARDEN_DYNAMODB_ENDPOINT (optional:
-// a local DynamoDB such as `npx dynalite --host 127.0.0.1 --port 4567`), WARDEN_CONFIG (optional config file),
+// WARDEN_TABLE (optional: a real DynamoDB table, created here if missing; without it Warden starts
+// dynalite in this process, on a free loopback port, in memory: its state is lost at exit),
+// WARDEN_DYNAMODB_ENDPOINT (optional, with WARDEN_TABLE: a DynamoDB-compatible endpoint such as
+// `npx dynalite --host 127.0.0.1 --port 4567`), WARDEN_CONFIG (optional config file),
 // SLACK_API_URL (optional); for audits and fixes, the cloud credentials the CLI's live audits use.
 // Tokens are never printed.
 
@@ -31,11 +35,6 @@ if (missing.length > 0) {
 }
 const appToken = (env['SLACK_APP_TOKEN'] as string).trim();
 
-const tableName = env['WARDEN_TABLE']?.trim();
-if (!tableName) {
-  fail('WARDEN_TABLE is not set: Warden keeps its state in DynamoDB; for a local one run `npx dynalite --host 127.0.0.1 --port 4567` and set WARDEN_TABLE=warden WARDEN_DYNAMODB_ENDPOINT=http://127.0.0.1:4567');
-}
-
 let config;
 try {
   config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
@@ -43,10 +42,48 @@ try {
   fail((error as Error).message);
 }
 
-const endpoint = env['WARDEN_DYNAMODB_ENDPOINT']?.trim() || undefined;
+interface DynaliteOptions {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+
+/** dynalite (a devDependency, as is `npm run dev`): DynamoDB's API in this process, in memory. */
+async function startDynalite(): Promise<{ server: Server; endpoint: string }> {
+  // dynalite ships no types: load it through require, typed here.
+  const dynalite = createRequire(import.meta.url)('dynalite') as (options?: DynaliteOptions) => Server;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (typeof address === 'object' && address) resolve(address.port);
+      else reject(new Error('dynalite did not report its port'));
+    });
+  });
+  return { server, endpoint: `http://127.0.0.1:${port}` };
+}
+
+const configuredTable = env['WARDEN_TABLE']?.trim() || undefined;
+const tableName = configuredTable ?? 'warden-dev';
+let embedded: Server | undefined;
+let endpoint: string | undefined;
+if (configuredTable) {
+  endpoint = env['WARDEN_DYNAMODB_ENDPOINT']?.trim() || undefined;
+} else {
+  try {
+    const started = await startDynalite();
+    embedded = started.server;
+    endpoint = started.endpoint;
+  } catch (error) {
+    fail(`cannot start the in-memory DynamoDB (dynalite): ${(error as Error).message}; or set WARDEN_TABLE to use a real table`);
+  }
+  console.error(`warden dev: WARDEN_TABLE is not set: state is kept in an in-memory DynamoDB (dynalite at ${endpoint}) and lost at exit`);
+}
 // A local DynamoDB accepts any credentials; the SDK still needs some, and a region.
-const local = endpoint && !env['AWS_ACCESS_KEY_ID'] && !env['AWS_PROFILE'] ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
-const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'eu-west-1' : undefined);
+const local =
+  embedded || (endpoint && !env['AWS_ACCESS_KEY_ID'] && !env['AWS_PROFILE']) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+const region = embedded ? 'eu-west-1' : (env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'eu-west-1' : undefined));
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...local }), {
   marshallOptions: { removeUndefinedValues: true },
 });
@@ -82,7 +119,7 @@ console.log('warden dev: connected to Slack in Socket Mode; try /warden help (Ct
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     app.stop().then(
-      () => process.exit(0),
+      () => (embedded ? embedded.close(() => process.exit(0)) : process.exit(0)),
       () => process.exit(1),
     );
   });

@@ -228,22 +228,45 @@ export function createWorker(options: WorkerOptions): Worker {
     const planId = str(job.args['planId']);
     if (!fingerprint || !planId) throw new JobError('the apply job names no finding or plan');
     const approval = await store.approvals.get(planId);
-    if (!approval || approval.status !== 'approved' || approval.fingerprint !== fingerprint) {
+    if (!approval || approval.status === 'pending' || approval.fingerprint !== fingerprint) {
       await log(job.user, 'apply', planId, 'refused: not approved');
       await respond(job, `Not applied: plan ${code(planId, 80)} has no completed approval for this finding.`);
       return;
     }
+    // approved → applying is the claim: of duplicate clicks, Slack retries and concurrent jobs for
+    // one approval exactly one makes it and applies; every other one does nothing.
+    if (!(await store.approvals.transition({ id: planId, from: 'approved', to: 'applying', now: now() }))) {
+      await log(job.user, 'apply', planId, 'ignored: already being applied / applied', `duplicate job ${job.requestId}`);
+      return;
+    }
+    let changeId: string | undefined;
+    let applied = false;
+    try {
+      const record = await applyClaimed(job, fingerprint, planId);
+      if (record) {
+        changeId = record.changeId;
+        applied = record.status === 'applied' || record.status === 'already-applied';
+      }
+    } finally {
+      // Every way out of `applying` (refused, failed, thrown) ends in `applied` or `failed`.
+      await store.approvals.transition({ id: planId, from: 'applying', to: applied ? 'applied' : 'failed', ...(applied && changeId ? { changeId } : {}), now: now() });
+    }
+  }
+
+  /** The apply itself, once this job holds the approval in `applying`; undefined when refused. */
+  async function applyClaimed(job: WardenJob, fingerprint: string, planId: string): Promise<ChangeRecord | undefined> {
     const state = await store.findings.get(fingerprint);
     const where = placeFor(job, state?.message);
     const providers = state ? [state.finding.provider] : configuredProviders();
     const filter: ScopeFilter = state ? { regions: [state.finding.region], accounts: [state.finding.account] } : {};
     const result = await scan(providers, filter);
 
-    const refuse = async (reason: string, outcome: string): Promise<void> => {
+    const refuse = async (reason: string, outcome: string): Promise<undefined> => {
       await log(job.user, 'apply', planId, `refused: ${outcome}`, reason);
       const text = `:no_entry: Fix not applied: ${reason}`;
       await client.chat.postMessage({ channel: where.channel, text, ...(where.threadTs ? { thread_ts: where.threadTs } : {}) });
       if (job.responseUrl) await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, text });
+      return undefined;
     };
 
     const finding = result.report.findings.find((f) => f.fingerprint === fingerprint);
@@ -263,6 +286,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const record = await applyPlan({ adapter, scope, plan, store: store.changes, actor: actorOf(job), verify: auditVerifier(config, result.estate), now });
     await post(where.channel, appliedMessage(record), where.threadTs);
     await log(job.user, 'apply', planId, record.status === 'applied' || record.status === 'already-applied' ? `ok: ${record.status}` : `failed: ${record.status}`, record.changeId);
+    return record;
   }
 
   async function revert(job: WardenJob): Promise<void> {
@@ -274,6 +298,13 @@ export function createWorker(options: WorkerOptions): Worker {
       await respond(job, `Not reverted: Warden has no applied change ${code(changeId, 80)}.`);
       return;
     }
+    // Only an applied fix is reverted, once: a second revert (a duplicate click, a retry) finds it `reverted`.
+    const approval = await store.approvals.get(change.plan.id);
+    if (!approval || approval.status !== 'applied' || (approval.changeId !== undefined && approval.changeId !== changeId)) {
+      await log(job.user, 'revert', changeId, `refused: not applied (${approval?.status ?? 'no approval'})`);
+      await respond(job, `Not reverted: change ${code(changeId, 80)} is not an applied fix${approval?.status === 'reverted' ? ' (it was reverted already)' : ''}.`);
+      return;
+    }
     const target = change.plan.target;
     const adapters = await options.adapters([target.provider]);
     const adapter = adapters.find((a) => a.provider === target.provider);
@@ -282,8 +313,10 @@ export function createWorker(options: WorkerOptions): Worker {
     const record = await revertChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now });
     const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
     const where = placeFor(job, state?.message);
+    const ok = record.status === 'reverted' || record.status === 'applied';
+    if (ok) await store.approvals.transition({ id: change.plan.id, from: 'applied', to: 'reverted', now: now() });
     await post(where.channel, appliedMessage(record), where.threadTs);
-    await log(job.user, 'revert', changeId, record.status === 'reverted' || record.status === 'applied' ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
+    await log(job.user, 'revert', changeId, ok ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
   }
 
   async function findings(job: WardenJob): Promise<void> {

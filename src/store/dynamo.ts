@@ -14,7 +14,7 @@ import type { Finding } from '../model/types.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import { groupKeyOf } from './changes.ts';
 import type { ChangeStore } from './changes.ts';
-import { scopeKeyOf } from './state.ts';
+import { APPROVAL_TRANSITIONS, scopeKeyOf } from './state.ts';
 import type {
   Approval,
   ApprovalRequest,
@@ -246,6 +246,8 @@ function toApproval(item: Item): ApprovalRequest {
     version: item['version'] as number,
   };
   if (typeof item['approvedAt'] === 'string') request.approvedAt = item['approvedAt'];
+  if (typeof item['changeId'] === 'string') request.changeId = item['changeId'];
+  if (typeof item['updatedAt'] === 'string') request.updatedAt = item['updatedAt'];
   return request;
 }
 
@@ -539,6 +541,35 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         }
       }
       throw new Error(`approval ${id}: gave up after ${MAX_APPROVE_ATTEMPTS} concurrent updates`);
+    },
+
+    async transition({ id, from, to, changeId, now }) {
+      required(id, 'approval id');
+      if (!(APPROVAL_TRANSITIONS[from] ?? []).includes(to)) throw new Error(`approval ${id}: ${from} → ${to} is not a transition`);
+      if (changeId !== undefined) checkChangeId(changeId);
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `APPROVAL#${id}`, sk: 'APPROVAL' },
+            UpdateExpression: `SET #status = :to, version = version + :one, updatedAt = :now${changeId !== undefined ? ', changeId = :changeId' : ''}`,
+            ConditionExpression: 'attribute_exists(pk) AND #status = :from',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':to': to,
+              ':from': from,
+              ':one': 1,
+              ':now': now.toISOString(),
+              ...(changeId !== undefined ? { ':changeId': changeId } : {}),
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        // Not in `from` (any more): another caller made this step, or a later one, first.
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
     },
 
     async get(id) {

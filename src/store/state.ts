@@ -111,7 +111,25 @@ export function suppressionFor(
 // ---------------------------------------------------------------------------------------------
 // Approvals: who asked for a fix, who approved it, whether it may go ahead.
 
-export type ApprovalStatus = 'pending' | 'approved';
+/**
+ * A fix's life: `pending` (proposed, collecting approvals) → `approved` → `applying` → `applied` |
+ * `failed`, and `applied` → `reverted`. Every step is a conditional write on the current status,
+ * so duplicate clicks, Slack retries and concurrent jobs make each step exactly once.
+ */
+export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverted';
+
+/**
+ * The steps `ApprovalStore.transition` makes, by status. `pending → approved` is not among them:
+ * only `approve` (which counts distinct approvers) makes that step.
+ */
+export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly ApprovalStatus[]>> = {
+  pending: [],
+  approved: ['applying'],
+  applying: ['applied', 'failed'],
+  applied: ['reverted'],
+  failed: [],
+  reverted: [],
+};
 
 export interface Approval {
   approver: string;
@@ -131,6 +149,10 @@ export interface ApprovalRequest {
   approvals: Approval[];
   createdAt: string;
   approvedAt?: string;
+  /** The apply's change record, once applied (`transition` to `applied` with a `changeId`). */
+  changeId?: string;
+  /** When `transition` last changed the status. */
+  updatedAt?: string;
   /** Bumped by every change; updates are conditional on it (optimistic concurrency). */
   version: number;
 }
@@ -177,6 +199,13 @@ export interface ApprovalStore {
    * approval exactly one gets `approved` and the other `refused`/`not-pending`.
    */
   approve(input: { id: string; approver: string; now: Date }): Promise<ApproveResult>;
+  /**
+   * Moves the request from status `from` to `to` (one of `APPROVAL_TRANSITIONS[from]`; any other
+   * step throws), as a write conditional on the stored status being `from`, bumping `version`.
+   * true when this call made the step; false when the status was not `from` (someone else made it
+   * first, or the request does not exist). Of concurrent callers exactly one gets true.
+   */
+  transition(input: { id: string; from: ApprovalStatus; to: ApprovalStatus; changeId?: string; now: Date }): Promise<boolean>;
   get(id: string): Promise<ApprovalRequest | undefined>;
 }
 
