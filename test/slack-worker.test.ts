@@ -214,7 +214,7 @@ describe('slack worker', () => {
     expect((await store.approvals.get(planId))?.status).toBe('failed');
   });
 
-  it('applies an approved plan once when the apply job comes twice (in turn and at once), and reverts once', async () => {
+  it('applies an approved plan once when the apply job comes twice (in turn and at once), and reverts once (in turn and at once)', async () => {
     for (const concurrently of [false, true]) {
       const { store, slack, adapter, worker } = await setup();
       const before = ingress(adapter);
@@ -246,13 +246,15 @@ describe('slack worker', () => {
       ]);
       expect((await store.changes.list()).filter((c) => c.kind === 'apply')).toHaveLength(1);
 
-      // Revert twice: the second finds the fix reverted already and changes nothing.
+      // Revert twice (in turn, or two jobs at once): one revert; the other changes nothing.
       const applyCalls = mutations.length;
-      await worker.handle(job('revert', { changeId, fingerprint: approve.fingerprint }, APPROVER));
+      const revert = job('revert', { changeId, fingerprint: approve.fingerprint }, APPROVER);
+      if (concurrently) await Promise.all([worker.handle(revert), worker.handle({ ...revert })]);
+      else await worker.handle(revert);
       expect(ingress(adapter)).toEqual(before);
       const revertCalls = adapter.mutations().length - applyCalls;
       expect(revertCalls).toBeGreaterThan(0);
-      await worker.handle(job('revert', { changeId, fingerprint: approve.fingerprint }, APPROVER));
+      if (!concurrently) await worker.handle({ ...revert });
       expect(adapter.mutations().length - applyCalls).toBe(revertCalls);
       expect(ingress(adapter)).toEqual(before);
       expect((await store.changes.list()).map((c) => [c.kind, c.status])).toEqual([
@@ -260,7 +262,8 @@ describe('slack worker', () => {
         ['revert', 'reverted'],
       ]);
       expect(await store.approvals.get(planId)).toMatchObject({ status: 'reverted', changeId });
-      expect((await store.audit.forTarget(changeId)).map((e) => e.outcome)).toEqual(['ok: reverted', 'refused: not applied (reverted)']);
+      const outcomes = (await store.audit.forTarget(changeId)).map((e) => e.outcome).sort();
+      expect(outcomes).toEqual(concurrently ? ['ignored: already being reverted / reverted', 'ok: reverted'] : ['ok: reverted', 'refused: not applied (reverted)']);
     }
   });
 

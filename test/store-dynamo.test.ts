@@ -332,7 +332,7 @@ describe('approvals', () => {
     expect((await store.approvals.get('apr-y'))?.approvals.map((a) => a.approver).sort()).toEqual(['U-bob', 'U-carol']);
   });
 
-  it('transitions approved → applying exactly once of 10 concurrent callers, then applied → reverted, each once', async () => {
+  it('transitions approved → applying exactly once of 10 concurrent callers, then applied → reverting → reverted, each once', async () => {
     await store.approvals.requestApproval({ id: 'apr-t', ...request, required: 1, now: T0 });
     expect(await store.approvals.transition({ id: 'apr-t', from: 'approved', to: 'applying', now: at(1) })).toBe(false); // still pending
     await store.approvals.approve({ id: 'apr-t', approver: 'U-bob', now: at(1) });
@@ -343,9 +343,10 @@ describe('approvals', () => {
     expect(await store.approvals.transition({ id: 'apr-t', from: 'applying', to: 'applied', changeId: 'chg-1', now: at(3) })).toBe(true);
     expect(await store.approvals.transition({ id: 'apr-t', from: 'applying', to: 'failed', now: at(3) })).toBe(false);
     expect(await store.approvals.get('apr-t')).toMatchObject({ status: 'applied', changeId: 'chg-1', version: 4 });
-    const reverts = await Promise.all(Array.from({ length: 5 }, () => store.approvals.transition({ id: 'apr-t', from: 'applied', to: 'reverted', now: at(4) })));
+    const reverts = await Promise.all(Array.from({ length: 5 }, () => store.approvals.transition({ id: 'apr-t', from: 'applied', to: 'reverting', now: at(4) })));
     expect(reverts.filter(Boolean)).toHaveLength(1);
-    expect(await store.approvals.get('apr-t')).toMatchObject({ status: 'reverted', changeId: 'chg-1', version: 5 });
+    expect(await store.approvals.transition({ id: 'apr-t', from: 'reverting', to: 'reverted', now: at(4) })).toBe(true);
+    expect(await store.approvals.get('apr-t')).toMatchObject({ status: 'reverted', changeId: 'chg-1', version: 6 });
     expect(await store.approvals.transition({ id: 'apr-none', from: 'approved', to: 'applying', now: at(5) })).toBe(false);
   });
 
@@ -361,12 +362,13 @@ describe('approvals', () => {
       ['failed', 'reverted'],
       ['reverted', 'applied'],
       ['applied', 'applying'],
+      ['applied', 'reverted'],
     ] as const) {
       await expect(store.approvals.transition({ id: 'apr-i', from, to, now: at(2) })).rejects.toThrow(/not a transition/);
     }
     // A legal step from a status the request is not in is refused by the conditional write.
     expect(await store.approvals.transition({ id: 'apr-i', from: 'applying', to: 'applied', now: at(2) })).toBe(false);
-    expect(await store.approvals.transition({ id: 'apr-i', from: 'applied', to: 'reverted', now: at(2) })).toBe(false);
+    expect(await store.approvals.transition({ id: 'apr-i', from: 'applied', to: 'reverting', now: at(2) })).toBe(false);
     expect(await store.approvals.get('apr-i')).toMatchObject({ status: 'approved', version: 2 });
     expect((await store.approvals.get('apr-i'))?.updatedAt).toBeUndefined();
   });

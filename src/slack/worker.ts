@@ -305,16 +305,26 @@ export function createWorker(options: WorkerOptions): Worker {
       await respond(job, `Not reverted: change ${code(changeId, 80)} is not an applied fix${approval?.status === 'reverted' ? ' (it was reverted already)' : ''}.`);
       return;
     }
-    const target = change.plan.target;
-    const adapters = await options.adapters([target.provider]);
-    const adapter = adapters.find((a) => a.provider === target.provider);
-    if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
-    const scope = { provider: target.provider, account: target.account, region: target.region };
-    const record = await revertChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now });
+    // Claim the revert: of two revert jobs at once, only one gets past this line.
+    if (!(await store.approvals.transition({ id: change.plan.id, from: 'applied', to: 'reverting', now: now() }))) {
+      await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
+      return;
+    }
+    let ok = false;
+    let record: ChangeRecord;
+    try {
+      const target = change.plan.target;
+      const adapters = await options.adapters([target.provider]);
+      const adapter = adapters.find((a) => a.provider === target.provider);
+      if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
+      const scope = { provider: target.provider, account: target.account, region: target.region };
+      record = await revertChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now });
+      ok = record.status === 'reverted' || record.status === 'applied';
+    } finally {
+      await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : 'applied', now: now() });
+    }
     const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
     const where = placeFor(job, state?.message);
-    const ok = record.status === 'reverted' || record.status === 'applied';
-    if (ok) await store.approvals.transition({ id: change.plan.id, from: 'applied', to: 'reverted', now: now() });
     await post(where.channel, appliedMessage(record), where.threadTs);
     await log(job.user, 'revert', changeId, ok ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
   }

@@ -116,7 +116,7 @@ export function suppressionFor(
  * `failed`, and `applied` → `reverted`. Every step is a conditional write on the current status,
  * so duplicate clicks, Slack retries and concurrent jobs make each step exactly once.
  */
-export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverted';
+export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted';
 
 /**
  * The steps `ApprovalStore.transition` makes, by status. `pending → approved` is not among them:
@@ -126,7 +126,10 @@ export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly Appr
   pending: [],
   approved: ['applying'],
   applying: ['applied', 'failed'],
-  applied: ['reverted'],
+  // A revert is claimed first (applied → reverting), so two revert jobs cannot both run it; a
+  // revert that does not complete leaves the fix applied.
+  applied: ['reverting'],
+  reverting: ['reverted', 'applied'],
   failed: [],
   reverted: [],
 };
