@@ -1,0 +1,367 @@
+import { createHmac } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackHandler } from '../functions/slack.ts';
+import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
+import { ACCEPT_RISK_INPUTS, ACTION_IDS, encodeButtonValue, SNOOZE_DAYS, VIEW_IDS } from '../src/slack/actions.ts';
+import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
+import type { Finding } from '../src/model/types.ts';
+import { createInProcessQueue } from '../src/slack/queue.ts';
+import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import type { AuditEntry, ScopeRef, StateStore } from '../src/store/state.ts';
+import { startDynalite } from './support/dynalite.ts';
+import type { Dynalite } from './support/dynalite.ts';
+
+// The buttons and the accept-risk modal end to end: signed HTTP API v2 events into the real Lambda
+// handler, state in dynalite, a loopback fake of Slack's Web API (views.open, usergroups.users.list)
+// and of response_url.
+
+const SECRET = 'test-signing-secret-0123456789';
+const APPROVER = 'UAPPROVER1';
+const OUTSIDER = 'UOUTSIDER1';
+const MEMBER = 'UMEMBER001';
+const GROUP = 'S0GROUP1';
+const NOW = new Date('2030-01-15T12:00:00.000Z');
+const FINGERPRINT = 'a1b2c3d4e5f60718';
+const PLAN = 'plan-0123456789abcdef';
+const SCOPE: ScopeRef = { provider: 'aws', account: '123456789012', region: 'eu-west-1' };
+const FINDING: Finding = {
+  check: 'internet-admin-port',
+  severity: 'high',
+  ...SCOPE,
+  groupId: 'sg-1',
+  groupName: 'web',
+  ruleIds: ['rule-1'],
+  title: 'SSH open to the Internet',
+  detail: 'tcp/22 from 0.0.0.0/0 (distinctive-detail-xyz)',
+  fingerprint: FINGERPRINT,
+};
+
+interface Recorded {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+let slack: Server;
+let slackUrl: string;
+let recorded: Recorded[] = [];
+let db: Dynalite;
+let dir: string;
+let usersConfig: string;
+let groupConfig: string;
+let tableCount = 0;
+let tableName: string;
+let store: StateStore;
+let queue: WorkQueue & { jobs: WardenJob[] };
+
+function parseBody(text: string, contentType: string | undefined): Record<string, unknown> {
+  if (text === '') return {};
+  if (contentType?.includes('json')) return JSON.parse(text) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+beforeAll(async () => {
+  slack = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0] as string;
+      const body = parseBody(text, req.headers['content-type']);
+      recorded.push({ path, body });
+      res.setHeader('content-type', 'application/json');
+      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+      else if (path === '/api/usergroups.users.list') res.end(JSON.stringify(body['usergroup'] === GROUP ? { ok: true, users: [MEMBER] } : { ok: false, error: 'no_such_subteam' }));
+      else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
+      else res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+  const address = slack.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  slackUrl = `http://127.0.0.1:${address.port}`;
+  db = await startDynalite();
+  dir = await mkdtemp(join(tmpdir(), 'warden-slack-actions-'));
+  usersConfig = join(dir, 'users.json');
+  groupConfig = join(dir, 'group.json');
+  await writeFile(usersConfig, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(groupConfig, JSON.stringify({ slack: { approvers: { userGroups: [GROUP] }, requiredApprovals: 1, twoPersonRule: true } }));
+});
+
+afterAll(async () => {
+  await db.stop();
+  await new Promise<void>((resolve) => slack.close(() => resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  tableName = `warden-actions-${++tableCount}`;
+  await ensureTable(db.client, tableName);
+  store = createDynamoStateStore({ tableName, client: db.client });
+  queue = createInProcessQueue();
+  recorded = [];
+});
+
+function makeHandler(configPath = usersConfig): SlackHandler {
+  return createSlackHandler({
+    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    queue,
+    store,
+    now: () => NOW,
+  });
+}
+
+function httpApiEvent(body: string): HttpApiEvent {
+  const timestamp = Math.floor(Date.now() / 1000);
+  return {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+    },
+    requestContext: { http: { method: 'POST', path: '/slack/events' } },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+const newTrigger = () => `trigger-${Math.random().toString(36).slice(2)}`;
+
+function actionBody(user: string, payload: ButtonPayload, options: { triggerId?: string; value?: string; actionId?: ActionId } = {}): string {
+  const triggerId = options.triggerId ?? newTrigger();
+  const action = {
+    type: 'block_actions',
+    team: { id: 'T1', domain: 'example' },
+    user: { id: user, username: 'someone', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy',
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0123456', is_ephemeral: false },
+    trigger_id: triggerId,
+    channel: { id: 'C0123456', name: 'security' },
+    message: { type: 'message', ts: '1700000000.000100', text: 'finding' },
+    response_url: `${slackUrl}/response/${triggerId}`,
+    actions: [{ type: 'button', action_id: options.actionId ?? payload.action, block_id: 'warden_actions', value: options.value ?? encodeButtonValue(payload), action_ts: '1700000001.000200' }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
+}
+
+function viewSubmissionBody(user: string, privateMetadata: string, reason: string, date: string | null): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T1', domain: 'example' },
+    user: { id: user, username: 'someone', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy',
+    trigger_id: newTrigger(),
+    view: {
+      id: 'V0123456',
+      team_id: 'T1',
+      type: 'modal',
+      callback_id: VIEW_IDS.acceptRisk,
+      private_metadata: privateMetadata,
+      hash: '1700000000.abcdef',
+      blocks: [],
+      state: {
+        values: {
+          [ACCEPT_RISK_INPUTS.reasonBlock]: { [ACCEPT_RISK_INPUTS.reasonAction]: { type: 'plain_text_input', value: reason } },
+          [ACCEPT_RISK_INPUTS.expiryBlock]: { [ACCEPT_RISK_INPUTS.expiryAction]: { type: 'datepicker', selected_date: date } },
+        },
+      },
+      title: { type: 'plain_text', text: 'Accept risk' },
+      app_id: 'A1',
+      bot_id: 'BBOT',
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+async function invoke(handler: SlackHandler, body: string): Promise<HttpApiResult> {
+  return handler(httpApiEvent(body), {});
+}
+
+async function allAudit(): Promise<AuditEntry[]> {
+  return store.audit.entries({ from: new Date(NOW.getTime() - 3_600_000), to: new Date(NOW.getTime() + 3_600_000) });
+}
+
+const responses = () => recorded.filter((r) => r.path.startsWith('/response/'));
+const calls = (method: string) => recorded.filter((r) => r.path === `/api/${method}`);
+
+/** The `view` argument of a views.open call (the Web API client sends it JSON-encoded in a form field). */
+function viewOf(call: Recorded | undefined): Record<string, unknown> {
+  const view = call?.body['view'];
+  if (typeof view === 'string') return JSON.parse(view) as Record<string, unknown>;
+  return view as Record<string, unknown>;
+}
+
+async function seeFinding(): Promise<void> {
+  await store.findings.recordSeen([FINDING], NOW, [SCOPE]);
+}
+
+describe('snooze, reject, details', () => {
+  it('snoozes the finding for SNOOZE_DAYS days and confirms ephemerally', async () => {
+    const handler = makeHandler();
+    const result = await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
+    expect(result.statusCode).toBe(200);
+    const until = new Date(NOW.getTime() + SNOOZE_DAYS * 86_400_000);
+    const active = await store.suppressions.activeSuppressions(NOW);
+    expect(active).toHaveLength(1);
+    expect(active[0]).toMatchObject({ target: { fingerprint: FINGERPRINT }, by: OUTSIDER, until: until.toISOString() });
+    expect(await store.suppressions.isSuppressed({ fingerprint: FINGERPRINT, check: FINDING.check }, NOW)).toBe(true);
+    expect(await store.suppressions.isSuppressed({ fingerprint: FINGERPRINT, check: FINDING.check }, new Date(until.getTime() + 1000))).toBe(false);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(posted[0]?.body['text'])).toContain(`Snoozed until ${until.toISOString().slice(0, 10)}`);
+    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: OUTSIDER, action: 'snooze', outcome: 'ok' }]);
+  });
+
+  it('records a rejection in the audit log and says so in the channel', async () => {
+    const handler = makeHandler();
+    const result = await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN }));
+    expect(result.statusCode).toBe(200);
+    expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: OUTSIDER, action: 'reject', outcome: 'ok' }]);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body).toMatchObject({ response_type: 'in_channel', replace_original: false });
+    expect(String(posted[0]?.body['text'])).toContain(`<@${OUTSIDER}> rejected`);
+    expect(queue.jobs).toHaveLength(0);
+    expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
+  });
+
+  it('opens a details modal with the finding detail', async () => {
+    await seeFinding();
+    const handler = makeHandler();
+    const triggerId = newTrigger();
+    await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.details, fingerprint: FINGERPRINT }, { triggerId }));
+    const opened = calls('views.open');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.body['trigger_id']).toBe(triggerId);
+    const view = viewOf(opened[0]);
+    expect(view['type']).toBe('modal');
+    expect(view['callback_id']).toBe(VIEW_IDS.details);
+    expect(JSON.stringify(view['blocks'])).toContain('distinctive-detail-xyz');
+    expect(JSON.stringify(view['blocks'])).toContain(FINGERPRINT);
+    expect(responses()).toHaveLength(0);
+  });
+});
+
+describe('accept risk', () => {
+  const acceptRisk: ButtonPayload = { action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT };
+
+  it('opens the modal for an approver; its submission suppresses until the date and is logged', async () => {
+    await seeFinding();
+    const handler = makeHandler();
+    const triggerId = newTrigger();
+    await invoke(handler, actionBody(APPROVER, acceptRisk, { triggerId }));
+    const opened = calls('views.open');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.body['trigger_id']).toBe(triggerId);
+    const view = viewOf(opened[0]);
+    expect(view['callback_id']).toBe(VIEW_IDS.acceptRisk);
+    expect(view['private_metadata']).toBe(encodeButtonValue(acceptRisk));
+    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: APPROVER, action: 'accept-risk', outcome: 'opened' }]);
+
+    const reason = 'Bastion host, reviewed by security';
+    const result = await invoke(handler, viewSubmissionBody(APPROVER, String(view['private_metadata']), reason, '2030-03-01'));
+    expect(result.statusCode).toBe(200);
+    const active = await store.suppressions.activeSuppressions(NOW);
+    expect(active).toHaveLength(1);
+    expect(active[0]).toMatchObject({ target: { fingerprint: FINGERPRINT }, by: APPROVER, reason, until: '2030-03-01T23:59:59.000Z' });
+    const entries = await store.audit.forTarget(FINGERPRINT);
+    expect(entries).toHaveLength(2);
+    expect(entries.find((e) => e.outcome === 'ok')).toMatchObject({ actor: APPROVER, action: 'accept-risk', detail: `until 2030-03-01T23:59:59.000Z: ${reason}` });
+  });
+
+  it('answers a submission with a short reason or a past date with field errors and suppresses nothing', async () => {
+    const handler = makeHandler();
+    const result = await invoke(handler, viewSubmissionBody(APPROVER, encodeButtonValue(acceptRisk), 'short', '2020-01-01'));
+    expect(result.statusCode).toBe(200);
+    const ack = JSON.parse(result.body) as { response_action: string; errors: Record<string, string> };
+    expect(ack.response_action).toBe('errors');
+    expect(Object.keys(ack.errors).sort()).toEqual([ACCEPT_RISK_INPUTS.expiryBlock, ACCEPT_RISK_INPUTS.reasonBlock].sort());
+    expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
+  });
+
+  it('refuses a non-approver: no modal, an ephemeral refusal, the attempt logged', async () => {
+    await seeFinding();
+    const handler = makeHandler();
+    await invoke(handler, actionBody(OUTSIDER, acceptRisk));
+    expect(calls('views.open')).toHaveLength(0);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body['response_type']).toBe('ephemeral');
+    expect(String(posted[0]?.body['text'])).toMatch(/may not accept this risk/);
+    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: OUTSIDER, action: 'accept-risk', outcome: 'refused: not an approver' }]);
+    // A forged submission of the modal by the same person is refused too.
+    await invoke(handler, viewSubmissionBody(OUTSIDER, encodeButtonValue(acceptRisk), 'I would like to accept this', '2030-03-01'));
+    expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
+  });
+});
+
+describe('approvers through a user group', () => {
+  const approve: ButtonPayload = { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN };
+
+  beforeEach(async () => {
+    await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: 'UREQUESTER', required: 1, requesterMayApprove: false });
+  });
+
+  it("looks the group's members up and accepts a member's approval", async () => {
+    const handler = makeHandler(groupConfig);
+    await invoke(handler, actionBody(MEMBER, approve));
+    const lookups = calls('usergroups.users.list');
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]?.body['usergroup']).toBe(GROUP);
+    expect((await store.approvals.get(PLAN))?.status).toBe('approved');
+    expect(queue.jobs).toHaveLength(1);
+    expect(queue.jobs[0]).toMatchObject({ kind: 'apply', user: MEMBER, args: { fingerprint: FINGERPRINT, planId: PLAN } });
+  });
+
+  it("refuses someone outside the group", async () => {
+    const handler = makeHandler(groupConfig);
+    await invoke(handler, actionBody(OUTSIDER, approve));
+    expect(calls('usergroups.users.list')).toHaveLength(1);
+    expect((await store.approvals.get(PLAN))?.status).toBe('pending');
+    expect(queue.jobs).toHaveLength(0);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(String(posted[0]?.body['text'])).toMatch(/may not approve/);
+    expect(String(posted[0]?.body['text'])).toContain(`<!subteam^${GROUP}>`);
+  });
+});
+
+describe('tampered button values', () => {
+  const snooze: ButtonPayload = { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT };
+  const tampered: { name: string; value: string; actionId: ActionId }[] = [
+    { name: 'an edited fingerprint', value: encodeButtonValue(snooze).replace(FINGERPRINT, 'ffffffffffffffff"x'), actionId: ACTION_IDS.snooze },
+    { name: 'padding', value: ` ${encodeButtonValue(snooze)}`, actionId: ACTION_IDS.snooze },
+    { name: 'a value moved to another button', value: encodeButtonValue({ action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN }), actionId: ACTION_IDS.snooze },
+    { name: 'not JSON', value: 'snooze-me', actionId: ACTION_IDS.acceptRisk },
+  ];
+
+  it.each(tampered)('refuses $name and does nothing', async ({ value, actionId }) => {
+    await seeFinding();
+    const handler = makeHandler();
+    const result = await invoke(handler, actionBody(APPROVER, snooze, { value, actionId }));
+    expect(result.statusCode).toBe(200);
+    expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
+    expect(queue.jobs).toHaveLength(0);
+    expect(calls('views.open')).toHaveLength(0);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body['response_type']).toBe('ephemeral');
+    expect(String(posted[0]?.body['text'])).toMatch(/not one Warden made/);
+    const entries = await allAudit();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actor: APPROVER, action: actionId, target: '-' });
+    expect(entries[0]?.outcome).toMatch(/^refused: button value rejected/);
+  });
+});
