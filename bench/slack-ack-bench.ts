@@ -16,7 +16,6 @@
 // 1 on FAIL (an ack ≥ 3 s, a non-200, or a handler that did not do what it should), 2 on bad usage.
 // The slow jobs still running at the end are cancelled (their timers cleared), so it exits at once.
 
-import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -26,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
+import { signedHttpApiEvent } from '../test/support/slack-events.ts';
 import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
 import type { ButtonPayload } from '../src/slack/actions.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
@@ -83,26 +83,9 @@ function parseOptions(argv: string[]): Options | string {
 // ---------------------------------------------------------------------------------------------
 // Signed HTTP API v2 events, as in test/slack-app.test.ts
 
-function sign(body: string, timestamp: number): string {
-  return `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
 
 function httpApiEvent(body: string): HttpApiEvent {
-  const timestamp = Math.floor(Date.now() / 1000);
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': sign(body, timestamp),
-    },
-    requestContext: { http: { method: 'POST', path: '/slack/events' } },
-    body,
-    isBase64Encoded: false,
-  };
+  return signedHttpApiEvent(body, { secret: SECRET });
 }
 
 function commandBody(slackUrl: string, text: string, triggerId: string): string {

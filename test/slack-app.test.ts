@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -7,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
+import { signedHttpApiEvent } from './support/slack-events.ts';
 import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
 import type { ButtonPayload } from '../src/slack/actions.ts';
 import { parseCommand, parseDuration } from '../src/slack/commands.ts';
@@ -92,26 +92,9 @@ beforeEach(async () => {
   });
 });
 
-function sign(body: string, timestamp: number, secret = SECRET): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
 
 function httpApiEvent(body: string, options: { timestamp?: number; secret?: string; signature?: string } = {}): HttpApiEvent {
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': options.signature ?? sign(body, timestamp, options.secret),
-    },
-    requestContext: { http: { method: 'POST', path: '/slack/events' } },
-    body,
-    isBase64Encoded: false,
-  };
+  return signedHttpApiEvent(body, { ...options, secret: options.secret ?? SECRET });
 }
 
 function commandBody(text: string, options: { user?: string; triggerId?: string } = {}): string {

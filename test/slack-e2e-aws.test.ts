@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
+import { signedHttpApiEvent } from './support/slack-events.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId } from '../src/slack/actions.ts';
@@ -188,22 +188,7 @@ function signedClick(user: string, actionId: ActionId, value: string, triggerId:
     response_url: `${slackUrl}/response/${triggerId}`,
     actions: [{ type: 'button', action_id: actionId, block_id: 'warden_actions', value, action_ts: '1700000001.000200' }],
   };
-  const body = new URLSearchParams({ payload: JSON.stringify(action) }).toString();
-  const timestamp = Math.floor(Date.now() / 1000);
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`,
-    },
-    requestContext: { http: { method: 'POST', path: '/slack/events' } },
-    body,
-    isBase64Encoded: false,
-  };
+  return signedHttpApiEvent(new URLSearchParams({ payload: JSON.stringify(action) }).toString(), { secret: SECRET });
 }
 
 async function click(r: Rig, user: string, actionId: ActionId, value: string, triggerId: string): Promise<HttpApiResult> {
