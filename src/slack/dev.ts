@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LogLevel, SocketModeReceiver } from '@slack/bolt';
@@ -7,6 +6,7 @@ import type { App } from '@slack/bolt';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import { loadConfig } from '../config/load.ts';
 import { createDynamoStateStore, ensureTable } from '../store/dynamo.ts';
+import { startEmbeddedDynamo } from '../store/embedded.ts';
 import { createWardenApp } from './app.ts';
 import { createInProcessQueue } from './queue.ts';
 import { createWorker } from './worker.ts';
@@ -42,28 +42,6 @@ try {
   fail((error as Error).message);
 }
 
-interface DynaliteOptions {
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-}
-
-/** dynalite (a devDependency, as is `npm run dev`): DynamoDB's API in this process, in memory. */
-async function startDynalite(): Promise<{ server: Server; endpoint: string }> {
-  // dynalite ships no types: load it through require, typed here.
-  const dynalite = createRequire(import.meta.url)('dynalite') as (options?: DynaliteOptions) => Server;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (typeof address === 'object' && address) resolve(address.port);
-      else reject(new Error('dynalite did not report its port'));
-    });
-  });
-  return { server, endpoint: `http://127.0.0.1:${port}` };
-}
-
 const configuredTable = env['WARDEN_TABLE']?.trim() || undefined;
 const tableName = configuredTable ?? 'warden-dev';
 let embedded: Server | undefined;
@@ -72,7 +50,7 @@ if (configuredTable) {
   endpoint = env['WARDEN_DYNAMODB_ENDPOINT']?.trim() || undefined;
 } else {
   try {
-    const started = await startDynalite();
+    const started = await startEmbeddedDynamo();
     embedded = started.server;
     endpoint = started.endpoint;
   } catch (error) {
