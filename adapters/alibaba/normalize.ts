@@ -6,7 +6,7 @@
 // (Policy accept/drop, Priority 1–100, default rules 110) and 004_a2b804f9adbe27fe.txt.
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { derivedId } from '../../src/model/ids.ts';
-import { emptyPageResult, isRecord, unparseableRecord } from '../../src/model/page.ts';
+import { emptyPageResult, isRecord, showValue, unparseableRecord } from '../../src/model/page.ts';
 import type {
   AttachmentFragment,
   GroupInfo,
@@ -45,16 +45,7 @@ function isAbsent(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
 
-/** A value quoted for a reason text; never throws (pages may hold anything). */
-function show(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? typeof value;
-  } catch {
-    text = typeof value;
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
+const show = showValue;
 
 function reasonOf(error: unknown): string {
   if (error instanceof Unreadable) return error.message;

@@ -1,6 +1,6 @@
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { hashId } from '../../src/model/ids.ts';
-import { emptyPageResult, isRecord, unparseableRecord } from '../../src/model/page.ts';
+import { emptyPageResult, isRecord, showValue, unparseableRecord } from '../../src/model/page.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
 import type { Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
@@ -30,13 +30,13 @@ function portsOf(protocol: Protocol, fromValue: unknown, toValue: unknown): Port
   const to = toInt(toValue);
   if (isIcmp(protocol)) {
     const valid = (v: number | undefined) => v === undefined || (v >= -1 && v <= 255);
-    if (!valid(from) || !valid(to)) return `ICMP type ${String(fromValue)} / code ${String(toValue)} is not within -1..255`;
+    if (!valid(from) || !valid(to)) return `ICMP type ${showValue(fromValue)} / code ${showValue(toValue)} is not within -1..255`;
     return icmpRange(from, to);
   }
   if (!hasPorts(protocol)) return ALL_PORTS;
   if (from === undefined && to === undefined) return ALL_PORTS;
   if (from === -1 && (to === -1 || to === undefined)) return ALL_PORTS;
-  if (from === undefined || to === undefined) return `FromPort ${String(fromValue)} / ToPort ${String(toValue)} incomplete`;
+  if (from === undefined || to === undefined) return `FromPort ${showValue(fromValue)} / ToPort ${showValue(toValue)} incomplete`;
   if (from < 0 || to > 65535 || from > to) return `port range ${from}-${to} is not within 0-65535`;
   return { from, to };
 }
@@ -67,7 +67,7 @@ function peerIdentity(peer: Peer): string {
 
 function buildRule(shape: RuleShape): Rule | string {
   const protocol = parseProtocol(shape.protocolValue);
-  if (protocol === undefined) return `IpProtocol ${JSON.stringify(shape.protocolValue)} is not a protocol`;
+  if (protocol === undefined) return `IpProtocol ${showValue(shape.protocolValue)} is not a protocol`;
   const ports = portsOf(protocol, shape.fromPort, shape.toPort);
   if (typeof ports === 'string') return ports;
   const ruleId =
@@ -89,7 +89,7 @@ function buildRule(shape: RuleShape): Rule | string {
 
 function cidrPeer(value: unknown, expected: Family): { peer: Peer; family: Family } | string {
   const block = typeof value === 'string' ? parseCidr(value) : undefined;
-  if (!block || block.family !== expected) return `${JSON.stringify(value)} is not an ${expected} CIDR`;
+  if (!block || block.family !== expected) return `${showValue(value)} is not an ${expected} CIDR`;
   return { peer: { kind: 'cidr', cidr: canonicalCidr(value as string) as string }, family: block.family };
 }
 
@@ -213,7 +213,7 @@ function describeSecurityGroupRules(page: unknown, ctx: PageContext): PageResult
     else if (text(item['PrefixListId'])) peer = { peer: { kind: 'prefix-list', id: text(item['PrefixListId']) }, family: 'ipv4' };
     else if (isRecord(referenced)) peer = groupPeer(referenced, groupId, account);
     else peer = 'rule has no CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupInfo';
-    if (typeof item['IsEgress'] !== 'boolean') peer = `IsEgress ${JSON.stringify(item['IsEgress'])} is not a boolean`;
+    if (typeof item['IsEgress'] !== 'boolean') peer = `IsEgress ${showValue(item['IsEgress'])} is not a boolean`;
     const rule =
       typeof peer === 'string'
         ? peer

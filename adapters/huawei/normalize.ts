@@ -6,7 +6,7 @@
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { derivedId } from '../../src/model/ids.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
-import { emptyPageResult, isRecord, unparseableRecord } from '../../src/model/page.ts';
+import { emptyPageResult, isRecord, showValue, unparseableRecord } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, MAX_PORT, mergeRanges, parseProtocol } from '../../src/model/protocol.ts';
 import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
 
@@ -24,17 +24,8 @@ function reasonOf(error: unknown): string {
   return `unexpected error ${show(error instanceof Error ? error.message : error)}`;
 }
 
-/** A value as it appears in a one-line reason. */
-export function show(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  text = text.replace(/[\r\n\u2028\u2029]+/g, ' ');
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
+/** A value as it appears in a one-line reason (shared by every normalizer). */
+export const show = showValue;
 
 export function asRecord(value: unknown): Raw {
   return isRecord(value) ? value : fail(`not an object: ${show(value)}`);

@@ -91,3 +91,15 @@ export function unparseableRecord(
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A raw value as it appears in a one-line reason: never throws, whatever the value is. */
+export function showValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  text = text.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
