@@ -49,8 +49,30 @@ const providersSchema = z
       .object({
         /** Accounts to read: the default credentials' own account, or one reached through a role. */
         accounts: z
-          .array(z.object({ id: z.string().regex(/^\d{12}$/, 'is not a 12-digit AWS account id').optional(), roleArn: z.string().startsWith('arn:').optional(), externalId: z.string().optional() }).strict())
+          .array(
+            z
+              .object({
+                id: z.string().regex(/^\d{12}$/, 'is not a 12-digit AWS account id').optional(),
+                /** The member account's read-only role (WardenAudit). */
+                roleArn: z.string().startsWith('arn:').optional(),
+                /** The member account's role that may change its security groups (WardenApply); default: roleArn. */
+                applyRoleArn: z.string().startsWith('arn:').optional(),
+                externalId: z.string().optional(),
+              })
+              .strict(),
+          )
           .default([{}]),
+        /** Also audit every ACTIVE account of the AWS Organization, through a role of this name in each. */
+        organization: z
+          .object({
+            roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name').default('WardenAudit'),
+            applyRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name').default('WardenApply'),
+            externalId: z.string().optional(),
+            /** Account ids left out (the management account, sandboxes). */
+            exclude: z.array(z.string().regex(/^\d{12}$/, 'is not a 12-digit AWS account id')).default([]),
+          })
+          .strict()
+          .optional(),
         regions: z.array(region).min(1),
         ...scanTuning,
       })

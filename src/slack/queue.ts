@@ -1,8 +1,12 @@
+import { z } from 'zod';
+import { PROVIDERS } from '../model/types.ts';
+import type { Provider } from '../model/types.ts';
+
 // The work the Slack function hands off: the HTTP function only verifies, records, enqueues and
 // acknowledges; a worker does the slow part (audits, plans, applies) and answers through
 // `responseUrl` or the Web API.
 
-export type JobKind = 'audit' | 'findings' | 'show' | 'fix' | 'suppress' | 'apply' | 'revert';
+export type JobKind = 'audit' | 'findings' | 'show' | 'fix' | 'suppress' | 'apply' | 'revert' | 'help';
 
 export interface WardenJob {
   kind: JobKind;
@@ -40,4 +44,61 @@ export function createInProcessQueue(worker?: (job: WardenJob) => Promise<void>)
       }
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The durable queues' messages (SQS in production): a Slack job, or one scope of a scheduled run.
+
+/** One provider × account × region of a fanned-out run, with the role that reaches an AWS member account. */
+export interface ScopeMessage {
+  type: 'scope';
+  runId: string;
+  provider: Provider;
+  account: string;
+  region: string;
+  roleArn?: string;
+  externalId?: string;
+}
+
+export type QueueMessage = { type: 'job'; job: WardenJob } | ScopeMessage;
+
+const JOB_KINDS = ['audit', 'findings', 'show', 'fix', 'suppress', 'apply', 'revert', 'help'] as const;
+
+const queueMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('job'),
+    job: z.object({
+      kind: z.enum(JOB_KINDS),
+      args: z.record(z.string(), z.union([z.string(), z.number()]).optional()),
+      user: z.string(),
+      channel: z.string(),
+      responseUrl: z.string().startsWith('https://').optional(),
+      requestId: z.string().min(1),
+    }),
+  }),
+  z.object({
+    type: z.literal('scope'),
+    runId: z.string().min(1),
+    provider: z.enum(PROVIDERS),
+    account: z.string(),
+    region: z.string().min(1),
+    roleArn: z.string().startsWith('arn:').optional(),
+    externalId: z.string().optional(),
+  }),
+]);
+
+/** Reads a queue message body; throws one line naming what is wrong. */
+export function parseQueueMessage(body: string): QueueMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new Error(`queue message is not JSON (${body.length} bytes)`);
+  }
+  const parsed = queueMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`queue message: ${issue ? `${issue.path.join('.') || 'body'} ${issue.message}` : 'invalid'}`);
+  }
+  return parsed.data as QueueMessage;
 }

@@ -1,22 +1,25 @@
 import { readLiveEstate } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, ScopeFilter } from '../../adapters/live.ts';
+import { roleForAccount } from '../../adapters/aws/roles.ts';
+import type { RolePurpose } from '../../adapters/aws/roles.ts';
 import { auditEstate } from '../analysis/audit.ts';
-import type { AuditReport } from '../analysis/audit.ts';
+import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 import { describeRule } from '../analysis/describe.ts';
 import { findFinding, groupOf, proposeFix } from '../cli/fix.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
-import { PROVIDERS } from '../model/types.ts';
+import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
-import type { FindingState, MessageRef, ScopeRef, StateStore } from '../store/state.ts';
-import { suppressionFor } from '../store/state.ts';
+import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
+import { RUN_FINDINGS_KEPT, suppressionFor } from '../store/state.ts';
 import { slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
+import type { AuditDelta } from './blocks/digest.ts';
 import { code, userText } from './blocks/elements.ts';
 import { usage } from './commands.ts';
-import type { WardenJob } from './queue.ts';
+import type { ScopeMessage, WardenJob } from './queue.ts';
 
 // The worker behind the Slack app: takes the jobs the app enqueued (src/slack/app.ts) and does the
 // slow part — reads the clouds, audits, plans, applies, reverts — answering in the channel (Web
@@ -35,15 +38,47 @@ export interface WorkerOptions {
   config: WardenConfig;
   store: StateStore;
   client: SlackChatClient;
-  /** The live adapters for these providers (createAdapters in production). */
-  adapters: (providers: readonly Provider[]) => Promise<LiveAdapter[]>;
+  /** The live adapters for these providers, built from `config` (createAdapters in production). */
+  adapters: (providers: readonly Provider[], config: WardenConfig) => Promise<LiveAdapter[]>;
   /** POSTs a JSON body to a response_url; default fetch. */
   postToResponseUrl?: (url: string, body: Record<string, unknown>) => Promise<void>;
   now?: () => Date;
 }
 
+/** What a scope's audit found, for the caller's metrics. */
+export interface ScopeOutcome {
+  groups: number;
+  rules: number;
+  findings: number;
+  bySeverity: Record<string, number>;
+  new: number;
+  resolved: number;
+  posted: number;
+  throttles: number;
+  scanError?: string;
+  /** The run's digest was posted by this call. */
+  digestPosted: boolean;
+}
+
+/** A security group that changed (a CloudTrail, ActionTrail or CTS event). */
+export interface GroupChange {
+  provider: Provider;
+  account: string;
+  region: string;
+  groupId: string;
+  eventName: string;
+  actor?: string;
+}
+
 export interface Worker {
+  /** A Slack job; never throws (failures are reported to the person). */
   handle(job: WardenJob): Promise<void>;
+  /** One scope of a fanned-out run: audits, records, posts. Throws only when it could not record (the queue retries). */
+  scanScope(message: ScopeMessage): Promise<ScopeOutcome>;
+  /** Posts a run's digest from its recorded scopes, once; false when it was posted already. */
+  finishRun(runId: string): Promise<boolean>;
+  /** Real time: audits just the changed group, resolves what the change fixed, posts what it opened. */
+  auditGroup(change: GroupChange): Promise<ScopeOutcome>;
 }
 
 /** A failure whose message is meant for the person (no stack, no internals). */
@@ -79,8 +114,8 @@ interface Scan {
   estate: Estate;
   report: AuditReport;
   adapters: LiveAdapter[];
-  /** Scopes read completely (where "not seen" means resolved). */
-  complete: ScopeRef[];
+  /** Scopes (or, for one group's audit, that group of them) read completely: where "not seen" means resolved. */
+  complete: CompleteScope[];
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -88,6 +123,16 @@ export function createWorker(options: WorkerOptions): Worker {
   const now = options.now ?? (() => new Date());
   const postToResponseUrl = options.postToResponseUrl ?? defaultPostToResponseUrl;
   const slack = slackConfigOf(config);
+
+  /** The config for one known AWS account: its member role (for reading or for applying) and no discovery. */
+  function configFor(scope: ScopeRef, purpose: RolePurpose): WardenConfig {
+    if (scope.provider !== 'aws' || !config.providers.aws) return config;
+    const listedOwn = config.providers.aws.accounts.some((a) => !a.roleArn && (a.id === undefined || a.id === scope.account));
+    const role = roleForAccount(config, scope.account, purpose);
+    // Not listed and no Organization: the config as it is (the adapter refuses an unknown account).
+    if (!role && !listedOwn) return config;
+    return configForScope(config, scope, role);
+  }
 
   function configuredProviders(): Provider[] {
     return PROVIDERS.filter((p) => config.providers[p] !== undefined);
@@ -116,18 +161,22 @@ export function createWorker(options: WorkerOptions): Worker {
     await client.chat.postMessage({ channel: channelOf(job), text });
   }
 
-  /** Reads the providers' scopes (narrowed by `filter`) and audits them, without suppressed findings. */
-  async function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string): Promise<Scan> {
+  /**
+   * Reads the providers' scopes (narrowed by `filter`; `groupId`: only that group is audited) and
+   * audits them, without suppressed findings. `scopedConfig` replaces the config for reading (one
+   * scope of a run, with its member-account role).
+   */
+  async function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string, scopedConfig: WardenConfig = config): Promise<Scan> {
     if (providers.length === 0) throw new JobError('no provider is configured (providers.aws, …) and none was asked for');
-    const adapters = await options.adapters(providers);
+    const adapters = await options.adapters(providers, scopedConfig);
     const read = await readLiveEstate(adapters, { filter });
     // A scope's error text comes from an SDK or an HTTP body: cut and masked before it reaches Slack.
     let estate: Estate = { ...read.estate, scanErrors: read.estate.scanErrors.map((e) => ({ ...e, message: safeErrorText(e.message) })) };
-    let complete: ScopeRef[] = read.snapshots.map((s) => ({ provider: s.provider, account: s.account, region: s.region }));
+    let complete: CompleteScope[] = read.snapshots.map((s) => ({ provider: s.provider, account: s.account, region: s.region }));
     if (groupId !== undefined) {
-      // Only part of each scope is looked at: nothing there may be taken as resolved.
+      // Only this group is looked at: only its findings may be taken as resolved.
       estate = { ...estate, groups: estate.groups.filter((g) => g.id === groupId), unparseable: estate.unparseable.filter((u) => u.groupId === groupId) };
-      complete = [];
+      complete = complete.map((scope) => ({ ...scope, groupId }));
     }
     const full = auditEstate(estate, config);
     const suppressions = await store.suppressions.activeSuppressions(now());
@@ -150,6 +199,29 @@ export function createWorker(options: WorkerOptions): Worker {
 
   // ------------------------------------------------------------------------------------------
 
+  /** Posts each new (or reopened) finding at or above the configured severity, and marks resolved ones on their messages. */
+  async function publish(seen: SeenResult, result: Scan, channel: string | undefined, requester: string): Promise<{ posted: number; updated: number }> {
+    let posted = 0;
+    if (channel) {
+      for (const state of [...seen.new, ...seen.reopened]) {
+        const finding = state.finding;
+        if (!atOrAbove(finding.severity, slack.minSeverity)) continue;
+        const message = await findingMessageFor(finding, result, requester);
+        const ts = await post(channel, message);
+        if (ts) await store.findings.markPosted(finding.fingerprint, channel, ts, now());
+        posted++;
+      }
+    }
+    let updated = 0;
+    for (const state of seen.resolved) {
+      if (!state.message) continue;
+      const message = resolvedUpdate(state.finding, { note: `No longer reported by the audit of ${now().toISOString()}.` });
+      await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
+      updated++;
+    }
+    return { posted, updated };
+  }
+
   async function audit(job: WardenJob): Promise<void> {
     const scope = scopeOfArgs(job.args);
     const channel = channelOf(job);
@@ -164,24 +236,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const ts = await post(channel, message, digestTs);
       digestTs ??= ts;
     }
-
-    let posted = 0;
-    for (const state of toPost) {
-      const finding = state.finding;
-      if (!atOrAbove(finding.severity, slack.minSeverity)) continue;
-      const message = await findingMessageFor(finding, result, job.user);
-      const ts = await post(channel, message);
-      if (ts) await store.findings.markPosted(finding.fingerprint, channel, ts, now());
-      posted++;
-    }
-
-    let updated = 0;
-    for (const state of seen.resolved) {
-      if (!state.message) continue;
-      const message = resolvedUpdate(state.finding, { note: `No longer reported by the audit of ${now().toISOString()}.` });
-      await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
-      updated++;
-    }
+    const { posted, updated } = await publish(seen, result, channel, job.user);
 
     await log(
       job.user,
@@ -190,6 +245,98 @@ export function createWorker(options: WorkerOptions): Worker {
       `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved`,
       `${posted} posted, ${updated} marked resolved${result.report.summary.partial ? ', partial' : ''}`,
     );
+  }
+
+  /** The outcome of one scope's (or group's) audit, recorded and published. */
+  async function auditAndPublish(
+    providers: Provider[],
+    filter: ScopeFilter,
+    groupId: string | undefined,
+    scopedConfig: WardenConfig,
+    actor: string,
+  ): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: Scan }> {
+    const result = await scan(providers, filter, groupId, scopedConfig);
+    const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
+    const { posted } = await publish(seen, result, slack.channel, actor);
+    const { summary } = result.report;
+    const outcome: ScopeOutcome = {
+      groups: summary.groups,
+      rules: summary.rules,
+      findings: summary.findings,
+      bySeverity: summary.bySeverity,
+      new: seen.new.length + seen.reopened.length,
+      resolved: seen.resolved.length,
+      posted,
+      throttles: result.adapters.reduce((sum, a) => sum + a.stats.throttles, 0),
+      ...(summary.scanErrors[0] ? { scanError: summary.scanErrors[0].message } : {}),
+      digestPosted: false,
+    };
+    return { outcome, seen, result };
+  }
+
+  async function scanScope(message: ScopeMessage): Promise<ScopeOutcome> {
+    const scope = { provider: message.provider, account: message.account, region: message.region };
+    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), 'scheduler');
+    const news = [...seen.new, ...seen.reopened].map((s) => s.finding);
+    const newBySeverity: Record<string, number> = {};
+    for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;
+    const scopeResult: ScopeResult = {
+      scope,
+      groups: outcome.groups,
+      rules: outcome.rules,
+      findings: outcome.findings,
+      bySeverity: outcome.bySeverity,
+      ...(outcome.scanError !== undefined ? { scanError: outcome.scanError } : {}),
+      new: news.slice(0, RUN_FINDINGS_KEPT),
+      newCount: news.length,
+      newBySeverity,
+      resolved: seen.resolved.slice(0, RUN_FINDINGS_KEPT).map((s) => s.finding),
+      resolvedCount: seen.resolved.length,
+    };
+    const { run } = await store.runs.recordScope(message.runId, scopeResult, now());
+    if (run && run.done >= run.expected) outcome.digestPosted = await finishRun(message.runId);
+    return outcome;
+  }
+
+  async function finishRun(runId: string): Promise<boolean> {
+    const run = await store.runs.get(runId);
+    if (!run || !(await store.runs.claimDigest(runId, now()))) return false;
+    const results = await store.runs.scopeResults(runId);
+    const { summary, delta } = runDigestInput(results);
+    const complete = results.length >= run.expected;
+    const channel = run.channel ?? slack.channel;
+    const nothingToSay = delta.totals.new === 0 && delta.totals.resolved === 0 && !summary.partial && complete;
+    if (channel && !(nothingToSay && run.trigger === 'schedule')) {
+      if (!complete) {
+        summary.partial = true;
+        summary.scanErrors.push({ provider: 'aws', account: '', region: '', origin: 'live', message: `${run.expected - results.length} of ${run.expected} scopes did not report (see the scan dead-letter queue)` });
+      }
+      let digestTs: string | undefined;
+      for (const message of digestMessage({ summary }, delta, { minSeverity: slack.minSeverity })) {
+        const ts = await post(channel, message, digestTs);
+        digestTs ??= ts;
+      }
+    }
+    await log('scheduler', 'digest', runId, complete ? 'ok' : `ok: ${results.length} of ${run.expected} scopes`, `${summary.findings} findings, ${delta.totals.new} new, ${delta.totals.resolved} resolved${channel ? '' : ', no channel: not posted'}`);
+    return true;
+  }
+
+  async function auditGroup(change: GroupChange): Promise<ScopeOutcome> {
+    const { outcome } = await auditAndPublish(
+      [change.provider],
+      { regions: [change.region], accounts: [change.account] },
+      change.groupId,
+      configFor(change, 'read'),
+      change.actor ? `realtime:${change.actor}` : 'realtime',
+    );
+    await log(
+      'realtime',
+      'audit-group',
+      `${change.provider}/${change.account}/${change.region}/${change.groupId}`,
+      outcome.scanError ? `partial: ${outcome.scanError}` : `ok: ${outcome.findings} findings, ${outcome.new} new, ${outcome.resolved} resolved`,
+      `${change.eventName}${change.actor ? ` by ${change.actor}` : ''}`,
+    );
+    return outcome;
   }
 
   async function findingMessageFor(finding: Finding, result: Scan, requester: string): Promise<SlackMessage> {
@@ -259,7 +406,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const where = placeFor(job, state?.message);
     const providers = state ? [state.finding.provider] : configuredProviders();
     const filter: ScopeFilter = state ? { regions: [state.finding.region], accounts: [state.finding.account] } : {};
-    const result = await scan(providers, filter);
+    const result = await scan(providers, filter, undefined, state ? configFor(state.finding, 'apply') : config);
 
     const refuse = async (reason: string, outcome: string): Promise<undefined> => {
       await log(job.user, 'apply', planId, `refused: ${outcome}`, reason);
@@ -314,7 +461,7 @@ export function createWorker(options: WorkerOptions): Worker {
     let record: ChangeRecord;
     try {
       const target = change.plan.target;
-      const adapters = await options.adapters([target.provider]);
+      const adapters = await options.adapters([target.provider], configFor(target, 'apply'));
       const adapter = adapters.find((a) => a.provider === target.provider);
       if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
       const scope = { provider: target.provider, account: target.account, region: target.region };
@@ -421,6 +568,9 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   return {
+    scanScope,
+    finishRun,
+    auditGroup,
     async handle(job) {
       try {
         await run(job);
@@ -440,6 +590,42 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     },
   };
+}
+
+/**
+ * The config narrowed to one AWS account and region, reached through `role` (a member account's
+ * WardenAudit or WardenApply role) or the default credentials, with no Organizations discovery.
+ */
+export function configForScope(config: WardenConfig, scope: ScopeRef, role: { roleArn?: string; externalId?: string } | undefined): WardenConfig {
+  if (scope.provider !== 'aws' || !config.providers.aws) return config;
+  const account = role?.roleArn ? { id: scope.account, roleArn: role.roleArn, ...(role.externalId ? { externalId: role.externalId } : {}) } : { id: scope.account };
+  const { organization: _discovery, ...aws } = config.providers.aws;
+  return { ...config, providers: { ...config.providers, aws: { ...aws, accounts: [account], regions: [scope.region] } } };
+}
+
+/** A run's digest input: the scope results summed into one summary, and their new and resolved findings. */
+export function runDigestInput(results: readonly ScopeResult[]): { summary: AuditSummary; delta: AuditDelta & { totals: NonNullable<AuditDelta['totals']> } } {
+  const summary: AuditSummary = { groups: 0, rules: 0, findings: 0, bySeverity: zeroSeverities(), byProvider: {}, byCheck: {}, scanErrors: [], partial: false };
+  const delta = { new: [] as Finding[], resolved: [] as Finding[], totals: { new: 0, resolved: 0, newBySeverity: zeroSeverities() } };
+  for (const r of results) {
+    summary.groups += r.groups;
+    summary.rules += r.rules;
+    summary.findings += r.findings;
+    for (const [severity, n] of Object.entries(r.bySeverity)) summary.bySeverity[severity as Severity] = (summary.bySeverity[severity as Severity] ?? 0) + n;
+    summary.byProvider[r.scope.provider] = (summary.byProvider[r.scope.provider] ?? 0) + r.findings;
+    if (r.scanError !== undefined) summary.scanErrors.push({ ...r.scope, origin: 'live', message: r.scanError });
+    delta.new.push(...r.new);
+    delta.resolved.push(...r.resolved);
+    delta.totals.new += r.newCount;
+    delta.totals.resolved += r.resolvedCount;
+    for (const [severity, n] of Object.entries(r.newBySeverity)) delta.totals.newBySeverity[severity as Severity] = (delta.totals.newBySeverity[severity as Severity] ?? 0) + n;
+  }
+  summary.partial = summary.scanErrors.length > 0;
+  return { summary, delta };
+}
+
+function zeroSeverities(): Record<Severity, number> {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 }
 
 function scopeLabel(args: WardenJob['args']): string {

@@ -25,6 +25,9 @@ import type {
   FindingState,
   FindingStore,
   IdempotencyStore,
+  Run,
+  RunStore,
+  ScopeResult,
   SeenResult,
   StateStore,
   Suppression,
@@ -173,6 +176,9 @@ const CHANGE_INLINE_LIMIT = 100 * 1024;
 const CHANGE_MAX_BYTES = 390 * 1024;
 const CHANGE_ID = /^chg-[0-9A-Za-z.-]+$/;
 const MAX_AUDIT_DAYS = 400;
+const RUN_TTL_DAYS = 30;
+/** A scope's result item stays well under DynamoDB's 400 KB; beyond this its finding lists are dropped (the counts stay). */
+const RUN_SCOPE_MAX_BYTES = 300 * 1024;
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
@@ -359,7 +365,19 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
       for (const { kind, state } of upserts) if (state) result[kind].push(state);
 
       const seen = new Set(unique.map((f) => f.fingerprint));
-      const scopes = [...new Set(completeScopes.map(scopeKeyOf))];
+      // Per scope: every group was read (`all`), or only these groups were.
+      const readGroups = new Map<string, Set<string> | 'all'>();
+      for (const complete of completeScopes) {
+        const key = scopeKeyOf(complete);
+        const known = readGroups.get(key);
+        if (complete.groupId === undefined) readGroups.set(key, 'all');
+        else if (known !== 'all') readGroups.set(key, (known ?? new Set<string>()).add(complete.groupId));
+      }
+      const scopes = [...readGroups.keys()];
+      const wasRead = (item: Item): boolean => {
+        const groups = readGroups.get(item['scope'] as string);
+        return groups === 'all' || (groups !== undefined && groups.has((item['finding'] as Finding | undefined)?.groupId ?? ''));
+      };
       const openBefore = (
         await Promise.all(
           scopes.map((scope) =>
@@ -372,7 +390,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         )
       )
         .flat()
-        .filter((item) => !seen.has(item['fingerprint'] as string));
+        .filter((item) => !seen.has(item['fingerprint'] as string) && wasRead(item));
 
       const resolved = await mapLimit(openBefore, concurrency, async (item) => {
         try {
@@ -715,5 +733,117 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
     },
   };
 
-  return { tableName, client, findings, suppressions, approvals, audit, idempotency, changes };
+  // --- runs -----------------------------------------------------------------------------------
+
+  const runKey = (runId: string) => `RUN#${required(runId, 'run id')}`;
+  const runTtl = (now: Date) => epochSeconds(now) + RUN_TTL_DAYS * 86_400;
+
+  const runs: RunStore = {
+    async start({ runId, expected, channel, trigger, now }) {
+      const run: Run = { runId, expected, done: 0, trigger, startedAt: now.toISOString(), ...(channel ? { channel } : {}) };
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            // gsi1 holds the runs whose digest is not posted yet (claimDigest removes it: a sparse index).
+            Item: { pk: runKey(runId), sk: 'RUN', type: 'run', ...run, gsi1pk: 'RUNS-OPEN', gsi1sk: `${run.startedAt}#${runId}`, expiresAt: runTtl(now) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return run;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return (await runs.get(runId)) as Run;
+      }
+    },
+
+    async recordScope(runId, result, now) {
+      let encoded = JSON.stringify(result);
+      if (encoded.length > RUN_SCOPE_MAX_BYTES) encoded = JSON.stringify({ ...result, new: [], resolved: [] });
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: runKey(runId), sk: `SCOPE#${scopeKeyOf(result.scope)}`, type: 'run-scope', result: encoded, at: now.toISOString(), expiresAt: runTtl(now) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return { counted: false, run: await runs.get(runId) };
+      }
+      try {
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: runKey(runId), sk: 'RUN' },
+            UpdateExpression: 'ADD done :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { counted: true, run: Attributes ? toRun(Attributes) : undefined };
+      } catch (error) {
+        // A scope of a run that was never started (or expired): recorded, but there is nothing to count.
+        if (isConditionFailure(error)) return { counted: true, run: undefined };
+        throw error;
+      }
+    },
+
+    async claimDigest(runId, now) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: runKey(runId), sk: 'RUN' },
+            UpdateExpression: 'SET digestAt = :now REMOVE gsi1pk, gsi1sk',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(digestAt)',
+            ExpressionAttributeValues: { ':now': now.toISOString() },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async scopeResults(runId) {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': runKey(runId), ':prefix': 'SCOPE#' },
+        ConsistentRead: true,
+      });
+      return items.map((item) => JSON.parse(String(item['result'])) as ScopeResult);
+    },
+
+    async unfinished(before) {
+      const items = await queryAll({
+        IndexName: TABLE_KEYS.gsi1,
+        KeyConditionExpression: 'gsi1pk = :g AND gsi1sk < :before',
+        ExpressionAttributeValues: { ':g': 'RUNS-OPEN', ':before': before.toISOString() },
+      });
+      return items.map(toRun).filter((run) => run.digestAt === undefined);
+    },
+
+    async get(runId) {
+      const item = await getItem(runKey(runId), 'RUN');
+      return item ? toRun(item) : undefined;
+    },
+  };
+
+  return { tableName, client, runs, findings, suppressions, approvals, audit, idempotency, changes };
+}
+
+function toRun(item: Item): Run {
+  return {
+    runId: String(item['runId']),
+    expected: Number(item['expected']),
+    done: Number(item['done'] ?? 0),
+    trigger: String(item['trigger'] ?? ''),
+    startedAt: String(item['startedAt']),
+    ...(item['channel'] ? { channel: String(item['channel']) } : {}),
+    ...(item['digestAt'] ? { digestAt: String(item['digestAt']) } : {}),
+  };
 }

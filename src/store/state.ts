@@ -57,6 +57,9 @@ export interface SeenResult {
   resolved: FindingState[];
 }
 
+/** A scope read completely; with `groupId`, only that group of it was (a real-time audit of one group). */
+export type CompleteScope = ScopeRef & { groupId?: string };
+
 export interface FindingStore {
   /**
    * Records one run's findings at `now`. `completeScopes` are the scopes the run read completely:
@@ -65,7 +68,7 @@ export interface FindingStore {
    * a scan error never makes a finding look fixed. A record whose `lastSeen` is later than `now`
    * (a newer run got there first) is left alone and reported as open.
    */
-  recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly ScopeRef[]): Promise<SeenResult>;
+  recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly CompleteScope[]): Promise<SeenResult>;
   /** Remembers the Slack message a finding was posted as (replacing an earlier one). Throws for an unknown fingerprint. */
   markPosted(fingerprint: string, channel: string, ts: string, now?: Date): Promise<FindingState>;
   get(fingerprint: string): Promise<FindingState | undefined>;
@@ -250,7 +253,67 @@ export interface IdempotencyStore {
   claim(requestId: string, ttlSeconds: number, now?: Date): Promise<boolean>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Runs: a scheduled audit fans out one message per scope; each scope's result is recorded here,
+// and whoever completes the last scope (or the next schedule tick, for a run that never
+// completes) posts the run's digest, once.
+
+/** What one scope contributed to a run. */
+export interface ScopeResult {
+  scope: ScopeRef;
+  groups: number;
+  rules: number;
+  findings: number;
+  bySeverity: Record<string, number>;
+  /** Set when the scope could not be read: nothing in it is reported clean. */
+  scanError?: string;
+  /** New (and reopened) findings, at most `RUN_FINDINGS_KEPT` of them; `newCount` is the whole count. */
+  new: Finding[];
+  newCount: number;
+  /** The whole new count by severity. */
+  newBySeverity: Record<string, number>;
+  /** Resolved findings, at most `RUN_FINDINGS_KEPT`; `resolvedCount` is the whole count. */
+  resolved: Finding[];
+  resolvedCount: number;
+}
+
+/** Per scope, the findings a run keeps for its digest (the counts are always whole). */
+export const RUN_FINDINGS_KEPT = 50;
+
+export interface Run {
+  runId: string;
+  /** Scopes the run was split into. */
+  expected: number;
+  /** Scopes recorded so far. */
+  done: number;
+  /** Where its digest and findings go. */
+  channel?: string;
+  trigger: string;
+  startedAt: string;
+  /** Set once, by whoever posts the digest. */
+  digestAt?: string;
+}
+
+export interface RunStore {
+  /** Records a new run (idempotent: the same id again changes nothing). */
+  start(input: { runId: string; expected: number; channel?: string; trigger: string; now: Date }): Promise<Run>;
+  /**
+   * Records one scope's result. `counted` is false when this scope was recorded before (an SQS
+   * redelivery): it is then not counted again. The counter is bumped after the scope is marked, so
+   * a crash in between leaves the run short (finished late by `unfinished`), never counted twice.
+   */
+  recordScope(runId: string, result: ScopeResult, now: Date): Promise<{ counted: boolean; run: Run | undefined }>;
+  /** true exactly once per run: the caller that gets it posts the digest. */
+  claimDigest(runId: string, now: Date): Promise<boolean>;
+  /** Every scope result recorded for the run. */
+  scopeResults(runId: string): Promise<ScopeResult[]>;
+  /** Runs started before `before` whose digest was never posted (a scope failed for good, or a crash). */
+  unfinished(before: Date): Promise<Run[]>;
+  get(runId: string): Promise<Run | undefined>;
+}
+
 export interface StateStore {
+  runs: RunStore;
   findings: FindingStore;
   suppressions: SuppressionStore;
   approvals: ApprovalStore;

@@ -11,7 +11,19 @@ export interface AuditDelta {
   new: Finding[];
   /** Findings the last run reported that this run does not. */
   resolved: Finding[];
+  /**
+   * The whole counts when `new` and `resolved` list only some of them (a fanned-out run keeps a
+   * few findings per scope): the digest counts from these and says how many it does not list.
+   */
+  totals?: { new: number; resolved: number; newBySeverity: Record<Severity, number> };
 }
+
+function totalsOf(delta: AuditDelta): NonNullable<AuditDelta['totals']> {
+  return delta.totals ?? { new: delta.new.length, resolved: delta.resolved.length, newBySeverity: severityCounts(delta.new) };
+}
+
+/** The report's summary is all the digest reads (a fanned-out run has no single findings list). */
+export type DigestReport = Pick<AuditReport, 'summary'>;
 
 export interface DigestOptions {
   /** New findings at or above this severity also get a message each (findingMessage). */
@@ -48,14 +60,15 @@ function severityCounts(findings: readonly Finding[]): Record<Severity, number> 
   return counts;
 }
 
-function summaryBlocks(report: AuditReport, delta: AuditDelta, options: DigestOptions): KnownBlock[] {
+function summaryBlocks(report: DigestReport, delta: AuditDelta, options: DigestOptions): KnownBlock[] {
   const { summary } = report;
-  const newBySeverity = severityCounts(delta.new);
-  const posted = delta.new.filter((f) => atOrAbove(f.severity, options.minSeverity)).length;
+  const totals = totalsOf(delta);
+  const newBySeverity = totals.newBySeverity;
+  const posted = SEVERITIES.filter((s) => atOrAbove(s, options.minSeverity)).reduce((sum, s) => sum + (newBySeverity[s] ?? 0), 0);
   const blocks: KnownBlock[] = [header(`Warden audit: ${plural(summary.findings, 'finding')}${summary.partial ? ' (partial)' : ''}`)];
 
   const lines = [
-    `*${count(delta.new.length)} new* and *${count(delta.resolved.length)} resolved* since the last run · ${plural(summary.groups, 'group')} and ${plural(summary.rules, 'rule')} audited.`,
+    `*${count(totals.new)} new* and *${count(totals.resolved)} resolved* since the last run · ${plural(summary.groups, 'group')} and ${plural(summary.rules, 'rule')} audited.`,
     posted > 0
       ? `${plural(posted, 'new finding')} at or above *${options.minSeverity}* ${posted === 1 ? 'follows' : 'follow'} as ${posted === 1 ? 'a message' : 'one message each'}.`
       : `No new finding at or above *${options.minSeverity}*.`,
@@ -100,12 +113,13 @@ interface Draft {
  * 3,000 characters a section and BUDGETS.messageTextBudget in all; when even `maxMessages` cannot hold every line,
  * the last one ends with "and N more — `warden audit --format markdown`" (and the detailsUrl link).
  */
-export function digestMessage(report: AuditReport, delta: AuditDelta, options: DigestOptions): SlackMessage[] {
+export function digestMessage(report: DigestReport, delta: AuditDelta, options: DigestOptions): SlackMessage[] {
+  const totals = totalsOf(delta);
   const requested = options.maxMessages ?? 4;
   const maxMessages = Number.isNaN(requested) ? 4 : Math.max(1, Math.floor(requested));
   const summary = report.summary;
   const first = summaryBlocks(report, delta, options);
-  const firstText = fallbackText(`Warden audit: ${plural(summary.findings, 'finding')}, ${count(delta.new.length)} new, ${count(delta.resolved.length)} resolved${summary.partial ? ' (partial: some scopes could not be read)' : ''}`);
+  const firstText = fallbackText(`Warden audit: ${plural(summary.findings, 'finding')}, ${count(totals.new)} new, ${count(totals.resolved)} resolved${summary.partial ? ' (partial: some scopes could not be read)' : ''}`);
   const messages: Draft[] = [];
   let draft: Draft = { blocks: first, used: textSize(first), text: firstText };
   let open: string | undefined;
@@ -135,7 +149,7 @@ export function digestMessage(report: AuditReport, delta: AuditDelta, options: D
     { title: 'New since the last run', findings: [...delta.new].sort(compareFindings), line: findingLine, left: 0 },
     { title: 'Resolved since the last run', findings: [...delta.resolved].sort(compareFindings), line: resolvedLine, left: 0 },
   ];
-  if (delta.new.length === 0 && delta.resolved.length === 0) draft.blocks.push(section('Nothing new and nothing resolved since the last run.'));
+  if (totals.new === 0 && totals.resolved === 0) draft.blocks.push(section('Nothing new and nothing resolved since the last run.'));
   else draft.blocks.push(divider());
 
   let full = false;
@@ -171,8 +185,9 @@ export function digestMessage(report: AuditReport, delta: AuditDelta, options: D
     close();
   }
 
-  const leftNew = groups[0]?.left ?? 0;
-  const leftResolved = groups[1]?.left ?? 0;
+  // Not listed: cut by maxMessages, or never kept (totals beyond the lists).
+  const leftNew = (groups[0]?.left ?? 0) + Math.max(0, totals.new - delta.new.length);
+  const leftResolved = (groups[1]?.left ?? 0) + Math.max(0, totals.resolved - delta.resolved.length);
   if (leftNew + leftResolved > 0 || options.detailsUrl) {
     const more = [leftNew > 0 ? `${count(leftNew)} more new` : '', leftResolved > 0 ? `${count(leftResolved)} more resolved` : ''].filter(Boolean).join(' and ');
     const parts = more ? [`…and ${more} — \`warden audit --format markdown\` lists every finding`] : [];

@@ -1,0 +1,28 @@
+import type { WardenConfig } from '../../src/config/schema.ts';
+
+// The role that reaches an AWS member account (pure: no SDK, so the worker can use it anywhere).
+
+export type RolePurpose = 'read' | 'apply';
+
+export const partitionOf = (region: string): string => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
+
+/**
+ * The role that reaches `account` for reading or for applying a fix: the listed entry's roleArn /
+ * applyRoleArn, else the Organization's role names; undefined for the default credentials' own account.
+ */
+export function roleForAccount(config: WardenConfig, account: string, purpose: RolePurpose): { roleArn: string; externalId?: string } | undefined {
+  const aws = config.providers.aws;
+  if (!aws) return undefined;
+  const listed = aws.accounts.find((a) => a.id === account || (a.roleArn !== undefined && a.roleArn.split(':')[4] === account));
+  if (listed?.roleArn) {
+    const roleArn = purpose === 'apply' ? (listed.applyRoleArn ?? listed.roleArn) : listed.roleArn;
+    return { roleArn, ...(listed.externalId ? { externalId: listed.externalId } : {}) };
+  }
+  if (listed) return undefined;
+  const org = aws.organization;
+  if (!org || org.exclude.includes(account)) return undefined;
+  const partition = partitionOf(aws.regions[0] ?? '');
+  const roleName = purpose === 'apply' ? org.applyRoleName : org.roleName;
+  return { roleArn: `arn:${partition}:iam::${account}:role/${roleName}`, ...(org.externalId ? { externalId: org.externalId } : {}) };
+}
+

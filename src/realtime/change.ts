@@ -1,0 +1,100 @@
+import type { Provider } from '../model/types.ts';
+
+// What the realtime parsers hand the realtime function: which security group changed, where, and by
+// whom. Pure data; the parsers never throw on bad input, they say why they ignored it.
+
+export interface SecurityGroupChange {
+  provider: Provider;
+  /** AWS account id, Alibaba Cloud account id (UID), Huawei Cloud / OTC project id. */
+  account: string;
+  region: string;
+  groupId: string;
+  /** The provider's name for the call: `AuthorizeSecurityGroupIngress`, `createSecurity-group-rule`, … */
+  eventName: string;
+  /** The provider's id of the audit record (CloudTrail eventID, ActionTrail eventId, CTS trace_id). */
+  eventId: string;
+  /** Who made the call (an ARN, a RAM user, an IAM user name), when the record says. */
+  actor?: string;
+  /** When the call was made, ISO 8601, when the record says. */
+  at?: string;
+}
+
+/** The changes found, or a one-line reason the input was ignored (not a security-group event, a failed call, …). */
+export type ChangeParse = { changes: SecurityGroupChange[] } | { ignored: string };
+
+const MAX_REASON = 300;
+
+/** An ignored result whose reason is one line of bounded length, whatever the input put into it. */
+export function ignored(reason: string): { ignored: string } {
+  return { ignored: oneLine(reason) };
+}
+
+export function oneLine(text: string): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f\s]+/gu, ' ').trim();
+  return flat.length > MAX_REASON ? `${flat.slice(0, MAX_REASON - 1)}…` : flat;
+}
+
+/** `value` as a quoted, bounded, one-line string for reasons (input values may be anything). */
+export function quote(value: unknown): string {
+  const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+  return JSON.stringify(oneLine(text).slice(0, 80));
+}
+
+export type JsonRecord = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `value` when it is a non-empty string, else undefined. */
+export function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The record at `path` below `value`, or undefined. */
+export function at(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (!isRecord(current)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+/** `body` as a JSON value: objects pass through, strings are parsed; undefined when a string is not JSON. */
+export function jsonOf(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One change per group id, in first-seen order. */
+export function changesFor(groupIds: Iterable<string>, base: Omit<SecurityGroupChange, 'groupId'>): { changes: SecurityGroupChange[] } {
+  const unique = [...new Set(groupIds)];
+  return { changes: unique.map((groupId) => withoutUndefined({ ...base, groupId })) };
+}
+
+function withoutUndefined(change: SecurityGroupChange): SecurityGroupChange {
+  const out: SecurityGroupChange = {
+    provider: change.provider,
+    account: change.account,
+    region: change.region,
+    groupId: change.groupId,
+    eventName: change.eventName,
+    eventId: change.eventId,
+  };
+  if (change.actor !== undefined) out.actor = change.actor;
+  if (change.at !== undefined) out.at = change.at;
+  return out;
+}
+
+/** An ISO 8601 string for an ISO string or epoch-milliseconds value, or undefined when it is neither. */
+export function isoTime(value: unknown): string | undefined {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) return undefined;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
