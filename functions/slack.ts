@@ -2,8 +2,14 @@ import { AwsLambdaReceiver } from '@slack/bolt';
 import { loadConfig } from '../src/config/load.ts';
 import { createWardenApp } from '../src/slack/app.ts';
 import type { WardenAppEnv } from '../src/slack/app.ts';
-import { createInProcessQueue } from '../src/slack/queue.ts';
-import type { WorkQueue } from '../src/slack/queue.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
+import { groupKeyOf } from '../src/store/changes.ts';
+import { correlate } from './lib/observability.ts';
+import { createSqsWorkQueue } from './lib/queues.ts';
+import { requiredEnv } from './lib/env.ts';
+import { environmentWithSecrets } from './lib/secrets.ts';
+import type { SecretSource } from './lib/secrets.ts';
 import { createDynamoStateStore } from '../src/store/dynamo.ts';
 import type { StateStore } from '../src/store/state.ts';
 
@@ -35,7 +41,10 @@ export type SlackHandler = (event: HttpApiEvent, context: unknown) => Promise<Ht
 
 export interface SlackHandlerDeps {
   env: WardenAppEnv;
-  queue: WorkQueue;
+  /** The queue, or how to make it once the store and the secrets are known. */
+  queue: WorkQueue | ((store: StateStore, env: WardenAppEnv) => WorkQueue);
+  /** Where WARDEN_SECRET_PATHS are read; default SSM Parameter Store. */
+  secrets?: SecretSource;
   /** Default: the DynamoDB store on `$WARDEN_TABLE`. */
   store?: StateStore;
   now?: () => Date;
@@ -45,16 +54,19 @@ export interface SlackHandlerDeps {
 export function createSlackHandler(deps: SlackHandlerDeps): SlackHandler {
   let ready: Promise<SlackHandler> | undefined;
   async function init(): Promise<SlackHandler> {
-    const { env } = deps;
+    const env = await environmentWithSecrets(deps.env, deps.secrets);
     const signingSecret = env.SLACK_SIGNING_SECRET?.trim();
     if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is not set');
     const config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
     const store = deps.store ?? createDynamoStateStore({ ...(env['WARDEN_TABLE'] ? { tableName: env['WARDEN_TABLE'] } : {}) });
     const receiver = new AwsLambdaReceiver({ signingSecret });
-    createWardenApp({ config, store, queue: deps.queue, receiver, env, ...(deps.now ? { now: deps.now } : {}) });
+    const queue = typeof deps.queue === 'function' ? deps.queue(store, env) : deps.queue;
+    createWardenApp({ config, store, queue, receiver, env, ...(deps.now ? { now: deps.now } : {}) });
     return (await receiver.start()) as unknown as SlackHandler;
   }
   return async (event, context) => {
+    const requestId = (event.requestContext as { requestId?: string } | undefined)?.requestId;
+    correlate(requestId ?? 'slack', { function: 'slack' });
     ready ??= init().catch((error: unknown) => {
       ready = undefined;
       throw error;
@@ -63,13 +75,29 @@ export function createSlackHandler(deps: SlackHandlerDeps): SlackHandler {
   };
 }
 
-/**
- * The Lambda entry point. The queue here is the in-process one: the durable queue to the worker
- * function comes with the deployment (serverless.yml); until then jobs are only logged.
- */
+/** Which security group a job changes: its FIFO message group, so one group's fixes run one at a time. */
+export function groupOfJob(store: StateStore): (job: WardenJob) => Promise<string | undefined> {
+  return async (job) => {
+    if (job.kind === 'apply' && typeof job.args['fingerprint'] === 'string') {
+      const state = await store.findings.get(job.args['fingerprint']);
+      return state ? groupKeyOf(state.finding) : undefined;
+    }
+    if (job.kind === 'revert' && typeof job.args['changeId'] === 'string') {
+      const change = await store.changes.get(job.args['changeId']);
+      return change ? groupKeyOf(change.plan.target) : undefined;
+    }
+    return undefined;
+  };
+}
+
+/** The Lambda entry point: secrets from SSM, jobs to the scan and apply queues (SQS). */
 export const handler: SlackHandler = createSlackHandler({
   env: process.env,
-  queue: createInProcessQueue(async (job) => {
-    console.log(`warden: job ${job.kind} from ${job.user} queued (${job.requestId})`);
-  }),
+  queue: (store, env) =>
+    createSqsWorkQueue({
+      sqs: new SQSClient({}),
+      scanQueueUrl: requiredEnv(env, 'WARDEN_SCAN_QUEUE_URL'),
+      applyQueueUrl: requiredEnv(env, 'WARDEN_APPLY_QUEUE_URL'),
+      groupOf: groupOfJob(store),
+    }),
 });

@@ -30,7 +30,7 @@ export function ignored(reason: string): { ignored: string } {
 }
 
 export function oneLine(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f\s]+/gu, ' ').trim();
+  const flat = text.replace(/[\p{Cc}\s]+/gu, ' ').trim();
   return flat.length > MAX_REASON ? `${flat.slice(0, MAX_REASON - 1)}…` : flat;
 }
 
@@ -97,4 +97,13 @@ export function isoTime(value: unknown): string | undefined {
   if (!Number.isFinite(ms)) return undefined;
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** `run()`, or `fallback` if it throws: the parsers' promise never to throw, even on hostile objects (throwing getters, proxies). */
+export function safely<T>(fallback: () => T, run: () => T): T {
+  try {
+    return run();
+  } catch {
+    return fallback();
+  }
 }

@@ -87,7 +87,7 @@ const worker = createWorker({
       update: (args) => (made.app as App).client.chat.update(args as Parameters<App['client']['chat']['update']>[0]),
     },
   },
-  adapters: (providers) => createAdapters(providers, config, env),
+  adapters: (providers, scoped) => createAdapters(providers, scoped, env),
 });
 const app = createWardenApp({ config, store, queue: createInProcessQueue((job) => worker.handle(job)), receiver, env });
 made.app = app;

@@ -203,7 +203,9 @@ export function createWorker(options: WorkerOptions): Worker {
   async function publish(seen: SeenResult, result: Scan, channel: string | undefined, requester: string): Promise<{ posted: number; updated: number }> {
     let posted = 0;
     if (channel) {
-      for (const state of [...seen.new, ...seen.reopened]) {
+      // Open ones with no message yet too: a run that recorded them and then failed to post (Slack
+      // down, a rate limit) posts them when its message is retried.
+      for (const state of [...seen.new, ...seen.reopened, ...seen.open.filter((s) => !s.message)]) {
         const finding = state.finding;
         if (!atOrAbove(finding.severity, slack.minSeverity)) continue;
         const message = await findingMessageFor(finding, result, requester);

@@ -1,0 +1,61 @@
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+
+// Secrets come from SSM Parameter Store (SecureString), never from the template's environment:
+// each function's WARDEN_SECRET_PATHS names the parameter paths it may read (its IAM policy allows
+// exactly those), and each parameter's last path segment is the variable it fills, e.g.
+// /warden/prod/slack/SLACK_BOT_TOKEN. Fetched once per container and cached (Powertools
+// Parameters, maxAge), so a warm invocation makes no SSM call.
+
+/** The variables a parameter may fill: a parameter named anything else is refused, so it cannot set PATH or NODE_OPTIONS. */
+export const SECRET_NAMES = [
+  'SLACK_SIGNING_SECRET',
+  'SLACK_BOT_TOKEN',
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'HUAWEICLOUD_SDK_AK',
+  'HUAWEICLOUD_SDK_SK',
+  'OTC_ACCESS_KEY',
+  'OTC_SECRET_KEY',
+  'WARDEN_EVENTS_TOKEN',
+] as const;
+
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+export interface SecretSource {
+  getMultiple(path: string, options: { decrypt: boolean; recursive: boolean; maxAge: number }): Promise<Record<string, unknown> | undefined>;
+}
+
+const MAX_AGE_SECONDS = 300;
+
+/**
+ * The environment with the secrets of WARDEN_SECRET_PATHS filled in (a new object: process.env is
+ * left alone, so nothing else in the process sees them). Throws one line naming the path when a
+ * path cannot be read or holds a parameter that is not a known secret.
+ */
+export async function environmentWithSecrets(env: NodeJS.ProcessEnv, source: SecretSource = defaultSource()): Promise<NodeJS.ProcessEnv> {
+  const paths = (env['WARDEN_SECRET_PATHS'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const path of paths) {
+    let values: Record<string, unknown> | undefined;
+    try {
+      values = await source.getMultiple(path, { decrypt: true, recursive: false, maxAge: MAX_AGE_SECONDS });
+    } catch (error) {
+      throw new Error(`secrets: cannot read SSM path ${path}: ${(error as Error).name || 'error'}`, { cause: error });
+    }
+    for (const [name, value] of Object.entries(values ?? {})) {
+      const key = name.split('/').pop() ?? name;
+      if (!(SECRET_NAMES as readonly string[]).includes(key)) throw new Error(`secrets: ${path}/${key} is not a secret Warden reads (${SECRET_NAMES.join(', ')})`);
+      if (typeof value === 'string' && value !== '') out[key] = value;
+    }
+  }
+  return out;
+}
+
+let provider: SSMProvider | undefined;
+function defaultSource(): SecretSource {
+  provider ??= new SSMProvider();
+  return provider;
+}

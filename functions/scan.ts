@@ -1,0 +1,47 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mapLimit } from '../adapters/common/pool.ts';
+import { parseQueueMessage } from '../src/slack/queue.ts';
+import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
+import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
+import type { Runtime } from './lib/runtime.ts';
+
+// The scan function (SQS, standard queue): each message is one scope of a run (audit it, record
+// it, post its new findings, and post the run's digest when it is the last) or one of Slack's
+// read-only jobs. A message that fails is reported back alone (ReportBatchItemFailures): SQS
+// retries it, and after three receives it goes to the dead-letter queue, which has an alarm.
+
+export interface ScanDeps {
+  runtime: () => Promise<Runtime>;
+  /** Messages handled at once. */
+  concurrency?: number;
+}
+
+export function createScanHandler(deps: ScanDeps) {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    if (context) logger.addContext(context);
+    const { worker } = await deps.runtime();
+    const failures: { itemIdentifier: string }[] = [];
+    await mapLimit(event.Records, deps.concurrency ?? 4, async (record: SQSRecord) => {
+      try {
+        const message = parseQueueMessage(record.body);
+        if (message.type === 'scope') {
+          correlate(`${message.runId}/${message.provider}/${message.account}/${message.region}`, { runId: message.runId });
+          const outcome = await worker.scanScope(message);
+          recordScopeMetrics(outcome, message.provider);
+          logger.info('scope audited', { ...outcome, bySeverity: outcome.bySeverity });
+        } else {
+          correlate(message.job.requestId, { job: message.job.kind });
+          await worker.handle(message.job);
+          logger.info('job done', { kind: message.job.kind });
+        }
+      } catch (error) {
+        logger.error('message failed', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, error: (error as Error).message });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    });
+    metrics.publishStoredMetrics();
+    return { batchItemFailures: failures };
+  };
+}
+
+export const handler = createScanHandler({ runtime: lazyRuntime(() => buildRuntime()) });

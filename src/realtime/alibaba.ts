@@ -1,0 +1,257 @@
+import { createHash, timingSafeEqual, verify, X509Certificate } from 'node:crypto';
+import { at, changesFor, ignored, isoTime, isRecord, jsonOf, oneLine, quote, safely, text } from './change.ts';
+import type { ChangeParse, JsonRecord } from './change.ts';
+
+// Alibaba Cloud: ActionTrail publishes write events to EventBridge as CloudEvents 1.0 (`type`
+// `<service>:ActionTrail:ApiCall` or `…:ConsoleOperation`, `aliyunaccountid`, `aliyunregionid`),
+// with the ActionTrail record in `data`. An event rule routes them to an HTTPS target.
+//
+// Authenticity: every HTTP/HTTPS target delivery carries EventBridge's signature headers, among
+// them `x-eventbridge-signature-token`, the token the user typed into the target. We require that
+// token (a shared secret, compared in constant time), a fresh delivery timestamp and a fresh event.
+// The RSA signature over URL + headers + body (`x-eventbridge-signature-v2`) can be checked too, with
+// `verifyAlibabaSignature` and a certificate the caller fetched from a `trustedAlibabaCertUrl`.
+// Sources: test/fixtures/realtime/README.md and docs/realtime.md.
+
+/** The ECS calls that change a security group's rules or policy, or which groups an instance or ENI uses. */
+export const ACTIONTRAIL_SECURITY_GROUP_EVENTS = [
+  'AuthorizeSecurityGroup',
+  'AuthorizeSecurityGroupEgress',
+  'RevokeSecurityGroup',
+  'RevokeSecurityGroupEgress',
+  'ModifySecurityGroupRule',
+  'ModifySecurityGroupEgressRule',
+  'ModifySecurityGroupPolicy',
+  'CreateSecurityGroup',
+  'DeleteSecurityGroup',
+  'JoinSecurityGroup',
+  'LeaveSecurityGroup',
+  'ModifyNetworkInterfaceAttribute',
+  'ModifyInstanceAttribute',
+] as const satisfies readonly string[];
+
+/** The header carrying the token configured on the EventBridge HTTPS target. */
+export const ALIBABA_TOKEN_HEADER = 'x-eventbridge-signature-token';
+export const ALIBABA_TIMESTAMP_HEADER = 'x-eventbridge-signature-timestamp';
+
+const EVENT_TYPE = /^[a-z0-9-]+:ActionTrail:(ApiCall|ConsoleOperation)$/u;
+const GROUP_ID = /^sg-[0-9a-z]{1,64}$/u;
+/** `SecurityGroupId`, `SecurityGroupIds`, and their RPC-flattened list forms `SecurityGroupId.1`, … */
+const GROUP_PARAMETER = /^SecurityGroupIds?(\.\d+)?$/u;
+const FUTURE_SKEW_SECONDS = 300;
+
+function isSecurityGroupEvent(name: string): boolean {
+  return (ACTIONTRAIL_SECURITY_GROUP_EVENTS as readonly string[]).includes(name);
+}
+
+/** The security groups an ActionTrail event delivered by Alibaba Cloud EventBridge changed. Never throws. */
+export function changesFromActionTrail(body: unknown): ChangeParse {
+  return safely(
+    () => ignored('unreadable ActionTrail event'),
+    () => parse(body),
+  );
+}
+
+function parse(body: unknown): ChangeParse {
+  const event = jsonOf(body);
+  if (!isRecord(event)) return ignored('not a CloudEvent: the body is not a JSON object');
+  const type = text(event.type);
+  if (type === undefined || !EVENT_TYPE.test(type)) return ignored(`not an ActionTrail API call or console operation: type ${quote(event.type)}`);
+  const data = event.data;
+  if (!isRecord(data)) return ignored('ActionTrail event without a data object');
+  if (!isEcs(data)) return ignored(`not an ECS call: serviceName ${quote(data.serviceName)}, eventSource ${quote(data.eventSource)}`);
+  const eventName = text(data.eventName);
+  if (eventName === undefined || !isSecurityGroupEvent(eventName)) return ignored(`ECS ${quote(data.eventName)} does not change a security group`);
+  const errorCode = text(data.errorCode);
+  if (errorCode !== undefined) return ignored(`${eventName} failed (${quote(errorCode)}): nothing changed`);
+
+  const account = text(data.recipientAccountId) ?? text(event.aliyunaccountid) ?? text(at(data, 'userIdentity', 'accountId'));
+  if (account === undefined) return ignored(`${eventName} without an account id`);
+  const region = text(at(data, 'requestParameters', 'RegionId')) ?? text(data.acsRegion) ?? text(event.aliyunregionid);
+  if (region === undefined) return ignored(`${eventName} without a region`);
+  const eventId = text(data.eventId) ?? text(event.id);
+  if (eventId === undefined) return ignored(`${eventName} without an event id`);
+
+  const candidates = groupIdsOf(eventName, data);
+  const groupIds = candidates.filter((id) => GROUP_ID.test(id));
+  if (groupIds.length === 0) {
+    return ignored(candidates.length > 0 ? `${eventName} names no valid security group id (${candidates.map(quote).join(', ')})` : `${eventName} names no security group`);
+  }
+  const actor = text(at(data, 'userIdentity', 'userName')) ?? text(at(data, 'userIdentity', 'principalId'));
+  const when = isoTime(data.eventTime) ?? isoTime(event.time);
+  return changesFor(groupIds, { provider: 'alibaba', account, region, eventName, eventId, actor, at: when });
+}
+
+function isEcs(data: JsonRecord): boolean {
+  const service = text(data.serviceName)?.toLowerCase();
+  const source = text(data.eventSource)?.toLowerCase();
+  return service === 'ecs' || (source !== undefined && /^ecs[.-]/u.test(source));
+}
+
+function groupIdsOf(eventName: string, data: JsonRecord): string[] {
+  const fromRequest = groupParameters(data.requestParameters);
+  if (eventName !== 'CreateSecurityGroup') return fromRequest;
+  return [...groupParameters(data.responseElements), ...fromRequest];
+}
+
+/** Every security group id in the `SecurityGroupId(s)(.N)` parameters of a request or response. */
+function groupParameters(parameters: unknown): string[] {
+  if (!isRecord(parameters)) return [];
+  return Object.entries(parameters).flatMap(([key, value]) => (GROUP_PARAMETER.test(key) ? idsIn(value) : []));
+}
+
+/** A parameter value as ids: a string, a JSON-array string (`["sg-1","sg-2"]`), or an array. */
+function idsIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap((item) => (typeof item === 'string' && item !== '' ? [item] : []));
+  if (typeof value !== 'string' || value === '') return [];
+  if (value.startsWith('[')) return idsIn(jsonOf(value));
+  return [value];
+}
+
+// ---------------------------------------------------------------- delivery verification
+
+export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+export interface AlibabaDelivery {
+  headers: HttpHeaders;
+  /** The raw request body (the CloudEvent JSON), or the parsed event. */
+  body: unknown;
+  /** The token configured on the EventBridge HTTPS target. */
+  secret: string;
+  now: Date;
+  /** Oldest accepted event (CloudEvents `time`) and delivery (`x-eventbridge-signature-timestamp`). */
+  maxAgeSeconds: number;
+}
+
+/** Whether a delivery came from the user's EventBridge target: its token, a fresh delivery, a fresh event. Never throws. */
+export function verifyAlibabaDelivery(delivery: AlibabaDelivery): Verdict {
+  return safely(
+    () => refuse('unreadable delivery'),
+    () => verifyDelivery(delivery),
+  );
+}
+
+function verifyDelivery({ headers, body, secret, now, maxAgeSeconds }: AlibabaDelivery): Verdict {
+  if (secret === '') return refuse('no EventBridge target token is configured');
+  if (!(maxAgeSeconds > 0)) return refuse('maxAgeSeconds must be positive');
+  const nowMs = now.getTime();
+  if (Number.isNaN(nowMs)) return refuse('the clock value is not a date');
+
+  const token = header(headers, ALIBABA_TOKEN_HEADER);
+  if (token === undefined) return refuse(`no ${ALIBABA_TOKEN_HEADER} header`);
+  if (!sameSecret(token, secret)) return refuse(`the ${ALIBABA_TOKEN_HEADER} header does not match the configured token`);
+
+  const stamp = header(headers, ALIBABA_TIMESTAMP_HEADER);
+  if (stamp !== undefined) {
+    const sentMs = epochMs(stamp);
+    if (sentMs === undefined) return refuse(`${ALIBABA_TIMESTAMP_HEADER} is not a timestamp`);
+    if (Math.abs(nowMs - sentMs) > maxAgeSeconds * 1000) return refuse(`the delivery is more than ${maxAgeSeconds} s from now (${ALIBABA_TIMESTAMP_HEADER})`);
+  }
+
+  const event = jsonOf(body);
+  const time = isRecord(event) ? text(event.time) : undefined;
+  if (time === undefined) return refuse('the CloudEvent has no time');
+  const eventMs = Date.parse(time);
+  if (Number.isNaN(eventMs)) return refuse(`the CloudEvent time ${quote(time)} is not a date`);
+  if (nowMs - eventMs > maxAgeSeconds * 1000) return refuse(`the event is older than ${maxAgeSeconds} s`);
+  if (eventMs - nowMs > FUTURE_SKEW_SECONDS * 1000) return refuse('the event time is in the future');
+  return { ok: true };
+}
+
+function refuse(reason: string): Verdict {
+  return { ok: false, reason: oneLine(reason) };
+}
+
+/** The header's value, matched case-insensitively; undefined when absent, empty or repeated with different values. */
+export function header(headers: HttpHeaders, name: string): string | undefined {
+  if (!isRecord(headers)) return undefined;
+  const wanted = name.toLowerCase();
+  const values = Object.entries(headers).flatMap(([key, value]): unknown[] => {
+    if (key.toLowerCase() !== wanted) return [];
+    return Array.isArray(value) ? value : value === undefined ? [] : [value];
+  });
+  if (!values.every((value): value is string => typeof value === 'string')) return undefined;
+  const distinct = new Set(values);
+  if (distinct.size !== 1) return undefined;
+  const [only] = distinct;
+  return only === '' ? undefined : only;
+}
+
+/** Constant-time comparison that also hides the length of the expected secret. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** Milliseconds since the epoch from a seconds or milliseconds timestamp string. */
+function epochMs(value: string): number | undefined {
+  if (!/^\d{1,16}$/u.test(value)) return undefined;
+  const number = Number(value);
+  return number < 1e11 ? number * 1000 : number;
+}
+
+// ---------------------------------------------------------------- the RSA signature (optional, defence in depth)
+
+/** The signature headers in the order EventBridge puts them in the string to sign; the token only when set. */
+const SIGNED_HEADERS = ['x-eventbridge-signature-timestamp', 'x-eventbridge-hash-method', 'x-eventbridge-signature-version', 'x-eventbridge-signature-url'];
+
+export interface AlibabaSignedDelivery {
+  /** The target URL exactly as configured on the EventBridge target (scheme, host, path, query). */
+  targetUrl: string;
+  headers: HttpHeaders;
+  /** The raw request body, byte for byte. */
+  body: string;
+}
+
+/** EventBridge's string to sign: target URL, then `name: value` of each signature header, then the body, joined by `\n`. */
+export function alibabaStringToSign({ targetUrl, headers, body }: AlibabaSignedDelivery): string | undefined {
+  const lines = [targetUrl];
+  for (const name of SIGNED_HEADERS) {
+    const value = header(headers, name);
+    if (value === undefined) return undefined;
+    lines.push(`${name}: ${value}`);
+  }
+  const token = header(headers, ALIBABA_TOKEN_HEADER);
+  if (token !== undefined) lines.push(`${ALIBABA_TOKEN_HEADER}: ${token}`);
+  return `${lines.join('\n')}\n${body}`;
+}
+
+/**
+ * Whether `x-eventbridge-signature-v2` is EventBridge's SHA256withRSA signature of the delivery, by
+ * the key in `certificatePem` (fetched by the caller from a `trustedAlibabaCertUrl`). Never throws.
+ */
+export function verifyAlibabaSignature(delivery: AlibabaSignedDelivery & { certificatePem: string }): boolean {
+  try {
+    if (header(delivery.headers, 'x-eventbridge-hash-method')?.toUpperCase() !== 'SHA256') return false;
+    const signature = header(delivery.headers, 'x-eventbridge-signature-v2');
+    const signed = alibabaStringToSign(delivery);
+    if (signature === undefined || signed === undefined) return false;
+    const key = new X509Certificate(delivery.certificatePem).publicKey;
+    const bytes = Buffer.from(signature, 'base64');
+    // The documentation's formula ends with the body; some receivers report a trailing newline.
+    return verify('sha256', Buffer.from(signed, 'utf8'), key, bytes) || verify('sha256', Buffer.from(`${signed}\n`, 'utf8'), key, bytes);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `url` is an EventBridge certificate URL: `https://<region>-eventbridge.oss-accelerate.aliyuncs.com/…`. */
+export function trustedAlibabaCertUrl(url: string): boolean {
+  if (typeof url !== 'string') return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return (
+    parsed.protocol === 'https:' &&
+    parsed.username === '' &&
+    parsed.password === '' &&
+    parsed.port === '' &&
+    parsed.search === '' &&
+    parsed.hash === '' &&
+    /^[a-z]{2}(-[a-z0-9]+)+-eventbridge\.oss-accelerate\.aliyuncs\.com$/u.test(parsed.hostname)
+  );
+}

@@ -1,0 +1,111 @@
+import { at, changesFor, ignored, isoTime, isRecord, quote, safely, text } from './change.ts';
+import type { ChangeParse } from './change.ts';
+
+// AWS: EventBridge delivers CloudTrail management events as `detail-type: "AWS API Call via
+// CloudTrail"`, `source: "aws.ec2"`, with the CloudTrail record in `detail`. Request parameters use
+// the EC2 query-API casing (`groupId`, `groupSet.items[]`), except ModifySecurityGroupRules, which
+// CloudTrail records wrapped in `ModifySecurityGroupRulesRequest` with PascalCase fields.
+// Shapes and sources: test/fixtures/realtime/README.md.
+
+/** The EC2 calls that change a security group's rules, or which groups an interface or instance uses. */
+export const CLOUDTRAIL_SECURITY_GROUP_EVENTS = [
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+  'RevokeSecurityGroupIngress',
+  'RevokeSecurityGroupEgress',
+  'ModifySecurityGroupRules',
+  'UpdateSecurityGroupRuleDescriptionsIngress',
+  'UpdateSecurityGroupRuleDescriptionsEgress',
+  'CreateSecurityGroup',
+  'DeleteSecurityGroup',
+  'ModifyNetworkInterfaceAttribute',
+  'ModifyInstanceAttribute',
+] as const satisfies readonly string[];
+
+type CloudTrailEventName = (typeof CLOUDTRAIL_SECURITY_GROUP_EVENTS)[number];
+
+const DETAIL_TYPE = 'AWS API Call via CloudTrail';
+const GROUP_ID = /^sg-[0-9a-z]{1,32}$/u;
+const ACCOUNT_ID = /^\d{12}$/u;
+
+function isSecurityGroupEvent(name: string): name is CloudTrailEventName {
+  return (CLOUDTRAIL_SECURITY_GROUP_EVENTS as readonly string[]).includes(name);
+}
+
+/** The security groups an EventBridge "AWS API Call via CloudTrail" event changed. Never throws. */
+export function changesFromCloudTrail(event: unknown): ChangeParse {
+  return safely(
+    () => ignored('unreadable CloudTrail event'),
+    () => parse(event),
+  );
+}
+
+function parse(event: unknown): ChangeParse {
+  if (!isRecord(event)) return ignored('not an EventBridge event: the body is not a JSON object');
+  if (event['detail-type'] !== DETAIL_TYPE) return ignored(`not a CloudTrail API call: detail-type is ${quote(event['detail-type'])}`);
+  const detail = event.detail;
+  if (!isRecord(detail)) return ignored('CloudTrail event without a detail object');
+  if (event.source !== 'aws.ec2' || detail.eventSource !== 'ec2.amazonaws.com') {
+    return ignored(`not an EC2 call: source ${quote(event.source)}, eventSource ${quote(detail.eventSource)}`);
+  }
+  const eventName = text(detail.eventName);
+  if (eventName === undefined || !isSecurityGroupEvent(eventName)) return ignored(`EC2 ${quote(detail.eventName)} does not change a security group`);
+  const errorCode = text(detail.errorCode);
+  if (errorCode !== undefined) return ignored(`${eventName} failed (${quote(errorCode)}): nothing changed`);
+
+  const account = text(detail.recipientAccountId) ?? text(event.account);
+  if (account === undefined || !ACCOUNT_ID.test(account)) return ignored(`${eventName} without a 12-digit account id (${quote(account)})`);
+  const region = text(detail.awsRegion) ?? text(event.region);
+  if (region === undefined) return ignored(`${eventName} without a region`);
+  const eventId = text(detail.eventID) ?? text(event.id);
+  if (eventId === undefined) return ignored(`${eventName} without an event id`);
+
+  const candidates = groupIdsOf(eventName, detail);
+  const groupIds = candidates.filter((id) => GROUP_ID.test(id));
+  if (groupIds.length === 0) return ignored(noGroupReason(eventName, candidates));
+
+  const actor = text(at(detail, 'userIdentity', 'arn')) ?? text(at(detail, 'userIdentity', 'principalId'));
+  const when = isoTime(detail.eventTime) ?? isoTime(event.time);
+  return changesFor(groupIds, { provider: 'aws', account, region, eventName, eventId, actor, at: when });
+}
+
+function noGroupReason(eventName: CloudTrailEventName, candidates: string[]): string {
+  if (candidates.length > 0) return `${eventName} names no valid security group id (${candidates.map(quote).join(', ')})`;
+  if (eventName === 'ModifyNetworkInterfaceAttribute' || eventName === 'ModifyInstanceAttribute') {
+    return `${eventName} did not change security groups`;
+  }
+  return `${eventName} names no security group id (a group named only by groupName cannot be audited by id)`;
+}
+
+function groupIdsOf(eventName: CloudTrailEventName, detail: Record<string, unknown>): string[] {
+  const request = detail.requestParameters;
+  const response = detail.responseElements;
+  switch (eventName) {
+    case 'ModifySecurityGroupRules':
+      return present([at(request, 'ModifySecurityGroupRulesRequest', 'GroupId')]);
+    case 'CreateSecurityGroup':
+      return present([at(response, 'groupId')]);
+    case 'ModifyNetworkInterfaceAttribute':
+    case 'ModifyInstanceAttribute':
+      return itemValues(at(request, 'groupSet'), 'groupId');
+    default:
+      // Authorize/Revoke/UpdateSecurityGroupRuleDescriptions*/DeleteSecurityGroup: the request's
+      // groupId, and the group of each rule the response lists.
+      return [
+        ...present([at(request, 'groupId'), at(response, 'groupId')]),
+        ...itemValues(at(response, 'securityGroupRuleSet'), 'groupId'),
+        ...itemValues(at(response, 'revokedSecurityGroupRuleSet'), 'groupId'),
+      ];
+  }
+}
+
+function present(values: unknown[]): string[] {
+  return values.flatMap((value) => (typeof value === 'string' && value !== '' ? [value] : []));
+}
+
+/** `key` of each element of an EC2 `{ items: [...] }` list. */
+function itemValues(list: unknown, key: string): string[] {
+  const items = at(list, 'items');
+  if (!Array.isArray(items)) return [];
+  return present(items.map((item) => at(item, key)));
+}
