@@ -1,1 +1,171 @@
-export const handler = async (): Promise<void> => undefined;
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
+import type { WardenConfig } from '../src/config/schema.ts';
+import { changesFromActionTrail, verifyAlibabaDelivery } from '../src/realtime/alibaba.ts';
+import type { ChangeParse, SecurityGroupChange } from '../src/realtime/change.ts';
+import { changesFromCloudTrail } from '../src/realtime/cloudtrail.ts';
+import { changesFromCtsNotification, parseSmnMessage, trustedSigningCertUrl, trustedSubscribeUrl, verifySmnSignature } from '../src/realtime/smn.ts';
+import type { SmnProvider } from '../src/realtime/smn.ts';
+import type { ScopeOutcome } from '../src/slack/worker.ts';
+import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
+import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
+import type { Runtime } from './lib/runtime.ts';
+
+// The realtime function: audits a security group within seconds of a change.
+// - AWS: an EventBridge rule on CloudTrail's EC2 security-group calls (serverless.yml).
+// - Alibaba Cloud: ActionTrail → Alibaba Cloud EventBridge → HTTPS target `POST /events/alibaba`,
+//   verified by the target's token header and the event's age.
+// - Huawei Cloud / OTC: CTS key-event notifications → SMN → HTTPS subscription `POST /events/huawei`
+//   or `/events/otc`, verified by SMN's signature with a certificate from the provider's SMN host.
+// docs/realtime.md says how to wire each.
+
+export interface RealtimeDeps {
+  runtime: () => Promise<Runtime>;
+  /** GETs a PEM certificate; only trusted SMN URLs are passed. Default: fetch, cached per container. */
+  fetchCertificate?: (url: string) => Promise<string>;
+  /** Visits an SMN subscribe_url to confirm the subscription; only trusted URLs are passed. */
+  confirmSubscription?: (url: string) => Promise<void>;
+  now?: () => Date;
+}
+
+export type RealtimeEvent = EventBridgeEvent<string, unknown> | APIGatewayProxyEventV2;
+export interface RealtimeSummary {
+  audited: number;
+  ignored?: string;
+}
+
+/** How old an Alibaba delivery may be. */
+const MAX_EVENT_AGE_SECONDS = 300;
+
+const json = (statusCode: number, body: Record<string, unknown>): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+function isHttp(event: RealtimeEvent): event is APIGatewayProxyEventV2 {
+  return typeof (event as APIGatewayProxyEventV2).rawPath === 'string' && 'requestContext' in event;
+}
+
+/** The change's account as the config names the scope (Alibaba's may be '', Huawei/OTC by project id). */
+function scopeAccount(config: WardenConfig, change: SecurityGroupChange): string | undefined {
+  if (change.provider === 'alibaba') {
+    const configured = config.providers.alibaba?.account;
+    if (configured === undefined) return undefined;
+    return configured === '' || configured === change.account ? configured : undefined;
+  }
+  if (change.provider === 'huawei' || change.provider === 'otc') {
+    const regions = config.providers[change.provider]?.regions ?? [];
+    return regions.some((r) => r.projectId === change.account && r.region === change.region) ? change.account : undefined;
+  }
+  return change.account;
+}
+
+export function createRealtimeHandler(deps: RealtimeDeps) {
+  const now = deps.now ?? (() => new Date());
+  const certificates = new Map<string, Promise<string>>();
+  const fetchCertificate =
+    deps.fetchCertificate ??
+    (async (url: string) => {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (!response.ok) throw new Error(`signing certificate: HTTP ${response.status}`);
+      return response.text();
+    });
+  const certificate = (url: string): Promise<string> => {
+    let pem = certificates.get(url);
+    if (!pem) {
+      pem = fetchCertificate(url);
+      pem.catch(() => certificates.delete(url));
+      certificates.set(url, pem);
+    }
+    return pem;
+  };
+  const confirmSubscription =
+    deps.confirmSubscription ??
+    (async (url: string) => {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (!response.ok) throw new Error(`subscription confirmation: HTTP ${response.status}`);
+    });
+
+  /** Audits each changed group once; a change outside the configured estate is logged and skipped. */
+  async function auditChanges(runtime: Runtime, parsed: ChangeParse): Promise<RealtimeSummary> {
+    if ('ignored' in parsed) {
+      logger.info('event ignored', { reason: parsed.ignored });
+      return { audited: 0, ignored: parsed.ignored };
+    }
+    const seen = new Set<string>();
+    let audited = 0;
+    for (const change of parsed.changes) {
+      const account = scopeAccount(runtime.config, change);
+      const key = `${change.provider}/${account}/${change.region}/${change.groupId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (account === undefined || !runtime.config.providers[change.provider]) {
+        logger.warn('change outside the configured estate', { provider: change.provider, account: change.account, region: change.region, groupId: change.groupId });
+        continue;
+      }
+      correlate(change.eventId, { trigger: 'realtime', eventName: change.eventName });
+      const outcome: ScopeOutcome = await runtime.worker.auditGroup({ ...change, account });
+      recordScopeMetrics(outcome, change.provider);
+      logger.info('group audited', { groupId: change.groupId, findings: outcome.findings, new: outcome.new, resolved: outcome.resolved, scanError: outcome.scanError });
+      audited++;
+    }
+    return { audited };
+  }
+
+  async function http(runtime: Runtime, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const source = event.pathParameters?.['source'] ?? event.rawPath.split('/').pop() ?? '';
+    const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const headers = event.headers ?? {};
+    if (source === 'alibaba') {
+      const verdict = verifyAlibabaDelivery({ headers, body, secret: runtime.env['WARDEN_EVENTS_TOKEN'] ?? '', now: now(), maxAgeSeconds: MAX_EVENT_AGE_SECONDS });
+      if (!verdict.ok) {
+        logger.warn('alibaba delivery refused', { reason: verdict.reason });
+        return json(401, { error: verdict.reason });
+      }
+      return json(200, { ...(await auditChanges(runtime, changesFromActionTrail(body))) });
+    }
+    if (source === 'huawei' || source === 'otc') {
+      const provider: SmnProvider = source;
+      const parsed = parseSmnMessage(body);
+      if (!parsed.ok) return json(400, { error: parsed.reason });
+      const message = parsed.message;
+      if (!trustedSigningCertUrl(message.signing_cert_url, provider)) {
+        logger.warn('smn message refused', { reason: 'untrusted signing_cert_url' });
+        return json(401, { error: `signing_cert_url is not an SMN certificate URL of ${provider}` });
+      }
+      let pem: string;
+      try {
+        pem = await certificate(message.signing_cert_url);
+      } catch (error) {
+        logger.error('smn certificate unavailable', { error: (error as Error).message });
+        return json(503, { error: 'the signing certificate could not be fetched' });
+      }
+      if (!verifySmnSignature(message, pem)) {
+        logger.warn('smn message refused', { reason: 'bad signature', messageId: message.message_id });
+        return json(401, { error: 'the SMN signature does not verify' });
+      }
+      if (message.type === 'SubscriptionConfirmation') {
+        if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider)) return json(400, { error: 'subscribe_url is not an SMN URL' });
+        await confirmSubscription(message.subscribe_url);
+        logger.info('smn subscription confirmed', { topic: message.topic_urn });
+        return json(200, { confirmed: true });
+      }
+      if (message.type === 'UnsubscribeConfirmation') return json(200, { ignored: 'unsubscribe confirmation' });
+      return json(200, { ...(await auditChanges(runtime, changesFromCtsNotification(provider, message))) });
+    }
+    return json(404, { error: `no event source ${JSON.stringify(source.slice(0, 40))} (alibaba, huawei, otc)` });
+  }
+
+  return async (event: RealtimeEvent, context?: Context): Promise<RealtimeSummary | APIGatewayProxyStructuredResultV2> => {
+    if (context) logger.addContext(context);
+    const runtime = await deps.runtime();
+    try {
+      if (isHttp(event)) return await http(runtime, event);
+      return await auditChanges(runtime, changesFromCloudTrail(event));
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+export const handler = createRealtimeHandler({ runtime: lazyRuntime(() => buildRuntime()) });

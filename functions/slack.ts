@@ -90,14 +90,18 @@ export function groupOfJob(store: StateStore): (job: WardenJob) => Promise<strin
   };
 }
 
-/** The Lambda entry point: secrets from SSM, jobs to the scan and apply queues (SQS). */
-export const handler: SlackHandler = createSlackHandler({
-  env: process.env,
-  queue: (store, env) =>
-    createSqsWorkQueue({
-      sqs: new SQSClient({}),
-      scanQueueUrl: requiredEnv(env, 'WARDEN_SCAN_QUEUE_URL'),
-      applyQueueUrl: requiredEnv(env, 'WARDEN_APPLY_QUEUE_URL'),
-      groupOf: groupOfJob(store),
-    }),
-});
+/** The deployed handler for an environment: secrets from SSM, jobs to the scan and apply queues (SQS). */
+export function createProductionSlackHandler(env: NodeJS.ProcessEnv): SlackHandler {
+  return createSlackHandler({
+    env,
+    queue: (store, resolved) =>
+      createSqsWorkQueue({
+        sqs: new SQSClient({}),
+        scanQueueUrl: requiredEnv(resolved, 'WARDEN_SCAN_QUEUE_URL'),
+        applyQueueUrl: requiredEnv(resolved, 'WARDEN_APPLY_QUEUE_URL'),
+        groupOf: groupOfJob(store),
+      }),
+  });
+}
+
+export const handler: SlackHandler = createProductionSlackHandler(process.env);

@@ -74,12 +74,16 @@ function parse(body: unknown): ChangeParse {
 
   const candidates = groupIdsOf(eventName, data);
   const groupIds = candidates.filter((id) => GROUP_ID.test(id));
-  if (groupIds.length === 0) {
-    return ignored(candidates.length > 0 ? `${eventName} names no valid security group id (${candidates.map(quote).join(', ')})` : `${eventName} names no security group`);
-  }
+  if (groupIds.length === 0) return ignored(noGroupReason(eventName, candidates));
   const actor = text(at(data, 'userIdentity', 'userName')) ?? text(at(data, 'userIdentity', 'principalId'));
   const when = isoTime(data.eventTime) ?? isoTime(event.time);
   return changesFor(groupIds, { provider: 'alibaba', account, region, eventName, eventId, actor, at: when });
+}
+
+function noGroupReason(eventName: string, candidates: string[]): string {
+  if (candidates.length > 0) return `${eventName} names no valid security group id (${candidates.map(quote).join(', ')})`;
+  if (eventName === 'ModifyNetworkInterfaceAttribute' || eventName === 'ModifyInstanceAttribute') return `${eventName} did not change security groups`;
+  return `${eventName} names no security group`;
 }
 
 function isEcs(data: JsonRecord): boolean {
@@ -246,6 +250,7 @@ export function trustedAlibabaCertUrl(url: string): boolean {
     return false;
   }
   return (
+    parsed.href === url &&
     parsed.protocol === 'https:' &&
     parsed.username === '' &&
     parsed.password === '' &&

@@ -135,7 +135,8 @@ function plainHttpsUrl(url: string): URL | undefined {
   } catch {
     return undefined;
   }
-  const plain = parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '' && parsed.port === '' && parsed.hash === '';
+  // Only the canonical spelling: no `\`, spaces, explicit ports or other forms that other URL parsers read differently.
+  const plain = parsed.href === url && parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '' && parsed.port === '' && parsed.hash === '';
   return plain ? parsed : undefined;
 }
 

@@ -72,7 +72,7 @@ const queueMessageSchema = z.discriminatedUnion('type', [
       args: z.record(z.string(), z.union([z.string(), z.number()]).optional()),
       user: z.string(),
       channel: z.string(),
-      responseUrl: z.string().startsWith('https://').optional(),
+      responseUrl: z.url({ protocol: /^https?$/ }).optional(),
       requestId: z.string().min(1),
     }),
   }),

@@ -33,3 +33,40 @@ export function signedHttpApiEvent(body: string, options: SignOptions): HttpApiE
     isBase64Encoded: false,
   };
 }
+
+/** A `/warden` slash command's form body, as Slack posts it. */
+export function commandBody(text: string, options: { user: string; channel: string; triggerId: string; responseUrl: string }): string {
+  return new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T1',
+    team_domain: 'example',
+    channel_id: options.channel,
+    channel_name: 'security',
+    user_id: options.user,
+    user_name: 'someone',
+    command: '/warden',
+    text,
+    api_app_id: 'A1',
+    response_url: options.responseUrl,
+    trigger_id: options.triggerId,
+  }).toString();
+}
+
+/** A button click (block_actions) as Slack posts it: `payload=<json>`. */
+export function buttonClickBody(options: { user: string; channel: string; actionId: string; value: string; triggerId: string; responseUrl: string; messageTs?: string }): string {
+  const ts = options.messageTs ?? '1700000000.000100';
+  const action = {
+    type: 'block_actions',
+    team: { id: 'T1', domain: 'example' },
+    user: { id: options.user, username: 'someone', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy',
+    container: { type: 'message', message_ts: ts, channel_id: options.channel, is_ephemeral: false },
+    trigger_id: options.triggerId,
+    channel: { id: options.channel, name: 'security' },
+    message: { type: 'message', ts, text: 'finding' },
+    response_url: options.responseUrl,
+    actions: [{ type: 'button', action_id: options.actionId, block_id: 'warden_actions', value: options.value, action_ts: '1700000001.000200' }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
+}

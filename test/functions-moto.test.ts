@@ -1,0 +1,306 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import type { IpPermission } from '@aws-sdk/client-ec2';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApplyHandler } from '../functions/apply.ts';
+import { buildRuntime, lazyRuntime } from '../functions/lib/runtime.ts';
+import type { Runtime } from '../functions/lib/runtime.ts';
+import { createRealtimeHandler } from '../functions/realtime.ts';
+import { createScanHandler } from '../functions/scan.ts';
+import { createScheduleHandler } from '../functions/schedule.ts';
+import { createProductionSlackHandler } from '../functions/slack.ts';
+import { ACTION_IDS } from '../src/slack/actions.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import { cloudTrailEvent, scheduledEvent, sqsEvent, sqsRecord, sqsRecordOf } from './support/lambda-events.ts';
+import { motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
+import type { Moto } from './support/moto.ts';
+import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
+
+// The deployed functions, driven locally with the events AWS delivers (schedule, SQS batches,
+// EventBridge CloudTrail events, HTTP API requests) against moto_server serving EC2, DynamoDB, SQS,
+// SSM and STS, and a loopback Slack Web API that records every call. Nothing is faked inside
+// Warden: the handlers build their runtime as in Lambda (secrets from SSM, table, queues).
+
+const REGION = 'eu-west-1';
+const ACCOUNT = '123456789012'; // moto's account
+const CHANNEL = 'C0SECURITY';
+const APPROVER = 'UAPPROVER1';
+const REQUESTER = 'UREQUESTER';
+const SIGNING_SECRET = 'fn-test-signing-secret-0123456789';
+const OFFICE = '203.0.113.0/24';
+
+const rawConfig = {
+  providers: { aws: { regions: [REGION] } },
+  scan: { timeoutMs: 10_000, retries: 1 },
+  remediation: { trustedSources: { '22': [{ source: OFFICE, label: 'office' }] } },
+  slack: { channel: CHANNEL, minSeverity: 'high', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true },
+};
+
+interface SlackCall {
+  method: string;
+  params: Record<string, unknown>;
+}
+
+let moto: Moto;
+let restoreEnv: () => void = () => undefined;
+let ec2: EC2Client;
+let sqs: SQSClient;
+let vpcId: string;
+let slackServer: Server;
+let slackUrl: string;
+const slackCalls: SlackCall[] = [];
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let scanQueueUrl: string;
+let scanQueueArn: string;
+let applyQueueUrl: string;
+let applyQueueArn: string;
+let runtime: () => Promise<Runtime>;
+
+/** Slack's Web API on loopback: records each call (form or JSON body) and answers as Slack does. */
+function startSlack(): Promise<void> {
+  let ts = 0;
+  slackServer = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+    req.on('end', () => {
+      const method = (req.url ?? '').split('?')[0]?.replace(/^\/api\//, '') ?? '';
+      const params: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json') ? (JSON.parse(raw || '{}') as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(raw));
+      for (const key of ['blocks', 'attachments']) if (typeof params[key] === 'string') params[key] = JSON.parse(params[key] as string) as unknown;
+      slackCalls.push({ method, params });
+      res.setHeader('content-type', 'application/json');
+      if (method === 'auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+      else if (method === 'chat.postMessage') res.end(JSON.stringify({ ok: true, channel: params['channel'], ts: `1700000000.${String(++ts).padStart(6, '0')}` }));
+      else res.end(JSON.stringify({ ok: true }));
+    });
+  });
+  return new Promise((resolve) => slackServer.listen(0, '127.0.0.1', resolve));
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreEnv = setProcessEnv(motoEnv(moto.endpoint, REGION));
+  const clientConfig = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  ec2 = new EC2Client(clientConfig);
+  sqs = new SQSClient(clientConfig);
+  vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
+
+  const tableName = 'warden-functions-test';
+  await ensureTable(DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig)), tableName);
+  scanQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'warden-scan' }))).QueueUrl as string;
+  applyQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'warden-apply.fifo', Attributes: { FifoQueue: 'true' } }))).QueueUrl as string;
+  const arnOf = async (url: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'] as string;
+  scanQueueArn = await arnOf(scanQueueUrl);
+  applyQueueArn = await arnOf(applyQueueUrl);
+
+  // The secrets, where the deployed functions read them: SSM SecureStrings under one path.
+  const ssm = new SSMClient(clientConfig);
+  for (const [name, value] of [
+    ['SLACK_BOT_TOKEN', 'xoxb-functions-test'],
+    ['SLACK_SIGNING_SECRET', SIGNING_SECRET],
+  ]) {
+    await ssm.send(new PutParameterCommand({ Name: `/warden/test/slack/${name}`, Value: value, Type: 'SecureString' }));
+  }
+  ssm.destroy();
+
+  await startSlack();
+  const address = slackServer.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  slackUrl = `http://127.0.0.1:${address.port}`;
+  dir = await mkdtemp(join(tmpdir(), 'warden-functions-'));
+  const configPath = join(dir, 'warden.config.json');
+  await writeFile(configPath, JSON.stringify(rawConfig));
+  env = {
+    ...process.env,
+    WARDEN_CONFIG: configPath,
+    WARDEN_TABLE: tableName,
+    WARDEN_SCAN_QUEUE_URL: scanQueueUrl,
+    WARDEN_APPLY_QUEUE_URL: applyQueueUrl,
+    WARDEN_SECRET_PATHS: '/warden/test/slack',
+    SLACK_API_URL: `${slackUrl}/api/`,
+  };
+  runtime = lazyRuntime(() => buildRuntime({ env }));
+}, 60_000);
+
+afterAll(async () => {
+  ec2?.destroy();
+  sqs?.destroy();
+  restoreEnv();
+  await moto?.stop();
+  if (slackServer) await new Promise<void>((resolve) => slackServer.close(() => resolve()));
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 15_000);
+
+const tcp = (port: number, cidr: string): IpPermission => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr }] });
+
+async function seedGroup(name: string, permissions: IpPermission[]): Promise<string> {
+  const id = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `warden functions ${name}`, VpcId: vpcId }))).GroupId as string;
+  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
+  return id;
+}
+
+async function ingressCidrs(groupId: string, port: number): Promise<string[]> {
+  const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).SecurityGroupRules ?? [];
+  return rules.filter((r) => !r.IsEgress && r.FromPort === port).map((r) => r.CidrIpv4 ?? r.CidrIpv6 ?? '').sort();
+}
+
+async function receiveAll(queueUrl: string): Promise<Message[]> {
+  const out: Message[] = [];
+  for (;;) {
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 600, MessageSystemAttributeNames: ['MessageGroupId'] }));
+    if (!Messages?.length) return out;
+    out.push(...Messages);
+  }
+}
+
+const callsSince = (n: number) => slackCalls.slice(n);
+const posts = (calls: SlackCall[]) => calls.filter((c) => c.method === 'chat.postMessage');
+const mentions = (call: SlackCall, text: string) => JSON.stringify(call.params).includes(text);
+
+function buttonValue(call: SlackCall, actionId: string): string | undefined {
+  for (const block of (call.params['blocks'] ?? []) as { type: string; elements?: { action_id?: string; value?: string }[] }[]) {
+    for (const element of block.type === 'actions' ? (block.elements ?? []) : []) if (element.action_id === actionId) return element.value;
+  }
+  return undefined;
+}
+
+/** One scheduled run: the schedule function, then the scan function on the batch it queued. */
+async function scheduledRun(): Promise<{ runId: string; scopes: number; failures: string[] }> {
+  const schedule = createScheduleHandler({ runtime });
+  const { runId, scopes } = await schedule(scheduledEvent(new Date()));
+  const messages = await receiveAll(scanQueueUrl);
+  expect(messages).toHaveLength(scopes);
+  const scan = createScanHandler({ runtime });
+  const result = await scan(sqsEvent(messages.map((m) => sqsRecordOf(m, scanQueueArn))));
+  return { runId, scopes, failures: result.batchItemFailures.map((f) => f.itemIdentifier) };
+}
+
+describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
+  let sshGroup: string;
+  let findingTs: string;
+
+  it('schedule → scan: one message per scope, findings stored, each posted once with a digest', async () => {
+    sshGroup = await seedGroup('fn-ssh-open', [tcp(22, '0.0.0.0/0'), tcp(443, '10.0.0.0/8')]);
+    const before = slackCalls.length;
+    const run = await scheduledRun();
+    expect(run.scopes).toBe(1);
+    expect(run.failures).toEqual([]);
+
+    const { store } = await runtime();
+    const stored = await store.runs.get(run.runId);
+    expect(stored).toMatchObject({ expected: 1, done: 1, trigger: 'schedule' });
+    expect(stored?.digestAt).toBeDefined();
+    const [scope] = await store.runs.scopeResults(run.runId);
+    expect(scope?.scope).toEqual({ provider: 'aws', account: ACCOUNT, region: REGION });
+    const sshFinding = scope?.new.find((f) => f.groupId === sshGroup && f.check === 'internet-admin-port');
+    expect(sshFinding, JSON.stringify(scope?.new.map((f) => [f.groupId, f.check]))).toBeDefined();
+
+    const posted = posts(callsSince(before));
+    const findingPost = posted.find((c) => buttonValue(c, ACTION_IDS.approve) !== undefined && mentions(c, sshGroup));
+    expect(findingPost?.params['channel']).toBe(CHANNEL);
+    const state = await store.findings.get(sshFinding?.fingerprint as string);
+    expect(state?.status).toBe('open');
+    expect(state?.message?.channel).toBe(CHANNEL);
+    findingTs = state?.message?.ts as string;
+    expect(posted.filter((c) => String(c.params['text']).startsWith('Warden audit:'))).toHaveLength(1);
+
+    // The next run finds the same: nothing posted again, and no digest for a run with nothing new.
+    const again = slackCalls.length;
+    const second = await scheduledRun();
+    expect(second.failures).toEqual([]);
+    expect(posts(callsSince(again))).toEqual([]);
+    expect((await store.runs.get(second.runId))?.digestAt).toBeDefined();
+  });
+
+  it('reports the one bad message of an SQS batch as a batch item failure and handles the rest', async () => {
+    const { store } = await runtime();
+    const runId = 'run-batch-test';
+    await store.runs.start({ runId, expected: 1, trigger: 'test', now: new Date() });
+    const good = sqsRecord({ id: 'msg-good', body: JSON.stringify({ type: 'scope', runId, provider: 'aws', account: ACCOUNT, region: REGION }) }, scanQueueArn);
+    const notJson = sqsRecord({ id: 'msg-not-json', body: '{"type": "scope", ' }, scanQueueArn);
+    const wrongShape = sqsRecord({ id: 'msg-wrong', body: JSON.stringify({ type: 'scope', runId, provider: 'gcp', account: '1', region: REGION }) }, scanQueueArn);
+    const result = await createScanHandler({ runtime })(sqsEvent([notJson, good, wrongShape]));
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['msg-not-json', 'msg-wrong']);
+    expect(await store.runs.get(runId)).toMatchObject({ done: 1 });
+
+    // A redelivery of the good message is not counted twice.
+    const again = await createScanHandler({ runtime })(sqsEvent([good]));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await store.runs.get(runId)).toMatchObject({ done: 1 });
+  });
+
+  it('realtime: a CloudTrail revoke resolves the finding on its message; an authorize posts the new one', async () => {
+    const { store } = await runtime();
+    const realtime = createRealtimeHandler({ runtime });
+    await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sshGroup, IpPermissions: [tcp(22, '0.0.0.0/0')] }));
+    const before = slackCalls.length;
+    const revoked = await realtime(
+      cloudTrailEvent({ eventName: 'RevokeSecurityGroupIngress', account: ACCOUNT, region: REGION, requestParameters: { groupId: sshGroup, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22 }] } } }),
+    );
+    expect(revoked).toMatchObject({ audited: 1 });
+    const updates = callsSince(before).filter((c) => c.method === 'chat.update');
+    expect(updates.map((c) => [c.params['channel'], c.params['ts']])).toEqual([[CHANNEL, findingTs]]);
+    expect(updates[0] && mentions(updates[0], 'esolved')).toBe(true);
+
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sshGroup, IpPermissions: [tcp(3389, '0.0.0.0/0')] }));
+    const mid = slackCalls.length;
+    const authorized = await realtime(
+      cloudTrailEvent({ eventName: 'AuthorizeSecurityGroupIngress', account: ACCOUNT, region: REGION, requestParameters: { groupId: sshGroup, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 3389, toPort: 3389 }] } } }),
+    );
+    expect(authorized).toMatchObject({ audited: 1 });
+    const newPosts = posts(callsSince(mid));
+    expect(newPosts).toHaveLength(1);
+    expect(mentions(newPosts[0] as SlackCall, '3389')).toBe(true);
+
+    // A failed call changed nothing: ignored, nothing read.
+    const failed = await realtime(cloudTrailEvent({ eventName: 'AuthorizeSecurityGroupIngress', account: ACCOUNT, region: REGION, requestParameters: { groupId: sshGroup }, errorCode: 'Client.UnauthorizedOperation' }));
+    expect(failed).toMatchObject({ audited: 0 });
+    expect((await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/${sshGroup}`)).map((e) => e.action)).toEqual(['audit-group', 'audit-group']);
+  });
+
+  it('HTTP API → Slack function → SQS: the approve click goes to the FIFO apply queue by group; the apply function fixes the group on EC2', async () => {
+    const group = await seedGroup('fn-apply', [tcp(22, '0.0.0.0/0')]);
+    const before = slackCalls.length;
+    expect((await scheduledRun()).failures).toEqual([]);
+    const findingPost = posts(callsSince(before)).find((c) => mentions(c, group) && buttonValue(c, ACTION_IDS.approve) !== undefined);
+    const approveValue = buttonValue(findingPost as SlackCall, ACTION_IDS.approve) as string;
+
+    // The Slack function, wired as deployed: its signing secret comes from SSM.
+    const slack = createProductionSlackHandler(env);
+    const badSignature = await slack(signedHttpApiEvent(commandBody('audit', { user: REQUESTER, channel: CHANNEL, triggerId: 't-0', responseUrl: `${slackUrl}/r/0` }), { secret: 'not-the-secret' }), {});
+    expect(badSignature.statusCode).toBe(401);
+    expect(await receiveAll(scanQueueUrl)).toEqual([]);
+
+    const command = await slack(signedHttpApiEvent(commandBody('audit aws', { user: REQUESTER, channel: CHANNEL, triggerId: 't-1', responseUrl: `${slackUrl}/r/1` }), { secret: SIGNING_SECRET }), {});
+    expect(command.statusCode).toBe(200);
+    const queuedJobs = (await receiveAll(scanQueueUrl)).map((m) => JSON.parse(m.Body ?? '{}') as { type: string; job: { kind: string; args: unknown } });
+    expect(queuedJobs).toEqual([expect.objectContaining({ type: 'job', job: expect.objectContaining({ kind: 'audit', args: { provider: 'aws' } }) })]);
+
+    const click = buttonClickBody({ user: APPROVER, channel: CHANNEL, actionId: ACTION_IDS.approve, value: approveValue, triggerId: 't-2', responseUrl: `${slackUrl}/r/2` });
+    expect((await slack(signedHttpApiEvent(click, { secret: SIGNING_SECRET }), {})).statusCode).toBe(200);
+    const applyMessages = await receiveAll(applyQueueUrl);
+    expect(applyMessages).toHaveLength(1);
+    expect(applyMessages[0]?.Attributes?.['MessageGroupId']).toBe(`aws/${ACCOUNT}/${REGION}/${group}`);
+    expect(await ingressCidrs(group, 22)).toEqual(['0.0.0.0/0']);
+
+    const apply = createApplyHandler({ runtime });
+    const result = await apply(sqsEvent(applyMessages.map((m) => sqsRecordOf(m, applyQueueArn))));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await ingressCidrs(group, 22)).toEqual([OFFICE]);
+    const { store } = await runtime();
+    expect((await store.changes.list()).filter((c) => c.plan.target.groupId === group).map((c) => [c.kind, c.status])).toEqual([['apply', 'applied']]);
+
+    // The same message redelivered applies nothing more.
+    expect((await apply(sqsEvent(applyMessages.map((m) => sqsRecordOf(m, applyQueueArn))))).batchItemFailures).toEqual([]);
+    expect((await store.changes.list()).filter((c) => c.plan.target.groupId === group)).toHaveLength(1);
+  });
+});
