@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_SCHEMA } from '../src/store/dynamo.ts';
+
+// `osls package` (the npm run package of CI) builds the stack offline, with no AWS credentials;
+// these tests read the CloudFormation it generated: the functions and their triggers, the table
+// and queues, and the IAM each function gets.
+
+const run = promisify(execFile);
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  [key: string]: unknown;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+let out: string;
+let resources: Record<string, Resource>;
+let templateText: string;
+
+const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime'] as const;
+const logicalName = (fn: string) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** Every statement of the role a function runs as. */
+function statementsOf(fn: string): Statement[] {
+  const role = (resources[logicalName(fn)]?.Properties['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = (resources[role]?.Properties['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'warden-package-'));
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: out, SLS_TELEMETRY_DISABLED: '1' };
+  // No credentials, no profile, no region: packaging must not need AWS.
+  await run(join('node_modules', '.bin', 'osls'), ['package', '--stage', 'ci', '--package', out], { env, timeout: 120_000 });
+  templateText = await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
+  resources = (JSON.parse(templateText) as { Resources: Record<string, Resource> }).Resources;
+}, 150_000);
+
+afterAll(async () => {
+  if (out) await rm(out, { recursive: true, force: true });
+});
+
+describe('npm run package (osls package, offline)', () => {
+  it('builds the five functions on Node 24, arm64, each with a bundle of its own', async () => {
+    for (const fn of FUNCTIONS) {
+      const props = resources[logicalName(fn)]?.Properties;
+      expect(props, fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: `functions/${fn}.handler` });
+      const zip = await readFile(join(out, `${fn}.zip`));
+      expect(zip.includes(Buffer.from(`functions/${fn}.mjs`)), `${fn}.zip holds functions/${fn}.mjs`).toBe(true);
+    }
+  });
+
+  it('wires the triggers: HTTP API routes, the schedule, the SQS event sources with partial batch failures, the CloudTrail rule', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties['RouteKey']);
+    expect(routes.sort()).toEqual(['POST /events/{source}', 'POST /slack/events']);
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules.some((r) => r['ScheduleExpression'] === 'rate(1 hour)')).toBe(true);
+    const trail = rules.find((r) => r['EventPattern'] !== undefined)?.['EventPattern'] as { source: string[]; 'detail-type': string[]; detail: { eventName: string[] } };
+    expect(trail.source).toEqual(['aws.ec2']);
+    expect(trail['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+    expect(trail.detail.eventName).toEqual(expect.arrayContaining(['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'ModifySecurityGroupRules', 'CreateSecurityGroup']));
+
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
+    const byQueue = (queue: string) => mappings.find((m) => JSON.stringify(m['EventSourceArn']).includes(`"${queue}"`));
+    expect(byQueue('ScanQueue')).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10, FunctionName: { 'Fn::GetAtt': ['ScanLambdaFunction', 'Arn'] } });
+    expect(byQueue('ApplyQueue')).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 1, FunctionName: { 'Fn::GetAtt': ['ApplyLambdaFunction', 'Arn'] } });
+  });
+
+  it('declares the table as the store expects it, on demand, with point-in-time recovery and TTL', () => {
+    const table = resources['StateTable']?.Properties as Record<string, unknown>;
+    expect(table['BillingMode']).toBe('PAY_PER_REQUEST');
+    expect(table['PointInTimeRecoverySpecification']).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table['TimeToLiveSpecification']).toEqual(TABLE_SCHEMA.TimeToLiveSpecification);
+    expect(table['KeySchema']).toEqual(TABLE_SCHEMA.KeySchema);
+    expect(table['AttributeDefinitions']).toEqual(TABLE_SCHEMA.AttributeDefinitions);
+    expect(table['GlobalSecondaryIndexes']).toEqual(TABLE_SCHEMA.GlobalSecondaryIndexes);
+  });
+
+  it('gives each queue a dead-letter queue with an alarm, and each function a log group with retention', () => {
+    const queues = Object.fromEntries(ofType('AWS::SQS::Queue'));
+    for (const [queue, dlq] of [
+      ['ScanQueue', 'ScanDeadLetterQueue'],
+      ['ApplyQueue', 'ApplyDeadLetterQueue'],
+    ] as const) {
+      expect(queues[queue]?.Properties['RedrivePolicy']).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 });
+      const alarmed = ofType('AWS::CloudWatch::Alarm').some(([, a]) => JSON.stringify(a.Properties['Dimensions']).includes(`"${dlq}"`));
+      expect(alarmed, `${dlq} has an alarm`).toBe(true);
+    }
+    expect(queues['ApplyQueue']?.Properties['FifoQueue']).toBe(true);
+    const logGroups = ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties);
+    expect(logGroups).toHaveLength(FUNCTIONS.length);
+    for (const group of logGroups) expect(group['RetentionInDays']).toBe(30);
+  });
+
+  it('grants least privilege: no wildcard actions, EC2 writes only to apply and only on security groups, member roles by name', () => {
+    const EC2_WRITE = /^ec2:(Authorize|Revoke|Modify|Create|Delete|Update)/;
+    for (const fn of FUNCTIONS) {
+      const statements = statementsOf(fn);
+      expect(statements.length, fn).toBeGreaterThan(0);
+      for (const s of statements) {
+        expect(s.Effect).toBe('Allow');
+        for (const action of actions(s)) {
+          expect(action, `${fn}: ${action}`).not.toMatch(/\*/);
+          if (EC2_WRITE.test(action)) {
+            expect(fn, `${action} granted to ${fn}`).toBe('apply');
+            expect(JSON.stringify(s.Resource)).toMatch(/:ec2:\*:\$\{AWS::AccountId\}:security-group\/\*$|security-group\/\*"/);
+          }
+        }
+      }
+      const assumed = statements.filter((s) => actions(s).includes('sts:AssumeRole')).map((s) => JSON.stringify(s.Resource));
+      if (fn === 'apply') expect(assumed).toEqual([expect.stringContaining('role/WardenApply')]);
+      else if (fn === 'scan' || fn === 'realtime') expect(assumed).toEqual([expect.stringContaining('role/WardenAudit')]);
+      else expect(assumed).toEqual([]);
+      const describes = statements.flatMap(actions).filter((a) => a.startsWith('ec2:'));
+      if (fn === 'slack' || fn === 'schedule') expect(describes, fn).toEqual([]);
+    }
+    // No managed policies (AdministratorAccess and the like) on any role.
+    for (const [name, role] of ofType('AWS::IAM::Role')) expect(role.Properties['ManagedPolicyArns'], name).toBeUndefined();
+  });
+
+  it('keeps secrets out of the template: functions get SSM paths, never values', () => {
+    const SECRET_VARIABLES = /^(SLACK_SIGNING_SECRET|SLACK_BOT_TOKEN|ALIBABA_CLOUD_ACCESS_KEY_(ID|SECRET)|HUAWEICLOUD_SDK_(AK|SK)|OTC_(ACCESS|SECRET)_KEY|WARDEN_EVENTS_TOKEN|AWS_SECRET_ACCESS_KEY)$/;
+    for (const fn of FUNCTIONS) {
+      const variables = ((resources[logicalName(fn)]?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables ?? {}) as Record<string, unknown>;
+      for (const name of Object.keys(variables)) expect(name, `${fn} has ${name} in its environment`).not.toMatch(SECRET_VARIABLES);
+      expect(String(variables['WARDEN_SECRET_PATHS'])).toMatch(/^\/warden\/ci\/slack(,\/warden\/ci\/(providers|events))*$/);
+      const ssm = statementsOf(fn).filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
+      expect(ssm.flatMap(actions)).toEqual(['ssm:GetParametersByPath']);
+    }
+    expect(templateText).not.toMatch(/xox[abposr]-|AKIA[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12}/);
+  });
+});
