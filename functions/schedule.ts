@@ -43,7 +43,9 @@ export async function planScopes(config: WardenConfig, env: NodeJS.ProcessEnv, o
     if (!config.providers[provider]) continue;
     const [adapter] = await createAdapters([provider], config, env);
     const scopes: Scope[] = await (adapter as NonNullable<typeof adapter>).scopes();
-    for (const scope of scopes) out.push({ type: 'scope', ...scope, ...(provider === 'aws' ? roleForAccount(config, scope.account, 'read') : {}) });
+    // The adapter's AWS scopes are the listed accounts: by their own role, or the home account's credentials.
+    const byRole = new Set((config.providers.aws?.accounts ?? []).flatMap((a) => (a.roleArn ? [a.roleArn.split(':')[4] ?? a.id] : [])));
+    for (const scope of scopes) out.push({ type: 'scope', ...scope, ...(provider === 'aws' && byRole.has(scope.account) ? roleForAccount(config, scope.account, 'read') : {}) });
   }
   const aws = config.providers.aws;
   if (aws?.organization) {

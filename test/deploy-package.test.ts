@@ -142,3 +142,34 @@ describe('npm run package (osls package, offline)', () => {
     expect(templateText).not.toMatch(/xox[abposr]-|AKIA[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12}/);
   });
 });
+
+describe('docs/member-account-role.yml', () => {
+  it('trusts exactly the deployed scan, realtime and apply roles, and grants the member roles no more than describe and security-group writes', async () => {
+    const { parseDocument } = await import('yaml');
+    const tag = (name: string, collection?: 'seq' | 'map') => ({ tag: `!${name}`, ...(collection ? { collection } : {}), resolve: (value: unknown) => ({ [`Fn::${name}`]: value }) });
+    const customTags = [
+      tag('Sub'),
+      tag('Ref'),
+      tag('GetAtt'),
+      tag('If', 'seq'),
+      tag('Not', 'seq'),
+      tag('Equals', 'seq'),
+    ];
+    const doc = parseDocument(await readFile('docs/member-account-role.yml', 'utf8'), { customTags: customTags as never }).toJSON() as {
+      Resources: Record<string, { Properties: { RoleName: string; AssumeRolePolicyDocument: { Statement: { Principal: { AWS: unknown } }[] }; Policies: { PolicyDocument: { Statement: Statement[] } }[] } }>;
+    };
+    const deployedRoleNames = Object.fromEntries(['Scan', 'Realtime', 'Apply'].map((fn) => [fn, resources[`${fn}Role`]?.Properties['RoleName']]));
+    expect(deployedRoleNames).toEqual({ Scan: 'warden-ci-eu-west-1-scan', Realtime: 'warden-ci-eu-west-1-realtime', Apply: 'warden-ci-eu-west-1-apply' });
+    const trusted = (role: string) => JSON.stringify(doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement.map((s) => s.Principal.AWS));
+    // The template builds the same names from its parameters: warden-${WardenStage}-${WardenRegion}-<function>.
+    expect(trusted('WardenAudit')).toMatch(/role\/warden-\$\{WardenStage\}-\$\{WardenRegion\}-scan.*role\/warden-\$\{WardenStage\}-\$\{WardenRegion\}-realtime/);
+    expect(trusted('WardenApply')).toMatch(/role\/warden-\$\{WardenStage\}-\$\{WardenRegion\}-apply"/);
+    expect(trusted('WardenApply')).not.toMatch(/scan|realtime/);
+    for (const role of ['WardenAudit', 'WardenApply']) {
+      const statements = doc.Resources[role]?.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement) ?? [];
+      for (const s of statements) for (const action of actions(s)) expect(action).not.toMatch(/\*/);
+      const writes = statements.flatMap(actions).filter((a) => /^ec2:(Authorize|Revoke)/.test(a));
+      expect(writes.length > 0, `${role} writes`).toBe(role === 'WardenApply');
+    }
+  });
+});

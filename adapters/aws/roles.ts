@@ -8,9 +8,11 @@ export const partitionOf = (region: string): string => (region.startsWith('cn-')
 
 /**
  * The role that reaches `account` for reading or for applying a fix: the listed entry's roleArn /
- * applyRoleArn, else the Organization's role names; undefined for the default credentials' own account.
+ * applyRoleArn, else the Organization's role names. undefined for the deployment's own account
+ * (`homeAccount`, or an entry listed by id without a role): it is reached with the function's own
+ * credentials.
  */
-export function roleForAccount(config: WardenConfig, account: string, purpose: RolePurpose): { roleArn: string; externalId?: string } | undefined {
+export function roleForAccount(config: WardenConfig, account: string, purpose: RolePurpose, homeAccount?: string): { roleArn: string; externalId?: string } | undefined {
   const aws = config.providers.aws;
   if (!aws) return undefined;
   const listed = aws.accounts.find((a) => a.id === account || (a.roleArn !== undefined && a.roleArn.split(':')[4] === account));
@@ -18,11 +20,10 @@ export function roleForAccount(config: WardenConfig, account: string, purpose: R
     const roleArn = purpose === 'apply' ? (listed.applyRoleArn ?? listed.roleArn) : listed.roleArn;
     return { roleArn, ...(listed.externalId ? { externalId: listed.externalId } : {}) };
   }
-  if (listed) return undefined;
+  if (listed || account === homeAccount) return undefined;
   const org = aws.organization;
   if (!org || org.exclude.includes(account)) return undefined;
   const partition = partitionOf(aws.regions[0] ?? '');
   const roleName = purpose === 'apply' ? org.applyRoleName : org.roleName;
   return { roleArn: `arn:${partition}:iam::${account}:role/${roleName}`, ...(org.externalId ? { externalId: org.externalId } : {}) };
 }
-

@@ -51,7 +51,8 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
   const config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
   const store = overrides.store ?? createDynamoStateStore({ tableName: requiredEnv(env, 'WARDEN_TABLE') });
   const slack = overrides.slack ?? slackClientFor(env);
-  const worker = createWorker({ config, store, client: slack, adapters: (providers, scoped) => createAdapters(providers, scoped, env) });
+  const homeAccount = env['WARDEN_HOME_ACCOUNT']?.trim();
+  const worker = createWorker({ config, store, client: slack, adapters: (providers, scoped) => createAdapters(providers, scoped, env), ...(homeAccount ? { homeAccount } : {}) });
   return { env, config, store, slack, worker, sqs: new SQSClient({}) };
 }
 

@@ -40,6 +40,8 @@ export interface WorkerOptions {
   client: SlackChatClient;
   /** The live adapters for these providers, built from `config` (createAdapters in production). */
   adapters: (providers: readonly Provider[], config: WardenConfig) => Promise<LiveAdapter[]>;
+  /** The AWS account the default credentials belong to (WARDEN_HOME_ACCOUNT): read and fixed without a member role. */
+  homeAccount?: string;
   /** POSTs a JSON body to a response_url; default fetch. */
   postToResponseUrl?: (url: string, body: Record<string, unknown>) => Promise<void>;
   now?: () => Date;
@@ -127,11 +129,9 @@ export function createWorker(options: WorkerOptions): Worker {
   /** The config for one known AWS account: its member role (for reading or for applying) and no discovery. */
   function configFor(scope: ScopeRef, purpose: RolePurpose): WardenConfig {
     if (scope.provider !== 'aws' || !config.providers.aws) return config;
-    const listedOwn = config.providers.aws.accounts.some((a) => !a.roleArn && (a.id === undefined || a.id === scope.account));
-    const role = roleForAccount(config, scope.account, purpose);
-    // Not listed and no Organization: the config as it is (the adapter refuses an unknown account).
-    if (!role && !listedOwn) return config;
-    return configForScope(config, scope, role);
+    const role = roleForAccount(config, scope.account, purpose, options.homeAccount);
+    // No role: the home account (the default credentials), or an account Warden was not given (the adapter refuses it).
+    return role ? configForScope(config, scope, role) : config;
   }
 
   function configuredProviders(): Provider[] {
