@@ -19,7 +19,7 @@ import { createScanHandler } from '../functions/scan.ts';
 import { createScheduleHandler } from '../functions/schedule.ts';
 import { createProductionSlackHandler } from '../functions/slack.ts';
 import { ACTION_IDS } from '../src/slack/actions.ts';
-import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import { ensureTable } from '../src/store/dynamo.ts';
 import { cloudTrailEvent, scheduledEvent, sqsEvent, sqsRecord, sqsRecordOf } from './support/lambda-events.ts';
 import { motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';

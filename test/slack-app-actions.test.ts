@@ -277,6 +277,15 @@ describe('accept risk', () => {
     expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
   });
 
+  it('refuses an expiry more than a year ahead (the ceiling of /warden suppress too)', async () => {
+    const handler = makeHandler();
+    const farAhead = new Date(NOW.getTime() + 400 * 86_400_000).toISOString().slice(0, 10);
+    const result = await invoke(handler, viewSubmissionBody(APPROVER, encodeButtonValue(acceptRisk), 'Bastion host, reviewed by security', farAhead));
+    const ack = JSON.parse(result.body) as { response_action: string; errors: Record<string, string> };
+    expect(ack).toEqual({ response_action: 'errors', errors: { [ACCEPT_RISK_INPUTS.expiryBlock]: 'Pick a date at most 365 days ahead.' } });
+    expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
+  });
+
   it('refuses a non-approver: no modal, an ephemeral refusal, the attempt logged', async () => {
     await seeFinding();
     const handler = makeHandler();

@@ -6,7 +6,7 @@ import { ACCEPT_RISK_INPUTS, ACTION_IDS, ButtonValueError, parseButtonValue, SNO
 import type { ActionId, ButtonPayload } from './actions.ts';
 import { mayApprove, needsGroupLookup, refusalText, slackConfigOf } from './authorize.ts';
 import { acceptRiskModal, detailsModal } from './blocks.ts';
-import { parseCommand, usage } from './commands.ts';
+import { MAX_SUPPRESS_DAYS, parseCommand, usage } from './commands.ts';
 import type { WardenCommand } from './commands.ts';
 import type { JobKind, WardenJob, WorkQueue } from './queue.ts';
 
@@ -278,6 +278,8 @@ export function createWardenApp(options: WardenAppOptions): App {
     const errors: Record<string, string> = {};
     if (reason.length < 10) errors[ACCEPT_RISK_INPUTS.reasonBlock] = 'Give a reason (at least 10 characters).';
     if (!until || until.getTime() <= now().getTime()) errors[ACCEPT_RISK_INPUTS.expiryBlock] = 'Pick a date in the future.';
+    // The same ceiling as `/warden suppress`: an accepted risk is looked at again at least once a year.
+    else if (until.getTime() > now().getTime() + (MAX_SUPPRESS_DAYS + 1) * 86_400_000) errors[ACCEPT_RISK_INPUTS.expiryBlock] = `Pick a date at most ${MAX_SUPPRESS_DAYS} days ahead.`;
     if (Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors });
       return;
