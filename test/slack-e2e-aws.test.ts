@@ -53,17 +53,19 @@ interface Posted {
   ts: string;
 }
 
-function fakeSlack(): SlackChatClient & { posted: Posted[] } {
+function fakeSlack(): SlackChatClient & { posted: Posted[]; updated: { channel: string; ts: string; text: string }[] } {
   let n = 0;
   const fake = {
     posted: [] as Posted[],
+    updated: [] as { channel: string; ts: string; text: string }[],
     chat: {
       async postMessage(args: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }) {
         const ts = `1700000000.${String(++n).padStart(6, '0')}`;
         fake.posted.push({ ...args, ts });
         return { ok: true, ts };
       },
-      async update() {
+      async update(args: { channel: string; ts: string; text: string }) {
+        fake.updated.push({ channel: args.channel, ts: args.ts, text: args.text });
         return { ok: true };
       },
     },
@@ -236,6 +238,9 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
     const appliedPost = appliedPosts[0] as Posted;
     expect(appliedPost).toMatchObject({ channel: CHANNEL, thread_ts: finding.ts });
     expect(appliedPost.text).toMatch(/applied/i);
+    // The finding's own message now says it is fixed.
+    expect(r.slack.updated.map((u) => [u.channel, u.ts])).toEqual([[CHANNEL, finding.ts]]);
+    expect(r.slack.updated[0]?.text).toMatch(/^Resolved: /);
     const revertValue = buttonValue(appliedPost, ACTION_IDS.revert);
     expect(revertValue).toBeDefined();
     const revert = parseButtonValue(revertValue, ACTION_IDS.revert);
@@ -252,6 +257,12 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
     const revertPosts = r.slack.posted.slice(beforeRevert);
     expect(revertPosts).toHaveLength(1);
     expect(revertPosts[0]?.text).toMatch(/revert/i);
+    // …and after the revert, that it is open again.
+    expect(r.slack.updated.map((u) => [u.channel, u.ts])).toEqual([
+      [CHANNEL, finding.ts],
+      [CHANNEL, finding.ts],
+    ]);
+    expect(r.slack.updated[1]?.text).not.toMatch(/^Resolved/);
     expect((await r.store.changes.list()).map((c) => [c.kind, c.status])).toEqual([
       ['apply', 'applied'],
       ['revert', 'reverted'],

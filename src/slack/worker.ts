@@ -434,7 +434,19 @@ export function createWorker(options: WorkerOptions): Worker {
     const scope = { provider: plan.target.provider, account: plan.target.account, region: plan.target.region };
     const record = await applyPlan({ adapter, scope, plan, store: store.changes, actor: actorOf(job), verify: auditVerifier(config, result.estate), now });
     await post(where.channel, appliedMessage(record), where.threadTs);
-    await log(job.user, 'apply', planId, record.status === 'applied' || record.status === 'already-applied' ? `ok: ${record.status}` : `failed: ${record.status}`, record.changeId);
+    const ok = record.status === 'applied' || record.status === 'already-applied';
+    // The finding's own message shows the outcome too: fixed (its buttons go; Revert is in the thread).
+    if (ok) {
+      // Resolved now, not at the next audit: the group's other findings stand as they were read.
+      const sameGroup = (f: Finding) => f.provider === finding.provider && f.account === finding.account && f.region === finding.region && f.groupId === finding.groupId;
+      const rest = result.report.findings.filter((f) => sameGroup(f) && f.fingerprint !== finding.fingerprint);
+      await store.findings.recordSeen(rest, now(), [{ provider: finding.provider, account: finding.account, region: finding.region, groupId: finding.groupId }]);
+    }
+    if (ok && state?.message) {
+      const fixed = resolvedUpdate(finding, { note: `Fixed by Warden after approval: change ${record.changeId}, verified. The thread has the details and the Revert button.` });
+      await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: fixed.text, blocks: fixed.blocks });
+    }
+    await log(job.user, 'apply', planId, ok ? `ok: ${record.status}` : `failed: ${record.status}`, record.changeId);
     return record;
   }
 
@@ -475,6 +487,12 @@ export function createWorker(options: WorkerOptions): Worker {
     const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
     const where = placeFor(job, state?.message);
     await post(where.channel, appliedMessage(record), where.threadTs);
+    // Open again, on its old message (the next audit does not post it anew).
+    if (ok && state) await store.findings.recordSeen([state.finding], now(), []);
+    if (ok && state?.message) {
+      const reopened = findingMessage(state.finding, undefined, { noPlanReason: `Warden's fix was reverted (${record.changeId}): the group is as it was before. /warden fix ${state.finding.fingerprint} proposes a new plan.` });
+      await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: reopened.text, blocks: reopened.blocks });
+    }
     await log(job.user, 'revert', changeId, ok ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
   }
 
