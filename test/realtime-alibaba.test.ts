@@ -11,7 +11,7 @@ import {
   verifyAlibabaSignature,
 } from '../src/realtime/alibaba.ts';
 import type { AlibabaDelivery } from '../src/realtime/alibaba.ts';
-import type { ChangeParse } from '../src/realtime/change.ts';
+import { groupIds, reasonOf } from './support/realtime.ts';
 
 interface Fixture {
   expectedGroupIds: Record<string, string[]>;
@@ -31,16 +31,6 @@ const event = (name: string): Record<string, unknown> => {
   if (found === undefined) throw new Error(name);
   return copy(found);
 };
-
-function groupIds(result: ChangeParse): string[] {
-  if (!('changes' in result)) throw new Error(`expected changes, got ignored: ${result.ignored}`);
-  return result.changes.map((change) => change.groupId);
-}
-
-function reasonOf(result: ChangeParse): string {
-  if (!('ignored' in result)) throw new Error(`expected ignored, got ${JSON.stringify(result.changes)}`);
-  return result.ignored;
-}
 
 describe('Alibaba Cloud ActionTrail events (EventBridge)', () => {
   it('lists every security-group call once, and the fixtures cover each of them', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ChangeParse } from '../src/realtime/change.ts';
 import { changesFromCloudTrail, CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../src/realtime/cloudtrail.ts';
+import { groupIds, reasonOf } from './support/realtime.ts';
 
 interface Fixture {
   expectedGroupIds: Record<string, string[]>;
@@ -13,16 +13,6 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/realtime/aws-cloudtr
 
 const copy = <T>(value: T): T => structuredClone(value);
 const detailOf = (event: Record<string, unknown>) => event.detail as Record<string, unknown>;
-
-function groupIds(result: ChangeParse): string[] {
-  if (!('changes' in result)) throw new Error(`expected changes, got ignored: ${result.ignored}`);
-  return result.changes.map((change) => change.groupId);
-}
-
-function reasonOf(result: ChangeParse): string {
-  if (!('ignored' in result)) throw new Error(`expected ignored, got ${JSON.stringify(result.changes)}`);
-  return result.ignored;
-}
 
 describe('AWS CloudTrail events (EventBridge)', () => {
   it('lists every security-group call once, and the fixtures cover each of them', () => {

@@ -2,7 +2,6 @@ import { sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ChangeParse } from '../src/realtime/change.ts';
 import {
   changesFromCtsNotification,
   CTS_SECURITY_GROUP_TRACES,
@@ -13,6 +12,7 @@ import {
   verifySmnSignature,
 } from '../src/realtime/smn.ts';
 import type { SmnMessage } from '../src/realtime/smn.ts';
+import { groupIds, reasonOf } from './support/realtime.ts';
 
 const fixtures = new URL('./fixtures/realtime/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, fixtures), 'utf8');
@@ -69,16 +69,6 @@ function signedMessage(fields: Partial<SmnMessage> & Pick<SmnMessage, 'type'>): 
 
 const ctsNotification = (traceBody: unknown, extra: Partial<SmnMessage> = {}) =>
   signedMessage({ type: 'Notification', subject: 'CTS key event', message: JSON.stringify(traceBody), ...extra });
-
-function groupIds(result: ChangeParse): string[] {
-  if (!('changes' in result)) throw new Error(`expected changes, got ignored: ${result.ignored}`);
-  return result.changes.map((change) => change.groupId);
-}
-
-function reasonOf(result: ChangeParse): string {
-  if (!('ignored' in result)) throw new Error(`expected ignored, got ${JSON.stringify(result.changes)}`);
-  return result.ignored;
-}
 
 describe('SMN string to sign', () => {
   it.each(['notification', 'subscriptionConfirmation'] as const)('reproduces the documented %s example line for line', (kind) => {
