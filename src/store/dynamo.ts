@@ -10,6 +10,7 @@ import {
 import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../../adapters/common/pool.ts';
 import type { Finding } from '../model/types.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import { groupKeyOf } from './changes.ts';
@@ -194,19 +195,6 @@ function checkChangeId(changeId: string): void {
 function compareRecords(a: ChangeRecord, b: ChangeRecord): number {
   if (a.at !== b.at) return a.at < b.at ? -1 : 1;
   return a.changeId < b.changeId ? -1 : a.changeId > b.changeId ? 1 : 0;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function suppressionKey(target: SuppressionTarget): string {
