@@ -238,6 +238,25 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     expect(await store.runs.get(runId)).toMatchObject({ done: 1 });
   });
 
+  it('a run whose scopes never all report is finished by a later schedule tick, its digest saying how many are missing', async () => {
+    const { store } = await runtime();
+    const started = new Date(Date.now() - 60 * 60_000);
+    await store.runs.start({ runId: 'run-stuck', expected: 2, channel: CHANNEL, trigger: 'schedule', now: started });
+    const scope = { type: 'scope', runId: 'run-stuck', provider: 'aws', account: ACCOUNT, region: REGION };
+    expect((await createScanHandler({ runtime })(sqsEvent([sqsRecord({ id: 'stuck-1', body: JSON.stringify(scope) }, scanQueueArn)]))).batchItemFailures).toEqual([]);
+    expect((await store.runs.get('run-stuck'))?.digestAt).toBeUndefined();
+
+    const before = slackCalls.length;
+    const tick = await createScheduleHandler({ runtime })(scheduledEvent(new Date()));
+    expect(tick.finishedLate).toContain('run-stuck');
+    const digest = posts(callsSince(before)).find((c) => String(c.params['text']).startsWith('Warden audit:'));
+    expect(digest?.params['channel']).toBe(CHANNEL);
+    expect(String(digest?.params['text'])).toMatch(/partial/);
+    expect(JSON.stringify(digest?.params['blocks'])).toMatch(/1 of 2 scopes did not report/);
+    expect((await store.runs.get('run-stuck'))?.digestAt).toBeDefined();
+    await receiveAll(scanQueueUrl); // the tick's own run: not handled here
+  });
+
   it('realtime: a CloudTrail revoke resolves the finding on its message; an authorize posts the new one', async () => {
     const { store } = await runtime();
     const realtime = createRealtimeHandler({ runtime });

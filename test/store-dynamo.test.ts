@@ -13,7 +13,7 @@ import { createFileChangeStore, groupKeyOf } from '../src/store/changes.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
 import { createDynamoStateStore, ensureTable, TABLE_SCHEMA, tableNameFromEnv } from '../src/store/dynamo.ts';
 import { scopeKeyOf, suppressionFor } from '../src/store/state.ts';
-import type { ScopeRef, StateStore } from '../src/store/state.ts';
+import type { ScopeRef, ScopeResult, StateStore } from '../src/store/state.ts';
 import { rule } from './support/build.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
@@ -176,6 +176,60 @@ describe('findings: new, open, resolved across runs', () => {
     const next = await store.findings.recordSeen(many.slice(0, 10), at(HOUR), [A]);
     expect(next.open).toHaveLength(10);
     expect(fps(next.resolved)).toEqual(many.slice(10).map((f) => f.fingerprint));
+  });
+});
+
+describe('findings: one group read (a real-time audit)', () => {
+  it('resolves only that group’s missing findings; the scope’s other groups stay open', async () => {
+    const inGroup = (fingerprint: string, groupId: string): Finding => ({ ...finding(fingerprint), groupId });
+    await store.findings.recordSeen([inGroup('fp-a1', 'sg-a'), inGroup('fp-a2', 'sg-a'), inGroup('fp-b1', 'sg-b')], at(0), [A]);
+    const run = await store.findings.recordSeen([inGroup('fp-a1', 'sg-a')], at(HOUR), [{ ...A, groupId: 'sg-a' }]);
+    expect(fps(run.open)).toEqual(['fp-a1']);
+    expect(fps(run.resolved)).toEqual(['fp-a2']);
+    expect(await store.findings.get('fp-b1')).toMatchObject({ status: 'open' });
+  });
+});
+
+describe('runs: fanned-out scopes, one digest', () => {
+  const result = (scope: ScopeRef, news: string[] = []): ScopeResult => ({
+    scope,
+    groups: 2,
+    rules: 5,
+    findings: news.length,
+    bySeverity: { high: news.length },
+    new: news.map((fp) => finding(fp, scope)),
+    newCount: news.length,
+    newBySeverity: { high: news.length },
+    resolved: [],
+    resolvedCount: 0,
+  });
+
+  it('counts each scope once however often it is delivered, and hands the digest to exactly one of its finishers', async () => {
+    const run = await store.runs.start({ runId: 'run-1', expected: 2, channel: 'C0SEC', trigger: 'schedule', now: at(0) });
+    expect(run).toMatchObject({ runId: 'run-1', expected: 2, done: 0, channel: 'C0SEC' });
+    // Starting it again (a retried schedule) changes nothing.
+    expect(await store.runs.start({ runId: 'run-1', expected: 99, trigger: 'schedule', now: at(1) })).toMatchObject({ expected: 2, startedAt: at(0).toISOString() });
+
+    expect(await store.runs.recordScope('run-1', result(A, ['fp-1']), at(MINUTE))).toMatchObject({ counted: true, run: { done: 1 } });
+    expect(await store.runs.recordScope('run-1', result(A, ['fp-1']), at(MINUTE))).toMatchObject({ counted: false, run: { done: 1 } });
+    expect(await store.runs.recordScope('run-1', result(B), at(2 * MINUTE))).toMatchObject({ counted: true, run: { done: 2 } });
+
+    const claims = await Promise.all(Array.from({ length: 8 }, () => store.runs.claimDigest('run-1', at(3 * MINUTE))));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect((await store.runs.get('run-1'))?.digestAt).toBe(at(3 * MINUTE).toISOString());
+    const results = await store.runs.scopeResults('run-1');
+    expect(results.map((r) => r.scope).sort((x, y) => (scopeKeyOf(x) < scopeKeyOf(y) ? -1 : 1))).toEqual([A, B]);
+    expect(results.find((r) => r.scope.provider === 'aws')?.new.map((f) => f.fingerprint)).toEqual(['fp-1']);
+  });
+
+  it('lists the runs never digested that started before a time, and not the digested ones', async () => {
+    await store.runs.start({ runId: 'run-old', expected: 3, trigger: 'schedule', now: at(0) });
+    await store.runs.start({ runId: 'run-done', expected: 1, trigger: 'schedule', now: at(MINUTE) });
+    await store.runs.start({ runId: 'run-new', expected: 1, trigger: 'schedule', now: at(HOUR) });
+    await store.runs.recordScope('run-done', result(A), at(2 * MINUTE));
+    expect(await store.runs.claimDigest('run-done', at(2 * MINUTE))).toBe(true);
+    expect((await store.runs.unfinished(at(30 * MINUTE))).map((r) => r.runId)).toEqual(['run-old']);
+    expect((await store.runs.unfinished(at(2 * HOUR))).map((r) => r.runId)).toEqual(['run-old', 'run-new']);
   });
 });
 
