@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { AwsLambdaReceiver } from '@slack/bolt';
 import { loadConfig } from '../src/config/load.ts';
 import { createWardenApp } from '../src/slack/app.ts';
@@ -17,27 +18,22 @@ import type { StateStore } from '../src/store/state.ts';
 // It only verifies (Bolt's signature check, before any handler), records, enqueues and
 // acknowledges; the worker does the rest.
 //
-// Environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, WARDEN_CONFIG (a config file; none: safe
-// defaults, no approvers), WARDEN_TABLE (the DynamoDB table), SLACK_API_URL (optional).
+// Environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN (deployed: from SSM, WARDEN_SECRET_PATHS),
+// WARDEN_CONFIG (a config file; none: safe defaults, no approvers), WARDEN_TABLE (the DynamoDB
+// table), WARDEN_SCAN_QUEUE_URL and WARDEN_APPLY_QUEUE_URL (deployed), SLACK_API_URL (optional).
 
-/** The parts of an API Gateway HTTP API v2 event the receiver reads. */
-export interface HttpApiEvent {
-  version?: string;
-  rawPath?: string;
-  headers: Record<string, string | undefined>;
+/**
+ * An API Gateway HTTP API (payload v2) event: the receiver reads its headers, body and
+ * isBase64Encoded; the rest of the request context is optional here so tests can build events.
+ */
+export type HttpApiEvent = Pick<APIGatewayProxyEventV2, 'headers' | 'isBase64Encoded'> & Partial<Omit<APIGatewayProxyEventV2, 'headers' | 'isBase64Encoded' | 'requestContext' | 'body'>> & {
   body?: string | null;
-  isBase64Encoded?: boolean;
-  requestContext?: unknown;
-  [key: string]: unknown;
-}
+  requestContext?: Partial<APIGatewayProxyEventV2['requestContext']> | Record<string, unknown>;
+};
 
-export interface HttpApiResult {
-  statusCode: number;
-  headers?: Record<string, string>;
-  body: string;
-}
+export type HttpApiResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
-export type SlackHandler = (event: HttpApiEvent, context: unknown) => Promise<HttpApiResult>;
+export type SlackHandler = (event: HttpApiEvent, context: Context | Record<string, never>) => Promise<HttpApiResult>;
 
 export interface SlackHandlerDeps {
   env: WardenAppEnv;
