@@ -144,6 +144,12 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
         logger.warn('smn message refused', { reason: 'bad signature', messageId: message.message_id });
         return json(401, { error: 'the SMN signature does not verify' });
       }
+      // SMN signs every topic's messages alike: only topics of the configured projects may feed us.
+      const topicProject = message.topic_urn.split(':')[3] ?? '';
+      if (!(runtime.config.providers[provider]?.regions ?? []).some((r) => r.projectId === topicProject)) {
+        logger.warn('smn message refused', { reason: 'topic of another project', topic: message.topic_urn });
+        return json(403, { error: `topic ${message.topic_urn.slice(0, 200)} is not in a configured ${provider} project` });
+      }
       if (message.type === 'SubscriptionConfirmation') {
         if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider)) return json(400, { error: 'subscribe_url is not an SMN URL' });
         await confirmSubscription(message.subscribe_url);

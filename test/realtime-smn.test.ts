@@ -1,4 +1,3 @@
-import { sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,14 +11,12 @@ import {
   verifySmnSignature,
 } from '../src/realtime/smn.ts';
 import type { SmnMessage } from '../src/realtime/smn.ts';
-import { groupIds, reasonOf } from './support/realtime.ts';
+import { groupIds, reasonOf, signedSmnMessage, TEST_ONLY_CERT } from './support/realtime.ts';
 
 const fixtures = new URL('./fixtures/realtime/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, fixtures), 'utf8');
 const json = <T>(name: string) => JSON.parse(read(name)) as T;
 
-const TEST_ONLY_KEY = read('test-only-signing-key.pem');
-const TEST_ONLY_CERT = read('test-only-signing-cert.pem');
 const HUAWEI_PUBLISHED_CERT = read('huawei-smn-published-signing-cert.pem');
 const REAL = json<{ notification: Record<string, unknown> }>('huawei-smn-real-notification.json').notification;
 
@@ -52,20 +49,7 @@ function parsed(body: unknown): SmnMessage {
   return result.message;
 }
 
-/** An SMN message signed with the test-only key, as SMN would send it. */
-function signedMessage(fields: Partial<SmnMessage> & Pick<SmnMessage, 'type'>): SmnMessage {
-  const message: SmnMessage = {
-    message: 'hello',
-    message_id: 'd86c201092574e71a3ca85826652c58b',
-    topic_urn: TOPIC,
-    timestamp: '2024-06-19T06:18:52Z',
-    signature: '',
-    signature_version: 'v1',
-    signing_cert_url: CERT_URL,
-    ...fields,
-  };
-  return { ...message, signature: sign('sha256', Buffer.from(smnStringToSign(message)), TEST_ONLY_KEY).toString('base64') };
-}
+const signedMessage = (fields: Partial<SmnMessage> & Pick<SmnMessage, 'type'>) => signedSmnMessage({ topic_urn: TOPIC, signing_cert_url: CERT_URL, ...fields });
 
 const ctsNotification = (traceBody: unknown, extra: Partial<SmnMessage> = {}) =>
   signedMessage({ type: 'Notification', subject: 'CTS key event', message: JSON.stringify(traceBody), ...extra });
