@@ -257,6 +257,30 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     await receiveAll(scanQueueUrl); // the tick's own run: not handled here
   });
 
+  it('posts at most slack.maxFindingMessagesPerRun finding messages a run; the digest says how many wait; the next run posts them', async () => {
+    const capped = join(dir, 'capped.config.json');
+    await writeFile(capped, JSON.stringify({ ...rawConfig, slack: { ...rawConfig.slack, maxFindingMessagesPerRun: 1 } }));
+    const cappedRuntime = lazyRuntime(() => buildRuntime({ env: { ...env, WARDEN_CONFIG: capped } }));
+    const group = await seedGroup('fn-cap', [tcp(22, '0.0.0.0/0'), tcp(3389, '0.0.0.0/0')]);
+    const run = async () => {
+      const before = slackCalls.length;
+      const { scopes } = await createScheduleHandler({ runtime: cappedRuntime })(scheduledEvent(new Date()));
+      const messages = await receiveAll(scanQueueUrl);
+      expect(messages).toHaveLength(scopes);
+      expect((await createScanHandler({ runtime: cappedRuntime })(sqsEvent(messages.map((m) => sqsRecordOf(m, scanQueueArn))))).batchItemFailures).toEqual([]);
+      const posted = posts(callsSince(before));
+      return { findings: posted.filter((c) => buttonValue(c, ACTION_IDS.details) !== undefined && mentions(c, group)), digest: posted.find((c) => String(c.params['text']).startsWith('Warden audit:')) };
+    };
+    const first = await run();
+    expect(first.findings).toHaveLength(1);
+    expect(JSON.stringify(first.digest?.params['blocks'])).toMatch(/1 finding over this run's message limit/);
+    const second = await run();
+    expect(second.findings).toHaveLength(1);
+    expect(JSON.stringify(second.findings)).not.toBe(JSON.stringify(first.findings));
+    const third = await run();
+    expect(third.findings).toHaveLength(0);
+  });
+
   it('realtime: a CloudTrail revoke resolves the finding on its message; an authorize posts the new one', async () => {
     const { store } = await runtime();
     const realtime = createRealtimeHandler({ runtime });

@@ -248,6 +248,21 @@ describe('AWS live adapter against moto', () => {
     expect(adapter.stats.calls - before).toBe(pages.length);
   });
 
+  it('adapters sharing a role cache (one Lambda container) assume a member role once, in any region', async () => {
+    const shared = new Map();
+    const memberOnly = (region: string) => awsConfig({ regions: [region], accounts: [{ id: MEMBER, roleArn: ROLE, externalId: 'warden-ext-1' }] });
+    const first = createAwsAdapter({ config: memberOnly(REGION), env, roleCredentials: shared });
+    const second = createAwsAdapter({ config: memberOnly('us-east-1'), env, roleCredentials: shared });
+    const firstPages = await first.read({ provider: 'aws', account: MEMBER, region: REGION });
+    const secondPages = await second.read({ provider: 'aws', account: MEMBER, region: 'us-east-1' });
+    // The first adapter's calls: AssumeRole, then its pages; the second's: its pages only.
+    expect(first.stats.calls).toBe(firstPages.length + 1);
+    expect(second.stats.calls).toBe(secondPages.length);
+    expect(shared.size).toBe(1);
+    first.close();
+    second.close();
+  });
+
   it('a scope of an account that is not configured is refused', async () => {
     await expect(adapter.read({ provider: 'aws', account: '999999999999', region: REGION })).rejects.toThrow(/999999999999 is not in providers.aws.accounts/);
   });

@@ -28,7 +28,7 @@ const fixtures = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/r
 const ALIBABA = fixtures('alibaba-actiontrail-events.json');
 const CTS = fixtures('huawei-cts-traces.json');
 
-const OUTCOME: ScopeOutcome = { groups: 1, rules: 3, findings: 1, bySeverity: { high: 1 }, new: 1, resolved: 0, posted: 1, throttles: 0, digestPosted: false };
+const OUTCOME: ScopeOutcome = { groups: 1, rules: 3, findings: 1, bySeverity: { high: 1 }, new: 1, resolved: 0, posted: 1, heldBack: 0, throttles: 0, digestPosted: false };
 
 function rig(overrides: { fetched?: string[]; confirmed?: string[] } = {}) {
   const audited: GroupChange[] = [];

@@ -38,9 +38,15 @@ export interface AwsAdapterOptions {
    */
   env?: NodeJS.ProcessEnv;
   retry?: Partial<RetryOptions>;
+  /**
+   * Assumed-role credentials shared by the adapters of one process (a Lambda container), by role
+   * and external id: a member account's role is assumed once, not once per scope.
+   */
+  roleCredentials?: Map<string, RoleCredentials>;
 }
 
 type Credentials = NonNullable<EC2ClientConfig['credentials']>;
+export type RoleCredentials = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
 
 interface AccountEntry {
   account: string;
@@ -337,7 +343,7 @@ export function createAwsAdapter(options: AwsAdapterOptions): LiveAdapter & { cl
   };
 
   /** Assumed-role credentials, fetched once and renewed shortly before they expire. */
-  const roleCredentials = (entry: AccountEntry & { roleArn: string }): Credentials => {
+  const roleCredentials = (entry: AccountEntry & { roleArn: string }): RoleCredentials => {
     let current: Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }> | undefined;
     let expires = 0;
     return async () => {
@@ -375,7 +381,19 @@ export function createAwsAdapter(options: AwsAdapterOptions): LiveAdapter & { cl
       if (entry.roleArn) {
         let credentials = credentialsByAccount.get(entry.account);
         if (!credentials) {
-          credentials = roleCredentials({ ...entry, roleArn: entry.roleArn });
+          const key = `${entry.roleArn}|${entry.externalId ?? ''}`;
+          let assumed = options.roleCredentials?.get(key);
+          if (!assumed) {
+            assumed = roleCredentials({ ...entry, roleArn: entry.roleArn });
+            options.roleCredentials?.set(key, assumed);
+          }
+          const shared = assumed;
+          // Credentials another adapter assumed are this adapter's secrets too: never in its messages.
+          credentials = async () => {
+            const c = await shared();
+            for (const secret of [c.accessKeyId, c.secretAccessKey, c.sessionToken]) if (secret) secrets.add(secret);
+            return c;
+          };
           credentialsByAccount.set(entry.account, credentials);
         }
         clientConfig.credentials = credentials;

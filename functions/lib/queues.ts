@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { mapLimit } from '../../adapters/common/pool.ts';
 import type { QueueMessage, WardenJob, WorkQueue } from '../../src/slack/queue.ts';
 
 // The durable queues: the Slack function and the schedule put work on SQS; the scan and apply
@@ -48,15 +49,21 @@ function dedupId(requestId: string): string {
 
 const BATCH = 10;
 const MAX_ATTEMPTS = 5;
+/** Batches in flight at once: 17,000 scopes go out in a few seconds, not one batch after another. */
+const SEND_CONCURRENCY = 16;
 
-/** Sends messages in batches of ten, re-sending entries SQS did not take; throws when some never went. */
+/** Sends messages in batches of ten, several batches at once, re-sending entries SQS did not take; throws when some never went. */
 export async function sendAll(sqs: SqsSender, queueUrl: string, messages: readonly QueueMessage[]): Promise<number> {
-  let sent = 0;
+  const batches: { Id: string; MessageBody: string }[][] = [];
   for (let start = 0; start < messages.length; start += BATCH) {
-    let entries = messages.slice(start, start + BATCH).map((m, i) => ({ Id: String(start + i), MessageBody: JSON.stringify(m) }));
+    batches.push(messages.slice(start, start + BATCH).map((m, i) => ({ Id: String(start + i), MessageBody: JSON.stringify(m) })));
+  }
+  const sent = await mapLimit(batches, SEND_CONCURRENCY, async (batch) => {
+    let entries = batch;
+    let count = 0;
     for (let attempt = 1; entries.length > 0; attempt++) {
       const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-      sent += result.Successful?.length ?? 0;
+      count += result.Successful?.length ?? 0;
       const failed = new Set((result.Failed ?? []).map((f) => f.Id));
       entries = entries.filter((e) => failed.has(e.Id));
       if (entries.length > 0 && attempt >= MAX_ATTEMPTS) {
@@ -64,6 +71,7 @@ export async function sendAll(sqs: SqsSender, queueUrl: string, messages: readon
         throw new Error(`SQS: ${entries.length} messages not sent to ${queueUrl} after ${attempt} attempts (${first?.Code ?? 'unknown'})`);
       }
     }
-  }
-  return sent;
+    return count;
+  });
+  return sent.reduce((sum, n) => sum + n, 0);
 }

@@ -1,6 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { WebClient } from '@slack/web-api';
+import { ErrorCode, WebClient } from '@slack/web-api';
 import { createAdapters } from '../../adapters/live-registry.ts';
+import type { AdapterShared } from '../../adapters/live-registry.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { slackApiUrlOf } from '../../src/slack/app.ts';
@@ -34,7 +35,8 @@ export interface RuntimeOverrides {
 
 /**
  * The Web API client for the functions: a rate-limited call fails at once instead of waiting out
- * Retry-After (which can be minutes of billed Lambda time); SQS redelivers the work later.
+ * Retry-After inside the client (which can be minutes of billed Lambda time); `patientChat` waits
+ * out short ones itself.
  */
 export function slackClientFor(env: NodeJS.ProcessEnv): WebClient {
   const slackApiUrl = slackApiUrlOf(env);
@@ -46,13 +48,44 @@ export function slackClientFor(env: NodeJS.ProcessEnv): WebClient {
   });
 }
 
+/** The longest Retry-After waited out, and how often: chat.postMessage's limit is about one message a second per channel. */
+const SHORT_RATE_LIMIT_SECONDS = 5;
+const RATE_LIMIT_WAITS = 3;
+
+/**
+ * Slack's chat methods, waiting out a short rate limit (Retry-After ≤ 5 s, at most three times) and
+ * failing on a long one, so the queue retries the work later instead of the function idling.
+ */
+export function patientChat(client: Pick<WebClient, 'chat'>, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): SlackChatClient {
+  async function patiently<T>(call: () => Promise<T>): Promise<T> {
+    for (let waits = 0; ; waits++) {
+      try {
+        return await call();
+      } catch (error) {
+        const limited = error as { code?: string; retryAfter?: number };
+        const retryAfter = limited.retryAfter ?? Number.POSITIVE_INFINITY;
+        if (limited.code !== ErrorCode.RateLimitedError || retryAfter > SHORT_RATE_LIMIT_SECONDS || waits >= RATE_LIMIT_WAITS) throw error;
+        await sleep(retryAfter * 1000);
+      }
+    }
+  }
+  return {
+    chat: {
+      postMessage: (args) => patiently(() => client.chat.postMessage(args as Parameters<WebClient['chat']['postMessage']>[0])),
+      update: (args) => patiently(() => client.chat.update(args as Parameters<WebClient['chat']['update']>[0])),
+    },
+  };
+}
+
 export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const env = await environmentWithSecrets(overrides.env ?? process.env, overrides.secrets);
   const config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
   const store = overrides.store ?? createDynamoStateStore({ tableName: requiredEnv(env, 'WARDEN_TABLE') });
-  const slack = overrides.slack ?? slackClientFor(env);
+  const slack = overrides.slack ?? patientChat(slackClientFor(env));
   const homeAccount = env['WARDEN_HOME_ACCOUNT']?.trim();
-  const worker = createWorker({ config, store, client: slack, adapters: (providers, scoped) => createAdapters(providers, scoped, env), ...(homeAccount ? { homeAccount } : {}) });
+  // One per container: a member role assumed for one scope serves the container's later scopes of that account.
+  const shared: AdapterShared = { awsRoleCredentials: new Map() };
+  const worker = createWorker({ config, store, client: slack, adapters: (providers, scoped) => createAdapters(providers, scoped, env, shared), ...(homeAccount ? { homeAccount } : {}) });
   return { env, config, store, slack, worker, sqs: new SQSClient({}) };
 }
 

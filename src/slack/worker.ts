@@ -56,6 +56,8 @@ export interface ScopeOutcome {
   new: number;
   resolved: number;
   posted: number;
+  /** Due a message but over the run's message limit: posted by a later run. */
+  heldBack: number;
   throttles: number;
   scanError?: string;
   /** The run's digest was posted by this call. */
@@ -200,14 +202,25 @@ export function createWorker(options: WorkerOptions): Worker {
   // ------------------------------------------------------------------------------------------
 
   /** Posts each new (or reopened) finding at or above the configured severity, and marks resolved ones on their messages. */
-  async function publish(seen: SeenResult, result: Scan, channel: string | undefined, requester: string): Promise<{ posted: number; updated: number }> {
+  async function publish(
+    seen: SeenResult,
+    result: Scan,
+    channel: string | undefined,
+    requester: string,
+    claimSlot: () => Promise<boolean> = async () => true,
+  ): Promise<{ posted: number; updated: number; heldBack: number }> {
     let posted = 0;
+    let heldBack = 0;
     if (channel) {
       // Open ones with no message yet too: a run that recorded them and then failed to post (Slack
-      // down, a rate limit) posts them when its message is retried.
-      for (const state of [...seen.new, ...seen.reopened, ...seen.open.filter((s) => !s.message)]) {
+      // down, a rate limit) or held them back posts them when it is retried, or the next run does.
+      const due = [...seen.new, ...seen.reopened, ...seen.open.filter((s) => !s.message)].filter((s) => atOrAbove(s.finding.severity, slack.minSeverity));
+      for (const [i, state] of due.entries()) {
         const finding = state.finding;
-        if (!atOrAbove(finding.severity, slack.minSeverity)) continue;
+        if (!(await claimSlot())) {
+          heldBack = due.length - i;
+          break;
+        }
         const message = await findingMessageFor(finding, result, requester);
         const ts = await post(channel, message);
         if (ts) await store.findings.markPosted(finding.fingerprint, channel, ts, now());
@@ -221,7 +234,7 @@ export function createWorker(options: WorkerOptions): Worker {
       await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
       updated++;
     }
-    return { posted, updated };
+    return { posted, updated, heldBack };
   }
 
   async function audit(job: WardenJob): Promise<void> {
@@ -256,10 +269,11 @@ export function createWorker(options: WorkerOptions): Worker {
     groupId: string | undefined,
     scopedConfig: WardenConfig,
     actor: string,
+    claimSlot?: () => Promise<boolean>,
   ): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: Scan }> {
     const result = await scan(providers, filter, groupId, scopedConfig);
     const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
-    const { posted } = await publish(seen, result, slack.channel, actor);
+    const { posted, heldBack } = await publish(seen, result, slack.channel, actor, claimSlot);
     const { summary } = result.report;
     const outcome: ScopeOutcome = {
       groups: summary.groups,
@@ -269,6 +283,7 @@ export function createWorker(options: WorkerOptions): Worker {
       new: seen.new.length + seen.reopened.length,
       resolved: seen.resolved.length,
       posted,
+      heldBack,
       throttles: result.adapters.reduce((sum, a) => sum + a.stats.throttles, 0),
       ...(summary.scanErrors[0] ? { scanError: summary.scanErrors[0].message } : {}),
       digestPosted: false,
@@ -278,7 +293,8 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function scanScope(message: ScopeMessage): Promise<ScopeOutcome> {
     const scope = { provider: message.provider, account: message.account, region: message.region };
-    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), 'scheduler');
+    const claimSlot = () => store.runs.claimPostSlot(message.runId, slack.maxFindingMessagesPerRun);
+    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), 'scheduler', claimSlot);
     const news = [...seen.new, ...seen.reopened].map((s) => s.finding);
     const newBySeverity: Record<string, number> = {};
     for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;
@@ -294,6 +310,7 @@ export function createWorker(options: WorkerOptions): Worker {
       newBySeverity,
       resolved: seen.resolved.slice(0, RUN_FINDINGS_KEPT).map((s) => s.finding),
       resolvedCount: seen.resolved.length,
+      ...(outcome.heldBack > 0 ? { heldBack: outcome.heldBack } : {}),
     };
     const { run } = await store.runs.recordScope(message.runId, scopeResult, now());
     if (run && run.done >= run.expected) outcome.digestPosted = await finishRun(message.runId);
@@ -314,7 +331,8 @@ export function createWorker(options: WorkerOptions): Worker {
         summary.scanErrors.push({ provider: 'aws', account: '', region: '', origin: 'live', message: `${run.expected - results.length} of ${run.expected} scopes did not report (see the scan dead-letter queue)` });
       }
       let digestTs: string | undefined;
-      for (const message of digestMessage({ summary }, delta, { minSeverity: slack.minSeverity })) {
+      const heldBack = results.reduce((sum, r) => sum + (r.heldBack ?? 0), 0);
+      for (const message of digestMessage({ summary }, delta, { minSeverity: slack.minSeverity, ...(heldBack > 0 ? { heldBack } : {}) })) {
         const ts = await post(channel, message, digestTs);
         digestTs ??= ts;
       }

@@ -779,6 +779,24 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
       }
     },
 
+    async claimPostSlot(runId, max) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: runKey(runId), sk: 'RUN' },
+            UpdateExpression: 'ADD posted :one',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(posted) OR posted < :max)',
+            ExpressionAttributeValues: { ':one': 1, ':max': max },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
     async claimDigest(runId, now) {
       try {
         await client.send(

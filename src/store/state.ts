@@ -272,6 +272,8 @@ export interface ScopeResult {
   newCount: number;
   /** The whole new count by severity. */
   newBySeverity: Record<string, number>;
+  /** New findings at or above the posting severity that got no message (over the run's message limit). */
+  heldBack?: number;
   /** Resolved findings, at most `RUN_FINDINGS_KEPT`; `resolvedCount` is the whole count. */
   resolved: Finding[];
   resolvedCount: number;
@@ -303,6 +305,12 @@ export interface RunStore {
    * a crash in between leaves the run short (finished late by `unfinished`), never counted twice.
    */
   recordScope(runId: string, result: ScopeResult, now: Date): Promise<{ counted: boolean; run: Run | undefined }>;
+  /**
+   * Takes one of the run's `max` finding messages: true while fewer than `max` were taken. Keeps a
+   * run of a thousand accounts from posting more than Slack's channel limit can take; the rest
+   * stay open without a message, and later runs post them.
+   */
+  claimPostSlot(runId: string, max: number): Promise<boolean>;
   /** true exactly once per run: the caller that gets it posts the digest. */
   claimDigest(runId: string, now: Date): Promise<boolean>;
   /** Every scope result recorded for the run. */

@@ -30,6 +30,8 @@ export interface DigestOptions {
   minSeverity: Severity;
   /** A page with the full report, linked where the digest has to summarize. */
   detailsUrl?: string;
+  /** New findings due a message that this run did not post (over its message limit): later runs will. */
+  heldBack?: number;
   /** At most this many messages (the first, then continuations for its thread). Default 4. */
   maxMessages?: number;
 }
@@ -64,7 +66,8 @@ function summaryBlocks(report: DigestReport, delta: AuditDelta, options: DigestO
   const { summary } = report;
   const totals = totalsOf(delta);
   const newBySeverity = totals.newBySeverity;
-  const posted = SEVERITIES.filter((s) => atOrAbove(s, options.minSeverity)).reduce((sum, s) => sum + (newBySeverity[s] ?? 0), 0);
+  const due = SEVERITIES.filter((s) => atOrAbove(s, options.minSeverity)).reduce((sum, s) => sum + (newBySeverity[s] ?? 0), 0);
+  const posted = Math.max(0, due - (options.heldBack ?? 0));
   const blocks: KnownBlock[] = [header(`Warden audit: ${plural(summary.findings, 'finding')}${summary.partial ? ' (partial)' : ''}`)];
 
   const lines = [
@@ -73,6 +76,9 @@ function summaryBlocks(report: DigestReport, delta: AuditDelta, options: DigestO
       ? `${plural(posted, 'new finding')} at or above *${options.minSeverity}* ${posted === 1 ? 'follows' : 'follow'} as ${posted === 1 ? 'a message' : 'one message each'}.`
       : `No new finding at or above *${options.minSeverity}*.`,
   ];
+  if ((options.heldBack ?? 0) > 0) {
+    lines.push(`${plural(options.heldBack ?? 0, 'finding')} over this run's message limit ${options.heldBack === 1 ? 'gets its message' : 'get their messages'} in the next runs (at most so many messages a run, for Slack's channel rate limit).`);
+  }
   blocks.push(section(lines.join('\n')));
 
   if (summary.partial) {
