@@ -192,6 +192,28 @@ async function seeFinding(): Promise<void> {
   await store.findings.recordSeen([FINDING], NOW, [SCOPE]);
 }
 
+describe('the audit trail in the finding’s thread', () => {
+  it('posts each step in the thread of the finding’s own message: a refused attempt, a snooze, an accepted risk', async () => {
+    await seeFinding();
+    await store.findings.markPosted(FINGERPRINT, 'C0FINDINGS', '1700000099.000900', NOW);
+    const handler = makeHandler();
+    await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN }));
+    await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
+    await invoke(handler, viewSubmissionBody(APPROVER, encodeButtonValue({ action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT }), 'Bastion host, reviewed by security', '2030-03-01'));
+    const notes = calls('chat.postMessage').map((c) => c.body);
+    expect(notes.map((n) => [n['channel'], n['thread_ts']])).toEqual([
+      ['C0FINDINGS', '1700000099.000900'],
+      ['C0FINDINGS', '1700000099.000900'],
+      ['C0FINDINGS', '1700000099.000900'],
+    ]);
+    expect(notes.map((n) => String(n['text']))).toEqual([
+      expect.stringMatching(new RegExp(`^:no_entry: <@${OUTSIDER}> tried to approve this fix: refused, not an approver`)),
+      expect.stringMatching(new RegExp(`^:zzz: <@${OUTSIDER}> snoozed this finding until `)),
+      expect.stringMatching(new RegExp(`^:memo: <@${APPROVER}> accepted the risk until 2030-03-01: Bastion host, reviewed by security`)),
+    ]);
+  });
+});
+
 describe('snooze, reject, details', () => {
   it('snoozes the finding for SNOOZE_DAYS days and confirms ephemerally', async () => {
     const handler = makeHandler();
@@ -210,15 +232,15 @@ describe('snooze, reject, details', () => {
     expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: OUTSIDER, action: 'snooze', outcome: 'ok' }]);
   });
 
-  it('records a rejection in the audit log and says so in the channel', async () => {
+  it('records a rejection in the audit log and in the thread of the message the button is on', async () => {
     const handler = makeHandler();
     const result = await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN }));
     expect(result.statusCode).toBe(200);
     expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: OUTSIDER, action: 'reject', outcome: 'ok' }]);
-    const posted = responses();
-    expect(posted).toHaveLength(1);
-    expect(posted[0]?.body).toMatchObject({ response_type: 'in_channel', replace_original: false });
-    expect(String(posted[0]?.body['text'])).toContain(`<@${OUTSIDER}> rejected`);
+    const notes = calls('chat.postMessage');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body).toMatchObject({ channel: 'C0123456', thread_ts: '1700000000.000100' });
+    expect(String(notes[0]?.body['text'])).toContain(`<@${OUTSIDER}> rejected`);
     expect(queue.jobs).toHaveLength(0);
     expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
   });

@@ -1,11 +1,12 @@
 import { App } from '@slack/bolt';
 import type { BlockButtonAction, Receiver, RespondFn, SlackActionMiddlewareArgs, AllMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { WardenConfig } from '../config/schema.ts';
-import type { StateStore } from '../store/state.ts';
+import type { MessageRef, StateStore } from '../store/state.ts';
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, ButtonValueError, parseButtonValue, SNOOZE_DAYS, VIEW_IDS } from './actions.ts';
 import type { ActionId, ButtonPayload } from './actions.ts';
 import { mayApprove, needsGroupLookup, refusalText, slackConfigOf } from './authorize.ts';
 import { acceptRiskModal, detailsModal } from './blocks.ts';
+import { userText } from './blocks/elements.ts';
 import { MAX_SUPPRESS_DAYS, parseCommand, usage } from './commands.ts';
 import type { WardenCommand } from './commands.ts';
 import type { JobKind, WardenJob, WorkQueue } from './queue.ts';
@@ -87,12 +88,27 @@ export function createWardenApp(options: WardenAppOptions): App {
     token: required(env, 'SLACK_BOT_TOKEN'),
     ...(options.receiver ? { receiver: options.receiver } : { signingSecret: required(env, 'SLACK_SIGNING_SECRET') }),
     processBeforeResponse: true,
-    // One retry at most: a Lambda never waits minutes on Slack's rate limits.
-    clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: { retries: 1 } },
+    // One retry at most, and a rate limit fails at once: an acknowledgement never waits on Slack's limits.
+    clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: { retries: 1 }, rejectRateLimitedCalls: true },
   });
 
   async function audit(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
     await store.audit.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
+  }
+
+  /**
+   * Posts one line of the audit trail in the finding's thread (its own message, else the message
+   * the button was on). Best effort: the store's audit log is the record, and a Slack hiccup must
+   * not fail the interaction.
+   */
+  async function threadNote(client: App['client'], fingerprint: string | undefined, fallback: MessageRef | undefined, text: string): Promise<void> {
+    try {
+      const ref = (fingerprint ? (await store.findings.get(fingerprint))?.message : undefined) ?? fallback;
+      if (!ref?.channel || !ref.ts) return;
+      await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
+    } catch (error) {
+      console.error(`warden: audit note not posted in the thread: ${(error as Error).message.split('\n')[0]}`);
+    }
   }
 
   async function isApprover(userId: string, client: App['client']): Promise<boolean> {
@@ -149,7 +165,7 @@ export function createWardenApp(options: WardenAppOptions): App {
   // Buttons
 
   type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
-  type Handler = (context: { args: ButtonArgs; payload: ButtonPayload; user: string; channel: string; requestId: string }) => Promise<void>;
+  type Handler = (context: { args: ButtonArgs; payload: ButtonPayload; user: string; channel: string; requestId: string; note: (text: string) => Promise<void> }) => Promise<void>;
 
   const ephemeral = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
 
@@ -169,22 +185,27 @@ export function createWardenApp(options: WardenAppOptions): App {
       }
       const requestId = `action:${args.body.trigger_id}:${actionId}`;
       if (!(await store.idempotency.claim(requestId, CLAIM_TTL_SECONDS, now()))) return;
-      await handler({ args, payload, user, channel, requestId });
+      // The button's message, or the thread it is in (the Revert button is in the finding's thread).
+      const on = args.body.message as { ts?: string; thread_ts?: string } | undefined;
+      const fallback = channel && on?.ts ? { channel, ts: on.thread_ts ?? on.ts } : undefined;
+      const note = (text: string) => threadNote(args.client, payload.fingerprint, fallback, text);
+      await handler({ args, payload, user, channel, requestId, note });
     });
   }
 
   /** Refuses (ephemeral reply and an audit entry) unless `user` is an approver. */
-  async function gate(args: ButtonArgs, user: string, action: string, target: string, what: string): Promise<boolean> {
+  async function gate(args: ButtonArgs, user: string, action: string, target: string, what: string, note: (text: string) => Promise<void>): Promise<boolean> {
     if (await isApprover(user, args.client)) return true;
     await audit(user, action, target, 'refused: not an approver');
     await ephemeral(args.respond, refusalText(what, config));
+    await note(`:no_entry: <@${user}> tried to ${what}: refused, not an approver.`);
     return false;
   }
 
-  onButton(ACTION_IDS.approve, async ({ args, payload, user, channel, requestId }) => {
+  onButton(ACTION_IDS.approve, async ({ args, payload, user, channel, requestId, note }) => {
     const planId = payload.planId as string;
     const fingerprint = payload.fingerprint as string;
-    if (!(await gate(args, user, 'approve', planId, 'approve this fix'))) return;
+    if (!(await gate(args, user, 'approve', planId, 'approve this fix', note))) return;
     // The approval request is made (by the worker) under the plan's id when the plan is posted.
     const result = await store.approvals.approve({ id: planId, approver: user, now: now() });
     if (result.outcome === 'refused') {
@@ -196,29 +217,33 @@ export function createWardenApp(options: WardenAppOptions): App {
       };
       await audit(user, 'approve', planId, `refused: ${result.reason ?? 'unknown'}`);
       await ephemeral(args.respond, `Not approved: ${why[result.reason ?? ''] ?? 'refused'}.`);
+      if (result.reason === 'requester') await note(`:no_entry: <@${user}> tried to approve their own request: refused (two-person rule).`);
       return;
     }
     if (result.outcome === 'recorded') {
       await audit(user, 'approve', planId, `ok: recorded ${result.approvals.length}/${result.required}`);
       await ephemeral(args.respond, `Approval recorded: ${result.approvals.length} of ${result.required} needed.`);
+      await note(`:ballot_box_with_check: <@${user}> approved the fix (${result.approvals.length} of ${result.required} approvals).`);
       return;
     }
     await audit(user, 'approve', planId, 'ok: approved');
     await queue.enqueue({ kind: 'apply', args: { fingerprint, planId }, user, channel, responseUrl: args.body.response_url, requestId });
     await ephemeral(args.respond, 'Approved: applying…');
+    await note(`:white_check_mark: <@${user}> approved the fix${result.required > 1 ? ` (${result.required} of ${result.required} approvals)` : ''}: applying.`);
   });
 
-  onButton(ACTION_IDS.revert, async ({ args, payload, user, channel, requestId }) => {
+  onButton(ACTION_IDS.revert, async ({ args, payload, user, channel, requestId, note }) => {
     const changeId = payload.changeId as string;
-    if (!(await gate(args, user, 'revert', changeId, 'revert this change'))) return;
+    if (!(await gate(args, user, 'revert', changeId, 'revert this change', note))) return;
     await audit(user, 'revert', changeId, 'queued');
     await queue.enqueue({ kind: 'revert' satisfies JobKind, args: { changeId, fingerprint: payload.fingerprint }, user, channel, responseUrl: args.body.response_url, requestId });
     await ephemeral(args.respond, 'Reverting…');
+    await note(`:leftwards_arrow_with_hook: <@${user}> asked to revert change \`${changeId}\`: reverting.`);
   });
 
-  onButton(ACTION_IDS.acceptRisk, async ({ args, payload, user }) => {
+  onButton(ACTION_IDS.acceptRisk, async ({ args, payload, user, note }) => {
     const fingerprint = payload.fingerprint as string;
-    if (!(await gate(args, user, 'accept-risk', fingerprint, 'accept this risk'))) return;
+    if (!(await gate(args, user, 'accept-risk', fingerprint, 'accept this risk', note))) return;
     const state = await store.findings.get(fingerprint);
     if (!state) {
       await audit(user, 'accept-risk', fingerprint, 'refused: unknown finding');
@@ -229,18 +254,19 @@ export function createWardenApp(options: WardenAppOptions): App {
     await args.client.views.open({ trigger_id: args.body.trigger_id, view: acceptRiskModal(state.finding, { now: now() }) });
   });
 
-  onButton(ACTION_IDS.snooze, async ({ args, payload, user }) => {
+  onButton(ACTION_IDS.snooze, async ({ args, payload, user, note }) => {
     const fingerprint = payload.fingerprint as string;
     const until = new Date(now().getTime() + SNOOZE_DAYS * 86_400_000);
     await store.suppressions.suppress({ target: { fingerprint }, by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
     await audit(user, 'snooze', fingerprint, 'ok', `until ${until.toISOString()}`);
     await ephemeral(args.respond, `Snoozed until ${until.toISOString().slice(0, 10)}.`);
+    await note(`:zzz: <@${user}> snoozed this finding until ${until.toISOString().slice(0, 10)}.`);
   });
 
-  onButton(ACTION_IDS.reject, async ({ args, payload, user }) => {
+  onButton(ACTION_IDS.reject, async ({ payload, user, note }) => {
     const target = payload.planId ?? (payload.fingerprint as string);
     await audit(user, 'reject', target, 'ok');
-    await args.respond({ replace_original: false, response_type: 'in_channel', text: `<@${user}> rejected the proposed fix; nothing will be applied.` });
+    await note(`:x: <@${user}> rejected the proposed fix; nothing will be applied.`);
   });
 
   onButton(ACTION_IDS.details, async ({ args, payload }) => {
@@ -287,6 +313,7 @@ export function createWardenApp(options: WardenAppOptions): App {
     await store.suppressions.suppress({ target: { fingerprint }, by: user, reason, until: until as Date, now: now() });
     await audit(user, 'accept-risk', fingerprint, 'ok', `until ${(until as Date).toISOString()}: ${reason}`);
     await ack();
+    await threadNote(app.client, fingerprint, undefined, `:memo: <@${user}> accepted the risk until ${date}: ${userText(reason, 1500)}`);
   });
 
   return app;
