@@ -11,7 +11,7 @@ import { createSqsWorkQueue } from './lib/queues.ts';
 import { requiredEnv } from './lib/env.ts';
 import { environmentWithSecrets } from './lib/secrets.ts';
 import type { SecretSource } from './lib/secrets.ts';
-import { createDynamoStateStore } from '../src/store/dynamo.ts';
+import { openStateStore } from '../src/store/open.ts';
 import type { StateStore } from '../src/store/state.ts';
 
 // The Slack function: API Gateway HTTP API (payload v2) → AwsLambdaReceiver → Warden's Bolt app.
@@ -54,7 +54,8 @@ export function createSlackHandler(deps: SlackHandlerDeps): SlackHandler {
     const signingSecret = env.SLACK_SIGNING_SECRET?.trim();
     if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is not set');
     const config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
-    const store = deps.store ?? createDynamoStateStore({ ...(env['WARDEN_TABLE'] ? { tableName: env['WARDEN_TABLE'] } : {}) });
+    // No store given and no WARDEN_TABLE: dynalite in this process (local runs; deployed functions always have a table).
+    const store = deps.store ?? (await openStateStore(env)).store;
     const receiver = new AwsLambdaReceiver({ signingSecret });
     const queue = typeof deps.queue === 'function' ? deps.queue(store, env) : deps.queue;
     createWardenApp({ config, store, queue, receiver, env, ...(deps.now ? { now: deps.now } : {}) });

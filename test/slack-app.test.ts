@@ -283,3 +283,14 @@ describe('pure parts', () => {
     expect(configSchema.safeParse({ slack: { requiredApprovals: 0 } }).success).toBe(false);
   });
 });
+
+describe('the handler with no store configured', () => {
+  it('keeps its state in an in-process DynamoDB (dynalite): a command is recorded once, a retried delivery is not acted on again', async () => {
+    const local = createInProcessQueue();
+    const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api` }, queue: local });
+    const event = httpApiEvent(commandBody('audit aws', { triggerId: 'standalone-1' }));
+    expect((await standalone(event, {})).statusCode).toBe(200);
+    expect((await standalone({ ...event, headers: { ...event.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } }, {})).statusCode).toBe(200);
+    expect(local.jobs.map((j) => j.kind)).toEqual(['audit']);
+  });
+});

@@ -1,12 +1,9 @@
-import type { Server } from 'node:http';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { App } from '@slack/bolt';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import { loadConfig } from '../config/load.ts';
-import { createDynamoStateStore, ensureTable } from '../store/dynamo.ts';
-import { startEmbeddedDynamo } from '../store/embedded.ts';
+import { openStateStore } from '../store/open.ts';
+import type { OpenedStore } from '../store/open.ts';
 import { createWardenApp } from './app.ts';
 import { createInProcessQueue } from './queue.ts';
 import { createWorker } from './worker.ts';
@@ -42,36 +39,17 @@ try {
   fail((error as Error).message);
 }
 
-const configuredTable = env['WARDEN_TABLE']?.trim() || undefined;
-const tableName = configuredTable ?? 'warden-dev';
-let embedded: Server | undefined;
-let endpoint: string | undefined;
-if (configuredTable) {
-  endpoint = env['WARDEN_DYNAMODB_ENDPOINT']?.trim() || undefined;
-} else {
-  try {
-    const started = await startEmbeddedDynamo();
-    embedded = started.server;
-    endpoint = started.endpoint;
-  } catch (error) {
-    fail(`cannot start the in-memory DynamoDB (dynalite): ${(error as Error).message}; or set WARDEN_TABLE to use a real table`);
-  }
-  console.error(`warden dev: WARDEN_TABLE is not set: state is kept in an in-memory DynamoDB (dynalite at ${endpoint}) and lost at exit`);
-}
-// A local DynamoDB accepts any credentials; the SDK still needs some, and a region.
-const local =
-  embedded || (endpoint && !env['AWS_ACCESS_KEY_ID'] && !env['AWS_PROFILE']) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
-const region = embedded ? 'eu-west-1' : (env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'eu-west-1' : undefined));
-const client = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...local }), {
-  marshallOptions: { removeUndefinedValues: true },
-});
+let opened: OpenedStore;
 try {
-  const { created } = await ensureTable(client, tableName);
-  console.log(`warden dev: DynamoDB table ${tableName} ${created ? 'created' : 'found'}${endpoint ? ` at ${endpoint}` : ''}`);
+  opened = await openStateStore(env, { ensure: true });
 } catch (error) {
-  fail(`cannot use DynamoDB table ${tableName}${endpoint ? ` at ${endpoint}` : ''}: ${(error as Error).message}`);
+  fail((error as Error).message);
 }
-const store = createDynamoStateStore({ tableName, client });
+const { store } = opened;
+if (opened.embedded) {
+  console.error(`warden dev: WARDEN_TABLE is not set: state is kept in an in-memory DynamoDB (dynalite at ${opened.endpoint}) and lost at exit`);
+}
+console.log(`warden dev: DynamoDB table ${opened.tableName} ${opened.created ? 'created' : 'found'}${opened.endpoint ? ` at ${opened.endpoint}` : ''}`);
 
 const receiver = new SocketModeReceiver({ appToken, logLevel: LogLevel.WARN });
 // Jobs run in this process, after each request has been answered (src/slack/worker.ts): audits
@@ -97,7 +75,7 @@ console.log('warden dev: connected to Slack in Socket Mode; try /warden help (Ct
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     app.stop().then(
-      () => (embedded ? embedded.close(() => process.exit(0)) : process.exit(0)),
+      () => opened.close().then(() => process.exit(0)),
       () => process.exit(1),
     );
   });
