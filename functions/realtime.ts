@@ -96,7 +96,7 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     let audited = 0;
     for (const change of parsed.changes) {
       const account = scopeAccount(runtime.config, change);
-      const key = `${change.provider}/${account}/${change.region}/${change.groupId}`;
+      const key = `${change.provider}/${account}/${change.region}/${change.groupId ?? '*'}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (account === undefined || !runtime.config.providers[change.provider]) {

@@ -141,6 +141,16 @@ describe('POST /events/huawei (CTS through SMN)', () => {
     expect(r.confirmed).toEqual([subscribeUrl]);
   });
 
+  it('audits the whole project and region when a rule deletion does not say which group lost the rule', async () => {
+    const r = rig();
+    const bare = { ...(CTS['other']?.['deleteRuleWithoutBodies'] as Record<string, unknown>), project_id: PROJECT, region_id: 'ap-southeast-1' };
+    const message = signedSmnMessage({ type: 'Notification', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, message: JSON.stringify(bare) });
+    expect((await r.post('huawei', JSON.stringify(message))).statusCode).toBe(200);
+    expect(r.audited).toHaveLength(1);
+    expect(r.audited[0]).toMatchObject({ provider: 'huawei', account: PROJECT, region: 'ap-southeast-1' });
+    expect(r.audited[0]?.groupId).toBeUndefined();
+  });
+
   it('answers malformed bodies with 400 and unknown sources with 404', async () => {
     const r = rig();
     expect((await r.post('huawei', '{not json')).statusCode).toBe(400);

@@ -259,10 +259,12 @@ describe('CTS key event notifications', () => {
     expect(reasonOf(changesFromCtsNotification('huawei', ctsNotification(trace('ecsServiceSameName'))))).toBe('createSecurity-group from "ECS", not VPC');
   });
 
-  it('says which rule when a rule deletion names no security group', () => {
-    expect(reasonOf(changesFromCtsNotification('huawei', ctsNotification(trace('deleteRuleWithoutBodies'))))).toBe(
-      'deleteSecurity-group-rule of rule "9d1f4e2a-7b3c-4a5d-8e6f-0a1b2c3d4e5f" names no security group in its request or response',
-    );
+  it('asks for the whole project and region when a rule deletion names no security group (a deleted deny rule can open access)', () => {
+    const result = changesFromCtsNotification('huawei', ctsNotification(trace('deleteRuleWithoutBodies')));
+    if (!('changes' in result)) throw new Error(result.ignored);
+    expect(result.changes).toHaveLength(1);
+    expect(result.changes[0]).toMatchObject({ provider: 'huawei', eventName: 'deleteSecurity-group-rule' });
+    expect(result.changes[0]).not.toHaveProperty('groupId');
   });
 
   it('ignores a port update that does not change its security groups', () => {

@@ -8,7 +8,11 @@ export interface SecurityGroupChange {
   /** AWS account id, Alibaba Cloud account id (UID), Huawei Cloud / OTC project id. */
   account: string;
   region: string;
-  groupId: string;
+  /**
+   * The group that changed; absent when the record does not say (a Huawei/OTC rule deletion whose
+   * trace has no body): then the whole scope is audited.
+   */
+  groupId?: string;
   /** The provider's name for the call: `AuthorizeSecurityGroupIngress`, `createSecurity-group-rule`, … */
   eventName: string;
   /** The provider's id of the audit record (CloudTrail eventID, ActionTrail eventId, CTS trace_id). */
@@ -82,13 +86,18 @@ function withoutUndefined(change: SecurityGroupChange): SecurityGroupChange {
     provider: change.provider,
     account: change.account,
     region: change.region,
-    groupId: change.groupId,
+    ...(change.groupId !== undefined ? { groupId: change.groupId } : {}),
     eventName: change.eventName,
     eventId: change.eventId,
   };
   if (change.actor !== undefined) out.actor = change.actor;
   if (change.at !== undefined) out.at = change.at;
   return out;
+}
+
+/** One change of a group the record does not name: its whole scope is to be audited. */
+export function scopeChange(base: Omit<SecurityGroupChange, 'groupId'>): { changes: SecurityGroupChange[] } {
+  return { changes: [withoutUndefined(base)] };
 }
 
 /** An ISO 8601 string for an ISO string or epoch-milliseconds value, or undefined when it is neither. */

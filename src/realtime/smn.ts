@@ -1,5 +1,5 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { at, changesFor, ignored, isoTime, isRecord, jsonOf, oneLine, quote, safely, text } from './change.ts';
+import { at, changesFor, ignored, scopeChange, isoTime, isRecord, jsonOf, oneLine, quote, safely, text } from './change.ts';
 import type { ChangeParse, JsonRecord } from './change.ts';
 
 // Huawei Cloud and Open Telekom Cloud: CTS key event notifications are published to an SMN topic;
@@ -200,10 +200,14 @@ function changesFromTrace(provider: SmnProvider, smnMessage: SmnMessage): Change
 
   const candidates = groupIdsOf(kind, trace);
   const groupIds = candidates.filter((id) => UUID.test(id));
-  if (groupIds.length === 0) return ignored(noGroupReason(traceName, kind, candidates, trace));
   const actor = text(at(trace, 'user', 'name')) ?? text(at(trace, 'user', 'user_name')) ?? text(at(trace, 'user', 'id'));
   const when = isoTime(trace.time) ?? isoTime(trace.record_time) ?? isoTime(smnMessage.timestamp);
-  return changesFor(groupIds, { provider, account, region, eventName: traceName, eventId, actor, at: when });
+  const base = { provider, account, region, eventName: traceName, eventId, actor, at: when };
+  // A rule deletion may carry no body: which group lost the rule is unknown, and since a deleted deny
+  // rule can open access, the whole project and region is audited rather than nothing.
+  if (groupIds.length === 0 && kind === 'rule' && candidates.length === 0) return scopeChange(base);
+  if (groupIds.length === 0) return ignored(noGroupReason(traceName, kind, candidates, trace));
+  return changesFor(groupIds, base);
 }
 
 /** The trace in a notification: the message itself, or under `trace` / `cts` (the FunctionGraph CTS trigger's shape). */

@@ -69,7 +69,8 @@ export interface GroupChange {
   provider: Provider;
   account: string;
   region: string;
-  groupId: string;
+  /** Absent when the event does not say which group: the whole scope is audited. */
+  groupId?: string;
   eventName: string;
   actor?: string;
 }
@@ -81,7 +82,7 @@ export interface Worker {
   scanScope(message: ScopeMessage): Promise<ScopeOutcome>;
   /** Posts a run's digest from its recorded scopes, once; false when it was posted already. */
   finishRun(runId: string): Promise<boolean>;
-  /** Real time: audits just the changed group, resolves what the change fixed, posts what it opened. */
+  /** Real time: audits just the changed group (or its whole scope when the event names none), resolves what the change fixed, posts what it opened. */
   auditGroup(change: GroupChange): Promise<ScopeOutcome>;
 }
 
@@ -352,7 +353,7 @@ export function createWorker(options: WorkerOptions): Worker {
     await log(
       'realtime',
       'audit-group',
-      `${change.provider}/${change.account}/${change.region}/${change.groupId}`,
+      `${change.provider}/${change.account}/${change.region}/${change.groupId ?? '*'}`,
       outcome.scanError ? `partial: ${outcome.scanError}` : `ok: ${outcome.findings} findings, ${outcome.new} new, ${outcome.resolved} resolved`,
       `${change.eventName}${change.actor ? ` by ${change.actor}` : ''}`,
     );

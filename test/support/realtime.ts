@@ -8,7 +8,7 @@ import type { SmnMessage } from '../../src/realtime/smn.ts';
 
 export function groupIds(result: ChangeParse): string[] {
   if (!('changes' in result)) throw new Error(`expected changes, got ignored: ${result.ignored}`);
-  return result.changes.map((change) => change.groupId);
+  return result.changes.map((change) => change.groupId ?? '*');
 }
 
 export function reasonOf(result: ChangeParse): string {
