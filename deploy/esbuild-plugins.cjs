@@ -3,7 +3,7 @@
 // Bolt's index loads every receiver, so the Slack function would carry Socket Mode (undici, ws)
 // and Express (body parsing, iconv-lite) that only the local receivers use: about 1.6 MB of
 // minified code. In the Lambda bundles these modules are replaced by stubs that throw when used;
-// the functions use AwsLambdaReceiver only (test/deploy-bundles.test.ts drives the bundled
+// the functions use AwsLambdaReceiver only (test/deploy-package.test.ts drives the bundled
 // handler to prove it).
 const STUBBED = ['@slack/socket-mode', 'express', 'raw-body'];
 

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../src/realtime/cloudtrail.ts';
-import { TABLE_SCHEMA } from '../src/store/dynamo.ts';
+import { ensureTable, TABLE_SCHEMA } from '../src/store/dynamo.ts';
+import { startDynalite } from './support/dynalite.ts';
+import { commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 
 // `osls package` (the npm run package of CI) builds the stack offline, with no AWS credentials;
 // these tests read the CloudFormation it generated: the functions and their triggers, the table
@@ -174,4 +177,66 @@ describe('docs/member-account-role.yml', () => {
       expect(writes.length > 0, `${role} writes`).toBe(role === 'WardenApply');
     }
   });
+});
+
+describe('the bundled Slack handler (slack.zip as Lambda gets it)', () => {
+  it('verifies signatures and answers commands with Bolt inside the bundle, the local receivers stubbed out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'warden-slack-bundle-'));
+    const db = await startDynalite();
+    const calls: { path: string; body: string }[] = [];
+    const slack = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        calls.push({ path: (req.url ?? '').split('?')[0] ?? '', body });
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(req.url?.startsWith('/api/auth.test') ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' } : { ok: true }));
+      });
+    });
+    await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+    try {
+      await run('unzip', ['-q', join(out, 'slack.zip'), '-d', dir]);
+      await ensureTable(db.client, 'warden-bundle');
+      const address = slack.address();
+      if (typeof address !== 'object' || !address) throw new Error('no port');
+      const slackUrl = `http://127.0.0.1:${address.port}`;
+      const secret = 'bundle-test-signing-secret-0123456789';
+      const events = [
+        signedHttpApiEvent(commandBody('help', { user: 'U1', channel: 'C1', triggerId: 't-1', responseUrl: `${slackUrl}/response/1` }), { secret }),
+        signedHttpApiEvent(commandBody('help', { user: 'U1', channel: 'C1', triggerId: 't-2', responseUrl: `${slackUrl}/response/2` }), { secret: 'wrong-secret' }),
+      ];
+      // A fresh Node, as Lambda runs it: the handler from the zip, its config file beside it.
+      const driver = join(dir, 'drive.mjs');
+      await writeFile(
+        driver,
+        `const { handler } = await import('./functions/slack.mjs');\nconst events = ${JSON.stringify(events)};\nconst out = [];\nfor (const e of events) out.push((await handler(e, {})).statusCode);\nconsole.log(JSON.stringify(out));\n`,
+      );
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env['PATH'],
+        HOME: dir,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        SLACK_SIGNING_SECRET: secret,
+        SLACK_BOT_TOKEN: 'xoxb-bundle-test',
+        SLACK_API_URL: `${slackUrl}/api/`,
+        WARDEN_CONFIG: 'deploy/warden.config.yml',
+        WARDEN_TABLE: 'warden-bundle',
+        WARDEN_DYNAMODB_ENDPOINT: db.endpoint,
+        WARDEN_SCAN_QUEUE_URL: 'http://127.0.0.1:9/queue/scan',
+        WARDEN_APPLY_QUEUE_URL: 'http://127.0.0.1:9/queue/apply.fifo',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+      };
+      const { stdout } = await run(process.execPath, [driver], { cwd: dir, env, timeout: 60_000 });
+      expect(JSON.parse(stdout.trim().split('\n').pop() ?? '[]')).toEqual([200, 401]);
+      const answers = calls.filter((c) => c.path.startsWith('/response/'));
+      expect(answers.map((c) => c.path)).toEqual(['/response/1']);
+      expect(answers[0]?.body).toContain('/warden audit');
+    } finally {
+      await new Promise<void>((resolve) => slack.close(() => resolve()));
+      await db.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
