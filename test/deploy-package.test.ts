@@ -4,10 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../src/realtime/cloudtrail.ts';
 import { ensureTable, TABLE_SCHEMA } from '../src/store/dynamo.ts';
 import { startDynalite } from './support/dynalite.ts';
+import { scheduledEvent, sqsEvent, sqsRecordOf } from './support/lambda-events.ts';
+import { motoEnv, startMoto } from './support/moto.ts';
 import { commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 
 // `osls package` (the npm run package of CI) builds the stack offline, with no AWS credentials;
@@ -239,4 +246,67 @@ describe('the bundled Slack handler (slack.zip as Lambda gets it)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe('the bundled schedule and scan handlers on moto_server', () => {
+  it('schedule.zip queues the scopes and scan.zip audits them: findings stored, the run digested', async () => {
+    const moto = await startMoto();
+    const dir = await mkdtemp(join(tmpdir(), 'warden-bundles-'));
+    const aws = { region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const ec2 = new EC2Client(aws);
+    const sqs = new SQSClient(aws);
+    const ssm = new SSMClient(aws);
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(aws));
+    try {
+      const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId;
+      const group = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'bundle-ssh', Description: 'bundle test', VpcId: vpc }))).GroupId;
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+      await ensureTable(dynamo, 'warden-bundles');
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'warden-bundles-scan' }))).QueueUrl as string;
+      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'] as string;
+      await ssm.send(new PutParameterCommand({ Name: '/warden/bundles/slack/SLACK_BOT_TOKEN', Value: 'xoxb-bundles', Type: 'SecureString' }));
+      for (const fn of ['schedule', 'scan']) await run('unzip', ['-q', join(out, `${fn}.zip`), '-d', join(dir, fn)]);
+
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env['PATH'],
+        HOME: dir,
+        ...motoEnv(moto.endpoint),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        WARDEN_CONFIG: 'deploy/warden.config.yml',
+        WARDEN_TABLE: 'warden-bundles',
+        WARDEN_SCAN_QUEUE_URL: queueUrl,
+        WARDEN_APPLY_QUEUE_URL: `${queueUrl}-apply.fifo`,
+        WARDEN_SECRET_PATHS: '/warden/bundles/slack',
+        WARDEN_HOME_ACCOUNT: '123456789012',
+        SLACK_API_URL: 'http://127.0.0.1:9/api/',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      };
+      /** Runs the zip's handler on one event in a fresh Node, as Lambda would; returns what it returned. */
+      const invoke = async (fn: string, event: unknown): Promise<Record<string, unknown>> => {
+        const driver = join(dir, fn, 'drive.mjs');
+        await writeFile(driver, `const { handler } = await import('./functions/${fn}.mjs');\nconsole.log(JSON.stringify(await handler(${JSON.stringify(event)}, {})));\n`);
+        const { stdout } = await run(process.execPath, [driver], { cwd: join(dir, fn), env, timeout: 60_000 });
+        return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+      };
+
+      const scheduled = await invoke('schedule', scheduledEvent(new Date()));
+      expect(scheduled).toMatchObject({ scopes: 1 });
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      expect(Messages).toHaveLength(1);
+      const scanned = await invoke('scan', sqsEvent(Messages.map((m) => sqsRecordOf(m, queueArn))));
+      expect(scanned).toEqual({ batchItemFailures: [] });
+
+      const runItem = (await dynamo.send(new GetCommand({ TableName: 'warden-bundles', Key: { pk: `RUN#${String(scheduled['runId'])}`, sk: 'RUN' } }))).Item;
+      expect(runItem).toMatchObject({ expected: 1, done: 1 });
+      expect(runItem?.['digestAt']).toBeDefined();
+      const scope = (await dynamo.send(new GetCommand({ TableName: 'warden-bundles', Key: { pk: `RUN#${String(scheduled['runId'])}`, sk: 'SCOPE#aws/123456789012/eu-west-1' } }))).Item;
+      const result = JSON.parse(String(scope?.['result'])) as { findings: number; new: { groupId: string; check: string }[] };
+      expect(result.new.some((f) => f.groupId === group && f.check === 'internet-admin-port')).toBe(true);
+    } finally {
+      for (const client of [ec2, sqs, ssm, dynamo]) client.destroy();
+      await moto.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
