@@ -325,8 +325,22 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
 
     const command = await slack(signedHttpApiEvent(commandBody('audit aws', { user: REQUESTER, channel: CHANNEL, triggerId: 't-1', responseUrl: `${slackUrl}/r/1` }), { secret: SIGNING_SECRET }), {});
     expect(command.statusCode).toBe(200);
-    const queuedJobs = (await receiveAll(scanQueueUrl)).map((m) => JSON.parse(m.Body ?? '{}') as { type: string; job: { kind: string; args: unknown } });
+    const jobMessages = await receiveAll(scanQueueUrl);
+    const queuedJobs = jobMessages.map((m) => JSON.parse(m.Body ?? '{}') as { type: string; job: { kind: string; args: unknown } });
     expect(queuedJobs).toEqual([expect.objectContaining({ type: 'job', job: expect.objectContaining({ kind: 'audit', args: { provider: 'aws' } }) })]);
+
+    // The scan function fans the on-demand audit out as a run: one scope message, its findings and
+    // digest for the asking channel, the person told at once through the response_url.
+    const beforeAudit = slackCalls.length;
+    const scan = createScanHandler({ runtime });
+    expect((await scan(sqsEvent(jobMessages.map((m) => sqsRecordOf(m, scanQueueArn))))).batchItemFailures).toEqual([]);
+    const scopeMessages = await receiveAll(scanQueueUrl);
+    expect(scopeMessages.map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ type: 'scope', provider: 'aws', account: ACCOUNT, region: REGION, channel: CHANNEL }),
+    ]);
+    expect(callsSince(beforeAudit).find((c) => c.method === '/r/1')?.params['text']).toMatch(/^Auditing 1 scope;/);
+    expect((await scan(sqsEvent(scopeMessages.map((m) => sqsRecordOf(m, scanQueueArn))))).batchItemFailures).toEqual([]);
+    expect(posts(callsSince(beforeAudit)).filter((c) => String(c.params['text']).startsWith('Warden audit:')).map((c) => c.params['channel'])).toEqual([CHANNEL]);
 
     const click = buttonClickBody({ user: APPROVER, channel: CHANNEL, actionId: ACTION_IDS.approve, value: approveValue, triggerId: 't-2', responseUrl: `${slackUrl}/r/2` });
     expect((await slack(signedHttpApiEvent(click, { secret: SIGNING_SECRET }), {})).statusCode).toBe(200);

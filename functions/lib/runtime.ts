@@ -10,6 +10,7 @@ import type { SlackChatClient, Worker } from '../../src/slack/worker.ts';
 import { createDynamoStateStore } from '../../src/store/dynamo.ts';
 import type { StateStore } from '../../src/store/state.ts';
 import { requiredEnv } from './env.ts';
+import { newRunId, startRun } from './fanout.ts';
 import { environmentWithSecrets } from './secrets.ts';
 import type { SecretSource } from './secrets.ts';
 
@@ -85,8 +86,22 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
   const homeAccount = env['WARDEN_HOME_ACCOUNT']?.trim();
   // One per container: a member role assumed for one scope serves the container's later scopes of that account.
   const shared: AdapterShared = { awsRoleCredentials: new Map() };
-  const worker = createWorker({ config, store, client: slack, adapters: (providers, scoped) => createAdapters(providers, scoped, env, shared), ...(homeAccount ? { homeAccount } : {}) });
-  return { env, config, store, slack, worker, sqs: new SQSClient({}) };
+  const made: { runtime?: Runtime } = {};
+  const worker = createWorker({
+    config,
+    store,
+    client: slack,
+    adapters: (providers, scoped) => createAdapters(providers, scoped, env, shared),
+    ...(homeAccount ? { homeAccount } : {}),
+    // On-demand audits fan out like the schedule's (the fan-out needs the runtime: bound late).
+    fanOut: async ({ providers, filter, channel, user }) => {
+      const runId = newRunId(new Date());
+      const { scopes } = await startRun(made.runtime as Runtime, { runId, trigger: `slack:${user}`, channel, providers, filter, now: new Date() });
+      return { runId, scopes };
+    },
+  });
+  made.runtime = { env, config, store, slack, worker, sqs: new SQSClient({}) };
+  return made.runtime;
 }
 
 /** One runtime per container, built on first use; a failed build is retried by the next call. */

@@ -58,6 +58,8 @@ export interface ScopeMessage {
   region: string;
   roleArn?: string;
   externalId?: string;
+  /** Where its findings go (an on-demand audit's channel); default slack.channel. */
+  channel?: string;
 }
 
 export type QueueMessage = { type: 'job'; job: WardenJob } | ScopeMessage;
@@ -84,6 +86,7 @@ const queueMessageSchema = z.discriminatedUnion('type', [
     region: z.string().min(1),
     roleArn: z.string().startsWith('arn:').optional(),
     externalId: z.string().optional(),
+    channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/).optional(),
   }),
 ]);
 

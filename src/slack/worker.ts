@@ -40,6 +40,12 @@ export interface WorkerOptions {
   client: SlackChatClient;
   /** The live adapters for these providers, built from `config` (createAdapters in production). */
   adapters: (providers: readonly Provider[], config: WardenConfig) => Promise<LiveAdapter[]>;
+  /**
+   * Production: an on-demand audit of more than one group is fanned out as a run (one queue
+   * message per scope, src: functions/lib/fanout.ts) instead of read in this process; returns
+   * the run id and how many scopes it has. Absent (locally): audits run in the worker.
+   */
+  fanOut?: (request: { providers: Provider[]; filter: ScopeFilter; channel: string; user: string }) => Promise<{ runId: string; scopes: number }>;
   /** The AWS account the default credentials belong to (WARDEN_HOME_ACCOUNT): read and fixed without a member role. */
   homeAccount?: string;
   /** POSTs a JSON body to a response_url; default fetch. */
@@ -241,6 +247,13 @@ export function createWorker(options: WorkerOptions): Worker {
   async function audit(job: WardenJob): Promise<void> {
     const scope = scopeOfArgs(job.args);
     const channel = channelOf(job);
+    if (options.fanOut && scope.groupId === undefined) {
+      if (scope.providers.length === 0) throw new JobError('no provider is configured (providers.aws, …) and none was asked for');
+      const { runId, scopes } = await options.fanOut({ providers: scope.providers, filter: scope.filter, channel, user: job.user });
+      await log(job.user, 'audit', scopeLabel(job.args), `queued: ${scopes} scopes`, runId);
+      await respond(job, scopes === 0 ? 'Nothing to audit: no configured scope matches.' : `Auditing ${scopes} scope${scopes === 1 ? '' : 's'}; the digest follows in this channel when the last one is done.`);
+      return;
+    }
     const result = await scan(scope.providers, scope.filter, scope.groupId);
     const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
     const toPost = [...seen.new, ...seen.reopened];
@@ -271,10 +284,11 @@ export function createWorker(options: WorkerOptions): Worker {
     scopedConfig: WardenConfig,
     actor: string,
     claimSlot?: () => Promise<boolean>,
+    channel: string | undefined = slack.channel,
   ): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: Scan }> {
     const result = await scan(providers, filter, groupId, scopedConfig);
     const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
-    const { posted, heldBack } = await publish(seen, result, slack.channel, actor, claimSlot);
+    const { posted, heldBack } = await publish(seen, result, channel, actor, claimSlot);
     const { summary } = result.report;
     const outcome: ScopeOutcome = {
       groups: summary.groups,
@@ -295,7 +309,7 @@ export function createWorker(options: WorkerOptions): Worker {
   async function scanScope(message: ScopeMessage): Promise<ScopeOutcome> {
     const scope = { provider: message.provider, account: message.account, region: message.region };
     const claimSlot = () => store.runs.claimPostSlot(message.runId, slack.maxFindingMessagesPerRun);
-    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), 'scheduler', claimSlot);
+    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), 'scheduler', claimSlot, message.channel ?? slack.channel);
     const news = [...seen.new, ...seen.reopened].map((s) => s.finding);
     const newBySeverity: Record<string, number> = {};
     for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { listOrganizationAccounts } from '../../adapters/aws/accounts.ts';
+import { roleForAccount } from '../../adapters/aws/roles.ts';
+import { createAdapters } from '../../adapters/live-registry.ts';
+import type { Scope, ScopeFilter } from '../../adapters/live.ts';
+import type { WardenConfig } from '../../src/config/schema.ts';
+import { PROVIDERS } from '../../src/model/types.ts';
+import type { Provider } from '../../src/model/types.ts';
+import type { ScopeMessage } from '../../src/slack/queue.ts';
+import { requiredEnv } from './env.ts';
+import { logger, metrics, MetricUnit } from './observability.ts';
+import { sendAll } from './queues.ts';
+import type { SqsSender } from './queues.ts';
+import type { Runtime } from './runtime.ts';
+
+// A fanned-out run: the estate (or the part a Slack `/warden audit` asks for) split into scopes,
+// one SQS message each for the scan function, and the run recorded so that its last scope posts
+// the digest. Started by the schedule, and by on-demand audits in production.
+
+export type OrganizationsSender = Parameters<typeof listOrganizationAccounts>[0];
+
+export function newRunId(now: Date): string {
+  return `run-${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Every scope of the configured estate, each with the role that reaches it. */
+export async function planScopes(config: WardenConfig, env: NodeJS.ProcessEnv, organizations?: OrganizationsSender): Promise<Omit<ScopeMessage, 'runId'>[]> {
+  const out: Omit<ScopeMessage, 'runId'>[] = [];
+  for (const provider of PROVIDERS) {
+    if (!config.providers[provider]) continue;
+    const [adapter] = await createAdapters([provider], config, env);
+    const scopes: Scope[] = await (adapter as NonNullable<typeof adapter>).scopes();
+    // The adapter's AWS scopes are the listed accounts: by their own role, or the home account's credentials.
+    const byRole = new Set((config.providers.aws?.accounts ?? []).flatMap((a) => (a.roleArn ? [a.roleArn.split(':')[4] ?? a.id] : [])));
+    for (const scope of scopes) out.push({ type: 'scope', ...scope, ...(provider === 'aws' && byRole.has(scope.account) ? roleForAccount(config, scope.account, 'read') : {}) });
+  }
+  const aws = config.providers.aws;
+  if (aws?.organization) {
+    const listed = new Set(out.filter((s) => s.provider === 'aws').map((s) => s.account));
+    const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+    const client = organizations ?? new OrganizationsClient({ maxAttempts: 1, region: 'us-east-1' });
+    for (const account of await listOrganizationAccounts(client, config)) {
+      if (listed.has(account) || aws.organization.exclude.includes(account)) continue;
+      const role = roleForAccount(config, account, 'read');
+      for (const region of aws.regions) out.push({ type: 'scope', provider: 'aws', account, region, ...role });
+    }
+  }
+  return out;
+}
+
+
+/** The planned scopes that `filter` (and `providers`, when given) keep. */
+export function narrowScopes<T extends Scope>(scopes: readonly T[], providers: readonly Provider[] | undefined, filter: ScopeFilter): T[] {
+  return scopes.filter(
+    (s) => (!providers || providers.includes(s.provider)) && (!filter.accounts || filter.accounts.includes(s.account)) && (!filter.regions || filter.regions.includes(s.region)),
+  );
+}
+
+export interface StartRunOptions {
+  runId: string;
+  trigger: string;
+  now: Date;
+  /** Where the digest and the findings go; default slack.channel. */
+  channel?: string;
+  providers?: readonly Provider[];
+  filter?: ScopeFilter;
+  organizations?: OrganizationsSender;
+  sqs?: SqsSender;
+}
+
+/** Plans the scopes, records the run, and queues one message per scope; returns how many. */
+export async function startRun(runtime: Runtime, options: StartRunOptions): Promise<{ scopes: number; sent: number }> {
+  const { config, env, store } = runtime;
+  const planned = narrowScopes(await planScopes(config, env, options.organizations), options.providers, options.filter ?? {});
+  const channel = options.channel ?? config.slack?.channel;
+  const messages: ScopeMessage[] = planned.map((s) => ({ ...s, runId: options.runId, ...(options.channel ? { channel: options.channel } : {}) }));
+  await store.runs.start({ runId: options.runId, expected: messages.length, trigger: options.trigger, now: options.now, ...(channel ? { channel } : {}) });
+  if (messages.length === 0) {
+    // Nothing to wait for: the digest (an empty one) is due now.
+    await runtime.worker.finishRun(options.runId);
+    return { scopes: 0, sent: 0 };
+  }
+  const sent = await sendAll(options.sqs ?? runtime.sqs, requiredEnv(env, 'WARDEN_SCAN_QUEUE_URL'), messages);
+  logger.info('run started', { runId: options.runId, trigger: options.trigger, scopes: messages.length, sent });
+  metrics.addMetric('ScopesQueued', MetricUnit.Count, sent);
+  return { scopes: messages.length, sent };
+}
