@@ -33,7 +33,7 @@ export function createScheduleHandler(deps: ScheduleDeps) {
   return async (_event: ScheduledEvent, context?: Context): Promise<ScheduleResult> => {
     if (context) logger.addContext(context);
     const runtime = await deps.runtime();
-    const { config, env, store, worker } = runtime;
+    const { store, worker } = runtime;
     const runId = newRunId(now());
     correlate(runId, { trigger: 'schedule' });
 
