@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
@@ -21,7 +21,7 @@ import { createProductionSlackHandler } from '../functions/slack.ts';
 import { ACTION_IDS } from '../src/slack/actions.ts';
 import { ensureTable } from '../src/store/dynamo.ts';
 import { cloudTrailEvent, scheduledEvent, sqsEvent, sqsRecord, sqsRecordOf } from './support/lambda-events.ts';
-import { motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
+import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 
@@ -142,11 +142,7 @@ afterAll(async () => {
 
 const tcp = (port: number, cidr: string): IpPermission => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr }] });
 
-async function seedGroup(name: string, permissions: IpPermission[]): Promise<string> {
-  const id = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `warden functions ${name}`, VpcId: vpcId }))).GroupId as string;
-  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
-  return id;
-}
+const seedGroup = (name: string, permissions: IpPermission[]): Promise<string> => seedSecurityGroup(ec2, vpcId, name, permissions);
 
 async function ingressCidrs(groupId: string, port: number): Promise<string[]> {
   const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).SecurityGroupRules ?? [];

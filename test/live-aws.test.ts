@@ -1,12 +1,4 @@
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateNetworkInterfaceCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  DeleteSecurityGroupCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { CreateNetworkInterfaceCommand, CreateSubnetCommand, CreateVpcCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
@@ -18,7 +10,7 @@ import type { WardenConfig } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import type { Estate, Rule } from '../src/model/types.ts';
 import { rule } from './support/build.ts';
-import { motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
+import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // The AWS adapter against moto_server: an estate seeded through the real SDK, read back
@@ -59,9 +51,7 @@ describe('AWS live adapter against moto', () => {
   let adapter: ReturnType<typeof createAwsAdapter>;
 
   const group = async (name: string, vpcId: string, permissions: IpPermission[]) => {
-    const created = await seed.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `warden test ${name}`, VpcId: vpcId }));
-    const id = created.GroupId as string;
-    if (permissions.length) await seed.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
+    const id = await seedSecurityGroup(seed, vpcId, name, permissions);
     ids[name] = id;
     return id;
   };

@@ -1,16 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateVpcCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  EC2Client,
-  ModifySecurityGroupRulesCommand,
-  RevokeSecurityGroupIngressCommand,
-} from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, ModifySecurityGroupRulesCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
@@ -28,7 +19,7 @@ import { provePlan } from '../src/remediation/prove.ts';
 import type { NewRule, Plan } from '../src/remediation/types.ts';
 import { createFileChangeStore, groupKeyOf } from '../src/store/changes.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
-import { motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
+import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Remediation end to end on moto_server, through the library as the CLI and the bot use it: for
@@ -72,8 +63,7 @@ const tcp = (from: number, to: number, cidr: string, description: string): IpPer
 
 /** Seeds a group in the test VPC through the SDK; moto gives it the usual egress-all rule. */
 async function seedGroup(name: string, permissions: IpPermission[]): Promise<string> {
-  const id = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `warden remediation test ${name}`, VpcId: vpcId }))).GroupId as string;
-  if (permissions.length > 0) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
+  const id = await seedSecurityGroup(ec2, vpcId, name, permissions);
   ids[name] = id;
   return id;
 }

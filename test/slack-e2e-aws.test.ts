@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateVpcCommand, DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
@@ -21,7 +21,7 @@ import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
-import { motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
+import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Slack → Lambda → queue → worker → EC2 on moto_server, end to end: the worker's audit posts a
@@ -134,11 +134,7 @@ afterAll(async () => {
 
 const tcp = (port: number, cidr: string, description: string): IpPermission => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr, Description: description }] });
 
-async function seedGroup(name: string, permissions: IpPermission[]): Promise<string> {
-  const id = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `warden slack e2e ${name}`, VpcId: vpcId }))).GroupId as string;
-  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
-  return id;
-}
+const seedGroup = (name: string, permissions: IpPermission[]): Promise<string> => seedSecurityGroup(ec2, vpcId, name, permissions);
 
 function sdkContent(r: SecurityGroupRule): string {
   const peer = r.CidrIpv4 ?? r.CidrIpv6 ?? (r.ReferencedGroupInfo?.GroupId ? `sg:${r.ReferencedGroupInfo.GroupId}` : undefined) ?? `pl:${r.PrefixListId}`;

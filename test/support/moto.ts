@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
 
 // A moto_server (https://docs.getmoto.org/en/latest/docs/server_mode.html) on a free loopback
 // port for one test file: every AWS API it emulates, in memory, gone when it stops.
@@ -106,4 +108,11 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { endpoint, stop };
+}
+
+/** Creates a security group in `vpcId` with these ingress permissions, through the EC2 SDK (as a user would); returns its id. */
+export async function seedSecurityGroup(ec2: EC2Client, vpcId: string, name: string, permissions: IpPermission[]): Promise<string> {
+  const id = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `warden test ${name}`, VpcId: vpcId }))).GroupId as string;
+  if (permissions.length > 0) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
+  return id;
 }
