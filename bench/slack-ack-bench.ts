@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
-import { signedHttpApiEvent } from '../test/support/slack-events.ts';
+import { buttonClickBody, commandBody as slashCommandBody, signedHttpApiEvent } from '../test/support/slack-events.ts';
 import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
 import type { ButtonPayload } from '../src/slack/actions.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
@@ -89,37 +89,11 @@ function httpApiEvent(body: string): HttpApiEvent {
 }
 
 function commandBody(slackUrl: string, text: string, triggerId: string): string {
-  return new URLSearchParams({
-    token: 'legacy',
-    team_id: 'T1',
-    team_domain: 'example',
-    channel_id: 'C0123456',
-    channel_name: 'security',
-    user_id: REQUESTER,
-    user_name: 'someone',
-    command: '/warden',
-    text,
-    api_app_id: 'A1',
-    response_url: `${slackUrl}/response/${triggerId}`,
-    trigger_id: triggerId,
-  }).toString();
+  return slashCommandBody(text, { user: REQUESTER, channel: 'C0123456', triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
 }
 
 function actionBody(slackUrl: string, user: string, payload: ButtonPayload, triggerId: string): string {
-  const action = {
-    type: 'block_actions',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0123456', is_ephemeral: false },
-    trigger_id: triggerId,
-    channel: { id: 'C0123456', name: 'security' },
-    message: { type: 'message', ts: '1700000000.000100', text: 'finding' },
-    response_url: `${slackUrl}/response/${triggerId}`,
-    actions: [{ type: 'button', action_id: payload.action, block_id: 'warden_actions', value: encodeButtonValue(payload), action_ts: '1700000001.000200' }],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
+  return buttonClickBody({ user, channel: 'C0123456', actionId: payload.action, value: encodeButtonValue(payload), triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
-import { signedHttpApiEvent } from './support/slack-events.ts';
+import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, encodeButtonValue, SNOOZE_DAYS, VIEW_IDS } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import type { Finding } from '../src/model/types.ts';
@@ -123,20 +123,14 @@ const newTrigger = () => `trigger-${Math.random().toString(36).slice(2)}`;
 
 function actionBody(user: string, payload: ButtonPayload, options: { triggerId?: string; value?: string; actionId?: ActionId } = {}): string {
   const triggerId = options.triggerId ?? newTrigger();
-  const action = {
-    type: 'block_actions',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0123456', is_ephemeral: false },
-    trigger_id: triggerId,
-    channel: { id: 'C0123456', name: 'security' },
-    message: { type: 'message', ts: '1700000000.000100', text: 'finding' },
-    response_url: `${slackUrl}/response/${triggerId}`,
-    actions: [{ type: 'button', action_id: options.actionId ?? payload.action, block_id: 'warden_actions', value: options.value ?? encodeButtonValue(payload), action_ts: '1700000001.000200' }],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
+  return buttonClickBody({
+    user,
+    channel: 'C0123456',
+    actionId: options.actionId ?? payload.action,
+    value: options.value ?? encodeButtonValue(payload),
+    triggerId,
+    responseUrl: `${slackUrl}/response/${triggerId}`,
+  });
 }
 
 function viewSubmissionBody(user: string, privateMetadata: string, reason: string, date: string | null): string {

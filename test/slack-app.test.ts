@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
-import { signedHttpApiEvent } from './support/slack-events.ts';
+import { buttonClickBody, commandBody as slashCommandBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
 import type { ButtonPayload } from '../src/slack/actions.ts';
 import { parseCommand, parseDuration } from '../src/slack/commands.ts';
@@ -98,37 +98,12 @@ function httpApiEvent(body: string, options: { timestamp?: number; secret?: stri
 }
 
 function commandBody(text: string, options: { user?: string; triggerId?: string } = {}): string {
-  return new URLSearchParams({
-    token: 'legacy',
-    team_id: 'T1',
-    team_domain: 'example',
-    channel_id: 'C0123456',
-    channel_name: 'security',
-    user_id: options.user ?? REQUESTER,
-    user_name: 'someone',
-    command: '/warden',
-    text,
-    api_app_id: 'A1',
-    response_url: `${slackUrl}/response/${options.triggerId ?? 'trigger-1'}`,
-    trigger_id: options.triggerId ?? 'trigger-1',
-  }).toString();
+  const triggerId = options.triggerId ?? 'trigger-1';
+  return slashCommandBody(text, { user: options.user ?? REQUESTER, channel: 'C0123456', triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
 }
 
 function actionBody(user: string, payload: ButtonPayload, triggerId = `trigger-${Math.random().toString(36).slice(2)}`): string {
-  const action = {
-    type: 'block_actions',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0123456', is_ephemeral: false },
-    trigger_id: triggerId,
-    channel: { id: 'C0123456', name: 'security' },
-    message: { type: 'message', ts: '1700000000.000100', text: 'finding' },
-    response_url: `${slackUrl}/response/${triggerId}`,
-    actions: [{ type: 'button', action_id: payload.action, block_id: 'warden_actions', value: encodeButtonValue(payload), action_ts: '1700000001.000200' }],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
+  return buttonClickBody({ user, channel: 'C0123456', actionId: payload.action, value: encodeButtonValue(payload), triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
 }
 
 async function allAudit(): Promise<AuditEntry[]> {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
-import { signedHttpApiEvent } from './support/slack-events.ts';
+import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId } from '../src/slack/actions.ts';
@@ -173,20 +173,7 @@ async function rig(): Promise<Rig> {
 }
 
 function signedClick(user: string, actionId: ActionId, value: string, triggerId: string): HttpApiEvent {
-  const action = {
-    type: 'block_actions',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: CHANNEL, is_ephemeral: false },
-    trigger_id: triggerId,
-    channel: { id: CHANNEL, name: 'security' },
-    message: { type: 'message', ts: '1700000000.000100', text: 'finding' },
-    response_url: `${slackUrl}/response/${triggerId}`,
-    actions: [{ type: 'button', action_id: actionId, block_id: 'warden_actions', value, action_ts: '1700000001.000200' }],
-  };
-  return signedHttpApiEvent(new URLSearchParams({ payload: JSON.stringify(action) }).toString(), { secret: SECRET });
+  return signedHttpApiEvent(buttonClickBody({ user, channel: CHANNEL, actionId, value, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` }), { secret: SECRET });
 }
 
 async function click(r: Rig, user: string, actionId: ActionId, value: string, triggerId: string): Promise<HttpApiResult> {
