@@ -516,18 +516,47 @@ export function createOtcAdapter(options: OtcAdapterOptions): LiveAdapter {
 
   const midListing = new WeakSet<Error>();
 
-  const paginateV3 = async (scope: Scope, resource: 'security-groups' | 'security-group-rules', progress: Progress): Promise<RawPage[]> => {
+  /** Where the next page starts, from a page of either API; undefined at the end of the listing. */
+  const nextMarkerV3 = (body: unknown): string | undefined => {
+    const pageInfo = isRecord(body) && isRecord(body.page_info) ? body.page_info : undefined;
+    const next = pageInfo?.next_marker;
+    return typeof next === 'string' && next !== '' ? next : undefined;
+  };
+
+  const nextMarkerNeutron = (body: unknown, list: unknown[], key: string): string | undefined => {
+    if (list.length === 0) return undefined;
+    const last = list[list.length - 1];
+    const lastId = isRecord(last) && typeof last.id === 'string' ? last.id : undefined;
+    const links = isRecord(body) ? body[`${key}_links`] : undefined;
+    if (!Array.isArray(links)) return list.length >= PAGE_LIMIT ? lastId : undefined; // a full page without links: ask for the records after the last one
+    // Neutron pagination: a "next" link while more remain. Only its marker is used: the request
+    // goes to our endpoint, never to a host named in a response.
+    const link = links.find((l) => isRecord(l) && l.rel === 'next');
+    if (!isRecord(link)) return undefined;
+    let fromHref: string | undefined;
+    try {
+      fromHref = typeof link.href === 'string' ? (new URL(link.href, 'https://x.invalid').searchParams.get('marker') ?? undefined) : undefined;
+    } catch {
+      fromHref = undefined;
+    }
+    return fromHref || lastId;
+  };
+
+  /** Every page of one listing (VPC v3 or Neutron v2.0), following its markers; a marker that repeats is an error. */
+  const paginate = async (scope: Scope, api: OtcApi, resource: 'security-groups' | 'security-group-rules', progress: Progress): Promise<RawPage[]> => {
     const groups = resource === 'security-groups';
     const key = groups ? 'security_groups' : 'security_group_rules';
+    const v3 = api === 'vpc-v3';
+    const kind = v3 ? (groups ? PAGE_KIND.v3Groups : PAGE_KIND.v3Rules) : groups ? PAGE_KIND.neutronGroups : PAGE_KIND.neutronRules;
     const pages: RawPage[] = [];
     const seen = new Set<string>();
     let marker: string | undefined;
     for (;;) {
       const call: ApiCall = {
-        api: 'vpc-v3',
+        api,
         name: groups ? 'ListSecurityGroups' : 'ListSecurityGroupRules',
         method: 'GET',
-        path: ['v3', scope.account, 'vpc', resource],
+        path: v3 ? ['v3', scope.account, 'vpc', resource] : ['v2.0', resource],
         query: [['limit', String(PAGE_LIMIT)], ...(marker === undefined ? [] : [['marker', marker] as [string, string]])],
       };
       let body: unknown;
@@ -539,56 +568,10 @@ export function createOtcAdapter(options: OtcAdapterOptions): LiveAdapter {
         throw error;
       }
       const list = listIn(body, key, call, scope);
-      pages.push({ kind: groups ? PAGE_KIND.v3Groups : PAGE_KIND.v3Rules, body });
+      pages.push({ kind, body });
       progressed(scope, progress, groups ? list.length : 0);
-      const pageInfo = isRecord(body) && isRecord(body.page_info) ? body.page_info : undefined;
-      const next = pageInfo?.next_marker;
-      if (typeof next !== 'string' || next === '') return pages;
-      if (seen.has(next)) throw repeated(scope, call, next);
-      seen.add(next);
-      marker = next;
-    }
-  };
-
-  const paginateNeutron = async (scope: Scope, resource: 'security-groups' | 'security-group-rules', progress: Progress): Promise<RawPage[]> => {
-    const groups = resource === 'security-groups';
-    const key = groups ? 'security_groups' : 'security_group_rules';
-    const pages: RawPage[] = [];
-    const seen = new Set<string>();
-    let marker: string | undefined;
-    for (;;) {
-      const call: ApiCall = {
-        api: 'neutron-v2',
-        name: groups ? 'ListSecurityGroups' : 'ListSecurityGroupRules',
-        method: 'GET',
-        path: ['v2.0', resource],
-        query: [['limit', String(PAGE_LIMIT)], ...(marker === undefined ? [] : [['marker', marker] as [string, string]])],
-      };
-      const body = await callApi(scope, call);
-      const list = listIn(body, key, call, scope);
-      pages.push({ kind: groups ? PAGE_KIND.neutronGroups : PAGE_KIND.neutronRules, body });
-      progressed(scope, progress, groups ? list.length : 0);
-      const last = list.length > 0 ? list[list.length - 1] : undefined;
-      const lastId = isRecord(last) && typeof last.id === 'string' ? last.id : undefined;
-      const links = isRecord(body) ? body[`${key}_links`] : undefined;
-      let next: string | undefined;
-      if (Array.isArray(links)) {
-        // Neutron pagination: a "next" link while more remain. Only its marker is used: the request
-        // goes to our endpoint, never to a host named in a response.
-        const link = links.find((l) => isRecord(l) && l.rel === 'next');
-        if (isRecord(link)) {
-          let fromHref: string | undefined;
-          try {
-            fromHref = typeof link.href === 'string' ? (new URL(link.href, 'https://x.invalid').searchParams.get('marker') ?? undefined) : undefined;
-          } catch {
-            fromHref = undefined;
-          }
-          next = fromHref || lastId;
-        }
-      } else if (list.length >= PAGE_LIMIT) {
-        next = lastId; // a full page without links: ask for the records after the last one
-      }
-      if (next === undefined || list.length === 0) return pages;
+      const next = v3 ? nextMarkerV3(body) : nextMarkerNeutron(body, list, key);
+      if (next === undefined) return pages;
       if (seen.has(next)) throw repeated(scope, call, next);
       seen.add(next);
       marker = next;
@@ -605,8 +588,7 @@ export function createOtcAdapter(options: OtcAdapterOptions): LiveAdapter {
   };
 
   const readWith = (api: OtcApi, scope: Scope, progress: Progress): Promise<RawPage[]> => {
-    const paginate = api === 'vpc-v3' ? paginateV3 : paginateNeutron;
-    return both([paginate(scope, 'security-groups', progress), paginate(scope, 'security-group-rules', progress)]);
+    return both([paginate(scope, api, 'security-groups', progress), paginate(scope, api, 'security-group-rules', progress)]);
   };
 
   /** The API each scope turned out to have ('auto'). */
