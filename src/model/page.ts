@@ -1,4 +1,4 @@
-import type { Attachment, Provider, Rule, SecurityGroup, UnparseableRecord } from './types.ts';
+import type { AddressSet, Attachment, PortSet, Provider, Rule, SecurityGroup, UnparseableRecord } from './types.ts';
 
 /** What the caller knows about a page before reading it. */
 export interface PageContext {
@@ -52,6 +52,10 @@ export interface PageResult {
    */
   attachmentScopes: Scope[];
   unparseable: UnparseableRecord[];
+  /** Prefix lists / address groups this page describes (their entries, or why they are unknown). */
+  addressSets?: AddressSet[];
+  /** Alibaba port lists this page describes. */
+  portSets?: PortSet[];
 }
 
 export function emptyPageResult(): PageResult {

@@ -96,10 +96,51 @@ export interface ScanError {
   message: string;
 }
 
+/**
+ * The entries behind a peer that stands for addresses: an AWS managed prefix list, an Alibaba
+ * prefix list, a Huawei/OTC address group. Evaluated as the addresses it holds; a set whose
+ * entries are unknown is unresolved, never empty.
+ */
+export interface AddressSet {
+  provider: Provider;
+  account: string;
+  region: string;
+  kind: 'prefix-list' | 'address-group';
+  id: string;
+  name: string;
+  /** The family the list declares (an IPv6 prefix list holds IPv6 entries). */
+  family: Family;
+  /** Canonical CIDR blocks; undefined when the entries could not be read. */
+  entries?: string[];
+  /** The provider's own service ranges (AWS-managed lists such as CloudFront origin-facing). */
+  providerManaged: boolean;
+  /** The list's version where the provider has one: a precondition of plans that depend on it. */
+  version?: string;
+  /** Why the entries are unknown (permission denied, another account's list, not in the snapshot). */
+  unresolved?: string;
+}
+
+/** An Alibaba port list (`PortRangeListId`): the port ranges a rule that names it covers. */
+export interface PortSet {
+  provider: Provider;
+  account: string;
+  region: string;
+  id: string;
+  name: string;
+  /** undefined when the entries could not be read. */
+  ports?: PortRange[];
+  version?: string;
+  unresolved?: string;
+}
+
 export interface Estate {
   groups: SecurityGroup[];
   unparseable: UnparseableRecord[];
   scanErrors: ScanError[];
+  /** Address sets read with the groups (absent: none read, so every set-valued peer is unresolved). */
+  addressSets?: AddressSet[];
+  /** Alibaba port lists read with the groups. */
+  portSets?: PortSet[];
 }
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
