@@ -2,8 +2,8 @@
 //
 // Reads the PascalCase JSON of DescribeSecurityGroups, DescribeSecurityGroupAttribute and
 // DescribeNetworkInterfaces, as the OpenAPI returns it and as `body.toMap()` of
-// @alicloud/ecs20140526 7.x gives it. Semantics from the seeds 003_24d00d90c2bace0b.txt
-// (Policy accept/drop, Priority 1–100, default rules 110) and 004_a2b804f9adbe27fe.txt.
+// @alicloud/ecs20140526 7.x gives it. Semantics from Alibaba Cloud ECS "Security group overview"
+// (Policy accept/drop, Priority 1–100, default rules 110) and "ECS security group configurations".
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { derivedId } from '../../src/model/ids.ts';
 import { emptyPageResult, isRecord, showValue, unparseableRecord } from '../../src/model/page.ts';

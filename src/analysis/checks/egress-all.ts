@@ -1,5 +1,6 @@
 import { MAX_PORT } from '../../model/protocol.ts';
 import type { Check } from '../check.ts';
+import { ALIBABA_OVERVIEW, HUAWEI_DEFAULT_GROUPS, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
 import { isInternet, weakestExposure } from '../exposure.ts';
 
@@ -9,7 +10,7 @@ export const egressAll: Check = {
     title: 'All outbound traffic allowed',
     severity: 'info',
     rationale: 'Unrestricted egress lets a compromised instance reach any command-and-control host or exfiltrate data; restrict it where the workload allows.',
-    source: 'Huawei Cloud templates and least-privilege advice (seeds 001, 002); Alibaba Cloud usage notes (seed 003)',
+    source: `${cite(HUAWEI_DEFAULT_GROUPS)}; ${cite(HUAWEI_SECURITY_GROUP, 'least-privilege advice')}; ${cite(ALIBABA_OVERVIEW, 'usage notes')}`,
     remediation: 'Limit outbound rules to the destinations and ports the workload needs.',
   },
   run({ policy, config }) {

@@ -1,5 +1,6 @@
 import { MAX_PORT } from '../../model/protocol.ts';
 import type { Check, FindingDraft } from '../check.ts';
+import { ALIBABA_OVERVIEW, HUAWEI_DEFAULT_GROUPS, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule, percent } from '../describe.ts';
 import { isInternet, weakestExposure } from '../exposure.ts';
 import type { Exposure } from '../exposure.ts';
@@ -11,8 +12,7 @@ export const internetAllPorts: Check = {
     severity: 'critical',
     rationale:
       'A group that lets the whole Internet reach every port turns every service on the instance, including ones started by accident, into a public one.',
-    source:
-      'Huawei Cloud Sys-FullAccess warning and least-privilege advice (seeds 001, 002); Alibaba Cloud usage notes (seed 003); AWS Security Hub EC2.18',
+    source: `${cite(HUAWEI_DEFAULT_GROUPS, 'Sys-FullAccess')}; ${cite(HUAWEI_SECURITY_GROUP, 'least-privilege advice')}; ${cite(ALIBABA_OVERVIEW, 'usage notes')}; AWS Security Hub EC2.18`,
     remediation: 'Replace the rule with the ports the workload serves (e.g. the Sys-WebServer template without its admin ports).',
   },
   run({ policy, config }) {

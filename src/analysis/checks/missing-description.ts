@@ -1,4 +1,5 @@
 import type { Check } from '../check.ts';
+import { HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 
 export const missingDescription: Check = {
   meta: {
@@ -6,7 +7,7 @@ export const missingDescription: Check = {
     title: 'Rules without a description',
     severity: 'info',
     rationale: 'Without a description nobody can tell why a rule exists, so nobody dares remove it.',
-    source: 'AWS Well-Architected SEC05-BP02; Huawei Cloud rule parameters (seed 002: description)',
+    source: `AWS Well-Architected SEC05-BP02; ${cite(HUAWEI_SECURITY_GROUP, 'rule parameters: Description')}`,
     remediation: 'Describe each rule: who needs it and why (ticket id).',
   },
   run({ group }) {

@@ -1,5 +1,6 @@
 import { hasPorts } from '../../model/protocol.ts';
 import type { Check, FindingDraft } from '../check.ts';
+import { ALIBABA_OVERVIEW, cite } from '../documents.ts';
 import { describeRule, thousands } from '../describe.ts';
 
 export const portRange: Check = {
@@ -8,7 +9,7 @@ export const portRange: Check = {
     title: 'Rule opens a port range',
     severity: 'low',
     rationale: 'A range opens ports nobody asked for; services started later on one of them are exposed without review.',
-    source: 'Alibaba Cloud ECS usage notes (seed 003): "Set a specific port (instead of a port range) to be opened, for example, port 80/80"',
+    source: `${cite(ALIBABA_OVERVIEW, 'usage notes')}: "Set a specific port (instead of a port range) to be opened, for example, port 80/80"`,
     remediation: 'Replace the range with the specific ports the service uses.',
   },
   run({ group, config }) {

@@ -1,4 +1,5 @@
 import type { Check, FindingDraft } from '../check.ts';
+import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
 import type { CompiledRule } from '../evaluate.ts';
 import { isImplicit } from '../semantics.ts';
@@ -17,7 +18,7 @@ export const priorityConflict: Check = {
     severity: 'medium',
     rationale:
       'When an allow and a deny of the same priority match the same traffic, the deny wins; the allow is partly dead and the intent of the pair is unclear to whoever reads it next.',
-    source: 'Alibaba Cloud ECS rule priority (seed 003); Huawei Cloud rule priority and action (seed 002)',
+    source: `${cite(ALIBABA_OVERVIEW, 'Security group rule priority')}; ${cite(HUAWEI_SECURITY_GROUP, 'rule priority and action')}`,
     remediation: 'Give the rule that should win a higher priority (a smaller number), or narrow one of them so they no longer overlap.',
   },
   run({ policy }) {

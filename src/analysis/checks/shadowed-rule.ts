@@ -1,6 +1,7 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
+import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
 import { atomFor, bucketAllowedSignature, evaluateBucket, regionKey, spaceOf } from '../evaluate.ts';
 import type { Bucket, BucketResult, EvaluatedPolicy, ProtocolAtom } from '../evaluate.ts';
@@ -102,7 +103,7 @@ export const shadowedRule: Check = {
     severity: 'low',
     rationale:
       'A rule that decides nothing (a duplicate, covered by a higher-precedence rule, a deny with nothing to deny beneath it, or an allow nullified by a deny) misleads reviewers about what is open and eats into rule quotas.',
-    source: 'Alibaba Cloud priority and drop-wins semantics (seed 003); Huawei Cloud priority and deny-first semantics (seed 002)',
+    source: `${cite(ALIBABA_OVERVIEW, 'Security group rule priority: drop wins at equal priority')}; ${cite(HUAWEI_SECURITY_GROUP, 'rule priority: deny first')}`,
     remediation: 'Remove the rule; the effective policy stays exactly the same.',
   },
   run({ policy }) {

@@ -1,4 +1,5 @@
 import type { Check, FindingDraft } from '../check.ts';
+import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
 
 export const staleReference: Check = {
@@ -8,7 +9,7 @@ export const staleReference: Check = {
     severity: 'medium',
     rationale:
       'A rule naming a deleted or foreign group grants nothing today, but if the id is reused or the reference was mistyped, access appears or is missing without anyone noticing.',
-    source: 'AWS EC2 "stale security group rules" (DescribeStaleSecurityGroups); Huawei/Alibaba group-as-source rules (seeds 002, 003)',
+    source: `AWS EC2 "stale security group rules" (DescribeStaleSecurityGroups); group-as-source rules in ${cite(HUAWEI_SECURITY_GROUP)} and ${cite(ALIBABA_OVERVIEW)}`,
     remediation: 'Remove the rule, or point it at the group that should have access.',
   },
   run({ group, estate }) {

@@ -1,4 +1,5 @@
 import type { Check } from '../check.ts';
+import { ALIBABA_OVERVIEW, HUAWEI_DEFAULT_GROUPS, OTC_DEFAULT_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
 import { describeTemplateRule, templateDrift, templateFor } from '../templates/match.ts';
 
@@ -9,7 +10,7 @@ export const templateDriftCheck: Check = {
     severity: 'medium',
     rationale:
       'A group named after a documented template (or assigned a golden template) is expected to hold exactly its rules; additions widen access without review, missing rows break what the template promises.',
-    source: 'Huawei Cloud templates (seed 001), OTC default group (seed 000), Alibaba default group (seed 003), CIS AWS 5.4 (default group restricts all traffic), user templates',
+    source: `${cite(HUAWEI_DEFAULT_GROUPS)}; ${cite(OTC_DEFAULT_GROUP)}; ${cite(ALIBABA_OVERVIEW, 'Default security group')}; CIS AWS 5.4 (default group restricts all traffic); user templates`,
     remediation: 'Restore the template: remove the added rules and add back the missing ones, or assign the group a template that matches its purpose.',
   },
   run({ group, config }) {

@@ -1,4 +1,5 @@
 import type { Check } from '../check.ts';
+import { ALIBABA_OVERVIEW, cite } from '../documents.ts';
 
 export const tooManyRules: Check = {
   meta: {
@@ -7,7 +8,7 @@ export const tooManyRules: Check = {
     severity: 'low',
     rationale:
       'Large rule sets are hard to review, approach provider quotas, and changes to them cause connection errors (Alibaba usage notes).',
-    source: 'Alibaba Cloud ECS usage notes (seed 003): "Set simple security group rules"; AWS VPC quota of 60 rules per direction',
+    source: `${cite(ALIBABA_OVERVIEW, 'usage notes')}: "Set simple security group rules"; AWS VPC quota of 60 rules per direction`,
     remediation: 'Split the group by tier or purpose, or replace many single addresses with a prefix list / address group.',
   },
   run({ group, config }) {

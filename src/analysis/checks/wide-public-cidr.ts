@@ -1,6 +1,7 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
+import { ALIBABA_OVERVIEW, cite } from '../documents.ts';
 import { describeRule, thousands, percent } from '../describe.ts';
 import { regionKey } from '../evaluate.ts';
 import type { Region, Segment } from '../evaluate.ts';
@@ -38,7 +39,7 @@ export const widePublicCidr: Check = {
     severity: 'medium',
     rationale:
       'A wide public range (larger than a typical office or VPN block) lets in millions of addresses you do not control, even if it is not the whole Internet.',
-    source: 'Prowler ec2_securitygroup_allow_wide_open_public_ipv4; Alibaba Cloud ECS usage notes (seed 003): do not authorize 0.0.0.0/0 unless necessary',
+    source: `Prowler ec2_securitygroup_allow_wide_open_public_ipv4; ${cite(ALIBABA_OVERVIEW, 'usage notes')}: do not authorize 0.0.0.0/0 unless necessary`,
     remediation: 'Narrow the source to the exact ranges that need access, or add them to `wide.trustedPublicRanges` if they are yours.',
   },
   run({ policy, config }) {

@@ -1,9 +1,9 @@
+import { ALIBABA_OVERVIEW, HUAWEI_DEFAULT_GROUPS, OTC_DEFAULT_GROUP, cite } from '../documents.ts';
 import type { Template } from './types.ts';
 
-// The providers' documented security-group templates, row by row as their documents give
-// them. Seed files are in ../shared/seeds/ (see its README).
+// The providers' documented security-group templates, row by row as their documents give them.
 
-const HUAWEI_SOURCE = 'Huawei Cloud ECS, "Default Security Groups and Rules" (seed 001_563b5bfa9142bc47.txt, tables 1-3)';
+const HUAWEI_SOURCE = cite(HUAWEI_DEFAULT_GROUPS, 'tables 1-3');
 
 const selfAndEgress = [
   { direction: 'ingress', family: 'ipv4', protocol: 'all', peer: 'self' },
@@ -59,7 +59,7 @@ export const BUILT_IN_TEMPLATES: readonly Template[] = [
     title: 'Open Telekom Cloud default security group',
     providers: ['otc'],
     names: ['default'],
-    source: 'Open Telekom Cloud VPC, "Default Security Group" (seed 000_d2d326b67985d467.txt, table 1)',
+    source: cite(OTC_DEFAULT_GROUP, 'table 1'),
     rules: [
       { direction: 'egress', family: 'ipv4', protocol: 'all', peer: '0.0.0.0/0' },
       { direction: 'ingress', family: 'ipv4', protocol: 'all', peer: 'self' },
@@ -73,7 +73,7 @@ export const BUILT_IN_TEMPLATES: readonly Template[] = [
     title: 'Alibaba Cloud default security group',
     providers: ['alibaba'],
     names: ['default', 'System created security group.'],
-    source: 'Alibaba Cloud ECS, "Security group overview", Default security group (seed 003_24d00d90c2bace0b.txt)',
+    source: cite(ALIBABA_OVERVIEW, 'Default security group'),
     // Outbound is allowed by the group type itself (no rule), so the template lists inbound only.
     rules: [
       { direction: 'ingress', family: 'ipv4', protocol: 'icmp', ports: 'all', peer: '0.0.0.0/0', priority: 110 },

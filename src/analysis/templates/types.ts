@@ -24,7 +24,7 @@ export interface Template {
   providers: Provider[];
   /** Groups with one of these names follow the template (unless config assigns another). */
   names: string[];
-  /** The document the rows come from (a seed file name or a public document). */
+  /** The document the rows come from: provider, title and public page, or the user's own words. */
   source: string;
   rules: TemplateRule[];
 }
