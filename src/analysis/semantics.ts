@@ -27,8 +27,8 @@ export function isImplicit(rule: Rule): boolean {
 
 /**
  * Alibaba (ECS "Security group overview"): a group allows all outbound traffic unless a rule
- * says otherwise, and a basic group lets its own instances reach each other when InnerAccessPolicy is Accept (the
- * default for basic groups). Enterprise (advanced) groups do not.
+ * says otherwise, and a basic group lets its own instances reach each other when
+ * InnerAccessPolicy is Accept (the default for basic groups). Enterprise (advanced) groups do not.
  */
 function alibabaImplicitRules(group: SecurityGroup): Rule[] {
   const rules: Rule[] = [];
