@@ -12,10 +12,11 @@ export interface Corpus {
   present: boolean;
 }
 
-/** `../shared/corpus/<name>/` relative to the repository root; when it is absent, says so once on stderr. */
-export function corpus(name: string): Corpus {
-  const dir = fileURLToPath(new URL(`../shared/corpus/${name}/`, ROOT));
+/** `../shared/corpus/<name>/` (or the corpus itself) relative to the repository root; when it is absent, says so once on stderr. */
+export function corpus(name?: string): Corpus {
+  const where = `../shared/corpus/${name === undefined ? '' : `${name}/`}`;
+  const dir = fileURLToPath(new URL(where, ROOT));
   const present = existsSync(dir);
-  if (!present) process.stderr.write(`skipped: the tests that need ../shared/corpus/${name}/ (third-party data, not shipped) do not run: ${dir} is absent\n`);
+  if (!present) process.stderr.write(`skipped: the tests that need ${where} (third-party data, not shipped) do not run: ${dir} is absent\n`);
   return { dir, present };
 }
