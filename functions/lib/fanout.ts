@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { listOrganizationAccounts } from '../../adapters/aws/accounts.ts';
+import { organizationMembers } from '../../adapters/aws/accounts.ts';
+import type { listOrganizationAccounts } from '../../adapters/aws/accounts.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import type { Scope, ScopeFilter } from '../../adapters/live.ts';
@@ -37,11 +38,7 @@ export async function planScopes(config: WardenConfig, env: NodeJS.ProcessEnv, o
   const aws = config.providers.aws;
   if (aws?.organization) {
     const listed = new Set(out.filter((s) => s.provider === 'aws').map((s) => s.account));
-    const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
-    const client = organizations ?? new OrganizationsClient({ maxAttempts: 1, region: 'us-east-1' });
-    for (const account of await listOrganizationAccounts(client, config)) {
-      if (listed.has(account) || aws.organization.exclude.includes(account)) continue;
-      const role = roleForAccount(config, account, 'read');
+    for (const { account, ...role } of await organizationMembers(config, listed, organizations)) {
       for (const region of aws.regions) out.push({ type: 'scope', provider: 'aws', account, region, ...role });
     }
   }

@@ -49,8 +49,8 @@ function where(path: readonly PropertyKey[]): string {
   return path.length ? path.map(String).join('.') : '(top level)';
 }
 
-/** zod's message, with the closest valid name for an unknown key or option. */
-function issueMessage(issue: z.core.$ZodIssue, data: unknown): string {
+/** zod's message, with the closest valid name for an unknown key or option (`data`: what was parsed against configSchema). */
+export function issueMessage(issue: z.core.$ZodIssue, data: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     return unknownName('key', key, keysAt(configSchema, issue.path));
