@@ -19,6 +19,7 @@ import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { formatReportPieces } from './format-report.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
+import { formatTemplates, listTemplates } from './format-templates.ts';
 import { paint, SEVERITY_STYLE } from './style.ts';
 import { ScopeError, selectLive } from './scopes.ts';
 import type { LiveSelection } from './scopes.ts';
@@ -39,9 +40,12 @@ Commands:
   revert   <change id> [--yes] [--format table|json] [--config <file>]
   explain  [--source <file|dir>] [--format table|json] [--direction ingress|egress] <groupId>
   checks   [--format table|json]
+  templates [--format table|json] [--config <file>]
 
 --source defaults to ${DEFAULT_SOURCE}/. --provider (aws, alibaba, huawei, otc; repeatable) reads live
-through the provider's API the scopes listed under \`providers\` in the config. Exit codes: 0 ok,
+through the provider's API the scopes listed under \`providers\` in the config; without a section for the
+provider, the --regions given (one, with HUAWEICLOUD_SDK_PROJECT_ID / OS_PROJECT_ID, for huawei and otc).
+--config defaults to $WARDEN_CONFIG, else ./warden.yaml, ./warden.yml or ./warden.json. Exit codes: 0 ok,
 1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read).`;
 
 class UsageError extends Error {}
@@ -284,6 +288,13 @@ function checks(values: Values): number {
   return EXIT.ok;
 }
 
+async function templates(values: Values): Promise<number> {
+  const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
+  const { config } = await configOf(values);
+  process.stdout.write(`${formatTemplates(listTemplates(config), format)}\n`);
+  return EXIT.ok;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -301,6 +312,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'revert') return await revert(values, positionals);
     if (command === 'explain') return await explain(values, positionals);
     if (command === 'checks') return checks(values);
+    if (command === 'templates') return await templates(values);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof UsageError) {
