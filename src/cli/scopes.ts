@@ -64,14 +64,15 @@ function known(listed: readonly { adapter: LiveAdapter; scopes: Scope[] }[], fie
  * scope, and every provider at least one; a provider whose listing failed stays as it is (a scan
  * error), and values that might be its scopes cannot be judged.
  */
-export function selectScopes(listed: readonly ListedScopes[], filter: ScopeFilter, source: string): ListedScopes[] {
+export function selectScopes(listed: readonly ListedScopes[], filter: ScopeFilter, configPath: string | undefined): ListedScopes[] {
+  const source = configPath ? `${configPath} lists` : 'the options and credentials give';
   const ok = listed.filter((l): l is { adapter: LiveAdapter; scopes: Scope[] } => 'scopes' in l);
   const all = ok.flatMap((l) => l.scopes);
   if (ok.length === listed.length) {
     for (const field of ['region', 'account'] as const) {
       const values = field === 'region' ? filter.regions : filter.accounts;
       const unmatched = (values ?? []).filter((v) => !all.some((s) => s[field] === v));
-      if (unmatched.length) throw new ScopeError(`--${field}s ${unmatched.join(',')} selects nothing: ${source} lists ${known(ok, field)}`);
+      if (unmatched.length) throw new ScopeError(`--${field}s ${unmatched.join(',')} selects nothing: ${source} ${known(ok, field)}`);
     }
   }
   return listed.map((entry) => {
@@ -79,7 +80,7 @@ export function selectScopes(listed: readonly ListedScopes[], filter: ScopeFilte
     const selected = narrow(entry.scopes, filter);
     if (selected.length === 0) {
       const asked = [filter.regions ? `--regions ${filter.regions.join(',')}` : '', filter.accounts ? `--accounts ${filter.accounts.join(',')}` : ''].filter(Boolean).join(' ');
-      throw new ScopeError(`--provider ${entry.adapter.provider} selects nothing${asked ? ` with ${asked}` : ''}: ${source} lists ${known([entry], 'region')}; ${known([entry], 'account')}`);
+      throw new ScopeError(`--provider ${entry.adapter.provider} selects nothing${asked ? ` with ${asked}` : ''}: ${source} ${known([entry], 'region')}; ${known([entry], 'account')}`);
     }
     return { adapter: entry.adapter, scopes: selected };
   });
@@ -121,5 +122,5 @@ export async function selectLive(
       listed = listed.map((l) => (l === aws ? { adapter: l.adapter, error: `Organizations ListAccounts: ${text.split('\n')[0]}` } : l));
     }
   }
-  return { config: resolved, adapters, listed: selectScopes(listed, filter, options.configPath ?? 'the options and credentials') };
+  return { config: resolved, adapters, listed: selectScopes(listed, filter, options.configPath) };
 }
