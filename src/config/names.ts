@@ -21,12 +21,17 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length] as number;
 }
 
-/** The candidate nearest to `value` (case-insensitive edit distance; ties: the first listed). */
+/**
+ * The candidate nearest to `value`: among those that contain it (a name typed short), else among
+ * all, by case-insensitive edit distance; ties go to the first listed.
+ */
 export function closestName(value: string, candidates: readonly string[]): string | undefined {
+  const lower = value.toLowerCase();
+  const containing = lower === '' ? [] : candidates.filter((c) => c.toLowerCase().includes(lower));
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(value.toLowerCase(), candidate.toLowerCase());
+  for (const candidate of containing.length ? containing : candidates) {
+    const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
