@@ -1,43 +1,26 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_TEMPLATES } from '../src/analysis/templates/catalog.ts';
 import type { TemplateListing } from '../src/cli/format-templates.ts';
 import { closestName } from '../src/config/names.ts';
+import { expectUsageLine, ROOT, runWarden } from './support/cli.ts';
 
 // Issue 11 §2 through the CLI: every name in the config that refers to a check, a template or a
 // provider is checked against what exists (one line naming the file, the field and the closest
 // valid name, exit 2); template rows and CIDRs that do not parse are config errors, never a
 // silent "all ports" or a crash; `warden templates` lists what groups are compared with.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WARDEN = join(ROOT, 'bin/warden.js');
 
 let dir: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env };
-    delete env['WARDEN_CONFIG'];
-    const child = spawn(process.execPath, [WARDEN, ...args], { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runWarden(args, { cwd: dir });
 
 /** Audits examples/ with `yaml` as the config; expects exit 2 with exactly `warden: c.yaml: <line>`. */
 async function expectConfigError(name: string, yaml: string, line: string): Promise<void> {
   await writeFile(join(dir, name), yaml);
-  const result = await run(['audit', '--source', join(ROOT, 'examples'), '--config', name]);
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toBe(`warden: ${name}: ${line}\n`);
-  expect(result.code).toBe(2);
+  expectUsageLine(await run(['audit', '--source', join(ROOT, 'examples'), '--config', name]), `warden: ${name}: ${line}`);
 }
 
 const customTemplate = (rule: string) => `templates:\n  custom:\n    - id: web\n      names: [web]\n      rules:\n        - ${rule}\n`;

@@ -1,18 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextReport } from '../src/cli/report-context.ts';
+import { expectUsageLine, runWarden } from './support/cli.ts';
 import { FakeAlibabaEcs } from './support/fake-alibaba.ts';
 
 // Issue 11 §1, Alibaba through the CLI and the loopback fake: without a config (or with one that
 // names no account) the account is the credentials' own, from STS GetCallerIdentity, so findings
 // keep their fingerprints when a config naming the account is added later.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WARDEN = join(ROOT, 'bin/warden.js');
 const ACCESS_KEY_ID = 'LTAI5tWardenScopeKey1';
 const ACCESS_KEY_SECRET = 'wArDeN-sCoPe-sEcReT-0123456789';
 const REGION = 'cn-hangzhou';
@@ -21,19 +18,8 @@ let fake: FakeAlibabaEcs;
 let url: string;
 let dir: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, WARDEN_ALIBABA_ENDPOINT: url, ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET };
-    delete env['WARDEN_CONFIG'];
-    delete env['ALIBABA_CLOUD_SECURITY_TOKEN'];
-    const child = spawn(process.execPath, [WARDEN, ...args], { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) =>
+  runWarden(args, { cwd: dir, env: { WARDEN_ALIBABA_ENDPOINT: url, ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET } });
 
 beforeAll(async () => {
   fake = new FakeAlibabaEcs({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET });
@@ -70,8 +56,6 @@ describe('warden audit --provider alibaba', () => {
 
   it('an account other than the credentials’ is a usage error naming it', async () => {
     const result = await run(['audit', '--provider', 'alibaba', '--regions', REGION, '--accounts', '5555']);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(`warden: --accounts 5555 selects nothing: the options and credentials give alibaba accounts ${fake.accountId}\n`);
-    expect(result.code).toBe(2);
+    expectUsageLine(result, `warden: --accounts 5555 selects nothing: the options and credentials give alibaba accounts ${fake.accountId}`);
   });
 });

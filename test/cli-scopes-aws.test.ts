@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountStatusCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextReport } from '../src/cli/report-context.ts';
+import { expectUsageLine, runWarden } from './support/cli.ts';
 import { motoEnv, seedSecurityGroup, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
@@ -14,8 +13,6 @@ import type { Moto } from './support/moto.ts';
 // credentials' own account; regions and accounts the config does not list are usage errors; the
 // CLI reads the accounts of providers.aws.organization as the scheduled fan-out does.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WARDEN = join(ROOT, 'bin/warden.js');
 const OWN = '123456789012';
 const REGION = 'eu-west-1';
 
@@ -23,30 +20,7 @@ let moto: Moto;
 let dir: string;
 let member: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...motoEnv(moto.endpoint, REGION) };
-    for (const name of ['WARDEN_CONFIG', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_STS']) delete env[name];
-    const child = spawn(process.execPath, [WARDEN, ...args], { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-function expectUsage(result: Run, line: string): void {
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toBe(`${line}\n`);
-  expect(result.code).toBe(2);
-}
+const run = (args: string[]) => runWarden(args, { cwd: dir, env: motoEnv(moto.endpoint, REGION) });
 
 const accountsOf = (report: ContextReport): string[] => {
   const source = report.summary.source;
@@ -88,12 +62,12 @@ describe('warden audit --provider aws', () => {
 
   it('a region the config does not list: exit 2 naming it and the listed regions (was "0 groups … no findings", exit 0)', async () => {
     const result = await run(['audit', '--provider', 'aws', '--config', 'listed.yaml', '--regions', 'eu-west-9', '--fail-on', 'info']);
-    expectUsage(result, `warden: --regions eu-west-9 selects nothing: listed.yaml lists aws regions ${REGION}, us-east-1`);
+    expectUsageLine(result, `warden: --regions eu-west-9 selects nothing: listed.yaml lists aws regions ${REGION}, us-east-1`);
   });
 
   it('an account the config does not reach: exit 2 naming it and the accounts', async () => {
     const result = await run(['audit', '--provider', 'aws', '--config', 'listed.yaml', '--accounts', '111111111111']);
-    expectUsage(result, `warden: --accounts 111111111111 selects nothing: listed.yaml lists aws accounts ${OWN}`);
+    expectUsageLine(result, `warden: --accounts 111111111111 selects nothing: listed.yaml lists aws accounts ${OWN}`);
   });
 
   it('providers.aws.organization: the Organization’s member accounts are audited too, and can be selected', async () => {

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextReport } from '../src/cli/report-context.ts';
 import { contextHeader, writeContextHeader } from '../src/cli/report-context.ts';
+import { expectUsageLine, ROOT, runWarden } from './support/cli.ts';
 import { startFakeHuawei } from './support/fake-huawei.ts';
 import type { FakeHuawei } from './support/fake-huawei.ts';
 
@@ -13,8 +12,6 @@ import type { FakeHuawei } from './support/fake-huawei.ts';
 // usage errors; a live audit needs no config for one provider and region; the config is found
 // where users expect it, and the report says which config and what source it used.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WARDEN = join(ROOT, 'bin/warden.js');
 const AK = 'HPUAFAKEACCESSKEY0002';
 const SK = 'fake-secret-key-never-printed';
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -24,31 +21,8 @@ let fake: FakeHuawei;
 let dir: string;
 let cfg: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, WARDEN_HUAWEI_ENDPOINT: fake.url, ...options.env };
-    for (const name of ['WARDEN_CONFIG', 'HUAWEICLOUD_SDK_PROJECT_ID', 'OS_PROJECT_ID']) if (!options.env || !(name in options.env)) delete env[name];
-    const child = spawn(process.execPath, [WARDEN, ...args], { cwd: options.cwd ?? ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-/** Exit 2, nothing on stdout, exactly this one line on stderr. */
-function expectUsage(result: Run, line: string): void {
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toBe(`${line}\n`);
-  expect(result.code).toBe(2);
-}
+const run = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runWarden(args, { ...options, env: { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, WARDEN_HUAWEI_ENDPOINT: fake.url, ...options.env } });
 
 beforeAll(async () => {
   fake = await startFakeHuawei({ ak: AK, sk: SK });
@@ -70,22 +44,22 @@ afterAll(async () => {
 describe.concurrent('--regions, --accounts and --provider must each select something', () => {
   it('a region the config does not list is a usage error naming the value and the listed regions', async () => {
     const result = await run(['audit', '--provider', 'huawei', '--config', cfg, '--regions', 'eu-west-9', '--fail-on', 'info']);
-    expectUsage(result, `warden: --regions eu-west-9 selects nothing: ${cfg} lists huawei regions ap-southeast-1`);
+    expectUsageLine(result, `warden: --regions eu-west-9 selects nothing: ${cfg} lists huawei regions ap-southeast-1`);
   });
 
   it('one unknown region among known ones is still an error', async () => {
     const result = await run(['audit', '--provider', 'huawei', '--config', cfg, '--regions', 'ap-southeast-1,ap-southeast-9']);
-    expectUsage(result, `warden: --regions ap-southeast-9 selects nothing: ${cfg} lists huawei regions ap-southeast-1`);
+    expectUsageLine(result, `warden: --regions ap-southeast-9 selects nothing: ${cfg} lists huawei regions ap-southeast-1`);
   });
 
   it('an account (project) the config does not list is a usage error', async () => {
     const result = await run(['audit', '--provider', 'huawei', '--config', cfg, '--accounts', '123456789012']);
-    expectUsage(result, `warden: --accounts 123456789012 selects nothing: ${cfg} lists huawei accounts ${PROJECT}`);
+    expectUsageLine(result, `warden: --accounts 123456789012 selects nothing: ${cfg} lists huawei accounts ${PROJECT}`);
   });
 
   it('a requested provider that the filter leaves without a scope is a usage error', async () => {
     const result = await run(['audit', '--provider', 'huawei', '--provider', 'otc', '--config', cfg, '--regions', 'ap-southeast-1']);
-    expectUsage(result, `warden: --provider otc selects nothing with --regions ap-southeast-1: ${cfg} lists otc regions eu-de; otc accounts ${OTHER}`);
+    expectUsageLine(result, `warden: --provider otc selects nothing with --regions ap-southeast-1: ${cfg} lists otc regions eu-de; otc accounts ${OTHER}`);
   });
 
   it('values that select scopes audit them', async () => {
@@ -113,22 +87,22 @@ describe.concurrent('a live audit without a config file', () => {
 
   it('without --regions, names the missing option (the SDK region variables do not count)', async () => {
     const result = await run(['audit', '--provider', 'aws'], { cwd: join(dir, 'empty-dir'), env: { AWS_REGION: 'eu-west-1' } });
-    expectUsage(result, 'warden: --provider aws needs --regions (no config file lists providers.aws; AWS_REGION and the profile’s region do not count)');
+    expectUsageLine(result, 'warden: --provider aws needs --regions (no config file lists providers.aws; AWS_REGION and the profile’s region do not count)');
   });
 
   it('Huawei and OTC take one region only (project ids are per region)', async () => {
     const result = await run(['audit', '--provider', 'huawei', '--regions', 'ap-southeast-1,cn-north-4'], { cwd: join(dir, 'empty-dir'), env: { HUAWEICLOUD_SDK_PROJECT_ID: PROJECT } });
-    expectUsage(result, 'warden: --provider huawei reads one region when no config file lists providers.huawei (project ids are per region); got --regions ap-southeast-1,cn-north-4');
+    expectUsageLine(result, 'warden: --provider huawei reads one region when no config file lists providers.huawei (project ids are per region); got --regions ap-southeast-1,cn-north-4');
   });
 
   it('OTC without OS_PROJECT_ID names the variable', async () => {
     const result = await run(['audit', '--provider', 'otc', '--regions', 'eu-de'], { cwd: join(dir, 'empty-dir') });
-    expectUsage(result, 'warden: --provider otc needs OS_PROJECT_ID (the project id in eu-de) when no config file lists providers.otc');
+    expectUsageLine(result, 'warden: --provider otc needs OS_PROJECT_ID (the project id in eu-de) when no config file lists providers.otc');
   });
 
   it('an OTC region that does not exist names the closest one', async () => {
     const result = await run(['audit', '--provider', 'otc', '--regions', 'eu-fr'], { cwd: join(dir, 'empty-dir'), env: { OS_PROJECT_ID: OTHER } });
-    expectUsage(result, 'warden: --regions eu-fr: otc.regions.0.region: unknown value "eu-fr" (closest valid name: "eu-de")');
+    expectUsageLine(result, 'warden: --regions eu-fr: otc.regions.0.region: unknown value "eu-fr" (closest valid name: "eu-de")');
   });
 });
 
@@ -163,7 +137,7 @@ describe.concurrent('config discovery and the report header', () => {
   it('a $WARDEN_CONFIG that does not exist is a one-line error naming it', async () => {
     const missing = join(dir, 'nope.yaml');
     const result = await run(['audit', '--format', 'json'], { env: { WARDEN_CONFIG: missing } });
-    expectUsage(result, `warden: ${missing}: cannot read config: ENOENT`);
+    expectUsageLine(result, `warden: ${missing}: cannot read config: ENOENT`);
   });
 
   it('the header names the source and the config, on a terminal only', () => {
