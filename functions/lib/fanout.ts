@@ -69,6 +69,8 @@ export interface StartRunOptions {
 export async function startRun(runtime: Runtime, options: StartRunOptions): Promise<{ scopes: number; sent: number }> {
   const { config, env, store } = runtime;
   const planned = narrowScopes(await planScopes(config, env, options.organizations), options.providers, options.filter ?? {});
+  // An on-demand run that selects nothing is answered as such by its caller: no run, no clean digest.
+  if (planned.length === 0 && (options.filter?.regions || options.filter?.accounts || options.providers)) return { scopes: 0, sent: 0 };
   const channel = options.channel ?? config.slack?.channel;
   const messages: ScopeMessage[] = planned.map((s) => ({ ...s, runId: options.runId, ...(options.channel ? { channel: options.channel } : {}) }));
   await store.runs.start({ runId: options.runId, expected: messages.length, trigger: options.trigger, now: options.now, ...(channel ? { channel } : {}) });
