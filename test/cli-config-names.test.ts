@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_TEMPLATES } from '../src/analysis/templates/catalog.ts';
 import type { TemplateListing } from '../src/cli/format-templates.ts';
-import { closestName } from '../src/config/names.ts';
+import { closestName } from '../src/config/closest.ts';
 import { expectUsageLine, ROOT, runWarden } from './support/cli.ts';
 
 // Issue 11 §2 through the CLI: every name in the config that refers to a check, a template or a

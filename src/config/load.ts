@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { catalogNameIssue, unknownName } from './names.ts';
+import { unknownName } from './closest.ts';
+import { catalogNameIssue } from './names.ts';
 import { configSchema, defaultConfig } from './schema.ts';
 import type { WardenConfig } from './schema.ts';
 

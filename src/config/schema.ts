@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalCidr } from '../model/address.ts';
+import { unknownName } from './closest.ts';
 import { parsePortList, parseProtocol } from '../model/protocol.ts';
 import { PROVIDERS } from '../model/types.ts';
 
@@ -157,7 +158,7 @@ const remediationSchema = z
           context.addIssue({
             code: 'custom',
             path: [key],
-            message: `is not a port number (0-65535) or a known service name (${Object.keys(SERVICE_PORTS).join(', ')})`,
+            message: /^\d+$/.test(key) ? 'is not a port number (0-65535)' : `${unknownName('service', key, Object.keys(SERVICE_PORTS))}; a key is a port number or a service name`,
           });
         }
       })
