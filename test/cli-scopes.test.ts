@@ -62,6 +62,13 @@ describe.concurrent('--regions, --accounts and --provider must each select somet
     expectUsageLine(result, `warden: --provider otc selects nothing with --regions ap-southeast-1: ${cfg} lists otc regions eu-de; otc accounts ${OTHER}`);
   });
 
+  it('an empty --regions is a usage error, not "every region"', async () => {
+    const result = await run(['audit', '--provider', 'huawei', '--config', cfg, '--regions', ',']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n')[0]).toBe('warden: --regions names no region');
+  });
+
   it('values that select scopes audit them', async () => {
     const result = await run(['audit', '--provider', 'huawei', '--config', cfg, '--regions', 'ap-southeast-1', '--accounts', PROJECT, '--format', 'json']);
     expect(result.stderr).toBe('');

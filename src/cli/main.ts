@@ -116,7 +116,9 @@ async function configOf(values: Values): Promise<{ path: string | undefined; con
 }
 
 function liveSelection(values: Values, providers: Provider[], config: WardenConfig, configPath: string | undefined, env?: NodeJS.ProcessEnv): Promise<LiveSelection> {
-  return selectLive(providers, config, { regions: list(values.regions), accounts: list(values.accounts) }, { configPath, ...(env ? { env } : {}) });
+  const filter = { regions: list(values.regions), accounts: list(values.accounts) };
+  for (const [option, given] of Object.entries(filter)) if (given?.length === 0) throw new UsageError(`--${option} names no ${option.slice(0, -1)}`);
+  return selectLive(providers, config, filter, { configPath, ...(env ? { env } : {}) });
 }
 
 async function readLive(selection: LiveSelection, quiet: boolean): Promise<LiveRead> {
