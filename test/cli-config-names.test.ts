@@ -50,6 +50,9 @@ describe.concurrent('names in the config are checked against the catalog', () =>
     expect(result.code).toBe(0);
   });
 
+  it('a user template id used twice', () =>
+    expectConfigError('twice.yaml', 'templates:\n  custom:\n    - { id: web, rules: [] }\n    - { id: web, rules: [] }\n', 'templates.custom.1.id: template id "web" is used twice (only the first would count)'));
+
   it('an unknown provider in a templates.assign key', () =>
     expectConfigError('assign-provider.yaml', 'templates:\n  assign:\n    "awz:web": aws-default-cis\n', 'templates.assign.awz:web: unknown provider "awz" (closest valid name: "aws") (a key is a group id or provider:name)'));
 

@@ -23,7 +23,10 @@ export function catalogNameIssue(config: WardenConfig): NameIssue | undefined {
   for (const id of Object.keys(config.checks.severity)) {
     if (!known.has(id)) return { path: ['checks', 'severity', id], message: unknownName('check', id, checkIds) };
   }
-  const templateIds = [...config.templates.custom.map((t) => t.id), ...BUILT_IN_TEMPLATES.map((t) => t.id)];
+  const customIds = config.templates.custom.map((t) => t.id);
+  const repeated = customIds.findIndex((id, i) => customIds.indexOf(id) !== i);
+  if (repeated !== -1) return { path: ['templates', 'custom', repeated, 'id'], message: `template id ${JSON.stringify(customIds[repeated])} is used twice (only the first would count)` };
+  const templateIds = [...customIds, ...BUILT_IN_TEMPLATES.map((t) => t.id)];
   const templates = new Set(templateIds);
   for (const [group, id] of Object.entries(config.templates.assign)) {
     const issue = providerPrefixIssue(['templates', 'assign', group], group);
