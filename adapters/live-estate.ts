@@ -39,23 +39,42 @@ export function normalizeScope(scope: Scope, pages: readonly RawPage[]): PageRes
   });
 }
 
+/** An adapter with the scopes it lists, or why it could not list them. */
+export type ListedScopes = { adapter: LiveAdapter; scopes: Scope[] } | { adapter: LiveAdapter; error: string };
+
+/** Each adapter's scopes (narrowed by `filter`); a listing that fails is kept as its error. */
+export async function listScopes(adapters: readonly LiveAdapter[], filter?: ScopeFilter): Promise<ListedScopes[]> {
+  const out: ListedScopes[] = [];
+  for (const adapter of adapters) {
+    try {
+      out.push({ adapter, scopes: await adapter.scopes(filter) });
+    } catch (error) {
+      out.push({ adapter, error: message(error) });
+    }
+  }
+  return out;
+}
+
 /**
  * Reads every scope of every adapter. A scope that cannot be read completely becomes a scan
  * error (which scope, why) and contributes no groups: nothing unread is reported clean.
  */
 export async function readLiveEstate(adapters: readonly LiveAdapter[], options: ReadOptions = {}): Promise<LiveRead> {
+  return readListedScopes(await listScopes(adapters, options.filter), options);
+}
+
+/** Reads the listed scopes; a listing that failed is a scan error of its provider. */
+export async function readListedScopes(listed: readonly ListedScopes[], options: Omit<ReadOptions, 'filter'> = {}): Promise<LiveRead> {
   const results: PageResult[] = [];
   const scanErrors: ScanError[] = [];
   const snapshots: SnapshotDocument[] = [];
-  for (const adapter of adapters) {
-    let scopes: Scope[];
-    try {
-      scopes = await adapter.scopes(options.filter);
-    } catch (error) {
-      scanErrors.push({ provider: adapter.provider, account: '', region: '', origin: 'live', message: `cannot list scopes: ${message(error)}` });
+  for (const entry of listed) {
+    const { adapter } = entry;
+    if ('error' in entry) {
+      scanErrors.push({ provider: adapter.provider, account: '', region: '', origin: 'live', message: `cannot list scopes: ${entry.error}` });
       continue;
     }
-    const reads = await mapLimit(scopes, options.scopeConcurrency ?? 4, async (scope) => {
+    const reads = await mapLimit(entry.scopes, options.scopeConcurrency ?? 4, async (scope) => {
       try {
         const pages = await adapter.read(scope, options.progress);
         return { scope, pages, results: normalizeScope(scope, pages) };

@@ -1,17 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
+import { runWarden } from './support/cli.ts';
 import { startFakeHuawei } from './support/fake-huawei.ts';
 import type { FakeHuawei } from './support/fake-huawei.ts';
 
 // The CLI reading live through a provider adapter (Huawei, against the loopback fake), writing a
 // snapshot, and auditing that snapshot with the same findings; a scope that fails makes it partial.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AK = 'HPUAFAKEACCESSKEY0001';
 const SK = 'fake-secret-key-never-printed';
 const PROJECT = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -20,19 +18,8 @@ const BROKEN = 'ffffffffffffffffffffffffffffffff';
 let fake: FakeHuawei;
 let dir: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, WARDEN_HUAWEI_ENDPOINT: fake.url, OTC_ACCESS_KEY: 'OTCFAKEAK', OTC_SECRET_KEY: SK },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) =>
+  runWarden(args, { env: { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, WARDEN_HUAWEI_ENDPOINT: fake.url, OTC_ACCESS_KEY: 'OTCFAKEAK', OTC_SECRET_KEY: SK } });
 
 beforeAll(async () => {
   fake = await startFakeHuawei({ ak: AK, sk: SK });
@@ -87,11 +74,10 @@ describe('warden audit --provider and warden snapshot', () => {
     expect(result.stdout + result.stderr).not.toContain(SK);
   });
 
-  it('a provider missing from the config is a one-line error and exit 2', async () => {
+  it('a provider missing from the config, without --regions, is a one-line error and exit 2', async () => {
     const result = await run(['audit', '--provider', 'aws', '--config', join(dir, 'ok.yaml')]);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain('providers.aws is not configured');
+    expect(result.stderr).toBe(`warden: --provider aws needs --regions (${join(dir, 'ok.yaml')} has no providers.aws; AWS_REGION and the profile’s region do not count)\n`);
   });
 
   it('an unknown provider is a usage error', async () => {

@@ -12,6 +12,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApplyHandler } from '../functions/apply.ts';
+import { newRunId, startRun } from '../functions/lib/fanout.ts';
 import { buildRuntime, lazyRuntime } from '../functions/lib/runtime.ts';
 import type { Runtime } from '../functions/lib/runtime.ts';
 import { createRealtimeHandler } from '../functions/realtime.ts';
@@ -215,6 +216,15 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     expect(second.failures).toEqual([]);
     expect(posts(callsSince(again))).toEqual([]);
     expect((await store.runs.get(second.runId))?.digestAt).toBeDefined();
+  });
+
+  it('an on-demand run whose region matches no configured scope starts no run and posts no clean digest', async () => {
+    const before = slackCalls.length;
+    const runId = newRunId(new Date());
+    const started = await startRun(await runtime(), { runId, trigger: 'slack:U0TESTUSER', providers: ['aws'], filter: { regions: ['eu-west-9'] }, now: new Date() });
+    expect(started).toEqual({ scopes: 0, sent: 0 });
+    expect(await (await runtime()).store.runs.get(runId)).toBeUndefined();
+    expect(posts(callsSince(before))).toEqual([]);
   });
 
   it('reports the one bad message of an SQS batch as a batch item failure and handles the rest', async () => {

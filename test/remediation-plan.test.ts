@@ -547,7 +547,8 @@ describe('config: remediation', () => {
       const result = configSchema.safeParse({ remediation });
       return result.success ? 'ok' : `${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message}`;
     };
-    expect(issue({ trustedSources: { shh: [] } })).toMatch(/^remediation\.trustedSources\.shh: is not a port number \(0-65535\) or a known service name \(.*ssh/);
+    expect(issue({ trustedSources: { shh: [] } })).toBe('remediation.trustedSources.shh: unknown service "shh" (closest valid name: "ssh"); a key is a port number or a service name');
+    expect(issue({ trustedSources: { '70000': [] } })).toBe('remediation.trustedSources.70000: is not a port number (0-65535)');
     expect(issue({ trustedSources: { '22': ['office'] } })).toBe('remediation.trustedSources.22.0: is not a CIDR block, sg:<groupId>, prefix-list:<id> or address-group:<id>');
     expect(issue({ groupPorts: { 'sg-1': ['90-80'] } })).toBe('remediation.groupPorts.sg-1.0: is not a port or port range ("443", "8000-8010", optionally "tcp/…" or "udp/…")');
     expect(issue({ trustedSources: {}, extra: 1 })).toMatch(/Unrecognized key/);

@@ -295,6 +295,17 @@ describe('slack worker', () => {
     expect(digest).not.toContain('AKIAABCDEFGHIJKLMNOP');
   });
 
+  it('an audit whose region or group matches nothing says so, and posts no clean digest', async () => {
+    const { worker, responses, slack } = await setup();
+    await worker.handle(job('audit', { region: 'eu-west-9' }));
+    await worker.handle(job('audit', { group: 'sg-0000000000000000f' }));
+    expect(slack.posted).toEqual([]);
+    expect(responses.map((r) => String(r.body['text']))).toEqual([
+      ':x: Warden could not complete `audit`: no configured scope matches `eu-west-9`: nothing was audited',
+      ':x: Warden could not complete `audit`: group `sg-0000000000000000f` is not in the scopes read: nothing was audited',
+    ]);
+  });
+
   it('reports a failing job to the person instead of throwing', async () => {
     const { store } = await setup();
     const responses: Record<string, unknown>[] = [];

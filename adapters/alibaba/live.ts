@@ -27,7 +27,7 @@ import {
   RevokeSecurityGroupEgressRequest,
   RevokeSecurityGroupRequest,
 } from '@alicloud/ecs20140526';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
+import OpenApi, { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
@@ -53,6 +53,7 @@ const EcsClient = cjsDefault(Ecs);
 type EcsClient = InstanceType<typeof EcsClient>;
 const Credential = cjsDefault(Credentials);
 type Credential = InstanceType<typeof Credential>;
+const OpenApiClient = cjsDefault(OpenApi);
 
 export const PAGE_KINDS = {
   groups: 'alibaba:DescribeSecurityGroups',
@@ -113,6 +114,12 @@ export function endpointFor(region: string, configured: string | undefined, from
   if (fromEnv !== undefined && fromEnv.trim() !== '') return parseEndpointUrl(fromEnv.trim(), ENDPOINT_ENV);
   if (configured !== undefined) return parseEndpointUrl(configured, 'providers.alibaba.endpoint');
   return { endpoint: `ecs.${region}.aliyuncs.com`, protocol: 'https' };
+}
+
+/** STS (for GetCallerIdentity): the same override as ECS, else the central endpoint. */
+export function stsEndpointFor(configured: string | undefined, fromEnv: string | undefined): Endpoint {
+  if ((fromEnv !== undefined && fromEnv.trim() !== '') || configured !== undefined) return endpointFor('', configured, fromEnv);
+  return { endpoint: 'sts.aliyuncs.com', protocol: 'https' };
 }
 
 /**
@@ -387,6 +394,14 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
     return client;
   };
 
+  let sts: InstanceType<typeof OpenApiClient> | undefined;
+  const stsClient = (region: string) => {
+    credential ??= credentialFrom(env);
+    const { endpoint, protocol } = stsEndpointFor(settings?.endpoint, fromEnv);
+    sts ??= new OpenApiClient(new $OpenApiUtil.Config({ credential, regionId: region, endpoint, protocol, readTimeout: timeoutMs, connectTimeout: timeoutMs, userAgent: 'warden' }));
+    return sts;
+  };
+
   const runtime = () => new RuntimeOptions({ autoretry: false, maxAttempts: 1, readTimeout: timeoutMs, connectTimeout: timeoutMs });
 
   /** A message naming the call and scope; credentials and signatures scrubbed. */
@@ -481,13 +496,42 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
     });
   };
 
+  // The account of the credentials (STS GetCallerIdentity), when the config names none: findings
+  // carry the same account whether or not a config names it.
+  let callerAccount: Promise<string> | undefined;
+  const ownAccount = (region: string): Promise<string> => {
+    callerAccount ??= (async () => {
+      const scope: Scope = { provider: 'alibaba', account: '', region };
+      const params = new $OpenApiUtil.Params({
+        action: 'GetCallerIdentity',
+        version: '2015-04-01',
+        protocol: 'HTTPS',
+        pathname: '/',
+        method: 'POST',
+        authType: 'AK',
+        style: 'RPC',
+        reqBodyType: 'formData',
+        bodyType: 'json',
+      });
+      const body = await call(scope, 'STS GetCallerIdentity', async (_ecs, rt) => {
+        const answer = await stsClient(region).callApi(params, new $OpenApiUtil.OpenApiRequest({}), rt);
+        return { body: { toMap: () => (isRecord(answer.body) ? answer.body : {}) } };
+      });
+      const id = body.AccountId;
+      if (typeof id !== 'string' || !/^\d+$/.test(id)) throw failure(scope, 'STS GetCallerIdentity', new MalformedResponse('the response has no AccountId'));
+      return id;
+    })();
+    callerAccount.catch(() => (callerAccount = undefined));
+    return callerAccount;
+  };
+
   return {
     provider: 'alibaba',
     stats,
 
     async scopes(filter?: ScopeFilter): Promise<Scope[]> {
       if (!settings) return [];
-      const account = settings.account;
+      const account = settings.account || (await ownAccount(settings.regions[0] as string));
       if (filter?.accounts && !filter.accounts.includes(account)) return [];
       const regions = filter?.regions ? settings.regions.filter((r) => filter.regions?.includes(r)) : settings.regions;
       return regions.map((region) => ({ provider: 'alibaba' as const, account, region }));

@@ -33,25 +33,35 @@ export async function listOrganizationAccounts(client: Pick<OrganizationsClient,
   return ids;
 }
 
-/** Every account a run covers: the listed ones, then the Organization's (without duplicates or excluded ones). */
-export async function awsAccountTargets(config: WardenConfig, organizations?: Pick<OrganizationsClient, 'send'>): Promise<AwsAccountTarget[]> {
+/**
+ * The Organization's ACTIVE accounts that `listed` (the accounts already reached: the listed ones
+ * and the default credentials' own) and `exclude` leave, each with the role that reads it.
+ */
+export async function organizationMembers(config: WardenConfig, listed: ReadonlySet<string>, organizations?: Pick<OrganizationsClient, 'send'>): Promise<(AwsAccountTarget & { account: string })[]> {
   const aws = config.providers.aws;
-  if (!aws) return [];
-  const targets: AwsAccountTarget[] = [];
-  const seen = new Set<string>();
-  for (const entry of aws.accounts) {
-    const account = entry.roleArn?.split(':')[4] || entry.id;
-    if (account) seen.add(account);
-    targets.push({ ...(account ? { account } : {}), ...(entry.roleArn ? { roleArn: entry.roleArn } : {}), ...(entry.externalId ? { externalId: entry.externalId } : {}) });
+  if (!aws?.organization) return [];
+  const client = organizations ?? new OrganizationsClient({ maxAttempts: 1, region: partitionOf(aws.regions[0] ?? '') === 'aws' ? 'us-east-1' : (aws.regions[0] as string) });
+  const members: (AwsAccountTarget & { account: string })[] = [];
+  for (const account of await listOrganizationAccounts(client, config)) {
+    if (listed.has(account) || aws.organization.exclude.includes(account)) continue;
+    members.push({ account, ...roleForAccount(config, account, 'read') });
   }
-  if (aws.organization) {
-    const client = organizations ?? new OrganizationsClient({ maxAttempts: 1, region: partitionOf(aws.regions[0] ?? '') === 'aws' ? 'us-east-1' : (aws.regions[0] as string) });
-    for (const account of await listOrganizationAccounts(client, config)) {
-      if (seen.has(account) || aws.organization.exclude.includes(account)) continue;
-      seen.add(account);
-      const role = roleForAccount(config, account, 'read');
-      targets.push({ account, ...role });
-    }
-  }
-  return targets;
+  return members;
+}
+
+/**
+ * The config with the Organization's members listed as accounts (each with its read and apply
+ * role) and discovery off: what a process that reads accounts itself (the CLI) reads.
+ */
+export async function withOrganizationMembers(config: WardenConfig, listed: ReadonlySet<string>, organizations?: Pick<OrganizationsClient, 'send'>): Promise<WardenConfig> {
+  const aws = config.providers.aws;
+  if (!aws?.organization) return config;
+  const members = await organizationMembers(config, listed, organizations);
+  const { organization: _discovery, ...rest } = aws;
+  const accounts = members.map(({ account }) => {
+    const read = roleForAccount(config, account, 'read');
+    const apply = roleForAccount(config, account, 'apply');
+    return { id: account, ...(read ? { roleArn: read.roleArn } : {}), ...(apply ? { applyRoleArn: apply.roleArn } : {}), ...(read?.externalId ? { externalId: read.externalId } : {}) };
+  });
+  return { ...config, providers: { ...config.providers, aws: { ...rest, accounts: [...aws.accounts, ...accounts] } } };
 }

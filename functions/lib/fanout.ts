@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { listOrganizationAccounts } from '../../adapters/aws/accounts.ts';
+import { organizationMembers } from '../../adapters/aws/accounts.ts';
+import type { listOrganizationAccounts } from '../../adapters/aws/accounts.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import type { Scope, ScopeFilter } from '../../adapters/live.ts';
@@ -37,11 +38,7 @@ export async function planScopes(config: WardenConfig, env: NodeJS.ProcessEnv, o
   const aws = config.providers.aws;
   if (aws?.organization) {
     const listed = new Set(out.filter((s) => s.provider === 'aws').map((s) => s.account));
-    const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
-    const client = organizations ?? new OrganizationsClient({ maxAttempts: 1, region: 'us-east-1' });
-    for (const account of await listOrganizationAccounts(client, config)) {
-      if (listed.has(account) || aws.organization.exclude.includes(account)) continue;
-      const role = roleForAccount(config, account, 'read');
+    for (const { account, ...role } of await organizationMembers(config, listed, organizations)) {
       for (const region of aws.regions) out.push({ type: 'scope', provider: 'aws', account, region, ...role });
     }
   }
@@ -72,6 +69,8 @@ export interface StartRunOptions {
 export async function startRun(runtime: Runtime, options: StartRunOptions): Promise<{ scopes: number; sent: number }> {
   const { config, env, store } = runtime;
   const planned = narrowScopes(await planScopes(config, env, options.organizations), options.providers, options.filter ?? {});
+  // An on-demand run that selects nothing is answered as such by its caller: no run, no clean digest.
+  if (planned.length === 0 && (options.filter?.regions || options.filter?.accounts || options.providers)) return { scopes: 0, sent: 0 };
   const channel = options.channel ?? config.slack?.channel;
   const messages: ScopeMessage[] = planned.map((s) => ({ ...s, runId: options.runId, ...(options.channel ? { channel: options.channel } : {}) }));
   await store.runs.start({ runId: options.runId, expected: messages.length, trigger: options.trigger, now: options.now, ...(channel ? { channel } : {}) });

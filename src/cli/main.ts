@@ -4,23 +4,27 @@ import { auditEstate } from '../analysis/audit.ts';
 import { CATALOG } from '../analysis/checks/index.ts';
 import { evaluateGroup } from '../analysis/evaluate.ts';
 import { explainPolicy } from '../analysis/explain.ts';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { ConfigError, discoverConfig, loadConfig } from '../config/load.ts';
 import { writeFile } from 'node:fs/promises';
 import type { ReadProgress } from '../../adapters/live.ts';
-import { readLiveEstate } from '../../adapters/live-estate.ts';
+import { readListedScopes } from '../../adapters/live-estate.ts';
 import type { LiveAdapter } from '../../adapters/live.ts';
 import { createFileChangeStore, defaultStateDir } from '../store/changes.ts';
 import { applyFix, confirm, describePlanned, findFinding, FixError, groupOf, outcomeOf, proposeFix, revertFix } from './fix.ts';
 import type { FixOutcome } from './fix.ts';
 import type { LiveRead } from '../../adapters/live-estate.ts';
-import { createAdapters } from '../../adapters/live-registry.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { formatReportPieces } from './format-report.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
+import { formatTemplates, listTemplates } from './format-templates.ts';
 import { paint, SEVERITY_STYLE } from './style.ts';
+import { ScopeError, selectLive } from './scopes.ts';
+import type { LiveSelection } from './scopes.ts';
+import { withContext, writeContextHeader } from './report-context.ts';
+import type { AuditSource } from './report-context.ts';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3 } as const;
 
@@ -36,9 +40,12 @@ Commands:
   revert   <change id> [--yes] [--format table|json] [--config <file>]
   explain  [--source <file|dir>] [--format table|json] [--direction ingress|egress] <groupId>
   checks   [--format table|json]
+  templates [--format table|json] [--config <file>]
 
 --source defaults to ${DEFAULT_SOURCE}/. --provider (aws, alibaba, huawei, otc; repeatable) reads live
-through the provider's API the scopes listed under \`providers\` in the config. Exit codes: 0 ok,
+through the provider's API the scopes listed under \`providers\` in the config; without a section for the
+provider, the --regions given (one, with HUAWEICLOUD_SDK_PROJECT_ID / OS_PROJECT_ID, for huawei and otc).
+--config defaults to $WARDEN_CONFIG, else ./warden.yaml, ./warden.yml or ./warden.json. Exit codes: 0 ok,
 1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read).`;
 
 class UsageError extends Error {}
@@ -102,29 +109,47 @@ export function scopeProgress(quiet: boolean, stream: Pick<NodeJS.WriteStream, '
   };
 }
 
-function liveAdapters(values: Values, providers: Provider[], config: WardenConfig): Promise<LiveAdapter[]> {
-  const configured = providers.filter((p) => config.providers[p] === undefined);
-  if (configured.length) throw new ConfigError(`${values.config ?? '(no --config)'}: providers.${configured[0]} is not configured (regions and accounts to read)`);
-  return createAdapters(providers, config);
+/** The config file the command uses (--config, $WARDEN_CONFIG, ./warden.yaml …), and its contents. */
+async function configOf(values: Values): Promise<{ path: string | undefined; config: WardenConfig }> {
+  const path = discoverConfig(values.config);
+  return { path, config: await loadConfig(path) };
 }
 
-async function readLive(values: Values, providers: Provider[], config: WardenConfig, quiet: boolean, adapters?: LiveAdapter[]): Promise<LiveRead> {
+function liveSelection(values: Values, providers: Provider[], config: WardenConfig, configPath: string | undefined, env?: NodeJS.ProcessEnv): Promise<LiveSelection> {
   const filter = { regions: list(values.regions), accounts: list(values.accounts) };
-  const read = await readLiveEstate(adapters ?? (await liveAdapters(values, providers, config)), { filter, progress: scopeProgress(quiet) });
+  for (const [option, given] of Object.entries(filter)) if (given?.length === 0) throw new UsageError(`--${option} names no ${option.slice(0, -1)}`);
+  return selectLive(providers, config, filter, { configPath, ...(env ? { env } : {}) });
+}
+
+async function readLive(selection: LiveSelection, quiet: boolean): Promise<LiveRead> {
+  const read = await readListedScopes(selection.listed, { progress: scopeProgress(quiet) });
   if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   return read;
+}
+
+function liveSource(selection: LiveSelection): AuditSource {
+  return { kind: 'live', scopes: selection.listed.flatMap((l) => ('scopes' in l ? l.scopes : [])) };
 }
 
 async function audit(values: Values): Promise<number> {
   const format = oneOf<ReportFormat>('format', values.format, ['table', 'json', 'markdown'], 'table');
   const failOn = values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
-  const config = await loadConfig(values.config);
+  const { path: configPath, config } = await configOf(values);
   const providers = providersOf(values);
   if (providers.length && values.source) throw new UsageError('audit reads either --source or --provider, not both');
-  const estate = providers.length
-    ? (await readLive(values, providers, config, format === 'json')).estate
-    : await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
-  const report = auditEstate(estate, config);
+  let estate;
+  let source: AuditSource;
+  if (providers.length) {
+    const selection = await liveSelection(values, providers, config, configPath);
+    estate = (await readLive(selection, format === 'json')).estate;
+    source = liveSource(selection);
+  } else {
+    estate = await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
+    source = values.source === undefined ? { kind: 'examples', path: `${DEFAULT_SOURCE}/` } : { kind: 'snapshot', path: values.source };
+  }
+  const context = { config: configPath ?? null, source };
+  const report = withContext(auditEstate(estate, config), context);
+  writeContextHeader(context);
   for (const piece of formatReportPieces(report, format)) process.stdout.write(piece);
   process.stdout.write('\n');
   if (report.summary.partial) return EXIT.partial;
@@ -139,8 +164,8 @@ async function snapshot(values: Values): Promise<number> {
   const providers = providersOf(values);
   if (!providers.length) throw new UsageError('snapshot needs --provider');
   if (!values.out) throw new UsageError('snapshot needs --out <file>');
-  const config = await loadConfig(values.config);
-  const read = await readLive(values, providers, config, false);
+  const { path: configPath, config } = await configOf(values);
+  const read = await readLive(await liveSelection(values, providers, config, configPath), false);
   await writeFile(values.out, `${JSON.stringify(read.snapshots, null, 1)}\n`);
   const groups = read.estate.groups.length;
   process.stderr.write(`warden: wrote ${read.snapshots.length} scope(s), ${groups} groups to ${values.out}\n`);
@@ -164,11 +189,13 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const fingerprint = positionals[0];
   if (!fingerprint || positionals.length > 1) throw new UsageError('fix takes exactly one finding fingerprint');
-  const config = await loadConfig(values.config);
+  const { path: configPath, config: fileConfig } = await configOf(values);
   const providers = providersOf(values);
   if (providers.length && values.source) throw new UsageError('fix reads either --source or --provider, not both');
-  const adapters = providers.length ? await liveAdapters(values, providers, config) : [];
-  const estate = providers.length ? (await readLive(values, providers, config, format === 'json', adapters)).estate : await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
+  const selection = providers.length ? await liveSelection(values, providers, fileConfig, configPath) : undefined;
+  const config = selection?.config ?? fileConfig;
+  const adapters = selection?.adapters ?? [];
+  const estate = selection ? (await readLive(selection, format === 'json')).estate : await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
   const report = auditEstate(estate, config);
   let finding;
   try {
@@ -213,7 +240,7 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const changeId = positionals[0];
   if (!changeId || positionals.length > 1) throw new UsageError('revert takes exactly one change id');
-  const config = await loadConfig(values.config);
+  const { path: configPath, config } = await configOf(values);
   const store = createFileChangeStore();
   const change = await store.get(changeId);
   if (!change) {
@@ -224,7 +251,11 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
     printOutcome({ ...outcomeOf(change, null), status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] }, format, []);
     return EXIT.findings;
   }
-  const [adapter] = await liveAdapters(values, [change.plan.target.provider], config);
+  // Without a config section for its provider, the change's own scope is read (its project for Huawei/OTC).
+  const target = change.plan.target;
+  const env = { ...process.env, HUAWEICLOUD_SDK_PROJECT_ID: target.account, OS_PROJECT_ID: target.account };
+  const selection = await liveSelection({ ...values, regions: target.region, accounts: target.account || undefined }, [target.provider], config, configPath, env);
+  const [adapter] = selection.adapters;
   const record = await revertFix({ adapter: adapter as LiveAdapter, change, store });
   printOutcome(outcomeOf(record, null), format, []);
   return OK_STATUSES.has(record.status) ? EXIT.ok : EXIT.findings;
@@ -259,6 +290,13 @@ function checks(values: Values): number {
   return EXIT.ok;
 }
 
+async function templates(values: Values): Promise<number> {
+  const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
+  const { config } = await configOf(values);
+  process.stdout.write(`${formatTemplates(listTemplates(config), format)}\n`);
+  return EXIT.ok;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -276,13 +314,14 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'revert') return await revert(values, positionals);
     if (command === 'explain') return await explain(values, positionals);
     if (command === 'checks') return checks(values);
+    if (command === 'templates') return await templates(values);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`warden: ${error.message}\n${USAGE}\n`);
       return EXIT.usage;
     }
-    if (error instanceof SnapshotError || error instanceof ConfigError) {
+    if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof ScopeError) {
       process.stderr.write(`warden: ${error.message}\n`);
       return EXIT.usage;
     }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { canonicalCidr } from '../model/address.ts';
+import { unknownName } from './closest.ts';
+import { parsePortList, parseProtocol } from '../model/protocol.ts';
 import { PROVIDERS } from '../model/types.ts';
 
 const port = z.number().int().min(0).max(65535);
@@ -16,9 +18,9 @@ const templateRule = z
     direction: z.enum(['ingress', 'egress']),
     action: z.enum(['allow', 'deny']).optional(),
     family: z.enum(['ipv4', 'ipv6']),
-    protocol: z.string().min(1),
-    ports: z.string().optional(),
-    peer: z.string().min(1),
+    protocol: z.string().min(1).refine((value) => parseProtocol(value) !== undefined, { message: 'is not a protocol (tcp, udp, icmp, icmpv6, gre, all, or a number 0-255)' }),
+    ports: z.string().refine((value) => parsePortList(value) !== undefined, { message: 'is not a port list ("all", "22", "80-90", "22,80-90"; ports 0-65535)' }).optional(),
+    peer: z.string().min(1).refine((value) => value === 'self' || /^group:\S+$/.test(value) || canonicalCidr(value) !== undefined, { message: 'is not a CIDR block, "self" or "group:<id>"' }),
     priority: z.number().int().optional(),
     description: z.string().optional(),
     optional: z.boolean().optional(),
@@ -156,7 +158,7 @@ const remediationSchema = z
           context.addIssue({
             code: 'custom',
             path: [key],
-            message: `is not a port number (0-65535) or a known service name (${Object.keys(SERVICE_PORTS).join(', ')})`,
+            message: /^\d+$/.test(key) ? 'is not a port number (0-65535)' : `${unknownName('service', key, Object.keys(SERVICE_PORTS))}; a key is a port number or a service name`,
           });
         }
       })

@@ -89,7 +89,8 @@ function parseCidrUncached(text: string): AddressBlock | undefined {
   if (isIPv4(ip)) {
     family = 'ipv4';
     address = ipv4ToBigint(ip);
-  } else if (isIPv6(ip)) {
+  } else if (isIPv6(ip) && !ip.includes('%')) {
+    // A zone id (fe80::1%eth0) names a link of one host: no address block in a security group rule.
     family = 'ipv6';
     address = ipv6ToBigint(ip);
   } else {

@@ -104,3 +104,18 @@ export function intersectRanges(a: readonly PortRange[], b: readonly PortRange[]
   }
   return mergeRanges(out);
 }
+
+/** A port list as written in config and templates: `all` (or blank), `22`, `80-90`, `22,80-90`; undefined when it does not parse. */
+export function parsePortList(text: string | undefined): PortRange[] | undefined {
+  if (text === undefined || text.trim() === '' || text.trim() === 'all') return [ALL_PORTS];
+  const ranges: PortRange[] = [];
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?\s*$/.exec(part);
+    if (!match) return undefined;
+    const from = Number(match[1]);
+    const to = Number(match[2] ?? match[1]);
+    if (from > to || to > MAX_PORT) return undefined;
+    ranges.push({ from, to });
+  }
+  return mergeRanges(ranges);
+}

@@ -1,7 +1,7 @@
 import { LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { App } from '@slack/bolt';
 import { createAdapters } from '../../adapters/live-registry.ts';
-import { loadConfig } from '../config/load.ts';
+import { discoverConfig, loadConfig } from '../config/load.ts';
 import { openStateStore } from '../store/open.ts';
 import type { OpenedStore } from '../store/open.ts';
 import { createWardenApp } from './app.ts';
@@ -34,7 +34,7 @@ const appToken = (env['SLACK_APP_TOKEN'] as string).trim();
 
 let config;
 try {
-  config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
+  config = await loadConfig(discoverConfig(undefined, env));
 } catch (error) {
   fail((error as Error).message);
 }

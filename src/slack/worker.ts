@@ -255,6 +255,11 @@ export function createWorker(options: WorkerOptions): Worker {
       return;
     }
     const result = await scan(scope.providers, scope.filter, scope.groupId);
+    // Asked for something that is not there: say so, never a clean digest.
+    if (result.estate.scanErrors.length === 0) {
+      if (result.complete.length === 0) throw new JobError(`no configured scope matches ${code(scopeLabel(job.args), 120)}: nothing was audited`);
+      if (scope.groupId !== undefined && result.estate.groups.length === 0) throw new JobError(`group ${code(scope.groupId, 80)} is not in the scopes read: nothing was audited`);
+    }
     const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
     const toPost = [...seen.new, ...seen.reopened];
     const delta = { new: toPost.map((s) => s.finding), resolved: seen.resolved.map((s) => s.finding) };

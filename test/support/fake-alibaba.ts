@@ -66,6 +66,8 @@ export interface RecordedRequest {
 }
 
 const API_VERSION = '2014-05-26';
+/** STS (GetCallerIdentity) is its own product with its own version, answered at the same endpoint here. */
+const STS_VERSION = '2015-04-01';
 const HOST_ID = 'ecs.aliyuncs.com';
 const PERMISSION_FIELDS = [
   'SecurityGroupRuleId',
@@ -148,6 +150,8 @@ function decodeToken(token: string): Record<string, unknown> {
 
 export class FakeAlibabaEcs {
   readonly credentials: FakeCredentials;
+  /** The Alibaba Cloud account the credentials belong to (STS GetCallerIdentity's AccountId). */
+  accountId = '1968132000120001';
   readonly requests: RecordedRequest[] = [];
   /** Requests refused before reaching an action (bad signature, unknown key …), with the reason. */
   readonly rejected: { code: string; message: string }[] = [];
@@ -369,7 +373,7 @@ export class FakeAlibabaEcs {
     for (const name of ['host', 'x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256']) {
       if (!signed.includes(name)) throw incomplete(`header ${name} is not signed`);
     }
-    if (headers['x-acs-version'] !== API_VERSION) throw new ApiError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+    if (headers['x-acs-version'] !== (headers['x-acs-action'] === 'GetCallerIdentity' ? STS_VERSION : API_VERSION)) throw new ApiError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
     const date = Date.parse(headers['x-acs-date'] ?? '');
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(headers['x-acs-date'] ?? '') || Number.isNaN(date)) {
       throw new ApiError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
@@ -400,6 +404,8 @@ export class FakeAlibabaEcs {
 
   private dispatch(action: string, params: Record<string, string>): Record<string, unknown> {
     switch (action) {
+      case 'GetCallerIdentity':
+        return this.callerIdentity();
       case 'DescribeSecurityGroups':
         return this.describeSecurityGroups(params);
       case 'DescribeSecurityGroupAttribute':
@@ -539,6 +545,19 @@ export class FakeAlibabaEcs {
   }
 
   /** ClientToken: the same token with the same parameters answers as before and changes nothing. */
+  /** As the STS 2015-04-01 reference documents it, for a RAM user of the account. */
+  private callerIdentity(): Record<string, unknown> {
+    const userId = '216959339000' + this.accountId.slice(-4);
+    return {
+      IdentityType: 'RAMUser',
+      AccountId: this.accountId,
+      RequestId: requestId(),
+      PrincipalId: userId,
+      UserId: userId,
+      Arn: `acs:ram::${this.accountId}:user/warden`,
+    };
+  }
+
   private idempotent(action: string, params: Record<string, string>, work: () => Record<string, unknown>): Record<string, unknown> {
     const token = params.ClientToken;
     if (!token) return work();

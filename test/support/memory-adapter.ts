@@ -1,6 +1,6 @@
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { toIpPermission } from '../../adapters/aws/live.ts';
-import type { CallStats, LiveAdapter, RawPage, Scope } from '../../adapters/live.ts';
+import type { CallStats, LiveAdapter, RawPage, Scope, ScopeFilter } from '../../adapters/live.ts';
 import { ruleSignature } from '../../src/analysis/templates/match.ts';
 import type { Rule } from '../../src/model/types.ts';
 
@@ -130,7 +130,10 @@ export function createMemoryAdapter(groups: (Omit<MemoryGroup, 'rules'> & { rule
     groups: groups.map((g) => ({ ...g, rules: g.rules ?? [] })),
     calls: [],
 
-    async scopes() {
+    async scopes(filter?: ScopeFilter) {
+      // As the real adapters do: the filter narrows the one scope away when it names others.
+      if (filter?.regions && !filter.regions.includes(scope.region)) return [];
+      if (filter?.accounts && !filter.accounts.includes(scope.account)) return [];
       return [scope];
     },
 

@@ -1,6 +1,6 @@
 import { canonicalCidr } from '../../model/address.ts';
-import { ALL_PORTS, hasPorts, mergeRanges, parseProtocol, portsLabel, protocolLabel } from '../../model/protocol.ts';
-import type { PortRange, Rule, SecurityGroup } from '../../model/types.ts';
+import { ALL_PORTS, hasPorts, mergeRanges, parsePortList, parseProtocol, portsLabel, protocolLabel } from '../../model/protocol.ts';
+import type { Rule, SecurityGroup } from '../../model/types.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { BUILT_IN_TEMPLATES } from './catalog.ts';
 import type { Template, TemplateRule } from './types.ts';
@@ -41,17 +41,6 @@ export function templateFor(group: SecurityGroup, config: WardenConfig): Templat
   return catalog.byName.get(`${group.provider}\u0000${group.name}`) ?? (group.description !== '' ? catalog.byName.get(`${group.provider}\u0000${group.description}`) : undefined);
 }
 
-function parsePorts(text: string | undefined): PortRange[] | undefined {
-  if (text === undefined || text.trim() === '' || text.trim() === 'all') return [ALL_PORTS];
-  const ranges: PortRange[] = [];
-  for (const part of text.split(',')) {
-    const match = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
-    if (!match) return undefined;
-    ranges.push({ from: Number(match[1]), to: Number(match[2] ?? match[1]) });
-  }
-  return mergeRanges(ranges);
-}
-
 function portsText(rule: Pick<Rule, 'protocol' | 'ports'>): string {
   const ranges = hasPorts(rule.protocol) ? mergeRanges(rule.ports) : [ALL_PORTS];
   // TCP/UDP 1-65535 and 0-65535 are both "every port".
@@ -75,7 +64,7 @@ export function ruleSignature(rule: Rule, withPriority: boolean): string {
 
 export function templateRuleSignature(row: TemplateRule): string {
   const protocol = parseProtocol(row.protocol) ?? row.protocol;
-  const ports = parsePorts(row.ports) ?? [ALL_PORTS];
+  const ports = parsePortList(row.ports) ?? [ALL_PORTS];
   const peer = row.peer === 'self' || row.peer.startsWith('group:') ? row.peer : (canonicalCidr(row.peer) ?? row.peer);
   const parts = [
     row.direction,

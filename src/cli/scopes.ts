@@ -1,0 +1,126 @@
+import { listScopes } from '../../adapters/live-estate.ts';
+import type { ListedScopes } from '../../adapters/live-estate.ts';
+import { createAdapters } from '../../adapters/live-registry.ts';
+import type { LiveAdapter, Scope, ScopeFilter } from '../../adapters/live.ts';
+import { issueMessage } from '../config/load.ts';
+import { configSchema } from '../config/schema.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import type { Provider } from '../model/types.ts';
+
+// What a live audit reads: the scopes the config lists (or, without a config section for a
+// provider, the ones the options and credentials give), narrowed by --regions / --accounts.
+// Asking for something that selects nothing is an error, never an empty, clean report.
+
+/** A request for scopes that selects nothing, or cannot be met without a config: a usage error. */
+export class ScopeError extends Error {}
+
+/** Where a project id comes from when the config names none (per region, so only with one region). */
+const PROJECT_ENV: Partial<Record<Provider, string>> = { huawei: 'HUAWEICLOUD_SDK_PROJECT_ID', otc: 'OS_PROJECT_ID' };
+
+/**
+ * The config with a section for each requested provider it has none for, made from --regions and
+ * the environment: AWS reads the default credentials' own account, Alibaba the credentials'
+ * account, Huawei and OTC the project of the environment in the one region given.
+ */
+export function withImplicitProviders(config: WardenConfig, providers: readonly Provider[], regions: readonly string[] | undefined, env: NodeJS.ProcessEnv, configPath: string | undefined): WardenConfig {
+  const missing = providers.filter((p) => config.providers[p] === undefined);
+  if (missing.length === 0) return config;
+  const sections: Record<string, unknown> = {};
+  for (const provider of missing) {
+    const without = `${configPath ? `${configPath} has no providers.${provider}` : `no config file lists providers.${provider}`}`;
+    if (!regions?.length) {
+      const regionEnv = provider === 'aws' ? '; AWS_REGION and the profile’s region do not count' : '';
+      throw new ScopeError(`--provider ${provider} needs --regions (${without}${regionEnv})`);
+    }
+    const projectEnv = PROJECT_ENV[provider];
+    if (projectEnv === undefined) {
+      sections[provider] = { regions: [...regions] };
+      continue;
+    }
+    if (regions.length !== 1) throw new ScopeError(`--provider ${provider} reads one region when ${without} (project ids are per region); got --regions ${regions.join(',')}`);
+    const projectId = env[projectEnv]?.trim();
+    if (!projectId) throw new ScopeError(`--provider ${provider} needs ${projectEnv} (the project id in ${regions[0]}) when ${without}`);
+    sections[provider] = { regions: [{ region: regions[0], projectId }] };
+  }
+  const parsed = configSchema.safeParse({ providers: sections });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const value = issue?.path.includes('projectId') ? PROJECT_ENV[issue.path[1] as Provider] : `--regions ${regions?.join(',')}`;
+    throw new ScopeError(`${value}: ${issue ? `${issue.path.slice(1).join('.')}: ${issueMessage(issue, { providers: sections })}` : 'invalid'}`);
+  }
+  return { ...config, providers: { ...config.providers, ...Object.fromEntries(missing.map((p) => [p, parsed.data.providers[p]])) } };
+}
+
+function narrow(scopes: readonly Scope[], filter: ScopeFilter): Scope[] {
+  return scopes.filter((s) => (!filter.regions || filter.regions.includes(s.region)) && (!filter.accounts || filter.accounts.includes(s.account)));
+}
+
+function known(listed: readonly { adapter: LiveAdapter; scopes: Scope[] }[], field: 'region' | 'account'): string {
+  return listed.map(({ adapter, scopes }) => `${adapter.provider} ${field}s ${[...new Set(scopes.map((s) => s[field] || '(none)'))].join(', ') || '(none)'}`).join('; ');
+}
+
+/**
+ * The listed scopes narrowed by the filter. Every --regions and --accounts value must select a
+ * scope, and every provider at least one; a provider whose listing failed stays as it is (a scan
+ * error), and values that might be its scopes cannot be judged.
+ */
+export function selectScopes(listed: readonly ListedScopes[], filter: ScopeFilter, configPath: string | undefined): ListedScopes[] {
+  const source = configPath ? `${configPath} lists` : 'the options and credentials give';
+  const ok = listed.filter((l): l is { adapter: LiveAdapter; scopes: Scope[] } => 'scopes' in l);
+  const all = ok.flatMap((l) => l.scopes);
+  if (ok.length === listed.length) {
+    for (const field of ['region', 'account'] as const) {
+      const values = field === 'region' ? filter.regions : filter.accounts;
+      const unmatched = (values ?? []).filter((v) => !all.some((s) => s[field] === v));
+      if (unmatched.length) throw new ScopeError(`--${field}s ${unmatched.join(',')} selects nothing: ${source} ${known(ok, field)}`);
+    }
+  }
+  return listed.map((entry) => {
+    if (!('scopes' in entry)) return entry;
+    const selected = narrow(entry.scopes, filter);
+    if (selected.length === 0) {
+      const asked = [filter.regions ? `--regions ${filter.regions.join(',')}` : '', filter.accounts ? `--accounts ${filter.accounts.join(',')}` : ''].filter(Boolean).join(' ');
+      throw new ScopeError(`--provider ${entry.adapter.provider} selects nothing${asked ? ` with ${asked}` : ''}: ${source} ${known([entry], 'region')}; ${known([entry], 'account')}`);
+    }
+    return { adapter: entry.adapter, scopes: selected };
+  });
+}
+
+export interface LiveSelection {
+  config: WardenConfig;
+  adapters: LiveAdapter[];
+  listed: ListedScopes[];
+}
+
+/**
+ * The adapters and the scopes a live command reads: the config's (with the Organization's AWS
+ * accounts when providers.aws.organization asks for them), else the options' and environment's,
+ * narrowed by the filter; a request that selects nothing throws ScopeError.
+ */
+export async function selectLive(
+  providers: readonly Provider[],
+  config: WardenConfig,
+  filter: ScopeFilter,
+  options: { configPath: string | undefined; env?: NodeJS.ProcessEnv },
+): Promise<LiveSelection> {
+  const env = options.env ?? process.env;
+  let resolved = withImplicitProviders(config, providers, filter.regions, env, options.configPath);
+  let adapters = await createAdapters(providers, resolved, env);
+  let listed = await listScopes(adapters);
+  const aws = listed.find((l) => l.adapter.provider === 'aws');
+  if (resolved.providers.aws?.organization && aws && 'scopes' in aws) {
+    const { withOrganizationMembers } = await import('../../adapters/aws/accounts.ts');
+    try {
+      resolved = await withOrganizationMembers(resolved, new Set(aws.scopes.map((s) => s.account)));
+      const [members] = await createAdapters(['aws'], resolved, env);
+      (aws.adapter as { close?: () => void }).close?.();
+      adapters = adapters.map((a) => (a === aws.adapter ? (members as LiveAdapter) : a));
+      const [relisted] = await listScopes([members as LiveAdapter]);
+      listed = listed.map((l) => (l === aws ? (relisted as ListedScopes) : l));
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      listed = listed.map((l) => (l === aws ? { adapter: l.adapter, error: `Organizations ListAccounts: ${text.split('\n')[0]}` } : l));
+    }
+  }
+  return { config: resolved, adapters, listed: selectScopes(listed, filter, options.configPath) };
+}
