@@ -17,10 +17,13 @@ import { createAdapters } from '../../adapters/live-registry.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
+import { acceptFindings } from './accept.ts';
+import { BaselineError, readBaseline } from './baseline.ts';
 import { formatReportPieces } from './format-report.ts';
+import { plural } from '../analysis/describe.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
-import { paint, SEVERITY_STYLE } from './style.ts';
+import { paint, SEVERITY_STYLE, terminalWidth } from './style.ts';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3 } as const;
 
@@ -30,7 +33,8 @@ const USAGE = `Usage: warden <command> [options]
 
 Commands:
   audit    [--source <file|dir> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]
-           [--format table|json|markdown] [--fail-on <severity>] [--config <file>]
+           [--format table|json|markdown] [--fail-on <severity>] [--min-severity <severity>]
+           [--baseline <earlier report.json>] [--config <file>]
   snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>
   fix      <fingerprint> [--provider <p> … | --source <file|dir>] [--dry-run] [--yes] [--format table|json] [--config <file>]
   revert   <change id> [--yes] [--format table|json] [--config <file>]
@@ -52,6 +56,8 @@ function parse(argv: string[]) {
         source: { type: 'string' },
         format: { type: 'string' },
         'fail-on': { type: 'string' },
+        'min-severity': { type: 'string' },
+        baseline: { type: 'string' },
         config: { type: 'string' },
         direction: { type: 'string' },
         provider: { type: 'string', multiple: true },
@@ -118,14 +124,16 @@ async function readLive(values: Values, providers: Provider[], config: WardenCon
 async function audit(values: Values): Promise<number> {
   const format = oneOf<ReportFormat>('format', values.format, ['table', 'json', 'markdown'], 'table');
   const failOn = values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
+  const minSeverity = values['min-severity'] === undefined ? undefined : oneOf<Severity>('min-severity', values['min-severity'], SEVERITIES, 'info');
   const config = await loadConfig(values.config);
+  const baseline = values.baseline === undefined ? undefined : await readBaseline(values.baseline);
   const providers = providersOf(values);
   if (providers.length && values.source) throw new UsageError('audit reads either --source or --provider, not both');
   const estate = providers.length
     ? (await readLive(values, providers, config, format === 'json')).estate
     : await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
-  const report = auditEstate(estate, config);
-  for (const piece of formatReportPieces(report, format)) process.stdout.write(piece);
+  const report = acceptFindings(auditEstate(estate, config), config, baseline && { file: values.baseline as string, fingerprints: baseline });
+  for (const piece of formatReportPieces(report, format, { minSeverity, width: format === 'table' ? terminalWidth() : undefined })) process.stdout.write(piece);
   process.stdout.write('\n');
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
@@ -142,8 +150,7 @@ async function snapshot(values: Values): Promise<number> {
   const config = await loadConfig(values.config);
   const read = await readLive(values, providers, config, false);
   await writeFile(values.out, `${JSON.stringify(read.snapshots, null, 1)}\n`);
-  const groups = read.estate.groups.length;
-  process.stderr.write(`warden: wrote ${read.snapshots.length} scope(s), ${groups} groups to ${values.out}\n`);
+  process.stderr.write(`warden: wrote ${plural(read.snapshots.length, 'scope')}, ${plural(read.estate.groups.length, 'group')} to ${values.out}\n`);
   for (const error of read.estate.scanErrors) process.stderr.write(`warden: scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}\n`);
   return read.estate.scanErrors.length ? EXIT.partial : EXIT.ok;
 }
@@ -282,7 +289,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`warden: ${error.message}\n${USAGE}\n`);
       return EXIT.usage;
     }
-    if (error instanceof SnapshotError || error instanceof ConfigError) {
+    if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof BaselineError) {
       process.stderr.write(`warden: ${error.message}\n`);
       return EXIT.usage;
     }
