@@ -83,7 +83,8 @@ export function formatTable(report: AuditReport, view: ReportView = {}): string 
   }
   const indent = ' '.repeat(11);
   for (const [scope, listed] of [...scopes].sort(([a], [b]) => a.localeCompare(b))) {
-    out.push('', paint('bold', `${scope}  (${plural(listed.length, 'finding')})`));
+    out.push('');
+    push(`${scope}  (${plural(listed.length, 'finding')})`, '  ', 'bold');
     for (const f of listed) {
       const group = `${f.groupId || '(no group)'}${f.groupName ? ` ${f.groupName}` : ''}`;
       push(`  ${paint(SEVERITY_STYLE[f.severity], f.severity.padEnd(8))} ${f.check}  ${group}  [${f.fingerprint}]`, indent);

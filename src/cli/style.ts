@@ -34,8 +34,9 @@ export function wrapLine(line: string, width: number | undefined, indent: string
   const visible = (text: string) => stripVTControlCharacters(text).length;
   if (width === undefined || visible(line) <= width) return [line];
   const room = Math.max(width, indent.length + MIN_ROOM);
-  const [lead = ''] = /^\s*/.exec(line) ?? [];
-  const words = line.slice(lead.length).split(/ +/).filter((w) => w !== '');
+  const [lead = ''] = /^ */.exec(line) ?? [];
+  // Words with the spaces before each (kept where the line does not break there: padded columns stay aligned).
+  const words = [...line.slice(lead.length).matchAll(/( *)(\S+)/g)].map(([, space = '', word = '']) => ({ space, word }));
   const lines: string[] = [];
   let current = lead;
   let fresh = true; // nothing but the indent on the current line yet
@@ -44,16 +45,17 @@ export function wrapLine(line: string, width: number | undefined, indent: string
     current = indent;
     fresh = true;
   };
-  for (let word of words) {
-    if (!fresh && visible(current) + 1 + visible(word) > room) flush();
-    while (!FINGERPRINT.test(word) && visible(current) + visible(word) > room && word === stripVTControlCharacters(word)) {
-      const take = room - visible(current);
-      current += word.slice(0, take);
+  for (const { space, word: whole } of words) {
+    let word = whole;
+    if (!fresh && visible(current) + space.length + visible(word) > room) flush();
+    while (!FINGERPRINT.test(word) && word === stripVTControlCharacters(word) && visible(current) + (fresh ? 0 : space.length) + word.length > room) {
+      const take = room - visible(current) - (fresh ? 0 : space.length);
+      current += `${fresh ? '' : space}${word.slice(0, take)}`;
       word = word.slice(take);
       flush();
     }
     if (word === '') continue;
-    current += `${fresh ? '' : ' '}${word}`;
+    current += `${fresh ? '' : space}${word}`;
     fresh = false;
   }
   if (!fresh) lines.push(current);
