@@ -1,10 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/run-cli.ts';
+import type { CliRun } from './support/run-cli.ts';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import { CATALOG } from '../src/analysis/checks/index.ts';
 import type { CheckMeta } from '../src/analysis/check.ts';
@@ -17,30 +19,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = 'src/cli/main.ts';
 const WEB_PUBLIC = 'sg-0802e1363b77fe886'; // examples/aws-eu-west-1.json, 80/443 from anywhere
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment without colour switches, as in a CI log or a pipe. */
-function plainEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env['FORCE_COLOR'];
-  delete env['NO_COLOR'];
-  return env;
-}
+type Run = CliRun;
 
 function run(args: string[], script = MAIN): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: plainEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, {}, script);
 }
 
 const memo = new Map<string, Promise<Run>>();
