@@ -104,7 +104,7 @@ function providersOf(values: Values): Provider[] {
 export function scopeProgress(quiet: boolean, stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr): ReadProgress | undefined {
   if (quiet || !stream.isTTY) return undefined;
   return ({ scope, pages, groups }) => {
-    stream.write(`\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${pages} pages, ${groups} groups`);
+    stream.write(`\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${plural(pages, 'page')}, ${plural(groups, 'group')}`);
   };
 }
 
@@ -227,7 +227,7 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
     process.stderr.write(`warden: change ${changeId}: no such change in ${defaultStateDir()}\n`);
     return EXIT.usage;
   }
-  if (!values.yes && !(await confirm(`Revert ${change.changeId} on ${change.plan.target.groupId} (restore its ${change.preImage.length} rules as before)?`))) {
+  if (!values.yes && !(await confirm(`Revert ${change.changeId} on ${change.plan.target.groupId} (restore its ${plural(change.preImage.length, 'rule')} as before)?`))) {
     printOutcome({ ...outcomeOf(change, null), status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] }, format, []);
     return EXIT.findings;
   }
