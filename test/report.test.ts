@@ -84,6 +84,11 @@ beforeAll(async () => {
   await writeFile(file('no-account.json'), snapshot([SSH], [{ NetworkInterfaces: [] }], {}));
   // A referenced group is in use; the one that refers to it, attached to nothing, is not.
   await writeFile(file('referenced.json'), snapshot([APP, WEB], [{ NetworkInterfaces: [] }]));
+  // An interface that also carries a group the snapshot does not list.
+  await writeFile(
+    file('other-group.json'),
+    snapshot([SSH, DB], [{ NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0123456789abcdef0', OwnerId: ACCOUNT, Groups: [{ GroupId: SSH.GroupId }, { GroupId: 'sg-0ffffffffffffffff' }] }] }]),
+  );
   // A listing on its own (perhaps filtered to one group) next to the groups in another file.
   await mkdir(file('filtered'));
   await writeFile(file('filtered/groups.json'), JSON.stringify({ SecurityGroups: [SSH, DB] }));
@@ -305,6 +310,12 @@ describe.concurrent('unused-group', () => {
 
   it('does not flag a group another group\'s rule refers to', async () => {
     expect(unused(json(await runCli(['audit', '--source', file('referenced.json'), '--format', 'json'])))).toEqual([`${ACCOUNT} app`]);
+  });
+
+  it('uses the listing of the groups\' own document, and makes up no group for one an interface names but no page lists', async () => {
+    const report = json(await runCli(['audit', '--source', file('other-group.json'), '--format', 'json']));
+    expect(unused(report)).toEqual([`${ACCOUNT} db-open`]);
+    expect(report.summary.groups).toBe(2);
   });
 
   it('takes an interface listing outside the groups\' snapshot document as attachments only, never as proof that the other groups are unused', async () => {

@@ -74,7 +74,10 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
     }
     for (const page of pages) {
       for (const fragment of page.attachments) {
-        const group = ensure(fragment.provider, fragment.account, fragment.region, fragment.groupId);
+        // An interface names groups that were not necessarily read (another scope's, or a filtered
+        // group listing): those are not audited, so they are not made up here either.
+        const group = groups.get(scopeKey(fragment.provider, fragment.account, fragment.region, fragment.groupId));
+        if (!group) continue;
         group.attachments ??= [];
         if (!group.attachments.some((a) => a.id === fragment.attachment.id)) group.attachments.push(fragment.attachment);
       }
