@@ -34,15 +34,17 @@ export interface AuditReport {
 
 function indexEstate(estate: Estate): EstateIndex {
   const keys = new Set(estate.groups.map((g) => `${g.provider}|${g.account}|${g.region}|${g.id}`));
+  // By provider and group id alone: the ids are unique, and a rule's owner account may be spelled
+  // where the group's own account is unknown (a snapshot without `account`).
   const referenced = new Set<string>();
   for (const group of estate.groups) {
     for (const rule of group.rules) {
-      if (rule.peer.kind === 'group' && !rule.peer.self) referenced.add(`${group.provider}|${rule.peer.account ?? group.account}|${group.region}|${rule.peer.groupId}`);
+      if (rule.peer.kind === 'group' && !rule.peer.self) referenced.add(`${group.provider}|${rule.peer.groupId}`);
     }
   }
   return {
     hasGroup: (provider, account, region, groupId) => keys.has(`${provider}|${account}|${region}|${groupId}`),
-    isReferenced: (provider, account, region, groupId) => referenced.has(`${provider}|${account}|${region}|${groupId}`),
+    isReferenced: (provider, groupId) => referenced.has(`${provider}|${groupId}`),
   };
 }
 

@@ -18,7 +18,7 @@ export interface CheckMeta {
 export interface EstateIndex {
   hasGroup(provider: Provider, account: string, region: string, groupId: string): boolean;
   /** Whether a rule of another group names this group as its peer (then the group is in use); unknown where absent. */
-  isReferenced?(provider: Provider, account: string, region: string, groupId: string): boolean;
+  isReferenced?(provider: Provider, groupId: string): boolean;
 }
 
 export interface CheckContext {

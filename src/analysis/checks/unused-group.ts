@@ -13,7 +13,7 @@ export const unusedGroup: Check = {
     // Only when attachment data was read for this scope; provider default groups cannot be deleted,
     // nor can a group another group's rule refers to (the rule authorizes the group's members).
     if (group.attachments === undefined || group.attachments.length > 0 || group.name === 'default') return [];
-    if (estate.isReferenced?.(group.provider, group.account, group.region, group.id)) return [];
+    if (estate.isReferenced?.(group.provider, group.id)) return [];
     return [
       {
         subject: 'unused',
