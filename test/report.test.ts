@@ -206,7 +206,10 @@ describe.concurrent('--min-severity', () => {
     expect(table.stdout.split('\n')[1]).toBe(`${below} findings below high not listed (--min-severity high)`);
     expect(tableFindings(table.stdout).map((f) => f.fingerprint)).toEqual(expect.arrayContaining(atOrAboveHigh.map((f) => f.fingerprint)));
     expect(tableFindings(table.stdout)).toHaveLength(atOrAboveHigh.length);
-    expect(markdown.stdout.split('\n').filter((l) => /^\| (critical|high|medium|low|info) \|/.test(l))).toHaveLength(atOrAboveHigh.length);
+    const rows = markdown.stdout.split('\n').filter((l) => /^\| (critical|high|medium|low|info) \|/.test(l));
+    expect(rows).toHaveLength(atOrAboveHigh.length);
+    // Each row carries its check's how-to-fix.
+    for (const [i, row] of rows.entries()) expect(row).toContain(` _Fix: ${REMEDIATION.get(atOrAboveHigh[i]?.check as string)}_ |`);
   });
 
   it('does not hide anything from --fail-on', async () => {
