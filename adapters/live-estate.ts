@@ -1,4 +1,4 @@
-import { mergePages } from '../src/model/merge.ts';
+import { documentAttachmentScopes, mergePages } from '../src/model/merge.ts';
 import type { PageResult } from '../src/model/page.ts';
 import type { Estate, Provider, ScanError } from '../src/model/types.ts';
 import { mapLimit } from './common/pool.ts';
@@ -32,11 +32,12 @@ function message(error: unknown): string {
 
 /** Normalizes a scope's raw pages with the same page kinds the snapshot reader uses. */
 export function normalizeScope(scope: Scope, pages: readonly RawPage[]): PageResult[] {
-  return pages.map((page, i) => {
+  const results = pages.map((page, i) => {
     const kind = PAGE_KINDS.find((k) => k.name === page.kind && k.providers.includes(scope.provider));
     if (!kind) throw new Error(`${scope.provider}: no reader for page kind ${page.kind}`);
     return kind.normalize(page.body, { ...scope, origin: `${scope.provider} ${scope.account} ${scope.region}: ${page.kind} page ${i + 1}` });
   });
+  return documentAttachmentScopes(results);
 }
 
 /** An adapter with the scopes it lists, or why it could not list them. */

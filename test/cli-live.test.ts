@@ -53,7 +53,7 @@ describe('warden audit --provider and warden snapshot', () => {
     const out = join(dir, 'estate.json');
     const snap = await run(['snapshot', '--provider', 'huawei', '--config', join(dir, 'ok.yaml'), '--out', out]);
     expect(snap.code, snap.stderr).toBe(0);
-    expect(snap.stderr).toContain('wrote 1 scope(s), 2 groups');
+    expect(snap.stderr).toContain('wrote 1 scope, 2 groups');
     const written = await readFile(out, 'utf8');
     expect(written).not.toContain(SK);
     expect(written).not.toContain(AK);

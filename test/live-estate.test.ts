@@ -77,7 +77,7 @@ describe('progress while reading', () => {
     const terminal = { isTTY: true, write: (text: string) => written.push(text) > 0 };
     const progress = scopeProgress(false, terminal);
     progress?.({ scope: { provider: 'aws', account: '123456789012', region: 'eu-west-1' }, pages: 3, groups: 1200 });
-    expect(written).toEqual(['\r\x1b[Kreading aws 123456789012 eu-west-1: 3 pages, 1200 groups']);
+    expect(written).toEqual(['\r\x1b[Kreading aws 123456789012 eu-west-1: 3 pages, 1,200 groups']);
     expect(scopeProgress(true, terminal)).toBeUndefined();
     expect(scopeProgress(false, { isTTY: false, write: () => true })).toBeUndefined();
   });

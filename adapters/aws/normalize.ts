@@ -236,17 +236,29 @@ function describeSecurityGroupRules(page: unknown, ctx: PageContext): PageResult
   return result;
 }
 
+/**
+ * Attachments, and the scope the listing covers: the accounts of its interfaces, or the snapshot's
+ * account, or (neither known) '' for the caller to key by the groups of the same document
+ * (`documentAttachmentScopes`). A listing with an interface it cannot read vouches for no scope.
+ */
 function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult {
   const result = emptyPageResult();
   const accounts = new Set<string>();
+  let complete = true;
   for (const item of arrayOf(isRecord(page) ? page['NetworkInterfaces'] : undefined)) {
-    if (!isRecord(item)) continue;
+    const id = isRecord(item) ? text(item['NetworkInterfaceId']) : '';
+    if (!isRecord(item) || !id || !Array.isArray(item['Groups'])) {
+      complete = false;
+      continue;
+    }
     const account = ctx.account || text(item['OwnerId']);
     accounts.add(account);
-    const id = text(item['NetworkInterfaceId']);
-    for (const group of arrayOf(item['Groups'])) {
+    for (const group of item['Groups']) {
       const groupId = isRecord(group) ? text(group['GroupId']) : '';
-      if (!groupId || !id) continue;
+      if (!groupId) {
+        complete = false;
+        continue;
+      }
       result.attachments.push({
         provider: 'aws',
         account,
@@ -257,7 +269,7 @@ function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult 
     }
   }
   if (accounts.size === 0) accounts.add(ctx.account);
-  result.attachmentScopes = [...accounts].map((account) => ({ provider: 'aws' as const, account, region: ctx.region }));
+  if (complete) result.attachmentScopes = [...accounts].map((account) => ({ provider: 'aws' as const, account, region: ctx.region }));
   return result;
 }
 

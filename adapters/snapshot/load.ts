@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mergePages } from '../../src/model/merge.ts';
+import { documentAttachmentScopes, mergePages } from '../../src/model/merge.ts';
 import { emptyPageResult, isRecord, unparseableRecord } from '../../src/model/page.ts';
 import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import type { Estate, Provider } from '../../src/model/types.ts';
@@ -73,7 +73,7 @@ export function readSnapshotDocument(document: unknown, file: string): PageResul
     }
     if (!kind) throw new SnapshotError(`${where}: not a snapshot ({provider, pages}) nor a known provider API response`);
     const provider = kind.providers[0] as Provider;
-    results.push(normalizeSafely(kind, wrapper, { provider, account: '', region: '', origin: where }));
+    results.push(...documentAttachmentScopes([normalizeSafely(kind, wrapper, { provider, account: '', region: '', origin: where })]));
   });
   return results;
 }
@@ -89,7 +89,7 @@ function readWrapper(wrapper: Record<string, unknown>, where: string): PageResul
   const pages = wrapper['pages'];
   if (!Array.isArray(pages)) throw new SnapshotError(`${where}: "pages" must be a list of API responses`);
   const ctxBase = { provider: provider as Provider, account: (wrapper['account'] as string) ?? '', region: (wrapper['region'] as string) ?? '' };
-  return pages.map((page, i) => {
+  const results = pages.map((page, i) => {
     const origin = `${where}: pages[${i}]`;
     const kind = kindFor(page, provider as Provider);
     if (!kind || kind === 'ambiguous') {
@@ -97,6 +97,7 @@ function readWrapper(wrapper: Record<string, unknown>, where: string): PageResul
     }
     return normalizeSafely(kind, page, { ...ctxBase, origin });
   });
+  return documentAttachmentScopes(results);
 }
 
 export interface LoadProgress {

@@ -7,6 +7,7 @@ import type { Check, CheckContext, EstateIndex, FindingDraft } from './check.ts'
 import { GROUP_CHECKS } from './checks/index.ts';
 import { unparseableRuleMeta } from './checks/unparseable-rule.ts';
 import { evaluateGroup } from './evaluate.ts';
+import type { SuppressedFinding } from './suppressions.ts';
 
 export interface AuditSummary {
   groups: number;
@@ -18,16 +19,33 @@ export interface AuditSummary {
   /** Scopes that could not be read; when any, the audit is partial. */
   scanErrors: ScanError[];
   partial: boolean;
+  /** Findings set apart by the config's `suppressions` (listed in the report's `suppressed`, not in `findings`). */
+  suppressed?: number;
+  /** With `--baseline`: the earlier report, and how many findings it already had (left out of `findings`). */
+  baseline?: { file: string; known: number };
 }
 
 export interface AuditReport {
   findings: Finding[];
+  /** Findings an entry of the config's `suppressions` accepts, with the entry's reason and expiry. */
+  suppressed?: SuppressedFinding[];
   summary: AuditSummary;
 }
 
 function indexEstate(estate: Estate): EstateIndex {
   const keys = new Set(estate.groups.map((g) => `${g.provider}|${g.account}|${g.region}|${g.id}`));
-  return { hasGroup: (provider, account, region, groupId) => keys.has(`${provider}|${account}|${region}|${groupId}`) };
+  // By provider and group id alone: the ids are unique, and a rule's owner account may be spelled
+  // where the group's own account is unknown (a snapshot without `account`).
+  const referenced = new Set<string>();
+  for (const group of estate.groups) {
+    for (const rule of group.rules) {
+      if (rule.peer.kind === 'group' && !rule.peer.self) referenced.add(`${group.provider}|${rule.peer.groupId}`);
+    }
+  }
+  return {
+    hasGroup: (provider, account, region, groupId) => keys.has(`${provider}|${account}|${region}|${groupId}`),
+    isReferenced: (provider, groupId) => referenced.has(`${provider}|${groupId}`),
+  };
 }
 
 function unparseableFinding(record: UnparseableRecord, config: WardenConfig): Finding {
@@ -90,10 +108,11 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
   }
   if (!disabled.has(unparseableRuleMeta.id)) findings.push(...estate.unparseable.map((r) => unparseableFinding(r, config)));
   findings.sort(compareFindings);
-  return { findings, summary: summarize(estate, findings) };
+  return { findings, suppressed: [], summary: summarize(estate, findings) };
 }
 
-function summarize(estate: Estate, findings: readonly Finding[]): AuditSummary {
+/** The counts of a summary that depend only on the findings (recounted when some are set apart). */
+export function countFindings(findings: readonly Finding[]): Pick<AuditSummary, 'findings' | 'bySeverity' | 'byProvider' | 'byCheck'> {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   const byProvider: Record<string, number> = {};
   const byCheck: Record<string, number> = {};
@@ -102,14 +121,16 @@ function summarize(estate: Estate, findings: readonly Finding[]): AuditSummary {
     byProvider[finding.provider] = (byProvider[finding.provider] ?? 0) + 1;
     byCheck[finding.check] = (byCheck[finding.check] ?? 0) + 1;
   }
+  return { findings: findings.length, bySeverity, byProvider: byProvider as Record<Provider, number>, byCheck };
+}
+
+function summarize(estate: Estate, findings: readonly Finding[]): AuditSummary {
   return {
     groups: estate.groups.length,
     rules: estate.groups.reduce((sum, g) => sum + g.rules.length, 0),
-    findings: findings.length,
-    bySeverity,
-    byProvider: byProvider as Record<Provider, number>,
-    byCheck,
+    ...countFindings(findings),
     scanErrors: estate.scanErrors,
     partial: estate.scanErrors.length > 0,
+    suppressed: 0,
   };
 }

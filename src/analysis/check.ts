@@ -17,6 +17,8 @@ export interface CheckMeta {
 /** Answers "does this group exist?" across the audited estate, for reference checks. */
 export interface EstateIndex {
   hasGroup(provider: Provider, account: string, region: string, groupId: string): boolean;
+  /** Whether a rule of another group names this group as its peer (then the group is in use); unknown where absent. */
+  isReferenced?(provider: Provider, groupId: string): boolean;
 }
 
 export interface CheckContext {

@@ -1,5 +1,6 @@
 import { portsLabel, protocolLabel } from '../model/protocol.ts';
 import type { Peer, Rule } from '../model/types.ts';
+import { isImplicit } from './semantics.ts';
 
 const SERVICES: Record<number, string> = {
   20: 'FTP data', 21: 'FTP', 22: 'SSH', 23: 'Telnet', 25: 'SMTP', 110: 'POP3', 135: 'MS RPC', 143: 'IMAP',
@@ -42,6 +43,8 @@ function describeRuleUncached(rule: Rule): string {
   const ports = rule.ports.map((r) => portsLabel(rule.protocol, r)).join(',');
   const what = rule.protocol === 'all' ? 'all traffic' : `${protocolLabel(rule.protocol)}/${ports}`;
   const way = rule.direction === 'ingress' ? 'from' : 'to';
+  // An implicit rule has no id and no priority a user could see: its priority only ranks it below every listed rule.
+  if (isImplicit(rule)) return `the implicit default rule (${rule.action} ${what} ${way} ${describePeer(rule.peer)})`;
   const priority = rule.priority === 1 && rule.action === 'allow' ? '' : `, priority ${rule.priority}`;
   return `${rule.native.ruleId} (${rule.action} ${what} ${way} ${describePeer(rule.peer)}${priority})`;
 }
@@ -55,4 +58,9 @@ export function percent(share: number): string {
 /** 1048576 → "1,048,576" (toLocaleString goes through ICU, which costs more than the whole check). */
 export function thousands(value: number | bigint): string {
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** `1 group`, `2 groups`, `1,000 rules`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${thousands(n)} ${n === 1 ? one : many}`;
 }

@@ -1,9 +1,34 @@
-import type { AuditReport } from '../analysis/audit.ts';
-import type { Finding, Severity } from '../model/types.ts';
+import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
+import { CATALOG } from '../analysis/checks/index.ts';
+import { plural } from '../analysis/describe.ts';
+import type { Finding, ScanError, Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
-import { paint, SEVERITY_STYLE } from './style.ts';
+import { paint, SEVERITY_STYLE, wrapLine } from './style.ts';
 
 export type ReportFormat = 'table' | 'json' | 'markdown';
+
+/** What a reader sees of the report; the summary always counts every finding. */
+export interface ReportView {
+  /** Findings below this severity are not listed (`--min-severity`). */
+  minSeverity?: Severity;
+  /** Table: wrap lines to this many columns (a terminal's width); undefined: no wrapping. */
+  width?: number;
+}
+
+
+const REMEDIATION = new Map(CATALOG.map((meta) => [meta.id, meta.remediation]));
+const FIX_FROM = SEVERITIES.indexOf('low');
+
+/** The catalog's one-line "how to fix" for findings at low or above. */
+function howToFix(finding: Finding): string | undefined {
+  return SEVERITIES.indexOf(finding.severity) <= FIX_FROM ? REMEDIATION.get(finding.check) : undefined;
+}
+
+function shown<T extends Finding>(findings: readonly T[], view: ReportView): T[] {
+  if (view.minSeverity === undefined) return [...findings];
+  const threshold = SEVERITIES.indexOf(view.minSeverity);
+  return findings.filter((f) => SEVERITIES.indexOf(f.severity) <= threshold);
+}
 
 function countsLine(counts: Record<Severity, number>): string {
   return SEVERITIES.filter((s) => counts[s] > 0)
@@ -11,68 +36,92 @@ function countsLine(counts: Record<Severity, number>): string {
     .join(', ');
 }
 
-function groupKey(f: Finding): string {
-  return `${f.provider} ${f.account || '-'} ${f.region || '-'}`;
+function scopeLabel(x: Pick<Finding | ScanError, 'provider' | 'account' | 'region'>): string {
+  return `${x.provider} ${x.account || '-'} ${x.region || '-'}`;
 }
 
-/** Findings grouped by provider/account/region, then by group, with counts. */
-export function formatTable(report: AuditReport): string {
-  const lines: string[] = [];
-  const scopes = new Map<string, Map<string, Finding[]>>();
-  for (const finding of report.findings) {
-    const scope = scopes.get(groupKey(finding)) ?? new Map<string, Finding[]>();
-    const groupLabel = `${finding.groupId || '(no group)'}${finding.groupName ? ` ${finding.groupName}` : ''}`;
-    scope.set(groupLabel, [...(scope.get(groupLabel) ?? []), finding]);
-    scopes.set(groupKey(finding), scope);
-  }
-  for (const [scope, groups] of [...scopes].sort(([a], [b]) => a.localeCompare(b))) {
-    const count = [...groups.values()].reduce((n, g) => n + g.length, 0);
-    lines.push(paint('bold', `${scope}  (${count} finding${count === 1 ? '' : 's'})`));
-    for (const [group, findings] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`  ${paint('bold', group)}`);
-      for (const f of findings) {
-        const severity = paint(SEVERITY_STYLE[f.severity], f.severity.padEnd(8));
-        lines.push(`    ${severity} ${f.check.padEnd(24)} ${f.title}`);
-        lines.push(paint('gray', `             ${f.detail}  [${f.fingerprint}]`));
-      }
-    }
-    lines.push('');
-  }
-  lines.push(summaryLine(report));
-  for (const error of report.summary.scanErrors) {
-    lines.push(paint('red', `scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}`));
-  }
-  return lines.join('\n');
+function summaryLine(s: AuditSummary): string {
+  const found = s.findings === 0 ? 'no findings' : `${plural(s.findings, 'finding')}: ${countsLine(s.bySeverity)}`;
+  return `${plural(s.groups, 'group')}, ${plural(s.rules, 'rule')} audited; ${found}`;
 }
 
-function summaryLine(report: AuditReport): string {
+/** What the summary leaves out of the listing, one line each: suppressed, known from the baseline, below --min-severity. */
+function setApartLines(report: AuditReport, view: ReportView, listed: number): string[] {
   const s = report.summary;
-  const found = s.findings === 0 ? 'no findings' : `${s.findings} finding${s.findings === 1 ? '' : 's'}: ${countsLine(s.bySeverity)}`;
-  const partial = s.partial ? paint('red', ` — PARTIAL: ${s.scanErrors.length} scope(s) not read`) : '';
-  return `${s.groups} groups, ${s.rules} rules audited; ${found}${partial}`;
+  const lines: string[] = [];
+  if (s.suppressed) lines.push(`${plural(s.suppressed, 'finding')} suppressed by the config's suppressions (listed with --format json)`);
+  if (s.baseline) lines.push(`${plural(s.baseline.known, 'finding')} already in the baseline ${s.baseline.file}; ${plural(s.findings, 'new finding')} since`);
+  if (view.minSeverity !== undefined && listed < s.findings) {
+    lines.push(`${plural(s.findings - listed, 'finding')} below ${view.minSeverity} not listed (--min-severity ${view.minSeverity})`);
+  }
+  return lines;
+}
+
+/**
+ * Summary first (counts, the PARTIAL warning and the scopes not read), then per
+ * provider/account/region its findings, most severe first, each with its group, fingerprint,
+ * detail and how to fix it.
+ */
+export function formatTable(report: AuditReport, view: ReportView = {}): string {
+  const s = report.summary;
+  const findings = shown(report.findings, view);
+  const out: string[] = [];
+  const push = (line: string, indent: string, style?: Parameters<typeof paint>[0]) => {
+    for (const piece of wrapLine(line, view.width, indent)) out.push(style ? paint(style, piece) : piece);
+  };
+  push(summaryLine(s), '  ');
+  if (s.partial) {
+    push(`PARTIAL: ${plural(s.scanErrors.length, 'scope')} not read; nothing in ${s.scanErrors.length === 1 ? 'it' : 'them'} is reported clean`, '  ', 'red');
+    for (const error of s.scanErrors) push(`  scan error: ${scopeLabel(error)}: ${error.message}`, '    ', 'red');
+  }
+  for (const line of setApartLines(report, view, findings.length)) push(line, '  ');
+
+  const scopes = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const key = scopeLabel(finding);
+    scopes.set(key, [...(scopes.get(key) ?? []), finding]);
+  }
+  const indent = ' '.repeat(11);
+  for (const [scope, listed] of [...scopes].sort(([a], [b]) => a.localeCompare(b))) {
+    out.push('');
+    push(`${scope}  (${plural(listed.length, 'finding')})`, '  ', 'bold');
+    for (const f of listed) {
+      const group = `${f.groupId || '(no group)'}${f.groupName ? ` ${f.groupName}` : ''}`;
+      push(`  ${paint(SEVERITY_STYLE[f.severity], f.severity.padEnd(8))} ${f.check}  ${group}  [${f.fingerprint}]`, indent);
+      push(`${indent}${f.title}`, indent);
+      push(`${indent}${f.detail}`, indent, 'gray');
+      const fix = howToFix(f);
+      if (fix) push(`${indent}fix: ${fix}`, `${indent}     `);
+    }
+  }
+  return out.join('\n');
 }
 
 function escapeMarkdown(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-export function formatMarkdown(report: AuditReport): string {
+export function formatMarkdown(report: AuditReport, view: ReportView = {}): string {
   const s = report.summary;
+  const findings = shown(report.findings, view);
   const lines = [
     '# Warden audit',
     '',
-    `${s.groups} groups, ${s.rules} rules; ${s.findings} findings (${SEVERITIES.map((x) => `${s.bySeverity[x]} ${x}`).join(', ')})${s.partial ? ' — **partial audit**' : ''}.`,
+    `${plural(s.groups, 'group')}, ${plural(s.rules, 'rule')}; ${plural(s.findings, 'finding')} (${SEVERITIES.map((x) => `${s.bySeverity[x]} ${x}`).join(', ')})${s.partial ? ' — **partial audit**' : ''}.`,
     '',
   ];
+  const apart = setApartLines(report, view, findings.length);
+  if (apart.length) lines.push(...apart.map((line) => `- ${escapeMarkdown(line)}`), '');
   if (s.scanErrors.length) {
-    lines.push('## Scopes not read', '', ...s.scanErrors.map((e) => `- ${e.provider} ${e.account || '-'} ${e.region || '-'}: ${escapeMarkdown(e.message)}`), '');
+    lines.push('## Scopes not read', '', ...s.scanErrors.map((e) => `- ${scopeLabel(e)}: ${escapeMarkdown(e.message)}`), '');
   }
-  if (report.findings.length) {
+  if (findings.length) {
     lines.push('| severity | check | provider | account | region | group | finding | fingerprint |', '|---|---|---|---|---|---|---|---|');
-    for (const f of report.findings) {
+    for (const f of findings) {
       const group = escapeMarkdown(`${f.groupId}${f.groupName ? ` (${f.groupName})` : ''}`);
+      const fix = howToFix(f);
       lines.push(
-        `| ${f.severity} | ${f.check} | ${f.provider} | ${f.account || '-'} | ${f.region || '-'} | ${group} | **${escapeMarkdown(f.title)}** ${escapeMarkdown(f.detail)} | \`${f.fingerprint}\` |`,
+        `| ${f.severity} | ${f.check} | ${f.provider} | ${f.account || '-'} | ${f.region || '-'} | ${group} | **${escapeMarkdown(f.title)}** ${escapeMarkdown(f.detail)}${fix ? ` _Fix: ${escapeMarkdown(fix)}_` : ''} | \`${f.fingerprint}\` |`,
       );
     }
   }
@@ -80,29 +129,31 @@ export function formatMarkdown(report: AuditReport): string {
 }
 
 /**
- * The JSON report in pieces that join to `JSON.stringify(report)`: one line (machines read it;
- * `| jq` indents), and pieces so that a report of tens of megabytes is never one string.
+ * The JSON report in pieces that join to one line of JSON (machines read it; `| jq` indents),
+ * and pieces so that a report of tens of megabytes is never one string. `findings` and
+ * `suppressed` hold what the view shows; the summary counts everything.
  */
-export function* formatJsonPieces(report: AuditReport, findingsPerPiece = 2000): Generator<string> {
+export function* formatJsonPieces(report: AuditReport, findingsPerPiece = 2000, view: ReportView = {}): Generator<string> {
+  const findings = shown(report.findings, view);
   yield '{"findings":[';
-  for (let i = 0; i < report.findings.length; i += findingsPerPiece) {
-    const piece = JSON.stringify(report.findings.slice(i, i + findingsPerPiece));
+  for (let i = 0; i < findings.length; i += findingsPerPiece) {
+    const piece = JSON.stringify(findings.slice(i, i + findingsPerPiece));
     yield `${i === 0 ? '' : ','}${piece.slice(1, -1)}`;
   }
-  yield `],"summary":${JSON.stringify(report.summary)}}`;
+  yield `],"suppressed":${JSON.stringify(shown(report.suppressed ?? [], view))},"summary":${JSON.stringify(report.summary)}}`;
 }
 
-export function formatJson(report: AuditReport): string {
-  return [...formatJsonPieces(report)].join('');
+export function formatJson(report: AuditReport, view: ReportView = {}): string {
+  return [...formatJsonPieces(report, undefined, view)].join('');
 }
 
 /** The report in the chosen format, as pieces to write one after another. */
-export function formatReportPieces(report: AuditReport, format: ReportFormat): Iterable<string> {
-  if (format === 'json') return formatJsonPieces(report);
-  if (format === 'markdown') return [formatMarkdown(report)];
-  return [formatTable(report)];
+export function formatReportPieces(report: AuditReport, format: ReportFormat, view: ReportView = {}): Iterable<string> {
+  if (format === 'json') return formatJsonPieces(report, undefined, view);
+  if (format === 'markdown') return [formatMarkdown(report, view)];
+  return [formatTable(report, view)];
 }
 
-export function formatReport(report: AuditReport, format: ReportFormat): string {
-  return [...formatReportPieces(report, format)].join('');
+export function formatReport(report: AuditReport, format: ReportFormat, view: ReportView = {}): string {
+  return [...formatReportPieces(report, format, view)].join('');
 }

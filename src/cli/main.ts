@@ -16,11 +16,14 @@ import type { LiveRead } from '../../adapters/live-estate.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
+import { acceptFindings } from './accept.ts';
+import { BaselineError, readBaseline } from './baseline.ts';
 import { formatReportPieces } from './format-report.ts';
+import { plural } from '../analysis/describe.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
 import { formatTemplates, listTemplates } from './format-templates.ts';
-import { paint, SEVERITY_STYLE } from './style.ts';
+import { paint, SEVERITY_STYLE, terminalWidth } from './style.ts';
 import { ScopeError, selectLive } from './scopes.ts';
 import type { LiveSelection } from './scopes.ts';
 import { withContext, writeContextHeader } from './report-context.ts';
@@ -34,7 +37,8 @@ const USAGE = `Usage: warden <command> [options]
 
 Commands:
   audit    [--source <file|dir> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]
-           [--format table|json|markdown] [--fail-on <severity>] [--config <file>]
+           [--format table|json|markdown] [--fail-on <severity>] [--min-severity <severity>]
+           [--baseline <earlier report.json>] [--config <file>]
   snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>
   fix      <fingerprint> [--provider <p> … | --source <file|dir>] [--dry-run] [--yes] [--format table|json] [--config <file>]
   revert   <change id> [--yes] [--format table|json] [--config <file>]
@@ -59,6 +63,8 @@ function parse(argv: string[]) {
         source: { type: 'string' },
         format: { type: 'string' },
         'fail-on': { type: 'string' },
+        'min-severity': { type: 'string' },
+        baseline: { type: 'string' },
         config: { type: 'string' },
         direction: { type: 'string' },
         provider: { type: 'string', multiple: true },
@@ -105,7 +111,7 @@ function providersOf(values: Values): Provider[] {
 export function scopeProgress(quiet: boolean, stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr): ReadProgress | undefined {
   if (quiet || !stream.isTTY) return undefined;
   return ({ scope, pages, groups }) => {
-    stream.write(`\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${pages} pages, ${groups} groups`);
+    stream.write(`\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${plural(pages, 'page')}, ${plural(groups, 'group')}`);
   };
 }
 
@@ -134,7 +140,9 @@ function liveSource(selection: LiveSelection): AuditSource {
 async function audit(values: Values): Promise<number> {
   const format = oneOf<ReportFormat>('format', values.format, ['table', 'json', 'markdown'], 'table');
   const failOn = values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
+  const minSeverity = values['min-severity'] === undefined ? undefined : oneOf<Severity>('min-severity', values['min-severity'], SEVERITIES, 'info');
   const { path: configPath, config } = await configOf(values);
+  const baseline = values.baseline === undefined ? undefined : await readBaseline(values.baseline);
   const providers = providersOf(values);
   if (providers.length && values.source) throw new UsageError('audit reads either --source or --provider, not both');
   let estate;
@@ -148,9 +156,10 @@ async function audit(values: Values): Promise<number> {
     source = values.source === undefined ? { kind: 'examples', path: `${DEFAULT_SOURCE}/` } : { kind: 'snapshot', path: values.source };
   }
   const context = { config: configPath ?? null, source };
-  const report = withContext(auditEstate(estate, config), context);
+  const accepted = acceptFindings(auditEstate(estate, config), config, baseline && { file: values.baseline as string, fingerprints: baseline });
+  const report = withContext(accepted, context);
   writeContextHeader(context);
-  for (const piece of formatReportPieces(report, format)) process.stdout.write(piece);
+  for (const piece of formatReportPieces(report, format, { minSeverity, width: format === 'table' ? terminalWidth() : undefined })) process.stdout.write(piece);
   process.stdout.write('\n');
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
@@ -167,8 +176,7 @@ async function snapshot(values: Values): Promise<number> {
   const { path: configPath, config } = await configOf(values);
   const read = await readLive(await liveSelection(values, providers, config, configPath), false);
   await writeFile(values.out, `${JSON.stringify(read.snapshots, null, 1)}\n`);
-  const groups = read.estate.groups.length;
-  process.stderr.write(`warden: wrote ${read.snapshots.length} scope(s), ${groups} groups to ${values.out}\n`);
+  process.stderr.write(`warden: wrote ${plural(read.snapshots.length, 'scope')}, ${plural(read.estate.groups.length, 'group')} to ${values.out}\n`);
   for (const error of read.estate.scanErrors) process.stderr.write(`warden: scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}\n`);
   return read.estate.scanErrors.length ? EXIT.partial : EXIT.ok;
 }
@@ -247,7 +255,7 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
     process.stderr.write(`warden: change ${changeId}: no such change in ${defaultStateDir()}\n`);
     return EXIT.usage;
   }
-  if (!values.yes && !(await confirm(`Revert ${change.changeId} on ${change.plan.target.groupId} (restore its ${change.preImage.length} rules as before)?`))) {
+  if (!values.yes && !(await confirm(`Revert ${change.changeId} on ${change.plan.target.groupId} (restore its ${plural(change.preImage.length, 'rule')} as before)?`))) {
     printOutcome({ ...outcomeOf(change, null), status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] }, format, []);
     return EXIT.findings;
   }
@@ -321,7 +329,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`warden: ${error.message}\n${USAGE}\n`);
       return EXIT.usage;
     }
-    if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof ScopeError) {
+    if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof ScopeError || error instanceof BaselineError) {
       process.stderr.write(`warden: ${error.message}\n`);
       return EXIT.usage;
     }

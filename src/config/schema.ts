@@ -3,6 +3,7 @@ import { canonicalCidr } from '../model/address.ts';
 import { unknownName } from './closest.ts';
 import { parsePortList, parseProtocol } from '../model/protocol.ts';
 import { PROVIDERS } from '../model/types.ts';
+import { suppressionsSchema } from './suppressions.ts';
 
 const port = z.number().int().min(0).max(65535);
 const cidr = z.string().refine((value) => canonicalCidr(value) !== undefined, { message: 'is not a CIDR block' });
@@ -265,6 +266,8 @@ export const configSchema = z
     remediation: remediationSchema.default({ trustedSources: {}, groupPorts: {} }),
     /** The Slack bot (src/slack): channel, threshold, approvers. */
     slack: slackSchema.optional(),
+    /** Accepted findings the CLI sets apart (src/analysis/suppressions.ts): each with a reason and an expiry date. */
+    suppressions: suppressionsSchema,
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import type { PageResult } from './page.ts';
+import type { PageResult, Scope } from './page.ts';
 import type { Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
 
 function scopeKey(provider: Provider, account: string, region: string, groupId: string): string {
@@ -74,7 +74,10 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
     }
     for (const page of pages) {
       for (const fragment of page.attachments) {
-        const group = ensure(fragment.provider, fragment.account, fragment.region, fragment.groupId);
+        // An interface names groups that were not necessarily read (another scope's, or a filtered
+        // group listing): those are not audited, so they are not made up here either.
+        const group = groups.get(scopeKey(fragment.provider, fragment.account, fragment.region, fragment.groupId));
+        if (!group) continue;
         group.attachments ??= [];
         if (!group.attachments.some((a) => a.id === fragment.attachment.id)) group.attachments.push(fragment.attachment);
       }
@@ -87,4 +90,32 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
     unparseable: pages.flatMap((page) => page.unparseable),
     scanErrors: [...scanErrors],
   };
+}
+
+/**
+ * The attachment scopes one snapshot document (or one live read of a scope) vouches for. An
+ * interface listing proves a group attached to nothing only where the same document lists that
+ * scope's groups, as `warden snapshot` writes it: a listing on its own (the output of
+ * `aws ec2 describe-network-interfaces`, which may have been filtered) only adds the attachments it
+ * shows. A listing that names no account (a snapshot without `account`, a page without
+ * interfaces) covers the document's groups of its provider and region, whatever their account.
+ */
+export function documentAttachmentScopes(results: readonly PageResult[]): PageResult[] {
+  const listed = new Map<string, Scope>();
+  for (const result of results) {
+    for (const g of [...result.groups, ...result.rules]) {
+      listed.set(scopeKey(g.provider, g.account, g.region, ''), { provider: g.provider, account: g.account, region: g.region });
+    }
+  }
+  return results.map((result) => {
+    if (result.attachmentScopes.length === 0) return result;
+    const covered = new Map<string, Scope>();
+    for (const scope of result.attachmentScopes) {
+      for (const [key, group] of listed) {
+        const sameAccount = scope.account === '' || scope.account === group.account;
+        if (sameAccount && scope.provider === group.provider && scope.region === group.region) covered.set(key, group);
+      }
+    }
+    return { ...result, attachmentScopes: [...covered.values()] };
+  });
 }

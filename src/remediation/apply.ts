@@ -5,6 +5,7 @@ import { auditEstate } from '../analysis/audit.ts';
 import { toFinding } from '../analysis/check.ts';
 import type { EstateIndex } from '../analysis/check.ts';
 import { GROUP_CHECKS } from '../analysis/checks/index.ts';
+import { plural } from '../analysis/describe.ts';
 import { evaluateGroup } from '../analysis/evaluate.ts';
 import { ruleSignature } from '../analysis/templates/match.ts';
 import { configSchema } from '../config/schema.ts';
@@ -484,7 +485,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
   const group = state.group;
   if (!group) return refuse([`refused: group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`]);
   const preImage = group.rules;
-  const unreadable = state.unparseable.length > 0 ? [`note: ${state.unparseable.length} rule(s) of the group could not be read; they are not in the pre-image and are left untouched`] : [];
+  const unreadable = state.unparseable.length > 0 ? [`note: ${plural(state.unparseable.length, 'rule')} of the group could not be read; ${state.unparseable.length === 1 ? 'it is' : 'they are'} not in the pre-image and ${state.unparseable.length === 1 ? 'is' : 'are'} left untouched`] : [];
 
   if (isApplied(plan, group)) {
     const check = await findingGone(verify, group, plan);

@@ -9,9 +9,11 @@ export const unusedGroup: Check = {
     source: 'Prowler ec2_securitygroup_not_used; Cloud Custodian security-group `unused` filter',
     remediation: 'Delete the group, or attach it where it is meant to be used.',
   },
-  run({ group }) {
-    // Only when attachment data was read for this scope; provider default groups cannot be deleted.
+  run({ group, estate }) {
+    // Only when attachment data was read for this scope; provider default groups cannot be deleted,
+    // nor can a group another group's rule refers to (the rule authorizes the group's members).
     if (group.attachments === undefined || group.attachments.length > 0 || group.name === 'default') return [];
+    if (estate.isReferenced?.(group.provider, group.id)) return [];
     return [
       {
         subject: 'unused',

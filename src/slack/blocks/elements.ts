@@ -169,9 +169,7 @@ export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-export function plural(n: number, one: string, many: string = `${one}s`): string {
-  return `${count(n)} ${n === 1 ? one : many}`;
-}
+export { plural } from '../../analysis/describe.ts';
 
 /** `provider · account · region`, escaped. */
 export function place(scope: { provider: string; account: string; region: string }, max: number = 200): string {
