@@ -22,6 +22,10 @@ import {
   AuthorizeSecurityGroupRequest,
   AuthorizeSecurityGroupRequestPermissions,
   DescribeNetworkInterfacesRequest,
+  DescribePortRangeListEntriesRequest,
+  DescribePortRangeListsRequest,
+  DescribePrefixListAttributesRequest,
+  DescribePrefixListsRequest,
   DescribeSecurityGroupAttributeRequest,
   DescribeSecurityGroupsRequest,
   RevokeSecurityGroupEgressRequest,
@@ -39,6 +43,7 @@ import { DEFAULT_RETRY, TimeoutError, withRetry } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
 import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../live.ts';
 import { alibabaPageKinds } from './normalize.ts';
+import { referencedLists, SET_PAGE_KINDS } from './sets.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
 
 /**
@@ -58,14 +63,16 @@ export const PAGE_KINDS = {
   groups: 'alibaba:DescribeSecurityGroups',
   attribute: 'alibaba:DescribeSecurityGroupAttribute',
   interfaces: 'alibaba:DescribeNetworkInterfaces',
+  ...SET_PAGE_KINDS,
 } as const;
 
 /**
  * Page sizes: each API's documented maximum (the request models' docs in @alicloud/ecs20140526):
  * DescribeSecurityGroups MaxResults ≤ 100; DescribeSecurityGroupAttribute 10..1000;
- * DescribeNetworkInterfaces 10..500.
+ * DescribeNetworkInterfaces 10..500; DescribePrefixLists and DescribePortRangeLists ≤ 100, and at
+ * most 100 ids (PrefixListId.N / PortRangeListId.N) per request.
  */
-export const PAGE_SIZE = { groups: 100, attribute: 1000, interfaces: 500 } as const;
+export const PAGE_SIZE = { groups: 100, attribute: 1000, interfaces: 500, lists: 100 } as const;
 
 export const ENDPOINT_ENV = 'WARDEN_ALIBABA_ENDPOINT';
 
@@ -81,12 +88,15 @@ export class AlibabaApiError extends Error {
   readonly code: string | undefined;
   readonly statusCode: number | undefined;
   readonly requestId: string | undefined;
-  constructor(message: string, details: { code?: string; statusCode?: number; requestId?: string } = {}) {
+  /** The API's error body (RequestId, Code, Message …) where it answered with one. */
+  readonly body: Record<string, unknown> | undefined;
+  constructor(message: string, details: { code?: string; statusCode?: number; requestId?: string; body?: Record<string, unknown> } = {}) {
     super(message);
     this.name = 'AlibabaApiError';
     this.code = details.code;
     this.statusCode = details.statusCode;
     this.requestId = details.requestId;
+    this.body = details.body;
   }
 }
 
@@ -198,6 +208,36 @@ function checkAttributePage(body: Body, groupId: string): void {
   if (body.SecurityGroupId !== groupId) {
     throw new MalformedResponse(`the response is for security group ${JSON.stringify(body.SecurityGroupId)}, not ${groupId}`);
   }
+}
+
+function checkList(body: Body, outer: string, inner?: string): void {
+  const list = inner === undefined ? body[outer] : listAt(body, outer, inner);
+  if (!Array.isArray(list)) throw new MalformedResponse(`the response has no ${inner === undefined ? outer : `${outer}.${inner}`} list`);
+}
+
+/** The list a response is about: the id asked for (added where the response names none). */
+function aboutList(body: Body, idField: string, id: string): Body {
+  if (body[idField] !== undefined && body[idField] !== id) {
+    throw new MalformedResponse(`the response is for ${idField} ${JSON.stringify(body[idField])}, not ${id}`);
+  }
+  return { ...body, [idField]: id };
+}
+
+/**
+ * A refusal about one list (a 4xx other than throttling: not found, forbidden, another account's
+ * list) as the page Warden keeps: the API's error body. The list is then the unknown, not the scope.
+ */
+function refusal(error: unknown): Body | undefined {
+  if (!(error instanceof AlibabaApiError) || isThrottling(error)) return undefined;
+  const status = error.statusCode;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  const body = error.body ?? {};
+  const { Entries: _entries, ...rest } = body;
+  return {
+    ...rest,
+    Code: typeof body.Code === 'string' && body.Code !== '' ? body.Code : (error.code ?? `HTTP ${status}`),
+    Message: typeof body.Message === 'string' ? body.Message : error.message,
+  };
 }
 
 function checkInterfacesPage(body: Body): void {
@@ -393,7 +433,7 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
   const failure = (scope: Scope, action: string, error: unknown): AlibabaApiError => {
     const where = `alibaba ${scope.account || '(default account)'} ${scope.region} ${action}`;
     let text: string;
-    let details: { code?: string; statusCode?: number; requestId?: string } = {};
+    let details: ConstructorParameters<typeof AlibabaApiError>[1] = {};
     if (error instanceof MalformedResponse) text = `malformed response: ${error.message}`;
     else if (error instanceof SyntaxError) text = `malformed response: the body is not valid JSON (${error.message})`;
     else if (error instanceof TimeoutError) text = error.message;
@@ -403,7 +443,7 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
       const code = typeof error.code === 'string' ? error.code : undefined;
       const statusCode = statusOf(error);
       const requestId = typeof error.requestId === 'string' ? error.requestId : undefined;
-      details = { code, statusCode, requestId };
+      details = { code, statusCode, requestId, ...(isRecord(error.data) ? { body: error.data } : {}) };
       text = typeof error.message === 'string' ? error.message : String(error);
     } else text = String(error);
     let message = `${where} failed: ${firstLine(text)}`;
@@ -471,6 +511,95 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
       (body) => checkAttributePage(body, groupId),
     );
 
+  /** Listing pages of DescribePrefixLists / DescribePortRangeLists for `ids`, 100 ids a request; a refused listing is skipped (each list's own answer decides). */
+  const listingPages = async (scope: Scope, action: string, ids: string[], request: (client: EcsClient, rt: RuntimeOptions, chunk: string[], nextToken: string | undefined) => Promise<{ body?: { toMap(): Record<string, unknown> } }>, check: (body: Body) => void): Promise<Body[]> => {
+    const bodies: Body[] = [];
+    for (let i = 0; i < ids.length; i += PAGE_SIZE.lists) {
+      const chunk = ids.slice(i, i + PAGE_SIZE.lists);
+      try {
+        bodies.push(...(await paginate(scope, action, (nextToken) => call(scope, action, (client, rt) => request(client, rt, chunk, nextToken)), check)));
+      } catch (error) {
+        if (refusal(error) === undefined) throw error;
+      }
+    }
+    return bodies;
+  };
+
+  /** One list's entries page, or the refusal page that says why it cannot be read. */
+  const entriesPage = async (scope: Scope, kinds: { read: string; refused: string }, idField: string, id: string, hint: Body, action: string, invoke: (client: EcsClient, rt: RuntimeOptions) => Promise<{ body?: { toMap(): Record<string, unknown> } }>, check: (body: Body) => void): Promise<RawPage> => {
+    let body: Body;
+    try {
+      body = await call(scope, `${action} ${id}`, invoke);
+    } catch (error) {
+      const refused = refusal(error);
+      if (refused === undefined) throw error;
+      return { kind: kinds.refused, body: { ...refused, ...hint, [idField]: id } };
+    }
+    try {
+      check(body);
+      return { kind: kinds.read, body: aboutList(body, idField, id) };
+    } catch (error) {
+      throw failure(scope, `${action} ${id}`, error);
+    }
+  };
+
+  /** The prefix lists and port lists the scope's rules name: listed, then each one's entries. */
+  const setPages = async (scope: Scope, attributeBodies: readonly Body[], concurrency: number): Promise<RawPage[]> => {
+    const { prefixLists, portLists } = referencedLists(attributeBodies);
+    const region = scope.region;
+    const prefixListing = await listingPages(
+      scope,
+      'DescribePrefixLists',
+      prefixLists,
+      (client, rt, chunk, nextToken) => client.describePrefixListsWithOptions(new DescribePrefixListsRequest({ regionId: region, prefixListId: chunk, maxResults: PAGE_SIZE.lists, nextToken }), rt),
+      (body) => checkList(body, 'PrefixLists', 'PrefixList'),
+    );
+    const portListing = await listingPages(
+      scope,
+      'DescribePortRangeLists',
+      portLists,
+      (client, rt, chunk, nextToken) => client.describePortRangeListsWithOptions(new DescribePortRangeListsRequest({ regionId: region, portRangeListId: chunk, maxResults: PAGE_SIZE.lists, nextToken }), rt),
+      (body) => checkList(body, 'PortRangeLists'),
+    );
+    // What the listing says of a list (its name and family) stays with a refusal of its entries.
+    const listed = new Map<string, Body>();
+    for (const body of prefixListing) {
+      for (const item of listAt(body, 'PrefixLists', 'PrefixList') ?? []) {
+        if (isRecord(item) && typeof item.PrefixListId === 'string') listed.set(item.PrefixListId, { PrefixListName: item.PrefixListName, AddressFamily: item.AddressFamily });
+      }
+    }
+    const prefixEntries = await mapLimit(prefixLists, concurrency, (id) =>
+      entriesPage(
+        scope,
+        { read: PAGE_KINDS.prefixListAttributes, refused: PAGE_KINDS.prefixListRefused },
+        'PrefixListId',
+        id,
+        listed.get(id) ?? {},
+        'DescribePrefixListAttributes',
+        (client, rt) => client.describePrefixListAttributesWithOptions(new DescribePrefixListAttributesRequest({ regionId: region, prefixListId: id }), rt),
+        (body) => checkList(body, 'Entries', 'Entry'),
+      ),
+    );
+    const portEntries = await mapLimit(portLists, concurrency, (id) =>
+      entriesPage(
+        scope,
+        { read: PAGE_KINDS.portRangeListEntries, refused: PAGE_KINDS.portRangeListRefused },
+        'PortRangeListId',
+        id,
+        {},
+        'DescribePortRangeListEntries',
+        (client, rt) => client.describePortRangeListEntriesWithOptions(new DescribePortRangeListEntriesRequest({ regionId: region, portRangeListId: id }), rt),
+        (body) => checkList(body, 'Entries'),
+      ),
+    );
+    return [
+      ...prefixListing.map((body) => ({ kind: PAGE_KINDS.prefixLists, body })),
+      ...prefixEntries,
+      ...portListing.map((body) => ({ kind: PAGE_KINDS.portRangeLists, body })),
+      ...portEntries,
+    ];
+  };
+
   /** The group's rules as the normalizer reads them (for addRule's before/after comparison). */
   const groupRules = async (scope: Scope, groupId: string, direction: Direction): Promise<Rule[]> => {
     if (!attributeKind) throw new Error(`no page kind ${PAGE_KINDS.attribute}`);
@@ -517,6 +646,7 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
       for (const bodies of perGroup) {
         for (const body of bodies) pages.push({ kind: PAGE_KINDS.attribute, body });
       }
+      pages.push(...(await setPages(scope, perGroup.flat(), concurrency)));
       report();
 
       await paginate(

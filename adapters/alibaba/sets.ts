@@ -253,3 +253,23 @@ export const alibabaSetPageKinds: PageKind[] = [
   { name: SET_PAGE_KINDS.portRangeListEntries, providers: [PROVIDER], matches: isPortRangeListEntriesPage, normalize: safely(normalizePortRangeListEntries) },
   { name: SET_PAGE_KINDS.portRangeListRefused, providers: [PROVIDER], matches: (page) => isRefusal(page, 'PortRangeListId'), normalize: safely(normalizePortRangeListRefusal) },
 ];
+
+/** The prefix lists and port lists that DescribeSecurityGroupAttribute pages name, each once, in order. */
+export function referencedLists(attributePages: readonly unknown[]): { prefixLists: string[]; portLists: string[] } {
+  const prefixLists = new Set<string>();
+  const portLists = new Set<string>();
+  for (const page of attributePages) {
+    const permissions = isRecord(page) && isRecord(page.Permissions) ? page.Permissions.Permission : undefined;
+    if (!Array.isArray(permissions)) continue;
+    for (const permission of permissions) {
+      if (!isRecord(permission)) continue;
+      for (const field of ['SourcePrefixListId', 'DestPrefixListId']) {
+        const id = text(permission[field]);
+        if (id !== undefined) prefixLists.add(id);
+      }
+      const portList = text(permission.PortRangeListId);
+      if (portList !== undefined) portLists.add(portList);
+    }
+  }
+  return { prefixLists: [...prefixLists], portLists: [...portLists] };
+}
