@@ -4,7 +4,7 @@ import { Logger4jInstance } from '@huaweicloud/huaweicloud-sdk-core/logger/log4j
 import { ListSecurityGroupsRequest, VpcClient } from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHuaweiAdapter, createOption, huaweiEndpoint, HuaweiApiError, PAGE_LIMIT } from '../adapters/huawei/live.ts';
-import { vpcV3PageKinds } from '../adapters/huawei/normalize.ts';
+import { pageKindsOf } from '../adapters/page-kinds.ts';
 import type { LiveAdapter, RawPage, Scope } from '../adapters/live.ts';
 import { readSnapshotDocument } from '../adapters/snapshot/load.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
@@ -478,10 +478,11 @@ describe('Huawei live adapter: scopes and endpoints', () => {
 });
 
 function estateOf(pages: RawPage[]): Estate {
-  const kinds = new Set(vpcV3PageKinds.map((k) => k.name));
+  const huaweiKinds = pageKindsOf('huawei');
+  const kinds = new Set(huaweiKinds.map((k) => k.name));
   for (const page of pages) {
     expect(kinds.has(page.kind)).toBe(true);
-    expect(vpcV3PageKinds.find((k) => k.name === page.kind)?.matches(page.body)).toBe(true);
+    expect(huaweiKinds.find((k) => k.name === page.kind)?.matches(page.body)).toBe(true);
   }
   const results = readSnapshotDocument({ provider: 'huawei', account: PROJECT, region: REGION, pages: pages.map((p) => p.body) }, 'live huawei');
   return mergePages(results);
