@@ -157,4 +157,27 @@ describe('Alibaba prefix lists and port lists, live', () => {
     fake.failNext('DescribePrefixListAttributes', 4, 'server-error');
     await expect(adapter.read(SCOPE)).rejects.toThrow(`alibaba ${ACCOUNT} ${REGION} DescribePrefixListAttributes ${list} failed: InternalError: code: 500`);
   });
+
+  it('addRule of a rule whose ports come from a port list sends PortRangeListId (no PortRange, which would make the API ignore the list) and finds it on re-read', async () => {
+    const { fake, adapter } = await setup();
+    const group = fake.addGroup(REGION);
+    const ports = fake.addPortList(REGION, { ranges: ['22/22'] });
+    const id = await adapter.addRule(SCOPE, group, {
+      direction: 'ingress',
+      action: 'allow',
+      priority: 5,
+      family: 'ipv4',
+      protocol: 'tcp',
+      ports: [{ from: 0, to: 65535 }],
+      portList: { id: ports },
+      peer: { kind: 'cidr', cidr: '10.0.0.0/8' },
+      enabled: true,
+      description: 'admin ports',
+      native: { ruleId: '', derivedId: true, raw: null },
+    });
+    const params = fake.callsOf('AuthorizeSecurityGroup')[0]?.params ?? {};
+    expect(params['Permissions.1.PortRangeListId']).toBe(ports);
+    expect(params['Permissions.1.PortRange']).toBeUndefined();
+    expect(fake.rulesOf(group).map((r) => [r.SecurityGroupRuleId, r.PortRangeListId])).toEqual([[id, ports]]);
+  });
 });

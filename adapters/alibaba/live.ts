@@ -253,7 +253,9 @@ const PROTOCOL_NAMES: Record<string, string> = { tcp: 'TCP', udp: 'UDP', icmp: '
 
 interface PermissionFields {
   ipProtocol: string;
-  portRange: string;
+  /** Absent when the ports come from a port list (the API ignores PortRangeListId next to a PortRange). */
+  portRange?: string;
+  portRangeListId?: string;
   policy: 'accept' | 'drop';
   priority: string;
   description: string;
@@ -272,8 +274,10 @@ function isAllPorts(ports: readonly { from: number; to: number }[]): boolean {
 export function permissionOf(rule: Rule): PermissionFields {
   const protocol = typeof rule.protocol === 'string' ? PROTOCOL_NAMES[rule.protocol] : undefined;
   if (protocol === undefined) throw new Error(`Alibaba rules take TCP, UDP, ICMP, ICMPv6, GRE or ALL, not protocol ${String(rule.protocol)}`);
-  let portRange = '-1/-1';
-  if (hasPorts(rule.protocol)) {
+  let portRange: string | undefined = '-1/-1';
+  if (hasPorts(rule.protocol) && rule.portList !== undefined) {
+    portRange = undefined;
+  } else if (hasPorts(rule.protocol)) {
     const range = rule.ports.length === 1 ? rule.ports[0] : undefined;
     if (!range || range.from < 0 || range.to > MAX_PORT || range.from > range.to) {
       throw new Error(`an Alibaba ${protocol} rule takes exactly one port range (got ${JSON.stringify(rule.ports)})`);
@@ -290,7 +294,7 @@ export function permissionOf(rule: Rule): PermissionFields {
   if (!rule.enabled) throw new Error('Alibaba rules cannot be disabled');
   const fields: PermissionFields = {
     ipProtocol: protocol,
-    portRange,
+    ...(portRange === undefined ? { portRangeListId: rule.portList?.id } : { portRange }),
     policy: rule.action === 'deny' ? 'drop' : 'accept',
     priority: String(rule.priority),
     description: rule.description,
@@ -322,6 +326,7 @@ function ingressPermission(p: PermissionFields): AuthorizeSecurityGroupRequestPe
   return new AuthorizeSecurityGroupRequestPermissions({
     ipProtocol: p.ipProtocol,
     portRange: p.portRange,
+    portRangeListId: p.portRangeListId,
     policy: p.policy,
     priority: p.priority,
     description: p.description,
@@ -337,6 +342,7 @@ function egressPermission(p: PermissionFields): AuthorizeSecurityGroupEgressRequ
   return new AuthorizeSecurityGroupEgressRequestPermissions({
     ipProtocol: p.ipProtocol,
     portRange: p.portRange,
+    portRangeListId: p.portRangeListId,
     policy: p.policy,
     priority: p.priority,
     description: p.description,
@@ -363,7 +369,7 @@ function samePorts(a: Rule, b: Rule): boolean {
 
 /** Alibaba's own identity of a rule: direction, protocol, ports, peer and policy (AuthorizeSecurityGroup's usage notes). */
 function sameIdentity(a: Rule, b: Rule): boolean {
-  return a.direction === b.direction && a.family === b.family && a.protocol === b.protocol && a.action === b.action && samePorts(a, b) && samePeer(a.peer, b.peer);
+  return a.portList?.id === b.portList?.id && a.direction === b.direction && a.family === b.family && a.protocol === b.protocol && a.action === b.action && samePorts(a, b) && samePeer(a.peer, b.peer);
 }
 
 function sameRule(a: Rule, b: Rule): boolean {

@@ -729,7 +729,11 @@ export class FakeAlibabaEcs {
     const protocol = PROTOCOLS[(p.IpProtocol ?? '').toLowerCase()];
     if (!protocol) throw p.IpProtocol ? new ApiError(400, 'InvalidIpProtocol.Malformed', 'Specified IP protocol is not valid.') : missing(field('IpProtocol'));
     let portRange = p.PortRange ?? '';
-    if (protocol === 'TCP' || protocol === 'UDP') {
+    const portList = portRange === '' && (protocol === 'TCP' || protocol === 'UDP') ? (p.PortRangeListId ?? '') : '';
+    if (portList !== '') {
+      if (!this.portLists.some((l) => l.PortRangeListId === portList && !l.foreign)) throw new ApiError(400, 'InvalidPortRangeListId.NotFound', 'The specified port range list was not found.');
+      portRange = '-1/-1';
+    } else if (protocol === 'TCP' || protocol === 'UDP') {
       const m = /^(\d+)\/(\d+)$/.exec(portRange);
       const from = Number(m?.[1]);
       const to = Number(m?.[2]);
@@ -750,6 +754,7 @@ export class FakeAlibabaEcs {
       Policy: policyText === 'drop' ? 'Drop' : 'Accept',
       Priority: String(Number(priority)),
       Description: p.Description ?? '',
+      ...(portList === '' ? {} : { PortRangeListId: portList }),
     };
     for (const name of [...PEERS[direction], direction === 'ingress' ? 'SourceGroupOwnerAccount' : 'DestGroupOwnerAccount']) {
       if (p[name]) out[name] = p[name];
@@ -775,5 +780,5 @@ export class FakeAlibabaEcs {
 /** Alibaba's identity of a rule: protocol, port range, peer and policy (not priority or description). */
 function identityOf(rule: Record<string, string>, direction: 'ingress' | 'egress'): string {
   const peer = PEERS[direction].map((name) => rule[name] ?? '').join('|');
-  return [(rule.IpProtocol ?? '').toUpperCase(), rule.PortRange, peer, (rule.Policy ?? '').toLowerCase()].join('#');
+  return [(rule.IpProtocol ?? '').toUpperCase(), rule.PortRange, rule.PortRangeListId ?? '', peer, (rule.Policy ?? '').toLowerCase()].join('#');
 }
