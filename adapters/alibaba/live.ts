@@ -531,21 +531,45 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
     return bodies;
   };
 
-  /** One list's entries page, or the refusal page that says why it cannot be read. */
-  const entriesPage = async (scope: Scope, kinds: { read: string; refused: string }, idField: string, id: string, hint: Body, action: string, invoke: (client: EcsClient, rt: RuntimeOptions) => Promise<{ body?: { toMap(): Record<string, unknown> } }>, check: (body: Body) => void): Promise<RawPage> => {
+  /** How one kind of list's entries are read, and the page kinds of the answer and of a refusal. */
+  interface EntriesCall {
+    kinds: { read: string; refused: string };
+    idField: 'PrefixListId' | 'PortRangeListId';
+    action: string;
+    invoke: (client: EcsClient, rt: RuntimeOptions, region: string, id: string) => Promise<{ body?: { toMap(): Record<string, unknown> } }>;
+    check: (body: Body) => void;
+  }
+  const PREFIX_LIST_ENTRIES: EntriesCall = {
+    kinds: { read: PAGE_KINDS.prefixListAttributes, refused: PAGE_KINDS.prefixListRefused },
+    idField: 'PrefixListId',
+    action: 'DescribePrefixListAttributes',
+    invoke: (client, rt, regionId, prefixListId) => client.describePrefixListAttributesWithOptions(new DescribePrefixListAttributesRequest({ regionId, prefixListId }), rt),
+    check: (body) => checkList(body, 'Entries', 'Entry'),
+  };
+  const PORT_LIST_ENTRIES: EntriesCall = {
+    kinds: { read: PAGE_KINDS.portRangeListEntries, refused: PAGE_KINDS.portRangeListRefused },
+    idField: 'PortRangeListId',
+    action: 'DescribePortRangeListEntries',
+    invoke: (client, rt, regionId, portRangeListId) => client.describePortRangeListEntriesWithOptions(new DescribePortRangeListEntriesRequest({ regionId, portRangeListId }), rt),
+    check: (body) => checkList(body, 'Entries'),
+  };
+
+  /** One list's entries page, or the refusal page that says why it cannot be read (with what the listing said of it). */
+  const entriesPage = async (scope: Scope, spec: EntriesCall, id: string, hint: Body = {}): Promise<RawPage> => {
+    const what = `${spec.action} ${id}`;
     let body: Body;
     try {
-      body = await call(scope, `${action} ${id}`, invoke);
+      body = await call(scope, what, (client, rt) => spec.invoke(client, rt, scope.region, id));
     } catch (error) {
       const refused = refusal(error);
       if (refused === undefined) throw error;
-      return { kind: kinds.refused, body: { ...refused, ...hint, [idField]: id } };
+      return { kind: spec.kinds.refused, body: { ...refused, ...hint, [spec.idField]: id } };
     }
     try {
-      check(body);
-      return { kind: kinds.read, body: aboutList(body, idField, id) };
+      spec.check(body);
+      return { kind: spec.kinds.read, body: aboutList(body, spec.idField, id) };
     } catch (error) {
-      throw failure(scope, `${action} ${id}`, error);
+      throw failure(scope, what, error);
     }
   };
 
@@ -574,30 +598,8 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
         if (isRecord(item) && typeof item.PrefixListId === 'string') listed.set(item.PrefixListId, { PrefixListName: item.PrefixListName, AddressFamily: item.AddressFamily });
       }
     }
-    const prefixEntries = await mapLimit(prefixLists, concurrency, (id) =>
-      entriesPage(
-        scope,
-        { read: PAGE_KINDS.prefixListAttributes, refused: PAGE_KINDS.prefixListRefused },
-        'PrefixListId',
-        id,
-        listed.get(id) ?? {},
-        'DescribePrefixListAttributes',
-        (client, rt) => client.describePrefixListAttributesWithOptions(new DescribePrefixListAttributesRequest({ regionId: region, prefixListId: id }), rt),
-        (body) => checkList(body, 'Entries', 'Entry'),
-      ),
-    );
-    const portEntries = await mapLimit(portLists, concurrency, (id) =>
-      entriesPage(
-        scope,
-        { read: PAGE_KINDS.portRangeListEntries, refused: PAGE_KINDS.portRangeListRefused },
-        'PortRangeListId',
-        id,
-        {},
-        'DescribePortRangeListEntries',
-        (client, rt) => client.describePortRangeListEntriesWithOptions(new DescribePortRangeListEntriesRequest({ regionId: region, portRangeListId: id }), rt),
-        (body) => checkList(body, 'Entries'),
-      ),
-    );
+    const prefixEntries = await mapLimit(prefixLists, concurrency, (id) => entriesPage(scope, PREFIX_LIST_ENTRIES, id, listed.get(id)));
+    const portEntries = await mapLimit(portLists, concurrency, (id) => entriesPage(scope, PORT_LIST_ENTRIES, id));
     return [
       ...prefixListing.map((body) => ({ kind: PAGE_KINDS.prefixLists, body })),
       ...prefixEntries,

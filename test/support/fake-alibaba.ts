@@ -606,19 +606,25 @@ export class FakeAlibabaEcs {
     return values;
   }
 
-  private describePrefixLists(params: Record<string, string>): Record<string, unknown> {
+  /** One page of the lists of the region that this account sees (narrowed by `Name.N` ids), with NextToken. */
+  private listPage<T extends { RegionId: string; foreign?: boolean }>(params: Record<string, string>, lists: T[], idField: keyof T & string, cursor: string): { items: T[]; NextToken: string } {
     const region = this.region(params);
     const size = Math.min(this.maxResults(params, 10, 1, 100, false), this.listPageCap);
-    const ids = this.repeated(params, 'PrefixListId');
-    const all = this.prefixLists.filter((l) => l.RegionId === region && !l.foreign && (ids.length === 0 || ids.includes(l.PrefixListId)));
+    const ids = this.repeated(params, idField);
+    const all = lists.filter((l) => l.RegionId === region && !l.foreign && (ids.length === 0 || ids.includes(String(l[idField]))));
     const scope = `${region}/${ids.join(',')}`;
-    const from = this.offset(params, 'pl', scope);
+    const from = this.offset(params, cursor, scope);
     const more = from + size < all.length;
+    return { items: all.slice(from, from + size), NextToken: more ? encodeToken({ k: cursor, s: scope, o: from + size }) : '' };
+  }
+
+  private describePrefixLists(params: Record<string, string>): Record<string, unknown> {
+    const { items, NextToken } = this.listPage(params, this.prefixLists, 'PrefixListId', 'pl');
     return {
       RequestId: requestId(),
-      NextToken: more ? encodeToken({ k: 'pl', s: scope, o: from + size }) : '',
+      NextToken,
       PrefixLists: {
-        PrefixList: all.slice(from, from + size).map((l) => ({
+        PrefixList: items.map((l) => ({
           PrefixListId: l.PrefixListId,
           PrefixListName: l.PrefixListName,
           AddressFamily: l.AddressFamily,
@@ -651,17 +657,11 @@ export class FakeAlibabaEcs {
   }
 
   private describePortRangeLists(params: Record<string, string>): Record<string, unknown> {
-    const region = this.region(params);
-    const size = Math.min(this.maxResults(params, 10, 1, 100, false), this.listPageCap);
-    const ids = this.repeated(params, 'PortRangeListId');
-    const all = this.portLists.filter((l) => l.RegionId === region && !l.foreign && (ids.length === 0 || ids.includes(l.PortRangeListId)));
-    const scope = `${region}/${ids.join(',')}`;
-    const from = this.offset(params, 'prl', scope);
-    const more = from + size < all.length;
+    const { items, NextToken } = this.listPage(params, this.portLists, 'PortRangeListId', 'prl');
     return {
       RequestId: requestId(),
-      NextToken: more ? encodeToken({ k: 'prl', s: scope, o: from + size }) : '',
-      PortRangeLists: all.slice(from, from + size).map((l) => ({
+      NextToken,
+      PortRangeLists: items.map((l) => ({
         PortRangeListId: l.PortRangeListId,
         PortRangeListName: l.PortRangeListName,
         Description: '',
