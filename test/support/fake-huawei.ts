@@ -243,7 +243,7 @@ function createRule(projectId: string, groups: ApiRecord[], option: unknown): Ap
   };
 }
 
-/** `pageCap`: records per list page at most, whatever `limit` asks (default 2000). */
+/** `pageCap`: address groups per ListAddressGroup page at most, whatever `limit` asks (default 2000). */
 export async function startFakeHuawei(options: { ak: string; sk: string; pageCap?: number }): Promise<FakeHuawei> {
   const projects = new Map<string, { groups: ApiRecord[]; rules: ApiRecord[]; addressGroups: ApiRecord[] }>();
   const denied = new Set<FakeOperation>();
