@@ -18,7 +18,7 @@ function aliSets(page: unknown) {
 const base = { provider: 'alibaba', account: ali.account, region: ali.region, providerManaged: false };
 
 describe('Alibaba prefix lists', () => {
-  it('DescribePrefixLists: each list with its name and declared family; entries not read yet', () => {
+  it('DescribePrefixLists: each list with its name and declared family; entries unknown (undefined) on this page', () => {
     const { addressSets } = aliSets({
       RequestId: 'r',
       NextToken: '',
@@ -30,8 +30,8 @@ describe('Alibaba prefix lists', () => {
       },
     });
     expect(addressSets).toEqual([
-      { ...base, kind: 'prefix-list', id: 'pl-v4', name: 'office', family: 'ipv4', unresolved: 'entries of prefix list pl-v4 not read (no DescribePrefixListAttributes answer for it)' },
-      { ...base, kind: 'prefix-list', id: 'pl-v6', name: 'office6', family: 'ipv6', unresolved: 'entries of prefix list pl-v6 not read (no DescribePrefixListAttributes answer for it)' },
+      { ...base, kind: 'prefix-list', id: 'pl-v4', name: 'office', family: 'ipv4' },
+      { ...base, kind: 'prefix-list', id: 'pl-v6', name: 'office6', family: 'ipv6' },
     ]);
   });
 
@@ -83,10 +83,10 @@ describe('Alibaba prefix lists', () => {
 });
 
 describe('Alibaba port lists', () => {
-  it('DescribePortRangeLists: each list by id and name, entries not read yet', () => {
+  it('DescribePortRangeLists: each list by id and name; entries unknown (undefined) on this page', () => {
     const { portSets } = aliSets({ RequestId: 'r', NextToken: '', PortRangeLists: [{ PortRangeListId: 'prl-1', PortRangeListName: 'web', MaxEntries: 20 }] });
     expect(portSets).toEqual([
-      { provider: 'alibaba', account: ali.account, region: ali.region, id: 'prl-1', name: 'web', unresolved: 'entries of port list prl-1 not read (no DescribePortRangeListEntries answer for it)' },
+      { provider: 'alibaba', account: ali.account, region: ali.region, id: 'prl-1', name: 'web' },
     ]);
   });
 

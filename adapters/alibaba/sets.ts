@@ -3,7 +3,8 @@
 // Pages, as the OpenAPI (2014-05-26) returns them and as `body.toMap()` of @alicloud/ecs20140526
 // gives them:
 // - DescribePrefixLists: `PrefixLists.PrefixList[]` (PrefixListId, PrefixListName, AddressFamily);
-//   no entries, so each list is a set whose entries are not read (yet).
+//   no entries, so each list is a set with its name and family and `entries` undefined (unknown).
+//   The entries page of the same list completes it; the two describe one set.
 // - DescribePrefixListAttributes: PrefixListId, PrefixListName, AddressFamily, `Entries.Entry[].Cidr`.
 // - DescribePortRangeLists: `PortRangeLists[]` (PortRangeListId, PortRangeListName); no entries.
 // - DescribePortRangeListEntries: `Entries[].PortRange` ("80/80"). The response names no list, so
@@ -71,11 +72,8 @@ function listedPrefixList(item: unknown, ctx: PageContext): AddressSet {
   if (!isRecord(item)) throw new Unreadable(`prefix list entry ${showValue(item)} is not an object`);
   const id = text(item.PrefixListId);
   if (id === undefined) throw new Unreadable(`prefix list has no PrefixListId (got ${showValue(item.PrefixListId)})`);
-  const family = declaredFamily(item.AddressFamily) ?? 'ipv4';
-  return {
-    ...baseSet(ctx, id, text(item.PrefixListName) ?? '', family),
-    unresolved: `entries of prefix list ${id} not read (no DescribePrefixListAttributes answer for it)`,
-  };
+  // No entries on this page: unknown until a DescribePrefixListAttributes page (or its refusal) of the same list.
+  return baseSet(ctx, id, text(item.PrefixListName) ?? '', declaredFamily(item.AddressFamily) ?? 'ipv4');
 }
 
 function normalizePrefixLists(page: unknown, ctx: PageContext): PageResult {
@@ -164,10 +162,8 @@ function normalizePortRangeLists(page: unknown, ctx: PageContext): PageResult {
       result.unparseable.push(unparseableRecord(ctxOf(ctx), {}, `port list entry has no PortRangeListId (got ${showValue(item)})`, item));
       continue;
     }
-    result.portSets.push({
-      ...basePortSet(ctx, id, text(item.PortRangeListName) ?? ''),
-      unresolved: `entries of port list ${id} not read (no DescribePortRangeListEntries answer for it)`,
-    });
+    // No entries on this page: unknown until a DescribePortRangeListEntries page (or its refusal) of the same list.
+    result.portSets.push(basePortSet(ctx, id, text(item.PortRangeListName) ?? ''));
   }
   return result;
 }
