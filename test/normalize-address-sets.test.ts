@@ -1,9 +1,12 @@
 // Prefix lists, port lists (Alibaba) and IP address groups (Huawei/OTC VPC v3) as the normalizers
 // read them: AddressSet / PortSet objects, entries canonical, unreadable sets unresolved with the
 // reason (never partial, never empty), and the rules that name them.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalize as normalizeAlibaba } from '../adapters/alibaba/normalize.ts';
+import { alibabaPageKinds, normalize as normalizeAlibaba } from '../adapters/alibaba/normalize.ts';
+import { addressGroupPageKinds } from '../adapters/huawei/address-groups.ts';
 import { readSnapshotDocument } from '../adapters/snapshot/load.ts';
+import { canonicalCidr, parseCidr } from '../src/model/address.ts';
 import type { PageContext } from '../src/model/page.ts';
 import { ALL_PORTS } from '../src/model/protocol.ts';
 
@@ -234,5 +237,43 @@ describe('Huawei and OTC VPC v3 address groups', () => {
       'f.json',
     );
     expect(results[0]?.rules[0]?.rule).toMatchObject({ family: 'ipv6', peer: { kind: 'address-group', id: 'ag-6' } });
+  });
+});
+
+describe('any page of these kinds', () => {
+  const cidrish = fc.oneof(fc.constantFrom('0.0.0.0/0', '10.0.0.1', '10.0.0.1-10.0.0.9', '::/0', '2001:db8::1-2001:db8::2', '300.1.1.1/8', '', '1-2'), fc.string(), fc.integer());
+  const kinds = [
+    ...alibabaPageKinds.filter((k) => k.name.includes('Prefix') || k.name.includes('PortRange')).map((k) => ({ kind: k, provider: 'alibaba' as const })),
+    ...addressGroupPageKinds.map((k) => ({ kind: k, provider: 'huawei' as const })),
+  ];
+  const pages = fc.oneof(
+    fc.anything(),
+    fc.record({ PrefixListId: fc.oneof(fc.string(), fc.anything()), AddressFamily: fc.constantFrom('IPv4', 'IPv6', 'ipv5', undefined), Entries: fc.record({ Entry: fc.array(fc.record({ Cidr: cidrish })) }) }),
+    fc.record({ PrefixLists: fc.record({ PrefixList: fc.array(fc.record({ PrefixListId: fc.oneof(fc.string(), fc.anything()), AddressFamily: fc.anything() })) }) }),
+    fc.record({ PortRangeListId: fc.string(), Entries: fc.array(fc.record({ PortRange: fc.oneof(fc.constantFrom('22/22', '1/65535', '0/1', '9/8'), fc.string()) })) }),
+    fc.record({ PortRangeListId: fc.string(), Code: fc.string(), Message: fc.anything() }),
+    fc.record({ address_groups: fc.array(fc.oneof(fc.anything(), fc.record({ id: fc.oneof(fc.uuid(), fc.anything()), ip_version: fc.constantFrom(4, 6, '4', 5, null), ip_set: fc.oneof(fc.array(cidrish), fc.anything()) }))) }),
+    fc.record({ address_groups_referenced: fc.array(fc.oneof(fc.anything(), fc.record({ id: fc.string(), ip_version: fc.anything() }))), error_msg: fc.anything() }),
+  );
+
+  it('never throws; every set has canonical entries of its family, or is unresolved with a reason — never both, never partial', () => {
+    fc.assert(
+      fc.property(pages, fc.integer({ min: 0, max: kinds.length - 1 }), (page, index) => {
+        const { kind, provider } = kinds[index] as (typeof kinds)[number];
+        const result = kind.normalize(page, { provider, account: 'a', region: 'r', origin: 'fuzz' });
+        for (const set of result.addressSets ?? []) {
+          if (set.unresolved !== undefined) expect(set.entries).toBeUndefined();
+          for (const cidr of set.entries ?? []) {
+            expect(canonicalCidr(cidr)).toBe(cidr);
+            expect(parseCidr(cidr)?.family).toBe(set.family);
+          }
+        }
+        for (const set of result.portSets ?? []) {
+          if (set.unresolved !== undefined) expect(set.ports).toBeUndefined();
+          for (const range of set.ports ?? []) expect(1 <= range.from && range.from <= range.to && range.to <= 65535).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
