@@ -16,8 +16,8 @@ import type {
   RuleFragment,
   Scope,
 } from '../../src/model/page.ts';
-import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
 import { alibabaSetPageKinds } from './sets.ts';
+import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
 import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
 
 const PROVIDER = 'alibaba';
