@@ -39,8 +39,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; st
   });
 }
 
-/** Live audit, snapshot, snapshot audit: the admin-port findings of both, which must be equal. */
-async function auditBothWays(provider: string, config: string, env: NodeJS.ProcessEnv): Promise<AuditReport['findings']> {
+/** Live audit, snapshot, snapshot audit (which must have the same findings): the live findings of `checks`. */
+async function auditBothWays(provider: string, config: string, env: NodeJS.ProcessEnv, checks = ['internet-admin-port']): Promise<AuditReport['findings']> {
   const configFile = join(dir, 'warden.yaml');
   await writeFile(configFile, config);
   const live = await run(['audit', '--provider', provider, '--config', configFile, '--format', 'json'], env);
@@ -54,7 +54,7 @@ async function auditBothWays(provider: string, config: string, env: NodeJS.Proce
   expect(fromFile.code, fromFile.stderr).toBe(0);
   expect((JSON.parse(fromFile.stdout) as AuditReport).findings).toEqual(liveFindings);
   expect(await readFile(out, 'utf8')).not.toContain('0123456789secret');
-  return liveFindings.filter((f) => f.check === 'internet-admin-port');
+  return liveFindings.filter((f) => checks.includes(f.check));
 }
 
 describe('SSH open to a list or address group that holds 0.0.0.0/0 is an Internet-exposed admin port', () => {
@@ -110,5 +110,34 @@ describe('SSH open to a list or address group that holds 0.0.0.0/0 is an Interne
       OTC_SECRET_KEY: FAKE_SK,
     });
     expect(admin.map((f) => f.groupName)).toEqual(['jump']);
+  });
+
+  it('a list that cannot be read is a finding of its own with the provider’s reason, and its allow counts as the Internet (Alibaba, another account’s list; Huawei, ListAddressGroup denied)', async () => {
+    const ali = new FakeAlibabaEcs({ accessKeyId: 'LTAI5tWardenE2E', accessKeySecret: 'ali-0123456789secret' });
+    const url = await ali.start();
+    closers.push(() => ali.close());
+    const group = ali.addGroup('cn-hangzhou', { SecurityGroupName: 'jump' });
+    const theirs = ali.addPrefixList('cn-hangzhou', { cidrs: ['10.0.0.0/8'], foreign: true });
+    ali.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourcePrefixListId: theirs, Priority: '1' });
+    const aliFindings = await auditBothWays('alibaba', 'providers:\n  alibaba:\n    account: "1234567890123456"\n    regions: [cn-hangzhou]\n', {
+      WARDEN_ALIBABA_ENDPOINT: url,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tWardenE2E',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'ali-0123456789secret',
+    }, ['internet-admin-port', 'unresolved-peer']);
+    expect(aliFindings.map((f) => [f.check, f.groupName])).toEqual(expect.arrayContaining([['internet-admin-port', 'jump'], ['unresolved-peer', 'jump']]));
+    expect(aliFindings.find((f) => f.check === 'unresolved-peer')?.detail).toContain('InvalidPrefixListId.NotFound');
+
+    const hw = await startFakeHuawei({ ak: 'HWAKE2E0000001', sk: 'hw-0123456789secret' });
+    closers.push(() => hw.close());
+    const jump = hw.addGroup(PROJECT, { name: 'jump' });
+    hw.addRule(PROJECT, { security_group_id: jump.id as string, multiport: '22', remote_ip_prefix: '', remote_address_group_id: 'ag-not-readable', priority: 1 });
+    hw.deny('ListAddressGroup');
+    const hwFindings = await auditBothWays('huawei', `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n`, {
+      HUAWEICLOUD_SDK_AK: 'HWAKE2E0000001',
+      HUAWEICLOUD_SDK_SK: 'hw-0123456789secret',
+      WARDEN_HUAWEI_ENDPOINT: hw.url,
+    }, ['internet-admin-port', 'unresolved-peer']);
+    expect(hwFindings.map((f) => [f.check, f.groupName])).toEqual(expect.arrayContaining([['internet-admin-port', 'jump'], ['unresolved-peer', 'jump']]));
+    expect(hwFindings.find((f) => f.check === 'unresolved-peer')?.detail).toContain('vpc:addressGroups:list');
   });
 });
