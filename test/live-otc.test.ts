@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADDRESS_GROUP_PAGE_KINDS } from '../adapters/huawei/address-groups.ts';
 import type { RawPage } from '../adapters/live.ts';
 import { createOtcAdapter, OtcApiError, OtcRuleError } from '../adapters/otc/live.ts';
 import type { OtcAdapterOptions } from '../adapters/otc/live.ts';
@@ -13,6 +14,7 @@ import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import type { Estate, Rule } from '../src/model/types.ts';
+import { readSets } from './support/address-sets.ts';
 import { FAKE_AK, FAKE_SK, FAKE_USER, FakeOtc } from './support/fake-otc.ts';
 import type { FakeGroup } from './support/fake-otc.ts';
 
@@ -535,4 +537,91 @@ describe('OTC live adapter: end to end', () => {
       expect(report.summary.partial).toBe(false);
     });
   }
+});
+
+function addressGroupCalls() {
+  return fake.vpcRequests().filter((r) => r.path === `/v3/${P1}/vpc/address-groups`);
+}
+
+describe('OTC VPC v3 address groups, live', () => {
+  it('reads every page of ListAddressGroup when a v3 rule names an address group; the snapshot reads the same', async () => {
+    const group = fake.addGroup(P1, 'web');
+    const anywhere = fake.addAddressGroup(P1, 'anywhere', ['0.0.0.0/0']);
+    fake.addAddressGroup(P1, 'office', ['192.0.2.10-192.0.2.11']);
+    fake.addAddressGroup(P1, 'v6', ['::/0'], 6);
+    fake.addAddressGroup('another-project', 'theirs', ['10.0.0.0/8']);
+    fake.addRule(group, { multiport: '22', remote_ip_prefix: null, remote_address_group_id: anywhere.id });
+
+    const pages = await adapter().read(scope);
+
+    const listed = pages.filter((p) => p.kind === ADDRESS_GROUP_PAGE_KINDS.list);
+    expect(listed.map((p) => (p.body as { address_groups: unknown[] }).address_groups.length)).toEqual([2, 1]);
+    const queries = addressGroupCalls().map((r) => r.query);
+    expect(queries).toHaveLength(2);
+    expect(queries[0]).toBe('limit=2000');
+    expect(queries[1]).toMatch(/^limit=2000&marker=[0-9a-f-]+$/);
+    const { live: read, snapshot } = readSets(scope, pages);
+    expect(read.unparseable).toEqual([]);
+    expect(snapshot).toEqual(read);
+    const live = read.addressSets;
+    expect(live.map((s) => [s.id === anywhere.id ? 'anywhere' : s.name, s.family, s.entries])).toEqual([
+      ['anywhere', 'ipv4', ['0.0.0.0/0']],
+      ['office', 'ipv4', ['192.0.2.10/31']],
+      ['v6', 'ipv6', ['::/0']],
+    ]);
+    expect(live.every((s) => s.provider === 'otc' && s.account === P1 && s.region === 'eu-de' && s.kind === 'address-group')).toBe(true);
+  });
+
+  it('no rule names an address group, or the project is on Neutron v2.0: ListAddressGroup is not called', async () => {
+    const group = fake.addGroup(P1, 'web');
+    fake.addRule(group, { multiport: '22' });
+    fake.addAddressGroup(P1, 'anywhere', ['0.0.0.0/0']);
+    await adapter().read(scope);
+    await adapter({ api: 'neutron-v2' }).read(scope);
+    expect(addressGroupCalls()).toEqual([]);
+  });
+
+  it('ListAddressGroup forbidden: each named address group is unresolved with the provider’s reason; the scope is read', async () => {
+    const group = fake.addGroup(P1, 'web');
+    fake.addRule(group, { multiport: '22', remote_ip_prefix: null, remote_address_group_id: 'ag-unknown' });
+    fake.fail('forbidden', 1, (r) => r.path.endsWith('/vpc/address-groups'));
+    const pages = await adapter({ api: 'vpc-v3' }).read(scope);
+    const { live: read, snapshot } = readSets(scope, pages);
+    expect(snapshot).toEqual(read);
+    expect(read.addressSets).toEqual([
+      {
+        provider: 'otc',
+        account: P1,
+        region: 'eu-de',
+        kind: 'address-group',
+        id: 'ag-unknown',
+        name: '',
+        family: 'ipv4',
+        providerManaged: false,
+        unresolved: "ListAddressGroup was refused: HTTP 403 VPC.0005 (Policy doesn't allow vpc:addressGroups:list to be performed.)",
+      },
+    ]);
+    expect(JSON.stringify(pages)).not.toContain(FAKE_SK);
+  });
+
+  it('a 404 from ListAddressGroup (the API is not published) leaves the project on VPC v3: the groups are unresolved, the rules still v3', async () => {
+    const group = fake.addGroup(P1, 'web');
+    fake.addRule(group, { multiport: '22', action: 'deny', remote_ip_prefix: null, remote_address_group_id: 'ag-1' });
+    fake.fail('not-found', 1, (r) => r.path.endsWith('/vpc/address-groups'));
+    const a = adapter();
+    const pages = await a.read(scope);
+    expect(readSets(scope, pages).live.addressSets).toMatchObject([{ id: 'ag-1', unresolved: expect.stringMatching(/^ListAddressGroup was refused: HTTP 404 APIGW.0101/) }]);
+    expect(pages.filter((p) => p.kind.startsWith('neutron'))).toEqual([]);
+  });
+
+  it('throttling is retried; 5xx beyond the retries fails the scope', async () => {
+    const group = fake.addGroup(P1, 'web');
+    const named = fake.addAddressGroup(P1, 'anywhere', ['0.0.0.0/0']);
+    fake.addRule(group, { multiport: '22', remote_ip_prefix: null, remote_address_group_id: named.id });
+    fake.fail('throttle', 2, (r) => r.path.endsWith('/vpc/address-groups'));
+    const a = adapter({ api: 'vpc-v3' });
+    expect(readSets(scope, await a.read(scope)).live.addressSets).toMatchObject([{ id: named.id, entries: ['0.0.0.0/0'] }]);
+    fake.fail('error500', 4, (r) => r.path.endsWith('/vpc/address-groups'));
+    await expect(a.read(scope)).rejects.toThrow(/ListAddressGroup \(GET \/v3\/.*\/vpc\/address-groups\?limit=2000\) failed: HTTP 500/);
+  });
 });

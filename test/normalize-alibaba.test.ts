@@ -91,11 +91,17 @@ function reasonFor(fields: Record<string, unknown>): string {
 }
 
 describe('alibabaPageKinds', () => {
-  it('names the three ECS calls, for the alibaba provider only', () => {
+  it('names the ECS calls (groups, rules, interfaces, prefix and port lists), for the alibaba provider only', () => {
     expect(alibabaPageKinds.map((k) => k.name)).toEqual([
       'alibaba:DescribeSecurityGroups',
       'alibaba:DescribeSecurityGroupAttribute',
       'alibaba:DescribeNetworkInterfaces',
+      'alibaba:DescribePrefixLists',
+      'alibaba:DescribePrefixListAttributes',
+      'alibaba:DescribePrefixListAttributes refused',
+      'alibaba:DescribePortRangeLists',
+      'alibaba:DescribePortRangeListEntries',
+      'alibaba:DescribePortRangeListEntries refused',
     ]);
     for (const k of alibabaPageKinds) expect(k.providers).toEqual(['alibaba']);
   });
@@ -392,10 +398,9 @@ describe('DescribeSecurityGroupAttribute: rule fields', () => {
     expect(reasonFor({ ...cidr, PortRange: undefined })).toBe('PortRange is missing');
   });
 
-  it('PortRange from a port list (PortRangeListId) is unreadable: the list is not on this page', () => {
-    expect(reasonFor({ ...cidr, PortRange: '-1/-1', PortRangeListId: 'prl-2ze9743' })).toBe(
-      'ports come from port list prl-2ze9743, which is not read',
-    );
+  it('PortRange from a port list (PortRangeListId): the rule names the list and covers every port until it is resolved', () => {
+    expect(ruleFrom({ ...cidr, PortRange: '-1/-1', PortRangeListId: 'prl-2ze9743' })).toMatchObject({ portList: { id: 'prl-2ze9743' }, ports: [ALL_PORTS] });
+    expect(ruleFrom({ ...cidr, PortRange: '-1/-1', IpProtocol: 'ICMP', PortRangeListId: 'prl-2ze9743' }).portList).toBeUndefined();
   });
 
   it('ICMP, ICMPv6, GRE and ALL cover every port (Alibaba gives -1/-1)', () => {

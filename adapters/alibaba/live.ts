@@ -22,6 +22,10 @@ import {
   AuthorizeSecurityGroupRequest,
   AuthorizeSecurityGroupRequestPermissions,
   DescribeNetworkInterfacesRequest,
+  DescribePortRangeListEntriesRequest,
+  DescribePortRangeListsRequest,
+  DescribePrefixListAttributesRequest,
+  DescribePrefixListsRequest,
   DescribeSecurityGroupAttributeRequest,
   DescribeSecurityGroupsRequest,
   RevokeSecurityGroupEgressRequest,
@@ -39,6 +43,7 @@ import { DEFAULT_RETRY, TimeoutError, withRetry } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
 import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../live.ts';
 import { alibabaPageKinds } from './normalize.ts';
+import { referencedLists, SET_PAGE_KINDS } from './sets.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
 
 /**
@@ -59,14 +64,16 @@ export const PAGE_KINDS = {
   groups: 'alibaba:DescribeSecurityGroups',
   attribute: 'alibaba:DescribeSecurityGroupAttribute',
   interfaces: 'alibaba:DescribeNetworkInterfaces',
+  ...SET_PAGE_KINDS,
 } as const;
 
 /**
  * Page sizes: each API's documented maximum (the request models' docs in @alicloud/ecs20140526):
  * DescribeSecurityGroups MaxResults ≤ 100; DescribeSecurityGroupAttribute 10..1000;
- * DescribeNetworkInterfaces 10..500.
+ * DescribeNetworkInterfaces 10..500; DescribePrefixLists and DescribePortRangeLists ≤ 100, and at
+ * most 100 ids (PrefixListId.N / PortRangeListId.N) per request.
  */
-export const PAGE_SIZE = { groups: 100, attribute: 1000, interfaces: 500 } as const;
+export const PAGE_SIZE = { groups: 100, attribute: 1000, interfaces: 500, lists: 100 } as const;
 
 export const ENDPOINT_ENV = 'WARDEN_ALIBABA_ENDPOINT';
 
@@ -82,12 +89,15 @@ export class AlibabaApiError extends Error {
   readonly code: string | undefined;
   readonly statusCode: number | undefined;
   readonly requestId: string | undefined;
-  constructor(message: string, details: { code?: string; statusCode?: number; requestId?: string } = {}) {
+  /** The API's error body (RequestId, Code, Message …) where it answered with one. */
+  readonly body: Record<string, unknown> | undefined;
+  constructor(message: string, details: { code?: string; statusCode?: number; requestId?: string; body?: Record<string, unknown> } = {}) {
     super(message);
     this.name = 'AlibabaApiError';
     this.code = details.code;
     this.statusCode = details.statusCode;
     this.requestId = details.requestId;
+    this.body = details.body;
   }
 }
 
@@ -207,6 +217,36 @@ function checkAttributePage(body: Body, groupId: string): void {
   }
 }
 
+function checkList(body: Body, outer: string, inner?: string): void {
+  const list = inner === undefined ? body[outer] : listAt(body, outer, inner);
+  if (!Array.isArray(list)) throw new MalformedResponse(`the response has no ${inner === undefined ? outer : `${outer}.${inner}`} list`);
+}
+
+/** The list a response is about: the id asked for (added where the response names none). */
+function aboutList(body: Body, idField: string, id: string): Body {
+  if (body[idField] !== undefined && body[idField] !== id) {
+    throw new MalformedResponse(`the response is for ${idField} ${JSON.stringify(body[idField])}, not ${id}`);
+  }
+  return { ...body, [idField]: id };
+}
+
+/**
+ * A refusal about one list (a 4xx other than throttling: not found, forbidden, another account's
+ * list) as the page Warden keeps: the API's error body. The list is then the unknown, not the scope.
+ */
+function refusal(error: unknown): Body | undefined {
+  if (!(error instanceof AlibabaApiError) || isThrottling(error)) return undefined;
+  const status = error.statusCode;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  const body = error.body ?? {};
+  const { Entries: _entries, ...rest } = body;
+  return {
+    ...rest,
+    Code: typeof body.Code === 'string' && body.Code !== '' ? body.Code : (error.code ?? `HTTP ${status}`),
+    Message: typeof body.Message === 'string' ? body.Message : error.message,
+  };
+}
+
 function checkInterfacesPage(body: Body): void {
   if (!listAt(body, 'NetworkInterfaceSets', 'NetworkInterfaceSet')) {
     throw new MalformedResponse('the response has no NetworkInterfaceSets.NetworkInterfaceSet list');
@@ -220,7 +260,9 @@ const PROTOCOL_NAMES: Record<string, string> = { tcp: 'TCP', udp: 'UDP', icmp: '
 
 interface PermissionFields {
   ipProtocol: string;
-  portRange: string;
+  /** Absent when the ports come from a port list (the API ignores PortRangeListId next to a PortRange). */
+  portRange?: string;
+  portRangeListId?: string;
   policy: 'accept' | 'drop';
   priority: string;
   description: string;
@@ -239,8 +281,10 @@ function isAllPorts(ports: readonly { from: number; to: number }[]): boolean {
 export function permissionOf(rule: Rule): PermissionFields {
   const protocol = typeof rule.protocol === 'string' ? PROTOCOL_NAMES[rule.protocol] : undefined;
   if (protocol === undefined) throw new Error(`Alibaba rules take TCP, UDP, ICMP, ICMPv6, GRE or ALL, not protocol ${String(rule.protocol)}`);
-  let portRange = '-1/-1';
-  if (hasPorts(rule.protocol)) {
+  let portRange: string | undefined = '-1/-1';
+  if (hasPorts(rule.protocol) && rule.portList !== undefined) {
+    portRange = undefined;
+  } else if (hasPorts(rule.protocol)) {
     const range = rule.ports.length === 1 ? rule.ports[0] : undefined;
     if (!range || range.from < 0 || range.to > MAX_PORT || range.from > range.to) {
       throw new Error(`an Alibaba ${protocol} rule takes exactly one port range (got ${JSON.stringify(rule.ports)})`);
@@ -257,7 +301,7 @@ export function permissionOf(rule: Rule): PermissionFields {
   if (!rule.enabled) throw new Error('Alibaba rules cannot be disabled');
   const fields: PermissionFields = {
     ipProtocol: protocol,
-    portRange,
+    ...(portRange === undefined ? { portRangeListId: rule.portList?.id } : { portRange }),
     policy: rule.action === 'deny' ? 'drop' : 'accept',
     priority: String(rule.priority),
     description: rule.description,
@@ -289,6 +333,7 @@ function ingressPermission(p: PermissionFields): AuthorizeSecurityGroupRequestPe
   return new AuthorizeSecurityGroupRequestPermissions({
     ipProtocol: p.ipProtocol,
     portRange: p.portRange,
+    portRangeListId: p.portRangeListId,
     policy: p.policy,
     priority: p.priority,
     description: p.description,
@@ -304,6 +349,7 @@ function egressPermission(p: PermissionFields): AuthorizeSecurityGroupEgressRequ
   return new AuthorizeSecurityGroupEgressRequestPermissions({
     ipProtocol: p.ipProtocol,
     portRange: p.portRange,
+    portRangeListId: p.portRangeListId,
     policy: p.policy,
     priority: p.priority,
     description: p.description,
@@ -330,7 +376,7 @@ function samePorts(a: Rule, b: Rule): boolean {
 
 /** Alibaba's own identity of a rule: direction, protocol, ports, peer and policy (AuthorizeSecurityGroup's usage notes). */
 function sameIdentity(a: Rule, b: Rule): boolean {
-  return a.direction === b.direction && a.family === b.family && a.protocol === b.protocol && a.action === b.action && samePorts(a, b) && samePeer(a.peer, b.peer);
+  return a.portList?.id === b.portList?.id && a.direction === b.direction && a.family === b.family && a.protocol === b.protocol && a.action === b.action && samePorts(a, b) && samePeer(a.peer, b.peer);
 }
 
 function sameRule(a: Rule, b: Rule): boolean {
@@ -408,7 +454,7 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
   const failure = (scope: Scope, action: string, error: unknown): AlibabaApiError => {
     const where = `alibaba ${scope.account || '(default account)'} ${scope.region} ${action}`;
     let text: string;
-    let details: { code?: string; statusCode?: number; requestId?: string } = {};
+    let details: ConstructorParameters<typeof AlibabaApiError>[1] = {};
     if (error instanceof MalformedResponse) text = `malformed response: ${error.message}`;
     else if (error instanceof SyntaxError) text = `malformed response: the body is not valid JSON (${error.message})`;
     else if (error instanceof TimeoutError) text = error.message;
@@ -418,7 +464,7 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
       const code = typeof error.code === 'string' ? error.code : undefined;
       const statusCode = statusOf(error);
       const requestId = typeof error.requestId === 'string' ? error.requestId : undefined;
-      details = { code, statusCode, requestId };
+      details = { code, statusCode, requestId, ...(isRecord(error.data) ? { body: error.data } : {}) };
       text = typeof error.message === 'string' ? error.message : String(error);
     } else text = String(error);
     let message = `${where} failed: ${firstLine(text)}`;
@@ -485,6 +531,97 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
         ),
       (body) => checkAttributePage(body, groupId),
     );
+
+  /** Listing pages of DescribePrefixLists / DescribePortRangeLists for `ids`, 100 ids a request; a refused listing is skipped (each list's own answer decides). */
+  const listingPages = async (scope: Scope, action: string, ids: string[], request: (client: EcsClient, rt: RuntimeOptions, chunk: string[], nextToken: string | undefined) => Promise<{ body?: { toMap(): Record<string, unknown> } }>, check: (body: Body) => void): Promise<Body[]> => {
+    const bodies: Body[] = [];
+    for (let i = 0; i < ids.length; i += PAGE_SIZE.lists) {
+      const chunk = ids.slice(i, i + PAGE_SIZE.lists);
+      try {
+        bodies.push(...(await paginate(scope, action, (nextToken) => call(scope, action, (client, rt) => request(client, rt, chunk, nextToken)), check)));
+      } catch (error) {
+        if (refusal(error) === undefined) throw error;
+      }
+    }
+    return bodies;
+  };
+
+  /** How one kind of list's entries are read, and the page kinds of the answer and of a refusal. */
+  interface EntriesCall {
+    kinds: { read: string; refused: string };
+    idField: 'PrefixListId' | 'PortRangeListId';
+    action: string;
+    invoke: (client: EcsClient, rt: RuntimeOptions, region: string, id: string) => Promise<{ body?: { toMap(): Record<string, unknown> } }>;
+    check: (body: Body) => void;
+  }
+  const PREFIX_LIST_ENTRIES: EntriesCall = {
+    kinds: { read: PAGE_KINDS.prefixListAttributes, refused: PAGE_KINDS.prefixListRefused },
+    idField: 'PrefixListId',
+    action: 'DescribePrefixListAttributes',
+    invoke: (client, rt, regionId, prefixListId) => client.describePrefixListAttributesWithOptions(new DescribePrefixListAttributesRequest({ regionId, prefixListId }), rt),
+    check: (body) => checkList(body, 'Entries', 'Entry'),
+  };
+  const PORT_LIST_ENTRIES: EntriesCall = {
+    kinds: { read: PAGE_KINDS.portRangeListEntries, refused: PAGE_KINDS.portRangeListRefused },
+    idField: 'PortRangeListId',
+    action: 'DescribePortRangeListEntries',
+    invoke: (client, rt, regionId, portRangeListId) => client.describePortRangeListEntriesWithOptions(new DescribePortRangeListEntriesRequest({ regionId, portRangeListId }), rt),
+    check: (body) => checkList(body, 'Entries'),
+  };
+
+  /** One list's entries page, or the refusal page that says why it cannot be read (with what the listing said of it). */
+  const entriesPage = async (scope: Scope, spec: EntriesCall, id: string, hint: Body = {}): Promise<RawPage> => {
+    const what = `${spec.action} ${id}`;
+    let body: Body;
+    try {
+      body = await call(scope, what, (client, rt) => spec.invoke(client, rt, scope.region, id));
+    } catch (error) {
+      const refused = refusal(error);
+      if (refused === undefined) throw error;
+      return { kind: spec.kinds.refused, body: { ...refused, ...hint, [spec.idField]: id } };
+    }
+    try {
+      spec.check(body);
+      return { kind: spec.kinds.read, body: aboutList(body, spec.idField, id) };
+    } catch (error) {
+      throw failure(scope, what, error);
+    }
+  };
+
+  /** The prefix lists and port lists the scope's rules name: listed, then each one's entries. */
+  const setPages = async (scope: Scope, attributeBodies: readonly Body[], concurrency: number): Promise<RawPage[]> => {
+    const { prefixLists, portLists } = referencedLists(attributeBodies);
+    const region = scope.region;
+    const prefixListing = await listingPages(
+      scope,
+      'DescribePrefixLists',
+      prefixLists,
+      (client, rt, chunk, nextToken) => client.describePrefixListsWithOptions(new DescribePrefixListsRequest({ regionId: region, prefixListId: chunk, maxResults: PAGE_SIZE.lists, nextToken }), rt),
+      (body) => checkList(body, 'PrefixLists', 'PrefixList'),
+    );
+    const portListing = await listingPages(
+      scope,
+      'DescribePortRangeLists',
+      portLists,
+      (client, rt, chunk, nextToken) => client.describePortRangeListsWithOptions(new DescribePortRangeListsRequest({ regionId: region, portRangeListId: chunk, maxResults: PAGE_SIZE.lists, nextToken }), rt),
+      (body) => checkList(body, 'PortRangeLists'),
+    );
+    // What the listing says of a list (its name and family) stays with a refusal of its entries.
+    const listed = new Map<string, Body>();
+    for (const body of prefixListing) {
+      for (const item of listAt(body, 'PrefixLists', 'PrefixList') ?? []) {
+        if (isRecord(item) && typeof item.PrefixListId === 'string') listed.set(item.PrefixListId, { PrefixListName: item.PrefixListName, AddressFamily: item.AddressFamily });
+      }
+    }
+    const prefixEntries = await mapLimit(prefixLists, concurrency, (id) => entriesPage(scope, PREFIX_LIST_ENTRIES, id, listed.get(id)));
+    const portEntries = await mapLimit(portLists, concurrency, (id) => entriesPage(scope, PORT_LIST_ENTRIES, id));
+    return [
+      ...prefixListing.map((body) => ({ kind: PAGE_KINDS.prefixLists, body })),
+      ...prefixEntries,
+      ...portListing.map((body) => ({ kind: PAGE_KINDS.portRangeLists, body })),
+      ...portEntries,
+    ];
+  };
 
   /** The group's rules as the normalizer reads them (for addRule's before/after comparison). */
   const groupRules = async (scope: Scope, groupId: string, direction: Direction): Promise<Rule[]> => {
@@ -561,6 +698,7 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
       for (const bodies of perGroup) {
         for (const body of bodies) pages.push({ kind: PAGE_KINDS.attribute, body });
       }
+      pages.push(...(await setPages(scope, perGroup.flat(), concurrency)));
       report();
 
       await paginate(

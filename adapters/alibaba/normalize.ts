@@ -16,6 +16,7 @@ import type {
   RuleFragment,
   Scope,
 } from '../../src/model/page.ts';
+import { alibabaSetPageKinds } from './sets.ts';
 import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
 import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
 
@@ -192,8 +193,8 @@ function readPorts(permission: Record<string, unknown>, protocol: Protocol): Por
   // Alibaba has no ICMP type/code and no ports for GRE or ALL: such a rule covers the whole
   // protocol, and the API shows its PortRange as '-1/-1'.
   if (!hasPorts(protocol)) return [ALL_PORTS];
-  const portList = present(permission.PortRangeListId);
-  if (portList !== undefined) throw new Unreadable(`ports come from port list ${portList}, which is not read`);
+  // A port list's entries are resolved at evaluation (Rule.portList); until then, the worst case.
+  if (present(permission.PortRangeListId) !== undefined) return [ALL_PORTS];
   const value = permission.PortRange;
   if (isAbsent(value)) throw new Unreadable('PortRange is missing');
   const match = typeof value === 'string' ? /^\s*(-?\d+)\s*\/\s*(-?\d+)\s*$/.exec(value) : null;
@@ -259,7 +260,7 @@ function readPeer(permission: Record<string, unknown>, direction: Direction, own
   if (typeof value !== 'string') throw new Unreadable(`${field} ${show(value)} is not a string`);
   const text = value.trim();
   // Alibaba group authorization covers IPv4 private addresses. A prefix list's address family
-  // is not on this page (DescribePrefixLists has it), so it is taken as IPv4.
+  // is not on this page: the list's AddressSet declares it; the rule says IPv4 until resolved.
   if (field === fields.prefixList) return { peer: { kind: 'prefix-list', id: text }, family: 'ipv4' };
   if (field === fields.group) {
     const account = present(permission[fields.owner]);
@@ -288,7 +289,9 @@ function readPermission(permission: unknown, groupId: string, id: RuleId): Rule 
   const protocol = readProtocol(permission.IpProtocol);
   const { peer, family } = readPeer(permission, direction, groupId);
   if (id.ruleId === '') throw new Unreadable('rule has no SecurityGroupRuleId and its content cannot be hashed');
+  const portList = hasPorts(protocol) ? present(permission.PortRangeListId) : undefined;
   return {
+    ...(portList === undefined ? {} : { portList: { id: portList } }),
     direction,
     action: readAction(permission.Policy),
     priority: readPriority(permission.Priority),
@@ -434,6 +437,7 @@ export const alibabaPageKinds: PageKind[] = [
     matches: isNetworkInterfacesPage,
     normalize: (page, ctx) => safely(normalizeNetworkInterfaces, page, ctx),
   },
+  ...alibabaSetPageKinds,
 ];
 
 /** Any Alibaba ECS page: read by the kind whose shape it has; a page of no known shape is reported. */

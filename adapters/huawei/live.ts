@@ -21,6 +21,7 @@ import {
   CreateSecurityGroupRuleRequest,
   CreateSecurityGroupRuleRequestBody,
   DeleteSecurityGroupRuleRequest,
+  ListAddressGroupRequest,
   ListSecurityGroupRulesRequest,
   ListSecurityGroupsRequest,
   VpcClient,
@@ -32,11 +33,14 @@ import type { Rule } from '../../src/model/types.ts';
 import { DEFAULT_RETRY, TimeoutError, withRetry, withTimeout } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
 import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../live.ts';
+import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from './address-groups.ts';
 import { show } from './normalize.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
 
 /** The largest page the v3 list APIs serve (limit 0-2000). */
 export const PAGE_LIMIT = 2000;
+
+const LIST_KEYS = { ListSecurityGroups: 'security_groups', ListSecurityGroupRules: 'security_group_rules', ListAddressGroup: 'address_groups' } as const;
 
 const USER_AGENT = 'warden';
 const AK_VAR = 'HUAWEICLOUD_SDK_AK';
@@ -57,13 +61,21 @@ export class HuaweiApiError extends Error {
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly requestId: string | undefined;
-  constructor(message: string, details: { status?: number; code?: string; requestId?: string } = {}) {
+  /** The service's own error_msg, where it answered with one. */
+  readonly providerMessage: string | undefined;
+  constructor(message: string, details: { status?: number; code?: string; requestId?: string; providerMessage?: string } = {}) {
     super(message);
     this.name = 'HuaweiApiError';
     this.status = details.status;
     this.code = details.code;
     this.requestId = details.requestId;
+    this.providerMessage = details.providerMessage;
   }
+}
+
+/** A definitive answer about the address groups (forbidden, not there): they are the unknown, not the scope. */
+export function isRefusal(error: unknown): error is HuaweiApiError {
+  return error instanceof HuaweiApiError && error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 429 && error.code !== 'APIG.0308';
 }
 
 interface Credentials {
@@ -249,6 +261,7 @@ export function createHuaweiAdapter(options: HuaweiAdapterOptions): LiveAdapter 
       status: sdk?.httpStatusCode,
       code: sdk?.errorCode,
       requestId: sdk?.requestId,
+      providerMessage: sdk?.errorMsg === undefined ? undefined : redact(oneLine(sdk.errorMsg)),
     });
   }
 
@@ -310,11 +323,11 @@ export function createHuaweiAdapter(options: HuaweiAdapterOptions): LiveAdapter 
   /** Every page of one list operation, following `page_info.next_marker` until it is absent. */
   async function listAll(
     scope: Scope,
-    operation: 'ListSecurityGroups' | 'ListSecurityGroupRules',
+    operation: 'ListSecurityGroups' | 'ListSecurityGroupRules' | 'ListAddressGroup',
     onPage: (page: RawPage, items: number) => void,
     stopped: () => boolean,
   ): Promise<void> {
-    const key = operation === 'ListSecurityGroups' ? 'security_groups' : 'security_group_rules';
+    const key = LIST_KEYS[operation];
     const kind = `vpc-v3:${operation}`;
     const used = new Set<string>();
     let marker: string | undefined;
@@ -324,6 +337,10 @@ export function createHuaweiAdapter(options: HuaweiAdapterOptions): LiveAdapter 
         if (operation === 'ListSecurityGroups') {
           const request = new ListSecurityGroupsRequest().withLimit(PAGE_LIMIT);
           return client.listSecurityGroups(marker === undefined ? request : request.withMarker(marker));
+        }
+        if (operation === 'ListAddressGroup') {
+          const request = new ListAddressGroupRequest().withLimit(PAGE_LIMIT);
+          return client.listAddressGroup(marker === undefined ? request : request.withMarker(marker));
         }
         const request = new ListSecurityGroupRulesRequest().withLimit(PAGE_LIMIT);
         return client.listSecurityGroupRules(marker === undefined ? request : request.withMarker(marker));
@@ -356,6 +373,20 @@ export function createHuaweiAdapter(options: HuaweiAdapterOptions): LiveAdapter 
     if (next === undefined || next === null || next === '') return undefined;
     if (typeof next !== 'string') throw malformed(scope, operation, status, 'page_info.next_marker is not a string', info);
     return next;
+  }
+
+  /** The project's address groups when its rules name any; a refusal is kept as the page that says why they are unknown. */
+  async function addressGroupPages(scope: Scope, rulePages: readonly unknown[]): Promise<RawPage[]> {
+    const referenced = referencedAddressGroups(rulePages);
+    if (referenced.size === 0) return [];
+    const pages: RawPage[] = [];
+    try {
+      await limiterFor(scope.region)(() => listAll(scope, 'ListAddressGroup', (page) => pages.push(page), () => false));
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      return [{ kind: ADDRESS_GROUP_PAGE_KINDS.refused, body: refusalPage({ status: error.status, code: error.code, message: error.providerMessage ?? error.message }, referenced) }];
+    }
+    return pages;
   }
 
   return {
@@ -402,7 +433,8 @@ export function createHuaweiAdapter(options: HuaweiAdapterOptions): LiveAdapter 
       // Both lists settle before read() does: a failure of one stops the other at its next page.
       const settled = await Promise.allSettled([list('ListSecurityGroups', groupPages), list('ListSecurityGroupRules', rulePages)]);
       for (const result of settled) if (result.status === 'rejected') throw result.reason;
-      return [...groupPages, ...rulePages];
+      const setPages = await addressGroupPages(scope, rulePages.map((page) => page.body));
+      return [...groupPages, ...rulePages, ...setPages];
     },
 
     async addRule(scope: Scope, groupId: string, rule: Rule): Promise<string> {

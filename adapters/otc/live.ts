@@ -22,6 +22,7 @@ import { akskFromEnv, canonicalQueryString, signRequest, urlEncode } from './sig
 import type { PasswordCredentials, TokenResponse } from './token.ts';
 import { passwordCredentials, TokenSource } from './token.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
+import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from '../huawei/address-groups.ts';
 
 export type OtcApi = 'vpc-v3' | 'neutron-v2';
 
@@ -35,6 +36,22 @@ export const PAGE_KIND = {
   v3Rules: 'vpc-v3:ListSecurityGroupRules',
   neutronGroups: 'neutron-v2:security-groups',
   neutronRules: 'neutron-v2:security-group-rules',
+} as const;
+
+/** Each listing's body key, operation name and page kind, per API. Neutron v2.0 has no address groups. */
+const LISTINGS = {
+  'security-groups': {
+    'vpc-v3': { key: 'security_groups', name: 'ListSecurityGroups', kind: PAGE_KIND.v3Groups },
+    'neutron-v2': { key: 'security_groups', name: 'ListSecurityGroups', kind: PAGE_KIND.neutronGroups },
+  },
+  'security-group-rules': {
+    'vpc-v3': { key: 'security_group_rules', name: 'ListSecurityGroupRules', kind: PAGE_KIND.v3Rules },
+    'neutron-v2': { key: 'security_group_rules', name: 'ListSecurityGroupRules', kind: PAGE_KIND.neutronRules },
+  },
+  'address-groups': {
+    'vpc-v3': { key: 'address_groups', name: 'ListAddressGroup', kind: ADDRESS_GROUP_PAGE_KINDS.list },
+    'neutron-v2': undefined,
+  },
 } as const;
 
 export interface OtcAdapterOptions {
@@ -58,13 +75,16 @@ export class OtcApiError extends Error {
   /** The service's error code (APIG.0308, APIGW.0301, VPC.0602, SecurityGroupRuleNotFound …). */
   readonly code: string | undefined;
   readonly api: OtcApi | 'iam';
-  constructor(message: string, details: { kind: ErrorKind; api: OtcApi | 'iam'; status?: number; code?: string; cause?: unknown }) {
+  /** The service's own error message, where it answered with one. */
+  readonly providerMessage: string | undefined;
+  constructor(message: string, details: { kind: ErrorKind; api: OtcApi | 'iam'; status?: number; code?: string; providerMessage?: string; cause?: unknown }) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'OtcApiError';
     this.kind = details.kind;
     this.api = details.api;
     this.status = details.status;
     this.code = details.code;
+    this.providerMessage = details.providerMessage;
   }
 }
 
@@ -363,7 +383,8 @@ export function createOtcAdapter(options: OtcAdapterOptions): LiveAdapter {
   const failure = (api: OtcApi | 'iam', label: string, answer: Answer): OtcApiError => {
     const { code, message } = errorDetails(answer.text);
     const detail = [code, message === undefined ? undefined : oneLine(message)].filter(Boolean).join(': ');
-    return new OtcApiError(clean(`${label} failed: HTTP ${answer.status}${detail ? ` ${detail}` : ''}`), { kind: 'http', api, status: answer.status, code });
+    const providerMessage = message === undefined ? undefined : clean(oneLine(message));
+    return new OtcApiError(clean(`${label} failed: HTTP ${answer.status}${detail ? ` ${detail}` : ''}`), { kind: 'http', api, status: answer.status, code, providerMessage });
   };
 
   const parseJson = (api: OtcApi | 'iam', label: string, answer: Answer): unknown => {
@@ -543,18 +564,19 @@ export function createOtcAdapter(options: OtcAdapterOptions): LiveAdapter {
   };
 
   /** Every page of one listing (VPC v3 or Neutron v2.0), following its markers; a marker that repeats is an error. */
-  const paginate = async (scope: Scope, api: OtcApi, resource: 'security-groups' | 'security-group-rules', progress: Progress): Promise<RawPage[]> => {
+  const paginate = async (scope: Scope, api: OtcApi, resource: 'security-groups' | 'security-group-rules' | 'address-groups', progress: Progress): Promise<RawPage[]> => {
     const groups = resource === 'security-groups';
-    const key = groups ? 'security_groups' : 'security_group_rules';
     const v3 = api === 'vpc-v3';
-    const kind = v3 ? (groups ? PAGE_KIND.v3Groups : PAGE_KIND.v3Rules) : groups ? PAGE_KIND.neutronGroups : PAGE_KIND.neutronRules;
+    const listing = LISTINGS[resource][v3 ? 'vpc-v3' : 'neutron-v2'];
+    if (listing === undefined) throw new OtcConfigError(`OTC ${api} has no ${resource}`);
+    const { key, name, kind } = listing;
     const pages: RawPage[] = [];
     const seen = new Set<string>();
     let marker: string | undefined;
     for (;;) {
       const call: ApiCall = {
         api,
-        name: groups ? 'ListSecurityGroups' : 'ListSecurityGroupRules',
+        name,
         method: 'GET',
         path: v3 ? ['v3', scope.account, 'vpc', resource] : ['v2.0', resource],
         query: [['limit', String(PAGE_LIMIT)], ...(marker === undefined ? [] : [['marker', marker] as [string, string]])],
@@ -625,6 +647,39 @@ export function createOtcAdapter(options: OtcAdapterOptions): LiveAdapter {
     return apiOfScope.get(scopeKey(scope)) as OtcApi;
   };
 
+  /** The scope's groups and rules, through the API the scope has. */
+  const readGroups = async (scope: Scope, progress: Progress): Promise<{ api: OtcApi; pages: RawPage[] }> => {
+    const mode = settings().api;
+    checkScope(scope);
+    const known = mode === 'auto' ? apiOfScope.get(scopeKey(scope)) : mode;
+    if (known) return { api: known, pages: await readWith(known, scope, progress) };
+    try {
+      const pages = await readWith('vpc-v3', scope, progress);
+      apiOfScope.set(scopeKey(scope), 'vpc-v3');
+      return { api: 'vpc-v3', pages };
+    } catch (error) {
+      if (!v3Missing(error)) throw error;
+      // VPC v3 is not available to this project: Neutron v2.0 (allow-only) it is.
+      apiOfScope.set(scopeKey(scope), 'neutron-v2');
+      return { api: 'neutron-v2', pages: await readWith('neutron-v2', scope, { ...progress, pages: 0, groups: 0 }) };
+    }
+  };
+
+  /**
+   * The project's IP address groups when its rules name any. A definitive refusal (forbidden, not
+   * there) is kept as the page that says why they are unknown; the scope itself was read.
+   */
+  const addressGroupPages = async (scope: Scope, pages: readonly RawPage[], progress: Progress): Promise<RawPage[]> => {
+    const referenced = referencedAddressGroups(pages.filter((page) => page.kind === PAGE_KIND.v3Rules).map((page) => page.body));
+    if (referenced.size === 0) return [];
+    try {
+      return await paginate(scope, 'vpc-v3', 'address-groups', progress);
+    } catch (error) {
+      if (!(error instanceof OtcApiError) || error.kind !== 'http' || error.status === undefined || error.status < 400 || error.status >= 500 || error.status === 429) throw error;
+      return [{ kind: ADDRESS_GROUP_PAGE_KINDS.refused, body: refusalPage({ status: error.status, code: error.code, message: error.providerMessage ?? error.message }, referenced) }];
+    }
+  };
+
   const ruleId = (groupId: string, rule: Rule): string => {
     if (rule.native.derivedId || rule.native.ruleId === '') {
       throw new OtcRuleError(`rule ${rule.native.ruleId || '(no id)'} has no OTC rule id and cannot be removed`);
@@ -650,21 +705,11 @@ export function createOtcAdapter(options: OtcAdapterOptions): LiveAdapter {
     },
 
     async read(scope: Scope, report?: ReadProgress): Promise<RawPage[]> {
-      const mode = settings().api;
-      checkScope(scope);
       const progress: Progress = { pages: 0, groups: 0, report };
-      const known = mode === 'auto' ? apiOfScope.get(scopeKey(scope)) : mode;
-      if (known) return readWith(known, scope, progress);
-      try {
-        const pages = await readWith('vpc-v3', scope, progress);
-        apiOfScope.set(scopeKey(scope), 'vpc-v3');
-        return pages;
-      } catch (error) {
-        if (!v3Missing(error)) throw error;
-        // VPC v3 is not available to this project: Neutron v2.0 (allow-only) it is.
-        apiOfScope.set(scopeKey(scope), 'neutron-v2');
-        return readWith('neutron-v2', scope, { pages: 0, groups: 0, report });
-      }
+      const { api, pages } = await readGroups(scope, progress);
+      // Neutron v2.0 rules name no address groups (only VPC v3 has them).
+      if (api === 'neutron-v2') return pages;
+      return [...pages, ...(await addressGroupPages(scope, pages, progress))];
     },
 
     async addRule(scope: Scope, groupId: string, rule: Rule): Promise<string> {

@@ -15,8 +15,14 @@
 //   API's usage notes say), Revoke removes by id, ClientToken makes a repeated call a no-op.
 // - Pagination is real: MaxResults is honoured within each API's documented limits and NextToken
 //   is an opaque cursor.
+// - Prefix lists (DescribePrefixLists: `PrefixLists.PrefixList[]`, MaxResults ≤ 100, PrefixListId.N
+//   filter; DescribePrefixListAttributes: `Entries.Entry[].Cidr`, 404 InvalidPrefixListId.NotFound)
+//   and port lists (DescribePortRangeLists: `PortRangeLists[]`; DescribePortRangeListEntries:
+//   `Entries[].PortRange`, 400 InvalidPortRangeListId.NotFound), as the API reference documents them.
+//   A list seeded as another account's is not listed and answers NotFound, as the API does.
 // - Faults: the next N calls of an action can be throttled, fail with 500/503, hang, or return a
-//   malformed body.
+//   malformed body; an action can be denied (403 Forbidden.RAM, as RAM answers an action the
+//   policy does not grant).
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -45,6 +51,24 @@ export interface FakeGroup {
   InnerAccessPolicy: 'Accept' | 'Drop';
   CreationTime: string;
   rules: Permission[];
+}
+
+export interface FakePrefixList {
+  RegionId: string;
+  PrefixListId: string;
+  PrefixListName: string;
+  AddressFamily: 'IPv4' | 'IPv6';
+  cidrs: string[];
+  /** Another account's list: this account cannot see it. */
+  foreign?: boolean;
+}
+
+export interface FakePortList {
+  RegionId: string;
+  PortRangeListId: string;
+  PortRangeListName: string;
+  ranges: string[];
+  foreign?: boolean;
 }
 
 /** A rule exactly as DescribeSecurityGroupAttribute lists it. */
@@ -91,6 +115,8 @@ const PERMISSION_FIELDS = [
   'DestGroupOwnerAccount',
   'DestPrefixListId',
   'DestPrefixListName',
+  'PortRangeListId',
+  'PortRangeListName',
   'NicType',
   'Description',
   'CreateTime',
@@ -157,6 +183,11 @@ export class FakeAlibabaEcs {
   readonly rejected: { code: string; message: string }[] = [];
   private readonly groups = new Map<string, FakeGroup>();
   private readonly interfaces: FakeInterface[] = [];
+  private readonly prefixLists: FakePrefixList[] = [];
+  private readonly portLists: FakePortList[] = [];
+  private readonly denied = new Set<string>();
+  /** Lists per DescribePrefixLists / DescribePortRangeLists page at most, whatever MaxResults asks (the API may answer fewer). */
+  listPageCap = 100;
   private readonly faults = new Map<string, Fault[]>();
   private readonly nonces = new Set<string>();
   private readonly tokens = new Map<string, { fingerprint: string; body: Record<string, unknown> }>();
@@ -235,6 +266,23 @@ export class FakeAlibabaEcs {
     return id;
   }
 
+  addPrefixList(region: string, init: Partial<Omit<FakePrefixList, 'RegionId'>> & { cidrs: string[] }): string {
+    const id = init.PrefixListId ?? `pl-${hex(20)}`;
+    this.prefixLists.push({ RegionId: region, PrefixListId: id, PrefixListName: init.PrefixListName ?? `list-${id.slice(3, 9)}`, AddressFamily: init.AddressFamily ?? 'IPv4', cidrs: init.cidrs, ...(init.foreign ? { foreign: true } : {}) });
+    return id;
+  }
+
+  addPortList(region: string, init: Partial<Omit<FakePortList, 'RegionId'>> & { ranges: string[] }): string {
+    const id = init.PortRangeListId ?? `prl-${hex(12)}`;
+    this.portLists.push({ RegionId: region, PortRangeListId: id, PortRangeListName: init.PortRangeListName ?? `ports-${id.slice(4, 10)}`, ranges: init.ranges, ...(init.foreign ? { foreign: true } : {}) });
+    return id;
+  }
+
+  /** Every later call of `action` is refused 403 Forbidden.RAM. */
+  deny(action: string): void {
+    this.denied.add(action);
+  }
+
   rulesOf(groupId: string): Permission[] {
     return [...(this.groups.get(groupId)?.rules ?? [])];
   }
@@ -296,6 +344,10 @@ export class FakeAlibabaEcs {
       return;
     }
 
+    if (this.denied.has(action)) {
+      this.sendError(res, record, new ApiError(403, 'Forbidden.RAM', 'User not authorized to operate on the specified resource, or this API doesn\'t support RAM.'));
+      return;
+    }
     const fault = this.faults.get(action)?.shift();
     if (fault) {
       this.sendFault(res, record, action, fault);
@@ -412,6 +464,14 @@ export class FakeAlibabaEcs {
         return this.describeSecurityGroupAttribute(params);
       case 'DescribeNetworkInterfaces':
         return this.describeNetworkInterfaces(params);
+      case 'DescribePrefixLists':
+        return this.describePrefixLists(params);
+      case 'DescribePrefixListAttributes':
+        return this.describePrefixListAttributes(params);
+      case 'DescribePortRangeLists':
+        return this.describePortRangeLists(params);
+      case 'DescribePortRangeListEntries':
+        return this.describePortRangeListEntries(params);
       case 'AuthorizeSecurityGroup':
         return this.idempotent(action, params, () => this.authorize(params, 'ingress'));
       case 'AuthorizeSecurityGroupEgress':
@@ -544,6 +604,90 @@ export class FakeAlibabaEcs {
     };
   }
 
+  /** `Name.1`, `Name.2` … (the RPC style of repeated parameters). */
+  private repeated(params: Record<string, string>, name: string): string[] {
+    const values: string[] = [];
+    for (let n = 1; params[`${name}.${n}`] !== undefined; n++) values.push(params[`${name}.${n}`] ?? '');
+    if (values.length > 100) throw invalid(name);
+    return values;
+  }
+
+  /** One page of the lists of the region that this account sees (narrowed by `Name.N` ids), with NextToken. */
+  private listPage<T extends { RegionId: string; foreign?: boolean }>(params: Record<string, string>, lists: T[], idField: keyof T & string, cursor: string): { items: T[]; NextToken: string } {
+    const region = this.region(params);
+    const size = Math.min(this.maxResults(params, 10, 1, 100, false), this.listPageCap);
+    const ids = this.repeated(params, idField);
+    const all = lists.filter((l) => l.RegionId === region && !l.foreign && (ids.length === 0 || ids.includes(String(l[idField]))));
+    const scope = `${region}/${ids.join(',')}`;
+    const from = this.offset(params, cursor, scope);
+    const more = from + size < all.length;
+    return { items: all.slice(from, from + size), NextToken: more ? encodeToken({ k: cursor, s: scope, o: from + size }) : '' };
+  }
+
+  private describePrefixLists(params: Record<string, string>): Record<string, unknown> {
+    const { items, NextToken } = this.listPage(params, this.prefixLists, 'PrefixListId', 'pl');
+    return {
+      RequestId: requestId(),
+      NextToken,
+      PrefixLists: {
+        PrefixList: items.map((l) => ({
+          PrefixListId: l.PrefixListId,
+          PrefixListName: l.PrefixListName,
+          AddressFamily: l.AddressFamily,
+          MaxEntries: Math.max(10, l.cidrs.length),
+          Description: '',
+          CreationTime: '2024-01-02T03:04Z',
+          AssociationCount: 1,
+          ResourceGroupId: '',
+          Tags: { Tag: [] },
+        })),
+      },
+    };
+  }
+
+  private describePrefixListAttributes(params: Record<string, string>): Record<string, unknown> {
+    const region = this.region(params);
+    if (!params.PrefixListId) throw missing('PrefixListId');
+    const list = this.prefixLists.find((l) => l.PrefixListId === params.PrefixListId && l.RegionId === region && !l.foreign);
+    if (!list) throw new ApiError(404, 'InvalidPrefixListId.NotFound', 'The specified prefix list was not found.');
+    return {
+      RequestId: requestId(),
+      PrefixListId: list.PrefixListId,
+      PrefixListName: list.PrefixListName,
+      AddressFamily: list.AddressFamily,
+      MaxEntries: Math.max(10, list.cidrs.length),
+      Description: '',
+      CreationTime: '2024-01-02T03:04Z',
+      Entries: { Entry: list.cidrs.map((Cidr) => ({ Cidr, Description: '' })) },
+    };
+  }
+
+  private describePortRangeLists(params: Record<string, string>): Record<string, unknown> {
+    const { items, NextToken } = this.listPage(params, this.portLists, 'PortRangeListId', 'prl');
+    return {
+      RequestId: requestId(),
+      NextToken,
+      PortRangeLists: items.map((l) => ({
+        PortRangeListId: l.PortRangeListId,
+        PortRangeListName: l.PortRangeListName,
+        Description: '',
+        MaxEntries: Math.max(20, l.ranges.length),
+        CreationTime: '2024-12-04T07:11Z',
+        AssociationCount: 1,
+        ResourceGroupId: '',
+        Tags: [],
+      })),
+    };
+  }
+
+  private describePortRangeListEntries(params: Record<string, string>): Record<string, unknown> {
+    const region = this.region(params);
+    if (!params.PortRangeListId) throw missing('PortRangeListId');
+    const list = this.portLists.find((l) => l.PortRangeListId === params.PortRangeListId && l.RegionId === region && !l.foreign);
+    if (!list) throw new ApiError(400, 'InvalidPortRangeListId.NotFound', 'The specified port range list was not found.');
+    return { RequestId: requestId(), Entries: list.ranges.map((PortRange) => ({ PortRange, Description: '' })) };
+  }
+
   /** ClientToken: the same token with the same parameters answers as before and changes nothing. */
   /** As the STS 2015-04-01 reference documents it, for a RAM user of the account. */
   private callerIdentity(): Record<string, unknown> {
@@ -604,7 +748,11 @@ export class FakeAlibabaEcs {
     const protocol = PROTOCOLS[(p.IpProtocol ?? '').toLowerCase()];
     if (!protocol) throw p.IpProtocol ? new ApiError(400, 'InvalidIpProtocol.Malformed', 'Specified IP protocol is not valid.') : missing(field('IpProtocol'));
     let portRange = p.PortRange ?? '';
-    if (protocol === 'TCP' || protocol === 'UDP') {
+    const portList = portRange === '' && (protocol === 'TCP' || protocol === 'UDP') ? (p.PortRangeListId ?? '') : '';
+    if (portList !== '') {
+      if (!this.portLists.some((l) => l.PortRangeListId === portList && !l.foreign)) throw new ApiError(400, 'InvalidPortRangeListId.NotFound', 'The specified port range list was not found.');
+      portRange = '-1/-1';
+    } else if (protocol === 'TCP' || protocol === 'UDP') {
       const m = /^(\d+)\/(\d+)$/.exec(portRange);
       const from = Number(m?.[1]);
       const to = Number(m?.[2]);
@@ -625,6 +773,7 @@ export class FakeAlibabaEcs {
       Policy: policyText === 'drop' ? 'Drop' : 'Accept',
       Priority: String(Number(priority)),
       Description: p.Description ?? '',
+      ...(portList === '' ? {} : { PortRangeListId: portList }),
     };
     for (const name of [...PEERS[direction], direction === 'ingress' ? 'SourceGroupOwnerAccount' : 'DestGroupOwnerAccount']) {
       if (p[name]) out[name] = p[name];
@@ -650,5 +799,5 @@ export class FakeAlibabaEcs {
 /** Alibaba's identity of a rule: protocol, port range, peer and policy (not priority or description). */
 function identityOf(rule: Record<string, string>, direction: 'ingress' | 'egress'): string {
   const peer = PEERS[direction].map((name) => rule[name] ?? '').join('|');
-  return [(rule.IpProtocol ?? '').toUpperCase(), rule.PortRange, peer, (rule.Policy ?? '').toLowerCase()].join('#');
+  return [(rule.IpProtocol ?? '').toUpperCase(), rule.PortRange, rule.PortRangeListId ?? '', peer, (rule.Policy ?? '').toLowerCase()].join('#');
 }

@@ -11,6 +11,10 @@
 //   ethertype IPv4, action allow, priority 100 ("约束：默认值为100"); protocol icmp/tcp/udp/icmpv6 or an
 //   IP protocol number (GRE is 47), empty for all; priority is a string "1"-"100".
 // - DELETE /v3/{project_id}/vpc/security-group-rules/{id} (vpc_apiv3_0019): 204, no body.
+// - GET  /v3/{project_id}/vpc/address-groups (ListAddressGroup, "Querying IP Address Groups"):
+//   { request_id, address_groups, page_info } with the same limit/marker paging; each group has id,
+//   name, description, max_capacity, ip_set, ip_version, ip_extra_set, tenant_id, status …
+//   (SDK model AddressGroup). An operation can be denied: 403 with an IAM policy message.
 // - Throttling: 429 {"error_msg":"The throttling threshold has been reached: policy user over
 //   ratelimit,limit:…","error_code":"APIG.0308","request_id":…} (API Gateway, "APIG.0308报错处理方法").
 // - 500: {"error_msg":"Internal Server Error.","error_code":"SYS.0500"} (VPC error codes).
@@ -23,7 +27,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type FakeOperation = 'ListSecurityGroups' | 'ListSecurityGroupRules' | 'CreateSecurityGroupRule' | 'DeleteSecurityGroupRule';
+export type FakeOperation = 'ListSecurityGroups' | 'ListSecurityGroupRules' | 'CreateSecurityGroupRule' | 'DeleteSecurityGroupRule' | 'ListAddressGroup';
 
 /** A failure the fake answers instead of the real response. */
 export type FakeFault = 'throttle' | 'server-error' | 'hang' | 'malformed';
@@ -53,6 +57,10 @@ export interface FakeHuawei {
   addGroup(projectId: string, fields?: Partial<ApiRecord>): ApiRecord;
   addRule(projectId: string, fields: Partial<ApiRecord> & { security_group_id: string }): ApiRecord;
   groups(projectId: string): ApiRecord[];
+  /** An IP address group as ListAddressGroup lists it. */
+  addAddressGroup(projectId: string, fields: Partial<ApiRecord> & { ip_set: string[] }): ApiRecord;
+  /** Every later ListAddressGroup is refused 403 (the IAM policy does not grant vpc:addressGroups:list). */
+  deny(operation: 'ListAddressGroup'): void;
   rules(projectId: string): ApiRecord[];
   /** The next `times` calls (of `operation`, or any) get `fault` instead of their answer. */
   failNext(fault: FakeFault, times?: number, operation?: FakeOperation): void;
@@ -125,10 +133,11 @@ interface Route {
 }
 
 function route(method: string, pathname: string): Route | undefined {
-  const match = /^\/v3\/([^/]+)\/vpc\/(security-groups|security-group-rules)(?:\/([^/]+))?\/?$/.exec(pathname);
+  const match = /^\/v3\/([^/]+)\/vpc\/(security-groups|security-group-rules|address-groups)(?:\/([^/]+))?\/?$/.exec(pathname);
   if (!match) return undefined;
   const [, projectId, collection, id] = match as unknown as [string, string, string, string | undefined];
   if (collection === 'security-groups' && method === 'GET' && id === undefined) return { operation: 'ListSecurityGroups', projectId };
+  if (collection === 'address-groups' && method === 'GET' && id === undefined) return { operation: 'ListAddressGroup', projectId };
   if (collection === 'security-group-rules' && method === 'GET' && id === undefined) return { operation: 'ListSecurityGroupRules', projectId };
   if (collection === 'security-group-rules' && method === 'POST' && id === undefined) return { operation: 'CreateSecurityGroupRule', projectId };
   if (collection === 'security-group-rules' && method === 'DELETE' && id !== undefined) return { operation: 'DeleteSecurityGroupRule', projectId, ruleId: id };
@@ -152,8 +161,8 @@ function error(status: number, code: string, message: string): Answer {
   return { status, body: { error_msg: message, error_code: code, request_id: requestId() } };
 }
 
-/** One page of `list` after `marker`, at most `limit` long, with the v3 page_info. */
-function page(list: ApiRecord[], key: string, query: URLSearchParams): Answer {
+/** One page of `list` after `marker`, at most `limit` (and `cap`) long, with the v3 page_info. */
+function page(list: ApiRecord[], key: string, query: URLSearchParams, cap = MAX_LIMIT): Answer {
   const limitText = query.get('limit');
   let limit = MAX_LIMIT;
   if (limitText !== null) {
@@ -161,6 +170,7 @@ function page(list: ApiRecord[], key: string, query: URLSearchParams): Answer {
     // 0 asks for the default page.
     limit = Number(limitText) === 0 ? MAX_LIMIT : Number(limitText);
   }
+  limit = Math.min(limit, cap);
   let start = 0;
   const marker = query.get('marker');
   if (marker !== null && marker !== '') {
@@ -233,8 +243,10 @@ function createRule(projectId: string, groups: ApiRecord[], option: unknown): Ap
   };
 }
 
-export async function startFakeHuawei(options: { ak: string; sk: string }): Promise<FakeHuawei> {
-  const projects = new Map<string, { groups: ApiRecord[]; rules: ApiRecord[] }>();
+/** `pageCap`: address groups per ListAddressGroup page at most, whatever `limit` asks (default 2000). */
+export async function startFakeHuawei(options: { ak: string; sk: string; pageCap?: number }): Promise<FakeHuawei> {
+  const projects = new Map<string, { groups: ApiRecord[]; rules: ApiRecord[]; addressGroups: ApiRecord[] }>();
+  const denied = new Set<FakeOperation>();
   const faults: Array<{ fault: FakeFault; remaining: number; operation?: FakeOperation }> = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -242,7 +254,7 @@ export async function startFakeHuawei(options: { ak: string; sk: string }): Prom
   const project = (id: string) => {
     let state = projects.get(id);
     if (!state) {
-      state = { groups: [], rules: [] };
+      state = { groups: [], rules: [], addressGroups: [] };
       projects.set(id, state);
     }
     return state;
@@ -282,6 +294,9 @@ export async function startFakeHuawei(options: { ak: string; sk: string }): Prom
     record.auth = checkSignature(req, url, body, found.projectId, options.ak, options.sk);
     if (record.auth !== 'ok') return send(error(401, 'APIG.0301', `Incorrect IAM authentication information: ${record.auth}`));
 
+    if (denied.has(found.operation)) {
+      return send(error(403, 'VPC.0005', `Policy doesn't allow vpc:addressGroups:list to be performed.`));
+    }
     const fault = takeFault(found.operation);
     if (fault) {
       record.fault = fault;
@@ -297,6 +312,8 @@ export async function startFakeHuawei(options: { ak: string; sk: string }): Prom
     switch (found.operation) {
       case 'ListSecurityGroups':
         return send(page(state.groups, 'security_groups', url.searchParams));
+      case 'ListAddressGroup':
+        return send(page(state.addressGroups, 'address_groups', url.searchParams, options.pageCap));
       case 'ListSecurityGroupRules': {
         const only = url.searchParams.getAll('security_group_id');
         const list = only.length > 0 ? state.rules.filter((r) => only.includes(String(r.security_group_id))) : state.rules;
@@ -379,6 +396,30 @@ export async function startFakeHuawei(options: { ak: string; sk: string }): Prom
       };
       project(projectId).rules.push(rule);
       return rule;
+    },
+    addAddressGroup(projectId, fields) {
+      const created = now();
+      const group: ApiRecord = {
+        id: randomUUID(),
+        name: 'ipGroup-fake',
+        description: '',
+        max_capacity: 20,
+        ip_version: 4,
+        created_at: created,
+        updated_at: created,
+        tenant_id: projectId,
+        enterprise_project_id: '0',
+        tags: [],
+        status: 'NORMAL',
+        status_message: '',
+        ...fields,
+      };
+      group.ip_extra_set ??= (group.ip_set as string[]).map((ip) => ({ ip, remarks: '' }));
+      project(projectId).addressGroups.push(group);
+      return group;
+    },
+    deny(operation) {
+      denied.add(operation);
     },
     groups: (projectId) => project(projectId).groups,
     rules: (projectId) => project(projectId).rules,

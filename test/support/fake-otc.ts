@@ -4,7 +4,8 @@
 // every request's credentials: an SDK-HMAC-SHA256 signature recomputed here from the raw request
 // with the known test AK/SK (an implementation of its own, not the adapter's signer), or an
 // X-Auth-Token this fake's IAM issued. Switches: v3 answering 404 per project (the API is not
-// there), and for the next N matching calls 429 APIG.0308, 500, 404, a hang, or a malformed or wrong-shaped body.
+// there), and for the next N matching calls 429 APIG.0308, 500, 404, 403, a hang, or a malformed or wrong-shaped body.
+// VPC v3 also lists IP address groups (GET /v3/{project_id}/vpc/address-groups, same paging).
 //
 // Body shapes follow the OTC API references: VPC v3 vpc_apiv3_0011 (ListSecurityGroups: request_id,
 // security_groups, page_info {previous_marker, current_count, next_marker only while more remain}),
@@ -51,7 +52,21 @@ export interface FakeRule {
   updated_at: string;
 }
 
-export type Fault = 'throttle' | 'error500' | 'hang' | 'malformed' | 'wrong-shape' | 'not-found';
+/** forbidden: 403 as IAM answers an action the policy does not grant. */
+export type Fault = 'throttle' | 'error500' | 'hang' | 'malformed' | 'wrong-shape' | 'not-found' | 'forbidden';
+
+/** An IP address group as VPC v3 ListAddressGroup lists it (Neutron v2.0 has none). */
+export interface FakeAddressGroup {
+  id: string;
+  name: string;
+  description: string;
+  ip_version: 4 | 6;
+  ip_set: string[];
+  max_capacity: number;
+  tenant_id: string;
+  created_at: string;
+  updated_at: string;
+}
 
 export interface RecordedRequest {
   server: 'vpc' | 'iam';
@@ -217,6 +232,7 @@ export class FakeOtc {
   readonly requests: RecordedRequest[] = [];
   readonly groups: FakeGroup[] = [];
   readonly rules: FakeRule[] = [];
+  readonly addressGroups: FakeAddressGroup[] = [];
   /** Projects whose VPC v3 answers 404 (the API is not there). */
   readonly v3Missing = new Set<string>();
   /** Project names IAM knows (id → name). */
@@ -297,6 +313,12 @@ export class FakeOtc {
     return rule;
   }
 
+  addAddressGroup(project: string, name: string, ipSet: string[], ipVersion: 4 | 6 = 4): FakeAddressGroup {
+    const group: FakeAddressGroup = { id: this.#id(), name, description: '', ip_version: ipVersion, ip_set: ipSet, max_capacity: 20, tenant_id: project, created_at: TIMESTAMP, updated_at: TIMESTAMP };
+    this.addressGroups.push(group);
+    return group;
+  }
+
   /** The next `count` requests that `match` (default: every VPC request) get `fault`. */
   fail(fault: Fault, count: number, match: (request: RecordedRequest) => boolean = (r) => r.server === 'vpc'): void {
     this.#faults.push({ fault, left: count, match });
@@ -334,6 +356,8 @@ export class FakeOtc {
               ? { status: 500, body: { error_msg: 'System error', error_code: 'VPC.9999', request_id: requestId() } }
               : fault.fault === 'not-found'
                 ? { status: 404, body: { error_msg: 'The API does not exist or has not been published in the environment', error_code: 'APIGW.0101', request_id: requestId() } }
+              : fault.fault === 'forbidden'
+                ? { status: 403, body: { error_msg: "Policy doesn't allow vpc:addressGroups:list to be performed.", error_code: 'VPC.0005', request_id: requestId() } }
               : fault.fault === 'malformed'
                 ? { status: 200, raw: '{"security_groups": [{"id": "00000000-', headers: { 'content-type': 'application/json' } }
                 : { status: 200, body: { request_id: requestId(), items: [] } };
@@ -438,6 +462,10 @@ export class FakeOtc {
       }
       if (resource === 'security-group-rules' && request.method === 'GET' && id === undefined) {
         return this.#v3Page(query, this.rules.filter((r) => r.project_id === project).map((r) => this.#v3Rule(r)), 'security_group_rules');
+      }
+      if (resource === 'address-groups' && request.method === 'GET' && id === undefined) {
+        const groups = this.addressGroups.filter((g) => g.tenant_id === project).map((g) => ({ ...g, ip_extra_set: g.ip_set.map((ip) => ({ ip, remarks: '' })), enterprise_project_id: '0', tags: [], status: 'NORMAL', status_message: '' }));
+        return this.#v3Page(query, groups, 'address_groups');
       }
       if (resource === 'security-group-rules' && request.method === 'POST' && id === undefined) return this.#v3Create(project, request.body);
       if (resource === 'security-group-rules' && request.method === 'DELETE' && id !== undefined) {
