@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { allowedSignature, evaluateGroup } from '../src/analysis/evaluate.ts';
-import { ruleSignature } from '../src/analysis/templates/match.ts';
+import { ruleSignature } from '../src/model/rule-signature.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { Finding, Rule, SecurityGroup } from '../src/model/types.ts';

@@ -6,7 +6,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Finding, Rule } from '../src/model/types.ts';
-import { ruleSignature } from '../src/analysis/templates/match.ts';
+import { ruleSignature } from '../src/model/rule-signature.ts';
 import { applyPlan, readGroup, revertChange } from '../src/remediation/apply.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
 import { createFileChangeStore, groupKeyOf } from '../src/store/changes.ts';

@@ -6,10 +6,10 @@ import { toFinding } from '../analysis/check.ts';
 import type { EstateIndex } from '../analysis/check.ts';
 import { GROUP_CHECKS } from '../analysis/checks/index.ts';
 import { evaluateGroup } from '../analysis/evaluate.ts';
-import { ruleSignature } from '../analysis/templates/match.ts';
 import { configSchema } from '../config/schema.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { mergePages } from '../model/merge.ts';
+import { contentKey, ruleSignature } from '../model/rule-signature.ts';
 import type { Estate, Rule, SecurityGroup, UnparseableRecord } from '../model/types.ts';
 import type { ChangeStore } from '../store/changes.ts';
 import type { ChangeRecord, ChangeStatus, NewRule, Plan } from './types.ts';
@@ -18,9 +18,8 @@ import type { ChangeRecord, ChangeStatus, NewRule, Plan } from './types.ts';
 // preconditions (refuse on drift), add before remove, re-read and verify, undo on a failure
 // part-way, and record every apply and revert with the group's pre-image so a revert restores it.
 //
-// Rule identity here is the provider id plus the content key: the rule's signature with priority
-// (`ruleSignature(rule, true)`) and whether it is enabled (the signature leaves that out, and a
-// disabled Huawei rule does nothing). Descriptions are not part of it.
+// Rule identity here is the provider id plus the content key (`contentKey` in
+// src/model/rule-signature.ts). Descriptions are not part of it.
 
 /**
  * Answers whether the plan's finding is gone from the group as re-read after the change
@@ -52,21 +51,6 @@ export interface RevertOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Identity and text
-
-/** What a rule does, including priority and whether it is enabled; not its id or description. */
-export function contentKey(rule: Omit<Rule, 'native'>): string {
-  const signature = ruleSignature(asRule(withoutPortZero(rule)), true);
-  return rule.enabled ? signature : `${signature} (disabled)`;
-}
-
-/**
- * TCP/UDP port 0 is not a port anyone connects to, and the APIs take 1-65535: a range the plan
- * writes as 0-21 is created, and reads back, as 1-21. Both are the same rule.
- */
-function withoutPortZero<T extends Omit<Rule, 'native'>>(rule: T): T {
-  if ((rule.protocol !== 'tcp' && rule.protocol !== 'udp') || !rule.ports.some((p) => p.from === 0)) return rule;
-  return { ...rule, ports: rule.ports.filter((p) => p.to > 0).map((p) => (p.from === 0 ? { from: 1, to: p.to } : p)) };
-}
 
 function asRule(rule: Omit<Rule, 'native'> | Rule): Rule {
   return 'native' in rule ? rule : { ...rule, native: { ruleId: '', derivedId: false, raw: null } };

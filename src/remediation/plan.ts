@@ -1,5 +1,5 @@
 import type { EstateIndex } from '../analysis/check.ts';
-import { ruleSignature } from '../analysis/templates/match.ts';
+import { ruleSignature } from '../model/rule-signature.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Rule, SecurityGroup } from '../model/types.ts';
 import type { Plan, PlanOperation, PlanProof, Precondition } from './types.ts';

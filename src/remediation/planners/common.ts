@@ -5,7 +5,7 @@ import { describePeer } from '../../analysis/describe.ts';
 import { evaluateGroup } from '../../analysis/evaluate.ts';
 import type { EvaluatedPolicy } from '../../analysis/evaluate.ts';
 import { isAllowOnly } from '../../analysis/semantics.ts';
-import { ruleSignature } from '../../analysis/templates/match.ts';
+import { ruleSignature } from '../../model/rule-signature.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { GROUP_PORT, SERVICE_PORTS } from '../../config/schema.ts';
 import { parseCidr } from '../../model/address.ts';
