@@ -36,6 +36,7 @@ const FINDING: Finding = {
   ...SCOPE,
   groupId: 'sg-1',
   groupName: 'web',
+  subject: 'port/22',
   ruleIds: ['rule-1'],
   title: 'SSH open to the Internet',
   detail: 'tcp/22 from 0.0.0.0/0 (distinctive-detail-xyz)',

@@ -74,6 +74,7 @@ function finding(fingerprint: string, scope: ScopeRef = A, check = 'internet-adm
     ...scope,
     groupId: 'sg-1',
     groupName: 'web',
+    subject: 'port/22',
     ruleIds: [`rule-${fingerprint}`],
     title: 'SSH open to the Internet',
     detail: `tcp/22 from 0.0.0.0/0 (${fingerprint})`,

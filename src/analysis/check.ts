@@ -1,6 +1,7 @@
 import type { WardenConfig } from '../config/schema.ts';
-import type { Finding, Provider, SecurityGroup, Severity } from '../model/types.ts';
+import type { ExposureMeasure, Finding, Provider, Rule, SecurityGroup, Severity } from '../model/types.ts';
 import { hashId } from '../model/ids.ts';
+import { contentKey } from '../model/rule-signature.ts';
 import type { EvaluatedPolicy } from './evaluate.ts';
 
 export interface CheckMeta {
@@ -28,12 +29,19 @@ export interface CheckContext {
 
 /** What a check reports; the audit adds the group's identity and the fingerprint. */
 export interface FindingDraft {
-  /** What inside the group the finding is about (e.g. `tcp/22`); part of the fingerprint. */
+  /**
+   * What inside the group the finding is about (e.g. `port/22`, `rule/<content signature>`); part of
+   * the fingerprint, so it never names a provider rule id or a description.
+   */
   subject: string;
+  /** The subject earlier versions used, where it differs (it named rule ids): for `legacyFingerprint`. */
+  legacySubject?: string;
   ruleIds: string[];
   title: string;
   detail: string;
   severity?: Severity;
+  /** How much the finding exposes (see `ExposureMeasure`); absent where nothing can widen. */
+  exposure?: ExposureMeasure;
 }
 
 export interface Check {
@@ -51,7 +59,10 @@ export interface FindingScope {
 
 export function toFinding(meta: CheckMeta, scope: FindingScope, draft: FindingDraft, severity: Severity): Finding {
   const ruleIds = [...new Set(draft.ruleIds)].sort();
-  const fingerprint = hashId([scope.provider, scope.account, scope.region, scope.groupId, meta.id, draft.subject, ...ruleIds]);
+  const place = [scope.provider, scope.account, scope.region, scope.groupId, meta.id];
+  const fingerprint = hashId([...place, draft.subject]);
+  // Earlier versions hashed the rule ids too: state stored under that fingerprint still matches.
+  const legacyFingerprint = hashId([...place, draft.legacySubject ?? draft.subject, ...ruleIds]);
   return {
     check: meta.id,
     severity,
@@ -60,9 +71,39 @@ export function toFinding(meta: CheckMeta, scope: FindingScope, draft: FindingDr
     region: scope.region,
     groupId: scope.groupId,
     groupName: scope.groupName,
+    subject: draft.subject,
     ruleIds,
     title: draft.title,
     detail: draft.detail,
+    ...(draft.exposure ? { exposure: draft.exposure } : {}),
     fingerprint,
+    ...(legacyFingerprint !== fingerprint ? { legacyFingerprint } : {}),
   };
+}
+
+/** Whether a fingerprint (a stored one, a button's) names the finding: its own or its legacy one. */
+export function matchesFingerprint(finding: Pick<Finding, 'fingerprint' | 'legacyFingerprint'>, fingerprint: string): boolean {
+  return finding.fingerprint === fingerprint || (finding.legacyFingerprint !== undefined && finding.legacyFingerprint === fingerprint);
+}
+
+const subjectsByRules = new WeakMap<readonly Rule[], Map<Rule, string>>();
+
+/**
+ * The subject of a finding about one rule: `rule/<content signature>`, so a rule re-created with a
+ * new id (a revert) keeps its findings; the n-th rule of the same content in `rules` gets `#n`.
+ */
+export function ruleSubject(rule: Rule, rules: readonly Rule[]): string {
+  let subjects = subjectsByRules.get(rules);
+  if (!subjects) {
+    subjects = new Map();
+    const seen = new Map<string, number>();
+    for (const r of rules) {
+      const key = contentKey(r);
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      subjects.set(r, n > 1 ? `rule/${key}#${n}` : `rule/${key}`);
+    }
+    subjectsByRules.set(rules, subjects);
+  }
+  return subjects.get(rule) ?? `rule/${contentKey(rule)}`;
 }

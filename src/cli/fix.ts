@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { userInfo } from 'node:os';
 import type { LiveAdapter } from '../../adapters/live.ts';
 import type { AuditReport } from '../analysis/audit.ts';
+import { matchesFingerprint } from '../analysis/check.ts';
 import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
@@ -23,11 +24,15 @@ export interface FixOutcome {
 
 export class FixError extends Error {}
 
-/** The finding a fingerprint names: exact, or a unique prefix of at least 6 characters. */
+/**
+ * The finding a fingerprint names: exact, or a unique prefix of at least 6 characters; an earlier
+ * version's fingerprint of it (in a posted message, a stored change) names it too.
+ */
 export function findFinding(report: AuditReport, fingerprint: string): Finding {
-  const exact = report.findings.find((f) => f.fingerprint === fingerprint);
+  const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
   if (exact) return exact;
-  const matches = fingerprint.length >= 6 ? report.findings.filter((f) => f.fingerprint.startsWith(fingerprint)) : [];
+  const startsWith = (f: Finding) => f.fingerprint.startsWith(fingerprint) || (f.legacyFingerprint?.startsWith(fingerprint) ?? false);
+  const matches = fingerprint.length >= 6 ? report.findings.filter(startsWith) : [];
   if (matches.length === 1) return matches[0] as Finding;
   if (matches.length > 1) throw new FixError(`finding ${fingerprint}: ${matches.length} findings start with it; give more characters`);
   throw new FixError(`finding ${fingerprint}: not in this audit (run \`warden audit\` with the same scope options to list fingerprints)`);

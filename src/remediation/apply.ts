@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { normalizeScope } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, Scope } from '../../adapters/live.ts';
 import { auditEstate } from '../analysis/audit.ts';
-import { toFinding } from '../analysis/check.ts';
+import { matchesFingerprint, toFinding } from '../analysis/check.ts';
 import type { EstateIndex } from '../analysis/check.ts';
 import { GROUP_CHECKS } from '../analysis/checks/index.ts';
 import { evaluateGroup } from '../analysis/evaluate.ts';
@@ -136,11 +136,9 @@ export async function readGroup(adapter: LiveAdapter, scope: Scope, groupId: str
 // Verification by audit
 
 /**
- * A verifier that re-runs the plan's check with the run's config on the group as re-read. A
- * finding's fingerprint includes the ids of the rules that cause it, so a fix that swaps those
- * rules for others that open the same (0.0.0.0/1 + 128.0.0.0/1 for 0.0.0.0/0) changes the
- * fingerprint without fixing anything: the finding counts as gone only when the check reports
- * nothing for the same subject (e.g. `port/22`) on the group. The subject is found by running the
+ * A verifier that re-runs the plan's check with the run's config on the group as re-read: the
+ * finding counts as gone only when the check reports nothing for the same subject (e.g. `port/22`)
+ * on the group. The subject is found by running the
  * check on the group before the change; failing that, by the check and title of the finding.
  * With the estate the plan was made from, references to other groups resolve as in the audit.
  */
@@ -153,13 +151,13 @@ export function auditVerifier(config: WardenConfig, estate?: Estate): Verifier {
     if (check && before) {
       const drafts = (group: SecurityGroup) => check.run({ group, policy: evaluateGroup(group), config, estate: index });
       const scopeOf = (g: SecurityGroup) => ({ provider: g.provider, account: g.account, region: g.region, groupId: g.id, groupName: g.name });
-      const subject = drafts(before).find((d) => toFinding(check.meta, scopeOf(before), d, plan.finding.severity).fingerprint === plan.finding.fingerprint)?.subject;
+      const subject = drafts(before).find((d) => matchesFingerprint(toFinding(check.meta, scopeOf(before), d, plan.finding.severity), plan.finding.fingerprint))?.subject;
       if (subject !== undefined) return !drafts(after).some((d) => d.subject === subject);
     }
     const groups = [...(estate?.groups.filter((g) => keyOf(g) !== keyOf(after)) ?? []), after];
     const findings = auditEstate({ groups, unparseable: [], scanErrors: [] }, config).findings;
     return !findings.some(
-      (f) => keyOf({ ...f, id: f.groupId }) === keyOf(after) && (f.fingerprint === plan.finding.fingerprint || (f.check === plan.finding.check && f.title === plan.finding.title)),
+      (f) => keyOf({ ...f, id: f.groupId }) === keyOf(after) && (matchesFingerprint(f, plan.finding.fingerprint) || (f.check === plan.finding.check && f.title === plan.finding.title)),
     );
   };
 }

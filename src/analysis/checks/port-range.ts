@@ -1,4 +1,5 @@
 import { hasPorts } from '../../model/protocol.ts';
+import { ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule, thousands } from '../describe.ts';
 
@@ -20,8 +21,10 @@ export const portRange: Check = {
       if (widest <= config.maxPortsPerRule) continue;
       const count = rule.ports.reduce((sum, r) => sum + (r.to - r.from + 1), 0);
       drafts.push({
-        subject: `rule/${rule.native.ruleId}`,
+        subject: ruleSubject(rule, group.rules),
+        legacySubject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
+        exposure: { ports: String(count) },
         title: `Rule opens ${thousands(count)} ${String(rule.protocol).toUpperCase()} ports`,
         detail: `${describeRule(rule)} opens a range of ${thousands(count)} ports where specific ports are advised.`,
       });

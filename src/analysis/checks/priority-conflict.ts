@@ -1,3 +1,4 @@
+import { ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule } from '../describe.ts';
 import type { CompiledRule } from '../evaluate.ts';
@@ -20,7 +21,7 @@ export const priorityConflict: Check = {
     source: 'Alibaba Cloud ECS rule priority (seed 003); Huawei Cloud rule priority and action (seed 002)',
     remediation: 'Give the rule that should win a higher priority (a smaller number), or narrow one of them so they no longer overlap.',
   },
-  run({ policy }) {
+  run({ group, policy }) {
     const drafts: FindingDraft[] = [];
     for (const bucket of policy.buckets.values()) {
       const denies = bucket.rules.filter((c) => c.rule.action === 'deny');
@@ -30,7 +31,8 @@ export const priorityConflict: Check = {
         for (const deny of denies) {
           if (deny.rule.priority !== allow.rule.priority || !overlaps(allow, deny)) continue;
           drafts.push({
-            subject: `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`,
+            subject: `pair/${ruleSubject(allow.rule, group.rules).slice('rule/'.length)}/${ruleSubject(deny.rule, group.rules).slice('rule/'.length)}`,
+            legacySubject: `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`,
             ruleIds: [allow.rule.native.ruleId, deny.rule.native.ruleId],
             title: `Allow and deny overlap at priority ${allow.rule.priority}`,
             detail: `${describeRule(allow.rule)} and ${describeRule(deny.rule)} match the same traffic at the same priority; the deny wins there.`,

@@ -1,5 +1,6 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
+import { ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule, thousands, percent } from '../describe.ts';
 import { regionKey } from '../evaluate.ts';
@@ -41,7 +42,7 @@ export const widePublicCidr: Check = {
     source: 'Prowler ec2_securitygroup_allow_wide_open_public_ipv4; Alibaba Cloud ECS usage notes (seed 003): do not authorize 0.0.0.0/0 unless necessary',
     remediation: 'Narrow the source to the exact ranges that need access, or add them to `wide.trustedPublicRanges` if they are yours.',
   },
-  run({ policy, config }) {
+  run({ group, policy, config }) {
     const drafts: FindingDraft[] = [];
     for (const family of ['ipv4', 'ipv6'] as const) {
       const prefix = family === 'ipv4' ? config.wide.ipv4Prefix : config.wide.ipv6Prefix;
@@ -85,8 +86,10 @@ export const widePublicCidr: Check = {
         const share = publicShare(family, count);
         if (count <= limit || share >= config.internet.minShare) continue;
         drafts.push({
-          subject: `rule/${rule.native.ruleId}`,
+          subject: ruleSubject(rule, group.rules),
+          legacySubject: `rule/${rule.native.ruleId}`,
           ruleIds: [rule.native.ruleId],
+          exposure: { [`public ${family}`]: count.toString() },
           title: `Access from a wide public range (${rule.peer.kind === 'cidr' ? rule.peer.cidr : family})`,
           detail: `${describeRule(rule)} lets in ${thousands(count)} public addresses (${percent(share)} of the public ${family === 'ipv4' ? 'IPv4' : 'IPv6'} space), more than a /${prefix}.`,
         });

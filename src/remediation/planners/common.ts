@@ -1,5 +1,5 @@
 import type { Check, EstateIndex, FindingDraft } from '../../analysis/check.ts';
-import { toFinding } from '../../analysis/check.ts';
+import { matchesFingerprint, toFinding } from '../../analysis/check.ts';
 import { GROUP_CHECKS } from '../../analysis/checks/index.ts';
 import { describePeer } from '../../analysis/describe.ts';
 import { evaluateGroup } from '../../analysis/evaluate.ts';
@@ -49,7 +49,7 @@ export function locateFinding(
   const check = GROUP_CHECKS.find((c) => c.meta.id === finding.check);
   if (!check) return undefined;
   for (const draft of check.run({ group, policy, config, estate })) {
-    if (toFinding(check.meta, scopeOf(group), draft, check.meta.severity).fingerprint === finding.fingerprint) return { check, draft, policy };
+    if (matchesFingerprint(toFinding(check.meta, scopeOf(group), draft, check.meta.severity), finding.fingerprint)) return { check, draft, policy };
   }
   return undefined;
 }
