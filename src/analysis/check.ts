@@ -81,11 +81,6 @@ export function toFinding(meta: CheckMeta, scope: FindingScope, draft: FindingDr
   };
 }
 
-/** Whether a fingerprint (a stored one, a button's) names the finding: its own or its legacy one. */
-export function matchesFingerprint(finding: Pick<Finding, 'fingerprint' | 'legacyFingerprint'>, fingerprint: string): boolean {
-  return finding.fingerprint === fingerprint || (finding.legacyFingerprint !== undefined && finding.legacyFingerprint === fingerprint);
-}
-
 const subjectsByRules = new WeakMap<readonly Rule[], Map<Rule, string>>();
 
 /**

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { userInfo } from 'node:os';
 import type { LiveAdapter } from '../../adapters/live.ts';
 import type { AuditReport } from '../analysis/audit.ts';
-import { matchesFingerprint } from '../analysis/check.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';

@@ -1,5 +1,5 @@
 import { auditEstate } from '../analysis/audit.ts';
-import { matchesFingerprint } from '../analysis/check.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { EstateIndex } from '../analysis/check.ts';
 import { ruleSignature } from '../model/rule-signature.ts';
 import type { WardenConfig } from '../config/schema.ts';

@@ -3,7 +3,7 @@ import type { LiveAdapter, ScopeFilter } from '../../adapters/live.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
 import type { RolePurpose } from '../../adapters/aws/roles.ts';
 import { auditEstate } from '../analysis/audit.ts';
-import { matchesFingerprint } from '../analysis/check.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 import { describeRule } from '../analysis/describe.ts';
 import { findFinding, groupOf, proposeFix } from '../cli/fix.ts';
@@ -14,7 +14,7 @@ import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts'
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
-import { RUN_FINDINGS_KEPT, suppressionFor } from '../store/state.ts';
+import { RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
 import { slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
@@ -191,7 +191,7 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     const full = auditEstate(estate, config);
     const suppressions = await store.suppressions.activeSuppressions(now());
-    const findings = full.findings.filter((f) => !suppressionFor(f, suppressions, now()));
+    const findings = unsuppressedFindings(full.findings, suppressions, now());
     return { estate, adapters, complete, report: { findings, summary: full.summary } };
   }
 

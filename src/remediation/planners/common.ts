@@ -1,5 +1,6 @@
 import type { Check, EstateIndex, FindingDraft } from '../../analysis/check.ts';
-import { matchesFingerprint, toFinding } from '../../analysis/check.ts';
+import { toFinding } from '../../analysis/check.ts';
+import { matchesFingerprint } from '../../model/fingerprint.ts';
 import { GROUP_CHECKS } from '../../analysis/checks/index.ts';
 import { describePeer } from '../../analysis/describe.ts';
 import { evaluateGroup } from '../../analysis/evaluate.ts';
