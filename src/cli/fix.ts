@@ -6,6 +6,7 @@ import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
+import { changeFingerprints } from '../remediation/plan.ts';
 import { planFor, whyNoPlan } from '../remediation/planners/index.ts';
 import { provePlan } from '../remediation/prove.ts';
 import { renderPlan } from '../remediation/render.ts';
@@ -36,6 +37,12 @@ export function findFinding(report: AuditReport, fingerprint: string): Finding {
   if (matches.length === 1) return matches[0] as Finding;
   if (matches.length > 1) throw new FixError(`finding ${fingerprint}: ${matches.length} findings start with it; give more characters`);
   throw new FixError(`finding ${fingerprint}: not in this audit (run \`warden audit\` with the same scope options to list fingerprints)`);
+}
+
+/** The newest applied fix of the finding a fingerprint (or prefix) names, by today's or an earlier version's fingerprint. */
+export async function appliedChangeFor(store: ChangeStore, fingerprint: string, config: WardenConfig): Promise<ChangeRecord | undefined> {
+  const applied = (await store.list()).filter((c) => c.kind === 'apply' && c.status === 'applied');
+  return applied.findLast((c) => changeFingerprints(c, config).some((fp) => fp.startsWith(fingerprint)));
 }
 
 export function groupOf(estate: Estate, finding: Finding): SecurityGroup {
