@@ -81,24 +81,24 @@ export function toFinding(meta: CheckMeta, scope: FindingScope, draft: FindingDr
   };
 }
 
-const subjectsByRules = new WeakMap<readonly Rule[], Map<Rule, string>>();
-
 /**
  * The subject of a finding about one rule: `rule/<content signature>`, so a rule re-created with a
- * new id (a revert) keeps its findings; the n-th rule of the same content in `rules` gets `#n`.
+ * new id (a revert) keeps its findings.
  */
-export function ruleSubject(rule: Rule, rules: readonly Rule[]): string {
-  let subjects = subjectsByRules.get(rules);
-  if (!subjects) {
-    subjects = new Map();
-    const seen = new Map<string, number>();
-    for (const r of rules) {
-      const key = contentKey(r);
-      const n = (seen.get(key) ?? 0) + 1;
-      seen.set(key, n);
-      subjects.set(r, n > 1 ? `rule/${key}#${n}` : `rule/${key}`);
-    }
-    subjectsByRules.set(rules, subjects);
+export function ruleSubject(rule: Rule): string {
+  return `rule/${contentKey(rule)}`;
+}
+
+/**
+ * One draft per subject: rules of the same content in a group (providers refuse such duplicates,
+ * but data may hold them) are one finding, carrying every such rule's id, and a fix handles them all.
+ */
+export function oneDraftPerSubject(drafts: readonly FindingDraft[]): FindingDraft[] {
+  const bySubject = new Map<string, FindingDraft>();
+  for (const draft of drafts) {
+    const known = bySubject.get(draft.subject);
+    if (known) known.ruleIds = [...new Set([...known.ruleIds, ...draft.ruleIds])];
+    else bySubject.set(draft.subject, { ...draft, ruleIds: [...draft.ruleIds] });
   }
-  return subjects.get(rule) ?? `rule/${contentKey(rule)}`;
+  return [...bySubject.values()];
 }

@@ -1,5 +1,5 @@
 import { hasPorts } from '../../model/protocol.ts';
-import { ruleSubject } from '../check.ts';
+import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule, thousands } from '../describe.ts';
 
@@ -21,7 +21,7 @@ export const portRange: Check = {
       if (widest <= config.maxPortsPerRule) continue;
       const count = rule.ports.reduce((sum, r) => sum + (r.to - r.from + 1), 0);
       drafts.push({
-        subject: ruleSubject(rule, group.rules),
+        subject: ruleSubject(rule),
         legacySubject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
         exposure: { ports: String(count) },
@@ -29,6 +29,6 @@ export const portRange: Check = {
         detail: `${describeRule(rule)} opens a range of ${thousands(count)} ports where specific ports are advised.`,
       });
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

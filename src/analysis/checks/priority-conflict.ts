@@ -1,4 +1,5 @@
-import { ruleSubject } from '../check.ts';
+import { contentKey } from '../../model/rule-signature.ts';
+import { oneDraftPerSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule } from '../describe.ts';
 import type { CompiledRule } from '../evaluate.ts';
@@ -21,7 +22,7 @@ export const priorityConflict: Check = {
     source: 'Alibaba Cloud ECS rule priority (seed 003); Huawei Cloud rule priority and action (seed 002)',
     remediation: 'Give the rule that should win a higher priority (a smaller number), or narrow one of them so they no longer overlap.',
   },
-  run({ group, policy }) {
+  run({ policy }) {
     const drafts: FindingDraft[] = [];
     for (const bucket of policy.buckets.values()) {
       const denies = bucket.rules.filter((c) => c.rule.action === 'deny');
@@ -31,7 +32,7 @@ export const priorityConflict: Check = {
         for (const deny of denies) {
           if (deny.rule.priority !== allow.rule.priority || !overlaps(allow, deny)) continue;
           drafts.push({
-            subject: `pair/${ruleSubject(allow.rule, group.rules).slice('rule/'.length)}/${ruleSubject(deny.rule, group.rules).slice('rule/'.length)}`,
+            subject: `pair/${contentKey(allow.rule)}/${contentKey(deny.rule)}`,
             legacySubject: `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`,
             ruleIds: [allow.rule.native.ruleId, deny.rule.native.ruleId],
             title: `Allow and deny overlap at priority ${allow.rule.priority}`,
@@ -40,6 +41,6 @@ export const priorityConflict: Check = {
         }
       }
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

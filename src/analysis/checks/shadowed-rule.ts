@@ -1,6 +1,6 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Rule } from '../../model/types.ts';
-import { ruleSubject } from '../check.ts';
+import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule } from '../describe.ts';
 import { atomFor, bucketAllowedSignature, evaluateBucket, regionKey, spaceOf } from '../evaluate.ts';
@@ -106,17 +106,17 @@ export const shadowedRule: Check = {
     source: 'Alibaba Cloud priority and drop-wins semantics (seed 003); Huawei Cloud priority and deny-first semantics (seed 002)',
     remediation: 'Remove the rule; the effective policy stays exactly the same.',
   },
-  run({ group, policy }) {
+  run({ policy }) {
     const drafts: FindingDraft[] = [];
     for (const rule of shadowedRules(policy)) {
       drafts.push({
-        subject: ruleSubject(rule, group.rules),
+        subject: ruleSubject(rule),
         legacySubject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
         title: `Rule ${rule.native.ruleId} changes nothing`,
         detail: `${describeRule(rule)}: ${why(policy, rule)}; the effective policy is identical without it.`,
       });
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

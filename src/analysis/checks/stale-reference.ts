@@ -1,4 +1,4 @@
-import { ruleSubject } from '../check.ts';
+import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule } from '../describe.ts';
 
@@ -20,13 +20,13 @@ export const staleReference: Check = {
       if (peer.account && peer.account !== group.account) continue; // another account: not read here
       if (estate.hasGroup(group.provider, group.account, group.region, peer.groupId)) continue;
       drafts.push({
-        subject: ruleSubject(rule, group.rules),
+        subject: ruleSubject(rule),
         legacySubject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
         title: `Rule refers to missing group ${peer.groupId}`,
         detail: `${describeRule(rule)} refers to ${peer.groupId}, which is not among the groups read for ${group.provider} ${group.account || '-'} ${group.region || '-'}.`,
       });
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

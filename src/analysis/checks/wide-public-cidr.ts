@@ -1,6 +1,6 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
-import { ruleSubject } from '../check.ts';
+import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { describeRule, thousands, percent } from '../describe.ts';
 import { regionKey } from '../evaluate.ts';
@@ -42,7 +42,7 @@ export const widePublicCidr: Check = {
     source: 'Prowler ec2_securitygroup_allow_wide_open_public_ipv4; Alibaba Cloud ECS usage notes (seed 003): do not authorize 0.0.0.0/0 unless necessary',
     remediation: 'Narrow the source to the exact ranges that need access, or add them to `wide.trustedPublicRanges` if they are yours.',
   },
-  run({ group, policy, config }) {
+  run({ policy, config }) {
     const drafts: FindingDraft[] = [];
     for (const family of ['ipv4', 'ipv6'] as const) {
       const prefix = family === 'ipv4' ? config.wide.ipv4Prefix : config.wide.ipv6Prefix;
@@ -86,7 +86,7 @@ export const widePublicCidr: Check = {
         const share = publicShare(family, count);
         if (count <= limit || share >= config.internet.minShare) continue;
         drafts.push({
-          subject: ruleSubject(rule, group.rules),
+          subject: ruleSubject(rule),
           legacySubject: `rule/${rule.native.ruleId}`,
           ruleIds: [rule.native.ruleId],
           exposure: { [`public ${family}`]: count.toString() },
@@ -95,6 +95,6 @@ export const widePublicCidr: Check = {
         });
       }
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

@@ -12,9 +12,11 @@ export function rangesText(protocol: Rule['protocol'], ranges: readonly PortRang
 }
 
 export function planPortRange(_finding: Finding, located: LocatedFinding, group: SecurityGroup, config: WardenConfig): PlanDraft | string {
-  const id = located.draft.subject.replace(/^rule\//, '');
-  const rule = group.rules.find((r) => r.native.ruleId === id);
-  if (!rule) return `rule ${id} is no longer in ${group.id}`;
+  // The subject names the rule by content; the draft carries the provider id of each rule with that content.
+  const id = located.draft.ruleIds.join(', ');
+  const rules = located.draft.ruleIds.map((ruleId) => group.rules.find((r) => r.native.ruleId === ruleId));
+  const rule = rules[0];
+  if (!rule || rules.some((r) => r === undefined)) return `rule ${id} is no longer in ${group.id}`;
   if (rule.protocol !== 'tcp' && rule.protocol !== 'udp') return `rule ${id} is not a TCP or UDP rule`;
   const documented = groupPortsFor(group, config);
   if (!documented) {
@@ -23,7 +25,7 @@ export function planPortRange(_finding: Finding, located: LocatedFinding, group:
   const keep = intersectRanges(documentedRanges(documented.ports, rule.protocol, rule.protocol), rule.ports);
   const draft = emptyDraft();
   for (const range of keep) addOnce(draft, { ...withoutNative(rule), ports: [range] });
-  removeOnce(draft, rule);
+  for (const each of rules as Rule[]) removeOnce(draft, each);
   const where = `${group.name} (${group.id})`;
   if (keep.length === 0) {
     draft.summary = `Remove ${id} (${rangesText(rule.protocol, rule.ports)}) from ${where}: none of the ports documented for the group lie in it`;

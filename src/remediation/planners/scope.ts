@@ -31,7 +31,7 @@ export function findingScope(located: LocatedFinding, group: SecurityGroup, conf
     case 'internet-all-ports':
       return [{ direction: 'ingress' }];
     case 'port-range': {
-      const rule = group.rules.find((r) => `rule/${r.native.ruleId}` === draft.subject);
+      const rule = group.rules.find((r) => r.native.ruleId === draft.ruleIds[0]);
       const space = rule && spaceOf(rule);
       if (!rule || !space) return [];
       return [{ direction: rule.direction, spaces: [space.key], protocols: [rule.protocol], ports: rule.ports }];
