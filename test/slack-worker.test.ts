@@ -311,6 +311,27 @@ describe('slack worker', () => {
     expect(await store.findings.get(legacy)).toMatchObject({ fingerprint: finding.fingerprint, status: 'open' });
   });
 
+  it('a suppressed finding stays quiet until it exposes more than was accepted, then is posted again as widened since suppressed', async () => {
+    const { store, slack, adapter, worker } = await setup();
+    await worker.handle(job('audit'));
+    const fingerprint = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve)?.fingerprint as string;
+    await worker.handle(job('suppress', { fingerprint, durationSeconds: 30 * 86_400, reason: 'bastion next sprint' }, APPROVER));
+    expect((await store.suppressions.activeSuppressions(new Date('2026-01-05T10:00:00Z')))[0]?.accepted).toEqual({ 'tcp ipv4': expect.stringMatching(/^\d+$/) });
+
+    const n = slack.posted.length;
+    await worker.handle(job('audit'));
+    expect(slack.posted.slice(n).some((p) => buttons(p).has(ACTION_IDS.approve))).toBe(false);
+
+    // SSH is now open over IPv6 as well: wider than what was accepted.
+    adapter.put(GROUP, rule({ protocol: 'tcp', ports: 22, peer: '::/0', description: 'ssh over ipv6' }));
+    const m = slack.posted.length;
+    await worker.handle(job('audit'));
+    const again = slack.posted.slice(m).filter((p) => buttons(p).has(ACTION_IDS.approve));
+    expect(again).toHaveLength(1);
+    expect(buttons(again[0] as Posted).get(ACTION_IDS.approve)?.fingerprint).toBe(fingerprint);
+    expect(JSON.stringify(again[0]?.blocks)).toContain('widened since suppressed');
+  });
+
   it('refuses to apply a plan without a completed approval', async () => {
     const { slack, adapter, worker, responses } = await setup();
     await worker.handle(job('audit'));
