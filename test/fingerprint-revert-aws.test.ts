@@ -24,7 +24,7 @@ let groupId: string;
 let config: string;
 
 function warden(args: string[]) {
-  return runWarden(args, { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' });
+  return runWarden(args, { env: { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' } });
 }
 
 async function groupFindings(): Promise<Finding[]> {
