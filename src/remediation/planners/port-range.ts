@@ -1,5 +1,5 @@
 import type { WardenConfig } from '../../config/schema.ts';
-import { intersectRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
+import { intersectRanges, mergeRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import { addOnce, documentedRanges, emptyDraft, groupPortsFor, removeOnce } from './common.ts';
@@ -23,6 +23,10 @@ export function planPortRange(_finding: Finding, located: LocatedFinding, group:
     return `no ports are documented for ${group.id}: list the ports it serves under remediation.groupPorts["${group.id}"] (or "${group.provider}:${group.name}") to narrow ${rangesText(rule.protocol, rule.ports)}`;
   }
   const keep = intersectRanges(documentedRanges(documented.ports, rule.protocol, rule.protocol), rule.ports);
+  // Replacing the rule by the same ports would change its id and nothing else.
+  if (rangesText(rule.protocol, keep) === rangesText(rule.protocol, mergeRanges(rule.ports))) {
+    return `every port of ${rangesText(rule.protocol, rule.ports)} is documented for ${group.id} (remediation.groupPorts["${documented.key}"]): there is nothing to narrow`;
+  }
   const draft = emptyDraft();
   for (const range of keep) addOnce(draft, { ...withoutNative(rule), ports: [range] });
   for (const each of rules as Rule[]) removeOnce(draft, each);
