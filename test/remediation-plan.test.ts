@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { allowedSignature, evaluateGroup } from '../src/analysis/evaluate.ts';
-import { ruleSignature } from '../src/analysis/templates/match.ts';
+import { ruleSignature } from '../src/model/rule-signature.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { Finding, Rule, SecurityGroup } from '../src/model/types.ts';
@@ -330,6 +330,22 @@ describe('port-range', () => {
     const finding = findingOf(g, c, 'port-range');
     expect(planFor(finding, g, c)).toBeUndefined();
     expect(whyNoPlan(finding, g, c)).toMatch(/no ports are documented for sg-1/);
+  });
+
+  it('narrows every rule of the same content at once (TCP 0-65535 and 1-65535 are one finding)', () => {
+    const c = config({ remediation: { groupPorts: { 'sg-1': ['22'] } } });
+    const g = group({ provider: 'aws', rules: [rule({ ports: [0, 65535], peer: '10.0.0.0/8', id: 'zero' }), rule({ ports: [1, 65535], peer: '10.0.0.0/8', id: 'one' })] });
+    const plan = planOf(g, c, 'port-range');
+    expect(ops(plan)).toEqual(['+ ingress allow ipv4 tcp 22 10.0.0.0/8 1', '- zero', '- one']);
+    expectProven(g, plan, c);
+  });
+
+  it('has no plan when every port of the range is documented (re-creating the same rule fixes nothing)', () => {
+    const c = config({ remediation: { groupPorts: { 'sg-1': ['25', '26'] } } });
+    const g = group({ provider: 'aws', rules: [rule({ direction: 'egress', protocol: 'udp', ports: [25, 26], peer: '::/0', id: 'range' })] });
+    const finding = findingOf(g, c, 'port-range');
+    expect(planFor(finding, g, c)).toBeUndefined();
+    expect(whyNoPlan(finding, g, c)).toBe('every port of udp/25-26 is documented for sg-1 (remediation.groupPorts["sg-1"]): there is nothing to narrow');
   });
 });
 

@@ -4,7 +4,7 @@ import { auditEstate } from '../src/analysis/audit.ts';
 import { allowedSignature, evaluateGroup } from '../src/analysis/evaluate.ts';
 import type { Packet } from '../src/analysis/evaluate.ts';
 import { appliedRules, isAllowOnly } from '../src/analysis/semantics.ts';
-import { ruleSignature } from '../src/analysis/templates/match.ts';
+import { ruleSignature } from '../src/model/rule-signature.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { parseCidr } from '../src/model/address.ts';
 import type { Family, Finding, Peer, PortRange, Protocol, Provider, Rule, SecurityGroup } from '../src/model/types.ts';

@@ -36,6 +36,7 @@ const FINDING: Finding = {
   ...SCOPE,
   groupId: 'sg-1',
   groupName: 'web',
+  subject: 'port/22',
   ruleIds: ['rule-1'],
   title: 'SSH open to the Internet',
   detail: 'tcp/22 from 0.0.0.0/0 (distinctive-detail-xyz)',
@@ -224,6 +225,18 @@ describe('snooze, reject, details', () => {
     expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(posted[0]?.body['text'])).toContain(`Snoozed until ${until.toISOString().slice(0, 10)}`);
     expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: OUTSIDER, action: 'snooze', outcome: 'ok' }]);
+  });
+
+  it('an old Snooze button (a legacy fingerprint) suppresses the finding under its current fingerprint, noted on its message', async () => {
+    const LEGACY = '0d0d0d0d0d0d';
+    await store.findings.recordSeen([{ ...FINDING, fingerprint: LEGACY }], new Date(NOW.getTime() - 86_400_000), [SCOPE]);
+    await store.findings.markPosted(LEGACY, 'C0FINDINGS', '1700000099.000900', new Date(NOW.getTime() - 86_400_000));
+    await store.findings.recordSeen([{ ...FINDING, legacyFingerprint: LEGACY, exposure: { 'tcp ipv4': '3702258432' } }], NOW, [SCOPE]);
+    const handler = makeHandler();
+    expect((await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: LEGACY }))).statusCode).toBe(200);
+    const active = await store.suppressions.activeSuppressions(NOW);
+    expect(active).toMatchObject([{ target: { fingerprint: FINGERPRINT }, by: OUTSIDER, accepted: { 'tcp ipv4': '3702258432' } }]);
+    expect(calls('chat.postMessage').map((c) => [c.body['channel'], c.body['thread_ts']])).toEqual([['C0FINDINGS', '1700000099.000900']]);
   });
 
   it('records a rejection in the audit log and in the thread of the message the button is on', async () => {

@@ -275,6 +275,7 @@ function finding(i: number, spec: Partial<Finding> = {}): Finding {
     detail: `tcp/22 from 0.0.0.0/0, decided by r-${i}`,
     fingerprint: hex(i),
     ...spec,
+    subject: spec.subject ?? 'port/22',
   };
 }
 
@@ -819,6 +820,7 @@ describe('every output of random findings stays within every limit', () => {
     region: text(300),
     groupId: text(300),
     groupName: text(300),
+    subject: text(300),
     ruleIds: fc.array(text(100), { maxLength: 60 }),
     title: text(400),
     detail: fc.oneof(text(500), text(5000).map((t) => t.repeat(20))),

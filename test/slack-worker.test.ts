@@ -1,6 +1,12 @@
 import type { App } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema } from '../src/config/schema.ts';
+import type { Finding, SecurityGroup } from '../src/model/types.ts';
+import { readGroup } from '../src/remediation/apply.ts';
+import { planFor } from '../src/remediation/planners/index.ts';
+import { planId } from '../src/remediation/planners/common.ts';
+import type { Plan } from '../src/remediation/types.ts';
 import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
@@ -11,7 +17,7 @@ import type { StateStore } from '../src/store/state.ts';
 import { rule } from './support/build.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
-import { createMemoryAdapter } from './support/memory-adapter.ts';
+import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
 import type { MemoryAdapter } from './support/memory-adapter.ts';
 
 // The Slack worker end to end: jobs as the app enqueues them, the state in dynalite, a recording
@@ -265,6 +271,65 @@ describe('slack worker', () => {
       const outcomes = (await store.audit.forTarget(changeId)).map((e) => e.outcome).sort();
       expect(outcomes).toEqual(concurrently ? ['ignored: already being reverted / reverted', 'ok: reverted'] : ['ok: reverted', 'refused: not applied (reverted)']);
     }
+  });
+
+  it('keeps working with state an earlier version stored under legacy fingerprints and plan ids: message, old Approve and Revert buttons', async () => {
+    const { store, slack, adapter, worker } = await setup();
+    const before = ingress(adapter);
+    // What the earlier version wrote for the SSH finding: its record and message, and an approved request for its plan.
+    const group = (await readGroup(adapter, MEMORY_SCOPE, GROUP)) as SecurityGroup;
+    const finding = auditEstate({ groups: [group], unparseable: [], scanErrors: [] }, config).findings.find((f) => f.check === 'internet-admin-port') as Finding;
+    const legacy = finding.legacyFingerprint as string;
+    expect(legacy).toMatch(/^[0-9a-f]{12}$/);
+    const plan = planFor(finding, group, config) as Plan;
+    const legacyPlanId = planId(legacy, plan.operations);
+    const { subject: _subject, legacyFingerprint: _legacy, ...old } = finding;
+    await store.findings.recordSeen([{ ...old, fingerprint: legacy } as Finding], new Date('2026-01-01T00:00:00Z'), []);
+    await store.findings.markPosted(legacy, CHANNEL, '1600000000.000001', new Date('2026-01-01T00:00:01Z'));
+    await store.approvals.requestApproval({ id: legacyPlanId, planId: legacyPlanId, fingerprint: legacy, requester: REQUESTER, required: 1, now: new Date('2026-01-01T00:00:02Z') });
+    expect((await store.approvals.approve({ id: legacyPlanId, approver: APPROVER, now: new Date('2026-01-01T00:00:03Z') })).outcome).toBe('approved');
+
+    // The audit takes the old record over: not posted again, not marked resolved.
+    await worker.handle(job('audit'));
+    expect(slack.posted.some((p) => buttons(p).has(ACTION_IDS.approve))).toBe(false);
+    expect(slack.updated).toEqual([]);
+    expect(await store.findings.get(legacy)).toMatchObject({ fingerprint: finding.fingerprint, firstSeen: '2026-01-01T00:00:00.000Z', message: { ts: '1600000000.000001' } });
+
+    // The old Approve button (legacy fingerprint and plan id) applies, in the old message's thread.
+    const n = slack.posted.length;
+    await worker.handle(job('apply', { fingerprint: legacy, planId: legacyPlanId }, APPROVER));
+    expect(ingress(adapter)).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 10.0.0.0/8']);
+    const applied = slack.posted.slice(n);
+    expect(applied[0]).toMatchObject({ channel: CHANNEL, thread_ts: '1600000000.000001' });
+    const changeId = buttons(applied[0] as Posted).get(ACTION_IDS.revert)?.changeId as string;
+    expect(await store.approvals.get(legacyPlanId)).toMatchObject({ status: 'applied', changeId });
+
+    // Its Revert button reverts, and the finding is open again on the old message.
+    await worker.handle(job('revert', { changeId, fingerprint: legacy }, APPROVER));
+    expect(ingress(adapter)).toEqual(before);
+    expect(await store.approvals.get(legacyPlanId)).toMatchObject({ status: 'reverted' });
+    expect(await store.findings.get(legacy)).toMatchObject({ fingerprint: finding.fingerprint, status: 'open' });
+  });
+
+  it('a suppressed finding stays quiet until it exposes more than was accepted, then is posted again as widened since suppressed', async () => {
+    const { store, slack, adapter, worker } = await setup();
+    await worker.handle(job('audit'));
+    const fingerprint = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve)?.fingerprint as string;
+    await worker.handle(job('suppress', { fingerprint, durationSeconds: 30 * 86_400, reason: 'bastion next sprint' }, APPROVER));
+    expect((await store.suppressions.activeSuppressions(new Date('2026-01-05T10:00:00Z')))[0]?.accepted).toEqual({ 'tcp ipv4': expect.stringMatching(/^\d+$/) });
+
+    const n = slack.posted.length;
+    await worker.handle(job('audit'));
+    expect(slack.posted.slice(n).some((p) => buttons(p).has(ACTION_IDS.approve))).toBe(false);
+
+    // SSH is now open over IPv6 as well: wider than what was accepted.
+    adapter.put(GROUP, rule({ protocol: 'tcp', ports: 22, peer: '::/0', description: 'ssh over ipv6' }));
+    const m = slack.posted.length;
+    await worker.handle(job('audit'));
+    const again = slack.posted.slice(m).filter((p) => buttons(p).has(ACTION_IDS.approve));
+    expect(again).toHaveLength(1);
+    expect(buttons(again[0] as Posted).get(ACTION_IDS.approve)?.fingerprint).toBe(fingerprint);
+    expect(JSON.stringify(again[0]?.blocks)).toContain('widened since suppressed');
   });
 
   it('refuses to apply a plan without a completed approval', async () => {

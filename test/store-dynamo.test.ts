@@ -6,7 +6,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Finding, Rule } from '../src/model/types.ts';
-import { ruleSignature } from '../src/analysis/templates/match.ts';
+import { ruleSignature } from '../src/model/rule-signature.ts';
 import { applyPlan, readGroup, revertChange } from '../src/remediation/apply.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
 import { createFileChangeStore, groupKeyOf } from '../src/store/changes.ts';
@@ -74,6 +74,7 @@ function finding(fingerprint: string, scope: ScopeRef = A, check = 'internet-adm
     ...scope,
     groupId: 'sg-1',
     groupName: 'web',
+    subject: 'port/22',
     ruleIds: [`rule-${fingerprint}`],
     title: 'SSH open to the Internet',
     detail: `tcp/22 from 0.0.0.0/0 (${fingerprint})`,

@@ -1,5 +1,5 @@
 import type { WardenConfig } from '../config/schema.ts';
-import { derivedId } from '../model/ids.ts';
+import { derivedId, hashId, stableStringify } from '../model/ids.ts';
 import type { Estate, Finding, Provider, ScanError, SecurityGroup, Severity, UnparseableRecord } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
 import { toFinding } from './check.ts';
@@ -48,13 +48,36 @@ function indexEstate(estate: Estate): EstateIndex {
   };
 }
 
-function unparseableFinding(record: UnparseableRecord, config: WardenConfig): Finding {
+// A raw record's identity fields: the rule's own id, when it was made or changed, its description.
+const NOT_CONTENT = new Set(['id', 'securitygroupruleid', 'security_group_rule_id', 'created_at', 'updated_at', 'createtime', 'description']);
+
+/** The raw record minus its identity fields (at any depth): what the unreadable rule says. */
+function rawContent(raw: unknown): unknown {
+  if (Array.isArray(raw)) return raw.map(rawContent);
+  if (raw === null || typeof raw !== 'object') return raw;
+  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([key]) => !NOT_CONTENT.has(key.toLowerCase())).map(([key, value]) => [key, rawContent(value)]));
+}
+
+/** `raw/<hash of the content>`; the n-th record of the same content in a group gets `#n`. */
+function unparseableSubjects(records: readonly UnparseableRecord[]): string[] {
+  const seen = new Map<string, number>();
+  return records.map((record) => {
+    const subject = `raw/${hashId([stableStringify(rawContent(record.raw))])}`;
+    const key = [record.provider, record.account, record.region, record.groupId, subject].join('\u0000');
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return n > 1 ? `${subject}#${n}` : subject;
+  });
+}
+
+function unparseableFinding(record: UnparseableRecord, subject: string, config: WardenConfig): Finding {
   const ruleId = record.ruleId || derivedId('raw', record.raw);
   return toFinding(
     unparseableRuleMeta,
     { provider: record.provider, account: record.account, region: record.region, groupId: record.groupId, groupName: record.groupName },
     {
-      subject: `raw/${ruleId}`,
+      subject,
+      legacySubject: `raw/${ruleId}`,
       ruleIds: [ruleId],
       title: 'Rule could not be read; assumed to open everything',
       detail: `${record.origin}: ${record.reason}. Raw: ${truncate(JSON.stringify(record.raw) ?? String(record.raw), 300)}`,
@@ -106,7 +129,10 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
       }
     }
   }
-  if (!disabled.has(unparseableRuleMeta.id)) findings.push(...estate.unparseable.map((r) => unparseableFinding(r, config)));
+  if (!disabled.has(unparseableRuleMeta.id)) {
+    const subjects = unparseableSubjects(estate.unparseable);
+    findings.push(...estate.unparseable.map((r, i) => unparseableFinding(r, subjects[i] as string, config)));
+  }
   findings.sort(compareFindings);
   return { findings, suppressed: [], summary: summarize(estate, findings) };
 }

@@ -1,6 +1,7 @@
 import type { WardenConfig } from '../config/schema.ts';
-import type { Finding, Provider, SecurityGroup, Severity } from '../model/types.ts';
+import type { ExposureMeasure, Finding, Provider, Rule, SecurityGroup, Severity } from '../model/types.ts';
 import { hashId } from '../model/ids.ts';
+import { contentKey } from '../model/rule-signature.ts';
 import type { EvaluatedPolicy } from './evaluate.ts';
 
 export interface CheckMeta {
@@ -30,12 +31,19 @@ export interface CheckContext {
 
 /** What a check reports; the audit adds the group's identity and the fingerprint. */
 export interface FindingDraft {
-  /** What inside the group the finding is about (e.g. `tcp/22`); part of the fingerprint. */
+  /**
+   * What inside the group the finding is about (e.g. `port/22`, `rule/<content signature>`); part of
+   * the fingerprint, so it never names a provider rule id or a description.
+   */
   subject: string;
+  /** The subject earlier versions used, where it differs (it named rule ids): for `legacyFingerprint`. */
+  legacySubject?: string;
   ruleIds: string[];
   title: string;
   detail: string;
   severity?: Severity;
+  /** How much the finding exposes (see `ExposureMeasure`); absent where nothing can widen. */
+  exposure?: ExposureMeasure;
 }
 
 export interface Check {
@@ -53,7 +61,10 @@ export interface FindingScope {
 
 export function toFinding(meta: CheckMeta, scope: FindingScope, draft: FindingDraft, severity: Severity): Finding {
   const ruleIds = [...new Set(draft.ruleIds)].sort();
-  const fingerprint = hashId([scope.provider, scope.account, scope.region, scope.groupId, meta.id, draft.subject, ...ruleIds]);
+  const place = [scope.provider, scope.account, scope.region, scope.groupId, meta.id];
+  const fingerprint = hashId([...place, draft.subject]);
+  // Earlier versions hashed the rule ids too: state stored under that fingerprint still matches.
+  const legacyFingerprint = hashId([...place, draft.legacySubject ?? draft.subject, ...ruleIds]);
   return {
     check: meta.id,
     severity,
@@ -62,9 +73,34 @@ export function toFinding(meta: CheckMeta, scope: FindingScope, draft: FindingDr
     region: scope.region,
     groupId: scope.groupId,
     groupName: scope.groupName,
+    subject: draft.subject,
     ruleIds,
     title: draft.title,
     detail: draft.detail,
+    ...(draft.exposure ? { exposure: draft.exposure } : {}),
     fingerprint,
+    ...(legacyFingerprint !== fingerprint ? { legacyFingerprint } : {}),
   };
+}
+
+/**
+ * The subject of a finding about one rule: `rule/<content signature>`, so a rule re-created with a
+ * new id (a revert) keeps its findings.
+ */
+export function ruleSubject(rule: Rule): string {
+  return `rule/${contentKey(rule)}`;
+}
+
+/**
+ * One draft per subject: rules of the same content in a group (providers refuse such duplicates,
+ * but data may hold them) are one finding, carrying every such rule's id, and a fix handles them all.
+ */
+export function oneDraftPerSubject(drafts: readonly FindingDraft[]): FindingDraft[] {
+  const bySubject = new Map<string, FindingDraft>();
+  for (const draft of drafts) {
+    const known = bySubject.get(draft.subject);
+    if (known) known.ruleIds = [...new Set([...known.ruleIds, ...draft.ruleIds])];
+    else bySubject.set(draft.subject, { ...draft, ruleIds: [...draft.ruleIds] });
+  }
+  return [...bySubject.values()];
 }

@@ -150,6 +150,7 @@ export function internetPortDraft(
   return {
     subject: `port/${port}`,
     ruleIds: rules.map((r) => r.native.ruleId),
+    exposure: Object.fromEntries(open.map((o) => [`${o.protocol} ${o.exposure.family}`, o.exposure.count.toString()])),
     title: `${titlePrefix}${port}${service} is open to the Internet`,
     detail: `Port ${port}${service} is reachable from the public Internet (${where.join('; ')} of public addresses), allowed by ${rules.map(describeRule).join(', ')}.`,
   };

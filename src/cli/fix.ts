@@ -2,9 +2,11 @@ import { createInterface } from 'node:readline/promises';
 import { userInfo } from 'node:os';
 import type { LiveAdapter } from '../../adapters/live.ts';
 import type { AuditReport } from '../analysis/audit.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
+import { changeFingerprints } from '../remediation/plan.ts';
 import { planFor, whyNoPlan } from '../remediation/planners/index.ts';
 import { provePlan } from '../remediation/prove.ts';
 import { renderPlan } from '../remediation/render.ts';
@@ -23,14 +25,24 @@ export interface FixOutcome {
 
 export class FixError extends Error {}
 
-/** The finding a fingerprint names: exact, or a unique prefix of at least 6 characters. */
+/**
+ * The finding a fingerprint names: exact, or a unique prefix of at least 6 characters; an earlier
+ * version's fingerprint of it (in a posted message, a stored change) names it too.
+ */
 export function findFinding(report: AuditReport, fingerprint: string): Finding {
-  const exact = report.findings.find((f) => f.fingerprint === fingerprint);
+  const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
   if (exact) return exact;
-  const matches = fingerprint.length >= 6 ? report.findings.filter((f) => f.fingerprint.startsWith(fingerprint)) : [];
+  const startsWith = (f: Finding) => f.fingerprint.startsWith(fingerprint) || (f.legacyFingerprint?.startsWith(fingerprint) ?? false);
+  const matches = fingerprint.length >= 6 ? report.findings.filter(startsWith) : [];
   if (matches.length === 1) return matches[0] as Finding;
   if (matches.length > 1) throw new FixError(`finding ${fingerprint}: ${matches.length} findings start with it; give more characters`);
   throw new FixError(`finding ${fingerprint}: not in this audit (run \`warden audit\` with the same scope options to list fingerprints)`);
+}
+
+/** The newest applied fix of the finding a fingerprint (or prefix) names, by today's or an earlier version's fingerprint. */
+export async function appliedChangeFor(store: ChangeStore, fingerprint: string, config: WardenConfig): Promise<ChangeRecord | undefined> {
+  const applied = (await store.list()).filter((c) => c.kind === 'apply' && c.status === 'applied');
+  return applied.findLast((c) => changeFingerprints(c, config).some((fp) => fp.startsWith(fingerprint)));
 }
 
 export function groupOf(estate: Estate, finding: Finding): SecurityGroup {

@@ -10,7 +10,7 @@ import type { ReadProgress } from '../../adapters/live.ts';
 import { readListedScopes } from '../../adapters/live-estate.ts';
 import type { LiveAdapter } from '../../adapters/live.ts';
 import { createFileChangeStore, defaultStateDir } from '../store/changes.ts';
-import { applyFix, confirm, describePlanned, findFinding, FixError, groupOf, outcomeOf, proposeFix, revertFix } from './fix.ts';
+import { appliedChangeFor, applyFix, confirm, describePlanned, findFinding, FixError, groupOf, outcomeOf, proposeFix, revertFix } from './fix.ts';
 import type { FixOutcome } from './fix.ts';
 import type { LiveRead } from '../../adapters/live-estate.ts';
 import type { WardenConfig } from '../config/schema.ts';
@@ -211,7 +211,7 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof FixError)) throw error;
     // A finding that is gone because Warden fixed it: applying again is a no-op.
-    const done = (await createFileChangeStore().list()).findLast((c) => c.kind === 'apply' && c.status === 'applied' && c.plan.finding.fingerprint.startsWith(fingerprint));
+    const done = await appliedChangeFor(createFileChangeStore(), fingerprint, config);
     if (done) {
       printOutcome({ ...outcomeOf(done, null), status: 'already-applied', messages: [`already applied by ${done.changeId} (${done.actor}, ${done.at})`] }, format, []);
       return EXIT.ok;

@@ -159,8 +159,23 @@ export interface Finding {
   region: string;
   groupId: string;
   groupName: string;
+  /** What inside the group the finding is about (`port/22`, `rule/<content signature>`): part of the fingerprint. */
+  subject: string;
+  /** Evidence: the provider ids of the rules that carry it; never part of the fingerprint. */
   ruleIds: string[];
   title: string;
   detail: string;
+  /** How much it exposes, for "widened since suppressed"; not part of the fingerprint. */
+  exposure?: ExposureMeasure;
+  /** Provider, account, region, group, check and subject, hashed: the same exposure keeps it. */
   fingerprint: string;
+  /** The fingerprint as earlier versions made it (with rule ids), where it differs: state stored under it still matches. */
+  legacyFingerprint?: string;
 }
+
+/**
+ * How much of an exposure a finding covers, per facet (e.g. `tcp ipv4` → public addresses allowed,
+ * `ports` → ports opened, `rule <signature>` → 1): whole numbers as decimal text, since IPv6 address
+ * counts exceed what a JSON number holds exactly. See src/model/exposure-measure.ts.
+ */
+export type ExposureMeasure = Record<string, string>;

@@ -3,14 +3,15 @@ import { normalizeScope } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, Scope } from '../../adapters/live.ts';
 import { auditEstate } from '../analysis/audit.ts';
 import { toFinding } from '../analysis/check.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { EstateIndex } from '../analysis/check.ts';
 import { GROUP_CHECKS } from '../analysis/checks/index.ts';
 import { plural } from '../analysis/describe.ts';
 import { evaluateGroup } from '../analysis/evaluate.ts';
-import { ruleSignature } from '../analysis/templates/match.ts';
 import { configSchema } from '../config/schema.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { mergePages } from '../model/merge.ts';
+import { contentKey, ruleSignature } from '../model/rule-signature.ts';
 import type { Estate, Rule, SecurityGroup, UnparseableRecord } from '../model/types.ts';
 import type { ChangeStore } from '../store/changes.ts';
 import type { ChangeRecord, ChangeStatus, NewRule, Plan } from './types.ts';
@@ -19,9 +20,8 @@ import type { ChangeRecord, ChangeStatus, NewRule, Plan } from './types.ts';
 // preconditions (refuse on drift), add before remove, re-read and verify, undo on a failure
 // part-way, and record every apply and revert with the group's pre-image so a revert restores it.
 //
-// Rule identity here is the provider id plus the content key: the rule's signature with priority
-// (`ruleSignature(rule, true)`) and whether it is enabled (the signature leaves that out, and a
-// disabled Huawei rule does nothing). Descriptions are not part of it.
+// Rule identity here is the provider id plus the content key (`contentKey` in
+// src/model/rule-signature.ts). Descriptions are not part of it.
 
 /**
  * Answers whether the plan's finding is gone from the group as re-read after the change
@@ -53,21 +53,6 @@ export interface RevertOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Identity and text
-
-/** What a rule does, including priority and whether it is enabled; not its id or description. */
-export function contentKey(rule: Omit<Rule, 'native'>): string {
-  const signature = ruleSignature(asRule(withoutPortZero(rule)), true);
-  return rule.enabled ? signature : `${signature} (disabled)`;
-}
-
-/**
- * TCP/UDP port 0 is not a port anyone connects to, and the APIs take 1-65535: a range the plan
- * writes as 0-21 is created, and reads back, as 1-21. Both are the same rule.
- */
-function withoutPortZero<T extends Omit<Rule, 'native'>>(rule: T): T {
-  if ((rule.protocol !== 'tcp' && rule.protocol !== 'udp') || !rule.ports.some((p) => p.from === 0)) return rule;
-  return { ...rule, ports: rule.ports.filter((p) => p.to > 0).map((p) => (p.from === 0 ? { from: 1, to: p.to } : p)) };
-}
 
 function asRule(rule: Omit<Rule, 'native'> | Rule): Rule {
   return 'native' in rule ? rule : { ...rule, native: { ruleId: '', derivedId: false, raw: null } };
@@ -153,11 +138,9 @@ export async function readGroup(adapter: LiveAdapter, scope: Scope, groupId: str
 // Verification by audit
 
 /**
- * A verifier that re-runs the plan's check with the run's config on the group as re-read. A
- * finding's fingerprint includes the ids of the rules that cause it, so a fix that swaps those
- * rules for others that open the same (0.0.0.0/1 + 128.0.0.0/1 for 0.0.0.0/0) changes the
- * fingerprint without fixing anything: the finding counts as gone only when the check reports
- * nothing for the same subject (e.g. `port/22`) on the group. The subject is found by running the
+ * A verifier that re-runs the plan's check with the run's config on the group as re-read: the
+ * finding counts as gone only when the check reports nothing for the same subject (e.g. `port/22`)
+ * on the group. The subject is found by running the
  * check on the group before the change; failing that, by the check and title of the finding.
  * With the estate the plan was made from, references to other groups resolve as in the audit.
  */
@@ -170,13 +153,13 @@ export function auditVerifier(config: WardenConfig, estate?: Estate): Verifier {
     if (check && before) {
       const drafts = (group: SecurityGroup) => check.run({ group, policy: evaluateGroup(group), config, estate: index });
       const scopeOf = (g: SecurityGroup) => ({ provider: g.provider, account: g.account, region: g.region, groupId: g.id, groupName: g.name });
-      const subject = drafts(before).find((d) => toFinding(check.meta, scopeOf(before), d, plan.finding.severity).fingerprint === plan.finding.fingerprint)?.subject;
+      const subject = drafts(before).find((d) => matchesFingerprint(toFinding(check.meta, scopeOf(before), d, plan.finding.severity), plan.finding.fingerprint))?.subject;
       if (subject !== undefined) return !drafts(after).some((d) => d.subject === subject);
     }
     const groups = [...(estate?.groups.filter((g) => keyOf(g) !== keyOf(after)) ?? []), after];
     const findings = auditEstate({ groups, unparseable: [], scanErrors: [] }, config).findings;
     return !findings.some(
-      (f) => keyOf({ ...f, id: f.groupId }) === keyOf(after) && (f.fingerprint === plan.finding.fingerprint || (f.check === plan.finding.check && f.title === plan.finding.title)),
+      (f) => keyOf({ ...f, id: f.groupId }) === keyOf(after) && (matchesFingerprint(f, plan.finding.fingerprint) || (f.check === plan.finding.check && f.title === plan.finding.title)),
     );
   };
 }

@@ -1,8 +1,10 @@
+import { auditEstate } from '../analysis/audit.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { EstateIndex } from '../analysis/check.ts';
-import { ruleSignature } from '../analysis/templates/match.ts';
+import { ruleSignature } from '../model/rule-signature.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Rule, SecurityGroup } from '../model/types.ts';
-import type { Plan, PlanOperation, PlanProof, Precondition } from './types.ts';
+import type { ChangeRecord, Plan, PlanOperation, PlanProof, Precondition } from './types.ts';
 import { newRuleSignature, PLANNED_PREFIX, withoutNative } from './planners/planned.ts';
 import { describeForDiff, planId } from './planners/common.ts';
 import { attemptPlan } from './planners/index.ts';
@@ -85,4 +87,27 @@ export function planFindings(input: Estate | readonly SecurityGroup[], findings:
     else result.unproven.push({ plan: attempt.plan, proof, reason: unprovenReason(proof) });
   }
   return result;
+}
+
+/**
+ * The fingerprints a change's finding goes by: the one its plan recorded and, for a record an
+ * earlier version wrote (its fingerprint hashed rule ids), today's fingerprint of the same finding,
+ * found by auditing the group as it was before the change.
+ */
+export function changeFingerprints(change: Pick<ChangeRecord, 'plan' | 'preImage'>, config: WardenConfig): string[] {
+  const { plan } = change;
+  const { target } = plan;
+  const before: SecurityGroup = { provider: target.provider, account: target.account, region: target.region, vpcId: '', id: target.groupId, name: target.groupName, description: '', rules: change.preImage };
+  const same = auditEstate({ groups: [before], unparseable: [], scanErrors: [] }, config).findings.find(
+    (f) => f.check === plan.finding.check && matchesFingerprint(f, plan.finding.fingerprint),
+  );
+  return same && same.fingerprint !== plan.finding.fingerprint ? [plan.finding.fingerprint, same.fingerprint] : [plan.finding.fingerprint];
+}
+
+/**
+ * Whether `id` (an approval's, a posted button's) names this plan of the finding: its own id, or
+ * the id an earlier version gave the same operations (it hashed the finding's legacy fingerprint).
+ */
+export function isPlanId(plan: Plan, finding: Pick<Finding, 'legacyFingerprint'>, id: string): boolean {
+  return plan.id === id || (finding.legacyFingerprint !== undefined && planId(finding.legacyFingerprint, plan.operations) === id);
 }

@@ -3,6 +3,7 @@ import type { LiveAdapter, ScopeFilter } from '../../adapters/live.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
 import type { RolePurpose } from '../../adapters/aws/roles.ts';
 import { auditEstate } from '../analysis/audit.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 import { describeRule } from '../analysis/describe.ts';
 import { findFinding, groupOf, proposeFix } from '../cli/fix.ts';
@@ -10,9 +11,10 @@ import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
+import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
-import { RUN_FINDINGS_KEPT, suppressionFor } from '../store/state.ts';
+import { RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
 import { slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
@@ -189,7 +191,7 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     const full = auditEstate(estate, config);
     const suppressions = await store.suppressions.activeSuppressions(now());
-    const findings = full.findings.filter((f) => !suppressionFor(f, suppressions, now()));
+    const findings = unsuppressedFindings(full.findings, suppressions, now());
     return { estate, adapters, complete, report: { findings, summary: full.summary } };
   }
 
@@ -456,17 +458,19 @@ export function createWorker(options: WorkerOptions): Worker {
       return undefined;
     };
 
-    const finding = result.report.findings.find((f) => f.fingerprint === fingerprint);
+    // A button posted by an earlier version carries the finding's legacy fingerprint and plan id.
+    const finding = result.report.findings.find((f) => matchesFingerprint(f, fingerprint));
     if (!finding) return refuse('the finding is no longer reported (fixed, suppressed or its scope could not be read); nothing was changed.', 'finding gone');
     const proposal = proposeFix(finding, groupOf(result.estate, finding), config);
     if ('refused' in proposal) return refuse(`no fix can be proven any more: ${userText(proposal.refused, 500)}`, 'no plan');
-    if (proposal.plan.id !== planId) {
+    if (!isPlanId(proposal.plan, finding, planId)) {
       return refuse(
         `the group changed since plan ${code(planId, 80)} was approved (it would now be ${code(proposal.plan.id, 80)}); nothing was changed. Run \`/warden audit\` for a new plan.`,
         'plan changed',
       );
     }
-    const { plan } = proposal;
+    // Under the id it was approved by, so the change record and the approval name the same plan.
+    const plan = { ...proposal.plan, id: planId };
     const adapter = result.adapters.find((a) => a.provider === plan.target.provider);
     if (!adapter) throw new JobError(`no adapter for ${plan.target.provider}`);
     const scope = { provider: plan.target.provider, account: plan.target.account, region: plan.target.region };

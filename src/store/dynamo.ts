@@ -11,7 +11,7 @@ import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement } from
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../../adapters/common/pool.ts';
-import type { Finding } from '../model/types.ts';
+import type { ExposureMeasure, Finding } from '../model/types.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import { groupKeyOf } from './changes.ts';
 import type { ChangeStore } from './changes.ts';
@@ -40,6 +40,7 @@ import type {
 //
 //   entity        pk                        sk                       gsi1pk / gsi1sk (GSI `gsi1`)
 //   finding       FINDING#<fingerprint>     FINDING                  SCOPE#<p/a/r> / <fingerprint>   only while open (sparse)
+//                 (a record under a legacy fingerprint, once taken over, holds only `aliasOf`: the fingerprint)
 //   suppression   SUPPRESSION               FINDING#<fp> | CHECK#<id>
 //   approval      APPROVAL#<id>             APPROVAL
 //   audit entry   AUDIT#<yyyy-mm-dd>        <at>#<seq>               TARGET#<target> / <at>#<seq>
@@ -223,6 +224,7 @@ function toSuppression(item: Item): Suppression {
     reason: item['reason'] as string,
     at: item['at'] as string,
     until: item['until'] as string,
+    ...(item['accepted'] ? { accepted: item['accepted'] as ExposureMeasure } : {}),
   };
 }
 
@@ -339,9 +341,10 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
               ReturnValues: 'ALL_OLD',
             }),
           );
-          const state: FindingState = { fingerprint: finding.fingerprint, scope, finding, firstSeen: (old?.['firstSeen'] as string | undefined) ?? at, lastSeen: at, status: 'open' };
-          if (old?.['message']) state.message = old['message'] as NonNullable<FindingState['message']>;
-          const kind: keyof SeenResult = !old ? 'new' : old['status'] === 'resolved' ? 'reopened' : 'open';
+          const before = old ?? (finding.legacyFingerprint ? await takeOverLegacy(finding) : undefined);
+          const state: FindingState = { fingerprint: finding.fingerprint, scope, finding, firstSeen: (before?.['firstSeen'] as string | undefined) ?? at, lastSeen: at, status: 'open' };
+          if (before?.['message']) state.message = before['message'] as NonNullable<FindingState['message']>;
+          const kind: keyof SeenResult = !before ? 'new' : before['status'] === 'resolved' ? 'reopened' : 'open';
           return { kind, state };
         } catch (error) {
           if (!isConditionFailure(error)) throw error;
@@ -352,7 +355,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
       });
       for (const { kind, state } of upserts) if (state) result[kind].push(state);
 
-      const seen = new Set(unique.map((f) => f.fingerprint));
+      const seen = new Set(unique.flatMap((f) => (f.legacyFingerprint ? [f.fingerprint, f.legacyFingerprint] : [f.fingerprint])));
       // Per scope: every group was read (`all`), or only these groups were.
       const readGroups = new Map<string, Set<string> | 'all'>();
       for (const complete of completeScopes) {
@@ -425,26 +428,63 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
 
     async get(fingerprint) {
       const item = await getItem(`FINDING#${required(fingerprint, 'fingerprint')}`, 'FINDING');
-      return item ? toFindingState(item) : undefined;
+      const alias = item?.['aliasOf'];
+      if (typeof alias !== 'string') return item ? toFindingState(item) : undefined;
+      const target = await getItem(`FINDING#${alias}`, 'FINDING');
+      return target ? toFindingState(target) : undefined;
     },
   };
+
+  /**
+   * The record an earlier version kept under the finding's legacy fingerprint (rule ids hashed in),
+   * moved onto the record just written under its fingerprint: first seen and message carry over, and
+   * the old record becomes an alias (out of the open index, so it is never resolved on its own).
+   * Returns the old record, or undefined when there is none (or it was taken over already).
+   */
+  async function takeOverLegacy(finding: Finding): Promise<Item | undefined> {
+    const legacyKey = { pk: `FINDING#${finding.legacyFingerprint}`, sk: 'FINDING' };
+    const legacy = await getItem(legacyKey.pk, legacyKey.sk);
+    if (!legacy || legacy['aliasOf'] !== undefined) return undefined;
+    const message = legacy['message'];
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: `FINDING#${finding.fingerprint}`, sk: 'FINDING' },
+        UpdateExpression: `SET firstSeen = :first${message ? ', message = :m' : ''}`,
+        ExpressionAttributeValues: { ':first': legacy['firstSeen'], ...(message ? { ':m': message } : {}) },
+      }),
+    );
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: legacyKey,
+        UpdateExpression: 'SET aliasOf = :fp, #status = :moved REMOVE gsi1pk, gsi1sk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':fp': finding.fingerprint, ':moved': 'moved' },
+      }),
+    );
+    return legacy;
+  }
 
   // --- suppressions ---------------------------------------------------------------------------
 
   const suppressions: SuppressionStore = {
     async suppress({ target, by, reason, until, now = clock() }) {
       if (Number.isNaN(until.getTime()) || until.getTime() <= now.getTime()) throw new Error(`a suppression must end in the future (until ${until.toISOString()})`);
+      // A finding is suppressed under its current fingerprint (an old button may name a legacy one), with what it exposes.
+      const known = 'fingerprint' in target ? await findings.get(required(target.fingerprint, 'suppression target fingerprint')) : undefined;
       const suppression: Suppression = {
-        target: 'fingerprint' in target ? { fingerprint: target.fingerprint } : { check: target.check },
+        target: 'fingerprint' in target ? { fingerprint: known?.fingerprint ?? target.fingerprint } : { check: target.check },
         by: required(by, 'by'),
         reason: required(reason, 'reason'),
         at: now.toISOString(),
         until: until.toISOString(),
+        ...(known?.finding.exposure ? { accepted: known.finding.exposure } : {}),
       };
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: 'SUPPRESSION', sk: suppressionKey(target), type: 'suppression', ...suppression, expiresAt: Math.ceil(until.getTime() / 1000) },
+          Item: { pk: 'SUPPRESSION', sk: suppressionKey(suppression.target), type: 'suppression', ...suppression, expiresAt: Math.ceil(until.getTime() / 1000) },
         }),
       );
       return suppression;
@@ -462,7 +502,9 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
     },
 
     async isSuppressed(finding, now) {
-      const items = await Promise.all([getItem('SUPPRESSION', suppressionKey({ fingerprint: finding.fingerprint })), getItem('SUPPRESSION', suppressionKey({ check: finding.check }))]);
+      const targets: SuppressionTarget[] = [{ fingerprint: finding.fingerprint }, { check: finding.check }];
+      if (finding.legacyFingerprint) targets.push({ fingerprint: finding.legacyFingerprint });
+      const items = await Promise.all(targets.map((target) => getItem('SUPPRESSION', suppressionKey(target))));
       return items.some((item) => item !== undefined && Date.parse(item['until'] as string) > now.getTime());
     },
   };

@@ -1,4 +1,6 @@
-import type { Finding, Provider } from '../model/types.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
+import { describeWidening, widenedFacets } from '../model/exposure-measure.ts';
+import type { ExposureMeasure, Finding, Provider } from '../model/types.ts';
 import type { ChangeStore } from './changes.ts';
 
 // What the Slack side of Warden remembers between runs and interactions (DESIGN.md: state in
@@ -66,11 +68,14 @@ export interface FindingStore {
    * only there does "not seen" mean resolved. Findings from other scopes (a partial scope, whose
    * groups were partly read) are still recorded as seen, but nothing in such a scope is resolved —
    * a scan error never makes a finding look fixed. A record whose `lastSeen` is later than `now`
-   * (a newer run got there first) is left alone and reported as open.
+   * (a newer run got there first) is left alone and reported as open. A finding first seen under
+   * its fingerprint whose `legacyFingerprint` has a record (written by an earlier version) takes
+   * that record over — first seen, status, message — and the old record becomes an alias of it.
    */
   recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly CompleteScope[]): Promise<SeenResult>;
   /** Remembers the Slack message a finding was posted as (replacing an earlier one). Throws for an unknown fingerprint. */
   markPosted(fingerprint: string, channel: string, ts: string, now?: Date): Promise<FindingState>;
+  /** By fingerprint; a legacy fingerprint (an old button's) whose record was taken over gives the finding's state. */
   get(fingerprint: string): Promise<FindingState | undefined>;
 }
 
@@ -87,28 +92,64 @@ export interface Suppression {
   at: string;
   /** It stops applying at this instant. */
   until: string;
+  /** For a finding: what it exposed when suppressed. More than this is reported again, as widened since suppressed. */
+  accepted?: ExposureMeasure;
 }
 
 export interface SuppressionStore {
-  /** Suppresses a finding (by fingerprint) or a whole check until `until`; replaces an earlier suppression of the same target. */
+  /**
+   * Suppresses a finding (by fingerprint) or a whole check until `until`; replaces an earlier
+   * suppression of the same target. For a finding the store knows, the suppression is kept under
+   * its current fingerprint and records what it exposed as last seen (`accepted`).
+   */
   suppress(input: { target: SuppressionTarget; by: string; reason: string; until: Date; now?: Date }): Promise<Suppression>;
   /** Suppressions whose `until` is after `now`, by target. */
   activeSuppressions(now: Date): Promise<Suppression[]>;
-  /** Whether the finding, or its check, is suppressed at `now`. */
-  isSuppressed(finding: Pick<Finding, 'fingerprint' | 'check'>, now: Date): Promise<boolean>;
+  /** Whether the finding (by fingerprint or legacy fingerprint), or its check, is suppressed at `now`. */
+  isSuppressed(finding: Pick<Finding, 'fingerprint' | 'legacyFingerprint' | 'check'>, now: Date): Promise<boolean>;
 }
 
 /** The suppression that covers a finding at `now` (its own before its check's), from a list read once per run. */
 export function suppressionFor(
-  finding: Pick<Finding, 'fingerprint' | 'check'>,
+  finding: Pick<Finding, 'fingerprint' | 'legacyFingerprint' | 'check'>,
   suppressions: readonly Suppression[],
   now: Date,
 ): Suppression | undefined {
   const live = suppressions.filter((s) => Date.parse(s.until) > now.getTime());
   return (
-    live.find((s) => 'fingerprint' in s.target && s.target.fingerprint === finding.fingerprint) ??
+    live.find((s) => 'fingerprint' in s.target && matchesFingerprint(finding, s.target.fingerprint)) ??
     live.find((s) => 'check' in s.target && s.target.check === finding.check)
   );
+}
+
+/**
+ * The findings to report: those no suppression covers, and those whose own suppression accepted
+ * less than they expose now, marked "widened since suppressed" (a check's suppression covers its
+ * findings however wide). Pure.
+ */
+export function unsuppressedFindings(findings: readonly Finding[], suppressions: readonly Suppression[], now: Date): Finding[] {
+  const reported: Finding[] = [];
+  for (const finding of findings) {
+    const suppression = suppressionFor(finding, suppressions, now);
+    if (!suppression) {
+      reported.push(finding);
+      continue;
+    }
+    const widened = suppression.accepted && 'fingerprint' in suppression.target ? widenedFacets(suppression.accepted, finding.exposure) : [];
+    const byCheck = suppressionFor({ fingerprint: '', check: finding.check }, suppressions, now);
+    if (widened.length === 0 || byCheck) continue;
+    reported.push(widenedSinceSuppressed(finding, suppression, widened));
+  }
+  return reported;
+}
+
+function widenedSinceSuppressed(finding: Finding, suppression: Suppression, facets: readonly string[]): Finding {
+  const accepted = suppression.accepted as ExposureMeasure;
+  return {
+    ...finding,
+    title: `${finding.title} (widened since suppressed)`,
+    detail: `${finding.detail} Widened since suppressed by ${suppression.by} on ${suppression.at.slice(0, 10)} (${suppression.reason}): ${describeWidening(accepted, finding.exposure ?? {}, facets)}.`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { toIpPermission } from '../../adapters/aws/live.ts';
 import type { CallStats, LiveAdapter, RawPage, Scope, ScopeFilter } from '../../adapters/live.ts';
-import { ruleSignature } from '../../src/analysis/templates/match.ts';
+import { ruleSignature } from '../../src/model/rule-signature.ts';
 import type { Rule } from '../../src/model/types.ts';
 
 // An in-memory AWS account for remediation tests: a mutable list of groups whose rules are kept

@@ -23,6 +23,7 @@ export const egressAll: Check = {
       {
         subject: 'egress-all',
         ruleIds: rules.map((r) => r.native.ruleId),
+        exposure: Object.fromEntries(open.map((e) => [`all ${e.family}`, e.count.toString()])),
         title: 'All outbound traffic to the Internet is allowed',
         detail: `Outbound traffic of every protocol to the Internet (${open.map((e) => e.family).join(', ')}) is allowed by ${rules.map(describeRule).join(', ')}.`,
       },

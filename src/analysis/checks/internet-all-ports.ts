@@ -31,6 +31,7 @@ export const internetAllPorts: Check = {
       {
         subject: 'all-ports',
         ruleIds: rules.map((r) => r.native.ruleId),
+        exposure: Object.fromEntries(open.map((o) => [`${o.what} ${o.exposure.family}`, o.exposure.count.toString()])),
         title: `${open.some((o) => o.what === 'all protocols') ? 'All protocols' : 'Every port'} open to the Internet`,
         detail: `Reachable from the public Internet: ${open
           .map((o) => `${o.what} over ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} (at least ${percent(o.exposure.share)} of public addresses)`)

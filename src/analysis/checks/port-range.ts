@@ -1,4 +1,5 @@
 import { hasPorts } from '../../model/protocol.ts';
+import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { ALIBABA_OVERVIEW, cite } from '../documents.ts';
 import { describeRule, thousands } from '../describe.ts';
@@ -21,12 +22,14 @@ export const portRange: Check = {
       if (widest <= config.maxPortsPerRule) continue;
       const count = rule.ports.reduce((sum, r) => sum + (r.to - r.from + 1), 0);
       drafts.push({
-        subject: `rule/${rule.native.ruleId}`,
+        subject: ruleSubject(rule),
+        legacySubject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
+        exposure: { ports: String(count) },
         title: `Rule opens ${thousands(count)} ${String(rule.protocol).toUpperCase()} ports`,
         detail: `${describeRule(rule)} opens a range of ${thousands(count)} ports where specific ports are advised.`,
       });
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

@@ -1,3 +1,5 @@
+import { contentKey } from '../../model/rule-signature.ts';
+import { oneDraftPerSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
@@ -31,7 +33,8 @@ export const priorityConflict: Check = {
         for (const deny of denies) {
           if (deny.rule.priority !== allow.rule.priority || !overlaps(allow, deny)) continue;
           drafts.push({
-            subject: `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`,
+            subject: `pair/${contentKey(allow.rule)}/${contentKey(deny.rule)}`,
+            legacySubject: `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`,
             ruleIds: [allow.rule.native.ruleId, deny.rule.native.ruleId],
             title: `Allow and deny overlap at priority ${allow.rule.priority}`,
             detail: `${describeRule(allow.rule)} and ${describeRule(deny.rule)} match the same traffic at the same priority; the deny wins there.`,
@@ -39,6 +42,6 @@ export const priorityConflict: Check = {
         }
       }
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

@@ -1,5 +1,6 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Rule } from '../../model/types.ts';
+import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
@@ -110,12 +111,13 @@ export const shadowedRule: Check = {
     const drafts: FindingDraft[] = [];
     for (const rule of shadowedRules(policy)) {
       drafts.push({
-        subject: `rule/${rule.native.ruleId}`,
+        subject: ruleSubject(rule),
+        legacySubject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
         title: `Rule ${rule.native.ruleId} changes nothing`,
         detail: `${describeRule(rule)}: ${why(policy, rule)}; the effective policy is identical without it.`,
       });
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

@@ -1,3 +1,4 @@
+import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
@@ -20,12 +21,13 @@ export const staleReference: Check = {
       if (peer.account && peer.account !== group.account) continue; // another account: not read here
       if (estate.hasGroup(group.provider, group.account, group.region, peer.groupId)) continue;
       drafts.push({
-        subject: `rule/${rule.native.ruleId}`,
+        subject: ruleSubject(rule),
+        legacySubject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
         title: `Rule refers to missing group ${peer.groupId}`,
         detail: `${describeRule(rule)} refers to ${peer.groupId}, which is not among the groups read for ${group.provider} ${group.account || '-'} ${group.region || '-'}.`,
       });
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

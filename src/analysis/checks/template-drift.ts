@@ -1,3 +1,5 @@
+import { countFacets } from '../../model/exposure-measure.ts';
+import { contentKey } from '../../model/rule-signature.ts';
 import type { Check } from '../check.ts';
 import { ALIBABA_OVERVIEW, HUAWEI_DEFAULT_GROUPS, OTC_DEFAULT_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
@@ -25,6 +27,8 @@ export const templateDriftCheck: Check = {
       {
         subject: `template/${template.id}/${drift.missing.map(describeTemplateRule).sort().join('|')}`,
         ruleIds: drift.added.map((r) => r.native.ruleId),
+        // Each added rule is a facet: one added since the drift was accepted widens it.
+        exposure: countFacets(drift.added.map((r) => `added ${contentKey(r)}`)),
         title: `Differs from template ${template.id} (${drift.added.length} added, ${drift.missing.length} missing)`,
         detail: `Group follows "${template.title}" (${template.source}); ${parts.join('; ')}.`,
         severity: drift.added.length > 0 ? undefined : 'low',

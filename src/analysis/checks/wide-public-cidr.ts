@@ -1,5 +1,6 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
+import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { ALIBABA_OVERVIEW, cite } from '../documents.ts';
 import { describeRule, thousands, percent } from '../describe.ts';
@@ -86,13 +87,15 @@ export const widePublicCidr: Check = {
         const share = publicShare(family, count);
         if (count <= limit || share >= config.internet.minShare) continue;
         drafts.push({
-          subject: `rule/${rule.native.ruleId}`,
+          subject: ruleSubject(rule),
+          legacySubject: `rule/${rule.native.ruleId}`,
           ruleIds: [rule.native.ruleId],
+          exposure: { [`public ${family}`]: count.toString() },
           title: `Access from a wide public range (${rule.peer.kind === 'cidr' ? rule.peer.cidr : family})`,
           detail: `${describeRule(rule)} lets in ${thousands(count)} public addresses (${percent(share)} of the public ${family === 'ipv4' ? 'IPv4' : 'IPv6'} space), more than a /${prefix}.`,
         });
       }
     }
-    return drafts;
+    return oneDraftPerSubject(drafts);
   },
 };

@@ -1,5 +1,6 @@
 import { canonicalCidr } from '../../model/address.ts';
-import { ALL_PORTS, hasPorts, mergeRanges, parsePortList, parseProtocol, portsLabel, protocolLabel } from '../../model/protocol.ts';
+import { ALL_PORTS, parsePortList, parseProtocol, protocolLabel } from '../../model/protocol.ts';
+import { portsText, ruleSignature } from '../../model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../../model/types.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { BUILT_IN_TEMPLATES } from './catalog.ts';
@@ -39,27 +40,6 @@ export function templateFor(group: SecurityGroup, config: WardenConfig): Templat
   const assigned = config.templates.assign[group.id] ?? config.templates.assign[`${group.provider}:${group.name}`];
   if (assigned) return catalog.byId.get(assigned);
   return catalog.byName.get(`${group.provider}\u0000${group.name}`) ?? (group.description !== '' ? catalog.byName.get(`${group.provider}\u0000${group.description}`) : undefined);
-}
-
-function portsText(rule: Pick<Rule, 'protocol' | 'ports'>): string {
-  const ranges = hasPorts(rule.protocol) ? mergeRanges(rule.ports) : [ALL_PORTS];
-  // TCP/UDP 1-65535 and 0-65535 are both "every port".
-  return ranges.map((r) => (r.from <= 1 && r.to === 65535 ? 'all' : portsLabel(rule.protocol, r))).join(',');
-}
-
-/** Comparable identity of a rule: what it does, not its id or description. */
-export function ruleSignature(rule: Rule, withPriority: boolean): string {
-  const peer =
-    rule.peer.kind === 'cidr'
-      ? rule.peer.cidr
-      : rule.peer.kind === 'group'
-        ? rule.peer.self
-          ? 'self'
-          : `group:${rule.peer.groupId}`
-        : `${rule.peer.kind}:${rule.peer.id}`;
-  const parts = [rule.direction, rule.action, rule.family, protocolLabel(rule.protocol), portsText(rule), peer];
-  if (withPriority) parts.push(String(rule.priority));
-  return parts.join(' ');
 }
 
 export function templateRuleSignature(row: TemplateRule): string {

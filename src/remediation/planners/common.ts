@@ -1,11 +1,12 @@
 import type { Check, EstateIndex, FindingDraft } from '../../analysis/check.ts';
 import { toFinding } from '../../analysis/check.ts';
+import { matchesFingerprint } from '../../model/fingerprint.ts';
 import { GROUP_CHECKS } from '../../analysis/checks/index.ts';
 import { describePeer } from '../../analysis/describe.ts';
 import { evaluateGroup } from '../../analysis/evaluate.ts';
 import type { EvaluatedPolicy } from '../../analysis/evaluate.ts';
 import { isAllowOnly } from '../../analysis/semantics.ts';
-import { ruleSignature } from '../../analysis/templates/match.ts';
+import { ruleSignature } from '../../model/rule-signature.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { GROUP_PORT, SERVICE_PORTS } from '../../config/schema.ts';
 import { parseCidr } from '../../model/address.ts';
@@ -49,7 +50,7 @@ export function locateFinding(
   const check = GROUP_CHECKS.find((c) => c.meta.id === finding.check);
   if (!check) return undefined;
   for (const draft of check.run({ group, policy, config, estate })) {
-    if (toFinding(check.meta, scopeOf(group), draft, check.meta.severity).fingerprint === finding.fingerprint) return { check, draft, policy };
+    if (matchesFingerprint(toFinding(check.meta, scopeOf(group), draft, check.meta.severity), finding.fingerprint)) return { check, draft, policy };
   }
   return undefined;
 }

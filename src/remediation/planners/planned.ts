@@ -1,4 +1,4 @@
-import { ruleSignature } from '../../analysis/templates/match.ts';
+import { ruleSignature } from '../../model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule, Plan, PlanOperation } from '../types.ts';
 
@@ -14,7 +14,7 @@ export function plannedRule(rule: NewRule, n: number): Rule {
 
 /** Content signature of a rule to add (the same text `ruleSignature(rule, true)` gives the live rule once created). */
 export function newRuleSignature(rule: NewRule): string {
-  return ruleSignature(plannedRule(rule, 0), true);
+  return ruleSignature(rule, true);
 }
 
 /** The model rule without its provider identity: what adding it back creates. */

@@ -1,5 +1,5 @@
 import type { WardenConfig } from '../../config/schema.ts';
-import { intersectRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
+import { intersectRanges, mergeRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import { addOnce, documentedRanges, emptyDraft, groupPortsFor, removeOnce } from './common.ts';
@@ -12,18 +12,24 @@ export function rangesText(protocol: Rule['protocol'], ranges: readonly PortRang
 }
 
 export function planPortRange(_finding: Finding, located: LocatedFinding, group: SecurityGroup, config: WardenConfig): PlanDraft | string {
-  const id = located.draft.subject.replace(/^rule\//, '');
-  const rule = group.rules.find((r) => r.native.ruleId === id);
-  if (!rule) return `rule ${id} is no longer in ${group.id}`;
+  // The subject names the rule by content; the draft carries the provider id of each rule with that content.
+  const id = located.draft.ruleIds.join(', ');
+  const rules = located.draft.ruleIds.map((ruleId) => group.rules.find((r) => r.native.ruleId === ruleId));
+  const rule = rules[0];
+  if (!rule || rules.some((r) => r === undefined)) return `rule ${id} is no longer in ${group.id}`;
   if (rule.protocol !== 'tcp' && rule.protocol !== 'udp') return `rule ${id} is not a TCP or UDP rule`;
   const documented = groupPortsFor(group, config);
   if (!documented) {
     return `no ports are documented for ${group.id}: list the ports it serves under remediation.groupPorts["${group.id}"] (or "${group.provider}:${group.name}") to narrow ${rangesText(rule.protocol, rule.ports)}`;
   }
   const keep = intersectRanges(documentedRanges(documented.ports, rule.protocol, rule.protocol), rule.ports);
+  // Replacing the rule by the same ports would change its id and nothing else.
+  if (rangesText(rule.protocol, keep) === rangesText(rule.protocol, mergeRanges(rule.ports))) {
+    return `every port of ${rangesText(rule.protocol, rule.ports)} is documented for ${group.id} (remediation.groupPorts["${documented.key}"]): there is nothing to narrow`;
+  }
   const draft = emptyDraft();
   for (const range of keep) addOnce(draft, { ...withoutNative(rule), ports: [range] });
-  removeOnce(draft, rule);
+  for (const each of rules as Rule[]) removeOnce(draft, each);
   const where = `${group.name} (${group.id})`;
   if (keep.length === 0) {
     draft.summary = `Remove ${id} (${rangesText(rule.protocol, rule.ports)}) from ${where}: none of the ports documented for the group lie in it`;

@@ -1,5 +1,6 @@
 import { spaceOf } from '../../analysis/evaluate.ts';
 import type { WardenConfig } from '../../config/schema.ts';
+import { mergeRanges } from '../../model/protocol.ts';
 import type { Direction, PortRange, Protocol, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding } from './common.ts';
 import { findingCombos, portOfSubject } from './internet-port.ts';
@@ -31,10 +32,12 @@ export function findingScope(located: LocatedFinding, group: SecurityGroup, conf
     case 'internet-all-ports':
       return [{ direction: 'ingress' }];
     case 'port-range': {
-      const rule = group.rules.find((r) => `rule/${r.native.ruleId}` === draft.subject);
+      // Every rule of the finding's content (TCP 0-65535 and 1-65535 are one content): their ports together.
+      const rules = group.rules.filter((r) => draft.ruleIds.includes(r.native.ruleId));
+      const rule = rules[0];
       const space = rule && spaceOf(rule);
       if (!rule || !space) return [];
-      return [{ direction: rule.direction, spaces: [space.key], protocols: [rule.protocol], ports: rule.ports }];
+      return [{ direction: rule.direction, spaces: [space.key], protocols: [rule.protocol], ports: mergeRanges(rules.flatMap((r) => r.ports)) }];
     }
     case 'template-drift':
       return [{}];
