@@ -18,7 +18,7 @@ export function reportFingerprints(document: unknown): Set<string> | undefined {
 
 /** Keeps only the findings that are new since the baseline; the summary counts the ones left out. Pure. */
 export function applyBaseline(report: AuditReport, known: ReadonlySet<string>, file: string): AuditReport {
-  const findings = report.findings.filter((f) => !known.has(f.fingerprint));
+  const findings = report.findings.filter((f) => !known.has(f.fingerprint) && !(f.legacyFingerprint !== undefined && known.has(f.legacyFingerprint)));
   const summary = { ...report.summary, ...countFindings(findings), baseline: { file, known: report.findings.length - findings.length } };
   return { ...report, findings, summary };
 }

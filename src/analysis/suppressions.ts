@@ -1,5 +1,6 @@
 import type { SuppressionEntry } from '../config/suppressions.ts';
 import type { Finding } from '../model/types.ts';
+import { matchesFingerprint } from '../model/fingerprint.ts';
 import { countFindings } from './audit.ts';
 import type { AuditReport } from './audit.ts';
 
@@ -20,7 +21,7 @@ export function isExpired(entry: SuppressionEntry, now: Date): boolean {
 }
 
 function matches(entry: SuppressionEntry, finding: Finding): boolean {
-  if (entry.fingerprint !== undefined) return finding.fingerprint === entry.fingerprint;
+  if (entry.fingerprint !== undefined) return matchesFingerprint(finding, entry.fingerprint);
   return entry.check === finding.check && (entry.group === finding.groupId || entry.group === `${finding.provider}:${finding.groupName}`);
 }
 
