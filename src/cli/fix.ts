@@ -10,6 +10,7 @@ import { provePlan } from '../remediation/prove.ts';
 import { renderPlan } from '../remediation/render.ts';
 import type { ChangeRecord, Plan, PlanProof } from '../remediation/types.ts';
 import type { ChangeStore } from '../store/changes.ts';
+import { ambiguousPrefix, matchFingerprint } from '../model/fingerprint-prefix.ts';
 
 /** What `warden fix` and `warden revert` print with --format json: one object. */
 export interface FixOutcome {
@@ -23,13 +24,11 @@ export interface FixOutcome {
 
 export class FixError extends Error {}
 
-/** The finding a fingerprint names: exact, or a unique prefix of at least 6 characters. */
+/** The finding a fingerprint names: exact, or a prefix that matches exactly one finding. */
 export function findFinding(report: AuditReport, fingerprint: string): Finding {
-  const exact = report.findings.find((f) => f.fingerprint === fingerprint);
-  if (exact) return exact;
-  const matches = fingerprint.length >= 6 ? report.findings.filter((f) => f.fingerprint.startsWith(fingerprint)) : [];
-  if (matches.length === 1) return matches[0] as Finding;
-  if (matches.length > 1) throw new FixError(`finding ${fingerprint}: ${matches.length} findings start with it; give more characters`);
+  const match = matchFingerprint(report.findings, fingerprint, (f) => f.fingerprint);
+  if ('found' in match) return match.found;
+  if (match.count > 1) throw new FixError(ambiguousPrefix(fingerprint, match.count));
   throw new FixError(`finding ${fingerprint}: not in this audit (run \`warden audit\` with the same scope options to list fingerprints)`);
 }
 

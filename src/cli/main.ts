@@ -21,25 +21,11 @@ import { formatReportPieces } from './format-report.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
 import { paint, SEVERITY_STYLE } from './style.ts';
+import { ambiguousPrefix, fingerprintPrefixProblem, matchFingerprint } from '../model/fingerprint-prefix.ts';
+import { isChangeId } from '../remediation/change-id.ts';
+import { commandUsage, DEFAULT_SOURCE, helpHint, isCommand, overallUsage, packageVersion } from './usage.ts';
 
-export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3 } as const;
-
-const DEFAULT_SOURCE = 'examples';
-
-const USAGE = `Usage: warden <command> [options]
-
-Commands:
-  audit    [--source <file|dir> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]
-           [--format table|json|markdown] [--fail-on <severity>] [--config <file>]
-  snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>
-  fix      <fingerprint> [--provider <p> … | --source <file|dir>] [--dry-run] [--yes] [--format table|json] [--config <file>]
-  revert   <change id> [--yes] [--format table|json] [--config <file>]
-  explain  [--source <file|dir>] [--format table|json] [--direction ingress|egress] <groupId>
-  checks   [--format table|json]
-
---source defaults to ${DEFAULT_SOURCE}/. --provider (aws, alibaba, huawei, otc; repeatable) reads live
-through the provider's API the scopes listed under \`providers\` in the config. Exit codes: 0 ok,
-1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read).`;
+export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4 } as const;
 
 class UsageError extends Error {}
 
@@ -61,6 +47,7 @@ function parse(argv: string[]) {
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -164,6 +151,8 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const fingerprint = positionals[0];
   if (!fingerprint || positionals.length > 1) throw new UsageError('fix takes exactly one finding fingerprint');
+  const notAPrefix = fingerprintPrefixProblem(fingerprint);
+  if (notAPrefix) throw new UsageError(notAPrefix);
   const config = await loadConfig(values.config);
   const providers = providersOf(values);
   if (providers.length && values.source) throw new UsageError('fix reads either --source or --provider, not both');
@@ -176,7 +165,11 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof FixError)) throw error;
     // A finding that is gone because Warden fixed it: applying again is a no-op.
-    const done = (await createFileChangeStore().list()).findLast((c) => c.kind === 'apply' && c.status === 'applied' && c.plan.finding.fingerprint.startsWith(fingerprint));
+    const applied = (await createFileChangeStore().list()).filter((c) => c.kind === 'apply' && c.status === 'applied');
+    const byFinding = [...new Map(applied.map((c) => [c.plan.finding.fingerprint, c])).values()];
+    const match = matchFingerprint(byFinding, fingerprint, (c) => c.plan.finding.fingerprint);
+    if ('count' in match && match.count > 1) throw new FixError(ambiguousPrefix(fingerprint, match.count));
+    const done = 'found' in match ? match.found : undefined;
     if (done) {
       printOutcome({ ...outcomeOf(done, null), status: 'already-applied', messages: [`already applied by ${done.changeId} (${done.actor}, ${done.at})`] }, format, []);
       return EXIT.ok;
@@ -213,6 +206,7 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const changeId = positionals[0];
   if (!changeId || positionals.length > 1) throw new UsageError('revert takes exactly one change id');
+  if (!isChangeId(changeId)) throw new UsageError(`"${changeId.slice(0, 40)}" is not a change id (chg-…, as \`warden fix\` printed it)`);
   const config = await loadConfig(values.config);
   const store = createFileChangeStore();
   const change = await store.get(changeId);
@@ -263,9 +257,20 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     const { values, positionals } = parse(rest);
-    if (values.help || command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? EXIT.usage : EXIT.ok;
+    if (command === '--version' || values.version) {
+      process.stdout.write(`warden ${packageVersion()}\n`);
+      return EXIT.ok;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      const topic = positionals[0];
+      process.stdout.write(`${isCommand(topic) ? commandUsage(topic) : overallUsage()}\n`);
+      return EXIT.ok;
+    }
+    if (command === undefined) throw new UsageError('no command given');
+    if (!isCommand(command)) throw new UsageError(`unknown command "${command}"`);
+    if (values.help) {
+      process.stdout.write(`${commandUsage(command)}\n`);
+      return EXIT.ok;
     }
     if (command === 'audit') {
       if (positionals.length) throw new UsageError(`audit takes no positional arguments (got "${positionals[0]}")`);
@@ -275,19 +280,31 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'fix') return await fix(values, positionals);
     if (command === 'revert') return await revert(values, positionals);
     if (command === 'explain') return await explain(values, positionals);
-    if (command === 'checks') return checks(values);
-    throw new UsageError(`unknown command "${command}"`);
+    return checks(values);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`warden: ${error.message}\n${USAGE}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof SnapshotError || error instanceof ConfigError) {
-      process.stderr.write(`warden: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    throw error;
+    return reportError(error, command);
   }
+}
+
+/** Every error is one line on stderr; the stack only with WARDEN_DEBUG=1. */
+function reportError(error: unknown, command: string | undefined): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`warden: ${error.message} (${helpHint(command)})\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof FixError) {
+    process.stderr.write(`warden: ${oneLine(error.message)}\n`);
+    return EXIT.usage;
+  }
+  const debug = process.env['WARDEN_DEBUG'] === '1';
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stderr.write(`warden: internal error: ${oneLine(message)}${debug ? '' : ' (WARDEN_DEBUG=1 shows where)'}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return EXIT.internal;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 /** A reader that stops early (`warden audit | head`) is not an error. */

@@ -1,3 +1,4 @@
+import { isFingerprintPrefix, MIN_FINGERPRINT_PREFIX } from '../model/fingerprint-prefix.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import type { Provider, Severity } from '../model/types.ts';
 
@@ -25,8 +26,6 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+(?:-\d{1,2})?$/;
 /** Provider group ids: sg-…, UUIDs. */
 const GROUP = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-/** A fingerprint or a unique prefix of one (at least 6 hex characters), as `warden fix` takes. */
-const FINGERPRINT = /^[0-9a-f]{6,64}$/;
 const CHECK = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const DURATION = /^(\d{1,4})([hdw])$/;
 const UNIT_SECONDS = { h: 3600, d: 86_400, w: 604_800 } as const;
@@ -108,7 +107,7 @@ export function parseCommand(text: string): ParseResult {
     case 'fix': {
       if (rest.length !== 1) return bad('`fix` needs exactly one finding fingerprint.', 'fix');
       const word = (rest[0] as string).toLowerCase();
-      if (!FINGERPRINT.test(word)) return bad(`${quote(rest[0] as string)} is not a finding fingerprint (at least 6 hex characters).`, 'fix');
+      if (!isFingerprintPrefix(word)) return bad(`${quote(rest[0] as string)} is not a finding fingerprint (at least ${MIN_FINGERPRINT_PREFIX} hex characters).`, 'fix');
       return { ok: true, command: { kind: 'fix', fingerprint: word } };
     }
     case 'suppress': {
@@ -116,7 +115,7 @@ export function parseCommand(text: string): ParseResult {
       const [targetWord, durationWord, ...reasonWords] = rest as [string, string, ...string[]];
       const lower = targetWord.toLowerCase();
       let target: SuppressTarget;
-      if (FINGERPRINT.test(lower) && /\d/.test(lower)) target = { fingerprint: lower };
+      if (isFingerprintPrefix(lower) && /\d/.test(lower)) target = { fingerprint: lower };
       else if (CHECK.test(lower)) target = { check: lower };
       else return bad(`${quote(targetWord)} is not a finding fingerprint or a check id.`, 'suppress');
       const durationSeconds = parseDuration(durationWord);
