@@ -1,7 +1,7 @@
 import type { AuditReport } from '../analysis/audit.ts';
 import type { Finding, Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
-import { paint, SEVERITY_STYLE } from './style.ts';
+import { paint, SEVERITY_STYLE, terminalText } from './style.ts';
 
 export type ReportFormat = 'table' | 'json' | 'markdown';
 
@@ -12,7 +12,7 @@ function countsLine(counts: Record<Severity, number>): string {
 }
 
 function groupKey(f: Finding): string {
-  return `${f.provider} ${f.account || '-'} ${f.region || '-'}`;
+  return terminalText(`${f.provider} ${f.account || '-'} ${f.region || '-'}`);
 }
 
 /** Findings grouped by provider/account/region, then by group, with counts. */
@@ -21,7 +21,7 @@ export function formatTable(report: AuditReport): string {
   const scopes = new Map<string, Map<string, Finding[]>>();
   for (const finding of report.findings) {
     const scope = scopes.get(groupKey(finding)) ?? new Map<string, Finding[]>();
-    const groupLabel = `${finding.groupId || '(no group)'}${finding.groupName ? ` ${finding.groupName}` : ''}`;
+    const groupLabel = terminalText(`${finding.groupId || '(no group)'}${finding.groupName ? ` ${finding.groupName}` : ''}`);
     scope.set(groupLabel, [...(scope.get(groupLabel) ?? []), finding]);
     scopes.set(groupKey(finding), scope);
   }
@@ -32,15 +32,15 @@ export function formatTable(report: AuditReport): string {
       lines.push(`  ${paint('bold', group)}`);
       for (const f of findings) {
         const severity = paint(SEVERITY_STYLE[f.severity], f.severity.padEnd(8));
-        lines.push(`    ${severity} ${f.check.padEnd(24)} ${f.title}`);
-        lines.push(paint('gray', `             ${f.detail}  [${f.fingerprint}]`));
+        lines.push(`    ${severity} ${f.check.padEnd(24)} ${terminalText(f.title)}`);
+        lines.push(paint('gray', `             ${terminalText(f.detail)}  [${f.fingerprint}]`));
       }
     }
     lines.push('');
   }
   lines.push(summaryLine(report));
   for (const error of report.summary.scanErrors) {
-    lines.push(paint('red', `scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}`));
+    lines.push(paint('red', terminalText(`scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}`)));
   }
   return lines.join('\n');
 }
@@ -53,7 +53,7 @@ function summaryLine(report: AuditReport): string {
 }
 
 function escapeMarkdown(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return terminalText(text.replace(/\|/g, '\\|').replace(/\n/g, ' '));
 }
 
 export function formatMarkdown(report: AuditReport): string {
@@ -65,14 +65,14 @@ export function formatMarkdown(report: AuditReport): string {
     '',
   ];
   if (s.scanErrors.length) {
-    lines.push('## Scopes not read', '', ...s.scanErrors.map((e) => `- ${e.provider} ${e.account || '-'} ${e.region || '-'}: ${escapeMarkdown(e.message)}`), '');
+    lines.push('## Scopes not read', '', ...s.scanErrors.map((e) => `- ${e.provider} ${escapeMarkdown(`${e.account || '-'} ${e.region || '-'}: ${e.message}`)}`), '');
   }
   if (report.findings.length) {
     lines.push('| severity | check | provider | account | region | group | finding | fingerprint |', '|---|---|---|---|---|---|---|---|');
     for (const f of report.findings) {
       const group = escapeMarkdown(`${f.groupId}${f.groupName ? ` (${f.groupName})` : ''}`);
       lines.push(
-        `| ${f.severity} | ${f.check} | ${f.provider} | ${f.account || '-'} | ${f.region || '-'} | ${group} | **${escapeMarkdown(f.title)}** ${escapeMarkdown(f.detail)} | \`${f.fingerprint}\` |`,
+        `| ${f.severity} | ${f.check} | ${f.provider} | ${escapeMarkdown(f.account || '-')} | ${escapeMarkdown(f.region || '-')} | ${group} | **${escapeMarkdown(f.title)}** ${escapeMarkdown(f.detail)} | \`${f.fingerprint}\` |`,
       );
     }
   }

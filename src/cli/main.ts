@@ -20,9 +20,10 @@ import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { formatReportPieces } from './format-report.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
-import { paint, SEVERITY_STYLE } from './style.ts';
+import { paint, SEVERITY_STYLE, terminalText } from './style.ts';
 import { ambiguousPrefix, fingerprintPrefixProblem, matchFingerprint } from '../model/fingerprint-prefix.ts';
 import { isChangeId } from '../remediation/change-id.ts';
+import { unwritableReason } from './writable.ts';
 import { commandUsage, DEFAULT_SOURCE, helpHint, isCommand, overallUsage, packageVersion } from './usage.ts';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4 } as const;
@@ -126,6 +127,8 @@ async function snapshot(values: Values): Promise<number> {
   const providers = providersOf(values);
   if (!providers.length) throw new UsageError('snapshot needs --provider');
   if (!values.out) throw new UsageError('snapshot needs --out <file>');
+  const unwritable = await unwritableReason(values.out);
+  if (unwritable) throw new SnapshotError(`--out ${values.out}: ${unwritable}`);
   const config = await loadConfig(values.config);
   const read = await readLive(values, providers, config, false);
   await writeFile(values.out, `${JSON.stringify(read.snapshots, null, 1)}\n`);
@@ -140,9 +143,9 @@ function printOutcome(outcome: FixOutcome, format: 'table' | 'json', lines: stri
     process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     return;
   }
-  for (const line of lines) process.stdout.write(`${line}\n`);
+  for (const line of lines) process.stdout.write(`${terminalText(line)}\n`);
   process.stdout.write(`${paint('bold', outcome.status)}${outcome.changeId ? ` ${outcome.changeId}` : ''}\n`);
-  for (const message of outcome.messages) process.stdout.write(`  ${message}\n`);
+  for (const message of outcome.messages) process.stdout.write(`  ${terminalText(message)}\n`);
 }
 
 const OK_STATUSES = new Set(['planned', 'applied', 'already-applied', 'reverted']);
@@ -289,7 +292,7 @@ export async function main(argv: string[]): Promise<number> {
 /** Every error is one line on stderr; the stack only with WARDEN_DEBUG=1. */
 function reportError(error: unknown, command: string | undefined): number {
   if (error instanceof UsageError) {
-    process.stderr.write(`warden: ${error.message} (${helpHint(command)})\n`);
+    process.stderr.write(`warden: ${oneLine(error.message)} (${helpHint(command)})\n`);
     return EXIT.usage;
   }
   if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof FixError) {
@@ -303,8 +306,9 @@ function reportError(error: unknown, command: string | undefined): number {
   return EXIT.internal;
 }
 
+/** A message as one line: its line breaks become spaces, other control characters are escaped. */
 function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+  return terminalText(text.replace(/\s*[\r\n]+\s*/g, ' '));
 }
 
 /** A reader that stops early (`warden audit | head`) is not an error. */
