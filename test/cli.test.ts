@@ -343,7 +343,7 @@ describe.concurrent('warden explain', () => {
   it('without a group id is a usage error', async () => {
     const result = await run(['explain']);
     expect(result.code).toBe(2);
-    expect(result.stderr.split('\n')[0]).toBe('warden: explain takes exactly one group id');
+    expect(result.stderr).toBe('warden: explain takes exactly one group id (see `warden explain --help`)\n');
   });
 });
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadSnapshots, SnapshotError } from '../../adapters/snapshot/load.ts';
 import { auditEstate } from '../analysis/audit.ts';
 import { CATALOG } from '../analysis/checks/index.ts';
-import { evaluateGroup } from '../analysis/evaluate.ts';
+import { evaluateWorstCase, standInsByGroup } from '../analysis/unreadable.ts';
 import { explainPolicy } from '../analysis/explain.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { writeFile } from 'node:fs/promises';
@@ -238,7 +238,8 @@ async function explain(values: Values, positionals: string[]): Promise<number> {
     process.stderr.write(`warden: group ${groupId} is not in ${values.source ?? DEFAULT_SOURCE}\n`);
     return EXIT.usage;
   }
-  const explained = matches.map((group) => ({ group, parts: explainPolicy(evaluateGroup(group), direction) }));
+  const standIns = standInsByGroup(estate.unparseable);
+  const explained = matches.map((group) => ({ group, parts: explainPolicy(evaluateWorstCase(group, standIns(group)), direction) }));
   process.stdout.write(`${formatExplain(explained, format, direction)}\n`);
   return EXIT.ok;
 }

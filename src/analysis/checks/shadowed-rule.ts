@@ -5,6 +5,7 @@ import { describeRule } from '../describe.ts';
 import { atomFor, bucketAllowedSignature, evaluateBucket, regionKey, spaceOf } from '../evaluate.ts';
 import type { Bucket, BucketResult, EvaluatedPolicy, ProtocolAtom } from '../evaluate.ts';
 import { isImplicit } from '../semantics.ts';
+import { withoutStandIns } from '../unreadable.ts';
 
 /** The rules that decide the traffic a rule matches once it is gone (undefined: the default deny). */
 function decidersWithout(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined)[] {
@@ -105,7 +106,9 @@ export const shadowedRule: Check = {
     source: 'Alibaba Cloud priority and drop-wins semantics (seed 003); Huawei Cloud priority and deny-first semantics (seed 002)',
     remediation: 'Remove the rule; the effective policy stays exactly the same.',
   },
-  run({ policy }) {
+  run(context) {
+    // Whether a listed rule changes anything is a question about the listed rules, not the worst case assumed for unreadable ones.
+    const policy = withoutStandIns(context.policy);
     const drafts: FindingDraft[] = [];
     for (const rule of shadowedRules(policy)) {
       drafts.push({
