@@ -1,32 +1,18 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './support/cli.ts';
+import { runCli } from './support/cli.ts';
+import type { CliRun } from './support/cli.ts';
 
 // Issue 11, section 5: `npm run dev` when Slack cannot be reached, or with the bot and app tokens
 // swapped, or with a token Slack refuses: one line naming the cause and a non-zero exit, never a
 // hang or a stack trace. Slack is a loopback fake (or a closed loopback port); nothing leaves the host.
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function dev(env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const clean = { ...process.env };
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'WARDEN_TABLE', 'WARDEN_CONFIG']) delete clean[name];
-    const child = spawn(process.execPath, ['src/slack/dev.ts'], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `npm run dev` with only the Slack variables given (the others of this environment emptied). */
+function dev(env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const unset = { SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '', SLACK_API_URL: '', WARDEN_TABLE: '', WARDEN_CONFIG: '' };
+  return runCli([], { script: 'src/slack/dev.ts', env: { ...unset, ...env } });
 }
 
 /** A loopback Slack Web API that knows the bot token and refuses the app-level token. */

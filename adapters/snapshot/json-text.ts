@@ -41,7 +41,7 @@ export function parseJsonText(text: string): { value: unknown } | { problem: Jso
 function reasonOf(message: string): string {
   if (/^Unexpected end of JSON input/.test(message)) return 'unexpected end of input';
   if (/^Unexpected token/.test(message)) return 'unexpected character';
-  const reason = message.replace(/\s+in JSON at position.*$/s, '').replace(/,?\s*".*$/s, '');
+  const reason = message.replace(/ at position.*$/s, '').replace(/ in JSON$/, '').replace(/,?\s*".*$/s, '');
   return reason.charAt(0).toLowerCase() + reason.slice(1);
 }
 
@@ -93,60 +93,44 @@ export function firstErrorOffset(text: string): number | undefined {
   };
   const number = () => {
     const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!match) fail();
+    if (!match) {
+      if (text[i] === '-') i++;
+      fail();
+    }
     i += (match as RegExpExecArray)[0].length;
+  };
+  /** The items of an object or array up to `close`, comma-separated. */
+  const sequence = (close: string, item: () => void) => {
+    i++;
+    space();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      item();
+      space();
+      if (text[i] === ',') i++;
+      else if (text[i] === close) {
+        i++;
+        return;
+      } else fail();
+    }
+  };
+  const member = () => {
+    space();
+    if (text[i] !== '"') fail();
+    string();
+    space();
+    if (text[i] !== ':') fail();
+    i++;
+    value();
   };
   const value = (): void => {
     space();
     const ch = text[i];
-    if (ch === '{') {
-      i++;
-      space();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[i] !== '"') fail();
-        string();
-        space();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        space();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail();
-      }
-    }
-    if (ch === '[') {
-      i++;
-      space();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        space();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail();
-      }
-    }
+    if (ch === '{') return sequence('}', member);
+    if (ch === '[') return sequence(']', value);
     if (ch === '"') return string();
     if (ch === 't') return literal('true');
     if (ch === 'f') return literal('false');

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
-// The real CLI as a child process (node src/cli/main.ts <args>) from the repository root, for
-// tests that assert what a user sees: exit code, stdout and stderr.
+// The real CLI (or another script of the repository) as a child process from the repository root,
+// for tests that assert what a user sees: exit code, stdout and stderr.
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -16,6 +17,8 @@ export interface CliRun {
 export interface CliOptions {
   /** Bytes for standard input; without it, stdin is closed (not a terminal). */
   input?: string | Buffer;
+  /** The script to run, relative to the repository root (default the CLI, src/cli/main.ts). */
+  script?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
@@ -30,7 +33,7 @@ function plainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}src/cli/main.ts`, ...args], {
+    const child = spawn(process.execPath, [resolvePath(ROOT, options.script ?? 'src/cli/main.ts'), ...args], {
       cwd: options.cwd ?? ROOT,
       env: plainEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
