@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
-import { expectOneLineError, ROOT, runCli } from './support/cli.ts';
+import { expectOneLineError, ROOT, runWarden } from './support/cli.ts';
 
 // Issue 11, section 5: input that is read, or refused in one line. Through the CLI.
 
@@ -38,8 +38,8 @@ afterAll(async () => {
 describe.concurrent('--source reads every snapshot it is given', () => {
   it('a symlinked *.json under the folder is read, and a link loop is read once', async () => {
     const [linked, direct] = await Promise.all([
-      runCli(['audit', '--source', file('linked'), '--format', 'json']),
-      runCli(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
+      runWarden(['audit', '--source', file('linked'), '--format', 'json']),
+      runWarden(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
     ]);
     expect(linked.code, linked.stderr).toBe(0);
     expect(summaryOf(linked.stdout)).toEqual(summaryOf(direct.stdout));
@@ -47,8 +47,8 @@ describe.concurrent('--source reads every snapshot it is given', () => {
 
   it('`--source -` reads one snapshot from standard input', async () => {
     const [piped, direct] = await Promise.all([
-      runCli(['audit', '--source', '-', '--format', 'json'], { input: example }),
-      runCli(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
+      runWarden(['audit', '--source', '-', '--format', 'json'], { input: example }),
+      runWarden(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
     ]);
     expect(piped.code, piped.stderr).toBe(0);
     expect(summaryOf(piped.stdout).groups).toBeGreaterThan(0);
@@ -57,7 +57,7 @@ describe.concurrent('--source reads every snapshot it is given', () => {
 
   it('`--source -` reads a bare API body (aws ec2 describe-security-groups | warden audit --source -)', async () => {
     const body = JSON.stringify({ SecurityGroups: [{ GroupId: 'sg-0aaaaaaaaaaaaaaa1', GroupName: 'ssh', OwnerId: '123456789012', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }], IpPermissionsEgress: [] }] });
-    const result = await runCli(['audit', '--source', '-', '--format', 'json'], { input: body });
+    const result = await runWarden(['audit', '--source', '-', '--format', 'json'], { input: body });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as AuditReport;
     expect(report.summary.groups).toBe(1);
@@ -65,38 +65,38 @@ describe.concurrent('--source reads every snapshot it is given', () => {
   });
 
   it('empty standard input is refused in one line', async () => {
-    expect(expectOneLineError(await runCli(['audit', '--source', '-']))).toBe('warden: --source -: standard input is empty');
+    expect(expectOneLineError(await runWarden(['audit', '--source', '-']))).toBe('warden: --source -: standard input is empty');
   });
 
   it('/dev/null is refused in one line, exit 2', async () => {
-    expect(expectOneLineError(await runCli(['audit', '--source', '/dev/null']))).toBe(
+    expect(expectOneLineError(await runWarden(['audit', '--source', '/dev/null']))).toBe(
       'warden: /dev/null: a character device, not a snapshot file or folder (use --source - to read standard input)',
     );
   });
 
   it('a FIFO is refused in one line, exit 2, without blocking on it', async () => {
-    expect(expectOneLineError(await runCli(['audit', '--source', file('pipe.json')]))).toBe(
+    expect(expectOneLineError(await runWarden(['audit', '--source', file('pipe.json')]))).toBe(
       `warden: ${file('pipe.json')}: a FIFO, not a snapshot file or folder (use --source - to read standard input)`,
     );
   });
 
   it('a snapshot with a UTF-8 byte order mark is read', async () => {
-    const result = await runCli(['audit', '--source', file('bom.json'), '--format', 'json']);
+    const result = await runWarden(['audit', '--source', file('bom.json'), '--format', 'json']);
     expect(result.code, result.stderr).toBe(0);
     expect(summaryOf(result.stdout).groups).toBeGreaterThan(0);
   });
 
   it('a UTF-16 snapshot (Windows PowerShell `>`) is read', async () => {
     const [utf16, direct] = await Promise.all([
-      runCli(['audit', '--source', file('utf16.json'), '--format', 'json']),
-      runCli(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
+      runWarden(['audit', '--source', file('utf16.json'), '--format', 'json']),
+      runWarden(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
     ]);
     expect(utf16.code, utf16.stderr).toBe(0);
     expect(summaryOf(utf16.stdout)).toEqual(summaryOf(direct.stdout));
   });
 
   it('a JSON error names the file, line and column and never echoes the content', async () => {
-    const message = expectOneLineError(await runCli(['audit', '--source', file('broken.json')]));
+    const message = expectOneLineError(await runWarden(['audit', '--source', file('broken.json')]));
     expect(message).toBe(`warden: ${file('broken.json')}: invalid JSON at line 3, column 41: expected ',' or ']' after array element`);
     expect(message).not.toContain('hunter2');
   });
@@ -105,7 +105,7 @@ describe.concurrent('--source reads every snapshot it is given', () => {
 describe('a JSON error without a position in the parser\'s message', () => {
   it('still names line and column, and not the unexpected text', async () => {
     await writeFile(file('token.json'), '{\n  "pages":\n    secret-value\n}');
-    const message = expectOneLineError(await runCli(['audit', '--source', file('token.json')]));
+    const message = expectOneLineError(await runWarden(['audit', '--source', file('token.json')]));
     expect(message).toBe(`warden: ${file('token.json')}: invalid JSON at line 3, column 5: unexpected character`);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import type { Finding } from '../src/model/types.ts';
-import { runCli } from './support/cli.ts';
+import { runWarden } from './support/cli.ts';
 
 // Issue 11, section 5: one malformed value affects one rule, never a page. The rule becomes an
 // `unparseable-rule` finding, every other group of the page is audited, and the evaluation assumes
@@ -25,7 +25,7 @@ function huaweiRule(id: string, groupId: string, fields: Record<string, unknown>
 
 async function audit(name: string, snapshot: unknown): Promise<AuditReport> {
   await writeFile(file(name), JSON.stringify(snapshot));
-  const result = await runCli(['audit', '--source', file(name), '--format', 'json']);
+  const result = await runWarden(['audit', '--source', file(name), '--format', 'json']);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as AuditReport;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import { COMMANDS } from '../src/cli/usage.ts';
-import { expectOneLineError, ROOT, runCli } from './support/cli.ts';
+import { expectOneLineError, ROOT, runWarden } from './support/cli.ts';
 
 // Issue 11, section 5: every CLI error is one line on stderr, pointing to the command's help;
 // --help and --version for every command; prefixes and change ids checked before anything is read.
@@ -25,21 +25,21 @@ afterAll(async () => {
 describe('--help and --version for every command', () => {
   for (const command of COMMANDS) {
     it(`warden ${command} --help prints its usage, exit 0`, async () => {
-      const result = await runCli([command, '--help']);
+      const result = await runWarden([command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout.startsWith(`Usage: warden ${command}`)).toBe(true);
       expect(result.stderr).toBe('');
     });
 
     it(`warden ${command} --version prints the package version, exit 0`, async () => {
-      const result = await runCli([command, '--version']);
+      const result = await runWarden([command, '--version']);
       expect(result).toEqual({ code: 0, stdout: `warden ${version}\n`, stderr: '' });
     });
   }
 
   it('warden --version and warden --help', async () => {
-    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `warden ${version}\n`, stderr: '' });
-    const help = await runCli(['--help']);
+    expect(await runWarden(['--version'])).toEqual({ code: 0, stdout: `warden ${version}\n`, stderr: '' });
+    const help = await runWarden(['--help']);
     expect(help.code).toBe(0);
     for (const command of COMMANDS) expect(help.stdout).toContain(`warden ${command}`);
   });
@@ -47,31 +47,31 @@ describe('--help and --version for every command', () => {
 
 describe.concurrent('usage errors: one line, exit 2, no usage dump', () => {
   it('no command', async () => {
-    expect(expectOneLineError(await runCli([]))).toBe('warden: no command given (see `warden --help`)');
+    expect(expectOneLineError(await runWarden([]))).toBe('warden: no command given (see `warden --help`)');
   });
 
   it('a missing option value names the command\'s help', async () => {
-    expect(expectOneLineError(await runCli(['snapshot', '--provider', 'aws']))).toBe('warden: snapshot needs --out <file> (see `warden snapshot --help`)');
+    expect(expectOneLineError(await runWarden(['snapshot', '--provider', 'aws']))).toBe('warden: snapshot needs --out <file> (see `warden snapshot --help`)');
   });
 
   it('warden fix with a prefix shorter than 8 hex characters', async () => {
-    expect(expectOneLineError(await runCli(['fix', '0123abc']))).toBe(
+    expect(expectOneLineError(await runWarden(['fix', '0123abc']))).toBe(
       'warden: "0123abc" is not a finding fingerprint (at least 8 hex characters) (see `warden fix --help`)',
     );
   });
 
   it('warden revert with something that is not a change id', async () => {
-    expect(expectOneLineError(await runCli(['revert', '../../etc/passwd']))).toBe(
+    expect(expectOneLineError(await runWarden(['revert', '../../etc/passwd']))).toBe(
       'warden: "../../etc/passwd" is not a change id (chg-…, as `warden fix` printed it) (see `warden revert --help`)',
     );
   });
 
   it('warden snapshot --out checks that it can write before it reads anything', async () => {
     // No config and no credentials: reading would fail with another message; the output is checked first.
-    expect(expectOneLineError(await runCli(['snapshot', '--provider', 'aws', '--out', file('missing/folder/snap.json')]))).toBe(
+    expect(expectOneLineError(await runWarden(['snapshot', '--provider', 'aws', '--out', file('missing/folder/snap.json')]))).toBe(
       `warden: --out ${file('missing/folder/snap.json')}: cannot write: ENOENT`,
     );
-    expect(expectOneLineError(await runCli(['snapshot', '--provider', 'aws', '--out', tmp]))).toBe(`warden: --out ${tmp}: is a folder, not a file`);
+    expect(expectOneLineError(await runWarden(['snapshot', '--provider', 'aws', '--out', tmp]))).toBe(`warden: --out ${tmp}: is a folder, not a file`);
   });
 });
 
@@ -87,13 +87,13 @@ describe.concurrent('unexpected errors: one line, exit 4, the stack only with WA
 
   it('without WARDEN_DEBUG', async () => {
     const dir = await brokenStore('state-plain');
-    const message = expectOneLineError(await runCli(['revert', record, '--yes'], { env: { WARDEN_STATE_DIR: dir } }), 4);
+    const message = expectOneLineError(await runWarden(['revert', record, '--yes'], { env: { WARDEN_STATE_DIR: dir } }), 4);
     expect(message).toMatch(/^warden: internal error: Error: change record .* is not valid JSON: .* \(WARDEN_DEBUG=1 shows where\)$/);
   });
 
   it('with WARDEN_DEBUG=1', async () => {
     const dir = await brokenStore('state-debug');
-    const result = await runCli(['revert', record, '--yes'], { env: { WARDEN_STATE_DIR: dir, WARDEN_DEBUG: '1' } });
+    const result = await runWarden(['revert', record, '--yes'], { env: { WARDEN_STATE_DIR: dir, WARDEN_DEBUG: '1' } });
     expect(result.code).toBe(4);
     expect(result.stderr.split('\n')[0]).toMatch(/^warden: internal error: Error: change record /);
     expect(result.stderr).toMatch(/\n\s+at .*changes\.ts/);
@@ -123,22 +123,22 @@ describe.concurrent('fingerprint prefixes: at least 8 hex characters, matching e
 
   it('the already-applied path takes an 8-character prefix', async () => {
     const dir = await stateWithApplied('applied-8');
-    const result = await runCli(['fix', FINGERPRINT.slice(0, 8), '--format', 'json'], { env: { WARDEN_STATE_DIR: dir } });
+    const result = await runWarden(['fix', FINGERPRINT.slice(0, 8), '--format', 'json'], { env: { WARDEN_STATE_DIR: dir } });
     expect(result.code, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as { status: string }).status).toBe('already-applied');
   });
 
   it('the already-applied path refuses a 6-character prefix, as every other path does', async () => {
     const dir = await stateWithApplied('applied-6');
-    const result = await runCli(['fix', FINGERPRINT.slice(0, 6)], { env: { WARDEN_STATE_DIR: dir } });
+    const result = await runWarden(['fix', FINGERPRINT.slice(0, 6)], { env: { WARDEN_STATE_DIR: dir } });
     expect(expectOneLineError(result)).toBe('warden: "abcdef" is not a finding fingerprint (at least 8 hex characters) (see `warden fix --help`)');
   });
 
   it('a prefix of a finding in the audit finds it', async () => {
-    const audit = await runCli(['audit', '--format', 'json']);
+    const audit = await runWarden(['audit', '--format', 'json']);
     const report = JSON.parse(audit.stdout) as AuditReport;
     const target = report.findings.find((f) => report.findings.filter((g) => g.fingerprint.startsWith(f.fingerprint.slice(0, 8))).length === 1);
-    const result = await runCli(['fix', (target?.fingerprint ?? '').slice(0, 8), '--dry-run', '--format', 'json'], { env: { WARDEN_STATE_DIR: file('empty-state') } });
+    const result = await runWarden(['fix', (target?.fingerprint ?? '').slice(0, 8), '--dry-run', '--format', 'json'], { env: { WARDEN_STATE_DIR: file('empty-state') } });
     expect([0, 1]).toContain(result.code);
     expect(result.stderr).toBe('');
   });
@@ -172,12 +172,12 @@ describe.concurrent('control characters in provider text are escaped on the term
     };
     await writeFile(file('control.json'), JSON.stringify(snapshot));
     for (const format of ['table', 'markdown']) {
-      const result = await runCli(['audit', '--source', file('control.json'), '--format', format]);
+      const result = await runWarden(['audit', '--source', file('control.json'), '--format', format]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).not.toMatch(RAW_CONTROL);
       expect(result.stdout).toContain(format === 'table' ? 'evil\\x1b[2J\\x0aname' : 'evil\\x1b[2J name');
     }
-    const explained = await runCli(['explain', '--source', file('control.json'), 'sg-0000000000000bad1']);
+    const explained = await runWarden(['explain', '--source', file('control.json'), 'sg-0000000000000bad1']);
     expect(explained.stdout).not.toMatch(RAW_CONTROL);
     expect(explained.stdout).toContain('evil\\x1b[2J\\x0aname');
   });

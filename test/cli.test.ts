@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { expectOneLineError, ROOT, runCli } from './support/cli.ts';
+import { expectOneLineError, ROOT, runWarden } from './support/cli.ts';
 import type { CliRun } from './support/cli.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,7 +17,7 @@ import type { ExposurePart } from '../src/analysis/explain.ts';
 const MAIN = 'src/cli/main.ts';
 const WEB_PUBLIC = 'sg-0802e1363b77fe886'; // examples/aws-eu-west-1.json, 80/443 from anywhere
 
-const run = (args: string[], script = MAIN) => runCli(args, { script });
+const run = (args: string[], script = MAIN) => runWarden(args, { script });
 type Run = CliRun;
 
 const memo = new Map<string, Promise<Run>>();

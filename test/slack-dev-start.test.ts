@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.ts';
+import { runWarden } from './support/cli.ts';
 import type { CliRun } from './support/cli.ts';
 
 // Issue 11, section 5: `npm run dev` when Slack cannot be reached, or with the bot and app tokens
@@ -12,7 +12,7 @@ import type { CliRun } from './support/cli.ts';
 /** `npm run dev` with only the Slack variables given (the others of this environment emptied). */
 function dev(env: NodeJS.ProcessEnv): Promise<CliRun> {
   const unset = { SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '', SLACK_API_URL: '', WARDEN_TABLE: '', WARDEN_CONFIG: '' };
-  return runCli([], { script: 'src/slack/dev.ts', env: { ...unset, ...env } });
+  return runWarden([], { script: 'src/slack/dev.ts', env: { ...unset, ...env } });
 }
 
 /** A loopback Slack Web API that knows the bot token and refuses the app-level token. */

@@ -1,52 +1,56 @@
 import { spawn } from 'node:child_process';
-import { resolve as resolvePath } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
-// The real CLI (or another script of the repository) as a child process from the repository root,
-// for tests that assert what a user sees: exit code, stdout and stderr.
+// The installed `warden` command (bin/warden.js) as a child process, for tests that meet the CLI
+// as a user does: exit code, stdout and stderr.
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WARDEN = join(ROOT, 'bin/warden.js');
 
 export interface CliRun {
-  code: number | null;
+  code: number;
   stdout: string;
   stderr: string;
 }
 
-export interface CliOptions {
-  /** Bytes for standard input; without it, stdin is closed (not a terminal). */
-  input?: string | Buffer;
-  /** The script to run, relative to the repository root (default the CLI, src/cli/main.ts). */
-  script?: string;
-  env?: NodeJS.ProcessEnv;
+/** Variables of the machine that would change what the CLI reads or how it prints; unset unless `env` sets them. */
+const AMBIENT = ['WARDEN_CONFIG', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_STS', 'HUAWEICLOUD_SDK_PROJECT_ID', 'OS_PROJECT_ID', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'FORCE_COLOR', 'NO_COLOR'];
+
+export interface RunOptions {
   cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Bytes for standard input; without them it is empty (and never a terminal). */
+  input?: string | Buffer;
+  /** Another script of the repository to run instead of bin/warden.js (e.g. src/slack/dev.ts). */
+  script?: string;
 }
 
-/** The environment without colour switches, as in a CI log or a pipe. */
-function plainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  delete env['FORCE_COLOR'];
-  delete env['NO_COLOR'];
-  return env;
-}
-
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
+export function runWarden(args: string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [resolvePath(ROOT, options.script ?? 'src/cli/main.ts'), ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: plainEnv(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of AMBIENT) delete env[name];
+    Object.assign(env, options.env);
+    const script = options.script ? join(ROOT, options.script) : WARDEN;
+    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A command that never reads its input closes the pipe first: not an error of the test.
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Bad input or usage: exit 2, nothing on stdout, exactly `line` on stderr. */
+export function expectUsageLine(result: CliRun, line: string): void {
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toBe(`${line}\n`);
+  expect(result.code).toBe(2);
 }
 
 /** Bad input: the exit code (2 unless told), nothing on stdout, exactly one `warden: …` line on stderr, which is returned. */
