@@ -18,6 +18,17 @@ function summaryOf(stdout: string): AuditReport['summary'] {
   return (JSON.parse(stdout) as AuditReport).summary;
 }
 
+/** The audit of `source` (read with `input` on stdin) succeeds and sums up as examples/aws-eu-west-1.json does. */
+async function expectSameAsExample(source: string, input?: string): Promise<void> {
+  const [read, direct] = await Promise.all([
+    runWarden(['audit', '--source', source, '--format', 'json'], input === undefined ? {} : { input }),
+    runWarden(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
+  ]);
+  expect(read.code, read.stderr).toBe(0);
+  expect(summaryOf(read.stdout).groups).toBeGreaterThan(0);
+  expect(summaryOf(read.stdout)).toEqual(summaryOf(direct.stdout));
+}
+
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'warden-input-'));
   example = await readFile(AWS_EXAMPLE, 'utf8');
@@ -37,22 +48,11 @@ afterAll(async () => {
 
 describe.concurrent('--source reads every snapshot it is given', () => {
   it('a symlinked *.json under the folder is read, and a link loop is read once', async () => {
-    const [linked, direct] = await Promise.all([
-      runWarden(['audit', '--source', file('linked'), '--format', 'json']),
-      runWarden(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
-    ]);
-    expect(linked.code, linked.stderr).toBe(0);
-    expect(summaryOf(linked.stdout)).toEqual(summaryOf(direct.stdout));
+    await expectSameAsExample(file('linked'));
   });
 
   it('`--source -` reads one snapshot from standard input', async () => {
-    const [piped, direct] = await Promise.all([
-      runWarden(['audit', '--source', '-', '--format', 'json'], { input: example }),
-      runWarden(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
-    ]);
-    expect(piped.code, piped.stderr).toBe(0);
-    expect(summaryOf(piped.stdout).groups).toBeGreaterThan(0);
-    expect(summaryOf(piped.stdout)).toEqual(summaryOf(direct.stdout));
+    await expectSameAsExample('-', example);
   });
 
   it('`--source -` reads a bare API body (aws ec2 describe-security-groups | warden audit --source -)', async () => {
@@ -87,12 +87,7 @@ describe.concurrent('--source reads every snapshot it is given', () => {
   });
 
   it('a UTF-16 snapshot (Windows PowerShell `>`) is read', async () => {
-    const [utf16, direct] = await Promise.all([
-      runWarden(['audit', '--source', file('utf16.json'), '--format', 'json']),
-      runWarden(['audit', '--source', AWS_EXAMPLE, '--format', 'json']),
-    ]);
-    expect(utf16.code, utf16.stderr).toBe(0);
-    expect(summaryOf(utf16.stdout)).toEqual(summaryOf(direct.stdout));
+    await expectSameAsExample(file('utf16.json'));
   });
 
   it('a JSON error names the file, line and column and never echoes the content', async () => {
