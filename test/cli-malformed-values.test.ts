@@ -62,6 +62,13 @@ describe.concurrent('one malformed value affects one rule', () => {
     expect(of(report, 'sg-0000000000000fra1', 'internet-all-ports')).toHaveLength(1);
     expect(of(report, 'sg-00000000000000ok1', 'unparseable-rule')).toHaveLength(0);
     expect(of(report, 'sg-00000000000000ok1', 'internet-all-ports')).toHaveLength(0);
+    // A fix is not offered while the exposure comes from a rule that could not be read.
+    const [open] = of(report, 'sg-0000000000000fra1', 'internet-all-ports');
+    const fix = await runWarden(['fix', open?.fingerprint ?? '', '--source', file('aws-port.json'), '--format', 'json']);
+    expect(fix.code).toBe(1);
+    const outcome = JSON.parse(fix.stdout) as { status: string; messages: string[] };
+    expect(outcome.status).toBe('refused');
+    expect(outcome.messages[0]).toMatch(/^the exposure comes \(also\) from rule raw~[0-9a-f]{12}, which Warden could not read and assumes to open everything/);
   });
 
   it('AWS: an IPv6 zone id makes one rule unparseable; the other groups of the page are audited', async () => {

@@ -18,7 +18,16 @@ export function unreadableRuleId(record: UnparseableRecord): string {
 }
 
 export function isStandIn(rule: Rule): boolean {
-  return rule.native.ruleId.startsWith(STAND_IN);
+  return isStandInId(rule.native.ruleId);
+}
+
+/** Whether a finding's rule id is the stand-in of an unreadable rule; the unreadable rule's own id, or undefined. */
+export function unreadableIdOf(ruleId: string): string | undefined {
+  return ruleId.startsWith(STAND_IN) ? ruleId.slice(STAND_IN.length) : undefined;
+}
+
+function isStandInId(ruleId: string): boolean {
+  return unreadableIdOf(ruleId) !== undefined;
 }
 
 /** The worst-case rules for one unreadable record: none for a deny or a record that is not a rule. */

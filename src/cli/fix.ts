@@ -11,6 +11,7 @@ import { renderPlan } from '../remediation/render.ts';
 import type { ChangeRecord, Plan, PlanProof } from '../remediation/types.ts';
 import type { ChangeStore } from '../store/changes.ts';
 import { ambiguousPrefix, matchFingerprint } from '../model/fingerprint-prefix.ts';
+import { unreadableIdOf } from '../analysis/unreadable.ts';
 
 /** What `warden fix` and `warden revert` print with --format json: one object. */
 export interface FixOutcome {
@@ -47,6 +48,10 @@ export interface Planned {
 
 /** A plan for the finding that the evaluator proves, or the reason there is none. */
 export function proposeFix(finding: Finding, group: SecurityGroup, config: WardenConfig): Planned | { refused: string } {
+  const unreadable = finding.ruleIds.map(unreadableIdOf).find((id) => id !== undefined);
+  if (unreadable) {
+    return { refused: `the exposure comes (also) from rule ${unreadable}, which Warden could not read and assumes to open everything: fix or remove that rule in the console first (its unparseable-rule finding says why)` };
+  }
   const plan = planFor(finding, group, config);
   if (!plan) return { refused: whyNoPlan(finding, group, config) };
   const proof = provePlan(group, plan, config);
