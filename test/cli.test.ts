@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { expectOneLineError, ROOT, runWarden } from './support/cli.ts';
-import type { CliRun } from './support/cli.ts';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import { CATALOG } from '../src/analysis/checks/index.ts';
@@ -14,11 +13,35 @@ import type { ExposurePart } from '../src/analysis/explain.ts';
 // The real CLI as a child process: node src/cli/main.ts <args>, from the repository root.
 // Under `npm test` process.execPath is the project's Node 24 (it runs .ts directly).
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = 'src/cli/main.ts';
 const WEB_PUBLIC = 'sg-0802e1363b77fe886'; // examples/aws-eu-west-1.json, 80/443 from anywhere
 
-const run = (args: string[], script = MAIN) => runWarden(args, { script });
-type Run = CliRun;
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment without colour switches, as in a CI log or a pipe. */
+function plainEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['FORCE_COLOR'];
+  delete env['NO_COLOR'];
+  return env;
+}
+
+function run(args: string[], script = MAIN): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: plainEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const memo = new Map<string, Promise<Run>>();
 /** The same run shared by several tests (the CLI is deterministic): fewer spawns, a faster suite. */
@@ -30,6 +53,17 @@ function runOnce(args: string[]): Promise<Run> {
     memo.set(key, result);
   }
   return result;
+}
+
+/** Bad input: exit 2, nothing on stdout, exactly one line on stderr, which is returned. */
+function expectOneLineError(result: Run): string {
+  expect(result.code, result.stderr).toBe(2);
+  expect(result.stdout).toBe('');
+  expect(result.stderr.endsWith('\n')).toBe(true);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^warden: /);
+  return lines[0] as string;
 }
 
 const SUMMARY_LINE = /^(\d+) groups, (\d+) rules audited; (?:no findings|(\d+) findings?: .+)$/;

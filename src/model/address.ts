@@ -84,14 +84,13 @@ function parseCidrUncached(text: string): AddressBlock | undefined {
   const slash = trimmed.indexOf('/');
   const ip = slash === -1 ? trimmed : trimmed.slice(0, slash);
   const prefixText = slash === -1 ? undefined : trimmed.slice(slash + 1);
-  // A zone id (fe80::1%eth0) names an interface of one host: no rule or config can mean it.
-  if (ip.includes('%')) return undefined;
   let family: Family;
   let address: bigint;
   if (isIPv4(ip)) {
     family = 'ipv4';
     address = ipv4ToBigint(ip);
-  } else if (isIPv6(ip)) {
+  } else if (isIPv6(ip) && !ip.includes('%')) {
+    // A zone id (fe80::1%eth0) names a link of one host: no address block in a security group rule.
     family = 'ipv6';
     address = ipv6ToBigint(ip);
   } else {
