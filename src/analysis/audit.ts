@@ -1,11 +1,13 @@
 import type { WardenConfig } from '../config/schema.ts';
+import { derivedId } from '../model/ids.ts';
 import type { Estate, Finding, Provider, ScanError, SecurityGroup, Severity, UnparseableRecord } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
 import { toFinding } from './check.ts';
 import type { Check, CheckContext, EstateIndex, FindingDraft } from './check.ts';
 import { GROUP_CHECKS } from './checks/index.ts';
 import { unparseableRuleMeta } from './checks/unparseable-rule.ts';
-import { evaluateWorstCase, standInsByGroup, unreadableRuleId } from './unreadable.ts';
+import { standInsByGroup, worstCaseRules } from './unreadable.ts';
+import { evaluateGroup } from './evaluate.ts';
 
 export interface AuditSummary {
   groups: number;
@@ -30,7 +32,7 @@ function indexEstate(estate: Estate): EstateIndex {
 }
 
 function unparseableFinding(record: UnparseableRecord, config: WardenConfig): Finding {
-  const ruleId = unreadableRuleId(record);
+  const ruleId = record.ruleId || derivedId('raw', record.raw);
   return toFinding(
     unparseableRuleMeta,
     { provider: record.provider, account: record.account, region: record.region, groupId: record.groupId, groupName: record.groupName },
@@ -76,7 +78,7 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
   const findings: Finding[] = [];
   for (let g = 0; g < estate.groups.length; g++) {
     const group = estate.groups[g] as SecurityGroup;
-    const context: CheckContext = { group, policy: evaluateWorstCase(group, standIns(group)), config, estate: index };
+    const context: CheckContext = { group, policy: evaluateGroup(group, worstCaseRules(group, standIns(group))), config, estate: index };
     const scope = { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name };
     for (let c = 0; c < checks.length; c++) {
       const check = checks[c] as Check;

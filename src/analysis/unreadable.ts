@@ -70,9 +70,14 @@ export function standInsByGroup(records: readonly UnparseableRecord[]): (group: 
   return (group) => byGroup.get(groupKey(group.provider, group.account, group.region, group.id)) ?? [];
 }
 
+/** The rules the group's evaluation takes: the applied rules, and the stand-ins of its unreadable ones. */
+export function worstCaseRules(group: SecurityGroup, standIns: readonly Rule[]): Rule[] {
+  return standIns.length === 0 ? appliedRules(group) : [...appliedRules(group), ...standIns];
+}
+
 /** The group's policy with its unreadable rules at their worst. */
 export function evaluateWorstCase(group: SecurityGroup, standIns: readonly Rule[]): EvaluatedPolicy {
-  return standIns.length === 0 ? evaluateGroup(group) : evaluateGroup(group, [...appliedRules(group), ...standIns]);
+  return evaluateGroup(group, worstCaseRules(group, standIns));
 }
 
 /** The policy without stand-ins: for questions about the listed rules themselves (which of them change nothing). */

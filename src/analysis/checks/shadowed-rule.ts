@@ -106,16 +106,16 @@ export const shadowedRule: Check = {
     source: 'Alibaba Cloud priority and drop-wins semantics (seed 003); Huawei Cloud priority and deny-first semantics (seed 002)',
     remediation: 'Remove the rule; the effective policy stays exactly the same.',
   },
-  run(context) {
+  run({ policy }) {
     // Whether a listed rule changes anything is a question about the listed rules, not the worst case assumed for unreadable ones.
-    const policy = withoutStandIns(context.policy);
+    const listed = withoutStandIns(policy);
     const drafts: FindingDraft[] = [];
-    for (const rule of shadowedRules(policy)) {
+    for (const rule of shadowedRules(listed)) {
       drafts.push({
         subject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
         title: `Rule ${rule.native.ruleId} changes nothing`,
-        detail: `${describeRule(rule)}: ${why(policy, rule)}; the effective policy is identical without it.`,
+        detail: `${describeRule(rule)}: ${why(listed, rule)}; the effective policy is identical without it.`,
       });
     }
     return drafts;
