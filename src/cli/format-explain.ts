@@ -1,7 +1,8 @@
 import type { ExposurePart } from '../analysis/explain.ts';
 import { percent } from '../analysis/describe.ts';
 import type { Direction, SecurityGroup } from '../model/types.ts';
-import { paint, terminalText } from './style.ts';
+import { paint } from './style.ts';
+import { terminalText } from './terminal-text.ts';
 
 export interface ExplainedGroup {
   group: SecurityGroup;

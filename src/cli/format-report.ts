@@ -1,7 +1,8 @@
 import type { AuditReport } from '../analysis/audit.ts';
 import type { Finding, Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
-import { paint, SEVERITY_STYLE, terminalText } from './style.ts';
+import { paint, SEVERITY_STYLE } from './style.ts';
+import { terminalText } from './terminal-text.ts';
 
 export type ReportFormat = 'table' | 'json' | 'markdown';
 
