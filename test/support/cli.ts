@@ -54,7 +54,7 @@ export function expectUsageLine(result: CliRun, line: string): void {
 }
 
 /** Bad input: the exit code (2 unless told), nothing on stdout, exactly one `warden: …` line on stderr, which is returned. */
-export function expectOneLineError(result: CliRun, code = 2): string {
+export function expectOneLineError(result: Pick<CliRun, 'stdout' | 'stderr'> & { code: number | null }, code = 2): string {
   expect(result.code, result.stderr).toBe(code);
   expect(result.stdout).toBe('');
   expect(result.stderr.endsWith('\n')).toBe(true);
