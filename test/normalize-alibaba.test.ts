@@ -343,10 +343,14 @@ describe('DescribeSecurityGroupAttribute: rule fields', () => {
     expect(reasonFor({ ...cidr, Policy: 'constructor' })).toBe('Policy "constructor" is not accept or drop');
   });
 
-  it('Priority: a string or a number; missing → 1; 110 (default rules) is kept', () => {
+  it('Priority: a string or a number; missing → 1; 110 is kept in a default group and unreadable elsewhere, as is anything above 100', () => {
     expect(ruleFrom({ ...cidr, Priority: '7' }).priority).toBe(7);
     expect(ruleFrom({ ...cidr, Priority: 7 }).priority).toBe(7);
-    expect(ruleFrom({ ...cidr, Priority: '110' }).priority).toBe(110);
+    const inDefaultGroup = normalize(attributePage([permission({ ...cidr, Priority: '110' })], { Description: 'System created security group.' }), ctx);
+    expect(inDefaultGroup.unparseable).toEqual([]);
+    expect(inDefaultGroup.rules[0]?.rule.priority).toBe(110);
+    expect(reasonFor({ ...cidr, Priority: '110' })).toBe('Priority "110" is not within 1-100 (110 is for the rules of a default group only)');
+    expect(reasonFor({ ...cidr, Priority: 101 })).toBe('Priority 101 is not within 1-100');
     expect(ruleFrom({ ...cidr, Priority: undefined }).priority).toBe(1);
     expect(ruleFrom({ ...cidr, Priority: '' }).priority).toBe(1);
   });
@@ -517,6 +521,7 @@ describe('DescribeSecurityGroupAttribute: what cannot be read', () => {
       reason: 'PortRange "abc" is not "from/to"',
       raw: bad,
       origin: 'test.json#0',
+      standsFor: { direction: 'ingress', action: 'allow' },
     });
     expect(result.unparseable[1]).toMatchObject({ groupId: GROUP_ID, reason: 'permission null is not an object', raw: null });
     expect(result.unparseable[1]?.ruleId).toMatch(/^ali~/);

@@ -239,13 +239,13 @@ describe('vpc-v3 rule fields', () => {
     expect(onlyReason({ action: 'drop' })).toContain('action "drop" is not allow or deny');
   });
 
-  it('priority: number or numeric string; missing means 1; out of 1–100 read as is', () => {
+  it('priority: number or numeric string; missing means 1; out of 1–100 is unreadable', () => {
     expect(onlyRule({ priority: 42 }).priority).toBe(42);
     expect(onlyRule({ priority: '7' }).priority).toBe(7);
     expect(onlyRule({ priority: undefined }).priority).toBe(1);
     expect(onlyRule({ priority: null }).priority).toBe(1);
-    expect(onlyRule({ priority: 0 }).priority).toBe(0);
-    expect(onlyRule({ priority: 150 }).priority).toBe(150);
+    expect(onlyReason({ priority: 0 })).toContain('priority 0 is not within 1-100');
+    expect(onlyReason({ priority: 150 })).toContain('priority 150 is not within 1-100');
     expect(onlyReason({ priority: 'high' })).toContain('priority "high" is not an integer');
     expect(onlyReason({ priority: 1.5 })).toContain('priority 1.5 is not an integer');
   });
@@ -386,6 +386,7 @@ describe('vpc-v3 unparseable records', () => {
       reason: 'security_group_rules[1]: multiport "22\\n-23" has an invalid port or range',
       raw: bad,
       origin: 'test page 0',
+      standsFor: { direction: 'ingress', action: 'allow' },
     });
     expect(second?.reason).toBe('security_group_rules[2]: not an object: 42');
     for (const record of result.unparseable) expect(record.reason).not.toMatch(/[\r\n]/);

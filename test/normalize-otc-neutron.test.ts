@@ -341,6 +341,7 @@ describe('neutron-v2 rule fields', () => {
         reason: 'security_group_rules[0]: port_range_min 70000 and port_range_max 70001 are not a port range',
         raw: bad,
         origin: 'neutron page 0',
+        standsFor: { direction: 'ingress' },
       },
     ]);
   });

@@ -395,3 +395,16 @@ describe('slack worker', () => {
     expect(safeErrorText(new Error('secret_access_key="abc" and xoxp-1-2'))).toBe('secret_access_key=[redacted] and [redacted]');
   });
 });
+
+describe('slack worker: fingerprint prefixes', () => {
+  it('`/warden suppress <prefix>` suppresses the one finding the prefix names (its whole fingerprint), and refuses a prefix that names none', async () => {
+    const { worker, store, responses, slack } = await setup();
+    await worker.handle(job('audit'));
+    const posted = slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted;
+    const fingerprint = buttons(posted).get(ACTION_IDS.approve)?.fingerprint as string;
+    await worker.handle(job('suppress', { fingerprint: fingerprint.slice(0, 8), durationSeconds: 86_400, reason: 'known' }));
+    expect((await store.suppressions.activeSuppressions(new Date('2026-01-05T09:00:00.000Z'))).map((s) => s.target)).toEqual([{ fingerprint }]);
+    await worker.handle(job('suppress', { fingerprint: '00000000', durationSeconds: 86_400, reason: 'none' }));
+    expect(String(responses.at(-1)?.body['text'])).toMatch(/finding 00000000: not in this audit/);
+  });
+});

@@ -6,7 +6,7 @@
 // (Policy accept/drop, Priority 1–100, default rules 110) and "ECS security group configurations".
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { derivedId } from '../../src/model/ids.ts';
-import { emptyPageResult, isRecord, showValue, unparseableRecord } from '../../src/model/page.ts';
+import { emptyPageResult, isRecord, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
 import type {
   AttachmentFragment,
   GroupInfo,
@@ -18,7 +18,7 @@ import type {
 } from '../../src/model/page.ts';
 import { alibabaSetPageKinds } from './sets.ts';
 import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
-import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
+import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule, UnreadableRule } from '../../src/model/types.ts';
 
 const PROVIDER = 'alibaba';
 const RULE_ID_PREFIX = 'ali';
@@ -26,7 +26,7 @@ const RULE_ID_PREFIX = 'ali';
 /** Thrown by the readers below and caught per record: its message becomes the unparseable reason. */
 class Unreadable extends Error {}
 
-type Where = { groupId?: string; groupName?: string; ruleId?: string };
+type Where = { groupId?: string; groupName?: string; ruleId?: string; standsFor?: UnreadableRule };
 
 // ---------------------------------------------------------------------------------------------
 // Small value readers
@@ -164,7 +164,10 @@ function readAction(value: unknown): Action {
   return policy === 'drop' ? 'deny' : 'allow';
 }
 
-function readPriority(value: unknown): number {
+/** Custom rules take 1–100; Alibaba gives the rules of a default group 110, below every custom rule. */
+const DEFAULT_RULE_PRIORITY = 110;
+
+function readPriority(value: unknown, defaultGroup: boolean): number {
   if (isAbsent(value)) return 1;
   let priority = Number.NaN;
   if (typeof value === 'number') priority = value;
@@ -172,7 +175,16 @@ function readPriority(value: unknown): number {
   if (!Number.isSafeInteger(priority) || priority < 1) {
     throw new Unreadable(`Priority ${show(value)} is not a positive integer`);
   }
+  if (priority === DEFAULT_RULE_PRIORITY && defaultGroup) return priority;
+  if (priority > 100) {
+    throw new Unreadable(`Priority ${show(value)} is not within 1-100${priority === DEFAULT_RULE_PRIORITY ? ' (110 is for the rules of a default group only)' : ''}`);
+  }
   return priority;
+}
+
+/** The description Alibaba gives the default group it creates ("System created security group."), or the name `default`. */
+function isDefaultGroup(group: GroupInfo): boolean {
+  return group.description.trim() === 'System created security group.' || group.name.trim() === 'default';
 }
 
 const KNOWN_NAMES: ReadonlySet<string> = new Set(['all', 'tcp', 'udp', 'icmp', 'icmpv6', 'gre']);
@@ -283,18 +295,18 @@ function ruleIdOf(permission: unknown, groupId: string): RuleId {
   }
 }
 
-function readPermission(permission: unknown, groupId: string, id: RuleId): Rule {
+function readPermission(permission: unknown, group: GroupInfo, id: RuleId): Rule {
   if (!isRecord(permission)) throw new Unreadable(`permission ${show(permission)} is not an object`);
   const direction = readDirection(permission.Direction);
   const protocol = readProtocol(permission.IpProtocol);
-  const { peer, family } = readPeer(permission, direction, groupId);
+  const { peer, family } = readPeer(permission, direction, group.id);
   if (id.ruleId === '') throw new Unreadable('rule has no SecurityGroupRuleId and its content cannot be hashed');
   const portList = hasPorts(protocol) ? present(permission.PortRangeListId) : undefined;
   return {
     ...(portList === undefined ? {} : { portList: { id: portList } }),
     direction,
     action: readAction(permission.Policy),
-    priority: readPriority(permission.Priority),
+    priority: readPriority(permission.Priority, isDefaultGroup(group)),
     family,
     protocol,
     ports: readPorts(permission, protocol),
@@ -328,8 +340,9 @@ function normalizeGroupAttribute(page: unknown, ctx: PageContext): PageResult {
   const permissions = attempt(reader, groupWhere(group), page.Permissions, () => permissionList(page)) ?? [];
   for (const permission of permissions) {
     const id = ruleIdOf(permission, group.id);
-    const where = { ...groupWhere(group), ruleId: id.ruleId };
-    const rule = attempt(reader, where, permission, () => readPermission(permission, group.id, id));
+    const fields = isRecord(permission) ? permission : {};
+    const where = { ...groupWhere(group), ruleId: id.ruleId, standsFor: unreadableRule(fields.Direction, fields.Policy) };
+    const rule = attempt(reader, where, permission, () => readPermission(permission, group, id));
     if (rule) reader.result.rules.push(ruleFragment(group, rule));
   }
   return reader.result;

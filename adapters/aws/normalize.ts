@@ -1,6 +1,6 @@
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { hashId } from '../../src/model/ids.ts';
-import { emptyPageResult, isRecord, showValue, unparseableRecord } from '../../src/model/page.ts';
+import { emptyPageResult, isRecord, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
 import type { Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
@@ -26,14 +26,19 @@ function toInt(value: unknown): number | undefined {
 
 /** Ports of one EC2 permission: FromPort/ToPort for TCP/UDP, type/code for ICMP, all otherwise. */
 function portsOf(protocol: Protocol, fromValue: unknown, toValue: unknown): PortRange | string {
+  if (!hasPorts(protocol) && !isIcmp(protocol)) return ALL_PORTS;
   const from = toInt(fromValue);
   const to = toInt(toValue);
+  // A value that is there but not an integer (21.5, "22a") is unreadable, never "no value".
+  const given = (value: unknown) => value !== undefined && value !== null;
+  if ((given(fromValue) && from === undefined) || (given(toValue) && to === undefined)) {
+    return `FromPort ${showValue(fromValue)} / ToPort ${showValue(toValue)} is not an integer`;
+  }
   if (isIcmp(protocol)) {
     const valid = (v: number | undefined) => v === undefined || (v >= -1 && v <= 255);
     if (!valid(from) || !valid(to)) return `ICMP type ${showValue(fromValue)} / code ${showValue(toValue)} is not within -1..255`;
     return icmpRange(from, to);
   }
-  if (!hasPorts(protocol)) return ALL_PORTS;
   if (from === undefined && to === undefined) return ALL_PORTS;
   if (from === -1 && (to === -1 || to === undefined)) return ALL_PORTS;
   if (from === undefined || to === undefined) return `FromPort ${showValue(fromValue)} / ToPort ${showValue(toValue)} incomplete`;
@@ -128,7 +133,7 @@ function describeSecurityGroups(page: unknown, ctx: PageContext): PageResult {
       const permissions = item[key];
       if (permissions !== undefined && !Array.isArray(permissions)) {
         result.unparseable.push(
-          unparseableRecord(groupCtx, { groupId: info.id, groupName: info.name }, `${key} is not a list`, permissions),
+          unparseableRecord(groupCtx, { groupId: info.id, groupName: info.name, standsFor: { direction, action: 'allow' } }, `${key} is not a list`, permissions),
         );
         continue;
       }
@@ -142,7 +147,7 @@ function describeSecurityGroups(page: unknown, ctx: PageContext): PageResult {
 
 /** One IpPermission names several peers; each becomes one rule, as EC2 itself stores them. */
 function readPermission(permission: unknown, direction: Direction, info: GroupInfo, ctx: PageContext, result: PageResult): void {
-  const where = { groupId: info.id, groupName: info.name };
+  const where = { groupId: info.id, groupName: info.name, standsFor: { direction, action: 'allow' as const } };
   if (!isRecord(permission)) {
     result.unparseable.push(unparseableRecord(ctx, where, 'permission is not an object', permission));
     return;
@@ -205,7 +210,7 @@ function describeSecurityGroupRules(page: unknown, ctx: PageContext): PageResult
     const groupId = text(item['GroupId']);
     const account = ctx.account || text(item['GroupOwnerId']);
     const ruleId = text(item['SecurityGroupRuleId']) || undefined;
-    const where = { groupId, ruleId: ruleId ?? '' };
+    const where = { groupId, ruleId: ruleId ?? '', standsFor: unreadableRule(item['IsEgress'] === true ? 'egress' : item['IsEgress'] === false ? 'ingress' : undefined, 'allow') };
     const referenced = item['ReferencedGroupInfo'];
     let peer: ReturnType<typeof cidrPeer>;
     if (text(item['CidrIpv4'])) peer = cidrPeer(item['CidrIpv4'], 'ipv4');

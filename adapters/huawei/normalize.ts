@@ -6,9 +6,9 @@
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { derivedId } from '../../src/model/ids.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
-import { emptyPageResult, isRecord, showValue, unparseableRecord } from '../../src/model/page.ts';
+import { emptyPageResult, isRecord, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, MAX_PORT, mergeRanges, parseProtocol } from '../../src/model/protocol.ts';
-import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
+import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule, UnreadableRule } from '../../src/model/types.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -150,8 +150,11 @@ export function readMultiport(value: unknown): PortRange[] {
   return mergeRanges(ranges);
 }
 
+/** VPC v3 rule priorities are 1–100 (1 highest); absent means 1. */
 function readPriority(raw: Raw): number {
-  return optionalInteger(raw, 'priority') ?? 1;
+  const priority = optionalInteger(raw, 'priority') ?? 1;
+  if (priority < 1 || priority > 100) fail(`priority ${show(raw.priority)} is not within 1-100`);
+  return priority;
 }
 
 function readAction(raw: Raw): Action {
@@ -229,6 +232,8 @@ export interface Place {
   groupId: string;
   groupName?: string;
   ruleId?: string;
+  /** Set for a rule record: what of it reads, for the worst-case evaluation of an unreadable rule. */
+  standsFor?: UnreadableRule;
 }
 
 /** Runs one record's reader; a failure becomes an unparseable record and `undefined`. */
@@ -256,7 +261,13 @@ export function readRuleInto(
   reader: (raw: unknown, groupId?: string) => ReadRule,
   enclosingGroupId?: string,
 ): void {
-  const place = { path, groupId: enclosingGroupId ?? idOf(raw, 'security_group_id'), ruleId: idOf(raw, 'id') };
+  const fields = isRecord(raw) ? raw : {};
+  const place = {
+    path,
+    groupId: enclosingGroupId ?? idOf(raw, 'security_group_id'),
+    ruleId: idOf(raw, 'id'),
+    standsFor: unreadableRule(fields.direction, fields.action),
+  };
   const read = readSafely(out, ctx, raw, place, () => reader(raw, enclosingGroupId));
   if (read) {
     out.rules.push({

@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { documentAttachmentScopes, mergePages } from '../../src/model/merge.ts';
 import { emptyPageResult, isRecord, unparseableRecord } from '../../src/model/page.ts';
@@ -6,24 +7,78 @@ import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts'
 import type { Estate, Provider } from '../../src/model/types.ts';
 import { PROVIDERS } from '../../src/model/types.ts';
 import { PAGE_KINDS, pageKindsOf } from '../page-kinds.ts';
+import { decodeSnapshotBytes, parseJsonText } from './json-text.ts';
 
 /** Bad input that stops the audit: one line naming the file and the problem. */
 export class SnapshotError extends Error {}
 
-/** All `*.json` files of a source: the file itself, or every one below a folder, sorted. */
-export async function snapshotFiles(source: string): Promise<string[]> {
-  let info;
+/** Where standard input is named in messages (`--source -`). */
+export const STDIN_SOURCE = '-';
+const STDIN_NAME = 'standard input';
+
+function code(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+function specialKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function notAFile(path: string, info: Stats): SnapshotError {
+  return new SnapshotError(`${path}: ${specialKind(info)}, not a snapshot file or folder (use --source - to read standard input)`);
+}
+
+async function statOf(path: string): Promise<Stats> {
   try {
-    info = await stat(source);
+    return await stat(path);
   } catch (error) {
-    throw new SnapshotError(`${source}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new SnapshotError(`${path}: cannot read: ${code(error)}`);
   }
+}
+
+/**
+ * All `*.json` files of a source: the file itself, or every one below a folder, sorted. Symbolic
+ * links are followed (a folder reached twice through links is read once); a FIFO, device or socket
+ * is refused, since reading one could block or yield nothing.
+ */
+export async function snapshotFiles(source: string): Promise<string[]> {
+  const info = await statOf(source);
   if (info.isFile()) return [source];
-  const entries = await readdir(source, { recursive: true, withFileTypes: true });
-  const files = entries
-    .filter((e) => e.isFile() && e.name.endsWith('.json'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  if (!info.isDirectory()) throw notAFile(source, info);
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const walk = async (folder: string): Promise<void> => {
+    const real = await realpath(folder);
+    if (seen.has(real)) return;
+    seen.add(real);
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      throw new SnapshotError(`${folder}: cannot read: ${code(error)}`);
+    }
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isSymbolicLink()) {
+        const target = await statOf(path);
+        if (target.isDirectory()) await walk(path);
+        else if (entry.name.endsWith('.json')) {
+          if (!target.isFile()) throw notAFile(path, target);
+          files.push(path);
+        }
+      } else if (entry.name.endsWith('.json')) {
+        if (!entry.isFile()) throw notAFile(path, await statOf(path));
+        files.push(path);
+      }
+    }
+  };
+  await walk(source);
+  files.sort();
   if (files.length === 0) throw new SnapshotError(`${source}: no *.json snapshot files in this folder`);
   return files;
 }
@@ -104,27 +159,42 @@ export interface LoadProgress {
   (done: number, total: number, file: string): void;
 }
 
-/** Loads a snapshot file or folder into an estate. Throws SnapshotError on bad input. */
-export async function loadSnapshots(source: string, progress?: LoadProgress): Promise<Estate> {
+/** The parsed document of a snapshot's bytes; SnapshotError naming `name`, line and column when they are not JSON. */
+export function parseSnapshotBytes(bytes: Buffer, name: string): unknown {
+  const parsed = parseJsonText(decodeSnapshotBytes(bytes));
+  if ('problem' in parsed) {
+    const { line, column, reason } = parsed.problem;
+    throw new SnapshotError(`${name}: invalid JSON at line ${line}, column ${column}: ${reason}`);
+  }
+  return parsed.value;
+}
+
+async function readStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<Buffer> {
+  if (stdin.isTTY) throw new SnapshotError(`--source -: ${STDIN_NAME} is a terminal; pipe a snapshot or API response into it`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  const bytes = Buffer.concat(chunks);
+  if (bytes.toString('utf8').trim() === '') throw new SnapshotError(`--source -: ${STDIN_NAME} is empty`);
+  return bytes;
+}
+
+/**
+ * Loads a snapshot file or folder (or, for `-`, one document on standard input) into an estate.
+ * Throws SnapshotError on bad input.
+ */
+export async function loadSnapshots(source: string, progress?: LoadProgress, stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<Estate> {
+  if (source === STDIN_SOURCE) return mergePages(readSnapshotDocument(parseSnapshotBytes(await readStdin(stdin), STDIN_NAME), STDIN_NAME));
   const files = await snapshotFiles(source);
   const results: PageResult[] = [];
   for (const [i, file] of files.entries()) {
-    const name = file;
-    let text: string;
+    let bytes: Buffer;
     try {
-      // Bytes, then one native decode: readFile's own 'utf8' decodes chunk by chunk and joins them.
-      text = (await readFile(file)).toString('utf8');
+      bytes = await readFile(file);
     } catch (error) {
-      throw new SnapshotError(`${name}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new SnapshotError(`${file}: cannot read: ${code(error)}`);
     }
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch (error) {
-      throw new SnapshotError(`${name}: invalid JSON: ${(error as Error).message}`);
-    }
-    results.push(...readSnapshotDocument(document, name));
-    progress?.(i + 1, files.length, name);
+    results.push(...readSnapshotDocument(parseSnapshotBytes(bytes, file), file));
+    progress?.(i + 1, files.length, file);
   }
   return mergePages(results);
 }

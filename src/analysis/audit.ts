@@ -6,6 +6,7 @@ import { toFinding } from './check.ts';
 import type { Check, CheckContext, EstateIndex, FindingDraft } from './check.ts';
 import { GROUP_CHECKS } from './checks/index.ts';
 import { unparseableRuleMeta } from './checks/unparseable-rule.ts';
+import { standInsByGroup, worstCaseRules } from './unreadable.ts';
 import { evaluateGroup } from './evaluate.ts';
 import type { SuppressedFinding } from './suppressions.ts';
 
@@ -114,10 +115,11 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
   const disabled = new Set(config.checks.disabled);
   const checks = GROUP_CHECKS.filter((c) => !disabled.has(c.meta.id));
   const index = indexEstate(estate);
+  const standIns = standInsByGroup(estate.unparseable);
   const findings: Finding[] = [];
   for (let g = 0; g < estate.groups.length; g++) {
     const group = estate.groups[g] as SecurityGroup;
-    const context: CheckContext = { group, policy: evaluateGroup(group), config, estate: index };
+    const context: CheckContext = { group, policy: evaluateGroup(group, worstCaseRules(group, standIns(group))), config, estate: index };
     const scope = { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name };
     for (let c = 0; c < checks.length; c++) {
       const check = checks[c] as Check;

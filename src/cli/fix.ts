@@ -12,6 +12,8 @@ import { provePlan } from '../remediation/prove.ts';
 import { renderPlan } from '../remediation/render.ts';
 import type { ChangeRecord, Plan, PlanProof } from '../remediation/types.ts';
 import type { ChangeStore } from '../store/changes.ts';
+import { ambiguousPrefix, matchFingerprint } from '../model/fingerprint-prefix.ts';
+import { unreadableIdOf } from '../analysis/unreadable.ts';
 
 /** What `warden fix` and `warden revert` print with --format json: one object. */
 export interface FixOutcome {
@@ -26,23 +28,35 @@ export interface FixOutcome {
 export class FixError extends Error {}
 
 /**
- * The finding a fingerprint names: exact, or a unique prefix of at least 6 characters; an earlier
+ * The finding a fingerprint names: exact, or a prefix that matches exactly one finding; an earlier
  * version's fingerprint of it (in a posted message, a stored change) names it too.
  */
 export function findFinding(report: AuditReport, fingerprint: string): Finding {
   const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
   if (exact) return exact;
-  const startsWith = (f: Finding) => f.fingerprint.startsWith(fingerprint) || (f.legacyFingerprint?.startsWith(fingerprint) ?? false);
-  const matches = fingerprint.length >= 6 ? report.findings.filter(startsWith) : [];
-  if (matches.length === 1) return matches[0] as Finding;
-  if (matches.length > 1) throw new FixError(`finding ${fingerprint}: ${matches.length} findings start with it; give more characters`);
+  let match = matchFingerprint(report.findings, fingerprint, (f) => f.fingerprint);
+  if ('count' in match && match.count === 0) match = matchFingerprint(report.findings.filter((f) => f.legacyFingerprint !== undefined), fingerprint, (f) => f.legacyFingerprint as string);
+  if ('found' in match) return match.found;
+  if (match.count > 1) throw new FixError(ambiguousPrefix(fingerprint, match.count));
   throw new FixError(`finding ${fingerprint}: not in this audit (run \`warden audit\` with the same scope options to list fingerprints)`);
 }
 
 /** The newest applied fix of the finding a fingerprint (or prefix) names, by today's or an earlier version's fingerprint. */
+/**
+ * The latest applied change whose finding a fingerprint (or a prefix matching exactly one finding)
+ * names, under its current or its earlier version's fingerprint.
+ */
 export async function appliedChangeFor(store: ChangeStore, fingerprint: string, config: WardenConfig): Promise<ChangeRecord | undefined> {
-  const applied = (await store.list()).filter((c) => c.kind === 'apply' && c.status === 'applied');
-  return applied.findLast((c) => changeFingerprints(c, config).some((fp) => fp.startsWith(fingerprint)));
+  const latestByFingerprint = new Map<string, ChangeRecord>();
+  for (const change of await store.list()) {
+    if (change.kind !== 'apply' || change.status !== 'applied') continue;
+    for (const fp of changeFingerprints(change, config)) latestByFingerprint.set(fp, change);
+  }
+  const match = matchFingerprint([...latestByFingerprint], fingerprint, ([fp]) => fp);
+  if ('found' in match) return match.found[1];
+  const changes = new Set([...latestByFingerprint].filter(([fp]) => fp.startsWith(fingerprint)).map(([, change]) => change.plan.finding.fingerprint));
+  if (changes.size > 1) throw new FixError(ambiguousPrefix(fingerprint, changes.size));
+  return [...latestByFingerprint].find(([fp]) => fp.startsWith(fingerprint))?.[1];
 }
 
 export function groupOf(estate: Estate, finding: Finding): SecurityGroup {
@@ -60,6 +74,10 @@ export interface Planned {
 
 /** A plan for the finding that the evaluator proves, or the reason there is none. */
 export function proposeFix(finding: Finding, group: SecurityGroup, config: WardenConfig): Planned | { refused: string } {
+  const unreadable = finding.ruleIds.map(unreadableIdOf).find((id) => id !== undefined);
+  if (unreadable) {
+    return { refused: `the exposure comes (also) from rule ${unreadable}, which Warden could not read and assumes to open everything: fix or remove that rule in the console first (its unparseable-rule finding says why)` };
+  }
   const plan = planFor(finding, group, config);
   if (!plan) return { refused: whyNoPlan(finding, group, config) };
   const proof = provePlan(group, plan, config);

@@ -2,6 +2,7 @@ import type { ExposurePart } from '../analysis/explain.ts';
 import { percent } from '../analysis/describe.ts';
 import type { Direction, SecurityGroup } from '../model/types.ts';
 import { paint } from './style.ts';
+import { terminalText } from './terminal-text.ts';
 
 export interface ExplainedGroup {
   group: SecurityGroup;
@@ -26,14 +27,14 @@ export function formatExplain(explained: readonly ExplainedGroup[], format: 'tab
   }
   const lines: string[] = [];
   for (const { group, parts } of explained) {
-    lines.push(paint('bold', `${group.provider} ${group.account || '-'} ${group.region || '-'} ${group.id} ${group.name} — effective ${direction}`));
+    lines.push(paint('bold', terminalText(`${group.provider} ${group.account || '-'} ${group.region || '-'} ${group.id} ${group.name} — effective ${direction}`)));
     const allowed = parts.filter((p) => p.decision === 'allow');
     if (allowed.length === 0) lines.push('  nothing is allowed');
     for (const part of parts) {
       const verb = part.decision === 'allow' ? paint('green', 'allow') : paint('red', 'deny ');
       const internet = part.publicShare > 0 ? paint('yellow', ` [${percent(part.publicShare)} of public ${part.family}]`) : '';
-      lines.push(`  ${verb} ${part.family} ${part.protocol}/${part.ports} ${direction === 'ingress' ? 'from' : 'to'} ${part.peers.join(', ')}${internet}`);
-      lines.push(paint('gray', `        decided by ${part.decidedBy}`));
+      lines.push(`  ${verb} ${part.family} ${part.protocol}/${part.ports} ${direction === 'ingress' ? 'from' : 'to'} ${terminalText(part.peers.join(', '))}${internet}`);
+      lines.push(paint('gray', `        decided by ${terminalText(part.decidedBy)}`));
     }
   }
   return lines.join('\n');

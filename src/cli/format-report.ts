@@ -4,6 +4,7 @@ import { plural } from '../analysis/describe.ts';
 import type { Finding, ScanError, Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
 import { paint, SEVERITY_STYLE, wrapLine } from './style.ts';
+import { terminalText } from './terminal-text.ts';
 
 export type ReportFormat = 'table' | 'json' | 'markdown';
 
@@ -37,7 +38,7 @@ function countsLine(counts: Record<Severity, number>): string {
 }
 
 function scopeLabel(x: Pick<Finding | ScanError, 'provider' | 'account' | 'region'>): string {
-  return `${x.provider} ${x.account || '-'} ${x.region || '-'}`;
+  return terminalText(`${x.provider} ${x.account || '-'} ${x.region || '-'}`);
 }
 
 function summaryLine(s: AuditSummary): string {
@@ -72,7 +73,7 @@ export function formatTable(report: AuditReport, view: ReportView = {}): string 
   push(summaryLine(s), '  ');
   if (s.partial) {
     push(`PARTIAL: ${plural(s.scanErrors.length, 'scope')} not read; nothing in ${s.scanErrors.length === 1 ? 'it' : 'them'} is reported clean`, '  ', 'red');
-    for (const error of s.scanErrors) push(`  scan error: ${scopeLabel(error)}: ${error.message}`, '    ', 'red');
+    for (const error of s.scanErrors) push(`  scan error: ${scopeLabel(error)}: ${terminalText(error.message)}`, '    ', 'red');
   }
   for (const line of setApartLines(report, view, findings.length)) push(line, '  ');
 
@@ -86,10 +87,10 @@ export function formatTable(report: AuditReport, view: ReportView = {}): string 
     out.push('');
     push(`${scope}  (${plural(listed.length, 'finding')})`, '  ', 'bold');
     for (const f of listed) {
-      const group = `${f.groupId || '(no group)'}${f.groupName ? ` ${f.groupName}` : ''}`;
+      const group = terminalText(`${f.groupId || '(no group)'}${f.groupName ? ` ${f.groupName}` : ''}`);
       push(`  ${paint(SEVERITY_STYLE[f.severity], f.severity.padEnd(8))} ${f.check}  ${group}  [${f.fingerprint}]`, indent);
-      push(`${indent}${f.title}`, indent);
-      push(`${indent}${f.detail}`, indent, 'gray');
+      push(`${indent}${terminalText(f.title)}`, indent);
+      push(`${indent}${terminalText(f.detail)}`, indent, 'gray');
       const fix = howToFix(f);
       if (fix) push(`${indent}fix: ${fix}`, `${indent}     `);
     }
@@ -98,7 +99,7 @@ export function formatTable(report: AuditReport, view: ReportView = {}): string 
 }
 
 function escapeMarkdown(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return terminalText(text.replace(/\|/g, '\\|').replace(/\n/g, ' '));
 }
 
 export function formatMarkdown(report: AuditReport, view: ReportView = {}): string {
@@ -113,7 +114,7 @@ export function formatMarkdown(report: AuditReport, view: ReportView = {}): stri
   const apart = setApartLines(report, view, findings.length);
   if (apart.length) lines.push(...apart.map((line) => `- ${escapeMarkdown(line)}`), '');
   if (s.scanErrors.length) {
-    lines.push('## Scopes not read', '', ...s.scanErrors.map((e) => `- ${scopeLabel(e)}: ${escapeMarkdown(e.message)}`), '');
+    lines.push('## Scopes not read', '', ...s.scanErrors.map((e) => `- ${escapeMarkdown(`${scopeLabel(e)}: ${e.message}`)}`), '');
   }
   if (findings.length) {
     lines.push('| severity | check | provider | account | region | group | finding | fingerprint |', '|---|---|---|---|---|---|---|---|');
@@ -121,7 +122,7 @@ export function formatMarkdown(report: AuditReport, view: ReportView = {}): stri
       const group = escapeMarkdown(`${f.groupId}${f.groupName ? ` (${f.groupName})` : ''}`);
       const fix = howToFix(f);
       lines.push(
-        `| ${f.severity} | ${f.check} | ${f.provider} | ${f.account || '-'} | ${f.region || '-'} | ${group} | **${escapeMarkdown(f.title)}** ${escapeMarkdown(f.detail)}${fix ? ` _Fix: ${escapeMarkdown(fix)}_` : ''} | \`${f.fingerprint}\` |`,
+        `| ${f.severity} | ${f.check} | ${f.provider} | ${escapeMarkdown(f.account || '-')} | ${escapeMarkdown(f.region || '-')} | ${group} | **${escapeMarkdown(f.title)}** ${escapeMarkdown(f.detail)}${fix ? ` _Fix: ${escapeMarkdown(fix)}_` : ''} | \`${f.fingerprint}\` |`,
       );
     }
   }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadSnapshots, SnapshotError } from '../../adapters/snapshot/load.ts';
 import { auditEstate } from '../analysis/audit.ts';
 import { CATALOG } from '../analysis/checks/index.ts';
-import { evaluateGroup } from '../analysis/evaluate.ts';
+import { evaluateWorstCase, standInsByGroup } from '../analysis/unreadable.ts';
 import { explainPolicy } from '../analysis/explain.ts';
 import { ConfigError, discoverConfig, loadConfig } from '../config/load.ts';
 import { writeFile } from 'node:fs/promises';
@@ -28,29 +28,13 @@ import { ScopeError, selectLive } from './scopes.ts';
 import type { LiveSelection } from './scopes.ts';
 import { withContext, writeContextHeader } from './report-context.ts';
 import type { AuditSource } from './report-context.ts';
+import { terminalText } from './terminal-text.ts';
+import { fingerprintPrefixProblem } from '../model/fingerprint-prefix.ts';
+import { isChangeId } from '../remediation/change-id.ts';
+import { unwritableReason } from './writable.ts';
+import { commandUsage, DEFAULT_SOURCE, helpHint, isCommand, overallUsage, packageVersion } from './usage.ts';
 
-export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3 } as const;
-
-const DEFAULT_SOURCE = 'examples';
-
-const USAGE = `Usage: warden <command> [options]
-
-Commands:
-  audit    [--source <file|dir> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]
-           [--format table|json|markdown] [--fail-on <severity>] [--min-severity <severity>]
-           [--baseline <earlier report.json>] [--config <file>]
-  snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>
-  fix      <fingerprint> [--provider <p> … | --source <file|dir>] [--dry-run] [--yes] [--format table|json] [--config <file>]
-  revert   <change id> [--yes] [--format table|json] [--config <file>]
-  explain  [--source <file|dir>] [--format table|json] [--direction ingress|egress] <groupId>
-  checks   [--format table|json]
-  templates [--format table|json] [--config <file>]
-
---source defaults to ${DEFAULT_SOURCE}/. --provider (aws, alibaba, huawei, otc; repeatable) reads live
-through the provider's API the scopes listed under \`providers\` in the config; without a section for the
-provider, the --regions given (one, with HUAWEICLOUD_SDK_PROJECT_ID / OS_PROJECT_ID, for huawei and otc).
---config defaults to $WARDEN_CONFIG, else ./warden.yaml, ./warden.yml or ./warden.json. Exit codes: 0 ok,
-1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read).`;
+export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4 } as const;
 
 class UsageError extends Error {}
 
@@ -74,6 +58,7 @@ function parse(argv: string[]) {
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -173,6 +158,8 @@ async function snapshot(values: Values): Promise<number> {
   const providers = providersOf(values);
   if (!providers.length) throw new UsageError('snapshot needs --provider');
   if (!values.out) throw new UsageError('snapshot needs --out <file>');
+  const unwritable = await unwritableReason(values.out);
+  if (unwritable) throw new SnapshotError(`--out ${values.out}: ${unwritable}`);
   const { path: configPath, config } = await configOf(values);
   const read = await readLive(await liveSelection(values, providers, config, configPath), false);
   await writeFile(values.out, `${JSON.stringify(read.snapshots, null, 1)}\n`);
@@ -186,9 +173,9 @@ function printOutcome(outcome: FixOutcome, format: 'table' | 'json', lines: stri
     process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     return;
   }
-  for (const line of lines) process.stdout.write(`${line}\n`);
+  for (const line of lines) process.stdout.write(`${terminalText(line)}\n`);
   process.stdout.write(`${paint('bold', outcome.status)}${outcome.changeId ? ` ${outcome.changeId}` : ''}\n`);
-  for (const message of outcome.messages) process.stdout.write(`  ${message}\n`);
+  for (const message of outcome.messages) process.stdout.write(`  ${terminalText(message)}\n`);
 }
 
 const OK_STATUSES = new Set(['planned', 'applied', 'already-applied', 'reverted']);
@@ -197,6 +184,8 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const fingerprint = positionals[0];
   if (!fingerprint || positionals.length > 1) throw new UsageError('fix takes exactly one finding fingerprint');
+  const notAPrefix = fingerprintPrefixProblem(fingerprint);
+  if (notAPrefix) throw new UsageError(notAPrefix);
   const { path: configPath, config: fileConfig } = await configOf(values);
   const providers = providersOf(values);
   if (providers.length && values.source) throw new UsageError('fix reads either --source or --provider, not both');
@@ -248,6 +237,7 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const changeId = positionals[0];
   if (!changeId || positionals.length > 1) throw new UsageError('revert takes exactly one change id');
+  if (!isChangeId(changeId)) throw new UsageError(`"${changeId.slice(0, 40)}" is not a change id (chg-…, as \`warden fix\` printed it)`);
   const { path: configPath, config } = await configOf(values);
   const store = createFileChangeStore();
   const change = await store.get(changeId);
@@ -280,7 +270,8 @@ async function explain(values: Values, positionals: string[]): Promise<number> {
     process.stderr.write(`warden: group ${groupId} is not in ${values.source ?? DEFAULT_SOURCE}\n`);
     return EXIT.usage;
   }
-  const explained = matches.map((group) => ({ group, parts: explainPolicy(evaluateGroup(group), direction) }));
+  const standIns = standInsByGroup(estate.unparseable);
+  const explained = matches.map((group) => ({ group, parts: explainPolicy(evaluateWorstCase(group, standIns(group)), direction) }));
   process.stdout.write(`${formatExplain(explained, format, direction)}\n`);
   return EXIT.ok;
 }
@@ -309,9 +300,20 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     const { values, positionals } = parse(rest);
-    if (values.help || command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? EXIT.usage : EXIT.ok;
+    if (command === '--version' || values.version) {
+      process.stdout.write(`warden ${packageVersion()}\n`);
+      return EXIT.ok;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      const topic = positionals[0];
+      process.stdout.write(`${isCommand(topic) ? commandUsage(topic) : overallUsage()}\n`);
+      return EXIT.ok;
+    }
+    if (command === undefined) throw new UsageError('no command given');
+    if (!isCommand(command)) throw new UsageError(`unknown command "${command}"`);
+    if (values.help) {
+      process.stdout.write(`${commandUsage(command)}\n`);
+      return EXIT.ok;
     }
     if (command === 'audit') {
       if (positionals.length) throw new UsageError(`audit takes no positional arguments (got "${positionals[0]}")`);
@@ -321,20 +323,33 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'fix') return await fix(values, positionals);
     if (command === 'revert') return await revert(values, positionals);
     if (command === 'explain') return await explain(values, positionals);
-    if (command === 'checks') return checks(values);
     if (command === 'templates') return await templates(values);
-    throw new UsageError(`unknown command "${command}"`);
+    return checks(values);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`warden: ${error.message}\n${USAGE}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof ScopeError || error instanceof BaselineError) {
-      process.stderr.write(`warden: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    throw error;
+    return reportError(error, command);
   }
+}
+
+/** Every error is one line on stderr; the stack only with WARDEN_DEBUG=1. */
+function reportError(error: unknown, command: string | undefined): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`warden: ${oneLine(error.message)} (${helpHint(command)})\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof FixError || error instanceof ScopeError || error instanceof BaselineError) {
+    process.stderr.write(`warden: ${oneLine(error.message)}\n`);
+    return EXIT.usage;
+  }
+  const debug = process.env['WARDEN_DEBUG'] === '1';
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stderr.write(`warden: internal error: ${oneLine(message)}${debug ? '' : ' (WARDEN_DEBUG=1 shows where)'}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return EXIT.internal;
+}
+
+/** A message as one line: its line breaks become spaces, other control characters are escaped. */
+function oneLine(text: string): string {
+  return terminalText(text.replace(/\s*[\r\n]+\s*/g, ' '));
 }
 
 /** A reader that stops early (`warden audit | head`) is not an error. */

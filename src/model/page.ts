@@ -1,4 +1,4 @@
-import type { AddressSet, Attachment, PortSet, Provider, Rule, SecurityGroup, UnparseableRecord } from './types.ts';
+import type { AddressSet, Attachment, PortSet, Provider, Rule, SecurityGroup, UnparseableRecord, UnreadableRule } from './types.ts';
 
 /** What the caller knows about a page before reading it. */
 export interface PageContext {
@@ -75,11 +75,11 @@ export interface PageKind {
 
 export function unparseableRecord(
   ctx: PageContext,
-  where: { groupId?: string; groupName?: string; ruleId?: string },
+  where: { groupId?: string; groupName?: string; ruleId?: string; standsFor?: UnreadableRule },
   reason: string,
   raw: unknown,
 ): UnparseableRecord {
-  return {
+  const record: UnparseableRecord = {
     provider: ctx.provider,
     account: ctx.account,
     region: ctx.region,
@@ -90,6 +90,20 @@ export function unparseableRecord(
     raw,
     origin: ctx.origin,
   };
+  if (where.standsFor) record.standsFor = where.standsFor;
+  return record;
+}
+
+/** The direction and action of a rule record that could not be read, from whatever of them reads (any case; drop = deny). */
+export function unreadableRule(direction: unknown, action: unknown): UnreadableRule {
+  const word = (value: unknown) => (typeof value === 'string' ? value.trim().toLowerCase() : '');
+  const rule: UnreadableRule = {};
+  const d = word(direction);
+  if (d === 'ingress' || d === 'egress') rule.direction = d;
+  const a = word(action);
+  if (a === 'deny' || a === 'drop') rule.action = 'deny';
+  else if (a === 'allow' || a === 'accept') rule.action = 'allow';
+  return rule;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -90,6 +90,17 @@ export interface UnparseableRecord {
   raw: unknown;
   /** Where it came from, e.g. a file name and page index. */
   origin: string;
+  /**
+   * Set when the record is a rule (or a list of rules) of its group: the evaluation assumes the
+   * worst for it (an allow, or an unknown action, allows everything from anywhere; a deny is absent).
+   */
+  standsFor?: UnreadableRule;
+}
+
+/** What is known of an unreadable rule: its direction and action where they could be read. */
+export interface UnreadableRule {
+  direction?: Direction;
+  action?: Action;
 }
 
 /** A scope (provider/account/region) that could not be read. Nothing in it is reported clean. */

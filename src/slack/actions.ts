@@ -1,3 +1,5 @@
+import { FINGERPRINT_PREFIX } from '../model/fingerprint-prefix.ts';
+import { CHANGE_ID } from '../remediation/change-id.ts';
 import { LIMITS } from './limits.ts';
 
 // The ids of Warden's interactive elements and the value its buttons carry.
@@ -68,9 +70,7 @@ const CODES: Record<ActionId, string> = {
 const BY_CODE = new Map(Object.entries(CODES).map(([action, code]) => [code, action as ActionId]));
 
 /** Ids as Warden makes them (src/model/ids.ts hashId, planners' planId, apply's newChangeId), with room to grow. */
-const FINGERPRINT = /^[0-9a-f]{8,64}$/;
 const PLAN_ID = /^plan-[0-9a-f]{8,64}$/;
-const CHANGE_ID = /^chg-[0-9A-Za-z.-]{1,100}$/;
 
 type Need = 'required' | 'optional' | 'forbidden';
 const FIELDS: Record<ActionId, { f: Need; p: Need; c: Need }> = {
@@ -101,7 +101,7 @@ function checkPayload(payload: ButtonPayload): void {
     if (need === 'forbidden') fail(`${payload.action} takes no ${name}`);
     if (typeof value !== 'string' || !pattern.test(value) || value.includes('..')) fail(`${name} ${JSON.stringify(String(value).slice(0, 40))} is not one Warden makes`);
   };
-  check('f', 'fingerprint', payload.fingerprint, FINGERPRINT);
+  check('f', 'fingerprint', payload.fingerprint, FINGERPRINT_PREFIX);
   check('p', 'plan id', payload.planId, PLAN_ID);
   check('c', 'change id', payload.changeId, CHANGE_ID);
 }

@@ -1,4 +1,6 @@
+import { isFingerprintPrefix, MIN_FINGERPRINT_PREFIX } from '../model/fingerprint-prefix.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
+import { CATALOG } from '../analysis/checks/index.ts';
 import type { Provider, Severity } from '../model/types.ts';
 
 // The `/warden` slash command: its text parsed into a typed command, or the usage reply. Pure.
@@ -25,9 +27,7 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+(?:-\d{1,2})?$/;
 /** Provider group ids: sg-…, UUIDs. */
 const GROUP = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-/** A fingerprint or a unique prefix of one (at least 6 hex characters), as `warden fix` takes. */
-const FINGERPRINT = /^[0-9a-f]{6,64}$/;
-const CHECK = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const CHECK_IDS: ReadonlySet<string> = new Set(CATALOG.map((meta) => meta.id));
 const DURATION = /^(\d{1,4})([hdw])$/;
 const UNIT_SECONDS = { h: 3600, d: 86_400, w: 604_800 } as const;
 
@@ -96,7 +96,7 @@ export function parseCommand(text: string): ParseResult {
       const word = (rest[0] as string).toLowerCase();
       if (isSeverity(word)) return { ok: true, command: { kind: 'findings', filter: { severity: word } } };
       if (isProvider(word)) return { ok: true, command: { kind: 'findings', filter: { provider: word } } };
-      if (CHECK.test(word)) return { ok: true, command: { kind: 'findings', filter: { check: word } } };
+      if (CHECK_IDS.has(word)) return { ok: true, command: { kind: 'findings', filter: { check: word } } };
       return bad(`${quote(rest[0] as string)} is not a severity (${SEVERITIES.join(', ')}), check id or provider.`, 'findings');
     }
     case 'show': {
@@ -108,7 +108,7 @@ export function parseCommand(text: string): ParseResult {
     case 'fix': {
       if (rest.length !== 1) return bad('`fix` needs exactly one finding fingerprint.', 'fix');
       const word = (rest[0] as string).toLowerCase();
-      if (!FINGERPRINT.test(word)) return bad(`${quote(rest[0] as string)} is not a finding fingerprint (at least 6 hex characters).`, 'fix');
+      if (!isFingerprintPrefix(word)) return bad(`${quote(rest[0] as string)} is not a finding fingerprint (at least ${MIN_FINGERPRINT_PREFIX} hex characters).`, 'fix');
       return { ok: true, command: { kind: 'fix', fingerprint: word } };
     }
     case 'suppress': {
@@ -116,9 +116,9 @@ export function parseCommand(text: string): ParseResult {
       const [targetWord, durationWord, ...reasonWords] = rest as [string, string, ...string[]];
       const lower = targetWord.toLowerCase();
       let target: SuppressTarget;
-      if (FINGERPRINT.test(lower) && /\d/.test(lower)) target = { fingerprint: lower };
-      else if (CHECK.test(lower)) target = { check: lower };
-      else return bad(`${quote(targetWord)} is not a finding fingerprint or a check id.`, 'suppress');
+      if (isFingerprintPrefix(lower) && /\d/.test(lower)) target = { fingerprint: lower };
+      else if (CHECK_IDS.has(lower)) target = { check: lower };
+      else return bad(`${quote(targetWord)} is neither a finding fingerprint (at least ${MIN_FINGERPRINT_PREFIX} hex characters) nor a check id (\`warden checks\` lists them).`, 'suppress');
       const durationSeconds = parseDuration(durationWord);
       if (durationSeconds === undefined) return bad(`${quote(durationWord)} is not a duration: a number and h, d or w (\`24h\`, \`7d\`, \`2w\`), at most ${MAX_SUPPRESS_DAYS} days.`, 'suppress');
       const reason = reasonWords.join(' ');

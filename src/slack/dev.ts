@@ -1,10 +1,11 @@
-import { LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { SocketModeReceiver } from '@slack/bolt';
 import type { App } from '@slack/bolt';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import { discoverConfig, loadConfig } from '../config/load.ts';
 import { openStateStore } from '../store/open.ts';
 import type { OpenedStore } from '../store/open.ts';
-import { createWardenApp } from './app.ts';
+import { createWardenApp, slackApiUrlOf } from './app.ts';
+import { botTokenProblem, quietUntilStarted, slackErrorLine, tokenProblem } from './preflight.ts';
 import { createInProcessQueue } from './queue.ts';
 import { createWorker } from './worker.ts';
 
@@ -31,6 +32,12 @@ if (missing.length > 0) {
   fail(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: the bot token (xoxb-…, OAuth & Permissions) and an app-level token (xapp-…, Basic Information, scope connections:write); see README "Slack"`);
 }
 const appToken = (env['SLACK_APP_TOKEN'] as string).trim();
+const botToken = (env['SLACK_BOT_TOKEN'] as string).trim();
+const tokens = tokenProblem(botToken, appToken);
+if (tokens) fail(tokens);
+const slackApiUrl = slackApiUrlOf(env);
+const unreachable = await botTokenProblem(botToken, slackApiUrl);
+if (unreachable) fail(unreachable);
 
 let config;
 try {
@@ -51,7 +58,8 @@ if (opened.embedded) {
 }
 console.log(`warden dev: DynamoDB table ${opened.tableName} ${opened.created ? 'created' : 'found'}${opened.endpoint ? ` at ${opened.endpoint}` : ''}`);
 
-const receiver = new SocketModeReceiver({ appToken, logLevel: LogLevel.WARN });
+const receiverLog = quietUntilStarted();
+const receiver = new SocketModeReceiver({ appToken, logger: receiverLog.logger, installerOptions: { clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}) } } });
 // Jobs run in this process, after each request has been answered (src/slack/worker.ts): audits
 // read the clouds with the credentials in this environment, and answers go to Slack through the
 // app's Web API client (made by createWardenApp, hence the late binding).
@@ -69,7 +77,13 @@ const worker = createWorker({
 });
 const app = createWardenApp({ config, store, queue: createInProcessQueue((job) => worker.handle(job)), receiver, env });
 made.app = app;
-await app.start();
+try {
+  await app.start();
+  receiverLog.started();
+} catch (error) {
+  await opened.close().catch(() => undefined);
+  fail(slackErrorLine(error, slackApiUrl ?? 'https://slack.com/api/', 'the app-level token (SLACK_APP_TOKEN)'));
+}
 console.log('warden dev: connected to Slack in Socket Mode; try /warden help (Ctrl-C stops)');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -598,11 +598,16 @@ export function createWorker(options: WorkerOptions): Worker {
     const seconds = Number(job.args['durationSeconds']);
     const reason = str(job.args['reason']) ?? '';
     if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0) throw new JobError('`suppress` needs a finding or check and a duration');
-    const target = fingerprint ? { fingerprint } : { check: check as string };
+    // A suppression matches whole fingerprints: a prefix is resolved to the one finding it names, or refused.
+    const known = fingerprint ? await store.findings.get(fingerprint) : undefined;
+    const target: { fingerprint: string } | { check: string } = fingerprint
+      ? { fingerprint: known ? fingerprint : findFinding((await scan(configuredProviders(), {})).report, fingerprint).fingerprint }
+      : { check: check as string };
     const until = new Date(now().getTime() + seconds * 1000);
     await store.suppressions.suppress({ target, by: job.user, reason, until, now: now() });
-    await log(job.user, 'suppress', fingerprint ?? (check as string), 'ok', `until ${until.toISOString()}: ${reason}`);
-    await respond(job, `Suppressed ${code(fingerprint ?? (check as string), 80)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+    const named = 'fingerprint' in target ? target.fingerprint : target.check;
+    await log(job.user, 'suppress', named, 'ok', `until ${until.toISOString()}: ${reason}`);
+    await respond(job, `Suppressed ${code(named, 80)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
   }
 
   async function run(job: WardenJob): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ChangeRecord, PlanTarget } from '../remediation/types.ts';
+import { isChangeId } from '../remediation/change-id.ts';
 
 // Where change records live (DESIGN.md, "Remediation": every apply and revert is recorded with
 // who, when, the plan, the group's pre-image and the result). Locally: one JSON file per change
@@ -28,11 +29,9 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, cwd: strin
   return configured && configured.trim() !== '' ? resolve(cwd, configured) : join(cwd, '.warden');
 }
 
-const CHANGE_ID = /^chg-[0-9A-Za-z.-]+$/;
-
 function checkId(changeId: string): void {
   // The id becomes a file name: nothing that could leave the directory.
-  if (!CHANGE_ID.test(changeId) || changeId.includes('..')) throw new Error(`not a change id: ${JSON.stringify(changeId)}`);
+  if (!isChangeId(changeId)) throw new Error(`not a change id: ${JSON.stringify(changeId)}`);
 }
 
 function compareRecords(a: ChangeRecord, b: ChangeRecord): number {
@@ -105,7 +104,7 @@ export function createFileChangeStore(dir: string = defaultStateDir()): ChangeSt
         throw error;
       }
       // Temporary files start with a dot and end in .tmp: only finished records are listed.
-      const files = names.filter((name) => name.endsWith('.json') && CHANGE_ID.test(name.slice(0, -'.json'.length)));
+      const files = names.filter((name) => name.endsWith('.json') && isChangeId(name.slice(0, -'.json'.length)));
       const records = await Promise.all(files.map((name) => readRecord(join(changesDir, name))));
       return records.sort(compareRecords);
     },

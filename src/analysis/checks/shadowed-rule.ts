@@ -7,6 +7,7 @@ import { describeRule } from '../describe.ts';
 import { atomFor, bucketAllowedSignature, evaluateBucket, regionKey, spaceOf } from '../evaluate.ts';
 import type { Bucket, BucketResult, EvaluatedPolicy, ProtocolAtom } from '../evaluate.ts';
 import { isImplicit } from '../semantics.ts';
+import { withoutStandIns } from '../unreadable.ts';
 
 /** The rules that decide the traffic a rule matches once it is gone (undefined: the default deny). */
 function decidersWithout(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined)[] {
@@ -108,14 +109,16 @@ export const shadowedRule: Check = {
     remediation: 'Remove the rule; the effective policy stays exactly the same.',
   },
   run({ policy }) {
+    // Whether a listed rule changes anything is a question about the listed rules, not the worst case assumed for unreadable ones.
+    const listed = withoutStandIns(policy);
     const drafts: FindingDraft[] = [];
-    for (const rule of shadowedRules(policy)) {
+    for (const rule of shadowedRules(listed)) {
       drafts.push({
         subject: ruleSubject(rule),
         legacySubject: `rule/${rule.native.ruleId}`,
         ruleIds: [rule.native.ruleId],
         title: `Rule ${rule.native.ruleId} changes nothing`,
-        detail: `${describeRule(rule)}: ${why(policy, rule)}; the effective policy is identical without it.`,
+        detail: `${describeRule(rule)}: ${why(listed, rule)}; the effective policy is identical without it.`,
       });
     }
     return oneDraftPerSubject(drafts);
