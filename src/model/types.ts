@@ -43,6 +43,11 @@ export interface Rule {
    * range [0, 65535] for protocols without ports (all, GRE, other numbers).
    */
   ports: PortRange[];
+  /**
+   * Alibaba `PortRangeListId`: the rule's ports are the port list's entries, resolved from
+   * `Estate.portSets` at evaluation (`ports` then holds the full range, the worst case).
+   */
+  portList?: { id: string };
   peer: Peer;
   enabled: boolean;
   description: string;
