@@ -1,4 +1,5 @@
 import type { PageResult } from './page.ts';
+import { attachSets, mergeSets } from './sets.ts';
 import type { Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
 
 function scopeKey(provider: Provider, account: string, region: string, groupId: string): string {
@@ -82,9 +83,15 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
   }
 
   const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
-  return {
+  const estate: Estate = {
     groups: sorted,
     unparseable: pages.flatMap((page) => page.unparseable),
     scanErrors: [...scanErrors],
   };
+  const addressSets = mergeSets(pages.flatMap((page) => page.addressSets ?? []), (set) => set.entries !== undefined);
+  const portSets = mergeSets(pages.flatMap((page) => page.portSets ?? []), (set) => set.ports !== undefined);
+  if (addressSets.length > 0) estate.addressSets = addressSets;
+  if (portSets.length > 0) estate.portSets = portSets;
+  attachSets(estate);
+  return estate;
 }

@@ -6,7 +6,7 @@ import { isImplicit } from '../semantics.ts';
 /** Whether two rules of the same direction and peer space match some packet in common. */
 function overlaps(a: CompiledRule, b: CompiledRule): boolean {
   if (a.rule.protocol !== 'all' && b.rule.protocol !== 'all' && a.rule.protocol !== b.rule.protocol) return false;
-  if (!a.rule.ports.some((p) => b.rule.ports.some((q) => p.from <= q.to && q.from <= p.to))) return false;
+  if (!a.ports.some((p) => b.ports.some((q) => p.from <= q.to && q.from <= p.to))) return false;
   return a.lo <= b.hi && b.lo <= a.hi;
 }
 
@@ -22,6 +22,8 @@ export const priorityConflict: Check = {
   },
   run({ policy }) {
     const drafts: FindingDraft[] = [];
+    // A set peer compiles into several address intervals: report each pair of rules once.
+    const reported = new Set<string>();
     for (const bucket of policy.buckets.values()) {
       const denies = bucket.rules.filter((c) => c.rule.action === 'deny');
       if (denies.length === 0) continue;
@@ -29,8 +31,11 @@ export const priorityConflict: Check = {
         if (allow.rule.action !== 'allow' || isImplicit(allow.rule)) continue;
         for (const deny of denies) {
           if (deny.rule.priority !== allow.rule.priority || !overlaps(allow, deny)) continue;
+          const subject = `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`;
+          if (reported.has(subject)) continue;
+          reported.add(subject);
           drafts.push({
-            subject: `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`,
+            subject,
             ruleIds: [allow.rule.native.ruleId, deny.rule.native.ruleId],
             title: `Allow and deny overlap at priority ${allow.rule.priority}`,
             detail: `${describeRule(allow.rule)} and ${describeRule(deny.rule)} match the same traffic at the same priority; the deny wins there.`,

@@ -1,7 +1,7 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
-import { describeRule, thousands, percent } from '../describe.ts';
+import { describePeer, describeRule, thousands, percent } from '../describe.ts';
 import { regionKey } from '../evaluate.ts';
 import type { Region, Segment } from '../evaluate.ts';
 import { publicCountExcluding, publicShare } from '../public-space.ts';
@@ -47,9 +47,11 @@ export const widePublicCidr: Check = {
       const prefix = family === 'ipv4' ? config.wide.ipv4Prefix : config.wide.ipv6Prefix;
       const limit = 1n << BigInt((family === 'ipv4' ? 32 : 128) - prefix);
       const trusted = trustedIntervals(config.wide.trustedPublicRanges, family);
-      // Only a rule whose own block is wider than the limit can let in more than the limit.
+      // Only a rule whose own addresses are more than the limit can let in more than the limit.
       const bucket = policy.buckets.get(`ingress|${family}`);
-      if (!bucket?.rules.some((c) => c.rule.action === 'allow' && c.hi - c.lo + 1n > limit)) continue;
+      if (!bucket?.rules.some((c) => c.rule.action === 'allow' && (c.hi - c.lo + 1n > limit || (policy.ruleSpaces.get(c.rule)?.intervals.length ?? 1) > 1))) continue;
+      // A provider-managed list holds the service's own ranges: open to the service, not to a wide public range.
+      const skipped = (rule: Rule) => !config.wide.countProviderManagedLists && policy.ruleSpaces.get(rule)?.set?.providerManaged === true;
       // The most public (untrusted) addresses each rule decides for any single protocol and port.
       const widest = new Map<Rule, bigint>();
       for (const atom of policy.atoms.get(`ingress|${family}`) ?? []) {
@@ -62,7 +64,7 @@ export const widePublicCidr: Check = {
           for (let i = 0; i < regions.length; i++) {
             const region = regions[i] as Region;
             const rule = region.decidedBy;
-            if (region.decision !== 'allow' || !rule) continue;
+            if (region.decision !== 'allow' || !rule || skipped(rule)) continue;
             const count = publicCountExcluding(family, region.lo, region.hi, trusted);
             rules ??= [];
             counts ??= [];
@@ -87,7 +89,7 @@ export const widePublicCidr: Check = {
         drafts.push({
           subject: `rule/${rule.native.ruleId}`,
           ruleIds: [rule.native.ruleId],
-          title: `Access from a wide public range (${rule.peer.kind === 'cidr' ? rule.peer.cidr : family})`,
+          title: `Access from a wide public range (${rule.peer.kind === 'cidr' ? rule.peer.cidr : rule.peer.kind === 'group' ? family : describePeer(rule.peer)})`,
           detail: `${describeRule(rule)} lets in ${thousands(count)} public addresses (${percent(share)} of the public ${family === 'ipv4' ? 'IPv4' : 'IPv6'} space), more than a /${prefix}.`,
         });
       }

@@ -26,6 +26,8 @@ const NO_PLANNER: Record<string, string> = {
   'unused-group': 'deleting a group is not a rule change; confirm nothing launches into it, then delete it',
   'egress-all': 'narrowing outbound traffic needs the destinations the workload talks to, which the rules do not record',
   'missing-description': 'descriptions are text only you can write; they change no traffic',
+  'unresolved-peer':
+    'what the list holds is unknown, and the list is shared with other groups: grant Warden read access to it (or put its entries in the snapshot) and audit again, so the findings it carries can be planned',
   'unparseable-rule': 'Warden could not read the rule, so it cannot plan a change to it: fix or remove it in the console',
 };
 
