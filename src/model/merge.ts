@@ -1,5 +1,5 @@
 import type { PageResult } from './page.ts';
-import { attachSets, mergeSets } from './sets.ts';
+import { attachSets, mergeAddressSets, mergeSets } from './sets.ts';
 import type { Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
 
 function scopeKey(provider: Provider, account: string, region: string, groupId: string): string {
@@ -88,7 +88,7 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
     unparseable: pages.flatMap((page) => page.unparseable),
     scanErrors: [...scanErrors],
   };
-  const addressSets = mergeSets(pages.flatMap((page) => page.addressSets ?? []), (set) => set.entries !== undefined);
+  const addressSets = mergeAddressSets(pages.flatMap((page) => page.addressSets ?? []));
   const portSets = mergeSets(pages.flatMap((page) => page.portSets ?? []), (set) => set.ports !== undefined);
   if (addressSets.length > 0) estate.addressSets = addressSets;
   if (portSets.length > 0) estate.portSets = portSets;

@@ -14,6 +14,13 @@ function setKey(set: SetIdentity): string {
   return `${set.provider}\u0000${set.account}\u0000${set.region}\u0000${set.id}`;
 }
 
+/**
+ * The reason an entries page gives for an empty answer about a list no page describes: EC2
+ * emulators answer an unknown id with no entries, so an empty answer means an empty list only
+ * together with the list's description.
+ */
+export const EMPTY_UNCONFIRMED = 'the entries call gave no entries, and no list of that id was described (not found, or another account\'s list not shared with this one)';
+
 /** One set per provider/account/region/id, in a deterministic order; a read (resolved) one wins over an unresolved one. */
 export function mergeSets<T extends SetIdentity>(sets: readonly T[], resolved: (set: T) => boolean): T[] {
   const byKey = new Map<string, T>();
@@ -23,6 +30,35 @@ export function mergeSets<T extends SetIdentity>(sets: readonly T[], resolved: (
     if (!known || (!resolved(known) && resolved(set))) byKey.set(key, set);
   }
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, set]) => set);
+}
+
+/**
+ * Address sets read in parts (a list's description on one page, its entries on another) joined
+ * into one per provider/account/region/id: the entries from the page that read them, the name,
+ * version and owner from the one that describes the list. Without entries it stays unresolved,
+ * with every reason given.
+ */
+export function mergeAddressSets(sets: readonly AddressSet[]): AddressSet[] {
+  const byKey = new Map<string, AddressSet[]>();
+  for (const set of sets) byKey.set(setKey(set), [...(byKey.get(setKey(set)) ?? []), set]);
+  return mergeSets([...byKey.values()].map(joinParts), (s) => s.entries !== undefined);
+}
+
+function joinParts(parts: readonly AddressSet[]): AddressSet {
+  const described = parts.find((p) => p.name !== '') ?? (parts[0] as AddressSet);
+  const joined: AddressSet = { ...described, providerManaged: parts.some((p) => p.providerManaged) };
+  for (const part of parts) if (joined.version === undefined && part.version !== undefined) joined.version = part.version;
+  const read = parts.find((p) => p.entries !== undefined && p.entries.length > 0) ?? parts.find((p) => p.entries !== undefined);
+  const confirmedEmpty = described.name !== '' && parts.some((p) => p.unresolved === EMPTY_UNCONFIRMED);
+  if (read || confirmedEmpty) {
+    delete joined.unresolved;
+    joined.entries = read?.entries ?? [];
+    if (read && read.entries && read.entries.length > 0) joined.family = read.family;
+    return joined;
+  }
+  const reasons = [...new Set(parts.map((p) => p.unresolved).filter((r) => r !== undefined))];
+  joined.unresolved = reasons.join('; ') || 'its entries were not read';
+  return joined;
 }
 
 /**

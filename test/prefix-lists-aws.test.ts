@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateManagedPrefixListCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditReport } from '../src/analysis/audit.ts';
+import { motoEnv, seedSecurityGroup, startMoto } from './support/moto.ts';
+import type { Moto } from './support/moto.ts';
+
+// Rules whose source is a managed prefix list, on moto_server, through the CLI: the list's entries
+// are evaluated as addresses (SSH open to a list holding 0.0.0.0/0 is open to the Internet), an
+// IPv6 list is IPv6, a list nobody describes is unresolved (moto answers any id with no entries),
+// and the snapshot audit equals the live audit.
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REGION = 'eu-west-1';
+
+let moto: Moto;
+let dir: string;
+let ec2: EC2Client;
+const ids: Record<string, string> = {};
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/warden.js', ...args], { cwd: ROOT, env: { ...process.env, ...motoEnv(moto.endpoint, REGION) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function prefixList(name: string, family: 'IPv4' | 'IPv6', cidrs: string[]): Promise<string> {
+  const answer = await ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: name, AddressFamily: family, MaxEntries: 10, Entries: cidrs.map((Cidr) => ({ Cidr })) }));
+  return answer.PrefixList?.PrefixListId as string;
+}
+
+const findingsOf = (report: AuditReport, group: string) => report.findings.filter((f) => f.groupName === group).map((f) => f.check).sort();
+
+beforeAll(async () => {
+  moto = await startMoto();
+  dir = await mkdtemp(join(tmpdir(), 'warden-prefix-lists-'));
+  ec2 = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
+  ids['anywhere'] = await prefixList('anywhere', 'IPv4', ['0.0.0.0/0']);
+  ids['office'] = await prefixList('office', 'IPv4', ['203.0.113.0/28', '198.51.100.7/32']);
+  ids['anywhere6'] = await prefixList('anywhere-v6', 'IPv6', ['::/0']);
+  const ssh = (list: string) => [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: list }] }];
+  await seedSecurityGroup(ec2, vpc, 'ssh-via-list', ssh(ids['anywhere']));
+  await seedSecurityGroup(ec2, vpc, 'ssh-via-office-list', ssh(ids['office']));
+  await seedSecurityGroup(ec2, vpc, 'ssh-via-v6-list', ssh(ids['anywhere6']));
+  await seedSecurityGroup(ec2, vpc, 'ssh-via-unknown-list', ssh('pl-0123456789abcdef0'));
+  await writeFile(join(dir, 'warden.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\n`);
+}, 60_000);
+
+afterAll(async () => {
+  ec2?.destroy();
+  await moto?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('AWS managed prefix lists on moto, through the CLI', () => {
+  let live: AuditReport;
+
+  it('SSH open to a prefix list holding 0.0.0.0/0 (or ::/0 in an IPv6 list) is open to the Internet; an office list is not', async () => {
+    const result = await run(['audit', '--provider', 'aws', '--config', join(dir, 'warden.yaml'), '--format', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    live = JSON.parse(result.stdout) as AuditReport;
+    expect(findingsOf(live, 'ssh-via-list')).toContain('internet-admin-port');
+    const v6 = live.findings.find((f) => f.groupName === 'ssh-via-v6-list' && f.check === 'internet-admin-port');
+    expect(v6?.detail).toContain('TCP IPv6 100%');
+    expect(findingsOf(live, 'ssh-via-office-list')).not.toContain('internet-admin-port');
+  });
+
+  it('a list no description names (moto answers its id with no entries) is unresolved: its own finding, and counted as the whole Internet in the allow', () => {
+    const unresolved = live.findings.find((f) => f.groupName === 'ssh-via-unknown-list' && f.check === 'unresolved-peer');
+    expect(unresolved).toMatchObject({ severity: 'medium' });
+    expect(unresolved?.detail).toContain('prefix list pl-0123456789abcdef0: NotDescribed: DescribeManagedPrefixLists does not list it');
+    const internet = live.findings.find((f) => f.groupName === 'ssh-via-unknown-list' && f.check === 'internet-admin-port');
+    expect(internet?.detail).toContain('Depends on prefix list pl-0123456789abcdef0');
+  });
+
+  it('warden snapshot writes the prefix-list pages, and the snapshot audit equals the live audit', async () => {
+    const out = join(dir, 'estate.json');
+    const snap = await run(['snapshot', '--provider', 'aws', '--config', join(dir, 'warden.yaml'), '--out', out]);
+    expect(snap.code, snap.stderr).toBe(0);
+    const written = JSON.parse(await readFile(out, 'utf8')) as { pages: Record<string, unknown>[] }[];
+    const pages = written.flatMap((s) => s.pages);
+    expect(pages.some((p) => Array.isArray(p['PrefixLists']))).toBe(true);
+    expect(pages.find((p) => p['PrefixListId'] === ids['office'])).toEqual({ PrefixListId: ids['office'], Entries: expect.arrayContaining([expect.objectContaining({ Cidr: '203.0.113.0/28' })]) });
+    const fromFile = await run(['audit', '--source', out, '--format', 'json']);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect((JSON.parse(fromFile.stdout) as AuditReport).findings).toEqual(live.findings);
+  });
+});
