@@ -145,8 +145,10 @@ function listErrorCode(error: unknown): string {
   return error instanceof AwsCallError ? error.code : errorCode(error);
 }
 
+/** The provider's own message (not the AwsCallError's, which repeats the operation and code). */
 function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const source = error instanceof AwsCallError && error.cause instanceof Error ? error.cause : error;
+  const text = source instanceof Error ? source.message : String(source);
   return text.split('\n')[0] ?? text;
 }
 

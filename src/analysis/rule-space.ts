@@ -77,7 +77,8 @@ function intervalsOf(set: AddressSet): Interval[] {
 export function unresolvedSetReason(set: AddressSet | undefined, peer: Peer): string | undefined {
   if (set?.entries !== undefined) return undefined;
   const name = peer.kind === 'prefix-list' ? 'prefix list' : 'address group';
-  return `${name} ${set?.name && set.name !== set.id ? `${set.id} (${set.name})` : (peer as { id: string }).id}: ${set?.unresolved ?? 'its entries were not read'}`;
+  const why = (set?.unresolved ?? 'its entries were not read').replace(/\.$/, '');
+  return `${name} ${set?.name && set.name !== set.id ? `${set.id} (${set.name})` : (peer as { id: string }).id}: ${why}`;
 }
 
 function portsOf(rule: Rule, group: Pick<SecurityGroup, 'portSets'>): { ports: PortRange[]; unresolved?: string } {

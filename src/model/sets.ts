@@ -56,7 +56,9 @@ function joinParts(parts: readonly AddressSet[]): AddressSet {
     if (read && read.entries && read.entries.length > 0) joined.family = read.family;
     return joined;
   }
-  const reasons = [...new Set(parts.map((p) => p.unresolved).filter((r) => r !== undefined))];
+  // Why the entries failed says more than that the description came without them.
+  const failed = parts.filter((p) => p !== described || parts.length === 1);
+  const reasons = [...new Set(failed.map((p) => p.unresolved).filter((r) => r !== undefined))];
   joined.unresolved = reasons.join('; ') || 'its entries were not read';
   return joined;
 }
