@@ -3,10 +3,17 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateManagedPrefixListCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateManagedPrefixListCommand, CreateVpcCommand, DescribeManagedPrefixListsCommand, EC2Client, ModifyManagedPrefixListCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsAdapter } from '../adapters/aws/live.ts';
+import { readLiveEstate } from '../adapters/live-estate.ts';
 import type { AuditReport } from '../src/analysis/audit.ts';
-import { motoEnv, seedSecurityGroup, startMoto } from './support/moto.ts';
+import type { FixOutcome } from '../src/cli/fix.ts';
+import { configSchema } from '../src/config/schema.ts';
+import { applyPlan } from '../src/remediation/apply.ts';
+import { planFindings } from '../src/remediation/plan.ts';
+import { createFileChangeStore } from '../src/store/changes.ts';
+import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Rules whose source is a managed prefix list, on moto_server, through the CLI: the list's entries
@@ -24,7 +31,7 @@ const ids: Record<string, string> = {};
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], { cwd: ROOT, env: { ...process.env, ...motoEnv(moto.endpoint, REGION) } });
+    const child = spawn(process.execPath, ['bin/warden.js', ...args], { cwd: ROOT, env: { ...process.env, ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,7 +60,7 @@ beforeAll(async () => {
   await seedSecurityGroup(ec2, vpc, 'ssh-via-office-list', ssh(ids['office']));
   await seedSecurityGroup(ec2, vpc, 'ssh-via-v6-list', ssh(ids['anywhere6']));
   await seedSecurityGroup(ec2, vpc, 'ssh-via-unknown-list', ssh('pl-0123456789abcdef0'));
-  await writeFile(join(dir, 'warden.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\n`);
+  await writeFile(join(dir, 'warden.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\nremediation:\n  trustedSources:\n    "22": [{ source: 203.0.113.0/24, label: office }]\n`);
 }, 60_000);
 
 afterAll(async () => {
@@ -95,5 +102,41 @@ describe('AWS managed prefix lists on moto, through the CLI', () => {
     const fromFile = await run(['audit', '--source', out, '--format', 'json']);
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect((JSON.parse(fromFile.stdout) as AuditReport).findings).toEqual(live.findings);
+  });
+
+  it('a plan for a finding through a list says so, changes the group\'s rule (never the list), and names the list\'s version', async () => {
+    const finding = live.findings.find((f) => f.groupName === 'ssh-via-list' && f.check === 'internet-admin-port');
+    const dry = await run(['fix', finding!.fingerprint, '--provider', 'aws', '--config', join(dir, 'warden.yaml'), '--dry-run', '--format', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const planned = JSON.parse(dry.stdout) as FixOutcome;
+    expect(planned.plan?.diff).toEqual([`- tcp/22 from prefix list ${ids['anywhere']} (anywhere: 0.0.0.0/0)`, '+ tcp/22 from 203.0.113.0/24 (office)']);
+    expect(planned.plan?.notes).toContain(
+      `the exposure comes through prefix list ${ids['anywhere']} (anywhere), which other groups may use: the plan changes only the rules of ssh-via-list, never the list; it holds while the list is unchanged (version 1)`,
+    );
+    expect(planned.plan?.setPreconditions).toEqual([{ kind: 'prefix-list', id: ids['anywhere'], name: 'anywhere', version: '1' }]);
+  });
+
+  it('apply refuses a plan whose list changed since it was made (ModifyManagedPrefixList), and changes nothing', async () => {
+    const restore = setProcessEnv(motoEnv(moto.endpoint, REGION));
+    const config = configSchema.parse({ providers: { aws: { regions: [REGION] } }, remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } } });
+    const adapter = createAwsAdapter({ config });
+    try {
+      const { estate } = await readLiveEstate([adapter]);
+      const group = estate.groups.find((g) => g.name === 'ssh-via-list')!;
+      const finding = live.findings.find((f) => f.groupName === 'ssh-via-list' && f.check === 'internet-admin-port')!;
+      const plan = planFindings(estate, [finding], config).offered[0]!.plan;
+      const listed = await ec2.send(new DescribeManagedPrefixListsCommand({ PrefixListIds: [ids['anywhere'] as string] }));
+      await ec2.send(new ModifyManagedPrefixListCommand({ PrefixListId: ids['anywhere'], CurrentVersion: listed.PrefixLists?.[0]?.Version, AddEntries: [{ Cidr: '192.0.2.0/24' }] }));
+      const store = createFileChangeStore(join(dir, 'changes'));
+      const record = await applyPlan({ adapter, scope: { provider: 'aws', account: group.account, region: REGION }, plan, store, actor: 'tester' });
+      expect(record.status).toBe('refused');
+      expect(record.messages).toEqual([
+        `refused: group ${group.id} changed since the plan was made; nothing was changed`,
+        `prefix list ${ids['anywhere']} (anywhere) changed since the plan was made (version 1, now 2)`,
+      ]);
+    } finally {
+      adapter.close();
+      restore();
+    }
   });
 });

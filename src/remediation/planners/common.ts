@@ -14,6 +14,7 @@ import { mergeRanges, portsLabel, protocolLabel } from '../../model/protocol.ts'
 import type { Family, Finding, Peer, PortRange, Protocol, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule, Plan, PlanOperation, Precondition } from '../types.ts';
 import { applyOperations, newRuleSignature } from './planned.ts';
+import { setNotes, setPreconditions } from './sets.ts';
 
 // What every planner shares: finding the finding again, naming rules in diffs, the configured
 // trusted sources and group ports, and turning a planner's draft into a Plan.
@@ -97,7 +98,18 @@ export function describeForDiff(rule: NewRule | Rule, group: SecurityGroup): str
   const family = rule.peer.kind !== 'cidr' && rule.family === 'ipv6' ? ' (IPv6)' : '';
   const priority = isAllowOnly(group) || (rule.action === 'allow' && rule.priority === 1) ? '' : `, priority ${rule.priority}`;
   const disabled = rule.enabled ? '' : ' (disabled)';
-  return `${direction}${action}${what} ${way} ${describePeer(rule.peer)}${family}${priority}${disabled}`;
+  return `${direction}${action}${what} ${way} ${describePeer(rule.peer)}${setContent(rule, group)}${family}${priority}${disabled}`;
+}
+
+/** What a named set holds, for a diff line: ` (office: 203.0.113.0/28, 198.51.100.7/32)`, or that it was not read. */
+function setContent(rule: NewRule | Rule, group: SecurityGroup): string {
+  const peer = rule.peer;
+  if (peer.kind !== 'prefix-list' && peer.kind !== 'address-group') return '';
+  const set = group.addressSets?.find((s) => s.id === peer.id);
+  const name = set?.name && set.name !== set.id ? `${set.name}: ` : '';
+  if (set?.entries === undefined) return ` (${name}entries not read)`;
+  const shown = set.entries.slice(0, 4).join(', ');
+  return ` (${name}${set.entries.length === 0 ? 'empty' : shown}${set.entries.length > 4 ? ` and ${set.entries.length - 4} more` : ''})`;
 }
 
 export function portText(protocol: Protocol, port: number): string {
@@ -253,15 +265,17 @@ export function finishPlan(finding: Finding, group: SecurityGroup, config: Warde
     ...draft.removes.map((rule) => `- ${describeForDiff(rule, group)}`),
     ...draft.adds.map((a) => `+ ${describeForDiff(a.rule, group)}${a.label ? ` (${a.label})` : ''}`),
   ];
+  const through = setPreconditions(group, [...draft.removes, ...draft.reliesOn, ...group.rules.filter((r) => finding.ruleIds.includes(r.native.ruleId))]);
   return {
     id: planId(finding.fingerprint, operations),
     finding: { fingerprint: finding.fingerprint, check: finding.check, title: finding.title, severity: finding.severity },
     target: { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name },
     operations,
     preconditions,
+    ...(through.length > 0 ? { setPreconditions: through } : {}),
     resolves: resolvedBy(finding, group, config, operations, estate),
     summary: draft.summary,
-    notes: [...draft.notes],
+    notes: [...draft.notes, ...setNotes(through, group)],
     diff,
   };
 }
