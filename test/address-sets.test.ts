@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
@@ -10,25 +8,16 @@ import { defaultConfig } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import { emptyPageResult } from '../src/model/page.ts';
 import type { AddressSet, Finding, PortSet, SecurityGroup } from '../src/model/types.ts';
+import { runWarden } from './support/cli.ts';
 import { group, rule } from './support/build.ts';
 
 // Peers that hold addresses (prefix lists, address groups) and Alibaba port lists, evaluated as
 // what they hold by every check; a list whose entries were not read is a finding of its own and the
 // worst case (allow: everything, deny: nothing), never silence.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+
 
 const sgr = (id: string, port: number, list: string) => ({
   SecurityGroupRuleId: id,
@@ -78,7 +67,7 @@ afterAll(async () => {
 
 describe('prefix lists in snapshots, through the CLI', () => {
   it('a snapshot without the list: unresolved-peer (medium) naming the list, and SSH through it counts as open to the Internet', async () => {
-    const result = await run(['audit', '--source', join(dir, 'rules-only.json'), '--format', 'json', '--fail-on', 'medium']);
+    const result = await runWarden(['audit', '--source', join(dir, 'rules-only.json'), '--format', 'json', '--fail-on', 'medium']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as AuditReport;
@@ -90,7 +79,7 @@ describe('prefix lists in snapshots, through the CLI', () => {
   });
 
   it('the lists\' pages: an IPv6 list is IPv6, an AWS-managed list is not wide, a described empty list opens nothing, an undescribed one is unresolved', async () => {
-    const result = await run(['audit', '--source', join(dir, 'with-lists.json'), '--format', 'json']);
+    const result = await runWarden(['audit', '--source', join(dir, 'with-lists.json'), '--format', 'json']);
     expect(result.stderr).toBe('');
     const findings = (JSON.parse(result.stdout) as AuditReport).findings;
     const of = (check: string) => findings.filter((f) => f.check === check);

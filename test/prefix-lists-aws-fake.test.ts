@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
+import { runWarden } from './support/cli.ts';
 import { startFakeEc2 } from './support/fake-ec2.ts';
 import type { FakeEc2 } from './support/fake-ec2.ts';
 
@@ -13,32 +12,24 @@ import type { FakeEc2 } from './support/fake-ec2.ts';
 // yes, wide-public-cidr no unless configured), and the lists that cannot be read (access denied,
 // not found, another account's list no description names), each an unresolved-peer finding.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGION = 'eu-west-1';
 
 let fake: FakeEc2;
 let dir: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: 'AKIAFAKEWARDEN00TEST',
-      AWS_SECRET_ACCESS_KEY: 'fake/secret/for/the/loopback/fake/only',
-      AWS_REGION: REGION,
-      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-      AWS_ENDPOINT_URL_EC2: fake.endpoint,
-      AWS_ENDPOINT_URL_STS: fake.endpoint,
-    };
-    delete env['AWS_PROFILE'];
-    delete env['AWS_SESSION_TOKEN'];
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function run(args: string[]) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'AKIAFAKEWARDEN00TEST',
+    AWS_SECRET_ACCESS_KEY: 'fake/secret/for/the/loopback/fake/only',
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_EC2: fake.endpoint,
+    AWS_ENDPOINT_URL_STS: fake.endpoint,
+  };
+  delete env['AWS_PROFILE'];
+  delete env['AWS_SESSION_TOKEN'];
+  return runWarden(args, env);
 }
 
 // 250 /24s of 10.0.0.0/8 and, last, the two halves of the Internet: only a read of every page finds them.

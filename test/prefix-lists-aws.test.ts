@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateManagedPrefixListCommand, CreateVpcCommand, DescribeManagedPrefixListsCommand, EC2Client, ModifyManagedPrefixListCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
@@ -13,6 +11,7 @@ import { configSchema } from '../src/config/schema.ts';
 import { applyPlan } from '../src/remediation/apply.ts';
 import { planFindings } from '../src/remediation/plan.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
+import { runWarden } from './support/cli.ts';
 import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
@@ -21,7 +20,6 @@ import type { Moto } from './support/moto.ts';
 // IPv6 list is IPv6, a list nobody describes is unresolved (moto answers any id with no entries),
 // and the snapshot audit equals the live audit.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGION = 'eu-west-1';
 
 let moto: Moto;
@@ -29,16 +27,7 @@ let dir: string;
 let ec2: EC2Client;
 const ids: Record<string, string> = {};
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], { cwd: ROOT, env: { ...process.env, ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runWarden(args, { ...process.env, ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' });
 
 async function prefixList(name: string, family: 'IPv4' | 'IPv6', cidrs: string[]): Promise<string> {
   const answer = await ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: name, AddressFamily: family, MaxEntries: 10, Entries: cidrs.map((Cidr) => ({ Cidr })) }));
