@@ -7,6 +7,7 @@ import { auditEstate } from '../src/analysis/audit.ts';
 import { defaultConfig } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import { emptyPageResult } from '../src/model/page.ts';
+import { planFindings } from '../src/remediation/plan.ts';
 import type { AddressSet, Finding, PortSet, SecurityGroup } from '../src/model/types.ts';
 import { runWarden } from './support/cli.ts';
 import { group, rule } from './support/build.ts';
@@ -143,5 +144,15 @@ describe('address sets in the core', () => {
     const unread = audit([group({ provider: 'alibaba', rules: [viaList('prl-x')], portSets: [portSet('prl-x')] })]);
     expect(checks(unread)).toEqual(expect.arrayContaining(['internet-all-ports', 'unresolved-peer']));
     expect(unread.find((f) => f.check === 'unresolved-peer')?.title).toBe('Entries of port list prl-x could not be read');
+  });
+
+  it('a finding that rests on a list whose entries were not read gets no plan, and says why', () => {
+    const g = group({ rules: [rule({ id: 'r', ports: 22, peer: { kind: 'address-group', id: 'ag-x' } })], addressSets: [addressSet('ag-x', undefined)] });
+    const findings = audit([g]).filter((f) => f.check === 'internet-admin-port');
+    const planned = planFindings([g], findings, defaultConfig());
+    expect(planned.offered).toEqual([]);
+    expect(planned.withoutPlan.map((w) => w.reason)).toEqual([
+      'the finding rests on address group ag-x: Forbidden: grant Warden read access to the list (or put its entries in the snapshot) and audit again',
+    ]);
   });
 });

@@ -81,7 +81,8 @@ export function unresolvedSetReason(set: AddressSet | undefined, peer: Peer): st
   return `${name} ${set?.name && set.name !== set.id ? `${set.id} (${set.name})` : (peer as { id: string }).id}: ${why}`;
 }
 
-function portsOf(rule: Rule, group: Pick<SecurityGroup, 'portSets'>): { ports: PortRange[]; unresolved?: string } {
+/** A rule's ports: its own, or its port list's (an unread list: every port in an allow, none in a deny). */
+export function portsOf(rule: Rule, group: Pick<SecurityGroup, 'portSets'>): { ports: PortRange[]; unresolved?: string } {
   if (!rule.portList) return { ports: rule.ports };
   const set = portSetOf(group, rule.portList.id);
   if (set?.ports !== undefined) return { ports: mergeRanges(set.ports) };

@@ -153,18 +153,30 @@ export function trustedPeer(source: TrustedSource, family: Family, group: Securi
   if (kind === 'sg' && id) return { peer: { kind: 'group', groupId: id, self: id === group.id }, family: symbolicFamily };
   if (kind === 'prefix-list' && id) {
     if (group.provider !== 'aws' && group.provider !== 'alibaba') return { skip: 'unsupported', why: `${group.provider} security groups cannot reference prefix lists` };
-    return { peer: { kind: 'prefix-list', id }, family: symbolicFamily };
+    return knownSet(group, { kind: 'prefix-list', id }, family);
   }
   if (kind === 'address-group' && id) {
     if (!(group.provider === 'huawei' || (group.provider === 'otc' && group.api !== 'neutron-v2'))) {
       return { skip: 'unsupported', why: `${group.provider}${group.api === 'neutron-v2' ? ' Neutron' : ''} security groups cannot reference address groups` };
     }
-    return { peer: { kind: 'address-group', id }, family };
+    return knownSet(group, { kind: 'address-group', id }, family);
   }
   const block = parseCidr(source.source);
   if (!block) return { skip: 'unsupported', why: 'it is not a CIDR block' };
   if (block.family !== family) return { skip: 'family' };
   return { peer: { kind: 'cidr', cidr: source.source }, family };
+}
+
+/**
+ * A trusted list as a peer: only one whose entries were read with the group (a rule of it names the
+ * list), since a fix is proved on the addresses it lets in; in the family the list declares.
+ */
+function knownSet(group: SecurityGroup, peer: Extract<Peer, { kind: 'prefix-list' | 'address-group' }>, family: Family): { peer: Peer; family: Family } | { skip: 'family' } | { skip: 'unsupported'; why: string } {
+  const set = group.addressSets?.find((s) => s.id === peer.id);
+  const name = peer.kind === 'prefix-list' ? 'prefix list' : 'address group';
+  if (set?.entries === undefined) return { skip: 'unsupported', why: `the ${name}'s entries were not read with ${group.id} (no rule of it names the list), so what it lets in cannot be proved` };
+  if (set.family !== family) return { skip: 'family' };
+  return { peer, family };
 }
 
 export function sourceText(source: TrustedSource): string {

@@ -1,5 +1,5 @@
 import { ruleSignature } from '../../analysis/templates/match.ts';
-import type { Rule, SecurityGroup } from '../../model/types.ts';
+import type { PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule, Plan, PlanOperation } from '../types.ts';
 
 // Applying a plan to the model: the group's rules as they will be once the plan has run. Pure.
@@ -21,6 +21,12 @@ export function newRuleSignature(rule: NewRule): string {
 export function withoutNative(rule: Rule): NewRule {
   const { native: _native, ...rest } = rule;
   return { ...rest, ports: rest.ports.map((p) => ({ ...p })), peer: { ...rest.peer } };
+}
+
+/** The rule with these ports written out: a port list it named no longer applies. */
+export function withPorts(rule: Rule, ports: PortRange[]): NewRule {
+  const { portList: _portList, ...rest } = withoutNative(rule);
+  return { ...rest, ports };
 }
 
 /** What does not hold of a plan's preconditions on a group: one line per problem, empty when all hold. */
