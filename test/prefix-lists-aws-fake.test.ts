@@ -19,7 +19,6 @@ let dir: string;
 
 function run(args: string[]) {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
     AWS_ACCESS_KEY_ID: 'AKIAFAKEWARDEN00TEST',
     AWS_SECRET_ACCESS_KEY: 'fake/secret/for/the/loopback/fake/only',
     AWS_REGION: REGION,
@@ -27,9 +26,7 @@ function run(args: string[]) {
     AWS_ENDPOINT_URL_EC2: fake.endpoint,
     AWS_ENDPOINT_URL_STS: fake.endpoint,
   };
-  delete env['AWS_PROFILE'];
-  delete env['AWS_SESSION_TOKEN'];
-  return runWarden(args, env);
+  return runWarden(args, { env });
 }
 
 // 250 /24s of 10.0.0.0/8 and, last, the two halves of the Internet: only a read of every page finds them.
@@ -51,8 +48,8 @@ beforeAll(async () => {
     ],
     undescribedPrefixLists: [{ id: 'pl-0f0re1gn00000000', usedBy: [g(4)] }],
   });
-  await writeFile(join(dir, 'warden.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\nscan:\n  retries: 0\n`);
-  await writeFile(join(dir, 'count-managed.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\nscan:\n  retries: 0\nwide:\n  countProviderManagedLists: true\n`);
+  await writeFile(join(dir, 'warden.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\nscan:\n  retries: 2\n  timeoutMs: 30000\n`);
+  await writeFile(join(dir, 'count-managed.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\nscan:\n  retries: 2\n  timeoutMs: 30000\nwide:\n  countProviderManagedLists: true\n`);
 });
 
 afterAll(async () => {

@@ -27,7 +27,7 @@ let dir: string;
 let ec2: EC2Client;
 const ids: Record<string, string> = {};
 
-const run = (args: string[]) => runWarden(args, { ...process.env, ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' });
+const run = (args: string[]) => runWarden(args, { env: { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' } });
 
 async function prefixList(name: string, family: 'IPv4' | 'IPv6', cidrs: string[]): Promise<string> {
   const answer = await ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: name, AddressFamily: family, MaxEntries: 10, Entries: cidrs.map((Cidr) => ({ Cidr })) }));

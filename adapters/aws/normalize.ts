@@ -303,7 +303,7 @@ function describeManagedPrefixLists(page: unknown, ctx: PageContext): PageResult
  */
 function managedPrefixListEntries(page: unknown, ctx: PageContext): PageResult {
   const result = emptyPageResult();
-  const body = page as Raw;
+  const body: Raw = isRecord(page) ? page : {};
   const id = text(body['PrefixListId']);
   const base = prefixListBase(ctx, id);
   const error = body['Error'];
