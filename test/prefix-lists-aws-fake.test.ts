@@ -84,7 +84,7 @@ describe('AWS prefix lists against the paginating EC2 fake, through the CLI', ()
     expect(of(report, 'group-1', 'wide-public-cidr')).toEqual([]);
     expect(of(report, 'group-1', 'internet-admin-port')).toEqual([]);
     const counted = await audit('count-managed.yaml');
-    expect(of(counted, 'group-1', 'wide-public-cidr').map((f) => f.title)).toEqual(['Access from a wide public range (prefix list pl-3b927c52)']);
+    expect(of(counted, 'group-1', 'wide-public-cidr').map((f) => f.detail)).toEqual([expect.stringContaining('from prefix list pl-3b927c52')]);
   });
 
   it('access denied, not found and another account\'s list: each an unresolved-peer finding naming the list and why; the rule counts as the whole Internet', async () => {

@@ -83,6 +83,11 @@ export interface Bucket {
 }
 
 
+/** The space a rule's addresses live in; `group` supplies the sets the rule may name. */
+export function spaceOf(rule: Rule, group: Pick<SecurityGroup, 'addressSets' | 'portSets'> = {}): SpaceInfo | undefined {
+  return ruleSpace(rule, group)?.space;
+}
+
 export function regionKey(direction: Direction, space: string, atom: ProtocolAtom): string {
   return `${direction}|${space}|${String(atom)}`;
 }

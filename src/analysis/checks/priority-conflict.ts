@@ -22,8 +22,6 @@ export const priorityConflict: Check = {
   },
   run({ policy }) {
     const drafts: FindingDraft[] = [];
-    // A set peer compiles into several address intervals: report each pair of rules once.
-    const reported = new Set<string>();
     for (const bucket of policy.buckets.values()) {
       const denies = bucket.rules.filter((c) => c.rule.action === 'deny');
       if (denies.length === 0) continue;
@@ -31,11 +29,8 @@ export const priorityConflict: Check = {
         if (allow.rule.action !== 'allow' || isImplicit(allow.rule)) continue;
         for (const deny of denies) {
           if (deny.rule.priority !== allow.rule.priority || !overlaps(allow, deny)) continue;
-          const subject = `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`;
-          if (reported.has(subject)) continue;
-          reported.add(subject);
           drafts.push({
-            subject,
+            subject: `pair/${allow.rule.native.ruleId}/${deny.rule.native.ruleId}`,
             ruleIds: [allow.rule.native.ruleId, deny.rule.native.ruleId],
             title: `Allow and deny overlap at priority ${allow.rule.priority}`,
             detail: `${describeRule(allow.rule)} and ${describeRule(deny.rule)} match the same traffic at the same priority; the deny wins there.`,

@@ -1,7 +1,7 @@
 import { parseCidr } from '../../model/address.ts';
 import type { Family, Rule } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
-import { describePeer, describeRule, thousands, percent } from '../describe.ts';
+import { describeRule, thousands, percent } from '../describe.ts';
 import { regionKey } from '../evaluate.ts';
 import type { Region, Segment } from '../evaluate.ts';
 import { publicCountExcluding, publicShare } from '../public-space.ts';
@@ -89,7 +89,7 @@ export const widePublicCidr: Check = {
         drafts.push({
           subject: `rule/${rule.native.ruleId}`,
           ruleIds: [rule.native.ruleId],
-          title: `Access from a wide public range (${rule.peer.kind === 'cidr' ? rule.peer.cidr : rule.peer.kind === 'group' ? family : describePeer(rule.peer)})`,
+          title: `Access from a wide public range (${rule.peer.kind === 'cidr' ? rule.peer.cidr : family})`,
           detail: `${describeRule(rule)} lets in ${thousands(count)} public addresses (${percent(share)} of the public ${family === 'ipv4' ? 'IPv4' : 'IPv6'} space), more than a /${prefix}.`,
         });
       }

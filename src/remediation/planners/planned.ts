@@ -1,5 +1,5 @@
 import { ruleSignature } from '../../analysis/templates/match.ts';
-import type { PortRange, Rule, SecurityGroup } from '../../model/types.ts';
+import type { Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule, Plan, PlanOperation } from '../types.ts';
 
 // Applying a plan to the model: the group's rules as they will be once the plan has run. Pure.
@@ -24,7 +24,7 @@ export function withoutNative(rule: Rule): NewRule {
 }
 
 /** The rule with these ports written out: a port list it named no longer applies. */
-export function withPorts(rule: Rule, ports: PortRange[]): NewRule {
+export function withPorts(rule: Rule, ports: Rule['ports']): NewRule {
   const { portList: _portList, ...rest } = withoutNative(rule);
   return { ...rest, ports };
 }

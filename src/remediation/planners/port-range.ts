@@ -3,8 +3,7 @@ import { intersectRanges, portsLabel, protocolLabel } from '../../model/protocol
 import type { Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import { addOnce, documentedRanges, emptyDraft, groupPortsFor, removeOnce } from './common.ts';
-import { portsOf } from '../../analysis/rule-space.ts';
-import { withPorts } from './planned.ts';
+import { withoutNative } from './planned.ts';
 
 // port-range: replace the range by the ports the group is documented to serve within it.
 
@@ -21,9 +20,9 @@ export function planPortRange(_finding: Finding, located: LocatedFinding, group:
   if (!documented) {
     return `no ports are documented for ${group.id}: list the ports it serves under remediation.groupPorts["${group.id}"] (or "${group.provider}:${group.name}") to narrow ${rangesText(rule.protocol, rule.ports)}`;
   }
-  const keep = intersectRanges(documentedRanges(documented.ports, rule.protocol, rule.protocol), portsOf(rule, group).ports);
+  const keep = intersectRanges(documentedRanges(documented.ports, rule.protocol, rule.protocol), rule.ports);
   const draft = emptyDraft();
-  for (const range of keep) addOnce(draft, withPorts(rule, [range]));
+  for (const range of keep) addOnce(draft, { ...withoutNative(rule), ports: [range] });
   removeOnce(draft, rule);
   const where = `${group.name} (${group.id})`;
   if (keep.length === 0) {

@@ -1,4 +1,4 @@
-import { ruleSpace } from '../../analysis/rule-space.ts';
+import { spaceOf } from '../../analysis/evaluate.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import type { Direction, PortRange, Protocol, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding } from './common.ts';
@@ -32,9 +32,9 @@ export function findingScope(located: LocatedFinding, group: SecurityGroup, conf
       return [{ direction: 'ingress' }];
     case 'port-range': {
       const rule = group.rules.find((r) => `rule/${r.native.ruleId}` === draft.subject);
-      const placed = rule && ruleSpace(rule, group);
-      if (!rule || !placed) return [];
-      return [{ direction: rule.direction, spaces: [placed.space.key], protocols: [rule.protocol], ports: placed.ports }];
+      const space = rule && spaceOf(rule);
+      if (!rule || !space) return [];
+      return [{ direction: rule.direction, spaces: [space.key], protocols: [rule.protocol], ports: rule.ports }];
     }
     case 'template-drift':
       return [{}];
