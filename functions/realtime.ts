@@ -96,7 +96,7 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     let audited = 0;
     for (const change of parsed.changes) {
       const account = scopeAccount(runtime.config, change);
-      const key = `${change.provider}/${account}/${change.region}/${change.groupId ?? '*'}`;
+      const key = `${change.provider}/${account}/${change.region}/${change.groupId ?? (change.setId ? `set:${change.setId}` : '*')}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (account === undefined || !runtime.config.providers[change.provider]) {
@@ -106,7 +106,7 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
       correlate(change.eventId, { trigger: 'realtime', eventName: change.eventName });
       const outcome: ScopeOutcome = await runtime.worker.auditGroup({ ...change, account });
       recordScopeMetrics(outcome, change.provider);
-      logger.info('group audited', { groupId: change.groupId, findings: outcome.findings, new: outcome.new, resolved: outcome.resolved, scanError: outcome.scanError });
+      logger.info('group audited', { groupId: change.groupId, setId: change.setId, findings: outcome.findings, new: outcome.new, resolved: outcome.resolved, scanError: outcome.scanError });
       audited++;
     }
     return { audited };

@@ -42,6 +42,7 @@ const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime'] as const;
 const logicalName = (fn: string) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const PREFIX_LIST_READS = ['ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'];
 
 /** Every statement of the role a function runs as. */
 function statementsOf(fn: string): Statement[] {
@@ -137,6 +138,8 @@ describe('npm run package (osls package, offline)', () => {
       else expect(assumed).toEqual([]);
       const describes = statements.flatMap(actions).filter((a) => a.startsWith('ec2:'));
       if (fn === 'slack' || fn === 'schedule') expect(describes, fn).toEqual([]);
+      // The functions that read groups read the prefix lists their rules name too.
+      else expect(describes, fn).toEqual(expect.arrayContaining(PREFIX_LIST_READS));
     }
     // No managed policies (AdministratorAccess and the like) on any role.
     for (const [name, role] of ofType('AWS::IAM::Role')) expect(role.Properties['ManagedPolicyArns'], name).toBeUndefined();
@@ -182,6 +185,7 @@ describe('docs/member-account-role.yml', () => {
       for (const s of statements) for (const action of actions(s)) expect(action).not.toMatch(/\*/);
       const writes = statements.flatMap(actions).filter((a) => /^ec2:(Authorize|Revoke)/.test(a));
       expect(writes.length > 0, `${role} writes`).toBe(role === 'WardenApply');
+      expect(statements.flatMap(actions), role).toEqual(expect.arrayContaining(PREFIX_LIST_READS));
     }
   });
 });

@@ -4,7 +4,15 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AuthorizeSecurityGroupIngressCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateManagedPrefixListCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  ModifyManagedPrefixListCommand,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
@@ -314,6 +322,27 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     const failed = await realtime(cloudTrailEvent({ eventName: 'AuthorizeSecurityGroupIngress', account: ACCOUNT, region: REGION, requestParameters: { groupId: sshGroup }, errorCode: 'Client.UnauthorizedOperation' }));
     expect(failed).toMatchObject({ audited: 0 });
     expect((await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/${sshGroup}`)).map((e) => e.action)).toEqual(['audit-group', 'audit-group']);
+  });
+
+  it('realtime: ModifyManagedPrefixList audits the groups whose rules name the list, and only them', async () => {
+    const { store } = await runtime();
+    const realtime = createRealtimeHandler({ runtime });
+    const created = await ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: 'fn-office', AddressFamily: 'IPv4', MaxEntries: 5, Entries: [{ Cidr: OFFICE }] }));
+    const listId = created.PrefixList?.PrefixListId as string;
+    const viaList = await seedGroup('fn-via-list', [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: listId }] }]);
+    // Opened since the last audit, but it does not name the list: a list change must not audit it.
+    await seedGroup('fn-not-naming-list', [tcp(3306, '0.0.0.0/0')]);
+    await ec2.send(new ModifyManagedPrefixListCommand({ PrefixListId: listId, CurrentVersion: created.PrefixList?.Version ?? 1, AddEntries: [{ Cidr: '0.0.0.0/0' }] }));
+    const before = slackCalls.length;
+    const changed = await realtime(
+      cloudTrailEvent({ eventName: 'ModifyManagedPrefixList', account: ACCOUNT, region: REGION, requestParameters: { ModifyManagedPrefixListRequest: { PrefixListId: listId, CurrentVersion: 1, AddEntry: { Cidr: '0.0.0.0/0', tag: 1 } } } }),
+    );
+    expect(changed).toMatchObject({ audited: 1 });
+    const newPosts = posts(callsSince(before));
+    expect(newPosts.length).toBeGreaterThan(0);
+    expect(newPosts.every((p) => mentions(p, viaList) && !mentions(p, 'fn-not-naming-list'))).toBe(true);
+    expect(newPosts.some((p) => mentions(p, 'SSH'))).toBe(true);
+    expect((await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/groups naming ${listId}`)).map((e) => e.action)).toEqual(['audit-group']);
   });
 
   it('HTTP API → Slack function → SQS: the approve click goes to the FIFO apply queue by group; the apply function fixes the group on EC2', async () => {

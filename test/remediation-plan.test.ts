@@ -4,7 +4,7 @@ import { allowedSignature, evaluateGroup } from '../src/analysis/evaluate.ts';
 import { ruleSignature } from '../src/model/rule-signature.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import type { WardenConfig } from '../src/config/schema.ts';
-import type { Finding, Rule, SecurityGroup } from '../src/model/types.ts';
+import type { AddressSet, Finding, Rule, SecurityGroup } from '../src/model/types.ts';
 import { applyPlanToGroup, checkPreconditions, inversePlan, isPlanApplied, planFindings } from '../src/remediation/plan.ts';
 import { planFor, templateRowToRule, whyNoPlan } from '../src/remediation/planners/index.ts';
 import { provePlan } from '../src/remediation/prove.ts';
@@ -225,16 +225,22 @@ describe('internet-admin-port / internet-high-risk-port', () => {
     const c = config({ remediation: { trustedSources: { ssh: ['prefix-list:pl-1', 'address-group:ag-1', '203.0.113.0/24'] } } });
     const g = group({ provider: 'aws', rules: [rule({ ports: 22, peer: '0.0.0.0/1', id: 'half' })] });
     const plan = planOf(g, c, 'internet-admin-port', ssh);
-    // 0.0.0.0/1 does not hold 203.0.113.0/24, and the prefix list's addresses are unknown: both could be new access.
+    // 0.0.0.0/1 does not hold 203.0.113.0/24, and the prefix list's entries were not read: neither can be proved.
     expect(ops(plan)).toEqual(['- half']);
     expect(plan.notes).toEqual([
-      'trusted source prefix-list:pl-1 left out for tcp/22: it cannot reach it today, and a fix never widens access',
+      "trusted source prefix-list:pl-1 left out: the prefix list's entries were not read with sg-1 (no rule of it names the list), so what it lets in cannot be proved",
       'trusted source address-group:ag-1 left out: aws security groups cannot reference address groups',
       'trusted source 203.0.113.0/24 left out for tcp/22: it cannot reach it today, and a fix never widens access',
       'access to tcp/22 over IPv4 from outside will stop',
     ]);
     const open = group({ provider: 'aws', rules: [rule({ ports: 22, id: 'all' })] });
-    expect(ops(planOf(open, c, 'internet-admin-port', ssh))).toEqual(['+ ingress allow ipv4 tcp 22 prefix-list:pl-1 1', '+ ingress allow ipv4 tcp 22 203.0.113.0/24 1', '- all']);
+    expect(ops(planOf(open, c, 'internet-admin-port', ssh))).toEqual(['+ ingress allow ipv4 tcp 22 203.0.113.0/24 1', '- all']);
+    // A trusted list read with the group (another rule names it) counts as the addresses it holds.
+    const office: AddressSet = { provider: 'aws', account: 'acct', region: 'region-1', kind: 'prefix-list', id: 'pl-1', name: 'office', family: 'ipv4', entries: ['203.0.113.0/28'], providerManaged: false, version: '2' };
+    const withList = group({ provider: 'aws', rules: [rule({ ports: 22, id: 'all' }), rule({ ports: 443, id: 'web', peer: { kind: 'prefix-list', id: 'pl-1' } })], addressSets: [office] });
+    const listed = planOf(withList, c, 'internet-admin-port', ssh);
+    expect(ops(listed)).toEqual(['+ ingress allow ipv4 tcp 22 prefix-list:pl-1 1', '+ ingress allow ipv4 tcp 22 203.0.113.0/24 1', '- all']);
+    expectProven(withList, listed, c);
   });
 });
 

@@ -3,9 +3,11 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
+  paginateDescribeManagedPrefixLists,
   paginateDescribeNetworkInterfaces,
   paginateDescribeSecurityGroupRules,
   paginateDescribeSecurityGroups,
+  paginateGetManagedPrefixListEntries,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
@@ -18,6 +20,7 @@ import type { PortRange, Rule } from '../../src/model/types.ts';
 import { DEFAULT_RETRY, TimeoutError, withRetry } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
 import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../live.ts';
+import { PREFIX_LIST_PAGE_SIZE, prefixListErrorPage, referencedPrefixLists, UNREADABLE_LIST_CODES } from './prefix-lists.ts';
 
 // The live AWS side: EC2 DescribeSecurityGroups / DescribeSecurityGroupRules /
 // DescribeNetworkInterfaces pages (read by adapters/aws/normalize.ts) and the two writes
@@ -135,6 +138,18 @@ export function isRetryableAwsError(error: unknown, depth = 0): boolean {
   if (typeof e.name === 'string' && TRANSIENT_NAMES.has(e.name)) return true;
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
   return e.cause !== undefined && depth < 5 && isRetryableAwsError(e.cause, depth + 1);
+}
+
+/** The provider's code of a failed call (an AwsCallError keeps it; its cause is the SDK's error). */
+function listErrorCode(error: unknown): string {
+  return error instanceof AwsCallError ? error.code : errorCode(error);
+}
+
+/** The provider's own message (not the AwsCallError's, which repeats the operation and code). */
+function errorText(error: unknown): string {
+  const source = error instanceof AwsCallError && error.cause instanceof Error ? error.cause : error;
+  const text = source instanceof Error ? source.message : String(source);
+  return text.split('\n')[0] ?? text;
 }
 
 function accountOfArn(arn: string): string | undefined {
@@ -479,7 +494,49 @@ export function createAwsAdapter(options: AwsAdapterOptions): LiveAdapter & { cl
       ),
     );
     if (firstError) throw firstError.error;
-    return lists.flat();
+    const pagesRead = lists.flat();
+    return [...pagesRead, ...(await readPrefixLists(client, scope, referencedPrefixLists(pagesRead), failed.signal))];
+  }
+
+  /**
+   * The prefix lists the scope's rules name: the lists the account can see (its own, shared
+   * with it, AWS-managed), then the entries of each named one, every page of them in one body
+   * that names the list. A list the account cannot read, or that no description lists (moto
+   * answers any id with no entries), gets an error page: its rules are evaluated as unknown.
+   */
+  async function readPrefixLists(client: EC2Client, scope: Scope, ids: string[], cancel: AbortSignal): Promise<RawPage[]> {
+    if (ids.length === 0) return [];
+    const out: RawPage[] = [];
+    const described = new Set<string>();
+    try {
+      const paging = pagingClient(client, scope.region, 'DescribeManagedPrefixLists', cancel);
+      for await (const page of paginateDescribeManagedPrefixLists({ client: paging, pageSize: PREFIX_LIST_PAGE_SIZE }, { MaxResults: PREFIX_LIST_PAGE_SIZE })) {
+        const body = plainBody(page);
+        out.push({ kind: 'aws:DescribeManagedPrefixLists', body });
+        for (const list of page.PrefixLists ?? []) if (list.PrefixListId) described.add(list.PrefixListId);
+      }
+    } catch (error) {
+      if (!UNREADABLE_LIST_CODES.has(listErrorCode(error))) throw error;
+      return [...out, ...ids.map((id) => prefixListErrorPage(id, listErrorCode(error), errorText(error)))];
+    }
+    for (const id of ids) {
+      if (!described.has(id)) {
+        out.push(prefixListErrorPage(id, 'NotDescribed', 'DescribeManagedPrefixLists does not list it (deleted, or another account\'s list not shared with this one)'));
+        continue;
+      }
+      try {
+        const entries: unknown[] = [];
+        const paging = pagingClient(client, scope.region, 'GetManagedPrefixListEntries', cancel);
+        for await (const page of paginateGetManagedPrefixListEntries({ client: paging, pageSize: PREFIX_LIST_PAGE_SIZE }, { PrefixListId: id, MaxResults: PREFIX_LIST_PAGE_SIZE })) {
+          entries.push(...(page.Entries ?? []));
+        }
+        out.push({ kind: 'aws:GetManagedPrefixListEntries', body: { PrefixListId: id, Entries: entries } });
+      } catch (error) {
+        if (!UNREADABLE_LIST_CODES.has(listErrorCode(error))) throw error;
+        out.push(prefixListErrorPage(id, listErrorCode(error), errorText(error)));
+      }
+    }
+    return out;
   }
 
   function findRuleId(rules: SecurityGroupRule[], groupId: string, permission: IpPermission, egress: boolean): string | undefined {

@@ -1,12 +1,15 @@
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { hashId } from '../../src/model/ids.ts';
+import { EMPTY_UNCONFIRMED } from '../../src/model/sets.ts';
 import { emptyPageResult, isRecord, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
-import type { Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
+import type { AddressSet, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
 
-// EC2 DescribeSecurityGroups, DescribeSecurityGroupRules and DescribeNetworkInterfaces
-// bodies, PascalCase as the API (and `aws ec2 describe-*`) returns them.
+// EC2 DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces,
+// DescribeManagedPrefixLists and GetManagedPrefixListEntries bodies, PascalCase as the API (and
+// `aws ec2 describe-*`) returns them. The entries body names no list, so the page that holds it
+// adds the list's id: `{ "PrefixListId": "pl-…", "Entries": [...] }`.
 
 type Raw = Record<string, unknown>;
 
@@ -278,6 +281,69 @@ function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult 
   return result;
 }
 
+
+function prefixListBase(ctx: PageContext, id: string): AddressSet {
+  return { provider: 'aws', account: ctx.account, region: ctx.region, kind: 'prefix-list', id, name: '', family: 'ipv4', providerManaged: false };
+}
+
+/** The lists themselves: name, family, owner and version; their entries come from another page. */
+function describeManagedPrefixLists(page: unknown, ctx: PageContext): PageResult {
+  const result = emptyPageResult();
+  const sets: AddressSet[] = [];
+  for (const item of arrayOf(isRecord(page) ? page['PrefixLists'] : undefined)) {
+    const id = isRecord(item) ? text(item['PrefixListId']) : '';
+    if (!isRecord(item) || !id) {
+      result.unparseable.push(unparseableRecord(ctx, {}, 'prefix list without PrefixListId', item));
+      continue;
+    }
+    const family = text(item['AddressFamily']);
+    const version = toInt(item['Version']);
+    const set: AddressSet = {
+      ...prefixListBase(ctx, id),
+      name: text(item['PrefixListName']),
+      family: family === 'IPv6' ? 'ipv6' : 'ipv4',
+      // AWS-managed lists (com.amazonaws.…) are owned by "AWS": the service's own ranges.
+      providerManaged: text(item['OwnerId']) === 'AWS',
+      unresolved: 'its entries were not read (GetManagedPrefixListEntries)',
+    };
+    if (version !== undefined) set.version = String(version);
+    if (family !== 'IPv4' && family !== 'IPv6') set.unresolved = `AddressFamily ${showValue(item['AddressFamily'])} is neither IPv4 nor IPv6`;
+    sets.push(set);
+  }
+  result.addressSets = sets;
+  return result;
+}
+
+/**
+ * One list's entries. An empty answer is what EC2 emulators give for an id they do not know, so
+ * it resolves the list only together with the list's description (see `mergeAddressSets`).
+ */
+function managedPrefixListEntries(page: unknown, ctx: PageContext): PageResult {
+  const result = emptyPageResult();
+  const body: Raw = isRecord(page) ? page : {};
+  const id = text(body['PrefixListId']);
+  const base = prefixListBase(ctx, id);
+  const error = body['Error'];
+  if (isRecord(error)) {
+    result.addressSets = [{ ...base, unresolved: `${text(error['Code']) || 'Error'}: ${text(error['Message']) || 'the entries could not be read'}` }];
+    return result;
+  }
+  const entries: string[] = [];
+  let problem: string | undefined;
+  for (const entry of arrayOf(body['Entries'])) {
+    const cidr = isRecord(entry) ? canonicalCidr(text(entry['Cidr'])) : undefined;
+    if (cidr === undefined) problem ??= `entry ${showValue(entry)} has no Cidr that parses`;
+    else entries.push(cidr);
+  }
+  const families = new Set(entries.map((e) => parseCidr(e)?.family));
+  if (families.size > 1) problem ??= 'its entries mix IPv4 and IPv6';
+  const family: Family = families.has('ipv6') ? 'ipv6' : 'ipv4';
+  if (problem) result.addressSets = [{ ...base, family, unresolved: problem }];
+  else if (entries.length === 0) result.addressSets = [{ ...base, unresolved: EMPTY_UNCONFIRMED }];
+  else result.addressSets = [{ ...base, family, entries }];
+  return result;
+}
+
 function listOfRecords(page: unknown, key: string): boolean {
   return isRecord(page) && Array.isArray(page[key]);
 }
@@ -300,5 +366,18 @@ export const awsPageKinds: PageKind[] = [
     providers: ['aws'],
     matches: (page) => listOfRecords(page, 'NetworkInterfaces'),
     normalize: describeNetworkInterfaces,
+  },
+  {
+    name: 'aws:DescribeManagedPrefixLists',
+    providers: ['aws'],
+    matches: (page) => listOfRecords(page, 'PrefixLists'),
+    normalize: describeManagedPrefixLists,
+  },
+  {
+    name: 'aws:GetManagedPrefixListEntries',
+    providers: ['aws'],
+    // `Error` in place of `Entries`: the live read could not read the list (see adapters/aws/prefix-lists.ts).
+    matches: (page) => isRecord(page) && typeof page['PrefixListId'] === 'string' && (Array.isArray(page['Entries']) || isRecord(page['Error'])),
+    normalize: managedPrefixListEntries,
   },
 ];

@@ -7,6 +7,7 @@ import type { Check, CheckContext, EstateIndex, FindingDraft } from './check.ts'
 import { GROUP_CHECKS } from './checks/index.ts';
 import { unparseableRuleMeta } from './checks/unparseable-rule.ts';
 import { standInsByGroup, worstCaseRules } from './unreadable.ts';
+import { noteUnresolved, unresolvedPeer as unresolvedPeerCheck } from './checks/unresolved-peer.ts';
 import { evaluateGroup } from './evaluate.ts';
 import type { SuppressedFinding } from './suppressions.ts';
 
@@ -125,7 +126,7 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
       const check = checks[c] as Check;
       const drafts = check.run(context);
       for (let d = 0; d < drafts.length; d++) {
-        const draft = drafts[d] as FindingDraft;
+        const draft = check === unresolvedPeerCheck ? (drafts[d] as FindingDraft) : noteUnresolved(context.policy, drafts[d] as FindingDraft);
         const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
         findings.push(toFinding(check.meta, scope, draft, severity));
       }

@@ -1,7 +1,11 @@
-import { familyMax, parseCidr } from '../model/address.ts';
 import { MAX_PORT } from '../model/protocol.ts';
-import type { Direction, Family, Peer, PortRange, Protocol, Rule, SecurityGroup } from '../model/types.ts';
+import type { Direction, PortRange, Protocol, Rule, SecurityGroup } from '../model/types.ts';
+import { ruleSpace } from './rule-space.ts';
+import type { RuleSpace, SpaceInfo } from './rule-space.ts';
 import { appliedRules } from './semantics.ts';
+
+export { peerKey } from './rule-space.ts';
+export type { RuleSpace, SpaceInfo } from './rule-space.ts';
 
 /**
  * The effective policy of one group: the whole (direction, peer space, protocol, port,
@@ -10,9 +14,11 @@ import { appliedRules } from './semantics.ts';
  * Decision for a packet (DESIGN.md): among the applied rules that match it, the smallest
  * priority number wins; at equal priority deny wins; no match is the default deny.
  *
- * Peer spaces: `ipv4` and `ipv6` hold CIDR rules over the address line. A rule whose peer
- * is a group, prefix list or address group has its own symbolic space with a single point,
- * since the addresses behind it are not known here; those spaces never count as Internet.
+ * Peer spaces: `ipv4` and `ipv6` hold the rules whose peers are addresses over the address
+ * line: CIDR rules, and prefix-list / address-group rules as the entries of their set (see
+ * `ruleSpace` for a set whose entries are unknown). A rule whose peer is a group has its own
+ * symbolic space with a single point, since the addresses behind it are not known here; those
+ * spaces never count as Internet.
  */
 
 /** A protocol that some rule names, or `other`: every protocol no rule names (only `all` rules reach it). */
@@ -25,14 +31,6 @@ export interface Region {
   decision: 'allow' | 'deny';
   /** The deciding rule; undefined where no rule matches (default deny). */
   decidedBy: Rule | undefined;
-}
-
-export interface SpaceInfo {
-  key: string;
-  family: Family;
-  /** undefined for the CIDR spaces `ipv4` and `ipv6`. */
-  peer: Peer | undefined;
-  max: bigint;
 }
 
 /** The regions of one port range: the whole address line of the space, cut where decisions change. */
@@ -53,13 +51,18 @@ export interface EvaluatedPolicy {
   effective: Set<Rule>;
   /** The compiled rules per `${direction}|${space}`: the unit that what-if questions re-evaluate. */
   buckets: Map<string, Bucket>;
+  /** What each applied rule matches, with the sets it names looked up (absent: a CIDR that does not parse). */
+  ruleSpaces: Map<Rule, RuleSpace>;
 }
 
+/** One address interval of a rule (a set peer compiles into one per disjoint run of entries). */
 export interface CompiledRule {
   rule: Rule;
   index: number;
   lo: bigint;
   hi: bigint;
+  /** The rule's ports, or its port list's. */
+  ports: PortRange[];
   /** The rule's addresses as ranks on its bucket's address line: cells loRank..hiRank. */
   loRank: number;
   hiRank: number;
@@ -79,45 +82,16 @@ export interface Bucket {
   cellEnd: bigint[];
 }
 
-export function peerKey(peer: Peer): string {
-  switch (peer.kind) {
-    case 'cidr':
-      return 'cidr';
-    case 'group':
-      return peer.self ? 'group:self' : `group:${peer.account ? `${peer.account}/` : ''}${peer.groupId}`;
-    case 'prefix-list':
-      return `prefix-list:${peer.id}`;
-    case 'address-group':
-      return `address-group:${peer.id}`;
-  }
-}
 
-const CIDR_SPACES: Record<Family, SpaceInfo> = {
-  ipv4: { key: 'ipv4', family: 'ipv4', peer: undefined, max: familyMax('ipv4') },
-  ipv6: { key: 'ipv6', family: 'ipv6', peer: undefined, max: familyMax('ipv6') },
-};
-
-export function spaceOf(rule: Rule): SpaceInfo | undefined {
-  if (rule.peer.kind === 'cidr') {
-    const block = parseCidr(rule.peer.cidr);
-    return block ? CIDR_SPACES[block.family] : undefined;
-  }
-  return { key: `${rule.family}|${peerKey(rule.peer)}`, family: rule.family, peer: rule.peer, max: 0n };
+/** The space a rule's addresses live in; `group` supplies the sets the rule may name. */
+export function spaceOf(rule: Rule, group: Pick<SecurityGroup, 'addressSets' | 'portSets'> = {}): SpaceInfo | undefined {
+  return ruleSpace(rule, group)?.space;
 }
 
 export function regionKey(direction: Direction, space: string, atom: ProtocolAtom): string {
   return `${direction}|${space}|${String(atom)}`;
 }
 
-function compile(rule: Rule, index: number): { space: SpaceInfo; compiled: CompiledRule } | undefined {
-  if (rule.peer.kind === 'cidr') {
-    const block = parseCidr(rule.peer.cidr);
-    if (!block) return undefined;
-    return { space: CIDR_SPACES[block.family], compiled: { rule, index, lo: block.lo, hi: block.hi, loRank: 0, hiRank: 0 } };
-  }
-  const space = spaceOf(rule) as SpaceInfo;
-  return { space, compiled: { rule, index, lo: 0n, hi: 0n, loRank: 0, hiRank: 0 } };
-}
 
 /** The canonical decider among the first `count` matching rules (first listed among the winners); none means default deny. */
 function winner(rules: readonly CompiledRule[], count: number, skip?: CompiledRule): CompiledRule | undefined {
@@ -157,7 +131,7 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
   if (rules.length === 0) return [{ ports: { from: 0, to: MAX_PORT }, regions: [{ lo: 0n, hi: bucket.space.max, decision: 'deny', decidedBy: undefined }] }];
   const rawCuts: number[] = [0];
   for (let r = 0; r < rules.length; r++) {
-    const ports = (rules[r] as CompiledRule).rule.ports;
+    const ports = (rules[r] as CompiledRule).ports;
     for (let k = 0; k < ports.length; k++) {
       const p = ports[k] as PortRange;
       rawCuts.push(p.from);
@@ -177,15 +151,15 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
     let key: number | string;
     if (small) {
       let mask = 0;
-      for (let r = 0; r < rules.length; r++) if (coversPort((rules[r] as CompiledRule).rule.ports, from)) mask |= 1 << r;
+      for (let r = 0; r < rules.length; r++) if (coversPort((rules[r] as CompiledRule).ports, from)) mask |= 1 << r;
       key = mask;
     } else {
-      key = rules.filter((c) => coversPort(c.rule.ports, from)).map((c) => c.index).join(',');
+      key = rules.filter((c) => coversPort(c.ports, from)).map((c) => c.index).join(',');
     }
     const known = sweepKeys.indexOf(key);
     let regions = known === -1 ? undefined : sweepRegions[known];
     if (!regions) {
-      const covering = rules.filter((c) => coversPort(c.rule.ports, from));
+      const covering = rules.filter((c) => coversPort(c.ports, from));
       regions = sweepAddresses(cells, covering, effective).map((w) => ({
         lo: bucket.line[w.lo] as bigint,
         hi: bucket.cellEnd[w.hi] as bigint,
@@ -337,18 +311,20 @@ function rankAddresses(bucket: Bucket): void {
   bucket.cellEnd = line.map((_, k) => (k + 1 < line.length ? (line[k + 1] as bigint) - 1n : bucket.space.max));
 }
 
-function bucketsOf(rules: readonly Rule[]): Map<string, Bucket> {
+function bucketsOf(rules: readonly Rule[], group: SecurityGroup, ruleSpaces: Map<Rule, RuleSpace>): Map<string, Bucket> {
   const buckets = new Map<string, Bucket>();
   rules.forEach((rule, index) => {
-    const compiled = compile(rule, index);
-    if (!compiled) return;
-    const key = `${rule.direction}|${compiled.space.key}`;
+    const placed = ruleSpace(rule, group);
+    if (!placed) return;
+    ruleSpaces.set(rule, placed);
+    if (placed.intervals.length === 0 || placed.ports.length === 0) return;
+    const key = `${rule.direction}|${placed.space.key}`;
     let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = { direction: rule.direction, space: compiled.space, rules: [], line: [], cellEnd: [] };
+      bucket = { direction: rule.direction, space: placed.space, rules: [], line: [], cellEnd: [] };
       buckets.set(key, bucket);
     }
-    bucket.rules.push(compiled.compiled);
+    for (const interval of placed.intervals) bucket.rules.push({ rule, index, lo: interval.lo, hi: interval.hi, ports: placed.ports, loRank: 0, hiRank: 0 });
   });
   for (const bucket of buckets.values()) rankAddresses(bucket);
   return buckets;
@@ -356,7 +332,8 @@ function bucketsOf(rules: readonly Rule[]): Map<string, Bucket> {
 
 /** Evaluates a group with its provider's semantics. `rules` overrides the applied rule list (for what-if questions). */
 export function evaluateGroup(group: SecurityGroup, rules: readonly Rule[] = appliedRules(group)): EvaluatedPolicy {
-  const buckets = bucketsOf(rules);
+  const ruleSpaces = new Map<Rule, RuleSpace>();
+  const buckets = bucketsOf(rules, group, ruleSpaces);
   const spaces = new Map<string, SpaceInfo>();
   const segments = new Map<string, Segment[]>();
   const atoms = new Map<string, Set<ProtocolAtom>>();
@@ -370,7 +347,7 @@ export function evaluateGroup(group: SecurityGroup, rules: readonly Rule[] = app
       segments.set(rk, list);
     }
   }
-  return { group, rules: rules as Rule[], spaces, segments, atoms, effective, buckets };
+  return { group, rules: rules as Rule[], spaces, segments, atoms, effective, buckets, ruleSpaces };
 }
 
 /** The atom a concrete protocol falls into for a direction and space. */

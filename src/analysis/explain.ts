@@ -34,6 +34,7 @@ function listBlocks(blocks: string[]): string[] {
 function describeSources(family: Family, intervals: readonly [bigint, bigint][], rule: Rule): string[] {
   const block = rule.peer.kind === 'cidr' ? parseCidr(rule.peer.cidr) : undefined;
   const covered = intervals.flatMap(([lo, hi]) => intervalToCidrs(family, lo, hi));
+  if (rule.peer.kind === 'prefix-list' || rule.peer.kind === 'address-group') return [`${describePeer(rule.peer)}: ${listBlocks(covered).join(', ')}`];
   if (!block) return listBlocks(covered);
   const holes: string[] = [];
   let cursor = block.lo;

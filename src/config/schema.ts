@@ -230,9 +230,14 @@ export const configSchema = z
         ipv6Prefix: z.number().int().min(0).max(128).default(48),
         /** Public ranges that are yours (offices, VPNs): never counted as wide. */
         trustedPublicRanges: z.array(cidr).default([]),
+        /**
+         * Whether a provider-managed list (an AWS-managed prefix list such as CloudFront
+         * origin-facing: the service's own ranges) counts as wide. It always counts for the Internet checks.
+         */
+        countProviderManagedLists: z.boolean().default(false),
       })
       .strict()
-      .default({ ipv4Prefix: 24, ipv6Prefix: 48, trustedPublicRanges: [] }),
+      .default({ ipv4Prefix: 24, ipv6Prefix: 48, trustedPublicRanges: [], countProviderManagedLists: false }),
     adminPorts: z.array(port).default([22, 3389]),
     highRiskPorts: z.array(port).default(DEFAULT_HIGH_RISK_PORTS),
     /** A rule whose widest port range spans more ports than this is a `port-range` finding. */

@@ -1,5 +1,6 @@
 import type { PageResult, Scope } from './page.ts';
 import type { Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
+import { attachSets, mergeAddressSets, mergeSets } from './sets.ts';
 
 function scopeKey(provider: Provider, account: string, region: string, groupId: string): string {
   return `${provider}\u0000${account}\u0000${region}\u0000${groupId}`;
@@ -10,11 +11,25 @@ function sameGroup(a: PageResult['rules'][number], b: PageResult['rules'][number
 }
 
 /**
+ * Joins page fragments into an estate: the groups (see `mergeGroupPages`), and the address and port
+ * sets the pages describe, each set attached to the groups whose rules name it.
+ */
+export function mergePages(pages: readonly PageResult[], scanErrors: readonly ScanError[] = []): Estate {
+  const estate = mergeGroupPages(pages, scanErrors);
+  const addressSets = mergeAddressSets(pages.flatMap((page) => page.addressSets ?? []));
+  const portSets = mergeSets(pages.flatMap((page) => page.portSets ?? []), (set) => set.ports !== undefined);
+  if (addressSets.length > 0) estate.addressSets = addressSets;
+  if (portSets.length > 0) estate.portSets = portSets;
+  attachSets(estate);
+  return estate;
+}
+
+/**
  * Joins page fragments into groups: metadata from group pages, rules from rule pages
  * (authoritative lists win; the same rule read twice, e.g. a group in two snapshots, is kept once: derived ids hash the rule's content), attachments where read.
  * Output order is deterministic: by provider, account, region, group id.
  */
-export function mergePages(pages: readonly PageResult[], scanErrors: readonly ScanError[] = []): Estate {
+function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly ScanError[]): Estate {
   const groups = new Map<string, SecurityGroup>();
   const ensure = (provider: Provider, account: string, region: string, groupId: string): SecurityGroup => {
     const key = scopeKey(provider, account, region, groupId);

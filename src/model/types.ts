@@ -76,6 +76,12 @@ export interface SecurityGroup {
   rules: Rule[];
   /** undefined when no attachment data was read; [] when read and empty. */
   attachments?: Attachment[];
+  /**
+   * The address and port sets its rules name, as read with the estate (`mergePages` attaches
+   * them, so every evaluation of the group sees them). A named set missing here is unresolved.
+   */
+  addressSets?: AddressSet[];
+  portSets?: PortSet[];
 }
 
 /** Raw data a normalizer could not read. Never dropped: it becomes an `unparseable-rule` finding. */

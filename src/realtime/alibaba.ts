@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual, verify, X509Certificate } from 'node:crypto';
-import { at, changesFor, ignored, isoTime, isRecord, jsonOf, oneLine, quote, safely, text } from './change.ts';
+import { at, changesFor, ignored, isoTime, isRecord, jsonOf, oneLine, quote, safely, setChange, text } from './change.ts';
 import type { ChangeParse, JsonRecord } from './change.ts';
 
 // Alibaba Cloud: ActionTrail publishes write events to EventBridge as CloudEvents 1.0 (`type`
@@ -13,7 +13,10 @@ import type { ChangeParse, JsonRecord } from './change.ts';
 // `verifyAlibabaSignature` and a certificate the caller fetched from a `trustedAlibabaCertUrl`.
 // Sources: test/fixtures/realtime/README.md and docs/realtime.md.
 
-/** The ECS calls that change a security group's rules or policy, or which groups an instance or ENI uses. */
+/**
+ * The ECS calls that change a security group's rules or policy, which groups an instance or ENI
+ * uses, or the entries of a prefix list or port list (which the rules naming it evaluate).
+ */
 export const ACTIONTRAIL_SECURITY_GROUP_EVENTS = [
   'AuthorizeSecurityGroup',
   'AuthorizeSecurityGroupEgress',
@@ -28,7 +31,13 @@ export const ACTIONTRAIL_SECURITY_GROUP_EVENTS = [
   'LeaveSecurityGroup',
   'ModifyNetworkInterfaceAttribute',
   'ModifyInstanceAttribute',
+  'ModifyPrefixList',
+  'ModifyPortRangeList',
 ] as const satisfies readonly string[];
+
+/** The list calls and the request parameter naming the list (ECS ModifyPrefixList, ModifyPortRangeList). */
+const LIST_EVENTS: Readonly<Record<string, string>> = { ModifyPrefixList: 'PrefixListId', ModifyPortRangeList: 'PortRangeListId' };
+const LIST_ID = /^(pl|prl)-[0-9a-z]{1,64}$/u;
 
 /** The header carrying the token configured on the EventBridge HTTPS target. */
 export const ALIBABA_TOKEN_HEADER = 'x-eventbridge-signature-token';
@@ -72,11 +81,18 @@ function parse(body: unknown): ChangeParse {
   const eventId = text(data.eventId) ?? text(event.id);
   if (eventId === undefined) return ignored(`${eventName} without an event id`);
 
+  const actor = text(at(data, 'userIdentity', 'userName')) ?? text(at(data, 'userIdentity', 'principalId'));
+  const when = isoTime(data.eventTime) ?? isoTime(event.time);
+  const listParameter = LIST_EVENTS[eventName];
+  if (listParameter !== undefined) {
+    const listId = text(at(data, 'requestParameters', listParameter));
+    if (listId === undefined || !LIST_ID.test(listId)) return ignored(`${eventName} names no valid ${listParameter} (${quote(listId)})`);
+    return setChange(listId, { provider: 'alibaba', account, region, eventName, eventId, actor, at: when });
+  }
+
   const candidates = groupIdsOf(eventName, data);
   const groupIds = candidates.filter((id) => GROUP_ID.test(id));
   if (groupIds.length === 0) return ignored(noGroupReason(eventName, candidates));
-  const actor = text(at(data, 'userIdentity', 'userName')) ?? text(at(data, 'userIdentity', 'principalId'));
-  const when = isoTime(data.eventTime) ?? isoTime(event.time);
   return changesFor(groupIds, { provider: 'alibaba', account, region, eventName, eventId, actor, at: when });
 }
 

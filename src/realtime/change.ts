@@ -13,6 +13,11 @@ export interface SecurityGroupChange {
    * trace has no body): then the whole scope is audited.
    */
   groupId?: string;
+  /**
+   * A prefix list or address group whose entries changed (no `groupId` then): every group of the
+   * scope whose rules name it is audited.
+   */
+  setId?: string;
   /** The provider's name for the call: `AuthorizeSecurityGroupIngress`, `createSecurity-group-rule`, … */
   eventName: string;
   /** The provider's id of the audit record (CloudTrail eventID, ActionTrail eventId, CTS trace_id). */
@@ -87,12 +92,18 @@ function withoutUndefined(change: SecurityGroupChange): SecurityGroupChange {
     account: change.account,
     region: change.region,
     ...(change.groupId !== undefined ? { groupId: change.groupId } : {}),
+    ...(change.setId !== undefined ? { setId: change.setId } : {}),
     eventName: change.eventName,
     eventId: change.eventId,
   };
   if (change.actor !== undefined) out.actor = change.actor;
   if (change.at !== undefined) out.at = change.at;
   return out;
+}
+
+/** A change of a prefix list or address group: the groups of the scope that name it are to be audited. */
+export function setChange(setId: string, base: Omit<SecurityGroupChange, 'groupId' | 'setId'>): { changes: SecurityGroupChange[] } {
+  return { changes: [withoutUndefined({ ...base, setId })] };
 }
 
 /** One change of a group the record does not name: its whole scope is to be audited. */

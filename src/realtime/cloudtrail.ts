@@ -1,13 +1,18 @@
-import { at, changesFor, ignored, isoTime, isRecord, quote, safely, text } from './change.ts';
+import { at, changesFor, ignored, isoTime, isRecord, quote, safely, setChange, text } from './change.ts';
 import type { ChangeParse } from './change.ts';
 
 // AWS: EventBridge delivers CloudTrail management events as `detail-type: "AWS API Call via
 // CloudTrail"`, `source: "aws.ec2"`, with the CloudTrail record in `detail`. Request parameters use
 // the EC2 query-API casing (`groupId`, `groupSet.items[]`), except ModifySecurityGroupRules, which
-// CloudTrail records wrapped in `ModifySecurityGroupRulesRequest` with PascalCase fields.
+// CloudTrail records wrapped in `ModifySecurityGroupRulesRequest` with PascalCase fields; the
+// managed-prefix-list calls are read the same way (`ModifyManagedPrefixListRequest.PrefixListId`),
+// with the query-API casing (`prefixListId`) accepted too.
 // Shapes and sources: test/fixtures/realtime/README.md.
 
-/** The EC2 calls that change a security group's rules, or which groups an interface or instance uses. */
+/**
+ * The EC2 calls that change a security group's rules, which groups an interface or instance uses,
+ * or the entries of a managed prefix list (which the rules naming it evaluate as addresses).
+ */
 export const CLOUDTRAIL_SECURITY_GROUP_EVENTS = [
   'AuthorizeSecurityGroupIngress',
   'AuthorizeSecurityGroupEgress',
@@ -20,7 +25,12 @@ export const CLOUDTRAIL_SECURITY_GROUP_EVENTS = [
   'DeleteSecurityGroup',
   'ModifyNetworkInterfaceAttribute',
   'ModifyInstanceAttribute',
+  'ModifyManagedPrefixList',
+  'RestoreManagedPrefixListVersion',
 ] as const satisfies readonly string[];
+
+const PREFIX_LIST_EVENTS: ReadonlySet<string> = new Set(['ModifyManagedPrefixList', 'RestoreManagedPrefixListVersion']);
+const PREFIX_LIST_ID = /^pl-[0-9a-z]{1,32}$/u;
 
 type CloudTrailEventName = (typeof CLOUDTRAIL_SECURITY_GROUP_EVENTS)[number];
 
@@ -60,12 +70,17 @@ function parse(event: unknown): ChangeParse {
   const eventId = text(detail.eventID) ?? text(event.id);
   if (eventId === undefined) return ignored(`${eventName} without an event id`);
 
+  const actor = text(at(detail, 'userIdentity', 'arn')) ?? text(at(detail, 'userIdentity', 'principalId'));
+  const when = isoTime(detail.eventTime) ?? isoTime(event.time);
+  if (PREFIX_LIST_EVENTS.has(eventName)) {
+    const listId = prefixListIdOf(eventName, detail);
+    if (listId === undefined || !PREFIX_LIST_ID.test(listId)) return ignored(`${eventName} names no valid prefix list id (${quote(listId)})`);
+    return setChange(listId, { provider: 'aws', account, region, eventName, eventId, actor, at: when });
+  }
+
   const candidates = groupIdsOf(eventName, detail);
   const groupIds = candidates.filter((id) => GROUP_ID.test(id));
   if (groupIds.length === 0) return ignored(noGroupReason(eventName, candidates));
-
-  const actor = text(at(detail, 'userIdentity', 'arn')) ?? text(at(detail, 'userIdentity', 'principalId'));
-  const when = isoTime(detail.eventTime) ?? isoTime(event.time);
   return changesFor(groupIds, { provider: 'aws', account, region, eventName, eventId, actor, at: when });
 }
 
@@ -97,6 +112,13 @@ function groupIdsOf(eventName: CloudTrailEventName, detail: Record<string, unkno
         ...itemValues(at(response, 'revokedSecurityGroupRuleSet'), 'groupId'),
       ];
   }
+}
+
+function prefixListIdOf(eventName: string, detail: Record<string, unknown>): string | undefined {
+  const request = detail.requestParameters;
+  return [at(request, `${eventName}Request`, 'PrefixListId'), at(request, 'PrefixListId'), at(request, 'prefixListId'), at(detail.responseElements, `${eventName}Response`, 'prefixList', 'prefixListId')]
+    .map(text)
+    .find((id) => id !== undefined);
 }
 
 function present(values: unknown[]): string[] {

@@ -1,5 +1,5 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { at, changesFor, ignored, scopeChange, isoTime, isRecord, jsonOf, oneLine, quote, safely, text } from './change.ts';
+import { at, changesFor, ignored, isoTime, isRecord, jsonOf, oneLine, quote, safely, scopeChange, setChange, text } from './change.ts';
 import type { ChangeParse, JsonRecord } from './change.ts';
 
 // Huawei Cloud and Open Telekom Cloud: CTS key event notifications are published to an SMN topic;
@@ -151,9 +151,10 @@ export const CTS_SECURITY_GROUP_TRACES = [
   'updateSecurity-group-rule',
   'deleteSecurity-group-rule',
   'updatePort',
+  'updateAddressGroup',
 ] as const satisfies readonly string[];
 
-type TraceKind = 'group' | 'rule' | 'port';
+type TraceKind = 'group' | 'rule' | 'port' | 'address-group';
 
 /** Trace names without case, hyphens and underscores: also matches the older `createSecurityGroup`, `modifySecurityGroup`. */
 const TRACE_KINDS: Record<string, TraceKind> = {
@@ -166,6 +167,9 @@ const TRACE_KINDS: Record<string, TraceKind> = {
   modifysecuritygrouprule: 'rule',
   deletesecuritygrouprule: 'rule',
   updateport: 'port',
+  // An address group's entries: the groups whose rules name it are audited.
+  updateaddressgroup: 'address-group',
+  modifyaddressgroup: 'address-group',
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
@@ -203,6 +207,10 @@ function changesFromTrace(provider: SmnProvider, smnMessage: SmnMessage): Change
   const actor = text(at(trace, 'user', 'name')) ?? text(at(trace, 'user', 'user_name')) ?? text(at(trace, 'user', 'id'));
   const when = isoTime(trace.time) ?? isoTime(trace.record_time) ?? isoTime(smnMessage.timestamp);
   const base = { provider, account, region, eventName: traceName, eventId, actor, at: when };
+  if (kind === 'address-group') {
+    const setId = strings([trace.resource_id, at(jsonOf(trace.response), 'address_group', 'id')]).find((id) => UUID.test(id));
+    return setId === undefined ? ignored(`${traceName} names no valid address group id (${quote(trace.resource_id)})`) : setChange(setId, base);
+  }
   // A rule deletion may carry no body: which group lost the rule is unknown, and since a deleted deny
   // rule can open access, the whole project and region is audited rather than nothing.
   if (groupIds.length === 0 && kind === 'rule' && candidates.length === 0) return scopeChange(base);
@@ -239,6 +247,8 @@ function groupIdsOf(kind: TraceKind, trace: JsonRecord): string[] {
       const groups = at(request, 'port', 'security_groups');
       return Array.isArray(groups) ? strings(groups) : [];
     }
+    case 'address-group':
+      return [];
   }
 }
 

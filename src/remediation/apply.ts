@@ -14,6 +14,7 @@ import { mergePages } from '../model/merge.ts';
 import { contentKey, ruleSignature } from '../model/rule-signature.ts';
 import type { Estate, Rule, SecurityGroup, UnparseableRecord } from '../model/types.ts';
 import type { ChangeStore } from '../store/changes.ts';
+import { setDrift } from './planners/sets.ts';
 import type { ChangeRecord, ChangeStatus, NewRule, Plan } from './types.ts';
 
 // The live half of remediation (DESIGN.md, "Remediation"): re-read the group, check the plan's
@@ -482,7 +483,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
     });
   }
 
-  const drifted = drift(plan, group);
+  const drifted = [...drift(plan, group), ...setDrift(plan, group)];
   if (drifted.length > 0) {
     return refuse([`refused: group ${groupId} changed since the plan was made; nothing was changed`, ...drifted], { preImage, postImage: preImage });
   }

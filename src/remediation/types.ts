@@ -17,6 +17,18 @@ export interface Precondition {
   signature: string;
 }
 
+/**
+ * A prefix list, address group or port list the finding comes through, at the version the plan was
+ * made for: the list is shared, so the plan never edits it, and holds only while it is unchanged.
+ */
+export interface SetPrecondition {
+  kind: 'prefix-list' | 'address-group' | 'port-list';
+  id: string;
+  name: string;
+  /** The provider's version, else `entries:<hash>`, or `unread` when its entries were not read. */
+  version: string;
+}
+
 export interface PlanTarget {
   provider: Provider;
   account: string;
@@ -33,6 +45,8 @@ export interface Plan {
   /** Adds first, then removes: never a moment with less access than the fix intends. */
   operations: PlanOperation[];
   preconditions: Precondition[];
+  /** The lists the finding comes through, at their versions (absent: none). */
+  setPreconditions?: SetPrecondition[];
   /** Fingerprints of findings the plan makes disappear (always includes its own finding). */
   resolves: string[];
   /** One line a person reads before approving: what changes for whom. */

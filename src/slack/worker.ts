@@ -10,6 +10,7 @@ import { findFinding, groupOf, proposeFix } from '../cli/fix.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
+import { groupsNamingSet } from '../realtime/set-change.ts';
 import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
@@ -79,6 +80,8 @@ export interface GroupChange {
   region: string;
   /** Absent when the event does not say which group: the whole scope is audited. */
   groupId?: string;
+  /** A prefix list or address group that changed: the groups of the scope that name it are audited. */
+  setId?: string;
   eventName: string;
   actor?: string;
 }
@@ -177,17 +180,18 @@ export function createWorker(options: WorkerOptions): Worker {
    * audits them, without suppressed findings. `scopedConfig` replaces the config for reading (one
    * scope of a run, with its member-account role).
    */
-  async function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string, scopedConfig: WardenConfig = config): Promise<Scan> {
+  async function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string, scopedConfig: WardenConfig = config, setId?: string): Promise<Scan> {
     if (providers.length === 0) throw new JobError('no provider is configured (providers.aws, …) and none was asked for');
     const adapters = await options.adapters(providers, scopedConfig);
     const read = await readLiveEstate(adapters, { filter });
     // A scope's error text comes from an SDK or an HTTP body: cut and masked before it reaches Slack.
     let estate: Estate = { ...read.estate, scanErrors: read.estate.scanErrors.map((e) => ({ ...e, message: safeErrorText(e.message) })) };
     let complete: CompleteScope[] = read.snapshots.map((s) => ({ provider: s.provider, account: s.account, region: s.region }));
-    if (groupId !== undefined) {
-      // Only this group is looked at: only its findings may be taken as resolved.
-      estate = { ...estate, groups: estate.groups.filter((g) => g.id === groupId), unparseable: estate.unparseable.filter((u) => u.groupId === groupId) };
-      complete = complete.map((scope) => ({ ...scope, groupId }));
+    if (groupId !== undefined || setId !== undefined) {
+      // Only these groups are looked at: only their findings may be taken as resolved.
+      const ids = new Set(groupId !== undefined ? [groupId] : groupsNamingSet(estate.groups, setId as string));
+      estate = { ...estate, groups: estate.groups.filter((g) => ids.has(g.id)), unparseable: estate.unparseable.filter((u) => ids.has(u.groupId)) };
+      complete = complete.flatMap((scope) => [...ids].map((id) => ({ ...scope, groupId: id })));
     }
     const full = auditEstate(estate, config);
     const suppressions = await store.suppressions.activeSuppressions(now());
@@ -292,8 +296,9 @@ export function createWorker(options: WorkerOptions): Worker {
     actor: string,
     claimSlot?: () => Promise<boolean>,
     channel: string | undefined = slack.channel,
+    setId?: string,
   ): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: Scan }> {
-    const result = await scan(providers, filter, groupId, scopedConfig);
+    const result = await scan(providers, filter, groupId, scopedConfig, setId);
     const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
     const { posted, heldBack } = await publish(seen, result, channel, actor, claimSlot);
     const { summary } = result.report;
@@ -370,11 +375,14 @@ export function createWorker(options: WorkerOptions): Worker {
       change.groupId,
       configFor(change, 'read'),
       change.actor ? `realtime:${change.actor}` : 'realtime',
+      undefined,
+      undefined,
+      change.setId,
     );
     await log(
       'realtime',
       'audit-group',
-      `${change.provider}/${change.account}/${change.region}/${change.groupId ?? '*'}`,
+      `${change.provider}/${change.account}/${change.region}/${change.groupId ?? (change.setId ? `groups naming ${change.setId}` : '*')}`,
       outcome.scanError ? `partial: ${outcome.scanError}` : `ok: ${outcome.findings} findings, ${outcome.new} new, ${outcome.resolved} resolved`,
       `${change.eventName}${change.actor ? ` by ${change.actor}` : ''}`,
     );

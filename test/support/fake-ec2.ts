@@ -9,9 +9,22 @@ import type { AddressInfo } from 'node:net';
 // form-encoded (Action=DescribeSecurityGroups&Version=2016-11-15&MaxResults=1000&NextToken=…);
 // answers are XML in EC2's own shape, element names as the SDK's schema reads them
 // (@aws-sdk/client-ec2 schemas: securityGroupInfo, securityGroupRuleSet, networkInterfaceSet,
-// nextToken; items as <item>).
+// prefixListSet, entrySet, nextToken; items as <item>). Managed prefix lists page at most 100
+// results, as EC2's DescribeManagedPrefixLists / GetManagedPrefixListEntries do.
 
-export type Fault = 'throttle' | 'server-error' | 'hang' | 'auth-failure-echoing-key' | 'stuck-token';
+export type Fault = 'throttle' | 'server-error' | 'hang' | 'auth-failure-echoing-key' | 'stuck-token' | 'access-denied' | 'not-found';
+
+export interface FakePrefixList {
+  id: string;
+  name: string;
+  family: 'IPv4' | 'IPv6';
+  /** `AWS` for an AWS-managed list. */
+  owner: string;
+  version: number;
+  entries: string[];
+  /** Ids of groups whose ingress rules name the list (tcp/22). */
+  usedBy: string[];
+}
 
 export interface FakeRequest {
   action: string;
@@ -30,6 +43,10 @@ export interface FakeEc2Options {
   groups?: number;
   /** Interfaces, each attached to one or two groups. */
   interfaces?: number;
+  /** Prefix lists the account can describe; their `usedBy` groups get an SSH rule naming them. */
+  prefixLists?: FakePrefixList[];
+  /** Ids of lists rules name but no description lists (another account's, or deleted): their entries answer empty, as moto does. */
+  undescribedPrefixLists?: { id: string; usedBy: string[] }[];
 }
 
 export interface FakeEc2 {
@@ -45,7 +62,7 @@ export interface FakeEc2 {
    * The next `times` requests for `action` (only those for page `page`, if given) answer with
    * `fault`; `times: Infinity` for always.
    */
-  inject(action: string, fault: Fault, options?: { times?: number; page?: number }): void;
+  inject(action: string, fault: Fault, options?: { times?: number; page?: number; prefixListId?: string }): void;
   /** Forgets the injected faults and the recorded requests. */
   reset(): void;
   stop(): Promise<void>;
@@ -123,13 +140,35 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
       { groupSet: items(attached.map((g) => fields({ groupId: g, groupName: `group-${groupIds.indexOf(g)}` }))), tagSet: '' },
     );
   });
+  const prefixLists = options.prefixLists ?? [];
+  const listRefs = [...prefixLists, ...(options.undescribedPrefixLists ?? [])];
+  listRefs.forEach((list, n) =>
+    list.usedBy.forEach((groupId, k) => {
+      const ruleId = `sgr-${hex(0x900000 + n * 1000 + k)}`;
+      ruleIds.push(ruleId);
+      ruleItems.push(fields({ securityGroupRuleId: ruleId, groupId, groupOwnerId: account, isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: list.id }, { tagSet: '' }));
+    }),
+  );
+  const prefixListItems = prefixLists.map((list) =>
+    fields(
+      { prefixListId: list.id, addressFamily: list.family, state: 'create-complete', prefixListArn: `arn:aws:ec2:eu-west-1:${list.owner}:prefix-list/${list.id}`, prefixListName: list.name, maxEntries: Math.max(1, list.entries.length), version: list.version, ownerId: list.owner },
+      { tagSet: '' },
+    ),
+  );
   const listings: Record<string, Listing> = {
     DescribeSecurityGroups: { element: 'securityGroupInfo', items: groupItems },
     DescribeSecurityGroupRules: { element: 'securityGroupRuleSet', items: ruleItems },
     DescribeNetworkInterfaces: { element: 'networkInterfaceSet', items: interfaceItems },
+    DescribeManagedPrefixLists: { element: 'prefixListSet', items: prefixListItems },
   };
+  /** GetManagedPrefixListEntries lists one list's entries; an id it does not know answers empty (as moto does). */
+  const entriesOf = (id: string): Listing => ({
+    element: 'entrySet',
+    items: (prefixLists.find((l) => l.id === id)?.entries ?? []).map((cidr, i) => fields({ cidr, description: `entry ${i}` })),
+  });
+  const PREFIX_LIST_ACTIONS = new Set(['DescribeManagedPrefixLists', 'GetManagedPrefixListEntries']);
 
-  const faults: { action: string; fault: Fault; times: number; page?: number }[] = [];
+  const faults: { action: string; fault: Fault; times: number; page?: number; prefixListId?: string }[] = [];
   const requests: FakeRequest[] = [];
   const hanging = new Set<ServerResponse>();
 
@@ -155,7 +194,10 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
     const record: FakeRequest = { action, maxResults, nextToken, page: offset >= 0 ? Math.floor(offset / pageSize) + 1 : 0, status: 200, signed };
     requests.push(record);
 
-    const fault = faults.find((f) => f.times > 0 && f.action === action && (f.page === undefined || f.page === record.page));
+    const listId = form.get('PrefixListId') ?? undefined;
+    const fault = faults.find(
+      (f) => f.times > 0 && f.action === action && (f.page === undefined || f.page === record.page) && (f.prefixListId === undefined || f.prefixListId === listId),
+    );
     let stuck = false;
     if (fault) {
       fault.times--;
@@ -181,6 +223,12 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
           // A listing that never advances: every page points back at the first.
           stuck = true;
           break;
+        case 'access-denied':
+          record.status = 403;
+          return ec2Error(response, 403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
+        case 'not-found':
+          record.status = 400;
+          return ec2Error(response, 400, 'InvalidPrefixListID.NotFound', `The prefix list ID '${listId ?? ''}' does not exist`);
       }
     }
     if (!signed) {
@@ -204,14 +252,15 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
       );
       return;
     }
-    const listing = listings[action];
+    const listing = action === 'GetManagedPrefixListEntries' ? entriesOf(listId ?? '') : listings[action];
     if (!listing) {
       record.status = 400;
       return ec2Error(response, 400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
     }
-    if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < 5 || maxResults > 1000)) {
+    const [least, most] = PREFIX_LIST_ACTIONS.has(action) ? [1, 100] : [5, 1000];
+    if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < least || maxResults > most)) {
       record.status = 400;
-      return ec2Error(response, 400, 'InvalidParameterValue', `Value ( ${maxText} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+      return ec2Error(response, 400, 'InvalidParameterValue', `Value ( ${maxText} ) for parameter maxResults is invalid. Expecting a value between ${least} and ${most}.`);
     }
     if (offset < 0 || offset > listing.items.length) {
       record.status = 400;
@@ -253,7 +302,7 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
     interfaceIds,
     requests,
     inject(action, fault, opts = {}) {
-      faults.push({ action, fault, times: opts.times ?? 1, ...(opts.page !== undefined ? { page: opts.page } : {}) });
+      faults.push({ action, fault, times: opts.times ?? 1, ...(opts.page !== undefined ? { page: opts.page } : {}), ...(opts.prefixListId !== undefined ? { prefixListId: opts.prefixListId } : {}) });
     },
     reset() {
       faults.length = 0;

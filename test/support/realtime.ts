@@ -6,9 +6,10 @@ import type { SmnMessage } from '../../src/realtime/smn.ts';
 
 // Reading a parser's result in the realtime tests: the group ids it found, or why it ignored the event.
 
+/** Group ids; `set:<id>` for a changed prefix list or address group, `*` for a whole scope. */
 export function groupIds(result: ChangeParse): string[] {
   if (!('changes' in result)) throw new Error(`expected changes, got ignored: ${result.ignored}`);
-  return result.changes.map((change) => change.groupId ?? '*');
+  return result.changes.map((change) => change.groupId ?? (change.setId ? `set:${change.setId}` : '*'));
 }
 
 export function reasonOf(result: ChangeParse): string {

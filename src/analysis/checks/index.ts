@@ -11,6 +11,7 @@ import { staleReference } from './stale-reference.ts';
 import { templateDriftCheck } from './template-drift.ts';
 import { tooManyRules } from './too-many-rules.ts';
 import { unparseableRuleMeta } from './unparseable-rule.ts';
+import { unresolvedPeer } from './unresolved-peer.ts';
 import { unusedGroup } from './unused-group.ts';
 import { widePublicCidr } from './wide-public-cidr.ts';
 
@@ -20,6 +21,7 @@ export const GROUP_CHECKS: readonly Check[] = [
   internetHighRiskPort,
   internetAllPorts,
   widePublicCidr,
+  unresolvedPeer,
   portRange,
   templateDriftCheck,
   shadowedRule,

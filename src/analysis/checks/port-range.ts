@@ -13,14 +13,15 @@ export const portRange: Check = {
     source: `${cite(ALIBABA_OVERVIEW, 'usage notes')}: "Set a specific port (instead of a port range) to be opened, for example, port 80/80"`,
     remediation: 'Replace the range with the specific ports the service uses.',
   },
-  run({ group, config }) {
+  run({ group, config, policy }) {
     const drafts: FindingDraft[] = [];
     for (const rule of group.rules) {
       if (!rule.enabled || rule.action !== 'allow' || !hasPorts(rule.protocol) || rule.peer.kind === 'group') continue;
       // A list of specific ports (Huawei multiport "3306,5432") is fine; a range of them is not.
-      const widest = rule.ports.reduce((max, r) => Math.max(max, r.to - r.from + 1), 0);
+      const ports = policy.ruleSpaces.get(rule)?.ports ?? rule.ports;
+      const widest = ports.reduce((max, r) => Math.max(max, r.to - r.from + 1), 0);
       if (widest <= config.maxPortsPerRule) continue;
-      const count = rule.ports.reduce((sum, r) => sum + (r.to - r.from + 1), 0);
+      const count = ports.reduce((sum, r) => sum + (r.to - r.from + 1), 0);
       drafts.push({
         subject: ruleSubject(rule),
         legacySubject: `rule/${rule.native.ruleId}`,

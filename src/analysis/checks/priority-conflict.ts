@@ -9,7 +9,7 @@ import { isImplicit } from '../semantics.ts';
 /** Whether two rules of the same direction and peer space match some packet in common. */
 function overlaps(a: CompiledRule, b: CompiledRule): boolean {
   if (a.rule.protocol !== 'all' && b.rule.protocol !== 'all' && a.rule.protocol !== b.rule.protocol) return false;
-  if (!a.rule.ports.some((p) => b.rule.ports.some((q) => p.from <= q.to && q.from <= p.to))) return false;
+  if (!a.ports.some((p) => b.ports.some((q) => p.from <= q.to && q.from <= p.to))) return false;
   return a.lo <= b.hi && b.lo <= a.hi;
 }
 

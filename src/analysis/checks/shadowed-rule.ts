@@ -1,28 +1,32 @@
-import { parseCidr } from '../../model/address.ts';
 import type { Rule } from '../../model/types.ts';
 import { oneDraftPerSubject, ruleSubject } from '../check.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
-import { atomFor, bucketAllowedSignature, evaluateBucket, regionKey, spaceOf } from '../evaluate.ts';
-import type { Bucket, BucketResult, EvaluatedPolicy, ProtocolAtom } from '../evaluate.ts';
+import { atomFor, bucketAllowedSignature, evaluateBucket, regionKey } from '../evaluate.ts';
+import type { Bucket, BucketResult, EvaluatedPolicy, ProtocolAtom, Region, RuleSpace, Segment } from '../evaluate.ts';
 import { isImplicit } from '../semantics.ts';
 import { withoutStandIns } from '../unreadable.ts';
 
+/** Whether a region of a segment is traffic the rule matches (its addresses and ports, sets looked up). */
+function matches(placed: RuleSpace, segment: Segment, region: Region): boolean {
+  return (
+    placed.ports.some((p) => p.from <= segment.ports.to && segment.ports.from <= p.to) &&
+    placed.intervals.some((i) => region.lo <= i.hi && i.lo <= region.hi)
+  );
+}
+
 /** The rules that decide the traffic a rule matches once it is gone (undefined: the default deny). */
 function decidersWithout(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined)[] {
-  const space = spaceOf(rule);
-  const bucket = space && policy.buckets.get(`${rule.direction}|${space.key}`);
-  if (!bucket) return [];
+  const placed = policy.ruleSpaces.get(rule);
+  const bucket = placed && policy.buckets.get(`${rule.direction}|${placed.space.key}`);
+  if (!placed || !bucket) return [];
   const result = evaluateBucket({ ...bucket, rules: bucket.rules.filter((c) => c.rule !== rule) }, new Set());
-  const block = rule.peer.kind === 'cidr' ? parseCidr(rule.peer.cidr) : undefined;
-  const [lo, hi] = block ? [block.lo, block.hi] : [0n, 0n];
   const atoms: ProtocolAtom[] = rule.protocol === 'all' ? [...result.atoms] : [result.atoms.has(rule.protocol) ? rule.protocol : 'other'];
   const out = new Set<Rule | undefined>();
   for (const atom of atoms) {
     for (const segment of result.segments.get(atom) ?? []) {
-      if (!rule.ports.some((p) => p.from <= segment.ports.to && segment.ports.from <= p.to)) continue;
-      for (const region of segment.regions) if (region.lo <= hi && lo <= region.hi) out.add(region.decidedBy);
+      for (const region of segment.regions) if (matches(placed, segment, region)) out.add(region.decidedBy);
     }
   }
   return [...out];
@@ -30,17 +34,15 @@ function decidersWithout(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined
 
 /** Deciders of the traffic a rule matches in the evaluated policy, or undefined where the rule itself decides. */
 function decidersWith(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined)[] | undefined {
-  const space = spaceOf(rule);
-  if (!space) return [];
-  const block = rule.peer.kind === 'cidr' ? parseCidr(rule.peer.cidr) : undefined;
-  const [lo, hi] = block ? [block.lo, block.hi] : [0n, 0n];
+  const placed = policy.ruleSpaces.get(rule);
+  if (!placed) return [];
+  const space = placed.space;
   const atoms = rule.protocol === 'all' ? [...(policy.atoms.get(`${rule.direction}|${space.key}`) ?? [])] : [atomFor(policy, rule.direction, space.key, rule.protocol)];
   const out = new Set<Rule | undefined>();
   for (const atom of atoms) {
     for (const segment of policy.segments.get(regionKey(rule.direction, space.key, atom)) ?? []) {
-      if (!rule.ports.some((p) => p.from <= segment.ports.to && segment.ports.from <= p.to)) continue;
       for (const region of segment.regions) {
-        if (region.lo > hi || lo > region.hi) continue;
+        if (!matches(placed, segment, region)) continue;
         if (region.decidedBy === rule) return undefined;
         out.add(region.decidedBy);
       }
@@ -77,7 +79,10 @@ function removableTogether(policy: EvaluatedPolicy, bucket: Bucket, candidates: 
 export function shadowedRules(policy: EvaluatedPolicy): Rule[] {
   const removed: Rule[] = [];
   for (const bucket of policy.buckets.values()) {
-    const candidates = new Set(bucket.rules.filter((c) => !isImplicit(c.rule) && !policy.effective.has(c.rule)).map((c) => c.rule));
+    // A rule whose set is unknown is evaluated as the worst case, which says nothing about whether it matters.
+    const candidates = new Set(
+      bucket.rules.filter((c) => !isImplicit(c.rule) && !policy.effective.has(c.rule) && !policy.ruleSpaces.get(c.rule)?.unresolved).map((c) => c.rule),
+    );
     let rules = bucket.rules;
     let open = [...candidates];
     if (open.length > 1 && removableTogether(policy, bucket, candidates)) {

@@ -49,9 +49,11 @@ export const widePublicCidr: Check = {
       const prefix = family === 'ipv4' ? config.wide.ipv4Prefix : config.wide.ipv6Prefix;
       const limit = 1n << BigInt((family === 'ipv4' ? 32 : 128) - prefix);
       const trusted = trustedIntervals(config.wide.trustedPublicRanges, family);
-      // Only a rule whose own block is wider than the limit can let in more than the limit.
+      // Only a rule whose own addresses are more than the limit can let in more than the limit.
       const bucket = policy.buckets.get(`ingress|${family}`);
-      if (!bucket?.rules.some((c) => c.rule.action === 'allow' && c.hi - c.lo + 1n > limit)) continue;
+      if (!bucket?.rules.some((c) => c.rule.action === 'allow' && (c.hi - c.lo + 1n > limit || (policy.ruleSpaces.get(c.rule)?.intervals.length ?? 1) > 1))) continue;
+      // A provider-managed list holds the service's own ranges: open to the service, not to a wide public range.
+      const skipped = (rule: Rule) => !config.wide.countProviderManagedLists && policy.ruleSpaces.get(rule)?.set?.providerManaged === true;
       // The most public (untrusted) addresses each rule decides for any single protocol and port.
       const widest = new Map<Rule, bigint>();
       for (const atom of policy.atoms.get(`ingress|${family}`) ?? []) {
@@ -64,7 +66,7 @@ export const widePublicCidr: Check = {
           for (let i = 0; i < regions.length; i++) {
             const region = regions[i] as Region;
             const rule = region.decidedBy;
-            if (region.decision !== 'allow' || !rule) continue;
+            if (region.decision !== 'allow' || !rule || skipped(rule)) continue;
             const count = publicCountExcluding(family, region.lo, region.hi, trusted);
             rules ??= [];
             counts ??= [];

@@ -11,7 +11,8 @@ import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT, hasPorts, intersectRanges, portsLabel, protocolLabel, subtractRanges } from '../../model/protocol.ts';
 import type { Family, Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
-import { applyOperations, plannedRule, withoutNative } from './planned.ts';
+import { portsOf } from '../../analysis/rule-space.ts';
+import { applyOperations, plannedRule, withPorts } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import { addOnce, documentedRanges, emptyDraft, groupPortsFor, noteOnce, removeOnce, sourceText, trustedPeer, trustedSourcesFor } from './common.ts';
 import type { GroupPort } from './common.ts';
@@ -132,13 +133,13 @@ function templateRows(source: Source, group: SecurityGroup, families: ReadonlySe
 }
 
 /** Per removed rule, the documented ports within it (bare ports in the rule's protocol, TCP for all-protocol rules). */
-function groupPortRows(source: Source, candidates: readonly Rule[]): Documented {
+function groupPortRows(source: Source, candidates: readonly Rule[], group: SecurityGroup): Documented {
   const out: Documented = { rules: [], droppedAdmin: [] };
   for (const rule of candidates) {
     const protocols = rule.protocol === 'all' ? (['tcp', 'udp'] as const) : rule.protocol === 'tcp' || rule.protocol === 'udp' ? [rule.protocol] : [];
     for (const protocol of protocols) {
-      for (const range of intersectRanges(documentedRanges(source.ports ?? [], protocol, rule.protocol), rule.ports)) {
-        out.rules.push({ rule: { ...withoutNative(rule), protocol, ports: [range], description: `warden: ${source.label}` }, label: source.label });
+      for (const range of intersectRanges(documentedRanges(source.ports ?? [], protocol, rule.protocol), portsOf(rule, group).ports)) {
+        out.rules.push({ rule: { ...withPorts(rule, [range]), protocol, description: `warden: ${source.label}` }, label: source.label });
       }
     }
   }
@@ -178,7 +179,7 @@ function build(group: SecurityGroup, config: WardenConfig, policy: EvaluatedPoli
   const priorityFor = (family: Family) => (Number.isFinite(lowest(family)) ? lowest(family) : 1);
   let documented: Documented;
   try {
-    documented = source.kind === 'template' ? templateRows(source, group, families, config, priorityFor) : groupPortRows(source, candidates);
+    documented = source.kind === 'template' ? templateRows(source, group, families, config, priorityFor) : groupPortRows(source, candidates, group);
   } catch (error) {
     return (error as Error).message;
   }

@@ -15,6 +15,7 @@ import { mergeRanges, portsLabel, protocolLabel } from '../../model/protocol.ts'
 import type { Family, Finding, Peer, PortRange, Protocol, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule, Plan, PlanOperation, Precondition } from '../types.ts';
 import { applyOperations, newRuleSignature } from './planned.ts';
+import { setNotes, setPreconditions } from './sets.ts';
 
 // What every planner shares: finding the finding again, naming rules in diffs, the configured
 // trusted sources and group ports, and turning a planner's draft into a Plan.
@@ -98,7 +99,18 @@ export function describeForDiff(rule: NewRule | Rule, group: SecurityGroup): str
   const family = rule.peer.kind !== 'cidr' && rule.family === 'ipv6' ? ' (IPv6)' : '';
   const priority = isAllowOnly(group) || (rule.action === 'allow' && rule.priority === 1) ? '' : `, priority ${rule.priority}`;
   const disabled = rule.enabled ? '' : ' (disabled)';
-  return `${direction}${action}${what} ${way} ${describePeer(rule.peer)}${family}${priority}${disabled}`;
+  return `${direction}${action}${what} ${way} ${describePeer(rule.peer)}${setContent(rule, group)}${family}${priority}${disabled}`;
+}
+
+/** What a named set holds, for a diff line: ` (office: 203.0.113.0/28, 198.51.100.7/32)`, or that it was not read. */
+function setContent(rule: NewRule | Rule, group: SecurityGroup): string {
+  const peer = rule.peer;
+  if (peer.kind !== 'prefix-list' && peer.kind !== 'address-group') return '';
+  const set = group.addressSets?.find((s) => s.id === peer.id);
+  const name = set?.name && set.name !== set.id ? `${set.name}: ` : '';
+  if (set?.entries === undefined) return ` (${name}entries not read)`;
+  const shown = set.entries.slice(0, 4).join(', ');
+  return ` (${name}${set.entries.length === 0 ? 'empty' : shown}${set.entries.length > 4 ? ` and ${set.entries.length - 4} more` : ''})`;
 }
 
 export function portText(protocol: Protocol, port: number): string {
@@ -142,18 +154,30 @@ export function trustedPeer(source: TrustedSource, family: Family, group: Securi
   if (kind === 'sg' && id) return { peer: { kind: 'group', groupId: id, self: id === group.id }, family: symbolicFamily };
   if (kind === 'prefix-list' && id) {
     if (group.provider !== 'aws' && group.provider !== 'alibaba') return { skip: 'unsupported', why: `${group.provider} security groups cannot reference prefix lists` };
-    return { peer: { kind: 'prefix-list', id }, family: symbolicFamily };
+    return knownSet(group, { kind: 'prefix-list', id }, family);
   }
   if (kind === 'address-group' && id) {
     if (!(group.provider === 'huawei' || (group.provider === 'otc' && group.api !== 'neutron-v2'))) {
       return { skip: 'unsupported', why: `${group.provider}${group.api === 'neutron-v2' ? ' Neutron' : ''} security groups cannot reference address groups` };
     }
-    return { peer: { kind: 'address-group', id }, family };
+    return knownSet(group, { kind: 'address-group', id }, family);
   }
   const block = parseCidr(source.source);
   if (!block) return { skip: 'unsupported', why: 'it is not a CIDR block' };
   if (block.family !== family) return { skip: 'family' };
   return { peer: { kind: 'cidr', cidr: source.source }, family };
+}
+
+/**
+ * A trusted list as a peer: only one whose entries were read with the group (a rule of it names the
+ * list), since a fix is proved on the addresses it lets in; in the family the list declares.
+ */
+function knownSet(group: SecurityGroup, peer: Extract<Peer, { kind: 'prefix-list' | 'address-group' }>, family: Family): { peer: Peer; family: Family } | { skip: 'family' } | { skip: 'unsupported'; why: string } {
+  const set = group.addressSets?.find((s) => s.id === peer.id);
+  const name = peer.kind === 'prefix-list' ? 'prefix list' : 'address group';
+  if (set?.entries === undefined) return { skip: 'unsupported', why: `the ${name}'s entries were not read with ${group.id} (no rule of it names the list), so what it lets in cannot be proved` };
+  if (set.family !== family) return { skip: 'family' };
+  return { peer, family };
 }
 
 export function sourceText(source: TrustedSource): string {
@@ -254,15 +278,17 @@ export function finishPlan(finding: Finding, group: SecurityGroup, config: Warde
     ...draft.removes.map((rule) => `- ${describeForDiff(rule, group)}`),
     ...draft.adds.map((a) => `+ ${describeForDiff(a.rule, group)}${a.label ? ` (${a.label})` : ''}`),
   ];
+  const through = setPreconditions(group, [...draft.removes, ...draft.reliesOn, ...group.rules.filter((r) => finding.ruleIds.includes(r.native.ruleId))]);
   return {
     id: planId(finding.fingerprint, operations),
     finding: { fingerprint: finding.fingerprint, check: finding.check, title: finding.title, severity: finding.severity },
     target: { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name },
     operations,
     preconditions,
+    ...(through.length > 0 ? { setPreconditions: through } : {}),
     resolves: resolvedBy(finding, group, config, operations, estate),
     summary: draft.summary,
-    notes: [...draft.notes],
+    notes: [...draft.notes, ...setNotes(through, group)],
     diff,
   };
 }

@@ -26,6 +26,8 @@ const NO_PLANNER: Record<string, string> = {
   'unused-group': 'deleting a group is not a rule change; confirm nothing launches into it, then delete it',
   'egress-all': 'narrowing outbound traffic needs the destinations the workload talks to, which the rules do not record',
   'missing-description': 'descriptions are text only you can write; they change no traffic',
+  'unresolved-peer':
+    'what the list holds is unknown, and the list is shared with other groups: grant Warden read access to it (or put its entries in the snapshot) and audit again, so the findings it carries can be planned',
   'unparseable-rule': 'Warden could not read the rule, so it cannot plan a change to it: fix or remove it in the console',
 };
 
@@ -37,6 +39,9 @@ export function attemptPlan(finding: Finding, group: SecurityGroup, config: Ward
   if (noPlanner) return { reason: noPlanner };
   const located = locateFinding(finding, group, config, estate);
   if (!located) return { reason: `${group.id} no longer shows this finding (the rules changed since the audit): audit again` };
+  // What an unread list holds is unknown: a plan could neither be proved nor keep what the list really allows.
+  const unknown = located.draft.ruleIds.map((id) => [...located.policy.ruleSpaces].find(([r]) => r.native.ruleId === id)?.[1].unresolved).find((u) => u !== undefined);
+  if (unknown) return { reason: `the finding rests on ${unknown}: grant Warden read access to the list (or put its entries in the snapshot) and audit again` };
   let result: PlanDraft | string;
   switch (finding.check) {
     case 'internet-admin-port':

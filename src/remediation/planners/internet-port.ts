@@ -8,7 +8,8 @@ import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT, mergeRanges, subtractRanges } from '../../model/protocol.ts';
 import type { Family, Finding, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
-import { applyOperations, withoutNative } from './planned.ts';
+import { portsOf } from '../../analysis/rule-space.ts';
+import { applyOperations, withPorts } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import {
   addOnce,
@@ -132,7 +133,7 @@ function build(ctx: Context, deciders: Map<string, Rule[]>): PlanDraft | string 
     if (mode === 'split') {
       for (const rule of wide) {
         removeOnce(draft, rule);
-        for (const range of subtractRanges(rule.ports, [{ from: port, to: port }])) addOnce(draft, { ...withoutNative(rule), ports: [range] });
+        for (const range of subtractRanges(portsOf(rule, group).ports, [{ from: port, to: port }])) addOnce(draft, withPorts(rule, [range]));
         kept.push(rule.native.ruleId);
       }
       method = 'split';

@@ -23,6 +23,12 @@ export function withoutNative(rule: Rule): NewRule {
   return { ...rest, ports: rest.ports.map((p) => ({ ...p })), peer: { ...rest.peer } };
 }
 
+/** The rule with these ports written out: a port list it named no longer applies. */
+export function withPorts(rule: Rule, ports: Rule['ports']): NewRule {
+  const { portList: _portList, ...rest } = withoutNative(rule);
+  return { ...rest, ports };
+}
+
 /** What does not hold of a plan's preconditions on a group: one line per problem, empty when all hold. */
 export function checkPreconditions(group: SecurityGroup, plan: Pick<Plan, 'target' | 'preconditions'>): string[] {
   const problems: string[] = [];

@@ -1,7 +1,7 @@
-import { atomFor, regionKey, spaceOf } from '../../analysis/evaluate.ts';
+import { atomFor, regionKey } from '../../analysis/evaluate.ts';
 import type { EvaluatedPolicy, ProtocolAtom, Region, Segment } from '../../analysis/evaluate.ts';
+import { ruleSpace } from '../../analysis/rule-space.ts';
 import { isImplicit } from '../../analysis/semantics.ts';
-import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT } from '../../model/protocol.ts';
 import type { Direction, Family, PortRange, Rule } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
@@ -23,17 +23,17 @@ function atomsOf(policy: EvaluatedPolicy, rule: Rule, space: string): ProtocolAt
 
 /** Calls `visit` for every region of the policy the rule's traffic falls in (its space, protocols, ports and addresses). */
 function forEachRegionOf(policy: EvaluatedPolicy, rule: Rule, visit: (region: Region, ports: PortRange, atom: ProtocolAtom) => void): void {
-  const space = spaceOf(rule);
-  if (!space) return;
-  const block = rule.peer.kind === 'cidr' ? parseCidr(rule.peer.cidr) : undefined;
-  const [lo, hi] = block ? [block.lo, block.hi] : [0n, 0n];
+  // Its addresses and ports with the sets it names looked up, as the evaluator places it.
+  const placed = ruleSpace(rule, policy.group);
+  if (!placed) return;
+  const { space, intervals, ports } = placed;
   for (const atom of atomsOf(policy, rule, space.key)) {
     for (const segment of segmentsOf(policy, rule.direction, space.key, atom, space.max)) {
-      for (const p of rule.ports) {
+      for (const p of ports) {
         const from = Math.max(p.from, segment.ports.from);
         const to = Math.min(p.to, segment.ports.to);
         if (from > to) continue;
-        for (const region of segment.regions) if (region.lo <= hi && lo <= region.hi) visit(region, { from, to }, atom);
+        for (const region of segment.regions) if (intervals.some((i) => region.lo <= i.hi && i.lo <= region.hi)) visit(region, { from, to }, atom);
       }
     }
   }
@@ -72,9 +72,10 @@ function wholeLineAllowedAt(policy: EvaluatedPolicy, direction: Direction, famil
 
 /**
  * Whether adding the rule to the policy would let through traffic that is not allowed today. A region
- * stays closed when a deny that outranks the new rule decides it. A group, prefix-list or address-group
- * peer has addresses the evaluator does not know: its traffic was allowed if its own space allowed it or
- * if every address of its family was allowed (then its members were, whoever they are).
+ * stays closed when a deny that outranks the new rule decides it. A group peer has addresses the
+ * evaluator does not know: its traffic was allowed if its own space allowed it or if every address of
+ * its family was allowed (then its members were, whoever they are). A prefix list or address group
+ * counts as the addresses it holds.
  */
 export function wouldWiden(policy: EvaluatedPolicy, added: NewRule): boolean {
   const rule = plannedRule(added, 0);
@@ -84,7 +85,7 @@ export function wouldWiden(policy: EvaluatedPolicy, added: NewRule): boolean {
     if (widens || region.decision === 'allow') return;
     const decider = region.decidedBy;
     if (decider && decider.action === 'deny' && decider.priority <= rule.priority) return;
-    if (rule.peer.kind !== 'cidr' && wholeLineAllowed(policy, rule.direction, rule.family, atom, ports)) return;
+    if (rule.peer.kind === 'group' && wholeLineAllowed(policy, rule.direction, rule.family, atom, ports)) return;
     widens = true;
   });
   return widens;
