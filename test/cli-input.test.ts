@@ -14,8 +14,10 @@ let tmp: string;
 const file = (name: string) => join(tmp, name);
 let example: string;
 
-function summaryOf(stdout: string): AuditReport['summary'] {
-  return (JSON.parse(stdout) as AuditReport).summary;
+/** The summary without `source`, which names what was read (the path, or `-` for standard input). */
+function summaryOf(stdout: string): Omit<AuditReport['summary'], 'source'> {
+  const { source: _source, ...summary } = (JSON.parse(stdout) as { summary: AuditReport['summary'] & { source?: unknown } }).summary;
+  return summary;
 }
 
 /** The audit of `source` (read with `input` on stdin) succeeds and sums up as examples/aws-eu-west-1.json does. */

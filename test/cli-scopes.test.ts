@@ -66,7 +66,7 @@ describe.concurrent('--regions, --accounts and --provider must each select somet
     const result = await run(['audit', '--provider', 'huawei', '--config', cfg, '--regions', ',']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr.split('\n')[0]).toBe('warden: --regions names no region');
+    expect(result.stderr.split('\n')[0]).toBe('warden: --regions names no region (see `warden audit --help`)');
   });
 
   it('values that select scopes audit them', async () => {

@@ -111,7 +111,10 @@ describe.concurrent('fingerprint prefixes: at least 8 hex characters, matching e
       kind: 'apply',
       actor: 'alice@cli',
       at: '2025-01-01T00:00:00.000Z',
-      plan: { finding: { fingerprint: FINGERPRINT } },
+      plan: {
+        finding: { fingerprint: FINGERPRINT, check: 'internet-admin-port' },
+        target: { provider: 'aws', account: '123456789012', region: 'eu-west-1', groupId: 'sg-0applied', groupName: 'web' },
+      },
       preImage: [],
       addedRuleIds: [],
       status: 'applied',

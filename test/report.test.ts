@@ -220,7 +220,7 @@ describe.concurrent('--min-severity', () => {
   });
 
   it('with an unknown level is a usage error', async () => {
-    expect(usageError(await runCli(['audit', '--min-severity', 'severe']))).toBe('warden: --min-severity must be one of critical, high, medium, low, info (got "severe")');
+    expect(usageError(await runCli(['audit', '--min-severity', 'severe']))).toBe('warden: --min-severity must be one of critical, high, medium, low, info (got "severe") (see `warden audit --help`)');
   });
 });
 
