@@ -62,6 +62,14 @@ describe.concurrent('--regions, --accounts and --provider must each select somet
     expectUsageLine(result, `warden: --provider otc selects nothing with --regions ap-southeast-1: ${cfg} lists otc regions eu-de; otc accounts ${OTHER}`);
   });
 
+  it('an unlisted region is a usage error even when the credentials cannot be checked (no cloud call decides it)', async () => {
+    const aws = join(dir, 'aws.yaml');
+    await writeFile(aws, 'providers:\n  aws:\n    regions: [eu-west-1]\n');
+    const unreachable = { AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE', AWS_SECRET_ACCESS_KEY: 'fake', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
+    const result = await run(['audit', '--provider', 'aws', '--config', aws, '--regions', 'eu-west-9', '--fail-on', 'info'], { env: unreachable });
+    expectUsageLine(result, `warden: --regions eu-west-9 selects nothing: ${aws} lists aws regions eu-west-1`);
+  });
+
   it('an empty --regions is a usage error, not "every region"', async () => {
     const result = await run(['audit', '--provider', 'huawei', '--config', cfg, '--regions', ',']);
     expect(result.code).toBe(2);

@@ -86,6 +86,27 @@ export function selectScopes(listed: readonly ListedScopes[], filter: ScopeFilte
   });
 }
 
+/** The regions the (resolved) config names for a provider: they do not depend on credentials. */
+function configuredRegions(config: WardenConfig, provider: Provider): string[] {
+  const section = config.providers[provider];
+  if (!section) return [];
+  return section.regions.map((r) => (typeof r === 'string' ? r : r.region));
+}
+
+/**
+ * Every --regions value must be a region the config names for one of the providers asked for.
+ * Checked before any cloud is called, so a failing credential lookup cannot hide it.
+ */
+export function checkRegionsConfigured(config: WardenConfig, providers: readonly Provider[], regions: readonly string[] | undefined, configPath: string | undefined): void {
+  if (!regions) return;
+  const named = new Set(providers.flatMap((p) => configuredRegions(config, p)));
+  const unmatched = regions.filter((r) => !named.has(r));
+  if (!unmatched.length) return;
+  const source = configPath ? `${configPath} lists` : 'the options give';
+  const listing = providers.map((p) => `${p} regions ${configuredRegions(config, p).join(', ') || '(none)'}`).join('; ');
+  throw new ScopeError(`--regions ${unmatched.join(',')} selects nothing: ${source} ${listing}`);
+}
+
 export interface LiveSelection {
   config: WardenConfig;
   adapters: LiveAdapter[];
@@ -105,6 +126,7 @@ export async function selectLive(
 ): Promise<LiveSelection> {
   const env = options.env ?? process.env;
   let resolved = withImplicitProviders(config, providers, filter.regions, env, options.configPath);
+  checkRegionsConfigured(resolved, providers, filter.regions, options.configPath);
   let adapters = await createAdapters(providers, resolved, env);
   let listed = await listScopes(adapters);
   const aws = listed.find((l) => l.adapter.provider === 'aws');
