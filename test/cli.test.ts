@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError } from './support/cli.ts';
 import { runCli } from './support/run-cli.ts';
 import type { CliRun } from './support/run-cli.ts';
 import type { AuditReport } from '../src/analysis/audit.ts';
@@ -37,16 +38,6 @@ function runOnce(args: string[]): Promise<Run> {
   return result;
 }
 
-/** Bad input: exit 2, nothing on stdout, exactly one line on stderr, which is returned. */
-function expectOneLineError(result: Run): string {
-  expect(result.code, result.stderr).toBe(2);
-  expect(result.stdout).toBe('');
-  expect(result.stderr.endsWith('\n')).toBe(true);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^warden: /);
-  return lines[0] as string;
-}
 
 const SUMMARY_LINE = /^(\d+) groups?, (\d+) rules? audited; (?:no findings|(\d+) findings?: .+)$/;
 
