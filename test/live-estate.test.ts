@@ -95,6 +95,6 @@ describe('progress while reading', () => {
       },
     };
     await readLiveEstate([reporting], { progress: ({ pages }) => events.push(pages) });
-    expect(events).toEqual([1, 2, 3]);
+    expect(events).toEqual([1, 2, 3, 4]);
   });
 });
