@@ -89,8 +89,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'warden-slack-actions-'));
   usersConfig = join(dir, 'users.json');
   groupConfig = join(dir, 'group.json');
-  await writeFile(usersConfig, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
-  await writeFile(groupConfig, JSON.stringify({ slack: { approvers: { userGroups: [GROUP] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(usersConfig, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(groupConfig, JSON.stringify({ slack: { channel: 'C0123456', approvers: { userGroups: [GROUP] }, requiredApprovals: 1, twoPersonRule: true } }));
 });
 
 afterAll(async () => {

@@ -70,7 +70,7 @@ beforeAll(async () => {
   db = await startDynalite();
   dir = await mkdtemp(join(tmpdir(), 'warden-slack-'));
   configPath = join(dir, 'warden.json');
-  await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(configPath, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
 });
 
 afterAll(async () => {
@@ -262,7 +262,7 @@ describe('pure parts', () => {
 describe('the handler with no store configured', () => {
   it('keeps its state in an in-process DynamoDB (dynalite): a command is recorded once, a retried delivery is not acted on again', async () => {
     const local = createInProcessQueue();
-    const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api` }, queue: local });
+    const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath }, queue: local });
     const event = httpApiEvent(commandBody('audit aws', { triggerId: 'standalone-1' }));
     expect((await standalone(event, {})).statusCode).toBe(200);
     expect((await standalone({ ...event, headers: { ...event.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } }, {})).statusCode).toBe(200);

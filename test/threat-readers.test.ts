@@ -1,0 +1,170 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackHandler } from '../functions/slack.ts';
+import type { HttpApiResult, SlackHandler } from '../functions/slack.ts';
+import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
+import { createInProcessQueue } from '../src/slack/queue.ts';
+import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import type { AuditEntry, StateStore } from '../src/store/state.ts';
+import { startDynalite } from './support/dynalite.ts';
+import type { Dynalite } from './support/dynalite.ts';
+import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
+
+// Issue 12, who may read (section 4) and the Slack endpoint (section 7), played as an insider (any
+// member of the workspace) or an outsider on the Internet would: through the real Lambda handler,
+// with requests signed as Slack signs them, the state in dynalite and a loopback fake of Slack.
+
+const SECRET = 'test-signing-secret-0123456789';
+const CHANNEL = 'C0SECURITY';
+const MEMBER = 'UMEMBER001';
+const READER = 'UREADER001';
+const GROUP_READER = 'UGROUPREAD';
+const READERS_GROUP = 'S0READERS1';
+const APPROVER = 'UAPPROVER1';
+
+let slack: Server;
+let slackUrl: string;
+let recorded: { path: string; body: Record<string, unknown> }[] = [];
+let db: Dynalite;
+let dir: string;
+let configPath: string;
+let tableCount = 0;
+let store: StateStore;
+let queue: WorkQueue & { jobs: WardenJob[] };
+let handler: SlackHandler;
+let trigger = 0;
+
+beforeAll(async () => {
+  slack = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0] as string;
+      const body = text === '' ? {} : req.headers['content-type']?.includes('json') ? (JSON.parse(text) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(text));
+      recorded.push({ path, body });
+      res.setHeader('content-type', 'application/json');
+      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+      else if (path === '/api/usergroups.users.list') res.end(JSON.stringify({ ok: true, users: body['usergroup'] === READERS_GROUP ? [GROUP_READER] : [] }));
+      else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
+      else res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+  const address = slack.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  slackUrl = `http://127.0.0.1:${address.port}`;
+  db = await startDynalite();
+  dir = await mkdtemp(join(tmpdir(), 'warden-threat-readers-'));
+  configPath = join(dir, 'warden.json');
+  await writeFile(configPath, JSON.stringify({ slack: { channel: CHANNEL, readers: { users: [READER], userGroups: [READERS_GROUP] }, approvers: { users: [APPROVER] } } }));
+});
+
+afterAll(async () => {
+  await db.stop();
+  await new Promise<void>((resolve) => slack.close(() => resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+function handlerFor(config: string): SlackHandler {
+  return createSlackHandler({
+    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: config, WARDEN_TABLE: 'unused' },
+    queue,
+    store,
+  });
+}
+
+beforeEach(async () => {
+  const tableName = `warden-threat-readers-${++tableCount}`;
+  await ensureTable(db.client, tableName);
+  store = createDynamoStateStore({ tableName, client: db.client });
+  queue = createInProcessQueue();
+  recorded = [];
+  handler = handlerFor(configPath);
+});
+
+async function command(text: string, user: string, channel: string): Promise<HttpApiResult> {
+  const triggerId = `t-${++trigger}`;
+  return handler(signedHttpApiEvent(commandBody(text, { user, channel, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` }), { secret: SECRET }), {});
+}
+
+async function click(user: string, channel: string): Promise<HttpApiResult> {
+  const triggerId = `t-${++trigger}`;
+  const value = encodeButtonValue({ action: ACTION_IDS.details, fingerprint: 'a1b2c3d4e5f60718' });
+  return handler(signedHttpApiEvent(buttonClickBody({ user, channel, actionId: ACTION_IDS.details, value, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` }), { secret: SECRET }), {});
+}
+
+async function allAudit(): Promise<AuditEntry[]> {
+  return store.audit.entries({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
+}
+
+const ackText = (result: HttpApiResult) => (JSON.parse(result.body) as { text: string }).text;
+const responses = () => recorded.filter((r) => r.path.startsWith('/response/'));
+
+describe('attack: any member runs `/warden show` in a DM to read a group\'s rules and findings', () => {
+  it('is refused with one line naming where Warden answers; nothing is queued; the attempt is logged', async () => {
+    const result = await command('show sg-0123456789abcdef0', MEMBER, 'D0MEMBERDM');
+    expect(result.statusCode).toBe(200);
+    expect(ackText(result)).toBe(`Warden does not answer in direct messages: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`);
+    expect(queue.jobs).toHaveLength(0);
+    expect(await allAudit()).toMatchObject([{ actor: MEMBER, action: 'command:show', target: 'D0MEMBERDM', outcome: 'refused: outside the answering channels' }]);
+  });
+
+  it('is refused the same way from another channel, for every command', async () => {
+    for (const text of ['findings', 'audit aws', 'show sg-0123456789abcdef0', 'fix a1b2c3d4']) {
+      const result = await command(text, MEMBER, 'C0RANDOM01');
+      expect(ackText(result)).toBe(`Warden does not answer in this channel: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`);
+    }
+    expect(queue.jobs).toHaveLength(0);
+  });
+
+  it('still answers in the configured channel, and a reader (listed or in a readers user group) anywhere', async () => {
+    expect(ackText(await command('findings', MEMBER, CHANNEL))).toMatch(/Looking up/);
+    expect(ackText(await command('show sg-0123456789abcdef0', READER, 'D0READERDM'))).toMatch(/Reading the group/);
+    expect(ackText(await command('findings', GROUP_READER, 'C0RANDOM01'))).toMatch(/Looking up/);
+    expect(queue.jobs.map((j) => [j.kind, j.user, j.channel])).toEqual([
+      ['findings', MEMBER, CHANNEL],
+      ['show', READER, 'D0READERDM'],
+      ['findings', GROUP_READER, 'C0RANDOM01'],
+    ]);
+  });
+
+  it('with slack.channels set, answers in those channels and no longer in slack.channel alone', async () => {
+    const other = join(dir, 'channels.json');
+    await writeFile(other, JSON.stringify({ slack: { channel: CHANNEL, channels: ['C0OPS00001', 'G0PRIVATE1'] } }));
+    handler = handlerFor(other);
+    expect(ackText(await command('findings', MEMBER, 'G0PRIVATE1'))).toMatch(/Looking up/);
+    expect(ackText(await command('findings', MEMBER, CHANNEL))).toBe('Warden does not answer in this channel: use <#C0OPS00001>, <#G0PRIVATE1>, or ask to be added to slack.readers. This attempt was logged.');
+    expect(queue.jobs).toHaveLength(1);
+  });
+
+  it('with no channel configured at all, answers nowhere (except to readers)', async () => {
+    const none = join(dir, 'none.json');
+    await writeFile(none, JSON.stringify({ slack: { readers: { users: [READER] } } }));
+    handler = handlerFor(none);
+    expect(ackText(await command('findings', MEMBER, CHANNEL))).toBe('Warden answers in no channel: none is configured (slack.channel or slack.channels in its config). This attempt was logged.');
+    expect(ackText(await command('findings', READER, CHANNEL))).toMatch(/Looking up/);
+    expect(queue.jobs).toHaveLength(1);
+  });
+});
+
+describe('attack: a member clicks a Warden button on a message forwarded outside the channels', () => {
+  it('is refused ephemerally before the button does anything (no details modal)', async () => {
+    const result = await click(MEMBER, 'C0RANDOM01');
+    expect(result.statusCode).toBe(200);
+    const posted = responses();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: `Warden does not answer in this channel: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.` });
+    expect(recorded.map((r) => r.path)).not.toContain('/api/views.open');
+    expect(await allAudit()).toMatchObject([{ actor: MEMBER, action: ACTION_IDS.details, target: 'C0RANDOM01', outcome: 'refused: outside the answering channels' }]);
+  });
+
+  it('the same click in the channel goes through', async () => {
+    await click(MEMBER, CHANNEL);
+    expect(responses().map((r) => r.body['text'])).toEqual(['Warden does not know this finding any more.']);
+  });
+});
