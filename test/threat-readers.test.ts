@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackHandler } from '../functions/slack.ts';
+import { createSlackHandler, SLACK_MAX_BODY_BYTES } from '../functions/slack.ts';
 import type { HttpApiResult, SlackHandler } from '../functions/slack.ts';
 import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
@@ -166,5 +166,75 @@ describe('attack: a member clicks a Warden button on a message forwarded outside
   it('the same click in the channel goes through', async () => {
     await click(MEMBER, CHANNEL);
     expect(responses().map((r) => r.body['text'])).toEqual(['Warden does not know this finding any more.']);
+  });
+});
+
+describe('attack: an outsider posts an unsigned, malformed body to the Slack endpoint', () => {
+  it('`payload={not-json` without a signature gets 401 (not a thrown SyntaxError), and nothing runs', async () => {
+    const event = signedHttpApiEvent('payload={not-json', { secret: SECRET, signature: 'v0=0000' });
+    const result = await handler(event, {});
+    expect(result).toMatchObject({ statusCode: 401, body: '' });
+    const unsigned = signedHttpApiEvent('payload={not-json', { secret: SECRET });
+    delete unsigned.headers['x-slack-signature'];
+    expect(await handler(unsigned, {})).toMatchObject({ statusCode: 401, body: '' });
+    expect(queue.jobs).toHaveLength(0);
+    expect(await allAudit()).toHaveLength(0);
+  });
+
+  it('a signed body Slack would never send (not JSON) gets 400, not a thrown error', async () => {
+    expect(await handler(signedHttpApiEvent('payload={not-json', { secret: SECRET }), {})).toMatchObject({ statusCode: 400, body: '' });
+  });
+});
+
+describe('attack: an outsider posts an oversized body to make the function read, hash and parse it', () => {
+  it('a body over the limit gets 413 before it is verified or parsed, even when signed', async () => {
+    const triggerId = `t-${++trigger}`;
+    const body = commandBody(`show sg-0123456789abcdef0 ${'x'.repeat(SLACK_MAX_BODY_BYTES)}`, { user: MEMBER, channel: CHANNEL, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+    expect(await handler(signedHttpApiEvent(body, { secret: SECRET }), {})).toMatchObject({ statusCode: 413, body: '' });
+    const base64 = { ...signedHttpApiEvent('', { secret: SECRET }), body: Buffer.from(body).toString('base64'), isBase64Encoded: true };
+    expect(await handler(base64, {})).toMatchObject({ statusCode: 413, body: '' });
+    expect(queue.jobs).toHaveLength(0);
+    expect(await allAudit()).toHaveLength(0);
+  });
+
+  it('a body at the limit is still read', async () => {
+    const triggerId = `t-${++trigger}`;
+    const head = commandBody('findings', { user: MEMBER, channel: CHANNEL, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+    const body = `${head}&padding=${'p'.repeat(SLACK_MAX_BODY_BYTES - head.length - '&padding='.length)}`;
+    expect(Buffer.byteLength(body)).toBe(SLACK_MAX_BODY_BYTES);
+    expect((await handler(signedHttpApiEvent(body, { secret: SECRET }), {})).statusCode).toBe(200);
+    expect(queue.jobs.map((j) => j.kind)).toEqual(['findings']);
+  });
+
+  it('a base64-encoded body (as API Gateway may deliver it) is verified and read as the same bytes', async () => {
+    const triggerId = `t-${++trigger}`;
+    const body = commandBody('findings', { user: MEMBER, channel: CHANNEL, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+    const event = signedHttpApiEvent(body, { secret: SECRET });
+    const result = await handler({ ...event, body: Buffer.from(body, 'utf8').toString('base64'), isBase64Encoded: true }, {});
+    expect(result.statusCode).toBe(200);
+    expect(queue.jobs.map((j) => j.kind)).toEqual(['findings']);
+  });
+});
+
+describe('attack: an outsider uses the unverified ssl_check path to get anything else answered', () => {
+  it('a bare ssl_check gets an empty 200 without a signature', async () => {
+    const event = signedHttpApiEvent('token=legacy&ssl_check=1', { secret: SECRET });
+    delete event.headers['x-slack-signature'];
+    expect(await handler(event, {})).toMatchObject({ statusCode: 200, body: '' });
+  });
+
+  it('ssl_check carrying a command, a payload or a url_verification challenge is verified like any request: 401 unsigned', async () => {
+    const bodies: [string, string][] = [
+      [`ssl_check=1&${commandBody('show sg-0123456789abcdef0', { user: MEMBER, channel: CHANNEL, triggerId: 't-ssl', responseUrl: `${slackUrl}/response/t-ssl` })}`, 'application/x-www-form-urlencoded'],
+      ['ssl_check=1&payload=%7B%22type%22%3A%22block_actions%22%7D', 'application/x-www-form-urlencoded'],
+      ['{"ssl_check":1,"type":"url_verification","challenge":"echo-me"}', 'application/json'],
+      ['{"type":"url_verification","challenge":"echo-me"}', 'application/json'],
+    ];
+    for (const [body, contentType] of bodies) {
+      const event = signedHttpApiEvent(body, { secret: SECRET, signature: 'v0=0000' });
+      event.headers['content-type'] = contentType;
+      expect(await handler(event, {})).toMatchObject({ statusCode: 401, body: '' });
+    }
+    expect(queue.jobs).toHaveLength(0);
   });
 });
