@@ -133,6 +133,17 @@ describe('attack: any member runs `/warden show` in a DM to read a group\'s rule
     ]);
   });
 
+  it('a reader outside the channels may query (answers only they see), not run what posts in the channel', async () => {
+    for (const text of ['audit aws', 'fix a1b2c3d4', 'suppress ssh-open 1d known bastion host']) {
+      const result = await command(text, READER, 'C0RANDOM01');
+      const verb = text.split(' ')[0] as string;
+      expect(ackText(result)).toBe(`\`/warden ${verb}\` posts in Warden's channels, not here: run it in <#${CHANNEL}>. This attempt was logged.`);
+    }
+    expect(queue.jobs).toHaveLength(0);
+    expect((await command('help', READER, 'C0RANDOM01')).statusCode).toBe(200);
+    expect(String(responses()[0]?.body['text'])).toContain('/warden audit');
+  });
+
   it('with slack.channels set, answers in those channels and no longer in slack.channel alone', async () => {
     const other = join(dir, 'channels.json');
     await writeFile(other, JSON.stringify({ slack: { channel: CHANNEL, channels: ['C0OPS00001', 'G0PRIVATE1'] } }));
