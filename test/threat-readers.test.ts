@@ -1,6 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +11,8 @@ import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { AuditEntry, StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
+import { startFakeSlackApi } from './support/fake-slack-api.ts';
+import type { FakeSlackApi } from './support/fake-slack-api.ts';
 import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 
 // Issue 12, who may read (section 4) and the Slack endpoint (section 7), played as an insider (any
@@ -27,9 +27,8 @@ const GROUP_READER = 'UGROUPREAD';
 const READERS_GROUP = 'S0READERS1';
 const APPROVER = 'UAPPROVER1';
 
-let slack: Server;
+let slack: FakeSlackApi;
 let slackUrl: string;
-let recorded: { path: string; body: Record<string, unknown> }[] = [];
 let db: Dynalite;
 let dir: string;
 let configPath: string;
@@ -40,24 +39,8 @@ let handler: SlackHandler;
 let trigger = 0;
 
 beforeAll(async () => {
-  slack = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    req.on('end', () => {
-      const path = (req.url ?? '').split('?')[0] as string;
-      const body = text === '' ? {} : req.headers['content-type']?.includes('json') ? (JSON.parse(text) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(text));
-      recorded.push({ path, body });
-      res.setHeader('content-type', 'application/json');
-      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
-      else if (path === '/api/usergroups.users.list') res.end(JSON.stringify({ ok: true, users: body['usergroup'] === READERS_GROUP ? [GROUP_READER] : [] }));
-      else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
-      else res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
-  const address = slack.address();
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  slackUrl = `http://127.0.0.1:${address.port}`;
+  slack = await startFakeSlackApi({ [READERS_GROUP]: [GROUP_READER] });
+  slackUrl = slack.url;
   db = await startDynalite();
   dir = await mkdtemp(join(tmpdir(), 'warden-threat-readers-'));
   configPath = join(dir, 'warden.json');
@@ -66,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db.stop();
-  await new Promise<void>((resolve) => slack.close(() => resolve()));
+  await slack.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -83,7 +66,7 @@ beforeEach(async () => {
   await ensureTable(db.client, tableName);
   store = createDynamoStateStore({ tableName, client: db.client });
   queue = createInProcessQueue();
-  recorded = [];
+  slack.recorded.length = 0;
   handler = handlerFor(configPath);
 });
 
@@ -103,7 +86,7 @@ async function allAudit(): Promise<AuditEntry[]> {
 }
 
 const ackText = (result: HttpApiResult) => (JSON.parse(result.body) as { text: string }).text;
-const responses = () => recorded.filter((r) => r.path.startsWith('/response/'));
+const responses = () => slack.recorded.filter((r) => r.path.startsWith('/response/'));
 
 describe('attack: any member runs `/warden show` in a DM to read a group\'s rules and findings', () => {
   it('is refused with one line naming where Warden answers; nothing is queued; the attempt is logged', async () => {
@@ -170,7 +153,7 @@ describe('attack: a member clicks a Warden button on a message forwarded outside
     const posted = responses();
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: `Warden does not answer in this channel: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.` });
-    expect(recorded.map((r) => r.path)).not.toContain('/api/views.open');
+    expect(slack.recorded.map((r) => r.path)).not.toContain('/api/views.open');
     expect(await allAudit()).toMatchObject([{ actor: MEMBER, action: ACTION_IDS.details, target: 'C0RANDOM01', outcome: 'refused: outside the answering channels' }]);
   });
 
