@@ -97,6 +97,12 @@ describe('attack: any member runs `/warden show` in a DM to read a group\'s rule
     expect(await allAudit()).toMatchObject([{ actor: MEMBER, action: 'command:show', target: 'D0MEMBERDM', outcome: 'refused: outside the answering channels' }]);
   });
 
+  it('`/warden help` (nothing about the estate) is answered anywhere', async () => {
+    expect((await command('help', MEMBER, 'D0MEMBERDM')).statusCode).toBe(200);
+    expect(String(responses()[0]?.body['text'])).toContain('/warden audit');
+    expect(queue.jobs).toHaveLength(0);
+  });
+
   it('is refused the same way from another channel, for every command', async () => {
     for (const text of ['findings', 'audit aws', 'show sg-0123456789abcdef0', 'fix a1b2c3d4']) {
       const result = await command(text, MEMBER, 'C0RANDOM01');

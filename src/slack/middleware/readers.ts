@@ -64,6 +64,8 @@ export function readerGate(options: ReaderGateOptions): Middleware<AnyMiddleware
   return async (anyArgs) => {
     const args = anyArgs as unknown as ReadArgs;
     const { user, channel, what, verb } = requestOf(args);
+    // The usage says nothing about the estate: anyone may read it anywhere.
+    if (verb === 'help') return args.next();
     let refusal = channelRefusal(channel, slack);
     if (refusal === undefined) return args.next();
     const reader = slack.readers.users.includes(user) || (slack.readers.userGroups.length > 0 && isReader(user, slack, await options.membersOf(slack.readers.userGroups, args.client)));
