@@ -286,7 +286,7 @@ async function main(): Promise<number> {
   const queue = createInProcessQueue((job) => worker.work(job));
   try {
     const configPath = join(dir, 'warden.json');
-    await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+    await writeFile(configPath, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
     const tableName = 'warden-slack-bench';
     await ensureTable(db.client, tableName);
     const store = createDynamoStateStore({ tableName, client: db.client });

@@ -10,13 +10,14 @@ import { correlate } from './lib/observability.ts';
 import { createSqsWorkQueue } from './lib/queues.ts';
 import { requiredEnv } from './lib/env.ts';
 import { environmentWithSecrets } from './lib/secrets.ts';
+import { screenSlackRequest } from './lib/slack-request.ts';
 import type { SecretSource } from './lib/secrets.ts';
 import { openStateStore } from '../src/store/open.ts';
 import type { StateStore } from '../src/store/state.ts';
 
-// The Slack function: API Gateway HTTP API (payload v2) → AwsLambdaReceiver → Warden's Bolt app.
-// It only verifies (Bolt's signature check, before any handler), records, enqueues and
-// acknowledges; the worker does the rest.
+// The Slack function: API Gateway HTTP API (payload v2) → size limit and signature check
+// (lib/slack-request.ts, before the body is parsed) → AwsLambdaReceiver → Warden's Bolt app.
+// It only verifies, records, enqueues and acknowledges; the worker does the rest.
 //
 // Environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN (deployed: from SSM, WARDEN_SECRET_PATHS),
 // WARDEN_CONFIG (a config file; none: safe defaults, no approvers), WARDEN_TABLE (the DynamoDB
@@ -30,6 +31,8 @@ export type HttpApiEvent = Pick<APIGatewayProxyEventV2, 'headers' | 'isBase64Enc
   body?: string | null;
   requestContext?: Partial<APIGatewayProxyEventV2['requestContext']> | Record<string, unknown>;
 };
+
+export { SLACK_MAX_BODY_BYTES } from './lib/slack-request.ts';
 
 export type HttpApiResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
@@ -59,7 +62,22 @@ export function createSlackHandler(deps: SlackHandlerDeps): SlackHandler {
     const receiver = new AwsLambdaReceiver({ signingSecret });
     const queue = typeof deps.queue === 'function' ? deps.queue(store, env) : deps.queue;
     createWardenApp({ config, store, queue, receiver, env, ...(deps.now ? { now: deps.now } : {}) });
-    return (await receiver.start()) as unknown as SlackHandler;
+    const bolt = (await receiver.start()) as unknown as SlackHandler;
+    return async (event, context) => {
+      const screened = screenSlackRequest(event, { signingSecret });
+      if (!screened.ok) {
+        if (screened.reason) console.error(`warden: slack request refused (${screened.statusCode}): ${screened.reason}`);
+        return { statusCode: screened.statusCode, body: '' };
+      }
+      try {
+        return await bolt({ ...event, body: screened.body, isBase64Encoded: false }, context);
+      } catch (error) {
+        // The receiver parses the body before any handler; a signed body that is not a Slack payload ends here.
+        if (!(error instanceof SyntaxError)) throw error;
+        console.error(`warden: slack request refused (400): the signed body is not a Slack payload (${error.message.split('\n')[0]})`);
+        return { statusCode: 400, body: '' };
+      }
+    };
   }
   return async (event, context) => {
     const requestId = (event.requestContext as { requestId?: string } | undefined)?.requestId;

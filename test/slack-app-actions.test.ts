@@ -1,6 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +13,8 @@ import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { AuditEntry, ScopeRef, StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
+import { startFakeSlackApi } from './support/fake-slack-api.ts';
+import type { FakeSlackApi, RecordedSlackCall } from './support/fake-slack-api.ts';
 import type { Dynalite } from './support/dynalite.ts';
 
 // The buttons and the accept-risk modal end to end: signed HTTP API v2 events into the real Lambda
@@ -43,14 +43,9 @@ const FINDING: Finding = {
   fingerprint: FINGERPRINT,
 };
 
-interface Recorded {
-  path: string;
-  body: Record<string, unknown>;
-}
-
-let slack: Server;
+let slack: FakeSlackApi;
 let slackUrl: string;
-let recorded: Recorded[] = [];
+let recorded: RecordedSlackCall[] = [];
 let db: Dynalite;
 let dir: string;
 let usersConfig: string;
@@ -60,42 +55,22 @@ let tableName: string;
 let store: StateStore;
 let queue: WorkQueue & { jobs: WardenJob[] };
 
-function parseBody(text: string, contentType: string | undefined): Record<string, unknown> {
-  if (text === '') return {};
-  if (contentType?.includes('json')) return JSON.parse(text) as Record<string, unknown>;
-  return Object.fromEntries(new URLSearchParams(text));
-}
 
 beforeAll(async () => {
-  slack = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    req.on('end', () => {
-      const path = (req.url ?? '').split('?')[0] as string;
-      const body = parseBody(text, req.headers['content-type']);
-      recorded.push({ path, body });
-      res.setHeader('content-type', 'application/json');
-      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
-      else if (path === '/api/usergroups.users.list') res.end(JSON.stringify(body['usergroup'] === GROUP ? { ok: true, users: [MEMBER] } : { ok: false, error: 'no_such_subteam' }));
-      else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
-      else res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
-  const address = slack.address();
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  slackUrl = `http://127.0.0.1:${address.port}`;
+  slack = await startFakeSlackApi({ [GROUP]: [MEMBER] });
+  slackUrl = slack.url;
+  recorded = slack.recorded;
   db = await startDynalite();
   dir = await mkdtemp(join(tmpdir(), 'warden-slack-actions-'));
   usersConfig = join(dir, 'users.json');
   groupConfig = join(dir, 'group.json');
-  await writeFile(usersConfig, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
-  await writeFile(groupConfig, JSON.stringify({ slack: { approvers: { userGroups: [GROUP] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(usersConfig, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(groupConfig, JSON.stringify({ slack: { channel: 'C0123456', approvers: { userGroups: [GROUP] }, requiredApprovals: 1, twoPersonRule: true } }));
 });
 
 afterAll(async () => {
   await db.stop();
-  await new Promise<void>((resolve) => slack.close(() => resolve()));
+  await slack.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -104,7 +79,7 @@ beforeEach(async () => {
   await ensureTable(db.client, tableName);
   store = createDynamoStateStore({ tableName, client: db.client });
   queue = createInProcessQueue();
-  recorded = [];
+  recorded.length = 0;
 });
 
 function makeHandler(configPath = usersConfig): SlackHandler {
@@ -177,7 +152,7 @@ const responses = () => recorded.filter((r) => r.path.startsWith('/response/'));
 const calls = (method: string) => recorded.filter((r) => r.path === `/api/${method}`);
 
 /** The `view` argument of a views.open call (the Web API client sends it JSON-encoded in a form field). */
-function viewOf(call: Recorded | undefined): Record<string, unknown> {
+function viewOf(call: RecordedSlackCall | undefined): Record<string, unknown> {
   const view = call?.body['view'];
   if (typeof view === 'string') return JSON.parse(view) as Record<string, unknown>;
   return view as Record<string, unknown>;

@@ -1,6 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +15,8 @@ import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { AuditEntry, StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
+import { startFakeSlackApi } from './support/fake-slack-api.ts';
+import type { FakeSlackApi, RecordedSlackCall } from './support/fake-slack-api.ts';
 import type { Dynalite } from './support/dynalite.ts';
 
 // The Slack function end to end: API Gateway HTTP API v2 events, signed as Slack signs them, into
@@ -28,14 +28,9 @@ const APPROVER = 'UAPPROVER1';
 const REQUESTER = 'UREQUESTER';
 const OUTSIDER = 'UOUTSIDER1';
 
-interface Recorded {
-  path: string;
-  body: Record<string, unknown>;
-}
-
-let slack: Server;
+let slack: FakeSlackApi;
 let slackUrl: string;
-let recorded: Recorded[] = [];
+let recorded: RecordedSlackCall[] = [];
 let db: Dynalite;
 let dir: string;
 let configPath: string;
@@ -44,38 +39,20 @@ let store: StateStore;
 let queue: WorkQueue & { jobs: WardenJob[] };
 let handler: SlackHandler;
 
-function parseBody(text: string, contentType: string | undefined): Record<string, unknown> {
-  if (text === '') return {};
-  if (contentType?.includes('json')) return JSON.parse(text) as Record<string, unknown>;
-  return Object.fromEntries(new URLSearchParams(text));
-}
 
 beforeAll(async () => {
-  slack = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    req.on('end', () => {
-      const path = (req.url ?? '').split('?')[0] as string;
-      recorded.push({ path, body: parseBody(text, req.headers['content-type']) });
-      res.setHeader('content-type', 'application/json');
-      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
-      else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
-      else res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
-  const address = slack.address();
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  slackUrl = `http://127.0.0.1:${address.port}`;
+  slack = await startFakeSlackApi();
+  slackUrl = slack.url;
+  recorded = slack.recorded;
   db = await startDynalite();
   dir = await mkdtemp(join(tmpdir(), 'warden-slack-'));
   configPath = join(dir, 'warden.json');
-  await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(configPath, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
 });
 
 afterAll(async () => {
   await db.stop();
-  await new Promise<void>((resolve) => slack.close(() => resolve()));
+  await slack.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -84,7 +61,7 @@ beforeEach(async () => {
   await ensureTable(db.client, tableName);
   store = createDynamoStateStore({ tableName, client: db.client });
   queue = createInProcessQueue();
-  recorded = [];
+  recorded.length = 0;
   handler = createSlackHandler({
     env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
     queue,
@@ -151,7 +128,7 @@ describe('/warden', () => {
 
   it('answers malformed arguments with a short ephemeral usage', async () => {
     for (const text of ['frobnicate', 'suppress ssh-open 3 years because', 'fix', 'audit aws eu-west-1']) {
-      recorded = [];
+      recorded.length = 0;
       const result = await invoke(commandBody(text, { triggerId: `t-${text.length}` }));
       expect(result.statusCode).toBe(200);
       const posted = responses();
@@ -262,7 +239,7 @@ describe('pure parts', () => {
 describe('the handler with no store configured', () => {
   it('keeps its state in an in-process DynamoDB (dynalite): a command is recorded once, a retried delivery is not acted on again', async () => {
     const local = createInProcessQueue();
-    const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api` }, queue: local });
+    const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath }, queue: local });
     const event = httpApiEvent(commandBody('audit aws', { triggerId: 'standalone-1' }));
     expect((await standalone(event, {})).statusCode).toBe(200);
     expect((await standalone({ ...event, headers: { ...event.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } }, {})).statusCode).toBe(200);

@@ -181,20 +181,30 @@ const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'is not a Slack user 
 /** Slack user group ids: `S…`. */
 const slackUserGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'is not a Slack user group id (S…, not the @handle)');
 
+/** Slack channel ids: `C…` (public) or `G…` (private). */
+const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'is not a Slack channel id (C… or G…, not the #name)');
+
+/** Slack users and user groups, by id. Empty (the default): nobody. */
+const slackPeople = z
+  .object({
+    users: z.array(slackUserId).default([]),
+    userGroups: z.array(slackUserGroupId).default([]),
+  })
+  .strict()
+  .default({ users: [], userGroups: [] });
+
 const slackSchema = z
   .object({
     /** Where findings are posted (a channel id, C…/G…). */
-    channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'is not a Slack channel id (C… or G…, not the #name)').optional(),
+    channel: slackChannelId.optional(),
+    /** The channels where Warden answers commands and button clicks; default `[channel]`. Elsewhere (other channels, DMs) it refuses. */
+    channels: z.array(slackChannelId).optional(),
+    /** Who may query Warden from anywhere (any channel, DMs). Empty (the default): nobody. */
+    readers: slackPeople,
     /** Findings below this severity are not posted. */
     minSeverity: severity.default('high'),
     /** Who may approve fixes, revert changes and accept risk. Empty (the default): nobody. */
-    approvers: z
-      .object({
-        users: z.array(slackUserId).default([]),
-        userGroups: z.array(slackUserGroupId).default([]),
-      })
-      .strict()
-      .default({ users: [], userGroups: [] }),
+    approvers: slackPeople,
     /** Distinct approvals a fix needs. */
     requiredApprovals: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(1),
     /** The requester's own approval does not count. */

@@ -10,6 +10,8 @@ import { userText } from './blocks/elements.ts';
 import { MAX_SUPPRESS_DAYS, parseCommand, usage } from './commands.ts';
 import type { WardenCommand } from './commands.ts';
 import type { JobKind, WardenJob, WorkQueue } from './queue.ts';
+import { readerGate } from './middleware/readers.ts';
+import { membersOfUserGroups } from './usergroups.ts';
 
 // Warden's Slack app: the `/warden` command and the buttons on its messages. Every handler here is
 // quick — verify (Bolt, before any handler runs), record, enqueue, acknowledge — and the slow work
@@ -113,23 +115,20 @@ export function createWardenApp(options: WardenAppOptions): App {
 
   async function isApprover(userId: string, client: App['client']): Promise<boolean> {
     if (!needsGroupLookup(userId, config)) return mayApprove(userId, config);
-    const members: string[] = [];
-    for (const usergroup of slack.approvers.userGroups) {
-      try {
-        const result = await client.usergroups.users.list({ usergroup });
-        members.push(...(result.users ?? []));
-      } catch (error) {
-        // A group that cannot be read grants nothing.
-        console.error(`warden: cannot read the members of user group ${usergroup}: ${(error as Error).message}`);
-      }
-    }
-    return mayApprove(userId, config, members);
+    return mayApprove(userId, config, await membersOfUserGroups(slack.approvers.userGroups, client));
   }
+
+  // Who may read: commands and clicks outside Warden's channels are refused before any handler runs.
+  const readers = readerGate({
+    config,
+    membersOf: membersOfUserGroups,
+    refused: (user, what, channel, reason) => audit(user, what, channel, 'refused: outside the answering channels', reason),
+  });
 
   // ------------------------------------------------------------------------------------------
   // /warden
 
-  app.command('/warden', async ({ command, ack, respond }) => {
+  app.command('/warden', readers, async ({ command, ack, respond }) => {
     const parsed = parseCommand(command.text ?? '');
     if (!parsed.ok || parsed.command.kind === 'help') {
       await ack();
@@ -170,7 +169,7 @@ export function createWardenApp(options: WardenAppOptions): App {
   const ephemeral = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
 
   function onButton(actionId: ActionId, handler: Handler): void {
-    app.action<BlockButtonAction>({ type: 'block_actions', action_id: actionId }, async (args) => {
+    app.action<BlockButtonAction>({ type: 'block_actions', action_id: actionId }, readers, async (args) => {
       await args.ack();
       const user = args.body.user.id;
       const channel = args.body.channel?.id ?? '';

@@ -1,0 +1,45 @@
+import { createServer } from 'node:http';
+
+// A loopback fake of Slack's Web API (`<url>/api/<method>`) and of response_url posts (any other
+// path): it records every request and answers `{ ok: true }`, auth.test as a bot, and
+// usergroups.users.list with the members given.
+
+export interface RecordedSlackCall {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+export interface FakeSlackApi {
+  url: string;
+  recorded: RecordedSlackCall[];
+  close(): Promise<void>;
+}
+
+function parseBody(text: string, contentType: string | undefined): Record<string, unknown> {
+  if (text === '') return {};
+  if (contentType?.includes('json')) return JSON.parse(text) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+export async function startFakeSlackApi(userGroups: Record<string, string[]> = {}): Promise<FakeSlackApi> {
+  const recorded: RecordedSlackCall[] = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0] as string;
+      const body = parseBody(text, req.headers['content-type']);
+      recorded.push({ path, body });
+      res.setHeader('content-type', 'application/json');
+      const members = userGroups[String(body['usergroup'])];
+      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+      else if (path === '/api/usergroups.users.list') res.end(JSON.stringify(members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' }));
+      else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
+      else res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return { url: `http://127.0.0.1:${address.port}`, recorded, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
