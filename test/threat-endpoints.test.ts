@@ -1,12 +1,25 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../functions/lib/runtime.ts';
+import { CERTIFICATE_CACHE_SIZE, createRealtimeHandler, fetchSigningCertificate } from '../functions/realtime.ts';
+import { configSchema } from '../src/config/schema.ts';
+import type { SmnMessage } from '../src/realtime/smn.ts';
+import type { GroupChange, ScopeOutcome, Worker } from '../src/slack/worker.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import { runWarden } from './support/cli.ts';
 import type { CliRun } from './support/cli.ts';
 import { FakeAlibabaEcs } from './support/fake-alibaba.ts';
 import { startFakeEc2 } from './support/fake-ec2.ts';
 import type { FakeEc2 } from './support/fake-ec2.ts';
+import { startDynalite } from './support/dynalite.ts';
+import type { Dynalite } from './support/dynalite.ts';
+import { httpApiEvent } from './support/lambda-events.ts';
+import { signedSmnMessage, TEST_ONLY_CERT } from './support/realtime.ts';
 
 // Issue 12 §7, the attacks on the internet-facing edges, each played through the real CLI or
 // Lambda handler against loopback fakes, then what must hold.
@@ -107,5 +120,149 @@ describe('attack: an EC2 endpoint echoes the request headers while the keys come
     const text = await everythingWritten(audit, []);
     for (const value of Object.values(keys)) expect(text).not.toContain(value);
     expect(fake.requests.some((r) => r.action === 'DescribeSecurityGroups')).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------- SMN (Huawei Cloud / OTC)
+
+const PROJECT = '07066c6fc90025a02f6dc01e105b286e';
+const SENT = new Date('2026-03-02T10:00:00Z');
+const certUrl = (region = 'ap-southeast-1') => `https://smn.${region}.myhuaweicloud.com/smn/SMN_${region}_ca.pem`;
+const TRACE = {
+  trace_name: 'createSecurity-group',
+  service_type: 'VPC',
+  resource_type: 'security_groups',
+  resource_id: '0e3b8f6f-2f6c-4a8d-9b55-7a8b2f0c1d2e',
+  project_id: PROJECT,
+  region_id: 'ap-southeast-1',
+  trace_rating: 'normal',
+  code: '200',
+};
+const OUTCOME: ScopeOutcome = { groups: 1, rules: 1, findings: 0, bySeverity: {}, new: 0, resolved: 0, posted: 0, heldBack: 0, throttles: 0, digestPosted: false };
+
+let db: Dynalite;
+let tables = 0;
+
+/** The real realtime handler on the DynamoDB state store (dynalite); the worker and the certificate fetch record what they were asked. */
+async function smnRig() {
+  const tableName = `warden-threat-smn-${++tables}`;
+  await ensureTable(db.client, tableName);
+  const store = createDynamoStateStore({ tableName, client: db.client });
+  const audited: GroupChange[] = [];
+  const fetched: string[] = [];
+  const worker = { auditGroup: async (change: GroupChange) => (audited.push(change), OUTCOME) } as unknown as Worker;
+  const config = configSchema.parse({ providers: { huawei: { regions: [{ region: 'ap-southeast-1', projectId: PROJECT }] } } });
+  const runtime = { env: {}, config, worker, store } as unknown as Runtime;
+  let clock = new Date(SENT.getTime() + 30_000);
+  const handler = createRealtimeHandler({ runtime: async () => runtime, now: () => clock, fetchCertificate: async (url) => (fetched.push(url), TEST_ONLY_CERT) });
+  const post = async (body: string) => (await handler(httpApiEvent('huawei', body, {}, clock))) as APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
+  return { audited, fetched, post, at: (when: Date) => void (clock = when) };
+}
+
+const notification = (fields: Partial<SmnMessage> = {}) =>
+  signedSmnMessage({
+    type: 'Notification',
+    topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`,
+    signing_cert_url: certUrl(),
+    message: JSON.stringify(TRACE),
+    message_id: '5a1d0e3c9b8a4f7e8d6c5b4a39281706',
+    timestamp: SENT.toISOString().replace('.000Z', 'Z'),
+    ...fields,
+  });
+
+describe('SMN endpoint attacks (POST /events/huawei)', () => {
+  beforeAll(async () => {
+    db = await startDynalite();
+  });
+  afterAll(async () => {
+    await db?.stop();
+  });
+
+  describe('attack: a captured notification is delivered again (replay of its message_id)', () => {
+    it('audits the first delivery; the same message_id again is refused (409) and audits nothing', async () => {
+      const r = await smnRig();
+      const body = JSON.stringify(notification());
+      expect((await r.post(body)).statusCode).toBe(200);
+      expect(r.audited).toHaveLength(1);
+      const replay = await r.post(body);
+      expect(replay.statusCode).toBe(409);
+      expect(JSON.parse(replay.body)).toEqual({ error: 'message_id already received' });
+      expect(r.audited).toHaveLength(1);
+    });
+  });
+
+  describe('attack: a signed notification older than the window is delivered', () => {
+    it('is refused (401) without fetching a certificate, once 15 minutes have passed', async () => {
+      const r = await smnRig();
+      r.at(new Date(SENT.getTime() + 15 * 60_000 + 1_000));
+      const result = await r.post(JSON.stringify(notification({ message_id: '6b2e1f4d0c9b5a8f9e7d6c5b4a392817' })));
+      expect(result.statusCode).toBe(401);
+      expect(JSON.parse(result.body)).toEqual({ error: 'the message is 901 s old (at most 900 s)' });
+      expect(r.fetched).toEqual([]);
+      expect(r.audited).toEqual([]);
+    });
+
+    it('a message dated beyond the window in the future is refused too', async () => {
+      const r = await smnRig();
+      r.at(new Date(SENT.getTime() - 16 * 60_000));
+      expect((await r.post(JSON.stringify(notification()))).statusCode).toBe(401);
+      expect(r.fetched).toEqual([]);
+    });
+  });
+
+  describe('attack: unsigned and malformed deliveries, to make the function fetch', () => {
+    it('never fetches a certificate for them', async () => {
+      const r = await smnRig();
+      const signed = notification();
+      const bodies = [
+        JSON.stringify({ ...signed, signature: '' }),
+        JSON.stringify({ ...signed, signature: 'not base64 at all!' }),
+        JSON.stringify({ ...signed, signature: 'c2hvcnQ=' }),
+        JSON.stringify({ ...signed, signature_version: 'v2' }),
+        JSON.stringify({ ...signed, timestamp: 'yesterday' }),
+        JSON.stringify({ ...signed, signing_cert_url: 'https://evil.example/ca.pem' }),
+        '{"type":"Notification"',
+      ];
+      const statuses = [];
+      for (const body of bodies) statuses.push((await r.post(body)).statusCode);
+      expect(statuses).toEqual([400, 401, 401, 401, 401, 401, 400]);
+      expect(r.fetched).toEqual([]);
+      expect(r.audited).toEqual([]);
+    });
+  });
+
+  describe('attack: many distinct trusted certificate URLs, to grow the certificate cache', () => {
+    it('keeps at most CERTIFICATE_CACHE_SIZE certificates: the oldest is fetched again, the newest is not', async () => {
+      const r = await smnRig();
+      const regions = Array.from({ length: CERTIFICATE_CACHE_SIZE + 1 }, (_, i) => `ap-southeast-${i + 1}`);
+      let n = 0;
+      const post = (region: string) => r.post(JSON.stringify(notification({ signing_cert_url: certUrl(region), message_id: `7c3f2a5e1d0c6b9a8f7e6d5c4b${String(++n).padStart(6, '0')}` })));
+      for (const region of regions) expect((await post(region)).statusCode).toBe(200);
+      expect(r.fetched).toHaveLength(regions.length);
+      await post(regions.at(-1) as string);
+      expect(r.fetched).toHaveLength(regions.length);
+      await post(regions[0] as string);
+      expect(r.fetched).toHaveLength(regions.length + 1);
+    });
+  });
+
+  describe('attack: the certificate URL answers with a redirect to another host', () => {
+    it('the default certificate fetch does not follow it', async () => {
+      const seen: string[] = [];
+      const server = createServer((request, response) => {
+        seen.push(request.url ?? '');
+        if (request.url === '/ca.pem') response.writeHead(302, { location: '/elsewhere.pem' }).end();
+        else response.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(TEST_ONLY_CERT);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        await expect(fetchSigningCertificate(`http://127.0.0.1:${port}/ca.pem`)).rejects.toThrow();
+        expect(seen).toEqual(['/ca.pem']);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
   });
 });
