@@ -14,6 +14,7 @@ import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import { runWarden } from './support/cli.ts';
 import type { CliRun } from './support/cli.ts';
 import { FakeAlibabaEcs } from './support/fake-alibaba.ts';
+import { startFakeHuawei } from './support/fake-huawei.ts';
 import { startFakeEc2 } from './support/fake-ec2.ts';
 import type { FakeEc2 } from './support/fake-ec2.ts';
 import { startDynalite } from './support/dynalite.ts';
@@ -120,6 +121,29 @@ describe('attack: an EC2 endpoint echoes the request headers while the keys come
     const text = await everythingWritten(audit, []);
     for (const value of Object.values(keys)) expect(text).not.toContain(value);
     expect(fake.requests.some((r) => r.action === 'DescribeSecurityGroups')).toBe(true);
+  });
+});
+
+describe('attack: a Huawei Cloud endpoint echoes the request headers (Authorization, X-Security-Token) in its error body', () => {
+  it('no AK, SK or security token appears in the JSON report or stderr', async () => {
+    const keys = { ak: 'HWTHREATECHO0000AK01', sk: 'hw-threat-echo-secret-0123456789', token: 'hw-threat-echo-security-token-abcdef0123456789' };
+    const fake = await startFakeHuawei({ ak: keys.ak, sk: keys.sk });
+    try {
+      const project = '0123456789abcdef0123456789abcdef';
+      fake.addGroup(project, { name: 'web' });
+      fake.failNext('echo-headers', 1_000);
+      await writeFile(join(dir, 'huawei.yaml'), `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${project} }\n`);
+      const audit = await runWarden(['audit', '--provider', 'huawei', '--config', 'huawei.yaml', '--format', 'json'], {
+        cwd: dir,
+        env: { HUAWEICLOUD_SDK_AK: keys.ak, HUAWEICLOUD_SDK_SK: keys.sk, HUAWEICLOUD_SDK_SECURITY_TOKEN: keys.token, WARDEN_HUAWEI_ENDPOINT: fake.url },
+      });
+      expect(audit.code).toBe(3);
+      expect(audit.stdout).toContain('APIG.0201');
+      const text = await everythingWritten(audit, []);
+      for (const value of Object.values(keys)) expect(text).not.toContain(value);
+    } finally {
+      await fake.close();
+    }
   });
 });
 
