@@ -1,6 +1,7 @@
 import { documentAttachmentScopes, mergePages } from '../src/model/merge.ts';
 import type { PageResult } from '../src/model/page.ts';
 import type { Estate, Provider, ScanError } from '../src/model/types.ts';
+import { maskCredentials } from './common/mask.ts';
 import { mapLimit } from './common/pool.ts';
 import type { LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from './live.ts';
 import { PAGE_KINDS } from './page-kinds.ts';
@@ -25,9 +26,10 @@ export interface ReadOptions {
   progress?: ReadProgress;
 }
 
+/** An adapter's error as one line, credential-shaped text masked whatever the adapter let through. */
 function message(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0] ?? text;
+  return maskCredentials(text.split('\n')[0] ?? text);
 }
 
 /** Normalizes a scope's raw pages with the same page kinds the snapshot reader uses. */

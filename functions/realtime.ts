@@ -3,7 +3,7 @@ import type { WardenConfig } from '../src/config/schema.ts';
 import { changesFromActionTrail, verifyAlibabaDelivery } from '../src/realtime/alibaba.ts';
 import type { ChangeParse, SecurityGroupChange } from '../src/realtime/change.ts';
 import { changesFromCloudTrail } from '../src/realtime/cloudtrail.ts';
-import { changesFromCtsNotification, parseSmnMessage, trustedSigningCertUrl, trustedSubscribeUrl, verifySmnSignature } from '../src/realtime/smn.ts';
+import { changesFromCtsNotification, parseSmnMessage, SMN_MAX_AGE_SECONDS, smnDeliveryRefusal, trustedSigningCertUrl, trustedSubscribeUrl, verifySmnSignature } from '../src/realtime/smn.ts';
 import type { SmnProvider } from '../src/realtime/smn.ts';
 import type { ScopeOutcome } from '../src/slack/worker.ts';
 import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
@@ -20,7 +20,7 @@ import type { Runtime } from './lib/runtime.ts';
 
 export interface RealtimeDeps {
   runtime: () => Promise<Runtime>;
-  /** GETs a PEM certificate; only trusted SMN URLs are passed. Default: fetch, cached per container. */
+  /** GETs a PEM certificate; only trusted SMN URLs are passed. Default: fetchSigningCertificate; cached per container. */
   fetchCertificate?: (url: string) => Promise<string>;
   /** Visits an SMN subscribe_url to confirm the subscription; only trusted URLs are passed. */
   confirmSubscription?: (url: string) => Promise<void>;
@@ -35,6 +35,29 @@ export interface RealtimeSummary {
 
 /** How old an Alibaba event may be: ActionTrail reaches EventBridge minutes late (docs/realtime.md recommends 900 s). */
 const MAX_EVENT_AGE_SECONDS = 900;
+
+/** Signing certificates kept per container: SMN uses one per region, so a handful; more are evicted oldest first. */
+export const CERTIFICATE_CACHE_SIZE = 8;
+/** A PEM certificate is a few KiB; a larger answer is not one. */
+const CERTIFICATE_MAX_BYTES = 64 * 1024;
+/** WARDEN_SMN_MAX_AGE_SECONDS: how old an SMN message may be; default 15 minutes. */
+const SMN_MAX_AGE_ENV = 'WARDEN_SMN_MAX_AGE_SECONDS';
+
+/** GETs the signing certificate at a trusted SMN URL: no redirect is followed (one would leave the trusted host), at most 64 KiB. */
+export async function fetchSigningCertificate(url: string): Promise<string> {
+  const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) throw new Error(`signing certificate: HTTP ${response.status}`);
+  const text = await response.text();
+  if (Buffer.byteLength(text) > CERTIFICATE_MAX_BYTES) throw new Error(`signing certificate: more than ${CERTIFICATE_MAX_BYTES} bytes`);
+  return text;
+}
+
+/** The SMN age window from the environment, or why the setting is wrong. */
+function smnMaxAge(env: NodeJS.ProcessEnv): number | string {
+  const value = env[SMN_MAX_AGE_ENV];
+  if (value === undefined || value === '') return SMN_MAX_AGE_SECONDS;
+  return /^[1-9]\d{0,5}$/.test(value) ? Number(value) : `${SMN_MAX_AGE_ENV} ${JSON.stringify(value.slice(0, 40))} is not a whole number of seconds (1 to 999999)`;
+}
 
 const json = (statusCode: number, body: Record<string, unknown>): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
@@ -63,20 +86,18 @@ function scopeAccount(config: WardenConfig, change: SecurityGroupChange): string
 export function createRealtimeHandler(deps: RealtimeDeps) {
   const now = deps.now ?? (() => new Date());
   const certificates = new Map<string, Promise<string>>();
-  const fetchCertificate =
-    deps.fetchCertificate ??
-    (async (url: string) => {
-      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-      if (!response.ok) throw new Error(`signing certificate: HTTP ${response.status}`);
-      return response.text();
-    });
+  const fetchCertificate = deps.fetchCertificate ?? fetchSigningCertificate;
   const certificate = (url: string): Promise<string> => {
     let pem = certificates.get(url);
-    if (!pem) {
+    if (pem) {
+      // Most recently used last: eviction takes the first.
+      certificates.delete(url);
+    } else {
       pem = fetchCertificate(url);
-      pem.catch(() => certificates.delete(url));
-      certificates.set(url, pem);
+      pem.catch(() => certificates.get(url) === pem && certificates.delete(url));
+      while (certificates.size >= CERTIFICATE_CACHE_SIZE) certificates.delete(certificates.keys().next().value as string);
     }
+    certificates.set(url, pem);
     return pem;
   };
   const confirmSubscription =
@@ -129,6 +150,16 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
       const parsed = parseSmnMessage(body);
       if (!parsed.ok) return json(400, { error: parsed.reason });
       const message = parsed.message;
+      const maxAge = smnMaxAge(runtime.env);
+      if (typeof maxAge === 'string') {
+        logger.error('smn age window misconfigured', { error: maxAge });
+        return json(500, { error: 'the SMN age window is misconfigured' });
+      }
+      const refusal = smnDeliveryRefusal(message, now(), maxAge);
+      if (refusal !== undefined) {
+        logger.warn('smn message refused', { reason: refusal, messageId: message.message_id.slice(0, 80) });
+        return json(401, { error: refusal });
+      }
       if (!trustedSigningCertUrl(message.signing_cert_url, provider)) {
         logger.warn('smn message refused', { reason: 'untrusted signing_cert_url' });
         return json(401, { error: `signing_cert_url is not an SMN certificate URL of ${provider}` });
@@ -149,6 +180,11 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
       if (!(runtime.config.providers[provider]?.regions ?? []).some((r) => r.projectId === topicProject)) {
         logger.warn('smn message refused', { reason: 'topic of another project', topic: message.topic_urn });
         return json(403, { error: `topic ${message.topic_urn.slice(0, 200)} is not in a configured ${provider} project` });
+      }
+      // Claimed only once verified (a forged message cannot use up an id), for as long as the message could pass the age check.
+      if (!(await runtime.store.idempotency.claim(`smn:${provider}:${message.message_id}`, 2 * maxAge, now()))) {
+        logger.warn('smn message refused', { reason: 'replay of a message_id already received', messageId: message.message_id.slice(0, 80) });
+        return json(409, { error: 'message_id already received' });
       }
       if (message.type === 'SubscriptionConfirmation') {
         if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider)) return json(400, { error: 'subscribe_url is not an SMN URL' });

@@ -113,8 +113,20 @@ describe('npm run package (osls package, offline)', () => {
     }
     expect(queues['ApplyQueue']?.Properties['FifoQueue']).toBe(true);
     const logGroups = ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties);
-    expect(logGroups).toHaveLength(FUNCTIONS.length);
+    expect(logGroups).toHaveLength(FUNCTIONS.length + 1); // and the HTTP API's access log
     for (const group of logGroups) expect(group['RetentionInDays']).toBe(30);
+  });
+
+  it('bounds the internet-facing realtime route: reserved concurrency, a route throttle, access logs of every request', () => {
+    expect(resources['RealtimeLambdaFunction']?.Properties['ReservedConcurrentExecutions']).toBe(10);
+    const stage = resources['HttpApiStage'] as Resource & { DependsOn: string[] };
+    expect(stage.Properties['RouteSettings']).toEqual({ 'POST /events/{source}': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 } });
+    // The route settings name a route: the stage is created after it.
+    expect(stage.DependsOn).toContain(ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties['RouteKey'] === 'POST /events/{source}')?.[0]);
+    const access = stage.Properties['AccessLogSettings'] as { DestinationArn: unknown; Format: string };
+    expect(access.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(Object.keys(JSON.parse(access.Format) as Record<string, string>)).toEqual(expect.arrayContaining(['requestId', 'ip', 'routeKey', 'status']));
+    expect(resources['HttpApiLogGroup']?.Properties['RetentionInDays']).toBe(30);
   });
 
   it('grants least privilege: no wildcard actions, EC2 writes only to apply and only on security groups, member roles by name', () => {

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../functions/lib/runtime.ts';
 import { createRealtimeHandler } from '../functions/realtime.ts';
 import { configSchema } from '../src/config/schema.ts';
+import type { IdempotencyStore } from '../src/store/state.ts';
 import type { GroupChange, ScopeOutcome, Worker } from '../src/slack/worker.ts';
+import { httpApiEvent } from './support/lambda-events.ts';
 import { signedSmnMessage, TEST_ONLY_CERT } from './support/realtime.ts';
 
 // The realtime function's HTTPS side (API Gateway HTTP API → POST /events/{source}): what it
@@ -30,10 +32,22 @@ const CTS = fixtures('huawei-cts-traces.json');
 
 const OUTCOME: ScopeOutcome = { groups: 1, rules: 3, findings: 1, bySeverity: { high: 1 }, new: 1, resolved: 0, posted: 1, heldBack: 0, throttles: 0, digestPosted: false };
 
-function rig(overrides: { fetched?: string[]; confirmed?: string[] } = {}) {
+/** The store's idempotency claims (a TTL'd conditional put on DynamoDB, proven on dynalite in threat-endpoints.test.ts). */
+function memoryClaims(): IdempotencyStore {
+  const claimed = new Map<string, number>();
+  return {
+    async claim(id, ttlSeconds, now = NOW) {
+      if ((claimed.get(id) ?? 0) > now.getTime()) return false;
+      claimed.set(id, now.getTime() + ttlSeconds * 1000);
+      return true;
+    },
+  };
+}
+
+function rig(overrides: { fetched?: string[]; confirmed?: string[]; env?: Record<string, string> } = {}) {
   const audited: GroupChange[] = [];
   const worker = { auditGroup: async (change: GroupChange) => (audited.push(change), OUTCOME) } as unknown as Worker;
-  const runtime = { env: { WARDEN_EVENTS_TOKEN: TOKEN }, config, worker } as unknown as Runtime;
+  const runtime = { env: { WARDEN_EVENTS_TOKEN: TOKEN, ...overrides.env }, config, worker, store: { idempotency: memoryClaims() } } as unknown as Runtime;
   const fetched = overrides.fetched ?? [];
   const confirmed = overrides.confirmed ?? [];
   const handler = createRealtimeHandler({
@@ -43,33 +57,8 @@ function rig(overrides: { fetched?: string[]; confirmed?: string[] } = {}) {
     confirmSubscription: async (url) => void confirmed.push(url),
   });
   const post = async (source: string, body: string, headers: Record<string, string> = {}) =>
-    (await handler(httpEvent(source, body, headers))) as APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
+    (await handler(httpApiEvent(source, body, headers, NOW))) as APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
   return { audited, fetched, confirmed, post };
-}
-
-function httpEvent(source: string, body: string, headers: Record<string, string>): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /events/{source}',
-    rawPath: `/events/${source}`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...headers },
-    pathParameters: { source },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example',
-      domainPrefix: 'api',
-      http: { method: 'POST', path: `/events/${source}`, protocol: 'HTTP/1.1', sourceIp: '198.51.100.9', userAgent: 'test' },
-      requestId: 'req-1',
-      routeKey: 'POST /events/{source}',
-      stage: '$default',
-      time: '03/Jun/2024:08:16:00 +0000',
-      timeEpoch: NOW.getTime(),
-    },
-    body,
-    isBase64Encoded: false,
-  };
 }
 
 const alibabaEvent = () => JSON.stringify(ALIBABA['events']?.['AuthorizeSecurityGroup']);
@@ -105,10 +94,14 @@ describe('POST /events/alibaba (ActionTrail through Alibaba Cloud EventBridge)',
   });
 });
 
+let messages = 0;
+/** A message sent a minute before NOW, with an id of its own. */
+const fresh = () => ({ timestamp: new Date(NOW.getTime() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'), message_id: `0f0e${String(++messages).padStart(28, '0')}` });
+
 describe('POST /events/huawei (CTS through SMN)', () => {
   const trace = () => CTS['traces']?.['createSecurity-group-rule'] as Record<string, unknown>;
   const notification = (fields: Record<string, string> = {}) =>
-    signedSmnMessage({ type: 'Notification', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, message: JSON.stringify(trace()), ...fields });
+    signedSmnMessage({ type: 'Notification', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, message: JSON.stringify(trace()), ...fresh(), ...fields });
 
   it('verifies the SMN signature with the certificate from the SMN host, then audits the rule’s group', async () => {
     const r = rig();
@@ -133,10 +126,10 @@ describe('POST /events/huawei (CTS through SMN)', () => {
   it('confirms a verified subscription by visiting its SMN subscribe_url, and no other', async () => {
     const r = rig();
     const subscribeUrl = 'https://console.ap-southeast-1.myhuaweicloud.com/smn/subscription/confirm?token=abc';
-    const confirmation = signedSmnMessage({ type: 'SubscriptionConfirmation', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, subscribe_url: subscribeUrl, message: 'You are invited to subscribe' });
+    const confirmation = signedSmnMessage({ ...fresh(), type: 'SubscriptionConfirmation', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, subscribe_url: subscribeUrl, message: 'You are invited to subscribe' });
     expect((await r.post('huawei', JSON.stringify(confirmation))).statusCode).toBe(200);
     expect(r.confirmed).toEqual([subscribeUrl]);
-    const phishing = signedSmnMessage({ type: 'SubscriptionConfirmation', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, subscribe_url: 'https://evil.example/confirm', message: 'x' });
+    const phishing = signedSmnMessage({ ...fresh(), type: 'SubscriptionConfirmation', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, subscribe_url: 'https://evil.example/confirm', message: 'x' });
     expect((await r.post('huawei', JSON.stringify(phishing))).statusCode).toBe(400);
     expect(r.confirmed).toEqual([subscribeUrl]);
   });
@@ -144,11 +137,21 @@ describe('POST /events/huawei (CTS through SMN)', () => {
   it('audits the whole project and region when a rule deletion does not say which group lost the rule', async () => {
     const r = rig();
     const bare = { ...(CTS['other']?.['deleteRuleWithoutBodies'] as Record<string, unknown>), project_id: PROJECT, region_id: 'ap-southeast-1' };
-    const message = signedSmnMessage({ type: 'Notification', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, message: JSON.stringify(bare) });
+    const message = signedSmnMessage({ ...fresh(), type: 'Notification', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, message: JSON.stringify(bare) });
     expect((await r.post('huawei', JSON.stringify(message))).statusCode).toBe(200);
     expect(r.audited).toHaveLength(1);
     expect(r.audited[0]).toMatchObject({ provider: 'huawei', account: PROJECT, region: 'ap-southeast-1' });
     expect(r.audited[0]?.groupId).toBeUndefined();
+  });
+
+  it('takes its age window from WARDEN_SMN_MAX_AGE_SECONDS; a value that is not a number of seconds answers 500 and fetches nothing', async () => {
+    const narrow = rig({ env: { WARDEN_SMN_MAX_AGE_SECONDS: '30' } });
+    const refused = await narrow.post('huawei', JSON.stringify(notification()));
+    expect([refused.statusCode, JSON.parse(refused.body)]).toEqual([401, { error: 'the message is 60 s old (at most 30 s)' }]);
+    const wrong = rig({ env: { WARDEN_SMN_MAX_AGE_SECONDS: '15m' } });
+    const misconfigured = await wrong.post('huawei', JSON.stringify(notification()));
+    expect([misconfigured.statusCode, JSON.parse(misconfigured.body)]).toEqual([500, { error: 'the SMN age window is misconfigured' }]);
+    expect([...narrow.fetched, ...wrong.fetched]).toEqual([]);
   });
 
   it('answers malformed bodies with 400 and unknown sources with 404', async () => {

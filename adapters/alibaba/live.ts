@@ -45,6 +45,7 @@ import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter 
 import { alibabaPageKinds } from './normalize.ts';
 import { referencedLists, SET_PAGE_KINDS } from './sets.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
+import { maskCredentials } from '../common/mask.ts';
 
 /**
  * The class a CommonJS package exports as `exports.default`. Node's ESM loader gives the whole
@@ -467,10 +468,8 @@ export function createAlibabaAdapter(options: AlibabaAdapterOptions): LiveAdapte
       details = { code, statusCode, requestId, ...(isRecord(error.data) ? { body: error.data } : {}) };
       text = typeof error.message === 'string' ? error.message : String(error);
     } else text = String(error);
-    let message = `${where} failed: ${firstLine(text)}`;
-    if (secret) message = message.split(secret).join('[redacted]');
-    message = message.replace(/Signature=[0-9a-fA-F]+/g, 'Signature=[redacted]');
-    return new AlibabaApiError(message, details);
+    const message = `${where} failed: ${firstLine(text)}`;
+    return new AlibabaApiError(maskCredentials(message, [secret, env.ALIBABA_CLOUD_ACCESS_KEY_ID, env.ALIBABA_CLOUD_SECURITY_TOKEN]), details);
   };
 
   /** One API call with our retries and timeouts, counted in stats; returns the body as the API's JSON. */

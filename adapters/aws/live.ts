@@ -17,6 +17,7 @@ import type { WardenConfig } from '../../src/config/schema.ts';
 import { canonicalCidr } from '../../src/model/address.ts';
 import { ALL_PORTS, hasPorts, isIcmp, protocolNumber } from '../../src/model/protocol.ts';
 import type { PortRange, Rule } from '../../src/model/types.ts';
+import { maskCredentials } from '../common/mask.ts';
 import { DEFAULT_RETRY, TimeoutError, withRetry } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
 import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../live.ts';
@@ -254,14 +255,29 @@ export function createAwsAdapter(options: AwsAdapterOptions): LiveAdapter & { cl
   const scrub = (text: string): string => {
     let out = text;
     for (const secret of secrets) if (secret.length >= 8) out = out.split(secret).join('***');
-    return out;
+    return maskCredentials(out);
+  };
+  /** The profile's keys, resolved by the SDK's own chain (files, SSO, process), remembered as secrets. */
+  let profileCredentials: Credentials | undefined;
+  const fromProfile = (profile: string, region: string): Credentials => {
+    if (!profileCredentials) {
+      const chain = new STSClient({ region, profile }).config.credentials;
+      profileCredentials = async () => {
+        const c = await chain();
+        for (const secret of [c.accessKeyId, c.secretAccessKey, c.sessionToken]) if (secret) secrets.add(secret);
+        return c;
+      };
+    }
+    return profileCredentials;
   };
 
   /** The source credentials: a named profile, the env's keys, or the SDK's default chain. */
   const baseConfig = (region: string): { region: string; maxAttempts: number; profile?: string; credentials?: Credentials } => {
     const config: { region: string; maxAttempts: number; profile?: string; credentials?: Credentials } = { region, maxAttempts: 1 };
-    if (env['AWS_PROFILE']) config.profile = env['AWS_PROFILE'];
-    else if (env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']) {
+    if (env['AWS_PROFILE']) {
+      config.profile = env['AWS_PROFILE'];
+      config.credentials = fromProfile(env['AWS_PROFILE'], region);
+    } else if (env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']) {
       secrets.add(env['AWS_ACCESS_KEY_ID']).add(env['AWS_SECRET_ACCESS_KEY']);
       if (env['AWS_SESSION_TOKEN']) secrets.add(env['AWS_SESSION_TOKEN']);
       config.credentials = {

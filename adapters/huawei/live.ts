@@ -36,6 +36,7 @@ import type { CallStats, LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter 
 import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from './address-groups.ts';
 import { show } from './normalize.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
+import { maskCredentials } from '../common/mask.ts';
 
 /** The largest page the v3 list APIs serve (limit 0-2000). */
 export const PAGE_LIMIT = 2000;
@@ -206,7 +207,7 @@ export function createHuaweiAdapter(options: HuaweiAdapterOptions): LiveAdapter 
   const clients = new Map<string, VpcClient>();
   let secrets: string[] = [];
 
-  const redact = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+  const redact = (text: string): string => maskCredentials(secrets.reduce((out, secret) => out.split(secret).join('***'), text));
 
   function credentials(): Credentials {
     const found = readCredentials(env);

@@ -23,6 +23,7 @@ import type { PasswordCredentials, TokenResponse } from './token.ts';
 import { passwordCredentials, TokenSource } from './token.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
 import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from '../huawei/address-groups.ts';
+import { maskCredentials } from '../common/mask.ts';
 
 export type OtcApi = 'vpc-v3' | 'neutron-v2';
 
@@ -334,7 +335,7 @@ export function createOtcAdapter(options: OtcAdapterOptions): LiveAdapter {
       },
     ));
   const secrets = (): string[] => [aksk?.secretKey ?? '', password?.password ?? '', ...tokens.issued].filter((s) => s.length >= 4);
-  const clean = (text: string): string => secrets().reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  const clean = (text: string): string => maskCredentials(text, secrets());
 
   // ---- endpoints ----
   const endpoints = new Map<string, URL>();

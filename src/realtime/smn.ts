@@ -100,6 +100,30 @@ export function verifySmnSignature(message: SmnMessage, certificatePem: string):
   }
 }
 
+/** How old a message may be (either way from now, for clock skew) before it is refused as a replay. */
+export const SMN_MAX_AGE_SECONDS = 15 * 60;
+/** RSA signatures of 1024 to 8192 bits. */
+const SIGNATURE_BYTES = { least: 128, most: 1024 };
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/u;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/u;
+
+/**
+ * Why a parsed message is refused before anything is fetched for it, or undefined: a signature
+ * version other than v1, a signature that is not a base64 RSA signature, a timestamp that is not
+ * one, or a message outside `maxAgeSeconds` of `now`. Unsigned and stale deliveries cost no fetch.
+ */
+export function smnDeliveryRefusal(message: SmnMessage, now: Date, maxAgeSeconds = SMN_MAX_AGE_SECONDS): string | undefined {
+  if (message.signature_version !== undefined && message.signature_version.toLowerCase() !== 'v1') return `signature_version ${quote(message.signature_version)} is not v1`;
+  const bytes = BASE64.test(message.signature) ? Buffer.from(message.signature, 'base64').length : 0;
+  if (bytes < SIGNATURE_BYTES.least || bytes > SIGNATURE_BYTES.most) return 'the signature is not a base64 RSA signature';
+  const sent = TIMESTAMP.test(message.timestamp) ? Date.parse(message.timestamp) : Number.NaN;
+  if (!Number.isFinite(sent)) return `timestamp ${quote(message.timestamp)} is not an ISO 8601 time`;
+  const age = Math.round((now.getTime() - sent) / 1000);
+  if (age > maxAgeSeconds) return `the message is ${age} s old (at most ${maxAgeSeconds} s)`;
+  if (-age > maxAgeSeconds) return `the message is dated ${-age} s in the future`;
+  return undefined;
+}
+
 const CERT_HOSTS: Record<SmnProvider, RegExp> = {
   huawei: /^smn\.[a-z]{2}(-[a-z0-9]+)+\.myhuaweicloud\.com$/u,
   otc: /^smn\.[a-z]{2}(-[a-z0-9]+)+\.otc\.t-systems\.com$/u,

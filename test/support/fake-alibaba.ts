@@ -31,9 +31,11 @@ import type { AddressInfo } from 'node:net';
 /**
  * throttle: 400 Throttling.User; server-error: 500 InternalError; unavailable: 503 ServiceUnavailable;
  * hang: never answers; malformed: 200 with truncated JSON; wrong-shape: 200 with `{RequestId}` only;
- * wrong-type: 200 with the list container as a string (the SDK's response model rejects it).
+ * wrong-type: 200 with the list container as a string (the SDK's response model rejects it);
+ * echo-headers: 400 IncompleteSignature whose message quotes every request header back (key id,
+ * security token, Authorization), as a gateway or signature error may.
  */
-export type Fault = 'throttle' | 'server-error' | 'unavailable' | 'hang' | 'malformed' | 'wrong-shape' | 'wrong-type';
+export type Fault = 'throttle' | 'server-error' | 'unavailable' | 'hang' | 'malformed' | 'wrong-shape' | 'wrong-type' | 'echo-headers';
 
 export interface FakeCredentials {
   accessKeyId: string;
@@ -399,6 +401,10 @@ export class FakeAlibabaEcs {
       case 'wrong-shape':
         record.status = 200;
         return this.send(res, 200, JSON.stringify({ RequestId: requestId() }));
+      case 'echo-headers': {
+        const quoted = Object.entries(record.headers).map(([name, value]) => `${name}: ${value}`).join('; ');
+        return this.sendError(res, record, new ApiError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards. Request headers: ${quoted}`));
+      }
       case 'wrong-type': {
         record.status = 200;
         const container = { DescribeSecurityGroups: 'SecurityGroups', DescribeSecurityGroupAttribute: 'Permissions' }[action] ?? 'NetworkInterfaceSets';

@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 // prefixListSet, entrySet, nextToken; items as <item>). Managed prefix lists page at most 100
 // results, as EC2's DescribeManagedPrefixLists / GetManagedPrefixListEntries do.
 
-export type Fault = 'throttle' | 'server-error' | 'hang' | 'auth-failure-echoing-key' | 'stuck-token' | 'access-denied' | 'not-found';
+/** echo-headers: a 400 whose message quotes every request header back (Authorization, X-Amz-Security-Token …). */
+export type Fault = 'throttle' | 'server-error' | 'hang' | 'auth-failure-echoing-key' | 'echo-headers' | 'stuck-token' | 'access-denied' | 'not-found';
 
 export interface FakePrefixList {
   id: string;
@@ -218,6 +219,11 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
           record.status = 401;
           const credential = /Credential=([^/,]+)/.exec(typeof authorization === 'string' ? authorization : '')?.[1] ?? '';
           return ec2Error(response, 401, 'AuthFailure', `AWS was not able to validate the provided access credentials (${credential})`);
+        }
+        case 'echo-headers': {
+          record.status = 400;
+          const quoted = Object.entries(request.headers).map(([name, value]) => `${name}: ${String(value)}`).join('; ');
+          return ec2Error(response, 400, 'InvalidRequest', `The request could not be processed. Request headers: ${quoted}`);
         }
         case 'stuck-token':
           // A listing that never advances: every page points back at the first.

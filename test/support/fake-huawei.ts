@@ -30,7 +30,8 @@ import type { AddressInfo, Socket } from 'node:net';
 export type FakeOperation = 'ListSecurityGroups' | 'ListSecurityGroupRules' | 'CreateSecurityGroupRule' | 'DeleteSecurityGroupRule' | 'ListAddressGroup';
 
 /** A failure the fake answers instead of the real response. */
-export type FakeFault = 'throttle' | 'server-error' | 'hang' | 'malformed';
+/** echo-headers: a 400 whose error_msg quotes every request header back (Authorization, X-Security-Token …). */
+export type FakeFault = 'throttle' | 'server-error' | 'hang' | 'malformed' | 'echo-headers';
 
 export type ApiRecord = Record<string, unknown>;
 
@@ -303,6 +304,10 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
       if (fault === 'hang') return; // never answered; the socket is destroyed on close()
       if (fault === 'throttle') return send(error(429, 'APIG.0308', 'The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second'));
       if (fault === 'server-error') return send(error(500, 'SYS.0500', 'Internal Server Error.'));
+      if (fault === 'echo-headers') {
+        const quoted = Object.entries(req.headers).map(([name, value]) => `${name}: ${String(value)}`).join('; ');
+        return send(error(400, 'APIG.0201', `Request error. Request headers: ${quoted}`));
+      }
       record.status = 200;
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId() }).end('{"request_id":"5e1b3c","security_gro');
       return;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { EventBridgeEvent, ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, EventBridgeEvent, ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 
 // Lambda events shaped as AWS delivers them (the @types/aws-lambda shapes, filled the way the
 // services fill them), for driving the handlers in functions/ locally.
@@ -90,5 +90,31 @@ export function cloudTrailEvent(input: {
       recipientAccountId: input.account,
       eventCategory: 'Management',
     },
+  };
+}
+
+/** An API Gateway HTTP API (payload 2.0) request to `POST /events/{source}` of the realtime function. */
+export function httpApiEvent(source: string, body: string, headers: Record<string, string>, now: Date): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /events/{source}',
+    rawPath: `/events/${source}`,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...headers },
+    pathParameters: { source },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example',
+      domainPrefix: 'api',
+      http: { method: 'POST', path: `/events/${source}`, protocol: 'HTTP/1.1', sourceIp: '198.51.100.9', userAgent: 'test' },
+      requestId: 'req-1',
+      routeKey: 'POST /events/{source}',
+      stage: '$default',
+      time: '03/Jun/2024:08:16:00 +0000',
+      timeEpoch: now.getTime(),
+    },
+    body,
+    isBase64Encoded: false,
   };
 }
