@@ -42,6 +42,14 @@ const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime'] as const;
 const logicalName = (fn: string) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+/** The SSM paths (under /warden/<stage>/) each function reads: the signing secret only where Slack's requests are verified. */
+const SECRET_PATHS: Record<(typeof FUNCTIONS)[number], string[]> = {
+  slack: ['slack', 'slack-signing'],
+  schedule: ['slack'],
+  scan: ['slack', 'providers'],
+  apply: ['slack', 'providers'],
+  realtime: ['slack', 'providers', 'events'],
+};
 const PREFIX_LIST_READS = ['ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'];
 
 /** Every statement of the role a function runs as. */
@@ -150,9 +158,13 @@ describe('npm run package (osls package, offline)', () => {
     for (const fn of FUNCTIONS) {
       const variables = ((resources[logicalName(fn)]?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables ?? {}) as Record<string, unknown>;
       for (const name of Object.keys(variables)) expect(name, `${fn} has ${name} in its environment`).not.toMatch(SECRET_VARIABLES);
-      expect(String(variables['WARDEN_SECRET_PATHS'])).toMatch(/^\/warden\/ci\/slack(,\/warden\/ci\/(providers|events))*$/);
+      const paths = String(variables['WARDEN_SECRET_PATHS']).split(',');
+      expect(paths.map((p) => p.replace('/warden/ci/', '')), fn).toEqual(SECRET_PATHS[fn]);
       const ssm = statementsOf(fn).filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
       expect(ssm.flatMap(actions)).toEqual(['ssm:GetParametersByPath']);
+      // The role reads exactly the paths the function is told to read.
+      const granted = ssm.flatMap((s) => (s.Resource as { 'Fn::Sub': string }[]).map((r) => r['Fn::Sub'].replace(/^.*:parameter\/warden\/ci\//, '')));
+      expect(granted, fn).toEqual(SECRET_PATHS[fn]);
     }
     expect(templateText).not.toMatch(/xox[abposr]-|AKIA[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12}/);
   });

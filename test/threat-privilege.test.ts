@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createScanHandler } from '../functions/scan.ts';
+import { buildRuntime, lazyRuntime } from '../functions/lib/runtime.ts';
 import type { Runtime } from '../functions/lib/runtime.ts';
+import { environmentWithSecrets } from '../functions/lib/secrets.ts';
+import type { SecretSource } from '../functions/lib/secrets.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
 import { sqsEvent, sqsRecord } from './support/lambda-events.ts';
 
@@ -31,5 +34,30 @@ describe('attack: an apply or revert job slipped onto the scan queue (which the 
     const result = await scan(sqsEvent([jobRecord('apply', 'm-apply'), jobRecord('revert', 'm-revert'), jobRecord('findings', 'm-findings')]));
     expect(handled.map((j) => j.kind)).toEqual(['findings']);
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m-apply', 'm-revert']);
+  });
+});
+
+/** SSM as Powertools reads it: parameters by path (recursive false: the direct children). */
+function ssmHolding(parameters: Record<string, string>): SecretSource {
+  return {
+    getMultiple: async (path) => Object.fromEntries(Object.entries(parameters).filter(([name]) => name.slice(0, name.lastIndexOf('/')) === path).map(([name, value]) => [name.slice(path.length + 1), value])),
+  };
+}
+
+describe('attack: the Slack signing secret left where every function reads it (the old shared /slack path)', () => {
+  it('the scan function will not start with it: one line saying where it belongs, and the secret is in no environment', async () => {
+    const secrets = ssmHolding({ '/warden/prod/slack/SLACK_BOT_TOKEN': 'xoxb-1', '/warden/prod/slack/SLACK_SIGNING_SECRET': 'leaked-signing-secret' });
+    const env = { WARDEN_SECRET_PATHS: '/warden/prod/slack' };
+    const scan = createScanHandler({ runtime: lazyRuntime(() => buildRuntime({ env, secrets })) });
+    await expect(scan(sqsEvent([jobRecord('findings', 'm-1')]))).rejects.toThrow(/^secrets: \/warden\/prod\/slack\/SLACK_SIGNING_SECRET belongs under \.\.\.\/slack-signing \(docs\/deploy\.md, Secrets\)$/);
+  });
+
+  it('under its own path it reaches the function that reads that path, and the shared path gives only the bot token', async () => {
+    const secrets = ssmHolding({ '/warden/prod/slack/SLACK_BOT_TOKEN': 'xoxb-1', '/warden/prod/slack-signing/SLACK_SIGNING_SECRET': 'signing' });
+    const shared = await environmentWithSecrets({ WARDEN_SECRET_PATHS: '/warden/prod/slack' }, secrets);
+    expect(shared['SLACK_BOT_TOKEN']).toBe('xoxb-1');
+    expect(shared['SLACK_SIGNING_SECRET']).toBeUndefined();
+    const slack = await environmentWithSecrets({ WARDEN_SECRET_PATHS: '/warden/prod/slack,/warden/prod/slack-signing' }, secrets);
+    expect(slack['SLACK_SIGNING_SECRET']).toBe('signing');
   });
 });
