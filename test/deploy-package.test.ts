@@ -42,13 +42,16 @@ const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime'] as const;
 const logicalName = (fn: string) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-/** The SSM paths (under /warden/<stage>/) each function reads: the signing secret only where Slack's requests are verified. */
+/**
+ * The SSM paths (under /warden/<stage>/) each function reads: the signing secret only where Slack's
+ * requests are verified, the provider keys that can change security groups only where fixes are applied.
+ */
 const SECRET_PATHS: Record<(typeof FUNCTIONS)[number], string[]> = {
   slack: ['slack', 'slack-signing'],
   schedule: ['slack'],
-  scan: ['slack', 'providers'],
-  apply: ['slack', 'providers'],
-  realtime: ['slack', 'providers', 'events'],
+  scan: ['slack', 'providers/read'],
+  apply: ['slack', 'providers/write'],
+  realtime: ['slack', 'providers/read', 'events'],
 };
 const PREFIX_LIST_READS = ['ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'];
 

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createScanHandler } from '../functions/scan.ts';
 import { buildRuntime, lazyRuntime } from '../functions/lib/runtime.ts';
@@ -59,5 +61,26 @@ describe('attack: the Slack signing secret left where every function reads it (t
     expect(shared['SLACK_SIGNING_SECRET']).toBeUndefined();
     const slack = await environmentWithSecrets({ WARDEN_SECRET_PATHS: '/warden/prod/slack,/warden/prod/slack-signing' }, secrets);
     expect(slack['SLACK_SIGNING_SECRET']).toBe('signing');
+  });
+});
+
+describe('attack: the internet-facing realtime function (or scan) turned into a way to open ports on Alibaba, Huawei or OTC', () => {
+  const WRITE = /(Authorize|Revoke|Modify|Create|Delete|Update|:create|:delete|:update)/i;
+  const actionsIn = async (file: string) =>
+    (JSON.parse(await readFile(join('docs', 'policies', file), 'utf8')) as { Statement: { Effect: string; Action: string[] }[] }).Statement.flatMap((s) => {
+      expect(s.Effect).toBe('Allow');
+      return s.Action;
+    });
+
+  it('the keys they read (providers/read) are held to list and describe calls; only the write keys may create or delete rules, and nothing else', async () => {
+    for (const cloud of ['alibaba', 'huawei', 'otc']) {
+      const read = await actionsIn(`${cloud}-read.json`);
+      expect(read.length, cloud).toBeGreaterThan(0);
+      expect(read.filter((a) => WRITE.test(a)), `${cloud}-read.json`).toEqual([]);
+      const writes = (await actionsIn(`${cloud}-write.json`)).filter((a) => WRITE.test(a));
+      for (const action of writes) expect(action, `${cloud}-write.json`).toMatch(/^ecs:(Authorize|Revoke)SecurityGroup(Egress)?$|^vpc:securityGroupRules:(create|delete)$/);
+      expect(writes.length, cloud).toBeGreaterThan(0);
+      for (const action of [...read, ...writes]) expect(action).not.toMatch(/\*/);
+    }
   });
 });
