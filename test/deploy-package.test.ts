@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
@@ -128,13 +129,15 @@ describe('npm run package (osls package, offline)', () => {
     for (const group of logGroups) expect(group['RetentionInDays']).toBe(30);
   });
 
-  it('grants least privilege: no wildcard actions, EC2 writes only to apply and only on security groups, member roles by name', () => {
+  it('grants least privilege: no wildcard actions, EC2 writes only to apply and only on security groups, no member role without a member account', () => {
     const EC2_WRITE = /^ec2:(Authorize|Revoke|Modify|Create|Delete|Update)/;
     for (const fn of FUNCTIONS) {
       const statements = statementsOf(fn);
       expect(statements.length, fn).toBeGreaterThan(0);
       for (const s of statements) {
-        expect(s.Effect).toBe('Allow');
+        // The one Deny: no member accounts in the packaged config, so no role may be assumed.
+        if (s.Effect === 'Deny') expect(s, fn).toEqual({ Effect: 'Deny', Action: ['sts:AssumeRole'], Resource: '*' });
+        else expect(s.Effect).toBe('Allow');
         for (const action of actions(s)) {
           expect(action, `${fn}: ${action}`).not.toMatch(/\*/);
           if (EC2_WRITE.test(action)) {
@@ -143,10 +146,10 @@ describe('npm run package (osls package, offline)', () => {
           }
         }
       }
-      const assumed = statements.filter((s) => actions(s).includes('sts:AssumeRole')).map((s) => JSON.stringify(s.Resource));
-      if (fn === 'apply') expect(assumed).toEqual([expect.stringContaining('role/WardenApply')]);
-      else if (fn === 'scan' || fn === 'realtime') expect(assumed).toEqual([expect.stringContaining('role/WardenAudit')]);
-      else expect(assumed).toEqual([]);
+      // deploy/warden.config.yml names no member account: no function may assume a role anywhere.
+      const assumed = statements.filter((s) => actions(s).includes('sts:AssumeRole'));
+      expect(assumed.filter((s) => s.Effect === 'Allow'), fn).toEqual([]);
+      expect(assumed.length, fn).toBe(fn === 'scan' || fn === 'realtime' || fn === 'apply' ? 1 : 0);
       const describes = statements.flatMap(actions).filter((a) => a.startsWith('ec2:'));
       if (fn === 'slack' || fn === 'schedule') expect(describes, fn).toEqual([]);
       // The functions that read groups read the prefix lists their rules name too.
@@ -173,6 +176,30 @@ describe('npm run package (osls package, offline)', () => {
   });
 });
 
+describe('deploy/assume-role.cjs (the sts:AssumeRole statements, from the config at package time)', () => {
+  const { assumeRoleStatements } = createRequire(import.meta.url)('../deploy/assume-role.cjs') as { assumeRoleStatements: (config: unknown, use: 'audit' | 'apply') => unknown[] };
+  const member = 'arn:aws:iam::111111111111:role/WardenAudit';
+  const memberApply = 'arn:aws:iam::111111111111:role/WardenApply';
+
+  it('allows exactly the configured accounts\' roles (the apply role for apply), never iam::*', () => {
+    const config = { providers: { aws: { accounts: [{}, { roleArn: member, applyRoleArn: memberApply, externalId: 'x1' }] } } };
+    expect(assumeRoleStatements(config, 'audit')).toEqual([{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [member] }]);
+    expect(assumeRoleStatements(config, 'apply')).toEqual([{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [memberApply] }]);
+  });
+
+  it('with providers.aws.organization: the role of that name only in the Organization (aws:ResourceOrgID), and its id is required', () => {
+    const org = { roleName: 'Audit', applyRoleName: 'Fix', id: 'o-abcdefghij', externalId: 'x1' };
+    expect(assumeRoleStatements({ providers: { aws: { organization: org } } }, 'apply')).toEqual([
+      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/Fix' }, Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } } },
+    ]);
+    expect(() => assumeRoleStatements({ providers: { aws: { organization: { externalId: 'x1' } } } }, 'audit')).toThrow(/^providers\.aws\.organization\.id: is required to deploy/);
+  });
+
+  it('with no member account: one Deny, so the role can assume nothing', () => {
+    expect(assumeRoleStatements({ providers: { aws: { accounts: [{}] } } }, 'audit')).toEqual([{ Effect: 'Deny', Action: ['sts:AssumeRole'], Resource: '*' }]);
+  });
+});
+
 describe('docs/member-account-role.yml', () => {
   it('trusts exactly the deployed scan, realtime and apply roles, and grants the member roles no more than describe and security-group writes', async () => {
     const { parseDocument } = await import('yaml');
@@ -188,6 +215,15 @@ describe('docs/member-account-role.yml', () => {
     const doc = parseDocument(await readFile('docs/member-account-role.yml', 'utf8'), { customTags: customTags as never }).toJSON() as {
       Resources: Record<string, { Properties: { RoleName: string; AssumeRolePolicyDocument: { Statement: { Principal: { AWS: unknown } }[] }; Policies: { PolicyDocument: { Statement: Statement[] } }[] } }>;
     };
+    const template = doc as unknown as { Parameters: Record<string, { Default?: string; MinLength?: number }> };
+    // An external id is required (no default), and a member account is audit-only unless AllowApply=true.
+    expect(template.Parameters['ExternalId']?.Default).toBeUndefined();
+    expect(template.Parameters['ExternalId']?.MinLength).toBe(2);
+    expect(template.Parameters['AllowApply']?.Default).toBe('false');
+    for (const role of ['WardenAudit', 'WardenApply']) {
+      const trust = (doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement ?? []) as unknown as { Condition: unknown }[];
+      expect(trust.map((s) => s.Condition), role).toEqual([{ StringEquals: { 'sts:ExternalId': { 'Fn::Ref': 'ExternalId' } } }]);
+    }
     const deployedRoleNames = Object.fromEntries(['Scan', 'Realtime', 'Apply'].map((fn) => [fn, resources[`${fn}Role`]?.Properties['RoleName']]));
     expect(deployedRoleNames).toEqual({ Scan: 'warden-ci-eu-west-1-scan', Realtime: 'warden-ci-eu-west-1-realtime', Apply: 'warden-ci-eu-west-1-apply' });
     const trusted = (role: string) => JSON.stringify(doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement.map((s) => s.Principal.AWS));

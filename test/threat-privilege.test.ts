@@ -1,12 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { packagedConfigProblem } from '../deploy/check-config.ts';
 import { createScanHandler } from '../functions/scan.ts';
 import { buildRuntime, lazyRuntime } from '../functions/lib/runtime.ts';
 import type { Runtime } from '../functions/lib/runtime.ts';
 import { environmentWithSecrets } from '../functions/lib/secrets.ts';
 import type { SecretSource } from '../functions/lib/secrets.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
+import { ROOT } from './support/cli.ts';
 import { sqsEvent, sqsRecord } from './support/lambda-events.ts';
 
 // Attacks on the split of privilege between Warden's functions: each plays the attack through the
@@ -81,6 +83,22 @@ describe('attack: the internet-facing realtime function (or scan) turned into a 
       for (const action of writes) expect(action, `${cloud}-write.json`).toMatch(/^ecs:(Authorize|Revoke)SecurityGroup(Egress)?$|^vpc:securityGroupRules:(create|delete)$/);
       expect(writes.length, cloud).toBeGreaterThan(0);
       for (const action of [...read, ...writes]) expect(action).not.toMatch(/\*/);
+    }
+  });
+});
+
+describe('attack: a member role that any principal trusted by it can assume without the external id (the confused deputy)', () => {
+  it('npm run package refuses a config whose member role has no external id, naming the field', async () => {
+    const dir = await mkdtemp(join(ROOT, '.tmp-threat-privilege-'));
+    try {
+      await writeFile(join(dir, 'members.yml'), "providers:\n  aws:\n    regions: [eu-west-1]\n    accounts: [{}, { roleArn: 'arn:aws:iam::111111111111:role/WardenAudit' }]\n");
+      await writeFile(join(dir, 'org.yml'), 'providers:\n  aws:\n    regions: [eu-west-1]\n    organization: {}\n');
+      const REQUIRED = 'is required with a member role (the WardenAudit/WardenApply roles require it: docs/member-account-role.yml)';
+      const at = (file: string) => relative(ROOT, join(dir, file));
+      expect(await packagedConfigProblem(at('members.yml'))).toBe(`WARDEN_CONFIG_FILE ${at('members.yml')}: providers.aws.accounts.1.externalId: ${REQUIRED}`);
+      expect(await packagedConfigProblem(at('org.yml'))).toBe(`WARDEN_CONFIG_FILE ${at('org.yml')}: providers.aws.organization.externalId: ${REQUIRED}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
