@@ -159,6 +159,20 @@ describe('npm run package (osls package, offline)', () => {
     for (const [name, role] of ofType('AWS::IAM::Role')) expect(role.Properties['ManagedPolicyArns'], name).toBeUndefined();
   });
 
+  it('encrypts the alarm topic with its own key that CloudWatch alarms may use (not alias/aws/sns), and blocks public access to the deployment bucket', () => {
+    const topic = resources['AlarmTopic']?.Properties as Record<string, unknown>;
+    expect(topic['KmsMasterKeyId']).toEqual({ Ref: 'AlarmTopicKey' });
+    const key = resources['AlarmTopicKey'] as Resource;
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties['EnableKeyRotation']).toBe(true);
+    const statements = (key.Properties['KeyPolicy'] as { Statement: (Statement & { Principal: unknown; Condition?: unknown })[] }).Statement;
+    const cloudwatch = statements.find((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
+    expect(cloudwatch && actions(cloudwatch)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(JSON.stringify(cloudwatch?.Condition)).toContain(':alarm:*');
+    for (const [name, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties['AlarmActions'], name).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(resources['ServerlessDeploymentBucket']?.Properties['PublicAccessBlockConfiguration']).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+  });
+
   it('keeps secrets out of the template: functions get SSM paths, never values', () => {
     const SECRET_VARIABLES = /^(SLACK_SIGNING_SECRET|SLACK_BOT_TOKEN|ALIBABA_CLOUD_ACCESS_KEY_(ID|SECRET)|HUAWEICLOUD_SDK_(AK|SK)|OTC_(ACCESS|SECRET)_KEY|WARDEN_EVENTS_TOKEN|AWS_SECRET_ACCESS_KEY)$/;
     for (const fn of FUNCTIONS) {
