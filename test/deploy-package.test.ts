@@ -159,6 +159,27 @@ describe('npm run package (osls package, offline)', () => {
     for (const [name, role] of ofType('AWS::IAM::Role')) expect(role.Properties['ManagedPolicyArns'], name).toBeUndefined();
   });
 
+  it('grants DynamoDB by partition-key prefix: no unconditioned table grant, the schedule only runs, only apply writes change records', () => {
+    type Conditioned = Statement & { Condition?: { 'ForAllValues:StringLike'?: { 'dynamodb:LeadingKeys': string[] } } };
+    const prefixes = (fn: string, action: string) =>
+      (statementsOf(fn) as Conditioned[])
+        .filter((s) => actions(s).includes(action) && JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] }))
+        .flatMap((s) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? ['(no condition)']);
+    for (const fn of FUNCTIONS) {
+      for (const s of statementsOf(fn) as Conditioned[]) {
+        const dynamo = actions(s).filter((a) => a.startsWith('dynamodb:'));
+        if (dynamo.length === 0) continue;
+        if (JSON.stringify(s.Resource).includes('/index/')) expect(dynamo, `${fn}: index`).toEqual(['dynamodb:Query']);
+        else expect(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'].length, `${fn}: ${dynamo.join(',')} without a key condition`).toBeGreaterThan(0);
+      }
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(prefixes(fn, action), `${fn} ${action}`).not.toContain('(no condition)');
+      expect(prefixes(fn, 'dynamodb:PutItem').includes('CHANGES'), `${fn} writes change records`).toBe(fn === 'apply');
+      expect(prefixes(fn, 'dynamodb:UpdateItem').includes('CHANGES'), `${fn} updates change records`).toBe(fn === 'apply');
+    }
+    expect(prefixes('schedule', 'dynamodb:UpdateItem')).toEqual(['RUN#*']);
+    expect(prefixes('schedule', 'dynamodb:GetItem')).toEqual(['RUN#*']);
+  });
+
   it('encrypts the alarm topic with its own key that CloudWatch alarms may use (not alias/aws/sns), and blocks public access to the deployment bucket', () => {
     const topic = resources['AlarmTopic']?.Properties as Record<string, unknown>;
     expect(topic['KmsMasterKeyId']).toEqual({ Ref: 'AlarmTopicKey' });
