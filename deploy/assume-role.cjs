@@ -4,10 +4,6 @@
 // providers.aws.organization, the role of that name in the Organization's accounts only
 // (aws:ResourceOrgID). With no member accounts, assuming any role is denied. The config has been
 // validated by deploy/check-config.ts; a missing organization id stops packaging here.
-const { readFileSync } = require('node:fs');
-const { resolve } = require('node:path');
-const { parse } = require('yaml');
-
 /** The statements for `use` ('audit': scan and realtime; 'apply'): one to three, never empty. */
 function assumeRoleStatements(config, use) {
   const aws = (config && config.providers && config.providers.aws) || {};
@@ -31,9 +27,10 @@ function assumeRoleStatements(config, use) {
   return statements;
 }
 
-module.exports = async ({ resolveConfigurationProperty }) => {
+module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
   const file = await resolveConfigurationProperty(['custom', 'configFile']);
-  const config = parse(readFileSync(resolve(__dirname, '..', String(file)), 'utf8'));
+  // osls's own file source reads the config (YAML or JSON), relative to the project.
+  const config = await resolveVariable(`file(${String(file)})`);
   return { audit: assumeRoleStatements(config, 'audit'), apply: assumeRoleStatements(config, 'apply') };
 };
 module.exports.assumeRoleStatements = assumeRoleStatements;
