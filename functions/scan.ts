@@ -7,8 +7,9 @@ import type { Runtime } from './lib/runtime.ts';
 
 // The scan function (SQS, standard queue): each message is one scope of a run (audit it, record
 // it, post its new findings, and post the run's digest when it is the last) or one of Slack's
-// read-only jobs. A message that fails is reported back alone (ReportBatchItemFailures): SQS
-// retries it, and after three receives it goes to the dead-letter queue, which has an alarm.
+// read-only jobs (apply and revert jobs are refused: they belong on the apply queue). A message
+// that fails is reported back alone (ReportBatchItemFailures): SQS retries it, and after three
+// receives it goes to the dead-letter queue, which has an alarm.
 
 export interface ScanDeps {
   runtime: () => Promise<Runtime>;
@@ -30,6 +31,8 @@ export function createScanHandler(deps: ScanDeps) {
           recordScopeMetrics(outcome, message.provider);
           logger.info('scope audited', { ...outcome, bySeverity: outcome.bySeverity });
         } else {
+          // Only the apply function's role may change security groups: a change job here is refused, not run.
+          if (message.job.kind === 'apply' || message.job.kind === 'revert') throw new Error(`the scan queue takes scopes and read-only jobs, not ${message.job.kind}`);
           correlate(message.job.requestId, { job: message.job.kind });
           await worker.handle(message.job);
           logger.info('job done', { kind: message.job.kind });

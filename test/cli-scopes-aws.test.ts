@@ -42,7 +42,7 @@ beforeAll(async () => {
   member = status.CreateAccountStatus?.AccountId as string;
   organizations.destroy();
   await writeFile(join(dir, 'listed.yaml'), `providers:\n  aws:\n    regions: [${REGION}, us-east-1]\n`);
-  await writeFile(join(dir, 'org.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\n    organization: {}\n`);
+  await writeFile(join(dir, 'org.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\n    organization: { externalId: warden-ext }\n`);
 }, 60_000);
 
 afterAll(async () => {

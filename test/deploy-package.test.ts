@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
@@ -42,6 +43,17 @@ const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime'] as const;
 const logicalName = (fn: string) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+/**
+ * The SSM paths (under /warden/<stage>/) each function reads: the signing secret only where Slack's
+ * requests are verified, the provider keys that can change security groups only where fixes are applied.
+ */
+const SECRET_PATHS: Record<(typeof FUNCTIONS)[number], string[]> = {
+  slack: ['slack', 'slack-signing'],
+  schedule: ['slack'],
+  scan: ['slack', 'providers/read'],
+  apply: ['slack', 'providers/write'],
+  realtime: ['slack', 'providers/read', 'events'],
+};
 const PREFIX_LIST_READS = ['ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'];
 
 /** Every statement of the role a function runs as. */
@@ -129,13 +141,15 @@ describe('npm run package (osls package, offline)', () => {
     expect(resources['HttpApiLogGroup']?.Properties['RetentionInDays']).toBe(30);
   });
 
-  it('grants least privilege: no wildcard actions, EC2 writes only to apply and only on security groups, member roles by name', () => {
+  it('grants least privilege: no wildcard actions, EC2 writes only to apply and only on security groups, no member role without a member account', () => {
     const EC2_WRITE = /^ec2:(Authorize|Revoke|Modify|Create|Delete|Update)/;
     for (const fn of FUNCTIONS) {
       const statements = statementsOf(fn);
       expect(statements.length, fn).toBeGreaterThan(0);
       for (const s of statements) {
-        expect(s.Effect).toBe('Allow');
+        // The one Deny: no member accounts in the packaged config, so no role may be assumed.
+        if (s.Effect === 'Deny') expect(s, fn).toEqual({ Effect: 'Deny', Action: ['sts:AssumeRole'], Resource: '*' });
+        else expect(s.Effect).toBe('Allow');
         for (const action of actions(s)) {
           expect(action, `${fn}: ${action}`).not.toMatch(/\*/);
           if (EC2_WRITE.test(action)) {
@@ -144,10 +158,10 @@ describe('npm run package (osls package, offline)', () => {
           }
         }
       }
-      const assumed = statements.filter((s) => actions(s).includes('sts:AssumeRole')).map((s) => JSON.stringify(s.Resource));
-      if (fn === 'apply') expect(assumed).toEqual([expect.stringContaining('role/WardenApply')]);
-      else if (fn === 'scan' || fn === 'realtime') expect(assumed).toEqual([expect.stringContaining('role/WardenAudit')]);
-      else expect(assumed).toEqual([]);
+      // deploy/warden.config.yml names no member account: no function may assume a role anywhere.
+      const assumed = statements.filter((s) => actions(s).includes('sts:AssumeRole'));
+      expect(assumed.filter((s) => s.Effect === 'Allow'), fn).toEqual([]);
+      expect(assumed.length, fn).toBe(fn === 'scan' || fn === 'realtime' || fn === 'apply' ? 1 : 0);
       const describes = statements.flatMap(actions).filter((a) => a.startsWith('ec2:'));
       if (fn === 'slack' || fn === 'schedule') expect(describes, fn).toEqual([]);
       // The functions that read groups read the prefix lists their rules name too.
@@ -157,16 +171,79 @@ describe('npm run package (osls package, offline)', () => {
     for (const [name, role] of ofType('AWS::IAM::Role')) expect(role.Properties['ManagedPolicyArns'], name).toBeUndefined();
   });
 
+  it('grants DynamoDB by partition-key prefix: no unconditioned table grant, the schedule only runs, only apply writes change records', () => {
+    type Conditioned = Statement & { Condition?: { 'ForAllValues:StringLike'?: { 'dynamodb:LeadingKeys': string[] } } };
+    const prefixes = (fn: string, action: string) =>
+      (statementsOf(fn) as Conditioned[])
+        .filter((s) => actions(s).includes(action) && JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] }))
+        .flatMap((s) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? ['(no condition)']);
+    for (const fn of FUNCTIONS) {
+      for (const s of statementsOf(fn) as Conditioned[]) {
+        const dynamo = actions(s).filter((a) => a.startsWith('dynamodb:'));
+        if (dynamo.length === 0) continue;
+        if (JSON.stringify(s.Resource).includes('/index/')) expect(dynamo, `${fn}: index`).toEqual(['dynamodb:Query']);
+        else expect(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'].length, `${fn}: ${dynamo.join(',')} without a key condition`).toBeGreaterThan(0);
+      }
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(prefixes(fn, action), `${fn} ${action}`).not.toContain('(no condition)');
+      expect(prefixes(fn, 'dynamodb:PutItem').includes('CHANGES'), `${fn} writes change records`).toBe(fn === 'apply');
+      expect(prefixes(fn, 'dynamodb:UpdateItem').includes('CHANGES'), `${fn} updates change records`).toBe(fn === 'apply');
+    }
+    expect(prefixes('schedule', 'dynamodb:UpdateItem')).toEqual(['RUN#*']);
+    expect(prefixes('schedule', 'dynamodb:GetItem')).toEqual(['RUN#*']);
+  });
+
+  it('encrypts the alarm topic with its own key that CloudWatch alarms may use (not alias/aws/sns), and blocks public access to the deployment bucket', () => {
+    const topic = resources['AlarmTopic']?.Properties as Record<string, unknown>;
+    expect(topic['KmsMasterKeyId']).toEqual({ Ref: 'AlarmTopicKey' });
+    const key = resources['AlarmTopicKey'] as Resource;
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties['EnableKeyRotation']).toBe(true);
+    const statements = (key.Properties['KeyPolicy'] as { Statement: (Statement & { Principal: unknown; Condition?: unknown })[] }).Statement;
+    const cloudwatch = statements.find((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
+    expect(cloudwatch && actions(cloudwatch)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(JSON.stringify(cloudwatch?.Condition)).toContain(':alarm:*');
+    for (const [name, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties['AlarmActions'], name).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(resources['ServerlessDeploymentBucket']?.Properties['PublicAccessBlockConfiguration']).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+  });
+
   it('keeps secrets out of the template: functions get SSM paths, never values', () => {
     const SECRET_VARIABLES = /^(SLACK_SIGNING_SECRET|SLACK_BOT_TOKEN|ALIBABA_CLOUD_ACCESS_KEY_(ID|SECRET)|HUAWEICLOUD_SDK_(AK|SK)|OTC_(ACCESS|SECRET)_KEY|WARDEN_EVENTS_TOKEN|AWS_SECRET_ACCESS_KEY)$/;
     for (const fn of FUNCTIONS) {
       const variables = ((resources[logicalName(fn)]?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables ?? {}) as Record<string, unknown>;
       for (const name of Object.keys(variables)) expect(name, `${fn} has ${name} in its environment`).not.toMatch(SECRET_VARIABLES);
-      expect(String(variables['WARDEN_SECRET_PATHS'])).toMatch(/^\/warden\/ci\/slack(,\/warden\/ci\/(providers|events))*$/);
+      const paths = String(variables['WARDEN_SECRET_PATHS']).split(',');
+      expect(paths.map((p) => p.replace('/warden/ci/', '')), fn).toEqual(SECRET_PATHS[fn]);
       const ssm = statementsOf(fn).filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
       expect(ssm.flatMap(actions)).toEqual(['ssm:GetParametersByPath']);
+      // The role reads exactly the paths the function is told to read.
+      const granted = ssm.flatMap((s) => (s.Resource as { 'Fn::Sub': string }[]).map((r) => r['Fn::Sub'].replace(/^.*:parameter\/warden\/ci\//, '')));
+      expect(granted, fn).toEqual(SECRET_PATHS[fn]);
     }
     expect(templateText).not.toMatch(/xox[abposr]-|AKIA[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12}/);
+  });
+});
+
+describe('deploy/assume-role.cjs (the sts:AssumeRole statements, from the config at package time)', () => {
+  const { assumeRoleStatements } = createRequire(import.meta.url)('../deploy/assume-role.cjs') as { assumeRoleStatements: (config: unknown, use: 'audit' | 'apply') => unknown[] };
+  const member = 'arn:aws:iam::111111111111:role/WardenAudit';
+  const memberApply = 'arn:aws:iam::111111111111:role/WardenApply';
+
+  it('allows exactly the configured accounts\' roles (the apply role for apply), never iam::*', () => {
+    const config = { providers: { aws: { accounts: [{}, { roleArn: member, applyRoleArn: memberApply, externalId: 'x1' }] } } };
+    expect(assumeRoleStatements(config, 'audit')).toEqual([{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [member] }]);
+    expect(assumeRoleStatements(config, 'apply')).toEqual([{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [memberApply] }]);
+  });
+
+  it('with providers.aws.organization: the role of that name only in the Organization (aws:ResourceOrgID), and its id is required', () => {
+    const org = { roleName: 'Audit', applyRoleName: 'Fix', id: 'o-abcdefghij', externalId: 'x1' };
+    expect(assumeRoleStatements({ providers: { aws: { organization: org } } }, 'apply')).toEqual([
+      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/Fix' }, Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } } },
+    ]);
+    expect(() => assumeRoleStatements({ providers: { aws: { organization: { externalId: 'x1' } } } }, 'audit')).toThrow(/^providers\.aws\.organization\.id: is required to deploy/);
+  });
+
+  it('with no member account: one Deny, so the role can assume nothing', () => {
+    expect(assumeRoleStatements({ providers: { aws: { accounts: [{}] } } }, 'audit')).toEqual([{ Effect: 'Deny', Action: ['sts:AssumeRole'], Resource: '*' }]);
   });
 });
 
@@ -185,6 +262,15 @@ describe('docs/member-account-role.yml', () => {
     const doc = parseDocument(await readFile('docs/member-account-role.yml', 'utf8'), { customTags: customTags as never }).toJSON() as {
       Resources: Record<string, { Properties: { RoleName: string; AssumeRolePolicyDocument: { Statement: { Principal: { AWS: unknown } }[] }; Policies: { PolicyDocument: { Statement: Statement[] } }[] } }>;
     };
+    const template = doc as unknown as { Parameters: Record<string, { Default?: string; MinLength?: number }> };
+    // An external id is required (no default), and a member account is audit-only unless AllowApply=true.
+    expect(template.Parameters['ExternalId']?.Default).toBeUndefined();
+    expect(template.Parameters['ExternalId']?.MinLength).toBe(2);
+    expect(template.Parameters['AllowApply']?.Default).toBe('false');
+    for (const role of ['WardenAudit', 'WardenApply']) {
+      const trust = (doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement ?? []) as unknown as { Condition: unknown }[];
+      expect(trust.map((s) => s.Condition), role).toEqual([{ StringEquals: { 'sts:ExternalId': { 'Fn::Ref': 'ExternalId' } } }]);
+    }
     const deployedRoleNames = Object.fromEntries(['Scan', 'Realtime', 'Apply'].map((fn) => [fn, resources[`${fn}Role`]?.Properties['RoleName']]));
     expect(deployedRoleNames).toEqual({ Scan: 'warden-ci-eu-west-1-scan', Realtime: 'warden-ci-eu-west-1-realtime', Apply: 'warden-ci-eu-west-1-apply' });
     const trusted = (role: string) => JSON.stringify(doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement.map((s) => s.Principal.AWS));

@@ -111,13 +111,13 @@ beforeAll(async () => {
   scanQueueArn = await arnOf(scanQueueUrl);
   applyQueueArn = await arnOf(applyQueueUrl);
 
-  // The secrets, where the deployed functions read them: SSM SecureStrings under one path.
+  // The secrets, where the deployed functions read them: SSM SecureStrings, the signing secret under a path of its own.
   const ssm = new SSMClient(clientConfig);
   for (const [name, value] of [
     ['SLACK_BOT_TOKEN', 'xoxb-functions-test'],
     ['SLACK_SIGNING_SECRET', SIGNING_SECRET],
   ]) {
-    await ssm.send(new PutParameterCommand({ Name: `/warden/test/slack/${name}`, Value: value, Type: 'SecureString' }));
+    await ssm.send(new PutParameterCommand({ Name: `/warden/test/${name === 'SLACK_SIGNING_SECRET' ? 'slack-signing' : 'slack'}/${name}`, Value: value, Type: 'SecureString' }));
   }
   ssm.destroy();
 
@@ -134,7 +134,7 @@ beforeAll(async () => {
     WARDEN_TABLE: tableName,
     WARDEN_SCAN_QUEUE_URL: scanQueueUrl,
     WARDEN_APPLY_QUEUE_URL: applyQueueUrl,
-    WARDEN_SECRET_PATHS: '/warden/test/slack',
+    WARDEN_SECRET_PATHS: '/warden/test/slack,/warden/test/slack-signing',
     SLACK_API_URL: `${slackUrl}/api/`,
   };
   runtime = lazyRuntime(() => buildRuntime({ env }));

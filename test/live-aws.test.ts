@@ -108,7 +108,7 @@ describe('AWS live adapter against moto', () => {
   });
 
   it('the filter narrows scopes by account and region', async () => {
-    const two = createAwsAdapter({ config: awsConfig({ regions: [REGION, 'us-east-1'], accounts: [{}, { roleArn: ROLE }] }), env });
+    const two = createAwsAdapter({ config: awsConfig({ regions: [REGION, 'us-east-1'], accounts: [{}, { roleArn: ROLE, externalId: 'warden-ext-1' }] }), env });
     try {
       expect(await two.scopes()).toHaveLength(4);
       expect(await two.scopes({ accounts: [MEMBER] })).toEqual([

@@ -53,10 +53,10 @@ describe('schedule: accounts from AWS Organizations', () => {
   });
 
   it('reaches a member account for a fix through WardenApply, and for reading through WardenAudit, without discovery', () => {
-    const config = configSchema.parse({ providers: { aws: { regions: REGIONS, organization: { roleName: 'Audit', applyRoleName: 'Fix' } } } });
+    const config = configSchema.parse({ providers: { aws: { regions: REGIONS, organization: { roleName: 'Audit', applyRoleName: 'Fix', externalId: 'warden-ext' } } } });
     const member = members[0] as string;
-    expect(roleForAccount(config, member, 'read')).toEqual({ roleArn: `arn:aws:iam::${member}:role/Audit` });
-    expect(roleForAccount(config, member, 'apply')).toEqual({ roleArn: `arn:aws:iam::${member}:role/Fix` });
+    expect(roleForAccount(config, member, 'read')).toEqual({ roleArn: `arn:aws:iam::${member}:role/Audit`, externalId: 'warden-ext' });
+    expect(roleForAccount(config, member, 'apply')).toEqual({ roleArn: `arn:aws:iam::${member}:role/Fix`, externalId: 'warden-ext' });
     const scoped = configForScope(config, { provider: 'aws', account: member, region: 'us-east-1' }, roleForAccount(config, member, 'apply'));
     expect(scoped.providers.aws).toMatchObject({ accounts: [{ id: member, roleArn: `arn:aws:iam::${member}:role/Fix` }], regions: ['us-east-1'] });
     expect(scoped.providers.aws?.organization).toBeUndefined();
@@ -65,7 +65,7 @@ describe('schedule: accounts from AWS Organizations', () => {
   it('uses a listed account’s own roles before the Organization’s names', () => {
     const member = members[1] as string;
     const config = configSchema.parse({
-      providers: { aws: { regions: REGIONS, accounts: [{}, { roleArn: `arn:aws:iam::${member}:role/ReadOnly`, applyRoleArn: `arn:aws:iam::${member}:role/Writer` }], organization: {} } },
+      providers: { aws: { regions: REGIONS, accounts: [{}, { roleArn: `arn:aws:iam::${member}:role/ReadOnly`, applyRoleArn: `arn:aws:iam::${member}:role/Writer`, externalId: 'warden-ext' }], organization: { externalId: 'warden-ext' } } },
     });
     expect(roleForAccount(config, member, 'read')?.roleArn).toBe(`arn:aws:iam::${member}:role/ReadOnly`);
     expect(roleForAccount(config, member, 'apply')?.roleArn).toBe(`arn:aws:iam::${member}:role/Writer`);

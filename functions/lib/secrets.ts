@@ -6,20 +6,29 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 // /warden/prod/slack/SLACK_BOT_TOKEN. Fetched once per container and cached (Powertools
 // Parameters, maxAge), so a warm invocation makes no SSM call.
 
+const PROVIDER_KEYS = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'OTC_ACCESS_KEY', 'OTC_SECRET_KEY'] as const;
+
+/**
+ * What each path may hold, by how the path ends. A secret under another path is refused: the
+ * signing secret and the write keys are readable only by the functions that need them, so one
+ * parameter in the wrong place must not hand them to every function.
+ */
+export const SECRET_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  slack: ['SLACK_BOT_TOKEN'],
+  'slack-signing': ['SLACK_SIGNING_SECRET'],
+  'providers/read': PROVIDER_KEYS,
+  'providers/write': PROVIDER_KEYS,
+  events: ['WARDEN_EVENTS_TOKEN'],
+};
+
 /** The variables a parameter may fill: a parameter named anything else is refused, so it cannot set PATH or NODE_OPTIONS. */
-export const SECRET_NAMES = [
-  'SLACK_SIGNING_SECRET',
-  'SLACK_BOT_TOKEN',
-  'ALIBABA_CLOUD_ACCESS_KEY_ID',
-  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
-  'HUAWEICLOUD_SDK_AK',
-  'HUAWEICLOUD_SDK_SK',
-  'OTC_ACCESS_KEY',
-  'OTC_SECRET_KEY',
-  'WARDEN_EVENTS_TOKEN',
-] as const;
+export const SECRET_NAMES = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', ...PROVIDER_KEYS, 'WARDEN_EVENTS_TOKEN'] as const;
 
 export type SecretName = (typeof SECRET_NAMES)[number];
+
+function groupOf(path: string): string | undefined {
+  return Object.keys(SECRET_GROUPS).find((group) => path.replace(/\/+$/, '').endsWith(`/${group}`));
+}
 
 export interface SecretSource {
   getMultiple(path: string, options: { decrypt: boolean; recursive: boolean; maxAge: number }): Promise<Record<string, unknown> | undefined>;
@@ -39,6 +48,8 @@ export async function environmentWithSecrets(env: NodeJS.ProcessEnv, source: Sec
     .filter(Boolean);
   const out: NodeJS.ProcessEnv = { ...env };
   for (const path of paths) {
+    const group = groupOf(path);
+    if (!group) throw new Error(`secrets: SSM path ${path} is not one Warden reads (its last segments must be one of ${Object.keys(SECRET_GROUPS).join(', ')})`);
     let values: Record<string, unknown> | undefined;
     try {
       values = await source.getMultiple(path, { decrypt: true, recursive: false, maxAge: MAX_AGE_SECONDS });
@@ -48,6 +59,8 @@ export async function environmentWithSecrets(env: NodeJS.ProcessEnv, source: Sec
     for (const [name, value] of Object.entries(values ?? {})) {
       const key = name.split('/').pop() ?? name;
       if (!(SECRET_NAMES as readonly string[]).includes(key)) throw new Error(`secrets: ${path}/${key} is not a secret Warden reads (${SECRET_NAMES.join(', ')})`);
+      const home = Object.keys(SECRET_GROUPS).filter((g) => SECRET_GROUPS[g]?.includes(key));
+      if (!home.includes(group)) throw new Error(`secrets: ${path}/${key} belongs under .../${home.join(' or .../')} (docs/deploy.md, Secrets)`);
       if (typeof value === 'string' && value !== '') out[key] = value;
     }
   }

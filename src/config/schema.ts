@@ -46,6 +46,13 @@ const scanTuning = {
   concurrency: z.number().int().min(1).max(64).default(4),
 };
 
+// The member-account template (docs/member-account-role.yml) requires an external id.
+const EXTERNAL_ID_REQUIRED = 'is required with a member role (the WardenAudit/WardenApply roles require it: docs/member-account-role.yml)';
+const requiredExternalId = z
+  .string({ error: (issue) => (issue.input === undefined ? EXTERNAL_ID_REQUIRED : undefined) })
+  .regex(/^[\w+=,.@:/-]{2,1224}$/, 'is not an STS external id (2-1224 of letters, digits and +=,.@:/-)');
+const externalId = requiredExternalId.optional();
+
 const providersSchema = z
   .object({
     aws: z
@@ -60,9 +67,10 @@ const providersSchema = z
                 roleArn: z.string().startsWith('arn:').optional(),
                 /** The member account's role that may change its security groups (WardenApply); default: roleArn. */
                 applyRoleArn: z.string().startsWith('arn:').optional(),
-                externalId: z.string().optional(),
+                externalId,
               })
-              .strict(),
+              .strict()
+              .refine((a) => a.externalId !== undefined || (a.roleArn === undefined && a.applyRoleArn === undefined), { path: ['externalId'], message: EXTERNAL_ID_REQUIRED }),
           )
           .default([{}]),
         /** Also audit every ACTIVE account of the AWS Organization, through a role of this name in each. */
@@ -70,7 +78,9 @@ const providersSchema = z
           .object({
             roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name').default('WardenAudit'),
             applyRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name').default('WardenApply'),
-            externalId: z.string().optional(),
+            /** The Organization's id: the deployment may assume the member roles only in its accounts (aws:ResourceOrgID). */
+            id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'is not an AWS Organization id (o-…)').optional(),
+            externalId: requiredExternalId,
             /** Account ids left out (the management account, sandboxes). */
             exclude: z.array(z.string().regex(/^\d{12}$/, 'is not a 12-digit AWS account id')).default([]),
           })
