@@ -190,6 +190,8 @@ describe('npm run package (osls package, offline)', () => {
     }
     expect(prefixes('schedule', 'dynamodb:UpdateItem')).toEqual(['RUN#*']);
     expect(prefixes('schedule', 'dynamodb:GetItem')).toEqual(['RUN#*']);
+    // The realtime function claims each SMN message id (REQUEST#…) to refuse replays.
+    expect(prefixes('realtime', 'dynamodb:PutItem')).toContain('REQUEST#*');
   });
 
   it('encrypts the alarm topic with its own key that CloudWatch alarms may use (not alias/aws/sns), and blocks public access to the deployment bucket', () => {
