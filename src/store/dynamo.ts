@@ -719,6 +719,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
             changeId: record.changeId,
             kind: record.kind,
             status: record.status,
+            ...(record.inProgress ? { inProgress: true } : {}),
             actor: record.actor,
             at: record.at,
             planId: record.plan.id,

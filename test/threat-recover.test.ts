@@ -1,0 +1,151 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contentKey, ruleSignature } from '../src/model/rule-signature.ts';
+import type { Rule, SecurityGroup } from '../src/model/types.ts';
+import { applyPlan, readGroup, revertChange } from '../src/remediation/apply.ts';
+import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
+import { createFileChangeStore } from '../src/store/changes.ts';
+import type { ChangeStore } from '../src/store/changes.ts';
+import { rule } from './support/build.ts';
+import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
+import type { MemoryAdapter } from './support/memory-adapter.ts';
+
+// Issue 12, section 5: a fix whose process dies half-way is recoverable. The process "dies" as a
+// Lambda does: a cloud call that never returns, after which nothing of the apply runs again.
+
+const GROUP = 'sg-0a1b2c3d4e5f60718';
+const scope = MEMORY_SCOPE;
+const sshWorld = rule({ protocol: 'tcp', ports: 22, peer: '0.0.0.0/0', description: 'ssh' });
+const httpsWorld = rule({ protocol: 'tcp', ports: 443, peer: '0.0.0.0/0', description: 'https' });
+const { native: _native, ...sshOffice } = rule({ protocol: 'tcp', ports: 22, peer: '203.0.113.0/24', description: 'office' });
+
+let dir: string;
+let store: ChangeStore;
+let adapter: MemoryAdapter;
+let sshId: string;
+let t: number;
+const clock = () => new Date((t += 1000));
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'warden-recover-'));
+  store = createFileChangeStore(dir);
+  adapter = createMemoryAdapter([{ id: GROUP, name: 'web', vpcId: 'vpc-1', description: 'web servers' }]);
+  sshId = adapter.put(GROUP, sshWorld);
+  adapter.put(GROUP, httpsWorld);
+  t = Date.parse('2025-03-01T10:00:00.000Z');
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function live(): Promise<SecurityGroup> {
+  const group = await readGroup(adapter, scope, GROUP);
+  if (!group) throw new Error('group not found');
+  return group;
+}
+
+function contents(rules: readonly Rule[]): string[] {
+  return rules.map(contentKey).sort();
+}
+
+function replaceSsh(group: SecurityGroup, replacement: NewRule = sshOffice): Plan {
+  const old = group.rules.find((r) => r.native.ruleId === sshId) as Rule;
+  const signature = ruleSignature(old, true);
+  return {
+    id: `plan-${sshId}`,
+    finding: { fingerprint: 'fp-recover', check: 'internet-admin-port', title: 'SSH open to the Internet', severity: 'high' },
+    target: { provider: 'aws', account: scope.account, region: scope.region, groupId: GROUP, groupName: 'web' },
+    operations: [
+      { op: 'add', rule: replacement, label: 'office' },
+      { op: 'remove', ruleId: sshId, signature, rule: old },
+    ],
+    preconditions: [{ ruleId: sshId, signature }],
+    resolves: ['fp-recover'],
+    summary: 'SSH only from the office',
+    notes: [],
+    diff: ['- tcp/22 from 0.0.0.0/0', '+ tcp/22 from 203.0.113.0/24 (office)'],
+  };
+}
+
+/**
+ * Starts the apply and lets it die at the remove: the call never returns, as when the Lambda is
+ * killed there. Answers the record as the store holds it then.
+ */
+async function applyDyingAtRemove(plan: Plan): Promise<ChangeRecord> {
+  let reached: () => void = () => undefined;
+  const atRemove = new Promise<void>((resolve) => (reached = resolve));
+  const dying = {
+    ...adapter,
+    removeRule: () => {
+      reached();
+      return new Promise<void>(() => undefined);
+    },
+  };
+  void applyPlan({ adapter: dying, scope, plan, store, actor: 'slack:U1', now: clock, verify: () => true });
+  await atRemove;
+  const records = await store.list();
+  expect(records).toHaveLength(1);
+  return records[0] as ChangeRecord;
+}
+
+describe('attack: the apply dies between the add and the remove', () => {
+  it('the record left in progress names the added rule, and revert restores exactly the pre-image', async () => {
+    const before = await live();
+    const record = await applyDyingAtRemove(replaceSsh(before));
+    const added = (await live()).rules.find((r) => r.native.ruleId !== sshId && contentKey(r) === contentKey(sshOffice));
+    expect(added).toBeDefined();
+    expect(record.addedRuleIds).toEqual([added?.native.ruleId]);
+
+    const revert = await revertChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
+
+    expect(revert.messages[0]).toMatch(/^reverted /);
+    expect(revert.status).toBe('reverted');
+    const after = await live();
+    expect(contents(after.rules)).toEqual(contents(before.rules));
+    expect(after.rules.map((r) => r.native.ruleId).sort()).toEqual(before.rules.map((r) => r.native.ruleId).sort());
+  });
+
+  it('the process dies after the add but before its record is updated: revert still removes the added rule', async () => {
+    const before = await live();
+    let saves = 0;
+    let reached: () => void = () => undefined;
+    const atSecondSave = new Promise<void>((resolve) => (reached = resolve));
+    const dyingStore: ChangeStore = {
+      ...store,
+      save: async (record) => {
+        if (++saves === 1) return store.save(record);
+        reached();
+        return new Promise<void>(() => undefined);
+      },
+    };
+    void applyPlan({ adapter, scope, plan: replaceSsh(before), store: dyingStore, actor: 'slack:U1', now: clock, verify: () => true });
+    await atSecondSave;
+    const [record] = await store.list();
+    expect(record).toMatchObject({ inProgress: true, addedRuleIds: [] });
+    expect((await live()).rules).toHaveLength(3);
+
+    const revert = await revertChange({ adapter, scope, change: record as ChangeRecord, store, actor: 'slack:U2', now: clock });
+
+    expect(revert.status).toBe('reverted');
+    expect(revert.messages).toContainEqual(expect.stringMatching(/was not there before and is what the plan adds: taken as added by the interrupted call$/));
+    expect(contents((await live()).rules)).toEqual(contents(before.rules));
+  });
+
+  it('a rule someone else changed meanwhile makes the revert refuse, naming it, and changes nothing', async () => {
+    const before = await live();
+    const record = await applyDyingAtRemove(replaceSsh(before));
+    const https = before.rules.find((r) => r.native.ruleId !== sshId) as Rule;
+    adapter.drop(GROUP, https.native.ruleId);
+    const mutations = adapter.mutations().length;
+
+    const revert = await revertChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
+
+    expect(revert.status).toBe('refused');
+    expect(revert.messages[0]).toBe(`refused: group ${GROUP} differs from what the interrupted ${record.changeId} left; reverting would undo those changes too. Nothing was changed. The differences:`);
+    expect(revert.messages[1]).toMatch(new RegExp(`^rule ${https.native.ruleId} .* was removed$`));
+    expect(adapter.mutations()).toHaveLength(mutations);
+  });
+});
