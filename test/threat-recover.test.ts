@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contentKey, ruleSignature } from '../src/model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../src/model/types.ts';
-import { applyPlan, readGroup, revertChange } from '../src/remediation/apply.ts';
+import { applyPlan, readGroup, resumeChange, revertChange } from '../src/remediation/apply.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
@@ -147,5 +147,46 @@ describe('attack: the apply dies between the add and the remove', () => {
     expect(revert.messages[0]).toBe(`refused: group ${GROUP} differs from what the interrupted ${record.changeId} left; reverting would undo those changes too. Nothing was changed. The differences:`);
     expect(revert.messages[1]).toMatch(new RegExp(`^rule ${https.native.ruleId} .* was removed$`));
     expect(adapter.mutations()).toHaveLength(mutations);
+  });
+});
+
+describe('attack: an apply that died is left half-done (resume completes or undoes it)', () => {
+  it('completes the change when the group is as the plan expects plus what was done, without adding twice', async () => {
+    const before = await live();
+    const record = await applyDyingAtRemove(replaceSsh(before));
+    const adds = adapter.mutations().filter((c) => c.op === 'add').length;
+
+    const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock, verify: () => true });
+
+    expect(resumed.outcome).toBe('completed');
+    expect(resumed.record).toMatchObject({ changeId: record.changeId, status: 'applied', addedRuleIds: record.addedRuleIds, removedRuleIds: [sshId] });
+    expect(resumed.record.inProgress).toBeUndefined();
+    expect(resumed.record.messages).toContainEqual(expect.stringMatching(/^resumed by slack:U2 at .*Z: completed the change the interrupted apply began$/));
+    expect(adapter.mutations().filter((c) => c.op === 'add')).toHaveLength(adds);
+    const after = await live();
+    expect(after.rules.map((r) => r.native.ruleId)).not.toContain(sshId);
+    expect(contents(after.rules)).toEqual(contents([httpsWorld, { ...sshOffice, native: { ruleId: '', derivedId: false, raw: null } }]));
+    expect(await store.get(record.changeId)).toEqual(resumed.record);
+  });
+
+  it('undoes what was done when the group no longer matches the plan, and says why', async () => {
+    const before = await live();
+    const record = await applyDyingAtRemove(replaceSsh(before));
+    adapter.modify(GROUP, sshId, rule({ protocol: 'tcp', ports: 22, peer: '198.51.100.0/24', description: 'ssh' }));
+
+    const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock, verify: () => true });
+
+    expect(resumed.outcome).toBe('undone');
+    expect(resumed.record.status).toBe('rolled-back');
+    expect(resumed.record.messages).toContainEqual(expect.stringMatching(/^resumed by slack:U2 at .*Z: the group no longer matches the plan plus what was done, so what was done is undone$/));
+    expect(resumed.record.messages.some((m) => m.startsWith(`rule ${sshId} changed from `))).toBe(true);
+    const after = await live();
+    expect(after.rules.map((r) => r.native.ruleId).sort()).toEqual(before.rules.map((r) => r.native.ruleId).sort());
+  });
+
+  it('leaves a finished record alone', async () => {
+    const record = await applyPlan({ adapter, scope, plan: replaceSsh(await live()), store, actor: 'slack:U1', now: clock, verify: () => true });
+    const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
+    expect(resumed).toEqual({ outcome: 'left', record, reason: `${record.changeId} is not an apply left in progress` });
   });
 });

@@ -224,7 +224,7 @@ interface Context {
   groupId: string;
 }
 
-type Done = { kind: 'add'; rule: Rule; id: string } | { kind: 'remove'; rule: Rule };
+export type Done = { kind: 'add'; rule: Rule; id: string } | { kind: 'remove'; rule: Rule };
 
 interface Executed {
   done: Done[];
@@ -777,4 +777,140 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
       ...(renamed.length > 0 ? [`re-added the rules it removed; the provider gave them new ids: ${renamed.join(', ')}`] : []),
     ],
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resume: an apply whose process died, from the record it left in progress
+
+export type ResumeDecision =
+  /** The group is as the plan expects plus what was done: `adds` and `removes` are what is left to do. */
+  | { action: 'complete'; done: Done[]; adds: Rule[]; removes: Rule[] }
+  /** The group no longer matches: what was done (`done`) is undone, for the `reasons`. */
+  | { action: 'undo'; done: Done[]; reasons: string[] };
+
+/**
+ * What to do with an apply left in progress, given the group as it is now: complete it when the
+ * group still matches the plan's preconditions plus what the record (and the group) says was
+ * done, else undo what was done.
+ */
+export function decideResume(change: ChangeRecord, group: SecurityGroup): ResumeDecision {
+  const current = group.rules;
+  const byId = new Map(current.map((r) => [r.native.ruleId, r]));
+  const left = interruptedResult(change, current);
+  const reasons: string[] = [];
+  const done: Done[] = [];
+  for (const id of left.addedRuleIds) {
+    const rule = byId.get(id);
+    if (rule) done.push({ kind: 'add', rule, id });
+    else reasons.push(`rule ${id}, added by the change, is gone`);
+  }
+  const postIds = new Set(left.postImage.map((r) => r.native.ruleId));
+  const removed = change.preImage.filter((r) => !postIds.has(r.native.ruleId));
+  for (const rule of removed) done.push({ kind: 'remove', rule });
+  const removedIds = new Set(removed.map((r) => r.native.ruleId));
+  const rest: Plan = {
+    ...change.plan,
+    preconditions: change.plan.preconditions.filter((p) => !removedIds.has(p.ruleId)),
+    operations: change.plan.operations.filter((op) => op.op === 'add' || !removedIds.has(op.ruleId)),
+  };
+  reasons.push(...drift(rest, group), ...setDrift(rest, group));
+  if (reasons.length > 0) return { action: 'undo', done, reasons };
+  const pending = countKeys(done.flatMap((d) => (d.kind === 'add' ? [d.rule] : [])));
+  const adds: Rule[] = [];
+  for (const rule of addRulesOf(change.plan).map(asRule)) {
+    const n = pending.get(contentKey(rule)) ?? 0;
+    if (n > 0) pending.set(contentKey(rule), n - 1);
+    else adds.push(rule);
+  }
+  const removes = removeOpsOf(rest).map((op) => byId.get(op.ruleId) as Rule);
+  return { action: 'complete', done, adds, removes };
+}
+
+export interface ResumeOptions extends Omit<RevertOptions, 'change'> {
+  /** The apply record left in progress (`inProgress`). */
+  change: ChangeRecord;
+  verify?: Verifier;
+}
+
+export interface Resumed {
+  /** `left`: nothing was done (`reason` says why); the record is as it was. */
+  outcome: 'completed' | 'undone' | 'left';
+  record: ChangeRecord;
+  reason?: string;
+}
+
+/**
+ * Resumes an apply left in progress: re-reads the group, completes the change or undoes what was
+ * done (see `decideResume`), verifies, and saves the outcome under the same change id.
+ */
+export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
+  const { adapter, scope, change, store, actor } = options;
+  const verify = options.verify ?? defaultVerify();
+  const at = (options.now ?? (() => new Date()))().toISOString();
+  const leave = (reason: string): Resumed => ({ outcome: 'left', record: change, reason });
+  if (change.kind !== 'apply' || !change.inProgress) return leave(`${change.changeId} is not an apply left in progress`);
+  const earlier = (await store.list()).find((r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted');
+  if (earlier) return leave(`${change.changeId} was already reverted by ${earlier.changeId}`);
+  const mismatch = targetMismatch(adapter, scope, change.plan);
+  if (mismatch) return leave(mismatch);
+  const groupId = change.plan.target.groupId;
+  let group: SecurityGroup | undefined;
+  try {
+    group = (await readState(adapter, scope, groupId)).group;
+  } catch (error) {
+    return leave(`cannot read group ${groupId}: ${errorText(error)}`);
+  }
+  if (!group) return leave(`group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`);
+
+  const ctx: Context = { adapter, scope, groupId };
+  const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
+  const decision = decideResume(change, group);
+  const prefix = `resumed by ${actor} at ${at}`;
+  const undoAll = async (done: readonly Done[], why: string[], failedAdd?: Rule): Promise<Resumed> => {
+    const undone = await undo(ctx, done, change.preImage, failedAdd);
+    const final = await saveFinal(store, {
+      ...record,
+      ...idsOf(done),
+      postImage: undone.after,
+      status: undone.status,
+      messages: [...record.messages, ...why, ...undone.messages],
+    });
+    return { outcome: 'undone', record: final };
+  };
+  if (decision.action === 'undo') {
+    return undoAll(decision.done, [`${prefix}: the group no longer matches the plan plus what was done, so what was done is undone`, ...decision.reasons]);
+  }
+
+  const prior = decision.done;
+  const executed = await execute(ctx, decision.adds, decision.removes, (d) => store.save(inProgressRecord(record, [...prior, ...d])));
+  const all = [...prior, ...executed.done];
+  if (executed.failure) return undoAll(all, [`${prefix}: completing failed part-way: ${executed.failure}`], executed.failedAdd);
+
+  let after: SecurityGroup | undefined;
+  try {
+    after = (await readState(adapter, scope, groupId)).group;
+  } catch {
+    // Reported as a verification problem below.
+  }
+  const removedRules = all.flatMap((d) => (d.kind === 'remove' ? [d.rule] : []));
+  const check = after ? checkApplied(change.preImage, removedRules, all, [], after.rules) : undefined;
+  const gone = after ? await findingGone(verify, after, change.plan, { ...group, rules: change.preImage }) : { gone: false, message: `cannot re-read group ${groupId}` };
+  const problems = [...(check?.problems ?? []), ...(gone.message ? [gone.message] : [])];
+  const verification = { findingGone: gone.gone, otherRulesUntouched: check?.otherRulesUntouched ?? false };
+  if (problems.length > 0) return undoAll(all, [`${prefix}: verification failed after completing the change; undoing it`, ...problems.map((p) => `verification: ${p}`)]);
+  const ids = idsOf(all);
+  const final = await saveFinal(store, {
+    ...record,
+    ...ids,
+    postImage: (after as SecurityGroup).rules,
+    status: 'applied',
+    verification,
+    messages: [
+      ...record.messages,
+      ...(check?.notes ?? []),
+      `${prefix}: completed the change the interrupted apply began`,
+      `applied: added ${ids.addedRuleIds.length === 0 ? 'nothing' : ids.addedRuleIds.join(', ')}; removed ${ids.removedRuleIds.length === 0 ? 'nothing' : ids.removedRuleIds.join(', ')}`,
+    ],
+  });
+  return { outcome: 'completed', record: final };
 }
