@@ -1,12 +1,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../src/config/schema.ts';
 import { contentKey, ruleSignature } from '../src/model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../src/model/types.ts';
 import { applyPlan, readGroup, resumeChange, revertChange } from '../src/remediation/apply.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
+import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
+import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
+import type { WardenJob } from '../src/slack/queue.ts';
+import { createWorker } from '../src/slack/worker.ts';
+import type { Worker } from '../src/slack/worker.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import type { StateStore } from '../src/store/state.ts';
+import { startDynalite } from './support/dynalite.ts';
+import type { Dynalite } from './support/dynalite.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
 import { rule } from './support/build.ts';
 import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
@@ -188,5 +198,145 @@ describe('attack: an apply that died is left half-done (resume completes or undo
     const record = await applyPlan({ adapter, scope, plan: replaceSsh(await live()), store, actor: 'slack:U1', now: clock, verify: () => true });
     const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
     expect(resumed).toEqual({ outcome: 'left', record, reason: `${record.changeId} is not an apply left in progress` });
+  });
+});
+
+// The same, through the real worker: the apply job's process dies at the remove, leaving the
+// approval in `applying`; state in dynalite, Slack a recording fake.
+
+const CHANNEL = 'C0SECURITY';
+const APPROVER = 'UAPPROVER1';
+const workerConfig = configSchema.parse({
+  providers: { aws: { regions: ['eu-west-1'] } },
+  remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
+  slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true, minSeverity: 'high' },
+});
+
+let db: Dynalite;
+let tables = 0;
+beforeAll(async () => {
+  db = await startDynalite();
+});
+afterAll(async () => {
+  await db.stop();
+});
+
+interface Stuck {
+  state: StateStore;
+  worker: Worker;
+  posted: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }[];
+  planId: string;
+  fingerprint: string;
+  /** Moves the worker's clock on. */
+  wait(ms: number): void;
+  applyJob(): WardenJob;
+}
+
+/** Audit, approve, and an apply job whose process dies at the remove: the approval is left `applying`. */
+async function stuckApply(): Promise<Stuck> {
+  const tableName = `warden-recover-${++tables}`;
+  await ensureTable(db.client, tableName);
+  const state = createDynamoStateStore({ tableName, client: db.client });
+  const posted: Stuck['posted'] = [];
+  let n = 0;
+  const slack = {
+    chat: {
+      async postMessage(args: Stuck['posted'][number]) {
+        posted.push(args);
+        return { ts: `1700000000.${String(++n).padStart(6, '0')}` };
+      },
+      async update() {
+        return {};
+      },
+    },
+  };
+  let now = Date.parse('2026-01-05T09:00:00.000Z');
+  let dying = true;
+  let reached: () => void = () => undefined;
+  const atRemove = new Promise<void>((resolve) => (reached = resolve));
+  const dyingAdapter = {
+    ...adapter,
+    removeRule: () => {
+      reached();
+      return new Promise<void>(() => undefined);
+    },
+  };
+  const worker = createWorker({
+    config: workerConfig,
+    store: state,
+    client: slack,
+    adapters: async () => [dying ? dyingAdapter : adapter],
+    postToResponseUrl: async () => undefined,
+    now: () => new Date((now += 1000)),
+  });
+  let jobs = 0;
+  const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({ kind, args, user, channel: CHANNEL, requestId: `recover:${++jobs}` });
+  await worker.handle(job('audit', {}, 'UREQUESTER'));
+  const message = posted.find((p) => (p.blocks ?? []).some((b) => JSON.stringify(b).includes(ACTION_IDS.approve)));
+  const approve = approveButton(message?.blocks ?? []);
+  const planId = approve.planId as string;
+  const fingerprint = approve.fingerprint as string;
+  expect((await state.approvals.approve({ id: planId, approver: APPROVER, now: new Date(now) })).outcome).toBe('approved');
+  const apply = job('apply', { fingerprint, planId }, APPROVER);
+  void worker.handle(apply);
+  await atRemove;
+  dying = false;
+  expect((await state.approvals.get(planId))?.status).toBe('applying');
+  return { state, worker, posted, planId, fingerprint, wait: (ms) => void (now += ms), applyJob: () => ({ ...apply }) };
+}
+
+function approveButton(blocks: unknown[]): ButtonPayload {
+  for (const block of blocks as { type: string; elements?: { type: string; action_id?: string; value?: string }[] }[]) {
+    for (const element of block.elements ?? []) {
+      if (element.action_id === ACTION_IDS.approve) return parseButtonValue(element.value, element.action_id as ActionId);
+    }
+  }
+  throw new Error('no Approve button');
+}
+
+function ingress(): string[] {
+  const group = adapter.groups.find((g) => g.id === GROUP);
+  return (group?.rules ?? []).filter((r) => r['IsEgress'] === false).map((r) => `${String(r['IpProtocol'])} ${String(r['FromPort'])} ${String(r['CidrIpv4'] ?? '')}`).sort();
+}
+
+describe('attack: the apply Lambda dies half-way and the approval is stuck in applying', () => {
+  it('the redelivered apply job, after 15 minutes, resumes and completes the change and posts so', async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    expect(record).toMatchObject({ inProgress: true });
+    stuck.wait(16 * 60_000);
+    const n = stuck.posted.length;
+
+    await stuck.worker.handle(stuck.applyJob());
+
+    expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({ status: 'applied', changeId: record?.changeId });
+    expect(await stuck.state.changes.get(record?.changeId as string)).toMatchObject({ status: 'applied', removedRuleIds: [sshId] });
+    expect(stuck.posted.slice(n)[0]?.text).toBe(`:arrow_forward: The fix interrupted part-way (\`${record?.changeId}\`) was resumed and completed: the group still matched the plan and what had been done.`);
+    expect((await stuck.state.audit.forTarget(stuck.planId)).map((e) => e.outcome)).toContain('ok: completed');
+  });
+
+  it('within 15 minutes (the apply may still be running) the redelivered job changes nothing', async () => {
+    const stuck = await stuckApply();
+    const rules = ingress();
+    stuck.wait(5 * 60_000);
+    await stuck.worker.handle(stuck.applyJob());
+    expect(ingress()).toEqual(rules);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applying');
+  });
+
+  it('the schedule tick undoes what was done when the group no longer matches, and posts so', async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    adapter.modify(GROUP, sshId, rule({ protocol: 'tcp', ports: 22, peer: '198.51.100.0/24', description: 'ssh' }));
+    stuck.wait(16 * 60_000);
+    const n = stuck.posted.length;
+
+    expect(await stuck.worker.recoverStuckApplies()).toEqual([stuck.planId]);
+
+    expect(ingress()).toEqual(['tcp 22 198.51.100.0/24', 'tcp 443 0.0.0.0/0']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('failed');
+    expect(stuck.posted.slice(n)[0]?.text).toBe(`:rewind: The fix interrupted part-way (\`${record?.changeId}\`) was undone: the group no longer matched the plan and what had been done (rolled-back).`);
+    expect(await stuck.worker.recoverStuckApplies()).toEqual([]);
   });
 });
