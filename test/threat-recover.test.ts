@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackHandler } from '../functions/slack.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { contentKey, ruleSignature } from '../src/model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../src/model/types.ts';
@@ -9,13 +11,16 @@ import { applyPlan, readGroup, resumeChange, revertChange } from '../src/remedia
 import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
 import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
+import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
+import { resumeMessage } from '../src/slack/blocks.ts';
 import { createWorker } from '../src/slack/worker.ts';
 import type { Worker } from '../src/slack/worker.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
+import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
 import { rule } from './support/build.ts';
@@ -225,6 +230,8 @@ interface Stuck {
   state: StateStore;
   worker: Worker;
   posted: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }[];
+  /** What the worker answered through response_url. */
+  responses: Record<string, unknown>[];
   planId: string;
   fingerprint: string;
   /** Moves the worker's clock on. */
@@ -238,6 +245,7 @@ async function stuckApply(): Promise<Stuck> {
   await ensureTable(db.client, tableName);
   const state = createDynamoStateStore({ tableName, client: db.client });
   const posted: Stuck['posted'] = [];
+  const responses: Record<string, unknown>[] = [];
   let n = 0;
   const slack = {
     chat: {
@@ -266,11 +274,11 @@ async function stuckApply(): Promise<Stuck> {
     store: state,
     client: slack,
     adapters: async () => [dying ? dyingAdapter : adapter],
-    postToResponseUrl: async () => undefined,
+    postToResponseUrl: async (_url, body) => void responses.push(body),
     now: () => new Date((now += 1000)),
   });
   let jobs = 0;
-  const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({ kind, args, user, channel: CHANNEL, requestId: `recover:${++jobs}` });
+  const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({ kind, args, user, channel: CHANNEL, responseUrl: `http://127.0.0.1:9/response/${++jobs}`, requestId: `recover:${jobs}` });
   await worker.handle(job('audit', {}, 'UREQUESTER'));
   const message = posted.find((p) => (p.blocks ?? []).some((b) => JSON.stringify(b).includes(ACTION_IDS.approve)));
   const approve = approveButton(message?.blocks ?? []);
@@ -282,16 +290,20 @@ async function stuckApply(): Promise<Stuck> {
   await atRemove;
   dying = false;
   expect((await state.approvals.get(planId))?.status).toBe('applying');
-  return { state, worker, posted, planId, fingerprint, wait: (ms) => void (now += ms), applyJob: () => ({ ...apply }) };
+  return { state, worker, posted, responses, planId, fingerprint, wait: (ms) => void (now += ms), applyJob: () => ({ ...apply }) };
+}
+
+function buttonOf(blocks: unknown[], actionId: ActionId): ButtonPayload {
+  for (const block of blocks as { type: string; elements?: { type: string; action_id?: string; value?: string }[] }[]) {
+    for (const element of block.elements ?? []) {
+      if (element.action_id === actionId) return parseButtonValue(element.value, actionId);
+    }
+  }
+  throw new Error(`no ${actionId} button`);
 }
 
 function approveButton(blocks: unknown[]): ButtonPayload {
-  for (const block of blocks as { type: string; elements?: { type: string; action_id?: string; value?: string }[] }[]) {
-    for (const element of block.elements ?? []) {
-      if (element.action_id === ACTION_IDS.approve) return parseButtonValue(element.value, element.action_id as ActionId);
-    }
-  }
-  throw new Error('no Approve button');
+  return buttonOf(blocks, ACTION_IDS.approve);
 }
 
 function ingress(): string[] {
@@ -316,13 +328,23 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     expect((await stuck.state.audit.forTarget(stuck.planId)).map((e) => e.outcome)).toContain('ok: completed');
   });
 
-  it('within 15 minutes (the apply may still be running) the redelivered job changes nothing', async () => {
+  it('within 15 minutes (the apply may still be running) a new click changes nothing and offers Resume; Resume after 15 minutes completes the fix', async () => {
     const stuck = await stuckApply();
     const rules = ingress();
     stuck.wait(5 * 60_000);
     await stuck.worker.handle(stuck.applyJob());
     expect(ingress()).toEqual(rules);
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applying');
+    const answer = stuck.responses.at(-1) as { text: string; blocks: unknown[] };
+    expect(answer.text).toMatch(/^Not applied again: this fix is being applied since .* UTC\. If that apply died, Warden resumes it on its own after .* UTC, or an approver can press Resume then\.$/);
+    const resume = buttonOf(answer.blocks, ACTION_IDS.resume);
+    expect(resume).toEqual({ action: ACTION_IDS.resume, fingerprint: stuck.fingerprint, planId: stuck.planId });
+
+    // The Resume button enqueues the apply job again (src/slack/app.ts, approvers only).
+    stuck.wait(16 * 60_000);
+    await stuck.worker.handle({ ...stuck.applyJob(), args: { fingerprint: resume.fingerprint, planId: resume.planId } });
+    expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applied');
   });
 
   it('the schedule tick undoes what was done when the group no longer matches, and posts so', async () => {
@@ -340,3 +362,54 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     expect(await stuck.worker.recoverStuckApplies()).toEqual([]);
   });
 });
+
+describe('attack: anyone presses Resume', () => {
+  it('a member who is not an approver is refused; an approver\'s Resume queues the apply again, with no new approval', async () => {
+    const recorded: string[] = [];
+    const slackApi = createServer((req, res) => {
+      recorded.push((req.url ?? '').split('?')[0] as string);
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(req.url?.startsWith('/api/auth.test') ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' } : { ok: true }));
+      });
+    });
+    await new Promise<void>((resolve) => slackApi.listen(0, '127.0.0.1', resolve));
+    const address = slackApi.address();
+    if (typeof address !== 'object' || !address) throw new Error('no port');
+    const url = `http://127.0.0.1:${address.port}`;
+    const configPath = join(dir, 'warden.json');
+    await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 2, twoPersonRule: true } }));
+    const tableName = `warden-recover-${++tables}`;
+    await ensureTable(db.client, tableName);
+    const state = createDynamoStateStore({ tableName, client: db.client });
+    const queue = createInProcessQueue();
+    const secret = 'test-signing-secret-0123456789';
+    const handler = createSlackHandler({
+      env: { SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${url}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+      queue,
+      store: state,
+      now: () => new Date('2030-01-15T12:00:00.000Z'),
+    });
+    const value = encodeResume('a1b2c3d4e5f60718', 'plan-0123456789abcdef');
+    const click = (user: string, trigger: string) =>
+      handler(signedHttpApiEvent(buttonClickBody({ user, channel: CHANNEL, actionId: ACTION_IDS.resume, value, triggerId: trigger, responseUrl: `${url}/response/${trigger}` }), { secret }), {});
+    try {
+      await click('UOUTSIDER1', 'trigger-outsider');
+      expect(queue.jobs).toEqual([]);
+      expect((await state.audit.forTarget('plan-0123456789abcdef')).map((e) => [e.actor, e.outcome])).toEqual([['UOUTSIDER1', 'refused: not an approver']]);
+
+      await click(APPROVER, 'trigger-approver');
+      expect(queue.jobs).toMatchObject([{ kind: 'apply', user: APPROVER, args: { fingerprint: 'a1b2c3d4e5f60718', planId: 'plan-0123456789abcdef' } }]);
+      expect(await state.approvals.get('plan-0123456789abcdef')).toBeUndefined();
+    } finally {
+      await new Promise<void>((resolve) => slackApi.close(() => resolve()));
+    }
+  });
+});
+
+function encodeResume(fingerprint: string, planId: string): string {
+  const blocks = resumeMessage('stuck', fingerprint, planId).blocks;
+  const element = (blocks[1] as { elements: { value: string }[] }).elements[0];
+  return element?.value as string;
+}

@@ -17,7 +17,7 @@ import type { ChangeRecord } from '../remediation/types.ts';
 import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
 import { RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
 import { slackConfigOf } from './authorize.ts';
-import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate } from './blocks.ts';
+import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { AuditDelta } from './blocks/digest.ts';
 import { code, userText } from './blocks/elements.ts';
@@ -443,6 +443,13 @@ export function createWorker(options: WorkerOptions): Worker {
     if (!(await store.approvals.transition({ id: planId, from: 'approved', to: 'applying', now: now() }))) {
       if (await recoverStuck(planId, job)) return;
       await log(job.user, 'apply', planId, 'ignored: already being applied / applied', `duplicate job ${job.requestId}`);
+      const current = await store.approvals.get(planId);
+      const since = current?.updatedAt;
+      if (current?.status === 'applying' && since && job.responseUrl) {
+        const after = new Date(Date.parse(since) + STUCK_AFTER_MS).toISOString().slice(0, 16).replace('T', ' ');
+        const text = `Not applied again: this fix is being applied since ${since.slice(0, 16).replace('T', ' ')} UTC. If that apply died, Warden resumes it on its own after ${after} UTC, or an approver can press Resume then.`;
+        await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, ...resumeMessage(text, fingerprint, planId) });
+      }
       return;
     }
     let changeId: string | undefined;
@@ -496,7 +503,8 @@ export function createWorker(options: WorkerOptions): Worker {
         // Nothing was done: stays `applying`, reclaimed, for the next attempt once it is stale again.
         ended = undefined;
         await log(job.user, 'resume', planId, 'failed: left in progress', resumed.reason);
-        await say(where, `:warning: Warden could not resume the interrupted fix ${code(change.changeId, 120)}: ${userText(resumed.reason ?? '', 400)}. It will try again.`);
+        const text = `:warning: Warden could not resume the interrupted fix ${code(change.changeId, 120)}: ${userText(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
+        await post(where.channel, resumeMessage(text, approval.fingerprint, planId), where.threadTs);
         return true;
       }
       changeId = resumed.record.changeId;
