@@ -85,22 +85,22 @@ function replaceSsh(group: SecurityGroup, replacement: NewRule = sshOffice): Pla
   };
 }
 
-/**
- * Starts the apply and lets it die at the remove: the call never returns, as when the Lambda is
- * killed there. Answers the record as the store holds it then.
- */
-async function applyDyingAtRemove(plan: Plan): Promise<ChangeRecord> {
+/** The adapter, but its removeRule never returns (the process dies there); `atRemove` settles when it is called. */
+function dyingAtRemove(live: MemoryAdapter): { adapter: MemoryAdapter; atRemove: Promise<void> } {
   let reached: () => void = () => undefined;
   const atRemove = new Promise<void>((resolve) => (reached = resolve));
-  const dying = {
-    ...adapter,
-    removeRule: () => {
-      reached();
-      return new Promise<void>(() => undefined);
-    },
+  const removeRule = () => {
+    reached();
+    return new Promise<void>(() => undefined);
   };
-  void applyPlan({ adapter: dying, scope, plan, store, actor: 'slack:U1', now: clock, verify: () => true });
-  await atRemove;
+  return { adapter: { ...live, removeRule }, atRemove };
+}
+
+/** Starts the apply and lets it die at the remove. Answers the record as the store holds it then. */
+async function applyDyingAtRemove(plan: Plan): Promise<ChangeRecord> {
+  const dying = dyingAtRemove(adapter);
+  void applyPlan({ adapter: dying.adapter, scope, plan, store, actor: 'slack:U1', now: clock, verify: () => true });
+  await dying.atRemove;
   const records = await store.list();
   expect(records).toHaveLength(1);
   return records[0] as ChangeRecord;
@@ -260,15 +260,7 @@ async function stuckApply(): Promise<Stuck> {
   };
   let now = Date.parse('2026-01-05T09:00:00.000Z');
   let dying = true;
-  let reached: () => void = () => undefined;
-  const atRemove = new Promise<void>((resolve) => (reached = resolve));
-  const dyingAdapter = {
-    ...adapter,
-    removeRule: () => {
-      reached();
-      return new Promise<void>(() => undefined);
-    },
-  };
+  const { adapter: dyingAdapter, atRemove } = dyingAtRemove(adapter);
   const worker = createWorker({
     config: workerConfig,
     store: state,
