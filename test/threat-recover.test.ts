@@ -339,6 +339,19 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applied');
   });
 
+  it('an apply that finished its record but died before the approval said so ends applied, under its change, with no cloud call', async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    await resumeChange({ adapter, scope, change: record as ChangeRecord, store: stuck.state.changes, actor: 'slack:U1', verify: () => true });
+    stuck.wait(16 * 60_000);
+    const calls = adapter.mutations().length;
+
+    await stuck.worker.handle(stuck.applyJob());
+
+    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({ status: 'applied', changeId: record?.changeId });
+    expect(adapter.mutations()).toHaveLength(calls);
+  });
+
   it('the schedule tick undoes what was done when the group no longer matches, and posts so', async () => {
     const stuck = await stuckApply();
     const [record] = await stuck.state.changes.list();

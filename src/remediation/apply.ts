@@ -765,9 +765,12 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
     });
   }
   const renamed = executed.done.flatMap((d) => (d.kind === 'add' ? [`${d.rule.native.ruleId} → ${d.id}`] : []));
+  // The interrupted apply is over: it is no longer in progress (nothing resumes it any more).
+  if (interrupted) await saveFinal(store, { ...change, messages: [...change.messages, `interrupted part-way; what it did was undone by ${base.changeId} (${actor})`] });
   return saveFinal(store, {
     ...record,
     addedRuleIds: newIds,
+    removedRuleIds,
     postImage: after,
     status: 'reverted',
     messages: [

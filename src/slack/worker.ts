@@ -481,11 +481,20 @@ export function createWorker(options: WorkerOptions): Worker {
     const since = approval?.updatedAt ?? approval?.approvedAt;
     if (!approval || approval.status !== 'applying' || !since || now().getTime() - Date.parse(since) < STUCK_AFTER_MS) return false;
     if (!(await store.approvals.transition({ id: planId, from: 'applying', to: 'applying', version: approval.version, now: now() }))) return false;
-    const change = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.inProgress && r.plan.id === planId).at(-1);
+    const applies = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId);
+    const change = applies.filter((r) => r.inProgress).at(-1);
     let ended: 'applied' | 'failed' | undefined = 'failed';
     let changeId: string | undefined;
     try {
       if (!change) {
+        // The apply may have finished (its record saved) and died before the approval said so.
+        const finished = applies.filter((r) => r.at >= (approval.approvedAt ?? '')).at(-1);
+        if (finished) {
+          changeId = finished.changeId;
+          ended = finished.status === 'applied' || finished.status === 'already-applied' ? 'applied' : 'failed';
+          await log(job.user, 'resume', planId, `ok: had ended ${finished.status}`, changeId);
+          return true;
+        }
         await log(job.user, 'resume', planId, 'ok: no change record; applying afresh', `stuck in applying since ${since}`);
         const record = await applyClaimed({ ...job, args: { ...job.args, fingerprint: approval.fingerprint, planId } }, approval.fingerprint, planId);
         changeId = record?.changeId;
