@@ -6,7 +6,8 @@ import type { SqsSender } from './lib/queues.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
 import type { Runtime } from './lib/runtime.ts';
 
-// The schedule function (EventBridge schedule): finishes runs that never completed, then splits
+// The schedule function (EventBridge schedule): finishes runs that never completed, resumes fixes
+// whose apply died part-way, then splits
 // the configured estate into scopes (provider × account × region) and puts one message per scope
 // on the scan queue, so a thousand accounts × regions are audited in parallel by the scan function.
 
@@ -15,6 +16,8 @@ export interface ScheduleResult {
   scopes: number;
   /** Earlier runs whose digest this tick posted (a scope failed for good, or a crash). */
   finishedLate: string[];
+  /** Plans whose apply died part-way and that this tick resumed (completed or undone). */
+  resumed: string[];
 }
 
 export interface ScheduleDeps {
@@ -43,9 +46,12 @@ export function createScheduleHandler(deps: ScheduleDeps) {
     }
     if (finishedLate.length) logger.warn('finished runs that did not complete', { runs: finishedLate });
 
+    const resumed = await worker.recoverStuckApplies();
+    if (resumed.length) logger.warn('resumed applies that did not complete', { plans: resumed });
+
     const started = await startRun(runtime, { runId, trigger: 'schedule', now: now(), ...(deps.organizations ? { organizations: deps.organizations } : {}), ...(deps.sqs ? { sqs: deps.sqs } : {}) });
     metrics.publishStoredMetrics();
-    return { runId, scopes: started.scopes, finishedLate };
+    return { runId, scopes: started.scopes, finishedLate, resumed };
   };
 }
 

@@ -525,9 +525,10 @@ describe('file change store', () => {
     const plan = replacePlan(await live(), ids.ssh, sshOffice);
     const record = await apply(plan);
     const final = join(dir, 'changes', `${record.changeId}.json`);
-    // The apply wrote the in-progress record, then the final one: each by a rename.
+    // The apply wrote the in-progress record, updated it after the add and after the remove, then
+    // wrote the final one: each by a rename.
     const renames = vi.mocked(rename).mock.calls.filter(([, to]) => to === final);
-    expect(renames).toHaveLength(2);
+    expect(renames).toHaveLength(4);
     for (const [from] of renames) expect(String(from)).toMatch(new RegExp(`^${join(dir, 'changes')}/\\.${record.changeId}\\..*\\.tmp$`));
 
     // A crash between writing the temporary file and renaming it leaves the old record whole.

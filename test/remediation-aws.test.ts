@@ -12,11 +12,11 @@ import { configSchema } from '../src/config/schema.ts';
 import type { WardenConfig } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import type { Estate, Finding, SecurityGroup } from '../src/model/types.ts';
-import { applyPlan, auditVerifier, readGroup, revertChange } from '../src/remediation/apply.ts';
+import { applyPlan, auditVerifier, readGroup, resumeChange, revertChange } from '../src/remediation/apply.ts';
 import { locateFinding, planFor, whyNoPlan } from '../src/remediation/planners/index.ts';
 import { reportsSubject } from '../src/remediation/planners/common.ts';
 import { provePlan } from '../src/remediation/prove.ts';
-import type { NewRule, Plan } from '../src/remediation/types.ts';
+import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
 import { createFileChangeStore, groupKeyOf } from '../src/store/changes.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
 import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
@@ -221,6 +221,8 @@ beforeAll(async () => {
   await seedGroup('wr-drift-modified', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
   await seedGroup('wr-drift-relied', [tcp(443, 443, '10.0.0.0/8', 'https inside'), tcp(443, 443, '10.1.0.0/16', 'https from one subnet')]);
   await seedGroup('wr-fail', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
+  await seedGroup('wr-dies', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
+  await seedGroup('wr-resume', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
 }, 60_000);
 
 afterAll(async () => {
@@ -364,5 +366,47 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     // The plan still applies cleanly afterwards (nothing of the failed attempt is in the way).
     const retry = await applyPlan({ adapter, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
     expect(retry.status, retry.messages.join('\n')).toBe('applied');
+  });
+
+  /** Starts the apply with a remove that never returns (the process dies there); answers the record left in progress. */
+  async function applyDying(plan: Plan, estate: Estate): Promise<ChangeRecord> {
+    let reached: () => void = () => undefined;
+    const atRemove = new Promise<void>((resolve) => (reached = resolve));
+    const dying: LiveAdapter = {
+      ...adapter,
+      removeRule: () => {
+        reached();
+        return new Promise<void>(() => undefined);
+      },
+    };
+    void applyPlan({ adapter: dying, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    await atRemove;
+    const record = (await store.list()).filter((r) => r.plan.id === plan.id).at(-1);
+    expect(record).toMatchObject({ inProgress: true });
+    return record as ChangeRecord;
+  }
+
+  it('an apply that dies between add and remove: its record names the added rule, and revert restores exactly the pre-image', async () => {
+    const { groupId, plan, estate } = await planCase('wr-dies', 'internet-admin-port', 'port/22');
+    const before = await sdkRules(groupId);
+    const record = await applyDying(plan, estate);
+    const added = [...(await sdkRules(groupId)).keys()].filter((id) => !before.has(id));
+    expect(record.addedRuleIds).toEqual(added);
+
+    const revert = await revertChange({ adapter, scope, change: record, store, actor: 'tester@ci' });
+    expect(revert.status, revert.messages.join('\n')).toBe('reverted');
+    expect(await sdkRules(groupId)).toEqual(before);
+  });
+
+  it('an apply that dies between add and remove is resumed and completed: the finding is gone, the rule added once', async () => {
+    const { groupId, plan, estate } = await planCase('wr-resume', 'internet-admin-port', 'port/22');
+    const before = await sdkRules(groupId);
+    const record = await applyDying(plan, estate);
+
+    const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    expect(resumed.outcome, resumed.record.messages.join('\n')).toBe('completed');
+    const after = await sdkRules(groupId);
+    for (const id of removedIds(plan)) expect(after.has(id)).toBe(false);
+    expect([...after.keys()].filter((id) => !before.has(id))).toEqual(record.addedRuleIds);
   });
 });

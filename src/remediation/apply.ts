@@ -181,12 +181,30 @@ export function newChangeId(at: Date): string {
 }
 
 async function saveFinal(store: ChangeStore, record: ChangeRecord): Promise<ChangeRecord> {
+  const { inProgress: _inProgress, ...final } = record;
+  const messages = final.messages.filter((m) => !m.startsWith(IN_PROGRESS));
   try {
-    await store.save(record);
+    await store.save({ ...final, messages });
   } catch (error) {
     throw new Error(`change ${record.changeId} ended ${record.status} but its record could not be saved: ${errorText(error)}`, { cause: error });
   }
-  return record;
+  return { ...final, messages };
+}
+
+const IN_PROGRESS = 'in progress since ';
+
+/** The record as saved while the change runs: what was done so far, and that it did not finish. */
+function inProgressRecord(record: ChangeRecord, done: readonly Done[] = []): ChangeRecord {
+  return {
+    ...record,
+    status: 'failed',
+    inProgress: true,
+    ...idsOf(done),
+    messages: [
+      `${IN_PROGRESS}${record.at}: if this record still says so, the ${record.kind} was interrupted; compare the group with the pre-image`,
+      ...record.messages.filter((m) => !m.startsWith(IN_PROGRESS)),
+    ],
+  };
 }
 
 /**
@@ -194,14 +212,7 @@ async function saveFinal(store: ChangeStore, record: ChangeRecord): Promise<Chan
  * still holds the pre-image and says the change did not finish. No change without a record.
  */
 async function saveInProgress(store: ChangeStore, record: ChangeRecord): Promise<void> {
-  await store.save({
-    ...record,
-    status: 'failed',
-    messages: [
-      `in progress since ${record.at}: if this record still says so, the ${record.kind} was interrupted; compare the group with the pre-image`,
-      ...record.messages,
-    ],
-  });
+  await store.save(inProgressRecord(record));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,7 +224,7 @@ interface Context {
   groupId: string;
 }
 
-type Done = { kind: 'add'; rule: Rule; id: string } | { kind: 'remove'; rule: Rule };
+export type Done = { kind: 'add'; rule: Rule; id: string } | { kind: 'remove'; rule: Rule };
 
 interface Executed {
   done: Done[];
@@ -223,9 +234,21 @@ interface Executed {
   failedAdd?: Rule;
 }
 
-/** Adds first (never less access than the fix intends), then removes; stops at the first failure. */
-async function execute(ctx: Context, adds: readonly Rule[], removes: readonly Rule[]): Promise<Executed> {
+/**
+ * Adds first (never less access than the fix intends), then removes; stops at the first failure.
+ * `progress` runs after each call that succeeded (the record is updated there): when it fails,
+ * nothing more is changed, as for a failed call.
+ */
+async function execute(ctx: Context, adds: readonly Rule[], removes: readonly Rule[], progress?: (done: readonly Done[]) => Promise<void>): Promise<Executed> {
   const done: Done[] = [];
+  const recorded = async (): Promise<string | undefined> => {
+    try {
+      await progress?.(done);
+      return undefined;
+    } catch (error) {
+      return `the change record could not be updated after the last call, so nothing more was changed: ${errorText(error)}`;
+    }
+  };
   for (const rule of adds) {
     try {
       const id = await ctx.adapter.addRule(ctx.scope, ctx.groupId, rule);
@@ -233,6 +256,8 @@ async function execute(ctx: Context, adds: readonly Rule[], removes: readonly Ru
     } catch (error) {
       return { done, failure: `adding ${contentKey(rule)} failed: ${errorText(error)}`, failedAdd: rule };
     }
+    const failure = await recorded();
+    if (failure) return { done, failure };
   }
   for (const rule of removes) {
     try {
@@ -241,8 +266,22 @@ async function execute(ctx: Context, adds: readonly Rule[], removes: readonly Ru
     } catch (error) {
       return { done, failure: `removing ${show(rule)} failed: ${errorText(error)}` };
     }
+    const failure = await recorded();
+    if (failure) return { done, failure };
   }
   return { done };
+}
+
+function idsOf(done: readonly Done[]): { addedRuleIds: string[]; removedRuleIds: string[] } {
+  return {
+    addedRuleIds: done.flatMap((d) => (d.kind === 'add' ? [d.id] : [])),
+    removedRuleIds: done.flatMap((d) => (d.kind === 'remove' ? [d.rule.native.ruleId] : [])),
+  };
+}
+
+/** Saves the in-progress record with what `done` holds: the `progress` of `execute`. */
+function recordProgress(store: ChangeStore, record: ChangeRecord): (done: readonly Done[]) => Promise<void> {
+  return (done) => store.save(inProgressRecord(record, done));
 }
 
 interface Undone {
@@ -514,13 +553,14 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
   }
 
   const ctx: Context = { adapter, scope, groupId };
-  const executed = await execute(ctx, adds, removes);
-  const addedRuleIds = executed.done.flatMap((d) => (d.kind === 'add' ? [d.id] : []));
+  const executed = await execute(ctx, adds, removes, recordProgress(store, record));
+  const { addedRuleIds, removedRuleIds } = idsOf(executed.done);
   if (executed.failure) {
     const undone = await undo(ctx, executed.done, preImage, executed.failedAdd);
     return saveFinal(store, {
       ...record,
       addedRuleIds,
+      removedRuleIds,
       postImage: undone.after,
       status: undone.status,
       messages: [...messages, `failed part-way: ${executed.failure}`, ...undone.messages],
@@ -552,6 +592,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
     return saveFinal(store, {
       ...record,
       addedRuleIds,
+      removedRuleIds,
       postImage: undone.after,
       status: undone.status,
       verification,
@@ -561,6 +602,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
   return saveFinal(store, {
     ...record,
     addedRuleIds,
+    removedRuleIds,
     postImage: (after as SecurityGroup).rules,
     status: 'applied',
     verification,
@@ -573,6 +615,38 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
 
 // ---------------------------------------------------------------------------------------------
 // Revert
+
+/**
+ * What an apply left in progress (its process died) did, from its record and the group as it is
+ * now: the rules its record names as added or removed, and those a call made without the record
+ * being updated after it (an add of the plan's content that was not there before, a removal of
+ * the plan's that is gone). The post-image is the pre-image with those changes.
+ */
+export function interruptedResult(change: ChangeRecord, current: readonly Rule[]): { postImage: Rule[]; addedRuleIds: string[]; notes: string[] } {
+  const notes = [`${change.changeId} was interrupted part-way (its record was left in progress): this undoes what it did`];
+  const beforeIds = new Set(change.preImage.map((r) => r.native.ruleId));
+  const currentIds = new Set(current.map((r) => r.native.ruleId));
+  const added = new Set(change.addedRuleIds);
+  const unrecorded = countKeys(addRulesOf(change.plan));
+  for (const rule of current) if (added.has(rule.native.ruleId)) unrecorded.set(contentKey(rule), (unrecorded.get(contentKey(rule)) ?? 0) - 1);
+  for (const rule of current) {
+    const n = unrecorded.get(contentKey(rule)) ?? 0;
+    if (n > 0 && !beforeIds.has(rule.native.ruleId) && !added.has(rule.native.ruleId)) {
+      unrecorded.set(contentKey(rule), n - 1);
+      added.add(rule.native.ruleId);
+      notes.push(`rule ${show(rule)} was not there before and is what the plan adds: taken as added by the interrupted call`);
+    }
+  }
+  const removed = new Set(change.removedRuleIds ?? []);
+  for (const op of removeOpsOf(change.plan)) {
+    if (!removed.has(op.ruleId) && !currentIds.has(op.ruleId)) {
+      removed.add(op.ruleId);
+      notes.push(`rule ${op.ruleId} (${op.signature}) is gone and is what the plan removes: taken as removed by the interrupted call`);
+    }
+  }
+  const postImage = [...change.preImage.filter((r) => !removed.has(r.native.ruleId)), ...current.filter((r) => added.has(r.native.ruleId))];
+  return { postImage, addedRuleIds: [...added], notes };
+}
 
 /**
  * Restores the rule list an `applied` change found (its pre-image), when the group is still exactly
@@ -597,7 +671,8 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
   const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) => saveFinal(store, { ...base, ...extra, status: 'refused', messages });
 
   if (change.kind !== 'apply') return refuse([`refused: ${change.changeId} is itself a revert; apply the plan again instead`]);
-  if (change.status !== 'applied') {
+  const interrupted = change.inProgress === true;
+  if (change.status !== 'applied' && !interrupted) {
     const hint =
       change.status === 'already-applied'
         ? (await store.list()).filter((r) => r.kind === 'apply' && r.status === 'applied' && r.plan.id === change.plan.id).at(-1)
@@ -609,7 +684,7 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
   }
   const earlier = (await store.list()).find((r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted');
   if (earlier) return refuse([`refused: ${change.changeId} was already reverted by ${earlier.changeId} (${earlier.at}, ${earlier.actor})`]);
-  if (!change.postImage) return refuse([`refused: ${change.changeId} has no post-image to compare the group with`]);
+  if (!interrupted && !change.postImage) return refuse([`refused: ${change.changeId} has no post-image to compare the group with`]);
 
   const mismatch = targetMismatch(adapter, scope, change.plan);
   if (mismatch) return refuse([`refused: ${mismatch}`]);
@@ -622,17 +697,23 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
   }
   if (!group) return refuse([`refused: group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`]);
   const current = group.rules;
-  const since = idDiff(change.postImage, current);
+  const left = interrupted ? interruptedResult(change, current) : { postImage: change.postImage ?? [], addedRuleIds: change.addedRuleIds, notes: [] };
+  const since = idDiff(left.postImage, current);
   if (since.length > 0) {
     return refuse(
-      [`refused: group ${groupId} changed since ${change.changeId} was applied; reverting would undo those changes too. Nothing was changed. Since then:`, ...since],
+      [
+        interrupted
+          ? `refused: group ${groupId} differs from what the interrupted ${change.changeId} left; reverting would undo those changes too. Nothing was changed. The differences:`
+          : `refused: group ${groupId} changed since ${change.changeId} was applied; reverting would undo those changes too. Nothing was changed. Since then:`,
+        ...since,
+      ],
       { preImage: current, postImage: current },
     );
   }
 
-  const postIds = new Set(change.postImage.map((r) => r.native.ruleId));
+  const postIds = new Set(left.postImage.map((r) => r.native.ruleId));
   const readd = change.preImage.filter((r) => !postIds.has(r.native.ruleId));
-  const addedIds = new Set(change.addedRuleIds);
+  const addedIds = new Set(left.addedRuleIds);
   const remove = current.filter((r) => addedIds.has(r.native.ruleId));
 
   const record: ChangeRecord = { ...base, preImage: current, status: 'failed', messages: [] };
@@ -643,13 +724,14 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
   }
 
   const ctx: Context = { adapter, scope, groupId };
-  const executed = await execute(ctx, readd, remove);
-  const newIds = executed.done.flatMap((d) => (d.kind === 'add' ? [d.id] : []));
+  const executed = await execute(ctx, readd, remove, recordProgress(store, record));
+  const { addedRuleIds: newIds, removedRuleIds } = idsOf(executed.done);
   if (executed.failure) {
     const undone = await undo(ctx, executed.done, current, executed.failedAdd);
     return saveFinal(store, {
       ...record,
       addedRuleIds: newIds,
+      removedRuleIds,
       postImage: undone.after,
       status: undone.status,
       messages: [`failed part-way: ${executed.failure}`, ...undone.messages],
@@ -676,21 +758,162 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
     return saveFinal(store, {
       ...record,
       addedRuleIds: newIds,
+      removedRuleIds,
       postImage: undone.after,
       status: undone.status,
       messages: ['verification failed after the revert; undoing it', ...problems.map((p) => `verification: ${p}`), ...undone.messages],
     });
   }
   const renamed = executed.done.flatMap((d) => (d.kind === 'add' ? [`${d.rule.native.ruleId} → ${d.id}`] : []));
+  // The interrupted apply is over: it is no longer in progress (nothing resumes it any more).
+  if (interrupted) await saveFinal(store, { ...change, messages: [...change.messages, `interrupted part-way; what it did was undone by ${base.changeId} (${actor})`] });
   return saveFinal(store, {
     ...record,
     addedRuleIds: newIds,
+    removedRuleIds,
     postImage: after,
     status: 'reverted',
     messages: [
       `reverted ${change.changeId}: the group has exactly the rules of its pre-image again (by content)`,
+      ...left.notes,
       ...(remove.length > 0 ? [`removed the rules it added: ${remove.map((r) => r.native.ruleId).join(', ')}`] : []),
       ...(renamed.length > 0 ? [`re-added the rules it removed; the provider gave them new ids: ${renamed.join(', ')}`] : []),
     ],
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resume: an apply whose process died, from the record it left in progress
+
+export type ResumeDecision =
+  /** The group is as the plan expects plus what was done: `adds` and `removes` are what is left to do. */
+  | { action: 'complete'; done: Done[]; adds: Rule[]; removes: Rule[] }
+  /** The group no longer matches: what was done (`done`) is undone, for the `reasons`. */
+  | { action: 'undo'; done: Done[]; reasons: string[] };
+
+/**
+ * What to do with an apply left in progress, given the group as it is now: complete it when the
+ * group still matches the plan's preconditions plus what the record (and the group) says was
+ * done, else undo what was done.
+ */
+export function decideResume(change: ChangeRecord, group: SecurityGroup): ResumeDecision {
+  const current = group.rules;
+  const byId = new Map(current.map((r) => [r.native.ruleId, r]));
+  const left = interruptedResult(change, current);
+  const reasons: string[] = [];
+  const done: Done[] = [];
+  for (const id of left.addedRuleIds) {
+    const rule = byId.get(id);
+    if (rule) done.push({ kind: 'add', rule, id });
+    else reasons.push(`rule ${id}, added by the change, is gone`);
+  }
+  const postIds = new Set(left.postImage.map((r) => r.native.ruleId));
+  const removed = change.preImage.filter((r) => !postIds.has(r.native.ruleId));
+  for (const rule of removed) done.push({ kind: 'remove', rule });
+  const removedIds = new Set(removed.map((r) => r.native.ruleId));
+  const rest: Plan = {
+    ...change.plan,
+    preconditions: change.plan.preconditions.filter((p) => !removedIds.has(p.ruleId)),
+    operations: change.plan.operations.filter((op) => op.op === 'add' || !removedIds.has(op.ruleId)),
+  };
+  reasons.push(...drift(rest, group), ...setDrift(rest, group));
+  if (reasons.length > 0) return { action: 'undo', done, reasons };
+  const pending = countKeys(done.flatMap((d) => (d.kind === 'add' ? [d.rule] : [])));
+  const adds: Rule[] = [];
+  for (const rule of addRulesOf(change.plan).map(asRule)) {
+    const n = pending.get(contentKey(rule)) ?? 0;
+    if (n > 0) pending.set(contentKey(rule), n - 1);
+    else adds.push(rule);
+  }
+  const removes = removeOpsOf(rest).map((op) => byId.get(op.ruleId) as Rule);
+  return { action: 'complete', done, adds, removes };
+}
+
+export interface ResumeOptions extends Omit<RevertOptions, 'change'> {
+  /** The apply record left in progress (`inProgress`). */
+  change: ChangeRecord;
+  verify?: Verifier;
+}
+
+export interface Resumed {
+  /** `left`: nothing was done (`reason` says why); the record is as it was. */
+  outcome: 'completed' | 'undone' | 'left';
+  record: ChangeRecord;
+  reason?: string;
+}
+
+/**
+ * Resumes an apply left in progress: re-reads the group, completes the change or undoes what was
+ * done (see `decideResume`), verifies, and saves the outcome under the same change id.
+ */
+export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
+  const { adapter, scope, change, store, actor } = options;
+  const verify = options.verify ?? defaultVerify();
+  const at = (options.now ?? (() => new Date()))().toISOString();
+  const leave = (reason: string): Resumed => ({ outcome: 'left', record: change, reason });
+  if (change.kind !== 'apply' || !change.inProgress) return leave(`${change.changeId} is not an apply left in progress`);
+  const earlier = (await store.list()).find((r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted');
+  if (earlier) return leave(`${change.changeId} was already reverted by ${earlier.changeId}`);
+  const mismatch = targetMismatch(adapter, scope, change.plan);
+  if (mismatch) return leave(mismatch);
+  const groupId = change.plan.target.groupId;
+  let group: SecurityGroup | undefined;
+  try {
+    group = (await readState(adapter, scope, groupId)).group;
+  } catch (error) {
+    return leave(`cannot read group ${groupId}: ${errorText(error)}`);
+  }
+  if (!group) return leave(`group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`);
+
+  const ctx: Context = { adapter, scope, groupId };
+  const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
+  const decision = decideResume(change, group);
+  const prefix = `resumed by ${actor} at ${at}`;
+  const undoAll = async (done: readonly Done[], why: string[], failedAdd?: Rule): Promise<Resumed> => {
+    const undone = await undo(ctx, done, change.preImage, failedAdd);
+    const final = await saveFinal(store, {
+      ...record,
+      ...idsOf(done),
+      postImage: undone.after,
+      status: undone.status,
+      messages: [...record.messages, ...why, ...undone.messages],
+    });
+    return { outcome: 'undone', record: final };
+  };
+  if (decision.action === 'undo') {
+    return undoAll(decision.done, [`${prefix}: the group no longer matches the plan plus what was done, so what was done is undone`, ...decision.reasons]);
+  }
+
+  const prior = decision.done;
+  const executed = await execute(ctx, decision.adds, decision.removes, (d) => store.save(inProgressRecord(record, [...prior, ...d])));
+  const all = [...prior, ...executed.done];
+  if (executed.failure) return undoAll(all, [`${prefix}: completing failed part-way: ${executed.failure}`], executed.failedAdd);
+
+  let after: SecurityGroup | undefined;
+  try {
+    after = (await readState(adapter, scope, groupId)).group;
+  } catch {
+    // Reported as a verification problem below.
+  }
+  const removedRules = all.flatMap((d) => (d.kind === 'remove' ? [d.rule] : []));
+  const check = after ? checkApplied(change.preImage, removedRules, all, [], after.rules) : undefined;
+  const gone = after ? await findingGone(verify, after, change.plan, { ...group, rules: change.preImage }) : { gone: false, message: `cannot re-read group ${groupId}` };
+  const problems = [...(check?.problems ?? []), ...(gone.message ? [gone.message] : [])];
+  const verification = { findingGone: gone.gone, otherRulesUntouched: check?.otherRulesUntouched ?? false };
+  if (problems.length > 0) return undoAll(all, [`${prefix}: verification failed after completing the change; undoing it`, ...problems.map((p) => `verification: ${p}`)]);
+  const ids = idsOf(all);
+  const final = await saveFinal(store, {
+    ...record,
+    ...ids,
+    postImage: (after as SecurityGroup).rules,
+    status: 'applied',
+    verification,
+    messages: [
+      ...record.messages,
+      ...(check?.notes ?? []),
+      `${prefix}: completed the change the interrupted apply began`,
+      `applied: added ${ids.addedRuleIds.length === 0 ? 'nothing' : ids.addedRuleIds.join(', ')}; removed ${ids.removedRuleIds.length === 0 ? 'nothing' : ids.removedRuleIds.join(', ')}`,
+    ],
+  });
+  return { outcome: 'completed', record: final };
 }

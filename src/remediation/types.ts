@@ -85,6 +85,13 @@ export interface ChangeRecord {
   postImage?: Rule[];
   /** Provider ids of the rules this change added (for exact revert). */
   addedRuleIds: string[];
+  /** Provider ids of the pre-image's rules this change removed (kept up to date while it runs). */
+  removedRuleIds?: string[];
+  /**
+   * Set while the change runs: the record is saved before the first cloud call and after each one,
+   * so a record still marked so after the process died says exactly what was done.
+   */
+  inProgress?: true;
   status: ChangeStatus;
   /** Why it was refused, what failed, what was undone. */
   messages: string[];

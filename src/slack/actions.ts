@@ -19,6 +19,7 @@ export const ACTION_IDS = {
   acceptRisk: 'warden_accept_risk',
   details: 'warden_details',
   revert: 'warden_revert',
+  resume: 'warden_resume',
 } as const;
 
 export type ActionName = keyof typeof ACTION_IDS;
@@ -66,6 +67,7 @@ const CODES: Record<ActionId, string> = {
   warden_accept_risk: 'ar',
   warden_details: 'dt',
   warden_revert: 'rv',
+  warden_resume: 'rs',
 };
 const BY_CODE = new Map(Object.entries(CODES).map(([action, code]) => [code, action as ActionId]));
 
@@ -80,6 +82,7 @@ const FIELDS: Record<ActionId, { f: Need; p: Need; c: Need }> = {
   warden_accept_risk: { f: 'required', p: 'optional', c: 'forbidden' },
   warden_details: { f: 'required', p: 'optional', c: 'forbidden' },
   warden_revert: { f: 'optional', p: 'optional', c: 'required' },
+  warden_resume: { f: 'required', p: 'required', c: 'forbidden' },
 };
 
 /** The longest value encode() can produce: every id at its longest. Far below LIMITS.buttonValue. */

@@ -240,6 +240,16 @@ export function createWardenApp(options: WardenAppOptions): App {
     await note(`:leftwards_arrow_with_hook: <@${user}> asked to revert change \`${changeId}\`: reverting.`);
   });
 
+  // Resume needs no new approvals: the fix was approved; the worker resumes it only when its apply is stuck.
+  onButton(ACTION_IDS.resume, async ({ args, payload, user, channel, requestId, note }) => {
+    const planId = payload.planId as string;
+    if (!(await gate(args, user, 'resume', planId, 'resume this fix', note))) return;
+    await audit(user, 'resume', planId, 'queued');
+    await queue.enqueue({ kind: 'apply', args: { fingerprint: payload.fingerprint, planId }, user, channel, responseUrl: args.body.response_url, requestId });
+    await ephemeral(args.respond, 'Resuming…');
+    await note(`:arrow_forward: <@${user}> asked to resume the interrupted fix: resuming.`);
+  });
+
   onButton(ACTION_IDS.acceptRisk, async ({ args, payload, user, note }) => {
     const fingerprint = payload.fingerprint as string;
     if (!(await gate(args, user, 'accept-risk', fingerprint, 'accept this risk', note))) return;

@@ -3,6 +3,7 @@
 // (src/slack/limits.ts) however large the audit; text from the clouds is escaped, never parsed as links or mentions.
 
 export { appliedMessage } from './blocks/applied.ts';
+export { resumeMessage } from './blocks/resume.ts';
 export { atOrAbove, digestMessage } from './blocks/digest.ts';
 export type { AuditDelta, DigestOptions } from './blocks/digest.ts';
 export type { KnownBlock, ModalView, SlackMessage } from './blocks/elements.ts';

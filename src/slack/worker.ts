@@ -11,13 +11,13 @@ import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { groupsNamingSet } from '../realtime/set-change.ts';
-import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts';
+import { applyPlan, auditVerifier, resumeChange, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
 import { RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
 import { slackConfigOf } from './authorize.ts';
-import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate } from './blocks.ts';
+import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { AuditDelta } from './blocks/digest.ts';
 import { code, userText } from './blocks/elements.ts';
@@ -93,9 +93,17 @@ export interface Worker {
   scanScope(message: ScopeMessage): Promise<ScopeOutcome>;
   /** Posts a run's digest from its recorded scopes, once; false when it was posted already. */
   finishRun(runId: string): Promise<boolean>;
+  /**
+   * The schedule tick: recovers every apply left in progress longer than STUCK_AFTER_MS (its
+   * process died) whose approval is stuck in `applying`; answers their plan ids.
+   */
+  recoverStuckApplies(): Promise<string[]>;
   /** Real time: audits just the changed group (or its whole scope when the event names none), resolves what the change fixed, posts what it opened. */
   auditGroup(change: GroupChange): Promise<ScopeOutcome>;
 }
+
+/** An approval `applying` this long was left by a process that died: longer than a Lambda can run. */
+export const STUCK_AFTER_MS = 15 * 60_000;
 
 /** A failure whose message is meant for the person (no stack, no internals). */
 class JobError extends Error {}
@@ -433,7 +441,15 @@ export function createWorker(options: WorkerOptions): Worker {
     // approved → applying is the claim: of duplicate clicks, Slack retries and concurrent jobs for
     // one approval exactly one makes it and applies; every other one does nothing.
     if (!(await store.approvals.transition({ id: planId, from: 'approved', to: 'applying', now: now() }))) {
+      if (await recoverStuck(planId, job)) return;
       await log(job.user, 'apply', planId, 'ignored: already being applied / applied', `duplicate job ${job.requestId}`);
+      const current = await store.approvals.get(planId);
+      const since = current?.updatedAt;
+      if (current?.status === 'applying' && since && job.responseUrl) {
+        const after = new Date(Date.parse(since) + STUCK_AFTER_MS).toISOString().slice(0, 16).replace('T', ' ');
+        const text = `Not applied again: this fix is being applied since ${since.slice(0, 16).replace('T', ' ')} UTC. If that apply died, Warden resumes it on its own after ${after} UTC, or an approver can press Resume then.`;
+        await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, ...resumeMessage(text, fingerprint, planId) });
+      }
       return;
     }
     let changeId: string | undefined;
@@ -447,6 +463,71 @@ export function createWorker(options: WorkerOptions): Worker {
     } finally {
       // Every way out of `applying` (refused, failed, thrown) ends in `applied` or `failed`.
       await store.approvals.transition({ id: planId, from: 'applying', to: applied ? 'applied' : 'failed', ...(applied && changeId ? { changeId } : {}), now: now() });
+    }
+  }
+
+  async function say(where: { channel: string; threadTs?: string }, text: string): Promise<void> {
+    await client.chat.postMessage({ channel: where.channel, text, ...(where.threadTs ? { thread_ts: where.threadTs } : {}) });
+  }
+
+  /**
+   * Recovers an approval stuck in `applying` (its process died) for longer than any apply runs:
+   * reclaims it (one caller wins), then resumes the change record it left in progress (completes
+   * or undoes it, and posts which), or, when it died before writing one, applies afresh. No new
+   * approvals are needed. false when the approval is not stuck (or another caller reclaimed it).
+   */
+  async function recoverStuck(planId: string, job: WardenJob): Promise<boolean> {
+    const approval = await store.approvals.get(planId);
+    const since = approval?.updatedAt ?? approval?.approvedAt;
+    if (!approval || approval.status !== 'applying' || !since || now().getTime() - Date.parse(since) < STUCK_AFTER_MS) return false;
+    if (!(await store.approvals.transition({ id: planId, from: 'applying', to: 'applying', version: approval.version, now: now() }))) return false;
+    const applies = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId);
+    const change = applies.filter((r) => r.inProgress).at(-1);
+    let ended: 'applied' | 'failed' | undefined = 'failed';
+    let changeId: string | undefined;
+    try {
+      if (!change) {
+        // The apply may have finished (its record saved) and died before the approval said so.
+        const finished = applies.filter((r) => r.at >= (approval.approvedAt ?? '')).at(-1);
+        if (finished) {
+          changeId = finished.changeId;
+          ended = finished.status === 'applied' || finished.status === 'already-applied' ? 'applied' : 'failed';
+          await log(job.user, 'resume', planId, `ok: had ended ${finished.status}`, changeId);
+          return true;
+        }
+        await log(job.user, 'resume', planId, 'ok: no change record; applying afresh', `stuck in applying since ${since}`);
+        const record = await applyClaimed({ ...job, args: { ...job.args, fingerprint: approval.fingerprint, planId } }, approval.fingerprint, planId);
+        changeId = record?.changeId;
+        ended = record && (record.status === 'applied' || record.status === 'already-applied') ? 'applied' : 'failed';
+        return true;
+      }
+      const target = change.plan.target;
+      const adapter = (await options.adapters([target.provider], configFor(target, 'apply'))).find((a) => a.provider === target.provider);
+      if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
+      const scope = { provider: target.provider, account: target.account, region: target.region };
+      const resumed = await resumeChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now, verify: auditVerifier(config) });
+      const state = await store.findings.get(approval.fingerprint);
+      const where = placeFor(job, state?.message);
+      if (resumed.outcome === 'left') {
+        // Nothing was done: stays `applying`, reclaimed, for the next attempt once it is stale again.
+        ended = undefined;
+        await log(job.user, 'resume', planId, 'failed: left in progress', resumed.reason);
+        const text = `:warning: Warden could not resume the interrupted fix ${code(change.changeId, 120)}: ${userText(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
+        await post(where.channel, resumeMessage(text, approval.fingerprint, planId), where.threadTs);
+        return true;
+      }
+      changeId = resumed.record.changeId;
+      ended = resumed.outcome === 'completed' ? 'applied' : 'failed';
+      const headline =
+        resumed.outcome === 'completed'
+          ? `:arrow_forward: The fix interrupted part-way (${code(change.changeId, 120)}) was resumed and completed: the group still matched the plan and what had been done.`
+          : `:rewind: The fix interrupted part-way (${code(change.changeId, 120)}) was undone: the group no longer matched the plan and what had been done (${resumed.record.status}).`;
+      await say(where, headline);
+      await post(where.channel, appliedMessage(resumed.record), where.threadTs);
+      await log(job.user, 'resume', planId, `ok: ${resumed.outcome}`, changeId);
+      return true;
+    } finally {
+      if (ended) await store.approvals.transition({ id: planId, from: 'applying', to: ended, ...(ended === 'applied' && changeId ? { changeId } : {}), now: now() });
     }
   }
 
@@ -642,10 +723,22 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  async function recoverStuckApplies(): Promise<string[]> {
+    const cutoff = now().getTime() - STUCK_AFTER_MS;
+    const planIds = new Set((await store.changes.list()).filter((r) => r.kind === 'apply' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => r.plan.id));
+    const recovered: string[] = [];
+    for (const planId of planIds) {
+      const tick: WardenJob = { kind: 'apply', args: { planId }, user: 'schedule', channel: slack.channel ?? '', requestId: `schedule:resume:${planId}` };
+      if (await recoverStuck(planId, tick)) recovered.push(planId);
+    }
+    return recovered;
+  }
+
   return {
     scanScope,
     finishRun,
     auditGroup,
+    recoverStuckApplies,
     async handle(job) {
       try {
         await run(job);

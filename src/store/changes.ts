@@ -9,7 +9,11 @@ import { isChangeId } from '../remediation/change-id.ts';
 // under `<state dir>/changes/`. The interface is what a DynamoDB store implements as well.
 
 export interface ChangeStore {
-  /** Writes the record, replacing an earlier version of the same change (the in-progress one). */
+  /**
+   * Writes the record, replacing an earlier version of the same change: a change saves it before
+   * its first cloud call, after each one (`inProgress`, with the ids added and removed so far), and
+   * when it ends.
+   */
   save(record: ChangeRecord): Promise<void>;
   get(changeId: string): Promise<ChangeRecord | undefined>;
   /** Every record, oldest first (by `at`, then `changeId`). */

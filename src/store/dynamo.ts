@@ -591,7 +591,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
       throw new Error(`approval ${id}: gave up after ${MAX_APPROVE_ATTEMPTS} concurrent updates`);
     },
 
-    async transition({ id, from, to, changeId, now }) {
+    async transition({ id, from, to, changeId, version, now }) {
       required(id, 'approval id');
       if (!(APPROVAL_TRANSITIONS[from] ?? []).includes(to)) throw new Error(`approval ${id}: ${from} → ${to} is not a transition`);
       if (changeId !== undefined) checkChangeId(changeId);
@@ -601,12 +601,13 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
             TableName: tableName,
             Key: { pk: `APPROVAL#${id}`, sk: 'APPROVAL' },
             UpdateExpression: `SET #status = :to, version = version + :one, updatedAt = :now${changeId !== undefined ? ', changeId = :changeId' : ''}`,
-            ConditionExpression: 'attribute_exists(pk) AND #status = :from',
+            ConditionExpression: `attribute_exists(pk) AND #status = :from${version !== undefined ? ' AND version = :version' : ''}`,
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
               ':to': to,
               ':from': from,
               ':one': 1,
+              ...(version !== undefined ? { ':version': version } : {}),
               ':now': now.toISOString(),
               ...(changeId !== undefined ? { ':changeId': changeId } : {}),
             },
@@ -719,6 +720,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
             changeId: record.changeId,
             kind: record.kind,
             status: record.status,
+            ...(record.inProgress ? { inProgress: true } : {}),
             actor: record.actor,
             at: record.at,
             planId: record.plan.id,

@@ -169,7 +169,8 @@ export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | '
 export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly ApprovalStatus[]>> = {
   pending: [],
   approved: ['applying'],
-  applying: ['applied', 'failed'],
+  // applying → applying reclaims an apply whose process died (conditional on `version`), to resume it.
+  applying: ['applying', 'applied', 'failed'],
   // A revert is claimed first (applied → reverting), so two revert jobs cannot both run it; a
   // revert that does not complete leaves the fix applied.
   applied: ['reverting'],
@@ -250,9 +251,10 @@ export interface ApprovalStore {
    * Moves the request from status `from` to `to` (one of `APPROVAL_TRANSITIONS[from]`; any other
    * step throws), as a write conditional on the stored status being `from`, bumping `version`.
    * true when this call made the step; false when the status was not `from` (someone else made it
-   * first, or the request does not exist). Of concurrent callers exactly one gets true.
+   * first, or the request does not exist). Of concurrent callers exactly one gets true. With
+   * `version`, the write is also conditional on the stored version being that one.
    */
-  transition(input: { id: string; from: ApprovalStatus; to: ApprovalStatus; changeId?: string; now: Date }): Promise<boolean>;
+  transition(input: { id: string; from: ApprovalStatus; to: ApprovalStatus; changeId?: string; version?: number; now: Date }): Promise<boolean>;
   get(id: string): Promise<ApprovalRequest | undefined>;
 }
 
