@@ -16,8 +16,6 @@ export interface ScheduleResult {
   scopes: number;
   /** Earlier runs whose digest this tick posted (a scope failed for good, or a crash). */
   finishedLate: string[];
-  /** Plans whose apply died part-way and that this tick resumed (completed or undone). */
-  resumed: string[];
 }
 
 export interface ScheduleDeps {
@@ -46,12 +44,11 @@ export function createScheduleHandler(deps: ScheduleDeps) {
     }
     if (finishedLate.length) logger.warn('finished runs that did not complete', { runs: finishedLate });
 
-    const resumed = await worker.recoverStuckApplies();
-    if (resumed.length) logger.warn('resumed applies that did not complete', { plans: resumed });
-
+    // Stuck applies are recovered where the write keys and grants are: by the apply function on the
+    // next delivery, or by an approver's Resume click (queued to it). The schedule holds neither.
     const started = await startRun(runtime, { runId, trigger: 'schedule', now: now(), ...(deps.organizations ? { organizations: deps.organizations } : {}), ...(deps.sqs ? { sqs: deps.sqs } : {}) });
     metrics.publishStoredMetrics();
-    return { runId, scopes: started.scopes, finishedLate, resumed };
+    return { runId, scopes: started.scopes, finishedLate };
   };
 }
 
