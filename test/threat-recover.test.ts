@@ -384,7 +384,7 @@ describe('attack: anyone presses Resume', () => {
     if (typeof address !== 'object' || !address) throw new Error('no port');
     const url = `http://127.0.0.1:${address.port}`;
     const configPath = join(dir, 'warden.json');
-    await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: [APPROVER] }, requiredApprovals: 2, twoPersonRule: true } }));
+    await writeFile(configPath, JSON.stringify({ slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 2, twoPersonRule: true } }));
     const tableName = `warden-recover-${++tables}`;
     await ensureTable(db.client, tableName);
     const state = createDynamoStateStore({ tableName, client: db.client });
