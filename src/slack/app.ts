@@ -212,7 +212,7 @@ export function createWardenApp(options: WardenAppOptions): App {
       const why: Record<string, string> = {
         requester: 'you asked for this fix, and the two-person rule needs someone else to approve it',
         duplicate: 'you already approved it; approvals are counted per person',
-        'not-pending': 'it is no longer pending (it was approved already)',
+        'not-pending': result.status === 'rejected' ? 'it was rejected; run `/warden fix` to propose it again' : `it is no longer pending (it is ${result.status ?? 'gone'})`,
         'not-found': 'there is no open request for this plan (run `/warden fix` again)',
       };
       await audit(user, 'approve', planId, `refused: ${result.reason ?? 'unknown'}`);
@@ -263,10 +263,20 @@ export function createWardenApp(options: WardenAppOptions): App {
     await note(`:zzz: <@${user}> snoozed this finding until ${until.toISOString().slice(0, 10)}.`);
   });
 
-  onButton(ACTION_IDS.reject, async ({ payload, user, note }) => {
+  onButton(ACTION_IDS.reject, async ({ args, payload, user, note }) => {
     const target = payload.planId ?? (payload.fingerprint as string);
+    if (!(await gate(args, user, 'reject', target, 'reject this fix', note))) return;
+    if (payload.planId) {
+      const result = await store.approvals.reject({ id: payload.planId, by: user, now: now() });
+      if (result.outcome === 'refused') {
+        await audit(user, 'reject', target, `refused: ${result.status ?? 'not-found'}`);
+        await ephemeral(args.respond, `Not rejected: ${result.status ? `the fix is ${result.status} already` : 'there is no open request for this plan'}.`);
+        return;
+      }
+    }
     await audit(user, 'reject', target, 'ok');
-    await note(`:x: <@${user}> rejected the proposed fix; nothing will be applied.`);
+    await ephemeral(args.respond, 'Rejected: this plan will not be applied unless it is proposed again.');
+    await note(`:x: <@${user}> rejected the proposed fix; nothing will be applied unless it is proposed again.`);
   });
 
   onButton(ACTION_IDS.details, async ({ args, payload }) => {

@@ -425,7 +425,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const planId = str(job.args['planId']);
     if (!fingerprint || !planId) throw new JobError('the apply job names no finding or plan');
     const approval = await store.approvals.get(planId);
-    if (!approval || approval.status === 'pending' || approval.fingerprint !== fingerprint) {
+    if (!approval || approval.status === 'pending' || approval.status === 'rejected' || approval.fingerprint !== fingerprint) {
       await log(job.user, 'apply', planId, 'refused: not approved');
       await respond(job, `Not applied: plan ${code(planId, 80)} has no completed approval for this finding.`);
       return;

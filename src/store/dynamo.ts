@@ -15,7 +15,7 @@ import type { ExposureMeasure, Finding } from '../model/types.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import { groupKeyOf } from './changes.ts';
 import type { ChangeStore } from './changes.ts';
-import { APPROVAL_TRANSITIONS, scopeKeyOf } from './state.ts';
+import { APPROVAL_TRANSITIONS, ENDED_APPROVAL_STATUSES, scopeKeyOf } from './state.ts';
 import type {
   Approval,
   ApprovalRequest,
@@ -239,8 +239,10 @@ function toApproval(item: Item): ApprovalRequest {
     status: item['status'] as ApprovalRequest['status'],
     approvals: (item['approvals'] as Approval[] | undefined) ?? [],
     createdAt: item['createdAt'] as string,
+    generation: typeof item['generation'] === 'number' ? item['generation'] : 1,
     version: item['version'] as number,
   };
+  if (typeof item['rejectedBy'] === 'string') request.rejectedBy = item['rejectedBy'];
   if (typeof item['approvedAt'] === 'string') request.approvedAt = item['approvedAt'];
   if (typeof item['changeId'] === 'string') request.changeId = item['changeId'];
   if (typeof item['updatedAt'] === 'string') request.updatedAt = item['updatedAt'];
@@ -511,6 +513,30 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
 
   // --- approvals ------------------------------------------------------------------------------
 
+  /**
+   * Starts `existing` (an ended request) again as `fresh` under its next generation, conditional on the version
+   * read; of two proposals at once the one that loses reads the winner's generation.
+   */
+  async function nextGeneration(existing: ApprovalRequest, fresh: ApprovalRequest): Promise<ApprovalRequest> {
+    const request: ApprovalRequest = { ...fresh, generation: existing.generation + 1, version: existing.version + 1 };
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `APPROVAL#${request.id}`, sk: 'APPROVAL', type: 'approval', ...request },
+          ConditionExpression: 'version = :read',
+          ExpressionAttributeValues: { ':read': existing.version },
+        }),
+      );
+      return request;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const winner = await approvals.get(request.id);
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
   const approvals: ApprovalStore = {
     async requestApproval({ id, planId, fingerprint, requester, required: needed, requesterMayApprove = false, now = clock() }) {
       if (!Number.isInteger(needed) || needed < 1) throw new Error(`required approvals must be a whole number of at least 1, not ${needed}`);
@@ -524,6 +550,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         status: 'pending',
         approvals: [],
         createdAt: now.toISOString(),
+        generation: 1,
         version: 1,
       };
       try {
@@ -539,11 +566,39 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         if (!isConditionFailure(error)) throw error;
         const existing = await approvals.get(id);
         if (!existing) throw error;
+        if (existing.planId === planId && existing.fingerprint === fingerprint && ENDED_APPROVAL_STATUSES.includes(existing.status)) {
+          return nextGeneration(existing, request);
+        }
         if (existing.planId !== planId || existing.fingerprint !== fingerprint || existing.requester !== requester) {
           throw new Error(`approval request ${id} exists for another plan or requester`, { cause: error });
         }
         return existing;
       }
+    },
+
+    async reject({ id, by, now }) {
+      required(by, 'rejecter');
+      for (let attempt = 0; attempt < MAX_APPROVE_ATTEMPTS; attempt++) {
+        const request = await approvals.get(id);
+        if (!request) return { outcome: 'refused', status: undefined };
+        if (request.status !== 'pending' && request.status !== 'approved') return { outcome: 'refused', status: request.status };
+        try {
+          await client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: `APPROVAL#${id}`, sk: 'APPROVAL' },
+              UpdateExpression: 'SET #status = :rejected, rejectedBy = :by, updatedAt = :now, version = :next',
+              ConditionExpression: 'version = :read',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':rejected': 'rejected', ':by': by, ':now': now.toISOString(), ':next': request.version + 1, ':read': request.version },
+            }),
+          );
+          return { outcome: 'rejected', status: 'rejected' };
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }
+      throw new Error(`approval ${id}: gave up after ${MAX_APPROVE_ATTEMPTS} concurrent updates`);
     },
 
     async approve({ id, approver, now }): Promise<ApproveResult> {

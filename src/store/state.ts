@@ -157,10 +157,14 @@ function widenedSinceSuppressed(finding: Finding, suppression: Suppression, face
 
 /**
  * A fix's life: `pending` (proposed, collecting approvals) → `approved` → `applying` → `applied` |
- * `failed`, and `applied` → `reverted`. Every step is a conditional write on the current status,
+ * `failed`, and `applied` → `reverted`; `pending` or `approved` → `rejected` (an approver's Reject,
+ * binding until the plan is proposed again). Every step is a conditional write on the current status,
  * so duplicate clicks, Slack retries and concurrent jobs make each step exactly once.
  */
-export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted';
+export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted' | 'rejected';
+
+/** Statuses a request ends in: proposing its plan again starts a new generation of it. */
+export const ENDED_APPROVAL_STATUSES: readonly ApprovalStatus[] = ['rejected', 'failed', 'reverted'];
 
 /**
  * The steps `ApprovalStore.transition` makes, by status. `pending → approved` is not among them:
@@ -176,6 +180,7 @@ export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly Appr
   reverting: ['reverted', 'applied'],
   failed: [],
   reverted: [],
+  rejected: [],
 };
 
 export interface Approval {
@@ -200,6 +205,10 @@ export interface ApprovalRequest {
   changeId?: string;
   /** When `transition` last changed the status. */
   updatedAt?: string;
+  /** Who rejected it (status `rejected`). */
+  rejectedBy?: string;
+  /** 1 for the first request under this id; each re-proposal after it ended starts the next. */
+  generation: number;
   /** Bumped by every change; updates are conditional on it (optimistic concurrency). */
   version: number;
 }
@@ -226,10 +235,18 @@ export interface ApproveResult {
   required: number;
 }
 
+export interface RejectResult {
+  /** `rejected`: this call rejected it. `refused`: it was not pending or approved (see `status`), or not found. */
+  outcome: 'rejected' | 'refused';
+  status: ApprovalStatus | undefined;
+}
+
 export interface ApprovalStore {
   /**
    * Creates a pending request. Idempotent: the same id again returns the stored request
-   * unchanged (Slack retries); the same id for a different plan is an error.
+   * unchanged (Slack retries); the same id for a different plan is an error. A request that
+   * ended (`ENDED_APPROVAL_STATUSES`) is started again as its next generation: pending, no
+   * approvals, this requester.
    */
   requestApproval(input: {
     id: string;
@@ -246,6 +263,12 @@ export interface ApprovalStore {
    * approval exactly one gets `approved` and the other `refused`/`not-pending`.
    */
   approve(input: { id: string; approver: string; now: Date }): Promise<ApproveResult>;
+  /**
+   * Rejects a pending or approved request (the caller checked that `by` is an approver), as a write
+   * conditional on the version read: nothing approves or applies it afterwards, until its plan is
+   * proposed again (`requestApproval` starts a new generation).
+   */
+  reject(input: { id: string; by: string; now: Date }): Promise<RejectResult>;
   /**
    * Moves the request from status `from` to `to` (one of `APPROVAL_TRANSITIONS[from]`; any other
    * step throws), as a write conditional on the stored status being `from`, bumping `version`.

@@ -1,0 +1,129 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackHandler } from '../functions/slack.ts';
+import type { HttpApiResult, SlackHandler } from '../functions/slack.ts';
+import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
+import type { ButtonPayload } from '../src/slack/actions.ts';
+import { createInProcessQueue } from '../src/slack/queue.ts';
+import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import type { StateStore } from '../src/store/state.ts';
+import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { startDynalite } from './support/dynalite.ts';
+import type { Dynalite } from './support/dynalite.ts';
+
+// Issue 12, sections 2 and 3: attacks on Warden's approvals by a member of the workspace, played
+// through the real Lambda handler with signed requests (state in dynalite, a loopback fake of
+// Slack's Web API and of response_url), each followed by what must hold.
+
+const SECRET = 'test-signing-secret-0123456789';
+const APPROVERS = ['UAPPROVER1', 'UAPPROVER2', 'UAPPROVER3'] as const;
+const [A1, A2, A3] = APPROVERS;
+const OUTSIDER = 'UOUTSIDER1';
+const REQUESTER = 'UREQUESTER';
+const NOW = new Date('2030-01-15T12:00:00.000Z');
+const FINGERPRINT = 'a1b2c3d4e5f60718';
+const PLAN = 'plan-0123456789abcdef';
+const _CHANGE = 'chg-20300115T120000Z-0123456789abcdef';
+
+let slack: Server;
+let slackUrl: string;
+let responses: string[] = [];
+let db: Dynalite;
+let dir: string;
+let configPath: string;
+let tableCount = 0;
+let tableName: string;
+let store: StateStore;
+let queue: WorkQueue & { jobs: WardenJob[] };
+
+beforeAll(async () => {
+  slack = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0] as string;
+      if (path.startsWith('/response/')) responses.push(String((JSON.parse(text || '{}') as { text?: string }).text));
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(path === '/api/auth.test' ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' } : { ok: true }));
+    });
+  });
+  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+  const address = slack.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  slackUrl = `http://127.0.0.1:${address.port}`;
+  db = await startDynalite();
+  dir = await mkdtemp(join(tmpdir(), 'warden-threat-approvals-'));
+  configPath = join(dir, 'config.json');
+  await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: APPROVERS }, requiredApprovals: 2, twoPersonRule: true } }));
+});
+
+afterAll(async () => {
+  await db.stop();
+  await new Promise<void>((resolve) => slack.close(() => resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  tableName = `warden-threat-approvals-${++tableCount}`;
+  await ensureTable(db.client, tableName);
+  store = createDynamoStateStore({ tableName, client: db.client });
+  queue = createInProcessQueue();
+  responses = [];
+});
+
+function handler(): SlackHandler {
+  return createSlackHandler({
+    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    queue,
+    store,
+    now: () => NOW,
+  });
+}
+
+let triggers = 0;
+async function click(user: string, payload: ButtonPayload): Promise<HttpApiResult> {
+  const triggerId = `trigger-${++triggers}`;
+  const body = buttonClickBody({ user, channel: 'C0123456', actionId: payload.action, value: encodeButtonValue(payload), triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+  const result = await handler()(signedHttpApiEvent(body, { secret: SECRET }), {});
+  expect(result.statusCode).toBe(200);
+  return result;
+}
+
+const approve = (user: string) => click(user, { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN });
+const reject = (user: string) => click(user, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN });
+
+async function proposePlan(): Promise<void> {
+  await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: REQUESTER, required: 2, now: NOW });
+}
+
+describe('attack: an outsider rejects a plan, or an approver rejects and others approve it anyway', () => {
+  it('refuses Reject from a non-approver and leaves the request pending', async () => {
+    await proposePlan();
+    await reject(OUTSIDER);
+    expect(responses.at(-1)).toMatch(/^You may not reject this fix: only Warden's approvers can/);
+    expect((await store.approvals.get(PLAN))?.status).toBe('pending');
+  });
+
+  it("makes an approver's Reject binding: later approvals are refused and nothing is applied until the plan is proposed again", async () => {
+    await proposePlan();
+    await reject(A1);
+    expect(responses.at(-1)).toBe('Rejected: this plan will not be applied unless it is proposed again.');
+    await approve(A2);
+    await approve(A3);
+    expect(queue.jobs.filter((j) => j.kind === 'apply')).toHaveLength(0);
+    expect(responses.at(-1)).toBe('Not approved: it was rejected; run `/warden fix` to propose it again.');
+    expect(await store.approvals.get(PLAN)).toMatchObject({ status: 'rejected', rejectedBy: A1, generation: 1 });
+
+    // Proposed again: a new generation, pending, with none of the earlier approvals.
+    await proposePlan();
+    expect(await store.approvals.get(PLAN)).toMatchObject({ status: 'pending', approvals: [], generation: 2 });
+    await approve(A2);
+    await approve(A3);
+    expect(queue.jobs.filter((j) => j.kind === 'apply')).toHaveLength(1);
+  });
+});
