@@ -8,9 +8,13 @@ import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiResult, SlackHandler } from '../functions/slack.ts';
 import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
 import type { ButtonPayload } from '../src/slack/actions.ts';
+import { configSchema } from '../src/config/schema.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
+import { createWorker } from '../src/slack/worker.ts';
+import type { SlackChatClient } from '../src/slack/worker.ts';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import type { ChangeRecord } from '../src/remediation/types.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { startDynalite } from './support/dynalite.ts';
@@ -28,7 +32,7 @@ const REQUESTER = 'UREQUESTER';
 const NOW = new Date('2030-01-15T12:00:00.000Z');
 const FINGERPRINT = 'a1b2c3d4e5f60718';
 const PLAN = 'plan-0123456789abcdef';
-const _CHANGE = 'chg-20300115T120000Z-0123456789abcdef';
+const CHANGE = 'chg-20300115T120000.000Z-a1b2c3';
 
 let slack: Server;
 let slackUrl: string;
@@ -96,6 +100,7 @@ async function click(user: string, payload: ButtonPayload): Promise<HttpApiResul
 
 const approve = (user: string) => click(user, { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN });
 const reject = (user: string) => click(user, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN });
+const revert = (user: string) => click(user, { action: ACTION_IDS.revert, fingerprint: FINGERPRINT, planId: PLAN, changeId: CHANGE });
 
 async function proposePlan(): Promise<void> {
   await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: REQUESTER, required: 2, now: NOW });
@@ -125,5 +130,83 @@ describe('attack: an outsider rejects a plan, or an approver rejects and others 
     await approve(A2);
     await approve(A3);
     expect(queue.jobs.filter((j) => j.kind === 'apply')).toHaveLength(1);
+  });
+});
+
+/** A 2-of-2 fix that was approved and applied as change CHANGE. */
+async function appliedFix(): Promise<void> {
+  await proposePlan();
+  await store.approvals.approve({ id: PLAN, approver: A1, now: NOW });
+  await store.approvals.approve({ id: PLAN, approver: A2, now: NOW });
+  await store.approvals.transition({ id: PLAN, from: 'approved', to: 'applying', now: NOW });
+  await store.approvals.transition({ id: PLAN, from: 'applying', to: 'applied', changeId: CHANGE, now: NOW });
+  const change = {
+    changeId: CHANGE,
+    kind: 'apply',
+    actor: `slack:${A2}`,
+    at: NOW.toISOString(),
+    plan: {
+      id: PLAN,
+      finding: { fingerprint: FINGERPRINT, check: 'internet-admin-port', title: 'SSH open to the Internet', severity: 'high' },
+      target: { provider: 'aws', account: '123456789012', region: 'eu-west-1', groupId: 'sg-1', groupName: 'web' },
+      operations: [],
+      preconditions: [],
+      resolves: [FINGERPRINT],
+      summary: 'tcp/22 from 0.0.0.0/0 → the office',
+      notes: [],
+      diff: ['- tcp/22 from 0.0.0.0/0'],
+    },
+    preImage: [],
+    addedRuleIds: [],
+    status: 'applied',
+    messages: [],
+  } satisfies ChangeRecord;
+  await store.changes.save(change);
+}
+
+describe('attack: one approver reverts a 2-of-2 fix, reopening SSH to the Internet', () => {
+  it('queues no revert until as many approvers as the fix needed clicked Revert, the requester of the fix not counted', async () => {
+    await appliedFix();
+    await revert(A1);
+    expect(responses.at(-1)).toBe('Revert approval recorded: 1 of 2 needed.');
+    await revert(A1);
+    expect(responses.at(-1)).toBe('Not reverted: you approved this revert already; approvals are counted per person.');
+    expect(queue.jobs.filter((j) => j.kind === 'revert')).toHaveLength(0);
+    await revert(A2);
+    expect(responses.at(-1)).toBe('Reverting…');
+    expect(queue.jobs.filter((j) => j.kind === 'revert')).toMatchObject([{ kind: 'revert', user: A2, args: { changeId: CHANGE } }]);
+  });
+
+  it('does not count the Revert click of the person who asked for the fix (two-person rule)', async () => {
+    await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: [...APPROVERS, REQUESTER] }, requiredApprovals: 2, twoPersonRule: true } }));
+    try {
+      await appliedFix();
+      await revert(REQUESTER);
+      expect(responses.at(-1)).toBe('Not reverted: you asked for this fix, and the two-person rule needs someone else to approve undoing it.');
+      await revert(A3);
+      expect(queue.jobs).toHaveLength(0);
+    } finally {
+      await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: APPROVERS }, requiredApprovals: 2, twoPersonRule: true } }));
+    }
+  });
+
+  it('refuses a revert job that reached the worker without a completed revert approval', async () => {
+    await appliedFix();
+    await revert(A1);
+    const outcomes: string[] = [];
+    const client = { chat: { postMessage: async () => ({ ok: true, ts: '1.2' }), update: async () => ({ ok: true }) } } as unknown as SlackChatClient;
+    const config = configSchema.parse({ slack: { approvers: { users: APPROVERS }, requiredApprovals: 2 } });
+    const worker = createWorker({ config, store, client, adapters: async () => [], postToResponseUrl: async () => undefined, now: () => NOW });
+    await worker.handle({ kind: 'revert', args: { changeId: CHANGE, fingerprint: FINGERPRINT }, user: A1, channel: 'C0123456', requestId: 'forged-revert' });
+    for (const entry of await store.audit.forTarget(CHANGE)) outcomes.push(entry.outcome);
+    expect(outcomes.at(-1)).toBe('refused: revert not approved (pending)');
+    expect(await store.approvals.get(PLAN)).toMatchObject({ status: 'applied' });
+  });
+
+  it('refuses Revert from a non-approver', async () => {
+    await appliedFix();
+    await revert(OUTSIDER);
+    expect(responses.at(-1)).toMatch(/^You may not revert this change: only Warden's approvers can/);
+    expect(queue.jobs).toHaveLength(0);
   });
 });

@@ -15,7 +15,7 @@ import { applyPlan, auditVerifier, revertChange } from '../remediation/apply.ts'
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
-import { RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
+import { revertRequestId, RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
 import { slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
@@ -516,8 +516,21 @@ export function createWorker(options: WorkerOptions): Worker {
       await respond(job, `Not reverted: change ${code(changeId, 80)} is not an applied fix${approval?.status === 'reverted' ? ' (it was reverted already)' : ''}.`);
       return;
     }
+    // A revert widens access again: it goes ahead only with its own completed approval, claimed once.
+    const revertId = revertRequestId(changeId);
+    if (!(await store.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: now() }))) {
+      const status = (await store.approvals.get(revertId))?.status;
+      if (status === 'applying' || status === 'applied') {
+        await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
+        return;
+      }
+      await log(job.user, 'revert', changeId, `refused: revert not approved (${status ?? 'no request'})`);
+      await respond(job, `Not reverted: reverting change ${code(changeId, 80)} has no completed approval.`);
+      return;
+    }
     // Claim the revert: of two revert jobs at once, only one gets past this line.
     if (!(await store.approvals.transition({ id: change.plan.id, from: 'applied', to: 'reverting', now: now() }))) {
+      await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', now: now() });
       await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
       return;
     }
@@ -533,6 +546,7 @@ export function createWorker(options: WorkerOptions): Worker {
       ok = record.status === 'reverted' || record.status === 'applied';
     } finally {
       await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : 'applied', now: now() });
+      await store.approvals.transition({ id: revertId, from: 'applying', to: ok ? 'applied' : 'failed', now: now() });
     }
     const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
     const where = placeFor(job, state?.message);

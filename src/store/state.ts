@@ -183,6 +183,14 @@ export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly Appr
   rejected: [],
 };
 
+/**
+ * The id of the approval request for reverting an applied change: a revert reopens what the fix closed, so it is
+ * approved as a fix is (its status then follows `approved` → `applying` → `applied` | `failed` for the revert).
+ */
+export function revertRequestId(changeId: string): string {
+  return `revert-${changeId}`;
+}
+
 export interface Approval {
   approver: string;
   at: string;
