@@ -17,6 +17,8 @@ import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { ChangeRecord } from '../src/remediation/types.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { rule } from './support/build.ts';
+import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
 
@@ -207,6 +209,67 @@ describe('attack: one approver reverts a 2-of-2 fix, reopening SSH to the Intern
     await appliedFix();
     await revert(OUTSIDER);
     expect(responses.at(-1)).toMatch(/^You may not revert this change: only Warden's approvers can/);
+    expect(queue.jobs).toHaveLength(0);
+  });
+});
+
+describe('attack: the first person to see a finding owns its approval request', () => {
+  const GROUP = 'sg-0a1b2c3d4e5f60718';
+  const OTHER = 'UOTHER0001';
+  const workerConfig = configSchema.parse({
+    providers: { aws: { regions: [MEMORY_SCOPE.region] } },
+    remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
+    slack: { channel: 'C0SECURITY', approvers: { users: APPROVERS }, requiredApprovals: 1, twoPersonRule: true, minSeverity: 'high' },
+  });
+  let posted: { text: string; blocks?: { type: string; elements?: { action_id?: string; value?: string }[] }[] }[] = [];
+
+  function realWorker(): ReturnType<typeof createWorker> {
+    const adapter = createMemoryAdapter([{ id: GROUP, name: 'jump', vpcId: 'vpc-1', description: 'jump host' }]);
+    adapter.put(GROUP, rule({ protocol: 'tcp', ports: 22, peer: '0.0.0.0/0', description: 'ssh from anywhere' }));
+    let n = 0;
+    const client = {
+      chat: {
+        postMessage: async (message: (typeof posted)[number]) => (posted.push(message), { ok: true, ts: `1700000000.${String(++n).padStart(6, '0')}` }),
+        update: async () => ({ ok: true }),
+      },
+    } as unknown as SlackChatClient;
+    posted = [];
+    return createWorker({ config: workerConfig, store, client, adapters: async () => [adapter], postToResponseUrl: async (_url, body) => void responses.push(String(body['text'])), now: () => NOW });
+  }
+
+  const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({ kind, args, user, channel: 'C0SECURITY', responseUrl: 'http://127.0.0.1:9/response', requestId: `job-${++triggers}` });
+
+  function approveButton(): ButtonPayload {
+    const value = posted.flatMap((m) => m.blocks ?? []).flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION_IDS.approve)?.value;
+    if (!value) throw new Error('no Approve button was posted');
+    return JSON.parse(value) as never;
+  }
+
+  it('lets another person re-propose the same plan (`/warden fix`): the request is reused, its requester stays the first', async () => {
+    const worker = realWorker();
+    await worker.handle(job('audit', {}, REQUESTER));
+    const { f: fingerprint, p: planId } = approveButton() as unknown as { f: string; p: string };
+    await worker.handle(job('fix', { fingerprint }, OTHER));
+    expect(responses.filter((r) => r.startsWith(':x:'))).toEqual([]);
+    expect(await store.approvals.get(planId)).toMatchObject({ status: 'pending', requester: REQUESTER, generation: 1 });
+    expect((await store.findings.get(fingerprint))?.message?.ts).toBe(`1700000000.${String(posted.length).padStart(6, '0')}`);
+  });
+
+  it('needs two distinct approvers for a plan a real-time audit proposed (nobody asked)', async () => {
+    const worker = realWorker();
+    await worker.auditGroup({ ...MEMORY_SCOPE, provider: 'aws', groupId: GROUP, eventName: 'AuthorizeSecurityGroupIngress' });
+    const { p: planId } = approveButton() as unknown as { p: string };
+    expect(await store.approvals.get(planId)).toMatchObject({ status: 'pending', requester: 'realtime', required: 2 });
+  });
+
+  it('answers "superseded" on the buttons of a plan a different plan for the same finding replaced', async () => {
+    await proposePlan();
+    const newer = 'plan-fedcba9876543210';
+    await store.approvals.requestApproval({ id: newer, planId: newer, fingerprint: FINGERPRINT, requester: OTHER, required: 2, now: NOW });
+    expect((await store.approvals.get(PLAN))?.status).toBe('superseded');
+    await approve(A1);
+    expect(responses.at(-1)).toBe('Not approved: superseded: a newer plan for this finding was proposed, approve that one.');
+    await approve(A2);
     expect(queue.jobs).toHaveLength(0);
   });
 });

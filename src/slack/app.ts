@@ -213,7 +213,12 @@ export function createWardenApp(options: WardenAppOptions): App {
       const why: Record<string, string> = {
         requester: 'you asked for this fix, and the two-person rule needs someone else to approve it',
         duplicate: 'you already approved it; approvals are counted per person',
-        'not-pending': result.status === 'rejected' ? 'it was rejected; run `/warden fix` to propose it again' : `it is no longer pending (it is ${result.status ?? 'gone'})`,
+        'not-pending':
+          result.status === 'rejected'
+            ? 'it was rejected; run `/warden fix` to propose it again'
+            : result.status === 'superseded'
+              ? 'superseded: a newer plan for this finding was proposed, approve that one'
+              : `it is no longer pending (it is ${result.status ?? 'gone'})`,
         'not-found': 'there is no open request for this plan (run `/warden fix` again)',
       };
       await audit(user, 'approve', planId, `refused: ${result.reason ?? 'unknown'}`);

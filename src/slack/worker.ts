@@ -16,7 +16,7 @@ import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
 import { revertRequestId, RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
-import { slackConfigOf } from './authorize.ts';
+import { isSlackUserId, slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { AuditDelta } from './blocks/digest.ts';
@@ -321,7 +321,10 @@ export function createWorker(options: WorkerOptions): Worker {
   async function scanScope(message: ScopeMessage): Promise<ScopeOutcome> {
     const scope = { provider: message.provider, account: message.account, region: message.region };
     const claimSlot = () => store.runs.claimPostSlot(message.runId, slack.maxFindingMessagesPerRun);
-    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), 'scheduler', claimSlot, message.channel ?? slack.channel);
+    // The person who asked for an on-demand run is the requester of the plans it proposes; the schedule is nobody.
+    const trigger = (await store.runs.get(message.runId))?.trigger ?? '';
+    const requester = trigger.startsWith('slack:') ? trigger.slice('slack:'.length) : 'scheduler';
+    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), requester, claimSlot, message.channel ?? slack.channel);
     const news = [...seen.new, ...seen.reopened].map((s) => s.finding);
     const newBySeverity: Record<string, number> = {};
     for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;
@@ -403,7 +406,8 @@ export function createWorker(options: WorkerOptions): Worker {
       planId: plan.id,
       fingerprint: finding.fingerprint,
       requester,
-      required: slack.requiredApprovals,
+      // Proposed by the schedule or a real-time audit, nobody asked: the two-person rule means two distinct approvers.
+      required: slack.twoPersonRule && !isSlackUserId(requester) ? Math.max(2, slack.requiredApprovals) : slack.requiredApprovals,
       requesterMayApprove: !slack.twoPersonRule,
       now: now(),
     });
@@ -425,7 +429,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const planId = str(job.args['planId']);
     if (!fingerprint || !planId) throw new JobError('the apply job names no finding or plan');
     const approval = await store.approvals.get(planId);
-    if (!approval || approval.status === 'pending' || approval.status === 'rejected' || approval.fingerprint !== fingerprint) {
+    if (!approval || ['pending', 'rejected', 'superseded'].includes(approval.status) || approval.fingerprint !== fingerprint) {
       await log(job.user, 'apply', planId, 'refused: not approved');
       await respond(job, `Not applied: plan ${code(planId, 80)} has no completed approval for this finding.`);
       return;

@@ -537,6 +537,32 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
     }
   }
 
+  /**
+   * Makes `id` the finding's current fix request, and marks the one it replaces `superseded` while that one is
+   * still pending or approved (an apply already claimed goes on; its result is recorded under its own id).
+   */
+  async function supersedeEarlier(fingerprint: string, id: string, now: Date): Promise<void> {
+    const key = { pk: `APPROVAL#finding#${fingerprint}`, sk: 'CURRENT' };
+    const current = await getItem(key.pk, key.sk);
+    const earlier = typeof current?.['id'] === 'string' ? current['id'] : undefined;
+    await client.send(new PutCommand({ TableName: tableName, Item: { ...key, type: 'approval-current', id, at: now.toISOString() } }));
+    if (earlier === undefined || earlier === id) return;
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `APPROVAL#${earlier}`, sk: 'APPROVAL' },
+          UpdateExpression: 'SET #status = :superseded, updatedAt = :now, version = version + :one',
+          ConditionExpression: '#status IN (:pending, :approved)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':superseded': 'superseded', ':now': now.toISOString(), ':one': 1, ':pending': 'pending', ':approved': 'approved' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   const approvals: ApprovalStore = {
     async requestApproval({ id, planId, fingerprint, requester, required: needed, requesterMayApprove = false, now = clock() }) {
       if (!Number.isInteger(needed) || needed < 1) throw new Error(`required approvals must be a whole number of at least 1, not ${needed}`);
@@ -553,6 +579,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         generation: 1,
         version: 1,
       };
+      let made: ApprovalRequest;
       try {
         await client.send(
           new PutCommand({
@@ -561,19 +588,19 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
-        return request;
+        made = request;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         const existing = await approvals.get(id);
         if (!existing) throw error;
-        if (existing.planId === planId && existing.fingerprint === fingerprint && ENDED_APPROVAL_STATUSES.includes(existing.status)) {
-          return nextGeneration(existing, request);
+        if (existing.planId !== planId || existing.fingerprint !== fingerprint) {
+          throw new Error(`approval request ${id} exists for another plan`, { cause: error });
         }
-        if (existing.planId !== planId || existing.fingerprint !== fingerprint || existing.requester !== requester) {
-          throw new Error(`approval request ${id} exists for another plan or requester`, { cause: error });
-        }
-        return existing;
+        if (!ENDED_APPROVAL_STATUSES.includes(existing.status)) return existing;
+        made = await nextGeneration(existing, request);
       }
+      if (id === planId) await supersedeEarlier(fingerprint, id, now);
+      return made;
     },
 
     async reject({ id, by, now }) {

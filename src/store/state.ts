@@ -161,10 +161,10 @@ function widenedSinceSuppressed(finding: Finding, suppression: Suppression, face
  * binding until the plan is proposed again). Every step is a conditional write on the current status,
  * so duplicate clicks, Slack retries and concurrent jobs make each step exactly once.
  */
-export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted' | 'rejected';
+export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted' | 'rejected' | 'superseded';
 
 /** Statuses a request ends in: proposing its plan again starts a new generation of it. */
-export const ENDED_APPROVAL_STATUSES: readonly ApprovalStatus[] = ['rejected', 'failed', 'reverted'];
+export const ENDED_APPROVAL_STATUSES: readonly ApprovalStatus[] = ['rejected', 'failed', 'reverted', 'superseded'];
 
 /**
  * The steps `ApprovalStore.transition` makes, by status. `pending → approved` is not among them:
@@ -181,6 +181,7 @@ export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly Appr
   failed: [],
   reverted: [],
   rejected: [],
+  superseded: [],
 };
 
 /**
@@ -252,9 +253,10 @@ export interface RejectResult {
 export interface ApprovalStore {
   /**
    * Creates a pending request. Idempotent: the same id again returns the stored request
-   * unchanged (Slack retries); the same id for a different plan is an error. A request that
-   * ended (`ENDED_APPROVAL_STATUSES`) is started again as its next generation: pending, no
-   * approvals, this requester.
+   * unchanged, whoever proposes it again (its requester stays the first one); the same id for a
+   * different plan is an error. A request that ended (`ENDED_APPROVAL_STATUSES`) is started again as
+   * its next generation: pending, no approvals, this requester. A fix's request (`id` is its plan id)
+   * supersedes the finding's earlier fix request while that one is pending or approved.
    */
   requestApproval(input: {
     id: string;
