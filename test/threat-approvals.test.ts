@@ -1,6 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +18,8 @@ import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { rule } from './support/build.ts';
 import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
 import { startDynalite } from './support/dynalite.ts';
+import { startFakeSlackApi } from './support/fake-slack-api.ts';
+import type { FakeSlackApi } from './support/fake-slack-api.ts';
 import type { Dynalite } from './support/dynalite.ts';
 
 // Issue 12, sections 2 and 3: attacks on Warden's approvals by a member of the workspace, played
@@ -36,55 +36,43 @@ const FINGERPRINT = 'a1b2c3d4e5f60718';
 const PLAN = 'plan-0123456789abcdef';
 const CHANGE = 'chg-20300115T120000.000Z-a1b2c3';
 
-let slack: Server;
-let slackUrl: string;
-let responses: string[] = [];
+let slack: FakeSlackApi;
 let db: Dynalite;
 let dir: string;
 let configPath: string;
 let tableCount = 0;
-let tableName: string;
 let store: StateStore;
 let queue: WorkQueue & { jobs: WardenJob[] };
+/** Replies to the person (response_url) since the test began, and what the worker told them. */
+let responses: string[] = [];
+let workerResponses = 0;
 
 beforeAll(async () => {
-  slack = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    req.on('end', () => {
-      const path = (req.url ?? '').split('?')[0] as string;
-      if (path.startsWith('/response/')) responses.push(String((JSON.parse(text || '{}') as { text?: string }).text));
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(path === '/api/auth.test' ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' } : { ok: true }));
-    });
-  });
-  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
-  const address = slack.address();
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  slackUrl = `http://127.0.0.1:${address.port}`;
-  db = await startDynalite();
-  dir = await mkdtemp(join(tmpdir(), 'warden-threat-approvals-'));
+  [slack, db, dir] = await Promise.all([startFakeSlackApi(), startDynalite(), mkdtemp(join(tmpdir(), 'warden-threat-approvals-'))]);
   configPath = join(dir, 'config.json');
   await writeFile(configPath, JSON.stringify({ slack: { approvers: { users: APPROVERS }, requiredApprovals: 2, twoPersonRule: true } }));
 });
 
 afterAll(async () => {
-  await db.stop();
-  await new Promise<void>((resolve) => slack.close(() => resolve()));
-  await rm(dir, { recursive: true, force: true });
+  await Promise.all([db.stop(), slack.close(), rm(dir, { recursive: true, force: true })]);
 });
 
 beforeEach(async () => {
-  tableName = `warden-threat-approvals-${++tableCount}`;
+  const tableName = `warden-threat-approvals-${++tableCount}`;
   await ensureTable(db.client, tableName);
   store = createDynamoStateStore({ tableName, client: db.client });
   queue = createInProcessQueue();
+  slack.calls.length = 0;
   responses = [];
+  workerResponses = 0;
+  handlerEnv = { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slack.url}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName };
 });
+
+let handlerEnv: Record<string, string>;
 
 function handler(): SlackHandler {
   return createSlackHandler({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    env: handlerEnv,
     queue,
     store,
     now: () => NOW,
@@ -94,9 +82,10 @@ function handler(): SlackHandler {
 let triggers = 0;
 async function click(user: string, payload: ButtonPayload): Promise<HttpApiResult> {
   const triggerId = `trigger-${++triggers}`;
-  const body = buttonClickBody({ user, channel: 'C0123456', actionId: payload.action, value: encodeButtonValue(payload), triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+  const body = buttonClickBody({ user, channel: 'C0123456', actionId: payload.action, value: encodeButtonValue(payload), triggerId, responseUrl: `${slack.url}/response/${triggerId}` });
   const result = await handler()(signedHttpApiEvent(body, { secret: SECRET }), {});
   expect(result.statusCode).toBe(200);
+  responses.push(...slack.responses().slice(responses.length - workerResponses));
   return result;
 }
 
@@ -234,7 +223,7 @@ describe('attack: the first person to see a finding owns its approval request', 
       },
     } as unknown as SlackChatClient;
     posted = [];
-    return createWorker({ config: workerConfig, store, client, adapters: async () => [adapter], postToResponseUrl: async (_url, body) => void responses.push(String(body['text'])), now: () => NOW });
+    return createWorker({ config: workerConfig, store, client, adapters: async () => [adapter], postToResponseUrl: async (_url, body) => void (responses.push(String(body['text'])), workerResponses++), now: () => NOW });
   }
 
   const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({ kind, args, user, channel: 'C0SECURITY', responseUrl: 'http://127.0.0.1:9/response', requestId: `job-${++triggers}` });
