@@ -258,7 +258,7 @@ export function createWardenApp(options: WardenAppOptions): App {
     const id = revertRequestId(changeId);
     const existing = await store.approvals.get(id);
     if (!existing || ENDED_APPROVAL_STATUSES.includes(existing.status)) {
-      await store.approvals.requestApproval({ id, planId: fix.planId, fingerprint: fix.fingerprint, requester: fix.requester, required: slack.requiredApprovals, requesterMayApprove: !slack.twoPersonRule, now: now() });
+      await store.approvals.requestApproval({ id, planId: fix.planId, fingerprint: fix.fingerprint, requester: fix.requester, required: Math.max(fix.required, slack.requiredApprovals), requesterMayApprove: !slack.twoPersonRule, now: now() });
     }
     const result = await store.approvals.approve({ id, approver: user, now: now() });
     if (result.outcome === 'refused') {
