@@ -43,6 +43,7 @@ const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012'; // moto's account
 const CHANNEL = 'C0SECURITY';
 const APPROVER = 'UAPPROVER1';
+const APPROVER2 = 'UAPPROVER2';
 const REQUESTER = 'UREQUESTER';
 const SIGNING_SECRET = 'fn-test-signing-secret-0123456789';
 const OFFICE = '203.0.113.0/24';
@@ -51,7 +52,7 @@ const rawConfig = {
   providers: { aws: { regions: [REGION] } },
   scan: { timeoutMs: 10_000, retries: 1 },
   remediation: { trustedSources: { '22': [{ source: OFFICE, label: 'office' }] } },
-  slack: { channel: CHANNEL, minSeverity: 'high', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true },
+  slack: { channel: CHANNEL, minSeverity: 'high', approvers: { users: [APPROVER, APPROVER2] }, requiredApprovals: 1, twoPersonRule: true },
 };
 
 interface SlackCall {
@@ -377,6 +378,10 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     expect((await scan(sqsEvent(scopeMessages.map((m) => sqsRecordOf(m, scanQueueArn))))).batchItemFailures).toEqual([]);
     expect(posts(callsSince(beforeAudit)).filter((c) => String(c.params['text']).startsWith('Warden audit:')).map((c) => c.params['channel'])).toEqual([CHANNEL]);
 
+    // Proposed by the schedule (nobody asked): the two-person rule means two distinct approvers.
+    const first = buttonClickBody({ user: APPROVER2, channel: CHANNEL, actionId: ACTION_IDS.approve, value: approveValue, triggerId: 't-2a', responseUrl: `${slackUrl}/r/2a` });
+    expect((await slack(signedHttpApiEvent(first, { secret: SIGNING_SECRET }), {})).statusCode).toBe(200);
+    expect(await receiveAll(applyQueueUrl)).toEqual([]);
     const click = buttonClickBody({ user: APPROVER, channel: CHANNEL, actionId: ACTION_IDS.approve, value: approveValue, triggerId: 't-2', responseUrl: `${slackUrl}/r/2` });
     expect((await slack(signedHttpApiEvent(click, { secret: SIGNING_SECRET }), {})).statusCode).toBe(200);
     const applyMessages = await receiveAll(applyQueueUrl);

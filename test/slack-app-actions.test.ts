@@ -216,13 +216,14 @@ describe('snooze, reject, details', () => {
 
   it('records a rejection in the audit log and in the thread of the message the button is on', async () => {
     const handler = makeHandler();
-    const result = await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN }));
+    await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: OUTSIDER, required: 1, now: NOW });
+    const result = await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN }));
     expect(result.statusCode).toBe(200);
-    expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: OUTSIDER, action: 'reject', outcome: 'ok' }]);
+    expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: APPROVER, action: 'reject', outcome: 'ok' }]);
     const notes = calls('chat.postMessage');
     expect(notes).toHaveLength(1);
     expect(notes[0]?.body).toMatchObject({ channel: 'C0123456', thread_ts: '1700000000.000100' });
-    expect(String(notes[0]?.body['text'])).toContain(`<@${OUTSIDER}> rejected`);
+    expect(String(notes[0]?.body['text'])).toContain(`<@${APPROVER}> rejected`);
     expect(queue.jobs).toHaveLength(0);
     expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
   });

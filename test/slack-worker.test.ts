@@ -13,6 +13,7 @@ import type { WardenJob } from '../src/slack/queue.ts';
 import { createWorker, safeErrorText } from '../src/slack/worker.ts';
 import type { SlackChatClient, Worker } from '../src/slack/worker.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import { revertRequestId } from '../src/store/state.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { rule } from './support/build.ts';
 import { startDynalite } from './support/dynalite.ts';
@@ -129,6 +130,15 @@ async function setup(): Promise<{ store: StateStore; slack: ReturnType<typeof fa
 }
 
 let jobs = 0;
+/** What the Revert clicks of approvers make before a revert job is queued: a completed revert approval. */
+async function approveRevert(store: StateStore, changeId: string): Promise<void> {
+  const change = await store.changes.get(changeId);
+  if (!change) throw new Error(`no change ${changeId}`);
+  const id = revertRequestId(changeId);
+  await store.approvals.requestApproval({ id, planId: change.plan.id, fingerprint: change.plan.finding.fingerprint, requester: REQUESTER, required: 1 });
+  expect((await store.approvals.approve({ id, approver: APPROVER, now: new Date() })).outcome).toBe('approved');
+}
+
 function job(kind: WardenJob['kind'], args: WardenJob['args'] = {}, user = REQUESTER): WardenJob {
   return { kind, args, user, channel: CHANNEL, responseUrl: `http://127.0.0.1:9/response/${++jobs}`, requestId: `test:${jobs}` };
 }
@@ -185,6 +195,7 @@ describe('slack worker', () => {
 
     // Revert restores the rule.
     const m = slack.posted.length;
+    await approveRevert(store, revertButton.changeId as string);
     await worker.handle(job('revert', { changeId: revertButton.changeId, fingerprint }, APPROVER));
     expect(ingress(adapter)).toEqual(before);
     const reverted = slack.posted.slice(m);
@@ -254,6 +265,7 @@ describe('slack worker', () => {
 
       // Revert twice (in turn, or two jobs at once): one revert; the other changes nothing.
       const applyCalls = mutations.length;
+      await approveRevert(store, changeId);
       const revert = job('revert', { changeId, fingerprint: approve.fingerprint }, APPROVER);
       if (concurrently) await Promise.all([worker.handle(revert), worker.handle({ ...revert })]);
       else await worker.handle(revert);
@@ -305,6 +317,7 @@ describe('slack worker', () => {
     expect(await store.approvals.get(legacyPlanId)).toMatchObject({ status: 'applied', changeId });
 
     // Its Revert button reverts, and the finding is open again on the old message.
+    await approveRevert(store, changeId);
     await worker.handle(job('revert', { changeId, fingerprint: legacy }, APPROVER));
     expect(ingress(adapter)).toEqual(before);
     expect(await store.approvals.get(legacyPlanId)).toMatchObject({ status: 'reverted' });

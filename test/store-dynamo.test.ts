@@ -304,6 +304,7 @@ describe('approvals', () => {
         { approver: 'U-carol', at: at(4).toISOString() },
       ],
       createdAt: T0.toISOString(),
+      generation: 1,
       approvedAt: at(4).toISOString(),
       version: 3,
     });

@@ -1,6 +1,7 @@
 import { App } from '@slack/bolt';
 import type { BlockButtonAction, Receiver, RespondFn, SlackActionMiddlewareArgs, AllMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { WardenConfig } from '../config/schema.ts';
+import { ENDED_APPROVAL_STATUSES, revertRequestId } from '../store/state.ts';
 import type { MessageRef, StateStore } from '../store/state.ts';
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, ButtonValueError, parseButtonValue, SNOOZE_DAYS, VIEW_IDS } from './actions.ts';
 import type { ActionId, ButtonPayload } from './actions.ts';
@@ -211,7 +212,12 @@ export function createWardenApp(options: WardenAppOptions): App {
       const why: Record<string, string> = {
         requester: 'you asked for this fix, and the two-person rule needs someone else to approve it',
         duplicate: 'you already approved it; approvals are counted per person',
-        'not-pending': 'it is no longer pending (it was approved already)',
+        'not-pending':
+          result.status === 'rejected'
+            ? 'it was rejected; run `/warden fix` to propose it again'
+            : result.status === 'superseded'
+              ? 'superseded: a newer plan for this finding was proposed, approve that one'
+              : `it is no longer pending (it is ${result.status ?? 'gone'})`,
         'not-found': 'there is no open request for this plan (run `/warden fix` again)',
       };
       await audit(user, 'approve', planId, `refused: ${result.reason ?? 'unknown'}`);
@@ -234,6 +240,38 @@ export function createWardenApp(options: WardenAppOptions): App {
   onButton(ACTION_IDS.revert, async ({ args, payload, user, channel, requestId, note }) => {
     const changeId = payload.changeId as string;
     if (!(await gate(args, user, 'revert', changeId, 'revert this change', note))) return;
+    const change = await store.changes.get(changeId);
+    if (!change || change.kind !== 'apply') {
+      await audit(user, 'revert', changeId, 'refused: unknown change');
+      await ephemeral(args.respond, 'Not reverted: Warden has no applied change of this id.');
+      return;
+    }
+    // A revert is approved as the fix was: each approver's click on Revert is one approval, and under the two-person
+    // rule the person who asked for the fix cannot approve undoing it alone either.
+    const fix = await store.approvals.get(change.plan.id);
+    if (!fix) {
+      await audit(user, 'revert', changeId, 'refused: no approval for the fix');
+      await ephemeral(args.respond, 'Not reverted: Warden has no approval record for this fix.');
+      return;
+    }
+    const id = revertRequestId(changeId);
+    const existing = await store.approvals.get(id);
+    if (!existing || ENDED_APPROVAL_STATUSES.includes(existing.status)) {
+      await store.approvals.requestApproval({ id, planId: fix.planId, fingerprint: fix.fingerprint, requester: fix.requester, required: Math.max(fix.required, slack.requiredApprovals), requesterMayApprove: !slack.twoPersonRule, now: now() });
+    }
+    const result = await store.approvals.approve({ id, approver: user, now: now() });
+    if (result.outcome === 'refused') {
+      await audit(user, 'revert', changeId, `refused: ${result.reason ?? 'unknown'}`);
+      const why = result.reason === 'duplicate' ? 'you approved this revert already; approvals are counted per person' : result.reason === 'requester' ? 'you asked for this fix, and the two-person rule needs someone else to approve undoing it' : `its revert is ${result.status ?? 'gone'} already`;
+      await ephemeral(args.respond, `Not reverted: ${why}.`);
+      return;
+    }
+    if (result.outcome === 'recorded') {
+      await audit(user, 'revert', changeId, `ok: recorded ${result.approvals.length}/${result.required}`);
+      await ephemeral(args.respond, `Revert approval recorded: ${result.approvals.length} of ${result.required} needed.`);
+      await note(`:ballot_box_with_check: <@${user}> approved reverting change \`${changeId}\` (${result.approvals.length} of ${result.required} approvals).`);
+      return;
+    }
     await audit(user, 'revert', changeId, 'queued');
     await queue.enqueue({ kind: 'revert' satisfies JobKind, args: { changeId, fingerprint: payload.fingerprint }, user, channel, responseUrl: args.body.response_url, requestId });
     await ephemeral(args.respond, 'Reverting…');
@@ -272,10 +310,20 @@ export function createWardenApp(options: WardenAppOptions): App {
     await note(`:zzz: <@${user}> snoozed this finding until ${until.toISOString().slice(0, 10)}.`);
   });
 
-  onButton(ACTION_IDS.reject, async ({ payload, user, note }) => {
+  onButton(ACTION_IDS.reject, async ({ args, payload, user, note }) => {
     const target = payload.planId ?? (payload.fingerprint as string);
+    if (!(await gate(args, user, 'reject', target, 'reject this fix', note))) return;
+    if (payload.planId) {
+      const result = await store.approvals.reject({ id: payload.planId, by: user, now: now() });
+      if (result.outcome === 'refused') {
+        await audit(user, 'reject', target, `refused: ${result.status ?? 'not-found'}`);
+        await ephemeral(args.respond, `Not rejected: ${result.status ? `the fix is ${result.status} already` : 'there is no open request for this plan'}.`);
+        return;
+      }
+    }
     await audit(user, 'reject', target, 'ok');
-    await note(`:x: <@${user}> rejected the proposed fix; nothing will be applied.`);
+    await ephemeral(args.respond, 'Rejected: this plan will not be applied unless it is proposed again.');
+    await note(`:x: <@${user}> rejected the proposed fix; nothing will be applied unless it is proposed again.`);
   });
 
   onButton(ACTION_IDS.details, async ({ args, payload }) => {

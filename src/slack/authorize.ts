@@ -21,6 +21,11 @@ export function mayApprove(userId: string, config: WardenConfig, groupMembers: r
   return approvers.userGroups.length > 0 && groupMembers.includes(userId);
 }
 
+/** Whether `actor` is a person in Slack (a user id), not the schedule or a real-time audit (`scheduler`, `realtime:…`). */
+export function isSlackUserId(actor: string): boolean {
+  return /^[UW][A-Z0-9]{2,}$/.test(actor);
+}
+
 /** Whether membership of the configured user groups needs to be looked up to decide for `userId`. */
 export function needsGroupLookup(userId: string, config: WardenConfig): boolean {
   const { approvers } = slackConfigOf(config);

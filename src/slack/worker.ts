@@ -15,8 +15,8 @@ import { applyPlan, auditVerifier, resumeChange, revertChange } from '../remedia
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
-import { RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
-import { slackConfigOf } from './authorize.ts';
+import { revertRequestId, RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
+import { isSlackUserId, slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { AuditDelta } from './blocks/digest.ts';
@@ -329,7 +329,10 @@ export function createWorker(options: WorkerOptions): Worker {
   async function scanScope(message: ScopeMessage): Promise<ScopeOutcome> {
     const scope = { provider: message.provider, account: message.account, region: message.region };
     const claimSlot = () => store.runs.claimPostSlot(message.runId, slack.maxFindingMessagesPerRun);
-    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), 'scheduler', claimSlot, message.channel ?? slack.channel);
+    // The person who asked for an on-demand run is the requester of the plans it proposes; the schedule is nobody.
+    const trigger = (await store.runs.get(message.runId))?.trigger ?? '';
+    const requester = trigger.startsWith('slack:') ? trigger.slice('slack:'.length) : 'scheduler';
+    const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), requester, claimSlot, message.channel ?? slack.channel);
     const news = [...seen.new, ...seen.reopened].map((s) => s.finding);
     const newBySeverity: Record<string, number> = {};
     for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;
@@ -411,7 +414,8 @@ export function createWorker(options: WorkerOptions): Worker {
       planId: plan.id,
       fingerprint: finding.fingerprint,
       requester,
-      required: slack.requiredApprovals,
+      // Proposed by the schedule or a real-time audit, nobody asked: the two-person rule means two distinct approvers.
+      required: slack.twoPersonRule && !isSlackUserId(requester) ? Math.max(2, slack.requiredApprovals) : slack.requiredApprovals,
       requesterMayApprove: !slack.twoPersonRule,
       now: now(),
     });
@@ -433,7 +437,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const planId = str(job.args['planId']);
     if (!fingerprint || !planId) throw new JobError('the apply job names no finding or plan');
     const approval = await store.approvals.get(planId);
-    if (!approval || approval.status === 'pending' || approval.fingerprint !== fingerprint) {
+    if (!approval || ['pending', 'rejected', 'superseded'].includes(approval.status) || approval.fingerprint !== fingerprint) {
       await log(job.user, 'apply', planId, 'refused: not approved');
       await respond(job, `Not applied: plan ${code(planId, 80)} has no completed approval for this finding.`);
       return;
@@ -597,8 +601,21 @@ export function createWorker(options: WorkerOptions): Worker {
       await respond(job, `Not reverted: change ${code(changeId, 80)} is not an applied fix${approval?.status === 'reverted' ? ' (it was reverted already)' : ''}.`);
       return;
     }
+    // A revert widens access again: it goes ahead only with its own completed approval, claimed once.
+    const revertId = revertRequestId(changeId);
+    if (!(await store.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: now() }))) {
+      const status = (await store.approvals.get(revertId))?.status;
+      if (status === 'applying' || status === 'applied') {
+        await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
+        return;
+      }
+      await log(job.user, 'revert', changeId, `refused: revert not approved (${status ?? 'no request'})`);
+      await respond(job, `Not reverted: reverting change ${code(changeId, 80)} has no completed approval.`);
+      return;
+    }
     // Claim the revert: of two revert jobs at once, only one gets past this line.
     if (!(await store.approvals.transition({ id: change.plan.id, from: 'applied', to: 'reverting', now: now() }))) {
+      await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', now: now() });
       await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
       return;
     }
@@ -614,6 +631,7 @@ export function createWorker(options: WorkerOptions): Worker {
       ok = record.status === 'reverted' || record.status === 'applied';
     } finally {
       await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : 'applied', now: now() });
+      await store.approvals.transition({ id: revertId, from: 'applying', to: ok ? 'applied' : 'failed', now: now() });
     }
     const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
     const where = placeFor(job, state?.message);

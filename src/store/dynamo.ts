@@ -15,7 +15,7 @@ import type { ExposureMeasure, Finding } from '../model/types.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import { groupKeyOf } from './changes.ts';
 import type { ChangeStore } from './changes.ts';
-import { APPROVAL_TRANSITIONS, scopeKeyOf } from './state.ts';
+import { APPROVAL_TRANSITIONS, ENDED_APPROVAL_STATUSES, scopeKeyOf } from './state.ts';
 import type {
   Approval,
   ApprovalRequest,
@@ -239,8 +239,10 @@ function toApproval(item: Item): ApprovalRequest {
     status: item['status'] as ApprovalRequest['status'],
     approvals: (item['approvals'] as Approval[] | undefined) ?? [],
     createdAt: item['createdAt'] as string,
+    generation: typeof item['generation'] === 'number' ? item['generation'] : 1,
     version: item['version'] as number,
   };
+  if (typeof item['rejectedBy'] === 'string') request.rejectedBy = item['rejectedBy'];
   if (typeof item['approvedAt'] === 'string') request.approvedAt = item['approvedAt'];
   if (typeof item['changeId'] === 'string') request.changeId = item['changeId'];
   if (typeof item['updatedAt'] === 'string') request.updatedAt = item['updatedAt'];
@@ -511,6 +513,56 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
 
   // --- approvals ------------------------------------------------------------------------------
 
+  /**
+   * Starts `existing` (an ended request) again as `fresh` under its next generation, conditional on the version
+   * read; of two proposals at once the one that loses reads the winner's generation.
+   */
+  async function nextGeneration(existing: ApprovalRequest, fresh: ApprovalRequest): Promise<ApprovalRequest> {
+    const request: ApprovalRequest = { ...fresh, generation: existing.generation + 1, version: existing.version + 1 };
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `APPROVAL#${request.id}`, sk: 'APPROVAL', type: 'approval', ...request },
+          ConditionExpression: 'version = :read',
+          ExpressionAttributeValues: { ':read': existing.version },
+        }),
+      );
+      return request;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const winner = await approvals.get(request.id);
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
+  /**
+   * Makes `id` the finding's current fix request, and marks the one it replaces `superseded` while that one is
+   * still pending or approved (an apply already claimed goes on; its result is recorded under its own id).
+   */
+  async function supersedeEarlier(fingerprint: string, id: string, now: Date): Promise<void> {
+    const key = { pk: `APPROVAL#finding#${fingerprint}`, sk: 'CURRENT' };
+    const current = await getItem(key.pk, key.sk);
+    const earlier = typeof current?.['id'] === 'string' ? current['id'] : undefined;
+    await client.send(new PutCommand({ TableName: tableName, Item: { ...key, type: 'approval-current', id, at: now.toISOString() } }));
+    if (earlier === undefined || earlier === id) return;
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `APPROVAL#${earlier}`, sk: 'APPROVAL' },
+          UpdateExpression: 'SET #status = :superseded, updatedAt = :now, version = version + :one',
+          ConditionExpression: '#status IN (:pending, :approved)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':superseded': 'superseded', ':now': now.toISOString(), ':one': 1, ':pending': 'pending', ':approved': 'approved' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   const approvals: ApprovalStore = {
     async requestApproval({ id, planId, fingerprint, requester, required: needed, requesterMayApprove = false, now = clock() }) {
       if (!Number.isInteger(needed) || needed < 1) throw new Error(`required approvals must be a whole number of at least 1, not ${needed}`);
@@ -524,8 +576,10 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         status: 'pending',
         approvals: [],
         createdAt: now.toISOString(),
+        generation: 1,
         version: 1,
       };
+      let made: ApprovalRequest;
       try {
         await client.send(
           new PutCommand({
@@ -534,16 +588,44 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
-        return request;
+        made = request;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         const existing = await approvals.get(id);
         if (!existing) throw error;
-        if (existing.planId !== planId || existing.fingerprint !== fingerprint || existing.requester !== requester) {
-          throw new Error(`approval request ${id} exists for another plan or requester`, { cause: error });
+        if (existing.planId !== planId || existing.fingerprint !== fingerprint) {
+          throw new Error(`approval request ${id} exists for another plan`, { cause: error });
         }
-        return existing;
+        if (!ENDED_APPROVAL_STATUSES.includes(existing.status)) return existing;
+        made = await nextGeneration(existing, request);
       }
+      if (id === planId) await supersedeEarlier(fingerprint, id, now);
+      return made;
+    },
+
+    async reject({ id, by, now }) {
+      required(by, 'rejecter');
+      for (let attempt = 0; attempt < MAX_APPROVE_ATTEMPTS; attempt++) {
+        const request = await approvals.get(id);
+        if (!request) return { outcome: 'refused', status: undefined };
+        if (request.status !== 'pending' && request.status !== 'approved') return { outcome: 'refused', status: request.status };
+        try {
+          await client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: `APPROVAL#${id}`, sk: 'APPROVAL' },
+              UpdateExpression: 'SET #status = :rejected, rejectedBy = :by, updatedAt = :now, version = :next',
+              ConditionExpression: 'version = :read',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':rejected': 'rejected', ':by': by, ':now': now.toISOString(), ':next': request.version + 1, ':read': request.version },
+            }),
+          );
+          return { outcome: 'rejected', status: 'rejected' };
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }
+      throw new Error(`approval ${id}: gave up after ${MAX_APPROVE_ATTEMPTS} concurrent updates`);
     },
 
     async approve({ id, approver, now }): Promise<ApproveResult> {

@@ -157,10 +157,14 @@ function widenedSinceSuppressed(finding: Finding, suppression: Suppression, face
 
 /**
  * A fix's life: `pending` (proposed, collecting approvals) → `approved` → `applying` → `applied` |
- * `failed`, and `applied` → `reverted`. Every step is a conditional write on the current status,
+ * `failed`, and `applied` → `reverted`; `pending` or `approved` → `rejected` (an approver's Reject,
+ * binding until the plan is proposed again). Every step is a conditional write on the current status,
  * so duplicate clicks, Slack retries and concurrent jobs make each step exactly once.
  */
-export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted';
+export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted' | 'rejected' | 'superseded';
+
+/** Statuses a request ends in: proposing its plan again starts a new generation of it. */
+export const ENDED_APPROVAL_STATUSES: readonly ApprovalStatus[] = ['rejected', 'failed', 'reverted', 'superseded'];
 
 /**
  * The steps `ApprovalStore.transition` makes, by status. `pending → approved` is not among them:
@@ -177,7 +181,17 @@ export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly Appr
   reverting: ['reverted', 'applied'],
   failed: [],
   reverted: [],
+  rejected: [],
+  superseded: [],
 };
+
+/**
+ * The id of the approval request for reverting an applied change: a revert reopens what the fix closed, so it is
+ * approved as a fix is (its status then follows `approved` → `applying` → `applied` | `failed` for the revert).
+ */
+export function revertRequestId(changeId: string): string {
+  return `revert-${changeId}`;
+}
 
 export interface Approval {
   approver: string;
@@ -201,6 +215,10 @@ export interface ApprovalRequest {
   changeId?: string;
   /** When `transition` last changed the status. */
   updatedAt?: string;
+  /** Who rejected it (status `rejected`). */
+  rejectedBy?: string;
+  /** 1 for the first request under this id; each re-proposal after it ended starts the next. */
+  generation: number;
   /** Bumped by every change; updates are conditional on it (optimistic concurrency). */
   version: number;
 }
@@ -227,10 +245,19 @@ export interface ApproveResult {
   required: number;
 }
 
+export interface RejectResult {
+  /** `rejected`: this call rejected it. `refused`: it was not pending or approved (see `status`), or not found. */
+  outcome: 'rejected' | 'refused';
+  status: ApprovalStatus | undefined;
+}
+
 export interface ApprovalStore {
   /**
    * Creates a pending request. Idempotent: the same id again returns the stored request
-   * unchanged (Slack retries); the same id for a different plan is an error.
+   * unchanged, whoever proposes it again (its requester stays the first one); the same id for a
+   * different plan is an error. A request that ended (`ENDED_APPROVAL_STATUSES`) is started again as
+   * its next generation: pending, no approvals, this requester. A fix's request (`id` is its plan id)
+   * supersedes the finding's earlier fix request while that one is pending or approved.
    */
   requestApproval(input: {
     id: string;
@@ -247,6 +274,12 @@ export interface ApprovalStore {
    * approval exactly one gets `approved` and the other `refused`/`not-pending`.
    */
   approve(input: { id: string; approver: string; now: Date }): Promise<ApproveResult>;
+  /**
+   * Rejects a pending or approved request (the caller checked that `by` is an approver), as a write
+   * conditional on the version read: nothing approves or applies it afterwards, until its plan is
+   * proposed again (`requestApproval` starts a new generation).
+   */
+  reject(input: { id: string; by: string; now: Date }): Promise<RejectResult>;
   /**
    * Moves the request from status `from` to `to` (one of `APPROVAL_TRANSITIONS[from]`; any other
    * step throws), as a write conditional on the stored status being `from`, bumping `version`.

@@ -1,17 +1,24 @@
 import { createServer } from 'node:http';
 
 // A loopback fake of Slack's Web API (`<url>/api/<method>`) and of response_url posts (any other
-// path): it records every request and answers `{ ok: true }`, auth.test as a bot, and
-// usergroups.users.list with the members given.
+// path): it records every request (path and body, form or JSON) and answers `{ ok: true }`,
+// auth.test as a bot, and usergroups.users.list with the members given.
 
 export interface RecordedSlackCall {
   path: string;
   body: Record<string, unknown>;
 }
 
+export type FakeSlackCall = RecordedSlackCall;
+
 export interface FakeSlackApi {
+  /** http://127.0.0.1:<port>: the Web API under `/api`, response URLs anywhere else. */
   url: string;
   recorded: RecordedSlackCall[];
+  /** The same calls as `recorded`. */
+  calls: RecordedSlackCall[];
+  /** The `text` of each message posted to a response_url, in order. */
+  responses(): string[];
   close(): Promise<void>;
 }
 
@@ -40,6 +47,12 @@ export async function startFakeSlackApi(userGroups: Record<string, string[]> = {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return { url: `http://127.0.0.1:${address.port}`, recorded, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  if (typeof address !== 'object' || !address) throw new Error('the fake Slack API has no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    recorded,
+    calls: recorded,
+    responses: () => recorded.filter((c) => !c.path.startsWith('/api/')).map((c) => String(c.body['text'])),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
