@@ -87,12 +87,12 @@ describe('third-party data is not shipped', () => {
   });
 
   const shared = corpus();
-  it.skipIf(!shared.present)('no file in the repository is a copy of a file of ../shared/corpus/, except Huawei\'s published signing certificate', () => {
+  it.skipIf(!shared.present)('no file in the repository is a copy of a file of ../shared/corpus/', () => {
     const digest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
     const third = new Map(files(shared.dir, new Set()).map((path) => [digest(path), relative(shared.dir, path)]));
     const copies = files(ROOT, NOT_SHIPPED)
       .map((path) => ({ path: relative(ROOT, path), of: third.get(digest(path)) }))
-      .filter((c) => c.of !== undefined && !c.of.endsWith('huawei-smn-published-signing-cert.pem'));
+      .filter((c) => c.of !== undefined);
     expect(copies).toEqual([]);
   });
 });
