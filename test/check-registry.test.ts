@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CATALOG, CHECK_IDS, GROUP_CHECKS, isCheckId } from '../src/analysis/checks/index.ts';
 import type { CheckId } from '../src/analysis/checks/index.ts';
@@ -75,5 +76,12 @@ describe('the check registry', () => {
       expect(fixerOf(id)).toBeUndefined();
       expect(whyNoPlan(finding(id), g, defaultConfig())).toBe(`${g.id} no longer shows this finding (the rules changed since the audit): audit again`);
     }
+  });
+
+  it("README's Checks section names every check id and where a new check's fix decision goes", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Checks'), readme.indexOf('\n## ', readme.indexOf('## Checks') + 1));
+    for (const id of CHECK_IDS) expect(section, id).toContain(`\`${id}\``);
+    expect(section).toContain('src/remediation/planners/fixers.ts');
   });
 });
