@@ -232,5 +232,4 @@ function build(group: SecurityGroup, config: WardenConfig, policy: EvaluatedPoli
   return draft;
 }
 
-
 export const allPortsFixer: Planner = { plan: planAllPorts, scope: () => [{ direction: 'ingress' }] };

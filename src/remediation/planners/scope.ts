@@ -17,7 +17,7 @@ export interface ScopePart {
   ports?: PortRange[];
 }
 
-/** The part of the group's policy a plan for the finding may change, as the check's fixer declares it. */
+/** The part of the group's policy a plan for the finding may change, as the check's fixer declares it (nothing, for a check with none). */
 export function findingScope(located: LocatedFinding, group: SecurityGroup, config: WardenConfig): ScopePart[] {
   const fixer = FIXERS[located.check.meta.id];
   return 'scope' in fixer ? fixer.scope(located, group, config) : [];
