@@ -4,9 +4,9 @@ import { hashId } from '../model/ids.ts';
 import { contentKey } from '../model/rule-signature.ts';
 import type { EvaluatedPolicy } from './evaluate.ts';
 
-export interface CheckMeta {
+export interface CheckMeta<Id extends string = string> {
   /** Stable: users suppress findings by it. */
-  id: string;
+  id: Id;
   title: string;
   severity: Severity;
   rationale: string;
@@ -46,8 +46,8 @@ export interface FindingDraft {
   exposure?: ExposureMeasure;
 }
 
-export interface Check {
-  meta: CheckMeta;
+export interface Check<Id extends string = string> {
+  meta: CheckMeta<Id>;
   run(context: CheckContext): FindingDraft[];
 }
 

@@ -1,4 +1,4 @@
-import { CATALOG } from '../analysis/checks/index.ts';
+import { CHECK_IDS, isCheckId } from '../analysis/checks/index.ts';
 import { BUILT_IN_TEMPLATES } from '../analysis/templates/catalog.ts';
 import { PROVIDERS } from '../model/types.ts';
 import { unknownName } from './closest.ts';
@@ -15,13 +15,11 @@ export interface NameIssue {
 
 /** The first name in the config that refers to no check, template or provider; undefined when all exist. */
 export function catalogNameIssue(config: WardenConfig): NameIssue | undefined {
-  const checkIds = CATALOG.map((c) => c.id);
-  const known = new Set(checkIds);
   for (const [i, id] of config.checks.disabled.entries()) {
-    if (!known.has(id)) return { path: ['checks', 'disabled', i], message: unknownName('check', id, checkIds) };
+    if (!isCheckId(id)) return { path: ['checks', 'disabled', i], message: unknownName('check', id, CHECK_IDS) };
   }
   for (const id of Object.keys(config.checks.severity)) {
-    if (!known.has(id)) return { path: ['checks', 'severity', id], message: unknownName('check', id, checkIds) };
+    if (!isCheckId(id)) return { path: ['checks', 'severity', id], message: unknownName('check', id, CHECK_IDS) };
   }
   const customIds = config.templates.custom.map((t) => t.id);
   const repeated = customIds.findIndex((id, i) => customIds.indexOf(id) !== i);

@@ -4,7 +4,7 @@ import { ALIBABA_OVERVIEW, HUAWEI_DEFAULT_GROUPS, HUAWEI_SECURITY_GROUP, cite } 
 import { describeRule } from '../describe.ts';
 import { isInternet, weakestExposure } from '../exposure.ts';
 
-export const egressAll: Check = {
+export const egressAll: Check<'egress-all'> = {
   meta: {
     id: 'egress-all',
     title: 'All outbound traffic allowed',

@@ -15,8 +15,9 @@ import { unresolvedPeer } from './unresolved-peer.ts';
 import { unusedGroup } from './unused-group.ts';
 import { widePublicCidr } from './wide-public-cidr.ts';
 
-/** Checks run on every evaluated group. Adding a check: one file and one line here. */
-export const GROUP_CHECKS: readonly Check[] = [
+// Adding a check: its file, one line here, and its fix decision in `remediation/planners/fixers.ts`
+// (which does not typecheck until the new id has an entry there).
+const groupChecks = [
   internetAdminPort,
   internetHighRiskPort,
   internetAllPorts,
@@ -31,6 +32,24 @@ export const GROUP_CHECKS: readonly Check[] = [
   unusedGroup,
   egressAll,
   missingDescription,
-];
+] as const;
 
-export const CATALOG: readonly CheckMeta[] = [...GROUP_CHECKS.map((c) => c.meta), unparseableRuleMeta];
+/** The id of every check Warden has, as a type: records keyed by it must decide for every check. */
+export type CheckId = (typeof groupChecks)[number]['meta']['id'] | typeof unparseableRuleMeta.id;
+
+/** Checks run on every evaluated group. */
+export const GROUP_CHECKS: readonly Check<CheckId>[] = groupChecks;
+
+const catalog: readonly CheckMeta<CheckId>[] = [...GROUP_CHECKS.map((c) => c.meta), unparseableRuleMeta];
+
+/** Every check's metadata; its ids are plain strings, so lookups by an id read from outside need no cast. */
+export const CATALOG: readonly CheckMeta[] = catalog;
+
+export const CHECK_IDS: readonly CheckId[] = catalog.map((c) => c.id);
+
+const KNOWN_IDS: ReadonlySet<string> = new Set(CHECK_IDS);
+
+/** Whether a check id read from outside (config, stored state, a snapshot) names a check Warden has. */
+export function isCheckId(id: string): id is CheckId {
+  return KNOWN_IDS.has(id);
+}

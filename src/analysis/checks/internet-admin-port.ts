@@ -2,7 +2,7 @@ import type { Check } from '../check.ts';
 import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { internetIndex, internetPortDraft } from '../exposure.ts';
 
-export const internetAdminPort: Check = {
+export const internetAdminPort: Check<'internet-admin-port'> = {
   meta: {
     id: 'internet-admin-port',
     title: 'Administration port open to the Internet',

@@ -5,7 +5,7 @@ import { describeRule, percent } from '../describe.ts';
 import { isInternet, weakestExposure } from '../exposure.ts';
 import type { Exposure } from '../exposure.ts';
 
-export const internetAllPorts: Check = {
+export const internetAllPorts: Check<'internet-all-ports'> = {
   meta: {
     id: 'internet-all-ports',
     title: 'Every port or every protocol open to the Internet',

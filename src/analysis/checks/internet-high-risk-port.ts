@@ -3,7 +3,7 @@ import type { Protocol } from '../../model/types.ts';
 import type { Check, FindingDraft } from '../check.ts';
 import { internetIndex, internetPortDraft, isInternet, weakestExposure } from '../exposure.ts';
 
-export const internetHighRiskPort: Check = {
+export const internetHighRiskPort: Check<'internet-high-risk-port'> = {
   meta: {
     id: 'internet-high-risk-port',
     title: 'High-risk port open to the Internet',

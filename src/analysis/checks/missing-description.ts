@@ -1,7 +1,7 @@
 import type { Check } from '../check.ts';
 import { HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 
-export const missingDescription: Check = {
+export const missingDescription: Check<'missing-description'> = {
   meta: {
     id: 'missing-description',
     title: 'Rules without a description',

@@ -4,7 +4,7 @@ import type { Check, FindingDraft } from '../check.ts';
 import { ALIBABA_OVERVIEW, cite } from '../documents.ts';
 import { describeRule, thousands } from '../describe.ts';
 
-export const portRange: Check = {
+export const portRange: Check<'port-range'> = {
   meta: {
     id: 'port-range',
     title: 'Rule opens a port range',

@@ -13,7 +13,7 @@ function overlaps(a: CompiledRule, b: CompiledRule): boolean {
   return a.lo <= b.hi && b.lo <= a.hi;
 }
 
-export const priorityConflict: Check = {
+export const priorityConflict: Check<'priority-conflict'> = {
   meta: {
     id: 'priority-conflict',
     title: 'Allow and deny at the same priority overlap',

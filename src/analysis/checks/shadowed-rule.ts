@@ -103,7 +103,7 @@ export function shadowedRules(policy: EvaluatedPolicy): Rule[] {
   return removed.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
 }
 
-export const shadowedRule: Check = {
+export const shadowedRule: Check<'shadowed-rule'> = {
   meta: {
     id: 'shadowed-rule',
     title: 'Rule changes nothing',

@@ -3,7 +3,7 @@ import type { Check, FindingDraft } from '../check.ts';
 import { ALIBABA_OVERVIEW, HUAWEI_SECURITY_GROUP, cite } from '../documents.ts';
 import { describeRule } from '../describe.ts';
 
-export const staleReference: Check = {
+export const staleReference: Check<'stale-reference'> = {
   meta: {
     id: 'stale-reference',
     title: 'Rule refers to a group that does not exist',

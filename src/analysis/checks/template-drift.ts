@@ -5,7 +5,7 @@ import { ALIBABA_OVERVIEW, HUAWEI_DEFAULT_GROUPS, OTC_DEFAULT_GROUP, cite } from
 import { describeRule } from '../describe.ts';
 import { describeTemplateRule, templateDrift, templateFor } from '../templates/match.ts';
 
-export const templateDriftCheck: Check = {
+export const templateDriftCheck: Check<'template-drift'> = {
   meta: {
     id: 'template-drift',
     title: 'Group drifted from its documented template',

@@ -1,7 +1,7 @@
 import type { Check } from '../check.ts';
 import { ALIBABA_OVERVIEW, cite } from '../documents.ts';
 
-export const tooManyRules: Check = {
+export const tooManyRules: Check<'too-many-rules'> = {
   meta: {
     id: 'too-many-rules',
     title: 'Group has too many rules',

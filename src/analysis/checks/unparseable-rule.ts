@@ -1,7 +1,7 @@
 import type { CheckMeta } from '../check.ts';
 
 /** Reported by the audit from the normalizers' unparseable records, not from an evaluated group. */
-export const unparseableRuleMeta: CheckMeta = {
+export const unparseableRuleMeta: CheckMeta<'unparseable-rule'> = {
   id: 'unparseable-rule',
   title: 'Rule could not be read',
   severity: 'high',

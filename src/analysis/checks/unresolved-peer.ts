@@ -22,7 +22,7 @@ function unknownSets(policy: EvaluatedPolicy, rule: Rule): { subject: string; wh
 
 const ASSUMPTION = 'assumed to hold every address (or port) where it allows and nothing where it denies';
 
-export const unresolvedPeer: Check = {
+export const unresolvedPeer: Check<'unresolved-peer'> = {
   meta: {
     id: 'unresolved-peer',
     title: 'Rule names a list whose entries could not be read',

@@ -1,6 +1,6 @@
 import type { Check } from '../check.ts';
 
-export const unusedGroup: Check = {
+export const unusedGroup: Check<'unused-group'> = {
   meta: {
     id: 'unused-group',
     title: 'Group is attached to nothing',

@@ -33,7 +33,7 @@ function mergeTrusted(ranges: readonly string[], family: Family): Interval[] {
   return merged;
 }
 
-export const widePublicCidr: Check = {
+export const widePublicCidr: Check<'wide-public-cidr'> = {
   meta: {
     id: 'wide-public-cidr',
     title: 'Access from a wide public range',

@@ -14,6 +14,7 @@ import type { NewRule } from '../types.ts';
 import { portsOf } from '../../analysis/rule-space.ts';
 import { applyOperations, plannedRule, withPorts } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
+import type { Planner } from './fixers.ts';
 import { addOnce, documentedRanges, emptyDraft, groupPortsFor, noteOnce, removeOnce, sourceText, trustedPeer, trustedSourcesFor } from './common.ts';
 import type { GroupPort } from './common.ts';
 import { templateRowToRule } from './template.ts';
@@ -231,3 +232,4 @@ function build(group: SecurityGroup, config: WardenConfig, policy: EvaluatedPoli
   return draft;
 }
 
+export const allPortsFixer: Planner = { plan: planAllPorts, scope: () => [{ direction: 'ingress' }] };

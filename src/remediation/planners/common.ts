@@ -2,6 +2,7 @@ import type { Check, EstateIndex, FindingDraft } from '../../analysis/check.ts';
 import { toFinding } from '../../analysis/check.ts';
 import { matchesFingerprint } from '../../model/fingerprint.ts';
 import { GROUP_CHECKS } from '../../analysis/checks/index.ts';
+import type { CheckId } from '../../analysis/checks/index.ts';
 import { describePeer } from '../../analysis/describe.ts';
 import { evaluateGroup } from '../../analysis/evaluate.ts';
 import type { EvaluatedPolicy } from '../../analysis/evaluate.ts';
@@ -22,7 +23,7 @@ import { setNotes, setPreconditions } from './sets.ts';
 
 /** A finding found again on its group: the check that reports it and the check's own draft (with its subject). */
 export interface LocatedFinding {
-  check: Check;
+  check: Check<CheckId>;
   draft: FindingDraft;
   policy: EvaluatedPolicy;
 }
@@ -76,9 +77,9 @@ export function groupFindings(
   config: WardenConfig,
   policy: EvaluatedPolicy = evaluateGroup(group),
   estate: EstateIndex = singleGroupIndex(group),
-): { check: string; subject: string; fingerprint: string }[] {
+): { check: CheckId; subject: string; fingerprint: string }[] {
   const disabled = new Set(config.checks.disabled);
-  const out: { check: string; subject: string; fingerprint: string }[] = [];
+  const out: { check: CheckId; subject: string; fingerprint: string }[] = [];
   for (const check of GROUP_CHECKS) {
     if (disabled.has(check.meta.id)) continue;
     for (const draft of check.run({ group, policy, config, estate })) {

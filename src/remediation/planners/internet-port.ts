@@ -11,6 +11,8 @@ import type { NewRule } from '../types.ts';
 import { portsOf } from '../../analysis/rule-space.ts';
 import { applyOperations, withPorts } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
+import type { Planner } from './fixers.ts';
+import type { ScopePart } from './scope.ts';
 import {
   addOnce,
   coversPort,
@@ -270,3 +272,13 @@ function applyOperationsLoose(group: SecurityGroup, operations: readonly ({ op: 
   const base = { ...group, rules: group.rules.filter((r) => !removed.has(r)) };
   return applyOperations(base, operations.filter((o) => o.op === 'add'));
 }
+
+/** The finding's port, inbound, over the protocols the check reports it open. */
+function internetPortScope({ check, draft, policy }: LocatedFinding, _group: SecurityGroup, config: WardenConfig): ScopePart[] {
+  const port = portOfSubject(draft.subject);
+  if (port === undefined) return [];
+  const protocols = [...new Set(findingCombos(policy, config, check.meta.id, port).map((c) => c.protocol))];
+  return [{ direction: 'ingress', protocols, ports: [{ from: port, to: port }] }];
+}
+
+export const internetPortFixer: Planner = { plan: planInternetPort, scope: internetPortScope };

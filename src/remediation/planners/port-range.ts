@@ -1,7 +1,10 @@
+import { spaceOf } from '../../analysis/evaluate.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { intersectRanges, mergeRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
+import type { Planner } from './fixers.ts';
+import type { ScopePart } from './scope.ts';
 import { addOnce, documentedRanges, emptyDraft, groupPortsFor, removeOnce } from './common.ts';
 import { withoutNative } from './planned.ts';
 
@@ -41,3 +44,15 @@ export function planPortRange(_finding: Finding, located: LocatedFinding, group:
   }
   return draft;
 }
+
+/** The ports of the finding's rule, in its direction, protocol and address space. */
+function portRangeScope({ draft }: LocatedFinding, group: SecurityGroup): ScopePart[] {
+  // Every rule of the finding's content (TCP 0-65535 and 1-65535 are one content): their ports together.
+  const rules = group.rules.filter((r) => draft.ruleIds.includes(r.native.ruleId));
+  const rule = rules[0];
+  const space = rule && spaceOf(rule);
+  if (!rule || !space) return [];
+  return [{ direction: rule.direction, spaces: [space.key], protocols: [rule.protocol], ports: mergeRanges(rules.flatMap((r) => r.ports)) }];
+}
+
+export const portRangeFixer: Planner = { plan: planPortRange, scope: portRangeScope };

@@ -1,9 +1,7 @@
-import { spaceOf } from '../../analysis/evaluate.ts';
 import type { WardenConfig } from '../../config/schema.ts';
-import { mergeRanges } from '../../model/protocol.ts';
 import type { Direction, PortRange, Protocol, SecurityGroup } from '../../model/types.ts';
 import type { LocatedFinding } from './common.ts';
-import { findingCombos, portOfSubject } from './internet-port.ts';
+import { FIXERS } from './fixers.ts';
 
 /**
  * The part of a group's policy a finding is about: a plan for it may change traffic there and
@@ -19,31 +17,10 @@ export interface ScopePart {
   ports?: PortRange[];
 }
 
+/** The part of the group's policy a plan for the finding may change, as the check's fixer declares it (nothing, for a check with none). */
 export function findingScope(located: LocatedFinding, group: SecurityGroup, config: WardenConfig): ScopePart[] {
-  const { check, draft, policy } = located;
-  switch (check.meta.id) {
-    case 'internet-admin-port':
-    case 'internet-high-risk-port': {
-      const port = portOfSubject(draft.subject);
-      if (port === undefined) return [];
-      const protocols = [...new Set(findingCombos(policy, config, check.meta.id, port).map((c) => c.protocol))];
-      return [{ direction: 'ingress', protocols, ports: [{ from: port, to: port }] }];
-    }
-    case 'internet-all-ports':
-      return [{ direction: 'ingress' }];
-    case 'port-range': {
-      // Every rule of the finding's content (TCP 0-65535 and 1-65535 are one content): their ports together.
-      const rules = group.rules.filter((r) => draft.ruleIds.includes(r.native.ruleId));
-      const rule = rules[0];
-      const space = rule && spaceOf(rule);
-      if (!rule || !space) return [];
-      return [{ direction: rule.direction, spaces: [space.key], protocols: [rule.protocol], ports: mergeRanges(rules.flatMap((r) => r.ports)) }];
-    }
-    case 'template-drift':
-      return [{}];
-    default:
-      return [];
-  }
+  const fixer = FIXERS[located.check.meta.id];
+  return 'scope' in fixer ? fixer.scope(located, group, config) : [];
 }
 
 export function describeScope(parts: readonly ScopePart[]): string {

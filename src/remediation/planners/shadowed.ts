@@ -2,6 +2,7 @@ import { evaluateGroup } from '../../analysis/evaluate.ts';
 import { appliedRules } from '../../analysis/semantics.ts';
 import type { Finding, Rule, SecurityGroup } from '../../model/types.ts';
 import type { PlanDraft } from './common.ts';
+import type { Planner } from './fixers.ts';
 import { describeForDiff, emptyDraft, removeOnce } from './common.ts';
 import { decidersOf } from './policy.ts';
 
@@ -19,3 +20,6 @@ export function planShadowed(finding: Finding, group: SecurityGroup): PlanDraft 
   draft.summary = `Remove ${targets.map((r) => `${r.native.ruleId} (${describeForDiff(r, group)})`).join(', ')} from ${group.name} (${group.id}): it changes nothing`;
   return draft;
 }
+
+/** Removing rules that change nothing may change no traffic at all: the empty scope. */
+export const shadowedFixer: Planner = { plan: (finding, _located, group) => planShadowed(finding, group), scope: () => [] };

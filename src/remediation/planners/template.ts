@@ -7,6 +7,7 @@ import { ALL_PORTS, hasPorts, mergeRanges, parseProtocol } from '../../model/pro
 import type { Finding, Peer, PortRange, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
 import type { PlanDraft } from './common.ts';
+import type { Planner } from './fixers.ts';
 import { addOnce, emptyDraft, removeOnce } from './common.ts';
 
 // template-drift: restore the template. Also the rows all-ports plans draw from.
@@ -81,3 +82,6 @@ export function planTemplateDrift(_finding: Finding, group: SecurityGroup, confi
   if (drift.added.length) draft.notes.push(`access through ${drift.added.map(describeRule).join('; ')} will stop`);
   return draft;
 }
+
+/** Restoring a template may change any part of the group. */
+export const templateDriftFixer: Planner = { plan: (finding, _located, group, config) => planTemplateDrift(finding, group, config), scope: () => [{}] };
