@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { parseQueueMessage } from '../src/slack/queue.ts';
+import { processApplyBatch } from './lib/batch.ts';
 import { correlate, logger, metrics, MetricUnit } from './lib/observability.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
 import type { Runtime } from './lib/runtime.ts';
@@ -17,34 +17,22 @@ export function createApplyHandler(deps: ApplyDeps) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const { worker, store } = await deps.runtime();
-    const failures: { itemIdentifier: string }[] = [];
-    for (const record of event.Records) {
-      // FIFO: after a failure, the rest of the batch is handed back untouched, to keep each group's order.
-      if (failures.length > 0) {
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
+    const response = await processApplyBatch(event, async ({ message }) => {
+      if (message.type !== 'job' || (message.job.kind !== 'apply' && message.job.kind !== 'revert')) {
+        throw new Error(`the apply queue takes apply and revert jobs, not ${message.type === 'job' ? message.job.kind : message.type}`);
       }
-      try {
-        const message = parseQueueMessage(record.body);
-        if (message.type !== 'job' || (message.job.kind !== 'apply' && message.job.kind !== 'revert')) {
-          throw new Error(`the apply queue takes apply and revert jobs, not ${message.type === 'job' ? message.job.kind : message.type}`);
-        }
-        const { job } = message;
-        correlate(job.requestId, { job: job.kind });
-        await worker.handle(job);
-        const target = String(job.args['planId'] ?? job.args['changeId'] ?? '');
-        const outcome = (await store.audit.forTarget(target)).at(-1)?.outcome ?? 'unknown';
-        const single = metrics.singleMetric();
-        single.addDimensions({ kind: job.kind, outcome: outcome.split(':')[0] ?? 'unknown' });
-        single.addMetric('ApplyOutcomes', MetricUnit.Count, 1);
-        logger.info('job done', { kind: job.kind, target, outcome });
-      } catch (error) {
-        logger.error('message failed', { messageId: record.messageId, error: (error as Error).message });
-        failures.push({ itemIdentifier: record.messageId });
-      }
-    }
+      const { job } = message;
+      correlate(job.requestId, { job: job.kind });
+      await worker.handle(job);
+      const target = String(job.args['planId'] ?? job.args['changeId'] ?? '');
+      const outcome = (await store.audit.forTarget(target)).at(-1)?.outcome ?? 'unknown';
+      const single = metrics.singleMetric();
+      single.addDimensions({ kind: job.kind, outcome: outcome.split(':')[0] ?? 'unknown' });
+      single.addMetric('ApplyOutcomes', MetricUnit.Count, 1);
+      logger.info('job done', { kind: job.kind, target, outcome });
+    });
     metrics.publishStoredMetrics();
-    return { batchItemFailures: failures };
+    return response;
   };
 }
 

@@ -1,6 +1,7 @@
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { mapLimit } from '../adapters/common/pool.ts';
-import { parseQueueMessage } from '../src/slack/queue.ts';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { limitConcurrency } from '../adapters/common/pool.ts';
+import { processScanBatch } from './lib/batch.ts';
+import type { QueueRecord } from './lib/batch.ts';
 import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
 import type { Runtime } from './lib/runtime.ts';
@@ -21,29 +22,23 @@ export function createScanHandler(deps: ScanDeps) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
     const { worker } = await deps.runtime();
-    const failures: { itemIdentifier: string }[] = [];
-    await mapLimit(event.Records, deps.concurrency ?? 4, async (record: SQSRecord) => {
-      try {
-        const message = parseQueueMessage(record.body);
-        if (message.type === 'scope') {
-          correlate(`${message.runId}/${message.provider}/${message.account}/${message.region}`, { runId: message.runId });
-          const outcome = await worker.scanScope(message);
-          recordScopeMetrics(outcome, message.provider);
-          logger.info('scope audited', { ...outcome, bySeverity: outcome.bySeverity });
-        } else {
-          // Only the apply function's role may change security groups: a change job here is refused, not run.
-          if (message.job.kind === 'apply' || message.job.kind === 'revert') throw new Error(`the scan queue takes scopes and read-only jobs, not ${message.job.kind}`);
-          correlate(message.job.requestId, { job: message.job.kind });
-          await worker.handle(message.job);
-          logger.info('job done', { kind: message.job.kind });
-        }
-      } catch (error) {
-        logger.error('message failed', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, error: (error as Error).message });
-        failures.push({ itemIdentifier: record.messageId });
+    const handle = limitConcurrency(deps.concurrency ?? 4, async ({ message }: QueueRecord) => {
+      if (message.type === 'scope') {
+        correlate(`${message.runId}/${message.provider}/${message.account}/${message.region}`, { runId: message.runId });
+        const outcome = await worker.scanScope(message);
+        recordScopeMetrics(outcome, message.provider);
+        logger.info('scope audited', { ...outcome, bySeverity: outcome.bySeverity });
+        return;
       }
+      // Only the apply function's role may change security groups: a change job here is refused, not run.
+      if (message.job.kind === 'apply' || message.job.kind === 'revert') throw new Error(`the scan queue takes scopes and read-only jobs, not ${message.job.kind}`);
+      correlate(message.job.requestId, { job: message.job.kind });
+      await worker.handle(message.job);
+      logger.info('job done', { kind: message.job.kind });
     });
+    const response = await processScanBatch(event, handle);
     metrics.publishStoredMetrics();
-    return { batchItemFailures: failures };
+    return response;
   };
 }
 

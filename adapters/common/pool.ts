@@ -11,3 +11,19 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/** Wraps `work` so that at most `limit` calls run at once; the others wait their turn, first come first served. */
+export function limitConcurrency<A extends unknown[], R>(limit: number, work: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (...args: A): Promise<R> => {
+    if (running >= Math.max(1, limit)) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work(...args);
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -66,7 +66,8 @@ export type QueueMessage = { type: 'job'; job: WardenJob } | ScopeMessage;
 
 const JOB_KINDS = ['audit', 'findings', 'show', 'fix', 'suppress', 'apply', 'revert', 'help'] as const;
 
-const queueMessageSchema = z.discriminatedUnion('type', [
+/** A queue message body (parsed from its JSON). */
+export const queueMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('job'),
     job: z.object({
@@ -89,19 +90,3 @@ const queueMessageSchema = z.discriminatedUnion('type', [
     channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/).optional(),
   }),
 ]);
-
-/** Reads a queue message body; throws one line naming what is wrong. */
-export function parseQueueMessage(body: string): QueueMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new Error(`queue message is not JSON (${body.length} bytes)`);
-  }
-  const parsed = queueMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`queue message: ${issue ? `${issue.path.join('.') || 'body'} ${issue.message}` : 'invalid'}`);
-  }
-  return parsed.data as QueueMessage;
-}
