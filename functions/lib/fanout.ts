@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { organizationMembers } from '../../adapters/aws/accounts.ts';
 import type { listOrganizationAccounts } from '../../adapters/aws/accounts.ts';
-import { roleForAccount } from '../../adapters/aws/roles.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import type { Scope, ScopeFilter } from '../../adapters/live.ts';
+import type { ProviderModule } from '../../adapters/provider-module.ts';
+import { PROVIDER_MODULES } from '../../adapters/providers.ts';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { PROVIDERS } from '../../src/model/types.ts';
 import type { Provider } from '../../src/model/types.ts';
@@ -31,9 +32,8 @@ export async function planScopes(config: WardenConfig, env: NodeJS.ProcessEnv, o
     if (!config.providers[provider]) continue;
     const [adapter] = await createAdapters([provider], config, env);
     const scopes: Scope[] = await (adapter as NonNullable<typeof adapter>).scopes();
-    // The adapter's AWS scopes are the listed accounts: by their own role, or the home account's credentials.
-    const byRole = new Set((config.providers.aws?.accounts ?? []).flatMap((a) => (a.roleArn ? [a.roleArn.split(':')[4] ?? a.id] : [])));
-    for (const scope of scopes) out.push({ type: 'scope', ...scope, ...(provider === 'aws' && byRole.has(scope.account) ? roleForAccount(config, scope.account, 'read') : {}) });
+    const module: ProviderModule = PROVIDER_MODULES[provider];
+    for (const scope of scopes) out.push({ type: 'scope', ...scope, ...module.scanRole?.(config, scope.account) });
   }
   const aws = config.providers.aws;
   if (aws?.organization) {
