@@ -4,14 +4,21 @@ import type { PageKind } from '../src/model/page.ts';
 import type { Provider, ProviderDescriptor } from '../src/model/providers/index.ts';
 import type { ChangeParse, SecurityGroupChange } from '../src/realtime/change.ts';
 import type { SmnMessage, SmnProvider } from '../src/realtime/smn.ts';
+import type { listOrganizationAccounts } from './aws/accounts.ts';
 import type { RoleCredentials } from './aws/live.ts';
-import type { LiveAdapter } from './live.ts';
+import type { LiveAdapter, Scope } from './live.ts';
 
 /** What the adapters of one process share (a Lambda container's, across its invocations). */
 export interface AdapterShared {
   /** AWS assumed-role credentials by role: each member role is assumed once per container. */
   awsRoleCredentials?: Map<string, RoleCredentials>;
 }
+
+/** The AWS Organizations client a run lists member accounts with (tests pass a fake). */
+export type OrganizationsSender = Parameters<typeof listOrganizationAccounts>[0];
+
+/** A scope a run adds beyond the adapter's own, with the role that reaches it. */
+export type ExtraScope = Scope & { roleArn?: string; externalId?: string };
 
 /** How a cloud's security-group changes reach the realtime function (docs/realtime.md), and how they are read. */
 export type RealtimeSource =
@@ -40,4 +47,6 @@ export interface ProviderModule<P extends Provider = Provider> {
   };
   /** The role a scan of this account assumes, where it is not the function's own credentials. */
   scanRole?(config: WardenConfig, account: string): { roleArn: string; externalId?: string } | undefined;
+  /** Scopes a run adds to the adapter's `scopes` (AWS: the Organization's other member accounts). */
+  extraScopes?(config: WardenConfig, listed: readonly Scope[], organizations?: OrganizationsSender): Promise<ExtraScope[]>;
 }

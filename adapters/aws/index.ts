@@ -21,4 +21,11 @@ export const awsModule: ProviderModule<'aws'> = {
   secretNames: [],
   realtime: { delivery: 'eventbridge', parse: changesFromCloudTrail, scopeAccount: (_config, change) => change.account },
   scanRole: (config, account) => (accountsByRole(config).has(account) ? roleForAccount(config, account, 'read') : undefined),
+  extraScopes: async (config, listed, organizations) => {
+    const aws = config.providers.aws;
+    if (!aws?.organization) return [];
+    const { organizationMembers } = await import('./accounts.ts');
+    const members = await organizationMembers(config, new Set(listed.map((s) => s.account)), organizations);
+    return members.flatMap(({ account, ...role }) => aws.regions.map((region) => ({ provider: 'aws' as const, account, region, ...role })));
+  },
 };
