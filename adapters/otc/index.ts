@@ -1,8 +1,7 @@
 import { providersSchema } from '../../src/config/schema.ts';
 import { otc } from '../../src/model/providers/otc.ts';
-import { changesFromCtsNotification } from '../../src/realtime/smn.ts';
 import { addressGroupPageKinds } from '../huawei/address-groups.ts';
-import { projectScopeAccount } from '../huawei/index.ts';
+import { ctsRealtime } from '../huawei/index.ts';
 import { vpcV3PageKinds } from '../huawei/normalize.ts';
 import type { ProviderModule } from '../provider-module.ts';
 import { neutronPageKinds } from './neutron.ts';
@@ -14,10 +13,5 @@ export const otcModule: ProviderModule<'otc'> = {
   pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds, ...neutronPageKinds],
   createAdapter: async (config, env) => (await import('./live.ts')).createOtcAdapter({ config, env }),
   secretNames: ['OTC_ACCESS_KEY', 'OTC_SECRET_KEY'],
-  realtime: {
-    delivery: 'smn',
-    smn: 'otc',
-    parse: (message) => changesFromCtsNotification('otc', message),
-    scopeAccount: (config, change) => projectScopeAccount(config, { ...change, provider: 'otc' }),
-  },
+  realtime: ctsRealtime('otc'),
 };
