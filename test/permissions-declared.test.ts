@@ -3,13 +3,25 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
 import { ALIBABA_PERMISSIONS } from '../adapters/alibaba/permissions.ts';
+import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { AWS_PERMISSIONS } from '../adapters/aws/permissions.ts';
 import { permissionsFor } from '../adapters/common/permissions.ts';
-import type { ProviderPermissions } from '../adapters/common/permissions.ts';
+import type { AdapterMethod, ProviderPermissions } from '../adapters/common/permissions.ts';
+import { createHuaweiAdapter } from '../adapters/huawei/live.ts';
 import { HUAWEI_PERMISSIONS } from '../adapters/huawei/permissions.ts';
+import type { LiveAdapter } from '../adapters/live.ts';
+import { createOtcAdapter } from '../adapters/otc/live.ts';
 import { OTC_PERMISSIONS } from '../adapters/otc/permissions.ts';
+import { configSchema } from '../src/config/schema.ts';
+import { rule } from './support/build.ts';
 import { ROOT } from './support/cli.ts';
+import { FakeAlibabaEcs } from './support/fake-alibaba.ts';
+import { startFakeEc2 } from './support/fake-ec2.ts';
+import { startFakeHuawei } from './support/fake-huawei.ts';
+import { FAKE_AK, FAKE_SK, FakeOtc } from './support/fake-otc.ts';
+import { setProcessEnv } from './support/moto.ts';
 
 // Each cloud call the adapters make declares the permissions it needs (adapters/<provider>/permissions.ts);
 // the IAM that ships — serverless.yml's function roles, docs/member-account-role.yml, docs/policies/* —
@@ -255,4 +267,141 @@ describe('docs/policies/*: the provider keys grant exactly what the calls made w
       }
     });
   }
+});
+
+/**
+ * Runs each adapter method against the provider's loopback fake and names the operations that reached
+ * it: each must be one its use declares (so the functions' grants, derived from the uses, cover it).
+ */
+async function observeUses(adapter: LiveAdapter, log: () => string[], groupId: string, options: { writes?: boolean } = {}): Promise<Partial<Record<AdapterMethod, string[]>>> {
+  const seen: Partial<Record<AdapterMethod, string[]>> = {};
+  const during = async <T>(use: AdapterMethod, run: () => Promise<T>): Promise<T> => {
+    const from = log().length;
+    try {
+      return await run();
+    } finally {
+      seen[use] = sorted([...(seen[use] ?? []), ...log().slice(from)]);
+    }
+  };
+  const [scope] = await during('scopes', () => adapter.scopes());
+  if (!scope) throw new Error(`${adapter.provider}: no scope`);
+  await during('read', () => adapter.read(scope));
+  if (options.writes !== false) {
+    const added = rule({ ports: 2222, peer: '203.0.113.0/24', priority: 7, description: 'declared' });
+    const id = await during('addRule', () => adapter.addRule(scope, groupId, added));
+    await during('removeRule', () => adapter.removeRule(scope, groupId, { ...added, native: { ruleId: id, derivedId: false, raw: null } }));
+  }
+  return seen;
+}
+
+function expectDeclared(provider: keyof typeof DECLARED, seen: Partial<Record<AdapterMethod, string[]>>, expected: Partial<Record<AdapterMethod, string[]>>): void {
+  const declared = DECLARED[provider];
+  for (const [use, operations] of Object.entries(seen)) {
+    expect(operations.filter((op) => !declared.uses[use]?.includes(op)), `${provider} ${use} called operations adapters/${provider}/permissions.ts does not declare for it`).toEqual([]);
+  }
+  expect(seen, provider).toMatchObject(expected);
+}
+
+const NO_WAIT = { sleep: async () => undefined, random: () => 0 };
+
+describe('each adapter method calls only the operations its use declares (against the loopback fakes)', () => {
+  it('aws: scopes asks STS who it is; read describes groups, rules, interfaces and the prefix lists rules name, and assumes a member role', async () => {
+    const env = { AWS_ACCESS_KEY_ID: 'AKIAFAKEWARDEN00PERM', AWS_SECRET_ACCESS_KEY: 'fake/secret/for/the/loopback/fake/only', AWS_REGION: 'eu-west-1' };
+    const fake = await startFakeEc2({ groups: 2, interfaces: 1, prefixLists: [{ id: 'pl-0a11ce5000000000', name: 'partners', family: 'IPv4', owner: '123456789012', version: 1, entries: ['192.0.2.0/24'], usedBy: ['sg-00000000000001000'] }] });
+    const restore = setProcessEnv({ ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_EC2: fake.endpoint, AWS_ENDPOINT_URL_STS: fake.endpoint });
+    const log = () => fake.requests.map((r) => r.action);
+    try {
+      const home = createAwsAdapter({ config: configSchema.parse({ providers: { aws: { regions: ['eu-west-1'] } } }), env, retry: NO_WAIT });
+      const seen = await observeUses(home, log, '', { writes: false }).finally(() => home.close());
+      // Through a member role (the fake trusts none: the AssumeRole is refused, and it is the call that counts).
+      const member = createAwsAdapter({ config: configSchema.parse({ providers: { aws: { regions: ['eu-west-1'], accounts: [{ roleArn: 'arn:aws:iam::210987654321:role/WardenAudit', externalId: 'x1' }] } }, scan: { retries: 0 } }), env, retry: NO_WAIT });
+      const from = log().length;
+      await expect(member.read({ provider: 'aws', account: '210987654321', region: 'eu-west-1' })).rejects.toThrow(/^STS AssumeRole: AccessDenied/);
+      member.close();
+      seen.read = sorted([...(seen.read ?? []), ...log().slice(from)]);
+      expectDeclared('aws', seen, {
+        scopes: ['GetCallerIdentity'],
+        read: ['AssumeRole', 'DescribeManagedPrefixLists', 'DescribeNetworkInterfaces', 'DescribeSecurityGroupRules', 'DescribeSecurityGroups', 'GetManagedPrefixListEntries'],
+      });
+    } finally {
+      restore();
+      await fake.stop();
+    }
+  });
+
+  it('alibaba: scopes asks STS for the account; read describes groups, their rules, the lists they name, interfaces; addRule re-reads the group around its Authorize', async () => {
+    const credentials = { accessKeyId: 'LTAI5tWardenPermKey001', accessKeySecret: 'wArDeN-pErM-sEcReT-0123456789' };
+    const fake = new FakeAlibabaEcs(credentials);
+    const url = await fake.start();
+    try {
+      const group = fake.addGroup('cn-hangzhou', { SecurityGroupName: 'web' });
+      const list = fake.addPrefixList('cn-hangzhou', { cidrs: ['192.0.2.0/24'] });
+      const ports = fake.addPortList('cn-hangzhou', { ranges: ['22/22'] });
+      fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '443/443', SourcePrefixListId: list });
+      fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '-1/-1', PortRangeListId: ports, SourceCidrIp: '0.0.0.0/0' });
+      fake.addInterface('cn-hangzhou', [group]);
+      const env = { WARDEN_ALIBABA_ENDPOINT: url, ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret };
+      const adapter = createAlibabaAdapter({ config: configSchema.parse({ providers: { alibaba: { regions: ['cn-hangzhou'] } } }), env, retry: NO_WAIT });
+      expectDeclared('alibaba', await observeUses(adapter, () => fake.requests.map((r) => r.action), group), {
+        scopes: ['GetCallerIdentity'],
+        read: ['DescribeNetworkInterfaces', 'DescribePortRangeListEntries', 'DescribePortRangeLists', 'DescribePrefixListAttributes', 'DescribePrefixLists', 'DescribeSecurityGroupAttribute', 'DescribeSecurityGroups'],
+        addRule: ['AuthorizeSecurityGroup', 'DescribeSecurityGroupAttribute'],
+        removeRule: ['RevokeSecurityGroup'],
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('huawei: scopes makes no call; read lists groups, rules and the address groups rules name; the writes create and delete one rule each', async () => {
+    const keys = { ak: 'HWAKWARDENPERMTEST0001', sk: 'hwSkWardenPermTestSecretKey0000000000001' };
+    const project = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+    const fake = await startFakeHuawei(keys);
+    try {
+      const group = fake.addGroup(project, { name: 'web' });
+      const office = fake.addAddressGroup(project, { ip_set: ['192.0.2.0/24'] });
+      fake.addRule(project, { security_group_id: group.id as string, multiport: '22', remote_ip_prefix: '', remote_address_group_id: office.id });
+      const config = configSchema.parse({ providers: { huawei: { regions: [{ region: 'ap-southeast-1', projectId: project }], endpoint: fake.url } } });
+      const adapter = createHuaweiAdapter({ config, env: { HUAWEICLOUD_SDK_AK: keys.ak, HUAWEICLOUD_SDK_SK: keys.sk }, retry: NO_WAIT });
+      expectDeclared('huawei', await observeUses(adapter, () => fake.requests.map((r) => r.operation), group.id as string), {
+        scopes: [],
+        read: ['ListAddressGroup', 'ListSecurityGroupRules', 'ListSecurityGroups'],
+        addRule: ['CreateSecurityGroupRule'],
+        removeRule: ['DeleteSecurityGroupRule'],
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("otc: scopes makes no call; read lists groups, rules and address groups; the writes first learn the project's API ('auto')", async () => {
+    const project = '5dd3c0b24cdc4d31952c49589182a89d';
+    const fake = await FakeOtc.start();
+    /** The API reference's operation of a request, by its method and the resource it names. */
+    const operation = (r: { server: string; method: string; path: string }): string => {
+      if (r.server === 'iam') return 'ObtainToken';
+      const resource = r.path.split('/').find((part) => /^(security-groups|security-group-rules|address-groups)$/.test(part)) ?? r.path;
+      if (r.method === 'POST') return `Create${resource}`;
+      if (r.method === 'DELETE') return `Delete${resource}`;
+      return { 'security-groups': 'ListSecurityGroups', 'security-group-rules': 'ListSecurityGroupRules', 'address-groups': 'ListAddressGroup' }[resource] ?? `${r.method} ${r.path}`;
+    };
+    try {
+      const group = fake.addGroup(project, 'web');
+      const office = fake.addAddressGroup(project, 'office', ['192.0.2.0/24']);
+      fake.addRule(group, { multiport: '22', remote_ip_prefix: null, remote_address_group_id: office.id });
+      const config = configSchema.parse({ providers: { otc: { regions: [{ region: 'eu-de', projectId: project }], endpoint: fake.vpcUrl, api: 'auto' } } });
+      const adapter = createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK }, retry: NO_WAIT });
+      const seen = await observeUses(adapter, () => fake.requests.map(operation), group.id);
+      // The fake's paths name the resource; the declared names are the API reference's.
+      for (const use of ['addRule', 'removeRule'] as const) seen[use] = seen[use]?.map((op) => op.replace(/^(Create|Delete)security-group-rules$/, '$1SecurityGroupRule'));
+      expectDeclared('otc', seen, {
+        scopes: [],
+        read: ['ListAddressGroup', 'ListSecurityGroupRules', 'ListSecurityGroups'],
+        addRule: ['CreateSecurityGroupRule'],
+        removeRule: ['DeleteSecurityGroupRule'],
+      });
+    } finally {
+      await fake.close();
+    }
+  });
 });
