@@ -303,6 +303,13 @@ function expectDeclared(provider: keyof typeof DECLARED, seen: Partial<Record<Ad
 }
 
 const NO_WAIT = { sleep: async () => undefined, random: () => 0 };
+/** Huawei's and OTC's VPC calls per use, with a rule naming an address group (AK/SK keys: no token). */
+const VPC_USES_SEEN = {
+  scopes: [],
+  read: ['ListAddressGroup', 'ListSecurityGroupRules', 'ListSecurityGroups'],
+  addRule: ['CreateSecurityGroupRule'],
+  removeRule: ['DeleteSecurityGroupRule'],
+};
 
 describe('each adapter method calls only the operations its use declares (against the loopback fakes)', () => {
   it('aws: scopes asks STS who it is; read describes groups, rules, interfaces and the prefix lists rules name, and assumes a member role', async () => {
@@ -363,12 +370,7 @@ describe('each adapter method calls only the operations its use declares (agains
       fake.addRule(project, { security_group_id: group.id as string, multiport: '22', remote_ip_prefix: '', remote_address_group_id: office.id });
       const config = configSchema.parse({ providers: { huawei: { regions: [{ region: 'ap-southeast-1', projectId: project }], endpoint: fake.url } } });
       const adapter = createHuaweiAdapter({ config, env: { HUAWEICLOUD_SDK_AK: keys.ak, HUAWEICLOUD_SDK_SK: keys.sk }, retry: NO_WAIT });
-      expectDeclared('huawei', await observeUses(adapter, () => fake.requests.map((r) => r.operation), group.id as string), {
-        scopes: [],
-        read: ['ListAddressGroup', 'ListSecurityGroupRules', 'ListSecurityGroups'],
-        addRule: ['CreateSecurityGroupRule'],
-        removeRule: ['DeleteSecurityGroupRule'],
-      });
+      expectDeclared('huawei', await observeUses(adapter, () => fake.requests.map((r) => r.operation), group.id as string), VPC_USES_SEEN);
     } finally {
       await fake.close();
     }
@@ -377,13 +379,18 @@ describe('each adapter method calls only the operations its use declares (agains
   it("otc: scopes makes no call; read lists groups, rules and address groups; the writes first learn the project's API ('auto')", async () => {
     const project = '5dd3c0b24cdc4d31952c49589182a89d';
     const fake = await FakeOtc.start();
-    /** The API reference's operation of a request, by its method and the resource it names. */
+    /** The API reference's operation of a request, by its method and the resource it names (VPC v3 or Neutron v2.0). */
+    const OPERATIONS: Record<string, string> = {
+      'GET security-groups': 'ListSecurityGroups',
+      'GET security-group-rules': 'ListSecurityGroupRules',
+      'GET address-groups': 'ListAddressGroup',
+      'POST security-group-rules': 'CreateSecurityGroupRule',
+      'DELETE security-group-rules': 'DeleteSecurityGroupRule',
+    };
     const operation = (r: { server: string; method: string; path: string }): string => {
       if (r.server === 'iam') return 'ObtainToken';
-      const resource = r.path.split('/').find((part) => /^(security-groups|security-group-rules|address-groups)$/.test(part)) ?? r.path;
-      if (r.method === 'POST') return `Create${resource}`;
-      if (r.method === 'DELETE') return `Delete${resource}`;
-      return { 'security-groups': 'ListSecurityGroups', 'security-group-rules': 'ListSecurityGroupRules', 'address-groups': 'ListAddressGroup' }[resource] ?? `${r.method} ${r.path}`;
+      const resource = r.path.split('/').find((part) => /^(security-groups|security-group-rules|address-groups)$/.test(part));
+      return OPERATIONS[`${r.method} ${resource}`] ?? `${r.method} ${r.path}`;
     };
     try {
       const group = fake.addGroup(project, 'web');
@@ -391,15 +398,7 @@ describe('each adapter method calls only the operations its use declares (agains
       fake.addRule(group, { multiport: '22', remote_ip_prefix: null, remote_address_group_id: office.id });
       const config = configSchema.parse({ providers: { otc: { regions: [{ region: 'eu-de', projectId: project }], endpoint: fake.vpcUrl, api: 'auto' } } });
       const adapter = createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK }, retry: NO_WAIT });
-      const seen = await observeUses(adapter, () => fake.requests.map(operation), group.id);
-      // The fake's paths name the resource; the declared names are the API reference's.
-      for (const use of ['addRule', 'removeRule'] as const) seen[use] = seen[use]?.map((op) => op.replace(/^(Create|Delete)security-group-rules$/, '$1SecurityGroupRule'));
-      expectDeclared('otc', seen, {
-        scopes: [],
-        read: ['ListAddressGroup', 'ListSecurityGroupRules', 'ListSecurityGroups'],
-        addRule: ['CreateSecurityGroupRule'],
-        removeRule: ['DeleteSecurityGroupRule'],
-      });
+      expectDeclared('otc', await observeUses(adapter, () => fake.requests.map(operation), group.id), VPC_USES_SEEN);
     } finally {
       await fake.close();
     }
