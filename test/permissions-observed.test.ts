@@ -127,7 +127,7 @@ describe('each adapter method calls only the operations its use declares (agains
       await proxy.close();
       await moto.stop();
     }
-  });
+  }, 90_000);
 
   it('alibaba: scopes asks STS for the account; read describes groups, their rules, the lists they name, interfaces; addRule re-reads the group around its Authorize', async () => {
     const credentials = { accessKeyId: 'LTAI5tWardenPermKey001', accessKeySecret: 'wArDeN-pErM-sEcReT-0123456789' };
