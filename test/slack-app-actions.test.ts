@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
-import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { acceptRiskSubmissionBody, buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, encodeButtonValue, SNOOZE_DAYS, VIEW_IDS } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import type { Finding } from '../src/model/types.ts';
@@ -110,34 +110,7 @@ function actionBody(user: string, payload: ButtonPayload, options: { triggerId?:
 }
 
 function viewSubmissionBody(user: string, privateMetadata: string, reason: string, date: string | null): string {
-  const payload = {
-    type: 'view_submission',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
-    trigger_id: newTrigger(),
-    view: {
-      id: 'V0123456',
-      team_id: 'T1',
-      type: 'modal',
-      callback_id: VIEW_IDS.acceptRisk,
-      private_metadata: privateMetadata,
-      hash: '1700000000.abcdef',
-      blocks: [],
-      state: {
-        values: {
-          [ACCEPT_RISK_INPUTS.reasonBlock]: { [ACCEPT_RISK_INPUTS.reasonAction]: { type: 'plain_text_input', value: reason } },
-          [ACCEPT_RISK_INPUTS.expiryBlock]: { [ACCEPT_RISK_INPUTS.expiryAction]: { type: 'datepicker', selected_date: date } },
-        },
-      },
-      title: { type: 'plain_text', text: 'Accept risk' },
-      app_id: 'A1',
-      bot_id: 'BBOT',
-    },
-    response_urls: [],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return acceptRiskSubmissionBody({ user, privateMetadata, reason, date, triggerId: newTrigger() });
 }
 
 async function invoke(handler: SlackHandler, body: string): Promise<HttpApiResult> {

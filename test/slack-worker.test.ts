@@ -144,7 +144,7 @@ async function approveRevert(store: StateStore, changeId: string): Promise<void>
 async function approveSuppression(store: StateStore, slack: ReturnType<typeof fakeSlack>): Promise<void> {
   const request = slack.posted.find((p) => buttons(p).has(ACTION_IDS.approveSuppression)) as Posted;
   const id = buttons(request).get(ACTION_IDS.approveSuppression)?.suppressionRequestId as string;
-  const answer = await createSuppressionRequests({ config, store, client: slack, now: () => new Date('2026-01-05T09:30:00.000Z') }).approve({ id, approver: APPROVER });
+  const answer = await createSuppressionRequests({ config, store, client: slack, now: () => new Date('2026-01-05T09:30:00.000Z') }).approve({ id, user: APPROVER });
   expect(answer.reply).toMatch(/^Approved: suppressed until /);
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiResult } from '../functions/slack.ts';
 import { configSchema } from '../src/config/schema.ts';
-import { ACCEPT_RISK_INPUTS, ACTION_IDS, encodeButtonValue, parseButtonValue, VIEW_IDS } from '../src/slack/actions.ts';
+import { ACTION_IDS, encodeButtonValue, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
@@ -20,7 +20,7 @@ import type { Dynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { FakeSlackApi } from './support/fake-slack-api.ts';
 import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
-import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { acceptRiskSubmissionBody, buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 
 // Issue 12, section 3: Accept risk and `/warden suppress` hide exposure, so they need approvals as a fix does.
 // Each attack is played by a member of the workspace through the real Lambda handler (signed requests, state in
@@ -37,6 +37,7 @@ const REASON = 'Bastion host, reviewed by security';
 
 const rawConfig = (slack: Record<string, unknown> = {}) => ({
   providers: { aws: { regions: [MEMORY_SCOPE.region] } },
+  remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
   slack: { channel: CHANNEL, approvers: { users: [A1, A2, A3] }, requiredApprovals: 2, twoPersonRule: true, minSeverity: 'high', ...slack },
 });
 
@@ -123,26 +124,8 @@ async function command(text: string, user: string): Promise<void> {
 }
 
 function submitAcceptRisk(user: string, fingerprint: string, date: string): Promise<HttpApiResult> {
-  const view = {
-    id: `V${++trigger}`,
-    team_id: 'T1',
-    type: 'modal',
-    callback_id: VIEW_IDS.acceptRisk,
-    private_metadata: encodeButtonValue({ action: ACTION_IDS.acceptRisk, fingerprint }),
-    hash: '1700000000.abcdef',
-    blocks: [],
-    state: {
-      values: {
-        [ACCEPT_RISK_INPUTS.reasonBlock]: { [ACCEPT_RISK_INPUTS.reasonAction]: { type: 'plain_text_input', value: REASON } },
-        [ACCEPT_RISK_INPUTS.expiryBlock]: { [ACCEPT_RISK_INPUTS.expiryAction]: { type: 'datepicker', selected_date: date } },
-      },
-    },
-    title: { type: 'plain_text', text: 'Accept risk' },
-    app_id: 'A1',
-    bot_id: 'BBOT',
-  };
-  const payload = { type: 'view_submission', team: { id: 'T1', domain: 'example' }, user: { id: user, username: 'someone', team_id: 'T1' }, api_app_id: 'A1', token: 'legacy', trigger_id: `trigger-${++trigger}`, view, response_urls: [] };
-  return handle(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  const privateMetadata = encodeButtonValue({ action: ACTION_IDS.acceptRisk, fingerprint });
+  return handle(acceptRiskSubmissionBody({ user, privateMetadata, reason: REASON, date, viewId: `V${++trigger}`, triggerId: `trigger-${++trigger}` }));
 }
 
 type Block = { type: string; elements?: { action_id?: string; value?: string }[] };
@@ -153,14 +136,14 @@ function buttonsOf(blocks: unknown): ButtonPayload[] {
   return list.flatMap((b) => b.elements ?? []).filter((e) => e.action_id && e.value).map((e) => parseButtonValue(e.value, e.action_id as ActionId));
 }
 
-/** The audit's finding (SSH open to the Internet), posted with its buttons. */
-async function auditedFinding(): Promise<{ fingerprint: string; check: string; ts: string }> {
+/** The audit's finding (SSH open to the Internet), posted with its buttons (and its fix's plan id). */
+async function auditedFinding(): Promise<{ fingerprint: string; check: string; ts: string; planId: string | undefined }> {
   await worker.handle({ kind: 'audit', args: {}, user: A1, channel: CHANNEL, requestId: `audit-${++trigger}` });
   const message = posted.find((p) => buttonsOf(p.blocks).some((b) => b.action === ACTION_IDS.acceptRisk));
   const fingerprint = buttonsOf(message?.blocks).find((b) => b.action === ACTION_IDS.acceptRisk)?.fingerprint;
   const state = fingerprint ? await store.findings.get(fingerprint) : undefined;
   if (!message || !fingerprint || !state) throw new Error('the audit posted no finding with an Accept risk button');
-  return { fingerprint, check: state.finding.check, ts: message.ts };
+  return { fingerprint, check: state.finding.check, ts: message.ts, planId: buttonsOf(message.blocks).find((b) => b.action === ACTION_IDS.approve)?.planId };
 }
 
 /** Whether `/warden findings` (the worker, as a person asks) still lists the finding. */
@@ -208,6 +191,14 @@ describe("attack: one approver's Accept risk hides a finding that needs two appr
       suppression: { kind: 'accept-risk', target: { fingerprint: finding.fingerprint }, reason: REASON, until: '2030-03-01T23:59:59.000Z' },
     });
     expect((await store.audit.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([[A1, 'accept-risk', `requested: ${request.id}`]]);
+  });
+
+  it("leaves the finding's proposed fix as it was: the request supersedes no fix request", async () => {
+    const finding = await auditedFinding();
+    expect(finding.planId).toMatch(/^plan-/);
+    await submitAcceptRisk(A1, finding.fingerprint, '2030-03-01');
+    await command(`suppress ${finding.fingerprint} 7d known bastion`, A2);
+    expect(await store.approvals.get(finding.planId as string)).toMatchObject({ status: 'pending', generation: 1 });
   });
 
   it('suppresses once two approvers other than the requester approved: posted in the thread and the audit trail, the request message updated', async () => {

@@ -335,21 +335,19 @@ export function createWardenApp(options: WardenAppOptions): App {
   });
 
   // A suppression request's buttons (src/slack/suppression-requests.ts): approver-only; the message they are on is the request's.
-  onButton(ACTION_IDS.approveSuppression, async ({ args, payload, user, channel, note }) => {
-    const id = payload.suppressionRequestId as string;
-    if (!(await gate(args, user, 'approve-suppression', id, 'approve this suppression', note))) return;
-    const answer = await suppressionRequests.approve({ id, approver: user, ...requestMessage(args, channel) });
-    await ephemeral(args.respond, answer.reply);
-    if (answer.note) await note(answer.note);
-  });
-
-  onButton(ACTION_IDS.rejectSuppression, async ({ args, payload, user, channel, note }) => {
-    const id = payload.suppressionRequestId as string;
-    if (!(await gate(args, user, 'reject-suppression', id, 'reject this suppression', note))) return;
-    const answer = await suppressionRequests.reject({ id, by: user, ...requestMessage(args, channel) });
-    await ephemeral(args.respond, answer.reply);
-    if (answer.note) await note(answer.note);
-  });
+  const suppressionButtons = [
+    { actionId: ACTION_IDS.approveSuppression, verb: 'approve', decide: suppressionRequests.approve },
+    { actionId: ACTION_IDS.rejectSuppression, verb: 'reject', decide: suppressionRequests.reject },
+  ] as const;
+  for (const { actionId, verb, decide } of suppressionButtons) {
+    onButton(actionId, async ({ args, payload, user, channel, note }) => {
+      const id = payload.suppressionRequestId as string;
+      if (!(await gate(args, user, `${verb}-suppression`, id, `${verb} this suppression`, note))) return;
+      const answer = await decide({ id, user, ...requestMessage(args, channel) });
+      await ephemeral(args.respond, answer.reply);
+      if (answer.note) await note(answer.note);
+    });
+  }
 
   onButton(ACTION_IDS.details, async ({ args, payload }) => {
     const state = await store.findings.get(payload.fingerprint as string);

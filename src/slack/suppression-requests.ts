@@ -45,9 +45,9 @@ export interface SuppressionRequests {
    */
   request(input: { payload: SuppressionRequestPayload; requester: string; origin: string; where: { channel: string; threadTs?: string } }): Promise<{ request: ApprovalRequest; posted: boolean; reply: string }>;
   /** One approver's Approve (the caller checked they are one); `message`: the request's message, updated when it ends. */
-  approve(input: { id: string; approver: string; message?: MessageRef }): Promise<SuppressionAnswer>;
+  approve(input: { id: string; user: string; message?: MessageRef }): Promise<SuppressionAnswer>;
   /** An approver's Reject: binding, the request never suppresses anything afterwards. */
-  reject(input: { id: string; by: string; message?: MessageRef }): Promise<SuppressionAnswer>;
+  reject(input: { id: string; user: string; message?: MessageRef }): Promise<SuppressionAnswer>;
 }
 
 function isSuppressionRequest(request: ApprovalRequest | undefined): request is SuppressionRequest {
@@ -122,7 +122,7 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
       return { request, posted: true, reply };
     },
 
-    async approve({ id, approver, message }) {
+    async approve({ id, user: approver, message }) {
       const request = await store.approvals.get(id);
       if (!isSuppressionRequest(request)) {
         await log(approver, 'approve-suppression', id, 'refused: no such request');
@@ -153,7 +153,7 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
       return complete(request, approver, result.approvals.map((a) => a.approver), message);
     },
 
-    async reject({ id, by, message }) {
+    async reject({ id, user: by, message }) {
       const request = await store.approvals.get(id);
       if (!isSuppressionRequest(request)) {
         await log(by, 'reject-suppression', id, 'refused: no such request');
