@@ -53,15 +53,17 @@ export function commandBody(text: string, options: { user: string; channel: stri
   }).toString();
 }
 
+/** The fields every interaction payload carries about who sent it, and from which app. */
+function interactionFrom(user: string): Record<string, unknown> {
+  return { team: { id: 'T1', domain: 'example' }, user: { id: user, username: 'someone', team_id: 'T1' }, api_app_id: 'A1', token: 'legacy' };
+}
+
 /** A button click (block_actions) as Slack posts it: `payload=<json>`. */
 export function buttonClickBody(options: { user: string; channel: string; actionId: string; value: string; triggerId: string; responseUrl: string; messageTs?: string }): string {
   const ts = options.messageTs ?? '1700000000.000100';
   const action = {
     type: 'block_actions',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: options.user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
+    ...interactionFrom(options.user),
     container: { type: 'message', message_ts: ts, channel_id: options.channel, is_ephemeral: false },
     trigger_id: options.triggerId,
     channel: { id: options.channel, name: 'security' },
@@ -76,10 +78,7 @@ export function buttonClickBody(options: { user: string; channel: string; action
 export function acceptRiskSubmissionBody(options: { user: string; privateMetadata: string; reason: string; date: string | null; viewId?: string; triggerId?: string }): string {
   const payload = {
     type: 'view_submission',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: options.user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
+    ...interactionFrom(options.user),
     trigger_id: options.triggerId ?? 'trigger-view',
     view: {
       id: options.viewId ?? 'V0123456',
