@@ -217,9 +217,9 @@ describe("attack: one approver's Accept risk hides a finding that needs two appr
     expect(String(update?.body['blocks'])).toContain(`Approved by <@${A2}>, <@${A3}>: suppressed until 2030-03-01 23:59 UTC.`);
     const notes = slack.calls.filter((c) => c.path === '/api/chat.postMessage').map((c) => String(c.body['text']));
     expect(notes.at(-1)).toBe(`:white_check_mark: <@${A1}>'s request to accept the risk of finding \`${finding.fingerprint}\` was approved by <@${A2}>, <@${A3}>: suppressed until 2030-03-01 23:59 UTC. Reason: ${REASON}`);
-    expect((await store.audit.forTarget(finding.fingerprint)).map((e) => [e.action, e.outcome])).toEqual([
-      ['accept-risk', `requested: ${id}`],
-      ['accept-risk', 'ok: suppressed'],
+    expect((await store.audit.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome, e.detail])).toEqual([
+      [A1, 'accept-risk', `requested: ${id}`, `until 2030-03-01T23:59:59.000Z: ${REASON}`],
+      [A3, 'accept-risk', 'ok: suppressed', `until 2030-03-01T23:59:59.000Z: ${REASON} (request ${id} by ${A1}, approved by ${A2}, ${A3})`],
     ]);
     // Exactly once: a later click changes nothing.
     expect(await approve(A1, id)).toBe('Not approved: you asked for this suppression, and the two-person rule needs someone else to approve it.');

@@ -99,7 +99,7 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
     const by = approvers.map((a) => `<@${a}>`).join(', ');
     const what = suppressionWhat(suppression);
     await log(approver, 'approve-suppression', id, 'ok: approved');
-    await log(request.requester, suppression.kind, suppressionTargetLabel(suppression.target), 'ok: suppressed', `until ${suppression.until}: ${suppression.reason} (request ${id}, approved by ${approvers.join(', ')})`);
+    await log(approver, suppression.kind, suppressionTargetLabel(suppression.target), 'ok: suppressed', `until ${suppression.until}: ${suppression.reason} (request ${id} by ${request.requester}, approved by ${approvers.join(', ')})`);
     await updateMessage(message, request, `:white_check_mark: Approved by ${by}: suppressed until ${untilText(suppression.until)}.`);
     return {
       reply: `Approved: suppressed until ${untilText(suppression.until)}.`,
