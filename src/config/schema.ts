@@ -219,6 +219,14 @@ const slackSchema = z
     requiredApprovals: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(1),
     /** The requester's own approval does not count. */
     twoPersonRule: z.boolean({ message: 'must be true or false' }).default(true),
+    /** What Accept risk and `/warden suppress` need; each left out is as a fix's (`requiredApprovals`, `twoPersonRule`). */
+    suppressionApprovals: z
+      .object({
+        required: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').optional(),
+        twoPersonRule: z.boolean({ message: 'must be true or false' }).optional(),
+      })
+      .strict()
+      .default({}),
     /**
      * At most this many finding messages per scheduled run (Slack takes about one message a second
      * in a channel); the rest are in the digest and get their messages in later runs.

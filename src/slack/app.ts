@@ -7,11 +7,11 @@ import { ACCEPT_RISK_INPUTS, ACTION_IDS, ButtonValueError, parseButtonValue, SNO
 import type { ActionId, ButtonPayload } from './actions.ts';
 import { mayApprove, needsGroupLookup, refusalText, slackConfigOf } from './authorize.ts';
 import { acceptRiskModal, detailsModal } from './blocks.ts';
-import { userText } from './blocks/elements.ts';
 import { MAX_SUPPRESS_DAYS, parseCommand, usage } from './commands.ts';
 import type { WardenCommand } from './commands.ts';
 import type { JobKind, WardenJob, WorkQueue } from './queue.ts';
 import { readerGate } from './middleware/readers.ts';
+import { createSuppressionRequests } from './suppression-requests.ts';
 import { membersOfUserGroups } from './usergroups.ts';
 
 // Warden's Slack app: the `/warden` command and the buttons on its messages. Every handler here is
@@ -58,7 +58,7 @@ const INTERIM: Record<Exclude<WardenCommand['kind'], 'help'>, string> = {
   findings: 'Looking up the findings…',
   show: 'Reading the group…',
   fix: 'Planning a fix…',
-  suppress: 'Suppressing…',
+  suppress: 'Requesting the suppression…',
 };
 
 function commandArgs(command: Exclude<WardenCommand, { kind: 'help' }>): WardenJob['args'] {
@@ -94,6 +94,8 @@ export function createWardenApp(options: WardenAppOptions): App {
     // One retry at most, and a rate limit fails at once: an acknowledgement never waits on Slack's limits.
     clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: { retries: 1 }, rejectRateLimitedCalls: true },
   });
+
+  const suppressionRequests = createSuppressionRequests({ config, store, client: app.client, now });
 
   async function audit(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
     await store.audit.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
@@ -165,6 +167,12 @@ export function createWardenApp(options: WardenAppOptions): App {
   // Buttons
 
   type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+  /** The message the clicked button is on, as `{ message }` (empty when Slack sent none). */
+  function requestMessage(args: ButtonArgs, channel: string): { message?: MessageRef } {
+    const ts = (args.body.message as { ts?: string } | undefined)?.ts;
+    return channel && ts ? { message: { channel, ts } } : {};
+  }
   type Handler = (context: { args: ButtonArgs; payload: ButtonPayload; user: string; channel: string; requestId: string; note: (text: string) => Promise<void> }) => Promise<void>;
 
   const ephemeral = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
@@ -326,6 +334,21 @@ export function createWardenApp(options: WardenAppOptions): App {
     await note(`:x: <@${user}> rejected the proposed fix; nothing will be applied unless it is proposed again.`);
   });
 
+  // A suppression request's buttons (src/slack/suppression-requests.ts): approver-only; the message they are on is the request's.
+  const suppressionButtons = [
+    { actionId: ACTION_IDS.approveSuppression, verb: 'approve', decide: suppressionRequests.approve },
+    { actionId: ACTION_IDS.rejectSuppression, verb: 'reject', decide: suppressionRequests.reject },
+  ] as const;
+  for (const { actionId, verb, decide } of suppressionButtons) {
+    onButton(actionId, async ({ args, payload, user, channel, note }) => {
+      const id = payload.suppressionRequestId as string;
+      if (!(await gate(args, user, `${verb}-suppression`, id, `${verb} this suppression`, note))) return;
+      const answer = await decide({ id, user, ...requestMessage(args, channel) });
+      await ephemeral(args.respond, answer.reply);
+      if (answer.note) await note(answer.note);
+    });
+  }
+
   onButton(ACTION_IDS.details, async ({ args, payload }) => {
     const state = await store.findings.get(payload.fingerprint as string);
     if (!state) {
@@ -367,10 +390,22 @@ export function createWardenApp(options: WardenAppOptions): App {
       await ack({ response_action: 'errors', errors });
       return;
     }
-    await store.suppressions.suppress({ target: { fingerprint }, by: user, reason, until: until as Date, now: now() });
-    await audit(user, 'accept-risk', fingerprint, 'ok', `until ${(until as Date).toISOString()}: ${reason}`);
+    // Nothing is suppressed yet: the request waits in the finding's thread for the approvals it needs.
+    const posted = (await store.findings.get(fingerprint))?.message;
+    const where = posted ? { channel: posted.channel, threadTs: posted.ts } : slack.channel ? { channel: slack.channel } : undefined;
+    if (!where) {
+      await ack({ response_action: 'errors', errors: { [ACCEPT_RISK_INPUTS.reasonBlock]: 'Warden has no channel to post the request in (slack.channel is not set).' } });
+      return;
+    }
+    const asked = { kind: 'accept-risk' as const, target: { fingerprint }, reason, until: (until as Date).toISOString() };
+    try {
+      await suppressionRequests.request({ payload: asked, requester: user, origin: `view:${view.id}`, where });
+    } catch (error) {
+      await audit(user, 'accept-risk', fingerprint, 'failed: request not posted', (error as Error).message.split('\n')[0]);
+      await ack({ response_action: 'errors', errors: { [ACCEPT_RISK_INPUTS.reasonBlock]: 'Warden could not post the request for approval; nothing was suppressed. Try again.' } });
+      return;
+    }
     await ack();
-    await threadNote(app.client, fingerprint, undefined, `:memo: <@${user}> accepted the risk until ${date}: ${userText(reason, 1500)}`);
   });
 
   return app;

@@ -36,7 +36,7 @@ const LINES = {
   findings: '`/warden findings [severity|check|provider]` list open findings, optionally only one severity, check or provider',
   show: '`/warden show <groupId>` explain what a group lets in',
   fix: '`/warden fix <finding>` propose a fix for a finding (its fingerprint)',
-  suppress: '`/warden suppress <finding|check> <duration> <reason>` suppress a finding or a check for e.g. `24h`, `7d`, `2w`',
+  suppress: '`/warden suppress <finding|check> <duration> <reason>` ask the approvers to suppress a finding or a check for e.g. `24h`, `7d`, `2w`',
   help: '`/warden help` this text',
 } as const;
 

@@ -23,6 +23,7 @@ import type { AuditDelta } from './blocks/digest.ts';
 import { code, userText } from './blocks/elements.ts';
 import { usage } from './commands.ts';
 import type { ScopeMessage, WardenJob } from './queue.ts';
+import { createSuppressionRequests } from './suppression-requests.ts';
 
 // The worker behind the Slack app: takes the jobs the app enqueued (src/slack/app.ts) and does the
 // slow part — reads the clouds, audits, plans, applies, reverts — answering in the channel (Web
@@ -147,6 +148,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const now = options.now ?? (() => new Date());
   const postToResponseUrl = options.postToResponseUrl ?? defaultPostToResponseUrl;
   const slack = slackConfigOf(config);
+  const suppressionRequests = createSuppressionRequests({ config, store, client, now });
 
   /** The config for one known AWS account: its member role (for reading or for applying) and no discovery. */
   function configFor(scope: ScopeRef, purpose: RolePurpose): WardenConfig {
@@ -711,10 +713,11 @@ export function createWorker(options: WorkerOptions): Worker {
       ? { fingerprint: known ? fingerprint : findFinding((await scan(configuredProviders(), {})).report, fingerprint).fingerprint }
       : { check: check as string };
     const until = new Date(now().getTime() + seconds * 1000);
-    await store.suppressions.suppress({ target, by: job.user, reason, until, now: now() });
-    const named = 'fingerprint' in target ? target.fingerprint : target.check;
-    await log(job.user, 'suppress', named, 'ok', `until ${until.toISOString()}: ${reason}`);
-    await respond(job, `Suppressed ${code(named, 80)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+    // Not suppressed yet: a request, posted in the finding's thread (the channel, for a check), waits for its approvals.
+    const posted = 'fingerprint' in target ? (await store.findings.get(target.fingerprint))?.message : undefined;
+    const payload = { kind: 'suppress' as const, target, reason, until: until.toISOString() };
+    const { reply } = await suppressionRequests.request({ payload, requester: job.user, origin: job.requestId, where: placeFor(job, posted) });
+    await respond(job, reply);
   }
 
   async function run(job: WardenJob): Promise<void> {

@@ -11,6 +11,7 @@ import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement } from
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../../adapters/common/pool.ts';
+import { isRecord } from '../model/page.ts';
 import type { ExposureMeasure, Finding } from '../model/types.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import { groupKeyOf } from './changes.ts';
@@ -32,6 +33,7 @@ import type {
   SeenResult,
   StateStore,
   Suppression,
+  SuppressionRequestPayload,
   SuppressionStore,
   SuppressionTarget,
 } from './state.ts';
@@ -246,6 +248,7 @@ function toApproval(item: Item): ApprovalRequest {
   if (typeof item['approvedAt'] === 'string') request.approvedAt = item['approvedAt'];
   if (typeof item['changeId'] === 'string') request.changeId = item['changeId'];
   if (typeof item['updatedAt'] === 'string') request.updatedAt = item['updatedAt'];
+  if (isRecord(item['suppression'])) request.suppression = item['suppression'] as unknown as SuppressionRequestPayload;
   return request;
 }
 
@@ -564,7 +567,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
   }
 
   const approvals: ApprovalStore = {
-    async requestApproval({ id, planId, fingerprint, requester, required: needed, requesterMayApprove = false, now = clock() }) {
+    async requestApproval({ id, planId, fingerprint, requester, required: needed, requesterMayApprove = false, suppression, now = clock() }) {
       if (!Number.isInteger(needed) || needed < 1) throw new Error(`required approvals must be a whole number of at least 1, not ${needed}`);
       const request: ApprovalRequest = {
         id: required(id, 'approval id'),
@@ -576,6 +579,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         status: 'pending',
         approvals: [],
         createdAt: now.toISOString(),
+        ...(suppression ? { suppression } : {}),
         generation: 1,
         version: 1,
       };
@@ -599,7 +603,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         if (!ENDED_APPROVAL_STATUSES.includes(existing.status)) return existing;
         made = await nextGeneration(existing, request);
       }
-      if (id === planId) await supersedeEarlier(fingerprint, id, now);
+      if (id === planId && !suppression) await supersedeEarlier(fingerprint, id, now);
       return made;
     },
 

@@ -198,6 +198,15 @@ export interface Approval {
   at: string;
 }
 
+/** What a suppression request (Accept risk, `/warden suppress`) suppresses once enough approvers approved it. */
+export interface SuppressionRequestPayload {
+  kind: 'accept-risk' | 'suppress';
+  target: SuppressionTarget;
+  reason: string;
+  /** When the suppression would end (ISO-8601). */
+  until: string;
+}
+
 export interface ApprovalRequest {
   id: string;
   planId: string;
@@ -217,6 +226,8 @@ export interface ApprovalRequest {
   updatedAt?: string;
   /** Who rejected it (status `rejected`). */
   rejectedBy?: string;
+  /** For a suppression request (not a fix or a revert): what it suppresses. */
+  suppression?: SuppressionRequestPayload;
   /** 1 for the first request under this id; each re-proposal after it ended starts the next. */
   generation: number;
   /** Bumped by every change; updates are conditional on it (optimistic concurrency). */
@@ -257,7 +268,8 @@ export interface ApprovalStore {
    * unchanged, whoever proposes it again (its requester stays the first one); the same id for a
    * different plan is an error. A request that ended (`ENDED_APPROVAL_STATUSES`) is started again as
    * its next generation: pending, no approvals, this requester. A fix's request (`id` is its plan id)
-   * supersedes the finding's earlier fix request while that one is pending or approved.
+   * supersedes the finding's earlier fix request while that one is pending or approved; a suppression request
+   * (`suppression` given) supersedes nothing.
    */
   requestApproval(input: {
     id: string;
@@ -266,6 +278,7 @@ export interface ApprovalStore {
     requester: string;
     required: number;
     requesterMayApprove?: boolean;
+    suppression?: SuppressionRequestPayload;
     now?: Date;
   }): Promise<ApprovalRequest>;
   /**
