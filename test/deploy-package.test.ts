@@ -17,6 +17,7 @@ import { startDynalite } from './support/dynalite.ts';
 import { scheduledEvent, sqsEvent, sqsRecordOf } from './support/lambda-events.ts';
 import { motoEnv, startMoto } from './support/moto.ts';
 import { commandBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { SECRET_PATHS } from './support/secret-paths.ts';
 
 // `osls package` (the npm run package of CI) builds the stack offline, with no AWS credentials;
 // these tests read the CloudFormation it generated: the functions and their triggers, the table
@@ -43,17 +44,6 @@ const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime'] as const;
 const logicalName = (fn: string) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-/**
- * The SSM paths (under /warden/<stage>/) each function reads: the signing secret only where Slack's
- * requests are verified, the provider keys that can change security groups only where fixes are applied.
- */
-const SECRET_PATHS: Record<(typeof FUNCTIONS)[number], string[]> = {
-  slack: ['slack', 'slack-signing'],
-  schedule: ['slack'],
-  scan: ['slack', 'providers/read'],
-  apply: ['slack', 'providers/write'],
-  realtime: ['slack', 'providers/read', 'events'],
-};
 const PREFIX_LIST_READS = ['ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'];
 
 /** Every statement of the role a function runs as. */
