@@ -24,6 +24,7 @@ export const UNIT_TEST_FILES = [
   'test/normalize-otc-neutron.test.ts',
   'test/observability.test.ts',
   'test/provider-semantics.test.ts',
+  'test/readme-layout.test.ts',
   'test/realtime-alibaba.test.ts',
   'test/realtime-cloudtrail.test.ts',
   'test/realtime-smn.test.ts',
