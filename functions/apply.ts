@@ -1,4 +1,4 @@
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseQueueMessage } from '../src/slack/queue.ts';
 import { correlate, logger, metrics, MetricUnit } from './lib/observability.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
@@ -8,15 +8,38 @@ import type { Runtime } from './lib/runtime.ts';
 // at a time per group, through the worker (re-proved against the live group, verified, recorded;
 // the approval's conditional transitions make a redelivered job a no-op). Only this function's
 // role may change security groups.
+//
+// Its EventBridge schedule (serverless.yml) recovers fixes and reverts whose process died part-way:
+// only this function holds the write keys and grants that finishing or undoing them needs.
 
 export interface ApplyDeps {
   runtime: () => Promise<Runtime>;
 }
 
+/** What a schedule tick did: the plans whose stuck apply or revert it recovered. */
+export interface RecoveryResult {
+  recovered: string[];
+}
+
+function isScheduled(event: SQSEvent | ScheduledEvent): event is ScheduledEvent {
+  return (event as ScheduledEvent)['detail-type'] === 'Scheduled Event' && (event as ScheduledEvent).source === 'aws.events';
+}
+
 export function createApplyHandler(deps: ApplyDeps) {
-  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+  async function recover(event: ScheduledEvent, worker: Runtime['worker']): Promise<RecoveryResult> {
+    correlate(`recover:${event.id}`, { trigger: 'schedule' });
+    const recovered = await worker.recoverStuckApplies();
+    if (recovered.length > 0) logger.warn('recovered interrupted changes', { plans: recovered });
+    metrics.publishStoredMetrics();
+    return { recovered };
+  }
+
+  function handle(event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
+  function handle(event: ScheduledEvent, context?: Context): Promise<RecoveryResult>;
+  async function handle(event: SQSEvent | ScheduledEvent, context?: Context): Promise<SQSBatchResponse | RecoveryResult> {
     if (context) logger.addContext(context);
     const { worker, store } = await deps.runtime();
+    if (isScheduled(event)) return recover(event, worker);
     const failures: { itemIdentifier: string }[] = [];
     for (const record of event.Records) {
       // FIFO: after a failure, the rest of the batch is handed back untouched, to keep each group's order.
@@ -45,7 +68,8 @@ export function createApplyHandler(deps: ApplyDeps) {
     }
     metrics.publishStoredMetrics();
     return { batchItemFailures: failures };
-  };
+  }
+  return handle;
 }
 
 export const handler = createApplyHandler({ runtime: lazyRuntime(() => buildRuntime()) });

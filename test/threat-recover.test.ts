@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApplyHandler } from '../functions/apply.ts';
+import type { Runtime } from '../functions/lib/runtime.ts';
 import { createSlackHandler } from '../functions/slack.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { contentKey, ruleSignature } from '../src/model/rule-signature.ts';
@@ -20,6 +22,7 @@ import { createFileChangeStore } from '../src/store/changes.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
+import { scheduledEvent } from './support/lambda-events.ts';
 import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
@@ -365,6 +368,26 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('failed');
     expect(stuck.posted.slice(n)[0]?.text).toBe(`:rewind: The fix interrupted part-way (\`${record?.changeId}\`) was undone: the group no longer matched the plan and what had been done (rolled-back).`);
     expect(await stuck.worker.recoverStuckApplies()).toEqual([]);
+  });
+});
+
+describe('attack: the apply Lambda dies and no job is redelivered, nobody presses Resume', () => {
+  it("the apply function's schedule tick (an EventBridge scheduled event to the real handler) completes the fix after 15 minutes, and only then", async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, store: stuck.state, config: workerConfig }) as Runtime });
+    const rules = ingress();
+
+    stuck.wait(5 * 60_000);
+    expect(await handler(scheduledEvent(new Date('2026-01-05T09:05:00Z')))).toEqual({ recovered: [] });
+    expect(ingress()).toEqual(rules);
+
+    stuck.wait(16 * 60_000);
+    expect(await handler(scheduledEvent(new Date('2026-01-05T09:21:00Z')))).toEqual({ recovered: [stuck.planId] });
+    expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({ status: 'applied', changeId: record?.changeId });
+    expect(stuck.posted.map((p) => p.text)).toContain(`:arrow_forward: The fix interrupted part-way (\`${record?.changeId}\`) was resumed and completed: the group still matched the plan and what had been done.`);
+    expect(await handler(scheduledEvent(new Date('2026-01-05T09:36:00Z')))).toEqual({ recovered: [] });
   });
 });
 

@@ -94,8 +94,8 @@ export interface Worker {
   /** Posts a run's digest from its recorded scopes, once; false when it was posted already. */
   finishRun(runId: string): Promise<boolean>;
   /**
-   * The schedule tick: recovers every apply left in progress longer than STUCK_AFTER_MS (its
-   * process died) whose approval is stuck in `applying`; answers their plan ids.
+   * The apply function's schedule tick: recovers every apply left in progress longer than
+   * STUCK_AFTER_MS (its process died) whose approval is stuck in `applying`; answers their plan ids.
    */
   recoverStuckApplies(): Promise<string[]>;
   /** Real time: audits just the changed group (or its whole scope when the event names none), resolves what the change fixed, posts what it opened. */
