@@ -11,7 +11,7 @@ import { contentKey, ruleSignature } from '../src/model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../src/model/types.ts';
 import { applyPlan, readGroup, resumeChange, revertChange } from '../src/remediation/apply.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
-import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
+import { ACTION_IDS, encodeButtonValue, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
@@ -25,6 +25,7 @@ import type { StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
 import { scheduledEvent } from './support/lambda-events.ts';
 import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
 import { rule } from './support/build.ts';
@@ -309,7 +310,7 @@ async function approvedFix(): Promise<Harness> {
 }
 
 /** Audit, approve, and an apply job whose process dies at the remove: the approval is left `applying`. */
-async function stuckApply(): Promise<Stuck> {
+async function stuckApply(): Promise<Harness> {
   const fix = await approvedFix();
   const died = fix.doom('dies-at-remove');
   void fix.worker.handle(fix.applyJob());
@@ -509,6 +510,79 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
     expect((await stuck.state.approvals.get(revertRequestId(stuck.change.changeId)))?.status).toBe('applied');
     expect((await stuck.state.changes.list()).filter((r) => r.kind === 'revert').map((r) => r.status)).toEqual(['reverted']);
+  });
+});
+
+/** Slack's request for an approver's Revert click on `changeId`, through the signed Lambda handler; answers the jobs it queued and what it told the person. */
+async function revertClick(fix: Harness, changeId: string, at: Date): Promise<{ jobs: WardenJob[]; said: string[] }> {
+  const slackApi = await startFakeSlackApi();
+  try {
+    const configPath = join(dir, 'warden-revert.json');
+    await writeFile(configPath, JSON.stringify({ slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+    const queue = createInProcessQueue();
+    const secret = 'test-signing-secret-0123456789';
+    const handler = createSlackHandler({ env: { SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackApi.url}/api`, WARDEN_CONFIG: configPath }, queue, store: fix.state, now: () => at });
+    const value = encodeButtonValue({ action: ACTION_IDS.revert, changeId, fingerprint: fix.fingerprint, planId: fix.planId });
+    const result = await handler(signedHttpApiEvent(buttonClickBody({ user: APPROVER, channel: CHANNEL, actionId: ACTION_IDS.revert, value, triggerId: `trigger-revert-${at.getTime()}`, responseUrl: `${slackApi.url}/response/revert` }), { secret }), {});
+    expect(result.statusCode).toBe(200);
+    return { jobs: queue.jobs, said: slackApi.responses() };
+  } finally {
+    await slackApi.close();
+  }
+}
+
+describe('attack: the apply dies half-way and an approver presses Revert on it', () => {
+  it("the approver's Revert (its approvals complete) undoes exactly what the in-progress record says was done, and nothing resumes the apply after", async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+    stuck.wait(16 * 60_000);
+
+    const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:20:00Z'));
+    expect(click.said).toEqual(['Reverting…']);
+    expect(click.jobs).toMatchObject([{ kind: 'revert', user: APPROVER, args: { changeId: record?.changeId } }]);
+    const n = stuck.posted.length;
+    for (const job of click.jobs) await stuck.worker.handle(job);
+
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
+    expect((await stuck.state.approvals.get(revertRequestId(record?.changeId as string)))?.status).toBe('applied');
+    const reverts = (await stuck.state.changes.list()).filter((r) => r.kind === 'revert');
+    expect(reverts.map((r) => [r.reverts, r.status])).toEqual([[record?.changeId, 'reverted']]);
+    expect((await stuck.state.changes.get(record?.changeId as string))?.inProgress).toBeUndefined();
+    expect(stuck.posted.slice(n)[0]?.text).toMatch(/^Change reverted: /);
+
+    stuck.wait(16 * 60_000);
+    expect(await stuck.worker.recoverStuckApplies()).toEqual([]);
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+  });
+
+  it('an interrupted apply whose approval ended failed (its record never closed) is reverted the same way', async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    expect(await stuck.state.approvals.transition({ id: stuck.planId, from: 'applying', to: 'failed', now: new Date('2026-01-05T09:02:00Z') })).toBe(true);
+
+    const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:03:00Z'));
+    for (const job of click.jobs) await stuck.worker.handle(job);
+
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
+  });
+
+  it('while the apply may still be running (under 15 minutes) the Revert changes nothing and says why', async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    const rules = ingress();
+    stuck.wait(5 * 60_000);
+
+    const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:05:00Z'));
+    for (const job of click.jobs) await stuck.worker.handle(job);
+
+    expect(ingress()).toEqual(rules);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applying');
+    expect(String(stuck.responses.at(-1)?.['text'])).toMatch(
+      new RegExp(String.raw`^Not reverted: change \`${record?.changeId}\` is being applied since .* UTC\. If that apply died, it can be reverted after .* UTC \(with the revert's approvals\), or Warden resumes it on its own then\.$`),
+    );
   });
 });
 

@@ -14,7 +14,7 @@ import { groupsNamingSet } from '../realtime/set-change.ts';
 import { applyPlan, auditVerifier, resumeChange, resumeRevert, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
-import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
+import type { ApprovalRequest, CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
 import { revertRequestId, RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
 import { isSlackUserId, slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage } from './blocks.ts';
@@ -497,7 +497,7 @@ export function createWorker(options: WorkerOptions): Worker {
       return change?.kind === 'apply' && change.plan.id === planId ? recoverStuckRevert(change, job) : false;
     }
     const since = approval?.updatedAt ?? approval?.approvedAt;
-    if (!approval || approval.status !== 'applying' || !since || now().getTime() - Date.parse(since) < STUCK_AFTER_MS) return false;
+    if (!approval || approval.status !== 'applying' || !stale(since)) return false;
     if (!(await store.approvals.transition({ id: planId, from: 'applying', to: 'applying', version: approval.version, now: now() }))) return false;
     const applies = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId);
     const change = applies.filter((r) => r.inProgress).at(-1);
@@ -613,13 +613,23 @@ export function createWorker(options: WorkerOptions): Worker {
       await offerResume(job, (await store.approvals.get(revertRequestId(changeId)))?.updatedAt, 'reverted', approval.fingerprint, approval.planId);
       return;
     }
-    if (!approval || approval.status !== 'applied' || (approval.changeId !== undefined && approval.changeId !== changeId)) {
+    const from = revertableFrom(approval, change);
+    if (!approval || !from) {
       await log(job.user, 'revert', changeId, `refused: not applied (${approval?.status ?? 'no approval'})`);
       await respond(job, `Not reverted: change ${code(changeId, 80)} is not an applied fix${approval?.status === 'reverted' ? ' (it was reverted already)' : ''}.`);
       return;
     }
     // A revert widens access again: it goes ahead only with its own completed approval, claimed once.
     const revertId = revertRequestId(changeId);
+    if (from === 'busy') {
+      // The apply may still be running: a revert now would race it. This revert's approvals are used up.
+      if (await store.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: now() })) await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', now: now() });
+      const since = approval.updatedAt ?? change.at;
+      const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+      await log(job.user, 'revert', changeId, 'refused: its apply may still be running', `applying since ${since}`);
+      await respond(job, `Not reverted: change ${code(changeId, 80)} is being applied since ${at(Date.parse(since))} UTC. If that apply died, it can be reverted after ${at(Date.parse(since) + STUCK_AFTER_MS)} UTC (with the revert's approvals), or Warden resumes it on its own then.`);
+      return;
+    }
     if (!(await store.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: now() }))) {
       const request = await store.approvals.get(revertId);
       if (request?.status === 'applying' || request?.status === 'applied') {
@@ -631,8 +641,8 @@ export function createWorker(options: WorkerOptions): Worker {
       await respond(job, `Not reverted: reverting change ${code(changeId, 80)} has no completed approval.`);
       return;
     }
-    // Claim the revert: of two revert jobs at once, only one gets past this line.
-    if (!(await store.approvals.transition({ id: change.plan.id, from: 'applied', to: 'reverting', changeId, now: now() }))) {
+    // Claim the revert: of two revert jobs at once (or a revert and a resume of an interrupted apply), only one gets past this line.
+    if (!(await store.approvals.transition({ id: change.plan.id, from, to: 'reverting', changeId, ...(from === 'applying' ? { version: approval.version } : {}), now: now() }))) {
       await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', now: now() });
       await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
       return;
@@ -655,9 +665,31 @@ export function createWorker(options: WorkerOptions): Worker {
     return adapter;
   }
 
-  /** A revert's end: the fix is `reverted` or back to what it was; the revert's own request `applied` or `failed`. */
+  /**
+   * Whether the fix behind `change` may be reverted, and from which status: `applied`, or an apply
+   * left in progress (interrupted part-way) of this generation of the fix, its approval `failed` or
+   * stuck in `applying` (`busy` while that apply may still be running).
+   */
+  function revertableFrom(approval: ApprovalRequest | undefined, change: ChangeRecord): 'applied' | 'applying' | 'failed' | 'busy' | undefined {
+    if (!approval) return undefined;
+    if (approval.status === 'applied') return approval.changeId === undefined || approval.changeId === change.changeId ? 'applied' : undefined;
+    if (!change.inProgress || change.at < (approval.approvedAt ?? '')) return undefined;
+    if (approval.status === 'failed') return 'failed';
+    if (approval.status !== 'applying') return undefined;
+    return stale(approval.updatedAt) ? 'applying' : 'busy';
+  }
+
+  /** Set longer ago than any apply or revert runs: the process that set it died. */
+  function stale(since: string | undefined): since is string {
+    return since !== undefined && now().getTime() - Date.parse(since) >= STUCK_AFTER_MS;
+  }
+
+  /**
+   * A revert's end: the fix is `reverted`, or back to `applied` (an interrupted apply's: `failed`,
+   * as nothing resumes it after a revert was asked for); the revert's own request `applied` or `failed`.
+   */
   async function endRevert(change: ChangeRecord, ok: boolean): Promise<void> {
-    await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : 'applied', now: now() });
+    await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : change.inProgress ? 'failed' : 'applied', now: now() });
     await store.approvals.transition({ id: revertRequestId(change.changeId), from: 'applying', to: ok ? 'applied' : 'failed', now: now() });
   }
 
@@ -686,7 +718,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const revertId = revertRequestId(change.changeId);
     const request = await store.approvals.get(revertId);
     const since = request?.updatedAt;
-    if (!request || request.status !== 'applying' || !since || now().getTime() - Date.parse(since) < STUCK_AFTER_MS) return false;
+    if (!request || request.status !== 'applying' || !stale(since)) return false;
     if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') return false;
     if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'applying', version: request.version, now: now() }))) return false;
     const reverts = (await store.changes.list()).filter((r) => r.kind === 'revert' && r.reverts === change.changeId && r.at >= (request.approvedAt ?? ''));
