@@ -1,3 +1,4 @@
+import { maskCredentials } from '../../adapters/common/mask.ts';
 import { readLiveEstate } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, ScopeFilter } from '../../adapters/live.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
@@ -109,17 +110,11 @@ export const STUCK_AFTER_MS = 15 * 60_000;
 /** A failure whose message is meant for the person (no stack, no internals). */
 class JobError extends Error {}
 
-const SECRET_VALUES: RegExp[] = [/xox[abposr]-[A-Za-z0-9-]+/g, /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, /\bLTAI[A-Za-z0-9]{12,}\b/g, /https:\/\/hooks\.slack\.com\/\S+/g];
-/** `secret=…`, `token: …`, `Authorization: …`: the value is masked, the name kept. */
-const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|signature|credential|authorization|access[_-]?key)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
-
-/** One line of an error, at most 300 characters, with anything credential-like masked. */
+/** One line of an error, at most 300 characters, with anything credential-like masked (maskCredentials). */
 export function safeErrorText(error: unknown): string {
-  let text = error instanceof Error ? error.message : String(error);
-  text = (text.split('\n')[0] ?? text).trim();
-  for (const pattern of SECRET_VALUES) text = text.replace(pattern, '[redacted]');
-  text = text.replace(SECRET_ASSIGNMENT, (_match, name: string) => `${name}[redacted]`);
-  return text.length > 300 ? `${text.slice(0, 299)}…` : text || 'unknown error';
+  const text = error instanceof Error ? error.message : String(error);
+  const line = maskCredentials((text.split('\n')[0] ?? text).trim());
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line || 'unknown error';
 }
 
 function str(value: string | number | undefined): string | undefined {
