@@ -328,6 +328,8 @@ export interface AuditLog {
 export interface IdempotencyStore {
   /** true the first time a request id is claimed (within `ttlSeconds`), false every later time. */
   claim(requestId: string, ttlSeconds: number, now?: Date): Promise<boolean>;
+  /** Gives a claim up (the work it guarded failed), so a retry of the request may claim it again. */
+  release(requestId: string, now?: Date): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
