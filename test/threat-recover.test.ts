@@ -514,7 +514,7 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
 });
 
 /** Slack's request for an approver's Revert click on `changeId`, through the signed Lambda handler; answers the jobs it queued and what it told the person. */
-async function revertClick(fix: Harness, changeId: string, at: Date): Promise<{ jobs: WardenJob[]; said: string[] }> {
+async function revertClick(fix: Harness, changeId: string, at: Date, button: ButtonPayload = { action: ACTION_IDS.revert, changeId, fingerprint: fix.fingerprint, planId: fix.planId }): Promise<{ jobs: WardenJob[]; said: string[] }> {
   const slackApi = await startFakeSlackApi();
   try {
     const configPath = join(dir, 'warden-revert.json');
@@ -522,7 +522,7 @@ async function revertClick(fix: Harness, changeId: string, at: Date): Promise<{ 
     const queue = createInProcessQueue();
     const secret = 'test-signing-secret-0123456789';
     const handler = createSlackHandler({ env: { SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackApi.url}/api`, WARDEN_CONFIG: configPath }, queue, store: fix.state, now: () => at });
-    const value = encodeButtonValue({ action: ACTION_IDS.revert, changeId, fingerprint: fix.fingerprint, planId: fix.planId });
+    const value = encodeButtonValue(button);
     const result = await handler(signedHttpApiEvent(buttonClickBody({ user: APPROVER, channel: CHANNEL, actionId: ACTION_IDS.revert, value, triggerId: `trigger-revert-${at.getTime()}`, responseUrl: `${slackApi.url}/response/revert` }), { secret }), {});
     expect(result.statusCode).toBe(200);
     return { jobs: queue.jobs, said: slackApi.responses() };
@@ -536,9 +536,14 @@ describe('attack: the apply dies half-way and an approver presses Revert on it',
     const stuck = await stuckApply();
     const [record] = await stuck.state.changes.list();
     expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
-    stuck.wait(16 * 60_000);
+    // Where the person meets the interrupted fix: the answer to a new click offers Resume and Revert.
+    stuck.wait(5 * 60_000);
+    await stuck.worker.handle(stuck.applyJob());
+    const offered = buttonOf((stuck.responses.at(-1) as { blocks: unknown[] }).blocks, ACTION_IDS.revert);
+    expect(offered).toEqual({ action: ACTION_IDS.revert, changeId: record?.changeId, fingerprint: stuck.fingerprint, planId: stuck.planId });
+    stuck.wait(11 * 60_000);
 
-    const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:20:00Z'));
+    const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:20:00Z'), offered);
     expect(click.said).toEqual(['Reverting…']);
     expect(click.jobs).toMatchObject([{ kind: 'revert', user: APPROVER, args: { changeId: record?.changeId } }]);
     const n = stuck.posted.length;

@@ -448,7 +448,10 @@ export function createWorker(options: WorkerOptions): Worker {
       if (await recoverStuck(planId, job)) return;
       await log(job.user, 'apply', planId, 'ignored: already being applied / applied', `duplicate job ${job.requestId}`);
       const current = await store.approvals.get(planId);
-      if (current?.status === 'applying') await offerResume(job, current.updatedAt, 'applied', fingerprint, planId);
+      if (current?.status === 'applying') {
+        const interrupted = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId && r.inProgress).at(-1);
+        await offerResume(job, current.updatedAt, 'applied', fingerprint, planId, interrupted?.changeId);
+      }
       return;
     }
     let changeId: string | undefined;
@@ -466,12 +469,12 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   /** Tells the person a fix is being applied (or reverted) since `since`, with the Resume button for once it is stale. */
-  async function offerResume(job: WardenJob, since: string | undefined, done: 'applied' | 'reverted', fingerprint: string, planId: string): Promise<void> {
+  async function offerResume(job: WardenJob, since: string | undefined, done: 'applied' | 'reverted', fingerprint: string, planId: string, interruptedChangeId?: string): Promise<void> {
     if (!since || !job.responseUrl) return;
     const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
     const noun = done === 'applied' ? 'apply' : 'revert';
     const text = `Not ${done} again: this fix is being ${done} since ${at(Date.parse(since))} UTC. If that ${noun} died, Warden resumes it on its own after ${at(Date.parse(since) + STUCK_AFTER_MS)} UTC, or an approver can press Resume then.`;
-    await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, ...resumeMessage(text, fingerprint, planId) });
+    await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, ...resumeMessage(text, fingerprint, planId, interruptedChangeId) });
   }
 
   async function say(where: { channel: string; threadTs?: string }, text: string): Promise<void> {
@@ -522,7 +525,7 @@ export function createWorker(options: WorkerOptions): Worker {
         ended = undefined;
         await log(job.user, 'resume', planId, 'failed: left in progress', resumed.reason);
         const text = `:warning: Warden could not resume the interrupted fix ${code(change.changeId, 120)}: ${userText(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
-        await post(where.channel, resumeMessage(text, approval.fingerprint, planId), where.threadTs);
+        await post(where.channel, resumeMessage(text, approval.fingerprint, planId, change.changeId), where.threadTs);
         return true;
       }
       changeId = resumed.record.changeId;
