@@ -854,6 +854,18 @@ export interface Resumed {
   reason?: string;
 }
 
+/** The plan's group as it is now, for resuming a change; or why it cannot be read (nothing is done then). */
+async function groupToResume(adapter: LiveAdapter, scope: Scope, plan: Plan): Promise<SecurityGroup | string> {
+  const mismatch = targetMismatch(adapter, scope, plan);
+  if (mismatch) return mismatch;
+  const groupId = plan.target.groupId;
+  try {
+    return (await readState(adapter, scope, groupId)).group ?? `group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`;
+  } catch (error) {
+    return `cannot read group ${groupId}: ${errorText(error)}`;
+  }
+}
+
 /**
  * Resumes an apply left in progress: re-reads the group, completes the change or undoes what was
  * done (see `decideResume`), verifies, and saves the outcome under the same change id.
@@ -866,16 +878,9 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
   if (change.kind !== 'apply' || !change.inProgress) return leave(`${change.changeId} is not an apply left in progress`);
   const earlier = (await store.list()).find((r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted');
   if (earlier) return leave(`${change.changeId} was already reverted by ${earlier.changeId}`);
-  const mismatch = targetMismatch(adapter, scope, change.plan);
-  if (mismatch) return leave(mismatch);
-  const groupId = change.plan.target.groupId;
-  let group: SecurityGroup | undefined;
-  try {
-    group = (await readState(adapter, scope, groupId)).group;
-  } catch (error) {
-    return leave(`cannot read group ${groupId}: ${errorText(error)}`);
-  }
-  if (!group) return leave(`group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`);
+  const group = await groupToResume(adapter, scope, change.plan);
+  if (typeof group === 'string') return leave(group);
+  const groupId = group.id;
 
   const ctx: Context = { adapter, scope, groupId };
   const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
@@ -950,16 +955,9 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
   const at = (options.now ?? (() => new Date()))().toISOString();
   const leave = (reason: string): Resumed => ({ outcome: 'left', record: change, reason });
   if (change.kind !== 'revert' || !change.inProgress || change.reverts !== reverted.changeId) return leave(`${change.changeId} is not a revert of ${reverted.changeId} left in progress`);
-  const mismatch = targetMismatch(adapter, scope, reverted.plan);
-  if (mismatch) return leave(mismatch);
-  const groupId = reverted.plan.target.groupId;
-  let group: SecurityGroup | undefined;
-  try {
-    group = (await readState(adapter, scope, groupId)).group;
-  } catch (error) {
-    return leave(`cannot read group ${groupId}: ${errorText(error)}`);
-  }
-  if (!group) return leave(`group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`);
+  const group = await groupToResume(adapter, scope, reverted.plan);
+  if (typeof group === 'string') return leave(group);
+  const groupId = group.id;
 
   // What the revert was to do, from the group it found; what its record (or the group) says it did.
   const found = change.preImage;
