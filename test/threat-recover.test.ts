@@ -499,6 +499,30 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     expect(await handler(scheduledEvent(new Date('2026-01-05T09:36:00Z')))).toEqual({ recovered: [] });
   });
 
+  it('a revert that died between claiming its request and claiming the fix changed nothing: the next Revert delivery ends that request, and a newly approved Revert goes ahead', async () => {
+    const fix = await approvedFix();
+    await fix.worker.handle(fix.applyJob());
+    const change = (await fix.state.changes.list()).find((r) => r.kind === 'apply') as ChangeRecord;
+    const revertId = revertRequestId(change.changeId);
+    const approveRevert = async (at: string) => {
+      await fix.state.approvals.requestApproval({ id: revertId, planId: fix.planId, fingerprint: fix.fingerprint, requester: 'UREQUESTER', required: 1, now: new Date(at) });
+      expect((await fix.state.approvals.approve({ id: revertId, approver: APPROVER, now: new Date(at) })).outcome).toBe('approved');
+    };
+    await approveRevert('2026-01-05T09:00:00.100Z');
+    expect(await fix.state.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: new Date('2026-01-05T09:00:00.300Z') })).toBe(true);
+    fix.wait(16 * 60_000);
+
+    await fix.worker.handle(fix.job('revert', { changeId: change.changeId, fingerprint: fix.fingerprint }, APPROVER));
+    expect(String(fix.responses.at(-1)?.['text'])).toBe(`Not reverted: the revert of \`${change.changeId}\` approved earlier never started (its process died); press Revert again to approve a new one.`);
+    expect((await fix.state.approvals.get(revertId))?.status).toBe('failed');
+    expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+
+    await approveRevert('2026-01-05T09:20:00.000Z');
+    await fix.worker.handle(fix.job('revert', { changeId: change.changeId, fingerprint: fix.fingerprint }, APPROVER));
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect((await fix.state.approvals.get(fix.planId))?.status).toBe('reverted');
+  });
+
   it('a revert that died before its first cloud call (no record) is made afresh by the schedule tick', async () => {
     const stuck = await stuckRevert('dies-before-any-call');
     expect((await stuck.state.changes.list()).filter((r) => r.kind === 'revert')).toEqual([]);

@@ -717,7 +717,13 @@ export function createWorker(options: WorkerOptions): Worker {
     const request = await store.approvals.get(revertId);
     const since = request?.updatedAt;
     if (!request || request.status !== 'applying' || !stale(since)) return false;
-    if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') return false;
+    if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') {
+      // Died between claiming its request and claiming the fix: nothing was changed. The request ends, so a new Revert may be approved.
+      if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', version: request.version, now: now() }))) return false;
+      await log(job.user, 'resume-revert', change.changeId, 'ok: ended; it had not started', `stuck in applying since ${since}`);
+      await respond(job, `Not reverted: the revert of ${code(change.changeId, 80)} approved earlier never started (its process died); press Revert again to approve a new one.`);
+      return true;
+    }
     if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'applying', version: request.version, now: now() }))) return false;
     const reverts = (await store.changes.list()).filter((r) => r.kind === 'revert' && r.reverts === change.changeId && r.at >= (request.approvedAt ?? ''));
     const inProgress = reverts.filter((r) => r.inProgress).at(-1);
@@ -864,8 +870,16 @@ export function createWorker(options: WorkerOptions): Worker {
     const recovered: string[] = [];
     const tick = (kind: WardenJob['kind'], args: WardenJob['args'], target: string): WardenJob => ({ kind, args, user: 'schedule', channel: slack.channel ?? '', requestId: `schedule:resume:${target}` });
     // Applies left in progress (a revert of one that died is routed by recoverStuck to the revert).
+    // One recovery that throws (Slack or the store down) is logged; the others still run.
+    const attempt = async (planId: string, recover: () => Promise<boolean>): Promise<void> => {
+      try {
+        if (await recover()) recovered.push(planId);
+      } catch (error) {
+        console.error(`warden: recovering the interrupted change of ${planId} failed: ${safeErrorText(error)}`);
+      }
+    };
     for (const planId of new Set(records.filter((r) => r.kind === 'apply' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => r.plan.id))) {
-      if (await recoverStuck(planId, tick('apply', { planId }, planId))) recovered.push(planId);
+      await attempt(planId, () => recoverStuck(planId, tick('apply', { planId }, planId)));
     }
     // Reverts left in progress, and reverts of applied fixes that died before writing their record.
     const reverts = records.filter((r) => r.kind === 'revert' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => byId.get(r.reverts ?? ''));
@@ -873,7 +887,7 @@ export function createWorker(options: WorkerOptions): Worker {
     for (const change of new Set([...reverts, ...applied])) {
       if (!change || change.kind !== 'apply' || recovered.includes(change.plan.id)) continue;
       if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') continue;
-      if (await recoverStuckRevert(change, tick('revert', { changeId: change.changeId }, change.changeId))) recovered.push(change.plan.id);
+      await attempt(change.plan.id, () => recoverStuckRevert(change, tick('revert', { changeId: change.changeId }, change.changeId)));
     }
     return recovered;
   }
