@@ -93,6 +93,18 @@ describe('npm run package (osls package, offline)', () => {
     expect(byQueue('ApplyQueue')).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 1, FunctionName: { 'Fn::GetAtt': ['ApplyLambdaFunction', 'Arn'] } });
   });
 
+  it('gives the apply function (the one with the write keys and grants) a schedule that recovers interrupted fixes and reverts, the schedule function none of that', () => {
+    const scheduled = ofType('AWS::Events::Rule')
+      .map(([, r]) => r.Properties)
+      .filter((r) => r['ScheduleExpression'] !== undefined);
+    const targets = (r: Record<string, unknown>) => JSON.stringify(r['Targets']);
+    const apply = scheduled.filter((r) => targets(r).includes('"ApplyLambdaFunction"'));
+    expect(apply.map((r) => r['ScheduleExpression'])).toEqual(['rate(15 minutes)']);
+    expect(scheduled.find((r) => targets(r).includes('"ScheduleLambdaFunction"'))?.['ScheduleExpression']).toBe('rate(1 hour)');
+    // Still FIFO-SQS for jobs, one at a time.
+    expect(ofType('AWS::Lambda::EventSourceMapping').filter(([, r]) => JSON.stringify(r.Properties['FunctionName']).includes('"ApplyLambdaFunction"'))).toHaveLength(1);
+  });
+
   it('declares the table as the store expects it, on demand, with point-in-time recovery and TTL', () => {
     const table = resources['StateTable']?.Properties as Record<string, unknown>;
     expect(table['BillingMode']).toBe('PAY_PER_REQUEST');

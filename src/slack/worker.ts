@@ -1,3 +1,4 @@
+import { maskCredentials } from '../../adapters/common/mask.ts';
 import { readLiveEstate } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, ScopeFilter } from '../../adapters/live.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
@@ -11,10 +12,10 @@ import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { groupsNamingSet } from '../realtime/set-change.ts';
-import { applyPlan, auditVerifier, resumeChange, revertChange } from '../remediation/apply.ts';
+import { applyPlan, auditVerifier, resumeChange, resumeRevert, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
-import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
+import type { ApprovalRequest, CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
 import { revertRequestId, RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
 import { isSlackUserId, slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage } from './blocks.ts';
@@ -95,8 +96,9 @@ export interface Worker {
   /** Posts a run's digest from its recorded scopes, once; false when it was posted already. */
   finishRun(runId: string): Promise<boolean>;
   /**
-   * The schedule tick: recovers every apply left in progress longer than STUCK_AFTER_MS (its
-   * process died) whose approval is stuck in `applying`; answers their plan ids.
+   * The apply function's schedule tick: recovers every apply left in progress longer than
+   * STUCK_AFTER_MS (its process died) whose approval is stuck in `applying`, and every revert whose
+   * request is stuck in `applying` (the fix `reverting`); answers the fixes' plan ids.
    */
   recoverStuckApplies(): Promise<string[]>;
   /** Real time: audits just the changed group (or its whole scope when the event names none), resolves what the change fixed, posts what it opened. */
@@ -109,17 +111,11 @@ export const STUCK_AFTER_MS = 15 * 60_000;
 /** A failure whose message is meant for the person (no stack, no internals). */
 class JobError extends Error {}
 
-const SECRET_VALUES: RegExp[] = [/xox[abposr]-[A-Za-z0-9-]+/g, /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, /\bLTAI[A-Za-z0-9]{12,}\b/g, /https:\/\/hooks\.slack\.com\/\S+/g];
-/** `secret=…`, `token: …`, `Authorization: …`: the value is masked, the name kept. */
-const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|signature|credential|authorization|access[_-]?key)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
-
-/** One line of an error, at most 300 characters, with anything credential-like masked. */
+/** One line of an error, at most 300 characters, with anything credential-like masked (maskCredentials). */
 export function safeErrorText(error: unknown): string {
-  let text = error instanceof Error ? error.message : String(error);
-  text = (text.split('\n')[0] ?? text).trim();
-  for (const pattern of SECRET_VALUES) text = text.replace(pattern, '[redacted]');
-  text = text.replace(SECRET_ASSIGNMENT, (_match, name: string) => `${name}[redacted]`);
-  return text.length > 300 ? `${text.slice(0, 299)}…` : text || 'unknown error';
+  const text = error instanceof Error ? error.message : String(error);
+  const line = maskCredentials((text.split('\n')[0] ?? text).trim());
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line || 'unknown error';
 }
 
 function str(value: string | number | undefined): string | undefined {
@@ -430,6 +426,10 @@ export function createWorker(options: WorkerOptions): Worker {
     return { channel: channelOf(job) };
   }
 
+  function scopeOf(target: ScopeRef): ScopeRef {
+    return { provider: target.provider, account: target.account, region: target.region };
+  }
+
   function actorOf(job: WardenJob): string {
     return `slack:${job.user}`;
   }
@@ -450,11 +450,9 @@ export function createWorker(options: WorkerOptions): Worker {
       if (await recoverStuck(planId, job)) return;
       await log(job.user, 'apply', planId, 'ignored: already being applied / applied', `duplicate job ${job.requestId}`);
       const current = await store.approvals.get(planId);
-      const since = current?.updatedAt;
-      if (current?.status === 'applying' && since && job.responseUrl) {
-        const after = new Date(Date.parse(since) + STUCK_AFTER_MS).toISOString().slice(0, 16).replace('T', ' ');
-        const text = `Not applied again: this fix is being applied since ${since.slice(0, 16).replace('T', ' ')} UTC. If that apply died, Warden resumes it on its own after ${after} UTC, or an approver can press Resume then.`;
-        await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, ...resumeMessage(text, fingerprint, planId) });
+      if (current?.status === 'applying') {
+        const interrupted = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId && r.inProgress).at(-1);
+        await offerResume(job, current.updatedAt, 'applied', fingerprint, planId, interrupted?.changeId);
       }
       return;
     }
@@ -472,6 +470,15 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /** Tells the person a fix is being applied (or reverted) since `since`, with the Resume button for once it is stale. */
+  async function offerResume(job: WardenJob, since: string | undefined, done: 'applied' | 'reverted', fingerprint: string, planId: string, interruptedChangeId?: string): Promise<void> {
+    if (!since || !job.responseUrl) return;
+    const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+    const noun = done === 'applied' ? 'apply' : 'revert';
+    const text = `Not ${done} again: this fix is being ${done} since ${at(Date.parse(since))} UTC. If that ${noun} died, Warden resumes it on its own after ${at(Date.parse(since) + STUCK_AFTER_MS)} UTC, or an approver can press Resume then.`;
+    await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, ...resumeMessage(text, fingerprint, planId, interruptedChangeId) });
+  }
+
   async function say(where: { channel: string; threadTs?: string }, text: string): Promise<void> {
     await client.chat.postMessage({ channel: where.channel, text, ...(where.threadTs ? { thread_ts: where.threadTs } : {}) });
   }
@@ -484,8 +491,13 @@ export function createWorker(options: WorkerOptions): Worker {
    */
   async function recoverStuck(planId: string, job: WardenJob): Promise<boolean> {
     const approval = await store.approvals.get(planId);
+    if (approval?.status === 'reverting' && approval.changeId) {
+      // Resume on a fix whose revert died: the revert is what is recovered.
+      const change = await store.changes.get(approval.changeId);
+      return change?.kind === 'apply' && change.plan.id === planId ? recoverStuckRevert(change, job) : false;
+    }
     const since = approval?.updatedAt ?? approval?.approvedAt;
-    if (!approval || approval.status !== 'applying' || !since || now().getTime() - Date.parse(since) < STUCK_AFTER_MS) return false;
+    if (!approval || approval.status !== 'applying' || !stale(since)) return false;
     if (!(await store.approvals.transition({ id: planId, from: 'applying', to: 'applying', version: approval.version, now: now() }))) return false;
     const applies = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId);
     const change = applies.filter((r) => r.inProgress).at(-1);
@@ -507,11 +519,7 @@ export function createWorker(options: WorkerOptions): Worker {
         ended = record && (record.status === 'applied' || record.status === 'already-applied') ? 'applied' : 'failed';
         return true;
       }
-      const target = change.plan.target;
-      const adapter = (await options.adapters([target.provider], configFor(target, 'apply'))).find((a) => a.provider === target.provider);
-      if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
-      const scope = { provider: target.provider, account: target.account, region: target.region };
-      const resumed = await resumeChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now, verify: auditVerifier(config) });
+      const resumed = await resumeChange({ adapter: await applyAdapter(change.plan.target), scope: scopeOf(change.plan.target), change, store: store.changes, actor: actorOf(job), now, verify: auditVerifier(config) });
       const state = await store.findings.get(approval.fingerprint);
       const where = placeFor(job, state?.message);
       if (resumed.outcome === 'left') {
@@ -519,7 +527,7 @@ export function createWorker(options: WorkerOptions): Worker {
         ended = undefined;
         await log(job.user, 'resume', planId, 'failed: left in progress', resumed.reason);
         const text = `:warning: Warden could not resume the interrupted fix ${code(change.changeId, 120)}: ${userText(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
-        await post(where.channel, resumeMessage(text, approval.fingerprint, planId), where.threadTs);
+        await post(where.channel, resumeMessage(text, approval.fingerprint, planId, change.changeId), where.threadTs);
         return true;
       }
       changeId = resumed.record.changeId;
@@ -596,27 +604,45 @@ export function createWorker(options: WorkerOptions): Worker {
       await respond(job, `Not reverted: Warden has no applied change ${code(changeId, 80)}.`);
       return;
     }
+    // A revert whose process died is recovered by the next delivery once it is stale.
+    if (await recoverStuckRevert(change, job)) return;
     // Only an applied fix is reverted, once: a second revert (a duplicate click, a retry) finds it `reverted`.
     const approval = await store.approvals.get(change.plan.id);
-    if (!approval || approval.status !== 'applied' || (approval.changeId !== undefined && approval.changeId !== changeId)) {
+    if (approval?.status === 'reverting' && approval.changeId === changeId) {
+      await log(job.user, 'revert', changeId, 'ignored: already being reverted');
+      await offerResume(job, (await store.approvals.get(revertRequestId(changeId)))?.updatedAt, 'reverted', approval.fingerprint, approval.planId);
+      return;
+    }
+    const from = revertableFrom(approval, change);
+    if (!approval || !from) {
       await log(job.user, 'revert', changeId, `refused: not applied (${approval?.status ?? 'no approval'})`);
       await respond(job, `Not reverted: change ${code(changeId, 80)} is not an applied fix${approval?.status === 'reverted' ? ' (it was reverted already)' : ''}.`);
       return;
     }
     // A revert widens access again: it goes ahead only with its own completed approval, claimed once.
     const revertId = revertRequestId(changeId);
+    if (from === 'busy') {
+      // The apply may still be running: a revert now would race it. This revert's approvals are used up.
+      if (await store.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: now() })) await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', now: now() });
+      const since = approval.updatedAt ?? change.at;
+      const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+      await log(job.user, 'revert', changeId, 'refused: its apply may still be running', `applying since ${since}`);
+      await respond(job, `Not reverted: change ${code(changeId, 80)} is being applied since ${at(Date.parse(since))} UTC. If that apply died, it can be reverted after ${at(Date.parse(since) + STUCK_AFTER_MS)} UTC (with the revert's approvals), or Warden resumes it on its own then.`);
+      return;
+    }
     if (!(await store.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: now() }))) {
-      const status = (await store.approvals.get(revertId))?.status;
-      if (status === 'applying' || status === 'applied') {
+      const request = await store.approvals.get(revertId);
+      if (request?.status === 'applying' || request?.status === 'applied') {
         await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
+        if (request.status === 'applying') await offerResume(job, request.updatedAt, 'reverted', approval.fingerprint, approval.planId);
         return;
       }
-      await log(job.user, 'revert', changeId, `refused: revert not approved (${status ?? 'no request'})`);
+      await log(job.user, 'revert', changeId, `refused: revert not approved (${request?.status ?? 'no request'})`);
       await respond(job, `Not reverted: reverting change ${code(changeId, 80)} has no completed approval.`);
       return;
     }
-    // Claim the revert: of two revert jobs at once, only one gets past this line.
-    if (!(await store.approvals.transition({ id: change.plan.id, from: 'applied', to: 'reverting', now: now() }))) {
+    // Claim the revert: of two revert jobs at once (or a revert and a resume of an interrupted apply), only one gets past this line.
+    if (!(await store.approvals.transition({ id: change.plan.id, from, to: 'reverting', changeId, ...(from === 'applying' ? { version: approval.version } : {}), now: now() }))) {
       await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', now: now() });
       await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
       return;
@@ -624,19 +650,54 @@ export function createWorker(options: WorkerOptions): Worker {
     let ok = false;
     let record: ChangeRecord;
     try {
-      const target = change.plan.target;
-      const adapters = await options.adapters([target.provider], configFor(target, 'apply'));
-      const adapter = adapters.find((a) => a.provider === target.provider);
-      if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
-      const scope = { provider: target.provider, account: target.account, region: target.region };
-      record = await revertChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now });
-      ok = record.status === 'reverted' || record.status === 'applied';
+      record = await revertChange({ adapter: await applyAdapter(change.plan.target), scope: scopeOf(change.plan.target), change, store: store.changes, actor: actorOf(job), now });
+      ok = record.status === 'reverted';
     } finally {
-      await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : 'applied', now: now() });
-      await store.approvals.transition({ id: revertId, from: 'applying', to: ok ? 'applied' : 'failed', now: now() });
+      await endRevert(change, ok);
     }
+    await reportRevert(job, change, record, ok);
+  }
+
+  /** The adapter that may change the plan's group (its account's apply role). */
+  async function applyAdapter(target: ScopeRef): Promise<LiveAdapter> {
+    const adapter = (await options.adapters([target.provider], configFor(target, 'apply'))).find((a) => a.provider === target.provider);
+    if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
+    return adapter;
+  }
+
+  /**
+   * Whether the fix behind `change` may be reverted, and from which status: `applied`, or an apply
+   * left in progress (interrupted part-way) of this generation of the fix, its approval `failed` or
+   * stuck in `applying` (`busy` while that apply may still be running).
+   */
+  function revertableFrom(approval: ApprovalRequest | undefined, change: ChangeRecord): 'applied' | 'applying' | 'failed' | 'busy' | undefined {
+    if (!approval) return undefined;
+    if (approval.status === 'applied') return approval.changeId === undefined || approval.changeId === change.changeId ? 'applied' : undefined;
+    if (!change.inProgress || change.at < (approval.approvedAt ?? '')) return undefined;
+    if (approval.status === 'failed') return 'failed';
+    if (approval.status !== 'applying') return undefined;
+    return stale(approval.updatedAt) ? 'applying' : 'busy';
+  }
+
+  /** Set longer ago than any apply or revert runs: the process that set it died. */
+  function stale(since: string | undefined): since is string {
+    return since !== undefined && now().getTime() - Date.parse(since) >= STUCK_AFTER_MS;
+  }
+
+  /**
+   * A revert's end: the fix is `reverted`, or back to `applied` (an interrupted apply's: `failed`,
+   * as nothing resumes it after a revert was asked for); the revert's own request `applied` or `failed`.
+   */
+  async function endRevert(change: ChangeRecord, ok: boolean): Promise<void> {
+    await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : change.inProgress ? 'failed' : 'applied', now: now() });
+    await store.approvals.transition({ id: revertRequestId(change.changeId), from: 'applying', to: ok ? 'applied' : 'failed', now: now() });
+  }
+
+  /** Posts a revert's outcome in the finding's thread; a reverted fix's finding is open again, on its old message. */
+  async function reportRevert(job: WardenJob, change: ChangeRecord, record: ChangeRecord, ok: boolean, headline?: string): Promise<void> {
     const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
     const where = placeFor(job, state?.message);
+    if (headline) await say(where, headline);
     await post(where.channel, appliedMessage(record), where.threadTs);
     // Open again, on its old message (the next audit does not post it anew).
     if (ok && state) await store.findings.recordSeen([state.finding], now(), []);
@@ -644,7 +705,68 @@ export function createWorker(options: WorkerOptions): Worker {
       const reopened = findingMessage(state.finding, undefined, { noPlanReason: `Warden's fix was reverted (${record.changeId}): the group is as it was before. /warden fix ${state.finding.fingerprint} proposes a new plan.` });
       await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: reopened.text, blocks: reopened.blocks });
     }
-    await log(job.user, 'revert', changeId, ok ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
+    await log(job.user, 'revert', change.changeId, ok ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
+  }
+
+  /**
+   * Recovers a revert whose process died (its request stuck in `applying` for longer than any revert
+   * runs): reclaims it (one caller wins), then resumes the revert record it left in progress
+   * (completes or undoes it, and posts which), or, when it died before writing one, reverts afresh.
+   * No new approvals are needed. false when the revert is not stuck (or another caller reclaimed it).
+   */
+  async function recoverStuckRevert(change: ChangeRecord, job: WardenJob): Promise<boolean> {
+    const revertId = revertRequestId(change.changeId);
+    const request = await store.approvals.get(revertId);
+    const since = request?.updatedAt;
+    if (!request || request.status !== 'applying' || !stale(since)) return false;
+    if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') {
+      // Died between claiming its request and claiming the fix: nothing was changed. The request ends, so a new Revert may be approved.
+      if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', version: request.version, now: now() }))) return false;
+      await log(job.user, 'resume-revert', change.changeId, 'ok: ended; it had not started', `stuck in applying since ${since}`);
+      await respond(job, `Not reverted: the revert of ${code(change.changeId, 80)} approved earlier never started (its process died); press Revert again to approve a new one.`);
+      return true;
+    }
+    if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'applying', version: request.version, now: now() }))) return false;
+    const reverts = (await store.changes.list()).filter((r) => r.kind === 'revert' && r.reverts === change.changeId && r.at >= (request.approvedAt ?? ''));
+    const inProgress = reverts.filter((r) => r.inProgress).at(-1);
+    const finished = reverts.filter((r) => !r.inProgress).at(-1);
+    let ended: boolean | undefined = false;
+    try {
+      if (finished) {
+        // The revert finished (its record saved) and died before the approvals said so.
+        ended = finished.status === 'reverted';
+        await log(job.user, 'resume-revert', change.changeId, `ok: had ended ${finished.status}`, finished.changeId);
+        return true;
+      }
+      const adapter = await applyAdapter(change.plan.target);
+      const scope = scopeOf(change.plan.target);
+      if (!inProgress) {
+        await log(job.user, 'resume-revert', change.changeId, 'ok: no revert record; reverting afresh', `stuck in applying since ${since}`);
+        const record = await revertChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now });
+        ended = record.status === 'reverted';
+        await reportRevert(job, change, record, ended, `:leftwards_arrow_with_hook: The revert of ${code(change.changeId, 120)} that was interrupted before its first change was made afresh (${record.status}).`);
+        return true;
+      }
+      const resumed = await resumeRevert({ adapter, scope, change: inProgress, reverted: change, store: store.changes, actor: actorOf(job), now });
+      if (resumed.outcome === 'left') {
+        // Nothing was done: stays `reverting`, reclaimed, for the next attempt once it is stale again.
+        ended = undefined;
+        await log(job.user, 'resume-revert', change.changeId, 'failed: left in progress', resumed.reason);
+        const state = await store.findings.get(change.plan.finding.fingerprint);
+        const where = placeFor(job, state?.message);
+        const text = `:warning: Warden could not resume the interrupted revert ${code(inProgress.changeId, 120)}: ${userText(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
+        await post(where.channel, resumeMessage(text, change.plan.finding.fingerprint, change.plan.id), where.threadTs);
+        return true;
+      }
+      ended = resumed.outcome === 'completed';
+      const headline = ended
+        ? `:arrow_forward: The revert interrupted part-way (${code(inProgress.changeId, 120)}) was resumed and completed: the group still matched what it found and what had been done.`
+        : `:rewind: The revert interrupted part-way (${code(inProgress.changeId, 120)}) was undone: the group no longer matched what it found and what had been done (${resumed.record.status}).`;
+      await reportRevert(job, change, resumed.record, ended, headline);
+      return true;
+    } finally {
+      if (ended !== undefined) await endRevert(change, ended);
+    }
   }
 
   async function findings(job: WardenJob): Promise<void> {
@@ -746,11 +868,29 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function recoverStuckApplies(): Promise<string[]> {
     const cutoff = now().getTime() - STUCK_AFTER_MS;
-    const planIds = new Set((await store.changes.list()).filter((r) => r.kind === 'apply' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => r.plan.id));
+    const records = await store.changes.list();
+    const byId = new Map(records.map((r) => [r.changeId, r]));
     const recovered: string[] = [];
-    for (const planId of planIds) {
-      const tick: WardenJob = { kind: 'apply', args: { planId }, user: 'schedule', channel: slack.channel ?? '', requestId: `schedule:resume:${planId}` };
-      if (await recoverStuck(planId, tick)) recovered.push(planId);
+    const tick = (kind: WardenJob['kind'], args: WardenJob['args'], target: string): WardenJob => ({ kind, args, user: 'schedule', channel: slack.channel ?? '', requestId: `schedule:resume:${target}` });
+    // Applies left in progress (a revert of one that died is routed by recoverStuck to the revert).
+    // One recovery that throws (Slack or the store down) is logged; the others still run.
+    const attempt = async (planId: string, recover: () => Promise<boolean>): Promise<void> => {
+      try {
+        if (await recover()) recovered.push(planId);
+      } catch (error) {
+        console.error(`warden: recovering the interrupted change of ${planId} failed: ${safeErrorText(error)}`);
+      }
+    };
+    for (const planId of new Set(records.filter((r) => r.kind === 'apply' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => r.plan.id))) {
+      await attempt(planId, () => recoverStuck(planId, tick('apply', { planId }, planId)));
+    }
+    // Reverts left in progress, and reverts of applied fixes that died before writing their record.
+    const reverts = records.filter((r) => r.kind === 'revert' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => byId.get(r.reverts ?? ''));
+    const applied = records.filter((r) => r.kind === 'apply' && r.status === 'applied');
+    for (const change of new Set([...reverts, ...applied])) {
+      if (!change || change.kind !== 'apply' || recovered.includes(change.plan.id)) continue;
+      if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') continue;
+      await attempt(change.plan.id, () => recoverStuckRevert(change, tick('revert', { changeId: change.changeId }, change.changeId)));
     }
     return recovered;
   }

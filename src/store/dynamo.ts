@@ -788,6 +788,22 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         throw error;
       }
     },
+    async release(requestId, now = clock()) {
+      try {
+        // Expired as of now (not deleted: only Put/Update are granted on REQUEST# items); TTL removes it.
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `REQUEST#${required(requestId, 'request id')}`, sk: 'REQUEST' },
+            UpdateExpression: 'SET expiresAt = :now',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':now': epochSeconds(now) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
   };
 
   // --- change records -------------------------------------------------------------------------

@@ -174,12 +174,13 @@ export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly Appr
   pending: [],
   approved: ['applying'],
   // applying → applying reclaims an apply whose process died (conditional on `version`), to resume it.
-  applying: ['applying', 'applied', 'failed'],
+  // applying or failed → reverting: a revert of an apply left in progress (interrupted part-way).
+  applying: ['applying', 'applied', 'failed', 'reverting'],
   // A revert is claimed first (applied → reverting), so two revert jobs cannot both run it; a
-  // revert that does not complete leaves the fix applied.
+  // revert that does not complete leaves the fix applied (an interrupted one: failed).
   applied: ['reverting'],
-  reverting: ['reverted', 'applied'],
-  failed: [],
+  reverting: ['reverted', 'applied', 'failed'],
+  failed: ['reverting'],
   reverted: [],
   rejected: [],
   superseded: [],
@@ -340,6 +341,8 @@ export interface AuditLog {
 export interface IdempotencyStore {
   /** true the first time a request id is claimed (within `ttlSeconds`), false every later time. */
   claim(requestId: string, ttlSeconds: number, now?: Date): Promise<boolean>;
+  /** Gives a claim up (the work it guarded failed), so a retry of the request may claim it again. */
+  release(requestId: string, now?: Date): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
