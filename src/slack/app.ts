@@ -304,7 +304,7 @@ export function createWardenApp(options: WardenAppOptions): App {
   onButton(ACTION_IDS.snooze, async ({ args, payload, user, note }) => {
     const fingerprint = payload.fingerprint as string;
     const until = new Date(now().getTime() + SNOOZE_DAYS * 86_400_000);
-    await store.suppressions.suppress({ target: { fingerprint }, by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
+    await store.suppressions.suppress({ target: { fingerprint }, kind: 'snooze', by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
     await audit(user, 'snooze', fingerprint, 'ok', `until ${until.toISOString()}`);
     await ephemeral(args.respond, `Snoozed until ${until.toISOString().slice(0, 10)}.`);
     await note(`:zzz: <@${user}> snoozed this finding until ${until.toISOString().slice(0, 10)}.`);

@@ -14,10 +14,10 @@ import { groupsNamingSet } from '../realtime/set-change.ts';
 import { applyPlan, auditVerifier, resumeChange, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
-import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
-import { revertRequestId, RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
+import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore, Suppression, SuppressedFinding } from '../store/state.ts';
+import { revertRequestId, RUN_FINDINGS_KEPT, splitSuppressed, suppressionFor } from '../store/state.ts';
 import { isSlackUserId, slackConfigOf } from './authorize.ts';
-import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage } from './blocks.ts';
+import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage, suppressedUpdate, suppressionEndedNotice } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { AuditDelta } from './blocks/digest.ts';
 import { code, userText } from './blocks/elements.ts';
@@ -140,6 +140,10 @@ interface Scan {
   adapters: LiveAdapter[];
   /** Scopes (or, for one group's audit, that group of them) read completely: where "not seen" means resolved. */
   complete: CompleteScope[];
+  /** The findings a suppression hides (not in `report.findings`): still there, recorded as suppressed. */
+  suppressed: SuppressedFinding[];
+  /** The suppressions active when the scan was made. */
+  suppressions: Suppression[];
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -185,7 +189,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /**
    * Reads the providers' scopes (narrowed by `filter`; `groupId`: only that group is audited) and
-   * audits them, without suppressed findings. `scopedConfig` replaces the config for reading (one
+   * audits them; suppressed findings are set apart (`suppressed`). `scopedConfig` replaces the config for reading (one
    * scope of a run, with its member-account role).
    */
   async function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string, scopedConfig: WardenConfig = config, setId?: string): Promise<Scan> {
@@ -203,8 +207,8 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     const full = auditEstate(estate, config);
     const suppressions = await store.suppressions.activeSuppressions(now());
-    const findings = unsuppressedFindings(full.findings, suppressions, now());
-    return { estate, adapters, complete, report: { findings, summary: full.summary } };
+    const { reported, suppressed } = splitSuppressed(full.findings, suppressions, now());
+    return { estate, adapters, complete, suppressed, suppressions, report: { findings: reported, summary: full.summary } };
   }
 
   function scopeOfArgs(args: WardenJob['args']): { providers: Provider[]; filter: ScopeFilter; groupId?: string } {
@@ -222,7 +226,11 @@ export function createWorker(options: WorkerOptions): Worker {
 
   // ------------------------------------------------------------------------------------------
 
-  /** Posts each new (or reopened) finding at or above the configured severity, and marks resolved ones on their messages. */
+  /**
+   * Posts each new (or reopened) finding at or above the configured severity, marks resolved ones on their messages,
+   * shows suppressed ones as such on theirs, and puts the ones whose suppression ended back as open (their message
+   * updated in place with its plan, and a notice in its thread; posted anew when they have none).
+   */
   async function publish(
     seen: SeenResult,
     result: Scan,
@@ -235,7 +243,7 @@ export function createWorker(options: WorkerOptions): Worker {
     if (channel) {
       // Open ones with no message yet too: a run that recorded them and then failed to post (Slack
       // down, a rate limit) or held them back posts them when it is retried, or the next run does.
-      const due = [...seen.new, ...seen.reopened, ...seen.open.filter((s) => !s.message)].filter((s) => atOrAbove(s.finding.severity, slack.minSeverity));
+      const due = [...seen.new, ...seen.reopened, ...backFromSuppression(seen, result).repost, ...seen.open.filter((s) => !s.message)].filter((s) => atOrAbove(s.finding.severity, slack.minSeverity));
       for (const [i, state] of due.entries()) {
         const finding = state.finding;
         if (!(await claimSlot())) {
@@ -255,7 +263,46 @@ export function createWorker(options: WorkerOptions): Worker {
       await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
       updated++;
     }
+    for (const { state, changed } of seen.suppressed) {
+      if (!changed || !state.message || !state.suppression) continue;
+      const message = suppressedUpdate(state.finding, state.suppression);
+      await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
+      updated++;
+    }
+    for (const { state, ended } of backFromSuppression(seen, result).inPlace) {
+      const where = state.message as MessageRef;
+      const message = await findingMessageFor(state.finding, result, requester);
+      await client.chat.update({ channel: where.channel, ts: where.ts, text: message.text, blocks: message.blocks });
+      await say({ channel: where.channel, threadTs: where.ts }, suppressionEndedNotice(ended, now()));
+      updated++;
+    }
     return { posted, updated, heldBack };
+  }
+
+  /**
+   * The findings back from suppression: those whose suppression ended and that have a message are put back in place
+   * (`inPlace`); the rest are posted anew (`repost`): those with no message, and those that expose more than was
+   * accepted while their suppression still runs ("widened since suppressed": a new alert).
+   */
+  function backFromSuppression(seen: SeenResult, result: Scan): { inPlace: SeenResult['unsuppressed']; repost: FindingState[] } {
+    const inPlace: SeenResult['unsuppressed'] = [];
+    const repost: FindingState[] = [];
+    for (const back of seen.unsuppressed) {
+      const widened = suppressionFor(back.state.finding, result.suppressions, now()) !== undefined;
+      if (back.state.message && !widened) inPlace.push(back);
+      else repost.push(back.state);
+    }
+    return { inPlace, repost };
+  }
+
+  /** Records a scan's findings, the suppressed ones as suppressed. */
+  function recordScan(result: Scan): Promise<SeenResult> {
+    return store.findings.recordSeen(result.report.findings, now(), result.complete, result.suppressed);
+  }
+
+  /** What a run reports as new: new, reopened, and back from suppression (suppressed ones are neither new nor resolved). */
+  function newlyReported(seen: SeenResult): FindingState[] {
+    return [...seen.new, ...seen.reopened, ...seen.unsuppressed.map((u) => u.state)];
   }
 
   async function audit(job: WardenJob): Promise<void> {
@@ -274,8 +321,8 @@ export function createWorker(options: WorkerOptions): Worker {
       if (result.complete.length === 0) throw new JobError(`no configured scope matches ${code(scopeLabel(job.args), 120)}: nothing was audited`);
       if (scope.groupId !== undefined && result.estate.groups.length === 0) throw new JobError(`group ${code(scope.groupId, 80)} is not in the scopes read: nothing was audited`);
     }
-    const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
-    const toPost = [...seen.new, ...seen.reopened];
+    const seen = await recordScan(result);
+    const toPost = newlyReported(seen);
     const delta = { new: toPost.map((s) => s.finding), resolved: seen.resolved.map((s) => s.finding) };
 
     const digest = digestMessage(result.report, delta, { minSeverity: slack.minSeverity });
@@ -290,7 +337,7 @@ export function createWorker(options: WorkerOptions): Worker {
       job.user,
       'audit',
       scopeLabel(job.args),
-      `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved`,
+      `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved, ${seen.suppressed.length} suppressed`,
       `${posted} posted, ${updated} marked resolved${result.report.summary.partial ? ', partial' : ''}`,
     );
   }
@@ -307,7 +354,7 @@ export function createWorker(options: WorkerOptions): Worker {
     setId?: string,
   ): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: Scan }> {
     const result = await scan(providers, filter, groupId, scopedConfig, setId);
-    const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
+    const seen = await recordScan(result);
     const { posted, heldBack } = await publish(seen, result, channel, actor, claimSlot);
     const { summary } = result.report;
     const outcome: ScopeOutcome = {
@@ -315,7 +362,7 @@ export function createWorker(options: WorkerOptions): Worker {
       rules: summary.rules,
       findings: summary.findings,
       bySeverity: summary.bySeverity,
-      new: seen.new.length + seen.reopened.length,
+      new: newlyReported(seen).length,
       resolved: seen.resolved.length,
       posted,
       heldBack,
@@ -333,7 +380,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const trigger = (await store.runs.get(message.runId))?.trigger ?? '';
     const requester = trigger.startsWith('slack:') ? trigger.slice('slack:'.length) : 'scheduler';
     const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), requester, claimSlot, message.channel ?? slack.channel);
-    const news = [...seen.new, ...seen.reopened].map((s) => s.finding);
+    const news = newlyReported(seen).map((s) => s.finding);
     const newBySeverity: Record<string, number> = {};
     for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;
     const scopeResult: ScopeResult = {
@@ -575,7 +622,7 @@ export function createWorker(options: WorkerOptions): Worker {
       // Resolved now, not at the next audit: the group's other findings stand as they were read.
       const sameGroup = (f: Finding) => f.provider === finding.provider && f.account === finding.account && f.region === finding.region && f.groupId === finding.groupId;
       const rest = result.report.findings.filter((f) => sameGroup(f) && f.fingerprint !== finding.fingerprint);
-      await store.findings.recordSeen(rest, now(), [{ provider: finding.provider, account: finding.account, region: finding.region, groupId: finding.groupId }]);
+      await store.findings.recordSeen(rest, now(), [{ provider: finding.provider, account: finding.account, region: finding.region, groupId: finding.groupId }], result.suppressed.filter((s) => sameGroup(s.finding)));
     }
     if (ok && state?.message) {
       const fixed = resolvedUpdate(finding, { note: `Fixed by Warden after approval: change ${record.changeId}, verified. The thread has the details and the Revert button.` });
@@ -711,7 +758,7 @@ export function createWorker(options: WorkerOptions): Worker {
       ? { fingerprint: known ? fingerprint : findFinding((await scan(configuredProviders(), {})).report, fingerprint).fingerprint }
       : { check: check as string };
     const until = new Date(now().getTime() + seconds * 1000);
-    await store.suppressions.suppress({ target, by: job.user, reason, until, now: now() });
+    await store.suppressions.suppress({ target, kind: 'suppress', by: job.user, reason, until, now: now() });
     const named = 'fingerprint' in target ? target.fingerprint : target.check;
     await log(job.user, 'suppress', named, 'ok', `until ${until.toISOString()}: ${reason}`);
     await respond(job, `Suppressed ${code(named, 80)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);

@@ -1,0 +1,256 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSlackHandler } from '../functions/slack.ts';
+import { configSchema } from '../src/config/schema.ts';
+import { ACTION_IDS, encodeButtonValue, parseButtonValue, SNOOZE_DAYS } from '../src/slack/actions.ts';
+import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
+import { createInProcessQueue } from '../src/slack/queue.ts';
+import type { WardenJob } from '../src/slack/queue.ts';
+import { createWorker } from '../src/slack/worker.ts';
+import type { SlackChatClient, Worker } from '../src/slack/worker.ts';
+import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import type { StateStore } from '../src/store/state.ts';
+import { rule } from './support/build.ts';
+import { startDynalite } from './support/dynalite.ts';
+import type { Dynalite } from './support/dynalite.ts';
+import { startFakeSlackApi } from './support/fake-slack-api.ts';
+import type { FakeSlackApi } from './support/fake-slack-api.ts';
+import { createMemoryAdapter } from './support/memory-adapter.ts';
+import type { MemoryAdapter } from './support/memory-adapter.ts';
+import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
+
+// Issue 12, section 1: a finding never disappears while its exposure exists. Each attack is played
+// through the real Lambda handler (signed clicks and commands; state in dynalite; a loopback fake of
+// Slack's Web API and response_url) and the real worker reading an in-memory AWS account.
+
+const SECRET = 'test-signing-secret-0123456789';
+const CHANNEL = 'C0SECURITY';
+const APPROVER = 'UAPPROVER1';
+const OUTSIDER = 'UOUTSIDER1';
+const GROUP = 'sg-0a1b2c3d4e5f60718';
+const DAY = 86_400_000;
+
+const settings = {
+  providers: { aws: { regions: ['eu-west-1'] } },
+  remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
+  slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true, minSeverity: 'high' },
+};
+
+let slackApi: FakeSlackApi;
+let db: Dynalite;
+let dir: string;
+let tables = 0;
+
+beforeAll(async () => {
+  [slackApi, db, dir] = await Promise.all([startFakeSlackApi(), startDynalite(), mkdtemp(join(tmpdir(), 'warden-threat-suppressed-'))]);
+});
+
+afterAll(async () => {
+  await Promise.all([db.stop(), slackApi.close(), rm(dir, { recursive: true, force: true })]);
+});
+
+interface Posted {
+  channel: string;
+  text: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  ts: string;
+}
+
+interface Updated {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: unknown[];
+}
+
+interface Harness {
+  store: StateStore;
+  worker: Worker;
+  adapter: MemoryAdapter;
+  posted: Posted[];
+  updated: Updated[];
+  /** The worker's answers to the person (response_url). */
+  answers: string[];
+  /** What the signed handler answered the person, in order. */
+  replies(): string[];
+  /** Moves both clocks on. */
+  wait(ms: number): void;
+  now(): Date;
+  click(user: string, payload: ButtonPayload): Promise<void>;
+  /** `/warden <text>` through the signed handler; the job it queued (if any) is run by the worker. */
+  command(user: string, text: string): Promise<void>;
+  audit(): Promise<void>;
+}
+
+async function harness(overrides: Record<string, unknown> = {}): Promise<Harness> {
+  const tableName = `warden-threat-suppressed-${++tables}`;
+  await ensureTable(db.client, tableName);
+  const store = createDynamoStateStore({ tableName, client: db.client });
+  const configPath = join(dir, `config-${tables}.json`);
+  const raw = { ...settings, slack: { ...settings.slack, ...overrides } };
+  await writeFile(configPath, JSON.stringify(raw));
+  const adapter = createMemoryAdapter([{ id: GROUP, name: 'jump', vpcId: 'vpc-1', description: 'jump host' }]);
+  adapter.put(GROUP, rule({ protocol: 'tcp', ports: 22, peer: '0.0.0.0/0', description: 'ssh from anywhere' }));
+  adapter.put(GROUP, rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8', description: 'https inside' }));
+  let t = Date.parse('2026-12-06T09:00:00.000Z');
+  const posted: Posted[] = [];
+  const updated: Updated[] = [];
+  const answers: string[] = [];
+  let n = 0;
+  const client: SlackChatClient = {
+    chat: {
+      async postMessage(args) {
+        const ts = `1700000000.${String(++n).padStart(6, '0')}`;
+        posted.push({ ...args, ts });
+        return { ts };
+      },
+      async update(args) {
+        updated.push(args);
+        return {};
+      },
+    },
+  };
+  const worker = createWorker({
+    config: configSchema.parse(raw),
+    store,
+    client,
+    adapters: async () => [adapter],
+    postToResponseUrl: async (_url, body) => void answers.push(String(body['text'])),
+    now: () => new Date((t += 1000)),
+  });
+  const queue = createInProcessQueue();
+  const handler = createSlackHandler({
+    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackApi.url}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    queue,
+    store,
+    now: () => new Date(t),
+  });
+  const seen = slackApi.responses().length;
+  let triggers = 0;
+  const run = async (): Promise<void> => {
+    for (let job = queue.jobs.shift(); job; job = queue.jobs.shift()) await worker.handle(job as WardenJob);
+  };
+  return {
+    store,
+    worker,
+    adapter,
+    posted,
+    updated,
+    answers,
+    replies: () => slackApi.responses().slice(seen),
+    wait: (ms) => void (t += ms),
+    now: () => new Date(t),
+    async click(user, payload) {
+      const trigger = `trigger-${tables}-${++triggers}`;
+      const body = buttonClickBody({ user, channel: CHANNEL, actionId: payload.action, value: encodeButtonValue(payload), triggerId: trigger, responseUrl: `${slackApi.url}/response/${trigger}` });
+      expect((await handler(signedHttpApiEvent(body, { secret: SECRET }), {})).statusCode).toBe(200);
+      await run();
+    },
+    async command(user, text) {
+      const trigger = `trigger-${tables}-${++triggers}`;
+      const body = commandBody(text, { user, channel: CHANNEL, triggerId: trigger, responseUrl: `${slackApi.url}/response/${trigger}` });
+      const result = await handler(signedHttpApiEvent(body, { secret: SECRET }), {});
+      expect(result.statusCode).toBe(200);
+      // An answer given in the acknowledgement itself (no job queued).
+      if (result.body) {
+        const ack = JSON.parse(result.body) as { text?: string };
+        if (ack.text) answers.push(ack.text);
+      }
+      await run();
+    },
+    audit: () => worker.handle({ kind: 'audit', args: {}, user: APPROVER, channel: CHANNEL, responseUrl: 'http://127.0.0.1:9/response/audit', requestId: `audit-${++triggers}` }),
+  };
+}
+
+/** The button values of a message, by action id. */
+function buttons(message: { blocks?: unknown[] } | undefined): Map<string, ButtonPayload> {
+  const found = new Map<string, ButtonPayload>();
+  for (const block of (message?.blocks ?? []) as { type: string; elements?: { type: string; action_id?: string; value?: string }[] }[]) {
+    if (block.type !== 'actions') continue;
+    for (const element of block.elements ?? []) {
+      if (element.type === 'button' && element.action_id) found.set(element.action_id, parseButtonValue(element.value, element.action_id as ActionId));
+    }
+  }
+  return found;
+}
+
+/** The SSH finding's message after the first audit: its ts and its fingerprint. */
+async function firstAudit(h: Harness): Promise<{ ts: string; fingerprint: string }> {
+  await h.audit();
+  const message = h.posted.find((p) => buttons(p).has(ACTION_IDS.approve));
+  expect(message).toBeDefined();
+  return { ts: (message as Posted).ts, fingerprint: buttons(message).get(ACTION_IDS.approve)?.fingerprint as string };
+}
+
+const day = (date: Date) => date.toISOString().slice(0, 10);
+
+describe('attack: snooze a finding, and the next audit reports it resolved while the port is still open', () => {
+  it('the next audit records it as snoozed and still open, says so on its message, and never resolves it', async () => {
+    const h = await harness();
+    const { ts, fingerprint } = await firstAudit(h);
+    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
+
+    const digests = h.posted.length;
+    await h.audit();
+
+    expect(h.updated.filter((u) => /Resolved/.test(u.text))).toEqual([]);
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'suppressed', suppression: { kind: 'snooze', by: APPROVER } });
+    expect(h.updated).toHaveLength(1);
+    expect(h.updated[0]).toMatchObject({ channel: CHANNEL, ts });
+    expect(h.updated[0]?.text).toMatch(new RegExp(`^Snoozed until ${until}, still open: Port 22`));
+    expect(JSON.stringify(h.updated[0]?.blocks)).toContain(`*Snoozed by <@${APPROVER}> until ${until}, still open.*`);
+    // No Approve, Snooze or Accept-risk buttons on a finding nobody is asked to look at now.
+    expect([...buttons(h.updated[0]).keys()]).toEqual([ACTION_IDS.details]);
+    expect(h.posted.slice(digests).map((p) => p.text)).toEqual([expect.stringMatching(/0 new, 0 resolved/)]);
+
+    // A third audit changes nothing on the message.
+    await h.audit();
+    expect(h.updated).toHaveLength(1);
+    expect((await h.store.findings.get(fingerprint))?.status).toBe('suppressed');
+  });
+
+  it('when the snooze expires the next audit puts it back as open, with its plan, and says so in its thread', async () => {
+    const h = await harness();
+    const { ts, fingerprint } = await firstAudit(h);
+    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
+    await h.audit();
+
+    h.wait((SNOOZE_DAYS + 1) * DAY);
+    const n = h.posted.length;
+    await h.audit();
+
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'open', message: { ts } });
+    const back = h.updated.at(-1);
+    expect(back).toMatchObject({ channel: CHANNEL, ts });
+    expect(buttons(back).get(ACTION_IDS.approve)).toMatchObject({ fingerprint });
+    const later = h.posted.slice(n);
+    expect(later.find((p) => p.thread_ts === ts)?.text).toBe(`:bell: The snooze by <@${APPROVER}> expired on ${until}; still open: Warden reports this finding again.`);
+    expect(later[0]?.text).toMatch(/1 new, 0 resolved/);
+
+    // Reported as open from then on: the following audit neither re-posts nor resolves it.
+    const m = h.posted.length;
+    const u = h.updated.length;
+    await h.audit();
+    expect(h.posted.slice(m).filter((p) => buttons(p).has(ACTION_IDS.approve))).toEqual([]);
+    expect(h.updated).toHaveLength(u);
+  });
+
+  it('a snoozed finding that is really gone (the rule was removed) is resolved as before', async () => {
+    const h = await harness();
+    const { ts, fingerprint } = await firstAudit(h);
+    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    await h.audit();
+    const ssh = h.adapter.groups[0]?.rules.find((r) => r['FromPort'] === 22);
+    h.adapter.drop(GROUP, String(ssh?.['SecurityGroupRuleId']));
+
+    await h.audit();
+
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'resolved' });
+    expect(h.updated.at(-1)).toMatchObject({ ts, text: expect.stringMatching(/^Resolved: /) });
+  });
+});
