@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackHandler } from '../functions/slack.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { ACTION_IDS, encodeButtonValue, parseButtonValue, SNOOZE_DAYS } from '../src/slack/actions.ts';
@@ -13,6 +13,7 @@ import type { SlackChatClient, Worker } from '../src/slack/worker.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { rule } from './support/build.ts';
+import { runWarden } from './support/cli.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
@@ -252,5 +253,40 @@ describe('attack: snooze a finding, and the next audit reports it resolved while
 
     expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'resolved' });
     expect(h.updated.at(-1)).toMatchObject({ ts, text: expect.stringMatching(/^Resolved: /) });
+  });
+});
+
+describe('attack: a member who is not an approver snoozes a critical finding', () => {
+  it('is refused by default (slack.snooze: approvers): nothing is suppressed, the refusal is in the thread and the audit trail', async () => {
+    const h = await harness();
+    const { ts, fingerprint } = await firstAudit(h);
+    await h.click(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint });
+
+    expect(h.replies().at(-1)).toMatch(/^You may not snooze this finding: only Warden's approvers can \(<@UAPPROVER1>\)\. This attempt was logged\.$/);
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
+    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([[OUTSIDER, 'snooze', 'refused: not an approver']]);
+    const notes = slackApi.calls.filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts).map((c) => String(c.body['text']));
+    expect(notes.at(-1)).toBe(`:no_entry: <@${OUTSIDER}> tried to snooze this finding: refused, not an approver.`);
+    await h.audit();
+    expect((await h.store.findings.get(fingerprint))?.status).toBe('open');
+  });
+
+  it("an approver's snooze is posted in the finding's thread and the audit trail; slack.snooze: anyone lets any member snooze", async () => {
+    const h = await harness({ snooze: 'anyone' });
+    const { ts, fingerprint } = await firstAudit(h);
+    await h.click(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint });
+    const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([{ target: { fingerprint }, kind: 'snooze', by: OUTSIDER }]);
+    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([[OUTSIDER, 'snooze', 'ok']]);
+    const notes = slackApi.calls.filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts).map((c) => String(c.body['text']));
+    expect(notes.at(-1)).toBe(`:zzz: <@${OUTSIDER}> snoozed this finding until ${until}.`);
+  });
+
+  it('a config with another value is refused with one line naming the file, the field and the value (exit 2)', async () => {
+    const path = join(dir, 'snooze-everyone.json');
+    await writeFile(path, JSON.stringify({ slack: { snooze: 'everyone' } }));
+    const run = await runWarden(['audit', '--source', 'examples', '--config', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`warden: ${path}: slack.snooze: unknown value "everyone" (closest valid name: "anyone")\n`);
   });
 });

@@ -219,6 +219,8 @@ const slackSchema = z
     requiredApprovals: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(1),
     /** The requester's own approval does not count. */
     twoPersonRule: z.boolean({ message: 'must be true or false' }).default(true),
+    /** Who may press Snooze: the approvers (the default), or anyone in Warden's channels. */
+    snooze: z.enum(['approvers', 'anyone'], { message: 'must be approvers or anyone' }).default('approvers'),
     /**
      * At most this many finding messages per scheduled run (Slack takes about one message a second
      * in a channel); the rest are in the digest and get their messages in later runs.

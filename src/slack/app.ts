@@ -303,6 +303,8 @@ export function createWardenApp(options: WardenAppOptions): App {
 
   onButton(ACTION_IDS.snooze, async ({ args, payload, user, note }) => {
     const fingerprint = payload.fingerprint as string;
+    // Snoozing hides exposure: approvers only, unless the config opens it to everyone in the channels.
+    if (slack.snooze === 'approvers' && !(await gate(args, user, 'snooze', fingerprint, 'snooze this finding', note))) return;
     const until = new Date(now().getTime() + SNOOZE_DAYS * 86_400_000);
     await store.suppressions.suppress({ target: { fingerprint }, kind: 'snooze', by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
     await audit(user, 'snooze', fingerprint, 'ok', `until ${until.toISOString()}`);
