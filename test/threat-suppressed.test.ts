@@ -290,3 +290,49 @@ describe('attack: a member who is not an approver snoozes a critical finding', (
     expect(run.stderr).toBe(`warden: ${path}: slack.snooze: unknown value "everyone" (closest valid name: "anyone")\n`);
   });
 });
+
+describe('attack: `/warden suppress <8-hex prefix>` answers "Suppressed …" while the finding stays listed', () => {
+  it('the prefix is resolved to the one finding it names: the suppression holds the whole fingerprint and the finding is no longer listed as open', async () => {
+    const h = await harness();
+    const { fingerprint } = await firstAudit(h);
+    await h.command(APPROVER, `suppress ${fingerprint.slice(0, 8)} 7d bastion next sprint`);
+
+    expect(h.answers.at(-1)).toMatch(new RegExp(`^Suppressed \`${fingerprint}\` until \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC\\.$`));
+    expect((await h.store.suppressions.activeSuppressions(h.now())).map((s) => [s.target, s.kind])).toEqual([[{ fingerprint }, 'suppress']]);
+    await h.command(APPROVER, 'findings');
+    expect(h.answers.at(-1)).toBe('No open findings match.\n_1 suppressed, still open (`/warden suppressions` lists the suppressions)._');
+    await h.audit();
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'suppressed', suppression: { kind: 'suppress', by: APPROVER, reason: 'bastion next sprint' } });
+  });
+
+  it('a prefix that names no finding, or a check Warden does not have, is refused and nothing is suppressed', async () => {
+    const h = await harness();
+    await firstAudit(h);
+    await h.command(APPROVER, 'suppress 00000000 7d none');
+    expect(h.answers.at(-1)).toBe('Not suppressed: finding 00000000: not in this audit (run `warden audit` with the same scope options to list fingerprints).');
+    // A job that reached the worker without the parser's check (a forged queue message).
+    await h.worker.handle({ kind: 'suppress', args: { check: 'no-such-check', durationSeconds: 3600, reason: 'x' }, user: APPROVER, channel: CHANNEL, responseUrl: 'http://127.0.0.1:9/r', requestId: 'forged' });
+    expect(h.answers.at(-1)).toBe('Not suppressed: Warden has no check `no-such-check`.');
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
+    expect((await h.store.audit.forTarget('00000000')).map((e) => e.outcome).at(-1)).toEqual('refused: finding 00000000: not in this audit (run `warden audit` with the same scope options to list fingerprints)');
+  });
+
+  it('a prefix is refused while a scope cannot be read (a finding there might share it); the whole fingerprint still works', async () => {
+    const h = await harness();
+    const { fingerprint } = await firstAudit(h);
+    h.adapter.fail('read', { message: 'RequestLimitExceeded' });
+    await h.command(APPROVER, `suppress ${fingerprint.slice(0, 8)} 7d known`);
+    expect(h.answers.at(-1)).toBe(`Not suppressed: some scopes could not be read, so \`${fingerprint.slice(0, 8)}\` may name no finding or more than one; give the whole fingerprint.`);
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
+    await h.command(APPROVER, `suppress ${fingerprint} 7d known`);
+    expect((await h.store.suppressions.activeSuppressions(h.now())).map((s) => s.target)).toEqual([{ fingerprint }]);
+  });
+
+  it('an already suppressed finding can be suppressed again by prefix (its suppression replaced, not refused as unknown)', async () => {
+    const h = await harness();
+    const { fingerprint } = await firstAudit(h);
+    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    await h.command(APPROVER, `suppress ${fingerprint.slice(0, 10)} 2w waiting for the vendor`);
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([{ target: { fingerprint }, kind: 'suppress', reason: 'waiting for the vendor' }]);
+  });
+});

@@ -27,7 +27,8 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+(?:-\d{1,2})?$/;
 /** Provider group ids: sg-…, UUIDs. */
 const GROUP = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const CHECK_IDS: ReadonlySet<string> = new Set(CATALOG.map((meta) => meta.id));
+/** The catalog's check ids: what a check argument may name. */
+export const CHECK_IDS: ReadonlySet<string> = new Set(CATALOG.map((meta) => meta.id));
 const DURATION = /^(\d{1,4})([hdw])$/;
 const UNIT_SECONDS = { h: 3600, d: 86_400, w: 604_800 } as const;
 

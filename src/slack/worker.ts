@@ -6,7 +6,7 @@ import { auditEstate } from '../analysis/audit.ts';
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 import { describeRule } from '../analysis/describe.ts';
-import { findFinding, groupOf, proposeFix } from '../cli/fix.ts';
+import { findFinding, FixError, groupOf, proposeFix } from '../cli/fix.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
@@ -14,14 +14,14 @@ import { groupsNamingSet } from '../realtime/set-change.ts';
 import { applyPlan, auditVerifier, resumeChange, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
-import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore, Suppression, SuppressedFinding } from '../store/state.ts';
+import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore, Suppression, SuppressedFinding, SuppressionTarget } from '../store/state.ts';
 import { revertRequestId, RUN_FINDINGS_KEPT, splitSuppressed, suppressionFor } from '../store/state.ts';
 import { isSlackUserId, slackConfigOf } from './authorize.ts';
 import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage, suppressedUpdate, suppressionEndedNotice } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { AuditDelta } from './blocks/digest.ts';
 import { code, userText } from './blocks/elements.ts';
-import { usage } from './commands.ts';
+import { CHECK_IDS, usage } from './commands.ts';
 import type { ScopeMessage, WardenJob } from './queue.ts';
 
 // The worker behind the Slack app: takes the jobs the app enqueued (src/slack/app.ts) and does the
@@ -698,13 +698,15 @@ export function createWorker(options: WorkerOptions): Worker {
     const check = str(job.args['check']);
     if (provider !== undefined && !isProvider(provider)) throw new JobError(`unknown provider ${code(provider, 40)}`);
     const result = await scan(provider ? [provider] : configuredProviders(), {});
-    const matching = result.report.findings.filter(
-      (f) => (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check),
-    );
+    const wanted = (f: Finding) => (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check);
+    const matching = result.report.findings.filter(wanted);
+    // Suppressed findings are still open: counted here, listed by `/warden suppressions`.
+    const hidden = result.suppressed.filter((s) => wanted(s.finding)).length;
+    const suppressedNote = hidden > 0 ? `\n_${hidden} suppressed, still open (\`/warden suppressions\` lists the suppressions)._` : '';
     const lines = matching.slice(0, 30).map((f) => `• *${f.severity}* ${userText(f.title, 160)} · ${userText(f.groupName || f.groupId, 80)} · ${f.provider}/${userText(f.account, 40)}/${userText(f.region, 40)} · ${code(f.fingerprint.slice(0, 12), 20)}`);
     if (matching.length > lines.length) lines.push(`• and ${matching.length - lines.length} more (\`warden audit\` lists all)`);
     const partial = result.report.summary.partial ? '\n:warning: Partial: some scopes could not be read.' : '';
-    await respond(job, matching.length === 0 ? `No open findings match.${partial}` : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`);
+    await respond(job, (matching.length === 0 ? `No open findings match.${partial}` : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`) + suppressedNote);
   }
 
   async function show(job: WardenJob): Promise<void> {
@@ -746,17 +748,41 @@ export function createWorker(options: WorkerOptions): Worker {
     await log(job.user, 'fix', finding.fingerprint, 'ok: posted');
   }
 
+  /**
+   * What `/warden suppress` names, exactly one finding or check, or why not. A suppression matches whole
+   * fingerprints: a prefix is resolved among the findings the audit sees (suppressed ones too), and refused when it
+   * names none or several, or when some scope could not be read (a finding there might share the prefix).
+   */
+  async function suppressTarget(fingerprint: string | undefined, check: string | undefined): Promise<{ target: SuppressionTarget } | { refused: string }> {
+    if (!fingerprint) return CHECK_IDS.has(check ?? '') ? { target: { check: check as string } } : { refused: `Warden has no check ${code(check ?? '', 80)}` };
+    const known = await store.findings.get(fingerprint);
+    if (known) return { target: { fingerprint: known.fingerprint } };
+    const result = await scan(configuredProviders(), {});
+    const report = { ...result.report, findings: [...result.report.findings, ...result.suppressed.map((s) => s.finding)] };
+    const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
+    if (exact) return { target: { fingerprint: exact.fingerprint } };
+    if (report.summary.partial) return { refused: `some scopes could not be read, so ${code(fingerprint, 80)} may name no finding or more than one; give the whole fingerprint` };
+    try {
+      return { target: { fingerprint: findFinding(report, fingerprint).fingerprint } };
+    } catch (error) {
+      if (error instanceof FixError) return { refused: error.message };
+      throw error;
+    }
+  }
+
   async function suppress(job: WardenJob): Promise<void> {
     const fingerprint = str(job.args['fingerprint']);
     const check = str(job.args['check']);
     const seconds = Number(job.args['durationSeconds']);
     const reason = str(job.args['reason']) ?? '';
     if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0) throw new JobError('`suppress` needs a finding or check and a duration');
-    // A suppression matches whole fingerprints: a prefix is resolved to the one finding it names, or refused.
-    const known = fingerprint ? await store.findings.get(fingerprint) : undefined;
-    const target: { fingerprint: string } | { check: string } = fingerprint
-      ? { fingerprint: known ? fingerprint : findFinding((await scan(configuredProviders(), {})).report, fingerprint).fingerprint }
-      : { check: check as string };
+    const resolved = await suppressTarget(fingerprint, check);
+    if ('refused' in resolved) {
+      await log(job.user, 'suppress', fingerprint ?? check ?? '-', `refused: ${resolved.refused}`);
+      await respond(job, `Not suppressed: ${resolved.refused}.`);
+      return;
+    }
+    const { target } = resolved;
     const until = new Date(now().getTime() + seconds * 1000);
     await store.suppressions.suppress({ target, kind: 'suppress', by: job.user, reason, until, now: now() });
     const named = 'fingerprint' in target ? target.fingerprint : target.check;
