@@ -82,7 +82,7 @@ interface Harness {
   now(): Date;
   click(user: string, payload: ButtonPayload): Promise<void>;
   /** `/warden <text>` through the signed handler; the job it queued (if any) is run by the worker. */
-  command(user: string, text: string): Promise<void>;
+  command(user: string, text: string, channel?: string): Promise<void>;
   audit(): Promise<void>;
 }
 
@@ -150,9 +150,9 @@ async function harness(overrides: Record<string, unknown> = {}): Promise<Harness
       expect((await handler(signedHttpApiEvent(body, { secret: SECRET }), {})).statusCode).toBe(200);
       await run();
     },
-    async command(user, text) {
+    async command(user, text, channel = CHANNEL) {
       const trigger = `trigger-${tables}-${++triggers}`;
-      const body = commandBody(text, { user, channel: CHANNEL, triggerId: trigger, responseUrl: `${slackApi.url}/response/${trigger}` });
+      const body = commandBody(text, { user, channel, triggerId: trigger, responseUrl: `${slackApi.url}/response/${trigger}` });
       const result = await handler(signedHttpApiEvent(body, { secret: SECRET }), {});
       expect(result.statusCode).toBe(200);
       // An answer given in the acknowledgement itself (no job queued).
@@ -334,5 +334,72 @@ describe('attack: `/warden suppress <8-hex prefix>` answers "Suppressed …" whi
     await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
     await h.command(APPROVER, `suppress ${fingerprint.slice(0, 10)} 2w waiting for the vendor`);
     expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([{ target: { fingerprint }, kind: 'suppress', reason: 'waiting for the vendor' }]);
+  });
+});
+
+describe('attack: suppressions nobody can see or end (a finding hidden for a year, silently)', () => {
+  it('`/warden suppressions` lists each active suppression: what, kind, who, why, until when', async () => {
+    const h = await harness();
+    const { fingerprint } = await firstAudit(h);
+    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    await h.command(APPROVER, 'suppress egress-all 2w known egress proxy');
+    const snoozedUntil = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
+    const checkUntil = day(new Date(h.now().getTime() + 14 * DAY));
+
+    await h.command(OUTSIDER, 'suppressions');
+
+    expect(h.answers.at(-1)).toBe(
+      [
+        '*2 active suppressions*',
+        `• :zzz: finding \`${fingerprint.slice(0, 12)}\` (Port 22 (SSH) is open to the Internet · jump): Snoozed by <@${APPROVER}> until ${snoozedUntil}, still open. _snoozed for 7 days_`,
+        `• :mute: check \`egress-all\`: Suppressed by <@${APPROVER}> until ${checkUntil} (the whole check \`egress-all\`), still open. _known egress proxy_`,
+        'An approver can end one now: `/warden unsuppress <finding|check>`.',
+      ].join('\n'),
+    );
+  });
+
+  it('the list is for those who may read: asked in a direct message by someone who is not a reader, it is refused', async () => {
+    const h = await harness();
+    await h.command(OUTSIDER, 'suppressions', 'D0DIRECT01');
+    expect(h.answers.at(-1)).toBe(`Warden does not answer in direct messages: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`);
+  });
+
+  it('a member who is not an approver cannot end one; an approver can: logged, noted in the thread, and the next audit reports the finding as open again', async () => {
+    const h = await harness();
+    const { ts, fingerprint } = await firstAudit(h);
+    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
+    await h.audit();
+
+    await h.command(OUTSIDER, `unsuppress ${fingerprint.slice(0, 8)}`);
+    expect(h.answers.at(-1)).toMatch(/^You may not end suppressions: only Warden's approvers can/);
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toHaveLength(1);
+
+    await h.command(APPROVER, `unsuppress ${fingerprint.slice(0, 8)}`);
+    expect(h.answers.at(-1)).toBe(`Ended: finding \`${fingerprint.slice(0, 12)}\` is no longer suppressed (Snoozed by <@${APPROVER}> until ${until}). Warden reports it again as open at the next audit.`);
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
+    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+      [APPROVER, 'snooze', 'ok'],
+      [OUTSIDER, 'unsuppress', 'refused: not an approver'],
+      [APPROVER, 'unsuppress', 'ok'],
+    ]);
+    const notes = slackApi.calls.filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts).map((c) => String(c.body['text']));
+    expect(notes.at(-1)).toBe(`:leftwards_arrow_with_hook: <@${APPROVER}> ended this early (Snoozed by <@${APPROVER}> until ${until}): still open, Warden reports it again at the next audit.`);
+
+    const n = h.posted.length;
+    await h.audit();
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'open' });
+    expect(buttons(h.updated.at(-1)).has(ACTION_IDS.approve)).toBe(true);
+    expect(h.posted.slice(n).find((p) => p.thread_ts === ts)?.text).toBe(`:bell: The snooze by <@${APPROVER}> was revoked; still open: Warden reports this finding again.`);
+  });
+
+  it('`/warden unsuppress` of something not suppressed says so and ends nothing', async () => {
+    const h = await harness();
+    await h.command(APPROVER, 'unsuppress 0123abcd');
+    expect(h.answers.at(-1)).toBe('Not ended: no active suppression of finding `0123abcd` (`/warden suppressions` lists them).');
+    await h.command(APPROVER, 'unsuppress egress-all');
+    expect(h.answers.at(-1)).toBe('Not ended: the check `egress-all` is not suppressed (`/warden suppressions` lists what is).');
+    await h.command(APPROVER, 'unsuppress sg-123');
+    expect(h.replies().at(-1)).toMatch(/^"sg-123" is neither a finding fingerprint \(at least 8 hex characters\) nor a check id/);
   });
 });
