@@ -9,7 +9,7 @@ import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
 import { createWorker } from '../src/slack/worker.ts';
-import type { SlackChatClient, Worker } from '../src/slack/worker.ts';
+import type { Worker } from '../src/slack/worker.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { rule } from './support/build.ts';
@@ -19,6 +19,8 @@ import type { Dynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { FakeSlackApi } from './support/fake-slack-api.ts';
 import { createMemoryAdapter } from './support/memory-adapter.ts';
+import { recordingSlack } from './support/recording-slack.ts';
+import type { Posted, Updated } from './support/recording-slack.ts';
 import type { MemoryAdapter } from './support/memory-adapter.ts';
 import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 
@@ -52,21 +54,6 @@ afterAll(async () => {
   await Promise.all([db.stop(), slackApi.close(), rm(dir, { recursive: true, force: true })]);
 });
 
-interface Posted {
-  channel: string;
-  text: string;
-  blocks?: unknown[];
-  thread_ts?: string;
-  ts: string;
-}
-
-interface Updated {
-  channel: string;
-  ts: string;
-  text: string;
-  blocks?: unknown[];
-}
-
 interface Harness {
   store: StateStore;
   worker: Worker;
@@ -97,23 +84,9 @@ async function harness(overrides: Record<string, unknown> = {}): Promise<Harness
   adapter.put(GROUP, rule({ protocol: 'tcp', ports: 22, peer: '0.0.0.0/0', description: 'ssh from anywhere' }));
   adapter.put(GROUP, rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8', description: 'https inside' }));
   let t = Date.parse('2026-12-06T09:00:00.000Z');
-  const posted: Posted[] = [];
-  const updated: Updated[] = [];
+  const client = recordingSlack();
+  const { posted, updated } = client;
   const answers: string[] = [];
-  let n = 0;
-  const client: SlackChatClient = {
-    chat: {
-      async postMessage(args) {
-        const ts = `1700000000.${String(++n).padStart(6, '0')}`;
-        posted.push({ ...args, ts });
-        return { ts };
-      },
-      async update(args) {
-        updated.push(args);
-        return {};
-      },
-    },
-  };
   const worker = createWorker({
     config: configSchema.parse(raw),
     store,
@@ -188,12 +161,22 @@ async function firstAudit(h: Harness): Promise<{ ts: string; fingerprint: string
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
+/** A harness whose SSH finding was posted and then snoozed by the approver: its message ts, fingerprint, and snooze end (a day). */
+async function snoozedFinding(): Promise<{ h: Harness; ts: string; fingerprint: string; until: string }> {
+  const h = await harness();
+  const { ts, fingerprint } = await firstAudit(h);
+  await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+  return { h, ts, fingerprint, until: day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY)) };
+}
+
+/** The texts posted (by the Slack function) in a message's thread. */
+function threadNotes(ts: string): string[] {
+  return slackApi.calls.filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts).map((c) => String(c.body['text']));
+}
+
 describe('attack: snooze a finding, and the next audit reports it resolved while the port is still open', () => {
   it('the next audit records it as snoozed and still open, says so on its message, and never resolves it', async () => {
-    const h = await harness();
-    const { ts, fingerprint } = await firstAudit(h);
-    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
-    const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
+    const { h, ts, fingerprint, until } = await snoozedFinding();
 
     const digests = h.posted.length;
     await h.audit();
@@ -215,10 +198,7 @@ describe('attack: snooze a finding, and the next audit reports it resolved while
   });
 
   it('when the snooze expires the next audit puts it back as open, with its plan, and says so in its thread', async () => {
-    const h = await harness();
-    const { ts, fingerprint } = await firstAudit(h);
-    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
-    const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
+    const { h, ts, fingerprint, until } = await snoozedFinding();
     await h.audit();
 
     h.wait((SNOOZE_DAYS + 1) * DAY);
@@ -242,9 +222,7 @@ describe('attack: snooze a finding, and the next audit reports it resolved while
   });
 
   it('a snoozed finding that is really gone (the rule was removed) is resolved as before', async () => {
-    const h = await harness();
-    const { ts, fingerprint } = await firstAudit(h);
-    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    const { h, ts, fingerprint } = await snoozedFinding();
     await h.audit();
     const ssh = h.adapter.groups[0]?.rules.find((r) => r['FromPort'] === 22);
     h.adapter.drop(GROUP, String(ssh?.['SecurityGroupRuleId']));
@@ -265,7 +243,7 @@ describe('attack: a member who is not an approver snoozes a critical finding', (
     expect(h.replies().at(-1)).toMatch(/^You may not snooze this finding: only Warden's approvers can \(<@UAPPROVER1>\)\. This attempt was logged\.$/);
     expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
     expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([[OUTSIDER, 'snooze', 'refused: not an approver']]);
-    const notes = slackApi.calls.filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts).map((c) => String(c.body['text']));
+    const notes = threadNotes(ts);
     expect(notes.at(-1)).toBe(`:no_entry: <@${OUTSIDER}> tried to snooze this finding: refused, not an approver.`);
     await h.audit();
     expect((await h.store.findings.get(fingerprint))?.status).toBe('open');
@@ -278,7 +256,7 @@ describe('attack: a member who is not an approver snoozes a critical finding', (
     const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
     expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([{ target: { fingerprint }, kind: 'snooze', by: OUTSIDER }]);
     expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([[OUTSIDER, 'snooze', 'ok']]);
-    const notes = slackApi.calls.filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts).map((c) => String(c.body['text']));
+    const notes = threadNotes(ts);
     expect(notes.at(-1)).toBe(`:zzz: <@${OUTSIDER}> snoozed this finding until ${until}.`);
   });
 
@@ -329,9 +307,7 @@ describe('attack: `/warden suppress <8-hex prefix>` answers "Suppressed …" whi
   });
 
   it('an already suppressed finding can be suppressed again by prefix (its suppression replaced, not refused as unknown)', async () => {
-    const h = await harness();
-    const { fingerprint } = await firstAudit(h);
-    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    const { h, fingerprint } = await snoozedFinding();
     await h.command(APPROVER, `suppress ${fingerprint.slice(0, 10)} 2w waiting for the vendor`);
     expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([{ target: { fingerprint }, kind: 'suppress', reason: 'waiting for the vendor' }]);
   });
@@ -339,11 +315,8 @@ describe('attack: `/warden suppress <8-hex prefix>` answers "Suppressed …" whi
 
 describe('attack: suppressions nobody can see or end (a finding hidden for a year, silently)', () => {
   it('`/warden suppressions` lists each active suppression: what, kind, who, why, until when', async () => {
-    const h = await harness();
-    const { fingerprint } = await firstAudit(h);
-    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
+    const { h, fingerprint, until: snoozedUntil } = await snoozedFinding();
     await h.command(APPROVER, 'suppress egress-all 2w known egress proxy');
-    const snoozedUntil = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
     const checkUntil = day(new Date(h.now().getTime() + 14 * DAY));
 
     await h.command(OUTSIDER, 'suppressions');
@@ -365,10 +338,7 @@ describe('attack: suppressions nobody can see or end (a finding hidden for a yea
   });
 
   it('a member who is not an approver cannot end one; an approver can: logged, noted in the thread, and the next audit reports the finding as open again', async () => {
-    const h = await harness();
-    const { ts, fingerprint } = await firstAudit(h);
-    await h.click(APPROVER, { action: ACTION_IDS.snooze, fingerprint });
-    const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
+    const { h, ts, fingerprint, until } = await snoozedFinding();
     await h.audit();
 
     await h.command(OUTSIDER, `unsuppress ${fingerprint.slice(0, 8)}`);
@@ -383,7 +353,7 @@ describe('attack: suppressions nobody can see or end (a finding hidden for a yea
       [OUTSIDER, 'unsuppress', 'refused: not an approver'],
       [APPROVER, 'unsuppress', 'ok'],
     ]);
-    const notes = slackApi.calls.filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts).map((c) => String(c.body['text']));
+    const notes = threadNotes(ts);
     expect(notes.at(-1)).toBe(`:leftwards_arrow_with_hook: <@${APPROVER}> ended this early (Snoozed by <@${APPROVER}> until ${until}): still open, Warden reports it again at the next audit.`);
 
     const n = h.posted.length;
