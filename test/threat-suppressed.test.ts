@@ -18,7 +18,7 @@ import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { FakeSlackApi } from './support/fake-slack-api.ts';
-import { createMemoryAdapter } from './support/memory-adapter.ts';
+import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
 import { recordingSlack } from './support/recording-slack.ts';
 import type { Posted, Updated } from './support/recording-slack.ts';
 import type { MemoryAdapter } from './support/memory-adapter.ts';
@@ -219,6 +219,18 @@ describe('attack: snooze a finding, and the next audit reports it resolved while
     await h.audit();
     expect(h.posted.slice(m).filter((p) => buttons(p).has(ACTION_IDS.approve))).toEqual([]);
     expect(h.updated).toHaveLength(u);
+  });
+
+  it('the scheduled run (one queue message per scope) records it as suppressed too: neither new nor resolved in the run', async () => {
+    const { h, ts, fingerprint } = await snoozedFinding();
+    await h.store.runs.start({ runId: 'run-1', expected: 1, channel: CHANNEL, trigger: 'schedule', now: h.now() });
+
+    const outcome = await h.worker.scanScope({ type: 'scope', runId: 'run-1', ...MEMORY_SCOPE });
+
+    expect(outcome).toMatchObject({ new: 0, resolved: 0, digestPosted: true });
+    expect((await h.store.runs.scopeResults('run-1'))[0]).toMatchObject({ newCount: 0, resolvedCount: 0 });
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'suppressed' });
+    expect(h.updated).toMatchObject([{ ts, text: expect.stringMatching(/^Snoozed until /) }]);
   });
 
   it('a snoozed finding that is really gone (the rule was removed) is resolved as before', async () => {
