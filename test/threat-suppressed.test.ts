@@ -64,6 +64,8 @@ interface Harness {
   answers: string[];
   /** What the signed handler answered the person, in order. */
   replies(): string[];
+  /** From now on, chat.update fails as for a deleted message. */
+  failUpdates(): void;
   /** Moves both clocks on. */
   wait(ms: number): void;
   now(): Date;
@@ -86,6 +88,12 @@ async function harness(overrides: Record<string, unknown> = {}): Promise<Harness
   let t = Date.parse('2026-12-06T09:00:00.000Z');
   const client = recordingSlack();
   const { posted, updated } = client;
+  const update = client.chat.update.bind(client.chat);
+  let updatesFail = false;
+  client.chat.update = async (args) => {
+    if (updatesFail) throw new Error('An API error occurred: message_not_found');
+    return update(args);
+  };
   const answers: string[] = [];
   const worker = createWorker({
     config: configSchema.parse(raw),
@@ -115,6 +123,7 @@ async function harness(overrides: Record<string, unknown> = {}): Promise<Harness
     updated,
     answers,
     replies: () => slackApi.responses().slice(seen),
+    failUpdates: () => void (updatesFail = true),
     wait: (ms) => void (t += ms),
     now: () => new Date(t),
     async click(user, payload) {
@@ -231,6 +240,19 @@ describe('attack: snooze a finding, and the next audit reports it resolved while
     expect((await h.store.runs.scopeResults('run-1'))[0]).toMatchObject({ newCount: 0, resolvedCount: 0 });
     expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'suppressed' });
     expect(h.updated).toMatchObject([{ ts, text: expect.stringMatching(/^Snoozed until /) }]);
+  });
+
+  it('when its old message cannot be updated any more (deleted), the finding back from its snooze is posted anew', async () => {
+    const { h, fingerprint } = await snoozedFinding();
+    await h.audit();
+    h.failUpdates();
+    h.wait((SNOOZE_DAYS + 1) * DAY);
+    const n = h.posted.length;
+    await h.audit();
+
+    const again = h.posted.slice(n).filter((p) => buttons(p).has(ACTION_IDS.approve));
+    expect(again.map((p) => buttons(p).get(ACTION_IDS.approve)?.fingerprint)).toEqual([fingerprint]);
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'open', message: { ts: again[0]?.ts } });
   });
 
   it('a snoozed finding that is really gone (the rule was removed) is resolved as before', async () => {

@@ -240,6 +240,25 @@ export function createWorker(options: WorkerOptions): Worker {
   ): Promise<{ posted: number; updated: number; heldBack: number }> {
     let posted = 0;
     let heldBack = 0;
+    let updated = 0;
+    // Back from suppression first: recorded open now, these are never due again, whatever fails after.
+    for (const { state, ended } of backFromSuppression(seen, result).inPlace) {
+      const where = state.message as MessageRef;
+      const message = await findingMessageFor(state.finding, result, requester);
+      try {
+        await client.chat.update({ channel: where.channel, ts: where.ts, text: message.text, blocks: message.blocks });
+      } catch (error) {
+        // Its old message cannot be updated (deleted, or the channel archived): it is recorded open now, so it is
+        // posted anew here, or no later audit would (they post only open findings without a message).
+        console.error(`warden: finding ${state.fingerprint} back from suppression: message not updated (${safeErrorText(error)}); posting it anew`);
+        const ts = await post(channel ?? where.channel, message);
+        if (ts) await store.findings.markPosted(state.fingerprint, channel ?? where.channel, ts, now());
+        posted++;
+        continue;
+      }
+      await say({ channel: where.channel, threadTs: where.ts }, suppressionEndedNotice(ended, now()));
+      updated++;
+    }
     if (channel) {
       // Open ones with no message yet too: a run that recorded them and then failed to post (Slack
       // down, a rate limit) or held them back posts them when it is retried, or the next run does.
@@ -256,7 +275,6 @@ export function createWorker(options: WorkerOptions): Worker {
         posted++;
       }
     }
-    let updated = 0;
     for (const state of seen.resolved) {
       if (!state.message) continue;
       const message = resolvedUpdate(state.finding, { note: `No longer reported by the audit of ${now().toISOString()}.` });
@@ -266,15 +284,13 @@ export function createWorker(options: WorkerOptions): Worker {
     for (const { state, changed } of seen.suppressed) {
       if (!changed || !state.message || !state.suppression) continue;
       const message = suppressedUpdate(state.finding, state.suppression);
-      await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
-      updated++;
-    }
-    for (const { state, ended } of backFromSuppression(seen, result).inPlace) {
-      const where = state.message as MessageRef;
-      const message = await findingMessageFor(state.finding, result, requester);
-      await client.chat.update({ channel: where.channel, ts: where.ts, text: message.text, blocks: message.blocks });
-      await say({ channel: where.channel, threadTs: where.ts }, suppressionEndedNotice(ended, now()));
-      updated++;
+      try {
+        await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
+        updated++;
+      } catch (error) {
+        // Only how the message looks: the finding is recorded suppressed, and comes back as open when that ends.
+        console.error(`warden: finding ${state.fingerprint} suppressed: message not updated (${safeErrorText(error)})`);
+      }
     }
     return { posted, updated, heldBack };
   }
