@@ -141,7 +141,7 @@ describe('the audit trail in the finding’s thread', () => {
     await store.findings.markPosted(FINGERPRINT, 'C0FINDINGS', '1700000099.000900', NOW);
     const handler = makeHandler();
     await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN }));
-    await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
+    await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
     await invoke(handler, viewSubmissionBody(APPROVER, encodeButtonValue({ action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT }), 'Bastion host, reviewed by security', '2030-03-01'));
     const notes = calls('chat.postMessage').map((c) => c.body);
     expect(notes.map((n) => [n['channel'], n['thread_ts']])).toEqual([
@@ -151,7 +151,7 @@ describe('the audit trail in the finding’s thread', () => {
     ]);
     expect(notes.map((n) => String(n['text']))).toEqual([
       expect.stringMatching(new RegExp(`^:no_entry: <@${OUTSIDER}> tried to approve this fix: refused, not an approver`)),
-      expect.stringMatching(new RegExp(`^:zzz: <@${OUTSIDER}> snoozed this finding until `)),
+      expect.stringMatching(new RegExp(`^:zzz: <@${APPROVER}> snoozed this finding until `)),
       // Accept risk asks the approvers (test/threat-suppress-approvals.test.ts): the request is posted in the thread.
       `Suppression request: ${APPROVER} asks to accept the risk of finding \`${FINGERPRINT}\` until 2030-03-01 23:59 UTC`,
     ]);
@@ -161,19 +161,19 @@ describe('the audit trail in the finding’s thread', () => {
 describe('snooze, reject, details', () => {
   it('snoozes the finding for SNOOZE_DAYS days and confirms ephemerally', async () => {
     const handler = makeHandler();
-    const result = await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
+    const result = await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
     expect(result.statusCode).toBe(200);
     const until = new Date(NOW.getTime() + SNOOZE_DAYS * 86_400_000);
     const active = await store.suppressions.activeSuppressions(NOW);
     expect(active).toHaveLength(1);
-    expect(active[0]).toMatchObject({ target: { fingerprint: FINGERPRINT }, by: OUTSIDER, until: until.toISOString() });
+    expect(active[0]).toMatchObject({ target: { fingerprint: FINGERPRINT }, by: APPROVER, until: until.toISOString() });
     expect(await store.suppressions.isSuppressed({ fingerprint: FINGERPRINT, check: FINDING.check }, NOW)).toBe(true);
     expect(await store.suppressions.isSuppressed({ fingerprint: FINGERPRINT, check: FINDING.check }, new Date(until.getTime() + 1000))).toBe(false);
     const posted = responses();
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(posted[0]?.body['text'])).toContain(`Snoozed until ${until.toISOString().slice(0, 10)}`);
-    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: OUTSIDER, action: 'snooze', outcome: 'ok' }]);
+    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: APPROVER, action: 'snooze', outcome: 'ok' }]);
   });
 
   it('an old Snooze button (a legacy fingerprint) suppresses the finding under its current fingerprint, noted on its message', async () => {
@@ -182,9 +182,9 @@ describe('snooze, reject, details', () => {
     await store.findings.markPosted(LEGACY, 'C0FINDINGS', '1700000099.000900', new Date(NOW.getTime() - 86_400_000));
     await store.findings.recordSeen([{ ...FINDING, legacyFingerprint: LEGACY, exposure: { 'tcp ipv4': '3702258432' } }], NOW, [SCOPE]);
     const handler = makeHandler();
-    expect((await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: LEGACY }))).statusCode).toBe(200);
+    expect((await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: LEGACY }))).statusCode).toBe(200);
     const active = await store.suppressions.activeSuppressions(NOW);
-    expect(active).toMatchObject([{ target: { fingerprint: FINGERPRINT }, by: OUTSIDER, accepted: { 'tcp ipv4': '3702258432' } }]);
+    expect(active).toMatchObject([{ target: { fingerprint: FINGERPRINT }, by: APPROVER, accepted: { 'tcp ipv4': '3702258432' } }]);
     expect(calls('chat.postMessage').map((c) => [c.body['channel'], c.body['thread_ts']])).toEqual([['C0FINDINGS', '1700000099.000900']]);
   });
 

@@ -20,6 +20,8 @@ import { rule } from './support/build.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
+import { recordingSlack } from './support/recording-slack.ts';
+import type { Posted } from './support/recording-slack.ts';
 import type { MemoryAdapter } from './support/memory-adapter.ts';
 
 // The Slack worker end to end: jobs as the app enqueues them, the state in dynalite, a recording
@@ -40,40 +42,7 @@ const config = configSchema.parse({
 // Bolt's WebClient is a SlackChatClient (checked by the compiler).
 const _webClientFits = (client: App['client']): SlackChatClient => client;
 
-interface Posted {
-  channel: string;
-  text: string;
-  blocks?: unknown[];
-  thread_ts?: string;
-  ts: string;
-}
-
-interface Updated {
-  channel: string;
-  ts: string;
-  text: string;
-  blocks?: unknown[];
-}
-
-function fakeSlack(): SlackChatClient & { posted: Posted[]; updated: Updated[] } {
-  let n = 0;
-  const fake = {
-    posted: [] as Posted[],
-    updated: [] as Updated[],
-    chat: {
-      async postMessage(args: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }) {
-        const ts = `1700000000.${String(++n).padStart(6, '0')}`;
-        fake.posted.push({ ...args, ts });
-        return { ok: true, ts };
-      },
-      async update(args: { channel: string; ts: string; text: string; blocks?: unknown[] }) {
-        fake.updated.push(args);
-        return { ok: true };
-      },
-    },
-  };
-  return fake;
-}
+const fakeSlack = recordingSlack;
 
 /** The button values of a message, by action id. */
 function buttons(message: { blocks?: unknown[] }): Map<string, ButtonPayload> {

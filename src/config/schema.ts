@@ -227,6 +227,8 @@ const slackSchema = z
       })
       .strict()
       .default({}),
+    /** Who may press Snooze: the approvers (the default), or anyone in Warden's channels. */
+    snooze: z.enum(['approvers', 'anyone'], { message: 'must be approvers or anyone' }).default('approvers'),
     /**
      * At most this many finding messages per scheduled run (Slack takes about one message a second
      * in a channel); the rest are in the digest and get their messages in later runs.

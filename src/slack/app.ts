@@ -8,6 +8,7 @@ import type { ActionId, ButtonPayload } from './actions.ts';
 import { mayApprove, needsGroupLookup, refusalText, slackConfigOf } from './authorize.ts';
 import { acceptRiskModal, detailsModal } from './blocks.ts';
 import { MAX_SUPPRESS_DAYS, parseCommand, usage } from './commands.ts';
+import { activeSuppressionOf, revokeSuppression, suppressionsText, targetKey } from './suppressions.ts';
 import type { WardenCommand } from './commands.ts';
 import type { JobKind, WardenJob, WorkQueue } from './queue.ts';
 import { readerGate } from './middleware/readers.ts';
@@ -53,7 +54,10 @@ function required(env: WardenAppEnv, name: 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_T
   return value;
 }
 
-const INTERIM: Record<Exclude<WardenCommand['kind'], 'help'>, string> = {
+/** The commands the app answers itself (the store alone, no cloud): no job is queued. */
+type AnsweredHere = 'help' | 'suppressions' | 'unsuppress';
+
+const INTERIM: Record<Exclude<WardenCommand['kind'], AnsweredHere>, string> = {
   audit: 'Auditing… the findings will follow here.',
   findings: 'Looking up the findings…',
   show: 'Reading the group…',
@@ -61,7 +65,7 @@ const INTERIM: Record<Exclude<WardenCommand['kind'], 'help'>, string> = {
   suppress: 'Requesting the suppression…',
 };
 
-function commandArgs(command: Exclude<WardenCommand, { kind: 'help' }>): WardenJob['args'] {
+function commandArgs(command: Exclude<WardenCommand, { kind: AnsweredHere }>): WardenJob['args'] {
   switch (command.kind) {
     case 'audit':
       return { ...(command.scope ?? {}) };
@@ -76,7 +80,7 @@ function commandArgs(command: Exclude<WardenCommand, { kind: 'help' }>): WardenJ
   }
 }
 
-function describeTarget(command: Exclude<WardenCommand, { kind: 'help' }>): string {
+function describeTarget(command: Exclude<WardenCommand, { kind: AnsweredHere }>): string {
   const args = commandArgs(command);
   const values = Object.values(args).filter((v) => v !== undefined && typeof v === 'string');
   return values[0] === undefined ? '*' : String(values[0]);
@@ -139,6 +143,10 @@ export function createWardenApp(options: WardenAppOptions): App {
       return;
     }
     const cmd = parsed.command;
+    if (cmd.kind === 'suppressions' || cmd.kind === 'unsuppress') {
+      await ack({ response_type: 'ephemeral', text: await suppressionCommand(cmd, command.user_id, command.channel_id, command.trigger_id) });
+      return;
+    }
     const requestId = `command:${command.trigger_id}`;
     if (!(await store.idempotency.claim(requestId, CLAIM_TTL_SECONDS, now()))) {
       // A retried delivery of a command already acted on.
@@ -162,6 +170,31 @@ export function createWardenApp(options: WardenAppOptions): App {
     });
     await ack({ response_type: 'ephemeral', text: INTERIM[cmd.kind] });
   });
+
+  /** `/warden suppressions` (anyone who may read) and `/warden unsuppress` (approvers): the answer for the person. */
+  async function suppressionCommand(cmd: Extract<WardenCommand, { kind: 'suppressions' | 'unsuppress' }>, user: string, channel: string, triggerId: string): Promise<string> {
+    if (cmd.kind === 'suppressions') {
+      await audit(user, 'command:suppressions', '*', 'ok');
+      return suppressionsText(store, now());
+    }
+    if (!(await store.idempotency.claim(`command:${triggerId}`, CLAIM_TTL_SECONDS, now()))) return 'Ending the suppression…';
+    // Logged under the whole fingerprint when the prefix names an active suppression.
+    const found = activeSuppressionOf(cmd.target, await store.suppressions.activeSuppressions(now()));
+    const named = targetKey('suppression' in found ? found.suppression.target : cmd.target);
+    if (!(await isApprover(user, app.client))) {
+      await audit(user, 'unsuppress', named, 'refused: not an approver');
+      return refusalText('end suppressions', config);
+    }
+    const result = await revokeSuppression(store, cmd.target, user, now());
+    await audit(user, 'unsuppress', result.revoked ? targetKey(result.revoked.target) : named, result.refused ? `refused: ${result.refused}` : 'ok', result.revoked ? `was ${result.revoked.kind ?? 'suppress'} by ${result.revoked.by} until ${result.revoked.until}: ${result.revoked.reason}` : undefined);
+    if (result.revoked && result.notice) {
+      const fingerprint = 'fingerprint' in result.revoked.target ? result.revoked.target.fingerprint : undefined;
+      // A finding's notice goes in its thread; a check's, in the channel the command came from.
+      await threadNote(app.client, fingerprint, undefined, result.notice);
+      if (!fingerprint && channel) await app.client.chat.postMessage({ channel, text: result.notice }).catch((error: unknown) => console.error(`warden: unsuppress notice not posted: ${(error as Error).message.split('\n')[0]}`));
+    }
+    return result.reply;
+  }
 
   // ------------------------------------------------------------------------------------------
   // Buttons
@@ -311,8 +344,10 @@ export function createWardenApp(options: WardenAppOptions): App {
 
   onButton(ACTION_IDS.snooze, async ({ args, payload, user, note }) => {
     const fingerprint = payload.fingerprint as string;
+    // Snoozing hides exposure: approvers only, unless the config opens it to everyone in the channels.
+    if (slack.snooze === 'approvers' && !(await gate(args, user, 'snooze', fingerprint, 'snooze this finding', note))) return;
     const until = new Date(now().getTime() + SNOOZE_DAYS * 86_400_000);
-    await store.suppressions.suppress({ target: { fingerprint }, by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
+    await store.suppressions.suppress({ target: { fingerprint }, kind: 'snooze', by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
     await audit(user, 'snooze', fingerprint, 'ok', `until ${until.toISOString()}`);
     await ephemeral(args.respond, `Snoozed until ${until.toISOString().slice(0, 10)}.`);
     await note(`:zzz: <@${user}> snoozed this finding until ${until.toISOString().slice(0, 10)}.`);

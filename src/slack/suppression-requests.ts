@@ -91,7 +91,7 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
     let made = false;
     try {
       if (expired(request)) return await refuseExpired(request, approver, message);
-      await store.suppressions.suppress({ target: suppression.target, by: request.requester, reason: suppression.reason, until: new Date(suppression.until), now: now() });
+      await store.suppressions.suppress({ target: suppression.target, kind: suppression.kind, by: request.requester, reason: suppression.reason, until: new Date(suppression.until), now: now() });
       made = true;
     } finally {
       await store.approvals.transition({ id, from: 'applying', to: made ? 'applied' : 'failed', now: now() });

@@ -7,7 +7,7 @@ import { auditEstate } from '../analysis/audit.ts';
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 import { describeRule } from '../analysis/describe.ts';
-import { findFinding, groupOf, proposeFix } from '../cli/fix.ts';
+import { findFinding, FixError, groupOf, proposeFix } from '../cli/fix.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
@@ -15,14 +15,14 @@ import { groupsNamingSet } from '../realtime/set-change.ts';
 import { applyPlan, auditVerifier, resumeChange, resumeRevert, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
-import type { ApprovalRequest, CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
-import { revertRequestId, RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
+import type { ApprovalRequest, CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore, Suppression, SuppressedFinding, SuppressionTarget } from '../store/state.ts';
+import { revertRequestId, RUN_FINDINGS_KEPT, splitSuppressed, suppressionFor } from '../store/state.ts';
 import { isSlackUserId, slackConfigOf } from './authorize.ts';
-import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage } from './blocks.ts';
+import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage, suppressedUpdate, suppressionEndedNotice } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { AuditDelta } from './blocks/digest.ts';
 import { code, userText } from './blocks/elements.ts';
-import { usage } from './commands.ts';
+import { CHECK_IDS, usage } from './commands.ts';
 import type { ScopeMessage, WardenJob } from './queue.ts';
 import { createSuppressionRequests } from './suppression-requests.ts';
 
@@ -137,6 +137,10 @@ interface Scan {
   adapters: LiveAdapter[];
   /** Scopes (or, for one group's audit, that group of them) read completely: where "not seen" means resolved. */
   complete: CompleteScope[];
+  /** The findings a suppression hides (not in `report.findings`): still there, recorded as suppressed. */
+  suppressed: SuppressedFinding[];
+  /** The suppressions active when the scan was made. */
+  suppressions: Suppression[];
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -183,7 +187,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /**
    * Reads the providers' scopes (narrowed by `filter`; `groupId`: only that group is audited) and
-   * audits them, without suppressed findings. `scopedConfig` replaces the config for reading (one
+   * audits them; suppressed findings are set apart (`suppressed`). `scopedConfig` replaces the config for reading (one
    * scope of a run, with its member-account role).
    */
   async function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string, scopedConfig: WardenConfig = config, setId?: string): Promise<Scan> {
@@ -201,8 +205,8 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     const full = auditEstate(estate, config);
     const suppressions = await store.suppressions.activeSuppressions(now());
-    const findings = unsuppressedFindings(full.findings, suppressions, now());
-    return { estate, adapters, complete, report: { findings, summary: full.summary } };
+    const { reported, suppressed } = splitSuppressed(full.findings, suppressions, now());
+    return { estate, adapters, complete, suppressed, suppressions, report: { findings: reported, summary: full.summary } };
   }
 
   function scopeOfArgs(args: WardenJob['args']): { providers: Provider[]; filter: ScopeFilter; groupId?: string } {
@@ -220,7 +224,11 @@ export function createWorker(options: WorkerOptions): Worker {
 
   // ------------------------------------------------------------------------------------------
 
-  /** Posts each new (or reopened) finding at or above the configured severity, and marks resolved ones on their messages. */
+  /**
+   * Posts each new (or reopened) finding at or above the configured severity, marks resolved ones on their messages,
+   * shows suppressed ones as such on theirs, and puts the ones whose suppression ended back as open (their message
+   * updated in place with its plan, and a notice in its thread; posted anew when they have none).
+   */
   async function publish(
     seen: SeenResult,
     result: Scan,
@@ -230,10 +238,29 @@ export function createWorker(options: WorkerOptions): Worker {
   ): Promise<{ posted: number; updated: number; heldBack: number }> {
     let posted = 0;
     let heldBack = 0;
+    let updated = 0;
+    // Back from suppression first: recorded open now, these are never due again, whatever fails after.
+    for (const { state, ended } of backFromSuppression(seen, result).inPlace) {
+      const where = state.message as MessageRef;
+      const message = await findingMessageFor(state.finding, result, requester);
+      try {
+        await client.chat.update({ channel: where.channel, ts: where.ts, text: message.text, blocks: message.blocks });
+      } catch (error) {
+        // Its old message cannot be updated (deleted, or the channel archived): it is recorded open now, so it is
+        // posted anew here, or no later audit would (they post only open findings without a message).
+        console.error(`warden: finding ${state.fingerprint} back from suppression: message not updated (${safeErrorText(error)}); posting it anew`);
+        const ts = await post(channel ?? where.channel, message);
+        if (ts) await store.findings.markPosted(state.fingerprint, channel ?? where.channel, ts, now());
+        posted++;
+        continue;
+      }
+      await say({ channel: where.channel, threadTs: where.ts }, suppressionEndedNotice(ended, now()));
+      updated++;
+    }
     if (channel) {
       // Open ones with no message yet too: a run that recorded them and then failed to post (Slack
       // down, a rate limit) or held them back posts them when it is retried, or the next run does.
-      const due = [...seen.new, ...seen.reopened, ...seen.open.filter((s) => !s.message)].filter((s) => atOrAbove(s.finding.severity, slack.minSeverity));
+      const due = [...seen.new, ...seen.reopened, ...backFromSuppression(seen, result).repost, ...seen.open.filter((s) => !s.message)].filter((s) => atOrAbove(s.finding.severity, slack.minSeverity));
       for (const [i, state] of due.entries()) {
         const finding = state.finding;
         if (!(await claimSlot())) {
@@ -246,14 +273,50 @@ export function createWorker(options: WorkerOptions): Worker {
         posted++;
       }
     }
-    let updated = 0;
     for (const state of seen.resolved) {
       if (!state.message) continue;
       const message = resolvedUpdate(state.finding, { note: `No longer reported by the audit of ${now().toISOString()}.` });
       await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
       updated++;
     }
+    for (const { state, changed } of seen.suppressed) {
+      if (!changed || !state.message || !state.suppression) continue;
+      const message = suppressedUpdate(state.finding, state.suppression);
+      try {
+        await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
+        updated++;
+      } catch (error) {
+        // Only how the message looks: the finding is recorded suppressed, and comes back as open when that ends.
+        console.error(`warden: finding ${state.fingerprint} suppressed: message not updated (${safeErrorText(error)})`);
+      }
+    }
     return { posted, updated, heldBack };
+  }
+
+  /**
+   * The findings back from suppression: those whose suppression ended and that have a message are put back in place
+   * (`inPlace`); the rest are posted anew (`repost`): those with no message, and those that expose more than was
+   * accepted while their suppression still runs ("widened since suppressed": a new alert).
+   */
+  function backFromSuppression(seen: SeenResult, result: Scan): { inPlace: SeenResult['unsuppressed']; repost: FindingState[] } {
+    const inPlace: SeenResult['unsuppressed'] = [];
+    const repost: FindingState[] = [];
+    for (const back of seen.unsuppressed) {
+      const widened = suppressionFor(back.state.finding, result.suppressions, now()) !== undefined;
+      if (back.state.message && !widened) inPlace.push(back);
+      else repost.push(back.state);
+    }
+    return { inPlace, repost };
+  }
+
+  /** Records a scan's findings, the suppressed ones as suppressed. */
+  function recordScan(result: Scan): Promise<SeenResult> {
+    return store.findings.recordSeen(result.report.findings, now(), result.complete, result.suppressed);
+  }
+
+  /** What a run reports as new: new, reopened, and back from suppression (suppressed ones are neither new nor resolved). */
+  function newlyReported(seen: SeenResult): FindingState[] {
+    return [...seen.new, ...seen.reopened, ...seen.unsuppressed.map((u) => u.state)];
   }
 
   async function audit(job: WardenJob): Promise<void> {
@@ -272,8 +335,8 @@ export function createWorker(options: WorkerOptions): Worker {
       if (result.complete.length === 0) throw new JobError(`no configured scope matches ${code(scopeLabel(job.args), 120)}: nothing was audited`);
       if (scope.groupId !== undefined && result.estate.groups.length === 0) throw new JobError(`group ${code(scope.groupId, 80)} is not in the scopes read: nothing was audited`);
     }
-    const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
-    const toPost = [...seen.new, ...seen.reopened];
+    const seen = await recordScan(result);
+    const toPost = newlyReported(seen);
     const delta = { new: toPost.map((s) => s.finding), resolved: seen.resolved.map((s) => s.finding) };
 
     const digest = digestMessage(result.report, delta, { minSeverity: slack.minSeverity });
@@ -288,7 +351,7 @@ export function createWorker(options: WorkerOptions): Worker {
       job.user,
       'audit',
       scopeLabel(job.args),
-      `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved`,
+      `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved, ${seen.suppressed.length} suppressed`,
       `${posted} posted, ${updated} marked resolved${result.report.summary.partial ? ', partial' : ''}`,
     );
   }
@@ -305,7 +368,7 @@ export function createWorker(options: WorkerOptions): Worker {
     setId?: string,
   ): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: Scan }> {
     const result = await scan(providers, filter, groupId, scopedConfig, setId);
-    const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
+    const seen = await recordScan(result);
     const { posted, heldBack } = await publish(seen, result, channel, actor, claimSlot);
     const { summary } = result.report;
     const outcome: ScopeOutcome = {
@@ -313,7 +376,7 @@ export function createWorker(options: WorkerOptions): Worker {
       rules: summary.rules,
       findings: summary.findings,
       bySeverity: summary.bySeverity,
-      new: seen.new.length + seen.reopened.length,
+      new: newlyReported(seen).length,
       resolved: seen.resolved.length,
       posted,
       heldBack,
@@ -331,7 +394,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const trigger = (await store.runs.get(message.runId))?.trigger ?? '';
     const requester = trigger.startsWith('slack:') ? trigger.slice('slack:'.length) : 'scheduler';
     const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), requester, claimSlot, message.channel ?? slack.channel);
-    const news = [...seen.new, ...seen.reopened].map((s) => s.finding);
+    const news = newlyReported(seen).map((s) => s.finding);
     const newBySeverity: Record<string, number> = {};
     for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;
     const scopeResult: ScopeResult = {
@@ -585,7 +648,7 @@ export function createWorker(options: WorkerOptions): Worker {
       // Resolved now, not at the next audit: the group's other findings stand as they were read.
       const sameGroup = (f: Finding) => f.provider === finding.provider && f.account === finding.account && f.region === finding.region && f.groupId === finding.groupId;
       const rest = result.report.findings.filter((f) => sameGroup(f) && f.fingerprint !== finding.fingerprint);
-      await store.findings.recordSeen(rest, now(), [{ provider: finding.provider, account: finding.account, region: finding.region, groupId: finding.groupId }]);
+      await store.findings.recordSeen(rest, now(), [{ provider: finding.provider, account: finding.account, region: finding.region, groupId: finding.groupId }], result.suppressed.filter((s) => sameGroup(s.finding)));
     }
     if (ok && state?.message) {
       const fixed = resolvedUpdate(finding, { note: `Fixed by Warden after approval: change ${record.changeId}, verified. The thread has the details and the Revert button.` });
@@ -775,13 +838,15 @@ export function createWorker(options: WorkerOptions): Worker {
     const check = str(job.args['check']);
     if (provider !== undefined && !isProvider(provider)) throw new JobError(`unknown provider ${code(provider, 40)}`);
     const result = await scan(provider ? [provider] : configuredProviders(), {});
-    const matching = result.report.findings.filter(
-      (f) => (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check),
-    );
+    const wanted = (f: Finding) => (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check);
+    const matching = result.report.findings.filter(wanted);
+    // Suppressed findings are still open: counted here, listed by `/warden suppressions`.
+    const hidden = result.suppressed.filter((s) => wanted(s.finding)).length;
+    const suppressedNote = hidden > 0 ? `\n_${hidden} suppressed, still open (\`/warden suppressions\` lists the suppressions)._` : '';
     const lines = matching.slice(0, 30).map((f) => `• *${f.severity}* ${userText(f.title, 160)} · ${userText(f.groupName || f.groupId, 80)} · ${f.provider}/${userText(f.account, 40)}/${userText(f.region, 40)} · ${code(f.fingerprint.slice(0, 12), 20)}`);
     if (matching.length > lines.length) lines.push(`• and ${matching.length - lines.length} more (\`warden audit\` lists all)`);
     const partial = result.report.summary.partial ? '\n:warning: Partial: some scopes could not be read.' : '';
-    await respond(job, matching.length === 0 ? `No open findings match.${partial}` : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`);
+    await respond(job, (matching.length === 0 ? `No open findings match.${partial}` : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`) + suppressedNote);
   }
 
   async function show(job: WardenJob): Promise<void> {
@@ -823,17 +888,41 @@ export function createWorker(options: WorkerOptions): Worker {
     await log(job.user, 'fix', finding.fingerprint, 'ok: posted');
   }
 
+  /**
+   * What `/warden suppress` names, exactly one finding or check, or why not. A suppression matches whole
+   * fingerprints: a prefix is resolved among the findings the audit sees (suppressed ones too), and refused when it
+   * names none or several, or when some scope could not be read (a finding there might share the prefix).
+   */
+  async function suppressTarget(fingerprint: string | undefined, check: string | undefined): Promise<{ target: SuppressionTarget } | { refused: string }> {
+    if (!fingerprint) return CHECK_IDS.has(check ?? '') ? { target: { check: check as string } } : { refused: `Warden has no check ${code(check ?? '', 80)}` };
+    const known = await store.findings.get(fingerprint);
+    if (known) return { target: { fingerprint: known.fingerprint } };
+    const result = await scan(configuredProviders(), {});
+    const report = { ...result.report, findings: [...result.report.findings, ...result.suppressed.map((s) => s.finding)] };
+    const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
+    if (exact) return { target: { fingerprint: exact.fingerprint } };
+    if (report.summary.partial) return { refused: `some scopes could not be read, so ${code(fingerprint, 80)} may name no finding or more than one; give the whole fingerprint` };
+    try {
+      return { target: { fingerprint: findFinding(report, fingerprint).fingerprint } };
+    } catch (error) {
+      if (error instanceof FixError) return { refused: error.message };
+      throw error;
+    }
+  }
+
   async function suppress(job: WardenJob): Promise<void> {
     const fingerprint = str(job.args['fingerprint']);
     const check = str(job.args['check']);
     const seconds = Number(job.args['durationSeconds']);
     const reason = str(job.args['reason']) ?? '';
     if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0) throw new JobError('`suppress` needs a finding or check and a duration');
-    // A suppression matches whole fingerprints: a prefix is resolved to the one finding it names, or refused.
-    const known = fingerprint ? await store.findings.get(fingerprint) : undefined;
-    const target: { fingerprint: string } | { check: string } = fingerprint
-      ? { fingerprint: known ? fingerprint : findFinding((await scan(configuredProviders(), {})).report, fingerprint).fingerprint }
-      : { check: check as string };
+    const resolved = await suppressTarget(fingerprint, check);
+    if ('refused' in resolved) {
+      await log(job.user, 'suppress', fingerprint ?? check ?? '-', `refused: ${resolved.refused}`);
+      await respond(job, `Not suppressed: ${resolved.refused}.`);
+      return;
+    }
+    const { target } = resolved;
     const until = new Date(now().getTime() + seconds * 1000);
     // Not suppressed yet: a request, posted in the finding's thread (the channel, for a check), waits for its approvals.
     const posted = 'fingerprint' in target ? (await store.findings.get(target.fingerprint))?.message : undefined;

@@ -22,9 +22,10 @@ export function scopeKeyOf(scope: ScopeRef): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Findings: fingerprints seen, first/last seen, open/resolved, the Slack message they went out as.
+// Findings: fingerprints seen, first/last seen, open/suppressed/resolved, the Slack message they went out as.
 
-export type FindingStatus = 'open' | 'resolved';
+/** `suppressed`: still there, hidden by a suppression (never taken for resolved); `resolved`: no longer there. */
+export type FindingStatus = 'open' | 'suppressed' | 'resolved';
 
 export interface MessageRef {
   channel: string;
@@ -41,8 +42,10 @@ export interface FindingState {
   firstSeen: string;
   lastSeen: string;
   status: FindingStatus;
-  /** When it was last resolved; absent while open. */
+  /** When it was last resolved; absent while open or suppressed. */
   resolvedAt?: string;
+  /** While `suppressed`: the suppression that hides it. */
+  suppression?: FindingSuppression;
   /** Where it was posted, once `markPosted` was called. */
   message?: MessageRef & { postedAt: string };
 }
@@ -55,8 +58,30 @@ export interface SeenResult {
   open: FindingState[];
   /** Recorded as resolved earlier and back now (`message` is the old post, if any). */
   reopened: FindingState[];
-  /** Open before, not seen by this run in a scope it read completely: mark their messages resolved. */
+  /** Open or suppressed before, not seen by this run in a scope it read completely: mark their messages resolved. */
   resolved: FindingState[];
+  /** Seen and covered by a suppression: recorded as suppressed (still open), neither new nor resolved. */
+  suppressed: SuppressedSeen[];
+  /** Suppressed before, seen now and reported (its suppression ended, or it exposes more than was accepted). */
+  unsuppressed: UnsuppressedSeen[];
+}
+
+export interface SuppressedSeen {
+  state: FindingState;
+  /** Its message (if any) does not show this suppression yet: it was open, resolved, or under another suppression. */
+  changed: boolean;
+}
+
+export interface UnsuppressedSeen {
+  state: FindingState;
+  /** The suppression it was recorded under until now. */
+  ended: FindingSuppression;
+}
+
+/** A finding a run saw that a suppression covers. */
+export interface SuppressedFinding {
+  finding: Finding;
+  suppression: Suppression;
 }
 
 /** A scope read completely; with `groupId`, only that group of it was (a real-time audit of one group). */
@@ -71,8 +96,10 @@ export interface FindingStore {
    * (a newer run got there first) is left alone and reported as open. A finding first seen under
    * its fingerprint whose `legacyFingerprint` has a record (written by an earlier version) takes
    * that record over — first seen, status, message — and the old record becomes an alias of it.
+   * `suppressed` are the run's findings a suppression covers: seen like the others (so never
+   * resolved while they are there), recorded as `suppressed` with the suppression.
    */
-  recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly CompleteScope[]): Promise<SeenResult>;
+  recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly CompleteScope[], suppressed?: readonly SuppressedFinding[]): Promise<SeenResult>;
   /** Remembers the Slack message a finding was posted as (replacing an earlier one). Throws for an unknown fingerprint. */
   markPosted(fingerprint: string, channel: string, ts: string, now?: Date): Promise<FindingState>;
   /** By fingerprint; a legacy fingerprint (an old button's) whose record was taken over gives the finding's state. */
@@ -84,8 +111,13 @@ export interface FindingStore {
 
 export type SuppressionTarget = { fingerprint: string } | { check: string };
 
+/** How it was made: the Snooze button, Accept risk, or `/warden suppress`. */
+export type SuppressionKind = 'snooze' | 'accept-risk' | 'suppress';
+
 export interface Suppression {
   target: SuppressionTarget;
+  /** Absent on suppressions stored before kinds were kept: `suppress`. */
+  kind?: SuppressionKind;
   by: string;
   reason: string;
   /** When it was made. */
@@ -94,6 +126,31 @@ export interface Suppression {
   until: string;
   /** For a finding: what it exposed when suppressed. More than this is reported again, as widened since suppressed. */
   accepted?: ExposureMeasure;
+  /** Ended before `until` by this approver (`SuppressionStore.revoke`). */
+  revokedBy?: string;
+  revokedAt?: string;
+}
+
+/** What a finding's record keeps of the suppression that hides it. */
+export interface FindingSuppression {
+  kind: SuppressionKind;
+  by: string;
+  reason: string;
+  at: string;
+  until: string;
+  /** Set when the suppression is of the finding's whole check. */
+  check?: string;
+}
+
+export function findingSuppressionOf(suppression: Suppression): FindingSuppression {
+  return {
+    kind: suppression.kind ?? 'suppress',
+    by: suppression.by,
+    reason: suppression.reason,
+    at: suppression.at,
+    until: suppression.until,
+    ...('check' in suppression.target ? { check: suppression.target.check } : {}),
+  };
 }
 
 export interface SuppressionStore {
@@ -102,9 +159,14 @@ export interface SuppressionStore {
    * suppression of the same target. For a finding the store knows, the suppression is kept under
    * its current fingerprint and records what it exposed as last seen (`accepted`).
    */
-  suppress(input: { target: SuppressionTarget; by: string; reason: string; until: Date; now?: Date }): Promise<Suppression>;
-  /** Suppressions whose `until` is after `now`, by target. */
+  suppress(input: { target: SuppressionTarget; kind?: SuppressionKind; by: string; reason: string; until: Date; now?: Date }): Promise<Suppression>;
+  /** Suppressions whose `until` is after `now` and that were not revoked, by target. */
   activeSuppressions(now: Date): Promise<Suppression[]>;
+  /**
+   * Ends the active suppression of `target` now (the caller checked that `by` is an approver);
+   * undefined when none is active. The record stays, marked revoked, for the audit trail.
+   */
+  revoke(input: { target: SuppressionTarget; by: string; now: Date }): Promise<Suppression | undefined>;
   /** Whether the finding (by fingerprint or legacy fingerprint), or its check, is suppressed at `now`. */
   isSuppressed(finding: Pick<Finding, 'fingerprint' | 'legacyFingerprint' | 'check'>, now: Date): Promise<boolean>;
 }
@@ -141,6 +203,17 @@ export function unsuppressedFindings(findings: readonly Finding[], suppressions:
     reported.push(widenedSinceSuppressed(finding, suppression, widened));
   }
   return reported;
+}
+
+/** The findings to report (`unsuppressedFindings`), and the others with the suppression that covers each. Pure. */
+export function splitSuppressed(findings: readonly Finding[], suppressions: readonly Suppression[], now: Date): { reported: Finding[]; suppressed: SuppressedFinding[] } {
+  const reported = unsuppressedFindings(findings, suppressions, now);
+  const shown = new Set(reported.map((f) => f.fingerprint));
+  const suppressed = findings.flatMap((finding) => {
+    const suppression = shown.has(finding.fingerprint) ? undefined : suppressionFor(finding, suppressions, now);
+    return suppression ? [{ finding, suppression }] : [];
+  });
+  return { reported, suppressed };
 }
 
 function widenedSinceSuppressed(finding: Finding, suppression: Suppression, facets: readonly string[]): Finding {
