@@ -235,7 +235,12 @@ const slackSchema = z
      */
     maxFindingMessagesPerRun: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(50),
   })
-  .strict();
+  .strict()
+  // Findings are posted in slack.channel: a channel where Warden does not answer would get buttons nobody may press.
+  .refine((slack) => !slack.channel || !slack.channels || slack.channels.includes(slack.channel), {
+    path: ['channel'],
+    message: 'is not among slack.channels: findings are posted there, so Warden must answer there (add it to slack.channels)',
+  });
 
 export type SlackConfig = z.output<typeof slackSchema>;
 
