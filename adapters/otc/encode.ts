@@ -78,6 +78,8 @@ export function neutronRuleBody(groupId: string, rule: Rule): Raw {
     direction: rule.direction,
     ethertype: rule.family === 'ipv4' ? 'IPv4' : 'IPv6',
   };
+  // "The string any (or integer 0) means all IP protocols" (the Neutron API reference).
+  if (rule.protocol === 0) throw new OtcRuleError('OTC Neutron reads protocol 0 as every protocol: a rule for IP protocol 0 alone cannot be created');
   // Neutron reads icmp on an IPv6 rule as ipv6-icmp; every Neutron accepts that spelling.
   const protocol = rule.protocol === 'icmpv6' ? 'icmp' : protocolName(rule);
   if (protocol !== undefined) body.protocol = protocol;
