@@ -246,41 +246,29 @@ describe('encode → provider rule record → normalize gives back the same rule
     );
   });
 
-  it('Huawei: allow/deny at priorities 1-100, multiport, enabled or not, CIDR, group and address-group peers', () => {
-    const rules = ruleArbitrary({
-      protocol: ports({ multi: true, icmpTypes: false, numbers: protocolNumber }),
-      peers: fc.oneof(selfPeer, otherGroup, fc.stringMatching(/^[0-9a-f]{8}-ag$/).map<Peer>((id) => ({ kind: 'address-group', id }))).map((peer) => ({ peer })),
-      action: fc.constantFrom('allow', 'deny'),
-      priority: fc.integer({ min: 1, max: 100 }),
-      enabled: fc.boolean(),
+  // Huawei and OTC share VPC v3's rule record; Huawei rules can also be created disabled.
+  const V3_ENCODERS = [
+    { provider: 'huawei', name: 'Huawei', enabled: fc.boolean(), encode: (rule: Rule) => JSON.parse(JSON.stringify(createOption(OWN_GROUP, rule))) as Record<string, unknown> },
+    { provider: 'otc', name: 'OTC VPC v3', enabled: fc.constant(true), encode: (rule: Rule) => (v3RuleBody(OWN_GROUP, rule) as { security_group_rule: Record<string, unknown> }).security_group_rule },
+  ] as const;
+  for (const { provider, name, enabled, encode } of V3_ENCODERS) {
+    it(`${name}: allow/deny at priorities 1-100, multiport, CIDR, group and address-group peers`, () => {
+      const rules = ruleArbitrary({
+        protocol: ports({ multi: true, icmpTypes: false, numbers: protocolNumber }),
+        peers: fc.oneof(selfPeer, otherGroup, fc.stringMatching(/^[0-9a-f]{8}-ag$/).map<Peer>((id) => ({ kind: 'address-group', id }))).map((peer) => ({ peer })),
+        action: fc.constantFrom('allow', 'deny'),
+        priority: fc.integer({ min: 1, max: 100 }),
+        enabled,
+      });
+      const rulesKind = kind(vpcV3PageKinds, 'vpc-v3:ListSecurityGroupRules');
+      fc.assert(
+        fc.property(rules, (rule) => {
+          expectSameRule(readBack(rulesKind, { security_group_rules: [v3RuleRecord(encode(rule))] }, provider), rule);
+        }),
+        RUNS,
+      );
     });
-    const rulesKind = kind(vpcV3PageKinds, 'vpc-v3:ListSecurityGroupRules');
-    fc.assert(
-      fc.property(rules, (rule) => {
-        const wire = JSON.parse(JSON.stringify(createOption(OWN_GROUP, rule))) as Record<string, unknown>;
-        expectSameRule(readBack(rulesKind, { security_group_rules: [v3RuleRecord(wire)] }, 'huawei'), rule);
-      }),
-      RUNS,
-    );
-  });
-
-  it('OTC VPC v3: allow/deny at priorities 1-100, multiport, CIDR, group and address-group peers', () => {
-    const rules = ruleArbitrary({
-      protocol: ports({ multi: true, icmpTypes: false, numbers: protocolNumber }),
-      peers: fc.oneof(selfPeer, otherGroup, fc.stringMatching(/^[0-9a-f]{8}-ag$/).map<Peer>((id) => ({ kind: 'address-group', id }))).map((peer) => ({ peer })),
-      action: fc.constantFrom('allow', 'deny'),
-      priority: fc.integer({ min: 1, max: 100 }),
-      enabled: fc.constant(true),
-    });
-    const rulesKind = kind(vpcV3PageKinds, 'vpc-v3:ListSecurityGroupRules');
-    fc.assert(
-      fc.property(rules, (rule) => {
-        const { security_group_rule: body } = v3RuleBody(OWN_GROUP, rule) as { security_group_rule: Record<string, unknown> };
-        expectSameRule(readBack(rulesKind, { security_group_rules: [v3RuleRecord(body)] }, 'otc'), rule);
-      }),
-      RUNS,
-    );
-  });
+  }
 
   it('OTC Neutron v2.0: allow-only rules, one port range, ICMP type/code, CIDR and group peers', () => {
     const rules = ruleArbitrary({
