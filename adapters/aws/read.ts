@@ -24,6 +24,7 @@ const LISTINGS: { operation: string; kind: string; paginate: Paginate }[] = [
   { operation: 'DescribeNetworkInterfaces', kind: 'aws:DescribeNetworkInterfaces', paginate: paginateDescribeNetworkInterfaces as Paginate },
 ];
 
+/** Every page of the scope: the three listings at once, then the prefix lists its rules name. */
 export async function readAwsScope(aws: AwsClient, scope: Scope, progress?: ReadProgress): Promise<RawPage[]> {
   const client = await aws.ec2For(scope);
   const failed = new AbortController();
