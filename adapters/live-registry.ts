@@ -1,6 +1,6 @@
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { Provider } from '../src/model/types.ts';
-import type { RoleCredentials } from './aws/live.ts';
+import type { RoleCredentials } from './aws/client.ts';
 import type { LiveAdapter } from './live.ts';
 
 /** Each provider's adapter, loaded only when asked for: a snapshot audit never loads a cloud SDK. */

@@ -304,7 +304,7 @@ const CLIENTS: Record<Provider, (options: Options) => Promise<Client>> = {
     const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: FAKE.aws.keyId, AWS_SECRET_ACCESS_KEY: FAKE.aws.secret, AWS_REGION: REGION.aws };
     return {
       async withAdapter(endpoint, work) {
-        // The SDK resolves endpoints from process.env only (adapters/aws/live.ts header).
+        // The SDK resolves endpoints from process.env only (adapters/aws/client.ts header).
         const restore = setProcessEnv({ ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_STS: endpoint });
         const config = configSchema.parse({ providers: { aws: { regions: [REGION.aws], concurrency: options.concurrency } }, scan: SCAN });
         const adapter = createAwsAdapter({ config, env });
