@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { integer, oneOf, runBench } from './cli.ts';
+import type { BenchArgs } from './cli.ts';
 import { DEFAULT_OPTIONS, generateEstate } from './generate-estate.ts';
 import type { EstateCounts } from './generate-estate.ts';
 import type { PhaseTimes } from './phases.ts';
@@ -248,34 +249,21 @@ async function bench(options: { runs: number; keep: boolean; phases: boolean; lo
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const usage = 'Usage: node bench/audit-bench.ts [--format table|json] [--runs 3] [--keep] [--skip-phases]';
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        format: { type: 'string', default: 'table' },
-        runs: { type: 'string', default: '3' },
-        keep: { type: 'boolean', default: false },
-        'skip-phases': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`audit-bench: ${(error as Error).message}\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  const runs = Number(values.runs);
-  if (!(values.format === 'table' || values.format === 'json') || !Number.isInteger(runs) || runs < 1) {
-    process.stderr.write(`audit-bench: --format must be table or json and --runs a positive integer\n${usage}\n`);
-    return 2;
-  }
-  const json = values.format === 'json';
+const COMMAND = {
+  name: 'audit-bench',
+  usage: 'Usage: node bench/audit-bench.ts [--format table|json] [--runs 3] [--keep] [--skip-phases]',
+  options: {
+    format: { type: 'string', default: 'table' },
+    runs: { type: 'string', default: '3' },
+    keep: { type: 'boolean', default: false },
+    'skip-phases': { type: 'boolean', default: false },
+  },
+} as const;
+
+async function main({ values }: BenchArgs<typeof COMMAND>): Promise<number> {
+  const runs = integer('runs', values.runs, 1);
+  const format = oneOf('format', values.format, ['table', 'json']);
+  const json = format === 'json';
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -292,5 +280,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await runBench(COMMAND, main);
 }

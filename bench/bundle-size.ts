@@ -40,10 +40,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { parseDocument } from 'yaml';
+import { integer, oneOf, runBench, UsageError } from './cli.ts';
+import type { BenchArgs } from './cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OSLS = path.join(ROOT, 'node_modules', '.bin', 'osls');
@@ -746,42 +747,26 @@ function table(report: Report): string {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-const USAGE = 'usage: node bench/bundle-size.ts [--no-package [--dir .serverless]] [--runs N] [--format table|json]';
+const COMMAND = {
+  name: 'bundle-size',
+  usage: 'usage: node bench/bundle-size.ts [--no-package [--dir .serverless]] [--runs N] [--format table|json]',
+  options: {
+    'no-package': { type: 'boolean', default: false },
+    dir: { type: 'string' },
+    runs: { type: 'string', default: '7' },
+    format: { type: 'string', default: 'table' },
+  },
+} as const;
 
-function parseOptions(argv: string[]): Options | string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'no-package': { type: 'boolean', default: false },
-        dir: { type: 'string' },
-        runs: { type: 'string', default: '7' },
-        format: { type: 'string', default: 'table' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (values.help) return 'help';
-  if (!/^\d+$/.test(values.runs) || Number(values.runs) < 1 || Number(values.runs) > 100) return `--runs must be an integer from 1 to 100 (got ${JSON.stringify(values.runs)})`;
-  if (values.format !== 'table' && values.format !== 'json') return `--format must be table or json (got ${JSON.stringify(values.format)})`;
-  if (values.dir !== undefined && !values['no-package']) return '--dir goes with --no-package (packaging writes to a temp folder)';
-  return { packageFirst: !values['no-package'], dir: path.resolve(values.dir ?? path.join(ROOT, '.serverless')), runs: Number(values.runs), format: values.format };
+function parseOptions({ values }: BenchArgs<typeof COMMAND>): Options {
+  const runs = integer('runs', values.runs, 1, 100);
+  const format = oneOf('format', values.format, ['table', 'json']);
+  if (values.dir !== undefined && !values['no-package']) throw new UsageError('--dir goes with --no-package (packaging writes to a temp folder)');
+  return { packageFirst: !values['no-package'], dir: path.resolve(values.dir ?? path.join(ROOT, '.serverless')), runs, format };
 }
 
-async function main(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv);
-  if (parsed === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (typeof parsed === 'string') {
-    process.stderr.write(`bundle-size: ${parsed}\n${USAGE}\n`);
-    return 2;
-  }
-  const options = parsed;
+async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
+  const options = parseOptions(args);
   const work = await mkdtemp(path.join(tmpdir(), 'warden-bundle-size-'));
   try {
     if (!options.packageFirst && !existsSync(options.dir)) throw new Fatal(`no ${options.dir}: package first (osls package), or run without --no-package`);
@@ -911,4 +896,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runBench(COMMAND, main);

@@ -9,7 +9,8 @@
 
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { number, runBench, UsageError } from './cli.ts';
+import type { BenchArgs } from './cli.ts';
 
 export type ProviderName = 'aws' | 'alibaba' | 'huawei' | 'otc';
 
@@ -1143,41 +1144,38 @@ export function generateEstate(dir: string, options: EstateOptions = DEFAULT_OPT
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-function numberOption(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new RangeError(`--${name} must be a number (got "${value}")`);
-  return parsed;
+const COMMAND = {
+  name: 'generate-estate',
+  usage: 'Usage: node bench/generate-estate.ts <dir> [--groups 10000] [--rules-per-group 10] [--seed 1] [--compact]',
+  options: {
+    groups: { type: 'string' },
+    'rules-per-group': { type: 'string' },
+    seed: { type: 'string' },
+    compact: { type: 'boolean', default: false },
+  },
+  positionals: true,
+} as const;
+
+function main({ values, positionals }: BenchArgs<typeof COMMAND>): number {
+  const dir = positionals[0];
+  if (dir === undefined || positionals.length > 1) throw new UsageError('give exactly one output folder');
+  const options = {
+    groups: number('groups', values.groups, DEFAULT_OPTIONS.groups),
+    rulesPerGroup: number('rules-per-group', values['rules-per-group'], DEFAULT_OPTIONS.rulesPerGroup),
+    seed: number('seed', values.seed, DEFAULT_OPTIONS.seed),
+    compact: values.compact,
+  };
+  let counts: EstateCounts;
+  try {
+    counts = generateEstate(resolve(dir), options);
+  } catch (error) {
+    // The options' own limits and a folder that is not empty: bad input too.
+    throw new UsageError((error as Error).message);
+  }
+  process.stdout.write(`${JSON.stringify(counts, null, 2)}\n`);
+  return 0;
 }
 
 if (import.meta.main) {
-  const usage = 'Usage: node bench/generate-estate.ts <dir> [--groups 10000] [--rules-per-group 10] [--seed 1] [--compact]';
-  try {
-    const { values, positionals } = parseArgs({
-      allowPositionals: true,
-      options: {
-        groups: { type: 'string' },
-        'rules-per-group': { type: 'string' },
-        seed: { type: 'string' },
-        compact: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-    } else {
-      const dir = positionals[0];
-      if (dir === undefined || positionals.length > 1) throw new RangeError('give exactly one output folder');
-      const counts = generateEstate(resolve(dir), {
-        groups: numberOption('groups', values.groups, DEFAULT_OPTIONS.groups),
-        rulesPerGroup: numberOption('rules-per-group', values['rules-per-group'], DEFAULT_OPTIONS.rulesPerGroup),
-        seed: numberOption('seed', values.seed, DEFAULT_OPTIONS.seed),
-        compact: values.compact ?? false,
-      });
-      process.stdout.write(`${JSON.stringify(counts, null, 2)}\n`);
-    }
-  } catch (error) {
-    process.stderr.write(`generate-estate: ${(error as Error).message}\n${usage}\n`);
-    process.exitCode = 2;
-  }
+  process.exitCode = await runBench(COMMAND, main);
 }

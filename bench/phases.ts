@@ -12,6 +12,7 @@ import { formatReport } from '../src/cli/format-report.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { mergePages } from '../src/model/merge.ts';
 import type { PageResult } from '../src/model/page.ts';
+import { runBench, UsageError } from './cli.ts';
 
 export interface PhaseTimes {
   /** Node start-up and loading (type-stripping) every module, up to the first line of this script. */
@@ -86,12 +87,13 @@ async function measure(source: string): Promise<PhaseTimes> {
   };
 }
 
+const COMMAND = { name: 'phases', usage: 'Usage: node bench/phases.ts <source>', options: {}, positionals: true } as const;
+
 if (import.meta.main) {
-  const source = process.argv[2];
-  if (source === undefined) {
-    process.stderr.write('Usage: node bench/phases.ts <source>\n');
-    process.exitCode = 2;
-  } else {
+  process.exitCode = await runBench(COMMAND, async ({ positionals }) => {
+    const source = positionals[0];
+    if (source === undefined || positionals.length > 1) throw new UsageError('give exactly one source (a snapshot file or folder)');
     process.stdout.write(`${JSON.stringify(await measure(source))}\n`);
-  }
+    return 0;
+  });
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { integer, runBench, UsageError } from './cli.ts';
 
 interface CallFrame {
   functionName: string;
@@ -123,14 +123,20 @@ function table(summary: ProfileSummary, top: number): string {
   ].join('\n');
 }
 
+const COMMAND = {
+  name: 'profile-summary',
+  usage: 'Usage: node bench/profile-summary.ts <file.cpuprofile> [--top 25]',
+  options: { top: { type: 'string', default: '25' } },
+  positionals: true,
+} as const;
+
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
-  const file = positionals[0];
-  if (file === undefined) {
-    process.stderr.write('Usage: node bench/profile-summary.ts <file.cpuprofile> [--top 25]\n');
-    process.exitCode = 2;
-  } else {
+  process.exitCode = await runBench(COMMAND, ({ values, positionals }) => {
+    const file = positionals[0];
+    if (file === undefined || positionals.length > 1) throw new UsageError('give exactly one .cpuprofile file');
+    const top = integer('top', values.top, 1);
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    process.stdout.write(`${table(summarize(profile), Number(values.top))}\n`);
-  }
+    process.stdout.write(`${table(summarize(profile), top)}\n`);
+    return 0;
+  });
 }

@@ -32,7 +32,6 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { createHuaweiAdapter } from '../adapters/huawei/live.ts';
@@ -43,6 +42,8 @@ import { FakeAlibabaEcs } from '../test/support/fake-alibaba.ts';
 import { startFakeEc2 } from '../test/support/fake-ec2.ts';
 import { startFakeHuawei } from '../test/support/fake-huawei.ts';
 import { setProcessEnv } from '../test/support/moto.ts';
+import { integer, oneOf, runBench, UsageError } from './cli.ts';
+import type { BenchArgs } from './cli.ts';
 import { startDelayProxy } from './delay-proxy.ts';
 import type { DelayProxy, DelayProxyStats } from './delay-proxy.ts';
 
@@ -303,7 +304,7 @@ const CLIENTS: Record<Provider, (options: Options) => Promise<Client>> = {
     const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: FAKE.aws.keyId, AWS_SECRET_ACCESS_KEY: FAKE.aws.secret, AWS_REGION: REGION.aws };
     return {
       async withAdapter(endpoint, work) {
-        // The SDK resolves endpoints from process.env only (adapters/aws/live.ts header).
+        // The SDK resolves endpoints from process.env only (adapters/aws/client.ts header).
         const restore = setProcessEnv({ ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_STS: endpoint });
         const config = configSchema.parse({ providers: { aws: { regions: [REGION.aws], concurrency: options.concurrency } }, scan: SCAN });
         const adapter = createAwsAdapter({ config, env });
@@ -728,81 +729,60 @@ function table(options: Options, results: ProviderResult[]): string {
   return out.join('\n');
 }
 
-const USAGE =
-  'usage: node bench/scan-bench.ts [--groups N] [--rules-per-group R] [--latency L] [--concurrency C] [--interfaces I] [--providers aws,alibaba,huawei,otc] [--runs K] [--baseline] [--warmup] [--in-process] [--format table|json]';
+const COMMAND = {
+  name: 'scan-bench',
+  usage:
+    'usage: node bench/scan-bench.ts [--groups N] [--rules-per-group R] [--latency L] [--concurrency C] [--interfaces I] [--providers aws,alibaba,huawei,otc] [--runs K] [--baseline] [--warmup] [--in-process] [--format table|json]',
+  options: {
+    groups: { type: 'string', default: '1000' },
+    'rules-per-group': { type: 'string', default: '10' },
+    latency: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '8' },
+    interfaces: { type: 'string' },
+    providers: { type: 'string', default: ALL.join(',') },
+    baseline: { type: 'boolean', default: false },
+    warmup: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '1' },
+    'in-process': { type: 'boolean', default: false },
+    format: { type: 'string', default: 'table' },
+    serve: { type: 'string' },
+  },
+} as const;
 
-function parseOptions(argv: string[]): { options: Options; serve?: Provider } | string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        groups: { type: 'string', default: '1000' },
-        'rules-per-group': { type: 'string', default: '10' },
-        latency: { type: 'string', default: '20' },
-        concurrency: { type: 'string', default: '8' },
-        interfaces: { type: 'string' },
-        providers: { type: 'string', default: ALL.join(',') },
-        baseline: { type: 'boolean', default: false },
-        warmup: { type: 'boolean', default: false },
-        runs: { type: 'string', default: '1' },
-        'in-process': { type: 'boolean', default: false },
-        format: { type: 'string', default: 'table' },
-        serve: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (values.help) return 'help';
-  const int = (name: string, text: string, min: number, max: number): number | string => {
-    const value = Number(text);
-    return /^\d+$/.test(text) && value >= min && value <= max ? value : `--${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(text)})`;
-  };
-  const groups = int('groups', values.groups, 1, 1_000_000);
-  const rulesPerGroup = int('rules-per-group', values['rules-per-group'], 0, 1000);
-  const latencyMs = int('latency', values.latency, 0, 60_000);
+function parseOptions({ values }: BenchArgs<typeof COMMAND>): { options: Options; serve?: Provider } {
+  const groups = integer('groups', values.groups, 1, 1_000_000);
+  const rulesPerGroup = integer('rules-per-group', values['rules-per-group'], 0, 1000);
+  const latencyMs = integer('latency', values.latency, 0, 60_000);
   // providers.<p>.concurrency is 1..64 in the config schema.
-  const concurrency = int('concurrency', values.concurrency, 1, 64);
-  const runs = int('runs', values.runs, 1, 100);
-  const interfaces = values.interfaces === undefined ? (typeof groups === 'number' ? Math.ceil(groups / 2) : 0) : int('interfaces', values.interfaces, 0, 1_000_000);
-  for (const value of [groups, rulesPerGroup, latencyMs, concurrency, runs, interfaces]) if (typeof value === 'string') return value;
-  if (values.format !== 'table' && values.format !== 'json') return `--format must be table or json (got ${JSON.stringify(values.format)})`;
+  const concurrency = integer('concurrency', values.concurrency, 1, 64);
+  const runs = integer('runs', values.runs, 1, 100);
+  const interfaces = values.interfaces === undefined ? Math.ceil(groups / 2) : integer('interfaces', values.interfaces, 0, 1_000_000);
+  const format = oneOf('format', values.format, ['table', 'json']);
   const providers = values.providers
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
   const unknown = providers.filter((p) => !(ALL as readonly string[]).includes(p));
-  if (providers.length === 0 || unknown.length > 0) return `--providers takes a comma-separated list of ${ALL.join(', ')} (got ${JSON.stringify(values.providers)})`;
-  if (values.serve !== undefined && !(ALL as readonly string[]).includes(values.serve)) return `--serve takes one of ${ALL.join(', ')}`;
+  if (providers.length === 0 || unknown.length > 0) throw new UsageError(`--providers takes a comma-separated list of ${ALL.join(', ')} (got ${JSON.stringify(values.providers)})`);
+  if (values.serve !== undefined && !(ALL as readonly string[]).includes(values.serve)) throw new UsageError(`--serve takes one of ${ALL.join(', ')}`);
   const options: Options = {
-    groups: groups as number,
-    rulesPerGroup: rulesPerGroup as number,
-    latencyMs: latencyMs as number,
-    concurrency: concurrency as number,
-    interfaces: interfaces as number,
+    groups,
+    rulesPerGroup,
+    latencyMs,
+    concurrency,
+    interfaces,
     providers: ALL.filter((p) => providers.includes(p)),
     baseline: values.baseline,
     warmup: values.warmup,
-    runs: runs as number,
+    runs,
     inProcess: values['in-process'],
-    format: values.format,
+    format,
   };
   return values.serve === undefined ? { options } : { options, serve: values.serve as Provider };
 }
 
-async function main(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv);
-  if (parsed === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (typeof parsed === 'string') {
-    process.stderr.write(`scan-bench: ${parsed}\n${USAGE}\n`);
-    return 2;
-  }
-  const { options, serve } = parsed;
+async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
+  const { options, serve } = parseOptions(args);
   if (serve !== undefined) {
     await serveChild(serve, options);
     return 0;
@@ -817,4 +797,4 @@ async function main(argv: string[]): Promise<number> {
   return results.some((r) => r.error) ? 1 : 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runBench(COMMAND, main);

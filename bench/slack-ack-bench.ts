@@ -22,7 +22,6 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
 import { buttonClickBody, commandBody as slashCommandBody, signedHttpApiEvent } from '../test/support/slack-events.ts';
@@ -32,6 +31,8 @@ import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import { startDynalite } from '../test/support/dynalite.ts';
+import { integer, oneOf, runBench } from './cli.ts';
+import type { BenchArgs } from './cli.ts';
 
 const SECRET = 'bench-signing-secret-0123456789';
 const APPROVER = 'UAPPROVER1';
@@ -46,38 +47,26 @@ interface Options {
   format: 'table' | 'json';
 }
 
-const USAGE = 'usage: node bench/slack-ack-bench.ts [--commands N] [--buttons N] [--concurrency C] [--work-ms MS] [--format table|json]';
+const COMMAND = {
+  name: 'slack-ack-bench',
+  usage: 'usage: node bench/slack-ack-bench.ts [--commands N] [--buttons N] [--concurrency C] [--work-ms MS] [--format table|json]',
+  options: {
+    commands: { type: 'string', default: '200' },
+    buttons: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '10' },
+    'work-ms': { type: 'string', default: '10000' },
+    format: { type: 'string', default: 'table' },
+  },
+} as const;
 
-function parseOptions(argv: string[]): Options | string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        commands: { type: 'string', default: '200' },
-        buttons: { type: 'string', default: '200' },
-        concurrency: { type: 'string', default: '10' },
-        'work-ms': { type: 'string', default: '10000' },
-        format: { type: 'string', default: 'table' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (values.help) return '';
-  const int = (name: string, text: string, min: number): number | string => {
-    const n = Number(text);
-    return Number.isInteger(n) && n >= min ? n : `--${name} must be an integer ≥ ${min} (got ${JSON.stringify(text)})`;
+function parseOptions({ values }: BenchArgs<typeof COMMAND>): Options {
+  return {
+    commands: integer('commands', values.commands, 1),
+    buttons: integer('buttons', values.buttons, 2),
+    concurrency: integer('concurrency', values.concurrency, 1),
+    workMs: integer('work-ms', values['work-ms'], 0),
+    format: oneOf('format', values.format, ['table', 'json']),
   };
-  const commands = int('commands', values.commands, 1);
-  const buttons = int('buttons', values.buttons, 2);
-  const concurrency = int('concurrency', values.concurrency, 1);
-  const workMs = int('work-ms', values['work-ms'], 0);
-  for (const v of [commands, buttons, concurrency, workMs]) if (typeof v === 'string') return v;
-  if (values.format !== 'table' && values.format !== 'json') return `--format must be table or json (got ${JSON.stringify(values.format)})`;
-  return { commands: commands as number, buttons: buttons as number, concurrency: concurrency as number, workMs: workMs as number, format: values.format };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,14 +254,8 @@ interface RunResult {
   errors: string[];
 }
 
-async function main(): Promise<number> {
-  const parsed = parseOptions(process.argv.slice(2));
-  if (typeof parsed === 'string') {
-    if (parsed) console.error(parsed);
-    console.error(USAGE);
-    return parsed ? 2 : 0;
-  }
-  const options = parsed;
+async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
+  const options = parseOptions(args);
   const safety = setTimeout(() => {
     console.error('slack-ack-bench: still running after 10 minutes; giving up');
     process.exit(1);
@@ -417,4 +400,4 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await runBench(COMMAND, main);

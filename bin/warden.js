@@ -17,11 +17,11 @@ if (major < 24) {
   const run = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(run.status ?? 2);
 } else {
-  // Type stripping of every module costs ~0.2 s a start; the cache keeps its output between runs.
+  // Type stripping of every module costs time at each start; the cache keeps its output between runs.
   nodeModule.enableCompileCache?.();
   // A CLI run lasts seconds: TurboFan's compile work does not pay back in that time, and on a
-  // single core (CI runners, small Lambdas) it competes with the audit itself. Measured with
-  // `npm run bench`: 100k rules 3.0 s -> 2.5 s on one core; no change on two cores or at 500k rules.
+  // single core (CI runners, small Lambdas) it competes with the audit itself (`npm run bench`
+  // measures a run pinned to one core; the README gives the figures).
   setFlagsFromString('--no-turbofan');
   const { main, exitQuietlyOnClosedPipe } = await import('../src/cli/main.ts');
   exitQuietlyOnClosedPipe();

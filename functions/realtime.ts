@@ -3,7 +3,9 @@ import { PROVIDER_MODULES, providerModuleNamed } from '../adapters/providers.ts'
 import { verifyAlibabaDelivery } from '../src/realtime/alibaba.ts';
 import type { ChangeParse } from '../src/realtime/change.ts';
 import { changesFromCloudTrail } from '../src/realtime/cloudtrail.ts';
+import type { RealtimeSource } from '../adapters/provider-module.ts';
 import { parseSmnMessage, SMN_MAX_AGE_SECONDS, smnDeliveryRefusal, trustedSigningCertUrl, trustedSubscribeUrl, verifySmnSignature } from '../src/realtime/smn.ts';
+import type { SmnMessage } from '../src/realtime/smn.ts';
 import type { ScopeOutcome } from '../src/slack/worker.ts';
 import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
@@ -121,6 +123,19 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     return { audited };
   }
 
+  /** A verified, claimed SMN message: a subscription confirmed, or the notification's changes audited. */
+  async function smnDelivery(runtime: Runtime, delivery: Extract<RealtimeSource, { delivery: 'smn' }>, message: SmnMessage): Promise<APIGatewayProxyStructuredResultV2> {
+    const provider = delivery.smn;
+    if (message.type === 'SubscriptionConfirmation') {
+      if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider)) return json(400, { error: 'subscribe_url is not an SMN URL' });
+      await confirmSubscription(message.subscribe_url);
+      logger.info('smn subscription confirmed', { topic: message.topic_urn });
+      return json(200, { confirmed: true });
+    }
+    if (message.type === 'UnsubscribeConfirmation') return json(200, { ignored: 'unsubscribe confirmation' });
+    return json(200, { ...(await auditChanges(runtime, delivery.parse(message))) });
+  }
+
   async function http(runtime: Runtime, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const source = event.pathParameters?.['source'] ?? event.rawPath.split('/').pop() ?? '';
     const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -171,18 +186,18 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
         return json(403, { error: `topic ${message.topic_urn.slice(0, 200)} is not in a configured ${provider} project` });
       }
       // Claimed only once verified (a forged message cannot use up an id), for as long as the message could pass the age check.
-      if (!(await runtime.store.idempotency.claim(`smn:${provider}:${message.message_id}`, 2 * maxAge, now()))) {
+      const claim = `smn:${provider}:${message.message_id}`;
+      if (!(await runtime.store.idempotency.claim(claim, 2 * maxAge, now()))) {
         logger.warn('smn message refused', { reason: 'replay of a message_id already received', messageId: message.message_id.slice(0, 80) });
         return json(409, { error: 'message_id already received' });
       }
-      if (message.type === 'SubscriptionConfirmation') {
-        if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider)) return json(400, { error: 'subscribe_url is not an SMN URL' });
-        await confirmSubscription(message.subscribe_url);
-        logger.info('smn subscription confirmed', { topic: message.topic_urn });
-        return json(200, { confirmed: true });
+      try {
+        return await smnDelivery(runtime, delivery, message);
+      } catch (error) {
+        // Not delivered: SMN's retry of this message_id must be let in (a replay of a delivered one still gets 409).
+        await runtime.store.idempotency.release(claim, now()).catch((releaseError: unknown) => logger.error('smn claim not released', { error: (releaseError as Error).message }));
+        throw error;
       }
-      if (message.type === 'UnsubscribeConfirmation') return json(200, { ignored: 'unsubscribe confirmation' });
-      return json(200, { ...(await auditChanges(runtime, delivery.parse(message))) });
     }
     return json(404, { error: `no event source ${JSON.stringify(source.slice(0, 40))} (${HTTP_SOURCES.join(', ')})` });
   }

@@ -6,10 +6,10 @@ import type { SqsSender } from './lib/queues.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
 import type { Runtime } from './lib/runtime.ts';
 
-// The schedule function (EventBridge schedule): finishes runs that never completed, resumes fixes
-// whose apply died part-way, then splits
+// The schedule function (EventBridge schedule): finishes runs that never completed, then splits
 // the configured estate into scopes (provider × account × region) and puts one message per scope
 // on the scan queue, so a thousand accounts × regions are audited in parallel by the scan function.
+// Fixes and reverts whose process died part-way are recovered by the apply function's own schedule.
 
 export interface ScheduleResult {
   runId: string;
@@ -44,8 +44,8 @@ export function createScheduleHandler(deps: ScheduleDeps) {
     }
     if (finishedLate.length) logger.warn('finished runs that did not complete', { runs: finishedLate });
 
-    // Stuck applies are recovered where the write keys and grants are: by the apply function on the
-    // next delivery, or by an approver's Resume click (queued to it). The schedule holds neither.
+    // Stuck applies and reverts are recovered where the write keys and grants are: by the apply
+    // function's schedule, its next delivery, or an approver's Resume click. This function holds neither.
     const started = await startRun(runtime, { runId, trigger: 'schedule', now: now(), ...(deps.organizations ? { organizations: deps.organizations } : {}), ...(deps.sqs ? { sqs: deps.sqs } : {}) });
     metrics.publishStoredMetrics();
     return { runId, scopes: started.scopes, finishedLate };

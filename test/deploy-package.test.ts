@@ -17,6 +17,7 @@ import { startDynalite } from './support/dynalite.ts';
 import { scheduledEvent, sqsEvent, sqsRecordOf } from './support/lambda-events.ts';
 import { motoEnv, startMoto } from './support/moto.ts';
 import { commandBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { SECRET_PATHS } from './support/secret-paths.ts';
 
 // `osls package` (the npm run package of CI) builds the stack offline, with no AWS credentials;
 // these tests read the CloudFormation it generated: the functions and their triggers, the table
@@ -43,17 +44,6 @@ const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime'] as const;
 const logicalName = (fn: string) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-/**
- * The SSM paths (under /warden/<stage>/) each function reads: the signing secret only where Slack's
- * requests are verified, the provider keys that can change security groups only where fixes are applied.
- */
-const SECRET_PATHS: Record<(typeof FUNCTIONS)[number], string[]> = {
-  slack: ['slack', 'slack-signing'],
-  schedule: ['slack'],
-  scan: ['slack', 'providers/read'],
-  apply: ['slack', 'providers/write'],
-  realtime: ['slack', 'providers/read', 'events'],
-};
 const PREFIX_LIST_READS = ['ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'];
 
 /** Every statement of the role a function runs as. */
@@ -101,6 +91,18 @@ describe('npm run package (osls package, offline)', () => {
     const byQueue = (queue: string) => mappings.find((m) => JSON.stringify(m['EventSourceArn']).includes(`"${queue}"`));
     expect(byQueue('ScanQueue')).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10, FunctionName: { 'Fn::GetAtt': ['ScanLambdaFunction', 'Arn'] } });
     expect(byQueue('ApplyQueue')).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 1, FunctionName: { 'Fn::GetAtt': ['ApplyLambdaFunction', 'Arn'] } });
+  });
+
+  it('gives the apply function (the one with the write keys and grants) a schedule that recovers interrupted fixes and reverts, the schedule function none of that', () => {
+    const scheduled = ofType('AWS::Events::Rule')
+      .map(([, r]) => r.Properties)
+      .filter((r) => r['ScheduleExpression'] !== undefined);
+    const targets = (r: Record<string, unknown>) => JSON.stringify(r['Targets']);
+    const apply = scheduled.filter((r) => targets(r).includes('"ApplyLambdaFunction"'));
+    expect(apply.map((r) => r['ScheduleExpression'])).toEqual(['rate(15 minutes)']);
+    expect(scheduled.find((r) => targets(r).includes('"ScheduleLambdaFunction"'))?.['ScheduleExpression']).toBe('rate(1 hour)');
+    // Still FIFO-SQS for jobs, one at a time.
+    expect(ofType('AWS::Lambda::EventSourceMapping').filter(([, r]) => JSON.stringify(r.Properties['FunctionName']).includes('"ApplyLambdaFunction"'))).toHaveLength(1);
   });
 
   it('declares the table as the store expects it, on demand, with point-in-time recovery and TTL', () => {

@@ -1,7 +1,9 @@
 // The live Alibaba adapter against a loopback fake of the ECS OpenAPI, through the real
 // @alicloud/ecs20140526 client (signing, HTTP, error mapping and response models included).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAlibabaAdapter, endpointFor, isRetryableAlibabaError, PAGE_KINDS, parseEndpointUrl } from '../adapters/alibaba/live.ts';
+import { endpointFor, isRetryableAlibabaError, parseEndpointUrl } from '../adapters/alibaba/client.ts';
+import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
+import { PAGE_KINDS } from '../adapters/alibaba/read.ts';
 import { TimeoutError } from '../adapters/common/retry.ts';
 import type { LiveAdapter, RawPage, Scope } from '../adapters/live.ts';
 import { readSnapshotDocument } from '../adapters/snapshot/load.ts';

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsCallError, createAwsAdapter, isRetryableAwsError, isThrottle, toIpPermission } from '../adapters/aws/live.ts';
+import { AwsCallError, isRetryableAwsError, isThrottle } from '../adapters/aws/client.ts';
+import { toIpPermission } from '../adapters/aws/encode.ts';
+import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { awsPageKinds } from '../adapters/aws/normalize.ts';
 import { readLiveEstate } from '../adapters/live-estate.ts';
 import type { RawPage, Scope } from '../adapters/live.ts';

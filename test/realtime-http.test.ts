@@ -41,6 +41,9 @@ function memoryClaims(): IdempotencyStore {
       claimed.set(id, now.getTime() + ttlSeconds * 1000);
       return true;
     },
+    async release(id) {
+      claimed.delete(id);
+    },
   };
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackHandler } from '../functions/slack.ts';
 import type { HttpApiEvent, HttpApiResult, SlackHandler } from '../functions/slack.ts';
-import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { acceptRiskSubmissionBody, buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, encodeButtonValue, SNOOZE_DAYS, VIEW_IDS } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import type { Finding } from '../src/model/types.ts';
@@ -110,34 +110,7 @@ function actionBody(user: string, payload: ButtonPayload, options: { triggerId?:
 }
 
 function viewSubmissionBody(user: string, privateMetadata: string, reason: string, date: string | null): string {
-  const payload = {
-    type: 'view_submission',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
-    trigger_id: newTrigger(),
-    view: {
-      id: 'V0123456',
-      team_id: 'T1',
-      type: 'modal',
-      callback_id: VIEW_IDS.acceptRisk,
-      private_metadata: privateMetadata,
-      hash: '1700000000.abcdef',
-      blocks: [],
-      state: {
-        values: {
-          [ACCEPT_RISK_INPUTS.reasonBlock]: { [ACCEPT_RISK_INPUTS.reasonAction]: { type: 'plain_text_input', value: reason } },
-          [ACCEPT_RISK_INPUTS.expiryBlock]: { [ACCEPT_RISK_INPUTS.expiryAction]: { type: 'datepicker', selected_date: date } },
-        },
-      },
-      title: { type: 'plain_text', text: 'Accept risk' },
-      app_id: 'A1',
-      bot_id: 'BBOT',
-    },
-    response_urls: [],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return acceptRiskSubmissionBody({ user, privateMetadata, reason, date, triggerId: newTrigger() });
 }
 
 async function invoke(handler: SlackHandler, body: string): Promise<HttpApiResult> {
@@ -168,7 +141,7 @@ describe('the audit trail in the finding’s thread', () => {
     await store.findings.markPosted(FINGERPRINT, 'C0FINDINGS', '1700000099.000900', NOW);
     const handler = makeHandler();
     await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN }));
-    await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
+    await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
     await invoke(handler, viewSubmissionBody(APPROVER, encodeButtonValue({ action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT }), 'Bastion host, reviewed by security', '2030-03-01'));
     const notes = calls('chat.postMessage').map((c) => c.body);
     expect(notes.map((n) => [n['channel'], n['thread_ts']])).toEqual([
@@ -178,8 +151,9 @@ describe('the audit trail in the finding’s thread', () => {
     ]);
     expect(notes.map((n) => String(n['text']))).toEqual([
       expect.stringMatching(new RegExp(`^:no_entry: <@${OUTSIDER}> tried to approve this fix: refused, not an approver`)),
-      expect.stringMatching(new RegExp(`^:zzz: <@${OUTSIDER}> snoozed this finding until `)),
-      expect.stringMatching(new RegExp(`^:memo: <@${APPROVER}> accepted the risk until 2030-03-01: Bastion host, reviewed by security`)),
+      expect.stringMatching(new RegExp(`^:zzz: <@${APPROVER}> snoozed this finding until `)),
+      // Accept risk asks the approvers (test/threat-suppress-approvals.test.ts): the request is posted in the thread.
+      `Suppression request: ${APPROVER} asks to accept the risk of finding \`${FINGERPRINT}\` until 2030-03-01 23:59 UTC`,
     ]);
   });
 });
@@ -187,19 +161,19 @@ describe('the audit trail in the finding’s thread', () => {
 describe('snooze, reject, details', () => {
   it('snoozes the finding for SNOOZE_DAYS days and confirms ephemerally', async () => {
     const handler = makeHandler();
-    const result = await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
+    const result = await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
     expect(result.statusCode).toBe(200);
     const until = new Date(NOW.getTime() + SNOOZE_DAYS * 86_400_000);
     const active = await store.suppressions.activeSuppressions(NOW);
     expect(active).toHaveLength(1);
-    expect(active[0]).toMatchObject({ target: { fingerprint: FINGERPRINT }, by: OUTSIDER, until: until.toISOString() });
+    expect(active[0]).toMatchObject({ target: { fingerprint: FINGERPRINT }, by: APPROVER, until: until.toISOString() });
     expect(await store.suppressions.isSuppressed({ fingerprint: FINGERPRINT, check: FINDING.check }, NOW)).toBe(true);
     expect(await store.suppressions.isSuppressed({ fingerprint: FINGERPRINT, check: FINDING.check }, new Date(until.getTime() + 1000))).toBe(false);
     const posted = responses();
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(posted[0]?.body['text'])).toContain(`Snoozed until ${until.toISOString().slice(0, 10)}`);
-    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: OUTSIDER, action: 'snooze', outcome: 'ok' }]);
+    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: APPROVER, action: 'snooze', outcome: 'ok' }]);
   });
 
   it('an old Snooze button (a legacy fingerprint) suppresses the finding under its current fingerprint, noted on its message', async () => {
@@ -208,9 +182,9 @@ describe('snooze, reject, details', () => {
     await store.findings.markPosted(LEGACY, 'C0FINDINGS', '1700000099.000900', new Date(NOW.getTime() - 86_400_000));
     await store.findings.recordSeen([{ ...FINDING, legacyFingerprint: LEGACY, exposure: { 'tcp ipv4': '3702258432' } }], NOW, [SCOPE]);
     const handler = makeHandler();
-    expect((await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint: LEGACY }))).statusCode).toBe(200);
+    expect((await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: LEGACY }))).statusCode).toBe(200);
     const active = await store.suppressions.activeSuppressions(NOW);
-    expect(active).toMatchObject([{ target: { fingerprint: FINGERPRINT }, by: OUTSIDER, accepted: { 'tcp ipv4': '3702258432' } }]);
+    expect(active).toMatchObject([{ target: { fingerprint: FINGERPRINT }, by: APPROVER, accepted: { 'tcp ipv4': '3702258432' } }]);
     expect(calls('chat.postMessage').map((c) => [c.body['channel'], c.body['thread_ts']])).toEqual([['C0FINDINGS', '1700000099.000900']]);
   });
 
@@ -248,7 +222,7 @@ describe('snooze, reject, details', () => {
 describe('accept risk', () => {
   const acceptRisk: ButtonPayload = { action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT };
 
-  it('opens the modal for an approver; its submission suppresses until the date and is logged', async () => {
+  it('opens the modal for an approver; its submission asks the approvers to suppress until the date, and is logged', async () => {
     await seeFinding();
     const handler = makeHandler();
     const triggerId = newTrigger();
@@ -264,12 +238,17 @@ describe('accept risk', () => {
     const reason = 'Bastion host, reviewed by security';
     const result = await invoke(handler, viewSubmissionBody(APPROVER, String(view['private_metadata']), reason, '2030-03-01'));
     expect(result.statusCode).toBe(200);
-    const active = await store.suppressions.activeSuppressions(NOW);
-    expect(active).toHaveLength(1);
-    expect(active[0]).toMatchObject({ target: { fingerprint: FINGERPRINT }, by: APPROVER, reason, until: '2030-03-01T23:59:59.000Z' });
+    // Nothing is suppressed until the request is approved (test/threat-suppress-approvals.test.ts).
+    expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
     const entries = await store.audit.forTarget(FINGERPRINT);
     expect(entries).toHaveLength(2);
-    expect(entries.find((e) => e.outcome === 'ok')).toMatchObject({ actor: APPROVER, action: 'accept-risk', detail: `until 2030-03-01T23:59:59.000Z: ${reason}` });
+    const requested = entries.find((e) => e.outcome.startsWith('requested: '));
+    expect(requested).toMatchObject({ actor: APPROVER, action: 'accept-risk', detail: `until 2030-03-01T23:59:59.000Z: ${reason}` });
+    expect(await store.approvals.get(requested?.outcome.slice('requested: '.length) as string)).toMatchObject({
+      status: 'pending',
+      requester: APPROVER,
+      suppression: { kind: 'accept-risk', target: { fingerprint: FINGERPRINT }, reason, until: '2030-03-01T23:59:59.000Z' },
+    });
   });
 
   it('answers a submission with a short reason or a past date with field errors and suppresses nothing', async () => {

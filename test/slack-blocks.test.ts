@@ -517,8 +517,10 @@ describe('button values', () => {
         fc.stringMatching(/^[0-9a-f]{8,64}$/),
         fc.stringMatching(/^plan-[0-9a-f]{8,64}$/),
         fc.stringMatching(/^chg-[0-9A-Za-z-]{1,100}$/),
-        (action, fingerprint, planId, changeId) => {
-          const payload: ButtonPayload = action === ACTION_IDS.revert ? { action, changeId, fingerprint } : { action, fingerprint, planId };
+        fc.stringMatching(/^suppress-[0-9a-f]{12,64}$/),
+        (action, fingerprint, planId, changeId, suppressionRequestId) => {
+          const suppression = action === ACTION_IDS.approveSuppression || action === ACTION_IDS.rejectSuppression;
+          const payload: ButtonPayload = action === ACTION_IDS.revert ? { action, changeId, fingerprint } : suppression ? { action, suppressionRequestId } : { action, fingerprint, planId };
           const value = encodeButtonValue(payload);
           expect(value.length).toBeLessThanOrEqual(MAX_ENCODED_LENGTH);
           expect(parseButtonValue(value, action)).toEqual(payload);

@@ -43,7 +43,7 @@ describe('slack/manifest.yml', () => {
       .split('\n')
       .map((line) => /^`\/warden ([^`]+)`/.exec(line)?.[1])
       .filter((form): form is string => form !== undefined);
-    expect(forms.map((form) => form.split(' ')[0])).toEqual(['audit', 'findings', 'show', 'fix', 'suppress', 'help']);
+    expect(forms.map((form) => form.split(' ')[0])).toEqual(['audit', 'findings', 'show', 'fix', 'suppress', 'suppressions', 'unsuppress', 'help']);
     expect(hint.split(' | ')).toEqual(forms);
   });
 

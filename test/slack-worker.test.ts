@@ -10,6 +10,7 @@ import type { Plan } from '../src/remediation/types.ts';
 import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
+import { createSuppressionRequests } from '../src/slack/suppression-requests.ts';
 import { createWorker, safeErrorText } from '../src/slack/worker.ts';
 import type { SlackChatClient, Worker } from '../src/slack/worker.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
@@ -19,6 +20,8 @@ import { rule } from './support/build.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import { createMemoryAdapter, MEMORY_SCOPE } from './support/memory-adapter.ts';
+import { recordingSlack } from './support/recording-slack.ts';
+import type { Posted } from './support/recording-slack.ts';
 import type { MemoryAdapter } from './support/memory-adapter.ts';
 
 // The Slack worker end to end: jobs as the app enqueues them, the state in dynalite, a recording
@@ -39,40 +42,7 @@ const config = configSchema.parse({
 // Bolt's WebClient is a SlackChatClient (checked by the compiler).
 const _webClientFits = (client: App['client']): SlackChatClient => client;
 
-interface Posted {
-  channel: string;
-  text: string;
-  blocks?: unknown[];
-  thread_ts?: string;
-  ts: string;
-}
-
-interface Updated {
-  channel: string;
-  ts: string;
-  text: string;
-  blocks?: unknown[];
-}
-
-function fakeSlack(): SlackChatClient & { posted: Posted[]; updated: Updated[] } {
-  let n = 0;
-  const fake = {
-    posted: [] as Posted[],
-    updated: [] as Updated[],
-    chat: {
-      async postMessage(args: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }) {
-        const ts = `1700000000.${String(++n).padStart(6, '0')}`;
-        fake.posted.push({ ...args, ts });
-        return { ok: true, ts };
-      },
-      async update(args: { channel: string; ts: string; text: string; blocks?: unknown[] }) {
-        fake.updated.push(args);
-        return { ok: true };
-      },
-    },
-  };
-  return fake;
-}
+const fakeSlack = recordingSlack;
 
 /** The button values of a message, by action id. */
 function buttons(message: { blocks?: unknown[] }): Map<string, ButtonPayload> {
@@ -137,6 +107,14 @@ async function approveRevert(store: StateStore, changeId: string): Promise<void>
   const id = revertRequestId(changeId);
   await store.approvals.requestApproval({ id, planId: change.plan.id, fingerprint: change.plan.finding.fingerprint, requester: REQUESTER, required: 1 });
   expect((await store.approvals.approve({ id, approver: APPROVER, now: new Date() })).outcome).toBe('approved');
+}
+
+/** What an approver's Approve click on the suppression request the worker posted does: the suppression is made. */
+async function approveSuppression(store: StateStore, slack: ReturnType<typeof fakeSlack>): Promise<void> {
+  const request = slack.posted.find((p) => buttons(p).has(ACTION_IDS.approveSuppression)) as Posted;
+  const id = buttons(request).get(ACTION_IDS.approveSuppression)?.suppressionRequestId as string;
+  const answer = await createSuppressionRequests({ config, store, client: slack, now: () => new Date('2026-01-05T09:30:00.000Z') }).approve({ id, user: APPROVER });
+  expect(answer.reply).toMatch(/^Approved: suppressed until /);
 }
 
 function job(kind: WardenJob['kind'], args: WardenJob['args'] = {}, user = REQUESTER): WardenJob {
@@ -328,7 +306,8 @@ describe('slack worker', () => {
     const { store, slack, adapter, worker } = await setup();
     await worker.handle(job('audit'));
     const fingerprint = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve)?.fingerprint as string;
-    await worker.handle(job('suppress', { fingerprint, durationSeconds: 30 * 86_400, reason: 'bastion next sprint' }, APPROVER));
+    await worker.handle(job('suppress', { fingerprint, durationSeconds: 30 * 86_400, reason: 'bastion next sprint' }));
+    await approveSuppression(store, slack);
     expect((await store.suppressions.activeSuppressions(new Date('2026-01-05T10:00:00Z')))[0]?.accepted).toEqual({ 'tcp ipv4': expect.stringMatching(/^\d+$/) });
 
     const n = slack.posted.length;
@@ -416,6 +395,7 @@ describe('slack worker: fingerprint prefixes', () => {
     const posted = slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted;
     const fingerprint = buttons(posted).get(ACTION_IDS.approve)?.fingerprint as string;
     await worker.handle(job('suppress', { fingerprint: fingerprint.slice(0, 8), durationSeconds: 86_400, reason: 'known' }));
+    await approveSuppression(store, slack);
     expect((await store.suppressions.activeSuppressions(new Date('2026-01-05T09:00:00.000Z'))).map((s) => s.target)).toEqual([{ fingerprint }]);
     await worker.handle(job('suppress', { fingerprint: '00000000', durationSeconds: 86_400, reason: 'none' }));
     expect(String(responses.at(-1)?.body['text'])).toMatch(/finding 00000000: not in this audit/);

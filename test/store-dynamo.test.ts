@@ -234,7 +234,46 @@ describe('runs: fanned-out scopes, one digest', () => {
   });
 });
 
+describe('findings: suppressed is its own state', () => {
+  it('a suppressed finding still seen is recorded as suppressed, never resolved; back when its suppression ends; resolved when really gone', async () => {
+    const snooze = await store.suppressions.suppress({ target: { fingerprint: 'fp-1' }, kind: 'snooze', by: 'U1', reason: 'snoozed for 7 days', until: at(7 * DAY), now: T0 });
+    await store.findings.recordSeen([finding('fp-1'), finding('fp-2')], T0, [A]);
+    await store.findings.markPosted('fp-1', 'C-SEC', '1740823200.000100', T0);
+
+    const run1 = await store.findings.recordSeen([finding('fp-2')], at(HOUR), [A], [{ finding: finding('fp-1'), suppression: snooze }]);
+    expect([run1.new, run1.resolved, run1.unsuppressed]).toEqual([[], [], []]);
+    const suppression = { kind: 'snooze', by: 'U1', reason: 'snoozed for 7 days', at: T0.toISOString(), until: at(7 * DAY).toISOString() };
+    expect(run1.suppressed).toMatchObject([{ changed: true, state: { fingerprint: 'fp-1', status: 'suppressed', suppression, message: { ts: '1740823200.000100' } } }]);
+    // The same suppression again: nothing to change on its message.
+    const run2 = await store.findings.recordSeen([finding('fp-2')], at(2 * HOUR), [A], [{ finding: finding('fp-1'), suppression: snooze }]);
+    expect(run2.suppressed.map((s) => s.changed)).toEqual([false]);
+
+    // Seen and reported again: back from suppression, with the one that ended.
+    const run3 = await store.findings.recordSeen([finding('fp-1'), finding('fp-2')], at(8 * DAY), [A]);
+    expect(run3.unsuppressed).toMatchObject([{ state: { fingerprint: 'fp-1', status: 'open' }, ended: suppression }]);
+    expect(fps(run3.open)).toEqual(['fp-2']);
+    expect((await store.findings.get('fp-1'))?.suppression).toBeUndefined();
+
+    // Suppressed, then gone from a scope read completely: resolved as any other.
+    const run4 = await store.findings.recordSeen([], at(9 * DAY), [A], [{ finding: finding('fp-1'), suppression: snooze }]);
+    expect([fps(run4.resolved), fps(run4.suppressed.map((s) => s.state))]).toEqual([['fp-2'], ['fp-1']]);
+    const run5 = await store.findings.recordSeen([], at(10 * DAY), [A]);
+    expect(fps(run5.resolved)).toEqual(['fp-1']);
+    expect(await store.findings.get('fp-1')).toMatchObject({ status: 'resolved' });
+  });
+});
+
 describe('suppressions', () => {
+  it('an approver ends one early: it no longer applies, the record stays marked revoked, and a second revoke finds none', async () => {
+    await store.suppressions.suppress({ target: { check: 'egress-all' }, kind: 'suppress', by: 'U1', reason: 'proxy', until: at(DAY), now: T0 });
+    expect(await store.suppressions.revoke({ target: { check: 'egress-all' }, by: 'U2', now: at(HOUR) })).toMatchObject({ kind: 'suppress', by: 'U1', revokedBy: 'U2', revokedAt: at(HOUR).toISOString() });
+    expect(await store.suppressions.activeSuppressions(at(HOUR))).toEqual([]);
+    expect(await store.suppressions.isSuppressed(finding('fp-e', A, 'egress-all'), at(HOUR))).toBe(false);
+    expect(await store.suppressions.revoke({ target: { check: 'egress-all' }, by: 'U2', now: at(HOUR) })).toBeUndefined();
+    expect(await store.suppressions.revoke({ target: { fingerprint: 'fp-none' }, by: 'U2', now: at(HOUR) })).toBeUndefined();
+    expect(await rawItem('SUPPRESSION', 'CHECK#egress-all')).toMatchObject({ revokedBy: 'U2' });
+  });
+
   it('apply until they expire and not after, even while the expired item is still in the table', async () => {
     const ssh = finding('fp-ssh');
     const egress = finding('fp-egress', A, 'egress-all');

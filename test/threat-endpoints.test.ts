@@ -167,14 +167,23 @@ const OUTCOME: ScopeOutcome = { groups: 1, rules: 1, findings: 0, bySeverity: {}
 let db: Dynalite;
 let tables = 0;
 
-/** The real realtime handler on the DynamoDB state store (dynalite); the worker and the certificate fetch record what they were asked. */
-async function smnRig() {
+/**
+ * The real realtime handler on the DynamoDB state store (dynalite); the worker and the certificate fetch record what they were asked.
+ * `fails`: how many audits throw (the scope could not be audited) before they succeed.
+ */
+async function smnRig(fails = 0) {
   const tableName = `warden-threat-smn-${++tables}`;
   await ensureTable(db.client, tableName);
   const store = createDynamoStateStore({ tableName, client: db.client });
   const audited: GroupChange[] = [];
   const fetched: string[] = [];
-  const worker = { auditGroup: async (change: GroupChange) => (audited.push(change), OUTCOME) } as unknown as Worker;
+  let failing = fails;
+  const auditGroup = async (change: GroupChange) => {
+    if (failing-- > 0) throw new Error('the VPC API answered 503');
+    audited.push(change);
+    return OUTCOME;
+  };
+  const worker = { auditGroup } as unknown as Worker;
   const config = configSchema.parse({ providers: { huawei: { regions: [{ region: 'ap-southeast-1', projectId: PROJECT }] } } });
   const runtime = { env: {}, config, worker, store } as unknown as Runtime;
   let clock = new Date(SENT.getTime() + 30_000);
@@ -208,6 +217,25 @@ describe('SMN endpoint attacks (POST /events/huawei)', () => {
       const body = JSON.stringify(notification());
       expect((await r.post(body)).statusCode).toBe(200);
       expect(r.audited).toHaveLength(1);
+      const replay = await r.post(body);
+      expect(replay.statusCode).toBe(409);
+      expect(JSON.parse(replay.body)).toEqual({ error: 'message_id already received' });
+      expect(r.audited).toHaveLength(1);
+    });
+  });
+
+  describe('attack: a replay claim that outlives a failed audit (SMN retries the notification)', () => {
+    it("a delivery whose audit failed (500) is audited when SMN retries it; a replay after that still gets 409", async () => {
+      const r = await smnRig(1);
+      const body = JSON.stringify(notification({ message_id: '7c3f2a5e1d0c6b9a0f8e7d6c5b4a3928' }));
+      await expect(r.post(body)).rejects.toThrow('the VPC API answered 503');
+      expect(r.audited).toEqual([]);
+
+      const retry = await r.post(body);
+      expect(retry.statusCode).toBe(200);
+      expect(JSON.parse(retry.body)).toEqual({ audited: 1 });
+      expect(r.audited).toHaveLength(1);
+
       const replay = await r.post(body);
       expect(replay.statusCode).toBe(409);
       expect(JSON.parse(replay.body)).toEqual({ error: 'message_id already received' });

@@ -13,6 +13,7 @@ import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { FakeSlackApi } from './support/fake-slack-api.ts';
+import { runWarden } from './support/cli.ts';
 import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 
 // Issue 12, who may read (section 4) and the Slack endpoint (section 7), played as an insider (any
@@ -133,9 +134,9 @@ describe('attack: any member runs `/warden show` in a DM to read a group\'s rule
     expect(String(responses()[0]?.body['text'])).toContain('/warden audit');
   });
 
-  it('with slack.channels set, answers in those channels and no longer in slack.channel alone', async () => {
+  it('with slack.channels set, answers in those channels and no longer in a channel outside them', async () => {
     const other = join(dir, 'channels.json');
-    await writeFile(other, JSON.stringify({ slack: { channel: CHANNEL, channels: ['C0OPS00001', 'G0PRIVATE1'] } }));
+    await writeFile(other, JSON.stringify({ slack: { channel: 'C0OPS00001', channels: ['C0OPS00001', 'G0PRIVATE1'] } }));
     handler = handlerFor(other);
     expect(ackText(await command('findings', MEMBER, 'G0PRIVATE1'))).toMatch(/Looking up/);
     expect(ackText(await command('findings', MEMBER, CHANNEL))).toBe('Warden does not answer in this channel: use <#C0OPS00001>, <#G0PRIVATE1>, or ask to be added to slack.readers. This attempt was logged.');
@@ -236,5 +237,15 @@ describe('attack: an outsider uses the unverified ssl_check path to get anything
       expect(await handler(event, {})).toMatchObject({ statusCode: 401, body: '' });
     }
     expect(queue.jobs).toHaveLength(0);
+  });
+});
+
+describe('attack: findings posted in a channel where Warden refuses every click (slack.channel outside slack.channels)', () => {
+  it('is a config error: one line naming the field, exit 2, before anything is posted', async () => {
+    const config = join(dir, 'posting-outside.json');
+    await writeFile(config, JSON.stringify({ slack: { channel: CHANNEL, channels: ['C0OPS00001'] } }));
+    const result = await runWarden(['audit', '--config', config]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(`warden: ${config}: slack.channel: is not among slack.channels: findings are posted there, so Warden must answer there (add it to slack.channels)`);
   });
 });

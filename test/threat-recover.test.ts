@@ -3,13 +3,15 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApplyHandler } from '../functions/apply.ts';
+import type { Runtime } from '../functions/lib/runtime.ts';
 import { createSlackHandler } from '../functions/slack.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { contentKey, ruleSignature } from '../src/model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../src/model/types.ts';
 import { applyPlan, readGroup, resumeChange, revertChange } from '../src/remediation/apply.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
-import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
+import { ACTION_IDS, encodeButtonValue, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob } from '../src/slack/queue.ts';
@@ -18,9 +20,12 @@ import { createWorker } from '../src/slack/worker.ts';
 import type { Worker } from '../src/slack/worker.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import { revertRequestId } from '../src/store/state.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
+import { scheduledEvent } from './support/lambda-events.ts';
 import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
+import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import type { ChangeStore } from '../src/store/changes.ts';
 import { rule } from './support/build.ts';
@@ -239,8 +244,17 @@ interface Stuck {
   applyJob(): WardenJob;
 }
 
-/** Audit, approve, and an apply job whose process dies at the remove: the approval is left `applying`. */
-async function stuckApply(): Promise<Stuck> {
+/** How the worker's next cloud work goes: as it should, dying at the remove, or dying before any cloud call. */
+type Fate = 'live' | 'dies-at-remove' | 'dies-before-any-call';
+
+interface Harness extends Stuck {
+  /** What the next cloud work does; settles once the process has died. */
+  doom(fate: Exclude<Fate, 'live'>): Promise<void>;
+  job(kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob;
+}
+
+/** A worker on dynalite and the memory adapter that has audited the group and whose fix is approved. */
+async function approvedFix(): Promise<Harness> {
   const tableName = `warden-recover-${++tables}`;
   await ensureTable(db.client, tableName);
   const state = createDynamoStateStore({ tableName, client: db.client });
@@ -259,13 +273,20 @@ async function stuckApply(): Promise<Stuck> {
     },
   };
   let now = Date.parse('2026-01-05T09:00:00.000Z');
-  let dying = true;
-  const { adapter: dyingAdapter, atRemove } = dyingAtRemove(adapter);
+  let fate: Fate = 'live';
+  let dying = dyingAtRemove(adapter);
+  let died: () => void = () => undefined;
   const worker = createWorker({
     config: workerConfig,
     store: state,
     client: slack,
-    adapters: async () => [dying ? dyingAdapter : adapter],
+    adapters: async () => {
+      if (fate === 'dies-before-any-call') {
+        died();
+        return new Promise<never>(() => undefined);
+      }
+      return [fate === 'dies-at-remove' ? dying.adapter : adapter];
+    },
     postToResponseUrl: async (_url, body) => void responses.push(body),
     now: () => new Date((now += 1000)),
   });
@@ -278,11 +299,24 @@ async function stuckApply(): Promise<Stuck> {
   const fingerprint = approve.fingerprint as string;
   expect((await state.approvals.approve({ id: planId, approver: APPROVER, now: new Date(now) })).outcome).toBe('approved');
   const apply = job('apply', { fingerprint, planId }, APPROVER);
-  void worker.handle(apply);
-  await atRemove;
-  dying = false;
-  expect((await state.approvals.get(planId))?.status).toBe('applying');
-  return { state, worker, posted, responses, planId, fingerprint, wait: (ms) => void (now += ms), applyJob: () => ({ ...apply }) };
+  const doom = async (next: Exclude<Fate, 'live'>): Promise<void> => {
+    dying = dyingAtRemove(adapter);
+    const before = new Promise<void>((resolve) => (died = resolve));
+    fate = next;
+    await (next === 'dies-at-remove' ? dying.atRemove : before);
+    fate = 'live';
+  };
+  return { state, worker, posted, responses, planId, fingerprint, wait: (ms) => void (now += ms), applyJob: () => ({ ...apply }), doom, job };
+}
+
+/** Audit, approve, and an apply job whose process dies at the remove: the approval is left `applying`. */
+async function stuckApply(): Promise<Harness> {
+  const fix = await approvedFix();
+  const died = fix.doom('dies-at-remove');
+  void fix.worker.handle(fix.applyJob());
+  await died;
+  expect((await fix.state.approvals.get(fix.planId))?.status).toBe('applying');
+  return fix;
 }
 
 function buttonOf(blocks: unknown[], actionId: ActionId): ButtonPayload {
@@ -365,6 +399,219 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('failed');
     expect(stuck.posted.slice(n)[0]?.text).toBe(`:rewind: The fix interrupted part-way (\`${record?.changeId}\`) was undone: the group no longer matched the plan and what had been done (rolled-back).`);
     expect(await stuck.worker.recoverStuckApplies()).toEqual([]);
+  });
+});
+
+describe('attack: the apply Lambda dies and no job is redelivered, nobody presses Resume', () => {
+  it("the apply function's schedule tick (an EventBridge scheduled event to the real handler) completes the fix after 15 minutes, and only then", async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, store: stuck.state, config: workerConfig }) as Runtime });
+    const rules = ingress();
+
+    stuck.wait(5 * 60_000);
+    expect(await handler(scheduledEvent(new Date('2026-01-05T09:05:00Z')))).toEqual({ recovered: [] });
+    expect(ingress()).toEqual(rules);
+
+    stuck.wait(16 * 60_000);
+    expect(await handler(scheduledEvent(new Date('2026-01-05T09:21:00Z')))).toEqual({ recovered: [stuck.planId] });
+    expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({ status: 'applied', changeId: record?.changeId });
+    expect(stuck.posted.map((p) => p.text)).toContain(`:arrow_forward: The fix interrupted part-way (\`${record?.changeId}\`) was resumed and completed: the group still matched the plan and what had been done.`);
+    expect(await handler(scheduledEvent(new Date('2026-01-05T09:36:00Z')))).toEqual({ recovered: [] });
+  });
+});
+
+/** A fix applied, its revert approved, and a revert job whose process dies: the fix is left `reverting`. */
+async function stuckRevert(fate: 'dies-at-remove' | 'dies-before-any-call'): Promise<Harness & { change: ChangeRecord; revertJob(): WardenJob }> {
+  const fix = await approvedFix();
+  await fix.worker.handle(fix.applyJob());
+  const change = (await fix.state.changes.list()).find((r) => r.kind === 'apply' && r.status === 'applied') as ChangeRecord;
+  expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+  const revertId = revertRequestId(change.changeId);
+  await fix.state.approvals.requestApproval({ id: revertId, planId: fix.planId, fingerprint: fix.fingerprint, requester: 'UREQUESTER', required: 1, now: new Date('2026-01-05T09:00:00.100Z') });
+  expect((await fix.state.approvals.approve({ id: revertId, approver: APPROVER, now: new Date('2026-01-05T09:00:00.200Z') })).outcome).toBe('approved');
+  const revert = fix.job('revert', { changeId: change.changeId, fingerprint: fix.fingerprint }, APPROVER);
+  const died = fix.doom(fate);
+  void fix.worker.handle(revert);
+  await died;
+  expect((await fix.state.approvals.get(fix.planId))?.status).toBe('reverting');
+  expect((await fix.state.approvals.get(revertId))?.status).toBe('applying');
+  return { ...fix, change, revertJob: () => ({ ...revert }) };
+}
+
+describe('attack: the revert Lambda dies between its calls and the fix is stuck in reverting', () => {
+  it('the redelivered revert job, after 15 minutes, resumes the revert from its record and completes it, and posts so', async () => {
+    const stuck = await stuckRevert('dies-at-remove');
+    const record = (await stuck.state.changes.list()).find((r) => r.kind === 'revert') as ChangeRecord;
+    expect(record).toMatchObject({ inProgress: true, reverts: stuck.change.changeId });
+    expect(record.addedRuleIds).toHaveLength(1);
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+    stuck.wait(16 * 60_000);
+    const n = stuck.posted.length;
+    const adds = adapter.mutations().filter((c) => c.op === 'add').length;
+
+    await stuck.worker.handle(stuck.revertJob());
+
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect(adapter.mutations().filter((c) => c.op === 'add')).toHaveLength(adds);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
+    expect((await stuck.state.approvals.get(revertRequestId(stuck.change.changeId)))?.status).toBe('applied');
+    expect(await stuck.state.changes.get(record.changeId)).toMatchObject({ status: 'reverted', addedRuleIds: record.addedRuleIds });
+    expect((await stuck.state.changes.get(record.changeId))?.inProgress).toBeUndefined();
+    expect(stuck.posted.slice(n)[0]?.text).toBe(`:arrow_forward: The revert interrupted part-way (\`${record.changeId}\`) was resumed and completed: the group still matched what it found and what had been done.`);
+  });
+
+  it('within 15 minutes a new Revert changes nothing and offers Resume; Resume after 15 minutes completes the revert, with no new approval', async () => {
+    const stuck = await stuckRevert('dies-at-remove');
+    const rules = ingress();
+    stuck.wait(5 * 60_000);
+    await stuck.worker.handle(stuck.revertJob());
+    expect(ingress()).toEqual(rules);
+    const answer = stuck.responses.at(-1) as { text: string; blocks: unknown[] };
+    expect(answer.text).toMatch(/^Not reverted again: this fix is being reverted since .* UTC\. If that revert died, Warden resumes it on its own after .* UTC, or an approver can press Resume then\.$/);
+    const resume = buttonOf(answer.blocks, ACTION_IDS.resume);
+    expect(resume).toEqual({ action: ACTION_IDS.resume, fingerprint: stuck.fingerprint, planId: stuck.planId });
+
+    // The Resume button queues an apply job for the plan (src/slack/app.ts, approvers only): the stuck revert is what it recovers.
+    stuck.wait(16 * 60_000);
+    await stuck.worker.handle(stuck.job('apply', { fingerprint: stuck.fingerprint, planId: stuck.planId }, APPROVER));
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
+  });
+
+  it('the apply function\'s schedule tick undoes what the revert did when the group changed meanwhile, leaves the fix applied, and posts so', async () => {
+    const stuck = await stuckRevert('dies-at-remove');
+    const record = (await stuck.state.changes.list()).find((r) => r.kind === 'revert') as ChangeRecord;
+    const https = (await live()).rules.find((r) => contentKey(r) === contentKey(httpsWorld)) as Rule;
+    adapter.modify(GROUP, https.native.ruleId, rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8', description: 'https' }));
+    stuck.wait(16 * 60_000);
+    const n = stuck.posted.length;
+    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, store: stuck.state, config: workerConfig }) as Runtime });
+
+    expect(await handler(scheduledEvent(new Date('2026-01-05T09:21:00Z')))).toEqual({ recovered: [stuck.planId] });
+
+    expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 10.0.0.0/8']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applied');
+    expect((await stuck.state.approvals.get(revertRequestId(stuck.change.changeId)))?.status).toBe('failed');
+    expect((await stuck.state.changes.get(record.changeId))?.status).toBe('rolled-back');
+    expect(stuck.posted.slice(n)[0]?.text).toBe(`:rewind: The revert interrupted part-way (\`${record.changeId}\`) was undone: the group no longer matched what it found and what had been done (rolled-back).`);
+    expect(await handler(scheduledEvent(new Date('2026-01-05T09:36:00Z')))).toEqual({ recovered: [] });
+  });
+
+  it('a revert that died between claiming its request and claiming the fix changed nothing: the next Revert delivery ends that request, and a newly approved Revert goes ahead', async () => {
+    const fix = await approvedFix();
+    await fix.worker.handle(fix.applyJob());
+    const change = (await fix.state.changes.list()).find((r) => r.kind === 'apply') as ChangeRecord;
+    const revertId = revertRequestId(change.changeId);
+    const approveRevert = async (at: string) => {
+      await fix.state.approvals.requestApproval({ id: revertId, planId: fix.planId, fingerprint: fix.fingerprint, requester: 'UREQUESTER', required: 1, now: new Date(at) });
+      expect((await fix.state.approvals.approve({ id: revertId, approver: APPROVER, now: new Date(at) })).outcome).toBe('approved');
+    };
+    await approveRevert('2026-01-05T09:00:00.100Z');
+    expect(await fix.state.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: new Date('2026-01-05T09:00:00.300Z') })).toBe(true);
+    fix.wait(16 * 60_000);
+
+    await fix.worker.handle(fix.job('revert', { changeId: change.changeId, fingerprint: fix.fingerprint }, APPROVER));
+    expect(String(fix.responses.at(-1)?.['text'])).toBe(`Not reverted: the revert of \`${change.changeId}\` approved earlier never started (its process died); press Revert again to approve a new one.`);
+    expect((await fix.state.approvals.get(revertId))?.status).toBe('failed');
+    expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+
+    await approveRevert('2026-01-05T09:20:00.000Z');
+    await fix.worker.handle(fix.job('revert', { changeId: change.changeId, fingerprint: fix.fingerprint }, APPROVER));
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect((await fix.state.approvals.get(fix.planId))?.status).toBe('reverted');
+  });
+
+  it('a revert that died before its first cloud call (no record) is made afresh by the schedule tick', async () => {
+    const stuck = await stuckRevert('dies-before-any-call');
+    expect((await stuck.state.changes.list()).filter((r) => r.kind === 'revert')).toEqual([]);
+    stuck.wait(16 * 60_000);
+
+    expect(await stuck.worker.recoverStuckApplies()).toEqual([stuck.planId]);
+
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
+    expect((await stuck.state.approvals.get(revertRequestId(stuck.change.changeId)))?.status).toBe('applied');
+    expect((await stuck.state.changes.list()).filter((r) => r.kind === 'revert').map((r) => r.status)).toEqual(['reverted']);
+  });
+});
+
+/** Slack's request for an approver's Revert click on `changeId`, through the signed Lambda handler; answers the jobs it queued and what it told the person. */
+async function revertClick(fix: Harness, changeId: string, at: Date, button: ButtonPayload = { action: ACTION_IDS.revert, changeId, fingerprint: fix.fingerprint, planId: fix.planId }): Promise<{ jobs: WardenJob[]; said: string[] }> {
+  const slackApi = await startFakeSlackApi();
+  try {
+    const configPath = join(dir, 'warden-revert.json');
+    await writeFile(configPath, JSON.stringify({ slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+    const queue = createInProcessQueue();
+    const secret = 'test-signing-secret-0123456789';
+    const handler = createSlackHandler({ env: { SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackApi.url}/api`, WARDEN_CONFIG: configPath }, queue, store: fix.state, now: () => at });
+    const value = encodeButtonValue(button);
+    const result = await handler(signedHttpApiEvent(buttonClickBody({ user: APPROVER, channel: CHANNEL, actionId: ACTION_IDS.revert, value, triggerId: `trigger-revert-${at.getTime()}`, responseUrl: `${slackApi.url}/response/revert` }), { secret }), {});
+    expect(result.statusCode).toBe(200);
+    return { jobs: queue.jobs, said: slackApi.responses() };
+  } finally {
+    await slackApi.close();
+  }
+}
+
+describe('attack: the apply dies half-way and an approver presses Revert on it', () => {
+  it("the approver's Revert (its approvals complete) undoes exactly what the in-progress record says was done, and nothing resumes the apply after", async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
+    // Where the person meets the interrupted fix: the answer to a new click offers Resume and Revert.
+    stuck.wait(5 * 60_000);
+    await stuck.worker.handle(stuck.applyJob());
+    const offered = buttonOf((stuck.responses.at(-1) as { blocks: unknown[] }).blocks, ACTION_IDS.revert);
+    expect(offered).toEqual({ action: ACTION_IDS.revert, changeId: record?.changeId, fingerprint: stuck.fingerprint, planId: stuck.planId });
+    stuck.wait(11 * 60_000);
+
+    const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:20:00Z'), offered);
+    expect(click.said).toEqual(['Reverting…']);
+    expect(click.jobs).toMatchObject([{ kind: 'revert', user: APPROVER, args: { changeId: record?.changeId } }]);
+    const n = stuck.posted.length;
+    for (const job of click.jobs) await stuck.worker.handle(job);
+
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
+    expect((await stuck.state.approvals.get(revertRequestId(record?.changeId as string)))?.status).toBe('applied');
+    const reverts = (await stuck.state.changes.list()).filter((r) => r.kind === 'revert');
+    expect(reverts.map((r) => [r.reverts, r.status])).toEqual([[record?.changeId, 'reverted']]);
+    expect((await stuck.state.changes.get(record?.changeId as string))?.inProgress).toBeUndefined();
+    expect(stuck.posted.slice(n)[0]?.text).toMatch(/^Change reverted: /);
+
+    stuck.wait(16 * 60_000);
+    expect(await stuck.worker.recoverStuckApplies()).toEqual([]);
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+  });
+
+  it('an interrupted apply whose approval ended failed (its record never closed) is reverted the same way', async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    expect(await stuck.state.approvals.transition({ id: stuck.planId, from: 'applying', to: 'failed', now: new Date('2026-01-05T09:02:00Z') })).toBe(true);
+
+    const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:03:00Z'));
+    for (const job of click.jobs) await stuck.worker.handle(job);
+
+    expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
+  });
+
+  it('while the apply may still be running (under 15 minutes) the Revert changes nothing and says why', async () => {
+    const stuck = await stuckApply();
+    const [record] = await stuck.state.changes.list();
+    const rules = ingress();
+    stuck.wait(5 * 60_000);
+
+    const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:05:00Z'));
+    for (const job of click.jobs) await stuck.worker.handle(job);
+
+    expect(ingress()).toEqual(rules);
+    expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applying');
+    expect(String(stuck.responses.at(-1)?.['text'])).toMatch(
+      new RegExp(String.raw`^Not reverted: change \`${record?.changeId}\` is being applied since .* UTC\. If that apply died, it can be reverted after .* UTC \(with the revert's approvals\), or Warden resumes it on its own then\.$`),
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { DEFAULT_RETRY, withRetry } from '../common/retry.ts';
-import { isRetryableAwsError } from './live.ts';
+import { isRetryableAwsError } from './client.ts';
 import { partitionOf, roleForAccount } from './roles.ts';
 
 // Which AWS accounts a scheduled run covers, and the role that reaches each: the accounts listed in

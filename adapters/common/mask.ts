@@ -1,4 +1,5 @@
-// Credentials out of every message an adapter makes. An endpoint (or a proxy in front of it) may
+// Credentials out of every message an adapter makes, and of every error text the Slack worker
+// posts (safeErrorText in src/slack/worker.ts): one masking. An endpoint (or a proxy in front of it) may
 // quote the request back in its error body, headers included, so a message is masked twice: the
 // values the adapter knows it sent, and anything shaped like a credential header or key whatever
 // its value (keys resolved by an SDK from a profile or a role are not always known to us).
@@ -26,7 +27,10 @@ const SHAPED = [
   /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
   /\bLTAI[A-Za-z0-9]{12,}\b/g,
   /\bxox[abposr]-[A-Za-z0-9-]+/g,
+  /https:\/\/hooks\.slack\.com\/\S+/g, // a Slack webhook URL is its own credential
 ];
+/** `secret=…`, `token: …`, `password: …` in any message: the value is masked, the name kept. */
+const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|signature|credential|authorization|access[_-]?key)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
 
 /** Values shorter than this are not masked by value (they would mask ordinary words). */
 const SHORTEST_SECRET = 4;
@@ -39,5 +43,5 @@ export function maskCredentials(text: string, known: Iterable<string | undefined
   for (const value of values.sort((a, b) => b.length - a.length)) out = out.split(value).join(MASK);
   out = out.replace(HEADER_VALUE, (_match, name: string) => `${name}${MASK}`);
   for (const pattern of SHAPED) out = out.replace(pattern, (match) => (match.includes('=') ? `${match.slice(0, match.indexOf('=') + 1)}${MASK}` : MASK));
-  return out;
+  return out.replace(SECRET_ASSIGNMENT, (match, name: string, value: string) => (value.startsWith(MASK) ? match : `${name}${MASK}`));
 }

@@ -49,7 +49,7 @@ function dedupId(requestId: string): string {
 
 const BATCH = 10;
 const MAX_ATTEMPTS = 5;
-/** Batches in flight at once: 17,000 scopes go out in a few seconds, not one batch after another. */
+/** Batches in flight at once, so a large estate's scopes do not go out one batch after another (docs/scaling.md). */
 const SEND_CONCURRENCY = 16;
 
 /** Sends messages in batches of ten, several batches at once, re-sending entries SQS did not take; throws when some never went. */

@@ -219,13 +219,28 @@ const slackSchema = z
     requiredApprovals: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(1),
     /** The requester's own approval does not count. */
     twoPersonRule: z.boolean({ message: 'must be true or false' }).default(true),
+    /** What Accept risk and `/warden suppress` need; each left out is as a fix's (`requiredApprovals`, `twoPersonRule`). */
+    suppressionApprovals: z
+      .object({
+        required: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').optional(),
+        twoPersonRule: z.boolean({ message: 'must be true or false' }).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Who may press Snooze: the approvers (the default), or anyone in Warden's channels. */
+    snooze: z.enum(['approvers', 'anyone'], { message: 'must be approvers or anyone' }).default('approvers'),
     /**
      * At most this many finding messages per scheduled run (Slack takes about one message a second
      * in a channel); the rest are in the digest and get their messages in later runs.
      */
     maxFindingMessagesPerRun: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(50),
   })
-  .strict();
+  .strict()
+  // Findings are posted in slack.channel: a channel where Warden does not answer would get buttons nobody may press.
+  .refine((slack) => !slack.channel || !slack.channels || slack.channels.includes(slack.channel), {
+    path: ['channel'],
+    message: 'is not among slack.channels: findings are posted there, so Warden must answer there (add it to slack.channels)',
+  });
 
 export type SlackConfig = z.output<typeof slackSchema>;
 

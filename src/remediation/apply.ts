@@ -648,6 +648,27 @@ export function interruptedResult(change: ChangeRecord, current: readonly Rule[]
   return { postImage, addedRuleIds: [...added], notes };
 }
 
+/** How the group differs from the pre-image a revert restores, by content. */
+function preImageProblems(preImage: readonly Rule[], after: readonly Rule[]): string[] {
+  const { extra, missing } = contentDiff(preImage, after);
+  return [...extra.map((r) => `rule ${show(r)} is there and was not in the pre-image`), ...missing.map((r) => `rule ${show(r)} of the pre-image is missing`)];
+}
+
+/** An interrupted apply whose effect a revert undid is over: no longer in progress, so nothing resumes it. */
+async function closeInterrupted(store: ChangeStore, change: ChangeRecord, revertId: string, actor: string): Promise<void> {
+  await saveFinal(store, { ...change, messages: [...change.messages, `interrupted part-way; what it did was undone by ${revertId} (${actor})`] });
+}
+
+/**
+ * What a revert does to the group it found (`found`, its record's pre-image): re-adds the rules of
+ * the apply's pre-image missing from it, and removes the rules the apply added.
+ */
+function revertSteps(change: ChangeRecord, found: readonly Rule[]): { readd: Rule[]; remove: Rule[] } {
+  const foundIds = new Set(found.map((r) => r.native.ruleId));
+  const added = new Set(change.inProgress ? interruptedResult(change, found).addedRuleIds : change.addedRuleIds);
+  return { readd: change.preImage.filter((r) => !foundIds.has(r.native.ruleId)), remove: found.filter((r) => added.has(r.native.ruleId)) };
+}
+
 /**
  * Restores the rule list an `applied` change found (its pre-image), when the group is still exactly
  * as that change left it (its post-image); otherwise refuses and says what changed since.
@@ -711,10 +732,8 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
     );
   }
 
-  const postIds = new Set(left.postImage.map((r) => r.native.ruleId));
-  const readd = change.preImage.filter((r) => !postIds.has(r.native.ruleId));
-  const addedIds = new Set(left.addedRuleIds);
-  const remove = current.filter((r) => addedIds.has(r.native.ruleId));
+  // The group is exactly as the change left it: the steps follow from it.
+  const { readd, remove } = revertSteps(change, current);
 
   const record: ChangeRecord = { ...base, preImage: current, status: 'failed', messages: [] };
   try {
@@ -746,13 +765,7 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
   } catch (error) {
     problems.push(`cannot re-read the group: ${errorText(error)}`);
   }
-  if (after) {
-    const { extra, missing } = contentDiff(change.preImage, after);
-    problems = [
-      ...extra.map((r) => `rule ${show(r)} is there and was not in the pre-image`),
-      ...missing.map((r) => `rule ${show(r)} of the pre-image is missing`),
-    ];
-  }
+  if (after) problems = preImageProblems(change.preImage, after);
   if (problems.length > 0) {
     const undone = await undo(ctx, executed.done, current);
     return saveFinal(store, {
@@ -765,8 +778,7 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
     });
   }
   const renamed = executed.done.flatMap((d) => (d.kind === 'add' ? [`${d.rule.native.ruleId} → ${d.id}`] : []));
-  // The interrupted apply is over: it is no longer in progress (nothing resumes it any more).
-  if (interrupted) await saveFinal(store, { ...change, messages: [...change.messages, `interrupted part-way; what it did was undone by ${base.changeId} (${actor})`] });
+  if (interrupted) await closeInterrupted(store, change, base.changeId, actor);
   return saveFinal(store, {
     ...record,
     addedRuleIds: newIds,
@@ -842,6 +854,18 @@ export interface Resumed {
   reason?: string;
 }
 
+/** The plan's group as it is now, for resuming a change; or why it cannot be read (nothing is done then). */
+async function groupToResume(adapter: LiveAdapter, scope: Scope, plan: Plan): Promise<SecurityGroup | string> {
+  const mismatch = targetMismatch(adapter, scope, plan);
+  if (mismatch) return mismatch;
+  const groupId = plan.target.groupId;
+  try {
+    return (await readState(adapter, scope, groupId)).group ?? `group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`;
+  } catch (error) {
+    return `cannot read group ${groupId}: ${errorText(error)}`;
+  }
+}
+
 /**
  * Resumes an apply left in progress: re-reads the group, completes the change or undoes what was
  * done (see `decideResume`), verifies, and saves the outcome under the same change id.
@@ -854,16 +878,9 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
   if (change.kind !== 'apply' || !change.inProgress) return leave(`${change.changeId} is not an apply left in progress`);
   const earlier = (await store.list()).find((r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted');
   if (earlier) return leave(`${change.changeId} was already reverted by ${earlier.changeId}`);
-  const mismatch = targetMismatch(adapter, scope, change.plan);
-  if (mismatch) return leave(mismatch);
-  const groupId = change.plan.target.groupId;
-  let group: SecurityGroup | undefined;
-  try {
-    group = (await readState(adapter, scope, groupId)).group;
-  } catch (error) {
-    return leave(`cannot read group ${groupId}: ${errorText(error)}`);
-  }
-  if (!group) return leave(`group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`);
+  const group = await groupToResume(adapter, scope, change.plan);
+  if (typeof group === 'string') return leave(group);
+  const groupId = group.id;
 
   const ctx: Context = { adapter, scope, groupId };
   const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
@@ -914,6 +931,114 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
       `${prefix}: completed the change the interrupted apply began`,
       `applied: added ${ids.addedRuleIds.length === 0 ? 'nothing' : ids.addedRuleIds.join(', ')}; removed ${ids.removedRuleIds.length === 0 ? 'nothing' : ids.removedRuleIds.join(', ')}`,
     ],
+  });
+  return { outcome: 'completed', record: final };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resume: a revert whose process died, from the record it left in progress
+
+export interface ResumeRevertOptions extends Omit<RevertOptions, 'change'> {
+  /** The revert record left in progress (`inProgress`). */
+  change: ChangeRecord;
+  /** The apply record it reverts. */
+  reverted: ChangeRecord;
+}
+
+/**
+ * Resumes a revert left in progress: re-reads the group and completes the revert (the group gets
+ * the apply's pre-image again, by content) when the group is still what the revert found plus what
+ * its record (and the group) says it did; else undoes what it did. Saved under the revert's change id.
+ */
+export async function resumeRevert(options: ResumeRevertOptions): Promise<Resumed> {
+  const { adapter, scope, change, reverted, store, actor } = options;
+  const at = (options.now ?? (() => new Date()))().toISOString();
+  const leave = (reason: string): Resumed => ({ outcome: 'left', record: change, reason });
+  if (change.kind !== 'revert' || !change.inProgress || change.reverts !== reverted.changeId) return leave(`${change.changeId} is not a revert of ${reverted.changeId} left in progress`);
+  const group = await groupToResume(adapter, scope, reverted.plan);
+  if (typeof group === 'string') return leave(group);
+  const groupId = group.id;
+
+  // What the revert was to do, from the group it found; what its record (or the group) says it did.
+  const found = change.preImage;
+  const foundIds = new Set(found.map((r) => r.native.ruleId));
+  const { readd, remove } = revertSteps(reverted, found);
+  const current = group.rules;
+  const byId = new Map(current.map((r) => [r.native.ruleId, r]));
+  const notes: string[] = [];
+  const reasons: string[] = [];
+  const done: Done[] = [];
+  const pending = countKeys(readd);
+  const readded = new Set(change.addedRuleIds);
+  for (const id of change.addedRuleIds) {
+    const rule = byId.get(id);
+    if (!rule) {
+      reasons.push(`rule ${id}, re-added by the revert, is gone`);
+      continue;
+    }
+    pending.set(contentKey(rule), (pending.get(contentKey(rule)) ?? 0) - 1);
+    done.push({ kind: 'add', rule, id });
+  }
+  for (const rule of current) {
+    const n = pending.get(contentKey(rule)) ?? 0;
+    if (n > 0 && !foundIds.has(rule.native.ruleId) && !readded.has(rule.native.ruleId)) {
+      pending.set(contentKey(rule), n - 1);
+      readded.add(rule.native.ruleId);
+      done.push({ kind: 'add', rule, id: rule.native.ruleId });
+      notes.push(`rule ${show(rule)} was not there before and is what the revert re-adds: taken as re-added by the interrupted call`);
+    }
+  }
+  const removed = new Set(change.removedRuleIds ?? []);
+  for (const rule of remove) {
+    if (!removed.has(rule.native.ruleId) && !byId.has(rule.native.ruleId)) {
+      removed.add(rule.native.ruleId);
+      notes.push(`rule ${show(rule)} is gone and is what the revert removes: taken as removed by the interrupted call`);
+    }
+  }
+  for (const rule of found) if (removed.has(rule.native.ruleId)) done.push({ kind: 'remove', rule });
+  reasons.push(...idDiff([...found.filter((r) => !removed.has(r.native.ruleId)), ...current.filter((r) => readded.has(r.native.ruleId))], current));
+
+  const ctx: Context = { adapter, scope, groupId };
+  const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
+  const prefix = `resumed by ${actor} at ${at}`;
+  const undoAll = async (steps: readonly Done[], why: string[], failedAdd?: Rule): Promise<Resumed> => {
+    const undone = await undo(ctx, steps, found, failedAdd);
+    const final = await saveFinal(store, { ...record, ...idsOf(steps), postImage: undone.after, status: undone.status, messages: [...record.messages, ...why, ...notes, ...undone.messages] });
+    return { outcome: 'undone', record: final };
+  };
+  if (reasons.length > 0) {
+    return undoAll(done, [`${prefix}: the group is no longer what the revert found plus what it did, so what it did is undone`, ...reasons]);
+  }
+
+  const adds: Rule[] = [];
+  for (const rule of readd) {
+    const n = pending.get(contentKey(rule)) ?? 0;
+    if (n > 0) {
+      pending.set(contentKey(rule), n - 1);
+      adds.push(rule);
+    }
+  }
+  const removes = remove.filter((r) => !removed.has(r.native.ruleId)).map((r) => byId.get(r.native.ruleId) as Rule);
+  const executed = await execute(ctx, adds, removes, (d) => store.save(inProgressRecord(record, [...done, ...d])));
+  const all = [...done, ...executed.done];
+  if (executed.failure) return undoAll(all, [`${prefix}: completing the revert failed part-way: ${executed.failure}`], executed.failedAdd);
+
+  let after: Rule[] | undefined;
+  let problems: string[];
+  try {
+    after = (await readState(adapter, scope, groupId)).group?.rules;
+    problems = after ? preImageProblems(reverted.preImage, after) : [`group ${groupId} is not found`];
+  } catch (error) {
+    problems = [`cannot re-read the group: ${errorText(error)}`];
+  }
+  if (problems.length > 0) return undoAll(all, [`${prefix}: verification failed after completing the revert; undoing it`, ...problems.map((p) => `verification: ${p}`)]);
+  if (reverted.inProgress) await closeInterrupted(store, reverted, change.changeId, actor);
+  const final = await saveFinal(store, {
+    ...record,
+    ...idsOf(all),
+    postImage: after,
+    status: 'reverted',
+    messages: [...record.messages, `${prefix}: completed the revert the interrupted process began`, `reverted ${reverted.changeId}: the group has exactly the rules of its pre-image again (by content)`, ...notes],
   });
   return { outcome: 'completed', record: final };
 }

@@ -4,10 +4,10 @@ import { LIMITS } from './limits.ts';
 
 // The ids of Warden's interactive elements and the value its buttons carry.
 //
-// A button value carries ids only: the finding's fingerprint, the plan id, the change id. The plan itself never
-// travels through Slack; the server re-derives it (or reads the stored one) and checks that its id is the one the
-// button names, so a person approves exactly the plan they saw, and a stale button refuses rather than applying
-// something else. Slack signs every interaction request (Bolt verifies the signature); on top of that the parser
+// A button value carries ids only: the finding's fingerprint, the plan id, the change id, the suppression request
+// id. The plan itself never travels through Slack; the server re-derives it (or reads the stored one) and checks that
+// its id is the one the button names, so a person approves exactly the plan they saw, and a stale button refuses
+// rather than applying something else. Slack signs every interaction request (Bolt verifies the signature); on top of that the parser
 // below accepts only the exact canonical form Warden writes, so a value that was edited, padded or moved to another
 // button is refused with a clear error.
 
@@ -20,6 +20,8 @@ export const ACTION_IDS = {
   details: 'warden_details',
   revert: 'warden_revert',
   resume: 'warden_resume',
+  approveSuppression: 'warden_approve_suppression',
+  rejectSuppression: 'warden_reject_suppression',
 } as const;
 
 export type ActionName = keyof typeof ACTION_IDS;
@@ -50,6 +52,8 @@ export interface ButtonPayload {
   planId?: string;
   /** The change record (Revert). */
   changeId?: string;
+  /** The suppression request (its Approve and Reject). */
+  suppressionRequestId?: string;
 }
 
 /** A button value that is not one Warden wrote. */
@@ -57,7 +61,7 @@ export class ButtonValueError extends Error {
   override name = 'ButtonValueError';
 }
 
-// Wire format: {"v":1,"a":"<code>","f":"<fingerprint>","p":"<plan id>","c":"<change id>"} in exactly this key
+// Wire format: {"v":1,"a":"<code>","f":"<fingerprint>","p":"<plan id>","c":"<change id>","s":"<suppression request id>"} in exactly this key
 // order, absent keys left out, no whitespace: what JSON.stringify writes for the object built by encode().
 const VERSION = 1;
 const CODES: Record<ActionId, string> = {
@@ -68,25 +72,33 @@ const CODES: Record<ActionId, string> = {
   warden_details: 'dt',
   warden_revert: 'rv',
   warden_resume: 'rs',
+  warden_approve_suppression: 'as',
+  warden_reject_suppression: 'js',
 };
 const BY_CODE = new Map(Object.entries(CODES).map(([action, code]) => [code, action as ActionId]));
 
 /** Ids as Warden makes them (src/model/ids.ts hashId, planners' planId, apply's newChangeId), with room to grow. */
 const PLAN_ID = /^plan-[0-9a-f]{8,64}$/;
+/** src/slack/suppression-requests.ts suppressionRequestId. */
+export const SUPPRESSION_REQUEST_ID = /^suppress-[0-9a-f]{12,64}$/;
 
 type Need = 'required' | 'optional' | 'forbidden';
-const FIELDS: Record<ActionId, { f: Need; p: Need; c: Need }> = {
-  warden_approve: { f: 'required', p: 'required', c: 'forbidden' },
-  warden_reject: { f: 'required', p: 'optional', c: 'forbidden' },
-  warden_snooze: { f: 'required', p: 'optional', c: 'forbidden' },
-  warden_accept_risk: { f: 'required', p: 'optional', c: 'forbidden' },
-  warden_details: { f: 'required', p: 'optional', c: 'forbidden' },
-  warden_revert: { f: 'optional', p: 'optional', c: 'required' },
-  warden_resume: { f: 'required', p: 'required', c: 'forbidden' },
+type Key = 'f' | 'p' | 'c' | 's';
+const FIX: Record<'c' | 's', Need> = { c: 'forbidden', s: 'forbidden' };
+const FIELDS: Record<ActionId, Record<Key, Need>> = {
+  warden_approve: { f: 'required', p: 'required', ...FIX },
+  warden_reject: { f: 'required', p: 'optional', ...FIX },
+  warden_snooze: { f: 'required', p: 'optional', ...FIX },
+  warden_accept_risk: { f: 'required', p: 'optional', ...FIX },
+  warden_details: { f: 'required', p: 'optional', ...FIX },
+  warden_revert: { f: 'optional', p: 'optional', c: 'required', s: 'forbidden' },
+  warden_resume: { f: 'required', p: 'required', ...FIX },
+  warden_approve_suppression: { f: 'forbidden', p: 'forbidden', c: 'forbidden', s: 'required' },
+  warden_reject_suppression: { f: 'forbidden', p: 'forbidden', c: 'forbidden', s: 'required' },
 };
 
 /** The longest value encode() can produce: every id at its longest. Far below LIMITS.buttonValue. */
-export const MAX_ENCODED_LENGTH = JSON.stringify({ v: VERSION, a: 'xx', f: 'f'.repeat(64), p: `plan-${'0'.repeat(64)}`, c: `chg-${'0'.repeat(100)}` }).length;
+export const MAX_ENCODED_LENGTH = JSON.stringify({ v: VERSION, a: 'xx', f: 'f'.repeat(64), p: `plan-${'0'.repeat(64)}`, c: `chg-${'0'.repeat(100)}`, s: `suppress-${'0'.repeat(64)}` }).length;
 
 function fail(message: string): never {
   throw new ButtonValueError(`button value rejected: ${message}`);
@@ -95,7 +107,7 @@ function fail(message: string): never {
 function checkPayload(payload: ButtonPayload): void {
   const needs = FIELDS[payload.action];
   if (!needs) fail(`unknown action ${JSON.stringify(String(payload.action).slice(0, 40))}`);
-  const check = (key: 'f' | 'p' | 'c', name: string, value: string | undefined, pattern: RegExp): void => {
+  const check = (key: Key, name: string, value: string | undefined, pattern: RegExp): void => {
     const need = needs[key];
     if (value === undefined) {
       if (need === 'required') fail(`${payload.action} needs a ${name}`);
@@ -107,6 +119,7 @@ function checkPayload(payload: ButtonPayload): void {
   check('f', 'fingerprint', payload.fingerprint, FINGERPRINT_PREFIX);
   check('p', 'plan id', payload.planId, PLAN_ID);
   check('c', 'change id', payload.changeId, CHANGE_ID);
+  check('s', 'suppression request id', payload.suppressionRequestId, SUPPRESSION_REQUEST_ID);
 }
 
 /** The button value for `payload`: compact JSON with short keys, at most MAX_ENCODED_LENGTH (< 2,000) characters. */
@@ -116,6 +129,7 @@ export function encodeButtonValue(payload: ButtonPayload): string {
   if (payload.fingerprint !== undefined) wire.f = payload.fingerprint;
   if (payload.planId !== undefined) wire.p = payload.planId;
   if (payload.changeId !== undefined) wire.c = payload.changeId;
+  if (payload.suppressionRequestId !== undefined) wire.s = payload.suppressionRequestId;
   const value = JSON.stringify(wire);
   if (value.length > LIMITS.buttonValue) fail(`${value.length} characters, more than Slack's ${LIMITS.buttonValue}`);
   return value;
@@ -139,16 +153,17 @@ export function parseButtonValue(value: unknown, expected?: ActionId): ButtonPay
   }
   if (wire === null || typeof wire !== 'object' || Array.isArray(wire)) fail('not a JSON object');
   const record = wire as Record<string, unknown>;
-  const unknownKeys = Object.keys(record).filter((k) => !['v', 'a', 'f', 'p', 'c'].includes(k));
+  const unknownKeys = Object.keys(record).filter((k) => !['v', 'a', 'f', 'p', 'c', 's'].includes(k));
   if (unknownKeys.length > 0) fail(`unknown key ${JSON.stringify(unknownKeys[0]?.slice(0, 20))}`);
   if (record.v !== VERSION) fail(`version ${JSON.stringify(record.v)}, expected ${VERSION}`);
   const action = typeof record.a === 'string' ? BY_CODE.get(record.a) : undefined;
   if (!action) fail(`unknown action code ${JSON.stringify(record.a)}`);
-  for (const key of ['f', 'p', 'c'] as const) if (key in record && typeof record[key] !== 'string') fail(`${key} is not a string`);
+  for (const key of ['f', 'p', 'c', 's'] as const) if (key in record && typeof record[key] !== 'string') fail(`${key} is not a string`);
   const payload: ButtonPayload = { action };
   if (record.f !== undefined) payload.fingerprint = record.f as string;
   if (record.p !== undefined) payload.planId = record.p as string;
   if (record.c !== undefined) payload.changeId = record.c as string;
+  if (record.s !== undefined) payload.suppressionRequestId = record.s as string;
   checkPayload(payload);
   if (encodeButtonValue(payload) !== value) fail('not in the canonical form Warden writes (edited?)');
   if (expected !== undefined && action !== expected) fail(`written for ${action}, but the button clicked is ${expected}`);

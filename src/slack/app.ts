@@ -7,11 +7,12 @@ import { ACCEPT_RISK_INPUTS, ACTION_IDS, ButtonValueError, parseButtonValue, SNO
 import type { ActionId, ButtonPayload } from './actions.ts';
 import { mayApprove, needsGroupLookup, refusalText, slackConfigOf } from './authorize.ts';
 import { acceptRiskModal, detailsModal } from './blocks.ts';
-import { userText } from './blocks/elements.ts';
 import { MAX_SUPPRESS_DAYS, parseCommand, usage } from './commands.ts';
+import { activeSuppressionOf, revokeSuppression, suppressionsText, targetKey } from './suppressions.ts';
 import type { WardenCommand } from './commands.ts';
 import type { JobKind, WardenJob, WorkQueue } from './queue.ts';
 import { readerGate } from './middleware/readers.ts';
+import { createSuppressionRequests } from './suppression-requests.ts';
 import { membersOfUserGroups } from './usergroups.ts';
 
 // Warden's Slack app: the `/warden` command and the buttons on its messages. Every handler here is
@@ -53,15 +54,18 @@ function required(env: WardenAppEnv, name: 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_T
   return value;
 }
 
-const INTERIM: Record<Exclude<WardenCommand['kind'], 'help'>, string> = {
+/** The commands the app answers itself (the store alone, no cloud): no job is queued. */
+type AnsweredHere = 'help' | 'suppressions' | 'unsuppress';
+
+const INTERIM: Record<Exclude<WardenCommand['kind'], AnsweredHere>, string> = {
   audit: 'Auditing… the findings will follow here.',
   findings: 'Looking up the findings…',
   show: 'Reading the group…',
   fix: 'Planning a fix…',
-  suppress: 'Suppressing…',
+  suppress: 'Requesting the suppression…',
 };
 
-function commandArgs(command: Exclude<WardenCommand, { kind: 'help' }>): WardenJob['args'] {
+function commandArgs(command: Exclude<WardenCommand, { kind: AnsweredHere }>): WardenJob['args'] {
   switch (command.kind) {
     case 'audit':
       return { ...(command.scope ?? {}) };
@@ -76,7 +80,7 @@ function commandArgs(command: Exclude<WardenCommand, { kind: 'help' }>): WardenJ
   }
 }
 
-function describeTarget(command: Exclude<WardenCommand, { kind: 'help' }>): string {
+function describeTarget(command: Exclude<WardenCommand, { kind: AnsweredHere }>): string {
   const args = commandArgs(command);
   const values = Object.values(args).filter((v) => v !== undefined && typeof v === 'string');
   return values[0] === undefined ? '*' : String(values[0]);
@@ -94,6 +98,8 @@ export function createWardenApp(options: WardenAppOptions): App {
     // One retry at most, and a rate limit fails at once: an acknowledgement never waits on Slack's limits.
     clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: { retries: 1 }, rejectRateLimitedCalls: true },
   });
+
+  const suppressionRequests = createSuppressionRequests({ config, store, client: app.client, now });
 
   async function audit(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
     await store.audit.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
@@ -137,6 +143,10 @@ export function createWardenApp(options: WardenAppOptions): App {
       return;
     }
     const cmd = parsed.command;
+    if (cmd.kind === 'suppressions' || cmd.kind === 'unsuppress') {
+      await ack({ response_type: 'ephemeral', text: await suppressionCommand(cmd, command.user_id, command.channel_id, command.trigger_id) });
+      return;
+    }
     const requestId = `command:${command.trigger_id}`;
     if (!(await store.idempotency.claim(requestId, CLAIM_TTL_SECONDS, now()))) {
       // A retried delivery of a command already acted on.
@@ -161,10 +171,41 @@ export function createWardenApp(options: WardenAppOptions): App {
     await ack({ response_type: 'ephemeral', text: INTERIM[cmd.kind] });
   });
 
+  /** `/warden suppressions` (anyone who may read) and `/warden unsuppress` (approvers): the answer for the person. */
+  async function suppressionCommand(cmd: Extract<WardenCommand, { kind: 'suppressions' | 'unsuppress' }>, user: string, channel: string, triggerId: string): Promise<string> {
+    if (cmd.kind === 'suppressions') {
+      await audit(user, 'command:suppressions', '*', 'ok');
+      return suppressionsText(store, now());
+    }
+    if (!(await store.idempotency.claim(`command:${triggerId}`, CLAIM_TTL_SECONDS, now()))) return 'Ending the suppression…';
+    // Logged under the whole fingerprint when the prefix names an active suppression.
+    const found = activeSuppressionOf(cmd.target, await store.suppressions.activeSuppressions(now()));
+    const named = targetKey('suppression' in found ? found.suppression.target : cmd.target);
+    if (!(await isApprover(user, app.client))) {
+      await audit(user, 'unsuppress', named, 'refused: not an approver');
+      return refusalText('end suppressions', config);
+    }
+    const result = await revokeSuppression(store, cmd.target, user, now());
+    await audit(user, 'unsuppress', result.revoked ? targetKey(result.revoked.target) : named, result.refused ? `refused: ${result.refused}` : 'ok', result.revoked ? `was ${result.revoked.kind ?? 'suppress'} by ${result.revoked.by} until ${result.revoked.until}: ${result.revoked.reason}` : undefined);
+    if (result.revoked && result.notice) {
+      const fingerprint = 'fingerprint' in result.revoked.target ? result.revoked.target.fingerprint : undefined;
+      // A finding's notice goes in its thread; a check's, in the channel the command came from.
+      await threadNote(app.client, fingerprint, undefined, result.notice);
+      if (!fingerprint && channel) await app.client.chat.postMessage({ channel, text: result.notice }).catch((error: unknown) => console.error(`warden: unsuppress notice not posted: ${(error as Error).message.split('\n')[0]}`));
+    }
+    return result.reply;
+  }
+
   // ------------------------------------------------------------------------------------------
   // Buttons
 
   type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+  /** The message the clicked button is on, as `{ message }` (empty when Slack sent none). */
+  function requestMessage(args: ButtonArgs, channel: string): { message?: MessageRef } {
+    const ts = (args.body.message as { ts?: string } | undefined)?.ts;
+    return channel && ts ? { message: { channel, ts } } : {};
+  }
   type Handler = (context: { args: ButtonArgs; payload: ButtonPayload; user: string; channel: string; requestId: string; note: (text: string) => Promise<void> }) => Promise<void>;
 
   const ephemeral = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
@@ -303,8 +344,10 @@ export function createWardenApp(options: WardenAppOptions): App {
 
   onButton(ACTION_IDS.snooze, async ({ args, payload, user, note }) => {
     const fingerprint = payload.fingerprint as string;
+    // Snoozing hides exposure: approvers only, unless the config opens it to everyone in the channels.
+    if (slack.snooze === 'approvers' && !(await gate(args, user, 'snooze', fingerprint, 'snooze this finding', note))) return;
     const until = new Date(now().getTime() + SNOOZE_DAYS * 86_400_000);
-    await store.suppressions.suppress({ target: { fingerprint }, by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
+    await store.suppressions.suppress({ target: { fingerprint }, kind: 'snooze', by: user, reason: `snoozed for ${SNOOZE_DAYS} days`, until, now: now() });
     await audit(user, 'snooze', fingerprint, 'ok', `until ${until.toISOString()}`);
     await ephemeral(args.respond, `Snoozed until ${until.toISOString().slice(0, 10)}.`);
     await note(`:zzz: <@${user}> snoozed this finding until ${until.toISOString().slice(0, 10)}.`);
@@ -325,6 +368,21 @@ export function createWardenApp(options: WardenAppOptions): App {
     await ephemeral(args.respond, 'Rejected: this plan will not be applied unless it is proposed again.');
     await note(`:x: <@${user}> rejected the proposed fix; nothing will be applied unless it is proposed again.`);
   });
+
+  // A suppression request's buttons (src/slack/suppression-requests.ts): approver-only; the message they are on is the request's.
+  const suppressionButtons = [
+    { actionId: ACTION_IDS.approveSuppression, verb: 'approve', decide: suppressionRequests.approve },
+    { actionId: ACTION_IDS.rejectSuppression, verb: 'reject', decide: suppressionRequests.reject },
+  ] as const;
+  for (const { actionId, verb, decide } of suppressionButtons) {
+    onButton(actionId, async ({ args, payload, user, channel, note }) => {
+      const id = payload.suppressionRequestId as string;
+      if (!(await gate(args, user, `${verb}-suppression`, id, `${verb} this suppression`, note))) return;
+      const answer = await decide({ id, user, ...requestMessage(args, channel) });
+      await ephemeral(args.respond, answer.reply);
+      if (answer.note) await note(answer.note);
+    });
+  }
 
   onButton(ACTION_IDS.details, async ({ args, payload }) => {
     const state = await store.findings.get(payload.fingerprint as string);
@@ -367,10 +425,22 @@ export function createWardenApp(options: WardenAppOptions): App {
       await ack({ response_action: 'errors', errors });
       return;
     }
-    await store.suppressions.suppress({ target: { fingerprint }, by: user, reason, until: until as Date, now: now() });
-    await audit(user, 'accept-risk', fingerprint, 'ok', `until ${(until as Date).toISOString()}: ${reason}`);
+    // Nothing is suppressed yet: the request waits in the finding's thread for the approvals it needs.
+    const posted = (await store.findings.get(fingerprint))?.message;
+    const where = posted ? { channel: posted.channel, threadTs: posted.ts } : slack.channel ? { channel: slack.channel } : undefined;
+    if (!where) {
+      await ack({ response_action: 'errors', errors: { [ACCEPT_RISK_INPUTS.reasonBlock]: 'Warden has no channel to post the request in (slack.channel is not set).' } });
+      return;
+    }
+    const asked = { kind: 'accept-risk' as const, target: { fingerprint }, reason, until: (until as Date).toISOString() };
+    try {
+      await suppressionRequests.request({ payload: asked, requester: user, origin: `view:${view.id}`, where });
+    } catch (error) {
+      await audit(user, 'accept-risk', fingerprint, 'failed: request not posted', (error as Error).message.split('\n')[0]);
+      await ack({ response_action: 'errors', errors: { [ACCEPT_RISK_INPUTS.reasonBlock]: 'Warden could not post the request for approval; nothing was suppressed. Try again.' } });
+      return;
+    }
     await ack();
-    await threadNote(app.client, fingerprint, undefined, `:memo: <@${user}> accepted the risk until ${date}: ${userText(reason, 1500)}`);
   });
 
   return app;

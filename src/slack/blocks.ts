@@ -7,5 +7,5 @@ export { resumeMessage } from './blocks/resume.ts';
 export { atOrAbove, digestMessage } from './blocks/digest.ts';
 export type { AuditDelta, DigestOptions } from './blocks/digest.ts';
 export type { KnownBlock, ModalView, SlackMessage } from './blocks/elements.ts';
-export { acceptRiskModal, detailsModal, diffSummary, findingMessage, resolvedUpdate } from './blocks/finding.ts';
+export { acceptRiskModal, detailsModal, diffSummary, findingMessage, resolvedUpdate, suppressedUpdate, suppressionEndedNotice } from './blocks/finding.ts';
 export type { FindingMessageOptions, PlanWithProof } from './blocks/finding.ts';

@@ -15,7 +15,9 @@ export type WardenCommand =
   | { kind: 'findings'; filter?: FindingsFilter }
   | { kind: 'show'; groupId: string }
   | { kind: 'fix'; fingerprint: string }
-  | { kind: 'suppress'; target: SuppressTarget; durationSeconds: number; duration: string; reason: string };
+  | { kind: 'suppress'; target: SuppressTarget; durationSeconds: number; duration: string; reason: string }
+  | { kind: 'suppressions' }
+  | { kind: 'unsuppress'; target: SuppressTarget };
 
 export type ParseResult = { ok: true; command: WardenCommand } | { ok: false; usage: string };
 
@@ -27,7 +29,8 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+(?:-\d{1,2})?$/;
 /** Provider group ids: sg-…, UUIDs. */
 const GROUP = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const CHECK_IDS: ReadonlySet<string> = new Set(CATALOG.map((meta) => meta.id));
+/** The catalog's check ids: what a check argument may name. */
+export const CHECK_IDS: ReadonlySet<string> = new Set(CATALOG.map((meta) => meta.id));
 const DURATION = /^(\d{1,4})([hdw])$/;
 const UNIT_SECONDS = { h: 3600, d: 86_400, w: 604_800 } as const;
 
@@ -36,7 +39,9 @@ const LINES = {
   findings: '`/warden findings [severity|check|provider]` list open findings, optionally only one severity, check or provider',
   show: '`/warden show <groupId>` explain what a group lets in',
   fix: '`/warden fix <finding>` propose a fix for a finding (its fingerprint)',
-  suppress: '`/warden suppress <finding|check> <duration> <reason>` suppress a finding or a check for e.g. `24h`, `7d`, `2w`',
+  suppress: '`/warden suppress <finding|check> <duration> <reason>` ask the approvers to suppress a finding or a check for e.g. `24h`, `7d`, `2w`',
+  suppressions: '`/warden suppressions` list the active suppressions: what, who, why, until when',
+  unsuppress: '`/warden unsuppress <finding|check>` end a suppression (or snooze, or accepted risk) now; approvers only',
   help: '`/warden help` this text',
 } as const;
 
@@ -69,6 +74,18 @@ function isSeverity(word: string): word is Severity {
 
 function quote(text: string): string {
   return `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
+}
+
+/** A finding fingerprint (or prefix) or a catalog check id; undefined for anything else. */
+function suppressTargetOf(word: string): SuppressTarget | undefined {
+  const lower = word.toLowerCase();
+  if (isFingerprintPrefix(lower) && /\d/.test(lower)) return { fingerprint: lower };
+  if (CHECK_IDS.has(lower)) return { check: lower };
+  return undefined;
+}
+
+function notATarget(word: string): string {
+  return `${quote(word)} is neither a finding fingerprint (at least ${MIN_FINGERPRINT_PREFIX} hex characters) nor a check id (\`warden checks\` lists them).`;
 }
 
 /** Parses the text after `/warden`. */
@@ -111,14 +128,18 @@ export function parseCommand(text: string): ParseResult {
       if (!isFingerprintPrefix(word)) return bad(`${quote(rest[0] as string)} is not a finding fingerprint (at least ${MIN_FINGERPRINT_PREFIX} hex characters).`, 'fix');
       return { ok: true, command: { kind: 'fix', fingerprint: word } };
     }
+    case 'suppressions':
+      return rest.length === 0 ? { ok: true, command: { kind: 'suppressions' } } : bad('`suppressions` takes no arguments.', 'suppressions');
+    case 'unsuppress': {
+      if (rest.length !== 1) return bad('`unsuppress` needs exactly one finding or check.', 'unsuppress');
+      const target = suppressTargetOf(rest[0] as string);
+      return target ? { ok: true, command: { kind: 'unsuppress', target } } : bad(notATarget(rest[0] as string), 'unsuppress');
+    }
     case 'suppress': {
       if (rest.length < 3) return bad('`suppress` needs a finding or check, a duration and a reason.', 'suppress');
       const [targetWord, durationWord, ...reasonWords] = rest as [string, string, ...string[]];
-      const lower = targetWord.toLowerCase();
-      let target: SuppressTarget;
-      if (isFingerprintPrefix(lower) && /\d/.test(lower)) target = { fingerprint: lower };
-      else if (CHECK_IDS.has(lower)) target = { check: lower };
-      else return bad(`${quote(targetWord)} is neither a finding fingerprint (at least ${MIN_FINGERPRINT_PREFIX} hex characters) nor a check id (\`warden checks\` lists them).`, 'suppress');
+      const target = suppressTargetOf(targetWord);
+      if (!target) return bad(notATarget(targetWord), 'suppress');
       const durationSeconds = parseDuration(durationWord);
       if (durationSeconds === undefined) return bad(`${quote(durationWord)} is not a duration: a number and h, d or w (\`24h\`, \`7d\`, \`2w\`), at most ${MAX_SUPPRESS_DAYS} days.`, 'suppress');
       const reason = reasonWords.join(' ');

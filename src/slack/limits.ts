@@ -1,6 +1,6 @@
 // Block Kit limits, as Slack documents them, and the text helpers that keep Warden's messages inside them.
 //
-// Sources (checked 2026-12; the same numbers are in the JSDoc of @slack/types 3.2, installed with @slack/bolt 5):
+// Sources (the same numbers are in the JSDoc of @slack/types 3.2, installed with @slack/bolt 5):
 //   [blocks]   https://docs.slack.dev/reference/block-kit/blocks
 //              "You can include up to 50 blocks in each message, and 100 blocks in modals or Home tabs."
 //   [section]  https://docs.slack.dev/reference/block-kit/blocks/section-block

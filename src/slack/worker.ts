@@ -1,3 +1,4 @@
+import { maskCredentials } from '../../adapters/common/mask.ts';
 import { readLiveEstate } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, ScopeFilter } from '../../adapters/live.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
@@ -6,23 +7,24 @@ import { auditEstate } from '../analysis/audit.ts';
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 import { describeRule } from '../analysis/describe.ts';
-import { findFinding, groupOf, proposeFix } from '../cli/fix.ts';
+import { findFinding, FixError, groupOf, proposeFix } from '../cli/fix.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { groupsNamingSet } from '../realtime/set-change.ts';
-import { applyPlan, auditVerifier, resumeChange, revertChange } from '../remediation/apply.ts';
+import { applyPlan, auditVerifier, resumeChange, resumeRevert, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
-import type { CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore } from '../store/state.ts';
-import { revertRequestId, RUN_FINDINGS_KEPT, unsuppressedFindings } from '../store/state.ts';
+import type { ApprovalRequest, CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore, Suppression, SuppressedFinding, SuppressionTarget } from '../store/state.ts';
+import { revertRequestId, RUN_FINDINGS_KEPT, splitSuppressed, suppressionFor } from '../store/state.ts';
 import { isSlackUserId, slackConfigOf } from './authorize.ts';
-import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage } from './blocks.ts';
+import { appliedMessage, atOrAbove, digestMessage, findingMessage, resolvedUpdate, resumeMessage, suppressedUpdate, suppressionEndedNotice } from './blocks.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { AuditDelta } from './blocks/digest.ts';
 import { code, userText } from './blocks/elements.ts';
-import { usage } from './commands.ts';
+import { CHECK_IDS, usage } from './commands.ts';
 import type { ScopeMessage, WardenJob } from './queue.ts';
+import { createSuppressionRequests } from './suppression-requests.ts';
 
 // The worker behind the Slack app: takes the jobs the app enqueued (src/slack/app.ts) and does the
 // slow part — reads the clouds, audits, plans, applies, reverts — answering in the channel (Web
@@ -94,8 +96,9 @@ export interface Worker {
   /** Posts a run's digest from its recorded scopes, once; false when it was posted already. */
   finishRun(runId: string): Promise<boolean>;
   /**
-   * The schedule tick: recovers every apply left in progress longer than STUCK_AFTER_MS (its
-   * process died) whose approval is stuck in `applying`; answers their plan ids.
+   * The apply function's schedule tick: recovers every apply left in progress longer than
+   * STUCK_AFTER_MS (its process died) whose approval is stuck in `applying`, and every revert whose
+   * request is stuck in `applying` (the fix `reverting`); answers the fixes' plan ids.
    */
   recoverStuckApplies(): Promise<string[]>;
   /** Real time: audits just the changed group (or its whole scope when the event names none), resolves what the change fixed, posts what it opened. */
@@ -108,17 +111,11 @@ export const STUCK_AFTER_MS = 15 * 60_000;
 /** A failure whose message is meant for the person (no stack, no internals). */
 class JobError extends Error {}
 
-const SECRET_VALUES: RegExp[] = [/xox[abposr]-[A-Za-z0-9-]+/g, /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, /\bLTAI[A-Za-z0-9]{12,}\b/g, /https:\/\/hooks\.slack\.com\/\S+/g];
-/** `secret=…`, `token: …`, `Authorization: …`: the value is masked, the name kept. */
-const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|signature|credential|authorization|access[_-]?key)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
-
-/** One line of an error, at most 300 characters, with anything credential-like masked. */
+/** One line of an error, at most 300 characters, with anything credential-like masked (maskCredentials). */
 export function safeErrorText(error: unknown): string {
-  let text = error instanceof Error ? error.message : String(error);
-  text = (text.split('\n')[0] ?? text).trim();
-  for (const pattern of SECRET_VALUES) text = text.replace(pattern, '[redacted]');
-  text = text.replace(SECRET_ASSIGNMENT, (_match, name: string) => `${name}[redacted]`);
-  return text.length > 300 ? `${text.slice(0, 299)}…` : text || 'unknown error';
+  const text = error instanceof Error ? error.message : String(error);
+  const line = maskCredentials((text.split('\n')[0] ?? text).trim());
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line || 'unknown error';
 }
 
 function str(value: string | number | undefined): string | undefined {
@@ -140,6 +137,10 @@ interface Scan {
   adapters: LiveAdapter[];
   /** Scopes (or, for one group's audit, that group of them) read completely: where "not seen" means resolved. */
   complete: CompleteScope[];
+  /** The findings a suppression hides (not in `report.findings`): still there, recorded as suppressed. */
+  suppressed: SuppressedFinding[];
+  /** The suppressions active when the scan was made. */
+  suppressions: Suppression[];
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -147,6 +148,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const now = options.now ?? (() => new Date());
   const postToResponseUrl = options.postToResponseUrl ?? defaultPostToResponseUrl;
   const slack = slackConfigOf(config);
+  const suppressionRequests = createSuppressionRequests({ config, store, client, now });
 
   /** The config for one known AWS account: its member role (for reading or for applying) and no discovery. */
   function configFor(scope: ScopeRef, purpose: RolePurpose): WardenConfig {
@@ -185,7 +187,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /**
    * Reads the providers' scopes (narrowed by `filter`; `groupId`: only that group is audited) and
-   * audits them, without suppressed findings. `scopedConfig` replaces the config for reading (one
+   * audits them; suppressed findings are set apart (`suppressed`). `scopedConfig` replaces the config for reading (one
    * scope of a run, with its member-account role).
    */
   async function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string, scopedConfig: WardenConfig = config, setId?: string): Promise<Scan> {
@@ -203,8 +205,8 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     const full = auditEstate(estate, config);
     const suppressions = await store.suppressions.activeSuppressions(now());
-    const findings = unsuppressedFindings(full.findings, suppressions, now());
-    return { estate, adapters, complete, report: { findings, summary: full.summary } };
+    const { reported, suppressed } = splitSuppressed(full.findings, suppressions, now());
+    return { estate, adapters, complete, suppressed, suppressions, report: { findings: reported, summary: full.summary } };
   }
 
   function scopeOfArgs(args: WardenJob['args']): { providers: Provider[]; filter: ScopeFilter; groupId?: string } {
@@ -222,7 +224,11 @@ export function createWorker(options: WorkerOptions): Worker {
 
   // ------------------------------------------------------------------------------------------
 
-  /** Posts each new (or reopened) finding at or above the configured severity, and marks resolved ones on their messages. */
+  /**
+   * Posts each new (or reopened) finding at or above the configured severity, marks resolved ones on their messages,
+   * shows suppressed ones as such on theirs, and puts the ones whose suppression ended back as open (their message
+   * updated in place with its plan, and a notice in its thread; posted anew when they have none).
+   */
   async function publish(
     seen: SeenResult,
     result: Scan,
@@ -232,10 +238,29 @@ export function createWorker(options: WorkerOptions): Worker {
   ): Promise<{ posted: number; updated: number; heldBack: number }> {
     let posted = 0;
     let heldBack = 0;
+    let updated = 0;
+    // Back from suppression first: recorded open now, these are never due again, whatever fails after.
+    for (const { state, ended } of backFromSuppression(seen, result).inPlace) {
+      const where = state.message as MessageRef;
+      const message = await findingMessageFor(state.finding, result, requester);
+      try {
+        await client.chat.update({ channel: where.channel, ts: where.ts, text: message.text, blocks: message.blocks });
+      } catch (error) {
+        // Its old message cannot be updated (deleted, or the channel archived): it is recorded open now, so it is
+        // posted anew here, or no later audit would (they post only open findings without a message).
+        console.error(`warden: finding ${state.fingerprint} back from suppression: message not updated (${safeErrorText(error)}); posting it anew`);
+        const ts = await post(channel ?? where.channel, message);
+        if (ts) await store.findings.markPosted(state.fingerprint, channel ?? where.channel, ts, now());
+        posted++;
+        continue;
+      }
+      await say({ channel: where.channel, threadTs: where.ts }, suppressionEndedNotice(ended, now()));
+      updated++;
+    }
     if (channel) {
       // Open ones with no message yet too: a run that recorded them and then failed to post (Slack
       // down, a rate limit) or held them back posts them when it is retried, or the next run does.
-      const due = [...seen.new, ...seen.reopened, ...seen.open.filter((s) => !s.message)].filter((s) => atOrAbove(s.finding.severity, slack.minSeverity));
+      const due = [...seen.new, ...seen.reopened, ...backFromSuppression(seen, result).repost, ...seen.open.filter((s) => !s.message)].filter((s) => atOrAbove(s.finding.severity, slack.minSeverity));
       for (const [i, state] of due.entries()) {
         const finding = state.finding;
         if (!(await claimSlot())) {
@@ -248,14 +273,50 @@ export function createWorker(options: WorkerOptions): Worker {
         posted++;
       }
     }
-    let updated = 0;
     for (const state of seen.resolved) {
       if (!state.message) continue;
       const message = resolvedUpdate(state.finding, { note: `No longer reported by the audit of ${now().toISOString()}.` });
       await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
       updated++;
     }
+    for (const { state, changed } of seen.suppressed) {
+      if (!changed || !state.message || !state.suppression) continue;
+      const message = suppressedUpdate(state.finding, state.suppression);
+      try {
+        await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: message.text, blocks: message.blocks });
+        updated++;
+      } catch (error) {
+        // Only how the message looks: the finding is recorded suppressed, and comes back as open when that ends.
+        console.error(`warden: finding ${state.fingerprint} suppressed: message not updated (${safeErrorText(error)})`);
+      }
+    }
     return { posted, updated, heldBack };
+  }
+
+  /**
+   * The findings back from suppression: those whose suppression ended and that have a message are put back in place
+   * (`inPlace`); the rest are posted anew (`repost`): those with no message, and those that expose more than was
+   * accepted while their suppression still runs ("widened since suppressed": a new alert).
+   */
+  function backFromSuppression(seen: SeenResult, result: Scan): { inPlace: SeenResult['unsuppressed']; repost: FindingState[] } {
+    const inPlace: SeenResult['unsuppressed'] = [];
+    const repost: FindingState[] = [];
+    for (const back of seen.unsuppressed) {
+      const widened = suppressionFor(back.state.finding, result.suppressions, now()) !== undefined;
+      if (back.state.message && !widened) inPlace.push(back);
+      else repost.push(back.state);
+    }
+    return { inPlace, repost };
+  }
+
+  /** Records a scan's findings, the suppressed ones as suppressed. */
+  function recordScan(result: Scan): Promise<SeenResult> {
+    return store.findings.recordSeen(result.report.findings, now(), result.complete, result.suppressed);
+  }
+
+  /** What a run reports as new: new, reopened, and back from suppression (suppressed ones are neither new nor resolved). */
+  function newlyReported(seen: SeenResult): FindingState[] {
+    return [...seen.new, ...seen.reopened, ...seen.unsuppressed.map((u) => u.state)];
   }
 
   async function audit(job: WardenJob): Promise<void> {
@@ -274,8 +335,8 @@ export function createWorker(options: WorkerOptions): Worker {
       if (result.complete.length === 0) throw new JobError(`no configured scope matches ${code(scopeLabel(job.args), 120)}: nothing was audited`);
       if (scope.groupId !== undefined && result.estate.groups.length === 0) throw new JobError(`group ${code(scope.groupId, 80)} is not in the scopes read: nothing was audited`);
     }
-    const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
-    const toPost = [...seen.new, ...seen.reopened];
+    const seen = await recordScan(result);
+    const toPost = newlyReported(seen);
     const delta = { new: toPost.map((s) => s.finding), resolved: seen.resolved.map((s) => s.finding) };
 
     const digest = digestMessage(result.report, delta, { minSeverity: slack.minSeverity });
@@ -290,7 +351,7 @@ export function createWorker(options: WorkerOptions): Worker {
       job.user,
       'audit',
       scopeLabel(job.args),
-      `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved`,
+      `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved, ${seen.suppressed.length} suppressed`,
       `${posted} posted, ${updated} marked resolved${result.report.summary.partial ? ', partial' : ''}`,
     );
   }
@@ -307,7 +368,7 @@ export function createWorker(options: WorkerOptions): Worker {
     setId?: string,
   ): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: Scan }> {
     const result = await scan(providers, filter, groupId, scopedConfig, setId);
-    const seen = await store.findings.recordSeen(result.report.findings, now(), result.complete);
+    const seen = await recordScan(result);
     const { posted, heldBack } = await publish(seen, result, channel, actor, claimSlot);
     const { summary } = result.report;
     const outcome: ScopeOutcome = {
@@ -315,7 +376,7 @@ export function createWorker(options: WorkerOptions): Worker {
       rules: summary.rules,
       findings: summary.findings,
       bySeverity: summary.bySeverity,
-      new: seen.new.length + seen.reopened.length,
+      new: newlyReported(seen).length,
       resolved: seen.resolved.length,
       posted,
       heldBack,
@@ -333,7 +394,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const trigger = (await store.runs.get(message.runId))?.trigger ?? '';
     const requester = trigger.startsWith('slack:') ? trigger.slice('slack:'.length) : 'scheduler';
     const { outcome, seen } = await auditAndPublish([scope.provider], { regions: [scope.region], accounts: [scope.account] }, undefined, configForScope(config, scope, message), requester, claimSlot, message.channel ?? slack.channel);
-    const news = [...seen.new, ...seen.reopened].map((s) => s.finding);
+    const news = newlyReported(seen).map((s) => s.finding);
     const newBySeverity: Record<string, number> = {};
     for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;
     const scopeResult: ScopeResult = {
@@ -428,6 +489,10 @@ export function createWorker(options: WorkerOptions): Worker {
     return { channel: channelOf(job) };
   }
 
+  function scopeOf(target: ScopeRef): ScopeRef {
+    return { provider: target.provider, account: target.account, region: target.region };
+  }
+
   function actorOf(job: WardenJob): string {
     return `slack:${job.user}`;
   }
@@ -448,11 +513,9 @@ export function createWorker(options: WorkerOptions): Worker {
       if (await recoverStuck(planId, job)) return;
       await log(job.user, 'apply', planId, 'ignored: already being applied / applied', `duplicate job ${job.requestId}`);
       const current = await store.approvals.get(planId);
-      const since = current?.updatedAt;
-      if (current?.status === 'applying' && since && job.responseUrl) {
-        const after = new Date(Date.parse(since) + STUCK_AFTER_MS).toISOString().slice(0, 16).replace('T', ' ');
-        const text = `Not applied again: this fix is being applied since ${since.slice(0, 16).replace('T', ' ')} UTC. If that apply died, Warden resumes it on its own after ${after} UTC, or an approver can press Resume then.`;
-        await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, ...resumeMessage(text, fingerprint, planId) });
+      if (current?.status === 'applying') {
+        const interrupted = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId && r.inProgress).at(-1);
+        await offerResume(job, current.updatedAt, 'applied', fingerprint, planId, interrupted?.changeId);
       }
       return;
     }
@@ -470,6 +533,15 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /** Tells the person a fix is being applied (or reverted) since `since`, with the Resume button for once it is stale. */
+  async function offerResume(job: WardenJob, since: string | undefined, done: 'applied' | 'reverted', fingerprint: string, planId: string, interruptedChangeId?: string): Promise<void> {
+    if (!since || !job.responseUrl) return;
+    const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+    const noun = done === 'applied' ? 'apply' : 'revert';
+    const text = `Not ${done} again: this fix is being ${done} since ${at(Date.parse(since))} UTC. If that ${noun} died, Warden resumes it on its own after ${at(Date.parse(since) + STUCK_AFTER_MS)} UTC, or an approver can press Resume then.`;
+    await postToResponseUrl(job.responseUrl, { response_type: 'ephemeral', replace_original: false, ...resumeMessage(text, fingerprint, planId, interruptedChangeId) });
+  }
+
   async function say(where: { channel: string; threadTs?: string }, text: string): Promise<void> {
     await client.chat.postMessage({ channel: where.channel, text, ...(where.threadTs ? { thread_ts: where.threadTs } : {}) });
   }
@@ -482,8 +554,13 @@ export function createWorker(options: WorkerOptions): Worker {
    */
   async function recoverStuck(planId: string, job: WardenJob): Promise<boolean> {
     const approval = await store.approvals.get(planId);
+    if (approval?.status === 'reverting' && approval.changeId) {
+      // Resume on a fix whose revert died: the revert is what is recovered.
+      const change = await store.changes.get(approval.changeId);
+      return change?.kind === 'apply' && change.plan.id === planId ? recoverStuckRevert(change, job) : false;
+    }
     const since = approval?.updatedAt ?? approval?.approvedAt;
-    if (!approval || approval.status !== 'applying' || !since || now().getTime() - Date.parse(since) < STUCK_AFTER_MS) return false;
+    if (!approval || approval.status !== 'applying' || !stale(since)) return false;
     if (!(await store.approvals.transition({ id: planId, from: 'applying', to: 'applying', version: approval.version, now: now() }))) return false;
     const applies = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId);
     const change = applies.filter((r) => r.inProgress).at(-1);
@@ -505,11 +582,7 @@ export function createWorker(options: WorkerOptions): Worker {
         ended = record && (record.status === 'applied' || record.status === 'already-applied') ? 'applied' : 'failed';
         return true;
       }
-      const target = change.plan.target;
-      const adapter = (await options.adapters([target.provider], configFor(target, 'apply'))).find((a) => a.provider === target.provider);
-      if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
-      const scope = { provider: target.provider, account: target.account, region: target.region };
-      const resumed = await resumeChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now, verify: auditVerifier(config) });
+      const resumed = await resumeChange({ adapter: await applyAdapter(change.plan.target), scope: scopeOf(change.plan.target), change, store: store.changes, actor: actorOf(job), now, verify: auditVerifier(config) });
       const state = await store.findings.get(approval.fingerprint);
       const where = placeFor(job, state?.message);
       if (resumed.outcome === 'left') {
@@ -517,7 +590,7 @@ export function createWorker(options: WorkerOptions): Worker {
         ended = undefined;
         await log(job.user, 'resume', planId, 'failed: left in progress', resumed.reason);
         const text = `:warning: Warden could not resume the interrupted fix ${code(change.changeId, 120)}: ${userText(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
-        await post(where.channel, resumeMessage(text, approval.fingerprint, planId), where.threadTs);
+        await post(where.channel, resumeMessage(text, approval.fingerprint, planId, change.changeId), where.threadTs);
         return true;
       }
       changeId = resumed.record.changeId;
@@ -575,7 +648,7 @@ export function createWorker(options: WorkerOptions): Worker {
       // Resolved now, not at the next audit: the group's other findings stand as they were read.
       const sameGroup = (f: Finding) => f.provider === finding.provider && f.account === finding.account && f.region === finding.region && f.groupId === finding.groupId;
       const rest = result.report.findings.filter((f) => sameGroup(f) && f.fingerprint !== finding.fingerprint);
-      await store.findings.recordSeen(rest, now(), [{ provider: finding.provider, account: finding.account, region: finding.region, groupId: finding.groupId }]);
+      await store.findings.recordSeen(rest, now(), [{ provider: finding.provider, account: finding.account, region: finding.region, groupId: finding.groupId }], result.suppressed.filter((s) => sameGroup(s.finding)));
     }
     if (ok && state?.message) {
       const fixed = resolvedUpdate(finding, { note: `Fixed by Warden after approval: change ${record.changeId}, verified. The thread has the details and the Revert button.` });
@@ -594,27 +667,45 @@ export function createWorker(options: WorkerOptions): Worker {
       await respond(job, `Not reverted: Warden has no applied change ${code(changeId, 80)}.`);
       return;
     }
+    // A revert whose process died is recovered by the next delivery once it is stale.
+    if (await recoverStuckRevert(change, job)) return;
     // Only an applied fix is reverted, once: a second revert (a duplicate click, a retry) finds it `reverted`.
     const approval = await store.approvals.get(change.plan.id);
-    if (!approval || approval.status !== 'applied' || (approval.changeId !== undefined && approval.changeId !== changeId)) {
+    if (approval?.status === 'reverting' && approval.changeId === changeId) {
+      await log(job.user, 'revert', changeId, 'ignored: already being reverted');
+      await offerResume(job, (await store.approvals.get(revertRequestId(changeId)))?.updatedAt, 'reverted', approval.fingerprint, approval.planId);
+      return;
+    }
+    const from = revertableFrom(approval, change);
+    if (!approval || !from) {
       await log(job.user, 'revert', changeId, `refused: not applied (${approval?.status ?? 'no approval'})`);
       await respond(job, `Not reverted: change ${code(changeId, 80)} is not an applied fix${approval?.status === 'reverted' ? ' (it was reverted already)' : ''}.`);
       return;
     }
     // A revert widens access again: it goes ahead only with its own completed approval, claimed once.
     const revertId = revertRequestId(changeId);
+    if (from === 'busy') {
+      // The apply may still be running: a revert now would race it. This revert's approvals are used up.
+      if (await store.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: now() })) await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', now: now() });
+      const since = approval.updatedAt ?? change.at;
+      const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+      await log(job.user, 'revert', changeId, 'refused: its apply may still be running', `applying since ${since}`);
+      await respond(job, `Not reverted: change ${code(changeId, 80)} is being applied since ${at(Date.parse(since))} UTC. If that apply died, it can be reverted after ${at(Date.parse(since) + STUCK_AFTER_MS)} UTC (with the revert's approvals), or Warden resumes it on its own then.`);
+      return;
+    }
     if (!(await store.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: now() }))) {
-      const status = (await store.approvals.get(revertId))?.status;
-      if (status === 'applying' || status === 'applied') {
+      const request = await store.approvals.get(revertId);
+      if (request?.status === 'applying' || request?.status === 'applied') {
         await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
+        if (request.status === 'applying') await offerResume(job, request.updatedAt, 'reverted', approval.fingerprint, approval.planId);
         return;
       }
-      await log(job.user, 'revert', changeId, `refused: revert not approved (${status ?? 'no request'})`);
+      await log(job.user, 'revert', changeId, `refused: revert not approved (${request?.status ?? 'no request'})`);
       await respond(job, `Not reverted: reverting change ${code(changeId, 80)} has no completed approval.`);
       return;
     }
-    // Claim the revert: of two revert jobs at once, only one gets past this line.
-    if (!(await store.approvals.transition({ id: change.plan.id, from: 'applied', to: 'reverting', now: now() }))) {
+    // Claim the revert: of two revert jobs at once (or a revert and a resume of an interrupted apply), only one gets past this line.
+    if (!(await store.approvals.transition({ id: change.plan.id, from, to: 'reverting', changeId, ...(from === 'applying' ? { version: approval.version } : {}), now: now() }))) {
       await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', now: now() });
       await log(job.user, 'revert', changeId, 'ignored: already being reverted / reverted');
       return;
@@ -622,19 +713,54 @@ export function createWorker(options: WorkerOptions): Worker {
     let ok = false;
     let record: ChangeRecord;
     try {
-      const target = change.plan.target;
-      const adapters = await options.adapters([target.provider], configFor(target, 'apply'));
-      const adapter = adapters.find((a) => a.provider === target.provider);
-      if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
-      const scope = { provider: target.provider, account: target.account, region: target.region };
-      record = await revertChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now });
-      ok = record.status === 'reverted' || record.status === 'applied';
+      record = await revertChange({ adapter: await applyAdapter(change.plan.target), scope: scopeOf(change.plan.target), change, store: store.changes, actor: actorOf(job), now });
+      ok = record.status === 'reverted';
     } finally {
-      await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : 'applied', now: now() });
-      await store.approvals.transition({ id: revertId, from: 'applying', to: ok ? 'applied' : 'failed', now: now() });
+      await endRevert(change, ok);
     }
+    await reportRevert(job, change, record, ok);
+  }
+
+  /** The adapter that may change the plan's group (its account's apply role). */
+  async function applyAdapter(target: ScopeRef): Promise<LiveAdapter> {
+    const adapter = (await options.adapters([target.provider], configFor(target, 'apply'))).find((a) => a.provider === target.provider);
+    if (!adapter) throw new JobError(`no adapter for ${target.provider}`);
+    return adapter;
+  }
+
+  /**
+   * Whether the fix behind `change` may be reverted, and from which status: `applied`, or an apply
+   * left in progress (interrupted part-way) of this generation of the fix, its approval `failed` or
+   * stuck in `applying` (`busy` while that apply may still be running).
+   */
+  function revertableFrom(approval: ApprovalRequest | undefined, change: ChangeRecord): 'applied' | 'applying' | 'failed' | 'busy' | undefined {
+    if (!approval) return undefined;
+    if (approval.status === 'applied') return approval.changeId === undefined || approval.changeId === change.changeId ? 'applied' : undefined;
+    if (!change.inProgress || change.at < (approval.approvedAt ?? '')) return undefined;
+    if (approval.status === 'failed') return 'failed';
+    if (approval.status !== 'applying') return undefined;
+    return stale(approval.updatedAt) ? 'applying' : 'busy';
+  }
+
+  /** Set longer ago than any apply or revert runs: the process that set it died. */
+  function stale(since: string | undefined): since is string {
+    return since !== undefined && now().getTime() - Date.parse(since) >= STUCK_AFTER_MS;
+  }
+
+  /**
+   * A revert's end: the fix is `reverted`, or back to `applied` (an interrupted apply's: `failed`,
+   * as nothing resumes it after a revert was asked for); the revert's own request `applied` or `failed`.
+   */
+  async function endRevert(change: ChangeRecord, ok: boolean): Promise<void> {
+    await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : change.inProgress ? 'failed' : 'applied', now: now() });
+    await store.approvals.transition({ id: revertRequestId(change.changeId), from: 'applying', to: ok ? 'applied' : 'failed', now: now() });
+  }
+
+  /** Posts a revert's outcome in the finding's thread; a reverted fix's finding is open again, on its old message. */
+  async function reportRevert(job: WardenJob, change: ChangeRecord, record: ChangeRecord, ok: boolean, headline?: string): Promise<void> {
     const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
     const where = placeFor(job, state?.message);
+    if (headline) await say(where, headline);
     await post(where.channel, appliedMessage(record), where.threadTs);
     // Open again, on its old message (the next audit does not post it anew).
     if (ok && state) await store.findings.recordSeen([state.finding], now(), []);
@@ -642,7 +768,68 @@ export function createWorker(options: WorkerOptions): Worker {
       const reopened = findingMessage(state.finding, undefined, { noPlanReason: `Warden's fix was reverted (${record.changeId}): the group is as it was before. /warden fix ${state.finding.fingerprint} proposes a new plan.` });
       await client.chat.update({ channel: state.message.channel, ts: state.message.ts, text: reopened.text, blocks: reopened.blocks });
     }
-    await log(job.user, 'revert', changeId, ok ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
+    await log(job.user, 'revert', change.changeId, ok ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
+  }
+
+  /**
+   * Recovers a revert whose process died (its request stuck in `applying` for longer than any revert
+   * runs): reclaims it (one caller wins), then resumes the revert record it left in progress
+   * (completes or undoes it, and posts which), or, when it died before writing one, reverts afresh.
+   * No new approvals are needed. false when the revert is not stuck (or another caller reclaimed it).
+   */
+  async function recoverStuckRevert(change: ChangeRecord, job: WardenJob): Promise<boolean> {
+    const revertId = revertRequestId(change.changeId);
+    const request = await store.approvals.get(revertId);
+    const since = request?.updatedAt;
+    if (!request || request.status !== 'applying' || !stale(since)) return false;
+    if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') {
+      // Died between claiming its request and claiming the fix: nothing was changed. The request ends, so a new Revert may be approved.
+      if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', version: request.version, now: now() }))) return false;
+      await log(job.user, 'resume-revert', change.changeId, 'ok: ended; it had not started', `stuck in applying since ${since}`);
+      await respond(job, `Not reverted: the revert of ${code(change.changeId, 80)} approved earlier never started (its process died); press Revert again to approve a new one.`);
+      return true;
+    }
+    if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'applying', version: request.version, now: now() }))) return false;
+    const reverts = (await store.changes.list()).filter((r) => r.kind === 'revert' && r.reverts === change.changeId && r.at >= (request.approvedAt ?? ''));
+    const inProgress = reverts.filter((r) => r.inProgress).at(-1);
+    const finished = reverts.filter((r) => !r.inProgress).at(-1);
+    let ended: boolean | undefined = false;
+    try {
+      if (finished) {
+        // The revert finished (its record saved) and died before the approvals said so.
+        ended = finished.status === 'reverted';
+        await log(job.user, 'resume-revert', change.changeId, `ok: had ended ${finished.status}`, finished.changeId);
+        return true;
+      }
+      const adapter = await applyAdapter(change.plan.target);
+      const scope = scopeOf(change.plan.target);
+      if (!inProgress) {
+        await log(job.user, 'resume-revert', change.changeId, 'ok: no revert record; reverting afresh', `stuck in applying since ${since}`);
+        const record = await revertChange({ adapter, scope, change, store: store.changes, actor: actorOf(job), now });
+        ended = record.status === 'reverted';
+        await reportRevert(job, change, record, ended, `:leftwards_arrow_with_hook: The revert of ${code(change.changeId, 120)} that was interrupted before its first change was made afresh (${record.status}).`);
+        return true;
+      }
+      const resumed = await resumeRevert({ adapter, scope, change: inProgress, reverted: change, store: store.changes, actor: actorOf(job), now });
+      if (resumed.outcome === 'left') {
+        // Nothing was done: stays `reverting`, reclaimed, for the next attempt once it is stale again.
+        ended = undefined;
+        await log(job.user, 'resume-revert', change.changeId, 'failed: left in progress', resumed.reason);
+        const state = await store.findings.get(change.plan.finding.fingerprint);
+        const where = placeFor(job, state?.message);
+        const text = `:warning: Warden could not resume the interrupted revert ${code(inProgress.changeId, 120)}: ${userText(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
+        await post(where.channel, resumeMessage(text, change.plan.finding.fingerprint, change.plan.id), where.threadTs);
+        return true;
+      }
+      ended = resumed.outcome === 'completed';
+      const headline = ended
+        ? `:arrow_forward: The revert interrupted part-way (${code(inProgress.changeId, 120)}) was resumed and completed: the group still matched what it found and what had been done.`
+        : `:rewind: The revert interrupted part-way (${code(inProgress.changeId, 120)}) was undone: the group no longer matched what it found and what had been done (${resumed.record.status}).`;
+      await reportRevert(job, change, resumed.record, ended, headline);
+      return true;
+    } finally {
+      if (ended !== undefined) await endRevert(change, ended);
+    }
   }
 
   async function findings(job: WardenJob): Promise<void> {
@@ -651,13 +838,15 @@ export function createWorker(options: WorkerOptions): Worker {
     const check = str(job.args['check']);
     if (provider !== undefined && !isProvider(provider)) throw new JobError(`unknown provider ${code(provider, 40)}`);
     const result = await scan(provider ? [provider] : configuredProviders(), {});
-    const matching = result.report.findings.filter(
-      (f) => (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check),
-    );
+    const wanted = (f: Finding) => (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check);
+    const matching = result.report.findings.filter(wanted);
+    // Suppressed findings are still open: counted here, listed by `/warden suppressions`.
+    const hidden = result.suppressed.filter((s) => wanted(s.finding)).length;
+    const suppressedNote = hidden > 0 ? `\n_${hidden} suppressed, still open (\`/warden suppressions\` lists the suppressions)._` : '';
     const lines = matching.slice(0, 30).map((f) => `• *${f.severity}* ${userText(f.title, 160)} · ${userText(f.groupName || f.groupId, 80)} · ${f.provider}/${userText(f.account, 40)}/${userText(f.region, 40)} · ${code(f.fingerprint.slice(0, 12), 20)}`);
     if (matching.length > lines.length) lines.push(`• and ${matching.length - lines.length} more (\`warden audit\` lists all)`);
     const partial = result.report.summary.partial ? '\n:warning: Partial: some scopes could not be read.' : '';
-    await respond(job, matching.length === 0 ? `No open findings match.${partial}` : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`);
+    await respond(job, (matching.length === 0 ? `No open findings match.${partial}` : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`) + suppressedNote);
   }
 
   async function show(job: WardenJob): Promise<void> {
@@ -699,22 +888,47 @@ export function createWorker(options: WorkerOptions): Worker {
     await log(job.user, 'fix', finding.fingerprint, 'ok: posted');
   }
 
+  /**
+   * What `/warden suppress` names, exactly one finding or check, or why not. A suppression matches whole
+   * fingerprints: a prefix is resolved among the findings the audit sees (suppressed ones too), and refused when it
+   * names none or several, or when some scope could not be read (a finding there might share the prefix).
+   */
+  async function suppressTarget(fingerprint: string | undefined, check: string | undefined): Promise<{ target: SuppressionTarget } | { refused: string }> {
+    if (!fingerprint) return CHECK_IDS.has(check ?? '') ? { target: { check: check as string } } : { refused: `Warden has no check ${code(check ?? '', 80)}` };
+    const known = await store.findings.get(fingerprint);
+    if (known) return { target: { fingerprint: known.fingerprint } };
+    const result = await scan(configuredProviders(), {});
+    const report = { ...result.report, findings: [...result.report.findings, ...result.suppressed.map((s) => s.finding)] };
+    const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
+    if (exact) return { target: { fingerprint: exact.fingerprint } };
+    if (report.summary.partial) return { refused: `some scopes could not be read, so ${code(fingerprint, 80)} may name no finding or more than one; give the whole fingerprint` };
+    try {
+      return { target: { fingerprint: findFinding(report, fingerprint).fingerprint } };
+    } catch (error) {
+      if (error instanceof FixError) return { refused: error.message };
+      throw error;
+    }
+  }
+
   async function suppress(job: WardenJob): Promise<void> {
     const fingerprint = str(job.args['fingerprint']);
     const check = str(job.args['check']);
     const seconds = Number(job.args['durationSeconds']);
     const reason = str(job.args['reason']) ?? '';
     if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0) throw new JobError('`suppress` needs a finding or check and a duration');
-    // A suppression matches whole fingerprints: a prefix is resolved to the one finding it names, or refused.
-    const known = fingerprint ? await store.findings.get(fingerprint) : undefined;
-    const target: { fingerprint: string } | { check: string } = fingerprint
-      ? { fingerprint: known ? fingerprint : findFinding((await scan(configuredProviders(), {})).report, fingerprint).fingerprint }
-      : { check: check as string };
+    const resolved = await suppressTarget(fingerprint, check);
+    if ('refused' in resolved) {
+      await log(job.user, 'suppress', fingerprint ?? check ?? '-', `refused: ${resolved.refused}`);
+      await respond(job, `Not suppressed: ${resolved.refused}.`);
+      return;
+    }
+    const { target } = resolved;
     const until = new Date(now().getTime() + seconds * 1000);
-    await store.suppressions.suppress({ target, by: job.user, reason, until, now: now() });
-    const named = 'fingerprint' in target ? target.fingerprint : target.check;
-    await log(job.user, 'suppress', named, 'ok', `until ${until.toISOString()}: ${reason}`);
-    await respond(job, `Suppressed ${code(named, 80)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+    // Not suppressed yet: a request, posted in the finding's thread (the channel, for a check), waits for its approvals.
+    const posted = 'fingerprint' in target ? (await store.findings.get(target.fingerprint))?.message : undefined;
+    const payload = { kind: 'suppress' as const, target, reason, until: until.toISOString() };
+    const { reply } = await suppressionRequests.request({ payload, requester: job.user, origin: job.requestId, where: placeFor(job, posted) });
+    await respond(job, reply);
   }
 
   async function run(job: WardenJob): Promise<void> {
@@ -743,11 +957,29 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function recoverStuckApplies(): Promise<string[]> {
     const cutoff = now().getTime() - STUCK_AFTER_MS;
-    const planIds = new Set((await store.changes.list()).filter((r) => r.kind === 'apply' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => r.plan.id));
+    const records = await store.changes.list();
+    const byId = new Map(records.map((r) => [r.changeId, r]));
     const recovered: string[] = [];
-    for (const planId of planIds) {
-      const tick: WardenJob = { kind: 'apply', args: { planId }, user: 'schedule', channel: slack.channel ?? '', requestId: `schedule:resume:${planId}` };
-      if (await recoverStuck(planId, tick)) recovered.push(planId);
+    const tick = (kind: WardenJob['kind'], args: WardenJob['args'], target: string): WardenJob => ({ kind, args, user: 'schedule', channel: slack.channel ?? '', requestId: `schedule:resume:${target}` });
+    // Applies left in progress (a revert of one that died is routed by recoverStuck to the revert).
+    // One recovery that throws (Slack or the store down) is logged; the others still run.
+    const attempt = async (planId: string, recover: () => Promise<boolean>): Promise<void> => {
+      try {
+        if (await recover()) recovered.push(planId);
+      } catch (error) {
+        console.error(`warden: recovering the interrupted change of ${planId} failed: ${safeErrorText(error)}`);
+      }
+    };
+    for (const planId of new Set(records.filter((r) => r.kind === 'apply' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => r.plan.id))) {
+      await attempt(planId, () => recoverStuck(planId, tick('apply', { planId }, planId)));
+    }
+    // Reverts left in progress, and reverts of applied fixes that died before writing their record.
+    const reverts = records.filter((r) => r.kind === 'revert' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => byId.get(r.reverts ?? ''));
+    const applied = records.filter((r) => r.kind === 'apply' && r.status === 'applied');
+    for (const change of new Set([...reverts, ...applied])) {
+      if (!change || change.kind !== 'apply' || recovered.includes(change.plan.id)) continue;
+      if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') continue;
+      await attempt(change.plan.id, () => recoverStuckRevert(change, tick('revert', { changeId: change.changeId }, change.changeId)));
     }
     return recovered;
   }

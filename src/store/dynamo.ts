@@ -11,11 +11,12 @@ import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement } from
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../../adapters/common/pool.ts';
+import { isRecord } from '../model/page.ts';
 import type { ExposureMeasure, Finding } from '../model/types.ts';
 import type { ChangeRecord } from '../remediation/types.ts';
 import { groupKeyOf } from './changes.ts';
 import type { ChangeStore } from './changes.ts';
-import { APPROVAL_TRANSITIONS, ENDED_APPROVAL_STATUSES, scopeKeyOf } from './state.ts';
+import { APPROVAL_TRANSITIONS, ENDED_APPROVAL_STATUSES, findingSuppressionOf, scopeKeyOf } from './state.ts';
 import type {
   Approval,
   ApprovalRequest,
@@ -24,7 +25,9 @@ import type {
   AuditEntry,
   AuditLog,
   FindingState,
+  FindingStatus,
   FindingStore,
+  FindingSuppression,
   IdempotencyStore,
   Run,
   RunStore,
@@ -32,6 +35,8 @@ import type {
   SeenResult,
   StateStore,
   Suppression,
+  SuppressionRequestPayload,
+  SuppressionKind,
   SuppressionStore,
   SuppressionTarget,
 } from './state.ts';
@@ -39,7 +44,7 @@ import type {
 // Warden's state on one DynamoDB table (single-table design; DESIGN.md: state in DynamoDB).
 //
 //   entity        pk                        sk                       gsi1pk / gsi1sk (GSI `gsi1`)
-//   finding       FINDING#<fingerprint>     FINDING                  SCOPE#<p/a/r> / <fingerprint>   only while open (sparse)
+//   finding       FINDING#<fingerprint>     FINDING                  SCOPE#<p/a/r> / <fingerprint>   only while open or suppressed (sparse)
 //                 (a record under a legacy fingerprint, once taken over, holds only `aliasOf`: the fingerprint)
 //   suppression   SUPPRESSION               FINDING#<fp> | CHECK#<id>
 //   approval      APPROVAL#<id>             APPROVAL
@@ -214,7 +219,18 @@ function toFindingState(item: Item): FindingState {
   };
   if (typeof item['resolvedAt'] === 'string') state.resolvedAt = item['resolvedAt'];
   if (item['message']) state.message = item['message'] as NonNullable<FindingState['message']>;
+  if (item['suppression']) state.suppression = item['suppression'] as FindingSuppression;
   return state;
+}
+
+/** One finding's outcome in `recordSeen`. */
+type Seen =
+  | { kind: 'new' | 'open' | 'reopened'; state: FindingState }
+  | { kind: 'suppressed'; state: FindingState; changed: boolean }
+  | { kind: 'unsuppressed'; state: FindingState; ended: FindingSuppression };
+
+function sameSuppression(a: FindingSuppression | undefined, b: FindingSuppression): boolean {
+  return a !== undefined && a.kind === b.kind && a.by === b.by && a.until === b.until && a.reason === b.reason && a.check === b.check;
 }
 
 function toSuppression(item: Item): Suppression {
@@ -225,6 +241,8 @@ function toSuppression(item: Item): Suppression {
     at: item['at'] as string,
     until: item['until'] as string,
     ...(item['accepted'] ? { accepted: item['accepted'] as ExposureMeasure } : {}),
+    ...(typeof item['kind'] === 'string' ? { kind: item['kind'] as SuppressionKind } : {}),
+    ...(typeof item['revokedBy'] === 'string' ? { revokedBy: item['revokedBy'], revokedAt: item['revokedAt'] as string } : {}),
   };
 }
 
@@ -246,6 +264,7 @@ function toApproval(item: Item): ApprovalRequest {
   if (typeof item['approvedAt'] === 'string') request.approvedAt = item['approvedAt'];
   if (typeof item['changeId'] === 'string') request.changeId = item['changeId'];
   if (typeof item['updatedAt'] === 'string') request.updatedAt = item['updatedAt'];
+  if (isRecord(item['suppression'])) request.suppression = item['suppression'] as unknown as SuppressionRequestPayload;
   return request;
 }
 
@@ -314,21 +333,25 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
   // --- findings -------------------------------------------------------------------------------
 
   const findings: FindingStore = {
-    async recordSeen(list, now, completeScopes): Promise<SeenResult> {
+    async recordSeen(list, now, completeScopes, suppressedList = []): Promise<SeenResult> {
       const at = now.toISOString();
-      const unique = [...new Map(list.map((f) => [required(f.fingerprint, 'finding fingerprint'), f])).values()];
-      const result: SeenResult = { new: [], open: [], reopened: [], resolved: [] };
+      // The run's findings, each with the suppression that hides it (if any); a fingerprint given twice counts once, suppressed last.
+      const seenNow = [...list.map((finding) => ({ finding, suppression: undefined as FindingSuppression | undefined })), ...suppressedList.map((s) => ({ finding: s.finding, suppression: findingSuppressionOf(s.suppression) }))];
+      const unique = [...new Map(seenNow.map((s) => [required(s.finding.fingerprint, 'finding fingerprint'), s])).values()];
+      const result: SeenResult = { new: [], open: [], reopened: [], resolved: [], suppressed: [], unsuppressed: [] };
 
-      const upserts = await mapLimit(unique, concurrency, async (finding) => {
+      const upserts = await mapLimit(unique, concurrency, async ({ finding, suppression }): Promise<Seen | undefined> => {
         const scope = scopeKeyOf(finding);
+        const status: FindingStatus = suppression ? 'suppressed' : 'open';
         try {
           const { Attributes: old } = await client.send(
             new UpdateCommand({
               TableName: tableName,
               Key: { pk: `FINDING#${finding.fingerprint}`, sk: 'FINDING' },
+              // Open and suppressed findings are both in the scope's index: both are there, and resolved when gone.
               UpdateExpression:
                 'SET #type = :type, fingerprint = :fp, #scope = :scope, finding = :finding, firstSeen = if_not_exists(firstSeen, :now), ' +
-                'lastSeen = :now, #status = :open, gsi1pk = :gsi1pk, gsi1sk = :fp REMOVE resolvedAt',
+                `lastSeen = :now, #status = :status, gsi1pk = :gsi1pk, gsi1sk = :fp${suppression ? ', suppression = :suppression' : ''} REMOVE resolvedAt${suppression ? '' : ', suppression'}`,
               ConditionExpression: 'attribute_not_exists(pk) OR lastSeen <= :now',
               ExpressionAttributeNames: { '#type': 'type', '#scope': 'scope', '#status': 'status' },
               ExpressionAttributeValues: {
@@ -337,27 +360,40 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
                 ':scope': scope,
                 ':finding': finding,
                 ':now': at,
-                ':open': 'open',
+                ':status': status,
                 ':gsi1pk': `SCOPE#${scope}`,
+                ...(suppression ? { ':suppression': suppression } : {}),
               },
               ReturnValues: 'ALL_OLD',
             }),
           );
           const before = old ?? (finding.legacyFingerprint ? await takeOverLegacy(finding) : undefined);
-          const state: FindingState = { fingerprint: finding.fingerprint, scope, finding, firstSeen: (before?.['firstSeen'] as string | undefined) ?? at, lastSeen: at, status: 'open' };
+          const state: FindingState = { fingerprint: finding.fingerprint, scope, finding, firstSeen: (before?.['firstSeen'] as string | undefined) ?? at, lastSeen: at, status };
           if (before?.['message']) state.message = before['message'] as NonNullable<FindingState['message']>;
-          const kind: keyof SeenResult = !before ? 'new' : before['status'] === 'resolved' ? 'reopened' : 'open';
-          return { kind, state };
+          const was = before?.['suppression'] as FindingSuppression | undefined;
+          if (suppression) {
+            state.suppression = suppression;
+            return { kind: 'suppressed', state, changed: before?.['status'] !== 'suppressed' || !sameSuppression(was, suppression) };
+          }
+          if (before?.['status'] === 'suppressed' && was) return { kind: 'unsuppressed', state, ended: was };
+          return { kind: !before ? 'new' : before['status'] === 'resolved' ? 'reopened' : 'open', state };
         } catch (error) {
           if (!isConditionFailure(error)) throw error;
-          // A newer run recorded it already: it is open and known.
+          // A newer run recorded it already: it is known, as that run left it.
           const item = await getItem(`FINDING#${finding.fingerprint}`, 'FINDING');
-          return { kind: 'open' as const, state: item ? toFindingState(item) : undefined };
+          if (!item) return undefined;
+          const state = toFindingState(item);
+          return state.status === 'suppressed' ? { kind: 'suppressed', state, changed: false } : { kind: 'open', state };
         }
       });
-      for (const { kind, state } of upserts) if (state) result[kind].push(state);
+      for (const seen of upserts) {
+        if (seen === undefined) continue;
+        if (seen.kind === 'suppressed') result.suppressed.push({ state: seen.state, changed: seen.changed });
+        else if (seen.kind === 'unsuppressed') result.unsuppressed.push({ state: seen.state, ended: seen.ended });
+        else result[seen.kind].push(seen.state);
+      }
 
-      const seen = new Set(unique.flatMap((f) => (f.legacyFingerprint ? [f.fingerprint, f.legacyFingerprint] : [f.fingerprint])));
+      const seen = new Set(unique.flatMap(({ finding: f }) => (f.legacyFingerprint ? [f.fingerprint, f.legacyFingerprint] : [f.fingerprint])));
       // Per scope: every group was read (`all`), or only these groups were.
       const readGroups = new Map<string, Set<string> | 'all'>();
       for (const complete of completeScopes) {
@@ -391,10 +427,10 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
             new UpdateCommand({
               TableName: tableName,
               Key: { pk: item['pk'], sk: item['sk'] },
-              UpdateExpression: 'SET #status = :resolved, resolvedAt = :now REMOVE gsi1pk, gsi1sk',
-              ConditionExpression: '#status = :open AND lastSeen < :now',
+              UpdateExpression: 'SET #status = :resolved, resolvedAt = :now REMOVE gsi1pk, gsi1sk, suppression',
+              ConditionExpression: '#status IN (:open, :suppressed) AND lastSeen < :now',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':resolved': 'resolved', ':open': 'open', ':now': at },
+              ExpressionAttributeValues: { ':resolved': 'resolved', ':open': 'open', ':suppressed': 'suppressed', ':now': at },
               ReturnValues: 'ALL_NEW',
             }),
           );
@@ -471,12 +507,13 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
   // --- suppressions ---------------------------------------------------------------------------
 
   const suppressions: SuppressionStore = {
-    async suppress({ target, by, reason, until, now = clock() }) {
+    async suppress({ target, kind, by, reason, until, now = clock() }) {
       if (Number.isNaN(until.getTime()) || until.getTime() <= now.getTime()) throw new Error(`a suppression must end in the future (until ${until.toISOString()})`);
       // A finding is suppressed under its current fingerprint (an old button may name a legacy one), with what it exposes.
       const known = 'fingerprint' in target ? await findings.get(required(target.fingerprint, 'suppression target fingerprint')) : undefined;
       const suppression: Suppression = {
         target: 'fingerprint' in target ? { fingerprint: known?.fingerprint ?? target.fingerprint } : { check: target.check },
+        ...(kind ? { kind } : {}),
         by: required(by, 'by'),
         reason: required(reason, 'reason'),
         at: now.toISOString(),
@@ -500,14 +537,34 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         ExpressionAttributeValues: { ':pk': 'SUPPRESSION', ':nowSeconds': epochSeconds(now) },
         ConsistentRead: true,
       });
-      return items.map(toSuppression).filter((s) => Date.parse(s.until) > now.getTime());
+      return items.map(toSuppression).filter((s) => Date.parse(s.until) > now.getTime() && s.revokedBy === undefined);
+    },
+
+    async revoke({ target, by, now }) {
+      try {
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: 'SUPPRESSION', sk: suppressionKey(target) },
+            UpdateExpression: 'SET revokedBy = :by, revokedAt = :now',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedBy) AND #until > :now',
+            ExpressionAttributeNames: { '#until': 'until' },
+            ExpressionAttributeValues: { ':by': required(by, 'by'), ':now': now.toISOString() },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return Attributes ? toSuppression(Attributes) : undefined;
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
     },
 
     async isSuppressed(finding, now) {
       const targets: SuppressionTarget[] = [{ fingerprint: finding.fingerprint }, { check: finding.check }];
       if (finding.legacyFingerprint) targets.push({ fingerprint: finding.legacyFingerprint });
       const items = await Promise.all(targets.map((target) => getItem('SUPPRESSION', suppressionKey(target))));
-      return items.some((item) => item !== undefined && Date.parse(item['until'] as string) > now.getTime());
+      return items.some((item) => item !== undefined && Date.parse(item['until'] as string) > now.getTime() && item['revokedBy'] === undefined);
     },
   };
 
@@ -564,7 +621,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
   }
 
   const approvals: ApprovalStore = {
-    async requestApproval({ id, planId, fingerprint, requester, required: needed, requesterMayApprove = false, now = clock() }) {
+    async requestApproval({ id, planId, fingerprint, requester, required: needed, requesterMayApprove = false, suppression, now = clock() }) {
       if (!Number.isInteger(needed) || needed < 1) throw new Error(`required approvals must be a whole number of at least 1, not ${needed}`);
       const request: ApprovalRequest = {
         id: required(id, 'approval id'),
@@ -576,6 +633,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         status: 'pending',
         approvals: [],
         createdAt: now.toISOString(),
+        ...(suppression ? { suppression } : {}),
         generation: 1,
         version: 1,
       };
@@ -599,7 +657,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
         if (!ENDED_APPROVAL_STATUSES.includes(existing.status)) return existing;
         made = await nextGeneration(existing, request);
       }
-      if (id === planId) await supersedeEarlier(fingerprint, id, now);
+      if (id === planId && !suppression) await supersedeEarlier(fingerprint, id, now);
       return made;
     },
 
@@ -782,6 +840,22 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): S
       } catch (error) {
         if (isConditionFailure(error)) return false;
         throw error;
+      }
+    },
+    async release(requestId, now = clock()) {
+      try {
+        // Expired as of now (not deleted: only Put/Update are granted on REQUEST# items); TTL removes it.
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `REQUEST#${required(requestId, 'request id')}`, sk: 'REQUEST' },
+            UpdateExpression: 'SET expiresAt = :now',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':now': epochSeconds(now) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
       }
     },
   };

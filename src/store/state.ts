@@ -22,9 +22,10 @@ export function scopeKeyOf(scope: ScopeRef): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Findings: fingerprints seen, first/last seen, open/resolved, the Slack message they went out as.
+// Findings: fingerprints seen, first/last seen, open/suppressed/resolved, the Slack message they went out as.
 
-export type FindingStatus = 'open' | 'resolved';
+/** `suppressed`: still there, hidden by a suppression (never taken for resolved); `resolved`: no longer there. */
+export type FindingStatus = 'open' | 'suppressed' | 'resolved';
 
 export interface MessageRef {
   channel: string;
@@ -41,8 +42,10 @@ export interface FindingState {
   firstSeen: string;
   lastSeen: string;
   status: FindingStatus;
-  /** When it was last resolved; absent while open. */
+  /** When it was last resolved; absent while open or suppressed. */
   resolvedAt?: string;
+  /** While `suppressed`: the suppression that hides it. */
+  suppression?: FindingSuppression;
   /** Where it was posted, once `markPosted` was called. */
   message?: MessageRef & { postedAt: string };
 }
@@ -55,8 +58,30 @@ export interface SeenResult {
   open: FindingState[];
   /** Recorded as resolved earlier and back now (`message` is the old post, if any). */
   reopened: FindingState[];
-  /** Open before, not seen by this run in a scope it read completely: mark their messages resolved. */
+  /** Open or suppressed before, not seen by this run in a scope it read completely: mark their messages resolved. */
   resolved: FindingState[];
+  /** Seen and covered by a suppression: recorded as suppressed (still open), neither new nor resolved. */
+  suppressed: SuppressedSeen[];
+  /** Suppressed before, seen now and reported (its suppression ended, or it exposes more than was accepted). */
+  unsuppressed: UnsuppressedSeen[];
+}
+
+export interface SuppressedSeen {
+  state: FindingState;
+  /** Its message (if any) does not show this suppression yet: it was open, resolved, or under another suppression. */
+  changed: boolean;
+}
+
+export interface UnsuppressedSeen {
+  state: FindingState;
+  /** The suppression it was recorded under until now. */
+  ended: FindingSuppression;
+}
+
+/** A finding a run saw that a suppression covers. */
+export interface SuppressedFinding {
+  finding: Finding;
+  suppression: Suppression;
 }
 
 /** A scope read completely; with `groupId`, only that group of it was (a real-time audit of one group). */
@@ -71,8 +96,10 @@ export interface FindingStore {
    * (a newer run got there first) is left alone and reported as open. A finding first seen under
    * its fingerprint whose `legacyFingerprint` has a record (written by an earlier version) takes
    * that record over — first seen, status, message — and the old record becomes an alias of it.
+   * `suppressed` are the run's findings a suppression covers: seen like the others (so never
+   * resolved while they are there), recorded as `suppressed` with the suppression.
    */
-  recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly CompleteScope[]): Promise<SeenResult>;
+  recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly CompleteScope[], suppressed?: readonly SuppressedFinding[]): Promise<SeenResult>;
   /** Remembers the Slack message a finding was posted as (replacing an earlier one). Throws for an unknown fingerprint. */
   markPosted(fingerprint: string, channel: string, ts: string, now?: Date): Promise<FindingState>;
   /** By fingerprint; a legacy fingerprint (an old button's) whose record was taken over gives the finding's state. */
@@ -84,8 +111,13 @@ export interface FindingStore {
 
 export type SuppressionTarget = { fingerprint: string } | { check: string };
 
+/** How it was made: the Snooze button, Accept risk, or `/warden suppress`. */
+export type SuppressionKind = 'snooze' | 'accept-risk' | 'suppress';
+
 export interface Suppression {
   target: SuppressionTarget;
+  /** Absent on suppressions stored before kinds were kept: `suppress`. */
+  kind?: SuppressionKind;
   by: string;
   reason: string;
   /** When it was made. */
@@ -94,6 +126,31 @@ export interface Suppression {
   until: string;
   /** For a finding: what it exposed when suppressed. More than this is reported again, as widened since suppressed. */
   accepted?: ExposureMeasure;
+  /** Ended before `until` by this approver (`SuppressionStore.revoke`). */
+  revokedBy?: string;
+  revokedAt?: string;
+}
+
+/** What a finding's record keeps of the suppression that hides it. */
+export interface FindingSuppression {
+  kind: SuppressionKind;
+  by: string;
+  reason: string;
+  at: string;
+  until: string;
+  /** Set when the suppression is of the finding's whole check. */
+  check?: string;
+}
+
+export function findingSuppressionOf(suppression: Suppression): FindingSuppression {
+  return {
+    kind: suppression.kind ?? 'suppress',
+    by: suppression.by,
+    reason: suppression.reason,
+    at: suppression.at,
+    until: suppression.until,
+    ...('check' in suppression.target ? { check: suppression.target.check } : {}),
+  };
 }
 
 export interface SuppressionStore {
@@ -102,9 +159,14 @@ export interface SuppressionStore {
    * suppression of the same target. For a finding the store knows, the suppression is kept under
    * its current fingerprint and records what it exposed as last seen (`accepted`).
    */
-  suppress(input: { target: SuppressionTarget; by: string; reason: string; until: Date; now?: Date }): Promise<Suppression>;
-  /** Suppressions whose `until` is after `now`, by target. */
+  suppress(input: { target: SuppressionTarget; kind?: SuppressionKind; by: string; reason: string; until: Date; now?: Date }): Promise<Suppression>;
+  /** Suppressions whose `until` is after `now` and that were not revoked, by target. */
   activeSuppressions(now: Date): Promise<Suppression[]>;
+  /**
+   * Ends the active suppression of `target` now (the caller checked that `by` is an approver);
+   * undefined when none is active. The record stays, marked revoked, for the audit trail.
+   */
+  revoke(input: { target: SuppressionTarget; by: string; now: Date }): Promise<Suppression | undefined>;
   /** Whether the finding (by fingerprint or legacy fingerprint), or its check, is suppressed at `now`. */
   isSuppressed(finding: Pick<Finding, 'fingerprint' | 'legacyFingerprint' | 'check'>, now: Date): Promise<boolean>;
 }
@@ -143,6 +205,17 @@ export function unsuppressedFindings(findings: readonly Finding[], suppressions:
   return reported;
 }
 
+/** The findings to report (`unsuppressedFindings`), and the others with the suppression that covers each. Pure. */
+export function splitSuppressed(findings: readonly Finding[], suppressions: readonly Suppression[], now: Date): { reported: Finding[]; suppressed: SuppressedFinding[] } {
+  const reported = unsuppressedFindings(findings, suppressions, now);
+  const shown = new Set(reported.map((f) => f.fingerprint));
+  const suppressed = findings.flatMap((finding) => {
+    const suppression = shown.has(finding.fingerprint) ? undefined : suppressionFor(finding, suppressions, now);
+    return suppression ? [{ finding, suppression }] : [];
+  });
+  return { reported, suppressed };
+}
+
 function widenedSinceSuppressed(finding: Finding, suppression: Suppression, facets: readonly string[]): Finding {
   const accepted = suppression.accepted as ExposureMeasure;
   return {
@@ -174,12 +247,13 @@ export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly Appr
   pending: [],
   approved: ['applying'],
   // applying → applying reclaims an apply whose process died (conditional on `version`), to resume it.
-  applying: ['applying', 'applied', 'failed'],
+  // applying or failed → reverting: a revert of an apply left in progress (interrupted part-way).
+  applying: ['applying', 'applied', 'failed', 'reverting'],
   // A revert is claimed first (applied → reverting), so two revert jobs cannot both run it; a
-  // revert that does not complete leaves the fix applied.
+  // revert that does not complete leaves the fix applied (an interrupted one: failed).
   applied: ['reverting'],
-  reverting: ['reverted', 'applied'],
-  failed: [],
+  reverting: ['reverted', 'applied', 'failed'],
+  failed: ['reverting'],
   reverted: [],
   rejected: [],
   superseded: [],
@@ -196,6 +270,15 @@ export function revertRequestId(changeId: string): string {
 export interface Approval {
   approver: string;
   at: string;
+}
+
+/** What a suppression request (Accept risk, `/warden suppress`) suppresses once enough approvers approved it. */
+export interface SuppressionRequestPayload {
+  kind: 'accept-risk' | 'suppress';
+  target: SuppressionTarget;
+  reason: string;
+  /** When the suppression would end (ISO-8601). */
+  until: string;
 }
 
 export interface ApprovalRequest {
@@ -217,6 +300,8 @@ export interface ApprovalRequest {
   updatedAt?: string;
   /** Who rejected it (status `rejected`). */
   rejectedBy?: string;
+  /** For a suppression request (not a fix or a revert): what it suppresses. */
+  suppression?: SuppressionRequestPayload;
   /** 1 for the first request under this id; each re-proposal after it ended starts the next. */
   generation: number;
   /** Bumped by every change; updates are conditional on it (optimistic concurrency). */
@@ -257,7 +342,8 @@ export interface ApprovalStore {
    * unchanged, whoever proposes it again (its requester stays the first one); the same id for a
    * different plan is an error. A request that ended (`ENDED_APPROVAL_STATUSES`) is started again as
    * its next generation: pending, no approvals, this requester. A fix's request (`id` is its plan id)
-   * supersedes the finding's earlier fix request while that one is pending or approved.
+   * supersedes the finding's earlier fix request while that one is pending or approved; a suppression request
+   * (`suppression` given) supersedes nothing.
    */
   requestApproval(input: {
     id: string;
@@ -266,6 +352,7 @@ export interface ApprovalStore {
     requester: string;
     required: number;
     requesterMayApprove?: boolean;
+    suppression?: SuppressionRequestPayload;
     now?: Date;
   }): Promise<ApprovalRequest>;
   /**
@@ -327,6 +414,8 @@ export interface AuditLog {
 export interface IdempotencyStore {
   /** true the first time a request id is claimed (within `ttlSeconds`), false every later time. */
   claim(requestId: string, ttlSeconds: number, now?: Date): Promise<boolean>;
+  /** Gives a claim up (the work it guarded failed), so a retry of the request may claim it again. */
+  release(requestId: string, now?: Date): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

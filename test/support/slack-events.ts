@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { HttpApiEvent } from '../../functions/slack.ts';
+import { ACCEPT_RISK_INPUTS, VIEW_IDS } from '../../src/slack/actions.ts';
 
 // Slack requests as API Gateway (HTTP API, payload v2) hands them to functions/slack.ts, signed the
 // way Slack signs them: v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>").
@@ -52,15 +53,17 @@ export function commandBody(text: string, options: { user: string; channel: stri
   }).toString();
 }
 
+/** The fields every interaction payload carries about who sent it, and from which app. */
+function interactionFrom(user: string): Record<string, unknown> {
+  return { team: { id: 'T1', domain: 'example' }, user: { id: user, username: 'someone', team_id: 'T1' }, api_app_id: 'A1', token: 'legacy' };
+}
+
 /** A button click (block_actions) as Slack posts it: `payload=<json>`. */
 export function buttonClickBody(options: { user: string; channel: string; actionId: string; value: string; triggerId: string; responseUrl: string; messageTs?: string }): string {
   const ts = options.messageTs ?? '1700000000.000100';
   const action = {
     type: 'block_actions',
-    team: { id: 'T1', domain: 'example' },
-    user: { id: options.user, username: 'someone', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy',
+    ...interactionFrom(options.user),
     container: { type: 'message', message_ts: ts, channel_id: options.channel, is_ephemeral: false },
     trigger_id: options.triggerId,
     channel: { id: options.channel, name: 'security' },
@@ -69,4 +72,33 @@ export function buttonClickBody(options: { user: string; channel: string; action
     actions: [{ type: 'button', action_id: options.actionId, block_id: 'warden_actions', value: options.value, action_ts: '1700000001.000200' }],
   };
   return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
+}
+
+/** The accept-risk modal's submission (view_submission) as Slack posts it: `payload=<json>`. */
+export function acceptRiskSubmissionBody(options: { user: string; privateMetadata: string; reason: string; date: string | null; viewId?: string; triggerId?: string }): string {
+  const payload = {
+    type: 'view_submission',
+    ...interactionFrom(options.user),
+    trigger_id: options.triggerId ?? 'trigger-view',
+    view: {
+      id: options.viewId ?? 'V0123456',
+      team_id: 'T1',
+      type: 'modal',
+      callback_id: VIEW_IDS.acceptRisk,
+      private_metadata: options.privateMetadata,
+      hash: '1700000000.abcdef',
+      blocks: [],
+      state: {
+        values: {
+          [ACCEPT_RISK_INPUTS.reasonBlock]: { [ACCEPT_RISK_INPUTS.reasonAction]: { type: 'plain_text_input', value: options.reason } },
+          [ACCEPT_RISK_INPUTS.expiryBlock]: { [ACCEPT_RISK_INPUTS.expiryAction]: { type: 'datepicker', selected_date: options.date } },
+        },
+      },
+      title: { type: 'plain_text', text: 'Accept risk' },
+      app_id: 'A1',
+      bot_id: 'BBOT',
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

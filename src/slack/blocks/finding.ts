@@ -3,6 +3,8 @@ import { CATALOG } from '../../analysis/checks/index.ts';
 import type { Finding } from '../../model/types.ts';
 import { isProven, unprovenReason } from '../../remediation/prove.ts';
 import type { Plan, PlanProof } from '../../remediation/types.ts';
+import type { FindingSuppression, SuppressionKind } from '../../store/state.ts';
+import { isSlackUserId } from '../authorize.ts';
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, SNOOZE_DAYS, VIEW_IDS, encodeButtonValue } from '../actions.ts';
 import { LIMITS, fitsMrkdwn, splitMrkdwn, truncate } from '../limits.ts';
 import {
@@ -179,6 +181,53 @@ export function resolvedUpdate(finding: Finding, options: { note?: string } = {}
     context([`Warden · ${severityLabel(finding.severity)} · ${code(finding.check, 120)} · fingerprint ${code(finding.fingerprint, 80)}`]),
   ];
   return { text: fallbackText(`Resolved: ${finding.title}`), blocks };
+}
+
+const SUPPRESSED_HEADING: Record<SuppressionKind, { emoji: string; state: string; noun: string }> = {
+  snooze: { emoji: ':zzz:', state: 'Snoozed', noun: 'snooze' },
+  'accept-risk': { emoji: ':memo:', state: 'Risk accepted', noun: 'risk acceptance' },
+  suppress: { emoji: ':mute:', state: 'Suppressed', noun: 'suppression' },
+};
+
+/** `<@U…>` for a Slack user id, else the name as plain text. */
+export function personRef(by: string): string {
+  return isSlackUserId(by) ? `<@${by}>` : userText(by, 80);
+}
+
+/** "Snoozed by <@U…> until 2026-12-13, still open" (the check's suppression says so). */
+export function suppressedLine(suppression: FindingSuppression): string {
+  const { state } = SUPPRESSED_HEADING[suppression.kind];
+  const whole = suppression.check ? ` (the whole check ${code(suppression.check, 80)})` : '';
+  return `${state} by ${personRef(suppression.by)} until ${suppression.until.slice(0, 10)}${whole}, still open`;
+}
+
+/** The thread notice when a suppression ended and the finding is reported again: "the snooze by <@U…> expired; still open". */
+export function suppressionEndedNotice(suppression: FindingSuppression, now: Date): string {
+  const { noun } = SUPPRESSED_HEADING[suppression.kind];
+  const how = Date.parse(suppression.until) <= now.getTime() ? `expired on ${suppression.until.slice(0, 10)}` : 'was revoked';
+  return `:bell: The ${noun} by ${personRef(suppression.by)} ${how}; still open: Warden reports this finding again.`;
+}
+
+/**
+ * For chat.update: the finding's message while a suppression hides it. It is still open, and says so: who, why,
+ * until when. No Approve, Reject, Snooze or Accept-risk buttons (they would act on a finding nobody is asked to look
+ * at now); Details stays. When the suppression ends the next audit puts the open message back, with its plan.
+ */
+export function suppressedUpdate(finding: Finding, suppression: FindingSuppression): SlackMessage {
+  const { emoji, state } = SUPPRESSED_HEADING[suppression.kind];
+  const blocks: KnownBlock[] = [
+    header(`${emoji} ${state}: ${finding.title}`),
+    section(`*${suppressedLine(suppression)}.*
+*Why*: ${userText(suppression.reason || EMPTY, 1000)}`),
+    fields(findingFields(finding, 300)),
+    section(`*What is open, from where, and the deciding rule*
+${userText(finding.detail, 1800)}`),
+    actions(`warden_finding_${finding.fingerprint}`, [
+      button({ text: 'Details', actionId: ACTION_IDS.details, value: encodeButtonValue({ action: ACTION_IDS.details, fingerprint: finding.fingerprint }) }),
+    ]),
+    context([`Warden reports it again as open when this ends; an approver can end it now: ${code(`/warden unsuppress ${finding.fingerprint.slice(0, 12)}`, 80)} · fingerprint ${code(finding.fingerprint, 80)}`]),
+  ];
+  return { text: fallbackText(`${state} until ${suppression.until.slice(0, 10)}, still open: ${finding.title}`), blocks };
 }
 
 function isoDate(date: Date): string {

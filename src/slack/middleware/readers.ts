@@ -29,7 +29,7 @@ export function channelRefusal(channelId: string, slack: SlackConfig): string | 
 }
 
 /** Commands whose results are posted in the channel for everyone (findings with buttons, digests): a reader runs them in Warden's channels. */
-const POSTS_IN_CHANNEL: ReadonlySet<string> = new Set(['audit', 'fix', 'suppress']);
+const POSTS_IN_CHANNEL: ReadonlySet<string> = new Set(['audit', 'fix', 'suppress', 'unsuppress']);
 
 /** The refusal for a reader outside the channels running `verb`, or undefined when its answer is theirs alone. */
 export function readerRefusal(verb: string, slack: SlackConfig): string | undefined {

@@ -1,0 +1,106 @@
+import { paginateDescribeManagedPrefixLists, paginateDescribeNetworkInterfaces, paginateDescribeSecurityGroupRules, paginateDescribeSecurityGroups, paginateGetManagedPrefixListEntries } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { RawPage, ReadProgress, Scope } from '../live.ts';
+import type { AwsClient } from './client.ts';
+import { errorText, listErrorCode } from './client.ts';
+import { PREFIX_LIST_PAGE_SIZE, prefixListErrorPage, referencedPrefixLists, UNREADABLE_LIST_CODES } from './prefix-lists.ts';
+
+// The AWS reads: EC2 DescribeSecurityGroups / DescribeSecurityGroupRules / DescribeNetworkInterfaces
+// pages of a scope, and the prefix lists its rules name, as the API shapes them (read by
+// ./normalize.ts).
+
+export const PAGE_SIZE = 1000;
+
+/** The page as the API shapes it: the SDK's `$metadata` and the paging `NextToken` removed. */
+function plainBody(page: object): Record<string, unknown> {
+  const { $metadata: _metadata, NextToken: _next, ...body } = page as Record<string, unknown>;
+  return body;
+}
+
+type Paginate = (config: { client: EC2Client; pageSize: number }, input: { MaxResults?: number }) => AsyncIterable<object>;
+const LISTINGS: { operation: string; kind: string; paginate: Paginate }[] = [
+  { operation: 'DescribeSecurityGroups', kind: 'aws:DescribeSecurityGroups', paginate: paginateDescribeSecurityGroups as Paginate },
+  { operation: 'DescribeSecurityGroupRules', kind: 'aws:DescribeSecurityGroupRules', paginate: paginateDescribeSecurityGroupRules as Paginate },
+  { operation: 'DescribeNetworkInterfaces', kind: 'aws:DescribeNetworkInterfaces', paginate: paginateDescribeNetworkInterfaces as Paginate },
+];
+
+/** Every page of the scope: the three listings at once, then the prefix lists its rules name. */
+export async function readAwsScope(aws: AwsClient, scope: Scope, progress?: ReadProgress): Promise<RawPage[]> {
+  const client = await aws.ec2For(scope);
+  const failed = new AbortController();
+  let pages = 0;
+  let groups = 0;
+  const listing = async ({ operation, kind, paginate }: (typeof LISTINGS)[number]): Promise<RawPage[]> => {
+    const out: RawPage[] = [];
+    const tokens = new Set<string>();
+    for await (const page of paginate({ client: aws.pagingClient(client, scope.region, operation, failed.signal), pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE })) {
+      const body = plainBody(page);
+      out.push({ kind, body });
+      pages++;
+      if (Array.isArray(body['SecurityGroups'])) groups += body['SecurityGroups'].length;
+      progress?.({ scope, pages, groups });
+      const next = (page as { NextToken?: string }).NextToken;
+      if (next) {
+        if (tokens.has(next)) throw new Error(`EC2 ${operation}: NextToken repeated, the listing does not advance`);
+        tokens.add(next);
+      }
+    }
+    return out;
+  };
+  // The three listings run at once. The first failure stops the other two (no new attempt, no
+  // next page) and is what read rejects with, once nothing of this read is in flight any more.
+  let firstError: { error: unknown } | undefined;
+  const lists = await Promise.all(
+    LISTINGS.map((l) =>
+      listing(l).catch((error: unknown) => {
+        firstError ??= { error };
+        failed.abort();
+        return [];
+      }),
+    ),
+  );
+  if (firstError) throw firstError.error;
+  const pagesRead = lists.flat();
+  return [...pagesRead, ...(await readPrefixLists(aws, client, scope, referencedPrefixLists(pagesRead), failed.signal))];
+}
+
+/**
+ * The prefix lists the scope's rules name: the lists the account can see (its own, shared
+ * with it, AWS-managed), then the entries of each named one, every page of them in one body
+ * that names the list. A list the account cannot read, or that no description lists (moto
+ * answers any id with no entries), gets an error page: its rules are evaluated as unknown.
+ */
+async function readPrefixLists(aws: AwsClient, client: EC2Client, scope: Scope, ids: string[], cancel: AbortSignal): Promise<RawPage[]> {
+  if (ids.length === 0) return [];
+  const out: RawPage[] = [];
+  const described = new Set<string>();
+  try {
+    const paging = aws.pagingClient(client, scope.region, 'DescribeManagedPrefixLists', cancel);
+    for await (const page of paginateDescribeManagedPrefixLists({ client: paging, pageSize: PREFIX_LIST_PAGE_SIZE }, { MaxResults: PREFIX_LIST_PAGE_SIZE })) {
+      const body = plainBody(page);
+      out.push({ kind: 'aws:DescribeManagedPrefixLists', body });
+      for (const list of page.PrefixLists ?? []) if (list.PrefixListId) described.add(list.PrefixListId);
+    }
+  } catch (error) {
+    if (!UNREADABLE_LIST_CODES.has(listErrorCode(error))) throw error;
+    return [...out, ...ids.map((id) => prefixListErrorPage(id, listErrorCode(error), errorText(error)))];
+  }
+  for (const id of ids) {
+    if (!described.has(id)) {
+      out.push(prefixListErrorPage(id, 'NotDescribed', 'DescribeManagedPrefixLists does not list it (deleted, or another account\'s list not shared with this one)'));
+      continue;
+    }
+    try {
+      const entries: unknown[] = [];
+      const paging = aws.pagingClient(client, scope.region, 'GetManagedPrefixListEntries', cancel);
+      for await (const page of paginateGetManagedPrefixListEntries({ client: paging, pageSize: PREFIX_LIST_PAGE_SIZE }, { PrefixListId: id, MaxResults: PREFIX_LIST_PAGE_SIZE })) {
+        entries.push(...(page.Entries ?? []));
+      }
+      out.push({ kind: 'aws:GetManagedPrefixListEntries', body: { PrefixListId: id, Entries: entries } });
+    } catch (error) {
+      if (!UNREADABLE_LIST_CODES.has(listErrorCode(error))) throw error;
+      out.push(prefixListErrorPage(id, listErrorCode(error), errorText(error)));
+    }
+  }
+  return out;
+}

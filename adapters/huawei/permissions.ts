@@ -1,0 +1,21 @@
+import { declarePermissions } from '../common/permissions.ts';
+
+// What each Huawei Cloud VPC v3 call of adapters/huawei needs of IAM (the VPC API reference's
+// "Permissions and Supported Actions"; docs/policies/huawei-read.json and huawei-write.json).
+
+export const HUAWEI_PERMISSIONS = declarePermissions({
+  operations: {
+    ListSecurityGroups: { access: 'read', permissions: ['vpc:securityGroups:get'] },
+    ListSecurityGroupRules: { access: 'read', permissions: ['vpc:securityGroupRules:get'] },
+    ListAddressGroup: { access: 'read', permissions: ['vpc:addressGroups:list'] },
+    CreateSecurityGroupRule: { access: 'write', permissions: ['vpc:securityGroupRules:create'] },
+    DeleteSecurityGroupRule: { access: 'write', permissions: ['vpc:securityGroupRules:delete'] },
+  },
+  uses: {
+    // The scopes are the configured projects: no call.
+    scopes: [],
+    read: ['ListSecurityGroups', 'ListSecurityGroupRules', 'ListAddressGroup'],
+    addRule: ['CreateSecurityGroupRule'],
+    removeRule: ['DeleteSecurityGroupRule'],
+  },
+});

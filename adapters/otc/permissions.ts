@@ -1,0 +1,21 @@
+import { declarePermissions } from '../common/permissions.ts';
+import { HUAWEI_PERMISSIONS } from '../huawei/permissions.ts';
+
+// What each Open Telekom Cloud call of adapters/otc needs of IAM (docs/policies/otc-read.json and
+// otc-write.json): Huawei Cloud's VPC action names, the same for VPC v3 and Neutron v2.0.
+
+export const OTC_PERMISSIONS = declarePermissions({
+  operations: {
+    ...HUAWEI_PERMISSIONS.operations,
+    ObtainToken: { access: 'read', permissions: [], none: "a user's own token (password credentials): IAM asks for no policy" },
+  },
+  uses: {
+    // The scopes are the configured projects: no call.
+    scopes: [],
+    // With password credentials every call first needs a token; 'auto' tries VPC v3, then Neutron v2.0.
+    read: ['ObtainToken', 'ListSecurityGroups', 'ListSecurityGroupRules', 'ListAddressGroup'],
+    // Which API the project has is learned with a one-record listing first ('auto').
+    addRule: ['ObtainToken', 'ListSecurityGroups', 'CreateSecurityGroupRule'],
+    removeRule: ['ObtainToken', 'ListSecurityGroups', 'DeleteSecurityGroupRule'],
+  },
+});
