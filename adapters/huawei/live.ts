@@ -8,13 +8,13 @@ import { addHuaweiRule, removeHuaweiRule } from './write.ts';
 // writes (./write.ts, with the rule encoded by ./encode.ts).
 
 export function createHuaweiAdapter(options: HuaweiAdapterOptions): LiveAdapter {
-  const client = createHuaweiClient(options);
+  const huawei = createHuaweiClient(options);
   return {
     provider: 'huawei',
-    stats: client.stats,
-    scopes: (filter) => client.scopes(filter),
-    read: (scope, progress) => readHuaweiScope(client, scope, progress),
-    addRule: (scope, groupId, rule) => addHuaweiRule(client, scope, groupId, rule),
-    removeRule: (scope, groupId, rule) => removeHuaweiRule(client, scope, groupId, rule),
+    stats: huawei.stats,
+    scopes: (filter) => huawei.scopes(filter),
+    read: (scope, progress) => readHuaweiScope(huawei, scope, progress),
+    addRule: (scope, groupId, rule) => addHuaweiRule(huawei, scope, groupId, rule),
+    removeRule: (scope, groupId, rule) => removeHuaweiRule(huawei, scope, groupId, rule),
   };
 }
