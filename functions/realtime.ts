@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
-import type { WardenConfig } from '../src/config/schema.ts';
-import { changesFromActionTrail, verifyAlibabaDelivery } from '../src/realtime/alibaba.ts';
-import type { ChangeParse, SecurityGroupChange } from '../src/realtime/change.ts';
+import { PROVIDER_MODULES, providerModuleNamed } from '../adapters/providers.ts';
+import { verifyAlibabaDelivery } from '../src/realtime/alibaba.ts';
+import type { ChangeParse } from '../src/realtime/change.ts';
 import { changesFromCloudTrail } from '../src/realtime/cloudtrail.ts';
-import { changesFromCtsNotification, parseSmnMessage, SMN_MAX_AGE_SECONDS, smnDeliveryRefusal, trustedSigningCertUrl, trustedSubscribeUrl, verifySmnSignature } from '../src/realtime/smn.ts';
-import type { SmnMessage, SmnProvider } from '../src/realtime/smn.ts';
+import type { RealtimeSource } from '../adapters/provider-module.ts';
+import { parseSmnMessage, SMN_MAX_AGE_SECONDS, smnDeliveryRefusal, trustedSigningCertUrl, trustedSubscribeUrl, verifySmnSignature } from '../src/realtime/smn.ts';
+import type { SmnMessage } from '../src/realtime/smn.ts';
 import type { ScopeOutcome } from '../src/slack/worker.ts';
 import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
@@ -65,22 +66,11 @@ const json = (statusCode: number, body: Record<string, unknown>): APIGatewayProx
   body: JSON.stringify(body),
 });
 
+/** The clouds whose changes arrive over HTTPS, at `/events/<provider>`. */
+const HTTP_SOURCES = Object.values(PROVIDER_MODULES).flatMap((module) => (module.realtime.delivery === 'eventbridge' ? [] : [module.descriptor.name]));
+
 function isHttp(event: RealtimeEvent): event is APIGatewayProxyEventV2 {
   return typeof (event as APIGatewayProxyEventV2).rawPath === 'string' && 'requestContext' in event;
-}
-
-/** The change's account as the config names the scope (Alibaba's may be '', Huawei/OTC by project id). */
-function scopeAccount(config: WardenConfig, change: SecurityGroupChange): string | undefined {
-  if (change.provider === 'alibaba') {
-    const configured = config.providers.alibaba?.account;
-    if (configured === undefined) return undefined;
-    return configured === '' || configured === change.account ? configured : undefined;
-  }
-  if (change.provider === 'huawei' || change.provider === 'otc') {
-    const regions = config.providers[change.provider]?.regions ?? [];
-    return regions.some((r) => r.projectId === change.account && r.region === change.region) ? change.account : undefined;
-  }
-  return change.account;
 }
 
 export function createRealtimeHandler(deps: RealtimeDeps) {
@@ -116,7 +106,7 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     const seen = new Set<string>();
     let audited = 0;
     for (const change of parsed.changes) {
-      const account = scopeAccount(runtime.config, change);
+      const account = PROVIDER_MODULES[change.provider].realtime.scopeAccount(runtime.config, change);
       const key = `${change.provider}/${account}/${change.region}/${change.groupId ?? (change.setId ? `set:${change.setId}` : '*')}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -134,7 +124,8 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
   }
 
   /** A verified, claimed SMN message: a subscription confirmed, or the notification's changes audited. */
-  async function smnDelivery(runtime: Runtime, provider: SmnProvider, message: SmnMessage): Promise<APIGatewayProxyStructuredResultV2> {
+  async function smnDelivery(runtime: Runtime, delivery: Extract<RealtimeSource, { delivery: 'smn' }>, message: SmnMessage): Promise<APIGatewayProxyStructuredResultV2> {
+    const provider = delivery.smn;
     if (message.type === 'SubscriptionConfirmation') {
       if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider)) return json(400, { error: 'subscribe_url is not an SMN URL' });
       await confirmSubscription(message.subscribe_url);
@@ -142,23 +133,24 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
       return json(200, { confirmed: true });
     }
     if (message.type === 'UnsubscribeConfirmation') return json(200, { ignored: 'unsubscribe confirmation' });
-    return json(200, { ...(await auditChanges(runtime, changesFromCtsNotification(provider, message))) });
+    return json(200, { ...(await auditChanges(runtime, delivery.parse(message))) });
   }
 
   async function http(runtime: Runtime, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const source = event.pathParameters?.['source'] ?? event.rawPath.split('/').pop() ?? '';
     const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     const headers = event.headers ?? {};
-    if (source === 'alibaba') {
+    const delivery = providerModuleNamed(source)?.realtime;
+    if (delivery?.delivery === 'https-token') {
       const verdict = verifyAlibabaDelivery({ headers, body, secret: runtime.env['WARDEN_EVENTS_TOKEN'] ?? '', now: now(), maxAgeSeconds: MAX_EVENT_AGE_SECONDS });
       if (!verdict.ok) {
         logger.warn('alibaba delivery refused', { reason: verdict.reason });
         return json(401, { error: verdict.reason });
       }
-      return json(200, { ...(await auditChanges(runtime, changesFromActionTrail(body))) });
+      return json(200, { ...(await auditChanges(runtime, delivery.parse(body))) });
     }
-    if (source === 'huawei' || source === 'otc') {
-      const provider: SmnProvider = source;
+    if (delivery?.delivery === 'smn') {
+      const provider = delivery.smn;
       const parsed = parseSmnMessage(body);
       if (!parsed.ok) return json(400, { error: parsed.reason });
       const message = parsed.message;
@@ -200,14 +192,14 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
         return json(409, { error: 'message_id already received' });
       }
       try {
-        return await smnDelivery(runtime, provider, message);
+        return await smnDelivery(runtime, delivery, message);
       } catch (error) {
         // Not delivered: SMN's retry of this message_id must be let in (a replay of a delivered one still gets 409).
         await runtime.store.idempotency.release(claim, now()).catch((releaseError: unknown) => logger.error('smn claim not released', { error: (releaseError as Error).message }));
         throw error;
       }
     }
-    return json(404, { error: `no event source ${JSON.stringify(source.slice(0, 40))} (alibaba, huawei, otc)` });
+    return json(404, { error: `no event source ${JSON.stringify(source.slice(0, 40))} (${HTTP_SOURCES.join(', ')})` });
   }
 
   return async (event: RealtimeEvent, context?: Context): Promise<RealtimeSummary | APIGatewayProxyStructuredResultV2> => {

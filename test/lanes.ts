@@ -25,6 +25,7 @@ export const UNIT_TEST_FILES = [
   'test/normalize-huawei-v3.test.ts',
   'test/normalize-otc-neutron.test.ts',
   'test/observability.test.ts',
+  'test/provider-modules.test.ts',
   'test/provider-semantics.test.ts',
   'test/readme-layout.test.ts',
   'test/realtime-alibaba.test.ts',

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { organizationMembers } from '../../adapters/aws/accounts.ts';
-import type { listOrganizationAccounts } from '../../adapters/aws/accounts.ts';
-import { roleForAccount } from '../../adapters/aws/roles.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import type { Scope, ScopeFilter } from '../../adapters/live.ts';
+import type { OrganizationsSender, ProviderModule } from '../../adapters/provider-module.ts';
+import { PROVIDER_MODULES } from '../../adapters/providers.ts';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { PROVIDERS } from '../../src/model/types.ts';
 import type { Provider } from '../../src/model/types.ts';
@@ -18,7 +17,7 @@ import type { Runtime } from './runtime.ts';
 // one SQS message each for the scan function, and the run recorded so that its last scope posts
 // the digest. Started by the schedule, and by on-demand audits in production.
 
-export type OrganizationsSender = Parameters<typeof listOrganizationAccounts>[0];
+export type { OrganizationsSender } from '../../adapters/provider-module.ts';
 
 export function newRunId(now: Date): string {
   return `run-${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
@@ -27,24 +26,17 @@ export function newRunId(now: Date): string {
 /** Every scope of the configured estate, each with the role that reaches it. */
 export async function planScopes(config: WardenConfig, env: NodeJS.ProcessEnv, organizations?: OrganizationsSender): Promise<Omit<ScopeMessage, 'runId'>[]> {
   const out: Omit<ScopeMessage, 'runId'>[] = [];
+  const extra: Omit<ScopeMessage, 'runId'>[] = [];
   for (const provider of PROVIDERS) {
     if (!config.providers[provider]) continue;
     const [adapter] = await createAdapters([provider], config, env);
     const scopes: Scope[] = await (adapter as NonNullable<typeof adapter>).scopes();
-    // The adapter's AWS scopes are the listed accounts: by their own role, or the home account's credentials.
-    const byRole = new Set((config.providers.aws?.accounts ?? []).flatMap((a) => (a.roleArn ? [a.roleArn.split(':')[4] ?? a.id] : [])));
-    for (const scope of scopes) out.push({ type: 'scope', ...scope, ...(provider === 'aws' && byRole.has(scope.account) ? roleForAccount(config, scope.account, 'read') : {}) });
+    const module: ProviderModule = PROVIDER_MODULES[provider];
+    for (const scope of scopes) out.push({ type: 'scope', ...scope, ...module.scanRole?.(config, scope.account) });
+    for (const scope of (await module.extraScopes?.(config, scopes, organizations)) ?? []) extra.push({ type: 'scope', ...scope });
   }
-  const aws = config.providers.aws;
-  if (aws?.organization) {
-    const listed = new Set(out.filter((s) => s.provider === 'aws').map((s) => s.account));
-    for (const { account, ...role } of await organizationMembers(config, listed, organizations)) {
-      for (const region of aws.regions) out.push({ type: 'scope', provider: 'aws', account, region, ...role });
-    }
-  }
-  return out;
+  return [...out, ...extra];
 }
-
 
 /** The planned scopes that `filter` (and `providers`, when given) keep. */
 export function narrowScopes<T extends Scope>(scopes: readonly T[], providers: readonly Provider[] | undefined, filter: ScopeFilter): T[] {

@@ -32,7 +32,7 @@ const template = z
   .object({
     id: z.string().min(1),
     title: z.string().default(''),
-    providers: z.array(z.enum(['aws', 'alibaba', 'huawei', 'otc'])).default([...PROVIDERS]),
+    providers: z.array(z.enum(PROVIDERS)).default([...PROVIDERS]),
     names: z.array(z.string()).default([]),
     source: z.string().default('user template'),
     rules: z.array(templateRule),
@@ -53,7 +53,7 @@ const requiredExternalId = z
   .regex(/^[\w+=,.@:/-]{2,1224}$/, 'is not an STS external id (2-1224 of letters, digits and +=,.@:/-)');
 const externalId = requiredExternalId.optional();
 
-const providersSchema = z
+export const providersSchema = z
   .object({
     aws: z
       .object({

@@ -1,7 +1,9 @@
 // The one rule model shared by all four clouds (see DESIGN.md, "The rule model").
 
-export type Provider = 'aws' | 'alibaba' | 'huawei' | 'otc';
-export const PROVIDERS: readonly Provider[] = ['aws', 'alibaba', 'huawei', 'otc'];
+import type { Provider } from './providers/index.ts';
+
+export type { Provider } from './providers/index.ts';
+export { PROVIDERS } from './providers/index.ts';
 
 export type Direction = 'ingress' | 'egress';
 export type Action = 'allow' | 'deny';

@@ -9,6 +9,7 @@ import type { Template, TemplateRule } from '../../analysis/templates/types.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT, hasPorts, intersectRanges, portsLabel, protocolLabel, subtractRanges } from '../../model/protocol.ts';
+import { capabilitiesOf, isSystemPriority } from '../../model/providers/index.ts';
 import type { Family, Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
 import { portsOf } from '../../analysis/rule-space.ts';
@@ -97,8 +98,9 @@ function sourceFor(group: SecurityGroup, config: WardenConfig): Source | string 
   }
   const documented = groupPortsFor(group, config);
   if (documented) return { kind: 'group-ports', label: `remediation.groupPorts["${documented.key}"]`, ports: documented.ports, key: documented.key, dropAdmin: false };
-  if (template && group.provider === 'huawei' && template.providers.includes('huawei')) {
-    const web = BUILT_IN_TEMPLATES.find((t) => t.id === WEB_SERVER_ID) as Template;
+  const web = BUILT_IN_TEMPLATES.find((t) => t.id === WEB_SERVER_ID) as Template;
+  // The documented web-server template stands in only on the cloud that documents it.
+  if (template && web.providers.includes(group.provider) && template.providers.includes(group.provider)) {
     return { kind: 'template', label: `template ${WEB_SERVER_ID} without the admin ports`, template: web, dropAdmin: true };
   }
   const why = template ? `its template ${template.id} opens every port itself` : 'no template applies to it';
@@ -119,8 +121,9 @@ function templateRows(source: Source, group: SecurityGroup, families: ReadonlySe
     if (row.direction !== 'ingress' || row.peer === 'self' || row.peer.startsWith('group:') || !families.has(row.family)) continue;
     let rule = templateRowToRule(row, group, `warden: ${source.label}`);
     if (row.priority === undefined) rule = { ...rule, priority: priorityFor(row.family) };
-    // Alibaba's default rows sit at 110, where only the system puts rules; the API takes 1..100.
-    if (group.provider === 'alibaba' && rule.priority > 100) rule = { ...rule, priority: 100 };
+    // Alibaba's default rows sit at 110, where only the system puts rules: the API's lowest priority instead.
+    const can = capabilitiesOf(group);
+    if (isSystemPriority(can, rule.priority)) rule = { ...rule, priority: can.priorities.max };
     if (source.dropAdmin && rule.action === 'allow' && (rule.protocol === 'tcp' || rule.protocol === 'udp') && rule.peer.kind === 'cidr' && internetWide(rule.peer.cidr, config)) {
       const admin = config.adminPorts.filter((p) => rule.ports.some((r) => r.from <= p && p <= r.to));
       for (const port of admin) out.droppedAdmin.push({ family: rule.family, protocol: rule.protocol, port, priority: rule.priority });

@@ -12,6 +12,7 @@ import type { WardenConfig } from '../../config/schema.ts';
 import { GROUP_PORT, SERVICE_PORTS } from '../../config/schema.ts';
 import { parseCidr } from '../../model/address.ts';
 import { hashId } from '../../model/ids.ts';
+import { capabilitiesOf } from '../../model/providers/index.ts';
 import { mergeRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Family, Finding, Peer, PortRange, Protocol, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule, Plan, PlanOperation, Precondition } from '../types.ts';
@@ -150,15 +151,16 @@ export function trustedSourcesFor(port: number, config: WardenConfig): TrustedSo
 export function trustedPeer(source: TrustedSource, family: Family, group: SecurityGroup): { peer: Peer; family: Family } | { skip: 'family' } | { skip: 'unsupported'; why: string } {
   const [kind, ...rest] = source.source.split(':');
   const id = rest.join(':');
-  // AWS and Alibaba group and prefix-list references carry no address family: the model keeps them as IPv4.
-  const symbolicFamily: Family = group.provider === 'aws' || group.provider === 'alibaba' ? 'ipv4' : family;
+  const can = capabilitiesOf(group);
+  // Where references carry no address family (AWS, Alibaba), the model keeps them as IPv4.
+  const symbolicFamily: Family = can.referencesCarryFamily ? family : 'ipv4';
   if (kind === 'sg' && id) return { peer: { kind: 'group', groupId: id, self: id === group.id }, family: symbolicFamily };
   if (kind === 'prefix-list' && id) {
-    if (group.provider !== 'aws' && group.provider !== 'alibaba') return { skip: 'unsupported', why: `${group.provider} security groups cannot reference prefix lists` };
+    if (!can.addressSetPeers.includes('prefix-list')) return { skip: 'unsupported', why: `${group.provider} security groups cannot reference prefix lists` };
     return knownSet(group, { kind: 'prefix-list', id }, family);
   }
   if (kind === 'address-group' && id) {
-    if (!(group.provider === 'huawei' || (group.provider === 'otc' && group.api !== 'neutron-v2'))) {
+    if (!can.addressSetPeers.includes('address-group')) {
       return { skip: 'unsupported', why: `${group.provider}${group.api === 'neutron-v2' ? ' Neutron' : ''} security groups cannot reference address groups` };
     }
     return knownSet(group, { kind: 'address-group', id }, family);

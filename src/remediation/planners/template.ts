@@ -4,6 +4,7 @@ import type { TemplateRule } from '../../analysis/templates/types.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { canonicalCidr, parseCidr } from '../../model/address.ts';
 import { ALL_PORTS, hasPorts, mergeRanges, parseProtocol } from '../../model/protocol.ts';
+import { capabilitiesOf, descriptorOf, isSystemPriority } from '../../model/providers/index.ts';
 import type { Finding, Peer, PortRange, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../types.ts';
 import type { PlanDraft } from './common.ts';
@@ -64,9 +65,11 @@ export function planTemplateDrift(_finding: Finding, group: SecurityGroup, confi
   const template = templateFor(group, config);
   if (!template) return `no template applies to ${group.id} any more`;
   const drift = templateDrift(group, template);
-  const system = drift.missing.filter((row) => group.provider === 'alibaba' && (row.priority ?? 1) > 100);
+  const can = capabilitiesOf(group);
+  const system = drift.missing.filter((row) => isSystemPriority(can, row.priority ?? 1));
   if (system.length > 0) {
-    return `${describeTemplateRule(system[0] as TemplateRule)} sits at priority ${system[0]?.priority}, where only Alibaba itself creates rules (the API takes 1..100): it cannot be restored by a plan`;
+    const { min, max } = can.priorities;
+    return `${describeTemplateRule(system[0] as TemplateRule)} sits at priority ${system[0]?.priority}, where only ${descriptorOf(group.provider).title} itself creates rules (the API takes ${min}..${max}): it cannot be restored by a plan`;
   }
   const draft = emptyDraft();
   try {

@@ -1,0 +1,52 @@
+import type { z } from 'zod';
+import type { WardenConfig } from '../src/config/schema.ts';
+import type { PageKind } from '../src/model/page.ts';
+import type { Provider, ProviderDescriptor } from '../src/model/providers/index.ts';
+import type { ChangeParse, SecurityGroupChange } from '../src/realtime/change.ts';
+import type { SmnMessage, SmnProvider } from '../src/realtime/smn.ts';
+import type { listOrganizationAccounts } from './aws/accounts.ts';
+import type { RoleCredentials } from './aws/client.ts';
+import type { LiveAdapter, Scope } from './live.ts';
+
+/** What the adapters of one process share (a Lambda container's, across its invocations). */
+export interface AdapterShared {
+  /** AWS assumed-role credentials by role: each member role is assumed once per container. */
+  awsRoleCredentials?: Map<string, RoleCredentials>;
+}
+
+/** The AWS Organizations client a run lists member accounts with (tests pass a fake). */
+export type OrganizationsSender = Parameters<typeof listOrganizationAccounts>[0];
+
+/** A scope a run adds beyond the adapter's own, with the role that reaches it. */
+export type ExtraScope = Scope & { roleArn?: string; externalId?: string };
+
+/** How a cloud's security-group changes reach the realtime function (docs/realtime.md), and how they are read. */
+export type RealtimeSource =
+  /** An EventBridge rule in the deployment's own account. */
+  | { delivery: 'eventbridge'; parse(event: unknown): ChangeParse }
+  /** HTTPS `POST /events/<provider>`, verified by the target's token header and the event's age. */
+  | { delivery: 'https-token'; parse(body: string): ChangeParse }
+  /** HTTPS `POST /events/<provider>` from SMN, verified by SMN's signature. */
+  | { delivery: 'smn'; smn: SmnProvider; parse(message: SmnMessage): ChangeParse };
+
+/** Everything Warden knows about one cloud, in one module (`adapters/<provider>/index.ts`). */
+export interface ProviderModule<P extends Provider = Provider> {
+  /** The capability table and implicit rules the pure core reads. */
+  descriptor: ProviderDescriptor<P>;
+  /** Its part of the config file, `providers.<name>`. */
+  configSchema: z.ZodType;
+  /** The raw page shapes its adapter and its snapshots carry. */
+  pageKinds: readonly PageKind[];
+  /** Its live adapter; the cloud SDK is loaded only here, when asked for. */
+  createAdapter(config: WardenConfig, env: NodeJS.ProcessEnv, shared: AdapterShared): Promise<LiveAdapter>;
+  /** The variables holding its credentials, which the functions read from SSM (functions/lib/secrets.ts). */
+  secretNames: readonly string[];
+  realtime: RealtimeSource & {
+    /** The change's account as the config names the scope, or undefined when the change is outside the configured estate. */
+    scopeAccount(config: WardenConfig, change: SecurityGroupChange): string | undefined;
+  };
+  /** The role a scan of this account assumes, where it is not the function's own credentials. */
+  scanRole?(config: WardenConfig, account: string): { roleArn: string; externalId?: string } | undefined;
+  /** Scopes a run adds to the adapter's `scopes` (AWS: the Organization's other member accounts). */
+  extraScopes?(config: WardenConfig, listed: readonly Scope[], organizations?: OrganizationsSender): Promise<ExtraScope[]>;
+}

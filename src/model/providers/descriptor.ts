@@ -1,0 +1,41 @@
+import type { AddressSet, Rule, SecurityGroup } from '../types.ts';
+
+/** How the rules of several groups on one interface combine (the next step, exposure per interface, reads it). */
+export type MultiGroup =
+  /** Every allow of every group counts: allow-only clouds. */
+  | 'union'
+  /** All groups' rules sorted together by priority, then deny before allow. */
+  | 'priority'
+  /** Group by group in the order they were bound (the first bound wins), then by priority within a group. */
+  | 'bind-order';
+
+/** What one API of a cloud can express: the core asks this instead of naming providers. */
+export interface Capabilities {
+  /** Every rule allows; there are no deny rules and no priorities that matter. */
+  allowOnly: boolean;
+  /** The priorities a rule created through the API may take; smaller wins. Allow-only APIs give every rule 1. */
+  priorities: { min: number; max: number };
+  /** Where the cloud's own default rules sit, outside `priorities`: a rule there cannot be created through the API. */
+  systemPriority?: number;
+  /** Peers a rule may name directly. */
+  peerKinds: readonly ('cidr' | 'group')[];
+  /** Address sets a rule may name as its peer. */
+  addressSetPeers: readonly AddressSet['kind'][];
+  /** Whether a group (or address-set) reference carries its own address family; where not, the model keeps it as IPv4. */
+  referencesCarryFamily: boolean;
+  /** Whether two rules of one group may not share a priority. */
+  uniquePriorities: boolean;
+  multiGroup: MultiGroup;
+}
+
+/** A cloud as the pure core knows it: its APIs' capabilities and the rules it applies without listing them. */
+export interface ProviderDescriptor<P extends string = string> {
+  name: P;
+  /** How messages name the cloud. */
+  title: string;
+  /** The API a group without `api` was read through. */
+  defaultApi: string;
+  apis: Readonly<Record<string, Capabilities>>;
+  /** Rules no API lists but the cloud applies to this group. */
+  implicitRules(group: SecurityGroup): Rule[];
+}

@@ -1,0 +1,31 @@
+import type { SecurityGroup } from '../types.ts';
+import { alibaba } from './alibaba.ts';
+import { aws } from './aws.ts';
+import type { Capabilities, ProviderDescriptor } from './descriptor.ts';
+import { huawei } from './huawei.ts';
+import { otc } from './otc.ts';
+
+export type { Capabilities, MultiGroup, ProviderDescriptor } from './descriptor.ts';
+
+/** The one list of clouds: `Provider`, `PROVIDERS`, the config and queue enums and the adapter registry derive from it. */
+export const PROVIDER_DESCRIPTORS = [aws, alibaba, huawei, otc] as const;
+
+export type Provider = (typeof PROVIDER_DESCRIPTORS)[number]['name'];
+export const PROVIDERS: readonly Provider[] = PROVIDER_DESCRIPTORS.map((d) => d.name);
+
+const BY_NAME = new Map<string, ProviderDescriptor<Provider>>(PROVIDER_DESCRIPTORS.map((d) => [d.name, d]));
+
+export function descriptorOf(provider: Provider): ProviderDescriptor<Provider> {
+  return BY_NAME.get(provider) as ProviderDescriptor<Provider>;
+}
+
+/** What the API the group was read through can express. */
+export function capabilitiesOf(group: Pick<SecurityGroup, 'provider' | 'api'>): Capabilities {
+  const descriptor = descriptorOf(group.provider);
+  return (descriptor.apis[group.api ?? descriptor.defaultApi] ?? descriptor.apis[descriptor.defaultApi]) as Capabilities;
+}
+
+/** A priority only the cloud itself puts rules at (Alibaba's default rules): the API refuses it. */
+export function isSystemPriority(capabilities: Capabilities, priority: number): boolean {
+  return capabilities.systemPriority !== undefined && priority > capabilities.priorities.max;
+}
