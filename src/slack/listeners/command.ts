@@ -1,6 +1,6 @@
 import type { WardenJob } from '../queue.ts';
 import type { ApproverAttempt } from '../middleware/approvers.ts';
-import { INTERIM, parsedCommandOf } from '../middleware/command.ts';
+import { commandRequestId, INTERIM, parsedCommandOf } from '../middleware/command.ts';
 import type { CommandArgs, ParsedCommand } from '../middleware/command.ts';
 import { suppressionsText } from '../suppressions.ts';
 import type { ListenerContext } from './context.ts';
@@ -79,7 +79,7 @@ export function commandListener(ctx: ListenerContext) {
       user: command.user_id,
       channel: command.channel_id,
       responseUrl: command.response_url,
-      requestId: `command:${command.trigger_id}`,
+      requestId: commandRequestId(args),
     });
     await ack({ response_type: 'ephemeral', text: INTERIM[cmd.kind] });
   };

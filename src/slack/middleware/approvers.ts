@@ -5,9 +5,9 @@ import { ephemeral } from '../listeners/context.ts';
 import type { ListenerContext } from '../listeners/context.ts';
 import { buttonClickOf } from './button.ts';
 
-// Who may act: approving, rejecting, reverting, resuming, accepting risk, deciding a suppression request,
-// `/warden suppress` and `/warden unsuppress` (and Snooze, when `slack.snooze` is `approvers`) are for
-// Warden's approvers. Anyone else is refused here, before the listener runs: the attempt is logged, the
+// Who may act: what changes the estate or hides exposure is for Warden's approvers (each listener file
+// says whether it needs one, and how a refusal names the attempt; app.ts puts this middleware before
+// those listeners). Anyone else is refused here, before the listener runs: the attempt is logged, the
 // person is told who may, and (for a button) the finding's thread says so. A listener behind this
 // middleware may assume an approver.
 
@@ -63,7 +63,9 @@ export function approverForButton(ctx: ApproverContext, approval: ButtonApproval
       action: approval.action,
       target: approval.target(click.payload),
       what: approval.what,
-      reply: (refusal) => ephemeral(args.respond, refusal).then(() => undefined),
+      reply: async (refusal) => {
+        await ephemeral(args.respond, refusal);
+      },
       note: click.note,
     };
   });
