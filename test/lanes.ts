@@ -35,6 +35,7 @@ export const UNIT_TEST_FILES = [
   'test/remediation-plan.test.ts',
   'test/remediation-property.test.ts',
   'test/schedule-provider-keys.test.ts',
+  'test/slack-approver-middleware.test.ts',
   'test/slack-blocks.test.ts',
   'test/snapshot-json-text.test.ts',
   'test/test-lanes.test.ts',

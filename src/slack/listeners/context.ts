@@ -1,0 +1,72 @@
+import type { App, RespondFn } from '@slack/bolt';
+import type { SlackConfig, WardenConfig } from '../../config/schema.ts';
+import type { MessageRef, StateStore } from '../../store/state.ts';
+import { mayApprove, needsGroupLookup, slackConfigOf } from '../authorize.ts';
+import type { WorkQueue } from '../queue.ts';
+import { createSuppressionRequests } from '../suppression-requests.ts';
+import type { SuppressionRequests } from '../suppression-requests.ts';
+import { membersOfUserGroups } from '../usergroups.ts';
+
+// What every listener and listener middleware is given: the config, the state, the queue, the clock
+// and the few helpers they share (the audit trail, the thread note, the approver lookup).
+
+export type SlackClient = App['client'];
+
+export interface ListenerContext {
+  config: WardenConfig;
+  slack: SlackConfig;
+  store: StateStore;
+  queue: WorkQueue;
+  now: () => Date;
+  /** The app's own Web API client (a listener's `args.client` is the one for the request's workspace). */
+  client: SlackClient;
+  suppressionRequests: SuppressionRequests;
+  /** Appends one entry to the audit trail. */
+  audit(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void>;
+  /**
+   * Posts one line of the audit trail in the finding's thread (its own message, else `fallback`).
+   * Best effort: the store's audit log is the record, and a Slack hiccup must not fail the interaction.
+   */
+  threadNote(client: SlackClient, fingerprint: string | undefined, fallback: MessageRef | undefined, text: string): Promise<void>;
+  /** Whether `userId` is an approver (listed, or a member of a listed user group). */
+  isApprover(userId: string, client: SlackClient): Promise<boolean>;
+}
+
+/** How long a Slack delivery id stays claimed: Slack retries within minutes. */
+export const CLAIM_TTL_SECONDS = 24 * 3600;
+
+/** A reply only the person who clicked sees, leaving the message as it is. */
+export const ephemeral = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+
+/** The first line of an error's message (for one-line logs and audit details). */
+export const firstLine = (error: unknown): string => (error as Error).message.split('\n')[0] as string;
+
+export function createListenerContext(deps: { config: WardenConfig; store: StateStore; queue: WorkQueue; now: () => Date; client: SlackClient }): ListenerContext {
+  const { config, store, queue, now } = deps;
+  const slack = slackConfigOf(config);
+  return {
+    config,
+    slack,
+    store,
+    queue,
+    now,
+    client: deps.client,
+    suppressionRequests: createSuppressionRequests({ config, store, client: deps.client, now }),
+    async audit(actor, action, target, outcome, detail) {
+      await store.audit.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
+    },
+    async threadNote(client, fingerprint, fallback, text) {
+      try {
+        const ref = (fingerprint ? (await store.findings.get(fingerprint))?.message : undefined) ?? fallback;
+        if (!ref?.channel || !ref.ts) return;
+        await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
+      } catch (error) {
+        console.error(`warden: audit note not posted in the thread: ${firstLine(error)}`);
+      }
+    },
+    async isApprover(userId, client) {
+      if (!needsGroupLookup(userId, config)) return mayApprove(userId, config);
+      return mayApprove(userId, config, await membersOfUserGroups(slack.approvers.userGroups, client));
+    },
+  };
+}
