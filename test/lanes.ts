@@ -36,5 +36,6 @@ export const UNIT_TEST_FILES = [
   'test/schedule-provider-keys.test.ts',
   'test/slack-blocks.test.ts',
   'test/snapshot-json-text.test.ts',
+  'test/store-conditional-write.test.ts',
   'test/test-lanes.test.ts',
 ];
