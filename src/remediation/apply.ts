@@ -80,23 +80,21 @@ function countKeys(rules: readonly Omit<Rule, 'native'>[]): Map<string, number> 
   return counts;
 }
 
-/** Multiset difference by content: rules of `now` beyond `expected`, and rules of `expected` missing from `now`. */
-function contentDiff(expected: readonly Rule[], now: readonly Rule[]): { extra: Rule[]; missing: Rule[] } {
-  const left = countKeys(expected);
+/** The rules of `rules` beyond those of `other`, by content (as multisets), in their order. */
+function beyond(rules: readonly Rule[], other: readonly Rule[]): Rule[] {
+  const left = countKeys(other);
   const extra: Rule[] = [];
-  for (const rule of now) {
+  for (const rule of rules) {
     const n = left.get(contentKey(rule)) ?? 0;
     if (n > 0) left.set(contentKey(rule), n - 1);
     else extra.push(rule);
   }
-  const right = countKeys(now);
-  const missing: Rule[] = [];
-  for (const rule of expected) {
-    const n = right.get(contentKey(rule)) ?? 0;
-    if (n > 0) right.set(contentKey(rule), n - 1);
-    else missing.push(rule);
-  }
-  return { extra, missing };
+  return extra;
+}
+
+/** Multiset difference by content: rules of `now` beyond `expected`, and rules of `expected` missing from `now`. */
+function contentDiff(expected: readonly Rule[], now: readonly Rule[]): { extra: Rule[]; missing: Rule[] } {
+  return { extra: beyond(now, expected), missing: beyond(expected, now) };
 }
 
 /** By id: rules added, removed and changed in `now` relative to `expected`, as sentences. */
@@ -856,13 +854,10 @@ export function decideResume(change: ChangeRecord, group: SecurityGroup): Resume
   };
   reasons.push(...drift(rest, group), ...setDrift(rest, group));
   if (reasons.length > 0) return { action: 'undo', done, reasons };
-  const pending = countKeys(done.flatMap((d) => (d.kind === 'add' ? [d.rule] : [])));
-  const adds: Rule[] = [];
-  for (const rule of addRulesOf(change.plan).map(asRule)) {
-    const n = pending.get(contentKey(rule)) ?? 0;
-    if (n > 0) pending.set(contentKey(rule), n - 1);
-    else adds.push(rule);
-  }
+  const adds = beyond(
+    addRulesOf(change.plan).map(asRule),
+    done.flatMap((d) => (d.kind === 'add' ? [d.rule] : [])),
+  );
   const removes = removeOpsOf(rest).map((op) => byId.get(op.ruleId) as Rule);
   return { action: 'complete', done, adds, removes };
 }

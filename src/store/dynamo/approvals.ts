@@ -3,7 +3,7 @@ import { isRecord } from '../../model/page.ts';
 import { APPROVAL_TRANSITIONS, ENDED_APPROVAL_STATUSES } from '../state.ts';
 import type { Approval, ApprovalRequest, ApprovalStore, ApproveResult, SuppressionRequestPayload } from '../state.ts';
 import { writeIf } from './conditional.ts';
-import { checkChangeId, required } from './table.ts';
+import { checkChangeId, optionalStringsOf, required, stringsOf } from './table.ts';
 import type { Item, Table } from './table.ts';
 
 // Approval requests: `APPROVAL#<id>` / `APPROVAL`; a finding's current fix request: `APPROVAL#finding#<fp>` / `CURRENT`.
@@ -14,22 +14,15 @@ const keyOf = (id: string) => ({ pk: `APPROVAL#${id}`, sk: 'APPROVAL' });
 
 function toApproval(item: Item): ApprovalRequest {
   const request: ApprovalRequest = {
-    id: item['id'] as string,
-    planId: item['planId'] as string,
-    fingerprint: item['fingerprint'] as string,
-    requester: item['requester'] as string,
+    ...stringsOf(item, ['id', 'planId', 'fingerprint', 'requester', 'createdAt']),
     required: item['required'] as number,
     requesterMayApprove: item['requesterMayApprove'] === true,
     status: item['status'] as ApprovalRequest['status'],
     approvals: (item['approvals'] as Approval[] | undefined) ?? [],
-    createdAt: item['createdAt'] as string,
     generation: typeof item['generation'] === 'number' ? item['generation'] : 1,
     version: item['version'] as number,
+    ...optionalStringsOf(item, ['rejectedBy', 'approvedAt', 'changeId', 'updatedAt']),
   };
-  if (typeof item['rejectedBy'] === 'string') request.rejectedBy = item['rejectedBy'];
-  if (typeof item['approvedAt'] === 'string') request.approvedAt = item['approvedAt'];
-  if (typeof item['changeId'] === 'string') request.changeId = item['changeId'];
-  if (typeof item['updatedAt'] === 'string') request.updatedAt = item['updatedAt'];
   if (isRecord(item['suppression'])) request.suppression = item['suppression'] as unknown as SuppressionRequestPayload;
   return request;
 }

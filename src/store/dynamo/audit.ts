@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mapLimit } from '../../../adapters/common/pool.ts';
 import type { AuditEntry, AuditLog } from '../state.ts';
 import { writeIf } from './conditional.ts';
-import { required, TABLE_KEYS } from './table.ts';
+import { optionalStringsOf, required, stringsOf, TABLE_KEYS } from './table.ts';
 import type { Item, Table } from './table.ts';
 
 // The audit trail: `AUDIT#<yyyy-mm-dd>` / `<at>#<seq>`, and by target in gsi1 (`TARGET#<target>`).
@@ -13,16 +13,7 @@ const MAX_AUDIT_DAYS = 400;
 let auditSequence = 0;
 
 function toAuditEntry(item: Item): AuditEntry {
-  const entry: AuditEntry = {
-    id: item['sk'] as string,
-    at: item['at'] as string,
-    actor: item['actor'] as string,
-    action: item['action'] as string,
-    target: item['target'] as string,
-    outcome: item['outcome'] as string,
-  };
-  if (typeof item['detail'] === 'string') entry.detail = item['detail'];
-  return entry;
+  return { id: item['sk'] as string, ...stringsOf(item, ['at', 'actor', 'action', 'target', 'outcome']), ...optionalStringsOf(item, ['detail']) };
 }
 
 export function createAuditLog(table: Table): AuditLog {

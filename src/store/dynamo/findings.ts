@@ -4,21 +4,18 @@ import type { Finding } from '../../model/types.ts';
 import { findingSuppressionOf, scopeKeyOf } from '../state.ts';
 import type { FindingState, FindingStatus, FindingStore, FindingSuppression, SeenResult } from '../state.ts';
 import { writeIf } from './conditional.ts';
-import { required, TABLE_KEYS } from './table.ts';
+import { optionalStringsOf, required, stringsOf, TABLE_KEYS } from './table.ts';
 import type { Item, Table } from './table.ts';
 
 // Findings: `FINDING#<fingerprint>` / `FINDING`, in the scope's index (gsi1 `SCOPE#<p/a/r>`) while open or suppressed.
 
 export function toFindingState(item: Item): FindingState {
   const state: FindingState = {
-    fingerprint: item['fingerprint'] as string,
-    scope: item['scope'] as string,
+    ...stringsOf(item, ['fingerprint', 'scope', 'firstSeen', 'lastSeen']),
     finding: item['finding'] as Finding,
-    firstSeen: item['firstSeen'] as string,
-    lastSeen: item['lastSeen'] as string,
     status: item['status'] as FindingState['status'],
+    ...optionalStringsOf(item, ['resolvedAt']),
   };
-  if (typeof item['resolvedAt'] === 'string') state.resolvedAt = item['resolvedAt'];
   if (item['message']) state.message = item['message'] as NonNullable<FindingState['message']>;
   if (item['suppression']) state.suppression = item['suppression'] as FindingSuppression;
   return state;

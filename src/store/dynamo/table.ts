@@ -188,6 +188,16 @@ export function openTable(options: TableOptions = {}): Table {
   };
 }
 
+/** The named attributes of an item, as the store wrote them: strings. */
+export function stringsOf<const K extends string>(item: Item, names: readonly K[]): Record<K, string> {
+  return Object.fromEntries(names.map((name) => [name, item[name]])) as Record<K, string>;
+}
+
+/** The named attributes of an item that are strings; the others (absent ones) are left out. */
+export function optionalStringsOf<const K extends string>(item: Item, names: readonly K[]): Partial<Record<K, string>> {
+  return Object.fromEntries(names.flatMap((name) => (typeof item[name] === 'string' ? [[name, item[name]]] : []))) as Partial<Record<K, string>>;
+}
+
 export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 export function required(value: string, what: string): string {
