@@ -38,5 +38,6 @@ export const UNIT_TEST_FILES = [
   'test/slack-approver-middleware.test.ts',
   'test/slack-blocks.test.ts',
   'test/snapshot-json-text.test.ts',
+  'test/store-conditional-write.test.ts',
   'test/test-lanes.test.ts',
 ];

@@ -80,23 +80,21 @@ function countKeys(rules: readonly Omit<Rule, 'native'>[]): Map<string, number> 
   return counts;
 }
 
-/** Multiset difference by content: rules of `now` beyond `expected`, and rules of `expected` missing from `now`. */
-function contentDiff(expected: readonly Rule[], now: readonly Rule[]): { extra: Rule[]; missing: Rule[] } {
-  const left = countKeys(expected);
+/** The rules of `rules` beyond those of `other`, by content (as multisets), in their order. */
+function beyond(rules: readonly Rule[], other: readonly Rule[]): Rule[] {
+  const left = countKeys(other);
   const extra: Rule[] = [];
-  for (const rule of now) {
+  for (const rule of rules) {
     const n = left.get(contentKey(rule)) ?? 0;
     if (n > 0) left.set(contentKey(rule), n - 1);
     else extra.push(rule);
   }
-  const right = countKeys(now);
-  const missing: Rule[] = [];
-  for (const rule of expected) {
-    const n = right.get(contentKey(rule)) ?? 0;
-    if (n > 0) right.set(contentKey(rule), n - 1);
-    else missing.push(rule);
-  }
-  return { extra, missing };
+  return extra;
+}
+
+/** Multiset difference by content: rules of `now` beyond `expected`, and rules of `expected` missing from `now`. */
+function contentDiff(expected: readonly Rule[], now: readonly Rule[]): { extra: Rule[]; missing: Rule[] } {
+  return { extra: beyond(now, expected), missing: beyond(expected, now) };
 }
 
 /** By id: rules added, removed and changed in `now` relative to `expected`, as sentences. */
@@ -207,14 +205,6 @@ function inProgressRecord(record: ChangeRecord, done: readonly Done[] = []): Cha
   };
 }
 
-/**
- * Written before the first call that changes anything: if the process dies part-way, the store
- * still holds the pre-image and says the change did not finish. No change without a record.
- */
-async function saveInProgress(store: ChangeStore, record: ChangeRecord): Promise<void> {
-  await store.save(inProgressRecord(record));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Executing a change: adds, then removes; undo in reverse on failure
 
@@ -277,11 +267,6 @@ function idsOf(done: readonly Done[]): { addedRuleIds: string[]; removedRuleIds:
     addedRuleIds: done.flatMap((d) => (d.kind === 'add' ? [d.id] : [])),
     removedRuleIds: done.flatMap((d) => (d.kind === 'remove' ? [d.rule.native.ruleId] : [])),
   };
-}
-
-/** Saves the in-progress record with what `done` holds: the `progress` of `execute`. */
-function recordProgress(store: ChangeStore, record: ChangeRecord): (done: readonly Done[]) => Promise<void> {
-  return (done) => store.save(inProgressRecord(record, done));
 }
 
 interface Undone {
@@ -376,6 +361,79 @@ function describeSteps(done: readonly Done[], failedAdd?: Rule): string {
   const parts = done.map((d) => (d.kind === 'add' ? `added ${d.id} (${contentKey(d.rule)})` : `removed ${show(d.rule)}`));
   if (failedAdd) parts.push(`possibly added ${contentKey(failedAdd)} by the failed call`);
   return parts.length > 0 ? parts.join('; ') : 'nothing';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The skeleton of every change (apply, revert, and resuming either): save the record, make each
+// call (saving after each), verify, and on a failure undo what was done, saving the outcome
+
+interface Change {
+  ctx: Context;
+  store: ChangeStore;
+  /** The record as the change runs: saved in progress before and after each call, and as it ends. */
+  record: ChangeRecord;
+  /** The group's rules before the change: what an undo restores. */
+  before: readonly Rule[];
+  /** Steps an interrupted process made already (when resuming it). */
+  prior?: readonly Done[];
+  adds: readonly Rule[];
+  removes: readonly Rule[];
+  /**
+   * Saves the in-progress record before the first call; when that fails, throws `<notYet>: the
+   * change record cannot be written, so nothing was changed` (a resumed change has its record already).
+   */
+  notYet?: string;
+  /** Re-reads and checks the group once every call succeeded; any problem undoes the change. */
+  verify(done: readonly Done[]): Promise<{ after: Rule[] | undefined; problems: string[]; verification?: ChangeRecord['verification'] }>;
+  /** What the record says first when the change is undone: a call failed part-way, or verification failed. */
+  failedPartWay(failure: string): string;
+  unverified: string;
+  /** Said after that, before what the undo did. */
+  notes?: readonly string[];
+}
+
+type UndoneChange = { outcome: 'undone'; record: ChangeRecord };
+type Carried = { outcome: 'verified'; done: Done[]; after: Rule[] } | UndoneChange;
+
+async function carryOut(change: Change): Promise<Carried> {
+  const { ctx, store, record, prior = [] } = change;
+  if (change.notYet !== undefined) {
+    // No change without a record: if the process dies part-way, the store still holds the pre-image and says the change did not finish.
+    try {
+      await store.save(inProgressRecord(record));
+    } catch (error) {
+      throw new Error(`${change.notYet}: the change record cannot be written, so nothing was changed: ${errorText(error)}`, { cause: error });
+    }
+  }
+  const executed = await execute(ctx, change.adds, change.removes, (d) => store.save(inProgressRecord(record, [...prior, ...d])));
+  const done = [...prior, ...executed.done];
+  if (executed.failure) return undoChange(change, done, [change.failedPartWay(executed.failure)], executed.failedAdd);
+  const verified = await change.verify(done);
+  if (verified.problems.length > 0) {
+    return undoChange(change, done, [change.unverified, ...verified.problems.map((p) => `verification: ${p}`)], undefined, verified.verification);
+  }
+  return { outcome: 'verified', done, after: verified.after as Rule[] };
+}
+
+/** Undoes `done` and saves the record as the undo left the group: `why` and the notes first, then what the undo did. */
+async function undoChange(
+  change: Pick<Change, 'ctx' | 'store' | 'record' | 'before' | 'notes'>,
+  done: readonly Done[],
+  why: readonly string[],
+  failedAdd?: Rule,
+  verification?: ChangeRecord['verification'],
+): Promise<UndoneChange> {
+  const { record, notes = [] } = change;
+  const undone = await undo(change.ctx, done, change.before, failedAdd);
+  const final = await saveFinal(change.store, {
+    ...record,
+    ...idsOf(done),
+    postImage: undone.after,
+    status: undone.status,
+    ...(verification ? { verification } : {}),
+    messages: [...record.messages, ...why, ...notes, ...undone.messages],
+  });
+  return { outcome: 'undone', record: final };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,64 +604,45 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
   }
 
   const record: ChangeRecord = { ...base, preImage, status: 'failed', messages };
-  try {
-    await saveInProgress(store, record);
-  } catch (error) {
-    throw new Error(`not applied: the change record cannot be written, so nothing was changed: ${errorText(error)}`, { cause: error });
-  }
-
-  const ctx: Context = { adapter, scope, groupId };
-  const executed = await execute(ctx, adds, removes, recordProgress(store, record));
-  const { addedRuleIds, removedRuleIds } = idsOf(executed.done);
-  if (executed.failure) {
-    const undone = await undo(ctx, executed.done, preImage, executed.failedAdd);
-    return saveFinal(store, {
-      ...record,
-      addedRuleIds,
-      removedRuleIds,
-      postImage: undone.after,
-      status: undone.status,
-      messages: [...messages, `failed part-way: ${executed.failure}`, ...undone.messages],
-    });
-  }
-
-  let after: SecurityGroup | undefined;
-  let readError = '';
-  try {
-    after = (await readState(adapter, scope, groupId)).group;
-    if (!after) readError = `group ${groupId} is not found`;
-  } catch (error) {
-    readError = errorText(error);
-  }
   let verification: ChangeRecord['verification'];
-  let problems: string[];
-  if (!after) {
-    verification = { findingGone: false, otherRulesUntouched: false };
-    problems = [`verification: cannot re-read the group: ${readError}`];
-  } else {
-    const check = checkApplied(preImage, removes, executed.done, present, after.rules);
-    const gone = await findingGone(verify, after, plan, group);
-    verification = { findingGone: gone.gone, otherRulesUntouched: check.otherRulesUntouched };
-    messages.push(...check.notes);
-    problems = [...check.problems.map((p) => `verification: ${p}`), ...(gone.message ? [`verification: ${gone.message}`] : [])];
-  }
-  if (problems.length > 0) {
-    const undone = await undo(ctx, executed.done, preImage);
-    return saveFinal(store, {
-      ...record,
-      addedRuleIds,
-      removedRuleIds,
-      postImage: undone.after,
-      status: undone.status,
-      verification,
-      messages: [...messages, 'verification failed after the change; undoing it', ...problems, ...undone.messages],
-    });
-  }
+  const carried = await carryOut({
+    ctx: { adapter, scope, groupId },
+    store,
+    record,
+    before: preImage,
+    adds,
+    removes,
+    notYet: 'not applied',
+    async verify(done) {
+      let after: SecurityGroup | undefined;
+      let readError = '';
+      try {
+        after = (await readState(adapter, scope, groupId)).group;
+        if (!after) readError = `group ${groupId} is not found`;
+      } catch (error) {
+        readError = errorText(error);
+      }
+      if (!after) {
+        verification = { findingGone: false, otherRulesUntouched: false };
+        return { after: undefined, problems: [`cannot re-read the group: ${readError}`], verification };
+      }
+      const check = checkApplied(preImage, removes, done, present, after.rules);
+      const gone = await findingGone(verify, after, plan, group);
+      verification = { findingGone: gone.gone, otherRulesUntouched: check.otherRulesUntouched };
+      // The notes belong to the record however the change ends.
+      messages.push(...check.notes);
+      return { after: after.rules, problems: [...check.problems, ...(gone.message ? [gone.message] : [])], verification };
+    },
+    failedPartWay: (failure) => `failed part-way: ${failure}`,
+    unverified: 'verification failed after the change; undoing it',
+  });
+  if (carried.outcome === 'undone') return carried.record;
+  const { addedRuleIds, removedRuleIds } = idsOf(carried.done);
   return saveFinal(store, {
     ...record,
     addedRuleIds,
     removedRuleIds,
-    postImage: (after as SecurityGroup).rules,
+    postImage: carried.after,
     status: 'applied',
     verification,
     messages: [
@@ -652,6 +691,17 @@ export function interruptedResult(change: ChangeRecord, current: readonly Rule[]
 function preImageProblems(preImage: readonly Rule[], after: readonly Rule[]): string[] {
   const { extra, missing } = contentDiff(preImage, after);
   return [...extra.map((r) => `rule ${show(r)} is there and was not in the pre-image`), ...missing.map((r) => `rule ${show(r)} of the pre-image is missing`)];
+}
+
+/** Re-reads the group after a revert: how it differs from the pre-image the revert restores. */
+async function verifyRestored(ctx: Context, preImage: readonly Rule[]): Promise<{ after: Rule[] | undefined; problems: string[] }> {
+  let after: Rule[] | undefined;
+  try {
+    after = (await readState(ctx.adapter, ctx.scope, ctx.groupId)).group?.rules;
+  } catch (error) {
+    return { after: undefined, problems: [`cannot re-read the group: ${errorText(error)}`] };
+  }
+  return { after, problems: after ? preImageProblems(preImage, after) : [`group ${ctx.groupId} is not found`] };
 }
 
 /** An interrupted apply whose effect a revert undid is over: no longer in progress, so nothing resumes it. */
@@ -736,48 +786,22 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
   const { readd, remove } = revertSteps(change, current);
 
   const record: ChangeRecord = { ...base, preImage: current, status: 'failed', messages: [] };
-  try {
-    await saveInProgress(store, record);
-  } catch (error) {
-    throw new Error(`not reverted: the change record cannot be written, so nothing was changed: ${errorText(error)}`, { cause: error });
-  }
-
-  const ctx: Context = { adapter, scope, groupId };
-  const executed = await execute(ctx, readd, remove, recordProgress(store, record));
-  const { addedRuleIds: newIds, removedRuleIds } = idsOf(executed.done);
-  if (executed.failure) {
-    const undone = await undo(ctx, executed.done, current, executed.failedAdd);
-    return saveFinal(store, {
-      ...record,
-      addedRuleIds: newIds,
-      removedRuleIds,
-      postImage: undone.after,
-      status: undone.status,
-      messages: [`failed part-way: ${executed.failure}`, ...undone.messages],
-    });
-  }
-
-  let after: Rule[] | undefined;
-  let problems: string[] = [];
-  try {
-    after = (await readState(adapter, scope, groupId)).group?.rules;
-    if (!after) problems.push(`group ${groupId} is not found`);
-  } catch (error) {
-    problems.push(`cannot re-read the group: ${errorText(error)}`);
-  }
-  if (after) problems = preImageProblems(change.preImage, after);
-  if (problems.length > 0) {
-    const undone = await undo(ctx, executed.done, current);
-    return saveFinal(store, {
-      ...record,
-      addedRuleIds: newIds,
-      removedRuleIds,
-      postImage: undone.after,
-      status: undone.status,
-      messages: ['verification failed after the revert; undoing it', ...problems.map((p) => `verification: ${p}`), ...undone.messages],
-    });
-  }
-  const renamed = executed.done.flatMap((d) => (d.kind === 'add' ? [`${d.rule.native.ruleId} → ${d.id}`] : []));
+  const carried = await carryOut({
+    ctx: { adapter, scope, groupId },
+    store,
+    record,
+    before: current,
+    adds: readd,
+    removes: remove,
+    notYet: 'not reverted',
+    verify: () => verifyRestored({ adapter, scope, groupId }, change.preImage),
+    failedPartWay: (failure) => `failed part-way: ${failure}`,
+    unverified: 'verification failed after the revert; undoing it',
+  });
+  if (carried.outcome === 'undone') return carried.record;
+  const { addedRuleIds: newIds, removedRuleIds } = idsOf(carried.done);
+  const after = carried.after;
+  const renamed = carried.done.flatMap((d) => (d.kind === 'add' ? [`${d.rule.native.ruleId} → ${d.id}`] : []));
   if (interrupted) await closeInterrupted(store, change, base.changeId, actor);
   return saveFinal(store, {
     ...record,
@@ -830,13 +854,10 @@ export function decideResume(change: ChangeRecord, group: SecurityGroup): Resume
   };
   reasons.push(...drift(rest, group), ...setDrift(rest, group));
   if (reasons.length > 0) return { action: 'undo', done, reasons };
-  const pending = countKeys(done.flatMap((d) => (d.kind === 'add' ? [d.rule] : [])));
-  const adds: Rule[] = [];
-  for (const rule of addRulesOf(change.plan).map(asRule)) {
-    const n = pending.get(contentKey(rule)) ?? 0;
-    if (n > 0) pending.set(contentKey(rule), n - 1);
-    else adds.push(rule);
-  }
+  const adds = beyond(
+    addRulesOf(change.plan).map(asRule),
+    done.flatMap((d) => (d.kind === 'add' ? [d.rule] : [])),
+  );
   const removes = removeOpsOf(rest).map((op) => byId.get(op.ruleId) as Rule);
   return { action: 'complete', done, adds, removes };
 }
@@ -886,43 +907,41 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
   const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
   const decision = decideResume(change, group);
   const prefix = `resumed by ${actor} at ${at}`;
-  const undoAll = async (done: readonly Done[], why: string[], failedAdd?: Rule): Promise<Resumed> => {
-    const undone = await undo(ctx, done, change.preImage, failedAdd);
-    const final = await saveFinal(store, {
-      ...record,
-      ...idsOf(done),
-      postImage: undone.after,
-      status: undone.status,
-      messages: [...record.messages, ...why, ...undone.messages],
-    });
-    return { outcome: 'undone', record: final };
-  };
+  const steps = { ctx, store, record, before: change.preImage };
   if (decision.action === 'undo') {
-    return undoAll(decision.done, [`${prefix}: the group no longer matches the plan plus what was done, so what was done is undone`, ...decision.reasons]);
+    return undoChange(steps, decision.done, [`${prefix}: the group no longer matches the plan plus what was done, so what was done is undone`, ...decision.reasons]);
   }
 
-  const prior = decision.done;
-  const executed = await execute(ctx, decision.adds, decision.removes, (d) => store.save(inProgressRecord(record, [...prior, ...d])));
-  const all = [...prior, ...executed.done];
-  if (executed.failure) return undoAll(all, [`${prefix}: completing failed part-way: ${executed.failure}`], executed.failedAdd);
-
-  let after: SecurityGroup | undefined;
-  try {
-    after = (await readState(adapter, scope, groupId)).group;
-  } catch {
-    // Reported as a verification problem below.
-  }
-  const removedRules = all.flatMap((d) => (d.kind === 'remove' ? [d.rule] : []));
-  const check = after ? checkApplied(change.preImage, removedRules, all, [], after.rules) : undefined;
-  const gone = after ? await findingGone(verify, after, change.plan, { ...group, rules: change.preImage }) : { gone: false, message: `cannot re-read group ${groupId}` };
-  const problems = [...(check?.problems ?? []), ...(gone.message ? [gone.message] : [])];
+  let check: AppliedCheck | undefined;
+  let gone = { gone: false };
+  const carried = await carryOut({
+    ...steps,
+    prior: decision.done,
+    adds: decision.adds,
+    removes: decision.removes,
+    async verify(all) {
+      let after: SecurityGroup | undefined;
+      try {
+        after = (await readState(adapter, scope, groupId)).group;
+      } catch {
+        // Reported as a verification problem below.
+      }
+      const removedRules = all.flatMap((d) => (d.kind === 'remove' ? [d.rule] : []));
+      check = after ? checkApplied(change.preImage, removedRules, all, [], after.rules) : undefined;
+      const found = after ? await findingGone(verify, after, change.plan, { ...group, rules: change.preImage }) : { gone: false, message: `cannot re-read group ${groupId}` };
+      gone = found;
+      return { after: after?.rules, problems: [...(check?.problems ?? []), ...(found.message ? [found.message] : [])] };
+    },
+    failedPartWay: (failure) => `${prefix}: completing failed part-way: ${failure}`,
+    unverified: `${prefix}: verification failed after completing the change; undoing it`,
+  });
+  if (carried.outcome === 'undone') return carried;
   const verification = { findingGone: gone.gone, otherRulesUntouched: check?.otherRulesUntouched ?? false };
-  if (problems.length > 0) return undoAll(all, [`${prefix}: verification failed after completing the change; undoing it`, ...problems.map((p) => `verification: ${p}`)]);
-  const ids = idsOf(all);
+  const ids = idsOf(carried.done);
   const final = await saveFinal(store, {
     ...record,
     ...ids,
-    postImage: (after as SecurityGroup).rules,
+    postImage: carried.after,
     status: 'applied',
     verification,
     messages: [
@@ -1001,13 +1020,9 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
   const ctx: Context = { adapter, scope, groupId };
   const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
   const prefix = `resumed by ${actor} at ${at}`;
-  const undoAll = async (steps: readonly Done[], why: string[], failedAdd?: Rule): Promise<Resumed> => {
-    const undone = await undo(ctx, steps, found, failedAdd);
-    const final = await saveFinal(store, { ...record, ...idsOf(steps), postImage: undone.after, status: undone.status, messages: [...record.messages, ...why, ...notes, ...undone.messages] });
-    return { outcome: 'undone', record: final };
-  };
+  const steps = { ctx, store, record, before: found, notes };
   if (reasons.length > 0) {
-    return undoAll(done, [`${prefix}: the group is no longer what the revert found plus what it did, so what it did is undone`, ...reasons]);
+    return undoChange(steps, done, [`${prefix}: the group is no longer what the revert found plus what it did, so what it did is undone`, ...reasons]);
   }
 
   const adds: Rule[] = [];
@@ -1019,24 +1034,21 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
     }
   }
   const removes = remove.filter((r) => !removed.has(r.native.ruleId)).map((r) => byId.get(r.native.ruleId) as Rule);
-  const executed = await execute(ctx, adds, removes, (d) => store.save(inProgressRecord(record, [...done, ...d])));
-  const all = [...done, ...executed.done];
-  if (executed.failure) return undoAll(all, [`${prefix}: completing the revert failed part-way: ${executed.failure}`], executed.failedAdd);
-
-  let after: Rule[] | undefined;
-  let problems: string[];
-  try {
-    after = (await readState(adapter, scope, groupId)).group?.rules;
-    problems = after ? preImageProblems(reverted.preImage, after) : [`group ${groupId} is not found`];
-  } catch (error) {
-    problems = [`cannot re-read the group: ${errorText(error)}`];
-  }
-  if (problems.length > 0) return undoAll(all, [`${prefix}: verification failed after completing the revert; undoing it`, ...problems.map((p) => `verification: ${p}`)]);
+  const carried = await carryOut({
+    ...steps,
+    prior: done,
+    adds,
+    removes,
+    verify: () => verifyRestored(ctx, reverted.preImage),
+    failedPartWay: (failure) => `${prefix}: completing the revert failed part-way: ${failure}`,
+    unverified: `${prefix}: verification failed after completing the revert; undoing it`,
+  });
+  if (carried.outcome === 'undone') return carried;
   if (reverted.inProgress) await closeInterrupted(store, reverted, change.changeId, actor);
   const final = await saveFinal(store, {
     ...record,
-    ...idsOf(all),
-    postImage: after,
+    ...idsOf(carried.done),
+    postImage: carried.after,
     status: 'reverted',
     messages: [...record.messages, `${prefix}: completed the revert the interrupted process began`, `reverted ${reverted.changeId}: the group has exactly the rules of its pre-image again (by content)`, ...notes],
   });

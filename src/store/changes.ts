@@ -38,7 +38,8 @@ function checkId(changeId: string): void {
   if (!isChangeId(changeId)) throw new Error(`not a change id: ${JSON.stringify(changeId)}`);
 }
 
-function compareRecords(a: ChangeRecord, b: ChangeRecord): number {
+/** Oldest first: by `at`, then by `changeId`. */
+export function compareRecords(a: ChangeRecord, b: ChangeRecord): number {
   if (a.at !== b.at) return a.at < b.at ? -1 : 1;
   return a.changeId < b.changeId ? -1 : a.changeId > b.changeId ? 1 : 0;
 }
