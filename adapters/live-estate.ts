@@ -3,7 +3,7 @@ import type { PageResult } from '../src/model/page.ts';
 import type { Estate, Provider, ScanError } from '../src/model/types.ts';
 import { maskCredentials } from './common/mask.ts';
 import { mapLimit } from './common/pool.ts';
-import type { LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from './live.ts';
+import type { LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../src/ports/live.ts';
 import { PAGE_KINDS } from './page-kinds.ts';
 
 /** A scope as the snapshot format stores it: `warden audit --source` of it gives the live audit's findings. */

@@ -1,7 +1,7 @@
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { Provider } from '../src/model/types.ts';
 import type { RoleCredentials } from './aws/client.ts';
-import type { LiveAdapter } from './live.ts';
+import type { LiveAdapter } from '../src/ports/live.ts';
 
 /** Each provider's adapter, loaded only when asked for: a snapshot audit never loads a cloud SDK. */
 /** What the adapters of one process share (a Lambda container's, across its invocations). */

@@ -5,7 +5,7 @@ import { createWardenApp } from '../src/slack/app.ts';
 import type { WardenAppEnv } from '../src/slack/app.ts';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
-import { groupKeyOf } from '../src/store/changes.ts';
+import { groupKeyOf } from '../src/model/change.ts';
 import { correlate } from './lib/observability.ts';
 import { createSqsWorkQueue } from './lib/queues.ts';
 import { requiredEnv } from './lib/env.ts';

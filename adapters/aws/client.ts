@@ -5,7 +5,7 @@ import type { WardenConfig } from '../../src/config/schema.ts';
 import { maskCredentials } from '../common/mask.ts';
 import { DEFAULT_RETRY, TimeoutError, withRetry } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
-import type { CallStats, Scope, ScopeFilter } from '../live.ts';
+import type { CallStats, Scope, ScopeFilter } from '../../src/ports/live.ts';
 
 // The AWS client: credentials (a profile, the env's keys, the SDK's chain, assumed member roles),
 // the EC2 and STS SDK clients, a per-region concurrency limit, and the one call wrapper. The SDK's

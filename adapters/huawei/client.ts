@@ -23,7 +23,7 @@ import { checkEndpointUrl } from '../common/endpoint.ts';
 import { maskCredentials } from '../common/mask.ts';
 import { DEFAULT_RETRY, TimeoutError, withRetry, withTimeout } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
-import type { CallStats, Scope, ScopeFilter } from '../live.ts';
+import type { CallStats, Scope, ScopeFilter } from '../../src/ports/live.ts';
 import { show } from './normalize.ts';
 
 const USER_AGENT = 'warden';

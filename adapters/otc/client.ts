@@ -17,7 +17,7 @@ import { checkEndpointUrl } from '../common/endpoint.ts';
 import { maskCredentials } from '../common/mask.ts';
 import type { RetryOptions } from '../common/retry.ts';
 import { backoffDelay, DEFAULT_RETRY, TimeoutError, withRetry, withTimeout } from '../common/retry.ts';
-import type { CallStats, Scope, ScopeFilter } from '../live.ts';
+import type { CallStats, Scope, ScopeFilter } from '../../src/ports/live.ts';
 import type { AkSk } from './sign.ts';
 import { akskFromEnv, canonicalQueryString, signRequest, urlEncode } from './sign.ts';
 import type { PasswordCredentials, TokenResponse } from './token.ts';

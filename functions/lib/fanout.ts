@@ -3,7 +3,7 @@ import { organizationMembers } from '../../adapters/aws/accounts.ts';
 import type { listOrganizationAccounts } from '../../adapters/aws/accounts.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
-import type { Scope, ScopeFilter } from '../../adapters/live.ts';
+import type { Scope, ScopeFilter } from '../../src/ports/live.ts';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { PROVIDERS } from '../../src/model/types.ts';
 import type { Provider } from '../../src/model/types.ts';

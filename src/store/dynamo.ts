@@ -13,9 +13,9 @@ import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../../adapters/common/pool.ts';
 import { isRecord } from '../model/page.ts';
 import type { ExposureMeasure, Finding } from '../model/types.ts';
-import type { ChangeRecord } from '../remediation/types.ts';
-import { groupKeyOf } from './changes.ts';
-import type { ChangeStore } from './changes.ts';
+import type { ChangeRecord } from '../model/change.ts';
+import { groupKeyOf } from '../model/change.ts';
+import type { ChangeStore } from '../ports/changes.ts';
 import { APPROVAL_TRANSITIONS, ENDED_APPROVAL_STATUSES, findingSuppressionOf, scopeKeyOf } from './state.ts';
 import type {
   Approval,
