@@ -1,6 +1,6 @@
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import { describeWidening, widenedFacets } from '../model/exposure-measure.ts';
-import type { ExposureMeasure, Finding, Provider } from '../model/types.ts';
+import type { ExposureMeasure, Finding } from '../model/types.ts';
 import type { ChangeStore } from '../ports/changes.ts';
 import type { Scope } from '../ports/live.ts';
 
