@@ -19,6 +19,7 @@ export const UNIT_TEST_FILES = [
   'test/fingerprint-stability.test.ts',
   'test/functions-batch.test.ts',
   'test/live-estate.test.ts',
+  'test/network-retry-unified.test.ts',
   'test/normalize-address-sets.test.ts',
   'test/normalize-alibaba.test.ts',
   'test/normalize-aws.test.ts',

@@ -1,4 +1,4 @@
-import { isRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import type { Rule } from '../../src/model/types.ts';
 import type { Scope } from '../../src/ports/live.ts';
 import { OtcApiError } from './client.ts';

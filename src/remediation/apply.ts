@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { errorText } from '../lib/errors.ts';
 import { normalizeScope } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, Scope } from '../ports/live.ts';
 import { auditEstate } from '../analysis/audit.ts';
@@ -69,10 +70,6 @@ function show(rule: Rule): string {
   return `${rule.native.ruleId} (${contentKey(rule)})`;
 }
 
-function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0] ?? text;
-}
 
 function countKeys(rules: readonly Omit<Rule, 'native'>[]): Map<string, number> {
   const counts = new Map<string, number>();

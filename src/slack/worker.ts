@@ -1,4 +1,4 @@
-import { maskCredentials } from '../../adapters/common/mask.ts';
+import { maskCredentials } from '../lib/mask.ts';
 import { readLiveEstate } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';

@@ -10,8 +10,8 @@ import {
 import type { AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { mapLimit } from '../../adapters/common/pool.ts';
-import { isRecord } from '../model/page.ts';
+import { mapLimit } from '../lib/pool.ts';
+import { isRecord } from '../lib/record.ts';
 import type { ExposureMeasure, Finding } from '../model/types.ts';
 import type { ChangeRecord } from '../model/change.ts';
 import { groupKeyOf } from '../model/change.ts';
