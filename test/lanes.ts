@@ -18,6 +18,7 @@ export const UNIT_TEST_FILES = [
   'test/fingerprint-prefix.test.ts',
   'test/fingerprint-stability.test.ts',
   'test/functions-batch.test.ts',
+  'test/layers.test.ts',
   'test/live-estate.test.ts',
   'test/network-retry-unified.test.ts',
   'test/normalize-address-sets.test.ts',
