@@ -2,6 +2,117 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// The layers (README, "Layout"; issue 13 §2): which top-level folders each folder may import.
+// Every folder may import src/lib (small utilities that import nothing). Entry points (src/cli,
+// src/slack listeners, functions/) may import anything, and only they import adapters/.
+const FOLDERS = {
+  model: 'src/model',
+  ports: 'src/ports',
+  config: 'src/config',
+  analysis: 'src/analysis',
+  remediation: 'src/remediation',
+  realtime: 'src/realtime',
+  store: 'src/store',
+  app: 'src/app',
+  slack: 'src/slack',
+  cli: 'src/cli',
+  adapters: 'adapters',
+  functions: 'functions',
+};
+
+/** An import specifier (relative, or from the repo root) that reaches into `folder`. */
+const reaching = (folder) => [`**/${folder}/**`, `${folder}/**`];
+
+/** `no-restricted-imports` for a layer that may import only `allowed` (besides itself and src/lib). */
+function layer(name, allowed, extraPatterns = []) {
+  const forbidden = Object.keys(FOLDERS).filter((key) => key !== name && !allowed.includes(key));
+  const may = ['lib', ...allowed].join(', ');
+  return {
+    files: [`${FOLDERS[name]}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...forbidden.map((key) => ({
+              group: reaching(FOLDERS[key].split('/').at(-1)),
+              message: `${FOLDERS[name]} may import only ${may} (layer table, README "Layout"): not ${FOLDERS[key]}.`,
+            })),
+            ...extraPatterns,
+          ],
+        },
+      ],
+    },
+  };
+}
+
+const LAYERS = [
+  layer('model', []),
+  layer('ports', ['model']),
+  layer('config', ['model']),
+  layer('analysis', ['model', 'config']),
+  layer('remediation', ['analysis', 'model', 'config', 'ports']),
+  layer('realtime', ['model', 'ports']),
+  layer('store', ['model', 'ports']),
+  layer('app', ['remediation', 'analysis', 'ports', 'store', 'realtime', 'model', 'config']),
+  layer('adapters', ['model', 'config', 'ports']),
+  {
+    files: ['src/lib/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../**', '!../lib/**'], message: 'src/lib imports nothing outside src/lib.' }] }] },
+  },
+  {
+    // Rendering only: model, analysis and remediation (the Slack ids and size limits they fill in are Slack's own).
+    files: ['src/slack/blocks/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...['adapters', 'functions', 'cli', 'app', 'store', 'realtime', 'ports', 'config'].map((folder) => ({
+              group: reaching(folder),
+              message: 'src/slack/blocks may import only lib, model, analysis, remediation and the Slack ids and limits (rendering only).',
+            })),
+          ],
+        },
+      ],
+    },
+  },
+];
+
+// Exceptions while issue 13 is in flight, each to one file and named here:
+const EXCEPTIONS = [
+  // The config validates check and template names against the catalog, which lives in src/analysis
+  // until the check ids and metadata move to src/model (issue 13 §4).
+  { files: ['src/config/names.ts', 'src/config/suppressions.ts'], layer: layer('config', ['model', 'analysis']) },
+  // apply.ts normalizes the pages it re-reads with the snapshot page kinds (adapters/live-estate.ts
+  // normalizeScope); passing the normalizer in through ApplyOptions waits for the apply/revert
+  // skeleton being reshaped on branch i13-store.
+  {
+    files: ['src/remediation/apply.ts'],
+    layer: layer('remediation', ['analysis', 'model', 'config', 'ports', 'adapters'], [
+      { group: ['**/adapters/**', '!**/adapters/live-estate.ts'], message: 'src/remediation/apply.ts may import only adapters/live-estate.ts (normalizeScope), nothing else of adapters/.' },
+    ]),
+  },
+  // Each cloud's module (issue 13 §3: adapters/<provider>/index.ts and the ProviderModule type) names
+  // its real-time event parser, which lives with the other pure parsers in src/realtime.
+  { files: ['adapters/*/index.ts', 'adapters/provider-module.ts'], layer: layer('adapters', ['model', 'config', 'ports', 'realtime']) },
+  // Rendering reads the suppression and approval shapes the store keeps (type imports only).
+  {
+    files: ['src/slack/blocks/finding.ts', 'src/slack/blocks/suppression-request.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: ['adapters', 'functions', 'cli', 'app', 'realtime', 'ports', 'config'].map((folder) => ({
+            group: reaching(folder),
+            message: 'src/slack/blocks may import only lib, model, analysis, remediation, the Slack ids and limits, and store types.',
+          })),
+        },
+      ],
+    },
+  },
+].map((exception) => (exception.layer ? { files: exception.files, rules: exception.layer.rules } : exception));
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'coverage/', 'examples/', '.warden/'] },
   js.configs.recommended,
@@ -14,4 +125,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...LAYERS,
+  ...EXCEPTIONS,
 );

@@ -1,10 +1,11 @@
 import { documentAttachmentScopes, mergePages } from '../src/model/merge.ts';
 import type { PageResult } from '../src/model/page.ts';
 import type { Estate, Provider, ScanError } from '../src/model/types.ts';
-import { maskCredentials } from './common/mask.ts';
-import { mapLimit } from './common/pool.ts';
-import type { LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from './live.ts';
+import { maskCredentials } from '../src/lib/mask.ts';
+import { mapLimit } from '../src/lib/pool.ts';
+import type { LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../src/ports/live.ts';
 import { PAGE_KINDS } from './page-kinds.ts';
+import { errorText } from '../src/lib/errors.ts';
 
 /** A scope as the snapshot format stores it: `warden audit --source` of it gives the live audit's findings. */
 export interface SnapshotDocument {
@@ -28,8 +29,7 @@ export interface ReadOptions {
 
 /** An adapter's error as one line, credential-shaped text masked whatever the adapter let through. */
 function message(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return maskCredentials(text.split('\n')[0] ?? text);
+  return maskCredentials(errorText(error));
 }
 
 /** Normalizes a scope's raw pages with the same page kinds the snapshot reader uses. */

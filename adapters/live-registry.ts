@@ -1,6 +1,6 @@
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { Provider } from '../src/model/types.ts';
-import type { LiveAdapter } from './live.ts';
+import type { LiveAdapter } from '../src/ports/live.ts';
 import type { AdapterShared } from './provider-module.ts';
 import { PROVIDER_MODULES } from './providers.ts';
 

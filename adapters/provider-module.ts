@@ -6,7 +6,7 @@ import type { ChangeParse, SecurityGroupChange } from '../src/realtime/change.ts
 import type { SmnMessage, SmnProvider } from '../src/realtime/smn.ts';
 import type { listOrganizationAccounts } from './aws/accounts.ts';
 import type { RoleCredentials } from './aws/client.ts';
-import type { LiveAdapter, Scope } from './live.ts';
+import type { LiveAdapter, Scope } from '../src/ports/live.ts';
 
 /** What the adapters of one process share (a Lambda container's, across its invocations). */
 export interface AdapterShared {

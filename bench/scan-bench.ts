@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { createHuaweiAdapter } from '../adapters/huawei/live.ts';
-import type { LiveAdapter, RawPage, Scope } from '../adapters/live.ts';
+import type { LiveAdapter, RawPage, Scope } from '../src/ports/live.ts';
 import { configSchema } from '../src/config/schema.ts';
 import type { Provider } from '../src/model/types.ts';
 import { FakeAlibabaEcs } from '../test/support/fake-alibaba.ts';

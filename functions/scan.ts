@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { limitConcurrency } from '../adapters/common/pool.ts';
+import { limitConcurrency } from '../src/lib/pool.ts';
 import { processScanBatch } from './lib/batch.ts';
 import type { QueueRecord } from './lib/batch.ts';
 import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';

@@ -5,7 +5,7 @@ import { createWardenApp } from '../src/slack/app.ts';
 import type { WardenAppEnv } from '../src/slack/app.ts';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
-import { groupKeyOf } from '../src/store/changes.ts';
+import { groupKeyOf } from '../src/model/change.ts';
 import { correlate } from './lib/observability.ts';
 import { createSqsWorkQueue } from './lib/queues.ts';
 import { requiredEnv } from './lib/env.ts';
@@ -44,7 +44,7 @@ export interface SlackHandlerDeps {
   queue: WorkQueue | ((store: StateStore, env: WardenAppEnv) => WorkQueue);
   /** Where WARDEN_SECRET_PATHS are read; default SSM Parameter Store. */
   secrets?: SecretSource;
-  /** Default: the DynamoDB store on `$WARDEN_TABLE`. */
+  /** Default: the DynamoDB store on `$WARDEN_TABLE` (required then). */
   store?: StateStore;
   now?: () => Date;
 }
@@ -57,7 +57,7 @@ export function createSlackHandler(deps: SlackHandlerDeps): SlackHandler {
     const signingSecret = env.SLACK_SIGNING_SECRET?.trim();
     if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is not set');
     const config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
-    // No store given and no WARDEN_TABLE: dynalite in this process (local runs; deployed functions always have a table).
+    // No store given: the table WARDEN_TABLE names; without it the handler refuses to start.
     const store = deps.store ?? (await openStateStore(env)).store;
     const receiver = new AwsLambdaReceiver({ signingSecret });
     const queue = typeof deps.queue === 'function' ? deps.queue(store, env) : deps.queue;

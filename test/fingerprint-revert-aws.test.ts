@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import type { FixOutcome } from '../src/cli/fix.ts';
 import type { Finding } from '../src/model/types.ts';
-import type { ChangeRecord } from '../src/remediation/types.ts';
+import type { ChangeRecord } from '../src/model/change.ts';
 import { runWarden } from './support/cli.ts';
 import { motoEnv, seedSecurityGroup, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';

@@ -5,7 +5,7 @@ import { endpointFor, isRetryableAlibabaError, parseEndpointUrl } from '../adapt
 import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
 import { PAGE_KINDS } from '../adapters/alibaba/read.ts';
 import { TimeoutError } from '../adapters/common/retry.ts';
-import type { LiveAdapter, RawPage, Scope } from '../adapters/live.ts';
+import type { LiveAdapter, RawPage, Scope } from '../src/ports/live.ts';
 import { readSnapshotDocument } from '../adapters/snapshot/load.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';

@@ -4,7 +4,7 @@ import { toIpPermission } from '../adapters/aws/encode.ts';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { awsPageKinds } from '../adapters/aws/normalize.ts';
 import { readLiveEstate } from '../adapters/live-estate.ts';
-import type { RawPage, Scope } from '../adapters/live.ts';
+import type { RawPage, Scope } from '../src/ports/live.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import { rule } from './support/build.ts';

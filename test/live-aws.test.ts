@@ -3,7 +3,7 @@ import type { IpPermission } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { awsPageKinds } from '../adapters/aws/normalize.ts';
-import type { RawPage, Scope } from '../adapters/live.ts';
+import type { RawPage, Scope } from '../src/ports/live.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema } from '../src/config/schema.ts';
 import type { WardenConfig } from '../src/config/schema.ts';

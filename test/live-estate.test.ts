@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { LiveAdapter, RawPage, Scope } from '../adapters/live.ts';
+import type { LiveAdapter, RawPage, Scope } from '../src/ports/live.ts';
 import { readLiveEstate } from '../adapters/live-estate.ts';
 import { PAGE_KINDS } from '../adapters/page-kinds.ts';
 import { readSnapshotDocument } from '../adapters/snapshot/load.ts';

@@ -10,7 +10,7 @@ import { PAGE_LIMIT } from '../adapters/huawei/read.ts';
 import { ADDRESS_GROUP_PAGE_KINDS } from '../adapters/huawei/address-groups.ts';
 import { normalizeScope } from '../adapters/live-estate.ts';
 import { pageKindsOf } from '../adapters/page-kinds.ts';
-import type { LiveAdapter, RawPage, Scope } from '../adapters/live.ts';
+import type { LiveAdapter, RawPage, Scope } from '../src/ports/live.ts';
 import { readSnapshotDocument } from '../adapters/snapshot/load.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';

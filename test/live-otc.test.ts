@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADDRESS_GROUP_PAGE_KINDS } from '../adapters/huawei/address-groups.ts';
-import type { RawPage } from '../adapters/live.ts';
+import type { RawPage } from '../src/ports/live.ts';
 import { OtcApiError } from '../adapters/otc/client.ts';
 import type { OtcAdapterOptions } from '../adapters/otc/client.ts';
 import { OtcRuleError } from '../adapters/otc/encode.ts';

@@ -9,7 +9,7 @@ import { AWS_PERMISSIONS } from '../adapters/aws/permissions.ts';
 import type { AdapterMethod, ProviderPermissions } from '../adapters/common/permissions.ts';
 import { createHuaweiAdapter } from '../adapters/huawei/live.ts';
 import { HUAWEI_PERMISSIONS } from '../adapters/huawei/permissions.ts';
-import type { LiveAdapter } from '../adapters/live.ts';
+import type { LiveAdapter } from '../src/ports/live.ts';
 import { createOtcAdapter } from '../adapters/otc/live.ts';
 import { OTC_PERMISSIONS } from '../adapters/otc/permissions.ts';
 import { configSchema } from '../src/config/schema.ts';

@@ -6,7 +6,7 @@ import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
 import { normalizeScope } from '../adapters/live-estate.ts';
-import type { LiveAdapter, Scope } from '../adapters/live.ts';
+import type { LiveAdapter, Scope } from '../src/ports/live.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema } from '../src/config/schema.ts';
 import type { WardenConfig } from '../src/config/schema.ts';
@@ -16,9 +16,10 @@ import { applyPlan, auditVerifier, readGroup, resumeChange, revertChange } from 
 import { locateFinding, planFor, whyNoPlan } from '../src/remediation/planners/index.ts';
 import { reportsSubject } from '../src/remediation/planners/common.ts';
 import { provePlan } from '../src/remediation/prove.ts';
-import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
-import { createFileChangeStore, groupKeyOf } from '../src/store/changes.ts';
-import type { ChangeStore } from '../src/store/changes.ts';
+import type { ChangeRecord, NewRule, Plan } from '../src/model/change.ts';
+import { createFileChangeStore } from '../src/store/changes.ts';
+import { groupKeyOf } from '../src/model/change.ts';
+import type { ChangeStore } from '../src/ports/changes.ts';
 import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 

@@ -9,7 +9,7 @@ import { applyPlanToGroup, checkPreconditions, inversePlan, isPlanApplied, planF
 import { planFor, templateRowToRule, whyNoPlan } from '../src/remediation/planners/index.ts';
 import { provePlan } from '../src/remediation/prove.ts';
 import { renderPlan } from '../src/remediation/render.ts';
-import type { NewRule, Plan } from '../src/remediation/types.ts';
+import type { NewRule, Plan } from '../src/model/change.ts';
 import { group, rule } from './support/build.ts';
 
 const TRUSTED = {

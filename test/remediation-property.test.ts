@@ -10,7 +10,7 @@ import { parseCidr } from '../src/model/address.ts';
 import type { Family, Finding, Peer, PortRange, Protocol, Provider, Rule, SecurityGroup } from '../src/model/types.ts';
 import { applyPlanToGroup, checkPreconditions, inversePlan, planFindings } from '../src/remediation/plan.ts';
 import { provePlan } from '../src/remediation/prove.ts';
-import type { Plan } from '../src/remediation/types.ts';
+import type { Plan } from '../src/model/change.ts';
 import { group, rule } from './support/build.ts';
 import { referenceDecision } from './support/reference.ts';
 

@@ -13,6 +13,8 @@ import { configSchema } from '../src/config/schema.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
+import { startEmbeddedDynamo } from '../src/store/embedded.ts';
+import { openStateStore } from '../src/store/open.ts';
 import type { AuditEntry, StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
@@ -237,12 +239,26 @@ describe('pure parts', () => {
 });
 
 describe('the handler with no store configured', () => {
-  it('keeps its state in an in-process DynamoDB (dynalite): a command is recorded once, a retried delivery is not acted on again', async () => {
+  it('refuses to start without WARDEN_TABLE, in one line naming it (the in-process DynamoDB is for npm run dev and tests only)', async () => {
+    const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath }, queue: createInProcessQueue() });
+    const refused = await standalone(httpApiEvent(commandBody('audit aws', { triggerId: 'standalone-0' })), {}).then(
+      () => 'started',
+      (error: unknown) => (error as Error).message,
+    );
+    expect(refused).toBe("WARDEN_TABLE is not set: the DynamoDB table for Warden's state is required (an in-memory store is only for `npm run dev` and tests)");
+  });
+
+  it('on the store `npm run dev` opens (dynalite in this process): a command is recorded once, a retried delivery is not acted on again', async () => {
     const local = createInProcessQueue();
-    const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath }, queue: local });
-    const event = httpApiEvent(commandBody('audit aws', { triggerId: 'standalone-1' }));
-    expect((await standalone(event, {})).statusCode).toBe(200);
-    expect((await standalone({ ...event, headers: { ...event.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } }, {})).statusCode).toBe(200);
-    expect(local.jobs.map((j) => j.kind)).toEqual(['audit']);
+    const opened = await openStateStore({}, { startEmbedded: startEmbeddedDynamo });
+    try {
+      const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath }, queue: local, store: opened.store });
+      const event = httpApiEvent(commandBody('audit aws', { triggerId: 'standalone-1' }));
+      expect((await standalone(event, {})).statusCode).toBe(200);
+      expect((await standalone({ ...event, headers: { ...event.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } }, {})).statusCode).toBe(200);
+      expect(local.jobs.map((j) => j.kind)).toEqual(['audit']);
+    } finally {
+      await opened.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { defaultConfig } from '../src/config/schema.ts';
 import type { Finding, Provider, Severity } from '../src/model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../src/model/types.ts';
 import { planFindings } from '../src/remediation/plan.ts';
-import type { ChangeRecord, ChangeStatus, Plan, PlanProof } from '../src/remediation/types.ts';
+import type { ChangeRecord, ChangeStatus, Plan, PlanProof } from '../src/model/change.ts';
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, ButtonValueError, MAX_ENCODED_LENGTH, VIEW_IDS, encodeButtonValue, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import { acceptRiskModal, appliedMessage, atOrAbove, detailsModal, digestMessage, findingMessage, resolvedUpdate } from '../src/slack/blocks.ts';

@@ -6,7 +6,7 @@ import type { Finding, SecurityGroup } from '../src/model/types.ts';
 import { readGroup } from '../src/remediation/apply.ts';
 import { planFor } from '../src/remediation/planners/index.ts';
 import { planId } from '../src/remediation/planners/common.ts';
-import type { Plan } from '../src/remediation/types.ts';
+import type { Plan } from '../src/model/change.ts';
 import { ACTION_IDS, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
 import type { WardenJob } from '../src/slack/queue.ts';

@@ -8,9 +8,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Finding, Rule } from '../src/model/types.ts';
 import { ruleSignature } from '../src/model/rule-signature.ts';
 import { applyPlan, readGroup, revertChange } from '../src/remediation/apply.ts';
-import type { ChangeRecord, NewRule, Plan } from '../src/remediation/types.ts';
-import { createFileChangeStore, groupKeyOf } from '../src/store/changes.ts';
-import type { ChangeStore } from '../src/store/changes.ts';
+import type { ChangeRecord, NewRule, Plan } from '../src/model/change.ts';
+import { createFileChangeStore } from '../src/store/changes.ts';
+import { groupKeyOf } from '../src/model/change.ts';
+import type { ChangeStore } from '../src/ports/changes.ts';
 import { createDynamoStateStore, ensureTable, TABLE_SCHEMA, tableNameFromEnv } from '../src/store/dynamo.ts';
 import { scopeKeyOf, suppressionFor } from '../src/store/state.ts';
 import type { ScopeRef, ScopeResult, StateStore } from '../src/store/state.ts';

@@ -12,7 +12,7 @@ import { createWorker } from '../src/slack/worker.ts';
 import type { SlackChatClient } from '../src/slack/worker.ts';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
-import type { ChangeRecord } from '../src/remediation/types.ts';
+import type { ChangeRecord } from '../src/model/change.ts';
 import type { StateStore } from '../src/store/state.ts';
 import { buttonClickBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { rule } from './support/build.ts';

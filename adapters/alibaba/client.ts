@@ -18,12 +18,14 @@ import Ecs from '@alicloud/ecs20140526';
 import OpenApi, { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
 import type { WardenConfig } from '../../src/config/schema.ts';
-import { isRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
-import { maskCredentials } from '../common/mask.ts';
+import { maskCredentials } from '../../src/lib/mask.ts';
 import { DEFAULT_RETRY, TimeoutError, withRetry } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
-import type { CallStats, Scope, ScopeFilter } from '../live.ts';
+import type { CallStats, Scope, ScopeFilter } from '../../src/ports/live.ts';
+import { firstLine } from '../../src/lib/errors.ts';
+import { isNetworkCode } from '../../src/lib/network.ts';
 
 /**
  * The class a CommonJS package exports as `exports.default`. Node's ESM loader gives the whole
@@ -115,8 +117,6 @@ function credentialFrom(env: NodeJS.ProcessEnv): Credential {
 // ---------------------------------------------------------------------------------------------
 // Errors: which are worth another try, and what a failure says
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
-
 function statusOf(error: Record<string, unknown>): number | undefined {
   const data = isRecord(error.data) ? error.data : {};
   for (const value of [error.statusCode, data.statusCode]) {
@@ -138,13 +138,10 @@ export function isRetryableAlibabaError(error: unknown): boolean {
   if (code.includes('Throttling') || code.includes('ServiceUnavailable')) return true;
   const status = statusOf(error);
   if (status !== undefined && status >= 500) return true;
-  if (error.name === 'RequestTimeoutError' || NETWORK_CODES.has(code)) return true;
+  if (error.name === 'RequestTimeoutError' || isNetworkCode(code)) return true;
   return false;
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
-}
 
 /** A response body as the API's PascalCase JSON. */
 export type Body = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import type { LiveAdapter } from '../live.ts';
+import type { LiveAdapter } from '../../src/ports/live.ts';
 import { createAlibabaClient } from './client.ts';
 import type { AlibabaAdapterOptions } from './client.ts';
 import { readAlibabaScope } from './read.ts';

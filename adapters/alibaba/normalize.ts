@@ -6,7 +6,8 @@
 // (Policy accept/drop, Priority 1–100, default rules 110) and "ECS security group configurations".
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { derivedId } from '../../src/model/ids.ts';
-import { emptyPageResult, isRecord, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
+import { emptyPageResult, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import type {
   AttachmentFragment,
   GroupInfo,

@@ -8,10 +8,10 @@ import {
   DescribeSecurityGroupsRequest,
 } from '@alicloud/ecs20140526';
 import type { RuntimeOptions } from '@darabonba/typescript';
-import { isRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import type { Direction } from '../../src/model/types.ts';
-import { mapLimit } from '../common/pool.ts';
-import type { RawPage, ReadProgress, Scope } from '../live.ts';
+import { mapLimit } from '../../src/lib/pool.ts';
+import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import { AlibabaApiError, isThrottling, MalformedResponse } from './client.ts';
 import type { AlibabaClient, Body, EcsClient } from './client.ts';
 import { referencedLists, SET_PAGE_KINDS } from './sets.ts';

@@ -14,7 +14,8 @@
 //   adds. The set is unresolved with the provider's reason.
 // A set whose entries cannot all be read is unresolved with the reason, never partial.
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
-import { emptyPageResult, isRecord, showValue, unparseableRecord } from '../../src/model/page.ts';
+import { emptyPageResult, showValue, unparseableRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import { MAX_PORT, mergeRanges } from '../../src/model/protocol.ts';
 import type { AddressSet, Family, PortRange, PortSet } from '../../src/model/types.ts';

@@ -3,7 +3,7 @@ import { AuthorizeSecurityGroupEgressRequest, AuthorizeSecurityGroupRequest, Rev
 import { canonicalCidr } from '../../src/model/address.ts';
 import { hasPorts } from '../../src/model/protocol.ts';
 import type { Direction, Peer, Rule } from '../../src/model/types.ts';
-import type { Scope } from '../live.ts';
+import type { Scope } from '../../src/ports/live.ts';
 import type { AlibabaClient } from './client.ts';
 import { egressPermission, ingressPermission, permissionOf } from './encode.ts';
 import { alibabaPageKinds } from './normalize.ts';

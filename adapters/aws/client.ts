@@ -2,10 +2,14 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { WardenConfig } from '../../src/config/schema.ts';
-import { maskCredentials } from '../common/mask.ts';
+import { maskCredentials } from '../../src/lib/mask.ts';
 import { DEFAULT_RETRY, TimeoutError, withRetry } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
-import type { CallStats, Scope, ScopeFilter } from '../live.ts';
+import type { CallStats, Scope, ScopeFilter } from '../../src/ports/live.ts';
+import { errorText as messageLine } from '../../src/lib/errors.ts';
+import { createLimiter } from '../../src/lib/pool.ts';
+import type { Limiter } from '../../src/lib/pool.ts';
+import { isNetworkCode } from '../../src/lib/network.ts';
 
 // The AWS client: credentials (a profile, the env's keys, the SDK's chain, assumed member roles),
 // the EC2 and STS SDK clients, a per-region concurrency limit, and the one call wrapper. The SDK's
@@ -60,9 +64,8 @@ const THROTTLE_CODES = new Set([
   'BandwidthLimitExceeded',
   'SlowDown',
 ]);
-/** Transient names and Node network error codes (as @smithy/core retry's TRANSIENT_ERROR_CODES, NODEJS_*_ERROR_CODES). */
+/** Transient names (as @smithy/core retry's TRANSIENT_ERROR_CODES); network codes: src/lib/network.ts. */
 const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
 /** A listing stopped because a sibling listing of the scope failed; never retried. */
 class CancelledError extends Error {
@@ -120,7 +123,7 @@ export function isRetryableAwsError(error: unknown, depth = 0): boolean {
   if (typeof status === 'number' && status >= 500) return true;
   if (e.$fault === 'server') return true;
   if (typeof e.name === 'string' && TRANSIENT_NAMES.has(e.name)) return true;
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+  if (isNetworkCode(e.code)) return true;
   return e.cause !== undefined && depth < 5 && isRetryableAwsError(e.cause, depth + 1);
 }
 
@@ -131,35 +134,12 @@ export function listErrorCode(error: unknown): string {
 
 /** The provider's own message (not the AwsCallError's, which repeats the operation and code). */
 export function errorText(error: unknown): string {
-  const source = error instanceof AwsCallError && error.cause instanceof Error ? error.cause : error;
-  const text = source instanceof Error ? source.message : String(source);
-  return text.split('\n')[0] ?? text;
+  return messageLine(error instanceof AwsCallError && error.cause instanceof Error ? error.cause : error);
 }
 
 function accountOfArn(arn: string): string | undefined {
   const account = arn.split(':')[4];
   return account && /^\d{12}$/.test(account) ? account : undefined;
-}
-
-/** Waits for a free slot: at most `limit` EC2 calls in flight per region (providers.aws.concurrency). */
-class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  private readonly limit: number;
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
 }
 
 /** What the reads and writes of one adapter share: its SDK clients, its limits, its counters. */
@@ -375,7 +355,7 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
   const limiterFor = (region: string): Limiter => {
     let limiter = limiters.get(region);
     if (!limiter) {
-      limiter = new Limiter(aws?.concurrency ?? 4);
+      limiter = createLimiter(aws?.concurrency ?? 4);
       limiters.set(region, limiter);
     }
     return limiter;
@@ -389,7 +369,7 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     retry?: (error: unknown) => T | undefined,
     cancel?: AbortSignal,
   ): Promise<T> {
-    return limiterFor(region).run(() => call(`EC2 ${operation}`, region, attempt, retry, cancel));
+    return limiterFor(region)(() => call(`EC2 ${operation}`, region, attempt, retry, cancel));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { LiveAdapter } from '../live.ts';
+import type { LiveAdapter } from '../../src/ports/live.ts';
 import { createAwsClient } from './client.ts';
 import type { AwsAdapterOptions } from './client.ts';
 import { readAwsScope } from './read.ts';

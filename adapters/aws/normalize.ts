@@ -1,7 +1,8 @@
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { hashId } from '../../src/model/ids.ts';
 import { EMPTY_UNCONFIRMED } from '../../src/model/sets.ts';
-import { emptyPageResult, isRecord, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
+import { emptyPageResult, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
 import type { AddressSet, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';

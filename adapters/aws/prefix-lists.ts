@@ -1,5 +1,5 @@
-import { isRecord } from '../../src/model/page.ts';
-import type { RawPage } from '../live.ts';
+import { isRecord } from '../../src/lib/record.ts';
+import type { RawPage } from '../../src/ports/live.ts';
 
 // Which prefix lists a scope's rules name, and the page that records why one could not be read.
 

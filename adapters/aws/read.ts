@@ -1,6 +1,6 @@
 import { paginateDescribeManagedPrefixLists, paginateDescribeNetworkInterfaces, paginateDescribeSecurityGroupRules, paginateDescribeSecurityGroups, paginateGetManagedPrefixListEntries } from '@aws-sdk/client-ec2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { RawPage, ReadProgress, Scope } from '../live.ts';
+import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import type { AwsClient } from './client.ts';
 import { errorText, listErrorCode } from './client.ts';
 import { PREFIX_LIST_PAGE_SIZE, prefixListErrorPage, referencedPrefixLists, UNREADABLE_LIST_CODES } from './prefix-lists.ts';

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import type { Rule } from '../../src/model/types.ts';
-import type { Scope } from '../live.ts';
+import type { Scope } from '../../src/ports/live.ts';
 import type { AwsClient } from './client.ts';
 import { errorCode } from './client.ts';
 import { toIpPermission } from './encode.ts';

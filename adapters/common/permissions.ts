@@ -1,4 +1,4 @@
-import type { LiveAdapter } from '../live.ts';
+import type { LiveAdapter } from '../../src/ports/live.ts';
 
 // The cloud permissions each provider's API operations need, declared beside the adapter that makes
 // the calls (as Cloud Custodian's actions declare their `permissions`). serverless.yml's function

@@ -11,7 +11,8 @@
 // unresolved with the reason, never partial.
 import { canonicalCidr, FAMILY_BITS, intervalToCidrs, parseCidr } from '../../src/model/address.ts';
 import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts';
-import { isRecord, showValue } from '../../src/model/page.ts';
+import { showValue } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import type { AddressSet, Family } from '../../src/model/types.ts';
 import { accountOf, freeText, idOf, normalizeList, readSafely, requiredText } from './normalize.ts';
 

@@ -18,13 +18,16 @@ import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
 import { Logger4jInstance } from '@huaweicloud/huaweicloud-sdk-core/logger/log4jLogger.js';
 import { VpcClient } from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
 import type { WardenConfig } from '../../src/config/schema.ts';
-import { isRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
-import { maskCredentials } from '../common/mask.ts';
+import { maskCredentials } from '../../src/lib/mask.ts';
 import { DEFAULT_RETRY, TimeoutError, withRetry, withTimeout } from '../common/retry.ts';
 import type { RetryOptions } from '../common/retry.ts';
-import type { CallStats, Scope, ScopeFilter } from '../live.ts';
+import type { CallStats, Scope, ScopeFilter } from '../../src/ports/live.ts';
 import { show } from './normalize.ts';
+import { createLimiter } from '../../src/lib/pool.ts';
+import type { Limiter } from '../../src/lib/pool.ts';
+import { mentionsNotSentCode } from '../../src/lib/network.ts';
 
 const USER_AGENT = 'warden';
 const AK_VAR = 'HUAWEICLOUD_SDK_AK';
@@ -137,13 +140,13 @@ function isRetryableRead(error: unknown): boolean {
 }
 
 /**
- * Creates are not idempotent: retry only what certainly did not reach the API (throttled, or the
- * connection refused). A 5xx, a reset or a timeout may have created the rule already.
+ * Creates are not idempotent: retry only what certainly did not reach the API (throttled, or a
+ * network failure before sending: src/lib/network.ts). A 5xx, a reset or a timeout may have created the rule already.
  */
 function isRetryableCreate(error: unknown): boolean {
   const failure = sdkFailure(error);
   if (!failure) return false;
-  return isThrottle(error) || (failure.httpStatusCode === undefined && /ECONNREFUSED/.test(failure.errorMsg ?? ''));
+  return isThrottle(error) || (failure.httpStatusCode === undefined && mentionsNotSentCode(failure.errorMsg ?? ''));
 }
 
 export type Mode = 'read' | 'create' | 'delete';
@@ -151,23 +154,6 @@ export type Mode = 'read' | 'create' | 'delete';
 export interface Answer {
   status: number | undefined;
   body: Record<string, unknown>;
-}
-
-/** A tiny counting semaphore: at most `limit` holders at once, FIFO. */
-function semaphore(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (active < limit) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
 
 function oneLine(text: string): string {
@@ -201,7 +187,7 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
     ...options.retry,
   };
   const concurrency = settings?.concurrency ?? 4;
-  const limiters = new Map<string, <T>(work: () => Promise<T>) => Promise<T>>();
+  const limiters = new Map<string, Limiter>();
   const clients = new Map<string, VpcClient>();
   let secrets: string[] = [];
 
@@ -236,7 +222,7 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
   function limiterFor(region: string) {
     let limit = limiters.get(region);
     if (!limit) {
-      limit = semaphore(concurrency);
+      limit = createLimiter(concurrency);
       limiters.set(region, limit);
     }
     return limit;

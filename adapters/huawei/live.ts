@@ -1,4 +1,4 @@
-import type { LiveAdapter } from '../live.ts';
+import type { LiveAdapter } from '../../src/ports/live.ts';
 import { createHuaweiClient } from './client.ts';
 import type { HuaweiAdapterOptions } from './client.ts';
 import { readHuaweiScope } from './read.ts';

@@ -6,7 +6,8 @@
 import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { derivedId } from '../../src/model/ids.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
-import { emptyPageResult, isRecord, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
+import { emptyPageResult, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import { ALL_PORTS, hasPorts, MAX_PORT, mergeRanges, parseProtocol } from '../../src/model/protocol.ts';
 import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule, UnreadableRule } from '../../src/model/types.ts';
 

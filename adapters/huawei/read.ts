@@ -1,6 +1,6 @@
 import { ListAddressGroupRequest, ListSecurityGroupRulesRequest, ListSecurityGroupsRequest } from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
-import { isRecord } from '../../src/model/page.ts';
-import type { RawPage, ReadProgress, Scope } from '../live.ts';
+import { isRecord } from '../../src/lib/record.ts';
+import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from './address-groups.ts';
 import type { HuaweiClient } from './client.ts';
 import { isRefusal } from './client.ts';

@@ -1,7 +1,7 @@
 import { CreateSecurityGroupRuleRequest, CreateSecurityGroupRuleRequestBody, DeleteSecurityGroupRuleRequest } from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
-import { isRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import type { Rule } from '../../src/model/types.ts';
-import type { Scope } from '../live.ts';
+import type { Scope } from '../../src/ports/live.ts';
 import type { HuaweiClient } from './client.ts';
 import { HuaweiApiError } from './client.ts';
 import { createOption } from './encode.ts';

@@ -12,16 +12,19 @@
 // *_links rel "next"), IAM API reference (en-us_topic_0057845583, Obtaining a User Token).
 
 import type { WardenConfig } from '../../src/config/schema.ts';
-import { isRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import { checkEndpointUrl } from '../common/endpoint.ts';
-import { maskCredentials } from '../common/mask.ts';
+import { maskCredentials } from '../../src/lib/mask.ts';
 import type { RetryOptions } from '../common/retry.ts';
 import { backoffDelay, DEFAULT_RETRY, TimeoutError, withRetry, withTimeout } from '../common/retry.ts';
-import type { CallStats, Scope, ScopeFilter } from '../live.ts';
+import type { CallStats, Scope, ScopeFilter } from '../../src/ports/live.ts';
 import type { AkSk } from './sign.ts';
 import { akskFromEnv, canonicalQueryString, signRequest, urlEncode } from './sign.ts';
 import type { PasswordCredentials, TokenResponse } from './token.ts';
 import { passwordCredentials, TokenSource } from './token.ts';
+import { createLimiter } from '../../src/lib/pool.ts';
+import type { Limiter } from '../../src/lib/pool.ts';
+import { isNotSentCode } from '../../src/lib/network.ts';
 
 export type OtcApi = 'vpc-v3' | 'neutron-v2';
 
@@ -103,28 +106,6 @@ function joinUrl(base: URL, segments: readonly string[], query: ReadonlyArray<re
   return url;
 }
 
-class Limiter {
-  readonly #limit: number;
-  #active = 0;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(limit: number) {
-    this.#limit = Math.max(1, limit);
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else this.#active++;
-    try {
-      return await work();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#active--;
-    }
-  }
-}
-
 export interface ApiCall {
   api: OtcApi;
   /** The operation's name in the API reference, for messages. */
@@ -147,9 +128,6 @@ function networkReason(error: unknown): string {
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
-
-/** Network failures after which a POST certainly did not reach the service. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 function oneLine(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -312,7 +290,7 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
   const limiters = new Map<string, Limiter>();
   const limiter = (region: string): Limiter => {
     let found = limiters.get(region);
-    if (!found) limiters.set(region, (found = new Limiter(otc?.concurrency ?? 4)));
+    if (!found) limiters.set(region, (found = createLimiter(otc?.concurrency ?? 4)));
     return found;
   };
 
@@ -367,7 +345,7 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
         }
         const notSent =
           error instanceof OtcApiError &&
-          ((error.kind === 'http' && error.status === 429) || (error.kind === 'network' && NOT_SENT.has(String(error.cause))));
+          ((error.kind === 'http' && error.status === 429) || (error.kind === 'network' && isNotSentCode(error.cause)));
         if (!notSent || attempt >= retryOptions.retries) {
           if (error instanceof OtcApiError && error.kind === 'network' && !notSent) {
             throw new OtcApiError(`${error.message}; the rule may or may not have been created: re-read the group before trying again`, { kind: 'unknown-outcome', api: call.api });
@@ -387,7 +365,7 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
     const label = `OTC ${scope.region} ${call.api} ${call.name} (${call.method} /${call.path.map(urlEncode).join('/')}${shownQuery ? `?${shownQuery}` : ''})`;
     const auth = otc?.auth ?? 'aksk';
     if (auth === 'aksk') loadAksk();
-    return limiter(scope.region).run(async () => {
+    return limiter(scope.region)(async () => {
       for (let renewed = false; ; renewed = true) {
         const iam = auth === 'token' ? iamBase(scope.region).href : undefined;
         const token = iam === undefined ? undefined : await tokens.token(iam, scope.account);

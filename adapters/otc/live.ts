@@ -1,4 +1,4 @@
-import type { LiveAdapter } from '../live.ts';
+import type { LiveAdapter } from '../../src/ports/live.ts';
 import { createOtcClient } from './client.ts';
 import type { OtcAdapterOptions } from './client.ts';
 import { readOtcScope } from './read.ts';

@@ -5,7 +5,7 @@
 // Neutron rules are allow-only and unordered: every rule reads as allow at priority 1.
 
 import type { PageKind } from '../../src/model/page.ts';
-import { isRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, MAX_PORT, parseProtocol } from '../../src/model/protocol.ts';
 import type { Family, PortRange, Protocol, Rule } from '../../src/model/types.ts';
 import type { ReadRule } from '../huawei/normalize.ts';

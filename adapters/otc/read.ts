@@ -1,5 +1,5 @@
-import { isRecord } from '../../src/model/page.ts';
-import type { RawPage, ReadProgress, Scope } from '../live.ts';
+import { isRecord } from '../../src/lib/record.ts';
+import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from '../huawei/address-groups.ts';
 import { OtcApiError, OtcConfigError, scopeKey } from './client.ts';
 import type { ApiCall, OtcApi, OtcClient } from './client.ts';

@@ -19,6 +19,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OtcCredentialsError } from './sign.ts';
+import { isRecord } from '../../src/lib/record.ts';
 
 export { OtcCredentialsError };
 
@@ -68,10 +69,6 @@ async function firstReadable(files: readonly string[]): Promise<{ file: string; 
 }
 
 type Raw = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function cloudOf(text: string, file: string, cloud: string): Raw | undefined {
   let document: unknown;

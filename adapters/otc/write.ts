@@ -1,6 +1,6 @@
-import { isRecord } from '../../src/model/page.ts';
+import { isRecord } from '../../src/lib/record.ts';
 import type { Rule } from '../../src/model/types.ts';
-import type { Scope } from '../live.ts';
+import type { Scope } from '../../src/ports/live.ts';
 import { OtcApiError } from './client.ts';
 import type { ApiCall, OtcClient } from './client.ts';
 import { neutronRuleBody, OtcRuleError, v3RuleBody } from './encode.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createAdapters } from '../../adapters/live-registry.ts';
-import type { Scope, ScopeFilter } from '../../adapters/live.ts';
+import type { Scope, ScopeFilter } from '../../src/ports/live.ts';
 import type { OrganizationsSender, ProviderModule } from '../../adapters/provider-module.ts';
 import { PROVIDER_MODULES } from '../../adapters/providers.ts';
 import type { WardenConfig } from '../../src/config/schema.ts';

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { mapLimit } from '../../adapters/common/pool.ts';
+import { mapLimit } from '../../src/lib/pool.ts';
 import type { QueueMessage, WardenJob, WorkQueue } from '../../src/slack/queue.ts';
 
 // The durable queues: the Slack function and the schedule put work on SQS; the scan and apply

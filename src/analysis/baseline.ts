@@ -1,4 +1,4 @@
-import { isRecord } from '../model/page.ts';
+import { isRecord } from '../lib/record.ts';
 import { countFindings } from './audit.ts';
 import type { AuditReport } from './audit.ts';
 

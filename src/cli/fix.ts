@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { userInfo } from 'node:os';
-import type { LiveAdapter } from '../../adapters/live.ts';
+import type { LiveAdapter } from '../ports/live.ts';
 import type { AuditReport } from '../analysis/audit.ts';
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
@@ -10,8 +10,8 @@ import { changeFingerprints } from '../remediation/plan.ts';
 import { planFor, whyNoPlan } from '../remediation/planners/index.ts';
 import { provePlan } from '../remediation/prove.ts';
 import { renderPlan } from '../remediation/render.ts';
-import type { ChangeRecord, Plan, PlanProof } from '../remediation/types.ts';
-import type { ChangeStore } from '../store/changes.ts';
+import type { ChangeRecord, Plan, PlanProof } from '../model/change.ts';
+import type { ChangeStore } from '../ports/changes.ts';
 import { ambiguousPrefix, matchFingerprint } from '../model/fingerprint-prefix.ts';
 import { unreadableIdOf } from '../analysis/unreadable.ts';
 

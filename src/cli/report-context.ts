@@ -1,4 +1,4 @@
-import type { Scope } from '../../adapters/live.ts';
+import type { Scope } from '../ports/live.ts';
 import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 
 // What an audit read and with which config: in the JSON summary (`config`, `source`) for

@@ -1,7 +1,7 @@
 import { listScopes } from '../../adapters/live-estate.ts';
 import type { ListedScopes } from '../../adapters/live-estate.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
-import type { LiveAdapter, Scope, ScopeFilter } from '../../adapters/live.ts';
+import type { LiveAdapter, Scope, ScopeFilter } from '../ports/live.ts';
 import { issueMessage } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
 import type { WardenConfig } from '../config/schema.ts';

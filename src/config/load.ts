@@ -7,6 +7,7 @@ import { unknownName } from './closest.ts';
 import { catalogNameIssue } from './names.ts';
 import { configSchema, defaultConfig } from './schema.ts';
 import type { WardenConfig } from './schema.ts';
+import { firstLine } from '../lib/errors.ts';
 
 export class ConfigError extends Error {}
 
@@ -90,8 +91,4 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let value = data;
   for (const step of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[step] : undefined;
   return value;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
 }

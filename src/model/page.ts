@@ -106,9 +106,6 @@ export function unreadableRule(direction: unknown, action: unknown): UnreadableR
   return rule;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A raw value as it appears in a one-line reason: never throws, whatever the value is. */
 export function showValue(value: unknown): string {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual, verify, X509Certificate } from 'node:crypto';
-import { at, changesFor, ignored, isoTime, isRecord, jsonOf, oneLine, quote, safely, setChange, text } from './change.ts';
+import { at, changesFor, ignored, isoTime, jsonOf, oneLine, quote, safely, setChange, text } from './change.ts';
+import { isRecord } from '../lib/record.ts';
 import type { ChangeParse, JsonRecord } from './change.ts';
 
 // Alibaba Cloud: ActionTrail publishes write events to EventBridge as CloudEvents 1.0 (`type`

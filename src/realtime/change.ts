@@ -1,4 +1,5 @@
 import type { Provider } from '../model/types.ts';
+import { isRecord } from '../lib/record.ts';
 
 // What the realtime parsers hand the realtime function: which security group changed, where, and by
 // whom. Pure data; the parsers never throw on bad input, they say why they ignored it.
@@ -50,10 +51,6 @@ export function quote(value: unknown): string {
 }
 
 export type JsonRecord = Record<string, unknown>;
-
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** `value` when it is a non-empty string, else undefined. */
 export function text(value: unknown): string | undefined {

@@ -1,4 +1,5 @@
-import { at, changesFor, ignored, isoTime, isRecord, quote, safely, setChange, text } from './change.ts';
+import { at, changesFor, ignored, isoTime, quote, safely, setChange, text } from './change.ts';
+import { isRecord } from '../lib/record.ts';
 import type { ChangeParse } from './change.ts';
 
 // AWS: EventBridge delivers CloudTrail management events as `detail-type: "AWS API Call via

@@ -1,5 +1,6 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { at, changesFor, ignored, isoTime, isRecord, jsonOf, oneLine, quote, safely, scopeChange, setChange, text } from './change.ts';
+import { at, changesFor, ignored, isoTime, jsonOf, oneLine, quote, safely, scopeChange, setChange, text } from './change.ts';
+import { isRecord } from '../lib/record.ts';
 import type { ChangeParse, JsonRecord } from './change.ts';
 
 // Huawei Cloud and Open Telekom Cloud: CTS key event notifications are published to an SMN topic;

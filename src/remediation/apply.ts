@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { errorText } from '../lib/errors.ts';
 import { normalizeScope } from '../../adapters/live-estate.ts';
-import type { LiveAdapter, Scope } from '../../adapters/live.ts';
+import type { LiveAdapter, Scope } from '../ports/live.ts';
 import { auditEstate } from '../analysis/audit.ts';
 import { toFinding } from '../analysis/check.ts';
 import { matchesFingerprint } from '../model/fingerprint.ts';
@@ -13,9 +14,9 @@ import type { WardenConfig } from '../config/schema.ts';
 import { mergePages } from '../model/merge.ts';
 import { contentKey, ruleSignature } from '../model/rule-signature.ts';
 import type { Estate, Rule, SecurityGroup, UnparseableRecord } from '../model/types.ts';
-import type { ChangeStore } from '../store/changes.ts';
+import type { ChangeStore } from '../ports/changes.ts';
 import { setDrift } from './planners/sets.ts';
-import type { ChangeRecord, ChangeStatus, NewRule, Plan } from './types.ts';
+import type { ChangeRecord, ChangeStatus, NewRule, Plan } from '../model/change.ts';
 
 // The live half of remediation (DESIGN.md, "Remediation"): re-read the group, check the plan's
 // preconditions (refuse on drift), add before remove, re-read and verify, undo on a failure
@@ -69,10 +70,6 @@ function show(rule: Rule): string {
   return `${rule.native.ruleId} (${contentKey(rule)})`;
 }
 
-function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0] ?? text;
-}
 
 function countKeys(rules: readonly Omit<Rule, 'native'>[]): Map<string, number> {
   const counts = new Map<string, number>();

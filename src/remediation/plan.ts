@@ -4,7 +4,7 @@ import type { EstateIndex } from '../analysis/check.ts';
 import { ruleSignature } from '../model/rule-signature.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Rule, SecurityGroup } from '../model/types.ts';
-import type { ChangeRecord, Plan, PlanOperation, PlanProof, Precondition } from './types.ts';
+import type { ChangeRecord, Plan, PlanOperation, PlanProof, Precondition } from '../model/change.ts';
 import { newRuleSignature, PLANNED_PREFIX, withoutNative } from './planners/planned.ts';
 import { describeForDiff, planId } from './planners/common.ts';
 import { attemptPlan } from './planners/index.ts';

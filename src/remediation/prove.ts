@@ -6,7 +6,7 @@ import type { WardenConfig } from '../config/schema.ts';
 import { formatAddress } from '../model/address.ts';
 import { hasPorts, isIcmp, MAX_PORT, portsLabel, protocolLabel, subtractRanges } from '../model/protocol.ts';
 import type { Direction, Family, PortRange, Protocol, SecurityGroup } from '../model/types.ts';
-import type { Plan, PlanProof } from './types.ts';
+import type { Plan, PlanProof } from '../model/change.ts';
 import { applyPlanToGroup, checkPreconditions } from './planners/planned.ts';
 import { locateFinding, reportsSubject } from './planners/common.ts';
 import { findingCombos, portOfSubject } from './planners/internet-port.ts';

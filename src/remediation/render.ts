@@ -1,4 +1,4 @@
-import type { Plan, PlanProof } from './types.ts';
+import type { Plan, PlanProof } from '../model/change.ts';
 
 // A plan as the CLI prints it: what it fixes, the diff, the caveats, and what the evaluator proved.
 

@@ -1,5 +1,5 @@
 import { FINGERPRINT_PREFIX } from '../model/fingerprint-prefix.ts';
-import { CHANGE_ID } from '../remediation/change-id.ts';
+import { CHANGE_ID } from '../model/change-id.ts';
 import { LIMITS } from './limits.ts';
 
 // The ids of Warden's interactive elements and the value its buttons carry.

@@ -2,6 +2,7 @@ import { SocketModeReceiver } from '@slack/bolt';
 import type { App } from '@slack/bolt';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import { discoverConfig, loadConfig } from '../config/load.ts';
+import { startEmbeddedDynamo } from '../store/embedded.ts';
 import { openStateStore } from '../store/open.ts';
 import type { OpenedStore } from '../store/open.ts';
 import { createWardenApp, slackApiUrlOf } from './app.ts';
@@ -48,7 +49,7 @@ try {
 
 let opened: OpenedStore;
 try {
-  opened = await openStateStore(env, { ensure: true });
+  opened = await openStateStore(env, { ensure: true, startEmbedded: startEmbeddedDynamo });
 } catch (error) {
   fail((error as Error).message);
 }

@@ -1,6 +1,6 @@
-import { maskCredentials } from '../../adapters/common/mask.ts';
+import { maskCredentials } from '../lib/mask.ts';
 import { readLiveEstate } from '../../adapters/live-estate.ts';
-import type { LiveAdapter, ScopeFilter } from '../../adapters/live.ts';
+import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
 import { roleForAccount } from '../../adapters/aws/roles.ts';
 import type { RolePurpose } from '../../adapters/aws/roles.ts';
 import { auditEstate } from '../analysis/audit.ts';
@@ -14,7 +14,7 @@ import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { groupsNamingSet } from '../realtime/set-change.ts';
 import { applyPlan, auditVerifier, resumeChange, resumeRevert, revertChange } from '../remediation/apply.ts';
 import { isPlanId } from '../remediation/plan.ts';
-import type { ChangeRecord } from '../remediation/types.ts';
+import type { ChangeRecord } from '../model/change.ts';
 import type { ApprovalRequest, CompleteScope, ScopeRef, FindingState, MessageRef, ScopeResult, SeenResult, StateStore, Suppression, SuppressedFinding, SuppressionTarget } from '../store/state.ts';
 import { revertRequestId, RUN_FINDINGS_KEPT, splitSuppressed, suppressionFor } from '../store/state.ts';
 import { isSlackUserId, slackConfigOf } from './authorize.ts';

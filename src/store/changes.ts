@@ -1,31 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ChangeRecord, PlanTarget } from '../remediation/types.ts';
-import { isChangeId } from '../remediation/change-id.ts';
+import { groupKeyOf } from '../model/change.ts';
+import type { ChangeRecord } from '../model/change.ts';
+import { isChangeId } from '../model/change-id.ts';
+import type { ChangeStore } from '../ports/changes.ts';
 
-// Where change records live (DESIGN.md, "Remediation": every apply and revert is recorded with
-// who, when, the plan, the group's pre-image and the result). Locally: one JSON file per change
-// under `<state dir>/changes/`. The interface is what a DynamoDB store implements as well.
-
-export interface ChangeStore {
-  /**
-   * Writes the record, replacing an earlier version of the same change: a change saves it before
-   * its first cloud call, after each one (`inProgress`, with the ids added and removed so far), and
-   * when it ends.
-   */
-  save(record: ChangeRecord): Promise<void>;
-  get(changeId: string): Promise<ChangeRecord | undefined>;
-  /** Every record, oldest first (by `at`, then `changeId`). */
-  list(): Promise<ChangeRecord[]>;
-  /** The newest record (apply or revert, any status) for a group; see `groupKeyOf`. */
-  latestFor(groupKey: string): Promise<ChangeRecord | undefined>;
-}
-
-/** `provider/account/region/groupId`: the key `latestFor` takes. */
-export function groupKeyOf(target: Pick<PlanTarget, 'provider' | 'account' | 'region' | 'groupId'>): string {
-  return `${target.provider}/${target.account}/${target.region}/${target.groupId}`;
-}
+// Change records locally (the ChangeStore port, src/ports/changes.ts): one JSON file per change
+// under `<state dir>/changes/`. src/store/dynamo.ts implements the same port on DynamoDB.
 
 /** `$WARDEN_STATE_DIR`, else `.warden/` in the working directory. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {

@@ -1,13 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Server } from 'node:http';
 import { createDynamoStateStore, ensureTable } from './dynamo.ts';
-import { startEmbeddedDynamo } from './embedded.ts';
 import type { StateStore } from './state.ts';
 
 // The state store as the environment says: the DynamoDB table WARDEN_TABLE (at
-// WARDEN_DYNAMODB_ENDPOINT, if set), or with no table configured an in-memory DynamoDB (dynalite)
-// started in this process, so the Slack app runs without any cloud account. Deployed functions
-// always have WARDEN_TABLE (serverless.yml), and their table comes from CloudFormation.
+// WARDEN_DYNAMODB_ENDPOINT, if set). Deployed functions always have WARDEN_TABLE (serverless.yml)
+// and refuse to start without it. Only `npm run dev` and tests pass `startEmbedded`
+// (src/store/embedded.ts: dynalite, a devDependency) to run without any table.
+
+export interface OpenOptions {
+  /** Create the table when it is missing. */
+  ensure?: boolean;
+  /** With no WARDEN_TABLE: a DynamoDB started in this process (dev and tests only). */
+  startEmbedded?: () => Promise<{ server: Server; endpoint: string }>;
+}
 
 export interface OpenedStore {
   store: StateStore;
@@ -22,15 +29,17 @@ export interface OpenedStore {
 }
 
 /** Opens the store; throws one line naming what failed (the table, or dynalite). */
-export async function openStateStore(env: NodeJS.ProcessEnv, options: { ensure?: boolean } = {}): Promise<OpenedStore> {
+export async function openStateStore(env: NodeJS.ProcessEnv, options: OpenOptions = {}): Promise<OpenedStore> {
   const configuredTable = env['WARDEN_TABLE']?.trim() || undefined;
+  const startEmbedded = options.startEmbedded;
+  if (!configuredTable && !startEmbedded) throw new Error('WARDEN_TABLE is not set: the DynamoDB table for Warden\'s state is required (an in-memory store is only for `npm run dev` and tests)');
   const tableName = configuredTable ?? 'warden-local';
   let endpoint: string | undefined = configuredTable ? env['WARDEN_DYNAMODB_ENDPOINT']?.trim() || undefined : undefined;
   let close = async (): Promise<void> => undefined;
-  if (!configuredTable) {
+  if (!configuredTable && startEmbedded) {
     let started;
     try {
-      started = await startEmbeddedDynamo();
+      started = await startEmbedded();
     } catch (error) {
       throw new Error(`cannot start the in-memory DynamoDB (dynalite): ${(error as Error).message}; or set WARDEN_TABLE to use a real table`, { cause: error });
     }

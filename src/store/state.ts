@@ -1,7 +1,8 @@
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import { describeWidening, widenedFacets } from '../model/exposure-measure.ts';
-import type { ExposureMeasure, Finding, Provider } from '../model/types.ts';
-import type { ChangeStore } from './changes.ts';
+import type { ExposureMeasure, Finding } from '../model/types.ts';
+import type { ChangeStore } from '../ports/changes.ts';
+import type { Scope } from '../ports/live.ts';
 
 // What the Slack side of Warden remembers between runs and interactions (DESIGN.md: state in
 // DynamoDB). One interface, grouped by concern; `dynamo.ts` implements it on one table.
@@ -9,12 +10,8 @@ import type { ChangeStore } from './changes.ts';
 // Conventions: times going in are `Date`s (callers pass their clock, so tests pin it); times
 // coming out are ISO-8601 strings, as in `ChangeRecord.at`.
 
-/** A provider × account × region: what one audit scope covers. */
-export interface ScopeRef {
-  provider: Provider;
-  account: string;
-  region: string;
-}
+/** A provider × account × region: the one `Scope` of the ports (the store keeps its older name). */
+export type ScopeRef = Scope;
 
 /** `provider/account/region` (the first three parts of `groupKeyOf`). */
 export function scopeKeyOf(scope: ScopeRef): string {

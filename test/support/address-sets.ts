@@ -1,4 +1,4 @@
-import type { RawPage, Scope } from '../../adapters/live.ts';
+import type { RawPage, Scope } from '../../src/ports/live.ts';
 import { normalizeScope } from '../../adapters/live-estate.ts';
 import { readSnapshotDocument } from '../../adapters/snapshot/load.ts';
 import type { PageResult } from '../../src/model/page.ts';

@@ -1,6 +1,6 @@
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { toIpPermission } from '../../adapters/aws/encode.ts';
-import type { CallStats, LiveAdapter, RawPage, Scope, ScopeFilter } from '../../adapters/live.ts';
+import type { CallStats, LiveAdapter, RawPage, Scope, ScopeFilter } from '../../src/ports/live.ts';
 import { ruleSignature } from '../../src/model/rule-signature.ts';
 import type { Rule } from '../../src/model/types.ts';
 

@@ -11,7 +11,7 @@ import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT, hasPorts, intersectRanges, portsLabel, protocolLabel, subtractRanges } from '../../model/protocol.ts';
 import { capabilitiesOf, isSystemPriority } from '../../model/providers/index.ts';
 import type { Family, Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
-import type { NewRule } from '../types.ts';
+import type { NewRule } from '../../model/change.ts';
 import { portsOf } from '../../analysis/rule-space.ts';
 import { applyOperations, plannedRule, withPorts } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';

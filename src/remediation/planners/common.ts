@@ -15,7 +15,7 @@ import { hashId } from '../../model/ids.ts';
 import { capabilitiesOf } from '../../model/providers/index.ts';
 import { mergeRanges, portsLabel, protocolLabel } from '../../model/protocol.ts';
 import type { Family, Finding, Peer, PortRange, Protocol, Rule, SecurityGroup } from '../../model/types.ts';
-import type { NewRule, Plan, PlanOperation, Precondition } from '../types.ts';
+import type { NewRule, Plan, PlanOperation, Precondition } from '../../model/change.ts';
 import { applyOperations, newRuleSignature } from './planned.ts';
 import { setNotes, setPreconditions } from './sets.ts';
 

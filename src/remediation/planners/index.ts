@@ -1,7 +1,7 @@
 import type { EstateIndex } from '../../analysis/check.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import type { Finding, SecurityGroup } from '../../model/types.ts';
-import type { Plan } from '../types.ts';
+import type { Plan } from '../../model/change.ts';
 import { finishPlan, locateFinding } from './common.ts';
 import { fixerOf } from './fixers.ts';
 

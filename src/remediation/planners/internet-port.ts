@@ -7,7 +7,7 @@ import type { WardenConfig } from '../../config/schema.ts';
 import { parseCidr } from '../../model/address.ts';
 import { MAX_PORT, mergeRanges, subtractRanges } from '../../model/protocol.ts';
 import type { Family, Finding, Rule, SecurityGroup } from '../../model/types.ts';
-import type { NewRule } from '../types.ts';
+import type { NewRule } from '../../model/change.ts';
 import { portsOf } from '../../analysis/rule-space.ts';
 import { applyOperations, withPorts } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';

@@ -1,6 +1,6 @@
 import { ruleSignature } from '../../model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../../model/types.ts';
-import type { NewRule, Plan, PlanOperation } from '../types.ts';
+import type { NewRule, Plan, PlanOperation } from '../../model/change.ts';
 
 // Applying a plan to the model: the group's rules as they will be once the plan has run. Pure.
 

@@ -4,7 +4,7 @@ import { ruleSpace } from '../../analysis/rule-space.ts';
 import { isImplicit } from '../../analysis/semantics.ts';
 import { MAX_PORT } from '../../model/protocol.ts';
 import type { Direction, Family, PortRange, Rule } from '../../model/types.ts';
-import type { NewRule } from '../types.ts';
+import type { NewRule } from '../../model/change.ts';
 import { plannedRule } from './planned.ts';
 
 // Questions planners ask the evaluated policy of the group as it is.

@@ -1,6 +1,6 @@
 import { hashId } from '../../model/ids.ts';
 import type { Rule, SecurityGroup } from '../../model/types.ts';
-import type { Plan, SetPrecondition } from '../types.ts';
+import type { Plan, SetPrecondition } from '../../model/change.ts';
 
 // A finding that comes through a prefix list, address group or port list: the plan says so, changes
 // only the group's rules (the list is shared: other groups use it), and holds only while the list

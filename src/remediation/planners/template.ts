@@ -6,7 +6,7 @@ import { canonicalCidr, parseCidr } from '../../model/address.ts';
 import { ALL_PORTS, hasPorts, mergeRanges, parseProtocol } from '../../model/protocol.ts';
 import { capabilitiesOf, descriptorOf, isSystemPriority } from '../../model/providers/index.ts';
 import type { Finding, Peer, PortRange, SecurityGroup } from '../../model/types.ts';
-import type { NewRule } from '../types.ts';
+import type { NewRule } from '../../model/change.ts';
 import type { PlanDraft } from './common.ts';
 import type { Planner } from './fixers.ts';
 import { addOnce, emptyDraft, removeOnce } from './common.ts';

@@ -1,4 +1,4 @@
-import type { ChangeRecord, ChangeStatus } from '../../remediation/types.ts';
+import type { ChangeRecord, ChangeStatus } from '../../model/change.ts';
 import { ACTION_IDS, encodeButtonValue } from '../actions.ts';
 import { actions, button, code, codeBlocks, confirmDialog, context, fallbackText, fields, groupRef, header, link, place, plural, section, userText } from './elements.ts';
 import type { KnownBlock, SlackMessage } from './elements.ts';

@@ -1,5 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isRecord } from '../../model/page.ts';
+import { isRecord } from '../../lib/record.ts';
 import { APPROVAL_TRANSITIONS, ENDED_APPROVAL_STATUSES } from '../state.ts';
 import type { Approval, ApprovalRequest, ApprovalStore, ApproveResult, SuppressionRequestPayload } from '../state.ts';
 import { writeIf } from './conditional.ts';

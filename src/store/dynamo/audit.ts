@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mapLimit } from '../../../adapters/common/pool.ts';
+import { mapLimit } from '../../lib/pool.ts';
 import type { AuditEntry, AuditLog } from '../state.ts';
 import { writeIf } from './conditional.ts';
 import { optionalStringsOf, required, stringsOf, TABLE_KEYS } from './table.ts';

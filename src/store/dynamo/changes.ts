@@ -1,8 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { ChangeRecord } from '../../remediation/types.ts';
-import { compareRecords, groupKeyOf } from '../changes.ts';
-import type { ChangeStore } from '../changes.ts';
+import type { ChangeRecord } from '../../model/change.ts';
+import { groupKeyOf } from '../../model/change.ts';
+import type { ChangeStore } from '../../ports/changes.ts';
+import { compareRecords } from '../changes.ts';
 import { checkChangeId, TABLE_KEYS } from './table.ts';
 import type { Item, Table } from './table.ts';
 

@@ -1,5 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mapLimit } from '../../../adapters/common/pool.ts';
+import { mapLimit } from '../../lib/pool.ts';
 import type { Finding } from '../../model/types.ts';
 import { findingSuppressionOf, scopeKeyOf } from '../state.ts';
 import type { FindingState, FindingStatus, FindingStore, FindingSuppression, SeenResult } from '../state.ts';

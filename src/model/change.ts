@@ -1,4 +1,4 @@
-import type { Finding, Provider, Rule } from '../model/types.ts';
+import type { Finding, Provider, Rule } from './types.ts';
 
 // A fix is data in the shared model (DESIGN.md, "Remediation"): ordered operations, the live rules
 // it expects to find, what it is meant to achieve, and how to undo it.
@@ -96,4 +96,9 @@ export interface ChangeRecord {
   /** Why it was refused, what failed, what was undone. */
   messages: string[];
   verification?: { findingGone: boolean; otherRulesUntouched: boolean };
+}
+
+/** `provider/account/region/groupId`: the key `ChangeStore.latestFor` takes. */
+export function groupKeyOf(target: Pick<PlanTarget, 'provider' | 'account' | 'region' | 'groupId'>): string {
+  return `${target.provider}/${target.account}/${target.region}/${target.groupId}`;
 }

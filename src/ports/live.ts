@@ -1,4 +1,7 @@
-import type { Provider, Rule } from '../src/model/types.ts';
+// The contract the core needs from a cloud (implemented in adapters/, used by remediation and the
+// application layer): the dependency points inward, so the core never imports adapters/.
+
+import type { Provider, Rule } from '../model/types.ts';
 
 /** One provider × account × region: the unit that is read, retried and reported as a scan error. */
 export interface Scope {
@@ -25,16 +28,17 @@ export interface CallStats {
   throttles: number;
 }
 
-/**
- * A provider's live side. The adapters are the only code that talks to a cloud: they return the
- * raw pages (normalized by the same PageKinds as snapshots) and apply the two operations
- * remediation needs.
- */
+/** Narrows the scopes an adapter lists. */
 export interface ScopeFilter {
   regions?: string[];
   accounts?: string[];
 }
 
+/**
+ * A provider's live side. The adapters are the only code that talks to a cloud: they return the
+ * raw pages (normalized by the same PageKinds as snapshots) and apply the two operations
+ * remediation needs.
+ */
 export interface LiveAdapter {
   provider: Provider;
   /** The scopes config lists for this provider, narrowed by the filter (AWS learns its own account from STS). */
