@@ -7,7 +7,7 @@ import { auditEstate } from '../analysis/audit.ts';
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 import { describeRule } from '../analysis/describe.ts';
-import { findFinding, FixError, groupOf, proposeFix } from '../cli/fix.ts';
+import { findFinding, FixError, groupOf, proposeFix } from '../app/propose-fix.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Finding, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
