@@ -1,0 +1,40 @@
+import type { Provider } from '../model/types.ts';
+import { auditScope } from './audit-scope.ts';
+import type { ScopeOutcome } from './audit-scope.ts';
+import type { AppPorts } from './ports.ts';
+import { recordTrail } from './trail.ts';
+
+/** A security group that changed (a CloudTrail, ActionTrail or CTS event). */
+export interface GroupChange {
+  provider: Provider;
+  account: string;
+  region: string;
+  /** Absent when the event does not say which group: the whole scope is audited. */
+  groupId?: string;
+  /** A prefix list or address group that changed: the groups of the scope that name it are audited. */
+  setId?: string;
+  eventName: string;
+  actor?: string;
+}
+
+/** Real time: audits just the changed group (or its whole scope when the event names none), resolves what the change fixed, posts what it opened. */
+export async function auditGroup(ports: AppPorts, change: GroupChange): Promise<ScopeOutcome> {
+  const { outcome } = await auditScope(ports, {
+    providers: [change.provider],
+    filter: { regions: [change.region], accounts: [change.account] },
+    ...(change.groupId !== undefined ? { groupId: change.groupId } : {}),
+    ...(change.setId !== undefined ? { setId: change.setId } : {}),
+    config: ports.configFor(change, 'read'),
+    requester: change.actor ? `realtime:${change.actor}` : 'realtime',
+    channel: ports.settings.channel,
+  });
+  await recordTrail(
+    ports,
+    'realtime',
+    'audit-group',
+    `${change.provider}/${change.account}/${change.region}/${change.groupId ?? (change.setId ? `groups naming ${change.setId}` : '*')}`,
+    outcome.scanError ? `partial: ${outcome.scanError}` : `ok: ${outcome.findings} findings, ${outcome.new} new, ${outcome.resolved} resolved`,
+    `${change.eventName}${change.actor ? ` by ${change.actor}` : ''}`,
+  );
+  return outcome;
+}
