@@ -1,21 +1,11 @@
-import type { Provider } from '../model/types.ts';
+import type { SecurityGroupChange } from '../realtime/change.ts';
 import { auditScope } from './audit-scope.ts';
 import type { ScopeOutcome } from './audit-scope.ts';
 import type { AppPorts } from './ports.ts';
 import { recordTrail } from './trail.ts';
 
-/** A security group that changed (a CloudTrail, ActionTrail or CTS event). */
-export interface GroupChange {
-  provider: Provider;
-  account: string;
-  region: string;
-  /** Absent when the event does not say which group: the whole scope is audited. */
-  groupId?: string;
-  /** A prefix list or address group that changed: the groups of the scope that name it are audited. */
-  setId?: string;
-  eventName: string;
-  actor?: string;
-}
+/** A security group that changed (a CloudTrail, ActionTrail or CTS event), as the realtime parsers read it. */
+export type GroupChange = Omit<SecurityGroupChange, 'eventId' | 'at'>;
 
 /** Real time: audits just the changed group (or its whole scope when the event names none), resolves what the change fixed, posts what it opened. */
 export async function auditGroup(ports: AppPorts, change: GroupChange): Promise<ScopeOutcome> {
