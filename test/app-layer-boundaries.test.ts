@@ -41,8 +41,8 @@ describe('callers of the use cases', () => {
     expect(importsOf('functions/lib/fanout.ts').map((i) => i.from)).not.toContain('./runtime.ts');
   });
 
-  it('Slack code imports neither the CLI nor the AWS member-account roles', () => {
-    const slackFiles = readdirSync(join(ROOT, 'src/slack')).filter((f) => f.endsWith('.ts')).map((f) => `src/slack/${f}`);
+  it('Slack code imports neither the CLI nor the AWS member-account roles (dev.ts, the `npm run dev` entry point, may)', () => {
+    const slackFiles = readdirSync(join(ROOT, 'src/slack')).filter((f) => f.endsWith('.ts') && f !== 'dev.ts').map((f) => `src/slack/${f}`);
     const bad = slackFiles.flatMap((file) => importsOf(file).filter((i) => i.from.includes('/cli/') || i.from.endsWith('adapters/aws/roles.ts')).map((i) => `${file} ${i.from}`));
     expect(bad).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { SocketModeReceiver } from '@slack/bolt';
 import type { App } from '@slack/bolt';
+import { memberAccountConfig } from '../../adapters/aws/roles.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import { discoverConfig, loadConfig } from '../config/load.ts';
 import { openStateStore } from '../store/open.ts';
@@ -74,6 +75,7 @@ const worker = createWorker({
     },
   },
   adapters: (providers, scoped) => createAdapters(providers, scoped, env),
+  configFor: memberAccountConfig(config),
 });
 const app = createWardenApp({ config, store, queue: createInProcessQueue((job) => worker.handle(job)), receiver, env });
 made.app = app;
