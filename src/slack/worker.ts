@@ -92,10 +92,6 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     await notifier.answer(askerOf(job), { kind: 'text', text: [text] });
   }
 
-  function log(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
-    return recordTrail(ports, actor, action, target, outcome, detail);
-  }
-
   function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string): Promise<ScopeRead> {
     const request: ReadRequest = { providers, filter, ...(groupId !== undefined ? { groupId } : {}) };
     return readScope(ports, request);
@@ -120,7 +116,7 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     if (options.fanOut && scope.groupId === undefined) {
       if (scope.providers.length === 0) throw new UseCaseError('no provider is configured (providers.aws, …) and none was asked for');
       const { runId, scopes } = await options.fanOut({ providers: scope.providers, filter: scope.filter, channel, user: job.user });
-      await log(job.user, 'audit', scopeLabel(job.args), `queued: ${scopes} scopes`, runId);
+      await recordTrail(ports, job.user, 'audit', scopeLabel(job.args), `queued: ${scopes} scopes`, runId);
       await respond(job, scopes === 0 ? 'Nothing to audit: no configured scope matches.' : `Auditing ${scopes} scope${scopes === 1 ? '' : 's'}; the digest follows in this channel when the last one is done.`);
       return;
     }
@@ -137,7 +133,8 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     await notifier.post({ channel }, { kind: 'digest', summary: result.report.summary, delta });
     const { posted, updated } = await publish(ports, seen, result, channel, job.user);
 
-    await log(
+    await recordTrail(
+      ports,
       job.user,
       'audit',
       scopeLabel(job.args),
@@ -212,7 +209,7 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     const notice = await findingNotice(ports, finding, result, job.user);
     const ts = await notifier.post({ channel }, notice);
     if (ts) await store.findings.markPosted(finding.fingerprint, channel, ts, now());
-    await log(job.user, 'fix', finding.fingerprint, 'ok: posted');
+    await recordTrail(ports, job.user, 'fix', finding.fingerprint, 'ok: posted');
   }
 
   /**
@@ -245,7 +242,7 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0) throw new UseCaseError('`suppress` needs a finding or check and a duration');
     const resolved = await suppressTarget(fingerprint, check);
     if ('refused' in resolved) {
-      await log(job.user, 'suppress', fingerprint ?? check ?? '-', `refused: ${resolved.refused}`);
+      await recordTrail(ports, job.user, 'suppress', fingerprint ?? check ?? '-', `refused: ${resolved.refused}`);
       await respond(job, `Not suppressed: ${resolved.refused}.`);
       return;
     }
@@ -291,7 +288,7 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
         const reason = safeErrorText(error);
         console.error(`warden: job ${job.kind} (${job.requestId}) failed: ${reason}`);
         try {
-          await log(job.user, job.kind, job.requestId, 'failed', reason);
+          await recordTrail(ports, job.user, job.kind, job.requestId, 'failed', reason);
         } catch {
           // The audit trail being down must not hide the failure from the person.
         }
