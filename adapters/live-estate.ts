@@ -1,24 +1,11 @@
 import { documentAttachmentScopes, mergePages } from '../src/model/merge.ts';
 import type { PageResult } from '../src/model/page.ts';
-import type { Estate, Provider, ScanError } from '../src/model/types.ts';
+import type { ScanError } from '../src/model/types.ts';
 import { maskCredentials } from '../src/lib/mask.ts';
 import { mapLimit } from '../src/lib/pool.ts';
-import type { LiveAdapter, RawPage, ReadProgress, Scope, ScopeFilter } from '../src/ports/live.ts';
+import type { LiveAdapter, LiveRead, RawPage, ReadProgress, Scope, ScopeFilter, SnapshotDocument } from '../src/ports/live.ts';
 import { PAGE_KINDS } from './page-kinds.ts';
 import { errorText } from '../src/lib/errors.ts';
-
-/** A scope as the snapshot format stores it: `warden audit --source` of it gives the live audit's findings. */
-export interface SnapshotDocument {
-  provider: Provider;
-  account: string;
-  region: string;
-  pages: unknown[];
-}
-
-export interface LiveRead {
-  estate: Estate;
-  snapshots: SnapshotDocument[];
-}
 
 export interface ReadOptions {
   filter?: ScopeFilter;

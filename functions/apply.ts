@@ -24,9 +24,9 @@ function isScheduled(event: SQSEvent | ScheduledEvent): event is ScheduledEvent 
 }
 
 export function createApplyHandler(deps: ApplyDeps) {
-  async function recover(event: ScheduledEvent, worker: Runtime['worker']): Promise<RecoveryResult> {
+  async function recover(event: ScheduledEvent, useCases: Runtime['useCases']): Promise<RecoveryResult> {
     correlate(`recover:${event.id}`, { trigger: 'schedule' });
-    const recovered = await worker.recoverStuckApplies();
+    const recovered = await useCases.recoverStuckApplies();
     if (recovered.length > 0) logger.warn('recovered interrupted changes', { plans: recovered });
     metrics.publishStoredMetrics();
     return { recovered };
@@ -36,8 +36,8 @@ export function createApplyHandler(deps: ApplyDeps) {
   function handle(event: ScheduledEvent, context?: Context): Promise<RecoveryResult>;
   async function handle(event: SQSEvent | ScheduledEvent, context?: Context): Promise<SQSBatchResponse | RecoveryResult> {
     if (context) logger.addContext(context);
-    const { worker, store } = await deps.runtime();
-    if (isScheduled(event)) return recover(event, worker);
+    const { worker, useCases, store } = await deps.runtime();
+    if (isScheduled(event)) return recover(event, useCases);
     const response = await processApplyBatch(event, async ({ message }) => {
       if (message.type !== 'job' || (message.job.kind !== 'apply' && message.job.kind !== 'revert')) {
         throw new Error(`the apply queue takes apply and revert jobs, not ${message.type === 'job' ? message.job.kind : message.type}`);

@@ -6,7 +6,7 @@ import { changesFromCloudTrail } from '../src/realtime/cloudtrail.ts';
 import type { RealtimeSource } from '../adapters/provider-module.ts';
 import { parseSmnMessage, SMN_MAX_AGE_SECONDS, smnDeliveryRefusal, trustedSigningCertUrl, trustedSubscribeUrl, verifySmnSignature } from '../src/realtime/smn.ts';
 import type { SmnMessage } from '../src/realtime/smn.ts';
-import type { ScopeOutcome } from '../src/slack/worker.ts';
+import type { ScopeOutcome } from '../src/app/audit-scope.ts';
 import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
 import type { Runtime } from './lib/runtime.ts';
@@ -115,7 +115,7 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
         continue;
       }
       correlate(change.eventId, { trigger: 'realtime', eventName: change.eventName });
-      const outcome: ScopeOutcome = await runtime.worker.auditGroup({ ...change, account });
+      const outcome: ScopeOutcome = await runtime.useCases.auditGroup({ ...change, account });
       recordScopeMetrics(outcome, change.provider);
       logger.info('group audited', { groupId: change.groupId, setId: change.setId, findings: outcome.findings, new: outcome.new, resolved: outcome.resolved, scanError: outcome.scanError });
       audited++;

@@ -21,11 +21,11 @@ export interface ScanDeps {
 export function createScanHandler(deps: ScanDeps) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     if (context) logger.addContext(context);
-    const { worker } = await deps.runtime();
+    const { worker, useCases } = await deps.runtime();
     const handle = limitConcurrency(deps.concurrency ?? 4, async ({ message }: QueueRecord) => {
       if (message.type === 'scope') {
         correlate(`${message.runId}/${message.provider}/${message.account}/${message.region}`, { runId: message.runId });
-        const outcome = await worker.scanScope(message);
+        const outcome = await useCases.scanScope(message);
         recordScopeMetrics(outcome, message.provider);
         logger.info('scope audited', { ...outcome, bySeverity: outcome.bySeverity });
         return;

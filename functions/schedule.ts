@@ -34,13 +34,13 @@ export function createScheduleHandler(deps: ScheduleDeps) {
   return async (_event: ScheduledEvent, context?: Context): Promise<ScheduleResult> => {
     if (context) logger.addContext(context);
     const runtime = await deps.runtime();
-    const { store, worker } = runtime;
+    const { store, useCases } = runtime;
     const runId = newRunId(now());
     correlate(runId, { trigger: 'schedule' });
 
     const finishedLate: string[] = [];
     for (const run of await store.runs.unfinished(new Date(now().getTime() - STALE_AFTER_MS))) {
-      if (await worker.finishRun(run.runId)) finishedLate.push(run.runId);
+      if (await useCases.finishRun(run.runId)) finishedLate.push(run.runId);
     }
     if (finishedLate.length) logger.warn('finished runs that did not complete', { runs: finishedLate });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
-import { findFinding } from '../src/cli/fix.ts';
+import { findFinding } from '../src/app/propose-fix.ts';
 import { MIN_FINGERPRINT_PREFIX } from '../src/model/fingerprint-prefix.ts';
 import type { Finding } from '../src/model/types.ts';
 import { encodeButtonValue, parseButtonValue } from '../src/slack/actions.ts';

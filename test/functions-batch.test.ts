@@ -22,7 +22,7 @@ function job(kind: WardenJob['kind'], n: number): string {
 
 function runtimeWith(worker: Partial<Runtime['worker']>): () => Promise<Runtime> {
   const store = { audit: { forTarget: async () => [] } };
-  return async () => ({ worker, store }) as unknown as Runtime;
+  return async () => ({ worker, useCases: worker, store }) as unknown as Runtime;
 }
 
 describe('scan function batches', () => {

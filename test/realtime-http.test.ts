@@ -5,13 +5,15 @@ import type { Runtime } from '../functions/lib/runtime.ts';
 import { createRealtimeHandler } from '../functions/realtime.ts';
 import { configSchema } from '../src/config/schema.ts';
 import type { IdempotencyStore } from '../src/store/state.ts';
-import type { GroupChange, ScopeOutcome, Worker } from '../src/slack/worker.ts';
+import type { GroupChange } from '../src/app/audit-group.ts';
+import type { ScopeOutcome } from '../src/app/audit-scope.ts';
+import type { UseCases } from '../src/app/use-cases.ts';
 import { httpApiEvent } from './support/lambda-events.ts';
 import { signedSmnMessage, TEST_ONLY_CERT } from './support/realtime.ts';
 
 // The realtime function's HTTPS side (API Gateway HTTP API → POST /events/{source}): what it
 // verifies before it audits anything, and which group it then audits. The audit itself
-// (worker.auditGroup) is proven against EC2 on moto in functions-moto.test.ts; here the worker
+// (auditGroup, src/app/audit-group.ts) is proven against EC2 on moto in functions-moto.test.ts; here the worker
 // only records what it was asked.
 
 const PROJECT = '07066c6fc90025a02f6dc01e105b286e';
@@ -49,8 +51,8 @@ function memoryClaims(): IdempotencyStore {
 
 function rig(overrides: { fetched?: string[]; confirmed?: string[]; env?: Record<string, string> } = {}) {
   const audited: GroupChange[] = [];
-  const worker = { auditGroup: async (change: GroupChange) => (audited.push(change), OUTCOME) } as unknown as Worker;
-  const runtime = { env: { WARDEN_EVENTS_TOKEN: TOKEN, ...overrides.env }, config, worker, store: { idempotency: memoryClaims() } } as unknown as Runtime;
+  const useCases = { auditGroup: async (change: GroupChange) => (audited.push(change), OUTCOME) } as unknown as UseCases;
+  const runtime = { env: { WARDEN_EVENTS_TOKEN: TOKEN, ...overrides.env }, config, useCases, store: { idempotency: memoryClaims() } } as unknown as Runtime;
   const fetched = overrides.fetched ?? [];
   const confirmed = overrides.confirmed ?? [];
   const handler = createRealtimeHandler({

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planScopes } from '../functions/schedule.ts';
 import { roleForAccount } from '../adapters/aws/roles.ts';
 import { configSchema } from '../src/config/schema.ts';
-import { configForScope } from '../src/slack/worker.ts';
+import { configForScope } from '../src/config/scoped.ts';
 import { motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 

@@ -9,7 +9,7 @@ import type { ButtonPayload } from '../src/slack/actions.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
 import { createWorker } from '../src/slack/worker.ts';
-import type { SlackChatClient } from '../src/slack/worker.ts';
+import type { SlackChatClient } from '../src/slack/notifier.ts';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import type { ChangeRecord } from '../src/model/change.ts';

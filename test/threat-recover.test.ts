@@ -406,7 +406,7 @@ describe('attack: the apply Lambda dies and no job is redelivered, nobody presse
   it("the apply function's schedule tick (an EventBridge scheduled event to the real handler) completes the fix after 15 minutes, and only then", async () => {
     const stuck = await stuckApply();
     const [record] = await stuck.state.changes.list();
-    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, store: stuck.state, config: workerConfig }) as Runtime });
+    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, useCases: stuck.worker, store: stuck.state, config: workerConfig }) as unknown as Runtime });
     const rules = ingress();
 
     stuck.wait(5 * 60_000);
@@ -487,7 +487,7 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     adapter.modify(GROUP, https.native.ruleId, rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8', description: 'https' }));
     stuck.wait(16 * 60_000);
     const n = stuck.posted.length;
-    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, store: stuck.state, config: workerConfig }) as Runtime });
+    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, useCases: stuck.worker, store: stuck.state, config: workerConfig }) as unknown as Runtime });
 
     expect(await handler(scheduledEvent(new Date('2026-01-05T09:21:00Z')))).toEqual({ recovered: [stuck.planId] });
 

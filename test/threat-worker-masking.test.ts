@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/schema.ts';
-import { createWorker, safeErrorText } from '../src/slack/worker.ts';
+import { safeErrorText } from '../src/app/error-text.ts';
+import { createWorker } from '../src/slack/worker.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';

@@ -1,6 +1,7 @@
 import type { WardenConfig } from '../../src/config/schema.ts';
+import { configForScope } from '../../src/config/scoped.ts';
 
-// The role that reaches an AWS member account (pure: no SDK, so the worker can use it anywhere).
+// The role that reaches an AWS member account (pure: no SDK), and the config narrowed to it.
 
 export type RolePurpose = 'read' | 'apply';
 
@@ -26,4 +27,16 @@ export function roleForAccount(config: WardenConfig, account: string, purpose: R
   const partition = partitionOf(aws.regions[0] ?? '');
   const roleName = purpose === 'apply' ? org.applyRoleName : org.roleName;
   return { roleArn: `arn:${partition}:iam::${account}:role/${roleName}`, ...(org.externalId ? { externalId: org.externalId } : {}) };
+}
+
+/**
+ * The config for one known AWS account: its member role (for reading or for applying) and no discovery. The
+ * home account (the default credentials), or an account Warden was not given (the adapter refuses it): `config`.
+ */
+export function memberAccountConfig(config: WardenConfig, homeAccount?: string): (scope: { provider: string; account: string; region: string }, purpose: RolePurpose) => WardenConfig {
+  return (scope, purpose) => {
+    if (scope.provider !== 'aws' || !config.providers.aws) return config;
+    const role = roleForAccount(config, scope.account, purpose, homeAccount);
+    return role ? configForScope(config, scope, role) : config;
+  };
 }

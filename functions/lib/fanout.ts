@@ -6,12 +6,13 @@ import { PROVIDER_MODULES } from '../../adapters/providers.ts';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { PROVIDERS } from '../../src/model/types.ts';
 import type { Provider } from '../../src/model/types.ts';
-import type { ScopeMessage } from '../../src/slack/queue.ts';
+import type { ScopeMessage } from '../../src/app/audit-scope.ts';
+import type { UseCases } from '../../src/app/use-cases.ts';
+import type { StateStore } from '../../src/store/state.ts';
 import { requiredEnv } from './env.ts';
 import { logger, metrics, MetricUnit } from './observability.ts';
 import { sendAll } from './queues.ts';
 import type { SqsSender } from './queues.ts';
-import type { Runtime } from './runtime.ts';
 
 // A fanned-out run: the estate (or the part a Slack `/warden audit` asks for) split into scopes,
 // one SQS message each for the scan function, and the run recorded so that its last scope posts
@@ -57,8 +58,17 @@ export interface StartRunOptions {
   sqs?: SqsSender;
 }
 
+/** What starting a run needs (a function's runtime has it). */
+export interface RunDeps {
+  config: WardenConfig;
+  env: NodeJS.ProcessEnv;
+  store: Pick<StateStore, 'runs'>;
+  sqs: SqsSender;
+  useCases: Pick<UseCases, 'finishRun'>;
+}
+
 /** Plans the scopes, records the run, and queues one message per scope; returns how many. */
-export async function startRun(runtime: Runtime, options: StartRunOptions): Promise<{ scopes: number; sent: number }> {
+export async function startRun(runtime: RunDeps, options: StartRunOptions): Promise<{ scopes: number; sent: number }> {
   const { config, env, store } = runtime;
   const planned = narrowScopes(await planScopes(config, env, options.organizations), options.providers, options.filter ?? {});
   // An on-demand run that selects nothing is answered as such by its caller: no run, no clean digest.
@@ -68,7 +78,7 @@ export async function startRun(runtime: Runtime, options: StartRunOptions): Prom
   await store.runs.start({ runId: options.runId, expected: messages.length, trigger: options.trigger, now: options.now, ...(channel ? { channel } : {}) });
   if (messages.length === 0) {
     // Nothing to wait for: the digest (an empty one) is due now.
-    await runtime.worker.finishRun(options.runId);
+    await runtime.useCases.finishRun(options.runId);
     return { scopes: 0, sent: 0 };
   }
   const sent = await sendAll(options.sqs ?? runtime.sqs, requiredEnv(env, 'WARDEN_SCAN_QUEUE_URL'), messages);

@@ -4,9 +4,13 @@ import { createAdapters } from '../../adapters/live-registry.ts';
 import type { AdapterShared } from '../../adapters/live-registry.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { WardenConfig } from '../../src/config/schema.ts';
+import { memberAccountConfig } from '../../adapters/aws/roles.ts';
+import { bindUseCases } from '../../src/app/use-cases.ts';
+import type { UseCases } from '../../src/app/use-cases.ts';
 import { slackApiUrlOf } from '../../src/slack/app.ts';
-import { createWorker } from '../../src/slack/worker.ts';
-import type { SlackChatClient, Worker } from '../../src/slack/worker.ts';
+import type { SlackChatClient } from '../../src/slack/notifier.ts';
+import { createWorker, slackPorts } from '../../src/slack/worker.ts';
+import type { Worker, WorkerOptions } from '../../src/slack/worker.ts';
 import { createDynamoStateStore } from '../../src/store/dynamo.ts';
 import type { StateStore } from '../../src/store/state.ts';
 import { requiredEnv } from './env.ts';
@@ -15,7 +19,7 @@ import { environmentWithSecrets } from './secrets.ts';
 import type { SecretSource } from './secrets.ts';
 
 // What every Warden function builds once per container: the environment with its secrets, the
-// config, the state store, the Slack client, the worker. Built on the first invocation (not at
+// config, the state store, the Slack client, the use cases (src/app) and the worker for Slack jobs. Built on the first invocation (not at
 // import, so a failure is reported by that invocation and retried by the next).
 
 export interface Runtime {
@@ -23,6 +27,9 @@ export interface Runtime {
   config: WardenConfig;
   store: StateStore;
   slack: SlackChatClient;
+  /** The use cases the functions run: scopes of a run, digests, real-time audits, recovery. */
+  useCases: UseCases;
+  /** Slack jobs (a command's or a button's work). */
   worker: Worker;
   sqs: SQSClient;
 }
@@ -87,20 +94,21 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
   // One per container: a member role assumed for one scope serves the container's later scopes of that account.
   const shared: AdapterShared = { awsRoleCredentials: new Map() };
   const made: { runtime?: Runtime } = {};
-  const worker = createWorker({
+  const options: WorkerOptions = {
     config,
     store,
     client: slack,
     adapters: (providers, scoped) => createAdapters(providers, scoped, env, shared),
-    ...(homeAccount ? { homeAccount } : {}),
+    configFor: memberAccountConfig(config, homeAccount || undefined),
     // On-demand audits fan out like the schedule's (the fan-out needs the runtime: bound late).
     fanOut: async ({ providers, filter, channel, user }) => {
       const runId = newRunId(new Date());
       const { scopes } = await startRun(made.runtime as Runtime, { runId, trigger: `slack:${user}`, channel, providers, filter, now: new Date() });
       return { runId, scopes };
     },
-  });
-  made.runtime = { env, config, store, slack, worker, sqs: new SQSClient({}) };
+  };
+  const ports = slackPorts(options);
+  made.runtime = { env, config, store, slack, useCases: bindUseCases(ports), worker: createWorker(options, ports), sqs: new SQSClient({}) };
   return made.runtime;
 }
 

@@ -1,5 +1,5 @@
 // Credentials out of every message an adapter makes, and of every error text the Slack worker
-// posts (safeErrorText in src/slack/worker.ts): one masking. An endpoint (or a proxy in front of it) may
+// posts (safeErrorText in src/app/error-text.ts): one masking. An endpoint (or a proxy in front of it) may
 // quote the request back in its error body, headers included, so a message is masked twice: the
 // values the adapter knows it sent, and anything shaped like a credential header or key whatever
 // its value (keys resolved by an SDK from a profile or a role are not always known to us).

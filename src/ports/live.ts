@@ -1,7 +1,7 @@
 // The contract the core needs from a cloud (implemented in adapters/, used by remediation and the
 // application layer): the dependency points inward, so the core never imports adapters/.
 
-import type { Provider, Rule } from '../model/types.ts';
+import type { Estate, Provider, Rule } from '../model/types.ts';
 
 /** One provider × account × region: the unit that is read, retried and reported as a scan error. */
 export interface Scope {
@@ -50,4 +50,17 @@ export interface LiveAdapter {
   /** Removes a rule by the provider's id. */
   removeRule(scope: Scope, groupId: string, rule: Rule): Promise<void>;
   stats: CallStats;
+}
+
+/** A scope as the snapshot format stores it: `warden audit --source` of it gives the live audit's findings. */
+export interface SnapshotDocument {
+  provider: Provider;
+  account: string;
+  region: string;
+  pages: unknown[];
+}
+
+export interface LiveRead {
+  estate: Estate;
+  snapshots: SnapshotDocument[];
 }

@@ -4,7 +4,8 @@
 
 export { appliedMessage } from './blocks/applied.ts';
 export { resumeMessage } from './blocks/resume.ts';
-export { atOrAbove, digestMessage } from './blocks/digest.ts';
+export { digestMessage } from './blocks/digest.ts';
+export { atOrAbove } from '../model/severity.ts';
 export type { AuditDelta, DigestOptions } from './blocks/digest.ts';
 export type { KnownBlock, ModalView, SlackMessage } from './blocks/elements.ts';
 export { acceptRiskModal, detailsModal, diffSummary, findingMessage, resolvedUpdate, suppressedUpdate, suppressionEndedNotice } from './blocks/finding.ts';

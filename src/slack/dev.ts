@@ -1,5 +1,6 @@
 import { SocketModeReceiver } from '@slack/bolt';
 import type { App } from '@slack/bolt';
+import { memberAccountConfig } from '../../adapters/aws/roles.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import { discoverConfig, loadConfig } from '../config/load.ts';
 import { startEmbeddedDynamo } from '../store/embedded.ts';
@@ -75,6 +76,7 @@ const worker = createWorker({
     },
   },
   adapters: (providers, scoped) => createAdapters(providers, scoped, env),
+  configFor: memberAccountConfig(config),
 });
 const app = createWardenApp({ config, store, queue: createInProcessQueue((job) => worker.handle(job)), receiver, env });
 made.app = app;

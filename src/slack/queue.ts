@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PROVIDERS } from '../model/types.ts';
-import type { Provider } from '../model/types.ts';
+import type { ScopeMessage } from '../app/audit-scope.ts';
+
+export type { ScopeMessage };
 
 // The work the Slack function hands off: the HTTP function only verifies, records, enqueues and
 // acknowledges; a worker does the slow part (audits, plans, applies) and answers through
@@ -48,19 +50,6 @@ export function createInProcessQueue(worker?: (job: WardenJob) => Promise<void>)
 
 // ---------------------------------------------------------------------------------------------
 // The durable queues' messages (SQS in production): a Slack job, or one scope of a scheduled run.
-
-/** One provider × account × region of a fanned-out run, with the role that reaches an AWS member account. */
-export interface ScopeMessage {
-  type: 'scope';
-  runId: string;
-  provider: Provider;
-  account: string;
-  region: string;
-  roleArn?: string;
-  externalId?: string;
-  /** Where its findings go (an on-demand audit's channel); default slack.channel. */
-  channel?: string;
-}
 
 export type QueueMessage = { type: 'job'; job: WardenJob } | ScopeMessage;
 

@@ -5,7 +5,7 @@ import { slackConfigOf } from './authorize.ts';
 import { suppressionRequestMessage, suppressionRequestOutcome, suppressionWhat, untilText } from './blocks/suppression-request.ts';
 import type { SuppressionRequest } from './blocks/suppression-request.ts';
 import { code, plural, userText } from './blocks/elements.ts';
-import type { SlackChatClient } from './worker.ts';
+import type { SlackChatClient } from './notifier.ts';
 
 // Accept risk and `/warden suppress` hide exposure, so they are approved as a fix is: each makes a suppression
 // request in the approval store (src/store/state.ts ApprovalStore), posted with Approve/Reject in the finding's

@@ -1,4 +1,4 @@
-import type { SlackChatClient } from '../../src/slack/worker.ts';
+import type { SlackChatClient } from '../../src/slack/notifier.ts';
 
 // A recording fake of the two Web API methods the worker uses (chat.postMessage, chat.update):
 // each post gets a fresh message ts, in order.

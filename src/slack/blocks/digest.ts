@@ -2,6 +2,7 @@ import type { AuditReport } from '../../analysis/audit.ts';
 import { compareFindings } from '../../analysis/audit.ts';
 import type { Finding, Severity } from '../../model/types.ts';
 import { SEVERITIES } from '../../model/types.ts';
+import { atOrAbove } from '../../model/severity.ts';
 import { BUDGETS, LIMITS } from '../limits.ts';
 import { SEVERITY_EMOJI, code, context, count, divider, fallbackText, fields, groupRef, header, link, place, plural, section, severityLabel, textSize, userText } from './elements.ts';
 import type { KnownBlock, SlackMessage } from './elements.ts';
@@ -36,12 +37,6 @@ export interface DigestOptions {
   maxMessages?: number;
 }
 
-const RANK = new Map(SEVERITIES.map((s, i) => [s, i]));
-
-/** Whether a finding is at or above `min` (critical is the highest). */
-export function atOrAbove(severity: Severity, min: Severity): boolean {
-  return (RANK.get(severity) ?? 99) <= (RANK.get(min) ?? 99);
-}
 
 /** Room kept in every message for the closing "and N more" line. */
 const TRAILER_TEXT = 800;

@@ -1,0 +1,58 @@
+import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
+import { auditEstate } from '../analysis/audit.ts';
+import type { AuditReport } from '../analysis/audit.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import type { Estate, Provider } from '../model/types.ts';
+import { groupsNamingSet } from '../realtime/set-change.ts';
+import { splitSuppressed } from '../store/state.ts';
+import type { CompleteScope, Suppression, SuppressedFinding } from '../store/state.ts';
+import { safeErrorText } from './error-text.ts';
+import type { AppPorts } from './ports.ts';
+import { UseCaseError } from './ports.ts';
+
+// Running an audit: read the clouds' scopes and evaluate them, the suppressed findings set apart.
+
+export interface ScopeRead {
+  estate: Estate;
+  report: AuditReport;
+  adapters: LiveAdapter[];
+  /** Scopes (or, for one group's audit, that group of them) read completely: where "not seen" means resolved. */
+  complete: CompleteScope[];
+  /** The findings a suppression hides (not in `report.findings`): still there, recorded as suppressed. */
+  suppressed: SuppressedFinding[];
+  /** The suppressions active when the scan was made. */
+  suppressions: Suppression[];
+}
+
+export interface ReadRequest {
+  providers: readonly Provider[];
+  filter: ScopeFilter;
+  /** Only this group is audited. */
+  groupId?: string;
+  /** Only the groups that name this prefix list or address group are audited. */
+  setId?: string;
+  /** Replaces the config for reading (one scope of a run, with its member-account role). */
+  config?: WardenConfig;
+}
+
+/** Reads the providers' scopes (narrowed by the request) and audits them; suppressed findings are set apart. */
+export async function readScope(ports: Pick<AppPorts, 'config' | 'store' | 'clouds' | 'now'>, request: ReadRequest): Promise<ScopeRead> {
+  const { config, store, now } = ports;
+  const { providers, filter, groupId, setId } = request;
+  if (providers.length === 0) throw new UseCaseError('no provider is configured (providers.aws, …) and none was asked for');
+  const adapters = await ports.clouds.adapters(providers, request.config ?? config);
+  const read = await ports.clouds.read(adapters, filter);
+  // A scope's error text comes from an SDK or an HTTP body: cut and masked before it reaches anyone.
+  let estate: Estate = { ...read.estate, scanErrors: read.estate.scanErrors.map((e) => ({ ...e, message: safeErrorText(e.message) })) };
+  let complete: CompleteScope[] = read.snapshots.map((s) => ({ provider: s.provider, account: s.account, region: s.region }));
+  if (groupId !== undefined || setId !== undefined) {
+    // Only these groups are looked at: only their findings may be taken as resolved.
+    const ids = new Set(groupId !== undefined ? [groupId] : groupsNamingSet(estate.groups, setId as string));
+    estate = { ...estate, groups: estate.groups.filter((g) => ids.has(g.id)), unparseable: estate.unparseable.filter((u) => ids.has(u.groupId)) };
+    complete = complete.flatMap((scope) => [...ids].map((id) => ({ ...scope, groupId: id })));
+  }
+  const full = auditEstate(estate, config);
+  const suppressions = await store.suppressions.activeSuppressions(now());
+  const { reported, suppressed } = splitSuppressed(full.findings, suppressions, now());
+  return { estate, adapters, complete, suppressed, suppressions, report: { findings: reported, summary: full.summary } };
+}
