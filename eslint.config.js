@@ -58,7 +58,12 @@ const LAYERS = [
   layer('adapters', ['model', 'config', 'ports']),
   {
     files: ['src/lib/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../**', '!../lib/**'], message: 'src/lib imports nothing outside src/lib.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../**', '!../lib/**'], message: 'src/lib imports nothing outside src/lib.' }] },
+      ],
+    },
   },
   {
     // Rendering only: model, analysis and remediation (the Slack ids and size limits they fill in are Slack's own).
@@ -70,7 +75,8 @@ const LAYERS = [
           patterns: [
             ...['adapters', 'functions', 'cli', 'app', 'store', 'realtime', 'ports', 'config'].map((folder) => ({
               group: reaching(folder),
-              message: 'src/slack/blocks may import only lib, model, analysis, remediation and the Slack ids and limits (rendering only).',
+              message:
+                'src/slack/blocks may import only lib, model, analysis, remediation and the Slack ids and limits (rendering only).',
             })),
           ],
         },
@@ -89,13 +95,24 @@ const EXCEPTIONS = [
   // skeleton being reshaped on branch i13-store.
   {
     files: ['src/remediation/apply.ts'],
-    layer: layer('remediation', ['analysis', 'model', 'config', 'ports', 'adapters'], [
-      { group: ['**/adapters/**', '!**/adapters/live-estate.ts'], message: 'src/remediation/apply.ts may import only adapters/live-estate.ts (normalizeScope), nothing else of adapters/.' },
-    ]),
+    layer: layer(
+      'remediation',
+      ['analysis', 'model', 'config', 'ports', 'adapters'],
+      [
+        {
+          group: ['**/adapters/**', '!**/adapters/live-estate.ts'],
+          message:
+            'src/remediation/apply.ts may import only adapters/live-estate.ts (normalizeScope), nothing else of adapters/.',
+        },
+      ],
+    ),
   },
   // Each cloud's module (issue 13 §3: adapters/<provider>/index.ts and the ProviderModule type) names
   // its real-time event parser, which lives with the other pure parsers in src/realtime.
-  { files: ['adapters/*/index.ts', 'adapters/provider-module.ts'], layer: layer('adapters', ['model', 'config', 'ports', 'realtime']) },
+  {
+    files: ['adapters/*/index.ts', 'adapters/provider-module.ts'],
+    layer: layer('adapters', ['model', 'config', 'ports', 'realtime']),
+  },
   // Rendering reads the suppression and approval shapes the store keeps (type imports only).
   {
     files: ['src/slack/blocks/finding.ts', 'src/slack/blocks/suppression-request.ts'],
@@ -105,7 +122,8 @@ const EXCEPTIONS = [
         {
           patterns: ['adapters', 'functions', 'cli', 'app', 'realtime', 'ports', 'config'].map((folder) => ({
             group: reaching(folder),
-            message: 'src/slack/blocks may import only lib, model, analysis, remediation, the Slack ids and limits, and store types.',
+            message:
+              'src/slack/blocks may import only lib, model, analysis, remediation, the Slack ids and limits, and store types.',
           })),
         },
       ],

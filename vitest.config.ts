@@ -11,7 +11,14 @@ export default defineConfig({
     projects: [
       // Worker threads start faster than forked processes, and a unit test needs nothing a process of its own gives.
       { extends: true, test: { name: 'unit', include: UNIT_TEST_FILES, pool: 'threads' } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...UNIT_TEST_FILES] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...UNIT_TEST_FILES],
+        },
+      },
     ],
   },
 });

@@ -3,7 +3,15 @@ import type { PageResult } from '../src/model/page.ts';
 import type { ScanError } from '../src/model/types.ts';
 import { maskCredentials } from '../src/lib/mask.ts';
 import { mapLimit } from '../src/lib/pool.ts';
-import type { LiveAdapter, LiveRead, RawPage, ReadProgress, Scope, ScopeFilter, SnapshotDocument } from '../src/ports/live.ts';
+import type {
+  LiveAdapter,
+  LiveRead,
+  RawPage,
+  ReadProgress,
+  Scope,
+  ScopeFilter,
+  SnapshotDocument,
+} from '../src/ports/live.ts';
 import { PAGE_KINDS } from './page-kinds.ts';
 import { errorText } from '../src/lib/errors.ts';
 
@@ -24,7 +32,10 @@ export function normalizeScope(scope: Scope, pages: readonly RawPage[]): PageRes
   const results = pages.map((page, i) => {
     const kind = PAGE_KINDS.find((k) => k.name === page.kind && k.providers.includes(scope.provider));
     if (!kind) throw new Error(`${scope.provider}: no reader for page kind ${page.kind}`);
-    return kind.normalize(page.body, { ...scope, origin: `${scope.provider} ${scope.account} ${scope.region}: ${page.kind} page ${i + 1}` });
+    return kind.normalize(page.body, {
+      ...scope,
+      origin: `${scope.provider} ${scope.account} ${scope.region}: ${page.kind} page ${i + 1}`,
+    });
   });
   return documentAttachmentScopes(results);
 }
@@ -54,14 +65,23 @@ export async function readLiveEstate(adapters: readonly LiveAdapter[], options: 
 }
 
 /** Reads the listed scopes; a listing that failed is a scan error of its provider. */
-export async function readListedScopes(listed: readonly ListedScopes[], options: Omit<ReadOptions, 'filter'> = {}): Promise<LiveRead> {
+export async function readListedScopes(
+  listed: readonly ListedScopes[],
+  options: Omit<ReadOptions, 'filter'> = {},
+): Promise<LiveRead> {
   const results: PageResult[] = [];
   const scanErrors: ScanError[] = [];
   const snapshots: SnapshotDocument[] = [];
   for (const entry of listed) {
     const { adapter } = entry;
     if ('error' in entry) {
-      scanErrors.push({ provider: adapter.provider, account: '', region: '', origin: 'live', message: `cannot list scopes: ${entry.error}` });
+      scanErrors.push({
+        provider: adapter.provider,
+        account: '',
+        region: '',
+        origin: 'live',
+        message: `cannot list scopes: ${entry.error}`,
+      });
       continue;
     }
     const reads = await mapLimit(entry.scopes, options.scopeConcurrency ?? 4, async (scope) => {

@@ -48,5 +48,9 @@ export interface ProviderModule<P extends Provider = Provider> {
   /** The role a scan of this account assumes, where it is not the function's own credentials. */
   scanRole?(config: WardenConfig, account: string): { roleArn: string; externalId?: string } | undefined;
   /** Scopes a run adds to the adapter's `scopes` (AWS: the Organization's other member accounts). */
-  extraScopes?(config: WardenConfig, listed: readonly Scope[], organizations?: OrganizationsSender): Promise<ExtraScope[]>;
+  extraScopes?(
+    config: WardenConfig,
+    listed: readonly Scope[],
+    organizations?: OrganizationsSender,
+  ): Promise<ExtraScope[]>;
 }

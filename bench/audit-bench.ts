@@ -61,8 +61,11 @@ interface Child {
 
 function detectPinning(): Pinning {
   const probe = spawnSync('taskset', ['-c', '0', process.execPath, '-e', ''], { stdio: 'ignore' });
-  if (probe.error === undefined && probe.status === 0) return { pinned: true, prefix: ['taskset', '-c', '0'], note: 'pinned to CPU 0 with taskset -c 0' };
-  const why = probe.error ? `taskset not available (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message})` : `taskset -c 0 failed (exit ${probe.status})`;
+  if (probe.error === undefined && probe.status === 0)
+    return { pinned: true, prefix: ['taskset', '-c', '0'], note: 'pinned to CPU 0 with taskset -c 0' };
+  const why = probe.error
+    ? `taskset not available (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message})`
+    : `taskset -c 0 failed (exit ${probe.status})`;
   return { pinned: false, prefix: [], note: `NOT pinned: ${why}` };
 }
 
@@ -96,10 +99,14 @@ function failedChild(what: string, child: Child): BenchFailure {
 
 async function auditOnce(pinning: Pinning, dir: string, scratch: string, index: number): Promise<RunResult> {
   const peakFile = join(scratch, `peak-${index}.txt`);
-  const child = await runChild(pinning, ['--import', './bench/report-peak.mjs', 'bin/warden.js', 'audit', '--source', dir, '--format', 'json'], {
-    ...process.env,
-    [PEAK_FILE_ENV]: peakFile,
-  });
+  const child = await runChild(
+    pinning,
+    ['--import', './bench/report-peak.mjs', 'bin/warden.js', 'audit', '--source', dir, '--format', 'json'],
+    {
+      ...process.env,
+      [PEAK_FILE_ENV]: peakFile,
+    },
+  );
   if (child.code !== 0) throw failedChild('warden audit', child);
   let report: unknown;
   try {
@@ -114,8 +121,14 @@ async function auditOnce(pinning: Pinning, dir: string, scratch: string, index: 
     );
   }
   const maxRssKiB = Number(readFileSync(peakFile, 'utf8').trim());
-  if (!Number.isFinite(maxRssKiB) || maxRssKiB <= 0) throw new BenchFailure(`report-peak wrote no peak RSS to ${peakFile}`);
-  return { wallMs: tenth(child.wallMs), maxRssKiB, findings: Number(summary.findings), outputBytes: child.stdout.length };
+  if (!Number.isFinite(maxRssKiB) || maxRssKiB <= 0)
+    throw new BenchFailure(`report-peak wrote no peak RSS to ${peakFile}`);
+  return {
+    wallMs: tenth(child.wallMs),
+    maxRssKiB,
+    findings: Number(summary.findings),
+    outputBytes: child.stdout.length,
+  };
 }
 
 async function phasesOnce(pinning: Pinning, dir: string): Promise<PhaseTimes | string> {
@@ -164,10 +177,10 @@ function formatTable(s: Summary): string {
     `cpu      ${s.pinning.note}`,
     '',
     'run      wall       peak RSS     findings   output',
-    ...[
-      ['warm-up', s.warmup] as const,
-      ...s.runs.map((r, i) => [`${i + 1}`, r] as const),
-    ].map(([label, r]) => `${label.padEnd(8)} ${seconds(r.wallMs).padStart(8)}   ${`${round(mib(r.maxRssKiB))} MiB`.padStart(10)}   ${int(r.findings).padStart(8)}   ${round(r.outputBytes / 1048576)} MiB`),
+    ...[['warm-up', s.warmup] as const, ...s.runs.map((r, i) => [`${i + 1}`, r] as const)].map(
+      ([label, r]) =>
+        `${label.padEnd(8)} ${seconds(r.wallMs).padStart(8)}   ${`${round(mib(r.maxRssKiB))} MiB`.padStart(10)}   ${int(r.findings).padStart(8)}   ${round(r.outputBytes / 1048576)} MiB`,
+    ),
     '',
     `wall     min ${seconds(s.wallMs.min)}, median ${seconds(s.wallMs.median)}, max ${seconds(s.wallMs.max)}   target < ${seconds(s.targets.wallMs)} (median)   ${status(s.pass.wall)}`,
     `rate     ${int(s.rulesPerSecond)} rules/s (${int(EXPECTED.rules)} / median wall)`,
@@ -190,7 +203,10 @@ function formatTable(s: Summary): string {
           ['auditEstate', p.auditMs],
           ['format JSON', p.formatMs],
         ] as const
-      ).map(([name, ms]) => `         ${name.padEnd(24)} ${seconds(ms).padStart(9)}  ${`${round((100 * ms) / p.totalMs)}%`.padStart(6)}`),
+      ).map(
+        ([name, ms]) =>
+          `         ${name.padEnd(24)} ${seconds(ms).padStart(9)}  ${`${round((100 * ms) / p.totalMs)}%`.padStart(6)}`,
+      ),
       `         memory after ${p.memory.map((m) => `${m.after}: RSS ${round(m.rssMiB, 0)} / heap ${round(m.heapUsedMiB, 0)} MiB`).join(', ')}; peak RSS ${round(mib(p.maxRssKiB), 0)} MiB`,
     );
   }
@@ -198,7 +214,12 @@ function formatTable(s: Summary): string {
   return lines.join('\n');
 }
 
-async function bench(options: { runs: number; keep: boolean; phases: boolean; log: (line: string) => void }): Promise<Summary> {
+async function bench(options: {
+  runs: number;
+  keep: boolean;
+  phases: boolean;
+  log: (line: string) => void;
+}): Promise<Summary> {
   const { log } = options;
   const scratch = mkdtempSync(join(tmpdir(), 'warden-bench-'));
   const dir = join(scratch, 'estate');
@@ -208,7 +229,9 @@ async function bench(options: { runs: number; keep: boolean; phases: boolean; lo
     const counts = generateEstate(dir, DEFAULT_OPTIONS);
     const generateMs = performance.now() - t;
     if (counts.groups !== EXPECTED.groups || counts.rules !== EXPECTED.rules) {
-      throw new BenchFailure(`generated ${counts.groups} groups and ${counts.rules} rules; expected exactly ${EXPECTED.groups} and ${EXPECTED.rules}`);
+      throw new BenchFailure(
+        `generated ${counts.groups} groups and ${counts.rules} rules; expected exactly ${EXPECTED.groups} and ${EXPECTED.rules}`,
+      );
     }
     const pinning = detectPinning();
     log(pinning.note);

@@ -73,7 +73,7 @@ interface Allowance {
  */
 const PROVIDER_SDK_ALLOWANCE: Allowance = {
   reason:
-    'carries the Alibaba Cloud SDK (@alicloud/*, ~3.2 MB minified, the ECS client @alicloud/ecs20140526 alone ~3.1 MB) and Huawei Cloud\'s SDK ' +
+    "carries the Alibaba Cloud SDK (@alicloud/*, ~3.2 MB minified, the ECS client @alicloud/ecs20140526 alone ~3.1 MB) and Huawei Cloud's SDK " +
     '(@huaweicloud/*: the VPC client ~0.2 MB, ~0.6 MB minified with its core and the axios it pulls in): the provider SDKs the issue names. ' +
     'Both are needed to explain it: without the Alibaba SDK alone the bundle is still over 1 MB zipped, without both it is just under. ' +
     'The AWS SDK is bundled too (the EC2 client alone ~1 MB minified) so the code runs the SDK version it was tested with.',
@@ -205,10 +205,13 @@ const firstLine = (text: string): string => (text.split('\n').find((l) => l.trim
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The package an esbuild input belongs to: the last node_modules/<name> (or <@scope/name>) in its path. */
 function packageOf(input: string): string {
@@ -233,13 +236,22 @@ interface Service {
 }
 
 /** Runs a command to completion (output kept), ending its process group after an error or the timeout. */
-function run(command: string, args: string[], cwd: string, timeoutMs = PACKAGE_TIMEOUT_MS): Promise<{ code: number | null; output: string; stdout: string; killed?: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutMs = PACKAGE_TIMEOUT_MS,
+): Promise<{ code: number | null; output: string; stdout: string; killed?: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', PATH: `${path.dirname(process.execPath)}${path.delimiter}${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env['PATH'] ?? ''}` },
+      env: {
+        ...process.env,
+        SLS_TELEMETRY_DISABLED: '1',
+        PATH: `${path.dirname(process.execPath)}${path.delimiter}${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env['PATH'] ?? ''}`,
+      },
     });
     let output = '';
     let stdout = '';
@@ -267,7 +279,8 @@ function run(command: string, args: string[], cwd: string, timeoutMs = PACKAGE_T
       output += text;
       if (isStdout) stdout += text;
       // osls prints "Error:" last; after an esbuild error it never exits by itself.
-      if (!afterError && /^Error:/m.test(output)) afterError = setTimeout(() => end('it printed an error and did not exit'), AFTER_ERROR_MS);
+      if (!afterError && /^Error:/m.test(output))
+        afterError = setTimeout(() => end('it printed an error and did not exit'), AFTER_ERROR_MS);
     };
     child.stdout.on('data', (chunk: Buffer) => onData(chunk, true));
     child.stderr.on('data', (chunk: Buffer) => onData(chunk, false));
@@ -293,30 +306,51 @@ function oslsError(output: string, code: number | null, killed?: string): string
     }
     message = rest.join(' ').replace(/^Error:\s*/, '');
   }
-  if (!message) message = [...lines].reverse().find((l) => l.trim() !== '')?.trim() ?? '';
+  if (!message)
+    message =
+      [...lines]
+        .reverse()
+        .find((l) => l.trim() !== '')
+        ?.trim() ?? '';
   return `${message || 'no output'} (${killed ? `ended: ${killed}` : `exit ${code}`})`;
 }
 
 async function loadService(): Promise<Service> {
   const printed = await run(OSLS, ['print', '--stage', STAGE, '--format', 'json'], ROOT, 120_000);
-  if (printed.code !== 0) throw new Fatal(`osls print failed: ${oslsError(printed.output, printed.code, printed.killed)}`);
+  if (printed.code !== 0)
+    throw new Fatal(`osls print failed: ${oslsError(printed.output, printed.code, printed.killed)}`);
   let config: unknown;
   try {
     config = JSON.parse(printed.stdout.slice(printed.stdout.indexOf('{')));
   } catch (error) {
     throw new Fatal(`osls print gave no JSON: ${(error as Error).message}`);
   }
-  if (!isRecord(config) || !isRecord(config['functions']) || !isRecord(config['provider'])) throw new Fatal('osls print: no functions or provider in the service');
+  if (!isRecord(config) || !isRecord(config['functions']) || !isRecord(config['provider']))
+    throw new Fatal('osls print: no functions or provider in the service');
   const provider = config['provider'];
   const custom = isRecord(config['custom']) ? config['custom'] : {};
   const esbuildConfig = isRecord(custom['esbuild']) ? custom['esbuild'] : {};
-  if (esbuildConfig['config'] !== undefined) throw new Fatal('custom.esbuild.config (a JS config file) is not supported by this script');
+  if (esbuildConfig['config'] !== undefined)
+    throw new Fatal('custom.esbuild.config (a JS config file) is not supported by this script');
 
   // serverless-esbuild's defaults (dist/index.js getBuildOptions), then custom.esbuild over them.
   const runtime = typeof provider['runtime'] === 'string' ? provider['runtime'] : '';
   const runtimeTarget = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
-  const merged: Record<string, unknown> = { bundle: true, platform: 'node', external: [], exclude: ['aws-sdk'], outputFileExtension: '.js', ...(runtimeTarget ? { target: `node${runtimeTarget}` } : {}), ...esbuildConfig };
-  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : []);
+  const merged: Record<string, unknown> = {
+    bundle: true,
+    platform: 'node',
+    external: [],
+    exclude: ['aws-sdk'],
+    outputFileExtension: '.js',
+    ...(runtimeTarget ? { target: `node${runtimeTarget}` } : {}),
+    ...esbuildConfig,
+  };
+  const strings = (value: unknown): string[] =>
+    Array.isArray(value)
+      ? value.filter((v): v is string => typeof v === 'string')
+      : typeof value === 'string'
+        ? [value]
+        : [];
   const exclude = strings(merged['exclude']);
   const outputFileExtension = typeof merged['outputFileExtension'] === 'string' ? merged['outputFileExtension'] : '.js';
   const rest: Record<string, unknown> = {};
@@ -326,7 +360,8 @@ async function loadService(): Promise<Service> {
   if (typeof pluginsOption === 'string') {
     let loaded = createRequire(path.join(ROOT, 'package.json'))(path.join(ROOT, pluginsOption)) as unknown;
     if (isRecord(loaded) && 'default' in loaded) loaded = loaded['default'];
-    if (typeof loaded === 'function') throw new Fatal(`${pluginsOption} exports a function of the serverless instance: not supported by this script`);
+    if (typeof loaded === 'function')
+      throw new Fatal(`${pluginsOption} exports a function of the serverless instance: not supported by this script`);
     if (!Array.isArray(loaded)) throw new Fatal(`${pluginsOption} does not export an array of esbuild plugins`);
     plugins = loaded as esbuild.Plugin[];
   } else if (Array.isArray(pluginsOption)) plugins = pluginsOption as esbuild.Plugin[];
@@ -348,7 +383,10 @@ async function loadService(): Promise<Service> {
     const extension = ENTRY_EXTENSIONS.find((ext) => existsSync(path.join(ROOT, `${modulePath}${ext}`)));
     const environment: Record<string, string> = {};
     const unresolved: string[] = [];
-    for (const [key, v] of Object.entries({ ...providerEnv, ...(isRecord(value['environment']) ? value['environment'] : {}) })) {
+    for (const [key, v] of Object.entries({
+      ...providerEnv,
+      ...(isRecord(value['environment']) ? value['environment'] : {}),
+    })) {
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') environment[key] = String(v);
       else {
         unresolved.push(key);
@@ -394,7 +432,9 @@ async function buildBundle(service: Service, entry: string, extraExternal: strin
   const file = result.outputFiles.find((f) => !f.path.endsWith('.map'));
   if (outputs.length !== 1 || !file) throw new Error(`expected one output, got ${outputs.length}`);
   const byPackage = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries((outputs[0] as [string, esbuild.Metafile['outputs'][string]])[1].inputs)) {
+  for (const [input, { bytesInOutput }] of Object.entries(
+    (outputs[0] as [string, esbuild.Metafile['outputs'][string]])[1].inputs,
+  )) {
     const name = packageOf(input);
     byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
   }
@@ -405,7 +445,8 @@ async function buildBundle(service: Service, entry: string, extraExternal: strin
 function buildError(error: unknown): string {
   const failure = error as { errors?: esbuild.Message[]; message?: string };
   const first = failure.errors?.[0];
-  if (first) return `${first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : ''}${first.text}`;
+  if (first)
+    return `${first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : ''}${first.text}`;
   return firstLine(failure.message ?? String(error));
 }
 
@@ -427,7 +468,11 @@ async function mirrorWithout(skip: string[]): Promise<string> {
 }
 
 /** Packages into `out`; returns the functions left out (build failures), or throws Fatal. */
-async function packageService(out: string, buildFailures: Map<string, string>, allFunctions: string[]): Promise<{ mirrored: boolean; oslsError?: string }> {
+async function packageService(
+  out: string,
+  buildFailures: Map<string, string>,
+  allFunctions: string[],
+): Promise<{ mirrored: boolean; oslsError?: string }> {
   log(`osls package --stage ${STAGE} --package ${out}`);
   const direct = await run(OSLS, ['package', '--stage', STAGE, '--package', out], ROOT);
   if (direct.code === 0 && !direct.killed) return { mirrored: false };
@@ -439,7 +484,10 @@ async function packageService(out: string, buildFailures: Map<string, string>, a
   try {
     await rm(out, { recursive: true, force: true });
     const again = await run(OSLS, ['package', '--stage', STAGE, '--package', out], mirror);
-    if (again.code !== 0 || again.killed) throw new Fatal(`osls package failed: ${error}; and without ${failing.join(', ')}: ${oslsError(again.output, again.code, again.killed)}`);
+    if (again.code !== 0 || again.killed)
+      throw new Fatal(
+        `osls package failed: ${error}; and without ${failing.join(', ')}: ${oslsError(again.output, again.code, again.killed)}`,
+      );
   } finally {
     await rm(mirror, { recursive: true, force: true });
   }
@@ -481,7 +529,8 @@ function readZip(zip: Buffer): ZipEntry[] {
       localOffset: zip.readUInt32LE(at + 42),
       name: zip.toString('utf8', at + 46, at + 46 + nameLength),
     };
-    if (entry.compressedSize === 0xffffffff || entry.size === 0xffffffff) throw new Error('zip64 entries are not supported');
+    if (entry.compressedSize === 0xffffffff || entry.size === 0xffffffff)
+      throw new Error('zip64 entries are not supported');
     entries.push(entry);
     at += 46 + nameLength + extraLength + commentLength;
   }
@@ -562,7 +611,9 @@ function importOnce(dir: string, fn: FunctionSpec, taskset: boolean): Promise<Ch
     ...fn.environment,
   };
   const nodeArgs = ['--input-type=module', '-e', CHILD_SOURCE, pathToFileURL(path.join(dir, fn.bundlePath)).href];
-  const [command, args] = taskset ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  const [command, args] = taskset
+    ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(command as string, args as string[], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -571,7 +622,9 @@ function importOnce(dir: string, fn: FunctionSpec, taskset: boolean): Promise<Ch
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', (error) => resolve({ error: `could not start node: ${error.message}`, network: [], processMs: 0 }));
+    child.on('error', (error) =>
+      resolve({ error: `could not start node: ${error.message}`, network: [], processMs: 0 }),
+    );
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const processMs = performance.now() - started;
@@ -579,19 +632,32 @@ function importOnce(dir: string, fn: FunctionSpec, taskset: boolean): Promise<Ch
       if (line) {
         try {
           const parsed = JSON.parse(line) as { ms?: number; error?: string; network?: string[] };
-          resolve({ ...(parsed.ms !== undefined ? { ms: parsed.ms } : {}), ...(parsed.error ? { error: parsed.error } : {}), network: parsed.network ?? [], processMs });
+          resolve({
+            ...(parsed.ms !== undefined ? { ms: parsed.ms } : {}),
+            ...(parsed.error ? { error: parsed.error } : {}),
+            network: parsed.network ?? [],
+            processMs,
+          });
           return;
         } catch {
           // Reported below.
         }
       }
       const last = stderr.split('\n').filter((l) => l.trim() !== '');
-      resolve({ error: `node ${signal ?? `exit ${code}`}: ${last.find((l) => /Error/.test(l)) ?? last[0] ?? 'no output'}`, network: [], processMs });
+      resolve({
+        error: `node ${signal ?? `exit ${code}`}: ${last.find((l) => /Error/.test(l)) ?? last[0] ?? 'no output'}`,
+        network: [],
+        processMs,
+      });
     });
   });
 }
 
-async function coldStarts(targets: { fn: FunctionSpec; dir: string }[], runs: number, taskset: boolean): Promise<Map<string, ColdStart>> {
+async function coldStarts(
+  targets: { fn: FunctionSpec; dir: string }[],
+  runs: number,
+  taskset: boolean,
+): Promise<Map<string, ColdStart>> {
   const samples = new Map<string, ChildResult[]>(targets.map((t) => [t.fn.name, []]));
   for (let i = 0; i < runs; i++) {
     for (const { fn, dir } of targets) {
@@ -638,22 +704,46 @@ function calibrateLevel(data: Buffer, compressedSize: number): { level: number; 
   return { level: best.level, deflated: best.deflated };
 }
 
-async function checkAllowance(service: Service, fn: FunctionSpec, result: FunctionResult, allowance: Allowance, full: Built, level: number): Promise<AllowanceCheck> {
+async function checkAllowance(
+  service: Service,
+  fn: FunctionSpec,
+  result: FunctionResult,
+  allowance: Allowance,
+  full: Built,
+  level: number,
+): Promise<AllowanceCheck> {
   const zipped = result.zippedBytes as number;
   const fullDeflated = deflateRawSync(full.output, { level }).length;
   // The zip without the bundle's own compressed bytes, plus the bundle built without `externals`.
-  const without = async (externals: string[]): Promise<{ minifiedWithoutBytes: number; zippedWithoutBytes: number }> => {
+  const without = async (
+    externals: string[],
+  ): Promise<{ minifiedWithoutBytes: number; zippedWithoutBytes: number }> => {
     const output = (await buildBundle(service, fn.entry, externals)).output;
-    return { minifiedWithoutBytes: output.length, zippedWithoutBytes: zipped - fullDeflated + deflateRawSync(output, { level }).length };
+    return {
+      minifiedWithoutBytes: output.length,
+      zippedWithoutBytes: zipped - fullDeflated + deflateRawSync(output, { level }).length,
+    };
   };
   const carries: CarryCheck[] = [];
   for (const carry of allowance.carries) {
-    const bytes = full.packages.filter((p) => matchesExternal(p.name, carry.external)).reduce((sum, p) => sum + p.bytes, 0);
-    carries.push({ label: carry.label, external: carry.external, bytes, ...(bytes > 0 && allowance.carries.length > 1 ? await without([carry.external]) : {}) });
+    const bytes = full.packages
+      .filter((p) => matchesExternal(p.name, carry.external))
+      .reduce((sum, p) => sum + p.bytes, 0);
+    carries.push({
+      label: carry.label,
+      external: carry.external,
+      bytes,
+      ...(bytes > 0 && allowance.carries.length > 1 ? await without([carry.external]) : {}),
+    });
   }
   const missing = carries.filter((c) => c.bytes === 0);
   if (missing.length > 0) {
-    return { reason: allowance.reason, carries, holds: false, why: `the bundle does not carry ${missing.map((c) => `${c.label} (${c.external})`).join(', ')}: the reason does not apply` };
+    return {
+      reason: allowance.reason,
+      carries,
+      holds: false,
+      why: `the bundle does not carry ${missing.map((c) => `${c.label} (${c.external})`).join(', ')}: the reason does not apply`,
+    };
   }
   const { zippedWithoutBytes: zippedWithoutAllBytes } = await without(allowance.carries.map((c) => c.external));
   const holds = zippedWithoutAllBytes <= BUDGET_BYTES;
@@ -689,25 +779,45 @@ interface Report {
 
 function table(report: Report): string {
   const out: string[] = [];
-  out.push(`## Lambda bundles: osls package --stage ${report.stage} (${report.packaged}); budget ${int(report.budgetBytes)} B zipped`, '');
-  out.push(`| function | memory | zipped | unzipped | budget | import ms median (min–max), ${report.runs} runs | verdict |`);
+  out.push(
+    `## Lambda bundles: osls package --stage ${report.stage} (${report.packaged}); budget ${int(report.budgetBytes)} B zipped`,
+    '',
+  );
+  out.push(
+    `| function | memory | zipped | unzipped | budget | import ms median (min–max), ${report.runs} runs | verdict |`,
+  );
   out.push('|---|---:|---:|---:|---|---|---|');
   for (const f of report.functions) {
-    const budget = f.zippedBytes === undefined ? '' : f.withinBudget ? 'pass' : `FAIL: over by ${int(f.overBudgetBytes ?? 0)} B`;
-    const cold = f.coldStart?.error ? `import failed: ${f.coldStart.error}` : f.coldStart?.medianMs !== undefined ? `${ms1(f.coldStart.medianMs)} (${ms1(f.coldStart.minMs)}–${ms1(f.coldStart.maxMs)})` : '';
-    const verdict = f.verdict === 'failed' ? `failed: ${f.error ?? ''}` : f.verdict === 'allowed' ? 'over budget, allowed' : f.verdict;
+    const budget =
+      f.zippedBytes === undefined ? '' : f.withinBudget ? 'pass' : `FAIL: over by ${int(f.overBudgetBytes ?? 0)} B`;
+    const cold = f.coldStart?.error
+      ? `import failed: ${f.coldStart.error}`
+      : f.coldStart?.medianMs !== undefined
+        ? `${ms1(f.coldStart.medianMs)} (${ms1(f.coldStart.minMs)}–${ms1(f.coldStart.maxMs)})`
+        : '';
+    const verdict =
+      f.verdict === 'failed'
+        ? `failed: ${f.error ?? ''}`
+        : f.verdict === 'allowed'
+          ? 'over budget, allowed'
+          : f.verdict;
     out.push(
       `| ${f.name} | ${f.memoryMb} MB | ${f.zippedBytes === undefined ? '' : `${int(f.zippedBytes)} B (${mib(f.zippedBytes)})`} | ${f.unzippedBytes === undefined ? '' : `${int(f.unzippedBytes)} B`} | ${budget} | ${cold} | ${verdict} |`,
     );
   }
   for (const f of report.functions.filter((x) => x.withinBudget === false)) {
-    out.push('', `### ${f.name}: top ${TOP_PACKAGES} packages by minified bytes (esbuild metafile, ${int(f.metafileOutputBytes ?? 0)} B output)`, '');
+    out.push(
+      '',
+      `### ${f.name}: top ${TOP_PACKAGES} packages by minified bytes (esbuild metafile, ${int(f.metafileOutputBytes ?? 0)} B output)`,
+      '',
+    );
     if (!f.topPackages) {
       out.push('(no metafile build)');
       continue;
     }
     out.push('| package | minified bytes | share |', '|---|---:|---:|');
-    for (const p of f.topPackages) out.push(`| ${p.name} | ${int(p.bytes)} | ${((100 * p.bytes) / (f.metafileOutputBytes ?? 1)).toFixed(1)}% |`);
+    for (const p of f.topPackages)
+      out.push(`| ${p.name} | ${int(p.bytes)} | ${((100 * p.bytes) / (f.metafileOutputBytes ?? 1)).toFixed(1)}% |`);
     if (f.allowance) {
       const a = f.allowance;
       out.push('', `Allow-list: ${a.holds ? 'holds' : 'DOES NOT HOLD'}: ${a.why}.`);
@@ -726,21 +836,34 @@ function table(report: Report): string {
     for (const reason of reasons) out.push(`> ${reason}`);
   }
   out.push('', 'Notes:');
-  out.push(`- Cold start: a fresh \`${report.node}\` per run${report.taskset ? ', pinned with `taskset -c 0`' : ' (taskset not found: not pinned)'}, timing \`await import('<extracted zip>/functions/<name>.mjs')\` with performance.now(); functions round robin; the import only (no node startup, no handler call).`);
+  out.push(
+    `- Cold start: a fresh \`${report.node}\` per run${report.taskset ? ', pinned with `taskset -c 0`' : ' (taskset not found: not pinned)'}, timing \`await import('<extracted zip>/functions/<name>.mjs')\` with performance.now(); functions round robin; the import only (no node startup, no handler call).`,
+  );
   out.push(`- Child environment: ${report.childEnvironment}`);
   if (report.deflateLevel) {
     const d = report.deflateLevel;
-    out.push(`- "Without" sizes: the packaged zip − the deflated bundle + the deflated bundle built with those packages external, at deflate level ${d.level} (it gives ${int(d.deflatedBytes)} B for ${d.checkedOn}, packaged: ${int(d.packagedBytes)} B).`);
+    out.push(
+      `- "Without" sizes: the packaged zip − the deflated bundle + the deflated bundle built with those packages external, at deflate level ${d.level} (it gives ${int(d.deflatedBytes)} B for ${d.checkedOn}, packaged: ${int(d.packagedBytes)} B).`,
+    );
   }
   for (const f of report.functions) {
     const packaged = f.entries?.find((e) => e.name.endsWith('.mjs') || e.name.endsWith('.js'));
     if (packaged && f.metafileOutputBytes !== undefined && packaged.bytes !== f.metafileOutputBytes) {
-      out.push(`- ${f.name}: the metafile build gives ${int(f.metafileOutputBytes)} B, the packaged ${packaged.name} has ${int(packaged.bytes)} B (the sources changed in between, or the options differ).`);
+      out.push(
+        `- ${f.name}: the metafile build gives ${int(f.metafileOutputBytes)} B, the packaged ${packaged.name} has ${int(packaged.bytes)} B (the sources changed in between, or the options differ).`,
+      );
     }
-    if (f.coldStart?.network?.length) out.push(`- ${f.name}: the import tried the network (blocked): ${f.coldStart.network.join(', ')}`);
+    if (f.coldStart?.network?.length)
+      out.push(`- ${f.name}: the import tried the network (blocked): ${f.coldStart.network.join(', ')}`);
   }
-  if (report.packaging.mirrored) out.push(`- osls package failed for the whole service (${report.packaging.oslsError}); the functions that build were packaged without the others.`);
-  out.push('', report.exitCode === 0 ? 'Result: pass.' : `Result: FAIL (exit ${report.exitCode}): ${report.problems.join('; ')}`);
+  if (report.packaging.mirrored)
+    out.push(
+      `- osls package failed for the whole service (${report.packaging.oslsError}); the functions that build were packaged without the others.`,
+    );
+  out.push(
+    '',
+    report.exitCode === 0 ? 'Result: pass.' : `Result: FAIL (exit ${report.exitCode}): ${report.problems.join('; ')}`,
+  );
   return out.join('\n');
 }
 
@@ -761,15 +884,22 @@ const COMMAND = {
 function parseOptions({ values }: BenchArgs<typeof COMMAND>): Options {
   const runs = integer('runs', values.runs, 1, 100);
   const format = oneOf('format', values.format, ['table', 'json']);
-  if (values.dir !== undefined && !values['no-package']) throw new UsageError('--dir goes with --no-package (packaging writes to a temp folder)');
-  return { packageFirst: !values['no-package'], dir: path.resolve(values.dir ?? path.join(ROOT, '.serverless')), runs, format };
+  if (values.dir !== undefined && !values['no-package'])
+    throw new UsageError('--dir goes with --no-package (packaging writes to a temp folder)');
+  return {
+    packageFirst: !values['no-package'],
+    dir: path.resolve(values.dir ?? path.join(ROOT, '.serverless')),
+    runs,
+    format,
+  };
 }
 
 async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
   const options = parseOptions(args);
   const work = await mkdtemp(path.join(tmpdir(), 'warden-bundle-size-'));
   try {
-    if (!options.packageFirst && !existsSync(options.dir)) throw new Fatal(`no ${options.dir}: package first (osls package), or run without --no-package`);
+    if (!options.packageFirst && !existsSync(options.dir))
+      throw new Fatal(`no ${options.dir}: package first (osls package), or run without --no-package`);
     log(`osls print --stage ${STAGE}`);
     const service = await loadService();
     const names = service.functions.map((f) => f.name);
@@ -835,9 +965,16 @@ async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
           if (!deflateLevel) {
             const bundleEntry = entries.find((e) => e.name === fn.bundlePath) as ZipEntry;
             const { level, deflated } = calibrateLevel(entryData(zip, bundleEntry), bundleEntry.compressedSize);
-            deflateLevel = { level, checkedOn: `${fn.name}.zip ${fn.bundlePath}`, packagedBytes: bundleEntry.compressedSize, deflatedBytes: deflated };
+            deflateLevel = {
+              level,
+              checkedOn: `${fn.name}.zip ${fn.bundlePath}`,
+              packagedBytes: bundleEntry.compressedSize,
+              deflatedBytes: deflated,
+            };
           }
-          log(`${fn.name}: checking the allow-list reason (builds without ${allowance.carries.map((c) => c.external).join(', ')})`);
+          log(
+            `${fn.name}: checking the allow-list reason (builds without ${allowance.carries.map((c) => c.external).join(', ')})`,
+          );
           result.allowance = await checkAllowance(service, fn, result, allowance, built, deflateLevel.level);
           if (result.allowance.holds) result.verdict = 'allowed';
         }
@@ -864,7 +1001,10 @@ async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
     const problems: string[] = [];
     for (const r of results) {
       if (r.verdict === 'failed') problems.push(`${r.name} ${r.error ?? 'failed'}`);
-      else if (r.verdict === 'over budget') problems.push(`${r.name} is ${int(r.overBudgetBytes ?? 0)} B over budget ${r.allowance ? `and its allowance does not hold (${r.allowance.why})` : 'and not in the allow-list'}`);
+      else if (r.verdict === 'over budget')
+        problems.push(
+          `${r.name} is ${int(r.overBudgetBytes ?? 0)} B over budget ${r.allowance ? `and its allowance does not hold (${r.allowance.why})` : 'and not in the allow-list'}`,
+        );
     }
     const sample = service.functions[0] as FunctionSpec;
     const report: Report = {
@@ -873,7 +1013,9 @@ async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
       node: `node ${process.version}`,
       taskset,
       runs: options.runs,
-      packaged: options.packageFirst ? 'packaged by this run' : `read from ${path.relative(ROOT, options.dir) || options.dir}`,
+      packaged: options.packageFirst
+        ? 'packaged by this run'
+        : `read from ${path.relative(ROOT, options.dir) || options.dir}`,
       packaging,
       ...(deflateLevel ? { deflateLevel } : {}),
       childEnvironment:

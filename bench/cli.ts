@@ -17,7 +17,9 @@ export interface BenchCommand<O extends ParseArgsOptionsConfig> {
   positionals?: boolean;
 }
 
-type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean; strict: true }>>;
+type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ options: O; allowPositionals: boolean; strict: true }>
+>;
 
 /** What a command's `main` receives: its flags' values (typed from its options) and positionals. */
 export type BenchArgs<C extends BenchCommand<ParseArgsOptionsConfig>> = Parsed<C['options']>;
@@ -31,7 +33,12 @@ export async function runBench<const O extends ParseArgsOptionsConfig>(
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: command.positionals ?? false, strict: true });
+      parsed = parseArgs({
+        args: argv,
+        options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+        allowPositionals: command.positionals ?? false,
+        strict: true,
+      });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -50,7 +57,8 @@ export async function runBench<const O extends ParseArgsOptionsConfig>(
 /** `--name`'s value as an integer from `min` to `max` (no upper bound without `max`). */
 export function integer(name: string, text: string, min: number, max?: number): number {
   const value = Number(text);
-  if (/^\d+$/.test(text) && Number.isSafeInteger(value) && value >= min && (max === undefined || value <= max)) return value;
+  if (/^\d+$/.test(text) && Number.isSafeInteger(value) && value >= min && (max === undefined || value <= max))
+    return value;
   const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
   throw new UsageError(`--${name} must be an integer ${range} (got ${JSON.stringify(text)})`);
 }
@@ -59,7 +67,8 @@ export function integer(name: string, text: string, min: number, max?: number): 
 export function number(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number (got ${JSON.stringify(text)})`);
+  if (text.trim() === '' || !Number.isFinite(value))
+    throw new UsageError(`--${name} must be a number (got ${JSON.stringify(text)})`);
   return value;
 }
 

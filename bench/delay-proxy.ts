@@ -56,11 +56,20 @@ export interface DelayProxyOptions {
 /** Connection-level headers of the proxy↔target hop; the proxy's own server sets its own to the client. */
 const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive']);
 
-const emptyStats = (): DelayProxyStats => ({ requests: 0, errors: 0, maxInFlight: 0, busyMs: 0, upstreamMs: 0, maxUpstreamMs: 0, responseBytes: 0 });
+const emptyStats = (): DelayProxyStats => ({
+  requests: 0,
+  errors: 0,
+  maxInFlight: 0,
+  busyMs: 0,
+  upstreamMs: 0,
+  maxUpstreamMs: 0,
+  responseBytes: 0,
+});
 
 export async function startDelayProxy(options: DelayProxyOptions): Promise<DelayProxy> {
   const target = new URL(options.target);
-  if (target.protocol !== 'http:') throw new Error(`delay proxy: the target must be an http:// URL (got ${options.target})`);
+  if (target.protocol !== 'http:')
+    throw new Error(`delay proxy: the target must be an http:// URL (got ${options.target})`);
   const latencyMs = Math.max(0, options.latencyMs);
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   let stats = emptyStats();

@@ -180,7 +180,14 @@ const DIALECTS: Record<Dialect['name'], Dialect> = {
   alibaba: { name: 'alibaba', deny: true, priorities: true, multiport: false, disabled: false, icmpTypes: false },
   huawei: { name: 'huawei', deny: true, priorities: true, multiport: true, disabled: true, icmpTypes: false },
   'otc-v3': { name: 'otc-v3', deny: true, priorities: true, multiport: true, disabled: false, icmpTypes: false },
-  'otc-neutron': { name: 'otc-neutron', deny: false, priorities: false, multiport: false, disabled: false, icmpTypes: true },
+  'otc-neutron': {
+    name: 'otc-neutron',
+    deny: false,
+    priorities: false,
+    multiport: false,
+    disabled: false,
+    icmpTypes: true,
+  },
 };
 
 type Archetype = 'default' | 'web' | 'app' | 'db' | 'bastion' | 'k8s' | 'admin-exposed' | 'allowlist' | 'internal';
@@ -198,13 +205,22 @@ const ARCHETYPES: readonly (readonly [Archetype, number])[] = [
 
 const ADMIN_PORTS = [22, 3389] as const;
 const SERVICE_PORTS = [
-  22, 80, 443, 8080, 8443, 3306, 5432, 6379, 9200, 9300, 5672, 9092, 2181, 2379, 11211, 27017, 1433, 389, 636, 5000, 9090,
-  3000, 8000, 8081, 10250, 15672, 25, 587,
+  22, 80, 443, 8080, 8443, 3306, 5432, 6379, 9200, 9300, 5672, 9092, 2181, 2379, 11211, 27017, 1433, 389, 636, 5000,
+  9090, 3000, 8000, 8081, 10250, 15672, 25, 587,
 ] as const;
 const UDP_PORTS = [53, 123, 161, 500, 4500, 1194, 514, 51820] as const;
 const PUBLIC_FIRST_OCTETS = [31, 37, 46, 52, 62, 77, 80, 85, 91, 141, 145, 185, 193, 212, 217] as const;
 const DOC_NETS = ['192.0.2', '198.51.100', '203.0.113'] as const;
-const MULTIPORTS = ['22,80-90', '80,443', '3306,5432', '8000-8080,9000', '22,3389', '443,8443,9443', '6379,26379', '9200-9300'] as const;
+const MULTIPORTS = [
+  '22,80-90',
+  '80,443',
+  '3306,5432',
+  '8000-8080,9000',
+  '22,3389',
+  '443,8443,9443',
+  '6379,26379',
+  '9200-9300',
+] as const;
 
 const DESCRIPTIONS: Record<string, readonly string[]> = {
   service: ['app tier', 'internal API', 'monitoring', 'metrics scrape', 'service mesh', 'batch workers', 'CI runners'],
@@ -255,8 +271,10 @@ function subnetOf(rng: Random, cidr: string): string {
 function privateCidr(rng: Random): string {
   const prefix = rng.pick([16, 20, 22, 24, 24, 24, 26, 28, 32]);
   const space = rng.int(0, 9);
-  if (space < 6) return cidrOf(ipToInt(`10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(0, 255)}`), Math.max(prefix, 8));
-  if (space < 8) return cidrOf(ipToInt(`172.${rng.int(16, 31)}.${rng.int(0, 255)}.${rng.int(0, 255)}`), Math.max(prefix, 12));
+  if (space < 6)
+    return cidrOf(ipToInt(`10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(0, 255)}`), Math.max(prefix, 8));
+  if (space < 8)
+    return cidrOf(ipToInt(`172.${rng.int(16, 31)}.${rng.int(0, 255)}.${rng.int(0, 255)}`), Math.max(prefix, 12));
   return cidrOf(ipToInt(`192.168.${rng.int(0, 255)}.${rng.int(0, 255)}`), Math.max(prefix, 16));
 }
 
@@ -365,7 +383,8 @@ function allowPriority(b: Builder): number {
 }
 
 function rule(b: Builder, fields: Partial<RuleSpec> & Pick<RuleSpec, 'protocol' | 'remote'>): RuleSpec {
-  const family: Family = fields.family ?? (fields.remote.kind === 'cidr' && fields.remote.cidr.includes(':') ? 'ipv6' : 'ipv4');
+  const family: Family =
+    fields.family ?? (fields.remote.kind === 'cidr' && fields.remote.cidr.includes(':') ? 'ipv6' : 'ipv4');
   let protocol = fields.protocol;
   if (protocol === 'icmp' && family === 'ipv6') protocol = 'icmpv6';
   const disabled = b.dialect.disabled && b.rng.chance(0.03);
@@ -376,7 +395,9 @@ function rule(b: Builder, fields: Partial<RuleSpec> & Pick<RuleSpec, 'protocol' 
     family,
     protocol,
     ports: protocol === 'tcp' || protocol === 'udp' ? (fields.ports ?? port(b.rng.pick(SERVICE_PORTS))) : [],
-    ...(b.dialect.icmpTypes && fields.icmpType !== undefined && (protocol === 'icmp' || protocol === 'icmpv6') ? { icmpType: fields.icmpType } : {}),
+    ...(b.dialect.icmpTypes && fields.icmpType !== undefined && (protocol === 'icmp' || protocol === 'icmpv6')
+      ? { icmpType: fields.icmpType }
+      : {}),
     remote: fields.remote,
     enabled: fields.enabled ?? !disabled,
     description: fields.description ?? '',
@@ -386,12 +407,20 @@ function rule(b: Builder, fields: Partial<RuleSpec> & Pick<RuleSpec, 'protocol' 
 function otherGroup(b: Builder): Remote {
   const { rng, refs } = b;
   if (rng.chance(0.02)) return { kind: 'group', groupId: refs.staleId() };
-  if (b.dialect.name === 'aws' && rng.chance(0.02)) return { kind: 'group', groupId: refs.staleId(), account: '345678901234' };
+  if (b.dialect.name === 'aws' && rng.chance(0.02))
+    return { kind: 'group', groupId: refs.staleId(), account: '345678901234' };
   return { kind: 'group', groupId: rng.pick(refs.groupIds) };
 }
 
 function egressAll(b: Builder, family: Family = 'ipv4'): RuleSpec {
-  return rule(b, { direction: 'egress', protocol: 'all', family, remote: { kind: 'cidr', cidr: anyCidr(family) }, priority: 100, enabled: true });
+  return rule(b, {
+    direction: 'egress',
+    protocol: 'all',
+    family,
+    remote: { kind: 'cidr', cidr: anyCidr(family) },
+    priority: 100,
+    enabled: true,
+  });
 }
 
 /** The rules a group of this archetype starts with, most important first. */
@@ -403,62 +432,165 @@ function coreRules(b: Builder, archetype: Archetype): RuleSpec[] {
     case 'default': {
       const rules = [
         rule(b, { protocol: 'all', family: 'ipv4', remote: self, priority: 100, enabled: true }),
-        rule(b, { direction: 'egress', protocol: 'all', family: 'ipv4', remote: { kind: 'any' }, priority: 100, enabled: true }),
+        rule(b, {
+          direction: 'egress',
+          protocol: 'all',
+          family: 'ipv4',
+          remote: { kind: 'any' },
+          priority: 100,
+          enabled: true,
+        }),
       ];
       if (dialect.name === 'huawei' || dialect.name === 'otc-v3') {
         rules.push(rule(b, { protocol: 'all', family: 'ipv6', remote: self, priority: 100, enabled: true }));
-        rules.push(rule(b, { direction: 'egress', protocol: 'all', family: 'ipv6', remote: { kind: 'any' }, priority: 100, enabled: true }));
+        rules.push(
+          rule(b, {
+            direction: 'egress',
+            protocol: 'all',
+            family: 'ipv6',
+            remote: { kind: 'any' },
+            priority: 100,
+            enabled: true,
+          }),
+        );
       }
       return rules;
     }
     case 'web': {
       const both = dialect.multiport && rng.chance(0.5);
       const web = both ? parseMultiport('80,443') : port(443);
-      const rules = [rule(b, { protocol: 'tcp', ports: web, remote: { kind: 'cidr', cidr: '0.0.0.0/0' }, description: descriptionOf(rng, 'public') })];
-      if (ipv6) rules.push(rule(b, { protocol: 'tcp', ports: web, remote: { kind: 'cidr', cidr: '::/0' }, description: descriptionOf(rng, 'public') }));
-      if (!both) rules.push(rule(b, { protocol: 'tcp', ports: port(80), remote: { kind: 'cidr', cidr: '0.0.0.0/0' }, description: descriptionOf(rng, 'public') }));
-      rules.push(rule(b, { protocol: 'tcp', ports: port(22), remote: { kind: 'cidr', cidr: rng.pick(['10.0.0.0/8', '172.16.0.0/12', privateCidr(rng)]) } }));
+      const rules = [
+        rule(b, {
+          protocol: 'tcp',
+          ports: web,
+          remote: { kind: 'cidr', cidr: '0.0.0.0/0' },
+          description: descriptionOf(rng, 'public'),
+        }),
+      ];
+      if (ipv6)
+        rules.push(
+          rule(b, {
+            protocol: 'tcp',
+            ports: web,
+            remote: { kind: 'cidr', cidr: '::/0' },
+            description: descriptionOf(rng, 'public'),
+          }),
+        );
+      if (!both)
+        rules.push(
+          rule(b, {
+            protocol: 'tcp',
+            ports: port(80),
+            remote: { kind: 'cidr', cidr: '0.0.0.0/0' },
+            description: descriptionOf(rng, 'public'),
+          }),
+        );
+      rules.push(
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(22),
+          remote: { kind: 'cidr', cidr: rng.pick(['10.0.0.0/8', '172.16.0.0/12', privateCidr(rng)]) },
+        }),
+      );
       rules.push(egressAll(b));
       if (ipv6) rules.push(egressAll(b, 'ipv6'));
       return rules;
     }
     case 'app':
       return [
-        rule(b, { protocol: 'tcp', ports: port(rng.pick([8080, 8443, 9000, 3000])), remote: otherGroup(b), description: descriptionOf(rng, 'service') }),
-        rule(b, { protocol: 'tcp', ports: [{ from: 8000, to: rng.pick([8100, 8999]) }], remote: { kind: 'cidr', cidr: cidrOf(ipToInt(`10.${rng.int(0, 255)}.0.0`), 16) } }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(rng.pick([8080, 8443, 9000, 3000])),
+          remote: otherGroup(b),
+          description: descriptionOf(rng, 'service'),
+        }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: [{ from: 8000, to: rng.pick([8100, 8999]) }],
+          remote: { kind: 'cidr', cidr: cidrOf(ipToInt(`10.${rng.int(0, 255)}.0.0`), 16) },
+        }),
         rule(b, { protocol: 'tcp', ports: port(22), remote: otherGroup(b), description: 'SSH from bastion' }),
         egressAll(b),
       ];
     case 'db':
       return [
-        rule(b, { protocol: 'tcp', ports: port(rng.pick([5432, 3306, 1433, 27017])), remote: otherGroup(b), description: descriptionOf(rng, 'service') }),
-        rule(b, { protocol: 'tcp', ports: port(rng.pick([5432, 3306, 6379])), remote: { kind: 'cidr', cidr: privateCidr(rng) } }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(rng.pick([5432, 3306, 1433, 27017])),
+          remote: otherGroup(b),
+          description: descriptionOf(rng, 'service'),
+        }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(rng.pick([5432, 3306, 6379])),
+          remote: { kind: 'cidr', cidr: privateCidr(rng) },
+        }),
         egressAll(b),
       ];
     case 'bastion':
       return [
-        rule(b, { protocol: 'tcp', ports: port(22), remote: { kind: 'cidr', cidr: docHost(rng) }, description: 'SSH from office' }),
-        rule(b, { protocol: 'tcp', ports: port(3389), remote: { kind: 'cidr', cidr: docHost(rng) }, description: 'RDP from office' }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(22),
+          remote: { kind: 'cidr', cidr: docHost(rng) },
+          description: 'SSH from office',
+        }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(3389),
+          remote: { kind: 'cidr', cidr: docHost(rng) },
+          description: 'RDP from office',
+        }),
         egressAll(b),
       ];
     case 'k8s':
       return [
-        rule(b, { protocol: 'tcp', ports: [{ from: 30000, to: 32767 }], remote: { kind: 'cidr', cidr: '0.0.0.0/0' }, description: 'NodePort' }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: [{ from: 30000, to: 32767 }],
+          remote: { kind: 'cidr', cidr: '0.0.0.0/0' },
+          description: 'NodePort',
+        }),
         rule(b, { protocol: 'all', remote: self }),
         rule(b, { protocol: 'udp', ports: [{ from: 30000, to: 32767 }], remote: { kind: 'cidr', cidr: '10.0.0.0/8' } }),
         rule(b, { protocol: 'tcp', ports: port(10250), remote: otherGroup(b) }),
         egressAll(b),
       ];
     case 'admin-exposed': {
-      const rules = [rule(b, { protocol: 'tcp', ports: port(rng.pick(ADMIN_PORTS)), remote: { kind: 'cidr', cidr: '0.0.0.0/0' }, description: descriptionOf(rng, 'admin') })];
+      const rules = [
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(rng.pick(ADMIN_PORTS)),
+          remote: { kind: 'cidr', cidr: '0.0.0.0/0' },
+          description: descriptionOf(rng, 'admin'),
+        }),
+      ];
       rules.push(egressAll(b));
-      if (rng.chance(0.5)) rules.push(rule(b, { protocol: 'tcp', ports: port(3389), remote: { kind: 'cidr', cidr: '0.0.0.0/0' } }));
+      if (rng.chance(0.5))
+        rules.push(rule(b, { protocol: 'tcp', ports: port(3389), remote: { kind: 'cidr', cidr: '0.0.0.0/0' } }));
       if (ipv6) rules.push(rule(b, { protocol: 'tcp', ports: port(22), remote: { kind: 'cidr', cidr: '::/0' } }));
-      if (rng.chance(0.3)) rules.push(rule(b, { protocol: 'tcp', ports: port(rng.pick([3306, 5432, 6379, 9200])), remote: { kind: 'cidr', cidr: '0.0.0.0/0' } }));
+      if (rng.chance(0.3))
+        rules.push(
+          rule(b, {
+            protocol: 'tcp',
+            ports: port(rng.pick([3306, 5432, 6379, 9200])),
+            remote: { kind: 'cidr', cidr: '0.0.0.0/0' },
+          }),
+        );
       if (dialect.deny && rng.chance(0.3)) {
         // The app-deny-demo pattern: two half-Internet denies above the allow close SSH again.
         for (const cidr of ['0.0.0.0/1', '128.0.0.0/1']) {
-          rules.push(rule(b, { action: 'deny', priority: 1, protocol: 'tcp', ports: port(22), remote: { kind: 'cidr', cidr }, enabled: true, description: descriptionOf(rng, 'deny') }));
+          rules.push(
+            rule(b, {
+              action: 'deny',
+              priority: 1,
+              protocol: 'tcp',
+              ports: port(22),
+              remote: { kind: 'cidr', cidr },
+              enabled: true,
+              description: descriptionOf(rng, 'deny'),
+            }),
+          );
         }
       }
       return rules;
@@ -466,21 +598,46 @@ function coreRules(b: Builder, archetype: Archetype): RuleSpec[] {
     case 'allowlist': {
       const p = rng.pick([443, 22, 8443, 993]);
       return [
-        rule(b, { protocol: 'tcp', ports: port(p), remote: { kind: 'cidr', cidr: docHost(rng) }, description: descriptionOf(rng, 'partner') }),
-        rule(b, { protocol: 'tcp', ports: port(p), remote: { kind: 'cidr', cidr: docBlock(rng) }, description: descriptionOf(rng, 'partner') }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(p),
+          remote: { kind: 'cidr', cidr: docHost(rng) },
+          description: descriptionOf(rng, 'partner'),
+        }),
+        rule(b, {
+          protocol: 'tcp',
+          ports: port(p),
+          remote: { kind: 'cidr', cidr: docBlock(rng) },
+          description: descriptionOf(rng, 'partner'),
+        }),
         egressAll(b),
       ];
     }
     case 'internal':
       return [
-        rule(b, { protocol: 'all', remote: { kind: 'cidr', cidr: rng.pick(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']) } }),
+        rule(b, {
+          protocol: 'all',
+          remote: { kind: 'cidr', cidr: rng.pick(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']) },
+        }),
         rule(b, { protocol: 'icmp', remote: { kind: 'cidr', cidr: '10.0.0.0/8' }, icmpType: 8 }),
         egressAll(b),
       ];
   }
 }
 
-type Filler = 'private' | 'partner' | 'ipv6' | 'group' | 'range' | 'wide' | 'udp' | 'icmp' | 'egress' | 'deny' | 'multiport' | 'public';
+type Filler =
+  | 'private'
+  | 'partner'
+  | 'ipv6'
+  | 'group'
+  | 'range'
+  | 'wide'
+  | 'udp'
+  | 'icmp'
+  | 'egress'
+  | 'deny'
+  | 'multiport'
+  | 'public';
 
 function fillerRule(b: Builder, list: RuleList): RuleSpec {
   const { rng, dialect } = b;
@@ -500,7 +657,11 @@ function fillerRule(b: Builder, list: RuleList): RuleSpec {
   ]);
   switch (kind) {
     case 'private':
-      return rule(b, { protocol: 'tcp', remote: { kind: 'cidr', cidr: privateCidr(rng) }, description: descriptionOf(rng, 'service') });
+      return rule(b, {
+        protocol: 'tcp',
+        remote: { kind: 'cidr', cidr: privateCidr(rng) },
+        description: descriptionOf(rng, 'service'),
+      });
     case 'partner':
       return rule(b, {
         protocol: 'tcp',
@@ -516,16 +677,32 @@ function fillerRule(b: Builder, list: RuleList): RuleSpec {
         description: descriptionOf(rng, 'service'),
       });
     case 'group':
-      return rule(b, { protocol: rng.chance(0.8) ? 'tcp' : 'all', remote: otherGroup(b), description: descriptionOf(rng, 'service') });
+      return rule(b, {
+        protocol: rng.chance(0.8) ? 'tcp' : 'all',
+        remote: otherGroup(b),
+        description: descriptionOf(rng, 'service'),
+      });
     case 'range': {
       const from = rng.pick([1024, 8000, 9000, 30000, 49152, 1]);
       const to = from === 1 ? 65535 : from + rng.pick([10, 100, 999, 2767]);
-      return rule(b, { protocol: rng.chance(0.8) ? 'tcp' : 'udp', ports: [{ from, to: Math.min(to, 65535) }], remote: { kind: 'cidr', cidr: privateCidr(rng) } });
+      return rule(b, {
+        protocol: rng.chance(0.8) ? 'tcp' : 'udp',
+        ports: [{ from, to: Math.min(to, 65535) }],
+        remote: { kind: 'cidr', cidr: privateCidr(rng) },
+      });
     }
     case 'wide':
-      return rule(b, { protocol: 'tcp', remote: { kind: 'cidr', cidr: widePublicCidr(rng) }, description: descriptionOf(rng, 'partner') });
+      return rule(b, {
+        protocol: 'tcp',
+        remote: { kind: 'cidr', cidr: widePublicCidr(rng) },
+        description: descriptionOf(rng, 'partner'),
+      });
     case 'udp':
-      return rule(b, { protocol: 'udp', ports: port(rng.pick(UDP_PORTS)), remote: { kind: 'cidr', cidr: privateCidr(rng) } });
+      return rule(b, {
+        protocol: 'udp',
+        ports: port(rng.pick(UDP_PORTS)),
+        remote: { kind: 'cidr', cidr: privateCidr(rng) },
+      });
     case 'icmp':
       return rule(b, {
         protocol: 'icmp',
@@ -542,7 +719,11 @@ function fillerRule(b: Builder, list: RuleList): RuleSpec {
     case 'deny':
       return overlappingDeny(b, list);
     case 'multiport':
-      return rule(b, { protocol: 'tcp', ports: parseMultiport(rng.pick(MULTIPORTS)), remote: { kind: 'cidr', cidr: privateCidr(rng) } });
+      return rule(b, {
+        protocol: 'tcp',
+        ports: parseMultiport(rng.pick(MULTIPORTS)),
+        remote: { kind: 'cidr', cidr: privateCidr(rng) },
+      });
     case 'public':
       return rule(b, {
         protocol: 'tcp',
@@ -557,10 +738,22 @@ function fillerRule(b: Builder, list: RuleList): RuleSpec {
 function overlappingDeny(b: Builder, list: RuleList): RuleSpec {
   const { rng } = b;
   const allows = list.rules.filter(
-    (r) => r.action === 'allow' && r.direction === 'ingress' && r.family === 'ipv4' && r.remote.kind === 'cidr' && prefixOf(r.remote.cidr) <= 24,
+    (r) =>
+      r.action === 'allow' &&
+      r.direction === 'ingress' &&
+      r.family === 'ipv4' &&
+      r.remote.kind === 'cidr' &&
+      prefixOf(r.remote.cidr) <= 24,
   );
   if (allows.length === 0 || rng.chance(0.25)) {
-    return rule(b, { action: 'deny', priority: 1, protocol: 'all', remote: { kind: 'cidr', cidr: docBlock(rng) }, enabled: true, description: descriptionOf(rng, 'deny', 0.2) });
+    return rule(b, {
+      action: 'deny',
+      priority: 1,
+      protocol: 'all',
+      remote: { kind: 'cidr', cidr: docBlock(rng) },
+      enabled: true,
+      description: descriptionOf(rng, 'deny', 0.2),
+    });
   }
   const base = rng.pick(allows);
   const cidr = base.remote.kind === 'cidr' ? subnetOf(rng, base.remote.cidr) : docBlock(rng);
@@ -570,12 +763,23 @@ function overlappingDeny(b: Builder, list: RuleList): RuleSpec {
     [Math.max(1, base.priority - rng.int(1, 50)), 55],
     [Math.min(100, base.priority + rng.int(1, 20)), 15],
   ]);
-  return { ...base, action: 'deny', priority, remote: { kind: 'cidr', cidr }, enabled: true, description: descriptionOf(rng, 'deny', 0.2) };
+  return {
+    ...base,
+    action: 'deny',
+    priority,
+    remote: { kind: 'cidr', cidr },
+    enabled: true,
+    description: descriptionOf(rng, 'deny', 0.2),
+  };
 }
 
 /** A unique private /32: the fallback when random rules keep colliding. */
 function uniqueHost(b: Builder, serial: number): RuleSpec {
-  return rule(b, { protocol: 'tcp', ports: port(443), remote: { kind: 'cidr', cidr: `10.${250 + (serial >>> 16)}.${(serial >>> 8) & 255}.${serial & 255}/32` } });
+  return rule(b, {
+    protocol: 'tcp',
+    ports: port(443),
+    remote: { kind: 'cidr', cidr: `10.${250 + (serial >>> 16)}.${(serial >>> 8) & 255}.${serial & 255}/32` },
+  });
 }
 
 function groupRules(b: Builder, archetype: Archetype, count: number): RuleSpec[] {
@@ -619,15 +823,57 @@ const SCOPES: Record<ProviderName, readonly ScopeSpec[]> = {
     { provider: 'alibaba', dialect: DIALECTS.alibaba, account: '1623581094671182', region: 'cn-beijing', weight: 0.2 },
   ],
   huawei: [
-    { provider: 'huawei', dialect: DIALECTS.huawei, account: '8bf2294836b85aaa6a7f068724171d15', region: 'ap-southeast-1', weight: 0.5 },
-    { provider: 'huawei', dialect: DIALECTS.huawei, account: '0e6a5b8d1c2f4a7e9b3d5c7f1a2e4b6d', region: 'ap-southeast-3', weight: 0.3 },
-    { provider: 'huawei', dialect: DIALECTS.huawei, account: '5d1f3b7a9c2e4f6a8b0d2c4e6f8a0b1c', region: 'cn-north-4', weight: 0.2 },
+    {
+      provider: 'huawei',
+      dialect: DIALECTS.huawei,
+      account: '8bf2294836b85aaa6a7f068724171d15',
+      region: 'ap-southeast-1',
+      weight: 0.5,
+    },
+    {
+      provider: 'huawei',
+      dialect: DIALECTS.huawei,
+      account: '0e6a5b8d1c2f4a7e9b3d5c7f1a2e4b6d',
+      region: 'ap-southeast-3',
+      weight: 0.3,
+    },
+    {
+      provider: 'huawei',
+      dialect: DIALECTS.huawei,
+      account: '5d1f3b7a9c2e4f6a8b0d2c4e6f8a0b1c',
+      region: 'cn-north-4',
+      weight: 0.2,
+    },
   ],
   otc: [
-    { provider: 'otc', dialect: DIALECTS['otc-v3'], account: 'b4c44e08aa3678fd8b3acaacf87ad1cc', region: 'eu-de', weight: 0.3 },
-    { provider: 'otc', dialect: DIALECTS['otc-v3'], account: '7a1e5c9d3b2f4e6a8c0b1d3f5e7a9c2b', region: 'eu-de', weight: 0.2 },
-    { provider: 'otc', dialect: DIALECTS['otc-neutron'], account: 'c519282e53bd1528bdc8f7f780c82ac6', region: 'eu-nl', weight: 0.3 },
-    { provider: 'otc', dialect: DIALECTS['otc-neutron'], account: '2f4b6d8e0a1c3e5f7b9d1a3c5e7f9b0d', region: 'eu-de', weight: 0.2 },
+    {
+      provider: 'otc',
+      dialect: DIALECTS['otc-v3'],
+      account: 'b4c44e08aa3678fd8b3acaacf87ad1cc',
+      region: 'eu-de',
+      weight: 0.3,
+    },
+    {
+      provider: 'otc',
+      dialect: DIALECTS['otc-v3'],
+      account: '7a1e5c9d3b2f4e6a8c0b1d3f5e7a9c2b',
+      region: 'eu-de',
+      weight: 0.2,
+    },
+    {
+      provider: 'otc',
+      dialect: DIALECTS['otc-neutron'],
+      account: 'c519282e53bd1528bdc8f7f780c82ac6',
+      region: 'eu-nl',
+      weight: 0.3,
+    },
+    {
+      provider: 'otc',
+      dialect: DIALECTS['otc-neutron'],
+      account: '2f4b6d8e0a1c3e5f7b9d1a3c5e7f9b0d',
+      region: 'eu-de',
+      weight: 0.2,
+    },
   ],
 };
 
@@ -655,12 +901,14 @@ class Ids {
 
   group(dialect: Dialect, region: string): string {
     if (dialect.name === 'aws') return this.make((r) => `sg-0${r.hex(16)}`);
-    if (dialect.name === 'alibaba') return this.make((r) => `sg-${ALIBABA_ZONE_PREFIX[region] ?? 'bp'}${r.chars(BASE36, 19)}`);
+    if (dialect.name === 'alibaba')
+      return this.make((r) => `sg-${ALIBABA_ZONE_PREFIX[region] ?? 'bp'}${r.chars(BASE36, 19)}`);
     return this.make((r) => r.uuid());
   }
 
   rule(dialect: Dialect, region: string): string {
-    if (dialect.name === 'alibaba') return this.make((r) => `sgr-${ALIBABA_ZONE_PREFIX[region] ?? 'bp'}${r.chars(BASE36, 19)}`);
+    if (dialect.name === 'alibaba')
+      return this.make((r) => `sgr-${ALIBABA_ZONE_PREFIX[region] ?? 'bp'}${r.chars(BASE36, 19)}`);
     return this.make((r) => r.uuid());
   }
 }
@@ -673,7 +921,8 @@ function ruleCounts(rng: Random, groups: number, total: number): number[] {
     [[13, 24], 18],
     [[25, 40], 7],
   ];
-  const mean = buckets.reduce((sum, [[lo, hi], w]) => sum + ((lo + hi) / 2) * w, 0) / buckets.reduce((sum, [, w]) => sum + w, 0);
+  const mean =
+    buckets.reduce((sum, [[lo, hi], w]) => sum + ((lo + hi) / 2) * w, 0) / buckets.reduce((sum, [, w]) => sum + w, 0);
   const scale = total / groups / mean;
   const counts: number[] = [];
   let sum = 0;
@@ -685,7 +934,11 @@ function ruleCounts(rng: Random, groups: number, total: number): number[] {
   }
   // Make sure both extremes occur (a 2-rule group and a 40-rule one); the fix-up below leaves them alone.
   const fixed = new Set<number>();
-  if (groups >= 2 && total - MIN_RULES - MAX_RULES >= (groups - 2) * MIN_RULES && total - MIN_RULES - MAX_RULES <= (groups - 2) * MAX_RULES) {
+  if (
+    groups >= 2 &&
+    total - MIN_RULES - MAX_RULES >= (groups - 2) * MIN_RULES &&
+    total - MIN_RULES - MAX_RULES <= (groups - 2) * MAX_RULES
+  ) {
     const low = counts.indexOf(Math.min(...counts));
     const high = counts.lastIndexOf(Math.max(...counts));
     sum += MIN_RULES - (counts[low] as number) + MAX_RULES - (counts[high] as number);
@@ -722,7 +975,20 @@ function split(n: number, weights: readonly number[]): number[] {
   return parts;
 }
 
-const NAME_PARTS = ['orders', 'billing', 'search', 'auth', 'media', 'reports', 'crm', 'ledger', 'catalog', 'events', 'gateway', 'ml'];
+const NAME_PARTS = [
+  'orders',
+  'billing',
+  'search',
+  'auth',
+  'media',
+  'reports',
+  'crm',
+  'ledger',
+  'catalog',
+  'events',
+  'gateway',
+  'ml',
+];
 const BASE_TIME = Date.UTC(2021, 0, 1);
 const SPAN_SECONDS = 4 * 365 * 86400;
 
@@ -733,14 +999,30 @@ function planScope(rng: Random, ids: Ids, spec: ScopeSpec, counts: readonly numb
     account: spec.account,
     staleId: () => ids.group(spec.dialect, spec.region),
   };
-  const vpcId = spec.dialect.name === 'aws' ? `vpc-0${rng.hex(16)}` : spec.dialect.name === 'alibaba' ? `vpc-${ALIBABA_ZONE_PREFIX[spec.region] ?? 'bp'}${rng.chars(BASE36, 19)}` : '';
+  const vpcId =
+    spec.dialect.name === 'aws'
+      ? `vpc-0${rng.hex(16)}`
+      : spec.dialect.name === 'alibaba'
+        ? `vpc-${ALIBABA_ZONE_PREFIX[spec.region] ?? 'bp'}${rng.chars(BASE36, 19)}`
+        : '';
   const groups = counts.map((count, index): GroupPlan => {
     const id = groupIds[index] as string;
     const archetype: Archetype = index === 0 ? 'default' : rng.weighted(ARCHETYPES);
     const builder: Builder = { rng, dialect: spec.dialect, refs, ownId: id };
-    const name = archetype === 'default' ? (spec.dialect.name === 'alibaba' ? id : 'default') : `${archetype}-${rng.pick(NAME_PARTS)}-${String(index).padStart(4, '0')}`;
+    const name =
+      archetype === 'default'
+        ? spec.dialect.name === 'alibaba'
+          ? id
+          : 'default'
+        : `${archetype}-${rng.pick(NAME_PARTS)}-${String(index).padStart(4, '0')}`;
     const description =
-      archetype === 'default' ? (spec.dialect.name === 'aws' ? 'default VPC security group' : 'Default security group') : rng.chance(0.3) ? '' : `${archetype} tier for ${rng.pick(NAME_PARTS)}`;
+      archetype === 'default'
+        ? spec.dialect.name === 'aws'
+          ? 'default VPC security group'
+          : 'Default security group'
+        : rng.chance(0.3)
+          ? ''
+          : `${archetype} tier for ${rng.pick(NAME_PARTS)}`;
     return {
       id,
       name,
@@ -808,7 +1090,11 @@ function awsPermissions(group: GroupPlan, direction: RuleSpec['direction'], acco
     }
     const description = rule.description ? { Description: rule.description } : {};
     if (rule.remote.kind === 'group') {
-      permission.UserIdGroupPairs.push({ ...description, GroupId: rule.remote.groupId, UserId: rule.remote.account ?? account });
+      permission.UserIdGroupPairs.push({
+        ...description,
+        GroupId: rule.remote.groupId,
+        UserId: rule.remote.account ?? account,
+      });
     } else if (rule.family === 'ipv6') {
       permission.Ipv6Ranges.push({ CidrIpv6: concreteCidr(rule), ...description });
     } else {
@@ -838,7 +1124,11 @@ function renderAws(scope: Scope, rng: Random): Rendered {
     if (i < all.length - 1) page['NextToken'] = Buffer.from(`{"v":"2","c":"${rng.hex(24)}"}`).toString('base64url');
     return page;
   });
-  return { document: wrapper(scope, pages), pages: pages.length, rules: groups.reduce((sum, g) => sum + awsPeers(g['IpPermissions']) + awsPeers(g['IpPermissionsEgress']), 0) };
+  return {
+    document: wrapper(scope, pages),
+    pages: pages.length,
+    rules: groups.reduce((sum, g) => sum + awsPeers(g['IpPermissions']) + awsPeers(g['IpPermissionsEgress']), 0),
+  };
 }
 
 /** EC2 stores one rule per peer of an IpPermission. */
@@ -896,50 +1186,55 @@ function alibabaPermission(rule: RuleSpec, group: GroupPlan, ruleId: string): Js
 function renderAlibaba(scope: Scope, rng: Random, ids: Ids): Rendered {
   const types = scope.groups.map((g) => (g.archetype === 'k8s' ? 'enterprise' : 'normal'));
   const pageSize = 50;
-  const listPages = chunks(scope.groups, pageSize).map(
-    (list, i): Json => ({
-      RequestId: requestId(rng),
-      RegionId: scope.region,
-      TotalCount: scope.groups.length,
-      PageNumber: i + 1,
-      PageSize: pageSize,
-      SecurityGroups: {
-        SecurityGroup: list.map((group, j) => ({
-          SecurityGroupId: group.id,
-          SecurityGroupName: group.name,
-          Description: group.description,
-          VpcId: scope.vpcId,
-          SecurityGroupType: types[i * pageSize + j],
-          CreationTime: timestamp(group.createdAt),
-          ResourceGroupId: '',
-          ServiceManaged: false,
-          Tags: { Tag: [] },
-        })),
-      },
-    }),
-  );
-  const attributePages = scope.groups.map(
-    (group, i): Json => ({
-      RequestId: requestId(rng),
-      RegionId: scope.region,
-      SecurityGroupId: group.id,
-      SecurityGroupName: group.name,
-      VpcId: scope.vpcId,
-      Description: group.description,
-      InnerAccessPolicy: types[i] === 'enterprise' ? 'Drop' : 'Accept',
-      Permissions: { Permission: group.rules.map((rule) => alibabaPermission(rule, group, ids.rule(scope.dialect, scope.region))) },
-    }),
-  );
+  const listPages = chunks(scope.groups, pageSize).map((list, i): Json => ({
+    RequestId: requestId(rng),
+    RegionId: scope.region,
+    TotalCount: scope.groups.length,
+    PageNumber: i + 1,
+    PageSize: pageSize,
+    SecurityGroups: {
+      SecurityGroup: list.map((group, j) => ({
+        SecurityGroupId: group.id,
+        SecurityGroupName: group.name,
+        Description: group.description,
+        VpcId: scope.vpcId,
+        SecurityGroupType: types[i * pageSize + j],
+        CreationTime: timestamp(group.createdAt),
+        ResourceGroupId: '',
+        ServiceManaged: false,
+        Tags: { Tag: [] },
+      })),
+    },
+  }));
+  const attributePages = scope.groups.map((group, i): Json => ({
+    RequestId: requestId(rng),
+    RegionId: scope.region,
+    SecurityGroupId: group.id,
+    SecurityGroupName: group.name,
+    VpcId: scope.vpcId,
+    Description: group.description,
+    InnerAccessPolicy: types[i] === 'enterprise' ? 'Drop' : 'Accept',
+    Permissions: {
+      Permission: group.rules.map((rule) => alibabaPermission(rule, group, ids.rule(scope.dialect, scope.region))),
+    },
+  }));
   const pages = [...listPages, ...attributePages];
-  const rules = attributePages.reduce((sum, page) => sum + (page['Permissions'] as { Permission: unknown[] }).Permission.length, 0);
+  const rules = attributePages.reduce(
+    (sum, page) => sum + (page['Permissions'] as { Permission: unknown[] }).Permission.length,
+    0,
+  );
   return { document: wrapper(scope, pages), pages: pages.length, rules };
 }
 
 // Huawei Cloud / OTC VPC v3: ListSecurityGroups + ListSecurityGroupRules (marker paging).
 
-function v3Remote(rule: RuleSpec, nullAny: boolean): { remote_group_id: string | null; remote_ip_prefix: string | null } {
+function v3Remote(
+  rule: RuleSpec,
+  nullAny: boolean,
+): { remote_group_id: string | null; remote_ip_prefix: string | null } {
   if (rule.remote.kind === 'group') return { remote_group_id: rule.remote.groupId, remote_ip_prefix: null };
-  if (rule.remote.kind === 'any') return { remote_group_id: null, remote_ip_prefix: nullAny ? null : anyCidr(rule.family) };
+  if (rule.remote.kind === 'any')
+    return { remote_group_id: null, remote_ip_prefix: nullAny ? null : anyCidr(rule.family) };
   return { remote_group_id: null, remote_ip_prefix: rule.remote.cidr };
 }
 
@@ -977,20 +1272,23 @@ function markerPages(rng: Random, key: string, items: readonly Json[], size: num
 }
 
 function renderV3(scope: Scope, rng: Random, ids: Ids): Rendered {
-  const groups = scope.groups.map(
-    (group): Json => ({
-      id: group.id,
-      name: group.name,
-      description: group.description,
-      project_id: scope.account,
-      enterprise_project_id: '0',
-      created_at: timestamp(group.createdAt),
-      updated_at: timestamp(group.createdAt),
-      tags: [],
-    }),
+  const groups = scope.groups.map((group): Json => ({
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    project_id: scope.account,
+    enterprise_project_id: '0',
+    created_at: timestamp(group.createdAt),
+    updated_at: timestamp(group.createdAt),
+    tags: [],
+  }));
+  const rules = scope.groups.flatMap((group) =>
+    group.rules.map((rule) => v3Rule(rule, group, scope, ids.rule(scope.dialect, scope.region))),
   );
-  const rules = scope.groups.flatMap((group) => group.rules.map((rule) => v3Rule(rule, group, scope, ids.rule(scope.dialect, scope.region))));
-  const pages = [...markerPages(rng, 'security_groups', groups, 2000), ...markerPages(rng, 'security_group_rules', rules, 2000)];
+  const pages = [
+    ...markerPages(rng, 'security_groups', groups, 2000),
+    ...markerPages(rng, 'security_group_rules', rules, 2000),
+  ];
   return { document: wrapper(scope, pages), pages: pages.length, rules: rules.length };
 }
 
@@ -1021,23 +1319,28 @@ function neutronRule(rule: RuleSpec, group: GroupPlan, scope: Scope, id: string)
 }
 
 function renderNeutron(scope: Scope, ids: Ids): Rendered {
-  const groups = scope.groups.map(
-    (group): Json => ({
-      id: group.id,
-      name: group.name,
-      description: group.description,
-      tenant_id: scope.account,
-      project_id: scope.account,
-      security_group_rules: group.rules.map((rule) => neutronRule(rule, group, scope, ids.rule(scope.dialect, scope.region))),
-      created_at: timestamp(group.createdAt, false),
-      updated_at: timestamp(group.createdAt, false),
-    }),
-  );
+  const groups = scope.groups.map((group): Json => ({
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    tenant_id: scope.account,
+    project_id: scope.account,
+    security_group_rules: group.rules.map((rule) =>
+      neutronRule(rule, group, scope, ids.rule(scope.dialect, scope.region)),
+    ),
+    created_at: timestamp(group.createdAt, false),
+    updated_at: timestamp(group.createdAt, false),
+  }));
   const pages = chunks(groups, 500).map((list, i, all): Json => {
     const page: Json = { security_groups: list };
     if (i < all.length - 1) {
       const marker = list[list.length - 1]?.['id'];
-      page['security_groups_links'] = [{ href: `https://vpc.${scope.region}.otc.t-systems.com/v2.0/security-groups?limit=500&marker=${marker}`, rel: 'next' }];
+      page['security_groups_links'] = [
+        {
+          href: `https://vpc.${scope.region}.otc.t-systems.com/v2.0/security-groups?limit=500&marker=${marker}`,
+          rel: 'next',
+        },
+      ];
     }
     return page;
   });
@@ -1069,14 +1372,17 @@ function isAdminExposed(group: GroupPlan): boolean {
       r.direction === 'ingress' &&
       r.action === 'allow' &&
       r.enabled &&
-      ((r.remote.kind === 'cidr' && (r.remote.cidr === '0.0.0.0/0' || r.remote.cidr === '::/0')) || r.remote.kind === 'any') &&
-      (r.protocol === 'all' || (r.protocol === 'tcp' && r.ports.some((p) => ADMIN_PORTS.some((a) => p.from <= a && a <= p.to)))),
+      ((r.remote.kind === 'cidr' && (r.remote.cidr === '0.0.0.0/0' || r.remote.cidr === '::/0')) ||
+        r.remote.kind === 'any') &&
+      (r.protocol === 'all' ||
+        (r.protocol === 'tcp' && r.ports.some((p) => ADMIN_PORTS.some((a) => p.from <= a && a <= p.to)))),
   );
 }
 
 function validate(options: EstateOptions): number {
   const { groups, rulesPerGroup, seed } = options;
-  if (!Number.isSafeInteger(groups) || groups < PROVIDERS.length) throw new RangeError(`groups must be an integer >= ${PROVIDERS.length} (got ${groups})`);
+  if (!Number.isSafeInteger(groups) || groups < PROVIDERS.length)
+    throw new RangeError(`groups must be an integer >= ${PROVIDERS.length} (got ${groups})`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer (got ${seed})`);
   const total = Math.round(groups * rulesPerGroup);
   if (!(total >= groups * MIN_RULES && total <= groups * MAX_RULES)) {
@@ -1091,11 +1397,15 @@ function validate(options: EstateOptions): number {
  */
 export function generateEstate(dir: string, options: EstateOptions = DEFAULT_OPTIONS): EstateCounts {
   const totalRules = validate(options);
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir}: not empty; generate into a new or empty folder`);
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new Error(`${dir}: not empty; generate into a new or empty folder`);
   const rng = new Random(options.seed);
   const ids = new Ids(rng);
   const counts = ruleCounts(rng, options.groups, totalRules);
-  const perProvider = split(options.groups, PROVIDERS.map(() => 1));
+  const perProvider = split(
+    options.groups,
+    PROVIDERS.map(() => 1),
+  );
 
   const result: EstateCounts = {
     groups: 0,
@@ -1106,13 +1416,19 @@ export function generateEstate(dir: string, options: EstateOptions = DEFAULT_OPT
     minRulesPerGroup: Math.min(...counts),
     maxRulesPerGroup: Math.max(...counts),
     adminExposedGroups: 0,
-    byProvider: Object.fromEntries(PROVIDERS.map((p) => [p, { groups: 0, rules: 0, files: 0, pages: 0 }])) as Record<ProviderName, ProviderCounts>,
+    byProvider: Object.fromEntries(PROVIDERS.map((p) => [p, { groups: 0, rules: 0, files: 0, pages: 0 }])) as Record<
+      ProviderName,
+      ProviderCounts
+    >,
   };
 
   let offset = 0;
   PROVIDERS.forEach((provider, p) => {
     const specs = SCOPES[provider];
-    const sizes = split(perProvider[p] as number, specs.map((s) => s.weight));
+    const sizes = split(
+      perProvider[p] as number,
+      specs.map((s) => s.weight),
+    );
     specs.forEach((spec, s) => {
       const size = sizes[s] as number;
       if (size === 0) return;

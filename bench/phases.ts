@@ -42,7 +42,12 @@ async function measure(source: string): Promise<PhaseTimes> {
   const memory: PhaseTimes['memory'] = [];
   const checkpoint = (after: string): void => {
     const usage = process.memoryUsage();
-    memory.push({ after, rssMiB: usage.rss / MiB, heapUsedMiB: usage.heapUsed / MiB, externalMiB: usage.external / MiB });
+    memory.push({
+      after,
+      rssMiB: usage.rss / MiB,
+      heapUsedMiB: usage.heapUsed / MiB,
+      externalMiB: usage.external / MiB,
+    });
   };
   const times = { readMs: 0, parseMs: 0, normalizeMs: 0 };
   const config = await loadConfig(undefined);
@@ -87,12 +92,18 @@ async function measure(source: string): Promise<PhaseTimes> {
   };
 }
 
-const COMMAND = { name: 'phases', usage: 'Usage: node bench/phases.ts <source>', options: {}, positionals: true } as const;
+const COMMAND = {
+  name: 'phases',
+  usage: 'Usage: node bench/phases.ts <source>',
+  options: {},
+  positionals: true,
+} as const;
 
 if (import.meta.main) {
   process.exitCode = await runBench(COMMAND, async ({ positionals }) => {
     const source = positionals[0];
-    if (source === undefined || positionals.length > 1) throw new UsageError('give exactly one source (a snapshot file or folder)');
+    if (source === undefined || positionals.length > 1)
+      throw new UsageError('give exactly one source (a snapshot file or folder)');
     process.stdout.write(`${JSON.stringify(await measure(source))}\n`);
     return 0;
   });

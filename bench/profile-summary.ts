@@ -106,17 +106,24 @@ export function summarize(profile: CpuProfile): ProfileSummary {
 
 function table(summary: ProfileSummary, top: number): string {
   const pct = (ms: number): string => `${((100 * ms) / summary.totalMs).toFixed(1)}%`.padStart(6);
-  const row = (fn: FunctionTime, ms: number): string => `${ms.toFixed(0).padStart(7)} ms ${pct(ms)}  ${fn.name.slice(0, 40).padEnd(40)} ${fn.location}`;
+  const row = (fn: FunctionTime, ms: number): string =>
+    `${ms.toFixed(0).padStart(7)} ms ${pct(ms)}  ${fn.name.slice(0, 40).padEnd(40)} ${fn.location}`;
   const hidden = new Set(['(root)', '(program)', '(idle)']);
   const visible = summary.functions.filter((fn) => !hidden.has(fn.name));
   return [
     `profile: ${summary.totalMs.toFixed(0)} ms`,
     '',
     `top ${top} by self time`,
-    ...[...summary.functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, top).map((fn) => row(fn, fn.selfMs)),
+    ...[...summary.functions]
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, top)
+      .map((fn) => row(fn, fn.selfMs)),
     '',
     `top ${top} by inclusive time`,
-    ...visible.sort((a, b) => b.totalMs - a.totalMs).slice(0, top).map((fn) => row(fn, fn.totalMs)),
+    ...visible
+      .sort((a, b) => b.totalMs - a.totalMs)
+      .slice(0, top)
+      .map((fn) => row(fn, fn.totalMs)),
     '',
     'self time by file',
     ...summary.files.slice(0, top).map((f) => `${f.selfMs.toFixed(0).padStart(7)} ms ${pct(f.selfMs)}  ${f.file}`),

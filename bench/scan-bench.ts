@@ -68,8 +68,16 @@ const SCAN = { timeoutMs: 60_000, retries: 5 } as const;
 /** Fake credentials and ids, the same on the fake's side and the adapter's. */
 const FAKE = {
   aws: { keyId: 'AKIAFAKEWARDENBENCH0', secret: 'fake/secret/for/the/loopback/bench/only' },
-  alibaba: { accessKeyId: 'LTAI5tWardenBenchKey01', accessKeySecret: 'wArDeN-bEnCh-sEcReT-0123456789', account: '1234567890123456' },
-  huawei: { ak: 'HWAKWARDENBENCH0000001', sk: 'hwSkWardenBenchSecretKey00000000000000001', project: '0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+  alibaba: {
+    accessKeyId: 'LTAI5tWardenBenchKey01',
+    accessKeySecret: 'wArDeN-bEnCh-sEcReT-0123456789',
+    account: '1234567890123456',
+  },
+  huawei: {
+    ak: 'HWAKWARDENBENCH0000001',
+    sk: 'hwSkWardenBenchSecretKey00000000000000001',
+    project: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+  },
   otc: { project: '5dd3c0b24cdc4d31952c49589182a89d' },
 } as const;
 
@@ -194,15 +202,22 @@ const ipv4 = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i
 
 function listAt(body: unknown, path: readonly string[]): unknown[] {
   let node: unknown = body;
-  for (const key of path) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+  for (const key of path)
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
   return Array.isArray(node) ? node : [];
 }
 
 type Listing = [kind: string, path: string[]];
 
 function countPages(pages: RawPage[], kinds: { groups: Listing; rules: Listing; interfaces?: Listing }): ReadCounts {
-  const total = (spec: Listing | undefined): number => (spec ? pages.filter((p) => p.kind === spec[0]).reduce((sum, p) => sum + listAt(p.body, spec[1]).length, 0) : 0);
-  return { pages: pages.length, groups: total(kinds.groups), rules: total(kinds.rules), interfaces: total(kinds.interfaces) };
+  const total = (spec: Listing | undefined): number =>
+    spec ? pages.filter((p) => p.kind === spec[0]).reduce((sum, p) => sum + listAt(p.body, spec[1]).length, 0) : 0;
+  return {
+    pages: pages.length,
+    groups: total(kinds.groups),
+    rules: total(kinds.rules),
+    interfaces: total(kinds.interfaces),
+  };
 }
 
 /** OTC's adapter and fake are loaded on demand: when they cannot be, OTC is reported as skipped. */
@@ -215,14 +230,22 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
   async aws(options) {
     const fake = await startFakeEc2({ groups: options.groups, interfaces: options.interfaces });
     return {
-      estate: { groups: fake.groupIds.length, rules: fake.ruleIds.length, rulesPerGroup: fake.ruleIds.length / Math.max(1, fake.groupIds.length), interfaces: fake.interfaceIds.length },
+      estate: {
+        groups: fake.groupIds.length,
+        rules: fake.ruleIds.length,
+        rulesPerGroup: fake.ruleIds.length / Math.max(1, fake.groupIds.length),
+        interfaces: fake.interfaceIds.length,
+      },
       target: fake.endpoint,
       stop: () => fake.stop(),
     };
   },
 
   async alibaba(options) {
-    const fake = new FakeAlibabaEcs({ accessKeyId: FAKE.alibaba.accessKeyId, accessKeySecret: FAKE.alibaba.accessKeySecret });
+    const fake = new FakeAlibabaEcs({
+      accessKeyId: FAKE.alibaba.accessKeyId,
+      accessKeySecret: FAKE.alibaba.accessKeySecret,
+    });
     const target = await fake.start();
     const groupIds: string[] = [];
     for (let g = 0; g < options.groups; g++) {
@@ -240,9 +263,15 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
         });
       }
     }
-    for (let i = 0; i < options.interfaces; i++) fake.addInterface(REGION.alibaba, [groupIds[i % groupIds.length] as string]);
+    for (let i = 0; i < options.interfaces; i++)
+      fake.addInterface(REGION.alibaba, [groupIds[i % groupIds.length] as string]);
     return {
-      estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: options.interfaces },
+      estate: {
+        groups: options.groups,
+        rules: options.groups * options.rulesPerGroup,
+        rulesPerGroup: options.rulesPerGroup,
+        interfaces: options.interfaces,
+      },
       target,
       stop: () => fake.close(),
     };
@@ -263,7 +292,12 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
       }
     }
     return {
-      estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: 0 },
+      estate: {
+        groups: options.groups,
+        rules: options.groups * options.rulesPerGroup,
+        rulesPerGroup: options.rulesPerGroup,
+        interfaces: 0,
+      },
       target: fake.url,
       stop: () => fake.close(),
     };
@@ -284,7 +318,12 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
       }
     }
     return {
-      estate: { groups: options.groups, rules: options.groups * options.rulesPerGroup, rulesPerGroup: options.rulesPerGroup, interfaces: 0 },
+      estate: {
+        groups: options.groups,
+        rules: options.groups * options.rulesPerGroup,
+        rulesPerGroup: options.rulesPerGroup,
+        interfaces: 0,
+      },
       target: fake.vpcUrl,
       stop: () => fake.close(),
     };
@@ -294,19 +333,34 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
 // ---------------------------------------------------------------------------------------------
 // The adapters
 
-const vpcV3Kinds = { groups: ['vpc-v3:ListSecurityGroups', ['security_groups']], rules: ['vpc-v3:ListSecurityGroupRules', ['security_group_rules']] } satisfies {
+const vpcV3Kinds = {
+  groups: ['vpc-v3:ListSecurityGroups', ['security_groups']],
+  rules: ['vpc-v3:ListSecurityGroupRules', ['security_group_rules']],
+} satisfies {
   groups: Listing;
   rules: Listing;
 };
 
 const CLIENTS: Record<Provider, (options: Options) => Promise<Client>> = {
   async aws(options) {
-    const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: FAKE.aws.keyId, AWS_SECRET_ACCESS_KEY: FAKE.aws.secret, AWS_REGION: REGION.aws };
+    const env: NodeJS.ProcessEnv = {
+      AWS_ACCESS_KEY_ID: FAKE.aws.keyId,
+      AWS_SECRET_ACCESS_KEY: FAKE.aws.secret,
+      AWS_REGION: REGION.aws,
+    };
     return {
       async withAdapter(endpoint, work) {
         // The SDK resolves endpoints from process.env only (adapters/aws/client.ts header).
-        const restore = setProcessEnv({ ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_EC2: endpoint, AWS_ENDPOINT_URL_STS: endpoint });
-        const config = configSchema.parse({ providers: { aws: { regions: [REGION.aws], concurrency: options.concurrency } }, scan: SCAN });
+        const restore = setProcessEnv({
+          ...env,
+          AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+          AWS_ENDPOINT_URL_EC2: endpoint,
+          AWS_ENDPOINT_URL_STS: endpoint,
+        });
+        const config = configSchema.parse({
+          providers: { aws: { regions: [REGION.aws], concurrency: options.concurrency } },
+          scan: SCAN,
+        });
         const adapter = createAwsAdapter({ config, env });
         try {
           return await work(adapter);
@@ -328,8 +382,15 @@ const CLIENTS: Record<Provider, (options: Options) => Promise<Client>> = {
     const { accessKeyId, accessKeySecret, account } = FAKE.alibaba;
     return {
       async withAdapter(endpoint, work) {
-        const config = configSchema.parse({ providers: { alibaba: { account, regions: [REGION.alibaba], concurrency: options.concurrency } }, scan: SCAN });
-        const env = { WARDEN_ALIBABA_ENDPOINT: endpoint, ALIBABA_CLOUD_ACCESS_KEY_ID: accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: accessKeySecret };
+        const config = configSchema.parse({
+          providers: { alibaba: { account, regions: [REGION.alibaba], concurrency: options.concurrency } },
+          scan: SCAN,
+        });
+        const env = {
+          WARDEN_ALIBABA_ENDPOINT: endpoint,
+          ALIBABA_CLOUD_ACCESS_KEY_ID: accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: accessKeySecret,
+        };
         return work(createAlibabaAdapter({ config, env }));
       },
       count: (pages) =>
@@ -345,8 +406,18 @@ const CLIENTS: Record<Provider, (options: Options) => Promise<Client>> = {
     const { ak, sk, project } = FAKE.huawei;
     return {
       async withAdapter(endpoint, work) {
-        const config = configSchema.parse({ providers: { huawei: { regions: [{ region: REGION.huawei, projectId: project }], concurrency: options.concurrency } }, scan: SCAN });
-        return work(createHuaweiAdapter({ config, env: { HUAWEICLOUD_SDK_AK: ak, HUAWEICLOUD_SDK_SK: sk, WARDEN_HUAWEI_ENDPOINT: endpoint } }));
+        const config = configSchema.parse({
+          providers: {
+            huawei: { regions: [{ region: REGION.huawei, projectId: project }], concurrency: options.concurrency },
+          },
+          scan: SCAN,
+        });
+        return work(
+          createHuaweiAdapter({
+            config,
+            env: { HUAWEICLOUD_SDK_AK: ak, HUAWEICLOUD_SDK_SK: sk, WARDEN_HUAWEI_ENDPOINT: endpoint },
+          }),
+        );
       },
       count: (pages) => countPages(pages, vpcV3Kinds),
     };
@@ -357,8 +428,18 @@ const CLIENTS: Record<Provider, (options: Options) => Promise<Client>> = {
     return {
       async withAdapter(endpoint, work) {
         // api: auto (the default): a read tries VPC v3 first, with no probe call.
-        const config = configSchema.parse({ providers: { otc: { regions: [{ region: REGION.otc, projectId: FAKE.otc.project }], concurrency: options.concurrency } }, scan: SCAN });
-        return work(createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK, WARDEN_OTC_ENDPOINT: endpoint } }));
+        const config = configSchema.parse({
+          providers: {
+            otc: { regions: [{ region: REGION.otc, projectId: FAKE.otc.project }], concurrency: options.concurrency },
+          },
+          scan: SCAN,
+        });
+        return work(
+          createOtcAdapter({
+            config,
+            env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK, WARDEN_OTC_ENDPOINT: endpoint },
+          }),
+        );
       },
       count: (pages) => countPages(pages, vpcV3Kinds),
     };
@@ -372,7 +453,8 @@ async function serveHere(provider: Provider, options: Options): Promise<Served> 
   const fake = await FAKES[provider](options);
   const proxies: DelayProxy[] = [];
   try {
-    for (const latencyMs of options.baseline ? [options.latencyMs, 0] : [options.latencyMs]) proxies.push(await startDelayProxy({ target: fake.target, latencyMs }));
+    for (const latencyMs of options.baseline ? [options.latencyMs, 0] : [options.latencyMs])
+      proxies.push(await startDelayProxy({ target: fake.target, latencyMs }));
   } catch (error) {
     for (const proxy of proxies) await proxy.close();
     await fake.stop();
@@ -401,7 +483,10 @@ async function serveHere(provider: Provider, options: Options): Promise<Served> 
 
 type Ask = { op: 'reset' | 'stats'; index: number } | { op: 'stop' };
 type ToChild = Ask & { id: number };
-type FromChild = { type: 'ready'; estate: EstateSize; urls: string[] } | { type: 'failed'; message: string } | { type: 'reply'; id: number; stats?: DelayProxyStats; error?: string };
+type FromChild =
+  | { type: 'ready'; estate: EstateSize; urls: string[] }
+  | { type: 'failed'; message: string }
+  | { type: 'reply'; id: number; stats?: DelayProxyStats; error?: string };
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -437,15 +522,27 @@ async function serveChild(provider: Provider, options: Options): Promise<void> {
 
 function optionArgs(options: Options): string[] {
   return [
-    ...['--groups', String(options.groups), '--rules-per-group', String(options.rulesPerGroup), '--latency', String(options.latencyMs)],
+    ...[
+      '--groups',
+      String(options.groups),
+      '--rules-per-group',
+      String(options.rulesPerGroup),
+      '--latency',
+      String(options.latencyMs),
+    ],
     ...['--concurrency', String(options.concurrency), '--interfaces', String(options.interfaces)],
     ...(options.baseline ? ['--baseline'] : []),
   ];
 }
 
 async function serveInChild(provider: Provider, options: Options): Promise<Served> {
-  const child: ChildProcess = fork(SELF, ['--serve', provider, ...optionArgs(options)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const pending = new Map<number, { resolve: (stats: DelayProxyStats | undefined) => void; reject: (error: Error) => void }>();
+  const child: ChildProcess = fork(SELF, ['--serve', provider, ...optionArgs(options)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const pending = new Map<
+    number,
+    { resolve: (stats: DelayProxyStats | undefined) => void; reject: (error: Error) => void }
+  >();
   let nextId = 0;
   const ready = new Promise<{ estate: EstateSize; urls: string[] }>((resolve, reject) => {
     child.on('message', (message: FromChild) => {
@@ -602,12 +699,18 @@ async function runProvider(provider: Provider, options: Options, log: (line: str
     client = await CLIENTS[provider](options);
     served = await (options.inProcess ? serveHere(provider, options) : serveInChild(provider, options));
   } catch (error) {
-    if (provider === 'otc') return { provider, skipped: `the OTC adapter or its fake could not be loaded or started: ${(error as Error).message}` };
+    if (provider === 'otc')
+      return {
+        provider,
+        skipped: `the OTC adapter or its fake could not be loaded or started: ${(error as Error).message}`,
+      };
     return { provider, error: (error as Error).message };
   }
   try {
     const { estate } = served;
-    log(`${provider}: ${estate.groups} groups, ${estate.rules} rules, ${estate.interfaces} interfaces seeded; reading through a ${options.latencyMs} ms proxy`);
+    log(
+      `${provider}: ${estate.groups} groups, ${estate.rules} rules, ${estate.interfaces} interfaces seeded; reading through a ${options.latencyMs} ms proxy`,
+    );
     if (options.warmup) {
       log(`${provider}: warm-up read (not measured)`);
       await measure(client, served, 0);
@@ -616,9 +719,13 @@ async function runProvider(provider: Provider, options: Options, log: (line: str
     for (let i = 0; i < options.runs; i++) runs.push(await measure(client, served, 0));
     // The run of median wall time (the lower middle one for an even count) gives every figure.
     const run = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor((runs.length - 1) / 2)] as Run;
-    const incomplete = runs.find((r) => (['groups', 'rules', 'interfaces'] as const).some((key) => r.read[key] !== estate[key]));
+    const incomplete = runs.find((r) =>
+      (['groups', 'rules', 'interfaces'] as const).some((key) => r.read[key] !== estate[key]),
+    );
     if (incomplete) {
-      const missing = (['groups', 'rules', 'interfaces'] as const).filter((key) => incomplete.read[key] !== estate[key]);
+      const missing = (['groups', 'rules', 'interfaces'] as const).filter(
+        (key) => incomplete.read[key] !== estate[key],
+      );
       const detail = missing.map((key) => `${key} ${incomplete.read[key]} of ${estate[key]}`).join(', ');
       return { provider, estate, read: incomplete.read, error: `the read is incomplete: ${detail}` };
     }
@@ -671,7 +778,23 @@ async function runProvider(provider: Provider, options: Options, log: (line: str
 const fixed = (value: number | undefined, digits: number): string => (value === undefined ? '' : value.toFixed(digits));
 
 function table(options: Options, results: ProviderResult[]): string {
-  const head = ['provider', 'groups', 'rules', 'ENIs', 'calls', 'proxy', 'minimum', 'calls/min', 'wall ms', 'ideal ms', 'wall/ideal', 'max in flight', 'mean in flight', 'fake ms/call', 'wall/(ideal+fake)'];
+  const head = [
+    'provider',
+    'groups',
+    'rules',
+    'ENIs',
+    'calls',
+    'proxy',
+    'minimum',
+    'calls/min',
+    'wall ms',
+    'ideal ms',
+    'wall/ideal',
+    'max in flight',
+    'mean in flight',
+    'fake ms/call',
+    'wall/(ideal+fake)',
+  ];
   if (options.baseline) head.push('wall ms at L=0');
   const rows: string[][] = [];
   for (const r of results) {
@@ -697,7 +820,8 @@ function table(options: Options, results: ProviderResult[]): string {
     rows.push(row);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
   const out = [
     `Scan benchmark: ${options.groups} groups per provider, ${options.rulesPerGroup} rules per group, ${options.interfaces} network interfaces (AWS, Alibaba); ` +
       `latency L=${options.latencyMs} ms per call; concurrency C=${options.concurrency}; fakes ${options.inProcess ? 'in this process' : 'in a child process'}` +
@@ -712,10 +836,13 @@ function table(options: Options, results: ProviderResult[]): string {
     if (r.skipped) out.push(`${r.provider}: SKIPPED: ${r.skipped}`);
     else if (r.error) out.push(`${r.provider}: ERROR: ${r.error}`);
     else {
-      out.push(`${r.provider}: calls/minimum = ${r.calls}/${r.minimumCalls} = ${fixed(r.callsRatio, 2)}; wall/ideal = ${fixed(r.wallMs, 1)}/${r.idealMs} ms = ${fixed(r.wallRatio, 2)}`);
+      out.push(
+        `${r.provider}: calls/minimum = ${r.calls}/${r.minimumCalls} = ${fixed(r.callsRatio, 2)}; wall/ideal = ${fixed(r.wallMs, 1)}/${r.idealMs} ms = ${fixed(r.wallRatio, 2)}`,
+      );
       out.push(`  minimum: ${r.minimumFormula}`);
       out.push(`  ideal:   ${r.idealFormula}`);
-      if (r.calls !== r.proxyRequests) out.push(`  NOTE: stats.calls ${r.calls} ≠ ${r.proxyRequests} requests at the proxy`);
+      if (r.calls !== r.proxyRequests)
+        out.push(`  NOTE: stats.calls ${r.calls} ≠ ${r.proxyRequests} requests at the proxy`);
       if ((r.retries ?? 0) > 0) out.push(`  NOTE: ${r.retries} retries (${r.throttles} throttles)`);
     }
   }
@@ -723,9 +850,10 @@ function table(options: Options, results: ProviderResult[]): string {
     '',
     "calls: the adapter's stats.calls; proxy: requests the delay proxy forwarded; mean in flight: Σ per-call time at the proxy / wall;",
     "fake ms/call: the fake's own mean time per call (proxy forward → last byte of the answer), on top of L;",
-    'wall/(ideal+fake): wall / (critical-path calls × (L + fake ms/call)), i.e. with the fake\'s own time counted as latency too.',
+    "wall/(ideal+fake): wall / (critical-path calls × (L + fake ms/call)), i.e. with the fake's own time counted as latency too.",
   );
-  if (options.providers.includes('aws')) out.push('AWS: the fake serves 2 rules per group (test/support/fake-ec2.ts), whatever --rules-per-group is.');
+  if (options.providers.includes('aws'))
+    out.push('AWS: the fake serves 2 rules per group (test/support/fake-ec2.ts), whatever --rules-per-group is.');
   return out.join('\n');
 }
 
@@ -756,15 +884,20 @@ function parseOptions({ values }: BenchArgs<typeof COMMAND>): { options: Options
   // providers.<p>.concurrency is 1..64 in the config schema.
   const concurrency = integer('concurrency', values.concurrency, 1, 64);
   const runs = integer('runs', values.runs, 1, 100);
-  const interfaces = values.interfaces === undefined ? Math.ceil(groups / 2) : integer('interfaces', values.interfaces, 0, 1_000_000);
+  const interfaces =
+    values.interfaces === undefined ? Math.ceil(groups / 2) : integer('interfaces', values.interfaces, 0, 1_000_000);
   const format = oneOf('format', values.format, ['table', 'json']);
   const providers = values.providers
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
   const unknown = providers.filter((p) => !(ALL as readonly string[]).includes(p));
-  if (providers.length === 0 || unknown.length > 0) throw new UsageError(`--providers takes a comma-separated list of ${ALL.join(', ')} (got ${JSON.stringify(values.providers)})`);
-  if (values.serve !== undefined && !(ALL as readonly string[]).includes(values.serve)) throw new UsageError(`--serve takes one of ${ALL.join(', ')}`);
+  if (providers.length === 0 || unknown.length > 0)
+    throw new UsageError(
+      `--providers takes a comma-separated list of ${ALL.join(', ')} (got ${JSON.stringify(values.providers)})`,
+    );
+  if (values.serve !== undefined && !(ALL as readonly string[]).includes(values.serve))
+    throw new UsageError(`--serve takes one of ${ALL.join(', ')}`);
   const options: Options = {
     groups,
     rulesPerGroup,

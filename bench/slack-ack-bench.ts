@@ -49,7 +49,8 @@ interface Options {
 
 const COMMAND = {
   name: 'slack-ack-bench',
-  usage: 'usage: node bench/slack-ack-bench.ts [--commands N] [--buttons N] [--concurrency C] [--work-ms MS] [--format table|json]',
+  usage:
+    'usage: node bench/slack-ack-bench.ts [--commands N] [--buttons N] [--concurrency C] [--work-ms MS] [--format table|json]',
   options: {
     commands: { type: 'string', default: '200' },
     buttons: { type: 'string', default: '200' },
@@ -72,17 +73,28 @@ function parseOptions({ values }: BenchArgs<typeof COMMAND>): Options {
 // ---------------------------------------------------------------------------------------------
 // Signed HTTP API v2 events, as in test/slack-app.test.ts
 
-
 function httpApiEvent(body: string): HttpApiEvent {
   return signedHttpApiEvent(body, { secret: SECRET });
 }
 
 function commandBody(slackUrl: string, text: string, triggerId: string): string {
-  return slashCommandBody(text, { user: REQUESTER, channel: 'C0123456', triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+  return slashCommandBody(text, {
+    user: REQUESTER,
+    channel: 'C0123456',
+    triggerId,
+    responseUrl: `${slackUrl}/response/${triggerId}`,
+  });
 }
 
 function actionBody(slackUrl: string, user: string, payload: ButtonPayload, triggerId: string): string {
-  return buttonClickBody({ user, channel: 'C0123456', actionId: payload.action, value: encodeButtonValue(payload), triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+  return buttonClickBody({
+    user,
+    channel: 'C0123456',
+    actionId: payload.action,
+    value: encodeButtonValue(payload),
+    triggerId,
+    responseUrl: `${slackUrl}/response/${triggerId}`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +226,11 @@ interface Request {
   check: (result: HttpApiResult) => string | undefined;
 }
 
-async function runAll(handler: SlackHandler, requests: Request[], concurrency: number): Promise<{ latencies: Map<Request, number>; errors: string[]; wallMs: number }> {
+async function runAll(
+  handler: SlackHandler,
+  requests: Request[],
+  concurrency: number,
+): Promise<{ latencies: Map<Request, number>; errors: string[]; wallMs: number }> {
   const latencies = new Map<Request, number>();
   const errors: string[] = [];
   let next = 0;
@@ -269,12 +285,23 @@ async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
   const queue = createInProcessQueue((job) => worker.work(job));
   try {
     const configPath = join(dir, 'warden.json');
-    await writeFile(configPath, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true },
+      }),
+    );
     const tableName = 'warden-slack-bench';
     await ensureTable(db.client, tableName);
     const store = createDynamoStateStore({ tableName, client: db.client });
     const handler = createSlackHandler({
-      env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_API_URL: `${slack.url}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+      env: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-bench',
+        SLACK_API_URL: `${slack.url}/api`,
+        WARDEN_CONFIG: configPath,
+        WARDEN_TABLE: tableName,
+      },
       queue,
       store,
     });
@@ -301,7 +328,12 @@ async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
       const tag = `c${concurrency}`;
       const requests: Request[] = [];
       for (let i = 0; i < options.commands; i++) {
-        requests.push({ kind: 'command', label: 'audit', body: commandBody(slack.url, 'audit aws', `${tag}-cmd-${i}`), check: ackText });
+        requests.push({
+          kind: 'command',
+          label: 'audit',
+          body: commandBody(slack.url, 'audit aws', `${tag}-cmd-${i}`),
+          check: ackText,
+        });
       }
       const approves = Math.ceil(options.buttons / 2);
       // The approval requests the Approve clicks act on, one per click, made beforehand (unmeasured).
@@ -310,14 +342,34 @@ async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
         const triggerId = `${tag}-btn-${i}`;
         if (i < approves) {
           const planId = `plan-${hex(++planSeq, 16)}`;
-          await store.approvals.requestApproval({ id: planId, planId, fingerprint, requester: REQUESTER, required: 1, requesterMayApprove: false });
-          requests.push({ kind: 'button', label: 'approve', body: actionBody(slack.url, APPROVER, { action: ACTION_IDS.approve, fingerprint, planId }, triggerId), check: () => undefined });
+          await store.approvals.requestApproval({
+            id: planId,
+            planId,
+            fingerprint,
+            requester: REQUESTER,
+            required: 1,
+            requesterMayApprove: false,
+          });
+          requests.push({
+            kind: 'button',
+            label: 'approve',
+            body: actionBody(slack.url, APPROVER, { action: ACTION_IDS.approve, fingerprint, planId }, triggerId),
+            check: () => undefined,
+          });
         } else {
-          requests.push({ kind: 'button', label: 'snooze', body: actionBody(slack.url, APPROVER, { action: ACTION_IDS.snooze, fingerprint }, triggerId), check: () => undefined });
+          requests.push({
+            kind: 'button',
+            label: 'snooze',
+            body: actionBody(slack.url, APPROVER, { action: ACTION_IDS.snooze, fingerprint }, triggerId),
+            check: () => undefined,
+          });
         }
       }
       // Interleave commands and clicks, deterministically.
-      const order = requests.map((r, i) => ({ r, key: (i * 2654435761) % 4294967296 })).sort((a, b) => a.key - b.key).map((x) => x.r);
+      const order = requests
+        .map((r, i) => ({ r, key: (i * 2654435761) % 4294967296 }))
+        .sort((a, b) => a.key - b.key)
+        .map((x) => x.r);
 
       const jobsBefore = queue.jobs.length;
       const responsesBefore = slack.responses.length;
@@ -332,7 +384,8 @@ async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
       const applying = posted.filter((t) => t.startsWith('Approved: applying')).length;
       const snoozed = posted.filter((t) => t.startsWith('Snoozed until')).length;
       if (applying !== approves) errors.push(`expected ${approves} "Approved: applying…" replies, got ${applying}`);
-      if (snoozed !== options.buttons - approves) errors.push(`expected ${options.buttons - approves} "Snoozed" replies, got ${snoozed}`);
+      if (snoozed !== options.buttons - approves)
+        errors.push(`expected ${options.buttons - approves} "Snoozed" replies, got ${snoozed}`);
 
       const of = (pick: (r: Request) => boolean) => stats(order.filter(pick).map((r) => latencies.get(r) as number));
       const all = [...latencies.values()];
@@ -371,21 +424,45 @@ async function main(args: BenchArgs<typeof COMMAND>): Promise<number> {
     if (options.format === 'json') {
       console.log(JSON.stringify(report));
     } else {
-      console.log(`Slack acknowledgement latency (handler call → resolved response), worker ${options.workMs} ms per job`);
+      console.log(
+        `Slack acknowledgement latency (handler call → resolved response), worker ${options.workMs} ms per job`,
+      );
       console.log(`cold start (first invocation, excluded below): ${report.coldStartMs} ms`);
       console.log('');
       const head = ['conc', 'kind', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'mean ms'];
       const rows: string[][] = [head];
       for (const run of runs) {
-        for (const [name, s] of [['commands', run.commands], ['buttons', run.buttons], ['  approve', run.approve], ['  snooze', run.snooze]] as const) {
-          rows.push([String(run.concurrency), name, String(s.n), s.p50.toFixed(2), s.p95.toFixed(2), s.p99.toFixed(2), s.max.toFixed(2), s.mean.toFixed(2)]);
+        for (const [name, s] of [
+          ['commands', run.commands],
+          ['buttons', run.buttons],
+          ['  approve', run.approve],
+          ['  snooze', run.snooze],
+        ] as const) {
+          rows.push([
+            String(run.concurrency),
+            name,
+            String(s.n),
+            s.p50.toFixed(2),
+            s.p95.toFixed(2),
+            s.p99.toFixed(2),
+            s.max.toFixed(2),
+            s.mean.toFixed(2),
+          ]);
         }
       }
       const widths = head.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-      for (const row of rows) console.log(row.map((cell, i) => (i === 1 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  '));
+      for (const row of rows)
+        console.log(
+          row
+            .map((cell, i) => (i === 1 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)))
+            .join('  '),
+        );
       console.log('');
-      for (const run of runs) console.log(`concurrency ${run.concurrency}: ${run.commands.n + run.buttons.n} requests in ${run.wallMs} ms`);
-      console.log(`worker: ${workerAtEnd.started} slow jobs started, ${workerAtEnd.finished} finished, ${workerAtEnd.running} still running at the end (cancelled)`);
+      for (const run of runs)
+        console.log(`concurrency ${run.concurrency}: ${run.commands.n + run.buttons.n} requests in ${run.wallMs} ms`);
+      console.log(
+        `worker: ${workerAtEnd.started} slow jobs started, ${workerAtEnd.finished} finished, ${workerAtEnd.running} still running at the end (cancelled)`,
+      );
       for (const error of errors) console.log(`error: ${error}`);
       console.log(
         `${pass ? 'PASS' : 'FAIL'}: worst ack ${worstMs} ms vs Slack's ${SLACK_LIMIT_MS} ms limit (margin ${report.marginMs} ms, ${report.headroom}× headroom)${errors.length ? `; ${errors.length} error(s)` : ''}`,

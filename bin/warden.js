@@ -11,7 +11,9 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   const pinned = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(pinned)) {
-    process.stderr.write(`warden: needs Node.js 24 (found ${process.version}); run \`npm install\` in the project to bring it\n`);
+    process.stderr.write(
+      `warden: needs Node.js 24 (found ${process.version}); run \`npm install\` in the project to bring it\n`,
+    );
     process.exit(2);
   }
   const run = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -11,10 +11,14 @@ function assumeRoleStatements(config, use) {
     .map((account) => (use === 'apply' ? account.applyRoleArn || account.roleArn : account.roleArn))
     .filter(Boolean);
   const statements = [];
-  if (roles.length > 0) statements.push({ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [...new Set(roles)].sort() });
+  if (roles.length > 0)
+    statements.push({ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [...new Set(roles)].sort() });
   const org = aws.organization;
   if (org) {
-    if (!org.id) throw new Error('providers.aws.organization.id: is required to deploy (the organization id, o-…, limits sts:AssumeRole to its accounts)');
+    if (!org.id)
+      throw new Error(
+        'providers.aws.organization.id: is required to deploy (the organization id, o-…, limits sts:AssumeRole to its accounts)',
+      );
     const name = use === 'apply' ? org.applyRoleName || 'WardenApply' : org.roleName || 'WardenAudit';
     statements.push({
       Effect: 'Allow',

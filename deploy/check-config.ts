@@ -10,8 +10,10 @@ export const DEFAULT_CONFIG_FILE = 'deploy/warden.config.yml';
 /** Why the config file cannot be packaged, or undefined when it loads. */
 export async function packagedConfigProblem(value: string | undefined): Promise<string | undefined> {
   const path = value?.trim() || DEFAULT_CONFIG_FILE;
-  if (isAbsolute(path)) return `WARDEN_CONFIG_FILE ${path}: must be relative to the project (the functions read it at that path in their package)`;
-  if (normalize(path).split(/[\\/]/)[0] === '..') return `WARDEN_CONFIG_FILE ${path}: must be inside the project (only its files are packaged)`;
+  if (isAbsolute(path))
+    return `WARDEN_CONFIG_FILE ${path}: must be relative to the project (the functions read it at that path in their package)`;
+  if (normalize(path).split(/[\\/]/)[0] === '..')
+    return `WARDEN_CONFIG_FILE ${path}: must be inside the project (only its files are packaged)`;
   try {
     await loadConfig(path);
     return undefined;

@@ -18,7 +18,10 @@ module.exports = [
     setup(build) {
       const filter = new RegExp(`^(${STUBBED.map((n) => n.replace(/[/@.-]/g, (c) => `\\${c}`)).join('|')})$`);
       build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'warden-stub' }));
-      build.onLoad({ filter: /.*/, namespace: 'warden-stub' }, (args) => ({ contents: stubSource(args.path), loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: 'warden-stub' }, (args) => ({
+        contents: stubSource(args.path),
+        loader: 'js',
+      }));
     },
   },
 ];

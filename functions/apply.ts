@@ -20,7 +20,9 @@ export interface RecoveryResult {
 }
 
 function isScheduled(event: SQSEvent | ScheduledEvent): event is ScheduledEvent {
-  return (event as ScheduledEvent)['detail-type'] === 'Scheduled Event' && (event as ScheduledEvent).source === 'aws.events';
+  return (
+    (event as ScheduledEvent)['detail-type'] === 'Scheduled Event' && (event as ScheduledEvent).source === 'aws.events'
+  );
 }
 
 export function createApplyHandler(deps: ApplyDeps) {
@@ -34,13 +36,18 @@ export function createApplyHandler(deps: ApplyDeps) {
 
   function handle(event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
   function handle(event: ScheduledEvent, context?: Context): Promise<RecoveryResult>;
-  async function handle(event: SQSEvent | ScheduledEvent, context?: Context): Promise<SQSBatchResponse | RecoveryResult> {
+  async function handle(
+    event: SQSEvent | ScheduledEvent,
+    context?: Context,
+  ): Promise<SQSBatchResponse | RecoveryResult> {
     if (context) logger.addContext(context);
     const { worker, useCases, store } = await deps.runtime();
     if (isScheduled(event)) return recover(event, useCases);
     const response = await processApplyBatch(event, async ({ message }) => {
       if (message.type !== 'job' || (message.job.kind !== 'apply' && message.job.kind !== 'revert')) {
-        throw new Error(`the apply queue takes apply and revert jobs, not ${message.type === 'job' ? message.job.kind : message.type}`);
+        throw new Error(
+          `the apply queue takes apply and revert jobs, not ${message.type === 'job' ? message.job.kind : message.type}`,
+        );
       }
       const { job } = message;
       correlate(job.requestId, { job: job.kind });

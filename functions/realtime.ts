@@ -4,7 +4,14 @@ import { verifyAlibabaDelivery } from '../src/realtime/alibaba.ts';
 import type { ChangeParse } from '../src/realtime/change.ts';
 import { changesFromCloudTrail } from '../src/realtime/cloudtrail.ts';
 import type { RealtimeSource } from '../adapters/provider-module.ts';
-import { parseSmnMessage, SMN_MAX_AGE_SECONDS, smnDeliveryRefusal, trustedSigningCertUrl, trustedSubscribeUrl, verifySmnSignature } from '../src/realtime/smn.ts';
+import {
+  parseSmnMessage,
+  SMN_MAX_AGE_SECONDS,
+  smnDeliveryRefusal,
+  trustedSigningCertUrl,
+  trustedSubscribeUrl,
+  verifySmnSignature,
+} from '../src/realtime/smn.ts';
 import type { SmnMessage } from '../src/realtime/smn.ts';
 import type { ScopeOutcome } from '../src/app/audit-scope.ts';
 import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
@@ -49,7 +56,8 @@ export async function fetchSigningCertificate(url: string): Promise<string> {
   const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`signing certificate: HTTP ${response.status}`);
   const text = await response.text();
-  if (Buffer.byteLength(text) > CERTIFICATE_MAX_BYTES) throw new Error(`signing certificate: more than ${CERTIFICATE_MAX_BYTES} bytes`);
+  if (Buffer.byteLength(text) > CERTIFICATE_MAX_BYTES)
+    throw new Error(`signing certificate: more than ${CERTIFICATE_MAX_BYTES} bytes`);
   return text;
 }
 
@@ -57,7 +65,9 @@ export async function fetchSigningCertificate(url: string): Promise<string> {
 function smnMaxAge(env: NodeJS.ProcessEnv): number | string {
   const value = env[SMN_MAX_AGE_ENV];
   if (value === undefined || value === '') return SMN_MAX_AGE_SECONDS;
-  return /^[1-9]\d{0,5}$/.test(value) ? Number(value) : `${SMN_MAX_AGE_ENV} ${JSON.stringify(value.slice(0, 40))} is not a whole number of seconds (1 to 999999)`;
+  return /^[1-9]\d{0,5}$/.test(value)
+    ? Number(value)
+    : `${SMN_MAX_AGE_ENV} ${JSON.stringify(value.slice(0, 40))} is not a whole number of seconds (1 to 999999)`;
 }
 
 const json = (statusCode: number, body: Record<string, unknown>): APIGatewayProxyStructuredResultV2 => ({
@@ -67,7 +77,9 @@ const json = (statusCode: number, body: Record<string, unknown>): APIGatewayProx
 });
 
 /** The clouds whose changes arrive over HTTPS, at `/events/<provider>`. */
-const HTTP_SOURCES = Object.values(PROVIDER_MODULES).flatMap((module) => (module.realtime.delivery === 'eventbridge' ? [] : [module.descriptor.name]));
+const HTTP_SOURCES = Object.values(PROVIDER_MODULES).flatMap((module) =>
+  module.realtime.delivery === 'eventbridge' ? [] : [module.descriptor.name],
+);
 
 function isHttp(event: RealtimeEvent): event is APIGatewayProxyEventV2 {
   return typeof (event as APIGatewayProxyEventV2).rawPath === 'string' && 'requestContext' in event;
@@ -85,7 +97,8 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     } else {
       pem = fetchCertificate(url);
       pem.catch(() => certificates.get(url) === pem && certificates.delete(url));
-      while (certificates.size >= CERTIFICATE_CACHE_SIZE) certificates.delete(certificates.keys().next().value as string);
+      while (certificates.size >= CERTIFICATE_CACHE_SIZE)
+        certificates.delete(certificates.keys().next().value as string);
     }
     certificates.set(url, pem);
     return pem;
@@ -111,23 +124,40 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
       if (seen.has(key)) continue;
       seen.add(key);
       if (account === undefined || !runtime.config.providers[change.provider]) {
-        logger.warn('change outside the configured estate', { provider: change.provider, account: change.account, region: change.region, groupId: change.groupId });
+        logger.warn('change outside the configured estate', {
+          provider: change.provider,
+          account: change.account,
+          region: change.region,
+          groupId: change.groupId,
+        });
         continue;
       }
       correlate(change.eventId, { trigger: 'realtime', eventName: change.eventName });
       const outcome: ScopeOutcome = await runtime.useCases.auditGroup({ ...change, account });
       recordScopeMetrics(outcome, change.provider);
-      logger.info('group audited', { groupId: change.groupId, setId: change.setId, findings: outcome.findings, new: outcome.new, resolved: outcome.resolved, scanError: outcome.scanError });
+      logger.info('group audited', {
+        groupId: change.groupId,
+        setId: change.setId,
+        findings: outcome.findings,
+        new: outcome.new,
+        resolved: outcome.resolved,
+        scanError: outcome.scanError,
+      });
       audited++;
     }
     return { audited };
   }
 
   /** A verified, claimed SMN message: a subscription confirmed, or the notification's changes audited. */
-  async function smnDelivery(runtime: Runtime, delivery: Extract<RealtimeSource, { delivery: 'smn' }>, message: SmnMessage): Promise<APIGatewayProxyStructuredResultV2> {
+  async function smnDelivery(
+    runtime: Runtime,
+    delivery: Extract<RealtimeSource, { delivery: 'smn' }>,
+    message: SmnMessage,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
     const provider = delivery.smn;
     if (message.type === 'SubscriptionConfirmation') {
-      if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider)) return json(400, { error: 'subscribe_url is not an SMN URL' });
+      if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider))
+        return json(400, { error: 'subscribe_url is not an SMN URL' });
       await confirmSubscription(message.subscribe_url);
       logger.info('smn subscription confirmed', { topic: message.topic_urn });
       return json(200, { confirmed: true });
@@ -138,11 +168,22 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
 
   async function http(runtime: Runtime, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const source = event.pathParameters?.['source'] ?? event.rawPath.split('/').pop() ?? '';
-    const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const body =
+      event.body === undefined
+        ? ''
+        : event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body;
     const headers = event.headers ?? {};
     const delivery = providerModuleNamed(source)?.realtime;
     if (delivery?.delivery === 'https-token') {
-      const verdict = verifyAlibabaDelivery({ headers, body, secret: runtime.env['WARDEN_EVENTS_TOKEN'] ?? '', now: now(), maxAgeSeconds: MAX_EVENT_AGE_SECONDS });
+      const verdict = verifyAlibabaDelivery({
+        headers,
+        body,
+        secret: runtime.env['WARDEN_EVENTS_TOKEN'] ?? '',
+        now: now(),
+        maxAgeSeconds: MAX_EVENT_AGE_SECONDS,
+      });
       if (!verdict.ok) {
         logger.warn('alibaba delivery refused', { reason: verdict.reason });
         return json(401, { error: verdict.reason });
@@ -183,26 +224,38 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
       const topicProject = message.topic_urn.split(':')[3] ?? '';
       if (!(runtime.config.providers[provider]?.regions ?? []).some((r) => r.projectId === topicProject)) {
         logger.warn('smn message refused', { reason: 'topic of another project', topic: message.topic_urn });
-        return json(403, { error: `topic ${message.topic_urn.slice(0, 200)} is not in a configured ${provider} project` });
+        return json(403, {
+          error: `topic ${message.topic_urn.slice(0, 200)} is not in a configured ${provider} project`,
+        });
       }
       // Claimed only once verified (a forged message cannot use up an id), for as long as the message could pass the age check.
       const claim = `smn:${provider}:${message.message_id}`;
       if (!(await runtime.store.idempotency.claim(claim, 2 * maxAge, now()))) {
-        logger.warn('smn message refused', { reason: 'replay of a message_id already received', messageId: message.message_id.slice(0, 80) });
+        logger.warn('smn message refused', {
+          reason: 'replay of a message_id already received',
+          messageId: message.message_id.slice(0, 80),
+        });
         return json(409, { error: 'message_id already received' });
       }
       try {
         return await smnDelivery(runtime, delivery, message);
       } catch (error) {
         // Not delivered: SMN's retry of this message_id must be let in (a replay of a delivered one still gets 409).
-        await runtime.store.idempotency.release(claim, now()).catch((releaseError: unknown) => logger.error('smn claim not released', { error: (releaseError as Error).message }));
+        await runtime.store.idempotency
+          .release(claim, now())
+          .catch((releaseError: unknown) =>
+            logger.error('smn claim not released', { error: (releaseError as Error).message }),
+          );
         throw error;
       }
     }
     return json(404, { error: `no event source ${JSON.stringify(source.slice(0, 40))} (${HTTP_SOURCES.join(', ')})` });
   }
 
-  return async (event: RealtimeEvent, context?: Context): Promise<RealtimeSummary | APIGatewayProxyStructuredResultV2> => {
+  return async (
+    event: RealtimeEvent,
+    context?: Context,
+  ): Promise<RealtimeSummary | APIGatewayProxyStructuredResultV2> => {
     if (context) logger.addContext(context);
     const runtime = await deps.runtime();
     try {

@@ -24,14 +24,17 @@ export function createScanHandler(deps: ScanDeps) {
     const { worker, useCases } = await deps.runtime();
     const handle = limitConcurrency(deps.concurrency ?? 4, async ({ message }: QueueRecord) => {
       if (message.type === 'scope') {
-        correlate(`${message.runId}/${message.provider}/${message.account}/${message.region}`, { runId: message.runId });
+        correlate(`${message.runId}/${message.provider}/${message.account}/${message.region}`, {
+          runId: message.runId,
+        });
         const outcome = await useCases.scanScope(message);
         recordScopeMetrics(outcome, message.provider);
         logger.info('scope audited', { ...outcome, bySeverity: outcome.bySeverity });
         return;
       }
       // Only the apply function's role may change security groups: a change job here is refused, not run.
-      if (message.job.kind === 'apply' || message.job.kind === 'revert') throw new Error(`the scan queue takes scopes and read-only jobs, not ${message.job.kind}`);
+      if (message.job.kind === 'apply' || message.job.kind === 'revert')
+        throw new Error(`the scan queue takes scopes and read-only jobs, not ${message.job.kind}`);
       correlate(message.job.requestId, { job: message.job.kind });
       await worker.handle(message.job);
       logger.info('job done', { kind: message.job.kind });

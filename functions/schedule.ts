@@ -46,7 +46,13 @@ export function createScheduleHandler(deps: ScheduleDeps) {
 
     // Stuck applies and reverts are recovered where the write keys and grants are: by the apply
     // function's schedule, its next delivery, or an approver's Resume click. This function holds neither.
-    const started = await startRun(runtime, { runId, trigger: 'schedule', now: now(), ...(deps.organizations ? { organizations: deps.organizations } : {}), ...(deps.sqs ? { sqs: deps.sqs } : {}) });
+    const started = await startRun(runtime, {
+      runId,
+      trigger: 'schedule',
+      now: now(),
+      ...(deps.organizations ? { organizations: deps.organizations } : {}),
+      ...(deps.sqs ? { sqs: deps.sqs } : {}),
+    });
     metrics.publishStoredMetrics();
     return { runId, scopes: started.scopes, finishedLate };
   };

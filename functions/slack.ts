@@ -27,10 +27,11 @@ import type { StateStore } from '../src/store/state.ts';
  * An API Gateway HTTP API (payload v2) event: the receiver reads its headers, body and
  * isBase64Encoded; the rest of the request context is optional here so tests can build events.
  */
-export type HttpApiEvent = Pick<APIGatewayProxyEventV2, 'headers' | 'isBase64Encoded'> & Partial<Omit<APIGatewayProxyEventV2, 'headers' | 'isBase64Encoded' | 'requestContext' | 'body'>> & {
-  body?: string | null;
-  requestContext?: Partial<APIGatewayProxyEventV2['requestContext']> | Record<string, unknown>;
-};
+export type HttpApiEvent = Pick<APIGatewayProxyEventV2, 'headers' | 'isBase64Encoded'> &
+  Partial<Omit<APIGatewayProxyEventV2, 'headers' | 'isBase64Encoded' | 'requestContext' | 'body'>> & {
+    body?: string | null;
+    requestContext?: Partial<APIGatewayProxyEventV2['requestContext']> | Record<string, unknown>;
+  };
 
 export { SLACK_MAX_BODY_BYTES } from './lib/slack-request.ts';
 
@@ -66,7 +67,8 @@ export function createSlackHandler(deps: SlackHandlerDeps): SlackHandler {
     return async (event, context) => {
       const screened = screenSlackRequest(event, { signingSecret });
       if (!screened.ok) {
-        if (screened.reason) console.error(`warden: slack request refused (${screened.statusCode}): ${screened.reason}`);
+        if (screened.reason)
+          console.error(`warden: slack request refused (${screened.statusCode}): ${screened.reason}`);
         return { statusCode: screened.statusCode, body: '' };
       }
       try {
@@ -74,7 +76,9 @@ export function createSlackHandler(deps: SlackHandlerDeps): SlackHandler {
       } catch (error) {
         // The receiver parses the body before any handler; a signed body that is not a Slack payload ends here.
         if (!(error instanceof SyntaxError)) throw error;
-        console.error(`warden: slack request refused (400): the signed body is not a Slack payload (${error.message.split('\n')[0]})`);
+        console.error(
+          `warden: slack request refused (400): the signed body is not a Slack payload (${error.message.split('\n')[0]})`,
+        );
         return { statusCode: 400, body: '' };
       }
     };

@@ -11,10 +11,27 @@ import type { Finding, Rule, SecurityGroup } from '../src/model/types.ts';
 
 function sshOpen(): SecurityGroup {
   const rule: Rule = {
-    direction: 'ingress', action: 'allow', priority: 1, family: 'ipv4', protocol: 'tcp', ports: [{ from: 22, to: 22 }],
-    peer: { kind: 'cidr', cidr: '0.0.0.0/0' }, enabled: true, description: '', native: { ruleId: 'sgr-ssh', derivedId: false, raw: {} },
+    direction: 'ingress',
+    action: 'allow',
+    priority: 1,
+    family: 'ipv4',
+    protocol: 'tcp',
+    ports: [{ from: 22, to: 22 }],
+    peer: { kind: 'cidr', cidr: '0.0.0.0/0' },
+    enabled: true,
+    description: '',
+    native: { ruleId: 'sgr-ssh', derivedId: false, raw: {} },
   };
-  return { provider: 'aws', account: '111122223333', region: 'eu-west-1', vpcId: 'vpc-1', id: 'sg-1', name: 'web', description: 'web', rules: [rule] };
+  return {
+    provider: 'aws',
+    account: '111122223333',
+    region: 'eu-west-1',
+    vpcId: 'vpc-1',
+    id: 'sg-1',
+    name: 'web',
+    description: 'web',
+    rules: [rule],
+  };
 }
 
 function sshFinding(report: AuditReport): Finding {

@@ -40,7 +40,12 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; st
 }
 
 /** Live audit, snapshot, snapshot audit (which must have the same findings): the live findings of `checks`. */
-async function auditBothWays(provider: string, config: string, env: NodeJS.ProcessEnv, checks = ['internet-admin-port']): Promise<AuditReport['findings']> {
+async function auditBothWays(
+  provider: string,
+  config: string,
+  env: NodeJS.ProcessEnv,
+  checks = ['internet-admin-port'],
+): Promise<AuditReport['findings']> {
   const configFile = join(dir, 'warden.yaml');
   await writeFile(configFile, config);
   const live = await run(['audit', '--provider', provider, '--config', configFile, '--format', 'json'], env);
@@ -64,16 +69,32 @@ describe('SSH open to a list or address group that holds 0.0.0.0/0 is an Interne
     closers.push(() => fake.close());
     const group = fake.addGroup('cn-hangzhou', { SecurityGroupName: 'jump' });
     const anywhere = fake.addPrefixList('cn-hangzhou', { PrefixListName: 'anywhere', cidrs: ['0.0.0.0/0'] });
-    fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourcePrefixListId: anywhere, Priority: '1' });
+    fake.addPermission(group, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourcePrefixListId: anywhere,
+      Priority: '1',
+    });
     const quiet = fake.addGroup('cn-hangzhou', { SecurityGroupName: 'office-only' });
     const office = fake.addPrefixList('cn-hangzhou', { PrefixListName: 'office', cidrs: ['10.0.0.0/8'] });
-    fake.addPermission(quiet, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourcePrefixListId: office, Priority: '1' });
-
-    const admin = await auditBothWays('alibaba', 'providers:\n  alibaba:\n    account: "1234567890123456"\n    regions: [cn-hangzhou]\n', {
-      WARDEN_ALIBABA_ENDPOINT: url,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tWardenE2E',
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'ali-0123456789secret',
+    fake.addPermission(quiet, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourcePrefixListId: office,
+      Priority: '1',
     });
+
+    const admin = await auditBothWays(
+      'alibaba',
+      'providers:\n  alibaba:\n    account: "1234567890123456"\n    regions: [cn-hangzhou]\n',
+      {
+        WARDEN_ALIBABA_ENDPOINT: url,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tWardenE2E',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'ali-0123456789secret',
+      },
+    );
     expect(admin.map((f) => f.groupName)).toEqual(['jump']);
   });
 
@@ -82,16 +103,32 @@ describe('SSH open to a list or address group that holds 0.0.0.0/0 is an Interne
     closers.push(() => fake.close());
     const group = fake.addGroup(PROJECT, { name: 'jump' });
     const anywhere = fake.addAddressGroup(PROJECT, { name: 'anywhere', ip_set: ['0.0.0.0/0'] });
-    fake.addRule(PROJECT, { security_group_id: group.id as string, multiport: '22', remote_ip_prefix: '', remote_address_group_id: anywhere.id, priority: 1 });
+    fake.addRule(PROJECT, {
+      security_group_id: group.id as string,
+      multiport: '22',
+      remote_ip_prefix: '',
+      remote_address_group_id: anywhere.id,
+      priority: 1,
+    });
     const quiet = fake.addGroup(PROJECT, { name: 'office-only' });
     const office = fake.addAddressGroup(PROJECT, { name: 'office', ip_set: ['10.0.0.1-10.0.0.20'] });
-    fake.addRule(PROJECT, { security_group_id: quiet.id as string, multiport: '22', remote_ip_prefix: '', remote_address_group_id: office.id, priority: 1 });
-
-    const admin = await auditBothWays('huawei', `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n`, {
-      HUAWEICLOUD_SDK_AK: 'HWAKE2E0000001',
-      HUAWEICLOUD_SDK_SK: 'hw-0123456789secret',
-      WARDEN_HUAWEI_ENDPOINT: fake.url,
+    fake.addRule(PROJECT, {
+      security_group_id: quiet.id as string,
+      multiport: '22',
+      remote_ip_prefix: '',
+      remote_address_group_id: office.id,
+      priority: 1,
     });
+
+    const admin = await auditBothWays(
+      'huawei',
+      `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n`,
+      {
+        HUAWEICLOUD_SDK_AK: 'HWAKE2E0000001',
+        HUAWEICLOUD_SDK_SK: 'hw-0123456789secret',
+        WARDEN_HUAWEI_ENDPOINT: fake.url,
+      },
+    );
     expect(admin.map((f) => f.groupName)).toEqual(['jump']);
   });
 
@@ -105,10 +142,14 @@ describe('SSH open to a list or address group that holds 0.0.0.0/0 is an Interne
     const office = fake.addAddressGroup(PROJECT, 'office', ['10.0.0.0/8']);
     fake.addRule(quiet, { multiport: '22', remote_ip_prefix: null, remote_address_group_id: office.id });
 
-    const admin = await auditBothWays('otc', `providers:\n  otc:\n    endpoint: ${fake.vpcUrl}\n    regions:\n      - { region: eu-de, projectId: ${PROJECT} }\n`, {
-      OTC_ACCESS_KEY: FAKE_AK,
-      OTC_SECRET_KEY: FAKE_SK,
-    });
+    const admin = await auditBothWays(
+      'otc',
+      `providers:\n  otc:\n    endpoint: ${fake.vpcUrl}\n    regions:\n      - { region: eu-de, projectId: ${PROJECT} }\n`,
+      {
+        OTC_ACCESS_KEY: FAKE_AK,
+        OTC_SECRET_KEY: FAKE_SK,
+      },
+    );
     expect(admin.map((f) => f.groupName)).toEqual(['jump']);
   });
 
@@ -118,26 +159,58 @@ describe('SSH open to a list or address group that holds 0.0.0.0/0 is an Interne
     closers.push(() => ali.close());
     const group = ali.addGroup('cn-hangzhou', { SecurityGroupName: 'jump' });
     const theirs = ali.addPrefixList('cn-hangzhou', { cidrs: ['10.0.0.0/8'], foreign: true });
-    ali.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourcePrefixListId: theirs, Priority: '1' });
-    const aliFindings = await auditBothWays('alibaba', 'providers:\n  alibaba:\n    account: "1234567890123456"\n    regions: [cn-hangzhou]\n', {
-      WARDEN_ALIBABA_ENDPOINT: url,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tWardenE2E',
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'ali-0123456789secret',
-    }, ['internet-admin-port', 'unresolved-peer']);
-    expect(aliFindings.map((f) => [f.check, f.groupName])).toEqual(expect.arrayContaining([['internet-admin-port', 'jump'], ['unresolved-peer', 'jump']]));
+    ali.addPermission(group, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourcePrefixListId: theirs,
+      Priority: '1',
+    });
+    const aliFindings = await auditBothWays(
+      'alibaba',
+      'providers:\n  alibaba:\n    account: "1234567890123456"\n    regions: [cn-hangzhou]\n',
+      {
+        WARDEN_ALIBABA_ENDPOINT: url,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tWardenE2E',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'ali-0123456789secret',
+      },
+      ['internet-admin-port', 'unresolved-peer'],
+    );
+    expect(aliFindings.map((f) => [f.check, f.groupName])).toEqual(
+      expect.arrayContaining([
+        ['internet-admin-port', 'jump'],
+        ['unresolved-peer', 'jump'],
+      ]),
+    );
     expect(aliFindings.find((f) => f.check === 'unresolved-peer')?.detail).toContain('InvalidPrefixListId.NotFound');
 
     const hw = await startFakeHuawei({ ak: 'HWAKE2E0000001', sk: 'hw-0123456789secret' });
     closers.push(() => hw.close());
     const jump = hw.addGroup(PROJECT, { name: 'jump' });
-    hw.addRule(PROJECT, { security_group_id: jump.id as string, multiport: '22', remote_ip_prefix: '', remote_address_group_id: 'ag-not-readable', priority: 1 });
+    hw.addRule(PROJECT, {
+      security_group_id: jump.id as string,
+      multiport: '22',
+      remote_ip_prefix: '',
+      remote_address_group_id: 'ag-not-readable',
+      priority: 1,
+    });
     hw.deny('ListAddressGroup');
-    const hwFindings = await auditBothWays('huawei', `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n`, {
-      HUAWEICLOUD_SDK_AK: 'HWAKE2E0000001',
-      HUAWEICLOUD_SDK_SK: 'hw-0123456789secret',
-      WARDEN_HUAWEI_ENDPOINT: hw.url,
-    }, ['internet-admin-port', 'unresolved-peer']);
-    expect(hwFindings.map((f) => [f.check, f.groupName])).toEqual(expect.arrayContaining([['internet-admin-port', 'jump'], ['unresolved-peer', 'jump']]));
+    const hwFindings = await auditBothWays(
+      'huawei',
+      `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n`,
+      {
+        HUAWEICLOUD_SDK_AK: 'HWAKE2E0000001',
+        HUAWEICLOUD_SDK_SK: 'hw-0123456789secret',
+        WARDEN_HUAWEI_ENDPOINT: hw.url,
+      },
+      ['internet-admin-port', 'unresolved-peer'],
+    );
+    expect(hwFindings.map((f) => [f.check, f.groupName])).toEqual(
+      expect.arrayContaining([
+        ['internet-admin-port', 'jump'],
+        ['unresolved-peer', 'jump'],
+      ]),
+    );
     expect(hwFindings.find((f) => f.check === 'unresolved-peer')?.detail).toContain('vpc:addressGroups:list');
   });
 });

@@ -11,7 +11,8 @@ describe('addresses', () => {
     expect(parseCidr('::/0')).toMatchObject({ family: 'ipv6', lo: 0n, hi: (1n << 128n) - 1n });
     expect(canonicalCidr('2001:DB8:0:0::1/32')).toBe('2001:db8::/32');
     expect(canonicalCidr('::ffff:1.2.3.4/128')).toBe('::ffff:102:304/128');
-    for (const bad of ['256.0.0.0/8', '1.2.3.4/33', '01.2.3.4/8', '1.2.3/8', 'abc', '', '::/129', '1.2.3.4/']) expect(parseCidr(bad), bad).toBeUndefined();
+    for (const bad of ['256.0.0.0/8', '1.2.3.4/33', '01.2.3.4/8', '1.2.3/8', 'abc', '', '::/129', '1.2.3.4/'])
+      expect(parseCidr(bad), bad).toBeUndefined();
   });
   it('the IPv4 fast path agrees with node:net and with formatting, for random addresses and prefixes', () => {
     fc.assert(

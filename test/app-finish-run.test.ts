@@ -34,7 +34,12 @@ function rig(run: Run, results: ScopeResult[]) {
     audit: { log: async (entry: AuditInput) => void trail.push(entry) },
   } as unknown as StateStore;
   const notifier = recordingNotifier();
-  const ports = { settings: { ...defaultSlackConfig(), channel: 'C0DEFAULT' }, store, notifier, now: () => NOW } as unknown as AppPorts;
+  const ports = {
+    settings: { ...defaultSlackConfig(), channel: 'C0DEFAULT' },
+    store,
+    notifier,
+    now: () => NOW,
+  } as unknown as AppPorts;
   return { ports, notifier, trail };
 }
 
@@ -54,21 +59,39 @@ const scope = (region: string, findings: number, scanError?: string): ScopeResul
 
 describe('finishRun (src/app), with a notifier that is not Slack', () => {
   it('posts one digest notice for the run, in its channel, sums its scopes, writes the trail, and only once', async () => {
-    const { ports, notifier, trail } = rig({ runId: 'run-1', expected: 2, done: 2, channel: 'C0RUN', trigger: 'schedule', startedAt: NOW.toISOString() }, [scope('us-east-1', 1), scope('eu-west-1', 2)]);
+    const { ports, notifier, trail } = rig(
+      { runId: 'run-1', expected: 2, done: 2, channel: 'C0RUN', trigger: 'schedule', startedAt: NOW.toISOString() },
+      [scope('us-east-1', 1), scope('eu-west-1', 2)],
+    );
     expect(await finishRun(ports, 'run-1')).toBe(true);
     expect(await finishRun(ports, 'run-1')).toBe(false);
     expect(notifier.posted).toHaveLength(1);
     const [{ where, notice }] = notifier.posted as [{ where: Place; notice: Notice }];
     expect(where).toEqual({ channel: 'C0RUN' });
-    expect(notice).toMatchObject({ kind: 'digest', summary: { groups: 4, findings: 3, partial: false }, delta: { totals: { new: 3, resolved: 0 } } });
-    expect(trail).toMatchObject([{ actor: 'scheduler', action: 'digest', target: 'run-1', outcome: 'ok', detail: '3 findings, 3 new, 0 resolved' }]);
+    expect(notice).toMatchObject({
+      kind: 'digest',
+      summary: { groups: 4, findings: 3, partial: false },
+      delta: { totals: { new: 3, resolved: 0 } },
+    });
+    expect(trail).toMatchObject([
+      { actor: 'scheduler', action: 'digest', target: 'run-1', outcome: 'ok', detail: '3 findings, 3 new, 0 resolved' },
+    ]);
   });
 
   it('says a run is partial when scopes did not report, never a clean digest', async () => {
-    const { ports, notifier, trail } = rig({ runId: 'run-2', expected: 3, done: 1, trigger: 'schedule', startedAt: NOW.toISOString() }, [scope('us-east-1', 0)]);
+    const { ports, notifier, trail } = rig(
+      { runId: 'run-2', expected: 3, done: 1, trigger: 'schedule', startedAt: NOW.toISOString() },
+      [scope('us-east-1', 0)],
+    );
     expect(await finishRun(ports, 'run-2')).toBe(true);
     expect(notifier.posted[0]?.where).toEqual({ channel: 'C0DEFAULT' });
-    expect(notifier.posted[0]?.notice).toMatchObject({ kind: 'digest', summary: { partial: true, scanErrors: [{ message: '2 of 3 scopes did not report (see the scan dead-letter queue)' }] } });
+    expect(notifier.posted[0]?.notice).toMatchObject({
+      kind: 'digest',
+      summary: {
+        partial: true,
+        scanErrors: [{ message: '2 of 3 scopes did not report (see the scan dead-letter queue)' }],
+      },
+    });
     expect(trail[0]?.outcome).toBe('ok: 1 of 3 scopes');
   });
 });

@@ -50,7 +50,13 @@ async function readRaw(dir: string): Promise<RawCorpus> {
     for (const group of list(body['SecurityGroups'])) {
       corpus.groupEntries++;
       const key = `${String(group['OwnerId'])}|${String(group['GroupId'])}`;
-      const entry = corpus.groups.get(key) ?? { names: new Set(), vpcIds: new Set(), rules: new Set(), ingress: new Set(), egress: new Set() };
+      const entry = corpus.groups.get(key) ?? {
+        names: new Set(),
+        vpcIds: new Set(),
+        rules: new Set(),
+        ingress: new Set(),
+        egress: new Set(),
+      };
       corpus.groups.set(key, entry);
       entry.names.add(String(group['GroupName'] ?? ''));
       entry.vpcIds.add(String(group['VpcId'] ?? ''));
@@ -60,7 +66,12 @@ async function readRaw(dir: string): Promise<RawCorpus> {
       ] as const) {
         for (const permission of list(group[listKey])) {
           corpus.permissionEntries++;
-          const base = [direction, permission['IpProtocol'], permission['FromPort'] ?? null, permission['ToPort'] ?? null];
+          const base = [
+            direction,
+            permission['IpProtocol'],
+            permission['FromPort'] ?? null,
+            permission['ToPort'] ?? null,
+          ];
           const peers = [
             ...list(permission['IpRanges']).map((r) => ['cidr', r['CidrIp']]),
             ...list(permission['Ipv6Ranges']).map((r) => ['cidr6', r['CidrIpv6']]),
@@ -114,8 +125,11 @@ describe.skipIf(!present)(`AWS recorded corpus (${CORPUS})`, () => {
       try {
         const one = await loadSnapshots(join(CORPUS, file));
         if (one.unparseable.length) problems.push(`${file}: ${one.unparseable.map((u) => u.reason).join('; ')}`);
-        const expected = new Set(list(raw.bodies.get(file)?.['SecurityGroups']).map((g) => `${String(g['OwnerId'])}|${String(g['GroupId'])}`));
-        if (one.groups.length !== expected.size) problems.push(`${file}: ${one.groups.length} groups, expected ${expected.size}`);
+        const expected = new Set(
+          list(raw.bodies.get(file)?.['SecurityGroups']).map((g) => `${String(g['OwnerId'])}|${String(g['GroupId'])}`),
+        );
+        if (one.groups.length !== expected.size)
+          problems.push(`${file}: ${one.groups.length} groups, expected ${expected.size}`);
       } catch (error) {
         problems.push(`${file}: ${(error as Error).name}: ${(error as Error).message}`);
       }
@@ -145,7 +159,9 @@ describe.skipIf(!present)(`AWS recorded corpus (${CORPUS})`, () => {
       const ingress = group.rules.filter((r) => r.direction === 'ingress').length;
       const egress = group.rules.filter((r) => r.direction === 'egress').length;
       if (ingress !== source?.ingress.size || egress !== source.egress.size) {
-        wrong.push(`${keyOf(group)}: ${ingress} in / ${egress} out, the recordings list ${source?.ingress.size} / ${source?.egress.size}`);
+        wrong.push(
+          `${keyOf(group)}: ${ingress} in / ${egress} out, the recordings list ${source?.ingress.size} / ${source?.egress.size}`,
+        );
       }
       const ids = group.rules.map((r) => r.native.ruleId);
       if (new Set(ids).size !== ids.length) wrong.push(`${keyOf(group)}: duplicate rule ids`);
@@ -177,7 +193,9 @@ describe.skipIf(!present)(`AWS recorded corpus (${CORPUS})`, () => {
     const report = auditEstate(estate, defaultConfig());
     const counts = new Map<string, number>();
     for (const f of report.findings) counts.set(f.fingerprint, (counts.get(f.fingerprint) ?? 0) + 1);
-    const repeated = report.findings.filter((f) => (counts.get(f.fingerprint) ?? 0) > 1).map((f) => `${f.fingerprint} ${f.check} ${f.groupId}`);
+    const repeated = report.findings
+      .filter((f) => (counts.get(f.fingerprint) ?? 0) > 1)
+      .map((f) => `${f.fingerprint} ${f.check} ${f.groupId}`);
     expect(repeated.slice(0, 10)).toEqual([]);
     expect(counts.size).toBe(report.findings.length);
   });

@@ -74,7 +74,9 @@ describe('the check registry', () => {
     // A retired check in stored state, or an id that is a property of every object.
     for (const id of ['retired-check', 'constructor', 'toString']) {
       expect(fixerOf(id)).toBeUndefined();
-      expect(whyNoPlan(finding(id), g, defaultConfig())).toBe(`${g.id} no longer shows this finding (the rules changed since the audit): audit again`);
+      expect(whyNoPlan(finding(id), g, defaultConfig())).toBe(
+        `${g.id} no longer shows this finding (the rules changed since the audit): audit again`,
+      );
     }
   });
 

@@ -3,7 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
@@ -26,7 +32,12 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/warden.js', ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' },
+      env: {
+        ...process.env,
+        ...motoEnv(moto.endpoint, REGION),
+        WARDEN_STATE_DIR: join(dir, 'state'),
+        WARDEN_ACTOR: 'tester@ci',
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -38,30 +49,61 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 /** The group's rules as comparable content (ids of re-added rules may differ after a revert). */
 async function ruleContents(): Promise<string[]> {
-  const rules: SecurityGroupRule[] = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).SecurityGroupRules ?? [];
+  const rules: SecurityGroupRule[] =
+    (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] })))
+      .SecurityGroupRules ?? [];
   return rules
-    .map((r) => [r.IsEgress, r.IpProtocol, r.FromPort, r.ToPort, r.CidrIpv4 ?? r.CidrIpv6 ?? r.ReferencedGroupInfo?.GroupId ?? r.PrefixListId].join(' '))
+    .map((r) =>
+      [
+        r.IsEgress,
+        r.IpProtocol,
+        r.FromPort,
+        r.ToPort,
+        r.CidrIpv4 ?? r.CidrIpv6 ?? r.ReferencedGroupInfo?.GroupId ?? r.PrefixListId,
+      ].join(' '),
+    )
     .sort();
 }
 
 beforeAll(async () => {
   moto = await startMoto();
   dir = await mkdtemp(join(tmpdir(), 'warden-fix-'));
-  ec2 = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  ec2 = new EC2Client({
+    region: REGION,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'jump', Description: 'jump host', VpcId: vpc.Vpc?.VpcId }))).GroupId as string;
+  groupId = (
+    await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'jump', Description: 'jump host', VpcId: vpc.Vpc?.VpcId }),
+    )
+  ).GroupId as string;
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: groupId,
       IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] },
+        {
+          IpProtocol: 'tcp',
+          FromPort: 22,
+          ToPort: 22,
+          IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }],
+        },
         { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'https' }] },
       ],
     }),
   );
   await writeFile(
     join(dir, 'warden.yaml'),
-    [`providers:`, `  aws:`, `    regions: [${REGION}]`, `remediation:`, `  trustedSources:`, `    "22": [{ source: 203.0.113.0/24, label: office }]`, ``].join('\n'),
+    [
+      `providers:`,
+      `  aws:`,
+      `    regions: [${REGION}]`,
+      `remediation:`,
+      `  trustedSources:`,
+      `    "22": [{ source: 203.0.113.0/24, label: office }]`,
+      ``,
+    ].join('\n'),
   );
 }, 60_000);
 
@@ -77,16 +119,40 @@ describe('warden fix and revert on AWS (moto_server)', () => {
     const before = await ruleContents();
     const audit = await run(['audit', '--provider', 'aws', '--config', config, '--format', 'json']);
     expect(audit.stderr).toBe('');
-    const finding = (JSON.parse(audit.stdout) as AuditReport).findings.find((f) => f.check === 'internet-admin-port' && f.groupId === groupId);
+    const finding = (JSON.parse(audit.stdout) as AuditReport).findings.find(
+      (f) => f.check === 'internet-admin-port' && f.groupId === groupId,
+    );
     expect(finding).toBeDefined();
 
-    const dry = await run(['fix', finding!.fingerprint, '--provider', 'aws', '--config', config, '--dry-run', '--format', 'json']);
+    const dry = await run([
+      'fix',
+      finding!.fingerprint,
+      '--provider',
+      'aws',
+      '--config',
+      config,
+      '--dry-run',
+      '--format',
+      'json',
+    ]);
     const planned = JSON.parse(dry.stdout) as FixOutcome;
     expect(planned.status).toBe('planned');
-    expect(planned.plan?.diff.join('\n')).toMatch(/- .*tcp\/22 from 0\.0\.0\.0\/0[\s\S]*\+ .*tcp\/22 from 203\.0\.113\.0\/24.*office/);
+    expect(planned.plan?.diff.join('\n')).toMatch(
+      /- .*tcp\/22 from 0\.0\.0\.0\/0[\s\S]*\+ .*tcp\/22 from 203\.0\.113\.0\/24.*office/,
+    );
     expect(await ruleContents()).toEqual(before);
 
-    const fixed = await run(['fix', finding!.fingerprint, '--provider', 'aws', '--config', config, '--yes', '--format', 'json']);
+    const fixed = await run([
+      'fix',
+      finding!.fingerprint,
+      '--provider',
+      'aws',
+      '--config',
+      config,
+      '--yes',
+      '--format',
+      'json',
+    ]);
     const outcome = JSON.parse(fixed.stdout) as FixOutcome;
     expect(outcome.status, outcome.messages.join('; ')).toBe('applied');
     expect(outcome.changeId).toMatch(/^chg-/);
@@ -96,21 +162,30 @@ describe('warden fix and revert on AWS (moto_server)', () => {
     expect(after).not.toContain('false tcp 22 22 0.0.0.0/0');
     expect(after).toContain('false tcp 443 443 0.0.0.0/0');
 
-    const reaudit = JSON.parse((await run(['audit', '--provider', 'aws', '--config', config, '--format', 'json'])).stdout) as AuditReport;
+    const reaudit = JSON.parse(
+      (await run(['audit', '--provider', 'aws', '--config', config, '--format', 'json'])).stdout,
+    ) as AuditReport;
     expect(reaudit.findings.some((f) => f.check === 'internet-admin-port' && f.groupId === groupId)).toBe(false);
 
-    const again = JSON.parse((await run(['fix', finding!.fingerprint, '--provider', 'aws', '--config', config, '--yes', '--format', 'json'])).stdout) as FixOutcome;
+    const again = JSON.parse(
+      (await run(['fix', finding!.fingerprint, '--provider', 'aws', '--config', config, '--yes', '--format', 'json']))
+        .stdout,
+    ) as FixOutcome;
     expect(again.status).toBe('already-applied');
     expect(again.messages[0]).toContain(outcome.changeId as string);
 
-    const unconfirmed = JSON.parse((await run(['revert', outcome.changeId as string, '--config', config, '--format', 'json'])).stdout) as FixOutcome;
+    const unconfirmed = JSON.parse(
+      (await run(['revert', outcome.changeId as string, '--config', config, '--format', 'json'])).stdout,
+    ) as FixOutcome;
     expect(unconfirmed.status).toBe('refused');
     const reverted = await run(['revert', outcome.changeId as string, '--config', config, '--yes', '--format', 'json']);
     const revertOutcome = JSON.parse(reverted.stdout) as FixOutcome;
     expect(revertOutcome.status, revertOutcome.messages.join('; ')).toBe('reverted');
     expect(await ruleContents()).toEqual(before);
 
-    const twice = JSON.parse((await run(['revert', outcome.changeId as string, '--config', config, '--yes', '--format', 'json'])).stdout) as FixOutcome;
+    const twice = JSON.parse(
+      (await run(['revert', outcome.changeId as string, '--config', config, '--yes', '--format', 'json'])).stdout,
+    ) as FixOutcome;
     expect(twice.status).toBe('refused');
   }, 60_000);
 

@@ -16,7 +16,9 @@ let example: string;
 
 /** The summary without `source`, which names what was read (the path, or `-` for standard input). */
 function summaryOf(stdout: string): Omit<AuditReport['summary'], 'source'> {
-  const { source: _source, ...summary } = (JSON.parse(stdout) as { summary: AuditReport['summary'] & { source?: unknown } }).summary;
+  const { source: _source, ...summary } = (
+    JSON.parse(stdout) as { summary: AuditReport['summary'] & { source?: unknown } }
+  ).summary;
   return summary;
 }
 
@@ -58,7 +60,17 @@ describe.concurrent('--source reads every snapshot it is given', () => {
   });
 
   it('`--source -` reads a bare API body (aws ec2 describe-security-groups | warden audit --source -)', async () => {
-    const body = JSON.stringify({ SecurityGroups: [{ GroupId: 'sg-0aaaaaaaaaaaaaaa1', GroupName: 'ssh', OwnerId: '123456789012', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }], IpPermissionsEgress: [] }] });
+    const body = JSON.stringify({
+      SecurityGroups: [
+        {
+          GroupId: 'sg-0aaaaaaaaaaaaaaa1',
+          GroupName: 'ssh',
+          OwnerId: '123456789012',
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+          IpPermissionsEgress: [],
+        },
+      ],
+    });
     const result = await runWarden(['audit', '--source', '-', '--format', 'json'], { input: body });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as AuditReport;
@@ -67,7 +79,9 @@ describe.concurrent('--source reads every snapshot it is given', () => {
   });
 
   it('empty standard input is refused in one line', async () => {
-    expect(expectOneLineError(await runWarden(['audit', '--source', '-']))).toBe('warden: --source -: standard input is empty');
+    expect(expectOneLineError(await runWarden(['audit', '--source', '-']))).toBe(
+      'warden: --source -: standard input is empty',
+    );
   });
 
   it('/dev/null is refused in one line, exit 2', async () => {
@@ -94,12 +108,14 @@ describe.concurrent('--source reads every snapshot it is given', () => {
 
   it('a JSON error names the file, line and column and never echoes the content', async () => {
     const message = expectOneLineError(await runWarden(['audit', '--source', file('broken.json')]));
-    expect(message).toBe(`warden: ${file('broken.json')}: invalid JSON at line 3, column 41: expected ',' or ']' after array element`);
+    expect(message).toBe(
+      `warden: ${file('broken.json')}: invalid JSON at line 3, column 41: expected ',' or ']' after array element`,
+    );
     expect(message).not.toContain('hunter2');
   });
 });
 
-describe('a JSON error without a position in the parser\'s message', () => {
+describe("a JSON error without a position in the parser's message", () => {
   it('still names line and column, and not the unexpected text', async () => {
     await writeFile(file('token.json'), '{\n  "pages":\n    secret-value\n}');
     const message = expectOneLineError(await runWarden(['audit', '--source', file('token.json')]));

@@ -19,16 +19,46 @@ let fake: FakeHuawei;
 let dir: string;
 
 const run = (args: string[]) =>
-  runWarden(args, { env: { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, WARDEN_HUAWEI_ENDPOINT: fake.url, OTC_ACCESS_KEY: 'OTCFAKEAK', OTC_SECRET_KEY: SK } });
+  runWarden(args, {
+    env: {
+      HUAWEICLOUD_SDK_AK: AK,
+      HUAWEICLOUD_SDK_SK: SK,
+      WARDEN_HUAWEI_ENDPOINT: fake.url,
+      OTC_ACCESS_KEY: 'OTCFAKEAK',
+      OTC_SECRET_KEY: SK,
+    },
+  });
 
 beforeAll(async () => {
   fake = await startFakeHuawei({ ak: AK, sk: SK });
   dir = await mkdtemp(join(tmpdir(), 'warden-cli-live-'));
   const jump = fake.addGroup(PROJECT, { name: 'jump-host' });
-  fake.addRule(PROJECT, { security_group_id: jump.id as string, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 100 });
+  fake.addRule(PROJECT, {
+    security_group_id: jump.id as string,
+    direction: 'ingress',
+    ethertype: 'IPv4',
+    protocol: 'tcp',
+    multiport: '22',
+    remote_ip_prefix: '0.0.0.0/0',
+    action: 'allow',
+    priority: 100,
+  });
   const internal = fake.addGroup(PROJECT, { name: 'internal' });
-  fake.addRule(PROJECT, { security_group_id: internal.id as string, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', multiport: '5432', remote_ip_prefix: '10.0.0.0/8', action: 'allow', priority: 1, description: 'app subnet' });
-  await writeFile(join(dir, 'ok.yaml'), `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n`);
+  fake.addRule(PROJECT, {
+    security_group_id: internal.id as string,
+    direction: 'ingress',
+    ethertype: 'IPv4',
+    protocol: 'tcp',
+    multiport: '5432',
+    remote_ip_prefix: '10.0.0.0/8',
+    action: 'allow',
+    priority: 1,
+    description: 'app subnet',
+  });
+  await writeFile(
+    join(dir, 'ok.yaml'),
+    `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${PROJECT} }\n`,
+  );
   // One provider that cannot be reached (nothing listens on port 9 of loopback) next to one that can.
   await writeFile(
     join(dir, 'partial.yaml'),
@@ -47,7 +77,9 @@ describe('warden audit --provider and warden snapshot', () => {
     expect(live.stderr).toBe('');
     expect(live.code).toBe(0);
     const liveReport = JSON.parse(live.stdout) as AuditReport;
-    expect(liveReport.findings.filter((f) => f.check === 'internet-admin-port').map((f) => f.groupName)).toEqual(['jump-host']);
+    expect(liveReport.findings.filter((f) => f.check === 'internet-admin-port').map((f) => f.groupName)).toEqual([
+      'jump-host',
+    ]);
     expect(liveReport.summary.groups).toBe(2);
 
     const out = join(dir, 'estate.json');
@@ -64,11 +96,23 @@ describe('warden audit --provider and warden snapshot', () => {
   });
 
   it('a scope that cannot be read makes the audit partial (exit 3) and names the scope; nothing from it is reported', async () => {
-    const result = await run(['audit', '--provider', 'huawei', '--provider', 'otc', '--config', join(dir, 'partial.yaml'), '--format', 'json']);
+    const result = await run([
+      'audit',
+      '--provider',
+      'huawei',
+      '--provider',
+      'otc',
+      '--config',
+      join(dir, 'partial.yaml'),
+      '--format',
+      'json',
+    ]);
     expect(result.code).toBe(3);
     const report = JSON.parse(result.stdout) as AuditReport;
     expect(report.summary.partial).toBe(true);
-    expect(report.summary.scanErrors).toEqual([expect.objectContaining({ provider: 'otc', account: BROKEN, region: 'eu-de' })]);
+    expect(report.summary.scanErrors).toEqual([
+      expect.objectContaining({ provider: 'otc', account: BROKEN, region: 'eu-de' }),
+    ]);
     expect(report.summary.groups).toBe(2);
     expect(report.findings.every((f) => f.provider === 'huawei')).toBe(true);
     expect(result.stdout + result.stderr).not.toContain(SK);
@@ -77,7 +121,9 @@ describe('warden audit --provider and warden snapshot', () => {
   it('a provider missing from the config, without --regions, is a one-line error and exit 2', async () => {
     const result = await run(['audit', '--provider', 'aws', '--config', join(dir, 'ok.yaml')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`warden: --provider aws needs --regions (${join(dir, 'ok.yaml')} has no providers.aws; AWS_REGION and the profile’s region do not count)\n`);
+    expect(result.stderr).toBe(
+      `warden: --provider aws needs --regions (${join(dir, 'ok.yaml')} has no providers.aws; AWS_REGION and the profile’s region do not count)\n`,
+    );
   });
 
   it('an unknown provider is a usage error', async () => {

@@ -19,15 +19,32 @@ let url: string;
 let dir: string;
 
 const run = (args: string[]) =>
-  runWarden(args, { cwd: dir, env: { WARDEN_ALIBABA_ENDPOINT: url, ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET } });
+  runWarden(args, {
+    cwd: dir,
+    env: {
+      WARDEN_ALIBABA_ENDPOINT: url,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET,
+    },
+  });
 
 beforeAll(async () => {
   fake = new FakeAlibabaEcs({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET });
   url = await fake.start();
   dir = await mkdtemp(join(tmpdir(), 'warden-cli-scopes-alibaba-'));
   const web = fake.addGroup(REGION, { SecurityGroupName: 'web' });
-  fake.addPermission(web, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Policy: 'Accept', Priority: '1' });
-  await writeFile(join(dir, 'named.yaml'), `providers:\n  alibaba:\n    account: "${fake.accountId}"\n    regions: [${REGION}]\n`);
+  fake.addPermission(web, {
+    Direction: 'ingress',
+    IpProtocol: 'TCP',
+    PortRange: '22/22',
+    SourceCidrIp: '0.0.0.0/0',
+    Policy: 'Accept',
+    Priority: '1',
+  });
+  await writeFile(
+    join(dir, 'named.yaml'),
+    `providers:\n  alibaba:\n    account: "${fake.accountId}"\n    regions: [${REGION}]\n`,
+  );
   await writeFile(join(dir, 'unnamed.yaml'), `providers:\n  alibaba:\n    regions: [${REGION}]\n`);
 });
 
@@ -42,13 +59,20 @@ describe('warden audit --provider alibaba', () => {
     expect(bare.stderr).toBe('');
     expect(bare.code).toBe(0);
     const report = JSON.parse(bare.stdout) as ContextReport;
-    expect(report.summary.source).toEqual({ kind: 'live', scopes: [{ provider: 'alibaba', account: fake.accountId, region: REGION }] });
+    expect(report.summary.source).toEqual({
+      kind: 'live',
+      scopes: [{ provider: 'alibaba', account: fake.accountId, region: REGION }],
+    });
     const ssh = report.findings.filter((f) => f.check === 'internet-admin-port');
     expect(ssh.map((f) => f.account)).toEqual([fake.accountId]);
     expect(fake.callsOf('GetCallerIdentity').at(-1)?.headers['x-acs-version']).toBe('2015-04-01');
 
-    const named = JSON.parse((await run(['audit', '--provider', 'alibaba', '--config', 'named.yaml', '--format', 'json'])).stdout) as ContextReport;
-    const unnamed = JSON.parse((await run(['audit', '--provider', 'alibaba', '--config', 'unnamed.yaml', '--format', 'json'])).stdout) as ContextReport;
+    const named = JSON.parse(
+      (await run(['audit', '--provider', 'alibaba', '--config', 'named.yaml', '--format', 'json'])).stdout,
+    ) as ContextReport;
+    const unnamed = JSON.parse(
+      (await run(['audit', '--provider', 'alibaba', '--config', 'unnamed.yaml', '--format', 'json'])).stdout,
+    ) as ContextReport;
     const fingerprints = (r: ContextReport) => r.findings.map((f) => f.fingerprint).sort();
     expect(fingerprints(named)).toEqual(fingerprints(report));
     expect(fingerprints(unnamed)).toEqual(fingerprints(report));
@@ -56,6 +80,9 @@ describe('warden audit --provider alibaba', () => {
 
   it('an account other than the credentials’ is a usage error naming it', async () => {
     const result = await run(['audit', '--provider', 'alibaba', '--regions', REGION, '--accounts', '5555']);
-    expectUsageLine(result, `warden: --accounts 5555 selects nothing: the options and credentials give alibaba accounts ${fake.accountId}`);
+    expectUsageLine(
+      result,
+      `warden: --accounts 5555 selects nothing: the options and credentials give alibaba accounts ${fake.accountId}`,
+    );
   });
 });

@@ -50,8 +50,10 @@ describe.concurrent('usage errors: one line, exit 2, no usage dump', () => {
     expect(expectOneLineError(await runWarden([]))).toBe('warden: no command given (see `warden --help`)');
   });
 
-  it('a missing option value names the command\'s help', async () => {
-    expect(expectOneLineError(await runWarden(['snapshot', '--provider', 'aws']))).toBe('warden: snapshot needs --out <file> (see `warden snapshot --help`)');
+  it("a missing option value names the command's help", async () => {
+    expect(expectOneLineError(await runWarden(['snapshot', '--provider', 'aws']))).toBe(
+      'warden: snapshot needs --out <file> (see `warden snapshot --help`)',
+    );
   });
 
   it('warden fix with a prefix shorter than 8 hex characters', async () => {
@@ -68,10 +70,12 @@ describe.concurrent('usage errors: one line, exit 2, no usage dump', () => {
 
   it('warden snapshot --out checks that it can write before it reads anything', async () => {
     // No config and no credentials: reading would fail with another message; the output is checked first.
-    expect(expectOneLineError(await runWarden(['snapshot', '--provider', 'aws', '--out', file('missing/folder/snap.json')]))).toBe(
-      `warden: --out ${file('missing/folder/snap.json')}: cannot write: ENOENT`,
+    expect(
+      expectOneLineError(await runWarden(['snapshot', '--provider', 'aws', '--out', file('missing/folder/snap.json')])),
+    ).toBe(`warden: --out ${file('missing/folder/snap.json')}: cannot write: ENOENT`);
+    expect(expectOneLineError(await runWarden(['snapshot', '--provider', 'aws', '--out', tmp]))).toBe(
+      `warden: --out ${tmp}: is a folder, not a file`,
     );
-    expect(expectOneLineError(await runWarden(['snapshot', '--provider', 'aws', '--out', tmp]))).toBe(`warden: --out ${tmp}: is a folder, not a file`);
   });
 });
 
@@ -87,8 +91,13 @@ describe.concurrent('unexpected errors: one line, exit 4, the stack only with WA
 
   it('without WARDEN_DEBUG', async () => {
     const dir = await brokenStore('state-plain');
-    const message = expectOneLineError(await runWarden(['revert', record, '--yes'], { env: { WARDEN_STATE_DIR: dir } }), 4);
-    expect(message).toMatch(/^warden: internal error: Error: change record .* is not valid JSON: .* \(WARDEN_DEBUG=1 shows where\)$/);
+    const message = expectOneLineError(
+      await runWarden(['revert', record, '--yes'], { env: { WARDEN_STATE_DIR: dir } }),
+      4,
+    );
+    expect(message).toMatch(
+      /^warden: internal error: Error: change record .* is not valid JSON: .* \(WARDEN_DEBUG=1 shows where\)$/,
+    );
   });
 
   it('with WARDEN_DEBUG=1', async () => {
@@ -113,7 +122,13 @@ describe.concurrent('fingerprint prefixes: at least 8 hex characters, matching e
       at: '2025-01-01T00:00:00.000Z',
       plan: {
         finding: { fingerprint: FINGERPRINT, check: 'internet-admin-port' },
-        target: { provider: 'aws', account: '123456789012', region: 'eu-west-1', groupId: 'sg-0applied', groupName: 'web' },
+        target: {
+          provider: 'aws',
+          account: '123456789012',
+          region: 'eu-west-1',
+          groupId: 'sg-0applied',
+          groupName: 'web',
+        },
       },
       preImage: [],
       addedRuleIds: [],
@@ -126,7 +141,9 @@ describe.concurrent('fingerprint prefixes: at least 8 hex characters, matching e
 
   it('the already-applied path takes an 8-character prefix', async () => {
     const dir = await stateWithApplied('applied-8');
-    const result = await runWarden(['fix', FINGERPRINT.slice(0, 8), '--format', 'json'], { env: { WARDEN_STATE_DIR: dir } });
+    const result = await runWarden(['fix', FINGERPRINT.slice(0, 8), '--format', 'json'], {
+      env: { WARDEN_STATE_DIR: dir },
+    });
     expect(result.code, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as { status: string }).status).toBe('already-applied');
   });
@@ -134,14 +151,20 @@ describe.concurrent('fingerprint prefixes: at least 8 hex characters, matching e
   it('the already-applied path refuses a 6-character prefix, as every other path does', async () => {
     const dir = await stateWithApplied('applied-6');
     const result = await runWarden(['fix', FINGERPRINT.slice(0, 6)], { env: { WARDEN_STATE_DIR: dir } });
-    expect(expectOneLineError(result)).toBe('warden: "abcdef" is not a finding fingerprint (at least 8 hex characters) (see `warden fix --help`)');
+    expect(expectOneLineError(result)).toBe(
+      'warden: "abcdef" is not a finding fingerprint (at least 8 hex characters) (see `warden fix --help`)',
+    );
   });
 
   it('a prefix of a finding in the audit finds it', async () => {
     const audit = await runWarden(['audit', '--format', 'json']);
     const report = JSON.parse(audit.stdout) as AuditReport;
-    const target = report.findings.find((f) => report.findings.filter((g) => g.fingerprint.startsWith(f.fingerprint.slice(0, 8))).length === 1);
-    const result = await runWarden(['fix', (target?.fingerprint ?? '').slice(0, 8), '--dry-run', '--format', 'json'], { env: { WARDEN_STATE_DIR: file('empty-state') } });
+    const target = report.findings.find(
+      (f) => report.findings.filter((g) => g.fingerprint.startsWith(f.fingerprint.slice(0, 8))).length === 1,
+    );
+    const result = await runWarden(['fix', (target?.fingerprint ?? '').slice(0, 8), '--dry-run', '--format', 'json'], {
+      env: { WARDEN_STATE_DIR: file('empty-state') },
+    });
     expect([0, 1]).toContain(result.code);
     expect(result.stderr).toBe('');
   });
@@ -166,7 +189,14 @@ describe.concurrent('control characters in provider text are escaped on the term
               GroupName: name,
               Description: 'desc\u0007',
               OwnerId: '123456789012',
-              IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh\u001b]0;pwned\u0007' }] }],
+              IpPermissions: [
+                {
+                  IpProtocol: 'tcp',
+                  FromPort: 22,
+                  ToPort: 22,
+                  IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh\u001b]0;pwned\u0007' }],
+                },
+              ],
               IpPermissionsEgress: [],
             },
           ],

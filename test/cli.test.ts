@@ -38,7 +38,6 @@ function runOnce(args: string[]): Promise<Run> {
   return result;
 }
 
-
 const SUMMARY_LINE = /^(\d+) groups?, (\d+) rules? audited; (?:no findings|(\d+) findings?: .+)$/;
 
 let tmp: string;
@@ -56,12 +55,26 @@ const CLEAN_SNAPSHOT = {
           Description: 'HTTPS from the VPC',
           GroupName: 'internal-https',
           IpPermissions: [
-            { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/16', Description: 'VPC' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },
+            {
+              IpProtocol: 'tcp',
+              FromPort: 443,
+              ToPort: 443,
+              IpRanges: [{ CidrIp: '10.0.0.0/16', Description: 'VPC' }],
+              Ipv6Ranges: [],
+              PrefixListIds: [],
+              UserIdGroupPairs: [],
+            },
           ],
           OwnerId: '123456789012',
           GroupId: 'sg-0123456789abcdef0',
           IpPermissionsEgress: [
-            { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'all out' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },
+            {
+              IpProtocol: '-1',
+              IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'all out' }],
+              Ipv6Ranges: [],
+              PrefixListIds: [],
+              UserIdGroupPairs: [],
+            },
           ],
           VpcId: 'vpc-0c287ac673ff4c79f',
         },
@@ -82,7 +95,15 @@ beforeAll(async () => {
     file('bare-huawei.json'),
     JSON.stringify({
       request_id: 'a1f3c2d6e1b94b2a8f3e6d7c5b4a3921',
-      security_groups: [{ id: 'e72e6fba-8ed3-5cde-9ff6-36f062e1e51b', name: 'default', description: 'Default security group', project_id: '060576782980d5762f9ec014dd2f1148', tags: [] }],
+      security_groups: [
+        {
+          id: 'e72e6fba-8ed3-5cde-9ff6-36f062e1e51b',
+          name: 'default',
+          description: 'Default security group',
+          project_id: '060576782980d5762f9ec014dd2f1148',
+          tags: [],
+        },
+      ],
       page_info: { current_count: 1 },
     }),
   );
@@ -120,11 +141,18 @@ describe.concurrent('warden audit', () => {
   });
 
   it('--source defaults to examples/, and the table agrees with the JSON report', async () => {
-    const [table, json] = await Promise.all([run(['audit']), runOnce(['audit', '--source', 'examples', '--format', 'json'])]);
+    const [table, json] = await Promise.all([
+      run(['audit']),
+      runOnce(['audit', '--source', 'examples', '--format', 'json']),
+    ]);
     expect(table.code).toBe(0);
     const report = JSON.parse(json.stdout) as AuditReport;
     const first = table.stdout.split('\n')[0] ?? '';
-    expect(SUMMARY_LINE.exec(first)?.slice(1, 4).map(Number)).toEqual([report.summary.groups, report.summary.rules, report.summary.findings]);
+    expect(SUMMARY_LINE.exec(first)?.slice(1, 4).map(Number)).toEqual([
+      report.summary.groups,
+      report.summary.rules,
+      report.summary.findings,
+    ]);
     for (const finding of report.findings) expect(table.stdout).toContain(`[${finding.fingerprint}]`);
   });
 
@@ -163,7 +191,9 @@ describe.concurrent('warden audit', () => {
     expect(rows).toHaveLength(report.summary.findings);
     // Pipes inside cells are escaped, so every row has the header's columns.
     for (const row of rows) expect(row.split(/(?<!\\)\|/).length, row).toBe(columns);
-    expect(markdown.stdout).toContain(`${report.summary.groups} groups, ${report.summary.rules} rules; ${report.summary.findings} findings`);
+    expect(markdown.stdout).toContain(
+      `${report.summary.groups} groups, ${report.summary.rules} rules; ${report.summary.findings} findings`,
+    );
   });
 
   it('--fail-on critical exits 1 on examples/, which has critical findings, and still prints the report', async () => {
@@ -193,7 +223,17 @@ describe.concurrent('warden audit', () => {
   });
 
   it('a valid YAML config is read: a disabled check is not reported', async () => {
-    const result = await run(['audit', '--source', file('clean.json'), '--config', file('quiet.yaml'), '--fail-on', 'info', '--format', 'json']);
+    const result = await run([
+      'audit',
+      '--source',
+      file('clean.json'),
+      '--config',
+      file('quiet.yaml'),
+      '--fail-on',
+      'info',
+      '--format',
+      'json',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as AuditReport;
     expect(report.summary.groups).toBe(1);
@@ -261,7 +301,7 @@ describe.concurrent('bad input exits 2 with one line on stderr naming the file a
   });
 });
 
-describe.concurrent('usage errors exit 2 with one line that points to the command\'s help', () => {
+describe.concurrent("usage errors exit 2 with one line that points to the command's help", () => {
   it('an unknown option', async () => {
     const message = expectOneLineError(await run(['audit', '--bogus']));
     expect(message).toMatch(/^warden: .*--bogus.* \(see `warden audit --help`\)$/);
@@ -269,7 +309,9 @@ describe.concurrent('usage errors exit 2 with one line that points to the comman
 
   it('an unknown format', async () => {
     const message = expectOneLineError(await run(['audit', '--format', 'xml']));
-    expect(message).toBe('warden: --format must be one of table, json, markdown (got "xml") (see `warden audit --help`)');
+    expect(message).toBe(
+      'warden: --format must be one of table, json, markdown (got "xml") (see `warden audit --help`)',
+    );
   });
 
   it('an unknown command', async () => {
@@ -293,16 +335,32 @@ describe.concurrent('warden explain', () => {
   it('--format json parses, with the group and its parts', async () => {
     const result = await run(['explain', WEB_PUBLIC, '--format', 'json']);
     expect(result.code, result.stderr).toBe(0);
-    const explained = JSON.parse(result.stdout) as { groupId: string; groupName: string; provider: string; direction: string; parts: ExposurePart[] }[];
+    const explained = JSON.parse(result.stdout) as {
+      groupId: string;
+      groupName: string;
+      provider: string;
+      direction: string;
+      parts: ExposurePart[];
+    }[];
     expect(explained).toHaveLength(1);
     const [group] = explained;
-    expect(group).toMatchObject({ provider: 'aws', groupId: WEB_PUBLIC, groupName: 'web-public', direction: 'ingress' });
+    expect(group).toMatchObject({
+      provider: 'aws',
+      groupId: WEB_PUBLIC,
+      groupName: 'web-public',
+      direction: 'ingress',
+    });
     expect(group?.parts.length).toBeGreaterThan(0);
     for (const part of group?.parts ?? []) {
       expect(part.decidedBy).not.toBe('');
       expect(['allow', 'deny']).toContain(part.decision);
     }
-    expect(group?.parts.map((p) => `${p.family} ${p.protocol}/${p.ports}`).sort()).toEqual(['ipv4 tcp/443', 'ipv4 tcp/80', 'ipv6 tcp/443', 'ipv6 tcp/80']);
+    expect(group?.parts.map((p) => `${p.family} ${p.protocol}/${p.ports}`).sort()).toEqual([
+      'ipv4 tcp/443',
+      'ipv4 tcp/80',
+      'ipv6 tcp/443',
+      'ipv6 tcp/80',
+    ]);
   });
 
   it('an unknown group exits 2 and names it', async () => {
@@ -325,7 +383,9 @@ describe.concurrent('warden checks', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(CATALOG.length).toBeGreaterThan(0);
     for (const meta of CATALOG) {
-      expect(result.stdout).toMatch(new RegExp(`^${meta.id} +${meta.severity} +${meta.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      expect(result.stdout).toMatch(
+        new RegExp(`^${meta.id} +${meta.severity} +${meta.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),
+      );
     }
   });
 
@@ -365,7 +425,10 @@ function systemNode(): string | undefined {
 describe('the installed command under an older system Node', () => {
   const older = systemNode();
   it.skipIf(!older)('re-runs itself with the pinned Node 24 and works', () => {
-    const result = spawnSync(older as string, ['bin/warden.js', 'audit', '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
+    const result = spawnSync(older as string, ['bin/warden.js', 'audit', '--format', 'json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).summary.groups).toBeGreaterThan(0);

@@ -23,7 +23,8 @@ function exec(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run
   });
 }
 
-const check = (value: string | undefined) => exec(process.execPath, ['deploy/check-config.ts'], value === undefined ? {} : { WARDEN_CONFIG_FILE: value });
+const check = (value: string | undefined) =>
+  exec(process.execPath, ['deploy/check-config.ts'], value === undefined ? {} : { WARDEN_CONFIG_FILE: value });
 
 let tmp: string;
 
@@ -42,12 +43,20 @@ describe.concurrent('deploy/check-config.ts', () => {
   });
 
   it('a missing file', async () => {
-    expect(await check('deploy/nope.yml')).toEqual({ code: 2, stdout: '', stderr: 'warden package: WARDEN_CONFIG_FILE deploy/nope.yml: cannot read config: ENOENT\n' });
+    expect(await check('deploy/nope.yml')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'warden package: WARDEN_CONFIG_FILE deploy/nope.yml: cannot read config: ENOENT\n',
+    });
   });
 
   it('an invalid config names the field', async () => {
     const path = relative(ROOT, join(tmp, 'bad.yml'));
-    expect(await check(path)).toEqual({ code: 2, stdout: '', stderr: `warden package: WARDEN_CONFIG_FILE ${path}: wide.ipv4Prefix: Too big: expected number to be <=32\n` });
+    expect(await check(path)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `warden package: WARDEN_CONFIG_FILE ${path}: wide.ipv4Prefix: Too big: expected number to be <=32\n`,
+    });
   });
 
   it('an absolute path', async () => {
@@ -62,7 +71,9 @@ describe.concurrent('deploy/check-config.ts', () => {
   it('a path outside the project', async () => {
     const result = await check('../warden.yml');
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('warden package: WARDEN_CONFIG_FILE ../warden.yml: must be inside the project (only its files are packaged)\n');
+    expect(result.stderr).toBe(
+      'warden package: WARDEN_CONFIG_FILE ../warden.yml: must be inside the project (only its files are packaged)\n',
+    );
   });
 });
 
@@ -70,9 +81,15 @@ describe('npm run package', () => {
   it('stops before osls with the one line when WARDEN_CONFIG_FILE is missing', async () => {
     const home = await mkdtemp(join(tmpdir(), 'warden-npm-'));
     try {
-      const result = await exec('npm', ['run', '--silent', 'package'], { WARDEN_CONFIG_FILE: 'deploy/nope.yml', HOME: home, SLS_TELEMETRY_DISABLED: '1' });
+      const result = await exec('npm', ['run', '--silent', 'package'], {
+        WARDEN_CONFIG_FILE: 'deploy/nope.yml',
+        HOME: home,
+        SLS_TELEMETRY_DISABLED: '1',
+      });
       expect(result.code).not.toBe(0);
-      expect(result.stderr.trimEnd().split('\n')).toEqual(['warden package: WARDEN_CONFIG_FILE deploy/nope.yml: cannot read config: ENOENT']);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        'warden package: WARDEN_CONFIG_FILE deploy/nope.yml: cannot read config: ENOENT',
+      ]);
       expect(result.stdout).not.toMatch(/Packaging|osls|Serverless/i);
     } finally {
       await rm(home, { recursive: true, force: true });

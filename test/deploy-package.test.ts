@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -57,7 +62,10 @@ beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'warden-package-'));
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: out, SLS_TELEMETRY_DISABLED: '1' };
   // No credentials, no profile, no region: packaging must not need AWS.
-  await run(join('node_modules', '.bin', 'osls'), ['package', '--stage', 'ci', '--package', out], { env, timeout: 120_000 });
+  await run(join('node_modules', '.bin', 'osls'), ['package', '--stage', 'ci', '--package', out], {
+    env,
+    timeout: 120_000,
+  });
   templateText = await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
   resources = (JSON.parse(templateText) as { Resources: Record<string, Resource> }).Resources;
 }, 150_000);
@@ -70,7 +78,11 @@ describe('npm run package (osls package, offline)', () => {
   it('builds the five functions on Node 24, arm64, each with a bundle of its own', async () => {
     for (const fn of FUNCTIONS) {
       const props = resources[logicalName(fn)]?.Properties;
-      expect(props, fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: `functions/${fn}.handler` });
+      expect(props, fn).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: `functions/${fn}.handler`,
+      });
       const zip = await readFile(join(out, `${fn}.zip`));
       expect(zip.includes(Buffer.from(`functions/${fn}.mjs`)), `${fn}.zip holds functions/${fn}.mjs`).toBe(true);
     }
@@ -81,7 +93,11 @@ describe('npm run package (osls package, offline)', () => {
     expect(routes.sort()).toEqual(['POST /events/{source}', 'POST /slack/events']);
     const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
     expect(rules.some((r) => r['ScheduleExpression'] === 'rate(1 hour)')).toBe(true);
-    const trail = rules.find((r) => r['EventPattern'] !== undefined)?.['EventPattern'] as { source: string[]; 'detail-type': string[]; detail: { eventName: string[] } };
+    const trail = rules.find((r) => r['EventPattern'] !== undefined)?.['EventPattern'] as {
+      source: string[];
+      'detail-type': string[];
+      detail: { eventName: string[] };
+    };
     expect(trail.source).toEqual(['aws.ec2']);
     expect(trail['detail-type']).toEqual(['AWS API Call via CloudTrail']);
     // Exactly the calls the realtime function reads a group change from.
@@ -89,8 +105,16 @@ describe('npm run package (osls package, offline)', () => {
 
     const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
     const byQueue = (queue: string) => mappings.find((m) => JSON.stringify(m['EventSourceArn']).includes(`"${queue}"`));
-    expect(byQueue('ScanQueue')).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10, FunctionName: { 'Fn::GetAtt': ['ScanLambdaFunction', 'Arn'] } });
-    expect(byQueue('ApplyQueue')).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 1, FunctionName: { 'Fn::GetAtt': ['ApplyLambdaFunction', 'Arn'] } });
+    expect(byQueue('ScanQueue')).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      FunctionName: { 'Fn::GetAtt': ['ScanLambdaFunction', 'Arn'] },
+    });
+    expect(byQueue('ApplyQueue')).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 1,
+      FunctionName: { 'Fn::GetAtt': ['ApplyLambdaFunction', 'Arn'] },
+    });
   });
 
   it('gives the apply function (the one with the write keys and grants) a schedule that recovers interrupted fixes and reverts, the schedule function none of that', () => {
@@ -100,9 +124,15 @@ describe('npm run package (osls package, offline)', () => {
     const targets = (r: Record<string, unknown>) => JSON.stringify(r['Targets']);
     const apply = scheduled.filter((r) => targets(r).includes('"ApplyLambdaFunction"'));
     expect(apply.map((r) => r['ScheduleExpression'])).toEqual(['rate(15 minutes)']);
-    expect(scheduled.find((r) => targets(r).includes('"ScheduleLambdaFunction"'))?.['ScheduleExpression']).toBe('rate(1 hour)');
+    expect(scheduled.find((r) => targets(r).includes('"ScheduleLambdaFunction"'))?.['ScheduleExpression']).toBe(
+      'rate(1 hour)',
+    );
     // Still FIFO-SQS for jobs, one at a time.
-    expect(ofType('AWS::Lambda::EventSourceMapping').filter(([, r]) => JSON.stringify(r.Properties['FunctionName']).includes('"ApplyLambdaFunction"'))).toHaveLength(1);
+    expect(
+      ofType('AWS::Lambda::EventSourceMapping').filter(([, r]) =>
+        JSON.stringify(r.Properties['FunctionName']).includes('"ApplyLambdaFunction"'),
+      ),
+    ).toHaveLength(1);
   });
 
   it('declares the table as the store expects it, on demand, with point-in-time recovery and TTL', () => {
@@ -121,8 +151,13 @@ describe('npm run package (osls package, offline)', () => {
       ['ScanQueue', 'ScanDeadLetterQueue'],
       ['ApplyQueue', 'ApplyDeadLetterQueue'],
     ] as const) {
-      expect(queues[queue]?.Properties['RedrivePolicy']).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 });
-      const alarmed = ofType('AWS::CloudWatch::Alarm').some(([, a]) => JSON.stringify(a.Properties['Dimensions']).includes(`"${dlq}"`));
+      expect(queues[queue]?.Properties['RedrivePolicy']).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] },
+        maxReceiveCount: 3,
+      });
+      const alarmed = ofType('AWS::CloudWatch::Alarm').some(([, a]) =>
+        JSON.stringify(a.Properties['Dimensions']).includes(`"${dlq}"`),
+      );
       expect(alarmed, `${dlq} has an alarm`).toBe(true);
     }
     expect(queues['ApplyQueue']?.Properties['FifoQueue']).toBe(true);
@@ -134,12 +169,18 @@ describe('npm run package (osls package, offline)', () => {
   it('bounds the internet-facing realtime route: reserved concurrency, a route throttle, access logs of every request', () => {
     expect(resources['RealtimeLambdaFunction']?.Properties['ReservedConcurrentExecutions']).toBe(10);
     const stage = resources['HttpApiStage'] as Resource & { DependsOn: string[] };
-    expect(stage.Properties['RouteSettings']).toEqual({ 'POST /events/{source}': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 } });
+    expect(stage.Properties['RouteSettings']).toEqual({
+      'POST /events/{source}': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
     // The route settings name a route: the stage is created after it.
-    expect(stage.DependsOn).toContain(ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties['RouteKey'] === 'POST /events/{source}')?.[0]);
+    expect(stage.DependsOn).toContain(
+      ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties['RouteKey'] === 'POST /events/{source}')?.[0],
+    );
     const access = stage.Properties['AccessLogSettings'] as { DestinationArn: unknown; Format: string };
     expect(access.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
-    expect(Object.keys(JSON.parse(access.Format) as Record<string, string>)).toEqual(expect.arrayContaining(['requestId', 'ip', 'routeKey', 'status']));
+    expect(Object.keys(JSON.parse(access.Format) as Record<string, string>)).toEqual(
+      expect.arrayContaining(['requestId', 'ip', 'routeKey', 'status']),
+    );
     expect(resources['HttpApiLogGroup']?.Properties['RetentionInDays']).toBe(30);
   });
 
@@ -156,13 +197,18 @@ describe('npm run package (osls package, offline)', () => {
           expect(action, `${fn}: ${action}`).not.toMatch(/\*/);
           if (EC2_WRITE.test(action)) {
             expect(fn, `${action} granted to ${fn}`).toBe('apply');
-            expect(JSON.stringify(s.Resource)).toMatch(/:ec2:\*:\$\{AWS::AccountId\}:security-group\/\*$|security-group\/\*"/);
+            expect(JSON.stringify(s.Resource)).toMatch(
+              /:ec2:\*:\$\{AWS::AccountId\}:security-group\/\*$|security-group\/\*"/,
+            );
           }
         }
       }
       // deploy/warden.config.yml names no member account: no function may assume a role anywhere.
       const assumed = statements.filter((s) => actions(s).includes('sts:AssumeRole'));
-      expect(assumed.filter((s) => s.Effect === 'Allow'), fn).toEqual([]);
+      expect(
+        assumed.filter((s) => s.Effect === 'Allow'),
+        fn,
+      ).toEqual([]);
       expect(assumed.length, fn).toBe(fn === 'scan' || fn === 'realtime' || fn === 'apply' ? 1 : 0);
       const describes = statements.flatMap(actions).filter((a) => a.startsWith('ec2:'));
       if (fn === 'slack' || fn === 'schedule') expect(describes, fn).toEqual([]);
@@ -170,25 +216,37 @@ describe('npm run package (osls package, offline)', () => {
       else expect(describes, fn).toEqual(expect.arrayContaining(PREFIX_LIST_READS));
     }
     // No managed policies (AdministratorAccess and the like) on any role.
-    for (const [name, role] of ofType('AWS::IAM::Role')) expect(role.Properties['ManagedPolicyArns'], name).toBeUndefined();
+    for (const [name, role] of ofType('AWS::IAM::Role'))
+      expect(role.Properties['ManagedPolicyArns'], name).toBeUndefined();
   });
 
   it('grants DynamoDB by partition-key prefix: no unconditioned table grant, the schedule only runs, only apply writes change records', () => {
     type Conditioned = Statement & { Condition?: { 'ForAllValues:StringLike'?: { 'dynamodb:LeadingKeys': string[] } } };
     const prefixes = (fn: string, action: string) =>
       (statementsOf(fn) as Conditioned[])
-        .filter((s) => actions(s).includes(action) && JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] }))
+        .filter(
+          (s) =>
+            actions(s).includes(action) &&
+            JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] }),
+        )
         .flatMap((s) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? ['(no condition)']);
     for (const fn of FUNCTIONS) {
       for (const s of statementsOf(fn) as Conditioned[]) {
         const dynamo = actions(s).filter((a) => a.startsWith('dynamodb:'));
         if (dynamo.length === 0) continue;
         if (JSON.stringify(s.Resource).includes('/index/')) expect(dynamo, `${fn}: index`).toEqual(['dynamodb:Query']);
-        else expect(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'].length, `${fn}: ${dynamo.join(',')} without a key condition`).toBeGreaterThan(0);
+        else
+          expect(
+            s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'].length,
+            `${fn}: ${dynamo.join(',')} without a key condition`,
+          ).toBeGreaterThan(0);
       }
-      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(prefixes(fn, action), `${fn} ${action}`).not.toContain('(no condition)');
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'])
+        expect(prefixes(fn, action), `${fn} ${action}`).not.toContain('(no condition)');
       expect(prefixes(fn, 'dynamodb:PutItem').includes('CHANGES'), `${fn} writes change records`).toBe(fn === 'apply');
-      expect(prefixes(fn, 'dynamodb:UpdateItem').includes('CHANGES'), `${fn} updates change records`).toBe(fn === 'apply');
+      expect(prefixes(fn, 'dynamodb:UpdateItem').includes('CHANGES'), `${fn} updates change records`).toBe(
+        fn === 'apply',
+      );
     }
     expect(prefixes('schedule', 'dynamodb:UpdateItem')).toEqual(['RUN#*']);
     expect(prefixes('schedule', 'dynamodb:GetItem')).toEqual(['RUN#*']);
@@ -202,25 +260,44 @@ describe('npm run package (osls package, offline)', () => {
     const key = resources['AlarmTopicKey'] as Resource;
     expect(key.Type).toBe('AWS::KMS::Key');
     expect(key.Properties['EnableKeyRotation']).toBe(true);
-    const statements = (key.Properties['KeyPolicy'] as { Statement: (Statement & { Principal: unknown; Condition?: unknown })[] }).Statement;
-    const cloudwatch = statements.find((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
+    const statements = (
+      key.Properties['KeyPolicy'] as { Statement: (Statement & { Principal: unknown; Condition?: unknown })[] }
+    ).Statement;
+    const cloudwatch = statements.find(
+      (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
     expect(cloudwatch && actions(cloudwatch)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
     expect(JSON.stringify(cloudwatch?.Condition)).toContain(':alarm:*');
-    for (const [name, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(alarm.Properties['AlarmActions'], name).toEqual([{ Ref: 'AlarmTopic' }]);
-    expect(resources['ServerlessDeploymentBucket']?.Properties['PublicAccessBlockConfiguration']).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    for (const [name, alarm] of ofType('AWS::CloudWatch::Alarm'))
+      expect(alarm.Properties['AlarmActions'], name).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(resources['ServerlessDeploymentBucket']?.Properties['PublicAccessBlockConfiguration']).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
   });
 
   it('keeps secrets out of the template: functions get SSM paths, never values', () => {
-    const SECRET_VARIABLES = /^(SLACK_SIGNING_SECRET|SLACK_BOT_TOKEN|ALIBABA_CLOUD_ACCESS_KEY_(ID|SECRET)|HUAWEICLOUD_SDK_(AK|SK)|OTC_(ACCESS|SECRET)_KEY|WARDEN_EVENTS_TOKEN|AWS_SECRET_ACCESS_KEY)$/;
+    const SECRET_VARIABLES =
+      /^(SLACK_SIGNING_SECRET|SLACK_BOT_TOKEN|ALIBABA_CLOUD_ACCESS_KEY_(ID|SECRET)|HUAWEICLOUD_SDK_(AK|SK)|OTC_(ACCESS|SECRET)_KEY|WARDEN_EVENTS_TOKEN|AWS_SECRET_ACCESS_KEY)$/;
     for (const fn of FUNCTIONS) {
-      const variables = ((resources[logicalName(fn)]?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables ?? {}) as Record<string, unknown>;
-      for (const name of Object.keys(variables)) expect(name, `${fn} has ${name} in its environment`).not.toMatch(SECRET_VARIABLES);
+      const variables = ((
+        resources[logicalName(fn)]?.Properties['Environment'] as { Variables: Record<string, unknown> }
+      ).Variables ?? {}) as Record<string, unknown>;
+      for (const name of Object.keys(variables))
+        expect(name, `${fn} has ${name} in its environment`).not.toMatch(SECRET_VARIABLES);
       const paths = String(variables['WARDEN_SECRET_PATHS']).split(',');
-      expect(paths.map((p) => p.replace('/warden/ci/', '')), fn).toEqual(SECRET_PATHS[fn]);
+      expect(
+        paths.map((p) => p.replace('/warden/ci/', '')),
+        fn,
+      ).toEqual(SECRET_PATHS[fn]);
       const ssm = statementsOf(fn).filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
       expect(ssm.flatMap(actions)).toEqual(['ssm:GetParametersByPath']);
       // The role reads exactly the paths the function is told to read.
-      const granted = ssm.flatMap((s) => (s.Resource as { 'Fn::Sub': string }[]).map((r) => r['Fn::Sub'].replace(/^.*:parameter\/warden\/ci\//, '')));
+      const granted = ssm.flatMap((s) =>
+        (s.Resource as { 'Fn::Sub': string }[]).map((r) => r['Fn::Sub'].replace(/^.*:parameter\/warden\/ci\//, '')),
+      );
       expect(granted, fn).toEqual(SECRET_PATHS[fn]);
     }
     expect(templateText).not.toMatch(/xox[abposr]-|AKIA[A-Z0-9]{16}|LTAI[A-Za-z0-9]{12}/);
@@ -228,33 +305,54 @@ describe('npm run package (osls package, offline)', () => {
 });
 
 describe('deploy/assume-role.cjs (the sts:AssumeRole statements, from the config at package time)', () => {
-  const { assumeRoleStatements } = createRequire(import.meta.url)('../deploy/assume-role.cjs') as { assumeRoleStatements: (config: unknown, use: 'audit' | 'apply') => unknown[] };
+  const { assumeRoleStatements } = createRequire(import.meta.url)('../deploy/assume-role.cjs') as {
+    assumeRoleStatements: (config: unknown, use: 'audit' | 'apply') => unknown[];
+  };
   const member = 'arn:aws:iam::111111111111:role/WardenAudit';
   const memberApply = 'arn:aws:iam::111111111111:role/WardenApply';
 
-  it('allows exactly the configured accounts\' roles (the apply role for apply), never iam::*', () => {
-    const config = { providers: { aws: { accounts: [{}, { roleArn: member, applyRoleArn: memberApply, externalId: 'x1' }] } } };
-    expect(assumeRoleStatements(config, 'audit')).toEqual([{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [member] }]);
-    expect(assumeRoleStatements(config, 'apply')).toEqual([{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [memberApply] }]);
+  it("allows exactly the configured accounts' roles (the apply role for apply), never iam::*", () => {
+    const config = {
+      providers: { aws: { accounts: [{}, { roleArn: member, applyRoleArn: memberApply, externalId: 'x1' }] } },
+    };
+    expect(assumeRoleStatements(config, 'audit')).toEqual([
+      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [member] },
+    ]);
+    expect(assumeRoleStatements(config, 'apply')).toEqual([
+      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [memberApply] },
+    ]);
   });
 
   it('with providers.aws.organization: the role of that name only in the Organization (aws:ResourceOrgID), and its id is required', () => {
     const org = { roleName: 'Audit', applyRoleName: 'Fix', id: 'o-abcdefghij', externalId: 'x1' };
     expect(assumeRoleStatements({ providers: { aws: { organization: org } } }, 'apply')).toEqual([
-      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/Fix' }, Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } } },
+      {
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/Fix' },
+        Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } },
+      },
     ]);
-    expect(() => assumeRoleStatements({ providers: { aws: { organization: { externalId: 'x1' } } } }, 'audit')).toThrow(/^providers\.aws\.organization\.id: is required to deploy/);
+    expect(() => assumeRoleStatements({ providers: { aws: { organization: { externalId: 'x1' } } } }, 'audit')).toThrow(
+      /^providers\.aws\.organization\.id: is required to deploy/,
+    );
   });
 
   it('with no member account: one Deny, so the role can assume nothing', () => {
-    expect(assumeRoleStatements({ providers: { aws: { accounts: [{}] } } }, 'audit')).toEqual([{ Effect: 'Deny', Action: ['sts:AssumeRole'], Resource: '*' }]);
+    expect(assumeRoleStatements({ providers: { aws: { accounts: [{}] } } }, 'audit')).toEqual([
+      { Effect: 'Deny', Action: ['sts:AssumeRole'], Resource: '*' },
+    ]);
   });
 });
 
 describe('docs/member-account-role.yml', () => {
   it('trusts exactly the deployed scan, realtime and apply roles, and grants the member roles no more than describe and security-group writes', async () => {
     const { parseDocument } = await import('yaml');
-    const tag = (name: string, collection?: 'seq' | 'map') => ({ tag: `!${name}`, ...(collection ? { collection } : {}), resolve: (value: unknown) => ({ [`Fn::${name}`]: value }) });
+    const tag = (name: string, collection?: 'seq' | 'map') => ({
+      tag: `!${name}`,
+      ...(collection ? { collection } : {}),
+      resolve: (value: unknown) => ({ [`Fn::${name}`]: value }),
+    });
     const customTags = [
       tag('Sub'),
       tag('Ref'),
@@ -263,8 +361,19 @@ describe('docs/member-account-role.yml', () => {
       tag('Not', 'seq'),
       tag('Equals', 'seq'),
     ];
-    const doc = parseDocument(await readFile('docs/member-account-role.yml', 'utf8'), { customTags: customTags as never }).toJSON() as {
-      Resources: Record<string, { Properties: { RoleName: string; AssumeRolePolicyDocument: { Statement: { Principal: { AWS: unknown } }[] }; Policies: { PolicyDocument: { Statement: Statement[] } }[] } }>;
+    const doc = parseDocument(await readFile('docs/member-account-role.yml', 'utf8'), {
+      customTags: customTags as never,
+    }).toJSON() as {
+      Resources: Record<
+        string,
+        {
+          Properties: {
+            RoleName: string;
+            AssumeRolePolicyDocument: { Statement: { Principal: { AWS: unknown } }[] };
+            Policies: { PolicyDocument: { Statement: Statement[] } }[];
+          };
+        }
+      >;
     };
     const template = doc as unknown as { Parameters: Record<string, { Default?: string; MinLength?: number }> };
     // An external id is required (no default), and a member account is audit-only unless AllowApply=true.
@@ -272,14 +381,28 @@ describe('docs/member-account-role.yml', () => {
     expect(template.Parameters['ExternalId']?.MinLength).toBe(2);
     expect(template.Parameters['AllowApply']?.Default).toBe('false');
     for (const role of ['WardenAudit', 'WardenApply']) {
-      const trust = (doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement ?? []) as unknown as { Condition: unknown }[];
-      expect(trust.map((s) => s.Condition), role).toEqual([{ StringEquals: { 'sts:ExternalId': { 'Fn::Ref': 'ExternalId' } } }]);
+      const trust = (doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement ?? []) as unknown as {
+        Condition: unknown;
+      }[];
+      expect(
+        trust.map((s) => s.Condition),
+        role,
+      ).toEqual([{ StringEquals: { 'sts:ExternalId': { 'Fn::Ref': 'ExternalId' } } }]);
     }
-    const deployedRoleNames = Object.fromEntries(['Scan', 'Realtime', 'Apply'].map((fn) => [fn, resources[`${fn}Role`]?.Properties['RoleName']]));
-    expect(deployedRoleNames).toEqual({ Scan: 'warden-ci-eu-west-1-scan', Realtime: 'warden-ci-eu-west-1-realtime', Apply: 'warden-ci-eu-west-1-apply' });
-    const trusted = (role: string) => JSON.stringify(doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement.map((s) => s.Principal.AWS));
+    const deployedRoleNames = Object.fromEntries(
+      ['Scan', 'Realtime', 'Apply'].map((fn) => [fn, resources[`${fn}Role`]?.Properties['RoleName']]),
+    );
+    expect(deployedRoleNames).toEqual({
+      Scan: 'warden-ci-eu-west-1-scan',
+      Realtime: 'warden-ci-eu-west-1-realtime',
+      Apply: 'warden-ci-eu-west-1-apply',
+    });
+    const trusted = (role: string) =>
+      JSON.stringify(doc.Resources[role]?.Properties.AssumeRolePolicyDocument.Statement.map((s) => s.Principal.AWS));
     // The template builds the same names from its parameters: warden-${WardenStage}-${WardenRegion}-<function>.
-    expect(trusted('WardenAudit')).toMatch(/role\/warden-\$\{WardenStage\}-\$\{WardenRegion\}-scan.*role\/warden-\$\{WardenStage\}-\$\{WardenRegion\}-realtime/);
+    expect(trusted('WardenAudit')).toMatch(
+      /role\/warden-\$\{WardenStage\}-\$\{WardenRegion\}-scan.*role\/warden-\$\{WardenStage\}-\$\{WardenRegion\}-realtime/,
+    );
     expect(trusted('WardenApply')).toMatch(/role\/warden-\$\{WardenStage\}-\$\{WardenRegion\}-apply"/);
     expect(trusted('WardenApply')).not.toMatch(/scan|realtime/);
     for (const role of ['WardenAudit', 'WardenApply']) {
@@ -303,7 +426,13 @@ describe('the bundled Slack handler (slack.zip as Lambda gets it)', () => {
       req.on('end', () => {
         calls.push({ path: (req.url ?? '').split('?')[0] ?? '', body });
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(req.url?.startsWith('/api/auth.test') ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' } : { ok: true }));
+        res.end(
+          JSON.stringify(
+            req.url?.startsWith('/api/auth.test')
+              ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }
+              : { ok: true },
+          ),
+        );
       });
     });
     await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
@@ -315,8 +444,14 @@ describe('the bundled Slack handler (slack.zip as Lambda gets it)', () => {
       const slackUrl = `http://127.0.0.1:${address.port}`;
       const secret = 'bundle-test-signing-secret-0123456789';
       const events = [
-        signedHttpApiEvent(commandBody('help', { user: 'U1', channel: 'C1', triggerId: 't-1', responseUrl: `${slackUrl}/response/1` }), { secret }),
-        signedHttpApiEvent(commandBody('help', { user: 'U1', channel: 'C1', triggerId: 't-2', responseUrl: `${slackUrl}/response/2` }), { secret: 'wrong-secret' }),
+        signedHttpApiEvent(
+          commandBody('help', { user: 'U1', channel: 'C1', triggerId: 't-1', responseUrl: `${slackUrl}/response/1` }),
+          { secret },
+        ),
+        signedHttpApiEvent(
+          commandBody('help', { user: 'U1', channel: 'C1', triggerId: 't-2', responseUrl: `${slackUrl}/response/2` }),
+          { secret: 'wrong-secret' },
+        ),
       ];
       // A fresh Node, as Lambda runs it: the handler from the zip, its config file beside it.
       const driver = join(dir, 'drive.mjs');
@@ -358,19 +493,41 @@ describe('the bundled schedule and scan handlers on moto_server', () => {
   it('schedule.zip queues the scopes and scan.zip audits them: findings stored, the run digested', async () => {
     const moto = await startMoto();
     const dir = await mkdtemp(join(tmpdir(), 'warden-bundles-'));
-    const aws = { region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const aws = {
+      region: 'eu-west-1',
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    };
     const ec2 = new EC2Client(aws);
     const sqs = new SQSClient(aws);
     const ssm = new SSMClient(aws);
     const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(aws));
     try {
       const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId;
-      const group = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'bundle-ssh', Description: 'bundle test', VpcId: vpc }))).GroupId;
-      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+      const group = (
+        await ec2.send(
+          new CreateSecurityGroupCommand({ GroupName: 'bundle-ssh', Description: 'bundle test', VpcId: vpc }),
+        )
+      ).GroupId;
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: group,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+        }),
+      );
       await ensureTable(dynamo, 'warden-bundles');
-      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'warden-bundles-scan' }))).QueueUrl as string;
-      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'] as string;
-      await ssm.send(new PutParameterCommand({ Name: '/warden/bundles/slack/SLACK_BOT_TOKEN', Value: 'xoxb-bundles', Type: 'SecureString' }));
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'warden-bundles-scan' })))
+        .QueueUrl as string;
+      const queueArn = (
+        await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+      ).Attributes?.['QueueArn'] as string;
+      await ssm.send(
+        new PutParameterCommand({
+          Name: '/warden/bundles/slack/SLACK_BOT_TOKEN',
+          Value: 'xoxb-bundles',
+          Type: 'SecureString',
+        }),
+      );
       for (const fn of ['schedule', 'scan']) await run('unzip', ['-q', join(out, `${fn}.zip`), '-d', join(dir, fn)]);
 
       const env: NodeJS.ProcessEnv = {
@@ -391,23 +548,42 @@ describe('the bundled schedule and scan handlers on moto_server', () => {
       /** Runs the zip's handler on one event in a fresh Node, as Lambda would; returns what it returned. */
       const invoke = async (fn: string, event: unknown): Promise<Record<string, unknown>> => {
         const driver = join(dir, fn, 'drive.mjs');
-        await writeFile(driver, `const { handler } = await import('./functions/${fn}.mjs');\nconsole.log(JSON.stringify(await handler(${JSON.stringify(event)}, {})));\n`);
+        await writeFile(
+          driver,
+          `const { handler } = await import('./functions/${fn}.mjs');\nconsole.log(JSON.stringify(await handler(${JSON.stringify(event)}, {})));\n`,
+        );
         const { stdout } = await run(process.execPath, [driver], { cwd: join(dir, fn), env, timeout: 60_000 });
         return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
       };
 
       const scheduled = await invoke('schedule', scheduledEvent(new Date()));
       expect(scheduled).toMatchObject({ scopes: 1 });
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       expect(Messages).toHaveLength(1);
       const scanned = await invoke('scan', sqsEvent(Messages.map((m) => sqsRecordOf(m, queueArn))));
       expect(scanned).toEqual({ batchItemFailures: [] });
 
-      const runItem = (await dynamo.send(new GetCommand({ TableName: 'warden-bundles', Key: { pk: `RUN#${String(scheduled['runId'])}`, sk: 'RUN' } }))).Item;
+      const runItem = (
+        await dynamo.send(
+          new GetCommand({ TableName: 'warden-bundles', Key: { pk: `RUN#${String(scheduled['runId'])}`, sk: 'RUN' } }),
+        )
+      ).Item;
       expect(runItem).toMatchObject({ expected: 1, done: 1 });
       expect(runItem?.['digestAt']).toBeDefined();
-      const scope = (await dynamo.send(new GetCommand({ TableName: 'warden-bundles', Key: { pk: `RUN#${String(scheduled['runId'])}`, sk: 'SCOPE#aws/123456789012/eu-west-1' } }))).Item;
-      const result = JSON.parse(String(scope?.['result'])) as { findings: number; new: { groupId: string; check: string }[] };
+      const scope = (
+        await dynamo.send(
+          new GetCommand({
+            TableName: 'warden-bundles',
+            Key: { pk: `RUN#${String(scheduled['runId'])}`, sk: 'SCOPE#aws/123456789012/eu-west-1' },
+          }),
+        )
+      ).Item;
+      const result = JSON.parse(String(scope?.['result'])) as {
+        findings: number;
+        new: { groupId: string; check: string }[];
+      };
       expect(result.new.some((f) => f.groupId === group && f.check === 'internet-admin-port')).toBe(true);
     } finally {
       for (const client of [ec2, sqs, ssm, dynamo]) client.destroy();

@@ -40,7 +40,12 @@ const OWN_GROUP = 'sg-0own';
 const OWN_ACCOUNT = '111122223333';
 const NAMED = new Set<number>([1, 6, 17, 47, 58]);
 
-const ctx = (provider: Provider): PageContext => ({ provider, account: OWN_ACCOUNT, region: 'eu-de', origin: 'round-trip' });
+const ctx = (provider: Provider): PageContext => ({
+  provider,
+  account: OWN_ACCOUNT,
+  region: 'eu-de',
+  origin: 'round-trip',
+});
 
 function kind(kinds: readonly PageKind[], name: string): PageKind {
   const found = kinds.find((k) => k.name === name);
@@ -68,7 +73,10 @@ function expectSameRule(read: Rule, rule: Rule): void {
 
 const cidr = (family: Family): fc.Arbitrary<string> =>
   fc
-    .tuple(fc.bigInt({ min: 0n, max: family === 'ipv4' ? 2n ** 32n - 1n : 2n ** 128n - 1n }), fc.integer({ min: 0, max: family === 'ipv4' ? 32 : 128 }))
+    .tuple(
+      fc.bigInt({ min: 0n, max: family === 'ipv4' ? 2n ** 32n - 1n : 2n ** 128n - 1n }),
+      fc.integer({ min: 0, max: family === 'ipv4' ? 32 : 128 }),
+    )
     .map(([address, length]) => canonicalCidr(`${formatAddress(family, address)}/${length}`) as string);
 
 const groupId = fc.stringMatching(/^sg-[0-9a-f]{8}$/);
@@ -80,7 +88,9 @@ const portRange = fc
 const icmpPorts = fc.oneof(
   fc.constant(ALL_PORTS),
   fc.integer({ min: 0, max: 255 }).map((type) => icmpRange(type, undefined)),
-  fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })).map(([type, code]) => icmpRange(type, code)),
+  fc
+    .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }))
+    .map(([type, code]) => icmpRange(type, code)),
 );
 const protocolNumber = fc.integer({ min: 0, max: 255 }).filter((n) => !NAMED.has(n));
 
@@ -97,11 +107,23 @@ interface Options {
 const noPorts = (protocol: Protocol) => ({ protocol, ports: [ALL_PORTS] });
 
 /** TCP/UDP with one range (or several), ICMP (all, or by type and code), all, GRE and, where given, protocol numbers. */
-function ports(options: { multi: boolean; icmpTypes: boolean; numbers?: fc.Arbitrary<number> }): (family: Family) => fc.Arbitrary<Pick<Rule, 'protocol' | 'ports'>> {
+function ports(options: {
+  multi: boolean;
+  icmpTypes: boolean;
+  numbers?: fc.Arbitrary<number>;
+}): (family: Family) => fc.Arbitrary<Pick<Rule, 'protocol' | 'ports'>> {
   const byFamily = (family: Family) =>
     fc.oneof(
-      fc.tuple(fc.constantFrom<Protocol>('tcp', 'udp'), options.multi ? fc.array(portRange, { minLength: 1, maxLength: 3 }) : portRange.map((r) => [r])).map(([protocol, ranges]) => ({ protocol, ports: ranges })),
-      (options.icmpTypes ? icmpPorts : fc.constant(ALL_PORTS)).map((range) => ({ protocol: (family === 'ipv4' ? 'icmp' : 'icmpv6') as Protocol, ports: [range] })),
+      fc
+        .tuple(
+          fc.constantFrom<Protocol>('tcp', 'udp'),
+          options.multi ? fc.array(portRange, { minLength: 1, maxLength: 3 }) : portRange.map((r) => [r]),
+        )
+        .map(([protocol, ranges]) => ({ protocol, ports: ranges })),
+      (options.icmpTypes ? icmpPorts : fc.constant(ALL_PORTS)).map((range) => ({
+        protocol: (family === 'ipv4' ? 'icmp' : 'icmpv6') as Protocol,
+        ports: [range],
+      })),
       fc.constantFrom<Protocol>('all', 'gre').map(noPorts),
       (options.numbers ?? fc.constant('gre' as const)).map((n) => noPorts(n)),
     );
@@ -114,10 +136,16 @@ const selfPeer = fc.constant<Peer>({ kind: 'group', groupId: OWN_GROUP, self: tr
 const otherGroup = groupId.map<Peer>((id) => ({ kind: 'group', groupId: id, self: false }));
 
 function ruleArbitrary(options: Options): fc.Arbitrary<Rule> {
-  const cidrPeer = fc.constantFrom<Family>('ipv4', 'ipv6').chain((family) => cidr(family).map((block) => ({ peer: { kind: 'cidr', cidr: block } as Peer, family })));
+  const cidrPeer = fc
+    .constantFrom<Family>('ipv4', 'ipv6')
+    .chain((family) => cidr(family).map((block) => ({ peer: { kind: 'cidr', cidr: block } as Peer, family })));
   const peerAndFamily = fc.oneof(
     cidrPeer,
-    options.peers.chain(({ peer, family }) => (family ? fc.constant({ peer, family }) : fc.constantFrom<Family>('ipv4', 'ipv6').map((f) => ({ peer, family: f })))),
+    options.peers.chain(({ peer, family }) =>
+      family
+        ? fc.constant({ peer, family })
+        : fc.constantFrom<Family>('ipv4', 'ipv6').map((f) => ({ peer, family: f })),
+    ),
   );
   return fc
     .record({
@@ -129,7 +157,9 @@ function ruleArbitrary(options: Options): fc.Arbitrary<Rule> {
       peerAndFamily,
     })
     .chain(({ peerAndFamily: { peer, family }, ...rest }) =>
-      options.protocol(family).map((drawn): Rule => ({ ...rest, family, peer, ...drawn, native: { ruleId: '', derivedId: true, raw: {} } })),
+      options
+        .protocol(family)
+        .map((drawn): Rule => ({ ...rest, family, peer, ...drawn, native: { ruleId: '', derivedId: true, raw: {} } })),
     );
 }
 
@@ -200,11 +230,21 @@ describe('encode → provider rule record → normalize gives back the same rule
       protocol: ports({ multi: false, icmpTypes: true, numbers: protocolNumber }),
       peers: fc.oneof(
         selfPeer.map((peer) => ({ peer, family: 'ipv4' as Family })),
-        fc.tuple(otherGroup, fc.option(fc.stringMatching(/^[0-9]{12}$/).filter((a) => a !== OWN_ACCOUNT), { nil: undefined })).map(([peer, account]) => ({
-          peer: account === undefined ? peer : { ...peer, account },
-          family: 'ipv4' as Family,
-        })),
-        fc.stringMatching(/^pl-[0-9a-f]{8}$/).map((id) => ({ peer: { kind: 'prefix-list', id } as Peer, family: 'ipv4' as Family })),
+        fc
+          .tuple(
+            otherGroup,
+            fc.option(
+              fc.stringMatching(/^[0-9]{12}$/).filter((a) => a !== OWN_ACCOUNT),
+              { nil: undefined },
+            ),
+          )
+          .map(([peer, account]) => ({
+            peer: account === undefined ? peer : { ...peer, account },
+            family: 'ipv4' as Family,
+          })),
+        fc
+          .stringMatching(/^pl-[0-9a-f]{8}$/)
+          .map((id) => ({ peer: { kind: 'prefix-list', id } as Peer, family: 'ipv4' as Family })),
       ),
       action: fc.constant('allow'),
       priority: fc.constant(1),
@@ -221,7 +261,9 @@ describe('encode → provider rule record → normalize gives back the same rule
   });
 
   it('Alibaba: accept/drop at priorities 1-100, one port range or a port list, CIDR, group and prefix-list peers', () => {
-    const portList = fc.tuple(fc.constantFrom<Protocol>('tcp', 'udp'), fc.stringMatching(/^prl-[0-9a-z]{8}$/)).map(([p, id]) => ({ protocol: p, ports: [ALL_PORTS], portList: { id } }));
+    const portList = fc
+      .tuple(fc.constantFrom<Protocol>('tcp', 'udp'), fc.stringMatching(/^prl-[0-9a-z]{8}$/))
+      .map(([p, id]) => ({ protocol: p, ports: [ALL_PORTS], portList: { id } }));
     const withPorts = ports({ multi: false, icmpTypes: false });
     const byFamily = { ipv4: fc.oneof(withPorts('ipv4'), portList), ipv6: fc.oneof(withPorts('ipv6'), portList) };
     const protocol = (family: Family) => byFamily[family];
@@ -229,8 +271,12 @@ describe('encode → provider rule record → normalize gives back the same rule
       protocol,
       peers: fc.oneof(
         fc.oneof(selfPeer, otherGroup).map((peer) => ({ peer, family: 'ipv4' as Family })),
-        fc.tuple(otherGroup, fc.stringMatching(/^[0-9]{16}$/)).map(([peer, account]) => ({ peer: { ...peer, account }, family: 'ipv4' as Family })),
-        fc.stringMatching(/^pl-[0-9a-z]{8}$/).map((id) => ({ peer: { kind: 'prefix-list', id } as Peer, family: 'ipv4' as Family })),
+        fc
+          .tuple(otherGroup, fc.stringMatching(/^[0-9]{16}$/))
+          .map(([peer, account]) => ({ peer: { ...peer, account }, family: 'ipv4' as Family })),
+        fc
+          .stringMatching(/^pl-[0-9a-z]{8}$/)
+          .map((id) => ({ peer: { kind: 'prefix-list', id } as Peer, family: 'ipv4' as Family })),
       ),
       action: fc.constantFrom('allow', 'deny'),
       priority: fc.integer({ min: 1, max: 100 }),
@@ -239,7 +285,12 @@ describe('encode → provider rule record → normalize gives back the same rule
     const attributeKind = kind(alibabaPageKinds, 'alibaba:DescribeSecurityGroupAttribute');
     fc.assert(
       fc.property(rules, (rule) => {
-        const page = { SecurityGroupId: OWN_GROUP, SecurityGroupName: 'web', Description: '', Permissions: { Permission: [alibabaPermissionRecord(rule)] } };
+        const page = {
+          SecurityGroupId: OWN_GROUP,
+          SecurityGroupName: 'web',
+          Description: '',
+          Permissions: { Permission: [alibabaPermissionRecord(rule)] },
+        };
         expectSameRule(readBack(attributeKind, page, 'alibaba'), rule);
       }),
       RUNS,
@@ -248,14 +299,31 @@ describe('encode → provider rule record → normalize gives back the same rule
 
   // Huawei and OTC share VPC v3's rule record; Huawei rules can also be created disabled.
   const V3_ENCODERS = [
-    { provider: 'huawei', name: 'Huawei', enabled: fc.boolean(), encode: (rule: Rule) => JSON.parse(JSON.stringify(createOption(OWN_GROUP, rule))) as Record<string, unknown> },
-    { provider: 'otc', name: 'OTC VPC v3', enabled: fc.constant(true), encode: (rule: Rule) => (v3RuleBody(OWN_GROUP, rule) as { security_group_rule: Record<string, unknown> }).security_group_rule },
+    {
+      provider: 'huawei',
+      name: 'Huawei',
+      enabled: fc.boolean(),
+      encode: (rule: Rule) => JSON.parse(JSON.stringify(createOption(OWN_GROUP, rule))) as Record<string, unknown>,
+    },
+    {
+      provider: 'otc',
+      name: 'OTC VPC v3',
+      enabled: fc.constant(true),
+      encode: (rule: Rule) =>
+        (v3RuleBody(OWN_GROUP, rule) as { security_group_rule: Record<string, unknown> }).security_group_rule,
+    },
   ] as const;
   for (const { provider, name, enabled, encode } of V3_ENCODERS) {
     it(`${name}: allow/deny at priorities 1-100, multiport, CIDR, group and address-group peers`, () => {
       const rules = ruleArbitrary({
         protocol: ports({ multi: true, icmpTypes: false, numbers: protocolNumber }),
-        peers: fc.oneof(selfPeer, otherGroup, fc.stringMatching(/^[0-9a-f]{8}-ag$/).map<Peer>((id) => ({ kind: 'address-group', id }))).map((peer) => ({ peer })),
+        peers: fc
+          .oneof(
+            selfPeer,
+            otherGroup,
+            fc.stringMatching(/^[0-9a-f]{8}-ag$/).map<Peer>((id) => ({ kind: 'address-group', id })),
+          )
+          .map((peer) => ({ peer })),
         action: fc.constantFrom('allow', 'deny'),
         priority: fc.integer({ min: 1, max: 100 }),
         enabled,
@@ -281,8 +349,19 @@ describe('encode → provider rule record → normalize gives back the same rule
     const rulesKind = kind(neutronPageKinds, 'neutron-v2:security-group-rules');
     fc.assert(
       fc.property(rules, (rule) => {
-        const { security_group_rule: body } = neutronRuleBody(OWN_GROUP, rule) as { security_group_rule: Record<string, unknown> };
-        const record = { id: 'rule-roundtrip', tenant_id: OWN_ACCOUNT, protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, ...body };
+        const { security_group_rule: body } = neutronRuleBody(OWN_GROUP, rule) as {
+          security_group_rule: Record<string, unknown>;
+        };
+        const record = {
+          id: 'rule-roundtrip',
+          tenant_id: OWN_ACCOUNT,
+          protocol: null,
+          port_range_min: null,
+          port_range_max: null,
+          remote_ip_prefix: null,
+          remote_group_id: null,
+          ...body,
+        };
         expectSameRule(readBack(rulesKind, { security_group_rules: [record] }, 'otc'), rule);
       }),
       RUNS,
@@ -315,11 +394,21 @@ describe('OTC Neutron v2.0 and IP protocol 0', () => {
       description: '',
       native: { ruleId: '', derivedId: true, raw: {} },
     };
-    const config = configSchema.parse({ providers: { otc: { regions: [{ region: 'eu-de', projectId: PROJECT }], endpoint: fake.vpcUrl, api: 'neutron-v2' } } });
-    const otc = createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK }, retry: { sleep: async () => {}, timeoutMs: 300 } });
+    const config = configSchema.parse({
+      providers: {
+        otc: { regions: [{ region: 'eu-de', projectId: PROJECT }], endpoint: fake.vpcUrl, api: 'neutron-v2' },
+      },
+    });
+    const otc = createOtcAdapter({
+      config,
+      env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK },
+      retry: { sleep: async () => {}, timeoutMs: 300 },
+    });
     const added = otc.addRule({ provider: 'otc', account: PROJECT, region: 'eu-de' }, group.id, rule);
     await expect(added).rejects.toBeInstanceOf(OtcRuleError);
-    await expect(added).rejects.toThrow(/^OTC Neutron reads protocol 0 as every protocol: a rule for IP protocol 0 alone cannot be created$/);
+    await expect(added).rejects.toThrow(
+      /^OTC Neutron reads protocol 0 as every protocol: a rule for IP protocol 0 alone cannot be created$/,
+    );
     expect(fake.vpcRequests().filter((r) => r.method === 'POST')).toEqual([]);
   });
 });

@@ -40,7 +40,10 @@ function parseReports(cell: string): Pick<Claim, 'checks' | 'ports'> {
     if (!INTERNET_PORT_CHECKS.has(id)) return;
     const end = mentions[i + 1]?.index ?? cell.length;
     const after = cell.slice((match.index ?? 0) + match[0].length, end).replace(/\([^)]*\)/gu, '');
-    ports.set(id, [...after.matchAll(/\b\d{1,5}\b/gu)].map((p) => Number(p[0])).sort((a, b) => a - b));
+    ports.set(
+      id,
+      [...after.matchAll(/\b\d{1,5}\b/gu)].map((p) => Number(p[0])).sort((a, b) => a - b),
+    );
   });
   return { checks: checks.sort(), ports };
 }
@@ -53,11 +56,15 @@ function claims(): Claim[] {
     const [file, group, , , reports] = cells(line);
     const fileName = /`([^`]+\.json)`/u.exec(file ?? '')?.[1];
     if (fileName) {
-      const snapshot = JSON.parse(readFileSync(join(ROOT, 'examples', fileName), 'utf8')) as { provider: string; region: string };
+      const snapshot = JSON.parse(readFileSync(join(ROOT, 'examples', fileName), 'utf8')) as {
+        provider: string;
+        region: string;
+      };
       scope = `${snapshot.provider} ${snapshot.region}`;
     }
     const name = /`([^`]+)`/u.exec(group ?? '')?.[1];
-    if (!name || reports === undefined) throw new Error(`examples/README.md: a table row without a group or a reports cell: ${line}`);
+    if (!name || reports === undefined)
+      throw new Error(`examples/README.md: a table row without a group or a reports cell: ${line}`);
     out.push({ key: `${scope} ${name}`, ...parseReports(reports) });
   }
   return out;
@@ -67,12 +74,16 @@ describe('examples/README.md claims only what `npm start` shows', () => {
   let report: AuditReport;
 
   beforeAll(() => {
-    const result = spawnSync(process.execPath, ['bin/warden.js', 'audit', '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/warden.js', 'audit', '--format', 'json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(result.status, result.stderr).toBe(0);
     report = JSON.parse(result.stdout) as AuditReport;
   });
 
-  const keyOf = (f: { provider: string; region: string; groupName: string }) => `${f.provider} ${f.region} ${f.groupName}`;
+  const keyOf = (f: { provider: string; region: string; groupName: string }) =>
+    `${f.provider} ${f.region} ${f.groupName}`;
   const atLeastLow = () => report.findings.filter((f) => f.severity !== 'info');
 
   it('has a row for every group of the demo estate, and one per group', () => {
@@ -86,7 +97,11 @@ describe('examples/README.md claims only what `npm start` shows', () => {
     for (const f of atLeastLow()) actual.set(keyOf(f), (actual.get(keyOf(f)) ?? new Set()).add(f.check));
     const rows = claims();
     const wrong = rows
-      .map((c) => ({ group: c.key, readme: c.checks.filter((v, i, a) => a.indexOf(v) === i), audit: [...(actual.get(c.key) ?? [])].sort() }))
+      .map((c) => ({
+        group: c.key,
+        readme: c.checks.filter((v, i, a) => a.indexOf(v) === i),
+        audit: [...(actual.get(c.key) ?? [])].sort(),
+      }))
       .filter((r) => JSON.stringify(r.readme) !== JSON.stringify(r.audit));
     expect(wrong).toEqual([]);
     const described = new Set(rows.map((c) => c.key));
@@ -101,7 +116,8 @@ describe('examples/README.md claims only what `npm start` shows', () => {
           .filter((f) => keyOf(f) === claim.key && f.check === check)
           .map((f) => Number(/port (\d+)/iu.exec(f.title)?.[1]))
           .sort((a, b) => a - b);
-        if (JSON.stringify(reported) !== JSON.stringify(ports)) wrong.push(`${claim.key} ${check}: README ${ports.join(', ')}, audit ${reported.join(', ')}`);
+        if (JSON.stringify(reported) !== JSON.stringify(ports))
+          wrong.push(`${claim.key} ${check}: README ${ports.join(', ')}, audit ${reported.join(', ')}`);
       }
     }
     expect(wrong).toEqual([]);

@@ -23,8 +23,15 @@ let tableName: string;
 let store: StateStore;
 
 function ssh(cidr = '0.0.0.0/0'): Finding {
-  const g = group({ provider: 'aws', account: '123456789012', region: 'eu-west-1', rules: [rule({ ports: 22, peer: cidr, id: 'sgr-0ssh' })] });
-  return auditEstate({ groups: [g], unparseable: [], scanErrors: [] }, defaultConfig()).findings.find((f) => f.check === 'internet-admin-port') as Finding;
+  const g = group({
+    provider: 'aws',
+    account: '123456789012',
+    region: 'eu-west-1',
+    rules: [rule({ ports: 22, peer: cidr, id: 'sgr-0ssh' })],
+  });
+  return auditEstate({ groups: [g], unparseable: [], scanErrors: [] }, defaultConfig()).findings.find(
+    (f) => f.check === 'internet-admin-port',
+  ) as Finding;
 }
 
 /** The finding record the earlier version wrote: keyed by the legacy fingerprint, open, posted. */
@@ -57,7 +64,17 @@ async function putLegacySuppression(fingerprint: string): Promise<void> {
   await db.client.send(
     new PutCommand({
       TableName: tableName,
-      Item: { pk: 'SUPPRESSION', sk: `FINDING#${fingerprint}`, type: 'suppression', target: { fingerprint }, by: 'U1', reason: 'accepted', at: T0.toISOString(), until: UNTIL.toISOString(), expiresAt: Math.ceil(UNTIL.getTime() / 1000) },
+      Item: {
+        pk: 'SUPPRESSION',
+        sk: `FINDING#${fingerprint}`,
+        type: 'suppression',
+        target: { fingerprint },
+        by: 'U1',
+        reason: 'accepted',
+        at: T0.toISOString(),
+        until: UNTIL.toISOString(),
+        expiresAt: Math.ceil(UNTIL.getTime() / 1000),
+      },
     }),
   );
 }
@@ -80,14 +97,24 @@ describe('finding records under a legacy fingerprint', () => {
   it('are taken over by the next run: open (not new), first seen and message kept, never resolved; the legacy key finds the finding', async () => {
     const finding = ssh();
     await putLegacyFinding(finding);
-    const seen = await store.findings.recordSeen([finding], T1, [{ provider: 'aws', account: '123456789012', region: 'eu-west-1' }]);
+    const seen = await store.findings.recordSeen([finding], T1, [
+      { provider: 'aws', account: '123456789012', region: 'eu-west-1' },
+    ]);
     expect(seen.new).toEqual([]);
     expect(seen.resolved).toEqual([]);
-    expect(seen.open.map((s) => [s.fingerprint, s.firstSeen, s.message?.ts])).toEqual([[finding.fingerprint, T0.toISOString(), '1600000000.000001']]);
-    expect(await store.findings.get(finding.legacyFingerprint as string)).toMatchObject({ fingerprint: finding.fingerprint, status: 'open', message: { ts: '1600000000.000001' } });
+    expect(seen.open.map((s) => [s.fingerprint, s.firstSeen, s.message?.ts])).toEqual([
+      [finding.fingerprint, T0.toISOString(), '1600000000.000001'],
+    ]);
+    expect(await store.findings.get(finding.legacyFingerprint as string)).toMatchObject({
+      fingerprint: finding.fingerprint,
+      status: 'open',
+      message: { ts: '1600000000.000001' },
+    });
 
     // The next run: the same open finding, once.
-    const next = await store.findings.recordSeen([finding], new Date(T1.getTime() + 1000), [{ provider: 'aws', account: '123456789012', region: 'eu-west-1' }]);
+    const next = await store.findings.recordSeen([finding], new Date(T1.getTime() + 1000), [
+      { provider: 'aws', account: '123456789012', region: 'eu-west-1' },
+    ]);
     expect([next.new.length, next.open.length, next.resolved.length]).toEqual([0, 1, 0]);
   });
 
@@ -114,12 +141,20 @@ describe('suppressions under a legacy fingerprint', () => {
     const narrow = ssh('0.0.0.0/1');
     await putLegacyFinding(narrow);
     await store.findings.recordSeen([narrow], T1, []);
-    const made = await store.suppressions.suppress({ target: { fingerprint: narrow.legacyFingerprint as string }, by: 'U1', reason: 'bastion soon', until: UNTIL, now: T1 });
+    const made = await store.suppressions.suppress({
+      target: { fingerprint: narrow.legacyFingerprint as string },
+      by: 'U1',
+      reason: 'bastion soon',
+      until: UNTIL,
+      now: T1,
+    });
     expect(made.target).toEqual({ fingerprint: narrow.fingerprint });
     expect(made.accepted).toEqual(narrow.exposure);
     const active = await store.suppressions.activeSuppressions(T1);
     expect(unsuppressedFindings([narrow], active, T1)).toEqual([]);
     const wide = ssh('0.0.0.0/0');
-    expect(unsuppressedFindings([wide], active, T1).map((f) => [f.fingerprint, f.title])).toEqual([[wide.fingerprint, `${wide.title} (widened since suppressed)`]]);
+    expect(unsuppressedFindings([wide], active, T1).map((f) => [f.fingerprint, f.title])).toEqual([
+      [wide.fingerprint, `${wide.title} (widened since suppressed)`],
+    ]);
   });
 });

@@ -24,7 +24,9 @@ let groupId: string;
 let config: string;
 
 function warden(args: string[]) {
-  return runWarden(args, { env: { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' } });
+  return runWarden(args, {
+    env: { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' },
+  });
 }
 
 async function groupFindings(): Promise<Finding[]> {
@@ -40,14 +42,34 @@ function byCheckAndSubject(findings: readonly Finding[]): Record<string, string>
 beforeAll(async () => {
   moto = await startMoto();
   dir = await mkdtemp(join(tmpdir(), 'warden-fingerprint-'));
-  ec2 = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  ec2 = new EC2Client({
+    region: REGION,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   groupId = await seedSecurityGroup(ec2, vpc.Vpc?.VpcId as string, 'jump', [
-    { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] },
+    {
+      IpProtocol: 'tcp',
+      FromPort: 22,
+      ToPort: 22,
+      IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }],
+    },
     { IpProtocol: 'tcp', FromPort: 8000, ToPort: 8100, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
   ]);
   config = join(dir, 'warden.yaml');
-  await writeFile(config, [`providers:`, `  aws:`, `    regions: [${REGION}]`, `remediation:`, `  trustedSources:`, `    "22": [{ source: 203.0.113.0/24, label: office }]`, ``].join('\n'));
+  await writeFile(
+    config,
+    [
+      `providers:`,
+      `  aws:`,
+      `    regions: [${REGION}]`,
+      `remediation:`,
+      `  trustedSources:`,
+      `    "22": [{ source: 203.0.113.0/24, label: office }]`,
+      ``,
+    ].join('\n'),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -64,10 +86,23 @@ describe('fingerprints across warden fix and revert (moto_server)', () => {
     expect(before.map((f) => f.check)).toEqual(expect.arrayContaining(['port-range', 'missing-description']));
 
     // The fingerprint an earlier version printed names the finding too.
-    const dry = await warden(['fix', ssh.legacyFingerprint as string, '--provider', 'aws', '--config', config, '--dry-run', '--format', 'json']);
+    const dry = await warden([
+      'fix',
+      ssh.legacyFingerprint as string,
+      '--provider',
+      'aws',
+      '--config',
+      config,
+      '--dry-run',
+      '--format',
+      'json',
+    ]);
     expect((JSON.parse(dry.stdout) as FixOutcome).plan?.finding.fingerprint).toBe(ssh.fingerprint);
 
-    const fixed = JSON.parse((await warden(['fix', ssh.fingerprint, '--provider', 'aws', '--config', config, '--yes', '--format', 'json'])).stdout) as FixOutcome;
+    const fixed = JSON.parse(
+      (await warden(['fix', ssh.fingerprint, '--provider', 'aws', '--config', config, '--yes', '--format', 'json']))
+        .stdout,
+    ) as FixOutcome;
     expect(fixed.status, fixed.messages.join('; ')).toBe('applied');
 
     // As an earlier version recorded it: under the legacy fingerprint. `warden fix` still finds it applied.
@@ -75,11 +110,23 @@ describe('fingerprints across warden fix and revert (moto_server)', () => {
     const record = JSON.parse(await readFile(file, 'utf8')) as ChangeRecord;
     record.plan.finding.fingerprint = ssh.legacyFingerprint as string;
     await writeFile(file, JSON.stringify(record, null, 2));
-    const again = await warden(['fix', ssh.fingerprint, '--provider', 'aws', '--config', config, '--yes', '--format', 'json']);
+    const again = await warden([
+      'fix',
+      ssh.fingerprint,
+      '--provider',
+      'aws',
+      '--config',
+      config,
+      '--yes',
+      '--format',
+      'json',
+    ]);
     expect(again.code).toBe(0);
     expect((JSON.parse(again.stdout) as FixOutcome).status).toBe('already-applied');
 
-    const reverted = JSON.parse((await warden(['revert', fixed.changeId as string, '--config', config, '--yes', '--format', 'json'])).stdout) as FixOutcome;
+    const reverted = JSON.parse(
+      (await warden(['revert', fixed.changeId as string, '--config', config, '--yes', '--format', 'json'])).stdout,
+    ) as FixOutcome;
     expect(reverted.status, reverted.messages.join('; ')).toBe('reverted');
 
     const after = await groupFindings();

@@ -13,7 +13,11 @@ import { group, rule } from './support/build.ts';
 // A fingerprint names an exposure (provider, account, region, group, check, subject), never the
 // provider rule ids that carry it nor their descriptions.
 
-function audit(groups: SecurityGroup[], config: WardenConfig = defaultConfig(), unparseable: UnparseableRecord[] = []): Finding[] {
+function audit(
+  groups: SecurityGroup[],
+  config: WardenConfig = defaultConfig(),
+  unparseable: UnparseableRecord[] = [],
+): Finding[] {
   return auditEstate({ groups, unparseable, scanErrors: [] }, config).findings;
 }
 
@@ -29,7 +33,10 @@ function one(findings: readonly Finding[], check: string, subject?: string): Fin
 }
 
 function renamed(g: SecurityGroup, suffix: string): SecurityGroup {
-  return { ...g, rules: g.rules.map((r) => ({ ...r, native: { ...r.native, ruleId: `${r.native.ruleId}${suffix}` } })) };
+  return {
+    ...g,
+    rules: g.rules.map((r) => ({ ...r, native: { ...r.native, ruleId: `${r.native.ruleId}${suffix}` } })),
+  };
 }
 
 const SSH = () => rule({ ports: 22, id: 'ssh', description: 'ssh' });
@@ -37,11 +44,19 @@ const SSH = () => rule({ ports: 22, id: 'ssh', description: 'ssh' });
 describe('the fingerprint stays the same for the same exposure', () => {
   it('when every rule is re-created with a new id (a revert)', () => {
     const g = group({
-      rules: [SSH(), rule({ ports: [8000, 8100], id: 'range' }), rule({ ports: 443, id: 'dup-a' }), rule({ ports: 443, id: 'dup-b' }), rule({ ports: 80, peer: { kind: 'group', groupId: 'sg-gone', self: false }, id: 'stale' })],
+      rules: [
+        SSH(),
+        rule({ ports: [8000, 8100], id: 'range' }),
+        rule({ ports: 443, id: 'dup-a' }),
+        rule({ ports: 443, id: 'dup-b' }),
+        rule({ ports: 80, peer: { kind: 'group', groupId: 'sg-gone', self: false }, id: 'stale' }),
+      ],
     });
     const before = audit([g]);
     const after = audit([renamed(g, '-new')]);
-    expect(before.map((f) => f.check)).toEqual(expect.arrayContaining(['internet-admin-port', 'port-range', 'shadowed-rule', 'stale-reference']));
+    expect(before.map((f) => f.check)).toEqual(
+      expect.arrayContaining(['internet-admin-port', 'port-range', 'shadowed-rule', 'stale-reference']),
+    );
     expect(fingerprints(after)).toEqual(fingerprints(before));
     expect(after.find((f) => f.check === 'internet-admin-port')?.ruleIds).toEqual(['ssh-new']);
   });
@@ -65,7 +80,10 @@ describe('the fingerprint stays the same for the same exposure', () => {
 
   it('when a sibling finding carried by the same rule is fixed (the rule is split)', () => {
     // AWS is allow-only: the fix splits the rule around port 22 (on Huawei it would add a deny).
-    const g = group({ provider: 'aws', rules: [rule({ ports: [20, 25], id: 'range', description: 'legacy ftp/ssh/telnet/smtp' })] });
+    const g = group({
+      provider: 'aws',
+      rules: [rule({ ports: [20, 25], id: 'range', description: 'legacy ftp/ssh/telnet/smtp' })],
+    });
     const before = audit([g]);
     const ssh = one(before, 'internet-admin-port', 'port/22');
     const telnet = one(before, 'internet-high-risk-port', 'port/23');
@@ -94,7 +112,12 @@ describe('the fingerprint stays the same for the same exposure', () => {
     const before = one(audit([], defaultConfig(), [record('r-1', '2025-01-01T00:00:00Z', 'a')]), 'unparseable-rule');
     const after = one(audit([], defaultConfig(), [record('r-2', '2025-06-01T00:00:00Z', 'b')]), 'unparseable-rule');
     expect(after.fingerprint).toBe(before.fingerprint);
-    const other = one(audit([], defaultConfig(), [{ ...record('r-1', '2025-01-01T00:00:00Z', 'a'), raw: { id: 'r-1', protocol: 'sctp-y' } }]), 'unparseable-rule');
+    const other = one(
+      audit([], defaultConfig(), [
+        { ...record('r-1', '2025-01-01T00:00:00Z', 'a'), raw: { id: 'r-1', protocol: 'sctp-y' } },
+      ]),
+      'unparseable-rule',
+    );
     expect(other.fingerprint).not.toBe(before.fingerprint);
   });
 
@@ -111,9 +134,13 @@ describe('fingerprints stored by earlier versions still match', () => {
     const g = group({ rules: [SSH(), rule({ ports: [8000, 8100], id: 'range' })] });
     const findings = audit([g]);
     const ssh = one(findings, 'internet-admin-port');
-    expect(ssh.legacyFingerprint).toBe(hashId(['huawei', 'acct', 'region-1', 'sg-1', 'internet-admin-port', 'port/22', 'ssh']));
+    expect(ssh.legacyFingerprint).toBe(
+      hashId(['huawei', 'acct', 'region-1', 'sg-1', 'internet-admin-port', 'port/22', 'ssh']),
+    );
     const range = one(findings, 'port-range');
-    expect(range.legacyFingerprint).toBe(hashId(['huawei', 'acct', 'region-1', 'sg-1', 'port-range', 'rule/range', 'range']));
+    expect(range.legacyFingerprint).toBe(
+      hashId(['huawei', 'acct', 'region-1', 'sg-1', 'port-range', 'rule/range', 'range']),
+    );
     // Without rule ids in it, the old hash was already today's: no legacy fingerprint.
     const unused = one(audit([{ ...g, attachments: [] }]), 'unused-group');
     expect(unused.legacyFingerprint).toBeUndefined();
@@ -121,8 +148,12 @@ describe('fingerprints stored by earlier versions still match', () => {
 });
 
 describe('a suppression records the exposure it accepted', () => {
-  const ssh = (cidr: string) => one(audit([group({ rules: [rule({ ports: 22, peer: cidr, id: `ssh-${cidr}` })] })]), 'internet-admin-port');
-  const suppressionOf = (finding: Finding, target: { fingerprint: string } | { check: string } = { fingerprint: finding.fingerprint }): Suppression => ({
+  const ssh = (cidr: string) =>
+    one(audit([group({ rules: [rule({ ports: 22, peer: cidr, id: `ssh-${cidr}` })] })]), 'internet-admin-port');
+  const suppressionOf = (
+    finding: Finding,
+    target: { fingerprint: string } | { check: string } = { fingerprint: finding.fingerprint },
+  ): Suppression => ({
     target,
     by: 'U1',
     reason: 'bastion migration',
@@ -140,20 +171,29 @@ describe('a suppression records the exposure it accepted', () => {
     expect(rest).toEqual([]);
     expect(reported?.fingerprint).toBe(all.fingerprint);
     expect(reported?.title).toBe(`${all.title} (widened since suppressed)`);
-    expect(reported?.detail).toMatch(/Widened since suppressed by U1 on 2030-01-01 \(bastion migration\): tcp ipv4: \d+ → \d+\.$/);
+    expect(reported?.detail).toMatch(
+      /Widened since suppressed by U1 on 2030-01-01 \(bastion migration\): tcp ipv4: \d+ → \d+\.$/,
+    );
   });
 
   it('the same or a narrower exposure stays suppressed; so does every finding of a suppressed check', () => {
     const all = ssh('0.0.0.0/0');
     expect(unsuppressedFindings([all], [suppressionOf(all)], NOW)).toEqual([]);
     expect(unsuppressedFindings([ssh('0.0.0.0/1')], [suppressionOf(all)], NOW)).toEqual([]);
-    expect(unsuppressedFindings([all], [suppressionOf(ssh('0.0.0.0/1')), suppressionOf(all, { check: 'internet-admin-port' })], NOW)).toEqual([]);
+    expect(
+      unsuppressedFindings(
+        [all],
+        [suppressionOf(ssh('0.0.0.0/1')), suppressionOf(all, { check: 'internet-admin-port' })],
+        NOW,
+      ),
+    ).toEqual([]);
   });
 
   it('a suppression made under a legacy fingerprint still applies', () => {
     const all = ssh('0.0.0.0/0');
     expect(all.legacyFingerprint).toBeDefined();
-    expect(unsuppressedFindings([all], [suppressionOf(all, { fingerprint: all.legacyFingerprint as string })], NOW)).toEqual([]);
+    expect(
+      unsuppressedFindings([all], [suppressionOf(all, { fingerprint: all.legacyFingerprint as string })], NOW),
+    ).toEqual([]);
   });
 });
-

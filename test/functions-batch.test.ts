@@ -17,7 +17,16 @@ function scope(n: number): ScopeMessage {
 }
 
 function job(kind: WardenJob['kind'], n: number): string {
-  return JSON.stringify({ type: 'job', job: { kind, args: { planId: `plan-${n}`, fingerprint: 'f'.repeat(16) }, user: 'U0APPROVER', channel: 'C0WARDEN01', requestId: `r-${n}` } });
+  return JSON.stringify({
+    type: 'job',
+    job: {
+      kind,
+      args: { planId: `plan-${n}`, fingerprint: 'f'.repeat(16) },
+      user: 'U0APPROVER',
+      channel: 'C0WARDEN01',
+      requestId: `r-${n}`,
+    },
+  });
 }
 
 function runtimeWith(worker: Partial<Runtime['worker']>): () => Promise<Runtime> {
@@ -37,10 +46,23 @@ describe('scan function batches', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
         seen.push(message.region);
         running--;
-        return { groups: 0, rules: 0, findings: 0, bySeverity: {}, new: 0, resolved: 0, posted: 0, heldBack: 0, throttles: 0, digestPosted: false };
+        return {
+          groups: 0,
+          rules: 0,
+          findings: 0,
+          bySeverity: {},
+          new: 0,
+          resolved: 0,
+          posted: 0,
+          heldBack: 0,
+          throttles: 0,
+          digestPosted: false,
+        };
       },
     };
-    const records = Array.from({ length: 10 }, (_, i) => sqsRecord({ id: `m-${i}`, body: JSON.stringify(scope(i)) }, SCAN_QUEUE));
+    const records = Array.from({ length: 10 }, (_, i) =>
+      sqsRecord({ id: `m-${i}`, body: JSON.stringify(scope(i)) }, SCAN_QUEUE),
+    );
     const result = await createScanHandler({ runtime: runtimeWith(worker), concurrency: 4 })(sqsEvent(records));
     expect(result.batchItemFailures).toEqual([]);
     expect(seen).toHaveLength(10);
@@ -48,7 +70,10 @@ describe('scan function batches', () => {
   });
 
   it('reports every record of a batch that failed whole, instead of throwing', async () => {
-    const records = [sqsRecord({ id: 'bad-1', body: 'not json' }, SCAN_QUEUE), sqsRecord({ id: 'bad-2', body: '{"type":"scope"}' }, SCAN_QUEUE)];
+    const records = [
+      sqsRecord({ id: 'bad-1', body: 'not json' }, SCAN_QUEUE),
+      sqsRecord({ id: 'bad-2', body: '{"type":"scope"}' }, SCAN_QUEUE),
+    ];
     const result = await createScanHandler({ runtime: runtimeWith({}) })(sqsEvent(records));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'bad-1' }, { itemIdentifier: 'bad-2' }]);
   });

@@ -52,7 +52,13 @@ const rawConfig = {
   providers: { aws: { regions: [REGION] } },
   scan: { timeoutMs: 10_000, retries: 1 },
   remediation: { trustedSources: { '22': [{ source: OFFICE, label: 'office' }] } },
-  slack: { channel: CHANNEL, minSeverity: 'high', approvers: { users: [APPROVER, APPROVER2] }, requiredApprovals: 1, twoPersonRule: true },
+  slack: {
+    channel: CHANNEL,
+    minSeverity: 'high',
+    approvers: { users: [APPROVER, APPROVER2] },
+    requiredApprovals: 1,
+    twoPersonRule: true,
+  },
 };
 
 interface SlackCall {
@@ -84,12 +90,18 @@ function startSlack(): Promise<void> {
     req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
     req.on('end', () => {
       const method = (req.url ?? '').split('?')[0]?.replace(/^\/api\//, '') ?? '';
-      const params: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json') ? (JSON.parse(raw || '{}') as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(raw));
-      for (const key of ['blocks', 'attachments']) if (typeof params[key] === 'string') params[key] = JSON.parse(params[key] as string) as unknown;
+      const params: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json')
+        ? (JSON.parse(raw || '{}') as Record<string, unknown>)
+        : Object.fromEntries(new URLSearchParams(raw));
+      for (const key of ['blocks', 'attachments'])
+        if (typeof params[key] === 'string') params[key] = JSON.parse(params[key] as string) as unknown;
       slackCalls.push({ method, params });
       res.setHeader('content-type', 'application/json');
       if (method === 'auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
-      else if (method === 'chat.postMessage') res.end(JSON.stringify({ ok: true, channel: params['channel'], ts: `1700000000.${String(++ts).padStart(6, '0')}` }));
+      else if (method === 'chat.postMessage')
+        res.end(
+          JSON.stringify({ ok: true, channel: params['channel'], ts: `1700000000.${String(++ts).padStart(6, '0')}` }),
+        );
       else res.end(JSON.stringify({ ok: true }));
     });
   });
@@ -99,7 +111,11 @@ function startSlack(): Promise<void> {
 beforeAll(async () => {
   moto = await startMoto();
   restoreEnv = setProcessEnv(motoEnv(moto.endpoint, REGION));
-  const clientConfig = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const clientConfig = {
+    region: REGION,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
   ec2 = new EC2Client(clientConfig);
   sqs = new SQSClient(clientConfig);
   vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
@@ -107,8 +123,13 @@ beforeAll(async () => {
   const tableName = 'warden-functions-test';
   await ensureTable(DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig)), tableName);
   scanQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'warden-scan' }))).QueueUrl as string;
-  applyQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'warden-apply.fifo', Attributes: { FifoQueue: 'true' } }))).QueueUrl as string;
-  const arnOf = async (url: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'] as string;
+  applyQueueUrl = (
+    await sqs.send(new CreateQueueCommand({ QueueName: 'warden-apply.fifo', Attributes: { FifoQueue: 'true' } }))
+  ).QueueUrl as string;
+  const arnOf = async (url: string) =>
+    (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.[
+      'QueueArn'
+    ] as string;
   scanQueueArn = await arnOf(scanQueueUrl);
   applyQueueArn = await arnOf(applyQueueUrl);
 
@@ -118,7 +139,13 @@ beforeAll(async () => {
     ['SLACK_BOT_TOKEN', 'xoxb-functions-test'],
     ['SLACK_SIGNING_SECRET', SIGNING_SECRET],
   ]) {
-    await ssm.send(new PutParameterCommand({ Name: `/warden/test/${name === 'SLACK_SIGNING_SECRET' ? 'slack-signing' : 'slack'}/${name}`, Value: value, Type: 'SecureString' }));
+    await ssm.send(
+      new PutParameterCommand({
+        Name: `/warden/test/${name === 'SLACK_SIGNING_SECRET' ? 'slack-signing' : 'slack'}/${name}`,
+        Value: value,
+        Type: 'SecureString',
+      }),
+    );
   }
   ssm.destroy();
 
@@ -150,19 +177,38 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 15_000);
 
-const tcp = (port: number, cidr: string): IpPermission => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr }] });
+const tcp = (port: number, cidr: string): IpPermission => ({
+  IpProtocol: 'tcp',
+  FromPort: port,
+  ToPort: port,
+  IpRanges: [{ CidrIp: cidr }],
+});
 
-const seedGroup = (name: string, permissions: IpPermission[]): Promise<string> => seedSecurityGroup(ec2, vpcId, name, permissions);
+const seedGroup = (name: string, permissions: IpPermission[]): Promise<string> =>
+  seedSecurityGroup(ec2, vpcId, name, permissions);
 
 async function ingressCidrs(groupId: string, port: number): Promise<string[]> {
-  const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).SecurityGroupRules ?? [];
-  return rules.filter((r) => !r.IsEgress && r.FromPort === port).map((r) => r.CidrIpv4 ?? r.CidrIpv6 ?? '').sort();
+  const rules =
+    (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] })))
+      .SecurityGroupRules ?? [];
+  return rules
+    .filter((r) => !r.IsEgress && r.FromPort === port)
+    .map((r) => r.CidrIpv4 ?? r.CidrIpv6 ?? '')
+    .sort();
 }
 
 async function receiveAll(queueUrl: string): Promise<Message[]> {
   const out: Message[] = [];
   for (;;) {
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 600, MessageSystemAttributeNames: ['MessageGroupId'] }));
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 600,
+        MessageSystemAttributeNames: ['MessageGroupId'],
+      }),
+    );
     if (!Messages?.length) return out;
     out.push(...Messages);
   }
@@ -173,8 +219,12 @@ const posts = (calls: SlackCall[]) => calls.filter((c) => c.method === 'chat.pos
 const mentions = (call: SlackCall, text: string) => JSON.stringify(call.params).includes(text);
 
 function buttonValue(call: SlackCall, actionId: string): string | undefined {
-  for (const block of (call.params['blocks'] ?? []) as { type: string; elements?: { action_id?: string; value?: string }[] }[]) {
-    for (const element of block.type === 'actions' ? (block.elements ?? []) : []) if (element.action_id === actionId) return element.value;
+  for (const block of (call.params['blocks'] ?? []) as {
+    type: string;
+    elements?: { action_id?: string; value?: string }[];
+  }[]) {
+    for (const element of block.type === 'actions' ? (block.elements ?? []) : [])
+      if (element.action_id === actionId) return element.value;
   }
   return undefined;
 }
@@ -230,7 +280,13 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
   it('an on-demand run whose region matches no configured scope starts no run and posts no clean digest', async () => {
     const before = slackCalls.length;
     const runId = newRunId(new Date());
-    const started = await startRun(await runtime(), { runId, trigger: 'slack:U0TESTUSER', providers: ['aws'], filter: { regions: ['eu-west-9'] }, now: new Date() });
+    const started = await startRun(await runtime(), {
+      runId,
+      trigger: 'slack:U0TESTUSER',
+      providers: ['aws'],
+      filter: { regions: ['eu-west-9'] },
+      now: new Date(),
+    });
     expect(started).toEqual({ scopes: 0, sent: 0 });
     expect(await (await runtime()).store.runs.get(runId)).toBeUndefined();
     expect(posts(callsSince(before))).toEqual([]);
@@ -240,9 +296,21 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     const { store } = await runtime();
     const runId = 'run-batch-test';
     await store.runs.start({ runId, expected: 1, trigger: 'test', now: new Date() });
-    const good = sqsRecord({ id: 'msg-good', body: JSON.stringify({ type: 'scope', runId, provider: 'aws', account: ACCOUNT, region: REGION }) }, scanQueueArn);
+    const good = sqsRecord(
+      {
+        id: 'msg-good',
+        body: JSON.stringify({ type: 'scope', runId, provider: 'aws', account: ACCOUNT, region: REGION }),
+      },
+      scanQueueArn,
+    );
     const notJson = sqsRecord({ id: 'msg-not-json', body: '{"type": "scope", ' }, scanQueueArn);
-    const wrongShape = sqsRecord({ id: 'msg-wrong', body: JSON.stringify({ type: 'scope', runId, provider: 'gcp', account: '1', region: REGION }) }, scanQueueArn);
+    const wrongShape = sqsRecord(
+      {
+        id: 'msg-wrong',
+        body: JSON.stringify({ type: 'scope', runId, provider: 'gcp', account: '1', region: REGION }),
+      },
+      scanQueueArn,
+    );
     const result = await createScanHandler({ runtime })(sqsEvent([notJson, good, wrongShape]));
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['msg-not-json', 'msg-wrong']);
     expect(await store.runs.get(runId)).toMatchObject({ done: 1 });
@@ -258,7 +326,13 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     const started = new Date(Date.now() - 60 * 60_000);
     await store.runs.start({ runId: 'run-stuck', expected: 2, channel: CHANNEL, trigger: 'schedule', now: started });
     const scope = { type: 'scope', runId: 'run-stuck', provider: 'aws', account: ACCOUNT, region: REGION };
-    expect((await createScanHandler({ runtime })(sqsEvent([sqsRecord({ id: 'stuck-1', body: JSON.stringify(scope) }, scanQueueArn)]))).batchItemFailures).toEqual([]);
+    expect(
+      (
+        await createScanHandler({ runtime })(
+          sqsEvent([sqsRecord({ id: 'stuck-1', body: JSON.stringify(scope) }, scanQueueArn)]),
+        )
+      ).batchItemFailures,
+    ).toEqual([]);
     expect((await store.runs.get('run-stuck'))?.digestAt).toBeUndefined();
 
     const before = slackCalls.length;
@@ -274,7 +348,10 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
 
   it('posts at most slack.maxFindingMessagesPerRun finding messages a run; the digest says how many wait; the next run posts them', async () => {
     const capped = join(dir, 'capped.config.json');
-    await writeFile(capped, JSON.stringify({ ...rawConfig, slack: { ...rawConfig.slack, maxFindingMessagesPerRun: 1 } }));
+    await writeFile(
+      capped,
+      JSON.stringify({ ...rawConfig, slack: { ...rawConfig.slack, maxFindingMessagesPerRun: 1 } }),
+    );
     const cappedRuntime = lazyRuntime(() => buildRuntime({ env: { ...env, WARDEN_CONFIG: capped } }));
     const group = await seedGroup('fn-cap', [tcp(22, '0.0.0.0/0'), tcp(3389, '0.0.0.0/0')]);
     const run = async () => {
@@ -282,9 +359,18 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
       const { scopes } = await createScheduleHandler({ runtime: cappedRuntime })(scheduledEvent(new Date()));
       const messages = await receiveAll(scanQueueUrl);
       expect(messages).toHaveLength(scopes);
-      expect((await createScanHandler({ runtime: cappedRuntime })(sqsEvent(messages.map((m) => sqsRecordOf(m, scanQueueArn))))).batchItemFailures).toEqual([]);
+      expect(
+        (
+          await createScanHandler({ runtime: cappedRuntime })(
+            sqsEvent(messages.map((m) => sqsRecordOf(m, scanQueueArn))),
+          )
+        ).batchItemFailures,
+      ).toEqual([]);
       const posted = posts(callsSince(before));
-      return { findings: posted.filter((c) => buttonValue(c, ACTION_IDS.details) !== undefined && mentions(c, group)), digest: posted.find((c) => String(c.params['text']).startsWith('Warden audit:')) };
+      return {
+        findings: posted.filter((c) => buttonValue(c, ACTION_IDS.details) !== undefined && mentions(c, group)),
+        digest: posted.find((c) => String(c.params['text']).startsWith('Warden audit:')),
+      };
     };
     const first = await run();
     expect(first.findings).toHaveLength(1);
@@ -302,17 +388,35 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sshGroup, IpPermissions: [tcp(22, '0.0.0.0/0')] }));
     const before = slackCalls.length;
     const revoked = await realtime(
-      cloudTrailEvent({ eventName: 'RevokeSecurityGroupIngress', account: ACCOUNT, region: REGION, requestParameters: { groupId: sshGroup, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22 }] } } }),
+      cloudTrailEvent({
+        eventName: 'RevokeSecurityGroupIngress',
+        account: ACCOUNT,
+        region: REGION,
+        requestParameters: {
+          groupId: sshGroup,
+          ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22 }] },
+        },
+      }),
     );
     expect(revoked).toMatchObject({ audited: 1 });
     const updates = callsSince(before).filter((c) => c.method === 'chat.update');
     expect(updates.map((c) => [c.params['channel'], c.params['ts']])).toEqual([[CHANNEL, findingTs]]);
     expect(updates[0] && mentions(updates[0], 'esolved')).toBe(true);
 
-    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: sshGroup, IpPermissions: [tcp(3389, '0.0.0.0/0')] }));
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: sshGroup, IpPermissions: [tcp(3389, '0.0.0.0/0')] }),
+    );
     const mid = slackCalls.length;
     const authorized = await realtime(
-      cloudTrailEvent({ eventName: 'AuthorizeSecurityGroupIngress', account: ACCOUNT, region: REGION, requestParameters: { groupId: sshGroup, ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 3389, toPort: 3389 }] } } }),
+      cloudTrailEvent({
+        eventName: 'AuthorizeSecurityGroupIngress',
+        account: ACCOUNT,
+        region: REGION,
+        requestParameters: {
+          groupId: sshGroup,
+          ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 3389, toPort: 3389 }] },
+        },
+      }),
     );
     expect(authorized).toMatchObject({ audited: 1 });
     const newPosts = posts(callsSince(mid));
@@ -320,50 +424,115 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     expect(mentions(newPosts[0] as SlackCall, '3389')).toBe(true);
 
     // A failed call changed nothing: ignored, nothing read.
-    const failed = await realtime(cloudTrailEvent({ eventName: 'AuthorizeSecurityGroupIngress', account: ACCOUNT, region: REGION, requestParameters: { groupId: sshGroup }, errorCode: 'Client.UnauthorizedOperation' }));
+    const failed = await realtime(
+      cloudTrailEvent({
+        eventName: 'AuthorizeSecurityGroupIngress',
+        account: ACCOUNT,
+        region: REGION,
+        requestParameters: { groupId: sshGroup },
+        errorCode: 'Client.UnauthorizedOperation',
+      }),
+    );
     expect(failed).toMatchObject({ audited: 0 });
-    expect((await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/${sshGroup}`)).map((e) => e.action)).toEqual(['audit-group', 'audit-group']);
+    expect((await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/${sshGroup}`)).map((e) => e.action)).toEqual([
+      'audit-group',
+      'audit-group',
+    ]);
   });
 
   it('realtime: ModifyManagedPrefixList audits the groups whose rules name the list, and only them', async () => {
     const { store } = await runtime();
     const realtime = createRealtimeHandler({ runtime });
-    const created = await ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: 'fn-office', AddressFamily: 'IPv4', MaxEntries: 5, Entries: [{ Cidr: OFFICE }] }));
+    const created = await ec2.send(
+      new CreateManagedPrefixListCommand({
+        PrefixListName: 'fn-office',
+        AddressFamily: 'IPv4',
+        MaxEntries: 5,
+        Entries: [{ Cidr: OFFICE }],
+      }),
+    );
     const listId = created.PrefixList?.PrefixListId as string;
-    const viaList = await seedGroup('fn-via-list', [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: listId }] }]);
+    const viaList = await seedGroup('fn-via-list', [
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListIds: [{ PrefixListId: listId }] },
+    ]);
     // Opened since the last audit, but it does not name the list: a list change must not audit it.
     await seedGroup('fn-not-naming-list', [tcp(3306, '0.0.0.0/0')]);
-    await ec2.send(new ModifyManagedPrefixListCommand({ PrefixListId: listId, CurrentVersion: created.PrefixList?.Version ?? 1, AddEntries: [{ Cidr: '0.0.0.0/0' }] }));
+    await ec2.send(
+      new ModifyManagedPrefixListCommand({
+        PrefixListId: listId,
+        CurrentVersion: created.PrefixList?.Version ?? 1,
+        AddEntries: [{ Cidr: '0.0.0.0/0' }],
+      }),
+    );
     const before = slackCalls.length;
     const changed = await realtime(
-      cloudTrailEvent({ eventName: 'ModifyManagedPrefixList', account: ACCOUNT, region: REGION, requestParameters: { ModifyManagedPrefixListRequest: { PrefixListId: listId, CurrentVersion: 1, AddEntry: { Cidr: '0.0.0.0/0', tag: 1 } } } }),
+      cloudTrailEvent({
+        eventName: 'ModifyManagedPrefixList',
+        account: ACCOUNT,
+        region: REGION,
+        requestParameters: {
+          ModifyManagedPrefixListRequest: {
+            PrefixListId: listId,
+            CurrentVersion: 1,
+            AddEntry: { Cidr: '0.0.0.0/0', tag: 1 },
+          },
+        },
+      }),
     );
     expect(changed).toMatchObject({ audited: 1 });
     const newPosts = posts(callsSince(before));
     expect(newPosts.length).toBeGreaterThan(0);
     expect(newPosts.every((p) => mentions(p, viaList) && !mentions(p, 'fn-not-naming-list'))).toBe(true);
     expect(newPosts.some((p) => mentions(p, 'SSH'))).toBe(true);
-    expect((await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/groups naming ${listId}`)).map((e) => e.action)).toEqual(['audit-group']);
+    expect(
+      (await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/groups naming ${listId}`)).map((e) => e.action),
+    ).toEqual(['audit-group']);
   });
 
   it('HTTP API → Slack function → SQS: the approve click goes to the FIFO apply queue by group; the apply function fixes the group on EC2', async () => {
     const group = await seedGroup('fn-apply', [tcp(22, '0.0.0.0/0')]);
     const before = slackCalls.length;
     expect((await scheduledRun()).failures).toEqual([]);
-    const findingPost = posts(callsSince(before)).find((c) => mentions(c, group) && buttonValue(c, ACTION_IDS.approve) !== undefined);
+    const findingPost = posts(callsSince(before)).find(
+      (c) => mentions(c, group) && buttonValue(c, ACTION_IDS.approve) !== undefined,
+    );
     const approveValue = buttonValue(findingPost as SlackCall, ACTION_IDS.approve) as string;
 
     // The Slack function, wired as deployed: its signing secret comes from SSM.
     const slack = createProductionSlackHandler(env);
-    const badSignature = await slack(signedHttpApiEvent(commandBody('audit', { user: REQUESTER, channel: CHANNEL, triggerId: 't-0', responseUrl: `${slackUrl}/r/0` }), { secret: 'not-the-secret' }), {});
+    const badSignature = await slack(
+      signedHttpApiEvent(
+        commandBody('audit', { user: REQUESTER, channel: CHANNEL, triggerId: 't-0', responseUrl: `${slackUrl}/r/0` }),
+        { secret: 'not-the-secret' },
+      ),
+      {},
+    );
     expect(badSignature.statusCode).toBe(401);
     expect(await receiveAll(scanQueueUrl)).toEqual([]);
 
-    const command = await slack(signedHttpApiEvent(commandBody('audit aws', { user: REQUESTER, channel: CHANNEL, triggerId: 't-1', responseUrl: `${slackUrl}/r/1` }), { secret: SIGNING_SECRET }), {});
+    const command = await slack(
+      signedHttpApiEvent(
+        commandBody('audit aws', {
+          user: REQUESTER,
+          channel: CHANNEL,
+          triggerId: 't-1',
+          responseUrl: `${slackUrl}/r/1`,
+        }),
+        { secret: SIGNING_SECRET },
+      ),
+      {},
+    );
     expect(command.statusCode).toBe(200);
     const jobMessages = await receiveAll(scanQueueUrl);
-    const queuedJobs = jobMessages.map((m) => JSON.parse(m.Body ?? '{}') as { type: string; job: { kind: string; args: unknown } });
-    expect(queuedJobs).toEqual([expect.objectContaining({ type: 'job', job: expect.objectContaining({ kind: 'audit', args: { provider: 'aws' } }) })]);
+    const queuedJobs = jobMessages.map(
+      (m) => JSON.parse(m.Body ?? '{}') as { type: string; job: { kind: string; args: unknown } },
+    );
+    expect(queuedJobs).toEqual([
+      expect.objectContaining({
+        type: 'job',
+        job: expect.objectContaining({ kind: 'audit', args: { provider: 'aws' } }),
+      }),
+    ]);
 
     // The scan function fans the on-demand audit out as a run: one scope message, its findings and
     // digest for the asking channel, the person told at once through the response_url.
@@ -375,14 +544,34 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
       expect.objectContaining({ type: 'scope', provider: 'aws', account: ACCOUNT, region: REGION, channel: CHANNEL }),
     ]);
     expect(callsSince(beforeAudit).find((c) => c.method === '/r/1')?.params['text']).toMatch(/^Auditing 1 scope;/);
-    expect((await scan(sqsEvent(scopeMessages.map((m) => sqsRecordOf(m, scanQueueArn))))).batchItemFailures).toEqual([]);
-    expect(posts(callsSince(beforeAudit)).filter((c) => String(c.params['text']).startsWith('Warden audit:')).map((c) => c.params['channel'])).toEqual([CHANNEL]);
+    expect((await scan(sqsEvent(scopeMessages.map((m) => sqsRecordOf(m, scanQueueArn))))).batchItemFailures).toEqual(
+      [],
+    );
+    expect(
+      posts(callsSince(beforeAudit))
+        .filter((c) => String(c.params['text']).startsWith('Warden audit:'))
+        .map((c) => c.params['channel']),
+    ).toEqual([CHANNEL]);
 
     // Proposed by the schedule (nobody asked): the two-person rule means two distinct approvers.
-    const first = buttonClickBody({ user: APPROVER2, channel: CHANNEL, actionId: ACTION_IDS.approve, value: approveValue, triggerId: 't-2a', responseUrl: `${slackUrl}/r/2a` });
+    const first = buttonClickBody({
+      user: APPROVER2,
+      channel: CHANNEL,
+      actionId: ACTION_IDS.approve,
+      value: approveValue,
+      triggerId: 't-2a',
+      responseUrl: `${slackUrl}/r/2a`,
+    });
     expect((await slack(signedHttpApiEvent(first, { secret: SIGNING_SECRET }), {})).statusCode).toBe(200);
     expect(await receiveAll(applyQueueUrl)).toEqual([]);
-    const click = buttonClickBody({ user: APPROVER, channel: CHANNEL, actionId: ACTION_IDS.approve, value: approveValue, triggerId: 't-2', responseUrl: `${slackUrl}/r/2` });
+    const click = buttonClickBody({
+      user: APPROVER,
+      channel: CHANNEL,
+      actionId: ACTION_IDS.approve,
+      value: approveValue,
+      triggerId: 't-2',
+      responseUrl: `${slackUrl}/r/2`,
+    });
     expect((await slack(signedHttpApiEvent(click, { secret: SIGNING_SECRET }), {})).statusCode).toBe(200);
     const applyMessages = await receiveAll(applyQueueUrl);
     expect(applyMessages).toHaveLength(1);
@@ -394,10 +583,14 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(await ingressCidrs(group, 22)).toEqual([OFFICE]);
     const { store } = await runtime();
-    expect((await store.changes.list()).filter((c) => c.plan.target.groupId === group).map((c) => [c.kind, c.status])).toEqual([['apply', 'applied']]);
+    expect(
+      (await store.changes.list()).filter((c) => c.plan.target.groupId === group).map((c) => [c.kind, c.status]),
+    ).toEqual([['apply', 'applied']]);
 
     // The same message redelivered applies nothing more.
-    expect((await apply(sqsEvent(applyMessages.map((m) => sqsRecordOf(m, applyQueueArn))))).batchItemFailures).toEqual([]);
+    expect((await apply(sqsEvent(applyMessages.map((m) => sqsRecordOf(m, applyQueueArn))))).batchItemFailures).toEqual(
+      [],
+    );
     expect((await store.changes.list()).filter((c) => c.plan.target.groupId === group)).toHaveLength(1);
   });
 });

@@ -19,16 +19,56 @@ async function importErrors(filePath: string, specifier: string): Promise<string
 
 describe('the layers, enforced by lint', () => {
   it.each([
-    ['src/model/x.ts', '../analysis/audit.ts', "'../analysis/audit.ts' import is restricted from being used by a pattern. src/model may import only lib (layer table, README \"Layout\"): not src/analysis."],
-    ['src/remediation/x.ts', '../../adapters/live-registry.ts', "'../../adapters/live-registry.ts' import is restricted from being used by a pattern. src/remediation may import only lib, analysis, model, config, ports (layer table, README \"Layout\"): not adapters."],
-    ['src/store/x.ts', '../remediation/apply.ts', "'../remediation/apply.ts' import is restricted from being used by a pattern. src/store may import only lib, model, ports (layer table, README \"Layout\"): not src/remediation."],
-    ['src/config/x.ts', '../analysis/checks/index.ts', "'../analysis/checks/index.ts' import is restricted from being used by a pattern. src/config may import only lib, model (layer table, README \"Layout\"): not src/analysis."],
-    ['src/analysis/x.ts', '../remediation/plan.ts', "'../remediation/plan.ts' import is restricted from being used by a pattern. src/analysis may import only lib, model, config (layer table, README \"Layout\"): not src/remediation."],
-    ['adapters/aws/x.ts', '../../src/store/state.ts', "'../../src/store/state.ts' import is restricted from being used by a pattern. adapters may import only lib, model, config, ports (layer table, README \"Layout\"): not src/store."],
-    ['adapters/snapshot/x.ts', '../../src/analysis/audit.ts', "'../../src/analysis/audit.ts' import is restricted from being used by a pattern. adapters may import only lib, model, config, ports (layer table, README \"Layout\"): not src/analysis."],
-    ['src/lib/x.ts', '../model/types.ts', "'../model/types.ts' import is restricted from being used by a pattern. src/lib imports nothing outside src/lib."],
-    ['src/slack/blocks/x.ts', '../../../adapters/live-registry.ts', "'../../../adapters/live-registry.ts' import is restricted from being used by a pattern. src/slack/blocks may import only lib, model, analysis, remediation and the Slack ids and limits (rendering only)."],
-    ['src/remediation/apply.ts', '../../adapters/live-registry.ts', "'../../adapters/live-registry.ts' import is restricted from being used by a pattern. src/remediation/apply.ts may import only adapters/live-estate.ts (normalizeScope), nothing else of adapters/."],
+    [
+      'src/model/x.ts',
+      '../analysis/audit.ts',
+      '\'../analysis/audit.ts\' import is restricted from being used by a pattern. src/model may import only lib (layer table, README "Layout"): not src/analysis.',
+    ],
+    [
+      'src/remediation/x.ts',
+      '../../adapters/live-registry.ts',
+      '\'../../adapters/live-registry.ts\' import is restricted from being used by a pattern. src/remediation may import only lib, analysis, model, config, ports (layer table, README "Layout"): not adapters.',
+    ],
+    [
+      'src/store/x.ts',
+      '../remediation/apply.ts',
+      '\'../remediation/apply.ts\' import is restricted from being used by a pattern. src/store may import only lib, model, ports (layer table, README "Layout"): not src/remediation.',
+    ],
+    [
+      'src/config/x.ts',
+      '../analysis/checks/index.ts',
+      '\'../analysis/checks/index.ts\' import is restricted from being used by a pattern. src/config may import only lib, model (layer table, README "Layout"): not src/analysis.',
+    ],
+    [
+      'src/analysis/x.ts',
+      '../remediation/plan.ts',
+      '\'../remediation/plan.ts\' import is restricted from being used by a pattern. src/analysis may import only lib, model, config (layer table, README "Layout"): not src/remediation.',
+    ],
+    [
+      'adapters/aws/x.ts',
+      '../../src/store/state.ts',
+      '\'../../src/store/state.ts\' import is restricted from being used by a pattern. adapters may import only lib, model, config, ports (layer table, README "Layout"): not src/store.',
+    ],
+    [
+      'adapters/snapshot/x.ts',
+      '../../src/analysis/audit.ts',
+      '\'../../src/analysis/audit.ts\' import is restricted from being used by a pattern. adapters may import only lib, model, config, ports (layer table, README "Layout"): not src/analysis.',
+    ],
+    [
+      'src/lib/x.ts',
+      '../model/types.ts',
+      "'../model/types.ts' import is restricted from being used by a pattern. src/lib imports nothing outside src/lib.",
+    ],
+    [
+      'src/slack/blocks/x.ts',
+      '../../../adapters/live-registry.ts',
+      "'../../../adapters/live-registry.ts' import is restricted from being used by a pattern. src/slack/blocks may import only lib, model, analysis, remediation and the Slack ids and limits (rendering only).",
+    ],
+    [
+      'src/remediation/apply.ts',
+      '../../adapters/live-registry.ts',
+      "'../../adapters/live-registry.ts' import is restricted from being used by a pattern. src/remediation/apply.ts may import only adapters/live-estate.ts (normalizeScope), nothing else of adapters/.",
+    ],
   ])('%s importing %s is an error', async (file, specifier, message) => {
     expect(await importErrors(file, specifier)).toEqual([message]);
   });
@@ -56,7 +96,10 @@ describe('the layers, enforced by lint', () => {
 // ---------------------------------------------------------------------------------------------
 // devDependencies stay out of production code
 
-const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 const DEV_ONLY = new Set(Object.keys(PACKAGE.devDependencies).filter((name) => !(name in PACKAGE.dependencies)));
 /** `npm run dev` and the in-process DynamoDB only it opens (tests use it too). */
 const DEV_FILES = new Set(['src/slack/dev.ts', 'src/store/embedded.ts']);
@@ -76,7 +119,8 @@ function specifiers(text: string): string[] {
 }
 
 function packageOf(specifier: string): string | undefined {
-  if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) return undefined;
+  if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier))
+    return undefined;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
@@ -97,7 +141,9 @@ describe('production code never imports a devDependency', () => {
 
   it('the in-process DynamoDB (src/store/embedded.ts) is reached only from src/slack/dev.ts', () => {
     const importers = PRODUCTION.filter((file) =>
-      specifiers(readFileSync(join(ROOT, file), 'utf8')).some((spec) => spec.startsWith('.') && relative(ROOT, join(ROOT, file, '..', spec)) === 'src/store/embedded.ts'),
+      specifiers(readFileSync(join(ROOT, file), 'utf8')).some(
+        (spec) => spec.startsWith('.') && relative(ROOT, join(ROOT, file, '..', spec)) === 'src/store/embedded.ts',
+      ),
     );
     expect(importers).toEqual(['src/slack/dev.ts']);
   });

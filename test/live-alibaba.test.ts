@@ -39,11 +39,15 @@ interface Setup {
   adapter: LiveAdapter;
 }
 
-async function setup(options: { secret?: string; timeoutMs?: number; retries?: number; concurrency?: number } = {}): Promise<Setup> {
+async function setup(
+  options: { secret?: string; timeoutMs?: number; retries?: number; concurrency?: number } = {},
+): Promise<Setup> {
   fake = new FakeAlibabaEcs({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET });
   const url = await fake.start();
   const config = configSchema.parse({
-    providers: { alibaba: { account: ACCOUNT, regions: [REGION, 'cn-shanghai'], concurrency: options.concurrency ?? 4 } },
+    providers: {
+      alibaba: { account: ACCOUNT, regions: [REGION, 'cn-shanghai'], concurrency: options.concurrency ?? 4 },
+    },
     scan: { timeoutMs: options.timeoutMs ?? 2000, retries: options.retries ?? 3 },
   });
   const env = {
@@ -90,7 +94,8 @@ function rule(fields: Partial<Rule> = {}): Rule {
 
 function seedSmall(f: FakeAlibabaEcs): string[] {
   const ids = [f.addGroup(REGION), f.addGroup(REGION)];
-  for (const id of ids) f.addPermission(id, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '80/80', SourceCidrIp: '10.0.0.0/8' });
+  for (const id of ids)
+    f.addPermission(id, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '80/80', SourceCidrIp: '10.0.0.0/8' });
   f.addInterface(REGION, ids);
   return ids;
 }
@@ -99,7 +104,9 @@ describe('scopes and endpoints', () => {
   it('lists config account × regions, narrowed by the filter', async () => {
     const { adapter } = await setup();
     expect(await adapter.scopes()).toEqual([SCOPE, { ...SCOPE, region: 'cn-shanghai' }]);
-    expect(await adapter.scopes({ regions: ['cn-shanghai', 'eu-central-1'] })).toEqual([{ ...SCOPE, region: 'cn-shanghai' }]);
+    expect(await adapter.scopes({ regions: ['cn-shanghai', 'eu-central-1'] })).toEqual([
+      { ...SCOPE, region: 'cn-shanghai' },
+    ]);
     expect(await adapter.scopes({ accounts: ['999'] })).toEqual([]);
     expect(await adapter.scopes({ accounts: [ACCOUNT], regions: [REGION] })).toEqual([SCOPE]);
     const unconfigured = createAlibabaAdapter({ config: defaultConfig(), env: {} });
@@ -107,15 +114,28 @@ describe('scopes and endpoints', () => {
   });
 
   it('defaults to ecs.<region>.aliyuncs.com over https; the env URL wins over config; http only for loopback', () => {
-    expect(endpointFor('eu-central-1', undefined, undefined)).toEqual({ endpoint: 'ecs.eu-central-1.aliyuncs.com', protocol: 'https' });
-    expect(endpointFor(REGION, 'https://ecs-vpc.cn-hangzhou.aliyuncs.com', undefined)).toEqual({ endpoint: 'ecs-vpc.cn-hangzhou.aliyuncs.com', protocol: 'https' });
-    expect(endpointFor(REGION, 'https://ecs-vpc.cn-hangzhou.aliyuncs.com', 'http://127.0.0.1:8080')).toEqual({ endpoint: '127.0.0.1:8080', protocol: 'http' });
+    expect(endpointFor('eu-central-1', undefined, undefined)).toEqual({
+      endpoint: 'ecs.eu-central-1.aliyuncs.com',
+      protocol: 'https',
+    });
+    expect(endpointFor(REGION, 'https://ecs-vpc.cn-hangzhou.aliyuncs.com', undefined)).toEqual({
+      endpoint: 'ecs-vpc.cn-hangzhou.aliyuncs.com',
+      protocol: 'https',
+    });
+    expect(endpointFor(REGION, 'https://ecs-vpc.cn-hangzhou.aliyuncs.com', 'http://127.0.0.1:8080')).toEqual({
+      endpoint: '127.0.0.1:8080',
+      protocol: 'http',
+    });
     expect(parseEndpointUrl('http://[::1]:9000', 'x')).toEqual({ endpoint: '[::1]:9000', protocol: 'http' });
-    expect(() => parseEndpointUrl('http://ecs.cn-hangzhou.aliyuncs.com', 'WARDEN_ALIBABA_ENDPOINT')).toThrow(/loopback/);
+    expect(() => parseEndpointUrl('http://ecs.cn-hangzhou.aliyuncs.com', 'WARDEN_ALIBABA_ENDPOINT')).toThrow(
+      /loopback/,
+    );
     expect(() => parseEndpointUrl('https://proxy.example/ecs', 'x')).toThrow(/host\[:port\] only/);
     expect(() => parseEndpointUrl('ecs.cn-hangzhou.aliyuncs.com', 'x')).toThrow(/not a URL/);
     const config = configSchema.parse({ providers: { alibaba: { regions: [REGION] } } });
-    expect(() => createAlibabaAdapter({ config, env: { WARDEN_ALIBABA_ENDPOINT: 'http://10.1.2.3' } })).toThrow(/WARDEN_ALIBABA_ENDPOINT/);
+    expect(() => createAlibabaAdapter({ config, env: { WARDEN_ALIBABA_ENDPOINT: 'http://10.1.2.3' } })).toThrow(
+      /WARDEN_ALIBABA_ENDPOINT/,
+    );
   });
 });
 
@@ -126,9 +146,20 @@ describe('reading a scope', () => {
     for (let i = 0; i < 250; i++) ids.push(fake.addGroup(REGION));
     const big = ids[7] as string;
     for (let i = 0; i < 1500; i++) {
-      fake.addPermission(big, { Direction: i % 3 === 0 ? 'egress' : 'ingress', IpProtocol: 'TCP', PortRange: `${1000 + i}/${1000 + i}`, [i % 3 === 0 ? 'DestCidrIp' : 'SourceCidrIp']: '10.0.0.0/8' });
+      fake.addPermission(big, {
+        Direction: i % 3 === 0 ? 'egress' : 'ingress',
+        IpProtocol: 'TCP',
+        PortRange: `${1000 + i}/${1000 + i}`,
+        [i % 3 === 0 ? 'DestCidrIp' : 'SourceCidrIp']: '10.0.0.0/8',
+      });
     }
-    for (const id of ids.slice(0, 20)) fake.addPermission(id, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '443/443', SourceCidrIp: '0.0.0.0/0' });
+    for (const id of ids.slice(0, 20))
+      fake.addPermission(id, {
+        Direction: 'ingress',
+        IpProtocol: 'TCP',
+        PortRange: '443/443',
+        SourceCidrIp: '0.0.0.0/0',
+      });
     for (let i = 0; i < 600; i++) fake.addInterface(REGION, [ids[i % ids.length] as string]);
     fake.addGroup('cn-shanghai'); // another region: not in this scope
 
@@ -144,13 +175,26 @@ describe('reading a scope', () => {
 
     const attributeCalls = fake.callsOf('DescribeSecurityGroupAttribute');
     expect(new Set(attributeCalls.map((c) => c.params.SecurityGroupId))).toEqual(new Set(ids));
-    expect(attributeCalls.every((c) => c.params.Direction === 'all' && c.params.MaxResults === '1000' && c.params.RegionId === REGION)).toBe(true);
-    const bigPages = pages.filter((p) => p.kind === PAGE_KINDS.attribute && (p.body as { SecurityGroupId: string }).SecurityGroupId === big);
-    expect(bigPages.map((p) => (p.body as { Permissions: { Permission: unknown[] } }).Permissions.Permission.length)).toEqual([1000, 501]);
+    expect(
+      attributeCalls.every(
+        (c) => c.params.Direction === 'all' && c.params.MaxResults === '1000' && c.params.RegionId === REGION,
+      ),
+    ).toBe(true);
+    const bigPages = pages.filter(
+      (p) => p.kind === PAGE_KINDS.attribute && (p.body as { SecurityGroupId: string }).SecurityGroupId === big,
+    );
+    expect(
+      bigPages.map((p) => (p.body as { Permissions: { Permission: unknown[] } }).Permissions.Permission.length),
+    ).toEqual([1000, 501]);
     expect(fake.callsOf('DescribeNetworkInterfaces').map((c) => c.params.MaxResults)).toEqual(['500', '500']);
 
     // Nothing lost between the pages: normalized and merged, every group and rule is there.
-    const estate = mergePages(readSnapshotDocument({ provider: 'alibaba', account: ACCOUNT, region: REGION, pages: pages.map((p) => p.body) }, 'live'));
+    const estate = mergePages(
+      readSnapshotDocument(
+        { provider: 'alibaba', account: ACCOUNT, region: REGION, pages: pages.map((p) => p.body) },
+        'live',
+      ),
+    );
     expect(estate.unparseable).toEqual([]);
     expect(estate.groups).toHaveLength(250);
     const bigGroup = estate.groups.find((g) => g.id === big);
@@ -178,7 +222,12 @@ describe('reading a scope', () => {
     const [id] = seedSmall(fake);
     const pages = await adapter.read(SCOPE);
     const attribute = pages.find((p) => p.kind === PAGE_KINDS.attribute)?.body as Record<string, unknown>;
-    expect(attribute).toMatchObject({ SecurityGroupId: id, InnerAccessPolicy: 'Accept', NextToken: '', RegionId: REGION });
+    expect(attribute).toMatchObject({
+      SecurityGroupId: id,
+      InnerAccessPolicy: 'Accept',
+      NextToken: '',
+      RegionId: REGION,
+    });
     expect(attribute.RequestId).toEqual(expect.any(String));
     expect((attribute.Permissions as { Permission: Record<string, unknown>[] }).Permission[0]).toMatchObject({
       Direction: 'ingress',
@@ -230,7 +279,9 @@ describe('reading a scope', () => {
     seedSmall(fake);
     fake.failNext('DescribeSecurityGroups', 10, 'throttle');
     const error = await rejection(adapter.read(SCOPE));
-    expect(error.message).toMatch(/alibaba 1234567890123456 cn-hangzhou DescribeSecurityGroups failed: .*Throttling\.User/);
+    expect(error.message).toMatch(
+      /alibaba 1234567890123456 cn-hangzhou DescribeSecurityGroups failed: .*Throttling\.User/,
+    );
     expect(error).toMatchObject({ code: 'Throttling.User', statusCode: 400 });
     expect(adapter.stats).toEqual({ calls: 3, retries: 2, throttles: 3 });
   });
@@ -249,7 +300,9 @@ describe('reading a scope', () => {
     expect(isRetryableAlibabaError({ name: 'ServerError', code: 'InternalError', statusCode: 500 })).toBe(true);
     expect(isRetryableAlibabaError({ name: 'ServerError', code: 'undefined', data: { statusCode: 502 } })).toBe(true);
     expect(isRetryableAlibabaError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
-    expect(isRetryableAlibabaError(Object.assign(new Error('ReadTimeout(300)'), { name: 'RequestTimeoutError' }))).toBe(true);
+    expect(isRetryableAlibabaError(Object.assign(new Error('ReadTimeout(300)'), { name: 'RequestTimeoutError' }))).toBe(
+      true,
+    );
     expect(isRetryableAlibabaError(new TimeoutError('x', 1))).toBe(true);
     expect(isRetryableAlibabaError({ name: 'ClientError', code: 'InvalidParameter', statusCode: 400 })).toBe(false);
     expect(isRetryableAlibabaError({ name: 'ClientError', code: 'Forbidden.RAM', statusCode: 403 })).toBe(false);
@@ -261,7 +314,9 @@ describe('reading a scope', () => {
     seedSmall(fake);
     fake.failNext('DescribeSecurityGroups', 1, 'malformed');
     const error = await rejection(adapter.read(SCOPE));
-    expect(error.message).toMatch(/cn-hangzhou DescribeSecurityGroups failed: malformed response: the body is not valid JSON/);
+    expect(error.message).toMatch(
+      /cn-hangzhou DescribeSecurityGroups failed: malformed response: the body is not valid JSON/,
+    );
     expect(fake.callsOf('DescribeSecurityGroups')).toHaveLength(1);
   });
 
@@ -270,7 +325,9 @@ describe('reading a scope', () => {
     const [id] = seedSmall(fake) as [string];
     fake.failNext('DescribeSecurityGroupAttribute', 1, 'wrong-shape');
     const error = await rejection(adapter.read(SCOPE));
-    expect(error.message).toContain(`DescribeSecurityGroupAttribute ${id} failed: malformed response: the response has no Permissions.Permission list`);
+    expect(error.message).toContain(
+      `DescribeSecurityGroupAttribute ${id} failed: malformed response: the response has no Permissions.Permission list`,
+    );
   });
 
   it('rejects the scope on a body whose fields have the wrong types', async () => {
@@ -278,7 +335,9 @@ describe('reading a scope', () => {
     seedSmall(fake);
     fake.failNext('DescribeSecurityGroups', 1, 'wrong-type');
     const error = await rejection(adapter.read(SCOPE));
-    expect(error.message).toMatch(/DescribeSecurityGroups failed: malformed response: type of securityGroups is mismatch/);
+    expect(error.message).toMatch(
+      /DescribeSecurityGroups failed: malformed response: type of securityGroups is mismatch/,
+    );
     expect(fake.callsOf('DescribeSecurityGroups')).toHaveLength(1);
   });
 
@@ -287,7 +346,9 @@ describe('reading a scope', () => {
     seedSmall(fake);
     fake.failNext('DescribeNetworkInterfaces', 1, 'wrong-shape');
     const error = await rejection(adapter.read(SCOPE));
-    expect(error.message).toMatch(/DescribeNetworkInterfaces failed: malformed response: the response has no NetworkInterfaceSets\.NetworkInterfaceSet list/);
+    expect(error.message).toMatch(
+      /DescribeNetworkInterfaces failed: malformed response: the response has no NetworkInterfaceSets\.NetworkInterfaceSet list/,
+    );
   });
 
   it('signs every request ACS3-HMAC-SHA256 with a fresh nonce, and the fake verifies each signature', async () => {
@@ -297,7 +358,11 @@ describe('reading a scope', () => {
     await adapter.read(SCOPE);
     expect(fake.requests.length).toBe(5); // one throttled + one DescribeSecurityGroups, two attributes, one interfaces
     for (const request of fake.requests) {
-      expect(request.headers.authorization).toMatch(new RegExp(`^ACS3-HMAC-SHA256 Credential=${ACCESS_KEY_ID},SignedHeaders=[^,]*x-acs-signature-nonce[^,]*,Signature=[0-9a-f]{64}$`));
+      expect(request.headers.authorization).toMatch(
+        new RegExp(
+          `^ACS3-HMAC-SHA256 Credential=${ACCESS_KEY_ID},SignedHeaders=[^,]*x-acs-signature-nonce[^,]*,Signature=[0-9a-f]{64}$`,
+        ),
+      );
       expect(request.headers['x-acs-action']).toBe(request.action);
       expect(request.headers['x-acs-version']).toBe('2014-05-26');
       expect(request.headers['x-acs-date']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -328,7 +393,15 @@ describe('changing rules', () => {
     const ruleId = await adapter.addRule(SCOPE, id, rule());
     expect(ruleId).toMatch(/^sgr-/);
     const added = fake.rulesOf(id).find((r) => r.SecurityGroupRuleId === ruleId);
-    expect(added).toMatchObject({ Direction: 'ingress', IpProtocol: 'TCP', PortRange: '443/443', SourceCidrIp: '10.0.0.0/8', Policy: 'Accept', Priority: '5', Description: 'added by warden' });
+    expect(added).toMatchObject({
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '443/443',
+      SourceCidrIp: '10.0.0.0/8',
+      Policy: 'Accept',
+      Priority: '5',
+      Description: 'added by warden',
+    });
     const [authorize] = fake.callsOf('AuthorizeSecurityGroup');
     expect(authorize?.params).toMatchObject({
       RegionId: REGION,
@@ -341,24 +414,74 @@ describe('changing rules', () => {
       ClientToken: expect.any(String),
     });
     // Read before and after, only the rule's direction.
-    expect(fake.callsOf('DescribeSecurityGroupAttribute').map((c) => c.params.Direction)).toEqual(['ingress', 'ingress']);
+    expect(fake.callsOf('DescribeSecurityGroupAttribute').map((c) => c.params.Direction)).toEqual([
+      'ingress',
+      'ingress',
+    ]);
   });
 
   it('adds egress, IPv6, group and drop rules with the fields the API names', async () => {
     const { fake, adapter } = await setup();
     const [id, other] = seedSmall(fake) as [string, string];
-    const egress = await adapter.addRule(SCOPE, id, rule({ direction: 'egress', protocol: 'udp', ports: [{ from: 53, to: 53 }], peer: { kind: 'cidr', cidr: '8.8.8.8/32' } }));
-    const v6 = await adapter.addRule(SCOPE, id, rule({ family: 'ipv6', protocol: 'icmpv6', ports: [{ from: 0, to: 65535 }], peer: { kind: 'cidr', cidr: '2001:db8::/32' } }));
-    const fromGroup = await adapter.addRule(SCOPE, id, rule({ protocol: 'all', ports: [{ from: 0, to: 65535 }], peer: { kind: 'group', groupId: other, self: false } }));
-    const drop = await adapter.addRule(SCOPE, id, rule({ action: 'deny', priority: 1, ports: [{ from: 22, to: 22 }], peer: { kind: 'cidr', cidr: '0.0.0.0/0' } }));
-    const allTcp = await adapter.addRule(SCOPE, id, rule({ ports: [{ from: 0, to: 65535 }], peer: { kind: 'cidr', cidr: '172.16.0.0/12' } }));
+    const egress = await adapter.addRule(
+      SCOPE,
+      id,
+      rule({
+        direction: 'egress',
+        protocol: 'udp',
+        ports: [{ from: 53, to: 53 }],
+        peer: { kind: 'cidr', cidr: '8.8.8.8/32' },
+      }),
+    );
+    const v6 = await adapter.addRule(
+      SCOPE,
+      id,
+      rule({
+        family: 'ipv6',
+        protocol: 'icmpv6',
+        ports: [{ from: 0, to: 65535 }],
+        peer: { kind: 'cidr', cidr: '2001:db8::/32' },
+      }),
+    );
+    const fromGroup = await adapter.addRule(
+      SCOPE,
+      id,
+      rule({ protocol: 'all', ports: [{ from: 0, to: 65535 }], peer: { kind: 'group', groupId: other, self: false } }),
+    );
+    const drop = await adapter.addRule(
+      SCOPE,
+      id,
+      rule({ action: 'deny', priority: 1, ports: [{ from: 22, to: 22 }], peer: { kind: 'cidr', cidr: '0.0.0.0/0' } }),
+    );
+    const allTcp = await adapter.addRule(
+      SCOPE,
+      id,
+      rule({ ports: [{ from: 0, to: 65535 }], peer: { kind: 'cidr', cidr: '172.16.0.0/12' } }),
+    );
     const byId = new Map(fake.rulesOf(id).map((r) => [r.SecurityGroupRuleId, r]));
-    expect(byId.get(egress)).toMatchObject({ Direction: 'egress', IpProtocol: 'UDP', PortRange: '53/53', DestCidrIp: '8.8.8.8/32' });
-    expect(byId.get(v6)).toMatchObject({ Direction: 'ingress', IpProtocol: 'ICMPv6', PortRange: '-1/-1', Ipv6SourceCidrIp: '2001:db8::/32' });
+    expect(byId.get(egress)).toMatchObject({
+      Direction: 'egress',
+      IpProtocol: 'UDP',
+      PortRange: '53/53',
+      DestCidrIp: '8.8.8.8/32',
+    });
+    expect(byId.get(v6)).toMatchObject({
+      Direction: 'ingress',
+      IpProtocol: 'ICMPv6',
+      PortRange: '-1/-1',
+      Ipv6SourceCidrIp: '2001:db8::/32',
+    });
     expect(byId.get(fromGroup)).toMatchObject({ IpProtocol: 'ALL', PortRange: '-1/-1', SourceGroupId: other });
-    expect(byId.get(drop)).toMatchObject({ Policy: 'Drop', Priority: '1', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0' });
+    expect(byId.get(drop)).toMatchObject({
+      Policy: 'Drop',
+      Priority: '1',
+      PortRange: '22/22',
+      SourceCidrIp: '0.0.0.0/0',
+    });
     expect(byId.get(allTcp)).toMatchObject({ IpProtocol: 'TCP', PortRange: '1/65535', SourceCidrIp: '172.16.0.0/12' });
-    expect(fake.callsOf('AuthorizeSecurityGroupEgress')[0]?.params).toMatchObject({ 'Permissions.1.DestCidrIp': '8.8.8.8/32' });
+    expect(fake.callsOf('AuthorizeSecurityGroupEgress')[0]?.params).toMatchObject({
+      'Permissions.1.DestCidrIp': '8.8.8.8/32',
+    });
   });
 
   it('survives a throttled Authorize: one rule added, its id returned', async () => {
@@ -376,7 +499,13 @@ describe('changing rules', () => {
   it('refuses to claim a rule that was already there', async () => {
     const { fake, adapter } = await setup();
     const [id] = seedSmall(fake) as [string];
-    const existing = fake.addPermission(id, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '443/443', SourceCidrIp: '10.0.0.0/8', Priority: '9' });
+    const existing = fake.addPermission(id, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '443/443',
+      SourceCidrIp: '10.0.0.0/8',
+      Priority: '9',
+    });
     const error = await rejection(adapter.addRule(SCOPE, id, rule()));
     expect(error.message).toContain(`an identical rule already exists (${existing})`);
     expect(fake.rulesOf(id)).toHaveLength(2);
@@ -385,11 +514,26 @@ describe('changing rules', () => {
   it('rejects rules Alibaba cannot express before calling the API', async () => {
     const { fake, adapter } = await setup();
     const [id] = seedSmall(fake) as [string];
-    await expect(adapter.addRule(SCOPE, id, rule({ protocol: 'icmp', ports: [{ from: 8 * 256, to: 8 * 256 + 255 }] }))).rejects.toThrow(/ICMP rule covers the whole protocol/);
+    await expect(
+      adapter.addRule(SCOPE, id, rule({ protocol: 'icmp', ports: [{ from: 8 * 256, to: 8 * 256 + 255 }] })),
+    ).rejects.toThrow(/ICMP rule covers the whole protocol/);
     await expect(adapter.addRule(SCOPE, id, rule({ protocol: 50 }))).rejects.toThrow(/not protocol 50/);
-    await expect(adapter.addRule(SCOPE, id, rule({ ports: [{ from: 22, to: 22 }, { from: 80, to: 80 }] }))).rejects.toThrow(/exactly one port range/);
+    await expect(
+      adapter.addRule(
+        SCOPE,
+        id,
+        rule({
+          ports: [
+            { from: 22, to: 22 },
+            { from: 80, to: 80 },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(/exactly one port range/);
     await expect(adapter.addRule(SCOPE, id, rule({ priority: 101 }))).rejects.toThrow(/1\.\.100/);
-    await expect(adapter.addRule(SCOPE, id, rule({ peer: { kind: 'address-group', id: 'ag-1' } }))).rejects.toThrow(/address-group/);
+    await expect(adapter.addRule(SCOPE, id, rule({ peer: { kind: 'address-group', id: 'ag-1' } }))).rejects.toThrow(
+      /address-group/,
+    );
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -397,20 +541,38 @@ describe('changing rules', () => {
     const { fake, adapter } = await setup();
     const [id] = seedSmall(fake) as [string];
     const ingress = await adapter.addRule(SCOPE, id, rule());
-    const egress = await adapter.addRule(SCOPE, id, rule({ direction: 'egress', peer: { kind: 'cidr', cidr: '192.0.2.0/24' } }));
+    const egress = await adapter.addRule(
+      SCOPE,
+      id,
+      rule({ direction: 'egress', peer: { kind: 'cidr', cidr: '192.0.2.0/24' } }),
+    );
     await adapter.removeRule(SCOPE, id, rule({ native: { ruleId: ingress, derivedId: false, raw: null } }));
-    await adapter.removeRule(SCOPE, id, rule({ direction: 'egress', native: { ruleId: egress, derivedId: false, raw: null } }));
+    await adapter.removeRule(
+      SCOPE,
+      id,
+      rule({ direction: 'egress', native: { ruleId: egress, derivedId: false, raw: null } }),
+    );
     expect(fake.rulesOf(id).map((r) => r.SecurityGroupRuleId)).not.toContain(ingress);
     expect(fake.rulesOf(id).map((r) => r.SecurityGroupRuleId)).not.toContain(egress);
-    expect(fake.callsOf('RevokeSecurityGroup')[0]?.params).toMatchObject({ RegionId: REGION, SecurityGroupId: id, 'SecurityGroupRuleId.1': ingress });
+    expect(fake.callsOf('RevokeSecurityGroup')[0]?.params).toMatchObject({
+      RegionId: REGION,
+      SecurityGroupId: id,
+      'SecurityGroupRuleId.1': ingress,
+    });
     expect(fake.callsOf('RevokeSecurityGroupEgress')[0]?.params).toMatchObject({ 'SecurityGroupRuleId.1': egress });
 
     // Later reads reflect it.
     const pages = await adapter.read(SCOPE);
-    const listed = pages.flatMap((p) => (p.kind === PAGE_KINDS.attribute ? (p.body as { Permissions: { Permission: { SecurityGroupRuleId: string }[] } }).Permissions.Permission : []));
+    const listed = pages.flatMap((p) =>
+      p.kind === PAGE_KINDS.attribute
+        ? (p.body as { Permissions: { Permission: { SecurityGroupRuleId: string }[] } }).Permissions.Permission
+        : [],
+    );
     expect(listed.map((r) => r.SecurityGroupRuleId)).not.toContain(ingress);
 
-    const error = await rejection(adapter.removeRule(SCOPE, id, rule({ native: { ruleId: ingress, derivedId: false, raw: null } })));
+    const error = await rejection(
+      adapter.removeRule(SCOPE, id, rule({ native: { ruleId: ingress, derivedId: false, raw: null } })),
+    );
     expect(error.message).toMatch(/RevokeSecurityGroup sg-\w+ sgr-\w+ failed: .*InvalidParam\.SecurityGroupRuleId/);
     await expect(adapter.removeRule(SCOPE, id, rule())).rejects.toThrow(/no SecurityGroupRuleId/);
   });
@@ -420,19 +582,51 @@ describe('end to end', () => {
   it('read → normalize → merge → audit finds SSH open to the Internet, and not where a higher-priority drop covers it', async () => {
     const { fake, adapter } = await setup();
     const open = fake.addGroup(REGION, { SecurityGroupName: 'web-open' });
-    fake.addPermission(open, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Priority: '1', Description: 'ssh' });
+    fake.addPermission(open, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourceCidrIp: '0.0.0.0/0',
+      Priority: '1',
+      Description: 'ssh',
+    });
     const covered = fake.addGroup(REGION, { SecurityGroupName: 'web-covered' });
-    fake.addPermission(covered, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Priority: '50', Description: 'ssh' });
-    fake.addPermission(covered, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Priority: '1', Policy: 'Drop', Description: 'no ssh' });
+    fake.addPermission(covered, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourceCidrIp: '0.0.0.0/0',
+      Priority: '50',
+      Description: 'ssh',
+    });
+    fake.addPermission(covered, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourceCidrIp: '0.0.0.0/0',
+      Priority: '1',
+      Policy: 'Drop',
+      Description: 'no ssh',
+    });
     fake.addInterface(REGION, [open, covered]);
 
     const pages = await adapter.read(SCOPE);
-    const results = readSnapshotDocument({ provider: 'alibaba', account: ACCOUNT, region: REGION, pages: pages.map((p) => p.body) }, 'live');
+    const results = readSnapshotDocument(
+      { provider: 'alibaba', account: ACCOUNT, region: REGION, pages: pages.map((p) => p.body) },
+      'live',
+    );
     const estate = mergePages(results);
     expect(estate.unparseable).toEqual([]);
     const summary = new Map(estate.groups.map((g) => [g.id, [g.rules.length, g.attachments?.length]]));
-    expect(summary).toEqual(new Map([[open, [1, 1]], [covered, [2, 1]]]));
-    expect(estate.groups.every((g) => g.account === ACCOUNT && g.region === REGION && g.provider === 'alibaba')).toBe(true);
+    expect(summary).toEqual(
+      new Map([
+        [open, [1, 1]],
+        [covered, [2, 1]],
+      ]),
+    );
+    expect(estate.groups.every((g) => g.account === ACCOUNT && g.region === REGION && g.provider === 'alibaba')).toBe(
+      true,
+    );
 
     const report = auditEstate(estate, defaultConfig());
     const admin = report.findings.filter((f) => f.check === 'internet-admin-port');
@@ -448,39 +642,91 @@ describe('Alibaba prefix lists and port lists, live', () => {
     const group = fake.addGroup(REGION, { SecurityGroupName: 'web' });
     const lists: string[] = [];
     for (let i = 0; i < 150; i++) {
-      const id = fake.addPrefixList(REGION, { AddressFamily: i % 2 === 0 ? 'IPv4' : 'IPv6', cidrs: i % 2 === 0 ? [`10.${i}.0.0/16`] : [`2001:db8:${i.toString(16)}::/48`] });
+      const id = fake.addPrefixList(REGION, {
+        AddressFamily: i % 2 === 0 ? 'IPv4' : 'IPv6',
+        cidrs: i % 2 === 0 ? [`10.${i}.0.0/16`] : [`2001:db8:${i.toString(16)}::/48`],
+      });
       lists.push(id);
-      fake.addPermission(group, { Direction: i % 3 === 0 ? 'egress' : 'ingress', IpProtocol: 'TCP', PortRange: '443/443', [i % 3 === 0 ? 'DestPrefixListId' : 'SourcePrefixListId']: id });
+      fake.addPermission(group, {
+        Direction: i % 3 === 0 ? 'egress' : 'ingress',
+        IpProtocol: 'TCP',
+        PortRange: '443/443',
+        [i % 3 === 0 ? 'DestPrefixListId' : 'SourcePrefixListId']: id,
+      });
     }
     fake.addPrefixList(REGION, { cidrs: ['192.0.2.0/24'] }); // not named by any rule: not read
     const ports = fake.addPortList(REGION, { PortRangeListName: 'admin', ranges: ['22/22', '3389/3389'] });
-    fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '-1/-1', PortRangeListId: ports, SourceCidrIp: '0.0.0.0/0' });
+    fake.addPermission(group, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '-1/-1',
+      PortRangeListId: ports,
+      SourceCidrIp: '0.0.0.0/0',
+    });
 
     const pages = await adapter.read(SCOPE);
 
-    expect(kinds(pages)).toMatchObject({ [PAGE_KINDS.prefixLists]: 5, [PAGE_KINDS.prefixListAttributes]: 150, [PAGE_KINDS.portRangeLists]: 1, [PAGE_KINDS.portRangeListEntries]: 1 });
+    expect(kinds(pages)).toMatchObject({
+      [PAGE_KINDS.prefixLists]: 5,
+      [PAGE_KINDS.prefixListAttributes]: 150,
+      [PAGE_KINDS.portRangeLists]: 1,
+      [PAGE_KINDS.portRangeListEntries]: 1,
+    });
     const listings = fake.callsOf('DescribePrefixLists');
-    expect(listings.map((c) => [Object.keys(c.params).filter((k) => k.startsWith('PrefixListId.')).length, c.params.MaxResults, c.params.NextToken === undefined])).toEqual([
+    expect(
+      listings.map((c) => [
+        Object.keys(c.params).filter((k) => k.startsWith('PrefixListId.')).length,
+        c.params.MaxResults,
+        c.params.NextToken === undefined,
+      ]),
+    ).toEqual([
       [100, '100', true],
       [100, '100', false],
       [100, '100', false],
       [50, '100', true],
       [50, '100', false],
     ]);
-    expect(new Set(fake.callsOf('DescribePrefixListAttributes').map((c) => c.params.PrefixListId))).toEqual(new Set(lists));
+    expect(new Set(fake.callsOf('DescribePrefixListAttributes').map((c) => c.params.PrefixListId))).toEqual(
+      new Set(lists),
+    );
     expect(fake.callsOf('DescribePortRangeListEntries').map((c) => c.params.PortRangeListId)).toEqual([ports]);
 
     const { live, snapshot } = readSets(SCOPE, pages);
     expect(live.unparseable).toEqual([]);
     const read = live.addressSets.filter((s) => s.entries !== undefined);
     expect(read).toHaveLength(150);
-    expect(read.find((s) => s.id === lists[0])).toEqual({ provider: 'alibaba', account: ACCOUNT, region: REGION, kind: 'prefix-list', id: lists[0], name: expect.any(String), family: 'ipv4', entries: ['10.0.0.0/16'], providerManaged: false });
+    expect(read.find((s) => s.id === lists[0])).toEqual({
+      provider: 'alibaba',
+      account: ACCOUNT,
+      region: REGION,
+      kind: 'prefix-list',
+      id: lists[0],
+      name: expect.any(String),
+      family: 'ipv4',
+      entries: ['10.0.0.0/16'],
+      providerManaged: false,
+    });
     expect(read.find((s) => s.id === lists[1])).toMatchObject({ family: 'ipv6', entries: ['2001:db8:1::/48'] });
-    expect(live.portSets.find((s) => s.ports !== undefined)).toEqual({ provider: 'alibaba', account: ACCOUNT, region: REGION, id: ports, name: '', ports: [{ from: 22, to: 22 }, { from: 3389, to: 3389 }] });
+    expect(live.portSets.find((s) => s.ports !== undefined)).toEqual({
+      provider: 'alibaba',
+      account: ACCOUNT,
+      region: REGION,
+      id: ports,
+      name: '',
+      ports: [
+        { from: 22, to: 22 },
+        { from: 3389, to: 3389 },
+      ],
+    });
     // The listing names each list with its name and family; its entries are on the list's own page.
     const listedOnly = live.addressSets.filter((s) => s.entries === undefined);
     expect(listedOnly).toHaveLength(150);
-    expect(listedOnly.every((s) => s.unresolved === undefined && read.some((r) => r.id === s.id && r.family === s.family && r.name === s.name))).toBe(true);
+    expect(
+      listedOnly.every(
+        (s) =>
+          s.unresolved === undefined && read.some((r) => r.id === s.id && r.family === s.family && r.name === s.name),
+      ),
+    ).toBe(true);
 
     expect(snapshot).toEqual(live);
   });
@@ -490,9 +736,25 @@ describe('Alibaba prefix lists and port lists, live', () => {
     const group = fake.addGroup(REGION);
     const foreign = fake.addPrefixList(REGION, { cidrs: ['0.0.0.0/0'], foreign: true });
     const mine = fake.addPrefixList(REGION, { PrefixListName: 'office', AddressFamily: 'IPv6', cidrs: ['::/0'] });
-    fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourcePrefixListId: foreign });
-    fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourcePrefixListId: mine });
-    fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '-1/-1', PortRangeListId: 'prl-gone', SourceCidrIp: '0.0.0.0/0' });
+    fake.addPermission(group, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourcePrefixListId: foreign,
+    });
+    fake.addPermission(group, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourcePrefixListId: mine,
+    });
+    fake.addPermission(group, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '-1/-1',
+      PortRangeListId: 'prl-gone',
+      SourceCidrIp: '0.0.0.0/0',
+    });
 
     let read = readSets(SCOPE, await adapter.read(SCOPE));
     let live = read.live;
@@ -510,7 +772,15 @@ describe('Alibaba prefix lists and port lists, live', () => {
       },
     ]);
     expect(live.portSets).toEqual([
-      { provider: 'alibaba', account: ACCOUNT, region: REGION, id: 'prl-gone', name: '', unresolved: 'DescribePortRangeListEntries prl-gone was refused: InvalidPortRangeListId.NotFound (The specified port range list was not found.)' },
+      {
+        provider: 'alibaba',
+        account: ACCOUNT,
+        region: REGION,
+        id: 'prl-gone',
+        name: '',
+        unresolved:
+          'DescribePortRangeListEntries prl-gone was refused: InvalidPortRangeListId.NotFound (The specified port range list was not found.)',
+      },
     ]);
     expect(read.snapshot).toEqual(live);
 
@@ -534,7 +804,12 @@ describe('Alibaba prefix lists and port lists, live', () => {
     const { fake, adapter } = await setup();
     const group = fake.addGroup(REGION);
     const list = fake.addPrefixList(REGION, { cidrs: ['0.0.0.0/0'] });
-    fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourcePrefixListId: list });
+    fake.addPermission(group, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourcePrefixListId: list,
+    });
     fake.deny('DescribePrefixLists');
     const pages = await adapter.read(SCOPE);
     expect(kinds(pages)[PAGE_KINDS.prefixLists]).toBeUndefined();
@@ -545,14 +820,24 @@ describe('Alibaba prefix lists and port lists, live', () => {
     const { fake, adapter } = await setup();
     const group = fake.addGroup(REGION);
     const list = fake.addPrefixList(REGION, { cidrs: ['0.0.0.0/0'] });
-    fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourcePrefixListId: list });
+    fake.addPermission(group, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourcePrefixListId: list,
+    });
     fake.failNext('DescribePrefixListAttributes', 2, 'throttle');
     const pages = await adapter.read(SCOPE);
-    expect(readSets(SCOPE, pages).live.addressSets.find((s) => s.entries)).toMatchObject({ id: list, entries: ['0.0.0.0/0'] });
+    expect(readSets(SCOPE, pages).live.addressSets.find((s) => s.entries)).toMatchObject({
+      id: list,
+      entries: ['0.0.0.0/0'],
+    });
     expect(adapter.stats.throttles).toBe(2);
 
     fake.failNext('DescribePrefixListAttributes', 4, 'server-error');
-    await expect(adapter.read(SCOPE)).rejects.toThrow(`alibaba ${ACCOUNT} ${REGION} DescribePrefixListAttributes ${list} failed: InternalError: code: 500`);
+    await expect(adapter.read(SCOPE)).rejects.toThrow(
+      `alibaba ${ACCOUNT} ${REGION} DescribePrefixListAttributes ${list} failed: InternalError: code: 500`,
+    );
   });
 
   it('addRule of a rule whose ports come from a port list sends PortRangeListId (no PortRange, which would make the API ignore the list) and finds it on re-read', async () => {

@@ -28,8 +28,12 @@ function servingAdapter(provider: Provider, served: Example, failing: Scope[]): 
     stats: { calls: 0, retries: 0, throttles: 0 },
     scopes: async (filter) => scopes.filter((s) => !filter?.regions || filter.regions.includes(s.region)),
     read: async (scope): Promise<RawPage[]> => {
-      if (scope.region !== served.region) throw new Error(`RequestLimitExceeded after 5 retries (${scope.region})\nstack…`);
-      return served.pages.map((body) => ({ kind: (PAGE_KINDS.find((k) => k.providers.includes(provider) && k.matches(body)) as { name: string }).name, body }));
+      if (scope.region !== served.region)
+        throw new Error(`RequestLimitExceeded after 5 retries (${scope.region})\nstack…`);
+      return served.pages.map((body) => ({
+        kind: (PAGE_KINDS.find((k) => k.providers.includes(provider) && k.matches(body)) as { name: string }).name,
+        body,
+      }));
     },
     addRule: async () => 'unused',
     removeRule: async () => undefined,
@@ -42,7 +46,9 @@ describe('live estate: every scope read, failures reported, snapshots equivalent
 
   it('a scope that fails becomes a scan error naming it, with no groups from it; the rest is audited', async () => {
     const read = await readLiveEstate([servingAdapter('huawei', huawei, [failing])]);
-    expect(read.estate.scanErrors).toEqual([{ ...failing, origin: 'live', message: 'RequestLimitExceeded after 5 retries (eu-west-101)' }]);
+    expect(read.estate.scanErrors).toEqual([
+      { ...failing, origin: 'live', message: 'RequestLimitExceeded after 5 retries (eu-west-101)' },
+    ]);
     expect(read.estate.groups.length).toBeGreaterThan(0);
     expect(read.estate.groups.every((g) => g.region === huawei.region)).toBe(true);
     const report = auditEstate(read.estate, defaultConfig());
@@ -51,20 +57,38 @@ describe('live estate: every scope read, failures reported, snapshots equivalent
   });
 
   it('the filter narrows the scopes', async () => {
-    const read = await readLiveEstate([servingAdapter('huawei', huawei, [failing])], { filter: { regions: [huawei.region] } });
+    const read = await readLiveEstate([servingAdapter('huawei', huawei, [failing])], {
+      filter: { regions: [huawei.region] },
+    });
     expect(read.estate.scanErrors).toEqual([]);
   });
 
   it('an adapter that cannot even list its scopes is a scan error for the provider', async () => {
-    const broken: LiveAdapter = { ...servingAdapter('huawei', huawei, []), scopes: async () => Promise.reject(new Error('HUAWEICLOUD_SDK_AK is not set')) };
+    const broken: LiveAdapter = {
+      ...servingAdapter('huawei', huawei, []),
+      scopes: async () => Promise.reject(new Error('HUAWEICLOUD_SDK_AK is not set')),
+    };
     const read = await readLiveEstate([broken]);
-    expect(read.estate.scanErrors).toEqual([{ provider: 'huawei', account: '', region: '', origin: 'live', message: 'cannot list scopes: HUAWEICLOUD_SDK_AK is not set' }]);
+    expect(read.estate.scanErrors).toEqual([
+      {
+        provider: 'huawei',
+        account: '',
+        region: '',
+        origin: 'live',
+        message: 'cannot list scopes: HUAWEICLOUD_SDK_AK is not set',
+      },
+    ]);
   });
 
   it('the audit of the written snapshot gives the live audit’s findings', async () => {
     const read = await readLiveEstate([servingAdapter('huawei', huawei, [])]);
     const live = auditEstate(read.estate, defaultConfig());
-    const fromSnapshot = auditEstate(mergePages(read.snapshots.flatMap((doc) => readSnapshotDocument(JSON.parse(JSON.stringify(doc)), 'snapshot.json'))), defaultConfig());
+    const fromSnapshot = auditEstate(
+      mergePages(
+        read.snapshots.flatMap((doc) => readSnapshotDocument(JSON.parse(JSON.stringify(doc)), 'snapshot.json')),
+      ),
+      defaultConfig(),
+    );
     expect(live.findings.length).toBeGreaterThan(5);
     expect(fromSnapshot.findings).toEqual(live.findings);
   });

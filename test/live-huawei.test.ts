@@ -44,7 +44,9 @@ function configFor(huawei: Record<string, unknown> = {}): WardenConfig {
   });
 }
 
-function adapter(options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; retries?: number; config?: WardenConfig } = {}): LiveAdapter {
+function adapter(
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; retries?: number; config?: WardenConfig } = {},
+): LiveAdapter {
   return createHuaweiAdapter({
     config: options.config ?? configFor(),
     env: options.env ?? ENV,
@@ -58,7 +60,11 @@ function seedGroups(count: number, projectId = PROJECT): ApiRecord[] {
 
 function seedRules(count: number, groups: ApiRecord[]): ApiRecord[] {
   return Array.from({ length: count }, (_, i) =>
-    fake.addRule(PROJECT, { security_group_id: groups[i % groups.length]?.id as string, multiport: String(1000 + (i % 60000)), priority: 1 + (i % 100) }),
+    fake.addRule(PROJECT, {
+      security_group_id: groups[i % groups.length]?.id as string,
+      multiport: String(1000 + (i % 60000)),
+      priority: 1 + (i % 100),
+    }),
   );
 }
 
@@ -83,7 +89,8 @@ async function captureOutput(work: () => Promise<unknown>): Promise<{ output: st
   process.stdout.write = take as typeof process.stdout.write;
   process.stderr.write = take as typeof process.stderr.write;
   for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    console[method] = (...args: unknown[]) => void chunks.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 8 }))).join(' '));
+    console[method] = (...args: unknown[]) =>
+      void chunks.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 8 }))).join(' '));
   }
   let error: unknown;
   try {
@@ -123,8 +130,12 @@ describe('Huawei live adapter: reading', () => {
       'vpc-v3:ListSecurityGroupRules',
       'vpc-v3:ListSecurityGroupRules',
     ]);
-    expect(itemsOf(pages, 'vpc-v3:ListSecurityGroups', 'security_groups').map((g) => g.id)).toEqual(groups.map((g) => g.id));
-    expect(itemsOf(pages, 'vpc-v3:ListSecurityGroupRules', 'security_group_rules').map((r) => r.id)).toEqual(rules.map((r) => r.id));
+    expect(itemsOf(pages, 'vpc-v3:ListSecurityGroups', 'security_groups').map((g) => g.id)).toEqual(
+      groups.map((g) => g.id),
+    );
+    expect(itemsOf(pages, 'vpc-v3:ListSecurityGroupRules', 'security_group_rules').map((r) => r.id)).toEqual(
+      rules.map((r) => r.id),
+    );
 
     const ruleCalls = requestsOf('ListSecurityGroupRules');
     expect(ruleCalls.map((r) => r.query)).toEqual([
@@ -132,7 +143,9 @@ describe('Huawei live adapter: reading', () => {
       { limit: '2000', marker: rules[1999]?.id },
       { limit: '2000', marker: rules[3999]?.id },
     ]);
-    const bodies = pages.filter((p) => p.kind === 'vpc-v3:ListSecurityGroupRules').map((p) => p.body as { page_info: Record<string, unknown> });
+    const bodies = pages
+      .filter((p) => p.kind === 'vpc-v3:ListSecurityGroupRules')
+      .map((p) => p.body as { page_info: Record<string, unknown> });
     expect(bodies.map((b) => b.page_info.current_count)).toEqual([2000, 2000, 500]);
     expect(bodies[2]?.page_info).not.toHaveProperty('next_marker');
     expect(live.stats).toEqual({ calls: 5, retries: 0, throttles: 0 });
@@ -158,7 +171,9 @@ describe('Huawei live adapter: reading', () => {
       expect(page.body).toHaveProperty('page_info.current_count');
     }
     const first = itemsOf(pages, 'vpc-v3:ListSecurityGroupRules', 'security_group_rules')[0];
-    expect(Object.keys(first ?? {})).toEqual(expect.arrayContaining(['security_group_id', 'remote_ip_prefix', 'multiport', 'priority', 'action']));
+    expect(Object.keys(first ?? {})).toEqual(
+      expect.arrayContaining(['security_group_id', 'remote_ip_prefix', 'multiport', 'priority', 'action']),
+    );
   });
 
   it('retries throttling (429 APIG.0308) and counts the retries and throttles', async () => {
@@ -200,7 +215,9 @@ describe('Huawei live adapter: reading', () => {
     const error = await live.read(SCOPE).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HuaweiApiError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^huawei ap-southeast-1 project 0a1b2c3d4e5f60718293a4b5c6d7e8f9: ListSecurityGroups failed: HTTP 429 APIG\.0308: The throttling threshold has been reached/);
+    expect(message).toMatch(
+      /^huawei ap-southeast-1 project 0a1b2c3d4e5f60718293a4b5c6d7e8f9: ListSecurityGroups failed: HTTP 429 APIG\.0308: The throttling threshold has been reached/,
+    );
     expect(message).toContain('(3 attempts)');
     expect(message).not.toContain('\n');
     expect(error).toMatchObject({ status: 429, code: 'APIG.0308' });
@@ -226,11 +243,18 @@ describe('Huawei live adapter: reading', () => {
     await live.removeRule(SCOPE, '', { ...rule({}), native: { ruleId: added, derivedId: false, raw: null } });
     await live.read(SCOPE);
     expect(fake.requests.map((r) => r.operation)).toEqual(
-      expect.arrayContaining(['CreateSecurityGroupRule', 'DeleteSecurityGroupRule', 'ListSecurityGroups', 'ListSecurityGroupRules']),
+      expect.arrayContaining([
+        'CreateSecurityGroupRule',
+        'DeleteSecurityGroupRule',
+        'ListSecurityGroups',
+        'ListSecurityGroupRules',
+      ]),
     );
     for (const request of fake.requests) {
       expect(request.path.startsWith(`/v3/${PROJECT}/vpc/`)).toBe(true);
-      expect(request.headers.authorization).toMatch(new RegExp(`^SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`));
+      expect(request.headers.authorization).toMatch(
+        new RegExp(`^SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`),
+      );
       expect(request.headers.authorization).toMatch(/SignedHeaders=(?:[a-z0-9-]+;)*host;x-project-id;x-sdk-date[;,]/);
       expect(request.headers['x-sdk-date']).toMatch(/^\d{8}T\d{6}Z$/);
       expect(request.headers['x-project-id']).toBe(PROJECT);
@@ -267,7 +291,9 @@ describe('Huawei live adapter: credentials never reach our output', () => {
     const before = Logger4jInstance.level;
     Logger4jInstance.level = 'error';
     try {
-      const { output, error } = await captureOutput(() => client.listSecurityGroups(new ListSecurityGroupsRequest().withLimit(1)));
+      const { output, error } = await captureOutput(() =>
+        client.listSecurityGroups(new ListSecurityGroupsRequest().withLimit(1)),
+      );
       expect(error).toMatchObject({ httpStatusCode: 500, errorCode: 'SYS.0500' });
       expect(output).toContain(`Access=${AK}`);
     } finally {
@@ -302,7 +328,10 @@ describe('Huawei live adapter: credentials never reach our output', () => {
   it('names both variables in one line when the AK/SK are missing, and calls nothing', async () => {
     for (const env of [{}, { HUAWEICLOUD_SDK_AK: AK }, { HUAWEICLOUD_SDK_SK: '  ' }]) {
       const live = adapter({ env });
-      const errors = await Promise.all([live.scopes().catch((e: unknown) => e), live.read(SCOPE).catch((e: unknown) => e)]);
+      const errors = await Promise.all([
+        live.scopes().catch((e: unknown) => e),
+        live.read(SCOPE).catch((e: unknown) => e),
+      ]);
       for (const error of errors) {
         const message = (error as Error).message;
         expect(message).toMatch(/^huawei: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK must be set/);
@@ -310,7 +339,11 @@ describe('Huawei live adapter: credentials never reach our output', () => {
         expectNoSecrets(message);
       }
     }
-    expect((await adapter({ env: { HUAWEICLOUD_SDK_AK: AK } }).scopes().catch((e: Error) => e.message)) as string).toMatch(/not set: HUAWEICLOUD_SDK_SK$/);
+    expect(
+      (await adapter({ env: { HUAWEICLOUD_SDK_AK: AK } })
+        .scopes()
+        .catch((e: Error) => e.message)) as string,
+    ).toMatch(/not set: HUAWEICLOUD_SDK_SK$/);
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -319,7 +352,14 @@ describe('Huawei live adapter: rules', () => {
   it('addRule always sends priority and action, and returns the id of the created rule; removeRule deletes it', async () => {
     const group = seedGroups(1)[0]?.id as string;
     const live = adapter();
-    const deny = rule({ action: 'deny', priority: 1, protocol: 'tcp', ports: 22, peer: '0.0.0.0/0', description: 'block ssh' });
+    const deny = rule({
+      action: 'deny',
+      priority: 1,
+      protocol: 'tcp',
+      ports: 22,
+      peer: '0.0.0.0/0',
+      description: 'block ssh',
+    });
 
     const id = await live.addRule(SCOPE, group, deny);
 
@@ -343,21 +383,29 @@ describe('Huawei live adapter: rules', () => {
 
     // The API defaults are allow and priority 100: an explicit allow at 100 is still sent in full.
     await live.addRule(SCOPE, group, rule({ action: 'allow', priority: 100, ports: 80 }));
-    expect(JSON.parse(requestsOf('CreateSecurityGroupRule')[1]?.body ?? '{}')).toMatchObject({ security_group_rule: { action: 'allow', priority: '100' } });
+    expect(JSON.parse(requestsOf('CreateSecurityGroupRule')[1]?.body ?? '{}')).toMatchObject({
+      security_group_rule: { action: 'allow', priority: '100' },
+    });
 
     await live.removeRule(SCOPE, group, { ...deny, native: { ruleId: id, derivedId: false, raw: stored } });
     expect(fake.rules(PROJECT).some((r) => r.id === id)).toBe(false);
-    expect(requestsOf('DeleteSecurityGroupRule').map((r) => [r.path, r.status])).toEqual([[`/v3/${PROJECT}/vpc/security-group-rules/${id}`, 204]]);
+    expect(requestsOf('DeleteSecurityGroupRule').map((r) => [r.path, r.status])).toEqual([
+      [`/v3/${PROJECT}/vpc/security-group-rules/${id}`, 204],
+    ]);
 
     // Already gone (a lost answer to an applied delete): the goal holds, no error.
-    await expect(live.removeRule(SCOPE, group, { ...deny, native: { ruleId: id, derivedId: false, raw: stored } })).resolves.toBeUndefined();
-    await expect(live.removeRule(SCOPE, group, { ...deny, native: { ruleId: 'hw~abc', derivedId: true, raw: null } })).rejects.toThrow(/without its provider rule id/);
+    await expect(
+      live.removeRule(SCOPE, group, { ...deny, native: { ruleId: id, derivedId: false, raw: stored } }),
+    ).resolves.toBeUndefined();
+    await expect(
+      live.removeRule(SCOPE, group, { ...deny, native: { ruleId: 'hw~abc', derivedId: true, raw: null } }),
+    ).rejects.toThrow(/without its provider rule id/);
 
     // A 404 from the gateway (no such API: a wrong endpoint path) is not "already removed".
     const misrouted = adapter({ config: configFor({ endpoint: `${fake.url}/wrong-base` }) });
-    await expect(misrouted.removeRule(SCOPE, group, { ...deny, native: { ruleId: id, derivedId: false, raw: stored } })).rejects.toThrow(
-      /DeleteSecurityGroupRule failed: HTTP 404 APIG\.0101/,
-    );
+    await expect(
+      misrouted.removeRule(SCOPE, group, { ...deny, native: { ruleId: id, derivedId: false, raw: stored } }),
+    ).rejects.toThrow(/DeleteSecurityGroupRule failed: HTTP 404 APIG\.0101/);
   });
 
   it('round-trips every kind of rule: what addRule creates reads back as the same rule', async () => {
@@ -365,12 +413,24 @@ describe('Huawei live adapter: rules', () => {
     const live = adapter();
     const wanted: Rule[] = [
       rule({ protocol: 'all', priority: 3, action: 'deny', peer: '203.0.113.0/24' }),
-      rule({ protocol: 'udp', ports: [{ from: 53, to: 53 }, { from: 80, to: 90 }], priority: 7 }),
+      rule({
+        protocol: 'udp',
+        ports: [
+          { from: 53, to: 53 },
+          { from: 80, to: 90 },
+        ],
+        priority: 7,
+      }),
       rule({ protocol: 'gre', priority: 9 }),
       rule({ protocol: 132, priority: 11, direction: 'egress' }),
       rule({ protocol: 'icmpv6', peer: '2001:db8::/32', priority: 13 }),
       rule({ protocol: 'icmp', priority: 15, peer: { kind: 'group', groupId: other, self: false } }),
-      rule({ protocol: 'tcp', ports: [{ from: 0, to: 65535 }], priority: 17, peer: { kind: 'group', groupId: group, self: true } }),
+      rule({
+        protocol: 'tcp',
+        ports: [{ from: 0, to: 65535 }],
+        priority: 17,
+        peer: { kind: 'group', groupId: group, self: true },
+      }),
       rule({ protocol: 'tcp', ports: 3389, priority: 19, peer: { kind: 'address-group', id: 'ag-1234' } }),
     ];
     const ids: string[] = [];
@@ -384,7 +444,9 @@ describe('Huawei live adapter: rules', () => {
       const { native: _b, ...gotFields } = got as Rule;
       expect(gotFields).toEqual(wantFields);
     });
-    const bodies = requestsOf('CreateSecurityGroupRule').map((r) => (JSON.parse(r.body) as { security_group_rule: ApiRecord }).security_group_rule);
+    const bodies = requestsOf('CreateSecurityGroupRule').map(
+      (r) => (JSON.parse(r.body) as { security_group_rule: ApiRecord }).security_group_rule,
+    );
     expect(bodies[0]).not.toHaveProperty('protocol');
     expect(bodies[0]).not.toHaveProperty('multiport');
     expect(bodies[1]).toMatchObject({ protocol: 'udp', multiport: '53,80-90' });
@@ -398,11 +460,17 @@ describe('Huawei live adapter: rules', () => {
   it('refuses what a VPC v3 rule cannot say, before calling', () => {
     expect(() => createOption('sg', rule({ priority: 0 }))).toThrow(/priority 0 is outside 1-100/);
     expect(() => createOption('sg', rule({ priority: 101 }))).toThrow(/outside 1-100/);
-    expect(() => createOption('sg', rule({ protocol: 'icmp', ports: [{ from: 2048, to: 2048 }] }))).toThrow(/ICMP types or codes/);
+    expect(() => createOption('sg', rule({ protocol: 'icmp', ports: [{ from: 2048, to: 2048 }] }))).toThrow(
+      /ICMP types or codes/,
+    );
     expect(() => createOption('sg', rule({ peer: { kind: 'prefix-list', id: 'pl-1' } }))).toThrow(/prefix list/);
     expect(() => createOption('sg', rule({ ports: 0 }))).toThrow(/port 0/);
     expect(() => createOption('sg', rule({ ports: [] }))).toThrow(/without ports/);
-    expect(JSON.parse(JSON.stringify(createOption('sg', rule({ enabled: false, ports: 22 }))))).toMatchObject({ enabled: false, priority: '1', action: 'allow' });
+    expect(JSON.parse(JSON.stringify(createOption('sg', rule({ enabled: false, ports: 22 }))))).toMatchObject({
+      enabled: false,
+      priority: '1',
+      action: 'allow',
+    });
   });
 
   it('retries a throttled create, but not a 5xx or a timeout (the rule may exist already)', async () => {
@@ -414,9 +482,13 @@ describe('Huawei live adapter: rules', () => {
     expect(fake.rules(PROJECT)).toHaveLength(1);
 
     fake.failNext('server-error', 1, 'CreateSecurityGroupRule');
-    await expect(live.addRule(SCOPE, group, rule({ ports: 80 }))).rejects.toThrow(/CreateSecurityGroupRule failed: HTTP 500 SYS\.0500/);
+    await expect(live.addRule(SCOPE, group, rule({ ports: 80 }))).rejects.toThrow(
+      /CreateSecurityGroupRule failed: HTTP 500 SYS\.0500/,
+    );
     fake.failNext('hang', 1, 'CreateSecurityGroupRule');
-    await expect(live.addRule(SCOPE, group, rule({ ports: 443 }))).rejects.toThrow(/timed out after 200 ms; the rule may have been created/);
+    await expect(live.addRule(SCOPE, group, rule({ ports: 443 }))).rejects.toThrow(
+      /timed out after 200 ms; the rule may have been created/,
+    );
     expect(requestsOf('CreateSecurityGroupRule')).toHaveLength(4);
     expect(live.stats).toMatchObject({ retries: 1, throttles: 1 });
   });
@@ -426,7 +498,10 @@ describe('Huawei live adapter: rules', () => {
     const target = fake.addRule(PROJECT, { security_group_id: group });
     const live = adapter();
     fake.failNext('server-error', 1, 'DeleteSecurityGroupRule');
-    await live.removeRule(SCOPE, group, { ...rule({}), native: { ruleId: target.id as string, derivedId: false, raw: target } });
+    await live.removeRule(SCOPE, group, {
+      ...rule({}),
+      native: { ruleId: target.id as string, derivedId: false, raw: target },
+    });
     expect(requestsOf('DeleteSecurityGroupRule').map((r) => r.status)).toEqual([500, 204]);
     expect(fake.rules(PROJECT)).toHaveLength(0);
   });
@@ -447,10 +522,14 @@ describe('Huawei live adapter: scopes and endpoints', () => {
     });
     const live = adapter({ config });
     expect(await live.scopes()).toEqual([SCOPE, { provider: 'huawei', account: OTHER_PROJECT, region: 'cn-north-4' }]);
-    expect(await live.scopes({ regions: ['cn-north-4'] })).toEqual([{ provider: 'huawei', account: OTHER_PROJECT, region: 'cn-north-4' }]);
+    expect(await live.scopes({ regions: ['cn-north-4'] })).toEqual([
+      { provider: 'huawei', account: OTHER_PROJECT, region: 'cn-north-4' },
+    ]);
     expect(await live.scopes({ accounts: [PROJECT] })).toEqual([SCOPE]);
     expect(await live.scopes({ regions: ['eu-west-101'] })).toEqual([]);
-    await expect(adapter({ config: defaultConfig() }).scopes()).rejects.toThrow(/providers\.huawei\.regions is not configured/);
+    await expect(adapter({ config: defaultConfig() }).scopes()).rejects.toThrow(
+      /providers\.huawei\.regions is not configured/,
+    );
   });
 
   it('reads each project of its own scope', async () => {
@@ -463,14 +542,26 @@ describe('Huawei live adapter: scopes and endpoints', () => {
 
   it('resolves the endpoint: WARDEN_HUAWEI_ENDPOINT, then config, then vpc.<region>.myhuaweicloud.com', () => {
     const plain = defaultConfig();
-    const configured = configSchema.parse({ providers: { huawei: { regions: [{ region: REGION, projectId: PROJECT }], endpoint: 'https://vpc.example.internal/' } } });
+    const configured = configSchema.parse({
+      providers: {
+        huawei: { regions: [{ region: REGION, projectId: PROJECT }], endpoint: 'https://vpc.example.internal/' },
+      },
+    });
     expect(huaweiEndpoint(plain, {}, 'cn-north-4')).toBe('https://vpc.cn-north-4.myhuaweicloud.com');
     expect(huaweiEndpoint(configured, {}, REGION)).toBe('https://vpc.example.internal');
-    expect(huaweiEndpoint(configured, { WARDEN_HUAWEI_ENDPOINT: 'http://127.0.0.1:8443/base/' }, REGION)).toBe('http://127.0.0.1:8443/base');
-    expect(huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://localhost:9000' }, REGION)).toBe('http://localhost:9000');
+    expect(huaweiEndpoint(configured, { WARDEN_HUAWEI_ENDPOINT: 'http://127.0.0.1:8443/base/' }, REGION)).toBe(
+      'http://127.0.0.1:8443/base',
+    );
+    expect(huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://localhost:9000' }, REGION)).toBe(
+      'http://localhost:9000',
+    );
     expect(huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://[::1]:9000' }, REGION)).toBe('http://[::1]:9000');
-    expect(() => huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://vpc.example.com' }, REGION)).toThrow(/WARDEN_HUAWEI_ENDPOINT: plain http is allowed only for a loopback host \(got vpc.example.com\)/);
-    const insecure = configSchema.parse({ providers: { huawei: { regions: [{ region: REGION, projectId: PROJECT }], endpoint: 'http://10.0.0.1' } } });
+    expect(() => huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'http://vpc.example.com' }, REGION)).toThrow(
+      /WARDEN_HUAWEI_ENDPOINT: plain http is allowed only for a loopback host \(got vpc.example.com\)/,
+    );
+    const insecure = configSchema.parse({
+      providers: { huawei: { regions: [{ region: REGION, projectId: PROJECT }], endpoint: 'http://10.0.0.1' } },
+    });
     expect(() => huaweiEndpoint(insecure, {}, REGION)).toThrow(/providers\.huawei\.endpoint: .*loopback/);
     expect(() => huaweiEndpoint(plain, { WARDEN_HUAWEI_ENDPOINT: 'vpc.example.com' }, REGION)).toThrow(/is not a URL/);
   });
@@ -479,7 +570,11 @@ describe('Huawei live adapter: scopes and endpoints', () => {
     seedGroups(2001);
     seedRules(10, fake.groups(PROJECT));
     await adapter({ config: configFor({ concurrency: 1 }) }).read(SCOPE);
-    expect(fake.requests.map((r) => r.operation)).toEqual(['ListSecurityGroups', 'ListSecurityGroups', 'ListSecurityGroupRules']);
+    expect(fake.requests.map((r) => r.operation)).toEqual([
+      'ListSecurityGroups',
+      'ListSecurityGroups',
+      'ListSecurityGroupRules',
+    ]);
   });
 });
 
@@ -490,7 +585,10 @@ function estateOf(pages: RawPage[]): Estate {
     expect(kinds.has(page.kind)).toBe(true);
     expect(huaweiKinds.find((k) => k.name === page.kind)?.matches(page.body)).toBe(true);
   }
-  const results = readSnapshotDocument({ provider: 'huawei', account: PROJECT, region: REGION, pages: pages.map((p) => p.body) }, 'live huawei');
+  const results = readSnapshotDocument(
+    { provider: 'huawei', account: PROJECT, region: REGION, pages: pages.map((p) => p.body) },
+    'live huawei',
+  );
   return mergePages(results);
 }
 
@@ -499,10 +597,21 @@ describe('Huawei live adapter: end to end', () => {
     const covered = fake.addGroup(PROJECT, { name: 'covered' });
     const open = fake.addGroup(PROJECT, { name: 'open' });
     for (const group of [covered, open]) {
-      fake.addRule(PROJECT, { security_group_id: group.id as string, protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 100 });
+      fake.addRule(PROJECT, {
+        security_group_id: group.id as string,
+        protocol: 'tcp',
+        multiport: '22',
+        remote_ip_prefix: '0.0.0.0/0',
+        action: 'allow',
+        priority: 100,
+      });
     }
     const live = adapter();
-    const denyId = await live.addRule(SCOPE, covered.id as string, rule({ action: 'deny', priority: 1, ports: 22, peer: '0.0.0.0/0' }));
+    const denyId = await live.addRule(
+      SCOPE,
+      covered.id as string,
+      rule({ action: 'deny', priority: 1, ports: 22, peer: '0.0.0.0/0' }),
+    );
 
     const adminFindings = (estate: Estate) =>
       auditEstate(estate, defaultConfig())
@@ -518,9 +627,16 @@ describe('Huawei live adapter: end to end', () => {
     expect(adminFindings(estate)).toEqual([['open', PROJECT, REGION]]);
 
     // Reverting the fix (removing the deny) opens the covered group again.
-    await live.removeRule(SCOPE, covered.id as string, { ...rule({}), native: { ruleId: denyId, derivedId: false, raw: null } });
+    await live.removeRule(SCOPE, covered.id as string, {
+      ...rule({}),
+      native: { ruleId: denyId, derivedId: false, raw: null },
+    });
     const reverted = estateOf(await live.read(SCOPE));
-    expect(adminFindings(reverted).map(([name]) => name).sort()).toEqual(['covered', 'open']);
+    expect(
+      adminFindings(reverted)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['covered', 'open']);
   });
 });
 
@@ -530,8 +646,19 @@ describe('Huawei VPC v3 address groups, live', () => {
     const anywhere = fake.addAddressGroup(PROJECT, { name: 'anywhere', ip_set: ['0.0.0.0/0'] });
     const v6 = fake.addAddressGroup(PROJECT, { name: 'v6', ip_version: 6, ip_set: ['2001:db8::1-2001:db8::3'] });
     for (let i = 0; i < 6; i++) fake.addAddressGroup(PROJECT, { name: `other-${i}`, ip_set: [`10.${i}.0.0/16`] });
-    fake.addRule(PROJECT, { security_group_id: group.id as string, multiport: '22', remote_ip_prefix: '', remote_address_group_id: anywhere.id });
-    fake.addRule(PROJECT, { security_group_id: group.id as string, ethertype: 'IPv6', multiport: '22', remote_ip_prefix: '', remote_address_group_id: v6.id });
+    fake.addRule(PROJECT, {
+      security_group_id: group.id as string,
+      multiport: '22',
+      remote_ip_prefix: '',
+      remote_address_group_id: anywhere.id,
+    });
+    fake.addRule(PROJECT, {
+      security_group_id: group.id as string,
+      ethertype: 'IPv6',
+      multiport: '22',
+      remote_ip_prefix: '',
+      remote_address_group_id: v6.id,
+    });
 
     const pages = await adapter().read(SCOPE);
 
@@ -559,7 +686,10 @@ describe('Huawei VPC v3 address groups, live', () => {
       entries: ['0.0.0.0/0'],
       providerManaged: false,
     });
-    expect(live.find((s) => s.id === v6.id)).toMatchObject({ family: 'ipv6', entries: ['2001:db8::1/128', '2001:db8::2/127'] });
+    expect(live.find((s) => s.id === v6.id)).toMatchObject({
+      family: 'ipv6',
+      entries: ['2001:db8::1/128', '2001:db8::2/127'],
+    });
     const rules = normalizeScope(SCOPE, pages).flatMap((r) => r.rules.map((f) => f.rule.peer));
     expect(rules).toEqual([
       { kind: 'address-group', id: anywhere.id },
@@ -578,7 +708,12 @@ describe('Huawei VPC v3 address groups, live', () => {
 
   it('ListAddressGroup denied: each named address group is unresolved with the provider’s reason and the rule’s family; the scope is read', async () => {
     const group = fake.addGroup(PROJECT);
-    fake.addRule(PROJECT, { security_group_id: group.id as string, ethertype: 'IPv6', remote_ip_prefix: '', remote_address_group_id: 'ag-elsewhere' });
+    fake.addRule(PROJECT, {
+      security_group_id: group.id as string,
+      ethertype: 'IPv6',
+      remote_ip_prefix: '',
+      remote_address_group_id: 'ag-elsewhere',
+    });
     fake.deny('ListAddressGroup');
     const pages = await adapter().read(SCOPE);
     const { live: read, snapshot } = readSets(SCOPE, pages);
@@ -593,7 +728,8 @@ describe('Huawei VPC v3 address groups, live', () => {
         name: '',
         family: 'ipv6',
         providerManaged: false,
-        unresolved: "ListAddressGroup was refused: HTTP 403 VPC.0005 (Policy doesn't allow vpc:addressGroups:list to be performed.)",
+        unresolved:
+          "ListAddressGroup was refused: HTTP 403 VPC.0005 (Policy doesn't allow vpc:addressGroups:list to be performed.)",
       },
     ]);
     expect(JSON.stringify(pages)).not.toContain(SK);
@@ -602,12 +738,20 @@ describe('Huawei VPC v3 address groups, live', () => {
   it('throttling of ListAddressGroup is retried; a listing that keeps failing with 5xx fails the scope', async () => {
     const group = fake.addGroup(PROJECT);
     const named = fake.addAddressGroup(PROJECT, { ip_set: ['0.0.0.0/0'] });
-    fake.addRule(PROJECT, { security_group_id: group.id as string, remote_ip_prefix: '', remote_address_group_id: named.id });
+    fake.addRule(PROJECT, {
+      security_group_id: group.id as string,
+      remote_ip_prefix: '',
+      remote_address_group_id: named.id,
+    });
     fake.failNext('throttle', 2, 'ListAddressGroup');
     const a = adapter();
-    expect(readSets(SCOPE, await a.read(SCOPE)).live.addressSets).toMatchObject([{ id: named.id, entries: ['0.0.0.0/0'] }]);
+    expect(readSets(SCOPE, await a.read(SCOPE)).live.addressSets).toMatchObject([
+      { id: named.id, entries: ['0.0.0.0/0'] },
+    ]);
     expect(a.stats.throttles).toBe(2);
     fake.failNext('server-error', 4, 'ListAddressGroup');
-    await expect(a.read(SCOPE)).rejects.toThrow(`huawei ${REGION} project ${PROJECT}: ListAddressGroup failed: HTTP 500 SYS.0500: Internal Server Error. (4 attempts)`);
+    await expect(a.read(SCOPE)).rejects.toThrow(
+      `huawei ${REGION} project ${PROJECT}: ListAddressGroup failed: HTTP 500 SYS.0500: Internal Server Error. (4 attempts)`,
+    );
   });
 });

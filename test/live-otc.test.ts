@@ -47,9 +47,17 @@ function config(otc: Record<string, unknown> = {}) {
 }
 
 const AKSK_ENV = { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK };
-const PASSWORD_ENV = { OS_USERNAME: FAKE_USER.name, OS_PASSWORD: FAKE_USER.password, OS_USER_DOMAIN_NAME: FAKE_USER.domain };
+const PASSWORD_ENV = {
+  OS_USERNAME: FAKE_USER.name,
+  OS_PASSWORD: FAKE_USER.password,
+  OS_USER_DOMAIN_NAME: FAKE_USER.domain,
+};
 
-function adapter(otc: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = AKSK_ENV, extra: Partial<OtcAdapterOptions> = {}) {
+function adapter(
+  otc: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = AKSK_ENV,
+  extra: Partial<OtcAdapterOptions> = {},
+) {
   return createOtcAdapter({
     config: config(otc),
     env: { WARDEN_OTC_IAM_ENDPOINT: fake.iamUrl, ...env },
@@ -75,7 +83,9 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 function ids(pages: RawPage[], key: string): string[] {
-  return pages.flatMap((page) => ((page.body as Record<string, Array<{ id: string }>>)[key] ?? []).map((item) => item.id));
+  return pages.flatMap((page) =>
+    ((page.body as Record<string, Array<{ id: string }>>)[key] ?? []).map((item) => item.id),
+  );
 }
 
 /** Each page's kind is a page kind of the snapshot reader that recognizes the page by its shape. */
@@ -84,18 +94,29 @@ function expectKindsMatch(pages: RawPage[]): void {
     const kind = pageKindsOf('otc').find((k) => k.name === page.kind);
     expect(kind, page.kind).toBeDefined();
     const body = page.body as Record<string, unknown[]>;
-    if ((body.security_groups ?? body.security_group_rules ?? []).length > 0) expect(kind?.matches(page.body)).toBe(true);
+    if ((body.security_groups ?? body.security_group_rules ?? []).length > 0)
+      expect(kind?.matches(page.body)).toBe(true);
   }
 }
 
 function estateOf(pages: RawPage[], account = P1): Estate {
-  return mergePages(readSnapshotDocument({ provider: 'otc', account, region: 'eu-de', pages: pages.map((p) => p.body) }, 'live otc eu-de'));
+  return mergePages(
+    readSnapshotDocument(
+      { provider: 'otc', account, region: 'eu-de', pages: pages.map((p) => p.body) },
+      'live otc eu-de',
+    ),
+  );
 }
 
 /** A jump host open to the Internet on SSH, plus the default group's self-reference and egress. */
 function seedJumpHost(project = P1): { group: FakeGroup; ssh: string } {
   const group = fake.addGroup(project, 'jump-host', 'bastion');
-  const ssh = fake.addRule(group, { protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', description: 'ssh from anywhere' }).id;
+  const ssh = fake.addRule(group, {
+    protocol: 'tcp',
+    multiport: '22',
+    remote_ip_prefix: '0.0.0.0/0',
+    description: 'ssh from anywhere',
+  }).id;
   fake.addRule(group, { direction: 'egress', protocol: null, remote_ip_prefix: '0.0.0.0/0' });
   fake.addRule(group, { protocol: null, remote_ip_prefix: null, remote_group_id: group.id });
   return { group, ssh };
@@ -119,7 +140,12 @@ function v3Rule(overrides: Partial<Rule> = {}): Rule {
 
 describe('OTC live adapter: reading', () => {
   it('lists its scopes from config, narrowed by the filter', async () => {
-    const otc = adapter({ regions: [{ region: 'eu-de', projectId: P1 }, { region: 'eu-nl', projectId: P2 }] });
+    const otc = adapter({
+      regions: [
+        { region: 'eu-de', projectId: P1 },
+        { region: 'eu-nl', projectId: P2 },
+      ],
+    });
     expect(await otc.scopes()).toEqual([scope, { provider: 'otc', account: P2, region: 'eu-nl' }]);
     expect(await otc.scopes({ regions: ['eu-nl'] })).toEqual([{ provider: 'otc', account: P2, region: 'eu-nl' }]);
     expect(await otc.scopes({ accounts: ['other'] })).toEqual([]);
@@ -128,7 +154,9 @@ describe('OTC live adapter: reading', () => {
 
   it('VPC v3: pages through every group and rule with page_info.next_marker, signed with AK/SK', async () => {
     const groups = Array.from({ length: 5 }, (_, i) => fake.addGroup(P1, `sg-${i}`));
-    const rules = groups.flatMap((g, i) => (i < 3 ? [fake.addRule(g, { multiport: `${8000 + i}` }), fake.addRule(g, { action: 'deny', priority: 2 })] : []));
+    const rules = groups.flatMap((g, i) =>
+      i < 3 ? [fake.addRule(g, { multiport: `${8000 + i}` }), fake.addRule(g, { action: 'deny', priority: 2 })] : [],
+    );
     fake.addRule(fake.addGroup(P2, 'other-project'), {});
     const otc = adapter();
     const events: number[] = [];
@@ -149,7 +177,9 @@ describe('OTC live adapter: reading', () => {
       `limit=2000&marker=${groups[3]?.id}`,
     ]);
     for (const request of requests) {
-      expect(request.headers.authorization).toMatch(/^SDK-HMAC-SHA256 Access=WARDENFAKEAK00000001, SignedHeaders=host;x-project-id;x-sdk-date, Signature=/);
+      expect(request.headers.authorization).toMatch(
+        /^SDK-HMAC-SHA256 Access=WARDENFAKEAK00000001, SignedHeaders=host;x-project-id;x-sdk-date, Signature=/,
+      );
       expect(request.headers['x-project-id']).toBe(P1);
     }
 
@@ -168,14 +198,25 @@ describe('OTC live adapter: reading', () => {
     const otc = adapter();
     const pages = await otc.read(scope);
 
-    expect(new Set(pages.map((p) => p.kind))).toEqual(new Set(['neutron-v2:security-groups', 'neutron-v2:security-group-rules']));
+    expect(new Set(pages.map((p) => p.kind))).toEqual(
+      new Set(['neutron-v2:security-groups', 'neutron-v2:security-group-rules']),
+    );
     expect(ids(pages, 'security_groups').sort()).toEqual(groups.map((g) => g.id).sort());
     expect(ids(pages, 'security_group_rules')).toHaveLength(4);
     // Full pages carry a "next" link; the last one comes back empty. Only the marker is taken from
     // the link: every request went to the configured endpoint.
     const neutron = fake.vpcRequests().filter((r) => r.path === '/v2.0/security-groups');
-    expect(neutron.map((r) => r.query)).toEqual(['limit=2000', `limit=2000&marker=${groups[1]?.id}`, `limit=2000&marker=${groups[3]?.id}`]);
-    expect(fake.vpcRequests().filter((r) => r.path.startsWith('/v3/')).every((r) => r.status === 404)).toBe(true);
+    expect(neutron.map((r) => r.query)).toEqual([
+      'limit=2000',
+      `limit=2000&marker=${groups[1]?.id}`,
+      `limit=2000&marker=${groups[3]?.id}`,
+    ]);
+    expect(
+      fake
+        .vpcRequests()
+        .filter((r) => r.path.startsWith('/v3/'))
+        .every((r) => r.status === 404),
+    ).toBe(true);
 
     expectKindsMatch(pages);
     const estate = estateOf(pages);
@@ -186,7 +227,12 @@ describe('OTC live adapter: reading', () => {
     // The decision is remembered for the scope: the next read goes straight to Neutron.
     const before = fake.vpcRequests().length;
     await otc.read(scope);
-    expect(fake.vpcRequests().slice(before).every((r) => r.path.startsWith('/v2.0/'))).toBe(true);
+    expect(
+      fake
+        .vpcRequests()
+        .slice(before)
+        .every((r) => r.path.startsWith('/v2.0/')),
+    ).toBe(true);
   });
 
   it("'auto' does not fall back on a 404 in the middle of a v3 listing", async () => {
@@ -201,7 +247,9 @@ describe('OTC live adapter: reading', () => {
     fake.v3Missing.add(P1);
     const error = await failure(adapter({ api: 'vpc-v3' }).read(scope));
     expect(error).toBeInstanceOf(OtcApiError);
-    expect(error.message).toMatch(/^OTC eu-de vpc-v3 List\w+ \(GET \/v3\/5dd3c0b24cdc4d31952c49589182a89d\/vpc\/security-\S+\?limit=2000\) failed: HTTP 404 APIGW.0101: /);
+    expect(error.message).toMatch(
+      /^OTC eu-de vpc-v3 List\w+ \(GET \/v3\/5dd3c0b24cdc4d31952c49589182a89d\/vpc\/security-\S+\?limit=2000\) failed: HTTP 404 APIGW.0101: /,
+    );
   });
 
   it("api 'neutron-v2' reads Neutron only", async () => {
@@ -240,7 +288,11 @@ describe('OTC live adapter: reading', () => {
   it('a hang on every attempt ends in a timeout, not a hung scope', async () => {
     seedJumpHost();
     fake.fail('hang', 100);
-    const otc = createOtcAdapter({ config: config(), env: AKSK_ENV, retry: { sleep: async () => {}, retries: 1, timeoutMs: 150 } });
+    const otc = createOtcAdapter({
+      config: config(),
+      env: AKSK_ENV,
+      retry: { sleep: async () => {}, retries: 1, timeoutMs: 150 },
+    });
     const error = await failure(otc.read(scope));
     expect(error.name).toBe('TimeoutError');
     expect(error.message).toMatch(/^OTC eu-de vpc-v3 List\w+ \(GET .*\) timed out after 150 ms$/);
@@ -269,14 +321,18 @@ describe('OTC live adapter: reading', () => {
 
     fake.fail('wrong-shape', 1, (r) => r.path.endsWith('/security-group-rules'));
     const shape = await failure(adapter().read(scope));
-    expect(shape.message).toBe('OTC eu-de vpc-v3 ListSecurityGroupRules: the response has no "security_group_rules" list (got keys request_id, items)');
+    expect(shape.message).toBe(
+      'OTC eu-de vpc-v3 ListSecurityGroupRules: the response has no "security_group_rules" list (got keys request_id, items)',
+    );
   });
 
   it('a wrong SK is rejected by the fake gateway; the error names the call and status, never a secret', async () => {
     seedJumpHost();
     const otc = adapter({}, { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: 'not-the-right-secret-key' });
     const error = await failure(otc.read(scope));
-    expect(error.message).toMatch(/failed: HTTP 401 APIGW.0301: Incorrect IAM authentication information: verify aksk signature fail$/);
+    expect(error.message).toMatch(
+      /failed: HTTP 401 APIGW.0301: Incorrect IAM authentication information: verify aksk signature fail$/,
+    );
     expect(error.message).not.toContain('not-the-right-secret-key');
     expect(otc.stats.retries).toBe(0);
   });
@@ -285,13 +341,19 @@ describe('OTC live adapter: reading', () => {
     const aksk = await failure(adapter({}, {}).read(scope));
     expect(aksk.message).toMatch(/OTC_ACCESS_KEY and OTC_SECRET_KEY \(or OS_ACCESS_KEY and OS_SECRET_KEY\)/);
     const token = await failure(adapter({ auth: 'token' }, { OS_USERNAME: 'u' }).read(scope));
-    expect(token.message).toMatch(/OS_USERNAME, OS_PASSWORD and OS_USER_DOMAIN_NAME \(or OS_DOMAIN_NAME\).*not set: OS_PASSWORD, OS_USER_DOMAIN_NAME$/);
+    expect(token.message).toMatch(
+      /OS_USERNAME, OS_PASSWORD and OS_USER_DOMAIN_NAME \(or OS_DOMAIN_NAME\).*not set: OS_PASSWORD, OS_USER_DOMAIN_NAME$/,
+    );
     expect(fake.requests).toEqual([]);
   });
 
   it('refuses plain http to a non-loopback endpoint', async () => {
-    const error = await failure(adapter({}, { ...AKSK_ENV, WARDEN_OTC_ENDPOINT: 'http://vpc.eu-de.example.invalid' }).read(scope));
-    expect(error.message).toMatch(/^WARDEN_OTC_ENDPOINT: plain http is allowed only for a loopback host \(got vpc.eu-de.example.invalid\); use https$/);
+    const error = await failure(
+      adapter({}, { ...AKSK_ENV, WARDEN_OTC_ENDPOINT: 'http://vpc.eu-de.example.invalid' }).read(scope),
+    );
+    expect(error.message).toMatch(
+      /^WARDEN_OTC_ENDPOINT: plain http is allowed only for a loopback host \(got vpc.eu-de.example.invalid\); use https$/,
+    );
     expect(fake.requests).toEqual([]);
   });
 
@@ -323,7 +385,12 @@ describe('OTC live adapter: IAM token authentication', () => {
     expect(iam[0]?.query).toBe('nocatalog=true');
     expect(JSON.parse(iam[0]?.body ?? '')).toEqual({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: FAKE_USER.name, password: FAKE_USER.password, domain: { name: FAKE_USER.domain } } } },
+        identity: {
+          methods: ['password'],
+          password: {
+            user: { name: FAKE_USER.name, password: FAKE_USER.password, domain: { name: FAKE_USER.domain } },
+          },
+        },
         scope: { project: { id: P1 } },
       },
     });
@@ -369,7 +436,10 @@ describe('OTC live adapter: IAM token authentication', () => {
         '',
       ].join('\n'),
     );
-    await writeFile(join(home, '.config', 'openstack', 'secure.yaml'), `clouds:\n  otc-prod:\n    auth:\n      password: ${FAKE_USER.password}\n`);
+    await writeFile(
+      join(home, '.config', 'openstack', 'secure.yaml'),
+      `clouds:\n  otc-prod:\n    auth:\n      password: ${FAKE_USER.password}\n`,
+    );
     const otc = adapter({ auth: 'token' }, { OS_CLOUD: 'otc-prod', HOME: home }, { cwd: join(temp, 'nowhere') });
     const estate = estateOf(await otc.read(scope));
     expect(estate.groups.map((g) => g.name)).toEqual(['jump-host']);
@@ -380,17 +450,25 @@ describe('OTC live adapter: IAM token authentication', () => {
     temp = await mkdtemp(join(tmpdir(), 'warden-otc-'));
     await writeFile(join(temp, 'clouds.yaml'), `clouds:\n  partial:\n    auth:\n      username: ${FAKE_USER.name}\n`);
     const env = { HOME: join(temp, 'home') };
-    const missing = await failure(adapter({ auth: 'token' }, { ...env, OS_CLOUD: 'absent' }, { cwd: temp }).read(scope));
+    const missing = await failure(
+      adapter({ auth: 'token' }, { ...env, OS_CLOUD: 'absent' }, { cwd: temp }).read(scope),
+    );
     expect(missing.message).toBe(`${join(temp, 'clouds.yaml')}: no cloud "absent" under "clouds" (OS_CLOUD)`);
-    const partial = await failure(adapter({ auth: 'token' }, { ...env, OS_CLOUD: 'partial' }, { cwd: temp }).read(scope));
-    expect(partial.message).toBe(`cloud "partial" in ${join(temp, 'clouds.yaml')} lacks auth.password, auth.user_domain_name for OTC token authentication`);
+    const partial = await failure(
+      adapter({ auth: 'token' }, { ...env, OS_CLOUD: 'partial' }, { cwd: temp }).read(scope),
+    );
+    expect(partial.message).toBe(
+      `cloud "partial" in ${join(temp, 'clouds.yaml')} lacks auth.password, auth.user_domain_name for OTC token authentication`,
+    );
     expect(fake.requests).toEqual([]);
   });
 
   it('a wrong password fails once (no retry that could lock the account) and never shows the password', async () => {
     const otc = adapter({ auth: 'token' }, { ...PASSWORD_ENV, OS_PASSWORD: 'wrong-Passw0rd-xyz' });
     const error = await failure(otc.read(scope));
-    expect(error.message).toMatch(/^OTC IAM ObtainToken \(POST 127\.0\.0\.1:\d+\/v3\/auth\/tokens\) failed: HTTP 401 Unauthorized: The username or password is wrong\.$/);
+    expect(error.message).toMatch(
+      /^OTC IAM ObtainToken \(POST 127\.0\.0\.1:\d+\/v3\/auth\/tokens\) failed: HTTP 401 Unauthorized: The username or password is wrong\.$/,
+    );
     expect(error.message).not.toContain('wrong-Passw0rd-xyz');
     expect(fake.requests.filter((r) => r.server === 'iam')).toHaveLength(1);
   });
@@ -409,7 +487,15 @@ describe('OTC live adapter: changing rules', () => {
   it('VPC v3: adds a deny rule with priority and multiport, removes it', async () => {
     const { group } = seedJumpHost();
     const otc = adapter();
-    const rule = v3Rule({ action: 'deny', priority: 5, ports: [{ from: 22, to: 22 }, { from: 3389, to: 3389 }], description: 'block admin ports' });
+    const rule = v3Rule({
+      action: 'deny',
+      priority: 5,
+      ports: [
+        { from: 22, to: 22 },
+        { from: 3389, to: 3389 },
+      ],
+      description: 'block admin ports',
+    });
     const id = await otc.addRule(scope, group.id, rule);
     const post = fake.vpcRequests().find((r) => r.method === 'POST');
     expect(post?.path).toBe(`/v3/${P1}/vpc/security-group-rules`);
@@ -432,10 +518,21 @@ describe('OTC live adapter: changing rules', () => {
 
     // Read back through the normalizer, then remove by the provider's id.
     const read = estateOf(await otc.read(scope)).groups[0]?.rules.find((r) => r.native.ruleId === id);
-    expect(read).toMatchObject({ action: 'deny', priority: 5, ports: [{ from: 22, to: 22 }, { from: 3389, to: 3389 }] });
+    expect(read).toMatchObject({
+      action: 'deny',
+      priority: 5,
+      ports: [
+        { from: 22, to: 22 },
+        { from: 3389, to: 3389 },
+      ],
+    });
     await otc.removeRule(scope, group.id, read as Rule);
     expect(fake.rules.some((r) => r.id === id)).toBe(false);
-    expect(fake.vpcRequests().at(-1)).toMatchObject({ method: 'DELETE', path: `/v3/${P1}/vpc/security-group-rules/${id}`, status: 204 });
+    expect(fake.vpcRequests().at(-1)).toMatchObject({
+      method: 'DELETE',
+      path: `/v3/${P1}/vpc/security-group-rules/${id}`,
+      status: 204,
+    });
   });
 
   it('VPC v3: a throttled POST is retried; a 5xx POST is not (the rule may exist)', async () => {
@@ -453,7 +550,9 @@ describe('OTC live adapter: changing rules', () => {
 
     fake.fail('hang', 1, (r) => r.method === 'POST');
     const unknown = await failure(otc.addRule(scope, group.id, v3Rule()));
-    expect(unknown.message).toMatch(/timed out after 300 ms; the rule may or may not have been created: re-read the group before trying again$/);
+    expect(unknown.message).toMatch(
+      /timed out after 300 ms; the rule may or may not have been created: re-read the group before trying again$/,
+    );
   });
 
   it('a DELETE retried after a lost answer accepts that the rule is gone', async () => {
@@ -461,10 +560,18 @@ describe('OTC live adapter: changing rules', () => {
     const otc = adapter();
     const rule = estateOf(await otc.read(scope)).groups[0]?.rules.find((r) => r.native.ruleId === ssh) as Rule;
     // The first DELETE removed the rule but its answer was lost (a 500 here): the retry finds nothing.
-    fake.rules.splice(fake.rules.findIndex((r) => r.id === ssh), 1);
+    fake.rules.splice(
+      fake.rules.findIndex((r) => r.id === ssh),
+      1,
+    );
     fake.fail('error500', 1, (r) => r.method === 'DELETE');
     await otc.removeRule(scope, group.id, rule);
-    expect(fake.vpcRequests().filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([500, 404]);
+    expect(
+      fake
+        .vpcRequests()
+        .filter((r) => r.method === 'DELETE')
+        .map((r) => r.status),
+    ).toEqual([500, 404]);
   });
 
   it('refuses to remove a rule without a provider id or of another group', async () => {
@@ -480,7 +587,11 @@ describe('OTC live adapter: changing rules', () => {
     fake.v3Missing.add(P1);
     const { group } = seedJumpHost();
     const otc = adapter();
-    const id = await otc.addRule(scope, group.id, v3Rule({ peer: { kind: 'cidr', cidr: '192.0.2.0/24' }, ports: [{ from: 8000, to: 8080 }] }));
+    const id = await otc.addRule(
+      scope,
+      group.id,
+      v3Rule({ peer: { kind: 'cidr', cidr: '192.0.2.0/24' }, ports: [{ from: 8000, to: 8080 }] }),
+    );
     const post = fake.vpcRequests().find((r) => r.method === 'POST');
     expect(post?.path).toBe('/v2.0/security-group-rules');
     expect(JSON.parse(post?.body ?? '')).toEqual({
@@ -495,18 +606,39 @@ describe('OTC live adapter: changing rules', () => {
         description: 'https',
       },
     });
-    expect(fake.rules.find((r) => r.id === id)).toMatchObject({ port_range_min: 8000, port_range_max: 8080, action: 'allow' });
+    expect(fake.rules.find((r) => r.id === id)).toMatchObject({
+      port_range_min: 8000,
+      port_range_max: 8080,
+      action: 'allow',
+    });
 
     const posts = () => fake.vpcRequests().filter((r) => r.method === 'POST').length;
-    await expect(otc.addRule(scope, group.id, v3Rule({ action: 'deny' }))).rejects.toThrow(/allow-only; a deny rule needs VPC v3/);
-    await expect(otc.addRule(scope, group.id, v3Rule({ ports: [{ from: 22, to: 22 }, { from: 80, to: 80 }] }))).rejects.toThrow(/one port range; 22,80 needs one rule per range/);
+    await expect(otc.addRule(scope, group.id, v3Rule({ action: 'deny' }))).rejects.toThrow(
+      /allow-only; a deny rule needs VPC v3/,
+    );
+    await expect(
+      otc.addRule(
+        scope,
+        group.id,
+        v3Rule({
+          ports: [
+            { from: 22, to: 22 },
+            { from: 80, to: 80 },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(/one port range; 22,80 needs one rule per range/);
     expect(posts()).toBe(1);
 
     const rule = estateOf(await otc.read(scope)).groups[0]?.rules.find((r) => r.native.ruleId === id) as Rule;
     expect(rule).toMatchObject({ action: 'allow', ports: [{ from: 8000, to: 8080 }] });
     await otc.removeRule(scope, group.id, rule);
     expect(fake.rules.some((r) => r.id === id)).toBe(false);
-    expect(fake.vpcRequests().at(-1)).toMatchObject({ method: 'DELETE', path: `/v2.0/security-group-rules/${id}`, status: 204 });
+    expect(fake.vpcRequests().at(-1)).toMatchObject({
+      method: 'DELETE',
+      path: `/v2.0/security-group-rules/${id}`,
+      status: 204,
+    });
   });
 
   it("'auto' decides the API with a one-record probe when a change comes before any read", async () => {
@@ -533,7 +665,14 @@ describe('OTC live adapter: end to end', () => {
       const report = auditEstate(estateOf(pages), defaultConfig());
       const admin = report.findings.filter((f) => f.check === 'internet-admin-port');
       expect(admin).toHaveLength(1);
-      expect(admin[0]).toMatchObject({ provider: 'otc', account: P1, region: 'eu-de', groupId: group.id, groupName: 'jump-host', severity: 'critical' });
+      expect(admin[0]).toMatchObject({
+        provider: 'otc',
+        account: P1,
+        region: 'eu-de',
+        groupId: group.id,
+        groupName: 'jump-host',
+        severity: 'critical',
+      });
       expect(admin[0]?.ruleIds).toContain(ssh);
       expect(report.findings.some((f) => f.groupId === quiet.id && f.check.startsWith('internet-'))).toBe(false);
       expect(report.summary.partial).toBe(false);
@@ -571,7 +710,9 @@ describe('OTC VPC v3 address groups, live', () => {
       ['office', 'ipv4', ['192.0.2.10/31']],
       ['v6', 'ipv6', ['::/0']],
     ]);
-    expect(live.every((s) => s.provider === 'otc' && s.account === P1 && s.region === 'eu-de' && s.kind === 'address-group')).toBe(true);
+    expect(
+      live.every((s) => s.provider === 'otc' && s.account === P1 && s.region === 'eu-de' && s.kind === 'address-group'),
+    ).toBe(true);
   });
 
   it('no rule names an address group, or the project is on Neutron v2.0: ListAddressGroup is not called', async () => {
@@ -600,7 +741,8 @@ describe('OTC VPC v3 address groups, live', () => {
         name: '',
         family: 'ipv4',
         providerManaged: false,
-        unresolved: "ListAddressGroup was refused: HTTP 403 VPC.0005 (Policy doesn't allow vpc:addressGroups:list to be performed.)",
+        unresolved:
+          "ListAddressGroup was refused: HTTP 403 VPC.0005 (Policy doesn't allow vpc:addressGroups:list to be performed.)",
       },
     ]);
     expect(JSON.stringify(pages)).not.toContain(FAKE_SK);
@@ -612,7 +754,9 @@ describe('OTC VPC v3 address groups, live', () => {
     fake.fail('not-found', 1, (r) => r.path.endsWith('/vpc/address-groups'));
     const a = adapter();
     const pages = await a.read(scope);
-    expect(readSets(scope, pages).live.addressSets).toMatchObject([{ id: 'ag-1', unresolved: expect.stringMatching(/^ListAddressGroup was refused: HTTP 404 APIGW.0101/) }]);
+    expect(readSets(scope, pages).live.addressSets).toMatchObject([
+      { id: 'ag-1', unresolved: expect.stringMatching(/^ListAddressGroup was refused: HTTP 404 APIGW.0101/) },
+    ]);
     expect(pages.filter((p) => p.kind.startsWith('neutron'))).toEqual([]);
   });
 
@@ -622,8 +766,12 @@ describe('OTC VPC v3 address groups, live', () => {
     fake.addRule(group, { multiport: '22', remote_ip_prefix: null, remote_address_group_id: named.id });
     fake.fail('throttle', 2, (r) => r.path.endsWith('/vpc/address-groups'));
     const a = adapter({ api: 'vpc-v3' });
-    expect(readSets(scope, await a.read(scope)).live.addressSets).toMatchObject([{ id: named.id, entries: ['0.0.0.0/0'] }]);
+    expect(readSets(scope, await a.read(scope)).live.addressSets).toMatchObject([
+      { id: named.id, entries: ['0.0.0.0/0'] },
+    ]);
     fake.fail('error500', 4, (r) => r.path.endsWith('/vpc/address-groups'));
-    await expect(a.read(scope)).rejects.toThrow(/ListAddressGroup \(GET \/v3\/.*\/vpc\/address-groups\?limit=2000\) failed: HTTP 500/);
+    await expect(a.read(scope)).rejects.toThrow(
+      /ListAddressGroup \(GET \/v3\/.*\/vpc\/address-groups\?limit=2000\) failed: HTTP 500/,
+    );
   });
 });

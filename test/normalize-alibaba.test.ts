@@ -113,7 +113,8 @@ describe('alibabaPageKinds', () => {
       DescribeNetworkInterfaces: fixture('describe-network-interfaces.json'),
     };
     for (const [call, body] of Object.entries(bodies)) {
-      for (const k of alibabaPageKinds) expect(k.matches(body), `${k.name} on ${call}`).toBe(k.name === `alibaba:${call}`);
+      for (const k of alibabaPageKinds)
+        expect(k.matches(body), `${k.name} on ${call}`).toBe(k.name === `alibaba:${call}`);
     }
   });
 
@@ -310,7 +311,10 @@ describe('DescribeSecurityGroupAttribute: the documented scenarios of 004', () =
   });
 
   it('case 4, last row: the object "0.0.0.0" is read as the single address, not as everything', () => {
-    expect(ruleFrom({ PortRange: '80/80', SourceCidrIp: '0.0.0.0' }).peer).toEqual({ kind: 'cidr', cidr: '0.0.0.0/32' });
+    expect(ruleFrom({ PortRange: '80/80', SourceCidrIp: '0.0.0.0' }).peer).toEqual({
+      kind: 'cidr',
+      cidr: '0.0.0.0/32',
+    });
   });
 
   it('case 1: a custom TCP range between VPCs', () => {
@@ -346,10 +350,15 @@ describe('DescribeSecurityGroupAttribute: rule fields', () => {
   it('Priority: a string or a number; missing → 1; 110 is kept in a default group and unreadable elsewhere, as is anything above 100', () => {
     expect(ruleFrom({ ...cidr, Priority: '7' }).priority).toBe(7);
     expect(ruleFrom({ ...cidr, Priority: 7 }).priority).toBe(7);
-    const inDefaultGroup = normalize(attributePage([permission({ ...cidr, Priority: '110' })], { Description: 'System created security group.' }), ctx);
+    const inDefaultGroup = normalize(
+      attributePage([permission({ ...cidr, Priority: '110' })], { Description: 'System created security group.' }),
+      ctx,
+    );
     expect(inDefaultGroup.unparseable).toEqual([]);
     expect(inDefaultGroup.rules[0]?.rule.priority).toBe(110);
-    expect(reasonFor({ ...cidr, Priority: '110' })).toBe('Priority "110" is not within 1-100 (110 is for the rules of a default group only)');
+    expect(reasonFor({ ...cidr, Priority: '110' })).toBe(
+      'Priority "110" is not within 1-100 (110 is for the rules of a default group only)',
+    );
     expect(reasonFor({ ...cidr, Priority: 101 })).toBe('Priority 101 is not within 1-100');
     expect(ruleFrom({ ...cidr, Priority: undefined }).priority).toBe(1);
     expect(ruleFrom({ ...cidr, Priority: '' }).priority).toBe(1);
@@ -403,8 +412,13 @@ describe('DescribeSecurityGroupAttribute: rule fields', () => {
   });
 
   it('PortRange from a port list (PortRangeListId): the rule names the list and covers every port until it is resolved', () => {
-    expect(ruleFrom({ ...cidr, PortRange: '-1/-1', PortRangeListId: 'prl-2ze9743' })).toMatchObject({ portList: { id: 'prl-2ze9743' }, ports: [ALL_PORTS] });
-    expect(ruleFrom({ ...cidr, PortRange: '-1/-1', IpProtocol: 'ICMP', PortRangeListId: 'prl-2ze9743' }).portList).toBeUndefined();
+    expect(ruleFrom({ ...cidr, PortRange: '-1/-1', PortRangeListId: 'prl-2ze9743' })).toMatchObject({
+      portList: { id: 'prl-2ze9743' },
+      ports: [ALL_PORTS],
+    });
+    expect(
+      ruleFrom({ ...cidr, PortRange: '-1/-1', IpProtocol: 'ICMP', PortRangeListId: 'prl-2ze9743' }).portList,
+    ).toBeUndefined();
   });
 
   it('ICMP, ICMPv6, GRE and ALL cover every port (Alibaba gives -1/-1)', () => {
@@ -415,12 +429,18 @@ describe('DescribeSecurityGroupAttribute: rule fields', () => {
   });
 
   it('ingress sources: IPv4 and IPv6 CIDRs, canonical, with their family', () => {
-    expect(ruleFrom({ SourceCidrIp: '10.1.2.3/8' })).toMatchObject({ peer: { kind: 'cidr', cidr: '10.0.0.0/8' }, family: 'ipv4' });
+    expect(ruleFrom({ SourceCidrIp: '10.1.2.3/8' })).toMatchObject({
+      peer: { kind: 'cidr', cidr: '10.0.0.0/8' },
+      family: 'ipv4',
+    });
     expect(ruleFrom({ Ipv6SourceCidrIp: '2001:DB8:0:0::1/64' })).toMatchObject({
       peer: { kind: 'cidr', cidr: '2001:db8::/64' },
       family: 'ipv6',
     });
-    expect(ruleFrom({ Ipv6SourceCidrIp: '::/0' })).toMatchObject({ peer: { kind: 'cidr', cidr: '::/0' }, family: 'ipv6' });
+    expect(ruleFrom({ Ipv6SourceCidrIp: '::/0' })).toMatchObject({
+      peer: { kind: 'cidr', cidr: '::/0' },
+      family: 'ipv6',
+    });
     // The family comes from the address, whichever field carries it.
     expect(ruleFrom({ SourceCidrIp: '2001:db8::/32' }).family).toBe('ipv6');
   });
@@ -464,9 +484,13 @@ describe('DescribeSecurityGroupAttribute: rule fields', () => {
   });
 
   it('no source, several sources, or an invalid CIDR is unreadable', () => {
-    expect(reasonFor({})).toBe('no source: SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId, SourcePrefixListId are all empty');
+    expect(reasonFor({})).toBe(
+      'no source: SourceCidrIp, Ipv6SourceCidrIp, SourceGroupId, SourcePrefixListId are all empty',
+    );
     expect(reasonFor({ DestCidrIp: '0.0.0.0/0' })).toMatch(/^no source/);
-    expect(reasonFor({ SourceCidrIp: '0.0.0.0/0', SourceGroupId: 'sg-x' })).toBe('several sources: SourceCidrIp, SourceGroupId');
+    expect(reasonFor({ SourceCidrIp: '0.0.0.0/0', SourceGroupId: 'sg-x' })).toBe(
+      'several sources: SourceCidrIp, SourceGroupId',
+    );
     expect(reasonFor({ SourceCidrIp: '10.0.0.0/33' })).toBe('SourceCidrIp "10.0.0.0/33" is not a CIDR');
     expect(reasonFor({ SourceCidrIp: 'anywhere' })).toBe('SourceCidrIp "anywhere" is not a CIDR');
     expect(reasonFor({ Ipv6SourceCidrIp: '10.0.0.0/8' })).toBe('Ipv6SourceCidrIp "10.0.0.0/8" is not an IPv6 CIDR');
@@ -523,7 +547,11 @@ describe('DescribeSecurityGroupAttribute: what cannot be read', () => {
       origin: 'test.json#0',
       standsFor: { direction: 'ingress', action: 'allow' },
     });
-    expect(result.unparseable[1]).toMatchObject({ groupId: GROUP_ID, reason: 'permission null is not an object', raw: null });
+    expect(result.unparseable[1]).toMatchObject({
+      groupId: GROUP_ID,
+      reason: 'permission null is not an object',
+      raw: null,
+    });
     expect(result.unparseable[1]?.ruleId).toMatch(/^ali~/);
   });
 
@@ -615,7 +643,10 @@ describe('DescribeNetworkInterfaces', () => {
     const result = normalize(page, ctx);
     expect(result.attachments.map((a) => [a.attachment.id, a.groupId])).toEqual([['eni-ok', 'sg-1']]);
     expect(result.unparseable.map((u) => [u.ruleId, u.reason])).toEqual([
-      ['eni-ens', 'network interface eni-ens: SecurityGroupIds.SecurityGroupId is not a list (got {"SecurityGroup":["sg-2"]})'],
+      [
+        'eni-ens',
+        'network interface eni-ens: SecurityGroupIds.SecurityGroupId is not a list (got {"SecurityGroup":["sg-2"]})',
+      ],
       ['', 'network interface has no NetworkInterfaceId (got undefined)'],
       ['eni-bad', 'network interface eni-bad: 7 is not a security group id'],
     ]);
@@ -712,8 +743,16 @@ describe('never throws (property tests)', () => {
     );
   });
 
-  const junk = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant(''), fc.string(), fc.integer(), fc.anything());
-  const field = (...valid: unknown[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: junk });
+  const junk = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.constant(''),
+    fc.string(),
+    fc.integer(),
+    fc.anything(),
+  );
+  const field = (...valid: unknown[]) =>
+    fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: junk });
   // Core fields always present (valid or junk); usually one peer field, sometimes none or more.
   const core = fc.record({
     SecurityGroupRuleId: field('sgr-1', 'sgr-2', ''),
@@ -741,7 +780,10 @@ describe('never throws (property tests)', () => {
   const randomPermission = fc
     .tuple(core, fc.array(peer, { maxLength: 2 }), extras)
     .map(([fields, peers, more]) => Object.assign({}, more, ...peers, fields) as Record<string, unknown>);
-  const permissionOrJunk = fc.oneof({ weight: 9, arbitrary: randomPermission }, { weight: 1, arbitrary: fc.anything() });
+  const permissionOrJunk = fc.oneof(
+    { weight: 9, arbitrary: randomPermission },
+    { weight: 1, arbitrary: fc.anything() },
+  );
 
   it('every permission becomes exactly one rule or one unparseable record', () => {
     let read = 0;
@@ -756,7 +798,8 @@ describe('never throws (property tests)', () => {
           expect(groupId).toBe(GROUP_ID);
           expect(authoritative).toBe(true);
           expect(Number.isSafeInteger(rule.priority) && rule.priority >= 1).toBe(true);
-          for (const range of rule.ports) expect(0 <= range.from && range.from <= range.to && range.to <= 65535).toBe(true);
+          for (const range of rule.ports)
+            expect(0 <= range.from && range.from <= range.to && range.to <= 65535).toBe(true);
           expect(rule.native.ruleId).not.toBe('');
         }
         read += result.rules.length;

@@ -36,7 +36,16 @@ type Raw = Record<string, unknown>;
 
 /** An IpPermission as DescribeSecurityGroups returns it: every list present, empty where unused. */
 function permission(fields: Raw = {}): Raw {
-  return { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [], ...fields };
+  return {
+    IpProtocol: 'tcp',
+    FromPort: 22,
+    ToPort: 22,
+    IpRanges: [],
+    Ipv6Ranges: [],
+    PrefixListIds: [],
+    UserIdGroupPairs: [],
+    ...fields,
+  };
 }
 
 function securityGroup(fields: Raw = {}): Raw {
@@ -61,7 +70,8 @@ function groupsPage(...groups: unknown[]): Raw {
 
 /** A SecurityGroupRule as DescribeSecurityGroupRules returns it. */
 function sgRule(fields: Raw = {}): Raw {
-  const id = typeof fields['SecurityGroupRuleId'] === 'string' ? fields['SecurityGroupRuleId'] : 'sgr-0a1b2c3d4e5f60718';
+  const id =
+    typeof fields['SecurityGroupRuleId'] === 'string' ? fields['SecurityGroupRuleId'] : 'sgr-0a1b2c3d4e5f60718';
   return {
     SecurityGroupRuleId: id,
     GroupId: WEB,
@@ -105,7 +115,9 @@ function networkInterface(id: string, groupIds: string[], fields: Raw = {}): Raw
     OwnerId: ACCOUNT,
     PrivateDnsName: 'ip-10-0-1-17.eu-west-1.compute.internal',
     PrivateIpAddress: '10.0.1.17',
-    PrivateIpAddresses: [{ Primary: true, PrivateDnsName: 'ip-10-0-1-17.eu-west-1.compute.internal', PrivateIpAddress: '10.0.1.17' }],
+    PrivateIpAddresses: [
+      { Primary: true, PrivateDnsName: 'ip-10-0-1-17.eu-west-1.compute.internal', PrivateIpAddress: '10.0.1.17' },
+    ],
     RequesterManaged: false,
     SourceDestCheck: true,
     Status: 'in-use',
@@ -148,7 +160,11 @@ function onlyReason(fields: Raw): string {
 
 /** One line per rule: direction family protocol ports peer. */
 function line(rule: Rule): string {
-  const ports = rule.ports.map((r) => (r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
+  const ports = rule.ports
+    .map((r) =>
+      r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`,
+    )
+    .join(',');
   const peer =
     rule.peer.kind === 'cidr'
       ? rule.peer.cidr
@@ -184,7 +200,15 @@ describe('aws:DescribeSecurityGroups', () => {
   it('reads group metadata; the account comes from the context, or from OwnerId on a bare body', () => {
     const page = groupsPage(securityGroup());
     expect(groupsKind.normalize(page, ctx).groups).toEqual([
-      { provider: 'aws', account: ACCOUNT, region: REGION, vpcId: VPC, id: WEB, name: 'web-public', description: 'web tier' },
+      {
+        provider: 'aws',
+        account: ACCOUNT,
+        region: REGION,
+        vpcId: VPC,
+        id: WEB,
+        name: 'web-public',
+        description: 'web tier',
+      },
     ]);
     const bare = groupsKind.normalize(groupsPage(securityGroup({ OwnerId: OTHER_ACCOUNT })), bareCtx);
     expect(bare.groups[0]?.account).toBe(OTHER_ACCOUNT);
@@ -209,7 +233,13 @@ describe('aws:DescribeSecurityGroups', () => {
       Ipv6Ranges: [{ CidrIpv6: '::/0', Description: 'HTTPS over IPv6' }, { CidrIpv6: '2001:DB8:0:0::/64' }],
       UserIdGroupPairs: [
         { GroupId: APP, UserId: ACCOUNT, Description: 'from app tier' },
-        { GroupId: 'sg-0f1e2d3c4b5a69788', UserId: OTHER_ACCOUNT, VpcId: 'vpc-0aa11bb22cc33dd44', VpcPeeringConnectionId: 'pcx-0123456789abcdef0', PeeringStatus: 'active' },
+        {
+          GroupId: 'sg-0f1e2d3c4b5a69788',
+          UserId: OTHER_ACCOUNT,
+          VpcId: 'vpc-0aa11bb22cc33dd44',
+          VpcPeeringConnectionId: 'pcx-0123456789abcdef0',
+          PeeringStatus: 'active',
+        },
       ],
       PrefixListIds: [{ PrefixListId: 'pl-6da54004', Description: 'S3' }],
     });
@@ -223,9 +253,23 @@ describe('aws:DescribeSecurityGroups', () => {
       `ingress ipv4 tcp 443 sg-0f1e2d3c4b5a69788@${OTHER_ACCOUNT}`,
       'ingress ipv4 tcp 443 prefix-list:pl-6da54004',
     ]);
-    expect(rulesOf(result).map((r) => r.description)).toEqual(['HTTPS from anywhere', '', 'HTTPS over IPv6', '', 'from app tier', '', 'S3']);
+    expect(rulesOf(result).map((r) => r.description)).toEqual([
+      'HTTPS from anywhere',
+      '',
+      'HTTPS over IPv6',
+      '',
+      'from app tier',
+      '',
+      'S3',
+    ]);
     for (const fragment of result.rules) {
-      expect(fragment).toMatchObject({ provider: 'aws', account: ACCOUNT, region: REGION, groupId: WEB, authoritative: false });
+      expect(fragment).toMatchObject({
+        provider: 'aws',
+        account: ACCOUNT,
+        region: REGION,
+        groupId: WEB,
+        authoritative: false,
+      });
       // AWS rules are allow-only, all of equal priority, always in effect.
       expect(fragment.rule).toMatchObject({ action: 'allow', priority: 1, enabled: true });
       expect(fragment.rule.native.derivedId).toBe(true);
@@ -234,8 +278,18 @@ describe('aws:DescribeSecurityGroups', () => {
   });
 
   it('keeps, as evidence, the permission with only the one peer the rule came from', () => {
-    const [rule] = rulesOf(readPermission({ IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'office' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] }));
-    expect(rule?.native.raw).toMatchObject({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, Peer: { CidrIp: '198.51.100.0/24', Description: 'office' } });
+    const [rule] = rulesOf(
+      readPermission({
+        IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'office' }],
+        Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+      }),
+    );
+    expect(rule?.native.raw).toMatchObject({
+      IpProtocol: 'tcp',
+      FromPort: 22,
+      ToPort: 22,
+      Peer: { CidrIp: '198.51.100.0/24', Description: 'office' },
+    });
     expect(JSON.stringify(rule?.native.raw)).not.toContain('::/0');
   });
 
@@ -244,17 +298,33 @@ describe('aws:DescribeSecurityGroups', () => {
       groupsPage(
         securityGroup({
           IpPermissions: [permission({ IpRanges: [{ CidrIp: '203.0.113.0/24' }] })],
-          IpPermissionsEgress: [permission({ IpProtocol: '-1', FromPort: undefined, ToPort: undefined, IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] })],
+          IpPermissionsEgress: [
+            permission({
+              IpProtocol: '-1',
+              FromPort: undefined,
+              ToPort: undefined,
+              IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+              Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+            }),
+          ],
         }),
       ),
       ctx,
     );
-    expect(rulesOf(result).map(line)).toEqual(['ingress ipv4 tcp 22 203.0.113.0/24', 'egress ipv4 all all 0.0.0.0/0', 'egress ipv6 all all ::/0']);
+    expect(rulesOf(result).map(line)).toEqual([
+      'ingress ipv4 tcp 22 203.0.113.0/24',
+      'egress ipv4 all all 0.0.0.0/0',
+      'egress ipv6 all all ::/0',
+    ]);
   });
 
   describe('IpProtocol and ports', () => {
     const cases: [string, Raw, string][] = [
-      ['-1 is every protocol on every port (EC2 lists no ports)', { IpProtocol: '-1', FromPort: undefined, ToPort: undefined }, 'all all'],
+      [
+        '-1 is every protocol on every port (EC2 lists no ports)',
+        { IpProtocol: '-1', FromPort: undefined, ToPort: undefined },
+        'all all',
+      ],
       ['-1 ignores ports if some are given', { IpProtocol: '-1', FromPort: 22, ToPort: 22 }, 'all all'],
       ['tcp with one port', { IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }, 'tcp 22'],
       ['tcp with a range', { IpProtocol: 'tcp', FromPort: 1024, ToPort: 65535 }, 'tcp 1024-65535'],
@@ -264,29 +334,47 @@ describe('aws:DescribeSecurityGroups', () => {
       ['udp with a range', { IpProtocol: 'udp', FromPort: 60000, ToPort: 61000 }, 'udp 60000-61000'],
       ['tcp without ports is every port', { IpProtocol: 'tcp', FromPort: undefined, ToPort: undefined }, 'tcp all'],
       ['tcp -1/-1 is every port', { IpProtocol: 'tcp', FromPort: -1, ToPort: -1 }, 'tcp all'],
-      ['icmp: FromPort is the type, ToPort the code', { IpProtocol: 'icmp', FromPort: 3, ToPort: 4 }, `icmp ${3 * 256 + 4}`],
-      ['icmp: ToPort -1 is every code of the type', { IpProtocol: 'icmp', FromPort: 8, ToPort: -1 }, `icmp ${8 * 256}-${8 * 256 + 255}`],
+      [
+        'icmp: FromPort is the type, ToPort the code',
+        { IpProtocol: 'icmp', FromPort: 3, ToPort: 4 },
+        `icmp ${3 * 256 + 4}`,
+      ],
+      [
+        'icmp: ToPort -1 is every code of the type',
+        { IpProtocol: 'icmp', FromPort: 8, ToPort: -1 },
+        `icmp ${8 * 256}-${8 * 256 + 255}`,
+      ],
       ['icmp: -1/-1 is every type', { IpProtocol: 'icmp', FromPort: -1, ToPort: -1 }, 'icmp all'],
       ['icmp without ports is every type', { IpProtocol: 'icmp', FromPort: undefined, ToPort: undefined }, 'icmp all'],
       ['1 is icmp', { IpProtocol: '1', FromPort: 0, ToPort: -1 }, 'icmp 0-255'],
       ['icmpv6 -1/-1 is every type', { IpProtocol: 'icmpv6', FromPort: -1, ToPort: -1 }, 'icmpv6 all'],
       ['icmpv6 type 128 code 0', { IpProtocol: 'icmpv6', FromPort: 128, ToPort: 0 }, `icmpv6 ${128 * 256}`],
       ['58 is icmpv6', { IpProtocol: '58', FromPort: -1, ToPort: -1 }, 'icmpv6 all'],
-      ['50 (ESP) is protocol 50, which has no ports', { IpProtocol: '50', FromPort: undefined, ToPort: undefined }, '50 all'],
+      [
+        '50 (ESP) is protocol 50, which has no ports',
+        { IpProtocol: '50', FromPort: undefined, ToPort: undefined },
+        '50 all',
+      ],
       ['47 is gre, which has no ports', { IpProtocol: '47', FromPort: -1, ToPort: -1 }, 'gre all'],
     ];
     for (const [title, fields, expected] of cases) {
       it(title, () => {
         const rule = onlyRule({ ...fields, IpRanges: [{ CidrIp: '10.0.0.0/16' }] });
         expect(line(rule)).toBe(`ingress ipv4 ${expected} 10.0.0.0/16`);
-        for (const range of rule.ports) expect(0 <= range.from && range.from <= range.to && range.to <= 65535).toBe(true);
+        for (const range of rule.ports)
+          expect(0 <= range.from && range.from <= range.to && range.to <= 65535).toBe(true);
       });
     }
   });
 
   describe('group references', () => {
     it('a reference to the group itself is `self`, with no account', () => {
-      const rule = onlyRule({ IpProtocol: '-1', FromPort: undefined, ToPort: undefined, UserIdGroupPairs: [{ GroupId: WEB, UserId: ACCOUNT }] });
+      const rule = onlyRule({
+        IpProtocol: '-1',
+        FromPort: undefined,
+        ToPort: undefined,
+        UserIdGroupPairs: [{ GroupId: WEB, UserId: ACCOUNT }],
+      });
       expect(rule.peer).toEqual({ kind: 'group', groupId: WEB, self: true });
     });
 
@@ -297,13 +385,35 @@ describe('aws:DescribeSecurityGroups', () => {
 
     it('a reference to a group of another account keeps that account (UserId)', () => {
       const rule = onlyRule({
-        UserIdGroupPairs: [{ GroupId: 'sg-0f1e2d3c4b5a69788', UserId: OTHER_ACCOUNT, VpcId: 'vpc-0aa11bb22cc33dd44', VpcPeeringConnectionId: 'pcx-0123456789abcdef0', PeeringStatus: 'active' }],
+        UserIdGroupPairs: [
+          {
+            GroupId: 'sg-0f1e2d3c4b5a69788',
+            UserId: OTHER_ACCOUNT,
+            VpcId: 'vpc-0aa11bb22cc33dd44',
+            VpcPeeringConnectionId: 'pcx-0123456789abcdef0',
+            PeeringStatus: 'active',
+          },
+        ],
       });
-      expect(rule.peer).toEqual({ kind: 'group', groupId: 'sg-0f1e2d3c4b5a69788', self: false, account: OTHER_ACCOUNT });
+      expect(rule.peer).toEqual({
+        kind: 'group',
+        groupId: 'sg-0f1e2d3c4b5a69788',
+        self: false,
+        account: OTHER_ACCOUNT,
+      });
     });
 
     it('on a bare body, the own account is the OwnerId, so a same-account UserId is not cross-account', () => {
-      const result = readPermission({ UserIdGroupPairs: [{ GroupId: APP, UserId: ACCOUNT }, { GroupId: DB, UserId: OTHER_ACCOUNT }] }, false, bareCtx);
+      const result = readPermission(
+        {
+          UserIdGroupPairs: [
+            { GroupId: APP, UserId: ACCOUNT },
+            { GroupId: DB, UserId: OTHER_ACCOUNT },
+          ],
+        },
+        false,
+        bareCtx,
+      );
       expect(result.rules.map((f) => f.rule.peer)).toEqual([
         { kind: 'group', groupId: APP, self: false },
         { kind: 'group', groupId: DB, self: false, account: OTHER_ACCOUNT },
@@ -317,10 +427,19 @@ describe('aws:DescribeSecurityGroups', () => {
       groupsPage(
         securityGroup({
           IpPermissions: [
-            permission({ IpRanges: [{ CidrIp: '10.0.0.0/8' }, { CidrIp: '192.168.0.0/16' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] }),
+            permission({
+              IpRanges: [{ CidrIp: '10.0.0.0/8' }, { CidrIp: '192.168.0.0/16' }],
+              Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+            }),
             permission({ FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }),
             permission({ IpProtocol: 'udp', IpRanges: [{ CidrIp: '10.0.0.0/8' }] }),
-            permission({ IpProtocol: '-1', FromPort: undefined, ToPort: undefined, UserIdGroupPairs: [{ GroupId: WEB, UserId: ACCOUNT }], PrefixListIds: [{ PrefixListId: 'pl-6da54004' }] }),
+            permission({
+              IpProtocol: '-1',
+              FromPort: undefined,
+              ToPort: undefined,
+              UserIdGroupPairs: [{ GroupId: WEB, UserId: ACCOUNT }],
+              PrefixListIds: [{ PrefixListId: 'pl-6da54004' }],
+            }),
           ],
           IpPermissionsEgress: [
             // The same peer and ports as an ingress rule: a different rule.
@@ -347,7 +466,17 @@ describe('aws:DescribeSecurityGroups', () => {
       const reordered = groupsKind.normalize(
         groupsPage({
           ...securityGroup(),
-          IpPermissions: [{ UserIdGroupPairs: [], PrefixListIds: [], Ipv6Ranges: [], IpRanges: [{ CidrIp: '192.168.0.0/16' }, { CidrIp: '10.0.0.0/8' }], ToPort: 22, FromPort: 22, IpProtocol: 'tcp' }],
+          IpPermissions: [
+            {
+              UserIdGroupPairs: [],
+              PrefixListIds: [],
+              Ipv6Ranges: [],
+              IpRanges: [{ CidrIp: '192.168.0.0/16' }, { CidrIp: '10.0.0.0/8' }],
+              ToPort: 22,
+              FromPort: 22,
+              IpProtocol: 'tcp',
+            },
+          ],
         }),
         ctx,
       );
@@ -381,26 +510,47 @@ describe('aws:DescribeSecurityGroups', () => {
     it('FromPort greater than ToPort, ports out of range, or only one of them', () => {
       expect(onlyReason({ FromPort: 443, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(/443-80/);
       expect(onlyReason({ FromPort: 0, ToPort: 70000, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(/70000/);
-      expect(onlyReason({ FromPort: 22, ToPort: undefined, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(/FromPort 22/);
-      expect(onlyReason({ FromPort: 'twenty-two', ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(/twenty-two/);
+      expect(onlyReason({ FromPort: 22, ToPort: undefined, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(
+        /FromPort 22/,
+      );
+      expect(onlyReason({ FromPort: 'twenty-two', ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(
+        /twenty-two/,
+      );
     });
 
     it('an ICMP type or code outside -1..255', () => {
       // EC2 accepts ICMP type and code -1..255 only; anything else would put the rule outside the port dimension.
-      expect(onlyReason({ IpProtocol: 'icmp', FromPort: 256, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).not.toBe('');
-      expect(onlyReason({ IpProtocol: 'icmpv6', FromPort: 65535, ToPort: 0, Ipv6Ranges: [{ CidrIpv6: '::/0' }] })).not.toBe('');
-      expect(onlyReason({ IpProtocol: 'icmp', FromPort: 8, ToPort: 300, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).not.toBe('');
+      expect(
+        onlyReason({ IpProtocol: 'icmp', FromPort: 256, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }),
+      ).not.toBe('');
+      expect(
+        onlyReason({ IpProtocol: 'icmpv6', FromPort: 65535, ToPort: 0, Ipv6Ranges: [{ CidrIpv6: '::/0' }] }),
+      ).not.toBe('');
+      expect(
+        onlyReason({ IpProtocol: 'icmp', FromPort: 8, ToPort: 300, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }),
+      ).not.toBe('');
     });
 
     it('an unknown protocol', () => {
       for (const protocol of ['tcpx', '256', '-2', 'sctp?', null, undefined, { name: 'tcp' }]) {
-        expect(onlyReason({ IpProtocol: protocol, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(/IpProtocol .* is not a protocol/);
+        expect(onlyReason({ IpProtocol: protocol, IpRanges: [{ CidrIp: '10.0.0.0/8' }] })).toMatch(
+          /IpProtocol .* is not a protocol/,
+        );
       }
     });
 
     it('a permission naming no peer', () => {
-      expect(onlyReason({ IpRanges: [], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] })).toMatch(/names no IpRanges/);
-      expect(onlyReason({ IpRanges: undefined, Ipv6Ranges: undefined, UserIdGroupPairs: undefined, PrefixListIds: undefined })).toMatch(/names no/);
+      expect(onlyReason({ IpRanges: [], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] })).toMatch(
+        /names no IpRanges/,
+      );
+      expect(
+        onlyReason({
+          IpRanges: undefined,
+          Ipv6Ranges: undefined,
+          UserIdGroupPairs: undefined,
+          PrefixListIds: undefined,
+        }),
+      ).toMatch(/names no/);
     });
 
     it('a peer without its id', () => {
@@ -415,7 +565,10 @@ describe('aws:DescribeSecurityGroups', () => {
           null,
           'sg-0123',
           securityGroup({ GroupId: undefined }),
-          securityGroup({ IpPermissions: [null, 7, permission({ IpRanges: [{ CidrIp: '10.0.0.0/8' }] })], IpPermissionsEgress: { IpProtocol: '-1' } }),
+          securityGroup({
+            IpPermissions: [null, 7, permission({ IpRanges: [{ CidrIp: '10.0.0.0/8' }] })],
+            IpPermissionsEgress: { IpProtocol: '-1' },
+          }),
         ),
         ctx,
       );
@@ -436,21 +589,42 @@ describe('aws:DescribeSecurityGroups', () => {
         groupsPage(
           securityGroup({
             IpPermissions: [
-              permission({ IpRanges: [{ CidrIp: '10.0.0.0/8' }, { CidrIp: '10.0.0.0/99' }], Ipv6Ranges: [{ CidrIpv6: '::/0' }] }),
+              permission({
+                IpRanges: [{ CidrIp: '10.0.0.0/8' }, { CidrIp: '10.0.0.0/99' }],
+                Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+              }),
               permission({ IpProtocol: 'bogus', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
               permission({ FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
             ],
           }),
-          securityGroup({ GroupId: DB, GroupName: 'db', IpPermissions: [permission({ FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: WEB, UserId: ACCOUNT }] })] }),
+          securityGroup({
+            GroupId: DB,
+            GroupName: 'db',
+            IpPermissions: [
+              permission({ FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: WEB, UserId: ACCOUNT }] }),
+            ],
+          }),
         ),
         ctx,
       );
       expect(result.groups.map((g) => g.id)).toEqual([WEB, DB]);
-      expect(rulesOf(result).map(line)).toEqual(['ingress ipv4 tcp 22 10.0.0.0/8', 'ingress ipv6 tcp 22 ::/0', 'ingress ipv4 tcp 3389 0.0.0.0/0', `ingress ipv4 tcp 5432 ${WEB}`]);
+      expect(rulesOf(result).map(line)).toEqual([
+        'ingress ipv4 tcp 22 10.0.0.0/8',
+        'ingress ipv6 tcp 22 ::/0',
+        'ingress ipv4 tcp 3389 0.0.0.0/0',
+        `ingress ipv4 tcp 5432 ${WEB}`,
+      ]);
       expect(result.unparseable).toHaveLength(2);
       for (const record of result.unparseable) {
         // Enough to find it again: where it came from, which group, and the raw entry.
-        expect(record).toMatchObject({ provider: 'aws', account: ACCOUNT, region: REGION, groupId: WEB, groupName: 'web-public', origin: 'test page 0' });
+        expect(record).toMatchObject({
+          provider: 'aws',
+          account: ACCOUNT,
+          region: REGION,
+          groupId: WEB,
+          groupName: 'web-public',
+          origin: 'test page 0',
+        });
         expect(record.raw).toBeDefined();
         expect(record.reason).not.toBe('');
       }
@@ -466,7 +640,13 @@ describe('aws:DescribeSecurityGroupRules', () => {
     expect(result.groups).toEqual([]);
     expect(result.rules).toHaveLength(1);
     const fragment = result.rules[0] as RuleFragment;
-    expect(fragment).toMatchObject({ provider: 'aws', account: ACCOUNT, region: REGION, groupId: WEB, authoritative: true });
+    expect(fragment).toMatchObject({
+      provider: 'aws',
+      account: ACCOUNT,
+      region: REGION,
+      groupId: WEB,
+      authoritative: true,
+    });
     expect(fragment.rule.native).toMatchObject({ ruleId: 'sgr-0a1b2c3d4e5f60718', derivedId: false });
     expect(fragment.rule).toMatchObject({ action: 'allow', priority: 1, enabled: true, description: 'HTTPS' });
     expect(line(fragment.rule)).toBe('ingress ipv4 tcp 443 0.0.0.0/0');
@@ -475,18 +655,53 @@ describe('aws:DescribeSecurityGroupRules', () => {
   it('IsEgress picks the direction; CidrIpv4, CidrIpv6, PrefixListId and ReferencedGroupInfo are the peer', () => {
     const result = rulesKind.normalize(
       rulesPage(
-        sgRule({ SecurityGroupRuleId: 'sgr-01', IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }),
-        sgRule({ SecurityGroupRuleId: 'sgr-02', IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: undefined, CidrIpv6: '::/0' }),
+        sgRule({
+          SecurityGroupRuleId: 'sgr-01',
+          IsEgress: true,
+          IpProtocol: '-1',
+          FromPort: -1,
+          ToPort: -1,
+          CidrIpv4: '0.0.0.0/0',
+        }),
+        sgRule({
+          SecurityGroupRuleId: 'sgr-02',
+          IsEgress: true,
+          IpProtocol: '-1',
+          FromPort: -1,
+          ToPort: -1,
+          CidrIpv4: undefined,
+          CidrIpv6: '::/0',
+        }),
         sgRule({ SecurityGroupRuleId: 'sgr-03', CidrIpv4: undefined, CidrIpv6: '2001:db8:1234::/48' }),
         sgRule({ SecurityGroupRuleId: 'sgr-04', CidrIpv4: undefined, PrefixListId: 'pl-6da54004' }),
-        sgRule({ SecurityGroupRuleId: 'sgr-05', IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: undefined, ReferencedGroupInfo: { GroupId: WEB, UserId: ACCOUNT } }),
-        sgRule({ SecurityGroupRuleId: 'sgr-06', GroupId: DB, FromPort: 5432, ToPort: 5432, CidrIpv4: undefined, ReferencedGroupInfo: { GroupId: WEB, UserId: ACCOUNT } }),
+        sgRule({
+          SecurityGroupRuleId: 'sgr-05',
+          IpProtocol: '-1',
+          FromPort: -1,
+          ToPort: -1,
+          CidrIpv4: undefined,
+          ReferencedGroupInfo: { GroupId: WEB, UserId: ACCOUNT },
+        }),
+        sgRule({
+          SecurityGroupRuleId: 'sgr-06',
+          GroupId: DB,
+          FromPort: 5432,
+          ToPort: 5432,
+          CidrIpv4: undefined,
+          ReferencedGroupInfo: { GroupId: WEB, UserId: ACCOUNT },
+        }),
         sgRule({
           SecurityGroupRuleId: 'sgr-07',
           FromPort: 8443,
           ToPort: 8443,
           CidrIpv4: undefined,
-          ReferencedGroupInfo: { GroupId: 'sg-0f1e2d3c4b5a69788', UserId: OTHER_ACCOUNT, VpcId: 'vpc-0aa11bb22cc33dd44', VpcPeeringConnectionId: 'pcx-0123456789abcdef0', PeeringStatus: 'deleted' },
+          ReferencedGroupInfo: {
+            GroupId: 'sg-0f1e2d3c4b5a69788',
+            UserId: OTHER_ACCOUNT,
+            VpcId: 'vpc-0aa11bb22cc33dd44',
+            VpcPeeringConnectionId: 'pcx-0123456789abcdef0',
+            PeeringStatus: 'deleted',
+          },
         }),
         sgRule({ SecurityGroupRuleId: 'sgr-08', IpProtocol: 'icmp', FromPort: 8, ToPort: -1 }),
       ),
@@ -557,14 +772,19 @@ describe('aws:DescribeSecurityGroupRules', () => {
 describe('aws:DescribeNetworkInterfaces', () => {
   it('lists one attachment per interface and group, and declares its scope as read', () => {
     const result = interfacesKind.normalize(
-      interfacesPage(networkInterface('eni-0aaaaaaaaaaaaaaa1', [WEB, DB]), networkInterface('eni-0aaaaaaaaaaaaaaa2', [WEB])),
+      interfacesPage(
+        networkInterface('eni-0aaaaaaaaaaaaaaa1', [WEB, DB]),
+        networkInterface('eni-0aaaaaaaaaaaaaaa2', [WEB]),
+      ),
       ctx,
     );
-    expect(result.attachments.map((a) => [a.groupId, a.attachment.id, a.attachment.kind, a.account, a.region])).toEqual([
-      [WEB, 'eni-0aaaaaaaaaaaaaaa1', 'network-interface', ACCOUNT, REGION],
-      [DB, 'eni-0aaaaaaaaaaaaaaa1', 'network-interface', ACCOUNT, REGION],
-      [WEB, 'eni-0aaaaaaaaaaaaaaa2', 'network-interface', ACCOUNT, REGION],
-    ]);
+    expect(result.attachments.map((a) => [a.groupId, a.attachment.id, a.attachment.kind, a.account, a.region])).toEqual(
+      [
+        [WEB, 'eni-0aaaaaaaaaaaaaaa1', 'network-interface', ACCOUNT, REGION],
+        [DB, 'eni-0aaaaaaaaaaaaaaa1', 'network-interface', ACCOUNT, REGION],
+        [WEB, 'eni-0aaaaaaaaaaaaaaa2', 'network-interface', ACCOUNT, REGION],
+      ],
+    );
     expect(result.attachmentScopes).toEqual([{ provider: 'aws', account: ACCOUNT, region: REGION }]);
     expect(result.groups).toEqual([]);
     expect(result.rules).toEqual([]);
@@ -577,14 +797,20 @@ describe('aws:DescribeNetworkInterfaces', () => {
   });
 
   it('on a bare body the account is the interface OwnerId', () => {
-    const result = interfacesKind.normalize(interfacesPage(networkInterface('eni-0aaaaaaaaaaaaaaa1', [WEB], { OwnerId: OTHER_ACCOUNT })), bareCtx);
+    const result = interfacesKind.normalize(
+      interfacesPage(networkInterface('eni-0aaaaaaaaaaaaaaa1', [WEB], { OwnerId: OTHER_ACCOUNT })),
+      bareCtx,
+    );
     expect(result.attachments[0]?.account).toBe(OTHER_ACCOUNT);
     expect(result.attachmentScopes).toEqual([{ provider: 'aws', account: OTHER_ACCOUNT, region: '' }]);
   });
 
   it('skips groups without a GroupId and interfaces without an id, without throwing', () => {
     const result = interfacesKind.normalize(
-      interfacesPage(null, networkInterface('', [WEB]), networkInterface('eni-0aaaaaaaaaaaaaaa3', [WEB]), { ...networkInterface('eni-0aaaaaaaaaaaaaaa4', []), Groups: [null, { GroupName: 'x' }] }),
+      interfacesPage(null, networkInterface('', [WEB]), networkInterface('eni-0aaaaaaaaaaaaaaa3', [WEB]), {
+        ...networkInterface('eni-0aaaaaaaaaaaaaaa4', []),
+        Groups: [null, { GroupName: 'x' }],
+      }),
       ctx,
     );
     expect(result.attachments.map((a) => a.attachment.id)).toEqual(['eni-0aaaaaaaaaaaaaaa3']);
@@ -594,8 +820,16 @@ describe('aws:DescribeNetworkInterfaces', () => {
 describe('mergePages of AWS pages', () => {
   const threeGroups = (): Raw =>
     groupsPage(
-      securityGroup({ IpPermissions: [permission({ FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] })] }),
-      securityGroup({ GroupId: DB, GroupName: 'db', IpPermissions: [permission({ FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: WEB, UserId: ACCOUNT }] })] }),
+      securityGroup({
+        IpPermissions: [permission({ FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] })],
+      }),
+      securityGroup({
+        GroupId: DB,
+        GroupName: 'db',
+        IpPermissions: [
+          permission({ FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: WEB, UserId: ACCOUNT }] }),
+        ],
+      }),
       securityGroup({ GroupId: APP, GroupName: 'app-unattached' }),
     );
 
@@ -603,10 +837,22 @@ describe('mergePages of AWS pages', () => {
     const otherRegion: PageContext = { ...ctx, region: 'us-east-1', origin: 'us page' };
     const estate = mergePages([
       groupsKind.normalize(threeGroups(), ctx),
-      groupsKind.normalize(groupsPage(securityGroup({ GroupId: 'sg-0eeeeeeeeeeeeeee1', GroupName: 'us-group' })), otherRegion),
-      interfacesKind.normalize(interfacesPage(networkInterface('eni-0aaaaaaaaaaaaaaa1', [WEB, DB]), networkInterface('eni-0aaaaaaaaaaaaaaa2', [WEB])), ctx),
+      groupsKind.normalize(
+        groupsPage(securityGroup({ GroupId: 'sg-0eeeeeeeeeeeeeee1', GroupName: 'us-group' })),
+        otherRegion,
+      ),
+      interfacesKind.normalize(
+        interfacesPage(
+          networkInterface('eni-0aaaaaaaaaaaaaaa1', [WEB, DB]),
+          networkInterface('eni-0aaaaaaaaaaaaaaa2', [WEB]),
+        ),
+        ctx,
+      ),
     ]);
-    expect(groupById(estate.groups, WEB).attachments?.map((a) => a.id)).toEqual(['eni-0aaaaaaaaaaaaaaa1', 'eni-0aaaaaaaaaaaaaaa2']);
+    expect(groupById(estate.groups, WEB).attachments?.map((a) => a.id)).toEqual([
+      'eni-0aaaaaaaaaaaaaaa1',
+      'eni-0aaaaaaaaaaaaaaa2',
+    ]);
     expect(groupById(estate.groups, DB).attachments?.map((a) => a.id)).toEqual(['eni-0aaaaaaaaaaaaaaa1']);
     expect(groupById(estate.groups, APP).attachments).toEqual([]);
     // No interface page for us-east-1: unknown, not "attached to nothing".
@@ -625,20 +871,54 @@ describe('mergePages of AWS pages', () => {
       interfacesKind.normalize(interfacesPage(eni), ctx),
       interfacesKind.normalize(interfacesPage(eni), ctx),
     ]);
-    expect(groupById(estate.groups, WEB).attachments).toEqual([{ kind: 'network-interface', id: 'eni-0aaaaaaaaaaaaaaa1' }]);
+    expect(groupById(estate.groups, WEB).attachments).toEqual([
+      { kind: 'network-interface', id: 'eni-0aaaaaaaaaaaaaaa1' },
+    ]);
   });
 
   it('DescribeSecurityGroupRules replaces the nested IpPermissions of the same group, whatever the page order', () => {
     const groups = groupsKind.normalize(threeGroups(), ctx);
     const rules = [
-      rulesKind.normalize(rulesPage(sgRule({ SecurityGroupRuleId: 'sgr-0000000000000web1' }), sgRule({ SecurityGroupRuleId: 'sgr-0000000000000web2', IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1 })), ctx),
+      rulesKind.normalize(
+        rulesPage(
+          sgRule({ SecurityGroupRuleId: 'sgr-0000000000000web1' }),
+          sgRule({
+            SecurityGroupRuleId: 'sgr-0000000000000web2',
+            IsEgress: true,
+            IpProtocol: '-1',
+            FromPort: -1,
+            ToPort: -1,
+          }),
+        ),
+        ctx,
+      ),
       // The second page of the paginated call, repeating one rule of the first.
-      rulesKind.normalize(rulesPage(sgRule({ SecurityGroupRuleId: 'sgr-0000000000000web2', IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1 }), sgRule({ SecurityGroupRuleId: 'sgr-0000000000000web3', FromPort: 80, ToPort: 80 })), ctx),
+      rulesKind.normalize(
+        rulesPage(
+          sgRule({
+            SecurityGroupRuleId: 'sgr-0000000000000web2',
+            IsEgress: true,
+            IpProtocol: '-1',
+            FromPort: -1,
+            ToPort: -1,
+          }),
+          sgRule({ SecurityGroupRuleId: 'sgr-0000000000000web3', FromPort: 80, ToPort: 80 }),
+        ),
+        ctx,
+      ),
     ];
-    for (const pages of [[groups, ...rules], [...rules, groups], [rules[0] as PageResult, groups, rules[1] as PageResult]]) {
+    for (const pages of [
+      [groups, ...rules],
+      [...rules, groups],
+      [rules[0] as PageResult, groups, rules[1] as PageResult],
+    ]) {
       const estate = mergePages(pages);
       const web = groupById(estate.groups, WEB);
-      expect(web.rules.map((r) => r.native.ruleId)).toEqual(['sgr-0000000000000web1', 'sgr-0000000000000web2', 'sgr-0000000000000web3']);
+      expect(web.rules.map((r) => r.native.ruleId)).toEqual([
+        'sgr-0000000000000web1',
+        'sgr-0000000000000web2',
+        'sgr-0000000000000web3',
+      ]);
       expect(web.rules.every((r) => !r.native.derivedId)).toBe(true);
       // A group the rules pages do not cover keeps the rules nested in DescribeSecurityGroups.
       expect(groupById(estate.groups, DB).rules.map(line)).toEqual([`ingress ipv4 tcp 5432 ${WEB}`]);
@@ -651,8 +931,13 @@ describe('mergePages of AWS pages', () => {
 
   it('the same group read from two DescribeSecurityGroups pages keeps one copy of each rule', () => {
     // E.g. two snapshots of one account, or two recordings of one group: same content, same rule ids.
-    const page = groupsPage(securityGroup({ IpPermissions: [permission({ IpRanges: [{ CidrIp: '0.0.0.0/0' }, { CidrIp: '10.0.0.0/8' }] })] }));
-    const estate = mergePages([groupsKind.normalize(page, ctx), groupsKind.normalize(structuredClone(page), { ...ctx, origin: 'test page 1' })]);
+    const page = groupsPage(
+      securityGroup({ IpPermissions: [permission({ IpRanges: [{ CidrIp: '0.0.0.0/0' }, { CidrIp: '10.0.0.0/8' }] })] }),
+    );
+    const estate = mergePages([
+      groupsKind.normalize(page, ctx),
+      groupsKind.normalize(structuredClone(page), { ...ctx, origin: 'test page 1' }),
+    ]);
     const web = groupById(estate.groups, WEB);
     expect(web.rules.map(line)).toEqual(['ingress ipv4 tcp 22 0.0.0.0/0', 'ingress ipv4 tcp 22 10.0.0.0/8']);
   });
@@ -694,7 +979,13 @@ describe('normalize never throws', () => {
       fc.anything().map((item) => groupsPage(item)),
       fc.anything().map((IpPermissions) => groupsPage(securityGroup({ IpPermissions }))),
       fc.anything().map((item) => groupsPage(securityGroup({ IpPermissions: [item] }))),
-      fc.anything().map((item) => groupsPage(securityGroup({ IpPermissions: [permission({ IpRanges: [item], UserIdGroupPairs: [item], PrefixListIds: [item] })] }))),
+      fc.anything().map((item) =>
+        groupsPage(
+          securityGroup({
+            IpPermissions: [permission({ IpRanges: [item], UserIdGroupPairs: [item], PrefixListIds: [item] })],
+          }),
+        ),
+      ),
       fc.anything().map((item) => rulesPage(item)),
       fc.anything().map((ReferencedGroupInfo) => rulesPage(sgRule({ CidrIpv4: undefined, ReferencedGroupInfo }))),
       fc.anything().map((item) => interfacesPage(item)),
@@ -710,28 +1001,61 @@ describe('normalize never throws', () => {
     );
   });
 
-  const junk = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant(''), fc.string(), fc.integer(), fc.anything());
-  const field = (...valid: unknown[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: junk });
-  const list = <T>(item: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: fc.array(item, { maxLength: 3 }) }, { weight: 1, arbitrary: junk });
+  const junk = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.constant(''),
+    fc.string(),
+    fc.integer(),
+    fc.anything(),
+  );
+  const field = (...valid: unknown[]) =>
+    fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: junk });
+  const list = <T>(item: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 4, arbitrary: fc.array(item, { maxLength: 3 }) }, { weight: 1, arbitrary: junk });
   const randomPermission = fc.record(
     {
       IpProtocol: field('-1', 'tcp', 'udp', 'icmp', 'icmpv6', '6', '17', '50', 'TCP', 'sctp'),
       FromPort: field(-1, 0, 22, 80, 443, 8, 65535, 70000, '22'),
       ToPort: field(-1, 0, 22, 80, 443, 4, 65535, 70000, '22'),
-      IpRanges: list(fc.oneof(fc.record({ CidrIp: field('0.0.0.0/0', '10.0.0.0/8', '203.0.113.7/32', '10.0.0.0/33', '::/0'), Description: field('', 'office') }, { requiredKeys: ['CidrIp'] }), junk)),
-      Ipv6Ranges: list(fc.oneof(fc.record({ CidrIpv6: field('::/0', '2001:db8::/32', '0.0.0.0/0', '2001:db8::/200') }), junk)),
-      UserIdGroupPairs: list(fc.oneof(fc.record({ GroupId: field(WEB, APP, ''), UserId: field(ACCOUNT, OTHER_ACCOUNT) }, { requiredKeys: [] }), junk)),
+      IpRanges: list(
+        fc.oneof(
+          fc.record(
+            {
+              CidrIp: field('0.0.0.0/0', '10.0.0.0/8', '203.0.113.7/32', '10.0.0.0/33', '::/0'),
+              Description: field('', 'office'),
+            },
+            { requiredKeys: ['CidrIp'] },
+          ),
+          junk,
+        ),
+      ),
+      Ipv6Ranges: list(
+        fc.oneof(fc.record({ CidrIpv6: field('::/0', '2001:db8::/32', '0.0.0.0/0', '2001:db8::/200') }), junk),
+      ),
+      UserIdGroupPairs: list(
+        fc.oneof(
+          fc.record({ GroupId: field(WEB, APP, ''), UserId: field(ACCOUNT, OTHER_ACCOUNT) }, { requiredKeys: [] }),
+          junk,
+        ),
+      ),
       PrefixListIds: list(fc.oneof(fc.record({ PrefixListId: field('pl-6da54004', '') }, { requiredKeys: [] }), junk)),
     },
     { requiredKeys: ['IpProtocol'] },
   );
-  const permissionOrJunk = fc.oneof({ weight: 9, arbitrary: randomPermission }, { weight: 1, arbitrary: fc.anything() });
+  const permissionOrJunk = fc.oneof(
+    { weight: 9, arbitrary: randomPermission },
+    { weight: 1, arbitrary: fc.anything() },
+  );
 
   /** How many rules (or unparseable records) a permission must give: one per listed peer, or one if it lists none. */
   function expectedOutputs(permission: unknown): number {
     if (typeof permission !== 'object' || permission === null || Array.isArray(permission)) return 1;
     const p = permission as Raw;
-    const peers = ['IpRanges', 'Ipv6Ranges', 'UserIdGroupPairs', 'PrefixListIds'].reduce((n, key) => n + (Array.isArray(p[key]) ? (p[key] as unknown[]).length : 0), 0);
+    const peers = ['IpRanges', 'Ipv6Ranges', 'UserIdGroupPairs', 'PrefixListIds'].reduce(
+      (n, key) => n + (Array.isArray(p[key]) ? (p[key] as unknown[]).length : 0),
+      0,
+    );
     return Math.max(1, peers);
   }
 
@@ -739,24 +1063,32 @@ describe('normalize never throws', () => {
     let read = 0;
     let unreadable = 0;
     fc.assert(
-      fc.property(fc.array(permissionOrJunk, { maxLength: 6 }), fc.array(permissionOrJunk, { maxLength: 3 }), (ingress, egress) => {
-        const result = groupsKind.normalize(groupsPage(securityGroup({ IpPermissions: ingress, IpPermissionsEgress: egress })), ctx);
-        wellFormed(result);
-        expect(result.groups.map((g) => g.id)).toEqual([WEB]);
-        const expected = [...ingress, ...egress].reduce((n: number, p) => n + expectedOutputs(p), 0);
-        expect(result.rules.length + result.unparseable.length).toBe(expected);
-        for (const { rule, groupId, authoritative } of result.rules) {
-          expect(groupId).toBe(WEB);
-          expect(authoritative).toBe(false);
-          expect(rule.ports.length).toBeGreaterThan(0);
-          for (const range of rule.ports) expect(0 <= range.from && range.from <= range.to && range.to <= 65535).toBe(true);
-          if (rule.peer.kind === 'cidr') expect(rule.peer.cidr.includes(':')).toBe(rule.family === 'ipv6');
-          expect(rule.native.ruleId).toMatch(/^aws~[0-9a-f]{12}$/);
-        }
-        for (const record of result.unparseable) expect(record.groupId).toBe(WEB);
-        read += result.rules.length;
-        unreadable += result.unparseable.length;
-      }),
+      fc.property(
+        fc.array(permissionOrJunk, { maxLength: 6 }),
+        fc.array(permissionOrJunk, { maxLength: 3 }),
+        (ingress, egress) => {
+          const result = groupsKind.normalize(
+            groupsPage(securityGroup({ IpPermissions: ingress, IpPermissionsEgress: egress })),
+            ctx,
+          );
+          wellFormed(result);
+          expect(result.groups.map((g) => g.id)).toEqual([WEB]);
+          const expected = [...ingress, ...egress].reduce((n: number, p) => n + expectedOutputs(p), 0);
+          expect(result.rules.length + result.unparseable.length).toBe(expected);
+          for (const { rule, groupId, authoritative } of result.rules) {
+            expect(groupId).toBe(WEB);
+            expect(authoritative).toBe(false);
+            expect(rule.ports.length).toBeGreaterThan(0);
+            for (const range of rule.ports)
+              expect(0 <= range.from && range.from <= range.to && range.to <= 65535).toBe(true);
+            if (rule.peer.kind === 'cidr') expect(rule.peer.cidr.includes(':')).toBe(rule.family === 'ipv6');
+            expect(rule.native.ruleId).toMatch(/^aws~[0-9a-f]{12}$/);
+          }
+          for (const record of result.unparseable) expect(record.groupId).toBe(WEB);
+          read += result.rules.length;
+          unreadable += result.unparseable.length;
+        },
+      ),
       { numRuns: 300 },
     );
     // The generator reaches both outcomes, so the count above is not trivially met.

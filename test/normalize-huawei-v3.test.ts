@@ -47,7 +47,11 @@ function v3Rule(overrides: Record<string, unknown> = {}): Record<string, unknown
 }
 
 function rulesPage(...rules: unknown[]): unknown {
-  return { request_id: 'c8d2e4f6a1b34c5d9e7f8a6b5c4d3e21', security_group_rules: rules, page_info: { current_count: rules.length } };
+  return {
+    request_id: 'c8d2e4f6a1b34c5d9e7f8a6b5c4d3e21',
+    security_group_rules: rules,
+    page_info: { current_count: rules.length },
+  };
 }
 
 function readOne(overrides: Record<string, unknown>, context: PageContext = ctx): PageResult {
@@ -73,7 +77,9 @@ function onlyReason(overrides: Record<string, unknown>): string {
 /** One line per rule: direction action priority family protocol ports peer. */
 function summary(rule: Rule, selfId: string): string {
   const ports = rule.ports
-    .map((r) => (r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`))
+    .map((r) =>
+      r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`,
+    )
     .join(',');
   const peer =
     rule.peer.kind === 'cidr'
@@ -101,7 +107,9 @@ describe('vpc-v3 page kinds', () => {
     expect(rulesKind.matches({ security_group_rules: [], page_info: { current_count: 0 } })).toBe(true);
     // Neutron shapes: groups carrying their rules, rules without multiport/action/priority.
     expect(groupsKind.matches({ security_groups: [{ id: 'g', security_group_rules: [] }] })).toBe(false);
-    expect(rulesKind.matches({ security_group_rules: [{ id: 'r', port_range_min: 22, port_range_max: 22 }] })).toBe(false);
+    expect(rulesKind.matches({ security_group_rules: [{ id: 'r', port_range_min: 22, port_range_max: 22 }] })).toBe(
+      false,
+    );
     // A rule carrying any one v3 field is a v3 rule.
     expect(rulesKind.matches({ security_group_rules: [{ id: 'r', priority: 1 }] })).toBe(true);
     expect(rulesKind.matches({ security_group_rules: [{ id: 'r', action: 'deny' }] })).toBe(true);
@@ -129,7 +137,11 @@ describe('vpc-v3:ListSecurityGroups', () => {
       description: 'Default security group',
       api: 'vpc-v3',
     });
-    const otc = groupsKind.normalize(fixture('v3-list-security-groups.json'), { ...ctx, provider: 'otc', account: 'acct' });
+    const otc = groupsKind.normalize(fixture('v3-list-security-groups.json'), {
+      ...ctx,
+      provider: 'otc',
+      account: 'acct',
+    });
     expect(otc.groups.every((g) => g.provider === 'otc' && g.account === 'acct')).toBe(true);
   });
 
@@ -158,7 +170,11 @@ describe('vpc-v3:ListSecurityGroups', () => {
 
 describe('vpc-v3:ListSecurityGroupRules — Huawei templates (seed 001_563b5bfa9142bc47.txt)', () => {
   const result = rulesKind.normalize(fixture('v3-list-security-group-rules.json'), ctx);
-  const groups = { default: GROUP, web: '17f90fe1-37ac-5d6a-bd66-0812caab6384', full: '10286661-a063-5e9f-b394-2a247822c8e0' };
+  const groups = {
+    default: GROUP,
+    web: '17f90fe1-37ac-5d6a-bd66-0812caab6384',
+    full: '10286661-a063-5e9f-b394-2a247822c8e0',
+  };
   const rulesOf = (groupId: string) =>
     result.rules.filter((f) => f.groupId === groupId).map((f) => summary(f.rule, groupId));
 
@@ -166,7 +182,12 @@ describe('vpc-v3:ListSecurityGroupRules — Huawei templates (seed 001_563b5bfa9
     expect(result.unparseable).toEqual([]);
     expect(result.rules).toHaveLength(19);
     for (const fragment of result.rules) {
-      expect(fragment).toMatchObject({ provider: 'huawei', account: PROJECT, region: 'ap-southeast-1', authoritative: true });
+      expect(fragment).toMatchObject({
+        provider: 'huawei',
+        account: PROJECT,
+        region: 'ap-southeast-1',
+        authoritative: true,
+      });
       expect(fragment.rule.native.derivedId).toBe(false);
       expect(fragment.rule.native.raw).toMatchObject({ id: fragment.rule.native.ruleId });
     }
@@ -211,7 +232,9 @@ describe('vpc-v3:ListSecurityGroupRules — Huawei templates (seed 001_563b5bfa9
 
 describe('vpc-v3:ListSecurityGroupRules — OTC default group (seed 000_d2d326b67985d467.txt)', () => {
   it('allows all outbound and all inbound from the group itself', () => {
-    const page = JSON.parse(readFileSync(new URL('./fixtures/otc/v3-default-security-group-rules.json', import.meta.url), 'utf8'));
+    const page = JSON.parse(
+      readFileSync(new URL('./fixtures/otc/v3-default-security-group-rules.json', import.meta.url), 'utf8'),
+    );
     const otcCtx: PageContext = { provider: 'otc', account: '', region: 'eu-de', origin: 'otc' };
     expect(rulesKind.matches(page)).toBe(true);
     const result = rulesKind.normalize(page, otcCtx);
@@ -221,14 +244,18 @@ describe('vpc-v3:ListSecurityGroupRules — OTC default group (seed 000_d2d326b6
       'egress allow p1 ipv4 all all 0.0.0.0/0',
       'ingress allow p1 ipv4 all all self',
     ]);
-    expect(result.rules.every((f) => f.provider === 'otc' && f.account === '5dd3c0b24cdc4d31952c49589182a89d')).toBe(true);
+    expect(result.rules.every((f) => f.provider === 'otc' && f.account === '5dd3c0b24cdc4d31952c49589182a89d')).toBe(
+      true,
+    );
   });
 });
 
 describe('vpc-v3 rule fields', () => {
   it('direction: ingress or egress', () => {
     expect(onlyRule({ direction: 'egress' }).direction).toBe('egress');
-    expect(onlyReason({ direction: 'inbound' })).toBe('security_group_rules[0]: direction "inbound" is not ingress or egress');
+    expect(onlyReason({ direction: 'inbound' })).toBe(
+      'security_group_rules[0]: direction "inbound" is not ingress or egress',
+    );
   });
 
   it('action: allow or deny in any case; missing means allow', () => {
@@ -474,7 +501,8 @@ describe('vpc-v3 normalize never throws (property)', () => {
         expect(result.rules.length + result.unparseable.length).toBe(rules.length);
         expect(result.groups).toEqual([]);
         for (const fragment of result.rules) expect(wellFormed(fragment.rule)).toBe(true);
-        for (const record of result.unparseable) expect(record.reason).toMatch(/^security_group_rules\[\d+\]: [^\n\r]+$/);
+        for (const record of result.unparseable)
+          expect(record.reason).toMatch(/^security_group_rules\[\d+\]: [^\n\r]+$/);
       }),
       { numRuns: 300 },
     );
@@ -482,7 +510,12 @@ describe('vpc-v3 normalize never throws (property)', () => {
 
   it('turns each random group record into exactly one group or one unparseable record', () => {
     const randomGroup = fc.record(
-      { id: field('sg-1', '', null), name: field('default', null), description: field('d', null), project_id: field(PROJECT) },
+      {
+        id: field('sg-1', '', null),
+        name: field('default', null),
+        description: field('d', null),
+        project_id: field(PROJECT),
+      },
       { requiredKeys: [] },
     );
     fc.assert(

@@ -67,7 +67,9 @@ function onlyReason(overrides: Record<string, unknown>): string {
 
 function summary(rule: Rule, selfId: string): string {
   const ports = rule.ports
-    .map((r) => (r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`))
+    .map((r) =>
+      r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`,
+    )
     .join(',');
   const peer =
     rule.peer.kind === 'cidr'
@@ -84,7 +86,10 @@ function matching(page: unknown): string[] {
 
 describe('neutron-v2 page kinds', () => {
   it('are named per API call and OTC only', () => {
-    expect(neutronPageKinds.map((k) => k.name)).toEqual(['neutron-v2:security-groups', 'neutron-v2:security-group-rules']);
+    expect(neutronPageKinds.map((k) => k.name)).toEqual([
+      'neutron-v2:security-groups',
+      'neutron-v2:security-group-rules',
+    ]);
     for (const k of neutronPageKinds) expect(k.providers).toEqual(['otc']);
   });
 
@@ -100,9 +105,9 @@ describe('neutron-v2 page kinds', () => {
     expect(matching({ security_groups: [] })).toEqual(['vpc-v3:ListSecurityGroups']);
     expect(matching({ security_group_rules: [] })).toEqual(['vpc-v3:ListSecurityGroupRules']);
     // A page with both lists is no documented body.
-    expect(matching({ security_groups: [{ id: 'g', security_group_rules: [] }], security_group_rules: [neutronRule()] })).toEqual(
-      [],
-    );
+    expect(
+      matching({ security_groups: [{ id: 'g', security_group_rules: [] }], security_group_rules: [neutronRule()] }),
+    ).toEqual([]);
     // A Neutron rule list with one v3 rule in it is read as v3.
     expect(matching({ security_group_rules: [neutronRule(), { id: 'x', priority: 1 }] })).toEqual([
       'vpc-v3:ListSecurityGroupRules',
@@ -166,7 +171,13 @@ describe('OTC default group through Neutron (seed 000_d2d326b67985d467.txt)', ()
     ]);
     expect(result.rules.map((f) => summary(f.rule, GROUP))).toEqual(expected);
     for (const fragment of result.rules) {
-      expect(fragment).toMatchObject({ provider: 'otc', account: PROJECT, region: 'eu-de', groupId: GROUP, authoritative: true });
+      expect(fragment).toMatchObject({
+        provider: 'otc',
+        account: PROJECT,
+        region: 'eu-de',
+        groupId: GROUP,
+        authoritative: true,
+      });
       expect(fragment.rule.enabled).toBe(true);
       expect(fragment.rule.native.derivedId).toBe(false);
     }
@@ -192,14 +203,23 @@ describe('OTC default group through Neutron (seed 000_d2d326b67985d467.txt)', ()
 
 describe('neutron-v2 groups', () => {
   it('take the account from ctx, else project_id, else tenant_id', () => {
-    const page = { security_groups: [{ id: 'sg-1', name: 'web', description: null, tenant_id: 't-1', security_group_rules: [] }] };
+    const page = {
+      security_groups: [{ id: 'sg-1', name: 'web', description: null, tenant_id: 't-1', security_group_rules: [] }],
+    };
     expect(groupsKind.normalize(page, ctx).groups[0]).toMatchObject({ account: 't-1', description: '' });
     expect(groupsKind.normalize(page, { ...ctx, account: 'a-1' }).groups[0]?.account).toBe('a-1');
   });
 
   it('nested rules belong to the enclosing group, even when their own security_group_id is missing', () => {
     const page = {
-      security_groups: [{ id: 'sg-1', name: 'web', tenant_id: 't-1', security_group_rules: [neutronRule({ security_group_id: undefined })] }],
+      security_groups: [
+        {
+          id: 'sg-1',
+          name: 'web',
+          tenant_id: 't-1',
+          security_group_rules: [neutronRule({ security_group_id: undefined })],
+        },
+      ],
     };
     const result = groupsKind.normalize(page, ctx);
     expect(result.rules).toHaveLength(1);
@@ -275,7 +295,9 @@ describe('neutron-v2 rule fields', () => {
 
   it('TCP/UDP ports: a range, all when both are null, min alone is one port, max alone is all', () => {
     expect(onlyRule({}).ports).toEqual([{ from: 22, to: 22 }]);
-    expect(onlyRule({ protocol: 'udp', port_range_min: 1000, port_range_max: 2000 }).ports).toEqual([{ from: 1000, to: 2000 }]);
+    expect(onlyRule({ protocol: 'udp', port_range_min: 1000, port_range_max: 2000 }).ports).toEqual([
+      { from: 1000, to: 2000 },
+    ]);
     expect(onlyRule({ port_range_min: '80', port_range_max: '81' }).ports).toEqual([{ from: 80, to: 81 }]);
     expect(onlyRule({ port_range_min: null, port_range_max: null }).ports).toEqual([ALL_PORTS]);
     expect(onlyRule({ port_range_min: 443, port_range_max: null }).ports).toEqual([{ from: 443, to: 443 }]);
@@ -295,9 +317,15 @@ describe('neutron-v2 rule fields', () => {
     expect(onlyRule({ ...icmp, port_range_min: null, port_range_max: 0 }).ports).toEqual([ALL_PORTS]);
     expect(onlyRule({ ...icmp, port_range_min: -1, port_range_max: -1 }).ports).toEqual([ALL_PORTS]);
     const v6 = { protocol: 'ipv6-icmp', ethertype: 'IPv6', remote_ip_prefix: '::/0' };
-    expect(onlyRule({ ...v6, port_range_min: 128, port_range_max: null }).ports).toEqual([{ from: 128 * 256, to: 128 * 256 + 255 }]);
-    expect(onlyReason({ ...icmp, port_range_min: 256, port_range_max: null })).toContain('port_range_min 256 is not an ICMP type');
-    expect(onlyReason({ ...icmp, port_range_min: 3, port_range_max: 300 })).toContain('port_range_max 300 is not an ICMP code');
+    expect(onlyRule({ ...v6, port_range_min: 128, port_range_max: null }).ports).toEqual([
+      { from: 128 * 256, to: 128 * 256 + 255 },
+    ]);
+    expect(onlyReason({ ...icmp, port_range_min: 256, port_range_max: null })).toContain(
+      'port_range_min 256 is not an ICMP type',
+    );
+    expect(onlyReason({ ...icmp, port_range_min: 3, port_range_max: 300 })).toContain(
+      'port_range_max 300 is not an ICMP code',
+    );
   });
 
   it('other protocols: all ports, whatever the port fields say', () => {
@@ -308,9 +336,20 @@ describe('neutron-v2 rule fields', () => {
 
   it('peer: remote_ip_prefix, remote_group_id (self or other), remote_address_group_id, else any of the family', () => {
     expect(onlyRule({ remote_ip_prefix: '203.0.113.7/24' }).peer).toEqual({ kind: 'cidr', cidr: '203.0.113.0/24' });
-    expect(onlyRule({ remote_ip_prefix: null, remote_group_id: GROUP }).peer).toEqual({ kind: 'group', groupId: GROUP, self: true });
-    expect(onlyRule({ remote_ip_prefix: null, remote_group_id: 'sg-b' }).peer).toEqual({ kind: 'group', groupId: 'sg-b', self: false });
-    expect(onlyRule({ remote_ip_prefix: null, remote_address_group_id: 'ag-1' }).peer).toEqual({ kind: 'address-group', id: 'ag-1' });
+    expect(onlyRule({ remote_ip_prefix: null, remote_group_id: GROUP }).peer).toEqual({
+      kind: 'group',
+      groupId: GROUP,
+      self: true,
+    });
+    expect(onlyRule({ remote_ip_prefix: null, remote_group_id: 'sg-b' }).peer).toEqual({
+      kind: 'group',
+      groupId: 'sg-b',
+      self: false,
+    });
+    expect(onlyRule({ remote_ip_prefix: null, remote_address_group_id: 'ag-1' }).peer).toEqual({
+      kind: 'address-group',
+      id: 'ag-1',
+    });
     expect(onlyRule({ remote_ip_prefix: null }).peer).toEqual({ kind: 'cidr', cidr: '0.0.0.0/0' });
     expect(onlyRule({ ethertype: 'IPv6', remote_ip_prefix: null }).peer).toEqual({ kind: 'cidr', cidr: '::/0' });
     expect(onlyReason({ ethertype: 'IPv6' })).toContain('remote_ip_prefix "0.0.0.0/0" is not of ethertype "IPv6"');

@@ -18,7 +18,10 @@ function captureOutput(): { lines: () => Record<string, unknown>[]; restore: () 
     return true;
   };
   // Warnings and errors go to stderr, the rest to stdout; both reach CloudWatch.
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(record), vi.spyOn(process.stderr, 'write').mockImplementation(record)];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(record),
+    vi.spyOn(process.stderr, 'write').mockImplementation(record),
+  ];
   return {
     lines: () =>
       chunks
@@ -45,7 +48,14 @@ describe('observability', () => {
     logger.warn('refused');
     out.restore();
     const [first, second] = out.lines();
-    expect(first).toMatchObject({ level: 'INFO', message: 'scope audited', service: 'warden', correlationId: 'run-1/aws/123456789012/eu-west-1', runId: 'run-1', groups: 3 });
+    expect(first).toMatchObject({
+      level: 'INFO',
+      message: 'scope audited',
+      service: 'warden',
+      correlationId: 'run-1/aws/123456789012/eu-west-1',
+      runId: 'run-1',
+      groups: 3,
+    });
     expect(second).toMatchObject({ level: 'WARN', message: 'refused', correlationId: 'slack-request-7' });
     expect(second).not.toHaveProperty('runId');
   });
@@ -57,10 +67,21 @@ describe('observability', () => {
     metrics.publishStoredMetrics();
     out.restore();
     const documents = out.lines().filter((l) => '_aws' in l);
-    const namespaces = documents.flatMap((d) => (d['_aws'] as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics.map((m) => m.Namespace));
+    const namespaces = documents.flatMap((d) =>
+      (d['_aws'] as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics.map((m) => m.Namespace),
+    );
     expect(new Set(namespaces)).toEqual(new Set(['Warden']));
-    expect(documents.find((d) => 'GroupsScanned' in d)).toMatchObject({ GroupsScanned: 12, ApiThrottles: 4, ScopeErrors: 0 });
+    expect(documents.find((d) => 'GroupsScanned' in d)).toMatchObject({
+      GroupsScanned: 12,
+      ApiThrottles: 4,
+      ScopeErrors: 0,
+    });
     const findings = documents.filter((d) => 'Findings' in d).map((d) => [d['provider'], d['severity'], d['Findings']]);
-    expect(findings).toEqual(expect.arrayContaining([['aws', 'critical', 1], ['aws', 'high', 2]]));
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        ['aws', 'critical', 1],
+        ['aws', 'high', 2],
+      ]),
+    );
   });
 });

@@ -1,6 +1,15 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { akskFromEnv, canonicalHeaders, canonicalQueryString, canonicalUri, OtcCredentialsError, sdkDate, signRequest, urlEncode } from '../adapters/otc/sign.ts';
+import {
+  akskFromEnv,
+  canonicalHeaders,
+  canonicalQueryString,
+  canonicalUri,
+  OtcCredentialsError,
+  sdkDate,
+  signRequest,
+  urlEncode,
+} from '../adapters/otc/sign.ts';
 import { FAKE_AK, FAKE_SK, FakeOtc, verifySignature } from './support/fake-otc.ts';
 
 // The worked example of the API Request Signing Guide (support.huaweicloud.com devg-apisign,
@@ -23,7 +32,11 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 describe('OTC AK/SK signing (SDK-HMAC-SHA256)', () => {
   it('reproduces the published worked example exactly', () => {
     const signed = signRequest(
-      { method: 'GET', url: new URL(PUBLISHED.url), headers: { 'Content-Type': 'application/json', 'X-Sdk-Date': PUBLISHED.date } },
+      {
+        method: 'GET',
+        url: new URL(PUBLISHED.url),
+        headers: { 'Content-Type': 'application/json', 'X-Sdk-Date': PUBLISHED.date },
+      },
       { accessKey: PUBLISHED.ak, secretKey: PUBLISHED.sk },
       new Date(0), // the X-Sdk-Date header given wins over the clock
     );
@@ -58,14 +71,25 @@ describe('OTC AK/SK signing (SDK-HMAC-SHA256)', () => {
       method: 'GET',
       path: '/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs',
       query: 'limit=2&marker=13551d6b-755d-4757-b956-536f674975c0',
-      headers: { host: 'service.region.example.com', 'content-type': 'application/json', 'x-sdk-date': PUBLISHED.date, authorization: PUBLISHED.authorization },
+      headers: {
+        host: 'service.region.example.com',
+        'content-type': 'application/json',
+        'x-sdk-date': PUBLISHED.date,
+        authorization: PUBLISHED.authorization,
+      },
       body: '',
     };
-    expect(verifySignature(request, (ak) => (ak === PUBLISHED.ak ? PUBLISHED.sk : undefined), undefined)).toBeUndefined();
+    expect(
+      verifySignature(request, (ak) => (ak === PUBLISHED.ak ? PUBLISHED.sk : undefined), undefined),
+    ).toBeUndefined();
     expect(verifySignature(request, () => `${PUBLISHED.sk}x`, undefined)).toBe('verify aksk signature fail');
-    expect(verifySignature({ ...request, query: 'limit=3&marker=13551d6b-755d-4757-b956-536f674975c0' }, () => PUBLISHED.sk, undefined)).toBe(
-      'verify aksk signature fail',
-    );
+    expect(
+      verifySignature(
+        { ...request, query: 'limit=3&marker=13551d6b-755d-4757-b956-536f674975c0' },
+        () => PUBLISHED.sk,
+        undefined,
+      ),
+    ).toBe('verify aksk signature fail');
   });
 
   it('matches an independent step-by-step computation for a POST with a body and a query', () => {
@@ -99,7 +123,9 @@ describe('OTC AK/SK signing (SDK-HMAC-SHA256)', () => {
     expect(signed.headers.Authorization).toBe(
       `SDK-HMAC-SHA256 Access=AKEXAMPLE0000000, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=${signature}`,
     );
-    expect(signed.url.href).toBe('https://vpc.eu-de.otc.t-systems.com/v3/0123abcd/vpc/security-group-rules?a=b%20c&z=1');
+    expect(signed.url.href).toBe(
+      'https://vpc.eu-de.otc.t-systems.com/v3/0123abcd/vpc/security-group-rules?a=b%20c&z=1',
+    );
   });
 
   it('canonical URI: every segment encoded, always a trailing slash', () => {
@@ -134,26 +160,36 @@ describe('OTC AK/SK signing (SDK-HMAC-SHA256)', () => {
   });
 
   it('signed headers: names lowercased and sorted, values trimmed, host with its port', () => {
-    expect(canonicalHeaders({ 'X-Sdk-Date': ' 20260101T000000Z ', Host: 'h:8443', 'Content-Type': '\tapplication/json ' })).toEqual({
+    expect(
+      canonicalHeaders({ 'X-Sdk-Date': ' 20260101T000000Z ', Host: 'h:8443', 'Content-Type': '\tapplication/json ' }),
+    ).toEqual({
       canonical: 'content-type:application/json\nhost:h:8443\nx-sdk-date:20260101T000000Z\n',
       signed: ['content-type', 'host', 'x-sdk-date'],
     });
     const signed = signRequest(
-      { method: 'DELETE', url: new URL('http://127.0.0.1:8443/v3/p/vpc/security-group-rules/r1'), headers: { 'X-Project-Id': ' p ' } },
+      {
+        method: 'DELETE',
+        url: new URL('http://127.0.0.1:8443/v3/p/vpc/security-group-rules/r1'),
+        headers: { 'X-Project-Id': ' p ' },
+      },
       { accessKey: 'a', secretKey: 's' },
       new Date(0),
     );
     expect(signed.signedHeaders).toEqual(['host', 'x-project-id', 'x-sdk-date']);
     expect(signed.canonicalRequest).toContain('\nhost:127.0.0.1:8443\nx-project-id:p\nx-sdk-date:19700101T000000Z\n');
     expect(signed.headers).not.toHaveProperty('host');
-    expect(signed.headers.Authorization).toMatch(/^SDK-HMAC-SHA256 Access=a, SignedHeaders=host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$/);
+    expect(signed.headers.Authorization).toMatch(
+      /^SDK-HMAC-SHA256 Access=a, SignedHeaders=host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$/,
+    );
   });
 
   it('AK/SK come from OTC_* or OS_* variables; missing ones are named in one line', () => {
     expect(akskFromEnv({ OTC_ACCESS_KEY: 'a', OTC_SECRET_KEY: 's' })).toEqual({ accessKey: 'a', secretKey: 's' });
     expect(akskFromEnv({ OS_ACCESS_KEY: 'a2', OS_SECRET_KEY: 's2' })).toEqual({ accessKey: 'a2', secretKey: 's2' });
     expect(() => akskFromEnv({})).toThrow(OtcCredentialsError);
-    expect(() => akskFromEnv({ OTC_ACCESS_KEY: 'a' })).toThrow(/OTC_ACCESS_KEY and OTC_SECRET_KEY \(or OS_ACCESS_KEY and OS_SECRET_KEY\).*OTC_SECRET_KEY is not set/);
+    expect(() => akskFromEnv({ OTC_ACCESS_KEY: 'a' })).toThrow(
+      /OTC_ACCESS_KEY and OTC_SECRET_KEY \(or OS_ACCESS_KEY and OS_SECRET_KEY\).*OTC_SECRET_KEY is not set/,
+    );
     try {
       akskFromEnv({ OTC_ACCESS_KEY: 'a' });
     } catch (error) {
@@ -171,7 +207,11 @@ describe('OTC AK/SK signing (SDK-HMAC-SHA256)', () => {
 
     async function send(secretKey: string, tamper?: (headers: Record<string, string>) => void) {
       const url = new URL(`${fake.vpcUrl}/v3/proj1/vpc/security-groups?limit=2000&name=web%20tier&name=a*b`);
-      const signed = signRequest({ method: 'GET', url, headers: { 'X-Project-Id': 'proj1' } }, { accessKey: FAKE_AK, secretKey }, new Date());
+      const signed = signRequest(
+        { method: 'GET', url, headers: { 'X-Project-Id': 'proj1' } },
+        { accessKey: FAKE_AK, secretKey },
+        new Date(),
+      );
       tamper?.(signed.headers);
       const response = await fetch(signed.url, { headers: signed.headers });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };

@@ -57,22 +57,40 @@ const CFN_TAGS = ['Sub', 'Ref', 'GetAtt', 'If', 'Not', 'Equals'].flatMap((name) 
     resolve: (value: unknown) => ({ [`Fn::${name}`]: value }),
   })),
 );
-const readTemplate = async (file: string) => parse(await readFile(join(ROOT, file), 'utf8'), { customTags: CFN_TAGS as never }) as Record<string, unknown>;
+const readTemplate = async (file: string) =>
+  parse(await readFile(join(ROOT, file), 'utf8'), { customTags: CFN_TAGS as never }) as Record<string, unknown>;
 
 /** The sts:AssumeRole statements osls puts where serverless.yml says ${file(./deploy/assume-role.cjs):…}, for a config with a member account. */
-const { assumeRoleStatements } = createRequire(import.meta.url)('../deploy/assume-role.cjs') as { assumeRoleStatements: (config: unknown, use: string) => Statement[] };
+const { assumeRoleStatements } = createRequire(import.meta.url)('../deploy/assume-role.cjs') as {
+  assumeRoleStatements: (config: unknown, use: string) => Statement[];
+};
 const MEMBER_CONFIG = {
-  providers: { aws: { accounts: [{}, { roleArn: 'arn:aws:iam::111111111111:role/WardenAudit', applyRoleArn: 'arn:aws:iam::111111111111:role/WardenApply', externalId: 'x1' }] } },
+  providers: {
+    aws: {
+      accounts: [
+        {},
+        {
+          roleArn: 'arn:aws:iam::111111111111:role/WardenAudit',
+          applyRoleArn: 'arn:aws:iam::111111111111:role/WardenApply',
+          externalId: 'x1',
+        },
+      ],
+    },
+  },
 };
 const ASSUME_ROLE_FILE = /^\$\{file\(\.\/deploy\/assume-role\.cjs\):(\w+)\}$/;
 
 interface Serverless {
   functions: Record<string, { role: string; environment?: Record<string, string> }>;
-  resources: { Resources: Record<string, { Properties: { Policies?: { PolicyDocument: { Statement: Statement[] | string } }[] } }> };
+  resources: {
+    Resources: Record<string, { Properties: { Policies?: { PolicyDocument: { Statement: Statement[] | string } }[] } }>;
+  };
 }
 
 /** Each function's role statements, the member-role statements resolved as packaging resolves them, and which member role (audit/apply) it assumes. */
-async function functionRoles(): Promise<Record<string, { statements: Statement[]; memberRole?: string; secretPaths: string[] }>> {
+async function functionRoles(): Promise<
+  Record<string, { statements: Statement[]; memberRole?: string; secretPaths: string[] }>
+> {
   const doc = (await readTemplate('serverless.yml')) as unknown as Serverless;
   const out: Record<string, { statements: Statement[]; memberRole?: string; secretPaths: string[] }> = {};
   for (const [fn, { role, environment }] of Object.entries(doc.functions)) {
@@ -98,7 +116,12 @@ async function functionRoles(): Promise<Record<string, { statements: Statement[]
 }
 
 const granted = (statements: readonly Statement[], only: RegExp = /./): string[] =>
-  sorted(statements.filter((s) => s.Effect === 'Allow').flatMap(actions).filter((a) => only.test(a)));
+  sorted(
+    statements
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actions)
+      .filter((a) => only.test(a)),
+  );
 const writeActions = (declared: ProviderPermissions): Set<string> =>
   new Set(Object.values(declared.operations).flatMap((op) => (op.access === 'write' ? op.permissions : [])));
 
@@ -141,10 +164,16 @@ async function calledOperations(provider: keyof typeof DECLARED): Promise<string
   }
   if (provider === 'alibaba') {
     const requests = importedNames(source, /^@alicloud\/ecs/).flatMap((name) => matches(name, /^(\w+)Request$/g));
-    return [...requests, ...matches(source, /\.(\w+)WithOptions\(/g).map(capitalized), ...matches(source, /\baction: '([A-Z]\w+)'/g)];
+    return [
+      ...requests,
+      ...matches(source, /\.(\w+)WithOptions\(/g).map(capitalized),
+      ...matches(source, /\baction: '([A-Z]\w+)'/g),
+    ];
   }
   if (provider === 'huawei') {
-    const requests = importedNames(source, /^@huaweicloud\/huaweicloud-sdk-vpc\//).flatMap((name) => matches(name, /^(\w+)Request$/g));
+    const requests = importedNames(source, /^@huaweicloud\/huaweicloud-sdk-vpc\//).flatMap((name) =>
+      matches(name, /^(\w+)Request$/g),
+    );
     return [...requests, ...matches(source, /\bclient\.(\w+)\(/g).map(capitalized)];
   }
   return [...matches(source, /\bname: '([A-Z]\w+)'/g), ...matches(source, /`OTC IAM (\w+) /g)];
@@ -155,10 +184,19 @@ describe('every cloud call the adapters make declares its permissions', () => {
     it(`${provider}: the operations the code calls are exactly the declared ones, and each use names declared operations`, async () => {
       const declared = DECLARED[provider];
       const called = sorted(await calledOperations(provider));
-      expect(called.length, `${provider}: no call found in adapters/${provider}: the way its calls are recognised needs updating`).toBeGreaterThan(0);
+      expect(
+        called.length,
+        `${provider}: no call found in adapters/${provider}: the way its calls are recognised needs updating`,
+      ).toBeGreaterThan(0);
       const names = Object.keys(declared.operations);
-      expect(called.filter((op) => !names.includes(op)), `adapters/${provider} calls these without a declaration in adapters/${provider}/permissions.ts`).toEqual([]);
-      expect(names.filter((op) => !called.includes(op)), `adapters/${provider}/permissions.ts declares operations adapters/${provider} no longer calls`).toEqual([]);
+      expect(
+        called.filter((op) => !names.includes(op)),
+        `adapters/${provider} calls these without a declaration in adapters/${provider}/permissions.ts`,
+      ).toEqual([]);
+      expect(
+        names.filter((op) => !called.includes(op)),
+        `adapters/${provider}/permissions.ts declares operations adapters/${provider} no longer calls`,
+      ).toEqual([]);
       for (const [use, operations] of Object.entries(declared.uses)) {
         for (const op of operations) expect(names, `${provider} ${use}`).toContain(op);
       }
@@ -166,7 +204,8 @@ describe('every cloud call the adapters make declares its permissions', () => {
       const used = new Set(Object.values(declared.uses).flat());
       for (const [name, op] of Object.entries(declared.operations)) {
         expect(used.has(name), `${provider} ${name} is in no use`).toBe(true);
-        if (op.permissions.length === 0) expect(op.none, `${provider} ${name} needs no permission: say why`).toMatch(/\S/);
+        if (op.permissions.length === 0)
+          expect(op.none, `${provider} ${name} needs no permission: say why`).toMatch(/\S/);
       }
     });
   }
@@ -191,7 +230,10 @@ describe("serverless.yml: each function's role grants exactly the AWS actions it
       for (const s of statements.filter((s) => s.Effect === 'Allow' && actions(s).some((a) => writes.has(a)))) {
         expect(fn, `${fn} may change security groups`).toBe('apply');
         expect(JSON.stringify(s.Resource), fn).toMatch(/:security-group\/\*"/);
-        expect(actions(s).every((a) => writes.has(a)), `${fn}: a write statement grants only writes`).toBe(true);
+        expect(
+          actions(s).every((a) => writes.has(a)),
+          `${fn}: a write statement grants only writes`,
+        ).toBe(true);
       }
     }
   });
@@ -202,7 +244,9 @@ describe("serverless.yml: each function's role grants exactly the AWS actions it
       const fixes = uses.includes('addRule') || uses.includes('removeRule');
       expect(secretPaths.includes('providers/write'), `${fn} holds the write keys`).toBe(fixes);
       // Listing scopes calls the provider too (Alibaba's account from its keys, Huawei's and OTC's clients need them).
-      expect(secretPaths.includes('providers/read'), `${fn} holds the read keys`).toBe(!fixes && (uses.includes('read') || uses.includes('scopes')));
+      expect(secretPaths.includes('providers/read'), `${fn} holds the read keys`).toBe(
+        !fixes && (uses.includes('read') || uses.includes('scopes')),
+      );
     }
   });
 });
@@ -210,18 +254,32 @@ describe("serverless.yml: each function's role grants exactly the AWS actions it
 describe('docs/member-account-role.yml: the member roles grant exactly what the calls made through them need', () => {
   it('WardenAudit: the reads, no write; WardenApply: the reads and the security-group writes; each trusted by the functions that assume it', async () => {
     const doc = (await readTemplate('docs/member-account-role.yml')) as {
-      Resources: Record<string, { Properties: { AssumeRolePolicyDocument: { Statement: { Principal: { AWS: unknown } }[] }; Policies: { PolicyDocument: { Statement: Statement[] } }[] } }>;
+      Resources: Record<
+        string,
+        {
+          Properties: {
+            AssumeRolePolicyDocument: { Statement: { Principal: { AWS: unknown } }[] };
+            Policies: { PolicyDocument: { Statement: Statement[] } }[];
+          };
+        }
+      >;
     };
     const roles = await functionRoles();
-    const expected = { WardenAudit: { uses: READ_USES, assumedAs: 'audit' }, WardenApply: { uses: WRITE_USES, assumedAs: 'apply' } };
+    const expected = {
+      WardenAudit: { uses: READ_USES, assumedAs: 'audit' },
+      WardenApply: { uses: WRITE_USES, assumedAs: 'apply' },
+    };
     for (const [role, { uses, assumedAs }] of Object.entries(expected)) {
       const properties = doc.Resources[role]?.Properties;
       const statements = properties?.Policies.flatMap((p) => p.PolicyDocument.Statement) ?? [];
       expect(granted(statements), role).toEqual(permissionsFor(AWS_PERMISSIONS, uses, { memberRole: true }));
       const trusted = JSON.stringify(properties?.AssumeRolePolicyDocument.Statement.map((s) => s.Principal.AWS));
-      const assumers = Object.entries(roles).filter(([, r]) => r.memberRole === assumedAs).map(([fn]) => fn);
+      const assumers = Object.entries(roles)
+        .filter(([, r]) => r.memberRole === assumedAs)
+        .map(([fn]) => fn);
       expect(assumers.length, role).toBeGreaterThan(0);
-      for (const fn of Object.keys(roles)) expect(trusted.includes(`-${fn}"`), `${role} trusts ${fn}`).toBe(assumers.includes(fn));
+      for (const fn of Object.keys(roles))
+        expect(trusted.includes(`-${fn}"`), `${role} trusts ${fn}`).toBe(assumers.includes(fn));
     }
     const writes = writeActions(AWS_PERMISSIONS);
     const audit = doc.Resources['WardenAudit']?.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement) ?? [];
@@ -230,7 +288,8 @@ describe('docs/member-account-role.yml: the member roles grant exactly what the 
 });
 
 describe('docs/policies/*: the provider keys grant exactly what the calls made with them need', () => {
-  const policy = async (file: string) => (JSON.parse(await readFile(join(ROOT, 'docs', 'policies', file), 'utf8')) as { Statement: Statement[] }).Statement;
+  const policy = async (file: string) =>
+    (JSON.parse(await readFile(join(ROOT, 'docs', 'policies', file), 'utf8')) as { Statement: Statement[] }).Statement;
 
   for (const provider of ['alibaba', 'huawei', 'otc'] as const) {
     it(`${provider}-read.json: the reads of scan and realtime; ${provider}-write.json: apply's re-reads and the rule writes, and nothing else`, async () => {
@@ -241,13 +300,20 @@ describe('docs/policies/*: the provider keys grant exactly what the calls made w
       expect(granted(read), `${provider}-read.json`).toEqual(permissionsFor(declared, READ_USES));
       expect(granted(write), `${provider}-write.json`).toEqual(permissionsFor(declared, WRITE_USES));
       const writes = writeActions(declared);
-      expect(granted(read).filter((a) => writes.has(a)), `${provider}-read.json writes`).toEqual([]);
+      expect(
+        granted(read).filter((a) => writes.has(a)),
+        `${provider}-read.json writes`,
+      ).toEqual([]);
       // RAM names the resource of a write: security groups, in a statement of writes only. Huawei's and OTC's
       // custom VPC policies are project-level (no Resource element): the project is the limit there.
       for (const s of write.filter((s) => actions(s).some((a) => writes.has(a)))) {
         if (provider === 'alibaba') expect(s.Resource, provider).toBe('acs:ecs:*:*:securitygroup/*');
         else expect(s.Resource, provider).toBeUndefined();
-        if (s.Resource !== undefined) expect(actions(s).every((a) => writes.has(a)), `${provider}-write.json: the security-group statement grants only writes`).toBe(true);
+        if (s.Resource !== undefined)
+          expect(
+            actions(s).every((a) => writes.has(a)),
+            `${provider}-write.json: the security-group statement grants only writes`,
+          ).toBe(true);
       }
     });
   }

@@ -30,7 +30,11 @@ const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort
  * Runs each adapter method against the provider's loopback fake and names the operations that reached
  * it: each must be one its use declares (so the functions' grants, derived from the uses, cover it).
  */
-async function observeUses(adapter: LiveAdapter, log: () => string[], groupId: string): Promise<Partial<Record<AdapterMethod, string[]>>> {
+async function observeUses(
+  adapter: LiveAdapter,
+  log: () => string[],
+  groupId: string,
+): Promise<Partial<Record<AdapterMethod, string[]>>> {
   const seen: Partial<Record<AdapterMethod, string[]>> = {};
   const during = async <T>(use: AdapterMethod, run: () => Promise<T>): Promise<T> => {
     const from = log().length;
@@ -45,13 +49,23 @@ async function observeUses(adapter: LiveAdapter, log: () => string[], groupId: s
   await during('read', () => adapter.read(scope));
   const added = rule({ ports: 2222, peer: '203.0.113.0/24', priority: 7, description: 'declared' });
   const id = await during('addRule', () => adapter.addRule(scope, groupId, added));
-  await during('removeRule', () => adapter.removeRule(scope, groupId, { ...added, native: { ruleId: id, derivedId: false, raw: null } }));
+  await during('removeRule', () =>
+    adapter.removeRule(scope, groupId, { ...added, native: { ruleId: id, derivedId: false, raw: null } }),
+  );
   return seen;
 }
 
-function expectDeclared(provider: string, declared: ProviderPermissions, seen: Partial<Record<AdapterMethod, string[]>>, expected: Partial<Record<AdapterMethod, string[]>>): void {
+function expectDeclared(
+  provider: string,
+  declared: ProviderPermissions,
+  seen: Partial<Record<AdapterMethod, string[]>>,
+  expected: Partial<Record<AdapterMethod, string[]>>,
+): void {
   for (const [use, operations] of Object.entries(seen)) {
-    expect(operations.filter((op) => !declared.uses[use]?.includes(op)), `${provider} ${use} called operations adapters/${provider}/permissions.ts does not declare for it`).toEqual([]);
+    expect(
+      operations.filter((op) => !declared.uses[use]?.includes(op)),
+      `${provider} ${use} called operations adapters/${provider}/permissions.ts does not declare for it`,
+    ).toEqual([]);
   }
   expect(seen, provider).toMatchObject(expected);
 }
@@ -59,7 +73,9 @@ function expectDeclared(provider: string, declared: ProviderPermissions, seen: P
 const NO_WAIT = { sleep: async () => undefined, random: () => 0 };
 
 /** A loopback proxy in front of moto_server that notes each request's query-protocol Action (EC2, STS). */
-async function recordingProxy(target: string): Promise<{ endpoint: string; actions: string[]; close(): Promise<void> }> {
+async function recordingProxy(
+  target: string,
+): Promise<{ endpoint: string; actions: string[]; close(): Promise<void> }> {
   const upstream = new URL(target);
   const actions: string[] = [];
   const server = createServer((request, response) => {
@@ -69,10 +85,19 @@ async function recordingProxy(target: string): Promise<{ endpoint: string; actio
       const body = Buffer.concat(chunks);
       const action = new URLSearchParams(body.toString('utf8')).get('Action');
       if (action) actions.push(action);
-      const forwarded = httpRequest({ host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      });
+      const forwarded = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: request.url,
+          method: request.method,
+          headers: request.headers,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
       forwarded.on('error', () => response.destroy());
       forwarded.end(body);
     });
@@ -98,25 +123,55 @@ describe('each adapter method calls only the operations its use declares (agains
     const moto = await startMoto();
     const proxy = await recordingProxy(moto.endpoint);
     const restore = setProcessEnv(motoEnv(proxy.endpoint));
-    const ec2 = new EC2Client({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const ec2 = new EC2Client({
+      region: 'eu-west-1',
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
     const adapters: ReturnType<typeof createAwsAdapter>[] = [];
     try {
       const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
-      const list = (await ec2.send(new CreateManagedPrefixListCommand({ PrefixListName: 'partners', AddressFamily: 'IPv4', MaxEntries: 5, Entries: [{ Cidr: '192.0.2.0/24' }] }))).PrefixList?.PrefixListId as string;
-      const group = await seedSecurityGroup(ec2, vpc, 'web', [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: list }] }]);
+      const list = (
+        await ec2.send(
+          new CreateManagedPrefixListCommand({
+            PrefixListName: 'partners',
+            AddressFamily: 'IPv4',
+            MaxEntries: 5,
+            Entries: [{ Cidr: '192.0.2.0/24' }],
+          }),
+        )
+      ).PrefixList?.PrefixListId as string;
+      const group = await seedSecurityGroup(ec2, vpc, 'web', [
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: list }] },
+      ]);
       const adapterFor = (aws: Record<string, unknown>) => {
-        const adapter = createAwsAdapter({ config: configSchema.parse({ providers: { aws: { regions: ['eu-west-1'], ...aws } } }), env: motoEnv(proxy.endpoint), retry: NO_WAIT });
+        const adapter = createAwsAdapter({
+          config: configSchema.parse({ providers: { aws: { regions: ['eu-west-1'], ...aws } } }),
+          env: motoEnv(proxy.endpoint),
+          retry: NO_WAIT,
+        });
         adapters.push(adapter);
         return adapter;
       };
       // moto's own account, reached through a role of it: the role's credentials see the seeded group.
-      const seen = await observeUses(adapterFor({ accounts: [{ roleArn: 'arn:aws:iam::123456789012:role/WardenApply', externalId: 'x1' }] }), () => proxy.actions, group);
+      const seen = await observeUses(
+        adapterFor({ accounts: [{ roleArn: 'arn:aws:iam::123456789012:role/WardenApply', externalId: 'x1' }] }),
+        () => proxy.actions,
+        group,
+      );
       const from = proxy.actions.length;
       await adapterFor({}).scopes();
       seen.scopes = sorted([...(seen.scopes ?? []), ...proxy.actions.slice(from)]);
       expectDeclared('aws', AWS_PERMISSIONS, seen, {
         scopes: ['GetCallerIdentity'],
-        read: ['AssumeRole', 'DescribeManagedPrefixLists', 'DescribeNetworkInterfaces', 'DescribeSecurityGroupRules', 'DescribeSecurityGroups', 'GetManagedPrefixListEntries'],
+        read: [
+          'AssumeRole',
+          'DescribeManagedPrefixLists',
+          'DescribeNetworkInterfaces',
+          'DescribeSecurityGroupRules',
+          'DescribeSecurityGroups',
+          'GetManagedPrefixListEntries',
+        ],
         addRule: ['AuthorizeSecurityGroupIngress'],
         removeRule: ['RevokeSecurityGroupIngress'],
       });
@@ -137,17 +192,49 @@ describe('each adapter method calls only the operations its use declares (agains
       const group = fake.addGroup('cn-hangzhou', { SecurityGroupName: 'web' });
       const list = fake.addPrefixList('cn-hangzhou', { cidrs: ['192.0.2.0/24'] });
       const ports = fake.addPortList('cn-hangzhou', { ranges: ['22/22'] });
-      fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '443/443', SourcePrefixListId: list });
-      fake.addPermission(group, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '-1/-1', PortRangeListId: ports, SourceCidrIp: '0.0.0.0/0' });
-      fake.addInterface('cn-hangzhou', [group]);
-      const env = { WARDEN_ALIBABA_ENDPOINT: url, ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret };
-      const adapter = createAlibabaAdapter({ config: configSchema.parse({ providers: { alibaba: { regions: ['cn-hangzhou'] } } }), env, retry: NO_WAIT });
-      expectDeclared('alibaba', ALIBABA_PERMISSIONS, await observeUses(adapter, () => fake.requests.map((r) => r.action), group), {
-        scopes: ['GetCallerIdentity'],
-        read: ['DescribeNetworkInterfaces', 'DescribePortRangeListEntries', 'DescribePortRangeLists', 'DescribePrefixListAttributes', 'DescribePrefixLists', 'DescribeSecurityGroupAttribute', 'DescribeSecurityGroups'],
-        addRule: ['AuthorizeSecurityGroup', 'DescribeSecurityGroupAttribute'],
-        removeRule: ['RevokeSecurityGroup'],
+      fake.addPermission(group, {
+        Direction: 'ingress',
+        IpProtocol: 'TCP',
+        PortRange: '443/443',
+        SourcePrefixListId: list,
       });
+      fake.addPermission(group, {
+        Direction: 'ingress',
+        IpProtocol: 'TCP',
+        PortRange: '-1/-1',
+        PortRangeListId: ports,
+        SourceCidrIp: '0.0.0.0/0',
+      });
+      fake.addInterface('cn-hangzhou', [group]);
+      const env = {
+        WARDEN_ALIBABA_ENDPOINT: url,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+      };
+      const adapter = createAlibabaAdapter({
+        config: configSchema.parse({ providers: { alibaba: { regions: ['cn-hangzhou'] } } }),
+        env,
+        retry: NO_WAIT,
+      });
+      expectDeclared(
+        'alibaba',
+        ALIBABA_PERMISSIONS,
+        await observeUses(adapter, () => fake.requests.map((r) => r.action), group),
+        {
+          scopes: ['GetCallerIdentity'],
+          read: [
+            'DescribeNetworkInterfaces',
+            'DescribePortRangeListEntries',
+            'DescribePortRangeLists',
+            'DescribePrefixListAttributes',
+            'DescribePrefixLists',
+            'DescribeSecurityGroupAttribute',
+            'DescribeSecurityGroups',
+          ],
+          addRule: ['AuthorizeSecurityGroup', 'DescribeSecurityGroupAttribute'],
+          removeRule: ['RevokeSecurityGroup'],
+        },
+      );
     } finally {
       await fake.close();
     }
@@ -160,10 +247,26 @@ describe('each adapter method calls only the operations its use declares (agains
     try {
       const group = fake.addGroup(project, { name: 'web' });
       const office = fake.addAddressGroup(project, { ip_set: ['192.0.2.0/24'] });
-      fake.addRule(project, { security_group_id: group.id as string, multiport: '22', remote_ip_prefix: '', remote_address_group_id: office.id });
-      const config = configSchema.parse({ providers: { huawei: { regions: [{ region: 'ap-southeast-1', projectId: project }], endpoint: fake.url } } });
-      const adapter = createHuaweiAdapter({ config, env: { HUAWEICLOUD_SDK_AK: keys.ak, HUAWEICLOUD_SDK_SK: keys.sk }, retry: NO_WAIT });
-      expectDeclared('huawei', HUAWEI_PERMISSIONS, await observeUses(adapter, () => fake.requests.map((r) => r.operation), group.id as string), VPC_USES_SEEN);
+      fake.addRule(project, {
+        security_group_id: group.id as string,
+        multiport: '22',
+        remote_ip_prefix: '',
+        remote_address_group_id: office.id,
+      });
+      const config = configSchema.parse({
+        providers: { huawei: { regions: [{ region: 'ap-southeast-1', projectId: project }], endpoint: fake.url } },
+      });
+      const adapter = createHuaweiAdapter({
+        config,
+        env: { HUAWEICLOUD_SDK_AK: keys.ak, HUAWEICLOUD_SDK_SK: keys.sk },
+        retry: NO_WAIT,
+      });
+      expectDeclared(
+        'huawei',
+        HUAWEI_PERMISSIONS,
+        await observeUses(adapter, () => fake.requests.map((r) => r.operation), group.id as string),
+        VPC_USES_SEEN,
+      );
     } finally {
       await fake.close();
     }
@@ -182,16 +285,29 @@ describe('each adapter method calls only the operations its use declares (agains
     };
     const operation = (r: { server: string; method: string; path: string }): string => {
       if (r.server === 'iam') return 'ObtainToken';
-      const resource = r.path.split('/').find((part) => /^(security-groups|security-group-rules|address-groups)$/.test(part));
+      const resource = r.path
+        .split('/')
+        .find((part) => /^(security-groups|security-group-rules|address-groups)$/.test(part));
       return OPERATIONS[`${r.method} ${resource}`] ?? `${r.method} ${r.path}`;
     };
     try {
       const group = fake.addGroup(project, 'web');
       const office = fake.addAddressGroup(project, 'office', ['192.0.2.0/24']);
       fake.addRule(group, { multiport: '22', remote_ip_prefix: null, remote_address_group_id: office.id });
-      const config = configSchema.parse({ providers: { otc: { regions: [{ region: 'eu-de', projectId: project }], endpoint: fake.vpcUrl, api: 'auto' } } });
-      const adapter = createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK }, retry: NO_WAIT });
-      expectDeclared('otc', OTC_PERMISSIONS, await observeUses(adapter, () => fake.requests.map(operation), group.id), VPC_USES_SEEN);
+      const config = configSchema.parse({
+        providers: { otc: { regions: [{ region: 'eu-de', projectId: project }], endpoint: fake.vpcUrl, api: 'auto' } },
+      });
+      const adapter = createOtcAdapter({
+        config,
+        env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK },
+        retry: NO_WAIT,
+      });
+      expectDeclared(
+        'otc',
+        OTC_PERMISSIONS,
+        await observeUses(adapter, () => fake.requests.map(operation), group.id),
+        VPC_USES_SEEN,
+      );
     } finally {
       await fake.close();
     }

@@ -41,15 +41,53 @@ beforeAll(async () => {
     groups: 6,
     interfaces: 0,
     prefixLists: [
-      { id: 'pl-0b16b16b16b16b16b', name: 'partners', family: 'IPv4', owner: '123456789012', version: 7, entries: BIG, usedBy: [g(0)] },
-      { id: 'pl-3b927c52', name: 'com.amazonaws.global.cloudfront.origin-facing', family: 'IPv4', owner: 'AWS', version: 41, entries: CLOUDFRONT, usedBy: [g(1)] },
-      { id: 'pl-0deniedde11ed0000', name: 'restricted', family: 'IPv4', owner: '123456789012', version: 1, entries: ['0.0.0.0/0'], usedBy: [g(2)] },
-      { id: 'pl-0gone0000000000000', name: 'deleted-meanwhile', family: 'IPv4', owner: '123456789012', version: 1, entries: ['0.0.0.0/0'], usedBy: [g(3)] },
+      {
+        id: 'pl-0b16b16b16b16b16b',
+        name: 'partners',
+        family: 'IPv4',
+        owner: '123456789012',
+        version: 7,
+        entries: BIG,
+        usedBy: [g(0)],
+      },
+      {
+        id: 'pl-3b927c52',
+        name: 'com.amazonaws.global.cloudfront.origin-facing',
+        family: 'IPv4',
+        owner: 'AWS',
+        version: 41,
+        entries: CLOUDFRONT,
+        usedBy: [g(1)],
+      },
+      {
+        id: 'pl-0deniedde11ed0000',
+        name: 'restricted',
+        family: 'IPv4',
+        owner: '123456789012',
+        version: 1,
+        entries: ['0.0.0.0/0'],
+        usedBy: [g(2)],
+      },
+      {
+        id: 'pl-0gone0000000000000',
+        name: 'deleted-meanwhile',
+        family: 'IPv4',
+        owner: '123456789012',
+        version: 1,
+        entries: ['0.0.0.0/0'],
+        usedBy: [g(3)],
+      },
     ],
     undescribedPrefixLists: [{ id: 'pl-0f0re1gn00000000', usedBy: [g(4)] }],
   });
-  await writeFile(join(dir, 'warden.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\nscan:\n  retries: 2\n  timeoutMs: 30000\n`);
-  await writeFile(join(dir, 'count-managed.yaml'), `providers:\n  aws:\n    regions: [${REGION}]\nscan:\n  retries: 2\n  timeoutMs: 30000\nwide:\n  countProviderManagedLists: true\n`);
+  await writeFile(
+    join(dir, 'warden.yaml'),
+    `providers:\n  aws:\n    regions: [${REGION}]\nscan:\n  retries: 2\n  timeoutMs: 30000\n`,
+  );
+  await writeFile(
+    join(dir, 'count-managed.yaml'),
+    `providers:\n  aws:\n    regions: [${REGION}]\nscan:\n  retries: 2\n  timeoutMs: 30000\nwide:\n  countProviderManagedLists: true\n`,
+  );
 });
 
 afterAll(async () => {
@@ -67,12 +105,15 @@ async function audit(config: string): Promise<AuditReport> {
   return JSON.parse(result.stdout) as AuditReport;
 }
 
-const of = (report: AuditReport, group: string, check: string) => report.findings.filter((f) => f.groupName === group && f.check === check);
+const of = (report: AuditReport, group: string, check: string) =>
+  report.findings.filter((f) => f.groupName === group && f.check === check);
 
 describe('AWS prefix lists against the paginating EC2 fake, through the CLI', () => {
   it('reads every page of a long list (100 entries a page) and finds the Internet in its last page', async () => {
     const report = await audit('warden.yaml');
-    const entryPages = fake.requests.filter((r) => r.action === 'GetManagedPrefixListEntries' && r.status === 200 && r.page > 0);
+    const entryPages = fake.requests.filter(
+      (r) => r.action === 'GetManagedPrefixListEntries' && r.status === 200 && r.page > 0,
+    );
     expect(entryPages.every((r) => r.maxResults === 100)).toBe(true);
     expect(entryPages.map((r) => r.page).filter((p) => p > 1)).toEqual([2, 3]);
     expect(of(report, 'group-0', 'internet-admin-port')).toHaveLength(1);
@@ -84,15 +125,23 @@ describe('AWS prefix lists against the paginating EC2 fake, through the CLI', ()
     expect(of(report, 'group-1', 'wide-public-cidr')).toEqual([]);
     expect(of(report, 'group-1', 'internet-admin-port')).toEqual([]);
     const counted = await audit('count-managed.yaml');
-    expect(of(counted, 'group-1', 'wide-public-cidr').map((f) => f.detail)).toEqual([expect.stringContaining('from prefix list pl-3b927c52')]);
+    expect(of(counted, 'group-1', 'wide-public-cidr').map((f) => f.detail)).toEqual([
+      expect.stringContaining('from prefix list pl-3b927c52'),
+    ]);
   });
 
-  it('access denied, not found and another account\'s list: each an unresolved-peer finding naming the list and why; the rule counts as the whole Internet', async () => {
+  it("access denied, not found and another account's list: each an unresolved-peer finding naming the list and why; the rule counts as the whole Internet", async () => {
     const report = await audit('warden.yaml');
     const detail = (group: string) => of(report, group, 'unresolved-peer').map((f) => f.detail.split('. sgr-')[0]);
-    expect(detail('group-2')).toEqual(['prefix list pl-0deniedde11ed0000 (restricted): UnauthorizedOperation: You are not authorized to perform this operation']);
-    expect(detail('group-3')[0]).toMatch(/^prefix list pl-0gone0000000000000 \(deleted-meanwhile\): InvalidPrefixListID\.NotFound: /);
-    expect(detail('group-4')).toEqual(['prefix list pl-0f0re1gn00000000: NotDescribed: DescribeManagedPrefixLists does not list it (deleted, or another account\'s list not shared with this one)']);
+    expect(detail('group-2')).toEqual([
+      'prefix list pl-0deniedde11ed0000 (restricted): UnauthorizedOperation: You are not authorized to perform this operation',
+    ]);
+    expect(detail('group-3')[0]).toMatch(
+      /^prefix list pl-0gone0000000000000 \(deleted-meanwhile\): InvalidPrefixListID\.NotFound: /,
+    );
+    expect(detail('group-4')).toEqual([
+      "prefix list pl-0f0re1gn00000000: NotDescribed: DescribeManagedPrefixLists does not list it (deleted, or another account's list not shared with this one)",
+    ]);
     for (const group of ['group-2', 'group-3', 'group-4']) {
       expect(of(report, group, 'unresolved-peer')[0]?.severity).toBe('medium');
       expect(of(report, group, 'internet-admin-port')[0]?.detail).toContain('Depends on prefix list');

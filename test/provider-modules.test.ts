@@ -93,13 +93,22 @@ describe('the capability table says what DESIGN.md says', () => {
       const implicit = appliedRules(group({ provider, rules: [] }));
       expect(implicit.length > 0, provider).toBe(provider === 'alibaba');
     }
-    expect(appliedRules(group({ provider: 'alibaba', rules: [], groupType: 'enterprise' })).map((r) => r.native.ruleId)).toEqual(['implicit:ipv4-egress', 'implicit:ipv6-egress']);
+    expect(
+      appliedRules(group({ provider: 'alibaba', rules: [], groupType: 'enterprise' })).map((r) => r.native.ruleId),
+    ).toEqual(['implicit:ipv4-egress', 'implicit:ipv6-egress']);
   });
 });
 
 describe('the core names no cloud', () => {
   // The provider decisions of these files read the capability table or the provider modules.
-  const files = ['src/analysis/semantics.ts', 'src/remediation/planners/common.ts', 'src/remediation/planners/all-ports.ts', 'src/remediation/planners/template.ts', 'functions/lib/fanout.ts', 'functions/realtime.ts'];
+  const files = [
+    'src/analysis/semantics.ts',
+    'src/remediation/planners/common.ts',
+    'src/remediation/planners/all-ports.ts',
+    'src/remediation/planners/template.ts',
+    'functions/lib/fanout.ts',
+    'functions/realtime.ts',
+  ];
   const decision = /provider (===|!==) '|[=!]== '(aws|alibaba|huawei|otc)'|case '(aws|alibaba|huawei|otc)'/;
   for (const file of files) {
     it(`${file} has no provider conditional`, () => {

@@ -31,13 +31,20 @@ describe("the README's configuration example", () => {
     const example = await loadConfig(CONFIG);
     const defaults = defaultConfig();
     for (const key of ['adminPorts', 'highRiskPorts'] as const) {
-      expect(defaults[key].filter((port) => !example[key].includes(port)), key).toEqual([]);
+      expect(
+        defaults[key].filter((port) => !example[key].includes(port)),
+        key,
+      ).toEqual([]);
     }
   });
 
   it('through the CLI: examples/ audited with it still reports the default high-risk ports (8080, 8088 on web-prod)', () => {
     const ports = (args: string[]) => {
-      const result = spawnSync(process.execPath, ['bin/warden.js', 'audit', '--source', 'examples', '--format', 'json', ...args], { cwd: ROOT, encoding: 'utf8' });
+      const result = spawnSync(
+        process.execPath,
+        ['bin/warden.js', 'audit', '--source', 'examples', '--format', 'json', ...args],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
       expect(result.status, result.stderr).toBe(0);
       return (JSON.parse(result.stdout) as AuditReport).findings
         .filter((f) => f.check === 'internet-high-risk-port')
@@ -46,6 +53,8 @@ describe("the README's configuration example", () => {
     };
     const withExample = ports(['--config', CONFIG]);
     expect(withExample).toEqual(ports([]));
-    expect(withExample.filter((line) => line.startsWith('web-prod ') && /port (8080|8088) /u.test(line))).toHaveLength(2);
+    expect(withExample.filter((line) => line.startsWith('web-prod ') && /port (8080|8088) /u.test(line))).toHaveLength(
+      2,
+    );
   });
 });

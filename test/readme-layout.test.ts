@@ -21,7 +21,19 @@ const subfolders = (dir: string): string[] =>
 const FOLDERS = [
   ...subfolders('src'),
   ...subfolders('adapters'),
-  ...['functions', 'functions/lib', 'deploy', 'docs', 'docs/policies', 'slack', 'examples', 'test', 'test/support', 'test/fixtures', 'bench'],
+  ...[
+    'functions',
+    'functions/lib',
+    'deploy',
+    'docs',
+    'docs/policies',
+    'slack',
+    'examples',
+    'test',
+    'test/support',
+    'test/fixtures',
+    'bench',
+  ],
 ];
 
 const TOP = /^(src|adapters|functions|deploy|docs|slack|examples|test|bench|bin)(\/|$)/;

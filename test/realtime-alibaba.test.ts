@@ -43,7 +43,10 @@ describe('Alibaba Cloud ActionTrail events (EventBridge)', () => {
 
   it('matches the EventBridge rule pattern documented in docs/realtime.md', () => {
     const docs = readFileSync(new URL('../docs/realtime.md', import.meta.url), 'utf8');
-    const patterns = [...docs.matchAll(/```json\n([\s\S]*?)```/gu)].map((match) => JSON.parse((match[1] ?? '').replace(/^ {3}/gmu, '')) as { source: string[]; data?: { eventName: string[] } });
+    const patterns = [...docs.matchAll(/```json\n([\s\S]*?)```/gu)].map(
+      (match) =>
+        JSON.parse((match[1] ?? '').replace(/^ {3}/gmu, '')) as { source: string[]; data?: { eventName: string[] } },
+    );
     const alibaba = patterns.find((pattern) => pattern.source.includes('acs.actiontrail'));
     expect(alibaba?.data?.eventName).toEqual([...ACTIONTRAIL_SECURITY_GROUP_EVENTS]);
   });
@@ -70,7 +73,9 @@ describe('Alibaba Cloud ActionTrail events (EventBridge)', () => {
   });
 
   it('takes the CloudEvent JSON text as well as the parsed event', () => {
-    expect(groupIds(changesFromActionTrail(JSON.stringify(event('DeleteSecurityGroup'))))).toEqual(['sg-bp1fg655nh68xyz9i9']);
+    expect(groupIds(changesFromActionTrail(JSON.stringify(event('DeleteSecurityGroup'))))).toEqual([
+      'sg-bp1fg655nh68xyz9i9',
+    ]);
   });
 
   it('falls back to the envelope for account and region', () => {
@@ -80,7 +85,9 @@ describe('Alibaba Cloud ActionTrail events (EventBridge)', () => {
     data.requestParameters = { SecurityGroupId: 'sg-bp1fg655nh68xyz9i9' };
     delete data.acsRegion;
     withoutRecord.aliyunregionid = 'eu-central-1';
-    expect(changesFromActionTrail(withoutRecord)).toMatchObject({ changes: [{ account: '1234567890987654', region: 'eu-central-1' }] });
+    expect(changesFromActionTrail(withoutRecord)).toMatchObject({
+      changes: [{ account: '1234567890987654', region: 'eu-central-1' }],
+    });
   });
 
   it('accepts the per-service type naming (ecs:ActionTrail:ApiCall) too', () => {
@@ -88,36 +95,60 @@ describe('Alibaba Cloud ActionTrail events (EventBridge)', () => {
   });
 
   it('ignores failed calls (errorCode): nothing changed', () => {
-    expect(reasonOf(changesFromActionTrail(event('failedAuthorize')))).toBe('AuthorizeSecurityGroup failed ("Forbidden.RAM"): nothing changed');
+    expect(reasonOf(changesFromActionTrail(event('failedAuthorize')))).toBe(
+      'AuthorizeSecurityGroup failed ("Forbidden.RAM"): nothing changed',
+    );
   });
 
   it('ignores ECS calls that do not change a security group (the documented DeleteDisk sample)', () => {
-    expect(reasonOf(changesFromActionTrail(event('deleteDiskDocumented')))).toBe('ECS "DeleteDisk" does not change a security group');
+    expect(reasonOf(changesFromActionTrail(event('deleteDiskDocumented')))).toBe(
+      'ECS "DeleteDisk" does not change a security group',
+    );
   });
 
   it('ignores calls to other services', () => {
-    expect(reasonOf(changesFromActionTrail(event('vpcCreateVSwitch')))).toBe('not an ECS call: serviceName "Vpc", eventSource "vpc.aliyuncs.com"');
+    expect(reasonOf(changesFromActionTrail(event('vpcCreateVSwitch')))).toBe(
+      'not an ECS call: serviceName "Vpc", eventSource "vpc.aliyuncs.com"',
+    );
   });
 
   it('ignores CloudEvents that are not ActionTrail API calls or console operations', () => {
     const http = { ...event('AuthorizeSecurityGroup'), type: 'eventbridge:Events:HTTPEvent' };
-    expect(reasonOf(changesFromActionTrail(http))).toBe('not an ActionTrail API call or console operation: type "eventbridge:Events:HTTPEvent"');
+    expect(reasonOf(changesFromActionTrail(http))).toBe(
+      'not an ActionTrail API call or console operation: type "eventbridge:Events:HTTPEvent"',
+    );
   });
 
   it('ignores an instance change that does not touch its security groups', () => {
     const rename = event('ModifyInstanceAttribute');
-    dataOf(rename).requestParameters = { RegionId: 'cn-hangzhou', InstanceId: 'i-bp67acfmxazb4p0002', InstanceName: 'web-1' };
+    dataOf(rename).requestParameters = {
+      RegionId: 'cn-hangzhou',
+      InstanceId: 'i-bp67acfmxazb4p0002',
+      InstanceName: 'web-1',
+    };
     expect(reasonOf(changesFromActionTrail(rename))).toBe('ModifyInstanceAttribute did not change security groups');
   });
 
   it('refuses group ids that are not sg- ids', () => {
     const odd = event('JoinSecurityGroup');
     (dataOf(odd).requestParameters as Record<string, unknown>).SecurityGroupId = '../../etc';
-    expect(reasonOf(changesFromActionTrail(odd))).toBe('JoinSecurityGroup names no valid security group id ("../../etc")');
+    expect(reasonOf(changesFromActionTrail(odd))).toBe(
+      'JoinSecurityGroup names no valid security group id ("../../etc")',
+    );
   });
 
   it('gives malformed bodies a one-line reason, never a throw', () => {
-    const malformed: unknown[] = [undefined, null, 7, '', '{', '[]', {}, { type: 'actiontrail:ActionTrail:ApiCall' }, { type: 'actiontrail:ActionTrail:ApiCall', data: [] }];
+    const malformed: unknown[] = [
+      undefined,
+      null,
+      7,
+      '',
+      '{',
+      '[]',
+      {},
+      { type: 'actiontrail:ActionTrail:ApiCall' },
+      { type: 'actiontrail:ActionTrail:ApiCall', data: [] },
+    ];
     for (const body of malformed) {
       const reason = reasonOf(changesFromActionTrail(body));
       expect(reason).not.toMatch(/\n/u);
@@ -140,7 +171,10 @@ describe('Alibaba Cloud EventBridge delivery verification (target token)', () =>
   const SECRET = 'wk8Qm2-target-token-for-tests';
   const NOW = new Date('2024-06-03T08:16:00Z');
   const delivery = (overrides: Partial<AlibabaDelivery> = {}): AlibabaDelivery => ({
-    headers: { 'x-eventbridge-signature-token': SECRET, 'x-eventbridge-signature-timestamp': String(NOW.getTime() - 2_000) },
+    headers: {
+      'x-eventbridge-signature-token': SECRET,
+      'x-eventbridge-signature-timestamp': String(NOW.getTime() - 2_000),
+    },
     body: JSON.stringify(event('AuthorizeSecurityGroup')),
     secret: SECRET,
     now: NOW,
@@ -153,22 +187,43 @@ describe('Alibaba Cloud EventBridge delivery verification (target token)', () =>
   });
 
   it('matches header names case-insensitively', () => {
-    expect(verifyAlibabaDelivery(delivery({ headers: { 'X-EventBridge-Signature-Token': SECRET } }))).toEqual({ ok: true });
+    expect(verifyAlibabaDelivery(delivery({ headers: { 'X-EventBridge-Signature-Token': SECRET } }))).toEqual({
+      ok: true,
+    });
   });
 
   it('accepts the parsed event as well as the raw body, and a timestamp in seconds', () => {
     const seconds = String(Math.floor(NOW.getTime() / 1000) - 2);
-    expect(verifyAlibabaDelivery(delivery({ body: event('AuthorizeSecurityGroup'), headers: { 'x-eventbridge-signature-token': SECRET, 'x-eventbridge-signature-timestamp': seconds } }))).toEqual({
+    expect(
+      verifyAlibabaDelivery(
+        delivery({
+          body: event('AuthorizeSecurityGroup'),
+          headers: { 'x-eventbridge-signature-token': SECRET, 'x-eventbridge-signature-timestamp': seconds },
+        }),
+      ),
+    ).toEqual({
       ok: true,
     });
   });
 
   it.each([
-    ['a wrong token', { 'x-eventbridge-signature-token': 'wk8Qm2-target-token-for-test' }, 'the x-eventbridge-signature-token header does not match the configured token'],
-    ['a longer token', { 'x-eventbridge-signature-token': `${SECRET}x` }, 'the x-eventbridge-signature-token header does not match the configured token'],
+    [
+      'a wrong token',
+      { 'x-eventbridge-signature-token': 'wk8Qm2-target-token-for-test' },
+      'the x-eventbridge-signature-token header does not match the configured token',
+    ],
+    [
+      'a longer token',
+      { 'x-eventbridge-signature-token': `${SECRET}x` },
+      'the x-eventbridge-signature-token header does not match the configured token',
+    ],
     ['no token', {}, 'no x-eventbridge-signature-token header'],
     ['an empty token', { 'x-eventbridge-signature-token': '' }, 'no x-eventbridge-signature-token header'],
-    ['two different tokens', { 'x-eventbridge-signature-token': [SECRET, 'other'] }, 'no x-eventbridge-signature-token header'],
+    [
+      'two different tokens',
+      { 'x-eventbridge-signature-token': [SECRET, 'other'] },
+      'no x-eventbridge-signature-token header',
+    ],
   ])('rejects %s', (_what, headers, reason) => {
     expect(verifyAlibabaDelivery(delivery({ headers }))).toEqual({ ok: false, reason });
   });
@@ -181,27 +236,53 @@ describe('Alibaba Cloud EventBridge delivery verification (target token)', () =>
   });
 
   it('rejects a stale or malformed delivery timestamp', () => {
-    const stale = { 'x-eventbridge-signature-token': SECRET, 'x-eventbridge-signature-timestamp': String(NOW.getTime() - 301_000) };
-    expect(verifyAlibabaDelivery(delivery({ headers: stale }))).toEqual({ ok: false, reason: 'the delivery is more than 300 s from now (x-eventbridge-signature-timestamp)' });
+    const stale = {
+      'x-eventbridge-signature-token': SECRET,
+      'x-eventbridge-signature-timestamp': String(NOW.getTime() - 301_000),
+    };
+    expect(verifyAlibabaDelivery(delivery({ headers: stale }))).toEqual({
+      ok: false,
+      reason: 'the delivery is more than 300 s from now (x-eventbridge-signature-timestamp)',
+    });
     const garbage = { 'x-eventbridge-signature-token': SECRET, 'x-eventbridge-signature-timestamp': 'yesterday' };
-    expect(verifyAlibabaDelivery(delivery({ headers: garbage }))).toEqual({ ok: false, reason: 'x-eventbridge-signature-timestamp is not a timestamp' });
+    expect(verifyAlibabaDelivery(delivery({ headers: garbage }))).toEqual({
+      ok: false,
+      reason: 'x-eventbridge-signature-timestamp is not a timestamp',
+    });
   });
 
   it('rejects an event older than maxAgeSeconds, or from the future', () => {
-    expect(verifyAlibabaDelivery(delivery({ now: new Date('2024-06-03T09:00:00Z'), headers: { 'x-eventbridge-signature-token': SECRET } }))).toEqual({
+    expect(
+      verifyAlibabaDelivery(
+        delivery({ now: new Date('2024-06-03T09:00:00Z'), headers: { 'x-eventbridge-signature-token': SECRET } }),
+      ),
+    ).toEqual({
       ok: false,
       reason: 'the event is older than 300 s',
     });
-    expect(verifyAlibabaDelivery(delivery({ now: new Date('2024-06-03T07:00:00Z'), headers: { 'x-eventbridge-signature-token': SECRET } }))).toEqual({
+    expect(
+      verifyAlibabaDelivery(
+        delivery({ now: new Date('2024-06-03T07:00:00Z'), headers: { 'x-eventbridge-signature-token': SECRET } }),
+      ),
+    ).toEqual({
       ok: false,
       reason: 'the event time is in the future',
     });
   });
 
   it('gives malformed bodies and headers a one-line reason, never a throw', () => {
-    expect(verifyAlibabaDelivery(delivery({ body: 'not json' }))).toEqual({ ok: false, reason: 'the CloudEvent has no time' });
-    expect(verifyAlibabaDelivery(delivery({ body: { time: 'soon' } }))).toEqual({ ok: false, reason: 'the CloudEvent time "soon" is not a date' });
-    expect(verifyAlibabaDelivery(delivery({ headers: null as never }))).toEqual({ ok: false, reason: 'no x-eventbridge-signature-token header' });
+    expect(verifyAlibabaDelivery(delivery({ body: 'not json' }))).toEqual({
+      ok: false,
+      reason: 'the CloudEvent has no time',
+    });
+    expect(verifyAlibabaDelivery(delivery({ body: { time: 'soon' } }))).toEqual({
+      ok: false,
+      reason: 'the CloudEvent time "soon" is not a date',
+    });
+    expect(verifyAlibabaDelivery(delivery({ headers: null as never }))).toEqual({
+      ok: false,
+      reason: 'no x-eventbridge-signature-token header',
+    });
     expect(verifyAlibabaDelivery(null as never)).toEqual({ ok: false, reason: 'unreadable delivery' });
   });
 });
@@ -221,7 +302,11 @@ describe('Alibaba Cloud EventBridge signature (x-eventbridge-signature-v2, defen
     };
     const toSign = alibabaStringToSign({ targetUrl: TARGET, headers, body });
     if (toSign === undefined) throw new Error('no string to sign');
-    headers['x-eventbridge-signature-v2'] = sign('sha256', Buffer.from(trailingNewline ? `${toSign}\n` : toSign), TEST_ONLY_KEY).toString('base64');
+    headers['x-eventbridge-signature-v2'] = sign(
+      'sha256',
+      Buffer.from(trailingNewline ? `${toSign}\n` : toSign),
+      TEST_ONLY_KEY,
+    ).toString('base64');
     return headers;
   }
 
@@ -240,8 +325,22 @@ describe('Alibaba Cloud EventBridge signature (x-eventbridge-signature-v2, defen
   });
 
   it('accepts a valid signature (with or without a trailing newline after the body)', () => {
-    expect(verifyAlibabaSignature({ targetUrl: TARGET, headers: signedHeaders(BODY), body: BODY, certificatePem: TEST_ONLY_CERT })).toBe(true);
-    expect(verifyAlibabaSignature({ targetUrl: TARGET, headers: signedHeaders(BODY, { trailingNewline: true }), body: BODY, certificatePem: TEST_ONLY_CERT })).toBe(true);
+    expect(
+      verifyAlibabaSignature({
+        targetUrl: TARGET,
+        headers: signedHeaders(BODY),
+        body: BODY,
+        certificatePem: TEST_ONLY_CERT,
+      }),
+    ).toBe(true);
+    expect(
+      verifyAlibabaSignature({
+        targetUrl: TARGET,
+        headers: signedHeaders(BODY, { trailingNewline: true }),
+        body: BODY,
+        certificatePem: TEST_ONLY_CERT,
+      }),
+    ).toBe(true);
   });
 
   it('rejects a tampered body, target URL or signed header', () => {
@@ -250,21 +349,36 @@ describe('Alibaba Cloud EventBridge signature (x-eventbridge-signature-v2, defen
       verifyAlibabaSignature({ targetUrl: TARGET, headers, body: BODY, certificatePem: TEST_ONLY_CERT, ...delivery });
     expect(check({ body: BODY.replace('sg-bp1fg655nh68xyz9i1', 'sg-bp1fg655nh68xyz9i2') })).toBe(false);
     expect(check({ targetUrl: 'https://warden.example.com/events/otc' })).toBe(false);
-    for (const name of ['x-eventbridge-signature-timestamp', 'x-eventbridge-signature-url', 'x-eventbridge-signature-token']) {
+    for (const name of [
+      'x-eventbridge-signature-timestamp',
+      'x-eventbridge-signature-url',
+      'x-eventbridge-signature-token',
+    ]) {
       expect(check({ headers: { ...headers, [name]: `${headers[name]}0` } })).toBe(false);
     }
     expect(check({ headers: { ...headers, 'x-eventbridge-hash-method': 'SHA1' } })).toBe(false);
   });
 
   it.skipIf(!CORPUS.present)("rejects a signature checked against another key's certificate", () => {
-    expect(verifyAlibabaSignature({ targetUrl: TARGET, headers: signedHeaders(BODY), body: BODY, certificatePem: otherCert() })).toBe(false);
+    expect(
+      verifyAlibabaSignature({
+        targetUrl: TARGET,
+        headers: signedHeaders(BODY),
+        body: BODY,
+        certificatePem: otherCert(),
+      }),
+    ).toBe(false);
   });
 
   it('rejects a malformed certificate, a missing signature', () => {
     const headers = signedHeaders(BODY);
-    expect(verifyAlibabaSignature({ targetUrl: TARGET, headers, body: BODY, certificatePem: 'not a certificate' })).toBe(false);
+    expect(
+      verifyAlibabaSignature({ targetUrl: TARGET, headers, body: BODY, certificatePem: 'not a certificate' }),
+    ).toBe(false);
     const { 'x-eventbridge-signature-v2': _signature, ...unsigned } = headers;
-    expect(verifyAlibabaSignature({ targetUrl: TARGET, headers: unsigned, body: BODY, certificatePem: TEST_ONLY_CERT })).toBe(false);
+    expect(
+      verifyAlibabaSignature({ targetUrl: TARGET, headers: unsigned, body: BODY, certificatePem: TEST_ONLY_CERT }),
+    ).toBe(false);
   });
 
   it.each([

@@ -9,7 +9,9 @@ interface Fixture {
   events: Record<string, Record<string, unknown>>;
   other: Record<string, Record<string, unknown>>;
 }
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/realtime/aws-cloudtrail-events.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/realtime/aws-cloudtrail-events.json', import.meta.url), 'utf8'),
+) as Fixture;
 
 const copy = <T>(value: T): T => structuredClone(value);
 const detailOf = (event: Record<string, unknown>) => event.detail as Record<string, unknown>;
@@ -22,7 +24,9 @@ describe('AWS CloudTrail events (EventBridge)', () => {
 
   it('matches the EventBridge rule pattern documented in docs/realtime.md', () => {
     const docs = readFileSync(new URL('../docs/realtime.md', import.meta.url), 'utf8');
-    const patterns = [...docs.matchAll(/```json\n([\s\S]*?)```/gu)].map((match) => JSON.parse(match[1] ?? '') as { source: string[]; detail: { eventName: string[] } });
+    const patterns = [...docs.matchAll(/```json\n([\s\S]*?)```/gu)].map(
+      (match) => JSON.parse(match[1] ?? '') as { source: string[]; detail: { eventName: string[] } },
+    );
     const aws = patterns.find((pattern) => pattern.source.includes('aws.ec2'));
     expect(aws?.detail.eventName).toEqual([...CLOUDTRAIL_SECURITY_GROUP_EVENTS]);
   });
@@ -69,30 +73,45 @@ describe('AWS CloudTrail events (EventBridge)', () => {
   });
 
   it('ignores EC2 calls that do not change a security group', () => {
-    expect(reasonOf(changesFromCloudTrail(fixture.other.stopInstances))).toBe('EC2 "StopInstances" does not change a security group');
+    expect(reasonOf(changesFromCloudTrail(fixture.other.stopInstances))).toBe(
+      'EC2 "StopInstances" does not change a security group',
+    );
   });
 
   it('ignores an interface change that does not touch its security groups', () => {
-    expect(reasonOf(changesFromCloudTrail(fixture.other.nicDescriptionOnly))).toBe('ModifyNetworkInterfaceAttribute did not change security groups');
+    expect(reasonOf(changesFromCloudTrail(fixture.other.nicDescriptionOnly))).toBe(
+      'ModifyNetworkInterfaceAttribute did not change security groups',
+    );
   });
 
   it('ignores a group deleted by name only: there is no id to audit', () => {
-    expect(reasonOf(changesFromCloudTrail(fixture.other.deleteByNameOnly))).toMatch(/^DeleteSecurityGroup names no security group id/u);
+    expect(reasonOf(changesFromCloudTrail(fixture.other.deleteByNameOnly))).toMatch(
+      /^DeleteSecurityGroup names no security group id/u,
+    );
   });
 
   it('ignores other event types and sources', () => {
-    const stateChange = { ...copy(fixture.events.AuthorizeSecurityGroupIngress!), 'detail-type': 'EC2 Instance State-change Notification' };
-    expect(reasonOf(changesFromCloudTrail(stateChange))).toBe('not a CloudTrail API call: detail-type is "EC2 Instance State-change Notification"');
+    const stateChange = {
+      ...copy(fixture.events.AuthorizeSecurityGroupIngress!),
+      'detail-type': 'EC2 Instance State-change Notification',
+    };
+    expect(reasonOf(changesFromCloudTrail(stateChange))).toBe(
+      'not a CloudTrail API call: detail-type is "EC2 Instance State-change Notification"',
+    );
     const iam = copy(fixture.events.AuthorizeSecurityGroupIngress!);
     iam.source = 'aws.iam';
     detailOf(iam).eventSource = 'iam.amazonaws.com';
-    expect(reasonOf(changesFromCloudTrail(iam))).toBe('not an EC2 call: source "aws.iam", eventSource "iam.amazonaws.com"');
+    expect(reasonOf(changesFromCloudTrail(iam))).toBe(
+      'not an EC2 call: source "aws.iam", eventSource "iam.amazonaws.com"',
+    );
   });
 
   it('refuses group ids that are not sg- ids, and accounts that are not 12 digits', () => {
     const event = copy(fixture.events.DeleteSecurityGroup!);
     (detailOf(event).requestParameters as Record<string, unknown>).groupId = 'web; DROP';
-    expect(reasonOf(changesFromCloudTrail(event))).toBe('DeleteSecurityGroup names no valid security group id ("web; DROP")');
+    expect(reasonOf(changesFromCloudTrail(event))).toBe(
+      'DeleteSecurityGroup names no valid security group id ("web; DROP")',
+    );
     const other = copy(fixture.events.DeleteSecurityGroup!);
     detailOf(other).recipientAccountId = 'not-an-account';
     expect(reasonOf(changesFromCloudTrail(other))).toMatch(/^DeleteSecurityGroup without a 12-digit account id/u);
@@ -114,9 +133,26 @@ describe('AWS CloudTrail events (EventBridge)', () => {
       [],
       {},
       { 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', detail: 'x' },
-      { 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', detail: { eventSource: 'ec2.amazonaws.com', eventName: 42 } },
-      { ...copy(fixture.events.AuthorizeSecurityGroupIngress!), detail: { ...detailOf(fixture.events.AuthorizeSecurityGroupIngress!), requestParameters: null, responseElements: [1] } },
-      { ...copy(fixture.events.AuthorizeSecurityGroupIngress!), detail: { ...detailOf(fixture.events.AuthorizeSecurityGroupIngress!), eventName: 'Authorize\nSecurityGroupIngress'.repeat(50) } },
+      {
+        'detail-type': 'AWS API Call via CloudTrail',
+        source: 'aws.ec2',
+        detail: { eventSource: 'ec2.amazonaws.com', eventName: 42 },
+      },
+      {
+        ...copy(fixture.events.AuthorizeSecurityGroupIngress!),
+        detail: {
+          ...detailOf(fixture.events.AuthorizeSecurityGroupIngress!),
+          requestParameters: null,
+          responseElements: [1],
+        },
+      },
+      {
+        ...copy(fixture.events.AuthorizeSecurityGroupIngress!),
+        detail: {
+          ...detailOf(fixture.events.AuthorizeSecurityGroupIngress!),
+          eventName: 'Authorize\nSecurityGroupIngress'.repeat(50),
+        },
+      },
       hostile,
     ];
     for (const body of malformed) {

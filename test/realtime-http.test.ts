@@ -28,11 +28,26 @@ const config = configSchema.parse({
   },
 });
 
-const fixtures = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/realtime/${name}`, import.meta.url), 'utf8')) as Record<string, Record<string, unknown>>;
+const fixtures = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/realtime/${name}`, import.meta.url), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
 const ALIBABA = fixtures('alibaba-actiontrail-events.json');
 const CTS = fixtures('huawei-cts-traces.json');
 
-const OUTCOME: ScopeOutcome = { groups: 1, rules: 3, findings: 1, bySeverity: { high: 1 }, new: 1, resolved: 0, posted: 1, heldBack: 0, throttles: 0, digestPosted: false };
+const OUTCOME: ScopeOutcome = {
+  groups: 1,
+  rules: 3,
+  findings: 1,
+  bySeverity: { high: 1 },
+  new: 1,
+  resolved: 0,
+  posted: 1,
+  heldBack: 0,
+  throttles: 0,
+  digestPosted: false,
+};
 
 /** The store's idempotency claims (a TTL'd conditional put on DynamoDB, proven on dynalite in threat-endpoints.test.ts). */
 function memoryClaims(): IdempotencyStore {
@@ -51,8 +66,15 @@ function memoryClaims(): IdempotencyStore {
 
 function rig(overrides: { fetched?: string[]; confirmed?: string[]; env?: Record<string, string> } = {}) {
   const audited: GroupChange[] = [];
-  const useCases = { auditGroup: async (change: GroupChange) => (audited.push(change), OUTCOME) } as unknown as UseCases;
-  const runtime = { env: { WARDEN_EVENTS_TOKEN: TOKEN, ...overrides.env }, config, useCases, store: { idempotency: memoryClaims() } } as unknown as Runtime;
+  const useCases = {
+    auditGroup: async (change: GroupChange) => (audited.push(change), OUTCOME),
+  } as unknown as UseCases;
+  const runtime = {
+    env: { WARDEN_EVENTS_TOKEN: TOKEN, ...overrides.env },
+    config,
+    useCases,
+    store: { idempotency: memoryClaims() },
+  } as unknown as Runtime;
   const fetched = overrides.fetched ?? [];
   const confirmed = overrides.confirmed ?? [];
   const handler = createRealtimeHandler({
@@ -62,7 +84,10 @@ function rig(overrides: { fetched?: string[]; confirmed?: string[]; env?: Record
     confirmSubscription: async (url) => void confirmed.push(url),
   });
   const post = async (source: string, body: string, headers: Record<string, string> = {}) =>
-    (await handler(httpApiEvent(source, body, headers, NOW))) as APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
+    (await handler(httpApiEvent(source, body, headers, NOW))) as APIGatewayProxyStructuredResultV2 & {
+      statusCode: number;
+      body: string;
+    };
   return { audited, fetched, confirmed, post };
 }
 
@@ -75,7 +100,12 @@ describe('POST /events/alibaba (ActionTrail through Alibaba Cloud EventBridge)',
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ audited: 1 });
     expect(r.audited).toHaveLength(1);
-    expect(r.audited[0]).toMatchObject({ provider: 'alibaba', account: '', region: 'cn-hangzhou', eventName: 'AuthorizeSecurityGroup' });
+    expect(r.audited[0]).toMatchObject({
+      provider: 'alibaba',
+      account: '',
+      region: 'cn-hangzhou',
+      eventName: 'AuthorizeSecurityGroup',
+    });
     expect(r.audited[0]?.groupId).toMatch(/^sg-/);
   });
 
@@ -92,7 +122,10 @@ describe('POST /events/alibaba (ActionTrail through Alibaba Cloud EventBridge)',
 
   it('refuses a replayed old event (401)', async () => {
     const r = rig();
-    const old = { ...(ALIBABA['events']?.['AuthorizeSecurityGroup'] as Record<string, unknown>), time: '2024-06-02T08:00:00Z' };
+    const old = {
+      ...(ALIBABA['events']?.['AuthorizeSecurityGroup'] as Record<string, unknown>),
+      time: '2024-06-02T08:00:00Z',
+    };
     const result = await r.post('alibaba', JSON.stringify(old), { 'x-eventbridge-signature-token': TOKEN });
     expect(result.statusCode).toBe(401);
     expect(r.audited).toEqual([]);
@@ -101,29 +134,49 @@ describe('POST /events/alibaba (ActionTrail through Alibaba Cloud EventBridge)',
 
 let messages = 0;
 /** A message sent a minute before NOW, with an id of its own. */
-const fresh = () => ({ timestamp: new Date(NOW.getTime() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'), message_id: `0f0e${String(++messages).padStart(28, '0')}` });
+const fresh = () => ({
+  timestamp: new Date(NOW.getTime() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+  message_id: `0f0e${String(++messages).padStart(28, '0')}`,
+});
 
 describe('POST /events/huawei (CTS through SMN)', () => {
   const trace = () => CTS['traces']?.['createSecurity-group-rule'] as Record<string, unknown>;
   const notification = (fields: Record<string, string> = {}) =>
-    signedSmnMessage({ type: 'Notification', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, message: JSON.stringify(trace()), ...fresh(), ...fields });
+    signedSmnMessage({
+      type: 'Notification',
+      topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`,
+      signing_cert_url: HUAWEI_CERT_URL,
+      message: JSON.stringify(trace()),
+      ...fresh(),
+      ...fields,
+    });
 
   it('verifies the SMN signature with the certificate from the SMN host, then audits the rule’s group', async () => {
     const r = rig();
     const result = await r.post('huawei', JSON.stringify(notification()));
     expect(result.statusCode).toBe(200);
     expect(r.fetched).toEqual([HUAWEI_CERT_URL]);
-    expect(r.audited.map((c) => [c.provider, c.account, c.groupId])).toEqual([['huawei', PROJECT, (CTS['expectedGroupIds'] as unknown as Record<string, string[]>)['createSecurity-group-rule']?.[0]]]);
+    expect(r.audited.map((c) => [c.provider, c.account, c.groupId])).toEqual([
+      [
+        'huawei',
+        PROJECT,
+        (CTS['expectedGroupIds'] as unknown as Record<string, string[]>)['createSecurity-group-rule']?.[0],
+      ],
+    ]);
   });
 
   it('refuses a tampered message (401), a certificate from anywhere else (401), and a topic of another project (403)', async () => {
     const r = rig();
     const tampered = { ...notification(), message: JSON.stringify({ ...trace(), project_id: 'someone-else' }) };
     expect((await r.post('huawei', JSON.stringify(tampered))).statusCode).toBe(401);
-    const elsewhere = notification({ signing_cert_url: 'https://smn.ap-southeast-1.myhuaweicloud.com.evil.example/cert.pem' });
+    const elsewhere = notification({
+      signing_cert_url: 'https://smn.ap-southeast-1.myhuaweicloud.com.evil.example/cert.pem',
+    });
     expect((await r.post('huawei', JSON.stringify(elsewhere))).statusCode).toBe(401);
     expect(r.fetched).toEqual([HUAWEI_CERT_URL]);
-    const otherTopic = notification({ topic_urn: 'urn:smn:ap-southeast-1:ffffffffffffffffffffffffffffffff:their-topic' });
+    const otherTopic = notification({
+      topic_urn: 'urn:smn:ap-southeast-1:ffffffffffffffffffffffffffffffff:their-topic',
+    });
     expect((await r.post('huawei', JSON.stringify(otherTopic))).statusCode).toBe(403);
     expect(r.audited).toEqual([]);
   });
@@ -131,18 +184,42 @@ describe('POST /events/huawei (CTS through SMN)', () => {
   it('confirms a verified subscription by visiting its SMN subscribe_url, and no other', async () => {
     const r = rig();
     const subscribeUrl = 'https://console.ap-southeast-1.myhuaweicloud.com/smn/subscription/confirm?token=abc';
-    const confirmation = signedSmnMessage({ ...fresh(), type: 'SubscriptionConfirmation', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, subscribe_url: subscribeUrl, message: 'You are invited to subscribe' });
+    const confirmation = signedSmnMessage({
+      ...fresh(),
+      type: 'SubscriptionConfirmation',
+      topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`,
+      signing_cert_url: HUAWEI_CERT_URL,
+      subscribe_url: subscribeUrl,
+      message: 'You are invited to subscribe',
+    });
     expect((await r.post('huawei', JSON.stringify(confirmation))).statusCode).toBe(200);
     expect(r.confirmed).toEqual([subscribeUrl]);
-    const phishing = signedSmnMessage({ ...fresh(), type: 'SubscriptionConfirmation', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, subscribe_url: 'https://evil.example/confirm', message: 'x' });
+    const phishing = signedSmnMessage({
+      ...fresh(),
+      type: 'SubscriptionConfirmation',
+      topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`,
+      signing_cert_url: HUAWEI_CERT_URL,
+      subscribe_url: 'https://evil.example/confirm',
+      message: 'x',
+    });
     expect((await r.post('huawei', JSON.stringify(phishing))).statusCode).toBe(400);
     expect(r.confirmed).toEqual([subscribeUrl]);
   });
 
   it('audits the whole project and region when a rule deletion does not say which group lost the rule', async () => {
     const r = rig();
-    const bare = { ...(CTS['other']?.['deleteRuleWithoutBodies'] as Record<string, unknown>), project_id: PROJECT, region_id: 'ap-southeast-1' };
-    const message = signedSmnMessage({ ...fresh(), type: 'Notification', topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`, signing_cert_url: HUAWEI_CERT_URL, message: JSON.stringify(bare) });
+    const bare = {
+      ...(CTS['other']?.['deleteRuleWithoutBodies'] as Record<string, unknown>),
+      project_id: PROJECT,
+      region_id: 'ap-southeast-1',
+    };
+    const message = signedSmnMessage({
+      ...fresh(),
+      type: 'Notification',
+      topic_urn: `urn:smn:ap-southeast-1:${PROJECT}:warden-cts`,
+      signing_cert_url: HUAWEI_CERT_URL,
+      message: JSON.stringify(bare),
+    });
     expect((await r.post('huawei', JSON.stringify(message))).statusCode).toBe(200);
     expect(r.audited).toHaveLength(1);
     expect(r.audited[0]).toMatchObject({ provider: 'huawei', account: PROJECT, region: 'ap-southeast-1' });
@@ -152,10 +229,16 @@ describe('POST /events/huawei (CTS through SMN)', () => {
   it('takes its age window from WARDEN_SMN_MAX_AGE_SECONDS; a value that is not a number of seconds answers 500 and fetches nothing', async () => {
     const narrow = rig({ env: { WARDEN_SMN_MAX_AGE_SECONDS: '30' } });
     const refused = await narrow.post('huawei', JSON.stringify(notification()));
-    expect([refused.statusCode, JSON.parse(refused.body)]).toEqual([401, { error: 'the message is 60 s old (at most 30 s)' }]);
+    expect([refused.statusCode, JSON.parse(refused.body)]).toEqual([
+      401,
+      { error: 'the message is 60 s old (at most 30 s)' },
+    ]);
     const wrong = rig({ env: { WARDEN_SMN_MAX_AGE_SECONDS: '15m' } });
     const misconfigured = await wrong.post('huawei', JSON.stringify(notification()));
-    expect([misconfigured.statusCode, JSON.parse(misconfigured.body)]).toEqual([500, { error: 'the SMN age window is misconfigured' }]);
+    expect([misconfigured.statusCode, JSON.parse(misconfigured.body)]).toEqual([
+      500,
+      { error: 'the SMN age window is misconfigured' },
+    ]);
     expect([...narrow.fetched, ...wrong.fetched]).toEqual([]);
   });
 

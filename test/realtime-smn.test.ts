@@ -23,13 +23,22 @@ const json = <T>(name: string) => JSON.parse(read(name)) as T;
 const REAL_CORPUS = corpus('realtime');
 const huaweiPublishedCert = () => readFileSync(`${REAL_CORPUS.dir}huawei-smn-published-signing-cert.pem`, 'utf8');
 const realNotification = () =>
-  parsed((JSON.parse(readFileSync(`${REAL_CORPUS.dir}huawei-smn-real-notification.json`, 'utf8')) as { notification: Record<string, unknown> }).notification);
+  parsed(
+    (
+      JSON.parse(readFileSync(`${REAL_CORPUS.dir}huawei-smn-real-notification.json`, 'utf8')) as {
+        notification: Record<string, unknown>;
+      }
+    ).notification,
+  );
 
 interface Documented {
   subscriptionConfirmation: Record<string, unknown>;
   notification: Record<string, unknown>;
   unsubscribeConfirmation: Record<string, unknown>;
-  stringToSignExamples: Record<'notification' | 'subscriptionConfirmation', { fields: Record<string, string>; lines: string[] }>;
+  stringToSignExamples: Record<
+    'notification' | 'subscriptionConfirmation',
+    { fields: Record<string, string>; lines: string[] }
+  >;
 }
 const DOCUMENTED = json<Documented>('smn-documented-messages.json');
 
@@ -54,23 +63,29 @@ function parsed(body: unknown): SmnMessage {
   return result.message;
 }
 
-const signedMessage = (fields: Partial<SmnMessage> & Pick<SmnMessage, 'type'>) => signedSmnMessage({ topic_urn: TOPIC, signing_cert_url: CERT_URL, ...fields });
+const signedMessage = (fields: Partial<SmnMessage> & Pick<SmnMessage, 'type'>) =>
+  signedSmnMessage({ topic_urn: TOPIC, signing_cert_url: CERT_URL, ...fields });
 
 const ctsNotification = (traceBody: unknown, extra: Partial<SmnMessage> = {}) =>
   signedMessage({ type: 'Notification', subject: 'CTS key event', message: JSON.stringify(traceBody), ...extra });
 
 describe('SMN string to sign', () => {
-  it.each(['notification', 'subscriptionConfirmation'] as const)('reproduces the documented %s example line for line', (kind) => {
-    const example = DOCUMENTED.stringToSignExamples[kind];
-    const message = { signature: 'x', signing_cert_url: 'https://x', ...example.fields } as unknown as SmnMessage;
-    expect(smnStringToSign(message)).toBe(`${example.lines.join('\n')}\n`);
-  });
+  it.each(['notification', 'subscriptionConfirmation'] as const)(
+    'reproduces the documented %s example line for line',
+    (kind) => {
+      const example = DOCUMENTED.stringToSignExamples[kind];
+      const message = { signature: 'x', signing_cert_url: 'https://x', ...example.fields } as unknown as SmnMessage;
+      expect(smnStringToSign(message)).toBe(`${example.lines.join('\n')}\n`);
+    },
+  );
 
   it('omits subject when it is absent or empty', () => {
     const base = parsed(DOCUMENTED.notification);
     expect(smnStringToSign(base)).not.toContain('subject\n');
     expect(smnStringToSign({ ...base, subject: '' })).not.toContain('subject\n');
-    expect(smnStringToSign({ ...base, subject: 'demo' })).toContain('message_id\nd86c201092574e71a3ca85826652c58b\nsubject\ndemo\ntimestamp\n');
+    expect(smnStringToSign({ ...base, subject: 'demo' })).toContain(
+      'message_id\nd86c201092574e71a3ca85826652c58b\nsubject\ndemo\ntimestamp\n',
+    );
   });
 
   it('signs subscribe_url, not subject, for confirmations and unsubscriptions', () => {
@@ -90,24 +105,44 @@ describe.skipIf(!REAL_CORPUS.present)('a real Huawei Cloud SMN notification (../
   });
 
   it('is not a CTS trace, and is ignored as one', () => {
-    expect(reasonOf(changesFromCtsNotification('huawei', realNotification()))).toBe('the SMN message is not a CTS trace');
+    expect(reasonOf(changesFromCtsNotification('huawei', realNotification()))).toBe(
+      'the SMN message is not a CTS trace',
+    );
   });
 });
 
 describe('SMN signature verification', () => {
-  it.each(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'] as const)('accepts a valid %s signature', (type) => {
-    const message = signedMessage(type === 'Notification' ? { type, subject: 'demo' } : { type, subscribe_url: 'https://console.otc.t-systems.com/smn/subscription/confirm?token=abc' });
-    expect(verifySmnSignature(message, TEST_ONLY_CERT)).toBe(true);
-  });
+  it.each(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'] as const)(
+    'accepts a valid %s signature',
+    (type) => {
+      const message = signedMessage(
+        type === 'Notification'
+          ? { type, subject: 'demo' }
+          : { type, subscribe_url: 'https://console.otc.t-systems.com/smn/subscription/confirm?token=abc' },
+      );
+      expect(verifySmnSignature(message, TEST_ONLY_CERT)).toBe(true);
+    },
+  );
 
-  it.each(['message', 'message_id', 'subject', 'timestamp', 'topic_urn'] as const)('rejects a notification whose %s was tampered with', (field) => {
-    const message = signedMessage({ type: 'Notification', subject: 'demo' });
-    expect(verifySmnSignature({ ...message, [field]: `${message[field] ?? ''}x` }, TEST_ONLY_CERT)).toBe(false);
-  });
+  it.each(['message', 'message_id', 'subject', 'timestamp', 'topic_urn'] as const)(
+    'rejects a notification whose %s was tampered with',
+    (field) => {
+      const message = signedMessage({ type: 'Notification', subject: 'demo' });
+      expect(verifySmnSignature({ ...message, [field]: `${message[field] ?? ''}x` }, TEST_ONLY_CERT)).toBe(false);
+    },
+  );
 
   it('rejects a confirmation whose subscribe_url or type was tampered with', () => {
-    const message = signedMessage({ type: 'SubscriptionConfirmation', subscribe_url: 'https://console.otc.t-systems.com/smn/subscription/confirm?token=abc' });
-    expect(verifySmnSignature({ ...message, subscribe_url: 'https://console.otc.t-systems.com/smn/subscription/confirm?token=abd' }, TEST_ONLY_CERT)).toBe(false);
+    const message = signedMessage({
+      type: 'SubscriptionConfirmation',
+      subscribe_url: 'https://console.otc.t-systems.com/smn/subscription/confirm?token=abc',
+    });
+    expect(
+      verifySmnSignature(
+        { ...message, subscribe_url: 'https://console.otc.t-systems.com/smn/subscription/confirm?token=abd' },
+        TEST_ONLY_CERT,
+      ),
+    ).toBe(false);
     expect(verifySmnSignature({ ...message, type: 'UnsubscribeConfirmation' }, TEST_ONLY_CERT)).toBe(false);
   });
 
@@ -118,13 +153,18 @@ describe('SMN signature verification', () => {
 
   it('does not cover signing_cert_url: that is what trustedSigningCertUrl is for', () => {
     const message = signedMessage({ type: 'Notification' });
-    expect(verifySmnSignature({ ...message, signing_cert_url: 'https://evil.example.com/cert.pem' }, TEST_ONLY_CERT)).toBe(true);
+    expect(
+      verifySmnSignature({ ...message, signing_cert_url: 'https://evil.example.com/cert.pem' }, TEST_ONLY_CERT),
+    ).toBe(true);
     expect(trustedSigningCertUrl('https://evil.example.com/cert.pem', 'otc')).toBe(false);
   });
 
-  it.skipIf(!REAL_CORPUS.present)("rejects a message of ours checked against another key's certificate (Huawei's, from the corpus)", () => {
-    expect(verifySmnSignature(signedMessage({ type: 'Notification' }), huaweiPublishedCert())).toBe(false);
-  });
+  it.skipIf(!REAL_CORPUS.present)(
+    "rejects a message of ours checked against another key's certificate (Huawei's, from the corpus)",
+    () => {
+      expect(verifySmnSignature(signedMessage({ type: 'Notification' }), huaweiPublishedCert())).toBe(false);
+    },
+  );
 
   it('rejects a malformed certificate, a garbled signature, an undocumented signature version', () => {
     const message = signedMessage({ type: 'Notification' });
@@ -138,8 +178,16 @@ describe('SMN signature verification', () => {
 
 describe('SMN certificate and confirmation URLs', () => {
   it.each([
-    ['https://smn.cn-south-1.myhuaweicloud.com/smn/SMN_cn-south-1_3f97b396bf5f4ff0a6dd320acb38bb03.pem', 'huawei', true],
-    ['https://smn.sa-brazil-1.myhuaweicloud.com/smn/SMN_sa-brazil-1_439574c9504b45589a008b0d718fad99.pem', 'huawei', true],
+    [
+      'https://smn.cn-south-1.myhuaweicloud.com/smn/SMN_cn-south-1_3f97b396bf5f4ff0a6dd320acb38bb03.pem',
+      'huawei',
+      true,
+    ],
+    [
+      'https://smn.sa-brazil-1.myhuaweicloud.com/smn/SMN_sa-brazil-1_439574c9504b45589a008b0d718fad99.pem',
+      'huawei',
+      true,
+    ],
     ['https://smn.ap-southeast-1.myhuaweicloud.com/smn/SMN_x.pem', 'huawei', true],
     ['https://smn.ap-southeast-1.myhuaweicloud.com:443/smn/SMN_x.pem', 'huawei', false],
     ['https://SMN.ap-southeast-1.myhuaweicloud.com/smn/SMN_x.pem', 'huawei', false],
@@ -165,7 +213,11 @@ describe('SMN certificate and confirmation URLs', () => {
   });
 
   it.each([
-    ['https://sa-brazil-1-console.huaweicloud.com/smn/subscription/confirm?token=bd41&topic_urn=urn:smn:sa-brazil-1:bd4140f92d7941cdb34be53d74e37ac5:alarm-testing', 'huawei', true],
+    [
+      'https://sa-brazil-1-console.huaweicloud.com/smn/subscription/confirm?token=bd41&topic_urn=urn:smn:sa-brazil-1:bd4140f92d7941cdb34be53d74e37ac5:alarm-testing',
+      'huawei',
+      true,
+    ],
     ['https://console.huaweicloud.com/smn/subscription/unsubscribe?region=cn-north-4', 'huawei', true],
     ['https://console.otc.t-systems.com/smn/subscription/confirm?token=abc', 'otc', true],
     ['http://console.otc.t-systems.com/smn/subscription/confirm?token=abc', 'otc', false],
@@ -179,13 +231,16 @@ describe('SMN certificate and confirmation URLs', () => {
 });
 
 describe('SMN message parsing', () => {
-  it.each(['subscriptionConfirmation', 'notification', 'unsubscribeConfirmation'] as const)('reads the documented %s example', (kind) => {
-    const body = DOCUMENTED[kind];
-    const message = parsed(JSON.stringify(body));
-    expect(message.type).toBe(body.type);
-    expect(message.topic_urn).toBe('urn:smn:region01:0553db98c800d5192f9bc01232b89622:vpc_status_report_topic');
-    expect(message.signing_cert_url).toBe(body.signing_cert_url);
-  });
+  it.each(['subscriptionConfirmation', 'notification', 'unsubscribeConfirmation'] as const)(
+    'reads the documented %s example',
+    (kind) => {
+      const body = DOCUMENTED[kind];
+      const message = parsed(JSON.stringify(body));
+      expect(message.type).toBe(body.type);
+      expect(message.topic_urn).toBe('urn:smn:region01:0553db98c800d5192f9bc01232b89622:vpc_status_report_topic');
+      expect(message.signing_cert_url).toBe(body.signing_cert_url);
+    },
+  );
 
   it('accepts a null subject as no subject', () => {
     expect(parsed({ ...DOCUMENTED.notification, subject: null }).subject).toBeUndefined();
@@ -199,7 +254,10 @@ describe('SMN message parsing', () => {
     [{ ...DOCUMENTED.notification, signature: undefined }, 'SMN Notification without signature'],
     [{ ...DOCUMENTED.notification, message_id: 42 }, 'SMN Notification without message_id'],
     [{ ...DOCUMENTED.notification, subject: ['x'] }, 'SMN Notification: subject is not a string'],
-    [{ ...DOCUMENTED.subscriptionConfirmation, subscribe_url: undefined }, 'SMN SubscriptionConfirmation without subscribe_url'],
+    [
+      { ...DOCUMENTED.subscriptionConfirmation, subscribe_url: undefined },
+      'SMN SubscriptionConfirmation without subscribe_url',
+    ],
   ])('gives a one-line reason for %j', (body, reason) => {
     expect(parseSmnMessage(body)).toEqual({ ok: false, reason });
   });
@@ -225,7 +283,9 @@ describe('CTS key event notifications', () => {
   });
 
   it.each(Object.keys(CTS.traces))('maps %s to the group ids it changed', (name) => {
-    expect(groupIds(changesFromCtsNotification('huawei', ctsNotification(trace(name))))).toEqual(CTS.expectedGroupIds[name]);
+    expect(groupIds(changesFromCtsNotification('huawei', ctsNotification(trace(name))))).toEqual(
+      CTS.expectedGroupIds[name],
+    );
   });
 
   it('reads project, region, trace id, user and time; labels the provider', () => {
@@ -249,12 +309,19 @@ describe('CTS key event notifications', () => {
   it('takes project and region from the topic URN when the trace has none', () => {
     const bare = trace('deleteSecurity-group');
     delete bare.project_id;
-    const result = changesFromCtsNotification('huawei', ctsNotification(bare, { topic_urn: 'urn:smn:ap-southeast-3:0919a0fb6c80f38f2f06c01ea940d5d3:cts' }));
-    expect(result).toMatchObject({ changes: [{ account: '0919a0fb6c80f38f2f06c01ea940d5d3', region: 'ap-southeast-3' }] });
+    const result = changesFromCtsNotification(
+      'huawei',
+      ctsNotification(bare, { topic_urn: 'urn:smn:ap-southeast-3:0919a0fb6c80f38f2f06c01ea940d5d3:cts' }),
+    );
+    expect(result).toMatchObject({
+      changes: [{ account: '0919a0fb6c80f38f2f06c01ea940d5d3', region: 'ap-southeast-3' }],
+    });
   });
 
   it('reads a trace wrapped under "cts" (the FunctionGraph trigger shape)', () => {
-    expect(groupIds(changesFromCtsNotification('otc', ctsNotification({ cts: trace('deleteSecurity-group') })))).toEqual(['af0215be-d7a1-4de3-8193-a1b2c3facef5']);
+    expect(
+      groupIds(changesFromCtsNotification('otc', ctsNotification({ cts: trace('deleteSecurity-group') }))),
+    ).toEqual(['af0215be-d7a1-4de3-8193-a1b2c3facef5']);
   });
 
   it('ignores failed calls (trace_rating warning, or an HTTP error code)', () => {
@@ -262,15 +329,21 @@ describe('CTS key event notifications', () => {
       'createSecurity-group-rule failed (trace_rating warning): nothing changed',
     );
     const rated = { ...trace('createSecurity-group'), trace_rating: 'normal', code: 403 };
-    expect(reasonOf(changesFromCtsNotification('huawei', ctsNotification(rated)))).toBe('createSecurity-group failed (code 403): nothing changed');
+    expect(reasonOf(changesFromCtsNotification('huawei', ctsNotification(rated)))).toBe(
+      'createSecurity-group failed (code 403): nothing changed',
+    );
   });
 
   it('ignores traces that do not change a security group (the documented deleteEip example)', () => {
-    expect(reasonOf(changesFromCtsNotification('otc', ctsNotification(trace('deleteEipDocumented'))))).toBe('CTS "deleteEip" does not change a security group');
+    expect(reasonOf(changesFromCtsNotification('otc', ctsNotification(trace('deleteEipDocumented'))))).toBe(
+      'CTS "deleteEip" does not change a security group',
+    );
   });
 
   it('ignores security-group trace names from other services than VPC', () => {
-    expect(reasonOf(changesFromCtsNotification('huawei', ctsNotification(trace('ecsServiceSameName'))))).toBe('createSecurity-group from "ECS", not VPC');
+    expect(reasonOf(changesFromCtsNotification('huawei', ctsNotification(trace('ecsServiceSameName'))))).toBe(
+      'createSecurity-group from "ECS", not VPC',
+    );
   });
 
   it('asks for the whole project and region when a rule deletion names no security group (a deleted deny rule can open access)', () => {
@@ -288,14 +361,23 @@ describe('CTS key event notifications', () => {
   });
 
   it('ignores confirmations and messages that are not traces', () => {
-    const confirmation = signedMessage({ type: 'SubscriptionConfirmation', subscribe_url: 'https://console.otc.t-systems.com/smn/subscription/confirm?token=abc' });
-    expect(reasonOf(changesFromCtsNotification('otc', confirmation))).toBe('SMN SubscriptionConfirmation: no trace (confirm or drop the subscription)');
-    expect(reasonOf(changesFromCtsNotification('huawei', signedMessage({ type: 'Notification', message: 'plain text' })))).toBe('the SMN message is not a CTS trace');
+    const confirmation = signedMessage({
+      type: 'SubscriptionConfirmation',
+      subscribe_url: 'https://console.otc.t-systems.com/smn/subscription/confirm?token=abc',
+    });
+    expect(reasonOf(changesFromCtsNotification('otc', confirmation))).toBe(
+      'SMN SubscriptionConfirmation: no trace (confirm or drop the subscription)',
+    );
+    expect(
+      reasonOf(changesFromCtsNotification('huawei', signedMessage({ type: 'Notification', message: 'plain text' }))),
+    ).toBe('the SMN message is not a CTS trace');
   });
 
   it('refuses group ids that are not UUIDs', () => {
     const odd = { ...trace('deleteSecurity-group'), resource_id: 'sg-web' };
-    expect(reasonOf(changesFromCtsNotification('huawei', ctsNotification(odd)))).toBe('deleteSecurity-group names no valid security group id ("sg-web")');
+    expect(reasonOf(changesFromCtsNotification('huawei', ctsNotification(odd)))).toBe(
+      'deleteSecurity-group names no valid security group id ("sg-web")',
+    );
   });
 
   it('never throws, whatever the trace (property)', () => {

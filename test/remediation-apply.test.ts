@@ -33,7 +33,9 @@ const config = configSchema.parse({});
 const sshWorld = rule({ protocol: 'tcp', ports: 22, peer: '0.0.0.0/0', description: 'ssh' });
 const httpsWorld = rule({ protocol: 'tcp', ports: 443, peer: '0.0.0.0/0', description: 'https' });
 const egressAll = rule({ direction: 'egress', protocol: 'all', peer: '0.0.0.0/0', description: '' });
-const sshOffice: NewRule = withoutNative(rule({ protocol: 'tcp', ports: 22, peer: '203.0.113.0/24', description: 'office' }));
+const sshOffice: NewRule = withoutNative(
+  rule({ protocol: 'tcp', ports: 22, peer: '203.0.113.0/24', description: 'office' }),
+);
 
 function withoutNative(r: Rule): NewRule {
   const { native: _native, ...rest } = r;
@@ -55,7 +57,11 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'warden-apply-'));
   store = createFileChangeStore(dir);
   adapter = createMemoryAdapter([{ id: GROUP, name: 'web', vpcId: 'vpc-1', description: 'web servers' }]);
-  ids = { ssh: adapter.put(GROUP, sshWorld), https: adapter.put(GROUP, httpsWorld), egress: adapter.put(GROUP, egressAll) };
+  ids = {
+    ssh: adapter.put(GROUP, sshWorld),
+    https: adapter.put(GROUP, httpsWorld),
+    egress: adapter.put(GROUP, egressAll),
+  };
   let t = Date.parse('2025-03-01T10:00:00.000Z');
   clock = () => new Date((t += 1000));
 });
@@ -72,7 +78,9 @@ async function live(): Promise<SecurityGroup> {
 }
 
 function findingOf(group: SecurityGroup, check: string): Finding {
-  const finding = auditEstate({ groups: [group], unparseable: [], scanErrors: [] }, config).findings.find((f) => f.check === check);
+  const finding = auditEstate({ groups: [group], unparseable: [], scanErrors: [] }, config).findings.find(
+    (f) => f.check === check,
+  );
   if (!finding) throw new Error(`no ${check} finding`);
   return finding;
 }
@@ -81,11 +89,22 @@ function findingOf(group: SecurityGroup, check: string): Finding {
 function replacePlan(group: SecurityGroup, ruleId: string, replacement: NewRule, finding?: Finding): Plan {
   const old = group.rules.find((r) => r.native.ruleId === ruleId) as Rule;
   const signature = ruleSignature(old, true);
-  const f = finding ?? { fingerprint: 'fp-test', check: 'internet-admin-port', title: 'SSH open to the Internet', severity: 'high' as const };
+  const f = finding ?? {
+    fingerprint: 'fp-test',
+    check: 'internet-admin-port',
+    title: 'SSH open to the Internet',
+    severity: 'high' as const,
+  };
   return {
     id: `plan-${ruleId}`,
     finding: { fingerprint: f.fingerprint, check: f.check, title: f.title, severity: f.severity },
-    target: { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name },
+    target: {
+      provider: group.provider,
+      account: group.account,
+      region: group.region,
+      groupId: group.id,
+      groupName: group.name,
+    },
     operations: [
       { op: 'add', rule: replacement, label: 'office' },
       { op: 'remove', ruleId, signature, rule: old },
@@ -105,7 +124,13 @@ async function apply(plan: Plan, extra: Partial<Parameters<typeof applyPlan>[0]>
 describe('readGroup', () => {
   it('reads the group through the real AWS normalizers, with the provider ids', async () => {
     const group = await live();
-    expect(group).toMatchObject({ provider: 'aws', account: scope.account, region: scope.region, id: GROUP, name: 'web' });
+    expect(group).toMatchObject({
+      provider: 'aws',
+      account: scope.account,
+      region: scope.region,
+      id: GROUP,
+      name: 'web',
+    });
     expect(group.rules.map((r) => r.native.ruleId)).toEqual([ids.ssh, ids.https, ids.egress]);
     expect(contents(group.rules)).toEqual(contents([sshWorld, httpsWorld, egressAll]));
     expect(await readGroup(adapter, scope, 'sg-missing')).toBeUndefined();
@@ -146,7 +171,10 @@ describe('applyPlan', () => {
     // A "fix" that does not fix: SSH from 0.0.0.0/1 and 128.0.0.0/1 is still the whole Internet.
     const half = withoutNative(rule({ protocol: 'tcp', ports: 22, peer: '0.0.0.0/1', description: 'half' }));
     const plan = replacePlan(before, ids.ssh, half, finding);
-    plan.operations.unshift({ op: 'add', rule: withoutNative(rule({ protocol: 'tcp', ports: 22, peer: '128.0.0.0/1', description: 'other half' })) });
+    plan.operations.unshift({
+      op: 'add',
+      rule: withoutNative(rule({ protocol: 'tcp', ports: 22, peer: '128.0.0.0/1', description: 'other half' })),
+    });
 
     const record = await apply(plan, { verify: auditVerifier(config) });
 
@@ -191,7 +219,9 @@ describe('applyPlan', () => {
     const record = await apply(plan);
 
     expect(record.status).toBe('refused');
-    expect(record.messages).toContain(`rule ${ids.ssh} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 22-23 0.0.0.0/0 1`);
+    expect(record.messages).toContain(
+      `rule ${ids.ssh} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 22-23 0.0.0.0/0 1`,
+    );
     expect(adapter.mutations()).toEqual([]);
     expect(await store.get(record.changeId)).toEqual(record);
   });
@@ -204,7 +234,9 @@ describe('applyPlan', () => {
     const record = await apply(plan);
 
     expect(record.status).toBe('refused');
-    expect(record.messages).toContain(`missing rule id ${ids.ssh}: the plan expected ingress allow ipv4 tcp 22 0.0.0.0/0 1`);
+    expect(record.messages).toContain(
+      `missing rule id ${ids.ssh}: the plan expected ingress allow ipv4 tcp 22 0.0.0.0/0 1`,
+    );
     expect(adapter.mutations()).toEqual([]);
   });
 
@@ -213,7 +245,10 @@ describe('applyPlan', () => {
     const plan = replacePlan(group, ids.ssh, sshOffice);
     const plain = ruleSignature(group.rules[0] as Rule, false);
     plan.preconditions = [{ ruleId: ids.ssh, signature: plain }];
-    plan.operations[1] = { ...(plan.operations[1] as Extract<Plan['operations'][number], { op: 'remove' }>), signature: plain };
+    plan.operations[1] = {
+      ...(plan.operations[1] as Extract<Plan['operations'][number], { op: 'remove' }>),
+      signature: plain,
+    };
     adapter.modify(GROUP, ids.ssh, rule({ protocol: 'udp', ports: 22, peer: '0.0.0.0/0' }));
 
     const record = await apply(plan);
@@ -224,7 +259,10 @@ describe('applyPlan', () => {
 
   it('applies despite an unrelated rule added since the plan, and keeps that rule', async () => {
     const plan = replacePlan(await live(), ids.ssh, sshOffice);
-    const extra = adapter.put(GROUP, rule({ protocol: 'tcp', ports: 8443, peer: '10.0.0.0/8', description: 'internal' }));
+    const extra = adapter.put(
+      GROUP,
+      rule({ protocol: 'tcp', ports: 8443, peer: '10.0.0.0/8', description: 'internal' }),
+    );
 
     const record = await apply(plan);
 
@@ -238,7 +276,8 @@ describe('applyPlan', () => {
     const plan = replacePlan(await live(), ids.ssh, sshOffice);
     let foreign = '';
     const unhook = adapter.beforeCall((op) => {
-      if (op === 'remove' && !foreign) foreign = adapter.put(GROUP, rule({ protocol: 'udp', ports: 53, peer: '10.0.0.0/8' }));
+      if (op === 'remove' && !foreign)
+        foreign = adapter.put(GROUP, rule({ protocol: 'udp', ports: 53, peer: '10.0.0.0/8' }));
     });
 
     const record = await apply(plan);
@@ -265,7 +304,9 @@ describe('applyPlan', () => {
     ]);
     const added = adapter.mutations()[0]?.ruleId as string;
     expect(adapter.mutations()[2]?.ruleId).toBe(added);
-    expect(record.messages).toContain(`failed part-way: removing ${ids.ssh} (ingress allow ipv4 tcp 22 0.0.0.0/0 1) failed: RequestLimitExceeded: rate exceeded`);
+    expect(record.messages).toContain(
+      `failed part-way: removing ${ids.ssh} (ingress allow ipv4 tcp 22 0.0.0.0/0 1) failed: RequestLimitExceeded: rate exceeded`,
+    );
     expect(record.messages.some((m) => m.startsWith(`undo: removed added rule ${added}`))).toBe(true);
     const after = await live();
     expect(contents(after.rules)).toEqual(contents(before.rules));
@@ -286,7 +327,13 @@ describe('applyPlan', () => {
 
     expect(record.status).toBe('rolled-back');
     // add, remove ssh, remove https (fails); undo: re-add ssh, remove the added rule.
-    expect(adapter.mutations().map((c) => `${c.op}${c.ok ? '' : '!'}`)).toEqual(['add', 'remove', 'remove!', 'add', 'remove']);
+    expect(adapter.mutations().map((c) => `${c.op}${c.ok ? '' : '!'}`)).toEqual([
+      'add',
+      'remove',
+      'remove!',
+      'add',
+      'remove',
+    ]);
     const after = await live();
     expect(contents(after.rules)).toEqual(contents(before.rules));
     expect(record.messages.some((m) => m.startsWith(`undo: re-added ${ids.ssh}`))).toBe(true);
@@ -302,9 +349,17 @@ describe('applyPlan', () => {
 
     expect(record.status).toBe('failed');
     const added = record.addedRuleIds[0] as string;
-    expect(record.messages).toContain('failed part-way: removing ' + `${ids.ssh} (ingress allow ipv4 tcp 22 0.0.0.0/0 1) failed: plan remove failed`);
-    expect(record.messages.some((m) => m.startsWith(`undo: removing added rule ${added}`) && m.endsWith('undo remove failed'))).toBe(true);
-    expect(record.messages).toContain(`left: rule ${added} (ingress allow ipv4 tcp 22 203.0.113.0/24 1) added by this change is still there`);
+    expect(record.messages).toContain(
+      'failed part-way: removing ' + `${ids.ssh} (ingress allow ipv4 tcp 22 0.0.0.0/0 1) failed: plan remove failed`,
+    );
+    expect(
+      record.messages.some(
+        (m) => m.startsWith(`undo: removing added rule ${added}`) && m.endsWith('undo remove failed'),
+      ),
+    ).toBe(true);
+    expect(record.messages).toContain(
+      `left: rule ${added} (ingress allow ipv4 tcp 22 203.0.113.0/24 1) added by this change is still there`,
+    );
     expect((await live()).rules.map((r) => r.native.ruleId)).toContain(added);
   });
 
@@ -317,7 +372,9 @@ describe('applyPlan', () => {
     expect(record.status).toBe('failed');
     expect(record.addedRuleIds).toEqual([]);
     const created = adapter.mutations()[0]?.ruleId as string;
-    expect(record.messages).toContain(`left: rule ${created} (ingress allow ipv4 tcp 22 203.0.113.0/24 1) is there and was not before; the failed call may have created it`);
+    expect(record.messages).toContain(
+      `left: rule ${created} (ingress allow ipv4 tcp 22 203.0.113.0/24 1) is there and was not before; the failed call may have created it`,
+    );
   });
 
   it('rolls back when verification fails: the finding is still there', async () => {
@@ -341,7 +398,9 @@ describe('applyPlan', () => {
 
     expect(record.status).toBe('rolled-back');
     expect(record.verification).toEqual({ findingGone: true, otherRulesUntouched: false });
-    expect(record.messages.some((m) => /^verification: added rule sgr-\d+ reads back as .* 1, not .* 5$/.test(m))).toBe(true);
+    expect(record.messages.some((m) => /^verification: added rule sgr-\d+ reads back as .* 1, not .* 5$/.test(m))).toBe(
+      true,
+    );
     expect(contents((await live()).rules)).toEqual(contents(before.rules));
   });
 
@@ -360,8 +419,14 @@ describe('applyPlan', () => {
 
     expect(record.status).toBe('rolled-back');
     expect(record.verification?.otherRulesUntouched).toBe(false);
-    expect(record.messages).toContain(`verification: rule ${ids.https} was not to be touched and changed from ingress allow ipv4 tcp 443 0.0.0.0/0 1 to ingress allow ipv4 tcp 8443 0.0.0.0/0 1`);
-    expect(record.messages.some((m) => m.startsWith('the group also differs from before in rules this change did not touch'))).toBe(true);
+    expect(record.messages).toContain(
+      `verification: rule ${ids.https} was not to be touched and changed from ingress allow ipv4 tcp 443 0.0.0.0/0 1 to ingress allow ipv4 tcp 8443 0.0.0.0/0 1`,
+    );
+    expect(
+      record.messages.some((m) =>
+        m.startsWith('the group also differs from before in rules this change did not touch'),
+      ),
+    ).toBe(true);
     expect(record.messages).toContain('undo: nothing of this change is left');
   });
 
@@ -376,7 +441,9 @@ describe('applyPlan', () => {
     expect(record.status).toBe('applied');
     expect(adapter.mutations().map((c) => c.op)).toEqual(['remove']);
     expect(record.addedRuleIds).toEqual([]);
-    expect(record.messages).toContain('rule ingress allow ipv4 tcp 22 203.0.113.0/24 1 is already there; not added again');
+    expect(record.messages).toContain(
+      'rule ingress allow ipv4 tcp 22 203.0.113.0/24 1 is already there; not added again',
+    );
     expect((await live()).rules.map((r) => r.native.ruleId)).toEqual([ids.https, ids.egress, earlier]);
   });
 
@@ -406,14 +473,18 @@ describe('applyPlan', () => {
 
     expect(during).toHaveLength(1);
     expect(during[0]).toMatchObject({ changeId: record.changeId, status: 'failed', preImage: record.preImage });
-    expect(during[0]?.messages[0]).toMatch(/^in progress since .*: if this record still says so, the apply was interrupted/);
+    expect(during[0]?.messages[0]).toMatch(
+      /^in progress since .*: if this record still says so, the apply was interrupted/,
+    );
     expect((await store.get(record.changeId))?.status).toBe('applied');
   });
 
   it('does not touch the group when the record cannot be written', async () => {
     const plan = replacePlan(await live(), ids.ssh, sshOffice);
     const broken: ChangeStore = { ...store, save: async () => Promise.reject(new Error('disk full')) };
-    await expect(applyPlan({ adapter, scope, plan, store: broken, actor: 'bob', verify: () => true })).rejects.toThrow(/disk full/);
+    await expect(applyPlan({ adapter, scope, plan, store: broken, actor: 'bob', verify: () => true })).rejects.toThrow(
+      /disk full/,
+    );
     expect(adapter.mutations()).toEqual([]);
   });
 });
@@ -427,7 +498,12 @@ describe('revertChange', () => {
     const reverted = await revertChange({ adapter, scope, change: applied, store, actor: 'U456 (bob)', now: clock });
 
     expect(reverted.status).toBe('reverted');
-    expect(reverted).toMatchObject({ kind: 'revert', reverts: applied.changeId, actor: 'U456 (bob)', plan: applied.plan });
+    expect(reverted).toMatchObject({
+      kind: 'revert',
+      reverts: applied.changeId,
+      actor: 'U456 (bob)',
+      plan: applied.plan,
+    });
     // Add before remove here too.
     expect(adapter.mutations().map((c) => [c.op, c.ruleId])).toEqual([
       ['add', reverted.addedRuleIds[0]],
@@ -435,10 +511,14 @@ describe('revertChange', () => {
     ]);
     const after = await live();
     expect(contents(after.rules)).toEqual(contents(before.rules));
-    expect(after.rules.map((r) => ruleSignature(r, true)).sort()).toEqual(applied.preImage.map((r) => ruleSignature(r, true)).sort());
+    expect(after.rules.map((r) => ruleSignature(r, true)).sort()).toEqual(
+      applied.preImage.map((r) => ruleSignature(r, true)).sort(),
+    );
     expect(reverted.preImage).toEqual(applied.postImage);
     expect(reverted.postImage).toEqual(after.rules);
-    expect(reverted.messages).toContain(`re-added the rules it removed; the provider gave them new ids: ${ids.ssh} → ${reverted.addedRuleIds[0]}`);
+    expect(reverted.messages).toContain(
+      `re-added the rules it removed; the provider gave them new ids: ${ids.ssh} → ${reverted.addedRuleIds[0]}`,
+    );
     expect(await store.get(reverted.changeId)).toEqual(reverted);
   });
 
@@ -452,12 +532,16 @@ describe('revertChange', () => {
 
     expect(refused.status).toBe('refused');
     expect(refused.messages).toContain(`rule ${later} (ingress allow ipv4 tcp 80 0.0.0.0/0 1) was added`);
-    expect(refused.messages).toContain(`rule ${ids.https} changed from ingress allow ipv4 tcp 443 0.0.0.0/0 1 to ingress allow ipv4 tcp 8443 0.0.0.0/0 1`);
+    expect(refused.messages).toContain(
+      `rule ${ids.https} changed from ingress allow ipv4 tcp 443 0.0.0.0/0 1 to ingress allow ipv4 tcp 8443 0.0.0.0/0 1`,
+    );
     expect(adapter.mutations()).toEqual([]);
 
     adapter.drop(GROUP, later);
     adapter.modify(GROUP, ids.https, httpsWorld);
-    expect((await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock })).status).toBe('reverted');
+    expect((await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock })).status).toBe(
+      'reverted',
+    );
     const again = await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock });
     expect(again.status).toBe('refused');
     expect(again.messages[0]).toMatch(new RegExp(`^refused: ${applied.changeId} was already reverted by chg-`));
@@ -468,7 +552,9 @@ describe('revertChange', () => {
     adapter.drop(GROUP, applied.addedRuleIds[0] as string);
     const refused = await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock });
     expect(refused.status).toBe('refused');
-    expect(refused.messages).toContain(`rule ${applied.addedRuleIds[0]} (ingress allow ipv4 tcp 22 203.0.113.0/24 1) was removed`);
+    expect(refused.messages).toContain(
+      `rule ${applied.addedRuleIds[0]} (ingress allow ipv4 tcp 22 203.0.113.0/24 1) was removed`,
+    );
   });
 
   it('refuses to revert what changed nothing, pointing at the change that did', async () => {
@@ -477,7 +563,9 @@ describe('revertChange', () => {
     const noop = await apply(plan);
     const refused = await revertChange({ adapter, scope, change: noop, store, actor: 'bob', now: clock });
     expect(refused.status).toBe('refused');
-    expect(refused.messages[0]).toBe(`refused: ${noop.changeId} is already-applied, not applied: it changed nothing to revert; the change that applied plan ${plan.id} is ${applied.changeId}`);
+    expect(refused.messages[0]).toBe(
+      `refused: ${noop.changeId} is already-applied, not applied: it changed nothing to revert; the change that applied plan ${plan.id} is ${applied.changeId}`,
+    );
   });
 
   it('undoes a revert that fails part-way: the group stays as the change left it', async () => {
@@ -498,10 +586,19 @@ describe('file change store', () => {
     const applied = await apply(plan);
     const noop = await apply(plan);
     const reverted = await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock });
-    const httpsPlan = replacePlan(await live(), ids.https, withoutNative(rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8' })));
+    const httpsPlan = replacePlan(
+      await live(),
+      ids.https,
+      withoutNative(rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8' })),
+    );
     adapter.modify(GROUP, ids.https, rule({ protocol: 'tcp', ports: 8443, peer: '0.0.0.0/0' }));
     const refused = await apply(httpsPlan);
-    expect([applied.status, noop.status, reverted.status, refused.status]).toEqual(['applied', 'already-applied', 'reverted', 'refused']);
+    expect([applied.status, noop.status, reverted.status, refused.status]).toEqual([
+      'applied',
+      'already-applied',
+      'reverted',
+      'refused',
+    ]);
 
     const files = (await readdir(join(dir, 'changes'))).sort();
     const records = [applied, noop, reverted, refused];
@@ -530,7 +627,8 @@ describe('file change store', () => {
     // wrote the final one: each by a rename.
     const renames = vi.mocked(rename).mock.calls.filter(([, to]) => to === final);
     expect(renames).toHaveLength(4);
-    for (const [from] of renames) expect(String(from)).toMatch(new RegExp(`^${join(dir, 'changes')}/\\.${record.changeId}\\..*\\.tmp$`));
+    for (const [from] of renames)
+      expect(String(from)).toMatch(new RegExp(`^${join(dir, 'changes')}/\\.${record.changeId}\\..*\\.tmp$`));
 
     // A crash between writing the temporary file and renaming it leaves the old record whole.
     const { rename: realRename } = await vi.importActual<typeof FsPromises>('node:fs/promises');

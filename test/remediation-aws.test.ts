@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthorizeSecurityGroupIngressCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, ModifySecurityGroupRulesCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  ModifySecurityGroupRulesCommand,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
@@ -41,7 +49,10 @@ const config: WardenConfig = configSchema.parse({
   scan: { timeoutMs: 10_000, retries: 1 },
   remediation: {
     // 22 keeps the office; 3389 has no trusted source (closing it stops outside access); 3306 keeps the app subnet.
-    trustedSources: { '22': [{ source: OFFICE, label: 'office' }], '3306': [{ source: APP_SUBNET, label: 'app subnet' }] },
+    trustedSources: {
+      '22': [{ source: OFFICE, label: 'office' }],
+      '3306': [{ source: APP_SUBNET, label: 'app subnet' }],
+    },
     groupPorts: { 'aws:wr-ports': ['8080', '8443'], 'aws:wr-all': ['443'] },
   },
 });
@@ -71,20 +82,39 @@ async function seedGroup(name: string, permissions: IpPermission[]): Promise<str
 
 /** A rule as the EC2 API shows it, without its id: direction, protocol, ports, peer, description. */
 function sdkContent(r: SecurityGroupRule): string {
-  const peer = r.CidrIpv4 ?? r.CidrIpv6 ?? (r.ReferencedGroupInfo?.GroupId ? `sg:${r.ReferencedGroupInfo.GroupId}` : undefined) ?? `pl:${r.PrefixListId}`;
-  return [r.IsEgress ? 'egress' : 'ingress', r.IpProtocol, r.FromPort ?? -1, r.ToPort ?? -1, peer, JSON.stringify(r.Description ?? '')].join(' ');
+  const peer =
+    r.CidrIpv4 ??
+    r.CidrIpv6 ??
+    (r.ReferencedGroupInfo?.GroupId ? `sg:${r.ReferencedGroupInfo.GroupId}` : undefined) ??
+    `pl:${r.PrefixListId}`;
+  return [
+    r.IsEgress ? 'egress' : 'ingress',
+    r.IpProtocol,
+    r.FromPort ?? -1,
+    r.ToPort ?? -1,
+    peer,
+    JSON.stringify(r.Description ?? ''),
+  ].join(' ');
 }
 
 /** A rule a plan adds, as `sdkContent` shows it once created (the plans here add TCP/UDP rules from CIDR blocks only). */
 function plannedContent(rule: NewRule): string {
-  if ((rule.protocol !== 'tcp' && rule.protocol !== 'udp') || rule.peer.kind !== 'cidr' || rule.ports.length !== 1) throw new Error(`unexpected planned rule ${JSON.stringify(rule)}`);
+  if ((rule.protocol !== 'tcp' && rule.protocol !== 'udp') || rule.peer.kind !== 'cidr' || rule.ports.length !== 1)
+    throw new Error(`unexpected planned rule ${JSON.stringify(rule)}`);
   const range = rule.ports[0] as { from: number; to: number };
-  return [rule.direction, rule.protocol, range.from, range.to, rule.peer.cidr, JSON.stringify(rule.description)].join(' ');
+  return [rule.direction, rule.protocol, range.from, range.to, rule.peer.cidr, JSON.stringify(rule.description)].join(
+    ' ',
+  );
 }
 
 /** The group's full rule list straight from the EC2 API: rule id → content. */
 async function sdkRules(groupId: string): Promise<Map<string, string>> {
-  const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000 }))).SecurityGroupRules ?? [];
+  const rules =
+    (
+      await ec2.send(
+        new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000 }),
+      )
+    ).SecurityGroupRules ?? [];
   return new Map(rules.map((r) => [r.SecurityGroupRuleId as string, sdkContent(r)]));
 }
 
@@ -102,13 +132,21 @@ function groupOf(estate: Estate, groupId: string): SecurityGroup {
 }
 
 /** The finding of `check` on the group (with the given subject, when the check reports several). */
-function findingOf(estate: Estate, group: SecurityGroup, check: string, subject?: string): { finding: Finding; subject: string } {
+function findingOf(
+  estate: Estate,
+  group: SecurityGroup,
+  check: string,
+  subject?: string,
+): { finding: Finding; subject: string } {
   const candidates = auditEstate(estate, config).findings.filter((f) => f.check === check && f.groupId === group.id);
   for (const finding of candidates) {
     const located = locateFinding(finding, group, config);
-    if (located && (subject === undefined || located.draft.subject === subject)) return { finding, subject: located.draft.subject };
+    if (located && (subject === undefined || located.draft.subject === subject))
+      return { finding, subject: located.draft.subject };
   }
-  throw new Error(`no ${check} finding${subject ? ` for ${subject}` : ''} on ${group.name} (${group.id}); has: ${candidates.map((f) => f.title).join('; ')}`);
+  throw new Error(
+    `no ${check} finding${subject ? ` for ${subject}` : ''} on ${group.name} (${group.id}); has: ${candidates.map((f) => f.title).join('; ')}`,
+  );
 }
 
 function removedIds(plan: Plan): string[] {
@@ -137,7 +175,12 @@ async function planCase(name: string, check: string, subject?: string) {
  * full rule list is exactly before − removed + added (untouched rules keep id and content) → other
  * groups' findings unchanged → apply again is a no-op → revert → the rules equal the original by content.
  */
-async function fixCycle(name: string, check: string, subject: string | undefined, expectPlan: (plan: Plan, group: SecurityGroup) => void): Promise<void> {
+async function fixCycle(
+  name: string,
+  check: string,
+  subject: string | undefined,
+  expectPlan: (plan: Plan, group: SecurityGroup) => void,
+): Promise<void> {
   const { groupId, estate, finding, subject: located, plan, group } = await planCase(name, check, subject);
   expectPlan(plan, group);
   const before = await sdkRules(groupId);
@@ -146,7 +189,14 @@ async function fixCycle(name: string, check: string, subject: string | undefined
     .map((f) => f.fingerprint)
     .sort();
 
-  const record = await applyPlan({ adapter, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+  const record = await applyPlan({
+    adapter,
+    scope,
+    plan,
+    store,
+    actor: 'tester@ci',
+    verify: auditVerifier(config, estate),
+  });
   expect(record.status, record.messages.join('\n')).toBe('applied');
   expect(record.verification).toEqual({ findingGone: true, otherRulesUntouched: true });
   expect(record.addedRuleIds).toHaveLength(addedRules(plan).length);
@@ -175,7 +225,14 @@ async function fixCycle(name: string, check: string, subject: string | undefined
   ).toEqual(otherFindings);
 
   // Idempotent: the same plan again changes nothing.
-  const again = await applyPlan({ adapter, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+  const again = await applyPlan({
+    adapter,
+    scope,
+    plan,
+    store,
+    actor: 'tester@ci',
+    verify: auditVerifier(config, estate),
+  });
   expect(again.status, again.messages.join('\n')).toBe('already-applied');
   expect(again.verification).toEqual({ findingGone: true, otherRulesUntouched: true });
   expect(await sdkRules(groupId)).toEqual(after);
@@ -204,23 +261,55 @@ beforeAll(async () => {
   // The adapter's SDK clients find moto through AWS_ENDPOINT_URL in process.env; the seeding client is told directly.
   const env = motoEnv(moto.endpoint, REGION);
   restoreEnv = setProcessEnv(env);
-  ec2 = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  ec2 = new EC2Client({
+    region: REGION,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   adapter = createAwsAdapter({ config, env, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
   vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
-  const defaults = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: ['default'] }] }));
+  const defaults = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'group-name', Values: ['default'] },
+      ],
+    }),
+  );
   ids['default'] = defaults.SecurityGroups?.[0]?.GroupId as string;
   // moto's default group has only the egress rule; AWS's also lets its members reach each other.
-  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: ids['default'], IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: ids['default'] }] }] }));
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: ids['default'],
+      IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: ids['default'] }] }],
+    }),
+  );
 
   await seedGroup('wr-ssh', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
-  await seedGroup('wr-rdp', [tcp(3389, 3389, '0.0.0.0/0', 'rdp from anywhere'), tcp(80, 80, '10.0.0.0/8', 'http inside')]);
+  await seedGroup('wr-rdp', [
+    tcp(3389, 3389, '0.0.0.0/0', 'rdp from anywhere'),
+    tcp(80, 80, '10.0.0.0/8', 'http inside'),
+  ]);
   await seedGroup('wr-split', [tcp(3000, 3400, '0.0.0.0/0', 'app ports'), tcp(443, 443, '10.0.0.0/8', 'https inside')]);
   await seedGroup('wr-ports', [tcp(8000, 8999, '10.0.0.0/8', 'app ports'), tcp(22, 22, '10.0.0.0/8', 'ssh inside')]);
-  await seedGroup('wr-all', [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'everything' }] }, tcp(5432, 5432, '10.0.0.0/8', 'postgres inside')]);
-  await seedGroup('wr-shadow', [tcp(443, 443, '10.0.0.0/8', 'https inside'), tcp(443, 443, '10.1.0.0/16', 'https from one subnet'), tcp(22, 22, '10.0.0.0/8', 'ssh inside')]);
+  await seedGroup('wr-all', [
+    { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'everything' }] },
+    tcp(5432, 5432, '10.0.0.0/8', 'postgres inside'),
+  ]);
+  await seedGroup('wr-shadow', [
+    tcp(443, 443, '10.0.0.0/8', 'https inside'),
+    tcp(443, 443, '10.1.0.0/16', 'https from one subnet'),
+    tcp(22, 22, '10.0.0.0/8', 'ssh inside'),
+  ]);
   await seedGroup('wr-drift', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
-  await seedGroup('wr-drift-modified', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
-  await seedGroup('wr-drift-relied', [tcp(443, 443, '10.0.0.0/8', 'https inside'), tcp(443, 443, '10.1.0.0/16', 'https from one subnet')]);
+  await seedGroup('wr-drift-modified', [
+    tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'),
+    tcp(443, 443, '0.0.0.0/0', 'https'),
+  ]);
+  await seedGroup('wr-drift-relied', [
+    tcp(443, 443, '10.0.0.0/8', 'https inside'),
+    tcp(443, 443, '10.1.0.0/16', 'https from one subnet'),
+  ]);
   await seedGroup('wr-fail', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
   await seedGroup('wr-dies', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
   await seedGroup('wr-resume', [tcp(22, 22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, 443, '0.0.0.0/0', 'https')]);
@@ -238,7 +327,9 @@ describe('remediation on AWS (moto_server): audit → fix → re-audit → rever
   it('(1) admin port with trusted sources: tcp/22 from 0.0.0.0/0 is replaced by the office range', async () => {
     await fixCycle('wr-ssh', 'internet-admin-port', 'port/22', (plan) => {
       expect(plan.operations.map((op) => op.op)).toEqual(['add', 'remove']); // add before remove
-      expect(addedRules(plan).map((r) => [r.protocol, r.ports, r.peer])).toEqual([['tcp', [{ from: 22, to: 22 }], { kind: 'cidr', cidr: OFFICE }]]);
+      expect(addedRules(plan).map((r) => [r.protocol, r.ports, r.peer])).toEqual([
+        ['tcp', [{ from: 22, to: 22 }], { kind: 'cidr', cidr: OFFICE }],
+      ]);
       expect(plan.diff).toEqual(['- tcp/22 from 0.0.0.0/0', `+ tcp/22 from ${OFFICE} (office)`]);
       expect(plan.notes).toEqual([]);
     });
@@ -255,32 +346,40 @@ describe('remediation on AWS (moto_server): audit → fix → re-audit → rever
   it('(3) high-risk port on a wider rule: tcp 3000-3400 is split around 3306, which keeps the trusted source', async () => {
     await fixCycle('wr-split', 'internet-high-risk-port', 'port/3306', (plan) => {
       expect(removedIds(plan)).toHaveLength(1);
-      expect(addedRules(plan).map((r) => `${r.ports.map((p) => `${p.from}-${p.to}`).join(',')} ${r.peer.kind === 'cidr' ? r.peer.cidr : ''}`)).toEqual([
-        '3000-3305 0.0.0.0/0',
-        '3307-3400 0.0.0.0/0',
-        `3306-3306 ${APP_SUBNET}`,
-      ]);
+      expect(
+        addedRules(plan).map(
+          (r) => `${r.ports.map((p) => `${p.from}-${p.to}`).join(',')} ${r.peer.kind === 'cidr' ? r.peer.cidr : ''}`,
+        ),
+      ).toEqual(['3000-3305 0.0.0.0/0', '3307-3400 0.0.0.0/0', `3306-3306 ${APP_SUBNET}`]);
       expect(plan.operations.findIndex((op) => op.op === 'remove')).toBe(3); // every add before the remove
     });
   });
 
   it('(4) port range with documented group ports: tcp 8000-8999 from 10.0.0.0/8 becomes 8080 and 8443', async () => {
     await fixCycle('wr-ports', 'port-range', undefined, (plan) => {
-      expect(plan.diff).toEqual(['- tcp/8000-8999 from 10.0.0.0/8', '+ tcp/8080 from 10.0.0.0/8', '+ tcp/8443 from 10.0.0.0/8']);
+      expect(plan.diff).toEqual([
+        '- tcp/8000-8999 from 10.0.0.0/8',
+        '+ tcp/8080 from 10.0.0.0/8',
+        '+ tcp/8443 from 10.0.0.0/8',
+      ]);
     });
   });
 
   it('(5) every port from the Internet with documented group ports: all traffic from 0.0.0.0/0 becomes tcp/443', async () => {
     await fixCycle('wr-all', 'internet-all-ports', undefined, (plan) => {
       expect(plan.diff.filter((line) => line.startsWith('-'))).toEqual(['- all traffic from 0.0.0.0/0']);
-      expect(plan.diff.filter((line) => line.startsWith('+'))).toEqual([expect.stringMatching(/^\+ tcp\/443 from 0\.0\.0\.0\/0/)]);
+      expect(plan.diff.filter((line) => line.startsWith('+'))).toEqual([
+        expect.stringMatching(/^\+ tcp\/443 from 0\.0\.0\.0\/0/),
+      ]);
     });
   });
 
   it('(6) shadowed rule: tcp/443 from 10.1.0.0/16 under tcp/443 from 10.0.0.0/8 is removed, relying on the wider rule', async () => {
     await fixCycle('wr-shadow', 'shadowed-rule', undefined, (plan, group) => {
       const narrow = group.rules.find((r) => r.peer.kind === 'cidr' && r.peer.cidr === '10.1.0.0/16');
-      const wide = group.rules.find((r) => r.peer.kind === 'cidr' && r.peer.cidr === '10.0.0.0/8' && r.ports[0]?.from === 443);
+      const wide = group.rules.find(
+        (r) => r.peer.kind === 'cidr' && r.peer.cidr === '10.0.0.0/8' && r.ports[0]?.from === 443,
+      );
       expect(removedIds(plan)).toEqual([narrow?.native.ruleId]);
       expect(addedRules(plan)).toEqual([]);
       expect(plan.preconditions.map((p) => p.ruleId)).toContain(wide?.native.ruleId);
@@ -303,7 +402,14 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const target = removedIds(plan)[0] as string;
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [target] }));
     const drifted = await sdkRules(groupId);
-    const record = await applyPlan({ adapter, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    const record = await applyPlan({
+      adapter,
+      scope,
+      plan,
+      store,
+      actor: 'tester@ci',
+      verify: auditVerifier(config, estate),
+    });
     expect(record.status).toBe('refused');
     expect(record.messages.join('\n')).toContain(target);
     expect(record.messages[0]).toMatch(/changed since the plan was made; nothing was changed/);
@@ -318,25 +424,47 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     await ec2.send(
       new ModifySecurityGroupRulesCommand({
         GroupId: groupId,
-        SecurityGroupRules: [{ SecurityGroupRuleId: target, SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 2222, ToPort: 2222, CidrIpv4: '0.0.0.0/0' } }],
+        SecurityGroupRules: [
+          {
+            SecurityGroupRuleId: target,
+            SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 2222, ToPort: 2222, CidrIpv4: '0.0.0.0/0' },
+          },
+        ],
       }),
     );
     const drifted = await sdkRules(groupId);
     expect(drifted.get(target)).toMatch(/^ingress tcp 2222 2222 0\.0\.0\.0\/0/);
-    const record = await applyPlan({ adapter, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    const record = await applyPlan({
+      adapter,
+      scope,
+      plan,
+      store,
+      actor: 'tester@ci',
+      verify: auditVerifier(config, estate),
+    });
     expect(record.status).toBe('refused');
-    expect(record.messages).toContain(`rule ${target} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 2222 0.0.0.0/0 1`);
+    expect(record.messages).toContain(
+      `rule ${target} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 2222 0.0.0.0/0 1`,
+    );
     expect(await sdkRules(groupId)).toEqual(drifted);
   });
 
   it('refuses a plan when a rule it relies on (not one it touches) was revoked meanwhile', async () => {
     const { groupId, plan, group, estate } = await planCase('wr-drift-relied', 'shadowed-rule');
-    const wide = group.rules.find((r) => r.peer.kind === 'cidr' && r.peer.cidr === '10.0.0.0/8')?.native.ruleId as string;
+    const wide = group.rules.find((r) => r.peer.kind === 'cidr' && r.peer.cidr === '10.0.0.0/8')?.native
+      .ruleId as string;
     expect(removedIds(plan)).not.toContain(wide);
     expect(plan.preconditions.map((p) => p.ruleId)).toContain(wide);
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [wide] }));
     const drifted = await sdkRules(groupId);
-    const record = await applyPlan({ adapter, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    const record = await applyPlan({
+      adapter,
+      scope,
+      plan,
+      store,
+      actor: 'tester@ci',
+      verify: auditVerifier(config, estate),
+    });
     expect(record.status).toBe('refused');
     expect(record.messages.join('\n')).toContain(wide);
     expect(await sdkRules(groupId)).toEqual(drifted);
@@ -354,7 +482,14 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
         return adapter.removeRule(s, g, r);
       },
     };
-    const record = await applyPlan({ adapter: failing, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    const record = await applyPlan({
+      adapter: failing,
+      scope,
+      plan,
+      store,
+      actor: 'tester@ci',
+      verify: auditVerifier(config, estate),
+    });
     expect(record.status, record.messages.join('\n')).toBe('rolled-back');
     expect(removes).toBe(2); // the plan's remove (failed), then the undo's remove of the rule it had added
     expect(record.addedRuleIds).toHaveLength(1);
@@ -362,10 +497,19 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const after = await sdkRules(groupId);
     expect(after).toEqual(before);
     expect(after.has(record.addedRuleIds[0] as string)).toBe(false);
-    expect((await readGroup(adapter, scope, groupId))?.rules.map((r) => r.native.ruleId).sort()).toEqual([...before.keys()].sort());
+    expect((await readGroup(adapter, scope, groupId))?.rules.map((r) => r.native.ruleId).sort()).toEqual(
+      [...before.keys()].sort(),
+    );
 
     // The plan still applies cleanly afterwards (nothing of the failed attempt is in the way).
-    const retry = await applyPlan({ adapter, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    const retry = await applyPlan({
+      adapter,
+      scope,
+      plan,
+      store,
+      actor: 'tester@ci',
+      verify: auditVerifier(config, estate),
+    });
     expect(retry.status, retry.messages.join('\n')).toBe('applied');
   });
 
@@ -404,7 +548,14 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const before = await sdkRules(groupId);
     const record = await applyDying(plan, estate);
 
-    const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    const resumed = await resumeChange({
+      adapter,
+      scope,
+      change: record,
+      store,
+      actor: 'tester@ci',
+      verify: auditVerifier(config, estate),
+    });
     expect(resumed.outcome, resumed.record.messages.join('\n')).toBe('completed');
     const after = await sdkRules(groupId);
     for (const id of removedIds(plan)) expect(after.has(id)).toBe(false);

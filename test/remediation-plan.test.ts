@@ -5,7 +5,13 @@ import { ruleSignature } from '../src/model/rule-signature.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { AddressSet, Finding, Rule, SecurityGroup } from '../src/model/types.ts';
-import { applyPlanToGroup, checkPreconditions, inversePlan, isPlanApplied, planFindings } from '../src/remediation/plan.ts';
+import {
+  applyPlanToGroup,
+  checkPreconditions,
+  inversePlan,
+  isPlanApplied,
+  planFindings,
+} from '../src/remediation/plan.ts';
 import { planFor, templateRowToRule, whyNoPlan } from '../src/remediation/planners/index.ts';
 import { provePlan } from '../src/remediation/prove.ts';
 import { renderPlan } from '../src/remediation/render.ts';
@@ -15,7 +21,10 @@ import { group, rule } from './support/build.ts';
 const TRUSTED = {
   remediation: {
     trustedSources: {
-      ssh: [{ source: '203.0.113.0/24', label: 'office' }, { source: 'sg:sg-bastion', label: 'bastion' }],
+      ssh: [
+        { source: '203.0.113.0/24', label: 'office' },
+        { source: 'sg:sg-bastion', label: 'bastion' },
+      ],
     },
   },
 };
@@ -43,7 +52,11 @@ function planOf(g: SecurityGroup, c: WardenConfig, check: string, title?: RegExp
 
 /** Operations in a compact, comparable form: `+ <signature>` / `- <id>`. */
 function ops(plan: Plan): string[] {
-  return plan.operations.map((op) => (op.op === 'add' ? `+ ${ruleSignature({ ...op.rule, native: { ruleId: '', derivedId: true, raw: null } }, true)}` : `- ${op.ruleId}`));
+  return plan.operations.map((op) =>
+    op.op === 'add'
+      ? `+ ${ruleSignature({ ...op.rule, native: { ruleId: '', derivedId: true, raw: null } }, true)}`
+      : `- ${op.ruleId}`,
+  );
 }
 
 function precondition(r: Rule) {
@@ -52,7 +65,12 @@ function precondition(r: Rule) {
 
 function expectProven(g: SecurityGroup, plan: Plan, c: WardenConfig): void {
   const proof = provePlan(g, plan, c);
-  expect(proof, JSON.stringify(proof)).toEqual({ findingGone: true, neverWidens: true, onlyFindingPartChanged: true, otherChanges: [] });
+  expect(proof, JSON.stringify(proof)).toEqual({
+    findingGone: true,
+    neverWidens: true,
+    onlyFindingPartChanged: true,
+    otherChanges: [],
+  });
 }
 
 const ssh = /Port 22 /;
@@ -68,12 +86,24 @@ describe('internet-admin-port / internet-high-risk-port', () => {
       '+ ingress allow ipv4 tcp 22 group:sg-bastion 1',
       '- ssh',
     ]);
-    expect(plan.diff).toEqual(['- tcp/22 from 0.0.0.0/0', '+ tcp/22 from 203.0.113.0/24 (office)', '+ tcp/22 from group sg-bastion (bastion)']);
+    expect(plan.diff).toEqual([
+      '- tcp/22 from 0.0.0.0/0',
+      '+ tcp/22 from 203.0.113.0/24 (office)',
+      '+ tcp/22 from group sg-bastion (bastion)',
+    ]);
     expect(plan.preconditions).toEqual([precondition(live)]);
     expect(plan.notes).toEqual([]);
-    expect(plan.summary).toBe('Limit tcp/22 from the Internet to office (203.0.113.0/24), bastion (sg-bastion) on test-group (sg-1)');
+    expect(plan.summary).toBe(
+      'Limit tcp/22 from the Internet to office (203.0.113.0/24), bastion (sg-bastion) on test-group (sg-1)',
+    );
     expect(plan.resolves[0]).toBe(findingOf(g, c, 'internet-admin-port', ssh).fingerprint);
-    expect(plan.target).toEqual({ provider: 'aws', account: 'acct', region: 'region-1', groupId: 'sg-1', groupName: 'test-group' });
+    expect(plan.target).toEqual({
+      provider: 'aws',
+      account: 'acct',
+      region: 'region-1',
+      groupId: 'sg-1',
+      groupName: 'test-group',
+    });
     const labels = plan.operations.flatMap((op) => (op.op === 'add' ? [op.label] : []));
     expect(labels).toEqual(['office', 'bastion']);
     expectProven(g, plan, c);
@@ -128,12 +158,20 @@ describe('internet-admin-port / internet-high-risk-port', () => {
     const c = defaultConfig();
     const g = group({ provider: 'otc', api: 'neutron-v2', rules: [rule({ ports: [20, 30], id: 'n' })] });
     const plan = planOf(g, c, 'internet-admin-port', ssh);
-    expect(ops(plan)).toEqual(['+ ingress allow ipv4 tcp 20-21 0.0.0.0/0 1', '+ ingress allow ipv4 tcp 23-30 0.0.0.0/0 1', '- n']);
+    expect(ops(plan)).toEqual([
+      '+ ingress allow ipv4 tcp 20-21 0.0.0.0/0 1',
+      '+ ingress allow ipv4 tcp 23-30 0.0.0.0/0 1',
+      '- n',
+    ]);
     expect(plan.operations.some((op) => op.op === 'add' && op.rule.action === 'deny')).toBe(false);
     expectProven(g, plan, c);
   });
 
-  for (const [provider, api] of [['huawei', undefined], ['alibaba', undefined], ['otc', 'vpc-v3']] as const) {
+  for (const [provider, api] of [
+    ['huawei', undefined],
+    ['alibaba', undefined],
+    ['otc', 'vpc-v3'],
+  ] as const) {
     it(`on ${provider}${api ? ` ${api}` : ''} keeps a wider rule and adds a higher-priority deny, with trusted sources above it`, () => {
       const c = config(TRUSTED);
       const wide = rule({ ports: [0, 1024], priority: 10, id: 'wide' });
@@ -172,7 +210,11 @@ describe('internet-admin-port / internet-high-risk-port', () => {
     const privateSsh = rule({ ports: 22, peer: '10.0.0.0/8', id: 'private' });
     const g = group({ provider: 'huawei', rules: [wide, privateSsh] });
     const plan = planOf(g, c, 'internet-admin-port', ssh);
-    expect(ops(plan)).toEqual(['+ ingress allow ipv4 tcp 0-21 0.0.0.0/0 1', '+ ingress allow ipv4 tcp 23-1024 0.0.0.0/0 1', '- wide']);
+    expect(ops(plan)).toEqual([
+      '+ ingress allow ipv4 tcp 0-21 0.0.0.0/0 1',
+      '+ ingress allow ipv4 tcp 23-1024 0.0.0.0/0 1',
+      '- wide',
+    ]);
     expectProven(g, plan, c);
     // 10.0.0.0/8 keeps SSH.
     const after = evaluateGroup(applyPlanToGroup(g, plan));
@@ -193,7 +235,14 @@ describe('internet-admin-port / internet-high-risk-port', () => {
     const second = rule({ ports: [20, 25], id: 'second' });
     const g = group({ provider: 'aws', rules: [first, second] });
     const plan = planOf(g, c, 'internet-admin-port', ssh);
-    expect(ops(plan).sort()).toEqual(['+ ingress allow ipv4 tcp 20-21 0.0.0.0/0 1', '+ ingress allow ipv4 tcp 23-25 0.0.0.0/0 1', '- first', '- second'].sort());
+    expect(ops(plan).sort()).toEqual(
+      [
+        '+ ingress allow ipv4 tcp 20-21 0.0.0.0/0 1',
+        '+ ingress allow ipv4 tcp 23-25 0.0.0.0/0 1',
+        '- first',
+        '- second',
+      ].sort(),
+    );
     expectProven(g, plan, c);
   });
 
@@ -217,12 +266,16 @@ describe('internet-admin-port / internet-high-risk-port', () => {
     const plan = planOf(g, c, 'internet-admin-port', ssh);
     expect(ops(plan)).toEqual(['+ ingress allow ipv4 tcp 22 group:sg-bastion 1', '- ssh']);
     expect(plan.preconditions).toEqual([precondition(open), precondition(office)]);
-    expect(plan.summary).toBe('Limit tcp/22 from the Internet to office (203.0.113.0/24), bastion (sg-bastion) on test-group (sg-1)');
+    expect(plan.summary).toBe(
+      'Limit tcp/22 from the Internet to office (203.0.113.0/24), bastion (sg-bastion) on test-group (sg-1)',
+    );
     expectProven(g, plan, c);
   });
 
   it('leaves out trusted sources the provider cannot reference and those that had no access before', () => {
-    const c = config({ remediation: { trustedSources: { ssh: ['prefix-list:pl-1', 'address-group:ag-1', '203.0.113.0/24'] } } });
+    const c = config({
+      remediation: { trustedSources: { ssh: ['prefix-list:pl-1', 'address-group:ag-1', '203.0.113.0/24'] } },
+    });
     const g = group({ provider: 'aws', rules: [rule({ ports: 22, peer: '0.0.0.0/1', id: 'half' })] });
     const plan = planOf(g, c, 'internet-admin-port', ssh);
     // 0.0.0.0/1 does not hold 203.0.113.0/24, and the prefix list's entries were not read: neither can be proved.
@@ -234,12 +287,37 @@ describe('internet-admin-port / internet-high-risk-port', () => {
       'access to tcp/22 over IPv4 from outside will stop',
     ]);
     const open = group({ provider: 'aws', rules: [rule({ ports: 22, id: 'all' })] });
-    expect(ops(planOf(open, c, 'internet-admin-port', ssh))).toEqual(['+ ingress allow ipv4 tcp 22 203.0.113.0/24 1', '- all']);
+    expect(ops(planOf(open, c, 'internet-admin-port', ssh))).toEqual([
+      '+ ingress allow ipv4 tcp 22 203.0.113.0/24 1',
+      '- all',
+    ]);
     // A trusted list read with the group (another rule names it) counts as the addresses it holds.
-    const office: AddressSet = { provider: 'aws', account: 'acct', region: 'region-1', kind: 'prefix-list', id: 'pl-1', name: 'office', family: 'ipv4', entries: ['203.0.113.0/28'], providerManaged: false, version: '2' };
-    const withList = group({ provider: 'aws', rules: [rule({ ports: 22, id: 'all' }), rule({ ports: 443, id: 'web', peer: { kind: 'prefix-list', id: 'pl-1' } })], addressSets: [office] });
+    const office: AddressSet = {
+      provider: 'aws',
+      account: 'acct',
+      region: 'region-1',
+      kind: 'prefix-list',
+      id: 'pl-1',
+      name: 'office',
+      family: 'ipv4',
+      entries: ['203.0.113.0/28'],
+      providerManaged: false,
+      version: '2',
+    };
+    const withList = group({
+      provider: 'aws',
+      rules: [
+        rule({ ports: 22, id: 'all' }),
+        rule({ ports: 443, id: 'web', peer: { kind: 'prefix-list', id: 'pl-1' } }),
+      ],
+      addressSets: [office],
+    });
     const listed = planOf(withList, c, 'internet-admin-port', ssh);
-    expect(ops(listed)).toEqual(['+ ingress allow ipv4 tcp 22 prefix-list:pl-1 1', '+ ingress allow ipv4 tcp 22 203.0.113.0/24 1', '- all']);
+    expect(ops(listed)).toEqual([
+      '+ ingress allow ipv4 tcp 22 prefix-list:pl-1 1',
+      '+ ingress allow ipv4 tcp 22 203.0.113.0/24 1',
+      '- all',
+    ]);
     expectProven(withList, listed, c);
   });
 });
@@ -261,9 +339,17 @@ describe('internet-all-ports', () => {
       '- any4',
       '- any6',
     ]);
-    expect(plan.diff.slice(0, 3)).toEqual(['- all traffic from 0.0.0.0/0', '- all traffic from ::/0', '+ icmp/all from 0.0.0.0/0 (template huawei-sys-webserver without the admin ports)']);
-    expect(plan.notes).toContain('tcp/3389, open to the Internet in the template, is left out: admin ports get only the sources in remediation.trustedSources');
-    expect(plan.summary).toBe('Replace every-port Internet access on Sys-FullAccess (sg-1) with icmp, tcp/443, tcp/80 (template huawei-sys-webserver without the admin ports)');
+    expect(plan.diff.slice(0, 3)).toEqual([
+      '- all traffic from 0.0.0.0/0',
+      '- all traffic from ::/0',
+      '+ icmp/all from 0.0.0.0/0 (template huawei-sys-webserver without the admin ports)',
+    ]);
+    expect(plan.notes).toContain(
+      'tcp/3389, open to the Internet in the template, is left out: admin ports get only the sources in remediation.trustedSources',
+    );
+    expect(plan.summary).toBe(
+      'Replace every-port Internet access on Sys-FullAccess (sg-1) with icmp, tcp/443, tcp/80 (template huawei-sys-webserver without the admin ports)',
+    );
     // Removing the all-open rules also clears the per-port findings they caused.
     expect(plan.resolves.length).toBeGreaterThan(1);
     expectProven(g, plan, c);
@@ -272,11 +358,25 @@ describe('internet-all-ports', () => {
   it("follows the user's template for the group", () => {
     const c = config({
       templates: {
-        custom: [{ id: 'golden-web', rules: [{ direction: 'ingress', family: 'ipv4', protocol: 'tcp', ports: '443', peer: '0.0.0.0/0' }, { direction: 'ingress', family: 'ipv4', protocol: 'tcp', ports: '22', peer: 'self' }] }],
+        custom: [
+          {
+            id: 'golden-web',
+            rules: [
+              { direction: 'ingress', family: 'ipv4', protocol: 'tcp', ports: '443', peer: '0.0.0.0/0' },
+              { direction: 'ingress', family: 'ipv4', protocol: 'tcp', ports: '22', peer: 'self' },
+            ],
+          },
+        ],
         assign: { 'sg-1': 'golden-web' },
       },
     });
-    const g = group({ provider: 'aws', rules: [rule({ protocol: 'all', id: 'all' }), rule({ ports: 22, peer: { kind: 'group', groupId: 'sg-1', self: true }, id: 'self22' })] });
+    const g = group({
+      provider: 'aws',
+      rules: [
+        rule({ protocol: 'all', id: 'all' }),
+        rule({ ports: 22, peer: { kind: 'group', groupId: 'sg-1', self: true }, id: 'self22' }),
+      ],
+    });
     const plan = planOf(g, c, 'internet-all-ports');
     expect(ops(plan)).toEqual(['+ ingress allow ipv4 tcp 443 0.0.0.0/0 1', '- all']);
     expect(plan.diff).toEqual(['- all traffic from 0.0.0.0/0', '+ tcp/443 from 0.0.0.0/0 (template golden-web)']);
@@ -286,7 +386,11 @@ describe('internet-all-ports', () => {
   it('uses the ports documented for the group (by provider:name), per protocol', () => {
     // A bare port means the protocol of the rule it replaces; `udp/` and `tcp/` pin one.
     const c = config({ remediation: { groupPorts: { 'aws:web': ['tcp/443', '8000-8010', 'udp/53'] } } });
-    const g = group({ provider: 'aws', name: 'web', rules: [rule({ ports: [0, 65535], id: 'tcpall' }), rule({ protocol: 'udp', ports: [0, 65535], id: 'udpall' })] });
+    const g = group({
+      provider: 'aws',
+      name: 'web',
+      rules: [rule({ ports: [0, 65535], id: 'tcpall' }), rule({ protocol: 'udp', ports: [0, 65535], id: 'udpall' })],
+    });
     const plan = planOf(g, c, 'internet-all-ports');
     expect(ops(plan)).toEqual([
       '+ ingress allow ipv4 tcp 443 0.0.0.0/0 1',
@@ -326,7 +430,9 @@ describe('port-range', () => {
     const g = group({ provider: 'huawei', rules: [rule({ ports: [8000, 8999], peer: '10.0.0.0/8', id: 'range' })] });
     const plan = planOf(g, c, 'port-range');
     expect(ops(plan)).toEqual(['- range']);
-    expect(plan.notes).toEqual(['access to tcp/8000-8999 through range will stop (remediation.groupPorts["sg-1"] lists no port in it)']);
+    expect(plan.notes).toEqual([
+      'access to tcp/8000-8999 through range will stop (remediation.groupPorts["sg-1"] lists no port in it)',
+    ]);
     expectProven(g, plan, c);
   });
 
@@ -340,7 +446,13 @@ describe('port-range', () => {
 
   it('narrows every rule of the same content at once (TCP 0-65535 and 1-65535 are one finding)', () => {
     const c = config({ remediation: { groupPorts: { 'sg-1': ['22'] } } });
-    const g = group({ provider: 'aws', rules: [rule({ ports: [0, 65535], peer: '10.0.0.0/8', id: 'zero' }), rule({ ports: [1, 65535], peer: '10.0.0.0/8', id: 'one' })] });
+    const g = group({
+      provider: 'aws',
+      rules: [
+        rule({ ports: [0, 65535], peer: '10.0.0.0/8', id: 'zero' }),
+        rule({ ports: [1, 65535], peer: '10.0.0.0/8', id: 'one' }),
+      ],
+    });
     const plan = planOf(g, c, 'port-range');
     expect(ops(plan)).toEqual(['+ ingress allow ipv4 tcp 22 10.0.0.0/8 1', '- zero', '- one']);
     expectProven(g, plan, c);
@@ -348,10 +460,15 @@ describe('port-range', () => {
 
   it('has no plan when every port of the range is documented (re-creating the same rule fixes nothing)', () => {
     const c = config({ remediation: { groupPorts: { 'sg-1': ['25', '26'] } } });
-    const g = group({ provider: 'aws', rules: [rule({ direction: 'egress', protocol: 'udp', ports: [25, 26], peer: '::/0', id: 'range' })] });
+    const g = group({
+      provider: 'aws',
+      rules: [rule({ direction: 'egress', protocol: 'udp', ports: [25, 26], peer: '::/0', id: 'range' })],
+    });
     const finding = findingOf(g, c, 'port-range');
     expect(planFor(finding, g, c)).toBeUndefined();
-    expect(whyNoPlan(finding, g, c)).toBe('every port of udp/25-26 is documented for sg-1 (remediation.groupPorts["sg-1"]): there is nothing to narrow');
+    expect(whyNoPlan(finding, g, c)).toBe(
+      'every port of udp/25-26 is documented for sg-1 (remediation.groupPorts["sg-1"]): there is nothing to narrow',
+    );
   });
 });
 
@@ -380,7 +497,15 @@ describe('template-drift', () => {
 
   it('adds back missing rows that widen nothing (a duplicate of what another rule allows)', () => {
     const c = config({
-      templates: { custom: [{ id: 't', rules: [{ direction: 'ingress', family: 'ipv4', protocol: 'tcp', ports: '443', peer: '10.0.0.0/8' }] }], assign: { 'sg-1': 't' } },
+      templates: {
+        custom: [
+          {
+            id: 't',
+            rules: [{ direction: 'ingress', family: 'ipv4', protocol: 'tcp', ports: '443', peer: '10.0.0.0/8' }],
+          },
+        ],
+        assign: { 'sg-1': 't' },
+      },
     });
     const g = group({ provider: 'aws', rules: [rule({ ports: [443, 444], peer: '10.0.0.0/8', id: 'near' })] });
     const plan = planOf(g, c, 'template-drift');
@@ -399,7 +524,7 @@ describe('template-drift', () => {
     expect(result.unproven[0]?.proof.findingGone).toBe(true);
   });
 
-  it("an Alibaba default row at priority 110 cannot be restored by the API: no plan, with the reason", () => {
+  it('an Alibaba default row at priority 110 cannot be restored by the API: no plan, with the reason', () => {
     const c = defaultConfig();
     const g = group({ provider: 'alibaba', name: 'default', rules: [] });
     const finding = findingOf(g, c, 'template-drift');
@@ -410,11 +535,44 @@ describe('template-drift', () => {
   it("templateRowToRule maps 'self' to the group's own id and takes the row as written", () => {
     const g = group({ id: 'sg-9', rules: [] });
     const self = templateRowToRule({ direction: 'ingress', family: 'ipv6', protocol: 'all', peer: 'self' }, g);
-    expect(self).toMatchObject({ direction: 'ingress', action: 'allow', priority: 1, family: 'ipv6', protocol: 'all', ports: [{ from: 0, to: 65535 }], peer: { kind: 'group', groupId: 'sg-9', self: true }, enabled: true });
-    const row: NewRule = templateRowToRule({ direction: 'ingress', family: 'ipv4', protocol: '6', ports: '80,443,8000-8010', peer: '10.1.2.3/8', priority: 110 }, g);
-    expect(row).toMatchObject({ protocol: 'tcp', ports: [{ from: 80, to: 80 }, { from: 443, to: 443 }, { from: 8000, to: 8010 }], peer: { kind: 'cidr', cidr: '10.0.0.0/8' }, priority: 110 });
-    expect(templateRowToRule({ direction: 'ingress', family: 'ipv4', protocol: 'tcp', ports: '22', peer: 'group:sg-9' }, g).peer).toEqual({ kind: 'group', groupId: 'sg-9', self: true });
-    expect(() => templateRowToRule({ direction: 'ingress', family: 'ipv4', protocol: 'bogus', peer: '0.0.0.0/0' }, g)).toThrow(/not a protocol/);
+    expect(self).toMatchObject({
+      direction: 'ingress',
+      action: 'allow',
+      priority: 1,
+      family: 'ipv6',
+      protocol: 'all',
+      ports: [{ from: 0, to: 65535 }],
+      peer: { kind: 'group', groupId: 'sg-9', self: true },
+      enabled: true,
+    });
+    const row: NewRule = templateRowToRule(
+      {
+        direction: 'ingress',
+        family: 'ipv4',
+        protocol: '6',
+        ports: '80,443,8000-8010',
+        peer: '10.1.2.3/8',
+        priority: 110,
+      },
+      g,
+    );
+    expect(row).toMatchObject({
+      protocol: 'tcp',
+      ports: [
+        { from: 80, to: 80 },
+        { from: 443, to: 443 },
+        { from: 8000, to: 8010 },
+      ],
+      peer: { kind: 'cidr', cidr: '10.0.0.0/8' },
+      priority: 110,
+    });
+    expect(
+      templateRowToRule({ direction: 'ingress', family: 'ipv4', protocol: 'tcp', ports: '22', peer: 'group:sg-9' }, g)
+        .peer,
+    ).toEqual({ kind: 'group', groupId: 'sg-9', self: true });
+    expect(() =>
+      templateRowToRule({ direction: 'ingress', family: 'ipv4', protocol: 'bogus', peer: '0.0.0.0/0' }, g),
+    ).toThrow(/not a protocol/);
   });
 });
 
@@ -438,7 +596,13 @@ describe('shadowed-rule', () => {
 describe('checks without an automatic plan', () => {
   it('priority-conflict gives a reason, not a plan', () => {
     const c = defaultConfig();
-    const g = group({ provider: 'huawei', rules: [rule({ ports: 80, peer: '10.0.0.0/8', id: 'a' }), rule({ ports: 80, peer: '10.0.0.0/8', action: 'deny', id: 'd' })] });
+    const g = group({
+      provider: 'huawei',
+      rules: [
+        rule({ ports: 80, peer: '10.0.0.0/8', id: 'a' }),
+        rule({ ports: 80, peer: '10.0.0.0/8', action: 'deny', id: 'd' }),
+      ],
+    });
     const finding = findingOf(g, c, 'priority-conflict');
     expect(planFor(finding, g, c)).toBeUndefined();
     expect(whyNoPlan(finding, g, c)).toMatch(/decision about intent/);
@@ -463,7 +627,11 @@ describe('proofs', () => {
     const result = planFindings({ groups: [g], unparseable: [], scanErrors: [] }, [finding], c);
     expect(result.offered).toEqual([]);
     expect(result.unproven).toHaveLength(1);
-    expect(result.unproven[0]?.proof).toMatchObject({ findingGone: false, neverWidens: true, onlyFindingPartChanged: true });
+    expect(result.unproven[0]?.proof).toMatchObject({
+      findingGone: false,
+      neverWidens: true,
+      onlyFindingPartChanged: true,
+    });
     expect(result.unproven[0]?.reason).toBe('the finding would remain');
   });
 
@@ -472,7 +640,13 @@ describe('proofs', () => {
     const live = rule({ ports: 22, id: 'ssh' });
     const g = group({ provider: 'aws', rules: [live, rule({ ports: 443, id: 'web' })] });
     const plan = planOf(g, c, 'internet-admin-port', ssh);
-    const opener: Plan = { ...plan, operations: [{ op: 'add', rule: { ...live, ports: [{ from: 8080, to: 8080 }], native: undefined } as unknown as NewRule }, ...plan.operations] };
+    const opener: Plan = {
+      ...plan,
+      operations: [
+        { op: 'add', rule: { ...live, ports: [{ from: 8080, to: 8080 }], native: undefined } as unknown as NewRule },
+        ...plan.operations,
+      ],
+    };
     const proof = provePlan(g, opener, c);
     expect(proof).toMatchObject({ findingGone: true, neverWidens: false, onlyFindingPartChanged: false });
     expect(proof.otherChanges).toEqual([
@@ -486,9 +660,15 @@ describe('proofs', () => {
     const g = group({ provider: 'aws', rules: [rule({ ports: 22, id: 'ssh' })] });
     const plan = planOf(g, c, 'internet-admin-port', ssh);
     const drifted = group({ provider: 'aws', rules: [rule({ ports: [22, 23], id: 'ssh' })] });
-    expect(checkPreconditions(drifted, plan)).toEqual(['rule ssh changed: expected "ingress allow ipv4 tcp 22 0.0.0.0/0 1", found "ingress allow ipv4 tcp 22-23 0.0.0.0/0 1"']);
+    expect(checkPreconditions(drifted, plan)).toEqual([
+      'rule ssh changed: expected "ingress allow ipv4 tcp 22 0.0.0.0/0 1", found "ingress allow ipv4 tcp 22-23 0.0.0.0/0 1"',
+    ]);
     expect(() => applyPlanToGroup(drifted, plan)).toThrow(/rule ssh changed/);
-    expect(provePlan(drifted, plan, c)).toMatchObject({ findingGone: false, neverWidens: false, onlyFindingPartChanged: false });
+    expect(provePlan(drifted, plan, c)).toMatchObject({
+      findingGone: false,
+      neverWidens: false,
+      onlyFindingPartChanged: false,
+    });
   });
 });
 
@@ -506,10 +686,19 @@ describe('plans as data', () => {
 
   it('applies to the model with placeholder ids, and its inverse restores the group', () => {
     const c = config(TRUSTED);
-    const g = group({ provider: 'aws', rules: [rule({ ports: [0, 1024], id: 'low' }), rule({ ports: 443, id: 'web' })] });
+    const g = group({
+      provider: 'aws',
+      rules: [rule({ ports: [0, 1024], id: 'low' }), rule({ ports: 443, id: 'web' })],
+    });
     const plan = planOf(g, c, 'internet-admin-port', ssh);
     const after = applyPlanToGroup(g, plan);
-    expect(after.rules.map((r) => r.native.ruleId)).toEqual(['web', 'planned:1', 'planned:2', 'planned:3', 'planned:4']);
+    expect(after.rules.map((r) => r.native.ruleId)).toEqual([
+      'web',
+      'planned:1',
+      'planned:2',
+      'planned:3',
+      'planned:4',
+    ]);
     expect(isPlanApplied(after, plan)).toBe(true);
     expect(isPlanApplied(g, plan)).toBe(false);
     const inverse = inversePlan(plan, after);
@@ -523,7 +712,9 @@ describe('plans as data', () => {
     expect(inverse.operations[0]?.op).toBe('add');
     expect(inverse.preconditions.map((p) => p.ruleId)).toEqual(['planned:1', 'planned:2', 'planned:3', 'planned:4']);
     const restored = applyPlanToGroup(after, inverse);
-    expect(restored.rules.map((r) => ruleSignature(r, true)).sort()).toEqual(g.rules.map((r) => ruleSignature(r, true)).sort());
+    expect(restored.rules.map((r) => ruleSignature(r, true)).sort()).toEqual(
+      g.rules.map((r) => ruleSignature(r, true)).sort(),
+    );
     expect(allowedSignature(evaluateGroup(restored))).toBe(allowedSignature(evaluateGroup(g)));
   });
 
@@ -546,7 +737,10 @@ describe('plans as data', () => {
 
   it('planFindings offers proven plans and gives reasons for the rest', () => {
     const c = config(TRUSTED);
-    const g = group({ provider: 'aws', rules: [rule({ ports: 22, id: 'ssh' }), rule({ ports: [8000, 8999], peer: '10.0.0.0/8', id: 'range' })] });
+    const g = group({
+      provider: 'aws',
+      rules: [rule({ ports: 22, id: 'ssh' }), rule({ ports: [8000, 8999], peer: '10.0.0.0/8', id: 'range' })],
+    });
     const all = findings(g, c);
     const result = planFindings([g], [...all, { ...(all[0] as Finding), groupId: 'sg-gone' }], c);
     expect(result.offered.map((o) => o.plan.finding.check)).toEqual(['internet-admin-port']);
@@ -563,16 +757,32 @@ describe('config: remediation', () => {
   });
 
   it('normalizes sources and validates with clear messages', () => {
-    const parsed = config({ remediation: { trustedSources: { SSH: ['203.0.113.9/24', { source: 'sg:sg-b', label: 'bastion' }] }, groupPorts: { 'sg-1': ['443', 'udp/53', '8000-8010'] } } });
-    expect(parsed.remediation.trustedSources['SSH']).toEqual([{ source: '203.0.113.0/24' }, { source: 'sg:sg-b', label: 'bastion' }]);
+    const parsed = config({
+      remediation: {
+        trustedSources: { SSH: ['203.0.113.9/24', { source: 'sg:sg-b', label: 'bastion' }] },
+        groupPorts: { 'sg-1': ['443', 'udp/53', '8000-8010'] },
+      },
+    });
+    expect(parsed.remediation.trustedSources['SSH']).toEqual([
+      { source: '203.0.113.0/24' },
+      { source: 'sg:sg-b', label: 'bastion' },
+    ]);
     const issue = (remediation: unknown) => {
       const result = configSchema.safeParse({ remediation });
       return result.success ? 'ok' : `${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message}`;
     };
-    expect(issue({ trustedSources: { shh: [] } })).toBe('remediation.trustedSources.shh: unknown service "shh" (closest valid name: "ssh"); a key is a port number or a service name');
-    expect(issue({ trustedSources: { '70000': [] } })).toBe('remediation.trustedSources.70000: is not a port number (0-65535)');
-    expect(issue({ trustedSources: { '22': ['office'] } })).toBe('remediation.trustedSources.22.0: is not a CIDR block, sg:<groupId>, prefix-list:<id> or address-group:<id>');
-    expect(issue({ groupPorts: { 'sg-1': ['90-80'] } })).toBe('remediation.groupPorts.sg-1.0: is not a port or port range ("443", "8000-8010", optionally "tcp/…" or "udp/…")');
+    expect(issue({ trustedSources: { shh: [] } })).toBe(
+      'remediation.trustedSources.shh: unknown service "shh" (closest valid name: "ssh"); a key is a port number or a service name',
+    );
+    expect(issue({ trustedSources: { '70000': [] } })).toBe(
+      'remediation.trustedSources.70000: is not a port number (0-65535)',
+    );
+    expect(issue({ trustedSources: { '22': ['office'] } })).toBe(
+      'remediation.trustedSources.22.0: is not a CIDR block, sg:<groupId>, prefix-list:<id> or address-group:<id>',
+    );
+    expect(issue({ groupPorts: { 'sg-1': ['90-80'] } })).toBe(
+      'remediation.groupPorts.sg-1.0: is not a port or port range ("443", "8000-8010", optionally "tcp/…" or "udp/…")',
+    );
     expect(issue({ trustedSources: {}, extra: 1 })).toMatch(/Unrecognized key/);
   });
 });

@@ -18,7 +18,16 @@ import { referenceDecision } from './support/reference.ts';
 // finding, never widen what the group allows (checked against the brute-force reference), and be
 // undone exactly by its inverse.
 
-const IPV4_CIDRS = ['0.0.0.0/0', '0.0.0.0/1', '128.0.0.0/1', '64.0.0.0/2', '10.0.0.0/8', '10.1.0.0/16', '203.0.113.0/24', '8.8.8.0/24'];
+const IPV4_CIDRS = [
+  '0.0.0.0/0',
+  '0.0.0.0/1',
+  '128.0.0.0/1',
+  '64.0.0.0/2',
+  '10.0.0.0/8',
+  '10.1.0.0/16',
+  '203.0.113.0/24',
+  '8.8.8.0/24',
+];
 const IPV6_CIDRS = ['::/0', '2000::/3', '2001:db8::/32', '2001:db8:1::/48'];
 const PROTOCOLS: Protocol[] = ['all', 'tcp', 'udp', 'icmp', 132];
 const PORT_BIAS = [21, 22, 25, 30];
@@ -28,7 +37,11 @@ const CONFIG = configSchema.parse({
   highRiskPorts: [21, 25, 30],
   remediation: {
     trustedSources: {
-      ssh: [{ source: '203.0.113.0/24', label: 'office' }, { source: 'sg:sg-bastion', label: 'bastion' }, '2001:db8:1::/48'],
+      ssh: [
+        { source: '203.0.113.0/24', label: 'office' },
+        { source: 'sg:sg-bastion', label: 'bastion' },
+        '2001:db8:1::/48',
+      ],
       '25': ['10.1.0.0/16', 'prefix-list:pl-1', 'address-group:ag-1'],
     },
     groupPorts: { 'sg-1': ['22', '25-27', 'udp/30'], 'otc:default': ['tcp/5'] },
@@ -37,7 +50,12 @@ const CONFIG = configSchema.parse({
 
 const portsArb: fc.Arbitrary<PortRange[]> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...PORT_BIAS).map((p) => [{ from: p, to: p }]) },
-  { weight: 3, arbitrary: fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 12 })).map(([from, span]) => [{ from, to: from + span }]) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 12 }))
+      .map(([from, span]) => [{ from, to: from + span }]),
+  },
   { weight: 1, arbitrary: fc.constant<PortRange[]>([{ from: 0, to: 65535 }]) },
   { weight: 1, arbitrary: fc.constant<PortRange[]>([{ from: 1, to: 65535 }]) },
 );
@@ -45,8 +63,14 @@ const portsArb: fc.Arbitrary<PortRange[]> = fc.oneof(
 type PeerChoice = string | 'self' | 'sg-other' | 'sg-bastion' | 'pl-1';
 
 const ruleSpecArb = fc.record({
-  direction: fc.oneof({ weight: 4, arbitrary: fc.constant('ingress' as const) }, { weight: 1, arbitrary: fc.constant('egress' as const) }),
-  action: fc.oneof({ weight: 3, arbitrary: fc.constant('allow' as const) }, { weight: 1, arbitrary: fc.constant('deny' as const) }),
+  direction: fc.oneof(
+    { weight: 4, arbitrary: fc.constant('ingress' as const) },
+    { weight: 1, arbitrary: fc.constant('egress' as const) },
+  ),
+  action: fc.oneof(
+    { weight: 3, arbitrary: fc.constant('allow' as const) },
+    { weight: 1, arbitrary: fc.constant('deny' as const) },
+  ),
   priority: fc.integer({ min: 1, max: 5 }),
   protocol: fc.constantFrom(...PROTOCOLS),
   ports: portsArb,
@@ -61,19 +85,29 @@ const ruleSpecArb = fc.record({
 
 type RuleSpec = typeof ruleSpecArb extends fc.Arbitrary<infer T> ? T : never;
 type Flavour = { provider: Provider; api?: 'vpc-v3' | 'neutron-v2' };
-const FLAVOURS: Flavour[] = [{ provider: 'aws' }, { provider: 'otc', api: 'neutron-v2' }, { provider: 'huawei' }, { provider: 'alibaba' }, { provider: 'otc', api: 'vpc-v3' }];
+const FLAVOURS: Flavour[] = [
+  { provider: 'aws' },
+  { provider: 'otc', api: 'neutron-v2' },
+  { provider: 'huawei' },
+  { provider: 'alibaba' },
+  { provider: 'otc', api: 'vpc-v3' },
+];
 
 let ids = 0;
 function buildRule(spec: RuleSpec, flavour: Flavour, groupId: string): Rule {
   const allowOnly = flavour.provider === 'aws' || flavour.api === 'neutron-v2';
-  const symbolicFamily: Family = flavour.provider === 'aws' || flavour.provider === 'alibaba' ? 'ipv4' : spec.groupFamily;
+  const symbolicFamily: Family =
+    flavour.provider === 'aws' || flavour.provider === 'alibaba' ? 'ipv4' : spec.groupFamily;
   let peer: Peer | string;
   let family: Family;
   if (spec.peer === 'self' || spec.peer === 'sg-other' || spec.peer === 'sg-bastion') {
     peer = { kind: 'group', groupId: spec.peer === 'self' ? groupId : spec.peer, self: spec.peer === 'self' };
     family = symbolicFamily;
   } else if (spec.peer === 'pl-1') {
-    peer = flavour.provider === 'aws' || flavour.provider === 'alibaba' ? { kind: 'prefix-list', id: 'pl-1' } : { kind: 'address-group', id: 'ag-1' };
+    peer =
+      flavour.provider === 'aws' || flavour.provider === 'alibaba'
+        ? { kind: 'prefix-list', id: 'pl-1' }
+        : { kind: 'address-group', id: 'ag-1' };
     family = symbolicFamily;
   } else {
     peer = spec.peer;
@@ -101,26 +135,69 @@ const groupArb: fc.Arbitrary<SecurityGroup> = fc
     id: fc.constantFrom('sg-1', 'sg-1', 'sg-2'),
     rules: fc.array(ruleSpecArb, { maxLength: 9 }),
   })
-  .map(({ flavour, name, id, rules }) => group({ id, name, provider: flavour.provider, api: flavour.api, rules: rules.map((s) => buildRule(s, flavour, id)) }));
+  .map(({ flavour, name, id, rules }) =>
+    group({
+      id,
+      name,
+      provider: flavour.provider,
+      api: flavour.api,
+      rules: rules.map((s) => buildRule(s, flavour, id)),
+    }),
+  );
 
-const SYMBOLIC_SPACES = ['ipv4|group:self', 'ipv6|group:self', 'ipv4|group:sg-other', 'ipv4|group:sg-bastion', 'ipv6|group:sg-bastion', 'ipv4|prefix-list:pl-1', 'ipv4|address-group:ag-1'];
+const SYMBOLIC_SPACES = [
+  'ipv4|group:self',
+  'ipv6|group:self',
+  'ipv4|group:sg-other',
+  'ipv4|group:sg-bastion',
+  'ipv6|group:sg-bastion',
+  'ipv4|prefix-list:pl-1',
+  'ipv4|address-group:ag-1',
+];
 
 const addressArb = (cidrs: string[]) =>
-  fc.tuple(fc.constantFrom(...cidrs), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.constantFrom('lo', 'hi', 'mid')).map(([cidr, r, where]) => {
-    const block = parseCidr(cidr)!;
-    if (where === 'lo') return block.lo;
-    if (where === 'hi') return block.hi;
-    return block.lo + (r % (block.hi - block.lo + 1n));
-  });
+  fc
+    .tuple(
+      fc.constantFrom(...cidrs),
+      fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+      fc.constantFrom('lo', 'hi', 'mid'),
+    )
+    .map(([cidr, r, where]) => {
+      const block = parseCidr(cidr)!;
+      if (where === 'lo') return block.lo;
+      if (where === 'hi') return block.hi;
+      return block.lo + (r % (block.hi - block.lo + 1n));
+    });
 
 const portArb = fc.oneof(fc.constantFrom(...PORT_BIAS), fc.integer({ min: 0, max: 45 }), fc.constant(65535));
 const protocolArb = fc.constantFrom<Protocol>('tcp', 'tcp', 'udp', 'icmp', 132, 47);
-const directionArb = fc.oneof({ weight: 4, arbitrary: fc.constant('ingress' as const) }, { weight: 1, arbitrary: fc.constant('egress' as const) });
+const directionArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('ingress' as const) },
+  { weight: 1, arbitrary: fc.constant('egress' as const) },
+);
 
 const packetArb: fc.Arbitrary<Packet> = fc.oneof(
-  fc.record({ direction: directionArb, space: fc.constant('ipv4'), protocol: protocolArb, port: portArb, address: addressArb(IPV4_CIDRS) }),
-  fc.record({ direction: directionArb, space: fc.constant('ipv6'), protocol: protocolArb, port: portArb, address: addressArb(IPV6_CIDRS) }),
-  fc.record({ direction: directionArb, space: fc.constantFrom(...SYMBOLIC_SPACES), protocol: protocolArb, port: portArb, address: fc.constant(0n) }),
+  fc.record({
+    direction: directionArb,
+    space: fc.constant('ipv4'),
+    protocol: protocolArb,
+    port: portArb,
+    address: addressArb(IPV4_CIDRS),
+  }),
+  fc.record({
+    direction: directionArb,
+    space: fc.constant('ipv6'),
+    protocol: protocolArb,
+    port: portArb,
+    address: addressArb(IPV6_CIDRS),
+  }),
+  fc.record({
+    direction: directionArb,
+    space: fc.constantFrom(...SYMBOLIC_SPACES),
+    protocol: protocolArb,
+    port: portArb,
+    address: fc.constant(0n),
+  }),
 ) as fc.Arbitrary<Packet>;
 
 /** Every address of a family allowed for the packet's protocol and port: exact, by checking each cell between CIDR boundaries. */
@@ -192,15 +269,39 @@ describe('remediation plans on random groups', () => {
         for (const { plan, proof } of result.offered) {
           offeredByCheck.set(plan.finding.check, (offeredByCheck.get(plan.finding.check) ?? 0) + 1);
           const finding = findings.find((f) => f.fingerprint === plan.finding.fingerprint) as Finding;
-          const context = JSON.stringify({ plan: { diff: plan.diff, check: plan.finding.check, title: plan.finding.title }, rules: g.rules.map((r) => `${r.native.ruleId}: ${ruleSignature(r, true)}${r.enabled ? '' : ' disabled'}`), provider: g.provider, api: g.api, name: g.name });
-          expect(proof, context).toEqual({ findingGone: true, neverWidens: true, onlyFindingPartChanged: true, otherChanges: [] });
+          const context = JSON.stringify({
+            plan: { diff: plan.diff, check: plan.finding.check, title: plan.finding.title },
+            rules: g.rules.map((r) => `${r.native.ruleId}: ${ruleSignature(r, true)}${r.enabled ? '' : ' disabled'}`),
+            provider: g.provider,
+            api: g.api,
+            name: g.name,
+          });
+          expect(proof, context).toEqual({
+            findingGone: true,
+            neverWidens: true,
+            onlyFindingPartChanged: true,
+            otherChanges: [],
+          });
           expect(checkPreconditions(g, plan), context).toEqual([]);
-          for (const op of plan.operations) if (op.op === 'remove') expect(plan.preconditions.map((p) => p.ruleId), context).toContain(op.ruleId);
+          for (const op of plan.operations)
+            if (op.op === 'remove')
+              expect(
+                plan.preconditions.map((p) => p.ruleId),
+                context,
+              ).toContain(op.ruleId);
           // Adds first, then removes.
           const firstRemove = plan.operations.findIndex((op) => op.op === 'remove');
-          if (firstRemove >= 0) expect(plan.operations.slice(firstRemove).every((op) => op.op === 'remove'), context).toBe(true);
+          if (firstRemove >= 0)
+            expect(
+              plan.operations.slice(firstRemove).every((op) => op.op === 'remove'),
+              context,
+            ).toBe(true);
           // Allow-only providers never get a deny.
-          if (isAllowOnly(g)) expect(plan.operations.some((op) => op.op === 'add' && op.rule.action === 'deny'), context).toBe(false);
+          if (isAllowOnly(g))
+            expect(
+              plan.operations.some((op) => op.op === 'add' && op.rule.action === 'deny'),
+              context,
+            ).toBe(false);
           expect(plan.resolves, context).toContain(plan.finding.fingerprint);
 
           const after = applyPlanToGroup(g, plan);
@@ -211,23 +312,39 @@ describe('remediation plans on random groups', () => {
           const afterRules = appliedRules(after);
           for (const packet of packets) {
             if (referenceDecision(afterRules, packet) !== 'allow') continue;
-            expect(allowedBefore(before, packet), `${context} ${JSON.stringify({ ...packet, address: String(packet.address) })}`).toBe(true);
+            expect(
+              allowedBefore(before, packet),
+              `${context} ${JSON.stringify({ ...packet, address: String(packet.address) })}`,
+            ).toBe(true);
           }
           // 3. The inverse, applied to the group after the plan, restores what it allowed and its rules.
           const inverse = inversePlan(plan, after);
           const restored = applyPlanToGroup(after, inverse);
           expect(ruleMultiset(restored), context).toEqual(ruleMultiset(g));
           const restoredPolicy = evaluateGroup(restored);
-          expect(allowedSignature(restoredPolicy, [beforePolicy]), context).toBe(allowedSignature(beforePolicy, [restoredPolicy]));
+          expect(allowedSignature(restoredPolicy, [beforePolicy]), context).toBe(
+            allowedSignature(beforePolicy, [restoredPolicy]),
+          );
           const restoredRules = appliedRules(restored);
-          for (const packet of packets) expect(referenceDecision(restoredRules, packet), context).toBe(referenceDecision(before, packet));
+          for (const packet of packets)
+            expect(referenceDecision(restoredRules, packet), context).toBe(referenceDecision(before, packet));
         }
       }),
       { numRuns: 400 },
     );
     // The run exercised every planner that can offer a plan here.
-    for (const check of ['internet-admin-port', 'internet-high-risk-port', 'internet-all-ports', 'port-range', 'template-drift', 'shadowed-rule']) {
-      expect(offeredByCheck.get(check) ?? 0, `${check}: offered ${JSON.stringify([...offeredByCheck])}, unproven ${JSON.stringify([...unprovenByCheck])}`).toBeGreaterThan(0);
+    for (const check of [
+      'internet-admin-port',
+      'internet-high-risk-port',
+      'internet-all-ports',
+      'port-range',
+      'template-drift',
+      'shadowed-rule',
+    ]) {
+      expect(
+        offeredByCheck.get(check) ?? 0,
+        `${check}: offered ${JSON.stringify([...offeredByCheck])}, unproven ${JSON.stringify([...unprovenByCheck])}`,
+      ).toBeGreaterThan(0);
     }
   });
 });

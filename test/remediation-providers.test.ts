@@ -50,7 +50,8 @@ function configFor(providers: Record<string, unknown>): WardenConfig {
  */
 function content(rule: NewRule | Rule): string {
   const peer = rule.peer;
-  const peerText = peer.kind === 'cidr' ? peer.cidr : peer.kind === 'group' ? `sg:${peer.groupId}` : `${peer.kind}:${peer.id}`;
+  const peerText =
+    peer.kind === 'cidr' ? peer.cidr : peer.kind === 'group' ? `sg:${peer.groupId}` : `${peer.kind}:${peer.id}`;
   const low = (from: number) => (rule.protocol === 'tcp' || rule.protocol === 'udp' ? Math.max(from, 1) : from);
   const ports = rule.ports.map((p) => `${low(p.from)}-${p.to}`).join(',');
   return `${rule.direction} ${rule.action} p${rule.priority} ${rule.family} ${String(rule.protocol)} ${ports} ${peerText} ${rule.enabled ? 'on' : 'off'} ${JSON.stringify(rule.description)}`;
@@ -122,7 +123,10 @@ async function planOn(h: Harness, groupId: string, check: string, port: number):
   const { estate, findings } = await audit(h);
   const group = groupIn(estate, groupId);
   const finding = findings.find((f) => f.groupId === groupId && f.check === check && f.title.includes(` ${port} `));
-  if (!finding) throw new Error(`no ${check} finding on port ${port} for ${groupId}: ${findings.map((f) => `${f.check} ${f.title}`).join('; ')}`);
+  if (!finding)
+    throw new Error(
+      `no ${check} finding on port ${port} for ${groupId}: ${findings.map((f) => `${f.check} ${f.title}`).join('; ')}`,
+    );
   expect(whyNoPlan(finding, group, h.config)).toBe('');
   const plan = planFor(finding, group, h.config);
   if (!plan) throw new Error('no plan');
@@ -147,7 +151,15 @@ function removedIdsOf(plan: Plan): string[] {
 }
 
 async function apply(h: Harness, planned: Planned): Promise<ChangeRecord> {
-  return applyPlan({ adapter: h.adapter, scope: h.scope, plan: planned.plan, store: h.store, actor: ACTOR, now, verify: auditVerifier(h.config, planned.estate) });
+  return applyPlan({
+    adapter: h.adapter,
+    scope: h.scope,
+    plan: planned.plan,
+    store: h.store,
+    actor: ACTOR,
+    now,
+    verify: auditVerifier(h.config, planned.estate),
+  });
 }
 
 /**
@@ -159,7 +171,12 @@ async function applyAndVerify(h: Harness, planned: Planned): Promise<{ record: C
   const { group, finding, plan } = planned;
   const record = await apply(h, planned);
   expect(record.messages.filter((m) => !m.startsWith('applied:'))).toEqual([]);
-  expect(record).toMatchObject({ kind: 'apply', actor: ACTOR, status: 'applied', verification: { findingGone: true, otherRulesUntouched: true } });
+  expect(record).toMatchObject({
+    kind: 'apply',
+    actor: ACTOR,
+    status: 'applied',
+    verification: { findingGone: true, otherRulesUntouched: true },
+  });
   expect(record.addedRuleIds).toHaveLength(addsOf(plan).length);
   expect(new Set(record.addedRuleIds).size).toBe(record.addedRuleIds.length);
   expect(record.preImage).toHaveLength(group.rules.length);
@@ -168,7 +185,9 @@ async function applyAndVerify(h: Harness, planned: Planned): Promise<{ record: C
   const { estate, findings } = await audit(h);
   const after = groupIn(estate, group.id);
   expect(findings.map((f) => f.fingerprint)).not.toContain(finding.fingerprint);
-  expect(findings.filter((f) => f.groupId === group.id && f.check === finding.check && f.title === finding.title)).toEqual([]);
+  expect(
+    findings.filter((f) => f.groupId === group.id && f.check === finding.check && f.title === finding.title),
+  ).toEqual([]);
 
   const removed = new Set(removedIdsOf(plan));
   const added = new Set(record.addedRuleIds);
@@ -178,13 +197,26 @@ async function applyAndVerify(h: Harness, planned: Planned): Promise<{ record: C
   expect(after.rules.filter((r) => removed.has(r.native.ruleId))).toEqual([]);
   expect(byId(record.postImage ?? [])).toEqual(byId(after.rules));
 
-  for (const other of planned.estate.groups.filter((g) => g.id !== group.id)) expect(byId(groupIn(estate, other.id).rules)).toEqual(byId(other.rules));
+  for (const other of planned.estate.groups.filter((g) => g.id !== group.id))
+    expect(byId(groupIn(estate, other.id).rules)).toEqual(byId(other.rules));
   return { record, after };
 }
 
 /** Reverts an applied change and checks that the group has exactly its original rules again, by content. */
-async function revertAndVerify(h: Harness, planned: Planned, record: ChangeRecord, after: SecurityGroup): Promise<ChangeRecord> {
-  const revert = await revertChange({ adapter: h.adapter, scope: h.scope, change: record, store: h.store, actor: ACTOR, now });
+async function revertAndVerify(
+  h: Harness,
+  planned: Planned,
+  record: ChangeRecord,
+  after: SecurityGroup,
+): Promise<ChangeRecord> {
+  const revert = await revertChange({
+    adapter: h.adapter,
+    scope: h.scope,
+    change: record,
+    store: h.store,
+    actor: ACTOR,
+    now,
+  });
   expect(revert).toMatchObject({ kind: 'revert', reverts: record.changeId, status: 'reverted' });
   expect(revert.preImage).toHaveLength(after.rules.length);
   expect(revert.addedRuleIds).toHaveLength(removedIdsOf(planned.plan).length);
@@ -193,7 +225,9 @@ async function revertAndVerify(h: Harness, planned: Planned, record: ChangeRecor
   expect(contents(revert.postImage ?? [])).toEqual(contents(planned.group.rules));
   // The finding is back (its fingerprint too where no rule was re-added under a new id).
   const { findings } = await audit(h);
-  const again = findings.filter((f) => f.groupId === planned.group.id && f.check === planned.finding.check && f.title === planned.finding.title);
+  const again = findings.filter(
+    (f) => f.groupId === planned.group.id && f.check === planned.finding.check && f.title === planned.finding.title,
+  );
   expect(again).toHaveLength(1);
   if (removedIdsOf(planned.plan).length === 0) expect(again[0]?.fingerprint).toBe(planned.finding.fingerprint);
   expect((await h.store.list()).map((r) => [r.kind, r.status])).toEqual([
@@ -223,13 +257,22 @@ async function expectRolledBack(h: Harness, planned: Planned): Promise<ChangeRec
   expect(record.status).toBe('rolled-back');
   expect(record.addedRuleIds).toHaveLength(addsOf(planned.plan).length);
   expect(record.messages.find((m) => m.startsWith('failed part-way: removing '))).toBeDefined();
-  expect(record.messages).toContain('undo: the group has the same rules as before (by content; re-added rules have new ids)');
+  expect(record.messages).toContain(
+    'undo: the group has the same rules as before (by content; re-added rules have new ids)',
+  );
   expect(record.verification).toBeUndefined();
   expect(byId(record.preImage)).toEqual(byId(planned.group.rules));
   expect(byId(record.postImage ?? [])).toEqual(byId(planned.group.rules));
   expect(byId(await rulesOf(h, planned.group.id))).toEqual(byId(planned.group.rules));
   // Nothing to revert: it changed nothing.
-  const revert = await revertChange({ adapter: h.adapter, scope: h.scope, change: record, store: h.store, actor: ACTOR, now });
+  const revert = await revertChange({
+    adapter: h.adapter,
+    scope: h.scope,
+    change: record,
+    store: h.store,
+    actor: ACTOR,
+    now,
+  });
   expect(revert.status).toBe('refused');
   return record;
 }
@@ -250,8 +293,16 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
     fake = new FakeAlibabaEcs({ accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET });
     const url = await fake.start();
     const config = configFor({ alibaba: { account: ACCOUNT, regions: [REGION] } });
-    const env = { WARDEN_ALIBABA_ENDPOINT: url, ALIBABA_CLOUD_ACCESS_KEY_ID: KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY_SECRET };
-    h = await harness(createAlibabaAdapter({ config, env, retry: { sleep: async () => {}, random: () => 0 } }), SCOPE, config);
+    const env = {
+      WARDEN_ALIBABA_ENDPOINT: url,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: KEY_ID,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY_SECRET,
+    };
+    h = await harness(
+      createAlibabaAdapter({ config, env, retry: { sleep: async () => {}, random: () => 0 } }),
+      SCOPE,
+      config,
+    );
   });
 
   afterEach(async () => {
@@ -261,23 +312,66 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
 
   /** The rule-changing calls that reached the fake, in order, with every parameter the SDK sent. */
   function mutations(from = 0): { action: string; params: Record<string, string>; status: number }[] {
-    return fake.requests.slice(from).flatMap((r) => (/^(Authorize|Revoke)/.test(r.action) ? [{ action: r.action, params: r.params, status: r.status }] : []));
+    return fake.requests
+      .slice(from)
+      .flatMap((r) =>
+        /^(Authorize|Revoke)/.test(r.action) ? [{ action: r.action, params: r.params, status: r.status }] : [],
+      );
   }
 
   /** The group's rules as the fake stores them, without ids and creation times. */
   function stored(groupId: string): string[] {
-    return fake.rulesOf(groupId).map((r) => rawContent(r, ['SecurityGroupRuleId', 'CreateTime'])).sort();
+    return fake
+      .rulesOf(groupId)
+      .map((r) => rawContent(r, ['SecurityGroupRuleId', 'CreateTime']))
+      .sort();
   }
 
   /** A jump host open on SSH, with other rules that must survive; a bystander group open on SSH too. */
   function seedJump(): { jump: string; ssh: string; bystander: string } {
     const jump = fake.addGroup(REGION, { SecurityGroupName: 'jump' });
-    const ssh = fake.addPermission(jump, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Priority: '1', Description: 'ssh from anywhere' });
-    fake.addPermission(jump, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '443/443', SourceCidrIp: '0.0.0.0/0', Priority: '1', Description: 'https' });
-    fake.addPermission(jump, { Direction: 'ingress', IpProtocol: 'ALL', PortRange: '-1/-1', SourceCidrIp: '10.0.0.0/8', Priority: '10', Description: 'internal' });
-    fake.addPermission(jump, { Direction: 'egress', IpProtocol: 'TCP', PortRange: '25/25', DestCidrIp: '0.0.0.0/0', Policy: 'Drop', Priority: '1', Description: 'no smtp' });
+    const ssh = fake.addPermission(jump, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourceCidrIp: '0.0.0.0/0',
+      Priority: '1',
+      Description: 'ssh from anywhere',
+    });
+    fake.addPermission(jump, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '443/443',
+      SourceCidrIp: '0.0.0.0/0',
+      Priority: '1',
+      Description: 'https',
+    });
+    fake.addPermission(jump, {
+      Direction: 'ingress',
+      IpProtocol: 'ALL',
+      PortRange: '-1/-1',
+      SourceCidrIp: '10.0.0.0/8',
+      Priority: '10',
+      Description: 'internal',
+    });
+    fake.addPermission(jump, {
+      Direction: 'egress',
+      IpProtocol: 'TCP',
+      PortRange: '25/25',
+      DestCidrIp: '0.0.0.0/0',
+      Policy: 'Drop',
+      Priority: '1',
+      Description: 'no smtp',
+    });
     const bystander = fake.addGroup(REGION, { SecurityGroupName: 'bystander' });
-    fake.addPermission(bystander, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Priority: '1', Description: 'ssh' });
+    fake.addPermission(bystander, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '22/22',
+      SourceCidrIp: '0.0.0.0/0',
+      Priority: '1',
+      Description: 'ssh',
+    });
     fake.addInterface(REGION, [jump]);
     fake.addInterface(REGION, [bystander]);
     return { jump, ssh, bystander };
@@ -286,8 +380,22 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
   /** A cache host whose wide allow (TCP 6000-6500 from anywhere, priority 50) opens Redis. */
   function seedCache(): { cache: string; wide: string } {
     const cache = fake.addGroup(REGION, { SecurityGroupName: 'cache' });
-    const wide = fake.addPermission(cache, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '6000/6500', SourceCidrIp: '0.0.0.0/0', Priority: '50', Description: 'app ports' });
-    fake.addPermission(cache, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '443/443', SourceCidrIp: '0.0.0.0/0', Priority: '1', Description: 'https' });
+    const wide = fake.addPermission(cache, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '6000/6500',
+      SourceCidrIp: '0.0.0.0/0',
+      Priority: '50',
+      Description: 'app ports',
+    });
+    fake.addPermission(cache, {
+      Direction: 'ingress',
+      IpProtocol: 'TCP',
+      PortRange: '443/443',
+      SourceCidrIp: '0.0.0.0/0',
+      Priority: '1',
+      Description: 'https',
+    });
     fake.addInterface(REGION, [cache]);
     return { cache, wide };
   }
@@ -296,7 +404,11 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
   function trace(from: number): string[] {
     return fake.requests
       .slice(from)
-      .filter((r) => /^(Authorize|Revoke)/.test(r.action) || (r.action === 'DescribeSecurityGroupAttribute' && r.params.Direction !== 'all'))
+      .filter(
+        (r) =>
+          /^(Authorize|Revoke)/.test(r.action) ||
+          (r.action === 'DescribeSecurityGroupAttribute' && r.params.Direction !== 'all'),
+      )
       .map((r) => `${r.action}${r.params.Direction ? ` ${r.params.Direction}` : ''} ${r.status}`);
   }
 
@@ -331,11 +443,30 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
         },
         status: 200,
       },
-      { action: 'RevokeSecurityGroup', params: { RegionId: REGION, SecurityGroupId: jump, ClientToken: expect.any(String), 'SecurityGroupRuleId.1': ssh }, status: 200 },
+      {
+        action: 'RevokeSecurityGroup',
+        params: {
+          RegionId: REGION,
+          SecurityGroupId: jump,
+          ClientToken: expect.any(String),
+          'SecurityGroupRuleId.1': ssh,
+        },
+        status: 200,
+      },
     ]);
     // The add is read back (its id learned) before anything is revoked.
-    expect(trace(mark)).toEqual(['DescribeSecurityGroupAttribute ingress 200', 'AuthorizeSecurityGroup 200', 'DescribeSecurityGroupAttribute ingress 200', 'RevokeSecurityGroup 200']);
-    expect(fake.rulesOf(jump).find((r) => r.SecurityGroupRuleId === office)).toMatchObject({ SourceCidrIp: OFFICE, PortRange: '22/22', Policy: 'Accept', Priority: '1' });
+    expect(trace(mark)).toEqual([
+      'DescribeSecurityGroupAttribute ingress 200',
+      'AuthorizeSecurityGroup 200',
+      'DescribeSecurityGroupAttribute ingress 200',
+      'RevokeSecurityGroup 200',
+    ]);
+    expect(fake.rulesOf(jump).find((r) => r.SecurityGroupRuleId === office)).toMatchObject({
+      SourceCidrIp: OFFICE,
+      PortRange: '22/22',
+      Policy: 'Accept',
+      Priority: '1',
+    });
 
     mark = fake.requests.length;
     await revertAndVerify(h, planned, record, after);
@@ -355,7 +486,16 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
         },
         status: 200,
       },
-      { action: 'RevokeSecurityGroup', params: { RegionId: REGION, SecurityGroupId: jump, ClientToken: expect.any(String), 'SecurityGroupRuleId.1': office }, status: 200 },
+      {
+        action: 'RevokeSecurityGroup',
+        params: {
+          RegionId: REGION,
+          SecurityGroupId: jump,
+          ClientToken: expect.any(String),
+          'SecurityGroupRuleId.1': office,
+        },
+        status: 200,
+      },
     ]);
     expect(stored(jump)).toEqual(original);
     expect(stored(bystander)).toEqual(bystanderRules);
@@ -366,7 +506,9 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
     const { cache, wide } = seedCache();
     const original = stored(cache);
     const planned = await planOn(h, cache, 'internet-high-risk-port', 6379);
-    expect(opsOf(planned.plan)).toEqual([['add', 'ingress deny p49 ipv4 tcp 6379-6379 0.0.0.0/0 on "warden: close tcp/6379 to the Internet"']]);
+    expect(opsOf(planned.plan)).toEqual([
+      ['add', 'ingress deny p49 ipv4 tcp 6379-6379 0.0.0.0/0 on "warden: close tcp/6379 to the Internet"'],
+    ]);
     expect(planned.plan.preconditions.map((p) => p.ruleId)).toEqual([wide]);
 
     let mark = fake.requests.length;
@@ -389,14 +531,31 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
         status: 200,
       },
     ]);
-    expect(fake.rulesOf(cache).find((r) => r.SecurityGroupRuleId === drop)).toMatchObject({ Policy: 'Drop', Priority: '49', PortRange: '6379/6379' });
+    expect(fake.rulesOf(cache).find((r) => r.SecurityGroupRuleId === drop)).toMatchObject({
+      Policy: 'Drop',
+      Priority: '49',
+      PortRange: '6379/6379',
+    });
     // The wide allow stays as it was: the other ports keep working.
-    expect(fake.rulesOf(cache).find((r) => r.SecurityGroupRuleId === wide)).toMatchObject({ Policy: 'Accept', Priority: '50', PortRange: '6000/6500' });
+    expect(fake.rulesOf(cache).find((r) => r.SecurityGroupRuleId === wide)).toMatchObject({
+      Policy: 'Accept',
+      Priority: '50',
+      PortRange: '6000/6500',
+    });
 
     mark = fake.requests.length;
     await revertAndVerify(h, planned, record, after);
     expect(mutations(mark)).toEqual([
-      { action: 'RevokeSecurityGroup', params: { RegionId: REGION, SecurityGroupId: cache, ClientToken: expect.any(String), 'SecurityGroupRuleId.1': drop }, status: 200 },
+      {
+        action: 'RevokeSecurityGroup',
+        params: {
+          RegionId: REGION,
+          SecurityGroupId: cache,
+          ClientToken: expect.any(String),
+          'SecurityGroupRuleId.1': drop,
+        },
+        status: 200,
+      },
     ]);
     expect(stored(cache)).toEqual(original);
   });
@@ -410,7 +569,9 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
     const changed = stored(jump);
     const mark = fake.requests.length;
     const record = await expectRefused(h, planned, ssh);
-    expect(record.messages).toContain(`rule ${ssh} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 22 0.0.0.0/0 5`);
+    expect(record.messages).toContain(
+      `rule ${ssh} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 22 0.0.0.0/0 5`,
+    );
     expect(mutations(mark)).toEqual([]);
     expect(stored(jump)).toEqual(changed);
   });
@@ -423,7 +584,13 @@ describe('Alibaba ECS (@alicloud/ecs20140526 against the stateful ECS fake)', ()
     const mark = fake.requests.length;
     const record = await expectRolledBack(h, planned);
     const [office] = record.addedRuleIds as [string];
-    expect(mutations(mark).map((m) => [m.action, m.params['Permissions.1.SourceCidrIp'] ?? m.params['SecurityGroupRuleId.1'], m.status])).toEqual([
+    expect(
+      mutations(mark).map((m) => [
+        m.action,
+        m.params['Permissions.1.SourceCidrIp'] ?? m.params['SecurityGroupRuleId.1'],
+        m.status,
+      ]),
+    ).toEqual([
       ['AuthorizeSecurityGroup', OFFICE, 200],
       ['RevokeSecurityGroup', ssh, 500],
       ['RevokeSecurityGroup', ssh, 500],
@@ -451,7 +618,11 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
   beforeEach(async () => {
     fake = await startFakeHuawei({ ak: AK, sk: SK });
     const config = configFor({ huawei: { regions: [{ region: REGION, projectId: PROJECT }], endpoint: fake.url } });
-    const adapter = createHuaweiAdapter({ config, env: { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK }, retry: { sleep: async () => {}, random: () => 0 } });
+    const adapter = createHuaweiAdapter({
+      config,
+      env: { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK },
+      retry: { sleep: async () => {}, random: () => 0 },
+    });
     h = await harness(adapter, SCOPE, config);
   });
 
@@ -465,7 +636,12 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
     return fake.requests
       .slice(from)
       .filter((r) => r.operation === 'CreateSecurityGroupRule' || r.operation === 'DeleteSecurityGroupRule')
-      .map((r) => ({ method: r.method, path: r.path, body: r.body === '' ? undefined : (JSON.parse(r.body) as unknown), status: r.status }));
+      .map((r) => ({
+        method: r.method,
+        path: r.path,
+        body: r.body === '' ? undefined : (JSON.parse(r.body) as unknown),
+        status: r.status,
+      }));
   }
 
   function stored(groupId: string): string[] {
@@ -482,21 +658,88 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
 
   function seedJump(): { jump: string; ssh: string; bystander: string } {
     const jump = fake.addGroup(PROJECT, { name: 'jump' });
-    const ssh = add(jump, { protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 1, description: 'ssh from anywhere' });
-    add(jump, { protocol: 'tcp', multiport: '443', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 1, description: 'https' });
-    add(jump, { protocol: '', multiport: '', remote_ip_prefix: '10.0.0.0/8', action: 'allow', priority: 10, description: 'internal' });
-    add(jump, { direction: 'egress', protocol: '', multiport: '', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 100, description: '' });
-    add(jump, { direction: 'egress', ethertype: 'IPv6', protocol: '', multiport: '', remote_ip_prefix: '::/0', action: 'allow', priority: 100, description: '' });
+    const ssh = add(jump, {
+      protocol: 'tcp',
+      multiport: '22',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 1,
+      description: 'ssh from anywhere',
+    });
+    add(jump, {
+      protocol: 'tcp',
+      multiport: '443',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 1,
+      description: 'https',
+    });
+    add(jump, {
+      protocol: '',
+      multiport: '',
+      remote_ip_prefix: '10.0.0.0/8',
+      action: 'allow',
+      priority: 10,
+      description: 'internal',
+    });
+    add(jump, {
+      direction: 'egress',
+      protocol: '',
+      multiport: '',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 100,
+      description: '',
+    });
+    add(jump, {
+      direction: 'egress',
+      ethertype: 'IPv6',
+      protocol: '',
+      multiport: '',
+      remote_ip_prefix: '::/0',
+      action: 'allow',
+      priority: 100,
+      description: '',
+    });
     const bystander = fake.addGroup(PROJECT, { name: 'bystander' });
-    add(bystander, { protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 1, description: 'ssh' });
+    add(bystander, {
+      protocol: 'tcp',
+      multiport: '22',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 1,
+      description: 'ssh',
+    });
     return { jump: jump.id as string, ssh, bystander: bystander.id as string };
   }
 
   function seedCache(): { cache: string; wide: string } {
     const cache = fake.addGroup(PROJECT, { name: 'cache' });
-    const wide = add(cache, { protocol: 'tcp', multiport: '6000-6500', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 50, description: 'app ports' });
-    add(cache, { protocol: 'tcp', multiport: '443', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 1, description: 'https' });
-    add(cache, { direction: 'egress', protocol: '', multiport: '', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 100, description: '' });
+    const wide = add(cache, {
+      protocol: 'tcp',
+      multiport: '6000-6500',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 50,
+      description: 'app ports',
+    });
+    add(cache, {
+      protocol: 'tcp',
+      multiport: '443',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 1,
+      description: 'https',
+    });
+    add(cache, {
+      direction: 'egress',
+      protocol: '',
+      multiport: '',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 100,
+      description: '',
+    });
     return { cache: cache.id as string, wide };
   }
 
@@ -521,12 +764,24 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
       {
         method: 'POST',
         path: RULES_PATH,
-        body: createBody(jump, { protocol: 'tcp', multiport: '22', remote_ip_prefix: OFFICE, action: 'allow', priority: '1', description: 'warden: office keeps tcp/22' }),
+        body: createBody(jump, {
+          protocol: 'tcp',
+          multiport: '22',
+          remote_ip_prefix: OFFICE,
+          action: 'allow',
+          priority: '1',
+          description: 'warden: office keeps tcp/22',
+        }),
         status: 201,
       },
       { method: 'DELETE', path: `${RULES_PATH}/${ssh}`, body: undefined, status: 204 },
     ]);
-    expect(fake.rules(PROJECT).find((r) => r.id === office)).toMatchObject({ remote_ip_prefix: OFFICE, multiport: '22', action: 'allow', priority: 1 });
+    expect(fake.rules(PROJECT).find((r) => r.id === office)).toMatchObject({
+      remote_ip_prefix: OFFICE,
+      multiport: '22',
+      action: 'allow',
+      priority: 1,
+    });
 
     mark = fake.requests.length;
     await revertAndVerify(h, planned, record, after);
@@ -534,7 +789,14 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
       {
         method: 'POST',
         path: RULES_PATH,
-        body: createBody(jump, { protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: '1', description: 'ssh from anywhere' }),
+        body: createBody(jump, {
+          protocol: 'tcp',
+          multiport: '22',
+          remote_ip_prefix: '0.0.0.0/0',
+          action: 'allow',
+          priority: '1',
+          description: 'ssh from anywhere',
+        }),
         status: 201,
       },
       { method: 'DELETE', path: `${RULES_PATH}/${office}`, body: undefined, status: 204 },
@@ -548,7 +810,9 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
     const { cache, wide } = seedCache();
     const original = stored(cache);
     const planned = await planOn(h, cache, 'internet-high-risk-port', 6379);
-    expect(opsOf(planned.plan)).toEqual([['add', 'ingress deny p49 ipv4 tcp 6379-6379 0.0.0.0/0 on "warden: close tcp/6379 to the Internet"']]);
+    expect(opsOf(planned.plan)).toEqual([
+      ['add', 'ingress deny p49 ipv4 tcp 6379-6379 0.0.0.0/0 on "warden: close tcp/6379 to the Internet"'],
+    ]);
     expect(planned.plan.preconditions.map((p) => p.ruleId)).toEqual([wide]);
 
     let mark = fake.requests.length;
@@ -569,12 +833,22 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
         status: 201,
       },
     ]);
-    expect(fake.rules(PROJECT).find((r) => r.id === deny)).toMatchObject({ action: 'deny', priority: 49, multiport: '6379' });
-    expect(fake.rules(PROJECT).find((r) => r.id === wide)).toMatchObject({ action: 'allow', priority: 50, multiport: '6000-6500' });
+    expect(fake.rules(PROJECT).find((r) => r.id === deny)).toMatchObject({
+      action: 'deny',
+      priority: 49,
+      multiport: '6379',
+    });
+    expect(fake.rules(PROJECT).find((r) => r.id === wide)).toMatchObject({
+      action: 'allow',
+      priority: 50,
+      multiport: '6000-6500',
+    });
 
     mark = fake.requests.length;
     await revertAndVerify(h, planned, record, after);
-    expect(mutations(mark)).toEqual([{ method: 'DELETE', path: `${RULES_PATH}/${deny}`, body: undefined, status: 204 }]);
+    expect(mutations(mark)).toEqual([
+      { method: 'DELETE', path: `${RULES_PATH}/${deny}`, body: undefined, status: 204 },
+    ]);
     expect(stored(cache)).toEqual(original);
   });
 
@@ -582,8 +856,23 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
   // reads back as 1-21: verification must treat the two as the same rule (apply.ts contentKey).
   it('splits an all-ports TCP allow at priority 1 (no room for the office above a deny): POSTs 1-21, 23-65535 and the office; applies; revert restores', async () => {
     const web = fake.addGroup(PROJECT, { name: 'web' });
-    const all = add(web, { protocol: 'tcp', multiport: '', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 1, description: 'all tcp' });
-    add(web, { direction: 'egress', protocol: '', multiport: '', remote_ip_prefix: '0.0.0.0/0', action: 'allow', priority: 100, description: '' });
+    const all = add(web, {
+      protocol: 'tcp',
+      multiport: '',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 1,
+      description: 'all tcp',
+    });
+    add(web, {
+      direction: 'egress',
+      protocol: '',
+      multiport: '',
+      remote_ip_prefix: '0.0.0.0/0',
+      action: 'allow',
+      priority: 100,
+      description: '',
+    });
     const original = stored(web.id as string);
     const planned = await planOn(h, web.id as string, 'internet-admin-port', 22);
     expect(opsOf(planned.plan)).toEqual([
@@ -596,7 +885,14 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
     let mark = fake.requests.length;
     const { record, after } = await applyAndVerify(h, planned);
     const allow = (multiport: string, remote: string, description: string) =>
-      createBody(web.id as string, { protocol: 'tcp', multiport, remote_ip_prefix: remote, action: 'allow', priority: '1', description });
+      createBody(web.id as string, {
+        protocol: 'tcp',
+        multiport,
+        remote_ip_prefix: remote,
+        action: 'allow',
+        priority: '1',
+        description,
+      });
     expect(mutations(mark)).toEqual([
       { method: 'POST', path: RULES_PATH, body: allow('1-21', '0.0.0.0/0', 'all tcp'), status: 201 },
       { method: 'POST', path: RULES_PATH, body: allow('23-65535', '0.0.0.0/0', 'all tcp'), status: 201 },
@@ -623,7 +919,9 @@ describe('Huawei VPC v3 (@huaweicloud/huaweicloud-sdk-vpc against the stateful V
     const changed = stored(cache);
     const mark = fake.requests.length;
     const record = await expectRefused(h, planned, wide);
-    expect(record.messages).toContain(`rule ${wide} changed from ingress allow ipv4 tcp 6000-6500 0.0.0.0/0 50 to ingress allow ipv4 tcp 6000-6500 0.0.0.0/0 1`);
+    expect(record.messages).toContain(
+      `rule ${wide} changed from ingress allow ipv4 tcp 6000-6500 0.0.0.0/0 50 to ingress allow ipv4 tcp 6000-6500 0.0.0.0/0 1`,
+    );
     expect(mutations(mark)).toEqual([]);
     expect(stored(cache)).toEqual(changed);
   });
@@ -671,7 +969,11 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
 
   async function start(api: 'auto' | 'vpc-v3' | 'neutron-v2'): Promise<Harness> {
     const config = configFor({ otc: { regions: [{ region: 'eu-de', projectId: P1 }], endpoint: fake.vpcUrl, api } });
-    const adapter = createOtcAdapter({ config, env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK }, retry: { sleep: async () => {}, random: () => 0 } });
+    const adapter = createOtcAdapter({
+      config,
+      env: { OTC_ACCESS_KEY: FAKE_AK, OTC_SECRET_KEY: FAKE_SK },
+      retry: { sleep: async () => {}, random: () => 0 },
+    });
     started = await harness(adapter, SCOPE, config);
     return started;
   }
@@ -681,18 +983,44 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
       .vpcRequests()
       .slice(from)
       .filter((r) => r.method !== 'GET')
-      .map((r) => ({ method: r.method, path: r.path, body: r.body === '' ? undefined : (JSON.parse(r.body) as unknown), status: r.status }));
+      .map((r) => ({
+        method: r.method,
+        path: r.path,
+        body: r.body === '' ? undefined : (JSON.parse(r.body) as unknown),
+        status: r.status,
+      }));
   }
 
   function stored(group: FakeGroup): string[] {
-    return fake.rules.filter((r) => r.security_group_id === group.id).map((r) => rawContent({ ...r }, ['id', 'created_at', 'updated_at'])).sort();
+    return fake.rules
+      .filter((r) => r.security_group_id === group.id)
+      .map((r) => rawContent({ ...r }, ['id', 'created_at', 'updated_at']))
+      .sort();
   }
 
   function seedJump(): { jump: FakeGroup; ssh: string; bystander: FakeGroup } {
     const jump = fake.addGroup(P1, 'jump', 'bastion');
-    const ssh = fake.addRule(jump, { protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', priority: 1, description: 'ssh from anywhere' }).id;
-    fake.addRule(jump, { protocol: 'tcp', multiport: '443', remote_ip_prefix: '0.0.0.0/0', priority: 1, description: 'https' });
-    fake.addRule(jump, { protocol: null, remote_ip_prefix: null, remote_group_id: jump.id, priority: 1, description: 'members' });
+    const ssh = fake.addRule(jump, {
+      protocol: 'tcp',
+      multiport: '22',
+      remote_ip_prefix: '0.0.0.0/0',
+      priority: 1,
+      description: 'ssh from anywhere',
+    }).id;
+    fake.addRule(jump, {
+      protocol: 'tcp',
+      multiport: '443',
+      remote_ip_prefix: '0.0.0.0/0',
+      priority: 1,
+      description: 'https',
+    });
+    fake.addRule(jump, {
+      protocol: null,
+      remote_ip_prefix: null,
+      remote_group_id: jump.id,
+      priority: 1,
+      description: 'members',
+    });
     fake.addRule(jump, { direction: 'egress', protocol: null, remote_ip_prefix: '0.0.0.0/0', priority: 100 });
     const bystander = fake.addGroup(P1, 'bystander');
     fake.addRule(bystander, { protocol: 'tcp', multiport: '22', remote_ip_prefix: '0.0.0.0/0', description: 'ssh' });
@@ -703,8 +1031,20 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
   function seedCache(api: 'vpc-v3' | 'neutron-v2' = 'vpc-v3'): { cache: FakeGroup; wide: FakeRule } {
     const priority = (p: number) => (api === 'vpc-v3' ? { priority: p } : {});
     const cache = fake.addGroup(P1, 'cache');
-    const wide = fake.addRule(cache, { protocol: 'tcp', multiport: '6000-6500', remote_ip_prefix: '0.0.0.0/0', ...priority(50), description: 'app ports' });
-    fake.addRule(cache, { protocol: 'tcp', multiport: '443', remote_ip_prefix: '0.0.0.0/0', ...priority(1), description: 'https' });
+    const wide = fake.addRule(cache, {
+      protocol: 'tcp',
+      multiport: '6000-6500',
+      remote_ip_prefix: '0.0.0.0/0',
+      ...priority(50),
+      description: 'app ports',
+    });
+    fake.addRule(cache, {
+      protocol: 'tcp',
+      multiport: '443',
+      remote_ip_prefix: '0.0.0.0/0',
+      ...priority(1),
+      description: 'https',
+    });
     fake.addRule(cache, { direction: 'egress', protocol: null, remote_ip_prefix: '0.0.0.0/0', ...priority(100) });
     return { cache, wide };
   }
@@ -725,7 +1065,17 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
     const { record, after } = await applyAndVerify(h, planned);
     const [office] = record.addedRuleIds as [string];
     const body = (remote: string, description: string) => ({
-      security_group_rule: { security_group_id: jump.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', multiport: '22', remote_ip_prefix: remote, action: 'allow', priority: '1', description },
+      security_group_rule: {
+        security_group_id: jump.id,
+        direction: 'ingress',
+        ethertype: 'IPv4',
+        protocol: 'tcp',
+        multiport: '22',
+        remote_ip_prefix: remote,
+        action: 'allow',
+        priority: '1',
+        description,
+      },
     });
     expect(mutations(mark)).toEqual([
       { method: 'POST', path: V3_RULES, body: body(OFFICE, 'warden: office keeps tcp/22'), status: 201 },
@@ -747,7 +1097,9 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
     const { cache, wide } = seedCache();
     const original = stored(cache);
     const planned = await planOn(h, cache.id, 'internet-high-risk-port', 6379);
-    expect(opsOf(planned.plan)).toEqual([['add', 'ingress deny p49 ipv4 tcp 6379-6379 0.0.0.0/0 on "warden: close tcp/6379 to the Internet"']]);
+    expect(opsOf(planned.plan)).toEqual([
+      ['add', 'ingress deny p49 ipv4 tcp 6379-6379 0.0.0.0/0 on "warden: close tcp/6379 to the Internet"'],
+    ]);
     expect(planned.plan.preconditions.map((p) => p.ruleId)).toEqual([wide.id]);
 
     let mark = fake.vpcRequests().length;
@@ -789,7 +1141,9 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
     const changed = stored(jump);
     const mark = fake.vpcRequests().length;
     const record = await expectRefused(h, planned, ssh);
-    expect(record.messages).toContain(`rule ${ssh} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 22 0.0.0.0/1 1`);
+    expect(record.messages).toContain(
+      `rule ${ssh} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 22 0.0.0.0/1 1`,
+    );
     expect(mutations(mark)).toEqual([]);
     expect(stored(jump)).toEqual(changed);
   });
@@ -820,8 +1174,18 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
     it(`${api}: splits an all-ports TCP allow around SSH and keeps the office: the bodies start at port 1; applies; revert restores`, async () => {
       const h = await start(api);
       const web = fake.addGroup(P1, 'web');
-      const all = fake.addRule(web, { protocol: 'tcp', multiport: null, remote_ip_prefix: '0.0.0.0/0', description: 'all tcp' }).id;
-      fake.addRule(web, { direction: 'egress', protocol: null, remote_ip_prefix: '0.0.0.0/0', ...(api === 'vpc-v3' ? { priority: 100 } : {}) });
+      const all = fake.addRule(web, {
+        protocol: 'tcp',
+        multiport: null,
+        remote_ip_prefix: '0.0.0.0/0',
+        description: 'all tcp',
+      }).id;
+      fake.addRule(web, {
+        direction: 'egress',
+        protocol: null,
+        remote_ip_prefix: '0.0.0.0/0',
+        ...(api === 'vpc-v3' ? { priority: 100 } : {}),
+      });
       const original = stored(web);
       const planned = await planOn(h, web.id, 'internet-admin-port', 22);
       expect(opsOf(planned.plan)).toEqual([
@@ -840,7 +1204,9 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
           direction: 'ingress',
           ethertype: 'IPv4',
           protocol: 'tcp',
-          ...(api === 'vpc-v3' ? { multiport: from === to ? `${from}` : `${from}-${to}`, action: 'allow', priority: '1' } : { port_range_min: from, port_range_max: to }),
+          ...(api === 'vpc-v3'
+            ? { multiport: from === to ? `${from}` : `${from}-${to}`, action: 'allow', priority: '1' }
+            : { port_range_min: from, port_range_max: to }),
           remote_ip_prefix: remote,
           description,
         },
@@ -900,9 +1266,19 @@ describe('OTC (Warden’s signed HTTP client against the stateful VPC v3 / Neutr
         { method: 'DELETE', path: `${NEUTRON_RULES}/${wide.id}`, body: undefined, status: 204 },
       ]);
       // Nothing went to v3 (it is not there, or not configured) and no deny was asked for.
-      expect(fake.vpcRequests().filter((r) => r.method !== 'GET').every((r) => r.path.startsWith('/v2.0/'))).toBe(true);
+      expect(
+        fake
+          .vpcRequests()
+          .filter((r) => r.method !== 'GET')
+          .every((r) => r.path.startsWith('/v2.0/')),
+      ).toBe(true);
       expect(fake.vpcRequests().some((r) => /deny|"action"|"priority"/.test(r.body))).toBe(false);
-      expect(fake.rules.filter((r) => r.security_group_id === cache.id && r.protocol === 'tcp').map((r) => [r.port_range_min, r.port_range_max]).sort()).toEqual([
+      expect(
+        fake.rules
+          .filter((r) => r.security_group_id === cache.id && r.protocol === 'tcp')
+          .map((r) => [r.port_range_min, r.port_range_max])
+          .sort(),
+      ).toEqual([
         [443, 443],
         [6000, 6378],
         [6380, 6500],

@@ -31,7 +31,12 @@ function warden(args: string[]): string {
 }
 
 /** Names of a place only the project's authors have: the seed documents and the shared folder beside the repository. */
-const OUTSIDE = [/\.\.\/shared\b/u, /\bshared\/(?:seeds|corpus)\b/u, /\bseeds? 0\d\d\b/iu, /\b0\d\d_[0-9a-f]{16}\.txt\b/u];
+const OUTSIDE = [
+  /\.\.\/shared\b/u,
+  /\bshared\/(?:seeds|corpus)\b/u,
+  /\bseeds? 0\d\d\b/iu,
+  /\b0\d\d_[0-9a-f]{16}\.txt\b/u,
+];
 
 function pointsOutside(text: string): string | undefined {
   return OUTSIDE.map((pattern) => pattern.exec(text)?.[0]).find((match) => match !== undefined);
@@ -50,15 +55,27 @@ describe('nothing a user reads points outside the repository', () => {
   });
 
   it('the README, examples/README.md and docs/ do not send the reader to DESIGN.md, which is not in the repository', () => {
-    const texts = ['README.md', 'examples/README.md', ...readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }).filter((name) => /\.(md|yml|json)$/.test(name)).map((name) => `docs/${name}`)];
+    const texts = [
+      'README.md',
+      'examples/README.md',
+      ...readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })
+        .filter((name) => /\.(md|yml|json)$/.test(name))
+        .map((name) => `docs/${name}`),
+    ];
     expect(texts.filter((path) => readFileSync(join(ROOT, path), 'utf8').includes('DESIGN.md'))).toEqual([]);
   });
 
   it('`warden checks` cites each document by provider and title', () => {
     const checks = JSON.parse(warden(['checks', '--format', 'json'])) as CheckMeta[];
-    expect(checks.filter((c) => pointsOutside(c.source) !== undefined || c.source.includes('DESIGN.md')).map((c) => `${c.id}: ${c.source}`)).toEqual([]);
+    expect(
+      checks
+        .filter((c) => pointsOutside(c.source) !== undefined || c.source.includes('DESIGN.md'))
+        .map((c) => `${c.id}: ${c.source}`),
+    ).toEqual([]);
     const drift = checks.find((c) => c.id === 'template-drift');
-    expect(drift?.source).toContain('Huawei Cloud ECS User Guide, "Default Security Groups and Rules" <https://support.huaweicloud.com/');
+    expect(drift?.source).toContain(
+      'Huawei Cloud ECS User Guide, "Default Security Groups and Rules" <https://support.huaweicloud.com/',
+    );
     expect(drift?.source).toContain('Open Telekom Cloud VPC User Guide, "Default Security Group"');
     expect(drift?.source).toContain('Alibaba Cloud ECS, "Security group overview"');
   });
@@ -70,7 +87,9 @@ describe('nothing a user reads points outside the repository', () => {
     it('name the template document by provider, title and public page (web-prod assigned to Sys-WebServer)', () => {
       const config = join(tmp, 'assign.yaml');
       writeFileSync(config, 'templates:\n  assign:\n    "huawei:web-prod": huawei-sys-webserver\n');
-      const report = JSON.parse(warden(['audit', '--source', 'examples', '--config', config, '--format', 'json'])) as AuditReport;
+      const report = JSON.parse(
+        warden(['audit', '--source', 'examples', '--config', config, '--format', 'json']),
+      ) as AuditReport;
       const details = report.findings.filter((f) => f.check === 'template-drift').map((f) => f.detail);
       const webProd = report.findings.find((f) => f.check === 'template-drift' && f.groupName === 'web-prod');
       expect(webProd?.detail).toContain(
@@ -107,11 +126,14 @@ interface LockEntry {
 
 describe('npm ci works on a fresh clone', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as LockEntry;
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
 
   it("the lockfile's root entry has package.json's dependencies", () => {
     const root = lock.packages[''];
-    for (const field of ['dependencies', 'devDependencies', 'optionalDependencies'] as const) expect(root?.[field], field).toEqual(pkg[field]);
+    for (const field of ['dependencies', 'devDependencies', 'optionalDependencies'] as const)
+      expect(root?.[field], field).toEqual(pkg[field]);
   });
 
   it('every dependency of every locked package is locked, optional and platform-specific ones too (npm ci refuses a lockfile without them)', () => {
@@ -123,8 +145,14 @@ describe('npm ci works on a fresh clone', () => {
       }
     };
     const missing = Object.entries(lock.packages).flatMap(([key, entry]) => {
-      const requiredPeers = Object.keys(entry.peerDependencies ?? {}).filter((name) => !entry.peerDependenciesMeta?.[name]?.optional);
-      const names = [...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {}), ...requiredPeers];
+      const requiredPeers = Object.keys(entry.peerDependencies ?? {}).filter(
+        (name) => !entry.peerDependenciesMeta?.[name]?.optional,
+      );
+      const names = [
+        ...Object.keys(entry.dependencies ?? {}),
+        ...Object.keys(entry.optionalDependencies ?? {}),
+        ...requiredPeers,
+      ];
       return names.filter((name) => !locked(key, name)).map((name) => `${key || '(root)'} needs ${name}`);
     });
     expect(missing).toEqual([]);

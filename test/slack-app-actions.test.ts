@@ -55,7 +55,6 @@ let tableName: string;
 let store: StateStore;
 let queue: WorkQueue & { jobs: WardenJob[] };
 
-
 beforeAll(async () => {
   slack = await startFakeSlackApi({ [GROUP]: [MEMBER] });
   slackUrl = slack.url;
@@ -64,8 +63,18 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'warden-slack-actions-'));
   usersConfig = join(dir, 'users.json');
   groupConfig = join(dir, 'group.json');
-  await writeFile(usersConfig, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
-  await writeFile(groupConfig, JSON.stringify({ slack: { channel: 'C0123456', approvers: { userGroups: [GROUP] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(
+    usersConfig,
+    JSON.stringify({
+      slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true },
+    }),
+  );
+  await writeFile(
+    groupConfig,
+    JSON.stringify({
+      slack: { channel: 'C0123456', approvers: { userGroups: [GROUP] }, requiredApprovals: 1, twoPersonRule: true },
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -84,7 +93,13 @@ beforeEach(async () => {
 
 function makeHandler(configPath = usersConfig): SlackHandler {
   return createSlackHandler({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: `${slackUrl}/api`,
+      WARDEN_CONFIG: configPath,
+      WARDEN_TABLE: tableName,
+    },
     queue,
     store,
     now: () => NOW,
@@ -97,7 +112,11 @@ function httpApiEvent(body: string): HttpApiEvent {
 
 const newTrigger = () => `trigger-${Math.random().toString(36).slice(2)}`;
 
-function actionBody(user: string, payload: ButtonPayload, options: { triggerId?: string; value?: string; actionId?: ActionId } = {}): string {
+function actionBody(
+  user: string,
+  payload: ButtonPayload,
+  options: { triggerId?: string; value?: string; actionId?: ActionId } = {},
+): string {
   const triggerId = options.triggerId ?? newTrigger();
   return buttonClickBody({
     user,
@@ -142,7 +161,15 @@ describe('the audit trail in the finding’s thread', () => {
     const handler = makeHandler();
     await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN }));
     await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }));
-    await invoke(handler, viewSubmissionBody(APPROVER, encodeButtonValue({ action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT }), 'Bastion host, reviewed by security', '2030-03-01'));
+    await invoke(
+      handler,
+      viewSubmissionBody(
+        APPROVER,
+        encodeButtonValue({ action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT }),
+        'Bastion host, reviewed by security',
+        '2030-03-01',
+      ),
+    );
     const notes = calls('chat.postMessage').map((c) => c.body);
     expect(notes.map((n) => [n['channel'], n['thread_ts']])).toEqual([
       ['C0FINDINGS', '1700000099.000900'],
@@ -150,7 +177,9 @@ describe('the audit trail in the finding’s thread', () => {
       ['C0FINDINGS', '1700000099.000900'],
     ]);
     expect(notes.map((n) => String(n['text']))).toEqual([
-      expect.stringMatching(new RegExp(`^:no_entry: <@${OUTSIDER}> tried to approve this fix: refused, not an approver`)),
+      expect.stringMatching(
+        new RegExp(`^:no_entry: <@${OUTSIDER}> tried to approve this fix: refused, not an approver`),
+      ),
       expect.stringMatching(new RegExp(`^:zzz: <@${APPROVER}> snoozed this finding until `)),
       // Accept risk asks the approvers (test/threat-suppress-approvals.test.ts): the request is posted in the thread.
       `Suppression request: ${APPROVER} asks to accept the risk of finding \`${FINGERPRINT}\` until 2030-03-01 23:59 UTC`,
@@ -168,30 +197,59 @@ describe('snooze, reject, details', () => {
     expect(active).toHaveLength(1);
     expect(active[0]).toMatchObject({ target: { fingerprint: FINGERPRINT }, by: APPROVER, until: until.toISOString() });
     expect(await store.suppressions.isSuppressed({ fingerprint: FINGERPRINT, check: FINDING.check }, NOW)).toBe(true);
-    expect(await store.suppressions.isSuppressed({ fingerprint: FINGERPRINT, check: FINDING.check }, new Date(until.getTime() + 1000))).toBe(false);
+    expect(
+      await store.suppressions.isSuppressed(
+        { fingerprint: FINGERPRINT, check: FINDING.check },
+        new Date(until.getTime() + 1000),
+      ),
+    ).toBe(false);
     const posted = responses();
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(posted[0]?.body['text'])).toContain(`Snoozed until ${until.toISOString().slice(0, 10)}`);
-    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: APPROVER, action: 'snooze', outcome: 'ok' }]);
+    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([
+      { actor: APPROVER, action: 'snooze', outcome: 'ok' },
+    ]);
   });
 
   it('an old Snooze button (a legacy fingerprint) suppresses the finding under its current fingerprint, noted on its message', async () => {
     const LEGACY = '0d0d0d0d0d0d';
-    await store.findings.recordSeen([{ ...FINDING, fingerprint: LEGACY }], new Date(NOW.getTime() - 86_400_000), [SCOPE]);
+    await store.findings.recordSeen([{ ...FINDING, fingerprint: LEGACY }], new Date(NOW.getTime() - 86_400_000), [
+      SCOPE,
+    ]);
     await store.findings.markPosted(LEGACY, 'C0FINDINGS', '1700000099.000900', new Date(NOW.getTime() - 86_400_000));
-    await store.findings.recordSeen([{ ...FINDING, legacyFingerprint: LEGACY, exposure: { 'tcp ipv4': '3702258432' } }], NOW, [SCOPE]);
+    await store.findings.recordSeen(
+      [{ ...FINDING, legacyFingerprint: LEGACY, exposure: { 'tcp ipv4': '3702258432' } }],
+      NOW,
+      [SCOPE],
+    );
     const handler = makeHandler();
-    expect((await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: LEGACY }))).statusCode).toBe(200);
+    expect(
+      (await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.snooze, fingerprint: LEGACY }))).statusCode,
+    ).toBe(200);
     const active = await store.suppressions.activeSuppressions(NOW);
-    expect(active).toMatchObject([{ target: { fingerprint: FINGERPRINT }, by: APPROVER, accepted: { 'tcp ipv4': '3702258432' } }]);
-    expect(calls('chat.postMessage').map((c) => [c.body['channel'], c.body['thread_ts']])).toEqual([['C0FINDINGS', '1700000099.000900']]);
+    expect(active).toMatchObject([
+      { target: { fingerprint: FINGERPRINT }, by: APPROVER, accepted: { 'tcp ipv4': '3702258432' } },
+    ]);
+    expect(calls('chat.postMessage').map((c) => [c.body['channel'], c.body['thread_ts']])).toEqual([
+      ['C0FINDINGS', '1700000099.000900'],
+    ]);
   });
 
   it('records a rejection in the audit log and in the thread of the message the button is on', async () => {
     const handler = makeHandler();
-    await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: OUTSIDER, required: 1, now: NOW });
-    const result = await invoke(handler, actionBody(APPROVER, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN }));
+    await store.approvals.requestApproval({
+      id: PLAN,
+      planId: PLAN,
+      fingerprint: FINGERPRINT,
+      requester: OUTSIDER,
+      required: 1,
+      now: NOW,
+    });
+    const result = await invoke(
+      handler,
+      actionBody(APPROVER, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN }),
+    );
     expect(result.statusCode).toBe(200);
     expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: APPROVER, action: 'reject', outcome: 'ok' }]);
     const notes = calls('chat.postMessage');
@@ -206,7 +264,10 @@ describe('snooze, reject, details', () => {
     await seeFinding();
     const handler = makeHandler();
     const triggerId = newTrigger();
-    await invoke(handler, actionBody(OUTSIDER, { action: ACTION_IDS.details, fingerprint: FINGERPRINT }, { triggerId }));
+    await invoke(
+      handler,
+      actionBody(OUTSIDER, { action: ACTION_IDS.details, fingerprint: FINGERPRINT }, { triggerId }),
+    );
     const opened = calls('views.open');
     expect(opened).toHaveLength(1);
     expect(opened[0]?.body['trigger_id']).toBe(triggerId);
@@ -233,40 +294,65 @@ describe('accept risk', () => {
     const view = viewOf(opened[0]);
     expect(view['callback_id']).toBe(VIEW_IDS.acceptRisk);
     expect(view['private_metadata']).toBe(encodeButtonValue(acceptRisk));
-    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: APPROVER, action: 'accept-risk', outcome: 'opened' }]);
+    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([
+      { actor: APPROVER, action: 'accept-risk', outcome: 'opened' },
+    ]);
 
     const reason = 'Bastion host, reviewed by security';
-    const result = await invoke(handler, viewSubmissionBody(APPROVER, String(view['private_metadata']), reason, '2030-03-01'));
+    const result = await invoke(
+      handler,
+      viewSubmissionBody(APPROVER, String(view['private_metadata']), reason, '2030-03-01'),
+    );
     expect(result.statusCode).toBe(200);
     // Nothing is suppressed until the request is approved (test/threat-suppress-approvals.test.ts).
     expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
     const entries = await store.audit.forTarget(FINGERPRINT);
     expect(entries).toHaveLength(2);
     const requested = entries.find((e) => e.outcome.startsWith('requested: '));
-    expect(requested).toMatchObject({ actor: APPROVER, action: 'accept-risk', detail: `until 2030-03-01T23:59:59.000Z: ${reason}` });
+    expect(requested).toMatchObject({
+      actor: APPROVER,
+      action: 'accept-risk',
+      detail: `until 2030-03-01T23:59:59.000Z: ${reason}`,
+    });
     expect(await store.approvals.get(requested?.outcome.slice('requested: '.length) as string)).toMatchObject({
       status: 'pending',
       requester: APPROVER,
-      suppression: { kind: 'accept-risk', target: { fingerprint: FINGERPRINT }, reason, until: '2030-03-01T23:59:59.000Z' },
+      suppression: {
+        kind: 'accept-risk',
+        target: { fingerprint: FINGERPRINT },
+        reason,
+        until: '2030-03-01T23:59:59.000Z',
+      },
     });
   });
 
   it('answers a submission with a short reason or a past date with field errors and suppresses nothing', async () => {
     const handler = makeHandler();
-    const result = await invoke(handler, viewSubmissionBody(APPROVER, encodeButtonValue(acceptRisk), 'short', '2020-01-01'));
+    const result = await invoke(
+      handler,
+      viewSubmissionBody(APPROVER, encodeButtonValue(acceptRisk), 'short', '2020-01-01'),
+    );
     expect(result.statusCode).toBe(200);
     const ack = JSON.parse(result.body) as { response_action: string; errors: Record<string, string> };
     expect(ack.response_action).toBe('errors');
-    expect(Object.keys(ack.errors).sort()).toEqual([ACCEPT_RISK_INPUTS.expiryBlock, ACCEPT_RISK_INPUTS.reasonBlock].sort());
+    expect(Object.keys(ack.errors).sort()).toEqual(
+      [ACCEPT_RISK_INPUTS.expiryBlock, ACCEPT_RISK_INPUTS.reasonBlock].sort(),
+    );
     expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
   });
 
   it('refuses an expiry more than a year ahead (the ceiling of /warden suppress too)', async () => {
     const handler = makeHandler();
     const farAhead = new Date(NOW.getTime() + 400 * 86_400_000).toISOString().slice(0, 10);
-    const result = await invoke(handler, viewSubmissionBody(APPROVER, encodeButtonValue(acceptRisk), 'Bastion host, reviewed by security', farAhead));
+    const result = await invoke(
+      handler,
+      viewSubmissionBody(APPROVER, encodeButtonValue(acceptRisk), 'Bastion host, reviewed by security', farAhead),
+    );
     const ack = JSON.parse(result.body) as { response_action: string; errors: Record<string, string> };
-    expect(ack).toEqual({ response_action: 'errors', errors: { [ACCEPT_RISK_INPUTS.expiryBlock]: 'Pick a date at most 365 days ahead.' } });
+    expect(ack).toEqual({
+      response_action: 'errors',
+      errors: { [ACCEPT_RISK_INPUTS.expiryBlock]: 'Pick a date at most 365 days ahead.' },
+    });
     expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
   });
 
@@ -279,9 +365,14 @@ describe('accept risk', () => {
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body['response_type']).toBe('ephemeral');
     expect(String(posted[0]?.body['text'])).toMatch(/may not accept this risk/);
-    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([{ actor: OUTSIDER, action: 'accept-risk', outcome: 'refused: not an approver' }]);
+    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([
+      { actor: OUTSIDER, action: 'accept-risk', outcome: 'refused: not an approver' },
+    ]);
     // A forged submission of the modal by the same person is refused too.
-    await invoke(handler, viewSubmissionBody(OUTSIDER, encodeButtonValue(acceptRisk), 'I would like to accept this', '2030-03-01'));
+    await invoke(
+      handler,
+      viewSubmissionBody(OUTSIDER, encodeButtonValue(acceptRisk), 'I would like to accept this', '2030-03-01'),
+    );
     expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
   });
 });
@@ -290,7 +381,14 @@ describe('approvers through a user group', () => {
   const approve: ButtonPayload = { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN };
 
   beforeEach(async () => {
-    await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: 'UREQUESTER', required: 1, requesterMayApprove: false });
+    await store.approvals.requestApproval({
+      id: PLAN,
+      planId: PLAN,
+      fingerprint: FINGERPRINT,
+      requester: 'UREQUESTER',
+      required: 1,
+      requesterMayApprove: false,
+    });
   });
 
   it("looks the group's members up and accepts a member's approval", async () => {
@@ -301,10 +399,14 @@ describe('approvers through a user group', () => {
     expect(lookups[0]?.body['usergroup']).toBe(GROUP);
     expect((await store.approvals.get(PLAN))?.status).toBe('approved');
     expect(queue.jobs).toHaveLength(1);
-    expect(queue.jobs[0]).toMatchObject({ kind: 'apply', user: MEMBER, args: { fingerprint: FINGERPRINT, planId: PLAN } });
+    expect(queue.jobs[0]).toMatchObject({
+      kind: 'apply',
+      user: MEMBER,
+      args: { fingerprint: FINGERPRINT, planId: PLAN },
+    });
   });
 
-  it("refuses someone outside the group", async () => {
+  it('refuses someone outside the group', async () => {
     const handler = makeHandler(groupConfig);
     await invoke(handler, actionBody(OUTSIDER, approve));
     expect(calls('usergroups.users.list')).toHaveLength(1);
@@ -320,9 +422,17 @@ describe('approvers through a user group', () => {
 describe('tampered button values', () => {
   const snooze: ButtonPayload = { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT };
   const tampered: { name: string; value: string; actionId: ActionId }[] = [
-    { name: 'an edited fingerprint', value: encodeButtonValue(snooze).replace(FINGERPRINT, 'ffffffffffffffff"x'), actionId: ACTION_IDS.snooze },
+    {
+      name: 'an edited fingerprint',
+      value: encodeButtonValue(snooze).replace(FINGERPRINT, 'ffffffffffffffff"x'),
+      actionId: ACTION_IDS.snooze,
+    },
     { name: 'padding', value: ` ${encodeButtonValue(snooze)}`, actionId: ACTION_IDS.snooze },
-    { name: 'a value moved to another button', value: encodeButtonValue({ action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN }), actionId: ACTION_IDS.snooze },
+    {
+      name: 'a value moved to another button',
+      value: encodeButtonValue({ action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN }),
+      actionId: ACTION_IDS.snooze,
+    },
     { name: 'not JSON', value: 'snooze-me', actionId: ACTION_IDS.acceptRisk },
   ];
 

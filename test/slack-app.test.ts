@@ -41,7 +41,6 @@ let store: StateStore;
 let queue: WorkQueue & { jobs: WardenJob[] };
 let handler: SlackHandler;
 
-
 beforeAll(async () => {
   slack = await startFakeSlackApi();
   slackUrl = slack.url;
@@ -49,7 +48,12 @@ beforeAll(async () => {
   db = await startDynalite();
   dir = await mkdtemp(join(tmpdir(), 'warden-slack-'));
   configPath = join(dir, 'warden.json');
-  await writeFile(configPath, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      slack: { channel: 'C0123456', approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true },
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -65,24 +69,48 @@ beforeEach(async () => {
   queue = createInProcessQueue();
   recorded.length = 0;
   handler = createSlackHandler({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: `${slackUrl}/api`,
+      WARDEN_CONFIG: configPath,
+      WARDEN_TABLE: tableName,
+    },
     queue,
     store,
   });
 });
 
-
-function httpApiEvent(body: string, options: { timestamp?: number; secret?: string; signature?: string } = {}): HttpApiEvent {
+function httpApiEvent(
+  body: string,
+  options: { timestamp?: number; secret?: string; signature?: string } = {},
+): HttpApiEvent {
   return signedHttpApiEvent(body, { ...options, secret: options.secret ?? SECRET });
 }
 
 function commandBody(text: string, options: { user?: string; triggerId?: string } = {}): string {
   const triggerId = options.triggerId ?? 'trigger-1';
-  return slashCommandBody(text, { user: options.user ?? REQUESTER, channel: 'C0123456', triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+  return slashCommandBody(text, {
+    user: options.user ?? REQUESTER,
+    channel: 'C0123456',
+    triggerId,
+    responseUrl: `${slackUrl}/response/${triggerId}`,
+  });
 }
 
-function actionBody(user: string, payload: ButtonPayload, triggerId = `trigger-${Math.random().toString(36).slice(2)}`): string {
-  return buttonClickBody({ user, channel: 'C0123456', actionId: payload.action, value: encodeButtonValue(payload), triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+function actionBody(
+  user: string,
+  payload: ButtonPayload,
+  triggerId = `trigger-${Math.random().toString(36).slice(2)}`,
+): string {
+  return buttonClickBody({
+    user,
+    channel: 'C0123456',
+    actionId: payload.action,
+    value: encodeButtonValue(payload),
+    triggerId,
+    responseUrl: `${slackUrl}/response/${triggerId}`,
+  });
 }
 
 async function allAudit(): Promise<AuditEntry[]> {
@@ -148,7 +176,14 @@ describe('/warden', () => {
     expect(ack.text).toMatch(/Auditing/);
     expect(ack.response_type).toBe('ephemeral');
     expect(queue.jobs).toEqual([
-      { kind: 'audit', args: { provider: 'aws' }, user: REQUESTER, channel: 'C0123456', responseUrl: `${slackUrl}/response/trigger-1`, requestId: 'command:trigger-1' },
+      {
+        kind: 'audit',
+        args: { provider: 'aws' },
+        user: REQUESTER,
+        channel: 'C0123456',
+        responseUrl: `${slackUrl}/response/trigger-1`,
+        requestId: 'command:trigger-1',
+      },
     ]);
     const entries = await allAudit();
     expect(entries).toHaveLength(1);
@@ -172,7 +207,14 @@ describe('/warden', () => {
 
 describe('approve button', () => {
   beforeEach(async () => {
-    await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: REQUESTER, required: 1, requesterMayApprove: false });
+    await store.approvals.requestApproval({
+      id: PLAN,
+      planId: PLAN,
+      fingerprint: FINGERPRINT,
+      requester: REQUESTER,
+      required: 1,
+      requesterMayApprove: false,
+    });
   });
 
   const approve: ButtonPayload = { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN };
@@ -185,7 +227,9 @@ describe('approve button', () => {
     expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(posted[0]?.body['text'])).toMatch(/may not approve/);
     expect(queue.jobs).toHaveLength(0);
-    expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: OUTSIDER, action: 'approve', outcome: 'refused: not an approver' }]);
+    expect(await store.audit.forTarget(PLAN)).toMatchObject([
+      { actor: OUTSIDER, action: 'approve', outcome: 'refused: not an approver' },
+    ]);
     expect((await store.approvals.get(PLAN))?.status).toBe('pending');
   });
 
@@ -193,10 +237,19 @@ describe('approve button', () => {
     const result = await invoke(actionBody(APPROVER, approve, 'trigger-approve'));
     expect(result.statusCode).toBe(200);
     expect(queue.jobs).toEqual([
-      { kind: 'apply', args: { fingerprint: FINGERPRINT, planId: PLAN }, user: APPROVER, channel: 'C0123456', responseUrl: `${slackUrl}/response/trigger-approve`, requestId: `action:trigger-approve:${ACTION_IDS.approve}` },
+      {
+        kind: 'apply',
+        args: { fingerprint: FINGERPRINT, planId: PLAN },
+        user: APPROVER,
+        channel: 'C0123456',
+        responseUrl: `${slackUrl}/response/trigger-approve`,
+        requestId: `action:trigger-approve:${ACTION_IDS.approve}`,
+      },
     ]);
     expect((await store.approvals.get(PLAN))?.status).toBe('approved');
-    expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: APPROVER, action: 'approve', outcome: 'ok: approved' }]);
+    expect(await store.audit.forTarget(PLAN)).toMatchObject([
+      { actor: APPROVER, action: 'approve', outcome: 'ok: approved' },
+    ]);
     // The same click delivered again, and a second click: still one job.
     await invoke(actionBody(APPROVER, approve, 'trigger-approve'));
     await invoke(actionBody(APPROVER, approve));
@@ -205,23 +258,49 @@ describe('approve button', () => {
 
   it('refuses the requester under the two-person rule, even when an approver', async () => {
     const own = 'plan-fedcba9876543210';
-    await store.approvals.requestApproval({ id: own, planId: own, fingerprint: FINGERPRINT, requester: APPROVER, required: 1, requesterMayApprove: false });
+    await store.approvals.requestApproval({
+      id: own,
+      planId: own,
+      fingerprint: FINGERPRINT,
+      requester: APPROVER,
+      required: 1,
+      requesterMayApprove: false,
+    });
     await invoke(actionBody(APPROVER, { ...approve, planId: own }));
     expect(queue.jobs).toHaveLength(0);
     const posted = responses();
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body['response_type']).toBe('ephemeral');
     expect(String(posted[0]?.body['text'])).toMatch(/two-person rule/);
-    expect(await store.audit.forTarget(own)).toMatchObject([{ actor: APPROVER, action: 'approve', outcome: 'refused: requester' }]);
+    expect(await store.audit.forTarget(own)).toMatchObject([
+      { actor: APPROVER, action: 'approve', outcome: 'refused: requester' },
+    ]);
   });
 });
 
 describe('pure parts', () => {
   it('parses commands and durations', () => {
-    expect(parseCommand('audit eu-west-1')).toEqual({ ok: true, command: { kind: 'audit', scope: { region: 'eu-west-1' } } });
-    expect(parseCommand('audit sg-0123abcd')).toEqual({ ok: true, command: { kind: 'audit', scope: { group: 'sg-0123abcd' } } });
-    expect(parseCommand('findings critical')).toEqual({ ok: true, command: { kind: 'findings', filter: { severity: 'critical' } } });
-    expect(parseCommand('suppress egress-all 2w known egress proxy')).toMatchObject({ ok: true, command: { kind: 'suppress', target: { check: 'egress-all' }, durationSeconds: 14 * 86_400, reason: 'known egress proxy' } });
+    expect(parseCommand('audit eu-west-1')).toEqual({
+      ok: true,
+      command: { kind: 'audit', scope: { region: 'eu-west-1' } },
+    });
+    expect(parseCommand('audit sg-0123abcd')).toEqual({
+      ok: true,
+      command: { kind: 'audit', scope: { group: 'sg-0123abcd' } },
+    });
+    expect(parseCommand('findings critical')).toEqual({
+      ok: true,
+      command: { kind: 'findings', filter: { severity: 'critical' } },
+    });
+    expect(parseCommand('suppress egress-all 2w known egress proxy')).toMatchObject({
+      ok: true,
+      command: {
+        kind: 'suppress',
+        target: { check: 'egress-all' },
+        durationSeconds: 14 * 86_400,
+        reason: 'known egress proxy',
+      },
+    });
     expect(parseDuration('24h')).toBe(86_400);
     expect(parseDuration('0d')).toBeUndefined();
     expect(parseDuration('400d')).toBeUndefined();
@@ -240,22 +319,51 @@ describe('pure parts', () => {
 
 describe('the handler with no store configured', () => {
   it('refuses to start without WARDEN_TABLE, in one line naming it (the in-process DynamoDB is for npm run dev and tests only)', async () => {
-    const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath }, queue: createInProcessQueue() });
+    const standalone = createSlackHandler({
+      env: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_API_URL: `${slackUrl}/api`,
+        WARDEN_CONFIG: configPath,
+      },
+      queue: createInProcessQueue(),
+    });
     const refused = await standalone(httpApiEvent(commandBody('audit aws', { triggerId: 'standalone-0' })), {}).then(
       () => 'started',
       (error: unknown) => (error as Error).message,
     );
-    expect(refused).toBe("WARDEN_TABLE is not set: the DynamoDB table for Warden's state is required (an in-memory store is only for `npm run dev` and tests)");
+    expect(refused).toBe(
+      "WARDEN_TABLE is not set: the DynamoDB table for Warden's state is required (an in-memory store is only for `npm run dev` and tests)",
+    );
   });
 
   it('on the store `npm run dev` opens (dynalite in this process): a command is recorded once, a retried delivery is not acted on again', async () => {
     const local = createInProcessQueue();
     const opened = await openStateStore({}, { startEmbedded: startEmbeddedDynamo });
     try {
-      const standalone = createSlackHandler({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath }, queue: local, store: opened.store });
+      const standalone = createSlackHandler({
+        env: {
+          SLACK_SIGNING_SECRET: SECRET,
+          SLACK_BOT_TOKEN: 'xoxb-test',
+          SLACK_API_URL: `${slackUrl}/api`,
+          WARDEN_CONFIG: configPath,
+        },
+        queue: local,
+        store: opened.store,
+      });
       const event = httpApiEvent(commandBody('audit aws', { triggerId: 'standalone-1' }));
       expect((await standalone(event, {})).statusCode).toBe(200);
-      expect((await standalone({ ...event, headers: { ...event.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } }, {})).statusCode).toBe(200);
+      expect(
+        (
+          await standalone(
+            {
+              ...event,
+              headers: { ...event.headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+            },
+            {},
+          )
+        ).statusCode,
+      ).toBe(200);
       expect(local.jobs.map((j) => j.kind)).toEqual(['audit']);
     } finally {
       await opened.close();

@@ -52,11 +52,22 @@ function harness(slack: Record<string, unknown>) {
     idempotency: { claim: async () => true },
   } as unknown as StateStore;
   const client = {
-    chat: { postMessage: async (message: { text: string; thread_ts?: string }) => void calls.push(['note', message.text, message.thread_ts]) },
-    usergroups: { users: { list: async ({ usergroup }: { usergroup: string }) => ({ users: usergroup === GROUP ? [MEMBER] : [] }) } },
+    chat: {
+      postMessage: async (message: { text: string; thread_ts?: string }) =>
+        void calls.push(['note', message.text, message.thread_ts]),
+    },
+    usergroups: {
+      users: { list: async ({ usergroup }: { usergroup: string }) => ({ users: usergroup === GROUP ? [MEMBER] : [] }) },
+    },
   } as unknown as AllMiddlewareArgs['client'];
   const config: WardenConfig = configSchema.parse({ slack: { channel: CHANNEL, ...slack } });
-  const ctx = createListenerContext({ config, store, queue: { enqueue: async () => undefined } as unknown as ListenerContext['queue'], now: () => NOW, client });
+  const ctx = createListenerContext({
+    config,
+    store,
+    queue: { enqueue: async () => undefined } as unknown as ListenerContext['queue'],
+    now: () => NOW,
+    client,
+  });
   return { ctx, calls, audit, client };
 }
 
@@ -75,7 +86,13 @@ function clickArgs(h: ReturnType<typeof harness>, user: string, payload: ButtonP
   return {
     ack: async () => void h.calls.push(['ack']),
     respond: async (reply: { text: string }) => void h.calls.push(['reply', reply.text]),
-    body: { user: { id: user }, channel: { id: CHANNEL }, trigger_id: `trigger-${user}`, message: { ts: '1700000000.000009' }, response_url: 'http://127.0.0.1/response' },
+    body: {
+      user: { id: user },
+      channel: { id: CHANNEL },
+      trigger_id: `trigger-${user}`,
+      message: { ts: '1700000000.000009' },
+      response_url: 'http://127.0.0.1/response',
+    },
     action: { value: encodeButtonValue(payload) },
     context: {},
     client: h.client,
@@ -83,12 +100,20 @@ function clickArgs(h: ReturnType<typeof harness>, user: string, payload: ButtonP
 }
 
 /** Clicks `payload`'s button through buttonClick and the approver middleware; whether the listener was reached. */
-async function click(h: ReturnType<typeof harness>, user: string, approval: ButtonApproval, payload: ButtonPayload): Promise<boolean> {
+async function click(
+  h: ReturnType<typeof harness>,
+  user: string,
+  approval: ButtonApproval,
+  payload: ButtonPayload,
+): Promise<boolean> {
   let reached = false;
   const listener = async () => {
     reached = true;
   };
-  await run([buttonClick(h.ctx, payload.action as ActionId), approverForButton(h.ctx, approval), listener], clickArgs(h, user, payload));
+  await run(
+    [buttonClick(h.ctx, payload.action as ActionId), approverForButton(h.ctx, approval), listener],
+    clickArgs(h, user, payload),
+  );
   return reached;
 }
 
@@ -98,7 +123,9 @@ describe('the approver middleware on a button', () => {
   it('refuses a non-approver before the listener: logged, answered with who may, noted in the thread', async () => {
     const h = harness({ approvers: { users: [APPROVER] } });
     expect(await click(h, OUTSIDER, approveApproval, approve)).toBe(false);
-    expect(h.audit).toMatchObject([{ actor: OUTSIDER, action: 'approve', target: PLAN, outcome: 'refused: not an approver' }]);
+    expect(h.audit).toMatchObject([
+      { actor: OUTSIDER, action: 'approve', target: PLAN, outcome: 'refused: not an approver' },
+    ]);
     expect(h.calls).toEqual([
       ['ack'],
       ['audit', 'refused: not an approver'],
@@ -118,27 +145,83 @@ describe('the approver middleware on a button', () => {
   it('says nobody may when no approvers are configured', async () => {
     const h = harness({});
     expect(await click(h, APPROVER, approveApproval, approve)).toBe(false);
-    expect(h.calls).toContainEqual(['reply', "You may not approve this fix: no approvers are configured for Warden (slack.approvers in its config), so nobody can. This attempt was logged."]);
+    expect(h.calls).toContainEqual([
+      'reply',
+      'You may not approve this fix: no approvers are configured for Warden (slack.approvers in its config), so nobody can. This attempt was logged.',
+    ]);
   });
 
   it('refuses each approver-only button with its own wording and target', async () => {
     const request = 'suppress-0123456789ab';
     const cases: [ButtonApproval, ButtonPayload, string, string, string][] = [
       [approveApproval, approve, 'approve', PLAN, 'approve this fix'],
-      [rejectApproval, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN }, 'reject', PLAN, 'reject this fix'],
-      [rejectApproval, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT }, 'reject', FINGERPRINT, 'reject this fix'],
-      [revertApproval, { action: ACTION_IDS.revert, fingerprint: FINGERPRINT, changeId: 'chg-0123456789abcdef' }, 'revert', 'chg-0123456789abcdef', 'revert this change'],
-      [resumeApproval, { action: ACTION_IDS.resume, fingerprint: FINGERPRINT, planId: PLAN }, 'resume', PLAN, 'resume this fix'],
-      [acceptRiskApproval, { action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT }, 'accept-risk', FINGERPRINT, 'accept this risk'],
-      [snoozeApproval, { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT }, 'snooze', FINGERPRINT, 'snooze this finding'],
-      [suppressionDecisionApproval('approve'), { action: ACTION_IDS.approveSuppression, suppressionRequestId: request }, 'approve-suppression', request, 'approve this suppression'],
-      [suppressionDecisionApproval('reject'), { action: ACTION_IDS.rejectSuppression, suppressionRequestId: request }, 'reject-suppression', request, 'reject this suppression'],
+      [
+        rejectApproval,
+        { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN },
+        'reject',
+        PLAN,
+        'reject this fix',
+      ],
+      [
+        rejectApproval,
+        { action: ACTION_IDS.reject, fingerprint: FINGERPRINT },
+        'reject',
+        FINGERPRINT,
+        'reject this fix',
+      ],
+      [
+        revertApproval,
+        { action: ACTION_IDS.revert, fingerprint: FINGERPRINT, changeId: 'chg-0123456789abcdef' },
+        'revert',
+        'chg-0123456789abcdef',
+        'revert this change',
+      ],
+      [
+        resumeApproval,
+        { action: ACTION_IDS.resume, fingerprint: FINGERPRINT, planId: PLAN },
+        'resume',
+        PLAN,
+        'resume this fix',
+      ],
+      [
+        acceptRiskApproval,
+        { action: ACTION_IDS.acceptRisk, fingerprint: FINGERPRINT },
+        'accept-risk',
+        FINGERPRINT,
+        'accept this risk',
+      ],
+      [
+        snoozeApproval,
+        { action: ACTION_IDS.snooze, fingerprint: FINGERPRINT },
+        'snooze',
+        FINGERPRINT,
+        'snooze this finding',
+      ],
+      [
+        suppressionDecisionApproval('approve'),
+        { action: ACTION_IDS.approveSuppression, suppressionRequestId: request },
+        'approve-suppression',
+        request,
+        'approve this suppression',
+      ],
+      [
+        suppressionDecisionApproval('reject'),
+        { action: ACTION_IDS.rejectSuppression, suppressionRequestId: request },
+        'reject-suppression',
+        request,
+        'reject this suppression',
+      ],
     ];
     for (const [approval, payload, action, target, what] of cases) {
       const h = harness({ approvers: { users: [APPROVER] } });
       expect(await click(h, OUTSIDER, approval, payload)).toBe(false);
-      expect(h.audit.map((e) => [e.action, e.target, e.outcome])).toEqual([[action, target, 'refused: not an approver']]);
-      expect(h.calls).toContainEqual(['reply', `You may not ${what}: only Warden's approvers can (<@UAPPROVER1>). This attempt was logged.`]);
+      expect(h.audit.map((e) => [e.action, e.target, e.outcome])).toEqual([
+        [action, target, 'refused: not an approver'],
+      ]);
+      expect(h.calls).toContainEqual([
+        'reply',
+        `You may not ${what}: only Warden's approvers can (<@UAPPROVER1>). This attempt was logged.`,
+      ]);
     }
   });
 });
@@ -147,7 +230,13 @@ describe('the approver middleware on /warden', () => {
   async function command(h: ReturnType<typeof harness>, user: string, text: string): Promise<boolean> {
     let reached = false;
     const args = {
-      command: { text, user_id: user, channel_id: CHANNEL, trigger_id: `trigger-${text}`, response_url: 'http://127.0.0.1/response' },
+      command: {
+        text,
+        user_id: user,
+        channel_id: CHANNEL,
+        trigger_id: `trigger-${text}`,
+        response_url: 'http://127.0.0.1/response',
+      },
       ack: async (reply?: { text: string }) => void h.calls.push(reply ? ['ack', reply.text] : ['ack']),
       respond: async (reply: { text: string }) => void h.calls.push(['reply', reply.text]),
       context: {},
@@ -163,15 +252,25 @@ describe('the approver middleware on /warden', () => {
   it('refuses `/warden suppress` from a non-approver, with the command in the audit entry; other commands need no approver', async () => {
     const h = harness({ approvers: { users: [APPROVER] } });
     expect(await command(h, OUTSIDER, `suppress ${FINGERPRINT} 7d known scanner range`)).toBe(false);
-    expect(h.audit).toMatchObject([{ actor: OUTSIDER, action: 'suppress', outcome: 'refused: not an approver', detail: `suppress ${FINGERPRINT} 7d known scanner range` }]);
-    expect(h.calls.slice(1)).toEqual([['ack'], ['reply', "You may not suppress findings: only Warden's approvers can (<@UAPPROVER1>). This attempt was logged."]]);
+    expect(h.audit).toMatchObject([
+      {
+        actor: OUTSIDER,
+        action: 'suppress',
+        outcome: 'refused: not an approver',
+        detail: `suppress ${FINGERPRINT} 7d known scanner range`,
+      },
+    ]);
+    expect(h.calls.slice(1)).toEqual([
+      ['ack'],
+      ['reply', "You may not suppress findings: only Warden's approvers can (<@UAPPROVER1>). This attempt was logged."],
+    ]);
     expect(await command(h, OUTSIDER, 'audit')).toBe(true);
     expect(await command(h, APPROVER, `suppress ${FINGERPRINT} 7d known scanner range`)).toBe(true);
   });
 });
 
 describe('the approver middleware on the accept-risk submission', () => {
-  it('closes a non-approver\'s modal, then logs the attempt; an approver\'s reaches the listener', async () => {
+  it("closes a non-approver's modal, then logs the attempt; an approver's reaches the listener", async () => {
     const h = harness({ approvers: { users: [APPROVER] } });
     const submit = async (user: string): Promise<boolean> => {
       let reached = false;

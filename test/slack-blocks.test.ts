@@ -8,9 +8,25 @@ import type { Finding, Provider, Severity } from '../src/model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../src/model/types.ts';
 import { planFindings } from '../src/remediation/plan.ts';
 import type { ChangeRecord, ChangeStatus, Plan, PlanProof } from '../src/model/change.ts';
-import { ACCEPT_RISK_INPUTS, ACTION_IDS, ButtonValueError, MAX_ENCODED_LENGTH, VIEW_IDS, encodeButtonValue, parseButtonValue } from '../src/slack/actions.ts';
+import {
+  ACCEPT_RISK_INPUTS,
+  ACTION_IDS,
+  ButtonValueError,
+  MAX_ENCODED_LENGTH,
+  VIEW_IDS,
+  encodeButtonValue,
+  parseButtonValue,
+} from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
-import { acceptRiskModal, appliedMessage, atOrAbove, detailsModal, digestMessage, findingMessage, resolvedUpdate } from '../src/slack/blocks.ts';
+import {
+  acceptRiskModal,
+  appliedMessage,
+  atOrAbove,
+  detailsModal,
+  digestMessage,
+  findingMessage,
+  resolvedUpdate,
+} from '../src/slack/blocks.ts';
 import type { ModalView, SlackMessage } from '../src/slack/blocks.ts';
 import { LIMITS, TRUNCATION_MARK, escapeMrkdwn, fitMrkdwn, splitMrkdwn, truncate } from '../src/slack/limits.ts';
 import { group, rule } from './support/build.ts';
@@ -85,7 +101,8 @@ class Checker {
   text(obj: unknown, limit: number, what: string, kinds: readonly string[] = ['plain_text', 'mrkdwn']): void {
     if (obj === null || typeof obj !== 'object') return this.fail(`${what}: not a text object`);
     const t = obj as Json;
-    if (!kinds.includes(t.type as string)) return this.fail(`${what}: type ${String(t.type)} (expected ${kinds.join('/')})`);
+    if (!kinds.includes(t.type as string))
+      return this.fail(`${what}: type ${String(t.type)} (expected ${kinds.join('/')})`);
     if (typeof t.text !== 'string' || t.text.length === 0) return this.fail(`${what}: empty text`);
     this.max(t.text, Math.min(limit, SLACK.textObject), what);
     if (t.type === 'mrkdwn') this.mrkdwn(t.text, what);
@@ -94,8 +111,10 @@ class Checker {
   /** Escaping: every `&` starts one of the three entities, every `<` starts a link Warden wrote. Fences balanced. */
   mrkdwn(text: string, what: string): void {
     const withoutLinks = text.replace(/<https?:\/\/[^\s|<>]+\|[^<>|]+>/g, '');
-    if (/[<>]/.test(withoutLinks)) this.fail(`${what}: unescaped < or > in ${JSON.stringify(withoutLinks.slice(0, 80))}`);
-    if (/&(?!amp;|lt;|gt;)/.test(withoutLinks)) this.fail(`${what}: unescaped & in ${JSON.stringify(withoutLinks.slice(0, 80))}`);
+    if (/[<>]/.test(withoutLinks))
+      this.fail(`${what}: unescaped < or > in ${JSON.stringify(withoutLinks.slice(0, 80))}`);
+    if (/&(?!amp;|lt;|gt;)/.test(withoutLinks))
+      this.fail(`${what}: unescaped & in ${JSON.stringify(withoutLinks.slice(0, 80))}`);
     if ((text.match(/```/g) ?? []).length % 2 !== 0) this.fail(`${what}: unbalanced code fence`);
   }
 
@@ -105,7 +124,8 @@ class Checker {
     this.text(c.text, SLACK.confirmText, 'confirm.text');
     this.text(c.confirm, SLACK.confirmButton, 'confirm.confirm', ['plain_text']);
     this.text(c.deny, SLACK.confirmButton, 'confirm.deny', ['plain_text']);
-    if (c.style !== undefined && c.style !== 'primary' && c.style !== 'danger') this.fail(`confirm.style ${String(c.style)}`);
+    if (c.style !== undefined && c.style !== 'primary' && c.style !== 'danger')
+      this.fail(`confirm.style ${String(c.style)}`);
   }
 
   element(obj: unknown, actionIds: Set<string>): void {
@@ -120,16 +140,20 @@ class Checker {
         this.text(e.text, SLACK.buttonText, 'button.text', ['plain_text']);
         if (e.value !== undefined) this.max(e.value as string, SLACK.buttonValue, 'button.value');
         if (e.url !== undefined) this.max(e.url as string, SLACK.buttonUrl, 'button.url');
-        if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger') this.fail(`button.style ${String(e.style)}`);
+        if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger')
+          this.fail(`button.style ${String(e.style)}`);
         if (e.confirm !== undefined) this.at('confirm', () => this.confirm(e.confirm));
         break;
       case 'plain_text_input':
-        if (e.max_length !== undefined && (typeof e.max_length !== 'number' || e.max_length > SLACK.plainTextInputMax)) this.fail(`max_length ${String(e.max_length)}`);
-        if (typeof e.min_length === 'number' && typeof e.max_length === 'number' && e.min_length > e.max_length) this.fail('min_length > max_length');
+        if (e.max_length !== undefined && (typeof e.max_length !== 'number' || e.max_length > SLACK.plainTextInputMax))
+          this.fail(`max_length ${String(e.max_length)}`);
+        if (typeof e.min_length === 'number' && typeof e.max_length === 'number' && e.min_length > e.max_length)
+          this.fail('min_length > max_length');
         if (e.placeholder !== undefined) this.text(e.placeholder, SLACK.placeholder, 'placeholder', ['plain_text']);
         break;
       case 'datepicker':
-        if (e.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(e.initial_date as string)) this.fail(`initial_date ${String(e.initial_date)}`);
+        if (e.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(e.initial_date as string))
+          this.fail(`initial_date ${String(e.initial_date)}`);
         if (e.placeholder !== undefined) this.text(e.placeholder, SLACK.placeholder, 'placeholder', ['plain_text']);
         break;
       default:
@@ -157,13 +181,15 @@ class Checker {
       }
       case 'context': {
         const elements = b.elements as unknown[];
-        if (!Array.isArray(elements) || elements.length === 0 || elements.length > SLACK.contextElements) this.fail(`${elements?.length} context elements`);
+        if (!Array.isArray(elements) || elements.length === 0 || elements.length > SLACK.contextElements)
+          this.fail(`${elements?.length} context elements`);
         else elements.forEach((e, i) => this.text(e, SLACK.textObject, `context ${i}`));
         break;
       }
       case 'actions': {
         const elements = b.elements as unknown[];
-        if (!Array.isArray(elements) || elements.length === 0 || elements.length > SLACK.actionsElements) this.fail(`${elements?.length} action elements`);
+        if (!Array.isArray(elements) || elements.length === 0 || elements.length > SLACK.actionsElements)
+          this.fail(`${elements?.length} action elements`);
         const ids = new Set<string>();
         elements.forEach((e, i) => this.at(`element ${i}`, () => this.element(e, ids)));
         break;
@@ -200,14 +226,18 @@ class Checker {
     if (typeof value === 'string') {
       if (!value.isWellFormed()) this.fail(`${path}: lone surrogate`);
     } else if (Array.isArray(value)) value.forEach((v, i) => this.wellFormed(v, `${path}[${i}]`));
-    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) this.wellFormed(v, `${path}.${k}`);
+    else if (value !== null && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) this.wellFormed(v, `${path}.${k}`);
   }
 }
 
 function cumulativeText(value: unknown): number {
   if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + cumulativeText(v), 0);
   if (value === null || typeof value !== 'object') return 0;
-  return Object.entries(value).reduce((sum, [k, v]) => sum + (k === 'text' && typeof v === 'string' ? v.length : cumulativeText(v)), 0);
+  return Object.entries(value).reduce(
+    (sum, [k, v]) => sum + (k === 'text' && typeof v === 'string' ? v.length : cumulativeText(v)),
+    0,
+  );
 }
 
 function messageProblems(message: SlackMessage): string[] {
@@ -298,11 +328,17 @@ function planFor(f: Finding, diffLines: number, spec: Partial<Plan> = {}): Plan 
     finding: { fingerprint: f.fingerprint, check: f.check, title: f.title, severity: f.severity },
     target: { provider: f.provider, account: f.account, region: f.region, groupId: f.groupId, groupName: f.groupName },
     operations: [],
-    preconditions: Array.from({ length: Math.min(diffLines, 400) }, (_, k) => ({ ruleId: `sgr-${k}${NASTY}`, signature: 's' })),
+    preconditions: Array.from({ length: Math.min(diffLines, 400) }, (_, k) => ({
+      ruleId: `sgr-${k}${NASTY}`,
+      signature: 's',
+    })),
     resolves: [f.fingerprint, ...Array.from({ length: 30 }, (_, k) => hex(k + 1_000_000))],
     summary: `${NASTY} close tcp/22 `.repeat(40),
     notes: Array.from({ length: 20 }, (_, k) => `note ${k}: ${NASTY} ${'n'.repeat(400)}`),
-    diff: Array.from({ length: diffLines }, (_, k) => `${k % 2 ? '+' : '-'} tcp/${k} from 0.0.0.0/0 ${NASTY} \`\`\` ${'🇩🇪'.repeat(k % 50)}`),
+    diff: Array.from(
+      { length: diffLines },
+      (_, k) => `${k % 2 ? '+' : '-'} tcp/${k} from 0.0.0.0/0 ${NASTY} \`\`\` ${'🇩🇪'.repeat(k % 50)}`,
+    ),
     ...spec,
   };
 }
@@ -318,7 +354,17 @@ function report(findings: Finding[], spec: Partial<AuditReport['summary']> = {})
   }
   return {
     findings,
-    summary: { groups: findings.length, rules: findings.length * 10, findings: findings.length, bySeverity, byProvider, byCheck: {}, scanErrors: [], partial: false, ...spec },
+    summary: {
+      groups: findings.length,
+      rules: findings.length * 10,
+      findings: findings.length,
+      bySeverity,
+      byProvider,
+      byCheck: {},
+      scanErrors: [],
+      partial: false,
+      ...spec,
+    },
   };
 }
 
@@ -356,7 +402,9 @@ function mrkdwnOf(value: unknown): string[] {
   return Object.values(o).flatMap(mrkdwnOf);
 }
 
-function buttonsOf(blocks: Block[]): { action_id: string; value: string; text: { text: string }; style?: string; confirm?: Json }[] {
+function buttonsOf(
+  blocks: Block[],
+): { action_id: string; value: string; text: { text: string }; style?: string; confirm?: Json }[] {
   return blocks.flatMap((b) => (b.type === 'actions' ? (b.elements as never[]) : []));
 }
 
@@ -376,21 +424,58 @@ describe('the validator', () => {
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } },
         { type: 'section', text: { type: 'mrkdwn', text: '<!channel> & a ```' } },
-        { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'b' }, action_id: 'a', value: 'v'.repeat(2001) }, { type: 'button', text: { type: 'plain_text', text: 'b' }, action_id: 'a' }] },
+        {
+          type: 'actions',
+          elements: [
+            { type: 'button', text: { type: 'plain_text', text: 'b' }, action_id: 'a', value: 'v'.repeat(2001) },
+            { type: 'button', text: { type: 'plain_text', text: 'b' }, action_id: 'a' },
+          ],
+        },
         ...Array.from({ length: 50 }, () => ({ type: 'divider' as const })),
       ],
     };
     const problems = messageProblems(bad).join('\n');
-    for (const expected of ['53 blocks', 'header.text is 151', 'unescaped < or >', 'unescaped &', 'unbalanced code fence', 'button.value is 2001', 'duplicate action_id']) expect(problems).toContain(expected);
-    expect(messageProblems({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'a\uD800' } }] }).join()).toContain('lone surrogate');
-    expect(messageProblems({ text: 'x', blocks: Array.from({ length: 5 }, () => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'x'.repeat(2900) } })) }).join()).toContain('budget 12000');
+    for (const expected of [
+      '53 blocks',
+      'header.text is 151',
+      'unescaped < or >',
+      'unescaped &',
+      'unbalanced code fence',
+      'button.value is 2001',
+      'duplicate action_id',
+    ])
+      expect(problems).toContain(expected);
+    expect(
+      messageProblems({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'a\uD800' } }] }).join(),
+    ).toContain('lone surrogate');
+    expect(
+      messageProblems({
+        text: 'x',
+        blocks: Array.from({ length: 5 }, () => ({
+          type: 'section' as const,
+          text: { type: 'mrkdwn' as const, text: 'x'.repeat(2900) },
+        })),
+      }).join(),
+    ).toContain('budget 12000');
     const modal = modalProblems({
       type: 'modal',
       title: { type: 'plain_text', text: 'A title longer than 24 chars' },
       private_metadata: 'm'.repeat(3001),
-      blocks: [{ type: 'input', label: { type: 'plain_text', text: 'l' }, element: { type: 'datepicker', action_id: 'd', initial_date: '1/2/2026' } }],
+      blocks: [
+        {
+          type: 'input',
+          label: { type: 'plain_text', text: 'l' },
+          element: { type: 'datepicker', action_id: 'd', initial_date: '1/2/2026' },
+        },
+      ],
     }).join('\n');
-    for (const expected of ['title is 28', 'private_metadata is 3001', 'input blocks without a submit', 'initial_date 1/2/2026']) expect(modal).toContain(expected);
+    for (const expected of [
+      'title is 28',
+      'private_metadata is 3001',
+      'input blocks without a submit',
+      'initial_date 1/2/2026',
+    ])
+      expect(modal).toContain(expected);
   });
 });
 
@@ -454,25 +539,33 @@ describe('limits', () => {
     expect(fitMrkdwn('a&b', 6)).toBe(`a${TRUNCATION_MARK}`);
     expect(fitMrkdwn('<<<<', 10)).toBe(`&lt;&lt;${TRUNCATION_MARK}`);
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', '&', '<', '>', '😀', '\n', 'é', '\uD800'), maxLength: 80 }), fc.integer({ min: 1, max: 100 }), (text, max) => {
-        const out = fitMrkdwn(text, max);
-        expect(out.length).toBeLessThanOrEqual(max);
-        expect(out.isWellFormed()).toBe(true);
-        expect(/&(?!amp;|lt;|gt;)/.test(out)).toBe(false);
-        expect(/[<>]/.test(out)).toBe(false);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', '&', '<', '>', '😀', '\n', 'é', '\uD800'), maxLength: 80 }),
+        fc.integer({ min: 1, max: 100 }),
+        (text, max) => {
+          const out = fitMrkdwn(text, max);
+          expect(out.length).toBeLessThanOrEqual(max);
+          expect(out.isWellFormed()).toBe(true);
+          expect(/&(?!amp;|lt;|gt;)/.test(out)).toBe(false);
+          expect(/[<>]/.test(out)).toBe(false);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('splitMrkdwn loses nothing but line breaks when complete, and marks the cut when not', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '&', '<', '😀', '\n', ' '), maxLength: 400 }), fc.integer({ min: 10, max: 60 }), (text, max) => {
-        const { pieces, complete } = splitMrkdwn(text, max);
-        for (const p of pieces) expect(p.length).toBeLessThanOrEqual(max);
-        expect(complete).toBe(true);
-        expect(pieces.join('').replace(/\s/g, '')).toBe(escapeMrkdwn(text).replace(/\s/g, ''));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', '&', '<', '😀', '\n', ' '), maxLength: 400 }),
+        fc.integer({ min: 10, max: 60 }),
+        (text, max) => {
+          const { pieces, complete } = splitMrkdwn(text, max);
+          for (const p of pieces) expect(p.length).toBeLessThanOrEqual(max);
+          expect(complete).toBe(true);
+          expect(pieces.join('').replace(/\s/g, '')).toBe(escapeMrkdwn(text).replace(/\s/g, ''));
+        },
+      ),
       { numRuns: 300 },
     );
     const { pieces, complete } = splitMrkdwn('line\n'.repeat(10_000), 100, 3);
@@ -500,7 +593,12 @@ describe('button values', () => {
     { action: ACTION_IDS.snooze, fingerprint: 'a1b2c3d4e5f6', planId: 'plan-0123456789ab' },
     { action: ACTION_IDS.acceptRisk, fingerprint: 'a1b2c3d4e5f6' },
     { action: ACTION_IDS.details, fingerprint: 'a1b2c3d4e5f6', planId: 'plan-0123456789ab' },
-    { action: ACTION_IDS.revert, changeId: 'chg-20261130T120000.000Z-a1b2c3', fingerprint: 'a1b2c3d4e5f6', planId: 'plan-0123456789ab' },
+    {
+      action: ACTION_IDS.revert,
+      changeId: 'chg-20261130T120000.000Z-a1b2c3',
+      fingerprint: 'a1b2c3d4e5f6',
+      planId: 'plan-0123456789ab',
+    },
   ];
 
   it('round-trip, compact and far below 2,000 characters', () => {
@@ -510,7 +608,9 @@ describe('button values', () => {
       expect(value.length).toBeLessThanOrEqual(MAX_ENCODED_LENGTH);
       expect(parseButtonValue(value, payload.action)).toEqual(payload);
     }
-    expect(encodeButtonValue(payloads[0] as ButtonPayload)).toBe('{"v":1,"a":"ap","f":"a1b2c3d4e5f6","p":"plan-0123456789ab"}');
+    expect(encodeButtonValue(payloads[0] as ButtonPayload)).toBe(
+      '{"v":1,"a":"ap","f":"a1b2c3d4e5f6","p":"plan-0123456789ab"}',
+    );
     fc.assert(
       fc.property(
         fc.constantFrom(...Object.values(ACTION_IDS)),
@@ -520,7 +620,12 @@ describe('button values', () => {
         fc.stringMatching(/^suppress-[0-9a-f]{12,64}$/),
         (action, fingerprint, planId, changeId, suppressionRequestId) => {
           const suppression = action === ACTION_IDS.approveSuppression || action === ACTION_IDS.rejectSuppression;
-          const payload: ButtonPayload = action === ACTION_IDS.revert ? { action, changeId, fingerprint } : suppression ? { action, suppressionRequestId } : { action, fingerprint, planId };
+          const payload: ButtonPayload =
+            action === ACTION_IDS.revert
+              ? { action, changeId, fingerprint }
+              : suppression
+                ? { action, suppressionRequestId }
+                : { action, fingerprint, planId };
           const value = encodeButtonValue(payload);
           expect(value.length).toBeLessThanOrEqual(MAX_ENCODED_LENGTH);
           expect(parseButtonValue(value, action)).toEqual(payload);
@@ -560,10 +665,16 @@ describe('button values', () => {
       expect(() => parseButtonValue(value), String(value).slice(0, 60)).toThrow(reason);
     }
     // A valid value moved onto another button.
-    expect(() => parseButtonValue(good, ACTION_IDS.revert)).toThrow('written for warden_approve, but the button clicked is warden_revert');
+    expect(() => parseButtonValue(good, ACTION_IDS.revert)).toThrow(
+      'written for warden_approve, but the button clicked is warden_revert',
+    );
     // Encoding refuses what it could not read back.
-    expect(() => encodeButtonValue({ action: ACTION_IDS.approve, fingerprint: 'a1b2c3d4e5f6' })).toThrow('needs a plan id');
-    expect(() => encodeButtonValue({ action: 'warden_nope' as ActionId, fingerprint: 'a1b2c3d4e5f6' })).toThrow('unknown action');
+    expect(() => encodeButtonValue({ action: ACTION_IDS.approve, fingerprint: 'a1b2c3d4e5f6' })).toThrow(
+      'needs a plan id',
+    );
+    expect(() => encodeButtonValue({ action: 'warden_nope' as ActionId, fingerprint: 'a1b2c3d4e5f6' })).toThrow(
+      'unknown action',
+    );
   });
 
   it('accept only what encode wrote, for any string', () => {
@@ -582,7 +693,12 @@ describe('button values', () => {
 });
 
 describe('findingMessage', () => {
-  const estateGroup = group({ provider: 'aws', id: 'sg-0123456789abcdef0', name: 'web <prod> & co', rules: [rule({ id: 'sgr-1', ports: 22, peer: '0.0.0.0/0' })] });
+  const estateGroup = group({
+    provider: 'aws',
+    id: 'sg-0123456789abcdef0',
+    name: 'web <prod> & co',
+    rules: [rule({ id: 'sgr-1', ports: 22, peer: '0.0.0.0/0' })],
+  });
   const config = defaultConfig();
   const audited = auditEstate({ groups: [estateGroup], unparseable: [], scanErrors: [] }, config);
   const planned = planFindings([estateGroup], audited.findings, config);
@@ -607,15 +723,30 @@ describe('findingMessage', () => {
     expect(texts).toContain('```- tcp/22 from 0.0.0.0/0```');
     expect(texts).toContain('access to tcp/22 from outside will stop');
     const buttons = buttonsOf(message.blocks);
-    expect(buttons.map((b) => b.action_id)).toEqual(['warden_approve', 'warden_reject', 'warden_snooze', 'warden_accept_risk', 'warden_details']);
-    expect(buttons.map((b) => b.text.text)).toEqual(['Approve fix', 'Reject', 'Snooze 7 days', 'Accept risk', 'Details']);
+    expect(buttons.map((b) => b.action_id)).toEqual([
+      'warden_approve',
+      'warden_reject',
+      'warden_snooze',
+      'warden_accept_risk',
+      'warden_details',
+    ]);
+    expect(buttons.map((b) => b.text.text)).toEqual([
+      'Approve fix',
+      'Reject',
+      'Snooze 7 days',
+      'Accept risk',
+      'Details',
+    ]);
     const approve = buttons[0];
     expect(approve?.style).toBe('primary');
     // The confirm dialog repeats what will change.
     expect(allText(approve?.confirm)).toContain(offered.plan.summary);
     expect(allText(approve?.confirm)).toContain('remove 1 rule: - tcp/22 from 0.0.0.0/0');
     // However long the summary, the dialog keeps the diff summary.
-    const long = buttonsOf(findingMessage(real, { plan: { ...offered.plan, summary: 'close it '.repeat(200) }, proof: offered.proof }).blocks)[0];
+    const long = buttonsOf(
+      findingMessage(real, { plan: { ...offered.plan, summary: 'close it '.repeat(200) }, proof: offered.proof })
+        .blocks,
+    )[0];
     expect(allText(long?.confirm)).toContain('remove 1 rule: - tcp/22 from 0.0.0.0/0');
     for (const b of buttons) {
       const payload = parseButtonValue(b.value, b.action_id as ActionId);
@@ -629,7 +760,12 @@ describe('findingMessage', () => {
     const message = findingMessage(real, undefined, { noPlanReason: 'no trusted sources are configured for ssh' });
     expectValidMessage(message);
     const buttons = buttonsOf(message.blocks);
-    expect(buttons.map((b) => b.action_id)).toEqual(['warden_reject', 'warden_snooze', 'warden_accept_risk', 'warden_details']);
+    expect(buttons.map((b) => b.action_id)).toEqual([
+      'warden_reject',
+      'warden_snooze',
+      'warden_accept_risk',
+      'warden_details',
+    ]);
     const texts = sectionTexts(message.blocks).join('\n');
     expect(texts).toContain('*No automatic fix*: no trusted sources are configured for ssh');
     expect(texts).toContain('*Fix by hand*');
@@ -637,20 +773,33 @@ describe('findingMessage', () => {
   });
 
   it('refuses a plan made for another finding', () => {
-    expect(() => findingMessage(finding(9), offered)).toThrow(`plan ${offered.plan.id} is for finding ${real.fingerprint}`);
+    expect(() => findingMessage(finding(9), offered)).toThrow(
+      `plan ${offered.plan.id} is for finding ${real.fingerprint}`,
+    );
   });
 
   it('offers no Approve for a plan the evaluator did not prove', () => {
-    const proof: PlanProof = { findingGone: true, neverWidens: false, onlyFindingPartChanged: true, otherChanges: ['tcp/80 from 0.0.0.0/0 newly allowed'] };
+    const proof: PlanProof = {
+      findingGone: true,
+      neverWidens: false,
+      onlyFindingPartChanged: true,
+      otherChanges: ['tcp/80 from 0.0.0.0/0 newly allowed'],
+    };
     const message = findingMessage(real, { plan: offered.plan, proof });
     expectValidMessage(message);
     expect(buttonsOf(message.blocks).map((b) => b.action_id)).not.toContain('warden_approve');
-    expect(sectionTexts(message.blocks).join('\n')).toContain('*Not offered*: it would allow traffic that is not allowed today');
+    expect(sectionTexts(message.blocks).join('\n')).toContain(
+      '*Not offered*: it would allow traffic that is not allowed today',
+    );
   });
 
   it('escapes everything from the clouds: no mention, link or code fence can be injected', () => {
     const f = finding(1, { title: NASTY, groupName: NASTY, detail: NASTY, account: NASTY, ruleIds: [NASTY] });
-    for (const message of [findingMessage(f, { plan: planFor(f, 3), proof: PROVEN }), resolvedUpdate(f, { note: NASTY }), digestMessage(report([f]), { new: [f], resolved: [f] }, { minSeverity: 'info' })[0] as SlackMessage]) {
+    for (const message of [
+      findingMessage(f, { plan: planFor(f, 3), proof: PROVEN }),
+      resolvedUpdate(f, { note: NASTY }),
+      digestMessage(report([f]), { new: [f], resolved: [f] }, { minSeverity: 'info' })[0] as SlackMessage,
+    ]) {
       expectValidMessage(message);
       const mrkdwnTexts = mrkdwnOf(message.blocks).join('\n');
       expect(mrkdwnTexts).not.toContain('<!channel>');
@@ -659,7 +808,9 @@ describe('findingMessage', () => {
     }
     const link = findingMessage(f, undefined, { detailsUrl: 'https://warden.example/audit?run=1&view=all|x' });
     expect(allText(link.blocks)).toContain('<https://warden.example/audit?run=1&amp;view=all%7Cx|full audit>');
-    expect(allText(findingMessage(f, undefined, { detailsUrl: 'javascript:alert(1)' }).blocks)).not.toContain('javascript');
+    expect(allText(findingMessage(f, undefined, { detailsUrl: 'javascript:alert(1)' }).blocks)).not.toContain(
+      'javascript',
+    );
   });
 
   it('stays within every limit for huge findings and plans', () => {
@@ -669,11 +820,23 @@ describe('findingMessage', () => {
       const message = findingMessage(f, { plan, proof: { ...PROVEN, otherChanges: [NASTY.repeat(100)] } });
       expectValidMessage(message);
       expect(sectionTexts(message.blocks).join('\n')).toContain('Details shows all of it');
-      expectValidMessage(findingMessage(f, undefined, { noPlanReason: NASTY.repeat(1000), detailsUrl: `https://x.example/${'a'.repeat(5000)}` }));
+      expectValidMessage(
+        findingMessage(f, undefined, {
+          noPlanReason: NASTY.repeat(1000),
+          detailsUrl: `https://x.example/${'a'.repeat(5000)}`,
+        }),
+      );
       expectValidMessage(resolvedUpdate(f, { note: NASTY.repeat(1000) }));
       expectValidModal(acceptRiskModal(f, { now: new Date('2026-12-01T00:00:00Z') }));
-      expectValidModal(detailsModal(f, { plan, proof: { ...PROVEN, onlyFindingPartChanged: false, otherChanges: Array(500).fill(NASTY) } }));
-      expectValidMessage(appliedMessage(change(plan, { messages: Array(300).fill(NASTY.repeat(10)), actor: NASTY, reverts: 'chg-1' })));
+      expectValidModal(
+        detailsModal(f, {
+          plan,
+          proof: { ...PROVEN, onlyFindingPartChanged: false, otherChanges: Array(500).fill(NASTY) },
+        }),
+      );
+      expectValidMessage(
+        appliedMessage(change(plan, { messages: Array(300).fill(NASTY.repeat(10)), actor: NASTY, reverts: 'chg-1' })),
+      );
     }
   });
 });
@@ -697,18 +860,33 @@ describe('appliedMessage', () => {
     const message = appliedMessage(change(plan));
     expectValidMessage(message);
     expect(allText(message.blocks[0])).toContain('Fix applied');
-    expect(sectionTexts(message.blocks).join('\n')).toContain(':white_check_mark: finding gone (re-read) · :white_check_mark: other rules untouched');
+    expect(sectionTexts(message.blocks).join('\n')).toContain(
+      ':white_check_mark: finding gone (re-read) · :white_check_mark: other rules untouched',
+    );
     const [revert] = buttonsOf(message.blocks);
     expect(revert?.action_id).toBe('warden_revert');
     expect(revert?.style).toBe('danger');
-    expect(allText(revert?.confirm)).toContain('Restores group 0 to the 1 rule it had before chg-20261130T120000.000Z-a1b2c3');
-    expect(parseButtonValue(revert?.value, ACTION_IDS.revert)).toEqual({ action: ACTION_IDS.revert, changeId: 'chg-20261130T120000.000Z-a1b2c3', fingerprint: f.fingerprint, planId: plan.id });
+    expect(allText(revert?.confirm)).toContain(
+      'Restores group 0 to the 1 rule it had before chg-20261130T120000.000Z-a1b2c3',
+    );
+    expect(parseButtonValue(revert?.value, ACTION_IDS.revert)).toEqual({
+      action: ACTION_IDS.revert,
+      changeId: 'chg-20261130T120000.000Z-a1b2c3',
+      fingerprint: f.fingerprint,
+      planId: plan.id,
+    });
   });
 
   it('offers Revert only for an applied change', () => {
     const statuses: ChangeStatus[] = ['already-applied', 'refused', 'rolled-back', 'failed'];
     for (const status of statuses) {
-      const message = appliedMessage(change(plan, { status, verification: undefined, messages: [`${status}: group changed since the plan (sgr-1 missing)`] }));
+      const message = appliedMessage(
+        change(plan, {
+          status,
+          verification: undefined,
+          messages: [`${status}: group changed since the plan (sgr-1 missing)`],
+        }),
+      );
       expectValidMessage(message);
       expect(buttonsOf(message.blocks)).toEqual([]);
       expect(sectionTexts(message.blocks).join('\n')).toContain(`${status}: group changed since the plan`);
@@ -726,16 +904,24 @@ describe('modals', () => {
     const view = acceptRiskModal(f, { now: new Date('2026-12-01T10:00:00Z') });
     expectValidModal(view);
     expect(view.callback_id).toBe(VIEW_IDS.acceptRisk);
-    expect(parseButtonValue(view.private_metadata, ACTION_IDS.acceptRisk)).toEqual({ action: ACTION_IDS.acceptRisk, fingerprint: f.fingerprint });
+    expect(parseButtonValue(view.private_metadata, ACTION_IDS.acceptRisk)).toEqual({
+      action: ACTION_IDS.acceptRisk,
+      fingerprint: f.fingerprint,
+    });
     const inputs = view.blocks.filter((b) => b.type === 'input');
     expect(inputs.map((b) => b.block_id)).toEqual([ACCEPT_RISK_INPUTS.reasonBlock, ACCEPT_RISK_INPUTS.expiryBlock]);
-    expect(inputs.map((b) => (b as { element: { type: string } }).element.type)).toEqual(['plain_text_input', 'datepicker']);
+    expect(inputs.map((b) => (b as { element: { type: string } }).element.type)).toEqual([
+      'plain_text_input',
+      'datepicker',
+    ]);
     expect(allText(inputs[1])).toContain('2026-12-31');
     expect(allText(acceptRiskModal(f).blocks)).not.toMatch(/\d{4}-\d{2}-\d{2}/);
   });
 
   it('details shows the whole detail and diff, split into sections within limits', () => {
-    const f = finding(7, { detail: Array.from({ length: 400 }, (_, k) => `line ${k}: tcp/${k} from 0.0.0.0/0 & more`).join('\n') });
+    const f = finding(7, {
+      detail: Array.from({ length: 400 }, (_, k) => `line ${k}: tcp/${k} from 0.0.0.0/0 & more`).join('\n'),
+    });
     const plan = planFor(f, 300);
     const view = detailsModal(f, { plan, proof: PROVEN });
     expectValidModal(view);
@@ -744,14 +930,22 @@ describe('modals', () => {
     expect(texts).toContain('line 399: tcp/399 from 0.0.0.0/0 &amp; more');
     expect(texts).toContain('tcp/299 from');
     expect(view.blocks.filter((b) => b.type === 'section').length).toBeGreaterThan(6);
-    expect(parseButtonValue(view.private_metadata, ACTION_IDS.details)).toEqual({ action: ACTION_IDS.details, fingerprint: f.fingerprint, planId: plan.id });
+    expect(parseButtonValue(view.private_metadata, ACTION_IDS.details)).toEqual({
+      action: ACTION_IDS.details,
+      fingerprint: f.fingerprint,
+      planId: plan.id,
+    });
   });
 });
 
 describe('digestMessage', () => {
   it('summarizes counts by severity and provider, then what is new and what is resolved', () => {
     const findings = Array.from({ length: 12 }, (_, i) => finding(i));
-    const messages = digestMessage(report(findings), { new: findings.slice(0, 3), resolved: [finding(100)] }, { minSeverity: 'high' });
+    const messages = digestMessage(
+      report(findings),
+      { new: findings.slice(0, 3), resolved: [finding(100)] },
+      { minSeverity: 'high' },
+    );
     expect(messages).toHaveLength(1);
     const [message] = messages as [SlackMessage];
     expectValidMessage(message);
@@ -768,22 +962,49 @@ describe('digestMessage', () => {
   });
 
   it('says when nothing changed, and when the audit is partial', () => {
-    const [message] = digestMessage(report([], { partial: true, scanErrors: Array.from({ length: 40 }, (_, i) => ({ provider: 'otc' as const, account: 'a', region: `r${i}`, origin: 'live', message: `${NASTY} 403` })) }), { new: [], resolved: [] }, { minSeverity: 'high' }) as [SlackMessage];
+    const [message] = digestMessage(
+      report([], {
+        partial: true,
+        scanErrors: Array.from({ length: 40 }, (_, i) => ({
+          provider: 'otc' as const,
+          account: 'a',
+          region: `r${i}`,
+          origin: 'live',
+          message: `${NASTY} 403`,
+        })),
+      }),
+      { new: [], resolved: [] },
+      { minSeverity: 'high' },
+    ) as [SlackMessage];
     expectValidMessage(message);
     const text = allText(message.blocks);
     expect(text).toContain('Nothing new and nothing resolved since the last run.');
-    expect(text).toContain(':warning: *Partial audit*: 40 scopes could not be read; nothing in them is reported clean.');
+    expect(text).toContain(
+      ':warning: *Partial audit*: 40 scopes could not be read; nothing in them is reported clean.',
+    );
     expect(text).toContain('and 35 more');
   });
 
   it('splits and summarizes a huge audit: 10,000 findings, long texts, emoji and astral characters', () => {
-    const findings = Array.from({ length: 10_000 }, (_, i) => (i % 10 === 0 ? hugeFinding(i) : finding(i, { title: `${'🦀'.repeat(i % 40)} Finding ${i} <&>`, groupName: `𝔤𝔯𝔬𝔲𝔭 ${i}` })));
+    const findings = Array.from({ length: 10_000 }, (_, i) =>
+      i % 10 === 0
+        ? hugeFinding(i)
+        : finding(i, { title: `${'🦀'.repeat(i % 40)} Finding ${i} <&>`, groupName: `𝔤𝔯𝔬𝔲𝔭 ${i}` }),
+    );
     const resolved = Array.from({ length: 2_000 }, (_, i) => finding(20_000 + i));
     const byProvider = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`provider-${i}-${NASTY}`, i * 100]));
-    const messages = digestMessage(report(findings, { byProvider }), { new: findings, resolved }, { minSeverity: 'high', detailsUrl: 'https://warden.example/runs/42' });
+    const messages = digestMessage(
+      report(findings, { byProvider }),
+      { new: findings, resolved },
+      { minSeverity: 'high', detailsUrl: 'https://warden.example/runs/42' },
+    );
     expect(messages.length).toBe(4);
     for (const message of messages) expectValidMessage(message);
-    const listedNew = messages.flatMap((m) => sectionTexts(m.blocks)).join('\n').split('\n').filter((l) => /^:(red|large_orange|large_yellow|large_blue|white)_circle: \*/.test(l)).length;
+    const listedNew = messages
+      .flatMap((m) => sectionTexts(m.blocks))
+      .join('\n')
+      .split('\n')
+      .filter((l) => /^:(red|large_orange|large_yellow|large_blue|white)_circle: \*/.test(l)).length;
     const trailer = allText(messages.at(-1)?.blocks.at(-1));
     const match = /…and ([\d,]+) more new and ([\d,]+) more resolved — `warden audit --format markdown`/.exec(trailer);
     expect(match, trailer).not.toBeNull();
@@ -791,11 +1012,17 @@ describe('digestMessage', () => {
     expect(Number(match?.[2]?.replace(/,/g, ''))).toBe(2_000);
     expect(trailer).toContain('<https://warden.example/runs/42|full report>');
     // Most severe first: the first listed line is critical.
-    expect(sectionTexts(messages[0]?.blocks ?? []).find((t) => t.startsWith('*New since'))).toContain(':red_circle: *critical*');
+    expect(sectionTexts(messages[0]?.blocks ?? []).find((t) => t.startsWith('*New since'))).toContain(
+      ':red_circle: *critical*',
+    );
     // Continuations say so.
     expect(allText(messages[1]?.blocks[0])).toContain('continued (part 2)');
     // A single message when asked.
-    const one = digestMessage(report(findings), { new: findings, resolved }, { minSeverity: 'critical', maxMessages: 1 });
+    const one = digestMessage(
+      report(findings),
+      { new: findings, resolved },
+      { minSeverity: 'critical', maxMessages: 1 },
+    );
     expect(one).toHaveLength(1);
     expectValidMessage(one[0] as SlackMessage);
   });
@@ -812,7 +1039,10 @@ describe('every output of random findings stays within every limit', () => {
     fc.oneof(
       fc.string({ unit: 'grapheme', maxLength }),
       fc.string({ unit: 'binary', maxLength }),
-      fc.string({ unit: fc.constantFrom('&', '<', '>', '`', '*', '\n', '😀', '👨‍👩‍👧', '🇩🇪', '\uD800', '\uDC00', 'a', ' '), maxLength }),
+      fc.string({
+        unit: fc.constantFrom('&', '<', '>', '`', '*', '\n', '😀', '👨‍👩‍👧', '🇩🇪', '\uD800', '\uDC00', 'a', ' '),
+        maxLength,
+      }),
     );
   const findingArb: fc.Arbitrary<Finding> = fc.record({
     check: fc.oneof(fc.constantFrom(...CATALOG.map((c) => c.id)), text(40)),
@@ -825,7 +1055,10 @@ describe('every output of random findings stays within every limit', () => {
     subject: text(300),
     ruleIds: fc.array(text(100), { maxLength: 60 }),
     title: text(400),
-    detail: fc.oneof(text(500), text(5000).map((t) => t.repeat(20))),
+    detail: fc.oneof(
+      text(500),
+      text(5000).map((t) => t.repeat(20)),
+    ),
     fingerprint: fc.stringMatching(/^[0-9a-f]{12}$/),
   });
   const planArb = (f: Finding): fc.Arbitrary<{ plan: Plan; proof: PlanProof }> =>
@@ -833,7 +1066,13 @@ describe('every output of random findings stays within every limit', () => {
       plan: fc.record({
         id: fc.stringMatching(/^plan-[0-9a-f]{12}$/),
         finding: fc.constant({ fingerprint: f.fingerprint, check: f.check, title: f.title, severity: f.severity }),
-        target: fc.constant({ provider: f.provider, account: f.account, region: f.region, groupId: f.groupId, groupName: f.groupName }),
+        target: fc.constant({
+          provider: f.provider,
+          account: f.account,
+          region: f.region,
+          groupId: f.groupId,
+          groupName: f.groupName,
+        }),
         operations: fc.constant([]),
         preconditions: fc.array(fc.record({ ruleId: text(100), signature: fc.constant('s') }), { maxLength: 50 }),
         resolves: fc.array(fc.stringMatching(/^[0-9a-f]{12}$/), { maxLength: 20 }),
@@ -841,21 +1080,43 @@ describe('every output of random findings stays within every limit', () => {
         notes: fc.array(text(600), { maxLength: 10 }),
         diff: fc.array(text(300), { maxLength: 400 }),
       }),
-      proof: fc.record({ findingGone: fc.boolean(), neverWidens: fc.boolean(), onlyFindingPartChanged: fc.boolean(), otherChanges: fc.array(text(300), { maxLength: 20 }) }),
+      proof: fc.record({
+        findingGone: fc.boolean(),
+        neverWidens: fc.boolean(),
+        onlyFindingPartChanged: fc.boolean(),
+        otherChanges: fc.array(text(300), { maxLength: 20 }),
+      }),
     });
 
   it('findingMessage, resolvedUpdate, modals and appliedMessage', () => {
     fc.assert(
       fc.property(
-        findingArb.chain((f) => fc.tuple(fc.constant(f), fc.option(planArb(f), { nil: undefined }), fc.option(text(2000), { nil: undefined }))),
+        findingArb.chain((f) =>
+          fc.tuple(
+            fc.constant(f),
+            fc.option(planArb(f), { nil: undefined }),
+            fc.option(text(2000), { nil: undefined }),
+          ),
+        ),
         fc.constantFrom<ChangeStatus>('applied', 'already-applied', 'refused', 'rolled-back', 'reverted', 'failed'),
         fc.array(text(500), { maxLength: 30 }),
         ([f, planned, reason], status, notes) => {
-          expect(messageProblems(findingMessage(f, planned, reason === undefined ? {} : { noPlanReason: reason, detailsUrl: `https://x.example/${reason}` }))).toEqual([]);
+          expect(
+            messageProblems(
+              findingMessage(
+                f,
+                planned,
+                reason === undefined ? {} : { noPlanReason: reason, detailsUrl: `https://x.example/${reason}` },
+              ),
+            ),
+          ).toEqual([]);
           expect(messageProblems(resolvedUpdate(f, reason === undefined ? {} : { note: reason }))).toEqual([]);
           expect(modalProblems(acceptRiskModal(f, { now: new Date(0) }))).toEqual([]);
           expect(modalProblems(detailsModal(f, planned))).toEqual([]);
-          if (planned) expect(messageProblems(appliedMessage(change(planned.plan, { status, messages: notes, actor: reason ?? 'U1' })))).toEqual([]);
+          if (planned)
+            expect(
+              messageProblems(appliedMessage(change(planned.plan, { status, messages: notes, actor: reason ?? 'U1' }))),
+            ).toEqual([]);
         },
       ),
       { numRuns: Number(process.env.SLACK_FUZZ_RUNS ?? 150) },
@@ -864,12 +1125,18 @@ describe('every output of random findings stays within every limit', () => {
 
   it('digestMessage', () => {
     fc.assert(
-      fc.property(fc.array(findingArb, { maxLength: 300 }), fc.array(findingArb, { maxLength: 100 }), fc.constantFrom(...SEVERITIES), fc.integer({ min: 1, max: 5 }), (news, resolved, minSeverity, maxMessages) => {
-        const messages = digestMessage(report(news), { new: news, resolved }, { minSeverity, maxMessages });
-        expect(messages.length).toBeGreaterThanOrEqual(1);
-        expect(messages.length).toBeLessThanOrEqual(maxMessages);
-        for (const message of messages) expect(messageProblems(message)).toEqual([]);
-      }),
+      fc.property(
+        fc.array(findingArb, { maxLength: 300 }),
+        fc.array(findingArb, { maxLength: 100 }),
+        fc.constantFrom(...SEVERITIES),
+        fc.integer({ min: 1, max: 5 }),
+        (news, resolved, minSeverity, maxMessages) => {
+          const messages = digestMessage(report(news), { new: news, resolved }, { minSeverity, maxMessages });
+          expect(messages.length).toBeGreaterThanOrEqual(1);
+          expect(messages.length).toBeLessThanOrEqual(maxMessages);
+          for (const message of messages) expect(messageProblems(message)).toEqual([]);
+        },
+      ),
       { numRuns: Number(process.env.SLACK_FUZZ_RUNS ?? 60) },
     );
   });

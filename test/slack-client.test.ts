@@ -40,7 +40,10 @@ afterAll(async () => {
 });
 
 function client(slept: number[]) {
-  return patientChat(slackClientFor({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: url }), async (ms) => void slept.push(ms));
+  return patientChat(
+    slackClientFor({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: url }),
+    async (ms) => void slept.push(ms),
+  );
 }
 
 describe('the functions’ Slack client under rate limits', () => {
@@ -58,7 +61,10 @@ describe('the functions’ Slack client under rate limits', () => {
     const slept: number[] = [];
     limits = [60];
     calls = 0;
-    await expect(client(slept).chat.postMessage({ channel: 'C1', text: 'finding' })).rejects.toMatchObject({ code: 'slack_webapi_rate_limited_error', retryAfter: 60 });
+    await expect(client(slept).chat.postMessage({ channel: 'C1', text: 'finding' })).rejects.toMatchObject({
+      code: 'slack_webapi_rate_limited_error',
+      retryAfter: 60,
+    });
     expect(slept).toEqual([]);
     expect(calls).toBe(1);
   });
@@ -67,7 +73,9 @@ describe('the functions’ Slack client under rate limits', () => {
     const slept: number[] = [];
     limits = [1, 1, 1, 1];
     calls = 0;
-    await expect(client(slept).chat.update({ channel: 'C1', ts: '1.2', text: 'x' })).rejects.toMatchObject({ code: 'slack_webapi_rate_limited_error' });
+    await expect(client(slept).chat.update({ channel: 'C1', ts: '1.2', text: 'x' })).rejects.toMatchObject({
+      code: 'slack_webapi_rate_limited_error',
+    });
     expect(slept).toEqual([1000, 1000, 1000]);
     expect(calls).toBe(4);
   });

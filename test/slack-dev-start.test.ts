@@ -40,13 +40,23 @@ afterAll(async () => {
 
 describe.concurrent('npm run dev refuses in one line', () => {
   it('the bot and app tokens swapped', async () => {
-    const result = await dev({ SLACK_BOT_TOKEN: 'xapp-1-fake', SLACK_APP_TOKEN: 'xoxb-fake', SLACK_API_URL: closedUrl });
+    const result = await dev({
+      SLACK_BOT_TOKEN: 'xapp-1-fake',
+      SLACK_APP_TOKEN: 'xoxb-fake',
+      SLACK_API_URL: closedUrl,
+    });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('warden dev: SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: the bot token starts with xoxb-, the app-level token with xapp-\n');
+    expect(result.stderr).toBe(
+      'warden dev: SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: the bot token starts with xoxb-, the app-level token with xapp-\n',
+    );
   });
 
   it('Slack cannot be reached', async () => {
-    const result = await dev({ SLACK_BOT_TOKEN: 'xoxb-fake', SLACK_APP_TOKEN: 'xapp-1-fake', SLACK_API_URL: closedUrl });
+    const result = await dev({
+      SLACK_BOT_TOKEN: 'xoxb-fake',
+      SLACK_APP_TOKEN: 'xapp-1-fake',
+      SLACK_API_URL: closedUrl,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`warden dev: cannot reach Slack at ${closedUrl}: ECONNREFUSED\n`);
   });
@@ -54,7 +64,10 @@ describe.concurrent('npm run dev refuses in one line', () => {
   it('Slack refuses the app-level token when the Socket Mode connection starts', async () => {
     const result = await dev({ SLACK_BOT_TOKEN: 'xoxb-fake', SLACK_APP_TOKEN: 'xapp-1-fake', SLACK_API_URL: slackUrl });
     expect(result.code).toBe(2);
-    const lines = result.stderr.trimEnd().split('\n').filter((line) => line.startsWith('warden dev: ') && !line.includes('WARDEN_TABLE is not set'));
+    const lines = result.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((line) => line.startsWith('warden dev: ') && !line.includes('WARDEN_TABLE is not set'));
     expect(lines).toEqual(['warden dev: Slack refused the app-level token (SLACK_APP_TOKEN): invalid_auth']);
     expect(result.stderr).not.toMatch(/\n\s+at |\[ERROR\]/);
   }, 60_000);

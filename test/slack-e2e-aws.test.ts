@@ -76,9 +76,13 @@ function fakeSlack(): SlackChatClient & { posted: Posted[]; updated: { channel: 
 
 /** The raw value of the message's button with this action id (as Slack would send it back), if any. */
 function buttonValue(message: { blocks?: unknown[] }, actionId: ActionId): string | undefined {
-  for (const block of (message.blocks ?? []) as { type: string; elements?: { type: string; action_id?: string; value?: string }[] }[]) {
+  for (const block of (message.blocks ?? []) as {
+    type: string;
+    elements?: { type: string; action_id?: string; value?: string }[];
+  }[]) {
     if (block.type !== 'actions') continue;
-    for (const element of block.elements ?? []) if (element.type === 'button' && element.action_id === actionId) return element.value;
+    for (const element of block.elements ?? [])
+      if (element.type === 'button' && element.action_id === actionId) return element.value;
   }
   return undefined;
 }
@@ -99,7 +103,11 @@ beforeAll(async () => {
   moto = await startMoto();
   const env = motoEnv(moto.endpoint, REGION);
   restoreEnv = setProcessEnv(env);
-  ec2 = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  ec2 = new EC2Client({
+    region: REGION,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   adapter = createAwsAdapter({ config, env, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
   vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
   db = await startDynalite();
@@ -109,7 +117,8 @@ beforeAll(async () => {
     req.on('end', () => {
       const path = (req.url ?? '').split('?')[0] as string;
       res.setHeader('content-type', 'application/json');
-      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+      if (path === '/api/auth.test')
+        res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
       else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
       else res.end('ok');
     });
@@ -133,22 +142,45 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 15_000);
 
-const tcp = (port: number, cidr: string, description: string): IpPermission => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr, Description: description }] });
+const tcp = (port: number, cidr: string, description: string): IpPermission => ({
+  IpProtocol: 'tcp',
+  FromPort: port,
+  ToPort: port,
+  IpRanges: [{ CidrIp: cidr, Description: description }],
+});
 
-const seedGroup = (name: string, permissions: IpPermission[]): Promise<string> => seedSecurityGroup(ec2, vpcId, name, permissions);
+const seedGroup = (name: string, permissions: IpPermission[]): Promise<string> =>
+  seedSecurityGroup(ec2, vpcId, name, permissions);
 
 function sdkContent(r: SecurityGroupRule): string {
-  const peer = r.CidrIpv4 ?? r.CidrIpv6 ?? (r.ReferencedGroupInfo?.GroupId ? `sg:${r.ReferencedGroupInfo.GroupId}` : undefined) ?? `pl:${r.PrefixListId}`;
-  return [r.IsEgress ? 'egress' : 'ingress', r.IpProtocol, r.FromPort ?? -1, r.ToPort ?? -1, peer, JSON.stringify(r.Description ?? '')].join(' ');
+  const peer =
+    r.CidrIpv4 ??
+    r.CidrIpv6 ??
+    (r.ReferencedGroupInfo?.GroupId ? `sg:${r.ReferencedGroupInfo.GroupId}` : undefined) ??
+    `pl:${r.PrefixListId}`;
+  return [
+    r.IsEgress ? 'egress' : 'ingress',
+    r.IpProtocol,
+    r.FromPort ?? -1,
+    r.ToPort ?? -1,
+    peer,
+    JSON.stringify(r.Description ?? ''),
+  ].join(' ');
 }
 
 /** The group's rules straight from the EC2 API, by content, sorted. */
 async function sdkRules(groupId: string): Promise<string[]> {
-  const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000 }))).SecurityGroupRules ?? [];
+  const rules =
+    (
+      await ec2.send(
+        new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 1000 }),
+      )
+    ).SecurityGroupRules ?? [];
   return rules.map(sdkContent).sort();
 }
 
-const ssh = (rules: string[], cidr: string) => rules.filter((r) => r.startsWith('ingress tcp 22 22 ') && r.split(' ')[4] === cidr);
+const ssh = (rules: string[], cidr: string) =>
+  rules.filter((r) => r.startsWith('ingress tcp 22 22 ') && r.split(' ')[4] === cidr);
 
 interface Rig {
   store: StateStore;
@@ -164,9 +196,21 @@ async function rig(): Promise<Rig> {
   const store = createDynamoStateStore({ tableName, client: db.client });
   const slack = fakeSlack();
   const queue = createInProcessQueue();
-  const worker = createWorker({ config, store, client: slack, adapters: async () => [adapter], postToResponseUrl: async () => undefined });
+  const worker = createWorker({
+    config,
+    store,
+    client: slack,
+    adapters: async () => [adapter],
+    postToResponseUrl: async () => undefined,
+  });
   const handler = createSlackHandler({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: `${slackUrl}/api`,
+      WARDEN_CONFIG: configPath,
+      WARDEN_TABLE: tableName,
+    },
     queue,
     store,
   });
@@ -174,16 +218,38 @@ async function rig(): Promise<Rig> {
 }
 
 function signedClick(user: string, actionId: ActionId, value: string, triggerId: string): HttpApiEvent {
-  return signedHttpApiEvent(buttonClickBody({ user, channel: CHANNEL, actionId, value, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` }), { secret: SECRET });
+  return signedHttpApiEvent(
+    buttonClickBody({
+      user,
+      channel: CHANNEL,
+      actionId,
+      value,
+      triggerId,
+      responseUrl: `${slackUrl}/response/${triggerId}`,
+    }),
+    { secret: SECRET },
+  );
 }
 
-async function click(r: Rig, user: string, actionId: ActionId, value: string, triggerId: string): Promise<HttpApiResult> {
+async function click(
+  r: Rig,
+  user: string,
+  actionId: ActionId,
+  value: string,
+  triggerId: string,
+): Promise<HttpApiResult> {
   return r.handler(signedClick(user, actionId, value, triggerId), {});
 }
 
 /** Runs the worker's audit of one group and returns the raw Approve button value of the finding it posted. */
 async function auditFor(r: Rig, groupId: string): Promise<{ approveValue: string; finding: Posted }> {
-  await r.worker.handle({ kind: 'audit', args: { provider: 'aws', region: REGION, group: groupId }, user: REQUESTER, channel: CHANNEL, requestId: `audit:${groupId}` });
+  await r.worker.handle({
+    kind: 'audit',
+    args: { provider: 'aws', region: REGION, group: groupId },
+    user: REQUESTER,
+    channel: CHANNEL,
+    requestId: `audit:${groupId}`,
+  });
   const findings = r.slack.posted.filter((p) => buttonValue(p, ACTION_IDS.approve) !== undefined);
   expect(findings, JSON.stringify(r.slack.posted.map((p) => p.text))).toHaveLength(1);
   const finding = findings[0] as Posted;
@@ -194,7 +260,10 @@ async function auditFor(r: Rig, groupId: string): Promise<{ approveValue: string
 describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
   it('audits, approves through the signed Approve click, applies on EC2, and reverts through the Revert click', async () => {
     const r = await rig();
-    const groupId = await seedGroup('e2e-ssh', [tcp(22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, '10.0.0.0/8', 'https inside')]);
+    const groupId = await seedGroup('e2e-ssh', [
+      tcp(22, '0.0.0.0/0', 'ssh from anywhere'),
+      tcp(443, '10.0.0.0/8', 'https inside'),
+    ]);
     const original = await sdkRules(groupId);
     expect(ssh(original, '0.0.0.0/0')).toHaveLength(1);
 
@@ -207,7 +276,12 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
     expect((await click(r, APPROVER, ACTION_IDS.approve, approveValue, 'trigger-approve-1')).statusCode).toBe(200);
     expect(r.queue.jobs).toHaveLength(1);
     const applyJob = r.queue.jobs[0] as WardenJob;
-    expect(applyJob).toMatchObject({ kind: 'apply', args: { fingerprint: approve.fingerprint, planId: approve.planId }, user: APPROVER, channel: CHANNEL });
+    expect(applyJob).toMatchObject({
+      kind: 'apply',
+      args: { fingerprint: approve.fingerprint, planId: approve.planId },
+      user: APPROVER,
+      channel: CHANNEL,
+    });
     expect(await sdkRules(groupId)).toEqual(original);
 
     // The worker applies it: SSH from the office, not from anywhere; the rest untouched.
@@ -216,7 +290,9 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
     const applied = await sdkRules(groupId);
     expect(ssh(applied, OFFICE)).toHaveLength(1);
     expect(ssh(applied, '0.0.0.0/0')).toHaveLength(0);
-    expect(applied.filter((rule) => !rule.startsWith('ingress tcp 22 22 '))).toEqual(original.filter((rule) => !rule.startsWith('ingress tcp 22 22 ')));
+    expect(applied.filter((rule) => !rule.startsWith('ingress tcp 22 22 '))).toEqual(
+      original.filter((rule) => !rule.startsWith('ingress tcp 22 22 ')),
+    );
     const appliedPosts = r.slack.posted.slice(before);
     expect(appliedPosts, JSON.stringify(appliedPosts.map((p) => p.text))).toHaveLength(1);
     const appliedPost = appliedPosts[0] as Posted;
@@ -231,7 +307,9 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
     expect(revert.changeId).toMatch(/^chg-/);
 
     // The approver clicks Revert: one revert job; the worker restores the original rules by content.
-    expect((await click(r, APPROVER, ACTION_IDS.revert, revertValue as string, 'trigger-revert-1')).statusCode).toBe(200);
+    expect((await click(r, APPROVER, ACTION_IDS.revert, revertValue as string, 'trigger-revert-1')).statusCode).toBe(
+      200,
+    );
     expect(r.queue.jobs).toHaveLength(2);
     const revertJob = r.queue.jobs[1] as WardenJob;
     expect(revertJob).toMatchObject({ kind: 'revert', args: { changeId: revert.changeId }, user: APPROVER });
@@ -255,12 +333,17 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
 
   it('turns 20 concurrent duplicate Approve clicks (and retried deliveries) into one apply and one office rule', async () => {
     const r = await rig();
-    const groupId = await seedGroup('e2e-ssh-race', [tcp(22, '0.0.0.0/0', 'ssh from anywhere'), tcp(443, '10.0.0.0/8', 'https inside')]);
+    const groupId = await seedGroup('e2e-ssh-race', [
+      tcp(22, '0.0.0.0/0', 'ssh from anywhere'),
+      tcp(443, '10.0.0.0/8', 'https inside'),
+    ]);
     const original = await sdkRules(groupId);
     const { approveValue } = await auditFor(r, groupId);
 
     const deliveries = [
-      ...Array.from({ length: 20 }, (_, i) => click(r, APPROVER, ACTION_IDS.approve, approveValue, `trigger-race-${i}`)),
+      ...Array.from({ length: 20 }, (_, i) =>
+        click(r, APPROVER, ACTION_IDS.approve, approveValue, `trigger-race-${i}`),
+      ),
       // Slack's retries of one delivery: the same trigger id again.
       ...Array.from({ length: 4 }, () => click(r, APPROVER, ACTION_IDS.approve, approveValue, 'trigger-race-0')),
     ];
@@ -268,7 +351,9 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
     expect(results.map((x) => x.statusCode)).toEqual(results.map(() => 200));
     expect(r.queue.jobs.map((j) => j.kind)).toEqual(['apply']);
     // Each of the 20 deliveries was handled: one approval, 19 refused as duplicates; the retries claimed nothing.
-    const approvals = (await r.store.audit.forTarget(parseButtonValue(approveValue, ACTION_IDS.approve).planId as string)).filter((e) => e.action === 'approve');
+    const approvals = (
+      await r.store.audit.forTarget(parseButtonValue(approveValue, ACTION_IDS.approve).planId as string)
+    ).filter((e) => e.action === 'approve');
     expect(approvals.filter((e) => e.outcome === 'ok: approved')).toHaveLength(1);
     expect(approvals).toHaveLength(20);
 
@@ -277,7 +362,9 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
     expect(ssh(after, OFFICE)).toHaveLength(1);
     expect(ssh(after, '0.0.0.0/0')).toHaveLength(0);
     expect(new Set(after).size).toBe(after.length);
-    expect(after.filter((rule) => !rule.startsWith('ingress tcp 22 22 '))).toEqual(original.filter((rule) => !rule.startsWith('ingress tcp 22 22 ')));
+    expect(after.filter((rule) => !rule.startsWith('ingress tcp 22 22 '))).toEqual(
+      original.filter((rule) => !rule.startsWith('ingress tcp 22 22 ')),
+    );
     expect((await r.store.changes.list()).filter((c) => c.kind === 'apply')).toHaveLength(1);
   });
 });

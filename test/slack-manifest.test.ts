@@ -17,7 +17,12 @@ interface Manifest {
     slash_commands: { command: string; url: string; description: string; usage_hint: string; should_escape: boolean }[];
   };
   oauth_config: { scopes: { bot: string[]; user?: string[] } };
-  settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean; org_deploy_enabled: boolean; token_rotation_enabled: boolean };
+  settings: {
+    interactivity: { is_enabled: boolean; request_url: string };
+    socket_mode_enabled: boolean;
+    org_deploy_enabled: boolean;
+    token_rotation_enabled: boolean;
+  };
 }
 
 const manifest = parse(readFileSync(`${root}slack/manifest.yml`, 'utf8')) as Manifest;
@@ -43,7 +48,16 @@ describe('slack/manifest.yml', () => {
       .split('\n')
       .map((line) => /^`\/warden ([^`]+)`/.exec(line)?.[1])
       .filter((form): form is string => form !== undefined);
-    expect(forms.map((form) => form.split(' ')[0])).toEqual(['audit', 'findings', 'show', 'fix', 'suppress', 'suppressions', 'unsuppress', 'help']);
+    expect(forms.map((form) => form.split(' ')[0])).toEqual([
+      'audit',
+      'findings',
+      'show',
+      'fix',
+      'suppress',
+      'suppressions',
+      'unsuppress',
+      'help',
+    ]);
     expect(hint.split(' | ')).toEqual(forms);
   });
 
@@ -67,7 +81,12 @@ describe('slack/manifest.yml', () => {
 describe('npm run dev (src/slack/dev.ts)', () => {
   it('exits 2 with one line naming the missing tokens', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SLACK_')));
-    const result = spawnSync(process.execPath, ['src/slack/dev.ts'], { cwd: root, env, encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(process.execPath, ['src/slack/dev.ts'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
@@ -79,7 +98,12 @@ describe('npm run dev (src/slack/dev.ts)', () => {
   it('names only the token that is missing, and never prints the other', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SLACK_')));
     const secret = 'xoxb-0000-test-secret';
-    const result = spawnSync(process.execPath, ['src/slack/dev.ts'], { cwd: root, env: { ...env, SLACK_BOT_TOKEN: secret }, encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(process.execPath, ['src/slack/dev.ts'], {
+      cwd: root,
+      env: { ...env, SLACK_BOT_TOKEN: secret },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(result.status).toBe(2);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -38,7 +38,13 @@ const GROUP = 'sg-0a1b2c3d4e5f60718';
 const config = configSchema.parse({
   providers: { aws: { regions: ['eu-west-1'] } },
   remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
-  slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true, minSeverity: 'high' },
+  slack: {
+    channel: CHANNEL,
+    approvers: { users: [APPROVER] },
+    requiredApprovals: 1,
+    twoPersonRule: true,
+    minSeverity: 'high',
+  },
 });
 
 // Bolt's WebClient is a SlackChatClient (checked by the compiler).
@@ -49,10 +55,14 @@ const fakeSlack = recordingSlack;
 /** The button values of a message, by action id. */
 function buttons(message: { blocks?: unknown[] }): Map<string, ButtonPayload> {
   const found = new Map<string, ButtonPayload>();
-  for (const block of (message.blocks ?? []) as { type: string; elements?: { type: string; action_id?: string; value?: string }[] }[]) {
+  for (const block of (message.blocks ?? []) as {
+    type: string;
+    elements?: { type: string; action_id?: string; value?: string }[];
+  }[]) {
     if (block.type !== 'actions') continue;
     for (const element of block.elements ?? []) {
-      if (element.type === 'button' && element.action_id) found.set(element.action_id, parseButtonValue(element.value, element.action_id as ActionId));
+      if (element.type === 'button' && element.action_id)
+        found.set(element.action_id, parseButtonValue(element.value, element.action_id as ActionId));
     }
   }
   return found;
@@ -63,7 +73,10 @@ function ingress(adapter: MemoryAdapter): string[] {
   const group = adapter.groups.find((g) => g.id === GROUP);
   return (group?.rules ?? [])
     .filter((r) => r['IsEgress'] === false)
-    .map((r) => `${String(r['IpProtocol'])} ${String(r['FromPort'])} ${String(r['CidrIpv4'] ?? r['CidrIpv6'] ?? r['PrefixListId'] ?? '')}`)
+    .map(
+      (r) =>
+        `${String(r['IpProtocol'])} ${String(r['FromPort'])} ${String(r['CidrIpv4'] ?? r['CidrIpv6'] ?? r['PrefixListId'] ?? '')}`,
+    )
     .sort();
 }
 
@@ -78,7 +91,13 @@ afterAll(async () => {
   await db.stop();
 });
 
-async function setup(): Promise<{ store: StateStore; slack: ReturnType<typeof fakeSlack>; adapter: MemoryAdapter; worker: Worker; responses: { url: string; body: Record<string, unknown> }[] }> {
+async function setup(): Promise<{
+  store: StateStore;
+  slack: ReturnType<typeof fakeSlack>;
+  adapter: MemoryAdapter;
+  worker: Worker;
+  responses: { url: string; body: Record<string, unknown> }[];
+}> {
   const tableName = `warden-worker-${++tables}`;
   await ensureTable(db.client, tableName);
   const store = createDynamoStateStore({ tableName, client: db.client });
@@ -107,7 +126,13 @@ async function approveRevert(store: StateStore, changeId: string): Promise<void>
   const change = await store.changes.get(changeId);
   if (!change) throw new Error(`no change ${changeId}`);
   const id = revertRequestId(changeId);
-  await store.approvals.requestApproval({ id, planId: change.plan.id, fingerprint: change.plan.finding.fingerprint, requester: REQUESTER, required: 1 });
+  await store.approvals.requestApproval({
+    id,
+    planId: change.plan.id,
+    fingerprint: change.plan.finding.fingerprint,
+    requester: REQUESTER,
+    required: 1,
+  });
   expect((await store.approvals.approve({ id, approver: APPROVER, now: new Date() })).outcome).toBe('approved');
 }
 
@@ -115,12 +140,24 @@ async function approveRevert(store: StateStore, changeId: string): Promise<void>
 async function approveSuppression(store: StateStore, slack: ReturnType<typeof fakeSlack>): Promise<void> {
   const request = slack.posted.find((p) => buttons(p).has(ACTION_IDS.approveSuppression)) as Posted;
   const id = buttons(request).get(ACTION_IDS.approveSuppression)?.suppressionRequestId as string;
-  const answer = await createSuppressionRequests({ config, store, client: slack, now: () => new Date('2026-01-05T09:30:00.000Z') }).approve({ id, user: APPROVER });
+  const answer = await createSuppressionRequests({
+    config,
+    store,
+    client: slack,
+    now: () => new Date('2026-01-05T09:30:00.000Z'),
+  }).approve({ id, user: APPROVER });
   expect(answer.reply).toMatch(/^Approved: suppressed until /);
 }
 
 function job(kind: WardenJob['kind'], args: WardenJob['args'] = {}, user = REQUESTER): WardenJob {
-  return { kind, args, user, channel: CHANNEL, responseUrl: `http://127.0.0.1:9/response/${++jobs}`, requestId: `test:${jobs}` };
+  return {
+    kind,
+    args,
+    user,
+    channel: CHANNEL,
+    responseUrl: `http://127.0.0.1:9/response/${++jobs}`,
+    requestId: `test:${jobs}`,
+  };
 }
 
 describe('slack worker', () => {
@@ -141,7 +178,13 @@ describe('slack worker', () => {
     const state = await store.findings.get(fingerprint);
     expect(state?.message).toMatchObject({ channel: CHANNEL, ts: finding.ts });
     const request = await store.approvals.get(planId);
-    expect(request).toMatchObject({ status: 'pending', requester: REQUESTER, fingerprint, required: 1, requesterMayApprove: false });
+    expect(request).toMatchObject({
+      status: 'pending',
+      requester: REQUESTER,
+      fingerprint,
+      required: 1,
+      requesterMayApprove: false,
+    });
 
     // Second audit: a digest, no duplicate finding message.
     const count = slack.posted.length;
@@ -151,7 +194,10 @@ describe('slack worker', () => {
     expect(second[0]?.text).toMatch(/0 new/);
 
     // Approved (as the app's Approve button does), then the apply job.
-    expect((await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') })).outcome).toBe('approved');
+    expect(
+      (await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') }))
+        .outcome,
+    ).toBe('approved');
     const n = slack.posted.length;
     await worker.handle(job('apply', { fingerprint, planId }, APPROVER));
     expect(ingress(adapter)).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 10.0.0.0/8']);
@@ -182,7 +228,9 @@ describe('slack worker', () => {
     expect(reverted).toHaveLength(1);
     expect(reverted[0]?.text).toMatch(/revert/i);
     expect(reverted[0]?.thread_ts).toBe(finding.ts);
-    expect((await store.audit.forTarget(revertButton.changeId as string)).map((e) => e.outcome)).toContain('ok: reverted');
+    expect((await store.audit.forTarget(revertButton.changeId as string)).map((e) => e.outcome)).toContain(
+      'ok: reverted',
+    );
     expect((await store.changes.list()).map((c) => [c.kind, c.status])).toEqual([
       ['apply', 'applied'],
       ['revert', 'reverted'],
@@ -192,13 +240,21 @@ describe('slack worker', () => {
   it('refuses an approved plan that no longer matches the live group', async () => {
     const { store, slack, adapter, worker } = await setup();
     await worker.handle(job('audit'));
-    const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve) as ButtonPayload;
+    const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(
+      ACTION_IDS.approve,
+    ) as ButtonPayload;
     const planId = approve.planId as string;
-    expect((await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') })).outcome).toBe('approved');
+    expect(
+      (await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') }))
+        .outcome,
+    ).toBe('approved');
 
     // Someone changes the group after the approval: the re-planned fix differs.
     // (the office range is now allowed already, so the fix would no longer add it).
-    adapter.put(GROUP, rule({ protocol: 'tcp', ports: 22, peer: '203.0.113.0/24', description: 'office, added by hand' }));
+    adapter.put(
+      GROUP,
+      rule({ protocol: 'tcp', ports: 22, peer: '203.0.113.0/24', description: 'office, added by hand' }),
+    );
     const rules = ingress(adapter);
     const n = slack.posted.length;
     await worker.handle(job('apply', { fingerprint: approve.fingerprint, planId }, APPROVER));
@@ -216,9 +272,14 @@ describe('slack worker', () => {
       const { store, slack, adapter, worker } = await setup();
       const before = ingress(adapter);
       await worker.handle(job('audit'));
-      const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve) as ButtonPayload;
+      const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(
+        ACTION_IDS.approve,
+      ) as ButtonPayload;
       const planId = approve.planId as string;
-      expect((await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') })).outcome).toBe('approved');
+      expect(
+        (await store.approvals.approve({ id: planId, approver: APPROVER, now: new Date('2026-01-05T09:30:00Z') }))
+          .outcome,
+      ).toBe('approved');
 
       // The same job twice: a duplicate click or a Slack retry (X-Slack-Retry-Num).
       const apply = job('apply', { fingerprint: approve.fingerprint, planId }, APPROVER);
@@ -237,10 +298,12 @@ describe('slack worker', () => {
       expect(applied).toHaveLength(1);
       const changeId = buttons(applied[0] as Posted).get(ACTION_IDS.revert)?.changeId as string;
       expect(await store.approvals.get(planId)).toMatchObject({ status: 'applied', changeId });
-      expect((await store.audit.forTarget(planId)).map((e) => e.outcome).filter((o) => o.startsWith('ok:') || o.startsWith('ignored:')).sort()).toEqual([
-        'ignored: already being applied / applied',
-        'ok: applied',
-      ]);
+      expect(
+        (await store.audit.forTarget(planId))
+          .map((e) => e.outcome)
+          .filter((o) => o.startsWith('ok:') || o.startsWith('ignored:'))
+          .sort(),
+      ).toEqual(['ignored: already being applied / applied', 'ok: applied']);
       expect((await store.changes.list()).filter((c) => c.kind === 'apply')).toHaveLength(1);
 
       // Revert twice (in turn, or two jobs at once): one revert; the other changes nothing.
@@ -261,7 +324,11 @@ describe('slack worker', () => {
       ]);
       expect(await store.approvals.get(planId)).toMatchObject({ status: 'reverted', changeId });
       const outcomes = (await store.audit.forTarget(changeId)).map((e) => e.outcome).sort();
-      expect(outcomes).toEqual(concurrently ? ['ignored: already being reverted / reverted', 'ok: reverted'] : ['ok: reverted', 'refused: not applied (reverted)']);
+      expect(outcomes).toEqual(
+        concurrently
+          ? ['ignored: already being reverted / reverted', 'ok: reverted']
+          : ['ok: reverted', 'refused: not applied (reverted)'],
+      );
     }
   });
 
@@ -270,7 +337,9 @@ describe('slack worker', () => {
     const before = ingress(adapter);
     // What the earlier version wrote for the SSH finding: its record and message, and an approved request for its plan.
     const group = (await readGroup(adapter, MEMORY_SCOPE, GROUP)) as SecurityGroup;
-    const finding = auditEstate({ groups: [group], unparseable: [], scanErrors: [] }, config).findings.find((f) => f.check === 'internet-admin-port') as Finding;
+    const finding = auditEstate({ groups: [group], unparseable: [], scanErrors: [] }, config).findings.find(
+      (f) => f.check === 'internet-admin-port',
+    ) as Finding;
     const legacy = finding.legacyFingerprint as string;
     expect(legacy).toMatch(/^[0-9a-f]{12}$/);
     const plan = planFor(finding, group, config) as Plan;
@@ -278,14 +347,28 @@ describe('slack worker', () => {
     const { subject: _subject, legacyFingerprint: _legacy, ...old } = finding;
     await store.findings.recordSeen([{ ...old, fingerprint: legacy } as Finding], new Date('2026-01-01T00:00:00Z'), []);
     await store.findings.markPosted(legacy, CHANNEL, '1600000000.000001', new Date('2026-01-01T00:00:01Z'));
-    await store.approvals.requestApproval({ id: legacyPlanId, planId: legacyPlanId, fingerprint: legacy, requester: REQUESTER, required: 1, now: new Date('2026-01-01T00:00:02Z') });
-    expect((await store.approvals.approve({ id: legacyPlanId, approver: APPROVER, now: new Date('2026-01-01T00:00:03Z') })).outcome).toBe('approved');
+    await store.approvals.requestApproval({
+      id: legacyPlanId,
+      planId: legacyPlanId,
+      fingerprint: legacy,
+      requester: REQUESTER,
+      required: 1,
+      now: new Date('2026-01-01T00:00:02Z'),
+    });
+    expect(
+      (await store.approvals.approve({ id: legacyPlanId, approver: APPROVER, now: new Date('2026-01-01T00:00:03Z') }))
+        .outcome,
+    ).toBe('approved');
 
     // The audit takes the old record over: not posted again, not marked resolved.
     await worker.handle(job('audit'));
     expect(slack.posted.some((p) => buttons(p).has(ACTION_IDS.approve))).toBe(false);
     expect(slack.updated).toEqual([]);
-    expect(await store.findings.get(legacy)).toMatchObject({ fingerprint: finding.fingerprint, firstSeen: '2026-01-01T00:00:00.000Z', message: { ts: '1600000000.000001' } });
+    expect(await store.findings.get(legacy)).toMatchObject({
+      fingerprint: finding.fingerprint,
+      firstSeen: '2026-01-01T00:00:00.000Z',
+      message: { ts: '1600000000.000001' },
+    });
 
     // The old Approve button (legacy fingerprint and plan id) applies, in the old message's thread.
     const n = slack.posted.length;
@@ -307,10 +390,14 @@ describe('slack worker', () => {
   it('a suppressed finding stays quiet until it exposes more than was accepted, then is posted again as widened since suppressed', async () => {
     const { store, slack, adapter, worker } = await setup();
     await worker.handle(job('audit'));
-    const fingerprint = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve)?.fingerprint as string;
+    const fingerprint = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(
+      ACTION_IDS.approve,
+    )?.fingerprint as string;
     await worker.handle(job('suppress', { fingerprint, durationSeconds: 30 * 86_400, reason: 'bastion next sprint' }));
     await approveSuppression(store, slack);
-    expect((await store.suppressions.activeSuppressions(new Date('2026-01-05T10:00:00Z')))[0]?.accepted).toEqual({ 'tcp ipv4': expect.stringMatching(/^\d+$/) });
+    expect((await store.suppressions.activeSuppressions(new Date('2026-01-05T10:00:00Z')))[0]?.accepted).toEqual({
+      'tcp ipv4': expect.stringMatching(/^\d+$/),
+    });
 
     const n = slack.posted.length;
     await worker.handle(job('audit'));
@@ -329,7 +416,9 @@ describe('slack worker', () => {
   it('refuses to apply a plan without a completed approval', async () => {
     const { slack, adapter, worker, responses } = await setup();
     await worker.handle(job('audit'));
-    const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(ACTION_IDS.approve) as ButtonPayload;
+    const approve = buttons(slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted).get(
+      ACTION_IDS.approve,
+    ) as ButtonPayload;
     await worker.handle(job('apply', { fingerprint: approve.fingerprint, planId: approve.planId }, APPROVER));
     expect(adapter.mutations()).toHaveLength(0);
     expect(String(responses.at(-1)?.body['text'])).toMatch(/no completed approval/);
@@ -386,7 +475,9 @@ describe('slack worker', () => {
     expect(text).not.toContain('abcd1234');
     expect(text).not.toContain('xoxb-999');
     expect(text).not.toContain('stack line');
-    expect(safeErrorText(new Error('secret_access_key="abc" and xoxp-1-2'))).toBe('secret_access_key=[redacted] and [redacted]');
+    expect(safeErrorText(new Error('secret_access_key="abc" and xoxp-1-2'))).toBe(
+      'secret_access_key=[redacted] and [redacted]',
+    );
   });
 });
 
@@ -396,9 +487,13 @@ describe('slack worker: fingerprint prefixes', () => {
     await worker.handle(job('audit'));
     const posted = slack.posted.find((p) => buttons(p).has(ACTION_IDS.approve)) as Posted;
     const fingerprint = buttons(posted).get(ACTION_IDS.approve)?.fingerprint as string;
-    await worker.handle(job('suppress', { fingerprint: fingerprint.slice(0, 8), durationSeconds: 86_400, reason: 'known' }));
+    await worker.handle(
+      job('suppress', { fingerprint: fingerprint.slice(0, 8), durationSeconds: 86_400, reason: 'known' }),
+    );
     await approveSuppression(store, slack);
-    expect((await store.suppressions.activeSuppressions(new Date('2026-01-05T09:00:00.000Z'))).map((s) => s.target)).toEqual([{ fingerprint }]);
+    expect(
+      (await store.suppressions.activeSuppressions(new Date('2026-01-05T09:00:00.000Z'))).map((s) => s.target),
+    ).toEqual([{ fingerprint }]);
     await worker.handle(job('suppress', { fingerprint: '00000000', durationSeconds: 86_400, reason: 'none' }));
     expect(String(responses.at(-1)?.body['text'])).toMatch(/finding 00000000: not in this audit/);
   });

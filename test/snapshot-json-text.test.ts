@@ -24,8 +24,12 @@ describe('decodeSnapshotBytes', () => {
 
 describe('parseJsonText', () => {
   it('names line, column and the kind of problem, never the text', () => {
-    expect(parseJsonText('{\n  "a": 1,\n  "token": secret\n}')).toEqual({ problem: { line: 3, column: 12, reason: 'unexpected character' } });
-    expect(parseJsonText('{"a": 1} trailing')).toEqual({ problem: { line: 1, column: 10, reason: 'unexpected non-whitespace character after JSON' } });
+    expect(parseJsonText('{\n  "a": 1,\n  "token": secret\n}')).toEqual({
+      problem: { line: 3, column: 12, reason: 'unexpected character' },
+    });
+    expect(parseJsonText('{"a": 1} trailing')).toEqual({
+      problem: { line: 1, column: 10, reason: 'unexpected non-whitespace character after JSON' },
+    });
     expect(parseJsonText('')).toEqual({ problem: { line: 1, column: 1, reason: 'unexpected end of input' } });
     expect(parseJsonText('[1, 2]')).toEqual({ value: [1, 2] });
   });

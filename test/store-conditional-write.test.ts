@@ -29,18 +29,31 @@ function fakeClient(answer: (command: object) => unknown): { client: DynamoDBDoc
 describe('writeIf: one conditional write for every store', () => {
   it('puts an item on the table named, and says it was written', async () => {
     const { client, sent } = fakeClient(() => ({}));
-    const outcome = await writeIf({ name: 'warden-t', client }, { Item: { pk: 'RUN#r1', sk: 'RUN' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    const outcome = await writeIf(
+      { name: 'warden-t', client },
+      { Item: { pk: 'RUN#r1', sk: 'RUN' }, ConditionExpression: 'attribute_not_exists(pk)' },
+    );
     expect(outcome).toEqual({ written: true, item: undefined });
     expect(sent).toHaveLength(1);
     expect(sent[0]).toBeInstanceOf(PutCommand);
-    expect((sent[0] as PutCommand).input).toEqual({ TableName: 'warden-t', Item: { pk: 'RUN#r1', sk: 'RUN' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect((sent[0] as PutCommand).input).toEqual({
+      TableName: 'warden-t',
+      Item: { pk: 'RUN#r1', sk: 'RUN' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   });
 
   it('updates an item and hands back what the write returned', async () => {
     const { client, sent } = fakeClient(() => ({ Attributes: { pk: 'RUN#r1', done: 2 } }));
     const outcome = await writeIf(
       { name: 'warden-t', client },
-      { Key: { pk: 'RUN#r1', sk: 'RUN' }, UpdateExpression: 'ADD done :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'ALL_NEW' },
+      {
+        Key: { pk: 'RUN#r1', sk: 'RUN' },
+        UpdateExpression: 'ADD done :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      },
     );
     expect(outcome).toEqual({ written: true, item: { pk: 'RUN#r1', done: 2 } });
     expect(sent[0]).toBeInstanceOf(UpdateCommand);
@@ -49,20 +62,34 @@ describe('writeIf: one conditional write for every store', () => {
 
   it('a condition that does not hold is `written: false`: another writer won', async () => {
     const { client } = fakeClient(() => failure('ConditionalCheckFailedException'));
-    const outcome = await writeIf({ name: 'warden-t', client }, { Key: { pk: 'APPROVAL#a', sk: 'APPROVAL' }, UpdateExpression: 'SET #s = :to', ConditionExpression: '#s = :from' });
+    const outcome = await writeIf(
+      { name: 'warden-t', client },
+      {
+        Key: { pk: 'APPROVAL#a', sk: 'APPROVAL' },
+        UpdateExpression: 'SET #s = :to',
+        ConditionExpression: '#s = :from',
+      },
+    );
     expect(outcome).toEqual({ written: false });
   });
 
   it('any other error is thrown as it came', async () => {
     const { client } = fakeClient(() => failure('ProvisionedThroughputExceededException'));
-    await expect(writeIf({ name: 'warden-t', client }, { Item: { pk: 'x', sk: 'y' }, ConditionExpression: 'attribute_not_exists(pk)' })).rejects.toThrow(
-      'ProvisionedThroughputExceededException from the fake',
-    );
+    await expect(
+      writeIf(
+        { name: 'warden-t', client },
+        { Item: { pk: 'x', sk: 'y' }, ConditionExpression: 'attribute_not_exists(pk)' },
+      ),
+    ).rejects.toThrow('ProvisionedThroughputExceededException from the fake');
   });
 });
 
 describe('the stores read a lost condition through writeIf', () => {
-  const lost = () => createDynamoStateStore({ tableName: 'warden-t', client: fakeClient(() => failure('ConditionalCheckFailedException')).client });
+  const lost = () =>
+    createDynamoStateStore({
+      tableName: 'warden-t',
+      client: fakeClient(() => failure('ConditionalCheckFailedException')).client,
+    });
   const now = new Date('2025-03-01T10:00:00.000Z');
 
   it('a transition someone else made first, a request id claimed already, a digest and a post slot taken: false, not an error', async () => {
@@ -71,11 +98,15 @@ describe('the stores read a lost condition through writeIf', () => {
     expect(await store.idempotency.claim('req-1', 60, now)).toBe(false);
     expect(await store.runs.claimDigest('run-1', now)).toBe(false);
     expect(await store.runs.claimPostSlot('run-1', 10)).toBe(false);
-    expect(await store.suppressions.revoke({ target: { check: 'internet-admin-port' }, by: 'U-alice', now })).toBeUndefined();
+    expect(
+      await store.suppressions.revoke({ target: { check: 'internet-admin-port' }, by: 'U-alice', now }),
+    ).toBeUndefined();
     await expect(store.idempotency.release('req-1', now)).resolves.toBeUndefined();
   });
 
   it('marking a finding posted that was never recorded names the fingerprint', async () => {
-    await expect(lost().findings.markPosted('fp-unknown', 'C1', '1.2', now)).rejects.toThrow('no finding with fingerprint fp-unknown has been recorded');
+    await expect(lost().findings.markPosted('fp-unknown', 'C1', '1.2', now)).rejects.toThrow(
+      'no finding with fingerprint fp-unknown has been recorded',
+    );
   });
 });

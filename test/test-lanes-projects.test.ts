@@ -30,6 +30,7 @@ describe('vitest projects', () => {
       .map((f) => `test/${f}`);
     expect(all.map((e) => e.file).sort()).toEqual(onDisk.sort());
     const unit = new Set<string>(UNIT_TEST_FILES);
-    for (const entry of all) expect([entry.file, entry.projectName]).toEqual([entry.file, unit.has(entry.file) ? 'unit' : 'integration']);
+    for (const entry of all)
+      expect([entry.file, entry.projectName]).toEqual([entry.file, unit.has(entry.file) ? 'unit' : 'integration']);
   });
 });

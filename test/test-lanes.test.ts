@@ -24,7 +24,11 @@ const STARTERS: { pattern: RegExp; what: string }[] = [
 const LISTENERS = [/\bcreateServer\s*\(/, /\.listen\s*\(/];
 
 function importsOf(source: string): string[] {
-  const specifiers = [/\bfrom\s+['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s+['"]([^'"]+)['"]/gm];
+  const specifiers = [
+    /\bfrom\s+['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /^\s*import\s+['"]([^'"]+)['"]/gm,
+  ];
   return specifiers.flatMap((re) => [...source.matchAll(re)].map((m) => m[1] as string));
 }
 
@@ -36,7 +40,8 @@ function startsSomething(file: string): string[] {
     if (seen.has(path)) return;
     seen.add(path);
     const source = readFileSync(join(ROOT, path), 'utf8');
-    for (const listener of LISTENERS) if (listener.test(source)) found.push(`${path} opens a listening socket (${listener.source})`);
+    for (const listener of LISTENERS)
+      if (listener.test(source)) found.push(`${path} opens a listening socket (${listener.source})`);
     for (const specifier of importsOf(source)) {
       const target = specifier.startsWith('.') ? relative(ROOT, resolve(ROOT, dirname(path), specifier)) : specifier;
       const starter = STARTERS.find((s) => s.pattern.test(target));
@@ -70,7 +75,10 @@ describe('the guard itself', () => {
     ['test/live-aws.test.ts', 'test/live-aws.test.ts imports ./support/moto.ts (moto_server)'],
     ['test/slack-worker.test.ts', 'test/slack-worker.test.ts imports ./support/dynalite.ts (dynalite)'],
     ['test/live-alibaba.test.ts', 'test/live-alibaba.test.ts imports ./support/fake-alibaba.ts (a loopback fake)'],
-    ['test/cli-usage-errors.test.ts', 'test/cli-usage-errors.test.ts imports ./support/cli.ts (the CLI as a child process)'],
+    [
+      'test/cli-usage-errors.test.ts',
+      'test/cli-usage-errors.test.ts imports ./support/cli.ts (the CLI as a child process)',
+    ],
     ['test/report.test.ts', 'test/support/run-cli.ts imports ./cli.ts (the CLI as a child process)'],
     ['test/slack-client.test.ts', 'test/slack-client.test.ts opens a listening socket (\\bcreateServer\\s*\\()'],
   ])('flags %s', (file, problem) => {
@@ -79,14 +87,15 @@ describe('the guard itself', () => {
 });
 
 describe('the lanes in package.json', () => {
-  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+    .scripts;
 
   it('npm run test:unit runs the unit project and test:integration the other', () => {
     expect(scripts['test:unit']).toBe('vitest run --project unit');
     expect(scripts['test:integration']).toBe('vitest run --project integration');
   });
 
-  it('npm test still runs the type check, lint and every project', () => {
-    expect(scripts.test).toBe('npm run typecheck && npm run lint && vitest run');
+  it('npm test still runs the type check, lint, the format check and every project', () => {
+    expect(scripts.test).toBe('npm run typecheck && npm run lint && npm run format:check && vitest run');
   });
 });

@@ -48,9 +48,18 @@ let responses: string[] = [];
 let workerResponses = 0;
 
 beforeAll(async () => {
-  [slack, db, dir] = await Promise.all([startFakeSlackApi(), startDynalite(), mkdtemp(join(tmpdir(), 'warden-threat-approvals-'))]);
+  [slack, db, dir] = await Promise.all([
+    startFakeSlackApi(),
+    startDynalite(),
+    mkdtemp(join(tmpdir(), 'warden-threat-approvals-')),
+  ]);
   configPath = join(dir, 'config.json');
-  await writeFile(configPath, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: APPROVERS }, requiredApprovals: 2, twoPersonRule: true } }));
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      slack: { channel: 'C0123456', approvers: { users: APPROVERS }, requiredApprovals: 2, twoPersonRule: true },
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -65,7 +74,13 @@ beforeEach(async () => {
   slack.calls.length = 0;
   responses = [];
   workerResponses = 0;
-  handlerEnv = { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slack.url}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName };
+  handlerEnv = {
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_API_URL: `${slack.url}/api`,
+    WARDEN_CONFIG: configPath,
+    WARDEN_TABLE: tableName,
+  };
 });
 
 let handlerEnv: Record<string, string>;
@@ -82,7 +97,14 @@ function handler(): SlackHandler {
 let triggers = 0;
 async function click(user: string, payload: ButtonPayload): Promise<HttpApiResult> {
   const triggerId = `trigger-${++triggers}`;
-  const body = buttonClickBody({ user, channel: 'C0123456', actionId: payload.action, value: encodeButtonValue(payload), triggerId, responseUrl: `${slack.url}/response/${triggerId}` });
+  const body = buttonClickBody({
+    user,
+    channel: 'C0123456',
+    actionId: payload.action,
+    value: encodeButtonValue(payload),
+    triggerId,
+    responseUrl: `${slack.url}/response/${triggerId}`,
+  });
   const result = await handler()(signedHttpApiEvent(body, { secret: SECRET }), {});
   expect(result.statusCode).toBe(200);
   responses.push(...slack.responses().slice(responses.length - workerResponses));
@@ -91,10 +113,18 @@ async function click(user: string, payload: ButtonPayload): Promise<HttpApiResul
 
 const approve = (user: string) => click(user, { action: ACTION_IDS.approve, fingerprint: FINGERPRINT, planId: PLAN });
 const reject = (user: string) => click(user, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN });
-const revert = (user: string) => click(user, { action: ACTION_IDS.revert, fingerprint: FINGERPRINT, planId: PLAN, changeId: CHANGE });
+const revert = (user: string) =>
+  click(user, { action: ACTION_IDS.revert, fingerprint: FINGERPRINT, planId: PLAN, changeId: CHANGE });
 
 async function proposePlan(): Promise<void> {
-  await store.approvals.requestApproval({ id: PLAN, planId: PLAN, fingerprint: FINGERPRINT, requester: REQUESTER, required: 2, now: NOW });
+  await store.approvals.requestApproval({
+    id: PLAN,
+    planId: PLAN,
+    fingerprint: FINGERPRINT,
+    requester: REQUESTER,
+    required: 2,
+    now: NOW,
+  });
 }
 
 describe('attack: an outsider rejects a plan, or an approver rejects and others approve it anyway', () => {
@@ -138,7 +168,12 @@ async function appliedFix(): Promise<void> {
     at: NOW.toISOString(),
     plan: {
       id: PLAN,
-      finding: { fingerprint: FINGERPRINT, check: 'internet-admin-port', title: 'SSH open to the Internet', severity: 'high' },
+      finding: {
+        fingerprint: FINGERPRINT,
+        check: 'internet-admin-port',
+        title: 'SSH open to the Internet',
+        severity: 'high',
+      },
       target: { provider: 'aws', account: '123456789012', region: 'eu-west-1', groupId: 'sg-1', groupName: 'web' },
       operations: [],
       preconditions: [],
@@ -165,19 +200,38 @@ describe('attack: one approver reverts a 2-of-2 fix, reopening SSH to the Intern
     expect(queue.jobs.filter((j) => j.kind === 'revert')).toHaveLength(0);
     await revert(A2);
     expect(responses.at(-1)).toBe('Reverting…');
-    expect(queue.jobs.filter((j) => j.kind === 'revert')).toMatchObject([{ kind: 'revert', user: A2, args: { changeId: CHANGE } }]);
+    expect(queue.jobs.filter((j) => j.kind === 'revert')).toMatchObject([
+      { kind: 'revert', user: A2, args: { changeId: CHANGE } },
+    ]);
   });
 
   it('does not count the Revert click of the person who asked for the fix (two-person rule)', async () => {
-    await writeFile(configPath, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: [...APPROVERS, REQUESTER] }, requiredApprovals: 2, twoPersonRule: true } }));
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        slack: {
+          channel: 'C0123456',
+          approvers: { users: [...APPROVERS, REQUESTER] },
+          requiredApprovals: 2,
+          twoPersonRule: true,
+        },
+      }),
+    );
     try {
       await appliedFix();
       await revert(REQUESTER);
-      expect(responses.at(-1)).toBe('Not reverted: you asked for this fix, and the two-person rule needs someone else to approve undoing it.');
+      expect(responses.at(-1)).toBe(
+        'Not reverted: you asked for this fix, and the two-person rule needs someone else to approve undoing it.',
+      );
       await revert(A3);
       expect(queue.jobs).toHaveLength(0);
     } finally {
-      await writeFile(configPath, JSON.stringify({ slack: { channel: 'C0123456', approvers: { users: APPROVERS }, requiredApprovals: 2, twoPersonRule: true } }));
+      await writeFile(
+        configPath,
+        JSON.stringify({
+          slack: { channel: 'C0123456', approvers: { users: APPROVERS }, requiredApprovals: 2, twoPersonRule: true },
+        }),
+      );
     }
   });
 
@@ -185,10 +239,25 @@ describe('attack: one approver reverts a 2-of-2 fix, reopening SSH to the Intern
     await appliedFix();
     await revert(A1);
     const outcomes: string[] = [];
-    const client = { chat: { postMessage: async () => ({ ok: true, ts: '1.2' }), update: async () => ({ ok: true }) } } as unknown as SlackChatClient;
+    const client = {
+      chat: { postMessage: async () => ({ ok: true, ts: '1.2' }), update: async () => ({ ok: true }) },
+    } as unknown as SlackChatClient;
     const config = configSchema.parse({ slack: { approvers: { users: APPROVERS }, requiredApprovals: 2 } });
-    const worker = createWorker({ config, store, client, adapters: async () => [], postToResponseUrl: async () => undefined, now: () => NOW });
-    await worker.handle({ kind: 'revert', args: { changeId: CHANGE, fingerprint: FINGERPRINT }, user: A1, channel: 'C0123456', requestId: 'forged-revert' });
+    const worker = createWorker({
+      config,
+      store,
+      client,
+      adapters: async () => [],
+      postToResponseUrl: async () => undefined,
+      now: () => NOW,
+    });
+    await worker.handle({
+      kind: 'revert',
+      args: { changeId: CHANGE, fingerprint: FINGERPRINT },
+      user: A1,
+      channel: 'C0123456',
+      requestId: 'forged-revert',
+    });
     for (const entry of await store.audit.forTarget(CHANGE)) outcomes.push(entry.outcome);
     expect(outcomes.at(-1)).toBe('refused: revert not approved (pending)');
     expect(await store.approvals.get(PLAN)).toMatchObject({ status: 'applied' });
@@ -208,7 +277,13 @@ describe('attack: the first person to see a finding owns its approval request', 
   const workerConfig = configSchema.parse({
     providers: { aws: { regions: [MEMORY_SCOPE.region] } },
     remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
-    slack: { channel: 'C0SECURITY', approvers: { users: APPROVERS }, requiredApprovals: 1, twoPersonRule: true, minSeverity: 'high' },
+    slack: {
+      channel: 'C0SECURITY',
+      approvers: { users: APPROVERS },
+      requiredApprovals: 1,
+      twoPersonRule: true,
+      minSeverity: 'high',
+    },
   });
   let posted: { text: string; blocks?: { type: string; elements?: { action_id?: string; value?: string }[] }[] }[] = [];
 
@@ -218,18 +293,38 @@ describe('attack: the first person to see a finding owns its approval request', 
     let n = 0;
     const client = {
       chat: {
-        postMessage: async (message: (typeof posted)[number]) => (posted.push(message), { ok: true, ts: `1700000000.${String(++n).padStart(6, '0')}` }),
+        postMessage: async (message: (typeof posted)[number]) => (
+          posted.push(message),
+          { ok: true, ts: `1700000000.${String(++n).padStart(6, '0')}` }
+        ),
         update: async () => ({ ok: true }),
       },
     } as unknown as SlackChatClient;
     posted = [];
-    return createWorker({ config: workerConfig, store, client, adapters: async () => [adapter], postToResponseUrl: async (_url, body) => void (responses.push(String(body['text'])), workerResponses++), now: () => NOW });
+    return createWorker({
+      config: workerConfig,
+      store,
+      client,
+      adapters: async () => [adapter],
+      postToResponseUrl: async (_url, body) => void (responses.push(String(body['text'])), workerResponses++),
+      now: () => NOW,
+    });
   }
 
-  const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({ kind, args, user, channel: 'C0SECURITY', responseUrl: 'http://127.0.0.1:9/response', requestId: `job-${++triggers}` });
+  const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({
+    kind,
+    args,
+    user,
+    channel: 'C0SECURITY',
+    responseUrl: 'http://127.0.0.1:9/response',
+    requestId: `job-${++triggers}`,
+  });
 
   function approveButton(): ButtonPayload {
-    const value = posted.flatMap((m) => m.blocks ?? []).flatMap((b) => b.elements ?? []).find((e) => e.action_id === ACTION_IDS.approve)?.value;
+    const value = posted
+      .flatMap((m) => m.blocks ?? [])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === ACTION_IDS.approve)?.value;
     if (!value) throw new Error('no Approve button was posted');
     return JSON.parse(value) as never;
   }
@@ -241,12 +336,19 @@ describe('attack: the first person to see a finding owns its approval request', 
     await worker.handle(job('fix', { fingerprint }, OTHER));
     expect(responses.filter((r) => r.startsWith(':x:'))).toEqual([]);
     expect(await store.approvals.get(planId)).toMatchObject({ status: 'pending', requester: REQUESTER, generation: 1 });
-    expect((await store.findings.get(fingerprint))?.message?.ts).toBe(`1700000000.${String(posted.length).padStart(6, '0')}`);
+    expect((await store.findings.get(fingerprint))?.message?.ts).toBe(
+      `1700000000.${String(posted.length).padStart(6, '0')}`,
+    );
   });
 
   it('needs two distinct approvers for a plan a real-time audit proposed (nobody asked)', async () => {
     const worker = realWorker();
-    await worker.auditGroup({ ...MEMORY_SCOPE, provider: 'aws', groupId: GROUP, eventName: 'AuthorizeSecurityGroupIngress' });
+    await worker.auditGroup({
+      ...MEMORY_SCOPE,
+      provider: 'aws',
+      groupId: GROUP,
+      eventName: 'AuthorizeSecurityGroupIngress',
+    });
     const { p: planId } = approveButton() as unknown as { p: string };
     expect(await store.approvals.get(planId)).toMatchObject({ status: 'pending', requester: 'realtime', required: 2 });
   });
@@ -254,10 +356,19 @@ describe('attack: the first person to see a finding owns its approval request', 
   it('answers "superseded" on the buttons of a plan a different plan for the same finding replaced', async () => {
     await proposePlan();
     const newer = 'plan-fedcba9876543210';
-    await store.approvals.requestApproval({ id: newer, planId: newer, fingerprint: FINGERPRINT, requester: OTHER, required: 2, now: NOW });
+    await store.approvals.requestApproval({
+      id: newer,
+      planId: newer,
+      fingerprint: FINGERPRINT,
+      requester: OTHER,
+      required: 2,
+      now: NOW,
+    });
     expect((await store.approvals.get(PLAN))?.status).toBe('superseded');
     await approve(A1);
-    expect(responses.at(-1)).toBe('Not approved: superseded: a newer plan for this finding was proposed, approve that one.');
+    expect(responses.at(-1)).toBe(
+      'Not approved: superseded: a newer plan for this finding was proposed, approve that one.',
+    );
     await approve(A2);
     expect(queue.jobs).toHaveLength(0);
   });

@@ -44,7 +44,11 @@ async function everythingWritten(run: CliRun, files: string[]): Promise<string> 
 }
 
 describe('attack: an Alibaba endpoint echoes the request headers (x-acs-accesskey-id, x-acs-security-token, Authorization) in its error body', () => {
-  const credentials = { accessKeyId: 'LTAI5tThreatEchoKeyId01', accessKeySecret: 'threat-echo-secret-0123456789', securityToken: 'CAIS.threat-echo-sts-token-0123456789abcdef' };
+  const credentials = {
+    accessKeyId: 'LTAI5tThreatEchoKeyId01',
+    accessKeySecret: 'threat-echo-secret-0123456789',
+    securityToken: 'CAIS.threat-echo-sts-token-0123456789abcdef',
+  };
   const REGION = 'cn-hangzhou';
   let fake: FakeAlibabaEcs;
   let url: string;
@@ -71,15 +75,35 @@ describe('attack: an Alibaba endpoint echoes the request headers (x-acs-accesske
 
   it('no key id, secret or token appears in the JSON report, stderr or a snapshot; the scope is a scan error', async () => {
     fake.failNext('DescribeSecurityGroups', 1_000, 'echo-headers');
-    const audit = await run(['audit', '--provider', 'alibaba', '--accounts', fake.accountId, '--regions', REGION, '--format', 'json']);
+    const audit = await run([
+      'audit',
+      '--provider',
+      'alibaba',
+      '--accounts',
+      fake.accountId,
+      '--regions',
+      REGION,
+      '--format',
+      'json',
+    ]);
     expect(audit.code).toBe(3);
     const report = JSON.parse(audit.stdout) as { summary: { scanErrors: { message: string }[] } };
     expect(report.summary.scanErrors).toHaveLength(1);
     expect(report.summary.scanErrors[0]?.message).toContain('IncompleteSignature');
     const out = join(dir, 'alibaba-snapshot.json');
-    const snapshot = await run(['snapshot', '--provider', 'alibaba', '--accounts', fake.accountId, '--regions', REGION, '--out', out]);
+    const snapshot = await run([
+      'snapshot',
+      '--provider',
+      'alibaba',
+      '--accounts',
+      fake.accountId,
+      '--regions',
+      REGION,
+      '--out',
+      out,
+    ]);
     expect(snapshot.stderr).toContain('scan error');
-    const text = await everythingWritten(audit, []) + (await everythingWritten(snapshot, [out]));
+    const text = (await everythingWritten(audit, [])) + (await everythingWritten(snapshot, [out]));
     for (const value of Object.values(credentials)) expect(text).not.toContain(value);
     expect(text).toContain('x-acs-accesskey-id: [redacted]');
   });
@@ -87,7 +111,11 @@ describe('attack: an Alibaba endpoint echoes the request headers (x-acs-accesske
 
 describe('attack: an EC2 endpoint echoes the request headers while the keys come from AWS_PROFILE (a credentials file, not the environment)', () => {
   const REGION = 'eu-west-1';
-  const keys = { id: 'AKIAPROFILETHREAT001', secret: 'profile/threat/secret/for/the/loopback/only', token: 'FwoGZXIvYXdzEPROFILEthreatSessionToken0123456789' };
+  const keys = {
+    id: 'AKIAPROFILETHREAT001',
+    secret: 'profile/threat/secret/for/the/loopback/only',
+    token: 'FwoGZXIvYXdzEPROFILEthreatSessionToken0123456789',
+  };
   let fake: FakeEc2;
   let home: string;
 
@@ -95,7 +123,10 @@ describe('attack: an EC2 endpoint echoes the request headers while the keys come
     fake = await startFakeEc2({ groups: 1, interfaces: 0 });
     home = join(dir, 'home');
     await mkdir(join(home, '.aws'), { recursive: true });
-    await writeFile(join(home, '.aws', 'credentials'), `[threat]\naws_access_key_id = ${keys.id}\naws_secret_access_key = ${keys.secret}\naws_session_token = ${keys.token}\n`);
+    await writeFile(
+      join(home, '.aws', 'credentials'),
+      `[threat]\naws_access_key_id = ${keys.id}\naws_secret_access_key = ${keys.secret}\naws_session_token = ${keys.token}\n`,
+    );
     await writeFile(join(home, '.aws', 'config'), `[profile threat]\nregion = ${REGION}\n`);
   });
   afterAll(async () => {
@@ -128,16 +159,28 @@ describe('attack: an EC2 endpoint echoes the request headers while the keys come
 
 describe('attack: a Huawei Cloud endpoint echoes the request headers (Authorization, X-Security-Token) in its error body', () => {
   it('no AK, SK or security token appears in the JSON report or stderr', async () => {
-    const keys = { ak: 'HWTHREATECHO0000AK01', sk: 'hw-threat-echo-secret-0123456789', token: 'hw-threat-echo-security-token-abcdef0123456789' };
+    const keys = {
+      ak: 'HWTHREATECHO0000AK01',
+      sk: 'hw-threat-echo-secret-0123456789',
+      token: 'hw-threat-echo-security-token-abcdef0123456789',
+    };
     const fake = await startFakeHuawei({ ak: keys.ak, sk: keys.sk });
     try {
       const project = '0123456789abcdef0123456789abcdef';
       fake.addGroup(project, { name: 'web' });
       fake.failNext('echo-headers', 1_000);
-      await writeFile(join(dir, 'huawei.yaml'), `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${project} }\n`);
+      await writeFile(
+        join(dir, 'huawei.yaml'),
+        `providers:\n  huawei:\n    regions:\n      - { region: ap-southeast-1, projectId: ${project} }\n`,
+      );
       const audit = await runWarden(['audit', '--provider', 'huawei', '--config', 'huawei.yaml', '--format', 'json'], {
         cwd: dir,
-        env: { HUAWEICLOUD_SDK_AK: keys.ak, HUAWEICLOUD_SDK_SK: keys.sk, HUAWEICLOUD_SDK_SECURITY_TOKEN: keys.token, WARDEN_HUAWEI_ENDPOINT: fake.url },
+        env: {
+          HUAWEICLOUD_SDK_AK: keys.ak,
+          HUAWEICLOUD_SDK_SK: keys.sk,
+          HUAWEICLOUD_SDK_SECURITY_TOKEN: keys.token,
+          WARDEN_HUAWEI_ENDPOINT: fake.url,
+        },
       });
       expect(audit.code).toBe(3);
       expect(audit.stdout).toContain('APIG.0201');
@@ -164,7 +207,18 @@ const TRACE = {
   trace_rating: 'normal',
   code: '200',
 };
-const OUTCOME: ScopeOutcome = { groups: 1, rules: 1, findings: 0, bySeverity: {}, new: 0, resolved: 0, posted: 0, heldBack: 0, throttles: 0, digestPosted: false };
+const OUTCOME: ScopeOutcome = {
+  groups: 1,
+  rules: 1,
+  findings: 0,
+  bySeverity: {},
+  new: 0,
+  resolved: 0,
+  posted: 0,
+  heldBack: 0,
+  throttles: 0,
+  digestPosted: false,
+};
 
 let db: Dynalite;
 let tables = 0;
@@ -186,11 +240,21 @@ async function smnRig(fails = 0) {
     return OUTCOME;
   };
   const useCases = { auditGroup } as unknown as UseCases;
-  const config = configSchema.parse({ providers: { huawei: { regions: [{ region: 'ap-southeast-1', projectId: PROJECT }] } } });
+  const config = configSchema.parse({
+    providers: { huawei: { regions: [{ region: 'ap-southeast-1', projectId: PROJECT }] } },
+  });
   const runtime = { env: {}, config, useCases, store } as unknown as Runtime;
   let clock = new Date(SENT.getTime() + 30_000);
-  const handler = createRealtimeHandler({ runtime: async () => runtime, now: () => clock, fetchCertificate: async (url) => (fetched.push(url), TEST_ONLY_CERT) });
-  const post = async (body: string) => (await handler(httpApiEvent('huawei', body, {}, clock))) as APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
+  const handler = createRealtimeHandler({
+    runtime: async () => runtime,
+    now: () => clock,
+    fetchCertificate: async (url) => (fetched.push(url), TEST_ONLY_CERT),
+  });
+  const post = async (body: string) =>
+    (await handler(httpApiEvent('huawei', body, {}, clock))) as APIGatewayProxyStructuredResultV2 & {
+      statusCode: number;
+      body: string;
+    };
   return { audited, fetched, post, at: (when: Date) => void (clock = when) };
 }
 
@@ -227,7 +291,7 @@ describe('SMN endpoint attacks (POST /events/huawei)', () => {
   });
 
   describe('attack: a replay claim that outlives a failed audit (SMN retries the notification)', () => {
-    it("a delivery whose audit failed (500) is audited when SMN retries it; a replay after that still gets 409", async () => {
+    it('a delivery whose audit failed (500) is audited when SMN retries it; a replay after that still gets 409', async () => {
       const r = await smnRig(1);
       const body = JSON.stringify(notification({ message_id: '7c3f2a5e1d0c6b9a0f8e7d6c5b4a3928' }));
       await expect(r.post(body)).rejects.toThrow('the VPC API answered 503');
@@ -290,7 +354,15 @@ describe('SMN endpoint attacks (POST /events/huawei)', () => {
       const r = await smnRig();
       const regions = Array.from({ length: CERTIFICATE_CACHE_SIZE + 1 }, (_, i) => `ap-southeast-${i + 1}`);
       let n = 0;
-      const post = (region: string) => r.post(JSON.stringify(notification({ signing_cert_url: certUrl(region), message_id: `7c3f2a5e1d0c6b9a8f7e6d5c4b${String(++n).padStart(6, '0')}` })));
+      const post = (region: string) =>
+        r.post(
+          JSON.stringify(
+            notification({
+              signing_cert_url: certUrl(region),
+              message_id: `7c3f2a5e1d0c6b9a8f7e6d5c4b${String(++n).padStart(6, '0')}`,
+            }),
+          ),
+        );
       for (const region of regions) expect((await post(region)).statusCode).toBe(200);
       expect(r.fetched).toHaveLength(regions.length);
       await post(regions.at(-1) as string);

@@ -45,7 +45,16 @@ beforeAll(async () => {
   db = await startDynalite();
   dir = await mkdtemp(join(tmpdir(), 'warden-threat-readers-'));
   configPath = join(dir, 'warden.json');
-  await writeFile(configPath, JSON.stringify({ slack: { channel: CHANNEL, readers: { users: [READER], userGroups: [READERS_GROUP] }, approvers: { users: [APPROVER] } } }));
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      slack: {
+        channel: CHANNEL,
+        readers: { users: [READER], userGroups: [READERS_GROUP] },
+        approvers: { users: [APPROVER] },
+      },
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -56,7 +65,13 @@ afterAll(async () => {
 
 function handlerFor(config: string): SlackHandler {
   return createSlackHandler({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackUrl}/api`, WARDEN_CONFIG: config, WARDEN_TABLE: 'unused' },
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: `${slackUrl}/api`,
+      WARDEN_CONFIG: config,
+      WARDEN_TABLE: 'unused',
+    },
     queue,
     store,
   });
@@ -73,13 +88,32 @@ beforeEach(async () => {
 
 async function command(text: string, user: string, channel: string): Promise<HttpApiResult> {
   const triggerId = `t-${++trigger}`;
-  return handler(signedHttpApiEvent(commandBody(text, { user, channel, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` }), { secret: SECRET }), {});
+  return handler(
+    signedHttpApiEvent(
+      commandBody(text, { user, channel, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` }),
+      { secret: SECRET },
+    ),
+    {},
+  );
 }
 
 async function click(user: string, channel: string): Promise<HttpApiResult> {
   const triggerId = `t-${++trigger}`;
   const value = encodeButtonValue({ action: ACTION_IDS.details, fingerprint: 'a1b2c3d4e5f60718' });
-  return handler(signedHttpApiEvent(buttonClickBody({ user, channel, actionId: ACTION_IDS.details, value, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` }), { secret: SECRET }), {});
+  return handler(
+    signedHttpApiEvent(
+      buttonClickBody({
+        user,
+        channel,
+        actionId: ACTION_IDS.details,
+        value,
+        triggerId,
+        responseUrl: `${slackUrl}/response/${triggerId}`,
+      }),
+      { secret: SECRET },
+    ),
+    {},
+  );
 }
 
 async function allAudit(): Promise<AuditEntry[]> {
@@ -89,13 +123,22 @@ async function allAudit(): Promise<AuditEntry[]> {
 const ackText = (result: HttpApiResult) => (JSON.parse(result.body) as { text: string }).text;
 const responses = () => slack.recorded.filter((r) => r.path.startsWith('/response/'));
 
-describe('attack: any member runs `/warden show` in a DM to read a group\'s rules and findings', () => {
+describe("attack: any member runs `/warden show` in a DM to read a group's rules and findings", () => {
   it('is refused with one line naming where Warden answers; nothing is queued; the attempt is logged', async () => {
     const result = await command('show sg-0123456789abcdef0', MEMBER, 'D0MEMBERDM');
     expect(result.statusCode).toBe(200);
-    expect(ackText(result)).toBe(`Warden does not answer in direct messages: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`);
+    expect(ackText(result)).toBe(
+      `Warden does not answer in direct messages: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`,
+    );
     expect(queue.jobs).toHaveLength(0);
-    expect(await allAudit()).toMatchObject([{ actor: MEMBER, action: 'command:show', target: 'D0MEMBERDM', outcome: 'refused: outside the answering channels' }]);
+    expect(await allAudit()).toMatchObject([
+      {
+        actor: MEMBER,
+        action: 'command:show',
+        target: 'D0MEMBERDM',
+        outcome: 'refused: outside the answering channels',
+      },
+    ]);
   });
 
   it('`/warden help` (nothing about the estate) is answered anywhere', async () => {
@@ -107,7 +150,9 @@ describe('attack: any member runs `/warden show` in a DM to read a group\'s rule
   it('is refused the same way from another channel, for every command', async () => {
     for (const text of ['findings', 'audit aws', 'show sg-0123456789abcdef0', 'fix a1b2c3d4']) {
       const result = await command(text, MEMBER, 'C0RANDOM01');
-      expect(ackText(result)).toBe(`Warden does not answer in this channel: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`);
+      expect(ackText(result)).toBe(
+        `Warden does not answer in this channel: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`,
+      );
     }
     expect(queue.jobs).toHaveLength(0);
   });
@@ -127,7 +172,9 @@ describe('attack: any member runs `/warden show` in a DM to read a group\'s rule
     for (const text of ['audit aws', 'fix a1b2c3d4', 'suppress ssh-open 1d known bastion host']) {
       const result = await command(text, READER, 'C0RANDOM01');
       const verb = text.split(' ')[0] as string;
-      expect(ackText(result)).toBe(`\`/warden ${verb}\` posts in Warden's channels, not here: run it in <#${CHANNEL}>. This attempt was logged.`);
+      expect(ackText(result)).toBe(
+        `\`/warden ${verb}\` posts in Warden's channels, not here: run it in <#${CHANNEL}>. This attempt was logged.`,
+      );
     }
     expect(queue.jobs).toHaveLength(0);
     expect((await command('help', READER, 'C0RANDOM01')).statusCode).toBe(200);
@@ -136,10 +183,15 @@ describe('attack: any member runs `/warden show` in a DM to read a group\'s rule
 
   it('with slack.channels set, answers in those channels and no longer in a channel outside them', async () => {
     const other = join(dir, 'channels.json');
-    await writeFile(other, JSON.stringify({ slack: { channel: 'C0OPS00001', channels: ['C0OPS00001', 'G0PRIVATE1'] } }));
+    await writeFile(
+      other,
+      JSON.stringify({ slack: { channel: 'C0OPS00001', channels: ['C0OPS00001', 'G0PRIVATE1'] } }),
+    );
     handler = handlerFor(other);
     expect(ackText(await command('findings', MEMBER, 'G0PRIVATE1'))).toMatch(/Looking up/);
-    expect(ackText(await command('findings', MEMBER, CHANNEL))).toBe('Warden does not answer in this channel: use <#C0OPS00001>, <#G0PRIVATE1>, or ask to be added to slack.readers. This attempt was logged.');
+    expect(ackText(await command('findings', MEMBER, CHANNEL))).toBe(
+      'Warden does not answer in this channel: use <#C0OPS00001>, <#G0PRIVATE1>, or ask to be added to slack.readers. This attempt was logged.',
+    );
     expect(queue.jobs).toHaveLength(1);
   });
 
@@ -147,7 +199,9 @@ describe('attack: any member runs `/warden show` in a DM to read a group\'s rule
     const none = join(dir, 'none.json');
     await writeFile(none, JSON.stringify({ slack: { readers: { users: [READER] } } }));
     handler = handlerFor(none);
-    expect(ackText(await command('findings', MEMBER, CHANNEL))).toBe('Warden answers in no channel: none is configured (slack.channel or slack.channels in its config). This attempt was logged.');
+    expect(ackText(await command('findings', MEMBER, CHANNEL))).toBe(
+      'Warden answers in no channel: none is configured (slack.channel or slack.channels in its config). This attempt was logged.',
+    );
     expect(ackText(await command('findings', READER, CHANNEL))).toMatch(/Looking up/);
     expect(queue.jobs).toHaveLength(1);
   });
@@ -159,9 +213,20 @@ describe('attack: a member clicks a Warden button on a message forwarded outside
     expect(result.statusCode).toBe(200);
     const posted = responses();
     expect(posted).toHaveLength(1);
-    expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: `Warden does not answer in this channel: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.` });
+    expect(posted[0]?.body).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `Warden does not answer in this channel: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`,
+    });
     expect(slack.recorded.map((r) => r.path)).not.toContain('/api/views.open');
-    expect(await allAudit()).toMatchObject([{ actor: MEMBER, action: ACTION_IDS.details, target: 'C0RANDOM01', outcome: 'refused: outside the answering channels' }]);
+    expect(await allAudit()).toMatchObject([
+      {
+        actor: MEMBER,
+        action: ACTION_IDS.details,
+        target: 'C0RANDOM01',
+        outcome: 'refused: outside the answering channels',
+      },
+    ]);
   });
 
   it('the same click in the channel goes through', async () => {
@@ -183,16 +248,31 @@ describe('attack: an outsider posts an unsigned, malformed body to the Slack end
   });
 
   it('a signed body Slack would never send (not JSON) gets 400, not a thrown error', async () => {
-    expect(await handler(signedHttpApiEvent('payload={not-json', { secret: SECRET }), {})).toMatchObject({ statusCode: 400, body: '' });
+    expect(await handler(signedHttpApiEvent('payload={not-json', { secret: SECRET }), {})).toMatchObject({
+      statusCode: 400,
+      body: '',
+    });
   });
 });
 
 describe('attack: an outsider posts an oversized body to make the function read, hash and parse it', () => {
   it('a body over the limit gets 413 before it is verified or parsed, even when signed', async () => {
     const triggerId = `t-${++trigger}`;
-    const body = commandBody(`show sg-0123456789abcdef0 ${'x'.repeat(SLACK_MAX_BODY_BYTES)}`, { user: MEMBER, channel: CHANNEL, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
-    expect(await handler(signedHttpApiEvent(body, { secret: SECRET }), {})).toMatchObject({ statusCode: 413, body: '' });
-    const base64 = { ...signedHttpApiEvent('', { secret: SECRET }), body: Buffer.from(body).toString('base64'), isBase64Encoded: true };
+    const body = commandBody(`show sg-0123456789abcdef0 ${'x'.repeat(SLACK_MAX_BODY_BYTES)}`, {
+      user: MEMBER,
+      channel: CHANNEL,
+      triggerId,
+      responseUrl: `${slackUrl}/response/${triggerId}`,
+    });
+    expect(await handler(signedHttpApiEvent(body, { secret: SECRET }), {})).toMatchObject({
+      statusCode: 413,
+      body: '',
+    });
+    const base64 = {
+      ...signedHttpApiEvent('', { secret: SECRET }),
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+    };
     expect(await handler(base64, {})).toMatchObject({ statusCode: 413, body: '' });
     expect(queue.jobs).toHaveLength(0);
     expect(await allAudit()).toHaveLength(0);
@@ -200,7 +280,12 @@ describe('attack: an outsider posts an oversized body to make the function read,
 
   it('a body at the limit is still read', async () => {
     const triggerId = `t-${++trigger}`;
-    const head = commandBody('findings', { user: MEMBER, channel: CHANNEL, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+    const head = commandBody('findings', {
+      user: MEMBER,
+      channel: CHANNEL,
+      triggerId,
+      responseUrl: `${slackUrl}/response/${triggerId}`,
+    });
     const body = `${head}&padding=${'p'.repeat(SLACK_MAX_BODY_BYTES - head.length - '&padding='.length)}`;
     expect(Buffer.byteLength(body)).toBe(SLACK_MAX_BODY_BYTES);
     expect((await handler(signedHttpApiEvent(body, { secret: SECRET }), {})).statusCode).toBe(200);
@@ -209,9 +294,17 @@ describe('attack: an outsider posts an oversized body to make the function read,
 
   it('a base64-encoded body (as API Gateway may deliver it) is verified and read as the same bytes', async () => {
     const triggerId = `t-${++trigger}`;
-    const body = commandBody('findings', { user: MEMBER, channel: CHANNEL, triggerId, responseUrl: `${slackUrl}/response/${triggerId}` });
+    const body = commandBody('findings', {
+      user: MEMBER,
+      channel: CHANNEL,
+      triggerId,
+      responseUrl: `${slackUrl}/response/${triggerId}`,
+    });
     const event = signedHttpApiEvent(body, { secret: SECRET });
-    const result = await handler({ ...event, body: Buffer.from(body, 'utf8').toString('base64'), isBase64Encoded: true }, {});
+    const result = await handler(
+      { ...event, body: Buffer.from(body, 'utf8').toString('base64'), isBase64Encoded: true },
+      {},
+    );
     expect(result.statusCode).toBe(200);
     expect(queue.jobs.map((j) => j.kind)).toEqual(['findings']);
   });
@@ -226,7 +319,10 @@ describe('attack: an outsider uses the unverified ssl_check path to get anything
 
   it('ssl_check carrying a command, a payload or a url_verification challenge is verified like any request: 401 unsigned', async () => {
     const bodies: [string, string][] = [
-      [`ssl_check=1&${commandBody('show sg-0123456789abcdef0', { user: MEMBER, channel: CHANNEL, triggerId: 't-ssl', responseUrl: `${slackUrl}/response/t-ssl` })}`, 'application/x-www-form-urlencoded'],
+      [
+        `ssl_check=1&${commandBody('show sg-0123456789abcdef0', { user: MEMBER, channel: CHANNEL, triggerId: 't-ssl', responseUrl: `${slackUrl}/response/t-ssl` })}`,
+        'application/x-www-form-urlencoded',
+      ],
       ['ssl_check=1&payload=%7B%22type%22%3A%22block_actions%22%7D', 'application/x-www-form-urlencoded'],
       ['{"ssl_check":1,"type":"url_verification","challenge":"echo-me"}', 'application/json'],
       ['{"type":"url_verification","challenge":"echo-me"}', 'application/json'],
@@ -246,6 +342,8 @@ describe('attack: findings posted in a channel where Warden refuses every click 
     await writeFile(config, JSON.stringify({ slack: { channel: CHANNEL, channels: ['C0OPS00001'] } }));
     const result = await runWarden(['audit', '--config', config]);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe(`warden: ${config}: slack.channel: is not among slack.channels: findings are posted there, so Warden must answer there (add it to slack.channels)`);
+    expect(result.stderr.trim()).toBe(
+      `warden: ${config}: slack.channel: is not among slack.channels: findings are posted there, so Warden must answer there (add it to slack.channels)`,
+    );
   });
 });

@@ -39,7 +39,12 @@ const GROUP = 'sg-0a1b2c3d4e5f60718';
 const scope = MEMORY_SCOPE;
 const sshWorld = rule({ protocol: 'tcp', ports: 22, peer: '0.0.0.0/0', description: 'ssh' });
 const httpsWorld = rule({ protocol: 'tcp', ports: 443, peer: '0.0.0.0/0', description: 'https' });
-const { native: _native, ...sshOffice } = rule({ protocol: 'tcp', ports: 22, peer: '203.0.113.0/24', description: 'office' });
+const { native: _native, ...sshOffice } = rule({
+  protocol: 'tcp',
+  ports: 22,
+  peer: '203.0.113.0/24',
+  description: 'office',
+});
 
 let dir: string;
 let store: ChangeStore;
@@ -76,7 +81,12 @@ function replaceSsh(group: SecurityGroup, replacement: NewRule = sshOffice): Pla
   const signature = ruleSignature(old, true);
   return {
     id: `plan-${sshId}`,
-    finding: { fingerprint: 'fp-recover', check: 'internet-admin-port', title: 'SSH open to the Internet', severity: 'high' },
+    finding: {
+      fingerprint: 'fp-recover',
+      check: 'internet-admin-port',
+      title: 'SSH open to the Internet',
+      severity: 'high',
+    },
     target: { provider: 'aws', account: scope.account, region: scope.region, groupId: GROUP, groupName: 'web' },
     operations: [
       { op: 'add', rule: replacement, label: 'office' },
@@ -115,7 +125,9 @@ describe('attack: the apply dies between the add and the remove', () => {
   it('the record left in progress names the added rule, and revert restores exactly the pre-image', async () => {
     const before = await live();
     const record = await applyDyingAtRemove(replaceSsh(before));
-    const added = (await live()).rules.find((r) => r.native.ruleId !== sshId && contentKey(r) === contentKey(sshOffice));
+    const added = (await live()).rules.find(
+      (r) => r.native.ruleId !== sshId && contentKey(r) === contentKey(sshOffice),
+    );
     expect(added).toBeDefined();
     expect(record.addedRuleIds).toEqual([added?.native.ruleId]);
 
@@ -141,16 +153,33 @@ describe('attack: the apply dies between the add and the remove', () => {
         return new Promise<void>(() => undefined);
       },
     };
-    void applyPlan({ adapter, scope, plan: replaceSsh(before), store: dyingStore, actor: 'slack:U1', now: clock, verify: () => true });
+    void applyPlan({
+      adapter,
+      scope,
+      plan: replaceSsh(before),
+      store: dyingStore,
+      actor: 'slack:U1',
+      now: clock,
+      verify: () => true,
+    });
     await atSecondSave;
     const [record] = await store.list();
     expect(record).toMatchObject({ inProgress: true, addedRuleIds: [] });
     expect((await live()).rules).toHaveLength(3);
 
-    const revert = await revertChange({ adapter, scope, change: record as ChangeRecord, store, actor: 'slack:U2', now: clock });
+    const revert = await revertChange({
+      adapter,
+      scope,
+      change: record as ChangeRecord,
+      store,
+      actor: 'slack:U2',
+      now: clock,
+    });
 
     expect(revert.status).toBe('reverted');
-    expect(revert.messages).toContainEqual(expect.stringMatching(/was not there before and is what the plan adds: taken as added by the interrupted call$/));
+    expect(revert.messages).toContainEqual(
+      expect.stringMatching(/was not there before and is what the plan adds: taken as added by the interrupted call$/),
+    );
     expect(contents((await live()).rules)).toEqual(contents(before.rules));
   });
 
@@ -164,7 +193,9 @@ describe('attack: the apply dies between the add and the remove', () => {
     const revert = await revertChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
 
     expect(revert.status).toBe('refused');
-    expect(revert.messages[0]).toBe(`refused: group ${GROUP} differs from what the interrupted ${record.changeId} left; reverting would undo those changes too. Nothing was changed. The differences:`);
+    expect(revert.messages[0]).toBe(
+      `refused: group ${GROUP} differs from what the interrupted ${record.changeId} left; reverting would undo those changes too. Nothing was changed. The differences:`,
+    );
     expect(revert.messages[1]).toMatch(new RegExp(`^rule ${https.native.ruleId} .* was removed$`));
     expect(adapter.mutations()).toHaveLength(mutations);
   });
@@ -176,16 +207,33 @@ describe('attack: an apply that died is left half-done (resume completes or undo
     const record = await applyDyingAtRemove(replaceSsh(before));
     const adds = adapter.mutations().filter((c) => c.op === 'add').length;
 
-    const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock, verify: () => true });
+    const resumed = await resumeChange({
+      adapter,
+      scope,
+      change: record,
+      store,
+      actor: 'slack:U2',
+      now: clock,
+      verify: () => true,
+    });
 
     expect(resumed.outcome).toBe('completed');
-    expect(resumed.record).toMatchObject({ changeId: record.changeId, status: 'applied', addedRuleIds: record.addedRuleIds, removedRuleIds: [sshId] });
+    expect(resumed.record).toMatchObject({
+      changeId: record.changeId,
+      status: 'applied',
+      addedRuleIds: record.addedRuleIds,
+      removedRuleIds: [sshId],
+    });
     expect(resumed.record.inProgress).toBeUndefined();
-    expect(resumed.record.messages).toContainEqual(expect.stringMatching(/^resumed by slack:U2 at .*Z: completed the change the interrupted apply began$/));
+    expect(resumed.record.messages).toContainEqual(
+      expect.stringMatching(/^resumed by slack:U2 at .*Z: completed the change the interrupted apply began$/),
+    );
     expect(adapter.mutations().filter((c) => c.op === 'add')).toHaveLength(adds);
     const after = await live();
     expect(after.rules.map((r) => r.native.ruleId)).not.toContain(sshId);
-    expect(contents(after.rules)).toEqual(contents([httpsWorld, { ...sshOffice, native: { ruleId: '', derivedId: false, raw: null } }]));
+    expect(contents(after.rules)).toEqual(
+      contents([httpsWorld, { ...sshOffice, native: { ruleId: '', derivedId: false, raw: null } }]),
+    );
     expect(await store.get(record.changeId)).toEqual(resumed.record);
   });
 
@@ -194,18 +242,38 @@ describe('attack: an apply that died is left half-done (resume completes or undo
     const record = await applyDyingAtRemove(replaceSsh(before));
     adapter.modify(GROUP, sshId, rule({ protocol: 'tcp', ports: 22, peer: '198.51.100.0/24', description: 'ssh' }));
 
-    const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock, verify: () => true });
+    const resumed = await resumeChange({
+      adapter,
+      scope,
+      change: record,
+      store,
+      actor: 'slack:U2',
+      now: clock,
+      verify: () => true,
+    });
 
     expect(resumed.outcome).toBe('undone');
     expect(resumed.record.status).toBe('rolled-back');
-    expect(resumed.record.messages).toContainEqual(expect.stringMatching(/^resumed by slack:U2 at .*Z: the group no longer matches the plan plus what was done, so what was done is undone$/));
+    expect(resumed.record.messages).toContainEqual(
+      expect.stringMatching(
+        /^resumed by slack:U2 at .*Z: the group no longer matches the plan plus what was done, so what was done is undone$/,
+      ),
+    );
     expect(resumed.record.messages.some((m) => m.startsWith(`rule ${sshId} changed from `))).toBe(true);
     const after = await live();
     expect(after.rules.map((r) => r.native.ruleId).sort()).toEqual(before.rules.map((r) => r.native.ruleId).sort());
   });
 
   it('leaves a finished record alone', async () => {
-    const record = await applyPlan({ adapter, scope, plan: replaceSsh(await live()), store, actor: 'slack:U1', now: clock, verify: () => true });
+    const record = await applyPlan({
+      adapter,
+      scope,
+      plan: replaceSsh(await live()),
+      store,
+      actor: 'slack:U1',
+      now: clock,
+      verify: () => true,
+    });
     const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
     expect(resumed).toEqual({ outcome: 'left', record, reason: `${record.changeId} is not an apply left in progress` });
   });
@@ -219,7 +287,13 @@ const APPROVER = 'UAPPROVER1';
 const workerConfig = configSchema.parse({
   providers: { aws: { regions: ['eu-west-1'] } },
   remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
-  slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true, minSeverity: 'high' },
+  slack: {
+    channel: CHANNEL,
+    approvers: { users: [APPROVER] },
+    requiredApprovals: 1,
+    twoPersonRule: true,
+    minSeverity: 'high',
+  },
 });
 
 let db: Dynalite;
@@ -291,13 +365,22 @@ async function approvedFix(): Promise<Harness> {
     now: () => new Date((now += 1000)),
   });
   let jobs = 0;
-  const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({ kind, args, user, channel: CHANNEL, responseUrl: `http://127.0.0.1:9/response/${++jobs}`, requestId: `recover:${jobs}` });
+  const job = (kind: WardenJob['kind'], args: WardenJob['args'], user: string): WardenJob => ({
+    kind,
+    args,
+    user,
+    channel: CHANNEL,
+    responseUrl: `http://127.0.0.1:9/response/${++jobs}`,
+    requestId: `recover:${jobs}`,
+  });
   await worker.handle(job('audit', {}, 'UREQUESTER'));
   const message = posted.find((p) => (p.blocks ?? []).some((b) => JSON.stringify(b).includes(ACTION_IDS.approve)));
   const approve = approveButton(message?.blocks ?? []);
   const planId = approve.planId as string;
   const fingerprint = approve.fingerprint as string;
-  expect((await state.approvals.approve({ id: planId, approver: APPROVER, now: new Date(now) })).outcome).toBe('approved');
+  expect((await state.approvals.approve({ id: planId, approver: APPROVER, now: new Date(now) })).outcome).toBe(
+    'approved',
+  );
   const apply = job('apply', { fingerprint, planId }, APPROVER);
   const doom = async (next: Exclude<Fate, 'live'>): Promise<void> => {
     dying = dyingAtRemove(adapter);
@@ -306,7 +389,18 @@ async function approvedFix(): Promise<Harness> {
     await (next === 'dies-at-remove' ? dying.atRemove : before);
     fate = 'live';
   };
-  return { state, worker, posted, responses, planId, fingerprint, wait: (ms) => void (now += ms), applyJob: () => ({ ...apply }), doom, job };
+  return {
+    state,
+    worker,
+    posted,
+    responses,
+    planId,
+    fingerprint,
+    wait: (ms) => void (now += ms),
+    applyJob: () => ({ ...apply }),
+    doom,
+    job,
+  };
 }
 
 /** Audit, approve, and an apply job whose process dies at the remove: the approval is left `applying`. */
@@ -334,7 +428,10 @@ function approveButton(blocks: unknown[]): ButtonPayload {
 
 function ingress(): string[] {
   const group = adapter.groups.find((g) => g.id === GROUP);
-  return (group?.rules ?? []).filter((r) => r['IsEgress'] === false).map((r) => `${String(r['IpProtocol'])} ${String(r['FromPort'])} ${String(r['CidrIpv4'] ?? '')}`).sort();
+  return (group?.rules ?? [])
+    .filter((r) => r['IsEgress'] === false)
+    .map((r) => `${String(r['IpProtocol'])} ${String(r['FromPort'])} ${String(r['CidrIpv4'] ?? '')}`)
+    .sort();
 }
 
 describe('attack: the apply Lambda dies half-way and the approval is stuck in applying', () => {
@@ -348,9 +445,17 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     await stuck.worker.handle(stuck.applyJob());
 
     expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
-    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({ status: 'applied', changeId: record?.changeId });
-    expect(await stuck.state.changes.get(record?.changeId as string)).toMatchObject({ status: 'applied', removedRuleIds: [sshId] });
-    expect(stuck.posted.slice(n)[0]?.text).toBe(`:arrow_forward: The fix interrupted part-way (\`${record?.changeId}\`) was resumed and completed: the group still matched the plan and what had been done.`);
+    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({
+      status: 'applied',
+      changeId: record?.changeId,
+    });
+    expect(await stuck.state.changes.get(record?.changeId as string)).toMatchObject({
+      status: 'applied',
+      removedRuleIds: [sshId],
+    });
+    expect(stuck.posted.slice(n)[0]?.text).toBe(
+      `:arrow_forward: The fix interrupted part-way (\`${record?.changeId}\`) was resumed and completed: the group still matched the plan and what had been done.`,
+    );
     expect((await stuck.state.audit.forTarget(stuck.planId)).map((e) => e.outcome)).toContain('ok: completed');
   });
 
@@ -362,13 +467,18 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     expect(ingress()).toEqual(rules);
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applying');
     const answer = stuck.responses.at(-1) as { text: string; blocks: unknown[] };
-    expect(answer.text).toMatch(/^Not applied again: this fix is being applied since .* UTC\. If that apply died, Warden resumes it on its own after .* UTC, or an approver can press Resume then\.$/);
+    expect(answer.text).toMatch(
+      /^Not applied again: this fix is being applied since .* UTC\. If that apply died, Warden resumes it on its own after .* UTC, or an approver can press Resume then\.$/,
+    );
     const resume = buttonOf(answer.blocks, ACTION_IDS.resume);
     expect(resume).toEqual({ action: ACTION_IDS.resume, fingerprint: stuck.fingerprint, planId: stuck.planId });
 
     // The Resume button enqueues the apply job again (src/slack/app.ts, approvers only).
     stuck.wait(16 * 60_000);
-    await stuck.worker.handle({ ...stuck.applyJob(), args: { fingerprint: resume.fingerprint, planId: resume.planId } });
+    await stuck.worker.handle({
+      ...stuck.applyJob(),
+      args: { fingerprint: resume.fingerprint, planId: resume.planId },
+    });
     expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applied');
   });
@@ -376,13 +486,23 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
   it('an apply that finished its record but died before the approval said so ends applied, under its change, with no cloud call', async () => {
     const stuck = await stuckApply();
     const [record] = await stuck.state.changes.list();
-    await resumeChange({ adapter, scope, change: record as ChangeRecord, store: stuck.state.changes, actor: 'slack:U1', verify: () => true });
+    await resumeChange({
+      adapter,
+      scope,
+      change: record as ChangeRecord,
+      store: stuck.state.changes,
+      actor: 'slack:U1',
+      verify: () => true,
+    });
     stuck.wait(16 * 60_000);
     const calls = adapter.mutations().length;
 
     await stuck.worker.handle(stuck.applyJob());
 
-    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({ status: 'applied', changeId: record?.changeId });
+    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({
+      status: 'applied',
+      changeId: record?.changeId,
+    });
     expect(adapter.mutations()).toHaveLength(calls);
   });
 
@@ -397,7 +517,9 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
 
     expect(ingress()).toEqual(['tcp 22 198.51.100.0/24', 'tcp 443 0.0.0.0/0']);
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('failed');
-    expect(stuck.posted.slice(n)[0]?.text).toBe(`:rewind: The fix interrupted part-way (\`${record?.changeId}\`) was undone: the group no longer matched the plan and what had been done (rolled-back).`);
+    expect(stuck.posted.slice(n)[0]?.text).toBe(
+      `:rewind: The fix interrupted part-way (\`${record?.changeId}\`) was undone: the group no longer matched the plan and what had been done (rolled-back).`,
+    );
     expect(await stuck.worker.recoverStuckApplies()).toEqual([]);
   });
 });
@@ -406,7 +528,15 @@ describe('attack: the apply Lambda dies and no job is redelivered, nobody presse
   it("the apply function's schedule tick (an EventBridge scheduled event to the real handler) completes the fix after 15 minutes, and only then", async () => {
     const stuck = await stuckApply();
     const [record] = await stuck.state.changes.list();
-    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, useCases: stuck.worker, store: stuck.state, config: workerConfig }) as unknown as Runtime });
+    const handler = createApplyHandler({
+      runtime: async () =>
+        ({
+          worker: stuck.worker,
+          useCases: stuck.worker,
+          store: stuck.state,
+          config: workerConfig,
+        }) as unknown as Runtime,
+    });
     const rules = ingress();
 
     stuck.wait(5 * 60_000);
@@ -416,21 +546,40 @@ describe('attack: the apply Lambda dies and no job is redelivered, nobody presse
     stuck.wait(16 * 60_000);
     expect(await handler(scheduledEvent(new Date('2026-01-05T09:21:00Z')))).toEqual({ recovered: [stuck.planId] });
     expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
-    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({ status: 'applied', changeId: record?.changeId });
-    expect(stuck.posted.map((p) => p.text)).toContain(`:arrow_forward: The fix interrupted part-way (\`${record?.changeId}\`) was resumed and completed: the group still matched the plan and what had been done.`);
+    expect(await stuck.state.approvals.get(stuck.planId)).toMatchObject({
+      status: 'applied',
+      changeId: record?.changeId,
+    });
+    expect(stuck.posted.map((p) => p.text)).toContain(
+      `:arrow_forward: The fix interrupted part-way (\`${record?.changeId}\`) was resumed and completed: the group still matched the plan and what had been done.`,
+    );
     expect(await handler(scheduledEvent(new Date('2026-01-05T09:36:00Z')))).toEqual({ recovered: [] });
   });
 });
 
 /** A fix applied, its revert approved, and a revert job whose process dies: the fix is left `reverting`. */
-async function stuckRevert(fate: 'dies-at-remove' | 'dies-before-any-call'): Promise<Harness & { change: ChangeRecord; revertJob(): WardenJob }> {
+async function stuckRevert(
+  fate: 'dies-at-remove' | 'dies-before-any-call',
+): Promise<Harness & { change: ChangeRecord; revertJob(): WardenJob }> {
   const fix = await approvedFix();
   await fix.worker.handle(fix.applyJob());
-  const change = (await fix.state.changes.list()).find((r) => r.kind === 'apply' && r.status === 'applied') as ChangeRecord;
+  const change = (await fix.state.changes.list()).find(
+    (r) => r.kind === 'apply' && r.status === 'applied',
+  ) as ChangeRecord;
   expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
   const revertId = revertRequestId(change.changeId);
-  await fix.state.approvals.requestApproval({ id: revertId, planId: fix.planId, fingerprint: fix.fingerprint, requester: 'UREQUESTER', required: 1, now: new Date('2026-01-05T09:00:00.100Z') });
-  expect((await fix.state.approvals.approve({ id: revertId, approver: APPROVER, now: new Date('2026-01-05T09:00:00.200Z') })).outcome).toBe('approved');
+  await fix.state.approvals.requestApproval({
+    id: revertId,
+    planId: fix.planId,
+    fingerprint: fix.fingerprint,
+    requester: 'UREQUESTER',
+    required: 1,
+    now: new Date('2026-01-05T09:00:00.100Z'),
+  });
+  expect(
+    (await fix.state.approvals.approve({ id: revertId, approver: APPROVER, now: new Date('2026-01-05T09:00:00.200Z') }))
+      .outcome,
+  ).toBe('approved');
   const revert = fix.job('revert', { changeId: change.changeId, fingerprint: fix.fingerprint }, APPROVER);
   const died = fix.doom(fate);
   void fix.worker.handle(revert);
@@ -457,9 +606,14 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     expect(adapter.mutations().filter((c) => c.op === 'add')).toHaveLength(adds);
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
     expect((await stuck.state.approvals.get(revertRequestId(stuck.change.changeId)))?.status).toBe('applied');
-    expect(await stuck.state.changes.get(record.changeId)).toMatchObject({ status: 'reverted', addedRuleIds: record.addedRuleIds });
+    expect(await stuck.state.changes.get(record.changeId)).toMatchObject({
+      status: 'reverted',
+      addedRuleIds: record.addedRuleIds,
+    });
     expect((await stuck.state.changes.get(record.changeId))?.inProgress).toBeUndefined();
-    expect(stuck.posted.slice(n)[0]?.text).toBe(`:arrow_forward: The revert interrupted part-way (\`${record.changeId}\`) was resumed and completed: the group still matched what it found and what had been done.`);
+    expect(stuck.posted.slice(n)[0]?.text).toBe(
+      `:arrow_forward: The revert interrupted part-way (\`${record.changeId}\`) was resumed and completed: the group still matched what it found and what had been done.`,
+    );
   });
 
   it('within 15 minutes a new Revert changes nothing and offers Resume; Resume after 15 minutes completes the revert, with no new approval', async () => {
@@ -469,7 +623,9 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     await stuck.worker.handle(stuck.revertJob());
     expect(ingress()).toEqual(rules);
     const answer = stuck.responses.at(-1) as { text: string; blocks: unknown[] };
-    expect(answer.text).toMatch(/^Not reverted again: this fix is being reverted since .* UTC\. If that revert died, Warden resumes it on its own after .* UTC, or an approver can press Resume then\.$/);
+    expect(answer.text).toMatch(
+      /^Not reverted again: this fix is being reverted since .* UTC\. If that revert died, Warden resumes it on its own after .* UTC, or an approver can press Resume then\.$/,
+    );
     const resume = buttonOf(answer.blocks, ACTION_IDS.resume);
     expect(resume).toEqual({ action: ACTION_IDS.resume, fingerprint: stuck.fingerprint, planId: stuck.planId });
 
@@ -480,14 +636,26 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
   });
 
-  it('the apply function\'s schedule tick undoes what the revert did when the group changed meanwhile, leaves the fix applied, and posts so', async () => {
+  it("the apply function's schedule tick undoes what the revert did when the group changed meanwhile, leaves the fix applied, and posts so", async () => {
     const stuck = await stuckRevert('dies-at-remove');
     const record = (await stuck.state.changes.list()).find((r) => r.kind === 'revert') as ChangeRecord;
     const https = (await live()).rules.find((r) => contentKey(r) === contentKey(httpsWorld)) as Rule;
-    adapter.modify(GROUP, https.native.ruleId, rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8', description: 'https' }));
+    adapter.modify(
+      GROUP,
+      https.native.ruleId,
+      rule({ protocol: 'tcp', ports: 443, peer: '10.0.0.0/8', description: 'https' }),
+    );
     stuck.wait(16 * 60_000);
     const n = stuck.posted.length;
-    const handler = createApplyHandler({ runtime: async () => ({ worker: stuck.worker, useCases: stuck.worker, store: stuck.state, config: workerConfig }) as unknown as Runtime });
+    const handler = createApplyHandler({
+      runtime: async () =>
+        ({
+          worker: stuck.worker,
+          useCases: stuck.worker,
+          store: stuck.state,
+          config: workerConfig,
+        }) as unknown as Runtime,
+    });
 
     expect(await handler(scheduledEvent(new Date('2026-01-05T09:21:00Z')))).toEqual({ recovered: [stuck.planId] });
 
@@ -495,7 +663,9 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applied');
     expect((await stuck.state.approvals.get(revertRequestId(stuck.change.changeId)))?.status).toBe('failed');
     expect((await stuck.state.changes.get(record.changeId))?.status).toBe('rolled-back');
-    expect(stuck.posted.slice(n)[0]?.text).toBe(`:rewind: The revert interrupted part-way (\`${record.changeId}\`) was undone: the group no longer matched what it found and what had been done (rolled-back).`);
+    expect(stuck.posted.slice(n)[0]?.text).toBe(
+      `:rewind: The revert interrupted part-way (\`${record.changeId}\`) was undone: the group no longer matched what it found and what had been done (rolled-back).`,
+    );
     expect(await handler(scheduledEvent(new Date('2026-01-05T09:36:00Z')))).toEqual({ recovered: [] });
   });
 
@@ -505,15 +675,33 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     const change = (await fix.state.changes.list()).find((r) => r.kind === 'apply') as ChangeRecord;
     const revertId = revertRequestId(change.changeId);
     const approveRevert = async (at: string) => {
-      await fix.state.approvals.requestApproval({ id: revertId, planId: fix.planId, fingerprint: fix.fingerprint, requester: 'UREQUESTER', required: 1, now: new Date(at) });
-      expect((await fix.state.approvals.approve({ id: revertId, approver: APPROVER, now: new Date(at) })).outcome).toBe('approved');
+      await fix.state.approvals.requestApproval({
+        id: revertId,
+        planId: fix.planId,
+        fingerprint: fix.fingerprint,
+        requester: 'UREQUESTER',
+        required: 1,
+        now: new Date(at),
+      });
+      expect((await fix.state.approvals.approve({ id: revertId, approver: APPROVER, now: new Date(at) })).outcome).toBe(
+        'approved',
+      );
     };
     await approveRevert('2026-01-05T09:00:00.100Z');
-    expect(await fix.state.approvals.transition({ id: revertId, from: 'approved', to: 'applying', now: new Date('2026-01-05T09:00:00.300Z') })).toBe(true);
+    expect(
+      await fix.state.approvals.transition({
+        id: revertId,
+        from: 'approved',
+        to: 'applying',
+        now: new Date('2026-01-05T09:00:00.300Z'),
+      }),
+    ).toBe(true);
     fix.wait(16 * 60_000);
 
     await fix.worker.handle(fix.job('revert', { changeId: change.changeId, fingerprint: fix.fingerprint }, APPROVER));
-    expect(String(fix.responses.at(-1)?.['text'])).toBe(`Not reverted: the revert of \`${change.changeId}\` approved earlier never started (its process died); press Revert again to approve a new one.`);
+    expect(String(fix.responses.at(-1)?.['text'])).toBe(
+      `Not reverted: the revert of \`${change.changeId}\` approved earlier never started (its process died); press Revert again to approve a new one.`,
+    );
     expect((await fix.state.approvals.get(revertId))?.status).toBe('failed');
     expect(ingress()).toEqual(['tcp 22 203.0.113.0/24', 'tcp 443 0.0.0.0/0']);
 
@@ -533,21 +721,56 @@ describe('attack: the revert Lambda dies between its calls and the fix is stuck 
     expect(ingress()).toEqual(['tcp 22 0.0.0.0/0', 'tcp 443 0.0.0.0/0']);
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('reverted');
     expect((await stuck.state.approvals.get(revertRequestId(stuck.change.changeId)))?.status).toBe('applied');
-    expect((await stuck.state.changes.list()).filter((r) => r.kind === 'revert').map((r) => r.status)).toEqual(['reverted']);
+    expect((await stuck.state.changes.list()).filter((r) => r.kind === 'revert').map((r) => r.status)).toEqual([
+      'reverted',
+    ]);
   });
 });
 
 /** Slack's request for an approver's Revert click on `changeId`, through the signed Lambda handler; answers the jobs it queued and what it told the person. */
-async function revertClick(fix: Harness, changeId: string, at: Date, button: ButtonPayload = { action: ACTION_IDS.revert, changeId, fingerprint: fix.fingerprint, planId: fix.planId }): Promise<{ jobs: WardenJob[]; said: string[] }> {
+async function revertClick(
+  fix: Harness,
+  changeId: string,
+  at: Date,
+  button: ButtonPayload = { action: ACTION_IDS.revert, changeId, fingerprint: fix.fingerprint, planId: fix.planId },
+): Promise<{ jobs: WardenJob[]; said: string[] }> {
   const slackApi = await startFakeSlackApi();
   try {
     const configPath = join(dir, 'warden-revert.json');
-    await writeFile(configPath, JSON.stringify({ slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true } }));
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 1, twoPersonRule: true },
+      }),
+    );
     const queue = createInProcessQueue();
     const secret = 'test-signing-secret-0123456789';
-    const handler = createSlackHandler({ env: { SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackApi.url}/api`, WARDEN_CONFIG: configPath }, queue, store: fix.state, now: () => at });
+    const handler = createSlackHandler({
+      env: {
+        SLACK_SIGNING_SECRET: secret,
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_API_URL: `${slackApi.url}/api`,
+        WARDEN_CONFIG: configPath,
+      },
+      queue,
+      store: fix.state,
+      now: () => at,
+    });
     const value = encodeButtonValue(button);
-    const result = await handler(signedHttpApiEvent(buttonClickBody({ user: APPROVER, channel: CHANNEL, actionId: ACTION_IDS.revert, value, triggerId: `trigger-revert-${at.getTime()}`, responseUrl: `${slackApi.url}/response/revert` }), { secret }), {});
+    const result = await handler(
+      signedHttpApiEvent(
+        buttonClickBody({
+          user: APPROVER,
+          channel: CHANNEL,
+          actionId: ACTION_IDS.revert,
+          value,
+          triggerId: `trigger-revert-${at.getTime()}`,
+          responseUrl: `${slackApi.url}/response/revert`,
+        }),
+        { secret },
+      ),
+      {},
+    );
     expect(result.statusCode).toBe(200);
     return { jobs: queue.jobs, said: slackApi.responses() };
   } finally {
@@ -564,7 +787,12 @@ describe('attack: the apply dies half-way and an approver presses Revert on it',
     stuck.wait(5 * 60_000);
     await stuck.worker.handle(stuck.applyJob());
     const offered = buttonOf((stuck.responses.at(-1) as { blocks: unknown[] }).blocks, ACTION_IDS.revert);
-    expect(offered).toEqual({ action: ACTION_IDS.revert, changeId: record?.changeId, fingerprint: stuck.fingerprint, planId: stuck.planId });
+    expect(offered).toEqual({
+      action: ACTION_IDS.revert,
+      changeId: record?.changeId,
+      fingerprint: stuck.fingerprint,
+      planId: stuck.planId,
+    });
     stuck.wait(11 * 60_000);
 
     const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:20:00Z'), offered);
@@ -589,7 +817,14 @@ describe('attack: the apply dies half-way and an approver presses Revert on it',
   it('an interrupted apply whose approval ended failed (its record never closed) is reverted the same way', async () => {
     const stuck = await stuckApply();
     const [record] = await stuck.state.changes.list();
-    expect(await stuck.state.approvals.transition({ id: stuck.planId, from: 'applying', to: 'failed', now: new Date('2026-01-05T09:02:00Z') })).toBe(true);
+    expect(
+      await stuck.state.approvals.transition({
+        id: stuck.planId,
+        from: 'applying',
+        to: 'failed',
+        now: new Date('2026-01-05T09:02:00Z'),
+      }),
+    ).toBe(true);
 
     const click = await revertClick(stuck, record?.changeId as string, new Date('2026-01-05T09:03:00Z'));
     for (const job of click.jobs) await stuck.worker.handle(job);
@@ -610,20 +845,28 @@ describe('attack: the apply dies half-way and an approver presses Revert on it',
     expect(ingress()).toEqual(rules);
     expect((await stuck.state.approvals.get(stuck.planId))?.status).toBe('applying');
     expect(String(stuck.responses.at(-1)?.['text'])).toMatch(
-      new RegExp(String.raw`^Not reverted: change \`${record?.changeId}\` is being applied since .* UTC\. If that apply died, it can be reverted after .* UTC \(with the revert's approvals\), or Warden resumes it on its own then\.$`),
+      new RegExp(
+        String.raw`^Not reverted: change \`${record?.changeId}\` is being applied since .* UTC\. If that apply died, it can be reverted after .* UTC \(with the revert's approvals\), or Warden resumes it on its own then\.$`,
+      ),
     );
   });
 });
 
 describe('attack: anyone presses Resume', () => {
-  it('a member who is not an approver is refused; an approver\'s Resume queues the apply again, with no new approval', async () => {
+  it("a member who is not an approver is refused; an approver's Resume queues the apply again, with no new approval", async () => {
     const recorded: string[] = [];
     const slackApi = createServer((req, res) => {
       recorded.push((req.url ?? '').split('?')[0] as string);
       req.resume();
       req.on('end', () => {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(req.url?.startsWith('/api/auth.test') ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' } : { ok: true }));
+        res.end(
+          JSON.stringify(
+            req.url?.startsWith('/api/auth.test')
+              ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }
+              : { ok: true },
+          ),
+        );
       });
     });
     await new Promise<void>((resolve) => slackApi.listen(0, '127.0.0.1', resolve));
@@ -631,28 +874,56 @@ describe('attack: anyone presses Resume', () => {
     if (typeof address !== 'object' || !address) throw new Error('no port');
     const url = `http://127.0.0.1:${address.port}`;
     const configPath = join(dir, 'warden.json');
-    await writeFile(configPath, JSON.stringify({ slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 2, twoPersonRule: true } }));
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        slack: { channel: CHANNEL, approvers: { users: [APPROVER] }, requiredApprovals: 2, twoPersonRule: true },
+      }),
+    );
     const tableName = `warden-recover-${++tables}`;
     await ensureTable(db.client, tableName);
     const state = createDynamoStateStore({ tableName, client: db.client });
     const queue = createInProcessQueue();
     const secret = 'test-signing-secret-0123456789';
     const handler = createSlackHandler({
-      env: { SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${url}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+      env: {
+        SLACK_SIGNING_SECRET: secret,
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_API_URL: `${url}/api`,
+        WARDEN_CONFIG: configPath,
+        WARDEN_TABLE: tableName,
+      },
       queue,
       store: state,
       now: () => new Date('2030-01-15T12:00:00.000Z'),
     });
     const value = encodeResume('a1b2c3d4e5f60718', 'plan-0123456789abcdef');
     const click = (user: string, trigger: string) =>
-      handler(signedHttpApiEvent(buttonClickBody({ user, channel: CHANNEL, actionId: ACTION_IDS.resume, value, triggerId: trigger, responseUrl: `${url}/response/${trigger}` }), { secret }), {});
+      handler(
+        signedHttpApiEvent(
+          buttonClickBody({
+            user,
+            channel: CHANNEL,
+            actionId: ACTION_IDS.resume,
+            value,
+            triggerId: trigger,
+            responseUrl: `${url}/response/${trigger}`,
+          }),
+          { secret },
+        ),
+        {},
+      );
     try {
       await click('UOUTSIDER1', 'trigger-outsider');
       expect(queue.jobs).toEqual([]);
-      expect((await state.audit.forTarget('plan-0123456789abcdef')).map((e) => [e.actor, e.outcome])).toEqual([['UOUTSIDER1', 'refused: not an approver']]);
+      expect((await state.audit.forTarget('plan-0123456789abcdef')).map((e) => [e.actor, e.outcome])).toEqual([
+        ['UOUTSIDER1', 'refused: not an approver'],
+      ]);
 
       await click(APPROVER, 'trigger-approver');
-      expect(queue.jobs).toMatchObject([{ kind: 'apply', user: APPROVER, args: { fingerprint: 'a1b2c3d4e5f60718', planId: 'plan-0123456789abcdef' } }]);
+      expect(queue.jobs).toMatchObject([
+        { kind: 'apply', user: APPROVER, args: { fingerprint: 'a1b2c3d4e5f60718', planId: 'plan-0123456789abcdef' } },
+      ]);
       expect(await state.approvals.get('plan-0123456789abcdef')).toBeUndefined();
     } finally {
       await new Promise<void>((resolve) => slackApi.close(() => resolve()));

@@ -39,7 +39,14 @@ const REASON = 'Bastion host, reviewed by security';
 const rawConfig = (slack: Record<string, unknown> = {}) => ({
   providers: { aws: { regions: [MEMORY_SCOPE.region] } },
   remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
-  slack: { channel: CHANNEL, approvers: { users: [A1, A2, A3] }, requiredApprovals: 2, twoPersonRule: true, minSeverity: 'high', ...slack },
+  slack: {
+    channel: CHANNEL,
+    approvers: { users: [A1, A2, A3] },
+    requiredApprovals: 2,
+    twoPersonRule: true,
+    minSeverity: 'high',
+    ...slack,
+  },
 });
 
 let slack: FakeSlackApi;
@@ -58,7 +65,11 @@ let posted: { channel: string; text: string; blocks?: unknown[]; thread_ts?: str
 let told: string[];
 
 beforeAll(async () => {
-  [slack, db, dir] = await Promise.all([startFakeSlackApi(), startDynalite(), mkdtemp(join(tmpdir(), 'warden-threat-suppress-'))]);
+  [slack, db, dir] = await Promise.all([
+    startFakeSlackApi(),
+    startDynalite(),
+    mkdtemp(join(tmpdir(), 'warden-threat-suppress-')),
+  ]);
   configPath = join(dir, 'warden.json');
 });
 
@@ -81,7 +92,14 @@ async function useConfig(slackSection: Record<string, unknown> = {}): Promise<vo
       update: async () => ({ ok: true }),
     },
   };
-  worker = createWorker({ config: configSchema.parse(rawConfig(slackSection)), store, client, adapters: async () => [adapter], postToResponseUrl: async (_url, body) => void told.push(String(body['text'])), now: () => clock });
+  worker = createWorker({
+    config: configSchema.parse(rawConfig(slackSection)),
+    store,
+    client,
+    adapters: async () => [adapter],
+    postToResponseUrl: async (_url, body) => void told.push(String(body['text'])),
+    now: () => clock,
+  });
 }
 
 beforeEach(async () => {
@@ -98,7 +116,13 @@ beforeEach(async () => {
 
 async function handle(body: string): Promise<HttpApiResult> {
   const handler = createSlackHandler({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slack.url}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: 'unused' },
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: `${slack.url}/api`,
+      WARDEN_CONFIG: configPath,
+      WARDEN_TABLE: 'unused',
+    },
     queue,
     store,
     now: () => clock,
@@ -109,10 +133,25 @@ async function handle(body: string): Promise<HttpApiResult> {
 }
 
 /** A click on a button of the message `messageTs`; answers the ephemeral reply it got. */
-async function click(user: string, payload: ButtonPayload, messageTs = '1700000000.000900', value = encodeButtonValue(payload)): Promise<string | undefined> {
+async function click(
+  user: string,
+  payload: ButtonPayload,
+  messageTs = '1700000000.000900',
+  value = encodeButtonValue(payload),
+): Promise<string | undefined> {
   const triggerId = `trigger-${++trigger}`;
   const before = slack.responses().length;
-  await handle(buttonClickBody({ user, channel: CHANNEL, actionId: payload.action, value, triggerId, responseUrl: `${slack.url}/response/${triggerId}`, messageTs }));
+  await handle(
+    buttonClickBody({
+      user,
+      channel: CHANNEL,
+      actionId: payload.action,
+      value,
+      triggerId,
+      responseUrl: `${slack.url}/response/${triggerId}`,
+      messageTs,
+    }),
+  );
   return slack.responses().slice(before).at(-1);
 }
 
@@ -120,13 +159,24 @@ async function click(user: string, payload: ButtonPayload, messageTs = '17000000
 async function command(text: string, user: string): Promise<void> {
   const triggerId = `trigger-${++trigger}`;
   const jobs = queue.jobs.length;
-  await handle(commandBody(text, { user, channel: CHANNEL, triggerId, responseUrl: `${slack.url}/response/${triggerId}` }));
+  await handle(
+    commandBody(text, { user, channel: CHANNEL, triggerId, responseUrl: `${slack.url}/response/${triggerId}` }),
+  );
   for (const job of queue.jobs.slice(jobs)) await worker.handle(job);
 }
 
 function submitAcceptRisk(user: string, fingerprint: string, date: string): Promise<HttpApiResult> {
   const privateMetadata = encodeButtonValue({ action: ACTION_IDS.acceptRisk, fingerprint });
-  return handle(acceptRiskSubmissionBody({ user, privateMetadata, reason: REASON, date, viewId: `V${++trigger}`, triggerId: `trigger-${++trigger}` }));
+  return handle(
+    acceptRiskSubmissionBody({
+      user,
+      privateMetadata,
+      reason: REASON,
+      date,
+      viewId: `V${++trigger}`,
+      triggerId: `trigger-${++trigger}`,
+    }),
+  );
 }
 
 type Block = { type: string; elements?: { action_id?: string; value?: string }[] };
@@ -134,31 +184,61 @@ type Block = { type: string; elements?: { action_id?: string; value?: string }[]
 /** The buttons of a message's blocks (a Web API call sends them as a JSON string). */
 function buttonsOf(blocks: unknown): ButtonPayload[] {
   const list = (typeof blocks === 'string' ? JSON.parse(blocks) : (blocks ?? [])) as Block[];
-  return list.flatMap((b) => b.elements ?? []).filter((e) => e.action_id && e.value).map((e) => parseButtonValue(e.value, e.action_id as ActionId));
+  return list
+    .flatMap((b) => b.elements ?? [])
+    .filter((e) => e.action_id && e.value)
+    .map((e) => parseButtonValue(e.value, e.action_id as ActionId));
 }
 
 /** The audit's finding (SSH open to the Internet), posted with its buttons (and its fix's plan id). */
-async function auditedFinding(): Promise<{ fingerprint: string; check: string; ts: string; planId: string | undefined }> {
+async function auditedFinding(): Promise<{
+  fingerprint: string;
+  check: string;
+  ts: string;
+  planId: string | undefined;
+}> {
   await worker.handle({ kind: 'audit', args: {}, user: A1, channel: CHANNEL, requestId: `audit-${++trigger}` });
   const message = posted.find((p) => buttonsOf(p.blocks).some((b) => b.action === ACTION_IDS.acceptRisk));
   const fingerprint = buttonsOf(message?.blocks).find((b) => b.action === ACTION_IDS.acceptRisk)?.fingerprint;
   const state = fingerprint ? await store.findings.get(fingerprint) : undefined;
   if (!message || !fingerprint || !state) throw new Error('the audit posted no finding with an Accept risk button');
-  return { fingerprint, check: state.finding.check, ts: message.ts, planId: buttonsOf(message.blocks).find((b) => b.action === ACTION_IDS.approve)?.planId };
+  return {
+    fingerprint,
+    check: state.finding.check,
+    ts: message.ts,
+    planId: buttonsOf(message.blocks).find((b) => b.action === ACTION_IDS.approve)?.planId,
+  };
 }
 
 /** Whether `/warden findings` (the worker, as a person asks) still lists the finding. */
 async function listed(fingerprint: string): Promise<boolean> {
-  await worker.handle({ kind: 'findings', args: {}, user: A1, channel: CHANNEL, responseUrl: 'http://127.0.0.1:9/response', requestId: `findings-${++trigger}` });
+  await worker.handle({
+    kind: 'findings',
+    args: {},
+    user: A1,
+    channel: CHANNEL,
+    responseUrl: 'http://127.0.0.1:9/response',
+    requestId: `findings-${++trigger}`,
+  });
   return (told.at(-1) ?? '').includes(fingerprint.slice(0, 12));
 }
 
-const suppressed = async () => (await store.suppressions.activeSuppressions(clock)).map((s) => ({ target: s.target, by: s.by, reason: s.reason, until: s.until }));
+const suppressed = async () =>
+  (await store.suppressions.activeSuppressions(clock)).map((s) => ({
+    target: s.target,
+    by: s.by,
+    reason: s.reason,
+    until: s.until,
+  }));
 
 /** The suppression request the Web API fake was asked to post (Accept risk is answered by the handler). */
 function requestPostedByHandler(): { id: string; channel: unknown; thread: unknown } {
-  const call = slack.calls.filter((c) => c.path === '/api/chat.postMessage').find((c) => buttonsOf(c.body['blocks']).some((b) => b.action === ACTION_IDS.approveSuppression));
-  const id = buttonsOf(call?.body['blocks']).find((b) => b.action === ACTION_IDS.approveSuppression)?.suppressionRequestId;
+  const call = slack.calls
+    .filter((c) => c.path === '/api/chat.postMessage')
+    .find((c) => buttonsOf(c.body['blocks']).some((b) => b.action === ACTION_IDS.approveSuppression));
+  const id = buttonsOf(call?.body['blocks']).find(
+    (b) => b.action === ACTION_IDS.approveSuppression,
+  )?.suppressionRequestId;
   if (!call || !id) throw new Error('no suppression request was posted');
   return { id, channel: call.body['channel'], thread: call.body['thread_ts'] };
 }
@@ -171,8 +251,10 @@ function requestPostedByWorker(): { id: string; channel: string; thread: string 
   return { id, channel: message.channel, thread: message.thread_ts, ts: message.ts };
 }
 
-const approve = (user: string, id: string, ts?: string) => click(user, { action: ACTION_IDS.approveSuppression, suppressionRequestId: id }, ts);
-const reject = (user: string, id: string, ts?: string) => click(user, { action: ACTION_IDS.rejectSuppression, suppressionRequestId: id }, ts);
+const approve = (user: string, id: string, ts?: string) =>
+  click(user, { action: ACTION_IDS.approveSuppression, suppressionRequestId: id }, ts);
+const reject = (user: string, id: string, ts?: string) =>
+  click(user, { action: ACTION_IDS.rejectSuppression, suppressionRequestId: id }, ts);
 
 describe("attack: one approver's Accept risk hides a finding that needs two approvals", () => {
   it('suppresses nothing: a request with Approve/Reject goes to the finding’s thread, and the finding stays open and listed', async () => {
@@ -181,7 +263,10 @@ describe("attack: one approver's Accept risk hides a finding that needs two appr
     expect(result.body).toBe('');
     expect(await suppressed()).toEqual([]);
     expect(await listed(finding.fingerprint)).toBe(true);
-    expect(await store.findings.get(finding.fingerprint)).toMatchObject({ status: 'open', message: { channel: CHANNEL, ts: finding.ts } });
+    expect(await store.findings.get(finding.fingerprint)).toMatchObject({
+      status: 'open',
+      message: { channel: CHANNEL, ts: finding.ts },
+    });
     const request = requestPostedByHandler();
     expect(request).toMatchObject({ channel: CHANNEL, thread: finding.ts });
     expect(await store.approvals.get(request.id)).toMatchObject({
@@ -189,9 +274,16 @@ describe("attack: one approver's Accept risk hides a finding that needs two appr
       requester: A1,
       required: 2,
       requesterMayApprove: false,
-      suppression: { kind: 'accept-risk', target: { fingerprint: finding.fingerprint }, reason: REASON, until: '2030-03-01T23:59:59.000Z' },
+      suppression: {
+        kind: 'accept-risk',
+        target: { fingerprint: finding.fingerprint },
+        reason: REASON,
+        until: '2030-03-01T23:59:59.000Z',
+      },
     });
-    expect((await store.audit.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([[A1, 'accept-risk', `requested: ${request.id}`]]);
+    expect((await store.audit.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+      [A1, 'accept-risk', `requested: ${request.id}`],
+    ]);
   });
 
   it("leaves the finding's proposed fix as it was: the request supersedes no fix request", async () => {
@@ -209,21 +301,39 @@ describe("attack: one approver's Accept risk hides a finding that needs two appr
     expect(await approve(A2, id)).toBe('Approval recorded: 1 of 2 needed.');
     expect(await suppressed()).toEqual([]);
     expect(await approve(A3, id)).toBe('Approved: suppressed until 2030-03-01 23:59 UTC.');
-    expect(await suppressed()).toEqual([{ target: { fingerprint: finding.fingerprint }, by: A1, reason: REASON, until: '2030-03-01T23:59:59.000Z' }]);
+    expect(await suppressed()).toEqual([
+      { target: { fingerprint: finding.fingerprint }, by: A1, reason: REASON, until: '2030-03-01T23:59:59.000Z' },
+    ]);
     expect(await listed(finding.fingerprint)).toBe(false);
-    expect(await store.approvals.get(id)).toMatchObject({ status: 'applied', approvals: [{ approver: A2 }, { approver: A3 }] });
+    expect(await store.approvals.get(id)).toMatchObject({
+      status: 'applied',
+      approvals: [{ approver: A2 }, { approver: A3 }],
+    });
     const update = slack.calls.find((c) => c.path === '/api/chat.update');
     expect(update?.body).toMatchObject({ channel: CHANNEL, ts: '1700000000.000900' });
     expect(buttonsOf(update?.body['blocks'])).toEqual([]);
-    expect(String(update?.body['blocks'])).toContain(`Approved by <@${A2}>, <@${A3}>: suppressed until 2030-03-01 23:59 UTC.`);
+    expect(String(update?.body['blocks'])).toContain(
+      `Approved by <@${A2}>, <@${A3}>: suppressed until 2030-03-01 23:59 UTC.`,
+    );
     const notes = slack.calls.filter((c) => c.path === '/api/chat.postMessage').map((c) => String(c.body['text']));
-    expect(notes.at(-1)).toBe(`:white_check_mark: <@${A1}>'s request to accept the risk of finding \`${finding.fingerprint}\` was approved by <@${A2}>, <@${A3}>: suppressed until 2030-03-01 23:59 UTC. Reason: ${REASON}`);
-    expect((await store.audit.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome, e.detail])).toEqual([
+    expect(notes.at(-1)).toBe(
+      `:white_check_mark: <@${A1}>'s request to accept the risk of finding \`${finding.fingerprint}\` was approved by <@${A2}>, <@${A3}>: suppressed until 2030-03-01 23:59 UTC. Reason: ${REASON}`,
+    );
+    expect(
+      (await store.audit.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome, e.detail]),
+    ).toEqual([
       [A1, 'accept-risk', `requested: ${id}`, `until 2030-03-01T23:59:59.000Z: ${REASON}`],
-      [A3, 'accept-risk', 'ok: suppressed', `until 2030-03-01T23:59:59.000Z: ${REASON} (request ${id} by ${A1}, approved by ${A2}, ${A3})`],
+      [
+        A3,
+        'accept-risk',
+        'ok: suppressed',
+        `until 2030-03-01T23:59:59.000Z: ${REASON} (request ${id} by ${A1}, approved by ${A2}, ${A3})`,
+      ],
     ]);
     // Exactly once: a later click changes nothing.
-    expect(await approve(A1, id)).toBe('Not approved: you asked for this suppression, and the two-person rule needs someone else to approve it.');
+    expect(await approve(A1, id)).toBe(
+      'Not approved: you asked for this suppression, and the two-person rule needs someone else to approve it.',
+    );
     expect(await approve(A2, id)).toBe('Not approved: it is no longer pending (it is applied).');
   });
 });
@@ -232,20 +342,41 @@ describe("attack: one approver's `/warden suppress` hides a finding, or a whole 
   it('suppresses no finding: the request is posted in its thread, the person is told it waits, the finding stays listed', async () => {
     const finding = await auditedFinding();
     await command(`suppress ${finding.fingerprint} 7d known bastion`, A1);
-    expect(told.at(-1)).toBe(`Suppression requested: it needs 2 approvals from Warden's approvers other than you (two-person rule). Until then nothing is hidden: \`${finding.fingerprint}\` stays open and reported.`);
+    expect(told.at(-1)).toBe(
+      `Suppression requested: it needs 2 approvals from Warden's approvers other than you (two-person rule). Until then nothing is hidden: \`${finding.fingerprint}\` stays open and reported.`,
+    );
     expect(await suppressed()).toEqual([]);
     expect(await listed(finding.fingerprint)).toBe(true);
     const request = requestPostedByWorker();
     expect(request).toMatchObject({ channel: CHANNEL, thread: finding.ts });
-    expect(await store.approvals.get(request.id)).toMatchObject({ status: 'pending', requester: A1, suppression: { kind: 'suppress', target: { fingerprint: finding.fingerprint }, reason: 'known bastion', until: '2030-01-22T12:00:00.000Z' } });
+    expect(await store.approvals.get(request.id)).toMatchObject({
+      status: 'pending',
+      requester: A1,
+      suppression: {
+        kind: 'suppress',
+        target: { fingerprint: finding.fingerprint },
+        reason: 'known bastion',
+        until: '2030-01-22T12:00:00.000Z',
+      },
+    });
 
     // The next audit still posts nothing new and resolves nothing: the finding is open, on its message.
     await worker.handle({ kind: 'audit', args: {}, user: A1, channel: CHANNEL, requestId: `audit-${++trigger}` });
-    expect(await store.findings.get(finding.fingerprint)).toMatchObject({ status: 'open', message: { ts: finding.ts } });
+    expect(await store.findings.get(finding.fingerprint)).toMatchObject({
+      status: 'open',
+      message: { ts: finding.ts },
+    });
 
     await approve(A2, request.id, request.ts);
     await approve(A3, request.id, request.ts);
-    expect(await suppressed()).toEqual([{ target: { fingerprint: finding.fingerprint }, by: A1, reason: 'known bastion', until: '2030-01-22T12:00:00.000Z' }]);
+    expect(await suppressed()).toEqual([
+      {
+        target: { fingerprint: finding.fingerprint },
+        by: A1,
+        reason: 'known bastion',
+        until: '2030-01-22T12:00:00.000Z',
+      },
+    ]);
     expect(await listed(finding.fingerprint)).toBe(false);
   });
 
@@ -256,7 +387,10 @@ describe("attack: one approver's `/warden suppress` hides a finding, or a whole 
     expect(await listed(finding.fingerprint)).toBe(true);
     const request = requestPostedByWorker();
     expect(request).toMatchObject({ channel: CHANNEL, thread: undefined });
-    expect(await store.approvals.get(request.id)).toMatchObject({ status: 'pending', suppression: { kind: 'suppress', target: { check: finding.check } } });
+    expect(await store.approvals.get(request.id)).toMatchObject({
+      status: 'pending',
+      suppression: { kind: 'suppress', target: { check: finding.check } },
+    });
   });
 });
 
@@ -265,7 +399,9 @@ describe('attack: the requester approves their own suppression request', () => {
     const finding = await auditedFinding();
     await command(`suppress ${finding.fingerprint} 7d known bastion`, A1);
     const { id, ts } = requestPostedByWorker();
-    expect(await approve(A1, id, ts)).toBe('Not approved: you asked for this suppression, and the two-person rule needs someone else to approve it.');
+    expect(await approve(A1, id, ts)).toBe(
+      'Not approved: you asked for this suppression, and the two-person rule needs someone else to approve it.',
+    );
     expect(await store.approvals.get(id)).toMatchObject({ status: 'pending', approvals: [] });
     expect(await approve(A2, id, ts)).toBe('Approval recorded: 1 of 2 needed.');
     expect(await suppressed()).toEqual([]);
@@ -287,8 +423,12 @@ describe('attack: a non-approver approves (or rejects) a suppression request', (
     const finding = await auditedFinding();
     await command(`suppress ${finding.fingerprint} 7d known bastion`, A1);
     const { id, ts } = requestPostedByWorker();
-    expect(await approve(OUTSIDER, id, ts)).toMatch(/^You may not approve this suppression: only Warden's approvers can \(/);
-    expect(await reject(OUTSIDER, id, ts)).toMatch(/^You may not reject this suppression: only Warden's approvers can \(/);
+    expect(await approve(OUTSIDER, id, ts)).toMatch(
+      /^You may not approve this suppression: only Warden's approvers can \(/,
+    );
+    expect(await reject(OUTSIDER, id, ts)).toMatch(
+      /^You may not reject this suppression: only Warden's approvers can \(/,
+    );
     expect(await store.approvals.get(id)).toMatchObject({ status: 'pending', approvals: [] });
     expect((await store.audit.forTarget(id)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
       [OUTSIDER, 'approve-suppression', 'refused: not an approver'],
@@ -301,10 +441,19 @@ describe('attack: a non-approver approves (or rejects) a suppression request', (
     await command(`suppress ${finding.fingerprint} 7d known bastion`, A1);
     const { id } = requestPostedByWorker();
     const forged = [
-      { payload: { action: ACTION_IDS.approveSuppression, suppressionRequestId: id }, value: `{"v":1,"a":"as","s":"plan-0123456789abcdef"}` },
-      { payload: { action: ACTION_IDS.approve, fingerprint: finding.fingerprint, planId: 'plan-0123456789abcdef' }, value: `{"v":1,"a":"ap","f":"${finding.fingerprint}","p":"${id}"}` },
+      {
+        payload: { action: ACTION_IDS.approveSuppression, suppressionRequestId: id },
+        value: `{"v":1,"a":"as","s":"plan-0123456789abcdef"}`,
+      },
+      {
+        payload: { action: ACTION_IDS.approve, fingerprint: finding.fingerprint, planId: 'plan-0123456789abcdef' },
+        value: `{"v":1,"a":"ap","f":"${finding.fingerprint}","p":"${id}"}`,
+      },
     ];
-    for (const { payload, value } of forged) expect(await click(A2, payload, undefined, value)).toBe('This button is not one Warden made (or it was changed); nothing was done.');
+    for (const { payload, value } of forged)
+      expect(await click(A2, payload, undefined, value)).toBe(
+        'This button is not one Warden made (or it was changed); nothing was done.',
+      );
     expect(await store.approvals.get(id)).toMatchObject({ status: 'pending', approvals: [] });
   });
 });
@@ -330,7 +479,9 @@ describe('attack: a suppression request approved after the end it asked for', ()
     const { id, ts } = requestPostedByWorker();
     expect(await approve(A2, id, ts)).toBe('Approval recorded: 1 of 2 needed.');
     clock = new Date(NOW.getTime() + 2 * 3_600_000);
-    expect(await approve(A3, id, ts)).toBe('Not approved: the suppression it asks for would have ended 2030-01-15 13:00 UTC; ask again with a later end.');
+    expect(await approve(A3, id, ts)).toBe(
+      'Not approved: the suppression it asks for would have ended 2030-01-15 13:00 UTC; ask again with a later end.',
+    );
     expect(await store.suppressions.activeSuppressions(NOW)).toEqual([]);
     expect(await store.approvals.get(id)).toMatchObject({ status: 'pending', approvals: [{ approver: A2 }] });
   });
@@ -345,6 +496,8 @@ describe('config: slack.suppressionApprovals', () => {
     const ok = await runWarden(['audit', '--source', 'examples', '--config', good, '--format', 'json']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toBe('');
-    expect(expectOneLineError(await runWarden(['audit', '--source', 'examples', '--config', bad]))).toBe(`warden: ${bad}: slack.suppressionApprovals.required: must be at least 1`);
+    expect(expectOneLineError(await runWarden(['audit', '--source', 'examples', '--config', bad]))).toBe(
+      `warden: ${bad}: slack.suppressionApprovals.required: must be at least 1`,
+    );
   });
 });

@@ -40,7 +40,13 @@ const DAY = 86_400_000;
 const settings = {
   providers: { aws: { regions: ['eu-west-1'] } },
   remediation: { trustedSources: { '22': [{ source: '203.0.113.0/24', label: 'office' }] } },
-  slack: { channel: CHANNEL, approvers: { users: [APPROVER, SECOND_APPROVER] }, requiredApprovals: 1, twoPersonRule: true, minSeverity: 'high' },
+  slack: {
+    channel: CHANNEL,
+    approvers: { users: [APPROVER, SECOND_APPROVER] },
+    requiredApprovals: 1,
+    twoPersonRule: true,
+    minSeverity: 'high',
+  },
 };
 
 let slackApi: FakeSlackApi;
@@ -49,7 +55,11 @@ let dir: string;
 let tables = 0;
 
 beforeAll(async () => {
-  [slackApi, db, dir] = await Promise.all([startFakeSlackApi(), startDynalite(), mkdtemp(join(tmpdir(), 'warden-threat-suppressed-'))]);
+  [slackApi, db, dir] = await Promise.all([
+    startFakeSlackApi(),
+    startDynalite(),
+    mkdtemp(join(tmpdir(), 'warden-threat-suppressed-')),
+  ]);
 });
 
 afterAll(async () => {
@@ -107,7 +117,13 @@ async function harness(overrides: Record<string, unknown> = {}): Promise<Harness
   });
   const queue = createInProcessQueue();
   const handler = createSlackHandler({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slackApi.url}/api`, WARDEN_CONFIG: configPath, WARDEN_TABLE: tableName },
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: `${slackApi.url}/api`,
+      WARDEN_CONFIG: configPath,
+      WARDEN_TABLE: tableName,
+    },
     queue,
     store,
     now: () => new Date(t),
@@ -130,13 +146,25 @@ async function harness(overrides: Record<string, unknown> = {}): Promise<Harness
     now: () => new Date(t),
     async click(user, payload) {
       const trigger = `trigger-${tables}-${++triggers}`;
-      const body = buttonClickBody({ user, channel: CHANNEL, actionId: payload.action, value: encodeButtonValue(payload), triggerId: trigger, responseUrl: `${slackApi.url}/response/${trigger}` });
+      const body = buttonClickBody({
+        user,
+        channel: CHANNEL,
+        actionId: payload.action,
+        value: encodeButtonValue(payload),
+        triggerId: trigger,
+        responseUrl: `${slackApi.url}/response/${trigger}`,
+      });
       expect((await handler(signedHttpApiEvent(body, { secret: SECRET }), {})).statusCode).toBe(200);
       await run();
     },
     async command(user, text, channel = CHANNEL) {
       const trigger = `trigger-${tables}-${++triggers}`;
-      const body = commandBody(text, { user, channel, triggerId: trigger, responseUrl: `${slackApi.url}/response/${trigger}` });
+      const body = commandBody(text, {
+        user,
+        channel,
+        triggerId: trigger,
+        responseUrl: `${slackApi.url}/response/${trigger}`,
+      });
       const result = await handler(signedHttpApiEvent(body, { secret: SECRET }), {});
       expect(result.statusCode).toBe(200);
       // An answer given in the acknowledgement itself (no job queued).
@@ -146,17 +174,29 @@ async function harness(overrides: Record<string, unknown> = {}): Promise<Harness
       }
       await run();
     },
-    audit: () => worker.handle({ kind: 'audit', args: {}, user: APPROVER, channel: CHANNEL, responseUrl: 'http://127.0.0.1:9/response/audit', requestId: `audit-${++triggers}` }),
+    audit: () =>
+      worker.handle({
+        kind: 'audit',
+        args: {},
+        user: APPROVER,
+        channel: CHANNEL,
+        responseUrl: 'http://127.0.0.1:9/response/audit',
+        requestId: `audit-${++triggers}`,
+      }),
   };
 }
 
 /** The button values of a message, by action id. */
 function buttons(message: { blocks?: unknown[] } | undefined): Map<string, ButtonPayload> {
   const found = new Map<string, ButtonPayload>();
-  for (const block of (message?.blocks ?? []) as { type: string; elements?: { type: string; action_id?: string; value?: string }[] }[]) {
+  for (const block of (message?.blocks ?? []) as {
+    type: string;
+    elements?: { type: string; action_id?: string; value?: string }[];
+  }[]) {
     if (block.type !== 'actions') continue;
     for (const element of block.elements ?? []) {
-      if (element.type === 'button' && element.action_id) found.set(element.action_id, parseButtonValue(element.value, element.action_id as ActionId));
+      if (element.type === 'button' && element.action_id)
+        found.set(element.action_id, parseButtonValue(element.value, element.action_id as ActionId));
     }
   }
   return found;
@@ -182,9 +222,10 @@ async function snoozedFinding(): Promise<{ h: Harness; ts: string; fingerprint: 
 
 /** The texts posted (by the Slack function) in a message's thread. */
 function threadNotes(ts: string): string[] {
-  return slackApi.calls.filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts).map((c) => String(c.body['text']));
+  return slackApi.calls
+    .filter((c) => c.path === '/api/chat.postMessage' && c.body['thread_ts'] === ts)
+    .map((c) => String(c.body['text']));
 }
-
 
 /** `/warden suppress …` by APPROVER, then the request it posted approved by SECOND_APPROVER (a signed click): the suppression made. */
 async function suppressApproved(h: Harness, text: string): Promise<void> {
@@ -195,7 +236,8 @@ async function suppressApproved(h: Harness, text: string): Promise<void> {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       const element = node as Record<string, unknown>;
-      if (element['action_id'] === ACTION_IDS.approveSuppression && typeof element['value'] === 'string') values.push(element['value']);
+      if (element['action_id'] === ACTION_IDS.approveSuppression && typeof element['value'] === 'string')
+        values.push(element['value']);
       Object.values(element).forEach(walk);
     }
   };
@@ -213,7 +255,10 @@ describe('attack: snooze a finding, and the next audit reports it resolved while
     await h.audit();
 
     expect(h.updated.filter((u) => /Resolved/.test(u.text))).toEqual([]);
-    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'suppressed', suppression: { kind: 'snooze', by: APPROVER } });
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({
+      status: 'suppressed',
+      suppression: { kind: 'snooze', by: APPROVER },
+    });
     expect(h.updated).toHaveLength(1);
     expect(h.updated[0]).toMatchObject({ channel: CHANNEL, ts });
     expect(h.updated[0]?.text).toMatch(new RegExp(`^Snoozed until ${until}, still open: Port 22`));
@@ -241,7 +286,9 @@ describe('attack: snooze a finding, and the next audit reports it resolved while
     expect(back).toMatchObject({ channel: CHANNEL, ts });
     expect(buttons(back).get(ACTION_IDS.approve)).toMatchObject({ fingerprint });
     const later = h.posted.slice(n);
-    expect(later.find((p) => p.thread_ts === ts)?.text).toBe(`:bell: The snooze by <@${APPROVER}> expired on ${until}; still open: Warden reports this finding again.`);
+    expect(later.find((p) => p.thread_ts === ts)?.text).toBe(
+      `:bell: The snooze by <@${APPROVER}> expired on ${until}; still open: Warden reports this finding again.`,
+    );
     expect(later[0]?.text).toMatch(/1 new, 0 resolved/);
 
     // Reported as open from then on: the following audit neither re-posts nor resolves it.
@@ -296,9 +343,13 @@ describe('attack: a member who is not an approver snoozes a critical finding', (
     const { ts, fingerprint } = await firstAudit(h);
     await h.click(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint });
 
-    expect(h.replies().at(-1)).toMatch(/^You may not snooze this finding: only Warden's approvers can \(<@UAPPROVER1>, <@UAPPROVER2>\)\. This attempt was logged\.$/);
+    expect(h.replies().at(-1)).toMatch(
+      /^You may not snooze this finding: only Warden's approvers can \(<@UAPPROVER1>, <@UAPPROVER2>\)\. This attempt was logged\.$/,
+    );
     expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
-    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([[OUTSIDER, 'snooze', 'refused: not an approver']]);
+    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+      [OUTSIDER, 'snooze', 'refused: not an approver'],
+    ]);
     const notes = threadNotes(ts);
     expect(notes.at(-1)).toBe(`:no_entry: <@${OUTSIDER}> tried to snooze this finding: refused, not an approver.`);
     await h.audit();
@@ -310,8 +361,12 @@ describe('attack: a member who is not an approver snoozes a critical finding', (
     const { ts, fingerprint } = await firstAudit(h);
     await h.click(OUTSIDER, { action: ACTION_IDS.snooze, fingerprint });
     const until = day(new Date(h.now().getTime() + SNOOZE_DAYS * DAY));
-    expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([{ target: { fingerprint }, kind: 'snooze', by: OUTSIDER }]);
-    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([[OUTSIDER, 'snooze', 'ok']]);
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([
+      { target: { fingerprint }, kind: 'snooze', by: OUTSIDER },
+    ]);
+    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+      [OUTSIDER, 'snooze', 'ok'],
+    ]);
     const notes = threadNotes(ts);
     expect(notes.at(-1)).toBe(`:zzz: <@${OUTSIDER}> snoozed this finding until ${until}.`);
   });
@@ -331,23 +386,41 @@ describe('attack: `/warden suppress <8-hex prefix>` answers "Suppressed …" whi
     const { fingerprint } = await firstAudit(h);
     await suppressApproved(h, `suppress ${fingerprint.slice(0, 8)} 7d bastion next sprint`);
 
-    expect((await h.store.suppressions.activeSuppressions(h.now())).map((s) => [s.target, s.kind])).toEqual([[{ fingerprint }, 'suppress']]);
+    expect((await h.store.suppressions.activeSuppressions(h.now())).map((s) => [s.target, s.kind])).toEqual([
+      [{ fingerprint }, 'suppress'],
+    ]);
     await h.command(APPROVER, 'findings');
-    expect(h.answers.at(-1)).toBe('No open findings match.\n_1 suppressed, still open (`/warden suppressions` lists the suppressions)._');
+    expect(h.answers.at(-1)).toBe(
+      'No open findings match.\n_1 suppressed, still open (`/warden suppressions` lists the suppressions)._',
+    );
     await h.audit();
-    expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'suppressed', suppression: { kind: 'suppress', by: APPROVER, reason: 'bastion next sprint' } });
+    expect(await h.store.findings.get(fingerprint)).toMatchObject({
+      status: 'suppressed',
+      suppression: { kind: 'suppress', by: APPROVER, reason: 'bastion next sprint' },
+    });
   });
 
   it('a prefix that names no finding, or a check Warden does not have, is refused and nothing is suppressed', async () => {
     const h = await harness();
     await firstAudit(h);
     await h.command(APPROVER, 'suppress 00000000 7d none');
-    expect(h.answers.at(-1)).toBe('Not suppressed: finding 00000000: not in this audit (run `warden audit` with the same scope options to list fingerprints).');
+    expect(h.answers.at(-1)).toBe(
+      'Not suppressed: finding 00000000: not in this audit (run `warden audit` with the same scope options to list fingerprints).',
+    );
     // A job that reached the worker without the parser's check (a forged queue message).
-    await h.worker.handle({ kind: 'suppress', args: { check: 'no-such-check', durationSeconds: 3600, reason: 'x' }, user: APPROVER, channel: CHANNEL, responseUrl: 'http://127.0.0.1:9/r', requestId: 'forged' });
+    await h.worker.handle({
+      kind: 'suppress',
+      args: { check: 'no-such-check', durationSeconds: 3600, reason: 'x' },
+      user: APPROVER,
+      channel: CHANNEL,
+      responseUrl: 'http://127.0.0.1:9/r',
+      requestId: 'forged',
+    });
     expect(h.answers.at(-1)).toBe('Not suppressed: Warden has no check `no-such-check`.');
     expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
-    expect((await h.store.audit.forTarget('00000000')).map((e) => e.outcome).at(-1)).toEqual('refused: finding 00000000: not in this audit (run `warden audit` with the same scope options to list fingerprints)');
+    expect((await h.store.audit.forTarget('00000000')).map((e) => e.outcome).at(-1)).toEqual(
+      'refused: finding 00000000: not in this audit (run `warden audit` with the same scope options to list fingerprints)',
+    );
   });
 
   it('a prefix is refused while a scope cannot be read (a finding there might share it); the whole fingerprint still works', async () => {
@@ -355,7 +428,9 @@ describe('attack: `/warden suppress <8-hex prefix>` answers "Suppressed …" whi
     const { fingerprint } = await firstAudit(h);
     h.adapter.fail('read', { message: 'RequestLimitExceeded' });
     await h.command(APPROVER, `suppress ${fingerprint.slice(0, 8)} 7d known`);
-    expect(h.answers.at(-1)).toBe(`Not suppressed: some scopes could not be read, so \`${fingerprint.slice(0, 8)}\` may name no finding or more than one; give the whole fingerprint.`);
+    expect(h.answers.at(-1)).toBe(
+      `Not suppressed: some scopes could not be read, so \`${fingerprint.slice(0, 8)}\` may name no finding or more than one; give the whole fingerprint.`,
+    );
     expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
     await suppressApproved(h, `suppress ${fingerprint} 7d known`);
     expect((await h.store.suppressions.activeSuppressions(h.now())).map((s) => s.target)).toEqual([{ fingerprint }]);
@@ -364,7 +439,9 @@ describe('attack: `/warden suppress <8-hex prefix>` answers "Suppressed …" whi
   it('an already suppressed finding can be suppressed again by prefix (its suppression replaced, not refused as unknown)', async () => {
     const { h, fingerprint } = await snoozedFinding();
     await suppressApproved(h, `suppress ${fingerprint.slice(0, 10)} 2w waiting for the vendor`);
-    expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([{ target: { fingerprint }, kind: 'suppress', reason: 'waiting for the vendor' }]);
+    expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([
+      { target: { fingerprint }, kind: 'suppress', reason: 'waiting for the vendor' },
+    ]);
   });
 });
 
@@ -389,7 +466,9 @@ describe('attack: suppressions nobody can see or end (a finding hidden for a yea
   it('the list is for those who may read: asked in a direct message by someone who is not a reader, it is refused', async () => {
     const h = await harness();
     await h.command(OUTSIDER, 'suppressions', 'D0DIRECT01');
-    expect(h.answers.at(-1)).toBe(`Warden does not answer in direct messages: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`);
+    expect(h.answers.at(-1)).toBe(
+      `Warden does not answer in direct messages: use <#${CHANNEL}>, or ask to be added to slack.readers. This attempt was logged.`,
+    );
   });
 
   it('a member who is not an approver cannot end one; an approver can: logged, noted in the thread, and the next audit reports the finding as open again', async () => {
@@ -401,7 +480,9 @@ describe('attack: suppressions nobody can see or end (a finding hidden for a yea
     expect(await h.store.suppressions.activeSuppressions(h.now())).toHaveLength(1);
 
     await h.command(APPROVER, `unsuppress ${fingerprint.slice(0, 8)}`);
-    expect(h.answers.at(-1)).toBe(`Ended: finding \`${fingerprint.slice(0, 12)}\` is no longer suppressed (Snoozed by <@${APPROVER}> until ${until}). Warden reports it again as open at the next audit.`);
+    expect(h.answers.at(-1)).toBe(
+      `Ended: finding \`${fingerprint.slice(0, 12)}\` is no longer suppressed (Snoozed by <@${APPROVER}> until ${until}). Warden reports it again as open at the next audit.`,
+    );
     expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
     expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
       [APPROVER, 'snooze', 'ok'],
@@ -409,22 +490,32 @@ describe('attack: suppressions nobody can see or end (a finding hidden for a yea
       [APPROVER, 'unsuppress', 'ok'],
     ]);
     const notes = threadNotes(ts);
-    expect(notes.at(-1)).toBe(`:leftwards_arrow_with_hook: <@${APPROVER}> ended this early (Snoozed by <@${APPROVER}> until ${until}): still open, Warden reports it again at the next audit.`);
+    expect(notes.at(-1)).toBe(
+      `:leftwards_arrow_with_hook: <@${APPROVER}> ended this early (Snoozed by <@${APPROVER}> until ${until}): still open, Warden reports it again at the next audit.`,
+    );
 
     const n = h.posted.length;
     await h.audit();
     expect(await h.store.findings.get(fingerprint)).toMatchObject({ status: 'open' });
     expect(buttons(h.updated.at(-1)).has(ACTION_IDS.approve)).toBe(true);
-    expect(h.posted.slice(n).find((p) => p.thread_ts === ts)?.text).toBe(`:bell: The snooze by <@${APPROVER}> was revoked; still open: Warden reports this finding again.`);
+    expect(h.posted.slice(n).find((p) => p.thread_ts === ts)?.text).toBe(
+      `:bell: The snooze by <@${APPROVER}> was revoked; still open: Warden reports this finding again.`,
+    );
   });
 
   it('`/warden unsuppress` of something not suppressed says so and ends nothing', async () => {
     const h = await harness();
     await h.command(APPROVER, 'unsuppress 0123abcd');
-    expect(h.answers.at(-1)).toBe('Not ended: no active suppression of finding `0123abcd` (`/warden suppressions` lists them).');
+    expect(h.answers.at(-1)).toBe(
+      'Not ended: no active suppression of finding `0123abcd` (`/warden suppressions` lists them).',
+    );
     await h.command(APPROVER, 'unsuppress egress-all');
-    expect(h.answers.at(-1)).toBe('Not ended: the check `egress-all` is not suppressed (`/warden suppressions` lists what is).');
+    expect(h.answers.at(-1)).toBe(
+      'Not ended: the check `egress-all` is not suppressed (`/warden suppressions` lists what is).',
+    );
     await h.command(APPROVER, 'unsuppress sg-123');
-    expect(h.replies().at(-1)).toMatch(/^"sg-123" is neither a finding fingerprint \(at least 8 hex characters\) nor a check id/);
+    expect(h.replies().at(-1)).toMatch(
+      /^"sg-123" is neither a finding fingerprint \(at least 8 hex characters\) nor a check id/,
+    );
   });
 });

@@ -29,19 +29,36 @@ describe('attack: an endpoint echoes the bearer token of the request in the erro
       store: createDynamoStateStore({ tableName: 'warden-masking', client: db.client }),
       client: { chat: { postMessage: async () => ({ ts: '1.1' }), update: async () => ({}) } },
       adapters: async () => {
-        throw new Error(`HTTP 401 from the proxy: {"headers":{"Authorization":"Bearer ${JWT}"}} and Authorization: Bearer ${JWT}`);
+        throw new Error(
+          `HTTP 401 from the proxy: {"headers":{"Authorization":"Bearer ${JWT}"}} and Authorization: Bearer ${JWT}`,
+        );
       },
       postToResponseUrl: async (_url, body) => void replies.push(String(body['text'])),
     });
 
-    await worker.handle({ kind: 'findings', args: {}, user: 'U1', channel: 'C0SECURITY', responseUrl: 'http://127.0.0.1:9/response', requestId: 'mask-1' });
+    await worker.handle({
+      kind: 'findings',
+      args: {},
+      user: 'U1',
+      channel: 'C0SECURITY',
+      responseUrl: 'http://127.0.0.1:9/response',
+      requestId: 'mask-1',
+    });
 
-    expect(replies).toEqual(['Warden could not complete `findings`: HTTP 401 from the proxy: {"headers":{"Authorization":[redacted]}} and Authorization: [redacted]'].map((t) => `:x: ${t}`));
+    expect(replies).toEqual(
+      [
+        'Warden could not complete `findings`: HTTP 401 from the proxy: {"headers":{"Authorization":[redacted]}} and Authorization: [redacted]',
+      ].map((t) => `:x: ${t}`),
+    );
   });
 
   it('keeps what it did before: one line, at most 300 characters, names kept and values masked', () => {
-    expect(safeErrorText(new Error('secret_access_key="abc" and xoxp-1-2\nstack'))).toBe('secret_access_key=[redacted] and [redacted]');
-    expect(safeErrorText(new Error(`webhook https://hooks.slack.com/services/T0/B0/abc failed; ${'x'.repeat(400)}`))).toMatch(/^webhook \[redacted\] failed; x+…$/);
+    expect(safeErrorText(new Error('secret_access_key="abc" and xoxp-1-2\nstack'))).toBe(
+      'secret_access_key=[redacted] and [redacted]',
+    );
+    expect(
+      safeErrorText(new Error(`webhook https://hooks.slack.com/services/T0/B0/abc failed; ${'x'.repeat(400)}`)),
+    ).toMatch(/^webhook \[redacted\] failed; x+…$/);
     expect(safeErrorText(new Error(`webhook failed; ${'x'.repeat(400)}`))).toHaveLength(300);
   });
 });

@@ -57,7 +57,10 @@ export class AlibabaApiError extends Error {
   readonly requestId: string | undefined;
   /** The API's error body (RequestId, Code, Message …) where it answered with one. */
   readonly body: Record<string, unknown> | undefined;
-  constructor(message: string, details: { code?: string; statusCode?: number; requestId?: string; body?: Record<string, unknown> } = {}) {
+  constructor(
+    message: string,
+    details: { code?: string; statusCode?: number; requestId?: string; body?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.name = 'AlibabaApiError';
     this.code = details.code;
@@ -94,7 +97,8 @@ export function endpointFor(region: string, configured: string | undefined, from
 
 /** STS (for GetCallerIdentity): the same override as ECS, else the central endpoint. */
 export function stsEndpointFor(configured: string | undefined, fromEnv: string | undefined): Endpoint {
-  if ((fromEnv !== undefined && fromEnv.trim() !== '') || configured !== undefined) return endpointFor('', configured, fromEnv);
+  if ((fromEnv !== undefined && fromEnv.trim() !== '') || configured !== undefined)
+    return endpointFor('', configured, fromEnv);
   return { endpoint: 'sts.aliyuncs.com', protocol: 'https' };
 }
 
@@ -120,7 +124,12 @@ function credentialFrom(env: NodeJS.ProcessEnv): Credential {
 function statusOf(error: Record<string, unknown>): number | undefined {
   const data = isRecord(error.data) ? error.data : {};
   for (const value of [error.statusCode, data.statusCode]) {
-    const status = typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : undefined;
+    const status =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\d{3}$/.test(value)
+          ? Number(value)
+          : undefined;
     if (status !== undefined) return status;
   }
   return undefined;
@@ -142,7 +151,6 @@ export function isRetryableAlibabaError(error: unknown): boolean {
   return false;
 }
 
-
 /** A response body as the API's PascalCase JSON. */
 export type Body = Record<string, unknown>;
 
@@ -158,7 +166,11 @@ export interface AlibabaClient {
   /** The scopes config lists (its account, else the credentials' own), narrowed by the filter. */
   scopes(filter?: ScopeFilter): Promise<Scope[]>;
   /** One API call with our retries and timeouts, counted in stats; returns the body as the API's JSON. */
-  call(scope: Scope, action: string, invoke: (client: EcsClient, runtime: RuntimeOptions) => Promise<{ body?: { toMap(): Record<string, unknown> } }>): Promise<Body>;
+  call(
+    scope: Scope,
+    action: string,
+    invoke: (client: EcsClient, runtime: RuntimeOptions) => Promise<{ body?: { toMap(): Record<string, unknown> } }>,
+  ): Promise<Body>;
   /** A message naming the call and scope; credentials and signatures scrubbed. */
   failure(scope: Scope, action: string, error: unknown): AlibabaApiError;
 }
@@ -219,11 +231,22 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
   const stsClient = (region: string) => {
     credential ??= credentialFrom(env);
     const { endpoint, protocol } = stsEndpointFor(settings?.endpoint, fromEnv);
-    sts ??= new OpenApiClient(new $OpenApiUtil.Config({ credential, regionId: region, endpoint, protocol, readTimeout: timeoutMs, connectTimeout: timeoutMs, userAgent: 'warden' }));
+    sts ??= new OpenApiClient(
+      new $OpenApiUtil.Config({
+        credential,
+        regionId: region,
+        endpoint,
+        protocol,
+        readTimeout: timeoutMs,
+        connectTimeout: timeoutMs,
+        userAgent: 'warden',
+      }),
+    );
     return sts;
   };
 
-  const runtime = () => new RuntimeOptions({ autoretry: false, maxAttempts: 1, readTimeout: timeoutMs, connectTimeout: timeoutMs });
+  const runtime = () =>
+    new RuntimeOptions({ autoretry: false, maxAttempts: 1, readTimeout: timeoutMs, connectTimeout: timeoutMs });
 
   const failure = (scope: Scope, action: string, error: unknown): AlibabaApiError => {
     const where = `alibaba ${scope.account || '(default account)'} ${scope.region} ${action}`;
@@ -233,7 +256,8 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
     else if (error instanceof SyntaxError) text = `malformed response: the body is not valid JSON (${error.message})`;
     else if (error instanceof TimeoutError) text = error.message;
     // The SDK's response models reject fields of the wrong type ($dara.cast).
-    else if (error instanceof Error && /^type of \S+ is mismatch|^can not cast to Map/.test(error.message)) text = `malformed response: ${error.message}`;
+    else if (error instanceof Error && /^type of \S+ is mismatch|^can not cast to Map/.test(error.message))
+      text = `malformed response: ${error.message}`;
     else if (isRecord(error)) {
       const code = typeof error.code === 'string' ? error.code : undefined;
       const statusCode = statusOf(error);
@@ -242,10 +266,17 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
       text = typeof error.message === 'string' ? error.message : String(error);
     } else text = String(error);
     const message = `${where} failed: ${firstLine(text)}`;
-    return new AlibabaApiError(maskCredentials(message, [secret, env.ALIBABA_CLOUD_ACCESS_KEY_ID, env.ALIBABA_CLOUD_SECURITY_TOKEN]), details);
+    return new AlibabaApiError(
+      maskCredentials(message, [secret, env.ALIBABA_CLOUD_ACCESS_KEY_ID, env.ALIBABA_CLOUD_SECURITY_TOKEN]),
+      details,
+    );
   };
 
-  const call = async (scope: Scope, action: string, invoke: (client: EcsClient, runtime: RuntimeOptions) => Promise<{ body?: { toMap(): Record<string, unknown> } }>): Promise<Body> => {
+  const call = async (
+    scope: Scope,
+    action: string,
+    invoke: (client: EcsClient, runtime: RuntimeOptions) => Promise<{ body?: { toMap(): Record<string, unknown> } }>,
+  ): Promise<Body> => {
     try {
       const client = clientFor(scope.region);
       return await withRetry('the call', retry, async () => {
@@ -289,7 +320,8 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
         return { body: { toMap: () => (isRecord(answer.body) ? answer.body : {}) } };
       });
       const id = body.AccountId;
-      if (typeof id !== 'string' || !/^\d+$/.test(id)) throw failure(scope, 'STS GetCallerIdentity', new MalformedResponse('the response has no AccountId'));
+      if (typeof id !== 'string' || !/^\d+$/.test(id))
+        throw failure(scope, 'STS GetCallerIdentity', new MalformedResponse('the response has no AccountId'));
       return id;
     })();
     callerAccount.catch(() => (callerAccount = undefined));

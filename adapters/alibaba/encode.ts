@@ -1,4 +1,7 @@
-import { AuthorizeSecurityGroupEgressRequestPermissions, AuthorizeSecurityGroupRequestPermissions } from '@alicloud/ecs20140526';
+import {
+  AuthorizeSecurityGroupEgressRequestPermissions,
+  AuthorizeSecurityGroupRequestPermissions,
+} from '@alicloud/ecs20140526';
 import { parseCidr } from '../../src/model/address.ts';
 import { ALL_PORTS, MAX_PORT, hasPorts } from '../../src/model/protocol.ts';
 import type { Rule } from '../../src/model/types.ts';
@@ -6,7 +9,14 @@ import type { Rule } from '../../src/model/types.ts';
 // Model → ECS: the Permissions entry AuthorizeSecurityGroup / AuthorizeSecurityGroupEgress take
 // for a rule. Its inverse, the DescribeSecurityGroupAttribute answer → model, is ./normalize.ts.
 
-const PROTOCOL_NAMES: Record<string, string> = { tcp: 'TCP', udp: 'UDP', icmp: 'ICMP', icmpv6: 'ICMPv6', gre: 'GRE', all: 'ALL' };
+const PROTOCOL_NAMES: Record<string, string> = {
+  tcp: 'TCP',
+  udp: 'UDP',
+  icmp: 'ICMP',
+  icmpv6: 'ICMPv6',
+  gre: 'GRE',
+  all: 'ALL',
+};
 
 export interface PermissionFields {
   ipProtocol: string;
@@ -30,7 +40,8 @@ function isAllPorts(ports: readonly { from: number; to: number }[]): boolean {
 /** The permission Alibaba needs for `rule`; throws for what Alibaba's rule model cannot express. */
 export function permissionOf(rule: Rule): PermissionFields {
   const protocol = typeof rule.protocol === 'string' ? PROTOCOL_NAMES[rule.protocol] : undefined;
-  if (protocol === undefined) throw new Error(`Alibaba rules take TCP, UDP, ICMP, ICMPv6, GRE or ALL, not protocol ${String(rule.protocol)}`);
+  if (protocol === undefined)
+    throw new Error(`Alibaba rules take TCP, UDP, ICMP, ICMPv6, GRE or ALL, not protocol ${String(rule.protocol)}`);
   let portRange: string | undefined = '-1/-1';
   if (hasPorts(rule.protocol) && rule.portList !== undefined) {
     portRange = undefined;
@@ -43,7 +54,9 @@ export function permissionOf(rule: Rule): PermissionFields {
     portRange = `${Math.max(range.from, 1)}/${range.to}`;
     if (range.to < 1) throw new Error(`an Alibaba ${protocol} rule cannot open port 0 alone`);
   } else if (!isAllPorts(rule.ports)) {
-    throw new Error(`an Alibaba ${protocol} rule covers the whole protocol; ports/ICMP types ${JSON.stringify(rule.ports)} cannot be expressed`);
+    throw new Error(
+      `an Alibaba ${protocol} rule covers the whole protocol; ports/ICMP types ${JSON.stringify(rule.ports)} cannot be expressed`,
+    );
   }
   if (!Number.isInteger(rule.priority) || rule.priority < 1 || rule.priority > 100) {
     throw new Error(`Alibaba rule priorities are 1..100 (got ${rule.priority})`);

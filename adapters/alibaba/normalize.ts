@@ -19,7 +19,16 @@ import type {
 } from '../../src/model/page.ts';
 import { alibabaSetPageKinds } from './sets.ts';
 import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
-import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule, UnreadableRule } from '../../src/model/types.ts';
+import type {
+  Action,
+  Direction,
+  Family,
+  Peer,
+  PortRange,
+  Protocol,
+  Rule,
+  UnreadableRule,
+} from '../../src/model/types.ts';
 
 const PROVIDER = 'alibaba';
 const RULE_ID_PREFIX = 'ali';
@@ -87,7 +96,11 @@ function scoped(ctx: PageContext, page: Record<string, unknown>, item?: unknown)
 }
 
 /** Runs a normalizer so that nothing escapes: an unexpected error becomes one unparseable record. */
-function safely(normalizer: (page: unknown, ctx: PageContext) => PageResult, page: unknown, ctx: PageContext): PageResult {
+function safely(
+  normalizer: (page: unknown, ctx: PageContext) => PageResult,
+  page: unknown,
+  ctx: PageContext,
+): PageResult {
   try {
     return normalizer(page, ctx);
   } catch (error) {
@@ -110,7 +123,8 @@ function wrongShape(ctx: PageContext, page: unknown, call: string, expected: str
 function groupBase(item: unknown, ctx: PageContext): GroupInfo {
   if (!isRecord(item)) throw new Unreadable(`security group entry ${show(item)} is not an object`);
   const id = present(item.SecurityGroupId);
-  if (id === undefined) throw new Unreadable(`security group has no SecurityGroupId (got ${show(item.SecurityGroupId)})`);
+  if (id === undefined)
+    throw new Unreadable(`security group has no SecurityGroupId (got ${show(item.SecurityGroupId)})`);
   return {
     provider: PROVIDER,
     account: ctx.account,
@@ -141,7 +155,8 @@ function listedGroup(item: unknown, reader: Reader): GroupInfo {
 }
 
 function normalizeSecurityGroups(page: unknown, ctx: PageContext): PageResult {
-  if (!isSecurityGroupsPage(page)) return wrongShape(ctx, page, 'DescribeSecurityGroups', 'SecurityGroups.SecurityGroup');
+  if (!isSecurityGroupsPage(page))
+    return wrongShape(ctx, page, 'DescribeSecurityGroups', 'SecurityGroups.SecurityGroup');
   const reader: Reader = { ctx: scoped(ctx, page), result: emptyPageResult() };
   for (const item of page.SecurityGroups.SecurityGroup) {
     const group = attempt(reader, {}, item, () => listedGroup(item, reader));
@@ -178,7 +193,9 @@ function readPriority(value: unknown, defaultGroup: boolean): number {
   }
   if (priority === DEFAULT_RULE_PRIORITY && defaultGroup) return priority;
   if (priority > 100) {
-    throw new Unreadable(`Priority ${show(value)} is not within 1-100${priority === DEFAULT_RULE_PRIORITY ? ' (110 is for the rules of a default group only)' : ''}`);
+    throw new Unreadable(
+      `Priority ${show(value)} is not within 1-100${priority === DEFAULT_RULE_PRIORITY ? ' (110 is for the rules of a default group only)' : ''}`,
+    );
   }
   return priority;
 }
@@ -328,7 +345,8 @@ function attributeGroup(page: Record<string, unknown>, reader: Reader): GroupInf
 
 function permissionList(page: Record<string, unknown>): unknown[] {
   const list = isRecord(page.Permissions) ? page.Permissions.Permission : undefined;
-  if (!Array.isArray(list)) throw new Unreadable(`Permissions.Permission is not a list (got ${show(page.Permissions)})`);
+  if (!Array.isArray(list))
+    throw new Unreadable(`Permissions.Permission is not a list (got ${show(page.Permissions)})`);
   return list;
 }
 
@@ -342,7 +360,11 @@ function normalizeGroupAttribute(page: unknown, ctx: PageContext): PageResult {
   for (const permission of permissions) {
     const id = ruleIdOf(permission, group.id);
     const fields = isRecord(permission) ? permission : {};
-    const where = { ...groupWhere(group), ruleId: id.ruleId, standsFor: unreadableRule(fields.Direction, fields.Policy) };
+    const where = {
+      ...groupWhere(group),
+      ruleId: id.ruleId,
+      standsFor: unreadableRule(fields.Direction, fields.Policy),
+    };
     const rule = attempt(reader, where, permission, () => readPermission(permission, group, id));
     if (rule) reader.result.rules.push(ruleFragment(group, rule));
   }
@@ -351,7 +373,14 @@ function normalizeGroupAttribute(page: unknown, ctx: PageContext): PageResult {
 
 function ruleFragment(group: GroupInfo, rule: Rule): RuleFragment {
   // DescribeSecurityGroupAttribute lists every rule of the group with its rule id.
-  return { provider: PROVIDER, account: group.account, region: group.region, groupId: group.id, rule, authoritative: true };
+  return {
+    provider: PROVIDER,
+    account: group.account,
+    region: group.region,
+    groupId: group.id,
+    rule,
+    authoritative: true,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,15 +389,19 @@ function ruleFragment(group: GroupInfo, rule: Rule): RuleFragment {
 function interfaceAttachments(item: unknown, ctx: PageContext): AttachmentFragment[] {
   if (!isRecord(item)) throw new Unreadable(`network interface entry ${show(item)} is not an object`);
   const id = present(item.NetworkInterfaceId);
-  if (id === undefined) throw new Unreadable(`network interface has no NetworkInterfaceId (got ${show(item.NetworkInterfaceId)})`);
+  if (id === undefined)
+    throw new Unreadable(`network interface has no NetworkInterfaceId (got ${show(item.NetworkInterfaceId)})`);
   const list = isRecord(item.SecurityGroupIds) ? item.SecurityGroupIds.SecurityGroupId : undefined;
   if (!Array.isArray(list)) {
-    throw new Unreadable(`network interface ${id}: SecurityGroupIds.SecurityGroupId is not a list (got ${show(item.SecurityGroupIds)})`);
+    throw new Unreadable(
+      `network interface ${id}: SecurityGroupIds.SecurityGroupId is not a list (got ${show(item.SecurityGroupIds)})`,
+    );
   }
   const groupIds = new Set<string>();
   for (const value of list) {
     const groupId = present(value);
-    if (groupId === undefined) throw new Unreadable(`network interface ${id}: ${show(value)} is not a security group id`);
+    if (groupId === undefined)
+      throw new Unreadable(`network interface ${id}: ${show(value)} is not a security group id`);
     groupIds.add(groupId);
   }
   return [...groupIds].map((groupId) => ({
@@ -409,7 +442,9 @@ function normalizeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult
 // ---------------------------------------------------------------------------------------------
 // Shapes and kinds
 
-function isSecurityGroupsPage(page: unknown): page is { SecurityGroups: { SecurityGroup: unknown[] } } & Record<string, unknown> {
+function isSecurityGroupsPage(
+  page: unknown,
+): page is { SecurityGroups: { SecurityGroup: unknown[] } } & Record<string, unknown> {
   return isRecord(page) && isRecord(page.SecurityGroups) && Array.isArray(page.SecurityGroups.SecurityGroup);
 }
 

@@ -16,7 +16,11 @@ export const ALIBABA_PERMISSIONS = declarePermissions({
     AuthorizeSecurityGroupEgress: { access: 'write', permissions: ['ecs:AuthorizeSecurityGroupEgress'] },
     RevokeSecurityGroup: { access: 'write', permissions: ['ecs:RevokeSecurityGroup'] },
     RevokeSecurityGroupEgress: { access: 'write', permissions: ['ecs:RevokeSecurityGroupEgress'] },
-    GetCallerIdentity: { access: 'read', permissions: [], none: 'STS GetCallerIdentity takes no RAM authorization (RAM API reference)' },
+    GetCallerIdentity: {
+      access: 'read',
+      permissions: [],
+      none: 'STS GetCallerIdentity takes no RAM authorization (RAM API reference)',
+    },
   },
   uses: {
     scopes: ['GetCallerIdentity'],

@@ -46,27 +46,31 @@ function listAt(body: Body, outer: string, inner: string): unknown[] | undefined
   return Array.isArray(list) ? list : undefined;
 }
 
-
 function checkGroupsPage(body: Body): string[] {
   const list = listAt(body, 'SecurityGroups', 'SecurityGroup');
   if (!list) throw new MalformedResponse('the response has no SecurityGroups.SecurityGroup list');
   return list.map((item, i) => {
     const id = isRecord(item) ? item.SecurityGroupId : undefined;
-    if (typeof id !== 'string' || id === '') throw new MalformedResponse(`SecurityGroups.SecurityGroup[${i}] has no SecurityGroupId`);
+    if (typeof id !== 'string' || id === '')
+      throw new MalformedResponse(`SecurityGroups.SecurityGroup[${i}] has no SecurityGroupId`);
     return id;
   });
 }
 
 function checkAttributePage(body: Body, groupId: string): void {
-  if (!listAt(body, 'Permissions', 'Permission')) throw new MalformedResponse('the response has no Permissions.Permission list');
+  if (!listAt(body, 'Permissions', 'Permission'))
+    throw new MalformedResponse('the response has no Permissions.Permission list');
   if (body.SecurityGroupId !== groupId) {
-    throw new MalformedResponse(`the response is for security group ${JSON.stringify(body.SecurityGroupId)}, not ${groupId}`);
+    throw new MalformedResponse(
+      `the response is for security group ${JSON.stringify(body.SecurityGroupId)}, not ${groupId}`,
+    );
   }
 }
 
 function checkList(body: Body, outer: string, inner?: string): void {
   const list = inner === undefined ? body[outer] : listAt(body, outer, inner);
-  if (!Array.isArray(list)) throw new MalformedResponse(`the response has no ${inner === undefined ? outer : `${outer}.${inner}`} list`);
+  if (!Array.isArray(list))
+    throw new MalformedResponse(`the response has no ${inner === undefined ? outer : `${outer}.${inner}`} list`);
 }
 
 /** The list a response is about: the id asked for (added where the response names none). */
@@ -101,7 +105,13 @@ function checkInterfacesPage(body: Body): void {
 }
 
 /** Every page of a NextToken-paginated call. */
-const paginate = async (ali: AlibabaClient, scope: Scope, action: string, page: (token: string | undefined) => Promise<Body>, onPage: (body: Body) => void): Promise<Body[]> => {
+const paginate = async (
+  ali: AlibabaClient,
+  scope: Scope,
+  action: string,
+  page: (token: string | undefined) => Promise<Body>,
+  onPage: (body: Body) => void,
+): Promise<Body[]> => {
   const bodies: Body[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
@@ -115,14 +125,20 @@ const paginate = async (ali: AlibabaClient, scope: Scope, action: string, page: 
     bodies.push(body);
     token = nextTokenOf(body);
     if (token !== undefined) {
-      if (seen.has(token)) throw ali.failure(scope, action, new MalformedResponse(`NextToken ${JSON.stringify(token)} repeats`));
+      if (seen.has(token))
+        throw ali.failure(scope, action, new MalformedResponse(`NextToken ${JSON.stringify(token)} repeats`));
       seen.add(token);
     }
   } while (token !== undefined);
   return bodies;
 };
 
-export const attributePages = (ali: AlibabaClient, scope: Scope, groupId: string, direction: Direction | 'all'): Promise<Body[]> =>
+export const attributePages = (
+  ali: AlibabaClient,
+  scope: Scope,
+  groupId: string,
+  direction: Direction | 'all',
+): Promise<Body[]> =>
   paginate(
     ali,
     scope,
@@ -130,7 +146,13 @@ export const attributePages = (ali: AlibabaClient, scope: Scope, groupId: string
     (nextToken) =>
       ali.call(scope, `DescribeSecurityGroupAttribute ${groupId}`, (client, rt) =>
         client.describeSecurityGroupAttributeWithOptions(
-          new DescribeSecurityGroupAttributeRequest({ regionId: scope.region, securityGroupId: groupId, direction, maxResults: PAGE_SIZE.attribute, nextToken }),
+          new DescribeSecurityGroupAttributeRequest({
+            regionId: scope.region,
+            securityGroupId: groupId,
+            direction,
+            maxResults: PAGE_SIZE.attribute,
+            nextToken,
+          }),
           rt,
         ),
       ),
@@ -138,12 +160,32 @@ export const attributePages = (ali: AlibabaClient, scope: Scope, groupId: string
   );
 
 /** Listing pages of DescribePrefixLists / DescribePortRangeLists for `ids`, 100 ids a request; a refused listing is skipped (each list's own answer decides). */
-const listingPages = async (ali: AlibabaClient, scope: Scope, action: string, ids: string[], request: (client: EcsClient, rt: RuntimeOptions, chunk: string[], nextToken: string | undefined) => Promise<{ body?: { toMap(): Record<string, unknown> } }>, check: (body: Body) => void): Promise<Body[]> => {
+const listingPages = async (
+  ali: AlibabaClient,
+  scope: Scope,
+  action: string,
+  ids: string[],
+  request: (
+    client: EcsClient,
+    rt: RuntimeOptions,
+    chunk: string[],
+    nextToken: string | undefined,
+  ) => Promise<{ body?: { toMap(): Record<string, unknown> } }>,
+  check: (body: Body) => void,
+): Promise<Body[]> => {
   const bodies: Body[] = [];
   for (let i = 0; i < ids.length; i += PAGE_SIZE.lists) {
     const chunk = ids.slice(i, i + PAGE_SIZE.lists);
     try {
-      bodies.push(...(await paginate(ali, scope, action, (nextToken) => ali.call(scope, action, (client, rt) => request(client, rt, chunk, nextToken)), check)));
+      bodies.push(
+        ...(await paginate(
+          ali,
+          scope,
+          action,
+          (nextToken) => ali.call(scope, action, (client, rt) => request(client, rt, chunk, nextToken)),
+          check,
+        )),
+      );
     } catch (error) {
       if (refusal(error) === undefined) throw error;
     }
@@ -156,26 +198,45 @@ interface EntriesCall {
   kinds: { read: string; refused: string };
   idField: 'PrefixListId' | 'PortRangeListId';
   action: string;
-  invoke: (client: EcsClient, rt: RuntimeOptions, region: string, id: string) => Promise<{ body?: { toMap(): Record<string, unknown> } }>;
+  invoke: (
+    client: EcsClient,
+    rt: RuntimeOptions,
+    region: string,
+    id: string,
+  ) => Promise<{ body?: { toMap(): Record<string, unknown> } }>;
   check: (body: Body) => void;
 }
 const PREFIX_LIST_ENTRIES: EntriesCall = {
   kinds: { read: PAGE_KINDS.prefixListAttributes, refused: PAGE_KINDS.prefixListRefused },
   idField: 'PrefixListId',
   action: 'DescribePrefixListAttributes',
-  invoke: (client, rt, regionId, prefixListId) => client.describePrefixListAttributesWithOptions(new DescribePrefixListAttributesRequest({ regionId, prefixListId }), rt),
+  invoke: (client, rt, regionId, prefixListId) =>
+    client.describePrefixListAttributesWithOptions(
+      new DescribePrefixListAttributesRequest({ regionId, prefixListId }),
+      rt,
+    ),
   check: (body) => checkList(body, 'Entries', 'Entry'),
 };
 const PORT_LIST_ENTRIES: EntriesCall = {
   kinds: { read: PAGE_KINDS.portRangeListEntries, refused: PAGE_KINDS.portRangeListRefused },
   idField: 'PortRangeListId',
   action: 'DescribePortRangeListEntries',
-  invoke: (client, rt, regionId, portRangeListId) => client.describePortRangeListEntriesWithOptions(new DescribePortRangeListEntriesRequest({ regionId, portRangeListId }), rt),
+  invoke: (client, rt, regionId, portRangeListId) =>
+    client.describePortRangeListEntriesWithOptions(
+      new DescribePortRangeListEntriesRequest({ regionId, portRangeListId }),
+      rt,
+    ),
   check: (body) => checkList(body, 'Entries'),
 };
 
 /** One list's entries page, or the refusal page that says why it cannot be read (with what the listing said of it). */
-const entriesPage = async (ali: AlibabaClient, scope: Scope, spec: EntriesCall, id: string, hint: Body = {}): Promise<RawPage> => {
+const entriesPage = async (
+  ali: AlibabaClient,
+  scope: Scope,
+  spec: EntriesCall,
+  id: string,
+  hint: Body = {},
+): Promise<RawPage> => {
   const what = `${spec.action} ${id}`;
   let body: Body;
   try {
@@ -194,7 +255,12 @@ const entriesPage = async (ali: AlibabaClient, scope: Scope, spec: EntriesCall, 
 };
 
 /** The prefix lists and port lists the scope's rules name: listed, then each one's entries. */
-const setPages = async (ali: AlibabaClient, scope: Scope, attributeBodies: readonly Body[], concurrency: number): Promise<RawPage[]> => {
+const setPages = async (
+  ali: AlibabaClient,
+  scope: Scope,
+  attributeBodies: readonly Body[],
+  concurrency: number,
+): Promise<RawPage[]> => {
   const { prefixLists, portLists } = referencedLists(attributeBodies);
   const region = scope.region;
   const prefixListing = await listingPages(
@@ -202,7 +268,16 @@ const setPages = async (ali: AlibabaClient, scope: Scope, attributeBodies: reado
     scope,
     'DescribePrefixLists',
     prefixLists,
-    (client, rt, chunk, nextToken) => client.describePrefixListsWithOptions(new DescribePrefixListsRequest({ regionId: region, prefixListId: chunk, maxResults: PAGE_SIZE.lists, nextToken }), rt),
+    (client, rt, chunk, nextToken) =>
+      client.describePrefixListsWithOptions(
+        new DescribePrefixListsRequest({
+          regionId: region,
+          prefixListId: chunk,
+          maxResults: PAGE_SIZE.lists,
+          nextToken,
+        }),
+        rt,
+      ),
     (body) => checkList(body, 'PrefixLists', 'PrefixList'),
   );
   const portListing = await listingPages(
@@ -210,17 +285,29 @@ const setPages = async (ali: AlibabaClient, scope: Scope, attributeBodies: reado
     scope,
     'DescribePortRangeLists',
     portLists,
-    (client, rt, chunk, nextToken) => client.describePortRangeListsWithOptions(new DescribePortRangeListsRequest({ regionId: region, portRangeListId: chunk, maxResults: PAGE_SIZE.lists, nextToken }), rt),
+    (client, rt, chunk, nextToken) =>
+      client.describePortRangeListsWithOptions(
+        new DescribePortRangeListsRequest({
+          regionId: region,
+          portRangeListId: chunk,
+          maxResults: PAGE_SIZE.lists,
+          nextToken,
+        }),
+        rt,
+      ),
     (body) => checkList(body, 'PortRangeLists'),
   );
   // What the listing says of a list (its name and family) stays with a refusal of its entries.
   const listed = new Map<string, Body>();
   for (const body of prefixListing) {
     for (const item of listAt(body, 'PrefixLists', 'PrefixList') ?? []) {
-      if (isRecord(item) && typeof item.PrefixListId === 'string') listed.set(item.PrefixListId, { PrefixListName: item.PrefixListName, AddressFamily: item.AddressFamily });
+      if (isRecord(item) && typeof item.PrefixListId === 'string')
+        listed.set(item.PrefixListId, { PrefixListName: item.PrefixListName, AddressFamily: item.AddressFamily });
     }
   }
-  const prefixEntries = await mapLimit(prefixLists, concurrency, (id) => entriesPage(ali, scope, PREFIX_LIST_ENTRIES, id, listed.get(id)));
+  const prefixEntries = await mapLimit(prefixLists, concurrency, (id) =>
+    entriesPage(ali, scope, PREFIX_LIST_ENTRIES, id, listed.get(id)),
+  );
   const portEntries = await mapLimit(portLists, concurrency, (id) => entriesPage(ali, scope, PORT_LIST_ENTRIES, id));
   return [
     ...prefixListing.map((body) => ({ kind: PAGE_KINDS.prefixLists, body })),
@@ -243,7 +330,10 @@ export async function readAlibabaScope(ali: AlibabaClient, scope: Scope, progres
     'DescribeSecurityGroups',
     (nextToken) =>
       ali.call(scope, 'DescribeSecurityGroups', (client, rt) =>
-        client.describeSecurityGroupsWithOptions(new DescribeSecurityGroupsRequest({ regionId: scope.region, maxResults: PAGE_SIZE.groups, nextToken }), rt),
+        client.describeSecurityGroupsWithOptions(
+          new DescribeSecurityGroupsRequest({ regionId: scope.region, maxResults: PAGE_SIZE.groups, nextToken }),
+          rt,
+        ),
       ),
     (body) => {
       for (const id of checkGroupsPage(body)) groupIds.add(id);

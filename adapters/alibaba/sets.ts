@@ -56,7 +56,16 @@ function reasonOf(error: unknown): string {
 }
 
 function baseSet(ctx: PageContext, id: string, name: string, family: Family): AddressSet {
-  return { provider: PROVIDER, account: ctx.account, region: ctx.region, kind: 'prefix-list', id, name, family, providerManaged: false };
+  return {
+    provider: PROVIDER,
+    account: ctx.account,
+    region: ctx.region,
+    kind: 'prefix-list',
+    id,
+    name,
+    family,
+    providerManaged: false,
+  };
 }
 
 /** The refusal's one-line reason: `<Code>: <Message>` as the API answered it. */
@@ -80,13 +89,21 @@ function listedPrefixList(item: unknown, ctx: PageContext): AddressSet {
 function normalizePrefixLists(page: unknown, ctx: PageContext): PageResult {
   const result = emptyPageResult();
   const list = isRecord(page) && isRecord(page.PrefixLists) ? page.PrefixLists.PrefixList : undefined;
-  if (!Array.isArray(list)) return refused(ctx, page, 'not a DescribePrefixLists response: PrefixLists.PrefixList is missing');
+  if (!Array.isArray(list))
+    return refused(ctx, page, 'not a DescribePrefixLists response: PrefixLists.PrefixList is missing');
   result.addressSets = [];
   for (const item of list) {
     try {
       result.addressSets.push(listedPrefixList(item, ctx));
     } catch (error) {
-      result.unparseable.push(unparseableRecord(ctxOf(ctx), { ruleId: isRecord(item) ? (text(item.PrefixListId) ?? '') : '' }, reasonOf(error), item));
+      result.unparseable.push(
+        unparseableRecord(
+          ctxOf(ctx),
+          { ruleId: isRecord(item) ? (text(item.PrefixListId) ?? '') : '' },
+          reasonOf(error),
+          item,
+        ),
+      );
     }
   }
   return result;
@@ -102,9 +119,13 @@ function prefixListEntries(entries: unknown, family: Family | undefined): { fami
     const cidrText = isRecord(entry) ? entry.Cidr : undefined;
     const block = typeof cidrText === 'string' ? parseCidr(cidrText) : undefined;
     const cidr = typeof cidrText === 'string' ? canonicalCidr(cidrText) : undefined;
-    if (!block || cidr === undefined) throw new Unreadable(`entry ${i + 1}: Cidr ${showValue(cidrText)} is not a CIDR block`);
+    if (!block || cidr === undefined)
+      throw new Unreadable(`entry ${i + 1}: Cidr ${showValue(cidrText)} is not a CIDR block`);
     seen ??= block.family;
-    if (block.family !== seen) throw new Unreadable(`entry ${i + 1}: Cidr ${showValue(cidrText)} is not an ${seen === 'ipv4' ? 'IPv4' : 'IPv6'} block`);
+    if (block.family !== seen)
+      throw new Unreadable(
+        `entry ${i + 1}: Cidr ${showValue(cidrText)} is not an ${seen === 'ipv4' ? 'IPv4' : 'IPv6'} block`,
+      );
     if (!cidrs.includes(cidr)) cidrs.push(cidr);
   });
   return { family: seen ?? 'ipv4', cidrs };
@@ -113,7 +134,12 @@ function prefixListEntries(entries: unknown, family: Family | undefined): { fami
 function normalizePrefixListAttributes(page: unknown, ctx: PageContext): PageResult {
   if (!isRecord(page)) return refused(ctx, page, 'not a DescribePrefixListAttributes response');
   const id = text(page.PrefixListId);
-  if (id === undefined) return refused(ctx, page, `DescribePrefixListAttributes response has no PrefixListId (got ${showValue(page.PrefixListId)})`);
+  if (id === undefined)
+    return refused(
+      ctx,
+      page,
+      `DescribePrefixListAttributes response has no PrefixListId (got ${showValue(page.PrefixListId)})`,
+    );
   const name = text(page.PrefixListName) ?? '';
   let set: AddressSet;
   try {
@@ -141,7 +167,10 @@ function normalizePrefixListRefusal(page: unknown, ctx: PageContext): PageResult
   } catch {
     // a refusal's family is only a hint
   }
-  const set = { ...baseSet(ctx, id, text(raw.PrefixListName) ?? '', family), unresolved: refusalReason(raw, 'DescribePrefixListAttributes', id) };
+  const set = {
+    ...baseSet(ctx, id, text(raw.PrefixListName) ?? '', family),
+    unresolved: refusalReason(raw, 'DescribePrefixListAttributes', id),
+  };
   return { ...emptyPageResult(), addressSets: [set] };
 }
 
@@ -155,12 +184,15 @@ function basePortSet(ctx: PageContext, id: string, name: string): PortSet {
 function normalizePortRangeLists(page: unknown, ctx: PageContext): PageResult {
   const result = emptyPageResult();
   const list = isRecord(page) ? page.PortRangeLists : undefined;
-  if (!Array.isArray(list)) return refused(ctx, page, 'not a DescribePortRangeLists response: PortRangeLists is missing');
+  if (!Array.isArray(list))
+    return refused(ctx, page, 'not a DescribePortRangeLists response: PortRangeLists is missing');
   result.portSets = [];
   for (const item of list) {
     const id = isRecord(item) ? text(item.PortRangeListId) : undefined;
     if (!isRecord(item) || id === undefined) {
-      result.unparseable.push(unparseableRecord(ctxOf(ctx), {}, `port list entry has no PortRangeListId (got ${showValue(item)})`, item));
+      result.unparseable.push(
+        unparseableRecord(ctxOf(ctx), {}, `port list entry has no PortRangeListId (got ${showValue(item)})`, item),
+      );
       continue;
     }
     // No entries on this page: unknown until a DescribePortRangeListEntries page (or its refusal) of the same list.
@@ -174,7 +206,8 @@ function portRange(value: unknown, i: number): PortRange {
   const match = typeof value === 'string' ? /^\s*(\d{1,5})\s*\/\s*(\d{1,5})\s*$/.exec(value) : null;
   const from = Number(match?.[1]);
   const to = Number(match?.[2]);
-  if (!match || from < 1 || to > MAX_PORT || from > to) throw new Unreadable(`entry ${i + 1}: PortRange ${showValue(value)} is not "from/to" within 1/${MAX_PORT}`);
+  if (!match || from < 1 || to > MAX_PORT || from > to)
+    throw new Unreadable(`entry ${i + 1}: PortRange ${showValue(value)} is not "from/to" within 1/${MAX_PORT}`);
   return { from, to };
 }
 
@@ -182,15 +215,25 @@ function normalizePortRangeListEntries(page: unknown, ctx: PageContext): PageRes
   const raw = isRecord(page) ? page : {};
   const id = text(raw.PortRangeListId);
   if (id === undefined) {
-    return refused(ctx, page, 'DescribePortRangeListEntries page names no PortRangeListId (Warden adds it to the pages it writes)');
+    return refused(
+      ctx,
+      page,
+      'DescribePortRangeListEntries page names no PortRangeListId (Warden adds it to the pages it writes)',
+    );
   }
   let set: PortSet;
   try {
     const entries = raw.Entries;
     if (!Array.isArray(entries)) throw new Unreadable(`Entries is not a list (got ${showValue(entries)})`);
-    set = { ...basePortSet(ctx, id, text(raw.PortRangeListName) ?? ''), ports: mergeRanges(entries.map((entry, i) => portRange(isRecord(entry) ? entry.PortRange : entry, i))) };
+    set = {
+      ...basePortSet(ctx, id, text(raw.PortRangeListName) ?? ''),
+      ports: mergeRanges(entries.map((entry, i) => portRange(isRecord(entry) ? entry.PortRange : entry, i))),
+    };
   } catch (error) {
-    set = { ...basePortSet(ctx, id, text(raw.PortRangeListName) ?? ''), unresolved: `port list ${id} cannot be read: ${reasonOf(error)}` };
+    set = {
+      ...basePortSet(ctx, id, text(raw.PortRangeListName) ?? ''),
+      unresolved: `port list ${id} cannot be read: ${reasonOf(error)}`,
+    };
   }
   return { ...emptyPageResult(), portSets: [set] };
 }
@@ -198,7 +241,10 @@ function normalizePortRangeListEntries(page: unknown, ctx: PageContext): PageRes
 function normalizePortRangeListRefusal(page: unknown, ctx: PageContext): PageResult {
   const raw = isRecord(page) ? page : {};
   const id = text(raw.PortRangeListId) ?? '';
-  const set = { ...basePortSet(ctx, id, text(raw.PortRangeListName) ?? ''), unresolved: refusalReason(raw, 'DescribePortRangeListEntries', id) };
+  const set = {
+    ...basePortSet(ctx, id, text(raw.PortRangeListName) ?? ''),
+    unresolved: refusalReason(raw, 'DescribePortRangeListEntries', id),
+  };
   return { ...emptyPageResult(), portSets: [set] };
 }
 
@@ -216,11 +262,21 @@ function isPrefixListsPage(page: unknown): boolean {
 }
 
 function isPrefixListAttributesPage(page: unknown): boolean {
-  return isRecord(page) && typeof page.PrefixListId === 'string' && isRecord(page.Entries) && Array.isArray(page.Entries.Entry);
+  return (
+    isRecord(page) &&
+    typeof page.PrefixListId === 'string' &&
+    isRecord(page.Entries) &&
+    Array.isArray(page.Entries.Entry)
+  );
 }
 
 function isRefusal(page: unknown, idField: string): boolean {
-  return isRecord(page) && typeof page[idField] === 'string' && typeof page.Code === 'string' && !Object.hasOwn(page, 'Entries');
+  return (
+    isRecord(page) &&
+    typeof page[idField] === 'string' &&
+    typeof page.Code === 'string' &&
+    !Object.hasOwn(page, 'Entries')
+  );
 }
 
 function isPortRangeListsPage(page: unknown): boolean {
@@ -232,7 +288,9 @@ function isPortRangeListEntriesPage(page: unknown): boolean {
 }
 
 /** Runs a normalizer so that nothing escapes: an unexpected error becomes one unparseable record. */
-function safely(normalizer: (page: unknown, ctx: PageContext) => PageResult): (page: unknown, ctx: PageContext) => PageResult {
+function safely(
+  normalizer: (page: unknown, ctx: PageContext) => PageResult,
+): (page: unknown, ctx: PageContext) => PageResult {
   return (page, ctx) => {
     try {
       return normalizer(page, ctxOf(ctx));
@@ -243,12 +301,42 @@ function safely(normalizer: (page: unknown, ctx: PageContext) => PageResult): (p
 }
 
 export const alibabaSetPageKinds: PageKind[] = [
-  { name: SET_PAGE_KINDS.prefixLists, providers: [PROVIDER], matches: isPrefixListsPage, normalize: safely(normalizePrefixLists) },
-  { name: SET_PAGE_KINDS.prefixListAttributes, providers: [PROVIDER], matches: isPrefixListAttributesPage, normalize: safely(normalizePrefixListAttributes) },
-  { name: SET_PAGE_KINDS.prefixListRefused, providers: [PROVIDER], matches: (page) => isRefusal(page, 'PrefixListId'), normalize: safely(normalizePrefixListRefusal) },
-  { name: SET_PAGE_KINDS.portRangeLists, providers: [PROVIDER], matches: isPortRangeListsPage, normalize: safely(normalizePortRangeLists) },
-  { name: SET_PAGE_KINDS.portRangeListEntries, providers: [PROVIDER], matches: isPortRangeListEntriesPage, normalize: safely(normalizePortRangeListEntries) },
-  { name: SET_PAGE_KINDS.portRangeListRefused, providers: [PROVIDER], matches: (page) => isRefusal(page, 'PortRangeListId'), normalize: safely(normalizePortRangeListRefusal) },
+  {
+    name: SET_PAGE_KINDS.prefixLists,
+    providers: [PROVIDER],
+    matches: isPrefixListsPage,
+    normalize: safely(normalizePrefixLists),
+  },
+  {
+    name: SET_PAGE_KINDS.prefixListAttributes,
+    providers: [PROVIDER],
+    matches: isPrefixListAttributesPage,
+    normalize: safely(normalizePrefixListAttributes),
+  },
+  {
+    name: SET_PAGE_KINDS.prefixListRefused,
+    providers: [PROVIDER],
+    matches: (page) => isRefusal(page, 'PrefixListId'),
+    normalize: safely(normalizePrefixListRefusal),
+  },
+  {
+    name: SET_PAGE_KINDS.portRangeLists,
+    providers: [PROVIDER],
+    matches: isPortRangeListsPage,
+    normalize: safely(normalizePortRangeLists),
+  },
+  {
+    name: SET_PAGE_KINDS.portRangeListEntries,
+    providers: [PROVIDER],
+    matches: isPortRangeListEntriesPage,
+    normalize: safely(normalizePortRangeListEntries),
+  },
+  {
+    name: SET_PAGE_KINDS.portRangeListRefused,
+    providers: [PROVIDER],
+    matches: (page) => isRefusal(page, 'PortRangeListId'),
+    normalize: safely(normalizePortRangeListRefusal),
+  },
 ];
 
 /** The prefix lists and port lists that DescribeSecurityGroupAttribute pages name, each once, in order. */

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AuthorizeSecurityGroupEgressRequest, AuthorizeSecurityGroupRequest, RevokeSecurityGroupEgressRequest, RevokeSecurityGroupRequest } from '@alicloud/ecs20140526';
+import {
+  AuthorizeSecurityGroupEgressRequest,
+  AuthorizeSecurityGroupRequest,
+  RevokeSecurityGroupEgressRequest,
+  RevokeSecurityGroupRequest,
+} from '@alicloud/ecs20140526';
 import { canonicalCidr } from '../../src/model/address.ts';
 import { hasPorts } from '../../src/model/protocol.ts';
 import type { Direction, Peer, Rule } from '../../src/model/types.ts';
@@ -22,12 +27,23 @@ function samePeer(a: Peer, b: Peer): boolean {
 /** Port lists equal, port 0 aside for TCP/UDP (Alibaba has no port 0: 0..n is listed as 1/n). */
 function samePorts(a: Rule, b: Rule): boolean {
   const low = (rule: Rule, from: number) => (hasPorts(rule.protocol) ? Math.max(from, 1) : from);
-  return a.ports.length === b.ports.length && a.ports.every((p, i) => low(a, p.from) === low(b, b.ports[i]?.from ?? -1) && p.to === b.ports[i]?.to);
+  return (
+    a.ports.length === b.ports.length &&
+    a.ports.every((p, i) => low(a, p.from) === low(b, b.ports[i]?.from ?? -1) && p.to === b.ports[i]?.to)
+  );
 }
 
 /** Alibaba's own identity of a rule: direction, protocol, ports, peer and policy (AuthorizeSecurityGroup's usage notes). */
 function sameIdentity(a: Rule, b: Rule): boolean {
-  return a.portList?.id === b.portList?.id && a.direction === b.direction && a.family === b.family && a.protocol === b.protocol && a.action === b.action && samePorts(a, b) && samePeer(a.peer, b.peer);
+  return (
+    a.portList?.id === b.portList?.id &&
+    a.direction === b.direction &&
+    a.family === b.family &&
+    a.protocol === b.protocol &&
+    a.action === b.action &&
+    samePorts(a, b) &&
+    samePeer(a.peer, b.peer)
+  );
 }
 
 function sameRule(a: Rule, b: Rule): boolean {
@@ -55,14 +71,24 @@ export async function addAlibabaRule(ali: AlibabaClient, scope: Scope, groupId: 
   if (rule.direction === 'ingress') {
     await ali.call(scope, `AuthorizeSecurityGroup ${groupId}`, (client, rt) =>
       client.authorizeSecurityGroupWithOptions(
-        new AuthorizeSecurityGroupRequest({ regionId: scope.region, securityGroupId: groupId, clientToken, permissions: [ingressPermission(permission)] }),
+        new AuthorizeSecurityGroupRequest({
+          regionId: scope.region,
+          securityGroupId: groupId,
+          clientToken,
+          permissions: [ingressPermission(permission)],
+        }),
         rt,
       ),
     );
   } else {
     await ali.call(scope, `AuthorizeSecurityGroupEgress ${groupId}`, (client, rt) =>
       client.authorizeSecurityGroupEgressWithOptions(
-        new AuthorizeSecurityGroupEgressRequest({ regionId: scope.region, securityGroupId: groupId, clientToken, permissions: [egressPermission(permission)] }),
+        new AuthorizeSecurityGroupEgressRequest({
+          regionId: scope.region,
+          securityGroupId: groupId,
+          clientToken,
+          permissions: [egressPermission(permission)],
+        }),
         rt,
       ),
     );
@@ -72,30 +98,45 @@ export async function addAlibabaRule(ali: AlibabaClient, scope: Scope, groupId: 
   const where = `alibaba ${scope.account || '(default account)'} ${scope.region} ${groupId}`;
   if (added.length === 1 && added[0]) return added[0].native.ruleId;
   if (added.length > 1) {
-    throw new Error(`${where}: ${added.length} new rules match the one added (${added.map((r) => r.native.ruleId).join(', ')}); cannot tell which is ours`);
+    throw new Error(
+      `${where}: ${added.length} new rules match the one added (${added.map((r) => r.native.ruleId).join(', ')}); cannot tell which is ours`,
+    );
   }
   const existing = before.filter((r) => sameIdentity(r, rule));
   if (existing.length > 0) {
-    throw new Error(`${where}: nothing was added: an identical rule already exists (${existing.map((r) => r.native.ruleId).join(', ')})`);
+    throw new Error(
+      `${where}: nothing was added: an identical rule already exists (${existing.map((r) => r.native.ruleId).join(', ')})`,
+    );
   }
   throw new Error(`${where}: AuthorizeSecurityGroup succeeded but no new matching rule is listed on re-read`);
 }
 
 export async function removeAlibabaRule(ali: AlibabaClient, scope: Scope, groupId: string, rule: Rule): Promise<void> {
-  if (rule.native.derivedId || rule.native.ruleId === '') throw new Error(`alibaba ${groupId}: the rule has no SecurityGroupRuleId to revoke by`);
+  if (rule.native.derivedId || rule.native.ruleId === '')
+    throw new Error(`alibaba ${groupId}: the rule has no SecurityGroupRuleId to revoke by`);
   const ruleId = rule.native.ruleId;
   const clientToken = randomUUID();
   if (rule.direction === 'ingress') {
     await ali.call(scope, `RevokeSecurityGroup ${groupId} ${ruleId}`, (client, rt) =>
       client.revokeSecurityGroupWithOptions(
-        new RevokeSecurityGroupRequest({ regionId: scope.region, securityGroupId: groupId, clientToken, securityGroupRuleId: [ruleId] }),
+        new RevokeSecurityGroupRequest({
+          regionId: scope.region,
+          securityGroupId: groupId,
+          clientToken,
+          securityGroupRuleId: [ruleId],
+        }),
         rt,
       ),
     );
   } else {
     await ali.call(scope, `RevokeSecurityGroupEgress ${groupId} ${ruleId}`, (client, rt) =>
       client.revokeSecurityGroupEgressWithOptions(
-        new RevokeSecurityGroupEgressRequest({ regionId: scope.region, securityGroupId: groupId, clientToken, securityGroupRuleId: [ruleId] }),
+        new RevokeSecurityGroupEgressRequest({
+          regionId: scope.region,
+          securityGroupId: groupId,
+          clientToken,
+          securityGroupRuleId: [ruleId],
+        }),
         rt,
       ),
     );

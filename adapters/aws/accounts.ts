@@ -17,17 +17,27 @@ export interface AwsAccountTarget {
 }
 
 /** The ACTIVE accounts of the Organization (ListAccounts, every page), with retries on throttling. */
-export async function listOrganizationAccounts(client: Pick<OrganizationsClient, 'send'>, config: WardenConfig): Promise<string[]> {
+export async function listOrganizationAccounts(
+  client: Pick<OrganizationsClient, 'send'>,
+  config: WardenConfig,
+): Promise<string[]> {
   const ids: string[] = [];
   let NextToken: string | undefined;
   do {
     const token = NextToken;
     const page = await withRetry(
       'Organizations ListAccounts',
-      { ...DEFAULT_RETRY, retries: config.scan.retries, timeoutMs: config.scan.timeoutMs, isRetryable: isRetryableAwsError },
-      (signal) => client.send(new ListAccountsCommand({ ...(token ? { NextToken: token } : {}) }), { abortSignal: signal }),
+      {
+        ...DEFAULT_RETRY,
+        retries: config.scan.retries,
+        timeoutMs: config.scan.timeoutMs,
+        isRetryable: isRetryableAwsError,
+      },
+      (signal) =>
+        client.send(new ListAccountsCommand({ ...(token ? { NextToken: token } : {}) }), { abortSignal: signal }),
     );
-    for (const account of page.Accounts ?? []) if (account.Id && (account.State ?? account.Status) === 'ACTIVE') ids.push(account.Id);
+    for (const account of page.Accounts ?? [])
+      if (account.Id && (account.State ?? account.Status) === 'ACTIVE') ids.push(account.Id);
     NextToken = page.NextToken;
   } while (NextToken);
   return ids;
@@ -37,10 +47,19 @@ export async function listOrganizationAccounts(client: Pick<OrganizationsClient,
  * The Organization's ACTIVE accounts that `listed` (the accounts already reached: the listed ones
  * and the default credentials' own) and `exclude` leave, each with the role that reads it.
  */
-export async function organizationMembers(config: WardenConfig, listed: ReadonlySet<string>, organizations?: Pick<OrganizationsClient, 'send'>): Promise<(AwsAccountTarget & { account: string })[]> {
+export async function organizationMembers(
+  config: WardenConfig,
+  listed: ReadonlySet<string>,
+  organizations?: Pick<OrganizationsClient, 'send'>,
+): Promise<(AwsAccountTarget & { account: string })[]> {
   const aws = config.providers.aws;
   if (!aws?.organization) return [];
-  const client = organizations ?? new OrganizationsClient({ maxAttempts: 1, region: partitionOf(aws.regions[0] ?? '') === 'aws' ? 'us-east-1' : (aws.regions[0] as string) });
+  const client =
+    organizations ??
+    new OrganizationsClient({
+      maxAttempts: 1,
+      region: partitionOf(aws.regions[0] ?? '') === 'aws' ? 'us-east-1' : (aws.regions[0] as string),
+    });
   const members: (AwsAccountTarget & { account: string })[] = [];
   for (const account of await listOrganizationAccounts(client, config)) {
     if (listed.has(account) || aws.organization.exclude.includes(account)) continue;
@@ -53,7 +72,11 @@ export async function organizationMembers(config: WardenConfig, listed: Readonly
  * The config with the Organization's members listed as accounts (each with its read and apply
  * role) and discovery off: what a process that reads accounts itself (the CLI) reads.
  */
-export async function withOrganizationMembers(config: WardenConfig, listed: ReadonlySet<string>, organizations?: Pick<OrganizationsClient, 'send'>): Promise<WardenConfig> {
+export async function withOrganizationMembers(
+  config: WardenConfig,
+  listed: ReadonlySet<string>,
+  organizations?: Pick<OrganizationsClient, 'send'>,
+): Promise<WardenConfig> {
   const aws = config.providers.aws;
   if (!aws?.organization) return config;
   const members = await organizationMembers(config, listed, organizations);
@@ -61,7 +84,12 @@ export async function withOrganizationMembers(config: WardenConfig, listed: Read
   const accounts = members.map(({ account }) => {
     const read = roleForAccount(config, account, 'read');
     const apply = roleForAccount(config, account, 'apply');
-    return { id: account, ...(read ? { roleArn: read.roleArn } : {}), ...(apply ? { applyRoleArn: apply.roleArn } : {}), ...(read?.externalId ? { externalId: read.externalId } : {}) };
+    return {
+      id: account,
+      ...(read ? { roleArn: read.roleArn } : {}),
+      ...(apply ? { applyRoleArn: apply.roleArn } : {}),
+      ...(read?.externalId ? { externalId: read.externalId } : {}),
+    };
   });
   return { ...config, providers: { ...config.providers, aws: { ...rest, accounts: [...aws.accounts, ...accounts] } } };
 }

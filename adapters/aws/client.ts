@@ -38,7 +38,12 @@ export interface AwsAdapterOptions {
 }
 
 type Credentials = NonNullable<EC2ClientConfig['credentials']>;
-export type RoleCredentials = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
+export type RoleCredentials = () => Promise<{
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}>;
 
 interface AccountEntry {
   account: string;
@@ -65,7 +70,15 @@ const THROTTLE_CODES = new Set([
   'SlowDown',
 ]);
 /** Transient names (as @smithy/core retry's TRANSIENT_ERROR_CODES); network codes: src/lib/network.ts. */
-const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable']);
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'Unavailable',
+]);
 
 /** A listing stopped because a sibling listing of the scope failed; never retried. */
 class CancelledError extends Error {
@@ -88,7 +101,8 @@ function shape(error: unknown): ErrorShape {
 
 export function errorCode(error: unknown): string {
   const e = shape(error);
-  for (const value of [e.Code, e.name, e.code]) if (typeof value === 'string' && value && value !== 'Error') return value;
+  for (const value of [e.Code, e.name, e.code])
+    if (typeof value === 'string' && value && value !== 'Error') return value;
   return '';
 }
 
@@ -98,7 +112,11 @@ export class AwsCallError extends Error {
   readonly code: string;
   readonly attempts: number;
   constructor(operation: string, code: string, message: string, attempts: number, cause: unknown) {
-    const text = code ? `${operation}: ${code}: ${message}` : message.startsWith(operation) ? message : `${operation}: ${message}`;
+    const text = code
+      ? `${operation}: ${code}: ${message}`
+      : message.startsWith(operation)
+        ? message
+        : `${operation}: ${message}`;
     super(`${text}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`, { cause });
     this.name = 'AwsCallError';
     this.operation = operation;
@@ -110,7 +128,11 @@ export class AwsCallError extends Error {
 export function isThrottle(error: unknown): boolean {
   if (error instanceof AwsCallError) return false;
   const e = shape(error);
-  return THROTTLE_CODES.has(errorCode(error)) || (typeof e.name === 'string' && THROTTLE_CODES.has(e.name)) || e.$metadata?.httpStatusCode === 429;
+  return (
+    THROTTLE_CODES.has(errorCode(error)) ||
+    (typeof e.name === 'string' && THROTTLE_CODES.has(e.name)) ||
+    e.$metadata?.httpStatusCode === 429
+  );
 }
 
 /** Throttling, HTTP 5xx, a server fault, or a network error: worth another attempt. */
@@ -149,7 +171,13 @@ export interface AwsClient {
   scopes(filter?: ScopeFilter): Promise<Scope[]>;
   /** The EC2 client of a scope's account and region (its role assumed where config names one). */
   ec2For(scope: Scope): Promise<EC2Client>;
-  ec2Call<T>(region: string, operation: string, attempt: (abortSignal: AbortSignal) => Promise<T>, retry?: (error: unknown) => T | undefined, cancel?: AbortSignal): Promise<T>;
+  ec2Call<T>(
+    region: string,
+    operation: string,
+    attempt: (abortSignal: AbortSignal) => Promise<T>,
+    retry?: (error: unknown) => T | undefined,
+    cancel?: AbortSignal,
+  ): Promise<T>;
   pagingClient(client: EC2Client, region: string, operation: string, cancel: AbortSignal): EC2Client;
   /** Closes the SDK clients' connections. */
   close(): void;
@@ -189,8 +217,13 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
   };
 
   /** The source credentials: a named profile, the env's keys, or the SDK's default chain. */
-  const baseConfig = (region: string): { region: string; maxAttempts: number; profile?: string; credentials?: Credentials } => {
-    const config: { region: string; maxAttempts: number; profile?: string; credentials?: Credentials } = { region, maxAttempts: 1 };
+  const baseConfig = (
+    region: string,
+  ): { region: string; maxAttempts: number; profile?: string; credentials?: Credentials } => {
+    const config: { region: string; maxAttempts: number; profile?: string; credentials?: Credentials } = {
+      region,
+      maxAttempts: 1,
+    };
     if (env['AWS_PROFILE']) {
       config.profile = env['AWS_PROFILE'];
       config.credentials = fromProfile(env['AWS_PROFILE'], region);
@@ -250,18 +283,24 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
       // Cancelled, or a nested call's own verdict (the credentials' AssumeRole): passed on as it is.
       if (error instanceof CancelledError || error instanceof AwsCallError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new AwsCallError(operation, error instanceof TimeoutError ? '' : errorCode(error), scrub(message.split('\n')[0] ?? message), attempts, error);
+      throw new AwsCallError(
+        operation,
+        error instanceof TimeoutError ? '' : errorCode(error),
+        scrub(message.split('\n')[0] ?? message),
+        attempts,
+        error,
+      );
     }
   }
 
   let callerAccount: Promise<string> | undefined;
   const ownAccount = (): Promise<string> => {
-    callerAccount ??= call('STS GetCallerIdentity', stsRegion(), (signal) => stsClient().send(new GetCallerIdentityCommand({}), { abortSignal: signal })).then(
-      (identity) => {
-        if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');
-        return identity.Account;
-      },
-    );
+    callerAccount ??= call('STS GetCallerIdentity', stsRegion(), (signal) =>
+      stsClient().send(new GetCallerIdentityCommand({}), { abortSignal: signal }),
+    ).then((identity) => {
+      if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');
+      return identity.Account;
+    });
     callerAccount.catch(() => (callerAccount = undefined));
     return callerAccount;
   };
@@ -274,15 +313,24 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
         let account: string;
         if (entry.roleArn) {
           const fromArn = accountOfArn(entry.roleArn);
-          if (fromArn && entry.id && fromArn !== entry.id) throw new Error(`providers.aws.accounts: id ${entry.id} does not match the account of ${entry.roleArn}`);
+          if (fromArn && entry.id && fromArn !== entry.id)
+            throw new Error(`providers.aws.accounts: id ${entry.id} does not match the account of ${entry.roleArn}`);
           const id = fromArn ?? entry.id;
           if (!id) throw new Error(`providers.aws.accounts: ${entry.roleArn} names no account; give its id`);
           account = id;
         } else {
           account = await ownAccount();
-          if (entry.id && entry.id !== account) throw new Error(`providers.aws.accounts: the default credentials belong to ${account}, not ${entry.id} (add a roleArn to reach ${entry.id})`);
+          if (entry.id && entry.id !== account)
+            throw new Error(
+              `providers.aws.accounts: the default credentials belong to ${account}, not ${entry.id} (add a roleArn to reach ${entry.id})`,
+            );
         }
-        if (!map.has(account)) map.set(account, { account, ...(entry.roleArn ? { roleArn: entry.roleArn } : {}), ...(entry.externalId ? { externalId: entry.externalId } : {}) });
+        if (!map.has(account))
+          map.set(account, {
+            account,
+            ...(entry.roleArn ? { roleArn: entry.roleArn } : {}),
+            ...(entry.externalId ? { externalId: entry.externalId } : {}),
+          });
       }
       return map;
     })();
@@ -292,21 +340,32 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
 
   /** Assumed-role credentials, fetched once and renewed shortly before they expire. */
   const roleCredentials = (entry: AccountEntry & { roleArn: string }): RoleCredentials => {
-    let current: Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }> | undefined;
+    let current:
+      Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }> | undefined;
     let expires = 0;
     return async () => {
       if (!current || Date.now() >= expires - RENEW_BEFORE_MS) {
         current = call('STS AssumeRole', stsRegion(), (signal) =>
           stsClient().send(
-            new AssumeRoleCommand({ RoleArn: entry.roleArn, RoleSessionName: SESSION_NAME, ...(entry.externalId ? { ExternalId: entry.externalId } : {}) }),
+            new AssumeRoleCommand({
+              RoleArn: entry.roleArn,
+              RoleSessionName: SESSION_NAME,
+              ...(entry.externalId ? { ExternalId: entry.externalId } : {}),
+            }),
             { abortSignal: signal },
           ),
         ).then((answer) => {
           const c = answer.Credentials;
-          if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS AssumeRole ${entry.roleArn} returned no credentials`);
+          if (!c?.AccessKeyId || !c.SecretAccessKey)
+            throw new Error(`STS AssumeRole ${entry.roleArn} returned no credentials`);
           for (const secret of [c.AccessKeyId, c.SecretAccessKey, c.SessionToken]) if (secret) secrets.add(secret);
           expires = c.Expiration ? c.Expiration.getTime() : Date.now() + 15 * 60_000;
-          return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}), expiration: new Date(expires) };
+          return {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+            expiration: new Date(expires),
+          };
         });
         current.catch(() => (current = undefined));
       }
@@ -380,7 +439,13 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     type Sendable = Parameters<EC2Client['send']>[0];
     const send = (command: Sendable) => {
       const Command = command.constructor as new (input: unknown) => Sendable;
-      return ec2Call(region, operation, (abortSignal) => client.send(new Command(command.input), { abortSignal }), undefined, cancel);
+      return ec2Call(
+        region,
+        operation,
+        (abortSignal) => client.send(new Command(command.input), { abortSignal }),
+        undefined,
+        cancel,
+      );
     };
     return Object.create(client, { send: { value: send } }) as EC2Client;
   }

@@ -15,7 +15,9 @@ function permissionPorts(rule: Rule): Pick<IpPermission, 'FromPort' | 'ToPort'> 
     const type = Math.floor(range.from / 256);
     if (range.from % 256 === 0 && range.to === range.from + 255) return { FromPort: type, ToPort: -1 };
     if (range.from === range.to) return { FromPort: type, ToPort: range.from % 256 };
-    throw new Error(`ICMP ${range.from}-${range.to} is not one type (and code): AWS takes one ICMP type and code per rule`);
+    throw new Error(
+      `ICMP ${range.from}-${range.to} is not one type (and code): AWS takes one ICMP type and code per rule`,
+    );
   }
   if (!all) throw new Error(`${String(rule.protocol)} has no ports on AWS: a rule for it covers all ports`);
   return {};
@@ -23,7 +25,8 @@ function permissionPorts(rule: Rule): Pick<IpPermission, 'FromPort' | 'ToPort'> 
 
 function ipProtocol(rule: Rule): string {
   if (rule.protocol === 'all') return '-1';
-  if (rule.protocol === 'tcp' || rule.protocol === 'udp' || rule.protocol === 'icmp' || rule.protocol === 'icmpv6') return rule.protocol;
+  if (rule.protocol === 'tcp' || rule.protocol === 'udp' || rule.protocol === 'icmp' || rule.protocol === 'icmpv6')
+    return rule.protocol;
   return String(protocolNumber(rule.protocol));
 }
 
@@ -32,10 +35,13 @@ function ipProtocol(rule: Rule): string {
  * always enabled, one port range each; anything else is refused rather than approximated.
  */
 export function toIpPermission(rule: Rule, groupId: string): IpPermission {
-  if (rule.action !== 'allow') throw new Error('AWS security groups are allow-only: a deny rule cannot be added (remove the allow instead)');
+  if (rule.action !== 'allow')
+    throw new Error('AWS security groups are allow-only: a deny rule cannot be added (remove the allow instead)');
   if (!rule.enabled) throw new Error('AWS security group rules cannot be disabled: a disabled rule cannot be added');
   if (rule.ports.length !== 1) {
-    throw new Error(`AWS takes one port range per rule; this rule has ${rule.ports.length} (${rule.ports.map((p) => `${p.from}-${p.to}`).join(', ')}): add one rule per range`);
+    throw new Error(
+      `AWS takes one port range per rule; this rule has ${rule.ports.length} (${rule.ports.map((p) => `${p.from}-${p.to}`).join(', ')}): add one rule per range`,
+    );
   }
   const description = rule.description ? { Description: rule.description } : {};
   const permission: IpPermission = { IpProtocol: ipProtocol(rule), ...permissionPorts(rule) };
@@ -48,7 +54,13 @@ export function toIpPermission(rule: Rule, groupId: string): IpPermission {
       break;
     }
     case 'group':
-      permission.UserIdGroupPairs = [{ GroupId: peer.self ? groupId : peer.groupId, ...(peer.account ? { UserId: peer.account } : {}), ...description }];
+      permission.UserIdGroupPairs = [
+        {
+          GroupId: peer.self ? groupId : peer.groupId,
+          ...(peer.account ? { UserId: peer.account } : {}),
+          ...description,
+        },
+      ];
       break;
     case 'prefix-list':
       permission.PrefixListIds = [{ PrefixListId: peer.id, ...description }];

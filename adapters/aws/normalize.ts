@@ -40,12 +40,14 @@ function portsOf(protocol: Protocol, fromValue: unknown, toValue: unknown): Port
   }
   if (isIcmp(protocol)) {
     const valid = (v: number | undefined) => v === undefined || (v >= -1 && v <= 255);
-    if (!valid(from) || !valid(to)) return `ICMP type ${showValue(fromValue)} / code ${showValue(toValue)} is not within -1..255`;
+    if (!valid(from) || !valid(to))
+      return `ICMP type ${showValue(fromValue)} / code ${showValue(toValue)} is not within -1..255`;
     return icmpRange(from, to);
   }
   if (from === undefined && to === undefined) return ALL_PORTS;
   if (from === -1 && (to === -1 || to === undefined)) return ALL_PORTS;
-  if (from === undefined || to === undefined) return `FromPort ${showValue(fromValue)} / ToPort ${showValue(toValue)} incomplete`;
+  if (from === undefined || to === undefined)
+    return `FromPort ${showValue(fromValue)} / ToPort ${showValue(toValue)} incomplete`;
   if (from < 0 || to > 65535 || from > to) return `port range ${from}-${to} is not within 0-65535`;
   return { from, to };
 }
@@ -137,7 +139,12 @@ function describeSecurityGroups(page: unknown, ctx: PageContext): PageResult {
       const permissions = item[key];
       if (permissions !== undefined && !Array.isArray(permissions)) {
         result.unparseable.push(
-          unparseableRecord(groupCtx, { groupId: info.id, groupName: info.name, standsFor: { direction, action: 'allow' } }, `${key} is not a list`, permissions),
+          unparseableRecord(
+            groupCtx,
+            { groupId: info.id, groupName: info.name, standsFor: { direction, action: 'allow' } },
+            `${key} is not a list`,
+            permissions,
+          ),
         );
         continue;
       }
@@ -150,7 +157,13 @@ function describeSecurityGroups(page: unknown, ctx: PageContext): PageResult {
 }
 
 /** One IpPermission names several peers; each becomes one rule, as EC2 itself stores them. */
-function readPermission(permission: unknown, direction: Direction, info: GroupInfo, ctx: PageContext, result: PageResult): void {
+function readPermission(
+  permission: unknown,
+  direction: Direction,
+  info: GroupInfo,
+  ctx: PageContext,
+  result: PageResult,
+): void {
   const where = { groupId: info.id, groupName: info.name, standsFor: { direction, action: 'allow' as const } };
   if (!isRecord(permission)) {
     result.unparseable.push(unparseableRecord(ctx, where, 'permission is not an object', permission));
@@ -179,11 +192,23 @@ function readPermission(permission: unknown, direction: Direction, info: GroupIn
     });
   }
   if (peers.length === 0) {
-    result.unparseable.push(unparseableRecord(ctx, where, 'permission names no IpRanges, Ipv6Ranges, UserIdGroupPairs or PrefixListIds', permission));
+    result.unparseable.push(
+      unparseableRecord(
+        ctx,
+        where,
+        'permission names no IpRanges, Ipv6Ranges, UserIdGroupPairs or PrefixListIds',
+        permission,
+      ),
+    );
   }
   for (const { peer, description, raw } of peers) {
     // The permission narrowed to this one peer, as DescribeSecurityGroupRules would list it.
-    const rawRule = { IpProtocol: permission['IpProtocol'], FromPort: permission['FromPort'], ToPort: permission['ToPort'], Peer: raw };
+    const rawRule = {
+      IpProtocol: permission['IpProtocol'],
+      FromPort: permission['FromPort'],
+      ToPort: permission['ToPort'],
+      Peer: raw,
+    };
     const rule =
       typeof peer === 'string'
         ? peer
@@ -200,7 +225,15 @@ function readPermission(permission: unknown, direction: Direction, info: GroupIn
             raw: rawRule,
           });
     if (typeof rule === 'string') result.unparseable.push(unparseableRecord(ctx, where, rule, rawRule));
-    else result.rules.push({ provider: 'aws', account: info.account, region: info.region, groupId: info.id, rule, authoritative: false });
+    else
+      result.rules.push({
+        provider: 'aws',
+        account: info.account,
+        region: info.region,
+        groupId: info.id,
+        rule,
+        authoritative: false,
+      });
   }
 }
 
@@ -214,12 +247,20 @@ function describeSecurityGroupRules(page: unknown, ctx: PageContext): PageResult
     const groupId = text(item['GroupId']);
     const account = ctx.account || text(item['GroupOwnerId']);
     const ruleId = text(item['SecurityGroupRuleId']) || undefined;
-    const where = { groupId, ruleId: ruleId ?? '', standsFor: unreadableRule(item['IsEgress'] === true ? 'egress' : item['IsEgress'] === false ? 'ingress' : undefined, 'allow') };
+    const where = {
+      groupId,
+      ruleId: ruleId ?? '',
+      standsFor: unreadableRule(
+        item['IsEgress'] === true ? 'egress' : item['IsEgress'] === false ? 'ingress' : undefined,
+        'allow',
+      ),
+    };
     const referenced = item['ReferencedGroupInfo'];
     let peer: ReturnType<typeof cidrPeer>;
     if (text(item['CidrIpv4'])) peer = cidrPeer(item['CidrIpv4'], 'ipv4');
     else if (text(item['CidrIpv6'])) peer = cidrPeer(item['CidrIpv6'], 'ipv6');
-    else if (text(item['PrefixListId'])) peer = { peer: { kind: 'prefix-list', id: text(item['PrefixListId']) }, family: 'ipv4' };
+    else if (text(item['PrefixListId']))
+      peer = { peer: { kind: 'prefix-list', id: text(item['PrefixListId']) }, family: 'ipv4' };
     else if (isRecord(referenced)) peer = groupPeer(referenced, groupId, account);
     else peer = 'rule has no CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupInfo';
     if (typeof item['IsEgress'] !== 'boolean') peer = `IsEgress ${showValue(item['IsEgress'])} is not a boolean`;
@@ -278,13 +319,26 @@ function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult 
     }
   }
   if (accounts.size === 0) accounts.add(ctx.account);
-  if (complete) result.attachmentScopes = [...accounts].map((account) => ({ provider: 'aws' as const, account, region: ctx.region }));
+  if (complete)
+    result.attachmentScopes = [...accounts].map((account) => ({
+      provider: 'aws' as const,
+      account,
+      region: ctx.region,
+    }));
   return result;
 }
 
-
 function prefixListBase(ctx: PageContext, id: string): AddressSet {
-  return { provider: 'aws', account: ctx.account, region: ctx.region, kind: 'prefix-list', id, name: '', family: 'ipv4', providerManaged: false };
+  return {
+    provider: 'aws',
+    account: ctx.account,
+    region: ctx.region,
+    kind: 'prefix-list',
+    id,
+    name: '',
+    family: 'ipv4',
+    providerManaged: false,
+  };
 }
 
 /** The lists themselves: name, family, owner and version; their entries come from another page. */
@@ -308,7 +362,8 @@ function describeManagedPrefixLists(page: unknown, ctx: PageContext): PageResult
       unresolved: 'its entries were not read (GetManagedPrefixListEntries)',
     };
     if (version !== undefined) set.version = String(version);
-    if (family !== 'IPv4' && family !== 'IPv6') set.unresolved = `AddressFamily ${showValue(item['AddressFamily'])} is neither IPv4 nor IPv6`;
+    if (family !== 'IPv4' && family !== 'IPv6')
+      set.unresolved = `AddressFamily ${showValue(item['AddressFamily'])} is neither IPv4 nor IPv6`;
     sets.push(set);
   }
   result.addressSets = sets;
@@ -326,7 +381,12 @@ function managedPrefixListEntries(page: unknown, ctx: PageContext): PageResult {
   const base = prefixListBase(ctx, id);
   const error = body['Error'];
   if (isRecord(error)) {
-    result.addressSets = [{ ...base, unresolved: `${text(error['Code']) || 'Error'}: ${text(error['Message']) || 'the entries could not be read'}` }];
+    result.addressSets = [
+      {
+        ...base,
+        unresolved: `${text(error['Code']) || 'Error'}: ${text(error['Message']) || 'the entries could not be read'}`,
+      },
+    ];
     return result;
   }
   const entries: string[] = [];
@@ -378,7 +438,10 @@ export const awsPageKinds: PageKind[] = [
     name: 'aws:GetManagedPrefixListEntries',
     providers: ['aws'],
     // `Error` in place of `Entries`: the live read could not read the list (see adapters/aws/prefix-lists.ts).
-    matches: (page) => isRecord(page) && typeof page['PrefixListId'] === 'string' && (Array.isArray(page['Entries']) || isRecord(page['Error'])),
+    matches: (page) =>
+      isRecord(page) &&
+      typeof page['PrefixListId'] === 'string' &&
+      (Array.isArray(page['Entries']) || isRecord(page['Error'])),
     normalize: managedPrefixListEntries,
   },
 ];

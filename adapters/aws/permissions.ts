@@ -15,16 +15,33 @@ export const AWS_PERMISSIONS = declarePermissions({
     AuthorizeSecurityGroupEgress: { access: 'write', permissions: ['ec2:AuthorizeSecurityGroupEgress'] },
     RevokeSecurityGroupIngress: { access: 'write', permissions: ['ec2:RevokeSecurityGroupIngress'] },
     RevokeSecurityGroupEgress: { access: 'write', permissions: ['ec2:RevokeSecurityGroupEgress'] },
-    GetCallerIdentity: { access: 'read', permissions: [], none: 'STS answers GetCallerIdentity whatever the policy says (STS API reference)', deploymentOnly: true },
+    GetCallerIdentity: {
+      access: 'read',
+      permissions: [],
+      none: 'STS answers GetCallerIdentity whatever the policy says (STS API reference)',
+      deploymentOnly: true,
+    },
     // The member roles it may assume are named by the config (deploy/assume-role.cjs).
     AssumeRole: { access: 'read', permissions: ['sts:AssumeRole'], deploymentOnly: true },
     ListAccounts: { access: 'read', permissions: ['organizations:ListAccounts'], deploymentOnly: true },
   },
   uses: {
     scopes: ['GetCallerIdentity'],
-    read: ['AssumeRole', 'DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'DescribeNetworkInterfaces', 'DescribeManagedPrefixLists', 'GetManagedPrefixListEntries'],
+    read: [
+      'AssumeRole',
+      'DescribeSecurityGroups',
+      'DescribeSecurityGroupRules',
+      'DescribeNetworkInterfaces',
+      'DescribeManagedPrefixLists',
+      'GetManagedPrefixListEntries',
+    ],
     // An Authorize that a retry finds already done is looked up by the group's rules.
-    addRule: ['AssumeRole', 'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'DescribeSecurityGroupRules'],
+    addRule: [
+      'AssumeRole',
+      'AuthorizeSecurityGroupIngress',
+      'AuthorizeSecurityGroupEgress',
+      'DescribeSecurityGroupRules',
+    ],
     removeRule: ['AssumeRole', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'],
     /** adapters/aws/accounts.ts: the Organization's accounts, for a run's fan-out. */
     organizationMembers: ['ListAccounts'],

@@ -37,8 +37,10 @@ export function referencedPrefixLists(pages: readonly RawPage[]): string[] {
       if (!isRecord(group)) continue;
       for (const key of ['IpPermissions', 'IpPermissionsEgress']) {
         for (const permission of Array.isArray(group[key]) ? group[key] : []) {
-          const lists = isRecord(permission) && Array.isArray(permission['PrefixListIds']) ? permission['PrefixListIds'] : [];
-          for (const list of lists) if (isRecord(list) && text(list['PrefixListId'])) ids.add(text(list['PrefixListId']));
+          const lists =
+            isRecord(permission) && Array.isArray(permission['PrefixListIds']) ? permission['PrefixListIds'] : [];
+          for (const list of lists)
+            if (isRecord(list) && text(list['PrefixListId'])) ids.add(text(list['PrefixListId']));
         }
       }
     }
@@ -48,5 +50,8 @@ export function referencedPrefixLists(pages: readonly RawPage[]): string[] {
 
 /** `{ PrefixListId, Error: { Code, Message } }`: a list whose entries could not be read, and why (a snapshot keeps it). */
 export function prefixListErrorPage(id: string, code: string, message: string): RawPage {
-  return { kind: 'aws:GetManagedPrefixListEntries', body: { PrefixListId: id, Error: { Code: code || 'Error', Message: message } } };
+  return {
+    kind: 'aws:GetManagedPrefixListEntries',
+    body: { PrefixListId: id, Error: { Code: code || 'Error', Message: message } },
+  };
 }

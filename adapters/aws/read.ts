@@ -1,9 +1,20 @@
-import { paginateDescribeManagedPrefixLists, paginateDescribeNetworkInterfaces, paginateDescribeSecurityGroupRules, paginateDescribeSecurityGroups, paginateGetManagedPrefixListEntries } from '@aws-sdk/client-ec2';
+import {
+  paginateDescribeManagedPrefixLists,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeSecurityGroupRules,
+  paginateDescribeSecurityGroups,
+  paginateGetManagedPrefixListEntries,
+} from '@aws-sdk/client-ec2';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import type { AwsClient } from './client.ts';
 import { errorText, listErrorCode } from './client.ts';
-import { PREFIX_LIST_PAGE_SIZE, prefixListErrorPage, referencedPrefixLists, UNREADABLE_LIST_CODES } from './prefix-lists.ts';
+import {
+  PREFIX_LIST_PAGE_SIZE,
+  prefixListErrorPage,
+  referencedPrefixLists,
+  UNREADABLE_LIST_CODES,
+} from './prefix-lists.ts';
 
 // The AWS reads: EC2 DescribeSecurityGroups / DescribeSecurityGroupRules / DescribeNetworkInterfaces
 // pages of a scope, and the prefix lists its rules name, as the API shapes them (read by
@@ -17,11 +28,26 @@ function plainBody(page: object): Record<string, unknown> {
   return body;
 }
 
-type Paginate = (config: { client: EC2Client; pageSize: number }, input: { MaxResults?: number }) => AsyncIterable<object>;
+type Paginate = (
+  config: { client: EC2Client; pageSize: number },
+  input: { MaxResults?: number },
+) => AsyncIterable<object>;
 const LISTINGS: { operation: string; kind: string; paginate: Paginate }[] = [
-  { operation: 'DescribeSecurityGroups', kind: 'aws:DescribeSecurityGroups', paginate: paginateDescribeSecurityGroups as Paginate },
-  { operation: 'DescribeSecurityGroupRules', kind: 'aws:DescribeSecurityGroupRules', paginate: paginateDescribeSecurityGroupRules as Paginate },
-  { operation: 'DescribeNetworkInterfaces', kind: 'aws:DescribeNetworkInterfaces', paginate: paginateDescribeNetworkInterfaces as Paginate },
+  {
+    operation: 'DescribeSecurityGroups',
+    kind: 'aws:DescribeSecurityGroups',
+    paginate: paginateDescribeSecurityGroups as Paginate,
+  },
+  {
+    operation: 'DescribeSecurityGroupRules',
+    kind: 'aws:DescribeSecurityGroupRules',
+    paginate: paginateDescribeSecurityGroupRules as Paginate,
+  },
+  {
+    operation: 'DescribeNetworkInterfaces',
+    kind: 'aws:DescribeNetworkInterfaces',
+    paginate: paginateDescribeNetworkInterfaces as Paginate,
+  },
 ];
 
 /** Every page of the scope: the three listings at once, then the prefix lists its rules name. */
@@ -33,7 +59,10 @@ export async function readAwsScope(aws: AwsClient, scope: Scope, progress?: Read
   const listing = async ({ operation, kind, paginate }: (typeof LISTINGS)[number]): Promise<RawPage[]> => {
     const out: RawPage[] = [];
     const tokens = new Set<string>();
-    for await (const page of paginate({ client: aws.pagingClient(client, scope.region, operation, failed.signal), pageSize: PAGE_SIZE }, { MaxResults: PAGE_SIZE })) {
+    for await (const page of paginate(
+      { client: aws.pagingClient(client, scope.region, operation, failed.signal), pageSize: PAGE_SIZE },
+      { MaxResults: PAGE_SIZE },
+    )) {
       const body = plainBody(page);
       out.push({ kind, body });
       pages++;
@@ -61,7 +90,10 @@ export async function readAwsScope(aws: AwsClient, scope: Scope, progress?: Read
   );
   if (firstError) throw firstError.error;
   const pagesRead = lists.flat();
-  return [...pagesRead, ...(await readPrefixLists(aws, client, scope, referencedPrefixLists(pagesRead), failed.signal))];
+  return [
+    ...pagesRead,
+    ...(await readPrefixLists(aws, client, scope, referencedPrefixLists(pagesRead), failed.signal)),
+  ];
 }
 
 /**
@@ -70,13 +102,22 @@ export async function readAwsScope(aws: AwsClient, scope: Scope, progress?: Read
  * that names the list. A list the account cannot read, or that no description lists (moto
  * answers any id with no entries), gets an error page: its rules are evaluated as unknown.
  */
-async function readPrefixLists(aws: AwsClient, client: EC2Client, scope: Scope, ids: string[], cancel: AbortSignal): Promise<RawPage[]> {
+async function readPrefixLists(
+  aws: AwsClient,
+  client: EC2Client,
+  scope: Scope,
+  ids: string[],
+  cancel: AbortSignal,
+): Promise<RawPage[]> {
   if (ids.length === 0) return [];
   const out: RawPage[] = [];
   const described = new Set<string>();
   try {
     const paging = aws.pagingClient(client, scope.region, 'DescribeManagedPrefixLists', cancel);
-    for await (const page of paginateDescribeManagedPrefixLists({ client: paging, pageSize: PREFIX_LIST_PAGE_SIZE }, { MaxResults: PREFIX_LIST_PAGE_SIZE })) {
+    for await (const page of paginateDescribeManagedPrefixLists(
+      { client: paging, pageSize: PREFIX_LIST_PAGE_SIZE },
+      { MaxResults: PREFIX_LIST_PAGE_SIZE },
+    )) {
       const body = plainBody(page);
       out.push({ kind: 'aws:DescribeManagedPrefixLists', body });
       for (const list of page.PrefixLists ?? []) if (list.PrefixListId) described.add(list.PrefixListId);
@@ -87,13 +128,22 @@ async function readPrefixLists(aws: AwsClient, client: EC2Client, scope: Scope, 
   }
   for (const id of ids) {
     if (!described.has(id)) {
-      out.push(prefixListErrorPage(id, 'NotDescribed', 'DescribeManagedPrefixLists does not list it (deleted, or another account\'s list not shared with this one)'));
+      out.push(
+        prefixListErrorPage(
+          id,
+          'NotDescribed',
+          "DescribeManagedPrefixLists does not list it (deleted, or another account's list not shared with this one)",
+        ),
+      );
       continue;
     }
     try {
       const entries: unknown[] = [];
       const paging = aws.pagingClient(client, scope.region, 'GetManagedPrefixListEntries', cancel);
-      for await (const page of paginateGetManagedPrefixListEntries({ client: paging, pageSize: PREFIX_LIST_PAGE_SIZE }, { PrefixListId: id, MaxResults: PREFIX_LIST_PAGE_SIZE })) {
+      for await (const page of paginateGetManagedPrefixListEntries(
+        { client: paging, pageSize: PREFIX_LIST_PAGE_SIZE },
+        { PrefixListId: id, MaxResults: PREFIX_LIST_PAGE_SIZE },
+      )) {
         entries.push(...(page.Entries ?? []));
       }
       out.push({ kind: 'aws:GetManagedPrefixListEntries', body: { PrefixListId: id, Entries: entries } });

@@ -15,7 +15,12 @@ import { PAGE_SIZE } from './read.ts';
 
 // The two writes remediation needs: authorize one encoded rule (and learn its id), revoke one.
 
-function findRuleId(rules: SecurityGroupRule[], groupId: string, permission: IpPermission, egress: boolean): string | undefined {
+function findRuleId(
+  rules: SecurityGroupRule[],
+  groupId: string,
+  permission: IpPermission,
+  egress: boolean,
+): string | undefined {
   const cidr4 = permission.IpRanges?.[0]?.CidrIp;
   const cidr6 = permission.Ipv6Ranges?.[0]?.CidrIpv6;
   const pair = permission.UserIdGroupPairs?.[0];
@@ -27,7 +32,13 @@ function findRuleId(rules: SecurityGroupRule[], groupId: string, permission: IpP
       r.IpProtocol === permission.IpProtocol &&
       (r.FromPort ?? -1) === (permission.FromPort ?? -1) &&
       (r.ToPort ?? -1) === (permission.ToPort ?? -1) &&
-      (cidr4 ? r.CidrIpv4 === cidr4 : cidr6 ? r.CidrIpv6 === cidr6 : pair ? r.ReferencedGroupInfo?.GroupId === pair.GroupId : r.PrefixListId === list),
+      (cidr4
+        ? r.CidrIpv4 === cidr4
+        : cidr6
+          ? r.CidrIpv6 === cidr6
+          : pair
+            ? r.ReferencedGroupInfo?.GroupId === pair.GroupId
+            : r.PrefixListId === list),
   )?.SecurityGroupRuleId;
 }
 
@@ -45,7 +56,9 @@ export async function addAwsRule(aws: AwsClient, scope: Scope, groupId: string, 
     scope.region,
     operation,
     (abortSignal) =>
-      egress ? client.send(new AuthorizeSecurityGroupEgressCommand(input), { abortSignal }) : client.send(new AuthorizeSecurityGroupIngressCommand(input), { abortSignal }),
+      egress
+        ? client.send(new AuthorizeSecurityGroupEgressCommand(input), { abortSignal })
+        : client.send(new AuthorizeSecurityGroupIngressCommand(input), { abortSignal }),
     (error) => {
       if (errorCode(error) !== 'InvalidPermission.Duplicate') return undefined;
       seen.duplicate = true;
@@ -54,7 +67,13 @@ export async function addAwsRule(aws: AwsClient, scope: Scope, groupId: string, 
   );
   if (seen.duplicate) {
     const listed = await aws.ec2Call(scope.region, 'DescribeSecurityGroupRules', (abortSignal) =>
-      client.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: PAGE_SIZE }), { abortSignal }),
+      client.send(
+        new DescribeSecurityGroupRulesCommand({
+          Filters: [{ Name: 'group-id', Values: [groupId] }],
+          MaxResults: PAGE_SIZE,
+        }),
+        { abortSignal },
+      ),
     );
     const id = findRuleId(listed.SecurityGroupRules ?? [], groupId, permission, egress);
     if (!id) throw new Error(`EC2 ${operation} ${groupId}: the rule was added but its id was not found`);
@@ -80,9 +99,15 @@ export async function removeAwsRule(aws: AwsClient, scope: Scope, groupId: strin
     scope.region,
     operation,
     (abortSignal) =>
-      egress ? client.send(new RevokeSecurityGroupEgressCommand(input), { abortSignal }) : client.send(new RevokeSecurityGroupIngressCommand(input), { abortSignal }),
-    (error) => (errorCode(error) === 'InvalidPermission.NotFound' || errorCode(error) === 'InvalidSecurityGroupRuleId.NotFound' ? { Return: true } : undefined),
+      egress
+        ? client.send(new RevokeSecurityGroupEgressCommand(input), { abortSignal })
+        : client.send(new RevokeSecurityGroupIngressCommand(input), { abortSignal }),
+    (error) =>
+      errorCode(error) === 'InvalidPermission.NotFound' || errorCode(error) === 'InvalidSecurityGroupRuleId.NotFound'
+        ? { Return: true }
+        : undefined,
   );
-  if (answer.UnknownIpPermissions?.length) throw new Error(`EC2 ${operation} ${groupId}: no such rule (${rule.native.ruleId})`);
+  if (answer.UnknownIpPermissions?.length)
+    throw new Error(`EC2 ${operation} ${groupId}: no such rule (${rule.native.ruleId})`);
   if (answer.Return === false) throw new Error(`EC2 ${operation} ${groupId}: the API answered Return=false`);
 }

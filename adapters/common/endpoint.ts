@@ -16,7 +16,8 @@ export function checkEndpointUrl(value: string, setting: string): URL {
   } catch {
     throw new Error(`${setting}: ${JSON.stringify(value)} is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${setting}: ${url.protocol} is not http or https`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`${setting}: ${url.protocol} is not http or https`);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new Error(`${setting}: plain http is allowed only for a loopback host (got ${url.hostname}); use https`);
   }

@@ -31,7 +31,9 @@ export interface ProviderPermissions<Operation extends string = string> {
 }
 
 /** A provider's declarations, with the operation names checked against the table. */
-export function declarePermissions<const Operation extends string>(declared: ProviderPermissions<Operation>): ProviderPermissions<Operation> {
+export function declarePermissions<const Operation extends string>(
+  declared: ProviderPermissions<Operation>,
+): ProviderPermissions<Operation> {
   return declared;
 }
 
@@ -39,7 +41,11 @@ export function declarePermissions<const Operation extends string>(declared: Pro
  * The policy actions that `uses` need, sorted and without repeats; with `memberRole`, only those a
  * role the deployment assumes in another account needs (no deployment-only ones).
  */
-export function permissionsFor(declared: ProviderPermissions, uses: readonly string[], options: { access?: Access; memberRole?: boolean } = {}): string[] {
+export function permissionsFor(
+  declared: ProviderPermissions,
+  uses: readonly string[],
+  options: { access?: Access; memberRole?: boolean } = {},
+): string[] {
   const actions = new Set<string>();
   for (const use of uses) {
     const operations = declared.uses[use];

@@ -45,12 +45,19 @@ export async function withTimeout<T>(what: string, ms: number, work: (signal: Ab
 }
 
 /** Delay before retry `attempt` (1-based): uniform in [0, min(max, base * 2^(attempt-1))]. */
-export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor((options.random ?? Math.random)() * ceiling);
 }
 
-export async function withRetry<T>(what: string, options: RetryOptions, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withRetry<T>(
+  what: string,
+  options: RetryOptions,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const sleep = options.sleep ?? realSleep;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -44,15 +44,19 @@ function entryBlocks(value: unknown, family: Family): string[] {
   if (dash === -1) {
     const block = parseCidr(value);
     const cidr = canonicalCidr(value);
-    if (!block || cidr === undefined) throw new Unreadable(`ip_set entry ${showValue(value)} is not an address, range or CIDR block`);
+    if (!block || cidr === undefined)
+      throw new Unreadable(`ip_set entry ${showValue(value)} is not an address, range or CIDR block`);
     if (block.family !== family) throw new Unreadable(`ip_set entry ${showValue(value)} is not ${familyName(family)}`);
     return [cidr];
   }
   const low = parseCidr(value.slice(0, dash).trim());
   const high = parseCidr(value.slice(dash + 1).trim());
-  const single = (block: typeof low) => block !== undefined && block.prefix === FAMILY_BITS[block.family] && !/\//.test(value);
-  if (!single(low) || !single(high) || !low || !high) throw new Unreadable(`ip_set entry ${showValue(value)} is not a range of two addresses`);
-  if (low.family !== family || high.family !== family) throw new Unreadable(`ip_set entry ${showValue(value)} is not ${familyName(family)}`);
+  const single = (block: typeof low) =>
+    block !== undefined && block.prefix === FAMILY_BITS[block.family] && !/\//.test(value);
+  if (!single(low) || !single(high) || !low || !high)
+    throw new Unreadable(`ip_set entry ${showValue(value)} is not a range of two addresses`);
+  if (low.family !== family || high.family !== family)
+    throw new Unreadable(`ip_set entry ${showValue(value)} is not ${familyName(family)}`);
   if (low.lo > high.lo) throw new Unreadable(`ip_set entry ${showValue(value)} ends before it starts`);
   return intervalToCidrs(family, low.lo, high.lo);
 }
@@ -60,7 +64,8 @@ function entryBlocks(value: unknown, family: Family): string[] {
 function entriesOf(raw: Record<string, unknown>, family: Family): string[] {
   let list: unknown[];
   if (Array.isArray(raw.ip_set)) list = raw.ip_set;
-  else if (Array.isArray(raw.ip_extra_set)) list = raw.ip_extra_set.map((extra) => (isRecord(extra) ? extra.ip : extra));
+  else if (Array.isArray(raw.ip_extra_set))
+    list = raw.ip_extra_set.map((extra) => (isRecord(extra) ? extra.ip : extra));
   else throw new Unreadable(`ip_set ${showValue(raw.ip_set)} is not a list`);
   const cidrs = new Set<string>();
   for (const value of list) for (const cidr of entryBlocks(value, family)) cidrs.add(cidr);
@@ -68,7 +73,16 @@ function entriesOf(raw: Record<string, unknown>, family: Family): string[] {
 }
 
 function baseSet(ctx: PageContext, id: string, name: string, family: Family): AddressSet {
-  return { provider: ctx.provider, account: ctx.account, region: ctx.region, kind: 'address-group', id, name, family, providerManaged: false };
+  return {
+    provider: ctx.provider,
+    account: ctx.account,
+    region: ctx.region,
+    kind: 'address-group',
+    id,
+    name,
+    family,
+    providerManaged: false,
+  };
 }
 
 /** One listed address group; unresolved (with the reason) when its entries cannot all be read. */
@@ -90,7 +104,9 @@ function normalizeAddressGroups(page: unknown, ctx: PageContext): PageResult {
   const sets: AddressSet[] = [];
   const result = normalizeList(page, 'address_groups', ctx, (item, path, out) => {
     const itemCtx = { ...ctx, account: accountOf(ctx, item, ['tenant_id', 'project_id']) };
-    const set = readSafely(out, itemCtx, item, { path, groupId: '', ruleId: idOf(item, 'id') }, () => readAddressGroup(item, itemCtx));
+    const set = readSafely(out, itemCtx, item, { path, groupId: '', ruleId: idOf(item, 'id') }, () =>
+      readAddressGroup(item, itemCtx),
+    );
     if (set) sets.push(set);
   });
   return { ...result, addressSets: sets };
@@ -114,7 +130,10 @@ function normalizeRefusal(page: unknown, ctx: PageContext): PageResult {
       } catch {
         // the rules' ethertype is only a hint for an address group that cannot be read
       }
-      return { ...baseSet(ctx, requiredText(raw, 'id'), '', family), unresolved: refusalReason(isRecord(page) ? page : {}) };
+      return {
+        ...baseSet(ctx, requiredText(raw, 'id'), '', family),
+        unresolved: refusalReason(isRecord(page) ? page : {}),
+      };
     });
     if (set) sets.push(set);
   });
@@ -131,13 +150,17 @@ export const addressGroupPageKinds: PageKind[] = [
   {
     name: ADDRESS_GROUP_PAGE_KINDS.refused,
     providers: ['huawei', 'otc'],
-    matches: (page) => isRecord(page) && Array.isArray(page[REFERENCED_FIELD]) && !Object.hasOwn(page, 'address_groups'),
+    matches: (page) =>
+      isRecord(page) && Array.isArray(page[REFERENCED_FIELD]) && !Object.hasOwn(page, 'address_groups'),
     normalize: normalizeRefusal,
   },
 ];
 
 /** The page a refusal of ListAddressGroup is kept as: the error body and the address groups the rules name. */
-export function refusalPage(error: { status?: number; code?: string; message: string }, referenced: ReadonlyMap<string, Family>): Record<string, unknown> {
+export function refusalPage(
+  error: { status?: number; code?: string; message: string },
+  referenced: ReadonlyMap<string, Family>,
+): Record<string, unknown> {
   return {
     ...(error.status === undefined ? {} : { status: error.status }),
     error_code: error.code ?? '',
@@ -152,7 +175,8 @@ export function referencedAddressGroups(rulePages: readonly unknown[]): Map<stri
   for (const page of rulePages) {
     const rules = isRecord(page) && Array.isArray(page.security_group_rules) ? page.security_group_rules : [];
     for (const rule of rules) {
-      const id = isRecord(rule) && typeof rule.remote_address_group_id === 'string' ? rule.remote_address_group_id.trim() : '';
+      const id =
+        isRecord(rule) && typeof rule.remote_address_group_id === 'string' ? rule.remote_address_group_id.trim() : '';
       if (id === '' || referenced.has(id)) continue;
       const ethertype = isRecord(rule) && typeof rule.ethertype === 'string' ? rule.ethertype.trim().toLowerCase() : '';
       referenced.set(id, ethertype === 'ipv6' ? 'ipv6' : 'ipv4');

@@ -50,7 +50,10 @@ export class HuaweiApiError extends Error {
   readonly requestId: string | undefined;
   /** The service's own error_msg, where it answered with one. */
   readonly providerMessage: string | undefined;
-  constructor(message: string, details: { status?: number; code?: string; requestId?: string; providerMessage?: string } = {}) {
+  constructor(
+    message: string,
+    details: { status?: number; code?: string; requestId?: string; providerMessage?: string } = {},
+  ) {
     super(message);
     this.name = 'HuaweiApiError';
     this.status = details.status;
@@ -62,7 +65,14 @@ export class HuaweiApiError extends Error {
 
 /** A definitive answer about the address groups (forbidden, not there): they are the unknown, not the scope. */
 export function isRefusal(error: unknown): error is HuaweiApiError {
-  return error instanceof HuaweiApiError && error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 429 && error.code !== 'APIG.0308';
+  return (
+    error instanceof HuaweiApiError &&
+    error.status !== undefined &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 429 &&
+    error.code !== 'APIG.0308'
+  );
 }
 
 interface Credentials {
@@ -76,7 +86,9 @@ function readCredentials(env: NodeJS.ProcessEnv): Credentials {
   const sk = env[SK_VAR]?.trim() ?? '';
   const missing = [ak === '' ? AK_VAR : '', sk === '' ? SK_VAR : ''].filter((name) => name !== '');
   if (missing.length > 0) {
-    throw new Error(`huawei: ${AK_VAR} and ${SK_VAR} must be set (the access key pair that signs VPC API calls); not set: ${missing.join(', ')}`);
+    throw new Error(
+      `huawei: ${AK_VAR} and ${SK_VAR} must be set (the access key pair that signs VPC API calls); not set: ${missing.join(', ')}`,
+    );
   }
   const token = env[TOKEN_VAR]?.trim();
   return { ak, sk, securityToken: token === '' ? undefined : token };
@@ -172,7 +184,13 @@ export interface HuaweiClient {
   where(scope: Scope): string;
   /** One API operation with our retries; returns the HTTP status and the response body as the API sent it. */
   call(scope: Scope, operation: string, mode: Mode, send: (client: VpcClient) => Promise<unknown>): Promise<Answer>;
-  malformed(scope: Scope, operation: string, status: number | undefined, problem: string, body: unknown): HuaweiApiError;
+  malformed(
+    scope: Scope,
+    operation: string,
+    status: number | undefined,
+    problem: string,
+    body: unknown,
+  ): HuaweiApiError;
 }
 
 export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient {
@@ -191,7 +209,8 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
   const clients = new Map<string, VpcClient>();
   let secrets: string[] = [];
 
-  const redact = (text: string): string => maskCredentials(secrets.reduce((out, secret) => out.split(secret).join('***'), text));
+  const redact = (text: string): string =>
+    maskCredentials(secrets.reduce((out, secret) => out.split(secret).join('***'), text));
 
   function credentials(): Credentials {
     const found = readCredentials(env);
@@ -250,7 +269,12 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
     });
   }
 
-  async function call(scope: Scope, operation: string, mode: Mode, send: (client: VpcClient) => Promise<unknown>): Promise<Answer> {
+  async function call(
+    scope: Scope,
+    operation: string,
+    mode: Mode,
+    send: (client: VpcClient) => Promise<unknown>,
+  ): Promise<Answer> {
     const client = clientFor(scope);
     let attempts = 0;
     const attempt = async (): Promise<unknown> => {
@@ -280,7 +304,8 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
         // timeout is enforced here and surfaces as a final, non-retryable error.
         response = await withRetry(what, { ...policy, timeoutMs: retry.timeoutMs + 1000 }, () =>
           withTimeout(what, retry.timeoutMs, () => attempt()).catch((error: unknown) => {
-            if (error instanceof TimeoutError) throw new Error(`${error.message}; the rule may have been created: re-read the group`);
+            if (error instanceof TimeoutError)
+              throw new Error(`${error.message}; the rule may have been created: re-read the group`);
             throw error;
           }),
         );
@@ -296,10 +321,20 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
     return { status: typeof httpStatusCode === 'number' ? httpStatusCode : undefined, body };
   }
 
-  function malformed(scope: Scope, operation: string, status: number | undefined, problem: string, body: unknown): HuaweiApiError {
+  function malformed(
+    scope: Scope,
+    operation: string,
+    status: number | undefined,
+    problem: string,
+    body: unknown,
+  ): HuaweiApiError {
     const answered = status === undefined ? 'answered' : `answered HTTP ${status}`;
     return new HuaweiApiError(
-      redact(oneLine(`${where(scope)}: ${operation} ${answered} with a body that is not the API's JSON (${problem}): ${show(body)}`)),
+      redact(
+        oneLine(
+          `${where(scope)}: ${operation} ${answered} with a body that is not the API's JSON (${problem}): ${show(body)}`,
+        ),
+      ),
       status === undefined ? {} : { status },
     );
   }
@@ -308,7 +343,8 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
     stats,
     async scopes(filter?: ScopeFilter): Promise<Scope[]> {
       credentials();
-      if (!settings) throw new Error('huawei: providers.huawei.regions is not configured (each region with its projectId)');
+      if (!settings)
+        throw new Error('huawei: providers.huawei.regions is not configured (each region with its projectId)');
       const scopes: Scope[] = [];
       for (const { region, projectId } of settings.regions) {
         if (filter?.regions && !filter.regions.includes(region)) continue;

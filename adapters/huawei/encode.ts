@@ -10,7 +10,8 @@ import { show } from './normalize.ts';
 function multiport(rule: Rule): string | undefined {
   const ranges = mergeRanges(rule.ports);
   // An empty multiport means all ports to the API: never send one for an empty port set.
-  if (ranges.length === 0) throw new Error('huawei: a rule without ports cannot be expressed (an empty multiport means all ports)');
+  if (ranges.length === 0)
+    throw new Error('huawei: a rule without ports cannot be expressed (an empty multiport means all ports)');
   const first = ranges[0];
   if (ranges.length === 1 && first && first.from <= 1 && first.to === MAX_PORT) return undefined;
   return ranges
@@ -34,7 +35,10 @@ export function createOption(groupId: string, rule: Rule): CreateSecurityGroupRu
   if (!Number.isInteger(rule.priority) || rule.priority < 1 || rule.priority > 100) {
     throw new Error(`huawei: priority ${show(rule.priority)} is outside 1-100`);
   }
-  if (isIcmp(rule.protocol) && !(rule.ports.length === 1 && rule.ports[0]?.from === ALL_PORTS.from && rule.ports[0]?.to === ALL_PORTS.to)) {
+  if (
+    isIcmp(rule.protocol) &&
+    !(rule.ports.length === 1 && rule.ports[0]?.from === ALL_PORTS.from && rule.ports[0]?.to === ALL_PORTS.to)
+  ) {
     throw new Error('huawei: a VPC v3 rule cannot select ICMP types or codes; only all of ICMP');
   }
   const option = new CreateSecurityGroupRuleOption(groupId, rule.direction)

@@ -17,7 +17,9 @@ export function ctsRealtime(provider: SmnProvider): ProviderModule['realtime'] {
     parse: (message) => changesFromCtsNotification(provider, message),
     scopeAccount: (config, change) => {
       const regions = config.providers[provider]?.regions ?? [];
-      return regions.some((r) => r.projectId === change.account && r.region === change.region) ? change.account : undefined;
+      return regions.some((r) => r.projectId === change.account && r.region === change.region)
+        ? change.account
+        : undefined;
     },
   };
 }

@@ -9,7 +9,16 @@ import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/mod
 import { emptyPageResult, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
 import { isRecord } from '../../src/lib/record.ts';
 import { ALL_PORTS, hasPorts, MAX_PORT, mergeRanges, parseProtocol } from '../../src/model/protocol.ts';
-import type { Action, Direction, Family, Peer, PortRange, Protocol, Rule, UnreadableRule } from '../../src/model/types.ts';
+import type {
+  Action,
+  Direction,
+  Family,
+  Peer,
+  PortRange,
+  Protocol,
+  Rule,
+  UnreadableRule,
+} from '../../src/model/types.ts';
 
 type Raw = Record<string, unknown>;
 

@@ -1,4 +1,8 @@
-import { ListAddressGroupRequest, ListSecurityGroupRulesRequest, ListSecurityGroupsRequest } from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
+import {
+  ListAddressGroupRequest,
+  ListSecurityGroupRulesRequest,
+  ListSecurityGroupsRequest,
+} from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
 import { isRecord } from '../../src/lib/record.ts';
 import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from './address-groups.ts';
@@ -12,7 +16,11 @@ import { show } from './normalize.ts';
 /** The largest page the v3 list APIs serve (limit 0-2000). */
 export const PAGE_LIMIT = 2000;
 
-const LIST_KEYS = { ListSecurityGroups: 'security_groups', ListSecurityGroupRules: 'security_group_rules', ListAddressGroup: 'address_groups' } as const;
+const LIST_KEYS = {
+  ListSecurityGroups: 'security_groups',
+  ListSecurityGroupRules: 'security_group_rules',
+  ListAddressGroup: 'address_groups',
+} as const;
 
 /** Every page of one list operation, following `page_info.next_marker` until it is absent. */
 async function listAll(
@@ -46,7 +54,13 @@ async function listAll(
     const next = nextMarker(hw, scope, operation, status, body, items);
     if (next === undefined) return;
     if (used.has(next) || next === marker) {
-      throw hw.malformed(scope, operation, status, `pagination does not advance: next_marker ${show(next)} again`, body.page_info);
+      throw hw.malformed(
+        scope,
+        operation,
+        status,
+        `pagination does not advance: next_marker ${show(next)} again`,
+        body.page_info,
+      );
     }
     used.add(next);
     marker = next;
@@ -57,16 +71,26 @@ async function listAll(
  * `page_info.next_marker` is present only while more pages remain (huaweicloud-sdk-go-v3 vpc/v3
  * PageInfo). Without any page_info, a full page continues from its last id.
  */
-function nextMarker(hw: HuaweiClient, scope: Scope, operation: string, status: number | undefined, body: Record<string, unknown>, items: unknown[]): string | undefined {
+function nextMarker(
+  hw: HuaweiClient,
+  scope: Scope,
+  operation: string,
+  status: number | undefined,
+  body: Record<string, unknown>,
+  items: unknown[],
+): string | undefined {
   const info = body.page_info;
   if (info === undefined || info === null) {
     const last = items[items.length - 1];
-    return items.length >= PAGE_LIMIT && isRecord(last) && typeof last.id === 'string' && last.id !== '' ? last.id : undefined;
+    return items.length >= PAGE_LIMIT && isRecord(last) && typeof last.id === 'string' && last.id !== ''
+      ? last.id
+      : undefined;
   }
   if (!isRecord(info)) throw hw.malformed(scope, operation, status, 'page_info is not an object', info);
   const next = info.next_marker;
   if (next === undefined || next === null || next === '') return undefined;
-  if (typeof next !== 'string') throw hw.malformed(scope, operation, status, 'page_info.next_marker is not a string', info);
+  if (typeof next !== 'string')
+    throw hw.malformed(scope, operation, status, 'page_info.next_marker is not a string', info);
   return next;
 }
 
@@ -76,10 +100,26 @@ async function addressGroupPages(hw: HuaweiClient, scope: Scope, rulePages: read
   if (referenced.size === 0) return [];
   const pages: RawPage[] = [];
   try {
-    await hw.limiterFor(scope.region)(() => listAll(hw, scope, 'ListAddressGroup', (page) => pages.push(page), () => false));
+    await hw.limiterFor(scope.region)(() =>
+      listAll(
+        hw,
+        scope,
+        'ListAddressGroup',
+        (page) => pages.push(page),
+        () => false,
+      ),
+    );
   } catch (error) {
     if (!isRefusal(error)) throw error;
-    return [{ kind: ADDRESS_GROUP_PAGE_KINDS.refused, body: refusalPage({ status: error.status, code: error.code, message: error.providerMessage ?? error.message }, referenced) }];
+    return [
+      {
+        kind: ADDRESS_GROUP_PAGE_KINDS.refused,
+        body: refusalPage(
+          { status: error.status, code: error.code, message: error.providerMessage ?? error.message },
+          referenced,
+        ),
+      },
+    ];
   }
   return pages;
 }
@@ -111,8 +151,15 @@ export async function readHuaweiScope(hw: HuaweiClient, scope: Scope, progress?:
       throw error;
     });
   // Both lists settle before read() does: a failure of one stops the other at its next page.
-  const settled = await Promise.allSettled([list('ListSecurityGroups', groupPages), list('ListSecurityGroupRules', rulePages)]);
+  const settled = await Promise.allSettled([
+    list('ListSecurityGroups', groupPages),
+    list('ListSecurityGroupRules', rulePages),
+  ]);
   for (const result of settled) if (result.status === 'rejected') throw result.reason;
-  const setPages = await addressGroupPages(hw, scope, rulePages.map((page) => page.body));
+  const setPages = await addressGroupPages(
+    hw,
+    scope,
+    rulePages.map((page) => page.body),
+  );
   return [...groupPages, ...rulePages, ...setPages];
 }

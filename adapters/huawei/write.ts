@@ -1,4 +1,8 @@
-import { CreateSecurityGroupRuleRequest, CreateSecurityGroupRuleRequestBody, DeleteSecurityGroupRuleRequest } from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
+import {
+  CreateSecurityGroupRuleRequest,
+  CreateSecurityGroupRuleRequestBody,
+  DeleteSecurityGroupRuleRequest,
+} from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
 import { isRecord } from '../../src/lib/record.ts';
 import type { Rule } from '../../src/model/types.ts';
 import type { Scope } from '../../src/ports/live.ts';
@@ -13,23 +17,32 @@ export async function addHuaweiRule(hw: HuaweiClient, scope: Scope, groupId: str
   const option = createOption(groupId, rule);
   const { status, body } = await hw.limiterFor(scope.region)(() =>
     hw.call(scope, 'CreateSecurityGroupRule', 'create', (client) =>
-      client.createSecurityGroupRule(new CreateSecurityGroupRuleRequest().withBody(new CreateSecurityGroupRuleRequestBody().withSecurityGroupRule(option))),
+      client.createSecurityGroupRule(
+        new CreateSecurityGroupRuleRequest().withBody(
+          new CreateSecurityGroupRuleRequestBody().withSecurityGroupRule(option),
+        ),
+      ),
     ),
   );
   const created = body.security_group_rule;
   const id = isRecord(created) ? created.id : undefined;
-  if (typeof id !== 'string' || id === '') throw hw.malformed(scope, 'CreateSecurityGroupRule', status, 'no security_group_rule.id', body);
+  if (typeof id !== 'string' || id === '')
+    throw hw.malformed(scope, 'CreateSecurityGroupRule', status, 'no security_group_rule.id', body);
   return id;
 }
 
 export async function removeHuaweiRule(hw: HuaweiClient, scope: Scope, groupId: string, rule: Rule): Promise<void> {
   if (rule.native.derivedId || rule.native.ruleId === '') {
-    throw new Error(`${hw.where(scope)}: cannot remove a rule of group ${groupId} without its provider rule id (${show(rule.native.ruleId)} is derived)`);
+    throw new Error(
+      `${hw.where(scope)}: cannot remove a rule of group ${groupId} without its provider rule id (${show(rule.native.ruleId)} is derived)`,
+    );
   }
   try {
     await hw.limiterFor(scope.region)(() =>
       hw.call(scope, 'DeleteSecurityGroupRule', 'delete', (client) =>
-        client.deleteSecurityGroupRule(new DeleteSecurityGroupRuleRequest().withSecurityGroupRuleId(rule.native.ruleId)),
+        client.deleteSecurityGroupRule(
+          new DeleteSecurityGroupRuleRequest().withSecurityGroupRuleId(rule.native.ruleId),
+        ),
       ),
     );
   } catch (error) {

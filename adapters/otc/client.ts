@@ -53,7 +53,17 @@ export class OtcApiError extends Error {
   readonly api: OtcApi | 'iam';
   /** The service's own error message, where it answered with one. */
   readonly providerMessage: string | undefined;
-  constructor(message: string, details: { kind: ErrorKind; api: OtcApi | 'iam'; status?: number; code?: string; providerMessage?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    details: {
+      kind: ErrorKind;
+      api: OtcApi | 'iam';
+      status?: number;
+      code?: string;
+      providerMessage?: string;
+      cause?: unknown;
+    },
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'OtcApiError';
     this.kind = details.kind;
@@ -143,7 +153,8 @@ function errorDetails(text: string): { code?: string; message?: string } {
     return text.trim() === '' ? {} : { message: `non-JSON body of ${Buffer.byteLength(text)} bytes` };
   }
   if (!isRecord(body)) return {};
-  const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+  const str = (value: unknown): string | undefined =>
+    typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
   const neutron = isRecord(body.NeutronError) ? body.NeutronError : undefined;
   const iam = isRecord(body.error) ? body.error : undefined;
   return {
@@ -207,7 +218,8 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
         throw error;
       },
     ));
-  const secrets = (): string[] => [aksk?.secretKey ?? '', password?.password ?? '', ...tokens.issued].filter((s) => s.length >= 4);
+  const secrets = (): string[] =>
+    [aksk?.secretKey ?? '', password?.password ?? '', ...tokens.issued].filter((s) => s.length >= 4);
   const clean = (text: string): string => maskCredentials(text, secrets());
 
   // ---- endpoints ----
@@ -217,7 +229,11 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
     if (!url) {
       const fromEnv = env.WARDEN_OTC_ENDPOINT;
       const template = fromEnv || otc?.endpoint || 'https://vpc.{region}.otc.t-systems.com';
-      url = endpointUrl(template, region, fromEnv ? 'WARDEN_OTC_ENDPOINT' : otc?.endpoint ? 'providers.otc.endpoint' : 'the OTC VPC endpoint');
+      url = endpointUrl(
+        template,
+        region,
+        fromEnv ? 'WARDEN_OTC_ENDPOINT' : otc?.endpoint ? 'providers.otc.endpoint' : 'the OTC VPC endpoint',
+      );
       endpoints.set(`vpc|${region}`, url);
     }
     return url;
@@ -226,7 +242,11 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
     let url = endpoints.get(`iam|${region}`);
     if (!url) {
       const fromEnv = env.WARDEN_OTC_IAM_ENDPOINT;
-      url = endpointUrl(fromEnv || 'https://iam.{region}.otc.t-systems.com', region, fromEnv ? 'WARDEN_OTC_IAM_ENDPOINT' : 'the OTC IAM endpoint');
+      url = endpointUrl(
+        fromEnv || 'https://iam.{region}.otc.t-systems.com',
+        region,
+        fromEnv ? 'WARDEN_OTC_IAM_ENDPOINT' : 'the OTC IAM endpoint',
+      );
       endpoints.set(`iam|${region}`, url);
     }
     return url;
@@ -244,11 +264,21 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetchFn(url, { method: init.method, headers: init.headers, body: init.body, signal, redirect: 'manual' });
+      response = await fetchFn(url, {
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        signal,
+        redirect: 'manual',
+      });
       text = await response.text();
     } catch (error) {
       if (signal.aborted) throw error;
-      throw new OtcApiError(clean(`${label} failed: network error: ${networkReason(error)}`), { kind: 'network', api, cause: networkReason(error) });
+      throw new OtcApiError(clean(`${label} failed: network error: ${networkReason(error)}`), {
+        kind: 'network',
+        api,
+        cause: networkReason(error),
+      });
     }
     if (response.status === 429) stats.throttles++;
     return { status: response.status, headers: response.headers, text };
@@ -258,7 +288,13 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
     const { code, message } = errorDetails(answer.text);
     const detail = [code, message === undefined ? undefined : oneLine(message)].filter(Boolean).join(': ');
     const providerMessage = message === undefined ? undefined : clean(oneLine(message));
-    return new OtcApiError(clean(`${label} failed: HTTP ${answer.status}${detail ? ` ${detail}` : ''}`), { kind: 'http', api, status: answer.status, code, providerMessage });
+    return new OtcApiError(clean(`${label} failed: HTTP ${answer.status}${detail ? ` ${detail}` : ''}`), {
+      kind: 'http',
+      api,
+      status: answer.status,
+      code,
+      providerMessage,
+    });
   };
 
   const parseJson = (api: OtcApi | 'iam', label: string, answer: Answer): unknown => {
@@ -266,7 +302,10 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
     try {
       return JSON.parse(answer.text);
     } catch {
-      throw new OtcApiError(`${label}: the response (HTTP ${answer.status}, ${Buffer.byteLength(answer.text)} bytes) is not JSON`, { kind: 'malformed', api, status: answer.status });
+      throw new OtcApiError(
+        `${label}: the response (HTTP ${answer.status}, ${Buffer.byteLength(answer.text)} bytes) is not JSON`,
+        { kind: 'malformed', api, status: answer.status },
+      );
     }
   };
 
@@ -279,9 +318,19 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
       const label = `OTC IAM ObtainToken (POST ${url.host}/v3/auth/tokens)`;
       const payload = JSON.stringify(body);
       return withRetry(label, retryOptions, async (signal) => {
-        const answer = await exchange('iam', label, url, { method: 'POST', headers: { 'Content-Type': 'application/json;charset=utf8' }, body: payload }, signal);
+        const answer = await exchange(
+          'iam',
+          label,
+          url,
+          { method: 'POST', headers: { 'Content-Type': 'application/json;charset=utf8' }, body: payload },
+          signal,
+        );
         if (answer.status < 200 || answer.status >= 300) throw failure('iam', label, answer);
-        return { status: answer.status, subjectToken: answer.headers.get('x-subject-token'), body: parseJson('iam', label, answer) };
+        return {
+          status: answer.status,
+          subjectToken: answer.headers.get('x-subject-token'),
+          body: parseJson('iam', label, answer),
+        };
       });
     },
   });
@@ -296,19 +345,31 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
 
   const checkScope = (scope: Scope): void => {
     if (scope.provider !== 'otc') throw new OtcConfigError(`the OTC adapter cannot read a ${scope.provider} scope`);
-    if (!OTC_REGIONS.includes(scope.region)) throw new OtcConfigError(`OTC region ${JSON.stringify(scope.region)} is not one of ${OTC_REGIONS.join(', ')}`);
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(scope.account)) throw new OtcConfigError(`OTC project id ${JSON.stringify(scope.account)} is not a project id`);
+    if (!OTC_REGIONS.includes(scope.region))
+      throw new OtcConfigError(`OTC region ${JSON.stringify(scope.region)} is not one of ${OTC_REGIONS.join(', ')}`);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(scope.account))
+      throw new OtcConfigError(`OTC project id ${JSON.stringify(scope.account)} is not a project id`);
   };
 
   /** One attempt: authorize (sign or token), send, check the status, parse. */
-  const once = async (scope: Scope, call: ApiCall, label: string, token: string | undefined, signal: AbortSignal): Promise<unknown> => {
+  const once = async (
+    scope: Scope,
+    call: ApiCall,
+    label: string,
+    token: string | undefined,
+    signal: AbortSignal,
+  ): Promise<unknown> => {
     const url = joinUrl(vpcBase(scope.region), call.path, call.query);
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
     // Signed: what the signing guide's examples sign (Content-Type, host, X-Sdk-Date) and the project.
     const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
     let target = url;
     if (token === undefined) {
-      const signed = signRequest({ method: call.method, url, headers: { ...headers, 'X-Project-Id': scope.account }, body: body ?? '' }, loadAksk(), new Date(now()));
+      const signed = signRequest(
+        { method: call.method, url, headers: { ...headers, 'X-Project-Id': scope.account }, body: body ?? '' },
+        loadAksk(),
+        new Date(now()),
+      );
       target = signed.url;
       Object.assign(headers, signed.headers);
     } else headers['X-Auth-Token'] = token;
@@ -319,7 +380,12 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
   };
 
   /** GET and DELETE: retried on throttling, 5xx, network failures and timeouts. */
-  const idempotent = async (scope: Scope, call: ApiCall, label: string, token: string | undefined): Promise<unknown> => {
+  const idempotent = async (
+    scope: Scope,
+    call: ApiCall,
+    label: string,
+    token: string | undefined,
+  ): Promise<unknown> => {
     let attempts = 0;
     return withRetry(label, retryOptions, async (signal) => {
       attempts++;
@@ -327,28 +393,40 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
         return await once(scope, call, label, token, signal);
       } catch (error) {
         // A DELETE retried after a lost answer finds the rule already gone.
-        if (call.method === 'DELETE' && attempts > 1 && error instanceof OtcApiError && error.status === 404) return undefined;
+        if (call.method === 'DELETE' && attempts > 1 && error instanceof OtcApiError && error.status === 404)
+          return undefined;
         throw error;
       }
     });
   };
 
   /** POST creates a rule: retried only where the service certainly did not act (429, connection refused). */
-  const nonIdempotent = async (scope: Scope, call: ApiCall, label: string, token: string | undefined): Promise<unknown> => {
+  const nonIdempotent = async (
+    scope: Scope,
+    call: ApiCall,
+    label: string,
+    token: string | undefined,
+  ): Promise<unknown> => {
     const sleep = retryOptions.sleep ?? realSleep;
     for (let attempt = 0; ; attempt++) {
       try {
         return await withTimeout(label, retryOptions.timeoutMs, (signal) => once(scope, call, label, token, signal));
       } catch (error) {
         if (error instanceof TimeoutError) {
-          throw new OtcApiError(`${error.message}; the rule may or may not have been created: re-read the group before trying again`, { kind: 'unknown-outcome', api: call.api });
+          throw new OtcApiError(
+            `${error.message}; the rule may or may not have been created: re-read the group before trying again`,
+            { kind: 'unknown-outcome', api: call.api },
+          );
         }
         const notSent =
           error instanceof OtcApiError &&
           ((error.kind === 'http' && error.status === 429) || (error.kind === 'network' && isNotSentCode(error.cause)));
         if (!notSent || attempt >= retryOptions.retries) {
           if (error instanceof OtcApiError && error.kind === 'network' && !notSent) {
-            throw new OtcApiError(`${error.message}; the rule may or may not have been created: re-read the group before trying again`, { kind: 'unknown-outcome', api: call.api });
+            throw new OtcApiError(
+              `${error.message}; the rule may or may not have been created: re-read the group before trying again`,
+              { kind: 'unknown-outcome', api: call.api },
+            );
           }
           throw error;
         }
@@ -370,10 +448,18 @@ export function createOtcClient(options: OtcAdapterOptions): OtcClient {
         const iam = auth === 'token' ? iamBase(scope.region).href : undefined;
         const token = iam === undefined ? undefined : await tokens.token(iam, scope.account);
         try {
-          return call.method === 'POST' ? await nonIdempotent(scope, call, label, token) : await idempotent(scope, call, label, token);
+          return call.method === 'POST'
+            ? await nonIdempotent(scope, call, label, token)
+            : await idempotent(scope, call, label, token);
         } catch (error) {
           // A token the service no longer accepts (revoked, password changed): one new token, one more try.
-          if (iam !== undefined && token !== undefined && !renewed && error instanceof OtcApiError && error.status === 401) {
+          if (
+            iam !== undefined &&
+            token !== undefined &&
+            !renewed &&
+            error instanceof OtcApiError &&
+            error.status === 401
+          ) {
             tokens.invalidate(iam, scope.account, token);
             continue;
           }

@@ -22,7 +22,8 @@ function rangeText(range: PortRange): string {
 /** TCP/UDP ranges as the APIs take them (1-65535): port 0 is no port, so 0-21 is sent as 1-21. */
 function apiPortRanges(ports: readonly PortRange[]): PortRange[] {
   const ranges = ports.filter((p) => p.to > 0).map((p) => (p.from === 0 ? { from: 1, to: p.to } : p));
-  if (ranges.length === 0) throw new OtcRuleError('a TCP/UDP rule for port 0 alone cannot be created (the APIs take ports 1-65535)');
+  if (ranges.length === 0)
+    throw new OtcRuleError('a TCP/UDP rule for port 0 alone cannot be created (the APIs take ports 1-65535)');
   return ranges;
 }
 
@@ -71,7 +72,8 @@ export function v3RuleBody(groupId: string, rule: Rule): Raw {
 
 /** The create-rule body of Neutron v2.0: allow-only, one port range. */
 export function neutronRuleBody(groupId: string, rule: Rule): Raw {
-  if (rule.action !== 'allow') throw new OtcRuleError('OTC Neutron security group rules are allow-only; a deny rule needs VPC v3');
+  if (rule.action !== 'allow')
+    throw new OtcRuleError('OTC Neutron security group rules are allow-only; a deny rule needs VPC v3');
   if (!rule.enabled) throw new OtcRuleError('OTC Neutron rules cannot be disabled; a disabled rule cannot be added');
   const body: Raw = {
     security_group_id: groupId,
@@ -79,7 +81,10 @@ export function neutronRuleBody(groupId: string, rule: Rule): Raw {
     ethertype: rule.family === 'ipv4' ? 'IPv4' : 'IPv6',
   };
   // "The string any (or integer 0) means all IP protocols" (the Neutron API reference).
-  if (rule.protocol === 0) throw new OtcRuleError('OTC Neutron reads protocol 0 as every protocol: a rule for IP protocol 0 alone cannot be created');
+  if (rule.protocol === 0)
+    throw new OtcRuleError(
+      'OTC Neutron reads protocol 0 as every protocol: a rule for IP protocol 0 alone cannot be created',
+    );
   // Neutron reads icmp on an IPv6 rule as ipv6-icmp; every Neutron accepts that spelling.
   const protocol = rule.protocol === 'icmpv6' ? 'icmp' : protocolName(rule);
   if (protocol !== undefined) body.protocol = protocol;

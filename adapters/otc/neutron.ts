@@ -85,14 +85,18 @@ function readNeutronPorts(raw: Raw, protocol: Protocol): PortRange[] {
     if (min === undefined) return [ALL_PORTS];
     const to = max ?? min;
     if (min < 0 || to > MAX_PORT || min > to) {
-      fail(`port_range_min ${show(raw.port_range_min)} and port_range_max ${show(raw.port_range_max)} are not a port range`);
+      fail(
+        `port_range_min ${show(raw.port_range_min)} and port_range_max ${show(raw.port_range_max)} are not a port range`,
+      );
     }
     return [{ from: min, to }];
   }
   if (isIcmp(protocol)) {
     // -1 is the legacy spelling of "any" (icmpRange reads negatives so).
-    if (min !== undefined && (min < -1 || min > 255)) fail(`port_range_min ${show(raw.port_range_min)} is not an ICMP type`);
-    if (max !== undefined && (max < -1 || max > 255)) fail(`port_range_max ${show(raw.port_range_max)} is not an ICMP code`);
+    if (min !== undefined && (min < -1 || min > 255))
+      fail(`port_range_min ${show(raw.port_range_min)} is not an ICMP type`);
+    if (max !== undefined && (max < -1 || max > 255))
+      fail(`port_range_max ${show(raw.port_range_max)} is not an ICMP code`);
     return [icmpRange(min, max)];
   }
   return [ALL_PORTS];

@@ -7,7 +7,11 @@ import { HUAWEI_PERMISSIONS } from '../huawei/permissions.ts';
 export const OTC_PERMISSIONS = declarePermissions({
   operations: {
     ...HUAWEI_PERMISSIONS.operations,
-    ObtainToken: { access: 'read', permissions: [], none: "a user's own token (password credentials): IAM asks for no policy" },
+    ObtainToken: {
+      access: 'read',
+      permissions: [],
+      none: "a user's own token (password credentials): IAM asks for no policy",
+    },
   },
   uses: {
     // The scopes are the configured projects: no call.

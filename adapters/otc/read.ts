@@ -37,8 +37,16 @@ const LISTINGS = {
 const listIn = (body: unknown, key: string, call: ApiCall, scope: Scope): unknown[] => {
   const list = isRecord(body) ? body[key] : undefined;
   if (Array.isArray(list)) return list;
-  const got = body === undefined ? 'an empty body' : isRecord(body) ? `keys ${Object.keys(body).slice(0, 5).join(', ') || '(none)'}` : typeof body;
-  throw new OtcApiError(`OTC ${scope.region} ${call.api} ${call.name}: the response has no "${key}" list (got ${got})`, { kind: 'malformed', api: call.api });
+  const got =
+    body === undefined
+      ? 'an empty body'
+      : isRecord(body)
+        ? `keys ${Object.keys(body).slice(0, 5).join(', ') || '(none)'}`
+        : typeof body;
+  throw new OtcApiError(
+    `OTC ${scope.region} ${call.api} ${call.name}: the response has no "${key}" list (got ${got})`,
+    { kind: 'malformed', api: call.api },
+  );
 };
 
 interface Progress {
@@ -54,10 +62,13 @@ const progressed = (scope: Scope, progress: Progress, groups: number): void => {
 };
 
 const repeated = (scope: Scope, call: ApiCall, marker: string): OtcApiError =>
-  new OtcApiError(`OTC ${scope.region} ${call.api} ${call.name}: the next-page marker ${JSON.stringify(marker)} repeats; the listing does not advance`, {
-    kind: 'malformed',
-    api: call.api,
-  });
+  new OtcApiError(
+    `OTC ${scope.region} ${call.api} ${call.name}: the next-page marker ${JSON.stringify(marker)} repeats; the listing does not advance`,
+    {
+      kind: 'malformed',
+      api: call.api,
+    },
+  );
 
 /** Errors of a page after the first: a 404 there is a broken listing, not a missing API. */
 const midListing = new WeakSet<Error>();
@@ -81,7 +92,10 @@ const nextMarkerNeutron = (body: unknown, list: unknown[], key: string): string 
   if (!isRecord(link)) return undefined;
   let fromHref: string | undefined;
   try {
-    fromHref = typeof link.href === 'string' ? (new URL(link.href, 'https://x.invalid').searchParams.get('marker') ?? undefined) : undefined;
+    fromHref =
+      typeof link.href === 'string'
+        ? (new URL(link.href, 'https://x.invalid').searchParams.get('marker') ?? undefined)
+        : undefined;
   } catch {
     fromHref = undefined;
   }
@@ -89,7 +103,13 @@ const nextMarkerNeutron = (body: unknown, list: unknown[], key: string): string 
 };
 
 /** Every page of one listing (VPC v3 or Neutron v2.0), following its markers; a marker that repeats is an error. */
-const paginate = async (otc: OtcClient, scope: Scope, api: OtcApi, resource: 'security-groups' | 'security-group-rules' | 'address-groups', progress: Progress): Promise<RawPage[]> => {
+const paginate = async (
+  otc: OtcClient,
+  scope: Scope,
+  api: OtcApi,
+  resource: 'security-groups' | 'security-group-rules' | 'address-groups',
+  progress: Progress,
+): Promise<RawPage[]> => {
   const groups = resource === 'security-groups';
   const v3 = api === 'vpc-v3';
   const listing = LISTINGS[resource][v3 ? 'vpc-v3' : 'neutron-v2'];
@@ -127,7 +147,9 @@ const paginate = async (otc: OtcClient, scope: Scope, api: OtcApi, resource: 'se
 
 const both = async (lists: Array<Promise<RawPage[]>>): Promise<RawPage[]> => {
   const settled = await Promise.allSettled(lists);
-  const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+  const failures = settled
+    .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+    .map((s) => s.reason as unknown);
   if (failures.length > 0) {
     throw failures.find((e) => e instanceof OtcApiError && e.api === 'vpc-v3' && e.status === 404) ?? failures[0];
   }
@@ -135,12 +157,19 @@ const both = async (lists: Array<Promise<RawPage[]>>): Promise<RawPage[]> => {
 };
 
 const readWith = (otc: OtcClient, api: OtcApi, scope: Scope, progress: Progress): Promise<RawPage[]> => {
-  return both([paginate(otc, scope, api, 'security-groups', progress), paginate(otc, scope, api, 'security-group-rules', progress)]);
+  return both([
+    paginate(otc, scope, api, 'security-groups', progress),
+    paginate(otc, scope, api, 'security-group-rules', progress),
+  ]);
 };
 
 /** VPC v3 is not there for the project: its first list page answered 404. */
 const v3Missing = (error: unknown): boolean =>
-  error instanceof OtcApiError && error.api === 'vpc-v3' && error.kind === 'http' && error.status === 404 && !midListing.has(error);
+  error instanceof OtcApiError &&
+  error.api === 'vpc-v3' &&
+  error.kind === 'http' &&
+  error.status === 404 &&
+  !midListing.has(error);
 
 /** The API a scope uses; in 'auto' mode a one-record v3 listing decides (404: Neutron). */
 export const resolveApi = async (otc: OtcClient, scope: Scope): Promise<OtcApi> => {
@@ -165,7 +194,11 @@ export const resolveApi = async (otc: OtcClient, scope: Scope): Promise<OtcApi> 
 };
 
 /** The scope's groups and rules, through the API the scope has. */
-const readGroups = async (otc: OtcClient, scope: Scope, progress: Progress): Promise<{ api: OtcApi; pages: RawPage[] }> => {
+const readGroups = async (
+  otc: OtcClient,
+  scope: Scope,
+  progress: Progress,
+): Promise<{ api: OtcApi; pages: RawPage[] }> => {
   const mode = otc.settings().api;
   otc.checkScope(scope);
   const known = mode === 'auto' ? otc.apiOfScope.get(scopeKey(scope)) : mode;
@@ -186,14 +219,37 @@ const readGroups = async (otc: OtcClient, scope: Scope, progress: Progress): Pro
  * The project's IP address groups when its rules name any. A definitive refusal (forbidden, not
  * there) is kept as the page that says why they are unknown; the scope itself was read.
  */
-const addressGroupPages = async (otc: OtcClient, scope: Scope, pages: readonly RawPage[], progress: Progress): Promise<RawPage[]> => {
-  const referenced = referencedAddressGroups(pages.filter((page) => page.kind === PAGE_KIND.v3Rules).map((page) => page.body));
+const addressGroupPages = async (
+  otc: OtcClient,
+  scope: Scope,
+  pages: readonly RawPage[],
+  progress: Progress,
+): Promise<RawPage[]> => {
+  const referenced = referencedAddressGroups(
+    pages.filter((page) => page.kind === PAGE_KIND.v3Rules).map((page) => page.body),
+  );
   if (referenced.size === 0) return [];
   try {
     return await paginate(otc, scope, 'vpc-v3', 'address-groups', progress);
   } catch (error) {
-    if (!(error instanceof OtcApiError) || error.kind !== 'http' || error.status === undefined || error.status < 400 || error.status >= 500 || error.status === 429) throw error;
-    return [{ kind: ADDRESS_GROUP_PAGE_KINDS.refused, body: refusalPage({ status: error.status, code: error.code, message: error.providerMessage ?? error.message }, referenced) }];
+    if (
+      !(error instanceof OtcApiError) ||
+      error.kind !== 'http' ||
+      error.status === undefined ||
+      error.status < 400 ||
+      error.status >= 500 ||
+      error.status === 429
+    )
+      throw error;
+    return [
+      {
+        kind: ADDRESS_GROUP_PAGE_KINDS.refused,
+        body: refusalPage(
+          { status: error.status, code: error.code, message: error.providerMessage ?? error.message },
+          referenced,
+        ),
+      },
+    ];
   }
 };
 

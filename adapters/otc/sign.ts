@@ -44,7 +44,9 @@ export function akskFromEnv(env: NodeJS.ProcessEnv): AkSk {
   const accessKey = env.OTC_ACCESS_KEY || env.OS_ACCESS_KEY || '';
   const secretKey = env.OTC_SECRET_KEY || env.OS_SECRET_KEY || '';
   if (accessKey === '' || secretKey === '') {
-    const missing = [accessKey === '' ? 'OTC_ACCESS_KEY' : '', secretKey === '' ? 'OTC_SECRET_KEY' : ''].filter(Boolean).join(' and ');
+    const missing = [accessKey === '' ? 'OTC_ACCESS_KEY' : '', secretKey === '' ? 'OTC_SECRET_KEY' : '']
+      .filter(Boolean)
+      .join(' and ');
     throw new OtcCredentialsError(
       `OTC AK/SK authentication needs OTC_ACCESS_KEY and OTC_SECRET_KEY (or OS_ACCESS_KEY and OS_SECRET_KEY) in the environment; ${missing} ${missing.includes(' and ') ? 'are' : 'is'} not set`,
     );
@@ -54,7 +56,10 @@ export function akskFromEnv(env: NodeJS.ProcessEnv): AkSk {
 
 /** X-Sdk-Date: the request time in UTC as YYYYMMDDTHHMMSSZ. */
 export function sdkDate(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;

@@ -44,7 +44,11 @@ const ENV_HINT =
   'OTC token authentication needs OS_USERNAME, OS_PASSWORD and OS_USER_DOMAIN_NAME (or OS_DOMAIN_NAME) in the environment, or OS_CLOUD naming a cloud in clouds.yaml';
 
 /** The clouds.yaml (or secure.yaml) files openstacksdk would consider, in its order. */
-export function configFiles(name: 'clouds.yaml' | 'secure.yaml', env: NodeJS.ProcessEnv, places: CredentialPlaces = {}): string[] {
+export function configFiles(
+  name: 'clouds.yaml' | 'secure.yaml',
+  env: NodeJS.ProcessEnv,
+  places: CredentialPlaces = {},
+): string[] {
   const cwd = places.cwd ?? process.cwd();
   const home = places.home ?? (env.HOME || homedir());
   const explicit = name === 'clouds.yaml' ? env.OS_CLIENT_CONFIG_FILE : env.OS_CLIENT_SECURE_FILE;
@@ -61,8 +65,11 @@ async function firstReadable(files: readonly string[]): Promise<{ file: string; 
     try {
       return { file, text: await readFile(file, 'utf8') };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
-      throw new OtcCredentialsError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+        continue;
+      throw new OtcCredentialsError(
+        `${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
   }
   return undefined;
@@ -89,15 +96,25 @@ function text(raw: Raw | undefined, field: string): string | undefined {
   return undefined;
 }
 
-async function fromCloudsYaml(env: NodeJS.ProcessEnv, cloud: string, places: CredentialPlaces): Promise<PasswordCredentials> {
+async function fromCloudsYaml(
+  env: NodeJS.ProcessEnv,
+  cloud: string,
+  places: CredentialPlaces,
+): Promise<PasswordCredentials> {
   const files = configFiles('clouds.yaml', env, places);
   const found = await firstReadable(files);
-  if (!found) throw new OtcCredentialsError(`OS_CLOUD is "${cloud}" but there is no clouds.yaml (looked for ${files.join(', ')})`);
+  if (!found)
+    throw new OtcCredentialsError(
+      `OS_CLOUD is "${cloud}" but there is no clouds.yaml (looked for ${files.join(', ')})`,
+    );
   const entry = cloudOf(found.text, found.file, cloud);
   if (!entry) throw new OtcCredentialsError(`${found.file}: no cloud "${cloud}" under "clouds" (OS_CLOUD)`);
   const secure = await firstReadable(configFiles('secure.yaml', env, places));
   const secureEntry = secure ? cloudOf(secure.text, secure.file, cloud) : undefined;
-  const auth: Raw = { ...(isRecord(entry.auth) ? entry.auth : {}), ...(isRecord(secureEntry?.auth) ? secureEntry.auth : {}) };
+  const auth: Raw = {
+    ...(isRecord(entry.auth) ? entry.auth : {}),
+    ...(isRecord(secureEntry?.auth) ? secureEntry.auth : {}),
+  };
   const where = `cloud "${cloud}" in ${found.file}`;
   const username = text(auth, 'username');
   const password = text(auth, 'password');
@@ -145,7 +162,10 @@ function fromEnv(env: NodeJS.ProcessEnv): PasswordCredentials {
 }
 
 /** Password credentials from OS_CLOUD + clouds.yaml, else from the OS_* variables. */
-export async function passwordCredentials(env: NodeJS.ProcessEnv, places: CredentialPlaces = {}): Promise<PasswordCredentials> {
+export async function passwordCredentials(
+  env: NodeJS.ProcessEnv,
+  places: CredentialPlaces = {},
+): Promise<PasswordCredentials> {
   const cloud = env.OS_CLOUD;
   return cloud ? fromCloudsYaml(env, cloud, places) : fromEnv(env);
 }
@@ -163,7 +183,9 @@ export function tokenRequestBody(credentials: PasswordCredentials, projectId: st
     auth: {
       identity: {
         methods: ['password'],
-        password: { user: { name: credentials.username, password: credentials.password, domain: credentials.userDomain } },
+        password: {
+          user: { name: credentials.username, password: credentials.password, domain: credentials.userDomain },
+        },
       },
       ...(project ? { scope: { project } } : {}),
     },
@@ -191,7 +213,8 @@ export function readTokenResponse(response: TokenResponse): IssuedToken {
   const body = isRecord(response.body) ? response.body : undefined;
   const expires = isRecord(body?.token) ? body.token.expires_at : undefined;
   const expiresAt = typeof expires === 'string' ? Date.parse(expires) : Number.NaN;
-  if (!Number.isFinite(expiresAt)) throw new Error(`IAM answered HTTP ${response.status} without a readable token.expires_at`);
+  if (!Number.isFinite(expiresAt))
+    throw new Error(`IAM answered HTTP ${response.status} without a readable token.expires_at`);
   return { token, expiresAt };
 }
 

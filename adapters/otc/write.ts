@@ -27,15 +27,24 @@ export async function addOtcRule(otc: OtcClient, scope: Scope, groupId: string, 
   const body = api === 'vpc-v3' ? v3RuleBody(groupId, rule) : neutronRuleBody(groupId, rule);
   const call: ApiCall =
     api === 'vpc-v3'
-      ? { api, name: 'CreateSecurityGroupRule', method: 'POST', path: ['v3', scope.account, 'vpc', 'security-group-rules'], body }
+      ? {
+          api,
+          name: 'CreateSecurityGroupRule',
+          method: 'POST',
+          path: ['v3', scope.account, 'vpc', 'security-group-rules'],
+          body,
+        }
       : { api, name: 'CreateSecurityGroupRule', method: 'POST', path: ['v2.0', 'security-group-rules'], body };
   const answer = await otc.callApi(scope, call);
   const created = isRecord(answer) && isRecord(answer.security_group_rule) ? answer.security_group_rule.id : undefined;
   if (typeof created !== 'string' || created === '') {
-    throw new OtcApiError(`OTC ${scope.region} ${api} CreateSecurityGroupRule: the response carries no security_group_rule.id; re-read the group`, {
-      kind: 'malformed',
-      api,
-    });
+    throw new OtcApiError(
+      `OTC ${scope.region} ${api} CreateSecurityGroupRule: the response carries no security_group_rule.id; re-read the group`,
+      {
+        kind: 'malformed',
+        api,
+      },
+    );
   }
   return created;
 }
@@ -44,6 +53,7 @@ export async function removeOtcRule(otc: OtcClient, scope: Scope, groupId: strin
   otc.checkScope(scope);
   const id = ruleId(groupId, rule);
   const api = await resolveApi(otc, scope);
-  const path = api === 'vpc-v3' ? ['v3', scope.account, 'vpc', 'security-group-rules', id] : ['v2.0', 'security-group-rules', id];
+  const path =
+    api === 'vpc-v3' ? ['v3', scope.account, 'vpc', 'security-group-rules', id] : ['v2.0', 'security-group-rules', id];
   await otc.callApi(scope, { api, name: 'DeleteSecurityGroupRule', method: 'DELETE', path });
 }

@@ -41,7 +41,10 @@ export function parseJsonText(text: string): { value: unknown } | { problem: Jso
 function reasonOf(message: string): string {
   if (/^Unexpected end of JSON input/.test(message)) return 'unexpected end of input';
   if (/^Unexpected token/.test(message)) return 'unexpected character';
-  const reason = message.replace(/ at position.*$/s, '').replace(/ in JSON$/, '').replace(/,?\s*".*$/s, '');
+  const reason = message
+    .replace(/ at position.*$/s, '')
+    .replace(/ in JSON$/, '')
+    .replace(/,?\s*".*$/s, '');
   return reason.charAt(0).toLowerCase() + reason.slice(1);
 }
 

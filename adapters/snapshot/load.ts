@@ -30,7 +30,9 @@ function specialKind(info: Stats): string {
 }
 
 function notAFile(path: string, info: Stats): SnapshotError {
-  return new SnapshotError(`${path}: ${specialKind(info)}, not a snapshot file or folder (use --source - to read standard input)`);
+  return new SnapshotError(
+    `${path}: ${specialKind(info)}, not a snapshot file or folder (use --source - to read standard input)`,
+  );
 }
 
 async function statOf(path: string): Promise<Stats> {
@@ -98,7 +100,9 @@ function normalizeSafely(kind: PageKind, page: unknown, ctx: PageContext): PageR
   } catch (error) {
     // A normalizer must not throw; if one does, the page is reported, never dropped.
     const result = emptyPageResult();
-    result.unparseable.push(unparseableRecord(ctx, {}, `${kind.name} page could not be read: ${(error as Error).message}`, page));
+    result.unparseable.push(
+      unparseableRecord(ctx, {}, `${kind.name} page could not be read: ${(error as Error).message}`, page),
+    );
     return result;
   }
 }
@@ -125,11 +129,18 @@ export function readSnapshotDocument(document: unknown, file: string): PageResul
     }
     const kind = kindFor(wrapper, undefined);
     if (kind === 'ambiguous') {
-      throw new SnapshotError(`${where}: page shape is shared by Huawei Cloud and OTC; wrap it as {"provider": "huawei"|"otc", "pages": [...]}`);
+      throw new SnapshotError(
+        `${where}: page shape is shared by Huawei Cloud and OTC; wrap it as {"provider": "huawei"|"otc", "pages": [...]}`,
+      );
     }
-    if (!kind) throw new SnapshotError(`${where}: not a snapshot ({provider, pages}) nor a known provider API response`);
+    if (!kind)
+      throw new SnapshotError(`${where}: not a snapshot ({provider, pages}) nor a known provider API response`);
     const provider = kind.providers[0] as Provider;
-    results.push(...documentAttachmentScopes([normalizeSafely(kind, wrapper, { provider, account: '', region: '', origin: where })]));
+    results.push(
+      ...documentAttachmentScopes([
+        normalizeSafely(kind, wrapper, { provider, account: '', region: '', origin: where }),
+      ]),
+    );
   });
   return results;
 }
@@ -137,19 +148,28 @@ export function readSnapshotDocument(document: unknown, file: string): PageResul
 function readWrapper(wrapper: Record<string, unknown>, where: string): PageResult[] {
   const provider = wrapper['provider'];
   if (typeof provider !== 'string' || !(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new SnapshotError(`${where}: "provider" must be one of ${PROVIDERS.join(', ')} (got ${JSON.stringify(provider)})`);
+    throw new SnapshotError(
+      `${where}: "provider" must be one of ${PROVIDERS.join(', ')} (got ${JSON.stringify(provider)})`,
+    );
   }
   for (const key of ['account', 'region'] as const) {
-    if (wrapper[key] !== undefined && typeof wrapper[key] !== 'string') throw new SnapshotError(`${where}: "${key}" must be a string`);
+    if (wrapper[key] !== undefined && typeof wrapper[key] !== 'string')
+      throw new SnapshotError(`${where}: "${key}" must be a string`);
   }
   const pages = wrapper['pages'];
   if (!Array.isArray(pages)) throw new SnapshotError(`${where}: "pages" must be a list of API responses`);
-  const ctxBase = { provider: provider as Provider, account: (wrapper['account'] as string) ?? '', region: (wrapper['region'] as string) ?? '' };
+  const ctxBase = {
+    provider: provider as Provider,
+    account: (wrapper['account'] as string) ?? '',
+    region: (wrapper['region'] as string) ?? '',
+  };
   const results = pages.map((page, i) => {
     const origin = `${where}: pages[${i}]`;
     const kind = kindFor(page, provider as Provider);
     if (!kind || kind === 'ambiguous') {
-      throw new SnapshotError(`${origin}: not ${article(provider as Provider)} ${provider} API response this version reads (${describeKinds(provider as Provider)})`);
+      throw new SnapshotError(
+        `${origin}: not ${article(provider as Provider)} ${provider} API response this version reads (${describeKinds(provider as Provider)})`,
+      );
     }
     return normalizeSafely(kind, page, { ...ctxBase, origin });
   });
@@ -171,7 +191,8 @@ export function parseSnapshotBytes(bytes: Buffer, name: string): unknown {
 }
 
 async function readStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<Buffer> {
-  if (stdin.isTTY) throw new SnapshotError(`--source -: ${STDIN_NAME} is a terminal; pipe a snapshot or API response into it`);
+  if (stdin.isTTY)
+    throw new SnapshotError(`--source -: ${STDIN_NAME} is a terminal; pipe a snapshot or API response into it`);
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   const bytes = Buffer.concat(chunks);
@@ -183,8 +204,13 @@ async function readStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean }): Pr
  * Loads a snapshot file or folder (or, for `-`, one document on standard input) into an estate.
  * Throws SnapshotError on bad input.
  */
-export async function loadSnapshots(source: string, progress?: LoadProgress, stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<Estate> {
-  if (source === STDIN_SOURCE) return mergePages(readSnapshotDocument(parseSnapshotBytes(await readStdin(stdin), STDIN_NAME), STDIN_NAME));
+export async function loadSnapshots(
+  source: string,
+  progress?: LoadProgress,
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+): Promise<Estate> {
+  if (source === STDIN_SOURCE)
+    return mergePages(readSnapshotDocument(parseSnapshotBytes(await readStdin(stdin), STDIN_NAME), STDIN_NAME));
   const files = await snapshotFiles(source);
   const results: PageResult[] = [];
   for (const [i, file] of files.entries()) {

@@ -1,4 +1,9 @@
-import { BatchProcessor, EventType, processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { queueMessageSchema } from '../../src/slack/queue.ts';
@@ -28,18 +33,32 @@ function handled(handle: (input: QueueRecord) => Promise<void>): (record: SQSRec
     try {
       await handle(await parsed(record));
     } catch (error) {
-      logger.error('message failed', { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, error: (error as Error).message });
+      logger.error('message failed', {
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: (error as Error).message,
+      });
       throw error;
     }
   };
 }
 
 /** The scan queue (standard): records handled in parallel (bound the handler to limit that), each failure reported alone. */
-export function processScanBatch(event: SQSEvent, handle: (input: QueueRecord) => Promise<void>): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, handled(handle), new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
+export function processScanBatch(
+  event: SQSEvent,
+  handle: (input: QueueRecord) => Promise<void>,
+): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, handled(handle), new BatchProcessor(EventType.SQS), {
+    throwOnFullBatchFailure: false,
+  });
 }
 
 /** The apply queue (FIFO): in order; after a failure the rest of the batch goes back untouched, to keep each group's order. */
-export function processApplyBatch(event: SQSEvent, handle: (input: QueueRecord) => Promise<void>): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, handled(handle), new SqsFifoPartialProcessorAsync(), { throwOnFullBatchFailure: false });
+export function processApplyBatch(
+  event: SQSEvent,
+  handle: (input: QueueRecord) => Promise<void>,
+): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, handled(handle), new SqsFifoPartialProcessorAsync(), {
+    throwOnFullBatchFailure: false,
+  });
 }

@@ -25,7 +25,11 @@ export function newRunId(now: Date): string {
 }
 
 /** Every scope of the configured estate, each with the role that reaches it. */
-export async function planScopes(config: WardenConfig, env: NodeJS.ProcessEnv, organizations?: OrganizationsSender): Promise<Omit<ScopeMessage, 'runId'>[]> {
+export async function planScopes(
+  config: WardenConfig,
+  env: NodeJS.ProcessEnv,
+  organizations?: OrganizationsSender,
+): Promise<Omit<ScopeMessage, 'runId'>[]> {
   const out: Omit<ScopeMessage, 'runId'>[] = [];
   const extra: Omit<ScopeMessage, 'runId'>[] = [];
   for (const provider of PROVIDERS) {
@@ -34,15 +38,23 @@ export async function planScopes(config: WardenConfig, env: NodeJS.ProcessEnv, o
     const scopes: Scope[] = await (adapter as NonNullable<typeof adapter>).scopes();
     const module: ProviderModule = PROVIDER_MODULES[provider];
     for (const scope of scopes) out.push({ type: 'scope', ...scope, ...module.scanRole?.(config, scope.account) });
-    for (const scope of (await module.extraScopes?.(config, scopes, organizations)) ?? []) extra.push({ type: 'scope', ...scope });
+    for (const scope of (await module.extraScopes?.(config, scopes, organizations)) ?? [])
+      extra.push({ type: 'scope', ...scope });
   }
   return [...out, ...extra];
 }
 
 /** The planned scopes that `filter` (and `providers`, when given) keep. */
-export function narrowScopes<T extends Scope>(scopes: readonly T[], providers: readonly Provider[] | undefined, filter: ScopeFilter): T[] {
+export function narrowScopes<T extends Scope>(
+  scopes: readonly T[],
+  providers: readonly Provider[] | undefined,
+  filter: ScopeFilter,
+): T[] {
   return scopes.filter(
-    (s) => (!providers || providers.includes(s.provider)) && (!filter.accounts || filter.accounts.includes(s.account)) && (!filter.regions || filter.regions.includes(s.region)),
+    (s) =>
+      (!providers || providers.includes(s.provider)) &&
+      (!filter.accounts || filter.accounts.includes(s.account)) &&
+      (!filter.regions || filter.regions.includes(s.region)),
   );
 }
 
@@ -70,12 +82,27 @@ export interface RunDeps {
 /** Plans the scopes, records the run, and queues one message per scope; returns how many. */
 export async function startRun(runtime: RunDeps, options: StartRunOptions): Promise<{ scopes: number; sent: number }> {
   const { config, env, store } = runtime;
-  const planned = narrowScopes(await planScopes(config, env, options.organizations), options.providers, options.filter ?? {});
+  const planned = narrowScopes(
+    await planScopes(config, env, options.organizations),
+    options.providers,
+    options.filter ?? {},
+  );
   // An on-demand run that selects nothing is answered as such by its caller: no run, no clean digest.
-  if (planned.length === 0 && (options.filter?.regions || options.filter?.accounts || options.providers)) return { scopes: 0, sent: 0 };
+  if (planned.length === 0 && (options.filter?.regions || options.filter?.accounts || options.providers))
+    return { scopes: 0, sent: 0 };
   const channel = options.channel ?? config.slack?.channel;
-  const messages: ScopeMessage[] = planned.map((s) => ({ ...s, runId: options.runId, ...(options.channel ? { channel: options.channel } : {}) }));
-  await store.runs.start({ runId: options.runId, expected: messages.length, trigger: options.trigger, now: options.now, ...(channel ? { channel } : {}) });
+  const messages: ScopeMessage[] = planned.map((s) => ({
+    ...s,
+    runId: options.runId,
+    ...(options.channel ? { channel: options.channel } : {}),
+  }));
+  await store.runs.start({
+    runId: options.runId,
+    expected: messages.length,
+    trigger: options.trigger,
+    now: options.now,
+    ...(channel ? { channel } : {}),
+  });
   if (messages.length === 0) {
     // Nothing to wait for: the digest (an empty one) is due now.
     await runtime.useCases.finishRun(options.runId);

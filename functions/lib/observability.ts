@@ -16,7 +16,16 @@ export function correlate(correlationId: string, keys: Record<string, string> = 
 }
 
 /** What a scope's (or group's) audit measured, as metrics. */
-export function recordScopeMetrics(outcome: { groups: number; findings: number; bySeverity: Record<string, number>; throttles: number; scanError?: string }, provider: string): void {
+export function recordScopeMetrics(
+  outcome: {
+    groups: number;
+    findings: number;
+    bySeverity: Record<string, number>;
+    throttles: number;
+    scanError?: string;
+  },
+  provider: string,
+): void {
   metrics.addMetric('GroupsScanned', MetricUnit.Count, outcome.groups);
   metrics.addMetric('ApiThrottles', MetricUnit.Count, outcome.throttles);
   metrics.addMetric('ScopeErrors', MetricUnit.Count, outcome.scanError === undefined ? 0 : 1);

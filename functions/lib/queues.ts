@@ -56,7 +56,9 @@ const SEND_CONCURRENCY = 16;
 export async function sendAll(sqs: SqsSender, queueUrl: string, messages: readonly QueueMessage[]): Promise<number> {
   const batches: { Id: string; MessageBody: string }[][] = [];
   for (let start = 0; start < messages.length; start += BATCH) {
-    batches.push(messages.slice(start, start + BATCH).map((m, i) => ({ Id: String(start + i), MessageBody: JSON.stringify(m) })));
+    batches.push(
+      messages.slice(start, start + BATCH).map((m, i) => ({ Id: String(start + i), MessageBody: JSON.stringify(m) })),
+    );
   }
   const sent = await mapLimit(batches, SEND_CONCURRENCY, async (batch) => {
     let entries = batch;
@@ -68,7 +70,9 @@ export async function sendAll(sqs: SqsSender, queueUrl: string, messages: readon
       entries = entries.filter((e) => failed.has(e.Id));
       if (entries.length > 0 && attempt >= MAX_ATTEMPTS) {
         const first = result.Failed?.[0];
-        throw new Error(`SQS: ${entries.length} messages not sent to ${queueUrl} after ${attempt} attempts (${first?.Code ?? 'unknown'})`);
+        throw new Error(
+          `SQS: ${entries.length} messages not sent to ${queueUrl} after ${attempt} attempts (${first?.Code ?? 'unknown'})`,
+        );
       }
     }
     return count;

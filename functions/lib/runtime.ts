@@ -64,7 +64,10 @@ const RATE_LIMIT_WAITS = 3;
  * Slack's chat methods, waiting out a short rate limit (Retry-After ≤ 5 s, at most three times) and
  * failing on a long one, so the queue retries the work later instead of the function idling.
  */
-export function patientChat(client: Pick<WebClient, 'chat'>, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): SlackChatClient {
+export function patientChat(
+  client: Pick<WebClient, 'chat'>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): SlackChatClient {
   async function patiently<T>(call: () => Promise<T>): Promise<T> {
     for (let waits = 0; ; waits++) {
       try {
@@ -72,14 +75,20 @@ export function patientChat(client: Pick<WebClient, 'chat'>, sleep: (ms: number)
       } catch (error) {
         const limited = error as { code?: string; retryAfter?: number };
         const retryAfter = limited.retryAfter ?? Number.POSITIVE_INFINITY;
-        if (limited.code !== ErrorCode.RateLimitedError || retryAfter > SHORT_RATE_LIMIT_SECONDS || waits >= RATE_LIMIT_WAITS) throw error;
+        if (
+          limited.code !== ErrorCode.RateLimitedError ||
+          retryAfter > SHORT_RATE_LIMIT_SECONDS ||
+          waits >= RATE_LIMIT_WAITS
+        )
+          throw error;
         await sleep(retryAfter * 1000);
       }
     }
   }
   return {
     chat: {
-      postMessage: (args) => patiently(() => client.chat.postMessage(args as Parameters<WebClient['chat']['postMessage']>[0])),
+      postMessage: (args) =>
+        patiently(() => client.chat.postMessage(args as Parameters<WebClient['chat']['postMessage']>[0])),
       update: (args) => patiently(() => client.chat.update(args as Parameters<WebClient['chat']['update']>[0])),
     },
   };
@@ -103,12 +112,27 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
     // On-demand audits fan out like the schedule's (the fan-out needs the runtime: bound late).
     fanOut: async ({ providers, filter, channel, user }) => {
       const runId = newRunId(new Date());
-      const { scopes } = await startRun(made.runtime as Runtime, { runId, trigger: `slack:${user}`, channel, providers, filter, now: new Date() });
+      const { scopes } = await startRun(made.runtime as Runtime, {
+        runId,
+        trigger: `slack:${user}`,
+        channel,
+        providers,
+        filter,
+        now: new Date(),
+      });
       return { runId, scopes };
     },
   };
   const ports = slackPorts(options);
-  made.runtime = { env, config, store, slack, useCases: bindUseCases(ports), worker: createWorker(options, ports), sqs: new SQSClient({}) };
+  made.runtime = {
+    env,
+    config,
+    store,
+    slack,
+    useCases: bindUseCases(ports),
+    worker: createWorker(options, ports),
+    sqs: new SQSClient({}),
+  };
   return made.runtime;
 }
 

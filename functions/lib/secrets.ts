@@ -6,7 +6,14 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 // /warden/prod/slack/SLACK_BOT_TOKEN. Fetched once per container and cached (Powertools
 // Parameters, maxAge), so a warm invocation makes no SSM call.
 
-const PROVIDER_KEYS = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'OTC_ACCESS_KEY', 'OTC_SECRET_KEY'] as const;
+const PROVIDER_KEYS = [
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'HUAWEICLOUD_SDK_AK',
+  'HUAWEICLOUD_SDK_SK',
+  'OTC_ACCESS_KEY',
+  'OTC_SECRET_KEY',
+] as const;
 
 /**
  * What each path may hold, by how the path ends. A secret under another path is refused: the
@@ -22,7 +29,12 @@ export const SECRET_GROUPS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The variables a parameter may fill: a parameter named anything else is refused, so it cannot set PATH or NODE_OPTIONS. */
-export const SECRET_NAMES = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', ...PROVIDER_KEYS, 'WARDEN_EVENTS_TOKEN'] as const;
+export const SECRET_NAMES = [
+  'SLACK_SIGNING_SECRET',
+  'SLACK_BOT_TOKEN',
+  ...PROVIDER_KEYS,
+  'WARDEN_EVENTS_TOKEN',
+] as const;
 
 export type SecretName = (typeof SECRET_NAMES)[number];
 
@@ -31,7 +43,10 @@ function groupOf(path: string): string | undefined {
 }
 
 export interface SecretSource {
-  getMultiple(path: string, options: { decrypt: boolean; recursive: boolean; maxAge: number }): Promise<Record<string, unknown> | undefined>;
+  getMultiple(
+    path: string,
+    options: { decrypt: boolean; recursive: boolean; maxAge: number },
+  ): Promise<Record<string, unknown> | undefined>;
 }
 
 const MAX_AGE_SECONDS = 300;
@@ -41,7 +56,10 @@ const MAX_AGE_SECONDS = 300;
  * left alone, so nothing else in the process sees them). Throws one line naming the path when a
  * path cannot be read or holds a parameter that is not a known secret.
  */
-export async function environmentWithSecrets(env: NodeJS.ProcessEnv, source: SecretSource = defaultSource()): Promise<NodeJS.ProcessEnv> {
+export async function environmentWithSecrets(
+  env: NodeJS.ProcessEnv,
+  source: SecretSource = defaultSource(),
+): Promise<NodeJS.ProcessEnv> {
   const paths = (env['WARDEN_SECRET_PATHS'] ?? '')
     .split(',')
     .map((p) => p.trim())
@@ -49,7 +67,10 @@ export async function environmentWithSecrets(env: NodeJS.ProcessEnv, source: Sec
   const out: NodeJS.ProcessEnv = { ...env };
   for (const path of paths) {
     const group = groupOf(path);
-    if (!group) throw new Error(`secrets: SSM path ${path} is not one Warden reads (its last segments must be one of ${Object.keys(SECRET_GROUPS).join(', ')})`);
+    if (!group)
+      throw new Error(
+        `secrets: SSM path ${path} is not one Warden reads (its last segments must be one of ${Object.keys(SECRET_GROUPS).join(', ')})`,
+      );
     let values: Record<string, unknown> | undefined;
     try {
       values = await source.getMultiple(path, { decrypt: true, recursive: false, maxAge: MAX_AGE_SECONDS });
@@ -58,9 +79,11 @@ export async function environmentWithSecrets(env: NodeJS.ProcessEnv, source: Sec
     }
     for (const [name, value] of Object.entries(values ?? {})) {
       const key = name.split('/').pop() ?? name;
-      if (!(SECRET_NAMES as readonly string[]).includes(key)) throw new Error(`secrets: ${path}/${key} is not a secret Warden reads (${SECRET_NAMES.join(', ')})`);
+      if (!(SECRET_NAMES as readonly string[]).includes(key))
+        throw new Error(`secrets: ${path}/${key} is not a secret Warden reads (${SECRET_NAMES.join(', ')})`);
       const home = Object.keys(SECRET_GROUPS).filter((g) => SECRET_GROUPS[g]?.includes(key));
-      if (!home.includes(group)) throw new Error(`secrets: ${path}/${key} belongs under .../${home.join(' or .../')} (docs/deploy.md, Secrets)`);
+      if (!home.includes(group))
+        throw new Error(`secrets: ${path}/${key} belongs under .../${home.join(' or .../')} (docs/deploy.md, Secrets)`);
       if (typeof value === 'string' && value !== '') out[key] = value;
     }
   }

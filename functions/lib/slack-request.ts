@@ -40,7 +40,10 @@ function isBareSslCheck(body: string, contentType: string | undefined): boolean 
 }
 
 /** Decides whether a request reaches Bolt: the body within the limit, and signed (a bare ssl_check is answered empty). */
-export function screenSlackRequest(request: SlackRequestParts, options: { signingSecret: string; maxBodyBytes?: number; nowMilliseconds?: number }): Screened {
+export function screenSlackRequest(
+  request: SlackRequestParts,
+  options: { signingSecret: string; maxBodyBytes?: number; nowMilliseconds?: number },
+): Screened {
   const maxBytes = options.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
   const body = boundedBody(request, maxBytes);
   if (body === undefined) return { ok: false, statusCode: 413, reason: `body over the ${maxBytes}-byte limit` };

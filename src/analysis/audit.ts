@@ -1,6 +1,14 @@
 import type { WardenConfig } from '../config/schema.ts';
 import { derivedId, hashId, stableStringify } from '../model/ids.ts';
-import type { Estate, Finding, Provider, ScanError, SecurityGroup, Severity, UnparseableRecord } from '../model/types.ts';
+import type {
+  Estate,
+  Finding,
+  Provider,
+  ScanError,
+  SecurityGroup,
+  Severity,
+  UnparseableRecord,
+} from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
 import { toFinding } from './check.ts';
 import type { Check, CheckContext, EstateIndex, FindingDraft } from './check.ts';
@@ -51,13 +59,25 @@ function indexEstate(estate: Estate): EstateIndex {
 }
 
 // A raw record's identity fields: the rule's own id, when it was made or changed, its description.
-const NOT_CONTENT = new Set(['id', 'securitygroupruleid', 'security_group_rule_id', 'created_at', 'updated_at', 'createtime', 'description']);
+const NOT_CONTENT = new Set([
+  'id',
+  'securitygroupruleid',
+  'security_group_rule_id',
+  'created_at',
+  'updated_at',
+  'createtime',
+  'description',
+]);
 
 /** The raw record minus its identity fields (at any depth): what the unreadable rule says. */
 function rawContent(raw: unknown): unknown {
   if (Array.isArray(raw)) return raw.map(rawContent);
   if (raw === null || typeof raw !== 'object') return raw;
-  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([key]) => !NOT_CONTENT.has(key.toLowerCase())).map(([key, value]) => [key, rawContent(value)]));
+  return Object.fromEntries(
+    Object.entries(raw as Record<string, unknown>)
+      .filter(([key]) => !NOT_CONTENT.has(key.toLowerCase()))
+      .map(([key, value]) => [key, rawContent(value)]),
+  );
 }
 
 /** `raw/<hash of the content>`; the n-th record of the same content in a group gets `#n`. */
@@ -76,7 +96,13 @@ function unparseableFinding(record: UnparseableRecord, subject: string, config: 
   const ruleId = record.ruleId || derivedId('raw', record.raw);
   return toFinding(
     unparseableRuleMeta,
-    { provider: record.provider, account: record.account, region: record.region, groupId: record.groupId, groupName: record.groupName },
+    {
+      provider: record.provider,
+      account: record.account,
+      region: record.region,
+      groupId: record.groupId,
+      groupName: record.groupName,
+    },
     {
       subject,
       legacySubject: `raw/${ruleId}`,
@@ -120,13 +146,27 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
   const findings: Finding[] = [];
   for (let g = 0; g < estate.groups.length; g++) {
     const group = estate.groups[g] as SecurityGroup;
-    const context: CheckContext = { group, policy: evaluateGroup(group, worstCaseRules(group, standIns(group))), config, estate: index };
-    const scope = { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name };
+    const context: CheckContext = {
+      group,
+      policy: evaluateGroup(group, worstCaseRules(group, standIns(group))),
+      config,
+      estate: index,
+    };
+    const scope = {
+      provider: group.provider,
+      account: group.account,
+      region: group.region,
+      groupId: group.id,
+      groupName: group.name,
+    };
     for (let c = 0; c < checks.length; c++) {
       const check = checks[c] as Check;
       const drafts = check.run(context);
       for (let d = 0; d < drafts.length; d++) {
-        const draft = check === unresolvedPeerCheck ? (drafts[d] as FindingDraft) : noteUnresolved(context.policy, drafts[d] as FindingDraft);
+        const draft =
+          check === unresolvedPeerCheck
+            ? (drafts[d] as FindingDraft)
+            : noteUnresolved(context.policy, drafts[d] as FindingDraft);
         const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
         findings.push(toFinding(check.meta, scope, draft, severity));
       }
@@ -141,7 +181,9 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
 }
 
 /** The counts of a summary that depend only on the findings (recounted when some are set apart). */
-export function countFindings(findings: readonly Finding[]): Pick<AuditSummary, 'findings' | 'bySeverity' | 'byProvider' | 'byCheck'> {
+export function countFindings(
+  findings: readonly Finding[],
+): Pick<AuditSummary, 'findings' | 'bySeverity' | 'byProvider' | 'byCheck'> {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   const byProvider: Record<string, number> = {};
   const byCheck: Record<string, number> = {};

@@ -10,7 +10,8 @@ export function reportFingerprints(document: unknown): Set<string> | undefined {
   if (!isRecord(document) || !Array.isArray(document['findings'])) return undefined;
   const fingerprints = new Set<string>();
   for (const finding of document['findings']) {
-    if (!isRecord(finding) || typeof finding['fingerprint'] !== 'string' || finding['fingerprint'] === '') return undefined;
+    if (!isRecord(finding) || typeof finding['fingerprint'] !== 'string' || finding['fingerprint'] === '')
+      return undefined;
     fingerprints.add(finding['fingerprint']);
   }
   return fingerprints;
@@ -18,7 +19,13 @@ export function reportFingerprints(document: unknown): Set<string> | undefined {
 
 /** Keeps only the findings that are new since the baseline; the summary counts the ones left out. Pure. */
 export function applyBaseline(report: AuditReport, known: ReadonlySet<string>, file: string): AuditReport {
-  const findings = report.findings.filter((f) => !known.has(f.fingerprint) && !(f.legacyFingerprint !== undefined && known.has(f.legacyFingerprint)));
-  const summary = { ...report.summary, ...countFindings(findings), baseline: { file, known: report.findings.length - findings.length } };
+  const findings = report.findings.filter(
+    (f) => !known.has(f.fingerprint) && !(f.legacyFingerprint !== undefined && known.has(f.legacyFingerprint)),
+  );
+  const summary = {
+    ...report.summary,
+    ...countFindings(findings),
+    baseline: { file, known: report.findings.length - findings.length },
+  };
   return { ...report, findings, summary };
 }

@@ -13,7 +13,10 @@ export const HUAWEI_DEFAULT_GROUPS: ProviderDocument = {
   url: 'https://support.huaweicloud.com/intl/en-us/usermanual-ecs/ecs_03_0603.html',
 };
 
-export const HUAWEI_SECURITY_GROUP: ProviderDocument = { provider: 'Huawei Cloud ECS User Guide', title: 'Security Group' };
+export const HUAWEI_SECURITY_GROUP: ProviderDocument = {
+  provider: 'Huawei Cloud ECS User Guide',
+  title: 'Security Group',
+};
 
 export const OTC_DEFAULT_GROUP: ProviderDocument = {
   provider: 'Open Telekom Cloud VPC User Guide',

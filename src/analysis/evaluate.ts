@@ -82,16 +82,17 @@ export interface Bucket {
   cellEnd: bigint[];
 }
 
-
 /** The space a rule's addresses live in; `group` supplies the sets the rule may name. */
-export function spaceOf(rule: Rule, group: Pick<SecurityGroup, 'addressSets' | 'portSets'> = {}): SpaceInfo | undefined {
+export function spaceOf(
+  rule: Rule,
+  group: Pick<SecurityGroup, 'addressSets' | 'portSets'> = {},
+): SpaceInfo | undefined {
   return ruleSpace(rule, group)?.space;
 }
 
 export function regionKey(direction: Direction, space: string, atom: ProtocolAtom): string {
   return `${direction}|${space}|${String(atom)}`;
 }
-
 
 /** The canonical decider among the first `count` matching rules (first listed among the winners); none means default deny. */
 function winner(rules: readonly CompiledRule[], count: number, skip?: CompiledRule): CompiledRule | undefined {
@@ -128,7 +129,13 @@ interface Sweep {
 
 function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective: Set<Rule>): Segment[] {
   const cells = bucket.line.length;
-  if (rules.length === 0) return [{ ports: { from: 0, to: MAX_PORT }, regions: [{ lo: 0n, hi: bucket.space.max, decision: 'deny', decidedBy: undefined }] }];
+  if (rules.length === 0)
+    return [
+      {
+        ports: { from: 0, to: MAX_PORT },
+        regions: [{ lo: 0n, hi: bucket.space.max, decision: 'deny', decidedBy: undefined }],
+      },
+    ];
   const rawCuts: number[] = [0];
   for (let r = 0; r < rules.length; r++) {
     const ports = (rules[r] as CompiledRule).ports;
@@ -154,7 +161,10 @@ function evaluateAtom(bucket: Bucket, rules: readonly CompiledRule[], effective:
       for (let r = 0; r < rules.length; r++) if (coversPort((rules[r] as CompiledRule).ports, from)) mask |= 1 << r;
       key = mask;
     } else {
-      key = rules.filter((c) => coversPort(c.ports, from)).map((c) => c.index).join(',');
+      key = rules
+        .filter((c) => coversPort(c.ports, from))
+        .map((c) => c.index)
+        .join(',');
     }
     const known = sweepKeys.indexOf(key);
     let regions = known === -1 ? undefined : sweepRegions[known];
@@ -311,7 +321,11 @@ function rankAddresses(bucket: Bucket): void {
   bucket.cellEnd = line.map((_, k) => (k + 1 < line.length ? (line[k + 1] as bigint) - 1n : bucket.space.max));
 }
 
-function bucketsOf(rules: readonly Rule[], group: SecurityGroup, ruleSpaces: Map<Rule, RuleSpace>): Map<string, Bucket> {
+function bucketsOf(
+  rules: readonly Rule[],
+  group: SecurityGroup,
+  ruleSpaces: Map<Rule, RuleSpace>,
+): Map<string, Bucket> {
   const buckets = new Map<string, Bucket>();
   rules.forEach((rule, index) => {
     const placed = ruleSpace(rule, group);
@@ -324,7 +338,8 @@ function bucketsOf(rules: readonly Rule[], group: SecurityGroup, ruleSpaces: Map
       bucket = { direction: rule.direction, space: placed.space, rules: [], line: [], cellEnd: [] };
       buckets.set(key, bucket);
     }
-    for (const interval of placed.intervals) bucket.rules.push({ rule, index, lo: interval.lo, hi: interval.hi, ports: placed.ports, loRank: 0, hiRank: 0 });
+    for (const interval of placed.intervals)
+      bucket.rules.push({ rule, index, lo: interval.lo, hi: interval.hi, ports: placed.ports, loRank: 0, hiRank: 0 });
   });
   for (const bucket of buckets.values()) rankAddresses(bucket);
   return buckets;
@@ -351,7 +366,12 @@ export function evaluateGroup(group: SecurityGroup, rules: readonly Rule[] = app
 }
 
 /** The atom a concrete protocol falls into for a direction and space. */
-export function atomFor(policy: EvaluatedPolicy, direction: Direction, space: string, protocol: Protocol): ProtocolAtom {
+export function atomFor(
+  policy: EvaluatedPolicy,
+  direction: Direction,
+  space: string,
+  protocol: Protocol,
+): ProtocolAtom {
   const present = policy.atoms.get(`${direction}|${space}`);
   return protocol !== 'all' && present?.has(protocol) ? protocol : 'other';
 }
@@ -367,15 +387,26 @@ export interface Packet {
 }
 
 /** The decision for one packet: looks the packet up in the evaluated regions. */
-export function lookup(policy: EvaluatedPolicy, packet: Packet): { decision: 'allow' | 'deny'; decidedBy: Rule | undefined } {
+export function lookup(
+  policy: EvaluatedPolicy,
+  packet: Packet,
+): { decision: 'allow' | 'deny'; decidedBy: Rule | undefined } {
   const region = regionsAt(policy, packet.direction, packet.space, packet.protocol, packet.port).find(
     (r) => r.lo <= packet.address && packet.address <= r.hi,
   );
-  return region ? { decision: region.decision, decidedBy: region.decidedBy } : { decision: 'deny', decidedBy: undefined };
+  return region
+    ? { decision: region.decision, decidedBy: region.decidedBy }
+    : { decision: 'deny', decidedBy: undefined };
 }
 
 /** Regions of one direction, space and protocol that cover a port. */
-export function regionsAt(policy: EvaluatedPolicy, direction: Direction, space: string, protocol: Protocol, port: number): Region[] {
+export function regionsAt(
+  policy: EvaluatedPolicy,
+  direction: Direction,
+  space: string,
+  protocol: Protocol,
+  port: number,
+): Region[] {
   const atom = atomFor(policy, direction, space, protocol);
   const list = policy.segments.get(regionKey(direction, space, atom));
   if (!list) return [];
@@ -398,7 +429,8 @@ export function regionsAt(policy: EvaluatedPolicy, direction: Direction, space: 
 export function allowedSignature(policy: EvaluatedPolicy, atomsFrom: readonly EvaluatedPolicy[] = []): string {
   const parts: string[] = [];
   const keys = new Set<string>();
-  for (const p of [policy, ...atomsFrom]) for (const [key, set] of p.atoms) for (const atom of set) keys.add(`${key}|${String(atom)}`);
+  for (const p of [policy, ...atomsFrom])
+    for (const [key, set] of p.atoms) for (const atom of set) keys.add(`${key}|${String(atom)}`);
   for (const key of [...keys].sort()) {
     const [direction, space, atomText] = splitRegionKey(key);
     const atom: Protocol | 'other' = /^\d+$/.test(atomText) ? Number(atomText) : (atomText as Protocol | 'other');
@@ -412,7 +444,11 @@ export function allowedSignature(policy: EvaluatedPolicy, atomsFrom: readonly Ev
 export function bucketAllowedSignature(result: BucketResult, atoms: Iterable<ProtocolAtom>): string {
   const parts: string[] = [];
   for (const atom of [...new Set(atoms)].map(String).sort()) {
-    const own = result.atoms.has(atom as ProtocolAtom) ? (atom as ProtocolAtom) : /^\d+$/.test(atom) && result.atoms.has(Number(atom)) ? Number(atom) : 'other';
+    const own = result.atoms.has(atom as ProtocolAtom)
+      ? (atom as ProtocolAtom)
+      : /^\d+$/.test(atom) && result.atoms.has(Number(atom))
+        ? Number(atom)
+        : 'other';
     parts.push(`${atom}:${mergeAllowed(result.segments.get(own) ?? [])}`);
   }
   return parts.join('\n');

@@ -24,7 +24,9 @@ export interface ExposurePart {
 const MAX_BLOCKS = 8;
 
 function listBlocks(blocks: string[]): string[] {
-  return blocks.length > MAX_BLOCKS ? [...blocks.slice(0, MAX_BLOCKS), `… ${blocks.length - MAX_BLOCKS} more blocks`] : blocks;
+  return blocks.length > MAX_BLOCKS
+    ? [...blocks.slice(0, MAX_BLOCKS), `… ${blocks.length - MAX_BLOCKS} more blocks`]
+    : blocks;
 }
 
 /**
@@ -34,7 +36,8 @@ function listBlocks(blocks: string[]): string[] {
 function describeSources(family: Family, intervals: readonly [bigint, bigint][], rule: Rule): string[] {
   const block = rule.peer.kind === 'cidr' ? parseCidr(rule.peer.cidr) : undefined;
   const covered = intervals.flatMap(([lo, hi]) => intervalToCidrs(family, lo, hi));
-  if (rule.peer.kind === 'prefix-list' || rule.peer.kind === 'address-group') return [`${describePeer(rule.peer)}: ${listBlocks(covered).join(', ')}`];
+  if (rule.peer.kind === 'prefix-list' || rule.peer.kind === 'address-group')
+    return [`${describePeer(rule.peer)}: ${listBlocks(covered).join(', ')}`];
   if (!block) return listBlocks(covered);
   const holes: string[] = [];
   let cursor = block.lo;
@@ -44,7 +47,8 @@ function describeSources(family: Family, intervals: readonly [bigint, bigint][],
   }
   if (cursor <= block.hi) holes.push(...intervalToCidrs(family, cursor, block.hi));
   if (holes.length === 0) return [rule.peer.kind === 'cidr' ? rule.peer.cidr : covered.join(', ')];
-  if (holes.length <= MAX_BLOCKS && holes.length < covered.length) return [`${rule.peer.kind === 'cidr' ? rule.peer.cidr : ''} except ${holes.join(', ')}`];
+  if (holes.length <= MAX_BLOCKS && holes.length < covered.length)
+    return [`${rule.peer.kind === 'cidr' ? rule.peer.cidr : ''} except ${holes.join(', ')}`];
   return listBlocks(covered);
 }
 
@@ -56,7 +60,9 @@ export function explainPolicy(policy: EvaluatedPolicy, direction: Direction = 'i
     const [, spaceKey, atomText] = splitRegionKey(key);
     const space = policy.spaces.get(spaceKey);
     if (!space) continue;
-    const atom = (policy.atoms.get(`${direction}|${spaceKey}`) ?? new Set()).has(Number(atomText)) ? Number(atomText) : atomText;
+    const atom = (policy.atoms.get(`${direction}|${spaceKey}`) ?? new Set()).has(Number(atomText))
+      ? Number(atomText)
+      : atomText;
     // One part per (ports, deciding rule): the address intervals it decides, in order.
     for (const segment of policy.segments.get(key) ?? []) {
       const grouped = new Map<Rule, [bigint, bigint][]>();
@@ -68,8 +74,15 @@ export function explainPolicy(policy: EvaluatedPolicy, direction: Direction = 'i
       }
       for (const [rule, intervals] of grouped) {
         const named = policy.atoms.get(`${direction}|${spaceKey}`);
-        const protocol = atom === 'other' ? ((named?.size ?? 1) > 1 ? 'all other protocols' : 'all protocols') : protocolLabel(atom as Protocol);
-        const count = space.peer ? 0n : intervals.reduce((sum, [lo, hi]) => sum + publicCount(space.family, lo, hi), 0n);
+        const protocol =
+          atom === 'other'
+            ? (named?.size ?? 1) > 1
+              ? 'all other protocols'
+              : 'all protocols'
+            : protocolLabel(atom as Protocol);
+        const count = space.peer
+          ? 0n
+          : intervals.reduce((sum, [lo, hi]) => sum + publicCount(space.family, lo, hi), 0n);
         parts.push({
           direction,
           family: space.family,

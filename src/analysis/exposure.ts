@@ -42,7 +42,13 @@ function measureUncached(family: Family, regions: readonly Region[]): Exposure {
   return { family, count, share: publicShare(family, count), rules: [...rules] };
 }
 
-export function internetExposure(policy: EvaluatedPolicy, direction: Direction, family: Family, protocol: Protocol, port: number): Exposure {
+export function internetExposure(
+  policy: EvaluatedPolicy,
+  direction: Direction,
+  family: Family,
+  protocol: Protocol,
+  port: number,
+): Exposure {
   return measure(family, regionsAt(policy, direction, family, protocol, port));
 }
 
@@ -71,7 +77,9 @@ export function internetIndex(policy: EvaluatedPolicy, config: WardenConfig): In
   const entries: InternetIndex['entries'] = [];
   // Only an allow rule whose own block holds public addresses can open anything to the Internet.
   const reaches = (family: Family) =>
-    policy.buckets.get(`ingress|${family}`)?.rules.some((c) => c.rule.action === 'allow' && publicCount(family, c.lo, c.hi) > 0n) ?? false;
+    policy.buckets
+      .get(`ingress|${family}`)
+      ?.rules.some((c) => c.rule.action === 'allow' && publicCount(family, c.lo, c.hi) > 0n) ?? false;
   const reachable = { ipv4: reaches('ipv4'), ipv6: reaches('ipv6') };
   for (const protocol of ['tcp', 'udp'] as const) {
     for (const family of ['ipv4', 'ipv6'] as const) {
@@ -140,13 +148,16 @@ export function internetPortDraft(
     if (entry.open.length === 0 || skip.has(entry.protocol)) continue;
     for (let k = 0; k < entry.open.length; k++) {
       const segment = entry.open[k] as OpenSegment;
-      if (segment.from <= port && port <= segment.to) (open ??= []).push({ protocol: entry.protocol, exposure: segment.exposure });
+      if (segment.from <= port && port <= segment.to)
+        (open ??= []).push({ protocol: entry.protocol, exposure: segment.exposure });
     }
   }
   if (!open) return undefined;
   const service = serviceName(port) ? ` (${serviceName(port)})` : '';
   const rules = [...new Set(open.flatMap((o) => o.exposure.rules))];
-  const where = open.map((o) => `${o.protocol.toUpperCase()} ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} ${percent(o.exposure.share)}`);
+  const where = open.map(
+    (o) => `${o.protocol.toUpperCase()} ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} ${percent(o.exposure.share)}`,
+  );
   return {
     subject: `port/${port}`,
     ruleIds: rules.map((r) => r.native.ruleId),

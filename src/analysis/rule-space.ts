@@ -61,8 +61,12 @@ const setIntervals = new WeakMap<AddressSet, Interval[]>();
 function intervalsOf(set: AddressSet): Interval[] {
   let known = setIntervals.get(set);
   if (!known) {
-    const blocks = (set.entries ?? []).map((e) => parseCidr(e)).filter((b) => b !== undefined && b.family === set.family);
-    const sorted = blocks.map((b) => ({ lo: b!.lo, hi: b!.hi })).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+    const blocks = (set.entries ?? [])
+      .map((e) => parseCidr(e))
+      .filter((b) => b !== undefined && b.family === set.family);
+    const sorted = blocks
+      .map((b) => ({ lo: b!.lo, hi: b!.hi }))
+      .sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
     known = [];
     for (const block of sorted) {
       const last = known[known.length - 1];
@@ -82,7 +86,10 @@ export function unresolvedSetReason(set: AddressSet | undefined, peer: Peer): st
 }
 
 /** A rule's ports: its own, or its port list's (an unread list: every port in an allow, none in a deny). */
-export function portsOf(rule: Rule, group: Pick<SecurityGroup, 'portSets'>): { ports: PortRange[]; unresolved?: string } {
+export function portsOf(
+  rule: Rule,
+  group: Pick<SecurityGroup, 'portSets'>,
+): { ports: PortRange[]; unresolved?: string } {
   if (!rule.portList) return { ports: rule.ports };
   const set = portSetOf(group, rule.portList.id);
   if (set?.ports !== undefined) return { ports: mergeRanges(set.ports) };
@@ -102,7 +109,10 @@ export function ruleSpace(rule: Rule, group: Pick<SecurityGroup, 'addressSets' |
   if (peer.kind === 'cidr') {
     const block = parseCidr(peer.cidr);
     if (!block) return undefined;
-    return withReason({ space: CIDR_SPACES[block.family], intervals: [{ lo: block.lo, hi: block.hi }], ports }, portsUnresolved);
+    return withReason(
+      { space: CIDR_SPACES[block.family], intervals: [{ lo: block.lo, hi: block.hi }], ports },
+      portsUnresolved,
+    );
   }
   if (peer.kind === 'group') {
     const space = { key: `${rule.family}|${peerKey(peer)}`, family: rule.family, peer, max: 0n };
@@ -113,7 +123,8 @@ export function ruleSpace(rule: Rule, group: Pick<SecurityGroup, 'addressSets' |
   const space = CIDR_SPACES[family];
   const reason = unresolvedSetReason(set, peer);
   const base = set ? { space, set } : { space };
-  if (reason === undefined) return withReason({ ...base, intervals: intervalsOf(set as AddressSet), ports }, portsUnresolved);
+  if (reason === undefined)
+    return withReason({ ...base, intervals: intervalsOf(set as AddressSet), ports }, portsUnresolved);
   const intervals = rule.action === 'allow' ? [{ lo: 0n, hi: space.max }] : [];
   return withReason({ ...base, intervals, ports }, [reason, portsUnresolved].filter((r) => r !== undefined).join('; '));
 }

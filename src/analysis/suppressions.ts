@@ -11,7 +11,8 @@ export interface SuppressedFinding extends Finding {
 
 /** `suppressions[2] (fingerprint 4380a6d35c8c)` / `suppressions[0] (internet-admin-port on sg-0123)`: how messages name an entry. */
 export function suppressionLabel(entry: SuppressionEntry, index: number): string {
-  const target = entry.fingerprint !== undefined ? `fingerprint ${entry.fingerprint}` : `${entry.check} on ${entry.group}`;
+  const target =
+    entry.fingerprint !== undefined ? `fingerprint ${entry.fingerprint}` : `${entry.check} on ${entry.group}`;
   return `suppressions[${index}] (${target})`;
 }
 
@@ -22,7 +23,10 @@ export function isExpired(entry: SuppressionEntry, now: Date): boolean {
 
 function matches(entry: SuppressionEntry, finding: Finding): boolean {
   if (entry.fingerprint !== undefined) return matchesFingerprint(finding, entry.fingerprint);
-  return entry.check === finding.check && (entry.group === finding.groupId || entry.group === `${finding.provider}:${finding.groupName}`);
+  return (
+    entry.check === finding.check &&
+    (entry.group === finding.groupId || entry.group === `${finding.provider}:${finding.groupName}`)
+  );
 }
 
 export interface Suppressed {
@@ -47,11 +51,20 @@ export function applySuppressions(report: AuditReport, entries: readonly Suppres
   const suppressed: SuppressedFinding[] = [...(report.suppressed ?? [])];
   for (const finding of report.findings) {
     const match = live.find(({ entry }) => matches(entry, finding));
-    if (match) suppressed.push({ ...finding, suppression: { entry: match.label, reason: match.entry.reason, expires: match.entry.expires } });
+    if (match)
+      suppressed.push({
+        ...finding,
+        suppression: { entry: match.label, reason: match.entry.reason, expires: match.entry.expires },
+      });
     else findings.push(finding);
   }
   return {
-    report: { ...report, findings, suppressed, summary: { ...report.summary, ...countFindings(findings), suppressed: suppressed.length } },
+    report: {
+      ...report,
+      findings,
+      suppressed,
+      summary: { ...report.summary, ...countFindings(findings), suppressed: suppressed.length },
+    },
     warnings,
   };
 }

@@ -37,21 +37,19 @@ export function standInRules(record: UnparseableRecord): Rule[] {
   const directions: Direction[] = known.direction ? [known.direction] : ['ingress', 'egress'];
   const id = unreadableRuleId(record);
   return directions.flatMap((direction) =>
-    (['ipv4', 'ipv6'] as const).map(
-      (family): Rule => ({
-        direction,
-        action: 'allow',
-        // 1 is the highest priority a rule can have; an equal-priority deny still wins, as it would over the real rule.
-        priority: 1,
-        family,
-        protocol: 'all',
-        ports: [ALL_PORTS],
-        peer: { kind: 'cidr', cidr: family === 'ipv4' ? '0.0.0.0/0' : '::/0' },
-        enabled: true,
-        description: `unreadable rule ${id}, assumed to allow everything: ${record.reason}`,
-        native: { ruleId: `${STAND_IN}${id}`, derivedId: true, raw: record.raw },
-      }),
-    ),
+    (['ipv4', 'ipv6'] as const).map((family): Rule => ({
+      direction,
+      action: 'allow',
+      // 1 is the highest priority a rule can have; an equal-priority deny still wins, as it would over the real rule.
+      priority: 1,
+      family,
+      protocol: 'all',
+      ports: [ALL_PORTS],
+      peer: { kind: 'cidr', cidr: family === 'ipv4' ? '0.0.0.0/0' : '::/0' },
+      enabled: true,
+      description: `unreadable rule ${id}, assumed to allow everything: ${record.reason}`,
+      native: { ruleId: `${STAND_IN}${id}`, derivedId: true, raw: record.raw },
+    })),
   );
 }
 
@@ -82,5 +80,10 @@ export function evaluateWorstCase(group: SecurityGroup, standIns: readonly Rule[
 
 /** The policy without stand-ins: for questions about the listed rules themselves (which of them change nothing). */
 export function withoutStandIns(policy: EvaluatedPolicy): EvaluatedPolicy {
-  return policy.rules.some(isStandIn) ? evaluateGroup(policy.group, policy.rules.filter((r) => !isStandIn(r))) : policy;
+  return policy.rules.some(isStandIn)
+    ? evaluateGroup(
+        policy.group,
+        policy.rules.filter((r) => !isStandIn(r)),
+      )
+    : policy;
 }

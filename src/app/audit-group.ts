@@ -23,7 +23,9 @@ export async function auditGroup(ports: AppPorts, change: GroupChange): Promise<
     'realtime',
     'audit-group',
     `${change.provider}/${change.account}/${change.region}/${change.groupId ?? (change.setId ? `groups naming ${change.setId}` : '*')}`,
-    outcome.scanError ? `partial: ${outcome.scanError}` : `ok: ${outcome.findings} findings, ${outcome.new} new, ${outcome.resolved} resolved`,
+    outcome.scanError
+      ? `partial: ${outcome.scanError}`
+      : `ok: ${outcome.findings} findings, ${outcome.new} new, ${outcome.resolved} resolved`,
     `${change.eventName}${change.actor ? ` by ${change.actor}` : ''}`,
   );
   return outcome;

@@ -56,10 +56,20 @@ export interface AuditRequest {
 }
 
 /** Reads, records and publishes one scope (or the groups of it a request names). */
-export async function auditScope(ports: AppPorts, request: AuditRequest): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: ScopeRead }> {
+export async function auditScope(
+  ports: AppPorts,
+  request: AuditRequest,
+): Promise<{ outcome: ScopeOutcome; seen: SeenResult; result: ScopeRead }> {
   const result = await readScope(ports, request);
   const seen = await recordRead(ports, result);
-  const { posted, heldBack } = await publish(ports, seen, result, request.channel, request.requester, request.claimSlot);
+  const { posted, heldBack } = await publish(
+    ports,
+    seen,
+    result,
+    request.channel,
+    request.requester,
+    request.claimSlot,
+  );
   const { summary } = result.report;
   const outcome: ScopeOutcome = {
     groups: summary.groups,

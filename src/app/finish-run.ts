@@ -9,7 +9,10 @@ import { recordTrail } from './trail.ts';
 // The end of a fanned-out run: its digest, from the scopes it recorded, posted once.
 
 /** Posts a run's digest from its recorded scopes, once; false when it was posted already. */
-export async function finishRun(ports: Pick<AppPorts, 'settings' | 'store' | 'notifier' | 'now'>, runId: string): Promise<boolean> {
+export async function finishRun(
+  ports: Pick<AppPorts, 'settings' | 'store' | 'notifier' | 'now'>,
+  runId: string,
+): Promise<boolean> {
   const { settings, store, notifier, now } = ports;
   const run = await store.runs.get(runId);
   if (!run || !(await store.runs.claimDigest(runId, now()))) return false;
@@ -21,7 +24,13 @@ export async function finishRun(ports: Pick<AppPorts, 'settings' | 'store' | 'no
   if (channel && !(nothingToSay && run.trigger === 'schedule')) {
     if (!complete) {
       summary.partial = true;
-      summary.scanErrors.push({ provider: 'aws', account: '', region: '', origin: 'live', message: `${run.expected - results.length} of ${run.expected} scopes did not report (see the scan dead-letter queue)` });
+      summary.scanErrors.push({
+        provider: 'aws',
+        account: '',
+        region: '',
+        origin: 'live',
+        message: `${run.expected - results.length} of ${run.expected} scopes did not report (see the scan dead-letter queue)`,
+      });
     }
     const heldBack = results.reduce((sum, r) => sum + (r.heldBack ?? 0), 0);
     await notifier.post({ channel }, { kind: 'digest', summary, delta, ...(heldBack > 0 ? { heldBack } : {}) });
@@ -38,21 +47,39 @@ export async function finishRun(ports: Pick<AppPorts, 'settings' | 'store' | 'no
 }
 
 /** A run's digest input: the scope results summed into one summary, and their new and resolved findings. */
-export function runDigestInput(results: readonly ScopeResult[]): { summary: AuditSummary; delta: FindingDelta & { totals: NonNullable<FindingDelta['totals']> } } {
-  const summary: AuditSummary = { groups: 0, rules: 0, findings: 0, bySeverity: zeroSeverities(), byProvider: {}, byCheck: {}, scanErrors: [], partial: false };
-  const delta = { new: [] as Finding[], resolved: [] as Finding[], totals: { new: 0, resolved: 0, newBySeverity: zeroSeverities() } };
+export function runDigestInput(results: readonly ScopeResult[]): {
+  summary: AuditSummary;
+  delta: FindingDelta & { totals: NonNullable<FindingDelta['totals']> };
+} {
+  const summary: AuditSummary = {
+    groups: 0,
+    rules: 0,
+    findings: 0,
+    bySeverity: zeroSeverities(),
+    byProvider: {},
+    byCheck: {},
+    scanErrors: [],
+    partial: false,
+  };
+  const delta = {
+    new: [] as Finding[],
+    resolved: [] as Finding[],
+    totals: { new: 0, resolved: 0, newBySeverity: zeroSeverities() },
+  };
   for (const r of results) {
     summary.groups += r.groups;
     summary.rules += r.rules;
     summary.findings += r.findings;
-    for (const [severity, n] of Object.entries(r.bySeverity)) summary.bySeverity[severity as Severity] = (summary.bySeverity[severity as Severity] ?? 0) + n;
+    for (const [severity, n] of Object.entries(r.bySeverity))
+      summary.bySeverity[severity as Severity] = (summary.bySeverity[severity as Severity] ?? 0) + n;
     summary.byProvider[r.scope.provider] = (summary.byProvider[r.scope.provider] ?? 0) + r.findings;
     if (r.scanError !== undefined) summary.scanErrors.push({ ...r.scope, origin: 'live', message: r.scanError });
     delta.new.push(...r.new);
     delta.resolved.push(...r.resolved);
     delta.totals.new += r.newCount;
     delta.totals.resolved += r.resolvedCount;
-    for (const [severity, n] of Object.entries(r.newBySeverity)) delta.totals.newBySeverity[severity as Severity] = (delta.totals.newBySeverity[severity as Severity] ?? 0) + n;
+    for (const [severity, n] of Object.entries(r.newBySeverity))
+      delta.totals.newBySeverity[severity as Severity] = (delta.totals.newBySeverity[severity as Severity] ?? 0) + n;
   }
   summary.partial = summary.scanErrors.length > 0;
   return { summary, delta };

@@ -21,15 +21,26 @@ export function findFinding(report: AuditReport, fingerprint: string): Finding {
   const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
   if (exact) return exact;
   let match = matchFingerprint(report.findings, fingerprint, (f) => f.fingerprint);
-  if ('count' in match && match.count === 0) match = matchFingerprint(report.findings.filter((f) => f.legacyFingerprint !== undefined), fingerprint, (f) => f.legacyFingerprint as string);
+  if ('count' in match && match.count === 0)
+    match = matchFingerprint(
+      report.findings.filter((f) => f.legacyFingerprint !== undefined),
+      fingerprint,
+      (f) => f.legacyFingerprint as string,
+    );
   if ('found' in match) return match.found;
   if (match.count > 1) throw new FixError(ambiguousPrefix(fingerprint, match.count));
-  throw new FixError(`finding ${fingerprint}: not in this audit (run \`warden audit\` with the same scope options to list fingerprints)`);
+  throw new FixError(
+    `finding ${fingerprint}: not in this audit (run \`warden audit\` with the same scope options to list fingerprints)`,
+  );
 }
 
 export function groupOf(estate: Estate, finding: Finding): SecurityGroup {
   const group = estate.groups.find(
-    (g) => g.provider === finding.provider && g.account === finding.account && g.region === finding.region && g.id === finding.groupId,
+    (g) =>
+      g.provider === finding.provider &&
+      g.account === finding.account &&
+      g.region === finding.region &&
+      g.id === finding.groupId,
   );
   if (!group) throw new FixError(`finding ${finding.fingerprint}: its group ${finding.groupId} was not read`);
   return group;
@@ -41,17 +52,24 @@ export interface Planned {
 }
 
 /** A plan for the finding that the evaluator proves, or the reason there is none. */
-export function proposeFix(finding: Finding, group: SecurityGroup, config: WardenConfig): Planned | { refused: string } {
+export function proposeFix(
+  finding: Finding,
+  group: SecurityGroup,
+  config: WardenConfig,
+): Planned | { refused: string } {
   const unreadable = finding.ruleIds.map(unreadableIdOf).find((id) => id !== undefined);
   if (unreadable) {
-    return { refused: `the exposure comes (also) from rule ${unreadable}, which Warden could not read and assumes to open everything: fix or remove that rule in the console first (its unparseable-rule finding says why)` };
+    return {
+      refused: `the exposure comes (also) from rule ${unreadable}, which Warden could not read and assumes to open everything: fix or remove that rule in the console first (its unparseable-rule finding says why)`,
+    };
   }
   const plan = planFor(finding, group, config);
   if (!plan) return { refused: whyNoPlan(finding, group, config) };
   const proof = provePlan(group, plan, config);
   if (!proof.findingGone) return { refused: 'the plan would not remove the finding; no fix is offered' };
-  if (!proof.neverWidens) return { refused: 'the plan would allow traffic that is not allowed today; no fix is offered' };
-  if (!proof.onlyFindingPartChanged) return { refused: `the plan would change more than the finding: ${proof.otherChanges.join('; ')}` };
+  if (!proof.neverWidens)
+    return { refused: 'the plan would allow traffic that is not allowed today; no fix is offered' };
+  if (!proof.onlyFindingPartChanged)
+    return { refused: `the plan would change more than the finding: ${proof.otherChanges.join('; ')}` };
   return { plan, proof };
 }
-

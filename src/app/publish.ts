@@ -24,7 +24,12 @@ export function newlyReported(seen: SeenResult): FindingState[] {
 }
 
 /** A finding's message with its proven plan, after recording the plan's approval request; or why there is no plan. */
-export async function findingNotice(ports: PublishPorts, finding: Finding, result: ScopeRead, requester: string): Promise<Notice> {
+export async function findingNotice(
+  ports: PublishPorts,
+  finding: Finding,
+  result: ScopeRead,
+  requester: string,
+): Promise<Notice> {
   const { config, settings, store, now } = ports;
   let proposal: ReturnType<typeof proposeFix>;
   try {
@@ -40,7 +45,10 @@ export async function findingNotice(ports: PublishPorts, finding: Finding, resul
     fingerprint: finding.fingerprint,
     requester,
     // Proposed by the schedule or a real-time audit, nobody asked: the two-person rule means two distinct approvers.
-    required: settings.twoPersonRule && !ports.notifier.isPerson(requester) ? Math.max(2, settings.requiredApprovals) : settings.requiredApprovals,
+    required:
+      settings.twoPersonRule && !ports.notifier.isPerson(requester)
+        ? Math.max(2, settings.requiredApprovals)
+        : settings.requiredApprovals,
     requesterMayApprove: !settings.twoPersonRule,
     now: now(),
   });
@@ -73,21 +81,29 @@ export async function publish(
     } catch (error) {
       // Its old message cannot be updated (deleted, or the channel archived): it is recorded open now, so it is
       // posted anew here, or no later audit would (they post only open findings without a message).
-      console.error(`warden: finding ${state.fingerprint} back from suppression: message not updated (${safeErrorText(error)}); posting it anew`);
+      console.error(
+        `warden: finding ${state.fingerprint} back from suppression: message not updated (${safeErrorText(error)}); posting it anew`,
+      );
       const ts = await notifier.post({ channel: channel ?? where.channel }, notice);
       if (ts) await store.findings.markPosted(state.fingerprint, channel ?? where.channel, ts, now());
       posted++;
       continue;
     }
-    await notifier.post({ channel: where.channel, threadTs: where.ts }, { kind: 'suppression-ended', suppression: ended, at: now() });
+    await notifier.post(
+      { channel: where.channel, threadTs: where.ts },
+      { kind: 'suppression-ended', suppression: ended, at: now() },
+    );
     updated++;
   }
   if (channel) {
     // Open ones with no message yet too: a run that recorded them and then failed to post (Slack
     // down, a rate limit) or held them back posts them when it is retried, or the next run does.
-    const due = [...seen.new, ...seen.reopened, ...backFromSuppression(ports, seen, result).repost, ...seen.open.filter((s) => !s.message)].filter((s) =>
-      atOrAbove(s.finding.severity, settings.minSeverity),
-    );
+    const due = [
+      ...seen.new,
+      ...seen.reopened,
+      ...backFromSuppression(ports, seen, result).repost,
+      ...seen.open.filter((s) => !s.message),
+    ].filter((s) => atOrAbove(s.finding.severity, settings.minSeverity));
     for (const [i, state] of due.entries()) {
       const finding = state.finding;
       if (!(await claimSlot())) {
@@ -102,13 +118,21 @@ export async function publish(
   }
   for (const state of seen.resolved) {
     if (!state.message) continue;
-    await notifier.update(state.message, { kind: 'resolved', finding: state.finding, note: `No longer reported by the audit of ${now().toISOString()}.` });
+    await notifier.update(state.message, {
+      kind: 'resolved',
+      finding: state.finding,
+      note: `No longer reported by the audit of ${now().toISOString()}.`,
+    });
     updated++;
   }
   for (const { state, changed } of seen.suppressed) {
     if (!changed || !state.message || !state.suppression) continue;
     try {
-      await notifier.update(state.message, { kind: 'suppressed', finding: state.finding, suppression: state.suppression });
+      await notifier.update(state.message, {
+        kind: 'suppressed',
+        finding: state.finding,
+        suppression: state.suppression,
+      });
       updated++;
     } catch (error) {
       // Only how the message looks: the finding is recorded suppressed, and comes back as open when that ends.
@@ -123,7 +147,11 @@ export async function publish(
  * (`inPlace`); the rest are posted anew (`repost`): those with no message, and those that expose more than was
  * accepted while their suppression still runs ("widened since suppressed": a new alert).
  */
-function backFromSuppression(ports: Pick<AppPorts, 'now'>, seen: SeenResult, result: ScopeRead): { inPlace: SeenResult['unsuppressed']; repost: FindingState[] } {
+function backFromSuppression(
+  ports: Pick<AppPorts, 'now'>,
+  seen: SeenResult,
+  result: ScopeRead,
+): { inPlace: SeenResult['unsuppressed']; repost: FindingState[] } {
   const inPlace: SeenResult['unsuppressed'] = [];
   const repost: FindingState[] = [];
   for (const back of seen.unsuppressed) {

@@ -36,23 +36,45 @@ export interface ReadRequest {
 }
 
 /** Reads the providers' scopes (narrowed by the request) and audits them; suppressed findings are set apart. */
-export async function readScope(ports: Pick<AppPorts, 'config' | 'store' | 'clouds' | 'now'>, request: ReadRequest): Promise<ScopeRead> {
+export async function readScope(
+  ports: Pick<AppPorts, 'config' | 'store' | 'clouds' | 'now'>,
+  request: ReadRequest,
+): Promise<ScopeRead> {
   const { config, store, now } = ports;
   const { providers, filter, groupId, setId } = request;
-  if (providers.length === 0) throw new UseCaseError('no provider is configured (providers.aws, …) and none was asked for');
+  if (providers.length === 0)
+    throw new UseCaseError('no provider is configured (providers.aws, …) and none was asked for');
   const adapters = await ports.clouds.adapters(providers, request.config ?? config);
   const read = await ports.clouds.read(adapters, filter);
   // A scope's error text comes from an SDK or an HTTP body: cut and masked before it reaches anyone.
-  let estate: Estate = { ...read.estate, scanErrors: read.estate.scanErrors.map((e) => ({ ...e, message: safeErrorText(e.message) })) };
-  let complete: CompleteScope[] = read.snapshots.map((s) => ({ provider: s.provider, account: s.account, region: s.region }));
+  let estate: Estate = {
+    ...read.estate,
+    scanErrors: read.estate.scanErrors.map((e) => ({ ...e, message: safeErrorText(e.message) })),
+  };
+  let complete: CompleteScope[] = read.snapshots.map((s) => ({
+    provider: s.provider,
+    account: s.account,
+    region: s.region,
+  }));
   if (groupId !== undefined || setId !== undefined) {
     // Only these groups are looked at: only their findings may be taken as resolved.
     const ids = new Set(groupId !== undefined ? [groupId] : groupsNamingSet(estate.groups, setId as string));
-    estate = { ...estate, groups: estate.groups.filter((g) => ids.has(g.id)), unparseable: estate.unparseable.filter((u) => ids.has(u.groupId)) };
+    estate = {
+      ...estate,
+      groups: estate.groups.filter((g) => ids.has(g.id)),
+      unparseable: estate.unparseable.filter((u) => ids.has(u.groupId)),
+    };
     complete = complete.flatMap((scope) => [...ids].map((id) => ({ ...scope, groupId: id })));
   }
   const full = auditEstate(estate, config);
   const suppressions = await store.suppressions.activeSuppressions(now());
   const { reported, suppressed } = splitSuppressed(full.findings, suppressions, now());
-  return { estate, adapters, complete, suppressed, suppressions, report: { findings: reported, summary: full.summary } };
+  return {
+    estate,
+    adapters,
+    complete,
+    suppressed,
+    suppressions,
+    report: { findings: reported, summary: full.summary },
+  };
 }

@@ -20,12 +20,26 @@ export function stale(now: Date, since: string | undefined): since is string {
 }
 
 /** Tells the person a fix is being applied (or reverted) since `since`, with the Resume button for once it is stale. */
-export async function offerResume(ports: Pick<AppPorts, 'notifier'>, asker: Asker, since: string | undefined, done: 'applied' | 'reverted', fingerprint: string, planId: string, interruptedChangeId?: string): Promise<void> {
+export async function offerResume(
+  ports: Pick<AppPorts, 'notifier'>,
+  asker: Asker,
+  since: string | undefined,
+  done: 'applied' | 'reverted',
+  fingerprint: string,
+  planId: string,
+  interruptedChangeId?: string,
+): Promise<void> {
   if (!since || !asker.replyTo) return;
   const at = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
   const noun = done === 'applied' ? 'apply' : 'revert';
   const said = text`Not ${done} again: this fix is being ${done} since ${at(Date.parse(since))} UTC. If that ${noun} died, Warden resumes it on its own after ${at(Date.parse(since) + STUCK_AFTER_MS)} UTC, or an approver can press Resume then.`;
-  await ports.notifier.whisper(asker, { kind: 'resume', text: said, fingerprint, planId, ...(interruptedChangeId ? { interruptedChangeId } : {}) });
+  await ports.notifier.whisper(asker, {
+    kind: 'resume',
+    text: said,
+    fingerprint,
+    planId,
+    ...(interruptedChangeId ? { interruptedChangeId } : {}),
+  });
 }
 
 /**
@@ -39,7 +53,12 @@ export async function recoverStuckApplies(ports: AppPorts): Promise<string[]> {
   const records = await store.changes.list();
   const byId = new Map(records.map((r) => [r.changeId, r]));
   const recovered: string[] = [];
-  const tick = (target: string): Asker => ({ user: 'schedule', actor: 'slack:schedule', channel: ports.settings.channel ?? '', requestId: `schedule:resume:${target}` });
+  const tick = (target: string): Asker => ({
+    user: 'schedule',
+    actor: 'slack:schedule',
+    channel: ports.settings.channel ?? '',
+    requestId: `schedule:resume:${target}`,
+  });
   // Applies left in progress (a revert of one that died is routed by recoverStuck to the revert).
   // One recovery that throws (Slack or the store down) is logged; the others still run.
   const attempt = async (planId: string, recover: () => Promise<boolean>): Promise<void> => {
@@ -49,11 +68,15 @@ export async function recoverStuckApplies(ports: AppPorts): Promise<string[]> {
       console.error(`warden: recovering the interrupted change of ${planId} failed: ${safeErrorText(error)}`);
     }
   };
-  for (const planId of new Set(records.filter((r) => r.kind === 'apply' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => r.plan.id))) {
+  for (const planId of new Set(
+    records.filter((r) => r.kind === 'apply' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => r.plan.id),
+  )) {
     await attempt(planId, () => recoverStuck(ports, planId, tick(planId)));
   }
   // Reverts left in progress, and reverts of applied fixes that died before writing their record.
-  const reverts = records.filter((r) => r.kind === 'revert' && r.inProgress && Date.parse(r.at) <= cutoff).map((r) => byId.get(r.reverts ?? ''));
+  const reverts = records
+    .filter((r) => r.kind === 'revert' && r.inProgress && Date.parse(r.at) <= cutoff)
+    .map((r) => byId.get(r.reverts ?? ''));
   const applied = records.filter((r) => r.kind === 'apply' && r.status === 'applied');
   for (const change of new Set([...reverts, ...applied])) {
     if (!change || change.kind !== 'apply' || recovered.includes(change.plan.id)) continue;
@@ -79,7 +102,16 @@ export async function recoverStuck(ports: AppPorts, planId: string, asker: Asker
   }
   const since = approval?.updatedAt ?? approval?.approvedAt;
   if (!approval || approval.status !== 'applying' || !stale(now(), since)) return false;
-  if (!(await store.approvals.transition({ id: planId, from: 'applying', to: 'applying', version: approval.version, now: now() }))) return false;
+  if (
+    !(await store.approvals.transition({
+      id: planId,
+      from: 'applying',
+      to: 'applying',
+      version: approval.version,
+      now: now(),
+    }))
+  )
+    return false;
   const applies = (await store.changes.list()).filter((r) => r.kind === 'apply' && r.plan.id === planId);
   const change = applies.filter((r) => r.inProgress).at(-1);
   let ended: 'applied' | 'failed' | undefined = 'failed';
@@ -94,13 +126,28 @@ export async function recoverStuck(ports: AppPorts, planId: string, asker: Asker
         await recordTrail(ports, asker.user, 'resume', planId, `ok: had ended ${finished.status}`, changeId);
         return true;
       }
-      await recordTrail(ports, asker.user, 'resume', planId, 'ok: no change record; applying afresh', `stuck in applying since ${since}`);
+      await recordTrail(
+        ports,
+        asker.user,
+        'resume',
+        planId,
+        'ok: no change record; applying afresh',
+        `stuck in applying since ${since}`,
+      );
       const record = await applyClaimed(ports, asker, approval.fingerprint, planId);
       changeId = record?.changeId;
       ended = record && (record.status === 'applied' || record.status === 'already-applied') ? 'applied' : 'failed';
       return true;
     }
-    const resumed = await resumeChange({ adapter: await applyAdapter(ports, change.plan.target), scope: scopeOf(change.plan.target), change, store: store.changes, actor: asker.actor, now, verify: auditVerifier(config) });
+    const resumed = await resumeChange({
+      adapter: await applyAdapter(ports, change.plan.target),
+      scope: scopeOf(change.plan.target),
+      change,
+      store: store.changes,
+      actor: asker.actor,
+      now,
+      verify: auditVerifier(config),
+    });
     const state = await store.findings.get(approval.fingerprint);
     const where = placeFor(asker, state?.message);
     if (resumed.outcome === 'left') {
@@ -108,7 +155,13 @@ export async function recoverStuck(ports: AppPorts, planId: string, asker: Asker
       ended = undefined;
       await recordTrail(ports, asker.user, 'resume', planId, 'failed: left in progress', resumed.reason);
       const said = text`:warning: Warden could not resume the interrupted fix ${asCode(change.changeId, 120)}: ${quoted(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
-      await notifier.post(where, { kind: 'resume', text: said, fingerprint: approval.fingerprint, planId, interruptedChangeId: change.changeId });
+      await notifier.post(where, {
+        kind: 'resume',
+        text: said,
+        fingerprint: approval.fingerprint,
+        planId,
+        interruptedChangeId: change.changeId,
+      });
       return true;
     }
     changeId = resumed.record.changeId;
@@ -122,7 +175,14 @@ export async function recoverStuck(ports: AppPorts, planId: string, asker: Asker
     await recordTrail(ports, asker.user, 'resume', planId, `ok: ${resumed.outcome}`, changeId);
     return true;
   } finally {
-    if (ended) await store.approvals.transition({ id: planId, from: 'applying', to: ended, ...(ended === 'applied' && changeId ? { changeId } : {}), now: now() });
+    if (ended)
+      await store.approvals.transition({
+        id: planId,
+        from: 'applying',
+        to: ended,
+        ...(ended === 'applied' && changeId ? { changeId } : {}),
+        now: now(),
+      });
   }
 }
 
@@ -140,13 +200,43 @@ export async function recoverStuckRevert(ports: AppPorts, change: ChangeRecord, 
   if (!request || request.status !== 'applying' || !stale(now(), since)) return false;
   if ((await store.approvals.get(change.plan.id))?.status !== 'reverting') {
     // Died between claiming its request and claiming the fix: nothing was changed. The request ends, so a new Revert may be approved.
-    if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'failed', version: request.version, now: now() }))) return false;
-    await recordTrail(ports, asker.user, 'resume-revert', change.changeId, 'ok: ended; it had not started', `stuck in applying since ${since}`);
-    await notifier.answer(asker, { kind: 'text', text: text`Not reverted: the revert of ${asCode(change.changeId, 80)} approved earlier never started (its process died); press Revert again to approve a new one.` });
+    if (
+      !(await store.approvals.transition({
+        id: revertId,
+        from: 'applying',
+        to: 'failed',
+        version: request.version,
+        now: now(),
+      }))
+    )
+      return false;
+    await recordTrail(
+      ports,
+      asker.user,
+      'resume-revert',
+      change.changeId,
+      'ok: ended; it had not started',
+      `stuck in applying since ${since}`,
+    );
+    await notifier.answer(asker, {
+      kind: 'text',
+      text: text`Not reverted: the revert of ${asCode(change.changeId, 80)} approved earlier never started (its process died); press Revert again to approve a new one.`,
+    });
     return true;
   }
-  if (!(await store.approvals.transition({ id: revertId, from: 'applying', to: 'applying', version: request.version, now: now() }))) return false;
-  const reverts = (await store.changes.list()).filter((r) => r.kind === 'revert' && r.reverts === change.changeId && r.at >= (request.approvedAt ?? ''));
+  if (
+    !(await store.approvals.transition({
+      id: revertId,
+      from: 'applying',
+      to: 'applying',
+      version: request.version,
+      now: now(),
+    }))
+  )
+    return false;
+  const reverts = (await store.changes.list()).filter(
+    (r) => r.kind === 'revert' && r.reverts === change.changeId && r.at >= (request.approvedAt ?? ''),
+  );
   const inProgress = reverts.filter((r) => r.inProgress).at(-1);
   const finished = reverts.filter((r) => !r.inProgress).at(-1);
   let ended: boolean | undefined = false;
@@ -154,27 +244,68 @@ export async function recoverStuckRevert(ports: AppPorts, change: ChangeRecord, 
     if (finished) {
       // The revert finished (its record saved) and died before the approvals said so.
       ended = finished.status === 'reverted';
-      await recordTrail(ports, asker.user, 'resume-revert', change.changeId, `ok: had ended ${finished.status}`, finished.changeId);
+      await recordTrail(
+        ports,
+        asker.user,
+        'resume-revert',
+        change.changeId,
+        `ok: had ended ${finished.status}`,
+        finished.changeId,
+      );
       return true;
     }
     const adapter = await applyAdapter(ports, change.plan.target);
     const scope = scopeOf(change.plan.target);
     if (!inProgress) {
-      await recordTrail(ports, asker.user, 'resume-revert', change.changeId, 'ok: no revert record; reverting afresh', `stuck in applying since ${since}`);
+      await recordTrail(
+        ports,
+        asker.user,
+        'resume-revert',
+        change.changeId,
+        'ok: no revert record; reverting afresh',
+        `stuck in applying since ${since}`,
+      );
       const record = await revertChange({ adapter, scope, change, store: store.changes, actor: asker.actor, now });
       ended = record.status === 'reverted';
-      await reportRevert(ports, asker, change, record, ended, text`:leftwards_arrow_with_hook: The revert of ${asCode(change.changeId, 120)} that was interrupted before its first change was made afresh (${record.status}).`);
+      await reportRevert(
+        ports,
+        asker,
+        change,
+        record,
+        ended,
+        text`:leftwards_arrow_with_hook: The revert of ${asCode(change.changeId, 120)} that was interrupted before its first change was made afresh (${record.status}).`,
+      );
       return true;
     }
-    const resumed = await resumeRevert({ adapter, scope, change: inProgress, reverted: change, store: store.changes, actor: asker.actor, now });
+    const resumed = await resumeRevert({
+      adapter,
+      scope,
+      change: inProgress,
+      reverted: change,
+      store: store.changes,
+      actor: asker.actor,
+      now,
+    });
     if (resumed.outcome === 'left') {
       // Nothing was done: stays `reverting`, reclaimed, for the next attempt once it is stale again.
       ended = undefined;
-      await recordTrail(ports, asker.user, 'resume-revert', change.changeId, 'failed: left in progress', resumed.reason);
+      await recordTrail(
+        ports,
+        asker.user,
+        'resume-revert',
+        change.changeId,
+        'failed: left in progress',
+        resumed.reason,
+      );
       const state = await store.findings.get(change.plan.finding.fingerprint);
       const where = placeFor(asker, state?.message);
       const said = text`:warning: Warden could not resume the interrupted revert ${asCode(inProgress.changeId, 120)}: ${quoted(resumed.reason ?? '', 400)}. It tries again on the next schedule tick, or an approver can press Resume.`;
-      await notifier.post(where, { kind: 'resume', text: said, fingerprint: change.plan.finding.fingerprint, planId: change.plan.id });
+      await notifier.post(where, {
+        kind: 'resume',
+        text: said,
+        fingerprint: change.plan.finding.fingerprint,
+        planId: change.plan.id,
+      });
       return true;
     }
     ended = resumed.outcome === 'completed';

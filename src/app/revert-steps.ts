@@ -12,14 +12,35 @@ import { recordTrail } from './trail.ts';
  * A revert's end: the fix is `reverted`, or back to `applied` (an interrupted apply's: `failed`,
  * as nothing resumes it after a revert was asked for); the revert's own request `applied` or `failed`.
  */
-export async function endRevert(ports: Pick<AppPorts, 'store' | 'now'>, change: ChangeRecord, ok: boolean): Promise<void> {
+export async function endRevert(
+  ports: Pick<AppPorts, 'store' | 'now'>,
+  change: ChangeRecord,
+  ok: boolean,
+): Promise<void> {
   const { store, now } = ports;
-  await store.approvals.transition({ id: change.plan.id, from: 'reverting', to: ok ? 'reverted' : change.inProgress ? 'failed' : 'applied', now: now() });
-  await store.approvals.transition({ id: revertRequestId(change.changeId), from: 'applying', to: ok ? 'applied' : 'failed', now: now() });
+  await store.approvals.transition({
+    id: change.plan.id,
+    from: 'reverting',
+    to: ok ? 'reverted' : change.inProgress ? 'failed' : 'applied',
+    now: now(),
+  });
+  await store.approvals.transition({
+    id: revertRequestId(change.changeId),
+    from: 'applying',
+    to: ok ? 'applied' : 'failed',
+    now: now(),
+  });
 }
 
 /** Tells a revert's outcome in the finding's thread; a reverted fix's finding is open again, on its old message. */
-export async function reportRevert(ports: AppPorts, asker: Asker, change: ChangeRecord, record: ChangeRecord, ok: boolean, headline?: Text): Promise<void> {
+export async function reportRevert(
+  ports: AppPorts,
+  asker: Asker,
+  change: ChangeRecord,
+  record: ChangeRecord,
+  ok: boolean,
+  headline?: Text,
+): Promise<void> {
   const { store, notifier, now } = ports;
   const state: FindingState | undefined = await store.findings.get(change.plan.finding.fingerprint);
   const where = placeFor(asker, state?.message);
@@ -34,5 +55,12 @@ export async function reportRevert(ports: AppPorts, asker: Asker, change: Change
       noPlanReason: `Warden's fix was reverted (${record.changeId}): the group is as it was before. /warden fix ${state.finding.fingerprint} proposes a new plan.`,
     });
   }
-  await recordTrail(ports, asker.user, 'revert', change.changeId, ok ? 'ok: reverted' : `failed: ${record.status}`, record.changeId);
+  await recordTrail(
+    ports,
+    asker.user,
+    'revert',
+    change.changeId,
+    ok ? 'ok: reverted' : `failed: ${record.status}`,
+    record.changeId,
+  );
 }

@@ -12,7 +12,9 @@ export async function readBaseline(file: string): Promise<Set<string>> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new BaselineError(`--baseline ${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new BaselineError(
+      `--baseline ${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   let document: unknown;
   try {
@@ -22,6 +24,9 @@ export async function readBaseline(file: string): Promise<Set<string>> {
     throw new BaselineError(`--baseline ${file}: not JSON; expected ${WHAT}`);
   }
   const fingerprints = reportFingerprints(document);
-  if (!fingerprints) throw new BaselineError(`--baseline ${file}: not ${WHAT} (needs a "findings" list whose entries each have a "fingerprint")`);
+  if (!fingerprints)
+    throw new BaselineError(
+      `--baseline ${file}: not ${WHAT} (needs a "findings" list whose entries each have a "fingerprint")`,
+    );
   return fingerprints;
 }

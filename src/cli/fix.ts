@@ -27,7 +27,11 @@ export interface FixOutcome {
  * The latest applied change whose finding a fingerprint (or a prefix matching exactly one finding)
  * names, under its current or its earlier version's fingerprint.
  */
-export async function appliedChangeFor(store: ChangeStore, fingerprint: string, config: WardenConfig): Promise<ChangeRecord | undefined> {
+export async function appliedChangeFor(
+  store: ChangeStore,
+  fingerprint: string,
+  config: WardenConfig,
+): Promise<ChangeRecord | undefined> {
   const latestByFingerprint = new Map<string, ChangeRecord>();
   for (const change of await store.list()) {
     if (change.kind !== 'apply' || change.status !== 'applied') continue;
@@ -35,7 +39,11 @@ export async function appliedChangeFor(store: ChangeStore, fingerprint: string, 
   }
   const match = matchFingerprint([...latestByFingerprint], fingerprint, ([fp]) => fp);
   if ('found' in match) return match.found[1];
-  const changes = new Set([...latestByFingerprint].filter(([fp]) => fp.startsWith(fingerprint)).map(([, change]) => change.plan.finding.fingerprint));
+  const changes = new Set(
+    [...latestByFingerprint]
+      .filter(([fp]) => fp.startsWith(fingerprint))
+      .map(([, change]) => change.plan.finding.fingerprint),
+  );
   if (changes.size > 1) throw new FixError(ambiguousPrefix(fingerprint, changes.size));
   return [...latestByFingerprint].find(([fp]) => fp.startsWith(fingerprint))?.[1];
 }
@@ -68,13 +76,30 @@ export async function applyFix(options: {
 }): Promise<ChangeRecord> {
   const { plan } = options.planned;
   const scope = { provider: plan.target.provider, account: plan.target.account, region: plan.target.region };
-  return applyPlan({ adapter: options.adapter, scope, plan, store: options.store, actor: actor(), verify: auditVerifier(options.config, options.estate) });
+  return applyPlan({
+    adapter: options.adapter,
+    scope,
+    plan,
+    store: options.store,
+    actor: actor(),
+    verify: auditVerifier(options.config, options.estate),
+  });
 }
 
-export async function revertFix(options: { adapter: LiveAdapter; change: ChangeRecord; store: ChangeStore }): Promise<ChangeRecord> {
+export async function revertFix(options: {
+  adapter: LiveAdapter;
+  change: ChangeRecord;
+  store: ChangeStore;
+}): Promise<ChangeRecord> {
   const target = options.change.plan.target;
   const scope = { provider: target.provider, account: target.account, region: target.region };
-  return revertChange({ adapter: options.adapter, scope, change: options.change, store: options.store, actor: actor() });
+  return revertChange({
+    adapter: options.adapter,
+    scope,
+    change: options.change,
+    store: options.store,
+    actor: actor(),
+  });
 }
 
 export function outcomeOf(record: ChangeRecord, proof: PlanProof | null): FixOutcome {

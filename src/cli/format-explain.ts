@@ -9,7 +9,11 @@ export interface ExplainedGroup {
   parts: ExposurePart[];
 }
 
-export function formatExplain(explained: readonly ExplainedGroup[], format: 'table' | 'json', direction: Direction): string {
+export function formatExplain(
+  explained: readonly ExplainedGroup[],
+  format: 'table' | 'json',
+  direction: Direction,
+): string {
   if (format === 'json') {
     return JSON.stringify(
       explained.map(({ group, parts }) => ({
@@ -27,13 +31,23 @@ export function formatExplain(explained: readonly ExplainedGroup[], format: 'tab
   }
   const lines: string[] = [];
   for (const { group, parts } of explained) {
-    lines.push(paint('bold', terminalText(`${group.provider} ${group.account || '-'} ${group.region || '-'} ${group.id} ${group.name} — effective ${direction}`)));
+    lines.push(
+      paint(
+        'bold',
+        terminalText(
+          `${group.provider} ${group.account || '-'} ${group.region || '-'} ${group.id} ${group.name} — effective ${direction}`,
+        ),
+      ),
+    );
     const allowed = parts.filter((p) => p.decision === 'allow');
     if (allowed.length === 0) lines.push('  nothing is allowed');
     for (const part of parts) {
       const verb = part.decision === 'allow' ? paint('green', 'allow') : paint('red', 'deny ');
-      const internet = part.publicShare > 0 ? paint('yellow', ` [${percent(part.publicShare)} of public ${part.family}]`) : '';
-      lines.push(`  ${verb} ${part.family} ${part.protocol}/${part.ports} ${direction === 'ingress' ? 'from' : 'to'} ${terminalText(part.peers.join(', '))}${internet}`);
+      const internet =
+        part.publicShare > 0 ? paint('yellow', ` [${percent(part.publicShare)} of public ${part.family}]`) : '';
+      lines.push(
+        `  ${verb} ${part.family} ${part.protocol}/${part.ports} ${direction === 'ingress' ? 'from' : 'to'} ${terminalText(part.peers.join(', '))}${internet}`,
+      );
       lines.push(paint('gray', `        decided by ${terminalText(part.decidedBy)}`));
     }
   }

@@ -16,7 +16,6 @@ export interface ReportView {
   width?: number;
 }
 
-
 const REMEDIATION = new Map(CATALOG.map((meta) => [meta.id, meta.remediation]));
 const FIX_FROM = SEVERITIES.indexOf('low');
 
@@ -50,10 +49,18 @@ function summaryLine(s: AuditSummary): string {
 function setApartLines(report: AuditReport, view: ReportView, listed: number): string[] {
   const s = report.summary;
   const lines: string[] = [];
-  if (s.suppressed) lines.push(`${plural(s.suppressed, 'finding')} suppressed by the config's suppressions (listed with --format json)`);
-  if (s.baseline) lines.push(`${plural(s.baseline.known, 'finding')} already in the baseline ${s.baseline.file}; ${plural(s.findings, 'new finding')} since`);
+  if (s.suppressed)
+    lines.push(
+      `${plural(s.suppressed, 'finding')} suppressed by the config's suppressions (listed with --format json)`,
+    );
+  if (s.baseline)
+    lines.push(
+      `${plural(s.baseline.known, 'finding')} already in the baseline ${s.baseline.file}; ${plural(s.findings, 'new finding')} since`,
+    );
   if (view.minSeverity !== undefined && listed < s.findings) {
-    lines.push(`${plural(s.findings - listed, 'finding')} below ${view.minSeverity} not listed (--min-severity ${view.minSeverity})`);
+    lines.push(
+      `${plural(s.findings - listed, 'finding')} below ${view.minSeverity} not listed (--min-severity ${view.minSeverity})`,
+    );
   }
   return lines;
 }
@@ -72,8 +79,13 @@ export function formatTable(report: AuditReport, view: ReportView = {}): string 
   };
   push(summaryLine(s), '  ');
   if (s.partial) {
-    push(`PARTIAL: ${plural(s.scanErrors.length, 'scope')} not read; nothing in ${s.scanErrors.length === 1 ? 'it' : 'them'} is reported clean`, '  ', 'red');
-    for (const error of s.scanErrors) push(`  scan error: ${scopeLabel(error)}: ${terminalText(error.message)}`, '    ', 'red');
+    push(
+      `PARTIAL: ${plural(s.scanErrors.length, 'scope')} not read; nothing in ${s.scanErrors.length === 1 ? 'it' : 'them'} is reported clean`,
+      '  ',
+      'red',
+    );
+    for (const error of s.scanErrors)
+      push(`  scan error: ${scopeLabel(error)}: ${terminalText(error.message)}`, '    ', 'red');
   }
   for (const line of setApartLines(report, view, findings.length)) push(line, '  ');
 
@@ -88,7 +100,10 @@ export function formatTable(report: AuditReport, view: ReportView = {}): string 
     push(`${scope}  (${plural(listed.length, 'finding')})`, '  ', 'bold');
     for (const f of listed) {
       const group = terminalText(`${f.groupId || '(no group)'}${f.groupName ? ` ${f.groupName}` : ''}`);
-      push(`  ${paint(SEVERITY_STYLE[f.severity], f.severity.padEnd(8))} ${f.check}  ${group}  [${f.fingerprint}]`, indent);
+      push(
+        `  ${paint(SEVERITY_STYLE[f.severity], f.severity.padEnd(8))} ${f.check}  ${group}  [${f.fingerprint}]`,
+        indent,
+      );
       push(`${indent}${terminalText(f.title)}`, indent);
       push(`${indent}${terminalText(f.detail)}`, indent, 'gray');
       const fix = howToFix(f);
@@ -114,10 +129,18 @@ export function formatMarkdown(report: AuditReport, view: ReportView = {}): stri
   const apart = setApartLines(report, view, findings.length);
   if (apart.length) lines.push(...apart.map((line) => `- ${escapeMarkdown(line)}`), '');
   if (s.scanErrors.length) {
-    lines.push('## Scopes not read', '', ...s.scanErrors.map((e) => `- ${escapeMarkdown(`${scopeLabel(e)}: ${e.message}`)}`), '');
+    lines.push(
+      '## Scopes not read',
+      '',
+      ...s.scanErrors.map((e) => `- ${escapeMarkdown(`${scopeLabel(e)}: ${e.message}`)}`),
+      '',
+    );
   }
   if (findings.length) {
-    lines.push('| severity | check | provider | account | region | group | finding | fingerprint |', '|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '| severity | check | provider | account | region | group | finding | fingerprint |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const f of findings) {
       const group = escapeMarkdown(`${f.groupId}${f.groupName ? ` (${f.groupName})` : ''}`);
       const fix = howToFix(f);
@@ -134,7 +157,11 @@ export function formatMarkdown(report: AuditReport, view: ReportView = {}): stri
  * and pieces so that a report of tens of megabytes is never one string. `findings` and
  * `suppressed` hold what the view shows; the summary counts everything.
  */
-export function* formatJsonPieces(report: AuditReport, findingsPerPiece = 2000, view: ReportView = {}): Generator<string> {
+export function* formatJsonPieces(
+  report: AuditReport,
+  findingsPerPiece = 2000,
+  view: ReportView = {},
+): Generator<string> {
   const findings = shown(report.findings, view);
   yield '{"findings":[';
   for (let i = 0; i < findings.length; i += findingsPerPiece) {

@@ -20,15 +20,17 @@ export interface TemplateListing {
 }
 
 export function listTemplates(config: WardenConfig): TemplateListing[] {
-  const listing = (origin: TemplateListing['origin']) => (t: (typeof BUILT_IN_TEMPLATES)[number]): TemplateListing => ({
-    id: t.id,
-    title: t.title,
-    providers: [...t.providers],
-    names: [...t.names],
-    source: t.source,
-    origin,
-    rules: t.rules.length,
-  });
+  const listing =
+    (origin: TemplateListing['origin']) =>
+    (t: (typeof BUILT_IN_TEMPLATES)[number]): TemplateListing => ({
+      id: t.id,
+      title: t.title,
+      providers: [...t.providers],
+      names: [...t.names],
+      source: t.source,
+      origin,
+      rules: t.rules.length,
+    });
   return [...config.templates.custom.map(listing('config')), ...BUILT_IN_TEMPLATES.map(listing('shipped'))];
 }
 
@@ -39,7 +41,9 @@ export function formatTemplates(templates: readonly TemplateListing[], format: '
   const lines: string[] = [];
   for (const t of templates) {
     const names = t.names.length ? t.names.map((n) => JSON.stringify(n)).join(', ') : '(assigned only)';
-    lines.push(`${paint('bold', t.id.padEnd(width))}  ${t.providers.join(',').padEnd(providersWidth)}  ${t.origin.padEnd(7)}  names: ${names}`);
+    lines.push(
+      `${paint('bold', t.id.padEnd(width))}  ${t.providers.join(',').padEnd(providersWidth)}  ${t.origin.padEnd(7)}  names: ${names}`,
+    );
     lines.push(paint('gray', `${' '.repeat(width + 2)}${t.source}`));
   }
   return lines.join('\n');

@@ -69,7 +69,8 @@ function parse(argv: string[]) {
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
 }
 
@@ -83,21 +84,32 @@ function progress(done: number, total: number, file: string): void {
 type Values = ReturnType<typeof parse>['values'];
 
 function list(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
 }
 
 function providersOf(values: Values): Provider[] {
   for (const provider of values.provider ?? []) {
-    if (!(PROVIDERS as readonly string[]).includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')} (got "${provider}")`);
+    if (!(PROVIDERS as readonly string[]).includes(provider))
+      throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')} (got "${provider}")`);
   }
   return [...new Set(values.provider ?? [])] as Provider[];
 }
 
 /** Per-scope progress (pages and groups read) for a person at a terminal; nothing for machines. */
-export function scopeProgress(quiet: boolean, stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr): ReadProgress | undefined {
+export function scopeProgress(
+  quiet: boolean,
+  stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr,
+): ReadProgress | undefined {
   if (quiet || !stream.isTTY) return undefined;
   return ({ scope, pages, groups }) => {
-    stream.write(`\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${plural(pages, 'page')}, ${plural(groups, 'group')}`);
+    stream.write(
+      `\r\x1b[Kreading ${scope.provider} ${scope.account || '-'} ${scope.region}: ${plural(pages, 'page')}, ${plural(groups, 'group')}`,
+    );
   };
 }
 
@@ -107,9 +119,16 @@ async function configOf(values: Values): Promise<{ path: string | undefined; con
   return { path, config: await loadConfig(path) };
 }
 
-function liveSelection(values: Values, providers: Provider[], config: WardenConfig, configPath: string | undefined, env?: NodeJS.ProcessEnv): Promise<LiveSelection> {
+function liveSelection(
+  values: Values,
+  providers: Provider[],
+  config: WardenConfig,
+  configPath: string | undefined,
+  env?: NodeJS.ProcessEnv,
+): Promise<LiveSelection> {
   const filter = { regions: list(values.regions), accounts: list(values.accounts) };
-  for (const [option, given] of Object.entries(filter)) if (given?.length === 0) throw new UsageError(`--${option} names no ${option.slice(0, -1)}`);
+  for (const [option, given] of Object.entries(filter))
+    if (given?.length === 0) throw new UsageError(`--${option} names no ${option.slice(0, -1)}`);
   return selectLive(providers, config, filter, { configPath, ...(env ? { env } : {}) });
 }
 
@@ -125,8 +144,12 @@ function liveSource(selection: LiveSelection): AuditSource {
 
 async function audit(values: Values): Promise<number> {
   const format = oneOf<ReportFormat>('format', values.format, ['table', 'json', 'markdown'], 'table');
-  const failOn = values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
-  const minSeverity = values['min-severity'] === undefined ? undefined : oneOf<Severity>('min-severity', values['min-severity'], SEVERITIES, 'info');
+  const failOn =
+    values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
+  const minSeverity =
+    values['min-severity'] === undefined
+      ? undefined
+      : oneOf<Severity>('min-severity', values['min-severity'], SEVERITIES, 'info');
   const { path: configPath, config } = await configOf(values);
   const baseline = values.baseline === undefined ? undefined : await readBaseline(values.baseline);
   const providers = providersOf(values);
@@ -139,13 +162,24 @@ async function audit(values: Values): Promise<number> {
     source = liveSource(selection);
   } else {
     estate = await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
-    source = values.source === undefined ? { kind: 'examples', path: `${DEFAULT_SOURCE}/` } : { kind: 'snapshot', path: values.source };
+    source =
+      values.source === undefined
+        ? { kind: 'examples', path: `${DEFAULT_SOURCE}/` }
+        : { kind: 'snapshot', path: values.source };
   }
   const context = { config: configPath ?? null, source };
-  const accepted = acceptFindings(auditEstate(estate, config), config, baseline && { file: values.baseline as string, fingerprints: baseline });
+  const accepted = acceptFindings(
+    auditEstate(estate, config),
+    config,
+    baseline && { file: values.baseline as string, fingerprints: baseline },
+  );
   const report = withContext(accepted, context);
   writeContextHeader(context);
-  for (const piece of formatReportPieces(report, format, { minSeverity, width: format === 'table' ? terminalWidth() : undefined })) process.stdout.write(piece);
+  for (const piece of formatReportPieces(report, format, {
+    minSeverity,
+    width: format === 'table' ? terminalWidth() : undefined,
+  }))
+    process.stdout.write(piece);
   process.stdout.write('\n');
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
@@ -164,8 +198,13 @@ async function snapshot(values: Values): Promise<number> {
   const { path: configPath, config } = await configOf(values);
   const read = await readLive(await liveSelection(values, providers, config, configPath), false);
   await writeFile(values.out, `${JSON.stringify(read.snapshots, null, 1)}\n`);
-  process.stderr.write(`warden: wrote ${plural(read.snapshots.length, 'scope')}, ${plural(read.estate.groups.length, 'group')} to ${values.out}\n`);
-  for (const error of read.estate.scanErrors) process.stderr.write(`warden: scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}\n`);
+  process.stderr.write(
+    `warden: wrote ${plural(read.snapshots.length, 'scope')}, ${plural(read.estate.groups.length, 'group')} to ${values.out}\n`,
+  );
+  for (const error of read.estate.scanErrors)
+    process.stderr.write(
+      `warden: scan error: ${error.provider} ${error.account || '-'} ${error.region || '-'}: ${error.message}\n`,
+    );
   return read.estate.scanErrors.length ? EXIT.partial : EXIT.ok;
 }
 
@@ -193,7 +232,9 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
   const selection = providers.length ? await liveSelection(values, providers, fileConfig, configPath) : undefined;
   const config = selection?.config ?? fileConfig;
   const adapters = selection?.adapters ?? [];
-  const estate = selection ? (await readLive(selection, format === 'json')).estate : await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
+  const estate = selection
+    ? (await readLive(selection, format === 'json')).estate
+    : await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
   const report = auditEstate(estate, config);
   let finding;
   try {
@@ -203,7 +244,15 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
     // A finding that is gone because Warden fixed it: applying again is a no-op.
     const done = await appliedChangeFor(createFileChangeStore(), fingerprint, config);
     if (done) {
-      printOutcome({ ...outcomeOf(done, null), status: 'already-applied', messages: [`already applied by ${done.changeId} (${done.actor}, ${done.at})`] }, format, []);
+      printOutcome(
+        {
+          ...outcomeOf(done, null),
+          status: 'already-applied',
+          messages: [`already applied by ${done.changeId} (${done.actor}, ${done.at})`],
+        },
+        format,
+        [],
+      );
       return EXIT.ok;
     }
     process.stderr.write(`warden: ${error.message}\n`);
@@ -211,20 +260,36 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
   }
   const proposal = proposeFix(finding, groupOf(estate, finding), config);
   if ('refused' in proposal) {
-    printOutcome({ changeId: null, status: 'refused', plan: null, proof: null, verification: null, messages: [proposal.refused] }, format, [`${finding.check} ${finding.groupId}: ${finding.title}`]);
+    printOutcome(
+      { changeId: null, status: 'refused', plan: null, proof: null, verification: null, messages: [proposal.refused] },
+      format,
+      [`${finding.check} ${finding.groupId}: ${finding.title}`],
+    );
     return EXIT.findings;
   }
   const lines = describePlanned(proposal);
-  const planned: FixOutcome = { changeId: null, status: 'planned', plan: proposal.plan, proof: proposal.proof, verification: null, messages: [] };
+  const planned: FixOutcome = {
+    changeId: null,
+    status: 'planned',
+    plan: proposal.plan,
+    proof: proposal.proof,
+    verification: null,
+    messages: [],
+  };
   if (values['dry-run'] || !providers.length) {
-    if (!values['dry-run']) planned.messages.push('a snapshot cannot be changed: read the group live with --provider to apply');
+    if (!values['dry-run'])
+      planned.messages.push('a snapshot cannot be changed: read the group live with --provider to apply');
     printOutcome(planned, format, lines);
     return EXIT.ok;
   }
   if (!values.yes) {
     if (format !== 'json') for (const line of lines) process.stderr.write(`${line}\n`);
     if (!(await confirm(`Apply this plan to ${proposal.plan.target.groupId}?`))) {
-      printOutcome({ ...planned, status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] }, format, []);
+      printOutcome(
+        { ...planned, status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] },
+        format,
+        [],
+      );
       return EXIT.findings;
     }
   }
@@ -238,7 +303,8 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const changeId = positionals[0];
   if (!changeId || positionals.length > 1) throw new UsageError('revert takes exactly one change id');
-  if (!isChangeId(changeId)) throw new UsageError(`"${changeId.slice(0, 40)}" is not a change id (chg-…, as \`warden fix\` printed it)`);
+  if (!isChangeId(changeId))
+    throw new UsageError(`"${changeId.slice(0, 40)}" is not a change id (chg-…, as \`warden fix\` printed it)`);
   const { path: configPath, config } = await configOf(values);
   const store = createFileChangeStore();
   const change = await store.get(changeId);
@@ -246,14 +312,29 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
     process.stderr.write(`warden: change ${changeId}: no such change in ${defaultStateDir()}\n`);
     return EXIT.usage;
   }
-  if (!values.yes && !(await confirm(`Revert ${change.changeId} on ${change.plan.target.groupId} (restore its ${plural(change.preImage.length, 'rule')} as before)?`))) {
-    printOutcome({ ...outcomeOf(change, null), status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] }, format, []);
+  if (
+    !values.yes &&
+    !(await confirm(
+      `Revert ${change.changeId} on ${change.plan.target.groupId} (restore its ${plural(change.preImage.length, 'rule')} as before)?`,
+    ))
+  ) {
+    printOutcome(
+      { ...outcomeOf(change, null), status: 'refused', messages: ['not confirmed (answer y, or pass --yes)'] },
+      format,
+      [],
+    );
     return EXIT.findings;
   }
   // Without a config section for its provider, the change's own scope is read (its project for Huawei/OTC).
   const target = change.plan.target;
   const env = { ...process.env, HUAWEICLOUD_SDK_PROJECT_ID: target.account, OS_PROJECT_ID: target.account };
-  const selection = await liveSelection({ ...values, regions: target.region, accounts: target.account || undefined }, [target.provider], config, configPath, env);
+  const selection = await liveSelection(
+    { ...values, regions: target.region, accounts: target.account || undefined },
+    [target.provider],
+    config,
+    configPath,
+    env,
+  );
   const [adapter] = selection.adapters;
   const record = await revertFix({ adapter: adapter as LiveAdapter, change, store });
   printOutcome(outcomeOf(record, null), format, []);
@@ -272,7 +353,10 @@ async function explain(values: Values, positionals: string[]): Promise<number> {
     return EXIT.usage;
   }
   const standIns = standInsByGroup(estate.unparseable);
-  const explained = matches.map((group) => ({ group, parts: explainPolicy(evaluateWorstCase(group, standIns(group)), direction) }));
+  const explained = matches.map((group) => ({
+    group,
+    parts: explainPolicy(evaluateWorstCase(group, standIns(group)), direction),
+  }));
   process.stdout.write(`${formatExplain(explained, format, direction)}\n`);
   return EXIT.ok;
 }
@@ -284,7 +368,9 @@ function checks(values: Values): number {
     return EXIT.ok;
   }
   for (const meta of CATALOG) {
-    process.stdout.write(`${paint('bold', meta.id.padEnd(24))} ${paint(SEVERITY_STYLE[meta.severity], meta.severity.padEnd(8))} ${meta.title}\n`);
+    process.stdout.write(
+      `${paint('bold', meta.id.padEnd(24))} ${paint(SEVERITY_STYLE[meta.severity], meta.severity.padEnd(8))} ${meta.title}\n`,
+    );
     process.stdout.write(paint('gray', `${' '.repeat(34)}${meta.source}\n`));
   }
   return EXIT.ok;
@@ -337,7 +423,13 @@ function reportError(error: unknown, command: string | undefined): number {
     process.stderr.write(`warden: ${oneLine(error.message)} (${helpHint(command)})\n`);
     return EXIT.usage;
   }
-  if (error instanceof SnapshotError || error instanceof ConfigError || error instanceof FixError || error instanceof ScopeError || error instanceof BaselineError) {
+  if (
+    error instanceof SnapshotError ||
+    error instanceof ConfigError ||
+    error instanceof FixError ||
+    error instanceof ScopeError ||
+    error instanceof BaselineError
+  ) {
     process.stderr.write(`warden: ${oneLine(error.message)}\n`);
     return EXIT.usage;
   }

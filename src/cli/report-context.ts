@@ -5,7 +5,8 @@ import type { AuditReport, AuditSummary } from '../analysis/audit.ts';
 // machines, and as a header on stderr for a person at a terminal.
 
 /** What was audited: a snapshot file or folder, the bundled examples when nothing was named, or live scopes. */
-export type AuditSource = { kind: 'snapshot'; path: string } | { kind: 'examples'; path: string } | { kind: 'live'; scopes: Scope[] };
+export type AuditSource =
+  { kind: 'snapshot'; path: string } | { kind: 'examples'; path: string } | { kind: 'live'; scopes: Scope[] };
 
 export interface ReportContext {
   /** The config file used; null for none (the defaults). */
@@ -22,7 +23,8 @@ export function withContext(report: AuditReport, context: ReportContext): Contex
 const SHOWN_SCOPES = 4;
 
 function sourceText(source: AuditSource): string {
-  if (source.kind === 'examples') return `${source.path} (the bundled demo estate; --source <file|dir> or --provider <p> audits yours)`;
+  if (source.kind === 'examples')
+    return `${source.path} (the bundled demo estate; --source <file|dir> or --provider <p> audits yours)`;
   if (source.kind === 'snapshot') return source.path;
   const names = source.scopes.map((s) => `${s.provider} ${s.account || '-'} ${s.region}`);
   const shown = names.slice(0, SHOWN_SCOPES).join(', ');
@@ -36,6 +38,9 @@ export function contextHeader(context: ReportContext): string {
 }
 
 /** The header on `stream` when a person reads it (a terminal); nothing for pipes and CI logs. */
-export function writeContextHeader(context: ReportContext, stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr): void {
+export function writeContextHeader(
+  context: ReportContext,
+  stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr,
+): void {
   if (stream.isTTY) stream.write(`${contextHeader(context)}\n`);
 }

@@ -22,7 +22,13 @@ const PROJECT_ENV: Partial<Record<Provider, string>> = { huawei: 'HUAWEICLOUD_SD
  * the environment: AWS reads the default credentials' own account, Alibaba the credentials'
  * account, Huawei and OTC the project of the environment in the one region given.
  */
-export function withImplicitProviders(config: WardenConfig, providers: readonly Provider[], regions: readonly string[] | undefined, env: NodeJS.ProcessEnv, configPath: string | undefined): WardenConfig {
+export function withImplicitProviders(
+  config: WardenConfig,
+  providers: readonly Provider[],
+  regions: readonly string[] | undefined,
+  env: NodeJS.ProcessEnv,
+  configPath: string | undefined,
+): WardenConfig {
   const missing = providers.filter((p) => config.providers[p] === undefined);
   if (missing.length === 0) return config;
   const sections: Record<string, unknown> = {};
@@ -37,26 +43,48 @@ export function withImplicitProviders(config: WardenConfig, providers: readonly 
       sections[provider] = { regions: [...regions] };
       continue;
     }
-    if (regions.length !== 1) throw new ScopeError(`--provider ${provider} reads one region when ${without} (project ids are per region); got --regions ${regions.join(',')}`);
+    if (regions.length !== 1)
+      throw new ScopeError(
+        `--provider ${provider} reads one region when ${without} (project ids are per region); got --regions ${regions.join(',')}`,
+      );
     const projectId = env[projectEnv]?.trim();
-    if (!projectId) throw new ScopeError(`--provider ${provider} needs ${projectEnv} (the project id in ${regions[0]}) when ${without}`);
+    if (!projectId)
+      throw new ScopeError(
+        `--provider ${provider} needs ${projectEnv} (the project id in ${regions[0]}) when ${without}`,
+      );
     sections[provider] = { regions: [{ region: regions[0], projectId }] };
   }
   const parsed = configSchema.safeParse({ providers: sections });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const value = issue?.path.includes('projectId') ? PROJECT_ENV[issue.path[1] as Provider] : `--regions ${regions?.join(',')}`;
-    throw new ScopeError(`${value}: ${issue ? `${issue.path.slice(1).join('.')}: ${issueMessage(issue, { providers: sections })}` : 'invalid'}`);
+    const value = issue?.path.includes('projectId')
+      ? PROJECT_ENV[issue.path[1] as Provider]
+      : `--regions ${regions?.join(',')}`;
+    throw new ScopeError(
+      `${value}: ${issue ? `${issue.path.slice(1).join('.')}: ${issueMessage(issue, { providers: sections })}` : 'invalid'}`,
+    );
   }
-  return { ...config, providers: { ...config.providers, ...Object.fromEntries(missing.map((p) => [p, parsed.data.providers[p]])) } };
+  return {
+    ...config,
+    providers: { ...config.providers, ...Object.fromEntries(missing.map((p) => [p, parsed.data.providers[p]])) },
+  };
 }
 
 function narrow(scopes: readonly Scope[], filter: ScopeFilter): Scope[] {
-  return scopes.filter((s) => (!filter.regions || filter.regions.includes(s.region)) && (!filter.accounts || filter.accounts.includes(s.account)));
+  return scopes.filter(
+    (s) =>
+      (!filter.regions || filter.regions.includes(s.region)) &&
+      (!filter.accounts || filter.accounts.includes(s.account)),
+  );
 }
 
 function known(listed: readonly { adapter: LiveAdapter; scopes: Scope[] }[], field: 'region' | 'account'): string {
-  return listed.map(({ adapter, scopes }) => `${adapter.provider} ${field}s ${[...new Set(scopes.map((s) => s[field] || '(none)'))].join(', ') || '(none)'}`).join('; ');
+  return listed
+    .map(
+      ({ adapter, scopes }) =>
+        `${adapter.provider} ${field}s ${[...new Set(scopes.map((s) => s[field] || '(none)'))].join(', ') || '(none)'}`,
+    )
+    .join('; ');
 }
 
 /**
@@ -64,7 +92,11 @@ function known(listed: readonly { adapter: LiveAdapter; scopes: Scope[] }[], fie
  * scope, and every provider at least one; a provider whose listing failed stays as it is (a scan
  * error), and values that might be its scopes cannot be judged.
  */
-export function selectScopes(listed: readonly ListedScopes[], filter: ScopeFilter, configPath: string | undefined): ListedScopes[] {
+export function selectScopes(
+  listed: readonly ListedScopes[],
+  filter: ScopeFilter,
+  configPath: string | undefined,
+): ListedScopes[] {
   const source = configPath ? `${configPath} lists` : 'the options and credentials give';
   const ok = listed.filter((l): l is { adapter: LiveAdapter; scopes: Scope[] } => 'scopes' in l);
   const all = ok.flatMap((l) => l.scopes);
@@ -72,15 +104,23 @@ export function selectScopes(listed: readonly ListedScopes[], filter: ScopeFilte
     for (const field of ['region', 'account'] as const) {
       const values = field === 'region' ? filter.regions : filter.accounts;
       const unmatched = (values ?? []).filter((v) => !all.some((s) => s[field] === v));
-      if (unmatched.length) throw new ScopeError(`--${field}s ${unmatched.join(',')} selects nothing: ${source} ${known(ok, field)}`);
+      if (unmatched.length)
+        throw new ScopeError(`--${field}s ${unmatched.join(',')} selects nothing: ${source} ${known(ok, field)}`);
     }
   }
   return listed.map((entry) => {
     if (!('scopes' in entry)) return entry;
     const selected = narrow(entry.scopes, filter);
     if (selected.length === 0) {
-      const asked = [filter.regions ? `--regions ${filter.regions.join(',')}` : '', filter.accounts ? `--accounts ${filter.accounts.join(',')}` : ''].filter(Boolean).join(' ');
-      throw new ScopeError(`--provider ${entry.adapter.provider} selects nothing${asked ? ` with ${asked}` : ''}: ${source} ${known([entry], 'region')}; ${known([entry], 'account')}`);
+      const asked = [
+        filter.regions ? `--regions ${filter.regions.join(',')}` : '',
+        filter.accounts ? `--accounts ${filter.accounts.join(',')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
+      throw new ScopeError(
+        `--provider ${entry.adapter.provider} selects nothing${asked ? ` with ${asked}` : ''}: ${source} ${known([entry], 'region')}; ${known([entry], 'account')}`,
+      );
     }
     return { adapter: entry.adapter, scopes: selected };
   });
@@ -97,13 +137,20 @@ function configuredRegions(config: WardenConfig, provider: Provider): string[] {
  * Every --regions value must be a region the config names for one of the providers asked for.
  * Checked before any cloud is called, so a failing credential lookup cannot hide it.
  */
-export function checkRegionsConfigured(config: WardenConfig, providers: readonly Provider[], regions: readonly string[] | undefined, configPath: string | undefined): void {
+export function checkRegionsConfigured(
+  config: WardenConfig,
+  providers: readonly Provider[],
+  regions: readonly string[] | undefined,
+  configPath: string | undefined,
+): void {
   if (!regions) return;
   const named = new Set(providers.flatMap((p) => configuredRegions(config, p)));
   const unmatched = regions.filter((r) => !named.has(r));
   if (!unmatched.length) return;
   const source = configPath ? `${configPath} lists` : 'the options give';
-  const listing = providers.map((p) => `${p} regions ${configuredRegions(config, p).join(', ') || '(none)'}`).join('; ');
+  const listing = providers
+    .map((p) => `${p} regions ${configuredRegions(config, p).join(', ') || '(none)'}`)
+    .join('; ');
   throw new ScopeError(`--regions ${unmatched.join(',')} selects nothing: ${source} ${listing}`);
 }
 
@@ -141,7 +188,9 @@ export async function selectLive(
       listed = listed.map((l) => (l === aws ? (relisted as ListedScopes) : l));
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      listed = listed.map((l) => (l === aws ? { adapter: l.adapter, error: `Organizations ListAccounts: ${text.split('\n')[0]}` } : l));
+      listed = listed.map((l) =>
+        l === aws ? { adapter: l.adapter, error: `Organizations ListAccounts: ${text.split('\n')[0]}` } : l,
+      );
     }
   }
   return { config: resolved, adapters, listed: selectScopes(listed, filter, options.configPath) };

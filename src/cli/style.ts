@@ -17,7 +17,9 @@ export const SEVERITY_STYLE: Record<Severity, Style> = {
 };
 
 /** The terminal's width for wrapping; undefined (no wrapping) when stdout is not a terminal. */
-export function terminalWidth(stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns'> = process.stdout): number | undefined {
+export function terminalWidth(
+  stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns'> = process.stdout,
+): number | undefined {
   return stream.isTTY && stream.columns > 0 ? stream.columns : undefined;
 }
 
@@ -36,7 +38,10 @@ export function wrapLine(line: string, width: number | undefined, indent: string
   const room = Math.max(width, indent.length + MIN_ROOM);
   const [lead = ''] = /^ */.exec(line) ?? [];
   // Words with the spaces before each (kept where the line does not break there: padded columns stay aligned).
-  const words = [...line.slice(lead.length).matchAll(/( *)(\S+)/g)].map(([, space = '', word = '']) => ({ space, word }));
+  const words = [...line.slice(lead.length).matchAll(/( *)(\S+)/g)].map(([, space = '', word = '']) => ({
+    space,
+    word,
+  }));
   const lines: string[] = [];
   let current = lead;
   let fresh = true; // nothing but the indent on the current line yet
@@ -48,7 +53,11 @@ export function wrapLine(line: string, width: number | undefined, indent: string
   for (const { space, word: whole } of words) {
     let word = whole;
     if (!fresh && visible(current) + space.length + visible(word) > room) flush();
-    while (!FINGERPRINT.test(word) && word === stripVTControlCharacters(word) && visible(current) + (fresh ? 0 : space.length) + word.length > room) {
+    while (
+      !FINGERPRINT.test(word) &&
+      word === stripVTControlCharacters(word) &&
+      visible(current) + (fresh ? 0 : space.length) + word.length > room
+    ) {
       const take = room - visible(current) - (fresh ? 0 : space.length);
       current += `${fresh ? '' : space}${word.slice(0, take)}`;
       word = word.slice(take);

@@ -13,7 +13,7 @@ export const COMMAND_USAGE = {
     '             [--format table|json|markdown] [--fail-on <severity>] [--min-severity <severity>]',
     '             [--baseline <earlier report.json>] [--config <file>]',
     `--source defaults to ${DEFAULT_SOURCE}/; \`--source -\` reads one snapshot or API response from standard input.`,
-    '--provider (aws, alibaba, huawei, otc; repeatable) reads live through the provider\'s API the scopes listed',
+    "--provider (aws, alibaba, huawei, otc; repeatable) reads live through the provider's API the scopes listed",
     'under `providers` in the config; without a section for the provider, the --regions given (one, with',
     'HUAWEICLOUD_SDK_PROJECT_ID / OS_PROJECT_ID, for huawei and otc).',
     CONFIG_DISCOVERY,
@@ -23,7 +23,10 @@ export const COMMAND_USAGE = {
     'warden fix <fingerprint> [--provider <p> … | --source <file|dir|->] [--dry-run] [--yes] [--format table|json] [--config <file>]',
     'A fingerprint may be shortened to a prefix of at least 8 hex characters that matches exactly one finding.',
   ],
-  revert: ['warden revert <change id> [--yes] [--format table|json] [--config <file>]', 'A change id is what `warden fix` printed: chg-…'],
+  revert: [
+    'warden revert <change id> [--yes] [--format table|json] [--config <file>]',
+    'A change id is what `warden fix` printed: chg-…',
+  ],
   explain: ['warden explain [--source <file|dir|->] [--format table|json] [--direction ingress|egress] <groupId>'],
   checks: ['warden checks [--format table|json]'],
   templates: ['warden templates [--format table|json] [--config <file>]', CONFIG_DISCOVERY],
@@ -43,7 +46,14 @@ const EXIT_CODES =
 /** `warden --help`: every command's first line. */
 export function overallUsage(): string {
   const lines = COMMANDS.map((command) => `  ${COMMAND_USAGE[command][0]}`);
-  return ['Usage: warden <command> [options]', '', ...lines, '', 'warden <command> --help shows one command; warden --version the version.', EXIT_CODES].join('\n');
+  return [
+    'Usage: warden <command> [options]',
+    '',
+    ...lines,
+    '',
+    'warden <command> --help shows one command; warden --version the version.',
+    EXIT_CODES,
+  ].join('\n');
 }
 
 export function commandUsage(command: Command): string {

@@ -15,7 +15,11 @@ export class ConfigError extends Error {}
 export const CONFIG_FILE_NAMES = ['warden.yaml', 'warden.yml', 'warden.json'] as const;
 
 /** The config file to use: the one asked for, else $WARDEN_CONFIG, else the first of CONFIG_FILE_NAMES in `cwd`; undefined for none. */
-export function discoverConfig(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string | undefined {
+export function discoverConfig(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): string | undefined {
   if (explicit !== undefined) return explicit;
   const fromEnv = env['WARDEN_CONFIG']?.trim();
   if (fromEnv) return fromEnv;
@@ -29,18 +33,24 @@ export async function loadConfig(path: string | undefined): Promise<WardenConfig
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`${path}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(
+      `${path}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   let data: unknown;
   try {
     data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${path}: invalid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${firstLine((error as Error).message)}`);
+    throw new ConfigError(
+      `${path}: invalid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${firstLine((error as Error).message)}`,
+    );
   }
   const parsed = configSchema.safeParse(data ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError(`${path}: ${where(issue?.path ?? [])}: ${issue ? issueMessage(issue, data) : 'invalid config'}`);
+    throw new ConfigError(
+      `${path}: ${where(issue?.path ?? [])}: ${issue ? issueMessage(issue, data) : 'invalid config'}`,
+    );
   }
   const named = catalogNameIssue(parsed.data);
   if (named) throw new ConfigError(`${path}: ${where(named.path)}: ${named.message}`);
@@ -65,7 +75,14 @@ export function issueMessage(issue: z.core.$ZodIssue, data: unknown): string {
 }
 
 interface SchemaNode {
-  def?: { type?: string; innerType?: SchemaNode; element?: SchemaNode; in?: SchemaNode; valueType?: SchemaNode; options?: SchemaNode[] };
+  def?: {
+    type?: string;
+    innerType?: SchemaNode;
+    element?: SchemaNode;
+    in?: SchemaNode;
+    valueType?: SchemaNode;
+    options?: SchemaNode[];
+  };
   shape?: Record<string, SchemaNode>;
 }
 
@@ -89,6 +106,7 @@ function keysAt(schema: unknown, path: readonly PropertyKey[]): string[] {
 
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let value = data;
-  for (const step of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[step] : undefined;
+  for (const step of path)
+    value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[step] : undefined;
   return value;
 }

@@ -23,13 +23,18 @@ export function catalogNameIssue(config: WardenConfig): NameIssue | undefined {
   }
   const customIds = config.templates.custom.map((t) => t.id);
   const repeated = customIds.findIndex((id, i) => customIds.indexOf(id) !== i);
-  if (repeated !== -1) return { path: ['templates', 'custom', repeated, 'id'], message: `template id ${JSON.stringify(customIds[repeated])} is used twice (only the first would count)` };
+  if (repeated !== -1)
+    return {
+      path: ['templates', 'custom', repeated, 'id'],
+      message: `template id ${JSON.stringify(customIds[repeated])} is used twice (only the first would count)`,
+    };
   const templateIds = [...customIds, ...BUILT_IN_TEMPLATES.map((t) => t.id)];
   const templates = new Set(templateIds);
   for (const [group, id] of Object.entries(config.templates.assign)) {
     const issue = providerPrefixIssue(['templates', 'assign', group], group);
     if (issue) return issue;
-    if (!templates.has(id)) return { path: ['templates', 'assign', group], message: unknownName('template', id, templateIds) };
+    if (!templates.has(id))
+      return { path: ['templates', 'assign', group], message: unknownName('template', id, templateIds) };
   }
   for (const group of Object.keys(config.remediation.groupPorts)) {
     const issue = providerPrefixIssue(['remediation', 'groupPorts', group], group);
@@ -42,5 +47,8 @@ export function catalogNameIssue(config: WardenConfig): NameIssue | undefined {
 function providerPrefixIssue(path: NameIssue['path'], key: string): NameIssue | undefined {
   const colon = key.indexOf(':');
   if (colon === -1 || (PROVIDERS as readonly string[]).includes(key.slice(0, colon))) return undefined;
-  return { path, message: `${unknownName('provider', key.slice(0, colon), PROVIDERS)} (a key is a group id or provider:name)` };
+  return {
+    path,
+    message: `${unknownName('provider', key.slice(0, colon), PROVIDERS)} (a key is a group id or provider:name)`,
+  };
 }

@@ -19,9 +19,24 @@ const templateRule = z
     direction: z.enum(['ingress', 'egress']),
     action: z.enum(['allow', 'deny']).optional(),
     family: z.enum(['ipv4', 'ipv6']),
-    protocol: z.string().min(1).refine((value) => parseProtocol(value) !== undefined, { message: 'is not a protocol (tcp, udp, icmp, icmpv6, gre, all, or a number 0-255)' }),
-    ports: z.string().refine((value) => parsePortList(value) !== undefined, { message: 'is not a port list ("all", "22", "80-90", "22,80-90"; ports 0-65535)' }).optional(),
-    peer: z.string().min(1).refine((value) => value === 'self' || /^group:\S+$/.test(value) || canonicalCidr(value) !== undefined, { message: 'is not a CIDR block, "self" or "group:<id>"' }),
+    protocol: z
+      .string()
+      .min(1)
+      .refine((value) => parseProtocol(value) !== undefined, {
+        message: 'is not a protocol (tcp, udp, icmp, icmpv6, gre, all, or a number 0-255)',
+      }),
+    ports: z
+      .string()
+      .refine((value) => parsePortList(value) !== undefined, {
+        message: 'is not a port list ("all", "22", "80-90", "22,80-90"; ports 0-65535)',
+      })
+      .optional(),
+    peer: z
+      .string()
+      .min(1)
+      .refine((value) => value === 'self' || /^group:\S+$/.test(value) || canonicalCidr(value) !== undefined, {
+        message: 'is not a CIDR block, "self" or "group:<id>"',
+      }),
     priority: z.number().int().optional(),
     description: z.string().optional(),
     optional: z.boolean().optional(),
@@ -47,7 +62,8 @@ const scanTuning = {
 };
 
 // The member-account template (docs/member-account-role.yml) requires an external id.
-const EXTERNAL_ID_REQUIRED = 'is required with a member role (the WardenAudit/WardenApply roles require it: docs/member-account-role.yml)';
+const EXTERNAL_ID_REQUIRED =
+  'is required with a member role (the WardenAudit/WardenApply roles require it: docs/member-account-role.yml)';
 const requiredExternalId = z
   .string({ error: (issue) => (issue.input === undefined ? EXTERNAL_ID_REQUIRED : undefined) })
   .regex(/^[\w+=,.@:/-]{2,1224}$/, 'is not an STS external id (2-1224 of letters, digits and +=,.@:/-)');
@@ -62,7 +78,10 @@ export const providersSchema = z
           .array(
             z
               .object({
-                id: z.string().regex(/^\d{12}$/, 'is not a 12-digit AWS account id').optional(),
+                id: z
+                  .string()
+                  .regex(/^\d{12}$/, 'is not a 12-digit AWS account id')
+                  .optional(),
                 /** The member account's read-only role (WardenAudit). */
                 roleArn: z.string().startsWith('arn:').optional(),
                 /** The member account's role that may change its security groups (WardenApply); default: roleArn. */
@@ -70,16 +89,28 @@ export const providersSchema = z
                 externalId,
               })
               .strict()
-              .refine((a) => a.externalId !== undefined || (a.roleArn === undefined && a.applyRoleArn === undefined), { path: ['externalId'], message: EXTERNAL_ID_REQUIRED }),
+              .refine((a) => a.externalId !== undefined || (a.roleArn === undefined && a.applyRoleArn === undefined), {
+                path: ['externalId'],
+                message: EXTERNAL_ID_REQUIRED,
+              }),
           )
           .default([{}]),
         /** Also audit every ACTIVE account of the AWS Organization, through a role of this name in each. */
         organization: z
           .object({
-            roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name').default('WardenAudit'),
-            applyRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name').default('WardenApply'),
+            roleName: z
+              .string()
+              .regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name')
+              .default('WardenAudit'),
+            applyRoleName: z
+              .string()
+              .regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name')
+              .default('WardenApply'),
             /** The Organization's id: the deployment may assume the member roles only in its accounts (aws:ResourceOrgID). */
-            id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'is not an AWS Organization id (o-…)').optional(),
+            id: z
+              .string()
+              .regex(/^o-[a-z0-9]{10,32}$/, 'is not an AWS Organization id (o-…)')
+              .optional(),
             externalId: requiredExternalId,
             /** Account ids left out (the management account, sandboxes). */
             exclude: z.array(z.string().regex(/^\d{12}$/, 'is not a 12-digit AWS account id')).default([]),
@@ -91,14 +122,23 @@ export const providersSchema = z
       })
       .strict()
       .optional(),
-    alibaba: z.object({ account: z.string().default(''), regions: z.array(region).min(1), endpoint, ...scanTuning }).strict().optional(),
+    alibaba: z
+      .object({ account: z.string().default(''), regions: z.array(region).min(1), endpoint, ...scanTuning })
+      .strict()
+      .optional(),
     huawei: z
-      .object({ regions: z.array(z.object({ region, projectId: z.string().min(1) }).strict()).min(1), endpoint, ...scanTuning })
+      .object({
+        regions: z.array(z.object({ region, projectId: z.string().min(1) }).strict()).min(1),
+        endpoint,
+        ...scanTuning,
+      })
       .strict()
       .optional(),
     otc: z
       .object({
-        regions: z.array(z.object({ region: z.enum(['eu-de', 'eu-nl']), projectId: z.string().min(1) }).strict()).min(1),
+        regions: z
+          .array(z.object({ region: z.enum(['eu-de', 'eu-nl']), projectId: z.string().min(1) }).strict())
+          .min(1),
         endpoint,
         /** `aksk`: AK/SK request signing; `token`: an IAM token from iam.<region>.otc.t-systems.com (OS_* variables). */
         auth: z.enum(['aksk', 'token']).default('aksk'),
@@ -116,9 +156,29 @@ export type ProvidersConfig = z.output<typeof providersSchema>;
 
 /** Service names accepted in `remediation.trustedSources` next to port numbers. */
 export const SERVICE_PORTS: Readonly<Record<string, number>> = {
-  'ftp-data': 20, ftp: 21, ssh: 22, telnet: 23, smtp: 25, dns: 53, http: 80, pop3: 110, imap: 143, https: 443, smb: 445,
-  mssql: 1433, oracle: 1521, mysql: 3306, rdp: 3389, postgresql: 5432, postgres: 5432, kibana: 5601, redis: 6379,
-  kafka: 9092, elasticsearch: 9200, memcached: 11211, mongodb: 27017,
+  'ftp-data': 20,
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  dns: 53,
+  http: 80,
+  pop3: 110,
+  imap: 143,
+  https: 443,
+  smb: 445,
+  mssql: 1433,
+  oracle: 1521,
+  mysql: 3306,
+  rdp: 3389,
+  postgresql: 5432,
+  postgres: 5432,
+  kibana: 5601,
+  redis: 6379,
+  kafka: 9092,
+  elasticsearch: 9200,
+  memcached: 11211,
+  mongodb: 27017,
 };
 
 const TRUSTED_SOURCE = /^(?:sg|prefix-list|address-group):\S+$/;
@@ -169,7 +229,9 @@ const remediationSchema = z
           context.addIssue({
             code: 'custom',
             path: [key],
-            message: /^\d+$/.test(key) ? 'is not a port number (0-65535)' : `${unknownName('service', key, Object.keys(SERVICE_PORTS))}; a key is a port number or a service name`,
+            message: /^\d+$/.test(key)
+              ? 'is not a port number (0-65535)'
+              : `${unknownName('service', key, Object.keys(SERVICE_PORTS))}; a key is a port number or a service name`,
           });
         }
       })
@@ -187,7 +249,9 @@ export type RemediationConfig = z.output<typeof remediationSchema>;
 const severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
 
 /** Slack user ids: `U…` (or `W…` on Enterprise Grid). */
-const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'is not a Slack user id (U… or W…, as in the member profile, not a display name)');
+const slackUserId = z
+  .string()
+  .regex(/^[UW][A-Z0-9]{2,}$/, 'is not a Slack user id (U… or W…, as in the member profile, not a display name)');
 /** Slack user group ids: `S…`. */
 const slackUserGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'is not a Slack user group id (S…, not the @handle)');
 
@@ -216,13 +280,21 @@ const slackSchema = z
     /** Who may approve fixes, revert changes and accept risk. Empty (the default): nobody. */
     approvers: slackPeople,
     /** Distinct approvals a fix needs. */
-    requiredApprovals: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(1),
+    requiredApprovals: z
+      .number({ message: 'must be a whole number, at least 1' })
+      .int('must be a whole number, at least 1')
+      .min(1, 'must be at least 1')
+      .default(1),
     /** The requester's own approval does not count. */
     twoPersonRule: z.boolean({ message: 'must be true or false' }).default(true),
     /** What Accept risk and `/warden suppress` need; each left out is as a fix's (`requiredApprovals`, `twoPersonRule`). */
     suppressionApprovals: z
       .object({
-        required: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').optional(),
+        required: z
+          .number({ message: 'must be a whole number, at least 1' })
+          .int('must be a whole number, at least 1')
+          .min(1, 'must be at least 1')
+          .optional(),
         twoPersonRule: z.boolean({ message: 'must be true or false' }).optional(),
       })
       .strict()
@@ -233,13 +305,18 @@ const slackSchema = z
      * At most this many finding messages per scheduled run (Slack takes about one message a second
      * in a channel); the rest are in the digest and get their messages in later runs.
      */
-    maxFindingMessagesPerRun: z.number({ message: 'must be a whole number, at least 1' }).int('must be a whole number, at least 1').min(1, 'must be at least 1').default(50),
+    maxFindingMessagesPerRun: z
+      .number({ message: 'must be a whole number, at least 1' })
+      .int('must be a whole number, at least 1')
+      .min(1, 'must be at least 1')
+      .default(50),
   })
   .strict()
   // Findings are posted in slack.channel: a channel where Warden does not answer would get buttons nobody may press.
   .refine((slack) => !slack.channel || !slack.channels || slack.channels.includes(slack.channel), {
     path: ['channel'],
-    message: 'is not among slack.channels: findings are posted there, so Warden must answer there (add it to slack.channels)',
+    message:
+      'is not among slack.channels: findings are posted there, so Warden must answer there (add it to slack.channels)',
   });
 
 export type SlackConfig = z.output<typeof slackSchema>;

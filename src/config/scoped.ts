@@ -10,7 +10,12 @@ export function configForScope(
   role: { roleArn?: string; externalId?: string } | undefined,
 ): WardenConfig {
   if (scope.provider !== 'aws' || !config.providers.aws) return config;
-  const account = role?.roleArn ? { id: scope.account, roleArn: role.roleArn, ...(role.externalId ? { externalId: role.externalId } : {}) } : { id: scope.account };
+  const account = role?.roleArn
+    ? { id: scope.account, roleArn: role.roleArn, ...(role.externalId ? { externalId: role.externalId } : {}) }
+    : { id: scope.account };
   const { organization: _discovery, ...aws } = config.providers.aws;
-  return { ...config, providers: { ...config.providers, aws: { ...aws, accounts: [account], regions: [scope.region] } } };
+  return {
+    ...config,
+    providers: { ...config.providers, aws: { ...aws, accounts: [account], regions: [scope.region] } },
+  };
 }

@@ -7,7 +7,11 @@ function isCalendarDate(text: string): boolean {
   const match = DATE.exec(text);
   if (!match) return false;
   const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.getUTCDate() === Number(match[3]) && date.getUTCMonth() + 1 === Number(match[2]);
+  return (
+    !Number.isNaN(date.getTime()) &&
+    date.getUTCDate() === Number(match[3]) &&
+    date.getUTCMonth() + 1 === Number(match[2])
+  );
 }
 
 /**
@@ -22,10 +26,15 @@ const suppression = z
       .optional(),
     check: z
       .string()
-      .refine((id) => CATALOG.some((meta) => meta.id === id), { message: 'is not a check id (`warden checks` lists them)' })
+      .refine((id) => CATALOG.some((meta) => meta.id === id), {
+        message: 'is not a check id (`warden checks` lists them)',
+      })
       .optional(),
     group: z.string().min(1, 'must be a group id or provider:name').optional(),
-    reason: z.string({ message: 'is required: say why the finding is accepted' }).trim().min(1, 'is required: say why the finding is accepted'),
+    reason: z
+      .string({ message: 'is required: say why the finding is accepted' })
+      .trim()
+      .min(1, 'is required: say why the finding is accepted'),
     expires: z
       .string({ message: 'is required: a date YYYY-MM-DD (quoted in YAML is safest)' })
       .refine(isCalendarDate, { message: 'is not a date YYYY-MM-DD' }),
@@ -34,7 +43,8 @@ const suppression = z
   .superRefine((entry, context) => {
     const byFingerprint = entry.fingerprint !== undefined;
     const byCheck = entry.check !== undefined || entry.group !== undefined;
-    if (byFingerprint && byCheck) context.addIssue({ code: 'custom', message: 'names a fingerprint and a check/group: give one or the other' });
+    if (byFingerprint && byCheck)
+      context.addIssue({ code: 'custom', message: 'names a fingerprint and a check/group: give one or the other' });
     else if (!byFingerprint && (entry.check === undefined || entry.group === undefined)) {
       context.addIssue({ code: 'custom', message: 'needs a fingerprint, or both check and group' });
     }

@@ -20,7 +20,10 @@ const CREDENTIAL_HEADERS = [
 ];
 
 // `name: value` or `"name":"value"` or `name=value`, the value up to the next separator of a header list.
-const HEADER_VALUE = new RegExp(`((?:${CREDENTIAL_HEADERS.join('|')})["']?\\s*[:=]\\s*)("[^"]*"|'[^']*'|[^;\\n"',}]+)`, 'gi');
+const HEADER_VALUE = new RegExp(
+  `((?:${CREDENTIAL_HEADERS.join('|')})["']?\\s*[:=]\\s*)("[^"]*"|'[^']*'|[^;\\n"',}]+)`,
+  'gi',
+);
 const SHAPED = [
   /\bCredential=[^,;\s/"']+/g, // SigV4 / ACS3 / SDK-HMAC: the key id
   /\bSignature=[0-9A-Za-z+/=%-]+/g,
@@ -30,7 +33,8 @@ const SHAPED = [
   /https:\/\/hooks\.slack\.com\/\S+/g, // a Slack webhook URL is its own credential
 ];
 /** `secret=…`, `token: …`, `password: …` in any message: the value is masked, the name kept. */
-const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|signature|credential|authorization|access[_-]?key)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
+const SECRET_ASSIGNMENT =
+  /((?:secret|password|passwd|token|signature|credential|authorization|access[_-]?key)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|\S+)/gi;
 
 /** Values shorter than this are not masked by value (they would mask ordinary words). */
 const SHORTEST_SECRET = 4;
@@ -38,10 +42,17 @@ const SHORTEST_SECRET = 4;
 /** `text` with the known secret values and anything credential-shaped replaced by [redacted]. */
 export function maskCredentials(text: string, known: Iterable<string | undefined> = []): string {
   let out = text;
-  const values = [...known].filter((value): value is string => typeof value === 'string' && value.length >= SHORTEST_SECRET);
+  const values = [...known].filter(
+    (value): value is string => typeof value === 'string' && value.length >= SHORTEST_SECRET,
+  );
   // Longest first: a token that contains a key id is masked whole.
   for (const value of values.sort((a, b) => b.length - a.length)) out = out.split(value).join(MASK);
   out = out.replace(HEADER_VALUE, (_match, name: string) => `${name}${MASK}`);
-  for (const pattern of SHAPED) out = out.replace(pattern, (match) => (match.includes('=') ? `${match.slice(0, match.indexOf('=') + 1)}${MASK}` : MASK));
-  return out.replace(SECRET_ASSIGNMENT, (match, name: string, value: string) => (value.startsWith(MASK) ? match : `${name}${MASK}`));
+  for (const pattern of SHAPED)
+    out = out.replace(pattern, (match) =>
+      match.includes('=') ? `${match.slice(0, match.indexOf('=') + 1)}${MASK}` : MASK,
+    );
+  return out.replace(SECRET_ASSIGNMENT, (match, name: string, value: string) =>
+    value.startsWith(MASK) ? match : `${name}${MASK}`,
+  );
 }

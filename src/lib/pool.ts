@@ -23,13 +23,20 @@ export function createLimiter(limit: number): Limiter {
 }
 
 /** Wraps `work` so that at most `limit` calls run at once; the others wait their turn. */
-export function limitConcurrency<A extends unknown[], R>(limit: number, work: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function limitConcurrency<A extends unknown[], R>(
+  limit: number,
+  work: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   const run = createLimiter(limit);
   return (...args: A) => run(() => work(...args));
 }
 
 /** Runs `work` over `items` with at most `limit` at a time; results in input order. */
-export function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const run = createLimiter(limit);
   return Promise.all(items.map((item, index) => run(() => work(item, index))));
 }

@@ -116,7 +116,7 @@ export function formatAddress(family: Family, value: bigint): string {
   // Compress the longest run of zero hextets (RFC 5952).
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (hextets[i] !== '0') {
       i++;
       continue;

@@ -25,6 +25,10 @@ export function widenedFacets(accepted: ExposureMeasure, current: ExposureMeasur
 }
 
 /** `facet: accepted → now` for each widened facet, for a finding's detail. */
-export function describeWidening(accepted: ExposureMeasure, current: ExposureMeasure, facets: readonly string[]): string {
+export function describeWidening(
+  accepted: ExposureMeasure,
+  current: ExposureMeasure,
+  facets: readonly string[],
+): string {
   return facets.map((facet) => `${facet}: ${accepted[facet] ?? '0'} → ${current[facet] ?? '0'}`).join('; ');
 }

@@ -20,7 +20,11 @@ export function fingerprintPrefixProblem(text: string): string | undefined {
 export type PrefixMatch<T> = { found: T } | { count: number };
 
 /** The one item whose fingerprint is `prefix` or starts with it; otherwise how many match (0, or 2 and more). */
-export function matchFingerprint<T>(items: readonly T[], prefix: string, fingerprintOf: (item: T) => string): PrefixMatch<T> {
+export function matchFingerprint<T>(
+  items: readonly T[],
+  prefix: string,
+  fingerprintOf: (item: T) => string,
+): PrefixMatch<T> {
   const exact = items.filter((item) => fingerprintOf(item) === prefix);
   if (exact.length === 1) return { found: exact[0] as T };
   if (!isFingerprintPrefix(prefix)) return { count: 0 };

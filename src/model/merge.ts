@@ -17,7 +17,10 @@ function sameGroup(a: PageResult['rules'][number], b: PageResult['rules'][number
 export function mergePages(pages: readonly PageResult[], scanErrors: readonly ScanError[] = []): Estate {
   const estate = mergeGroupPages(pages, scanErrors);
   const addressSets = mergeAddressSets(pages.flatMap((page) => page.addressSets ?? []));
-  const portSets = mergeSets(pages.flatMap((page) => page.portSets ?? []), (set) => set.ports !== undefined);
+  const portSets = mergeSets(
+    pages.flatMap((page) => page.portSets ?? []),
+    (set) => set.ports !== undefined,
+  );
   if (addressSets.length > 0) estate.addressSets = addressSets;
   if (portSets.length > 0) estate.portSets = portSets;
   attachSets(estate);
@@ -94,7 +97,8 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
         const group = groups.get(scopeKey(fragment.provider, fragment.account, fragment.region, fragment.groupId));
         if (!group) continue;
         group.attachments ??= [];
-        if (!group.attachments.some((a) => a.id === fragment.attachment.id)) group.attachments.push(fragment.attachment);
+        if (!group.attachments.some((a) => a.id === fragment.attachment.id))
+          group.attachments.push(fragment.attachment);
       }
     }
   }
@@ -119,7 +123,11 @@ export function documentAttachmentScopes(results: readonly PageResult[]): PageRe
   const listed = new Map<string, Scope>();
   for (const result of results) {
     for (const g of [...result.groups, ...result.rules]) {
-      listed.set(scopeKey(g.provider, g.account, g.region, ''), { provider: g.provider, account: g.account, region: g.region });
+      listed.set(scopeKey(g.provider, g.account, g.region, ''), {
+        provider: g.provider,
+        account: g.account,
+        region: g.region,
+      });
     }
   }
   return results.map((result) => {

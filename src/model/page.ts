@@ -1,4 +1,13 @@
-import type { AddressSet, Attachment, PortSet, Provider, Rule, SecurityGroup, UnparseableRecord, UnreadableRule } from './types.ts';
+import type {
+  AddressSet,
+  Attachment,
+  PortSet,
+  Provider,
+  Rule,
+  SecurityGroup,
+  UnparseableRecord,
+  UnreadableRule,
+} from './types.ts';
 
 /** What the caller knows about a page before reading it. */
 export interface PageContext {
@@ -105,7 +114,6 @@ export function unreadableRule(direction: unknown, action: unknown): UnreadableR
   else if (a === 'allow' || a === 'accept') rule.action = 'allow';
   return rule;
 }
-
 
 /** A raw value as it appears in a one-line reason: never throws, whatever the value is. */
 export function showValue(value: unknown): string {

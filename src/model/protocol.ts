@@ -97,11 +97,12 @@ export function subtractRanges(ranges: readonly PortRange[], cut: readonly PortR
 
 export function intersectRanges(a: readonly PortRange[], b: readonly PortRange[]): PortRange[] {
   const out: PortRange[] = [];
-  for (const x of mergeRanges(a)) for (const y of mergeRanges(b)) {
-    const from = Math.max(x.from, y.from);
-    const to = Math.min(x.to, y.to);
-    if (from <= to) out.push({ from, to });
-  }
+  for (const x of mergeRanges(a))
+    for (const y of mergeRanges(b)) {
+      const from = Math.max(x.from, y.from);
+      const to = Math.min(x.to, y.to);
+      if (from <= to) out.push({ from, to });
+    }
   return mergeRanges(out);
 }
 

@@ -19,7 +19,8 @@ function setKey(set: SetIdentity): string {
  * emulators answer an unknown id with no entries, so an empty answer means an empty list only
  * together with the list's description.
  */
-export const EMPTY_UNCONFIRMED = 'the entries call gave no entries, and no list of that id was described (not found, or another account\'s list not shared with this one)';
+export const EMPTY_UNCONFIRMED =
+  "the entries call gave no entries, and no list of that id was described (not found, or another account's list not shared with this one)";
 
 /** One set per provider/account/region/id, in a deterministic order; a read (resolved) one wins over an unresolved one. */
 export function mergeSets<T extends SetIdentity>(sets: readonly T[], resolved: (set: T) => boolean): T[] {
@@ -47,8 +48,10 @@ export function mergeAddressSets(sets: readonly AddressSet[]): AddressSet[] {
 function joinParts(parts: readonly AddressSet[]): AddressSet {
   const described = parts.find((p) => p.name !== '') ?? (parts[0] as AddressSet);
   const joined: AddressSet = { ...described, providerManaged: parts.some((p) => p.providerManaged) };
-  for (const part of parts) if (joined.version === undefined && part.version !== undefined) joined.version = part.version;
-  const read = parts.find((p) => p.entries !== undefined && p.entries.length > 0) ?? parts.find((p) => p.entries !== undefined);
+  for (const part of parts)
+    if (joined.version === undefined && part.version !== undefined) joined.version = part.version;
+  const read =
+    parts.find((p) => p.entries !== undefined && p.entries.length > 0) ?? parts.find((p) => p.entries !== undefined);
   const confirmedEmpty = described.name !== '' && parts.some((p) => p.unresolved === EMPTY_UNCONFIRMED);
   if (read || confirmedEmpty) {
     delete joined.unresolved;
@@ -68,7 +71,12 @@ function joinParts(parts: readonly AddressSet[]): AddressSet {
  * that did not know the account, or a list shared from another account) the one read with that
  * id in the same provider and region. Set ids are unique per provider and region.
  */
-function findSet<T extends SetIdentity>(sets: readonly T[], group: SecurityGroup, id: string, resolved: (set: T) => boolean): T | undefined {
+function findSet<T extends SetIdentity>(
+  sets: readonly T[],
+  group: SecurityGroup,
+  id: string,
+  resolved: (set: T) => boolean,
+): T | undefined {
   const candidates = sets.filter((s) => s.id === id && s.provider === group.provider && s.region === group.region);
   return (
     candidates.find((s) => s.account === group.account && resolved(s)) ??

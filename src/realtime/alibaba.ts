@@ -37,7 +37,10 @@ export const ACTIONTRAIL_SECURITY_GROUP_EVENTS = [
 ] as const satisfies readonly string[];
 
 /** The list calls and the request parameter naming the list (ECS ModifyPrefixList, ModifyPortRangeList). */
-const LIST_EVENTS: Readonly<Record<string, string>> = { ModifyPrefixList: 'PrefixListId', ModifyPortRangeList: 'PortRangeListId' };
+const LIST_EVENTS: Readonly<Record<string, string>> = {
+  ModifyPrefixList: 'PrefixListId',
+  ModifyPortRangeList: 'PortRangeListId',
+};
 const LIST_ID = /^(pl|prl)-[0-9a-z]{1,64}$/u;
 
 /** The header carrying the token configured on the EventBridge HTTPS target. */
@@ -66,16 +69,20 @@ function parse(body: unknown): ChangeParse {
   const event = jsonOf(body);
   if (!isRecord(event)) return ignored('not a CloudEvent: the body is not a JSON object');
   const type = text(event.type);
-  if (type === undefined || !EVENT_TYPE.test(type)) return ignored(`not an ActionTrail API call or console operation: type ${quote(event.type)}`);
+  if (type === undefined || !EVENT_TYPE.test(type))
+    return ignored(`not an ActionTrail API call or console operation: type ${quote(event.type)}`);
   const data = event.data;
   if (!isRecord(data)) return ignored('ActionTrail event without a data object');
-  if (!isEcs(data)) return ignored(`not an ECS call: serviceName ${quote(data.serviceName)}, eventSource ${quote(data.eventSource)}`);
+  if (!isEcs(data))
+    return ignored(`not an ECS call: serviceName ${quote(data.serviceName)}, eventSource ${quote(data.eventSource)}`);
   const eventName = text(data.eventName);
-  if (eventName === undefined || !isSecurityGroupEvent(eventName)) return ignored(`ECS ${quote(data.eventName)} does not change a security group`);
+  if (eventName === undefined || !isSecurityGroupEvent(eventName))
+    return ignored(`ECS ${quote(data.eventName)} does not change a security group`);
   const errorCode = text(data.errorCode);
   if (errorCode !== undefined) return ignored(`${eventName} failed (${quote(errorCode)}): nothing changed`);
 
-  const account = text(data.recipientAccountId) ?? text(event.aliyunaccountid) ?? text(at(data, 'userIdentity', 'accountId'));
+  const account =
+    text(data.recipientAccountId) ?? text(event.aliyunaccountid) ?? text(at(data, 'userIdentity', 'accountId'));
   if (account === undefined) return ignored(`${eventName} without an account id`);
   const region = text(at(data, 'requestParameters', 'RegionId')) ?? text(data.acsRegion) ?? text(event.aliyunregionid);
   if (region === undefined) return ignored(`${eventName} without a region`);
@@ -87,7 +94,8 @@ function parse(body: unknown): ChangeParse {
   const listParameter = LIST_EVENTS[eventName];
   if (listParameter !== undefined) {
     const listId = text(at(data, 'requestParameters', listParameter));
-    if (listId === undefined || !LIST_ID.test(listId)) return ignored(`${eventName} names no valid ${listParameter} (${quote(listId)})`);
+    if (listId === undefined || !LIST_ID.test(listId))
+      return ignored(`${eventName} names no valid ${listParameter} (${quote(listId)})`);
     return setChange(listId, { provider: 'alibaba', account, region, eventName, eventId, actor, at: when });
   }
 
@@ -98,8 +106,10 @@ function parse(body: unknown): ChangeParse {
 }
 
 function noGroupReason(eventName: string, candidates: string[]): string {
-  if (candidates.length > 0) return `${eventName} names no valid security group id (${candidates.map(quote).join(', ')})`;
-  if (eventName === 'ModifyNetworkInterfaceAttribute' || eventName === 'ModifyInstanceAttribute') return `${eventName} did not change security groups`;
+  if (candidates.length > 0)
+    return `${eventName} names no valid security group id (${candidates.map(quote).join(', ')})`;
+  if (eventName === 'ModifyNetworkInterfaceAttribute' || eventName === 'ModifyInstanceAttribute')
+    return `${eventName} did not change security groups`;
   return `${eventName} names no security group`;
 }
 
@@ -161,13 +171,15 @@ function verifyDelivery({ headers, body, secret, now, maxAgeSeconds }: AlibabaDe
 
   const token = header(headers, ALIBABA_TOKEN_HEADER);
   if (token === undefined) return refuse(`no ${ALIBABA_TOKEN_HEADER} header`);
-  if (!sameSecret(token, secret)) return refuse(`the ${ALIBABA_TOKEN_HEADER} header does not match the configured token`);
+  if (!sameSecret(token, secret))
+    return refuse(`the ${ALIBABA_TOKEN_HEADER} header does not match the configured token`);
 
   const stamp = header(headers, ALIBABA_TIMESTAMP_HEADER);
   if (stamp !== undefined) {
     const sentMs = epochMs(stamp);
     if (sentMs === undefined) return refuse(`${ALIBABA_TIMESTAMP_HEADER} is not a timestamp`);
-    if (Math.abs(nowMs - sentMs) > maxAgeSeconds * 1000) return refuse(`the delivery is more than ${maxAgeSeconds} s from now (${ALIBABA_TIMESTAMP_HEADER})`);
+    if (Math.abs(nowMs - sentMs) > maxAgeSeconds * 1000)
+      return refuse(`the delivery is more than ${maxAgeSeconds} s from now (${ALIBABA_TIMESTAMP_HEADER})`);
   }
 
   const event = jsonOf(body);
@@ -215,7 +227,12 @@ function epochMs(value: string): number | undefined {
 // ---------------------------------------------------------------- the RSA signature (optional, defence in depth)
 
 /** The signature headers in the order EventBridge puts them in the string to sign; the token only when set. */
-const SIGNED_HEADERS = ['x-eventbridge-signature-timestamp', 'x-eventbridge-hash-method', 'x-eventbridge-signature-version', 'x-eventbridge-signature-url'];
+const SIGNED_HEADERS = [
+  'x-eventbridge-signature-timestamp',
+  'x-eventbridge-hash-method',
+  'x-eventbridge-signature-version',
+  'x-eventbridge-signature-url',
+];
 
 export interface AlibabaSignedDelivery {
   /** The target URL exactly as configured on the EventBridge target (scheme, host, path, query). */
@@ -251,7 +268,10 @@ export function verifyAlibabaSignature(delivery: AlibabaSignedDelivery & { certi
     const key = new X509Certificate(delivery.certificatePem).publicKey;
     const bytes = Buffer.from(signature, 'base64');
     // The documentation's formula ends with the body; some receivers report a trailing newline.
-    return verify('sha256', Buffer.from(signed, 'utf8'), key, bytes) || verify('sha256', Buffer.from(`${signed}\n`, 'utf8'), key, bytes);
+    return (
+      verify('sha256', Buffer.from(signed, 'utf8'), key, bytes) ||
+      verify('sha256', Buffer.from(`${signed}\n`, 'utf8'), key, bytes)
+    );
   } catch {
     return false;
   }

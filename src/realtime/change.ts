@@ -46,7 +46,12 @@ export function oneLine(text: string): string {
 
 /** `value` as a quoted, bounded, one-line string for reasons (input values may be anything). */
 export function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : typeof value;
   return JSON.stringify(oneLine(text).slice(0, 80));
 }
 
@@ -78,7 +83,10 @@ export function jsonOf(body: unknown): unknown {
 }
 
 /** One change per group id, in first-seen order. */
-export function changesFor(groupIds: Iterable<string>, base: Omit<SecurityGroupChange, 'groupId'>): { changes: SecurityGroupChange[] } {
+export function changesFor(
+  groupIds: Iterable<string>,
+  base: Omit<SecurityGroupChange, 'groupId'>,
+): { changes: SecurityGroupChange[] } {
   const unique = [...new Set(groupIds)];
   return { changes: unique.map((groupId) => withoutUndefined({ ...base, groupId })) };
 }
@@ -99,7 +107,10 @@ function withoutUndefined(change: SecurityGroupChange): SecurityGroupChange {
 }
 
 /** A change of a prefix list or address group: the groups of the scope that name it are to be audited. */
-export function setChange(setId: string, base: Omit<SecurityGroupChange, 'groupId' | 'setId'>): { changes: SecurityGroupChange[] } {
+export function setChange(
+  setId: string,
+  base: Omit<SecurityGroupChange, 'groupId' | 'setId'>,
+): { changes: SecurityGroupChange[] } {
   return { changes: [withoutUndefined({ ...base, setId })] };
 }
 
@@ -110,7 +121,8 @@ export function scopeChange(base: Omit<SecurityGroupChange, 'groupId'>): { chang
 
 /** An ISO 8601 string for an ISO string or epoch-milliseconds value, or undefined when it is neither. */
 export function isoTime(value: unknown): string | undefined {
-  const ms = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Date.parse(value) : Number.NaN;
+  const ms =
+    typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(ms)) return undefined;
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();

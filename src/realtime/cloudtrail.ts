@@ -53,19 +53,22 @@ export function changesFromCloudTrail(event: unknown): ChangeParse {
 
 function parse(event: unknown): ChangeParse {
   if (!isRecord(event)) return ignored('not an EventBridge event: the body is not a JSON object');
-  if (event['detail-type'] !== DETAIL_TYPE) return ignored(`not a CloudTrail API call: detail-type is ${quote(event['detail-type'])}`);
+  if (event['detail-type'] !== DETAIL_TYPE)
+    return ignored(`not a CloudTrail API call: detail-type is ${quote(event['detail-type'])}`);
   const detail = event.detail;
   if (!isRecord(detail)) return ignored('CloudTrail event without a detail object');
   if (event.source !== 'aws.ec2' || detail.eventSource !== 'ec2.amazonaws.com') {
     return ignored(`not an EC2 call: source ${quote(event.source)}, eventSource ${quote(detail.eventSource)}`);
   }
   const eventName = text(detail.eventName);
-  if (eventName === undefined || !isSecurityGroupEvent(eventName)) return ignored(`EC2 ${quote(detail.eventName)} does not change a security group`);
+  if (eventName === undefined || !isSecurityGroupEvent(eventName))
+    return ignored(`EC2 ${quote(detail.eventName)} does not change a security group`);
   const errorCode = text(detail.errorCode);
   if (errorCode !== undefined) return ignored(`${eventName} failed (${quote(errorCode)}): nothing changed`);
 
   const account = text(detail.recipientAccountId) ?? text(event.account);
-  if (account === undefined || !ACCOUNT_ID.test(account)) return ignored(`${eventName} without a 12-digit account id (${quote(account)})`);
+  if (account === undefined || !ACCOUNT_ID.test(account))
+    return ignored(`${eventName} without a 12-digit account id (${quote(account)})`);
   const region = text(detail.awsRegion) ?? text(event.region);
   if (region === undefined) return ignored(`${eventName} without a region`);
   const eventId = text(detail.eventID) ?? text(event.id);
@@ -75,7 +78,8 @@ function parse(event: unknown): ChangeParse {
   const when = isoTime(detail.eventTime) ?? isoTime(event.time);
   if (PREFIX_LIST_EVENTS.has(eventName)) {
     const listId = prefixListIdOf(eventName, detail);
-    if (listId === undefined || !PREFIX_LIST_ID.test(listId)) return ignored(`${eventName} names no valid prefix list id (${quote(listId)})`);
+    if (listId === undefined || !PREFIX_LIST_ID.test(listId))
+      return ignored(`${eventName} names no valid prefix list id (${quote(listId)})`);
     return setChange(listId, { provider: 'aws', account, region, eventName, eventId, actor, at: when });
   }
 
@@ -86,7 +90,8 @@ function parse(event: unknown): ChangeParse {
 }
 
 function noGroupReason(eventName: CloudTrailEventName, candidates: string[]): string {
-  if (candidates.length > 0) return `${eventName} names no valid security group id (${candidates.map(quote).join(', ')})`;
+  if (candidates.length > 0)
+    return `${eventName} names no valid security group id (${candidates.map(quote).join(', ')})`;
   if (eventName === 'ModifyNetworkInterfaceAttribute' || eventName === 'ModifyInstanceAttribute') {
     return `${eventName} did not change security groups`;
   }
@@ -117,7 +122,12 @@ function groupIdsOf(eventName: CloudTrailEventName, detail: Record<string, unkno
 
 function prefixListIdOf(eventName: string, detail: Record<string, unknown>): string | undefined {
   const request = detail.requestParameters;
-  return [at(request, `${eventName}Request`, 'PrefixListId'), at(request, 'PrefixListId'), at(request, 'prefixListId'), at(detail.responseElements, `${eventName}Response`, 'prefixList', 'prefixListId')]
+  return [
+    at(request, `${eventName}Request`, 'PrefixListId'),
+    at(request, 'PrefixListId'),
+    at(request, 'prefixListId'),
+    at(detail.responseElements, `${eventName}Response`, 'prefixList', 'prefixListId'),
+  ]
     .map(text)
     .find((id) => id !== undefined);
 }

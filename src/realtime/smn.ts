@@ -1,5 +1,17 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { at, changesFor, ignored, isoTime, jsonOf, oneLine, quote, safely, scopeChange, setChange, text } from './change.ts';
+import {
+  at,
+  changesFor,
+  ignored,
+  isoTime,
+  jsonOf,
+  oneLine,
+  quote,
+  safely,
+  scopeChange,
+  setChange,
+  text,
+} from './change.ts';
 import { isRecord } from '../lib/record.ts';
 import type { ChangeParse, JsonRecord } from './change.ts';
 
@@ -49,7 +61,8 @@ function parse(body: unknown): SmnParse {
   const message: Partial<Record<(typeof REQUIRED)[number] | (typeof OPTIONAL)[number], string>> = {};
   for (const field of REQUIRED) {
     const fieldValue = value[field];
-    if (typeof fieldValue !== 'string' || (fieldValue === '' && field !== 'message')) return fail(`SMN ${type} without ${field}`);
+    if (typeof fieldValue !== 'string' || (fieldValue === '' && field !== 'message'))
+      return fail(`SMN ${type} without ${field}`);
     message[field] = fieldValue;
   }
   for (const field of OPTIONAL) {
@@ -58,7 +71,8 @@ function parse(body: unknown): SmnParse {
     if (typeof fieldValue !== 'string') return fail(`SMN ${type}: ${field} is not a string`);
     message[field] = fieldValue;
   }
-  if (type !== 'Notification' && text(message.subscribe_url) === undefined) return fail(`SMN ${type} without subscribe_url`);
+  if (type !== 'Notification' && text(message.subscribe_url) === undefined)
+    return fail(`SMN ${type} without subscribe_url`);
   return { ok: true, message: { ...message, type } as SmnMessage };
 }
 
@@ -95,7 +109,12 @@ export function verifySmnSignature(message: SmnMessage, certificatePem: string):
     if (message.signature_version !== undefined && message.signature_version.toLowerCase() !== 'v1') return false;
     const key = new X509Certificate(certificatePem).publicKey;
     if (key.asymmetricKeyType !== 'rsa') return false;
-    return verify('sha256', Buffer.from(smnStringToSign(message), 'utf8'), key, Buffer.from(message.signature, 'base64'));
+    return verify(
+      'sha256',
+      Buffer.from(smnStringToSign(message), 'utf8'),
+      key,
+      Buffer.from(message.signature, 'base64'),
+    );
   } catch {
     return false;
   }
@@ -113,10 +132,16 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{
  * version other than v1, a signature that is not a base64 RSA signature, a timestamp that is not
  * one, or a message outside `maxAgeSeconds` of `now`. Unsigned and stale deliveries cost no fetch.
  */
-export function smnDeliveryRefusal(message: SmnMessage, now: Date, maxAgeSeconds = SMN_MAX_AGE_SECONDS): string | undefined {
-  if (message.signature_version !== undefined && message.signature_version.toLowerCase() !== 'v1') return `signature_version ${quote(message.signature_version)} is not v1`;
+export function smnDeliveryRefusal(
+  message: SmnMessage,
+  now: Date,
+  maxAgeSeconds = SMN_MAX_AGE_SECONDS,
+): string | undefined {
+  if (message.signature_version !== undefined && message.signature_version.toLowerCase() !== 'v1')
+    return `signature_version ${quote(message.signature_version)} is not v1`;
   const bytes = BASE64.test(message.signature) ? Buffer.from(message.signature, 'base64').length : 0;
-  if (bytes < SIGNATURE_BYTES.least || bytes > SIGNATURE_BYTES.most) return 'the signature is not a base64 RSA signature';
+  if (bytes < SIGNATURE_BYTES.least || bytes > SIGNATURE_BYTES.most)
+    return 'the signature is not a base64 RSA signature';
   const sent = TIMESTAMP.test(message.timestamp) ? Date.parse(message.timestamp) : Number.NaN;
   if (!Number.isFinite(sent)) return `timestamp ${quote(message.timestamp)} is not an ISO 8601 time`;
   const age = Math.round((now.getTime() - sent) / 1000);
@@ -134,7 +159,13 @@ const CERT_HOSTS: Record<SmnProvider, RegExp> = {
 export function trustedSigningCertUrl(url: string, provider: SmnProvider): boolean {
   const parsed = plainHttpsUrl(url);
   const host = CERT_HOSTS[provider] as RegExp | undefined;
-  return parsed !== undefined && host !== undefined && host.test(parsed.hostname) && parsed.search === '' && parsed.pathname.endsWith('.pem');
+  return (
+    parsed !== undefined &&
+    host !== undefined &&
+    host.test(parsed.hostname) &&
+    parsed.search === '' &&
+    parsed.pathname.endsWith('.pem')
+  );
 }
 
 const CONSOLE_DOMAINS: Record<SmnProvider, readonly string[]> = {
@@ -149,7 +180,9 @@ const CONSOLE_DOMAINS: Record<SmnProvider, readonly string[]> = {
 export function trustedSubscribeUrl(url: string, provider: SmnProvider): boolean {
   const parsed = plainHttpsUrl(url);
   const domains = CONSOLE_DOMAINS[provider] as readonly string[] | undefined;
-  return parsed !== undefined && domains !== undefined && domains.some((domain) => parsed.hostname.endsWith(`.${domain}`));
+  return (
+    parsed !== undefined && domains !== undefined && domains.some((domain) => parsed.hostname.endsWith(`.${domain}`))
+  );
 }
 
 function plainHttpsUrl(url: string): URL | undefined {
@@ -161,7 +194,13 @@ function plainHttpsUrl(url: string): URL | undefined {
     return undefined;
   }
   // Only the canonical spelling: no `\`, spaces, explicit ports or other forms that other URL parsers read differently.
-  const plain = parsed.href === url && parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '' && parsed.port === '' && parsed.hash === '';
+  const plain =
+    parsed.href === url &&
+    parsed.protocol === 'https:' &&
+    parsed.username === '' &&
+    parsed.password === '' &&
+    parsed.port === '' &&
+    parsed.hash === '';
   return plain ? parsed : undefined;
 }
 
@@ -210,13 +249,16 @@ export function changesFromCtsNotification(provider: SmnProvider, smnMessage: Sm
 }
 
 function changesFromTrace(provider: SmnProvider, smnMessage: SmnMessage): ChangeParse {
-  if (smnMessage.type !== 'Notification') return ignored(`SMN ${smnMessage.type}: no trace (confirm or drop the subscription)`);
+  if (smnMessage.type !== 'Notification')
+    return ignored(`SMN ${smnMessage.type}: no trace (confirm or drop the subscription)`);
   const trace = traceOf(jsonOf(smnMessage.message));
   if (trace === undefined) return ignored('the SMN message is not a CTS trace');
   const traceName = text(trace.trace_name);
   const kind = traceName === undefined ? undefined : TRACE_KINDS[traceName.toLowerCase().replace(/[-_]/gu, '')];
-  if (traceName === undefined || kind === undefined) return ignored(`CTS ${quote(trace.trace_name)} does not change a security group`);
-  if (text(trace.service_type)?.toUpperCase() !== 'VPC') return ignored(`${traceName} from ${quote(trace.service_type)}, not VPC`);
+  if (traceName === undefined || kind === undefined)
+    return ignored(`CTS ${quote(trace.trace_name)} does not change a security group`);
+  if (text(trace.service_type)?.toUpperCase() !== 'VPC')
+    return ignored(`${traceName} from ${quote(trace.service_type)}, not VPC`);
   const failure = failureOf(trace);
   if (failure !== undefined) return ignored(`${traceName} failed (${failure}): nothing changed`);
 
@@ -229,12 +271,17 @@ function changesFromTrace(provider: SmnProvider, smnMessage: SmnMessage): Change
 
   const candidates = groupIdsOf(kind, trace);
   const groupIds = candidates.filter((id) => UUID.test(id));
-  const actor = text(at(trace, 'user', 'name')) ?? text(at(trace, 'user', 'user_name')) ?? text(at(trace, 'user', 'id'));
+  const actor =
+    text(at(trace, 'user', 'name')) ?? text(at(trace, 'user', 'user_name')) ?? text(at(trace, 'user', 'id'));
   const when = isoTime(trace.time) ?? isoTime(trace.record_time) ?? isoTime(smnMessage.timestamp);
   const base = { provider, account, region, eventName: traceName, eventId, actor, at: when };
   if (kind === 'address-group') {
-    const setId = strings([trace.resource_id, at(jsonOf(trace.response), 'address_group', 'id')]).find((id) => UUID.test(id));
-    return setId === undefined ? ignored(`${traceName} names no valid address group id (${quote(trace.resource_id)})`) : setChange(setId, base);
+    const setId = strings([trace.resource_id, at(jsonOf(trace.response), 'address_group', 'id')]).find((id) =>
+      UUID.test(id),
+    );
+    return setId === undefined
+      ? ignored(`${traceName} names no valid address group id (${quote(trace.resource_id)})`)
+      : setChange(setId, base);
   }
   // A rule deletion may carry no body: which group lost the rule is unknown, and since a deleted deny
   // rule can open access, the whole project and region is audited rather than nothing.
@@ -255,7 +302,8 @@ function traceOf(value: unknown): JsonRecord | undefined {
 function failureOf(trace: JsonRecord): string | undefined {
   const rating = text(trace.trace_rating)?.toLowerCase();
   if (rating === 'warning' || rating === 'incident') return `trace_rating ${rating}`;
-  const code = typeof trace.code === 'number' ? trace.code : typeof trace.code === 'string' ? Number(trace.code) : Number.NaN;
+  const code =
+    typeof trace.code === 'number' ? trace.code : typeof trace.code === 'string' ? Number(trace.code) : Number.NaN;
   return Number.isFinite(code) && code >= 400 ? `code ${code}` : undefined;
 }
 
@@ -278,9 +326,11 @@ function groupIdsOf(kind: TraceKind, trace: JsonRecord): string[] {
 }
 
 function noGroupReason(traceName: string, kind: TraceKind, candidates: string[], trace: JsonRecord): string {
-  if (candidates.length > 0) return `${traceName} names no valid security group id (${candidates.map(quote).join(', ')})`;
+  if (candidates.length > 0)
+    return `${traceName} names no valid security group id (${candidates.map(quote).join(', ')})`;
   if (kind === 'port') return `${traceName} did not change the port's security groups`;
-  if (kind === 'rule') return `${traceName} of rule ${quote(trace.resource_id)} names no security group in its request or response`;
+  if (kind === 'rule')
+    return `${traceName} of rule ${quote(trace.resource_id)} names no security group in its request or response`;
   return `${traceName} names no security group`;
 }
 

@@ -29,7 +29,11 @@ import type { ChangeRecord, ChangeStatus, NewRule, Plan } from '../model/change.
  * Answers whether the plan's finding is gone from the group as re-read after the change
  * (`groupBefore`: the group as read before it, when there was a change).
  */
-export type Verifier = (groupAfter: SecurityGroup, plan: Plan, groupBefore?: SecurityGroup) => boolean | Promise<boolean>;
+export type Verifier = (
+  groupAfter: SecurityGroup,
+  plan: Plan,
+  groupBefore?: SecurityGroup,
+) => boolean | Promise<boolean>;
 
 export interface ApplyOptions {
   adapter: LiveAdapter;
@@ -70,7 +74,6 @@ function show(rule: Rule): string {
   return `${rule.native.ruleId} (${contentKey(rule)})`;
 }
 
-
 function countKeys(rules: readonly Omit<Rule, 'native'>[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const rule of rules) counts.set(contentKey(rule), (counts.get(contentKey(rule)) ?? 0) + 1);
@@ -102,7 +105,8 @@ function idDiff(expected: readonly Rule[], now: readonly Rule[]): string[] {
   for (const [id, rule] of before) {
     const current = after.get(id);
     if (!current) lines.push(`rule ${show(rule)} was removed`);
-    else if (contentKey(current) !== contentKey(rule)) lines.push(`rule ${id} changed from ${contentKey(rule)} to ${contentKey(current)}`);
+    else if (contentKey(current) !== contentKey(rule))
+      lines.push(`rule ${id} changed from ${contentKey(rule)} to ${contentKey(current)}`);
   }
   for (const [id, rule] of after) if (!before.has(id)) lines.push(`rule ${show(rule)} was added`);
   return lines;
@@ -126,7 +130,11 @@ async function readState(adapter: LiveAdapter, scope: Scope, groupId: string): P
 }
 
 /** The group as the provider has it now: the adapter's pages through the snapshot normalizers. */
-export async function readGroup(adapter: LiveAdapter, scope: Scope, groupId: string): Promise<SecurityGroup | undefined> {
+export async function readGroup(
+  adapter: LiveAdapter,
+  scope: Scope,
+  groupId: string,
+): Promise<SecurityGroup | undefined> {
   return (await readState(adapter, scope, groupId)).group;
 }
 
@@ -142,20 +150,35 @@ export async function readGroup(adapter: LiveAdapter, scope: Scope, groupId: str
  */
 export function auditVerifier(config: WardenConfig, estate?: Estate): Verifier {
   return (after, plan, before) => {
-    const keyOf = (g: Pick<SecurityGroup, 'provider' | 'account' | 'region' | 'id'>) => `${g.provider}\u0000${g.account}\u0000${g.region}\u0000${g.id}`;
+    const keyOf = (g: Pick<SecurityGroup, 'provider' | 'account' | 'region' | 'id'>) =>
+      `${g.provider}\u0000${g.account}\u0000${g.region}\u0000${g.id}`;
     const known = new Set([...(estate?.groups ?? []).map(keyOf), keyOf(after)]);
-    const index: EstateIndex = { hasGroup: (provider, account, region, groupId) => known.has(keyOf({ provider, account, region, id: groupId })) };
+    const index: EstateIndex = {
+      hasGroup: (provider, account, region, groupId) => known.has(keyOf({ provider, account, region, id: groupId })),
+    };
     const check = GROUP_CHECKS.find((c) => c.meta.id === plan.finding.check);
     if (check && before) {
-      const drafts = (group: SecurityGroup) => check.run({ group, policy: evaluateGroup(group), config, estate: index });
-      const scopeOf = (g: SecurityGroup) => ({ provider: g.provider, account: g.account, region: g.region, groupId: g.id, groupName: g.name });
-      const subject = drafts(before).find((d) => matchesFingerprint(toFinding(check.meta, scopeOf(before), d, plan.finding.severity), plan.finding.fingerprint))?.subject;
+      const drafts = (group: SecurityGroup) =>
+        check.run({ group, policy: evaluateGroup(group), config, estate: index });
+      const scopeOf = (g: SecurityGroup) => ({
+        provider: g.provider,
+        account: g.account,
+        region: g.region,
+        groupId: g.id,
+        groupName: g.name,
+      });
+      const subject = drafts(before).find((d) =>
+        matchesFingerprint(toFinding(check.meta, scopeOf(before), d, plan.finding.severity), plan.finding.fingerprint),
+      )?.subject;
       if (subject !== undefined) return !drafts(after).some((d) => d.subject === subject);
     }
     const groups = [...(estate?.groups.filter((g) => keyOf(g) !== keyOf(after)) ?? []), after];
     const findings = auditEstate({ groups, unparseable: [], scanErrors: [] }, config).findings;
     return !findings.some(
-      (f) => keyOf({ ...f, id: f.groupId }) === keyOf(after) && (matchesFingerprint(f, plan.finding.fingerprint) || (f.check === plan.finding.check && f.title === plan.finding.title)),
+      (f) =>
+        keyOf({ ...f, id: f.groupId }) === keyOf(after) &&
+        (matchesFingerprint(f, plan.finding.fingerprint) ||
+          (f.check === plan.finding.check && f.title === plan.finding.title)),
     );
   };
 }
@@ -181,7 +204,10 @@ async function saveFinal(store: ChangeStore, record: ChangeRecord): Promise<Chan
   try {
     await store.save({ ...final, messages });
   } catch (error) {
-    throw new Error(`change ${record.changeId} ended ${record.status} but its record could not be saved: ${errorText(error)}`, { cause: error });
+    throw new Error(
+      `change ${record.changeId} ended ${record.status} but its record could not be saved: ${errorText(error)}`,
+      { cause: error },
+    );
   }
   return { ...final, messages };
 }
@@ -226,7 +252,12 @@ interface Executed {
  * `progress` runs after each call that succeeded (the record is updated there): when it fails,
  * nothing more is changed, as for a failed call.
  */
-async function execute(ctx: Context, adds: readonly Rule[], removes: readonly Rule[], progress?: (done: readonly Done[]) => Promise<void>): Promise<Executed> {
+async function execute(
+  ctx: Context,
+  adds: readonly Rule[],
+  removes: readonly Rule[],
+  progress?: (done: readonly Done[]) => Promise<void>,
+): Promise<Executed> {
   const done: Done[] = [];
   const recorded = async (): Promise<string | undefined> => {
     try {
@@ -317,7 +348,9 @@ async function undo(ctx: Context, done: readonly Done[], before: readonly Rule[]
     if (!group) throw new Error(`group ${ctx.groupId} is not found`);
     after = group.rules;
   } catch (error) {
-    messages.push(`undo: cannot re-read the group to confirm the undo (${errorText(error)}); what may be left: ${describeSteps(done, failedAdd)}`);
+    messages.push(
+      `undo: cannot re-read the group to confirm the undo (${errorText(error)}); what may be left: ${describeSteps(done, failedAdd)}`,
+    );
     return { status: 'failed', messages, after: undefined };
   }
   const { extra, missing } = contentDiff(before, after);
@@ -344,7 +377,9 @@ async function undo(ctx: Context, done: readonly Done[], before: readonly Rule[]
     } else foreign.push(`rule ${show(rule)} was there before and is missing`);
   }
   if (foreign.length > 0) {
-    messages.push(`the group also differs from before in rules this change did not touch (changed by someone else meanwhile): ${foreign.join('; ')}`);
+    messages.push(
+      `the group also differs from before in rules this change did not touch (changed by someone else meanwhile): ${foreign.join('; ')}`,
+    );
   }
   if (left.length === 0) {
     messages.push('undo: nothing of this change is left');
@@ -355,7 +390,9 @@ async function undo(ctx: Context, done: readonly Done[], before: readonly Rule[]
 }
 
 function describeSteps(done: readonly Done[], failedAdd?: Rule): string {
-  const parts = done.map((d) => (d.kind === 'add' ? `added ${d.id} (${contentKey(d.rule)})` : `removed ${show(d.rule)}`));
+  const parts = done.map((d) =>
+    d.kind === 'add' ? `added ${d.id} (${contentKey(d.rule)})` : `removed ${show(d.rule)}`,
+  );
   if (failedAdd) parts.push(`possibly added ${contentKey(failedAdd)} by the failed call`);
   return parts.length > 0 ? parts.join('; ') : 'nothing';
 }
@@ -381,7 +418,9 @@ interface Change {
    */
   notYet?: string;
   /** Re-reads and checks the group once every call succeeded; any problem undoes the change. */
-  verify(done: readonly Done[]): Promise<{ after: Rule[] | undefined; problems: string[]; verification?: ChangeRecord['verification'] }>;
+  verify(
+    done: readonly Done[],
+  ): Promise<{ after: Rule[] | undefined; problems: string[]; verification?: ChangeRecord['verification'] }>;
   /** What the record says first when the change is undone: a call failed part-way, or verification failed. */
   failedPartWay(failure: string): string;
   unverified: string;
@@ -399,15 +438,26 @@ async function carryOut(change: Change): Promise<Carried> {
     try {
       await store.save(inProgressRecord(record));
     } catch (error) {
-      throw new Error(`${change.notYet}: the change record cannot be written, so nothing was changed: ${errorText(error)}`, { cause: error });
+      throw new Error(
+        `${change.notYet}: the change record cannot be written, so nothing was changed: ${errorText(error)}`,
+        { cause: error },
+      );
     }
   }
-  const executed = await execute(ctx, change.adds, change.removes, (d) => store.save(inProgressRecord(record, [...prior, ...d])));
+  const executed = await execute(ctx, change.adds, change.removes, (d) =>
+    store.save(inProgressRecord(record, [...prior, ...d])),
+  );
   const done = [...prior, ...executed.done];
   if (executed.failure) return undoChange(change, done, [change.failedPartWay(executed.failure)], executed.failedAdd);
   const verified = await change.verify(done);
   if (verified.problems.length > 0) {
-    return undoChange(change, done, [change.unverified, ...verified.problems.map((p) => `verification: ${p}`)], undefined, verified.verification);
+    return undoChange(
+      change,
+      done,
+      [change.unverified, ...verified.problems.map((p) => `verification: ${p}`)],
+      undefined,
+      verified.verification,
+    );
   }
   return { outcome: 'verified', done, after: verified.after as Rule[] };
 }
@@ -442,7 +492,8 @@ function targetMismatch(adapter: LiveAdapter, scope: Scope, plan: Plan): string 
     return `the plan is for ${t.provider}, the adapter for ${adapter.provider} (scope ${scope.provider})`;
   }
   if (scope.region !== t.region) return `the plan is for region ${t.region}, the scope is ${scope.region}`;
-  if (scope.account !== '' && t.account !== '' && scope.account !== t.account) return `the plan is for account ${t.account}, the scope is ${scope.account}`;
+  if (scope.account !== '' && t.account !== '' && scope.account !== t.account)
+    return `the plan is for account ${t.account}, the scope is ${scope.account}`;
   return undefined;
 }
 
@@ -466,7 +517,10 @@ function isApplied(plan: Plan, group: SecurityGroup): boolean {
 /** What changed since the plan: each precondition (and each removed rule) by id and signature. */
 function drift(plan: Plan, group: SecurityGroup): string[] {
   const byId = new Map(group.rules.map((r) => [r.native.ruleId, r]));
-  const expected = [...plan.preconditions, ...removeOpsOf(plan).map((op) => ({ ruleId: op.ruleId, signature: op.signature }))];
+  const expected = [
+    ...plan.preconditions,
+    ...removeOpsOf(plan).map((op) => ({ ruleId: op.ruleId, signature: op.signature })),
+  ];
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const { ruleId, signature } of expected) {
@@ -475,7 +529,8 @@ function drift(plan: Plan, group: SecurityGroup): string[] {
     seen.add(key);
     const live = byId.get(ruleId);
     if (!live) lines.push(`missing rule id ${ruleId}: the plan expected ${signature}`);
-    else if (signatureLike(live, signature) !== signature) lines.push(`rule ${ruleId} changed from ${signature} to ${signatureLike(live, signature)}`);
+    else if (signatureLike(live, signature) !== signature)
+      lines.push(`rule ${ruleId} changed from ${signature} to ${signatureLike(live, signature)}`);
   }
   return lines;
 }
@@ -486,7 +541,13 @@ interface AppliedCheck {
   notes: string[];
 }
 
-function checkApplied(before: readonly Rule[], removed: readonly Rule[], added: readonly Done[], present: readonly Rule[], after: readonly Rule[]): AppliedCheck {
+function checkApplied(
+  before: readonly Rule[],
+  removed: readonly Rule[],
+  added: readonly Done[],
+  present: readonly Rule[],
+  after: readonly Rule[],
+): AppliedCheck {
   const problems: string[] = [];
   const notes: string[] = [];
   const byId = new Map(after.map((r) => [r.native.ruleId, r]));
@@ -496,7 +557,10 @@ function checkApplied(before: readonly Rule[], removed: readonly Rule[], added: 
     if (removedIds.has(rule.native.ruleId)) {
       if (now) problems.push(`rule ${show(rule)} should be removed and is still there`);
     } else if (!now) problems.push(`rule ${show(rule)} was not to be touched and is gone`);
-    else if (contentKey(now) !== contentKey(rule)) problems.push(`rule ${rule.native.ruleId} was not to be touched and changed from ${contentKey(rule)} to ${contentKey(now)}`);
+    else if (contentKey(now) !== contentKey(rule))
+      problems.push(
+        `rule ${rule.native.ruleId} was not to be touched and changed from ${contentKey(rule)} to ${contentKey(now)}`,
+      );
   }
   const addedIds = new Set<string>();
   for (const step of added) {
@@ -504,7 +568,8 @@ function checkApplied(before: readonly Rule[], removed: readonly Rule[], added: 
     addedIds.add(step.id);
     const now = byId.get(step.id);
     if (!now) problems.push(`added rule ${step.id} (${contentKey(step.rule)}) is not there`);
-    else if (contentKey(now) !== contentKey(step.rule)) problems.push(`added rule ${step.id} reads back as ${contentKey(now)}, not ${contentKey(step.rule)}`);
+    else if (contentKey(now) !== contentKey(step.rule))
+      problems.push(`added rule ${step.id} reads back as ${contentKey(now)}, not ${contentKey(step.rule)}`);
   }
   const keep = countKeys(after);
   for (const rule of present) {
@@ -514,14 +579,22 @@ function checkApplied(before: readonly Rule[], removed: readonly Rule[], added: 
   }
   const known = new Set(before.map((r) => r.native.ruleId));
   for (const rule of after) {
-    if (!known.has(rule.native.ruleId) && !addedIds.has(rule.native.ruleId)) notes.push(`rule ${show(rule)} appeared meanwhile, not by this change; kept`);
+    if (!known.has(rule.native.ruleId) && !addedIds.has(rule.native.ruleId))
+      notes.push(`rule ${show(rule)} appeared meanwhile, not by this change; kept`);
   }
   return { otherRulesUntouched: problems.length === 0, problems, notes };
 }
 
-async function findingGone(verify: Verifier, group: SecurityGroup, plan: Plan, before?: SecurityGroup): Promise<{ gone: boolean; message?: string }> {
+async function findingGone(
+  verify: Verifier,
+  group: SecurityGroup,
+  plan: Plan,
+  before?: SecurityGroup,
+): Promise<{ gone: boolean; message?: string }> {
   try {
-    return (await verify(group, plan, before)) ? { gone: true } : { gone: false, message: `finding ${plan.finding.fingerprint} (${plan.finding.title}) is still reported` };
+    return (await verify(group, plan, before))
+      ? { gone: true }
+      : { gone: false, message: `finding ${plan.finding.fingerprint} (${plan.finding.title}) is still reported` };
   } catch (error) {
     return { gone: false, message: `verifying the finding failed: ${errorText(error)}` };
   }
@@ -549,7 +622,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
     messages: [],
   };
   const groupId = plan.target.groupId;
-  const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) => saveFinal(store, { ...base, ...extra, status: 'refused', messages });
+  const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) =>
+    saveFinal(store, { ...base, ...extra, status: 'refused', messages });
 
   const mismatch = targetMismatch(adapter, scope, plan);
   if (mismatch) return refuse([`refused: ${mismatch}`]);
@@ -561,9 +635,15 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
     return refuse([`refused: cannot read group ${groupId}: ${errorText(error)}`]);
   }
   const group = state.group;
-  if (!group) return refuse([`refused: group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`]);
+  if (!group)
+    return refuse([`refused: group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`]);
   const preImage = group.rules;
-  const unreadable = state.unparseable.length > 0 ? [`note: ${plural(state.unparseable.length, 'rule')} of the group could not be read; ${state.unparseable.length === 1 ? 'it is' : 'they are'} not in the pre-image and ${state.unparseable.length === 1 ? 'is' : 'are'} left untouched`] : [];
+  const unreadable =
+    state.unparseable.length > 0
+      ? [
+          `note: ${plural(state.unparseable.length, 'rule')} of the group could not be read; ${state.unparseable.length === 1 ? 'it is' : 'they are'} not in the pre-image and ${state.unparseable.length === 1 ? 'is' : 'are'} left untouched`,
+        ]
+      : [];
 
   if (isApplied(plan, group)) {
     const check = await findingGone(verify, group, plan);
@@ -572,14 +652,21 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
       preImage,
       postImage: preImage,
       status: 'already-applied',
-      messages: [`already applied: group ${groupId} already has the plan's rules and none of the rules it removes; nothing was changed`, ...(check.message ? [check.message] : []), ...unreadable],
+      messages: [
+        `already applied: group ${groupId} already has the plan's rules and none of the rules it removes; nothing was changed`,
+        ...(check.message ? [check.message] : []),
+        ...unreadable,
+      ],
       verification: { findingGone: check.gone, otherRulesUntouched: true },
     });
   }
 
   const drifted = [...drift(plan, group), ...setDrift(plan, group)];
   if (drifted.length > 0) {
-    return refuse([`refused: group ${groupId} changed since the plan was made; nothing was changed`, ...drifted], { preImage, postImage: preImage });
+    return refuse([`refused: group ${groupId} changed since the plan was made; nothing was changed`, ...drifted], {
+      preImage,
+      postImage: preImage,
+    });
   }
 
   // Adds the group already has (an earlier apply that stopped part-way) are not added twice;
@@ -628,7 +715,11 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
       verification = { findingGone: gone.gone, otherRulesUntouched: check.otherRulesUntouched };
       // The notes belong to the record however the change ends.
       messages.push(...check.notes);
-      return { after: after.rules, problems: [...check.problems, ...(gone.message ? [gone.message] : [])], verification };
+      return {
+        after: after.rules,
+        problems: [...check.problems, ...(gone.message ? [gone.message] : [])],
+        verification,
+      };
     },
     failedPartWay: (failure) => `failed part-way: ${failure}`,
     unverified: 'verification failed after the change; undoing it',
@@ -658,40 +749,59 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
  * being updated after it (an add of the plan's content that was not there before, a removal of
  * the plan's that is gone). The post-image is the pre-image with those changes.
  */
-export function interruptedResult(change: ChangeRecord, current: readonly Rule[]): { postImage: Rule[]; addedRuleIds: string[]; notes: string[] } {
-  const notes = [`${change.changeId} was interrupted part-way (its record was left in progress): this undoes what it did`];
+export function interruptedResult(
+  change: ChangeRecord,
+  current: readonly Rule[],
+): { postImage: Rule[]; addedRuleIds: string[]; notes: string[] } {
+  const notes = [
+    `${change.changeId} was interrupted part-way (its record was left in progress): this undoes what it did`,
+  ];
   const beforeIds = new Set(change.preImage.map((r) => r.native.ruleId));
   const currentIds = new Set(current.map((r) => r.native.ruleId));
   const added = new Set(change.addedRuleIds);
   const unrecorded = countKeys(addRulesOf(change.plan));
-  for (const rule of current) if (added.has(rule.native.ruleId)) unrecorded.set(contentKey(rule), (unrecorded.get(contentKey(rule)) ?? 0) - 1);
+  for (const rule of current)
+    if (added.has(rule.native.ruleId)) unrecorded.set(contentKey(rule), (unrecorded.get(contentKey(rule)) ?? 0) - 1);
   for (const rule of current) {
     const n = unrecorded.get(contentKey(rule)) ?? 0;
     if (n > 0 && !beforeIds.has(rule.native.ruleId) && !added.has(rule.native.ruleId)) {
       unrecorded.set(contentKey(rule), n - 1);
       added.add(rule.native.ruleId);
-      notes.push(`rule ${show(rule)} was not there before and is what the plan adds: taken as added by the interrupted call`);
+      notes.push(
+        `rule ${show(rule)} was not there before and is what the plan adds: taken as added by the interrupted call`,
+      );
     }
   }
   const removed = new Set(change.removedRuleIds ?? []);
   for (const op of removeOpsOf(change.plan)) {
     if (!removed.has(op.ruleId) && !currentIds.has(op.ruleId)) {
       removed.add(op.ruleId);
-      notes.push(`rule ${op.ruleId} (${op.signature}) is gone and is what the plan removes: taken as removed by the interrupted call`);
+      notes.push(
+        `rule ${op.ruleId} (${op.signature}) is gone and is what the plan removes: taken as removed by the interrupted call`,
+      );
     }
   }
-  const postImage = [...change.preImage.filter((r) => !removed.has(r.native.ruleId)), ...current.filter((r) => added.has(r.native.ruleId))];
+  const postImage = [
+    ...change.preImage.filter((r) => !removed.has(r.native.ruleId)),
+    ...current.filter((r) => added.has(r.native.ruleId)),
+  ];
   return { postImage, addedRuleIds: [...added], notes };
 }
 
 /** How the group differs from the pre-image a revert restores, by content. */
 function preImageProblems(preImage: readonly Rule[], after: readonly Rule[]): string[] {
   const { extra, missing } = contentDiff(preImage, after);
-  return [...extra.map((r) => `rule ${show(r)} is there and was not in the pre-image`), ...missing.map((r) => `rule ${show(r)} of the pre-image is missing`)];
+  return [
+    ...extra.map((r) => `rule ${show(r)} is there and was not in the pre-image`),
+    ...missing.map((r) => `rule ${show(r)} of the pre-image is missing`),
+  ];
 }
 
 /** Re-reads the group after a revert: how it differs from the pre-image the revert restores. */
-async function verifyRestored(ctx: Context, preImage: readonly Rule[]): Promise<{ after: Rule[] | undefined; problems: string[] }> {
+async function verifyRestored(
+  ctx: Context,
+  preImage: readonly Rule[],
+): Promise<{ after: Rule[] | undefined; problems: string[] }> {
   let after: Rule[] | undefined;
   try {
     after = (await readState(ctx.adapter, ctx.scope, ctx.groupId)).group?.rules;
@@ -702,8 +812,16 @@ async function verifyRestored(ctx: Context, preImage: readonly Rule[]): Promise<
 }
 
 /** An interrupted apply whose effect a revert undid is over: no longer in progress, so nothing resumes it. */
-async function closeInterrupted(store: ChangeStore, change: ChangeRecord, revertId: string, actor: string): Promise<void> {
-  await saveFinal(store, { ...change, messages: [...change.messages, `interrupted part-way; what it did was undone by ${revertId} (${actor})`] });
+async function closeInterrupted(
+  store: ChangeStore,
+  change: ChangeRecord,
+  revertId: string,
+  actor: string,
+): Promise<void> {
+  await saveFinal(store, {
+    ...change,
+    messages: [...change.messages, `interrupted part-way; what it did was undone by ${revertId} (${actor})`],
+  });
 }
 
 /**
@@ -713,7 +831,10 @@ async function closeInterrupted(store: ChangeStore, change: ChangeRecord, revert
 function revertSteps(change: ChangeRecord, found: readonly Rule[]): { readd: Rule[]; remove: Rule[] } {
   const foundIds = new Set(found.map((r) => r.native.ruleId));
   const added = new Set(change.inProgress ? interruptedResult(change, found).addedRuleIds : change.addedRuleIds);
-  return { readd: change.preImage.filter((r) => !foundIds.has(r.native.ruleId)), remove: found.filter((r) => added.has(r.native.ruleId)) };
+  return {
+    readd: change.preImage.filter((r) => !foundIds.has(r.native.ruleId)),
+    remove: found.filter((r) => added.has(r.native.ruleId)),
+  };
 }
 
 /**
@@ -736,23 +857,33 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
     messages: [],
   };
   const groupId = change.plan.target.groupId;
-  const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) => saveFinal(store, { ...base, ...extra, status: 'refused', messages });
+  const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) =>
+    saveFinal(store, { ...base, ...extra, status: 'refused', messages });
 
-  if (change.kind !== 'apply') return refuse([`refused: ${change.changeId} is itself a revert; apply the plan again instead`]);
+  if (change.kind !== 'apply')
+    return refuse([`refused: ${change.changeId} is itself a revert; apply the plan again instead`]);
   const interrupted = change.inProgress === true;
   if (change.status !== 'applied' && !interrupted) {
     const hint =
       change.status === 'already-applied'
-        ? (await store.list()).filter((r) => r.kind === 'apply' && r.status === 'applied' && r.plan.id === change.plan.id).at(-1)
+        ? (await store.list())
+            .filter((r) => r.kind === 'apply' && r.status === 'applied' && r.plan.id === change.plan.id)
+            .at(-1)
         : undefined;
     return refuse([
       `refused: ${change.changeId} is ${change.status}, not applied: it changed nothing to revert` +
         (hint ? `; the change that applied plan ${change.plan.id} is ${hint.changeId}` : ''),
     ]);
   }
-  const earlier = (await store.list()).find((r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted');
-  if (earlier) return refuse([`refused: ${change.changeId} was already reverted by ${earlier.changeId} (${earlier.at}, ${earlier.actor})`]);
-  if (!interrupted && !change.postImage) return refuse([`refused: ${change.changeId} has no post-image to compare the group with`]);
+  const earlier = (await store.list()).find(
+    (r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted',
+  );
+  if (earlier)
+    return refuse([
+      `refused: ${change.changeId} was already reverted by ${earlier.changeId} (${earlier.at}, ${earlier.actor})`,
+    ]);
+  if (!interrupted && !change.postImage)
+    return refuse([`refused: ${change.changeId} has no post-image to compare the group with`]);
 
   const mismatch = targetMismatch(adapter, scope, change.plan);
   if (mismatch) return refuse([`refused: ${mismatch}`]);
@@ -763,9 +894,12 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
   } catch (error) {
     return refuse([`refused: cannot read group ${groupId}: ${errorText(error)}`]);
   }
-  if (!group) return refuse([`refused: group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`]);
+  if (!group)
+    return refuse([`refused: group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`]);
   const current = group.rules;
-  const left = interrupted ? interruptedResult(change, current) : { postImage: change.postImage ?? [], addedRuleIds: change.addedRuleIds, notes: [] };
+  const left = interrupted
+    ? interruptedResult(change, current)
+    : { postImage: change.postImage ?? [], addedRuleIds: change.addedRuleIds, notes: [] };
   const since = idDiff(left.postImage, current);
   if (since.length > 0) {
     return refuse(
@@ -810,7 +944,9 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
       `reverted ${change.changeId}: the group has exactly the rules of its pre-image again (by content)`,
       ...left.notes,
       ...(remove.length > 0 ? [`removed the rules it added: ${remove.map((r) => r.native.ruleId).join(', ')}`] : []),
-      ...(renamed.length > 0 ? [`re-added the rules it removed; the provider gave them new ids: ${renamed.join(', ')}`] : []),
+      ...(renamed.length > 0
+        ? [`re-added the rules it removed; the provider gave them new ids: ${renamed.join(', ')}`]
+        : []),
     ],
   });
 }
@@ -878,7 +1014,10 @@ async function groupToResume(adapter: LiveAdapter, scope: Scope, plan: Plan): Pr
   if (mismatch) return mismatch;
   const groupId = plan.target.groupId;
   try {
-    return (await readState(adapter, scope, groupId)).group ?? `group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`;
+    return (
+      (await readState(adapter, scope, groupId)).group ??
+      `group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`
+    );
   } catch (error) {
     return `cannot read group ${groupId}: ${errorText(error)}`;
   }
@@ -893,8 +1032,11 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
   const verify = options.verify ?? defaultVerify();
   const at = (options.now ?? (() => new Date()))().toISOString();
   const leave = (reason: string): Resumed => ({ outcome: 'left', record: change, reason });
-  if (change.kind !== 'apply' || !change.inProgress) return leave(`${change.changeId} is not an apply left in progress`);
-  const earlier = (await store.list()).find((r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted');
+  if (change.kind !== 'apply' || !change.inProgress)
+    return leave(`${change.changeId} is not an apply left in progress`);
+  const earlier = (await store.list()).find(
+    (r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted',
+  );
   if (earlier) return leave(`${change.changeId} was already reverted by ${earlier.changeId}`);
   const group = await groupToResume(adapter, scope, change.plan);
   if (typeof group === 'string') return leave(group);
@@ -906,7 +1048,10 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
   const prefix = `resumed by ${actor} at ${at}`;
   const steps = { ctx, store, record, before: change.preImage };
   if (decision.action === 'undo') {
-    return undoChange(steps, decision.done, [`${prefix}: the group no longer matches the plan plus what was done, so what was done is undone`, ...decision.reasons]);
+    return undoChange(steps, decision.done, [
+      `${prefix}: the group no longer matches the plan plus what was done, so what was done is undone`,
+      ...decision.reasons,
+    ]);
   }
 
   let check: AppliedCheck | undefined;
@@ -925,7 +1070,9 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
       }
       const removedRules = all.flatMap((d) => (d.kind === 'remove' ? [d.rule] : []));
       check = after ? checkApplied(change.preImage, removedRules, all, [], after.rules) : undefined;
-      const found = after ? await findingGone(verify, after, change.plan, { ...group, rules: change.preImage }) : { gone: false, message: `cannot re-read group ${groupId}` };
+      const found = after
+        ? await findingGone(verify, after, change.plan, { ...group, rules: change.preImage })
+        : { gone: false, message: `cannot re-read group ${groupId}` };
       gone = found;
       return { after: after?.rules, problems: [...(check?.problems ?? []), ...(found.message ? [found.message] : [])] };
     },
@@ -970,7 +1117,8 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
   const { adapter, scope, change, reverted, store, actor } = options;
   const at = (options.now ?? (() => new Date()))().toISOString();
   const leave = (reason: string): Resumed => ({ outcome: 'left', record: change, reason });
-  if (change.kind !== 'revert' || !change.inProgress || change.reverts !== reverted.changeId) return leave(`${change.changeId} is not a revert of ${reverted.changeId} left in progress`);
+  if (change.kind !== 'revert' || !change.inProgress || change.reverts !== reverted.changeId)
+    return leave(`${change.changeId} is not a revert of ${reverted.changeId} left in progress`);
   const group = await groupToResume(adapter, scope, reverted.plan);
   if (typeof group === 'string') return leave(group);
   const groupId = group.id;
@@ -1001,7 +1149,9 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
       pending.set(contentKey(rule), n - 1);
       readded.add(rule.native.ruleId);
       done.push({ kind: 'add', rule, id: rule.native.ruleId });
-      notes.push(`rule ${show(rule)} was not there before and is what the revert re-adds: taken as re-added by the interrupted call`);
+      notes.push(
+        `rule ${show(rule)} was not there before and is what the revert re-adds: taken as re-added by the interrupted call`,
+      );
     }
   }
   const removed = new Set(change.removedRuleIds ?? []);
@@ -1012,14 +1162,22 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
     }
   }
   for (const rule of found) if (removed.has(rule.native.ruleId)) done.push({ kind: 'remove', rule });
-  reasons.push(...idDiff([...found.filter((r) => !removed.has(r.native.ruleId)), ...current.filter((r) => readded.has(r.native.ruleId))], current));
+  reasons.push(
+    ...idDiff(
+      [...found.filter((r) => !removed.has(r.native.ruleId)), ...current.filter((r) => readded.has(r.native.ruleId))],
+      current,
+    ),
+  );
 
   const ctx: Context = { adapter, scope, groupId };
   const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
   const prefix = `resumed by ${actor} at ${at}`;
   const steps = { ctx, store, record, before: found, notes };
   if (reasons.length > 0) {
-    return undoChange(steps, done, [`${prefix}: the group is no longer what the revert found plus what it did, so what it did is undone`, ...reasons]);
+    return undoChange(steps, done, [
+      `${prefix}: the group is no longer what the revert found plus what it did, so what it did is undone`,
+      ...reasons,
+    ]);
   }
 
   const adds: Rule[] = [];
@@ -1047,7 +1205,12 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
     ...idsOf(carried.done),
     postImage: carried.after,
     status: 'reverted',
-    messages: [...record.messages, `${prefix}: completed the revert the interrupted process began`, `reverted ${reverted.changeId}: the group has exactly the rules of its pre-image again (by content)`, ...notes],
+    messages: [
+      ...record.messages,
+      `${prefix}: completed the revert the interrupted process began`,
+      `reverted ${reverted.changeId}: the group has exactly the rules of its pre-image again (by content)`,
+      ...notes,
+    ],
   });
   return { outcome: 'completed', record: final };
 }

@@ -12,7 +12,13 @@ import { isProven, provePlan, unprovenReason } from './prove.ts';
 
 // Plans as data: applying one to the model, inverting it, and planning a list of findings.
 
-export { applyOperations, applyPlanToGroup, checkPreconditions, isPlanApplied, PLANNED_PREFIX } from './planners/planned.ts';
+export {
+  applyOperations,
+  applyPlanToGroup,
+  checkPreconditions,
+  isPlanApplied,
+  PLANNED_PREFIX,
+} from './planners/planned.ts';
 
 /**
  * The plan that undoes `plan` on the group as it is after it: adds back every rule the plan removed
@@ -25,17 +31,23 @@ export function inversePlan(plan: Plan, groupAfter: SecurityGroup): Plan {
   const removes: PlanOperation[] = [];
   for (const op of plan.operations) if (op.op === 'remove') adds.push({ op: 'add', rule: withoutNative(op.rule) });
   const taken = new Set<Rule>();
-  const candidates = [...groupAfter.rules].sort((a, b) => Number(!a.native.ruleId.startsWith(PLANNED_PREFIX)) - Number(!b.native.ruleId.startsWith(PLANNED_PREFIX)));
+  const candidates = [...groupAfter.rules].sort(
+    (a, b) => Number(!a.native.ruleId.startsWith(PLANNED_PREFIX)) - Number(!b.native.ruleId.startsWith(PLANNED_PREFIX)),
+  );
   for (const op of plan.operations) {
     if (op.op !== 'add') continue;
     const key = newRuleSignature(op.rule);
     const live = candidates.find((r) => !taken.has(r) && ruleSignature(r, true) === key);
-    if (!live) throw new Error(`cannot invert plan ${plan.id}: the rule it added (${key}) is not in group ${groupAfter.id}`);
+    if (!live)
+      throw new Error(`cannot invert plan ${plan.id}: the rule it added (${key}) is not in group ${groupAfter.id}`);
     taken.add(live);
     removes.push({ op: 'remove', ruleId: live.native.ruleId, signature: key, rule: live });
   }
   const operations = [...adds, ...removes];
-  const preconditions: Precondition[] = removes.map((op) => ({ ruleId: (op as { ruleId: string }).ruleId, signature: (op as { signature: string }).signature }));
+  const preconditions: Precondition[] = removes.map((op) => ({
+    ruleId: (op as { ruleId: string }).ruleId,
+    signature: (op as { signature: string }).signature,
+  }));
   return {
     id: planId(`inverse\u0000${plan.id}`, operations),
     finding: { ...plan.finding },
@@ -44,7 +56,10 @@ export function inversePlan(plan: Plan, groupAfter: SecurityGroup): Plan {
     preconditions,
     resolves: [],
     summary: `Undo ${plan.id}: ${plan.summary}`,
-    notes: removes.length > 0 || adds.length > 0 ? ['restores the rules as they were before the plan (re-created rules get new provider ids)'] : [],
+    notes:
+      removes.length > 0 || adds.length > 0
+        ? ['restores the rules as they were before the plan (re-created rules get new provider ids)']
+        : [],
     diff: [
       ...removes.map((op) => `- ${describeForDiff((op as { rule: Rule }).rule, groupAfter)}`),
       ...adds.map((op) => `+ ${describeForDiff((op as { rule: Rule }).rule, groupAfter)}`),
@@ -66,13 +81,21 @@ function groupKey(g: Pick<SecurityGroup, 'provider' | 'account' | 'region' | 'id
 }
 
 /** Plans every finding against its group in the estate (or list of groups) and proves each plan; only proven plans are offered. */
-export function planFindings(input: Estate | readonly SecurityGroup[], findings: readonly Finding[], config: WardenConfig): PlanningResult {
+export function planFindings(
+  input: Estate | readonly SecurityGroup[],
+  findings: readonly Finding[],
+  config: WardenConfig,
+): PlanningResult {
   const groups = 'groups' in input ? input.groups : input;
   const byKey = new Map(groups.map((g) => [groupKey(g), g]));
-  const estate: EstateIndex = { hasGroup: (provider, account, region, groupId) => byKey.has(groupKey({ provider, account, region, id: groupId })) };
+  const estate: EstateIndex = {
+    hasGroup: (provider, account, region, groupId) => byKey.has(groupKey({ provider, account, region, id: groupId })),
+  };
   const result: PlanningResult = { offered: [], unproven: [], withoutPlan: [] };
   for (const finding of findings) {
-    const group = byKey.get(groupKey({ provider: finding.provider, account: finding.account, region: finding.region, id: finding.groupId }));
+    const group = byKey.get(
+      groupKey({ provider: finding.provider, account: finding.account, region: finding.region, id: finding.groupId }),
+    );
     if (!group) {
       result.withoutPlan.push({ finding, reason: `group ${finding.groupId} is not in the audited estate` });
       continue;
@@ -97,11 +120,22 @@ export function planFindings(input: Estate | readonly SecurityGroup[], findings:
 export function changeFingerprints(change: Pick<ChangeRecord, 'plan' | 'preImage'>, config: WardenConfig): string[] {
   const { plan } = change;
   const { target } = plan;
-  const before: SecurityGroup = { provider: target.provider, account: target.account, region: target.region, vpcId: '', id: target.groupId, name: target.groupName, description: '', rules: change.preImage };
+  const before: SecurityGroup = {
+    provider: target.provider,
+    account: target.account,
+    region: target.region,
+    vpcId: '',
+    id: target.groupId,
+    name: target.groupName,
+    description: '',
+    rules: change.preImage,
+  };
   const same = auditEstate({ groups: [before], unparseable: [], scanErrors: [] }, config).findings.find(
     (f) => f.check === plan.finding.check && matchesFingerprint(f, plan.finding.fingerprint),
   );
-  return same && same.fingerprint !== plan.finding.fingerprint ? [plan.finding.fingerprint, same.fingerprint] : [plan.finding.fingerprint];
+  return same && same.fingerprint !== plan.finding.fingerprint
+    ? [plan.finding.fingerprint, same.fingerprint]
+    : [plan.finding.fingerprint];
 }
 
 /**
@@ -109,5 +143,8 @@ export function changeFingerprints(change: Pick<ChangeRecord, 'plan' | 'preImage
  * the id an earlier version gave the same operations (it hashed the finding's legacy fingerprint).
  */
 export function isPlanId(plan: Plan, finding: Pick<Finding, 'legacyFingerprint'>, id: string): boolean {
-  return plan.id === id || (finding.legacyFingerprint !== undefined && planId(finding.legacyFingerprint, plan.operations) === id);
+  return (
+    plan.id === id ||
+    (finding.legacyFingerprint !== undefined && planId(finding.legacyFingerprint, plan.operations) === id)
+  );
 }

@@ -77,7 +77,8 @@ function segmentAt(segments: readonly Segment[], port: number): Segment | undefi
 export function diffPolicies(before: EvaluatedPolicy, after: EvaluatedPolicy): PolicyChange[] {
   const keys = new Set<string>();
   const spaces = new Map<string, SpaceInfo>([...before.spaces, ...after.spaces]);
-  for (const p of [before, after]) for (const [key, atoms] of p.atoms) for (const atom of atoms) keys.add(`${key}|${String(atom)}`);
+  for (const p of [before, after])
+    for (const [key, atoms] of p.atoms) for (const atom of atoms) keys.add(`${key}|${String(atom)}`);
   const changes: PolicyChange[] = [];
   for (const key of [...keys].sort()) {
     const [direction, spaceKey, atomText] = splitRegionKey(key);
@@ -96,7 +97,15 @@ export function diffPolicies(before: EvaluatedPolicy, after: EvaluatedPolicy): P
       const lost = minus(was, now);
       if (gained.length === 0 && lost.length === 0) continue;
       const last = changes[changes.length - 1];
-      if (last && last.direction === direction && last.space.key === spaceKey && last.atom === atom && last.ports.to + 1 === from && sameIntervals(last.gained, gained) && sameIntervals(last.lost, lost)) {
+      if (
+        last &&
+        last.direction === direction &&
+        last.space.key === spaceKey &&
+        last.atom === atom &&
+        last.ports.to + 1 === from &&
+        sameIntervals(last.gained, gained) &&
+        sameIntervals(last.lost, lost)
+      ) {
         last.ports.to = to;
       } else changes.push({ direction, space, atom, ports: { from, to }, gained, lost });
     }
@@ -133,7 +142,12 @@ function cidrsOf(family: Family, lo: bigint, hi: bigint): string[] {
   let start = lo;
   while (start <= hi) {
     let size = 0;
-    while (size < bits && (start & ((1n << BigInt(size + 1)) - 1n)) === 0n && start + (1n << BigInt(size + 1)) - 1n <= hi) size++;
+    while (
+      size < bits &&
+      (start & ((1n << BigInt(size + 1)) - 1n)) === 0n &&
+      start + (1n << BigInt(size + 1)) - 1n <= hi
+    )
+      size++;
     out.push(`${formatAddress(family, start)}/${bits - size}`);
     start += 1n << BigInt(size);
     if (out.length > 8) break;
@@ -158,8 +172,14 @@ function trafficText(atom: ProtocolAtom, ports: PortRange): string {
 export function describeChange(change: PolicyChange, ports: PortRange = change.ports): string {
   const way = change.direction === 'ingress' ? 'from' : 'to';
   const parts: string[] = [];
-  if (change.gained.length) parts.push(`${change.direction} ${trafficText(change.atom, ports)} ${way} ${addressesText(change.space, change.gained)}: newly allowed`);
-  if (change.lost.length) parts.push(`${change.direction} ${trafficText(change.atom, ports)} ${way} ${addressesText(change.space, change.lost)}: no longer allowed`);
+  if (change.gained.length)
+    parts.push(
+      `${change.direction} ${trafficText(change.atom, ports)} ${way} ${addressesText(change.space, change.gained)}: newly allowed`,
+    );
+  if (change.lost.length)
+    parts.push(
+      `${change.direction} ${trafficText(change.atom, ports)} ${way} ${addressesText(change.space, change.lost)}: no longer allowed`,
+    );
   return parts.join('; ');
 }
 
@@ -171,7 +191,11 @@ export interface PlanProofDetail {
 }
 
 function failed(lines: string[]): PlanProofDetail {
-  return { proof: { findingGone: false, onlyFindingPartChanged: false, neverWidens: false, otherChanges: lines }, scope: [], changes: [] };
+  return {
+    proof: { findingGone: false, onlyFindingPartChanged: false, neverWidens: false, otherChanges: lines },
+    scope: [],
+    changes: [],
+  };
 }
 
 /**
@@ -190,14 +214,16 @@ export function provePlanInDetail(group: SecurityGroup, plan: Plan, config: Ward
   const before = evaluateGroup(group);
   const finding = { ...plan.target, check: plan.finding.check, fingerprint: plan.finding.fingerprint };
   const located = locateFinding(finding, group, config, undefined, before);
-  if (!located) return failed([`${group.id} does not show finding ${plan.finding.fingerprint} (${plan.finding.check})`]);
+  if (!located)
+    return failed([`${group.id} does not show finding ${plan.finding.fingerprint} (${plan.finding.check})`]);
   const afterGroup = applyPlanToGroup(group, plan);
   const after = evaluateGroup(afterGroup);
   let findingGone = !reportsSubject(plan.finding.check, located.draft.subject, afterGroup, config, after);
   const port = portOfSubject(located.draft.subject);
   if (findingGone && port !== undefined) {
     for (const combo of findingCombos(before, config, plan.finding.check, port)) {
-      if (isInternet(internetExposure(after, 'ingress', combo.family, combo.protocol, port), config)) findingGone = false;
+      if (isInternet(internetExposure(after, 'ingress', combo.family, combo.protocol, port), config))
+        findingGone = false;
     }
   }
   const scope = findingScope(located, group, config);
@@ -213,7 +239,8 @@ export function provePlanInDetail(group: SecurityGroup, plan: Plan, config: Ward
     const outside = outsideScope(change, scope);
     if (outside.length > 0) {
       onlyFindingPartChanged = false;
-      for (const ports of outside) otherChanges.push(`outside ${describeScope(scope)}: ${describeChange(change, ports)}`);
+      for (const ports of outside)
+        otherChanges.push(`outside ${describeScope(scope)}: ${describeChange(change, ports)}`);
     }
   }
   return { proof: { findingGone, onlyFindingPartChanged, neverWidens, otherChanges }, scope, changes };

@@ -17,9 +17,15 @@ export function renderPlan(plan: Plan, proof: PlanProof): string[] {
   for (const note of plan.notes) lines.push(`  note: ${note}`);
   const others = plan.resolves.length - (plan.resolves.includes(plan.finding.fingerprint) ? 1 : 0);
   if (others > 0) lines.push(`  also resolves ${others} other finding${others === 1 ? '' : 's'}`);
-  if (plan.preconditions.length > 0) lines.push(`  expects rule${plan.preconditions.length === 1 ? '' : 's'} ${plan.preconditions.map((p) => p.ruleId).join(', ')} unchanged`);
-  for (const set of plan.setPreconditions ?? []) lines.push(`  expects ${set.kind.replace('-', ' ')} ${set.id} at version ${set.version}`);
-  lines.push(`  proof: finding gone ${mark(proof.findingGone)} · never widens ${mark(proof.neverWidens)} · only the finding's part changes ${mark(proof.onlyFindingPartChanged)}`);
+  if (plan.preconditions.length > 0)
+    lines.push(
+      `  expects rule${plan.preconditions.length === 1 ? '' : 's'} ${plan.preconditions.map((p) => p.ruleId).join(', ')} unchanged`,
+    );
+  for (const set of plan.setPreconditions ?? [])
+    lines.push(`  expects ${set.kind.replace('-', ' ')} ${set.id} at version ${set.version}`);
+  lines.push(
+    `  proof: finding gone ${mark(proof.findingGone)} · never widens ${mark(proof.neverWidens)} · only the finding's part changes ${mark(proof.onlyFindingPartChanged)}`,
+  );
   for (const change of proof.otherChanges) lines.push(`    ${change}`);
   return lines;
 }

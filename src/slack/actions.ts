@@ -98,7 +98,14 @@ const FIELDS: Record<ActionId, Record<Key, Need>> = {
 };
 
 /** The longest value encode() can produce: every id at its longest. Far below LIMITS.buttonValue. */
-export const MAX_ENCODED_LENGTH = JSON.stringify({ v: VERSION, a: 'xx', f: 'f'.repeat(64), p: `plan-${'0'.repeat(64)}`, c: `chg-${'0'.repeat(100)}`, s: `suppress-${'0'.repeat(64)}` }).length;
+export const MAX_ENCODED_LENGTH = JSON.stringify({
+  v: VERSION,
+  a: 'xx',
+  f: 'f'.repeat(64),
+  p: `plan-${'0'.repeat(64)}`,
+  c: `chg-${'0'.repeat(100)}`,
+  s: `suppress-${'0'.repeat(64)}`,
+}).length;
 
 function fail(message: string): never {
   throw new ButtonValueError(`button value rejected: ${message}`);
@@ -114,7 +121,8 @@ function checkPayload(payload: ButtonPayload): void {
       return;
     }
     if (need === 'forbidden') fail(`${payload.action} takes no ${name}`);
-    if (typeof value !== 'string' || !pattern.test(value) || value.includes('..')) fail(`${name} ${JSON.stringify(String(value).slice(0, 40))} is not one Warden makes`);
+    if (typeof value !== 'string' || !pattern.test(value) || value.includes('..'))
+      fail(`${name} ${JSON.stringify(String(value).slice(0, 40))} is not one Warden makes`);
   };
   check('f', 'fingerprint', payload.fingerprint, FINGERPRINT_PREFIX);
   check('p', 'plan id', payload.planId, PLAN_ID);
@@ -144,7 +152,8 @@ export function encodeButtonValue(payload: ButtonPayload): string {
  */
 export function parseButtonValue(value: unknown, expected?: ActionId): ButtonPayload {
   if (typeof value !== 'string') fail(`expected a string, got ${value === null ? 'null' : typeof value}`);
-  if (value.length > MAX_ENCODED_LENGTH) fail(`${value.length} characters, longer than any value Warden writes (${MAX_ENCODED_LENGTH})`);
+  if (value.length > MAX_ENCODED_LENGTH)
+    fail(`${value.length} characters, longer than any value Warden writes (${MAX_ENCODED_LENGTH})`);
   let wire: unknown;
   try {
     wire = JSON.parse(value);
@@ -158,7 +167,8 @@ export function parseButtonValue(value: unknown, expected?: ActionId): ButtonPay
   if (record.v !== VERSION) fail(`version ${JSON.stringify(record.v)}, expected ${VERSION}`);
   const action = typeof record.a === 'string' ? BY_CODE.get(record.a) : undefined;
   if (!action) fail(`unknown action code ${JSON.stringify(record.a)}`);
-  for (const key of ['f', 'p', 'c', 's'] as const) if (key in record && typeof record[key] !== 'string') fail(`${key} is not a string`);
+  for (const key of ['f', 'p', 'c', 's'] as const)
+    if (key in record && typeof record[key] !== 'string') fail(`${key} is not a string`);
   const payload: ButtonPayload = { action };
   if (record.f !== undefined) payload.fingerprint = record.f as string;
   if (record.p !== undefined) payload.planId = record.p as string;
@@ -166,6 +176,7 @@ export function parseButtonValue(value: unknown, expected?: ActionId): ButtonPay
   if (record.s !== undefined) payload.suppressionRequestId = record.s as string;
   checkPayload(payload);
   if (encodeButtonValue(payload) !== value) fail('not in the canonical form Warden writes (edited?)');
-  if (expected !== undefined && action !== expected) fail(`written for ${action}, but the button clicked is ${expected}`);
+  if (expected !== undefined && action !== expected)
+    fail(`written for ${action}, but the button clicked is ${expected}`);
   return payload;
 }

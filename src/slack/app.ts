@@ -4,7 +4,11 @@ import type { WardenConfig } from '../config/schema.ts';
 import type { StateStore } from '../store/state.ts';
 import { ACTION_IDS, VIEW_IDS } from './actions.ts';
 import type { ActionId } from './actions.ts';
-import { acceptRiskSubmissionApproval, acceptRiskSubmissionListener, acceptRiskFinding } from './listeners/accept-risk-submission.ts';
+import {
+  acceptRiskSubmissionApproval,
+  acceptRiskSubmissionListener,
+  acceptRiskFinding,
+} from './listeners/accept-risk-submission.ts';
 import { acceptRiskApproval, acceptRiskListener } from './listeners/accept-risk.ts';
 import { approveApproval, approveListener } from './listeners/approve.ts';
 import { commandApproval, commandListener } from './listeners/command.ts';
@@ -14,7 +18,11 @@ import { rejectApproval, rejectListener } from './listeners/reject.ts';
 import { resumeApproval, resumeListener } from './listeners/resume.ts';
 import { revertApproval, revertListener } from './listeners/revert.ts';
 import { snoozeApproval, snoozeListener } from './listeners/snooze.ts';
-import { SUPPRESSION_DECISION_ACTIONS, suppressionDecisionApproval, suppressionDecisionListener } from './listeners/suppression-decision.ts';
+import {
+  SUPPRESSION_DECISION_ACTIONS,
+  suppressionDecisionApproval,
+  suppressionDecisionListener,
+} from './listeners/suppression-decision.ts';
 import { approverForButton, approversOnly } from './middleware/approvers.ts';
 import type { AttemptOf, ButtonApproval } from './middleware/approvers.ts';
 import { buttonClick } from './middleware/button.ts';
@@ -71,7 +79,11 @@ export function createWardenApp(options: WardenAppOptions): App {
     ...(options.receiver ? { receiver: options.receiver } : { signingSecret: required(env, 'SLACK_SIGNING_SECRET') }),
     processBeforeResponse: true,
     // One retry at most, and a rate limit fails at once: an acknowledgement never waits on Slack's limits.
-    clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: { retries: 1 }, rejectRateLimitedCalls: true },
+    clientOptions: {
+      ...(slackApiUrl ? { slackApiUrl } : {}),
+      retryConfig: { retries: 1 },
+      rejectRateLimitedCalls: true,
+    },
   });
 
   const ctx = createListenerContext({ config, store, queue, now, client: app.client });
@@ -81,15 +93,26 @@ export function createWardenApp(options: WardenAppOptions): App {
   const readers = readerGate({
     config,
     membersOf: membersOfUserGroups,
-    refused: (user, what, channel, reason) => ctx.audit(user, what, channel, 'refused: outside the answering channels', reason),
+    refused: (user, what, channel, reason) =>
+      ctx.audit(user, what, channel, 'refused: outside the answering channels', reason),
   });
 
   app.command('/warden', readers, parsedCommand(ctx), approvers(commandApproval(ctx)), commandListener(ctx));
 
   /** A button: readers, then the click (acknowledged, parsed, claimed), then approvers when it needs one, then its listener. */
-  function button(actionId: ActionId, approval: ButtonApproval | undefined, listener: (args: ButtonArgs) => Promise<void>): void {
+  function button(
+    actionId: ActionId,
+    approval: ButtonApproval | undefined,
+    listener: (args: ButtonArgs) => Promise<void>,
+  ): void {
     const needsApprover = approval ? [approverForButton(ctx, approval)] : [];
-    app.action<BlockButtonAction>({ type: 'block_actions', action_id: actionId }, readers, buttonClick(ctx, actionId), ...needsApprover, listener);
+    app.action<BlockButtonAction>(
+      { type: 'block_actions', action_id: actionId },
+      readers,
+      buttonClick(ctx, actionId),
+      ...needsApprover,
+      listener,
+    );
   }
 
   button(ACTION_IDS.approve, approveApproval, approveListener(ctx));
@@ -98,10 +121,20 @@ export function createWardenApp(options: WardenAppOptions): App {
   button(ACTION_IDS.resume, resumeApproval, resumeListener(ctx));
   button(ACTION_IDS.acceptRisk, acceptRiskApproval, acceptRiskListener(ctx));
   button(ACTION_IDS.snooze, ctx.slack.snooze === 'approvers' ? snoozeApproval : undefined, snoozeListener(ctx));
-  for (const verb of ['approve', 'reject'] as const) button(SUPPRESSION_DECISION_ACTIONS[verb], suppressionDecisionApproval(verb), suppressionDecisionListener(ctx, verb));
+  for (const verb of ['approve', 'reject'] as const)
+    button(
+      SUPPRESSION_DECISION_ACTIONS[verb],
+      suppressionDecisionApproval(verb),
+      suppressionDecisionListener(ctx, verb),
+    );
   button(ACTION_IDS.details, undefined, detailsListener(ctx));
 
-  app.view<ViewSubmitAction>(VIEW_IDS.acceptRisk, acceptRiskFinding(ctx), approvers(acceptRiskSubmissionApproval), acceptRiskSubmissionListener(ctx));
+  app.view<ViewSubmitAction>(
+    VIEW_IDS.acceptRisk,
+    acceptRiskFinding(ctx),
+    approvers(acceptRiskSubmissionApproval),
+    acceptRiskSubmissionListener(ctx),
+  );
 
   return app;
 }

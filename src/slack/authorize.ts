@@ -38,10 +38,7 @@ export function refusalText(what: string, config: WardenConfig): string {
   if (approvers.users.length === 0 && approvers.userGroups.length === 0) {
     return `You may not ${what}: no approvers are configured for Warden (slack.approvers in its config), so nobody can. This attempt was logged.`;
   }
-  const who = [
-    ...approvers.users.map((u) => `<@${u}>`),
-    ...approvers.userGroups.map((g) => `<!subteam^${g}>`),
-  ];
+  const who = [...approvers.users.map((u) => `<@${u}>`), ...approvers.userGroups.map((g) => `<!subteam^${g}>`)];
   const list = who.length > 5 ? `${who.slice(0, 5).join(', ')} and ${who.length - 5} more` : who.join(', ');
   return `You may not ${what}: only Warden's approvers can (${list}). This attempt was logged.`;
 }

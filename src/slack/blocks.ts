@@ -8,5 +8,13 @@ export { digestMessage } from './blocks/digest.ts';
 export { atOrAbove } from '../model/severity.ts';
 export type { AuditDelta, DigestOptions } from './blocks/digest.ts';
 export type { KnownBlock, ModalView, SlackMessage } from './blocks/elements.ts';
-export { acceptRiskModal, detailsModal, diffSummary, findingMessage, resolvedUpdate, suppressedUpdate, suppressionEndedNotice } from './blocks/finding.ts';
+export {
+  acceptRiskModal,
+  detailsModal,
+  diffSummary,
+  findingMessage,
+  resolvedUpdate,
+  suppressedUpdate,
+  suppressionEndedNotice,
+} from './blocks/finding.ts';
 export type { FindingMessageOptions, PlanWithProof } from './blocks/finding.ts';

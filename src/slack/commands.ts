@@ -36,12 +36,15 @@ const UNIT_SECONDS = { h: 3600, d: 86_400, w: 604_800 } as const;
 
 const LINES = {
   audit: '`/warden audit [provider|account|region|group]` audit everything, or one provider, account, region or group',
-  findings: '`/warden findings [severity|check|provider]` list open findings, optionally only one severity, check or provider',
+  findings:
+    '`/warden findings [severity|check|provider]` list open findings, optionally only one severity, check or provider',
   show: '`/warden show <groupId>` explain what a group lets in',
   fix: '`/warden fix <finding>` propose a fix for a finding (its fingerprint)',
-  suppress: '`/warden suppress <finding|check> <duration> <reason>` ask the approvers to suppress a finding or a check for e.g. `24h`, `7d`, `2w`',
+  suppress:
+    '`/warden suppress <finding|check> <duration> <reason>` ask the approvers to suppress a finding or a check for e.g. `24h`, `7d`, `2w`',
   suppressions: '`/warden suppressions` list the active suppressions: what, who, why, until when',
-  unsuppress: '`/warden unsuppress <finding|check>` end a suppression (or snooze, or accepted risk) now; approvers only',
+  unsuppress:
+    '`/warden unsuppress <finding|check>` end a suppression (or snooze, or accepted risk) now; approvers only',
   help: '`/warden help` this text',
 } as const;
 
@@ -90,7 +93,10 @@ function notATarget(word: string): string {
 
 /** Parses the text after `/warden`. */
 export function parseCommand(text: string): ParseResult {
-  const words = text.trim().split(/\s+/).filter((w) => w.length > 0);
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
   const [verb, ...rest] = words;
   if (verb === undefined) return { ok: true, command: { kind: 'help' } };
   switch (verb.toLowerCase()) {
@@ -114,7 +120,10 @@ export function parseCommand(text: string): ParseResult {
       if (isSeverity(word)) return { ok: true, command: { kind: 'findings', filter: { severity: word } } };
       if (isProvider(word)) return { ok: true, command: { kind: 'findings', filter: { provider: word } } };
       if (CHECK_IDS.has(word)) return { ok: true, command: { kind: 'findings', filter: { check: word } } };
-      return bad(`${quote(rest[0] as string)} is not a severity (${SEVERITIES.join(', ')}), check id or provider.`, 'findings');
+      return bad(
+        `${quote(rest[0] as string)} is not a severity (${SEVERITIES.join(', ')}), check id or provider.`,
+        'findings',
+      );
     }
     case 'show': {
       if (rest.length !== 1) return bad('`show` needs exactly one group id.', 'show');
@@ -125,15 +134,23 @@ export function parseCommand(text: string): ParseResult {
     case 'fix': {
       if (rest.length !== 1) return bad('`fix` needs exactly one finding fingerprint.', 'fix');
       const word = (rest[0] as string).toLowerCase();
-      if (!isFingerprintPrefix(word)) return bad(`${quote(rest[0] as string)} is not a finding fingerprint (at least ${MIN_FINGERPRINT_PREFIX} hex characters).`, 'fix');
+      if (!isFingerprintPrefix(word))
+        return bad(
+          `${quote(rest[0] as string)} is not a finding fingerprint (at least ${MIN_FINGERPRINT_PREFIX} hex characters).`,
+          'fix',
+        );
       return { ok: true, command: { kind: 'fix', fingerprint: word } };
     }
     case 'suppressions':
-      return rest.length === 0 ? { ok: true, command: { kind: 'suppressions' } } : bad('`suppressions` takes no arguments.', 'suppressions');
+      return rest.length === 0
+        ? { ok: true, command: { kind: 'suppressions' } }
+        : bad('`suppressions` takes no arguments.', 'suppressions');
     case 'unsuppress': {
       if (rest.length !== 1) return bad('`unsuppress` needs exactly one finding or check.', 'unsuppress');
       const target = suppressTargetOf(rest[0] as string);
-      return target ? { ok: true, command: { kind: 'unsuppress', target } } : bad(notATarget(rest[0] as string), 'unsuppress');
+      return target
+        ? { ok: true, command: { kind: 'unsuppress', target } }
+        : bad(notATarget(rest[0] as string), 'unsuppress');
     }
     case 'suppress': {
       if (rest.length < 3) return bad('`suppress` needs a finding or check, a duration and a reason.', 'suppress');
@@ -141,9 +158,16 @@ export function parseCommand(text: string): ParseResult {
       const target = suppressTargetOf(targetWord);
       if (!target) return bad(notATarget(targetWord), 'suppress');
       const durationSeconds = parseDuration(durationWord);
-      if (durationSeconds === undefined) return bad(`${quote(durationWord)} is not a duration: a number and h, d or w (\`24h\`, \`7d\`, \`2w\`), at most ${MAX_SUPPRESS_DAYS} days.`, 'suppress');
+      if (durationSeconds === undefined)
+        return bad(
+          `${quote(durationWord)} is not a duration: a number and h, d or w (\`24h\`, \`7d\`, \`2w\`), at most ${MAX_SUPPRESS_DAYS} days.`,
+          'suppress',
+        );
       const reason = reasonWords.join(' ');
-      return { ok: true, command: { kind: 'suppress', target, durationSeconds, duration: durationWord.toLowerCase(), reason } };
+      return {
+        ok: true,
+        command: { kind: 'suppress', target, durationSeconds, duration: durationWord.toLowerCase(), reason },
+      };
     }
     default:
       return bad(`Unknown command ${quote(verb)}.`);

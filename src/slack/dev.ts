@@ -31,7 +31,9 @@ function fail(line: string): never {
 
 const missing = (['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN'] as const).filter((name) => !env[name]?.trim());
 if (missing.length > 0) {
-  fail(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: the bot token (xoxb-…, OAuth & Permissions) and an app-level token (xapp-…, Basic Information, scope connections:write); see README "Slack"`);
+  fail(
+    `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: the bot token (xoxb-…, OAuth & Permissions) and an app-level token (xapp-…, Basic Information, scope connections:write); see README "Slack"`,
+  );
 }
 const appToken = (env['SLACK_APP_TOKEN'] as string).trim();
 const botToken = (env['SLACK_BOT_TOKEN'] as string).trim();
@@ -56,12 +58,20 @@ try {
 }
 const { store } = opened;
 if (opened.embedded) {
-  console.error(`warden dev: WARDEN_TABLE is not set: state is kept in an in-memory DynamoDB (dynalite at ${opened.endpoint}) and lost at exit`);
+  console.error(
+    `warden dev: WARDEN_TABLE is not set: state is kept in an in-memory DynamoDB (dynalite at ${opened.endpoint}) and lost at exit`,
+  );
 }
-console.log(`warden dev: DynamoDB table ${opened.tableName} ${opened.created ? 'created' : 'found'}${opened.endpoint ? ` at ${opened.endpoint}` : ''}`);
+console.log(
+  `warden dev: DynamoDB table ${opened.tableName} ${opened.created ? 'created' : 'found'}${opened.endpoint ? ` at ${opened.endpoint}` : ''}`,
+);
 
 const receiverLog = quietUntilStarted();
-const receiver = new SocketModeReceiver({ appToken, logger: receiverLog.logger, installerOptions: { clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}) } } });
+const receiver = new SocketModeReceiver({
+  appToken,
+  logger: receiverLog.logger,
+  installerOptions: { clientOptions: { ...(slackApiUrl ? { slackApiUrl } : {}) } },
+});
 // Jobs run in this process, after each request has been answered (src/slack/worker.ts): audits
 // read the clouds with the credentials in this environment, and answers go to Slack through the
 // app's Web API client (made by createWardenApp, hence the late binding).
@@ -71,7 +81,8 @@ const worker = createWorker({
   store,
   client: {
     chat: {
-      postMessage: (args) => (made.app as App).client.chat.postMessage(args as Parameters<App['client']['chat']['postMessage']>[0]),
+      postMessage: (args) =>
+        (made.app as App).client.chat.postMessage(args as Parameters<App['client']['chat']['postMessage']>[0]),
       update: (args) => (made.app as App).client.chat.update(args as Parameters<App['client']['chat']['update']>[0]),
     },
   },

@@ -203,7 +203,12 @@ function mrkdwnCut(text: string, max: number): number {
  * Splits `text` into escaped mrkdwn pieces of at most `max` code units each, at line ends where possible, otherwise at
  * safe places inside a long line. At most `maxPieces` pieces; when the text needs more, the last piece ends with `mark`.
  */
-export function splitMrkdwn(text: string, max: number, maxPieces: number = Number.POSITIVE_INFINITY, mark: string = TRUNCATION_MARK): { pieces: string[]; complete: boolean } {
+export function splitMrkdwn(
+  text: string,
+  max: number,
+  maxPieces: number = Number.POSITIVE_INFINITY,
+  mark: string = TRUNCATION_MARK,
+): { pieces: string[]; complete: boolean } {
   if (max <= mark.length + 4) throw new RangeError(`splitMrkdwn: max ${max} is too small`);
   // No more raw text than the pieces could ever hold (each raw code unit costs at least one).
   let bound = Number.isFinite(maxPieces) ? Math.min(text.length, max * maxPieces + CONTEXT) : text.length;
@@ -233,7 +238,11 @@ export function splitMrkdwn(text: string, max: number, maxPieces: number = Numbe
       const fits = mrkdwnCut(remaining, max);
       let cut = safeCutIndex(remaining, fits);
       // One grapheme cluster longer than a piece (e.g. hundreds of combining marks): cut it, between code points.
-      if (cut === 0) cut = isLowSurrogate(remaining.charCodeAt(fits)) && isHighSurrogate(remaining.charCodeAt(fits - 1)) ? fits - 1 : fits;
+      if (cut === 0)
+        cut =
+          isLowSurrogate(remaining.charCodeAt(fits)) && isHighSurrogate(remaining.charCodeAt(fits - 1))
+            ? fits - 1
+            : fits;
       push(escapeMrkdwn(remaining.slice(0, cut)));
       remaining = remaining.slice(cut);
     }

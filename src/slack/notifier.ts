@@ -4,7 +4,15 @@ import { channelOf } from '../app/ports.ts';
 import type { Severity } from '../model/types.ts';
 import type { MessageRef } from '../store/state.ts';
 import { isSlackUserId } from './authorize.ts';
-import { appliedMessage, digestMessage, findingMessage, resolvedUpdate, resumeMessage, suppressedUpdate, suppressionEndedNotice } from './blocks.ts';
+import {
+  appliedMessage,
+  digestMessage,
+  findingMessage,
+  resolvedUpdate,
+  resumeMessage,
+  suppressedUpdate,
+  suppressionEndedNotice,
+} from './blocks.ts';
 import { code, userText } from './blocks/elements.ts';
 
 // The use cases' notifier in Slack: notices rendered as Block Kit (src/slack/blocks), posted with the Web API or
@@ -13,7 +21,12 @@ import { code, userText } from './blocks/elements.ts';
 /** The part of Slack's WebClient Warden posts with (a WebClient fits; tests pass a recording fake). */
 export interface SlackChatClient {
   chat: {
-    postMessage(args: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string }): Promise<{ ts?: string }>;
+    postMessage(args: {
+      channel: string;
+      text: string;
+      blocks?: unknown[];
+      thread_ts?: string;
+    }): Promise<{ ts?: string }>;
     update(args: { channel: string; ts: string; text: string; blocks?: unknown[] }): Promise<unknown>;
   };
 }
@@ -22,13 +35,21 @@ export interface SlackChatClient {
 export type ResponseUrlPoster = (url: string, body: Record<string, unknown>) => Promise<void>;
 
 export async function postToResponseUrlWithFetch(url: string, body: Record<string, unknown>): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
 }
 
 /** A sentence in Slack's mrkdwn: values as code, outside text escaped. */
 export function mrkdwnOf(text: Text): string {
-  return text.map((part) => (typeof part === 'string' ? part : 'code' in part ? code(part.code, part.max) : userText(part.quoted, part.max))).join('');
+  return text
+    .map((part) =>
+      typeof part === 'string' ? part : 'code' in part ? code(part.code, part.max) : userText(part.quoted, part.max),
+    )
+    .join('');
 }
 
 type Rendered = { text: string; blocks?: unknown[] };
@@ -38,7 +59,11 @@ function render(notice: Exclude<Notice, { kind: 'digest' }>): Rendered {
     case 'text':
       return { text: mrkdwnOf(notice.text) };
     case 'finding':
-      return notice.planned ? findingMessage(notice.finding, notice.planned) : findingMessage(notice.finding, undefined, { ...(notice.noPlanReason !== undefined ? { noPlanReason: notice.noPlanReason } : {}) });
+      return notice.planned
+        ? findingMessage(notice.finding, notice.planned)
+        : findingMessage(notice.finding, undefined, {
+            ...(notice.noPlanReason !== undefined ? { noPlanReason: notice.noPlanReason } : {}),
+          });
     case 'resolved':
       return resolvedUpdate(notice.finding, { note: notice.note });
     case 'suppressed':
@@ -52,7 +77,11 @@ function render(notice: Exclude<Notice, { kind: 'digest' }>): Rendered {
   }
 }
 
-export function createSlackNotifier(deps: { client: SlackChatClient; postToResponseUrl: ResponseUrlPoster; minSeverity: Severity }): Notifier {
+export function createSlackNotifier(deps: {
+  client: SlackChatClient;
+  postToResponseUrl: ResponseUrlPoster;
+  minSeverity: Severity;
+}): Notifier {
   const { client, postToResponseUrl } = deps;
 
   async function postOne(where: Place, message: Rendered): Promise<string | undefined> {
@@ -70,7 +99,10 @@ export function createSlackNotifier(deps: { client: SlackChatClient; postToRespo
       if (notice.kind !== 'digest') return postOne(where, render(notice));
       // The digest's continuations go in the thread of its first message.
       let digestTs: string | undefined;
-      for (const message of digestMessage({ summary: notice.summary }, notice.delta, { minSeverity: deps.minSeverity, ...(notice.heldBack !== undefined ? { heldBack: notice.heldBack } : {}) })) {
+      for (const message of digestMessage({ summary: notice.summary }, notice.delta, {
+        minSeverity: deps.minSeverity,
+        ...(notice.heldBack !== undefined ? { heldBack: notice.heldBack } : {}),
+      })) {
         const ts = await postOne({ channel: where.channel, ...(digestTs ? { threadTs: digestTs } : {}) }, message);
         digestTs ??= ts;
       }
@@ -79,7 +111,12 @@ export function createSlackNotifier(deps: { client: SlackChatClient; postToRespo
     async update(message: MessageRef, notice) {
       if (notice.kind === 'digest') throw new Error('a digest is posted, not updated');
       const rendered = render(notice);
-      await client.chat.update({ channel: message.channel, ts: message.ts, text: rendered.text, ...(rendered.blocks ? { blocks: rendered.blocks } : {}) });
+      await client.chat.update({
+        channel: message.channel,
+        ts: message.ts,
+        text: rendered.text,
+        ...(rendered.blocks ? { blocks: rendered.blocks } : {}),
+      });
     },
     async answer(asker: Asker, notice) {
       if (notice.kind === 'digest') throw new Error('a digest is posted, not answered');
@@ -92,7 +129,11 @@ export function createSlackNotifier(deps: { client: SlackChatClient; postToRespo
     },
     async whisper(asker: Asker, notice) {
       if (!asker.replyTo || notice.kind === 'digest') return;
-      await postToResponseUrl(asker.replyTo, { response_type: 'ephemeral', replace_original: false, ...render(notice) });
+      await postToResponseUrl(asker.replyTo, {
+        response_type: 'ephemeral',
+        replace_original: false,
+        ...render(notice),
+      });
     },
     textOf: mrkdwnOf,
     isPerson: isSlackUserId,

@@ -12,8 +12,10 @@ export function tokenProblem(botToken: string, appToken: string): string | undef
   if (botToken.startsWith(APP_PREFIX) && appToken.startsWith(BOT_PREFIX)) {
     return `SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: the bot token starts with ${BOT_PREFIX}, the app-level token with ${APP_PREFIX}`;
   }
-  if (!botToken.startsWith(BOT_PREFIX)) return `SLACK_BOT_TOKEN is not a bot token (${BOT_PREFIX}…, OAuth & Permissions)`;
-  if (!appToken.startsWith(APP_PREFIX)) return `SLACK_APP_TOKEN is not an app-level token (${APP_PREFIX}…, Basic Information, scope connections:write)`;
+  if (!botToken.startsWith(BOT_PREFIX))
+    return `SLACK_BOT_TOKEN is not a bot token (${BOT_PREFIX}…, OAuth & Permissions)`;
+  if (!appToken.startsWith(APP_PREFIX))
+    return `SLACK_APP_TOKEN is not an app-level token (${APP_PREFIX}…, Basic Information, scope connections:write)`;
   return undefined;
 }
 
@@ -29,7 +31,12 @@ const SILENT: Logger = {
 
 /** One line for a failed Slack Web API call: unreachable, an HTTP error, or Slack's own refusal. */
 export function slackErrorLine(error: unknown, url: string, what: string): string {
-  const coded = error as { code?: string; original?: NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }; statusCode?: number; data?: { error?: string } };
+  const coded = error as {
+    code?: string;
+    original?: NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    statusCode?: number;
+    data?: { error?: string };
+  };
   if (coded.code === ErrorCode.RequestError) {
     // fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, ENOTFOUND, a timeout) in its cause.
     const inner = coded.original?.cause;
@@ -60,9 +67,11 @@ export async function botTokenProblem(botToken: string, slackApiUrl: string | un
 export function quietUntilStarted(): { logger: Logger; started(): void } {
   let live = false;
   let name = 'slack';
-  const write = (level: string) => (...messages: unknown[]) => {
-    if (live) console.error(`[${level}] ${name} ${messages.map(String).join(' ')}`);
-  };
+  const write =
+    (level: string) =>
+    (...messages: unknown[]) => {
+      if (live) console.error(`[${level}] ${name} ${messages.map(String).join(' ')}`);
+    };
   const logger: Logger = {
     debug: () => undefined,
     info: () => undefined,

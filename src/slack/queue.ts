@@ -41,7 +41,9 @@ export function createInProcessQueue(worker?: (job: WardenJob) => Promise<void>)
       jobs.push(job);
       if (worker) {
         setImmediate(() => {
-          worker(job).catch((error: unknown) => console.error(`warden: job ${job.kind} (${job.requestId}) failed: ${(error as Error).message}`));
+          worker(job).catch((error: unknown) =>
+            console.error(`warden: job ${job.kind} (${job.requestId}) failed: ${(error as Error).message}`),
+          );
         });
       }
     },
@@ -76,6 +78,9 @@ export const queueMessageSchema = z.discriminatedUnion('type', [
     region: z.string().min(1),
     roleArn: z.string().startsWith('arn:').optional(),
     externalId: z.string().optional(),
-    channel: z.string().regex(/^[CGD][A-Z0-9]{2,}$/).optional(),
+    channel: z
+      .string()
+      .regex(/^[CGD][A-Z0-9]{2,}$/)
+      .optional(),
   }),
 ]);

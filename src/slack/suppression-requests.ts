@@ -1,8 +1,19 @@
 import type { WardenConfig } from '../config/schema.ts';
 import { hashId } from '../model/ids.ts';
-import type { ApprovalRequest, MessageRef, StateStore, SuppressionRequestPayload, SuppressionTarget } from '../store/state.ts';
+import type {
+  ApprovalRequest,
+  MessageRef,
+  StateStore,
+  SuppressionRequestPayload,
+  SuppressionTarget,
+} from '../store/state.ts';
 import { slackConfigOf } from './authorize.ts';
-import { suppressionRequestMessage, suppressionRequestOutcome, suppressionWhat, untilText } from './blocks/suppression-request.ts';
+import {
+  suppressionRequestMessage,
+  suppressionRequestOutcome,
+  suppressionWhat,
+  untilText,
+} from './blocks/suppression-request.ts';
 import type { SuppressionRequest } from './blocks/suppression-request.ts';
 import { code, plural, userText } from './blocks/elements.ts';
 import type { SlackChatClient } from './notifier.ts';
@@ -19,7 +30,10 @@ import type { SlackChatClient } from './notifier.ts';
 export function suppressionApprovalsOf(config: WardenConfig): { required: number; requesterMayApprove: boolean } {
   const slack = slackConfigOf(config);
   const own = slack.suppressionApprovals;
-  return { required: own.required ?? slack.requiredApprovals, requesterMayApprove: !(own.twoPersonRule ?? slack.twoPersonRule) };
+  return {
+    required: own.required ?? slack.requiredApprovals,
+    requesterMayApprove: !(own.twoPersonRule ?? slack.twoPersonRule),
+  };
 }
 
 /** A finding's fingerprint, or `check:<id>` for a check: the request's `fingerprint` and its audit target. */
@@ -43,7 +57,12 @@ export interface SuppressionRequests {
    * request it made, and posts it again while it is pending (the first post may be what failed); `posted` is false
    * when it ended already. `reply` tells the requester what happens next.
    */
-  request(input: { payload: SuppressionRequestPayload; requester: string; origin: string; where: { channel: string; threadTs?: string } }): Promise<{ request: ApprovalRequest; posted: boolean; reply: string }>;
+  request(input: {
+    payload: SuppressionRequestPayload;
+    requester: string;
+    origin: string;
+    where: { channel: string; threadTs?: string };
+  }): Promise<{ request: ApprovalRequest; posted: boolean; reply: string }>;
   /** One approver's Approve (the caller checked they are one); `message`: the request's message, updated when it ends. */
   approve(input: { id: string; user: string; message?: MessageRef }): Promise<SuppressionAnswer>;
   /** An approver's Reject: binding, the request never suppresses anything afterwards. */
@@ -54,7 +73,12 @@ function isSuppressionRequest(request: ApprovalRequest | undefined): request is 
   return request?.suppression !== undefined;
 }
 
-export function createSuppressionRequests(deps: { config: WardenConfig; store: StateStore; client: SlackChatClient; now: () => Date }): SuppressionRequests {
+export function createSuppressionRequests(deps: {
+  config: WardenConfig;
+  store: StateStore;
+  client: SlackChatClient;
+  now: () => Date;
+}): SuppressionRequests {
   const { config, store, client, now } = deps;
 
   async function log(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
@@ -62,10 +86,18 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
   }
 
   /** Best effort: the request's state is in the store; a stale message only shows buttons that answer so. */
-  async function updateMessage(message: MessageRef | undefined, request: SuppressionRequest, outcome: string): Promise<void> {
+  async function updateMessage(
+    message: MessageRef | undefined,
+    request: SuppressionRequest,
+    outcome: string,
+  ): Promise<void> {
     if (!message?.channel || !message.ts) return;
     try {
-      await client.chat.update({ channel: message.channel, ts: message.ts, ...suppressionRequestOutcome(request, outcome) });
+      await client.chat.update({
+        channel: message.channel,
+        ts: message.ts,
+        ...suppressionRequestOutcome(request, outcome),
+      });
     } catch (error) {
       console.error(`warden: suppression request message not updated: ${(error as Error).message.split('\n')[0]}`);
     }
@@ -75,14 +107,29 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
     return Date.parse(request.suppression.until) <= now().getTime();
   }
 
-  async function refuseExpired(request: SuppressionRequest, approver: string, message: MessageRef | undefined): Promise<SuppressionAnswer> {
+  async function refuseExpired(
+    request: SuppressionRequest,
+    approver: string,
+    message: MessageRef | undefined,
+  ): Promise<SuppressionAnswer> {
     await log(approver, 'approve-suppression', request.id, 'refused: its end has passed', request.suppression.until);
-    await updateMessage(message, request, `:hourglass: Ended ${untilText(request.suppression.until)} before it was approved: nothing was suppressed.`);
-    return { reply: `Not approved: the suppression it asks for would have ended ${untilText(request.suppression.until)}; ask again with a later end.` };
+    await updateMessage(
+      message,
+      request,
+      `:hourglass: Ended ${untilText(request.suppression.until)} before it was approved: nothing was suppressed.`,
+    );
+    return {
+      reply: `Not approved: the suppression it asks for would have ended ${untilText(request.suppression.until)}; ask again with a later end.`,
+    };
   }
 
   /** The approval that completed `request`: claims it, creates the suppression once, ends it applied (or failed). */
-  async function complete(request: SuppressionRequest, approver: string, approvers: string[], message: MessageRef | undefined): Promise<SuppressionAnswer> {
+  async function complete(
+    request: SuppressionRequest,
+    approver: string,
+    approvers: string[],
+    message: MessageRef | undefined,
+  ): Promise<SuppressionAnswer> {
     const id = request.id;
     if (!(await store.approvals.transition({ id, from: 'approved', to: 'applying', now: now() }))) {
       return { reply: 'Approved: the suppression is being made already.' };
@@ -91,7 +138,14 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
     let made = false;
     try {
       if (expired(request)) return await refuseExpired(request, approver, message);
-      await store.suppressions.suppress({ target: suppression.target, kind: suppression.kind, by: request.requester, reason: suppression.reason, until: new Date(suppression.until), now: now() });
+      await store.suppressions.suppress({
+        target: suppression.target,
+        kind: suppression.kind,
+        by: request.requester,
+        reason: suppression.reason,
+        until: new Date(suppression.until),
+        now: now(),
+      });
       made = true;
     } finally {
       await store.approvals.transition({ id, from: 'applying', to: made ? 'applied' : 'failed', now: now() });
@@ -99,8 +153,18 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
     const by = approvers.map((a) => `<@${a}>`).join(', ');
     const what = suppressionWhat(suppression);
     await log(approver, 'approve-suppression', id, 'ok: approved');
-    await log(approver, suppression.kind, suppressionTargetLabel(suppression.target), 'ok: suppressed', `until ${suppression.until}: ${suppression.reason} (request ${id} by ${request.requester}, approved by ${approvers.join(', ')})`);
-    await updateMessage(message, request, `:white_check_mark: Approved by ${by}: suppressed until ${untilText(suppression.until)}.`);
+    await log(
+      approver,
+      suppression.kind,
+      suppressionTargetLabel(suppression.target),
+      'ok: suppressed',
+      `until ${suppression.until}: ${suppression.reason} (request ${id} by ${request.requester}, approved by ${approvers.join(', ')})`,
+    );
+    await updateMessage(
+      message,
+      request,
+      `:white_check_mark: Approved by ${by}: suppressed until ${untilText(suppression.until)}.`,
+    );
     return {
       reply: `Approved: suppressed until ${untilText(suppression.until)}.`,
       note: `:white_check_mark: <@${request.requester}>'s request to ${what} was approved by ${by}: suppressed until ${untilText(suppression.until)}. Reason: ${userText(suppression.reason, 1500)}`,
@@ -115,10 +179,27 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
       const reply = `Suppression requested: it needs ${plural(required, 'approval')} from Warden's approvers${requesterMayApprove ? '' : ' other than you (two-person rule)'}. Until then nothing is hidden: ${code(label, 80)} stays open and reported.`;
       const existing = await store.approvals.get(id);
       if (existing && existing.status !== 'pending') return { request: existing, posted: false, reply };
-      const request = existing ?? (await store.approvals.requestApproval({ id, planId: id, fingerprint: label, requester, required, requesterMayApprove, suppression: payload, now: now() }));
-      if (!existing) await log(requester, payload.kind, label, `requested: ${id}`, `until ${payload.until}: ${payload.reason}`);
+      const request =
+        existing ??
+        (await store.approvals.requestApproval({
+          id,
+          planId: id,
+          fingerprint: label,
+          requester,
+          required,
+          requesterMayApprove,
+          suppression: payload,
+          now: now(),
+        }));
+      if (!existing)
+        await log(requester, payload.kind, label, `requested: ${id}`, `until ${payload.until}: ${payload.reason}`);
       const message = suppressionRequestMessage(request as SuppressionRequest);
-      await client.chat.postMessage({ channel: where.channel, text: message.text, blocks: message.blocks, ...(where.threadTs ? { thread_ts: where.threadTs } : {}) });
+      await client.chat.postMessage({
+        channel: where.channel,
+        text: message.text,
+        blocks: message.blocks,
+        ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
+      });
       return { request, posted: true, reply };
     },
 
@@ -134,13 +215,20 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
         const why: Record<string, string> = {
           requester: 'you asked for this suppression, and the two-person rule needs someone else to approve it',
           duplicate: 'you already approved it; approvals are counted per person',
-          'not-pending': result.status === 'rejected' ? 'it was rejected; a new request is needed' : `it is no longer pending (it is ${result.status ?? 'gone'})`,
+          'not-pending':
+            result.status === 'rejected'
+              ? 'it was rejected; a new request is needed'
+              : `it is no longer pending (it is ${result.status ?? 'gone'})`,
           'not-found': 'Warden has no suppression request of this id',
         };
         await log(approver, 'approve-suppression', id, `refused: ${result.reason ?? 'unknown'}`);
         return {
           reply: `Not approved: ${why[result.reason ?? ''] ?? 'refused'}.`,
-          ...(result.reason === 'requester' ? { note: `:no_entry: <@${approver}> tried to approve their own suppression request: refused (two-person rule).` } : {}),
+          ...(result.reason === 'requester'
+            ? {
+                note: `:no_entry: <@${approver}> tried to approve their own suppression request: refused (two-person rule).`,
+              }
+            : {}),
         };
       }
       if (result.outcome === 'recorded') {
@@ -150,7 +238,12 @@ export function createSuppressionRequests(deps: { config: WardenConfig; store: S
           note: `:ballot_box_with_check: <@${approver}> approved the request to ${suppressionWhat(request.suppression)} (${result.approvals.length} of ${result.required} approvals).`,
         };
       }
-      return complete(request, approver, result.approvals.map((a) => a.approver), message);
+      return complete(
+        request,
+        approver,
+        result.approvals.map((a) => a.approver),
+        message,
+      );
     },
 
     async reject({ id, user: by, message }) {

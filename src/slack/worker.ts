@@ -44,7 +44,12 @@ export interface WorkerOptions {
    * message per scope, src: functions/lib/fanout.ts) instead of read in this process; returns
    * the run id and how many scopes it has. Absent (locally): audits run in the worker.
    */
-  fanOut?: (request: { providers: Provider[]; filter: ScopeFilter; channel: string; user: string }) => Promise<{ runId: string; scopes: number }>;
+  fanOut?: (request: {
+    providers: Provider[];
+    filter: ScopeFilter;
+    channel: string;
+    user: string;
+  }) => Promise<{ runId: string; scopes: number }>;
   /** POSTs a JSON body to a response_url; default fetch. */
   postToResponseUrl?: ResponseUrlPoster;
   now?: () => Date;
@@ -74,7 +79,11 @@ export function slackPorts(options: WorkerOptions): AppPorts {
     store,
     clouds: { adapters: options.adapters, read: (adapters, filter) => readLiveEstate(adapters, { filter }) },
     configFor: options.configFor ?? (() => config),
-    notifier: createSlackNotifier({ client, postToResponseUrl: options.postToResponseUrl ?? postToResponseUrlWithFetch, minSeverity: settings.minSeverity }),
+    notifier: createSlackNotifier({
+      client,
+      postToResponseUrl: options.postToResponseUrl ?? postToResponseUrlWithFetch,
+      minSeverity: settings.minSeverity,
+    }),
     now: options.now ?? (() => new Date()),
   };
 }
@@ -85,7 +94,13 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
   const suppressionRequests = createSuppressionRequests({ config, store, client, now });
 
   function askerOf(job: WardenJob): Asker {
-    return { user: job.user, actor: `slack:${job.user}`, requestId: job.requestId, ...(job.channel || slack.channel ? { channel: job.channel || slack.channel } : {}), ...(job.responseUrl ? { replyTo: job.responseUrl } : {}) };
+    return {
+      user: job.user,
+      actor: `slack:${job.user}`,
+      requestId: job.requestId,
+      ...(job.channel || slack.channel ? { channel: job.channel || slack.channel } : {}),
+      ...(job.responseUrl ? { replyTo: job.responseUrl } : {}),
+    };
   }
 
   async function respond(job: WardenJob, text: string): Promise<void> {
@@ -99,7 +114,8 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
 
   function scopeOfArgs(args: WardenJob['args']): { providers: Provider[]; filter: ScopeFilter; groupId?: string } {
     const provider = str(args['provider']);
-    if (provider !== undefined && !isProvider(provider)) throw new UseCaseError(`unknown provider ${code(provider, 40)}`);
+    if (provider !== undefined && !isProvider(provider))
+      throw new UseCaseError(`unknown provider ${code(provider, 40)}`);
     const region = str(args['region']);
     const account = str(args['account']);
     const group = str(args['group']);
@@ -114,17 +130,30 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     const scope = scopeOfArgs(job.args);
     const channel = channelOf(askerOf(job));
     if (options.fanOut && scope.groupId === undefined) {
-      if (scope.providers.length === 0) throw new UseCaseError('no provider is configured (providers.aws, …) and none was asked for');
-      const { runId, scopes } = await options.fanOut({ providers: scope.providers, filter: scope.filter, channel, user: job.user });
+      if (scope.providers.length === 0)
+        throw new UseCaseError('no provider is configured (providers.aws, …) and none was asked for');
+      const { runId, scopes } = await options.fanOut({
+        providers: scope.providers,
+        filter: scope.filter,
+        channel,
+        user: job.user,
+      });
       await recordTrail(ports, job.user, 'audit', scopeLabel(job.args), `queued: ${scopes} scopes`, runId);
-      await respond(job, scopes === 0 ? 'Nothing to audit: no configured scope matches.' : `Auditing ${scopes} scope${scopes === 1 ? '' : 's'}; the digest follows in this channel when the last one is done.`);
+      await respond(
+        job,
+        scopes === 0
+          ? 'Nothing to audit: no configured scope matches.'
+          : `Auditing ${scopes} scope${scopes === 1 ? '' : 's'}; the digest follows in this channel when the last one is done.`,
+      );
       return;
     }
     const result = await scan(scope.providers, scope.filter, scope.groupId);
     // Asked for something that is not there: say so, never a clean digest.
     if (result.estate.scanErrors.length === 0) {
-      if (result.complete.length === 0) throw new UseCaseError(`no configured scope matches ${code(scopeLabel(job.args), 120)}: nothing was audited`);
-      if (scope.groupId !== undefined && result.estate.groups.length === 0) throw new UseCaseError(`group ${code(scope.groupId, 80)} is not in the scopes read: nothing was audited`);
+      if (result.complete.length === 0)
+        throw new UseCaseError(`no configured scope matches ${code(scopeLabel(job.args), 120)}: nothing was audited`);
+      if (scope.groupId !== undefined && result.estate.groups.length === 0)
+        throw new UseCaseError(`group ${code(scope.groupId, 80)} is not in the scopes read: nothing was audited`);
     }
     const seen = await recordRead(ports, result);
     const toPost = newlyReported(seen);
@@ -160,17 +189,32 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     const severity = str(job.args['severity']);
     const provider = str(job.args['provider']);
     const check = str(job.args['check']);
-    if (provider !== undefined && !isProvider(provider)) throw new UseCaseError(`unknown provider ${code(provider, 40)}`);
+    if (provider !== undefined && !isProvider(provider))
+      throw new UseCaseError(`unknown provider ${code(provider, 40)}`);
     const result = await scan(provider ? [provider] : configuredProviders(config), {});
-    const wanted = (f: Finding) => (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check);
+    const wanted = (f: Finding) =>
+      (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check);
     const matching = result.report.findings.filter(wanted);
     // Suppressed findings are still open: counted here, listed by `/warden suppressions`.
     const hidden = result.suppressed.filter((s) => wanted(s.finding)).length;
-    const suppressedNote = hidden > 0 ? `\n_${hidden} suppressed, still open (\`/warden suppressions\` lists the suppressions)._` : '';
-    const lines = matching.slice(0, 30).map((f) => `• *${f.severity}* ${userText(f.title, 160)} · ${userText(f.groupName || f.groupId, 80)} · ${f.provider}/${userText(f.account, 40)}/${userText(f.region, 40)} · ${code(f.fingerprint.slice(0, 12), 20)}`);
-    if (matching.length > lines.length) lines.push(`• and ${matching.length - lines.length} more (\`warden audit\` lists all)`);
+    const suppressedNote =
+      hidden > 0 ? `\n_${hidden} suppressed, still open (\`/warden suppressions\` lists the suppressions)._` : '';
+    const lines = matching
+      .slice(0, 30)
+      .map(
+        (f) =>
+          `• *${f.severity}* ${userText(f.title, 160)} · ${userText(f.groupName || f.groupId, 80)} · ${f.provider}/${userText(f.account, 40)}/${userText(f.region, 40)} · ${code(f.fingerprint.slice(0, 12), 20)}`,
+      );
+    if (matching.length > lines.length)
+      lines.push(`• and ${matching.length - lines.length} more (\`warden audit\` lists all)`);
     const partial = result.report.summary.partial ? '\n:warning: Partial: some scopes could not be read.' : '';
-    await respond(job, (matching.length === 0 ? `No open findings match.${partial}` : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`) + suppressedNote);
+    await respond(
+      job,
+      (matching.length === 0
+        ? `No open findings match.${partial}`
+        : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`) +
+        suppressedNote,
+    );
   }
 
   async function show(job: WardenJob): Promise<void> {
@@ -179,12 +223,17 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     const result = await scan(configuredProviders(config), {}, groupId);
     const group = result.estate.groups[0];
     if (!group) {
-      await respond(job, `No group ${code(groupId, 130)} was found${result.report.summary.partial ? ' (some scopes could not be read)' : ''}.`);
+      await respond(
+        job,
+        `No group ${code(groupId, 130)} was found${result.report.summary.partial ? ' (some scopes could not be read)' : ''}.`,
+      );
       return;
     }
     const rules = group.rules.slice(0, 25).map((r) => `• ${userText(describeRule(r), 200)}`);
     if (group.rules.length > rules.length) rules.push(`• and ${group.rules.length - rules.length} more`);
-    const found = result.report.findings.slice(0, 10).map((f) => `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})`);
+    const found = result.report.findings
+      .slice(0, 10)
+      .map((f) => `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})`);
     const text = [
       `*${userText(group.name || group.id, 120)}* (${code(group.id, 130)}) · ${group.provider}/${userText(group.account, 40)}/${userText(group.region, 40)}`,
       `*Rules*`,
@@ -217,15 +266,27 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
    * fingerprints: a prefix is resolved among the findings the audit sees (suppressed ones too), and refused when it
    * names none or several, or when some scope could not be read (a finding there might share the prefix).
    */
-  async function suppressTarget(fingerprint: string | undefined, check: string | undefined): Promise<{ target: SuppressionTarget } | { refused: string }> {
-    if (!fingerprint) return CHECK_IDS.has(check ?? '') ? { target: { check: check as string } } : { refused: `Warden has no check ${code(check ?? '', 80)}` };
+  async function suppressTarget(
+    fingerprint: string | undefined,
+    check: string | undefined,
+  ): Promise<{ target: SuppressionTarget } | { refused: string }> {
+    if (!fingerprint)
+      return CHECK_IDS.has(check ?? '')
+        ? { target: { check: check as string } }
+        : { refused: `Warden has no check ${code(check ?? '', 80)}` };
     const known = await store.findings.get(fingerprint);
     if (known) return { target: { fingerprint: known.fingerprint } };
     const result = await scan(configuredProviders(config), {});
-    const report = { ...result.report, findings: [...result.report.findings, ...result.suppressed.map((s) => s.finding)] };
+    const report = {
+      ...result.report,
+      findings: [...result.report.findings, ...result.suppressed.map((s) => s.finding)],
+    };
     const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
     if (exact) return { target: { fingerprint: exact.fingerprint } };
-    if (report.summary.partial) return { refused: `some scopes could not be read, so ${code(fingerprint, 80)} may name no finding or more than one; give the whole fingerprint` };
+    if (report.summary.partial)
+      return {
+        refused: `some scopes could not be read, so ${code(fingerprint, 80)} may name no finding or more than one; give the whole fingerprint`,
+      };
     try {
       return { target: { fingerprint: findFinding(report, fingerprint).fingerprint } };
     } catch (error) {
@@ -239,7 +300,8 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     const check = str(job.args['check']);
     const seconds = Number(job.args['durationSeconds']);
     const reason = str(job.args['reason']) ?? '';
-    if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0) throw new UseCaseError('`suppress` needs a finding or check and a duration');
+    if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0)
+      throw new UseCaseError('`suppress` needs a finding or check and a duration');
     const resolved = await suppressTarget(fingerprint, check);
     if ('refused' in resolved) {
       await recordTrail(ports, job.user, 'suppress', fingerprint ?? check ?? '-', `refused: ${resolved.refused}`);
@@ -251,7 +313,12 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     // Not suppressed yet: a request, posted in the finding's thread (the channel, for a check), waits for its approvals.
     const posted = 'fingerprint' in target ? (await store.findings.get(target.fingerprint))?.message : undefined;
     const payload = { kind: 'suppress' as const, target, reason, until: until.toISOString() };
-    const { reply } = await suppressionRequests.request({ payload, requester: job.user, origin: job.requestId, where: placeFor(askerOf(job), posted) });
+    const { reply } = await suppressionRequests.request({
+      payload,
+      requester: job.user,
+      origin: job.requestId,
+      where: placeFor(askerOf(job), posted),
+    });
     await respond(job, reply);
   }
 
@@ -303,6 +370,8 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
 }
 
 function scopeLabel(args: WardenJob['args']): string {
-  const parts = ['provider', 'account', 'region', 'group'].map((k) => str(args[k])).filter((v): v is string => v !== undefined);
+  const parts = ['provider', 'account', 'region', 'group']
+    .map((k) => str(args[k]))
+    .filter((v): v is string => v !== undefined);
   return parts.length ? parts.join('/') : '*';
 }

@@ -19,7 +19,9 @@ export type { EnsureTableResult } from './dynamo/table.ts';
 
 export type DynamoStateStoreOptions = TableOptions;
 
-export function createDynamoStateStore(options: DynamoStateStoreOptions = {}): StateStore & { tableName: string; client: DynamoDBDocumentClient } {
+export function createDynamoStateStore(
+  options: DynamoStateStoreOptions = {},
+): StateStore & { tableName: string; client: DynamoDBDocumentClient } {
   const table = openTable(options);
   const findings = createFindingStore(table);
   return {

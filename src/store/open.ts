@@ -32,7 +32,10 @@ export interface OpenedStore {
 export async function openStateStore(env: NodeJS.ProcessEnv, options: OpenOptions = {}): Promise<OpenedStore> {
   const configuredTable = env['WARDEN_TABLE']?.trim() || undefined;
   const startEmbedded = options.startEmbedded;
-  if (!configuredTable && !startEmbedded) throw new Error('WARDEN_TABLE is not set: the DynamoDB table for Warden\'s state is required (an in-memory store is only for `npm run dev` and tests)');
+  if (!configuredTable && !startEmbedded)
+    throw new Error(
+      "WARDEN_TABLE is not set: the DynamoDB table for Warden's state is required (an in-memory store is only for `npm run dev` and tests)",
+    );
   const tableName = configuredTable ?? 'warden-local';
   let endpoint: string | undefined = configuredTable ? env['WARDEN_DYNAMODB_ENDPOINT']?.trim() || undefined : undefined;
   let close = async (): Promise<void> => undefined;
@@ -41,26 +44,47 @@ export async function openStateStore(env: NodeJS.ProcessEnv, options: OpenOption
     try {
       started = await startEmbedded();
     } catch (error) {
-      throw new Error(`cannot start the in-memory DynamoDB (dynalite): ${(error as Error).message}; or set WARDEN_TABLE to use a real table`, { cause: error });
+      throw new Error(
+        `cannot start the in-memory DynamoDB (dynalite): ${(error as Error).message}; or set WARDEN_TABLE to use a real table`,
+        { cause: error },
+      );
     }
     endpoint = started.endpoint;
     close = () => new Promise<void>((resolve) => started.server.close(() => resolve()));
   }
   const embedded = !configuredTable;
   // A local DynamoDB accepts any credentials; the SDK still needs some, and a region.
-  const local = embedded || (endpoint && !env['AWS_ACCESS_KEY_ID'] && !env['AWS_PROFILE']) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
-  const region = embedded ? 'eu-west-1' : (env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'eu-west-1' : undefined));
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...local }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const local =
+    embedded || (endpoint && !env['AWS_ACCESS_KEY_ID'] && !env['AWS_PROFILE'])
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {};
+  const region = embedded
+    ? 'eu-west-1'
+    : (env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'eu-west-1' : undefined));
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...local }),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
   let created = false;
   if (embedded || options.ensure) {
     try {
       created = (await ensureTable(client, tableName)).created;
     } catch (error) {
       await close();
-      throw new Error(`cannot use DynamoDB table ${tableName}${endpoint ? ` at ${endpoint}` : ''}: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `cannot use DynamoDB table ${tableName}${endpoint ? ` at ${endpoint}` : ''}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
-  return { store: createDynamoStateStore({ tableName, client }), tableName, ...(endpoint ? { endpoint } : {}), embedded, created, close };
+  return {
+    store: createDynamoStateStore({ tableName, client }),
+    tableName,
+    ...(endpoint ? { endpoint } : {}),
+    embedded,
+    created,
+    close,
+  };
 }

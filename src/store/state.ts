@@ -96,7 +96,12 @@ export interface FindingStore {
    * `suppressed` are the run's findings a suppression covers: seen like the others (so never
    * resolved while they are there), recorded as `suppressed` with the suppression.
    */
-  recordSeen(findings: readonly Finding[], now: Date, completeScopes: readonly CompleteScope[], suppressed?: readonly SuppressedFinding[]): Promise<SeenResult>;
+  recordSeen(
+    findings: readonly Finding[],
+    now: Date,
+    completeScopes: readonly CompleteScope[],
+    suppressed?: readonly SuppressedFinding[],
+  ): Promise<SeenResult>;
   /** Remembers the Slack message a finding was posted as (replacing an earlier one). Throws for an unknown fingerprint. */
   markPosted(fingerprint: string, channel: string, ts: string, now?: Date): Promise<FindingState>;
   /** By fingerprint; a legacy fingerprint (an old button's) whose record was taken over gives the finding's state. */
@@ -156,7 +161,14 @@ export interface SuppressionStore {
    * suppression of the same target. For a finding the store knows, the suppression is kept under
    * its current fingerprint and records what it exposed as last seen (`accepted`).
    */
-  suppress(input: { target: SuppressionTarget; kind?: SuppressionKind; by: string; reason: string; until: Date; now?: Date }): Promise<Suppression>;
+  suppress(input: {
+    target: SuppressionTarget;
+    kind?: SuppressionKind;
+    by: string;
+    reason: string;
+    until: Date;
+    now?: Date;
+  }): Promise<Suppression>;
   /** Suppressions whose `until` is after `now` and that were not revoked, by target. */
   activeSuppressions(now: Date): Promise<Suppression[]>;
   /**
@@ -186,7 +198,11 @@ export function suppressionFor(
  * less than they expose now, marked "widened since suppressed" (a check's suppression covers its
  * findings however wide). Pure.
  */
-export function unsuppressedFindings(findings: readonly Finding[], suppressions: readonly Suppression[], now: Date): Finding[] {
+export function unsuppressedFindings(
+  findings: readonly Finding[],
+  suppressions: readonly Suppression[],
+  now: Date,
+): Finding[] {
   const reported: Finding[] = [];
   for (const finding of findings) {
     const suppression = suppressionFor(finding, suppressions, now);
@@ -194,7 +210,10 @@ export function unsuppressedFindings(findings: readonly Finding[], suppressions:
       reported.push(finding);
       continue;
     }
-    const widened = suppression.accepted && 'fingerprint' in suppression.target ? widenedFacets(suppression.accepted, finding.exposure) : [];
+    const widened =
+      suppression.accepted && 'fingerprint' in suppression.target
+        ? widenedFacets(suppression.accepted, finding.exposure)
+        : [];
     const byCheck = suppressionFor({ fingerprint: '', check: finding.check }, suppressions, now);
     if (widened.length === 0 || byCheck) continue;
     reported.push(widenedSinceSuppressed(finding, suppression, widened));
@@ -203,7 +222,11 @@ export function unsuppressedFindings(findings: readonly Finding[], suppressions:
 }
 
 /** The findings to report (`unsuppressedFindings`), and the others with the suppression that covers each. Pure. */
-export function splitSuppressed(findings: readonly Finding[], suppressions: readonly Suppression[], now: Date): { reported: Finding[]; suppressed: SuppressedFinding[] } {
+export function splitSuppressed(
+  findings: readonly Finding[],
+  suppressions: readonly Suppression[],
+  now: Date,
+): { reported: Finding[]; suppressed: SuppressedFinding[] } {
   const reported = unsuppressedFindings(findings, suppressions, now);
   const shown = new Set(reported.map((f) => f.fingerprint));
   const suppressed = findings.flatMap((finding) => {
@@ -231,7 +254,8 @@ function widenedSinceSuppressed(finding: Finding, suppression: Suppression, face
  * binding until the plan is proposed again). Every step is a conditional write on the current status,
  * so duplicate clicks, Slack retries and concurrent jobs make each step exactly once.
  */
-export type ApprovalStatus = 'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted' | 'rejected' | 'superseded';
+export type ApprovalStatus =
+  'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted' | 'rejected' | 'superseded';
 
 /** Statuses a request ends in: proposing its plan again starts a new generation of it. */
 export const ENDED_APPROVAL_STATUSES: readonly ApprovalStatus[] = ['rejected', 'failed', 'reverted', 'superseded'];
@@ -371,7 +395,14 @@ export interface ApprovalStore {
    * first, or the request does not exist). Of concurrent callers exactly one gets true. With
    * `version`, the write is also conditional on the stored version being that one.
    */
-  transition(input: { id: string; from: ApprovalStatus; to: ApprovalStatus; changeId?: string; version?: number; now: Date }): Promise<boolean>;
+  transition(input: {
+    id: string;
+    from: ApprovalStatus;
+    to: ApprovalStatus;
+    changeId?: string;
+    version?: number;
+    now: Date;
+  }): Promise<boolean>;
   get(id: string): Promise<ApprovalRequest | undefined>;
 }
 

@@ -24,5 +24,8 @@ function setsOf(results: PageResult[]): SetsRead {
  */
 export function readSets(scope: Scope, pages: readonly RawPage[]): { live: SetsRead; snapshot: SetsRead } {
   const document: unknown = JSON.parse(JSON.stringify({ ...scope, pages: pages.map((p) => p.body) }));
-  return { live: setsOf(normalizeScope(scope, pages)), snapshot: setsOf(readSnapshotDocument(document, 'snapshot.json')) };
+  return {
+    live: setsOf(normalizeScope(scope, pages)),
+    snapshot: setsOf(readSnapshotDocument(document, 'snapshot.json')),
+  };
 }

@@ -5,12 +5,22 @@ import type { Peer, PortRange, Rule, SecurityGroup } from '../../src/model/types
 let counter = 0;
 
 /** A rule in the shared model from a compact spec; unspecified fields take the common case. */
-export function rule(spec: Partial<Omit<Rule, 'peer' | 'ports' | 'native'>> & { peer?: Peer | string; ports?: PortRange[] | number | [number, number]; id?: string }): Rule {
+export function rule(
+  spec: Partial<Omit<Rule, 'peer' | 'ports' | 'native'>> & {
+    peer?: Peer | string;
+    ports?: PortRange[] | number | [number, number];
+    id?: string;
+  },
+): Rule {
   const protocol = spec.protocol ?? 'tcp';
-  const peer: Peer = typeof spec.peer === 'string' || spec.peer === undefined ? { kind: 'cidr', cidr: canonicalCidr(spec.peer ?? '0.0.0.0/0') as string } : spec.peer;
+  const peer: Peer =
+    typeof spec.peer === 'string' || spec.peer === undefined
+      ? { kind: 'cidr', cidr: canonicalCidr(spec.peer ?? '0.0.0.0/0') as string }
+      : spec.peer;
   let ports: PortRange[];
   if (typeof spec.ports === 'number') ports = [{ from: spec.ports, to: spec.ports }];
-  else if (Array.isArray(spec.ports) && typeof spec.ports[0] === 'number') ports = [{ from: spec.ports[0] as number, to: spec.ports[1] as number }];
+  else if (Array.isArray(spec.ports) && typeof spec.ports[0] === 'number')
+    ports = [{ from: spec.ports[0] as number, to: spec.ports[1] as number }];
   else if (Array.isArray(spec.ports)) ports = spec.ports as PortRange[];
   else ports = [ALL_PORTS];
   if (!hasPorts(protocol) && spec.ports === undefined) ports = [ALL_PORTS];

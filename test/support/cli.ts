@@ -16,7 +16,18 @@ export interface CliRun {
 }
 
 /** Variables of the machine that would change what the CLI reads or how it prints; unset unless `env` sets them. */
-const AMBIENT = ['WARDEN_CONFIG', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_STS', 'HUAWEICLOUD_SDK_PROJECT_ID', 'OS_PROJECT_ID', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'FORCE_COLOR', 'NO_COLOR'];
+const AMBIENT = [
+  'WARDEN_CONFIG',
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_ENDPOINT_URL_EC2',
+  'AWS_ENDPOINT_URL_STS',
+  'HUAWEICLOUD_SDK_PROJECT_ID',
+  'OS_PROJECT_ID',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+  'FORCE_COLOR',
+  'NO_COLOR',
+];
 
 export interface RunOptions {
   cwd?: string;
@@ -33,7 +44,11 @@ export function runWarden(args: string[], options: RunOptions = {}): Promise<Cli
     for (const name of AMBIENT) delete env[name];
     Object.assign(env, options.env);
     const script = options.script ? join(ROOT, options.script) : WARDEN;
-    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -54,7 +69,10 @@ export function expectUsageLine(result: CliRun, line: string): void {
 }
 
 /** Bad input: the exit code (2 unless told), nothing on stdout, exactly one `warden: …` line on stderr, which is returned. */
-export function expectOneLineError(result: Pick<CliRun, 'stdout' | 'stderr'> & { code: number | null }, code = 2): string {
+export function expectOneLineError(
+  result: Pick<CliRun, 'stdout' | 'stderr'> & { code: number | null },
+  code = 2,
+): string {
   expect(result.code, result.stderr).toBe(code);
   expect(result.stdout).toBe('');
   expect(result.stderr.endsWith('\n')).toBe(true);

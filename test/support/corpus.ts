@@ -17,6 +17,9 @@ export function corpus(name?: string): Corpus {
   const where = `../shared/corpus/${name === undefined ? '' : `${name}/`}`;
   const dir = fileURLToPath(new URL(where, ROOT));
   const present = existsSync(dir);
-  if (!present) process.stderr.write(`skipped: the tests that need ${where} (third-party data, not shipped) do not run: ${dir} is absent\n`);
+  if (!present)
+    process.stderr.write(
+      `skipped: the tests that need ${where} (third-party data, not shipped) do not run: ${dir} is absent\n`,
+    );
   return { dir, present };
 }

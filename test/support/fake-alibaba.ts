@@ -35,7 +35,8 @@ import type { AddressInfo } from 'node:net';
  * echo-headers: 400 IncompleteSignature whose message quotes every request header back (key id,
  * security token, Authorization), as a gateway or signature error may.
  */
-export type Fault = 'throttle' | 'server-error' | 'unavailable' | 'hang' | 'malformed' | 'wrong-shape' | 'wrong-type' | 'echo-headers';
+export type Fault =
+  'throttle' | 'server-error' | 'unavailable' | 'hang' | 'malformed' | 'wrong-shape' | 'wrong-type' | 'echo-headers';
 
 export interface FakeCredentials {
   accessKeyId: string;
@@ -129,7 +130,14 @@ const PEERS = {
   egress: ['DestCidrIp', 'Ipv6DestCidrIp', 'DestGroupId', 'DestPrefixListId'],
 } as const;
 
-const PROTOCOLS: Record<string, string> = { tcp: 'TCP', udp: 'UDP', icmp: 'ICMP', icmpv6: 'ICMPv6', gre: 'GRE', all: 'ALL' };
+const PROTOCOLS: Record<string, string> = {
+  tcp: 'TCP',
+  udp: 'UDP',
+  icmp: 'ICMP',
+  icmpv6: 'ICMPv6',
+  gre: 'GRE',
+  all: 'ALL',
+};
 
 /** An API error answer: HTTP status and the documented error body. */
 class ApiError extends Error {
@@ -142,8 +150,14 @@ class ApiError extends Error {
   }
 }
 
-const invalid = (name: string) => new ApiError(400, `InvalidParameter`, `The specified parameter "${name}" is not valid.`);
-const missing = (name: string) => new ApiError(400, 'MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+const invalid = (name: string) =>
+  new ApiError(400, `InvalidParameter`, `The specified parameter "${name}" is not valid.`);
+const missing = (name: string) =>
+  new ApiError(
+    400,
+    'MissingParameter',
+    `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+  );
 
 /** RFC 3986 percent-encoding, as the V3 signature's canonical query string uses it. */
 function percentEncode(text: string): string {
@@ -159,7 +173,9 @@ function requestId(): string {
 }
 
 function hex(length: number): string {
-  return randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+  return randomBytes(Math.ceil(length / 2))
+    .toString('hex')
+    .slice(0, length);
 }
 
 function encodeToken(cursor: Record<string, unknown>): string {
@@ -228,7 +244,9 @@ export class FakeAlibabaEcs {
   // Seeding and inspection
 
   addGroup(region: string, init: Partial<Omit<FakeGroup, 'rules' | 'RegionId'>> = {}): string {
-    const id = init.SecurityGroupId ?? `sg-${region.replace(/[^a-z0-9]/g, '').slice(0, 6)}${String(++this.sequence).padStart(12, '0')}`;
+    const id =
+      init.SecurityGroupId ??
+      `sg-${region.replace(/[^a-z0-9]/g, '').slice(0, 6)}${String(++this.sequence).padStart(12, '0')}`;
     if (this.groups.has(id)) throw new Error(`group ${id} exists`);
     this.groups.set(id, {
       RegionId: region,
@@ -250,13 +268,21 @@ export class FakeAlibabaEcs {
     if (!group) throw new Error(`no group ${groupId}`);
     const rule: Permission = {};
     for (const field of PERMISSION_FIELDS) rule[field] = '';
-    Object.assign(rule, { Policy: 'Accept', Priority: '1', NicType: 'intranet', CreateTime: '2024-01-02T03:04:05Z' }, fields);
+    Object.assign(
+      rule,
+      { Policy: 'Accept', Priority: '1', NicType: 'intranet', CreateTime: '2024-01-02T03:04:05Z' },
+      fields,
+    );
     rule.SecurityGroupRuleId = fields.SecurityGroupRuleId ?? `sgr-${hex(20)}`;
     group.rules.push(rule);
     return rule.SecurityGroupRuleId;
   }
 
-  addInterface(region: string, groupIds: string[], init: Partial<Omit<FakeInterface, 'RegionId' | 'SecurityGroupIds'>> = {}): string {
+  addInterface(
+    region: string,
+    groupIds: string[],
+    init: Partial<Omit<FakeInterface, 'RegionId' | 'SecurityGroupIds'>> = {},
+  ): string {
     const id = init.NetworkInterfaceId ?? `eni-${hex(20)}`;
     this.interfaces.push({
       RegionId: region,
@@ -270,13 +296,26 @@ export class FakeAlibabaEcs {
 
   addPrefixList(region: string, init: Partial<Omit<FakePrefixList, 'RegionId'>> & { cidrs: string[] }): string {
     const id = init.PrefixListId ?? `pl-${hex(20)}`;
-    this.prefixLists.push({ RegionId: region, PrefixListId: id, PrefixListName: init.PrefixListName ?? `list-${id.slice(3, 9)}`, AddressFamily: init.AddressFamily ?? 'IPv4', cidrs: init.cidrs, ...(init.foreign ? { foreign: true } : {}) });
+    this.prefixLists.push({
+      RegionId: region,
+      PrefixListId: id,
+      PrefixListName: init.PrefixListName ?? `list-${id.slice(3, 9)}`,
+      AddressFamily: init.AddressFamily ?? 'IPv4',
+      cidrs: init.cidrs,
+      ...(init.foreign ? { foreign: true } : {}),
+    });
     return id;
   }
 
   addPortList(region: string, init: Partial<Omit<FakePortList, 'RegionId'>> & { ranges: string[] }): string {
     const id = init.PortRangeListId ?? `prl-${hex(12)}`;
-    this.portLists.push({ RegionId: region, PortRangeListId: id, PortRangeListName: init.PortRangeListName ?? `ports-${id.slice(4, 10)}`, ranges: init.ranges, ...(init.foreign ? { foreign: true } : {}) });
+    this.portLists.push({
+      RegionId: region,
+      PortRangeListId: id,
+      PortRangeListName: init.PortRangeListName ?? `ports-${id.slice(4, 10)}`,
+      ranges: init.ranges,
+      ...(init.foreign ? { foreign: true } : {}),
+    });
     return id;
   }
 
@@ -347,7 +386,15 @@ export class FakeAlibabaEcs {
     }
 
     if (this.denied.has(action)) {
-      this.sendError(res, record, new ApiError(403, 'Forbidden.RAM', 'User not authorized to operate on the specified resource, or this API doesn\'t support RAM.'));
+      this.sendError(
+        res,
+        record,
+        new ApiError(
+          403,
+          'Forbidden.RAM',
+          "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+        ),
+      );
       return;
     }
     const fault = this.faults.get(action)?.shift();
@@ -385,11 +432,27 @@ export class FakeAlibabaEcs {
   private sendFault(res: ServerResponse, record: RecordedRequest, action: string, fault: Fault): void {
     switch (fault) {
       case 'throttle':
-        return this.sendError(res, record, new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.'));
+        return this.sendError(
+          res,
+          record,
+          new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.'),
+        );
       case 'server-error':
-        return this.sendError(res, record, new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error, exception or failure.'));
+        return this.sendError(
+          res,
+          record,
+          new ApiError(
+            500,
+            'InternalError',
+            'The request processing has failed due to some unknown error, exception or failure.',
+          ),
+        );
       case 'unavailable':
-        return this.sendError(res, record, new ApiError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'));
+        return this.sendError(
+          res,
+          record,
+          new ApiError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
+        );
       case 'hang':
         record.status = -1;
         this.hung.add(res);
@@ -397,17 +460,33 @@ export class FakeAlibabaEcs {
         return;
       case 'malformed':
         record.status = 200;
-        return this.send(res, 200, `{"RequestId":"${requestId()}","${action === 'DescribeSecurityGroups' ? 'SecurityGroups' : 'Permissions'}":{"`);
+        return this.send(
+          res,
+          200,
+          `{"RequestId":"${requestId()}","${action === 'DescribeSecurityGroups' ? 'SecurityGroups' : 'Permissions'}":{"`,
+        );
       case 'wrong-shape':
         record.status = 200;
         return this.send(res, 200, JSON.stringify({ RequestId: requestId() }));
       case 'echo-headers': {
-        const quoted = Object.entries(record.headers).map(([name, value]) => `${name}: ${value}`).join('; ');
-        return this.sendError(res, record, new ApiError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards. Request headers: ${quoted}`));
+        const quoted = Object.entries(record.headers)
+          .map(([name, value]) => `${name}: ${value}`)
+          .join('; ');
+        return this.sendError(
+          res,
+          record,
+          new ApiError(
+            400,
+            'IncompleteSignature',
+            `The request signature does not conform to Aliyun standards. Request headers: ${quoted}`,
+          ),
+        );
       }
       case 'wrong-type': {
         record.status = 200;
-        const container = { DescribeSecurityGroups: 'SecurityGroups', DescribeSecurityGroupAttribute: 'Permissions' }[action] ?? 'NetworkInterfaceSets';
+        const container =
+          { DescribeSecurityGroups: 'SecurityGroups', DescribeSecurityGroupAttribute: 'Permissions' }[action] ??
+          'NetworkInterfaceSets';
         return this.send(res, 200, JSON.stringify({ RequestId: requestId(), [container]: 'none' }));
       }
     }
@@ -416,44 +495,86 @@ export class FakeAlibabaEcs {
   // -------------------------------------------------------------------------------------------
   // ACS3-HMAC-SHA256
 
-  private authenticate(method: string, pathname: string, query: Record<string, string>, headers: Record<string, string>, body: Buffer): void {
-    const incomplete = (what: string) => new ApiError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards: ${what}.`);
+  private authenticate(
+    method: string,
+    pathname: string,
+    query: Record<string, string>,
+    headers: Record<string, string>,
+    body: Buffer,
+  ): void {
+    const incomplete = (what: string) =>
+      new ApiError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards: ${what}.`);
     const authorization = headers.authorization;
     if (!authorization) throw new ApiError(400, 'MissingAuthorization', 'Authorization is mandatory for this action.');
-    const match = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(authorization);
-    if (!match) throw incomplete('the Authorization header is not ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…');
+    const match = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(
+      authorization,
+    );
+    if (!match)
+      throw incomplete('the Authorization header is not ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…');
     const [, accessKeyId, signedHeaderList, signature] = match as unknown as [string, string, string, string];
-    if (accessKeyId !== this.credentials.accessKeyId) throw new ApiError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-    for (const name of ['x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256']) {
+    if (accessKeyId !== this.credentials.accessKeyId)
+      throw new ApiError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+    for (const name of [
+      'x-acs-action',
+      'x-acs-version',
+      'x-acs-date',
+      'x-acs-signature-nonce',
+      'x-acs-content-sha256',
+    ]) {
       if (!headers[name]) throw incomplete(`header ${name} is missing`);
     }
     const signed = signedHeaderList.split(';');
-    for (const name of ['host', 'x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256']) {
+    for (const name of [
+      'host',
+      'x-acs-action',
+      'x-acs-version',
+      'x-acs-date',
+      'x-acs-signature-nonce',
+      'x-acs-content-sha256',
+    ]) {
       if (!signed.includes(name)) throw incomplete(`header ${name} is not signed`);
     }
-    if (headers['x-acs-version'] !== (headers['x-acs-action'] === 'GetCallerIdentity' ? STS_VERSION : API_VERSION)) throw new ApiError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+    if (headers['x-acs-version'] !== (headers['x-acs-action'] === 'GetCallerIdentity' ? STS_VERSION : API_VERSION))
+      throw new ApiError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
     const date = Date.parse(headers['x-acs-date'] ?? '');
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(headers['x-acs-date'] ?? '') || Number.isNaN(date)) {
       throw new ApiError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
     }
-    if (Math.abs(Date.now() - date) > 15 * 60_000) throw new ApiError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
-    if (this.credentials.securityToken !== undefined && headers['x-acs-security-token'] !== this.credentials.securityToken) {
+    if (Math.abs(Date.now() - date) > 15 * 60_000)
+      throw new ApiError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
+    if (
+      this.credentials.securityToken !== undefined &&
+      headers['x-acs-security-token'] !== this.credentials.securityToken
+    ) {
       throw new ApiError(400, 'InvalidSecurityToken.Mismatch', 'Specified SecurityToken is invalid.');
     }
-    if (headers['x-acs-content-sha256'] !== sha256Hex(body)) throw incomplete('x-acs-content-sha256 is not the hash of the body');
+    if (headers['x-acs-content-sha256'] !== sha256Hex(body))
+      throw incomplete('x-acs-content-sha256 is not the hash of the body');
 
     const canonicalQuery = Object.keys(query)
       .sort()
       .map((key) => `${percentEncode(key)}=${percentEncode(query[key] ?? '')}`)
       .join('&');
-    const canonicalHeaders = [...signed].sort().map((name) => `${name}:${(headers[name] ?? '').trim()}\n`).join('');
-    const canonicalRequest = [method, pathname || '/', canonicalQuery, canonicalHeaders, signed.join(';'), headers['x-acs-content-sha256']].join('\n');
+    const canonicalHeaders = [...signed]
+      .sort()
+      .map((name) => `${name}:${(headers[name] ?? '').trim()}\n`)
+      .join('');
+    const canonicalRequest = [
+      method,
+      pathname || '/',
+      canonicalQuery,
+      canonicalHeaders,
+      signed.join(';'),
+      headers['x-acs-content-sha256'],
+    ].join('\n');
     const stringToSign = `ACS3-HMAC-SHA256\n${sha256Hex(canonicalRequest)}`;
     const expected = createHmac('sha256', this.credentials.accessKeySecret).update(stringToSign).digest('hex');
-    if (expected !== signature) throw new ApiError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.');
+    if (expected !== signature)
+      throw new ApiError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.');
 
     const nonce = headers['x-acs-signature-nonce'] ?? '';
-    if (this.nonces.has(nonce)) throw new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    if (this.nonces.has(nonce))
+      throw new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
     this.nonces.add(nonce);
   }
 
@@ -487,7 +608,11 @@ export class FakeAlibabaEcs {
       case 'RevokeSecurityGroupEgress':
         return this.idempotent(action, params, () => this.revoke(params, 'egress'));
       default:
-        throw new ApiError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+        throw new ApiError(
+          404,
+          'InvalidAction.NotFound',
+          'Specified api is not found, please check your url and method.',
+        );
     }
   }
 
@@ -502,12 +627,19 @@ export class FakeAlibabaEcs {
     const id = params.SecurityGroupId;
     if (!id) throw missing('SecurityGroupId');
     const group = this.groups.get(id);
-    if (!group || group.RegionId !== region) throw new ApiError(404, 'InvalidSecurityGroupId.NotFound', 'The specified SecurityGroupId does not exist.');
+    if (!group || group.RegionId !== region)
+      throw new ApiError(404, 'InvalidSecurityGroupId.NotFound', 'The specified SecurityGroupId does not exist.');
     return group;
   }
 
   /** MaxResults within [min, max]; `clamp` where the API documents clamping, else an error outside it. */
-  private maxResults(params: Record<string, string>, fallback: number, min: number, max: number, clamp: boolean): number {
+  private maxResults(
+    params: Record<string, string>,
+    fallback: number,
+    min: number,
+    max: number,
+    clamp: boolean,
+  ): number {
     const text = params.MaxResults;
     if (text === undefined) return fallback;
     const value = Number(text);
@@ -619,15 +751,25 @@ export class FakeAlibabaEcs {
   }
 
   /** One page of the lists of the region that this account sees (narrowed by `Name.N` ids), with NextToken. */
-  private listPage<T extends { RegionId: string; foreign?: boolean }>(params: Record<string, string>, lists: T[], idField: keyof T & string, cursor: string): { items: T[]; NextToken: string } {
+  private listPage<T extends { RegionId: string; foreign?: boolean }>(
+    params: Record<string, string>,
+    lists: T[],
+    idField: keyof T & string,
+    cursor: string,
+  ): { items: T[]; NextToken: string } {
     const region = this.region(params);
     const size = Math.min(this.maxResults(params, 10, 1, 100, false), this.listPageCap);
     const ids = this.repeated(params, idField);
-    const all = lists.filter((l) => l.RegionId === region && !l.foreign && (ids.length === 0 || ids.includes(String(l[idField]))));
+    const all = lists.filter(
+      (l) => l.RegionId === region && !l.foreign && (ids.length === 0 || ids.includes(String(l[idField]))),
+    );
     const scope = `${region}/${ids.join(',')}`;
     const from = this.offset(params, cursor, scope);
     const more = from + size < all.length;
-    return { items: all.slice(from, from + size), NextToken: more ? encodeToken({ k: cursor, s: scope, o: from + size }) : '' };
+    return {
+      items: all.slice(from, from + size),
+      NextToken: more ? encodeToken({ k: cursor, s: scope, o: from + size }) : '',
+    };
   }
 
   private describePrefixLists(params: Record<string, string>): Record<string, unknown> {
@@ -654,7 +796,9 @@ export class FakeAlibabaEcs {
   private describePrefixListAttributes(params: Record<string, string>): Record<string, unknown> {
     const region = this.region(params);
     if (!params.PrefixListId) throw missing('PrefixListId');
-    const list = this.prefixLists.find((l) => l.PrefixListId === params.PrefixListId && l.RegionId === region && !l.foreign);
+    const list = this.prefixLists.find(
+      (l) => l.PrefixListId === params.PrefixListId && l.RegionId === region && !l.foreign,
+    );
     if (!list) throw new ApiError(404, 'InvalidPrefixListId.NotFound', 'The specified prefix list was not found.');
     return {
       RequestId: requestId(),
@@ -689,8 +833,11 @@ export class FakeAlibabaEcs {
   private describePortRangeListEntries(params: Record<string, string>): Record<string, unknown> {
     const region = this.region(params);
     if (!params.PortRangeListId) throw missing('PortRangeListId');
-    const list = this.portLists.find((l) => l.PortRangeListId === params.PortRangeListId && l.RegionId === region && !l.foreign);
-    if (!list) throw new ApiError(400, 'InvalidPortRangeListId.NotFound', 'The specified port range list was not found.');
+    const list = this.portLists.find(
+      (l) => l.PortRangeListId === params.PortRangeListId && l.RegionId === region && !l.foreign,
+    );
+    if (!list)
+      throw new ApiError(400, 'InvalidPortRangeListId.NotFound', 'The specified port range list was not found.');
     return { RequestId: requestId(), Entries: list.ranges.map((PortRange) => ({ PortRange, Description: '' })) };
   }
 
@@ -708,7 +855,11 @@ export class FakeAlibabaEcs {
     };
   }
 
-  private idempotent(action: string, params: Record<string, string>, work: () => Record<string, unknown>): Record<string, unknown> {
+  private idempotent(
+    action: string,
+    params: Record<string, string>,
+    work: () => Record<string, unknown>,
+  ): Record<string, unknown> {
     const token = params.ClientToken;
     if (!token) return work();
     const key = `${action}\u0000${token}`;
@@ -716,7 +867,12 @@ export class FakeAlibabaEcs {
     const fingerprint = JSON.stringify(Object.entries(rest).sort());
     const known = this.tokens.get(key);
     if (known) {
-      if (known.fingerprint !== fingerprint) throw new ApiError(400, 'IdempotentParameterMismatch', 'The request uses the same client token as a previous, but non-identical request.');
+      if (known.fingerprint !== fingerprint)
+        throw new ApiError(
+          400,
+          'IdempotentParameterMismatch',
+          'The request uses the same client token as a previous, but non-identical request.',
+        );
       return known.body;
     }
     const body = work();
@@ -749,30 +905,47 @@ export class FakeAlibabaEcs {
     return { RequestId: requestId() };
   }
 
-  private validPermission(p: Record<string, string>, direction: 'ingress' | 'egress', n: number): Record<string, string> {
+  private validPermission(
+    p: Record<string, string>,
+    direction: 'ingress' | 'egress',
+    n: number,
+  ): Record<string, string> {
     const field = (name: string) => `Permissions.${n}.${name}`;
     const protocol = PROTOCOLS[(p.IpProtocol ?? '').toLowerCase()];
-    if (!protocol) throw p.IpProtocol ? new ApiError(400, 'InvalidIpProtocol.Malformed', 'Specified IP protocol is not valid.') : missing(field('IpProtocol'));
+    if (!protocol)
+      throw p.IpProtocol
+        ? new ApiError(400, 'InvalidIpProtocol.Malformed', 'Specified IP protocol is not valid.')
+        : missing(field('IpProtocol'));
     let portRange = p.PortRange ?? '';
     const portList = portRange === '' && (protocol === 'TCP' || protocol === 'UDP') ? (p.PortRangeListId ?? '') : '';
     if (portList !== '') {
-      if (!this.portLists.some((l) => l.PortRangeListId === portList && !l.foreign)) throw new ApiError(400, 'InvalidPortRangeListId.NotFound', 'The specified port range list was not found.');
+      if (!this.portLists.some((l) => l.PortRangeListId === portList && !l.foreign))
+        throw new ApiError(400, 'InvalidPortRangeListId.NotFound', 'The specified port range list was not found.');
       portRange = '-1/-1';
     } else if (protocol === 'TCP' || protocol === 'UDP') {
       const m = /^(\d+)\/(\d+)$/.exec(portRange);
       const from = Number(m?.[1]);
       const to = Number(m?.[2]);
-      if (!m || from < 1 || to > 65535 || from > to) throw new ApiError(400, 'InvalidIpPortRange.Malformed', 'Specified IP port range is not valid.');
+      if (!m || from < 1 || to > 65535 || from > to)
+        throw new ApiError(400, 'InvalidIpPortRange.Malformed', 'Specified IP port range is not valid.');
     } else {
       if (portRange === '') portRange = '-1/-1';
-      if (portRange !== '-1/-1') throw new ApiError(400, 'InvalidIpPortRange.Malformed', 'Specified IP port range is not valid.');
+      if (portRange !== '-1/-1')
+        throw new ApiError(400, 'InvalidIpPortRange.Malformed', 'Specified IP port range is not valid.');
     }
     const peers = PEERS[direction].filter((name) => (p[name] ?? '') !== '');
-    if (peers.length !== 1) throw new ApiError(400, 'InvalidParam.Source', `Exactly one of ${PEERS[direction].join(', ')} must be specified.`);
+    if (peers.length !== 1)
+      throw new ApiError(
+        400,
+        'InvalidParam.Source',
+        `Exactly one of ${PEERS[direction].join(', ')} must be specified.`,
+      );
     const policyText = (p.Policy ?? 'accept').toLowerCase();
-    if (policyText !== 'accept' && policyText !== 'drop') throw new ApiError(400, 'InvalidPolicy.Malformed', 'Specified parameter Policy is not valid.');
+    if (policyText !== 'accept' && policyText !== 'drop')
+      throw new ApiError(400, 'InvalidPolicy.Malformed', 'Specified parameter Policy is not valid.');
     const priority = p.Priority ?? '1';
-    if (!/^\d+$/.test(priority) || Number(priority) < 1 || Number(priority) > 100) throw new ApiError(400, 'InvalidPriority.Malformed', 'Specified parameter Priority is not valid.');
+    if (!/^\d+$/.test(priority) || Number(priority) < 1 || Number(priority) > 100)
+      throw new ApiError(400, 'InvalidPriority.Malformed', 'Specified parameter Priority is not valid.');
     const out: Record<string, string> = {
       IpProtocol: protocol,
       PortRange: portRange,
@@ -781,7 +954,10 @@ export class FakeAlibabaEcs {
       Description: p.Description ?? '',
       ...(portList === '' ? {} : { PortRangeListId: portList }),
     };
-    for (const name of [...PEERS[direction], direction === 'ingress' ? 'SourceGroupOwnerAccount' : 'DestGroupOwnerAccount']) {
+    for (const name of [
+      ...PEERS[direction],
+      direction === 'ingress' ? 'SourceGroupOwnerAccount' : 'DestGroupOwnerAccount',
+    ]) {
       if (p[name]) out[name] = p[name];
     }
     return out;
@@ -790,11 +966,16 @@ export class FakeAlibabaEcs {
   private revoke(params: Record<string, string>, direction: 'ingress' | 'egress'): Record<string, unknown> {
     const group = this.group(params);
     const ids: string[] = [];
-    for (let n = 1; params[`SecurityGroupRuleId.${n}`] !== undefined; n++) ids.push(params[`SecurityGroupRuleId.${n}`] ?? '');
+    for (let n = 1; params[`SecurityGroupRuleId.${n}`] !== undefined; n++)
+      ids.push(params[`SecurityGroupRuleId.${n}`] ?? '');
     if (ids.length === 0) throw missing('SecurityGroupRuleId');
     for (const id of ids) {
       if (!group.rules.some((r) => r.SecurityGroupRuleId === id && r.Direction === direction)) {
-        throw new ApiError(400, 'InvalidParam.SecurityGroupRuleId', `The specified parameter SecurityGroupRuleId "${id}" is not valid.`);
+        throw new ApiError(
+          400,
+          'InvalidParam.SecurityGroupRuleId',
+          `The specified parameter SecurityGroupRuleId "${id}" is not valid.`,
+        );
       }
     }
     group.rules = group.rules.filter((r) => !ids.includes(r.SecurityGroupRuleId ?? ''));
@@ -805,5 +986,11 @@ export class FakeAlibabaEcs {
 /** Alibaba's identity of a rule: protocol, port range, peer and policy (not priority or description). */
 function identityOf(rule: Record<string, string>, direction: 'ingress' | 'egress'): string {
   const peer = PEERS[direction].map((name) => rule[name] ?? '').join('|');
-  return [(rule.IpProtocol ?? '').toUpperCase(), rule.PortRange, rule.PortRangeListId ?? '', peer, (rule.Policy ?? '').toLowerCase()].join('#');
+  return [
+    (rule.IpProtocol ?? '').toUpperCase(),
+    rule.PortRange,
+    rule.PortRangeListId ?? '',
+    peer,
+    (rule.Policy ?? '').toLowerCase(),
+  ].join('#');
 }

@@ -13,7 +13,15 @@ import type { AddressInfo } from 'node:net';
 // results, as EC2's DescribeManagedPrefixLists / GetManagedPrefixListEntries do.
 
 /** echo-headers: a 400 whose message quotes every request header back (Authorization, X-Amz-Security-Token …). */
-export type Fault = 'throttle' | 'server-error' | 'hang' | 'auth-failure-echoing-key' | 'echo-headers' | 'stuck-token' | 'access-denied' | 'not-found';
+export type Fault =
+  | 'throttle'
+  | 'server-error'
+  | 'hang'
+  | 'auth-failure-echoing-key'
+  | 'echo-headers'
+  | 'stuck-token'
+  | 'access-denied'
+  | 'not-found';
 
 export interface FakePrefixList {
   id: string;
@@ -77,11 +85,19 @@ function escape(text: string): string {
 }
 
 /** `<name>value</name>` for each defined field; nested XML passes through. */
-function fields(values: Record<string, string | number | boolean | undefined>, raw: Record<string, string> = {}): string {
+function fields(
+  values: Record<string, string | number | boolean | undefined>,
+  raw: Record<string, string> = {},
+): string {
   const simple = Object.entries(values)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `<${k}>${escape(String(v))}</${k}>`);
-  return simple.join('') + Object.entries(raw).map(([k, v]) => `<${k}>${v}</${k}>`).join('');
+  return (
+    simple.join('') +
+    Object.entries(raw)
+      .map(([k, v]) => `<${k}>${v}</${k}>`)
+      .join('')
+  );
 }
 
 const items = (list: string[]): string => list.map((x) => `<item>${x}</item>`).join('');
@@ -104,16 +120,29 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
   groupIds.forEach((groupId, i) => {
     const port = 1024 + (i % 50000);
     const cidr = `10.${(i >> 8) & 255}.${i & 255}.0/24`;
-    const ingress = fields({ ipProtocol: 'tcp', fromPort: port, toPort: port }, {
-      groups: '',
-      ipRanges: items([fields({ cidrIp: cidr, description: `app ${i}` })]),
-      ipv6Ranges: '',
-      prefixListIds: '',
-    });
-    const egress = fields({ ipProtocol: '-1' }, { groups: '', ipRanges: items([fields({ cidrIp: '0.0.0.0/0' })]), ipv6Ranges: '', prefixListIds: '' });
+    const ingress = fields(
+      { ipProtocol: 'tcp', fromPort: port, toPort: port },
+      {
+        groups: '',
+        ipRanges: items([fields({ cidrIp: cidr, description: `app ${i}` })]),
+        ipv6Ranges: '',
+        prefixListIds: '',
+      },
+    );
+    const egress = fields(
+      { ipProtocol: '-1' },
+      { groups: '', ipRanges: items([fields({ cidrIp: '0.0.0.0/0' })]), ipv6Ranges: '', prefixListIds: '' },
+    );
     groupItems.push(
       fields(
-        { ownerId: account, groupId, groupName: `group-${i}`, groupDescription: `fake group ${i}`, vpcId: vpc, securityGroupArn: `arn:aws:ec2:eu-west-1:${account}:security-group/${groupId}` },
+        {
+          ownerId: account,
+          groupId,
+          groupName: `group-${i}`,
+          groupDescription: `fake group ${i}`,
+          vpcId: vpc,
+          securityGroupArn: `arn:aws:ec2:eu-west-1:${account}:security-group/${groupId}`,
+        },
         { ipPermissions: items([ingress]), ipPermissionsEgress: items([egress]), tagSet: '' },
       ),
     );
@@ -126,8 +155,27 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
       ruleItems.push(
         fields(
           egressRule
-            ? { securityGroupRuleId: ruleId, groupId, groupOwnerId: account, isEgress: true, ipProtocol: '-1', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' }
-            : { securityGroupRuleId: ruleId, groupId, groupOwnerId: account, isEgress: false, ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: cidr, description: `app ${i}` },
+            ? {
+                securityGroupRuleId: ruleId,
+                groupId,
+                groupOwnerId: account,
+                isEgress: true,
+                ipProtocol: '-1',
+                fromPort: -1,
+                toPort: -1,
+                cidrIpv4: '0.0.0.0/0',
+              }
+            : {
+                securityGroupRuleId: ruleId,
+                groupId,
+                groupOwnerId: account,
+                isEgress: false,
+                ipProtocol: 'tcp',
+                fromPort: port,
+                toPort: port,
+                cidrIpv4: cidr,
+                description: `app ${i}`,
+              },
           { tagSet: '' },
         ),
       );
@@ -135,10 +183,25 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
   });
   const interfaceIds = Array.from({ length: interfaceCount }, (_, i) => `eni-${hex(0x2000 + i)}`);
   const interfaceItems = interfaceIds.map((id, i) => {
-    const attached = [groupIds[i % groupIds.length], ...(i % 3 === 0 ? [groupIds[(i * 7 + 1) % groupIds.length]] : [])] as string[];
+    const attached = [
+      groupIds[i % groupIds.length],
+      ...(i % 3 === 0 ? [groupIds[(i * 7 + 1) % groupIds.length]] : []),
+    ] as string[];
     return fields(
-      { networkInterfaceId: id, subnetId: 'subnet-0a1b2c3d4e5f60718', vpcId: vpc, availabilityZone: 'eu-west-1a', ownerId: account, status: 'in-use', privateIpAddress: `10.9.${(i >> 8) & 255}.${i & 255}`, interfaceType: 'interface' },
-      { groupSet: items(attached.map((g) => fields({ groupId: g, groupName: `group-${groupIds.indexOf(g)}` }))), tagSet: '' },
+      {
+        networkInterfaceId: id,
+        subnetId: 'subnet-0a1b2c3d4e5f60718',
+        vpcId: vpc,
+        availabilityZone: 'eu-west-1a',
+        ownerId: account,
+        status: 'in-use',
+        privateIpAddress: `10.9.${(i >> 8) & 255}.${i & 255}`,
+        interfaceType: 'interface',
+      },
+      {
+        groupSet: items(attached.map((g) => fields({ groupId: g, groupName: `group-${groupIds.indexOf(g)}` }))),
+        tagSet: '',
+      },
     );
   });
   const prefixLists = options.prefixLists ?? [];
@@ -147,12 +210,35 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
     list.usedBy.forEach((groupId, k) => {
       const ruleId = `sgr-${hex(0x900000 + n * 1000 + k)}`;
       ruleIds.push(ruleId);
-      ruleItems.push(fields({ securityGroupRuleId: ruleId, groupId, groupOwnerId: account, isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: list.id }, { tagSet: '' }));
+      ruleItems.push(
+        fields(
+          {
+            securityGroupRuleId: ruleId,
+            groupId,
+            groupOwnerId: account,
+            isEgress: false,
+            ipProtocol: 'tcp',
+            fromPort: 22,
+            toPort: 22,
+            prefixListId: list.id,
+          },
+          { tagSet: '' },
+        ),
+      );
     }),
   );
   const prefixListItems = prefixLists.map((list) =>
     fields(
-      { prefixListId: list.id, addressFamily: list.family, state: 'create-complete', prefixListArn: `arn:aws:ec2:eu-west-1:${list.owner}:prefix-list/${list.id}`, prefixListName: list.name, maxEntries: Math.max(1, list.entries.length), version: list.version, ownerId: list.owner },
+      {
+        prefixListId: list.id,
+        addressFamily: list.family,
+        state: 'create-complete',
+        prefixListArn: `arn:aws:ec2:eu-west-1:${list.owner}:prefix-list/${list.id}`,
+        prefixListName: list.name,
+        maxEntries: Math.max(1, list.entries.length),
+        version: list.version,
+        ownerId: list.owner,
+      },
       { tagSet: '' },
     ),
   );
@@ -165,7 +251,9 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
   /** GetManagedPrefixListEntries lists one list's entries; an id it does not know answers empty (as moto does). */
   const entriesOf = (id: string): Listing => ({
     element: 'entrySet',
-    items: (prefixLists.find((l) => l.id === id)?.entries ?? []).map((cidr, i) => fields({ cidr, description: `entry ${i}` })),
+    items: (prefixLists.find((l) => l.id === id)?.entries ?? []).map((cidr, i) =>
+      fields({ cidr, description: `entry ${i}` }),
+    ),
   });
   const PREFIX_LIST_ACTIONS = new Set(['DescribeManagedPrefixLists', 'GetManagedPrefixListEntries']);
 
@@ -175,7 +263,9 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
 
   const ec2Error = (response: ServerResponse, status: number, code: string, message: string) => {
     response.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
-    response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${escape(message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`);
+    response.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${escape(message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`,
+    );
   };
 
   const handle = (request: IncomingMessage, body: string, response: ServerResponse) => {
@@ -192,12 +282,23 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
       const decoded = /^page-(\d+)$/.exec(Buffer.from(nextToken, 'base64url').toString('utf8'));
       offset = decoded ? Number(decoded[1]) : -1;
     }
-    const record: FakeRequest = { action, maxResults, nextToken, page: offset >= 0 ? Math.floor(offset / pageSize) + 1 : 0, status: 200, signed };
+    const record: FakeRequest = {
+      action,
+      maxResults,
+      nextToken,
+      page: offset >= 0 ? Math.floor(offset / pageSize) + 1 : 0,
+      status: 200,
+      signed,
+    };
     requests.push(record);
 
     const listId = form.get('PrefixListId') ?? undefined;
     const fault = faults.find(
-      (f) => f.times > 0 && f.action === action && (f.page === undefined || f.page === record.page) && (f.prefixListId === undefined || f.prefixListId === listId),
+      (f) =>
+        f.times > 0 &&
+        f.action === action &&
+        (f.page === undefined || f.page === record.page) &&
+        (f.prefixListId === undefined || f.prefixListId === listId),
     );
     let stuck = false;
     if (fault) {
@@ -217,13 +318,26 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
         case 'auth-failure-echoing-key': {
           // A server that quotes the signing credential back (as some signature errors do).
           record.status = 401;
-          const credential = /Credential=([^/,]+)/.exec(typeof authorization === 'string' ? authorization : '')?.[1] ?? '';
-          return ec2Error(response, 401, 'AuthFailure', `AWS was not able to validate the provided access credentials (${credential})`);
+          const credential =
+            /Credential=([^/,]+)/.exec(typeof authorization === 'string' ? authorization : '')?.[1] ?? '';
+          return ec2Error(
+            response,
+            401,
+            'AuthFailure',
+            `AWS was not able to validate the provided access credentials (${credential})`,
+          );
         }
         case 'echo-headers': {
           record.status = 400;
-          const quoted = Object.entries(request.headers).map(([name, value]) => `${name}: ${String(value)}`).join('; ');
-          return ec2Error(response, 400, 'InvalidRequest', `The request could not be processed. Request headers: ${quoted}`);
+          const quoted = Object.entries(request.headers)
+            .map(([name, value]) => `${name}: ${String(value)}`)
+            .join('; ');
+          return ec2Error(
+            response,
+            400,
+            'InvalidRequest',
+            `The request could not be processed. Request headers: ${quoted}`,
+          );
         }
         case 'stuck-token':
           // A listing that never advances: every page points back at the first.
@@ -234,7 +348,12 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
           return ec2Error(response, 403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
         case 'not-found':
           record.status = 400;
-          return ec2Error(response, 400, 'InvalidPrefixListID.NotFound', `The prefix list ID '${listId ?? ''}' does not exist`);
+          return ec2Error(
+            response,
+            400,
+            'InvalidPrefixListID.NotFound',
+            `The prefix list ID '${listId ?? ''}' does not exist`,
+          );
       }
     }
     if (!signed) {
@@ -266,7 +385,12 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
     const [least, most] = PREFIX_LIST_ACTIONS.has(action) ? [1, 100] : [5, 1000];
     if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < least || maxResults > most)) {
       record.status = 400;
-      return ec2Error(response, 400, 'InvalidParameterValue', `Value ( ${maxText} ) for parameter maxResults is invalid. Expecting a value between ${least} and ${most}.`);
+      return ec2Error(
+        response,
+        400,
+        'InvalidParameterValue',
+        `Value ( ${maxText} ) for parameter maxResults is invalid. Expecting a value between ${least} and ${most}.`,
+      );
     }
     if (offset < 0 || offset > listing.items.length) {
       record.status = 400;
@@ -308,7 +432,13 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
     interfaceIds,
     requests,
     inject(action, fault, opts = {}) {
-      faults.push({ action, fault, times: opts.times ?? 1, ...(opts.page !== undefined ? { page: opts.page } : {}), ...(opts.prefixListId !== undefined ? { prefixListId: opts.prefixListId } : {}) });
+      faults.push({
+        action,
+        fault,
+        times: opts.times ?? 1,
+        ...(opts.page !== undefined ? { page: opts.page } : {}),
+        ...(opts.prefixListId !== undefined ? { prefixListId: opts.prefixListId } : {}),
+      });
     },
     reset() {
       faults.length = 0;

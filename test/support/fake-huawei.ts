@@ -27,7 +27,12 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type FakeOperation = 'ListSecurityGroups' | 'ListSecurityGroupRules' | 'CreateSecurityGroupRule' | 'DeleteSecurityGroupRule' | 'ListAddressGroup';
+export type FakeOperation =
+  | 'ListSecurityGroups'
+  | 'ListSecurityGroupRules'
+  | 'CreateSecurityGroupRule'
+  | 'DeleteSecurityGroupRule'
+  | 'ListAddressGroup';
 
 /** A failure the fake answers instead of the real response. */
 /** echo-headers: a 400 whose error_msg quotes every request header back (Authorization, X-Security-Token …). */
@@ -105,9 +110,18 @@ function canonicalUri(pathname: string): string {
 }
 
 /** 'ok', or what is wrong with the request's SDK-HMAC-SHA256 signature. */
-function checkSignature(req: IncomingMessage, url: URL, body: string, projectId: string, ak: string, sk: string): string {
+function checkSignature(
+  req: IncomingMessage,
+  url: URL,
+  body: string,
+  projectId: string,
+  ak: string,
+  sk: string,
+): string {
   const header = req.headers.authorization ?? '';
-  const match = /^SDK-HMAC-SHA256 Access=([^,\s]+), SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(header);
+  const match = /^SDK-HMAC-SHA256 Access=([^,\s]+), SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+    header,
+  );
   if (!match) return 'Authorization is not SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…';
   const [, access, signedHeaders, signature] = match as unknown as [string, string, string, string];
   if (access !== ak) return 'unknown access key';
@@ -121,7 +135,14 @@ function checkSignature(req: IncomingMessage, url: URL, body: string, projectId:
   const canonicalHeaders = signed.map((name) => `${name}:${String(req.headers[name] ?? '')}\n`).join('');
   const contentSha = req.headers['x-sdk-content-sha256'];
   const payloadHash = typeof contentSha === 'string' ? contentSha : body === '' ? EMPTY_SHA256 : sha256(body);
-  const canonicalRequest = [req.method ?? '', canonicalUri(url.pathname), canonicalQuery(url.searchParams), canonicalHeaders, signedHeaders, payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method ?? '',
+    canonicalUri(url.pathname),
+    canonicalQuery(url.searchParams),
+    canonicalHeaders,
+    signedHeaders,
+    payloadHash,
+  ].join('\n');
   const stringToSign = ['SDK-HMAC-SHA256', date, sha256(canonicalRequest)].join('\n');
   const expected = createHmac('sha256', sk).update(stringToSign).digest('hex');
   return expected === signature ? 'ok' : 'signature does not match';
@@ -134,14 +155,21 @@ interface Route {
 }
 
 function route(method: string, pathname: string): Route | undefined {
-  const match = /^\/v3\/([^/]+)\/vpc\/(security-groups|security-group-rules|address-groups)(?:\/([^/]+))?\/?$/.exec(pathname);
+  const match = /^\/v3\/([^/]+)\/vpc\/(security-groups|security-group-rules|address-groups)(?:\/([^/]+))?\/?$/.exec(
+    pathname,
+  );
   if (!match) return undefined;
   const [, projectId, collection, id] = match as unknown as [string, string, string, string | undefined];
-  if (collection === 'security-groups' && method === 'GET' && id === undefined) return { operation: 'ListSecurityGroups', projectId };
-  if (collection === 'address-groups' && method === 'GET' && id === undefined) return { operation: 'ListAddressGroup', projectId };
-  if (collection === 'security-group-rules' && method === 'GET' && id === undefined) return { operation: 'ListSecurityGroupRules', projectId };
-  if (collection === 'security-group-rules' && method === 'POST' && id === undefined) return { operation: 'CreateSecurityGroupRule', projectId };
-  if (collection === 'security-group-rules' && method === 'DELETE' && id !== undefined) return { operation: 'DeleteSecurityGroupRule', projectId, ruleId: id };
+  if (collection === 'security-groups' && method === 'GET' && id === undefined)
+    return { operation: 'ListSecurityGroups', projectId };
+  if (collection === 'address-groups' && method === 'GET' && id === undefined)
+    return { operation: 'ListAddressGroup', projectId };
+  if (collection === 'security-group-rules' && method === 'GET' && id === undefined)
+    return { operation: 'ListSecurityGroupRules', projectId };
+  if (collection === 'security-group-rules' && method === 'POST' && id === undefined)
+    return { operation: 'CreateSecurityGroupRule', projectId };
+  if (collection === 'security-group-rules' && method === 'DELETE' && id !== undefined)
+    return { operation: 'DeleteSecurityGroupRule', projectId, ruleId: id };
   return undefined;
 }
 
@@ -167,7 +195,8 @@ function page(list: ApiRecord[], key: string, query: URLSearchParams, cap = MAX_
   const limitText = query.get('limit');
   let limit = MAX_LIMIT;
   if (limitText !== null) {
-    if (!/^\d+$/.test(limitText) || Number(limitText) > MAX_LIMIT) return error(400, 'VPC.0002', `Invalid limit ${limitText}: 0-2000`);
+    if (!/^\d+$/.test(limitText) || Number(limitText) > MAX_LIMIT)
+      return error(400, 'VPC.0002', `Invalid limit ${limitText}: 0-2000`);
     // 0 asks for the default page.
     limit = Number(limitText) === 0 ? MAX_LIMIT : Number(limitText);
   }
@@ -188,24 +217,32 @@ function page(list: ApiRecord[], key: string, query: URLSearchParams, cap = MAX_
 const PROTOCOLS = new Set(['tcp', 'udp', 'icmp', 'icmpv6']);
 
 function text(value: unknown): string | undefined {
-  return value === undefined || value === null || value === '' ? undefined : typeof value === 'string' ? value : String(value);
+  return value === undefined || value === null || value === ''
+    ? undefined
+    : typeof value === 'string'
+      ? value
+      : String(value);
 }
 
 /** Validates a CreateSecurityGroupRuleOption the way the API documents it; a rule record or an error answer. */
 function createRule(projectId: string, groups: ApiRecord[], option: unknown): ApiRecord | Answer {
-  if (option === null || typeof option !== 'object' || Array.isArray(option)) return error(400, 'VPC.0002', 'security_group_rule is required');
+  if (option === null || typeof option !== 'object' || Array.isArray(option))
+    return error(400, 'VPC.0002', 'security_group_rule is required');
   const o = option as ApiRecord;
   const groupId = text(o.security_group_id);
   if (!groupId) return error(400, 'VPC.0002', 'security_group_id is required');
-  if (!groups.some((g) => g.id === groupId)) return error(404, 'VPC.0602', `Security group ${groupId} could not be found`);
-  if (o.direction !== 'ingress' && o.direction !== 'egress') return error(400, 'VPC.0002', 'direction must be ingress or egress');
+  if (!groups.some((g) => g.id === groupId))
+    return error(404, 'VPC.0602', `Security group ${groupId} could not be found`);
+  if (o.direction !== 'ingress' && o.direction !== 'egress')
+    return error(400, 'VPC.0002', 'direction must be ingress or egress');
   const ethertype = text(o.ethertype) ?? 'IPv4';
   if (ethertype !== 'IPv4' && ethertype !== 'IPv6') return error(400, 'VPC.0002', 'ethertype must be IPv4 or IPv6');
   const protocol = text(o.protocol);
   if (protocol !== undefined && !PROTOCOLS.has(protocol) && !(/^\d{1,3}$/.test(protocol) && Number(protocol) <= 255)) {
     return error(400, 'VPC.0002', `protocol ${protocol} is not icmp, tcp, udp, icmpv6 or an IP protocol number`);
   }
-  if ((protocol === 'icmp' && ethertype === 'IPv6') || (protocol === 'icmpv6' && ethertype === 'IPv4')) return error(400, 'VPC.0002', 'protocol does not fit ethertype');
+  if ((protocol === 'icmp' && ethertype === 'IPv6') || (protocol === 'icmpv6' && ethertype === 'IPv4'))
+    return error(400, 'VPC.0002', 'protocol does not fit ethertype');
   const multiport = text(o.multiport);
   if (multiport !== undefined) {
     if (protocol !== 'tcp' && protocol !== 'udp') return error(400, 'VPC.0002', 'multiport needs protocol tcp or udp');
@@ -217,12 +254,15 @@ function createRule(projectId: string, groups: ApiRecord[], option: unknown): Ap
     });
     if (!ok) return error(400, 'VPC.0002', `multiport ${multiport} is not valid`);
   }
-  const remotes = ['remote_ip_prefix', 'remote_group_id', 'remote_address_group_id'].filter((k) => text(o[k]) !== undefined);
+  const remotes = ['remote_ip_prefix', 'remote_group_id', 'remote_address_group_id'].filter(
+    (k) => text(o[k]) !== undefined,
+  );
   if (remotes.length > 1) return error(400, 'VPC.0002', `${remotes.join(', ')} are mutually exclusive`);
   const action = text(o.action) ?? 'allow';
   if (action !== 'allow' && action !== 'deny') return error(400, 'VPC.0002', 'action must be allow or deny');
   const priorityText = text(o.priority) ?? '100';
-  if (!/^\d{1,3}$/.test(priorityText) || Number(priorityText) < 1 || Number(priorityText) > 100) return error(400, 'VPC.0002', 'priority must be 1-100');
+  if (!/^\d{1,3}$/.test(priorityText) || Number(priorityText) < 1 || Number(priorityText) > 100)
+    return error(400, 'VPC.0002', 'priority must be 1-100');
   const created = now();
   return {
     id: randomUUID(),
@@ -289,11 +329,15 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
         res.writeHead(answer.status, { 'x-request-id': requestId() }).end();
         return;
       }
-      res.writeHead(answer.status, { 'content-type': 'application/json', 'x-request-id': requestId() }).end(JSON.stringify(answer.body));
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json', 'x-request-id': requestId() })
+        .end(JSON.stringify(answer.body));
     };
-    if (!found) return send(error(404, 'APIG.0101', 'The API does not exist or has not been published in the environment'));
+    if (!found)
+      return send(error(404, 'APIG.0101', 'The API does not exist or has not been published in the environment'));
     record.auth = checkSignature(req, url, body, found.projectId, options.ak, options.sk);
-    if (record.auth !== 'ok') return send(error(401, 'APIG.0301', `Incorrect IAM authentication information: ${record.auth}`));
+    if (record.auth !== 'ok')
+      return send(error(401, 'APIG.0301', `Incorrect IAM authentication information: ${record.auth}`));
 
     if (denied.has(found.operation)) {
       return send(error(403, 'VPC.0005', `Policy doesn't allow vpc:addressGroups:list to be performed.`));
@@ -302,14 +346,25 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
     if (fault) {
       record.fault = fault;
       if (fault === 'hang') return; // never answered; the socket is destroyed on close()
-      if (fault === 'throttle') return send(error(429, 'APIG.0308', 'The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second'));
+      if (fault === 'throttle')
+        return send(
+          error(
+            429,
+            'APIG.0308',
+            'The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second',
+          ),
+        );
       if (fault === 'server-error') return send(error(500, 'SYS.0500', 'Internal Server Error.'));
       if (fault === 'echo-headers') {
-        const quoted = Object.entries(req.headers).map(([name, value]) => `${name}: ${String(value)}`).join('; ');
+        const quoted = Object.entries(req.headers)
+          .map(([name, value]) => `${name}: ${String(value)}`)
+          .join('; ');
         return send(error(400, 'APIG.0201', `Request error. Request headers: ${quoted}`));
       }
       record.status = 200;
-      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId() }).end('{"request_id":"5e1b3c","security_gro');
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId() })
+        .end('{"request_id":"5e1b3c","security_gro');
       return;
     }
 
@@ -321,7 +376,8 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
         return send(page(state.addressGroups, 'address_groups', url.searchParams, options.pageCap));
       case 'ListSecurityGroupRules': {
         const only = url.searchParams.getAll('security_group_id');
-        const list = only.length > 0 ? state.rules.filter((r) => only.includes(String(r.security_group_id))) : state.rules;
+        const list =
+          only.length > 0 ? state.rules.filter((r) => only.includes(String(r.security_group_id))) : state.rules;
         const filtered = new URLSearchParams(url.searchParams);
         filtered.delete('security_group_id');
         return send(page(list, 'security_group_rules', filtered));
@@ -333,9 +389,11 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
         } catch {
           return send(error(400, 'VPC.0002', 'The request body is not JSON'));
         }
-        const option = parsed !== null && typeof parsed === 'object' ? (parsed as ApiRecord).security_group_rule : undefined;
+        const option =
+          parsed !== null && typeof parsed === 'object' ? (parsed as ApiRecord).security_group_rule : undefined;
         const created = createRule(found.projectId, state.groups, option);
-        if ('status' in created && typeof created.status === 'number' && !('id' in created)) return send(created as Answer);
+        if ('status' in created && typeof created.status === 'number' && !('id' in created))
+          return send(created as Answer);
         state.rules.push(created as ApiRecord);
         return send({ status: 201, body: { request_id: requestId(), security_group_rule: created } });
       }

@@ -114,10 +114,16 @@ export interface ReceivedRequest {
  * Recomputes the signature of a received request the way the gateway does: the SignedHeaders list of
  * the Authorization header decides which headers are signed. Returns undefined when valid, else why not.
  */
-export function verifySignature(request: ReceivedRequest, secretKeyOf: (ak: string) => string | undefined, nowMs: number | undefined): string | undefined {
+export function verifySignature(
+  request: ReceivedRequest,
+  secretKeyOf: (ak: string) => string | undefined,
+  nowMs: number | undefined,
+): string | undefined {
   const authorization = request.headers.authorization;
   if (typeof authorization !== 'string') return 'Authorization not found';
-  const match = /^SDK-HMAC-SHA256 Access=([^,\s]+), SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(authorization);
+  const match = /^SDK-HMAC-SHA256 Access=([^,\s]+), SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+    authorization,
+  );
   if (!match) return 'Authorization format incorrect';
   const [, ak, signedList, signature] = match as unknown as [string, string, string, string];
   const sk = secretKeyOf(ak);
@@ -128,7 +134,14 @@ export function verifySignature(request: ReceivedRequest, secretKeyOf: (ak: stri
   const date = request.headers['x-sdk-date'];
   if (typeof date !== 'string' || !/^\d{8}T\d{6}Z$/.test(date)) return 'X-Sdk-Date missing or malformed';
   if (nowMs !== undefined) {
-    const at = Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +date.slice(9, 11), +date.slice(11, 13), +date.slice(13, 15));
+    const at = Date.UTC(
+      +date.slice(0, 4),
+      +date.slice(4, 6) - 1,
+      +date.slice(6, 8),
+      +date.slice(9, 11),
+      +date.slice(11, 13),
+      +date.slice(13, 15),
+    );
     if (Math.abs(at - nowMs) > 15 * 60_000) return 'X-Sdk-Date is more than 15 minutes off';
   }
   let uri = request.path
@@ -141,9 +154,13 @@ export function verifySignature(request: ReceivedRequest, secretKeyOf: (ak: stri
     .filter(Boolean)
     .map((part) => {
       const at = part.indexOf('=');
-      return at < 0 ? [decodeURIComponent(part), ''] : [decodeURIComponent(part.slice(0, at)), decodeURIComponent(part.slice(at + 1))];
+      return at < 0
+        ? [decodeURIComponent(part), '']
+        : [decodeURIComponent(part.slice(0, at)), decodeURIComponent(part.slice(at + 1))];
     })
-    .sort((a, b) => (a[0] === b[0] ? ((a[1] as string) < (b[1] as string) ? -1 : 1) : (a[0] as string) < (b[0] as string) ? -1 : 1));
+    .sort((a, b) =>
+      a[0] === b[0] ? ((a[1] as string) < (b[1] as string) ? -1 : 1) : (a[0] as string) < (b[0] as string) ? -1 : 1,
+    );
   const query = pairs.map(([k, v]) => `${rfc3986(k as string)}=${rfc3986(v as string)}`).join('&');
   let headers = '';
   for (const name of signed) {
@@ -152,9 +169,13 @@ export function verifySignature(request: ReceivedRequest, secretKeyOf: (ak: stri
     headers += `${name}:${(Array.isArray(value) ? value.join(',') : value).trim()}\n`;
   }
   const canonical = `${request.method}\n${uri}\n${query}\n${headers}\n${signedList}\n${sha256(request.body)}`;
-  const expected = createHmac('sha256', sk).update(`SDK-HMAC-SHA256\n${date}\n${sha256(canonical)}`).digest();
+  const expected = createHmac('sha256', sk)
+    .update(`SDK-HMAC-SHA256\n${date}\n${sha256(canonical)}`)
+    .digest();
   const given = Buffer.from(signature, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'verify aksk signature fail';
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? undefined
+    : 'verify aksk signature fail';
 }
 
 // ---------- the fake ----------
@@ -242,12 +263,19 @@ export class FakeOtc {
 
   readonly #options: Required<FakeOtcOptions>;
   readonly #faults: Array<{ fault: Fault; left: number; match: (request: RecordedRequest) => boolean }> = [];
-  readonly #servers = [createServer((q, s) => this.#handle('vpc', q, s)), createServer((q, s) => this.#handle('iam', q, s))];
+  readonly #servers = [
+    createServer((q, s) => this.#handle('vpc', q, s)),
+    createServer((q, s) => this.#handle('iam', q, s)),
+  ];
   readonly #sockets = new Set<Socket>();
   #counter = 0;
 
   constructor(options: FakeOtcOptions = {}) {
-    this.#options = { pageSize: options.pageSize ?? 2, checkClock: options.checkClock ?? true, tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000 };
+    this.#options = {
+      pageSize: options.pageSize ?? 2,
+      checkClock: options.checkClock ?? true,
+      tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000,
+    };
     for (const server of this.#servers) {
       server.on('connection', (socket) => {
         this.#sockets.add(socket);
@@ -281,7 +309,14 @@ export class FakeOtc {
   }
 
   addGroup(project: string, name: string, description = ''): FakeGroup {
-    const group: FakeGroup = { id: this.#id(), name, description, project_id: project, created_at: TIMESTAMP, updated_at: TIMESTAMP };
+    const group: FakeGroup = {
+      id: this.#id(),
+      name,
+      description,
+      project_id: project,
+      created_at: TIMESTAMP,
+      updated_at: TIMESTAMP,
+    };
     this.groups.push(group);
     return group;
   }
@@ -314,7 +349,17 @@ export class FakeOtc {
   }
 
   addAddressGroup(project: string, name: string, ipSet: string[], ipVersion: 4 | 6 = 4): FakeAddressGroup {
-    const group: FakeAddressGroup = { id: this.#id(), name, description: '', ip_version: ipVersion, ip_set: ipSet, max_capacity: 20, tenant_id: project, created_at: TIMESTAMP, updated_at: TIMESTAMP };
+    const group: FakeAddressGroup = {
+      id: this.#id(),
+      name,
+      description: '',
+      ip_version: ipVersion,
+      ip_set: ipSet,
+      max_capacity: 20,
+      tenant_id: project,
+      created_at: TIMESTAMP,
+      updated_at: TIMESTAMP,
+    };
     this.addressGroups.push(group);
     return group;
   }
@@ -351,16 +396,42 @@ export class FakeOtc {
         if (fault.fault === 'hang') return; // never answers; close() destroys the socket
         const reply: Reply =
           fault.fault === 'throttle'
-            ? { status: 429, body: { error_msg: 'The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second', error_code: 'APIG.0308', request_id: requestId() } }
+            ? {
+                status: 429,
+                body: {
+                  error_msg:
+                    'The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second',
+                  error_code: 'APIG.0308',
+                  request_id: requestId(),
+                },
+              }
             : fault.fault === 'error500'
               ? { status: 500, body: { error_msg: 'System error', error_code: 'VPC.9999', request_id: requestId() } }
               : fault.fault === 'not-found'
-                ? { status: 404, body: { error_msg: 'The API does not exist or has not been published in the environment', error_code: 'APIGW.0101', request_id: requestId() } }
-              : fault.fault === 'forbidden'
-                ? { status: 403, body: { error_msg: "Policy doesn't allow vpc:addressGroups:list to be performed.", error_code: 'VPC.0005', request_id: requestId() } }
-              : fault.fault === 'malformed'
-                ? { status: 200, raw: '{"security_groups": [{"id": "00000000-', headers: { 'content-type': 'application/json' } }
-                : { status: 200, body: { request_id: requestId(), items: [] } };
+                ? {
+                    status: 404,
+                    body: {
+                      error_msg: 'The API does not exist or has not been published in the environment',
+                      error_code: 'APIGW.0101',
+                      request_id: requestId(),
+                    },
+                  }
+                : fault.fault === 'forbidden'
+                  ? {
+                      status: 403,
+                      body: {
+                        error_msg: "Policy doesn't allow vpc:addressGroups:list to be performed.",
+                        error_code: 'VPC.0005',
+                        request_id: requestId(),
+                      },
+                    }
+                  : fault.fault === 'malformed'
+                    ? {
+                        status: 200,
+                        raw: '{"security_groups": [{"id": "00000000-',
+                        headers: { 'content-type': 'application/json' },
+                      }
+                    : { status: 200, body: { request_id: requestId(), items: [] } };
         this.#send(response, recorded, reply);
         return;
       }
@@ -378,33 +449,53 @@ export class FakeOtc {
   #send(response: ServerResponse, recorded: RecordedRequest, reply: Reply): void {
     recorded.status = reply.status;
     const text = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
-    response.writeHead(reply.status, { ...(text === '' ? {} : { 'content-type': 'application/json' }), ...reply.headers });
+    response.writeHead(reply.status, {
+      ...(text === '' ? {} : { 'content-type': 'application/json' }),
+      ...reply.headers,
+    });
     response.end(text);
   }
 
   // ---------- IAM ----------
 
   #iam(request: RecordedRequest): Reply {
-    if (request.method !== 'POST' || request.path !== '/v3/auth/tokens') throw new HttpError({ status: 404, body: { error: { code: 404, message: 'not found', title: 'Not Found' } } });
+    if (request.method !== 'POST' || request.path !== '/v3/auth/tokens')
+      throw new HttpError({ status: 404, body: { error: { code: 404, message: 'not found', title: 'Not Found' } } });
     let body: unknown;
     try {
       body = JSON.parse(request.body);
     } catch {
-      throw new HttpError({ status: 400, body: { error: { code: 400, message: 'The request body is not JSON', title: 'Bad Request' } } });
+      throw new HttpError({
+        status: 400,
+        body: { error: { code: 400, message: 'The request body is not JSON', title: 'Bad Request' } },
+      });
     }
     const auth = isRecord(body) && isRecord(body.auth) ? body.auth : {};
     const identity = isRecord(auth.identity) ? auth.identity : {};
     const password = isRecord(identity.password) && isRecord(identity.password.user) ? identity.password.user : {};
     const domain = isRecord(password.domain) ? password.domain : {};
     const methods = Array.isArray(identity.methods) ? identity.methods : [];
-    if (!methods.includes('password') || password.name !== FAKE_USER.name || password.password !== FAKE_USER.password || domain.name !== FAKE_USER.domain) {
-      throw new HttpError({ status: 401, body: { error: { code: 401, message: 'The username or password is wrong.', title: 'Unauthorized' } } });
+    if (
+      !methods.includes('password') ||
+      password.name !== FAKE_USER.name ||
+      password.password !== FAKE_USER.password ||
+      domain.name !== FAKE_USER.domain
+    ) {
+      throw new HttpError({
+        status: 401,
+        body: { error: { code: 401, message: 'The username or password is wrong.', title: 'Unauthorized' } },
+      });
     }
     const scope = isRecord(auth.scope) && isRecord(auth.scope.project) ? auth.scope.project : undefined;
     let project: string | undefined;
     if (typeof scope?.id === 'string') project = scope.id;
-    else if (typeof scope?.name === 'string') project = [...this.projectNames].find(([, name]) => name === scope.name)?.[0];
-    if (project === undefined) throw new HttpError({ status: 400, body: { error: { code: 400, message: 'A project scope is required', title: 'Bad Request' } } });
+    else if (typeof scope?.name === 'string')
+      project = [...this.projectNames].find(([, name]) => name === scope.name)?.[0];
+    if (project === undefined)
+      throw new HttpError({
+        status: 400,
+        body: { error: { code: 400, message: 'A project scope is required', title: 'Bad Request' } },
+      });
     const token = `MIIfake${randomBytes(24).toString('base64url')}`;
     const now = Date.now();
     const expiresAt = now + this.#options.tokenTtlMs;
@@ -419,8 +510,16 @@ export class FakeOtc {
           expires_at: micro(expiresAt),
           issued_at: micro(now),
           methods: ['password'],
-          project: { id: project, name: this.projectNames.get(project) ?? 'eu-de', domain: { id: 'd0000000000000000000000000000042', name: FAKE_USER.domain } },
-          user: { id: 'u0000000000000000000000000000042', name: FAKE_USER.name, domain: { id: 'd0000000000000000000000000000042', name: FAKE_USER.domain } },
+          project: {
+            id: project,
+            name: this.projectNames.get(project) ?? 'eu-de',
+            domain: { id: 'd0000000000000000000000000000042', name: FAKE_USER.domain },
+          },
+          user: {
+            id: 'u0000000000000000000000000000042',
+            name: FAKE_USER.name,
+            domain: { id: 'd0000000000000000000000000000042', name: FAKE_USER.domain },
+          },
           roles: [{ id: 'r1', name: 'te_admin' }],
         },
       },
@@ -452,22 +551,43 @@ export class FakeOtc {
     const query = new URLSearchParams(request.query);
     if (segments[0] === 'v3') {
       const project = segments[1] ?? '';
-      if (this.v3Missing.has(project)) throw gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment');
-      if (segments[2] !== 'vpc') throw gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment');
-      if (session.project !== '' && session.project !== project) throw gatewayError(403, 'APIGW.0302', 'The project in the path is not the one of the credentials');
+      if (this.v3Missing.has(project))
+        throw gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment');
+      if (segments[2] !== 'vpc')
+        throw gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment');
+      if (session.project !== '' && session.project !== project)
+        throw gatewayError(403, 'APIGW.0302', 'The project in the path is not the one of the credentials');
       const resource = segments[3];
       const id = segments[4];
       if (resource === 'security-groups' && request.method === 'GET' && id === undefined) {
-        return this.#v3Page(query, this.groups.filter((g) => g.project_id === project).map((g) => this.#v3Group(g)), 'security_groups');
+        return this.#v3Page(
+          query,
+          this.groups.filter((g) => g.project_id === project).map((g) => this.#v3Group(g)),
+          'security_groups',
+        );
       }
       if (resource === 'security-group-rules' && request.method === 'GET' && id === undefined) {
-        return this.#v3Page(query, this.rules.filter((r) => r.project_id === project).map((r) => this.#v3Rule(r)), 'security_group_rules');
+        return this.#v3Page(
+          query,
+          this.rules.filter((r) => r.project_id === project).map((r) => this.#v3Rule(r)),
+          'security_group_rules',
+        );
       }
       if (resource === 'address-groups' && request.method === 'GET' && id === undefined) {
-        const groups = this.addressGroups.filter((g) => g.tenant_id === project).map((g) => ({ ...g, ip_extra_set: g.ip_set.map((ip) => ({ ip, remarks: '' })), enterprise_project_id: '0', tags: [], status: 'NORMAL', status_message: '' }));
+        const groups = this.addressGroups
+          .filter((g) => g.tenant_id === project)
+          .map((g) => ({
+            ...g,
+            ip_extra_set: g.ip_set.map((ip) => ({ ip, remarks: '' })),
+            enterprise_project_id: '0',
+            tags: [],
+            status: 'NORMAL',
+            status_message: '',
+          }));
         return this.#v3Page(query, groups, 'address_groups');
       }
-      if (resource === 'security-group-rules' && request.method === 'POST' && id === undefined) return this.#v3Create(project, request.body);
+      if (resource === 'security-group-rules' && request.method === 'POST' && id === undefined)
+        return this.#v3Create(project, request.body);
       if (resource === 'security-group-rules' && request.method === 'DELETE' && id !== undefined) {
         this.#delete(project, id, () => gatewayError(404, 'VPC.0604', `Security group rule ${id} not found`));
         return { status: 204 };
@@ -476,7 +596,8 @@ export class FakeOtc {
     }
     if (segments[0] === 'v2.0') {
       const project = session.project;
-      if (project === '') throw gatewayError(401, 'APIGW.0301', 'Incorrect IAM authentication information: X-Project-Id is required');
+      if (project === '')
+        throw gatewayError(401, 'APIGW.0301', 'Incorrect IAM authentication information: X-Project-Id is required');
       const resource = segments[1];
       const id = segments[2];
       if (resource === 'security-groups' && request.method === 'GET' && id === undefined) {
@@ -487,9 +608,12 @@ export class FakeOtc {
         const rules = this.rules.filter((r) => r.project_id === project).map((r) => this.#neutronRule(r));
         return this.#neutronPage(query, rules, 'security_group_rules', request.path);
       }
-      if (resource === 'security-group-rules' && request.method === 'POST' && id === undefined) return this.#neutronCreate(project, request.body);
+      if (resource === 'security-group-rules' && request.method === 'POST' && id === undefined)
+        return this.#neutronCreate(project, request.body);
       if (resource === 'security-group-rules' && request.method === 'DELETE' && id !== undefined) {
-        this.#delete(project, id, () => neutronError(404, 'SecurityGroupRuleNotFound', `Security group rule ${id} does not exist`));
+        this.#delete(project, id, () =>
+          neutronError(404, 'SecurityGroupRuleNotFound', `Security group rule ${id} does not exist`),
+        );
         return { status: 204 };
       }
       throw neutronError(404, 'HTTPNotFound', 'The resource could not be found.');
@@ -535,8 +659,16 @@ export class FakeOtc {
       // the hrefs name Neutron's own host, which a client must not follow blindly.
       const links: Raw[] = [];
       const last = page[page.length - 1];
-      if (page.length === limit && last) links.push({ rel: 'next', href: `https://neutron.internal.invalid:9696${path}?limit=${limit}&marker=${last.id}` });
-      if (marker !== null && page[0]) links.push({ rel: 'previous', href: `https://neutron.internal.invalid:9696${path}?limit=${limit}&marker=${page[0].id}&page_reverse=True` });
+      if (page.length === limit && last)
+        links.push({
+          rel: 'next',
+          href: `https://neutron.internal.invalid:9696${path}?limit=${limit}&marker=${last.id}`,
+        });
+      if (marker !== null && page[0])
+        links.push({
+          rel: 'previous',
+          href: `https://neutron.internal.invalid:9696${path}?limit=${limit}&marker=${page[0].id}&page_reverse=True`,
+        });
       body[`${key}_links`] = links;
     }
     return { status: 200, body };
@@ -610,8 +742,11 @@ export class FakeOtc {
     const unknown = Object.keys(spec).filter((key) => !allowed.has(key));
     if (unknown.length > 0) throw bad(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
     if (spec.direction !== 'ingress' && spec.direction !== 'egress') throw bad('direction must be ingress or egress');
-    if (spec.ethertype !== undefined && spec.ethertype !== 'IPv4' && spec.ethertype !== 'IPv6') throw bad('ethertype must be IPv4 or IPv6');
-    const remotes = ['remote_ip_prefix', 'remote_group_id', 'remote_address_group_id'].filter((key) => spec[key] !== undefined && spec[key] !== null);
+    if (spec.ethertype !== undefined && spec.ethertype !== 'IPv4' && spec.ethertype !== 'IPv6')
+      throw bad('ethertype must be IPv4 or IPv6');
+    const remotes = ['remote_ip_prefix', 'remote_group_id', 'remote_address_group_id'].filter(
+      (key) => spec[key] !== undefined && spec[key] !== null,
+    );
     if (remotes.length > 1) throw bad(`${remotes.join(' and ')} are mutually exclusive`);
     return spec;
   }
@@ -625,15 +760,24 @@ export class FakeOtc {
   #v3Create(project: string, text: string): Reply {
     const bad = (message: string) => gatewayError(400, 'VPC.0601', message);
     const spec = this.#ruleSpec(text, V3_RULE_KEYS, bad);
-    const group = this.#groupOf(project, spec.security_group_id, () => gatewayError(404, 'VPC.0602', `Security group ${String(spec.security_group_id)} not found`));
+    const group = this.#groupOf(project, spec.security_group_id, () =>
+      gatewayError(404, 'VPC.0602', `Security group ${String(spec.security_group_id)} not found`),
+    );
     const action = spec.action ?? 'allow';
     if (action !== 'allow' && action !== 'deny') throw bad('action must be allow or deny');
-    const priority = typeof spec.priority === 'string' && /^\d+$/.test(spec.priority) ? Number(spec.priority) : (spec.priority ?? 1);
-    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 1 || priority > 100) throw bad('priority must be 1-100');
+    const priority =
+      typeof spec.priority === 'string' && /^\d+$/.test(spec.priority) ? Number(spec.priority) : (spec.priority ?? 1);
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 1 || priority > 100)
+      throw bad('priority must be 1-100');
     const multiport = spec.multiport ?? null;
-    if (multiport !== null && (typeof multiport !== 'string' || !/^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/.test(multiport))) throw bad(`multiport ${String(multiport)} is invalid`);
+    if (
+      multiport !== null &&
+      (typeof multiport !== 'string' || !/^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/.test(multiport))
+    )
+      throw bad(`multiport ${String(multiport)} is invalid`);
     // As the real API: TCP/UDP ports are 1-65535.
-    if (typeof multiport === 'string' && multiport.split(/[,-]/).some((p) => Number(p) < 1 || Number(p) > 65535)) throw bad(`multiport ${multiport} is outside 1-65535`);
+    if (typeof multiport === 'string' && multiport.split(/[,-]/).some((p) => Number(p) < 1 || Number(p) > 65535))
+      throw bad(`multiport ${multiport} is outside 1-65535`);
     const rule = this.addRule(group, {
       direction: spec.direction as 'ingress' | 'egress',
       ethertype: (spec.ethertype as 'IPv4' | 'IPv6' | undefined) ?? 'IPv4',
@@ -652,14 +796,29 @@ export class FakeOtc {
   #neutronCreate(project: string, text: string): Reply {
     const bad = (message: string) => neutronError(400, 'HTTPBadRequest', message);
     const spec = this.#ruleSpec(text, NEUTRON_RULE_KEYS, bad);
-    const group = this.#groupOf(project, spec.security_group_id, () => neutronError(404, 'SecurityGroupNotFound', `Security group ${String(spec.security_group_id)} does not exist`));
+    const group = this.#groupOf(project, spec.security_group_id, () =>
+      neutronError(404, 'SecurityGroupNotFound', `Security group ${String(spec.security_group_id)} does not exist`),
+    );
     const min = spec.port_range_min ?? null;
     const max = spec.port_range_max ?? null;
-    if ((min !== null && typeof min !== 'number') || (max !== null && typeof max !== 'number')) throw bad('port_range_min and port_range_max must be integers');
-    if (min !== null && max !== null && (spec.protocol === 'tcp' || spec.protocol === 'udp') && min > max) throw bad('port_range_min must be <= port_range_max');
+    if ((min !== null && typeof min !== 'number') || (max !== null && typeof max !== 'number'))
+      throw bad('port_range_min and port_range_max must be integers');
+    if (min !== null && max !== null && (spec.protocol === 'tcp' || spec.protocol === 'udp') && min > max)
+      throw bad('port_range_min must be <= port_range_max');
     // As Neutron: TCP/UDP port 0 is refused (SecurityGroupInvalidPortValue).
-    if ((spec.protocol === 'tcp' || spec.protocol === 'udp') && ((min !== null && min < 1) || (max !== null && max < 1))) throw bad('Invalid value for port 0');
-    const ports = spec.protocol === 'tcp' || spec.protocol === 'udp' ? (min === null ? null : min === max || max === null ? `${min}` : `${min}-${max}`) : null;
+    if (
+      (spec.protocol === 'tcp' || spec.protocol === 'udp') &&
+      ((min !== null && min < 1) || (max !== null && max < 1))
+    )
+      throw bad('Invalid value for port 0');
+    const ports =
+      spec.protocol === 'tcp' || spec.protocol === 'udp'
+        ? min === null
+          ? null
+          : min === max || max === null
+            ? `${min}`
+            : `${min}-${max}`
+        : null;
     const rule = this.addRule(group, {
       direction: spec.direction as 'ingress' | 'egress',
       ethertype: (spec.ethertype as 'IPv4' | 'IPv6' | undefined) ?? 'IPv4',

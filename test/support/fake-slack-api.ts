@@ -39,8 +39,10 @@ export async function startFakeSlackApi(userGroups: Record<string, string[]> = {
       recorded.push({ path, body });
       res.setHeader('content-type', 'application/json');
       const members = userGroups[String(body['usergroup'])];
-      if (path === '/api/auth.test') res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
-      else if (path === '/api/usergroups.users.list') res.end(JSON.stringify(members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' }));
+      if (path === '/api/auth.test')
+        res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+      else if (path === '/api/usergroups.users.list')
+        res.end(JSON.stringify(members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' }));
       else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
       else res.end('ok');
     });

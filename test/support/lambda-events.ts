@@ -20,7 +20,10 @@ export function scheduledEvent(time: Date, region = 'eu-west-1', account = '1234
 }
 
 /** An SQS event record for a message body (id: the SQS message id; groupId: a FIFO queue's message group). */
-export function sqsRecord(message: { body: string; id: string; groupId?: string; receiptHandle?: string }, queueArn: string): SQSRecord {
+export function sqsRecord(
+  message: { body: string; id: string; groupId?: string; receiptHandle?: string },
+  queueArn: string,
+): SQSRecord {
   const { body, id, groupId } = message;
   return {
     messageId: id,
@@ -31,7 +34,9 @@ export function sqsRecord(message: { body: string; id: string; groupId?: string;
       SentTimestamp: String(Date.now()),
       SenderId: 'AIDAIENQZJOLO23YVJ4VO',
       ApproximateFirstReceiveTimestamp: String(Date.now()),
-      ...(groupId ? { MessageGroupId: groupId, MessageDeduplicationId: id, SequenceNumber: '18849496460467696128' } : {}),
+      ...(groupId
+        ? { MessageGroupId: groupId, MessageDeduplicationId: id, SequenceNumber: '18849496460467696128' }
+        : {}),
     },
     messageAttributes: {},
     md5OfBody: createHash('md5').update(body).digest('hex'),
@@ -44,7 +49,15 @@ export function sqsRecord(message: { body: string; id: string; groupId?: string;
 /** The record Lambda's event source mapping makes of a message ReceiveMessage returned. */
 export function sqsRecordOf(message: Message, queueArn: string): SQSRecord {
   const groupId = message.Attributes?.MessageGroupId;
-  return sqsRecord({ body: message.Body ?? '', id: message.MessageId ?? '', ...(groupId ? { groupId } : {}), ...(message.ReceiptHandle ? { receiptHandle: message.ReceiptHandle } : {}) }, queueArn);
+  return sqsRecord(
+    {
+      body: message.Body ?? '',
+      id: message.MessageId ?? '',
+      ...(groupId ? { groupId } : {}),
+      ...(message.ReceiptHandle ? { receiptHandle: message.ReceiptHandle } : {}),
+    },
+    queueArn,
+  );
 }
 
 export function sqsEvent(records: SQSRecord[]): SQSEvent {
@@ -72,7 +85,12 @@ export function cloudTrailEvent(input: {
     resources: [],
     detail: {
       eventVersion: '1.09',
-      userIdentity: { type: 'AssumedRole', principalId: 'AROAEXAMPLE:alice', arn: `arn:aws:sts::${input.account}:assumed-role/Admin/alice`, accountId: input.account },
+      userIdentity: {
+        type: 'AssumedRole',
+        principalId: 'AROAEXAMPLE:alice',
+        arn: `arn:aws:sts::${input.account}:assumed-role/Admin/alice`,
+        accountId: input.account,
+      },
       eventTime: time,
       eventSource: 'ec2.amazonaws.com',
       eventName: input.eventName,
@@ -94,7 +112,12 @@ export function cloudTrailEvent(input: {
 }
 
 /** An API Gateway HTTP API (payload 2.0) request to `POST /events/{source}` of the realtime function. */
-export function httpApiEvent(source: string, body: string, headers: Record<string, string>, now: Date): APIGatewayProxyEventV2 {
+export function httpApiEvent(
+  source: string,
+  body: string,
+  headers: Record<string, string>,
+  now: Date,
+): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: 'POST /events/{source}',
@@ -107,7 +130,13 @@ export function httpApiEvent(source: string, body: string, headers: Record<strin
       apiId: 'api',
       domainName: 'api.example',
       domainPrefix: 'api',
-      http: { method: 'POST', path: `/events/${source}`, protocol: 'HTTP/1.1', sourceIp: '198.51.100.9', userAgent: 'test' },
+      http: {
+        method: 'POST',
+        path: `/events/${source}`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '198.51.100.9',
+        userAgent: 'test',
+      },
       requestId: 'req-1',
       routeKey: 'POST /events/{source}',
       stage: '$default',

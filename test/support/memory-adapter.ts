@@ -71,7 +71,11 @@ function toRecord(rule: Rule, groupId: string, ruleId: string, account: string):
     FromPort: permission.FromPort ?? -1,
     ToPort: permission.ToPort ?? -1,
   };
-  const peer = permission.IpRanges?.[0] ?? permission.Ipv6Ranges?.[0] ?? permission.UserIdGroupPairs?.[0] ?? permission.PrefixListIds?.[0];
+  const peer =
+    permission.IpRanges?.[0] ??
+    permission.Ipv6Ranges?.[0] ??
+    permission.UserIdGroupPairs?.[0] ??
+    permission.PrefixListIds?.[0];
   if (permission.IpRanges?.[0]) record['CidrIpv4'] = permission.IpRanges[0].CidrIp;
   else if (permission.Ipv6Ranges?.[0]) record['CidrIpv6'] = permission.Ipv6Ranges[0].CidrIpv6;
   else if (permission.UserIdGroupPairs?.[0]) {
@@ -84,11 +88,15 @@ function toRecord(rule: Rule, groupId: string, ruleId: string, account: string):
 
 function sameContent(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const keys = ['IsEgress', 'IpProtocol', 'FromPort', 'ToPort', 'CidrIpv4', 'CidrIpv6', 'PrefixListId'];
-  const ref = (r: Record<string, unknown>) => JSON.stringify((r['ReferencedGroupInfo'] as { GroupId?: string } | undefined)?.GroupId ?? null);
+  const ref = (r: Record<string, unknown>) =>
+    JSON.stringify((r['ReferencedGroupInfo'] as { GroupId?: string } | undefined)?.GroupId ?? null);
   return keys.every((k) => a[k] === b[k]) && ref(a) === ref(b);
 }
 
-export function createMemoryAdapter(groups: (Omit<MemoryGroup, 'rules'> & { rules?: Record<string, unknown>[] })[], scope: Scope = MEMORY_SCOPE): MemoryAdapter {
+export function createMemoryAdapter(
+  groups: (Omit<MemoryGroup, 'rules'> & { rules?: Record<string, unknown>[] })[],
+  scope: Scope = MEMORY_SCOPE,
+): MemoryAdapter {
   const stats: CallStats = { calls: 0, retries: 0, throttles: 0 };
   const faults: Record<CallKind, Fault[]> = { read: [], add: [], remove: [] };
   const hooks = new Set<(op: CallKind, adapter: MemoryAdapter) => void>();
@@ -150,10 +158,19 @@ export function createMemoryAdapter(groups: (Omit<MemoryGroup, 'rules'> & { rule
         {
           kind: 'aws:DescribeSecurityGroups',
           body: {
-            SecurityGroups: adapter.groups.map((g) => ({ GroupId: g.id, GroupName: g.name, VpcId: g.vpcId, Description: g.description, OwnerId: scope.account })),
+            SecurityGroups: adapter.groups.map((g) => ({
+              GroupId: g.id,
+              GroupName: g.name,
+              VpcId: g.vpcId,
+              Description: g.description,
+              OwnerId: scope.account,
+            })),
           },
         },
-        { kind: 'aws:DescribeSecurityGroupRules', body: { SecurityGroupRules: clone(adapter.groups.flatMap((g) => g.rules)) } },
+        {
+          kind: 'aws:DescribeSecurityGroupRules',
+          body: { SecurityGroupRules: clone(adapter.groups.flatMap((g) => g.rules)) },
+        },
       ];
     },
 
@@ -196,7 +213,11 @@ export function createMemoryAdapter(groups: (Omit<MemoryGroup, 'rules'> & { rule
     },
 
     fail(op, options = {}) {
-      faults[op].push({ nth: options.nth ?? 1, message: options.message ?? `injected ${op} failure`, afterActing: options.afterActing ?? false });
+      faults[op].push({
+        nth: options.nth ?? 1,
+        message: options.message ?? `injected ${op} failure`,
+        afterActing: options.afterActing ?? false,
+      });
     },
 
     beforeCall(hook) {

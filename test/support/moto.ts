@@ -30,7 +30,14 @@ export function motoEnv(endpoint: string, region = 'eu-west-1'): NodeJS.ProcessE
  * endpoint variables are cleared meanwhile so nothing from the machine leaks in.
  */
 export function setProcessEnv(vars: NodeJS.ProcessEnv): () => void {
-  const keys = new Set([...Object.keys(vars), 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_STS']);
+  const keys = new Set([
+    ...Object.keys(vars),
+    'AWS_PROFILE',
+    'AWS_DEFAULT_PROFILE',
+    'AWS_ENDPOINT_URL',
+    'AWS_ENDPOINT_URL_EC2',
+    'AWS_ENDPOINT_URL_STS',
+  ]);
   const saved = new Map([...keys].map((key) => [key, process.env[key]]));
   for (const key of keys) {
     if (vars[key] === undefined) delete process.env[key];
@@ -100,10 +107,13 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
   };
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   while (!(await answers(`${endpoint}/moto-api/`))) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`moto_server exited (${child.exitCode ?? child.signalCode}): ${output.trim()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`moto_server exited (${child.exitCode ?? child.signalCode}): ${output.trim()}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`moto_server did not answer on ${endpoint} within ${options.timeoutMs ?? 20_000} ms: ${output.trim()}`);
+      throw new Error(
+        `moto_server did not answer on ${endpoint} within ${options.timeoutMs ?? 20_000} ms: ${output.trim()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -111,8 +121,18 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
 }
 
 /** Creates a security group in `vpcId` with these ingress permissions, through the EC2 SDK (as a user would); returns its id. */
-export async function seedSecurityGroup(ec2: EC2Client, vpcId: string, name: string, permissions: IpPermission[]): Promise<string> {
-  const id = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `warden test ${name}`, VpcId: vpcId }))).GroupId as string;
-  if (permissions.length > 0) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
+export async function seedSecurityGroup(
+  ec2: EC2Client,
+  vpcId: string,
+  name: string,
+  permissions: IpPermission[],
+): Promise<string> {
+  const id = (
+    await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: name, Description: `warden test ${name}`, VpcId: vpcId }),
+    )
+  ).GroupId as string;
+  if (permissions.length > 0)
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
   return id;
 }

@@ -23,7 +23,9 @@ export const TEST_ONLY_KEY = fixture('test-only-signing-key.pem');
 export const TEST_ONLY_CERT = fixture('test-only-signing-cert.pem');
 
 /** An SMN message signed with the test-only key, as SMN would send it. */
-export function signedSmnMessage(fields: Partial<SmnMessage> & Pick<SmnMessage, 'type' | 'topic_urn' | 'signing_cert_url'>): SmnMessage {
+export function signedSmnMessage(
+  fields: Partial<SmnMessage> & Pick<SmnMessage, 'type' | 'topic_urn' | 'signing_cert_url'>,
+): SmnMessage {
   const message: SmnMessage = {
     message: 'hello',
     message_id: 'd86c201092574e71a3ca85826652c58b',
@@ -32,5 +34,8 @@ export function signedSmnMessage(fields: Partial<SmnMessage> & Pick<SmnMessage, 
     signature_version: 'v1',
     ...fields,
   };
-  return { ...message, signature: sign('sha256', Buffer.from(smnStringToSign(message)), TEST_ONLY_KEY).toString('base64') };
+  return {
+    ...message,
+    signature: sign('sha256', Buffer.from(smnStringToSign(message)), TEST_ONLY_KEY).toString('base64'),
+  };
 }

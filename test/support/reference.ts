@@ -11,7 +11,9 @@ export interface ReferenceSets {
 
 function inCidr(cidr: string, packet: Packet): boolean {
   const block = parseCidr(cidr);
-  return block !== undefined && block.family === packet.space && block.lo <= packet.address && packet.address <= block.hi;
+  return (
+    block !== undefined && block.family === packet.space && block.lo <= packet.address && packet.address <= block.hi
+  );
 }
 
 /**
@@ -48,7 +50,8 @@ export function referenceDecision(rules: readonly Rule[], packet: Packet, sets: 
     if (rule.protocol !== 'all' && rule.protocol !== packet.protocol) continue;
     if (!portsOf(rule, sets).some((r) => r.from <= packet.port && packet.port <= r.to)) continue;
     if (!peerMatches(rule, packet, sets)) continue;
-    if (!best || rule.priority < best.priority || (rule.priority === best.priority && rule.action === 'deny')) best = rule;
+    if (!best || rule.priority < best.priority || (rule.priority === best.priority && rule.action === 'deny'))
+      best = rule;
   }
   return best?.action ?? 'deny';
 }

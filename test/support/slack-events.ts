@@ -36,7 +36,10 @@ export function signedHttpApiEvent(body: string, options: SignOptions): HttpApiE
 }
 
 /** A `/warden` slash command's form body, as Slack posts it. */
-export function commandBody(text: string, options: { user: string; channel: string; triggerId: string; responseUrl: string }): string {
+export function commandBody(
+  text: string,
+  options: { user: string; channel: string; triggerId: string; responseUrl: string },
+): string {
   return new URLSearchParams({
     token: 'legacy',
     team_id: 'T1',
@@ -55,11 +58,24 @@ export function commandBody(text: string, options: { user: string; channel: stri
 
 /** The fields every interaction payload carries about who sent it, and from which app. */
 function interactionFrom(user: string): Record<string, unknown> {
-  return { team: { id: 'T1', domain: 'example' }, user: { id: user, username: 'someone', team_id: 'T1' }, api_app_id: 'A1', token: 'legacy' };
+  return {
+    team: { id: 'T1', domain: 'example' },
+    user: { id: user, username: 'someone', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy',
+  };
 }
 
 /** A button click (block_actions) as Slack posts it: `payload=<json>`. */
-export function buttonClickBody(options: { user: string; channel: string; actionId: string; value: string; triggerId: string; responseUrl: string; messageTs?: string }): string {
+export function buttonClickBody(options: {
+  user: string;
+  channel: string;
+  actionId: string;
+  value: string;
+  triggerId: string;
+  responseUrl: string;
+  messageTs?: string;
+}): string {
   const ts = options.messageTs ?? '1700000000.000100';
   const action = {
     type: 'block_actions',
@@ -69,13 +85,28 @@ export function buttonClickBody(options: { user: string; channel: string; action
     channel: { id: options.channel, name: 'security' },
     message: { type: 'message', ts, text: 'finding' },
     response_url: options.responseUrl,
-    actions: [{ type: 'button', action_id: options.actionId, block_id: 'warden_actions', value: options.value, action_ts: '1700000001.000200' }],
+    actions: [
+      {
+        type: 'button',
+        action_id: options.actionId,
+        block_id: 'warden_actions',
+        value: options.value,
+        action_ts: '1700000001.000200',
+      },
+    ],
   };
   return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
 }
 
 /** The accept-risk modal's submission (view_submission) as Slack posts it: `payload=<json>`. */
-export function acceptRiskSubmissionBody(options: { user: string; privateMetadata: string; reason: string; date: string | null; viewId?: string; triggerId?: string }): string {
+export function acceptRiskSubmissionBody(options: {
+  user: string;
+  privateMetadata: string;
+  reason: string;
+  date: string | null;
+  viewId?: string;
+  triggerId?: string;
+}): string {
   const payload = {
     type: 'view_submission',
     ...interactionFrom(options.user),
@@ -90,8 +121,12 @@ export function acceptRiskSubmissionBody(options: { user: string; privateMetadat
       blocks: [],
       state: {
         values: {
-          [ACCEPT_RISK_INPUTS.reasonBlock]: { [ACCEPT_RISK_INPUTS.reasonAction]: { type: 'plain_text_input', value: options.reason } },
-          [ACCEPT_RISK_INPUTS.expiryBlock]: { [ACCEPT_RISK_INPUTS.expiryAction]: { type: 'datepicker', selected_date: options.date } },
+          [ACCEPT_RISK_INPUTS.reasonBlock]: {
+            [ACCEPT_RISK_INPUTS.reasonAction]: { type: 'plain_text_input', value: options.reason },
+          },
+          [ACCEPT_RISK_INPUTS.expiryBlock]: {
+            [ACCEPT_RISK_INPUTS.expiryAction]: { type: 'datepicker', selected_date: options.date },
+          },
         },
       },
       title: { type: 'plain_text', text: 'Accept risk' },

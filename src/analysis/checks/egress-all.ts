@@ -9,7 +9,8 @@ export const egressAll: Check<'egress-all'> = {
     id: 'egress-all',
     title: 'All outbound traffic allowed',
     severity: 'info',
-    rationale: 'Unrestricted egress lets a compromised instance reach any command-and-control host or exfiltrate data; restrict it where the workload allows.',
+    rationale:
+      'Unrestricted egress lets a compromised instance reach any command-and-control host or exfiltrate data; restrict it where the workload allows.',
     source: `${cite(HUAWEI_DEFAULT_GROUPS)}; ${cite(HUAWEI_SECURITY_GROUP, 'least-privilege advice')}; ${cite(ALIBABA_OVERVIEW, 'usage notes')}`,
     remediation: 'Limit outbound rules to the destinations and ports the workload needs.',
   },

@@ -10,7 +10,8 @@ export const internetAdminPort: Check<'internet-admin-port'> = {
     rationale:
       'SSH and RDP reachable from the Internet are brute-forced within minutes of exposure; remote administration belongs behind a bastion, VPN or a short list of trusted addresses.',
     source: `CIS AWS Foundations 5.2/5.3; AWS Security Hub EC2.13/EC2.14; ${cite(ALIBABA_OVERVIEW, 'usage notes')}; ${cite(HUAWEI_SECURITY_GROUP, 'least-privilege advice')}`,
-    remediation: 'Replace the Internet source with your office/VPN ranges or a bastion security group, or remove the rule.',
+    remediation:
+      'Replace the Internet source with your office/VPN ranges or a bastion security group, or remove the rule.',
   },
   run({ policy, config }) {
     const index = internetIndex(policy, config);

@@ -13,7 +13,8 @@ export const internetAllPorts: Check<'internet-all-ports'> = {
     rationale:
       'A group that lets the whole Internet reach every port turns every service on the instance, including ones started by accident, into a public one.',
     source: `${cite(HUAWEI_DEFAULT_GROUPS, 'Sys-FullAccess')}; ${cite(HUAWEI_SECURITY_GROUP, 'least-privilege advice')}; ${cite(ALIBABA_OVERVIEW, 'usage notes')}; AWS Security Hub EC2.18`,
-    remediation: 'Replace the rule with the ports the workload serves (e.g. the Sys-WebServer template without its admin ports).',
+    remediation:
+      'Replace the rule with the ports the workload serves (e.g. the Sys-WebServer template without its admin ports).',
   },
   run({ policy, config }) {
     const open: { what: string; exposure: Exposure }[] = [];
@@ -34,7 +35,10 @@ export const internetAllPorts: Check<'internet-all-ports'> = {
         exposure: Object.fromEntries(open.map((o) => [`${o.what} ${o.exposure.family}`, o.exposure.count.toString()])),
         title: `${open.some((o) => o.what === 'all protocols') ? 'All protocols' : 'Every port'} open to the Internet`,
         detail: `Reachable from the public Internet: ${open
-          .map((o) => `${o.what} over ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} (at least ${percent(o.exposure.share)} of public addresses)`)
+          .map(
+            (o) =>
+              `${o.what} over ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} (at least ${percent(o.exposure.share)} of public addresses)`,
+          )
           .join('; ')}, allowed by ${rules.map(describeRule).join(', ')}.`,
       },
     ];

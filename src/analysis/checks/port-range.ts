@@ -9,7 +9,8 @@ export const portRange: Check<'port-range'> = {
     id: 'port-range',
     title: 'Rule opens a port range',
     severity: 'low',
-    rationale: 'A range opens ports nobody asked for; services started later on one of them are exposed without review.',
+    rationale:
+      'A range opens ports nobody asked for; services started later on one of them are exposed without review.',
     source: `${cite(ALIBABA_OVERVIEW, 'usage notes')}: "Set a specific port (instead of a port range) to be opened, for example, port 80/80"`,
     remediation: 'Replace the range with the specific ports the service uses.',
   },

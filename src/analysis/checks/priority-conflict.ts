@@ -21,7 +21,8 @@ export const priorityConflict: Check<'priority-conflict'> = {
     rationale:
       'When an allow and a deny of the same priority match the same traffic, the deny wins; the allow is partly dead and the intent of the pair is unclear to whoever reads it next.',
     source: `${cite(ALIBABA_OVERVIEW, 'Security group rule priority')}; ${cite(HUAWEI_SECURITY_GROUP, 'rule priority and action')}`,
-    remediation: 'Give the rule that should win a higher priority (a smaller number), or narrow one of them so they no longer overlap.',
+    remediation:
+      'Give the rule that should win a higher priority (a smaller number), or narrow one of them so they no longer overlap.',
   },
   run({ policy }) {
     const drafts: FindingDraft[] = [];

@@ -22,7 +22,8 @@ function decidersWithout(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined
   const bucket = placed && policy.buckets.get(`${rule.direction}|${placed.space.key}`);
   if (!placed || !bucket) return [];
   const result = evaluateBucket({ ...bucket, rules: bucket.rules.filter((c) => c.rule !== rule) }, new Set());
-  const atoms: ProtocolAtom[] = rule.protocol === 'all' ? [...result.atoms] : [result.atoms.has(rule.protocol) ? rule.protocol : 'other'];
+  const atoms: ProtocolAtom[] =
+    rule.protocol === 'all' ? [...result.atoms] : [result.atoms.has(rule.protocol) ? rule.protocol : 'other'];
   const out = new Set<Rule | undefined>();
   for (const atom of atoms) {
     for (const segment of result.segments.get(atom) ?? []) {
@@ -37,7 +38,10 @@ function decidersWith(policy: EvaluatedPolicy, rule: Rule): (Rule | undefined)[]
   const placed = policy.ruleSpaces.get(rule);
   if (!placed) return [];
   const space = placed.space;
-  const atoms = rule.protocol === 'all' ? [...(policy.atoms.get(`${rule.direction}|${space.key}`) ?? [])] : [atomFor(policy, rule.direction, space.key, rule.protocol)];
+  const atoms =
+    rule.protocol === 'all'
+      ? [...(policy.atoms.get(`${rule.direction}|${space.key}`) ?? [])]
+      : [atomFor(policy, rule.direction, space.key, rule.protocol)];
   const out = new Set<Rule | undefined>();
   for (const atom of atoms) {
     for (const segment of policy.segments.get(regionKey(rule.direction, space.key, atom)) ?? []) {
@@ -55,7 +59,8 @@ function why(policy: EvaluatedPolicy, rule: Rule): string {
   // Where the rule decides nothing, the same rules decide its traffic with and without it.
   const deciders = decidersWith(policy, rule) ?? decidersWithout(policy, rule);
   const rules = deciders.filter((d) => d !== undefined);
-  if (rules.length === 0) return rule.action === 'deny' ? 'nothing it denies would otherwise be allowed' : 'removing it changes no decision';
+  if (rules.length === 0)
+    return rule.action === 'deny' ? 'nothing it denies would otherwise be allowed' : 'removing it changes no decision';
   const named = rules.slice(0, 3).map(describeRule).join(', ');
   const more = rules.length > 3 ? ` and ${rules.length - 3} more` : '';
   return `without it, ${named}${more}${deciders.includes(undefined) ? ' (or the default deny)' : ''} decide everything it matches the same way`;
@@ -65,7 +70,12 @@ function why(policy: EvaluatedPolicy, rule: Rule): string {
 function removableTogether(policy: EvaluatedPolicy, bucket: Bucket, candidates: ReadonlySet<Rule>): boolean {
   const key = `${bucket.direction}|${bucket.space.key}`;
   const atoms = policy.atoms.get(key) ?? new Set<ProtocolAtom>();
-  const original: BucketResult = { atoms, segments: new Map([...atoms].map((a) => [a, policy.segments.get(regionKey(bucket.direction, bucket.space.key, a)) ?? []])) };
+  const original: BucketResult = {
+    atoms,
+    segments: new Map(
+      [...atoms].map((a) => [a, policy.segments.get(regionKey(bucket.direction, bucket.space.key, a)) ?? []]),
+    ),
+  };
   const without = evaluateBucket({ ...bucket, rules: bucket.rules.filter((c) => !candidates.has(c.rule)) }, new Set());
   return bucketAllowedSignature(without, atoms) === bucketAllowedSignature(original, atoms);
 }
@@ -81,7 +91,11 @@ export function shadowedRules(policy: EvaluatedPolicy): Rule[] {
   for (const bucket of policy.buckets.values()) {
     // A rule whose set is unknown is evaluated as the worst case, which says nothing about whether it matters.
     const candidates = new Set(
-      bucket.rules.filter((c) => !isImplicit(c.rule) && !policy.effective.has(c.rule) && !policy.ruleSpaces.get(c.rule)?.unresolved).map((c) => c.rule),
+      bucket.rules
+        .filter(
+          (c) => !isImplicit(c.rule) && !policy.effective.has(c.rule) && !policy.ruleSpaces.get(c.rule)?.unresolved,
+        )
+        .map((c) => c.rule),
     );
     let rules = bucket.rules;
     let open = [...candidates];

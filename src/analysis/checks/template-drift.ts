@@ -13,7 +13,8 @@ export const templateDriftCheck: Check<'template-drift'> = {
     rationale:
       'A group named after a documented template (or assigned a golden template) is expected to hold exactly its rules; additions widen access without review, missing rows break what the template promises.',
     source: `${cite(HUAWEI_DEFAULT_GROUPS)}; ${cite(OTC_DEFAULT_GROUP)}; ${cite(ALIBABA_OVERVIEW, 'Default security group')}; CIS AWS 5.4 (default group restricts all traffic); user templates`,
-    remediation: 'Restore the template: remove the added rules and add back the missing ones, or assign the group a template that matches its purpose.',
+    remediation:
+      'Restore the template: remove the added rules and add back the missing ones, or assign the group a template that matches its purpose.',
   },
   run({ group, config }) {
     const template = templateFor(group, config);

@@ -9,7 +9,8 @@ export const tooManyRules: Check<'too-many-rules'> = {
     rationale:
       'Large rule sets are hard to review, approach provider quotas, and changes to them cause connection errors (Alibaba usage notes).',
     source: `${cite(ALIBABA_OVERVIEW, 'usage notes')}: "Set simple security group rules"; AWS VPC quota of 60 rules per direction`,
-    remediation: 'Split the group by tier or purpose, or replace many single addresses with a prefix list / address group.',
+    remediation:
+      'Split the group by tier or purpose, or replace many single addresses with a prefix list / address group.',
   },
   run({ group, config }) {
     const count = group.rules.length;

@@ -15,7 +15,11 @@ function unknownSets(policy: EvaluatedPolicy, rule: Rule): { subject: string; wh
   }
   if (rule.portList) {
     const set = policy.group.portSets?.find((s) => s.id === rule.portList?.id);
-    if (set?.ports === undefined) out.push({ subject: `ports/port-list:${rule.portList.id}`, why: `port list ${rule.portList.id}: ${set?.unresolved ?? 'its entries were not read'}` });
+    if (set?.ports === undefined)
+      out.push({
+        subject: `ports/port-list:${rule.portList.id}`,
+        why: `port list ${rule.portList.id}: ${set?.unresolved ?? 'its entries were not read'}`,
+      });
   }
   return out;
 }
@@ -29,8 +33,10 @@ export const unresolvedPeer: Check<'unresolved-peer'> = {
     severity: 'medium',
     rationale:
       'A prefix list, address group or port list stands for the addresses or ports it holds; when they cannot be read (permission denied, a list shared from another account, a snapshot without it), what the rule opens is unknown. It is evaluated as the worst case so it can only make findings appear, never hide one.',
-    source: 'AWS EC2 managed prefix lists (GetManagedPrefixListEntries); Alibaba Cloud ECS prefix lists; Huawei Cloud VPC address groups',
-    remediation: 'Grant Warden read access to the list (ec2:GetManagedPrefixListEntries, DescribePrefixListAttributes, ListAddressGroup) or include its entries in the snapshot, then audit again.',
+    source:
+      'AWS EC2 managed prefix lists (GetManagedPrefixListEntries); Alibaba Cloud ECS prefix lists; Huawei Cloud VPC address groups',
+    remediation:
+      'Grant Warden read access to the list (ec2:GetManagedPrefixListEntries, DescribePrefixListAttributes, ListAddressGroup) or include its entries in the snapshot, then audit again.',
   },
   run({ policy }) {
     const bySubject = new Map<string, { why: string; rules: Rule[] }>();
@@ -61,7 +67,12 @@ function unknownRules(policy: EvaluatedPolicy): Map<string, string[]> {
   let known = unknownByRuleId.get(policy);
   if (!known) {
     known = new Map();
-    for (const [rule, placed] of policy.ruleSpaces) if (placed.unresolved) known.set(rule.native.ruleId, unknownSets(policy, rule).map((u) => u.why));
+    for (const [rule, placed] of policy.ruleSpaces)
+      if (placed.unresolved)
+        known.set(
+          rule.native.ruleId,
+          unknownSets(policy, rule).map((u) => u.why),
+        );
     unknownByRuleId.set(policy, known);
   }
   return known;

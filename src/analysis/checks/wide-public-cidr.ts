@@ -41,7 +41,8 @@ export const widePublicCidr: Check<'wide-public-cidr'> = {
     rationale:
       'A wide public range (larger than a typical office or VPN block) lets in millions of addresses you do not control, even if it is not the whole Internet.',
     source: `Prowler ec2_securitygroup_allow_wide_open_public_ipv4; ${cite(ALIBABA_OVERVIEW, 'usage notes')}: do not authorize 0.0.0.0/0 unless necessary`,
-    remediation: 'Narrow the source to the exact ranges that need access, or add them to `wide.trustedPublicRanges` if they are yours.',
+    remediation:
+      'Narrow the source to the exact ranges that need access, or add them to `wide.trustedPublicRanges` if they are yours.',
   },
   run({ policy, config }) {
     const drafts: FindingDraft[] = [];
@@ -51,9 +52,17 @@ export const widePublicCidr: Check<'wide-public-cidr'> = {
       const trusted = trustedIntervals(config.wide.trustedPublicRanges, family);
       // Only a rule whose own addresses are more than the limit can let in more than the limit.
       const bucket = policy.buckets.get(`ingress|${family}`);
-      if (!bucket?.rules.some((c) => c.rule.action === 'allow' && (c.hi - c.lo + 1n > limit || (policy.ruleSpaces.get(c.rule)?.intervals.length ?? 1) > 1))) continue;
+      if (
+        !bucket?.rules.some(
+          (c) =>
+            c.rule.action === 'allow' &&
+            (c.hi - c.lo + 1n > limit || (policy.ruleSpaces.get(c.rule)?.intervals.length ?? 1) > 1),
+        )
+      )
+        continue;
       // A provider-managed list holds the service's own ranges: open to the service, not to a wide public range.
-      const skipped = (rule: Rule) => !config.wide.countProviderManagedLists && policy.ruleSpaces.get(rule)?.set?.providerManaged === true;
+      const skipped = (rule: Rule) =>
+        !config.wide.countProviderManagedLists && policy.ruleSpaces.get(rule)?.set?.providerManaged === true;
       // The most public (untrusted) addresses each rule decides for any single protocol and port.
       const widest = new Map<Rule, bigint>();
       for (const atom of policy.atoms.get(`ingress|${family}`) ?? []) {

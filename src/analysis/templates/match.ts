@@ -39,7 +39,10 @@ export function templateFor(group: SecurityGroup, config: WardenConfig): Templat
   const catalog = catalogOf(config);
   const assigned = config.templates.assign[group.id] ?? config.templates.assign[`${group.provider}:${group.name}`];
   if (assigned) return catalog.byId.get(assigned);
-  return catalog.byName.get(`${group.provider}\u0000${group.name}`) ?? (group.description !== '' ? catalog.byName.get(`${group.provider}\u0000${group.description}`) : undefined);
+  return (
+    catalog.byName.get(`${group.provider}\u0000${group.name}`) ??
+    (group.description !== '' ? catalog.byName.get(`${group.provider}\u0000${group.description}`) : undefined)
+  );
 }
 
 export function templateRuleSignature(row: TemplateRule): string {

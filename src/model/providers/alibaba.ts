@@ -11,12 +11,26 @@ function alibabaImplicitRules(group: SecurityGroup): Rule[] {
   const rules: Rule[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
     const any = family === 'ipv4' ? '0.0.0.0/0' : '::/0';
-    rules.push(implicitRule('egress', family, { kind: 'cidr', cidr: any }, `${family}-egress`, 'Alibaba: outbound allowed by default'));
+    rules.push(
+      implicitRule(
+        'egress',
+        family,
+        { kind: 'cidr', cidr: any },
+        `${family}-egress`,
+        'Alibaba: outbound allowed by default',
+      ),
+    );
   }
   const basic = group.groupType !== 'enterprise';
   if (basic && group.innerAccessPolicy !== 'drop') {
     rules.push(
-      implicitRule('ingress', 'ipv4', { kind: 'group', groupId: group.id, self: true }, 'inner-access', 'Alibaba: InnerAccessPolicy Accept'),
+      implicitRule(
+        'ingress',
+        'ipv4',
+        { kind: 'group', groupId: group.id, self: true },
+        'inner-access',
+        'Alibaba: InnerAccessPolicy Accept',
+      ),
     );
   }
   return rules;

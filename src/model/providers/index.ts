@@ -22,7 +22,8 @@ export function descriptorOf(provider: Provider): ProviderDescriptor<Provider> {
 /** What the API the group was read through can express. */
 export function capabilitiesOf(group: Pick<SecurityGroup, 'provider' | 'api'>): Capabilities {
   const descriptor = descriptorOf(group.provider);
-  return (descriptor.apis[group.api ?? descriptor.defaultApi] ?? descriptor.apis[descriptor.defaultApi]) as Capabilities;
+  return (descriptor.apis[group.api ?? descriptor.defaultApi] ??
+    descriptor.apis[descriptor.defaultApi]) as Capabilities;
 }
 
 /** A priority only the cloud itself puts rules at (Alibaba's default rules): the API refuses it. */

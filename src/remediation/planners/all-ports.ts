@@ -8,7 +8,14 @@ import { ruleSignature } from '../../model/rule-signature.ts';
 import type { Template, TemplateRule } from '../../analysis/templates/types.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { parseCidr } from '../../model/address.ts';
-import { MAX_PORT, hasPorts, intersectRanges, portsLabel, protocolLabel, subtractRanges } from '../../model/protocol.ts';
+import {
+  MAX_PORT,
+  hasPorts,
+  intersectRanges,
+  portsLabel,
+  protocolLabel,
+  subtractRanges,
+} from '../../model/protocol.ts';
 import { capabilitiesOf, isSystemPriority } from '../../model/providers/index.ts';
 import type { Family, Finding, PortRange, Rule, SecurityGroup } from '../../model/types.ts';
 import type { NewRule } from '../../model/change.ts';
@@ -16,7 +23,17 @@ import { portsOf } from '../../analysis/rule-space.ts';
 import { applyOperations, plannedRule, withPorts } from './planned.ts';
 import type { LocatedFinding, PlanDraft } from './common.ts';
 import type { Planner } from './fixers.ts';
-import { addOnce, documentedRanges, emptyDraft, groupPortsFor, noteOnce, removeOnce, sourceText, trustedPeer, trustedSourcesFor } from './common.ts';
+import {
+  addOnce,
+  documentedRanges,
+  emptyDraft,
+  groupPortsFor,
+  noteOnce,
+  removeOnce,
+  sourceText,
+  trustedPeer,
+  trustedSourcesFor,
+} from './common.ts';
 import type { GroupPort } from './common.ts';
 import { templateRowToRule } from './template.ts';
 import { wouldWiden } from './policy.ts';
@@ -33,9 +50,11 @@ type Open = { family: Family; protocol: 'all' | 'tcp' | 'udp' };
 export function openEverywhere(policy: EvaluatedPolicy, config: WardenConfig): Open[] {
   const open: Open[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
-    if (isInternet(weakestExposure(policy, 'ingress', family, 'all', { from: 0, to: MAX_PORT }), config)) open.push({ family, protocol: 'all' });
+    if (isInternet(weakestExposure(policy, 'ingress', family, 'all', { from: 0, to: MAX_PORT }), config))
+      open.push({ family, protocol: 'all' });
     for (const protocol of ['tcp', 'udp'] as const) {
-      if (isInternet(weakestExposure(policy, 'ingress', family, protocol, { from: 1, to: MAX_PORT }), config)) open.push({ family, protocol });
+      if (isInternet(weakestExposure(policy, 'ingress', family, protocol, { from: 1, to: MAX_PORT }), config))
+        open.push({ family, protocol });
     }
   }
   return open;
@@ -43,13 +62,26 @@ export function openEverywhere(policy: EvaluatedPolicy, config: WardenConfig): O
 
 function internetWide(cidr: string, config: WardenConfig): boolean {
   const block = parseCidr(cidr);
-  return block !== undefined && publicShare(block.family, publicCount(block.family, block.lo, block.hi)) >= config.internet.minShare;
+  return (
+    block !== undefined &&
+    publicShare(block.family, publicCount(block.family, block.lo, block.hi)) >= config.internet.minShare
+  );
 }
 
 function rowOpensEverything(row: TemplateRule, config: WardenConfig): boolean {
-  if (row.direction !== 'ingress' || (row.action ?? 'allow') !== 'allow' || row.peer === 'self' || row.peer.startsWith('group:')) return false;
+  if (
+    row.direction !== 'ingress' ||
+    (row.action ?? 'allow') !== 'allow' ||
+    row.peer === 'self' ||
+    row.peer.startsWith('group:')
+  )
+    return false;
   if (!internetWide(row.peer, config)) return false;
-  return row.protocol === 'all' || ((row.protocol === 'tcp' || row.protocol === 'udp') && (row.ports === undefined || row.ports === 'all' || row.ports === '1-65535' || row.ports === '0-65535'));
+  return (
+    row.protocol === 'all' ||
+    ((row.protocol === 'tcp' || row.protocol === 'udp') &&
+      (row.ports === undefined || row.ports === 'all' || row.ports === '1-65535' || row.ports === '0-65535'))
+  );
 }
 
 function within(inner: readonly PortRange[], outer: readonly PortRange[]): boolean {
@@ -70,13 +102,20 @@ function documentedBy(rule: Rule, documented: readonly NewRule[]): boolean {
       d.family === rule.family &&
       d.direction === rule.direction &&
       d.action === 'allow' &&
-      (d.protocol === 'all' || (d.protocol === rule.protocol && (!hasPorts(rule.protocol) || within(rule.ports, d.ports)))) &&
+      (d.protocol === 'all' ||
+        (d.protocol === rule.protocol && (!hasPorts(rule.protocol) || within(rule.ports, d.ports)))) &&
       blockWithin(rule.peer, d.peer),
   );
 }
 
 function listText(rules: readonly NewRule[]): string {
-  const parts = rules.map((r) => (r.protocol === 'all' ? 'all traffic' : hasPorts(r.protocol) ? `${protocolLabel(r.protocol)}/${r.ports.map((p) => portsLabel(r.protocol, p)).join(',')}` : protocolLabel(r.protocol)));
+  const parts = rules.map((r) =>
+    r.protocol === 'all'
+      ? 'all traffic'
+      : hasPorts(r.protocol)
+        ? `${protocolLabel(r.protocol)}/${r.ports.map((p) => portsLabel(r.protocol, p)).join(',')}`
+        : protocolLabel(r.protocol),
+  );
   return [...new Set(parts)].join(', ') || 'nothing';
 }
 
@@ -97,11 +136,23 @@ function sourceFor(group: SecurityGroup, config: WardenConfig): Source | string 
     return { kind: 'template', label: `template ${template.id}`, template, dropAdmin: !custom(template.id) };
   }
   const documented = groupPortsFor(group, config);
-  if (documented) return { kind: 'group-ports', label: `remediation.groupPorts["${documented.key}"]`, ports: documented.ports, key: documented.key, dropAdmin: false };
+  if (documented)
+    return {
+      kind: 'group-ports',
+      label: `remediation.groupPorts["${documented.key}"]`,
+      ports: documented.ports,
+      key: documented.key,
+      dropAdmin: false,
+    };
   const web = BUILT_IN_TEMPLATES.find((t) => t.id === WEB_SERVER_ID) as Template;
   // The documented web-server template stands in only on the cloud that documents it.
   if (template && web.providers.includes(group.provider) && template.providers.includes(group.provider)) {
-    return { kind: 'template', label: `template ${WEB_SERVER_ID} without the admin ports`, template: web, dropAdmin: true };
+    return {
+      kind: 'template',
+      label: `template ${WEB_SERVER_ID} without the admin ports`,
+      template: web,
+      dropAdmin: true,
+    };
   }
   const why = template ? `its template ${template.id} opens every port itself` : 'no template applies to it';
   return `${group.id} has no narrower documented policy (${why}): assign it a template (templates.assign) or list the ports it serves under remediation.groupPorts["${group.id}"] (or "${group.provider}:${group.name}")`;
@@ -114,20 +165,42 @@ interface Documented {
 }
 
 /** The template's ingress rows with a CIDR source, in the open families, admin ports cut out for built-in templates. */
-function templateRows(source: Source, group: SecurityGroup, families: ReadonlySet<Family>, config: WardenConfig, priorityFor: (family: Family) => number): Documented {
+function templateRows(
+  source: Source,
+  group: SecurityGroup,
+  families: ReadonlySet<Family>,
+  config: WardenConfig,
+  priorityFor: (family: Family) => number,
+): Documented {
   const template = source.template as Template;
   const out: Documented = { rules: [], droppedAdmin: [] };
   for (const row of template.rules) {
-    if (row.direction !== 'ingress' || row.peer === 'self' || row.peer.startsWith('group:') || !families.has(row.family)) continue;
+    if (
+      row.direction !== 'ingress' ||
+      row.peer === 'self' ||
+      row.peer.startsWith('group:') ||
+      !families.has(row.family)
+    )
+      continue;
     let rule = templateRowToRule(row, group, `warden: ${source.label}`);
     if (row.priority === undefined) rule = { ...rule, priority: priorityFor(row.family) };
     // Alibaba's default rows sit at 110, where only the system puts rules: the API's lowest priority instead.
     const can = capabilitiesOf(group);
     if (isSystemPriority(can, rule.priority)) rule = { ...rule, priority: can.priorities.max };
-    if (source.dropAdmin && rule.action === 'allow' && (rule.protocol === 'tcp' || rule.protocol === 'udp') && rule.peer.kind === 'cidr' && internetWide(rule.peer.cidr, config)) {
+    if (
+      source.dropAdmin &&
+      rule.action === 'allow' &&
+      (rule.protocol === 'tcp' || rule.protocol === 'udp') &&
+      rule.peer.kind === 'cidr' &&
+      internetWide(rule.peer.cidr, config)
+    ) {
       const admin = config.adminPorts.filter((p) => rule.ports.some((r) => r.from <= p && p <= r.to));
-      for (const port of admin) out.droppedAdmin.push({ family: rule.family, protocol: rule.protocol, port, priority: rule.priority });
-      const rest = subtractRanges(rule.ports, admin.map((p) => ({ from: p, to: p })));
+      for (const port of admin)
+        out.droppedAdmin.push({ family: rule.family, protocol: rule.protocol, port, priority: rule.priority });
+      const rest = subtractRanges(
+        rule.ports,
+        admin.map((p) => ({ from: p, to: p })),
+      );
       for (const range of rest) out.rules.push({ rule: { ...rule, ports: [range] }, label: source.label });
       continue;
     }
@@ -140,17 +213,33 @@ function templateRows(source: Source, group: SecurityGroup, families: ReadonlySe
 function groupPortRows(source: Source, candidates: readonly Rule[], group: SecurityGroup): Documented {
   const out: Documented = { rules: [], droppedAdmin: [] };
   for (const rule of candidates) {
-    const protocols = rule.protocol === 'all' ? (['tcp', 'udp'] as const) : rule.protocol === 'tcp' || rule.protocol === 'udp' ? [rule.protocol] : [];
+    const protocols =
+      rule.protocol === 'all'
+        ? (['tcp', 'udp'] as const)
+        : rule.protocol === 'tcp' || rule.protocol === 'udp'
+          ? [rule.protocol]
+          : [];
     for (const protocol of protocols) {
-      for (const range of intersectRanges(documentedRanges(source.ports ?? [], protocol, rule.protocol), portsOf(rule, group).ports)) {
-        out.rules.push({ rule: { ...withPorts(rule, [range]), protocol, description: `warden: ${source.label}` }, label: source.label });
+      for (const range of intersectRanges(
+        documentedRanges(source.ports ?? [], protocol, rule.protocol),
+        portsOf(rule, group).ports,
+      )) {
+        out.rules.push({
+          rule: { ...withPorts(rule, [range]), protocol, description: `warden: ${source.label}` },
+          label: source.label,
+        });
       }
     }
   }
   return out;
 }
 
-export function planAllPorts(_finding: Finding, located: LocatedFinding, group: SecurityGroup, config: WardenConfig): PlanDraft | string {
+export function planAllPorts(
+  _finding: Finding,
+  located: LocatedFinding,
+  group: SecurityGroup,
+  config: WardenConfig,
+): PlanDraft | string {
   const open = openEverywhere(located.policy, config);
   if (open.length === 0) return `no port of ${group.id} is open to the Internet any more`;
   const source = sourceFor(group, config);
@@ -158,18 +247,36 @@ export function planAllPorts(_finding: Finding, located: LocatedFinding, group: 
   const families = new Set(open.map((o) => o.family));
   // Every rule that lets the Internet in over an open family, whether or not it decides today (the outcome must not depend on rule order).
   let candidates = group.rules.filter(
-    (r) => r.enabled && r.direction === 'ingress' && r.action === 'allow' && r.peer.kind === 'cidr' && families.has(r.family) && internetWide(r.peer.cidr, config) && (r.protocol === 'all' || hasPorts(r.protocol)),
+    (r) =>
+      r.enabled &&
+      r.direction === 'ingress' &&
+      r.action === 'allow' &&
+      r.peer.kind === 'cidr' &&
+      families.has(r.family) &&
+      internetWide(r.peer.cidr, config) &&
+      (r.protocol === 'all' || hasPorts(r.protocol)),
   );
   let draft: PlanDraft | string = emptyDraft();
   for (let round = 0; round < 8; round++) {
     draft = build(group, config, located.policy, source, candidates, families);
     if (typeof draft === 'string') return draft;
-    const after = evaluateGroup(applyOperations({ ...group, rules: group.rules.filter((r) => !(draft as PlanDraft).removes.includes(r)) }, (draft as PlanDraft).adds.map((a) => ({ op: 'add' as const, rule: a.rule }))));
+    const after = evaluateGroup(
+      applyOperations(
+        { ...group, rules: group.rules.filter((r) => !(draft as PlanDraft).removes.includes(r)) },
+        (draft as PlanDraft).adds.map((a) => ({ op: 'add' as const, rule: a.rule })),
+      ),
+    );
     const still = openEverywhere(after, config);
     if (still.length === 0) break;
     const fresh = new Set<Rule>();
     for (const o of still) {
-      const exposure = weakestExposure(after, 'ingress', o.family, o.protocol, o.protocol === 'all' ? { from: 0, to: MAX_PORT } : { from: 1, to: MAX_PORT });
+      const exposure = weakestExposure(
+        after,
+        'ingress',
+        o.family,
+        o.protocol,
+        o.protocol === 'all' ? { from: 0, to: MAX_PORT } : { from: 1, to: MAX_PORT },
+      );
       for (const rule of exposure.rules) if (group.rules.includes(rule) && !candidates.includes(rule)) fresh.add(rule);
     }
     if (fresh.size === 0) break;
@@ -178,12 +285,23 @@ export function planAllPorts(_finding: Finding, located: LocatedFinding, group: 
   return draft;
 }
 
-function build(group: SecurityGroup, config: WardenConfig, policy: EvaluatedPolicy, source: Source, candidates: readonly Rule[], families: ReadonlySet<Family>): PlanDraft | string {
-  const lowest = (family: Family) => Math.min(...candidates.filter((r) => r.family === family).map((r) => r.priority), Infinity);
+function build(
+  group: SecurityGroup,
+  config: WardenConfig,
+  policy: EvaluatedPolicy,
+  source: Source,
+  candidates: readonly Rule[],
+  families: ReadonlySet<Family>,
+): PlanDraft | string {
+  const lowest = (family: Family) =>
+    Math.min(...candidates.filter((r) => r.family === family).map((r) => r.priority), Infinity);
   const priorityFor = (family: Family) => (Number.isFinite(lowest(family)) ? lowest(family) : 1);
   let documented: Documented;
   try {
-    documented = source.kind === 'template' ? templateRows(source, group, families, config, priorityFor) : groupPortRows(source, candidates, group);
+    documented =
+      source.kind === 'template'
+        ? templateRows(source, group, families, config, priorityFor)
+        : groupPortRows(source, candidates, group);
   } catch (error) {
     return (error as Error).message;
   }
@@ -192,11 +310,15 @@ function build(group: SecurityGroup, config: WardenConfig, policy: EvaluatedPoli
   const removes = candidates.filter((r) => !documentedBy(r, rows));
   for (const rule of removes) removeOnce(draft, rule);
   const kept = group.rules.filter((r) => r.enabled && !removes.includes(r));
-  const present = (rule: NewRule) => kept.some((r) => ruleSignature(r, false) === ruleSignature(plannedRule(rule, 0), false));
+  const present = (rule: NewRule) =>
+    kept.some((r) => ruleSignature(r, false) === ruleSignature(plannedRule(rule, 0), false));
   for (const { rule, label } of documented.rules) {
     if (present(rule)) continue;
     if (wouldWiden(policy, rule)) {
-      noteOnce(draft, `${listText([rule])} from ${rule.peer.kind === 'cidr' ? rule.peer.cidr : 'its source'} (${label ?? source.label}) left out: it is not allowed today, and a fix never widens access`);
+      noteOnce(
+        draft,
+        `${listText([rule])} from ${rule.peer.kind === 'cidr' ? rule.peer.cidr : 'its source'} (${label ?? source.label}) left out: it is not allowed today, and a fix never widens access`,
+      );
       continue;
     }
     addOnce(draft, rule, label);
@@ -226,12 +348,31 @@ function build(group: SecurityGroup, config: WardenConfig, policy: EvaluatedPoli
       addOnce(draft, rule, trusted.label);
       passes++;
     }
-    if (passes === 0) noteOnce(draft, `${name}, open to the Internet in the template, is left out: admin ports get only the sources in remediation.trustedSources`);
+    if (passes === 0)
+      noteOnce(
+        draft,
+        `${name}, open to the Internet in the template, is left out: admin ports get only the sources in remediation.trustedSources`,
+      );
   }
-  if (removes.length === 0) return `every rule open to the Internet on ${group.id} is within ${source.label}, which itself opens every port`;
-  const documentedList = listText([...kept.filter((r) => r.direction === 'ingress' && r.action === 'allow' && r.peer.kind === 'cidr' && internetWide(r.peer.cidr, config)), ...draft.adds.filter((a) => a.rule.peer.kind === 'cidr' && internetWide(a.rule.peer.cidr, config)).map((a) => a.rule)]);
+  if (removes.length === 0)
+    return `every rule open to the Internet on ${group.id} is within ${source.label}, which itself opens every port`;
+  const documentedList = listText([
+    ...kept.filter(
+      (r) =>
+        r.direction === 'ingress' &&
+        r.action === 'allow' &&
+        r.peer.kind === 'cidr' &&
+        internetWide(r.peer.cidr, config),
+    ),
+    ...draft.adds
+      .filter((a) => a.rule.peer.kind === 'cidr' && internetWide(a.rule.peer.cidr, config))
+      .map((a) => a.rule),
+  ]);
   draft.summary = `Replace every-port Internet access on ${group.name} (${group.id}) with ${documentedList} (${source.label})`;
-  noteOnce(draft, `through ${removes.map((r) => r.native.ruleId).join(', ')}, only the documented ports stay reachable; everything else they allowed stops, from private addresses too`);
+  noteOnce(
+    draft,
+    `through ${removes.map((r) => r.native.ruleId).join(', ')}, only the documented ports stay reachable; everything else they allowed stops, from private addresses too`,
+  );
   return draft;
 }
 

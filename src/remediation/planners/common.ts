@@ -30,11 +30,20 @@ export interface LocatedFinding {
 }
 
 function singleGroupIndex(group: SecurityGroup): EstateIndex {
-  return { hasGroup: (provider, account, region, groupId) => provider === group.provider && account === group.account && region === group.region && groupId === group.id };
+  return {
+    hasGroup: (provider, account, region, groupId) =>
+      provider === group.provider && account === group.account && region === group.region && groupId === group.id,
+  };
 }
 
 function scopeOf(group: SecurityGroup) {
-  return { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name };
+  return {
+    provider: group.provider,
+    account: group.account,
+    region: group.region,
+    groupId: group.id,
+    groupName: group.name,
+  };
 }
 
 /**
@@ -49,11 +58,18 @@ export function locateFinding(
   estate: EstateIndex = singleGroupIndex(group),
   policy: EvaluatedPolicy = evaluateGroup(group),
 ): LocatedFinding | undefined {
-  if (finding.provider !== group.provider || finding.account !== group.account || finding.region !== group.region || finding.groupId !== group.id) return undefined;
+  if (
+    finding.provider !== group.provider ||
+    finding.account !== group.account ||
+    finding.region !== group.region ||
+    finding.groupId !== group.id
+  )
+    return undefined;
   const check = GROUP_CHECKS.find((c) => c.meta.id === finding.check);
   if (!check) return undefined;
   for (const draft of check.run({ group, policy, config, estate })) {
-    if (matchesFingerprint(toFinding(check.meta, scopeOf(group), draft, check.meta.severity), finding.fingerprint)) return { check, draft, policy };
+    if (matchesFingerprint(toFinding(check.meta, scopeOf(group), draft, check.meta.severity), finding.fingerprint))
+      return { check, draft, policy };
   }
   return undefined;
 }
@@ -84,7 +100,11 @@ export function groupFindings(
   for (const check of GROUP_CHECKS) {
     if (disabled.has(check.meta.id)) continue;
     for (const draft of check.run({ group, policy, config, estate })) {
-      out.push({ check: check.meta.id, subject: draft.subject, fingerprint: toFinding(check.meta, scopeOf(group), draft, check.meta.severity).fingerprint });
+      out.push({
+        check: check.meta.id,
+        subject: draft.subject,
+        fingerprint: toFinding(check.meta, scopeOf(group), draft, check.meta.severity).fingerprint,
+      });
     }
   }
   return out;
@@ -94,12 +114,16 @@ export function groupFindings(
 
 /** A rule as a diff line shows it: `tcp/22 from 0.0.0.0/0`, `deny tcp/22 from ::/0, priority 1`, `egress all traffic to 0.0.0.0/0`. */
 export function describeForDiff(rule: NewRule | Rule, group: SecurityGroup): string {
-  const what = rule.protocol === 'all' ? 'all traffic' : `${protocolLabel(rule.protocol)}/${rule.ports.map((r) => portsLabel(rule.protocol, r)).join(',')}`;
+  const what =
+    rule.protocol === 'all'
+      ? 'all traffic'
+      : `${protocolLabel(rule.protocol)}/${rule.ports.map((r) => portsLabel(rule.protocol, r)).join(',')}`;
   const direction = rule.direction === 'egress' ? 'egress ' : '';
   const action = rule.action === 'deny' ? 'deny ' : '';
   const way = rule.direction === 'ingress' ? 'from' : 'to';
   const family = rule.peer.kind !== 'cidr' && rule.family === 'ipv6' ? ' (IPv6)' : '';
-  const priority = isAllowOnly(group) || (rule.action === 'allow' && rule.priority === 1) ? '' : `, priority ${rule.priority}`;
+  const priority =
+    isAllowOnly(group) || (rule.action === 'allow' && rule.priority === 1) ? '' : `, priority ${rule.priority}`;
   const disabled = rule.enabled ? '' : ' (disabled)';
   return `${direction}${action}${what} ${way} ${describePeer(rule.peer)}${setContent(rule, group)}${family}${priority}${disabled}`;
 }
@@ -133,7 +157,9 @@ export interface TrustedSource {
 /** The trusted sources configured for a port: under its number, then under every service name for it; without repeats. */
 export function trustedSourcesFor(port: number, config: WardenConfig): TrustedSource[] {
   const byKey = config.remediation.trustedSources;
-  const keys = Object.keys(byKey).filter((key) => (/^\d+$/.test(key) ? Number(key) === port : SERVICE_PORTS[key.toLowerCase()] === port));
+  const keys = Object.keys(byKey).filter((key) =>
+    /^\d+$/.test(key) ? Number(key) === port : SERVICE_PORTS[key.toLowerCase()] === port,
+  );
   keys.sort((a, b) => Number(!/^\d+$/.test(a)) - Number(!/^\d+$/.test(b)));
   const seen = new Set<string>();
   const out: TrustedSource[] = [];
@@ -148,20 +174,29 @@ export function trustedSourcesFor(port: number, config: WardenConfig): TrustedSo
 }
 
 /** A trusted source as a peer of a rule in this group and family, or why it cannot be one. */
-export function trustedPeer(source: TrustedSource, family: Family, group: SecurityGroup): { peer: Peer; family: Family } | { skip: 'family' } | { skip: 'unsupported'; why: string } {
+export function trustedPeer(
+  source: TrustedSource,
+  family: Family,
+  group: SecurityGroup,
+): { peer: Peer; family: Family } | { skip: 'family' } | { skip: 'unsupported'; why: string } {
   const [kind, ...rest] = source.source.split(':');
   const id = rest.join(':');
   const can = capabilitiesOf(group);
   // Where references carry no address family (AWS, Alibaba), the model keeps them as IPv4.
   const symbolicFamily: Family = can.referencesCarryFamily ? family : 'ipv4';
-  if (kind === 'sg' && id) return { peer: { kind: 'group', groupId: id, self: id === group.id }, family: symbolicFamily };
+  if (kind === 'sg' && id)
+    return { peer: { kind: 'group', groupId: id, self: id === group.id }, family: symbolicFamily };
   if (kind === 'prefix-list' && id) {
-    if (!can.addressSetPeers.includes('prefix-list')) return { skip: 'unsupported', why: `${group.provider} security groups cannot reference prefix lists` };
+    if (!can.addressSetPeers.includes('prefix-list'))
+      return { skip: 'unsupported', why: `${group.provider} security groups cannot reference prefix lists` };
     return knownSet(group, { kind: 'prefix-list', id }, family);
   }
   if (kind === 'address-group' && id) {
     if (!can.addressSetPeers.includes('address-group')) {
-      return { skip: 'unsupported', why: `${group.provider}${group.api === 'neutron-v2' ? ' Neutron' : ''} security groups cannot reference address groups` };
+      return {
+        skip: 'unsupported',
+        why: `${group.provider}${group.api === 'neutron-v2' ? ' Neutron' : ''} security groups cannot reference address groups`,
+      };
     }
     return knownSet(group, { kind: 'address-group', id }, family);
   }
@@ -175,10 +210,18 @@ export function trustedPeer(source: TrustedSource, family: Family, group: Securi
  * A trusted list as a peer: only one whose entries were read with the group (a rule of it names the
  * list), since a fix is proved on the addresses it lets in; in the family the list declares.
  */
-function knownSet(group: SecurityGroup, peer: Extract<Peer, { kind: 'prefix-list' | 'address-group' }>, family: Family): { peer: Peer; family: Family } | { skip: 'family' } | { skip: 'unsupported'; why: string } {
+function knownSet(
+  group: SecurityGroup,
+  peer: Extract<Peer, { kind: 'prefix-list' | 'address-group' }>,
+  family: Family,
+): { peer: Peer; family: Family } | { skip: 'family' } | { skip: 'unsupported'; why: string } {
   const set = group.addressSets?.find((s) => s.id === peer.id);
   const name = peer.kind === 'prefix-list' ? 'prefix list' : 'address group';
-  if (set?.entries === undefined) return { skip: 'unsupported', why: `the ${name}'s entries were not read with ${group.id} (no rule of it names the list), so what it lets in cannot be proved` };
+  if (set?.entries === undefined)
+    return {
+      skip: 'unsupported',
+      why: `the ${name}'s entries were not read with ${group.id} (no rule of it names the list), so what it lets in cannot be proved`,
+    };
   if (set.family !== family) return { skip: 'family' };
   return { peer, family };
 }
@@ -194,9 +237,16 @@ export interface GroupPort {
 }
 
 /** The ports config documents for a group (by id, then `provider:name`), or undefined when none are configured. */
-export function groupPortsFor(group: SecurityGroup, config: WardenConfig): { key: string; ports: GroupPort[] } | undefined {
+export function groupPortsFor(
+  group: SecurityGroup,
+  config: WardenConfig,
+): { key: string; ports: GroupPort[] } | undefined {
   const byGroup = config.remediation.groupPorts;
-  const key = Object.hasOwn(byGroup, group.id) ? group.id : Object.hasOwn(byGroup, `${group.provider}:${group.name}`) ? `${group.provider}:${group.name}` : undefined;
+  const key = Object.hasOwn(byGroup, group.id)
+    ? group.id
+    : Object.hasOwn(byGroup, `${group.provider}:${group.name}`)
+      ? `${group.provider}:${group.name}`
+      : undefined;
   if (key === undefined) return undefined;
   const ports: GroupPort[] = [];
   for (const text of byGroup[key] ?? []) {
@@ -209,13 +259,16 @@ export function groupPortsFor(group: SecurityGroup, config: WardenConfig): { key
 }
 
 /** The documented ports that apply to a protocol (bare ports apply to the replaced rule's protocol; TCP for `all`). */
-export function documentedRanges(ports: readonly GroupPort[], protocol: 'tcp' | 'udp', replacedProtocol: Protocol): PortRange[] {
+export function documentedRanges(
+  ports: readonly GroupPort[],
+  protocol: 'tcp' | 'udp',
+  replacedProtocol: Protocol,
+): PortRange[] {
   const own = replacedProtocol === 'all' ? 'tcp' : replacedProtocol;
   return mergeRanges(ports.filter((p) => (p.protocol ?? own) === protocol).map((p) => p.range));
 }
 
 // --- Port arithmetic -------------------------------------------------------------------------------
-
 
 export function coversPort(rule: Pick<Rule, 'ports'>, port: number): boolean {
   return rule.ports.some((r) => r.from <= port && port <= r.to);
@@ -258,7 +311,9 @@ export function existingTwin(group: SecurityGroup, draft: PlanDraft, rule: NewRu
 }
 
 function operationKey(op: PlanOperation): string {
-  return op.op === 'add' ? `add ${newRuleSignature(op.rule)}${op.label ? ` (${op.label})` : ''}` : `remove ${op.ruleId} ${op.signature}`;
+  return op.op === 'add'
+    ? `add ${newRuleSignature(op.rule)}${op.label ? ` (${op.label})` : ''}`
+    : `remove ${op.ruleId} ${op.signature}`;
 }
 
 /** Stable: the same finding and the same operations give the same id. */
@@ -267,10 +322,23 @@ export function planId(fingerprint: string, operations: readonly PlanOperation[]
 }
 
 /** Adds first, then removes; preconditions for every live rule removed or relied on; diff, id and what it resolves. */
-export function finishPlan(finding: Finding, group: SecurityGroup, config: WardenConfig, draft: PlanDraft, estate?: EstateIndex): Plan {
+export function finishPlan(
+  finding: Finding,
+  group: SecurityGroup,
+  config: WardenConfig,
+  draft: PlanDraft,
+  estate?: EstateIndex,
+): Plan {
   const operations: PlanOperation[] = [
-    ...draft.adds.map((a): PlanOperation => (a.label === undefined ? { op: 'add', rule: a.rule } : { op: 'add', rule: a.rule, label: a.label })),
-    ...draft.removes.map((rule): PlanOperation => ({ op: 'remove', ruleId: rule.native.ruleId, signature: ruleSignature(rule, true), rule })),
+    ...draft.adds.map((a): PlanOperation =>
+      a.label === undefined ? { op: 'add', rule: a.rule } : { op: 'add', rule: a.rule, label: a.label },
+    ),
+    ...draft.removes.map((rule): PlanOperation => ({
+      op: 'remove',
+      ruleId: rule.native.ruleId,
+      signature: ruleSignature(rule, true),
+      rule,
+    })),
   ];
   const preconditions: Precondition[] = [];
   for (const rule of [...draft.removes, ...draft.reliesOn]) {
@@ -281,11 +349,26 @@ export function finishPlan(finding: Finding, group: SecurityGroup, config: Warde
     ...draft.removes.map((rule) => `- ${describeForDiff(rule, group)}`),
     ...draft.adds.map((a) => `+ ${describeForDiff(a.rule, group)}${a.label ? ` (${a.label})` : ''}`),
   ];
-  const through = setPreconditions(group, [...draft.removes, ...draft.reliesOn, ...group.rules.filter((r) => finding.ruleIds.includes(r.native.ruleId))]);
+  const through = setPreconditions(group, [
+    ...draft.removes,
+    ...draft.reliesOn,
+    ...group.rules.filter((r) => finding.ruleIds.includes(r.native.ruleId)),
+  ]);
   return {
     id: planId(finding.fingerprint, operations),
-    finding: { fingerprint: finding.fingerprint, check: finding.check, title: finding.title, severity: finding.severity },
-    target: { provider: group.provider, account: group.account, region: group.region, groupId: group.id, groupName: group.name },
+    finding: {
+      fingerprint: finding.fingerprint,
+      check: finding.check,
+      title: finding.title,
+      severity: finding.severity,
+    },
+    target: {
+      provider: group.provider,
+      account: group.account,
+      region: group.region,
+      groupId: group.id,
+      groupName: group.name,
+    },
     operations,
     preconditions,
     ...(through.length > 0 ? { setPreconditions: through } : {}),
@@ -297,10 +380,21 @@ export function finishPlan(finding: Finding, group: SecurityGroup, config: Warde
 }
 
 /** The plan's own finding, then every other finding of the group whose check no longer reports its subject after the operations. */
-function resolvedBy(finding: Finding, group: SecurityGroup, config: WardenConfig, operations: readonly PlanOperation[], estate?: EstateIndex): string[] {
+function resolvedBy(
+  finding: Finding,
+  group: SecurityGroup,
+  config: WardenConfig,
+  operations: readonly PlanOperation[],
+  estate?: EstateIndex,
+): string[] {
   const before = groupFindings(group, config, undefined, estate);
-  const after = new Set(groupFindings(applyOperations(group, operations), config, undefined, estate).map((f) => `${f.check}\u0000${f.subject}`));
+  const after = new Set(
+    groupFindings(applyOperations(group, operations), config, undefined, estate).map(
+      (f) => `${f.check}\u0000${f.subject}`,
+    ),
+  );
   const resolved = [finding.fingerprint];
-  for (const f of before) if (!after.has(`${f.check}\u0000${f.subject}`) && !resolved.includes(f.fingerprint)) resolved.push(f.fingerprint);
+  for (const f of before)
+    if (!after.has(`${f.check}\u0000${f.subject}`) && !resolved.includes(f.fingerprint)) resolved.push(f.fingerprint);
   return resolved;
 }

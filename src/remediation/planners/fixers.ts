@@ -36,15 +36,23 @@ export const FIXERS = {
   'wide-public-cidr': {
     none: 'narrowing a public range needs the addresses that should keep access, which only you know: replace the range by them (or add it to wide.trustedPublicRanges if it is yours)',
   },
-  'stale-reference': { none: 'the referenced group is gone from the audited estate; whether to recreate it, point the rule elsewhere or delete it is a decision about intent' },
-  'too-many-rules': { none: 'merging rules is a restructuring, not a least-privilege fix: review the shadowed-rule and port-range findings first' },
+  'stale-reference': {
+    none: 'the referenced group is gone from the audited estate; whether to recreate it, point the rule elsewhere or delete it is a decision about intent',
+  },
+  'too-many-rules': {
+    none: 'merging rules is a restructuring, not a least-privilege fix: review the shadowed-rule and port-range findings first',
+  },
   'unused-group': { none: 'deleting a group is not a rule change; confirm nothing launches into it, then delete it' },
-  'egress-all': { none: 'narrowing outbound traffic needs the destinations the workload talks to, which the rules do not record' },
+  'egress-all': {
+    none: 'narrowing outbound traffic needs the destinations the workload talks to, which the rules do not record',
+  },
   'missing-description': { none: 'descriptions are text only you can write; they change no traffic' },
   'unresolved-peer': {
     none: 'what the list holds is unknown, and the list is shared with other groups: grant Warden read access to it (or put its entries in the snapshot) and audit again, so the findings it carries can be planned',
   },
-  'unparseable-rule': { none: 'Warden could not read the rule, so it cannot plan a change to it: fix or remove it in the console' },
+  'unparseable-rule': {
+    none: 'Warden could not read the rule, so it cannot plan a change to it: fix or remove it in the console',
+  },
 } satisfies Record<CheckId, Fixer>;
 
 /** The fix decision for a finding's check; undefined for an id no check has (a finding stored by an older version). */

@@ -14,15 +14,26 @@ export { describeForDiff, locateFinding, trustedSourcesFor } from './common.ts';
 export type PlanAttempt = { plan: Plan } | { reason: string };
 
 /** A plan for the finding, or why there is none. `estate` answers reference checks (the group alone by default). */
-export function attemptPlan(finding: Finding, group: SecurityGroup, config: WardenConfig, estate?: EstateIndex): PlanAttempt {
+export function attemptPlan(
+  finding: Finding,
+  group: SecurityGroup,
+  config: WardenConfig,
+  estate?: EstateIndex,
+): PlanAttempt {
   const fixer = fixerOf(finding.check);
   if (fixer && 'none' in fixer) return { reason: fixer.none };
   const located = locateFinding(finding, group, config, estate);
   // A check id no check has (a finding stored by an older version) is found on no group either.
-  if (!fixer || !located) return { reason: `${group.id} no longer shows this finding (the rules changed since the audit): audit again` };
+  if (!fixer || !located)
+    return { reason: `${group.id} no longer shows this finding (the rules changed since the audit): audit again` };
   // What an unread list holds is unknown: a plan could neither be proved nor keep what the list really allows.
-  const unknown = located.draft.ruleIds.map((id) => [...located.policy.ruleSpaces].find(([r]) => r.native.ruleId === id)?.[1].unresolved).find((u) => u !== undefined);
-  if (unknown) return { reason: `the finding rests on ${unknown}: grant Warden read access to the list (or put its entries in the snapshot) and audit again` };
+  const unknown = located.draft.ruleIds
+    .map((id) => [...located.policy.ruleSpaces].find(([r]) => r.native.ruleId === id)?.[1].unresolved)
+    .find((u) => u !== undefined);
+  if (unknown)
+    return {
+      reason: `the finding rests on ${unknown}: grant Warden read access to the list (or put its entries in the snapshot) and audit again`,
+    };
   const result = fixer.plan(finding, located, group, config);
   if (typeof result === 'string') return { reason: result };
   if (result.adds.length === 0 && result.removes.length === 0) return { reason: 'the fix would change no rule' };

@@ -49,13 +49,19 @@ export function findingCombos(policy: EvaluatedPolicy, config: WardenConfig, che
   const skip = new Set<string>();
   if (check === 'internet-high-risk-port') {
     for (const protocol of ['tcp', 'udp'] as const) {
-      if ((['ipv4', 'ipv6'] as const).some((family) => isInternet(weakestExposure(policy, 'ingress', family, protocol, { from: 1, to: MAX_PORT }), config))) skip.add(protocol);
+      if (
+        (['ipv4', 'ipv6'] as const).some((family) =>
+          isInternet(weakestExposure(policy, 'ingress', family, protocol, { from: 1, to: MAX_PORT }), config),
+        )
+      )
+        skip.add(protocol);
     }
   }
   const combos: PortCombo[] = [];
   for (const entry of index.entries) {
     if (skip.has(entry.protocol)) continue;
-    if (entry.open.some((s) => s.from <= port && port <= s.to)) combos.push({ protocol: entry.protocol, family: entry.family });
+    if (entry.open.some((s) => s.from <= port && port <= s.to))
+      combos.push({ protocol: entry.protocol, family: entry.family });
   }
   return combos;
 }
@@ -77,14 +83,31 @@ function denyPriorityFor(rules: readonly Rule[]): number {
 }
 
 /** Allow rules on the port, not the deciders, whose own source is not the Internet, that a deny over the deciders' blocks would also close. */
-function collateral(group: SecurityGroup, combo: PortCombo, port: number, deciders: readonly Rule[], denyPriority: number, config: WardenConfig): Rule[] {
-  const blocks = deciders.map((r) => (r.peer.kind === 'cidr' ? parseCidr(r.peer.cidr) : undefined)).filter((b) => b !== undefined);
+function collateral(
+  group: SecurityGroup,
+  combo: PortCombo,
+  port: number,
+  deciders: readonly Rule[],
+  denyPriority: number,
+  config: WardenConfig,
+): Rule[] {
+  const blocks = deciders
+    .map((r) => (r.peer.kind === 'cidr' ? parseCidr(r.peer.cidr) : undefined))
+    .filter((b) => b !== undefined);
   return group.rules.filter((q) => {
-    if (!q.enabled || q.action !== 'allow' || q.direction !== 'ingress' || deciders.includes(q) || q.priority < denyPriority) return false;
+    if (
+      !q.enabled ||
+      q.action !== 'allow' ||
+      q.direction !== 'ingress' ||
+      deciders.includes(q) ||
+      q.priority < denyPriority
+    )
+      return false;
     if (q.protocol !== 'all' && q.protocol !== combo.protocol) return false;
     if (!coversPort(q, port) || q.peer.kind !== 'cidr') return false;
     const block = parseCidr(q.peer.cidr);
-    if (!block || block.family !== combo.family || !blocks.some((b) => b.lo <= block.hi && block.lo <= b.hi)) return false;
+    if (!block || block.family !== combo.family || !blocks.some((b) => b.lo <= block.hi && block.lo <= b.hi))
+      return false;
     return publicShare(combo.family, publicCount(combo.family, block.lo, block.hi)) < config.internet.minShare;
   });
 }
@@ -126,16 +149,24 @@ function build(ctx: Context, deciders: Map<string, Rule[]>): PlanDraft | string 
       if ((!trustedFits || caught.length > 0) && wide.every(splittable)) mode = 'split';
       else {
         if (!trustedFits) {
-          noteOnce(draft, `the trusted sources for ${name} over ${familyLabel(combo.family)} cannot pass: the deny must sit at priority ${denyPriority} to outrank ${wide.map((r) => r.native.ruleId).join(', ')}, leaving no higher priority for them (a priority number of 3 or more on ${wide.length === 1 ? 'that rule' : 'those rules'} would leave room)`);
+          noteOnce(
+            draft,
+            `the trusted sources for ${name} over ${familyLabel(combo.family)} cannot pass: the deny must sit at priority ${denyPriority} to outrank ${wide.map((r) => r.native.ruleId).join(', ')}, leaving no higher priority for them (a priority number of 3 or more on ${wide.length === 1 ? 'that rule' : 'those rules'} would leave room)`,
+          );
         }
-        for (const q of caught) noteOnce(draft, `the deny also closes ${name} from ${describeForDiff(q, group).replace(/^.* from /, '')} (allowed by ${q.native.ruleId})`);
+        for (const q of caught)
+          noteOnce(
+            draft,
+            `the deny also closes ${name} from ${describeForDiff(q, group).replace(/^.* from /, '')} (allowed by ${q.native.ruleId})`,
+          );
       }
     }
     for (const rule of exact) removeOnce(draft, rule);
     if (mode === 'split') {
       for (const rule of wide) {
         removeOnce(draft, rule);
-        for (const range of subtractRanges(portsOf(rule, group).ports, [{ from: port, to: port }])) addOnce(draft, withPorts(rule, [range]));
+        for (const range of subtractRanges(portsOf(rule, group).ports, [{ from: port, to: port }]))
+          addOnce(draft, withPorts(rule, [range]));
         kept.push(rule.native.ruleId);
       }
       method = 'split';
@@ -168,7 +199,8 @@ function build(ctx: Context, deciders: Map<string, Rule[]>): PlanDraft | string 
       for (const source of trusted) {
         const peer = trustedPeer(source, combo.family, group);
         if ('skip' in peer) {
-          if (peer.skip === 'unsupported') noteOnce(draft, `trusted source ${sourceText(source)} left out: ${peer.why}`);
+          if (peer.skip === 'unsupported')
+            noteOnce(draft, `trusted source ${sourceText(source)} left out: ${peer.why}`);
           continue;
         }
         const rule: NewRule = {
@@ -190,7 +222,10 @@ function build(ctx: Context, deciders: Map<string, Rule[]>): PlanDraft | string 
           continue;
         }
         if (wouldWiden(policy, rule)) {
-          noteOnce(draft, `trusted source ${sourceText(source)} left out for ${name}${combo.family === 'ipv6' ? ' over IPv6' : ''}: it cannot reach it today, and a fix never widens access`);
+          noteOnce(
+            draft,
+            `trusted source ${sourceText(source)} left out for ${name}${combo.family === 'ipv6' ? ' over IPv6' : ''}: it cannot reach it today, and a fix never widens access`,
+          );
           continue;
         }
         addOnce(draft, rule, source.label);
@@ -200,7 +235,11 @@ function build(ctx: Context, deciders: Map<string, Rule[]>): PlanDraft | string 
     }
     if (passes === 0) {
       if (trusted.length === 0) noteOnce(draft, `access to ${name} from outside will stop`);
-      else if (usable.length === 0) noteOnce(draft, `access to ${name} over ${familyLabel(combo.family)} from outside will stop (no ${familyLabel(combo.family)} trusted source is configured for port ${port})`);
+      else if (usable.length === 0)
+        noteOnce(
+          draft,
+          `access to ${name} over ${familyLabel(combo.family)} from outside will stop (no ${familyLabel(combo.family)} trusted source is configured for port ${port})`,
+        );
       else noteOnce(draft, `access to ${name} over ${familyLabel(combo.family)} from outside will stop`);
     }
   }
@@ -215,7 +254,9 @@ function build(ctx: Context, deciders: Map<string, Rule[]>): PlanDraft | string 
         ? `; ${names.join(', ')} keep${one ? 's its' : ' their'} other ports`
         : '';
   draft.summary =
-    sources.length > 0 ? `Limit ${what.join(' and ')} from the Internet to ${sources.join(', ')} on ${where}${how}` : `Close ${what.join(' and ')} to the Internet on ${where}${how}`;
+    sources.length > 0
+      ? `Limit ${what.join(' and ')} from the Internet to ${sources.join(', ')} on ${where}${how}`
+      : `Close ${what.join(' and ')} to the Internet on ${where}${how}`;
   return draft;
 }
 
@@ -230,12 +271,20 @@ function decidingRules(policy: EvaluatedPolicy, ctx: Context, live: ReadonlySet<
   for (const combo of ctx.combos) {
     const exposure = internetExposure(policy, 'ingress', combo.family, combo.protocol, ctx.port);
     if (!isInternet(exposure, ctx.config)) continue;
-    out.set(comboKey(combo), exposure.rules.filter((r) => live.has(r)));
+    out.set(
+      comboKey(combo),
+      exposure.rules.filter((r) => live.has(r)),
+    );
   }
   return out;
 }
 
-export function planInternetPort(finding: Finding, located: LocatedFinding, group: SecurityGroup, config: WardenConfig): PlanDraft | string {
+export function planInternetPort(
+  finding: Finding,
+  located: LocatedFinding,
+  group: SecurityGroup,
+  config: WardenConfig,
+): PlanDraft | string {
   const port = portOfSubject(located.draft.subject);
   if (port === undefined) return `unexpected subject ${located.draft.subject}`;
   const combos = findingCombos(located.policy, config, finding.check, port);
@@ -267,14 +316,26 @@ export function planInternetPort(finding: Finding, located: LocatedFinding, grou
 }
 
 /** The group after adds and removes, removes by rule object (the loop works on drafts before signatures exist). */
-function applyOperationsLoose(group: SecurityGroup, operations: readonly ({ op: 'add'; rule: NewRule } | { op: 'remove'; rule: Rule; ruleId: string; signature: string })[]): SecurityGroup {
+function applyOperationsLoose(
+  group: SecurityGroup,
+  operations: readonly (
+    { op: 'add'; rule: NewRule } | { op: 'remove'; rule: Rule; ruleId: string; signature: string }
+  )[],
+): SecurityGroup {
   const removed = new Set(operations.filter((o) => o.op === 'remove').map((o) => o.rule));
   const base = { ...group, rules: group.rules.filter((r) => !removed.has(r)) };
-  return applyOperations(base, operations.filter((o) => o.op === 'add'));
+  return applyOperations(
+    base,
+    operations.filter((o) => o.op === 'add'),
+  );
 }
 
 /** The finding's port, inbound, over the protocols the check reports it open. */
-function internetPortScope({ check, draft, policy }: LocatedFinding, _group: SecurityGroup, config: WardenConfig): ScopePart[] {
+function internetPortScope(
+  { check, draft, policy }: LocatedFinding,
+  _group: SecurityGroup,
+  config: WardenConfig,
+): ScopePart[] {
   const port = portOfSubject(draft.subject);
   if (port === undefined) return [];
   const protocols = [...new Set(findingCombos(policy, config, check.meta.id, port).map((c) => c.protocol))];

@@ -33,15 +33,24 @@ export function withPorts(rule: Rule, ports: Rule['ports']): NewRule {
 export function checkPreconditions(group: SecurityGroup, plan: Pick<Plan, 'target' | 'preconditions'>): string[] {
   const problems: string[] = [];
   const { target } = plan;
-  if (target.provider !== group.provider || target.account !== group.account || target.region !== group.region || target.groupId !== group.id) {
-    problems.push(`the plan is for ${target.provider}/${target.account}/${target.region}/${target.groupId}, not ${group.provider}/${group.account}/${group.region}/${group.id}`);
+  if (
+    target.provider !== group.provider ||
+    target.account !== group.account ||
+    target.region !== group.region ||
+    target.groupId !== group.id
+  ) {
+    problems.push(
+      `the plan is for ${target.provider}/${target.account}/${target.region}/${target.groupId}, not ${group.provider}/${group.account}/${group.region}/${group.id}`,
+    );
     return problems;
   }
   for (const condition of plan.preconditions) {
     const live = group.rules.filter((r) => r.native.ruleId === condition.ruleId);
     if (live.length === 0) problems.push(`rule ${condition.ruleId} is gone`);
     else if (!live.some((r) => ruleSignature(r, true) === condition.signature)) {
-      problems.push(`rule ${condition.ruleId} changed: expected "${condition.signature}", found "${ruleSignature(live[0] as Rule, true)}"`);
+      problems.push(
+        `rule ${condition.ruleId} changed: expected "${condition.signature}", found "${ruleSignature(live[0] as Rule, true)}"`,
+      );
     }
   }
   return problems;
@@ -52,7 +61,10 @@ export function checkPreconditions(group: SecurityGroup, plan: Pick<Plan, 'targe
  * `planned:1`, `planned:2` … (in the order of the add operations). Kept rules are the same objects.
  * Throws when a precondition does not hold (the plan was made for other rules).
  */
-export function applyPlanToGroup(group: SecurityGroup, plan: Pick<Plan, 'target' | 'preconditions' | 'operations'>): SecurityGroup {
+export function applyPlanToGroup(
+  group: SecurityGroup,
+  plan: Pick<Plan, 'target' | 'preconditions' | 'operations'>,
+): SecurityGroup {
   const problems = checkPreconditions(group, plan);
   if (problems.length > 0) throw new Error(`plan does not fit group ${group.id}: ${problems.join('; ')}`);
   return applyOperations(group, plan.operations);
@@ -63,7 +75,9 @@ export function applyOperations(group: SecurityGroup, operations: readonly PlanO
   const removed = new Set<Rule>();
   for (const op of operations) {
     if (op.op !== 'remove') continue;
-    const live = group.rules.find((r) => !removed.has(r) && r.native.ruleId === op.ruleId && ruleSignature(r, true) === op.signature);
+    const live = group.rules.find(
+      (r) => !removed.has(r) && r.native.ruleId === op.ruleId && ruleSignature(r, true) === op.signature,
+    );
     if (!live) throw new Error(`rule ${op.ruleId} ("${op.signature}") is not in group ${group.id}`);
     removed.add(live);
   }
@@ -77,7 +91,11 @@ export function isPlanApplied(group: SecurityGroup, plan: Pick<Plan, 'operations
   const live = new Map<string, number>();
   for (const rule of group.rules) live.set(ruleSignature(rule, true), (live.get(ruleSignature(rule, true)) ?? 0) + 1);
   for (const op of plan.operations) {
-    if (op.op === 'remove' && group.rules.some((r) => r.native.ruleId === op.ruleId && ruleSignature(r, true) === op.signature)) return false;
+    if (
+      op.op === 'remove' &&
+      group.rules.some((r) => r.native.ruleId === op.ruleId && ruleSignature(r, true) === op.signature)
+    )
+      return false;
     if (op.op === 'add') {
       const key = newRuleSignature(op.rule);
       const left = live.get(key) ?? 0;

@@ -10,9 +10,19 @@ import { plannedRule } from './planned.ts';
 // Questions planners ask the evaluated policy of the group as it is.
 
 /** The segments of a region key, or one all-deny segment where no rule reaches that space and protocol. */
-export function segmentsOf(policy: EvaluatedPolicy, direction: Direction, space: string, atom: ProtocolAtom, max: bigint): Segment[] {
+export function segmentsOf(
+  policy: EvaluatedPolicy,
+  direction: Direction,
+  space: string,
+  atom: ProtocolAtom,
+  max: bigint,
+): Segment[] {
   const own: ProtocolAtom = atom === 'other' ? 'other' : atomFor(policy, direction, space, atom);
-  return policy.segments.get(regionKey(direction, space, own)) ?? [{ ports: { from: 0, to: MAX_PORT }, regions: [{ lo: 0n, hi: max, decision: 'deny', decidedBy: undefined }] }];
+  return (
+    policy.segments.get(regionKey(direction, space, own)) ?? [
+      { ports: { from: 0, to: MAX_PORT }, regions: [{ lo: 0n, hi: max, decision: 'deny', decidedBy: undefined }] },
+    ]
+  );
 }
 
 /** What a rule matches, as protocols to look up: its own, or every atom of its space for an all-protocol rule. */
@@ -22,7 +32,11 @@ function atomsOf(policy: EvaluatedPolicy, rule: Rule, space: string): ProtocolAt
 }
 
 /** Calls `visit` for every region of the policy the rule's traffic falls in (its space, protocols, ports and addresses). */
-function forEachRegionOf(policy: EvaluatedPolicy, rule: Rule, visit: (region: Region, ports: PortRange, atom: ProtocolAtom) => void): void {
+function forEachRegionOf(
+  policy: EvaluatedPolicy,
+  rule: Rule,
+  visit: (region: Region, ports: PortRange, atom: ProtocolAtom) => void,
+): void {
   // Its addresses and ports with the sets it names looked up, as the evaluator places it.
   const placed = ruleSpace(rule, policy.group);
   if (!placed) return;
@@ -33,7 +47,8 @@ function forEachRegionOf(policy: EvaluatedPolicy, rule: Rule, visit: (region: Re
         const from = Math.max(p.from, segment.ports.from);
         const to = Math.min(p.to, segment.ports.to);
         if (from > to) continue;
-        for (const region of segment.regions) if (intervals.some((i) => region.lo <= i.hi && i.lo <= region.hi)) visit(region, { from, to }, atom);
+        for (const region of segment.regions)
+          if (intervals.some((i) => region.lo <= i.hi && i.lo <= region.hi)) visit(region, { from, to }, atom);
       }
     }
   }
@@ -52,7 +67,13 @@ export function decidersOf(policy: EvaluatedPolicy, rule: Rule): Rule[] {
  * Whether every address of a CIDR space is allowed for a protocol over a port range. `other` (the
  * protocols some other space does not name) asks about every protocol of the CIDR space.
  */
-export function wholeLineAllowed(policy: EvaluatedPolicy, direction: Direction, family: Family, atom: ProtocolAtom, ports: PortRange): boolean {
+export function wholeLineAllowed(
+  policy: EvaluatedPolicy,
+  direction: Direction,
+  family: Family,
+  atom: ProtocolAtom,
+  ports: PortRange,
+): boolean {
   const space = policy.spaces.get(family);
   if (!space) return false;
   if (atom === 'other') {
@@ -62,7 +83,14 @@ export function wholeLineAllowed(policy: EvaluatedPolicy, direction: Direction, 
   return wholeLineAllowedAt(policy, direction, family, atom, ports, space.max);
 }
 
-function wholeLineAllowedAt(policy: EvaluatedPolicy, direction: Direction, family: Family, atom: ProtocolAtom, ports: PortRange, max: bigint): boolean {
+function wholeLineAllowedAt(
+  policy: EvaluatedPolicy,
+  direction: Direction,
+  family: Family,
+  atom: ProtocolAtom,
+  ports: PortRange,
+  max: bigint,
+): boolean {
   for (const segment of segmentsOf(policy, direction, family, atom, max)) {
     if (segment.ports.to < ports.from || segment.ports.from > ports.to) continue;
     if (!segment.regions.every((r) => r.decision === 'allow')) return false;

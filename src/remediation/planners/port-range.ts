@@ -14,7 +14,12 @@ export function rangesText(protocol: Rule['protocol'], ranges: readonly PortRang
   return `${protocolLabel(protocol)}/${ranges.map((r) => portsLabel(protocol, r)).join(',')}`;
 }
 
-export function planPortRange(_finding: Finding, located: LocatedFinding, group: SecurityGroup, config: WardenConfig): PlanDraft | string {
+export function planPortRange(
+  _finding: Finding,
+  located: LocatedFinding,
+  group: SecurityGroup,
+  config: WardenConfig,
+): PlanDraft | string {
   // The subject names the rule by content; the draft carries the provider id of each rule with that content.
   const id = located.draft.ruleIds.join(', ');
   const rules = located.draft.ruleIds.map((ruleId) => group.rules.find((r) => r.native.ruleId === ruleId));
@@ -36,11 +41,16 @@ export function planPortRange(_finding: Finding, located: LocatedFinding, group:
   const where = `${group.name} (${group.id})`;
   if (keep.length === 0) {
     draft.summary = `Remove ${id} (${rangesText(rule.protocol, rule.ports)}) from ${where}: none of the ports documented for the group lie in it`;
-    draft.notes.push(`access to ${rangesText(rule.protocol, rule.ports)} through ${id} will stop (remediation.groupPorts["${documented.key}"] lists no port in it)`);
+    draft.notes.push(
+      `access to ${rangesText(rule.protocol, rule.ports)} through ${id} will stop (remediation.groupPorts["${documented.key}"] lists no port in it)`,
+    );
   } else {
     draft.summary = `Narrow ${id} on ${where} from ${rangesText(rule.protocol, rule.ports)} to the documented ${rangesText(rule.protocol, keep)}`;
     const still = keep.filter((r) => r.to - r.from + 1 > config.maxPortsPerRule);
-    if (still.length > 0) draft.notes.push(`${rangesText(rule.protocol, still)} stays a range (as documented in remediation.groupPorts["${documented.key}"]) and is still reported as port-range`);
+    if (still.length > 0)
+      draft.notes.push(
+        `${rangesText(rule.protocol, still)} stays a range (as documented in remediation.groupPorts["${documented.key}"]) and is still reported as port-range`,
+      );
   }
   return draft;
 }
@@ -52,7 +62,14 @@ function portRangeScope({ draft }: LocatedFinding, group: SecurityGroup): ScopeP
   const rule = rules[0];
   const space = rule && spaceOf(rule);
   if (!rule || !space) return [];
-  return [{ direction: rule.direction, spaces: [space.key], protocols: [rule.protocol], ports: mergeRanges(rules.flatMap((r) => r.ports)) }];
+  return [
+    {
+      direction: rule.direction,
+      spaces: [space.key],
+      protocols: [rule.protocol],
+      ports: mergeRanges(rules.flatMap((r) => r.ports)),
+    },
+  ];
 }
 
 export const portRangeFixer: Planner = { plan: planPortRange, scope: portRangeScope };

@@ -30,7 +30,8 @@ export function describeScope(parts: readonly ScopePart[]): string {
       if (!p.direction && !p.spaces && !p.protocols && !p.ports) return 'the whole group';
       const bits = [p.direction ?? 'both directions'];
       if (p.protocols) bits.push(p.protocols.map(String).join('/'));
-      if (p.ports) bits.push(`ports ${p.ports.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',')}`);
+      if (p.ports)
+        bits.push(`ports ${p.ports.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',')}`);
       if (p.spaces) bits.push(`sources in ${p.spaces.join(', ')}`);
       return bits.join(' ');
     })

@@ -7,7 +7,11 @@ import type { Plan, SetPrecondition } from '../../model/change.ts';
 // is as it was when the plan was made.
 
 /** The version a set is at: the provider's own where it has one, else a hash of its entries ('unread' when unknown). */
-function versionOf(set: { version?: string; entries?: readonly string[]; ports?: readonly { from: number; to: number }[] }): string {
+function versionOf(set: {
+  version?: string;
+  entries?: readonly string[];
+  ports?: readonly { from: number; to: number }[];
+}): string {
   if (set.version !== undefined) return set.version;
   const content = set.entries ?? set.ports?.map((p) => `${p.from}-${p.to}`);
   return content === undefined ? 'unread' : `entries:${hashId([...content].sort())}`;
@@ -15,7 +19,8 @@ function versionOf(set: { version?: string; entries?: readonly string[]; ports?:
 
 /** A set as the group carries it now (a set not read counts as unread). */
 function conditionOf(group: SecurityGroup, kind: SetPrecondition['kind'], id: string): SetPrecondition {
-  const set = kind === 'port-list' ? group.portSets?.find((s) => s.id === id) : group.addressSets?.find((s) => s.id === id);
+  const set =
+    kind === 'port-list' ? group.portSets?.find((s) => s.id === id) : group.addressSets?.find((s) => s.id === id);
   return { kind, id, name: set?.name ?? '', version: set ? versionOf(set) : 'unread' };
 }
 
@@ -42,7 +47,9 @@ export function setNotes(conditions: readonly SetPrecondition[], group: Security
   return conditions.map(
     (c) =>
       `the exposure comes through ${label(c)}, which other groups may use: the plan changes only the rules of ${group.name || group.id}, never the list` +
-      (c.version === 'unread' ? '; its entries could not be read' : `; it holds while the list is unchanged (version ${c.version})`),
+      (c.version === 'unread'
+        ? '; its entries could not be read'
+        : `; it holds while the list is unchanged (version ${c.version})`),
   );
 }
 
@@ -51,7 +58,10 @@ export function setDrift(plan: Pick<Plan, 'setPreconditions'>, group: SecurityGr
   const lines: string[] = [];
   for (const expected of plan.setPreconditions ?? []) {
     const now = conditionOf(group, expected.kind, expected.id);
-    if (now.version !== expected.version) lines.push(`${label(expected)} changed since the plan was made (version ${expected.version}, now ${now.version})`);
+    if (now.version !== expected.version)
+      lines.push(
+        `${label(expected)} changed since the plan was made (version ${expected.version}, now ${now.version})`,
+      );
   }
   return lines;
 }

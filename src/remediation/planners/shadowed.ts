@@ -11,15 +11,24 @@ import { decidersOf } from './policy.ts';
 
 export function planShadowed(finding: Finding, group: SecurityGroup): PlanDraft | string {
   const rules = finding.ruleIds.map((id) => group.rules.find((r) => r.native.ruleId === id));
-  if (rules.some((r) => r === undefined) || rules.length === 0) return `rule ${finding.ruleIds.join(', ')} is no longer in ${group.id}`;
+  if (rules.some((r) => r === undefined) || rules.length === 0)
+    return `rule ${finding.ruleIds.join(', ')} is no longer in ${group.id}`;
   const draft = emptyDraft();
   const targets = rules as Rule[];
   for (const rule of targets) removeOnce(draft, rule);
-  const without = evaluateGroup(group, appliedRules(group).filter((r) => !targets.includes(r)));
-  for (const rule of targets) for (const decider of decidersOf(without, rule)) if (!draft.reliesOn.includes(decider)) draft.reliesOn.push(decider);
+  const without = evaluateGroup(
+    group,
+    appliedRules(group).filter((r) => !targets.includes(r)),
+  );
+  for (const rule of targets)
+    for (const decider of decidersOf(without, rule))
+      if (!draft.reliesOn.includes(decider)) draft.reliesOn.push(decider);
   draft.summary = `Remove ${targets.map((r) => `${r.native.ruleId} (${describeForDiff(r, group)})`).join(', ')} from ${group.name} (${group.id}): it changes nothing`;
   return draft;
 }
 
 /** Removing rules that change nothing may change no traffic at all: the empty scope. */
-export const shadowedFixer: Planner = { plan: (finding, _located, group) => planShadowed(finding, group), scope: () => [] };
+export const shadowedFixer: Planner = {
+  plan: (finding, _located, group) => planShadowed(finding, group),
+  scope: () => [],
+};

@@ -31,11 +31,17 @@ function parseRowPorts(text: string | undefined): PortRange[] | undefined {
  * A template row as a rule to add to the group: `self` becomes the group's own id, `group:<id>` a
  * reference to that group, a CIDR its canonical text; no priority means 1. Throws on a row it cannot read.
  */
-export function templateRowToRule(row: TemplateRule, group: SecurityGroup, description = 'warden: template row'): NewRule {
+export function templateRowToRule(
+  row: TemplateRule,
+  group: SecurityGroup,
+  description = 'warden: template row',
+): NewRule {
   const protocol = parseProtocol(row.protocol);
-  if (protocol === undefined) throw new Error(`template row "${describeTemplateRule(row)}": ${JSON.stringify(row.protocol)} is not a protocol`);
+  if (protocol === undefined)
+    throw new Error(`template row "${describeTemplateRule(row)}": ${JSON.stringify(row.protocol)} is not a protocol`);
   const parsed = hasPorts(protocol) ? parseRowPorts(row.ports) : [ALL_PORTS];
-  if (!parsed) throw new Error(`template row "${describeTemplateRule(row)}": ${JSON.stringify(row.ports)} is not a port list`);
+  if (!parsed)
+    throw new Error(`template row "${describeTemplateRule(row)}": ${JSON.stringify(row.ports)} is not a port list`);
   let peer: Peer;
   if (row.peer === 'self') peer = { kind: 'group', groupId: group.id, self: true };
   else if (row.peer.startsWith('group:')) {
@@ -44,8 +50,12 @@ export function templateRowToRule(row: TemplateRule, group: SecurityGroup, descr
   } else {
     const cidr = canonicalCidr(row.peer);
     const block = cidr === undefined ? undefined : parseCidr(cidr);
-    if (!cidr || !block) throw new Error(`template row "${describeTemplateRule(row)}": ${JSON.stringify(row.peer)} is not a CIDR, self or group:<id>`);
-    if (block.family !== row.family) throw new Error(`template row "${describeTemplateRule(row)}": ${cidr} is not an ${row.family} block`);
+    if (!cidr || !block)
+      throw new Error(
+        `template row "${describeTemplateRule(row)}": ${JSON.stringify(row.peer)} is not a CIDR, self or group:<id>`,
+      );
+    if (block.family !== row.family)
+      throw new Error(`template row "${describeTemplateRule(row)}": ${cidr} is not an ${row.family} block`);
     peer = { kind: 'cidr', cidr };
   }
   return {
@@ -73,18 +83,23 @@ export function planTemplateDrift(_finding: Finding, group: SecurityGroup, confi
   }
   const draft = emptyDraft();
   try {
-    for (const row of drift.missing) addOnce(draft, templateRowToRule(row, group, `warden: template ${template.id}`), `template ${template.id}`);
+    for (const row of drift.missing)
+      addOnce(draft, templateRowToRule(row, group, `warden: template ${template.id}`), `template ${template.id}`);
   } catch (error) {
     return (error as Error).message;
   }
   for (const rule of drift.added) removeOnce(draft, rule);
   const parts: string[] = [];
   if (drift.added.length) parts.push(`remove ${drift.added.length} added rule${drift.added.length === 1 ? '' : 's'}`);
-  if (drift.missing.length) parts.push(`add back ${drift.missing.length} missing row${drift.missing.length === 1 ? '' : 's'}`);
+  if (drift.missing.length)
+    parts.push(`add back ${drift.missing.length} missing row${drift.missing.length === 1 ? '' : 's'}`);
   draft.summary = `Restore template ${template.id} on ${group.name} (${group.id}): ${parts.join(' and ')}`;
   if (drift.added.length) draft.notes.push(`access through ${drift.added.map(describeRule).join('; ')} will stop`);
   return draft;
 }
 
 /** Restoring a template may change any part of the group. */
-export const templateDriftFixer: Planner = { plan: (finding, _located, group, config) => planTemplateDrift(finding, group, config), scope: () => [{}] };
+export const templateDriftFixer: Planner = {
+  plan: (finding, _located, group, config) => planTemplateDrift(finding, group, config),
+  scope: () => [{}],
+};

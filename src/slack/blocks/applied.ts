@@ -1,6 +1,22 @@
 import type { ChangeRecord, ChangeStatus } from '../../model/change.ts';
 import { ACTION_IDS, encodeButtonValue } from '../actions.ts';
-import { actions, button, code, codeBlocks, confirmDialog, context, fallbackText, fields, groupRef, header, link, place, plural, section, userText } from './elements.ts';
+import {
+  actions,
+  button,
+  code,
+  codeBlocks,
+  confirmDialog,
+  context,
+  fallbackText,
+  fields,
+  groupRef,
+  header,
+  link,
+  place,
+  plural,
+  section,
+  userText,
+} from './elements.ts';
 import type { KnownBlock, SlackMessage } from './elements.ts';
 
 const HEADLINE: Record<ChangeStatus, string> = {
@@ -26,7 +42,10 @@ function verificationLine(record: ChangeRecord): string {
 export function appliedMessage(record: ChangeRecord, options: { detailsUrl?: string } = {}): SlackMessage {
   const { plan } = record;
   const target = plan.target;
-  const title = record.kind === 'revert' ? `${HEADLINE[record.status === 'applied' ? 'reverted' : record.status]}` : HEADLINE[record.status];
+  const title =
+    record.kind === 'revert'
+      ? `${HEADLINE[record.status === 'applied' ? 'reverted' : record.status]}`
+      : HEADLINE[record.status];
   const blocks: KnownBlock[] = [
     header(`${title}: ${plan.finding.title}`),
     fields([
@@ -38,11 +57,18 @@ export function appliedMessage(record: ChangeRecord, options: { detailsUrl?: str
   ];
 
   const diff = codeBlocks(plan.diff, 2000, 1);
-  blocks.push(section(`*${record.kind === 'revert' ? 'Reverted plan' : 'Plan'}*: ${userText(plan.summary, 400)}\n${diff.blocks[0]}${diff.complete ? '' : `\n_${plural(plan.diff.length, 'diff line')} in all: \`warden fix --dry-run\` shows them._`}`));
+  blocks.push(
+    section(
+      `*${record.kind === 'revert' ? 'Reverted plan' : 'Plan'}*: ${userText(plan.summary, 400)}\n${diff.blocks[0]}${diff.complete ? '' : `\n_${plural(plan.diff.length, 'diff line')} in all: \`warden fix --dry-run\` shows them._`}`,
+    ),
+  );
 
   const messages = record.messages.slice(0, 8).map((m) => `• ${userText(m, 300)}`);
-  if (record.messages.length > messages.length) messages.push(`• and ${plural(record.messages.length - messages.length, 'more message')}`);
-  blocks.push(section(`*Verification*: ${verificationLine(record)}${messages.length > 0 ? `\n${messages.join('\n')}` : ''}`));
+  if (record.messages.length > messages.length)
+    messages.push(`• and ${plural(record.messages.length - messages.length, 'more message')}`);
+  blocks.push(
+    section(`*Verification*: ${verificationLine(record)}${messages.length > 0 ? `\n${messages.join('\n')}` : ''}`),
+  );
 
   if (record.kind === 'apply' && record.status === 'applied') {
     const rules = record.preImage.length;
@@ -51,7 +77,12 @@ export function appliedMessage(record: ChangeRecord, options: { detailsUrl?: str
         button({
           text: 'Revert',
           actionId: ACTION_IDS.revert,
-          value: encodeButtonValue({ action: ACTION_IDS.revert, changeId: record.changeId, fingerprint: plan.finding.fingerprint, planId: plan.id }),
+          value: encodeButtonValue({
+            action: ACTION_IDS.revert,
+            changeId: record.changeId,
+            fingerprint: plan.finding.fingerprint,
+            planId: plan.id,
+          }),
           style: 'danger',
           confirm: confirmDialog({
             title: 'Revert this change?',
@@ -69,5 +100,10 @@ export function appliedMessage(record: ChangeRecord, options: { detailsUrl?: str
   if (options.detailsUrl) footer.push(link(options.detailsUrl, 'full audit'));
   blocks.push(context([footer.join(' · ')]));
 
-  return { text: fallbackText(`${title.replace(/^:[a-z_]+: /, '')}: ${plan.finding.title} (${target.groupName || target.groupId})`), blocks };
+  return {
+    text: fallbackText(
+      `${title.replace(/^:[a-z_]+: /, '')}: ${plan.finding.title} (${target.groupName || target.groupId})`,
+    ),
+    blocks,
+  };
 }

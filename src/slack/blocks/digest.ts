@@ -4,7 +4,24 @@ import type { Finding, Severity } from '../../model/types.ts';
 import { SEVERITIES } from '../../model/types.ts';
 import { atOrAbove } from '../../model/severity.ts';
 import { BUDGETS, LIMITS } from '../limits.ts';
-import { SEVERITY_EMOJI, code, context, count, divider, fallbackText, fields, groupRef, header, link, place, plural, section, severityLabel, textSize, userText } from './elements.ts';
+import {
+  SEVERITY_EMOJI,
+  code,
+  context,
+  count,
+  divider,
+  fallbackText,
+  fields,
+  groupRef,
+  header,
+  link,
+  place,
+  plural,
+  section,
+  severityLabel,
+  textSize,
+  userText,
+} from './elements.ts';
 import type { KnownBlock, SlackMessage } from './elements.ts';
 
 export interface AuditDelta {
@@ -20,7 +37,9 @@ export interface AuditDelta {
 }
 
 function totalsOf(delta: AuditDelta): NonNullable<AuditDelta['totals']> {
-  return delta.totals ?? { new: delta.new.length, resolved: delta.resolved.length, newBySeverity: severityCounts(delta.new) };
+  return (
+    delta.totals ?? { new: delta.new.length, resolved: delta.resolved.length, newBySeverity: severityCounts(delta.new) }
+  );
 }
 
 /** The report's summary is all the digest reads (a fanned-out run has no single findings list). */
@@ -36,7 +55,6 @@ export interface DigestOptions {
   /** At most this many messages (the first, then continuations for its thread). Default 4. */
   maxMessages?: number;
 }
-
 
 /** Room kept in every message for the closing "and N more" line. */
 const TRAILER_TEXT = 800;
@@ -61,9 +79,14 @@ function summaryBlocks(report: DigestReport, delta: AuditDelta, options: DigestO
   const { summary } = report;
   const totals = totalsOf(delta);
   const newBySeverity = totals.newBySeverity;
-  const due = SEVERITIES.filter((s) => atOrAbove(s, options.minSeverity)).reduce((sum, s) => sum + (newBySeverity[s] ?? 0), 0);
+  const due = SEVERITIES.filter((s) => atOrAbove(s, options.minSeverity)).reduce(
+    (sum, s) => sum + (newBySeverity[s] ?? 0),
+    0,
+  );
   const posted = Math.max(0, due - (options.heldBack ?? 0));
-  const blocks: KnownBlock[] = [header(`Warden audit: ${plural(summary.findings, 'finding')}${summary.partial ? ' (partial)' : ''}`)];
+  const blocks: KnownBlock[] = [
+    header(`Warden audit: ${plural(summary.findings, 'finding')}${summary.partial ? ' (partial)' : ''}`),
+  ];
 
   const lines = [
     `*${count(totals.new)} new* and *${count(totals.resolved)} resolved* since the last run · ${plural(summary.groups, 'group')} and ${plural(summary.rules, 'rule')} audited.`,
@@ -72,19 +95,29 @@ function summaryBlocks(report: DigestReport, delta: AuditDelta, options: DigestO
       : `No new finding at or above *${options.minSeverity}*.`,
   ];
   if ((options.heldBack ?? 0) > 0) {
-    lines.push(`${plural(options.heldBack ?? 0, 'finding')} over this run's message limit ${options.heldBack === 1 ? 'gets its message' : 'get their messages'} in the next runs (at most so many messages a run, for Slack's channel rate limit).`);
+    lines.push(
+      `${plural(options.heldBack ?? 0, 'finding')} over this run's message limit ${options.heldBack === 1 ? 'gets its message' : 'get their messages'} in the next runs (at most so many messages a run, for Slack's channel rate limit).`,
+    );
   }
   blocks.push(section(lines.join('\n')));
 
   if (summary.partial) {
     const errors = summary.scanErrors.slice(0, 5).map((e) => `• ${place(e, 150)}: ${userText(e.message, 300)}`);
-    if (summary.scanErrors.length > errors.length) errors.push(`• and ${count(summary.scanErrors.length - errors.length)} more`);
-    blocks.push(section(`:warning: *Partial audit*: ${plural(summary.scanErrors.length, 'scope')} could not be read; nothing in ${summary.scanErrors.length === 1 ? 'it' : 'them'} is reported clean.\n${errors.join('\n')}`));
+    if (summary.scanErrors.length > errors.length)
+      errors.push(`• and ${count(summary.scanErrors.length - errors.length)} more`);
+    blocks.push(
+      section(
+        `:warning: *Partial audit*: ${plural(summary.scanErrors.length, 'scope')} could not be read; nothing in ${summary.scanErrors.length === 1 ? 'it' : 'them'} is reported clean.\n${errors.join('\n')}`,
+      ),
+    );
   }
 
   blocks.push(
     fields(
-      SEVERITIES.map((s) => [`${SEVERITY_EMOJI[s]} ${severityLabel(s)}`, `${count(summary.bySeverity[s] ?? 0)}${newBySeverity[s] > 0 ? ` (${count(newBySeverity[s])} new)` : ''}`]),
+      SEVERITIES.map((s) => [
+        `${SEVERITY_EMOJI[s]} ${severityLabel(s)}`,
+        `${count(summary.bySeverity[s] ?? 0)}${newBySeverity[s] > 0 ? ` (${count(newBySeverity[s])} new)` : ''}`,
+      ]),
       '*By severity*',
     ),
   );
@@ -95,7 +128,11 @@ function summaryBlocks(report: DigestReport, delta: AuditDelta, options: DigestO
   if (providers.length > 0) {
     const shown = providers.length > LIMITS.sectionFields ? providers.slice(0, LIMITS.sectionFields - 1) : providers;
     const pairs: [string, string][] = shown.map(([p, n]) => [userText(p, 100), count(n)]);
-    if (shown.length < providers.length) pairs.push([`${providers.length - shown.length} more`, count(providers.slice(shown.length).reduce((sum, [, n]) => sum + n, 0))]);
+    if (shown.length < providers.length)
+      pairs.push([
+        `${providers.length - shown.length} more`,
+        count(providers.slice(shown.length).reduce((sum, [, n]) => sum + n, 0)),
+      ]);
     blocks.push(fields(pairs, '*By provider*'));
   }
   return blocks;
@@ -120,7 +157,9 @@ export function digestMessage(report: DigestReport, delta: AuditDelta, options: 
   const maxMessages = Number.isNaN(requested) ? 4 : Math.max(1, Math.floor(requested));
   const summary = report.summary;
   const first = summaryBlocks(report, delta, options);
-  const firstText = fallbackText(`Warden audit: ${plural(summary.findings, 'finding')}, ${count(totals.new)} new, ${count(totals.resolved)} resolved${summary.partial ? ' (partial: some scopes could not be read)' : ''}`);
+  const firstText = fallbackText(
+    `Warden audit: ${plural(summary.findings, 'finding')}, ${count(totals.new)} new, ${count(totals.resolved)} resolved${summary.partial ? ' (partial: some scopes could not be read)' : ''}`,
+  );
   const messages: Draft[] = [];
   let draft: Draft = { blocks: first, used: textSize(first), text: firstText };
   let open: string | undefined;
@@ -131,14 +170,22 @@ export function digestMessage(report: DigestReport, delta: AuditDelta, options: 
   };
   /** Appends a line to the open section, or opens one (starting with `heading`) if there is room in this message. */
   const append = (line: string, heading: string | undefined): boolean => {
-    if (open !== undefined && heading === undefined && open.length + 1 + line.length <= LIMITS.sectionText && draft.used + 1 + line.length + TRAILER_TEXT <= BUDGETS.messageTextBudget) {
+    if (
+      open !== undefined &&
+      heading === undefined &&
+      open.length + 1 + line.length <= LIMITS.sectionText &&
+      draft.used + 1 + line.length + TRAILER_TEXT <= BUDGETS.messageTextBudget
+    ) {
       open += `\n${line}`;
       draft.used += 1 + line.length;
       return true;
     }
     close();
     const start = heading === undefined ? line : `${heading}\n${line}`;
-    if (draft.blocks.length + 1 + TRAILER_BLOCKS <= LIMITS.messageBlocks && draft.used + start.length + TRAILER_TEXT <= BUDGETS.messageTextBudget) {
+    if (
+      draft.blocks.length + 1 + TRAILER_BLOCKS <= LIMITS.messageBlocks &&
+      draft.used + start.length + TRAILER_TEXT <= BUDGETS.messageTextBudget
+    ) {
       open = start;
       draft.used += start.length;
       return true;
@@ -148,9 +195,15 @@ export function digestMessage(report: DigestReport, delta: AuditDelta, options: 
 
   const groups = [
     { title: 'New since the last run', findings: [...delta.new].sort(compareFindings), line: findingLine, left: 0 },
-    { title: 'Resolved since the last run', findings: [...delta.resolved].sort(compareFindings), line: resolvedLine, left: 0 },
+    {
+      title: 'Resolved since the last run',
+      findings: [...delta.resolved].sort(compareFindings),
+      line: resolvedLine,
+      left: 0,
+    },
   ];
-  if (totals.new === 0 && totals.resolved === 0) draft.blocks.push(section('Nothing new and nothing resolved since the last run.'));
+  if (totals.new === 0 && totals.resolved === 0)
+    draft.blocks.push(section('Nothing new and nothing resolved since the last run.'));
   else draft.blocks.push(divider());
 
   let full = false;
@@ -178,7 +231,11 @@ export function digestMessage(report: DigestReport, delta: AuditDelta, options: 
       }
       const part = messages.length + 1;
       const intro = [context([`Warden audit digest, continued (part ${part})`])];
-      draft = { blocks: intro, used: textSize(intro), text: fallbackText(`Warden audit digest, continued (part ${part})`) };
+      draft = {
+        blocks: intro,
+        used: textSize(intro),
+        text: fallbackText(`Warden audit digest, continued (part ${part})`),
+      };
       if (i > 0) heading = `*${group.title}* (continued)`;
       if (!append(line, heading)) throw new Error('slack digest: a line does not fit an empty message');
       heading = undefined;
@@ -190,7 +247,12 @@ export function digestMessage(report: DigestReport, delta: AuditDelta, options: 
   const leftNew = (groups[0]?.left ?? 0) + Math.max(0, totals.new - delta.new.length);
   const leftResolved = (groups[1]?.left ?? 0) + Math.max(0, totals.resolved - delta.resolved.length);
   if (leftNew + leftResolved > 0 || options.detailsUrl) {
-    const more = [leftNew > 0 ? `${count(leftNew)} more new` : '', leftResolved > 0 ? `${count(leftResolved)} more resolved` : ''].filter(Boolean).join(' and ');
+    const more = [
+      leftNew > 0 ? `${count(leftNew)} more new` : '',
+      leftResolved > 0 ? `${count(leftResolved)} more resolved` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     const parts = more ? [`…and ${more} — \`warden audit --format markdown\` lists every finding`] : [];
     if (options.detailsUrl) parts.push(link(options.detailsUrl, 'full report'));
     draft.blocks.push(context([parts.join(' · ')]));

@@ -62,7 +62,11 @@ export function code(text: string, max: number = 200): string {
 }
 
 /** Code blocks of `lines`, each block within `max` characters including its fences, at most `maxBlocks` of them. */
-export function codeBlocks(lines: readonly string[], max: number, maxBlocks: number): { blocks: string[]; complete: boolean } {
+export function codeBlocks(
+  lines: readonly string[],
+  max: number,
+  maxBlocks: number,
+): { blocks: string[]; complete: boolean } {
   const body = lines.map((l) => l.replace(/`/g, 'ˋ')).join('\n');
   const { pieces, complete } = splitMrkdwn(body === '' ? EMPTY : body, max - 6, maxBlocks);
   return { blocks: pieces.map((p) => `\`\`\`${p === '' ? EMPTY : p}\`\`\``), complete };
@@ -81,7 +85,9 @@ export function link(url: string | undefined, label: string): string {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return text;
   // `|` and `>` would end Slack's link syntax: percent-encode them (and `<`), which keeps the URL the same; `&` is a
   // control character, escaped as everywhere else.
-  const href = parsed.href.replace(/[|<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/&/g, '&amp;');
+  const href = parsed.href
+    .replace(/[|<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/&/g, '&amp;');
   if (href.length > 500) return text;
   return `<${href}|${text.replace(/\|/g, '¦')}>`;
 }
@@ -98,17 +104,21 @@ export function section(text: string, blockId?: string): SectionBlock {
 
 /** A section of label/value fields (values already escaped mrkdwn); at most 10, each within 2,000. */
 export function fields(pairs: readonly (readonly [label: string, value: string])[], text?: string): SectionBlock {
-  if (pairs.length > LIMITS.sectionFields) throw new Error(`slack blocks: ${pairs.length} fields, over Slack's ${LIMITS.sectionFields}`);
+  if (pairs.length > LIMITS.sectionFields)
+    throw new Error(`slack blocks: ${pairs.length} fields, over Slack's ${LIMITS.sectionFields}`);
   const block: SectionBlock = {
     type: 'section',
-    fields: pairs.map(([label, value]) => mrkdwn(`*${label}*\n${value === '' ? EMPTY : value}`, LIMITS.sectionFieldText)),
+    fields: pairs.map(([label, value]) =>
+      mrkdwn(`*${label}*\n${value === '' ? EMPTY : value}`, LIMITS.sectionFieldText),
+    ),
   };
   if (text !== undefined) block.text = mrkdwn(text, LIMITS.sectionText);
   return block;
 }
 
 export function context(texts: readonly string[]): KnownBlock {
-  if (texts.length === 0 || texts.length > LIMITS.contextElements) throw new Error(`slack blocks: ${texts.length} context elements`);
+  if (texts.length === 0 || texts.length > LIMITS.contextElements)
+    throw new Error(`slack blocks: ${texts.length} context elements`);
   return { type: 'context', elements: texts.map((t) => mrkdwn(t)) };
 }
 
@@ -116,7 +126,13 @@ export function divider(): KnownBlock {
   return { type: 'divider' };
 }
 
-export function confirmDialog(spec: { title: string; text: string; confirm: string; deny: string; style?: 'primary' | 'danger' }): ConfirmationDialog {
+export function confirmDialog(spec: {
+  title: string;
+  text: string;
+  confirm: string;
+  deny: string;
+  style?: 'primary' | 'danger';
+}): ConfirmationDialog {
   const dialog: ConfirmationDialog = {
     title: plain(spec.title, LIMITS.confirmTitle),
     text: plain(spec.text, LIMITS.confirmText),
@@ -127,7 +143,13 @@ export function confirmDialog(spec: { title: string; text: string; confirm: stri
   return dialog;
 }
 
-export function button(spec: { text: string; actionId: string; value: string; style?: 'primary' | 'danger'; confirm?: ConfirmationDialog }): Button {
+export function button(spec: {
+  text: string;
+  actionId: string;
+  value: string;
+  style?: 'primary' | 'danger';
+  confirm?: ConfirmationDialog;
+}): Button {
   const element: Button = {
     type: 'button',
     text: plain(spec.text, LIMITS.buttonText),
@@ -140,7 +162,8 @@ export function button(spec: { text: string; actionId: string; value: string; st
 }
 
 export function actions(blockId: string, elements: readonly Button[]): KnownBlock {
-  if (elements.length === 0 || elements.length > LIMITS.actionsElements) throw new Error(`slack blocks: ${elements.length} action elements`);
+  if (elements.length === 0 || elements.length > LIMITS.actionsElements)
+    throw new Error(`slack blocks: ${elements.length} action elements`);
   return { type: 'actions', block_id: within(blockId, LIMITS.blockId, 'block_id'), elements: [...elements] };
 }
 

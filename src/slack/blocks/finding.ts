@@ -82,7 +82,12 @@ function ruleList(ids: readonly string[], max: number): string {
 export function diffSummary(plan: Plan): string {
   const adds = plan.operations.filter((o) => o.op === 'add').length;
   const removes = plan.operations.length - adds;
-  const counts = [adds > 0 ? `add ${adds} rule${adds === 1 ? '' : 's'}` : '', removes > 0 ? `remove ${removes} rule${removes === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
+  const counts = [
+    adds > 0 ? `add ${adds} rule${adds === 1 ? '' : 's'}` : '',
+    removes > 0 ? `remove ${removes} rule${removes === 1 ? '' : 's'}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${counts || 'no rule changes'}: ${plan.diff.join('; ')}`;
 }
 
@@ -121,16 +126,33 @@ function approveButton(finding: Finding, plan: Plan): Button {
  * and within BUDGETS.messageTextBudget whatever the finding's size: long texts are cut at safe places, and the
  * Details button opens the full text (detailsModal).
  */
-export function findingMessage(finding: Finding, planned?: PlanWithProof, options: FindingMessageOptions = {}): SlackMessage {
+export function findingMessage(
+  finding: Finding,
+  planned?: PlanWithProof,
+  options: FindingMessageOptions = {},
+): SlackMessage {
   const meta = checkMeta(finding.check);
   const plan = planned?.plan;
-  if (plan && plan.finding.fingerprint !== finding.fingerprint) throw new Error(`findingMessage: plan ${plan.id} is for finding ${plan.finding.fingerprint}, not ${finding.fingerprint}`);
-  const blocks: KnownBlock[] = [header(`${SEVERITY_EMOJI[finding.severity]} ${severityLabel(finding.severity)}: ${finding.title}`), fields(findingFields(finding, 300))];
+  if (plan && plan.finding.fingerprint !== finding.fingerprint)
+    throw new Error(
+      `findingMessage: plan ${plan.id} is for finding ${plan.finding.fingerprint}, not ${finding.fingerprint}`,
+    );
+  const blocks: KnownBlock[] = [
+    header(`${SEVERITY_EMOJI[finding.severity]} ${severityLabel(finding.severity)}: ${finding.title}`),
+    fields(findingFields(finding, 300)),
+  ];
 
   const detailCut = !fitsMrkdwn(finding.detail, 1800);
-  blocks.push(section(`*What is open, from where, and the deciding rule*\n${userText(finding.detail, 1800)}${detailCut ? '\n_Cut here: Details shows all of it._' : ''}`));
+  blocks.push(
+    section(
+      `*What is open, from where, and the deciding rule*\n${userText(finding.detail, 1800)}${detailCut ? '\n_Cut here: Details shows all of it._' : ''}`,
+    ),
+  );
 
-  if (meta) blocks.push(section(`*Why it matters*\n${userText(meta.rationale, 1200)}\n_Source: ${userText(meta.source, 600)}_`));
+  if (meta)
+    blocks.push(
+      section(`*Why it matters*\n${userText(meta.rationale, 1200)}\n_Source: ${userText(meta.source, 600)}_`),
+    );
   else blocks.push(section(`*Why it matters*\nThe check ${code(finding.check, 120)} is not in Warden's catalog.`));
 
   const buttons: Button[] = [];
@@ -146,7 +168,8 @@ export function findingMessage(finding: Finding, planned?: PlanWithProof, option
       notes.push(line);
       room -= line.length + 1;
     }
-    if (notes.length < plan.notes.length) notes.push(`and ${plural(plan.notes.length - notes.length, 'more note')} (Details)`);
+    if (notes.length < plan.notes.length)
+      notes.push(`and ${plural(plan.notes.length - notes.length, 'more note')} (Details)`);
     const others = plan.resolves.filter((f) => f !== finding.fingerprint).length;
     if (others > 0) notes.push(`Also resolves ${plural(others, 'other finding')}.`);
     notes.push(`Proof: ${proofLine(planned.proof)}`);
@@ -161,14 +184,32 @@ export function findingMessage(finding: Finding, planned?: PlanWithProof, option
 
   const ids = { fingerprint: finding.fingerprint, ...(plan ? { planId: plan.id } : {}) };
   buttons.push(
-    button({ text: 'Reject', actionId: ACTION_IDS.reject, value: encodeButtonValue({ action: ACTION_IDS.reject, ...ids }) }),
-    button({ text: `Snooze ${SNOOZE_DAYS} days`, actionId: ACTION_IDS.snooze, value: encodeButtonValue({ action: ACTION_IDS.snooze, ...ids }) }),
-    button({ text: 'Accept risk', actionId: ACTION_IDS.acceptRisk, value: encodeButtonValue({ action: ACTION_IDS.acceptRisk, ...ids }) }),
-    button({ text: 'Details', actionId: ACTION_IDS.details, value: encodeButtonValue({ action: ACTION_IDS.details, ...ids }) }),
+    button({
+      text: 'Reject',
+      actionId: ACTION_IDS.reject,
+      value: encodeButtonValue({ action: ACTION_IDS.reject, ...ids }),
+    }),
+    button({
+      text: `Snooze ${SNOOZE_DAYS} days`,
+      actionId: ACTION_IDS.snooze,
+      value: encodeButtonValue({ action: ACTION_IDS.snooze, ...ids }),
+    }),
+    button({
+      text: 'Accept risk',
+      actionId: ACTION_IDS.acceptRisk,
+      value: encodeButtonValue({ action: ACTION_IDS.acceptRisk, ...ids }),
+    }),
+    button({
+      text: 'Details',
+      actionId: ACTION_IDS.details,
+      value: encodeButtonValue({ action: ACTION_IDS.details, ...ids }),
+    }),
   );
   blocks.push(actions(`warden_finding_${finding.fingerprint}`, buttons), footer(finding, plan, options.detailsUrl));
 
-  const text = fallbackText(`${severityLabel(finding.severity)}: ${finding.title} (${finding.groupName || finding.groupId}, ${finding.provider}/${finding.account}/${finding.region})`);
+  const text = fallbackText(
+    `${severityLabel(finding.severity)}: ${finding.title} (${finding.groupName || finding.groupId}, ${finding.provider}/${finding.account}/${finding.region})`,
+  );
   return { text, blocks };
 }
 
@@ -177,8 +218,12 @@ export function resolvedUpdate(finding: Finding, options: { note?: string } = {}
   const note = options.note ? `\n${userText(options.note, 1000)}` : '';
   const blocks: KnownBlock[] = [
     header(`:white_check_mark: Resolved: ${finding.title}`),
-    section(`~${userText(finding.title, 500).replace(/~/g, '∼')}~ is no longer reported.\n${groupRef(finding, 400)} · ${place(finding, 400)}${note}`),
-    context([`Warden · ${severityLabel(finding.severity)} · ${code(finding.check, 120)} · fingerprint ${code(finding.fingerprint, 80)}`]),
+    section(
+      `~${userText(finding.title, 500).replace(/~/g, '∼')}~ is no longer reported.\n${groupRef(finding, 400)} · ${place(finding, 400)}${note}`,
+    ),
+    context([
+      `Warden · ${severityLabel(finding.severity)} · ${code(finding.check, 120)} · fingerprint ${code(finding.fingerprint, 80)}`,
+    ]),
   ];
   return { text: fallbackText(`Resolved: ${finding.title}`), blocks };
 }
@@ -204,7 +249,8 @@ export function suppressedLine(suppression: FindingSuppression): string {
 /** The thread notice when a suppression ended and the finding is reported again: "the snooze by <@U…> expired; still open". */
 export function suppressionEndedNotice(suppression: FindingSuppression, now: Date): string {
   const { noun } = SUPPRESSED_HEADING[suppression.kind];
-  const how = Date.parse(suppression.until) <= now.getTime() ? `expired on ${suppression.until.slice(0, 10)}` : 'was revoked';
+  const how =
+    Date.parse(suppression.until) <= now.getTime() ? `expired on ${suppression.until.slice(0, 10)}` : 'was revoked';
   return `:bell: The ${noun} by ${personRef(suppression.by)} ${how}; still open: Warden reports this finding again.`;
 }
 
@@ -223,11 +269,20 @@ export function suppressedUpdate(finding: Finding, suppression: FindingSuppressi
     section(`*What is open, from where, and the deciding rule*
 ${userText(finding.detail, 1800)}`),
     actions(`warden_finding_${finding.fingerprint}`, [
-      button({ text: 'Details', actionId: ACTION_IDS.details, value: encodeButtonValue({ action: ACTION_IDS.details, fingerprint: finding.fingerprint }) }),
+      button({
+        text: 'Details',
+        actionId: ACTION_IDS.details,
+        value: encodeButtonValue({ action: ACTION_IDS.details, fingerprint: finding.fingerprint }),
+      }),
     ]),
-    context([`Warden reports it again as open when this ends; an approver can end it now: ${code(`/warden unsuppress ${finding.fingerprint.slice(0, 12)}`, 80)} · fingerprint ${code(finding.fingerprint, 80)}`]),
+    context([
+      `Warden reports it again as open when this ends; an approver can end it now: ${code(`/warden unsuppress ${finding.fingerprint.slice(0, 12)}`, 80)} · fingerprint ${code(finding.fingerprint, 80)}`,
+    ]),
   ];
-  return { text: fallbackText(`${state} until ${suppression.until.slice(0, 10)}, still open: ${finding.title}`), blocks };
+  return {
+    text: fallbackText(`${state} until ${suppression.until.slice(0, 10)}, still open: ${finding.title}`),
+    blocks,
+  };
 }
 
 function isoDate(date: Date): string {
@@ -245,7 +300,8 @@ export function acceptRiskModal(finding: Finding, options: { now?: Date; default
     action_id: ACCEPT_RISK_INPUTS.expiryAction,
     placeholder: plain('Until when', LIMITS.placeholder),
   };
-  if (options.now) datepicker.initial_date = isoDate(new Date(options.now.getTime() + (options.defaultExpiryDays ?? 30) * 86_400_000));
+  if (options.now)
+    datepicker.initial_date = isoDate(new Date(options.now.getTime() + (options.defaultExpiryDays ?? 30) * 86_400_000));
   return {
     type: 'modal',
     callback_id: VIEW_IDS.acceptRisk,
@@ -254,7 +310,9 @@ export function acceptRiskModal(finding: Finding, options: { now?: Date; default
     submit: plain('Accept risk', LIMITS.modalSubmit),
     close: plain('Cancel', LIMITS.modalClose),
     blocks: [
-      section(`${SEVERITY_EMOJI[finding.severity]} *${userText(finding.title, 500)}*\n${groupRef(finding, 400)} · ${place(finding, 400)}\n${userText(finding.detail, 1500)}`),
+      section(
+        `${SEVERITY_EMOJI[finding.severity]} *${userText(finding.title, 500)}*\n${groupRef(finding, 400)} · ${place(finding, 400)}\n${userText(finding.detail, 1500)}`,
+      ),
       {
         type: 'input',
         block_id: ACCEPT_RISK_INPUTS.reasonBlock,
@@ -265,7 +323,10 @@ export function acceptRiskModal(finding: Finding, options: { now?: Date; default
           multiline: true,
           min_length: 10,
           max_length: 1000,
-          placeholder: plain('e.g. a public SFTP endpoint by design; compensating control: fail2ban and key-only auth', LIMITS.placeholder),
+          placeholder: plain(
+            'e.g. a public SFTP endpoint by design; compensating control: fail2ban and key-only auth',
+            LIMITS.placeholder,
+          ),
         },
       },
       {
@@ -297,9 +358,14 @@ export function detailsModal(finding: Finding, planned?: PlanWithProof): ModalVi
   const blocks: KnownBlock[] = [header(finding.title), fields(findingFields(finding, 1800))];
 
   blocks.push(section('*What is open, from where, and the deciding rule*'));
-  const detail = splitMrkdwn(finding.detail.trim() === '' ? EMPTY : clean(finding.detail), LIMITS.sectionText, DETAIL_PIECES);
+  const detail = splitMrkdwn(
+    finding.detail.trim() === '' ? EMPTY : clean(finding.detail),
+    LIMITS.sectionText,
+    DETAIL_PIECES,
+  );
   for (const piece of detail.pieces) blocks.push(section(piece));
-  if (!detail.complete) blocks.push(context([`The detail goes on: ${cli} or \`warden audit --format json\` shows all of it.`]));
+  if (!detail.complete)
+    blocks.push(context([`The detail goes on: ${cli} or \`warden audit --format json\` shows all of it.`]));
 
   if (meta) {
     blocks.push(section(`*Why it matters*\n${userText(meta.rationale, 2500)}`));
@@ -310,7 +376,8 @@ export function detailsModal(finding: Finding, planned?: PlanWithProof): ModalVi
     blocks.push(divider(), section(`*Proposed fix* ${code(plan.id, 80)}\n${userText(plan.summary, 2500)}`));
     const diff = codeBlocks(plan.diff, LIMITS.sectionText, DIFF_PIECES);
     for (const piece of diff.blocks) blocks.push(section(piece));
-    if (!diff.complete) blocks.push(context([`The diff goes on (${plural(plan.diff.length, 'line')}): ${cli} shows all of it.`]));
+    if (!diff.complete)
+      blocks.push(context([`The diff goes on (${plural(plan.diff.length, 'line')}): ${cli} shows all of it.`]));
     const lists: [string, readonly string[]][] = [
       ['Notes', plan.notes],
       ['Expects these live rules unchanged', plan.preconditions.map((p) => `${p.ruleId}`)],
@@ -318,18 +385,30 @@ export function detailsModal(finding: Finding, planned?: PlanWithProof): ModalVi
     ];
     for (const [title, items] of lists) {
       if (items.length === 0) continue;
-      const { pieces } = splitMrkdwn(clean(items.map((i) => `• ${i}`).join('\n')), LIMITS.sectionText - title.length - 4, 1);
+      const { pieces } = splitMrkdwn(
+        clean(items.map((i) => `• ${i}`).join('\n')),
+        LIMITS.sectionText - title.length - 4,
+        1,
+      );
       blocks.push(section(`*${title}*\n${pieces[0]}`));
     }
     const others = plan.resolves.filter((f) => f !== finding.fingerprint).length;
-    blocks.push(section(`*Proof*: ${proofLine(planned.proof)}${others > 0 ? `\nAlso resolves ${plural(others, 'other finding')}.` : ''}${isProven(planned.proof) ? '' : `\n*Not offered*: ${userText(unprovenReason(planned.proof), 2000)}`}`));
+    blocks.push(
+      section(
+        `*Proof*: ${proofLine(planned.proof)}${others > 0 ? `\nAlso resolves ${plural(others, 'other finding')}.` : ''}${isProven(planned.proof) ? '' : `\n*Not offered*: ${userText(unprovenReason(planned.proof), 2000)}`}`,
+      ),
+    );
   }
   blocks.push(context([`fingerprint ${code(finding.fingerprint, 80)}${plan ? ` · plan ${code(plan.id, 80)}` : ''}`]));
 
   return {
     type: 'modal',
     callback_id: VIEW_IDS.details,
-    private_metadata: encodeButtonValue({ action: ACTION_IDS.details, fingerprint: finding.fingerprint, ...(plan ? { planId: plan.id } : {}) }),
+    private_metadata: encodeButtonValue({
+      action: ACTION_IDS.details,
+      fingerprint: finding.fingerprint,
+      ...(plan ? { planId: plan.id } : {}),
+    }),
     title: plain('Finding details', LIMITS.modalTitle),
     close: plain('Close', LIMITS.modalClose),
     blocks,

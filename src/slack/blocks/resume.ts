@@ -8,7 +8,12 @@ import type { SlackMessage } from './elements.ts';
  * the change the apply left in progress, a Revert button too: it undoes what that change did, with
  * the revert's approvals.
  */
-export function resumeMessage(text: string, fingerprint: string, planId: string, interruptedChangeId?: string): SlackMessage {
+export function resumeMessage(
+  text: string,
+  fingerprint: string,
+  planId: string,
+  interruptedChangeId?: string,
+): SlackMessage {
   const revert = interruptedChangeId
     ? [
         button({
@@ -31,7 +36,12 @@ export function resumeMessage(text: string, fingerprint: string, planId: string,
     blocks: [
       section(text),
       actions('warden_resume_actions', [
-        button({ text: 'Resume', actionId: ACTION_IDS.resume, value: encodeButtonValue({ action: ACTION_IDS.resume, fingerprint, planId }), style: 'primary' }),
+        button({
+          text: 'Resume',
+          actionId: ACTION_IDS.resume,
+          value: encodeButtonValue({ action: ACTION_IDS.resume, fingerprint, planId }),
+          style: 'primary',
+        }),
         ...revert,
       ]),
     ],

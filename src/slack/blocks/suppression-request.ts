@@ -22,7 +22,9 @@ export function untilText(until: string): string {
 
 function summary(request: SuppressionRequest): KnownBlock {
   const { suppression } = request;
-  return section(`<@${request.requester}> asks to *${suppressionWhat(suppression)}* until *${untilText(suppression.until)}*.\n*Reason*: ${userText(suppression.reason, 1500)}`);
+  return section(
+    `<@${request.requester}> asks to *${suppressionWhat(suppression)}* until *${untilText(suppression.until)}*.\n*Reason*: ${userText(suppression.reason, 1500)}`,
+  );
 }
 
 /** The request while pending: its summary, what it needs, and Approve / Reject. */
@@ -30,13 +32,27 @@ export function suppressionRequestMessage(request: SuppressionRequest): SlackMes
   const twoPerson = request.requesterMayApprove ? '' : ', not the requester (two-person rule)';
   const ids = { suppressionRequestId: request.id };
   return {
-    text: fallbackText(`Suppression request: ${request.requester} asks to ${suppressionWhat(request.suppression)} until ${untilText(request.suppression.until)}`),
+    text: fallbackText(
+      `Suppression request: ${request.requester} asks to ${suppressionWhat(request.suppression)} until ${untilText(request.suppression.until)}`,
+    ),
     blocks: [
       summary(request),
-      context([`:hourglass_flowing_sand: Needs ${plural(request.required, 'approval')} from Warden's approvers${twoPerson}. Until then nothing is hidden: the finding stays open and reported. Request ${code(request.id, 80)}`]),
+      context([
+        `:hourglass_flowing_sand: Needs ${plural(request.required, 'approval')} from Warden's approvers${twoPerson}. Until then nothing is hidden: the finding stays open and reported. Request ${code(request.id, 80)}`,
+      ]),
       actions(`warden_suppression_${request.id}`, [
-        button({ text: 'Approve', actionId: ACTION_IDS.approveSuppression, value: encodeButtonValue({ action: ACTION_IDS.approveSuppression, ...ids }), style: 'primary' }),
-        button({ text: 'Reject', actionId: ACTION_IDS.rejectSuppression, value: encodeButtonValue({ action: ACTION_IDS.rejectSuppression, ...ids }), style: 'danger' }),
+        button({
+          text: 'Approve',
+          actionId: ACTION_IDS.approveSuppression,
+          value: encodeButtonValue({ action: ACTION_IDS.approveSuppression, ...ids }),
+          style: 'primary',
+        }),
+        button({
+          text: 'Reject',
+          actionId: ACTION_IDS.rejectSuppression,
+          value: encodeButtonValue({ action: ACTION_IDS.rejectSuppression, ...ids }),
+          style: 'danger',
+        }),
       ]),
     ],
   };
@@ -48,7 +64,9 @@ export function suppressionRequestMessage(request: SuppressionRequest): SlackMes
  */
 export function suppressionRequestOutcome(request: SuppressionRequest, outcome: string): SlackMessage {
   return {
-    text: fallbackText(`Suppression request ${request.id} (${request.status}): ${suppressionWhat(request.suppression)}`),
+    text: fallbackText(
+      `Suppression request ${request.id} (${request.status}): ${suppressionWhat(request.suppression)}`,
+    ),
     blocks: [summary(request), context([`${outcome} · Request ${code(request.id, 80)}`])],
   };
 }

@@ -14,7 +14,8 @@ const KEY = 'wardenAcceptRisk';
 
 function fingerprintOf(context: Context): string {
   const fingerprint = context[KEY] as string | undefined;
-  if (fingerprint === undefined) throw new Error('no finding in the context: register the listener after acceptRiskFinding()');
+  if (fingerprint === undefined)
+    throw new Error('no finding in the context: register the listener after acceptRiskFinding()');
   return fingerprint;
 }
 
@@ -34,7 +35,13 @@ export function acceptRiskFinding(ctx: ListenerContext): Middleware<SlackViewMid
 
 /** Only approvers accept risk: anyone else's submission closes the modal and is logged. */
 export function acceptRiskSubmissionApproval(args: SubmissionArgs): ApproverAttempt {
-  return { user: args.body.user.id, action: 'accept-risk', target: fingerprintOf(args.context), what: 'accept this risk', ack: () => args.ack() };
+  return {
+    user: args.body.user.id,
+    action: 'accept-risk',
+    target: fingerprintOf(args.context),
+    what: 'accept this risk',
+    ack: () => args.ack(),
+  };
 }
 
 export function acceptRiskSubmissionListener(ctx: ListenerContext) {
@@ -48,25 +55,47 @@ export function acceptRiskSubmissionListener(ctx: ListenerContext) {
     const until = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T23:59:59Z`) : undefined;
     const errors: Record<string, string> = {};
     if (reason.length < 10) errors[ACCEPT_RISK_INPUTS.reasonBlock] = 'Give a reason (at least 10 characters).';
-    if (!until || until.getTime() <= now().getTime()) errors[ACCEPT_RISK_INPUTS.expiryBlock] = 'Pick a date in the future.';
+    if (!until || until.getTime() <= now().getTime())
+      errors[ACCEPT_RISK_INPUTS.expiryBlock] = 'Pick a date in the future.';
     // The same ceiling as `/warden suppress`: an accepted risk is looked at again at least once a year.
-    else if (until.getTime() > now().getTime() + (MAX_SUPPRESS_DAYS + 1) * 86_400_000) errors[ACCEPT_RISK_INPUTS.expiryBlock] = `Pick a date at most ${MAX_SUPPRESS_DAYS} days ahead.`;
+    else if (until.getTime() > now().getTime() + (MAX_SUPPRESS_DAYS + 1) * 86_400_000)
+      errors[ACCEPT_RISK_INPUTS.expiryBlock] = `Pick a date at most ${MAX_SUPPRESS_DAYS} days ahead.`;
     if (Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors });
       return;
     }
     const posted = (await store.findings.get(fingerprint))?.message;
-    const where = posted ? { channel: posted.channel, threadTs: posted.ts } : slack.channel ? { channel: slack.channel } : undefined;
+    const where = posted
+      ? { channel: posted.channel, threadTs: posted.ts }
+      : slack.channel
+        ? { channel: slack.channel }
+        : undefined;
     if (!where) {
-      await ack({ response_action: 'errors', errors: { [ACCEPT_RISK_INPUTS.reasonBlock]: 'Warden has no channel to post the request in (slack.channel is not set).' } });
+      await ack({
+        response_action: 'errors',
+        errors: {
+          [ACCEPT_RISK_INPUTS.reasonBlock]: 'Warden has no channel to post the request in (slack.channel is not set).',
+        },
+      });
       return;
     }
-    const asked = { kind: 'accept-risk' as const, target: { fingerprint }, reason, until: (until as Date).toISOString() };
+    const asked = {
+      kind: 'accept-risk' as const,
+      target: { fingerprint },
+      reason,
+      until: (until as Date).toISOString(),
+    };
     try {
       await suppressionRequests.request({ payload: asked, requester: user, origin: `view:${view.id}`, where });
     } catch (error) {
       await audit(user, 'accept-risk', fingerprint, 'failed: request not posted', firstLine(error));
-      await ack({ response_action: 'errors', errors: { [ACCEPT_RISK_INPUTS.reasonBlock]: 'Warden could not post the request for approval; nothing was suppressed. Try again.' } });
+      await ack({
+        response_action: 'errors',
+        errors: {
+          [ACCEPT_RISK_INPUTS.reasonBlock]:
+            'Warden could not post the request for approval; nothing was suppressed. Try again.',
+        },
+      });
       return;
     }
     await ack();

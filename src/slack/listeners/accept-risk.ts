@@ -8,7 +8,11 @@ import type { ListenerContext } from './context.ts';
 // The Accept risk button on a finding (approvers only): opens the modal that asks for a reason and an
 // expiry (its submission: accept-risk-submission.ts).
 
-export const acceptRiskApproval: ButtonApproval = { action: 'accept-risk', what: 'accept this risk', target: (payload) => payload.fingerprint as string };
+export const acceptRiskApproval: ButtonApproval = {
+  action: 'accept-risk',
+  what: 'accept this risk',
+  target: (payload) => payload.fingerprint as string,
+};
 
 export function acceptRiskListener(ctx: ListenerContext) {
   const { store, now, audit } = ctx;
@@ -22,6 +26,9 @@ export function acceptRiskListener(ctx: ListenerContext) {
       return;
     }
     await audit(user, 'accept-risk', fingerprint, 'opened');
-    await args.client.views.open({ trigger_id: args.body.trigger_id, view: acceptRiskModal(state.finding, { now: now() }) });
+    await args.client.views.open({
+      trigger_id: args.body.trigger_id,
+      view: acceptRiskModal(state.finding, { now: now() }),
+    });
   };
 }

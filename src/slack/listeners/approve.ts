@@ -6,7 +6,11 @@ import type { ListenerContext } from './context.ts';
 
 // The Approve button on a proposed fix (approvers only): one approval; the last one needed queues the apply.
 
-export const approveApproval: ButtonApproval = { action: 'approve', what: 'approve this fix', target: (payload) => payload.planId as string };
+export const approveApproval: ButtonApproval = {
+  action: 'approve',
+  what: 'approve this fix',
+  target: (payload) => payload.planId as string,
+};
 
 export function approveListener(ctx: ListenerContext) {
   const { store, queue, now, audit } = ctx;
@@ -30,18 +34,30 @@ export function approveListener(ctx: ListenerContext) {
       };
       await audit(user, 'approve', planId, `refused: ${result.reason ?? 'unknown'}`);
       await ephemeral(args.respond, `Not approved: ${why[result.reason ?? ''] ?? 'refused'}.`);
-      if (result.reason === 'requester') await note(`:no_entry: <@${user}> tried to approve their own request: refused (two-person rule).`);
+      if (result.reason === 'requester')
+        await note(`:no_entry: <@${user}> tried to approve their own request: refused (two-person rule).`);
       return;
     }
     if (result.outcome === 'recorded') {
       await audit(user, 'approve', planId, `ok: recorded ${result.approvals.length}/${result.required}`);
       await ephemeral(args.respond, `Approval recorded: ${result.approvals.length} of ${result.required} needed.`);
-      await note(`:ballot_box_with_check: <@${user}> approved the fix (${result.approvals.length} of ${result.required} approvals).`);
+      await note(
+        `:ballot_box_with_check: <@${user}> approved the fix (${result.approvals.length} of ${result.required} approvals).`,
+      );
       return;
     }
     await audit(user, 'approve', planId, 'ok: approved');
-    await queue.enqueue({ kind: 'apply', args: { fingerprint, planId }, user, channel, responseUrl: args.body.response_url, requestId });
+    await queue.enqueue({
+      kind: 'apply',
+      args: { fingerprint, planId },
+      user,
+      channel,
+      responseUrl: args.body.response_url,
+      requestId,
+    });
     await ephemeral(args.respond, 'Approved: applying…');
-    await note(`:white_check_mark: <@${user}> approved the fix${result.required > 1 ? ` (${result.required} of ${result.required} approvals)` : ''}: applying.`);
+    await note(
+      `:white_check_mark: <@${user}> approved the fix${result.required > 1 ? ` (${result.required} of ${result.required} approvals)` : ''}: applying.`,
+    );
   };
 }

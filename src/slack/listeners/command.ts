@@ -52,7 +52,13 @@ export function commandApproval(ctx: ListenerContext) {
       };
     }
     if (cmd.kind === 'unsuppress') {
-      return { user, action: 'unsuppress', target: () => unsuppressTarget(ctx, cmd), what: 'end suppressions', reply: (refusal) => args.ack({ response_type: 'ephemeral', text: refusal }) };
+      return {
+        user,
+        action: 'unsuppress',
+        target: () => unsuppressTarget(ctx, cmd),
+        what: 'end suppressions',
+        reply: (refusal) => args.ack({ response_type: 'ephemeral', text: refusal }),
+      };
     }
     return undefined;
   };

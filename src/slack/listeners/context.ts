@@ -27,7 +27,12 @@ export interface ListenerContext {
    * Posts one line of the audit trail in the finding's thread (its own message, else `fallback`).
    * Best effort: the store's audit log is the record, and a Slack hiccup must not fail the interaction.
    */
-  threadNote(client: SlackClient, fingerprint: string | undefined, fallback: MessageRef | undefined, text: string): Promise<void>;
+  threadNote(
+    client: SlackClient,
+    fingerprint: string | undefined,
+    fallback: MessageRef | undefined,
+    text: string,
+  ): Promise<void>;
   /** Whether `userId` is an approver (listed, or a member of a listed user group). */
   isApprover(userId: string, client: SlackClient): Promise<boolean>;
 }
@@ -36,12 +41,19 @@ export interface ListenerContext {
 export const CLAIM_TTL_SECONDS = 24 * 3600;
 
 /** A reply only the person who clicked sees, leaving the message as it is. */
-export const ephemeral = (respond: RespondFn, text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+export const ephemeral = (respond: RespondFn, text: string) =>
+  respond({ response_type: 'ephemeral', replace_original: false, text });
 
 /** The first line of an error's message (for one-line logs and audit details). */
 export const firstLine = (error: unknown): string => (error as Error).message.split('\n')[0] as string;
 
-export function createListenerContext(deps: { config: WardenConfig; store: StateStore; queue: WorkQueue; now: () => Date; client: SlackClient }): ListenerContext {
+export function createListenerContext(deps: {
+  config: WardenConfig;
+  store: StateStore;
+  queue: WorkQueue;
+  now: () => Date;
+  client: SlackClient;
+}): ListenerContext {
   const { config, store, queue, now } = deps;
   const slack = slackConfigOf(config);
   return {

@@ -6,7 +6,11 @@ import type { ListenerContext } from './context.ts';
 
 // The Reject button on a proposed fix (approvers only): the plan will not be applied unless proposed again.
 
-export const rejectApproval: ButtonApproval = { action: 'reject', what: 'reject this fix', target: (payload) => payload.planId ?? (payload.fingerprint as string) };
+export const rejectApproval: ButtonApproval = {
+  action: 'reject',
+  what: 'reject this fix',
+  target: (payload) => payload.planId ?? (payload.fingerprint as string),
+};
 
 export function rejectListener(ctx: ListenerContext) {
   const { store, now, audit } = ctx;
@@ -17,7 +21,10 @@ export function rejectListener(ctx: ListenerContext) {
       const result = await store.approvals.reject({ id: payload.planId, by: user, now: now() });
       if (result.outcome === 'refused') {
         await audit(user, 'reject', target, `refused: ${result.status ?? 'not-found'}`);
-        await ephemeral(args.respond, `Not rejected: ${result.status ? `the fix is ${result.status} already` : 'there is no open request for this plan'}.`);
+        await ephemeral(
+          args.respond,
+          `Not rejected: ${result.status ? `the fix is ${result.status} already` : 'there is no open request for this plan'}.`,
+        );
         return;
       }
     }

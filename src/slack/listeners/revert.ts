@@ -10,7 +10,11 @@ import type { ListenerContext } from './context.ts';
 // is one approval, and under the two-person rule the person who asked for the fix cannot approve undoing
 // it alone either.
 
-export const revertApproval: ButtonApproval = { action: 'revert', what: 'revert this change', target: (payload) => payload.changeId as string };
+export const revertApproval: ButtonApproval = {
+  action: 'revert',
+  what: 'revert this change',
+  target: (payload) => payload.changeId as string,
+};
 
 export function revertListener(ctx: ListenerContext) {
   const { store, queue, now, audit, slack } = ctx;
@@ -32,23 +36,48 @@ export function revertListener(ctx: ListenerContext) {
     const id = revertRequestId(changeId);
     const existing = await store.approvals.get(id);
     if (!existing || ENDED_APPROVAL_STATUSES.includes(existing.status)) {
-      await store.approvals.requestApproval({ id, planId: fix.planId, fingerprint: fix.fingerprint, requester: fix.requester, required: Math.max(fix.required, slack.requiredApprovals), requesterMayApprove: !slack.twoPersonRule, now: now() });
+      await store.approvals.requestApproval({
+        id,
+        planId: fix.planId,
+        fingerprint: fix.fingerprint,
+        requester: fix.requester,
+        required: Math.max(fix.required, slack.requiredApprovals),
+        requesterMayApprove: !slack.twoPersonRule,
+        now: now(),
+      });
     }
     const result = await store.approvals.approve({ id, approver: user, now: now() });
     if (result.outcome === 'refused') {
       await audit(user, 'revert', changeId, `refused: ${result.reason ?? 'unknown'}`);
-      const why = result.reason === 'duplicate' ? 'you approved this revert already; approvals are counted per person' : result.reason === 'requester' ? 'you asked for this fix, and the two-person rule needs someone else to approve undoing it' : `its revert is ${result.status ?? 'gone'} already`;
+      const why =
+        result.reason === 'duplicate'
+          ? 'you approved this revert already; approvals are counted per person'
+          : result.reason === 'requester'
+            ? 'you asked for this fix, and the two-person rule needs someone else to approve undoing it'
+            : `its revert is ${result.status ?? 'gone'} already`;
       await ephemeral(args.respond, `Not reverted: ${why}.`);
       return;
     }
     if (result.outcome === 'recorded') {
       await audit(user, 'revert', changeId, `ok: recorded ${result.approvals.length}/${result.required}`);
-      await ephemeral(args.respond, `Revert approval recorded: ${result.approvals.length} of ${result.required} needed.`);
-      await note(`:ballot_box_with_check: <@${user}> approved reverting change \`${changeId}\` (${result.approvals.length} of ${result.required} approvals).`);
+      await ephemeral(
+        args.respond,
+        `Revert approval recorded: ${result.approvals.length} of ${result.required} needed.`,
+      );
+      await note(
+        `:ballot_box_with_check: <@${user}> approved reverting change \`${changeId}\` (${result.approvals.length} of ${result.required} approvals).`,
+      );
       return;
     }
     await audit(user, 'revert', changeId, 'queued');
-    await queue.enqueue({ kind: 'revert' satisfies JobKind, args: { changeId, fingerprint: payload.fingerprint }, user, channel, responseUrl: args.body.response_url, requestId });
+    await queue.enqueue({
+      kind: 'revert' satisfies JobKind,
+      args: { changeId, fingerprint: payload.fingerprint },
+      user,
+      channel,
+      responseUrl: args.body.response_url,
+      requestId,
+    });
     await ephemeral(args.respond, 'Reverting…');
     await note(`:leftwards_arrow_with_hook: <@${user}> asked to revert change \`${changeId}\`: reverting.`);
   };

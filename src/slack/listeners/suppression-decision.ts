@@ -10,7 +10,10 @@ import type { ListenerContext } from './context.ts';
 
 export type SuppressionVerb = 'approve' | 'reject';
 
-export const SUPPRESSION_DECISION_ACTIONS = { approve: ACTION_IDS.approveSuppression, reject: ACTION_IDS.rejectSuppression } as const;
+export const SUPPRESSION_DECISION_ACTIONS = {
+  approve: ACTION_IDS.approveSuppression,
+  reject: ACTION_IDS.rejectSuppression,
+} as const;
 
 export const suppressionDecisionApproval = (verb: SuppressionVerb): ButtonApproval => ({
   action: `${verb}-suppression`,

@@ -14,16 +14,32 @@ export async function unsuppressTarget(ctx: ListenerContext, cmd: Unsuppress): P
 }
 
 /** Ends the suppression `cmd` names; the answer for the person. */
-export async function unsuppress(ctx: ListenerContext, cmd: Unsuppress, user: string, channel: string): Promise<string> {
+export async function unsuppress(
+  ctx: ListenerContext,
+  cmd: Unsuppress,
+  user: string,
+  channel: string,
+): Promise<string> {
   const { store, now, audit, client } = ctx;
   const named = await unsuppressTarget(ctx, cmd);
   const result = await revokeSuppression(store, cmd.target, user, now());
-  await audit(user, 'unsuppress', result.revoked ? targetKey(result.revoked.target) : named, result.refused ? `refused: ${result.refused}` : 'ok', result.revoked ? `was ${result.revoked.kind ?? 'suppress'} by ${result.revoked.by} until ${result.revoked.until}: ${result.revoked.reason}` : undefined);
+  await audit(
+    user,
+    'unsuppress',
+    result.revoked ? targetKey(result.revoked.target) : named,
+    result.refused ? `refused: ${result.refused}` : 'ok',
+    result.revoked
+      ? `was ${result.revoked.kind ?? 'suppress'} by ${result.revoked.by} until ${result.revoked.until}: ${result.revoked.reason}`
+      : undefined,
+  );
   if (result.revoked && result.notice) {
     const fingerprint = 'fingerprint' in result.revoked.target ? result.revoked.target.fingerprint : undefined;
     // A finding's notice goes in its thread; a check's, in the channel the command came from.
     await ctx.threadNote(client, fingerprint, undefined, result.notice);
-    if (!fingerprint && channel) await client.chat.postMessage({ channel, text: result.notice }).catch((error: unknown) => console.error(`warden: unsuppress notice not posted: ${firstLine(error)}`));
+    if (!fingerprint && channel)
+      await client.chat
+        .postMessage({ channel, text: result.notice })
+        .catch((error: unknown) => console.error(`warden: unsuppress notice not posted: ${firstLine(error)}`));
   }
   return result.reply;
 }

@@ -55,7 +55,10 @@ export interface ButtonApproval {
 }
 
 /** The approver check for a button (after `buttonClick`): an ephemeral refusal and a note in the finding's thread. */
-export function approverForButton(ctx: ApproverContext, approval: ButtonApproval): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> {
+export function approverForButton(
+  ctx: ApproverContext,
+  approval: ButtonApproval,
+): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> {
   return approversOnly<SlackActionMiddlewareArgs<BlockButtonAction>>(ctx, (args) => {
     const click = buttonClickOf(args.context);
     return {

@@ -34,7 +34,10 @@ export function buttonClickOf(context: Context): ButtonClick {
   return click;
 }
 
-export function buttonClick(ctx: ListenerContext, actionId: ActionId): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> {
+export function buttonClick(
+  ctx: ListenerContext,
+  actionId: ActionId,
+): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> {
   return async (args) => {
     await args.ack();
     const user = args.body.user.id;

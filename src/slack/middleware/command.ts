@@ -44,7 +44,10 @@ export function parsedCommand(ctx: ListenerContext): Middleware<SlackCommandMidd
       return;
     }
     const command = parsed.command;
-    if (command.kind !== 'suppressions' && !(await ctx.store.idempotency.claim(commandRequestId(args), CLAIM_TTL_SECONDS, ctx.now()))) {
+    if (
+      command.kind !== 'suppressions' &&
+      !(await ctx.store.idempotency.claim(commandRequestId(args), CLAIM_TTL_SECONDS, ctx.now()))
+    ) {
       // A retried delivery of a command already acted on.
       await args.ack({ response_type: 'ephemeral', text: INTERIM[command.kind] });
       return;

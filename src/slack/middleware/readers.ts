@@ -1,4 +1,10 @@
-import type { AllMiddlewareArgs, AnyMiddlewareArgs, Middleware, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  AnyMiddlewareArgs,
+  Middleware,
+  SlackActionMiddlewareArgs,
+  SlackCommandMiddlewareArgs,
+} from '@slack/bolt';
 import type { SlackConfig, WardenConfig } from '../../config/schema.ts';
 import { slackConfigOf } from '../authorize.ts';
 
@@ -22,7 +28,8 @@ export function isReader(userId: string, slack: SlackConfig, groupMembers: reado
 export function channelRefusal(channelId: string, slack: SlackConfig): string | undefined {
   const channels = answeringChannelsOf(slack);
   if (channelId && channels.includes(channelId)) return undefined;
-  if (channels.length === 0) return 'Warden answers in no channel: none is configured (slack.channel or slack.channels in its config). This attempt was logged.';
+  if (channels.length === 0)
+    return 'Warden answers in no channel: none is configured (slack.channel or slack.channels in its config). This attempt was logged.';
   const list = channels.map((c) => `<#${c}>`).join(', ');
   const where = /^D/.test(channelId) ? 'in direct messages' : channelId ? 'in this channel' : 'here';
   return `Warden does not answer ${where}: use ${list}, or ask to be added to slack.readers. This attempt was logged.`;
@@ -34,7 +41,9 @@ const POSTS_IN_CHANNEL: ReadonlySet<string> = new Set(['audit', 'fix', 'suppress
 /** The refusal for a reader outside the channels running `verb`, or undefined when its answer is theirs alone. */
 export function readerRefusal(verb: string, slack: SlackConfig): string | undefined {
   if (!POSTS_IN_CHANNEL.has(verb)) return undefined;
-  const list = answeringChannelsOf(slack).map((c) => `<#${c}>`).join(', ');
+  const list = answeringChannelsOf(slack)
+    .map((c) => `<#${c}>`)
+    .join(', ');
   return `\`/warden ${verb}\` posts in Warden's channels, not here: ${list ? `run it in ${list}` : 'none is configured (slack.channel or slack.channels)'}. This attempt was logged.`;
 }
 
@@ -55,7 +64,11 @@ function requestOf(args: ReadArgs): { user: string; channel: string; what: strin
   }
   const body = args.body as { user?: { id?: string }; channel?: { id?: string }; container?: { channel_id?: string } };
   const action = (args as { action?: { action_id?: string } }).action;
-  return { user: body.user?.id ?? '', channel: body.channel?.id ?? body.container?.channel_id ?? '', what: action?.action_id ?? 'action' };
+  return {
+    user: body.user?.id ?? '',
+    channel: body.channel?.id ?? body.container?.channel_id ?? '',
+    what: action?.action_id ?? 'action',
+  };
 }
 
 /** Listener middleware for `/warden` and the buttons: one check for both, before the handler runs. */
@@ -68,7 +81,10 @@ export function readerGate(options: ReaderGateOptions): Middleware<AnyMiddleware
     if (verb === 'help') return args.next();
     let refusal = channelRefusal(channel, slack);
     if (refusal === undefined) return args.next();
-    const reader = slack.readers.users.includes(user) || (slack.readers.userGroups.length > 0 && isReader(user, slack, await options.membersOf(slack.readers.userGroups, args.client)));
+    const reader =
+      slack.readers.users.includes(user) ||
+      (slack.readers.userGroups.length > 0 &&
+        isReader(user, slack, await options.membersOf(slack.readers.userGroups, args.client)));
     if (reader) {
       refusal = verb === undefined ? undefined : readerRefusal(verb, slack);
       if (refusal === undefined) return args.next();

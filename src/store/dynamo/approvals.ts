@@ -80,20 +80,38 @@ export function createApprovalStore(table: Table): ApprovalStore {
     const key = { pk: `APPROVAL#finding#${fingerprint}`, sk: 'CURRENT' };
     const current = await getItem(key.pk, key.sk);
     const earlier = typeof current?.['id'] === 'string' ? current['id'] : undefined;
-    await client.send(new PutCommand({ TableName: table.name, Item: { ...key, type: 'approval-current', id, at: now.toISOString() } }));
+    await client.send(
+      new PutCommand({ TableName: table.name, Item: { ...key, type: 'approval-current', id, at: now.toISOString() } }),
+    );
     if (earlier === undefined || earlier === id) return;
     await writeIf(table, {
       Key: keyOf(earlier),
       UpdateExpression: 'SET #status = :superseded, updatedAt = :now, version = version + :one',
       ConditionExpression: '#status IN (:pending, :approved)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':superseded': 'superseded', ':now': now.toISOString(), ':one': 1, ':pending': 'pending', ':approved': 'approved' },
+      ExpressionAttributeValues: {
+        ':superseded': 'superseded',
+        ':now': now.toISOString(),
+        ':one': 1,
+        ':pending': 'pending',
+        ':approved': 'approved',
+      },
     });
   }
 
   const approvals: ApprovalStore = {
-    async requestApproval({ id, planId, fingerprint, requester, required: needed, requesterMayApprove = false, suppression, now = table.clock() }) {
-      if (!Number.isInteger(needed) || needed < 1) throw new Error(`required approvals must be a whole number of at least 1, not ${needed}`);
+    async requestApproval({
+      id,
+      planId,
+      fingerprint,
+      requester,
+      required: needed,
+      requesterMayApprove = false,
+      suppression,
+      now = table.clock(),
+    }) {
+      if (!Number.isInteger(needed) || needed < 1)
+        throw new Error(`required approvals must be a whole number of at least 1, not ${needed}`);
       const request: ApprovalRequest = {
         id: required(id, 'approval id'),
         planId: required(planId, 'planId'),
@@ -109,11 +127,15 @@ export function createApprovalStore(table: Table): ApprovalStore {
         version: 1,
       };
       let made: ApprovalRequest = request;
-      const written = await writeIf(table, { Item: { ...keyOf(id), type: 'approval', ...request }, ConditionExpression: 'attribute_not_exists(pk)' });
+      const written = await writeIf(table, {
+        Item: { ...keyOf(id), type: 'approval', ...request },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       if (!written.written) {
         const existing = await approvals.get(id);
         if (!existing) throw new Error(`approval request ${id}: exists, then not found`);
-        if (existing.planId !== planId || existing.fingerprint !== fingerprint) throw new Error(`approval request ${id} exists for another plan`);
+        if (existing.planId !== planId || existing.fingerprint !== fingerprint)
+          throw new Error(`approval request ${id} exists for another plan`);
         if (!ENDED_APPROVAL_STATUSES.includes(existing.status)) return existing;
         made = await nextGeneration(existing, request);
       }
@@ -126,8 +148,13 @@ export function createApprovalStore(table: Table): ApprovalStore {
       return untilDecided(id, async () => {
         const request = await approvals.get(id);
         if (!request) return { outcome: 'refused', status: undefined };
-        if (request.status !== 'pending' && request.status !== 'approved') return { outcome: 'refused', status: request.status };
-        const rejected = await updateAsRead(request, '#status = :rejected, rejectedBy = :by, updatedAt = :now', { ':rejected': 'rejected', ':by': by, ':now': now.toISOString() });
+        if (request.status !== 'pending' && request.status !== 'approved')
+          return { outcome: 'refused', status: request.status };
+        const rejected = await updateAsRead(request, '#status = :rejected, rejectedBy = :by, updatedAt = :now', {
+          ':rejected': 'rejected',
+          ':by': by,
+          ':now': now.toISOString(),
+        });
         return rejected ? { outcome: 'rejected', status: 'rejected' } : undefined;
       });
     },
@@ -153,17 +180,30 @@ export function createApprovalStore(table: Table): ApprovalStore {
         const recorded = await updateAsRead(
           request,
           `approvals = :approvals, #status = :status${status === 'approved' ? ', approvedAt = :now' : ''}`,
-          { ':approvals': next, ':status': status, ':pending': 'pending', ...(status === 'approved' ? { ':now': now.toISOString() } : {}) },
+          {
+            ':approvals': next,
+            ':status': status,
+            ':pending': 'pending',
+            ...(status === 'approved' ? { ':now': now.toISOString() } : {}),
+          },
           ' AND #status = :pending',
         );
         // Not recorded: someone else changed it between our read and our write, so read again and decide again.
-        return recorded ? { outcome: status === 'approved' ? 'approved' : 'recorded', status, approvals: next, required: request.required } : undefined;
+        return recorded
+          ? {
+              outcome: status === 'approved' ? 'approved' : 'recorded',
+              status,
+              approvals: next,
+              required: request.required,
+            }
+          : undefined;
       });
     },
 
     async transition({ id, from, to, changeId, version, now }) {
       required(id, 'approval id');
-      if (!(APPROVAL_TRANSITIONS[from] ?? []).includes(to)) throw new Error(`approval ${id}: ${from} → ${to} is not a transition`);
+      if (!(APPROVAL_TRANSITIONS[from] ?? []).includes(to))
+        throw new Error(`approval ${id}: ${from} → ${to} is not a transition`);
       if (changeId !== undefined) checkChangeId(changeId);
       // Not written: not in `from` (any more), so another caller made this step, or a later one, first.
       const written = await writeIf(table, {

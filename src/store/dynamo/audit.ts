@@ -13,7 +13,11 @@ const MAX_AUDIT_DAYS = 400;
 let auditSequence = 0;
 
 function toAuditEntry(item: Item): AuditEntry {
-  return { id: item['sk'] as string, ...stringsOf(item, ['at', 'actor', 'action', 'target', 'outcome']), ...optionalStringsOf(item, ['detail']) };
+  return {
+    id: item['sk'] as string,
+    ...stringsOf(item, ['at', 'actor', 'action', 'target', 'outcome']),
+    ...optionalStringsOf(item, ['detail']),
+  };
 }
 
 export function createAuditLog(table: Table): AuditLog {
@@ -32,7 +36,14 @@ export function createAuditLog(table: Table): AuditLog {
       };
       if (input.detail !== undefined) entry.detail = input.detail;
       const written = await writeIf(table, {
-        Item: { pk: `AUDIT#${at.slice(0, 10)}`, sk: id, type: 'audit', ...entry, gsi1pk: `TARGET#${entry.target}`, gsi1sk: id },
+        Item: {
+          pk: `AUDIT#${at.slice(0, 10)}`,
+          sk: id,
+          type: 'audit',
+          ...entry,
+          gsi1pk: `TARGET#${entry.target}`,
+          gsi1sk: id,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       });
       // An entry is never overwritten: the same id twice is a broken sequence, not a lost race.
@@ -43,10 +54,15 @@ export function createAuditLog(table: Table): AuditLog {
     async entries({ from, to }) {
       if (!(from.getTime() < to.getTime())) return [];
       const days: string[] = [];
-      for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day < to.getTime(); day += 86_400_000) {
+      for (
+        let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+        day < to.getTime();
+        day += 86_400_000
+      ) {
         days.push(new Date(day).toISOString().slice(0, 10));
       }
-      if (days.length > MAX_AUDIT_DAYS) throw new Error(`audit range spans ${days.length} days; at most ${MAX_AUDIT_DAYS} per call`);
+      if (days.length > MAX_AUDIT_DAYS)
+        throw new Error(`audit range spans ${days.length} days; at most ${MAX_AUDIT_DAYS} per call`);
       const pages = await mapLimit(days, table.concurrency, (day) =>
         queryAll({
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',

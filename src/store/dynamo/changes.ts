@@ -19,17 +19,22 @@ function encodeChange(record: ChangeRecord): Item {
   if (bytes <= CHANGE_INLINE_LIMIT) return { record: json };
   const zipped = gzipSync(json);
   if (zipped.length > CHANGE_MAX_BYTES) {
-    throw new Error(`change record ${record.changeId} is too large for DynamoDB: ${bytes} bytes, ${zipped.length} gzipped`);
+    throw new Error(
+      `change record ${record.changeId} is too large for DynamoDB: ${bytes} bytes, ${zipped.length} gzipped`,
+    );
   }
   return { recordGz: new Uint8Array(zipped) };
 }
 
 function decodeChange(item: Item): ChangeRecord {
-  const text = typeof item['record'] === 'string' ? item['record'] : gunzipSync(item['recordGz'] as Uint8Array).toString('utf8');
+  const text =
+    typeof item['record'] === 'string' ? item['record'] : gunzipSync(item['recordGz'] as Uint8Array).toString('utf8');
   try {
     return JSON.parse(text) as ChangeRecord;
   } catch (error) {
-    throw new Error(`change record ${String(item['changeId'])} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new Error(`change record ${String(item['changeId'])} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -16,7 +16,10 @@ export type Written = { written: true; item: Item | undefined } | { written: fal
  * it does not hold — another writer got there first, and the caller reads who won or reports that
  * it lost; every other error is thrown. Every conditional write of the store goes through here.
  */
-export async function writeIf(table: Pick<Table, 'name' | 'client'>, write: ConditionalPut | ConditionalUpdate): Promise<Written> {
+export async function writeIf(
+  table: Pick<Table, 'name' | 'client'>,
+  write: ConditionalPut | ConditionalUpdate,
+): Promise<Written> {
   try {
     const output =
       'Item' in write

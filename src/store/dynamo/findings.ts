@@ -28,7 +28,14 @@ type Seen =
   | { kind: 'unsuppressed'; state: FindingState; ended: FindingSuppression };
 
 function sameSuppression(a: FindingSuppression | undefined, b: FindingSuppression): boolean {
-  return a !== undefined && a.kind === b.kind && a.by === b.by && a.until === b.until && a.reason === b.reason && a.check === b.check;
+  return (
+    a !== undefined &&
+    a.kind === b.kind &&
+    a.by === b.by &&
+    a.until === b.until &&
+    a.reason === b.reason &&
+    a.check === b.check
+  );
 }
 
 export function createFindingStore(table: Table): FindingStore {
@@ -66,7 +73,11 @@ export function createFindingStore(table: Table): FindingStore {
   }
 
   /** Records one finding as seen at `at`, unless a newer run recorded it already (then: as that run left it). */
-  async function upsert(finding: Finding, suppression: FindingSuppression | undefined, at: string): Promise<Seen | undefined> {
+  async function upsert(
+    finding: Finding,
+    suppression: FindingSuppression | undefined,
+    at: string,
+  ): Promise<Seen | undefined> {
     const scope = scopeKeyOf(finding);
     const status: FindingStatus = suppression ? 'suppressed' : 'open';
     const written = await writeIf(table, {
@@ -97,12 +108,23 @@ export function createFindingStore(table: Table): FindingStore {
       return state.status === 'suppressed' ? { kind: 'suppressed', state, changed: false } : { kind: 'open', state };
     }
     const before = written.item ?? (finding.legacyFingerprint ? await takeOverLegacy(finding) : undefined);
-    const state: FindingState = { fingerprint: finding.fingerprint, scope, finding, firstSeen: (before?.['firstSeen'] as string | undefined) ?? at, lastSeen: at, status };
+    const state: FindingState = {
+      fingerprint: finding.fingerprint,
+      scope,
+      finding,
+      firstSeen: (before?.['firstSeen'] as string | undefined) ?? at,
+      lastSeen: at,
+      status,
+    };
     if (before?.['message']) state.message = before['message'] as NonNullable<FindingState['message']>;
     const was = before?.['suppression'] as FindingSuppression | undefined;
     if (suppression) {
       state.suppression = suppression;
-      return { kind: 'suppressed', state, changed: before?.['status'] !== 'suppressed' || !sameSuppression(was, suppression) };
+      return {
+        kind: 'suppressed',
+        state,
+        changed: before?.['status'] !== 'suppressed' || !sameSuppression(was, suppression),
+      };
     }
     if (before?.['status'] === 'suppressed' && was) return { kind: 'unsuppressed', state, ended: was };
     return { kind: !before ? 'new' : before['status'] === 'resolved' ? 'reopened' : 'open', state };
@@ -112,11 +134,18 @@ export function createFindingStore(table: Table): FindingStore {
     async recordSeen(list, now, completeScopes, suppressedList = []): Promise<SeenResult> {
       const at = now.toISOString();
       // The run's findings, each with the suppression that hides it (if any); a fingerprint given twice counts once, suppressed last.
-      const seenNow = [...list.map((finding) => ({ finding, suppression: undefined as FindingSuppression | undefined })), ...suppressedList.map((s) => ({ finding: s.finding, suppression: findingSuppressionOf(s.suppression) }))];
-      const unique = [...new Map(seenNow.map((s) => [required(s.finding.fingerprint, 'finding fingerprint'), s])).values()];
+      const seenNow = [
+        ...list.map((finding) => ({ finding, suppression: undefined as FindingSuppression | undefined })),
+        ...suppressedList.map((s) => ({ finding: s.finding, suppression: findingSuppressionOf(s.suppression) })),
+      ];
+      const unique = [
+        ...new Map(seenNow.map((s) => [required(s.finding.fingerprint, 'finding fingerprint'), s])).values(),
+      ];
       const result: SeenResult = { new: [], open: [], reopened: [], resolved: [], suppressed: [], unsuppressed: [] };
 
-      const upserts = await mapLimit(unique, concurrency, ({ finding, suppression }) => upsert(finding, suppression, at));
+      const upserts = await mapLimit(unique, concurrency, ({ finding, suppression }) =>
+        upsert(finding, suppression, at),
+      );
       for (const seen of upserts) {
         if (seen === undefined) continue;
         if (seen.kind === 'suppressed') result.suppressed.push({ state: seen.state, changed: seen.changed });
@@ -124,7 +153,11 @@ export function createFindingStore(table: Table): FindingStore {
         else result[seen.kind].push(seen.state);
       }
 
-      const seen = new Set(unique.flatMap(({ finding: f }) => (f.legacyFingerprint ? [f.fingerprint, f.legacyFingerprint] : [f.fingerprint])));
+      const seen = new Set(
+        unique.flatMap(({ finding: f }) =>
+          f.legacyFingerprint ? [f.fingerprint, f.legacyFingerprint] : [f.fingerprint],
+        ),
+      );
       // Per scope: every group was read (`all`), or only these groups were.
       const readGroups = new Map<string, Set<string> | 'all'>();
       for (const complete of completeScopes) {
@@ -136,7 +169,10 @@ export function createFindingStore(table: Table): FindingStore {
       const scopes = [...readGroups.keys()];
       const wasRead = (item: Item): boolean => {
         const groups = readGroups.get(item['scope'] as string);
-        return groups === 'all' || (groups !== undefined && groups.has((item['finding'] as Finding | undefined)?.groupId ?? ''));
+        return (
+          groups === 'all' ||
+          (groups !== undefined && groups.has((item['finding'] as Finding | undefined)?.groupId ?? ''))
+        );
       };
       const openBefore = (
         await Promise.all(
@@ -159,12 +195,19 @@ export function createFindingStore(table: Table): FindingStore {
           UpdateExpression: 'SET #status = :resolved, resolvedAt = :now REMOVE gsi1pk, gsi1sk, suppression',
           ConditionExpression: '#status IN (:open, :suppressed) AND lastSeen < :now',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':resolved': 'resolved', ':open': 'open', ':suppressed': 'suppressed', ':now': at },
+          ExpressionAttributeValues: {
+            ':resolved': 'resolved',
+            ':open': 'open',
+            ':suppressed': 'suppressed',
+            ':now': at,
+          },
           ReturnValues: 'ALL_NEW',
         });
         return written.written && written.item ? toFindingState(written.item) : undefined;
       });
-      result.resolved = resolved.filter((s): s is FindingState => s !== undefined).sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
+      result.resolved = resolved
+        .filter((s): s is FindingState => s !== undefined)
+        .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
       return result;
     },
 
@@ -173,7 +216,9 @@ export function createFindingStore(table: Table): FindingStore {
         Key: { pk: `FINDING#${required(fingerprint, 'fingerprint')}`, sk: 'FINDING' },
         UpdateExpression: 'SET message = :m',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':m': { channel: required(channel, 'channel'), ts: required(ts, 'message ts'), postedAt: now.toISOString() } },
+        ExpressionAttributeValues: {
+          ':m': { channel: required(channel, 'channel'), ts: required(ts, 'message ts'), postedAt: now.toISOString() },
+        },
         ReturnValues: 'ALL_NEW',
       });
       if (!written.written) throw new Error(`no finding with fingerprint ${fingerprint} has been recorded`);

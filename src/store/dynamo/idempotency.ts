@@ -8,10 +8,17 @@ import type { Table } from './table.ts';
 export function createIdempotencyStore(table: Table): IdempotencyStore {
   return {
     async claim(requestId, ttlSeconds, now = table.clock()) {
-      if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new Error(`ttlSeconds must be positive, not ${ttlSeconds}`);
+      if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0)
+        throw new Error(`ttlSeconds must be positive, not ${ttlSeconds}`);
       const nowSeconds = epochSeconds(now);
       const written = await writeIf(table, {
-        Item: { pk: `REQUEST#${required(requestId, 'request id')}`, sk: 'REQUEST', type: 'request', claimedAt: now.toISOString(), expiresAt: nowSeconds + Math.ceil(ttlSeconds) },
+        Item: {
+          pk: `REQUEST#${required(requestId, 'request id')}`,
+          sk: 'REQUEST',
+          type: 'request',
+          claimedAt: now.toISOString(),
+          expiresAt: nowSeconds + Math.ceil(ttlSeconds),
+        },
         // An expired claim may linger until TTL deletes it: it no longer counts.
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
         ExpressionAttributeValues: { ':now': nowSeconds },

@@ -41,10 +41,25 @@ export function createRunStore(table: Table): RunStore {
 
   const runs: RunStore = {
     async start({ runId, expected, channel, trigger, now }) {
-      const run: Run = { runId, expected, done: 0, trigger, startedAt: now.toISOString(), ...(channel ? { channel } : {}) };
+      const run: Run = {
+        runId,
+        expected,
+        done: 0,
+        trigger,
+        startedAt: now.toISOString(),
+        ...(channel ? { channel } : {}),
+      };
       const written = await writeIf(table, {
         // gsi1 holds the runs whose digest is not posted yet (claimDigest removes it: a sparse index).
-        Item: { pk: runKey(runId), sk: 'RUN', type: 'run', ...run, gsi1pk: 'RUNS-OPEN', gsi1sk: `${run.startedAt}#${runId}`, expiresAt: runTtl(now) },
+        Item: {
+          pk: runKey(runId),
+          sk: 'RUN',
+          type: 'run',
+          ...run,
+          gsi1pk: 'RUNS-OPEN',
+          gsi1sk: `${run.startedAt}#${runId}`,
+          expiresAt: runTtl(now),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       });
       return written.written ? run : ((await runs.get(runId)) as Run);
@@ -54,7 +69,14 @@ export function createRunStore(table: Table): RunStore {
       let encoded = JSON.stringify(result);
       if (encoded.length > RUN_SCOPE_MAX_BYTES) encoded = JSON.stringify({ ...result, new: [], resolved: [] });
       const marked = await writeIf(table, {
-        Item: { pk: runKey(runId), sk: `SCOPE#${scopeKeyOf(result.scope)}`, type: 'run-scope', result: encoded, at: now.toISOString(), expiresAt: runTtl(now) },
+        Item: {
+          pk: runKey(runId),
+          sk: `SCOPE#${scopeKeyOf(result.scope)}`,
+          type: 'run-scope',
+          result: encoded,
+          at: now.toISOString(),
+          expiresAt: runTtl(now),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       });
       if (!marked.written) return { counted: false, run: await runs.get(runId) };
@@ -70,11 +92,16 @@ export function createRunStore(table: Table): RunStore {
     },
 
     async claimPostSlot(runId, max) {
-      return updateRun(runId, 'ADD posted :one', '(attribute_not_exists(posted) OR posted < :max)', { ':one': 1, ':max': max });
+      return updateRun(runId, 'ADD posted :one', '(attribute_not_exists(posted) OR posted < :max)', {
+        ':one': 1,
+        ':max': max,
+      });
     },
 
     async claimDigest(runId, now) {
-      return updateRun(runId, 'SET digestAt = :now REMOVE gsi1pk, gsi1sk', 'attribute_not_exists(digestAt)', { ':now': now.toISOString() });
+      return updateRun(runId, 'SET digestAt = :now REMOVE gsi1pk, gsi1sk', 'attribute_not_exists(digestAt)', {
+        ':now': now.toISOString(),
+      });
     },
 
     async scopeResults(runId) {

@@ -21,7 +21,9 @@ function toSuppression(item: Item): Suppression {
     until: item['until'] as string,
     ...(item['accepted'] ? { accepted: item['accepted'] as ExposureMeasure } : {}),
     ...(typeof item['kind'] === 'string' ? { kind: item['kind'] as SuppressionKind } : {}),
-    ...(typeof item['revokedBy'] === 'string' ? { revokedBy: item['revokedBy'], revokedAt: item['revokedAt'] as string } : {}),
+    ...(typeof item['revokedBy'] === 'string'
+      ? { revokedBy: item['revokedBy'], revokedAt: item['revokedAt'] as string }
+      : {}),
   };
 }
 
@@ -30,11 +32,16 @@ export function createSuppressionStore(table: Table, findings: Pick<FindingStore
   const { client, getItem, queryAll } = table;
   return {
     async suppress({ target, kind, by, reason, until, now = table.clock() }) {
-      if (Number.isNaN(until.getTime()) || until.getTime() <= now.getTime()) throw new Error(`a suppression must end in the future (until ${until.toISOString()})`);
+      if (Number.isNaN(until.getTime()) || until.getTime() <= now.getTime())
+        throw new Error(`a suppression must end in the future (until ${until.toISOString()})`);
       // A finding is suppressed under its current fingerprint (an old button may name a legacy one), with what it exposes.
-      const known = 'fingerprint' in target ? await findings.get(required(target.fingerprint, 'suppression target fingerprint')) : undefined;
+      const known =
+        'fingerprint' in target
+          ? await findings.get(required(target.fingerprint, 'suppression target fingerprint'))
+          : undefined;
       const suppression: Suppression = {
-        target: 'fingerprint' in target ? { fingerprint: known?.fingerprint ?? target.fingerprint } : { check: target.check },
+        target:
+          'fingerprint' in target ? { fingerprint: known?.fingerprint ?? target.fingerprint } : { check: target.check },
         ...(kind ? { kind } : {}),
         by: required(by, 'by'),
         reason: required(reason, 'reason'),
@@ -45,7 +52,13 @@ export function createSuppressionStore(table: Table, findings: Pick<FindingStore
       await client.send(
         new PutCommand({
           TableName: table.name,
-          Item: { pk: 'SUPPRESSION', sk: suppressionKey(suppression.target), type: 'suppression', ...suppression, expiresAt: Math.ceil(until.getTime() / 1000) },
+          Item: {
+            pk: 'SUPPRESSION',
+            sk: suppressionKey(suppression.target),
+            type: 'suppression',
+            ...suppression,
+            expiresAt: Math.ceil(until.getTime() / 1000),
+          },
         }),
       );
       return suppression;
@@ -78,7 +91,10 @@ export function createSuppressionStore(table: Table, findings: Pick<FindingStore
       const targets: SuppressionTarget[] = [{ fingerprint: finding.fingerprint }, { check: finding.check }];
       if (finding.legacyFingerprint) targets.push({ fingerprint: finding.legacyFingerprint });
       const items = await Promise.all(targets.map((target) => getItem('SUPPRESSION', suppressionKey(target))));
-      return items.some((item) => item !== undefined && Date.parse(item['until'] as string) > now.getTime() && item['revokedBy'] === undefined);
+      return items.some(
+        (item) =>
+          item !== undefined && Date.parse(item['until'] as string) > now.getTime() && item['revokedBy'] === undefined,
+      );
     },
   };
 }

@@ -31,7 +31,14 @@ import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 // is resolved by the next run) and `changes.latestFor` (a change saved within the last second may
 // not be the answer yet). `changes.get` and `changes.list` read the table and are consistent.
 
-export const TABLE_KEYS = { pk: 'pk', sk: 'sk', gsi1: 'gsi1', gsi1pk: 'gsi1pk', gsi1sk: 'gsi1sk', ttl: 'expiresAt' } as const;
+export const TABLE_KEYS = {
+  pk: 'pk',
+  sk: 'sk',
+  gsi1: 'gsi1',
+  gsi1pk: 'gsi1pk',
+  gsi1sk: 'gsi1sk',
+  ttl: 'expiresAt',
+} as const;
 
 /**
  * The table's definition, in the shape both `CreateTable` and CloudFormation's
@@ -112,7 +119,10 @@ export async function ensureTable(
     const { Table } = await send(new DescribeTableCommand({ TableName: tableName }));
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((gsi) => gsi.IndexStatus === 'ACTIVE');
     if (Table?.TableStatus === 'ACTIVE' && indexesActive) break;
-    if (Date.now() > deadline) throw new Error(`table ${tableName} is not ACTIVE after ${options.timeoutMs ?? 60_000} ms (${Table?.TableStatus})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `table ${tableName} is not ACTIVE after ${options.timeoutMs ?? 60_000} ms (${Table?.TableStatus})`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
@@ -120,7 +130,9 @@ export async function ensureTable(
   const status = described.TimeToLiveDescription?.TimeToLiveStatus;
   if (status === 'ENABLED' || status === 'ENABLING') return { created, ttl: 'enabled' };
   try {
-    await send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { ...TimeToLiveSpecification } }));
+    await send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { ...TimeToLiveSpecification } }),
+    );
     return { created, ttl: 'enabled' };
   } catch (error) {
     if (errorName(error) === 'UnknownOperationException') return { created, ttl: 'unsupported' };
@@ -161,9 +173,15 @@ export function openTable(options: TableOptions = {}): Table {
   const name = options.tableName ?? tableNameFromEnv();
   const client =
     options.client ??
-    DynamoDBDocumentClient.from(new DynamoDBClient({ ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(options.region ? { region: options.region } : {}) }), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(options.region ? { region: options.region } : {}),
+      }),
+      {
+        marshallOptions: { removeUndefinedValues: true },
+      },
+    );
   return {
     name,
     client,
@@ -179,7 +197,9 @@ export function openTable(options: TableOptions = {}): Table {
       const items: Item[] = [];
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
-        const page = await client.send(new QueryCommand({ ...input, TableName: name, ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}) }));
+        const page = await client.send(
+          new QueryCommand({ ...input, TableName: name, ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}) }),
+        );
         items.push(...((page.Items ?? []) as Item[]));
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
@@ -195,7 +215,9 @@ export function stringsOf<const K extends string>(item: Item, names: readonly K[
 
 /** The named attributes of an item that are strings; the others (absent ones) are left out. */
 export function optionalStringsOf<const K extends string>(item: Item, names: readonly K[]): Partial<Record<K, string>> {
-  return Object.fromEntries(names.flatMap((name) => (typeof item[name] === 'string' ? [[name, item[name]]] : []))) as Partial<Record<K, string>>;
+  return Object.fromEntries(
+    names.flatMap((name) => (typeof item[name] === 'string' ? [[name, item[name]]] : [])),
+  ) as Partial<Record<K, string>>;
 }
 
 export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -208,5 +230,6 @@ export function required(value: string, what: string): string {
 const CHANGE_ID = /^chg-[0-9A-Za-z.-]+$/;
 
 export function checkChangeId(changeId: string): void {
-  if (!CHANGE_ID.test(changeId) || changeId.includes('..')) throw new Error(`not a change id: ${JSON.stringify(changeId)}`);
+  if (!CHANGE_ID.test(changeId) || changeId.includes('..'))
+    throw new Error(`not a change id: ${JSON.stringify(changeId)}`);
 }
