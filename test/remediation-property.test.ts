@@ -348,3 +348,29 @@ describe('remediation plans on random groups', () => {
     }
   });
 });
+
+describe('a counterexample the property found: two identical denies and the allow they nullify, at one priority', () => {
+  it('the shadowed rules are planned together (removing the denies alone would open what they deny), and the plan proves', () => {
+    const shape = {
+      direction: 'ingress' as const,
+      priority: 1,
+      protocol: 132,
+      ports: [0, 65535] as [number, number],
+      peer: '10.1.0.0/16',
+    };
+    const g = group({
+      provider: 'otc',
+      api: 'vpc-v3',
+      rules: [
+        rule({ ...shape, action: 'deny', id: 'r1' }),
+        rule({ ...shape, action: 'allow', id: 'r2' }),
+        rule({ ...shape, action: 'deny', id: 'r3' }),
+      ],
+    });
+    const findings = audit(g).filter((f) => f.check === 'shadowed-rule');
+    expect(findings.length).toBeGreaterThan(0);
+    const result = planFindings([g], findings, CONFIG);
+    expect(result.unproven.map((u) => u.reason)).toEqual([]);
+    for (const { proof } of result.offered) expect(proof.neverWidens).toBe(true);
+  });
+});

@@ -81,6 +81,23 @@ function removableTogether(policy: EvaluatedPolicy, bucket: Bucket, candidates: 
 }
 
 /**
+ * The reported rules (`shadowedRules`) that must go with `rules` for their removal to change nothing: none when
+ * `rules` can go alone; else the other reported rules of their buckets (duplicates of an allow and a deny at one
+ * priority are removable only together, as `shadowedRules` reports them).
+ */
+export function removableCompanions(policy: EvaluatedPolicy, rules: readonly Rule[]): Rule[] {
+  const reported = new Set(shadowedRules(policy));
+  const companions: Rule[] = [];
+  for (const bucket of policy.buckets.values()) {
+    const own = new Set(bucket.rules.filter((c) => rules.includes(c.rule)).map((c) => c.rule));
+    if (own.size === 0 || removableTogether(policy, bucket, own)) continue;
+    for (const c of bucket.rules)
+      if (reported.has(c.rule) && !own.has(c.rule) && !companions.includes(c.rule)) companions.push(c.rule);
+  }
+  return companions;
+}
+
+/**
  * Rules whose removal changes no decision. The evaluator finds, exactly, the rules whose removal
  * alone changes nothing. Several such rules in one direction and peer space (duplicates, stacked
  * denies) may each be removable but not all together, so they are removed one at a time, last

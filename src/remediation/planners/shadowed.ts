@@ -1,4 +1,6 @@
+import { removableCompanions } from '../../analysis/checks/shadowed-rule.ts';
 import { evaluateGroup } from '../../analysis/evaluate.ts';
+import { withoutStandIns } from '../../analysis/unreadable.ts';
 import { appliedRules } from '../../analysis/semantics.ts';
 import type { Finding, Rule, SecurityGroup } from '../../model/types.ts';
 import type { PlanDraft } from './common.ts';
@@ -14,7 +16,9 @@ export function planShadowed(finding: Finding, group: SecurityGroup): PlanDraft 
   if (rules.some((r) => r === undefined) || rules.length === 0)
     return `rule ${finding.ruleIds.join(', ')} is no longer in ${group.id}`;
   const draft = emptyDraft();
-  const targets = rules as Rule[];
+  // Rules the check reports as removable only together (an allow and the denies that nullify it) go together.
+  const named = rules as Rule[];
+  const targets = [...named, ...removableCompanions(withoutStandIns(evaluateGroup(group)), named)];
   for (const rule of targets) removeOnce(draft, rule);
   const without = evaluateGroup(
     group,
