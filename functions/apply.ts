@@ -53,7 +53,7 @@ export function createApplyHandler(deps: ApplyDeps) {
       correlate(job.requestId, { job: job.kind });
       await worker.handle(job);
       const target = String(job.args['planId'] ?? job.args['changeId'] ?? '');
-      const outcome = (await store.audit.forTarget(target)).at(-1)?.outcome ?? 'unknown';
+      const outcome = (await store.trail.forTarget(target)).at(-1)?.outcome ?? 'unknown';
       const single = metrics.singleMetric();
       single.addDimensions({ kind: job.kind, outcome: outcome.split(':')[0] ?? 'unknown' });
       single.addMetric('ApplyOutcomes', MetricUnit.Count, 1);

@@ -31,7 +31,7 @@ function rig(run: Run, results: ScopeResult[]) {
       claimDigest: async () => (claimed ? false : (claimed = true)),
       scopeResults: async () => results,
     },
-    audit: { log: async (entry: AuditInput) => void trail.push(entry) },
+    trail: { log: async (entry: AuditInput) => void trail.push(entry) },
   } as unknown as StateStore;
   const notifier = recordingNotifier();
   const ports = {

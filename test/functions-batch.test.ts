@@ -30,7 +30,7 @@ function job(kind: WardenJob['kind'], n: number): string {
 }
 
 function runtimeWith(worker: Partial<Runtime['worker']>): () => Promise<Runtime> {
-  const store = { audit: { forTarget: async () => [] } };
+  const store = { trail: { forTarget: async () => [] } };
   return async () => ({ worker, useCases: worker, store }) as unknown as Runtime;
 }
 

@@ -434,7 +434,7 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
       }),
     );
     expect(failed).toMatchObject({ audited: 0 });
-    expect((await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/${sshGroup}`)).map((e) => e.action)).toEqual([
+    expect((await store.trail.forTarget(`aws/${ACCOUNT}/${REGION}/${sshGroup}`)).map((e) => e.action)).toEqual([
       'audit-group',
       'audit-group',
     ]);
@@ -485,7 +485,7 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     expect(newPosts.every((p) => mentions(p, viaList) && !mentions(p, 'fn-not-naming-list'))).toBe(true);
     expect(newPosts.some((p) => mentions(p, 'SSH'))).toBe(true);
     expect(
-      (await store.audit.forTarget(`aws/${ACCOUNT}/${REGION}/groups naming ${listId}`)).map((e) => e.action),
+      (await store.trail.forTarget(`aws/${ACCOUNT}/${REGION}/groups naming ${listId}`)).map((e) => e.action),
     ).toEqual(['audit-group']);
   });
 

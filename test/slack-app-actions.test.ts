@@ -137,7 +137,7 @@ async function invoke(handler: SlackHandler, body: string): Promise<HttpApiResul
 }
 
 async function allAudit(): Promise<AuditEntry[]> {
-  return store.audit.entries({ from: new Date(NOW.getTime() - 3_600_000), to: new Date(NOW.getTime() + 3_600_000) });
+  return store.trail.entries({ from: new Date(NOW.getTime() - 3_600_000), to: new Date(NOW.getTime() + 3_600_000) });
 }
 
 const responses = () => recorded.filter((r) => r.path.startsWith('/response/'));
@@ -207,7 +207,7 @@ describe('snooze, reject, details', () => {
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(posted[0]?.body['text'])).toContain(`Snoozed until ${until.toISOString().slice(0, 10)}`);
-    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([
+    expect(await store.trail.forTarget(FINGERPRINT)).toMatchObject([
       { actor: APPROVER, action: 'snooze', outcome: 'ok' },
     ]);
   });
@@ -251,7 +251,7 @@ describe('snooze, reject, details', () => {
       actionBody(APPROVER, { action: ACTION_IDS.reject, fingerprint: FINGERPRINT, planId: PLAN }),
     );
     expect(result.statusCode).toBe(200);
-    expect(await store.audit.forTarget(PLAN)).toMatchObject([{ actor: APPROVER, action: 'reject', outcome: 'ok' }]);
+    expect(await store.trail.forTarget(PLAN)).toMatchObject([{ actor: APPROVER, action: 'reject', outcome: 'ok' }]);
     const notes = calls('chat.postMessage');
     expect(notes).toHaveLength(1);
     expect(notes[0]?.body).toMatchObject({ channel: 'C0123456', thread_ts: '1700000000.000100' });
@@ -294,7 +294,7 @@ describe('accept risk', () => {
     const view = viewOf(opened[0]);
     expect(view['callback_id']).toBe(VIEW_IDS.acceptRisk);
     expect(view['private_metadata']).toBe(encodeButtonValue(acceptRisk));
-    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([
+    expect(await store.trail.forTarget(FINGERPRINT)).toMatchObject([
       { actor: APPROVER, action: 'accept-risk', outcome: 'opened' },
     ]);
 
@@ -306,7 +306,7 @@ describe('accept risk', () => {
     expect(result.statusCode).toBe(200);
     // Nothing is suppressed until the request is approved (test/threat-suppress-approvals.test.ts).
     expect(await store.suppressions.activeSuppressions(NOW)).toHaveLength(0);
-    const entries = await store.audit.forTarget(FINGERPRINT);
+    const entries = await store.trail.forTarget(FINGERPRINT);
     expect(entries).toHaveLength(2);
     const requested = entries.find((e) => e.outcome.startsWith('requested: '));
     expect(requested).toMatchObject({
@@ -365,7 +365,7 @@ describe('accept risk', () => {
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body['response_type']).toBe('ephemeral');
     expect(String(posted[0]?.body['text'])).toMatch(/may not accept this risk/);
-    expect(await store.audit.forTarget(FINGERPRINT)).toMatchObject([
+    expect(await store.trail.forTarget(FINGERPRINT)).toMatchObject([
       { actor: OUTSIDER, action: 'accept-risk', outcome: 'refused: not an approver' },
     ]);
     // A forged submission of the modal by the same person is refused too.

@@ -114,7 +114,7 @@ function actionBody(
 }
 
 async function allAudit(): Promise<AuditEntry[]> {
-  return store.audit.entries({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
+  return store.trail.entries({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
 }
 
 const responses = () => recorded.filter((r) => r.path.startsWith('/response/'));
@@ -227,7 +227,7 @@ describe('approve button', () => {
     expect(posted[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(posted[0]?.body['text'])).toMatch(/may not approve/);
     expect(queue.jobs).toHaveLength(0);
-    expect(await store.audit.forTarget(PLAN)).toMatchObject([
+    expect(await store.trail.forTarget(PLAN)).toMatchObject([
       { actor: OUTSIDER, action: 'approve', outcome: 'refused: not an approver' },
     ]);
     expect((await store.approvals.get(PLAN))?.status).toBe('pending');
@@ -247,7 +247,7 @@ describe('approve button', () => {
       },
     ]);
     expect((await store.approvals.get(PLAN))?.status).toBe('approved');
-    expect(await store.audit.forTarget(PLAN)).toMatchObject([
+    expect(await store.trail.forTarget(PLAN)).toMatchObject([
       { actor: APPROVER, action: 'approve', outcome: 'ok: approved' },
     ]);
     // The same click delivered again, and a second click: still one job.
@@ -272,7 +272,7 @@ describe('approve button', () => {
     expect(posted).toHaveLength(1);
     expect(posted[0]?.body['response_type']).toBe('ephemeral');
     expect(String(posted[0]?.body['text'])).toMatch(/two-person rule/);
-    expect(await store.audit.forTarget(own)).toMatchObject([
+    expect(await store.trail.forTarget(own)).toMatchObject([
       { actor: APPROVER, action: 'approve', outcome: 'refused: requester' },
     ]);
   });

@@ -42,7 +42,7 @@ function harness(slack: Record<string, unknown>) {
   const calls: Call[] = [];
   const audit: AuditEntry[] = [];
   const store = {
-    audit: {
+    trail: {
       log: async (entry: AuditEntry) => {
         audit.push(entry);
         calls.push(['audit', entry.outcome]);

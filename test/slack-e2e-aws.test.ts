@@ -352,7 +352,7 @@ describe('Slack → Lambda → worker → EC2 (moto_server)', () => {
     expect(r.queue.jobs.map((j) => j.kind)).toEqual(['apply']);
     // Each of the 20 deliveries was handled: one approval, 19 refused as duplicates; the retries claimed nothing.
     const approvals = (
-      await r.store.audit.forTarget(parseButtonValue(approveValue, ACTION_IDS.approve).planId as string)
+      await r.store.trail.forTarget(parseButtonValue(approveValue, ACTION_IDS.approve).planId as string)
     ).filter((e) => e.action === 'approve');
     expect(approvals.filter((e) => e.outcome === 'ok: approved')).toHaveLength(1);
     expect(approvals).toHaveLength(20);

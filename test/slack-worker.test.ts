@@ -207,7 +207,7 @@ describe('slack worker', () => {
     expect(applied[0]?.text).toMatch(/applied/i);
     const revertButton = buttons(applied[0] as Posted).get(ACTION_IDS.revert) as ButtonPayload;
     expect(revertButton.changeId).toMatch(/^chg-/);
-    const trail = await store.audit.forTarget(planId);
+    const trail = await store.trail.forTarget(planId);
     expect(trail.map((e) => [e.action, e.outcome])).toContainEqual(['apply', 'ok: applied']);
     const change = await store.changes.get(revertButton.changeId as string);
     expect(change).toMatchObject({ status: 'applied', actor: `slack:${APPROVER}` });
@@ -228,7 +228,7 @@ describe('slack worker', () => {
     expect(reverted).toHaveLength(1);
     expect(reverted[0]?.text).toMatch(/revert/i);
     expect(reverted[0]?.thread_ts).toBe(finding.ts);
-    expect((await store.audit.forTarget(revertButton.changeId as string)).map((e) => e.outcome)).toContain(
+    expect((await store.trail.forTarget(revertButton.changeId as string)).map((e) => e.outcome)).toContain(
       'ok: reverted',
     );
     expect((await store.changes.list()).map((c) => [c.kind, c.status])).toEqual([
@@ -263,7 +263,7 @@ describe('slack worker', () => {
     const refused = slack.posted.slice(n);
     expect(refused).toHaveLength(1);
     expect(refused[0]?.text).toMatch(/not applied.*changed since plan/i);
-    expect((await store.audit.forTarget(planId)).map((e) => e.outcome)).toContain('refused: plan changed');
+    expect((await store.trail.forTarget(planId)).map((e) => e.outcome)).toContain('refused: plan changed');
     expect((await store.approvals.get(planId))?.status).toBe('failed');
   });
 
@@ -299,7 +299,7 @@ describe('slack worker', () => {
       const changeId = buttons(applied[0] as Posted).get(ACTION_IDS.revert)?.changeId as string;
       expect(await store.approvals.get(planId)).toMatchObject({ status: 'applied', changeId });
       expect(
-        (await store.audit.forTarget(planId))
+        (await store.trail.forTarget(planId))
           .map((e) => e.outcome)
           .filter((o) => o.startsWith('ok:') || o.startsWith('ignored:'))
           .sort(),
@@ -323,7 +323,7 @@ describe('slack worker', () => {
         ['revert', 'reverted'],
       ]);
       expect(await store.approvals.get(planId)).toMatchObject({ status: 'reverted', changeId });
-      const outcomes = (await store.audit.forTarget(changeId)).map((e) => e.outcome).sort();
+      const outcomes = (await store.trail.forTarget(changeId)).map((e) => e.outcome).sort();
       expect(outcomes).toEqual(
         concurrently
           ? ['ignored: already being reverted / reverted', 'ok: reverted']

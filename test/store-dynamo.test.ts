@@ -710,7 +710,7 @@ describe('audit trail', () => {
       { at: at(DAY + HOUR), actor: 'U-alice', action: 'revert', target: 'chg-1', outcome: 'ok' },
     ];
     const logged = [];
-    for (const entry of entries) logged.push(await store.audit.log(entry));
+    for (const entry of entries) logged.push(await store.trail.log(entry));
     expect(logged[1]).toEqual({
       id: expect.stringMatching(/^2025-03-01T10:00:00\.000Z#/),
       ...entries[1],
@@ -719,13 +719,13 @@ describe('audit trail', () => {
 
     const strip = (list: { at: string; actor: string; action: string }[]) =>
       list.map((e) => `${e.at} ${e.actor} ${e.action}`);
-    const all = await store.audit.entries({ from: at(-2 * DAY), to: at(2 * DAY) });
+    const all = await store.trail.entries({ from: at(-2 * DAY), to: at(2 * DAY) });
     expect(all).toEqual(logged);
     // `from` inclusive, `to` exclusive; the range spans three day partitions here.
-    expect(strip(await store.audit.entries({ from: T0, to: at(DAY + HOUR) }))).toEqual(strip(logged.slice(1, 4)));
-    expect(await store.audit.entries({ from: at(2 * DAY), to: at(3 * DAY) })).toEqual([]);
-    expect(strip(await store.audit.forTarget('apr-1'))).toEqual(strip([logged[0], logged[2]] as typeof logged));
-    expect(strip(await store.audit.forTarget('fp-1'))).toEqual(strip([logged[1], logged[3]] as typeof logged));
+    expect(strip(await store.trail.entries({ from: T0, to: at(DAY + HOUR) }))).toEqual(strip(logged.slice(1, 4)));
+    expect(await store.trail.entries({ from: at(2 * DAY), to: at(3 * DAY) })).toEqual([]);
+    expect(strip(await store.trail.forTarget('apr-1'))).toEqual(strip([logged[0], logged[2]] as typeof logged));
+    expect(strip(await store.trail.forTarget('fp-1'))).toEqual(strip([logged[1], logged[3]] as typeof logged));
   });
 });
 

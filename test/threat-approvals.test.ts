@@ -258,7 +258,7 @@ describe('attack: one approver reverts a 2-of-2 fix, reopening SSH to the Intern
       channel: 'C0123456',
       requestId: 'forged-revert',
     });
-    for (const entry of await store.audit.forTarget(CHANGE)) outcomes.push(entry.outcome);
+    for (const entry of await store.trail.forTarget(CHANGE)) outcomes.push(entry.outcome);
     expect(outcomes.at(-1)).toBe('refused: revert not approved (pending)');
     expect(await store.approvals.get(PLAN)).toMatchObject({ status: 'applied' });
   });

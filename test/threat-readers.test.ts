@@ -117,7 +117,7 @@ async function click(user: string, channel: string): Promise<HttpApiResult> {
 }
 
 async function allAudit(): Promise<AuditEntry[]> {
-  return store.audit.entries({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
+  return store.trail.entries({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
 }
 
 const ackText = (result: HttpApiResult) => (JSON.parse(result.body) as { text: string }).text;

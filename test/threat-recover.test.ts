@@ -456,7 +456,7 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     expect(stuck.posted.slice(n)[0]?.text).toBe(
       `:arrow_forward: The fix interrupted part-way (\`${record?.changeId}\`) was resumed and completed: the group still matched the plan and what had been done.`,
     );
-    expect((await stuck.state.audit.forTarget(stuck.planId)).map((e) => e.outcome)).toContain('ok: completed');
+    expect((await stuck.state.trail.forTarget(stuck.planId)).map((e) => e.outcome)).toContain('ok: completed');
   });
 
   it('within 15 minutes (the apply may still be running) a new click changes nothing and offers Resume; Resume after 15 minutes completes the fix', async () => {
@@ -916,7 +916,7 @@ describe('attack: anyone presses Resume', () => {
     try {
       await click('UOUTSIDER1', 'trigger-outsider');
       expect(queue.jobs).toEqual([]);
-      expect((await state.audit.forTarget('plan-0123456789abcdef')).map((e) => [e.actor, e.outcome])).toEqual([
+      expect((await state.trail.forTarget('plan-0123456789abcdef')).map((e) => [e.actor, e.outcome])).toEqual([
         ['UOUTSIDER1', 'refused: not an approver'],
       ]);
 

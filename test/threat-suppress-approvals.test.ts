@@ -281,7 +281,7 @@ describe("attack: one approver's Accept risk hides a finding that needs two appr
         until: '2030-03-01T23:59:59.000Z',
       },
     });
-    expect((await store.audit.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+    expect((await store.trail.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
       [A1, 'accept-risk', `requested: ${request.id}`],
     ]);
   });
@@ -320,7 +320,7 @@ describe("attack: one approver's Accept risk hides a finding that needs two appr
       `:white_check_mark: <@${A1}>'s request to accept the risk of finding \`${finding.fingerprint}\` was approved by <@${A2}>, <@${A3}>: suppressed until 2030-03-01 23:59 UTC. Reason: ${REASON}`,
     );
     expect(
-      (await store.audit.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome, e.detail]),
+      (await store.trail.forTarget(finding.fingerprint)).map((e) => [e.actor, e.action, e.outcome, e.detail]),
     ).toEqual([
       [A1, 'accept-risk', `requested: ${id}`, `until 2030-03-01T23:59:59.000Z: ${REASON}`],
       [
@@ -430,7 +430,7 @@ describe('attack: a non-approver approves (or rejects) a suppression request', (
       /^You may not reject this suppression: only Warden's approvers can \(/,
     );
     expect(await store.approvals.get(id)).toMatchObject({ status: 'pending', approvals: [] });
-    expect((await store.audit.forTarget(id)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+    expect((await store.trail.forTarget(id)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
       [OUTSIDER, 'approve-suppression', 'refused: not an approver'],
       [OUTSIDER, 'reject-suppression', 'refused: not an approver'],
     ]);

@@ -347,7 +347,7 @@ describe('attack: a member who is not an approver snoozes a critical finding', (
       /^You may not snooze this finding: only Warden's approvers can \(<@UAPPROVER1>, <@UAPPROVER2>\)\. This attempt was logged\.$/,
     );
     expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
-    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+    expect((await h.store.trail.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
       [OUTSIDER, 'snooze', 'refused: not an approver'],
     ]);
     const notes = threadNotes(ts);
@@ -364,7 +364,7 @@ describe('attack: a member who is not an approver snoozes a critical finding', (
     expect(await h.store.suppressions.activeSuppressions(h.now())).toMatchObject([
       { target: { fingerprint }, kind: 'snooze', by: OUTSIDER },
     ]);
-    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+    expect((await h.store.trail.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
       [OUTSIDER, 'snooze', 'ok'],
     ]);
     const notes = threadNotes(ts);
@@ -418,7 +418,7 @@ describe('attack: `/warden suppress <8-hex prefix>` answers "Suppressed …" whi
     });
     expect(h.answers.at(-1)).toBe('Not suppressed: Warden has no check `no-such-check`.');
     expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
-    expect((await h.store.audit.forTarget('00000000')).map((e) => e.outcome).at(-1)).toEqual(
+    expect((await h.store.trail.forTarget('00000000')).map((e) => e.outcome).at(-1)).toEqual(
       'refused: finding 00000000: not in this audit (run `warden audit` with the same scope options to list fingerprints)',
     );
   });
@@ -484,7 +484,7 @@ describe('attack: suppressions nobody can see or end (a finding hidden for a yea
       `Ended: finding \`${fingerprint.slice(0, 12)}\` is no longer suppressed (Snoozed by <@${APPROVER}> until ${until}). Warden reports it again as open at the next audit.`,
     );
     expect(await h.store.suppressions.activeSuppressions(h.now())).toEqual([]);
-    expect((await h.store.audit.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
+    expect((await h.store.trail.forTarget(fingerprint)).map((e) => [e.actor, e.action, e.outcome])).toEqual([
       [APPROVER, 'snooze', 'ok'],
       [OUTSIDER, 'unsuppress', 'refused: not an approver'],
       [APPROVER, 'unsuppress', 'ok'],

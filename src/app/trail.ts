@@ -9,7 +9,7 @@ export async function recordTrail(
   outcome: string,
   detail?: string,
 ): Promise<void> {
-  await ports.store.audit.log({
+  await ports.store.trail.log({
     at: ports.now(),
     actor,
     action,

@@ -82,7 +82,7 @@ export function createSuppressionRequests(deps: {
   const { config, store, client, now } = deps;
 
   async function log(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
-    await store.audit.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
+    await store.trail.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
   }
 
   /** Best effort: the request's state is in the store; a stale message only shows buttons that answer so. */

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StateStore } from './state.ts';
 import { createApprovalStore } from './dynamo/approvals.ts';
-import { createAuditLog } from './dynamo/audit.ts';
+import { createAuditTrail } from './dynamo/audit.ts';
 import { createDynamoChangeStore } from './dynamo/changes.ts';
 import { createFindingStore } from './dynamo/findings.ts';
 import { createIdempotencyStore } from './dynamo/idempotency.ts';
@@ -31,7 +31,7 @@ export function createDynamoStateStore(
     findings,
     suppressions: createSuppressionStore(table, findings),
     approvals: createApprovalStore(table),
-    audit: createAuditLog(table),
+    trail: createAuditTrail(table),
     idempotency: createIdempotencyStore(table),
     changes: createDynamoChangeStore(table),
   };

@@ -428,7 +428,7 @@ export interface AuditEntry extends Omit<AuditInput, 'at'> {
   id: string;
 }
 
-export interface AuditLog {
+export interface AuditTrail {
   log(entry: AuditInput): Promise<AuditEntry>;
   /** Entries with `from <= at < to`, oldest first. */
   entries(range: { from: Date; to: Date }): Promise<AuditEntry[]>;
@@ -518,7 +518,7 @@ export interface StateStore {
   findings: FindingStore;
   suppressions: SuppressionStore;
   approvals: ApprovalStore;
-  audit: AuditLog;
+  trail: AuditTrail;
   idempotency: IdempotencyStore;
   changes: ChangeStore;
 }

@@ -65,7 +65,7 @@ export function createListenerContext(deps: {
     client: deps.client,
     suppressionRequests: createSuppressionRequests({ config, store, client: deps.client, now }),
     async audit(actor, action, target, outcome, detail) {
-      await store.audit.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
+      await store.trail.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
     },
     async threadNote(client, fingerprint, fallback, text) {
       try {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mapLimit } from '../../lib/pool.ts';
-import type { AuditEntry, AuditLog } from '../state.ts';
+import type { AuditEntry, AuditTrail } from '../state.ts';
 import { writeIf } from './conditional.ts';
 import { optionalStringsOf, required, stringsOf, TABLE_KEYS } from './table.ts';
 import type { Item, Table } from './table.ts';
@@ -20,7 +20,7 @@ function toAuditEntry(item: Item): AuditEntry {
   };
 }
 
-export function createAuditLog(table: Table): AuditLog {
+export function createAuditTrail(table: Table): AuditTrail {
   const { queryAll } = table;
   return {
     async log(input) {
