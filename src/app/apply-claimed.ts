@@ -1,3 +1,4 @@
+import { fixInPlace } from '../model/change.ts';
 import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import type { Finding } from '../model/types.ts';
@@ -85,7 +86,7 @@ export async function applyClaimed(
     now,
   });
   await notifier.post(where, { kind: 'change', record });
-  const ok = record.status === 'applied' || record.status === 'already-applied';
+  const ok = fixInPlace(record);
   // The finding's own message shows the outcome too: fixed (its buttons go; Revert is in the thread).
   if (ok) {
     // Resolved now, not at the next audit: the group's other findings stand as they were read.

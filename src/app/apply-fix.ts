@@ -1,3 +1,4 @@
+import { fixInPlace } from '../model/change.ts';
 import { applyClaimed } from './apply-claimed.ts';
 import { asCode, text } from './notice.ts';
 import type { AppPorts, Asker } from './ports.ts';
@@ -54,7 +55,7 @@ export async function applyApprovedFix(
     const record = await applyClaimed(ports, asker, fingerprint, planId);
     if (record) {
       changeId = record.changeId;
-      applied = record.status === 'applied' || record.status === 'already-applied';
+      applied = fixInPlace(record);
     }
   } finally {
     // Every way out of `applying` (refused, failed, thrown) ends in `applied` or `failed`.

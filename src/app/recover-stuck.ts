@@ -1,3 +1,4 @@
+import { fixInPlace } from '../model/change.ts';
 import { auditVerifier, resumeChange, resumeRevert, revertChange } from '../remediation/apply.ts';
 import type { ChangeRecord } from '../model/change.ts';
 import { revertRequestId } from '../store/state.ts';
@@ -122,7 +123,7 @@ export async function recoverStuck(ports: AppPorts, planId: string, asker: Asker
       const finished = applies.filter((r) => r.at >= (approval.approvedAt ?? '')).at(-1);
       if (finished) {
         changeId = finished.changeId;
-        ended = finished.status === 'applied' || finished.status === 'already-applied' ? 'applied' : 'failed';
+        ended = fixInPlace(finished) ? 'applied' : 'failed';
         await recordTrail(ports, asker.user, 'resume', planId, `ok: had ended ${finished.status}`, changeId);
         return true;
       }
@@ -136,7 +137,7 @@ export async function recoverStuck(ports: AppPorts, planId: string, asker: Asker
       );
       const record = await applyClaimed(ports, asker, approval.fingerprint, planId);
       changeId = record?.changeId;
-      ended = record && (record.status === 'applied' || record.status === 'already-applied') ? 'applied' : 'failed';
+      ended = record && fixInPlace(record) ? 'applied' : 'failed';
       return true;
     }
     const resumed = await resumeChange({

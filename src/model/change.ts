@@ -70,6 +70,11 @@ export interface PlanProof {
 
 export type ChangeStatus = 'applied' | 'already-applied' | 'refused' | 'rolled-back' | 'reverted' | 'failed';
 
+/** Whether an apply left the fix in place (made now, or found made already). */
+export function fixInPlace(record: { status: ChangeStatus }): boolean {
+  return record.status === 'applied' || record.status === 'already-applied';
+}
+
 /** A record written for every apply and revert: who, when, what, the group before, the result. */
 export interface ChangeRecord {
   changeId: string;
