@@ -206,22 +206,24 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
     return settings;
   };
 
+  /** The SDK's client config for one region and endpoint: the same credential, timeouts and user agent for ECS and STS. */
+  const sdkConfig = (region: string, endpoint: string, protocol: string) =>
+    new $OpenApiUtil.Config({
+      credential,
+      regionId: region,
+      endpoint,
+      protocol,
+      readTimeout: timeoutMs,
+      connectTimeout: timeoutMs,
+      userAgent: 'warden',
+    });
+
   const clientFor = (region: string): EcsClient => {
     let client = clients.get(region);
     if (!client) {
       credential ??= credentialFrom(env);
       const { endpoint, protocol } = endpointFor(region, settings?.endpoint, fromEnv);
-      client = new EcsClient(
-        new $OpenApiUtil.Config({
-          credential,
-          regionId: region,
-          endpoint,
-          protocol,
-          readTimeout: timeoutMs,
-          connectTimeout: timeoutMs,
-          userAgent: 'warden',
-        }),
-      );
+      client = new EcsClient(sdkConfig(region, endpoint, protocol));
       clients.set(region, client);
     }
     return client;
@@ -231,17 +233,7 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
   const stsClient = (region: string) => {
     credential ??= credentialFrom(env);
     const { endpoint, protocol } = stsEndpointFor(settings?.endpoint, fromEnv);
-    sts ??= new OpenApiClient(
-      new $OpenApiUtil.Config({
-        credential,
-        regionId: region,
-        endpoint,
-        protocol,
-        readTimeout: timeoutMs,
-        connectTimeout: timeoutMs,
-        userAgent: 'warden',
-      }),
-    );
+    sts ??= new OpenApiClient(sdkConfig(region, endpoint, protocol));
     return sts;
   };
 
