@@ -1,8 +1,8 @@
+import { errorText } from '../lib/errors.ts';
 import { maskCredentials } from '../lib/mask.ts';
 
 /** One line of an error, at most 300 characters, with anything credential-like masked (maskCredentials). */
 export function safeErrorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const line = maskCredentials((text.split('\n')[0] ?? text).trim());
+  const line = maskCredentials(errorText(error).trim());
   return line.length > 300 ? `${line.slice(0, 299)}…` : line || 'unknown error';
 }

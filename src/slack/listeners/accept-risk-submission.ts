@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, Context, Middleware, SlackViewMiddlewareArgs, V
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, parseButtonValue } from '../actions.ts';
 import { MAX_SUPPRESS_DAYS } from '../commands.ts';
 import type { ApproverAttempt } from '../middleware/approvers.ts';
-import { firstLine } from './context.ts';
+import { errorText } from '../../lib/errors.ts';
 import type { ListenerContext } from './context.ts';
 
 // The accept-risk modal's submission (approvers only): nothing is suppressed yet; the request waits in
@@ -88,7 +88,7 @@ export function acceptRiskSubmissionListener(ctx: ListenerContext) {
     try {
       await suppressionRequests.request({ payload: asked, requester: user, origin: `view:${view.id}`, where });
     } catch (error) {
-      await audit(user, 'accept-risk', fingerprint, 'failed: request not posted', firstLine(error));
+      await audit(user, 'accept-risk', fingerprint, 'failed: request not posted', errorText(error));
       await ack({
         response_action: 'errors',
         errors: {

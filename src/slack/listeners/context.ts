@@ -1,3 +1,4 @@
+import { errorText } from '../../lib/errors.ts';
 import type { App, RespondFn } from '@slack/bolt';
 import type { SlackConfig, WardenConfig } from '../../config/schema.ts';
 import type { MessageRef, StateStore } from '../../store/state.ts';
@@ -44,9 +45,6 @@ export const CLAIM_TTL_SECONDS = 24 * 3600;
 export const ephemeral = (respond: RespondFn, text: string) =>
   respond({ response_type: 'ephemeral', replace_original: false, text });
 
-/** The first line of an error's message (for one-line logs and audit details). */
-export const firstLine = (error: unknown): string => (error as Error).message.split('\n')[0] as string;
-
 export function createListenerContext(deps: {
   config: WardenConfig;
   store: StateStore;
@@ -73,7 +71,7 @@ export function createListenerContext(deps: {
         if (!ref?.channel || !ref.ts) return;
         await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
       } catch (error) {
-        console.error(`warden: audit note not posted in the thread: ${firstLine(error)}`);
+        console.error(`warden: audit note not posted in the thread: ${errorText(error)}`);
       }
     },
     async isApprover(userId, client) {

@@ -1,6 +1,6 @@
 import type { ParsedCommand } from '../middleware/command.ts';
 import { activeSuppressionOf, revokeSuppression, targetKey } from '../suppressions.ts';
-import { firstLine } from './context.ts';
+import { errorText } from '../../lib/errors.ts';
 import type { ListenerContext } from './context.ts';
 
 // `/warden unsuppress <finding|check>` (approvers only; the command listener answers with what this returns).
@@ -39,7 +39,7 @@ export async function unsuppress(
     if (!fingerprint && channel)
       await client.chat
         .postMessage({ channel, text: result.notice })
-        .catch((error: unknown) => console.error(`warden: unsuppress notice not posted: ${firstLine(error)}`));
+        .catch((error: unknown) => console.error(`warden: unsuppress notice not posted: ${errorText(error)}`));
   }
   return result.reply;
 }
