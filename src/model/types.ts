@@ -1,3 +1,4 @@
+import type { GroupUse, NetworkInterface } from './network-interface.ts';
 // The one rule model shared by all four clouds (see DESIGN.md, "The rule model").
 
 import type { Provider } from './providers/index.ts';
@@ -165,6 +166,10 @@ export interface Estate {
   addressSets?: AddressSet[];
   /** Alibaba port lists read with the groups. */
   portSets?: PortSet[];
+  /** The network interfaces read with the groups (absent: not read, so exposure is judged per group only). */
+  interfaces?: NetworkInterface[];
+  /** Launch templates and configurations that name groups (absent: not read). */
+  groupUses?: GroupUse[];
 }
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';

@@ -1,0 +1,71 @@
+import type { Provider } from './types.ts';
+
+/**
+ * A network interface (AWS ENI, Alibaba ENI, Huawei/OTC port) and the groups bound to it: the unit
+ * that decides traffic. A packet meets every group on the interface at once, combined by the
+ * provider's rule (the capability table's `multiGroup`), and only an interface with a public address
+ * can be reached from the Internet at all.
+ */
+export interface NetworkInterface {
+  provider: Provider;
+  account: string;
+  region: string;
+  vpcId: string;
+  id: string;
+  /** The groups bound to it, in the order the provider lists them. */
+  groupIds: string[];
+  /**
+   * Whether `groupIds` is the bind order that decides traffic: `bind` where the provider documents
+   * the listing as that order, `unknown` where it does not (every order is then evaluated).
+   */
+  groupOrder: 'bind' | 'unknown';
+  /** Public addresses associated with it (judged by the association, never by the address range). */
+  publicAddresses: PublicAddress[];
+  /** What it is attached to, where known. */
+  attachedTo?: InterfaceAttachment;
+  /** The provider's interface type or device owner, as evidence (`interface`, `network:router_interface` …). */
+  type?: string;
+}
+
+export interface PublicAddress {
+  address: string;
+  family: 'ipv4' | 'ipv6';
+  /** How it is associated: an auto-assigned public IP, an EIP / floating IP, or a global IPv6 address. */
+  kind: 'public-ip' | 'eip' | 'floating-ip' | 'ipv6';
+}
+
+export interface InterfaceAttachment {
+  kind: 'instance' | 'load-balancer' | 'lambda' | 'endpoint' | 'nat-gateway' | 'other';
+  id: string;
+}
+
+/**
+ * Something that names a group without an interface carrying it yet: a launch template or launch
+ * configuration (its instances will carry the group), so the group is in use and must not be deleted.
+ */
+export interface GroupUse {
+  provider: Provider;
+  account: string;
+  region: string;
+  groupId: string;
+  by: { kind: 'launch-template' | 'launch-configuration' | 'scaling-configuration'; id: string; name?: string };
+  /** Whether what it launches gets a public address (such a template makes its instances public). */
+  assignsPublicAddress: boolean;
+}
+
+/** An interface is reachable from the Internet when any public address is associated with it. */
+export function isPublicInterface(networkInterface: Pick<NetworkInterface, 'publicAddresses'>): boolean {
+  return networkInterface.publicAddresses.length > 0;
+}
+
+/** The key of a set of groups on an interface: which groups, and in which order where the order decides. */
+export function groupSetKey(
+  networkInterface: Pick<NetworkInterface, 'groupIds' | 'groupOrder'>,
+  ordered: boolean,
+): string {
+  const ids =
+    ordered && networkInterface.groupOrder === 'bind'
+      ? networkInterface.groupIds
+      : [...networkInterface.groupIds].sort();
+  return ids.join(',');
+}
