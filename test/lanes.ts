@@ -22,6 +22,7 @@ export const UNIT_TEST_FILES = [
   'test/functions-batch.test.ts',
   'test/layers.test.ts',
   'test/live-estate.test.ts',
+  'test/merge-interfaces.test.ts',
   'test/network-retry-unified.test.ts',
   'test/normalize-address-sets.test.ts',
   'test/normalize-alibaba.test.ts',

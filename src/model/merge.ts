@@ -1,6 +1,7 @@
 import type { PageResult, Scope } from './page.ts';
 import type { Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
 import { attachSets, mergeAddressSets, mergeSets } from './sets.ts';
+import { mergeInterfacePages } from './merge-interfaces.ts';
 
 function scopeKey(provider: Provider, account: string, region: string, groupId: string): string {
   return `${provider}\u0000${account}\u0000${region}\u0000${groupId}`;
@@ -11,8 +12,9 @@ function sameGroup(a: PageResult['rules'][number], b: PageResult['rules'][number
 }
 
 /**
- * Joins page fragments into an estate: the groups (see `mergeGroupPages`), and the address and port
- * sets the pages describe, each set attached to the groups whose rules name it.
+ * Joins page fragments into an estate: the groups (see `mergeGroupPages`), the address and port
+ * sets the pages describe, each set attached to the groups whose rules name it, and the network
+ * interfaces and group uses (`mergeInterfacePages`).
  */
 export function mergePages(pages: readonly PageResult[], scanErrors: readonly ScanError[] = []): Estate {
   const estate = mergeGroupPages(pages, scanErrors);
@@ -24,6 +26,7 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
   if (addressSets.length > 0) estate.addressSets = addressSets;
   if (portSets.length > 0) estate.portSets = portSets;
   attachSets(estate);
+  mergeInterfacePages(pages, estate);
   return estate;
 }
 

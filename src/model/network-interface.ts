@@ -21,6 +21,12 @@ export interface NetworkInterface {
   groupOrder: 'bind' | 'unknown';
   /** Public addresses associated with it (judged by the association, never by the address range). */
   publicAddresses: PublicAddress[];
+  /**
+   * Why its public addresses may be incomplete: set by a normalizer whose cloud lists public
+   * addresses apart from the interface (Huawei EIPs, OTC floating IPs), and cleared by `mergePages`
+   * once that listing was read in full for the interface's scope. Such an interface counts as public.
+   */
+  publicAddressesUnknown?: string;
   /** What it is attached to, where known. */
   attachedTo?: InterfaceAttachment;
   /** The provider's interface type or device owner, as evidence (`interface`, `network:router_interface` …). */
@@ -53,9 +59,23 @@ export interface GroupUse {
   assignsPublicAddress: boolean;
 }
 
-/** An interface is reachable from the Internet when any public address is associated with it. */
-export function isPublicInterface(networkInterface: Pick<NetworkInterface, 'publicAddresses'>): boolean {
-  return networkInterface.publicAddresses.length > 0;
+/**
+ * An interface is reachable from the Internet when any public address is associated with it, or
+ * when its public addresses could not be read (never judged private on what was not read).
+ */
+export function isPublicInterface(
+  networkInterface: Pick<NetworkInterface, 'publicAddresses' | 'publicAddressesUnknown'>,
+): boolean {
+  return networkInterface.publicAddresses.length > 0 || networkInterface.publicAddressesUnknown !== undefined;
+}
+
+/** A public address read apart from its interface (an EIP or floating IP listing names the port it is bound to). */
+export interface PublicAddressFragment {
+  provider: Provider;
+  account: string;
+  region: string;
+  interfaceId: string;
+  address: PublicAddress;
 }
 
 /** The key of a set of groups on an interface: which groups, and in which order where the order decides. */

@@ -1,3 +1,4 @@
+import type { GroupUse, NetworkInterface, PublicAddressFragment } from './network-interface.ts';
 import type {
   AddressSet,
   Attachment,
@@ -65,6 +66,14 @@ export interface PageResult {
   addressSets?: AddressSet[];
   /** Alibaba port lists this page describes. */
   portSets?: PortSet[];
+  /** Network interfaces (ENIs, ports) this page lists, with the groups bound to each. */
+  interfaces?: NetworkInterface[];
+  /** Public addresses listed apart from their interfaces (EIPs, floating IPs). */
+  publicAddresses?: PublicAddressFragment[];
+  /** Scopes whose separate public-address listing this page belongs to (as `attachmentScopes`: a failed listing fails the scope's read). */
+  publicAddressScopes?: Scope[];
+  /** Launch templates and configurations that name groups. */
+  groupUses?: GroupUse[];
 }
 
 export function emptyPageResult(): PageResult {

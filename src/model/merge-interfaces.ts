@@ -1,0 +1,61 @@
+import type { NetworkInterface } from './network-interface.ts';
+import type { PageResult } from './page.ts';
+import type { Estate } from './types.ts';
+
+const keyOf = (i: { provider: string; account: string; region: string }, id: string): string =>
+  `${i.provider}\u0000${i.account}\u0000${i.region}\u0000${id}`;
+
+/**
+ * The interfaces and group uses the pages list, joined into the estate: an interface read twice
+ * (two snapshots, two pages) is kept once with the addresses of both; public addresses listed
+ * apart (EIPs, floating IPs) join the interface they are bound to; an interface whose cloud lists
+ * public addresses apart stays `publicAddressesUnknown` unless that listing was read for its scope.
+ * Leaves `interfaces` / `groupUses` absent when no page listed any, so "not read" stays visible.
+ */
+export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate): void {
+  const interfaces = new Map<string, NetworkInterface>();
+  let listed = false;
+  for (const page of pages) {
+    if (page.interfaces === undefined) continue;
+    listed = true;
+    for (const item of page.interfaces) {
+      const key = keyOf(item, item.id);
+      const known = interfaces.get(key);
+      if (!known) {
+        interfaces.set(key, { ...item, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] });
+        continue;
+      }
+      for (const address of item.publicAddresses) addAddress(known, address);
+      if (item.publicAddressesUnknown === undefined) delete known.publicAddressesUnknown;
+    }
+  }
+  const covered = new Set(pages.flatMap((page) => (page.publicAddressScopes ?? []).map((s) => keyOf(s, ''))));
+  for (const page of pages) {
+    for (const fragment of page.publicAddresses ?? []) {
+      const target = interfaces.get(keyOf(fragment, fragment.interfaceId));
+      if (target) addAddress(target, fragment.address);
+    }
+  }
+  for (const item of interfaces.values()) {
+    if (item.publicAddressesUnknown !== undefined && covered.has(keyOf(item, ''))) delete item.publicAddressesUnknown;
+  }
+  if (listed) estate.interfaces = [...interfaces.values()].sort((a, b) => compare(keyOf(a, a.id), keyOf(b, b.id)));
+  const uses = pages.flatMap((page) => page.groupUses ?? []);
+  if (uses.length > 0 || pages.some((page) => page.groupUses !== undefined)) {
+    const seen = new Set<string>();
+    estate.groupUses = uses.filter((use) => {
+      const key = `${keyOf(use, use.groupId)}\u0000${use.by.kind}\u0000${use.by.id}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+}
+
+function addAddress(target: NetworkInterface, address: NetworkInterface['publicAddresses'][number]): void {
+  if (!target.publicAddresses.some((a) => a.address === address.address)) target.publicAddresses.push(address);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { mergePages } from '../src/model/merge.ts';
+import { isPublicInterface } from '../src/model/network-interface.ts';
+import type { NetworkInterface } from '../src/model/network-interface.ts';
+import { emptyPageResult } from '../src/model/page.ts';
+import type { PageResult } from '../src/model/page.ts';
+
+const scope = { provider: 'huawei' as const, account: 'p1', region: 'eu-west-101' };
+
+function port(id: string, extra: Partial<NetworkInterface> = {}): NetworkInterface {
+  return {
+    ...scope,
+    vpcId: 'vpc-1',
+    id,
+    groupIds: ['sg-a', 'sg-b'],
+    groupOrder: 'unknown',
+    publicAddresses: [],
+    ...extra,
+  };
+}
+
+function page(fields: Partial<PageResult>): PageResult {
+  return { ...emptyPageResult(), ...fields };
+}
+
+describe('interfaces joined from pages', () => {
+  it('leaves interfaces absent when no page listed any, so "not read" stays visible', () => {
+    expect(mergePages([page({})]).interfaces).toBeUndefined();
+    expect(mergePages([page({ interfaces: [] })]).interfaces).toEqual([]);
+  });
+
+  it('joins an EIP listed apart to its port and, once the listing covers the scope, knows the rest are private', () => {
+    const unknown = 'EIPs not read';
+    const estate = mergePages([
+      page({
+        interfaces: [
+          port('p-1', { publicAddressesUnknown: unknown }),
+          port('p-2', { publicAddressesUnknown: unknown }),
+        ],
+      }),
+      page({
+        publicAddresses: [
+          { ...scope, interfaceId: 'p-1', address: { address: '80.1.2.3', family: 'ipv4', kind: 'eip' } },
+        ],
+        publicAddressScopes: [scope],
+      }),
+    ]);
+    const [p1, p2] = estate.interfaces ?? [];
+    expect(p1?.publicAddresses.map((a) => a.address)).toEqual(['80.1.2.3']);
+    expect(p1?.publicAddressesUnknown).toBeUndefined();
+    expect(p2?.publicAddressesUnknown).toBeUndefined();
+    expect([p1, p2].map((p) => isPublicInterface(p!))).toEqual([true, false]);
+  });
+
+  it('counts a port as public while its EIP listing was not read for its scope', () => {
+    const estate = mergePages([
+      page({ interfaces: [port('p-1', { publicAddressesUnknown: 'EIPs not read' })] }),
+      page({ publicAddressScopes: [{ ...scope, region: 'other-region' }] }),
+    ]);
+    expect(estate.interfaces?.[0]?.publicAddressesUnknown).toBe('EIPs not read');
+    expect(isPublicInterface(estate.interfaces![0]!)).toBe(true);
+  });
+
+  it('keeps an interface read twice once, with the addresses of both reads', () => {
+    const v4 = { address: '54.1.2.3', family: 'ipv4' as const, kind: 'public-ip' as const };
+    const v6 = { address: '2600:1f18::1', family: 'ipv6' as const, kind: 'ipv6' as const };
+    const estate = mergePages([
+      page({ interfaces: [port('eni-1', { publicAddresses: [v4] })] }),
+      page({ interfaces: [port('eni-1', { publicAddresses: [v4, v6] })] }),
+    ]);
+    expect(estate.interfaces).toHaveLength(1);
+    expect(estate.interfaces?.[0]?.publicAddresses).toEqual([v4, v6]);
+  });
+
+  it('keeps each launch template that names a group once', () => {
+    const use = {
+      ...scope,
+      groupId: 'sg-a',
+      by: { kind: 'launch-template' as const, id: 'lt-1' },
+      assignsPublicAddress: true,
+    };
+    expect(mergePages([page({ groupUses: [use] }), page({ groupUses: [use] })]).groupUses).toEqual([use]);
+  });
+});
