@@ -26,6 +26,7 @@ export const UNIT_TEST_FILES = [
   'test/network-retry-unified.test.ts',
   'test/normalize-address-sets.test.ts',
   'test/normalize-alibaba.test.ts',
+  'test/normalize-aws-interfaces.test.ts',
   'test/normalize-aws.test.ts',
   'test/normalize-huawei-v3.test.ts',
   'test/normalize-otc-neutron.test.ts',

@@ -6,6 +6,7 @@ import { isRecord } from '../../src/lib/record.ts';
 import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
 import type { AddressSet, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
+import type { InterfaceAttachment, NetworkInterface, PublicAddress } from '../../src/model/network-interface.ts';
 
 // EC2 DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces,
 // DescribeManagedPrefixLists and GetManagedPrefixListEntries bodies, PascalCase as the API (and
@@ -286,13 +287,68 @@ function describeSecurityGroupRules(page: unknown, ctx: PageContext): PageResult
   return result;
 }
 
+/** InterfaceType values (EC2 API reference, NetworkInterface) and what they are attached to. */
+const ATTACHED_KINDS: Readonly<Record<string, InterfaceAttachment['kind']>> = {
+  lambda: 'lambda',
+  load_balancer: 'load-balancer',
+  network_load_balancer: 'load-balancer',
+  gateway_load_balancer: 'load-balancer',
+  vpc_endpoint: 'endpoint',
+  gateway_load_balancer_endpoint: 'endpoint',
+  nat_gateway: 'nat-gateway',
+};
+
+/**
+ * One ENI as the model's interface: its groups, and the public addresses associated with it (the
+ * primary association, those of its secondary private addresses, and its IPv6 addresses, which are
+ * global unicast on AWS). An association owned by `amazon` is an auto-assigned public IP; any other an EIP.
+ */
+function awsInterface(item: Record<string, unknown>, id: string, account: string, region: string): NetworkInterface {
+  const publicAddresses: PublicAddress[] = [];
+  const add = (address: PublicAddress) => {
+    if (address.address && !publicAddresses.some((a) => a.address === address.address)) publicAddresses.push(address);
+  };
+  const associations = [
+    item['Association'],
+    ...arrayOf(item['PrivateIpAddresses']).map((p) => (isRecord(p) ? p['Association'] : undefined)),
+  ];
+  for (const association of associations) {
+    if (!isRecord(association)) continue;
+    const kind = text(association['IpOwnerId']) === 'amazon' ? 'public-ip' : 'eip';
+    add({ address: text(association['PublicIp']), family: 'ipv4', kind });
+  }
+  for (const v6 of arrayOf(item['Ipv6Addresses'])) {
+    if (isRecord(v6)) add({ address: text(v6['Ipv6Address']), family: 'ipv6', kind: 'ipv6' });
+  }
+  const type = text(item['InterfaceType']);
+  const attachment = isRecord(item['Attachment']) ? item['Attachment'] : {};
+  const instanceId = text(attachment['InstanceId']);
+  const attachedId = instanceId || text(item['RequesterId']) || text(item['Description']);
+  const networkInterface: NetworkInterface = {
+    provider: 'aws',
+    account,
+    region,
+    vpcId: text(item['VpcId']),
+    id,
+    groupIds: arrayOf(item['Groups'])
+      .map((g) => (isRecord(g) ? text(g['GroupId']) : ''))
+      .filter((g) => g !== ''),
+    groupOrder: 'unknown',
+    publicAddresses,
+  };
+  if (type) networkInterface.type = type;
+  if (attachedId)
+    networkInterface.attachedTo = { kind: instanceId ? 'instance' : (ATTACHED_KINDS[type] ?? 'other'), id: attachedId };
+  return networkInterface;
+}
+
 /**
  * Attachments, and the scope the listing covers: the accounts of its interfaces, or the snapshot's
  * account, or (neither known) '' for the caller to key by the groups of the same document
  * (`documentAttachmentScopes`). A listing with an interface it cannot read vouches for no scope.
  */
 function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult {
-  const result = emptyPageResult();
+  const result: PageResult = { ...emptyPageResult(), interfaces: [] };
   const accounts = new Set<string>();
   let complete = true;
   for (const item of arrayOf(isRecord(page) ? page['NetworkInterfaces'] : undefined)) {
@@ -303,6 +359,9 @@ function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult 
     }
     const account = ctx.account || text(item['OwnerId']);
     accounts.add(account);
+    const groupsRead = item['Groups'].every((group) => isRecord(group) && text(group['GroupId']) !== '');
+    // An interface with a group that does not read would be judged on fewer groups than it carries.
+    if (groupsRead) result.interfaces!.push(awsInterface(item, id, account, ctx.region));
     for (const group of item['Groups']) {
       const groupId = isRecord(group) ? text(group['GroupId']) : '';
       if (!groupId) {

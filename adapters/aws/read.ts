@@ -32,7 +32,7 @@ type Paginate = (
   config: { client: EC2Client; pageSize: number },
   input: { MaxResults?: number },
 ) => AsyncIterable<object>;
-const LISTINGS: { operation: string; kind: string; paginate: Paginate }[] = [
+const LISTINGS: { operation: string; kind: string; paginate: Paginate; input?: Record<string, unknown> }[] = [
   {
     operation: 'DescribeSecurityGroups',
     kind: 'aws:DescribeSecurityGroups',
@@ -47,6 +47,9 @@ const LISTINGS: { operation: string; kind: string; paginate: Paginate }[] = [
     operation: 'DescribeNetworkInterfaces',
     kind: 'aws:DescribeNetworkInterfaces',
     paginate: paginateDescribeNetworkInterfaces as Paginate,
+    // Interfaces AWS services manage (load balancers, endpoints) may be hidden otherwise, and a
+    // group they carry would look unused.
+    input: { IncludeManagedResources: true },
   },
 ];
 
@@ -56,12 +59,12 @@ export async function readAwsScope(aws: AwsClient, scope: Scope, progress?: Read
   const failed = new AbortController();
   let pages = 0;
   let groups = 0;
-  const listing = async ({ operation, kind, paginate }: (typeof LISTINGS)[number]): Promise<RawPage[]> => {
+  const listing = async ({ operation, kind, paginate, input }: (typeof LISTINGS)[number]): Promise<RawPage[]> => {
     const out: RawPage[] = [];
     const tokens = new Set<string>();
     for await (const page of paginate(
       { client: aws.pagingClient(client, scope.region, operation, failed.signal), pageSize: PAGE_SIZE },
-      { MaxResults: PAGE_SIZE },
+      { ...input, MaxResults: PAGE_SIZE },
     )) {
       const body = plainBody(page);
       out.push({ kind, body });
