@@ -25,6 +25,7 @@ export const UNIT_TEST_FILES = [
   'test/merge-interfaces.test.ts',
   'test/network-retry-unified.test.ts',
   'test/normalize-address-sets.test.ts',
+  'test/normalize-alibaba-interfaces.test.ts',
   'test/normalize-alibaba.test.ts',
   'test/normalize-aws-interfaces.test.ts',
   'test/normalize-aws.test.ts',

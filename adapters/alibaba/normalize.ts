@@ -18,6 +18,7 @@ import type {
   Scope,
 } from '../../src/model/page.ts';
 import { alibabaSetPageKinds } from './sets.ts';
+import { alibabaInterface } from './interfaces.ts';
 import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
 import type {
   Action,
@@ -417,7 +418,7 @@ function normalizeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult
   if (!isNetworkInterfacesPage(page)) {
     return wrongShape(ctx, page, 'DescribeNetworkInterfaces', 'NetworkInterfaceSets.NetworkInterfaceSet');
   }
-  const result = emptyPageResult();
+  const result: PageResult = { ...emptyPageResult(), interfaces: [] };
   const items = page.NetworkInterfaceSets.NetworkInterfaceSet;
   const scopes = new Map<string, Scope>();
   let complete = true;
@@ -427,7 +428,11 @@ function normalizeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult
     const where = { ruleId: isRecord(item) ? (present(item.NetworkInterfaceId) ?? '') : '' };
     const fragments = attempt({ ctx: itemCtx, result }, where, item, () => interfaceAttachments(item, itemCtx));
     if (!fragments) complete = false;
-    else result.attachments.push(...fragments);
+    else {
+      result.attachments.push(...fragments);
+      const groupIds = fragments.map((f) => f.groupId);
+      if (isRecord(item)) result.interfaces!.push(alibabaInterface(item, where.ruleId, groupIds, itemCtx));
+    }
     scopes.set(itemCtx.region, { provider: PROVIDER, account: itemCtx.account, region: itemCtx.region });
   }
   if (items.length === 0) {

@@ -1,0 +1,60 @@
+import { isRecord } from '../../src/lib/record.ts';
+import type { NetworkInterface, PublicAddress } from '../../src/model/network-interface.ts';
+import type { PageContext } from '../../src/model/page.ts';
+
+// One DescribeNetworkInterfaces entry (NetworkInterfaceSets.NetworkInterfaceSet[], as the OpenAPI
+// returns it) as the model's interface. Public addresses on the interface itself: the EIP or public
+// IP associated with it (AssociatedPublicIp) or with one of its private addresses
+// (PrivateIpSets.PrivateIpSet[].AssociatedPublicIp), and its IPv6 addresses (global unicast). The
+// fixed public IP of an instance is listed on the instance (DescribeInstances), not on its primary
+// interface: until that listing is read for the scope, a primary interface's addresses are unknown.
+
+export const INSTANCE_PUBLIC_IPS_UNREAD = 'the instance public IPs (DescribeInstances) were not read';
+
+const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+const list = (holder: unknown, key: string): unknown[] =>
+  isRecord(holder) && Array.isArray(holder[key]) ? (holder[key] as unknown[]) : [];
+
+export function alibabaInterface(
+  item: Record<string, unknown>,
+  id: string,
+  groupIds: string[],
+  ctx: PageContext,
+): NetworkInterface {
+  const publicAddresses: PublicAddress[] = [];
+  const add = (address: PublicAddress) => {
+    if (address.address && !publicAddresses.some((a) => a.address === address.address)) publicAddresses.push(address);
+  };
+  const associated = [
+    item.AssociatedPublicIp,
+    ...list(item.PrivateIpSets, 'PrivateIpSet').map((p) => (isRecord(p) ? p.AssociatedPublicIp : undefined)),
+  ];
+  for (const association of associated) {
+    if (!isRecord(association)) continue;
+    add({
+      address: text(association.PublicIpAddress),
+      family: 'ipv4',
+      kind: text(association.AllocationId) ? 'eip' : 'public-ip',
+    });
+  }
+  for (const v6 of list(item.Ipv6Sets, 'Ipv6Set')) {
+    if (isRecord(v6)) add({ address: text(v6.Ipv6Address), family: 'ipv6', kind: 'ipv6' });
+  }
+  const attachment = isRecord(item.Attachment) ? item.Attachment : {};
+  const instanceId = text(item.InstanceId) || text(attachment.InstanceId);
+  const type = text(item.Type);
+  const networkInterface: NetworkInterface = {
+    provider: 'alibaba',
+    account: ctx.account,
+    region: ctx.region,
+    vpcId: text(item.VpcId),
+    id,
+    groupIds,
+    groupOrder: 'unknown',
+    publicAddresses,
+  };
+  if (type) networkInterface.type = type;
+  if (instanceId) networkInterface.attachedTo = { kind: 'instance', id: instanceId };
+  if (type === 'Primary' && instanceId) networkInterface.publicAddressesUnknown = INSTANCE_PUBLIC_IPS_UNREAD;
+  return networkInterface;
+}
