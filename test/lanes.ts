@@ -46,5 +46,6 @@ export const UNIT_TEST_FILES = [
   'test/slack-blocks.test.ts',
   'test/snapshot-json-text.test.ts',
   'test/store-conditional-write.test.ts',
+  'test/severity-follows-reachability.test.ts',
   'test/test-lanes.test.ts',
 ];

@@ -17,6 +17,8 @@ import { unparseableRuleMeta } from './checks/unparseable-rule.ts';
 import { standInsByGroup, worstCaseRules } from './unreadable.ts';
 import { noteUnresolved, unresolvedPeer as unresolvedPeerCheck } from './checks/unresolved-peer.ts';
 import { evaluateGroup } from './evaluate.ts';
+import { INTERNET_EXPOSURE_CHECKS, isUnreachable, lowerSeverity, reachIndex, unreachableNote } from './reachability.ts';
+import type { GroupReach } from './reachability.ts';
 import type { SuppressedFinding } from './suppressions.ts';
 
 export interface AuditSummary {
@@ -143,14 +145,17 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
   const checks = GROUP_CHECKS.filter((c) => !disabled.has(c.meta.id));
   const index = indexEstate(estate);
   const standIns = standInsByGroup(estate.unparseable);
+  const reachOf = reachIndex(estate);
   const findings: Finding[] = [];
   for (let g = 0; g < estate.groups.length; g++) {
     const group = estate.groups[g] as SecurityGroup;
+    const reach = reachOf(group);
     const context: CheckContext = {
       group,
       policy: evaluateGroup(group, worstCaseRules(group, standIns(group))),
       config,
       estate: index,
+      reach,
     };
     const scope = {
       provider: group.provider,
@@ -168,7 +173,7 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
             ? (drafts[d] as FindingDraft)
             : noteUnresolved(context.policy, drafts[d] as FindingDraft);
         const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
-        findings.push(toFinding(check.meta, scope, draft, severity));
+        findings.push(toFinding(check.meta, scope, ...rankedByReach(check.meta.id, draft, severity, reach, config)));
       }
     }
   }
@@ -178,6 +183,25 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
   }
   findings.sort(compareFindings);
   return { findings, suppressed: [], summary: summarize(estate, findings) };
+}
+
+/**
+ * An Internet finding on a group no public interface carries, lowered by `exposure.privateSeverityDrop`
+ * levels with the reason in its detail: it says what the group would expose, not what is exposed.
+ */
+function rankedByReach(
+  check: string,
+  draft: FindingDraft,
+  severity: Severity,
+  reach: GroupReach | undefined,
+  config: WardenConfig,
+): [FindingDraft, Severity] {
+  const drop = config.exposure.privateSeverityDrop;
+  if (drop === 0 || reach === undefined || !INTERNET_EXPOSURE_CHECKS.has(check) || !isUnreachable(reach))
+    return [draft, severity];
+  const lowered = lowerSeverity(severity, drop);
+  const note = `Would expose this if attached to a public interface: ${unreachableNote(reach)}, so ${severity} lowered to ${lowered}.`;
+  return [{ ...draft, detail: `${draft.detail} ${note}` }, lowered];
 }
 
 /** The counts of a summary that depend only on the findings (recounted when some are set apart). */

@@ -3,6 +3,7 @@ import type { ExposureMeasure, Finding, Provider, Rule, SecurityGroup, Severity 
 import { hashId } from '../model/ids.ts';
 import { contentKey } from '../model/rule-signature.ts';
 import type { EvaluatedPolicy } from './evaluate.ts';
+import type { GroupReach } from './reachability.ts';
 
 export interface CheckMeta<Id extends string = string> {
   /** Stable: users suppress findings by it. */
@@ -27,6 +28,8 @@ export interface CheckContext {
   policy: EvaluatedPolicy;
   config: WardenConfig;
   estate: EstateIndex;
+  /** What carries or launches with the group; undefined where the interfaces were not read. */
+  reach?: GroupReach | undefined;
 }
 
 /** What a check reports; the audit adds the group's identity and the fingerprint. */

@@ -335,6 +335,16 @@ export const configSchema = z
       })
       .strict()
       .default({ minShare: 0.25 }),
+    exposure: z
+      .object({
+        /**
+         * How many levels the Internet checks lower the severity of a group that no public interface
+         * carries (attached to nothing, or only to interfaces without a public address); 0 disables.
+         */
+        privateSeverityDrop: z.number().int().min(0).max(2).default(1),
+      })
+      .strict()
+      .default({ privateSeverityDrop: 1 }),
     wide: z
       .object({
         /** A public source wider than this prefix is "wide" (Prowler's threshold is /24). */

@@ -1,0 +1,88 @@
+import { isPublicInterface } from '../model/network-interface.ts';
+import type { GroupUse, NetworkInterface } from '../model/network-interface.ts';
+import type { Estate, SecurityGroup, Severity } from '../model/types.ts';
+import { SEVERITIES } from '../model/types.ts';
+
+/** What carries a group, and whether any of it can be reached from the Internet. */
+export interface GroupReach {
+  /** The interfaces that carry the group. */
+  interfaces: NetworkInterface[];
+  /** How many of them have a public address (or addresses that could not be read). */
+  publicInterfaces: number;
+  /** Launch templates and configurations that name the group. */
+  uses: GroupUse[];
+  /** Whether launch templates and configurations were read at all (else `uses` is empty for want of data). */
+  usesRead: boolean;
+  /** How many of them give what they launch a public address. */
+  publicUses: number;
+}
+
+/** The checks whose findings say what a group opens to the Internet: their severity follows reachability. */
+export const INTERNET_EXPOSURE_CHECKS: ReadonlySet<string> = new Set([
+  'internet-admin-port',
+  'internet-high-risk-port',
+  'internet-all-ports',
+  'wide-public-cidr',
+]);
+
+const scopeKey = (p: { provider: string; account: string; region: string }, id: string) =>
+  `${p.provider}\u0000${p.account}\u0000${p.region}\u0000${id}`;
+
+/**
+ * The reach of each group, or undefined for a group whose interfaces were not read (a snapshot
+ * without an interface listing, a scope whose listing failed): such a group is judged as before.
+ */
+export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach | undefined {
+  const interfaces = estate.interfaces;
+  if (interfaces === undefined) return () => undefined;
+  const byGroup = new Map<string, NetworkInterface[]>();
+  for (const item of interfaces) {
+    for (const groupId of item.groupIds) {
+      const key = scopeKey(item, groupId);
+      const list = byGroup.get(key);
+      if (list) list.push(item);
+      else byGroup.set(key, [item]);
+    }
+  }
+  const usesByGroup = new Map<string, GroupUse[]>();
+  for (const use of estate.groupUses ?? []) {
+    const key = scopeKey(use, use.groupId);
+    usesByGroup.set(key, [...(usesByGroup.get(key) ?? []), use]);
+  }
+  return (group) => {
+    if (group.attachments === undefined) return undefined;
+    const carrying = byGroup.get(scopeKey(group, group.id)) ?? [];
+    const uses = usesByGroup.get(scopeKey(group, group.id)) ?? [];
+    return {
+      interfaces: carrying,
+      publicInterfaces: carrying.filter(isPublicInterface).length,
+      uses,
+      usesRead: estate.groupUses !== undefined,
+      publicUses: uses.filter((u) => u.assignsPublicAddress).length,
+    };
+  };
+}
+
+/** Whether nothing that carries or launches with the group can be reached from the Internet. */
+export function isUnreachable(reach: GroupReach): boolean {
+  return reach.publicInterfaces === 0 && reach.publicUses === 0;
+}
+
+/** "attached to 3 interfaces, none public" — the reason a group's Internet findings rank lower. */
+export function unreachableNote(reach: GroupReach): string {
+  const carried =
+    reach.interfaces.length === 0
+      ? 'attached to no interface'
+      : `attached to ${reach.interfaces.length} interface${reach.interfaces.length === 1 ? '' : 's'}, none public`;
+  const launched =
+    reach.uses.length === 0
+      ? ''
+      : `; named by ${reach.uses.length} launch template${reach.uses.length === 1 ? '' : 's'} or configuration${reach.uses.length === 1 ? '' : 's'}, none assigning a public address`;
+  return `${carried}${launched}`;
+}
+
+/** A severity lowered by `levels` (never below the lowest). */
+export function lowerSeverity(severity: Severity, levels: number): Severity {
+  const index = SEVERITIES.indexOf(severity);
+  return SEVERITIES[Math.min(SEVERITIES.length - 1, index + levels)] as Severity;
+}
