@@ -191,11 +191,24 @@ export interface Finding {
   detail: string;
   /** How much it exposes, for "widened since suppressed"; not part of the fingerprint. */
   exposure?: ExposureMeasure;
+  /** The interfaces (and instances) it concerns, where interfaces were read: evidence, never part of the fingerprint. */
+  reach?: FindingReach;
   /** Provider, account, region, group, check and subject, hashed: the same exposure keeps it. */
   fingerprint: string;
   /** The fingerprint as earlier versions made it (with rule ids), where it differs: state stored under it still matches. */
   legacyFingerprint?: string;
 }
+
+/** The interfaces a finding concerns: how many, and the first few by id (a finding never lists 50,000). */
+export interface FindingReach {
+  interfaces: number;
+  publicInterfaces: number;
+  instances: number;
+  /** Sorted by interface id, at most `REACH_SAMPLE`. */
+  sample: { interface: string; instance?: string; publicAddresses: string[] }[];
+}
+
+export const REACH_SAMPLE = 20;
 
 /**
  * How much of an exposure a finding covers, per facet (e.g. `tcp ipv4` → public addresses allowed,
