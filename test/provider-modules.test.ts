@@ -48,11 +48,11 @@ describe('each cloud module has every part', () => {
   for (const provider of PROVIDERS) {
     it(`${provider}: config schema, page kinds, adapter factory, secrets, realtime source, capability table`, () => {
       const module = PROVIDER_MODULES[provider];
-      expect(providersSchema.unwrap().shape[provider]).toBe(module.configSchema);
+      expect(providersSchema.unwrap().shape[provider]).toBe(module.descriptor.configSchema);
       expect(configSchema.shape.providers).toBe(providersSchema);
-      expect(module.configSchema.safeParse(undefined).success).toBe(true);
+      expect(module.descriptor.configSchema.safeParse(undefined).success).toBe(true);
       expect(typeof module.createAdapter).toBe('function');
-      for (const name of module.secretNames) expect(SECRET_NAMES).toContain(name);
+      for (const name of module.descriptor.secretNames) expect(SECRET_NAMES).toContain(name);
       expect(typeof module.realtime.parse).toBe('function');
       expect(typeof module.realtime.scopeAccount).toBe('function');
       const { defaultApi, apis } = module.descriptor;
@@ -67,7 +67,7 @@ describe('each cloud module has every part', () => {
   }
 
   it('the functions’ provider secrets are exactly the modules’ secret names', () => {
-    const declared = PROVIDERS.flatMap((p) => PROVIDER_MODULES[p].secretNames);
+    const declared = PROVIDERS.flatMap((p) => PROVIDER_MODULES[p].descriptor.secretNames);
     expect(new Set(SECRET_GROUPS['providers/read'])).toEqual(new Set(declared));
     expect(new Set(SECRET_GROUPS['providers/write'])).toEqual(new Set(declared));
   });
