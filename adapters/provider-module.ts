@@ -48,4 +48,11 @@ export interface ProviderModule<P extends Provider = Provider> {
     listed: readonly Scope[],
     organizations?: OrganizationsSender,
   ): Promise<ExtraScope[]>;
+  /** The scopes a live command adds from the cloud's own directory (AWS: the Organization's member accounts). */
+  discovery?: {
+    /** The call a failed discovery is reported as. */
+    call: string;
+    /** The config with the discovered scopes, or undefined when the config asks for none. */
+    configWith(config: WardenConfig, listedAccounts: ReadonlySet<string>): Promise<WardenConfig> | undefined;
+  };
 }

@@ -37,4 +37,11 @@ export const awsModule: ProviderModule<'aws'> = {
       aws.regions.map((region) => ({ provider: 'aws' as const, account, region, ...role })),
     );
   },
+  discovery: {
+    call: 'Organizations ListAccounts',
+    configWith: (config, listedAccounts) =>
+      config.providers.aws?.organization
+        ? import('./accounts.ts').then(({ withOrganizationMembers }) => withOrganizationMembers(config, listedAccounts))
+        : undefined,
+  },
 };
