@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { PageKind } from '../src/model/page.ts';
 import type { Provider, ProviderDescriptor } from '../src/model/providers/index.ts';
@@ -31,16 +30,12 @@ export type RealtimeSource =
 
 /** Everything Warden knows about one cloud, in one module (`adapters/<provider>/index.ts`). */
 export interface ProviderModule<P extends Provider = Provider> {
-  /** The capability table and implicit rules the pure core reads. */
+  /** The capability table, implicit rules, config section and secret names the pure core reads. */
   descriptor: ProviderDescriptor<P>;
-  /** Its part of the config file, `providers.<name>`. */
-  configSchema: z.ZodType;
   /** The raw page shapes its adapter and its snapshots carry. */
   pageKinds: readonly PageKind[];
   /** Its live adapter; the cloud SDK is loaded only here, when asked for. */
   createAdapter(config: WardenConfig, env: NodeJS.ProcessEnv, shared: AdapterShared): Promise<LiveAdapter>;
-  /** The variables holding its credentials, which the functions read from SSM (functions/lib/secrets.ts). */
-  secretNames: readonly string[];
   realtime: RealtimeSource & {
     /** The change's account as the config names the scope, or undefined when the change is outside the configured estate. */
     scopeAccount(config: WardenConfig, change: SecurityGroupChange): string | undefined;
@@ -53,4 +48,11 @@ export interface ProviderModule<P extends Provider = Provider> {
     listed: readonly Scope[],
     organizations?: OrganizationsSender,
   ): Promise<ExtraScope[]>;
+  /** The scopes a live command adds from the cloud's own directory (AWS: the Organization's member accounts). */
+  discovery?: {
+    /** The call a failed discovery is reported as. */
+    call: string;
+    /** The config with the discovered scopes, or undefined when the config asks for none. */
+    configWith(config: WardenConfig, listedAccounts: ReadonlySet<string>): Promise<WardenConfig> | undefined;
+  };
 }

@@ -5,6 +5,7 @@ import { PROVIDER_MODULES, providerModuleNamed } from '../adapters/providers.ts'
 import { SECRET_GROUPS, SECRET_NAMES } from '../functions/lib/secrets.ts';
 import { appliedRules, isAllowOnly } from '../src/analysis/semantics.ts';
 import { configSchema, providersSchema } from '../src/config/schema.ts';
+import { configForScope } from '../src/config/scoped.ts';
 import { capabilitiesOf, descriptorOf, isSystemPriority, PROVIDER_DESCRIPTORS } from '../src/model/providers/index.ts';
 import { PROVIDERS } from '../src/model/types.ts';
 import { queueMessageSchema } from '../src/slack/queue.ts';
@@ -48,11 +49,11 @@ describe('each cloud module has every part', () => {
   for (const provider of PROVIDERS) {
     it(`${provider}: config schema, page kinds, adapter factory, secrets, realtime source, capability table`, () => {
       const module = PROVIDER_MODULES[provider];
-      expect(providersSchema.unwrap().shape[provider]).toBe(module.configSchema);
+      expect(providersSchema.unwrap().shape[provider]).toBe(module.descriptor.configSchema);
       expect(configSchema.shape.providers).toBe(providersSchema);
-      expect(module.configSchema.safeParse(undefined).success).toBe(true);
+      expect(module.descriptor.configSchema.safeParse(undefined).success).toBe(true);
       expect(typeof module.createAdapter).toBe('function');
-      for (const name of module.secretNames) expect(SECRET_NAMES).toContain(name);
+      for (const name of module.descriptor.secretNames) expect(SECRET_NAMES).toContain(name);
       expect(typeof module.realtime.parse).toBe('function');
       expect(typeof module.realtime.scopeAccount).toBe('function');
       const { defaultApi, apis } = module.descriptor;
@@ -66,8 +67,39 @@ describe('each cloud module has every part', () => {
     });
   }
 
+  it('the config’s providers section is each descriptor’s schema under its name, in the list’s order', () => {
+    expect(Object.keys(providersSchema.unwrap().shape)).toEqual([...PROVIDERS]);
+    for (const descriptor of PROVIDER_DESCRIPTORS)
+      expect(providersSchema.unwrap().shape[descriptor.name]).toBe(descriptor.configSchema);
+  });
+
+  it('the functions’ provider secrets are the descriptors’ secret names, in the list’s order', () => {
+    const named = PROVIDER_DESCRIPTORS.flatMap((d) => d.secretNames);
+    expect(SECRET_GROUPS['providers/read']).toEqual(named);
+    expect(SECRET_GROUPS['providers/write']).toEqual(named);
+  });
+
+  it('a scope narrows the config only where the descriptor says how (AWS: one account and region, no discovery)', () => {
+    const config = configSchema.parse({
+      providers: {
+        aws: { regions: ['eu-west-1', 'us-east-1'], organization: { externalId: 'warden-ext' } },
+        alibaba: { regions: ['cn-hangzhou'] },
+      },
+    });
+    const role = { roleArn: 'arn:aws:iam::210987654321:role/WardenAudit', externalId: 'warden-ext' };
+    const scoped = configForScope(config, { provider: 'aws', account: '210987654321', region: 'us-east-1' }, role);
+    expect(scoped.providers.aws).toEqual({
+      accounts: [{ id: '210987654321', ...role }],
+      regions: ['us-east-1'],
+      concurrency: 4,
+    });
+    expect(scoped.providers.alibaba).toBe(config.providers.alibaba);
+    expect(configForScope(config, { provider: 'alibaba', account: '', region: 'cn-hangzhou' }, undefined)).toBe(config);
+    expect(configForScope(config, { provider: 'azure', account: 'a', region: 'r' }, undefined)).toBe(config);
+  });
+
   it('the functions’ provider secrets are exactly the modules’ secret names', () => {
-    const declared = PROVIDERS.flatMap((p) => PROVIDER_MODULES[p].secretNames);
+    const declared = PROVIDERS.flatMap((p) => PROVIDER_MODULES[p].descriptor.secretNames);
     expect(new Set(SECRET_GROUPS['providers/read'])).toEqual(new Set(declared));
     expect(new Set(SECRET_GROUPS['providers/write'])).toEqual(new Set(declared));
   });
@@ -108,6 +140,8 @@ describe('the core names no cloud', () => {
     'src/remediation/planners/template.ts',
     'functions/lib/fanout.ts',
     'functions/realtime.ts',
+    'src/config/scoped.ts',
+    'src/cli/scopes.ts',
   ];
   const decision = /provider (===|!==) '|[=!]== '(aws|alibaba|huawei|otc)'|case '(aws|alibaba|huawei|otc)'/;
   for (const file of files) {

@@ -1,4 +1,3 @@
-import { providersSchema } from '../../src/config/schema.ts';
 import { alibaba } from '../../src/model/providers/alibaba.ts';
 import { changesFromActionTrail } from '../../src/realtime/alibaba.ts';
 import type { ProviderModule } from '../provider-module.ts';
@@ -6,10 +5,8 @@ import { alibabaPageKinds } from './normalize.ts';
 
 export const alibabaModule: ProviderModule<'alibaba'> = {
   descriptor: alibaba,
-  configSchema: providersSchema.unwrap().shape.alibaba,
   pageKinds: alibabaPageKinds,
   createAdapter: async (config, env) => (await import('./live.ts')).createAlibabaAdapter({ config, env }),
-  secretNames: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
   realtime: {
     delivery: 'https-token',
     parse: changesFromActionTrail,

@@ -1,4 +1,3 @@
-import { providersSchema } from '../../src/config/schema.ts';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { aws } from '../../src/model/providers/aws.ts';
 import { changesFromCloudTrail } from '../../src/realtime/cloudtrail.ts';
@@ -15,7 +14,6 @@ function accountsByRole(config: WardenConfig): Set<string | undefined> {
 
 export const awsModule: ProviderModule<'aws'> = {
   descriptor: aws,
-  configSchema: providersSchema.unwrap().shape.aws,
   pageKinds: awsPageKinds,
   createAdapter: async (config, env, shared) =>
     (await import('./live.ts')).createAwsAdapter({
@@ -23,8 +21,6 @@ export const awsModule: ProviderModule<'aws'> = {
       env,
       ...(shared.awsRoleCredentials ? { roleCredentials: shared.awsRoleCredentials } : {}),
     }),
-  // Credentials come from the function's role and the member roles it assumes: no stored keys.
-  secretNames: [],
   realtime: {
     delivery: 'eventbridge',
     parse: changesFromCloudTrail,
@@ -40,5 +36,12 @@ export const awsModule: ProviderModule<'aws'> = {
     return members.flatMap(({ account, ...role }) =>
       aws.regions.map((region) => ({ provider: 'aws' as const, account, region, ...role })),
     );
+  },
+  discovery: {
+    call: 'Organizations ListAccounts',
+    configWith: (config, listedAccounts) =>
+      config.providers.aws?.organization
+        ? import('./accounts.ts').then(({ withOrganizationMembers }) => withOrganizationMembers(config, listedAccounts))
+        : undefined,
   },
 };

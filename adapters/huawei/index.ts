@@ -1,4 +1,3 @@
-import { providersSchema } from '../../src/config/schema.ts';
 import { huawei } from '../../src/model/providers/huawei.ts';
 import { changesFromCtsNotification } from '../../src/realtime/smn.ts';
 import type { SmnProvider } from '../../src/realtime/smn.ts';
@@ -26,9 +25,7 @@ export function ctsRealtime(provider: SmnProvider): ProviderModule['realtime'] {
 
 export const huaweiModule: ProviderModule<'huawei'> = {
   descriptor: huawei,
-  configSchema: providersSchema.unwrap().shape.huawei,
   pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds],
   createAdapter: async (config, env) => (await import('./live.ts')).createHuaweiAdapter({ config, env }),
-  secretNames: ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK'],
   realtime: ctsRealtime('huawei'),
 };

@@ -1,4 +1,3 @@
-import { providersSchema } from '../../src/config/schema.ts';
 import { otc } from '../../src/model/providers/otc.ts';
 import { addressGroupPageKinds } from '../huawei/address-groups.ts';
 import { ctsRealtime } from '../huawei/index.ts';
@@ -8,10 +7,8 @@ import { neutronPageKinds } from './neutron.ts';
 
 export const otcModule: ProviderModule<'otc'> = {
   descriptor: otc,
-  configSchema: providersSchema.unwrap().shape.otc,
   // OTC's VPC v3 answers as Huawei's; Neutron v2.0 where v3 is not offered.
   pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds, ...neutronPageKinds],
   createAdapter: async (config, env) => (await import('./live.ts')).createOtcAdapter({ config, env }),
-  secretNames: ['OTC_ACCESS_KEY', 'OTC_SECRET_KEY'],
   realtime: ctsRealtime('otc'),
 };

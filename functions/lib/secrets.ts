@@ -1,4 +1,5 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { PROVIDER_SECRET_NAMES } from '../../src/model/providers/index.ts';
 
 // Secrets come from SSM Parameter Store (SecureString), never from the template's environment:
 // each function's WARDEN_SECRET_PATHS names the parameter paths it may read (its IAM policy allows
@@ -6,14 +7,8 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 // /warden/prod/slack/SLACK_BOT_TOKEN. Fetched once per container and cached (Powertools
 // Parameters, maxAge), so a warm invocation makes no SSM call.
 
-const PROVIDER_KEYS = [
-  'ALIBABA_CLOUD_ACCESS_KEY_ID',
-  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
-  'HUAWEICLOUD_SDK_AK',
-  'HUAWEICLOUD_SDK_SK',
-  'OTC_ACCESS_KEY',
-  'OTC_SECRET_KEY',
-] as const;
+// Each cloud's credential variables, as its descriptor names them.
+const PROVIDER_KEYS = PROVIDER_SECRET_NAMES;
 
 /**
  * What each path may hold, by how the path ends. A secret under another path is refused: the
@@ -29,14 +24,12 @@ export const SECRET_GROUPS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The variables a parameter may fill: a parameter named anything else is refused, so it cannot set PATH or NODE_OPTIONS. */
-export const SECRET_NAMES = [
+export const SECRET_NAMES: readonly string[] = [
   'SLACK_SIGNING_SECRET',
   'SLACK_BOT_TOKEN',
   ...PROVIDER_KEYS,
   'WARDEN_EVENTS_TOKEN',
-] as const;
-
-export type SecretName = (typeof SECRET_NAMES)[number];
+];
 
 function groupOf(path: string): string | undefined {
   return Object.keys(SECRET_GROUPS).find((group) => path.replace(/\/+$/, '').endsWith(`/${group}`));
@@ -79,7 +72,7 @@ export async function environmentWithSecrets(
     }
     for (const [name, value] of Object.entries(values ?? {})) {
       const key = name.split('/').pop() ?? name;
-      if (!(SECRET_NAMES as readonly string[]).includes(key))
+      if (!SECRET_NAMES.includes(key))
         throw new Error(`secrets: ${path}/${key} is not a secret Warden reads (${SECRET_NAMES.join(', ')})`);
       const home = Object.keys(SECRET_GROUPS).filter((g) => SECRET_GROUPS[g]?.includes(key));
       if (!home.includes(group))

@@ -1,10 +1,12 @@
 import { listScopes } from '../../adapters/live-estate.ts';
 import type { ListedScopes } from '../../adapters/live-estate.ts';
 import { createAdapters } from '../../adapters/live-registry.ts';
+import { PROVIDER_MODULES } from '../../adapters/providers.ts';
 import type { LiveAdapter, Scope, ScopeFilter } from '../ports/live.ts';
 import { issueMessage } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
 import type { WardenConfig } from '../config/schema.ts';
+import { descriptorNamed, descriptorOf } from '../model/providers/index.ts';
 import type { Provider } from '../model/types.ts';
 
 // What a live audit reads: the scopes the config lists (or, without a config section for a
@@ -15,7 +17,9 @@ import type { Provider } from '../model/types.ts';
 export class ScopeError extends Error {}
 
 /** Where a project id comes from when the config names none (per region, so only with one region). */
-const PROJECT_ENV: Partial<Record<Provider, string>> = { huawei: 'HUAWEICLOUD_SDK_PROJECT_ID', otc: 'OS_PROJECT_ID' };
+function projectEnv(provider: string): string | undefined {
+  return descriptorNamed(provider)?.implicitSection?.projectEnv;
+}
 
 /**
  * The config with a section for each requested provider it has none for, made from --regions and
@@ -35,11 +39,12 @@ export function withImplicitProviders(
   for (const provider of missing) {
     const without = `${configPath ? `${configPath} has no providers.${provider}` : `no config file lists providers.${provider}`}`;
     if (!regions?.length) {
-      const regionEnv = provider === 'aws' ? '; AWS_REGION and the profile’s region do not count' : '';
+      const notFrom = descriptorOf(provider).implicitSection?.regionsNotFrom;
+      const regionEnv = notFrom ? `; ${notFrom} do not count` : '';
       throw new ScopeError(`--provider ${provider} needs --regions (${without}${regionEnv})`);
     }
-    const projectEnv = PROJECT_ENV[provider];
-    if (projectEnv === undefined) {
+    const projectVariable = projectEnv(provider);
+    if (projectVariable === undefined) {
       sections[provider] = { regions: [...regions] };
       continue;
     }
@@ -47,10 +52,10 @@ export function withImplicitProviders(
       throw new ScopeError(
         `--provider ${provider} reads one region when ${without} (project ids are per region); got --regions ${regions.join(',')}`,
       );
-    const projectId = env[projectEnv]?.trim();
+    const projectId = env[projectVariable]?.trim();
     if (!projectId)
       throw new ScopeError(
-        `--provider ${provider} needs ${projectEnv} (the project id in ${regions[0]}) when ${without}`,
+        `--provider ${provider} needs ${projectVariable} (the project id in ${regions[0]}) when ${without}`,
       );
     sections[provider] = { regions: [{ region: regions[0], projectId }] };
   }
@@ -58,7 +63,7 @@ export function withImplicitProviders(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const value = issue?.path.includes('projectId')
-      ? PROJECT_ENV[issue.path[1] as Provider]
+      ? projectEnv(String(issue.path[1]))
       : `--regions ${regions?.join(',')}`;
     throw new ScopeError(
       `${value}: ${issue ? `${issue.path.slice(1).join('.')}: ${issueMessage(issue, { providers: sections })}` : 'invalid'}`,
@@ -176,20 +181,22 @@ export async function selectLive(
   checkRegionsConfigured(resolved, providers, filter.regions, options.configPath);
   let adapters = await createAdapters(providers, resolved, env);
   let listed = await listScopes(adapters);
-  const aws = listed.find((l) => l.adapter.provider === 'aws');
-  if (resolved.providers.aws?.organization && aws && 'scopes' in aws) {
-    const { withOrganizationMembers } = await import('../../adapters/aws/accounts.ts');
+  for (const entry of listed) {
+    const discovery = PROVIDER_MODULES[entry.adapter.provider].discovery;
+    const pending =
+      'scopes' in entry ? discovery?.configWith(resolved, new Set(entry.scopes.map((s) => s.account))) : undefined;
+    if (!discovery || !pending) continue;
     try {
-      resolved = await withOrganizationMembers(resolved, new Set(aws.scopes.map((s) => s.account)));
-      const [members] = await createAdapters(['aws'], resolved, env);
-      (aws.adapter as { close?: () => void }).close?.();
-      adapters = adapters.map((a) => (a === aws.adapter ? (members as LiveAdapter) : a));
+      resolved = await pending;
+      const [members] = await createAdapters([entry.adapter.provider], resolved, env);
+      (entry.adapter as { close?: () => void }).close?.();
+      adapters = adapters.map((a) => (a === entry.adapter ? (members as LiveAdapter) : a));
       const [relisted] = await listScopes([members as LiveAdapter]);
-      listed = listed.map((l) => (l === aws ? (relisted as ListedScopes) : l));
+      listed = listed.map((l) => (l === entry ? (relisted as ListedScopes) : l));
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       listed = listed.map((l) =>
-        l === aws ? { adapter: l.adapter, error: `Organizations ListAccounts: ${text.split('\n')[0]}` } : l,
+        l === entry ? { adapter: l.adapter, error: `${discovery.call}: ${text.split('\n')[0]}` } : l,
       );
     }
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { canonicalCidr } from '../model/address.ts';
 import { unknownName } from './closest.ts';
 import { parsePortList, parseProtocol } from '../model/protocol.ts';
+import { PROVIDER_CONFIG_SHAPE } from '../model/providers/index.ts';
 import { PROVIDERS } from '../model/types.ts';
 import { suppressionsSchema } from './suppressions.ts';
 
@@ -54,103 +55,8 @@ const template = z
   })
   .strict();
 
-const endpoint = z.url({ protocol: /^https?$/ }).optional();
-const region = z.string().regex(/^[a-z0-9-]+$/, 'is not a region name');
-const scanTuning = {
-  /** Calls in flight per provider and region. */
-  concurrency: z.number().int().min(1).max(64).default(4),
-};
-
-// The member-account template (docs/member-account-role.yml) requires an external id.
-const EXTERNAL_ID_REQUIRED =
-  'is required with a member role (the WardenAudit/WardenApply roles require it: docs/member-account-role.yml)';
-const requiredExternalId = z
-  .string({ error: (issue) => (issue.input === undefined ? EXTERNAL_ID_REQUIRED : undefined) })
-  .regex(/^[\w+=,.@:/-]{2,1224}$/, 'is not an STS external id (2-1224 of letters, digits and +=,.@:/-)');
-const externalId = requiredExternalId.optional();
-
-export const providersSchema = z
-  .object({
-    aws: z
-      .object({
-        /** Accounts to read: the default credentials' own account, or one reached through a role. */
-        accounts: z
-          .array(
-            z
-              .object({
-                id: z
-                  .string()
-                  .regex(/^\d{12}$/, 'is not a 12-digit AWS account id')
-                  .optional(),
-                /** The member account's read-only role (WardenAudit). */
-                roleArn: z.string().startsWith('arn:').optional(),
-                /** The member account's role that may change its security groups (WardenApply); default: roleArn. */
-                applyRoleArn: z.string().startsWith('arn:').optional(),
-                externalId,
-              })
-              .strict()
-              .refine((a) => a.externalId !== undefined || (a.roleArn === undefined && a.applyRoleArn === undefined), {
-                path: ['externalId'],
-                message: EXTERNAL_ID_REQUIRED,
-              }),
-          )
-          .default([{}]),
-        /** Also audit every ACTIVE account of the AWS Organization, through a role of this name in each. */
-        organization: z
-          .object({
-            roleName: z
-              .string()
-              .regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name')
-              .default('WardenAudit'),
-            applyRoleName: z
-              .string()
-              .regex(/^[\w+=,.@-]{1,64}$/, 'is not an IAM role name')
-              .default('WardenApply'),
-            /** The Organization's id: the deployment may assume the member roles only in its accounts (aws:ResourceOrgID). */
-            id: z
-              .string()
-              .regex(/^o-[a-z0-9]{10,32}$/, 'is not an AWS Organization id (o-…)')
-              .optional(),
-            externalId: requiredExternalId,
-            /** Account ids left out (the management account, sandboxes). */
-            exclude: z.array(z.string().regex(/^\d{12}$/, 'is not a 12-digit AWS account id')).default([]),
-          })
-          .strict()
-          .optional(),
-        regions: z.array(region).min(1),
-        ...scanTuning,
-      })
-      .strict()
-      .optional(),
-    alibaba: z
-      .object({ account: z.string().default(''), regions: z.array(region).min(1), endpoint, ...scanTuning })
-      .strict()
-      .optional(),
-    huawei: z
-      .object({
-        regions: z.array(z.object({ region, projectId: z.string().min(1) }).strict()).min(1),
-        endpoint,
-        ...scanTuning,
-      })
-      .strict()
-      .optional(),
-    otc: z
-      .object({
-        regions: z
-          .array(z.object({ region: z.enum(['eu-de', 'eu-nl']), projectId: z.string().min(1) }).strict())
-          .min(1),
-        endpoint,
-        /** `aksk`: AK/SK request signing; `token`: an IAM token from iam.<region>.otc.t-systems.com (OS_* variables). */
-        auth: z.enum(['aksk', 'token']).default('aksk'),
-        /** `auto`: VPC v3, falling back to Neutron v2.0 where v3 answers 404. */
-        api: z.enum(['auto', 'vpc-v3', 'neutron-v2']).default('auto'),
-        ...scanTuning,
-      })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .default({});
+/** Each cloud's section, `providers.<name>`, as its descriptor declares it. */
+export const providersSchema = z.object(PROVIDER_CONFIG_SHAPE).strict().default({});
 
 export type ProvidersConfig = z.output<typeof providersSchema>;
 

@@ -1,6 +1,13 @@
+import { z } from 'zod';
 import { implicitRule } from '../implicit-rules.ts';
 import type { Rule, SecurityGroup } from '../types.ts';
+import { endpoint, region, scanTuning } from './config-parts.ts';
 import type { ProviderDescriptor } from './descriptor.ts';
+
+const alibabaConfigSchema = z
+  .object({ account: z.string().default(''), regions: z.array(region).min(1), endpoint, ...scanTuning })
+  .strict()
+  .optional();
 
 /**
  * Alibaba (ECS "Security group overview"): a group allows all outbound traffic unless a rule
@@ -37,7 +44,7 @@ function alibabaImplicitRules(group: SecurityGroup): Rule[] {
 }
 
 /** Alibaba Cloud ECS security groups: accept/drop at priority 1..100, default rules at 110, all groups of an interface sorted together. */
-export const alibaba: ProviderDescriptor<'alibaba'> = {
+export const alibaba: ProviderDescriptor<'alibaba', typeof alibabaConfigSchema> = {
   name: 'alibaba',
   title: 'Alibaba',
   defaultApi: 'ecs',
@@ -54,4 +61,6 @@ export const alibaba: ProviderDescriptor<'alibaba'> = {
     },
   },
   implicitRules: alibabaImplicitRules,
+  configSchema: alibabaConfigSchema,
+  secretNames: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
 };

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { AddressSet, Rule, SecurityGroup } from '../types.ts';
 
 /** How the rules of several groups on one interface combine (the next step, exposure per interface, reads it). */
@@ -28,8 +29,8 @@ export interface Capabilities {
   multiGroup: MultiGroup;
 }
 
-/** A cloud as the pure core knows it: its APIs' capabilities and the rules it applies without listing them. */
-export interface ProviderDescriptor<P extends string = string> {
+/** A cloud as the pure core knows it: its APIs' capabilities, the rules it applies without listing them, its config section. */
+export interface ProviderDescriptor<P extends string = string, S extends z.ZodType = z.ZodType> {
   name: P;
   /** How messages name the cloud. */
   title: string;
@@ -38,4 +39,16 @@ export interface ProviderDescriptor<P extends string = string> {
   apis: Readonly<Record<string, Capabilities>>;
   /** Rules no API lists but the cloud applies to this group. */
   implicitRules(group: SecurityGroup): Rule[];
+  /** Its part of the config file, `providers.<name>` (optional: a config need not name every cloud). */
+  configSchema: S;
+  /** The variables holding its credentials, which the functions read from SSM (functions/lib/secrets.ts). */
+  secretNames: readonly string[];
+  /** Without a config section (`warden audit --provider … --regions …`): where it does not take its regions from, and the variable its project id comes from. */
+  implicitSection?: { regionsNotFrom?: string; projectEnv?: string };
+  /** Its config section narrowed to one scan scope, reached through `role` (AWS: one member account and region). */
+  sectionForScope?(
+    section: NonNullable<z.output<S>>,
+    scope: { account: string; region: string },
+    role: { roleArn?: string; externalId?: string } | undefined,
+  ): NonNullable<z.output<S>>;
 }

@@ -13,10 +13,25 @@ export const PROVIDER_DESCRIPTORS = [aws, alibaba, huawei, otc] as const;
 export type Provider = (typeof PROVIDER_DESCRIPTORS)[number]['name'];
 export const PROVIDERS: readonly Provider[] = PROVIDER_DESCRIPTORS.map((d) => d.name);
 
+type Descriptors = (typeof PROVIDER_DESCRIPTORS)[number];
+
+/** The shape of the config's `providers` section: each cloud's own schema under its name. */
+export const PROVIDER_CONFIG_SHAPE = Object.fromEntries(PROVIDER_DESCRIPTORS.map((d) => [d.name, d.configSchema])) as {
+  [D in Descriptors as D['name']]: D['configSchema'];
+};
+
+/** Every cloud's credential variables (the functions read them from SSM). */
+export const PROVIDER_SECRET_NAMES: readonly string[] = PROVIDER_DESCRIPTORS.flatMap((d) => d.secretNames);
+
 const BY_NAME = new Map<string, ProviderDescriptor<Provider>>(PROVIDER_DESCRIPTORS.map((d) => [d.name, d]));
 
 export function descriptorOf(provider: Provider): ProviderDescriptor<Provider> {
   return BY_NAME.get(provider) as ProviderDescriptor<Provider>;
+}
+
+/** The descriptor of a name read from outside, or undefined when it names no cloud. */
+export function descriptorNamed(name: string): ProviderDescriptor<Provider> | undefined {
+  return BY_NAME.get(name);
 }
 
 /** What the API the group was read through can express. */
