@@ -65,12 +65,12 @@ export function commandApproval(ctx: ListenerContext) {
 }
 
 export function commandListener(ctx: ListenerContext) {
-  const { queue, audit, store, now } = ctx;
+  const { queue, recordTrail, store, now } = ctx;
   return async (args: CommandArgs): Promise<void> => {
     const { command, ack } = args;
     const cmd = parsedCommandOf(args.context);
     if (cmd.kind === 'suppressions') {
-      await audit(command.user_id, 'command:suppressions', '*', 'ok');
+      await recordTrail(command.user_id, 'command:suppressions', '*', 'ok');
       await ack({ response_type: 'ephemeral', text: await suppressionsText(store, now()) });
       return;
     }
@@ -78,7 +78,7 @@ export function commandListener(ctx: ListenerContext) {
       await ack({ response_type: 'ephemeral', text: await unsuppress(ctx, cmd, command.user_id, command.channel_id) });
       return;
     }
-    await audit(command.user_id, `command:${cmd.kind}`, describeTarget(cmd), 'queued', command.text);
+    await recordTrail(command.user_id, `command:${cmd.kind}`, describeTarget(cmd), 'queued', command.text);
     await queue.enqueue({
       kind: cmd.kind,
       args: commandArgs(cmd),

@@ -20,10 +20,10 @@ export async function unsuppress(
   user: string,
   channel: string,
 ): Promise<string> {
-  const { store, now, audit, client } = ctx;
+  const { store, now, recordTrail, client } = ctx;
   const named = await unsuppressTarget(ctx, cmd);
   const result = await revokeSuppression(store, cmd.target, user, now());
-  await audit(
+  await recordTrail(
     user,
     'unsuppress',
     result.revoked ? targetKey(result.revoked.target) : named,
