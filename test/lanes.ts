@@ -11,6 +11,7 @@ export const UNIT_TEST_FILES = [
   'test/accepted-findings-legacy-fingerprints.test.ts',
   'test/address.test.ts',
   'test/app-finish-run.test.ts',
+  'test/app-slack-jobs.test.ts',
   'test/app-layer-boundaries.test.ts',
   'test/aws-corpus.test.ts',
   'test/check-registry.test.ts',

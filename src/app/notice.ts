@@ -27,6 +27,11 @@ export function text(strings: TemplateStringsArray, ...parts: (TextPart | Text)[
   return out;
 }
 
+/** A sentence as plain text: every part as it is, nothing escaped or cut (logs, error messages). */
+export function plainOf(text: Text): string {
+  return text.map((part) => (typeof part === 'string' ? part : 'code' in part ? part.code : part.quoted)).join('');
+}
+
 /** New and resolved findings of an audit or a run; `totals` when the lists hold only some of them. */
 export interface FindingDelta {
   new: Finding[];

@@ -5,6 +5,7 @@ import { PROVIDERS } from '../model/types.ts';
 import type { Provider } from '../model/types.ts';
 import type { MessageRef, ScopeRef, StateStore } from '../store/state.ts';
 import type { Notice, Text } from './notice.ts';
+import { plainOf } from './notice.ts';
 
 // What the use cases need from the world, passed in by their callers (the CLI, the Lambda functions, the Slack
 // worker). The adapter contract is imported as types only.
@@ -65,8 +66,14 @@ export interface AppPorts {
   now: Clock;
 }
 
-/** A failure whose message is meant for the person (no stack, no internals). */
-export class UseCaseError extends Error {}
+/** A failure whose message is meant for the person (no stack, no internals); `text` when it names values. */
+export class UseCaseError extends Error {
+  readonly text: Text | undefined;
+  constructor(message: string | Text) {
+    super(typeof message === 'string' ? message : plainOf(message));
+    this.text = typeof message === 'string' ? undefined : message;
+  }
+}
 
 export function channelOf(asker: Asker): string {
   if (!asker.channel) throw new UseCaseError('no channel to post to (the job has none and slack.channel is not set)');

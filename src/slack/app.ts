@@ -94,7 +94,7 @@ export function createWardenApp(options: WardenAppOptions): App {
     config,
     membersOf: membersOfUserGroups,
     refused: (user, what, channel, reason) =>
-      ctx.audit(user, what, channel, 'refused: outside the answering channels', reason),
+      ctx.recordTrail(user, what, channel, 'refused: outside the answering channels', reason),
   });
 
   app.command('/warden', readers, parsedCommand(ctx), approvers(commandApproval(ctx)), commandListener(ctx));

@@ -1,3 +1,4 @@
+import { recordTrail } from '../app/trail.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { hashId } from '../model/ids.ts';
 import type { ApprovalRequest, SuppressionRequestPayload } from '../model/approval.ts';
@@ -77,9 +78,8 @@ export function createSuppressionRequests(deps: {
 }): SuppressionRequests {
   const { config, store, client, now } = deps;
 
-  async function log(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void> {
-    await store.trail.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
-  }
+  const log = (actor: string, action: string, target: string, outcome: string, detail?: string) =>
+    recordTrail({ store, now }, actor, action, target, outcome, detail);
 
   /** Best effort: the request's state is in the store; a stale message only shows buttons that answer so. */
   async function updateMessage(

@@ -1,27 +1,27 @@
 import { readLiveEstate } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
-import { describeRule } from '../analysis/describe.ts';
 import { applyApprovedFix } from '../app/apply-fix.ts';
+import { auditOnDemand } from '../app/audit-on-demand.ts';
+import type { FanOut } from '../app/audit-on-demand.ts';
 import { safeErrorText } from '../app/error-text.ts';
+import { listFindings } from '../app/list-findings.ts';
 import type { AppPorts, Asker, ConfigForScope } from '../app/ports.ts';
-import { channelOf, configuredProviders, placeFor, UseCaseError } from '../app/ports.ts';
-import { findFinding, FixError } from '../app/propose-fix.ts';
-import { findingNotice, newlyReported, publish, recordRead } from '../app/publish.ts';
-import { readScope } from '../app/read-scope.ts';
-import type { ReadRequest, ScopeRead } from '../app/read-scope.ts';
+import { configuredProviders, UseCaseError } from '../app/ports.ts';
+import { requestFix } from '../app/request-fix.ts';
 import { revertApprovedFix } from '../app/revert-fix.ts';
+import { showGroup } from '../app/show-group.ts';
+import { suppressFinding } from '../app/suppress-finding.ts';
 import { recordTrail } from '../app/trail.ts';
 import { bindUseCases } from '../app/use-cases.ts';
 import type { UseCases } from '../app/use-cases.ts';
 import type { WardenConfig } from '../config/schema.ts';
-import { matchesFingerprint } from '../model/fingerprint.ts';
-import type { Finding, Provider, Severity } from '../model/types.ts';
+import type { Provider } from '../model/types.ts';
 import { PROVIDERS } from '../model/types.ts';
 import type { StateStore } from '../store/state.ts';
-import type { SuppressionTarget } from '../model/suppression.ts';
 import { slackConfigOf } from './authorize.ts';
+import { findingsListText, groupText } from './blocks/answers.ts';
 import { code, userText } from './blocks/elements.ts';
-import { CHECK_IDS, usage } from './commands.ts';
+import { usage } from './commands.ts';
 import { createSlackNotifier, postToResponseUrlWithFetch } from './notifier.ts';
 import type { ResponseUrlPoster, SlackChatClient } from './notifier.ts';
 import type { WardenJob } from './queue.ts';
@@ -45,12 +45,7 @@ export interface WorkerOptions {
    * message per scope, src: functions/lib/fanout.ts) instead of read in this process; returns
    * the run id and how many scopes it has. Absent (locally): audits run in the worker.
    */
-  fanOut?: (request: {
-    providers: Provider[];
-    filter: ScopeFilter;
-    channel: string;
-    user: string;
-  }) => Promise<{ runId: string; scopes: number }>;
+  fanOut?: FanOut;
   /** POSTs a JSON body to a response_url; default fetch. */
   postToResponseUrl?: ResponseUrlPoster;
   now?: () => Date;
@@ -68,6 +63,13 @@ function str(value: string | number | undefined): string | undefined {
 
 function isProvider(value: string | undefined): value is Provider {
   return value !== undefined && (PROVIDERS as readonly string[]).includes(value);
+}
+
+/** The provider a job's arguments name, if any; an unknown one is refused. */
+function providerOf(args: WardenJob['args']): Provider | undefined {
+  const provider = str(args['provider']);
+  if (provider !== undefined && !isProvider(provider)) throw new UseCaseError(`unknown provider ${code(provider, 40)}`);
+  return provider;
 }
 
 /** The use cases' ports for Slack: the Slack notifier, the live adapters. */
@@ -108,15 +110,9 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     await notifier.answer(askerOf(job), { kind: 'text', text: [text] });
   }
 
-  function scan(providers: readonly Provider[], filter: ScopeFilter, groupId?: string): Promise<ScopeRead> {
-    const request: ReadRequest = { providers, filter, ...(groupId !== undefined ? { groupId } : {}) };
-    return readScope(ports, request);
-  }
-
+  /** The providers, scope and group a job's arguments name. */
   function scopeOfArgs(args: WardenJob['args']): { providers: Provider[]; filter: ScopeFilter; groupId?: string } {
-    const provider = str(args['provider']);
-    if (provider !== undefined && !isProvider(provider))
-      throw new UseCaseError(`unknown provider ${code(provider, 40)}`);
+    const provider = providerOf(args);
     const region = str(args['region']);
     const account = str(args['account']);
     const group = str(args['group']);
@@ -128,49 +124,17 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
   }
 
   async function audit(job: WardenJob): Promise<void> {
-    const scope = scopeOfArgs(job.args);
-    const channel = channelOf(askerOf(job));
-    if (options.fanOut && scope.groupId === undefined) {
-      if (scope.providers.length === 0)
-        throw new UseCaseError('no provider is configured (providers.aws, …) and none was asked for');
-      const { runId, scopes } = await options.fanOut({
-        providers: scope.providers,
-        filter: scope.filter,
-        channel,
-        user: job.user,
-      });
-      await recordTrail(ports, job.user, 'audit', scopeLabel(job.args), `queued: ${scopes} scopes`, runId);
+    const request = { ...scopeOfArgs(job.args), label: scopeLabel(job.args) };
+    const outcome = await auditOnDemand(ports, askerOf(job), request, options.fanOut);
+    if ('queued' in outcome) {
+      const scopes = outcome.queued;
       await respond(
         job,
         scopes === 0
           ? 'Nothing to audit: no configured scope matches.'
           : `Auditing ${scopes} scope${scopes === 1 ? '' : 's'}; the digest follows in this channel when the last one is done.`,
       );
-      return;
     }
-    const result = await scan(scope.providers, scope.filter, scope.groupId);
-    // Asked for something that is not there: say so, never a clean digest.
-    if (result.estate.scanErrors.length === 0) {
-      if (result.complete.length === 0)
-        throw new UseCaseError(`no configured scope matches ${code(scopeLabel(job.args), 120)}: nothing was audited`);
-      if (scope.groupId !== undefined && result.estate.groups.length === 0)
-        throw new UseCaseError(`group ${code(scope.groupId, 80)} is not in the scopes read: nothing was audited`);
-    }
-    const seen = await recordRead(ports, result);
-    const toPost = newlyReported(seen);
-    const delta = { new: toPost.map((s) => s.finding), resolved: seen.resolved.map((s) => s.finding) };
-
-    await notifier.post({ channel }, { kind: 'digest', summary: result.report.summary, delta });
-    const { posted, updated } = await publish(ports, seen, result, channel, job.user);
-
-    await recordTrail(
-      ports,
-      job.user,
-      'audit',
-      scopeLabel(job.args),
-      `ok: ${result.report.findings.length} findings, ${toPost.length} new, ${seen.resolved.length} resolved, ${seen.suppressed.length} suppressed`,
-      `${posted} posted, ${updated} marked resolved${result.report.summary.partial ? ', partial' : ''}`,
-    );
   }
 
   async function apply(job: WardenJob): Promise<void> {
@@ -188,112 +152,27 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
 
   async function findings(job: WardenJob): Promise<void> {
     const severity = str(job.args['severity']);
-    const provider = str(job.args['provider']);
+    const provider = providerOf(job.args);
     const check = str(job.args['check']);
-    if (provider !== undefined && !isProvider(provider))
-      throw new UseCaseError(`unknown provider ${code(provider, 40)}`);
-    const result = await scan(provider ? [provider] : configuredProviders(config), {});
-    const wanted = (f: Finding) =>
-      (severity === undefined || f.severity === (severity as Severity)) && (check === undefined || f.check === check);
-    const matching = result.report.findings.filter(wanted);
-    // Suppressed findings are still open: counted here, listed by `/warden suppressions`.
-    const hidden = result.suppressed.filter((s) => wanted(s.finding)).length;
-    const suppressedNote =
-      hidden > 0 ? `\n_${hidden} suppressed, still open (\`/warden suppressions\` lists the suppressions)._` : '';
-    const lines = matching
-      .slice(0, 30)
-      .map(
-        (f) =>
-          `• *${f.severity}* ${userText(f.title, 160)} · ${userText(f.groupName || f.groupId, 80)} · ${f.provider}/${userText(f.account, 40)}/${userText(f.region, 40)} · ${code(f.fingerprint.slice(0, 12), 20)}`,
-      );
-    if (matching.length > lines.length)
-      lines.push(`• and ${matching.length - lines.length} more (\`warden audit\` lists all)`);
-    const partial = result.report.summary.partial ? '\n:warning: Partial: some scopes could not be read.' : '';
-    await respond(
-      job,
-      (matching.length === 0
-        ? `No open findings match.${partial}`
-        : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partial}\n${lines.join('\n')}`) +
-        suppressedNote,
-    );
+    const list = await listFindings(ports, {
+      providers: provider ? [provider] : configuredProviders(config),
+      ...(severity !== undefined ? { severity } : {}),
+      ...(check !== undefined ? { check } : {}),
+    });
+    await respond(job, findingsListText(list.matching, list.suppressed, list.partial));
   }
 
   async function show(job: WardenJob): Promise<void> {
     const groupId = str(job.args['groupId']);
     if (!groupId) throw new UseCaseError('`show` needs a group id');
-    const result = await scan(configuredProviders(config), {}, groupId);
-    const group = result.estate.groups[0];
-    if (!group) {
-      await respond(
-        job,
-        `No group ${code(groupId, 130)} was found${result.report.summary.partial ? ' (some scopes could not be read)' : ''}.`,
-      );
-      return;
-    }
-    const rules = group.rules.slice(0, 25).map((r) => `• ${userText(describeRule(r), 200)}`);
-    if (group.rules.length > rules.length) rules.push(`• and ${group.rules.length - rules.length} more`);
-    const found = result.report.findings
-      .slice(0, 10)
-      .map((f) => `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})`);
-    const text = [
-      `*${userText(group.name || group.id, 120)}* (${code(group.id, 130)}) · ${group.provider}/${userText(group.account, 40)}/${userText(group.region, 40)}`,
-      `*Rules*`,
-      ...(rules.length ? rules : ['• none']),
-      `*Findings*`,
-      ...(found.length ? found : ['• none']),
-    ].join('\n');
-    await respond(job, text);
+    const view = await showGroup(ports, groupId);
+    await respond(job, groupText(groupId, view.group, view.findings, view.partial));
   }
 
-  /** `/warden fix <fingerprint>`: the finding's message with its proven plan (and an approval request), in the channel. */
   async function fix(job: WardenJob): Promise<void> {
     const fingerprint = str(job.args['fingerprint']);
     if (!fingerprint) throw new UseCaseError('`fix` needs a finding fingerprint');
-    const channel = channelOf(askerOf(job));
-    const known = await store.findings.get(fingerprint);
-    const result = known
-      ? await scan([known.finding.provider], { regions: [known.finding.region], accounts: [known.finding.account] })
-      : await scan(configuredProviders(config), {});
-    const finding = findFinding(result.report, fingerprint);
-    await store.findings.recordSeen([finding], now(), []);
-    const notice = await findingNotice(ports, finding, result, job.user);
-    const ts = await notifier.post({ channel }, notice);
-    if (ts) await store.findings.markPosted(finding.fingerprint, channel, ts, now());
-    await recordTrail(ports, job.user, 'fix', finding.fingerprint, 'ok: posted');
-  }
-
-  /**
-   * What `/warden suppress` names, exactly one finding or check, or why not. A suppression matches whole
-   * fingerprints: a prefix is resolved among the findings the audit sees (suppressed ones too), and refused when it
-   * names none or several, or when some scope could not be read (a finding there might share the prefix).
-   */
-  async function suppressTarget(
-    fingerprint: string | undefined,
-    check: string | undefined,
-  ): Promise<{ target: SuppressionTarget } | { refused: string }> {
-    if (!fingerprint)
-      return CHECK_IDS.has(check ?? '')
-        ? { target: { check: check as string } }
-        : { refused: `Warden has no check ${code(check ?? '', 80)}` };
-    const known = await store.findings.get(fingerprint);
-    if (known) return { target: { fingerprint: known.fingerprint } };
-    const result = await scan(configuredProviders(config), {});
-    const report = {
-      ...result.report,
-      findings: [...result.report.findings, ...result.suppressed.map((s) => s.finding)],
-    };
-    const exact = report.findings.find((f) => matchesFingerprint(f, fingerprint));
-    if (exact) return { target: { fingerprint: exact.fingerprint } };
-    if (report.summary.partial)
-      return {
-        refused: `some scopes could not be read, so ${code(fingerprint, 80)} may name no finding or more than one; give the whole fingerprint`,
-      };
-    try {
-      return { target: { fingerprint: findFinding(report, fingerprint).fingerprint } };
-    } catch (error) {
-      if (error instanceof FixError) return { refused: error.message };
-      throw error;
-    }
+    await requestFix(ports, askerOf(job), fingerprint);
   }
 
   async function suppress(job: WardenJob): Promise<void> {
@@ -303,24 +182,13 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     const reason = str(job.args['reason']) ?? '';
     if ((!fingerprint && !check) || !Number.isFinite(seconds) || seconds <= 0)
       throw new UseCaseError('`suppress` needs a finding or check and a duration');
-    const resolved = await suppressTarget(fingerprint, check);
-    if ('refused' in resolved) {
-      await recordTrail(ports, job.user, 'suppress', fingerprint ?? check ?? '-', `refused: ${resolved.refused}`);
-      await respond(job, `Not suppressed: ${resolved.refused}.`);
-      return;
-    }
-    const { target } = resolved;
-    const until = new Date(now().getTime() + seconds * 1000);
-    // Not suppressed yet: a request, posted in the finding's thread (the channel, for a check), waits for its approvals.
-    const posted = 'fingerprint' in target ? (await store.findings.get(target.fingerprint))?.message : undefined;
-    const payload = { kind: 'suppress' as const, target, reason, until: until.toISOString() };
-    const { reply } = await suppressionRequests.request({
-      payload,
-      requester: job.user,
-      origin: job.requestId,
-      where: placeFor(askerOf(job), posted),
+    const answer = await suppressFinding(ports, suppressionRequests, askerOf(job), {
+      ...(fingerprint !== undefined ? { fingerprint } : {}),
+      ...(check !== undefined ? { check } : {}),
+      seconds,
+      reason,
     });
-    await respond(job, reply);
+    await notifier.answer(askerOf(job), { kind: 'text', text: answer });
   }
 
   async function run(job: WardenJob): Promise<void> {
@@ -353,7 +221,7 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
       try {
         await run(job);
       } catch (error) {
-        const reason = safeErrorText(error);
+        const reason = safeErrorText(error instanceof UseCaseError && error.text ? notifier.textOf(error.text) : error);
         console.error(`warden: job ${job.kind} (${job.requestId}) failed: ${reason}`);
         try {
           await recordTrail(ports, job.user, job.kind, job.requestId, 'failed', reason);

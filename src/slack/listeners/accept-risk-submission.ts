@@ -26,7 +26,7 @@ export function acceptRiskFinding(ctx: ListenerContext): Middleware<SlackViewMid
       args.context[KEY] = parseButtonValue(args.view.private_metadata, ACTION_IDS.acceptRisk).fingerprint as string;
     } catch {
       await args.ack();
-      await ctx.audit(args.body.user.id, 'accept-risk', '-', 'refused: bad private_metadata');
+      await ctx.recordTrail(args.body.user.id, 'accept-risk', '-', 'refused: bad private_metadata');
       return;
     }
     await args.next();
@@ -45,7 +45,7 @@ export function acceptRiskSubmissionApproval(args: SubmissionArgs): ApproverAtte
 }
 
 export function acceptRiskSubmissionListener(ctx: ListenerContext) {
-  const { store, now, audit, slack, suppressionRequests } = ctx;
+  const { store, now, recordTrail, slack, suppressionRequests } = ctx;
   return async ({ ack, body, view, context }: SubmissionArgs): Promise<void> => {
     const user = body.user.id;
     const fingerprint = fingerprintOf(context);
@@ -88,7 +88,7 @@ export function acceptRiskSubmissionListener(ctx: ListenerContext) {
     try {
       await suppressionRequests.request({ payload: asked, requester: user, origin: `view:${view.id}`, where });
     } catch (error) {
-      await audit(user, 'accept-risk', fingerprint, 'failed: request not posted', errorText(error));
+      await recordTrail(user, 'accept-risk', fingerprint, 'failed: request not posted', errorText(error));
       await ack({
         response_action: 'errors',
         errors: {

@@ -15,17 +15,17 @@ export const acceptRiskApproval: ButtonApproval = {
 };
 
 export function acceptRiskListener(ctx: ListenerContext) {
-  const { store, now, audit } = ctx;
+  const { store, now, recordTrail } = ctx;
   return async (args: ButtonArgs): Promise<void> => {
     const { payload, user } = buttonClickOf(args.context);
     const fingerprint = payload.fingerprint as string;
     const state = await store.findings.get(fingerprint);
     if (!state) {
-      await audit(user, 'accept-risk', fingerprint, 'refused: unknown finding');
+      await recordTrail(user, 'accept-risk', fingerprint, 'refused: unknown finding');
       await ephemeral(args.respond, 'Warden does not know this finding any more; nothing was done.');
       return;
     }
-    await audit(user, 'accept-risk', fingerprint, 'opened');
+    await recordTrail(user, 'accept-risk', fingerprint, 'opened');
     await args.client.views.open({
       trigger_id: args.body.trigger_id,
       view: acceptRiskModal(state.finding, { now: now() }),

@@ -13,7 +13,7 @@ export const approveApproval: ButtonApproval = {
 };
 
 export function approveListener(ctx: ListenerContext) {
-  const { store, queue, now, audit } = ctx;
+  const { store, queue, now, recordTrail } = ctx;
   return async (args: ButtonArgs): Promise<void> => {
     const { payload, user, channel, requestId, note } = buttonClickOf(args.context);
     const planId = payload.planId as string;
@@ -32,21 +32,21 @@ export function approveListener(ctx: ListenerContext) {
               : `it is no longer pending (it is ${result.status ?? 'gone'})`,
         'not-found': 'there is no open request for this plan (run `/warden fix` again)',
       };
-      await audit(user, 'approve', planId, `refused: ${result.reason ?? 'unknown'}`);
+      await recordTrail(user, 'approve', planId, `refused: ${result.reason ?? 'unknown'}`);
       await ephemeral(args.respond, `Not approved: ${why[result.reason ?? ''] ?? 'refused'}.`);
       if (result.reason === 'requester')
         await note(`:no_entry: <@${user}> tried to approve their own request: refused (two-person rule).`);
       return;
     }
     if (result.outcome === 'recorded') {
-      await audit(user, 'approve', planId, `ok: recorded ${result.approvals.length}/${result.required}`);
+      await recordTrail(user, 'approve', planId, `ok: recorded ${result.approvals.length}/${result.required}`);
       await ephemeral(args.respond, `Approval recorded: ${result.approvals.length} of ${result.required} needed.`);
       await note(
         `:ballot_box_with_check: <@${user}> approved the fix (${result.approvals.length} of ${result.required} approvals).`,
       );
       return;
     }
-    await audit(user, 'approve', planId, 'ok: approved');
+    await recordTrail(user, 'approve', planId, 'ok: approved');
     await queue.enqueue({
       kind: 'apply',
       args: { fingerprint, planId },

@@ -2,9 +2,11 @@ import type { WardenJob } from '../queue.ts';
 import type { ApproverAttempt } from '../middleware/approvers.ts';
 import { commandRequestId, INTERIM, parsedCommandOf } from '../middleware/command.ts';
 import type { CommandArgs, ParsedCommand } from '../middleware/command.ts';
-import { suppressionsText } from '../suppressions.ts';
+import { listSuppressions } from '../../app/list-suppressions.ts';
+import { unsuppressTarget } from '../../app/unsuppress-finding.ts';
+import { LISTED, suppressionsText } from '../suppressions.ts';
 import type { ListenerContext } from './context.ts';
-import { unsuppress, unsuppressTarget } from './unsuppress.ts';
+import { unsuppress } from './unsuppress.ts';
 
 // `/warden` after its middleware (readers, parsing, the claim, approvers): `suppressions` and `unsuppress`
 // are answered here from the store; every other command is logged, queued for the worker, and answered
@@ -55,7 +57,7 @@ export function commandApproval(ctx: ListenerContext) {
       return {
         user,
         action: 'unsuppress',
-        target: () => unsuppressTarget(ctx, cmd),
+        target: () => unsuppressTarget(ctx, cmd.target),
         what: 'end suppressions',
         reply: (refusal) => args.ack({ response_type: 'ephemeral', text: refusal }),
       };
@@ -65,20 +67,21 @@ export function commandApproval(ctx: ListenerContext) {
 }
 
 export function commandListener(ctx: ListenerContext) {
-  const { queue, audit, store, now } = ctx;
+  const { queue, recordTrail } = ctx;
   return async (args: CommandArgs): Promise<void> => {
     const { command, ack } = args;
     const cmd = parsedCommandOf(args.context);
     if (cmd.kind === 'suppressions') {
-      await audit(command.user_id, 'command:suppressions', '*', 'ok');
-      await ack({ response_type: 'ephemeral', text: await suppressionsText(store, now()) });
+      await recordTrail(command.user_id, 'command:suppressions', '*', 'ok');
+      const { total, shown } = await listSuppressions(ctx, LISTED);
+      await ack({ response_type: 'ephemeral', text: suppressionsText(total, shown) });
       return;
     }
     if (cmd.kind === 'unsuppress') {
       await ack({ response_type: 'ephemeral', text: await unsuppress(ctx, cmd, command.user_id, command.channel_id) });
       return;
     }
-    await audit(command.user_id, `command:${cmd.kind}`, describeTarget(cmd), 'queued', command.text);
+    await recordTrail(command.user_id, `command:${cmd.kind}`, describeTarget(cmd), 'queued', command.text);
     await queue.enqueue({
       kind: cmd.kind,
       args: commandArgs(cmd),

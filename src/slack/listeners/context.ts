@@ -1,4 +1,5 @@
 import { errorText } from '../../lib/errors.ts';
+import { recordTrail } from '../../app/trail.ts';
 import type { App, RespondFn } from '@slack/bolt';
 import type { SlackConfig, WardenConfig } from '../../config/schema.ts';
 import type { MessageRef, StateStore } from '../../store/state.ts';
@@ -22,8 +23,8 @@ export interface ListenerContext {
   /** The app's own Web API client (a listener's `args.client` is the one for the request's workspace). */
   client: SlackClient;
   suppressionRequests: SuppressionRequests;
-  /** Appends one entry to the audit trail. */
-  audit(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void>;
+  /** Appends one entry to the audit trail (src/app/trail.ts). */
+  recordTrail(actor: string, action: string, target: string, outcome: string, detail?: string): Promise<void>;
   /**
    * Posts one line of the audit trail in the finding's thread (its own message, else `fallback`).
    * Best effort: the store's audit log is the record, and a Slack hiccup must not fail the interaction.
@@ -62,9 +63,8 @@ export function createListenerContext(deps: {
     now,
     client: deps.client,
     suppressionRequests: createSuppressionRequests({ config, store, client: deps.client, now }),
-    async audit(actor, action, target, outcome, detail) {
-      await store.trail.log({ at: now(), actor, action, target, outcome, ...(detail !== undefined ? { detail } : {}) });
-    },
+    recordTrail: (actor, action, target, outcome, detail) =>
+      recordTrail({ store, now }, actor, action, target, outcome, detail),
     async threadNote(client, fingerprint, fallback, text) {
       try {
         const ref = (fingerprint ? (await store.findings.get(fingerprint))?.message : undefined) ?? fallback;

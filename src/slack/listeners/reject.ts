@@ -13,14 +13,14 @@ export const rejectApproval: ButtonApproval = {
 };
 
 export function rejectListener(ctx: ListenerContext) {
-  const { store, now, audit } = ctx;
+  const { store, now, recordTrail } = ctx;
   return async (args: ButtonArgs): Promise<void> => {
     const { payload, user, note } = buttonClickOf(args.context);
     const target = rejectApproval.target(payload);
     if (payload.planId) {
       const result = await store.approvals.reject({ id: payload.planId, by: user, now: now() });
       if (result.outcome === 'refused') {
-        await audit(user, 'reject', target, `refused: ${result.status ?? 'not-found'}`);
+        await recordTrail(user, 'reject', target, `refused: ${result.status ?? 'not-found'}`);
         await ephemeral(
           args.respond,
           `Not rejected: ${result.status ? `the fix is ${result.status} already` : 'there is no open request for this plan'}.`,
@@ -28,7 +28,7 @@ export function rejectListener(ctx: ListenerContext) {
         return;
       }
     }
-    await audit(user, 'reject', target, 'ok');
+    await recordTrail(user, 'reject', target, 'ok');
     await ephemeral(args.respond, 'Rejected: this plan will not be applied unless it is proposed again.');
     await note(`:x: <@${user}> rejected the proposed fix; nothing will be applied unless it is proposed again.`);
   };

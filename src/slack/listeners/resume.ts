@@ -14,11 +14,11 @@ export const resumeApproval: ButtonApproval = {
 };
 
 export function resumeListener(ctx: ListenerContext) {
-  const { queue, audit } = ctx;
+  const { queue, recordTrail } = ctx;
   return async (args: ButtonArgs): Promise<void> => {
     const { payload, user, channel, requestId, note } = buttonClickOf(args.context);
     const planId = payload.planId as string;
-    await audit(user, 'resume', planId, 'queued');
+    await recordTrail(user, 'resume', planId, 'queued');
     await queue.enqueue({
       kind: 'apply',
       args: { fingerprint: payload.fingerprint, planId },

@@ -17,19 +17,19 @@ export const revertApproval: ButtonApproval = {
 };
 
 export function revertListener(ctx: ListenerContext) {
-  const { store, queue, now, audit, slack } = ctx;
+  const { store, queue, now, recordTrail, slack } = ctx;
   return async (args: ButtonArgs): Promise<void> => {
     const { payload, user, channel, requestId, note } = buttonClickOf(args.context);
     const changeId = payload.changeId as string;
     const change = await store.changes.get(changeId);
     if (!change || change.kind !== 'apply') {
-      await audit(user, 'revert', changeId, 'refused: unknown change');
+      await recordTrail(user, 'revert', changeId, 'refused: unknown change');
       await ephemeral(args.respond, 'Not reverted: Warden has no applied change of this id.');
       return;
     }
     const fix = await store.approvals.get(change.plan.id);
     if (!fix) {
-      await audit(user, 'revert', changeId, 'refused: no approval for the fix');
+      await recordTrail(user, 'revert', changeId, 'refused: no approval for the fix');
       await ephemeral(args.respond, 'Not reverted: Warden has no approval record for this fix.');
       return;
     }
@@ -48,7 +48,7 @@ export function revertListener(ctx: ListenerContext) {
     }
     const result = await store.approvals.approve({ id, approver: user, now: now() });
     if (result.outcome === 'refused') {
-      await audit(user, 'revert', changeId, `refused: ${result.reason ?? 'unknown'}`);
+      await recordTrail(user, 'revert', changeId, `refused: ${result.reason ?? 'unknown'}`);
       const why =
         result.reason === 'duplicate'
           ? 'you approved this revert already; approvals are counted per person'
@@ -59,7 +59,7 @@ export function revertListener(ctx: ListenerContext) {
       return;
     }
     if (result.outcome === 'recorded') {
-      await audit(user, 'revert', changeId, `ok: recorded ${result.approvals.length}/${result.required}`);
+      await recordTrail(user, 'revert', changeId, `ok: recorded ${result.approvals.length}/${result.required}`);
       await ephemeral(
         args.respond,
         `Revert approval recorded: ${result.approvals.length} of ${result.required} needed.`,
@@ -69,7 +69,7 @@ export function revertListener(ctx: ListenerContext) {
       );
       return;
     }
-    await audit(user, 'revert', changeId, 'queued');
+    await recordTrail(user, 'revert', changeId, 'queued');
     await queue.enqueue({
       kind: 'revert' satisfies JobKind,
       args: { changeId, fingerprint: payload.fingerprint },

@@ -15,7 +15,7 @@ export const snoozeApproval: ButtonApproval = {
 };
 
 export function snoozeListener(ctx: ListenerContext) {
-  const { store, now, audit } = ctx;
+  const { store, now, recordTrail } = ctx;
   return async (args: ButtonArgs): Promise<void> => {
     const { payload, user, note } = buttonClickOf(args.context);
     const fingerprint = payload.fingerprint as string;
@@ -28,7 +28,7 @@ export function snoozeListener(ctx: ListenerContext) {
       until,
       now: now(),
     });
-    await audit(user, 'snooze', fingerprint, 'ok', `until ${until.toISOString()}`);
+    await recordTrail(user, 'snooze', fingerprint, 'ok', `until ${until.toISOString()}`);
     await ephemeral(args.respond, `Snoozed until ${until.toISOString().slice(0, 10)}.`);
     await note(`:zzz: <@${user}> snoozed this finding until ${until.toISOString().slice(0, 10)}.`);
   };

@@ -32,7 +32,7 @@ export interface ApproverAttempt {
 /** The attempt a request makes, or undefined when it needs no approver. */
 export type AttemptOf<Args> = (args: Args & AllMiddlewareArgs) => ApproverAttempt | undefined;
 
-export type ApproverContext = Pick<ListenerContext, 'config' | 'audit' | 'isApprover'>;
+export type ApproverContext = Pick<ListenerContext, 'config' | 'recordTrail' | 'isApprover'>;
 
 /** Listener middleware: the request goes on to the listener only from an approver (or when it needs none). */
 export function approversOnly<Args>(ctx: ApproverContext, attemptOf: AttemptOf<Args>): Middleware<Args> {
@@ -41,7 +41,7 @@ export function approversOnly<Args>(ctx: ApproverContext, attemptOf: AttemptOf<A
     if (!attempt || (await ctx.isApprover(attempt.user, args.client))) return args.next();
     await attempt.ack?.();
     const target = typeof attempt.target === 'string' ? attempt.target : await attempt.target();
-    await ctx.audit(attempt.user, attempt.action, target, 'refused: not an approver', attempt.detail);
+    await ctx.recordTrail(attempt.user, attempt.action, target, 'refused: not an approver', attempt.detail);
     await attempt.reply?.(refusalText(attempt.what, ctx.config));
     await attempt.note?.(`:no_entry: <@${attempt.user}> tried to ${attempt.what}: refused, not an approver.`);
   };

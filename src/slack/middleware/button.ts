@@ -47,7 +47,7 @@ export function buttonClick(
       payload = parseButtonValue(args.action.value, actionId);
     } catch (error) {
       if (!(error instanceof ButtonValueError)) throw error;
-      await ctx.audit(user, actionId, '-', `refused: ${error.message}`);
+      await ctx.recordTrail(user, actionId, '-', `refused: ${error.message}`);
       await ephemeral(args.respond, 'This button is not one Warden made (or it was changed); nothing was done.');
       return;
     }

@@ -1,0 +1,48 @@
+import { describeRule } from '../../analysis/describe.ts';
+import type { Finding, SecurityGroup } from '../../model/types.ts';
+import { code, userText } from './elements.ts';
+
+// The answers to `/warden findings` and `/warden show`, in mrkdwn.
+
+/** The open findings that match (the first 30, the rest counted), the suppressed ones counted. */
+export function findingsListText(matching: readonly Finding[], suppressed: number, partial: boolean): string {
+  const suppressedNote =
+    suppressed > 0 ? `\n_${suppressed} suppressed, still open (\`/warden suppressions\` lists the suppressions)._` : '';
+  const lines = matching
+    .slice(0, 30)
+    .map(
+      (f) =>
+        `• *${f.severity}* ${userText(f.title, 160)} · ${userText(f.groupName || f.groupId, 80)} · ${f.provider}/${userText(f.account, 40)}/${userText(f.region, 40)} · ${code(f.fingerprint.slice(0, 12), 20)}`,
+    );
+  if (matching.length > lines.length)
+    lines.push(`• and ${matching.length - lines.length} more (\`warden audit\` lists all)`);
+  const partialNote = partial ? '\n:warning: Partial: some scopes could not be read.' : '';
+  return (
+    (matching.length === 0
+      ? `No open findings match.${partialNote}`
+      : `*${matching.length} open finding${matching.length === 1 ? '' : 's'}*${partialNote}\n${lines.join('\n')}`) +
+    suppressedNote
+  );
+}
+
+/** A group's rules (the first 25) and findings (the first 10); or that `groupId` was not found. */
+export function groupText(
+  groupId: string,
+  group: SecurityGroup | undefined,
+  findings: readonly Finding[],
+  partial: boolean,
+): string {
+  if (!group) return `No group ${code(groupId, 130)} was found${partial ? ' (some scopes could not be read)' : ''}.`;
+  const rules = group.rules.slice(0, 25).map((r) => `• ${userText(describeRule(r), 200)}`);
+  if (group.rules.length > rules.length) rules.push(`• and ${group.rules.length - rules.length} more`);
+  const found = findings
+    .slice(0, 10)
+    .map((f) => `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})`);
+  return [
+    `*${userText(group.name || group.id, 120)}* (${code(group.id, 130)}) · ${group.provider}/${userText(group.account, 40)}/${userText(group.region, 40)}`,
+    `*Rules*`,
+    ...(rules.length ? rules : ['• none']),
+    `*Findings*`,
+    ...(found.length ? found : ['• none']),
+  ].join('\n');
+}
