@@ -107,12 +107,6 @@ const EXCEPTIONS = [
       ],
     ),
   },
-  // Each cloud's module (issue 13 §3: adapters/<provider>/index.ts and the ProviderModule type) names
-  // its real-time event parser, which lives with the other pure parsers in src/realtime.
-  {
-    files: ['adapters/*/index.ts', 'adapters/provider-module.ts'],
-    layer: layer('adapters', ['model', 'config', 'ports', 'realtime']),
-  },
   // Rendering reads the suppression and approval shapes the store keeps (type imports only).
   {
     files: ['src/slack/blocks/finding.ts', 'src/slack/blocks/suppression-request.ts'],

@@ -1,7 +1,7 @@
 import { providersSchema } from '../../src/config/schema.ts';
 import { alibaba } from '../../src/model/providers/alibaba.ts';
-import { changesFromActionTrail } from '../../src/realtime/alibaba.ts';
 import type { ProviderModule } from '../provider-module.ts';
+import { changesFromActionTrail, verifyAlibabaDelivery } from './events.ts';
 import { alibabaPageKinds } from './normalize.ts';
 
 export const alibabaModule: ProviderModule<'alibaba'> = {
@@ -12,6 +12,7 @@ export const alibabaModule: ProviderModule<'alibaba'> = {
   secretNames: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
   realtime: {
     delivery: 'https-token',
+    verify: verifyAlibabaDelivery,
     parse: changesFromActionTrail,
     // The configured account may be '' (the keys' own account), which matches any event.
     scopeAccount: (config, change) => {
