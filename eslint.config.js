@@ -90,23 +90,6 @@ const EXCEPTIONS = [
   // The config validates check and template names against the catalog, which lives in src/analysis
   // until the check ids and metadata move to src/model (issue 13 §4).
   { files: ['src/config/names.ts', 'src/config/suppressions.ts'], layer: layer('config', ['model', 'analysis']) },
-  // apply.ts normalizes the pages it re-reads with the snapshot page kinds (adapters/live-estate.ts
-  // normalizeScope); passing the normalizer in through ApplyOptions waits for the apply/revert
-  // skeleton being reshaped on branch i13-store.
-  {
-    files: ['src/remediation/apply.ts'],
-    layer: layer(
-      'remediation',
-      ['analysis', 'model', 'config', 'ports', 'adapters'],
-      [
-        {
-          group: ['**/adapters/**', '!**/adapters/live-estate.ts'],
-          message:
-            'src/remediation/apply.ts may import only adapters/live-estate.ts (normalizeScope), nothing else of adapters/.',
-        },
-      ],
-    ),
-  },
   // Rendering reads the suppression and approval shapes the store keeps (type imports only).
   {
     files: ['src/slack/blocks/finding.ts', 'src/slack/blocks/suppression-request.ts'],

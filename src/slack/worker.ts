@@ -1,4 +1,4 @@
-import { readLiveEstate } from '../../adapters/live-estate.ts';
+import { normalizeScope, readLiveEstate } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
 import { describeRule } from '../analysis/describe.ts';
 import { applyApprovedFix } from '../app/apply-fix.ts';
@@ -77,7 +77,11 @@ export function slackPorts(options: WorkerOptions): AppPorts {
     config,
     settings,
     store,
-    clouds: { adapters: options.adapters, read: (adapters, filter) => readLiveEstate(adapters, { filter }) },
+    clouds: {
+      adapters: options.adapters,
+      read: (adapters, filter) => readLiveEstate(adapters, { filter }),
+      normalize: normalizeScope,
+    },
     configFor: options.configFor ?? (() => config),
     notifier: createSlackNotifier({
       client,
