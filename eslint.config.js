@@ -85,33 +85,6 @@ const LAYERS = [
   },
 ];
 
-// Exceptions while issue 13 is in flight, each to one file and named here:
-const EXCEPTIONS = [
-  // apply.ts normalizes the pages it re-reads with the snapshot page kinds (adapters/live-estate.ts
-  // normalizeScope); passing the normalizer in through ApplyOptions waits for the apply/revert
-  // skeleton being reshaped on branch i13-store.
-  {
-    files: ['src/remediation/apply.ts'],
-    layer: layer(
-      'remediation',
-      ['analysis', 'model', 'config', 'ports', 'adapters'],
-      [
-        {
-          group: ['**/adapters/**', '!**/adapters/live-estate.ts'],
-          message:
-            'src/remediation/apply.ts may import only adapters/live-estate.ts (normalizeScope), nothing else of adapters/.',
-        },
-      ],
-    ),
-  },
-  // Each cloud's module (issue 13 §3: adapters/<provider>/index.ts and the ProviderModule type) names
-  // its real-time event parser, which lives with the other pure parsers in src/realtime.
-  {
-    files: ['adapters/*/index.ts', 'adapters/provider-module.ts'],
-    layer: layer('adapters', ['model', 'config', 'ports', 'realtime']),
-  },
-].map((exception) => (exception.layer ? { files: exception.files, rules: exception.layer.rules } : exception));
-
 export default tseslint.config(
   { ignores: ['node_modules/', 'coverage/', 'examples/', '.warden/'] },
   js.configs.recommended,
@@ -125,5 +98,4 @@ export default tseslint.config(
     },
   },
   ...LAYERS,
-  ...EXCEPTIONS,
 );

@@ -1,8 +1,7 @@
 import type { WardenConfig } from '../src/config/schema.ts';
 import type { PageKind } from '../src/model/page.ts';
 import type { Provider, ProviderDescriptor } from '../src/model/providers/index.ts';
-import type { ChangeParse, SecurityGroupChange } from '../src/realtime/change.ts';
-import type { SmnMessage, SmnProvider } from '../src/realtime/smn.ts';
+import type { RealtimeSource, SecurityGroupChange } from '../src/ports/realtime.ts';
 import type { listOrganizationAccounts } from './aws/accounts.ts';
 import type { RoleCredentials } from './aws/client.ts';
 import type { LiveAdapter, Scope } from '../src/ports/live.ts';
@@ -18,15 +17,6 @@ export type OrganizationsSender = Parameters<typeof listOrganizationAccounts>[0]
 
 /** A scope a run adds beyond the adapter's own, with the role that reaches it. */
 export type ExtraScope = Scope & { roleArn?: string; externalId?: string };
-
-/** How a cloud's security-group changes reach the realtime function (docs/realtime.md), and how they are read. */
-export type RealtimeSource =
-  /** An EventBridge rule in the deployment's own account. */
-  | { delivery: 'eventbridge'; parse(event: unknown): ChangeParse }
-  /** HTTPS `POST /events/<provider>`, verified by the target's token header and the event's age. */
-  | { delivery: 'https-token'; parse(body: string): ChangeParse }
-  /** HTTPS `POST /events/<provider>` from SMN, verified by SMN's signature. */
-  | { delivery: 'smn'; smn: SmnProvider; parse(message: SmnMessage): ChangeParse };
 
 /** Everything Warden knows about one cloud, in one module (`adapters/<provider>/index.ts`). */
 export interface ProviderModule<P extends Provider = Provider> {

@@ -1,18 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, EventBridgeEvent } from 'aws-lambda';
 import { PROVIDER_MODULES, providerModuleNamed } from '../adapters/providers.ts';
-import { verifyAlibabaDelivery } from '../src/realtime/alibaba.ts';
-import type { ChangeParse } from '../src/realtime/change.ts';
-import { changesFromCloudTrail } from '../src/realtime/cloudtrail.ts';
-import type { RealtimeSource } from '../adapters/provider-module.ts';
-import {
-  parseSmnMessage,
-  SMN_MAX_AGE_SECONDS,
-  smnDeliveryRefusal,
-  trustedSigningCertUrl,
-  trustedSubscribeUrl,
-  verifySmnSignature,
-} from '../src/realtime/smn.ts';
-import type { SmnMessage } from '../src/realtime/smn.ts';
+import type { ChangeParse, RealtimeSource, SmnMessage } from '../src/ports/realtime.ts';
 import type { ScopeOutcome } from '../src/app/audit-scope.ts';
 import { correlate, logger, metrics, recordScopeMetrics } from './lib/observability.ts';
 import { buildRuntime, lazyRuntime } from './lib/runtime.ts';
@@ -61,10 +49,10 @@ export async function fetchSigningCertificate(url: string): Promise<string> {
   return text;
 }
 
-/** The SMN age window from the environment, or why the setting is wrong. */
-function smnMaxAge(env: NodeJS.ProcessEnv): number | string {
+/** The SMN age window from the environment (else `fallback`), or why the setting is wrong. */
+function smnMaxAge(env: NodeJS.ProcessEnv, fallback: number): number | string {
   const value = env[SMN_MAX_AGE_ENV];
-  if (value === undefined || value === '') return SMN_MAX_AGE_SECONDS;
+  if (value === undefined || value === '') return fallback;
   return /^[1-9]\d{0,5}$/.test(value)
     ? Number(value)
     : `${SMN_MAX_AGE_ENV} ${JSON.stringify(value.slice(0, 40))} is not a whole number of seconds (1 to 999999)`;
@@ -80,6 +68,19 @@ const json = (statusCode: number, body: Record<string, unknown>): APIGatewayProx
 const HTTP_SOURCES = Object.values(PROVIDER_MODULES).flatMap((module) =>
   module.realtime.delivery === 'eventbridge' ? [] : [module.descriptor.name],
 );
+
+/** The parsers of the clouds whose changes EventBridge delivers to the function itself (AWS CloudTrail). */
+const EVENTBRIDGE_PARSERS = Object.values(PROVIDER_MODULES).flatMap((module) =>
+  module.realtime.delivery === 'eventbridge' ? [module.realtime.parse] : [],
+);
+
+/** The changes in an EventBridge event: the first parser that finds some, else the first parser's reason. */
+function changesFromEventBridge(event: unknown): ChangeParse {
+  const parsed = EVENTBRIDGE_PARSERS.map((parse) => parse(event));
+  return (
+    parsed.find((result) => 'changes' in result) ?? parsed[0] ?? { ignored: 'no cloud delivers through EventBridge' }
+  );
+}
 
 function isHttp(event: RealtimeEvent): event is APIGatewayProxyEventV2 {
   return typeof (event as APIGatewayProxyEventV2).rawPath === 'string' && 'requestContext' in event;
@@ -154,9 +155,8 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     delivery: Extract<RealtimeSource, { delivery: 'smn' }>,
     message: SmnMessage,
   ): Promise<APIGatewayProxyStructuredResultV2> {
-    const provider = delivery.smn;
     if (message.type === 'SubscriptionConfirmation') {
-      if (!message.subscribe_url || !trustedSubscribeUrl(message.subscribe_url, provider))
+      if (!message.subscribe_url || !delivery.checks.trustedSubscribeUrl(message.subscribe_url))
         return json(400, { error: 'subscribe_url is not an SMN URL' });
       await confirmSubscription(message.subscribe_url);
       logger.info('smn subscription confirmed', { topic: message.topic_urn });
@@ -177,7 +177,7 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     const headers = event.headers ?? {};
     const delivery = providerModuleNamed(source)?.realtime;
     if (delivery?.delivery === 'https-token') {
-      const verdict = verifyAlibabaDelivery({
+      const verdict = delivery.verify({
         headers,
         body,
         secret: runtime.env['WARDEN_EVENTS_TOKEN'] ?? '',
@@ -192,20 +192,21 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     }
     if (delivery?.delivery === 'smn') {
       const provider = delivery.smn;
-      const parsed = parseSmnMessage(body);
+      const checks = delivery.checks;
+      const parsed = checks.message(body);
       if (!parsed.ok) return json(400, { error: parsed.reason });
       const message = parsed.message;
-      const maxAge = smnMaxAge(runtime.env);
+      const maxAge = smnMaxAge(runtime.env, checks.defaultMaxAgeSeconds);
       if (typeof maxAge === 'string') {
         logger.error('smn age window misconfigured', { error: maxAge });
         return json(500, { error: 'the SMN age window is misconfigured' });
       }
-      const refusal = smnDeliveryRefusal(message, now(), maxAge);
+      const refusal = checks.refusal(message, now(), maxAge);
       if (refusal !== undefined) {
         logger.warn('smn message refused', { reason: refusal, messageId: message.message_id.slice(0, 80) });
         return json(401, { error: refusal });
       }
-      if (!trustedSigningCertUrl(message.signing_cert_url, provider)) {
+      if (!checks.trustedCertUrl(message.signing_cert_url)) {
         logger.warn('smn message refused', { reason: 'untrusted signing_cert_url' });
         return json(401, { error: `signing_cert_url is not an SMN certificate URL of ${provider}` });
       }
@@ -216,7 +217,7 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
         logger.error('smn certificate unavailable', { error: (error as Error).message });
         return json(503, { error: 'the signing certificate could not be fetched' });
       }
-      if (!verifySmnSignature(message, pem)) {
+      if (!checks.verifySignature(message, pem)) {
         logger.warn('smn message refused', { reason: 'bad signature', messageId: message.message_id });
         return json(401, { error: 'the SMN signature does not verify' });
       }
@@ -260,7 +261,7 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     const runtime = await deps.runtime();
     try {
       if (isHttp(event)) return await http(runtime, event);
-      return await auditChanges(runtime, changesFromCloudTrail(event));
+      return await auditChanges(runtime, changesFromEventBridge(event));
     } finally {
       metrics.publishStoredMetrics();
     }

@@ -16,7 +16,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../src/realtime/cloudtrail.ts';
+import { CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../adapters/aws/events.ts';
 import { ensureTable, TABLE_SCHEMA } from '../src/store/dynamo.ts';
 import { startDynalite } from './support/dynalite.ts';
 import { scheduledEvent, sqsEvent, sqsRecordOf } from './support/lambda-events.ts';

@@ -87,8 +87,13 @@ describe('the layers, enforced by lint', () => {
     ],
     [
       'src/remediation/apply.ts',
-      '../../adapters/live-registry.ts',
-      "'../../adapters/live-registry.ts' import is restricted from being used by a pattern. src/remediation/apply.ts may import only adapters/live-estate.ts (normalizeScope), nothing else of adapters/.",
+      '../../adapters/live-estate.ts',
+      '\'../../adapters/live-estate.ts\' import is restricted from being used by a pattern. src/remediation may import only lib, analysis, model, config, ports (layer table, README "Layout"): not adapters.',
+    ],
+    [
+      'adapters/aws/index.ts',
+      '../../src/realtime/cloudtrail.ts',
+      '\'../../src/realtime/cloudtrail.ts\' import is restricted from being used by a pattern. adapters may import only lib, model, config, ports (layer table, README "Layout"): not src/realtime.',
     ],
   ])('%s importing %s is an error', async (file, specifier, message) => {
     expect(await importErrors(file, specifier)).toEqual([message]);
@@ -110,7 +115,8 @@ describe('the layers, enforced by lint', () => {
     ['src/slack/blocks/x.ts', '../../remediation/render.ts'],
     ['src/cli/x.ts', '../../adapters/live-registry.ts'],
     ['functions/x.ts', '../adapters/live-registry.ts'],
-    ['src/remediation/apply.ts', '../../adapters/live-estate.ts'],
+    ['adapters/aws/index.ts', '../../src/ports/realtime.ts'],
+    ['functions/x.ts', '../adapters/providers.ts'],
   ])('%s importing %s is allowed', async (file, specifier) => {
     expect(await importErrors(file, specifier)).toEqual([]);
   });

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
-import { readLiveEstate } from '../adapters/live-estate.ts';
+import { readLiveEstate, normalizeScope as normalize } from '../adapters/live-estate.ts';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import type { FixOutcome } from '../src/cli/fix.ts';
 import { configSchema } from '../src/config/schema.ts';
@@ -183,6 +183,7 @@ describe('AWS managed prefix lists on moto, through the CLI', () => {
       const store = createFileChangeStore(join(dir, 'changes'));
       const record = await applyPlan({
         adapter,
+        normalize,
         scope: { provider: 'aws', account: group.account, region: REGION },
         plan,
         store,

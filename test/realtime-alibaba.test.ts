@@ -9,8 +9,8 @@ import {
   trustedAlibabaCertUrl,
   verifyAlibabaDelivery,
   verifyAlibabaSignature,
-} from '../src/realtime/alibaba.ts';
-import type { AlibabaDelivery } from '../src/realtime/alibaba.ts';
+} from '../adapters/alibaba/events.ts';
+import type { TokenDelivery as AlibabaDelivery } from '../src/ports/realtime.ts';
 import { corpus } from './support/corpus.ts';
 import { groupIds, reasonOf } from './support/realtime.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { changesFromCloudTrail, CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../src/realtime/cloudtrail.ts';
+import { changesFromCloudTrail, CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../adapters/aws/events.ts';
 import { groupIds, reasonOf } from './support/realtime.ts';
 
 interface Fixture {

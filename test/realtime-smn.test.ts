@@ -9,8 +9,8 @@ import {
   trustedSigningCertUrl,
   trustedSubscribeUrl,
   verifySmnSignature,
-} from '../src/realtime/smn.ts';
-import type { SmnMessage } from '../src/realtime/smn.ts';
+} from '../adapters/huawei/events.ts';
+import type { SmnMessage } from '../src/ports/realtime.ts';
 import { corpus } from './support/corpus.ts';
 import { groupIds, reasonOf, signedSmnMessage, TEST_ONLY_CERT } from './support/realtime.ts';
 

@@ -8,6 +8,7 @@ import { ruleSignature } from '../src/model/rule-signature.ts';
 import { configSchema } from '../src/config/schema.ts';
 import type { Finding, Rule, SecurityGroup } from '../src/model/types.ts';
 import { applyPlan, auditVerifier, newChangeId, readGroup, revertChange } from '../src/remediation/apply.ts';
+import { normalizeScope as normalize } from '../adapters/live-estate.ts';
 import { contentKey } from '../src/model/rule-signature.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/model/change.ts';
 import { createFileChangeStore, defaultStateDir } from '../src/store/changes.ts';
@@ -72,7 +73,7 @@ afterEach(async () => {
 });
 
 async function live(): Promise<SecurityGroup> {
-  const group = await readGroup(adapter, scope, GROUP);
+  const group = await readGroup(adapter, scope, GROUP, normalize);
   if (!group) throw new Error('group not found');
   return group;
 }
@@ -118,7 +119,17 @@ function replacePlan(group: SecurityGroup, ruleId: string, replacement: NewRule,
 }
 
 async function apply(plan: Plan, extra: Partial<Parameters<typeof applyPlan>[0]> = {}): Promise<ChangeRecord> {
-  return applyPlan({ adapter, scope, plan, store, actor: 'U123 (alice)', now: clock, verify: () => true, ...extra });
+  return applyPlan({
+    adapter,
+    normalize,
+    scope,
+    plan,
+    store,
+    actor: 'U123 (alice)',
+    now: clock,
+    verify: () => true,
+    ...extra,
+  });
 }
 
 describe('readGroup', () => {
@@ -133,7 +144,7 @@ describe('readGroup', () => {
     });
     expect(group.rules.map((r) => r.native.ruleId)).toEqual([ids.ssh, ids.https, ids.egress]);
     expect(contents(group.rules)).toEqual(contents([sshWorld, httpsWorld, egressAll]));
-    expect(await readGroup(adapter, scope, 'sg-missing')).toBeUndefined();
+    expect(await readGroup(adapter, scope, 'sg-missing', normalize)).toBeUndefined();
   });
 });
 
@@ -482,9 +493,9 @@ describe('applyPlan', () => {
   it('does not touch the group when the record cannot be written', async () => {
     const plan = replacePlan(await live(), ids.ssh, sshOffice);
     const broken: ChangeStore = { ...store, save: async () => Promise.reject(new Error('disk full')) };
-    await expect(applyPlan({ adapter, scope, plan, store: broken, actor: 'bob', verify: () => true })).rejects.toThrow(
-      /disk full/,
-    );
+    await expect(
+      applyPlan({ adapter, normalize, scope, plan, store: broken, actor: 'bob', verify: () => true }),
+    ).rejects.toThrow(/disk full/);
     expect(adapter.mutations()).toEqual([]);
   });
 });
@@ -495,7 +506,15 @@ describe('revertChange', () => {
     const applied = await apply(replacePlan(before, ids.ssh, sshOffice));
     adapter.calls.length = 0;
 
-    const reverted = await revertChange({ adapter, scope, change: applied, store, actor: 'U456 (bob)', now: clock });
+    const reverted = await revertChange({
+      adapter,
+      normalize,
+      scope,
+      change: applied,
+      store,
+      actor: 'U456 (bob)',
+      now: clock,
+    });
 
     expect(reverted.status).toBe('reverted');
     expect(reverted).toMatchObject({
@@ -528,7 +547,7 @@ describe('revertChange', () => {
     adapter.modify(GROUP, ids.https, rule({ protocol: 'tcp', ports: 8443, peer: '0.0.0.0/0' }));
     adapter.calls.length = 0;
 
-    const refused = await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock });
+    const refused = await revertChange({ adapter, normalize, scope, change: applied, store, actor: 'bob', now: clock });
 
     expect(refused.status).toBe('refused');
     expect(refused.messages).toContain(`rule ${later} (ingress allow ipv4 tcp 80 0.0.0.0/0 1) was added`);
@@ -539,10 +558,10 @@ describe('revertChange', () => {
 
     adapter.drop(GROUP, later);
     adapter.modify(GROUP, ids.https, httpsWorld);
-    expect((await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock })).status).toBe(
-      'reverted',
-    );
-    const again = await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock });
+    expect(
+      (await revertChange({ adapter, normalize, scope, change: applied, store, actor: 'bob', now: clock })).status,
+    ).toBe('reverted');
+    const again = await revertChange({ adapter, normalize, scope, change: applied, store, actor: 'bob', now: clock });
     expect(again.status).toBe('refused');
     expect(again.messages[0]).toMatch(new RegExp(`^refused: ${applied.changeId} was already reverted by chg-`));
   });
@@ -550,7 +569,7 @@ describe('revertChange', () => {
   it('refuses when a rule the change added was removed since', async () => {
     const applied = await apply(replacePlan(await live(), ids.ssh, sshOffice));
     adapter.drop(GROUP, applied.addedRuleIds[0] as string);
-    const refused = await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock });
+    const refused = await revertChange({ adapter, normalize, scope, change: applied, store, actor: 'bob', now: clock });
     expect(refused.status).toBe('refused');
     expect(refused.messages).toContain(
       `rule ${applied.addedRuleIds[0]} (ingress allow ipv4 tcp 22 203.0.113.0/24 1) was removed`,
@@ -561,7 +580,7 @@ describe('revertChange', () => {
     const plan = replacePlan(await live(), ids.ssh, sshOffice);
     const applied = await apply(plan);
     const noop = await apply(plan);
-    const refused = await revertChange({ adapter, scope, change: noop, store, actor: 'bob', now: clock });
+    const refused = await revertChange({ adapter, normalize, scope, change: noop, store, actor: 'bob', now: clock });
     expect(refused.status).toBe('refused');
     expect(refused.messages[0]).toBe(
       `refused: ${noop.changeId} is already-applied, not applied: it changed nothing to revert; the change that applied plan ${plan.id} is ${applied.changeId}`,
@@ -572,7 +591,7 @@ describe('revertChange', () => {
     const applied = await apply(replacePlan(await live(), ids.ssh, sshOffice));
     adapter.fail('remove');
 
-    const record = await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock });
+    const record = await revertChange({ adapter, normalize, scope, change: applied, store, actor: 'bob', now: clock });
 
     expect(record.status).toBe('rolled-back');
     expect(contents((await live()).rules)).toEqual(contents(applied.postImage ?? []));
@@ -585,7 +604,15 @@ describe('file change store', () => {
     const plan = replacePlan(await live(), ids.ssh, sshOffice);
     const applied = await apply(plan);
     const noop = await apply(plan);
-    const reverted = await revertChange({ adapter, scope, change: applied, store, actor: 'bob', now: clock });
+    const reverted = await revertChange({
+      adapter,
+      normalize,
+      scope,
+      change: applied,
+      store,
+      actor: 'bob',
+      now: clock,
+    });
     const httpsPlan = replacePlan(
       await live(),
       ids.https,

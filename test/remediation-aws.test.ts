@@ -13,7 +13,7 @@ import {
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsAdapter } from '../adapters/aws/live.ts';
-import { normalizeScope } from '../adapters/live-estate.ts';
+import { normalizeScope, normalizeScope as normalize } from '../adapters/live-estate.ts';
 import type { LiveAdapter, Scope } from '../src/ports/live.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema } from '../src/config/schema.ts';
@@ -191,6 +191,7 @@ async function fixCycle(
 
   const record = await applyPlan({
     adapter,
+    normalize,
     scope,
     plan,
     store,
@@ -227,6 +228,7 @@ async function fixCycle(
   // Idempotent: the same plan again changes nothing.
   const again = await applyPlan({
     adapter,
+    normalize,
     scope,
     plan,
     store,
@@ -238,7 +240,7 @@ async function fixCycle(
   expect(await sdkRules(groupId)).toEqual(after);
 
   // Revert: the original rules by content; the rules the plan never touched keep their ids.
-  const reverted = await revertChange({ adapter, scope, change: record, store, actor: 'tester@ci' });
+  const reverted = await revertChange({ adapter, normalize, scope, change: record, store, actor: 'tester@ci' });
   expect(reverted.status, reverted.messages.join('\n')).toBe('reverted');
   const restored = await sdkRules(groupId);
   expect(sorted(restored)).toEqual(sorted(before));
@@ -404,6 +406,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const drifted = await sdkRules(groupId);
     const record = await applyPlan({
       adapter,
+      normalize,
       scope,
       plan,
       store,
@@ -436,6 +439,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     expect(drifted.get(target)).toMatch(/^ingress tcp 2222 2222 0\.0\.0\.0\/0/);
     const record = await applyPlan({
       adapter,
+      normalize,
       scope,
       plan,
       store,
@@ -459,6 +463,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const drifted = await sdkRules(groupId);
     const record = await applyPlan({
       adapter,
+      normalize,
       scope,
       plan,
       store,
@@ -484,6 +489,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     };
     const record = await applyPlan({
       adapter: failing,
+      normalize,
       scope,
       plan,
       store,
@@ -497,13 +503,14 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const after = await sdkRules(groupId);
     expect(after).toEqual(before);
     expect(after.has(record.addedRuleIds[0] as string)).toBe(false);
-    expect((await readGroup(adapter, scope, groupId))?.rules.map((r) => r.native.ruleId).sort()).toEqual(
+    expect((await readGroup(adapter, scope, groupId, normalize))?.rules.map((r) => r.native.ruleId).sort()).toEqual(
       [...before.keys()].sort(),
     );
 
     // The plan still applies cleanly afterwards (nothing of the failed attempt is in the way).
     const retry = await applyPlan({
       adapter,
+      normalize,
       scope,
       plan,
       store,
@@ -524,7 +531,15 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
         return new Promise<void>(() => undefined);
       },
     };
-    void applyPlan({ adapter: dying, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    void applyPlan({
+      adapter: dying,
+      normalize,
+      scope,
+      plan,
+      store,
+      actor: 'tester@ci',
+      verify: auditVerifier(config, estate),
+    });
     await atRemove;
     const record = (await store.list()).filter((r) => r.plan.id === plan.id).at(-1);
     expect(record).toMatchObject({ inProgress: true });
@@ -538,7 +553,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const added = [...(await sdkRules(groupId)).keys()].filter((id) => !before.has(id));
     expect(record.addedRuleIds).toEqual(added);
 
-    const revert = await revertChange({ adapter, scope, change: record, store, actor: 'tester@ci' });
+    const revert = await revertChange({ adapter, normalize, scope, change: record, store, actor: 'tester@ci' });
     expect(revert.status, revert.messages.join('\n')).toBe('reverted');
     expect(await sdkRules(groupId)).toEqual(before);
   });
@@ -550,6 +565,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
 
     const resumed = await resumeChange({
       adapter,
+      normalize,
       scope,
       change: record,
       store,

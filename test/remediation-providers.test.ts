@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
 import { createHuaweiAdapter } from '../adapters/huawei/live.ts';
 import type { LiveAdapter, Scope } from '../src/ports/live.ts';
-import { normalizeScope } from '../adapters/live-estate.ts';
+import { normalizeScope, normalizeScope as normalize } from '../adapters/live-estate.ts';
 import { createOtcAdapter } from '../adapters/otc/live.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema } from '../src/config/schema.ts';
@@ -153,6 +153,7 @@ function removedIdsOf(plan: Plan): string[] {
 async function apply(h: Harness, planned: Planned): Promise<ChangeRecord> {
   return applyPlan({
     adapter: h.adapter,
+    normalize,
     scope: h.scope,
     plan: planned.plan,
     store: h.store,
@@ -211,6 +212,7 @@ async function revertAndVerify(
 ): Promise<ChangeRecord> {
   const revert = await revertChange({
     adapter: h.adapter,
+    normalize,
     scope: h.scope,
     change: record,
     store: h.store,
@@ -267,6 +269,7 @@ async function expectRolledBack(h: Harness, planned: Planned): Promise<ChangeRec
   // Nothing to revert: it changed nothing.
   const revert = await revertChange({
     adapter: h.adapter,
+    normalize,
     scope: h.scope,
     change: record,
     store: h.store,

@@ -4,6 +4,7 @@ import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema } from '../src/config/schema.ts';
 import type { Finding, SecurityGroup } from '../src/model/types.ts';
 import { readGroup } from '../src/remediation/apply.ts';
+import { normalizeScope as normalize } from '../adapters/live-estate.ts';
 import { planFor } from '../src/remediation/planners/index.ts';
 import { planId } from '../src/remediation/planners/common.ts';
 import type { Plan } from '../src/model/change.ts';
@@ -336,7 +337,7 @@ describe('slack worker', () => {
     const { store, slack, adapter, worker } = await setup();
     const before = ingress(adapter);
     // What the earlier version wrote for the SSH finding: its record and message, and an approved request for its plan.
-    const group = (await readGroup(adapter, MEMORY_SCOPE, GROUP)) as SecurityGroup;
+    const group = (await readGroup(adapter, MEMORY_SCOPE, GROUP, normalize)) as SecurityGroup;
     const finding = auditEstate({ groups: [group], unparseable: [], scanErrors: [] }, config).findings.find(
       (f) => f.check === 'internet-admin-port',
     ) as Finding;

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Finding, Rule } from '../src/model/types.ts';
 import { ruleSignature } from '../src/model/rule-signature.ts';
 import { applyPlan, readGroup, revertChange } from '../src/remediation/apply.ts';
+import { normalizeScope as normalize } from '../adapters/live-estate.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/model/change.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
 import { groupKeyOf } from '../src/model/change.ts';
@@ -790,9 +791,9 @@ describe.each(changeStores)('ChangeStore contract: %s', (_name, make) => {
     const adapter = createMemoryAdapter([{ id: GROUP, name: 'web', vpcId: 'vpc-1', description: 'web servers' }]);
     const ssh = adapter.put(GROUP, sshWorld);
     const https = adapter.put(GROUP, httpsWorld);
-    const common = { adapter, scope: MEMORY_SCOPE, store: changes, now: clock, verify: () => true };
+    const common = { adapter, normalize, scope: MEMORY_SCOPE, store: changes, now: clock, verify: () => true };
 
-    const group = await readGroup(adapter, MEMORY_SCOPE, GROUP);
+    const group = await readGroup(adapter, MEMORY_SCOPE, GROUP, normalize);
     const live = (id: string) => group?.rules.find((r) => r.native.ruleId === id) as Rule;
     const plan = replacePlan(
       ssh,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../functions/lib/runtime.ts';
 import { CERTIFICATE_CACHE_SIZE, createRealtimeHandler, fetchSigningCertificate } from '../functions/realtime.ts';
 import { configSchema } from '../src/config/schema.ts';
-import type { SmnMessage } from '../src/realtime/smn.ts';
+import type { SmnMessage } from '../src/ports/realtime.ts';
 import type { GroupChange } from '../src/app/audit-group.ts';
 import type { ScopeOutcome } from '../src/app/audit-scope.ts';
 import type { UseCases } from '../src/app/use-cases.ts';

@@ -10,6 +10,7 @@ import { configSchema } from '../src/config/schema.ts';
 import { contentKey, ruleSignature } from '../src/model/rule-signature.ts';
 import type { Rule, SecurityGroup } from '../src/model/types.ts';
 import { applyPlan, readGroup, resumeChange, revertChange } from '../src/remediation/apply.ts';
+import { normalizeScope as normalize } from '../adapters/live-estate.ts';
 import type { ChangeRecord, NewRule, Plan } from '../src/model/change.ts';
 import { ACTION_IDS, encodeButtonValue, parseButtonValue } from '../src/slack/actions.ts';
 import type { ActionId, ButtonPayload } from '../src/slack/actions.ts';
@@ -67,7 +68,7 @@ afterEach(async () => {
 });
 
 async function live(): Promise<SecurityGroup> {
-  const group = await readGroup(adapter, scope, GROUP);
+  const group = await readGroup(adapter, scope, GROUP, normalize);
   if (!group) throw new Error('group not found');
   return group;
 }
@@ -114,7 +115,16 @@ function dyingAtRemove(live: MemoryAdapter): { adapter: MemoryAdapter; atRemove:
 /** Starts the apply and lets it die at the remove. Answers the record as the store holds it then. */
 async function applyDyingAtRemove(plan: Plan): Promise<ChangeRecord> {
   const dying = dyingAtRemove(adapter);
-  void applyPlan({ adapter: dying.adapter, scope, plan, store, actor: 'slack:U1', now: clock, verify: () => true });
+  void applyPlan({
+    adapter: dying.adapter,
+    normalize,
+    scope,
+    plan,
+    store,
+    actor: 'slack:U1',
+    now: clock,
+    verify: () => true,
+  });
   await dying.atRemove;
   const records = await store.list();
   expect(records).toHaveLength(1);
@@ -131,7 +141,15 @@ describe('attack: the apply dies between the add and the remove', () => {
     expect(added).toBeDefined();
     expect(record.addedRuleIds).toEqual([added?.native.ruleId]);
 
-    const revert = await revertChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
+    const revert = await revertChange({
+      adapter,
+      normalize,
+      scope,
+      change: record,
+      store,
+      actor: 'slack:U2',
+      now: clock,
+    });
 
     expect(revert.messages[0]).toMatch(/^reverted /);
     expect(revert.status).toBe('reverted');
@@ -155,6 +173,7 @@ describe('attack: the apply dies between the add and the remove', () => {
     };
     void applyPlan({
       adapter,
+      normalize,
       scope,
       plan: replaceSsh(before),
       store: dyingStore,
@@ -169,6 +188,7 @@ describe('attack: the apply dies between the add and the remove', () => {
 
     const revert = await revertChange({
       adapter,
+      normalize,
       scope,
       change: record as ChangeRecord,
       store,
@@ -190,7 +210,15 @@ describe('attack: the apply dies between the add and the remove', () => {
     adapter.drop(GROUP, https.native.ruleId);
     const mutations = adapter.mutations().length;
 
-    const revert = await revertChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
+    const revert = await revertChange({
+      adapter,
+      normalize,
+      scope,
+      change: record,
+      store,
+      actor: 'slack:U2',
+      now: clock,
+    });
 
     expect(revert.status).toBe('refused');
     expect(revert.messages[0]).toBe(
@@ -209,6 +237,7 @@ describe('attack: an apply that died is left half-done (resume completes or undo
 
     const resumed = await resumeChange({
       adapter,
+      normalize,
       scope,
       change: record,
       store,
@@ -244,6 +273,7 @@ describe('attack: an apply that died is left half-done (resume completes or undo
 
     const resumed = await resumeChange({
       adapter,
+      normalize,
       scope,
       change: record,
       store,
@@ -267,6 +297,7 @@ describe('attack: an apply that died is left half-done (resume completes or undo
   it('leaves a finished record alone', async () => {
     const record = await applyPlan({
       adapter,
+      normalize,
       scope,
       plan: replaceSsh(await live()),
       store,
@@ -274,7 +305,15 @@ describe('attack: an apply that died is left half-done (resume completes or undo
       now: clock,
       verify: () => true,
     });
-    const resumed = await resumeChange({ adapter, scope, change: record, store, actor: 'slack:U2', now: clock });
+    const resumed = await resumeChange({
+      adapter,
+      normalize,
+      scope,
+      change: record,
+      store,
+      actor: 'slack:U2',
+      now: clock,
+    });
     expect(resumed).toEqual({ outcome: 'left', record, reason: `${record.changeId} is not an apply left in progress` });
   });
 });
@@ -488,6 +527,7 @@ describe('attack: the apply Lambda dies half-way and the approval is stuck in ap
     const [record] = await stuck.state.changes.list();
     await resumeChange({
       adapter,
+      normalize,
       scope,
       change: record as ChangeRecord,
       store: stuck.state.changes,

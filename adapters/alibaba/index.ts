@@ -1,6 +1,6 @@
 import { alibaba } from '../../src/model/providers/alibaba.ts';
-import { changesFromActionTrail } from '../../src/realtime/alibaba.ts';
 import type { ProviderModule } from '../provider-module.ts';
+import { changesFromActionTrail, verifyAlibabaDelivery } from './events.ts';
 import { alibabaPageKinds } from './normalize.ts';
 
 export const alibabaModule: ProviderModule<'alibaba'> = {
@@ -9,6 +9,7 @@ export const alibabaModule: ProviderModule<'alibaba'> = {
   createAdapter: async (config, env) => (await import('./live.ts')).createAlibabaAdapter({ config, env }),
   realtime: {
     delivery: 'https-token',
+    verify: verifyAlibabaDelivery,
     parse: changesFromActionTrail,
     // The configured account may be '' (the keys' own account), which matches any event.
     scopeAccount: (config, change) => {

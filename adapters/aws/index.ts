@@ -1,7 +1,7 @@
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { aws } from '../../src/model/providers/aws.ts';
-import { changesFromCloudTrail } from '../../src/realtime/cloudtrail.ts';
 import type { ProviderModule } from '../provider-module.ts';
+import { changesFromCloudTrail } from './events.ts';
 import { awsPageKinds } from './normalize.ts';
 import { roleForAccount } from './roles.ts';
 

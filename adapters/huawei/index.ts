@@ -1,8 +1,8 @@
 import { huawei } from '../../src/model/providers/huawei.ts';
-import { changesFromCtsNotification } from '../../src/realtime/smn.ts';
-import type { SmnProvider } from '../../src/realtime/smn.ts';
+import type { SmnProvider } from '../../src/ports/realtime.ts';
 import type { ProviderModule } from '../provider-module.ts';
 import { addressGroupPageKinds } from './address-groups.ts';
+import { changesFromCtsNotification, smnChecks } from './events.ts';
 import { vpcV3PageKinds } from './normalize.ts';
 
 /**
@@ -13,6 +13,7 @@ export function ctsRealtime(provider: SmnProvider): ProviderModule['realtime'] {
   return {
     delivery: 'smn',
     smn: provider,
+    checks: smnChecks(provider),
     parse: (message) => changesFromCtsNotification(provider, message),
     scopeAccount: (config, change) => {
       const regions = config.providers[provider]?.regions ?? [];

@@ -78,6 +78,7 @@ export async function applyClaimed(
   const scope = { provider: plan.target.provider, account: plan.target.account, region: plan.target.region };
   const record = await applyPlan({
     adapter,
+    normalize: ports.clouds.normalize,
     scope,
     plan,
     store: store.changes,

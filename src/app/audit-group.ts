@@ -1,4 +1,4 @@
-import type { SecurityGroupChange } from '../realtime/change.ts';
+import type { SecurityGroupChange } from '../ports/realtime.ts';
 import { auditScope } from './audit-scope.ts';
 import type { ScopeOutcome } from './audit-scope.ts';
 import type { AppPorts } from './ports.ts';

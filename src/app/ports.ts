@@ -1,4 +1,4 @@
-import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
+import type { LiveAdapter, NormalizeScope, ScopeFilter } from '../ports/live.ts';
 import type { LiveRead } from '../ports/live.ts';
 import type { SlackConfig, WardenConfig } from '../config/schema.ts';
 import { PROVIDERS } from '../model/types.ts';
@@ -12,10 +12,11 @@ import { plainOf } from './notice.ts';
 
 export type Clock = () => Date;
 
-/** The clouds: live adapters for providers under a config, and a read of their scopes. */
+/** The clouds: live adapters for providers under a config, a read of their scopes, and how their pages read. */
 export interface AdapterSource {
   adapters(providers: readonly Provider[], config: WardenConfig): Promise<LiveAdapter[]>;
   read(adapters: readonly LiveAdapter[], filter: ScopeFilter): Promise<LiveRead>;
+  normalize: NormalizeScope;
 }
 
 /** The config that reaches one scope: an AWS member account's role for reading or for applying a fix. */

@@ -142,6 +142,7 @@ export async function recoverStuck(ports: AppPorts, planId: string, asker: Asker
     }
     const resumed = await resumeChange({
       adapter: await applyAdapter(ports, change.plan.target),
+      normalize: ports.clouds.normalize,
       scope: scopeOf(change.plan.target),
       change,
       store: store.changes,
@@ -266,7 +267,15 @@ export async function recoverStuckRevert(ports: AppPorts, change: ChangeRecord, 
         'ok: no revert record; reverting afresh',
         `stuck in applying since ${since}`,
       );
-      const record = await revertChange({ adapter, scope, change, store: store.changes, actor: asker.actor, now });
+      const record = await revertChange({
+        adapter,
+        normalize: ports.clouds.normalize,
+        scope,
+        change,
+        store: store.changes,
+        actor: asker.actor,
+        now,
+      });
       ended = record.status === 'reverted';
       await reportRevert(
         ports,
@@ -280,6 +289,7 @@ export async function recoverStuckRevert(ports: AppPorts, change: ChangeRecord, 
     }
     const resumed = await resumeRevert({
       adapter,
+      normalize: ports.clouds.normalize,
       scope,
       change: inProgress,
       reverted: change,

@@ -109,6 +109,7 @@ export async function revertApprovedFix(ports: AppPorts, asker: Asker, changeId:
   try {
     record = await revertChange({
       adapter: await applyAdapter(ports, change.plan.target),
+      normalize: ports.clouds.normalize,
       scope: scopeOf(change.plan.target),
       change,
       store: store.changes,

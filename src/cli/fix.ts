@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { userInfo } from 'node:os';
+import { normalizeScope } from '../../adapters/live-estate.ts';
 import type { LiveAdapter } from '../ports/live.ts';
 import type { Estate } from '../model/types.ts';
 import type { WardenConfig } from '../config/schema.ts';
@@ -78,6 +79,7 @@ export async function applyFix(options: {
   const scope = { provider: plan.target.provider, account: plan.target.account, region: plan.target.region };
   return applyPlan({
     adapter: options.adapter,
+    normalize: normalizeScope,
     scope,
     plan,
     store: options.store,
@@ -95,6 +97,7 @@ export async function revertFix(options: {
   const scope = { provider: target.provider, account: target.account, region: target.region };
   return revertChange({
     adapter: options.adapter,
+    normalize: normalizeScope,
     scope,
     change: options.change,
     store: options.store,

@@ -1,6 +1,7 @@
 // The contract the core needs from a cloud (implemented in adapters/, used by remediation and the
 // application layer): the dependency points inward, so the core never imports adapters/.
 
+import type { PageResult } from '../model/page.ts';
 import type { Estate, Provider, Rule } from '../model/types.ts';
 
 /** One provider × account × region: the unit that is read, retried and reported as a scan error. */
@@ -51,6 +52,12 @@ export interface LiveAdapter {
   removeRule(scope: Scope, groupId: string, rule: Rule): Promise<void>;
   stats: CallStats;
 }
+
+/**
+ * Reads a scope's raw pages as the model, with the page kinds the snapshot reader uses (implemented
+ * beside the adapters, passed to remediation by its callers); throws on a page of no known kind.
+ */
+export type NormalizeScope = (scope: Scope, pages: readonly RawPage[]) => PageResult[];
 
 /** A scope as the snapshot format stores it: `warden audit --source` of it gives the live audit's findings. */
 export interface SnapshotDocument {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errorText } from '../lib/errors.ts';
-import { normalizeScope } from '../../adapters/live-estate.ts';
-import type { LiveAdapter, Scope } from '../ports/live.ts';
+import type { LiveAdapter, NormalizeScope, Scope } from '../ports/live.ts';
 import { auditEstate } from '../analysis/audit.ts';
 import { toFinding } from '../analysis/check.ts';
 import { matchesFingerprint } from '../model/fingerprint.ts';
@@ -37,6 +36,8 @@ export type Verifier = (
 
 export interface ApplyOptions {
   adapter: LiveAdapter;
+  /** Reads the adapter's pages as the model (the snapshot page kinds): supplied by the caller. */
+  normalize: NormalizeScope;
   scope: Scope;
   plan: Plan;
   store: ChangeStore;
@@ -49,6 +50,8 @@ export interface ApplyOptions {
 
 export interface RevertOptions {
   adapter: LiveAdapter;
+  /** Reads the adapter's pages as the model (the snapshot page kinds): supplied by the caller. */
+  normalize: NormalizeScope;
   scope: Scope;
   /** The `applied` apply record to revert. */
   change: ChangeRecord;
@@ -120,9 +123,9 @@ interface GroupState {
   unparseable: UnparseableRecord[];
 }
 
-async function readState(adapter: LiveAdapter, scope: Scope, groupId: string): Promise<GroupState> {
+async function readState({ adapter, normalize, scope, groupId }: Context): Promise<GroupState> {
   const pages = await adapter.read(scope);
-  const estate = mergePages(normalizeScope(scope, pages));
+  const estate = mergePages(normalize(scope, pages));
   return {
     group: estate.groups.find((g) => g.id === groupId),
     unparseable: estate.unparseable.filter((u) => u.groupId === groupId),
@@ -134,8 +137,9 @@ export async function readGroup(
   adapter: LiveAdapter,
   scope: Scope,
   groupId: string,
+  normalize: NormalizeScope,
 ): Promise<SecurityGroup | undefined> {
-  return (await readState(adapter, scope, groupId)).group;
+  return (await readState({ adapter, normalize, scope, groupId })).group;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,8 +235,10 @@ function inProgressRecord(record: ChangeRecord, done: readonly Done[] = []): Cha
 // ---------------------------------------------------------------------------------------------
 // Executing a change: adds, then removes; undo in reverse on failure
 
+/** The group a change reads and changes, and how its pages are read. */
 interface Context {
   adapter: LiveAdapter;
+  normalize: NormalizeScope;
   scope: Scope;
   groupId: string;
 }
@@ -315,7 +321,7 @@ async function undo(ctx: Context, done: readonly Done[], before: readonly Rule[]
   if (done.length === 0) messages.push('undo: nothing had been changed');
   let current: SecurityGroup | undefined;
   try {
-    current = (await readState(ctx.adapter, ctx.scope, ctx.groupId)).group;
+    current = (await readState(ctx)).group;
   } catch {
     // The ids are known; the rules are removed by id without the re-read.
   }
@@ -344,7 +350,7 @@ async function undo(ctx: Context, done: readonly Done[], before: readonly Rule[]
   }
   let after: Rule[];
   try {
-    const group = (await readState(ctx.adapter, ctx.scope, ctx.groupId)).group;
+    const group = (await readState(ctx)).group;
     if (!group) throw new Error(`group ${ctx.groupId} is not found`);
     after = group.rules;
   } catch (error) {
@@ -622,6 +628,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
     messages: [],
   };
   const groupId = plan.target.groupId;
+  const ctx: Context = { adapter, normalize: options.normalize, scope, groupId };
   const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) =>
     saveFinal(store, { ...base, ...extra, status: 'refused', messages });
 
@@ -630,7 +637,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
 
   let state: GroupState;
   try {
-    state = await readState(adapter, scope, groupId);
+    state = await readState(ctx);
   } catch (error) {
     return refuse([`refused: cannot read group ${groupId}: ${errorText(error)}`]);
   }
@@ -690,7 +697,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
   const record: ChangeRecord = { ...base, preImage, status: 'failed', messages };
   let verification: ChangeRecord['verification'];
   const carried = await carryOut({
-    ctx: { adapter, scope, groupId },
+    ctx,
     store,
     record,
     before: preImage,
@@ -701,7 +708,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
       let after: SecurityGroup | undefined;
       let readError = '';
       try {
-        after = (await readState(adapter, scope, groupId)).group;
+        after = (await readState(ctx)).group;
         if (!after) readError = `group ${groupId} is not found`;
       } catch (error) {
         readError = errorText(error);
@@ -804,7 +811,7 @@ async function verifyRestored(
 ): Promise<{ after: Rule[] | undefined; problems: string[] }> {
   let after: Rule[] | undefined;
   try {
-    after = (await readState(ctx.adapter, ctx.scope, ctx.groupId)).group?.rules;
+    after = (await readState(ctx)).group?.rules;
   } catch (error) {
     return { after: undefined, problems: [`cannot re-read the group: ${errorText(error)}`] };
   }
@@ -857,6 +864,7 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
     messages: [],
   };
   const groupId = change.plan.target.groupId;
+  const ctx: Context = { adapter, normalize: options.normalize, scope, groupId };
   const refuse = (messages: string[], extra: Partial<ChangeRecord> = {}) =>
     saveFinal(store, { ...base, ...extra, status: 'refused', messages });
 
@@ -890,7 +898,7 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
 
   let group: SecurityGroup | undefined;
   try {
-    group = (await readState(adapter, scope, groupId)).group;
+    group = (await readState(ctx)).group;
   } catch (error) {
     return refuse([`refused: cannot read group ${groupId}: ${errorText(error)}`]);
   }
@@ -918,14 +926,14 @@ export async function revertChange(options: RevertOptions): Promise<ChangeRecord
 
   const record: ChangeRecord = { ...base, preImage: current, status: 'failed', messages: [] };
   const carried = await carryOut({
-    ctx: { adapter, scope, groupId },
+    ctx,
     store,
     record,
     before: current,
     adds: readd,
     removes: remove,
     notYet: 'not reverted',
-    verify: () => verifyRestored({ adapter, scope, groupId }, change.preImage),
+    verify: () => verifyRestored(ctx, change.preImage),
     failedPartWay: (failure) => `failed part-way: ${failure}`,
     unverified: 'verification failed after the revert; undoing it',
   });
@@ -1009,13 +1017,16 @@ export interface Resumed {
 }
 
 /** The plan's group as it is now, for resuming a change; or why it cannot be read (nothing is done then). */
-async function groupToResume(adapter: LiveAdapter, scope: Scope, plan: Plan): Promise<SecurityGroup | string> {
+async function groupToResume(
+  { adapter, normalize, scope }: Pick<Context, 'adapter' | 'normalize' | 'scope'>,
+  plan: Plan,
+): Promise<SecurityGroup | string> {
   const mismatch = targetMismatch(adapter, scope, plan);
   if (mismatch) return mismatch;
   const groupId = plan.target.groupId;
   try {
     return (
-      (await readState(adapter, scope, groupId)).group ??
+      (await readState({ adapter, normalize, scope, groupId })).group ??
       `group ${groupId} is not found in ${scope.provider} ${scope.account} ${scope.region}`
     );
   } catch (error) {
@@ -1038,11 +1049,11 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
     (r) => r.kind === 'revert' && r.reverts === change.changeId && r.status === 'reverted',
   );
   if (earlier) return leave(`${change.changeId} was already reverted by ${earlier.changeId}`);
-  const group = await groupToResume(adapter, scope, change.plan);
+  const group = await groupToResume(options, change.plan);
   if (typeof group === 'string') return leave(group);
   const groupId = group.id;
 
-  const ctx: Context = { adapter, scope, groupId };
+  const ctx: Context = { adapter, normalize: options.normalize, scope, groupId };
   const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
   const decision = decideResume(change, group);
   const prefix = `resumed by ${actor} at ${at}`;
@@ -1064,7 +1075,7 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
     async verify(all) {
       let after: SecurityGroup | undefined;
       try {
-        after = (await readState(adapter, scope, groupId)).group;
+        after = (await readState(ctx)).group;
       } catch {
         // Reported as a verification problem below.
       }
@@ -1119,7 +1130,7 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
   const leave = (reason: string): Resumed => ({ outcome: 'left', record: change, reason });
   if (change.kind !== 'revert' || !change.inProgress || change.reverts !== reverted.changeId)
     return leave(`${change.changeId} is not a revert of ${reverted.changeId} left in progress`);
-  const group = await groupToResume(adapter, scope, reverted.plan);
+  const group = await groupToResume(options, reverted.plan);
   if (typeof group === 'string') return leave(group);
   const groupId = group.id;
 
@@ -1169,7 +1180,7 @@ export async function resumeRevert(options: ResumeRevertOptions): Promise<Resume
     ),
   );
 
-  const ctx: Context = { adapter, scope, groupId };
+  const ctx: Context = { adapter, normalize: options.normalize, scope, groupId };
   const record: ChangeRecord = { ...change, messages: change.messages.filter((m) => !m.startsWith(IN_PROGRESS)) };
   const prefix = `resumed by ${actor} at ${at}`;
   const steps = { ctx, store, record, before: found, notes };

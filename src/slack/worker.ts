@@ -1,4 +1,4 @@
-import { readLiveEstate } from '../../adapters/live-estate.ts';
+import { normalizeScope, readLiveEstate } from '../../adapters/live-estate.ts';
 import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
 import { applyApprovedFix } from '../app/apply-fix.ts';
 import { auditOnDemand } from '../app/audit-on-demand.ts';
@@ -80,7 +80,11 @@ export function slackPorts(options: WorkerOptions): AppPorts {
     config,
     settings,
     store,
-    clouds: { adapters: options.adapters, read: (adapters, filter) => readLiveEstate(adapters, { filter }) },
+    clouds: {
+      adapters: options.adapters,
+      read: (adapters, filter) => readLiveEstate(adapters, { filter }),
+      normalize: normalizeScope,
+    },
     configFor: options.configFor ?? (() => config),
     notifier: createSlackNotifier({
       client,

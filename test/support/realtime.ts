@@ -1,8 +1,8 @@
 import { sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ChangeParse } from '../../src/realtime/change.ts';
-import { smnStringToSign } from '../../src/realtime/smn.ts';
-import type { SmnMessage } from '../../src/realtime/smn.ts';
+import type { ChangeParse } from '../../src/ports/realtime.ts';
+import { smnStringToSign } from '../../adapters/huawei/events.ts';
+import type { SmnMessage } from '../../src/ports/realtime.ts';
 
 // Reading a parser's result in the realtime tests: the group ids it found, or why it ignored the event.
 

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual, verify, X509Certificate } from 'node:crypto';
-import { at, changesFor, ignored, isoTime, jsonOf, oneLine, quote, safely, setChange, text } from './change.ts';
-import { isRecord } from '../lib/record.ts';
-import type { ChangeParse, JsonRecord } from './change.ts';
+import { at, changesFor, ignored, isoTime, jsonOf, oneLine, quote, safely, setChange, text } from '../common/events.ts';
+import { isRecord } from '../../src/lib/record.ts';
+import type { ChangeParse, HttpHeaders, TokenDelivery, Verdict } from '../../src/ports/realtime.ts';
+import type { JsonRecord } from '../common/events.ts';
 
 // Alibaba Cloud: ActionTrail publishes write events to EventBridge as CloudEvents 1.0 (`type`
 // `<service>:ActionTrail:ApiCall` or `…:ConsoleOperation`, `aliyunaccountid`, `aliyunregionid`),
@@ -141,29 +142,15 @@ function idsIn(value: unknown): string[] {
 
 // ---------------------------------------------------------------- delivery verification
 
-export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
-export type Verdict = { ok: true } | { ok: false; reason: string };
-
-export interface AlibabaDelivery {
-  headers: HttpHeaders;
-  /** The raw request body (the CloudEvent JSON), or the parsed event. */
-  body: unknown;
-  /** The token configured on the EventBridge HTTPS target. */
-  secret: string;
-  now: Date;
-  /** Oldest accepted event (CloudEvents `time`) and delivery (`x-eventbridge-signature-timestamp`). */
-  maxAgeSeconds: number;
-}
-
 /** Whether a delivery came from the user's EventBridge target: its token, a fresh delivery, a fresh event. Never throws. */
-export function verifyAlibabaDelivery(delivery: AlibabaDelivery): Verdict {
+export function verifyAlibabaDelivery(delivery: TokenDelivery): Verdict {
   return safely(
     () => refuse('unreadable delivery'),
     () => verifyDelivery(delivery),
   );
 }
 
-function verifyDelivery({ headers, body, secret, now, maxAgeSeconds }: AlibabaDelivery): Verdict {
+function verifyDelivery({ headers, body, secret, now, maxAgeSeconds }: TokenDelivery): Verdict {
   if (secret === '') return refuse('no EventBridge target token is configured');
   if (!(maxAgeSeconds > 0)) return refuse('maxAgeSeconds must be positive');
   const nowMs = now.getTime();

@@ -1,36 +1,9 @@
-import type { Provider } from '../model/types.ts';
-import { isRecord } from '../lib/record.ts';
+import { isRecord } from '../../src/lib/record.ts';
+import type { SecurityGroupChange } from '../../src/ports/realtime.ts';
 
-// What the realtime parsers hand the realtime function: which security group changed, where, and by
-// whom. Pure data; the parsers never throw on bad input, they say why they ignored it.
-
-export interface SecurityGroupChange {
-  provider: Provider;
-  /** AWS account id, Alibaba Cloud account id (UID), Huawei Cloud / OTC project id. */
-  account: string;
-  region: string;
-  /**
-   * The group that changed; absent when the record does not say (a Huawei/OTC rule deletion whose
-   * trace has no body): then the whole scope is audited.
-   */
-  groupId?: string;
-  /**
-   * A prefix list or address group whose entries changed (no `groupId` then): every group of the
-   * scope whose rules name it is audited.
-   */
-  setId?: string;
-  /** The provider's name for the call: `AuthorizeSecurityGroupIngress`, `createSecurity-group-rule`, … */
-  eventName: string;
-  /** The provider's id of the audit record (CloudTrail eventID, ActionTrail eventId, CTS trace_id). */
-  eventId: string;
-  /** Who made the call (an ARN, a RAM user, an IAM user name), when the record says. */
-  actor?: string;
-  /** When the call was made, ISO 8601, when the record says. */
-  at?: string;
-}
-
-/** The changes found, or a one-line reason the input was ignored (not a security-group event, a failed call, …). */
-export type ChangeParse = { changes: SecurityGroupChange[] } | { ignored: string };
+// What the clouds' real-time event parsers (adapters/<provider>/events.ts) share: bounded one-line
+// reasons, safe reads of untrusted JSON, and the changes they build. The parsers never throw on bad
+// input, they say why they ignored it.
 
 const MAX_REASON = 300;
 

@@ -1,6 +1,6 @@
-import { at, changesFor, ignored, isoTime, quote, safely, setChange, text } from './change.ts';
-import { isRecord } from '../lib/record.ts';
-import type { ChangeParse } from './change.ts';
+import { at, changesFor, ignored, isoTime, quote, safely, setChange, text } from '../common/events.ts';
+import { isRecord } from '../../src/lib/record.ts';
+import type { ChangeParse } from '../../src/ports/realtime.ts';
 
 // AWS: EventBridge delivers CloudTrail management events as `detail-type: "AWS API Call via
 // CloudTrail"`, `source: "aws.ec2"`, with the CloudTrail record in `detail`. Request parameters use

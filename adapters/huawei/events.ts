@@ -11,35 +11,15 @@ import {
   scopeChange,
   setChange,
   text,
-} from './change.ts';
-import { isRecord } from '../lib/record.ts';
-import type { ChangeParse, JsonRecord } from './change.ts';
+} from '../common/events.ts';
+import { isRecord } from '../../src/lib/record.ts';
+import type { ChangeParse, SmnChecks, SmnMessage, SmnParse, SmnProvider } from '../../src/ports/realtime.ts';
+import type { JsonRecord } from '../common/events.ts';
 
 // Huawei Cloud and Open Telekom Cloud: CTS key event notifications are published to an SMN topic;
 // an HTTPS subscription POSTs each message to us as JSON, signed by SMN (SHA256withRSA over the
 // string to sign below, key certified at `signing_cert_url`). The `message` of a CTS notification
 // is the trace, as JSON. Sources: test/fixtures/realtime/README.md and docs/realtime.md.
-
-export type SmnProvider = 'huawei' | 'otc';
-export type SmnMessageType = 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
-
-export interface SmnMessage {
-  type: SmnMessageType;
-  message: string;
-  message_id: string;
-  topic_urn: string;
-  timestamp: string;
-  signature: string;
-  signature_version?: string;
-  signing_cert_url: string;
-  /** Notifications only; omitted from the string to sign when absent or empty. */
-  subject?: string;
-  /** Subscription and unsubscription confirmations. */
-  subscribe_url?: string;
-  unsubscribe_url?: string;
-}
-
-export type SmnParse = { ok: true; message: SmnMessage } | { ok: false; reason: string };
 
 const TYPES: readonly string[] = ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'];
 const REQUIRED = ['message', 'message_id', 'topic_urn', 'timestamp', 'signature', 'signing_cert_url'] as const;
@@ -202,6 +182,18 @@ function plainHttpsUrl(url: string): URL | undefined {
     parsed.port === '' &&
     parsed.hash === '';
   return plain ? parsed : undefined;
+}
+
+/** One cloud's SMN delivery checks, as its provider module hands them to the realtime function. */
+export function smnChecks(provider: SmnProvider): SmnChecks {
+  return {
+    message: parseSmnMessage,
+    defaultMaxAgeSeconds: SMN_MAX_AGE_SECONDS,
+    refusal: smnDeliveryRefusal,
+    trustedCertUrl: (url) => trustedSigningCertUrl(url, provider),
+    verifySignature: verifySmnSignature,
+    trustedSubscribeUrl: (url) => trustedSubscribeUrl(url, provider),
+  };
 }
 
 // ---------------------------------------------------------------- CTS traces
