@@ -6,6 +6,7 @@ import { issueMessage } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Provider } from '../model/types.ts';
+import { errorText } from '../lib/errors.ts';
 
 // What a live audit reads: the scopes the config lists (or, without a config section for a
 // provider, the ones the options and credentials give), narrowed by --regions / --accounts.
@@ -187,9 +188,8 @@ export async function selectLive(
       const [relisted] = await listScopes([members as LiveAdapter]);
       listed = listed.map((l) => (l === aws ? (relisted as ListedScopes) : l));
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
       listed = listed.map((l) =>
-        l === aws ? { adapter: l.adapter, error: `Organizations ListAccounts: ${text.split('\n')[0]}` } : l,
+        l === aws ? { adapter: l.adapter, error: `Organizations ListAccounts: ${errorText(error)}` } : l,
       );
     }
   }
