@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
-  CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -14,7 +13,7 @@ import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import type { FixOutcome } from '../src/cli/fix.ts';
-import { motoEnv, startMoto } from './support/moto.ts';
+import { awsOfficeSshConfig, createVpc, motoClientConfig, motoEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // warden fix / revert end to end on moto_server, through the CLI as a person runs it:
@@ -68,16 +67,10 @@ async function ruleContents(): Promise<string[]> {
 beforeAll(async () => {
   moto = await startMoto();
   dir = await mkdtemp(join(tmpdir(), 'warden-fix-'));
-  ec2 = new EC2Client({
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  ec2 = new EC2Client(motoClientConfig(moto.endpoint, REGION));
+  const vpc = await createVpc(ec2);
   groupId = (
-    await ec2.send(
-      new CreateSecurityGroupCommand({ GroupName: 'jump', Description: 'jump host', VpcId: vpc.Vpc?.VpcId }),
-    )
+    await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'jump', Description: 'jump host', VpcId: vpc }))
   ).GroupId as string;
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
@@ -93,18 +86,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  await writeFile(
-    join(dir, 'warden.yaml'),
-    [
-      `providers:`,
-      `  aws:`,
-      `    regions: [${REGION}]`,
-      `remediation:`,
-      `  trustedSources:`,
-      `    "22": [{ source: 203.0.113.0/24, label: office }]`,
-      ``,
-    ].join('\n'),
-  );
+  await writeFile(join(dir, 'warden.yaml'), awsOfficeSshConfig(REGION));
 }, 60_000);
 
 afterAll(async () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AuthorizeSecurityGroupIngressCommand,
-  CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
@@ -28,7 +27,7 @@ import type { ChangeRecord, NewRule, Plan } from '../src/model/change.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
 import { groupKeyOf } from '../src/model/change.ts';
 import type { ChangeStore } from '../src/ports/changes.ts';
-import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
+import { createVpc, motoClientConfig, motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Remediation end to end on moto_server, through the library as the CLI and the bot use it: for
@@ -261,13 +260,9 @@ beforeAll(async () => {
   // The adapter's SDK clients find moto through AWS_ENDPOINT_URL in process.env; the seeding client is told directly.
   const env = motoEnv(moto.endpoint, REGION);
   restoreEnv = setProcessEnv(env);
-  ec2 = new EC2Client({
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  ec2 = new EC2Client(motoClientConfig(moto.endpoint, REGION));
   adapter = createAwsAdapter({ config, env, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
-  vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
+  vpcId = await createVpc(ec2);
   const defaults = await ec2.send(
     new DescribeSecurityGroupsCommand({
       Filters: [

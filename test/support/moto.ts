@@ -1,7 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcCommand,
+} from '@aws-sdk/client-ec2';
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
 
 // A moto_server (https://docs.getmoto.org/en/latest/docs/server_mode.html) on a free loopback
@@ -22,6 +26,14 @@ export function motoEnv(endpoint: string, region = 'eu-west-1'): NodeJS.ProcessE
     AWS_REGION: region,
     AWS_ENDPOINT_URL: endpoint,
   };
+}
+
+/** What an SDK client in a test is built with to reach moto: its endpoint, a region and the fake credentials. */
+export function motoClientConfig(
+  endpoint: string,
+  region = 'eu-west-1',
+): { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
+  return { region, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
 }
 
 /**
@@ -135,4 +147,22 @@ export async function seedSecurityGroup(
   if (permissions.length > 0)
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
   return id;
+}
+
+/** Creates a VPC (10.0.0.0/16 unless told) through the EC2 SDK; returns its id. */
+export async function createVpc(ec2: EC2Client, cidr = '10.0.0.0/16'): Promise<string> {
+  return (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }))).Vpc?.VpcId as string;
+}
+
+/** A warden.yaml reading AWS in `region`, whose fixes open SSH to the office range 203.0.113.0/24 instead. */
+export function awsOfficeSshConfig(region: string): string {
+  return [
+    `providers:`,
+    `  aws:`,
+    `    regions: [${region}]`,
+    `remediation:`,
+    `  trustedSources:`,
+    `    "22": [{ source: 203.0.113.0/24, label: office }]`,
+    ``,
+  ].join('\n');
 }
