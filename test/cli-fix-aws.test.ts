@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -13,13 +11,13 @@ import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import type { FixOutcome } from '../src/cli/fix.ts';
-import { awsOfficeSshConfig, createVpc, motoClientConfig, motoEnv, startMoto } from './support/moto.ts';
+import { awsOfficeSshConfig, createVpc, motoClientConfig, runWardenOnMoto, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
+import type { CliRun } from './support/cli.ts';
 
 // warden fix / revert end to end on moto_server, through the CLI as a person runs it:
 // audit → fix → re-audit (finding gone, other rules untouched) → revert (rules as before).
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGION = 'eu-west-1';
 
 let moto: Moto;
@@ -27,23 +25,8 @@ let dir: string;
 let ec2: EC2Client;
 let groupId: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...motoEnv(moto.endpoint, REGION),
-        WARDEN_STATE_DIR: join(dir, 'state'),
-        WARDEN_ACTOR: 'tester@ci',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function run(args: string[]): Promise<CliRun> {
+  return runWardenOnMoto(moto.endpoint, REGION, join(dir, 'state'), args);
 }
 
 /** The group's rules as comparable content (ids of re-added rules may differ after a revert). */

@@ -7,12 +7,11 @@ import type { AuditReport } from '../src/analysis/audit.ts';
 import type { FixOutcome } from '../src/cli/fix.ts';
 import type { Finding } from '../src/model/types.ts';
 import type { ChangeRecord } from '../src/model/change.ts';
-import { runWarden } from './support/cli.ts';
 import {
   awsOfficeSshConfig,
   createVpc,
   motoClientConfig,
-  motoEnv,
+  runWardenOnMoto,
   seedSecurityGroup,
   startMoto,
 } from './support/moto.ts';
@@ -31,9 +30,7 @@ let groupId: string;
 let config: string;
 
 function warden(args: string[]) {
-  return runWarden(args, {
-    env: { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' },
-  });
+  return runWardenOnMoto(moto.endpoint, REGION, join(dir, 'state'), args);
 }
 
 async function groupFindings(): Promise<Finding[]> {

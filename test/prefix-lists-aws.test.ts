@@ -16,12 +16,12 @@ import { configSchema } from '../src/config/schema.ts';
 import { applyPlan } from '../src/remediation/apply.ts';
 import { planFindings } from '../src/remediation/plan.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
-import { runWarden } from './support/cli.ts';
 import {
   awsOfficeSshConfig,
   createVpc,
   motoClientConfig,
   motoEnv,
+  runWardenOnMoto,
   seedSecurityGroup,
   setProcessEnv,
   startMoto,
@@ -40,10 +40,7 @@ let dir: string;
 let ec2: EC2Client;
 const ids: Record<string, string> = {};
 
-const run = (args: string[]) =>
-  runWarden(args, {
-    env: { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' },
-  });
+const run = (args: string[]) => runWardenOnMoto(moto.endpoint, REGION, join(dir, 'state'), args);
 
 async function prefixList(name: string, family: 'IPv4' | 'IPv6', cidrs: string[]): Promise<string> {
   const answer = await ec2.send(

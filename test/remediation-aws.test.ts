@@ -169,6 +169,11 @@ async function planCase(name: string, check: string, subject?: string) {
   return { groupId, estate, group, finding, subject: located, plan: plan as Plan };
 }
 
+/** Applies `plan` as tester@ci through `through` (the moto adapter unless told), verified by re-auditing against `estate`. */
+function applyVerified(plan: Plan, estate: Estate, through: LiveAdapter = adapter): Promise<ChangeRecord> {
+  return applyPlan({ adapter: through, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+}
+
 /**
  * The whole cycle for one kind of plan: apply → verified → re-read shows the finding gone and the
  * full rule list is exactly before − removed + added (untouched rules keep id and content) → other
@@ -188,14 +193,7 @@ async function fixCycle(
     .map((f) => f.fingerprint)
     .sort();
 
-  const record = await applyPlan({
-    adapter,
-    scope,
-    plan,
-    store,
-    actor: 'tester@ci',
-    verify: auditVerifier(config, estate),
-  });
+  const record = await applyVerified(plan, estate);
   expect(record.status, record.messages.join('\n')).toBe('applied');
   expect(record.verification).toEqual({ findingGone: true, otherRulesUntouched: true });
   expect(record.addedRuleIds).toHaveLength(addedRules(plan).length);
@@ -224,14 +222,7 @@ async function fixCycle(
   ).toEqual(otherFindings);
 
   // Idempotent: the same plan again changes nothing.
-  const again = await applyPlan({
-    adapter,
-    scope,
-    plan,
-    store,
-    actor: 'tester@ci',
-    verify: auditVerifier(config, estate),
-  });
+  const again = await applyVerified(plan, estate);
   expect(again.status, again.messages.join('\n')).toBe('already-applied');
   expect(again.verification).toEqual({ findingGone: true, otherRulesUntouched: true });
   expect(await sdkRules(groupId)).toEqual(after);
@@ -397,14 +388,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const target = removedIds(plan)[0] as string;
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [target] }));
     const drifted = await sdkRules(groupId);
-    const record = await applyPlan({
-      adapter,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const record = await applyVerified(plan, estate);
     expect(record.status).toBe('refused');
     expect(record.messages.join('\n')).toContain(target);
     expect(record.messages[0]).toMatch(/changed since the plan was made; nothing was changed/);
@@ -429,14 +413,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     );
     const drifted = await sdkRules(groupId);
     expect(drifted.get(target)).toMatch(/^ingress tcp 2222 2222 0\.0\.0\.0\/0/);
-    const record = await applyPlan({
-      adapter,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const record = await applyVerified(plan, estate);
     expect(record.status).toBe('refused');
     expect(record.messages).toContain(
       `rule ${target} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 2222 0.0.0.0/0 1`,
@@ -452,14 +429,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     expect(plan.preconditions.map((p) => p.ruleId)).toContain(wide);
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [wide] }));
     const drifted = await sdkRules(groupId);
-    const record = await applyPlan({
-      adapter,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const record = await applyVerified(plan, estate);
     expect(record.status).toBe('refused');
     expect(record.messages.join('\n')).toContain(wide);
     expect(await sdkRules(groupId)).toEqual(drifted);
@@ -477,14 +447,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
         return adapter.removeRule(s, g, r);
       },
     };
-    const record = await applyPlan({
-      adapter: failing,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const record = await applyVerified(plan, estate, failing);
     expect(record.status, record.messages.join('\n')).toBe('rolled-back');
     expect(removes).toBe(2); // the plan's remove (failed), then the undo's remove of the rule it had added
     expect(record.addedRuleIds).toHaveLength(1);
@@ -497,14 +460,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     );
 
     // The plan still applies cleanly afterwards (nothing of the failed attempt is in the way).
-    const retry = await applyPlan({
-      adapter,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const retry = await applyVerified(plan, estate);
     expect(retry.status, retry.messages.join('\n')).toBe('applied');
   });
 
@@ -519,7 +475,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
         return new Promise<void>(() => undefined);
       },
     };
-    void applyPlan({ adapter: dying, scope, plan, store, actor: 'tester@ci', verify: auditVerifier(config, estate) });
+    void applyVerified(plan, estate, dying);
     await atRemove;
     const record = (await store.list()).filter((r) => r.plan.id === plan.id).at(-1);
     expect(record).toMatchObject({ inProgress: true });

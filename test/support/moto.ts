@@ -7,6 +7,8 @@ import {
   CreateVpcCommand,
 } from '@aws-sdk/client-ec2';
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
+import { runWarden } from './cli.ts';
+import type { CliRun } from './cli.ts';
 
 // A moto_server (https://docs.getmoto.org/en/latest/docs/server_mode.html) on a free loopback
 // port for one test file: every AWS API it emulates, in memory, gone when it stops.
@@ -165,4 +167,11 @@ export function awsOfficeSshConfig(region: string): string {
     `    "22": [{ source: 203.0.113.0/24, label: office }]`,
     ``,
   ].join('\n');
+}
+
+/** The warden CLI against moto in `region`, acting as tester@ci, with its change records under `stateDir`. */
+export function runWardenOnMoto(endpoint: string, region: string, stateDir: string, args: string[]): Promise<CliRun> {
+  return runWarden(args, {
+    env: { ...motoEnv(endpoint, region), WARDEN_STATE_DIR: stateDir, WARDEN_ACTOR: 'tester@ci' },
+  });
 }
