@@ -14,6 +14,7 @@ import { screenSlackRequest } from './lib/slack-request.ts';
 import type { SecretSource } from './lib/secrets.ts';
 import { openStateStore } from '../src/store/open.ts';
 import type { StateStore } from '../src/store/state.ts';
+import { errorText } from '../src/lib/errors.ts';
 
 // The Slack function: API Gateway HTTP API (payload v2) → size limit and signature check
 // (lib/slack-request.ts, before the body is parsed) → AwsLambdaReceiver → Warden's Bolt app.
@@ -77,7 +78,7 @@ export function createSlackHandler(deps: SlackHandlerDeps): SlackHandler {
         // The receiver parses the body before any handler; a signed body that is not a Slack payload ends here.
         if (!(error instanceof SyntaxError)) throw error;
         console.error(
-          `warden: slack request refused (400): the signed body is not a Slack payload (${error.message.split('\n')[0]})`,
+          `warden: slack request refused (400): the signed body is not a Slack payload (${errorText(error)})`,
         );
         return { statusCode: 400, body: '' };
       }

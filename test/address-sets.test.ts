@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
-import { auditEstate } from '../src/analysis/audit.ts';
 import { defaultConfig } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import { emptyPageResult } from '../src/model/page.ts';
@@ -11,6 +10,7 @@ import { planFindings } from '../src/remediation/plan.ts';
 import type { AddressSet, Finding, PortSet, SecurityGroup } from '../src/model/types.ts';
 import { runWarden } from './support/cli.ts';
 import { group, rule } from './support/build.ts';
+import { auditGroups } from './support/audit.ts';
 
 // Peers that hold addresses (prefix lists, address groups) and Alibaba port lists, evaluated as
 // what they hold by every check; a list whose entries were not read is a finding of its own and the
@@ -158,7 +158,7 @@ function addressSet(id: string, entries: string[] | undefined, extra: Partial<Ad
 }
 
 function audit(groups: SecurityGroup[]): Finding[] {
-  return auditEstate({ groups, unparseable: [], scanErrors: [] }, defaultConfig()).findings;
+  return auditGroups(groups);
 }
 const checks = (findings: Finding[]) => [...new Set(findings.map((f) => f.check))].sort();
 

@@ -4,17 +4,11 @@ import { CATALOG, GROUP_CHECKS } from '../src/analysis/checks/index.ts';
 import { shadowedRules } from '../src/analysis/checks/shadowed-rule.ts';
 import { evaluateGroup } from '../src/analysis/evaluate.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
-import type { WardenConfig } from '../src/config/schema.ts';
-import type { Finding, SecurityGroup, UnparseableRecord } from '../src/model/types.ts';
+import type { Finding, UnparseableRecord } from '../src/model/types.ts';
 import { group, rule } from './support/build.ts';
+import { auditGroups } from './support/audit.ts';
 
-function audit(
-  groups: SecurityGroup[],
-  config: WardenConfig = defaultConfig(),
-  unparseable: UnparseableRecord[] = [],
-): Finding[] {
-  return auditEstate({ groups, unparseable, scanErrors: [] }, config).findings;
-}
+const audit = auditGroups;
 
 function checksOf(findings: Finding[]): string[] {
   return [...new Set(findings.map((f) => f.check))].sort();

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
-  CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -14,13 +11,13 @@ import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import type { FixOutcome } from '../src/cli/fix.ts';
-import { motoEnv, startMoto } from './support/moto.ts';
+import { awsOfficeSshConfig, createVpc, motoClientConfig, runWardenOnMoto, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
+import type { CliRun } from './support/cli.ts';
 
 // warden fix / revert end to end on moto_server, through the CLI as a person runs it:
 // audit → fix → re-audit (finding gone, other rules untouched) → revert (rules as before).
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REGION = 'eu-west-1';
 
 let moto: Moto;
@@ -28,23 +25,8 @@ let dir: string;
 let ec2: EC2Client;
 let groupId: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/warden.js', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...motoEnv(moto.endpoint, REGION),
-        WARDEN_STATE_DIR: join(dir, 'state'),
-        WARDEN_ACTOR: 'tester@ci',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function run(args: string[]): Promise<CliRun> {
+  return runWardenOnMoto(moto.endpoint, REGION, join(dir, 'state'), args);
 }
 
 /** The group's rules as comparable content (ids of re-added rules may differ after a revert). */
@@ -68,16 +50,10 @@ async function ruleContents(): Promise<string[]> {
 beforeAll(async () => {
   moto = await startMoto();
   dir = await mkdtemp(join(tmpdir(), 'warden-fix-'));
-  ec2 = new EC2Client({
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  ec2 = new EC2Client(motoClientConfig(moto.endpoint, REGION));
+  const vpc = await createVpc(ec2);
   groupId = (
-    await ec2.send(
-      new CreateSecurityGroupCommand({ GroupName: 'jump', Description: 'jump host', VpcId: vpc.Vpc?.VpcId }),
-    )
+    await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'jump', Description: 'jump host', VpcId: vpc }))
   ).GroupId as string;
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
@@ -93,18 +69,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  await writeFile(
-    join(dir, 'warden.yaml'),
-    [
-      `providers:`,
-      `  aws:`,
-      `    regions: [${REGION}]`,
-      `remediation:`,
-      `  trustedSources:`,
-      `    "22": [{ source: 203.0.113.0/24, label: office }]`,
-      ``,
-    ].join('\n'),
-  );
+  await writeFile(join(dir, 'warden.yaml'), awsOfficeSshConfig(REGION));
 }, 60_000);
 
 afterAll(async () => {

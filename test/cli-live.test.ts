@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import { runWarden } from './support/cli.ts';
-import { startFakeHuawei } from './support/fake-huawei.ts';
+import { addOpenSshGroup, startFakeHuawei } from './support/fake-huawei.ts';
 import type { FakeHuawei } from './support/fake-huawei.ts';
 
 // The CLI reading live through a provider adapter (Huawei, against the loopback fake), writing a
@@ -32,17 +32,7 @@ const run = (args: string[]) =>
 beforeAll(async () => {
   fake = await startFakeHuawei({ ak: AK, sk: SK });
   dir = await mkdtemp(join(tmpdir(), 'warden-cli-live-'));
-  const jump = fake.addGroup(PROJECT, { name: 'jump-host' });
-  fake.addRule(PROJECT, {
-    security_group_id: jump.id as string,
-    direction: 'ingress',
-    ethertype: 'IPv4',
-    protocol: 'tcp',
-    multiport: '22',
-    remote_ip_prefix: '0.0.0.0/0',
-    action: 'allow',
-    priority: 100,
-  });
+  addOpenSshGroup(fake, PROJECT, 'jump-host');
   const internal = fake.addGroup(PROJECT, { name: 'internal' });
   fake.addRule(PROJECT, {
     security_group_id: internal.id as string,

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextReport } from '../src/cli/report-context.ts';
 import { expectUsageLine, runWarden } from './support/cli.ts';
-import { motoEnv, seedSecurityGroup, startMoto } from './support/moto.ts';
+import { createVpc, motoEnv, seedSecurityGroup, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Issue 11 §1 on moto_server, through the CLI: an AWS audit without a config reads the default
@@ -37,7 +37,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'warden-cli-scopes-aws-'));
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   const ec2 = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials });
-  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc?.VpcId as string;
+  const vpc = await createVpc(ec2, '10.20.0.0/16');
   await seedSecurityGroup(ec2, vpc, 'jump', [
     { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
   ]);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextReport } from '../src/cli/report-context.ts';
 import { contextHeader, writeContextHeader } from '../src/cli/report-context.ts';
 import { expectUsageLine, ROOT, runWarden } from './support/cli.ts';
-import { startFakeHuawei } from './support/fake-huawei.ts';
+import { addOpenSshGroup, startFakeHuawei } from './support/fake-huawei.ts';
 import type { FakeHuawei } from './support/fake-huawei.ts';
 
 // Issue 11 §1 through the CLI: what was asked is what is audited. Values that select nothing are
@@ -30,17 +30,7 @@ const run = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } 
 beforeAll(async () => {
   fake = await startFakeHuawei({ ak: AK, sk: SK });
   dir = await mkdtemp(join(tmpdir(), 'warden-cli-scopes-'));
-  const jump = fake.addGroup(PROJECT, { name: 'jump-host' });
-  fake.addRule(PROJECT, {
-    security_group_id: jump.id as string,
-    direction: 'ingress',
-    ethertype: 'IPv4',
-    protocol: 'tcp',
-    multiport: '22',
-    remote_ip_prefix: '0.0.0.0/0',
-    action: 'allow',
-    priority: 100,
-  });
+  addOpenSshGroup(fake, PROJECT, 'jump-host');
   cfg = join(dir, 'huawei.yaml');
   await writeFile(
     cfg,

@@ -6,12 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateVpcCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -20,7 +15,7 @@ import { CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../adapters/aws/events.ts';
 import { ensureTable, TABLE_SCHEMA } from '../src/store/dynamo.ts';
 import { startDynalite } from './support/dynalite.ts';
 import { scheduledEvent, sqsEvent, sqsRecordOf } from './support/lambda-events.ts';
-import { motoEnv, startMoto } from './support/moto.ts';
+import { createVpc, motoClientConfig, motoEnv, startMoto } from './support/moto.ts';
 import { commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 import { SECRET_PATHS } from './support/secret-paths.ts';
 
@@ -493,17 +488,13 @@ describe('the bundled schedule and scan handlers on moto_server', () => {
   it('schedule.zip queues the scopes and scan.zip audits them: findings stored, the run digested', async () => {
     const moto = await startMoto();
     const dir = await mkdtemp(join(tmpdir(), 'warden-bundles-'));
-    const aws = {
-      region: 'eu-west-1',
-      endpoint: moto.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    };
+    const aws = motoClientConfig(moto.endpoint);
     const ec2 = new EC2Client(aws);
     const sqs = new SQSClient(aws);
     const ssm = new SSMClient(aws);
     const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(aws));
     try {
-      const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId;
+      const vpc = await createVpc(ec2);
       const group = (
         await ec2.send(
           new CreateSecurityGroupCommand({ GroupName: 'bundle-ssh', Description: 'bundle test', VpcId: vpc }),

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { shadowedRules } from '../src/analysis/checks/shadowed-rule.ts';
 import { allowedSignature, evaluateGroup, lookup } from '../src/analysis/evaluate.ts';
 import type { Packet } from '../src/analysis/evaluate.ts';
-import { parseCidr } from '../src/model/address.ts';
 import type { AddressSet, Family, PortRange, PortSet, Protocol, Rule } from '../src/model/types.ts';
 import { group, rule } from './support/build.ts';
 import { referenceDecision } from './support/reference.ts';
+import { addressArb } from './support/arbitraries.ts';
 
 // Small universes make overlaps likely: a few ports, protocols, and nested CIDRs.
 const PROTOCOLS: Protocol[] = ['all', 'tcp', 'udp', 'icmp', 'gre', 132];
@@ -56,20 +56,6 @@ const ruleArb: fc.Arbitrary<Rule> = fc
         : spec.peer;
     return rule({ ...spec, ports, peer, family: typeof peer === 'string' && peer.includes(':') ? 'ipv6' : 'ipv4' });
   });
-
-const addressArb = (cidrs: string[]) =>
-  fc
-    .tuple(
-      fc.constantFrom(...cidrs),
-      fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
-      fc.constantFrom('lo', 'hi', 'mid'),
-    )
-    .map(([cidr, r, where]) => {
-      const block = parseCidr(cidr)!;
-      if (where === 'lo') return block.lo;
-      if (where === 'hi') return block.hi;
-      return block.lo + (r % (block.hi - block.lo + 1n));
-    });
 
 const packetArb: fc.Arbitrary<Packet> = fc.oneof(
   fc.record({

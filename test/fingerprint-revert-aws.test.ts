@@ -1,14 +1,20 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import type { FixOutcome } from '../src/cli/fix.ts';
 import type { Finding } from '../src/model/types.ts';
 import type { ChangeRecord } from '../src/model/change.ts';
-import { runWarden } from './support/cli.ts';
-import { motoEnv, seedSecurityGroup, startMoto } from './support/moto.ts';
+import {
+  awsOfficeSshConfig,
+  createVpc,
+  motoClientConfig,
+  runWardenOnMoto,
+  seedSecurityGroup,
+  startMoto,
+} from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Fingerprints through the CLI on moto_server: fix → revert re-creates the SSH rule with a new id,
@@ -24,9 +30,7 @@ let groupId: string;
 let config: string;
 
 function warden(args: string[]) {
-  return runWarden(args, {
-    env: { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' },
-  });
+  return runWardenOnMoto(moto.endpoint, REGION, join(dir, 'state'), args);
 }
 
 async function groupFindings(): Promise<Finding[]> {
@@ -42,13 +46,9 @@ function byCheckAndSubject(findings: readonly Finding[]): Record<string, string>
 beforeAll(async () => {
   moto = await startMoto();
   dir = await mkdtemp(join(tmpdir(), 'warden-fingerprint-'));
-  ec2 = new EC2Client({
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
-  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  groupId = await seedSecurityGroup(ec2, vpc.Vpc?.VpcId as string, 'jump', [
+  ec2 = new EC2Client(motoClientConfig(moto.endpoint, REGION));
+  const vpc = await createVpc(ec2);
+  groupId = await seedSecurityGroup(ec2, vpc, 'jump', [
     {
       IpProtocol: 'tcp',
       FromPort: 22,
@@ -58,18 +58,7 @@ beforeAll(async () => {
     { IpProtocol: 'tcp', FromPort: 8000, ToPort: 8100, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
   ]);
   config = join(dir, 'warden.yaml');
-  await writeFile(
-    config,
-    [
-      `providers:`,
-      `  aws:`,
-      `    regions: [${REGION}]`,
-      `remediation:`,
-      `  trustedSources:`,
-      `    "22": [{ source: 203.0.113.0/24, label: office }]`,
-      ``,
-    ].join('\n'),
-  );
+  await writeFile(config, awsOfficeSshConfig(REGION));
 }, 60_000);
 
 afterAll(async () => {

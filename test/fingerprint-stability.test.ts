@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditEstate } from '../src/analysis/audit.ts';
 import { defaultConfig } from '../src/config/schema.ts';
-import type { WardenConfig } from '../src/config/schema.ts';
 import { hashId } from '../src/model/ids.ts';
 import type { Finding, SecurityGroup, UnparseableRecord } from '../src/model/types.ts';
 import { applyPlanToGroup } from '../src/remediation/plan.ts';
@@ -9,17 +7,12 @@ import { planFor } from '../src/remediation/planners/index.ts';
 import { unsuppressedFindings } from '../src/store/state.ts';
 import type { Suppression } from '../src/model/suppression.ts';
 import { group, rule } from './support/build.ts';
+import { auditGroups } from './support/audit.ts';
 
 // A fingerprint names an exposure (provider, account, region, group, check, subject), never the
 // provider rule ids that carry it nor their descriptions.
 
-function audit(
-  groups: SecurityGroup[],
-  config: WardenConfig = defaultConfig(),
-  unparseable: UnparseableRecord[] = [],
-): Finding[] {
-  return auditEstate({ groups, unparseable, scanErrors: [] }, config).findings;
-}
+const audit = auditGroups;
 
 /** check + subject → fingerprint, for comparing two audits of the same group. */
 function fingerprints(findings: readonly Finding[]): Map<string, string> {

@@ -7,7 +7,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateManagedPrefixListCommand,
-  CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
   ModifyManagedPrefixListCommand,
@@ -30,7 +29,7 @@ import { createProductionSlackHandler } from '../functions/slack.ts';
 import { ACTION_IDS } from '../src/slack/actions.ts';
 import { ensureTable } from '../src/store/dynamo.ts';
 import { cloudTrailEvent, scheduledEvent, sqsEvent, sqsRecord, sqsRecordOf } from './support/lambda-events.ts';
-import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
+import { createVpc, motoClientConfig, motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 import { buttonClickBody, commandBody, signedHttpApiEvent } from './support/slack-events.ts';
 
@@ -111,14 +110,10 @@ function startSlack(): Promise<void> {
 beforeAll(async () => {
   moto = await startMoto();
   restoreEnv = setProcessEnv(motoEnv(moto.endpoint, REGION));
-  const clientConfig = {
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  };
+  const clientConfig = motoClientConfig(moto.endpoint, REGION);
   ec2 = new EC2Client(clientConfig);
   sqs = new SQSClient(clientConfig);
-  vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
+  vpcId = await createVpc(ec2);
 
   const tableName = 'warden-functions-test';
   await ensureTable(DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig)), tableName);

@@ -1,7 +1,6 @@
 import {
   CreateNetworkInterfaceCommand,
   CreateSubnetCommand,
-  CreateVpcCommand,
   DeleteSecurityGroupCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -16,7 +15,7 @@ import type { WardenConfig } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import type { Estate, Rule } from '../src/model/types.ts';
 import { rule } from './support/build.ts';
-import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
+import { createVpc, motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // The AWS adapter against moto_server: an estate seeded through the real SDK, read back
@@ -71,8 +70,7 @@ describe('AWS live adapter against moto', () => {
     // The SDK reads AWS_ENDPOINT_URL from process.env only; credentials also go to the adapter as `env`.
     restoreEnv = setProcessEnv(env);
     seed = new EC2Client({ region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    const vpc = await seed.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-    const vpcId = vpc.Vpc?.VpcId as string;
+    const vpcId = await createVpc(seed);
     const subnet = await seed.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24' }));
     const tcp = (port: number | [number, number], ranges: Partial<IpPermission>): IpPermission => ({
       IpProtocol: 'tcp',

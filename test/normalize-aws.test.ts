@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { awsPageKinds } from '../adapters/aws/normalize.ts';
 import { mergePages } from '../src/model/merge.ts';
 import type { PageContext, PageKind, PageResult, RuleFragment } from '../src/model/page.ts';
-import { ALL_PORTS } from '../src/model/protocol.ts';
 import type { Rule, SecurityGroup } from '../src/model/types.ts';
+import { pageKind, portsText, theReason, theRule } from './support/page-results.ts';
 
 // Bodies are shaped as EC2 returns them (PascalCase, as `aws ec2 describe-*` and the
 // JavaScript SDK v3 print them): DescribeSecurityGroups nests IpPermissions with several
@@ -24,9 +24,7 @@ const ctx: PageContext = { provider: 'aws', account: ACCOUNT, region: REGION, or
 const bareCtx: PageContext = { provider: 'aws', account: '', region: '', origin: 'bare.json' };
 
 function kind(name: string): PageKind {
-  const found = awsPageKinds.find((k) => k.name === `aws:${name}`);
-  if (!found) throw new Error(`no page kind ${name}`);
-  return found;
+  return pageKind(awsPageKinds, `aws:${name}`);
 }
 const groupsKind = kind('DescribeSecurityGroups');
 const rulesKind = kind('DescribeSecurityGroupRules');
@@ -143,28 +141,16 @@ function rulesOf(result: PageResult): Rule[] {
 }
 
 function onlyRule(fields: Raw, egress = false): Rule {
-  const result = readPermission(fields, egress);
-  expect(result.unparseable).toEqual([]);
-  expect(result.rules).toHaveLength(1);
-  const fragment = result.rules[0];
-  if (!fragment) throw new Error('no rule');
-  return fragment.rule;
+  return theRule(readPermission(fields, egress));
 }
 
 function onlyReason(fields: Raw): string {
-  const result = readPermission(fields);
-  expect(result.rules).toEqual([]);
-  expect(result.unparseable).toHaveLength(1);
-  return result.unparseable[0]?.reason ?? '';
+  return theReason(readPermission(fields));
 }
 
 /** One line per rule: direction family protocol ports peer. */
 function line(rule: Rule): string {
-  const ports = rule.ports
-    .map((r) =>
-      r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`,
-    )
-    .join(',');
+  const ports = portsText(rule.ports);
   const peer =
     rule.peer.kind === 'cidr'
       ? rule.peer.cidr

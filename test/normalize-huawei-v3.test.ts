@@ -5,11 +5,10 @@ import { vpcV3PageKinds } from '../adapters/huawei/normalize.ts';
 import type { PageContext, PageKind, PageResult } from '../src/model/page.ts';
 import { ALL_PORTS } from '../src/model/protocol.ts';
 import type { Rule } from '../src/model/types.ts';
+import { pageKind, portsText, theReason, theRule } from './support/page-results.ts';
 
 function kind(name: string): PageKind {
-  const found = vpcV3PageKinds.find((k) => k.name === name);
-  if (!found) throw new Error(`no page kind ${name}`);
-  return found;
+  return pageKind(vpcV3PageKinds, name);
 }
 const groupsKind = kind('vpc-v3:ListSecurityGroups');
 const rulesKind = kind('vpc-v3:ListSecurityGroupRules');
@@ -59,28 +58,16 @@ function readOne(overrides: Record<string, unknown>, context: PageContext = ctx)
 }
 
 function onlyRule(overrides: Record<string, unknown>): Rule {
-  const result = readOne(overrides);
-  expect(result.unparseable).toEqual([]);
-  expect(result.rules).toHaveLength(1);
-  const fragment = result.rules[0];
-  if (!fragment) throw new Error('no rule');
-  return fragment.rule;
+  return theRule(readOne(overrides));
 }
 
 function onlyReason(overrides: Record<string, unknown>): string {
-  const result = readOne(overrides);
-  expect(result.rules).toEqual([]);
-  expect(result.unparseable).toHaveLength(1);
-  return result.unparseable[0]?.reason ?? '';
+  return theReason(readOne(overrides));
 }
 
 /** One line per rule: direction action priority family protocol ports peer. */
 function summary(rule: Rule, selfId: string): string {
-  const ports = rule.ports
-    .map((r) =>
-      r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`,
-    )
-    .join(',');
+  const ports = portsText(rule.ports);
   const peer =
     rule.peer.kind === 'cidr'
       ? rule.peer.cidr

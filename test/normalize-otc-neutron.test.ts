@@ -7,11 +7,10 @@ import { mergePages } from '../src/model/merge.ts';
 import type { PageContext, PageKind, PageResult } from '../src/model/page.ts';
 import { ALL_PORTS } from '../src/model/protocol.ts';
 import type { Rule } from '../src/model/types.ts';
+import { pageKind, portsText, theReason, theRule } from './support/page-results.ts';
 
 function kind(name: string): PageKind {
-  const found = neutronPageKinds.find((k) => k.name === name);
-  if (!found) throw new Error(`no page kind ${name}`);
-  return found;
+  return pageKind(neutronPageKinds, name);
 }
 const groupsKind = kind('neutron-v2:security-groups');
 const rulesKind = kind('neutron-v2:security-group-rules');
@@ -50,27 +49,15 @@ function readOne(overrides: Record<string, unknown>): PageResult {
 }
 
 function onlyRule(overrides: Record<string, unknown>): Rule {
-  const result = readOne(overrides);
-  expect(result.unparseable).toEqual([]);
-  expect(result.rules).toHaveLength(1);
-  const fragment = result.rules[0];
-  if (!fragment) throw new Error('no rule');
-  return fragment.rule;
+  return theRule(readOne(overrides));
 }
 
 function onlyReason(overrides: Record<string, unknown>): string {
-  const result = readOne(overrides);
-  expect(result.rules).toEqual([]);
-  expect(result.unparseable).toHaveLength(1);
-  return result.unparseable[0]?.reason ?? '';
+  return theReason(readOne(overrides));
 }
 
 function summary(rule: Rule, selfId: string): string {
-  const ports = rule.ports
-    .map((r) =>
-      r.from === ALL_PORTS.from && r.to === ALL_PORTS.to ? 'all' : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`,
-    )
-    .join(',');
+  const ports = portsText(rule.ports);
   const peer =
     rule.peer.kind === 'cidr'
       ? rule.peer.cidr

@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateManagedPrefixListCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateManagedPrefixListCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
 import { ALIBABA_PERMISSIONS } from '../adapters/alibaba/permissions.ts';
@@ -17,7 +17,7 @@ import { rule } from './support/build.ts';
 import { FakeAlibabaEcs } from './support/fake-alibaba.ts';
 import { startFakeHuawei } from './support/fake-huawei.ts';
 import { FAKE_AK, FAKE_SK, FakeOtc } from './support/fake-otc.ts';
-import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
+import { createVpc, motoClientConfig, motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 
 // The permission declarations (adapters/<provider>/permissions.ts) say which operations each use of an
 // adapter calls; test/permissions-declared.test.ts derives every role's and key's grants from them. Here
@@ -123,14 +123,10 @@ describe('each adapter method calls only the operations its use declares (agains
     const moto = await startMoto();
     const proxy = await recordingProxy(moto.endpoint);
     const restore = setProcessEnv(motoEnv(proxy.endpoint));
-    const ec2 = new EC2Client({
-      region: 'eu-west-1',
-      endpoint: moto.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
+    const ec2 = new EC2Client(motoClientConfig(moto.endpoint));
     const adapters: ReturnType<typeof createAwsAdapter>[] = [];
     try {
-      const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
+      const vpc = await createVpc(ec2);
       const list = (
         await ec2.send(
           new CreateManagedPrefixListCommand({

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateManagedPrefixListCommand,
-  CreateVpcCommand,
   DescribeManagedPrefixListsCommand,
   EC2Client,
   ModifyManagedPrefixListCommand,
@@ -17,8 +16,16 @@ import { configSchema } from '../src/config/schema.ts';
 import { applyPlan } from '../src/remediation/apply.ts';
 import { planFindings } from '../src/remediation/plan.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
-import { runWarden } from './support/cli.ts';
-import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
+import {
+  awsOfficeSshConfig,
+  createVpc,
+  motoClientConfig,
+  motoEnv,
+  runWardenOnMoto,
+  seedSecurityGroup,
+  setProcessEnv,
+  startMoto,
+} from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Rules whose source is a managed prefix list, on moto_server, through the CLI: the list's entries
@@ -33,10 +40,7 @@ let dir: string;
 let ec2: EC2Client;
 const ids: Record<string, string> = {};
 
-const run = (args: string[]) =>
-  runWarden(args, {
-    env: { ...motoEnv(moto.endpoint, REGION), WARDEN_STATE_DIR: join(dir, 'state'), WARDEN_ACTOR: 'tester@ci' },
-  });
+const run = (args: string[]) => runWardenOnMoto(moto.endpoint, REGION, join(dir, 'state'), args);
 
 async function prefixList(name: string, family: 'IPv4' | 'IPv6', cidrs: string[]): Promise<string> {
   const answer = await ec2.send(
@@ -59,12 +63,8 @@ const findingsOf = (report: AuditReport, group: string) =>
 beforeAll(async () => {
   moto = await startMoto();
   dir = await mkdtemp(join(tmpdir(), 'warden-prefix-lists-'));
-  ec2 = new EC2Client({
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
-  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
+  ec2 = new EC2Client(motoClientConfig(moto.endpoint, REGION));
+  const vpc = await createVpc(ec2);
   ids['anywhere'] = await prefixList('anywhere', 'IPv4', ['0.0.0.0/0']);
   ids['office'] = await prefixList('office', 'IPv4', ['203.0.113.0/28', '198.51.100.7/32']);
   ids['anywhere6'] = await prefixList('anywhere-v6', 'IPv6', ['::/0']);
@@ -75,10 +75,7 @@ beforeAll(async () => {
   await seedSecurityGroup(ec2, vpc, 'ssh-via-office-list', ssh(ids['office']));
   await seedSecurityGroup(ec2, vpc, 'ssh-via-v6-list', ssh(ids['anywhere6']));
   await seedSecurityGroup(ec2, vpc, 'ssh-via-unknown-list', ssh('pl-0123456789abcdef0'));
-  await writeFile(
-    join(dir, 'warden.yaml'),
-    `providers:\n  aws:\n    regions: [${REGION}]\nremediation:\n  trustedSources:\n    "22": [{ source: 203.0.113.0/24, label: office }]\n`,
-  );
+  await writeFile(join(dir, 'warden.yaml'), awsOfficeSshConfig(REGION));
 }, 60_000);
 
 afterAll(async () => {

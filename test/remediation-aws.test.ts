@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AuthorizeSecurityGroupIngressCommand,
-  CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
@@ -28,7 +27,7 @@ import type { ChangeRecord, NewRule, Plan } from '../src/model/change.ts';
 import { createFileChangeStore } from '../src/store/changes.ts';
 import { groupKeyOf } from '../src/model/change.ts';
 import type { ChangeStore } from '../src/ports/changes.ts';
-import { motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
+import { createVpc, motoClientConfig, motoEnv, seedSecurityGroup, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Remediation end to end on moto_server, through the library as the CLI and the bot use it: for
@@ -170,6 +169,19 @@ async function planCase(name: string, check: string, subject?: string) {
   return { groupId, estate, group, finding, subject: located, plan: plan as Plan };
 }
 
+/** Applies `plan` as tester@ci through `through` (the moto adapter unless told), verified by re-auditing against `estate`. */
+function applyVerified(plan: Plan, estate: Estate, through: LiveAdapter = adapter): Promise<ChangeRecord> {
+  return applyPlan({
+    adapter: through,
+    normalize,
+    scope,
+    plan,
+    store,
+    actor: 'tester@ci',
+    verify: auditVerifier(config, estate),
+  });
+}
+
 /**
  * The whole cycle for one kind of plan: apply → verified → re-read shows the finding gone and the
  * full rule list is exactly before − removed + added (untouched rules keep id and content) → other
@@ -189,15 +201,7 @@ async function fixCycle(
     .map((f) => f.fingerprint)
     .sort();
 
-  const record = await applyPlan({
-    adapter,
-    normalize,
-    scope,
-    plan,
-    store,
-    actor: 'tester@ci',
-    verify: auditVerifier(config, estate),
-  });
+  const record = await applyVerified(plan, estate);
   expect(record.status, record.messages.join('\n')).toBe('applied');
   expect(record.verification).toEqual({ findingGone: true, otherRulesUntouched: true });
   expect(record.addedRuleIds).toHaveLength(addedRules(plan).length);
@@ -226,15 +230,7 @@ async function fixCycle(
   ).toEqual(otherFindings);
 
   // Idempotent: the same plan again changes nothing.
-  const again = await applyPlan({
-    adapter,
-    normalize,
-    scope,
-    plan,
-    store,
-    actor: 'tester@ci',
-    verify: auditVerifier(config, estate),
-  });
+  const again = await applyVerified(plan, estate);
   expect(again.status, again.messages.join('\n')).toBe('already-applied');
   expect(again.verification).toEqual({ findingGone: true, otherRulesUntouched: true });
   expect(await sdkRules(groupId)).toEqual(after);
@@ -263,13 +259,9 @@ beforeAll(async () => {
   // The adapter's SDK clients find moto through AWS_ENDPOINT_URL in process.env; the seeding client is told directly.
   const env = motoEnv(moto.endpoint, REGION);
   restoreEnv = setProcessEnv(env);
-  ec2 = new EC2Client({
-    region: REGION,
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  ec2 = new EC2Client(motoClientConfig(moto.endpoint, REGION));
   adapter = createAwsAdapter({ config, env, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
-  vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string;
+  vpcId = await createVpc(ec2);
   const defaults = await ec2.send(
     new DescribeSecurityGroupsCommand({
       Filters: [
@@ -404,15 +396,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     const target = removedIds(plan)[0] as string;
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [target] }));
     const drifted = await sdkRules(groupId);
-    const record = await applyPlan({
-      adapter,
-      normalize,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const record = await applyVerified(plan, estate);
     expect(record.status).toBe('refused');
     expect(record.messages.join('\n')).toContain(target);
     expect(record.messages[0]).toMatch(/changed since the plan was made; nothing was changed/);
@@ -437,15 +421,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     );
     const drifted = await sdkRules(groupId);
     expect(drifted.get(target)).toMatch(/^ingress tcp 2222 2222 0\.0\.0\.0\/0/);
-    const record = await applyPlan({
-      adapter,
-      normalize,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const record = await applyVerified(plan, estate);
     expect(record.status).toBe('refused');
     expect(record.messages).toContain(
       `rule ${target} changed from ingress allow ipv4 tcp 22 0.0.0.0/0 1 to ingress allow ipv4 tcp 2222 0.0.0.0/0 1`,
@@ -461,15 +437,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     expect(plan.preconditions.map((p) => p.ruleId)).toContain(wide);
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [wide] }));
     const drifted = await sdkRules(groupId);
-    const record = await applyPlan({
-      adapter,
-      normalize,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const record = await applyVerified(plan, estate);
     expect(record.status).toBe('refused');
     expect(record.messages.join('\n')).toContain(wide);
     expect(await sdkRules(groupId)).toEqual(drifted);
@@ -487,15 +455,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
         return adapter.removeRule(s, g, r);
       },
     };
-    const record = await applyPlan({
-      adapter: failing,
-      normalize,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const record = await applyVerified(plan, estate, failing);
     expect(record.status, record.messages.join('\n')).toBe('rolled-back');
     expect(removes).toBe(2); // the plan's remove (failed), then the undo's remove of the rule it had added
     expect(record.addedRuleIds).toHaveLength(1);
@@ -508,15 +468,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
     );
 
     // The plan still applies cleanly afterwards (nothing of the failed attempt is in the way).
-    const retry = await applyPlan({
-      adapter,
-      normalize,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    const retry = await applyVerified(plan, estate);
     expect(retry.status, retry.messages.join('\n')).toBe('applied');
   });
 
@@ -531,15 +483,7 @@ describe('remediation on AWS (moto_server): what apply refuses and undoes', () =
         return new Promise<void>(() => undefined);
       },
     };
-    void applyPlan({
-      adapter: dying,
-      normalize,
-      scope,
-      plan,
-      store,
-      actor: 'tester@ci',
-      verify: auditVerifier(config, estate),
-    });
+    void applyVerified(plan, estate, dying);
     await atRemove;
     const record = (await store.list()).filter((r) => r.plan.id === plan.id).at(-1);
     expect(record).toMatchObject({ inProgress: true });

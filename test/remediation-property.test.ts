@@ -13,6 +13,7 @@ import { provePlan } from '../src/remediation/prove.ts';
 import type { Plan } from '../src/model/change.ts';
 import { group, rule } from './support/build.ts';
 import { referenceDecision } from './support/reference.ts';
+import { addressArb } from './support/arbitraries.ts';
 
 // Random groups on every provider, audited; every plan offered for their findings must remove its
 // finding, never widen what the group allows (checked against the brute-force reference), and be
@@ -154,20 +155,6 @@ const SYMBOLIC_SPACES = [
   'ipv4|prefix-list:pl-1',
   'ipv4|address-group:ag-1',
 ];
-
-const addressArb = (cidrs: string[]) =>
-  fc
-    .tuple(
-      fc.constantFrom(...cidrs),
-      fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
-      fc.constantFrom('lo', 'hi', 'mid'),
-    )
-    .map(([cidr, r, where]) => {
-      const block = parseCidr(cidr)!;
-      if (where === 'lo') return block.lo;
-      if (where === 'hi') return block.hi;
-      return block.lo + (r % (block.hi - block.lo + 1n));
-    });
 
 const portArb = fc.oneof(fc.constantFrom(...PORT_BIAS), fc.integer({ min: 0, max: 45 }), fc.constant(65535));
 const protocolArb = fc.constantFrom<Protocol>('tcp', 'tcp', 'udp', 'icmp', 132, 47);

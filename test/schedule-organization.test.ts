@@ -9,7 +9,7 @@ import { planScopes } from '../functions/schedule.ts';
 import { roleForAccount } from '../adapters/aws/roles.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { configForScope } from '../src/config/scoped.ts';
-import { motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
+import { motoClientConfig, motoEnv, setProcessEnv, startMoto } from './support/moto.ts';
 import type { Moto } from './support/moto.ts';
 
 // Multi-account fan-out: the schedule lists the Organization's ACTIVE accounts (Organizations on
@@ -27,11 +27,7 @@ const members: string[] = [];
 beforeAll(async () => {
   moto = await startMoto();
   restoreEnv = setProcessEnv(motoEnv(moto.endpoint, 'us-east-1'));
-  organizations = new OrganizationsClient({
-    region: 'us-east-1',
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  organizations = new OrganizationsClient(motoClientConfig(moto.endpoint, 'us-east-1'));
   await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   for (const name of ['prod', 'staging', 'sandbox']) {
     const { CreateAccountStatus } = await organizations.send(

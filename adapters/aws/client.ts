@@ -282,11 +282,10 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     } catch (error) {
       // Cancelled, or a nested call's own verdict (the credentials' AssumeRole): passed on as it is.
       if (error instanceof CancelledError || error instanceof AwsCallError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
       throw new AwsCallError(
         operation,
         error instanceof TimeoutError ? '' : errorCode(error),
-        scrub(message.split('\n')[0] ?? message),
+        scrub(messageLine(error)),
         attempts,
         error,
       );

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OtcCredentialsError } from './sign.ts';
 import { isRecord } from '../../src/lib/record.ts';
+import { errorText } from '../../src/lib/errors.ts';
 
 export { OtcCredentialsError };
 
@@ -82,7 +83,7 @@ function cloudOf(text: string, file: string, cloud: string): Raw | undefined {
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new OtcCredentialsError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new OtcCredentialsError(`${file}: invalid YAML: ${errorText(error)}`);
   }
   const clouds = isRecord(document) ? document.clouds : undefined;
   const entry = isRecord(clouds) ? clouds[cloud] : undefined;

@@ -34,6 +34,7 @@ import { fingerprintPrefixProblem } from '../model/fingerprint-prefix.ts';
 import { isChangeId } from '../model/change-id.ts';
 import { unwritableReason } from './writable.ts';
 import { commandUsage, DEFAULT_SOURCE, helpHint, isCommand, overallUsage, packageVersion } from './usage.ts';
+import { errorText } from '../lib/errors.ts';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4 } as const;
 
@@ -63,7 +64,7 @@ function parse(argv: string[]) {
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
+    throw new UsageError(errorText(error));
   }
 }
 

@@ -8,6 +8,7 @@ import { configSchema } from '../config/schema.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { descriptorNamed, descriptorOf } from '../model/providers/index.ts';
 import type { Provider } from '../model/types.ts';
+import { errorText } from '../lib/errors.ts';
 
 // What a live audit reads: the scopes the config lists (or, without a config section for a
 // provider, the ones the options and credentials give), narrowed by --regions / --accounts.
@@ -194,9 +195,8 @@ export async function selectLive(
       const [relisted] = await listScopes([members as LiveAdapter]);
       listed = listed.map((l) => (l === entry ? (relisted as ListedScopes) : l));
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
       listed = listed.map((l) =>
-        l === entry ? { adapter: l.adapter, error: `${discovery.call}: ${text.split('\n')[0]}` } : l,
+        l === entry ? { adapter: l.adapter, error: `${discovery.call}: ${errorText(error)}` } : l,
       );
     }
   }

@@ -1,5 +1,6 @@
 import { ErrorCode, WebClient } from '@slack/web-api';
 import type { Logger } from '@slack/web-api';
+import { errorText } from '../lib/errors.ts';
 
 // Checks `npm run dev` makes before it starts anything: the two tokens are the right kinds, and
 // Slack answers the bot token. Each problem is one line naming the cause; tokens are never printed.
@@ -45,7 +46,7 @@ export function slackErrorLine(error: unknown, url: string, what: string): strin
   }
   if (coded.code === ErrorCode.HTTPError) return `Slack at ${url} answered HTTP ${coded.statusCode}`;
   if (coded.code === ErrorCode.PlatformError) return `Slack refused ${what}: ${coded.data?.error ?? 'unknown error'}`;
-  return `Slack at ${url}: ${(error as Error).message?.split('\n')[0] ?? String(error)}`;
+  return `Slack at ${url}: ${errorText(error)}`;
 }
 
 /** Asks Slack who the bot token belongs to (auth.test), once, without retries: the cause of a failure, or undefined. */

@@ -14,6 +14,7 @@ import {
 import type { SuppressionRequest } from './blocks/suppression-request.ts';
 import { code, plural, userText } from './blocks/elements.ts';
 import type { SlackChatClient } from './notifier.ts';
+import { errorText } from '../lib/errors.ts';
 
 // Accept risk and `/warden suppress` hide exposure, so they are approved as a fix is: each makes a suppression
 // request in the approval store (src/store/state.ts ApprovalStore), posted with Approve/Reject in the finding's
@@ -95,7 +96,7 @@ export function createSuppressionRequests(deps: {
         ...suppressionRequestOutcome(request, outcome),
       });
     } catch (error) {
-      console.error(`warden: suppression request message not updated: ${(error as Error).message.split('\n')[0]}`);
+      console.error(`warden: suppression request message not updated: ${errorText(error)}`);
     }
   }
 

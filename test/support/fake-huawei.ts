@@ -285,6 +285,22 @@ function createRule(projectId: string, groups: ApiRecord[], option: unknown): Ap
 }
 
 /** `pageCap`: address groups per ListAddressGroup page at most, whatever `limit` asks (default 2000). */
+/** Adds group `name` to `projectId` with one rule: SSH (tcp/22) from anywhere on IPv4, allowed at priority 100. */
+export function addOpenSshGroup(fake: FakeHuawei, projectId: string, name: string): ApiRecord {
+  const group = fake.addGroup(projectId, { name });
+  fake.addRule(projectId, {
+    security_group_id: group.id as string,
+    direction: 'ingress',
+    ethertype: 'IPv4',
+    protocol: 'tcp',
+    multiport: '22',
+    remote_ip_prefix: '0.0.0.0/0',
+    action: 'allow',
+    priority: 100,
+  });
+  return group;
+}
+
 export async function startFakeHuawei(options: { ak: string; sk: string; pageCap?: number }): Promise<FakeHuawei> {
   const projects = new Map<string, { groups: ApiRecord[]; rules: ApiRecord[]; addressGroups: ApiRecord[] }>();
   const denied = new Set<FakeOperation>();

@@ -1,8 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcCommand,
+} from '@aws-sdk/client-ec2';
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
+import { runWarden } from './cli.ts';
+import type { CliRun } from './cli.ts';
 
 // A moto_server (https://docs.getmoto.org/en/latest/docs/server_mode.html) on a free loopback
 // port for one test file: every AWS API it emulates, in memory, gone when it stops.
@@ -22,6 +28,14 @@ export function motoEnv(endpoint: string, region = 'eu-west-1'): NodeJS.ProcessE
     AWS_REGION: region,
     AWS_ENDPOINT_URL: endpoint,
   };
+}
+
+/** What an SDK client in a test is built with to reach moto: its endpoint, a region and the fake credentials. */
+export function motoClientConfig(
+  endpoint: string,
+  region = 'eu-west-1',
+): { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
+  return { region, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
 }
 
 /**
@@ -135,4 +149,29 @@ export async function seedSecurityGroup(
   if (permissions.length > 0)
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: permissions }));
   return id;
+}
+
+/** Creates a VPC (10.0.0.0/16 unless told) through the EC2 SDK; returns its id. */
+export async function createVpc(ec2: EC2Client, cidr = '10.0.0.0/16'): Promise<string> {
+  return (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }))).Vpc?.VpcId as string;
+}
+
+/** A warden.yaml reading AWS in `region`, whose fixes open SSH to the office range 203.0.113.0/24 instead. */
+export function awsOfficeSshConfig(region: string): string {
+  return [
+    `providers:`,
+    `  aws:`,
+    `    regions: [${region}]`,
+    `remediation:`,
+    `  trustedSources:`,
+    `    "22": [{ source: 203.0.113.0/24, label: office }]`,
+    ``,
+  ].join('\n');
+}
+
+/** The warden CLI against moto in `region`, acting as tester@ci, with its change records under `stateDir`. */
+export function runWardenOnMoto(endpoint: string, region: string, stateDir: string, args: string[]): Promise<CliRun> {
+  return runWarden(args, {
+    env: { ...motoEnv(endpoint, region), WARDEN_STATE_DIR: stateDir, WARDEN_ACTOR: 'tester@ci' },
+  });
 }
