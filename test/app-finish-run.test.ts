@@ -3,7 +3,7 @@ import { finishRun } from '../src/app/finish-run.ts';
 import type { Notice } from '../src/app/notice.ts';
 import type { AppPorts, Notifier, Place } from '../src/app/ports.ts';
 import { defaultSlackConfig } from '../src/config/schema.ts';
-import type { AuditInput, Run, ScopeResult, StateStore } from '../src/store/state.ts';
+import type { TrailInput, Run, ScopeResult, StateStore } from '../src/store/state.ts';
 
 // A use case runs with no Slack at all: its ports are a store and a notifier that only records the notices.
 
@@ -23,7 +23,7 @@ function recordingNotifier(): Notifier & { posted: { where: Place; notice: Notic
 }
 
 function rig(run: Run, results: ScopeResult[]) {
-  const trail: AuditInput[] = [];
+  const trail: TrailInput[] = [];
   let claimed = false;
   const store = {
     runs: {
@@ -31,7 +31,7 @@ function rig(run: Run, results: ScopeResult[]) {
       claimDigest: async () => (claimed ? false : (claimed = true)),
       scopeResults: async () => results,
     },
-    trail: { log: async (entry: AuditInput) => void trail.push(entry) },
+    trail: { log: async (entry: TrailInput) => void trail.push(entry) },
   } as unknown as StateStore;
   const notifier = recordingNotifier();
   const ports = {

@@ -7,7 +7,7 @@ import type { AppPorts, Asker, Notifier } from '../src/app/ports.ts';
 import { suppressFinding } from '../src/app/suppress-finding.ts';
 import type { SuppressionRequester } from '../src/app/suppress-finding.ts';
 import { unsuppressFinding } from '../src/app/unsuppress-finding.ts';
-import type { AuditInput, StateStore } from '../src/store/state.ts';
+import type { TrailInput, StateStore } from '../src/store/state.ts';
 import type { Suppression } from '../src/model/suppression.ts';
 
 // The Slack-only jobs run as use cases with no Slack at all: a store, a clock and a notifier that renders plainly.
@@ -25,7 +25,7 @@ const suppression = (target: Suppression['target'], until: string): Suppression 
 });
 
 function rig(active: Suppression[]) {
-  const trail: AuditInput[] = [];
+  const trail: TrailInput[] = [];
   const revoked: Suppression['target'][] = [];
   const store = {
     suppressions: {
@@ -38,7 +38,7 @@ function rig(active: Suppression[]) {
       },
     },
     findings: { get: async () => undefined },
-    trail: { log: async (entry: AuditInput) => void trail.push(entry) },
+    trail: { log: async (entry: TrailInput) => void trail.push(entry) },
   } as unknown as StateStore;
   const notifier = { textOf: plainOf } as unknown as Notifier;
   const ports = { store, notifier, now: () => NOW } as unknown as AppPorts;

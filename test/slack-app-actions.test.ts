@@ -11,7 +11,7 @@ import type { Finding } from '../src/model/types.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
-import type { AuditEntry, ScopeRef, StateStore } from '../src/store/state.ts';
+import type { TrailEntry, ScopeRef, StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { FakeSlackApi, RecordedSlackCall } from './support/fake-slack-api.ts';
@@ -136,7 +136,7 @@ async function invoke(handler: SlackHandler, body: string): Promise<HttpApiResul
   return handler(httpApiEvent(body), {});
 }
 
-async function allAudit(): Promise<AuditEntry[]> {
+async function allAudit(): Promise<TrailEntry[]> {
   return store.trail.entries({ from: new Date(NOW.getTime() - 3_600_000), to: new Date(NOW.getTime() + 3_600_000) });
 }
 

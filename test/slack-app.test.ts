@@ -15,7 +15,7 @@ import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
 import { startEmbeddedDynamo } from '../src/store/embedded.ts';
 import { openStateStore } from '../src/store/open.ts';
-import type { AuditEntry, StateStore } from '../src/store/state.ts';
+import type { TrailEntry, StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { FakeSlackApi, RecordedSlackCall } from './support/fake-slack-api.ts';
@@ -113,7 +113,7 @@ function actionBody(
   });
 }
 
-async function allAudit(): Promise<AuditEntry[]> {
+async function allAudit(): Promise<TrailEntry[]> {
   return store.trail.entries({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
 }
 

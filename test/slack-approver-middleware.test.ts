@@ -19,7 +19,7 @@ import { approverForButton, approversOnly } from '../src/slack/middleware/approv
 import type { ButtonApproval } from '../src/slack/middleware/approvers.ts';
 import { buttonClick } from '../src/slack/middleware/button.ts';
 import { parsedCommand } from '../src/slack/middleware/command.ts';
-import type { AuditEntry, StateStore } from '../src/store/state.ts';
+import type { TrailEntry, StateStore } from '../src/store/state.ts';
 
 // The approver check is Bolt listener middleware: a request from someone who is not an approver is
 // refused (logged, answered with who may, noted in the finding's thread) and never reaches the
@@ -40,10 +40,10 @@ type Call = [string, ...unknown[]];
 /** A context over an in-memory store and Web API client; `calls` records, in order, what reached Slack, the audit trail and the listener. */
 function harness(slack: Record<string, unknown>) {
   const calls: Call[] = [];
-  const audit: AuditEntry[] = [];
+  const audit: TrailEntry[] = [];
   const store = {
     trail: {
-      log: async (entry: AuditEntry) => {
+      log: async (entry: TrailEntry) => {
         audit.push(entry);
         calls.push(['audit', entry.outcome]);
       },

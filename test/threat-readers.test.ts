@@ -8,7 +8,7 @@ import { ACTION_IDS, encodeButtonValue } from '../src/slack/actions.ts';
 import { createInProcessQueue } from '../src/slack/queue.ts';
 import type { WardenJob, WorkQueue } from '../src/slack/queue.ts';
 import { createDynamoStateStore, ensureTable } from '../src/store/dynamo.ts';
-import type { AuditEntry, StateStore } from '../src/store/state.ts';
+import type { TrailEntry, StateStore } from '../src/store/state.ts';
 import { startDynalite } from './support/dynalite.ts';
 import type { Dynalite } from './support/dynalite.ts';
 import { startFakeSlackApi } from './support/fake-slack-api.ts';
@@ -116,7 +116,7 @@ async function click(user: string, channel: string): Promise<HttpApiResult> {
   );
 }
 
-async function allAudit(): Promise<AuditEntry[]> {
+async function allAudit(): Promise<TrailEntry[]> {
   return store.trail.entries({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) });
 }
 

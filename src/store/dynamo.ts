@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StateStore } from './state.ts';
 import { createApprovalStore } from './dynamo/approvals.ts';
-import { createAuditTrail } from './dynamo/audit.ts';
+import { createAuditTrail } from './dynamo/trail.ts';
 import { createDynamoChangeStore } from './dynamo/changes.ts';
 import { createFindingStore } from './dynamo/findings.ts';
 import { createIdempotencyStore } from './dynamo/idempotency.ts';

@@ -330,7 +330,7 @@ export interface ApprovalStore {
 // ---------------------------------------------------------------------------------------------
 // Audit trail: every interaction, allowed or not.
 
-export interface AuditInput {
+export interface TrailInput {
   at: Date;
   /** Who (a Slack user id and name, `scheduler`, …). */
   actor: string;
@@ -343,18 +343,18 @@ export interface AuditInput {
   detail?: string;
 }
 
-export interface AuditEntry extends Omit<AuditInput, 'at'> {
+export interface TrailEntry extends Omit<TrailInput, 'at'> {
   at: string;
   /** Unique, ordered by `at` (then by write order within one process). */
   id: string;
 }
 
 export interface AuditTrail {
-  log(entry: AuditInput): Promise<AuditEntry>;
+  log(entry: TrailInput): Promise<TrailEntry>;
   /** Entries with `from <= at < to`, oldest first. */
-  entries(range: { from: Date; to: Date }): Promise<AuditEntry[]>;
+  entries(range: { from: Date; to: Date }): Promise<TrailEntry[]>;
   /** Every entry about one target, oldest first. */
-  forTarget(target: string): Promise<AuditEntry[]>;
+  forTarget(target: string): Promise<TrailEntry[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mapLimit } from '../../lib/pool.ts';
-import type { AuditEntry, AuditTrail } from '../state.ts';
+import type { TrailEntry, AuditTrail } from '../state.ts';
 import { writeIf } from './conditional.ts';
 import { optionalStringsOf, required, stringsOf, TABLE_KEYS } from './table.ts';
 import type { Item, Table } from './table.ts';
@@ -10,9 +10,9 @@ import type { Item, Table } from './table.ts';
 const MAX_AUDIT_DAYS = 400;
 
 /** Per-process order for entries written in the same millisecond. */
-let auditSequence = 0;
+let trailSequence = 0;
 
-function toAuditEntry(item: Item): AuditEntry {
+function toAuditEntry(item: Item): TrailEntry {
   return {
     id: item['sk'] as string,
     ...stringsOf(item, ['at', 'actor', 'action', 'target', 'outcome']),
@@ -25,8 +25,8 @@ export function createAuditTrail(table: Table): AuditTrail {
   return {
     async log(input) {
       const at = input.at.toISOString();
-      const id = `${at}#${(auditSequence++ % 1e9).toString().padStart(9, '0')}#${randomBytes(3).toString('hex')}`;
-      const entry: AuditEntry = {
+      const id = `${at}#${(trailSequence++ % 1e9).toString().padStart(9, '0')}#${randomBytes(3).toString('hex')}`;
+      const entry: TrailEntry = {
         id,
         at,
         actor: required(input.actor, 'actor'),
