@@ -4,6 +4,7 @@ import { changesFromCtsNotification } from '../../src/realtime/smn.ts';
 import type { SmnProvider } from '../../src/realtime/smn.ts';
 import type { ProviderModule } from '../provider-module.ts';
 import { addressGroupPageKinds } from './address-groups.ts';
+import { portPageKinds } from './ports.ts';
 import { vpcV3PageKinds } from './normalize.ts';
 
 /**
@@ -27,7 +28,7 @@ export function ctsRealtime(provider: SmnProvider): ProviderModule['realtime'] {
 export const huaweiModule: ProviderModule<'huawei'> = {
   descriptor: huawei,
   configSchema: providersSchema.unwrap().shape.huawei,
-  pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds],
+  pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds, ...portPageKinds],
   createAdapter: async (config, env) => (await import('./live.ts')).createHuaweiAdapter({ config, env }),
   secretNames: ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK'],
   realtime: ctsRealtime('huawei'),

@@ -2,6 +2,7 @@ import { providersSchema } from '../../src/config/schema.ts';
 import { otc } from '../../src/model/providers/otc.ts';
 import { addressGroupPageKinds } from '../huawei/address-groups.ts';
 import { ctsRealtime } from '../huawei/index.ts';
+import { portPageKinds } from '../huawei/ports.ts';
 import { vpcV3PageKinds } from '../huawei/normalize.ts';
 import type { ProviderModule } from '../provider-module.ts';
 import { neutronPageKinds } from './neutron.ts';
@@ -10,7 +11,7 @@ export const otcModule: ProviderModule<'otc'> = {
   descriptor: otc,
   configSchema: providersSchema.unwrap().shape.otc,
   // OTC's VPC v3 answers as Huawei's; Neutron v2.0 where v3 is not offered.
-  pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds, ...neutronPageKinds],
+  pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds, ...neutronPageKinds, ...portPageKinds],
   createAdapter: async (config, env) => (await import('./live.ts')).createOtcAdapter({ config, env }),
   secretNames: ['OTC_ACCESS_KEY', 'OTC_SECRET_KEY'],
   realtime: ctsRealtime('otc'),

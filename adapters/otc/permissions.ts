@@ -7,6 +7,8 @@ import { HUAWEI_PERMISSIONS } from '../huawei/permissions.ts';
 export const OTC_PERMISSIONS = declarePermissions({
   operations: {
     ...HUAWEI_PERMISSIONS.operations,
+    // OTC's EIPs through Neutron: "Querying Floating IP Addresses" (GET /v2.0/floatingips).
+    ListFloatingIps: { access: 'read', permissions: ['vpc:floatingIps:get'] },
     ObtainToken: {
       access: 'read',
       permissions: [],
@@ -17,7 +19,14 @@ export const OTC_PERMISSIONS = declarePermissions({
     // The scopes are the configured projects: no call.
     scopes: [],
     // With password credentials every call first needs a token; 'auto' tries VPC v3, then Neutron v2.0.
-    read: ['ObtainToken', 'ListSecurityGroups', 'ListSecurityGroupRules', 'ListAddressGroup'],
+    read: [
+      'ObtainToken',
+      'ListSecurityGroups',
+      'ListSecurityGroupRules',
+      'ListAddressGroup',
+      'ListPorts',
+      'ListFloatingIps',
+    ],
     // Which API the project has is learned with a one-record listing first ('auto').
     addRule: ['ObtainToken', 'ListSecurityGroups', 'CreateSecurityGroupRule'],
     removeRule: ['ObtainToken', 'ListSecurityGroups', 'DeleteSecurityGroupRule'],
