@@ -14,7 +14,10 @@ import { PORT_PAGE_KINDS } from './ports.ts';
 /** Records per page asked for (ListPorts and ListPublicips: default and documented maximum 2000). */
 const PAGE_LIMIT = 2000;
 
-type Operation = 'ListPorts' | 'ListPublicips';
+/** EIP v1 "Querying EIPs": no installed SDK client has it. */
+const PUBLICIPS = { operation: 'ListPublicips', url: '/v1/{project_id}/publicips' } as const;
+
+type Operation = 'ListPorts' | typeof PUBLICIPS.operation;
 
 const KEYS: Record<Operation, 'ports' | 'publicips'> = { ListPorts: 'ports', ListPublicips: 'publicips' };
 
@@ -25,7 +28,7 @@ function send(hw: HuaweiClient, scope: Scope, operation: Operation, marker: stri
   }
   return hw.rawClientFor(scope).sendRequest({
     method: 'GET',
-    url: '/v1/{project_id}/publicips',
+    url: PUBLICIPS.url,
     contentType: 'application/json',
     queryParams: { limit: PAGE_LIMIT, ...(marker === undefined ? {} : { marker }) },
     pathParams: {},
