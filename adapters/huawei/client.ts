@@ -17,7 +17,6 @@
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
 import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js';
 import type { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
-import { VpcClient as VpcV2Client } from '@huaweicloud/huaweicloud-sdk-vpc/v2/public-api.js';
 import { Logger4jInstance } from '@huaweicloud/huaweicloud-sdk-core/logger/log4jLogger.js';
 import { VpcClient } from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
 import type { WardenConfig } from '../../src/config/schema.ts';
@@ -182,9 +181,7 @@ export interface HuaweiClient {
   scopes(filter?: ScopeFilter): Promise<Scope[]>;
   /** Builds (and so checks) the scope's client: credentials and endpoint. */
   clientFor(scope: Scope): VpcClient;
-  /** The scope's VPC v2 client (ports: ListPorts is not in the v3 client). */
-  v2ClientFor(scope: Scope): VpcV2Client;
-  /** The scope's signed SDK client for a path no generated client has (EIP v1 ListPublicips). */
+  /** The scope's signed SDK client for the paths the v3 client does not have (ports, EIPs). */
   rawClientFor(scope: Scope): HcClient;
   /** At most providers.huawei.concurrency operations at once in a region. */
   limiterFor(region: string): <T>(work: () => Promise<T>) => Promise<T>;
@@ -201,7 +198,6 @@ export interface HuaweiClient {
 }
 
 const VPC_V3 = (): ClientBuilder<VpcClient> => VpcClient.newBuilder();
-const VPC_V2 = (): ClientBuilder<VpcV2Client> => VpcV2Client.newBuilder();
 const RAW = (): ClientBuilder<HcClient> => new ClientBuilder((client: HcClient) => client);
 
 export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient {
@@ -256,7 +252,6 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
   }
 
   const clientFor = (scope: Scope): VpcClient => built(scope, VPC_V3);
-  const v2ClientFor = (scope: Scope): VpcV2Client => built(scope, VPC_V2);
   const rawClientFor = (scope: Scope): HcClient => built(scope, RAW);
 
   function limiterFor(region: string) {
@@ -376,7 +371,6 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
       return scopes;
     },
     clientFor,
-    v2ClientFor,
     rawClientFor,
     limiterFor,
     where,

@@ -1,45 +1,46 @@
-import { ListPortsRequest } from '@huaweicloud/huaweicloud-sdk-vpc/v2/public-api.js';
 import { isRecord } from '../../src/lib/record.ts';
 import type { RawPage, Scope } from '../../src/ports/live.ts';
 import type { HuaweiClient } from './client.ts';
 import { show } from './normalize.ts';
 import { PORT_PAGE_KINDS } from './ports.ts';
 
-// The Huawei reads of a project's ports (VPC v1 ListPorts, through the SDK's v2 client) and EIPs
-// (EIP v1 ListPublicips on the same endpoint, a path no installed SDK client has: sent through the
-// SDK's signed client). Both answer with their list only, no page_info: the next page starts after
-// the last id, and the listing ends with an empty page (a region may serve fewer than `limit`
-// records per page, so a short page is not taken as the last).
+// The Huawei reads of a project's ports (VPC v1 ListPorts) and EIPs (EIP v1 ListPublicips, served
+// on the VPC endpoint), sent through the SDK's signed client: the v3 client has neither, the EIP
+// API has no Node.js SDK, and the VPC v2 client (which has ListPorts) costs its whole module to
+// load. Both answer with their list only, no page_info: the next page starts after the last id,
+// and the listing ends with an empty page (a region may serve fewer than `limit` records per page,
+// so a short page is not taken as the last).
 
 /** Records per page asked for (ListPorts and ListPublicips: default and documented maximum 2000). */
 const PAGE_LIMIT = 2000;
 
-/** EIP v1 "Querying EIPs": no installed SDK client has it. */
-const PUBLICIPS = { operation: 'ListPublicips', url: '/v1/{project_id}/publicips' } as const;
+/** VPC "Querying Ports" (vpc_port01_0003) and EIP "Querying EIPs" (eip_api_0003). */
+const LISTINGS = {
+  ListPorts: { operation: 'ListPorts', url: '/v1/{project_id}/ports', key: 'ports' },
+  ListPublicips: { operation: 'ListPublicips', url: '/v1/{project_id}/publicips', key: 'publicips' },
+} as const;
 
-type Operation = 'ListPorts' | typeof PUBLICIPS.operation;
+type Operation = keyof typeof LISTINGS;
 
-const KEYS: Record<Operation, 'ports' | 'publicips'> = { ListPorts: 'ports', ListPublicips: 'publicips' };
+type RequestOptions = Parameters<ReturnType<HuaweiClient['rawClientFor']>['sendRequest']>[0];
 
 function send(hw: HuaweiClient, scope: Scope, operation: Operation, marker: string | undefined): Promise<unknown> {
-  if (operation === 'ListPorts') {
-    const request = new ListPortsRequest().withLimit(PAGE_LIMIT);
-    return hw.v2ClientFor(scope).listPorts(marker === undefined ? request : request.withMarker(marker));
-  }
-  return hw.rawClientFor(scope).sendRequest({
+  const options = {
     method: 'GET',
-    url: PUBLICIPS.url,
+    url: LISTINGS[operation].url,
     contentType: 'application/json',
     queryParams: { limit: PAGE_LIMIT, ...(marker === undefined ? {} : { marker }) },
     pathParams: {},
     headers: {},
+    // As the generated clients set it (VpcClient.listPorts).
     responseHeaders: [''],
-  } as Parameters<ReturnType<HuaweiClient['rawClientFor']>['sendRequest']>[0]);
+  };
+  return hw.rawClientFor(scope).sendRequest(options as RequestOptions);
 }
 
 /** Every page of one listing, from the first page to the first empty one. */
 async function listAfterLastId(hw: HuaweiClient, scope: Scope, operation: Operation): Promise<RawPage[]> {
-  const key = KEYS[operation];
+  const key = LISTINGS[operation].key;
   const kind = PORT_PAGE_KINDS[key];
   const pages: RawPage[] = [];
   const used = new Set<string>();

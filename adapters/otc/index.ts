@@ -11,7 +11,7 @@ export const otcModule: ProviderModule<'otc'> = {
   descriptor: otc,
   configSchema: providersSchema.unwrap().shape.otc,
   // OTC's VPC v3 answers as Huawei's; Neutron v2.0 where v3 is not offered.
-  pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds, ...neutronPageKinds, ...portPageKinds],
+  pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds, ...portPageKinds, ...neutronPageKinds],
   createAdapter: async (config, env) => (await import('./live.ts')).createOtcAdapter({ config, env }),
   secretNames: ['OTC_ACCESS_KEY', 'OTC_SECRET_KEY'],
   realtime: ctsRealtime('otc'),
