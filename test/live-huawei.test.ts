@@ -129,6 +129,8 @@ describe('Huawei live adapter: reading', () => {
       'vpc-v3:ListSecurityGroupRules',
       'vpc-v3:ListSecurityGroupRules',
       'vpc-v3:ListSecurityGroupRules',
+      'vpc:ListPorts',
+      'vpc:ListPublicips',
     ]);
     expect(itemsOf(pages, 'vpc-v3:ListSecurityGroups', 'security_groups').map((g) => g.id)).toEqual(
       groups.map((g) => g.id),
@@ -148,7 +150,7 @@ describe('Huawei live adapter: reading', () => {
       .map((p) => p.body as { page_info: Record<string, unknown> });
     expect(bodies.map((b) => b.page_info.current_count)).toEqual([2000, 2000, 500]);
     expect(bodies[2]?.page_info).not.toHaveProperty('next_marker');
-    expect(live.stats).toEqual({ calls: 5, retries: 0, throttles: 0 });
+    expect(live.stats).toEqual({ calls: 7, retries: 0, throttles: 0 });
     expect(events.at(-1)).toEqual({ pages: 5, groups: 2001 });
   });
 
@@ -167,9 +169,15 @@ describe('Huawei live adapter: reading', () => {
       expect(Object.getPrototypeOf(page.body)).toBe(Object.prototype);
       expect(page.body).not.toHaveProperty('httpStatusCode');
       expect(JSON.parse(JSON.stringify(page.body))).toEqual(page.body);
+      if (!page.kind.startsWith('vpc-v3:')) continue;
       expect(page.body).toHaveProperty('request_id');
       expect(page.body).toHaveProperty('page_info.current_count');
     }
+    // The v1 ports and EIP listings answer with their list alone.
+    expect(pages.filter((p) => !p.kind.startsWith('vpc-v3:')).map((p) => p.body)).toEqual([
+      { ports: [] },
+      { publicips: [] },
+    ]);
     const first = itemsOf(pages, 'vpc-v3:ListSecurityGroupRules', 'security_group_rules')[0];
     expect(Object.keys(first ?? {})).toEqual(
       expect.arrayContaining(['security_group_id', 'remote_ip_prefix', 'multiport', 'priority', 'action']),
@@ -183,7 +191,7 @@ describe('Huawei live adapter: reading', () => {
     const pages = await live.read(SCOPE);
     expect(itemsOf(pages, 'vpc-v3:ListSecurityGroupRules', 'security_group_rules')).toHaveLength(10);
     expect(requestsOf('ListSecurityGroupRules').map((r) => r.status)).toEqual([429, 429, 200]);
-    expect(live.stats).toEqual({ calls: 4, retries: 2, throttles: 2 });
+    expect(live.stats).toEqual({ calls: 6, retries: 2, throttles: 2 });
   });
 
   it('retries 5xx answers, which are not throttles', async () => {
@@ -193,7 +201,7 @@ describe('Huawei live adapter: reading', () => {
     const pages = await live.read(SCOPE);
     expect(itemsOf(pages, 'vpc-v3:ListSecurityGroups', 'security_groups')).toHaveLength(3);
     expect(requestsOf('ListSecurityGroups').map((r) => r.status)).toEqual([500, 500, 200]);
-    expect(live.stats).toEqual({ calls: 4, retries: 2, throttles: 0 });
+    expect(live.stats).toEqual({ calls: 6, retries: 2, throttles: 0 });
   });
 
   it('times out a hung call and retries it', async () => {
@@ -251,7 +259,7 @@ describe('Huawei live adapter: reading', () => {
       ]),
     );
     for (const request of fake.requests) {
-      expect(request.path.startsWith(`/v3/${PROJECT}/vpc/`)).toBe(true);
+      expect(request.path).toMatch(new RegExp(`^/v3/${PROJECT}/vpc/|^/v1/${PROJECT}/(?:ports|publicips)$`));
       expect(request.headers.authorization).toMatch(
         new RegExp(`^SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`),
       );
@@ -574,6 +582,8 @@ describe('Huawei live adapter: scopes and endpoints', () => {
       'ListSecurityGroups',
       'ListSecurityGroups',
       'ListSecurityGroupRules',
+      'ListPorts',
+      'ListPublicips',
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADDRESS_GROUP_PAGE_KINDS } from '../adapters/huawei/address-groups.ts';
+import { PORT_PAGE_KINDS } from '../adapters/huawei/ports.ts';
 import type { RawPage } from '../src/ports/live.ts';
 import { OtcApiError } from '../adapters/otc/client.ts';
 import type { OtcAdapterOptions } from '../adapters/otc/client.ts';
@@ -80,6 +81,14 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected a rejection');
+}
+
+/** The port and floating-IP listings every read ends with. */
+const PORT_KINDS = [PORT_PAGE_KINDS.ports, PORT_PAGE_KINDS.floatingips];
+
+/** The pages of the groups, rules and address groups (without the ports and floating IPs). */
+function groupPages(pages: RawPage[]): RawPage[] {
+  return pages.filter((p) => !(PORT_KINDS as string[]).includes(p.kind));
 }
 
 function ids(pages: RawPage[], key: string): string[] {
@@ -166,8 +175,9 @@ describe('OTC live adapter: reading', () => {
     expect(pages.filter((p) => p.kind === 'vpc-v3:ListSecurityGroupRules')).toHaveLength(3);
     expect(ids(pages, 'security_groups').sort()).toEqual(groups.map((g) => g.id).sort());
     expect(ids(pages, 'security_group_rules').sort()).toEqual(rules.map((r) => r.id).sort());
-    expect(events).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(otc.stats).toEqual({ calls: 6, retries: 0, throttles: 0 });
+    // Then one (empty) page each of ports and floating IPs.
+    expect(events).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(otc.stats).toEqual({ calls: 8, retries: 0, throttles: 0 });
 
     const requests = fake.vpcRequests();
     expect(requests.every((r) => r.status === 200 && r.query.startsWith('limit=2000'))).toBe(true);
@@ -199,7 +209,7 @@ describe('OTC live adapter: reading', () => {
     const pages = await otc.read(scope);
 
     expect(new Set(pages.map((p) => p.kind))).toEqual(
-      new Set(['neutron-v2:security-groups', 'neutron-v2:security-group-rules']),
+      new Set(['neutron-v2:security-groups', 'neutron-v2:security-group-rules', ...PORT_KINDS]),
     );
     expect(ids(pages, 'security_groups').sort()).toEqual(groups.map((g) => g.id).sort());
     expect(ids(pages, 'security_group_rules')).toHaveLength(4);
@@ -255,7 +265,7 @@ describe('OTC live adapter: reading', () => {
   it("api 'neutron-v2' reads Neutron only", async () => {
     seedJumpHost();
     const pages = await adapter({ api: 'neutron-v2' }).read(scope);
-    expect(pages.every((p) => p.kind.startsWith('neutron-v2:'))).toBe(true);
+    expect(groupPages(pages).every((p) => p.kind.startsWith('neutron-v2:'))).toBe(true);
     expect(fake.vpcRequests().every((r) => r.path.startsWith('/v2.0/'))).toBe(true);
   });
 
@@ -272,7 +282,7 @@ describe('OTC live adapter: reading', () => {
     expect(ids(pages, 'security_group_rules')).toHaveLength(3);
     expect(otc.stats.retries).toBe(4);
     expect(otc.stats.throttles).toBe(2);
-    expect(otc.stats.calls).toBe(7); // three pages (one of groups, two of rules) and four failed attempts
+    expect(otc.stats.calls).toBe(9); // five pages (one of groups, two of rules, ports, floating IPs) and four failed attempts
   });
 
   it('gives up after the configured retries, naming the call and the status', async () => {
@@ -661,7 +671,7 @@ describe('OTC live adapter: end to end', () => {
       const quiet = fake.addGroup(P1, 'app', 'internal only');
       fake.addRule(quiet, { multiport: '8080', remote_ip_prefix: '10.0.0.0/8' });
       const pages = await adapter().read(scope);
-      expect(pages.every((p) => p.kind.startsWith(`${api}:`))).toBe(true);
+      expect(groupPages(pages).every((p) => p.kind.startsWith(`${api}:`))).toBe(true);
       const report = auditEstate(estateOf(pages), defaultConfig());
       const admin = report.findings.filter((f) => f.check === 'internet-admin-port');
       expect(admin).toHaveLength(1);
@@ -757,7 +767,7 @@ describe('OTC VPC v3 address groups, live', () => {
     expect(readSets(scope, pages).live.addressSets).toMatchObject([
       { id: 'ag-1', unresolved: expect.stringMatching(/^ListAddressGroup was refused: HTTP 404 APIGW.0101/) },
     ]);
-    expect(pages.filter((p) => p.kind.startsWith('neutron'))).toEqual([]);
+    expect(groupPages(pages).filter((p) => p.kind.startsWith('neutron'))).toEqual([]);
   });
 
   it('throttling is retried; 5xx beyond the retries fails the scope', async () => {

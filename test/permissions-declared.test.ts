@@ -174,7 +174,12 @@ async function calledOperations(provider: keyof typeof DECLARED): Promise<string
     const requests = importedNames(source, /^@huaweicloud\/huaweicloud-sdk-vpc\//).flatMap((name) =>
       matches(name, /^(\w+)Request$/g),
     );
-    return [...requests, ...matches(source, /\bclient\.(\w+)\(/g).map(capitalized)];
+    // Calls on a path no generated client has name their operation (`operation: 'ListPublicips'`).
+    return [
+      ...requests,
+      ...matches(source, /\bclient\.(\w+)\(/g).map(capitalized),
+      ...matches(source, /\boperation: '([A-Z]\w+)'/g),
+    ];
   }
   return [...matches(source, /\bname: '([A-Z]\w+)'/g), ...matches(source, /`OTC IAM (\w+) /g)];
 }

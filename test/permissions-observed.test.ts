@@ -113,10 +113,12 @@ async function recordingProxy(
 /** Huawei's and OTC's VPC calls per use, with a rule naming an address group (AK/SK keys: no token). */
 const VPC_USES_SEEN = {
   scopes: [],
-  read: ['ListAddressGroup', 'ListSecurityGroupRules', 'ListSecurityGroups'],
+  read: ['ListAddressGroup', 'ListPorts', 'ListSecurityGroupRules', 'ListSecurityGroups'],
   addRule: ['CreateSecurityGroupRule'],
   removeRule: ['DeleteSecurityGroupRule'],
 };
+/** Huawei reads its EIPs (ListPublicips), OTC its floating IPs (ListFloatingIps). */
+const withRead = (extra: string) => ({ ...VPC_USES_SEEN, read: [...VPC_USES_SEEN.read, extra].sort() });
 
 describe('each adapter method calls only the operations its use declares (against the loopback fakes)', () => {
   it('aws: scopes asks STS who it is; read, through a member role, describes groups, rules, interfaces and the prefix lists rules name; the writes authorize and revoke', async () => {
@@ -261,7 +263,7 @@ describe('each adapter method calls only the operations its use declares (agains
         'huawei',
         HUAWEI_PERMISSIONS,
         await observeUses(adapter, () => fake.requests.map((r) => r.operation), group.id as string),
-        VPC_USES_SEEN,
+        withRead('ListPublicips'),
       );
     } finally {
       await fake.close();
@@ -276,6 +278,8 @@ describe('each adapter method calls only the operations its use declares (agains
       'GET security-groups': 'ListSecurityGroups',
       'GET security-group-rules': 'ListSecurityGroupRules',
       'GET address-groups': 'ListAddressGroup',
+      'GET ports': 'ListPorts',
+      'GET floatingips': 'ListFloatingIps',
       'POST security-group-rules': 'CreateSecurityGroupRule',
       'DELETE security-group-rules': 'DeleteSecurityGroupRule',
     };
@@ -283,7 +287,7 @@ describe('each adapter method calls only the operations its use declares (agains
       if (r.server === 'iam') return 'ObtainToken';
       const resource = r.path
         .split('/')
-        .find((part) => /^(security-groups|security-group-rules|address-groups)$/.test(part));
+        .find((part) => /^(security-groups|security-group-rules|address-groups|ports|floatingips)$/.test(part));
       return OPERATIONS[`${r.method} ${resource}`] ?? `${r.method} ${r.path}`;
     };
     try {
@@ -302,7 +306,7 @@ describe('each adapter method calls only the operations its use declares (agains
         'otc',
         OTC_PERMISSIONS,
         await observeUses(adapter, () => fake.requests.map(operation), group.id),
-        VPC_USES_SEEN,
+        withRead('ListFloatingIps'),
       );
     } finally {
       await fake.close();

@@ -15,6 +15,8 @@
 //   client build (http/DefaultUserAgent.js); we always pass one.
 
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
+import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js';
+import type { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
 import { Logger4jInstance } from '@huaweicloud/huaweicloud-sdk-core/logger/log4jLogger.js';
 import { VpcClient } from '@huaweicloud/huaweicloud-sdk-vpc/v3/public-api.js';
 import type { WardenConfig } from '../../src/config/schema.ts';
@@ -179,6 +181,8 @@ export interface HuaweiClient {
   scopes(filter?: ScopeFilter): Promise<Scope[]>;
   /** Builds (and so checks) the scope's client: credentials and endpoint. */
   clientFor(scope: Scope): VpcClient;
+  /** The scope's signed SDK client for the paths the v3 client does not have (ports, EIPs). */
+  rawClientFor(scope: Scope): HcClient;
   /** At most providers.huawei.concurrency operations at once in a region. */
   limiterFor(region: string): <T>(work: () => Promise<T>) => Promise<T>;
   where(scope: Scope): string;
@@ -193,6 +197,9 @@ export interface HuaweiClient {
   ): HuaweiApiError;
 }
 
+const VPC_V3 = (): ClientBuilder<VpcClient> => VpcClient.newBuilder();
+const RAW = (): ClientBuilder<HcClient> => new ClientBuilder((client: HcClient) => client);
+
 export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient {
   const { config } = options;
   const env = options.env ?? process.env;
@@ -206,7 +213,6 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
   };
   const concurrency = settings?.concurrency ?? 4;
   const limiters = new Map<string, Limiter>();
-  const clients = new Map<string, VpcClient>();
   let secrets: string[] = [];
 
   const redact = (text: string): string =>
@@ -218,25 +224,35 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
     return found;
   }
 
-  function clientFor(scope: Scope): VpcClient {
+  const clientsOf = new Map<string, Map<unknown, unknown>>();
+
+  /** One client per endpoint, project and kind: the project id in the credentials fills {project_id} and X-Project-Id, so the SDK makes no IAM call. */
+  function built<T>(scope: Scope, builder: () => ClientBuilder<T>): T {
     const creds = credentials();
     const endpoint = huaweiEndpoint(config, env, scope.region);
     const key = `${endpoint}\u0000${scope.account}`;
-    let client = clients.get(key);
+    let kinds = clientsOf.get(key);
+    if (!kinds) {
+      kinds = new Map();
+      clientsOf.set(key, kinds);
+    }
+    let client = kinds.get(builder) as T | undefined;
     if (!client) {
-      // The project id in the credentials fills {project_id} and X-Project-Id; with it the SDK makes no IAM call.
       const credential = new BasicCredentials().withAk(creds.ak).withSk(creds.sk).withProjectId(scope.account);
       if (creds.securityToken) credential.withSecurityToken(creds.securityToken);
-      client = VpcClient.newBuilder()
+      client = builder()
         .withCredential(credential)
         .withEndpoint(endpoint)
         // The socket-level timeout only cleans up an abandoned request; ours (withRetry) fires first.
         .withOptions({ customUserAgent: USER_AGENT, axiosRequestConfig: { timeout: retry.timeoutMs + 1000 } })
         .build();
-      clients.set(key, client);
+      kinds.set(builder, client);
     }
     return client;
   }
+
+  const clientFor = (scope: Scope): VpcClient => built(scope, VPC_V3);
+  const rawClientFor = (scope: Scope): HcClient => built(scope, RAW);
 
   function limiterFor(region: string) {
     let limit = limiters.get(region);
@@ -355,6 +371,7 @@ export function createHuaweiClient(options: HuaweiAdapterOptions): HuaweiClient 
       return scopes;
     },
     clientFor,
+    rawClientFor,
     limiterFor,
     where,
     call,

@@ -3,6 +3,7 @@ import type { SmnProvider } from '../../src/ports/realtime.ts';
 import type { ProviderModule } from '../provider-module.ts';
 import { addressGroupPageKinds } from './address-groups.ts';
 import { changesFromCtsNotification, smnChecks } from './events.ts';
+import { portPageKinds } from './ports.ts';
 import { vpcV3PageKinds } from './normalize.ts';
 
 /**
@@ -26,7 +27,7 @@ export function ctsRealtime(provider: SmnProvider): ProviderModule['realtime'] {
 
 export const huaweiModule: ProviderModule<'huawei'> = {
   descriptor: huawei,
-  pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds],
+  pageKinds: [...vpcV3PageKinds, ...addressGroupPageKinds, ...portPageKinds],
   createAdapter: async (config, env) => (await import('./live.ts')).createHuaweiAdapter({ config, env }),
   realtime: ctsRealtime('huawei'),
 };

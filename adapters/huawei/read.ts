@@ -9,9 +9,11 @@ import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from '
 import type { HuaweiClient } from './client.ts';
 import { isRefusal } from './client.ts';
 import { show } from './normalize.ts';
+import { readHuaweiPorts } from './read-ports.ts';
 
-// The Huawei reads: a project's security groups and rules (and the address groups they name),
-// page by page as the API answers (read by ./normalize.ts and ./address-groups.ts).
+// The Huawei reads: a project's security groups and rules (and the address groups they name), then
+// its ports and EIPs (./read-ports.ts), page by page as the API answers (read by ./normalize.ts,
+// ./address-groups.ts and ./ports.ts).
 
 /** The largest page the v3 list APIs serve (limit 0-2000). */
 export const PAGE_LIMIT = 2000;
@@ -161,5 +163,5 @@ export async function readHuaweiScope(hw: HuaweiClient, scope: Scope, progress?:
     scope,
     rulePages.map((page) => page.body),
   );
-  return [...groupPages, ...rulePages, ...setPages];
+  return [...groupPages, ...rulePages, ...setPages, ...(await readHuaweiPorts(hw, scope))];
 }

@@ -1,12 +1,14 @@
 import { isRecord } from '../../src/lib/record.ts';
 import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import { ADDRESS_GROUP_PAGE_KINDS, referencedAddressGroups, refusalPage } from '../huawei/address-groups.ts';
+import { PORT_PAGE_KINDS } from '../huawei/ports.ts';
 import { OtcApiError, OtcConfigError, scopeKey } from './client.ts';
 import type { ApiCall, OtcApi, OtcClient } from './client.ts';
 
 // The OTC reads: a project's security groups and rules through VPC v3, or Neutron v2.0 where v3
-// answers 404 ('auto'), and the address groups v3 rules name; page by page as the API answers
-// (read by ../huawei/normalize.ts, ./neutron.ts and ../huawei/address-groups.ts).
+// answers 404 ('auto'), the address groups v3 rules name, and the ports and floating IPs (Neutron
+// v2.0); page by page as the API answers (read by ../huawei/normalize.ts, ./neutron.ts,
+// ../huawei/address-groups.ts and ../huawei/ports.ts).
 
 /** Records per list call: the documented maximum of the v3 list APIs. */
 export const PAGE_LIMIT = 2000;
@@ -31,6 +33,15 @@ const LISTINGS = {
   'address-groups': {
     'vpc-v3': { key: 'address_groups', name: 'ListAddressGroup', kind: ADDRESS_GROUP_PAGE_KINDS.list },
     'neutron-v2': undefined,
+  },
+  // Ports and floating IPs (OTC's EIPs) are read through Neutron v2.0 whichever API the groups have.
+  ports: {
+    'vpc-v3': undefined,
+    'neutron-v2': { key: 'ports', name: 'ListPorts', kind: PORT_PAGE_KINDS.ports },
+  },
+  floatingips: {
+    'vpc-v3': undefined,
+    'neutron-v2': { key: 'floatingips', name: 'ListFloatingIps', kind: PORT_PAGE_KINDS.floatingips },
   },
 } as const;
 
@@ -107,7 +118,7 @@ const paginate = async (
   otc: OtcClient,
   scope: Scope,
   api: OtcApi,
-  resource: 'security-groups' | 'security-group-rules' | 'address-groups',
+  resource: keyof typeof LISTINGS,
   progress: Progress,
 ): Promise<RawPage[]> => {
   const groups = resource === 'security-groups';
@@ -253,11 +264,18 @@ const addressGroupPages = async (
   }
 };
 
-/** Every page of the scope's groups and rules, through the API it has, and the address groups they name. */
+/** The scope's ports and floating IPs (whose binding makes a port public), each listing in full. */
+const readPorts = (otc: OtcClient, scope: Scope, progress: Progress): Promise<RawPage[]> =>
+  both([
+    paginate(otc, scope, 'neutron-v2', 'ports', progress),
+    paginate(otc, scope, 'neutron-v2', 'floatingips', progress),
+  ]);
+
+/** Every page of the scope's groups and rules, through the API it has, the address groups they name, and its ports and floating IPs. */
 export async function readOtcScope(otc: OtcClient, scope: Scope, report?: ReadProgress): Promise<RawPage[]> {
   const progress: Progress = { pages: 0, groups: 0, report };
   const { api, pages } = await readGroups(otc, scope, progress);
   // Neutron v2.0 rules name no address groups (only VPC v3 has them).
-  if (api === 'neutron-v2') return pages;
-  return [...pages, ...(await addressGroupPages(otc, scope, pages, progress))];
+  const sets = api === 'neutron-v2' ? [] : await addressGroupPages(otc, scope, pages, progress);
+  return [...pages, ...sets, ...(await readPorts(otc, scope, progress))];
 }

@@ -15,6 +15,12 @@
 //   { request_id, address_groups, page_info } with the same limit/marker paging; each group has id,
 //   name, description, max_capacity, ip_set, ip_version, ip_extra_set, tenant_id, status …
 //   (SDK model AddressGroup). An operation can be denied: 403 with an IAM policy message.
+// - GET  /v1/{project_id}/ports (ListPorts, "Querying Ports" vpc_port01_0003; SDK v2 model Port):
+//   { ports } only, no page_info; limit (default 2000) and marker = the id after which the page starts.
+// - GET  /v1/{project_id}/publicips (ListPublicips, EIP "Querying EIPs" eip_api_0003): { publicips }
+//   only, the same limit/marker paging; an EIP has id, status (ACTIVE bound, DOWN unbound), type,
+//   public_ip_address, private_ip_address, port_id (only while bound to a port), ip_version,
+//   bandwidth_*, tenant_id, create_time.
 // - Throttling: 429 {"error_msg":"The throttling threshold has been reached: policy user over
 //   ratelimit,limit:…","error_code":"APIG.0308","request_id":…} (API Gateway, "APIG.0308报错处理方法").
 // - 500: {"error_msg":"Internal Server Error.","error_code":"SYS.0500"} (VPC error codes).
@@ -32,7 +38,9 @@ export type FakeOperation =
   | 'ListSecurityGroupRules'
   | 'CreateSecurityGroupRule'
   | 'DeleteSecurityGroupRule'
-  | 'ListAddressGroup';
+  | 'ListAddressGroup'
+  | 'ListPorts'
+  | 'ListPublicips';
 
 /** A failure the fake answers instead of the real response. */
 /** echo-headers: a 400 whose error_msg quotes every request header back (Authorization, X-Security-Token …). */
@@ -65,8 +73,12 @@ export interface FakeHuawei {
   groups(projectId: string): ApiRecord[];
   /** An IP address group as ListAddressGroup lists it. */
   addAddressGroup(projectId: string, fields: Partial<ApiRecord> & { ip_set: string[] }): ApiRecord;
-  /** Every later ListAddressGroup is refused 403 (the IAM policy does not grant vpc:addressGroups:list). */
-  deny(operation: 'ListAddressGroup'): void;
+  /** Every later call of `operation` is refused 403 (the IAM policy does not grant it). */
+  deny(operation: 'ListAddressGroup' | 'ListPorts' | 'ListPublicips'): void;
+  /** A port as ListPorts lists it: the groups in the order given, on an ECS unless `fields` say otherwise. */
+  addPort(projectId: string, groupIds: string[], fields?: Partial<ApiRecord>): ApiRecord;
+  /** An EIP as ListPublicips lists it, bound to `portId` or (undefined) to nothing. */
+  addEip(projectId: string, address: string, portId?: string, fields?: Partial<ApiRecord>): ApiRecord;
   rules(projectId: string): ApiRecord[];
   /** The next `times` calls (of `operation`, or any) get `fault` instead of their answer. */
   failNext(fault: FakeFault, times?: number, operation?: FakeOperation): void;
@@ -155,6 +167,11 @@ interface Route {
 }
 
 function route(method: string, pathname: string): Route | undefined {
+  const v1 = /^\/v1\/([^/]+)\/(ports|publicips)\/?$/.exec(pathname);
+  if (v1 && method === 'GET') {
+    const [, projectId, collection] = v1 as unknown as [string, string, string];
+    return { operation: collection === 'ports' ? 'ListPorts' : 'ListPublicips', projectId };
+  }
   const match = /^\/v3\/([^/]+)\/vpc\/(security-groups|security-group-rules|address-groups)(?:\/([^/]+))?\/?$/.exec(
     pathname,
   );
@@ -171,6 +188,20 @@ function route(method: string, pathname: string): Route | undefined {
   if (collection === 'security-group-rules' && method === 'DELETE' && id !== undefined)
     return { operation: 'DeleteSecurityGroupRule', projectId, ruleId: id };
   return undefined;
+}
+
+/** The IAM action each refusable operation needs, as its 403 names it. */
+const ACTIONS: Partial<Record<FakeOperation, string>> = {
+  ListAddressGroup: 'vpc:addressGroups:list',
+  ListPorts: 'vpc:ports:get',
+  ListPublicips: 'vpc:publicIps:list',
+};
+
+/** The v1 listings answer with their list alone. */
+function withoutPageInfo(answer: Answer): Answer {
+  if (answer.status !== 200 || answer.body === null || typeof answer.body !== 'object') return answer;
+  const { page_info: _pageInfo, request_id: _requestId, ...body } = answer.body as ApiRecord;
+  return { status: 200, body };
 }
 
 function requestId(): string {
@@ -284,7 +315,6 @@ function createRule(projectId: string, groups: ApiRecord[], option: unknown): Ap
   };
 }
 
-/** `pageCap`: address groups per ListAddressGroup page at most, whatever `limit` asks (default 2000). */
 /** Adds group `name` to `projectId` with one rule: SSH (tcp/22) from anywhere on IPv4, allowed at priority 100. */
 export function addOpenSshGroup(fake: FakeHuawei, projectId: string, name: string): ApiRecord {
   const group = fake.addGroup(projectId, { name });
@@ -301,8 +331,12 @@ export function addOpenSshGroup(fake: FakeHuawei, projectId: string, name: strin
   return group;
 }
 
+/** `pageCap`: records per ListAddressGroup, ListPorts and ListPublicips page at most, whatever `limit` asks (default 2000). */
 export async function startFakeHuawei(options: { ak: string; sk: string; pageCap?: number }): Promise<FakeHuawei> {
-  const projects = new Map<string, { groups: ApiRecord[]; rules: ApiRecord[]; addressGroups: ApiRecord[] }>();
+  const projects = new Map<
+    string,
+    { groups: ApiRecord[]; rules: ApiRecord[]; addressGroups: ApiRecord[]; ports: ApiRecord[]; eips: ApiRecord[] }
+  >();
   const denied = new Set<FakeOperation>();
   const faults: Array<{ fault: FakeFault; remaining: number; operation?: FakeOperation }> = [];
   const requests: RecordedRequest[] = [];
@@ -311,7 +345,7 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
   const project = (id: string) => {
     let state = projects.get(id);
     if (!state) {
-      state = { groups: [], rules: [], addressGroups: [] };
+      state = { groups: [], rules: [], addressGroups: [], ports: [], eips: [] };
       projects.set(id, state);
     }
     return state;
@@ -356,7 +390,7 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
       return send(error(401, 'APIG.0301', `Incorrect IAM authentication information: ${record.auth}`));
 
     if (denied.has(found.operation)) {
-      return send(error(403, 'VPC.0005', `Policy doesn't allow vpc:addressGroups:list to be performed.`));
+      return send(error(403, 'VPC.0005', `Policy doesn't allow ${ACTIONS[found.operation]} to be performed.`));
     }
     const fault = takeFault(found.operation);
     if (fault) {
@@ -390,6 +424,10 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
         return send(page(state.groups, 'security_groups', url.searchParams));
       case 'ListAddressGroup':
         return send(page(state.addressGroups, 'address_groups', url.searchParams, options.pageCap));
+      case 'ListPorts':
+        return send(withoutPageInfo(page(state.ports, 'ports', url.searchParams, options.pageCap)));
+      case 'ListPublicips':
+        return send(withoutPageInfo(page(state.eips, 'publicips', url.searchParams, options.pageCap)));
       case 'ListSecurityGroupRules': {
         const only = url.searchParams.getAll('security_group_id');
         const list =
@@ -496,6 +534,48 @@ export async function startFakeHuawei(options: { ak: string; sk: string; pageCap
       group.ip_extra_set ??= (group.ip_set as string[]).map((ip) => ({ ip, remarks: '' }));
       project(projectId).addressGroups.push(group);
       return group;
+    },
+    addPort(projectId, groupIds, fields = {}) {
+      const id = randomUUID();
+      const port: ApiRecord = {
+        id,
+        name: '',
+        network_id: randomUUID(),
+        admin_state_up: true,
+        mac_address: 'fa:16:3e:00:00:01',
+        fixed_ips: [{ ip_address: '192.168.0.10', subnet_id: randomUUID() }],
+        device_id: randomUUID(),
+        device_owner: 'compute:cn-north-4a',
+        tenant_id: projectId,
+        status: 'ACTIVE',
+        security_groups: groupIds,
+        allowed_address_pairs: [],
+        extra_dhcp_opts: [],
+        'binding:vnic_type': 'normal',
+        port_security_enabled: true,
+        zone_id: 'cn-north-4a',
+        ...fields,
+      };
+      project(projectId).ports.push(port);
+      return port;
+    },
+    addEip(projectId, address, portId, fields = {}) {
+      const eip: ApiRecord = {
+        id: randomUUID(),
+        status: portId === undefined ? 'DOWN' : 'ACTIVE',
+        type: '5_bgp',
+        public_ip_address: address,
+        ip_version: 4,
+        bandwidth_size: 5,
+        bandwidth_share_type: 'PER',
+        tenant_id: projectId,
+        create_time: '2026-01-05 08:00:00',
+        enterprise_project_id: '0',
+        ...(portId === undefined ? {} : { port_id: portId, private_ip_address: '192.168.0.10' }),
+        ...fields,
+      };
+      project(projectId).eips.push(eip);
+      return eip;
     },
     deny(operation) {
       denied.add(operation);

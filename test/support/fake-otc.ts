@@ -254,6 +254,9 @@ export class FakeOtc {
   readonly groups: FakeGroup[] = [];
   readonly rules: FakeRule[] = [];
   readonly addressGroups: FakeAddressGroup[] = [];
+  /** Neutron ports ("Querying Ports", vpc_port02_0001) and floating IPs ("Querying Floating IP Addresses", vpc_floatingiP_0001). */
+  readonly ports: Raw[] = [];
+  readonly floatingIps: Raw[] = [];
   /** Projects whose VPC v3 answers 404 (the API is not there). */
   readonly v3Missing = new Set<string>();
   /** Project names IAM knows (id → name). */
@@ -319,6 +322,51 @@ export class FakeOtc {
     };
     this.groups.push(group);
     return group;
+  }
+
+  /** A port as Neutron GET /v2.0/ports lists it: the groups in the order given, on an ECS unless `fields` say otherwise. */
+  addPort(project: string, groups: FakeGroup[], fields: Raw = {}): Raw {
+    const id = this.#id();
+    const port: Raw = {
+      id,
+      name: '',
+      network_id: '00000000-0000-4000-9000-000000000001',
+      admin_state_up: true,
+      mac_address: 'fa:16:3e:00:00:01',
+      fixed_ips: [{ subnet_id: '00000000-0000-4000-9000-000000000002', ip_address: '192.168.0.10' }],
+      device_id: `ecs-${id}`,
+      device_owner: 'compute:eu-de-01',
+      tenant_id: project,
+      project_id: project,
+      status: 'ACTIVE',
+      security_groups: groups.map((g) => g.id),
+      allowed_address_pairs: [],
+      extra_dhcp_opts: [],
+      port_security_enabled: true,
+      'binding:vnic_type': 'normal',
+      created_at: TIMESTAMP,
+      updated_at: TIMESTAMP,
+      ...fields,
+    };
+    this.ports.push(port);
+    return port;
+  }
+
+  /** A floating IP (an EIP through Neutron), bound to `port` or to nothing (port_id null, status DOWN). */
+  addFloatingIp(project: string, address: string, port?: Raw): Raw {
+    const floatingIp: Raw = {
+      id: this.#id(),
+      floating_ip_address: address,
+      floating_network_id: '00000000-0000-4000-9000-000000000003',
+      router_id: null,
+      port_id: port ? port.id : null,
+      fixed_ip_address: port ? ((port.fixed_ips as Raw[])[0]?.ip_address ?? null) : null,
+      status: port ? 'ACTIVE' : 'DOWN',
+      tenant_id: project,
+      project_id: project,
+    };
+    this.floatingIps.push(floatingIp);
+    return floatingIp;
   }
 
   /** A rule as stored (v3 fields; the Neutron view is derived). */
@@ -607,6 +655,10 @@ export class FakeOtc {
       if (resource === 'security-group-rules' && request.method === 'GET' && id === undefined) {
         const rules = this.rules.filter((r) => r.project_id === project).map((r) => this.#neutronRule(r));
         return this.#neutronPage(query, rules, 'security_group_rules', request.path);
+      }
+      if ((resource === 'ports' || resource === 'floatingips') && request.method === 'GET' && id === undefined) {
+        const items = (resource === 'ports' ? this.ports : this.floatingIps).filter((i) => i.tenant_id === project);
+        return this.#neutronPage(query, items as Array<Raw & { id: string }>, resource, request.path);
       }
       if (resource === 'security-group-rules' && request.method === 'POST' && id === undefined)
         return this.#neutronCreate(project, request.body);
