@@ -82,3 +82,14 @@ describe('interfaces joined from pages', () => {
     expect(mergePages([page({ groupUses: [use] }), page({ groupUses: [use] })]).groupUses).toEqual([use]);
   });
 });
+
+describe('a public-address listing with a record it cannot read', () => {
+  it('vouches for nothing in its scope, whatever the other pages of the listing say', () => {
+    const estate = mergePages([
+      page({ interfaces: [port('p-1', { publicAddressesUnknown: 'EIPs not read' })] }),
+      page({ publicAddressScopes: [scope] }),
+      page({ publicAddressGaps: [scope] }),
+    ]);
+    expect(estate.interfaces?.[0]?.publicAddressesUnknown).toBe('EIPs not read');
+  });
+});

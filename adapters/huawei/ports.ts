@@ -179,7 +179,9 @@ function normalizeAddresses(
       }
     });
     out.publicAddresses ??= [];
+    // A page with an EIP it cannot read keeps its scope's ports public-unknown, whatever other pages vouch.
     if (out.unparseable.length === 0) out.publicAddressScopes = scopesOf(ctx, accounts);
+    else out.publicAddressGaps = scopesOf(ctx, accounts);
     return out;
   };
 }

@@ -30,6 +30,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     }
   }
   const covered = new Set(pages.flatMap((page) => (page.publicAddressScopes ?? []).map((s) => keyOf(s, ''))));
+  for (const page of pages) for (const gap of page.publicAddressGaps ?? []) covered.delete(keyOf(gap, ''));
   for (const page of pages) {
     for (const fragment of page.publicAddresses ?? []) {
       const target = interfaces.get(keyOf(fragment, fragment.interfaceId));

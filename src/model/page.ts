@@ -72,6 +72,8 @@ export interface PageResult {
   publicAddresses?: PublicAddressFragment[];
   /** Scopes whose separate public-address listing this page belongs to (as `attachmentScopes`: a failed listing fails the scope's read). */
   publicAddressScopes?: Scope[];
+  /** Scopes where this page's part of the public-address listing did not read in full: no page vouches for them. */
+  publicAddressGaps?: Scope[];
   /** Launch templates and configurations that name groups. */
   groupUses?: GroupUse[];
 }
