@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../src/analysis/evaluate.ts';
 import { evaluateInterface, lookupInterface } from '../src/analysis/interface-evaluate.ts';
+import { overriddenRules } from '../src/analysis/interface-overrides.ts';
 import { parseCidr } from '../src/model/address.ts';
 import type { NetworkInterface } from '../src/model/network-interface.ts';
 import type { MultiGroup } from '../src/model/providers/index.ts';
@@ -236,6 +237,53 @@ describe('interface evaluator agrees with the brute-force multi-group reference'
       { numRuns: 200 },
     );
   });
+});
+
+describe('overridden rules agree with the reference', () => {
+  for (const [name, spec] of SPECS.filter(([, s]) => !s.allowOnly)) {
+    it(`${name}: each reported override is real, and every override a packet meets is reported`, () => {
+      fc.assert(
+        fc.property(
+          interfaceArb(spec),
+          fc.array(packetArb, { minLength: 1, maxLength: 30 }),
+          ({ ni, groups }, packets) => {
+            const policy = evaluateInterface(ni, groups);
+            const found = overriddenRules(policy);
+            const pair = (group: string, rule: string, by: string, byRule: string) =>
+              `${group}/${rule} by ${by}/${byRule}`;
+            const reported = new Set(
+              found.map((o) =>
+                pair(o.group.id, o.rule.native.ruleId, o.overriddenBy.group.id, o.overriddenBy.rule.native.ruleId),
+              ),
+            );
+            expect(reported.size).toBe(found.length);
+            for (const o of found) {
+              const alone = referenceInterfaceDecision([o.group], spec.multiGroup, 'bind', o.example.packet);
+              expect(alone.rule?.native.ruleId).toBe(o.rule.native.ruleId);
+              expect(alone.decision).toBe(o.decision);
+              const there = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, o.example.packet);
+              expect(there.group?.id).toBe(o.overriddenBy.group.id);
+              expect(there.rule?.native.ruleId).toBe(o.overriddenBy.rule.native.ruleId);
+              expect(there.decision).not.toBe(o.decision);
+            }
+            for (const packet of packets) {
+              const there = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, packet);
+              if (!there.rule || !there.group) continue;
+              for (const own of groups) {
+                if (own === there.group) continue;
+                const alone = referenceInterfaceDecision([own], spec.multiGroup, 'bind', packet);
+                if (!alone.rule || alone.decision === there.decision) continue;
+                expect(reported, show(packet)).toContain(
+                  pair(own.id, alone.rule.native.ruleId, there.group.id, there.rule.native.ruleId),
+                );
+              }
+            }
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+  }
 });
 
 function permutations<T>(items: readonly T[]): T[][] {
