@@ -4,8 +4,8 @@ import { evaluateInterface, interfacePolicyKey, lookupInterface } from '../src/a
 import { overriddenRules } from '../src/analysis/interface-overrides.ts';
 import { parseCidr } from '../src/model/address.ts';
 import type { NetworkInterface } from '../src/model/network-interface.ts';
-import type { AddressSet, Provider, SecurityGroup } from '../src/model/types.ts';
-import { group, rule } from './support/build.ts';
+import type { PortSet, Provider, Rule, SecurityGroup } from '../src/model/types.ts';
+import { addressSet, group, rule } from './support/build.ts';
 
 function eni(provider: Provider, groupIds: string[], groupOrder: 'bind' | 'unknown', id = 'eni-1'): NetworkInterface {
   return {
@@ -25,6 +25,11 @@ function tcpFrom(address: string, port: number, space = 'ipv4'): Packet {
   return { direction: 'ingress', space, protocol: 'tcp', port, address: block?.lo ?? 0n };
 }
 
+/** A group of one provider holding the given rules. */
+function groupOf(provider: Provider, id: string, ...rules: Rule[]): SecurityGroup {
+  return group({ provider, id, rules });
+}
+
 /** The deciding group and rule id of one packet, as the messages would name them. */
 function decided(policy: ReturnType<typeof evaluateInterface>, packet: Packet): string {
   const got = lookupInterface(policy, packet);
@@ -34,16 +39,8 @@ function decided(policy: ReturnType<typeof evaluateInterface>, packet: Packet): 
 // Huawei VPC access-control overview: the group bound first takes effect first; then rule priority
 // within a group; at equal priority deny before allow.
 describe('Huawei: groups in bind order, the first bound wins', () => {
-  const denySsh = group({
-    provider: 'huawei',
-    id: 'sg-deny',
-    rules: [rule({ action: 'deny', priority: 100, ports: 22, id: 'deny-ssh-p100' })],
-  });
-  const allowSsh = group({
-    provider: 'huawei',
-    id: 'sg-allow',
-    rules: [rule({ action: 'allow', priority: 1, ports: 22, id: 'allow-ssh-p1' })],
-  });
+  const denySsh = groupOf('huawei', 'sg-deny', rule({ action: 'deny', priority: 100, ports: 22, id: 'deny-ssh-p100' }));
+  const allowSsh = groupOf('huawei', 'sg-allow', rule({ action: 'allow', priority: 1, ports: 22, id: 'allow-ssh-p1' }));
 
   it("the first bound group's deny beats the second's allow at a better priority", () => {
     const policy = evaluateInterface(eni('huawei', ['sg-deny', 'sg-allow'], 'bind'), [allowSsh, denySsh]);
@@ -68,19 +65,17 @@ describe('Huawei: groups in bind order, the first bound wins', () => {
   });
 
   it("within the first group, priority then deny before allow decide; the second group's rules come after", () => {
-    const first = group({
-      provider: 'huawei',
-      id: 'sg-a',
-      rules: [
-        rule({ action: 'allow', priority: 5, ports: 443, id: 'a-allow-5' }),
-        rule({ action: 'deny', priority: 5, ports: 443, peer: '198.51.100.0/24', id: 'a-deny-5' }),
-      ],
-    });
-    const second = group({
-      provider: 'huawei',
-      id: 'sg-b',
-      rules: [rule({ action: 'allow', priority: 1, ports: 443, peer: '198.51.100.0/24', id: 'b-allow-1' })],
-    });
+    const first = groupOf(
+      'huawei',
+      'sg-a',
+      rule({ action: 'allow', priority: 5, ports: 443, id: 'a-allow-5' }),
+      rule({ action: 'deny', priority: 5, ports: 443, peer: '198.51.100.0/24', id: 'a-deny-5' }),
+    );
+    const second = groupOf(
+      'huawei',
+      'sg-b',
+      rule({ action: 'allow', priority: 1, ports: 443, peer: '198.51.100.0/24', id: 'b-allow-1' }),
+    );
     const policy = evaluateInterface(eni('huawei', ['sg-a', 'sg-b'], 'bind'), [first, second]);
     expect(decided(policy, tcpFrom('198.51.100.4', 443))).toBe('deny by sg-a/a-deny-5');
     expect(decided(policy, tcpFrom('203.0.113.9', 443))).toBe('allow by sg-a/a-allow-5');
@@ -92,17 +87,9 @@ describe('Huawei: groups in bind order, the first bound wins', () => {
 // policy, drop wins at equal priority, default rules (110) are below every custom rule.
 describe('Alibaba: all groups sorted together by priority, drop before accept', () => {
   const accept = (id: string, priority: number, groupId: string) =>
-    group({
-      provider: 'alibaba',
-      id: groupId,
-      rules: [rule({ action: 'allow', priority, ports: 22, id })],
-    });
+    groupOf('alibaba', groupId, rule({ action: 'allow', priority, ports: 22, id }));
   const drop = (id: string, priority: number, groupId: string) =>
-    group({
-      provider: 'alibaba',
-      id: groupId,
-      rules: [rule({ action: 'deny', priority, ports: 22, id })],
-    });
+    groupOf('alibaba', groupId, rule({ action: 'deny', priority, ports: 22, id }));
 
   it('a priority-1 drop in group B beats a priority-5 accept in group A', () => {
     const policy = evaluateInterface(eni('alibaba', ['sg-a', 'sg-b'], 'unknown'), [
@@ -147,15 +134,12 @@ describe('Alibaba: all groups sorted together by priority, drop before accept', 
   });
 
   it("one group's custom egress drop beats another group's implicit outbound allow", () => {
-    const quiet = group({
-      provider: 'alibaba',
-      id: 'sg-b',
-      rules: [rule({ direction: 'egress', action: 'deny', priority: 100, protocol: 'all', id: 'drop-out' })],
-    });
-    const policy = evaluateInterface(eni('alibaba', ['sg-a', 'sg-b'], 'unknown'), [
-      group({ provider: 'alibaba', id: 'sg-a', rules: [] }),
-      quiet,
-    ]);
+    const quiet = groupOf(
+      'alibaba',
+      'sg-b',
+      rule({ direction: 'egress', action: 'deny', priority: 100, protocol: 'all', id: 'drop-out' }),
+    );
+    const policy = evaluateInterface(eni('alibaba', ['sg-a', 'sg-b'], 'unknown'), [groupOf('alibaba', 'sg-a'), quiet]);
     expect(decided(policy, { ...tcpFrom('8.8.8.8', 443), direction: 'egress' })).toBe('deny by sg-b/drop-out');
   });
 
@@ -181,15 +165,13 @@ describe('Alibaba: all groups sorted together by priority, drop before accept', 
 
 describe('AWS: every allow of every group counts', () => {
   it('the union of the groups allows what either allows, each part decided by its own group', () => {
-    const internal = group({
-      provider: 'aws',
-      id: 'sg-internal',
-      rules: [
-        rule({ ports: 22, peer: '10.0.0.0/8', id: 'ssh-internal' }),
-        rule({ ports: 5432, peer: '10.0.0.0/8', id: 'pg' }),
-      ],
-    });
-    const web = group({ provider: 'aws', id: 'sg-web', rules: [rule({ ports: 22, id: 'ssh-world' })] });
+    const internal = groupOf(
+      'aws',
+      'sg-internal',
+      rule({ ports: 22, peer: '10.0.0.0/8', id: 'ssh-internal' }),
+      rule({ ports: 5432, peer: '10.0.0.0/8', id: 'pg' }),
+    );
+    const web = groupOf('aws', 'sg-web', rule({ ports: 22, id: 'ssh-world' }));
     const policy = evaluateInterface(eni('aws', ['sg-web', 'sg-internal'], 'unknown'), [web, internal]);
     expect(policy.orders).toBe('n/a');
     expect(decided(policy, tcpFrom('203.0.113.9', 22))).toBe('allow by sg-web/ssh-world');
@@ -201,21 +183,21 @@ describe('AWS: every allow of every group counts', () => {
 
 describe('group peers across groups', () => {
   it('`self` of one group and `self` of another stay apart, and meet a third group that names either', () => {
-    const db = group({
-      provider: 'aws',
-      id: 'sg-db',
-      rules: [rule({ ports: 5432, peer: { kind: 'group', groupId: 'sg-db', self: true }, id: 'db-self' })],
-    });
-    const admin = group({
-      provider: 'aws',
-      id: 'sg-admin',
-      rules: [rule({ ports: 22, peer: { kind: 'group', groupId: 'sg-admin', self: true }, id: 'admin-self' })],
-    });
-    const web = group({
-      provider: 'aws',
-      id: 'sg-web',
-      rules: [rule({ ports: 80, peer: { kind: 'group', groupId: 'sg-db', self: false }, id: 'web-from-db' })],
-    });
+    const db = groupOf(
+      'aws',
+      'sg-db',
+      rule({ ports: 5432, peer: { kind: 'group', groupId: 'sg-db', self: true }, id: 'db-self' }),
+    );
+    const admin = groupOf(
+      'aws',
+      'sg-admin',
+      rule({ ports: 22, peer: { kind: 'group', groupId: 'sg-admin', self: true }, id: 'admin-self' }),
+    );
+    const web = groupOf(
+      'aws',
+      'sg-web',
+      rule({ ports: 80, peer: { kind: 'group', groupId: 'sg-db', self: false }, id: 'web-from-db' }),
+    );
     const policy = evaluateInterface(eni('aws', ['sg-db', 'sg-admin', 'sg-web'], 'unknown'), [db, admin, web]);
     const fromDb = (port: number) => tcpFrom('', port, 'ipv4|group:sg-db');
     const fromAdmin = (port: number) => tcpFrom('', port, 'ipv4|group:sg-admin');
@@ -228,53 +210,39 @@ describe('group peers across groups', () => {
   });
 
   it("a Huawei deny naming group A in the group bound first overrides A's own allow from itself", () => {
-    const a = group({
-      provider: 'huawei',
-      id: 'sg-a',
-      rules: [rule({ ports: 22, priority: 1, peer: { kind: 'group', groupId: 'sg-a', self: true }, id: 'a-self' })],
-    });
-    const guard = group({
-      provider: 'huawei',
-      id: 'sg-guard',
-      rules: [
-        rule({
-          action: 'deny',
-          ports: 22,
-          priority: 100,
-          peer: { kind: 'group', groupId: 'sg-a', self: false },
-          id: 'deny-a',
-        }),
-      ],
-    });
+    const a = groupOf(
+      'huawei',
+      'sg-a',
+      rule({ ports: 22, priority: 1, peer: { kind: 'group', groupId: 'sg-a', self: true }, id: 'a-self' }),
+    );
+    const guard = groupOf(
+      'huawei',
+      'sg-guard',
+      rule({
+        action: 'deny',
+        ports: 22,
+        priority: 100,
+        peer: { kind: 'group', groupId: 'sg-a', self: false },
+        id: 'deny-a',
+      }),
+    );
     const policy = evaluateInterface(eni('huawei', ['sg-guard', 'sg-a'], 'bind'), [a, guard]);
     expect(decided(policy, tcpFrom('', 22, 'ipv4|group:sg-a'))).toBe('deny by sg-guard/deny-a');
   });
 });
 
 describe('address and port sets of every group stay visible', () => {
-  const list = (id: string, entries: string[]): AddressSet => ({
-    provider: 'huawei',
-    account: 'acct',
-    region: 'region-1',
-    kind: 'address-group',
-    id,
-    name: id,
-    family: 'ipv4',
-    entries,
-    providerManaged: false,
-  });
-
-  it("each group's rules see the sets their group carries", () => {
+  it("each group's rules see the address groups their group carries", () => {
     const a = group({
       provider: 'huawei',
       id: 'sg-a',
-      addressSets: [list('ag-office', ['198.51.100.0/24'])],
+      addressSets: [addressSet('ag-office', ['198.51.100.0/24'])],
       rules: [rule({ ports: 22, peer: { kind: 'address-group', id: 'ag-office' }, id: 'ssh-office' })],
     });
     const b = group({
       provider: 'huawei',
       id: 'sg-b',
-      addressSets: [list('ag-monitor', ['192.0.2.0/24'])],
+      addressSets: [addressSet('ag-monitor', ['192.0.2.0/24'])],
       rules: [rule({ ports: 9100, peer: { kind: 'address-group', id: 'ag-monitor' }, id: 'metrics' })],
     });
     const policy = evaluateInterface(eni('huawei', ['sg-a', 'sg-b'], 'bind'), [a, b]);
@@ -283,20 +251,41 @@ describe('address and port sets of every group stay visible', () => {
     expect(decided(policy, tcpFrom('203.0.113.7', 9100))).toBe('deny by -/default deny');
     expect(policy.policy.group.addressSets?.map((s) => s.id)).toEqual(['ag-office', 'ag-monitor']);
   });
+
+  it("an Alibaba port list named by one group's rule decides beside another group's drop", () => {
+    const web: PortSet = {
+      provider: 'alibaba',
+      account: 'acct',
+      region: 'region-1',
+      id: 'prl-web',
+      name: 'web',
+      ports: [
+        { from: 80, to: 80 },
+        { from: 443, to: 443 },
+      ],
+    };
+    const open = group({
+      provider: 'alibaba',
+      id: 'sg-open',
+      portSets: [web],
+      rules: [{ ...rule({ priority: 10, id: 'accept-web' }), portList: { id: 'prl-web' } }],
+    });
+    const guard = groupOf('alibaba', 'sg-guard', rule({ action: 'deny', priority: 5, ports: 443, id: 'drop-443' }));
+    const policy = evaluateInterface(eni('alibaba', ['sg-guard', 'sg-open'], 'unknown'), [guard, open]);
+    expect(decided(policy, tcpFrom('203.0.113.9', 80))).toBe('allow by sg-open/accept-web');
+    expect(decided(policy, tcpFrom('203.0.113.9', 443))).toBe('deny by sg-guard/drop-443');
+    expect(decided(policy, tcpFrom('203.0.113.9', 8080))).toBe('deny by -/default deny');
+  });
 });
 
 describe('overridden rules (what cross-group-override reports)', () => {
   it('Huawei: an allow made useless by a deny of the group bound first, with an example packet', () => {
-    const deny = group({
-      provider: 'huawei',
-      id: 'sg-deny',
-      rules: [rule({ action: 'deny', priority: 100, ports: 22, id: 'deny-ssh' })],
-    });
-    const allow = group({
-      provider: 'huawei',
-      id: 'sg-allow',
-      rules: [rule({ action: 'allow', priority: 1, ports: [20, 30], id: 'allow-ssh' })],
-    });
+    const deny = groupOf('huawei', 'sg-deny', rule({ action: 'deny', priority: 100, ports: 22, id: 'deny-ssh' }));
+    const allow = groupOf(
+      'huawei',
+      'sg-allow',
+      rule({ action: 'allow', priority: 1, ports: [20, 30], id: 'allow-ssh' }),
+    );
     const policy = evaluateInterface(eni('huawei', ['sg-deny', 'sg-allow'], 'bind'), [deny, allow]);
     const found = overriddenRules(policy);
     expect(
@@ -310,16 +299,8 @@ describe('overridden rules (what cross-group-override reports)', () => {
   });
 
   it('Alibaba: a deny that no longer protects because another group accepts at a better priority', () => {
-    const guard = group({
-      provider: 'alibaba',
-      id: 'sg-guard',
-      rules: [rule({ action: 'deny', priority: 50, ports: 3389, id: 'drop-rdp' })],
-    });
-    const open = group({
-      provider: 'alibaba',
-      id: 'sg-open',
-      rules: [rule({ action: 'allow', priority: 1, ports: 3389, id: 'accept-rdp' })],
-    });
+    const guard = groupOf('alibaba', 'sg-guard', rule({ action: 'deny', priority: 50, ports: 3389, id: 'drop-rdp' }));
+    const open = groupOf('alibaba', 'sg-open', rule({ action: 'allow', priority: 1, ports: 3389, id: 'accept-rdp' }));
     const found = overriddenRules(evaluateInterface(eni('alibaba', ['sg-guard', 'sg-open'], 'unknown'), [guard, open]));
     expect(found.map((o) => `${o.rule.native.ruleId} ${o.decision} → ${o.overriddenBy.group.id}`)).toEqual([
       'drop-rdp deny → sg-open',
@@ -333,12 +314,8 @@ describe('overridden rules (what cross-group-override reports)', () => {
   });
 
   it('Huawei, order unknown: a deny that some bind order lets another group bypass', () => {
-    const deny = group({
-      provider: 'huawei',
-      id: 'sg-a',
-      rules: [rule({ action: 'deny', priority: 1, ports: 22, id: 'deny-ssh' })],
-    });
-    const allow = group({ provider: 'huawei', id: 'sg-b', rules: [rule({ ports: 22, id: 'allow-ssh' })] });
+    const deny = groupOf('huawei', 'sg-a', rule({ action: 'deny', priority: 1, ports: 22, id: 'deny-ssh' }));
+    const allow = groupOf('huawei', 'sg-b', rule({ ports: 22, id: 'allow-ssh' }));
     const found = overriddenRules(evaluateInterface(eni('huawei', ['sg-a', 'sg-b'], 'unknown'), [deny, allow]));
     expect(found.map((o) => `${o.rule.native.ruleId} → ${o.overriddenBy.rule.native.ruleId}`)).toEqual([
       'deny-ssh → allow-ssh',
@@ -367,7 +344,7 @@ describe('interfacePolicyKey: one evaluation per distinct group set', () => {
 
   it('interfaces with equal keys get equal policies, deciders included', () => {
     const groups: SecurityGroup[] = ['sg-1', 'sg-2'].map((id) =>
-      group({ provider: 'aws', id, rules: [rule({ ports: 22, id: `ssh-${id}` })] }),
+      groupOf('aws', id, rule({ ports: 22, id: `ssh-${id}` })),
     );
     const one = evaluateInterface(eni('aws', ['sg-2', 'sg-1'], 'unknown', 'eni-1'), groups);
     const two = evaluateInterface(eni('aws', ['sg-1', 'sg-2'], 'unknown', 'eni-2'), groups);
@@ -378,9 +355,7 @@ describe('interfacePolicyKey: one evaluation per distinct group set', () => {
 
 describe('what the policy could not see is said', () => {
   it('a group bound to the interface but not read is named in a note and missingGroupIds', () => {
-    const policy = evaluateInterface(eni('aws', ['sg-1', 'sg-gone'], 'unknown'), [
-      group({ provider: 'aws', id: 'sg-1', rules: [] }),
-    ]);
+    const policy = evaluateInterface(eni('aws', ['sg-1', 'sg-gone'], 'unknown'), [groupOf('aws', 'sg-1')]);
     expect(policy.missingGroupIds).toEqual(['sg-gone']);
     expect(policy.notes).toContain('group sg-gone is bound to the interface but was not read: its rules are left out');
   });

@@ -2,13 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../src/analysis/evaluate.ts';
 import { evaluateInterface, lookupInterface } from '../src/analysis/interface-evaluate.ts';
+import type { InterfacePolicy } from '../src/analysis/interface-evaluate.ts';
 import { overriddenRules } from '../src/analysis/interface-overrides.ts';
-import { parseCidr } from '../src/model/address.ts';
 import type { NetworkInterface } from '../src/model/network-interface.ts';
 import type { MultiGroup } from '../src/model/providers/index.ts';
 import type { Peer, PortRange, Protocol, Provider, Rule, SecurityGroup } from '../src/model/types.ts';
 import { group, rule } from './support/build.ts';
-import { referenceInterfaceDecision } from './support/reference.ts';
+import { addressIn } from './support/packets.ts';
+import { permutations, referenceInterfaceDecision } from './support/reference.ts';
 
 // Random interfaces with 1–5 groups, per provider, against the brute-force reference: the
 // decision, the deciding group and the deciding rule must all match. Small universes make
@@ -101,20 +102,6 @@ function interfaceArb(spec: Spec): fc.Arbitrary<{ ni: NetworkInterface; groups: 
     });
 }
 
-const addressIn = (cidrs: string[]) =>
-  fc
-    .tuple(
-      fc.constantFrom(...cidrs),
-      fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
-      fc.constantFrom('lo', 'hi', 'mid'),
-    )
-    .map(([cidr, r, where]) => {
-      const block = parseCidr(cidr)!;
-      if (where === 'lo') return block.lo;
-      if (where === 'hi') return block.hi;
-      return block.lo + (r % (block.hi - block.lo + 1n));
-    });
-
 const packetArb: fc.Arbitrary<Packet> = fc.oneof(
   fc.record({
     direction: fc.constantFrom('ingress', 'egress'),
@@ -183,6 +170,23 @@ const SPECS: [string, Spec][] = [
   ],
 ];
 
+/** Random interfaces of one provider's kind, each with random packets, checked by `check`. */
+function forRandomInterfaces(
+  spec: Spec,
+  numRuns: number,
+  check: (policy: InterfacePolicy, groups: SecurityGroup[], packets: Packet[]) => void,
+  sizes: { min: number; max: number } = { min: 1, max: 5 },
+): void {
+  fc.assert(
+    fc.property(
+      interfaceArb(spec).filter(({ groups }) => groups.length >= sizes.min && groups.length <= sizes.max),
+      fc.array(packetArb, { minLength: 1, maxLength: 30 }),
+      ({ ni, groups }, packets) => check(evaluateInterface(ni, groups), groups, packets),
+    ),
+    { numRuns },
+  );
+}
+
 function show(packet: Packet): string {
   return JSON.stringify({ ...packet, address: String(packet.address) });
 }
@@ -190,51 +194,40 @@ function show(packet: Packet): string {
 describe('interface evaluator agrees with the brute-force multi-group reference', () => {
   for (const [name, spec] of SPECS) {
     it(`${name}: decision, deciding group and deciding rule`, () => {
-      fc.assert(
-        fc.property(
-          interfaceArb(spec),
-          fc.array(packetArb, { minLength: 1, maxLength: 30 }),
-          ({ ni, groups }, packets) => {
-            const policy = evaluateInterface(ni, groups);
-            for (const packet of packets) {
-              const got = lookupInterface(policy, packet);
-              const want = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, packet);
-              expect(got.decision, show(packet)).toBe(want.decision);
-              expect(got.group?.id, show(packet)).toBe(want.group?.id);
-              expect(got.rule?.native.ruleId, show(packet)).toBe(want.rule?.native.ruleId);
-            }
-          },
-        ),
-        { numRuns: 250 },
-      );
+      forRandomInterfaces(spec, 250, (policy, groups, packets) => {
+        for (const packet of packets) {
+          const got = lookupInterface(policy, packet);
+          const want = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, packet);
+          expect(got.decision, show(packet)).toBe(want.decision);
+          expect(got.group?.id, show(packet)).toBe(want.group?.id);
+          expect(got.rule?.native.ruleId, show(packet)).toBe(want.rule?.native.ruleId);
+        }
+      });
     });
   }
 
   it('bind order unknown, 2–4 groups: allowed exactly when some literal order of the groups allows, and the reported group first allows', () => {
     const spec = SPECS[3]![1];
-    fc.assert(
-      fc.property(
-        interfaceArb(spec).filter(({ groups }) => groups.length >= 2 && groups.length <= 4),
-        fc.array(packetArb, { minLength: 1, maxLength: 30 }),
-        ({ ni, groups }, packets) => {
-          const policy = evaluateInterface(ni, groups);
-          expect(policy.orders).toBe('every-order');
-          for (const packet of packets) {
-            const got = lookupInterface(policy, packet);
-            const orders = permutations(groups);
-            const allowedSomewhere = orders.some(
-              (order) => referenceInterfaceDecision(order, 'bind-order', 'bind', packet).decision === 'allow',
-            );
-            expect(got.decision === 'allow', show(packet)).toBe(allowedSomewhere);
-            if (got.decision !== 'allow') continue;
-            const first = [got.group!, ...groups.filter((g) => g !== got.group)];
-            const there = referenceInterfaceDecision(first, 'bind-order', 'bind', packet);
-            expect(there.decision).toBe('allow');
-            expect(there.group?.id).toBe(got.group?.id);
-          }
-        },
-      ),
-      { numRuns: 200 },
+    forRandomInterfaces(
+      spec,
+      200,
+      (policy, groups, packets) => {
+        expect(policy.orders).toBe('every-order');
+        for (const packet of packets) {
+          const got = lookupInterface(policy, packet);
+          const orders = permutations(groups);
+          const allowedSomewhere = orders.some(
+            (order) => referenceInterfaceDecision(order, 'bind-order', 'bind', packet).decision === 'allow',
+          );
+          expect(got.decision === 'allow', show(packet)).toBe(allowedSomewhere);
+          if (got.decision !== 'allow') continue;
+          const first = [got.group!, ...groups.filter((g) => g !== got.group)];
+          const there = referenceInterfaceDecision(first, 'bind-order', 'bind', packet);
+          expect(there.decision).toBe('allow');
+          expect(there.group?.id).toBe(got.group?.id);
+        }
+      },
+      { min: 2, max: 4 },
     );
   });
 });
@@ -242,53 +235,37 @@ describe('interface evaluator agrees with the brute-force multi-group reference'
 describe('overridden rules agree with the reference', () => {
   for (const [name, spec] of SPECS.filter(([, s]) => !s.allowOnly)) {
     it(`${name}: each reported override is real, and every override a packet meets is reported`, () => {
-      fc.assert(
-        fc.property(
-          interfaceArb(spec),
-          fc.array(packetArb, { minLength: 1, maxLength: 30 }),
-          ({ ni, groups }, packets) => {
-            const policy = evaluateInterface(ni, groups);
-            const found = overriddenRules(policy);
-            const pair = (group: string, rule: string, by: string, byRule: string) =>
-              `${group}/${rule} by ${by}/${byRule}`;
-            const reported = new Set(
-              found.map((o) =>
-                pair(o.group.id, o.rule.native.ruleId, o.overriddenBy.group.id, o.overriddenBy.rule.native.ruleId),
-              ),
+      forRandomInterfaces(spec, 200, (policy, groups, packets) => {
+        const found = overriddenRules(policy);
+        const pair = (group: string, rule: string, by: string, byRule: string) => `${group}/${rule} by ${by}/${byRule}`;
+        const reported = new Set(
+          found.map((o) =>
+            pair(o.group.id, o.rule.native.ruleId, o.overriddenBy.group.id, o.overriddenBy.rule.native.ruleId),
+          ),
+        );
+        expect(reported.size).toBe(found.length);
+        for (const o of found) {
+          const alone = referenceInterfaceDecision([o.group], spec.multiGroup, 'bind', o.example.packet);
+          expect(alone.rule?.native.ruleId).toBe(o.rule.native.ruleId);
+          expect(alone.decision).toBe(o.decision);
+          const there = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, o.example.packet);
+          expect(there.group?.id).toBe(o.overriddenBy.group.id);
+          expect(there.rule?.native.ruleId).toBe(o.overriddenBy.rule.native.ruleId);
+          expect(there.decision).not.toBe(o.decision);
+        }
+        for (const packet of packets) {
+          const there = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, packet);
+          if (!there.rule || !there.group) continue;
+          for (const own of groups) {
+            if (own === there.group) continue;
+            const alone = referenceInterfaceDecision([own], spec.multiGroup, 'bind', packet);
+            if (!alone.rule || alone.decision === there.decision) continue;
+            expect(reported, show(packet)).toContain(
+              pair(own.id, alone.rule.native.ruleId, there.group.id, there.rule.native.ruleId),
             );
-            expect(reported.size).toBe(found.length);
-            for (const o of found) {
-              const alone = referenceInterfaceDecision([o.group], spec.multiGroup, 'bind', o.example.packet);
-              expect(alone.rule?.native.ruleId).toBe(o.rule.native.ruleId);
-              expect(alone.decision).toBe(o.decision);
-              const there = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, o.example.packet);
-              expect(there.group?.id).toBe(o.overriddenBy.group.id);
-              expect(there.rule?.native.ruleId).toBe(o.overriddenBy.rule.native.ruleId);
-              expect(there.decision).not.toBe(o.decision);
-            }
-            for (const packet of packets) {
-              const there = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, packet);
-              if (!there.rule || !there.group) continue;
-              for (const own of groups) {
-                if (own === there.group) continue;
-                const alone = referenceInterfaceDecision([own], spec.multiGroup, 'bind', packet);
-                if (!alone.rule || alone.decision === there.decision) continue;
-                expect(reported, show(packet)).toContain(
-                  pair(own.id, alone.rule.native.ruleId, there.group.id, there.rule.native.ruleId),
-                );
-              }
-            }
-          },
-        ),
-        { numRuns: 200 },
-      );
+          }
+        }
+      });
     });
   }
 });
-
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, i) =>
-    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
-  );
-}

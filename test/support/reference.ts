@@ -100,7 +100,8 @@ function inBindOrder(groups: readonly SecurityGroup[], packet: Packet): Referenc
   return { decision: 'deny', group: undefined, rule: undefined };
 }
 
-function permutations<T>(items: readonly T[]): T[][] {
+/** Every order of the items. */
+export function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
   return items.flatMap((item, i) =>
     permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
