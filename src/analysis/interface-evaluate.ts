@@ -129,11 +129,31 @@ function combinedPolicy(
     decided = overlayPolicies(alone, 'priority');
     if (mixedTypes) decided = overlayPolicies([decided, ...alone], 'most-open');
   } else decided = overlayPolicies(alone, bound ? 'first-match' : 'most-open');
-  const ruleSpaces = new Map<Rule, RuleSpace>();
-  const buckets = bucketsOf(combined.rules, combined, ruleSpaces);
-  const effective = new Set<Rule>();
-  for (const policy of alone) for (const rule of policy.effective) effective.add(rule);
-  return { group: combined, rules: combined.rules, ...decided, effective, buckets, ruleSpaces };
+  // Compiled and collected only when asked: most interfaces are only looked up and measured.
+  let compiled: Pick<EvaluatedPolicy, 'buckets' | 'ruleSpaces'> | undefined;
+  const compile = () => {
+    if (!compiled) {
+      const ruleSpaces = new Map<Rule, RuleSpace>();
+      compiled = { buckets: bucketsOf(combined.rules, combined, ruleSpaces), ruleSpaces };
+    }
+    return compiled;
+  };
+  let effective: Set<Rule> | undefined;
+  return {
+    group: combined,
+    rules: combined.rules,
+    ...decided,
+    get effective() {
+      effective ??= new Set(alone.flatMap((policy) => [...policy.effective]));
+      return effective;
+    },
+    get buckets() {
+      return compile().buckets;
+    },
+    get ruleSpaces() {
+      return compile().ruleSpaces;
+    },
+  };
 }
 
 /** The decision for one packet on the interface, the deciding rule as its group lists it, and that group. */
