@@ -18,11 +18,14 @@ export type { RuleOrigin } from './interface-rules.ts';
  * provider's rule (the capability table's `multiGroup`, DESIGN.md "Semantics"):
  * - `union` (AWS, OTC Neutron): every allow of every group counts.
  * - `priority` (Alibaba, ECS "Security group rules": the rules of all groups are aggregated and
- *   sorted together with the default rules): one evaluation of all groups' applied rules.
+ *   sorted together with the default rules; "Security group overview": priority, then drop before
+ *   accept). Enterprise groups are aggregated the same way (the page does not tell them apart);
+ *   basic and enterprise groups may not share a resource ("Basic and advanced security groups"),
+ *   so where a snapshot mixes them the most open reading is taken and said.
  * - `bind-order` (Huawei, OTC VPC v3; Huawei's VPC access-control overview): the group bound first
  *   decides every packet it has a matching rule for, then priority, then deny before allow. Where
  *   the bind order is not known, every order is evaluated and the most open result reported (see
- *   `everyOrder`).
+ *   `combinedPolicy`).
  */
 export interface InterfacePolicy {
   /** `interfacePolicyKey` of the interfaces this policy holds for. */

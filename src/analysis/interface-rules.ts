@@ -30,7 +30,8 @@ export interface GroupPart {
   origins: Map<Rule, RuleOrigin>;
 }
 
-// One evaluation per group, however many interfaces carry it (valid for one reading of the group).
+// One evaluation per group, however many interfaces carry it. Keyed by the group object: a group
+// read again, or changed by a plan, is a new object and is evaluated afresh.
 const parts = new WeakMap<SecurityGroup, GroupPart>();
 
 /**
