@@ -1,0 +1,127 @@
+import { MAX_PORT } from '../model/protocol.ts';
+import type { Direction, Rule } from '../model/types.ts';
+import { regionKey, splitRegionKey } from './evaluate.ts';
+import type { EvaluatedPolicy, ProtocolAtom, Region, Segment, SpaceInfo } from './evaluate.ts';
+
+/** The decided parts of several policies laid over each other, in the shape `EvaluatedPolicy` carries them. */
+export type Overlay = Pick<EvaluatedPolicy, 'spaces' | 'segments' | 'atoms'>;
+
+/**
+ * How the policies' decisions for one packet combine, each policy evaluated alone (so a deny in one
+ * never reaches into another); the regions are listed in the policies' order, and the one picked
+ * decides (a region without a decider is the default deny):
+ * - `most-open`: the first that allows, else the first with a deciding rule.
+ * - `first-match`: the first with a deciding rule.
+ * - `priority`: the best deciding rule: smallest priority, then deny, then the earlier policy.
+ */
+export type OverlayRule = 'most-open' | 'first-match' | 'priority';
+
+export function overlayPolicies(policies: readonly Overlay[], how: OverlayRule): Overlay {
+  const spaces = new Map<string, SpaceInfo>();
+  const atoms = new Map<string, Set<ProtocolAtom>>();
+  for (const policy of policies) {
+    for (const [key, space] of policy.spaces) spaces.set(key, space);
+    for (const [key, present] of policy.atoms) {
+      const union = atoms.get(key) ?? new Set<ProtocolAtom>();
+      for (const atom of present) union.add(atom);
+      atoms.set(key, union);
+    }
+  }
+  const segments = new Map<string, Segment[]>();
+  for (const [key, present] of atoms) {
+    const [direction, space] = splitBucketKey(key);
+    for (const atom of present) {
+      const lists: Segment[][] = [];
+      for (const policy of policies) {
+        const own = policy.atoms.get(key)?.has(atom) ? atom : 'other';
+        const list = policy.segments.get(regionKey(direction, space, own));
+        if (list) lists.push(list);
+      }
+      segments.set(
+        regionKey(direction, space, atom),
+        overlaySegments(lists, (spaces.get(space) as SpaceInfo).max, how),
+      );
+    }
+  }
+  return { spaces, segments, atoms };
+}
+
+function splitBucketKey(key: string): [Direction, string] {
+  const [direction, space] = splitRegionKey(`${key}|x`);
+  return [direction, space];
+}
+
+/** Port segments of several lists, each covering every port, cut where any list is cut. */
+function overlaySegments(lists: readonly Segment[][], max: bigint, how: OverlayRule): Segment[] {
+  if (lists.length === 0)
+    return [
+      { ports: { from: 0, to: MAX_PORT }, regions: [{ lo: 0n, hi: max, decision: 'deny', decidedBy: undefined }] },
+    ];
+  if (lists.length === 1) return lists[0] as Segment[];
+  // Walks every list at once: each step runs to the nearest segment end of any list.
+  const cursors = new Array<number>(lists.length).fill(0);
+  const inputs = new Array<readonly Region[]>(lists.length);
+  const previousInputs = new Array<readonly Region[] | undefined>(lists.length).fill(undefined);
+  const out: Segment[] = [];
+  let from = 0;
+  while (from <= MAX_PORT) {
+    let to = MAX_PORT;
+    let same = out.length > 0;
+    for (let k = 0; k < lists.length; k++) {
+      const segment = (lists[k] as Segment[])[cursors[k] as number] as Segment;
+      if (segment.ports.to < to) to = segment.ports.to;
+      inputs[k] = segment.regions;
+      if (previousInputs[k] !== segment.regions) same = false;
+    }
+    if (same) (out[out.length - 1] as Segment).ports.to = to;
+    else {
+      out.push({ ports: { from, to }, regions: overlayRegions(inputs, how) });
+      for (let k = 0; k < lists.length; k++) previousInputs[k] = inputs[k];
+    }
+    for (let k = 0; k < lists.length; k++)
+      if (((lists[k] as Segment[])[cursors[k] as number] as Segment).ports.to === to)
+        cursors[k] = (cursors[k] as number) + 1;
+    from = to + 1;
+  }
+  return out;
+}
+
+/** Regions of several lists over the same address line, each covering it, decided by `how` where they meet. */
+function overlayRegions(inputs: readonly (readonly Region[])[], how: OverlayRule): Region[] {
+  const cursors = new Array<number>(inputs.length).fill(0);
+  const out: Region[] = [];
+  let lo = 0n;
+  for (;;) {
+    let picked: Region | undefined;
+    let hi: bigint | undefined;
+    for (let k = 0; k < inputs.length; k++) {
+      const region = (inputs[k] as readonly Region[])[cursors[k] as number] as Region;
+      if (hi === undefined || region.hi < hi) hi = region.hi;
+      if (region.decidedBy && (!picked || better(region, picked, how))) picked = region;
+    }
+    const decision = picked ? picked.decision : 'deny';
+    const previous = out[out.length - 1];
+    if (previous && previous.decision === decision && previous.decidedBy === picked?.decidedBy)
+      previous.hi = hi as bigint;
+    else out.push({ lo, hi: hi as bigint, decision, decidedBy: picked?.decidedBy });
+    let done = false;
+    for (let k = 0; k < inputs.length; k++) {
+      const regions = inputs[k] as readonly Region[];
+      if ((regions[cursors[k] as number] as Region).hi !== hi) continue;
+      cursors[k] = (cursors[k] as number) + 1;
+      if ((cursors[k] as number) >= regions.length) done = true;
+    }
+    if (done) return out;
+    lo = (hi as bigint) + 1n;
+  }
+}
+
+/** Whether a later region with a decider displaces the one picked so far. */
+function better(region: Region, picked: Region, how: OverlayRule): boolean {
+  if (how === 'first-match') return false;
+  if (how === 'most-open') return region.decision === 'allow' && picked.decision !== 'allow';
+  const a = region.decidedBy as Rule;
+  const b = picked.decidedBy as Rule;
+  if (a.priority !== b.priority) return a.priority < b.priority;
+  return a.action === 'deny' && b.action === 'allow';
+}
