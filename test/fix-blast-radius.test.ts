@@ -7,39 +7,20 @@ import { configSchema } from '../src/config/schema.ts';
 import type { Plan } from '../src/model/change.ts';
 import type { NetworkInterface } from '../src/model/network-interface.ts';
 import { ruleSignature } from '../src/model/rule-signature.ts';
-import type { Estate, Finding, Provider, SecurityGroup } from '../src/model/types.ts';
+import type { Estate, Finding, SecurityGroup } from '../src/model/types.ts';
 import { planFindings } from '../src/remediation/plan.ts';
 import { planFor } from '../src/remediation/planners/index.ts';
 import { provePlanOnEstate } from '../src/remediation/prove-interfaces.ts';
 import { isProven, provePlan } from '../src/remediation/prove.ts';
 import { renderPlan } from '../src/remediation/render.ts';
 import { findingMessage } from '../src/slack/blocks/finding.ts';
-import { group, rule } from './support/build.ts';
+import { group, networkInterface, rule } from './support/build.ts';
 import { runCli } from './support/run-cli.ts';
 
 // A fix on a group changes every interface that carries it: the plan lists them, and the proof holds
 // on each interface with all of its groups combined by the provider's rule.
 
 const config = configSchema.parse({});
-
-function iface(
-  provider: Provider,
-  id: string,
-  groupIds: string[],
-  extra: Partial<NetworkInterface> = {},
-): NetworkInterface {
-  return {
-    provider,
-    account: 'acct',
-    region: 'region-1',
-    vpcId: 'vpc-1',
-    id,
-    groupIds,
-    groupOrder: 'bind',
-    publicAddresses: [],
-    ...extra,
-  };
-}
 
 function estateOf(groups: SecurityGroup[], interfaces?: NetworkInterface[]): Estate {
   return { groups, unparseable: [], scanErrors: [], ...(interfaces ? { interfaces } : {}) };
@@ -57,7 +38,9 @@ function sshFinding(estate: Estate, groupId: string): Finding {
 describe('Huawei: a group bound first keeps the exposure', () => {
   const a = group({ provider: 'huawei', id: 'sg-a', name: 'a', rules: [rule({ ports: 22, id: 'a-ssh' })] });
   const b = group({ provider: 'huawei', id: 'sg-b', name: 'b', rules: [rule({ ports: 22, id: 'b-ssh' })] });
-  const port = iface('huawei', 'port-1', ['sg-a', 'sg-b'], { attachedTo: { kind: 'instance', id: 'ecs-1' } });
+  const port = networkInterface('huawei', 'port-1', ['sg-a', 'sg-b'], {
+    attachedTo: { kind: 'instance', id: 'ecs-1' },
+  });
 
   it('fixing B alone is not proven for the interface, and the proof names the group that keeps it open', () => {
     const estate = estateOf([a, b], [port]);
@@ -154,17 +137,20 @@ describe('AWS: a group shared by three interfaces', () => {
   const web = group({ provider: 'aws', id: 'sg-web', name: 'web', rules: [rule({ ports: 22, id: 'ssh' })] });
   const other = group({ provider: 'aws', id: 'sg-other', name: 'other', rules: [rule({ ports: 443, id: 'https' })] });
   const interfaces = [
-    iface('aws', 'eni-3', ['sg-web'], { groupOrder: 'unknown', attachedTo: { kind: 'instance', id: 'i-3' } }),
-    iface('aws', 'eni-1', ['sg-web', 'sg-other'], {
+    networkInterface('aws', 'eni-3', ['sg-web'], {
+      groupOrder: 'unknown',
+      attachedTo: { kind: 'instance', id: 'i-3' },
+    }),
+    networkInterface('aws', 'eni-1', ['sg-web', 'sg-other'], {
       groupOrder: 'unknown',
       attachedTo: { kind: 'instance', id: 'i-1' },
       publicAddresses: [{ address: '54.1.2.3', family: 'ipv4', kind: 'public-ip' }],
     }),
-    iface('aws', 'eni-2', ['sg-other', 'sg-web'], {
+    networkInterface('aws', 'eni-2', ['sg-other', 'sg-web'], {
       groupOrder: 'unknown',
       attachedTo: { kind: 'instance', id: 'i-2' },
     }),
-    iface('aws', 'eni-9', ['sg-other'], { groupOrder: 'unknown' }),
+    networkInterface('aws', 'eni-9', ['sg-other'], { groupOrder: 'unknown' }),
   ];
   const estate = estateOf([web, other], interfaces);
 
@@ -224,7 +210,7 @@ describe('AWS: a group shared by three interfaces', () => {
 
   it('Slack cuts a long sample and says how many more', () => {
     const many = Array.from({ length: 40 }, (_, i) =>
-      iface('aws', `eni-${String(i).padStart(2, '0')}`, ['sg-web'], { groupOrder: 'unknown' }),
+      networkInterface('aws', `eni-${String(i).padStart(2, '0')}`, ['sg-web'], { groupOrder: 'unknown' }),
     );
     const big = estateOf([web, other], many);
     const finding = sshFinding(big, 'sg-web');

@@ -12,7 +12,7 @@ import type { Estate, Provider, Rule, SecurityGroup } from '../src/model/types.t
 import { planFor } from '../src/remediation/planners/index.ts';
 import { applyPlanToGroup } from '../src/remediation/plan.ts';
 import { provePlanOnEstate } from '../src/remediation/prove-interfaces.ts';
-import { group, rule } from './support/build.ts';
+import { group, networkInterface, rule } from './support/build.ts';
 import { referenceInterfaceDecision } from './support/reference.ts';
 
 // Random interfaces and random planned changes on one of their groups (the planner's plan for the
@@ -93,16 +93,7 @@ function caseArb(spec: Spec): fc.Arbitrary<Case> {
       );
       const ids = rest.map((g) => g.id);
       const groupIds = targetFirst ? [TARGET, ...ids] : [...ids, TARGET];
-      const ni: NetworkInterface = {
-        provider: spec.provider,
-        account: 'acct',
-        region: 'region-1',
-        vpcId: 'vpc-1',
-        id: 'eni-1',
-        groupIds,
-        groupOrder: spec.groupOrder,
-        publicAddresses: [],
-      };
+      const ni = networkInterface(spec.provider, 'eni-1', groupIds, { groupOrder: spec.groupOrder });
       return { spec, groups: [target, ...rest], ni, removeIndex };
     });
 }

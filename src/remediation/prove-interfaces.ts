@@ -30,20 +30,24 @@ function carriedSets(
 ): CarriedSet[] | undefined {
   const carrying = carryingInterfaces(estate, groupBefore);
   if (!carrying) return undefined;
-  const others = estate.groups.filter(
-    (g) =>
-      g.provider === groupBefore.provider &&
-      g.account === groupBefore.account &&
-      g.region === groupBefore.region &&
-      g.id !== groupBefore.id,
-  );
+  const byId = new Map<string, SecurityGroup>();
+  for (const g of estate.groups)
+    if (g.provider === groupBefore.provider && g.account === groupBefore.account && g.region === groupBefore.region)
+      byId.set(g.id, g);
   const byKey = new Map<string, NetworkInterface[]>();
   for (const networkInterface of carrying) {
     const key = interfacePolicyKey(networkInterface);
-    byKey.set(key, [...(byKey.get(key) ?? []), networkInterface]);
+    const same = byKey.get(key);
+    if (same) same.push(networkInterface);
+    else byKey.set(key, [networkInterface]);
   }
   return [...byKey.values()].map((interfaces) => {
     const first = interfaces[0] as NetworkInterface;
+    // Only the groups the interface names: the evaluator indexes what it is given.
+    const others = first.groupIds.flatMap((id) => {
+      const other = id === groupBefore.id ? undefined : byId.get(id);
+      return other ? [other] : [];
+    });
     return {
       interfaces,
       before: evaluateInterface(first, [...others, groupBefore]),
