@@ -256,12 +256,20 @@ describe('warden fix shows the blast radius (snapshot with network interfaces)',
         account,
         region: 'eu-west-1',
         pages: [
-          { SecurityGroups: [sg('sg-0000000000000web1', 'web', 22), sg('sg-00000000000other1', 'other', 443)] },
+          {
+            SecurityGroups: [
+              sg('sg-0000000000000web1', 'web', 22),
+              sg('sg-00000000000other1', 'other', 443),
+              sg('sg-00000000000db0001', 'db', 22),
+              sg('sg-00000000000ssh001', 'ssh', 22),
+            ],
+          },
           {
             NetworkInterfaces: [
               eni('eni-0000000000000001', ['sg-0000000000000web1'], 'i-0000000000000001', '54.1.2.3'),
               eni('eni-0000000000000002', ['sg-0000000000000web1', 'sg-00000000000other1'], 'i-0000000000000002'),
               eni('eni-0000000000000003', ['sg-0000000000000web1'], 'i-0000000000000002'),
+              eni('eni-0000000000000004', ['sg-00000000000db0001', 'sg-00000000000ssh001'], 'i-0000000000000004'),
             ],
           },
         ],
@@ -290,6 +298,22 @@ describe('warden fix shows the blast radius (snapshot with network interfaces)',
       '    eni-0000000000000001 (i-0000000000000001, public), eni-0000000000000002 (i-0000000000000002), eni-0000000000000003 (i-0000000000000002)',
       "  proof: finding gone yes · never widens yes · only the finding's part changes yes",
       '  proof on interfaces: 3 carrying the group · none more open yes · finding gone on the 3 it concerned yes',
+    ]);
+  });
+
+  it('refuses a fix whose exposure another group on the interface keeps, naming the interface and the group', async () => {
+    const source = join(dir, 'aws.json');
+    const audit = await runCli(['audit', '--source', source, '--format', 'json']);
+    const report = JSON.parse(audit.stdout) as { findings: Finding[] };
+    const finding = report.findings.find(
+      (f) => f.groupId === 'sg-00000000000db0001' && f.check === 'internet-admin-port',
+    );
+    const fixed = await runCli(['fix', finding!.fingerprint, '--source', source, '--dry-run']);
+    expect(fixed.code).toBe(1);
+    expect(fixed.stdout.split('\n').slice(-3)).toEqual([
+      'refused',
+      '  the plan would not remove the finding; no fix is offered: interface eni-0000000000000004 (i-0000000000000004): tcp/22 stays open to the Internet through group ssh (sg-00000000000ssh001) rule aws~25966136e993, so the finding is not gone there',
+      '',
     ]);
   });
 });
