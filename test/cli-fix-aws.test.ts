@@ -121,7 +121,7 @@ describe('warden fix and revert on AWS (moto_server)', () => {
     const outcome = JSON.parse(fixed.stdout) as FixOutcome;
     expect(outcome.status, outcome.messages.join('; ')).toBe('applied');
     expect(outcome.changeId).toMatch(/^chg-/);
-    expect(outcome.verification).toEqual({ findingGone: true, otherRulesUntouched: true });
+    expect(outcome.verification).toEqual({ findingGone: true, otherRulesUntouched: true, interfacesNoMoreOpen: true });
     const after = await ruleContents();
     expect(after).toContain('false tcp 22 22 203.0.113.0/24');
     expect(after).not.toContain('false tcp 22 22 0.0.0.0/0');

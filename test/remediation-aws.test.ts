@@ -203,7 +203,7 @@ async function fixCycle(
 
   const record = await applyVerified(plan, estate);
   expect(record.status, record.messages.join('\n')).toBe('applied');
-  expect(record.verification).toEqual({ findingGone: true, otherRulesUntouched: true });
+  expect(record.verification).toEqual({ findingGone: true, otherRulesUntouched: true, interfacesNoMoreOpen: true });
   expect(record.addedRuleIds).toHaveLength(addedRules(plan).length);
   expect(record.preImage.map((r) => r.native.ruleId).sort()).toEqual([...before.keys()].sort());
 

@@ -731,6 +731,7 @@ describe('plans as data', () => {
       '    + tcp/22 from 203.0.113.0/24 (office)',
       '    + tcp/22 from group sg-bastion (bastion)',
       '  expects rule ssh unchanged',
+      '  blast radius: not known (network interfaces were not read): the change was proved on the group alone',
       "  proof: finding gone yes · never widens yes · only the finding's part changes yes",
     ]);
   });

@@ -62,7 +62,7 @@ export async function applyClaimed(
       text`the finding is no longer reported (fixed, suppressed or its scope could not be read); nothing was changed.`,
       'finding gone',
     );
-  const proposal = proposeFix(finding, groupOf(result.estate, finding), config);
+  const proposal = proposeFix(finding, groupOf(result.estate, finding), config, result.estate);
   if ('refused' in proposal)
     return refuse(text`no fix can be proven any more: ${quoted(proposal.refused, 500)}`, 'no plan');
   if (!isPlanId(proposal.plan, finding, planId)) {

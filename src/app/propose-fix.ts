@@ -5,7 +5,8 @@ import { matchesFingerprint } from '../model/fingerprint.ts';
 import { ambiguousPrefix, matchFingerprint } from '../model/fingerprint-prefix.ts';
 import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
 import { planFor, whyNoPlan } from '../remediation/planners/index.ts';
-import { provePlan } from '../remediation/prove.ts';
+import { withBlastRadius } from '../remediation/blast-radius.ts';
+import { provePlanOnEstate } from '../remediation/prove-interfaces.ts';
 import type { Plan, PlanProof } from '../model/change.ts';
 
 // Proposing a fix (the CLI's `warden fix`, Slack's finding messages, an approved apply re-proving its plan):
@@ -51,11 +52,15 @@ export interface Planned {
   proof: PlanProof;
 }
 
-/** A plan for the finding that the evaluator proves, or the reason there is none. */
+/**
+ * A plan for the finding that the evaluator proves, or the reason there is none. With the estate it
+ * was read from, the plan lists the interfaces carrying the group and is proved on each of them.
+ */
 export function proposeFix(
   finding: Finding,
   group: SecurityGroup,
   config: WardenConfig,
+  estate?: Estate,
 ): Planned | { refused: string } {
   const unreadable = finding.ruleIds.map(unreadableIdOf).find((id) => id !== undefined);
   if (unreadable) {
@@ -63,12 +68,16 @@ export function proposeFix(
       refused: `the exposure comes (also) from rule ${unreadable}, which Warden could not read and assumes to open everything: fix or remove that rule in the console first (its unparseable-rule finding says why)`,
     };
   }
-  const plan = planFor(finding, group, config);
-  if (!plan) return { refused: whyNoPlan(finding, group, config) };
-  const proof = provePlan(group, plan, config);
-  if (!proof.findingGone) return { refused: 'the plan would not remove the finding; no fix is offered' };
+  const planned = planFor(finding, group, config);
+  if (!planned) return { refused: whyNoPlan(finding, group, config) };
+  const plan = withBlastRadius(planned, estate);
+  const proof = provePlanOnEstate(group, plan, config, estate);
+  // On interfaces, the lines say where: which interface, and through which group the exposure stays.
+  const where =
+    proof.interfaces && proof.otherChanges.length > 0 ? `: ${proof.otherChanges.slice(0, 3).join('; ')}` : '';
+  if (!proof.findingGone) return { refused: `the plan would not remove the finding; no fix is offered${where}` };
   if (!proof.neverWidens)
-    return { refused: 'the plan would allow traffic that is not allowed today; no fix is offered' };
+    return { refused: `the plan would allow traffic that is not allowed today; no fix is offered${where}` };
   if (!proof.onlyFindingPartChanged)
     return { refused: `the plan would change more than the finding: ${proof.otherChanges.join('; ')}` };
   return { plan, proof };

@@ -33,7 +33,7 @@ export async function findingNotice(
   const { config, settings, store, now } = ports;
   let proposal: ReturnType<typeof proposeFix>;
   try {
-    proposal = proposeFix(finding, groupOf(result.estate, finding), config);
+    proposal = proposeFix(finding, groupOf(result.estate, finding), config, result.estate);
   } catch (error) {
     proposal = { refused: safeErrorText(error) };
   }

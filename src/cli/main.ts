@@ -259,7 +259,7 @@ async function fix(values: Values, positionals: string[]): Promise<number> {
     process.stderr.write(`warden: ${error.message}\n`);
     return EXIT.usage;
   }
-  const proposal = proposeFix(finding, groupOf(estate, finding), config);
+  const proposal = proposeFix(finding, groupOf(estate, finding), config, estate);
   if ('refused' in proposal) {
     printOutcome(
       { changeId: null, status: 'refused', plan: null, proof: null, verification: null, messages: [proposal.refused] },

@@ -55,6 +55,33 @@ export interface Plan {
   notes: string[];
   /** `- tcp/22 from 0.0.0.0/0` / `+ tcp/22 from 203.0.113.0/24 (office)` */
   diff: string[];
+  /** The interfaces that carry the group, all touched by the change (absent: interfaces were not read). */
+  blastRadius?: PlanBlastRadius;
+}
+
+/** How many interfaces (and instances) carry the plan's group, and the first few by interface id. */
+export interface PlanBlastRadius {
+  interfaces: number;
+  instances: number;
+  publicInterfaces: number;
+  /** Sorted by interface id, at most `BLAST_SAMPLE`. */
+  sample: { interface: string; instance?: string; public: boolean }[];
+}
+
+export const BLAST_SAMPLE = 10;
+
+/** The proof repeated on every interface carrying the group, with all of its groups combined. */
+export interface InterfaceProof {
+  /** Interfaces carrying the group that were evaluated. */
+  checked: number;
+  /** Of those, the ones the finding's exposure showed on before the change (absent: not an exposure measured on interfaces). */
+  concerned?: number;
+  /** True when no carrying interface allows anything after the change that it did not allow before. */
+  neverWidens: boolean;
+  /** True when the finding's exposure is gone on every interface it concerned. */
+  findingGone: boolean;
+  /** What the reader must know about how it was proved (unknown bind order, groups not read …). */
+  notes: string[];
 }
 
 /** What the evaluator proved about a plan before it is offered. */
@@ -66,6 +93,11 @@ export interface PlanProof {
   neverWidens: boolean;
   /** Human lines describing what differs, empty when nothing else changed. */
   otherChanges: string[];
+  /**
+   * The proof on the interfaces carrying the group (absent: interfaces were not read). Its verdicts
+   * are folded into `findingGone` and `neverWidens`, what fails into `otherChanges`.
+   */
+  interfaces?: InterfaceProof;
 }
 
 export type ChangeStatus = 'applied' | 'already-applied' | 'refused' | 'rolled-back' | 'reverted' | 'failed';
@@ -100,7 +132,12 @@ export interface ChangeRecord {
   status: ChangeStatus;
   /** Why it was refused, what failed, what was undone. */
   messages: string[];
-  verification?: { findingGone: boolean; otherRulesUntouched: boolean };
+  verification?: {
+    findingGone: boolean;
+    otherRulesUntouched: boolean;
+    /** Where the re-read estate had interfaces: no interface carrying the group is more open than before. */
+    interfacesNoMoreOpen?: boolean;
+  };
 }
 
 /** `provider/account/region/groupId`: the key `ChangeStore.latestFor` takes. */

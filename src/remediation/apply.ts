@@ -15,11 +15,14 @@ import { contentKey, ruleSignature } from '../model/rule-signature.ts';
 import type { Estate, Rule, SecurityGroup, UnparseableRecord } from '../model/types.ts';
 import type { ChangeStore } from '../ports/changes.ts';
 import { setDrift } from './planners/sets.ts';
+import { interfacesWidened } from './prove-interfaces.ts';
 import type { ChangeRecord, ChangeStatus, NewRule, Plan } from '../model/change.ts';
 
 // The live half of remediation (DESIGN.md, "Remediation"): re-read the group, check the plan's
 // preconditions (refuse on drift), add before remove, re-read and verify, undo on a failure
 // part-way, and record every apply and revert with the group's pre-image so a revert restores it.
+// Where the re-read estate has interfaces, verifying includes them: no interface carrying the group
+// allows more than it did before the change.
 //
 // Rule identity here is the provider id plus the content key (`contentKey` in
 // src/model/rule-signature.ts). Descriptions are not part of it.
@@ -121,6 +124,8 @@ function idDiff(expected: readonly Rule[], now: readonly Rule[]): string[] {
 interface GroupState {
   group: SecurityGroup | undefined;
   unparseable: UnparseableRecord[];
+  /** Everything the read returned: the other groups and the interfaces, for verifying on interfaces. */
+  estate: Estate;
 }
 
 async function readState({ adapter, normalize, scope, groupId }: Context): Promise<GroupState> {
@@ -129,6 +134,7 @@ async function readState({ adapter, normalize, scope, groupId }: Context): Promi
   return {
     group: estate.groups.find((g) => g.id === groupId),
     unparseable: estate.unparseable.filter((u) => u.groupId === groupId),
+    estate,
   };
 }
 
@@ -705,26 +711,32 @@ export async function applyPlan(options: ApplyOptions): Promise<ChangeRecord> {
     removes,
     notYet: 'not applied',
     async verify(done) {
-      let after: SecurityGroup | undefined;
+      let reread: GroupState | undefined;
       let readError = '';
       try {
-        after = (await readState(ctx)).group;
-        if (!after) readError = `group ${groupId} is not found`;
+        reread = await readState(ctx);
+        if (!reread.group) readError = `group ${groupId} is not found`;
       } catch (error) {
         readError = errorText(error);
       }
-      if (!after) {
+      const after = reread?.group;
+      if (!reread || !after) {
         verification = { findingGone: false, otherRulesUntouched: false };
         return { after: undefined, problems: [`cannot re-read the group: ${readError}`], verification };
       }
       const check = checkApplied(preImage, removes, done, present, after.rules);
       const gone = await findingGone(verify, after, plan, group);
-      verification = { findingGone: gone.gone, otherRulesUntouched: check.otherRulesUntouched };
+      const widened = interfacesWidened(reread.estate, group, after);
+      verification = {
+        findingGone: gone.gone,
+        otherRulesUntouched: check.otherRulesUntouched,
+        ...(widened ? { interfacesNoMoreOpen: widened.length === 0 } : {}),
+      };
       // The notes belong to the record however the change ends.
       messages.push(...check.notes);
       return {
         after: after.rules,
-        problems: [...check.problems, ...(gone.message ? [gone.message] : [])],
+        problems: [...check.problems, ...(gone.message ? [gone.message] : []), ...(widened ?? [])],
         verification,
       };
     },
@@ -1073,19 +1085,25 @@ export async function resumeChange(options: ResumeOptions): Promise<Resumed> {
     adds: decision.adds,
     removes: decision.removes,
     async verify(all) {
-      let after: SecurityGroup | undefined;
+      let reread: GroupState | undefined;
       try {
-        after = (await readState(ctx)).group;
+        reread = await readState(ctx);
       } catch {
         // Reported as a verification problem below.
       }
+      const after = reread?.group;
       const removedRules = all.flatMap((d) => (d.kind === 'remove' ? [d.rule] : []));
       check = after ? checkApplied(change.preImage, removedRules, all, [], after.rules) : undefined;
+      const before = { ...group, rules: change.preImage };
       const found = after
-        ? await findingGone(verify, after, change.plan, { ...group, rules: change.preImage })
+        ? await findingGone(verify, after, change.plan, before)
         : { gone: false, message: `cannot re-read group ${groupId}` };
       gone = found;
-      return { after: after?.rules, problems: [...(check?.problems ?? []), ...(found.message ? [found.message] : [])] };
+      const widened = reread && after ? (interfacesWidened(reread.estate, before, after) ?? []) : [];
+      return {
+        after: after?.rules,
+        problems: [...(check?.problems ?? []), ...(found.message ? [found.message] : []), ...widened],
+      };
     },
     failedPartWay: (failure) => `${prefix}: completing failed part-way: ${failure}`,
     unverified: `${prefix}: verification failed after completing the change; undoing it`,

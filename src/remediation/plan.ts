@@ -8,7 +8,9 @@ import type { ChangeRecord, Plan, PlanOperation, PlanProof, Precondition } from 
 import { newRuleSignature, PLANNED_PREFIX, withoutNative } from './planners/planned.ts';
 import { describeForDiff, planId } from './planners/common.ts';
 import { attemptPlan } from './planners/index.ts';
-import { isProven, provePlan, unprovenReason } from './prove.ts';
+import { isProven, unprovenReason } from './prove.ts';
+import { withBlastRadius } from './blast-radius.ts';
+import { provePlanOnEstate } from './prove-interfaces.ts';
 
 // Plans as data: applying one to the model, inverting it, and planning a list of findings.
 
@@ -80,7 +82,10 @@ function groupKey(g: Pick<SecurityGroup, 'provider' | 'account' | 'region' | 'id
   return `${g.provider}\u0000${g.account}\u0000${g.region}\u0000${g.id}`;
 }
 
-/** Plans every finding against its group in the estate (or list of groups) and proves each plan; only proven plans are offered. */
+/**
+ * Plans every finding against its group in the estate (or list of groups) and proves each plan (on
+ * every interface carrying the group where the estate read interfaces); only proven plans are offered.
+ */
 export function planFindings(
   input: Estate | readonly SecurityGroup[],
   findings: readonly Finding[],
@@ -105,9 +110,11 @@ export function planFindings(
       result.withoutPlan.push({ finding, reason: attempt.reason });
       continue;
     }
-    const proof = provePlan(group, attempt.plan, config);
-    if (isProven(proof)) result.offered.push({ plan: attempt.plan, proof });
-    else result.unproven.push({ plan: attempt.plan, proof, reason: unprovenReason(proof) });
+    const estateRead = 'groups' in input ? input : undefined;
+    const plan = withBlastRadius(attempt.plan, estateRead);
+    const proof = provePlanOnEstate(group, plan, config, estateRead);
+    if (isProven(proof)) result.offered.push({ plan, proof });
+    else result.unproven.push({ plan, proof, reason: unprovenReason(proof) });
   }
   return result;
 }

@@ -130,7 +130,7 @@ export function outsideScope(change: PolicyChange, scope: readonly ScopePart[]):
  * Whether a change gains access. A symbolic source (a group, prefix list, address group) whose
  * addresses are unknown gains nothing new where every address of its family was allowed before.
  */
-function widens(change: PolicyChange, before: EvaluatedPolicy): boolean {
+export function widens(change: PolicyChange, before: EvaluatedPolicy): boolean {
   if (change.gained.length === 0) return false;
   if (change.space.peer === undefined) return true;
   return !wholeLineAllowed(before, change.direction, change.space.family, change.atom, change.ports);
@@ -188,6 +188,8 @@ export interface PlanProofDetail {
   proof: PlanProof;
   scope: ScopePart[];
   changes: PolicyChange[];
+  /** Where the group shows the finding: its subject and the group's policy before the plan. */
+  located?: { subject: string; before: EvaluatedPolicy };
 }
 
 function failed(lines: string[]): PlanProofDetail {
@@ -243,7 +245,12 @@ export function provePlanInDetail(group: SecurityGroup, plan: Plan, config: Ward
         otherChanges.push(`outside ${describeScope(scope)}: ${describeChange(change, ports)}`);
     }
   }
-  return { proof: { findingGone, onlyFindingPartChanged, neverWidens, otherChanges }, scope, changes };
+  return {
+    proof: { findingGone, onlyFindingPartChanged, neverWidens, otherChanges },
+    scope,
+    changes,
+    located: { subject: located.draft.subject, before },
+  };
 }
 
 /** A proof that lets the plan be offered: all three hold. */

@@ -1,6 +1,7 @@
 import { canonicalCidr } from '../../src/model/address.ts';
 import { ALL_PORTS, hasPorts } from '../../src/model/protocol.ts';
-import type { AddressSet, Peer, PortRange, Rule, SecurityGroup } from '../../src/model/types.ts';
+import type { NetworkInterface } from '../../src/model/network-interface.ts';
+import type { AddressSet, Peer, PortRange, Provider, Rule, SecurityGroup } from '../../src/model/types.ts';
 
 let counter = 0;
 
@@ -65,6 +66,26 @@ export function addressSet(id: string, entries: string[] | undefined, extra: Par
     family: 'ipv4',
     ...(entries ? { entries } : { unresolved: 'Forbidden' }),
     providerManaged: false,
+    ...extra,
+  };
+}
+
+/** A network interface of one provider carrying the groups, private and unattached unless `extra` says otherwise. */
+export function networkInterface(
+  provider: Provider,
+  id: string,
+  groupIds: string[],
+  extra: Partial<NetworkInterface> = {},
+): NetworkInterface {
+  return {
+    provider,
+    account: 'acct',
+    region: 'region-1',
+    vpcId: 'vpc-1',
+    id,
+    groupIds,
+    groupOrder: 'bind',
+    publicAddresses: [],
     ...extra,
   };
 }

@@ -44,6 +44,8 @@ export interface Fault {
 
 export interface MemoryAdapter extends LiveAdapter {
   groups: MemoryGroup[];
+  /** EC2 NetworkInterface records; listed as a DescribeNetworkInterfaces page when set (absent: not read). */
+  interfaces?: Record<string, unknown>[];
   calls: CallEntry[];
   /** Makes the nth next call of a kind fail. */
   fail(op: CallKind, options?: { nth?: number; message?: string; afterActing?: boolean }): void;
@@ -171,6 +173,9 @@ export function createMemoryAdapter(
           kind: 'aws:DescribeSecurityGroupRules',
           body: { SecurityGroupRules: clone(adapter.groups.flatMap((g) => g.rules)) },
         },
+        ...(adapter.interfaces
+          ? [{ kind: 'aws:DescribeNetworkInterfaces', body: { NetworkInterfaces: clone(adapter.interfaces) } }]
+          : []),
       ];
     },
 

@@ -2,6 +2,8 @@ import type { CheckMeta } from '../../analysis/check.ts';
 import { CATALOG } from '../../analysis/checks/index.ts';
 import type { Finding } from '../../model/types.ts';
 import { isProven, unprovenReason } from '../../remediation/prove.ts';
+import { blastRadiusText, blastSampleText } from '../../remediation/blast-radius.ts';
+import { interfaceProofText } from '../../remediation/render.ts';
 import type { Plan, PlanProof } from '../../model/change.ts';
 import type { FindingSuppression, SuppressionKind } from '../../model/suppression.ts';
 import { isSlackUserId } from '../authorize.ts';
@@ -91,9 +93,19 @@ export function diffSummary(plan: Plan): string {
   return `${counts || 'no rule changes'}: ${plan.diff.join('; ')}`;
 }
 
+const mark = (ok: boolean) => (ok ? ':white_check_mark:' : ':x:');
+
 function proofLine(proof: PlanProof): string {
-  const mark = (ok: boolean) => (ok ? ':white_check_mark:' : ':x:');
-  return `${mark(proof.findingGone)} finding gone · ${mark(proof.neverWidens)} never widens · ${mark(proof.onlyFindingPartChanged)} only the finding's part changes`;
+  const onInterfaces = proof.interfaces ? `\nOn interfaces: ${interfaceProofText(proof.interfaces, mark)}` : '';
+  return `${mark(proof.findingGone)} finding gone · ${mark(proof.neverWidens)} never widens · ${mark(proof.onlyFindingPartChanged)} only the finding's part changes${onInterfaces}`;
+}
+
+/** `*Blast radius*: this group is on 3 interfaces (…); the change touches all of them: eni-1 (i-1), …`, within `max`. */
+function blastRadiusLine(plan: Plan, max: number): string {
+  const radius = plan.blastRadius;
+  const line = `*Blast radius*: ${userText(blastRadiusText(radius), 200)}`;
+  if (!radius || radius.interfaces === 0) return line;
+  return `${line}: ${blastSampleText(radius, (id) => code(id, 60), max - line.length - 2)}`;
 }
 
 function footer(finding: Finding, plan: Plan | undefined, detailsUrl: string | undefined): KnownBlock {
@@ -172,6 +184,7 @@ export function findingMessage(
       notes.push(`and ${plural(plan.notes.length - notes.length, 'more note')} (Details)`);
     const others = plan.resolves.filter((f) => f !== finding.fingerprint).length;
     if (others > 0) notes.push(`Also resolves ${plural(others, 'other finding')}.`);
+    notes.push(blastRadiusLine(plan, 700));
     notes.push(`Proof: ${proofLine(planned.proof)}`);
     if (!isProven(planned.proof)) notes.push(`*Not offered*: ${userText(unprovenReason(planned.proof), 500)}`);
     blocks.push(section(notes.join('\n')));
@@ -378,8 +391,10 @@ export function detailsModal(finding: Finding, planned?: PlanWithProof): ModalVi
     for (const piece of diff.blocks) blocks.push(section(piece));
     if (!diff.complete)
       blocks.push(context([`The diff goes on (${plural(plan.diff.length, 'line')}): ${cli} shows all of it.`]));
+    blocks.push(section(blastRadiusLine(plan, 2500)));
     const lists: [string, readonly string[]][] = [
       ['Notes', plan.notes],
+      ['How the proof on interfaces was reached', planned.proof.interfaces?.notes ?? []],
       ['Expects these live rules unchanged', plan.preconditions.map((p) => `${p.ruleId}`)],
       ['Other changes the proof found', planned.proof.otherChanges],
     ];
