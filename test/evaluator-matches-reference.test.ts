@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { shadowedRules } from '../src/analysis/checks/shadowed-rule.ts';
 import { allowedSignature, evaluateGroup, lookup } from '../src/analysis/evaluate.ts';
 import type { Packet } from '../src/analysis/evaluate.ts';
-import { parseCidr } from '../src/model/address.ts';
 import type { AddressSet, Family, PortRange, PortSet, Protocol, Rule } from '../src/model/types.ts';
 import { group, rule } from './support/build.ts';
+import { addressIn } from './support/packets.ts';
 import { referenceDecision } from './support/reference.ts';
 
 // Small universes make overlaps likely: a few ports, protocols, and nested CIDRs.
@@ -57,34 +57,20 @@ const ruleArb: fc.Arbitrary<Rule> = fc
     return rule({ ...spec, ports, peer, family: typeof peer === 'string' && peer.includes(':') ? 'ipv6' : 'ipv4' });
   });
 
-const addressArb = (cidrs: string[]) =>
-  fc
-    .tuple(
-      fc.constantFrom(...cidrs),
-      fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
-      fc.constantFrom('lo', 'hi', 'mid'),
-    )
-    .map(([cidr, r, where]) => {
-      const block = parseCidr(cidr)!;
-      if (where === 'lo') return block.lo;
-      if (where === 'hi') return block.hi;
-      return block.lo + (r % (block.hi - block.lo + 1n));
-    });
-
 const packetArb: fc.Arbitrary<Packet> = fc.oneof(
   fc.record({
     direction: fc.constantFrom('ingress', 'egress'),
     space: fc.constant('ipv4'),
     protocol: fc.constantFrom(...PROTOCOLS.filter((p) => p !== 'all'), 47, 50),
     port: fc.integer({ min: 0, max: 45 }),
-    address: addressArb(IPV4_CIDRS),
+    address: addressIn(IPV4_CIDRS),
   } as const),
   fc.record({
     direction: fc.constantFrom('ingress', 'egress'),
     space: fc.constant('ipv6'),
     protocol: fc.constantFrom('tcp', 'udp', 'icmp', 58),
     port: fc.integer({ min: 0, max: 45 }),
-    address: addressArb(IPV6_CIDRS),
+    address: addressIn(IPV6_CIDRS),
   } as const),
   fc.record({
     direction: fc.constantFrom('ingress', 'egress'),
@@ -251,14 +237,14 @@ const setPacketArb: fc.Arbitrary<Packet> = fc.oneof(
     space: fc.constant('ipv4'),
     protocol: fc.constantFrom('tcp', 'udp', 'icmp'),
     port: fc.integer({ min: 0, max: 45 }),
-    address: addressArb(ADDRESS_SETS.filter((s) => s.family === 'ipv4').flatMap((s) => s.entries ?? [])),
+    address: addressIn(ADDRESS_SETS.filter((s) => s.family === 'ipv4').flatMap((s) => s.entries ?? [])),
   } as const),
   fc.record({
     direction: fc.constantFrom('ingress', 'egress'),
     space: fc.constant('ipv6'),
     protocol: fc.constantFrom('tcp', 'udp'),
     port: fc.integer({ min: 0, max: 45 }),
-    address: addressArb(['2001:db8::/32', '2000::/3', '::/0']),
+    address: addressIn(['2001:db8::/32', '2000::/3', '::/0']),
   } as const),
 ) as fc.Arbitrary<Packet>;
 

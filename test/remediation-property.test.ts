@@ -12,6 +12,7 @@ import { applyPlanToGroup, checkPreconditions, inversePlan, planFindings } from 
 import { provePlan } from '../src/remediation/prove.ts';
 import type { Plan } from '../src/model/change.ts';
 import { group, rule } from './support/build.ts';
+import { addressIn } from './support/packets.ts';
 import { referenceDecision } from './support/reference.ts';
 
 // Random groups on every provider, audited; every plan offered for their findings must remove its
@@ -155,20 +156,6 @@ const SYMBOLIC_SPACES = [
   'ipv4|address-group:ag-1',
 ];
 
-const addressArb = (cidrs: string[]) =>
-  fc
-    .tuple(
-      fc.constantFrom(...cidrs),
-      fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
-      fc.constantFrom('lo', 'hi', 'mid'),
-    )
-    .map(([cidr, r, where]) => {
-      const block = parseCidr(cidr)!;
-      if (where === 'lo') return block.lo;
-      if (where === 'hi') return block.hi;
-      return block.lo + (r % (block.hi - block.lo + 1n));
-    });
-
 const portArb = fc.oneof(fc.constantFrom(...PORT_BIAS), fc.integer({ min: 0, max: 45 }), fc.constant(65535));
 const protocolArb = fc.constantFrom<Protocol>('tcp', 'tcp', 'udp', 'icmp', 132, 47);
 const directionArb = fc.oneof(
@@ -182,14 +169,14 @@ const packetArb: fc.Arbitrary<Packet> = fc.oneof(
     space: fc.constant('ipv4'),
     protocol: protocolArb,
     port: portArb,
-    address: addressArb(IPV4_CIDRS),
+    address: addressIn(IPV4_CIDRS),
   }),
   fc.record({
     direction: directionArb,
     space: fc.constant('ipv6'),
     protocol: protocolArb,
     port: portArb,
-    address: addressArb(IPV6_CIDRS),
+    address: addressIn(IPV6_CIDRS),
   }),
   fc.record({
     direction: directionArb,
