@@ -87,9 +87,6 @@ const LAYERS = [
 
 // Exceptions while issue 13 is in flight, each to one file and named here:
 const EXCEPTIONS = [
-  // The config validates check and template names against the catalog, which lives in src/analysis
-  // until the check ids and metadata move to src/model (issue 13 §4).
-  { files: ['src/config/names.ts', 'src/config/suppressions.ts'], layer: layer('config', ['model', 'analysis']) },
   // apply.ts normalizes the pages it re-reads with the snapshot page kinds (adapters/live-estate.ts
   // normalizeScope); passing the normalizer in through ApplyOptions waits for the apply/revert
   // skeleton being reshaped on branch i13-store.
@@ -112,22 +109,6 @@ const EXCEPTIONS = [
   {
     files: ['adapters/*/index.ts', 'adapters/provider-module.ts'],
     layer: layer('adapters', ['model', 'config', 'ports', 'realtime']),
-  },
-  // Rendering reads the suppression and approval shapes the store keeps (type imports only).
-  {
-    files: ['src/slack/blocks/finding.ts', 'src/slack/blocks/suppression-request.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: ['adapters', 'functions', 'cli', 'app', 'realtime', 'ports', 'config'].map((folder) => ({
-            group: reaching(folder),
-            message:
-              'src/slack/blocks may import only lib, model, analysis, remediation, the Slack ids and limits, and store types.',
-          })),
-        },
-      ],
-    },
   },
 ].map((exception) => (exception.layer ? { files: exception.files, rules: exception.layer.rules } : exception));
 

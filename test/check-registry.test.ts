@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CATALOG, CHECK_IDS, GROUP_CHECKS, isCheckId } from '../src/analysis/checks/index.ts';
-import type { CheckId } from '../src/analysis/checks/index.ts';
+import { CATALOG, GROUP_CHECKS } from '../src/analysis/checks/index.ts';
+import { CHECK_IDS, isCheckId } from '../src/model/check-ids.ts';
+import type { CheckId } from '../src/model/check-ids.ts';
+import { BUILT_IN_TEMPLATES } from '../src/analysis/templates/catalog.ts';
 import { defaultConfig } from '../src/config/schema.ts';
+import { BUILT_IN_TEMPLATE_IDS } from '../src/model/template-ids.ts';
 import type { Finding } from '../src/model/types.ts';
 import { FIXERS, fixerOf } from '../src/remediation/planners/fixers.ts';
 import type { Fixer } from '../src/remediation/planners/fixers.ts';
@@ -34,6 +37,10 @@ describe('the check registry', () => {
     for (const check of GROUP_CHECKS) expect(isCheckId(check.meta.id)).toBe(true);
     expect(isCheckId('no-such-check')).toBe(false);
     expect(isCheckId('constructor')).toBe(false);
+  });
+
+  it("the model's built-in template ids (what the config names templates by) are the shipped templates, in order", () => {
+    expect(BUILT_IN_TEMPLATES.map((template) => template.id)).toEqual([...BUILT_IN_TEMPLATE_IDS]);
   });
 
   it('has exactly one fix decision per catalog check: a planner with its scope, or why there is none', () => {

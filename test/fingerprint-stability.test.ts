@@ -7,7 +7,7 @@ import type { Finding, SecurityGroup, UnparseableRecord } from '../src/model/typ
 import { applyPlanToGroup } from '../src/remediation/plan.ts';
 import { planFor } from '../src/remediation/planners/index.ts';
 import { unsuppressedFindings } from '../src/store/state.ts';
-import type { Suppression } from '../src/store/state.ts';
+import type { Suppression } from '../src/model/suppression.ts';
 import { group, rule } from './support/build.ts';
 
 // A fingerprint names an exposure (provider, account, region, group, check, subject), never the

@@ -1,7 +1,7 @@
 import type { Finding } from '../model/types.ts';
 import type { AuditSummary } from '../analysis/audit.ts';
 import type { ChangeRecord } from '../model/change.ts';
-import type { FindingSuppression } from '../store/state.ts';
+import type { FindingSuppression } from '../model/suppression.ts';
 import type { Planned } from './propose-fix.ts';
 
 // What the use cases tell people, as values: the notifier (Slack: src/slack/notifier.ts) renders them.

@@ -1,7 +1,7 @@
 import { revertChange } from '../remediation/apply.ts';
 import type { ChangeRecord } from '../model/change.ts';
 import { revertRequestId } from '../store/state.ts';
-import type { ApprovalRequest } from '../store/state.ts';
+import type { ApprovalRequest } from '../model/approval.ts';
 import { applyAdapter } from './apply-claimed.ts';
 import { asCode, text } from './notice.ts';
 import type { AppPorts, Asker } from './ports.ts';

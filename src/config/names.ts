@@ -1,5 +1,5 @@
-import { CHECK_IDS, isCheckId } from '../analysis/checks/index.ts';
-import { BUILT_IN_TEMPLATES } from '../analysis/templates/catalog.ts';
+import { CHECK_IDS, isCheckId } from '../model/check-ids.ts';
+import { BUILT_IN_TEMPLATE_IDS } from '../model/template-ids.ts';
 import { PROVIDERS } from '../model/types.ts';
 import { unknownName } from './closest.ts';
 import type { WardenConfig } from './schema.ts';
@@ -28,7 +28,7 @@ export function catalogNameIssue(config: WardenConfig): NameIssue | undefined {
       path: ['templates', 'custom', repeated, 'id'],
       message: `template id ${JSON.stringify(customIds[repeated])} is used twice (only the first would count)`,
     };
-  const templateIds = [...customIds, ...BUILT_IN_TEMPLATES.map((t) => t.id)];
+  const templateIds = [...customIds, ...BUILT_IN_TEMPLATE_IDS];
   const templates = new Set(templateIds);
   for (const [group, id] of Object.entries(config.templates.assign)) {
     const issue = providerPrefixIssue(['templates', 'assign', group], group);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATALOG } from '../analysis/checks/index.ts';
+import { isCheckId } from '../model/check-ids.ts';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -26,7 +26,7 @@ const suppression = z
       .optional(),
     check: z
       .string()
-      .refine((id) => CATALOG.some((meta) => meta.id === id), {
+      .refine((id) => isCheckId(id), {
         message: 'is not a check id (`warden checks` lists them)',
       })
       .optional(),

@@ -1,12 +1,8 @@
 import type { WardenConfig } from '../config/schema.ts';
 import { hashId } from '../model/ids.ts';
-import type {
-  ApprovalRequest,
-  MessageRef,
-  StateStore,
-  SuppressionRequestPayload,
-  SuppressionTarget,
-} from '../store/state.ts';
+import type { ApprovalRequest, SuppressionRequestPayload } from '../model/approval.ts';
+import type { SuppressionTarget } from '../model/suppression.ts';
+import type { MessageRef, StateStore } from '../store/state.ts';
 import { slackConfigOf } from './authorize.ts';
 import {
   suppressionRequestMessage,

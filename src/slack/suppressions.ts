@@ -1,6 +1,7 @@
 import { ambiguousPrefix, matchFingerprint } from '../model/fingerprint-prefix.ts';
 import { findingSuppressionOf } from '../store/state.ts';
-import type { StateStore, Suppression, SuppressionTarget } from '../store/state.ts';
+import type { StateStore } from '../store/state.ts';
+import type { Suppression, SuppressionTarget } from '../model/suppression.ts';
 import { personRef, suppressedLine } from './blocks/finding.ts';
 import { code, userText } from './blocks/elements.ts';
 

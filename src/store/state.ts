@@ -1,6 +1,8 @@
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import { describeWidening, widenedFacets } from '../model/exposure-measure.ts';
 import type { ExposureMeasure, Finding } from '../model/types.ts';
+import type { Approval, ApprovalRequest, ApprovalStatus, SuppressionRequestPayload } from '../model/approval.ts';
+import type { FindingSuppression, Suppression, SuppressionKind, SuppressionTarget } from '../model/suppression.ts';
 import type { ChangeStore } from '../ports/changes.ts';
 import type { Scope } from '../ports/live.ts';
 
@@ -109,40 +111,8 @@ export interface FindingStore {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Suppressions: "suppress <finding|check> <duration> <reason>", "Accept risk", "Snooze 7 days".
-
-export type SuppressionTarget = { fingerprint: string } | { check: string };
-
-/** How it was made: the Snooze button, Accept risk, or `/warden suppress`. */
-export type SuppressionKind = 'snooze' | 'accept-risk' | 'suppress';
-
-export interface Suppression {
-  target: SuppressionTarget;
-  /** Absent on suppressions stored before kinds were kept: `suppress`. */
-  kind?: SuppressionKind;
-  by: string;
-  reason: string;
-  /** When it was made. */
-  at: string;
-  /** It stops applying at this instant. */
-  until: string;
-  /** For a finding: what it exposed when suppressed. More than this is reported again, as widened since suppressed. */
-  accepted?: ExposureMeasure;
-  /** Ended before `until` by this approver (`SuppressionStore.revoke`). */
-  revokedBy?: string;
-  revokedAt?: string;
-}
-
-/** What a finding's record keeps of the suppression that hides it. */
-export interface FindingSuppression {
-  kind: SuppressionKind;
-  by: string;
-  reason: string;
-  at: string;
-  until: string;
-  /** Set when the suppression is of the finding's whole check. */
-  check?: string;
-}
+// Suppressions: "suppress <finding|check> <duration> <reason>", "Accept risk", "Snooze 7 days"
+// (their shapes: src/model/suppression.ts).
 
 export function findingSuppressionOf(suppression: Suppression): FindingSuppression {
   return {
@@ -246,16 +216,8 @@ function widenedSinceSuppressed(finding: Finding, suppression: Suppression, face
 }
 
 // ---------------------------------------------------------------------------------------------
-// Approvals: who asked for a fix, who approved it, whether it may go ahead.
-
-/**
- * A fix's life: `pending` (proposed, collecting approvals) → `approved` → `applying` → `applied` |
- * `failed`, and `applied` → `reverted`; `pending` or `approved` → `rejected` (an approver's Reject,
- * binding until the plan is proposed again). Every step is a conditional write on the current status,
- * so duplicate clicks, Slack retries and concurrent jobs make each step exactly once.
- */
-export type ApprovalStatus =
-  'pending' | 'approved' | 'applying' | 'applied' | 'failed' | 'reverting' | 'reverted' | 'rejected' | 'superseded';
+// Approvals: who asked for a fix, who approved it, whether it may go ahead (the request's shape:
+// src/model/approval.ts).
 
 /** Statuses a request ends in: proposing its plan again starts a new generation of it. */
 export const ENDED_APPROVAL_STATUSES: readonly ApprovalStatus[] = ['rejected', 'failed', 'reverted', 'superseded'];
@@ -286,47 +248,6 @@ export const APPROVAL_TRANSITIONS: Readonly<Record<ApprovalStatus, readonly Appr
  */
 export function revertRequestId(changeId: string): string {
   return `revert-${changeId}`;
-}
-
-export interface Approval {
-  approver: string;
-  at: string;
-}
-
-/** What a suppression request (Accept risk, `/warden suppress`) suppresses once enough approvers approved it. */
-export interface SuppressionRequestPayload {
-  kind: 'accept-risk' | 'suppress';
-  target: SuppressionTarget;
-  reason: string;
-  /** When the suppression would end (ISO-8601). */
-  until: string;
-}
-
-export interface ApprovalRequest {
-  id: string;
-  planId: string;
-  fingerprint: string;
-  requester: string;
-  /** Distinct approvals needed (N ≥ 1). */
-  required: number;
-  /** false (the default) is the two-person rule: the requester's own approval does not count. */
-  requesterMayApprove: boolean;
-  status: ApprovalStatus;
-  approvals: Approval[];
-  createdAt: string;
-  approvedAt?: string;
-  /** The apply's change record, once applied (`transition` to `applied` with a `changeId`). */
-  changeId?: string;
-  /** When `transition` last changed the status. */
-  updatedAt?: string;
-  /** Who rejected it (status `rejected`). */
-  rejectedBy?: string;
-  /** For a suppression request (not a fix or a revert): what it suppresses. */
-  suppression?: SuppressionRequestPayload;
-  /** 1 for the first request under this id; each re-proposal after it ended starts the next. */
-  generation: number;
-  /** Bumped by every change; updates are conditional on it (optimistic concurrency). */
-  version: number;
 }
 
 export type ApproveRefusal =

@@ -1,3 +1,4 @@
+import type { CheckId } from '../../model/check-ids.ts';
 import type { Check, CheckMeta } from '../check.ts';
 import { egressAll } from './egress-all.ts';
 import { internetAdminPort } from './internet-admin-port.ts';
@@ -15,8 +16,8 @@ import { unresolvedPeer } from './unresolved-peer.ts';
 import { unusedGroup } from './unused-group.ts';
 import { widePublicCidr } from './wide-public-cidr.ts';
 
-// Adding a check: its file, one line here, and its fix decision in `remediation/planners/fixers.ts`
-// (which does not typecheck until the new id has an entry there).
+// Adding a check: its file, one line here, its id in `model/check-ids.ts`, and its fix decision in
+// `remediation/planners/fixers.ts` (none of which typechecks until the others have it).
 const groupChecks = [
   internetAdminPort,
   internetHighRiskPort,
@@ -34,22 +35,19 @@ const groupChecks = [
   missingDescription,
 ] as const;
 
-/** The id of every check Warden has, as a type: records keyed by it must decide for every check. */
-export type CheckId = (typeof groupChecks)[number]['meta']['id'] | typeof unparseableRuleMeta.id;
+/** The ids the checks here declare. */
+type CatalogId = (typeof groupChecks)[number]['meta']['id'] | typeof unparseableRuleMeta.id;
+
+// The checks here are the model's CHECK_IDS (src/model/check-ids.ts), no more and no fewer: a check id
+// the model lists with no check here does not compile, nor does a check whose id the model does not list.
+const _everyIdHasACheck: [Exclude<CheckId, CatalogId>] extends [never] ? true : never = true;
+const _everyCheckIsListed: [Exclude<CatalogId, CheckId>] extends [never] ? true : never = true;
 
 /** Checks run on every evaluated group. */
 export const GROUP_CHECKS: readonly Check<CheckId>[] = groupChecks;
 
-const catalog: readonly CheckMeta<CheckId>[] = [...GROUP_CHECKS.map((c) => c.meta), unparseableRuleMeta];
-
-/** Every check's metadata; its ids are plain strings, so lookups by an id read from outside need no cast. */
-export const CATALOG: readonly CheckMeta[] = catalog;
-
-export const CHECK_IDS: readonly CheckId[] = catalog.map((c) => c.id);
-
-const KNOWN_IDS: ReadonlySet<string> = new Set(CHECK_IDS);
-
-/** Whether a check id read from outside (config, stored state, a snapshot) names a check Warden has. */
-export function isCheckId(id: string): id is CheckId {
-  return KNOWN_IDS.has(id);
-}
+/**
+ * Every check's metadata, in the order of CHECK_IDS; its ids are plain strings, so lookups by an id
+ * read from outside need no cast.
+ */
+export const CATALOG: readonly CheckMeta[] = [...GROUP_CHECKS.map((c) => c.meta), unparseableRuleMeta];

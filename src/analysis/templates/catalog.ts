@@ -1,4 +1,5 @@
 import { ALIBABA_OVERVIEW, HUAWEI_DEFAULT_GROUPS, OTC_DEFAULT_GROUP, cite } from '../documents.ts';
+import type { BuiltInTemplateId } from '../../model/template-ids.ts';
 import type { Template } from './types.ts';
 
 // The providers' documented security-group templates, row by row as their documents give them.
@@ -12,7 +13,7 @@ const selfAndEgress = [
   { direction: 'egress', family: 'ipv6', protocol: 'all', peer: '::/0' },
 ] as const;
 
-export const BUILT_IN_TEMPLATES: readonly Template[] = [
+const templates = [
   {
     id: 'huawei-default',
     title: 'Huawei Cloud default security group',
@@ -90,4 +91,12 @@ export const BUILT_IN_TEMPLATES: readonly Template[] = [
       'CIS Amazon Web Services Foundations Benchmark, "Ensure the default security group of every VPC restricts all traffic"; AWS Security Hub EC2.2',
     rules: [],
   },
-];
+] satisfies (Template & { id: BuiltInTemplateId })[];
+
+// A template id the model lists (src/model/template-ids.ts) with no template here does not compile
+// (one here the model does not list fails the `satisfies` above).
+const _everyIdHasATemplate: [Exclude<BuiltInTemplateId, (typeof templates)[number]['id']>] extends [never]
+  ? true
+  : never = true;
+
+export const BUILT_IN_TEMPLATES: readonly Template[] = templates;

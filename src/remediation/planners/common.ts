@@ -2,7 +2,7 @@ import type { Check, EstateIndex, FindingDraft } from '../../analysis/check.ts';
 import { toFinding } from '../../analysis/check.ts';
 import { matchesFingerprint } from '../../model/fingerprint.ts';
 import { GROUP_CHECKS } from '../../analysis/checks/index.ts';
-import type { CheckId } from '../../analysis/checks/index.ts';
+import type { CheckId } from '../../model/check-ids.ts';
 import { describePeer } from '../../analysis/describe.ts';
 import { evaluateGroup } from '../../analysis/evaluate.ts';
 import type { EvaluatedPolicy } from '../../analysis/evaluate.ts';

@@ -1,5 +1,5 @@
-import type { CheckId } from '../../analysis/checks/index.ts';
-import { isCheckId } from '../../analysis/checks/index.ts';
+import type { CheckId } from '../../model/check-ids.ts';
+import { isCheckId } from '../../model/check-ids.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import type { Finding, SecurityGroup } from '../../model/types.ts';
 import { allPortsFixer } from './all-ports.ts';

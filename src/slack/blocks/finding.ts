@@ -3,7 +3,7 @@ import { CATALOG } from '../../analysis/checks/index.ts';
 import type { Finding } from '../../model/types.ts';
 import { isProven, unprovenReason } from '../../remediation/prove.ts';
 import type { Plan, PlanProof } from '../../model/change.ts';
-import type { FindingSuppression, SuppressionKind } from '../../store/state.ts';
+import type { FindingSuppression, SuppressionKind } from '../../model/suppression.ts';
 import { isSlackUserId } from '../authorize.ts';
 import { ACCEPT_RISK_INPUTS, ACTION_IDS, SNOOZE_DAYS, VIEW_IDS, encodeButtonValue } from '../actions.ts';
 import { LIMITS, fitsMrkdwn, splitMrkdwn, truncate } from '../limits.ts';

@@ -1,4 +1,4 @@
-import type { ApprovalRequest, SuppressionRequestPayload } from '../../store/state.ts';
+import type { ApprovalRequest, SuppressionRequestPayload } from '../../model/approval.ts';
 import { ACTION_IDS, encodeButtonValue } from '../actions.ts';
 import { actions, button, code, context, fallbackText, plural, section, userText } from './elements.ts';
 import type { KnownBlock, SlackMessage } from './elements.ts';

@@ -1,7 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isRecord } from '../../lib/record.ts';
 import { APPROVAL_TRANSITIONS, ENDED_APPROVAL_STATUSES } from '../state.ts';
-import type { Approval, ApprovalRequest, ApprovalStore, ApproveResult, SuppressionRequestPayload } from '../state.ts';
+import type { ApprovalStore, ApproveResult } from '../state.ts';
+import type { Approval, ApprovalRequest, SuppressionRequestPayload } from '../../model/approval.ts';
 import { writeIf } from './conditional.ts';
 import { checkChangeId, optionalStringsOf, required, stringsOf } from './table.ts';
 import type { Item, Table } from './table.ts';

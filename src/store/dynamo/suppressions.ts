@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExposureMeasure } from '../../model/types.ts';
-import type { FindingStore, Suppression, SuppressionKind, SuppressionStore, SuppressionTarget } from '../state.ts';
+import type { FindingStore, SuppressionStore } from '../state.ts';
+import type { Suppression, SuppressionKind, SuppressionTarget } from '../../model/suppression.ts';
 import { writeIf } from './conditional.ts';
 import { epochSeconds, required } from './table.ts';
 import type { Item, Table } from './table.ts';
