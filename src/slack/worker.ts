@@ -21,6 +21,7 @@ import type { StateStore } from '../store/state.ts';
 import type { SuppressionTarget } from '../model/suppression.ts';
 import { slackConfigOf } from './authorize.ts';
 import { code, userText } from './blocks/elements.ts';
+import { groupInterfacesText, reachText } from './blocks/reach.ts';
 import { CHECK_IDS, usage } from './commands.ts';
 import { createSlackNotifier, postToResponseUrlWithFetch } from './notifier.ts';
 import type { ResponseUrlPoster, SlackChatClient } from './notifier.ts';
@@ -234,9 +235,14 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     if (group.rules.length > rules.length) rules.push(`• and ${group.rules.length - rules.length} more`);
     const found = result.report.findings
       .slice(0, 10)
-      .map((f) => `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})`);
+      .map(
+        (f) =>
+          `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})${f.reach ? ` · on ${reachText(f.reach, 400)}` : ''}`,
+      );
     const text = [
       `*${userText(group.name || group.id, 120)}* (${code(group.id, 130)}) · ${group.provider}/${userText(group.account, 40)}/${userText(group.region, 40)}`,
+      `*Interfaces*`,
+      `• ${groupInterfacesText(result.estate, group)}`,
       `*Rules*`,
       ...(rules.length ? rules : ['• none']),
       `*Findings*`,
