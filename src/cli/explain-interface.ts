@@ -1,9 +1,9 @@
 import { explainInterface } from '../analysis/explain-interface.ts';
 import type { ExplainedInterface } from '../analysis/explain-interface.ts';
-import { percent } from '../analysis/describe.ts';
 import { standInsByGroup } from '../analysis/unreadable.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
 import type { Direction, Estate, SecurityGroup } from '../model/types.ts';
+import { partLines } from './format-explain.ts';
 import { paint } from './style.ts';
 import { terminalText } from './terminal-text.ts';
 
@@ -96,19 +96,7 @@ export function formatExplainInterfaces(
       addresses.push(`not read (${i.publicAddressesUnknown}): counted as public`);
     lines.push(`  public: ${terminalText(addresses.join(', ') || 'none (not reachable from the Internet)')}`);
     for (const note of policy.notes) lines.push(paint('yellow', `  note: ${terminalText(note)}`));
-    if (!parts.some((p) => p.decision === 'allow')) lines.push('  nothing is allowed');
-    for (const part of parts) {
-      const verb = part.decision === 'allow' ? paint('green', 'allow') : paint('red', 'deny ');
-      const internet =
-        part.publicShare > 0 ? paint('yellow', ` [${percent(part.publicShare)} of public ${part.family}]`) : '';
-      lines.push(
-        `  ${verb} ${part.family} ${part.protocol}/${part.ports} ${direction === 'ingress' ? 'from' : 'to'} ${terminalText(part.peers.join(', '))}${internet}`,
-      );
-      const group = part.group
-        ? `group ${part.group.id}${part.group.name && part.group.name !== part.group.id ? ` (${part.group.name})` : ''}: `
-        : '';
-      lines.push(paint('gray', `        decided by ${terminalText(`${group}${part.decidedBy}`)}`));
-    }
+    lines.push(...partLines(parts, direction));
   }
   return lines.join('\n');
 }
