@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../src/analysis/evaluate.ts';
+import { internetIndex, internetPortDraft } from '../src/analysis/exposure.ts';
+import { defaultConfig } from '../src/config/schema.ts';
 import { evaluateInterface, interfacePolicyKey, lookupInterface } from '../src/analysis/interface-evaluate.ts';
 import { overriddenRules } from '../src/analysis/interface-overrides.ts';
 import { parseCidr } from '../src/model/address.ts';
@@ -178,6 +180,16 @@ describe('AWS: every allow of every group counts', () => {
     expect(decided(policy, tcpFrom('10.1.2.3', 5432))).toBe('allow by sg-internal/pg');
     expect(decided(policy, tcpFrom('203.0.113.9', 5432))).toBe('deny by -/default deny');
     expect(overriddenRules(policy)).toEqual([]);
+  });
+
+  it('the combined policy feeds the exposure measures: port 22 is open to the Internet through the web group only', () => {
+    const internal = groupOf('aws', 'sg-internal', rule({ ports: 22, peer: '10.0.0.0/8', id: 'ssh-internal' }));
+    const web = groupOf('aws', 'sg-web', rule({ ports: [20, 23], id: 'ssh-world' }));
+    const policy = evaluateInterface(eni('aws', ['sg-internal', 'sg-web'], 'unknown'), [internal, web]);
+    const draft = internetPortDraft(internetIndex(policy.policy, defaultConfig()), 22, 'SSH ');
+    expect(draft?.ruleIds).toEqual(['ssh-world']);
+    expect(internetPortDraft(internetIndex(policy.policy, defaultConfig()), 24, 'SSH ')).toBeUndefined();
+    expect([...policy.policy.buckets.keys()]).toEqual(['ingress|ipv4']);
   });
 });
 

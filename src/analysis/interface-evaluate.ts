@@ -3,11 +3,12 @@ import type { NetworkInterface } from '../model/network-interface.ts';
 import { capabilitiesOf, descriptorOf } from '../model/providers/index.ts';
 import type { MultiGroup } from '../model/providers/index.ts';
 import type { Rule, SecurityGroup } from '../model/types.ts';
-import { bucketsOf, evaluateGroup, lookup } from './evaluate.ts';
+import { bucketsOf, lookup } from './evaluate.ts';
 import type { EvaluatedPolicy, Packet } from './evaluate.ts';
-import { interfaceRules, mergedSets } from './interface-rules.ts';
-import type { RuleOrigin } from './interface-rules.ts';
+import { groupPart, mergedSets } from './interface-rules.ts';
+import type { GroupPart, RuleOrigin } from './interface-rules.ts';
 import { overlayPolicies } from './policy-overlay.ts';
+import type { Overlay } from './policy-overlay.ts';
 import type { RuleSpace } from './rule-space.ts';
 
 export type { RuleOrigin } from './interface-rules.ts';
@@ -17,11 +18,14 @@ export type { RuleOrigin } from './interface-rules.ts';
  * provider's rule (the capability table's `multiGroup`, DESIGN.md "Semantics"):
  * - `union` (AWS, OTC Neutron): every allow of every group counts.
  * - `priority` (Alibaba, ECS "Security group rules": the rules of all groups are aggregated and
- *   sorted together with the default rules): one evaluation of all groups' applied rules.
+ *   sorted together with the default rules; "Security group overview": priority, then drop before
+ *   accept). Enterprise groups are aggregated the same way (the page does not tell them apart);
+ *   basic and enterprise groups may not share a resource ("Basic and advanced security groups"),
+ *   so where a snapshot mixes them the most open reading is taken and said.
  * - `bind-order` (Huawei, OTC VPC v3; Huawei's VPC access-control overview): the group bound first
  *   decides every packet it has a matching rule for, then priority, then deny before allow. Where
  *   the bind order is not known, every order is evaluated and the most open result reported (see
- *   `everyOrder`).
+ *   `combinedPolicy`).
  */
 export interface InterfacePolicy {
   /** `interfacePolicyKey` of the interfaces this policy holds for. */
@@ -37,9 +41,9 @@ export interface InterfacePolicy {
   /**
    * The combined policy, in the group evaluator's shape: its rules are the groups' applied rules
    * with `self` resolved to group ids (packets from a group's members use the space
-   * `ipv4|group:<id>`) and, in bind order, priorities rewritten to rank the groups. Map a deciding
-   * rule back through `origins`; never show a rewritten rule's priority. For `every-order` and
-   * `mixed`, `buckets` re-evaluated give the listed order, not the most open one, and `effective`
+   * `ipv4|group:<id>`); map a deciding rule back through `origins`. Its regions come from the
+   * groups' own policies laid over each other, so `buckets` re-evaluated would sort all rules as
+   * one group (the `priority` reading, not the bind order or the most open one), and `effective`
    * holds every rule effective in its own group.
    */
   policy: EvaluatedPolicy;
@@ -77,28 +81,16 @@ export function evaluateInterface(
   const bound = semantics === 'bind-order' && networkInterface.groupOrder === 'bind';
   // Where the order does not decide, one canonical order: equal keys give equal policies, deciders included.
   const ordered = bound ? found : [...found].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const own = ordered.map(groupPart);
   const origins = new Map<Rule, RuleOrigin>();
-  const groupRules = interfaceRules(ordered, origins, bound && ordered.length > 1);
+  for (const part of own) for (const [rule, origin] of part.origins) origins.set(rule, origin);
+  const groupRules = own.map((part) => part.rules);
   const combined = combinedGroup(networkInterface, ordered, groupRules.flat());
-  const notes = notesOf(networkInterface, ordered, missingGroupIds, semantics);
   const mixedTypes = semantics === 'priority' && mixesGroupTypes(ordered);
   const everyOrder = (semantics === 'bind-order' && !bound) || semantics === 'mixed' || mixedTypes;
-  // The most open result over every bind order allows exactly what some group allows alone: if
-  // group G alone allows a packet, the order with G first allows it (G has a matching rule and its
-  // best one allows); if some order allows it, the group deciding it there is the first in that
-  // order with a matching rule, and its best matching rule allows, so that group alone allows it.
-  // Hence one overlay of the groups' own policies instead of n! evaluations; a denied packet keeps
-  // the decider of the listed order (test/interface-evaluator-matches-reference.test.ts enumerates
-  // every order to check it).
-  let policy: EvaluatedPolicy;
-  let perGroup: EvaluatedPolicy[] | undefined;
-  if (everyOrder && ordered.length > 1) {
-    perGroup = ordered.map((group, i) => evaluateGroup(group, groupRules[i] as Rule[]));
-    const parts = mixedTypes ? [evaluateGroup(combined, combined.rules), ...perGroup] : perGroup;
-    policy = overlaid(combined, parts);
-  } else policy = evaluateGroup(combined, combined.rules);
+  const policy = combinedPolicy(combined, own, semantics, bound, mixedTypes);
   const orders = ordered.length < 2 ? 'n/a' : bound ? 'bind' : everyOrder && !mixedTypes ? 'every-order' : 'n/a';
-  const result: InterfacePolicy = {
+  return {
     key: interfacePolicyKey(networkInterface),
     groups: ordered,
     missingGroupIds,
@@ -107,10 +99,64 @@ export function evaluateInterface(
     policy,
     origins,
     groupRules,
-    notes,
+    notes: notesOf(networkInterface, ordered, missingGroupIds, semantics),
   };
-  if (perGroup) groupPolicyCache.set(result, perGroup);
-  return result;
+}
+
+/**
+ * Each group is evaluated alone once; the interface's policy lays them over each other, which
+ * gives every provider's rule exactly:
+ * - bind order: the first group with a rule matching a packet decides it by its own best rule.
+ * - priority: the best rule over all groups is the best of each group's own best rule.
+ * - union (allow-only): allowed where any group allows.
+ * - every bind order, most open: allowed exactly where some group alone allows. If group G alone
+ *   allows a packet, the order with G first allows it (G has a matching rule and its best one
+ *   allows); if some order allows it, the group deciding it there is the first in that order with
+ *   a matching rule and its best rule allows, so that group alone allows it. So one overlay instead
+ *   of n! evaluations (test/interface-evaluator-matches-reference.test.ts enumerates every order to
+ *   check it); a packet no order allows keeps the decider of the listed order.
+ * Mixed semantics, and Alibaba basic and enterprise groups together (which Alibaba refuses), take
+ * the most open of every reading.
+ */
+function combinedPolicy(
+  combined: SecurityGroup,
+  own: readonly GroupPart[],
+  semantics: MultiGroup | 'mixed',
+  bound: boolean,
+  mixedTypes: boolean,
+): EvaluatedPolicy {
+  const alone = own.map((part) => part.policy);
+  if (alone.length === 1) return alone[0] as EvaluatedPolicy;
+  let decided: Overlay;
+  if (semantics === 'priority') {
+    decided = overlayPolicies(alone, 'priority');
+    if (mixedTypes) decided = overlayPolicies([decided, ...alone], 'most-open');
+  } else decided = overlayPolicies(alone, bound ? 'first-match' : 'most-open');
+  // Compiled and collected only when asked: most interfaces are only looked up and measured.
+  let compiled: Pick<EvaluatedPolicy, 'buckets' | 'ruleSpaces'> | undefined;
+  const compile = () => {
+    if (!compiled) {
+      const ruleSpaces = new Map<Rule, RuleSpace>();
+      compiled = { buckets: bucketsOf(combined.rules, combined, ruleSpaces), ruleSpaces };
+    }
+    return compiled;
+  };
+  let effective: Set<Rule> | undefined;
+  return {
+    group: combined,
+    rules: combined.rules,
+    ...decided,
+    get effective() {
+      effective ??= new Set(alone.flatMap((policy) => [...policy.effective]));
+      return effective;
+    },
+    get buckets() {
+      return compile().buckets;
+    },
+    get ruleSpaces() {
+      return compile().ruleSpaces;
+    },
+  };
 }
 
 /** The decision for one packet on the interface, the deciding rule as its group lists it, and that group. */
@@ -123,16 +169,9 @@ export function lookupInterface(
   return { decision, rule: origin?.rule, group: origin?.group };
 }
 
-const groupPolicyCache = new WeakMap<InterfacePolicy, EvaluatedPolicy[]>();
-
 /** Each group of the interface evaluated alone, on the rules the combined policy holds for it (so deciders are shared). */
 export function groupPolicies(policy: InterfacePolicy): EvaluatedPolicy[] {
-  let known = groupPolicyCache.get(policy);
-  if (!known) {
-    known = policy.groups.map((group, i) => evaluateGroup(group, policy.groupRules[i] as Rule[]));
-    groupPolicyCache.set(policy, known);
-  }
-  return known;
+  return policy.groups.map((group) => groupPart(group).policy);
 }
 
 function semanticsOf(networkInterface: NetworkInterface, groups: readonly SecurityGroup[]): MultiGroup | 'mixed' {
@@ -192,13 +231,4 @@ function combinedGroup(
     rules,
     ...mergedSets(groups),
   };
-}
-
-/** The most open of several policies, with the combined rules compiled so the exposure measures can read them. */
-function overlaid(combined: SecurityGroup, parts: readonly EvaluatedPolicy[]): EvaluatedPolicy {
-  const ruleSpaces = new Map<Rule, RuleSpace>();
-  const buckets = bucketsOf(combined.rules, combined, ruleSpaces);
-  const effective = new Set<Rule>();
-  for (const part of parts) for (const rule of part.effective) effective.add(rule);
-  return { group: combined, rules: combined.rules, ...overlayPolicies(parts), effective, buckets, ruleSpaces };
 }

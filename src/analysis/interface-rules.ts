@@ -1,4 +1,6 @@
 import type { AddressSet, Peer, PortSet, Rule, SecurityGroup } from '../model/types.ts';
+import { evaluateGroup } from './evaluate.ts';
+import type { EvaluatedPolicy } from './evaluate.ts';
 import { appliedRules } from './semantics.ts';
 
 /** Where a rule of an interface's combined policy comes from: its group, and the rule as the group lists it. */
@@ -21,31 +23,35 @@ export function resolvedPeer(peer: Peer, owner: Pick<SecurityGroup, 'id' | 'acco
   return peer;
 }
 
+/** A group alone, as it takes part in an interface's policy: its applied rules with peers resolved, evaluated. */
+export interface GroupPart {
+  rules: Rule[];
+  policy: EvaluatedPolicy;
+  origins: Map<Rule, RuleOrigin>;
+}
+
+// One evaluation per group, however many interfaces carry it. Keyed by the group object: a group
+// read again, or changed by a plan, is a new object and is evaluated afresh.
+const parts = new WeakMap<SecurityGroup, GroupPart>();
+
 /**
- * Each group's applied rules with their peers resolved; with `bindOrder`, their priorities rewritten
- * so that the group bound first wins (`rank * (max + 1) + priority`: every rule of an earlier group
- * outranks every rule of a later one, and within a group the priorities keep their order). A rule is
- * copied only where something changes; `origins` maps every rule returned to its group and the rule
- * it stands for.
+ * The group's applied rules with their peers resolved (a rule is copied only where its peer
+ * changes), evaluated alone; `origins` maps each to the rule as the group lists it.
  */
-export function interfaceRules(
-  groups: readonly SecurityGroup[],
-  origins: Map<Rule, RuleOrigin>,
-  bindOrder: boolean,
-): Rule[][] {
-  const applied = groups.map((group) => appliedRules(group));
-  let max = 0;
-  for (const list of applied) for (const rule of list) if (rule.priority > max) max = rule.priority;
-  return applied.map((list, rank) => {
-    const group = groups[rank] as SecurityGroup;
-    return list.map((rule) => {
+export function groupPart(group: SecurityGroup): GroupPart {
+  let known = parts.get(group);
+  if (!known) {
+    const origins = new Map<Rule, RuleOrigin>();
+    const rules = appliedRules(group).map((rule) => {
       const peer = resolvedPeer(rule.peer, group);
-      const priority = bindOrder ? rank * (max + 1) + rule.priority : rule.priority;
-      const combined = peer === rule.peer && priority === rule.priority ? rule : { ...rule, peer, priority };
-      origins.set(combined, { group, rule });
-      return combined;
+      const resolved = peer === rule.peer ? rule : { ...rule, peer };
+      origins.set(resolved, { group, rule });
+      return resolved;
     });
-  });
+    known = { rules, policy: evaluateGroup(group, rules), origins };
+    parts.set(group, known);
+  }
+  return known;
 }
 
 /** The sets every group's rules name, keyed by id as the evaluator looks them up (the first group's copy of an id wins). */

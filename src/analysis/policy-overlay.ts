@@ -1,22 +1,22 @@
 import { MAX_PORT } from '../model/protocol.ts';
-import type { Direction } from '../model/types.ts';
-import { atomFor, regionKey, splitRegionKey } from './evaluate.ts';
+import type { Direction, Rule } from '../model/types.ts';
+import { regionKey, splitRegionKey } from './evaluate.ts';
 import type { EvaluatedPolicy, ProtocolAtom, Region, Segment, SpaceInfo } from './evaluate.ts';
 
 /** The decided parts of several policies laid over each other, in the shape `EvaluatedPolicy` carries them. */
-export interface Overlay {
-  spaces: Map<string, SpaceInfo>;
-  segments: Map<string, Segment[]>;
-  atoms: Map<string, Set<ProtocolAtom>>;
-}
+export type Overlay = Pick<EvaluatedPolicy, 'spaces' | 'segments' | 'atoms'>;
 
 /**
- * Every packet allowed by at least one of the policies is allowed; its decider is the allowing rule
- * of the first such policy. A packet none allows is denied by the first policy with a rule that
- * matches it (default deny where none does). The policies are each evaluated alone, so a deny in
- * one never reaches into another.
+ * How the policies' decisions for one packet combine, each policy evaluated alone (so a deny in one
+ * never reaches into another); the regions are listed in the policies' order, and the one picked
+ * decides (a region without a decider is the default deny):
+ * - `most-open`: the first that allows, else the first with a deciding rule.
+ * - `first-match`: the first with a deciding rule.
+ * - `priority`: the best deciding rule: smallest priority, then deny, then the earlier policy.
  */
-export function overlayPolicies(policies: readonly EvaluatedPolicy[]): Overlay {
+export type OverlayRule = 'most-open' | 'first-match' | 'priority';
+
+export function overlayPolicies(policies: readonly Overlay[], how: OverlayRule): Overlay {
   const spaces = new Map<string, SpaceInfo>();
   const atoms = new Map<string, Set<ProtocolAtom>>();
   for (const policy of policies) {
@@ -33,11 +33,14 @@ export function overlayPolicies(policies: readonly EvaluatedPolicy[]): Overlay {
     for (const atom of present) {
       const lists: Segment[][] = [];
       for (const policy of policies) {
-        const own = atom === 'other' ? 'other' : atomFor(policy, direction, space, atom);
+        const own = policy.atoms.get(key)?.has(atom) ? atom : 'other';
         const list = policy.segments.get(regionKey(direction, space, own));
         if (list) lists.push(list);
       }
-      segments.set(regionKey(direction, space, atom), overlaySegments(lists, (spaces.get(space) as SpaceInfo).max));
+      segments.set(
+        regionKey(direction, space, atom),
+        overlaySegments(lists, (spaces.get(space) as SpaceInfo).max, how),
+      );
     }
   }
   return { spaces, segments, atoms };
@@ -49,60 +52,76 @@ function splitBucketKey(key: string): [Direction, string] {
 }
 
 /** Port segments of several lists, each covering every port, cut where any list is cut. */
-function overlaySegments(lists: readonly Segment[][], max: bigint): Segment[] {
+function overlaySegments(lists: readonly Segment[][], max: bigint, how: OverlayRule): Segment[] {
   if (lists.length === 0)
     return [
       { ports: { from: 0, to: MAX_PORT }, regions: [{ lo: 0n, hi: max, decision: 'deny', decidedBy: undefined }] },
     ];
   if (lists.length === 1) return lists[0] as Segment[];
-  const cuts = [...new Set(lists.flatMap((list) => list.map((s) => s.ports.from)))].sort((a, b) => a - b);
-  const cursors = lists.map(() => 0);
+  // Walks every list at once: each step runs to the nearest segment end of any list.
+  const cursors = new Array<number>(lists.length).fill(0);
+  const inputs = new Array<readonly Region[]>(lists.length);
+  const previousInputs = new Array<readonly Region[] | undefined>(lists.length).fill(undefined);
   const out: Segment[] = [];
-  let previousInputs: (readonly Region[])[] | undefined;
-  for (let i = 0; i < cuts.length; i++) {
-    const from = cuts[i] as number;
-    const to = i + 1 < cuts.length ? (cuts[i + 1] as number) - 1 : MAX_PORT;
-    const inputs = lists.map((list, k) => {
-      while ((list[cursors[k] as number] as Segment).ports.to < from) cursors[k] = (cursors[k] as number) + 1;
-      return (list[cursors[k] as number] as Segment).regions;
-    });
-    const last = out[out.length - 1];
-    // Segments whose inputs are the same region lists overlay to the same regions.
-    if (last && previousInputs && inputs.every((r, k) => r === previousInputs?.[k])) {
-      last.ports.to = to;
-      continue;
+  let from = 0;
+  while (from <= MAX_PORT) {
+    let to = MAX_PORT;
+    let same = out.length > 0;
+    for (let k = 0; k < lists.length; k++) {
+      const segment = (lists[k] as Segment[])[cursors[k] as number] as Segment;
+      if (segment.ports.to < to) to = segment.ports.to;
+      inputs[k] = segment.regions;
+      if (previousInputs[k] !== segment.regions) same = false;
     }
-    previousInputs = inputs;
-    out.push({ ports: { from, to }, regions: overlayRegions(inputs) });
+    if (same) (out[out.length - 1] as Segment).ports.to = to;
+    else {
+      out.push({ ports: { from, to }, regions: overlayRegions(inputs, how) });
+      for (let k = 0; k < lists.length; k++) previousInputs[k] = inputs[k];
+    }
+    for (let k = 0; k < lists.length; k++)
+      if (((lists[k] as Segment[])[cursors[k] as number] as Segment).ports.to === to)
+        cursors[k] = (cursors[k] as number) + 1;
+    from = to + 1;
   }
   return out;
 }
 
-function overlayRegions(inputs: readonly (readonly Region[])[]): Region[] {
-  const cuts = [...new Set(inputs.flatMap((regions) => regions.map((r) => r.lo)))].sort((a, b) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  const cursors = inputs.map(() => 0);
+/** Regions of several lists over the same address line, each covering it, decided by `how` where they meet. */
+function overlayRegions(inputs: readonly (readonly Region[])[], how: OverlayRule): Region[] {
+  const cursors = new Array<number>(inputs.length).fill(0);
   const out: Region[] = [];
-  for (let i = 0; i < cuts.length; i++) {
-    const lo = cuts[i] as bigint;
-    let allowing: Region | undefined;
-    let denying: Region | undefined;
+  let lo = 0n;
+  for (;;) {
+    let picked: Region | undefined;
     let hi: bigint | undefined;
     for (let k = 0; k < inputs.length; k++) {
-      const regions = inputs[k] as readonly Region[];
-      while ((regions[cursors[k] as number] as Region).hi < lo) cursors[k] = (cursors[k] as number) + 1;
-      const region = regions[cursors[k] as number] as Region;
+      const region = (inputs[k] as readonly Region[])[cursors[k] as number] as Region;
       if (hi === undefined || region.hi < hi) hi = region.hi;
-      if (region.decision === 'allow') allowing ??= region;
-      else if (region.decidedBy) denying ??= region;
+      if (region.decidedBy && (!picked || better(region, picked, how))) picked = region;
     }
-    const decider = allowing ?? denying;
-    const decision = allowing ? 'allow' : 'deny';
+    const decision = picked ? picked.decision : 'deny';
     const previous = out[out.length - 1];
-    if (previous && previous.decision === decision && previous.decidedBy === decider?.decidedBy)
+    if (previous && previous.decision === decision && previous.decidedBy === picked?.decidedBy)
       previous.hi = hi as bigint;
-    else out.push({ lo, hi: hi as bigint, decision, decidedBy: decider?.decidedBy });
+    else out.push({ lo, hi: hi as bigint, decision, decidedBy: picked?.decidedBy });
+    let done = false;
+    for (let k = 0; k < inputs.length; k++) {
+      const regions = inputs[k] as readonly Region[];
+      if ((regions[cursors[k] as number] as Region).hi !== hi) continue;
+      cursors[k] = (cursors[k] as number) + 1;
+      if ((cursors[k] as number) >= regions.length) done = true;
+    }
+    if (done) return out;
+    lo = (hi as bigint) + 1n;
   }
-  return out;
+}
+
+/** Whether a later region with a decider displaces the one picked so far. */
+function better(region: Region, picked: Region, how: OverlayRule): boolean {
+  if (how === 'first-match') return false;
+  if (how === 'most-open') return region.decision === 'allow' && picked.decision !== 'allow';
+  const a = region.decidedBy as Rule;
+  const b = picked.decidedBy as Rule;
+  if (a.priority !== b.priority) return a.priority < b.priority;
+  return a.action === 'deny' && b.action === 'allow';
 }
