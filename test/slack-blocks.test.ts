@@ -1019,6 +1019,25 @@ describe('digestMessage', () => {
     expect(message.text).toBe('Warden audit: 12 findings, 3 new, 1 resolved');
   });
 
+  it('says how many interfaces were not evaluated, and why', () => {
+    const [message] = digestMessage(
+      report([], {
+        interfacesNotEvaluated: {
+          count: 3,
+          reasons: [
+            { reason: `group sg-gone${NASTY} is bound to it but was not read`, interfaces: 3, sample: ['eni-1'] },
+          ],
+        },
+      }),
+      { new: [], resolved: [] },
+      { minSeverity: 'high' },
+    ) as [SlackMessage];
+    expectValidMessage(message);
+    expect(allText(message.blocks)).toContain(
+      ':warning: 3 interfaces not evaluated: a group bound to them was not read, and Warden does not judge an interface on fewer groups than it carries.',
+    );
+  });
+
   it('says when nothing changed, and when the audit is partial', () => {
     const [message] = digestMessage(
       report([], {
