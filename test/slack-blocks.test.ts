@@ -28,6 +28,7 @@ import {
   resolvedUpdate,
 } from '../src/slack/blocks.ts';
 import type { ModalView, SlackMessage } from '../src/slack/blocks.ts';
+import { groupInterfacesText } from '../src/slack/blocks/reach.ts';
 import { LIMITS, TRUNCATION_MARK, escapeMrkdwn, fitMrkdwn, splitMrkdwn, truncate } from '../src/slack/limits.ts';
 import { group, rule } from './support/build.ts';
 
@@ -756,6 +757,63 @@ describe('findingMessage', () => {
     expect(message.text).toContain('Critical: Port 22 (SSH) is open to the Internet');
   });
 
+  it('names the interfaces and instances a finding concerns, capped within the field limit', () => {
+    const reach = {
+      interfaces: 50_000,
+      publicInterfaces: 12_345,
+      instances: 40_000,
+      sample: Array.from({ length: 20 }, (_, k) => ({
+        interface: `eni-${hex(k, 17)}${NASTY}`,
+        instance: `i-${hex(k, 17)}`,
+        publicAddresses: ['54.0.0.1'],
+      })),
+    };
+    const small = findingMessage(
+      finding(1, {
+        reach: {
+          ...reach,
+          interfaces: 2,
+          sample: reach.sample.slice(0, 2).map((e, k) => ({ ...e, interface: `eni-${k}` })),
+        },
+      }),
+    );
+    expectValidMessage(small);
+    expect(allText(small.blocks[1])).toContain(
+      '*Interfaces*\n2 interfaces (12,345 public) · 40,000 instances: `eni-0` (`i-00000000000000000`), `eni-1` (`i-00000000000000001`)',
+    );
+    const huge = findingMessage({ ...hugeFinding(2), reach });
+    expectValidMessage(huge);
+    expect(allText(huge.blocks[1])).toMatch(
+      /50,000 interfaces \(12,345 public\) · 40,000 instances: .* and [\d,]+ more/,
+    );
+    // A finding without interface data has no such field.
+    expect(allText(findingMessage(finding(3)).blocks[1])).not.toContain('Interfaces');
+  });
+
+  it('`/warden show` names the interfaces and instances that carry the group, or says they were not read', () => {
+    const carried = (id: string, groupIds: string[], publicIp?: string) => ({
+      provider: estateGroup.provider,
+      account: estateGroup.account,
+      region: estateGroup.region,
+      vpcId: 'vpc-1',
+      id,
+      groupIds,
+      groupOrder: 'unknown' as const,
+      publicAddresses: publicIp ? [{ address: publicIp, family: 'ipv4' as const, kind: 'public-ip' as const }] : [],
+      attachedTo: { kind: 'instance' as const, id: `i-${id}` },
+    });
+    const interfaces = [
+      carried('eni-2', [estateGroup.id]),
+      carried('eni-1', ['sg-other', estateGroup.id], '54.0.0.1'),
+      carried('eni-3', ['sg-other']),
+    ];
+    expect(groupInterfacesText({ interfaces }, estateGroup)).toBe(
+      '2 interfaces (1 public) · 2 instances: `eni-1` (`i-eni-1`), `eni-2` (`i-eni-2`)',
+    );
+    expect(groupInterfacesText({ interfaces: [] }, estateGroup)).toBe('attached to no interface');
+    expect(groupInterfacesText({}, estateGroup)).toBe('not known: the interfaces of this scope were not read');
+  });
+
   it('offers no Approve without a plan, and says why and how to fix by hand', () => {
     const message = findingMessage(real, undefined, { noPlanReason: 'no trusted sources are configured for ssh' });
     expectValidMessage(message);
@@ -959,6 +1017,25 @@ describe('digestMessage', () => {
     expect(text).toContain('*Resolved since the last run* (1)\n:white_check_mark: Critical: Finding 100');
     expect(text).not.toContain('more new');
     expect(message.text).toBe('Warden audit: 12 findings, 3 new, 1 resolved');
+  });
+
+  it('says how many interfaces were not evaluated, and why', () => {
+    const [message] = digestMessage(
+      report([], {
+        interfacesNotEvaluated: {
+          count: 3,
+          reasons: [
+            { reason: `group sg-gone${NASTY} is bound to it but was not read`, interfaces: 3, sample: ['eni-1'] },
+          ],
+        },
+      }),
+      { new: [], resolved: [] },
+      { minSeverity: 'high' },
+    ) as [SlackMessage];
+    expectValidMessage(message);
+    expect(allText(message.blocks)).toContain(
+      ':warning: 3 interfaces not evaluated: a group bound to them was not read, and Warden does not judge an interface on fewer groups than it carries.',
+    );
   });
 
   it('says when nothing changed, and when the audit is partial', () => {

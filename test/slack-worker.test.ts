@@ -433,6 +433,9 @@ describe('slack worker', () => {
     expect(responses).toHaveLength(3);
     expect(responses.every((r) => r.body['response_type'] === 'ephemeral')).toBe(true);
     expect(String(responses[1]?.body['text'])).toContain(GROUP);
+    expect(String(responses[1]?.body['text'])).toContain(
+      '*Interfaces*\n• not known: the interfaces of this scope were not read',
+    );
     expect(String(responses[2]?.body['text'])).toMatch(/Usage/);
 
     // A scope that cannot be read: a partial digest, its error text masked.

@@ -1,4 +1,4 @@
-import type { Finding, SecurityGroup } from '../model/types.ts';
+import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
 import type { AppPorts } from './ports.ts';
 import { configuredProviders } from './ports.ts';
 import { readScope } from './read-scope.ts';
@@ -11,6 +11,8 @@ export interface GroupView {
   findings: Finding[];
   /** Some scopes could not be read. */
   partial: boolean;
+  /** The interfaces read with it (absent: not read), to name what carries the group. */
+  interfaces?: Estate['interfaces'];
 }
 
 export async function showGroup(ports: AppPorts, groupId: string): Promise<GroupView> {
@@ -20,5 +22,6 @@ export async function showGroup(ports: AppPorts, groupId: string): Promise<Group
     ...(group ? { group } : {}),
     findings: result.report.findings,
     partial: result.report.summary.partial,
+    ...(result.estate.interfaces ? { interfaces: result.estate.interfaces } : {}),
   };
 }

@@ -39,17 +39,26 @@ export function formatExplain(
         ),
       ),
     );
-    const allowed = parts.filter((p) => p.decision === 'allow');
-    if (allowed.length === 0) lines.push('  nothing is allowed');
-    for (const part of parts) {
-      const verb = part.decision === 'allow' ? paint('green', 'allow') : paint('red', 'deny ');
-      const internet =
-        part.publicShare > 0 ? paint('yellow', ` [${percent(part.publicShare)} of public ${part.family}]`) : '';
-      lines.push(
-        `  ${verb} ${part.family} ${part.protocol}/${part.ports} ${direction === 'ingress' ? 'from' : 'to'} ${terminalText(part.peers.join(', '))}${internet}`,
-      );
-      lines.push(paint('gray', `        decided by ${terminalText(part.decidedBy)}`));
-    }
+    lines.push(...partLines(parts, direction));
   }
   return lines.join('\n');
+}
+
+/** Each part on two lines (what, then the deciding rule and, for a combined policy, its group); "nothing is allowed" where nothing is. */
+export function partLines(parts: readonly ExposurePart[], direction: Direction): string[] {
+  const lines: string[] = [];
+  if (!parts.some((p) => p.decision === 'allow')) lines.push('  nothing is allowed');
+  for (const part of parts) {
+    const verb = part.decision === 'allow' ? paint('green', 'allow') : paint('red', 'deny ');
+    const internet =
+      part.publicShare > 0 ? paint('yellow', ` [${percent(part.publicShare)} of public ${part.family}]`) : '';
+    lines.push(
+      `  ${verb} ${part.family} ${part.protocol}/${part.ports} ${direction === 'ingress' ? 'from' : 'to'} ${terminalText(part.peers.join(', '))}${internet}`,
+    );
+    const group = part.group
+      ? `group ${part.group.id}${part.group.name && part.group.name !== part.group.id ? ` (${part.group.name})` : ''}: `
+      : '';
+    lines.push(paint('gray', `        decided by ${terminalText(`${group}${part.decidedBy}`)}`));
+  }
+  return lines;
 }

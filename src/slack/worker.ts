@@ -170,7 +170,7 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     const groupId = str(job.args['groupId']);
     if (!groupId) throw new UseCaseError('`show` needs a group id');
     const view = await showGroup(ports, groupId);
-    await respond(job, groupText(groupId, view.group, view.findings, view.partial));
+    await respond(job, groupText(groupId, view));
   }
 
   async function fix(job: WardenJob): Promise<void> {

@@ -1,5 +1,6 @@
 import { describeRule } from '../../analysis/describe.ts';
-import type { Finding, SecurityGroup } from '../../model/types.ts';
+import { groupInterfacesText, reachText } from './reach.ts';
+import type { Estate, Finding, SecurityGroup } from '../../model/types.ts';
 import { code, userText } from './elements.ts';
 
 // The answers to `/warden findings` and `/warden show`, in mrkdwn.
@@ -26,20 +27,29 @@ export function findingsListText(matching: readonly Finding[], suppressed: numbe
 }
 
 /** A group's rules (the first 25) and findings (the first 10); or that `groupId` was not found. */
-export function groupText(
-  groupId: string,
-  group: SecurityGroup | undefined,
-  findings: readonly Finding[],
-  partial: boolean,
-): string {
+/** A group as `/warden show` read it: absent when not found; `interfaces` absent when not read. */
+export interface GroupAnswer {
+  group?: SecurityGroup;
+  findings: readonly Finding[];
+  partial: boolean;
+  interfaces?: Estate['interfaces'];
+}
+
+export function groupText(groupId: string, view: GroupAnswer): string {
+  const { group, findings, partial } = view;
   if (!group) return `No group ${code(groupId, 130)} was found${partial ? ' (some scopes could not be read)' : ''}.`;
   const rules = group.rules.slice(0, 25).map((r) => `• ${userText(describeRule(r), 200)}`);
   if (group.rules.length > rules.length) rules.push(`• and ${group.rules.length - rules.length} more`);
   const found = findings
     .slice(0, 10)
-    .map((f) => `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})`);
+    .map(
+      (f) =>
+        `• *${f.severity}* ${userText(f.title, 200)} (${code(f.fingerprint.slice(0, 12), 20)})${f.reach ? ` · on ${reachText(f.reach, 400)}` : ''}`,
+    );
   return [
     `*${userText(group.name || group.id, 120)}* (${code(group.id, 130)}) · ${group.provider}/${userText(group.account, 40)}/${userText(group.region, 40)}`,
+    `*Interfaces*`,
+    `• ${groupInterfacesText({ interfaces: view.interfaces }, group)}`,
     `*Rules*`,
     ...(rules.length ? rules : ['• none']),
     `*Findings*`,

@@ -112,6 +112,18 @@ function summaryBlocks(report: DigestReport, delta: AuditDelta, options: DigestO
     );
   }
 
+  const skipped = summary.interfacesNotEvaluated;
+  if (skipped && skipped.count > 0) {
+    const reasons = skipped.reasons
+      .slice(0, 3)
+      .map((r) => `• ${userText(r.reason, 200)}: ${plural(r.interfaces, 'interface')}`);
+    blocks.push(
+      section(
+        `:warning: ${plural(skipped.count, 'interface')} not evaluated: a group bound to ${skipped.count === 1 ? 'it' : 'them'} was not read, and Warden does not judge an interface on fewer groups than it carries.\n${reasons.join('\n')}`,
+      ),
+    );
+  }
+
   blocks.push(
     fields(
       SEVERITIES.map((s) => [

@@ -34,6 +34,7 @@ import {
   userText,
 } from './elements.ts';
 import type { Button, Datepicker, KnownBlock, ModalView, SlackMessage } from './elements.ts';
+import { reachText } from './reach.ts';
 
 export interface PlanWithProof {
   plan: Plan;
@@ -60,6 +61,7 @@ function findingFields(finding: Finding, max: number): [string, string][] {
     ['Where', place(finding, max)],
     ['Group', groupRef(finding, max)],
     ['Rules', finding.ruleIds.length === 0 ? EMPTY : ruleList(finding.ruleIds, max)],
+    ...(finding.reach ? [['Interfaces', reachText(finding.reach, max)] as [string, string]] : []),
   ];
 }
 
