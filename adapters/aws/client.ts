@@ -1,3 +1,4 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -164,6 +165,11 @@ function accountOfArn(arn: string): string | undefined {
   return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
+/** An SDK client whose `send` the paginators call. */
+interface PagedClient {
+  send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
 /** What the reads and writes of one adapter share: its SDK clients, its limits, its counters. */
 export interface AwsClient {
   stats: CallStats;
@@ -171,6 +177,8 @@ export interface AwsClient {
   scopes(filter?: ScopeFilter): Promise<Scope[]>;
   /** The EC2 client of a scope's account and region (its role assumed where config names one). */
   ec2For(scope: Scope): Promise<EC2Client>;
+  /** The Auto Scaling client of a scope's account and region, with the same credentials as its EC2 client. */
+  autoScalingFor(scope: Scope): Promise<AutoScalingClient>;
   ec2Call<T>(
     region: string,
     operation: string,
@@ -178,7 +186,13 @@ export interface AwsClient {
     retry?: (error: unknown) => T | undefined,
     cancel?: AbortSignal,
   ): Promise<T>;
-  pagingClient(client: EC2Client, region: string, operation: string, cancel: AbortSignal): EC2Client;
+  pagingClient<C extends PagedClient>(
+    client: C,
+    region: string,
+    operation: string,
+    cancel: AbortSignal,
+    service?: string,
+  ): C;
   /** Closes the SDK clients' connections. */
   close(): void;
 }
@@ -374,39 +388,57 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
   };
 
   const clients = new Map<string, EC2Client>();
+  const autoScalingClients = new Map<string, AutoScalingClient>();
   const credentialsByAccount = new Map<string, Credentials>();
   const limiters = new Map<string, Limiter>();
 
-  async function ec2For(scope: Scope): Promise<EC2Client> {
+  /** The SDK client config of a scope: its region, and the assumed role's credentials where config names one. */
+  async function scopeConfig(scope: Scope): Promise<ReturnType<typeof baseConfig>> {
     if (scope.provider !== 'aws') throw new Error(`not an AWS scope: ${scope.provider}`);
     const entry = (await resolveAccounts()).get(scope.account);
     if (!entry) throw new Error(`AWS account ${scope.account || '(none)'} is not in providers.aws.accounts`);
+    const clientConfig = baseConfig(scope.region);
+    if (entry.roleArn) {
+      let credentials = credentialsByAccount.get(entry.account);
+      if (!credentials) {
+        const key = `${entry.roleArn}|${entry.externalId ?? ''}`;
+        let assumed = options.roleCredentials?.get(key);
+        if (!assumed) {
+          assumed = roleCredentials({ ...entry, roleArn: entry.roleArn });
+          options.roleCredentials?.set(key, assumed);
+        }
+        const shared = assumed;
+        // Credentials another adapter assumed are this adapter's secrets too: never in its messages.
+        credentials = async () => {
+          const c = await shared();
+          for (const secret of [c.accessKeyId, c.secretAccessKey, c.sessionToken]) if (secret) secrets.add(secret);
+          return c;
+        };
+        credentialsByAccount.set(entry.account, credentials);
+      }
+      clientConfig.credentials = credentials;
+    }
+    return clientConfig;
+  }
+
+  async function ec2For(scope: Scope): Promise<EC2Client> {
     const key = `${scope.account}/${scope.region}`;
+    const config = await scopeConfig(scope);
     let client = clients.get(key);
     if (!client) {
-      const clientConfig = baseConfig(scope.region);
-      if (entry.roleArn) {
-        let credentials = credentialsByAccount.get(entry.account);
-        if (!credentials) {
-          const key = `${entry.roleArn}|${entry.externalId ?? ''}`;
-          let assumed = options.roleCredentials?.get(key);
-          if (!assumed) {
-            assumed = roleCredentials({ ...entry, roleArn: entry.roleArn });
-            options.roleCredentials?.set(key, assumed);
-          }
-          const shared = assumed;
-          // Credentials another adapter assumed are this adapter's secrets too: never in its messages.
-          credentials = async () => {
-            const c = await shared();
-            for (const secret of [c.accessKeyId, c.secretAccessKey, c.sessionToken]) if (secret) secrets.add(secret);
-            return c;
-          };
-          credentialsByAccount.set(entry.account, credentials);
-        }
-        clientConfig.credentials = credentials;
-      }
-      client = new EC2Client(clientConfig);
+      client = new EC2Client(config);
       clients.set(key, client);
+    }
+    return client;
+  }
+
+  async function autoScalingFor(scope: Scope): Promise<AutoScalingClient> {
+    const key = `${scope.account}/${scope.region}`;
+    const config = await scopeConfig(scope);
+    let client = autoScalingClients.get(key);
+    if (!client) {
+      client = new AutoScalingClient(config);
+      autoScalingClients.set(key, client);
     }
     return client;
   }
@@ -427,27 +459,35 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     attempt: (abortSignal: AbortSignal) => Promise<T>,
     retry?: (error: unknown) => T | undefined,
     cancel?: AbortSignal,
+    service = 'EC2',
   ): Promise<T> {
-    return limiterFor(region)(() => call(`EC2 ${operation}`, region, attempt, retry, cancel));
+    return limiterFor(region)(() => call(`${service} ${operation}`, region, attempt, retry, cancel));
   }
 
   /**
    * A view of the client for the SDK's paginators: each page's command goes through ec2Call
    * (a fresh command per attempt: a sent command keeps the middleware it was sent with).
    */
-  function pagingClient(client: EC2Client, region: string, operation: string, cancel: AbortSignal): EC2Client {
-    type Sendable = Parameters<EC2Client['send']>[0];
+  function pagingClient<C extends PagedClient>(
+    client: C,
+    region: string,
+    operation: string,
+    cancel: AbortSignal,
+    service = 'EC2',
+  ): C {
+    type Sendable = { input: unknown };
     const send = (command: Sendable) => {
       const Command = command.constructor as new (input: unknown) => Sendable;
       return ec2Call(
         region,
         operation,
-        (abortSignal) => client.send(new Command(command.input), { abortSignal }),
+        (abortSignal) => client.send(new Command(command.input) as never, { abortSignal }),
         undefined,
         cancel,
+        service,
       );
     };
-    return Object.create(client, { send: { value: send } }) as EC2Client;
+    return Object.create(client, { send: { value: send } }) as C;
   }
 
   async function scopes(filter?: ScopeFilter): Promise<Scope[]> {
@@ -467,11 +507,13 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     stats,
     scopes,
     ec2For,
+    autoScalingFor,
     ec2Call,
     pagingClient,
     close() {
-      for (const client of clients.values()) client.destroy();
+      for (const client of [...clients.values(), ...autoScalingClients.values()]) client.destroy();
       clients.clear();
+      autoScalingClients.clear();
       sts?.destroy();
       sts = undefined;
     },
