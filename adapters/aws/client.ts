@@ -387,13 +387,14 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     };
   };
 
+  type ClientConfig = ReturnType<typeof baseConfig>;
   const clients = new Map<string, EC2Client>();
   const autoScalingClients = new Map<string, AutoScalingClient>();
   const credentialsByAccount = new Map<string, Credentials>();
   const limiters = new Map<string, Limiter>();
 
   /** The SDK client config of a scope: its region, and the assumed role's credentials where config names one. */
-  async function scopeConfig(scope: Scope): Promise<ReturnType<typeof baseConfig>> {
+  async function scopeConfig(scope: Scope): Promise<ClientConfig> {
     if (scope.provider !== 'aws') throw new Error(`not an AWS scope: ${scope.provider}`);
     const entry = (await resolveAccounts()).get(scope.account);
     if (!entry) throw new Error(`AWS account ${scope.account || '(none)'} is not in providers.aws.accounts`);
@@ -421,27 +422,20 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     return clientConfig;
   }
 
-  async function ec2For(scope: Scope): Promise<EC2Client> {
+  /** One SDK client per account and region, made with the scope's config on first use. */
+  async function clientOf<C>(cache: Map<string, C>, make: (config: ClientConfig) => C, scope: Scope): Promise<C> {
     const key = `${scope.account}/${scope.region}`;
     const config = await scopeConfig(scope);
-    let client = clients.get(key);
+    let client = cache.get(key);
     if (!client) {
-      client = new EC2Client(config);
-      clients.set(key, client);
+      client = make(config);
+      cache.set(key, client);
     }
     return client;
   }
-
-  async function autoScalingFor(scope: Scope): Promise<AutoScalingClient> {
-    const key = `${scope.account}/${scope.region}`;
-    const config = await scopeConfig(scope);
-    let client = autoScalingClients.get(key);
-    if (!client) {
-      client = new AutoScalingClient(config);
-      autoScalingClients.set(key, client);
-    }
-    return client;
-  }
+  const ec2For = (scope: Scope) => clientOf(clients, (config) => new EC2Client(config), scope);
+  const autoScalingFor = (scope: Scope) =>
+    clientOf(autoScalingClients, (config) => new AutoScalingClient(config), scope);
 
   const limiterFor = (region: string): Limiter => {
     let limiter = limiters.get(region);

@@ -758,14 +758,12 @@ export class FakeAlibabaEcs {
     const region = this.region(params);
     // Documented: below 10 (or unset) means 10, above 500 means 500.
     const size = this.maxResults(params, 10, 10, 500, true);
-    const all = this.interfaces.filter((i) => i.RegionId === region);
-    const from = this.offset(params, 'eni', region);
-    const more = from + size < all.length;
+    const { items, NextToken } = this.tokenPage(params, 'eni', region, size, this.interfaces);
     return {
       RequestId: requestId(),
-      NextToken: more ? encodeToken({ k: 'eni', s: region, o: from + size }) : '',
+      NextToken,
       NetworkInterfaceSets: {
-        NetworkInterfaceSet: all.slice(from, from + size).map((i) => ({
+        NetworkInterfaceSet: items.map((i) => ({
           NetworkInterfaceId: i.NetworkInterfaceId,
           Status: 'InUse',
           VpcId: i.VpcId,
@@ -787,18 +785,50 @@ export class FakeAlibabaEcs {
     };
   }
 
+  /** One NextToken page of `all` (the token names the cursor kind and scope it belongs to). */
+  private slicePage<T>(
+    params: Record<string, string>,
+    cursor: string,
+    scope: string,
+    size: number,
+    all: T[],
+  ): { items: T[]; NextToken: string } {
+    const from = this.offset(params, cursor, scope);
+    const more = from + size < all.length;
+    return {
+      items: all.slice(from, from + size),
+      NextToken: more ? encodeToken({ k: cursor, s: scope, o: from + size }) : '',
+    };
+  }
+
+  /** One NextToken page of the region's interfaces. */
+  private tokenPage(
+    params: Record<string, string>,
+    cursor: string,
+    region: string,
+    size: number,
+    interfaces: FakeInterface[],
+  ): { items: FakeInterface[]; NextToken: string } {
+    return this.slicePage(
+      params,
+      cursor,
+      region,
+      size,
+      interfaces.filter((i) => i.RegionId === region),
+    );
+  }
+
   /** The instances of the primary interfaces, as DescribeInstances documents them (MaxResults: below 10 means 10, above 100 means 100). */
   private describeInstances(params: Record<string, string>): Record<string, unknown> {
     const region = this.region(params);
     const size = this.maxResults(params, 10, 10, 100, true);
-    const all = this.interfaces.filter((i) => i.RegionId === region && i.Type === 'Primary');
-    const from = this.offset(params, 'instance', region);
-    const more = from + size < all.length;
+    const primary = this.interfaces.filter((i) => i.Type === 'Primary');
+    const { items, NextToken } = this.tokenPage(params, 'instance', region, size, primary);
     return {
       RequestId: requestId(),
-      NextToken: more ? encodeToken({ k: 'instance', s: region, o: from + size }) : '',
+      NextToken,
       Instances: {
-        Instance: all.slice(from, from + size).map((i) => ({
+        Instance: items.map((i) => ({
           InstanceId: i.InstanceId,
           RegionId: region,
           Status: 'Running',
@@ -902,13 +932,7 @@ export class FakeAlibabaEcs {
     const all = lists.filter(
       (l) => l.RegionId === region && !l.foreign && (ids.length === 0 || ids.includes(String(l[idField]))),
     );
-    const scope = `${region}/${ids.join(',')}`;
-    const from = this.offset(params, cursor, scope);
-    const more = from + size < all.length;
-    return {
-      items: all.slice(from, from + size),
-      NextToken: more ? encodeToken({ k: cursor, s: scope, o: from + size }) : '',
-    };
+    return this.slicePage(params, cursor, `${region}/${ids.join(',')}`, size, all);
   }
 
   private describePrefixLists(params: Record<string, string>): Record<string, unknown> {
