@@ -140,7 +140,7 @@ describe('scopes and endpoints', () => {
 });
 
 describe('reading a scope', () => {
-  it('reads every page: 250 groups in pages of 100, a group with 1,500 rules in pages of 1,000, 600 interfaces in pages of 500', async () => {
+  it('reads every page: 250 groups in pages of 100, a group with 1,500 rules in pages of 1,000, 600 interfaces in pages of 500, their instances in pages of 100, launch template versions in pages of 50', async () => {
     const { fake, adapter } = await setup({ concurrency: 8 });
     const ids: string[] = [];
     for (let i = 0; i < 250; i++) ids.push(fake.addGroup(REGION));
@@ -160,13 +160,43 @@ describe('reading a scope', () => {
         PortRange: '443/443',
         SourceCidrIp: '0.0.0.0/0',
       });
-    for (let i = 0; i < 600; i++) fake.addInterface(REGION, [ids[i % ids.length] as string]);
+    // Every 100th instance has a fixed public IP, every 150th (from the 2nd) an EIP; the rest are private.
+    const interfaceIds: string[] = [];
+    for (let i = 0; i < 600; i++)
+      interfaceIds.push(
+        fake.addInterface(REGION, [ids[i % ids.length] as string], {
+          ...(i % 100 === 0 ? { PublicIpAddress: [`47.96.0.${i / 100}`] } : {}),
+          ...(i % 150 === 1 ? { EipAddress: `39.100.0.${i}` } : {}),
+        }),
+      );
+    // A template of 60 versions (two pages of versions), one of which assigns a public IP, and one of one private version.
+    const spread = fake.addLaunchTemplate(
+      REGION,
+      Array.from({ length: 60 }, (_, v) => ({
+        SecurityGroupIds: [ids[v === 0 ? 0 : 1] as string],
+        InternetMaxBandwidthOut: v === 59 ? 5 : 0,
+      })),
+    );
+    const quiet = fake.addLaunchTemplate(REGION, [
+      { SecurityGroupIds: [ids[2], ids[3]] as string[], InternetMaxBandwidthOut: 0 },
+    ]);
     fake.addGroup('cn-shanghai'); // another region: not in this scope
 
     const progress: number[] = [];
     const pages = await adapter.read(SCOPE, (event) => progress.push(event.pages));
 
-    expect(kinds(pages)).toEqual({ [PAGE_KINDS.groups]: 3, [PAGE_KINDS.attribute]: 251, [PAGE_KINDS.interfaces]: 2 });
+    expect(kinds(pages)).toEqual({
+      [PAGE_KINDS.groups]: 3,
+      [PAGE_KINDS.attribute]: 251,
+      [PAGE_KINDS.interfaces]: 2,
+      [PAGE_KINDS.instances]: 6,
+      [PAGE_KINDS.launchTemplates]: 1,
+      [PAGE_KINDS.launchTemplateVersions]: 3,
+    });
+    expect(fake.callsOf('DescribeInstances').map((c) => c.params.MaxResults)).toEqual(Array(6).fill('100'));
+    expect(
+      fake.callsOf('DescribeLaunchTemplateVersions').map((c) => `${c.params.LaunchTemplateId}:${c.params.PageNumber}`),
+    ).toEqual(expect.arrayContaining([`${spread}:1`, `${spread}:2`, `${quiet}:1`]));
     const sgCalls = fake.callsOf('DescribeSecurityGroups');
     expect(sgCalls.map((c) => c.params.MaxResults)).toEqual(['100', '100', '100']);
     expect(sgCalls[0]?.params.NextToken).toBeUndefined();
@@ -201,10 +231,24 @@ describe('reading a scope', () => {
     expect(bigGroup?.rules).toHaveLength(1501);
     expect(new Set(bigGroup?.rules.map((r) => r.native.ruleId)).size).toBe(1501);
     expect(estate.groups.reduce((n, g) => n + (g.attachments?.length ?? 0), 0)).toBe(600);
+    // Every primary interface has its instance's public IPs: none stays unknown, 6 + 4 are public.
+    expect(estate.interfaces).toHaveLength(600);
+    expect(estate.interfaces?.filter((i) => i.publicAddressesUnknown !== undefined)).toEqual([]);
+    const publicOnes = (estate.interfaces ?? []).filter((i) => i.publicAddresses.length > 0);
+    expect(publicOnes.map((i) => interfaceIds.indexOf(i.id)).sort((a, b) => a - b)).toEqual([
+      0, 1, 100, 151, 200, 300, 301, 400, 451, 500,
+    ]);
+    expect(estate.interfaces?.find((i) => i.id === interfaceIds[1])?.publicAddresses).toEqual([
+      { address: '39.100.0.1', family: 'ipv4', kind: 'eip' },
+    ]);
+    // Every version counts; a template any version of which assigns a public IP is public.
+    expect(
+      estate.groupUses?.map((u) => `${u.by.id} ${ids.indexOf(u.groupId)} ${u.assignsPublicAddress}`).sort(),
+    ).toEqual([`${quiet} 2 false`, `${quiet} 3 false`, `${spread} 0 false`, `${spread} 1 true`].sort());
 
     expect(progress.length).toBeGreaterThanOrEqual(4);
     expect(progress.at(-1)).toBe(pages.length);
-    expect(adapter.stats).toEqual({ calls: 256, retries: 0, throttles: 0 });
+    expect(adapter.stats).toEqual({ calls: 266, retries: 0, throttles: 0 });
     expect(fake.rejected).toEqual([]);
   });
 
@@ -246,9 +290,15 @@ describe('reading a scope', () => {
     fake.failNext('DescribeSecurityGroups', 2, 'throttle');
     fake.failNext('DescribeSecurityGroupAttribute', 1, 'throttle');
     const pages = await adapter.read(SCOPE);
-    expect(kinds(pages)).toEqual({ [PAGE_KINDS.groups]: 1, [PAGE_KINDS.attribute]: 2, [PAGE_KINDS.interfaces]: 1 });
+    expect(kinds(pages)).toEqual({
+      [PAGE_KINDS.groups]: 1,
+      [PAGE_KINDS.attribute]: 2,
+      [PAGE_KINDS.interfaces]: 1,
+      [PAGE_KINDS.instances]: 1,
+      [PAGE_KINDS.launchTemplates]: 1,
+    });
     expect(fake.callsOf('DescribeSecurityGroups').map((c) => c.status)).toEqual([400, 400, 200]);
-    expect(adapter.stats).toEqual({ calls: 7, retries: 3, throttles: 3 });
+    expect(adapter.stats).toEqual({ calls: 9, retries: 3, throttles: 3 });
   });
 
   it('retries 500 and 503 answers', async () => {
@@ -257,9 +307,9 @@ describe('reading a scope', () => {
     fake.failNext('DescribeSecurityGroupAttribute', 1, 'server-error');
     fake.failNext('DescribeNetworkInterfaces', 1, 'unavailable');
     const pages = await adapter.read(SCOPE);
-    expect(pages).toHaveLength(4);
+    expect(pages).toHaveLength(6);
     expect(fake.callsOf('DescribeNetworkInterfaces').map((c) => c.status)).toEqual([503, 200]);
-    expect(adapter.stats).toEqual({ calls: 6, retries: 2, throttles: 0 });
+    expect(adapter.stats).toEqual({ calls: 8, retries: 2, throttles: 0 });
   });
 
   it('times out a call that hangs and retries it', async () => {
@@ -269,9 +319,22 @@ describe('reading a scope', () => {
     const started = Date.now();
     const pages = await adapter.read(SCOPE);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(pages).toHaveLength(4);
+    expect(pages).toHaveLength(6);
     expect(fake.callsOf('DescribeSecurityGroups').map((c) => c.status)).toEqual([-1, 200]);
     expect(adapter.stats.retries).toBe(1);
+  });
+
+  it('a refused DescribeInstances or DescribeLaunchTemplateVersions fails the scope, naming the call: public IPs and launch templates are never silently unread', async () => {
+    for (const action of ['DescribeInstances', 'DescribeLaunchTemplateVersions']) {
+      const { fake, adapter } = await setup();
+      const [id] = seedSmall(fake);
+      fake.addLaunchTemplate(REGION, [{ SecurityGroupIds: [id as string], InternetMaxBandwidthOut: 0 }]);
+      fake.deny(action);
+      const error = await rejection(adapter.read(SCOPE));
+      expect(error.message).toMatch(
+        new RegExp(`alibaba ${ACCOUNT} ${REGION} ${action}( lt-\\w+)? failed: .*Forbidden\\.RAM`),
+      );
+    }
   });
 
   it('gives up after the configured retries with an error naming the scope and the call', async () => {
@@ -356,7 +419,8 @@ describe('reading a scope', () => {
     seedSmall(fake);
     fake.failNext('DescribeSecurityGroups', 1, 'throttle');
     await adapter.read(SCOPE);
-    expect(fake.requests.length).toBe(5); // one throttled + one DescribeSecurityGroups, two attributes, one interfaces
+    // one throttled + one DescribeSecurityGroups, two attributes, one interfaces, one instances, one launch templates
+    expect(fake.requests.length).toBe(7);
     for (const request of fake.requests) {
       expect(request.headers.authorization).toMatch(
         new RegExp(

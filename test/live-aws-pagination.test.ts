@@ -15,7 +15,7 @@ import { setProcessEnv } from './support/moto.ts';
 // The AWS adapter against a fake EC2 that paginates for real (moto does not): 2,500 groups,
 // 5,000 rules and 1,200 interfaces in pages of MaxResults=1000, with throttling, a 500 and a
 // request that never answers injected on chosen pages. The endpoints come from the
-// service-specific variables (AWS_ENDPOINT_URL_EC2 / _STS), which the SDK prefers over
+// service-specific variables (AWS_ENDPOINT_URL_EC2 / _STS / _AUTO_SCALING), which the SDK prefers over
 // AWS_ENDPOINT_URL (here a loopback port nobody listens on).
 
 const REGION = 'eu-west-1';
@@ -51,6 +51,7 @@ describe('AWS live adapter: pagination, throttling, 5xx and timeouts against a f
       AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
       AWS_ENDPOINT_URL_EC2: fake.endpoint,
       AWS_ENDPOINT_URL_STS: fake.endpoint,
+      AWS_ENDPOINT_URL_AUTO_SCALING: fake.endpoint,
     });
     scope = { provider: 'aws', account: fake.account, region: REGION };
   });
@@ -98,16 +99,23 @@ describe('AWS live adapter: pagination, throttling, 5xx and timeouts against a f
       for (const page of pages)
         expect(Object.keys(page.body as object).some((k) => k === '$metadata' || k === 'NextToken')).toBe(false);
 
-      // 1 GetCallerIdentity + 10 pages + 2 throttled + 1 failed with 500 + 1 hung = 15 requests, every one ours.
+      // 1 GetCallerIdentity + 10 pages + 2 throttled + 1 failed with 500 + 1 hung + the (empty) launch
+      // template and launch configuration listings = 17 requests, every one ours.
+      const launchActions = ['DescribeLaunchTemplates', 'DescribeLaunchConfigurations'];
       const listings = fake.requests.filter((r) => r.action !== 'GetCallerIdentity');
-      expect(listings.every((r) => r.maxResults === 1000 && r.signed)).toBe(true);
+      expect(
+        listings.filter((r) => !launchActions.includes(r.action)).every((r) => r.maxResults === 1000 && r.signed),
+      ).toBe(true);
+      expect(listings.filter((r) => launchActions.includes(r.action)).map((r) => `${r.action}:${r.status}`)).toEqual(
+        expect.arrayContaining(['DescribeLaunchTemplates:200', 'DescribeLaunchConfigurations:200']),
+      );
       const statuses = (action: string) =>
         fake.requests.filter((r) => r.action === action).map((r) => `${r.page}:${r.status}`);
       expect(statuses('DescribeSecurityGroups')).toEqual(['1:200', '2:503', '2:503', '2:200', '3:200']);
       expect(statuses('DescribeSecurityGroupRules')).toEqual(['1:500', '1:200', '2:200', '3:200', '4:200', '5:200']);
       expect(statuses('DescribeNetworkInterfaces')).toEqual(['1:200', '2:hung', '2:200']);
-      expect(fake.requests).toHaveLength(15);
-      expect(adapter.stats).toEqual({ calls: 15, retries: 4, throttles: 2 });
+      expect(fake.requests).toHaveLength(17);
+      expect(adapter.stats).toEqual({ calls: 17, retries: 4, throttles: 2 });
 
       expect(progress.map((p) => p.pages)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
       expect(progress.at(-1)?.groups).toBe(2500);
@@ -128,6 +136,8 @@ describe('AWS live adapter: pagination, throttling, 5xx and timeouts against a f
       ).toBe(true);
       expect(estate.groups.every((g) => g.attachments !== undefined)).toBe(true);
       expect(estate.groups.filter((g) => (g.attachments ?? []).length > 0).length).toBeGreaterThan(1000);
+      // Launch templates and configurations were read (none): "read, none", not "not read".
+      expect(estate.groupUses).toEqual([]);
     } finally {
       adapter.close();
     }
@@ -193,11 +203,12 @@ describe('AWS live adapter: pagination, throttling, 5xx and timeouts against a f
     }
   });
 
-  it('providers.aws.concurrency bounds the calls in flight in a region (1: the three listings take turns)', async () => {
+  it('providers.aws.concurrency bounds the calls in flight in a region (1: the listings take turns)', async () => {
     const adapter = adapterFor(2000, 0, { concurrency: 1 });
     try {
       const pages = await adapter.read(scope);
-      expect(pages).toHaveLength(10);
+      // 10 pages of groups, rules and interfaces, and the empty launch template and configuration listings.
+      expect(pages).toHaveLength(12);
       expect(fake.maxInFlight).toBe(1);
     } finally {
       adapter.close();

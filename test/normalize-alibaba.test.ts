@@ -87,7 +87,7 @@ function reasonFor(fields: Record<string, unknown>): string {
 }
 
 describe('alibabaPageKinds', () => {
-  it('names the ECS calls (groups, rules, interfaces, prefix and port lists), for the alibaba provider only', () => {
+  it('names the ECS calls (groups, rules, interfaces, prefix and port lists, instances, launch templates), for the alibaba provider only', () => {
     expect(alibabaPageKinds.map((k) => k.name)).toEqual([
       'alibaba:DescribeSecurityGroups',
       'alibaba:DescribeSecurityGroupAttribute',
@@ -98,6 +98,9 @@ describe('alibabaPageKinds', () => {
       'alibaba:DescribePortRangeLists',
       'alibaba:DescribePortRangeListEntries',
       'alibaba:DescribePortRangeListEntries refused',
+      'alibaba:DescribeInstances',
+      'alibaba:DescribeLaunchTemplates',
+      'alibaba:DescribeLaunchTemplateVersions',
     ]);
     for (const k of alibabaPageKinds) expect(k.providers).toEqual(['alibaba']);
   });

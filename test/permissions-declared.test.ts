@@ -39,7 +39,7 @@ const READ_USES = ['scopes', 'read'];
 const WRITE_USES = ['scopes', 'read', 'addRule', 'removeRule'];
 
 /** The services the adapters call; the functions' own store, queues, secrets and logs are not cloud reads or fixes. */
-const CLOUD_SERVICES = /^(ec2|sts|organizations):/;
+const CLOUD_SERVICES = /^(ec2|autoscaling|sts|organizations):/;
 
 interface Statement {
   Effect: string;
@@ -225,7 +225,7 @@ describe('every cloud call the adapters make declares its permissions', () => {
 });
 
 describe("serverless.yml: each function's role grants exactly the AWS actions its declared calls need", () => {
-  it('EC2, STS and Organizations actions per function: no more, no less; EC2 writes only on security groups, only in apply', async () => {
+  it('EC2, Auto Scaling, STS and Organizations actions per function: no more, no less; EC2 writes only on security groups, only in apply', async () => {
     const roles = await functionRoles();
     expect(Object.keys(roles).sort()).toEqual(Object.keys(FUNCTION_USES).sort());
     const writes = writeActions(AWS_PERMISSIONS);

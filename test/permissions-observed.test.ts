@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateManagedPrefixListCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, CreateManagedPrefixListCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { createAlibabaAdapter } from '../adapters/alibaba/live.ts';
 import { ALIBABA_PERMISSIONS } from '../adapters/alibaba/permissions.ts';
@@ -121,7 +121,7 @@ const VPC_USES_SEEN = {
 const withRead = (extra: string) => ({ ...VPC_USES_SEEN, read: [...VPC_USES_SEEN.read, extra].sort() });
 
 describe('each adapter method calls only the operations its use declares (against the loopback fakes)', () => {
-  it('aws: scopes asks STS who it is; read, through a member role, describes groups, rules, interfaces and the prefix lists rules name; the writes authorize and revoke', async () => {
+  it('aws: scopes asks STS who it is; read, through a member role, describes groups, rules, interfaces, launch templates and configurations and the prefix lists rules name; the writes authorize and revoke', async () => {
     const moto = await startMoto();
     const proxy = await recordingProxy(moto.endpoint);
     const restore = setProcessEnv(motoEnv(proxy.endpoint));
@@ -142,6 +142,12 @@ describe('each adapter method calls only the operations its use declares (agains
       const group = await seedSecurityGroup(ec2, vpc, 'web', [
         { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: list }] },
       ]);
+      await ec2.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: 'web',
+          LaunchTemplateData: { ImageId: 'ami-12c6146b', SecurityGroupIds: [group] },
+        }),
+      );
       const adapterFor = (aws: Record<string, unknown>) => {
         const adapter = createAwsAdapter({
           config: configSchema.parse({ providers: { aws: { regions: ['eu-west-1'], ...aws } } }),
@@ -164,6 +170,9 @@ describe('each adapter method calls only the operations its use declares (agains
         scopes: ['GetCallerIdentity'],
         read: [
           'AssumeRole',
+          'DescribeLaunchConfigurations',
+          'DescribeLaunchTemplateVersions',
+          'DescribeLaunchTemplates',
           'DescribeManagedPrefixLists',
           'DescribeNetworkInterfaces',
           'DescribeSecurityGroupRules',
@@ -182,7 +191,7 @@ describe('each adapter method calls only the operations its use declares (agains
     }
   }, 90_000);
 
-  it('alibaba: scopes asks STS for the account; read describes groups, their rules, the lists they name, interfaces; addRule re-reads the group around its Authorize', async () => {
+  it('alibaba: scopes asks STS for the account; read describes groups, their rules, the lists they name, interfaces, instances, launch templates; addRule re-reads the group around its Authorize', async () => {
     const credentials = { accessKeyId: 'LTAI5tWardenPermKey001', accessKeySecret: 'wArDeN-pErM-sEcReT-0123456789' };
     const fake = new FakeAlibabaEcs(credentials);
     const url = await fake.start();
@@ -204,6 +213,7 @@ describe('each adapter method calls only the operations its use declares (agains
         SourceCidrIp: '0.0.0.0/0',
       });
       fake.addInterface('cn-hangzhou', [group]);
+      fake.addLaunchTemplate('cn-hangzhou', [{ SecurityGroupIds: [group], InternetMaxBandwidthOut: 0 }]);
       const env = {
         WARDEN_ALIBABA_ENDPOINT: url,
         ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -221,6 +231,9 @@ describe('each adapter method calls only the operations its use declares (agains
         {
           scopes: ['GetCallerIdentity'],
           read: [
+            'DescribeInstances',
+            'DescribeLaunchTemplateVersions',
+            'DescribeLaunchTemplates',
             'DescribeNetworkInterfaces',
             'DescribePortRangeListEntries',
             'DescribePortRangeLists',

@@ -25,6 +25,7 @@ function run(args: string[]) {
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     AWS_ENDPOINT_URL_EC2: fake.endpoint,
     AWS_ENDPOINT_URL_STS: fake.endpoint,
+    AWS_ENDPOINT_URL_AUTO_SCALING: fake.endpoint,
   };
   return runWarden(args, { env });
 }

@@ -146,6 +146,7 @@ describe('attack: an EC2 endpoint echoes the request headers while the keys come
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
         AWS_ENDPOINT_URL_EC2: fake.endpoint,
         AWS_ENDPOINT_URL_STS: fake.endpoint,
+        AWS_ENDPOINT_URL_AUTO_SCALING: fake.endpoint,
       },
     });
     expect(audit.code).toBe(3);

@@ -19,6 +19,8 @@ import type {
 } from '../../src/model/page.ts';
 import { alibabaSetPageKinds } from './sets.ts';
 import { alibabaInterface } from './interfaces.ts';
+import { alibabaInstancePageKinds } from './instances.ts';
+import { alibabaLaunchTemplatePageKinds } from './launch-templates.ts';
 import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
 import type {
   Action,
@@ -492,6 +494,10 @@ export const alibabaPageKinds: PageKind[] = [
     normalize: (page, ctx) => safely(normalizeNetworkInterfaces, page, ctx),
   },
   ...alibabaSetPageKinds,
+  ...[...alibabaInstancePageKinds, ...alibabaLaunchTemplatePageKinds].map((kind) => ({
+    ...kind,
+    normalize: (page: unknown, ctx: PageContext) => safely(kind.normalize, page, ctx),
+  })),
 ];
 
 /** Any Alibaba ECS page: read by the kind whose shape it has; a page of no known shape is reported. */

@@ -1,3 +1,4 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -164,6 +165,11 @@ function accountOfArn(arn: string): string | undefined {
   return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
+/** An SDK client whose `send` the paginators call. */
+interface PagedClient {
+  send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
 /** What the reads and writes of one adapter share: its SDK clients, its limits, its counters. */
 export interface AwsClient {
   stats: CallStats;
@@ -171,6 +177,8 @@ export interface AwsClient {
   scopes(filter?: ScopeFilter): Promise<Scope[]>;
   /** The EC2 client of a scope's account and region (its role assumed where config names one). */
   ec2For(scope: Scope): Promise<EC2Client>;
+  /** The Auto Scaling client of a scope's account and region, with the same credentials as its EC2 client. */
+  autoScalingFor(scope: Scope): Promise<AutoScalingClient>;
   ec2Call<T>(
     region: string,
     operation: string,
@@ -178,7 +186,13 @@ export interface AwsClient {
     retry?: (error: unknown) => T | undefined,
     cancel?: AbortSignal,
   ): Promise<T>;
-  pagingClient(client: EC2Client, region: string, operation: string, cancel: AbortSignal): EC2Client;
+  pagingClient<C extends PagedClient>(
+    client: C,
+    region: string,
+    operation: string,
+    cancel: AbortSignal,
+    service?: string,
+  ): C;
   /** Closes the SDK clients' connections. */
   close(): void;
 }
@@ -372,43 +386,55 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     };
   };
 
+  type ClientConfig = ReturnType<typeof baseConfig>;
   const clients = new Map<string, EC2Client>();
+  const autoScalingClients = new Map<string, AutoScalingClient>();
   const credentialsByAccount = new Map<string, Credentials>();
   const limiters = new Map<string, Limiter>();
 
-  async function ec2For(scope: Scope): Promise<EC2Client> {
+  /** The SDK client config of a scope: its region, and the assumed role's credentials where config names one. */
+  async function scopeConfig(scope: Scope): Promise<ClientConfig> {
     if (scope.provider !== 'aws') throw new Error(`not an AWS scope: ${scope.provider}`);
     const entry = (await resolveAccounts()).get(scope.account);
     if (!entry) throw new Error(`AWS account ${scope.account || '(none)'} is not in providers.aws.accounts`);
-    const key = `${scope.account}/${scope.region}`;
-    let client = clients.get(key);
-    if (!client) {
-      const clientConfig = baseConfig(scope.region);
-      if (entry.roleArn) {
-        let credentials = credentialsByAccount.get(entry.account);
-        if (!credentials) {
-          const key = `${entry.roleArn}|${entry.externalId ?? ''}`;
-          let assumed = options.roleCredentials?.get(key);
-          if (!assumed) {
-            assumed = roleCredentials({ ...entry, roleArn: entry.roleArn });
-            options.roleCredentials?.set(key, assumed);
-          }
-          const shared = assumed;
-          // Credentials another adapter assumed are this adapter's secrets too: never in its messages.
-          credentials = async () => {
-            const c = await shared();
-            for (const secret of [c.accessKeyId, c.secretAccessKey, c.sessionToken]) if (secret) secrets.add(secret);
-            return c;
-          };
-          credentialsByAccount.set(entry.account, credentials);
+    const clientConfig = baseConfig(scope.region);
+    if (entry.roleArn) {
+      let credentials = credentialsByAccount.get(entry.account);
+      if (!credentials) {
+        const key = `${entry.roleArn}|${entry.externalId ?? ''}`;
+        let assumed = options.roleCredentials?.get(key);
+        if (!assumed) {
+          assumed = roleCredentials({ ...entry, roleArn: entry.roleArn });
+          options.roleCredentials?.set(key, assumed);
         }
-        clientConfig.credentials = credentials;
+        const shared = assumed;
+        // Credentials another adapter assumed are this adapter's secrets too: never in its messages.
+        credentials = async () => {
+          const c = await shared();
+          for (const secret of [c.accessKeyId, c.secretAccessKey, c.sessionToken]) if (secret) secrets.add(secret);
+          return c;
+        };
+        credentialsByAccount.set(entry.account, credentials);
       }
-      client = new EC2Client(clientConfig);
-      clients.set(key, client);
+      clientConfig.credentials = credentials;
+    }
+    return clientConfig;
+  }
+
+  /** One SDK client per account and region, made with the scope's config on first use. */
+  async function clientOf<C>(cache: Map<string, C>, make: (config: ClientConfig) => C, scope: Scope): Promise<C> {
+    const key = `${scope.account}/${scope.region}`;
+    const config = await scopeConfig(scope);
+    let client = cache.get(key);
+    if (!client) {
+      client = make(config);
+      cache.set(key, client);
     }
     return client;
   }
+  const ec2For = (scope: Scope) => clientOf(clients, (config) => new EC2Client(config), scope);
+  const autoScalingFor = (scope: Scope) =>
+    clientOf(autoScalingClients, (config) => new AutoScalingClient(config), scope);
 
   const limiterFor = (region: string): Limiter => {
     let limiter = limiters.get(region);
@@ -426,27 +452,35 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     attempt: (abortSignal: AbortSignal) => Promise<T>,
     retry?: (error: unknown) => T | undefined,
     cancel?: AbortSignal,
+    service = 'EC2',
   ): Promise<T> {
-    return limiterFor(region)(() => call(`EC2 ${operation}`, region, attempt, retry, cancel));
+    return limiterFor(region)(() => call(`${service} ${operation}`, region, attempt, retry, cancel));
   }
 
   /**
    * A view of the client for the SDK's paginators: each page's command goes through ec2Call
    * (a fresh command per attempt: a sent command keeps the middleware it was sent with).
    */
-  function pagingClient(client: EC2Client, region: string, operation: string, cancel: AbortSignal): EC2Client {
-    type Sendable = Parameters<EC2Client['send']>[0];
+  function pagingClient<C extends PagedClient>(
+    client: C,
+    region: string,
+    operation: string,
+    cancel: AbortSignal,
+    service = 'EC2',
+  ): C {
+    type Sendable = { input: unknown };
     const send = (command: Sendable) => {
       const Command = command.constructor as new (input: unknown) => Sendable;
       return ec2Call(
         region,
         operation,
-        (abortSignal) => client.send(new Command(command.input), { abortSignal }),
+        (abortSignal) => client.send(new Command(command.input) as never, { abortSignal }),
         undefined,
         cancel,
+        service,
       );
     };
-    return Object.create(client, { send: { value: send } }) as EC2Client;
+    return Object.create(client, { send: { value: send } }) as C;
   }
 
   async function scopes(filter?: ScopeFilter): Promise<Scope[]> {
@@ -466,11 +500,13 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     stats,
     scopes,
     ec2For,
+    autoScalingFor,
     ec2Call,
     pagingClient,
     close() {
-      for (const client of clients.values()) client.destroy();
+      for (const client of [...clients.values(), ...autoScalingClients.values()]) client.destroy();
       clients.clear();
+      autoScalingClients.clear();
       sts?.destroy();
       sts = undefined;
     },

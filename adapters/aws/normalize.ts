@@ -7,6 +7,7 @@ import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/mod
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
 import type { AddressSet, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
 import type { InterfaceAttachment, NetworkInterface, PublicAddress } from '../../src/model/network-interface.ts';
+import { awsGroupUsePageKinds } from './group-uses.ts';
 
 // EC2 DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces,
 // DescribeManagedPrefixLists and GetManagedPrefixListEntries bodies, PascalCase as the API (and
@@ -503,4 +504,5 @@ export const awsPageKinds: PageKind[] = [
       (Array.isArray(page['Entries']) || isRecord(page['Error'])),
     normalize: managedPrefixListEntries,
   },
+  ...awsGroupUsePageKinds,
 ];

@@ -1,6 +1,6 @@
 import { declarePermissions } from '../common/permissions.ts';
 
-// What each AWS call of adapters/aws (live.ts, accounts.ts) needs of IAM. The EC2 actions are held by
+// What each AWS call of adapters/aws (live.ts, accounts.ts) needs of IAM. The EC2 and Auto Scaling actions are held by
 // the function roles for the deployment's own account and by the member roles (WardenAudit,
 // WardenApply) for the others; sts:AssumeRole and organizations:ListAccounts by the function roles only.
 
@@ -11,6 +11,9 @@ export const AWS_PERMISSIONS = declarePermissions({
     DescribeNetworkInterfaces: { access: 'read', permissions: ['ec2:DescribeNetworkInterfaces'] },
     DescribeManagedPrefixLists: { access: 'read', permissions: ['ec2:DescribeManagedPrefixLists'] },
     GetManagedPrefixListEntries: { access: 'read', permissions: ['ec2:GetManagedPrefixListEntries'] },
+    DescribeLaunchTemplates: { access: 'read', permissions: ['ec2:DescribeLaunchTemplates'] },
+    DescribeLaunchTemplateVersions: { access: 'read', permissions: ['ec2:DescribeLaunchTemplateVersions'] },
+    DescribeLaunchConfigurations: { access: 'read', permissions: ['autoscaling:DescribeLaunchConfigurations'] },
     AuthorizeSecurityGroupIngress: { access: 'write', permissions: ['ec2:AuthorizeSecurityGroupIngress'] },
     AuthorizeSecurityGroupEgress: { access: 'write', permissions: ['ec2:AuthorizeSecurityGroupEgress'] },
     RevokeSecurityGroupIngress: { access: 'write', permissions: ['ec2:RevokeSecurityGroupIngress'] },
@@ -34,6 +37,9 @@ export const AWS_PERMISSIONS = declarePermissions({
       'DescribeNetworkInterfaces',
       'DescribeManagedPrefixLists',
       'GetManagedPrefixListEntries',
+      'DescribeLaunchTemplates',
+      'DescribeLaunchTemplateVersions',
+      'DescribeLaunchConfigurations',
     ],
     // An Authorize that a retry finds already done is looked up by the group's rules.
     addRule: [

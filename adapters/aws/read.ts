@@ -9,6 +9,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import type { AwsClient } from './client.ts';
 import { errorText, listErrorCode } from './client.ts';
+import { plainBody, readLaunchConfigurations, readLaunchTemplates } from './launch-reads.ts';
 import {
   PREFIX_LIST_PAGE_SIZE,
   prefixListErrorPage,
@@ -17,16 +18,10 @@ import {
 } from './prefix-lists.ts';
 
 // The AWS reads: EC2 DescribeSecurityGroups / DescribeSecurityGroupRules / DescribeNetworkInterfaces
-// pages of a scope, and the prefix lists its rules name, as the API shapes them (read by
-// ./normalize.ts).
+// pages of a scope, the launch templates and configurations that name its groups (./launch-reads.ts),
+// and the prefix lists its rules name, as the API shapes them (read by ./normalize.ts).
 
 export const PAGE_SIZE = 1000;
-
-/** The page as the API shapes it: the SDK's `$metadata` and the paging `NextToken` removed. */
-function plainBody(page: object): Record<string, unknown> {
-  const { $metadata: _metadata, NextToken: _next, ...body } = page as Record<string, unknown>;
-  return body;
-}
 
 type Paginate = (
   config: { client: EC2Client; pageSize: number },
@@ -53,7 +48,10 @@ const LISTINGS: { operation: string; kind: string; paginate: Paginate; input?: R
   },
 ];
 
-/** Every page of the scope: the three listings at once, then the prefix lists its rules name. */
+/**
+ * Every page of the scope: the three listings and the launch templates and configurations at once,
+ * then the prefix lists its rules name.
+ */
 export async function readAwsScope(aws: AwsClient, scope: Scope, progress?: ReadProgress): Promise<RawPage[]> {
   const client = await aws.ec2For(scope);
   const failed = new AbortController();
@@ -79,12 +77,17 @@ export async function readAwsScope(aws: AwsClient, scope: Scope, progress?: Read
     }
     return out;
   };
-  // The three listings run at once. The first failure stops the other two (no new attempt, no
-  // next page) and is what read rejects with, once nothing of this read is in flight any more.
+  // The listings run at once. The first failure stops the others (no new attempt, no next page)
+  // and is what read rejects with, once nothing of this read is in flight any more: a scope is
+  // never reported with its launch templates or configurations silently missing.
   let firstError: { error: unknown } | undefined;
   const lists = await Promise.all(
-    LISTINGS.map((l) =>
-      listing(l).catch((error: unknown) => {
+    [
+      ...LISTINGS.map((l) => () => listing(l)),
+      () => readLaunchTemplates(aws, client, scope, failed.signal),
+      () => readLaunchConfigurations(aws, scope, failed.signal),
+    ].map((read) =>
+      read().catch((error: unknown) => {
         firstError ??= { error };
         failed.abort();
         return [];

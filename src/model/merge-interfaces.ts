@@ -1,4 +1,4 @@
-import type { NetworkInterface } from './network-interface.ts';
+import type { GroupUse, NetworkInterface } from './network-interface.ts';
 import type { PageResult } from './page.ts';
 import type { Estate } from './types.ts';
 
@@ -43,14 +43,31 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
   if (listed) estate.interfaces = [...interfaces.values()].sort((a, b) => compare(keyOf(a, a.id), keyOf(b, b.id)));
   const uses = pages.flatMap((page) => page.groupUses ?? []);
   if (uses.length > 0 || pages.some((page) => page.groupUses !== undefined)) {
-    const seen = new Set<string>();
-    estate.groupUses = uses.filter((use) => {
-      const key = `${keyOf(use, use.groupId)}\u0000${use.by.kind}\u0000${use.by.id}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    const kept = new Map<string, GroupUse>();
+    for (const named of uses) {
+      for (const use of resolveGroupNames(named, estate)) {
+        const key = `${keyOf(use, use.groupId)}\u0000${use.by.kind}\u0000${use.by.id}`;
+        const known = kept.get(key);
+        // A template any version of which assigns a public address launches public instances.
+        if (known) known.assignsPublicAddress ||= use.assignsPublicAddress;
+        else kept.set(key, { ...use });
+      }
+    }
+    estate.groupUses = [...kept.values()];
   }
+}
+
+/**
+ * A use that names its group by name (an AWS launch template's `SecurityGroups`, a launch
+ * configuration in a default VPC) as a use of each group of its scope with that name.
+ */
+function resolveGroupNames(use: GroupUse, estate: Estate): GroupUse[] {
+  if (use.provider !== 'aws' || use.groupId.startsWith('sg-')) return [use];
+  const named = estate.groups.filter(
+    (g) =>
+      g.provider === use.provider && g.account === use.account && g.region === use.region && g.name === use.groupId,
+  );
+  return named.length === 0 ? [use] : named.map((g) => ({ ...use, groupId: g.id }));
 }
 
 function addAddress(target: NetworkInterface, address: NetworkInterface['publicAddresses'][number]): void {

@@ -20,6 +20,12 @@
 //   and port lists (DescribePortRangeLists: `PortRangeLists[]`; DescribePortRangeListEntries:
 //   `Entries[].PortRange`, 400 InvalidPortRangeListId.NotFound), as the API reference documents them.
 //   A list seeded as another account's is not listed and answers NotFound, as the API does.
+// - Instances (DescribeInstances: `Instances.Instance[]` with PublicIpAddress.IpAddress[],
+//   EipAddress.IpAddress and NetworkInterfaces.NetworkInterface[] Type Primary/Secondary; MaxResults
+//   10..100, NextToken): one per primary interface seeded. Launch templates (DescribeLaunchTemplates:
+//   `LaunchTemplateSets.LaunchTemplateSet[]`; DescribeLaunchTemplateVersions by LaunchTemplateId:
+//   `LaunchTemplateVersionSets.LaunchTemplateVersionSet[]` with LaunchTemplateData SecurityGroupId /
+//   SecurityGroupIds.SecurityGroupId[] / InternetMaxBandwidthOut), page-numbered (PageNumber, PageSize).
 // - Faults: the next N calls of an action can be throttled, fail with 500/503, hang, or return a
 //   malformed body; an action can be denied (403 Forbidden.RAM, as RAM answers an action the
 //   policy does not grant).
@@ -83,6 +89,20 @@ export interface FakeInterface {
   InstanceId: string;
   VpcId: string;
   SecurityGroupIds: string[];
+  /** Primary (the instance's own, listed by DescribeInstances) or Secondary. */
+  Type: 'Primary' | 'Secondary';
+  /** The instance's fixed public IPs (DescribeInstances PublicIpAddress.IpAddress), for a primary interface. */
+  PublicIpAddress: string[];
+  /** The EIP on the instance (DescribeInstances EipAddress.IpAddress), for a primary interface. */
+  EipAddress: string;
+}
+
+/** A launch template and its versions, each naming groups and an outbound bandwidth (> 0: a public IP). */
+export interface FakeLaunchTemplate {
+  RegionId: string;
+  LaunchTemplateId: string;
+  LaunchTemplateName: string;
+  versions: { SecurityGroupIds: string[]; InternetMaxBandwidthOut: number }[];
 }
 
 export interface RecordedRequest {
@@ -201,6 +221,7 @@ export class FakeAlibabaEcs {
   readonly rejected: { code: string; message: string }[] = [];
   private readonly groups = new Map<string, FakeGroup>();
   private readonly interfaces: FakeInterface[] = [];
+  private readonly launchTemplates: FakeLaunchTemplate[] = [];
   private readonly prefixLists: FakePrefixList[] = [];
   private readonly portLists: FakePortList[] = [];
   private readonly denied = new Set<string>();
@@ -290,6 +311,24 @@ export class FakeAlibabaEcs {
       InstanceId: init.InstanceId ?? `i-${hex(20)}`,
       VpcId: init.VpcId ?? 'vpc-bp1opxu1zkhn00gzv0001',
       SecurityGroupIds: [...groupIds],
+      Type: init.Type ?? 'Primary',
+      PublicIpAddress: [...(init.PublicIpAddress ?? [])],
+      EipAddress: init.EipAddress ?? '',
+    });
+    return id;
+  }
+
+  addLaunchTemplate(
+    region: string,
+    versions: FakeLaunchTemplate['versions'],
+    init: Partial<Pick<FakeLaunchTemplate, 'LaunchTemplateId' | 'LaunchTemplateName'>> = {},
+  ): string {
+    const id = init.LaunchTemplateId ?? `lt-${hex(20)}`;
+    this.launchTemplates.push({
+      RegionId: region,
+      LaunchTemplateId: id,
+      LaunchTemplateName: init.LaunchTemplateName ?? `template-${this.launchTemplates.length + 1}`,
+      versions: versions.map((v) => ({ ...v, SecurityGroupIds: [...v.SecurityGroupIds] })),
     });
     return id;
   }
@@ -589,6 +628,12 @@ export class FakeAlibabaEcs {
         return this.describeSecurityGroups(params);
       case 'DescribeSecurityGroupAttribute':
         return this.describeSecurityGroupAttribute(params);
+      case 'DescribeInstances':
+        return this.describeInstances(params);
+      case 'DescribeLaunchTemplates':
+        return this.describeLaunchTemplates(params);
+      case 'DescribeLaunchTemplateVersions':
+        return this.describeLaunchTemplateVersions(params);
       case 'DescribeNetworkInterfaces':
         return this.describeNetworkInterfaces(params);
       case 'DescribePrefixLists':
@@ -713,23 +758,21 @@ export class FakeAlibabaEcs {
     const region = this.region(params);
     // Documented: below 10 (or unset) means 10, above 500 means 500.
     const size = this.maxResults(params, 10, 10, 500, true);
-    const all = this.interfaces.filter((i) => i.RegionId === region);
-    const from = this.offset(params, 'eni', region);
-    const more = from + size < all.length;
+    const { items, NextToken } = this.tokenPage(params, 'eni', region, size, this.interfaces);
     return {
       RequestId: requestId(),
-      NextToken: more ? encodeToken({ k: 'eni', s: region, o: from + size }) : '',
+      NextToken,
       NetworkInterfaceSets: {
-        NetworkInterfaceSet: all.slice(from, from + size).map((i) => ({
+        NetworkInterfaceSet: items.map((i) => ({
           NetworkInterfaceId: i.NetworkInterfaceId,
           Status: 'InUse',
-          Type: 'Primary',
           VpcId: i.VpcId,
           VSwitchId: 'vsw-bp16usj2p27htro3****',
           ZoneId: `${region}-g`,
           PrivateIpAddress: '172.17.0.1',
           MacAddress: '00:16:3e:12:**:**',
           InstanceId: i.InstanceId,
+          Type: i.Type,
           CreationTime: '2024-01-02T03:04:05Z',
           ResourceGroupId: '',
           ServiceManaged: false,
@@ -737,6 +780,132 @@ export class FakeAlibabaEcs {
           PrivateIpSets: { PrivateIpSet: [] },
           Ipv6Sets: { Ipv6Set: [] },
           Tags: { Tag: [] },
+        })),
+      },
+    };
+  }
+
+  /** One NextToken page of `all` (the token names the cursor kind and scope it belongs to). */
+  private slicePage<T>(
+    params: Record<string, string>,
+    cursor: string,
+    scope: string,
+    size: number,
+    all: T[],
+  ): { items: T[]; NextToken: string } {
+    const from = this.offset(params, cursor, scope);
+    const more = from + size < all.length;
+    return {
+      items: all.slice(from, from + size),
+      NextToken: more ? encodeToken({ k: cursor, s: scope, o: from + size }) : '',
+    };
+  }
+
+  /** One NextToken page of the region's interfaces. */
+  private tokenPage(
+    params: Record<string, string>,
+    cursor: string,
+    region: string,
+    size: number,
+    interfaces: FakeInterface[],
+  ): { items: FakeInterface[]; NextToken: string } {
+    return this.slicePage(
+      params,
+      cursor,
+      region,
+      size,
+      interfaces.filter((i) => i.RegionId === region),
+    );
+  }
+
+  /** The instances of the primary interfaces, as DescribeInstances documents them (MaxResults: below 10 means 10, above 100 means 100). */
+  private describeInstances(params: Record<string, string>): Record<string, unknown> {
+    const region = this.region(params);
+    const size = this.maxResults(params, 10, 10, 100, true);
+    const primary = this.interfaces.filter((i) => i.Type === 'Primary');
+    const { items, NextToken } = this.tokenPage(params, 'instance', region, size, primary);
+    return {
+      RequestId: requestId(),
+      NextToken,
+      Instances: {
+        Instance: items.map((i) => ({
+          InstanceId: i.InstanceId,
+          RegionId: region,
+          Status: 'Running',
+          InstanceNetworkType: 'vpc',
+          InternetMaxBandwidthOut: i.PublicIpAddress.length > 0 ? 5 : 0,
+          PublicIpAddress: { IpAddress: [...i.PublicIpAddress] },
+          EipAddress: { IpAddress: i.EipAddress, AllocationId: i.EipAddress ? `eip-${hex(20)}` : '' },
+          SecurityGroupIds: { SecurityGroupId: [...i.SecurityGroupIds] },
+          VpcAttributes: { VpcId: i.VpcId, PrivateIpAddress: { IpAddress: ['172.17.0.1'] } },
+          NetworkInterfaces: {
+            NetworkInterface: this.interfaces
+              .filter((n) => n.InstanceId === i.InstanceId && n.RegionId === region)
+              .map((n) => ({ NetworkInterfaceId: n.NetworkInterfaceId, Type: n.Type, PrimaryIpAddress: '172.17.0.1' })),
+          },
+        })),
+      },
+    };
+  }
+
+  /** Page-numbered, as the API documents it: PageNumber from 1, PageSize default 10 (at most 50 here). */
+  private pageOf<T>(params: Record<string, string>, all: T[]): { items: T[]; PageNumber: number; PageSize: number } {
+    const number = Number(params.PageNumber ?? '1');
+    const size = Number(params.PageSize ?? '10');
+    if (!Number.isInteger(number) || number < 1) throw invalid('PageNumber');
+    if (!Number.isInteger(size) || size < 1 || size > 50) throw invalid('PageSize');
+    return { items: all.slice((number - 1) * size, number * size), PageNumber: number, PageSize: size };
+  }
+
+  private describeLaunchTemplates(params: Record<string, string>): Record<string, unknown> {
+    const region = this.region(params);
+    const all = this.launchTemplates.filter((t) => t.RegionId === region);
+    const { items, PageNumber, PageSize } = this.pageOf(params, all);
+    return {
+      RequestId: requestId(),
+      TotalCount: all.length,
+      PageNumber,
+      PageSize,
+      LaunchTemplateSets: {
+        LaunchTemplateSet: items.map((t) => ({
+          LaunchTemplateId: t.LaunchTemplateId,
+          LaunchTemplateName: t.LaunchTemplateName,
+          DefaultVersionNumber: 1,
+          LatestVersionNumber: t.versions.length,
+          CreatedBy: '1234567890',
+        })),
+      },
+    };
+  }
+
+  private describeLaunchTemplateVersions(params: Record<string, string>): Record<string, unknown> {
+    const region = this.region(params);
+    const id = params.LaunchTemplateId;
+    if (!id && !params.LaunchTemplateName) throw missing('LaunchTemplateId');
+    const template = this.launchTemplates.find(
+      (t) => t.RegionId === region && (t.LaunchTemplateId === id || t.LaunchTemplateName === params.LaunchTemplateName),
+    );
+    if (!template)
+      throw new ApiError(404, 'InvalidLaunchTemplate.NotFound', 'The specified launch template does not exist.');
+    const all = template.versions.map((v, n) => ({ ...v, VersionNumber: n + 1 }));
+    const { items, PageNumber, PageSize } = this.pageOf(params, all);
+    return {
+      RequestId: requestId(),
+      TotalCount: all.length,
+      PageNumber,
+      PageSize,
+      LaunchTemplateVersionSets: {
+        LaunchTemplateVersionSet: items.map((v) => ({
+          LaunchTemplateId: template.LaunchTemplateId,
+          LaunchTemplateName: template.LaunchTemplateName,
+          VersionNumber: v.VersionNumber,
+          DefaultVersion: v.VersionNumber === 1,
+          LaunchTemplateData: {
+            SecurityGroupId: v.SecurityGroupIds.length === 1 ? v.SecurityGroupIds[0] : '',
+            SecurityGroupIds: { SecurityGroupId: v.SecurityGroupIds.length === 1 ? [] : [...v.SecurityGroupIds] },
+            InternetMaxBandwidthOut: v.InternetMaxBandwidthOut,
+            NetworkInterfaces: { NetworkInterface: [] },
+          },
         })),
       },
     };
@@ -763,13 +932,7 @@ export class FakeAlibabaEcs {
     const all = lists.filter(
       (l) => l.RegionId === region && !l.foreign && (ids.length === 0 || ids.includes(String(l[idField]))),
     );
-    const scope = `${region}/${ids.join(',')}`;
-    const from = this.offset(params, cursor, scope);
-    const more = from + size < all.length;
-    return {
-      items: all.slice(from, from + size),
-      NextToken: more ? encodeToken({ k: cursor, s: scope, o: from + size }) : '',
-    };
+    return this.slicePage(params, cursor, `${region}/${ids.join(',')}`, size, all);
   }
 
   private describePrefixLists(params: Record<string, string>): Record<string, unknown> {

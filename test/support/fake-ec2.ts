@@ -79,6 +79,7 @@ export interface FakeEc2 {
 
 const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const AUTOSCALING_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -247,6 +248,8 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
     DescribeSecurityGroupRules: { element: 'securityGroupRuleSet', items: ruleItems },
     DescribeNetworkInterfaces: { element: 'networkInterfaceSet', items: interfaceItems },
     DescribeManagedPrefixLists: { element: 'prefixListSet', items: prefixListItems },
+    // No launch templates: the listing answers empty, so no DescribeLaunchTemplateVersions follows.
+    DescribeLaunchTemplates: { element: 'launchTemplates', items: [] },
   };
   /** GetManagedPrefixListEntries lists one list's entries; an id it does not know answers empty (as moto does). */
   const entriesOf = (id: string): Listing => ({
@@ -374,6 +377,14 @@ export async function startFakeEc2(options: FakeEc2Options = {}): Promise<FakeEc
       response.writeHead(200, { 'content-type': 'text/xml' });
       response.end(
         `<GetCallerIdentityResponse xmlns="${STS_NS}"><GetCallerIdentityResult><Arn>arn:aws:iam::${account}:user/warden</Arn><UserId>AIDAFAKEFAKEFAKEFAKE</UserId><Account>${account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+      );
+      return;
+    }
+    if (action === 'DescribeLaunchConfigurations') {
+      // Auto Scaling's Query API answers in its own namespace: no launch configurations.
+      response.writeHead(200, { 'content-type': 'text/xml' });
+      response.end(
+        `<DescribeLaunchConfigurationsResponse xmlns="${AUTOSCALING_NS}"><DescribeLaunchConfigurationsResult><LaunchConfigurations/></DescribeLaunchConfigurationsResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeLaunchConfigurationsResponse>`,
       );
       return;
     }

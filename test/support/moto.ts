@@ -51,6 +51,7 @@ export function setProcessEnv(vars: NodeJS.ProcessEnv): () => void {
     'AWS_ENDPOINT_URL',
     'AWS_ENDPOINT_URL_EC2',
     'AWS_ENDPOINT_URL_STS',
+    'AWS_ENDPOINT_URL_AUTO_SCALING',
   ]);
   const saved = new Map([...keys].map((key) => [key, process.env[key]]));
   for (const key of keys) {
