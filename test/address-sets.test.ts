@@ -9,7 +9,7 @@ import { emptyPageResult } from '../src/model/page.ts';
 import { planFindings } from '../src/remediation/plan.ts';
 import type { AddressSet, Finding, PortSet, SecurityGroup } from '../src/model/types.ts';
 import { runWarden } from './support/cli.ts';
-import { group, rule } from './support/build.ts';
+import { addressSet, group, rule } from './support/build.ts';
 import { auditGroups } from './support/audit.ts';
 
 // Peers that hold addresses (prefix lists, address groups) and Alibaba port lists, evaluated as
@@ -141,21 +141,6 @@ describe('prefix lists in snapshots, through the CLI', () => {
     ]);
   });
 });
-
-function addressSet(id: string, entries: string[] | undefined, extra: Partial<AddressSet> = {}): AddressSet {
-  return {
-    provider: 'huawei',
-    account: 'acct',
-    region: 'region-1',
-    kind: 'address-group',
-    id,
-    name: id,
-    family: 'ipv4',
-    ...(entries ? { entries } : { unresolved: 'Forbidden' }),
-    providerManaged: false,
-    ...extra,
-  };
-}
 
 function audit(groups: SecurityGroup[]): Finding[] {
   return auditGroups(groups);

@@ -21,6 +21,8 @@ export const UNIT_TEST_FILES = [
   'test/fingerprint-prefix.test.ts',
   'test/fingerprint-stability.test.ts',
   'test/functions-batch.test.ts',
+  'test/interface-evaluate.test.ts',
+  'test/interface-evaluator-matches-reference.test.ts',
   'test/layers.test.ts',
   'test/live-estate.test.ts',
   'test/merge-interfaces.test.ts',

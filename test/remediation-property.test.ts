@@ -12,6 +12,7 @@ import { applyPlanToGroup, checkPreconditions, inversePlan, planFindings } from 
 import { provePlan } from '../src/remediation/prove.ts';
 import type { Plan } from '../src/model/change.ts';
 import { group, rule } from './support/build.ts';
+import { addressIn } from './support/packets.ts';
 import { referenceDecision } from './support/reference.ts';
 import { addressArb } from './support/arbitraries.ts';
 
@@ -169,14 +170,14 @@ const packetArb: fc.Arbitrary<Packet> = fc.oneof(
     space: fc.constant('ipv4'),
     protocol: protocolArb,
     port: portArb,
-    address: addressArb(IPV4_CIDRS),
+    address: addressIn(IPV4_CIDRS),
   }),
   fc.record({
     direction: directionArb,
     space: fc.constant('ipv6'),
     protocol: protocolArb,
     port: portArb,
-    address: addressArb(IPV6_CIDRS),
+    address: addressIn(IPV6_CIDRS),
   }),
   fc.record({
     direction: directionArb,

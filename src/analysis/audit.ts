@@ -4,6 +4,7 @@ import type {
   Estate,
   Finding,
   Provider,
+  Rule,
   ScanError,
   SecurityGroup,
   Severity,
@@ -19,6 +20,9 @@ import { noteUnresolved, unresolvedPeer as unresolvedPeerCheck } from './checks/
 import { evaluateGroup } from './evaluate.ts';
 import { INTERNET_EXPOSURE_CHECKS, isUnreachable, lowerSeverity, reachIndex, unreachableNote } from './reachability.ts';
 import type { GroupReach } from './reachability.ts';
+import { findingReach } from './finding-reach.ts';
+import { auditInterfaces } from './interface-audit.ts';
+import type { InterfaceAudit, InterfacesNotEvaluated } from './interface-audit.ts';
 import type { SuppressedFinding } from './suppressions.ts';
 
 export interface AuditSummary {
@@ -35,6 +39,9 @@ export interface AuditSummary {
   suppressed?: number;
   /** With `--baseline`: the earlier report, and how many findings it already had (left out of `findings`). */
   baseline?: { file: string; known: number };
+  /** Where interfaces were read: how many, how many were evaluated, and those that were not, with why. */
+  interfaces?: { read: number; evaluated: number };
+  interfacesNotEvaluated?: InterfacesNotEvaluated;
 }
 
 export interface AuditReport {
@@ -173,16 +180,24 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
             ? (drafts[d] as FindingDraft)
             : noteUnresolved(context.policy, drafts[d] as FindingDraft);
         const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
-        findings.push(toFinding(check.meta, scope, ...rankedByReach(check.meta.id, draft, severity, reach, config)));
+        const finding = toFinding(check.meta, scope, ...rankedByReach(check.meta.id, draft, severity, reach, config));
+        if (reach && INTERNET_EXPOSURE_CHECKS.has(check.meta.id)) finding.reach = findingReach(reach.interfaces);
+        findings.push(finding);
       }
     }
   }
+  const withStandIns = (group: SecurityGroup): Rule[] => {
+    const extra = standIns(group);
+    return extra.length === 0 ? group.rules : [...group.rules, ...extra];
+  };
+  const interfaceAudit = estate.interfaces === undefined ? undefined : auditInterfaces(estate, config, withStandIns);
+  if (interfaceAudit) findings.push(...interfaceAudit.findings);
   if (!disabled.has(unparseableRuleMeta.id)) {
     const subjects = unparseableSubjects(estate.unparseable);
     findings.push(...estate.unparseable.map((r, i) => unparseableFinding(r, subjects[i] as string, config)));
   }
   findings.sort(compareFindings);
-  return { findings, suppressed: [], summary: summarize(estate, findings) };
+  return { findings, suppressed: [], summary: summarize(estate, findings, interfaceAudit) };
 }
 
 /**
@@ -219,7 +234,11 @@ export function countFindings(
   return { findings: findings.length, bySeverity, byProvider: byProvider as Record<Provider, number>, byCheck };
 }
 
-function summarize(estate: Estate, findings: readonly Finding[]): AuditSummary {
+function summarize(
+  estate: Estate,
+  findings: readonly Finding[],
+  interfaceAudit: InterfaceAudit | undefined,
+): AuditSummary {
   return {
     groups: estate.groups.length,
     rules: estate.groups.reduce((sum, g) => sum + g.rules.length, 0),
@@ -227,5 +246,11 @@ function summarize(estate: Estate, findings: readonly Finding[]): AuditSummary {
     scanErrors: estate.scanErrors,
     partial: estate.scanErrors.length > 0,
     suppressed: 0,
+    ...(interfaceAudit
+      ? {
+          interfaces: { read: interfaceAudit.interfaces, evaluated: interfaceAudit.evaluated },
+          interfacesNotEvaluated: interfaceAudit.notEvaluated,
+        }
+      : {}),
   };
 }

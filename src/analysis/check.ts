@@ -30,6 +30,11 @@ export interface CheckContext {
   estate: EstateIndex;
   /** What carries or launches with the group; undefined where the interfaces were not read. */
   reach?: GroupReach | undefined;
+  /**
+   * How a deciding rule is named in a finding's detail: an interface's combined policy names the
+   * rule's group and the rule as that group lists it (its own priority, not the rank in the bind order).
+   */
+  describeRule?: ((rule: Rule) => string) | undefined;
 }
 
 /** What a check reports; the audit adds the group's identity and the fingerprint. */

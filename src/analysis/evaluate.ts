@@ -321,7 +321,8 @@ function rankAddresses(bucket: Bucket): void {
   bucket.cellEnd = line.map((_, k) => (k + 1 < line.length ? (line[k + 1] as bigint) - 1n : bucket.space.max));
 }
 
-function bucketsOf(
+/** The applied rules compiled per direction and peer space, before any decision: what `evaluateGroup` sweeps. */
+export function bucketsOf(
   rules: readonly Rule[],
   group: SecurityGroup,
   ruleSpaces: Map<Rule, RuleSpace>,

@@ -19,7 +19,12 @@ export interface ExposurePart {
   decision: 'allow' | 'deny';
   decidedBy: string;
   ruleId: string;
+  /** The deciding rule's group, where the policy combines several groups (an interface's). */
+  group?: { id: string; name: string };
 }
+
+/** Where a rule of a combined policy comes from: its group, and the rule as the group lists it. */
+export type OriginOf = (rule: Rule) => { group: { id: string; name: string }; rule: Rule } | undefined;
 
 const MAX_BLOCKS = 8;
 
@@ -53,7 +58,11 @@ function describeSources(family: Family, intervals: readonly [bigint, bigint][],
 }
 
 /** Allowed parts, and parts denied by an explicit rule, in a stable order. Default-deny parts are left out. */
-export function explainPolicy(policy: EvaluatedPolicy, direction: Direction = 'ingress'): ExposurePart[] {
+export function explainPolicy(
+  policy: EvaluatedPolicy,
+  direction: Direction = 'ingress',
+  originOf?: OriginOf,
+): ExposurePart[] {
   const parts: ExposurePart[] = [];
   const keys = [...policy.segments.keys()].filter((k) => k.startsWith(`${direction}|`)).sort();
   for (const key of keys) {
@@ -83,6 +92,7 @@ export function explainPolicy(policy: EvaluatedPolicy, direction: Direction = 'i
         const count = space.peer
           ? 0n
           : intervals.reduce((sum, [lo, hi]) => sum + publicCount(space.family, lo, hi), 0n);
+        const origin = originOf?.(rule);
         parts.push({
           direction,
           family: space.family,
@@ -91,8 +101,9 @@ export function explainPolicy(policy: EvaluatedPolicy, direction: Direction = 'i
           peers: space.peer ? [describePeer(space.peer)] : describeSources(space.family, intervals, rule),
           publicShare: publicShare(space.family, count),
           decision: rule.action,
-          decidedBy: describeRule(rule),
+          decidedBy: describeRule(origin?.rule ?? rule),
           ruleId: rule.native.ruleId,
+          ...(origin ? { group: { id: origin.group.id, name: origin.group.name } } : {}),
         });
       }
     }

@@ -140,6 +140,7 @@ export function internetPortDraft(
   port: number,
   titlePrefix: string,
   skip: ReadonlySet<Protocol> = NOTHING,
+  describe: (rule: Rule) => string = describeRule,
 ): FindingDraft | undefined {
   if (!index.any) return undefined;
   let open: { protocol: string; exposure: Exposure }[] | undefined;
@@ -163,6 +164,6 @@ export function internetPortDraft(
     ruleIds: rules.map((r) => r.native.ruleId),
     exposure: Object.fromEntries(open.map((o) => [`${o.protocol} ${o.exposure.family}`, o.exposure.count.toString()])),
     title: `${titlePrefix}${port}${service} is open to the Internet`,
-    detail: `Port ${port}${service} is reachable from the public Internet (${where.join('; ')} of public addresses), allowed by ${rules.map(describeRule).join(', ')}.`,
+    detail: `Port ${port}${service} is reachable from the public Internet (${where.join('; ')} of public addresses), allowed by ${rules.map(describe).join(', ')}.`,
   };
 }

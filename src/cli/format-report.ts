@@ -88,6 +88,7 @@ export function formatTable(report: AuditReport, view: ReportView = {}): string 
       push(`  scan error: ${scopeLabel(error)}: ${terminalText(error.message)}`, '    ', 'red');
   }
   for (const line of setApartLines(report, view, findings.length)) push(line, '  ');
+  for (const line of interfaceLines(s)) push(line, '    ', 'yellow');
 
   const scopes = new Map<string, Finding[]>();
   for (const finding of findings) {
@@ -113,6 +114,19 @@ export function formatTable(report: AuditReport, view: ReportView = {}): string 
   return out.join('\n');
 }
 
+/** Interfaces read but not judged (a group they carry was not read): how many, and why. */
+function interfaceLines(s: AuditSummary): string[] {
+  const skipped = s.interfacesNotEvaluated;
+  if (!skipped || skipped.count === 0) return [];
+  return [
+    `${plural(skipped.count, 'interface')} not evaluated (not judged on fewer groups than they carry):`,
+    ...skipped.reasons.map(
+      (r) =>
+        `  ${terminalText(r.reason)}: ${plural(r.interfaces, 'interface')} (${terminalText(r.sample.join(', '))}${r.interfaces > r.sample.length ? ', …' : ''})`,
+    ),
+  ];
+}
+
 function escapeMarkdown(text: string): string {
   return terminalText(text.replace(/\|/g, '\\|').replace(/\n/g, ' '));
 }
@@ -128,6 +142,8 @@ export function formatMarkdown(report: AuditReport, view: ReportView = {}): stri
   ];
   const apart = setApartLines(report, view, findings.length);
   if (apart.length) lines.push(...apart.map((line) => `- ${escapeMarkdown(line)}`), '');
+  const skipped = interfaceLines(s);
+  if (skipped.length) lines.push(...skipped.map((line) => `- ${escapeMarkdown(line.trim())}`), '');
   if (s.scanErrors.length) {
     lines.push(
       '## Scopes not read',

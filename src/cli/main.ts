@@ -15,7 +15,7 @@ import { appliedChangeFor, applyFix, confirm, describePlanned, outcomeOf, revert
 import type { FixOutcome } from './fix.ts';
 import type { LiveRead } from '../ports/live.ts';
 import type { WardenConfig } from '../config/schema.ts';
-import type { Provider, Severity } from '../model/types.ts';
+import type { Estate, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { acceptFindings } from './accept.ts';
 import { BaselineError, readBaseline } from './baseline.ts';
@@ -23,6 +23,8 @@ import { formatReportPieces } from './format-report.ts';
 import { plural } from '../analysis/describe.ts';
 import type { ReportFormat } from './format-report.ts';
 import { formatExplain } from './format-explain.ts';
+import { explainInterfaces, formatExplainInterfaces, selectInterfaces } from './explain-interface.ts';
+import type { InterfaceTarget } from './explain-interface.ts';
 import { formatTemplates, listTemplates } from './format-templates.ts';
 import { paint, SEVERITY_STYLE, terminalWidth } from './style.ts';
 import { ScopeError, selectLive } from './scopes.ts';
@@ -53,6 +55,8 @@ function parse(argv: string[]) {
         baseline: { type: 'string' },
         config: { type: 'string' },
         direction: { type: 'string' },
+        interface: { type: 'string' },
+        instance: { type: 'string' },
         provider: { type: 'string', multiple: true },
         regions: { type: 'string' },
         accounts: { type: 'string' },
@@ -345,6 +349,11 @@ async function revert(values: Values, positionals: string[]): Promise<number> {
 async function explain(values: Values, positionals: string[]): Promise<number> {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   const direction = oneOf<'ingress' | 'egress'>('direction', values.direction, ['ingress', 'egress'], 'ingress');
+  const target = interfaceTarget(values, positionals);
+  if (target) {
+    const source = values.source ?? DEFAULT_SOURCE;
+    return explainTarget(await loadSnapshots(source, progress), target, source, format, direction);
+  }
   const groupId = positionals[0];
   if (!groupId || positionals.length > 1) throw new UsageError('explain takes exactly one group id');
   const estate = await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
@@ -359,6 +368,35 @@ async function explain(values: Values, positionals: string[]): Promise<number> {
     parts: explainPolicy(evaluateWorstCase(group, standIns(group)), direction),
   }));
   process.stdout.write(`${formatExplain(explained, format, direction)}\n`);
+  return EXIT.ok;
+}
+
+/** `--interface <id>` or `--instance <id>`, or undefined for a group id. */
+function interfaceTarget(values: Values, positionals: string[]): InterfaceTarget | undefined {
+  const given = (['interface', 'instance'] as const).filter((kind) => values[kind] !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length > 1 || positionals.length > 0)
+    throw new UsageError('explain takes one of: a group id, --interface <id>, --instance <id>');
+  const kind = given[0] as InterfaceTarget['kind'];
+  const id = (values[kind] as string).trim();
+  if (!id) throw new UsageError(`--${kind} needs an ${kind} id`);
+  return { kind, id };
+}
+
+function explainTarget(
+  estate: Estate,
+  target: InterfaceTarget,
+  source: string,
+  format: 'table' | 'json',
+  direction: 'ingress' | 'egress',
+): number {
+  const selected = selectInterfaces(estate, target, source);
+  if ('error' in selected) {
+    process.stderr.write(`warden: ${oneLine(selected.error)}\n`);
+    return EXIT.usage;
+  }
+  const explained = explainInterfaces(estate, selected, direction);
+  process.stdout.write(`${formatExplainInterfaces(explained, format, direction)}\n`);
   return EXIT.ok;
 }
 

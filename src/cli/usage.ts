@@ -27,7 +27,11 @@ export const COMMAND_USAGE = {
     'warden revert <change id> [--yes] [--format table|json] [--config <file>]',
     'A change id is what `warden fix` printed: chg-…',
   ],
-  explain: ['warden explain [--source <file|dir|->] [--format table|json] [--direction ingress|egress] <groupId>'],
+  explain: [
+    'warden explain [--source <file|dir|->] [--format table|json] [--direction ingress|egress] <groupId>',
+    'warden explain [--source <file|dir|->] [--format table|json] [--direction ingress|egress] --interface <id> | --instance <id>',
+    'With --interface or --instance: every group on the interface combined by the cloud’s rule, with the deciding group and rule of each part.',
+  ],
   checks: ['warden checks [--format table|json]'],
   templates: ['warden templates [--format table|json] [--config <file>]', CONFIG_DISCOVERY],
 } as const;

@@ -18,6 +18,9 @@ export const CHECK_IDS = [
   'unused-group',
   'egress-all',
   'missing-description',
+  'interface-exposed-to-internet',
+  'cross-group-override',
+  'interface-rule-limit',
   'unparseable-rule',
 ] as const;
 

@@ -1,6 +1,6 @@
 import { canonicalCidr } from '../../src/model/address.ts';
 import { ALL_PORTS, hasPorts } from '../../src/model/protocol.ts';
-import type { Peer, PortRange, Rule, SecurityGroup } from '../../src/model/types.ts';
+import type { AddressSet, Peer, PortRange, Rule, SecurityGroup } from '../../src/model/types.ts';
 
 let counter = 0;
 
@@ -50,5 +50,21 @@ export function group(spec: Partial<SecurityGroup> & { rules: Rule[] }): Securit
     name: spec.name ?? 'test-group',
     description: spec.description ?? '',
     ...spec,
+  };
+}
+
+/** An address set (a Huawei address group unless `extra` says otherwise); without entries, one that could not be read. */
+export function addressSet(id: string, entries: string[] | undefined, extra: Partial<AddressSet> = {}): AddressSet {
+  return {
+    provider: 'huawei',
+    account: 'acct',
+    region: 'region-1',
+    kind: 'address-group',
+    id,
+    name: id,
+    family: 'ipv4',
+    ...(entries ? { entries } : { unresolved: 'Forbidden' }),
+    providerManaged: false,
+    ...extra,
   };
 }

@@ -1,7 +1,9 @@
 import { parseCidr } from '../../src/model/address.ts';
 import { peerKey } from '../../src/analysis/evaluate.ts';
 import type { Packet } from '../../src/analysis/evaluate.ts';
-import type { AddressSet, PortRange, PortSet, Rule } from '../../src/model/types.ts';
+import { appliedRules } from '../../src/analysis/semantics.ts';
+import type { MultiGroup } from '../../src/model/providers/index.ts';
+import type { AddressSet, PortRange, PortSet, Rule, SecurityGroup } from '../../src/model/types.ts';
 
 /** The sets rules may name (prefix lists, address groups, port lists), as a group carries them. */
 export interface ReferenceSets {
@@ -38,6 +40,13 @@ function portsOf(rule: Rule, sets: ReferenceSets): readonly PortRange[] {
   return rule.action === 'allow' ? [{ from: 0, to: 65535 }] : [];
 }
 
+function matches(rule: Rule, packet: Packet, sets: ReferenceSets): boolean {
+  if (rule.direction !== packet.direction) return false;
+  if (rule.protocol !== 'all' && rule.protocol !== packet.protocol) return false;
+  if (!portsOf(rule, sets).some((r) => r.from <= packet.port && packet.port <= r.to)) return false;
+  return peerMatches(rule, packet, sets);
+}
+
 /**
  * The decision for one packet by brute force, straight from the documented semantics:
  * of the rules that match, the smallest priority wins; at equal priority deny wins;
@@ -46,12 +55,86 @@ function portsOf(rule: Rule, sets: ReferenceSets): readonly PortRange[] {
 export function referenceDecision(rules: readonly Rule[], packet: Packet, sets: ReferenceSets = {}): 'allow' | 'deny' {
   let best: Rule | undefined;
   for (const rule of rules) {
-    if (!rule.enabled || rule.direction !== packet.direction) continue;
-    if (rule.protocol !== 'all' && rule.protocol !== packet.protocol) continue;
-    if (!portsOf(rule, sets).some((r) => r.from <= packet.port && packet.port <= r.to)) continue;
-    if (!peerMatches(rule, packet, sets)) continue;
+    if (!rule.enabled || !matches(rule, packet, sets)) continue;
     if (!best || rule.priority < best.priority || (rule.priority === best.priority && rule.action === 'deny'))
       best = rule;
   }
   return best?.action ?? 'deny';
+}
+
+/** What decides a packet on an interface: the decision, and the deciding rule (as its group applies it) and group. */
+export interface ReferenceInterfaceResult {
+  decision: 'allow' | 'deny';
+  group: SecurityGroup | undefined;
+  rule: Rule | undefined;
+}
+
+/** The rule as it reads beside other groups' rules: `self` is its own group, by id. */
+function onInterface(rule: Rule, owner: SecurityGroup): Rule {
+  if (rule.peer.kind !== 'group' || !rule.peer.self) return rule;
+  return { ...rule, peer: { kind: 'group', groupId: owner.id, self: false } };
+}
+
+function matchingRules(group: SecurityGroup, packet: Packet): Rule[] {
+  const sets = { addressSets: group.addressSets ?? [], portSets: group.portSets ?? [] };
+  return appliedRules(group).filter((rule) => matches(onInterface(rule, group), packet, sets));
+}
+
+/** Smaller priority, then deny, then the earlier one. */
+function better(a: Rule, b: Rule): boolean {
+  return a.priority < b.priority || (a.priority === b.priority && a.action === 'deny' && b.action === 'allow');
+}
+
+function bestIn(candidates: readonly { rule: Rule; group: SecurityGroup }[]): ReferenceInterfaceResult {
+  let best: { rule: Rule; group: SecurityGroup } | undefined;
+  for (const c of candidates) if (!best || better(c.rule, best.rule)) best = c;
+  return best ? { decision: best.rule.action, ...best } : { decision: 'deny', group: undefined, rule: undefined };
+}
+
+/** Groups one after another, each deciding the packets it has a matching rule for (Huawei's bind order). */
+function inBindOrder(groups: readonly SecurityGroup[], packet: Packet): ReferenceInterfaceResult {
+  for (const group of groups) {
+    const matching = matchingRules(group, packet);
+    if (matching.length > 0) return bestIn(matching.map((rule) => ({ rule, group })));
+  }
+  return { decision: 'deny', group: undefined, rule: undefined };
+}
+
+/** Every order of the items. */
+export function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+/**
+ * The decision for one packet on an interface with several groups, straight from each cloud's
+ * documented rule and by brute force (no regions, no priority rewriting):
+ * - `union`: allowed when any group has a matching allow.
+ * - `priority`: every group's applied rules together; the smallest priority wins, deny at equal priority.
+ * - `bind-order`, order known: the first group with a matching rule decides, by its own best rule.
+ * - `bind-order`, order unknown: every permutation is evaluated literally; the result is the most
+ *   open one (the first allowing permutation in lexicographic order, else the listed order's result).
+ * Where the order does not decide, ties between groups go to the smaller group id.
+ */
+export function referenceInterfaceDecision(
+  groups: readonly SecurityGroup[],
+  multiGroup: MultiGroup,
+  groupOrder: 'bind' | 'unknown',
+  packet: Packet,
+): ReferenceInterfaceResult {
+  const byId = [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (multiGroup === 'union') {
+    for (const group of byId) {
+      const allow = matchingRules(group, packet).find((rule) => rule.action === 'allow');
+      if (allow) return { decision: 'allow', group, rule: allow };
+    }
+    return { decision: 'deny', group: undefined, rule: undefined };
+  }
+  if (multiGroup === 'priority')
+    return bestIn(byId.flatMap((group) => matchingRules(group, packet).map((rule) => ({ rule, group }))));
+  if (groupOrder === 'bind') return inBindOrder(groups, packet);
+  const results = permutations(byId).map((order) => inBindOrder(order, packet));
+  return results.find((r) => r.decision === 'allow') ?? (results[0] as ReferenceInterfaceResult);
 }

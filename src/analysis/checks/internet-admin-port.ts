@@ -13,9 +13,11 @@ export const internetAdminPort: Check<'internet-admin-port'> = {
     remediation:
       'Replace the Internet source with your office/VPN ranges or a bastion security group, or remove the rule.',
   },
-  run({ policy, config }) {
+  run({ policy, config, describeRule }) {
     const index = internetIndex(policy, config);
     if (!index.any) return [];
-    return config.adminPorts.map((port) => internetPortDraft(index, port, 'Port ')).filter((d) => d !== undefined);
+    return config.adminPorts
+      .map((port) => internetPortDraft(index, port, 'Port ', undefined, describeRule))
+      .filter((d) => d !== undefined);
   },
 };

@@ -16,7 +16,7 @@ export const internetAllPorts: Check<'internet-all-ports'> = {
     remediation:
       'Replace the rule with the ports the workload serves (e.g. the Sys-WebServer template without its admin ports).',
   },
-  run({ policy, config }) {
+  run({ policy, config, describeRule: describe = describeRule }) {
     const open: { what: string; exposure: Exposure }[] = [];
     for (const family of ['ipv4', 'ipv6'] as const) {
       const all = weakestExposure(policy, 'ingress', family, 'all', { from: 0, to: MAX_PORT });
@@ -39,7 +39,7 @@ export const internetAllPorts: Check<'internet-all-ports'> = {
             (o) =>
               `${o.what} over ${o.exposure.family === 'ipv4' ? 'IPv4' : 'IPv6'} (at least ${percent(o.exposure.share)} of public addresses)`,
           )
-          .join('; ')}, allowed by ${rules.map(describeRule).join(', ')}.`,
+          .join('; ')}, allowed by ${rules.map(describe).join(', ')}.`,
       },
     ];
     return drafts;

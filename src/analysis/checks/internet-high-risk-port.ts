@@ -15,7 +15,7 @@ export const internetHighRiskPort: Check<'internet-high-risk-port'> = {
     remediation:
       'Restrict the source to the clients that need the service (application subnets or their security group), or remove the rule.',
   },
-  run({ policy, config }) {
+  run({ policy, config, describeRule }) {
     const drafts: FindingDraft[] = [];
     const index = internetIndex(policy, config);
     if (!index.any) return drafts;
@@ -30,7 +30,7 @@ export const internetHighRiskPort: Check<'internet-high-risk-port'> = {
     );
     for (const port of [...new Set(config.highRiskPorts)].sort((a, b) => a - b)) {
       if (admin.has(port)) continue;
-      const draft = internetPortDraft(index, port, 'High-risk port ', everyPortOpen);
+      const draft = internetPortDraft(index, port, 'High-risk port ', everyPortOpen, describeRule);
       if (draft) drafts.push(draft);
     }
     return drafts;

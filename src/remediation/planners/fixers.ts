@@ -47,6 +47,15 @@ export const FIXERS = {
     none: 'narrowing outbound traffic needs the destinations the workload talks to, which the rules do not record',
   },
   'missing-description': { none: 'descriptions are text only you can write; they change no traffic' },
+  'interface-exposed-to-internet': {
+    none: "the exposure comes through a rule of one of the groups named in the finding: that group's own internet-admin-port / internet-high-risk-port / internet-all-ports finding carries the proved fix (a change to a shared group touches every interface that carries it)",
+  },
+  'cross-group-override': {
+    none: 'which of the two groups should decide is a decision about intent that the rules do not record: remove or narrow the overriding rule, or move the deny to the group that decides first',
+  },
+  'interface-rule-limit': {
+    none: 'bringing an interface within its limits means merging or removing groups on it, a restructuring rather than a rule change',
+  },
   'unresolved-peer': {
     none: 'what the list holds is unknown, and the list is shared with other groups: grant Warden read access to it (or put its entries in the snapshot) and audit again, so the findings it carries can be planned',
   },

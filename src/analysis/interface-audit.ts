@@ -1,0 +1,115 @@
+import type { WardenConfig } from '../config/schema.ts';
+import type { NetworkInterface } from '../model/network-interface.ts';
+import type { Estate, Finding, Rule, SecurityGroup, Severity } from '../model/types.ts';
+import { SEVERITIES } from '../model/types.ts';
+import { toFinding } from './check.ts';
+import { INTERFACE_CHECKS } from './checks/index.ts';
+import { findingReach } from './finding-reach.ts';
+import { groupSetScope } from './interface-describe.ts';
+import { evaluateInterface, interfacePolicyKey } from './interface-evaluate.ts';
+import type { InterfaceCheck } from './interface-check.ts';
+
+/** Interfaces that were read but not judged, and why (never judged on fewer groups than they carry). */
+export interface InterfacesNotEvaluated {
+  count: number;
+  /** One entry per reason, most interfaces first: how many, and the first few by id. */
+  reasons: { reason: string; interfaces: number; sample: string[] }[];
+}
+
+export interface InterfaceAudit {
+  findings: Finding[];
+  /** How many interfaces were read, and how many of them were evaluated. */
+  interfaces: number;
+  evaluated: number;
+  notEvaluated: InterfacesNotEvaluated;
+}
+
+const REASON_SAMPLE = 5;
+const MAX_REASONS = 20;
+
+const scopeKey = (p: { provider: string; account: string; region: string }, id: string) =>
+  `${p.provider}\u0000${p.account}\u0000${p.region}\u0000${id}`;
+
+/**
+ * Runs the interface checks once per distinct set of groups on the estate's interfaces (equal
+ * `interfacePolicyKey`, equal policy), each finding listing the interfaces it concerns. An interface
+ * naming a group that was not read is counted in `notEvaluated`, never judged on the rest.
+ * `rulesOf` gives each group's rules as the audit evaluates them (unreadable rules at their worst).
+ */
+export function auditInterfaces(
+  estate: Estate,
+  config: WardenConfig,
+  rulesOf: (group: SecurityGroup) => Rule[] = (group) => group.rules,
+): InterfaceAudit {
+  const interfaces = estate.interfaces ?? [];
+  const disabled = new Set(config.checks.disabled);
+  const checks = INTERFACE_CHECKS.filter((c) => !disabled.has(c.meta.id));
+  const groups = new Map<string, SecurityGroup>();
+  for (const group of estate.groups) groups.set(scopeKey(group, group.id), group);
+
+  const missing = new Map<string, string[]>();
+  const bySet = new Map<string, NetworkInterface[]>();
+  let notEvaluated = 0;
+  for (const item of interfaces) {
+    const unread = [...new Set(item.groupIds)].filter((id) => !groups.has(scopeKey(item, id)));
+    if (unread.length > 0) {
+      notEvaluated++;
+      for (const id of unread) {
+        const reason = `group ${id} is bound to it but was not read`;
+        missing.set(reason, [...(missing.get(reason) ?? []), item.id]);
+      }
+      continue;
+    }
+    if (item.groupIds.length === 0) continue;
+    const key = interfacePolicyKey(item);
+    const list = bySet.get(key);
+    if (list) list.push(item);
+    else bySet.set(key, [item]);
+  }
+
+  const merged = new Map<string, { finding: Finding; interfaces: NetworkInterface[] }>();
+  for (const carrying of bySet.values()) {
+    const first = carrying[0] as NetworkInterface;
+    const setGroups = first.groupIds.map((id) => {
+      const group = groups.get(scopeKey(first, id)) as SecurityGroup;
+      const rules = rulesOf(group);
+      return rules === group.rules ? group : { ...group, rules };
+    });
+    const policy = evaluateInterface(first, setGroups);
+    const scope = { provider: first.provider, account: first.account, region: first.region, ...groupSetScope(policy) };
+    for (const check of checks as readonly InterfaceCheck[]) {
+      for (const draft of check.run({ policy, interfaces: carrying, config })) {
+        const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
+        const finding = toFinding(check.meta, scope, draft, severity);
+        // Two listings of one set (bind order known on some interfaces, not on others) are one finding.
+        const known = merged.get(finding.fingerprint);
+        if (!known) merged.set(finding.fingerprint, { finding, interfaces: [...draft.interfaces] });
+        else {
+          known.interfaces.push(...draft.interfaces);
+          if (rank(finding.severity) < rank(known.finding.severity)) known.finding = finding;
+        }
+      }
+    }
+  }
+  const findings = [...merged.values()].map(({ finding, interfaces: concerned }) => ({
+    ...finding,
+    reach: findingReach(concerned),
+  }));
+  return {
+    findings,
+    interfaces: interfaces.length,
+    evaluated: interfaces.length - notEvaluated,
+    notEvaluated: { count: notEvaluated, reasons: reasonsOf(missing) },
+  };
+}
+
+function rank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+function reasonsOf(missing: ReadonlyMap<string, string[]>): InterfacesNotEvaluated['reasons'] {
+  return [...missing]
+    .map(([reason, ids]) => ({ reason, interfaces: ids.length, sample: [...ids].sort().slice(0, REASON_SAMPLE) }))
+    .sort((a, b) => b.interfaces - a.interfaces || (a.reason < b.reason ? -1 : 1))
+    .slice(0, MAX_REASONS);
+}

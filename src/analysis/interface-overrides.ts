@@ -1,0 +1,101 @@
+import type { Action, Direction, PortRange, Protocol, Rule, SecurityGroup } from '../model/types.ts';
+import { regionKey, splitRegionKey } from './evaluate.ts';
+import type { Packet, ProtocolAtom, Region, Segment } from './evaluate.ts';
+import { groupPolicies } from './interface-evaluate.ts';
+import type { InterfacePolicy } from './interface-evaluate.ts';
+
+/** A rule that decides part of its own group's policy, decided the other way on the interface by another group's rule. */
+export interface OverriddenRule {
+  group: SecurityGroup;
+  /** As its group lists it. */
+  rule: Rule;
+  /** What it decides in its own group, and no longer on the interface. */
+  decision: Action;
+  overriddenBy: { group: SecurityGroup; rule: Rule; decision: Action };
+  /** One part where it happens, and a packet in it (the packet's space names group peers by id). */
+  example: { packet: Packet; ports: PortRange; addresses: { lo: bigint; hi: bigint } };
+}
+
+/**
+ * The rules of each group that decide something in the group alone but are overridden on this
+ * interface by another group's rule with the opposite decision: an allow made useless by a deny of
+ * a group bound earlier (or at a better priority), a deny that no longer protects because another
+ * group allows first (or, where the bind order is unknown, in some order). One entry per pair of
+ * rule and overriding rule, with the first part found.
+ */
+export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
+  if (policy.groups.length < 2) return [];
+  const found: OverriddenRule[] = [];
+  const seen = new Map<Rule, Set<Rule>>();
+  for (const own of groupPolicies(policy)) {
+    for (const [bucketKey, ownAtoms] of own.atoms) {
+      const [direction, space] = splitRegionKey(`${bucketKey}|x`);
+      const atoms = policy.policy.atoms.get(bucketKey) ?? ownAtoms;
+      for (const atom of atoms) {
+        const ownAtom: ProtocolAtom = ownAtoms.has(atom) ? atom : 'other';
+        const mine = own.segments.get(regionKey(direction, space, ownAtom)) ?? [];
+        const theirs = policy.policy.segments.get(regionKey(direction, space, atom)) ?? [];
+        forOverlaps(mine, theirs, (ports, lo, hi, ownRegion, combinedRegion) => {
+          const rule = ownRegion.decidedBy;
+          const by = combinedRegion.decidedBy;
+          if (!rule || !by || ownRegion.decision === combinedRegion.decision) return;
+          const origin = policy.origins.get(rule);
+          const overriding = policy.origins.get(by);
+          if (!origin || !overriding || overriding.group === origin.group) return;
+          const pairs = seen.get(rule) ?? new Set<Rule>();
+          if (pairs.has(by)) return;
+          pairs.add(by);
+          seen.set(rule, pairs);
+          const protocol = atom === 'other' ? unnamedProtocol(atoms) : atom;
+          found.push({
+            group: origin.group,
+            rule: origin.rule,
+            decision: ownRegion.decision,
+            overriddenBy: { group: overriding.group, rule: overriding.rule, decision: combinedRegion.decision },
+            example: {
+              packet: { direction: direction as Direction, space, protocol, port: ports.from, address: lo },
+              ports,
+              addresses: { lo, hi },
+            },
+          });
+        });
+      }
+    }
+  }
+  return found;
+}
+
+/** Walks two segment lists over the same ports and addresses, calling back for every part where regions of both meet. */
+function forOverlaps(
+  a: readonly Segment[],
+  b: readonly Segment[],
+  visit: (ports: PortRange, lo: bigint, hi: bigint, fromA: Region, fromB: Region) => void,
+): void {
+  let j = 0;
+  for (const sa of a) {
+    while (j < b.length && (b[j] as Segment).ports.to < sa.ports.from) j++;
+    for (let k = j; k < b.length && (b[k] as Segment).ports.from <= sa.ports.to; k++) {
+      const sb = b[k] as Segment;
+      const ports = { from: Math.max(sa.ports.from, sb.ports.from), to: Math.min(sa.ports.to, sb.ports.to) };
+      let m = 0;
+      for (const ra of sa.regions) {
+        while (m < sb.regions.length && (sb.regions[m] as Region).hi < ra.lo) m++;
+        for (let n = m; n < sb.regions.length && (sb.regions[n] as Region).lo <= ra.hi; n++) {
+          const rb = sb.regions[n] as Region;
+          visit(ports, ra.lo > rb.lo ? ra.lo : rb.lo, ra.hi < rb.hi ? ra.hi : rb.hi, ra, rb);
+        }
+      }
+    }
+  }
+}
+
+const NAMED: Protocol[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'gre'];
+
+/** A protocol no rule of the bucket names, so a packet of it falls in the `other` atom. */
+function unnamedProtocol(named: ReadonlySet<ProtocolAtom>): Protocol {
+  const name = NAMED.find((p) => !named.has(p));
+  if (name) return name;
+  let number = 253;
+  while (named.has(number)) number--;
+  return number;
+}
