@@ -7,7 +7,6 @@ import type { AddressSet, Family, PortRange, PortSet, Protocol, Rule } from '../
 import { group, rule } from './support/build.ts';
 import { addressIn } from './support/packets.ts';
 import { referenceDecision } from './support/reference.ts';
-import { addressArb } from './support/arbitraries.ts';
 
 // Small universes make overlaps likely: a few ports, protocols, and nested CIDRs.
 const PROTOCOLS: Protocol[] = ['all', 'tcp', 'udp', 'icmp', 'gre', 132];

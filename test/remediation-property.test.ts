@@ -14,7 +14,6 @@ import type { Plan } from '../src/model/change.ts';
 import { group, rule } from './support/build.ts';
 import { addressIn } from './support/packets.ts';
 import { referenceDecision } from './support/reference.ts';
-import { addressArb } from './support/arbitraries.ts';
 
 // Random groups on every provider, audited; every plan offered for their findings must remove its
 // finding, never widen what the group allows (checked against the brute-force reference), and be
