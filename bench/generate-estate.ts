@@ -1,16 +1,17 @@
 // Deterministic synthetic estate for benchmarks: snapshot files in each provider's real API
 // page shapes, as examples/ uses them (see examples/README.md).
 //
-//   node bench/generate-estate.ts <dir> [--groups 10000] [--rules-per-group 10] [--seed 1] [--compact]
+//   node bench/generate-estate.ts <dir> [--groups 10000] [--rules-per-group 10] [--interfaces 0] [--seed 1] [--compact]
 //
 // The same options always give byte-identical files: all randomness comes from one seeded PRNG.
 // Every rule is one the normalizers read without an unparseable record, so an audit of the
 // folder reports exactly the `groups` and `rules` returned here.
 
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { number, runBench, UsageError } from './cli.ts';
 import type { BenchArgs } from './cli.ts';
+import { generatesInterfaces, INTERFACES_NOT_GENERATED, renderInterfaces } from './generate-interfaces.ts';
 
 export type ProviderName = 'aws' | 'alibaba' | 'huawei' | 'otc';
 
@@ -22,6 +23,15 @@ export interface EstateOptions {
   seed: number;
   /** Write JSON without indentation (default: 2-space indentation, as examples/). */
   compact?: boolean;
+  /** Network interfaces to generate over the scopes whose listings the bench can render (default none). */
+  interfaces?: number;
+  /** The share of interfaces with a public address (default 0.3). */
+  publicShare?: number;
+  /**
+   * Where the interface listings go (default `dir`): a folder of their own lets a benchmark audit
+   * the same groups with and without them.
+   */
+  interfacesDir?: string;
 }
 
 export interface ProviderCounts {
@@ -43,10 +53,28 @@ export interface EstateCounts {
   /** Groups with an allow from 0.0.0.0/0 or ::/0 on an administration port (SSH, RDP). */
   adminExposedGroups: number;
   byProvider: Record<ProviderName, ProviderCounts>;
+  interfaces: InterfaceCounts;
+}
+
+export interface InterfaceCounts {
+  interfaces: number;
+  publicInterfaces: number;
+  /** Distinct sets of groups on one interface, summed over scopes. */
+  distinctGroupSets: number;
+  /** Interface listing pages. */
+  pages: number;
+  /** The whole estate with its interface listings (groups included). */
+  bytes: number;
+  byProvider: Partial<Record<ProviderName, number>>;
+  /** Providers with groups but no interfaces, and why. */
+  notGenerated: Partial<Record<ProviderName, string>>;
 }
 
 export const DEFAULT_OPTIONS: EstateOptions = { groups: 10_000, rulesPerGroup: 10, seed: 1 };
 
+const DEFAULT_PUBLIC_SHARE = 0.3;
+/** Seeds the interface generator apart, so the groups are the same files with or without interfaces. */
+const INTERFACE_SEED_SALT = 0x1f4e7;
 const MIN_RULES = 2;
 const MAX_RULES = 40;
 const PROVIDERS: readonly ProviderName[] = ['aws', 'alibaba', 'huawei', 'otc'];
@@ -1183,8 +1211,13 @@ function alibabaPermission(rule: RuleSpec, group: GroupPlan, ruleId: string): Js
   };
 }
 
+/** Alibaba's group type: basic (`normal`) or `enterprise`; one interface never mixes them. */
+function alibabaGroupType(group: GroupPlan): string {
+  return group.archetype === 'k8s' ? 'enterprise' : 'normal';
+}
+
 function renderAlibaba(scope: Scope, rng: Random, ids: Ids): Rendered {
-  const types = scope.groups.map((g) => (g.archetype === 'k8s' ? 'enterprise' : 'normal'));
+  const types = scope.groups.map(alibabaGroupType);
   const pageSize = 50;
   const listPages = chunks(scope.groups, pageSize).map((list, i): Json => ({
     RequestId: requestId(rng),
@@ -1384,6 +1417,11 @@ function validate(options: EstateOptions): number {
   if (!Number.isSafeInteger(groups) || groups < PROVIDERS.length)
     throw new RangeError(`groups must be an integer >= ${PROVIDERS.length} (got ${groups})`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer (got ${seed})`);
+  const interfaces = options.interfaces ?? 0;
+  if (!Number.isSafeInteger(interfaces) || interfaces < 0)
+    throw new RangeError(`interfaces must be an integer >= 0 (got ${interfaces})`);
+  const share = options.publicShare ?? DEFAULT_PUBLIC_SHARE;
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`publicShare must be between 0 and 1 (got ${share})`);
   const total = Math.round(groups * rulesPerGroup);
   if (!(total >= groups * MIN_RULES && total <= groups * MAX_RULES)) {
     throw new RangeError(`rulesPerGroup must be between ${MIN_RULES} and ${MAX_RULES} (got ${rulesPerGroup})`);
@@ -1420,7 +1458,17 @@ export function generateEstate(dir: string, options: EstateOptions = DEFAULT_OPT
       ProviderName,
       ProviderCounts
     >,
+    interfaces: {
+      interfaces: 0,
+      publicInterfaces: 0,
+      distinctGroupSets: 0,
+      pages: 0,
+      bytes: 0,
+      byProvider: {},
+      notGenerated: {},
+    },
   };
+  const written: WrittenScope[] = [];
 
   let offset = 0;
   PROVIDERS.forEach((provider, p) => {
@@ -1438,8 +1486,9 @@ export function generateEstate(dir: string, options: EstateOptions = DEFAULT_OPT
       const folder = join(dir, provider);
       mkdirSync(folder, { recursive: true });
       const api = spec.dialect.name === 'otc-neutron' ? '-neutron' : '';
+      const file = join(provider, `${spec.account}-${spec.region}${api}.json`);
       const text = `${JSON.stringify(rendered.document, null, options.compact ? undefined : 2)}\n`;
-      writeFileSync(join(folder, `${spec.account}-${spec.region}${api}.json`), text);
+      writeFileSync(join(dir, file), text);
 
       const totals = result.byProvider[provider];
       totals.groups += scope.groups.length;
@@ -1452,9 +1501,67 @@ export function generateEstate(dir: string, options: EstateOptions = DEFAULT_OPT
       result.pages += rendered.pages;
       result.bytes += Buffer.byteLength(text);
       result.adminExposedGroups += scope.groups.filter(isAdminExposed).length;
+      written.push({ scope, file, document: rendered.document });
     });
   });
+  if (options.interfaces) writeInterfaces(written, options, dir, result.interfaces);
   return result;
+}
+
+interface WrittenScope {
+  scope: Scope;
+  /** Relative to the estate folder. */
+  file: string;
+  document: Json;
+}
+
+/**
+ * Each scope's document again, its interface listing after its group pages as `warden snapshot`
+ * writes them (an interface listing vouches for "attached to nothing" only beside the groups it
+ * covers), into `interfacesDir` or over the documents in `dir`. Interfaces are spread over the
+ * scopes the bench can list them for by their number of groups.
+ */
+function writeInterfaces(
+  written: readonly WrittenScope[],
+  options: EstateOptions,
+  dir: string,
+  counts: InterfaceCounts,
+): void {
+  const rng = new Random(options.seed ^ INTERFACE_SEED_SALT);
+  const listed = written.filter((w) => generatesInterfaces(w.scope.provider));
+  const sizes = new Map(
+    split(
+      options.interfaces ?? 0,
+      listed.map((w) => w.scope.groups.length),
+    ).map((size, i) => [listed[i] as WrittenScope, size]),
+  );
+  for (const entry of written) {
+    const { scope, file, document } = entry;
+    const why = INTERFACES_NOT_GENERATED[scope.provider];
+    if (!generatesInterfaces(scope.provider) && why) counts.notGenerated[scope.provider] = why;
+    const groups = scope.groups.map((g) => ({
+      id: g.id,
+      kind: scope.provider === 'alibaba' ? alibabaGroupType(g) : 'any',
+    }));
+    const rendered = renderInterfaces(
+      { ...scope, groups },
+      sizes.get(entry) ?? 0,
+      options.publicShare ?? DEFAULT_PUBLIC_SHARE,
+      rng,
+    );
+    const pages = [...(document['pages'] as Json[]), ...(rendered?.pages ?? [])];
+    const target = join(options.interfacesDir ?? dir, file);
+    mkdirSync(dirname(target), { recursive: true });
+    const text = `${JSON.stringify({ ...document, pages }, null, options.compact ? undefined : 2)}\n`;
+    writeFileSync(target, text);
+    counts.bytes += Buffer.byteLength(text);
+    if (rendered === undefined) continue;
+    counts.interfaces += rendered.interfaces;
+    counts.publicInterfaces += rendered.publicInterfaces;
+    counts.distinctGroupSets += rendered.distinctGroupSets;
+    counts.pages += rendered.pages.length;
+    counts.byProvider[scope.provider] = (counts.byProvider[scope.provider] ?? 0) + rendered.interfaces;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1462,9 +1569,11 @@ export function generateEstate(dir: string, options: EstateOptions = DEFAULT_OPT
 
 const COMMAND = {
   name: 'generate-estate',
-  usage: 'Usage: node bench/generate-estate.ts <dir> [--groups 10000] [--rules-per-group 10] [--seed 1] [--compact]',
+  usage:
+    'Usage: node bench/generate-estate.ts <dir> [--groups 10000] [--rules-per-group 10] [--interfaces 0] [--seed 1] [--compact]',
   options: {
     groups: { type: 'string' },
+    interfaces: { type: 'string' },
     'rules-per-group': { type: 'string' },
     seed: { type: 'string' },
     compact: { type: 'boolean', default: false },
@@ -1479,6 +1588,7 @@ function main({ values, positionals }: BenchArgs<typeof COMMAND>): number {
     groups: number('groups', values.groups, DEFAULT_OPTIONS.groups),
     rulesPerGroup: number('rules-per-group', values['rules-per-group'], DEFAULT_OPTIONS.rulesPerGroup),
     seed: number('seed', values.seed, DEFAULT_OPTIONS.seed),
+    interfaces: number('interfaces', values.interfaces, 0),
     compact: values.compact,
   };
   let counts: EstateCounts;

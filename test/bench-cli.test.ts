@@ -7,10 +7,11 @@ import { ROOT, runWarden } from './support/cli.ts';
 // stdout (exit 0); a bad flag or value prints `<script>: <problem>` and the usage on stderr (exit 2).
 
 const USAGES: Record<string, string> = {
-  'audit-bench': 'Usage: node bench/audit-bench.ts [--format table|json] [--runs 3] [--keep] [--skip-phases]',
+  'audit-bench':
+    'Usage: node bench/audit-bench.ts [--format table|json] [--runs 3] [--groups 10000] [--interfaces 50000] [--no-interfaces] [--keep] [--skip-phases]',
   'bundle-size': 'usage: node bench/bundle-size.ts [--no-package [--dir .serverless]] [--runs N] [--format table|json]',
   'generate-estate':
-    'Usage: node bench/generate-estate.ts <dir> [--groups 10000] [--rules-per-group 10] [--seed 1] [--compact]',
+    'Usage: node bench/generate-estate.ts <dir> [--groups 10000] [--rules-per-group 10] [--interfaces 0] [--seed 1] [--compact]',
   phases: 'Usage: node bench/phases.ts <source>',
   'profile-summary': 'Usage: node bench/profile-summary.ts <file.cpuprofile> [--top 25]',
   'scan-bench':
@@ -42,10 +43,13 @@ describe('bench scripts share one command-line helper', () => {
   it.each([
     ['audit-bench', ['--runs', '0'], '--runs must be an integer ≥ 1 (got "0")'],
     ['audit-bench', ['--format', 'xml'], '--format must be table or json (got "xml")'],
+    ['audit-bench', ['--interfaces', 'lots'], '--interfaces must be an integer ≥ 0 (got "lots")'],
+    ['audit-bench', ['--groups', '3'], '--groups must be an integer ≥ 4 (got "3")'],
     ['bundle-size', ['--runs', '101'], '--runs must be an integer from 1 to 100 (got "101")'],
     ['bundle-size', ['--dir', 'out'], '--dir goes with --no-package (packaging writes to a temp folder)'],
     ['generate-estate', [], 'give exactly one output folder'],
     ['generate-estate', ['out', '--groups', 'many'], '--groups must be a number (got "many")'],
+    ['generate-estate', ['out', '--interfaces', '2.5'], 'interfaces must be an integer >= 0 (got 2.5)'],
     ['phases', [], 'give exactly one source (a snapshot file or folder)'],
     ['profile-summary', ['a.cpuprofile', '--top', '0'], '--top must be an integer ≥ 1 (got "0")'],
     ['scan-bench', ['--latency', '1.5'], '--latency must be an integer from 0 to 60000 (got "1.5")'],

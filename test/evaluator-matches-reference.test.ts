@@ -6,7 +6,6 @@ import type { Packet } from '../src/analysis/evaluate.ts';
 import type { AddressSet, Family, PortRange, PortSet, Protocol, Rule } from '../src/model/types.ts';
 import { group, rule } from './support/build.ts';
 import { referenceDecision } from './support/reference.ts';
-import { addressArb } from './support/arbitraries.ts';
 
 // Small universes make overlaps likely: a few ports, protocols, and nested CIDRs.
 const PROTOCOLS: Protocol[] = ['all', 'tcp', 'udp', 'icmp', 'gre', 132];

@@ -13,7 +13,6 @@ import { provePlan } from '../src/remediation/prove.ts';
 import type { Plan } from '../src/model/change.ts';
 import { group, rule } from './support/build.ts';
 import { referenceDecision } from './support/reference.ts';
-import { addressArb } from './support/arbitraries.ts';
 
 // Random groups on every provider, audited; every plan offered for their findings must remove its
 // finding, never widen what the group allows (checked against the brute-force reference), and be

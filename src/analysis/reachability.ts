@@ -47,7 +47,9 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
   const usesByGroup = new Map<string, GroupUse[]>();
   for (const use of estate.groupUses ?? []) {
     const key = scopeKey(use, use.groupId);
-    usesByGroup.set(key, [...(usesByGroup.get(key) ?? []), use]);
+    const list = usesByGroup.get(key);
+    if (list) list.push(use);
+    else usesByGroup.set(key, [use]);
   }
   return (group) => {
     if (group.attachments === undefined) return undefined;

@@ -40,7 +40,8 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
   for (const item of interfaces.values()) {
     if (item.publicAddressesUnknown !== undefined && covered.has(keyOf(item, ''))) delete item.publicAddressesUnknown;
   }
-  if (listed) estate.interfaces = [...interfaces.values()].sort((a, b) => compare(keyOf(a, a.id), keyOf(b, b.id)));
+  // Sorted by the map's keys, made once per interface rather than twice per comparison.
+  if (listed) estate.interfaces = [...interfaces.entries()].sort(([a], [b]) => compare(a, b)).map(([, item]) => item);
   const uses = pages.flatMap((page) => page.groupUses ?? []);
   if (uses.length > 0 || pages.some((page) => page.groupUses !== undefined)) {
     const kept = new Map<string, GroupUse>();
