@@ -5,6 +5,7 @@ import { allowedSignature, evaluateGroup, lookup } from '../src/analysis/evaluat
 import type { Packet } from '../src/analysis/evaluate.ts';
 import type { AddressSet, Family, PortRange, PortSet, Protocol, Rule } from '../src/model/types.ts';
 import { group, rule } from './support/build.ts';
+import { addressArb } from './support/arbitraries.ts';
 import { referenceDecision } from './support/reference.ts';
 
 // Small universes make overlaps likely: a few ports, protocols, and nested CIDRs.

@@ -12,6 +12,7 @@ import { applyPlanToGroup, checkPreconditions, inversePlan, planFindings } from 
 import { provePlan } from '../src/remediation/prove.ts';
 import type { Plan } from '../src/model/change.ts';
 import { group, rule } from './support/build.ts';
+import { addressArb } from './support/arbitraries.ts';
 import { referenceDecision } from './support/reference.ts';
 
 // Random groups on every provider, audited; every plan offered for their findings must remove its
