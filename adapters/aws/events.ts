@@ -10,9 +10,8 @@ import {
   setChange,
   text,
 } from '../common/events.ts';
-import type { InterfaceTarget } from '../common/events.ts';
 import { isRecord } from '../../src/lib/record.ts';
-import type { ChangeParse } from '../../src/ports/realtime.ts';
+import type { ChangeParse, InterfaceTarget } from '../../src/ports/realtime.ts';
 
 // AWS: EventBridge delivers CloudTrail management events as `detail-type: "AWS API Call via
 // CloudTrail"`, `source: "aws.ec2"`, with the CloudTrail record in `detail`. Request parameters use

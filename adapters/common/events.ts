@@ -1,5 +1,5 @@
 import { isRecord } from '../../src/lib/record.ts';
-import type { SecurityGroupChange } from '../../src/ports/realtime.ts';
+import type { InterfaceTarget, SecurityGroupChange } from '../../src/ports/realtime.ts';
 
 // What the clouds' real-time event parsers (adapters/<provider>/events.ts) share: bounded one-line
 // reasons, safe reads of untrusted JSON, and the changes they build. The parsers never throw on bad
@@ -92,12 +92,6 @@ export function setChange(
 /** One change of a group the record does not name: its whole scope is to be audited. */
 export function scopeChange(base: Omit<SecurityGroupChange, 'groupId'>): { changes: SecurityGroupChange[] } {
   return { changes: [withoutUndefined(base)] };
-}
-
-/** Where a call changed what an interface exposes: the interface, or the instance when the record names no interface. */
-export interface InterfaceTarget {
-  interfaceId?: string;
-  instanceId?: string;
 }
 
 /**

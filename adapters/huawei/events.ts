@@ -14,7 +14,14 @@ import {
   text,
 } from '../common/events.ts';
 import { isRecord } from '../../src/lib/record.ts';
-import type { ChangeParse, SmnChecks, SmnMessage, SmnParse, SmnProvider } from '../../src/ports/realtime.ts';
+import type {
+  ChangeParse,
+  InterfaceTarget,
+  SmnChecks,
+  SmnMessage,
+  SmnParse,
+  SmnProvider,
+} from '../../src/ports/realtime.ts';
 import type { JsonRecord } from '../common/events.ts';
 
 // Huawei Cloud and Open Telekom Cloud: CTS key event notifications are published to an SMN topic;
@@ -365,10 +372,7 @@ function groupIdsOf(kind: TraceKind, trace: JsonRecord): string[] {
 }
 
 /** The port a trace names (the port updated, the port an EIP or floating IP is bound to), or the server of a server action. */
-function interfaceTargetOf(
-  kind: TraceKind,
-  trace: JsonRecord,
-): { interfaceId?: string; instanceId?: string } | undefined {
+function interfaceTargetOf(kind: TraceKind, trace: JsonRecord): InterfaceTarget | undefined {
   const request = jsonOf(trace.request);
   const response = jsonOf(trace.response);
   const first = (values: unknown[]) => strings(values).find((id) => UUID.test(id));

@@ -38,6 +38,9 @@ export interface SecurityGroupChange {
   at?: string;
 }
 
+/** What a change on an interface or instance names: the interface, or the instance (every interface attached to it). */
+export type InterfaceTarget = Pick<SecurityGroupChange, 'interfaceId' | 'instanceId'>;
+
 /** The changes found, or a one-line reason the input was ignored (not a security-group event, a failed call, …). */
 export type ChangeParse = { changes: SecurityGroupChange[] } | { ignored: string };
 

@@ -1,13 +1,8 @@
 import type { NetworkInterface } from '../model/network-interface.ts';
+import type { InterfaceTarget } from '../ports/realtime.ts';
 
 // An interface or instance changed (an address associated, an interface attached, its groups set):
 // the groups to audit are those its interfaces carry, as the scope's interface listing says.
-
-/** What a real-time change names: an interface, or an instance (every interface attached to it). */
-export interface InterfaceTarget {
-  interfaceId?: string;
-  instanceId?: string;
-}
 
 /**
  * The interfaces of the listing the change concerns: the interface it names, else every interface
