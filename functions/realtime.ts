@@ -121,7 +121,14 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
     let audited = 0;
     for (const change of parsed.changes) {
       const account = PROVIDER_MODULES[change.provider].realtime.scopeAccount(runtime.config, change);
-      const key = `${change.provider}/${account}/${change.region}/${change.groupId ?? (change.setId ? `set:${change.setId}` : '*')}`;
+      // A change on an interface or instance audits all its groups: once per interface or instance.
+      const subject =
+        change.interfaceId !== undefined
+          ? `interface:${change.interfaceId}`
+          : change.instanceId !== undefined
+            ? `instance:${change.instanceId}`
+            : (change.groupId ?? (change.setId ? `set:${change.setId}` : '*'));
+      const key = `${change.provider}/${account}/${change.region}/${subject}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (account === undefined || !runtime.config.providers[change.provider]) {
@@ -139,6 +146,8 @@ export function createRealtimeHandler(deps: RealtimeDeps) {
       logger.info('group audited', {
         groupId: change.groupId,
         setId: change.setId,
+        interfaceId: change.interfaceId,
+        instanceId: change.instanceId,
         findings: outcome.findings,
         new: outcome.new,
         resolved: outcome.resolved,

@@ -5,8 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateManagedPrefixListCommand,
+  CreateNetworkInterfaceCommand,
+  CreateSubnetCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
   ModifyManagedPrefixListCommand,
@@ -482,6 +486,51 @@ describe('deployed functions on moto_server (EC2, DynamoDB, SQS, SSM)', () => {
     expect(
       (await store.trail.forTarget(`aws/${ACCOUNT}/${REGION}/groups naming ${listId}`)).map((e) => e.action),
     ).toEqual(['audit-group']);
+  });
+
+  it('realtime: AssociateAddress audits the groups of the interface it names, and resolves nothing else', async () => {
+    const { store } = await runtime();
+    const realtime = createRealtimeHandler({ runtime });
+    // A finding posted earlier for another group, fixed since without an event: this audit must not resolve it.
+    const other = await seedGroup('fn-if-other', [tcp(3306, '0.0.0.0/0')]);
+    const authorize = (groupId: string) =>
+      cloudTrailEvent({
+        eventName: 'AuthorizeSecurityGroupIngress',
+        account: ACCOUNT,
+        region: REGION,
+        requestParameters: { groupId },
+      });
+    expect(await realtime(authorize(other))).toMatchObject({ audited: 1 });
+    await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: other, IpPermissions: [tcp(3306, '0.0.0.0/0')] }));
+
+    const web = await seedGroup('fn-if-web', [tcp(22, '0.0.0.0/0')]);
+    const unattached = await seedGroup('fn-if-unattached', [tcp(3389, '0.0.0.0/0')]);
+    const subnet = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.42.0/24' }));
+    const created = await ec2.send(
+      new CreateNetworkInterfaceCommand({ SubnetId: subnet.Subnet?.SubnetId as string, Groups: [web] }),
+    );
+    const eni = created.NetworkInterface?.NetworkInterfaceId as string;
+    const { AllocationId } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    await ec2.send(new AssociateAddressCommand({ AllocationId, NetworkInterfaceId: eni }));
+
+    const before = slackCalls.length;
+    const associated = await realtime(
+      cloudTrailEvent({
+        eventName: 'AssociateAddress',
+        account: ACCOUNT,
+        region: REGION,
+        requestParameters: { allocationId: AllocationId, networkInterfaceId: eni },
+      }),
+    );
+    expect(associated).toMatchObject({ audited: 1 });
+    const calls = callsSince(before);
+    const newPosts = posts(calls);
+    expect(newPosts.length).toBeGreaterThan(0);
+    expect(newPosts.every((p) => mentions(p, web) && !mentions(p, unattached))).toBe(true);
+    expect(calls.filter((c) => c.method === 'chat.update')).toEqual([]);
+    expect((await store.trail.forTarget(`aws/${ACCOUNT}/${REGION}/interface ${eni}`)).map((e) => e.action)).toEqual([
+      'audit-group',
+    ]);
   });
 
   it('HTTP API → Slack function → SQS: the approve click goes to the FIFO apply queue by group; the apply function fixes the group on EC2', async () => {

@@ -106,9 +106,9 @@ describe('Alibaba Cloud ActionTrail events (EventBridge)', () => {
     );
   });
 
-  it('ignores calls to other services', () => {
+  it('ignores VPC calls other than EIP associations', () => {
     expect(reasonOf(changesFromActionTrail(event('vpcCreateVSwitch')))).toBe(
-      'not an ECS call: serviceName "Vpc", eventSource "vpc.aliyuncs.com"',
+      'VPC "CreateVSwitch" does not associate an EIP',
     );
   });
 

@@ -1,5 +1,18 @@
 import { createHash, timingSafeEqual, verify, X509Certificate } from 'node:crypto';
-import { at, changesFor, ignored, isoTime, jsonOf, oneLine, quote, safely, setChange, text } from '../common/events.ts';
+import {
+  at,
+  changesFor,
+  ignored,
+  interfaceChanges,
+  isoTime,
+  jsonOf,
+  oneLine,
+  quote,
+  safely,
+  scopeChange,
+  setChange,
+  text,
+} from '../common/events.ts';
 import { isRecord } from '../../src/lib/record.ts';
 import type { ChangeParse, HttpHeaders, TokenDelivery, Verdict } from '../../src/ports/realtime.ts';
 import type { JsonRecord } from '../common/events.ts';
@@ -17,7 +30,9 @@ import type { JsonRecord } from '../common/events.ts';
 
 /**
  * The ECS calls that change a security group's rules or policy, which groups an instance or ENI
- * uses, or the entries of a prefix list or port list (which the rules naming it evaluate).
+ * uses, what an instance or ENI exposes (launched, attached, an EIP associated), or the entries of a
+ * prefix list or port list (which the rules naming it evaluate); and the EIP (dis)associations, which
+ * are VPC calls (the ECS API's deprecated calls of the same names are read alike).
  */
 export const ACTIONTRAIL_SECURITY_GROUP_EVENTS = [
   'AuthorizeSecurityGroup',
@@ -35,7 +50,29 @@ export const ACTIONTRAIL_SECURITY_GROUP_EVENTS = [
   'ModifyInstanceAttribute',
   'ModifyPrefixList',
   'ModifyPortRangeList',
+  'RunInstances',
+  'CreateInstance',
+  'AttachNetworkInterface',
+  'AssociateEipAddress',
+  'UnassociateEipAddress',
 ] as const satisfies readonly string[];
+
+/** The calls on an instance or ENI: the groups its interfaces carry are audited. */
+const INTERFACE_EVENTS: ReadonlySet<string> = new Set([
+  'JoinSecurityGroup',
+  'LeaveSecurityGroup',
+  'ModifyNetworkInterfaceAttribute',
+  'ModifyInstanceAttribute',
+  'RunInstances',
+  'CreateInstance',
+  'AttachNetworkInterface',
+  'AssociateEipAddress',
+  'UnassociateEipAddress',
+]);
+/** The EIP calls: VPC's, and ECS's deprecated ones of the same names (ActionTrail's serviceName for VPC is assumed `Vpc`: see the fixtures' README). */
+const EIP_EVENTS: ReadonlySet<string> = new Set(['AssociateEipAddress', 'UnassociateEipAddress']);
+const INTERFACE_ID = /^eni-[0-9a-z]{1,64}$/u;
+const INSTANCE_ID = /^i-[0-9a-z]{1,64}$/u;
 
 /** The list calls and the request parameter naming the list (ECS ModifyPrefixList, ModifyPortRangeList). */
 const LIST_EVENTS: Readonly<Record<string, string>> = {
@@ -74,9 +111,12 @@ function parse(body: unknown): ChangeParse {
     return ignored(`not an ActionTrail API call or console operation: type ${quote(event.type)}`);
   const data = event.data;
   if (!isRecord(data)) return ignored('ActionTrail event without a data object');
-  if (!isEcs(data))
+  const service = serviceOf(data);
+  if (service === undefined)
     return ignored(`not an ECS call: serviceName ${quote(data.serviceName)}, eventSource ${quote(data.eventSource)}`);
   const eventName = text(data.eventName);
+  if (service === 'VPC' && (eventName === undefined || !EIP_EVENTS.has(eventName)))
+    return ignored(`VPC ${quote(data.eventName)} does not associate an EIP`);
   if (eventName === undefined || !isSecurityGroupEvent(eventName))
     return ignored(`ECS ${quote(data.eventName)} does not change a security group`);
   const errorCode = text(data.errorCode);
@@ -100,10 +140,68 @@ function parse(body: unknown): ChangeParse {
     return setChange(listId, { provider: 'alibaba', account, region, eventName, eventId, actor, at: when });
   }
 
+  const base = { provider: 'alibaba' as const, account, region, eventName, eventId, actor, at: when };
   const candidates = groupIdsOf(eventName, data);
   const groupIds = candidates.filter((id) => GROUP_ID.test(id));
+  if (INTERFACE_EVENTS.has(eventName)) return interfaceChange(eventName, data, groupIds, candidates, base);
   if (groupIds.length === 0) return ignored(noGroupReason(eventName, candidates));
-  return changesFor(groupIds, { provider: 'alibaba', account, region, eventName, eventId, actor, at: when });
+  return changesFor(groupIds, base);
+}
+
+type ChangeBase = Parameters<typeof interfaceChanges>[1];
+
+/**
+ * A call on an instance or ENI: the ENI it names (`NetworkInterfaceId`), else its instance
+ * (`InstanceId`, or the ids RunInstances / CreateInstance return), with the groups it names. An EIP
+ * association names its target in `InstanceId` and says what that is in `InstanceType`
+ * (`NetworkInterface`, `EcsInstance` — the default —, or a load balancer, NAT gateway, … which no
+ * security group guards).
+ */
+function interfaceChange(
+  eventName: string,
+  data: JsonRecord,
+  groupIds: string[],
+  candidates: string[],
+  base: ChangeBase,
+): ChangeParse {
+  const request = data.requestParameters;
+  const named = (key: string, pattern: RegExp) => {
+    const id = text(at(request, key));
+    return id !== undefined && pattern.test(id) ? id : undefined;
+  };
+  if (EIP_EVENTS.has(eventName)) {
+    const type = text(at(request, 'InstanceType')) ?? 'EcsInstance';
+    const id = text(at(request, 'InstanceId'));
+    if (type === 'NetworkInterface' && id !== undefined && INTERFACE_ID.test(id))
+      return interfaceChanges([{ interfaceId: id, groupIds: [] }], base);
+    if (type === 'EcsInstance' && id !== undefined && INSTANCE_ID.test(id))
+      return interfaceChanges([{ instanceId: id, groupIds: [] }], base);
+    if (type === 'NetworkInterface' || type === 'EcsInstance') return scopeChange(base);
+    return ignored(`${eventName} on a ${quote(type)}, not an ECS instance or ENI`);
+  }
+  // Group ids that are all invalid make the record suspect; the attribute calls without groups changed none.
+  const setsGroups = eventName === 'ModifyNetworkInterfaceAttribute' || eventName === 'ModifyInstanceAttribute';
+  if (groupIds.length === 0 && (candidates.length > 0 || setsGroups))
+    return ignored(noGroupReason(eventName, candidates));
+  const interfaceId = named('NetworkInterfaceId', INTERFACE_ID);
+  const instanceIds = [named('InstanceId', INSTANCE_ID), ...launchedInstances(data.responseElements)].filter(
+    (id): id is string => id !== undefined,
+  );
+  if (interfaceId !== undefined) return interfaceChanges([{ interfaceId, groupIds }], base);
+  if (instanceIds.length > 0)
+    return interfaceChanges(
+      [...new Set(instanceIds)].map((instanceId) => ({ instanceId, groupIds })),
+      base,
+    );
+  if (groupIds.length > 0) return changesFor(groupIds, base);
+  return ignored(`${eventName} names no valid instance or network interface id`);
+}
+
+/** The instances RunInstances (`InstanceIdSets.InstanceIdSet`) or CreateInstance (`InstanceId`) returns. */
+function launchedInstances(response: unknown): string[] {
+  const set = at(response, 'InstanceIdSets', 'InstanceIdSet');
+  const ids = [...(Array.isArray(set) ? set : []), at(response, 'InstanceId')];
+  return ids.flatMap((id) => (typeof id === 'string' && INSTANCE_ID.test(id) ? [id] : []));
 }
 
 function noGroupReason(eventName: string, candidates: string[]): string {
@@ -114,10 +212,12 @@ function noGroupReason(eventName: string, candidates: string[]): string {
   return `${eventName} names no security group`;
 }
 
-function isEcs(data: JsonRecord): boolean {
+function serviceOf(data: JsonRecord): 'ECS' | 'VPC' | undefined {
   const service = text(data.serviceName)?.toLowerCase();
   const source = text(data.eventSource)?.toLowerCase();
-  return service === 'ecs' || (source !== undefined && /^ecs[.-]/u.test(source));
+  if (service === 'ecs' || (source !== undefined && /^ecs[.-]/u.test(source))) return 'ECS';
+  if (service === 'vpc' || (source !== undefined && /^vpc[.-]/u.test(source))) return 'VPC';
+  return undefined;
 }
 
 function groupIdsOf(eventName: string, data: JsonRecord): string[] {

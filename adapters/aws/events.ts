@@ -1,6 +1,17 @@
-import { at, changesFor, ignored, isoTime, quote, safely, setChange, text } from '../common/events.ts';
+import {
+  at,
+  changesFor,
+  ignored,
+  interfaceChanges,
+  isoTime,
+  quote,
+  safely,
+  scopeChange,
+  setChange,
+  text,
+} from '../common/events.ts';
 import { isRecord } from '../../src/lib/record.ts';
-import type { ChangeParse } from '../../src/ports/realtime.ts';
+import type { ChangeParse, InterfaceTarget } from '../../src/ports/realtime.ts';
 
 // AWS: EventBridge delivers CloudTrail management events as `detail-type: "AWS API Call via
 // CloudTrail"`, `source: "aws.ec2"`, with the CloudTrail record in `detail`. Request parameters use
@@ -12,6 +23,7 @@ import type { ChangeParse } from '../../src/ports/realtime.ts';
 
 /**
  * The EC2 calls that change a security group's rules, which groups an interface or instance uses,
+ * what an interface exposes (an Elastic IP associated, an instance launched, an interface attached),
  * or the entries of a managed prefix list (which the rules naming it evaluate as addresses).
  */
 export const CLOUDTRAIL_SECURITY_GROUP_EVENTS = [
@@ -28,7 +40,23 @@ export const CLOUDTRAIL_SECURITY_GROUP_EVENTS = [
   'ModifyInstanceAttribute',
   'ModifyManagedPrefixList',
   'RestoreManagedPrefixListVersion',
+  'AssociateAddress',
+  'DisassociateAddress',
+  'RunInstances',
+  'AttachNetworkInterface',
 ] as const satisfies readonly string[];
+
+/** The calls that change what an interface or instance exposes: its interface's groups are audited. */
+const INTERFACE_EVENTS: ReadonlySet<string> = new Set([
+  'ModifyNetworkInterfaceAttribute',
+  'ModifyInstanceAttribute',
+  'AssociateAddress',
+  'DisassociateAddress',
+  'RunInstances',
+  'AttachNetworkInterface',
+]);
+const INTERFACE_ID = /^eni-[0-9a-z]{1,32}$/u;
+const INSTANCE_ID = /^i-[0-9a-z]{1,32}$/u;
 
 const PREFIX_LIST_EVENTS: ReadonlySet<string> = new Set(['ModifyManagedPrefixList', 'RestoreManagedPrefixListVersion']);
 const PREFIX_LIST_ID = /^pl-[0-9a-z]{1,32}$/u;
@@ -83,10 +111,68 @@ function parse(event: unknown): ChangeParse {
     return setChange(listId, { provider: 'aws', account, region, eventName, eventId, actor, at: when });
   }
 
+  const base = { provider: 'aws' as const, account, region, eventName, eventId, actor, at: when };
+  if (INTERFACE_EVENTS.has(eventName)) return interfaceChange(eventName, detail, base);
   const candidates = groupIdsOf(eventName, detail);
   const groupIds = candidates.filter((id) => GROUP_ID.test(id));
   if (groupIds.length === 0) return ignored(noGroupReason(eventName, candidates));
-  return changesFor(groupIds, { provider: 'aws', account, region, eventName, eventId, actor, at: when });
+  return changesFor(groupIds, base);
+}
+
+type ChangeBase = Parameters<typeof interfaceChanges>[1];
+
+/**
+ * A call on an interface or instance: the interface (or instance) it names, with the groups it sets.
+ * An address (dis)association naming neither (DisassociateAddress names only the association) audits
+ * the whole scope: which interface lost or gained a public address is not in the record.
+ */
+function interfaceChange(
+  eventName: CloudTrailEventName,
+  detail: Record<string, unknown>,
+  base: ChangeBase,
+): ChangeParse {
+  const request = detail.requestParameters;
+  if (eventName === 'RunInstances') {
+    const targets = launchedTargets(detail.responseElements);
+    return targets.length > 0 ? interfaceChanges(targets, base) : ignored('RunInstances lists no launched instance id');
+  }
+  const candidates = itemValues(at(request, 'groupSet'), 'groupId');
+  const groupIds = candidates.filter((id) => GROUP_ID.test(id));
+  if (eventName === 'ModifyNetworkInterfaceAttribute' || eventName === 'ModifyInstanceAttribute') {
+    if (groupIds.length === 0) return ignored(noGroupReason(eventName, candidates));
+  }
+  const target = targetOf(request);
+  if (target === undefined) {
+    if (groupIds.length > 0) return changesFor(groupIds, base);
+    if (eventName === 'AssociateAddress' || eventName === 'DisassociateAddress') return scopeChange(base);
+    return ignored(`${eventName} names no valid network interface or instance id`);
+  }
+  return interfaceChanges([{ ...target, groupIds }], base);
+}
+
+/** The interface a request names (`networkInterfaceId`), else its instance (`instanceId`), when valid. */
+function targetOf(request: unknown): InterfaceTarget | undefined {
+  const interfaceId = text(at(request, 'networkInterfaceId'));
+  const instanceId = text(at(request, 'instanceId'));
+  const validInstance = instanceId !== undefined && INSTANCE_ID.test(instanceId) ? { instanceId } : {};
+  if (interfaceId !== undefined && INTERFACE_ID.test(interfaceId)) return { interfaceId, ...validInstance };
+  return validInstance.instanceId !== undefined ? validInstance : undefined;
+}
+
+/** Each launched instance's interfaces (or the instance, when it lists none), with the groups it was launched in. */
+function launchedTargets(response: unknown): (InterfaceTarget & { groupIds: string[] })[] {
+  const instances = at(response, 'instancesSet', 'items');
+  if (!Array.isArray(instances)) return [];
+  return instances.flatMap((instance) => {
+    const instanceId = text(at(instance, 'instanceId'));
+    if (instanceId === undefined || !INSTANCE_ID.test(instanceId)) return [];
+    const groupIds = itemValues(at(instance, 'groupSet'), 'groupId').filter((id) => GROUP_ID.test(id));
+    const interfaceIds = itemValues(at(instance, 'networkInterfaceSet'), 'networkInterfaceId').filter((id) =>
+      INTERFACE_ID.test(id),
+    );
+    if (interfaceIds.length === 0) return [{ instanceId, groupIds }];
+    return interfaceIds.map((interfaceId) => ({ interfaceId, instanceId, groupIds }));
+  });
 }
 
 function noGroupReason(eventName: CloudTrailEventName, candidates: string[]): string {
@@ -106,9 +192,6 @@ function groupIdsOf(eventName: CloudTrailEventName, detail: Record<string, unkno
       return present([at(request, 'ModifySecurityGroupRulesRequest', 'GroupId')]);
     case 'CreateSecurityGroup':
       return present([at(response, 'groupId')]);
-    case 'ModifyNetworkInterfaceAttribute':
-    case 'ModifyInstanceAttribute':
-      return itemValues(at(request, 'groupSet'), 'groupId');
     default:
       // Authorize/Revoke/UpdateSecurityGroupRuleDescriptions*/DeleteSecurityGroup: the request's
       // groupId, and the group of each rule the response lists.

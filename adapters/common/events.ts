@@ -1,5 +1,5 @@
 import { isRecord } from '../../src/lib/record.ts';
-import type { SecurityGroupChange } from '../../src/ports/realtime.ts';
+import type { InterfaceTarget, SecurityGroupChange } from '../../src/ports/realtime.ts';
 
 // What the clouds' real-time event parsers (adapters/<provider>/events.ts) share: bounded one-line
 // reasons, safe reads of untrusted JSON, and the changes they build. The parsers never throw on bad
@@ -71,6 +71,8 @@ function withoutUndefined(change: SecurityGroupChange): SecurityGroupChange {
     region: change.region,
     ...(change.groupId !== undefined ? { groupId: change.groupId } : {}),
     ...(change.setId !== undefined ? { setId: change.setId } : {}),
+    ...(change.interfaceId !== undefined ? { interfaceId: change.interfaceId } : {}),
+    ...(change.instanceId !== undefined ? { instanceId: change.instanceId } : {}),
     eventName: change.eventName,
     eventId: change.eventId,
   };
@@ -90,6 +92,22 @@ export function setChange(
 /** One change of a group the record does not name: its whole scope is to be audited. */
 export function scopeChange(base: Omit<SecurityGroupChange, 'groupId'>): { changes: SecurityGroupChange[] } {
   return { changes: [withoutUndefined(base)] };
+}
+
+/**
+ * The changes of calls on interfaces or instances: one per named group of each target (each naming
+ * its interface or instance), or one per target when the record names no group for it.
+ */
+export function interfaceChanges(
+  targets: readonly (InterfaceTarget & { groupIds: readonly string[] })[],
+  base: Omit<SecurityGroupChange, 'groupId' | 'setId' | 'interfaceId' | 'instanceId'>,
+): { changes: SecurityGroupChange[] } {
+  const changes = targets.flatMap(({ groupIds, ...target }) =>
+    groupIds.length === 0
+      ? [withoutUndefined({ ...base, ...target })]
+      : [...new Set(groupIds)].map((groupId) => withoutUndefined({ ...base, ...target, groupId })),
+  );
+  return { changes };
 }
 
 /** An ISO 8601 string for an ISO string or epoch-milliseconds value, or undefined when it is neither. */

@@ -3,6 +3,7 @@ import {
   at,
   changesFor,
   ignored,
+  interfaceChanges,
   isoTime,
   jsonOf,
   oneLine,
@@ -13,7 +14,14 @@ import {
   text,
 } from '../common/events.ts';
 import { isRecord } from '../../src/lib/record.ts';
-import type { ChangeParse, SmnChecks, SmnMessage, SmnParse, SmnProvider } from '../../src/ports/realtime.ts';
+import type {
+  ChangeParse,
+  InterfaceTarget,
+  SmnChecks,
+  SmnMessage,
+  SmnParse,
+  SmnProvider,
+} from '../../src/ports/realtime.ts';
 import type { JsonRecord } from '../common/events.ts';
 
 // Huawei Cloud and Open Telekom Cloud: CTS key event notifications are published to an SMN topic;
@@ -198,7 +206,11 @@ export function smnChecks(provider: SmnProvider): SmnChecks {
 
 // ---------------------------------------------------------------- CTS traces
 
-/** The VPC traces CTS records for security groups and their rules (Huawei Cloud and OTC "Key Operations Recorded by CTS"). */
+/**
+ * The traces CTS records for security groups and their rules, a port's groups, an EIP or floating IP
+ * bound to a port, and an ECS's groups (Huawei Cloud and OTC VPC and ECS "Key Operations Recorded by
+ * CTS" / "Supported by CTS").
+ */
 export const CTS_SECURITY_GROUP_TRACES = [
   'createSecurity-group',
   'updateSecurity-group',
@@ -208,9 +220,27 @@ export const CTS_SECURITY_GROUP_TRACES = [
   'deleteSecurity-group-rule',
   'updatePort',
   'updateAddressGroup',
+  'bindEip',
+  'unbindEip',
+  'associateInstance',
+  'disassociateInstance',
+  'createFloatingIp',
+  'deleteFloatingIp',
+  'addSecurityGroup',
+  'removeSecurityGroup',
 ] as const satisfies readonly string[];
 
-type TraceKind = 'group' | 'rule' | 'port' | 'address-group';
+type TraceKind = 'group' | 'rule' | 'port' | 'address-group' | 'public-address' | 'server-groups';
+
+/** The services whose traces of each kind are read: EIP traces come from VPC (or EIP), OTC's floating IPs and server groups from ECS. */
+const KIND_SERVICES: Record<TraceKind, readonly string[]> = {
+  group: ['VPC'],
+  rule: ['VPC'],
+  port: ['VPC'],
+  'address-group': ['VPC'],
+  'public-address': ['VPC', 'EIP', 'ECS'],
+  'server-groups': ['ECS'],
+};
 
 /** Trace names without case, hyphens and underscores: also matches the older `createSecurityGroup`, `modifySecurityGroup`. */
 const TRACE_KINDS: Record<string, TraceKind> = {
@@ -226,6 +256,16 @@ const TRACE_KINDS: Record<string, TraceKind> = {
   // An address group's entries: the groups whose rules name it are audited.
   updateaddressgroup: 'address-group',
   modifyaddressgroup: 'address-group',
+  // An EIP (v2 bindEip/unbindEip, v3 associateInstance/disassociateInstance) or OTC floating IP bound or unbound.
+  bindeip: 'public-address',
+  unbindeip: 'public-address',
+  associateinstance: 'public-address',
+  disassociateinstance: 'public-address',
+  createfloatingip: 'public-address',
+  deletefloatingip: 'public-address',
+  // The ECS (Nova) server actions: the group joins or leaves every NIC of the server.
+  addsecuritygroup: 'server-groups',
+  removesecuritygroup: 'server-groups',
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
@@ -249,8 +289,9 @@ function changesFromTrace(provider: SmnProvider, smnMessage: SmnMessage): Change
   const kind = traceName === undefined ? undefined : TRACE_KINDS[traceName.toLowerCase().replace(/[-_]/gu, '')];
   if (traceName === undefined || kind === undefined)
     return ignored(`CTS ${quote(trace.trace_name)} does not change a security group`);
-  if (text(trace.service_type)?.toUpperCase() !== 'VPC')
-    return ignored(`${traceName} from ${quote(trace.service_type)}, not VPC`);
+  const services = KIND_SERVICES[kind];
+  if (!services.includes(text(trace.service_type)?.toUpperCase() ?? ''))
+    return ignored(`${traceName} from ${quote(trace.service_type)}, not ${services.join(' or ')}`);
   const failure = failureOf(trace);
   if (failure !== undefined) return ignored(`${traceName} failed (${failure}): nothing changed`);
 
@@ -274,6 +315,15 @@ function changesFromTrace(provider: SmnProvider, smnMessage: SmnMessage): Change
     return setId === undefined
       ? ignored(`${traceName} names no valid address group id (${quote(trace.resource_id)})`)
       : setChange(setId, base);
+  }
+  if (kind === 'public-address' || kind === 'server-groups' || kind === 'port') {
+    const target = interfaceTargetOf(kind, trace);
+    // A public address bound or unbound, or a server's groups changed, where the trace names no port or
+    // server: which interface changed is unknown, so the whole scope is audited.
+    if (target === undefined && (kind === 'public-address' || (kind === 'server-groups' && groupIds.length === 0)))
+      return scopeChange(base);
+    if (target !== undefined && (kind !== 'port' || groupIds.length > 0))
+      return interfaceChanges([{ ...target, groupIds }], base);
   }
   // A rule deletion may carry no body: which group lost the rule is unknown, and since a deleted deny
   // rule can open access, the whole project and region is audited rather than nothing.
@@ -312,9 +362,40 @@ function groupIdsOf(kind: TraceKind, trace: JsonRecord): string[] {
       const groups = at(request, 'port', 'security_groups');
       return Array.isArray(groups) ? strings(groups) : [];
     }
+    case 'server-groups':
+      // `name` is the group's id or name (only an id is kept).
+      return strings([at(request, 'addSecurityGroup', 'name'), at(request, 'removeSecurityGroup', 'name')]);
     case 'address-group':
+    case 'public-address':
       return [];
   }
+}
+
+/** The port a trace names (the port updated, the port an EIP or floating IP is bound to), or the server of a server action. */
+function interfaceTargetOf(kind: TraceKind, trace: JsonRecord): InterfaceTarget | undefined {
+  const request = jsonOf(trace.request);
+  const response = jsonOf(trace.response);
+  const first = (values: unknown[]) => strings(values).find((id) => UUID.test(id));
+  if (kind === 'server-groups') {
+    const instanceId = first([trace.resource_id]);
+    return instanceId === undefined ? undefined : { instanceId };
+  }
+  if (kind === 'port') {
+    const interfaceId = first([trace.resource_id, at(response, 'port', 'id')]);
+    return interfaceId === undefined ? undefined : { interfaceId };
+  }
+  const v3Port = (body: unknown) =>
+    (text(at(body, 'publicip', 'associate_instance_type')) ?? 'PORT').toUpperCase() === 'PORT'
+      ? at(body, 'publicip', 'associate_instance_id')
+      : undefined;
+  const interfaceId = first(
+    [request, response].flatMap((body) => [
+      at(body, 'publicip', 'port_id'),
+      v3Port(body),
+      at(body, 'floatingip', 'port_id'),
+    ]),
+  );
+  return interfaceId === undefined ? undefined : { interfaceId };
 }
 
 function noGroupReason(traceName: string, kind: TraceKind, candidates: string[], trace: JsonRecord): string {

@@ -47,6 +47,9 @@ export interface AuditRequest {
   filter: ScopeFilter;
   groupId?: string;
   setId?: string;
+  /** An interface or instance that changed: the groups its interfaces carry (see ReadRequest). */
+  interfaceId?: string;
+  instanceId?: string;
   config: WardenConfig;
   /** Who the plans it proposes are requested by. */
   requester: string;

@@ -3,6 +3,7 @@ import { auditEstate } from '../analysis/audit.ts';
 import type { AuditReport } from '../analysis/audit.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Provider } from '../model/types.ts';
+import { findingGroupIdsOf, interfacesOfChange } from '../realtime/interface-change.ts';
 import { groupsNamingSet } from '../realtime/set-change.ts';
 import { splitSuppressed } from '../store/state.ts';
 import type { CompleteScope, SuppressedFinding } from '../store/state.ts';
@@ -32,6 +33,13 @@ export interface ReadRequest {
   groupId?: string;
   /** Only the groups that name this prefix list or address group are audited. */
   setId?: string;
+  /**
+   * Only the groups this interface carries (with `groupId` besides), read from the scope's interface
+   * listing; the whole scope when the listing does not hold it.
+   */
+  interfaceId?: string;
+  /** Only the groups of this instance's interfaces, likewise (when no `interfaceId` is found). */
+  instanceId?: string;
   /** Replaces the config for reading (one scope of a run, with its member-account role). */
   config?: WardenConfig;
 }
@@ -57,15 +65,29 @@ export async function readScope(
     account: s.account,
     region: s.region,
   }));
-  if (groupId !== undefined || setId !== undefined) {
-    // Only these groups are looked at: only their findings may be taken as resolved.
-    const ids = new Set(groupId !== undefined ? [groupId] : groupsNamingSet(estate.groups, setId as string));
-    estate = {
-      ...estate,
-      groups: estate.groups.filter((g) => ids.has(g.id)),
-      unparseable: estate.unparseable.filter((u) => ids.has(u.groupId)),
-    };
-    complete = complete.flatMap((scope) => [...ids].map((id) => ({ ...scope, groupId: id })));
+  const onInterface = request.interfaceId !== undefined || request.instanceId !== undefined;
+  const changed = onInterface ? interfacesOfChange(estate.interfaces, request) : [];
+  // An interface or instance not in the listing (not read, or gone): its whole scope is audited.
+  if (!onInterface || changed.length > 0) {
+    const groupIds = onInterface
+      ? [...new Set([...changed.flatMap((item) => item.groupIds), ...(groupId !== undefined ? [groupId] : [])])]
+      : groupId !== undefined
+        ? [groupId]
+        : setId !== undefined
+          ? groupsNamingSet(estate.groups, setId)
+          : undefined;
+    if (groupIds !== undefined) {
+      // Only these groups are looked at: only their findings (and those of the changed interfaces'
+      // group sets, every interface of which is evaluated with them) may be taken as resolved.
+      const ids = new Set(groupIds);
+      const resolvable = onInterface ? [...new Set([...groupIds, ...findingGroupIdsOf(changed)])] : groupIds;
+      estate = {
+        ...estate,
+        groups: estate.groups.filter((g) => ids.has(g.id)),
+        unparseable: estate.unparseable.filter((u) => ids.has(u.groupId)),
+      };
+      complete = complete.flatMap((scope) => resolvable.map((id) => ({ ...scope, groupId: id })));
+    }
   }
   const full = auditEstate(estate, config);
   const suppressions = await store.suppressions.activeSuppressions(now());

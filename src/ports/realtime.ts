@@ -20,6 +20,14 @@ export interface SecurityGroupChange {
    * scope whose rules name it is audited.
    */
   setId?: string;
+  /**
+   * The network interface (AWS ENI, Alibaba ENI, Huawei/OTC port) whose groups or public addresses
+   * the call changed (an address associated, an interface attached, its groups set): the groups it
+   * carries are audited, with `groupId` (a group the record names, e.g. the one it left) besides.
+   */
+  interfaceId?: string;
+  /** The instance the call changed, where the record names no interface: the groups of all its interfaces are audited. */
+  instanceId?: string;
   /** The provider's name for the call: `AuthorizeSecurityGroupIngress`, `createSecurity-group-rule`, … */
   eventName: string;
   /** The provider's id of the audit record (CloudTrail eventID, ActionTrail eventId, CTS trace_id). */
@@ -29,6 +37,9 @@ export interface SecurityGroupChange {
   /** When the call was made, ISO 8601, when the record says. */
   at?: string;
 }
+
+/** What a change on an interface or instance names: the interface, or the instance (every interface attached to it). */
+export type InterfaceTarget = Pick<SecurityGroupChange, 'interfaceId' | 'instanceId'>;
 
 /** The changes found, or a one-line reason the input was ignored (not a security-group event, a failed call, …). */
 export type ChangeParse = { changes: SecurityGroupChange[] } | { ignored: string };

@@ -6,10 +6,32 @@ import type { SmnMessage } from '../../src/ports/realtime.ts';
 
 // Reading a parser's result in the realtime tests: the group ids it found, or why it ignored the event.
 
-/** Group ids; `set:<id>` for a changed prefix list or address group, `*` for a whole scope. */
+/**
+ * Group ids; `set:<id>` for a changed prefix list or address group, `interface:<id>` / `instance:<id>`
+ * for an interface or instance change that names no group, `*` for a whole scope.
+ */
 export function groupIds(result: ChangeParse): string[] {
   if (!('changes' in result)) throw new Error(`expected changes, got ignored: ${result.ignored}`);
-  return result.changes.map((change) => change.groupId ?? (change.setId ? `set:${change.setId}` : '*'));
+  return result.changes.map(
+    (change) =>
+      change.groupId ??
+      (change.setId
+        ? `set:${change.setId}`
+        : change.interfaceId
+          ? `interface:${change.interfaceId}`
+          : change.instanceId
+            ? `instance:${change.instanceId}`
+            : '*'),
+  );
+}
+
+/** `<interface or instance>/<group>` of each change: where each change applies, for interface and instance calls. */
+export function targets(result: ChangeParse): string[] {
+  if (!('changes' in result)) throw new Error(`expected changes, got ignored: ${result.ignored}`);
+  return result.changes.map(
+    (change) =>
+      `${change.interfaceId ?? change.instanceId ?? '-'}${change.interfaceId && change.instanceId ? `@${change.instanceId}` : ''}/${change.groupId ?? '-'}`,
+  );
 }
 
 export function reasonOf(result: ChangeParse): string {
