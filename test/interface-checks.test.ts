@@ -67,6 +67,15 @@ describe('interface-exposed-to-internet: the exposure of a public interface, per
     expect(finding?.detail).toContain('On 1 public interface (eni-1 (i-1); 1 instance).');
   });
 
+  it('a port check switched off in the config is off on interfaces too', () => {
+    const admin = sg('aws', 'sg-admin', rule({ ports: 22 }), rule({ ports: 3306 }));
+    const interfaces = [iface('aws', 'eni-1', ['sg-admin'], { publicIp: '54.0.0.1' })];
+    const off = configSchema.parse({ checks: { disabled: ['internet-admin-port'] } });
+    expect(ofCheck(audit([admin], interfaces, off), 'interface-exposed-to-internet').map((f) => f.subject)).toEqual([
+      'port/3306',
+    ]);
+  });
+
   it('a private interface with the same open group gets no interface finding', () => {
     const admin = sg('aws', 'sg-admin', rule({ ports: 22 }));
     const report = audit([admin], [iface('aws', 'eni-1', ['sg-admin'])]);

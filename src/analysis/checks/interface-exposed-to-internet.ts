@@ -47,7 +47,8 @@ export const interfaceExposedToInternet: InterfaceCheck<'interface-exposed-to-in
         : ` The public addresses of ${plural(unknown.length, 'interface')} could not be read (${unknown[0]?.publicAddressesUnknown}): counted as public.`;
     const notes = policy.notes.length === 0 ? '' : ` Note: ${policy.notes.join('; ')}.`;
     const drafts: InterfaceDraft[] = [];
-    for (const check of EXPOSURE_CHECKS) {
+    // A port check switched off in the config is off on interfaces too, as its severity override holds there.
+    for (const check of EXPOSURE_CHECKS.filter((c) => !config.checks.disabled.includes(c.meta.id))) {
       for (const found of check.run(context)) {
         const draft = noteUnresolved(policy.policy, found);
         drafts.push({
