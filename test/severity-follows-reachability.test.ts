@@ -127,11 +127,17 @@ describe('unused-group knows every kind of use', () => {
       scanErrors: [],
     });
     expect(read?.detail).toContain(
-      "Checked: no network interface carries it; no other group's rule names it; no launch template or configuration names it.",
+      "Checked: no network interface carries it; no other group's rule names it; no launch template version or launch configuration names it.",
     );
     const unread = unused({ groups: [sshOpen('sg-1', [])], interfaces: [], unparseable: [], scanErrors: [] });
     expect(unread?.detail).toContain(
       'launch templates and configurations were not read, so check them before deleting it',
     );
+  });
+
+  it('says on Alibaba that scaling configurations were not read, so a user checks them before deleting', () => {
+    const alibaba = { ...sshOpen('sg-1', []), provider: 'alibaba' as const };
+    const finding = unused({ groups: [alibaba], interfaces: [], groupUses: [], unparseable: [], scanErrors: [] });
+    expect(finding?.detail).toContain('scaling configurations are not read: check them before deleting the group');
   });
 });

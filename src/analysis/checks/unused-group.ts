@@ -1,3 +1,4 @@
+import { descriptorOf } from '../../model/providers/index.ts';
 import type { Check } from '../check.ts';
 
 export const unusedGroup: Check<'unused-group'> = {
@@ -20,7 +21,7 @@ export const unusedGroup: Check<'unused-group'> = {
       'no network interface carries it',
       ...(estate.isReferenced ? ["no other group's rule names it"] : []),
       reach?.usesRead
-        ? 'no launch template or configuration names it'
+        ? (descriptorOf(group.provider).launchSources ?? 'no launch template or configuration names it')
         : 'launch templates and configurations were not read, so check them before deleting it',
     ];
     return [

@@ -62,5 +62,7 @@ export const alibaba: ProviderDescriptor<'alibaba', typeof alibabaConfigSchema> 
   },
   implicitRules: alibabaImplicitRules,
   configSchema: alibabaConfigSchema,
+  launchSources:
+    'no launch template version names it (scaling configurations are not read: check them before deleting the group)',
   secretNames: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
 };

@@ -81,6 +81,7 @@ export const aws: ProviderDescriptor<'aws', typeof awsConfigSchema> = {
   implicitRules: () => [],
   configSchema: awsConfigSchema,
   // Credentials come from the function's role and the member roles it assumes: no stored keys.
+  launchSources: 'no launch template version or launch configuration names it',
   secretNames: [],
   implicitSection: { regionsNotFrom: 'AWS_REGION and the profile’s region' },
   // One account and region, through the member role or the default credentials, with no Organizations discovery.

@@ -43,6 +43,11 @@ export interface ProviderDescriptor<P extends string = string, S extends z.ZodTy
   configSchema: S;
   /** The variables holding its credentials, which the functions read from SSM (functions/lib/secrets.ts). */
   secretNames: readonly string[];
+  /**
+   * What `unused-group` says it checked of what launches instances with a group ("no launch
+   * template version … names it"), including what the adapter does not read.
+   */
+  launchSources?: string;
   /** Without a config section (`warden audit --provider … --regions …`): where it does not take its regions from, and the variable its project id comes from. */
   implicitSection?: { regionsNotFrom?: string; projectEnv?: string };
   /** Its config section narrowed to one scan scope, reached through `role` (AWS: one member account and region). */
