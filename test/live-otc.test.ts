@@ -668,6 +668,8 @@ describe('OTC live adapter: end to end', () => {
     it(`read → normalize → merge → audit finds internet-admin-port on the jump host (${api})`, async () => {
       if (api === 'neutron-v2') fake.v3Missing.add(P1);
       const { group, ssh } = seedJumpHost();
+      // The jump host is reachable: its port has a floating IP (a group no public port carries ranks lower).
+      fake.addFloatingIp(P1, '80.158.0.10', fake.addPort(P1, [group]));
       const quiet = fake.addGroup(P1, 'app', 'internal only');
       fake.addRule(quiet, { multiport: '8080', remote_ip_prefix: '10.0.0.0/8' });
       const pages = await adapter().read(scope);

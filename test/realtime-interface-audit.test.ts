@@ -84,7 +84,7 @@ describe('real-time: a change on an interface or instance audits that interface'
     const { ports, recorded, trail } = rig();
     await auditGroup(ports, change({ interfaceId: 'eni-1' }));
     expect(recorded).toHaveLength(1);
-    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-b']);
+    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-a+sg-b', 'sg-b']);
     expect(completeGroups(recorded[0]!.complete)).toEqual(['sg-a', 'sg-a+sg-b', 'sg-b', 'sg-b+sg-a']);
     expect(recorded[0]!.complete.every((c) => c.account === SCOPE.account && c.region === SCOPE.region)).toBe(true);
     expect(trail[0]).toMatchObject({ target: 'aws/111122223333/eu-central-1/interface eni-1' });
@@ -93,27 +93,27 @@ describe('real-time: a change on an interface or instance audits that interface'
   it('an instance change audits the groups of every interface attached to it', async () => {
     const { ports, recorded } = rig([...INTERFACES, nic('eni-3', ['sg-c'], 'i-1')]);
     await auditGroup(ports, change({ instanceId: 'i-1', eventName: 'ModifyInstanceAttribute' }));
-    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-b', 'sg-c']);
+    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-a+sg-b', 'sg-b', 'sg-c']);
     expect(completeGroups(recorded[0]!.complete)).toEqual(['sg-a', 'sg-a+sg-b', 'sg-b', 'sg-b+sg-a', 'sg-c']);
   });
 
   it('also audits the group the record names (the group an interface left), which it no longer carries', async () => {
     const { ports, recorded } = rig();
     await auditGroup(ports, change({ interfaceId: 'eni-1', groupId: 'sg-c', eventName: 'LeaveSecurityGroup' }));
-    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-b', 'sg-c']);
+    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-a+sg-b', 'sg-b', 'sg-c']);
     expect(completeGroups(recorded[0]!.complete)).toEqual(['sg-a', 'sg-a+sg-b', 'sg-b', 'sg-b+sg-a', 'sg-c']);
   });
 
   it('prefers the interface the record names over its instance', async () => {
     const { ports, recorded } = rig([...INTERFACES, nic('eni-3', ['sg-c'], 'i-1')]);
     await auditGroup(ports, change({ interfaceId: 'eni-1', instanceId: 'i-1', eventName: 'RunInstances' }));
-    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-b']);
+    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-a+sg-b', 'sg-b']);
   });
 
   it('audits the whole scope when the interface is not in the listing', async () => {
     const { ports, recorded, trail } = rig();
     await auditGroup(ports, change({ interfaceId: 'eni-gone', groupId: 'sg-a' }));
-    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-b', 'sg-c']);
+    expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-a+sg-b', 'sg-b', 'sg-c']);
     expect(completeGroups(recorded[0]!.complete)).toEqual(['*']);
     expect(trail[0]).toMatchObject({ target: 'aws/111122223333/eu-central-1/interface eni-gone' });
   });
