@@ -24,7 +24,9 @@ export interface OverriddenRule {
  * rule and overriding rule, with the first part found.
  */
 export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
-  if (policy.groups.length < 2) return [];
+  // Where every allow of every group counts, what one group allows the interface allows too, and
+  // no rule denies: nothing can be overridden.
+  if (policy.groups.length < 2 || policy.semantics === 'union') return [];
   const found: OverriddenRule[] = [];
   const seen = new Map<Rule, Set<Rule>>();
   for (const own of groupPolicies(policy)) {
