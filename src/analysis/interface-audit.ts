@@ -1,5 +1,7 @@
 import type { WardenConfig } from '../config/schema.ts';
+import { isPublicInterface } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
+import { capabilitiesOf } from '../model/providers/index.ts';
 import type { Estate, Finding, Rule, SecurityGroup, Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
 import { toFinding } from './check.ts';
@@ -75,6 +77,9 @@ export function auditInterfaces(
       const rules = rulesOf(group);
       return rules === group.rules ? group : { ...group, rules };
     });
+    // A set only private interfaces carry, whose groups combine as a union, has nothing to report:
+    // no exposure to the Internet, and no rule one group could override in another.
+    if (!carrying.some(isPublicInterface) && setGroups.every((g) => capabilitiesOf(g).multiGroup === 'union')) continue;
     const policy = evaluateInterface(first, setGroups);
     const scope = { provider: first.provider, account: first.account, region: first.region, ...groupSetScope(policy) };
     for (const check of checks as readonly InterfaceCheck[]) {
