@@ -40,8 +40,8 @@ const RENDERERS: Readonly<Record<string, (scope: InterfaceScope, plans: readonly
 
 /** Providers whose interfaces the bench cannot generate yet, and why (shown by the bench). */
 export const INTERFACES_NOT_GENERATED: Readonly<Record<string, string>> = {
-  huawei: 'no port/EIP page kinds on main (branch i14-ports-eip)',
-  otc: 'no port/floating-IP page kinds on main (branch i14-ports-eip)',
+  huawei: 'the bench does not generate port and EIP pages yet',
+  otc: 'the bench does not generate port and floating-IP pages yet',
 };
 
 export function generatesInterfaces(provider: string): boolean {
