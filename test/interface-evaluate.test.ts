@@ -7,19 +7,10 @@ import { overriddenRules } from '../src/analysis/interface-overrides.ts';
 import { parseCidr } from '../src/model/address.ts';
 import type { NetworkInterface } from '../src/model/network-interface.ts';
 import type { PortSet, Provider, Rule, SecurityGroup } from '../src/model/types.ts';
-import { addressSet, group, rule } from './support/build.ts';
+import { addressSet, group, networkInterface, rule } from './support/build.ts';
 
 function eni(provider: Provider, groupIds: string[], groupOrder: 'bind' | 'unknown', id = 'eni-1'): NetworkInterface {
-  return {
-    provider,
-    account: 'acct',
-    region: 'region-1',
-    vpcId: 'vpc-1',
-    id,
-    groupIds,
-    groupOrder,
-    publicAddresses: [],
-  };
+  return networkInterface(provider, id, groupIds, { groupOrder });
 }
 
 function tcpFrom(address: string, port: number, space = 'ipv4'): Packet {
