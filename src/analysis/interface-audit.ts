@@ -1,3 +1,4 @@
+import { placeKey } from '../model/ids.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { isPublicInterface } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
@@ -29,9 +30,6 @@ export interface InterfaceAudit {
 const REASON_SAMPLE = 5;
 const MAX_REASONS = 20;
 
-const scopeKey = (p: { provider: string; account: string; region: string }, id: string) =>
-  `${p.provider}\u0000${p.account}\u0000${p.region}\u0000${id}`;
-
 /**
  * Runs the interface checks once per distinct set of groups on the estate's interfaces (equal
  * `interfacePolicyKey`, equal policy), each finding listing the interfaces it concerns. An interface
@@ -47,18 +45,20 @@ export function auditInterfaces(
   const disabled = new Set(config.checks.disabled);
   const checks = INTERFACE_CHECKS.filter((c) => !disabled.has(c.meta.id));
   const groups = new Map<string, SecurityGroup>();
-  for (const group of estate.groups) groups.set(scopeKey(group, group.id), group);
+  for (const group of estate.groups) groups.set(placeKey(group, group.id), group);
 
   const missing = new Map<string, string[]>();
   const bySet = new Map<string, NetworkInterface[]>();
   let notEvaluated = 0;
   for (const item of interfaces) {
-    const unread = [...new Set(item.groupIds)].filter((id) => !groups.has(scopeKey(item, id)));
+    const unread = [...new Set(item.groupIds)].filter((id) => !groups.has(placeKey(item, id)));
     if (unread.length > 0) {
       notEvaluated++;
       for (const id of unread) {
         const reason = `group ${id} is bound to it but was not read`;
-        missing.set(reason, [...(missing.get(reason) ?? []), item.id]);
+        const ids = missing.get(reason);
+        if (ids) ids.push(item.id);
+        else missing.set(reason, [item.id]);
       }
       continue;
     }
@@ -73,7 +73,7 @@ export function auditInterfaces(
   for (const carrying of bySet.values()) {
     const first = carrying[0] as NetworkInterface;
     const setGroups = first.groupIds.map((id) => {
-      const group = groups.get(scopeKey(first, id)) as SecurityGroup;
+      const group = groups.get(placeKey(first, id)) as SecurityGroup;
       const rules = rulesOf(group);
       return rules === group.rules ? group : { ...group, rules };
     });

@@ -1,3 +1,4 @@
+import { placeKey } from '../model/ids.ts';
 import { isPublicInterface } from '../model/network-interface.ts';
 import type { GroupUse, NetworkInterface } from '../model/network-interface.ts';
 import type { Estate, SecurityGroup, Severity } from '../model/types.ts';
@@ -25,9 +26,6 @@ export const INTERNET_EXPOSURE_CHECKS: ReadonlySet<string> = new Set([
   'wide-public-cidr',
 ]);
 
-const scopeKey = (p: { provider: string; account: string; region: string }, id: string) =>
-  `${p.provider}\u0000${p.account}\u0000${p.region}\u0000${id}`;
-
 /**
  * The reach of each group, or undefined for a group whose interfaces were not read (a snapshot
  * without an interface listing, a scope whose listing failed): such a group is judged as before.
@@ -38,7 +36,7 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
   const byGroup = new Map<string, NetworkInterface[]>();
   for (const item of interfaces) {
     for (const groupId of item.groupIds) {
-      const key = scopeKey(item, groupId);
+      const key = placeKey(item, groupId);
       const list = byGroup.get(key);
       if (list) list.push(item);
       else byGroup.set(key, [item]);
@@ -46,15 +44,15 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
   }
   const usesByGroup = new Map<string, GroupUse[]>();
   for (const use of estate.groupUses ?? []) {
-    const key = scopeKey(use, use.groupId);
+    const key = placeKey(use, use.groupId);
     const list = usesByGroup.get(key);
     if (list) list.push(use);
     else usesByGroup.set(key, [use]);
   }
   return (group) => {
     if (group.attachments === undefined) return undefined;
-    const carrying = byGroup.get(scopeKey(group, group.id)) ?? [];
-    const uses = usesByGroup.get(scopeKey(group, group.id)) ?? [];
+    const carrying = byGroup.get(placeKey(group, group.id)) ?? [];
+    const uses = usesByGroup.get(placeKey(group, group.id)) ?? [];
     return {
       interfaces: carrying,
       publicInterfaces: carrying.filter(isPublicInterface).length,

@@ -19,3 +19,8 @@ export function hashId(parts: readonly string[]): string {
 export function derivedId(prefix: string, content: unknown): string {
   return `${prefix}~${hashId([stableStringify(content)])}`;
 }
+
+/** One key for something (a group, an interface) at its place: provider, account, region and id. */
+export function placeKey(place: { provider: string; account: string; region: string }, id: string): string {
+  return `${place.provider}\u0000${place.account}\u0000${place.region}\u0000${id}`;
+}

@@ -1,9 +1,7 @@
+import { placeKey } from './ids.ts';
 import type { GroupUse, NetworkInterface } from './network-interface.ts';
 import type { PageResult } from './page.ts';
 import type { Estate } from './types.ts';
-
-const keyOf = (i: { provider: string; account: string; region: string }, id: string): string =>
-  `${i.provider}\u0000${i.account}\u0000${i.region}\u0000${id}`;
 
 /**
  * The interfaces and group uses the pages list, joined into the estate: an interface read twice
@@ -19,7 +17,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     if (page.interfaces === undefined) continue;
     listed = true;
     for (const item of page.interfaces) {
-      const key = keyOf(item, item.id);
+      const key = placeKey(item, item.id);
       const known = interfaces.get(key);
       if (!known) {
         interfaces.set(key, { ...item, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] });
@@ -29,16 +27,17 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
       if (item.publicAddressesUnknown === undefined) delete known.publicAddressesUnknown;
     }
   }
-  const covered = new Set(pages.flatMap((page) => (page.publicAddressScopes ?? []).map((s) => keyOf(s, ''))));
-  for (const page of pages) for (const gap of page.publicAddressGaps ?? []) covered.delete(keyOf(gap, ''));
+  const covered = new Set(pages.flatMap((page) => (page.publicAddressScopes ?? []).map((s) => placeKey(s, ''))));
+  for (const page of pages) for (const gap of page.publicAddressGaps ?? []) covered.delete(placeKey(gap, ''));
   for (const page of pages) {
     for (const fragment of page.publicAddresses ?? []) {
-      const target = interfaces.get(keyOf(fragment, fragment.interfaceId));
+      const target = interfaces.get(placeKey(fragment, fragment.interfaceId));
       if (target) addAddress(target, fragment.address);
     }
   }
   for (const item of interfaces.values()) {
-    if (item.publicAddressesUnknown !== undefined && covered.has(keyOf(item, ''))) delete item.publicAddressesUnknown;
+    if (item.publicAddressesUnknown !== undefined && covered.has(placeKey(item, '')))
+      delete item.publicAddressesUnknown;
   }
   // Sorted by the map's keys, made once per interface rather than twice per comparison.
   if (listed) estate.interfaces = [...interfaces.entries()].sort(([a], [b]) => compare(a, b)).map(([, item]) => item);
@@ -47,7 +46,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     const kept = new Map<string, GroupUse>();
     for (const named of uses) {
       for (const use of resolveGroupNames(named, estate)) {
-        const key = `${keyOf(use, use.groupId)}\u0000${use.by.kind}\u0000${use.by.id}`;
+        const key = `${placeKey(use, use.groupId)}\u0000${use.by.kind}\u0000${use.by.id}`;
         const known = kept.get(key);
         // A template any version of which assigns a public address launches public instances.
         if (known) known.assignsPublicAddress ||= use.assignsPublicAddress;

@@ -1,10 +1,11 @@
+import { placeKey } from './ids.ts';
 import type { PageResult, Scope } from './page.ts';
 import type { Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
 import { attachSets, mergeAddressSets, mergeSets } from './sets.ts';
 import { mergeInterfacePages } from './merge-interfaces.ts';
 
 function scopeKey(provider: Provider, account: string, region: string, groupId: string): string {
-  return `${provider}\u0000${account}\u0000${region}\u0000${groupId}`;
+  return placeKey({ provider, account, region }, groupId);
 }
 
 function sameGroup(a: PageResult['rules'][number], b: PageResult['rules'][number]): boolean {
