@@ -1,5 +1,6 @@
 import { isRecord } from '../../src/lib/record.ts';
 import type { NetworkInterface, PublicAddress } from '../../src/model/network-interface.ts';
+import { addPublicAddress } from '../../src/model/network-interface.ts';
 import type { PageContext } from '../../src/model/page.ts';
 
 // One DescribeNetworkInterfaces entry (NetworkInterfaceSets.NetworkInterfaceSet[], as the OpenAPI
@@ -23,7 +24,7 @@ export function alibabaInterface(
 ): NetworkInterface {
   const publicAddresses: PublicAddress[] = [];
   const add = (address: PublicAddress) => {
-    if (address.address && !publicAddresses.some((a) => a.address === address.address)) publicAddresses.push(address);
+    if (address.address) addPublicAddress(publicAddresses, address);
   };
   const associated = [
     item.AssociatedPublicIp,

@@ -7,6 +7,7 @@ import type { GroupInfo, PageContext, PageKind, PageResult } from '../../src/mod
 import { ALL_PORTS, hasPorts, icmpRange, isIcmp, parseProtocol } from '../../src/model/protocol.ts';
 import type { AddressSet, Direction, Family, Peer, PortRange, Protocol, Rule } from '../../src/model/types.ts';
 import type { InterfaceAttachment, NetworkInterface, PublicAddress } from '../../src/model/network-interface.ts';
+import { addPublicAddress } from '../../src/model/network-interface.ts';
 import { awsGroupUsePageKinds } from './group-uses.ts';
 
 // EC2 DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces,
@@ -307,7 +308,7 @@ const ATTACHED_KINDS: Readonly<Record<string, InterfaceAttachment['kind']>> = {
 function awsInterface(item: Record<string, unknown>, id: string, account: string, region: string): NetworkInterface {
   const publicAddresses: PublicAddress[] = [];
   const add = (address: PublicAddress) => {
-    if (address.address && !publicAddresses.some((a) => a.address === address.address)) publicAddresses.push(address);
+    if (address.address) addPublicAddress(publicAddresses, address);
   };
   const associations = [
     item['Association'],

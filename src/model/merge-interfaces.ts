@@ -1,5 +1,6 @@
 import { placeKey } from './ids.ts';
 import type { GroupUse, NetworkInterface } from './network-interface.ts';
+import { addPublicAddress } from './network-interface.ts';
 import type { PageResult } from './page.ts';
 import type { Estate } from './types.ts';
 
@@ -23,7 +24,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
         interfaces.set(key, { ...item, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] });
         continue;
       }
-      for (const address of item.publicAddresses) addAddress(known, address);
+      for (const address of item.publicAddresses) addPublicAddress(known.publicAddresses, address);
       if (item.publicAddressesUnknown === undefined) delete known.publicAddressesUnknown;
     }
   }
@@ -32,7 +33,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
   for (const page of pages) {
     for (const fragment of page.publicAddresses ?? []) {
       const target = interfaces.get(placeKey(fragment, fragment.interfaceId));
-      if (target) addAddress(target, fragment.address);
+      if (target) addPublicAddress(target.publicAddresses, fragment.address);
     }
   }
   for (const item of interfaces.values()) {
@@ -68,10 +69,6 @@ function resolveGroupNames(use: GroupUse, estate: Estate): GroupUse[] {
       g.provider === use.provider && g.account === use.account && g.region === use.region && g.name === use.groupId,
   );
   return named.length === 0 ? [use] : named.map((g) => ({ ...use, groupId: g.id }));
-}
-
-function addAddress(target: NetworkInterface, address: NetworkInterface['publicAddresses'][number]): void {
-  if (!target.publicAddresses.some((a) => a.address === address.address)) target.publicAddresses.push(address);
 }
 
 function compare(a: string, b: string): number {

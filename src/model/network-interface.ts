@@ -69,6 +69,11 @@ export function isPublicInterface(
   return networkInterface.publicAddresses.length > 0 || networkInterface.publicAddressesUnknown !== undefined;
 }
 
+/** Adds a public address to a list unless the list has it already (the same address read twice). */
+export function addPublicAddress(list: PublicAddress[], address: PublicAddress): void {
+  if (!list.some((a) => a.address === address.address)) list.push(address);
+}
+
 /** A public address read apart from its interface (an EIP or floating IP listing names the port it is bound to). */
 export interface PublicAddressFragment {
   provider: Provider;
