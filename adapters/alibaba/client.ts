@@ -1,5 +1,6 @@
-// The Alibaba Cloud client: endpoints, credentials, the ECS and STS SDK clients of
-// @alicloud/ecs20140526 (7.x), and the one call wrapper (our retries and timeouts, counted).
+// The Alibaba Cloud client: endpoints, credentials, the ECS SDK client of @alicloud/ecs20140526
+// (7.x), the generic OpenAPI client it is built on for the products without a Node SDK (STS,
+// Auto Scaling / ESS), and the one call wrapper (our retries and timeouts, counted).
 //
 // SDK facts this relies on (read in the installed packages' dist code):
 // - requests are signed ACS3-HMAC-SHA256 with the action in `x-acs-action`
@@ -95,11 +96,37 @@ export function endpointFor(region: string, configured: string | undefined, from
   return { endpoint: `ecs.${region}.aliyuncs.com`, protocol: 'https' };
 }
 
-/** STS (for GetCallerIdentity): the same override as ECS, else the central endpoint. */
-export function stsEndpointFor(configured: string | undefined, fromEnv: string | undefined): Endpoint {
+/**
+ * Regions whose Auto Scaling (ESS) public endpoint is the central ess.aliyuncs.com (the ESS API
+ * reference's endpoint table and the ESS SDKs' endpoint map); every other region answers at
+ * ess.<region>.aliyuncs.com.
+ */
+const CENTRAL_ESS_REGIONS = new Set([
+  'cn-qingdao',
+  'cn-beijing',
+  'cn-hangzhou',
+  'cn-shanghai',
+  'cn-shenzhen',
+  'cn-hongkong',
+  'ap-southeast-1',
+  'us-west-1',
+  'us-east-1',
+]);
+
+/** The products read through the generic OpenAPI client: STS (GetCallerIdentity) and Auto Scaling (ESS). */
+export type RpcProduct = 'sts' | 'ess';
+
+/** A product's endpoint: the same override as ECS (a proxy or test server answers them all), else its own public endpoint. */
+export function productEndpointFor(
+  product: RpcProduct,
+  region: string,
+  configured: string | undefined,
+  fromEnv: string | undefined,
+): Endpoint {
   if ((fromEnv !== undefined && fromEnv.trim() !== '') || configured !== undefined)
-    return endpointFor('', configured, fromEnv);
-  return { endpoint: 'sts.aliyuncs.com', protocol: 'https' };
+    return endpointFor(region, configured, fromEnv);
+  const central = product === 'sts' || CENTRAL_ESS_REGIONS.has(region);
+  return { endpoint: central ? `${product}.aliyuncs.com` : `${product}.${region}.aliyuncs.com`, protocol: 'https' };
 }
 
 /**
@@ -171,8 +198,19 @@ export interface AlibabaClient {
     action: string,
     invoke: (client: EcsClient, runtime: RuntimeOptions) => Promise<{ body?: { toMap(): Record<string, unknown> } }>,
   ): Promise<Body>;
+  /**
+   * One RPC action of STS or ESS (`Action` at `version`, `query` as its parameters), signed and sent
+   * by the same OpenAPI client code as the ECS calls, with the same retries; `what` names it in errors.
+   */
+  callRpc(scope: Scope, what: string, rpc: RpcAction, query: Record<string, string>): Promise<Body>;
   /** A message naming the call and scope; credentials and signatures scrubbed. */
   failure(scope: Scope, action: string, error: unknown): AlibabaApiError;
+}
+
+export interface RpcAction {
+  product: RpcProduct;
+  action: string;
+  version: string;
 }
 
 export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClient {
@@ -229,12 +267,17 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
     return client;
   };
 
-  let sts: InstanceType<typeof OpenApiClient> | undefined;
-  const stsClient = (region: string) => {
+  const rpcClients = new Map<string, InstanceType<typeof OpenApiClient>>();
+  const rpcClient = (product: RpcProduct, region: string) => {
     credential ??= credentialFrom(env);
-    const { endpoint, protocol } = stsEndpointFor(settings?.endpoint, fromEnv);
-    sts ??= new OpenApiClient(sdkConfig(region, endpoint, protocol));
-    return sts;
+    const { endpoint, protocol } = productEndpointFor(product, region, settings?.endpoint, fromEnv);
+    const key = `${protocol}://${endpoint}`;
+    let client = rpcClients.get(key);
+    if (!client) {
+      client = new OpenApiClient(sdkConfig(region, endpoint, protocol));
+      rpcClients.set(key, client);
+    }
+    return client;
   };
 
   const runtime = () =>
@@ -290,15 +333,12 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
     }
   };
 
-  // The account of the credentials (STS GetCallerIdentity), when the config names none: findings
-  // carry the same account whether or not a config names it.
-  let callerAccount: Promise<string> | undefined;
-  const ownAccount = (region: string): Promise<string> => {
-    callerAccount ??= (async () => {
-      const scope: Scope = { provider: 'alibaba', account: '', region };
+  const callRpc = (scope: Scope, what: string, rpc: RpcAction, query: Record<string, string>): Promise<Body> =>
+    call(scope, what, async (_ecs, rt) => {
+      // As the ECS SDK builds each of its calls (@alicloud/ecs20140526 dist/client.js).
       const params = new $OpenApiUtil.Params({
-        action: 'GetCallerIdentity',
-        version: '2015-04-01',
+        action: rpc.action,
+        version: rpc.version,
         protocol: 'HTTPS',
         pathname: '/',
         method: 'POST',
@@ -307,10 +347,23 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
         reqBodyType: 'formData',
         bodyType: 'json',
       });
-      const body = await call(scope, 'STS GetCallerIdentity', async (_ecs, rt) => {
-        const answer = await stsClient(region).callApi(params, new $OpenApiUtil.OpenApiRequest({}), rt);
-        return { body: { toMap: () => (isRecord(answer.body) ? answer.body : {}) } };
-      });
+      const request = new $OpenApiUtil.OpenApiRequest({ query });
+      const answer = await rpcClient(rpc.product, scope.region).callApi(params, request, rt);
+      return { body: { toMap: () => (isRecord(answer.body) ? answer.body : {}) } };
+    });
+
+  // The account of the credentials (STS GetCallerIdentity), when the config names none: findings
+  // carry the same account whether or not a config names it.
+  let callerAccount: Promise<string> | undefined;
+  const ownAccount = (region: string): Promise<string> => {
+    callerAccount ??= (async () => {
+      const scope: Scope = { provider: 'alibaba', account: '', region };
+      const body = await callRpc(
+        scope,
+        'STS GetCallerIdentity',
+        { product: 'sts', action: 'GetCallerIdentity', version: '2015-04-01' },
+        {},
+      );
       const id = body.AccountId;
       if (typeof id !== 'string' || !/^\d+$/.test(id))
         throw failure(scope, 'STS GetCallerIdentity', new MalformedResponse('the response has no AccountId'));
@@ -325,6 +378,7 @@ export function createAlibabaClient(options: AlibabaAdapterOptions): AlibabaClie
     settingsOrThrow,
     failure,
     call,
+    callRpc,
     async scopes(filter?: ScopeFilter): Promise<Scope[]> {
       if (!settings) return [];
       const account = settings.account || (await ownAccount(settings.regions[0] as string));

@@ -1,6 +1,6 @@
 import { isRecord } from '../../src/lib/record.ts';
 import type { GroupUse } from '../../src/model/network-interface.ts';
-import { emptyPageResult, unparseableRecord } from '../../src/model/page.ts';
+import { groupUsePage, unparseableRecord } from '../../src/model/page.ts';
 import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 
 // Alibaba launch templates: DescribeLaunchTemplates (`LaunchTemplateSets.LaunchTemplateSet[]`) lists
@@ -10,15 +10,19 @@ import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts'
 // group use of the template. "If the value of InternetMaxBandwidthOut is greater than 0, a public IP
 // address is automatically allocated to the instance" (ECS API reference, RunInstances): only an
 // explicit 0 counts as private, as RunInstances may be given the template without it and a bandwidth.
-// Every page carries `groupUses`, empty or not: "read, none" is not "not read".
+// Every page says which listing it belongs to (`groupUsePage`), empty or not: "read, none" is not
+// "not read".
 
-const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
-const list = (holder: unknown, key: string): unknown[] =>
-  isRecord(holder) && Array.isArray(holder[key]) ? (holder[key] as unknown[]) : [];
+export const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+/** A list as RPC JSON nests it (`{ SecurityGroupId: [...] }` under `SecurityGroupIds`), or bare as newer API versions give it. */
+export const entries = (value: unknown, inner: string): unknown[] =>
+  Array.isArray(value) ? value : isRecord(value) && Array.isArray(value[inner]) ? (value[inner] as unknown[]) : [];
 
-/** The groups one LaunchTemplateData (or one of its interfaces) names. */
+/** The groups one LaunchTemplateData, scaling configuration or one of their interfaces names. */
 function namedGroups(holder: Record<string, unknown>): string[] {
-  return [text(holder.SecurityGroupId), ...list(holder.SecurityGroupIds, 'SecurityGroupId').map(text)].filter(Boolean);
+  return [text(holder.SecurityGroupId), ...entries(holder.SecurityGroupIds, 'SecurityGroupId').map(text)].filter(
+    Boolean,
+  );
 }
 
 function assignsPublicAddress(data: Record<string, unknown>): boolean {
@@ -27,10 +31,39 @@ function assignsPublicAddress(data: Record<string, unknown>): boolean {
   return !(typeof value === 'number' && value === 0);
 }
 
+/**
+ * The group uses of what launches instances from `data` (a launch template version's
+ * LaunchTemplateData, a scaling configuration): each group it or one of its interfaces
+ * (NetworkInterfaces.NetworkInterface[]) names, public when its outbound bandwidth is not 0.
+ */
+export function launchUses(
+  ctx: PageContext,
+  region: string,
+  by: GroupUse['by'],
+  data: Record<string, unknown>,
+): GroupUse[] {
+  const assigns = assignsPublicAddress(data);
+  const groups = new Set([
+    ...namedGroups(data),
+    ...entries(data.NetworkInterfaces, 'NetworkInterface').flatMap((n) => (isRecord(n) ? namedGroups(n) : [])),
+  ]);
+  return [...groups].map((groupId) => ({
+    provider: 'alibaba' as const,
+    account: ctx.account,
+    region,
+    groupId,
+    by,
+    assignsPublicAddress: assigns,
+  }));
+}
+
 function describeLaunchTemplateVersions(page: unknown, ctx: PageContext): PageResult {
-  const result: PageResult = { ...emptyPageResult(), groupUses: [] };
+  const result = groupUsePage('alibaba', 'launch-template');
   const pageRegion = isRecord(page) ? text(page.RegionId) : '';
-  for (const item of list(isRecord(page) ? page.LaunchTemplateVersionSets : undefined, 'LaunchTemplateVersionSet')) {
+  for (const item of entries(
+    isRecord(page) ? page.LaunchTemplateVersionSets : undefined,
+    'LaunchTemplateVersionSet',
+  )) {
     const id = isRecord(item) ? text(item.LaunchTemplateId) : '';
     if (!isRecord(item) || !id) {
       result.unparseable.push(unparseableRecord(ctx, {}, 'launch template version without LaunchTemplateId', item));
@@ -39,25 +72,12 @@ function describeLaunchTemplateVersions(page: unknown, ctx: PageContext): PageRe
     const data = isRecord(item.LaunchTemplateData) ? item.LaunchTemplateData : {};
     const name = text(item.LaunchTemplateName);
     const by: GroupUse['by'] = { kind: 'launch-template', id, ...(name ? { name } : {}) };
-    const publicAddress = assignsPublicAddress(data);
-    const groups = new Set([
-      ...namedGroups(data),
-      ...list(data.NetworkInterfaces, 'NetworkInterface').flatMap((n) => (isRecord(n) ? namedGroups(n) : [])),
-    ]);
-    for (const groupId of groups)
-      result.groupUses!.push({
-        provider: 'alibaba',
-        account: ctx.account,
-        region: ctx.region || pageRegion,
-        groupId,
-        by,
-        assignsPublicAddress: publicAddress,
-      });
+    result.groupUses!.push(...launchUses(ctx, ctx.region || pageRegion, by, data));
   }
   return result;
 }
 
-const hasList = (page: unknown, outer: string, inner: string): boolean =>
+export const hasList = (page: unknown, outer: string, inner: string): boolean =>
   isRecord(page) && isRecord(page[outer]) && Array.isArray((page[outer] as Record<string, unknown>)[inner]);
 
 export const alibabaLaunchTemplatePageKinds: PageKind[] = [
@@ -66,7 +86,7 @@ export const alibabaLaunchTemplatePageKinds: PageKind[] = [
     name: 'alibaba:DescribeLaunchTemplates',
     providers: ['alibaba'],
     matches: (page) => hasList(page, 'LaunchTemplateSets', 'LaunchTemplateSet'),
-    normalize: () => ({ ...emptyPageResult(), groupUses: [] }),
+    normalize: () => groupUsePage('alibaba', 'launch-template'),
   },
   {
     name: 'alibaba:DescribeLaunchTemplateVersions',

@@ -21,6 +21,7 @@ import { alibabaSetPageKinds } from './sets.ts';
 import { alibabaInterface } from './interfaces.ts';
 import { alibabaInstancePageKinds } from './instances.ts';
 import { alibabaLaunchTemplatePageKinds } from './launch-templates.ts';
+import { alibabaScalingConfigurationPageKinds } from './scaling-configurations.ts';
 import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
 import type {
   Action,
@@ -494,7 +495,7 @@ export const alibabaPageKinds: PageKind[] = [
     normalize: (page, ctx) => safely(normalizeNetworkInterfaces, page, ctx),
   },
   ...alibabaSetPageKinds,
-  ...[...alibabaInstancePageKinds, ...alibabaLaunchTemplatePageKinds].map((kind) => ({
+  ...[...alibabaInstancePageKinds, ...alibabaLaunchTemplatePageKinds, ...alibabaScalingConfigurationPageKinds].map((kind) => ({
     ...kind,
     normalize: (page: unknown, ctx: PageContext) => safely(kind.normalize, page, ctx),
   })),

@@ -11,6 +11,7 @@ export const ALIBABA_PERMISSIONS = declarePermissions({
     DescribeInstances: { access: 'read', permissions: ['ecs:DescribeInstances'] },
     DescribeLaunchTemplates: { access: 'read', permissions: ['ecs:DescribeLaunchTemplates'] },
     DescribeLaunchTemplateVersions: { access: 'read', permissions: ['ecs:DescribeLaunchTemplateVersions'] },
+    DescribeScalingConfigurations: { access: 'read', permissions: ['ess:DescribeScalingConfigurations'] },
     DescribePrefixLists: { access: 'read', permissions: ['ecs:DescribePrefixLists'] },
     DescribePrefixListAttributes: { access: 'read', permissions: ['ecs:DescribePrefixListAttributes'] },
     DescribePortRangeLists: { access: 'read', permissions: ['ecs:DescribePortRangeLists'] },
@@ -38,6 +39,7 @@ export const ALIBABA_PERMISSIONS = declarePermissions({
       'DescribeInstances',
       'DescribeLaunchTemplates',
       'DescribeLaunchTemplateVersions',
+      'DescribeScalingConfigurations',
     ],
     // The group's rules are read before and after, to find the id of the rule added.
     addRule: ['DescribeSecurityGroupAttribute', 'AuthorizeSecurityGroup', 'AuthorizeSecurityGroupEgress'],

@@ -1,12 +1,13 @@
 import { isRecord } from '../../src/lib/record.ts';
 import type { GroupUse } from '../../src/model/network-interface.ts';
-import { emptyPageResult, unparseableRecord } from '../../src/model/page.ts';
+import { groupUsePage, unparseableRecord } from '../../src/model/page.ts';
 import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 
 // What names a group without an interface carrying it yet: EC2 launch templates
 // (DescribeLaunchTemplates lists them, DescribeLaunchTemplateVersions gives each version's
 // LaunchTemplateData) and Auto Scaling launch configurations (DescribeLaunchConfigurations), PascalCase
-// as the APIs return them. Every page carries `groupUses`, empty or not: "read, none" is not "not read".
+// as the APIs return them. Every page says which listing it belongs to (`groupUsePage`), empty or not:
+// "read, none" is not "not read".
 //
 // Whether what they launch gets a public IPv4 address: `AssociatePublicIpAddress` true → yes, false →
 // no; absent → the subnet's MapPublicIpOnLaunch decides (EC2 Auto Scaling API reference,
@@ -62,7 +63,7 @@ function templateVersionUses(item: Record<string, unknown>, ctx: PageContext): G
 }
 
 function describeLaunchTemplateVersions(page: unknown, ctx: PageContext): PageResult {
-  const result: PageResult = { ...emptyPageResult(), groupUses: [] };
+  const result = groupUsePage('aws', 'launch-template');
   for (const item of arrayOf(isRecord(page) ? page['LaunchTemplateVersions'] : undefined)) {
     if (!isRecord(item) || !text(item['LaunchTemplateId'])) {
       result.unparseable.push(unparseableRecord(ctx, {}, 'launch template version without LaunchTemplateId', item));
@@ -74,7 +75,7 @@ function describeLaunchTemplateVersions(page: unknown, ctx: PageContext): PageRe
 }
 
 function describeLaunchConfigurations(page: unknown, ctx: PageContext): PageResult {
-  const result: PageResult = { ...emptyPageResult(), groupUses: [] };
+  const result = groupUsePage('aws', 'launch-configuration');
   for (const item of arrayOf(isRecord(page) ? page['LaunchConfigurations'] : undefined)) {
     const name = isRecord(item) ? text(item['LaunchConfigurationName']) : '';
     if (!isRecord(item) || !name) {
@@ -98,7 +99,7 @@ export const awsGroupUsePageKinds: PageKind[] = [
     name: 'aws:DescribeLaunchTemplates',
     providers: ['aws'],
     matches: (page) => listed(page, 'LaunchTemplates'),
-    normalize: () => ({ ...emptyPageResult(), groupUses: [] }),
+    normalize: () => groupUsePage('aws', 'launch-template'),
   },
   {
     name: 'aws:DescribeLaunchTemplateVersions',

@@ -1,6 +1,6 @@
 import { placeKey } from '../model/ids.ts';
 import { isPublicInterface } from '../model/network-interface.ts';
-import type { GroupUse, NetworkInterface } from '../model/network-interface.ts';
+import type { GroupUse, GroupUseKind, NetworkInterface } from '../model/network-interface.ts';
 import type { Estate, SecurityGroup, Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
 
@@ -14,6 +14,8 @@ export interface GroupReach {
   uses: GroupUse[];
   /** Whether launch templates and configurations were read at all (else `uses` is empty for want of data). */
   usesRead: boolean;
+  /** The kinds of them that were listed for the group's provider (a kind not here was not read). */
+  usesListed: ReadonlySet<GroupUseKind>;
   /** How many of them give what they launch a public address. */
   publicUses: number;
 }
@@ -49,6 +51,13 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
     if (list) list.push(use);
     else usesByGroup.set(key, [use]);
   }
+  const listed = new Map<string, Set<GroupUseKind>>();
+  for (const listing of estate.groupUseListings ?? []) {
+    const kinds = listed.get(listing.provider) ?? new Set<GroupUseKind>();
+    kinds.add(listing.kind);
+    listed.set(listing.provider, kinds);
+  }
+  const none: ReadonlySet<GroupUseKind> = new Set();
   return (group) => {
     if (group.attachments === undefined) return undefined;
     const carrying = byGroup.get(placeKey(group, group.id)) ?? [];
@@ -58,6 +67,7 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
       publicInterfaces: carrying.filter(isPublicInterface).length,
       uses,
       usesRead: estate.groupUses !== undefined,
+      usesListed: listed.get(group.provider) ?? none,
       publicUses: uses.filter((u) => u.assignsPublicAddress).length,
     };
   };

@@ -1,5 +1,5 @@
 import { placeKey } from './ids.ts';
-import type { GroupUse, NetworkInterface } from './network-interface.ts';
+import type { GroupUse, GroupUseListing, NetworkInterface } from './network-interface.ts';
 import { addPublicAddress } from './network-interface.ts';
 import type { PageResult } from './page.ts';
 import type { Estate } from './types.ts';
@@ -56,6 +56,13 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     }
     estate.groupUses = [...kept.values()];
   }
+  const listings = new Map<string, GroupUseListing>();
+  for (const page of pages) for (const listing of page.groupUseListings ?? []) listings.set(listingKey(listing), listing);
+  if (listings.size > 0) estate.groupUseListings = [...listings.values()];
+}
+
+function listingKey(listing: GroupUseListing): string {
+  return `${listing.provider}\u0000${listing.kind}`;
 }
 
 /**

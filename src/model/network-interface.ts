@@ -54,9 +54,17 @@ export interface GroupUse {
   account: string;
   region: string;
   groupId: string;
-  by: { kind: 'launch-template' | 'launch-configuration' | 'scaling-configuration'; id: string; name?: string };
+  by: { kind: GroupUseKind; id: string; name?: string };
   /** Whether what it launches gets a public address (such a template makes its instances public). */
   assignsPublicAddress: boolean;
+}
+
+export type GroupUseKind = 'launch-template' | 'launch-configuration' | 'scaling-configuration';
+
+/** A listing of one kind of group use that was read (found none or some): "read, none" is not "not read". */
+export interface GroupUseListing {
+  provider: Provider;
+  kind: GroupUseKind;
 }
 
 /**

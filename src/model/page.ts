@@ -1,4 +1,10 @@
-import type { GroupUse, NetworkInterface, PublicAddressFragment } from './network-interface.ts';
+import type {
+  GroupUse,
+  GroupUseKind,
+  GroupUseListing,
+  NetworkInterface,
+  PublicAddressFragment,
+} from './network-interface.ts';
 import type {
   AddressSet,
   Attachment,
@@ -76,10 +82,17 @@ export interface PageResult {
   publicAddressGaps?: Scope[];
   /** Launch templates and configurations that name groups. */
   groupUses?: GroupUse[];
+  /** The kinds of group use this page is (part of) the listing of. */
+  groupUseListings?: GroupUseListing[];
 }
 
 export function emptyPageResult(): PageResult {
   return { groups: [], rules: [], attachments: [], attachmentScopes: [], unparseable: [] };
+}
+
+/** A page of a listing of group uses, before its uses are added: it says the listing was read. */
+export function groupUsePage(provider: Provider, kind: GroupUseKind): PageResult {
+  return { ...emptyPageResult(), groupUses: [], groupUseListings: [{ provider, kind }] };
 }
 
 /** One shape of raw page: an API call's response body as the provider returns it. */

@@ -1,4 +1,4 @@
-import type { GroupUse, NetworkInterface } from './network-interface.ts';
+import type { GroupUse, GroupUseListing, NetworkInterface } from './network-interface.ts';
 // The one rule model shared by all four clouds (see DESIGN.md, "The rule model").
 
 import type { Provider } from './providers/index.ts';
@@ -170,6 +170,8 @@ export interface Estate {
   interfaces?: NetworkInterface[];
   /** Launch templates and configurations that name groups (absent: not read). */
   groupUses?: GroupUse[];
+  /** Which kinds of them were listed, per provider (a kind not here was not read). */
+  groupUseListings?: GroupUseListing[];
 }
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';

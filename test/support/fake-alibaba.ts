@@ -26,6 +26,11 @@
 //   `LaunchTemplateSets.LaunchTemplateSet[]`; DescribeLaunchTemplateVersions by LaunchTemplateId:
 //   `LaunchTemplateVersionSets.LaunchTemplateVersionSet[]` with LaunchTemplateData SecurityGroupId /
 //   SecurityGroupIds.SecurityGroupId[] / InternetMaxBandwidthOut), page-numbered (PageNumber, PageSize).
+// - Auto Scaling (ESS, its own product: version 2014-08-28, endpoint ess.<region>.aliyuncs.com, here
+//   the same loopback host): DescribeScalingConfigurations as its API reference documents it,
+//   `ScalingConfigurations.ScalingConfiguration[]` with SecurityGroupId / SecurityGroupIds.SecurityGroupId[]
+//   / NetworkInterfaces.NetworkInterface[] / InternetMaxBandwidthOut / LifecycleState, TotalCount,
+//   PageNumber, PageSize (1..50, default 10), signed and checked like every other action.
 // - Faults: the next N calls of an action can be throttled, fail with 500/503, hang, or return a
 //   malformed body; an action can be denied (403 Forbidden.RAM, as RAM answers an action the
 //   policy does not grant).
@@ -105,6 +110,19 @@ export interface FakeLaunchTemplate {
   versions: { SecurityGroupIds: string[]; InternetMaxBandwidthOut: number }[];
 }
 
+/** An Auto Scaling scaling configuration (active or not) naming groups and an outbound bandwidth (> 0: a public IP). */
+export interface FakeScalingConfiguration {
+  RegionId: string;
+  ScalingConfigurationId: string;
+  ScalingConfigurationName: string;
+  ScalingGroupId: string;
+  LifecycleState: 'Active' | 'Inactive';
+  SecurityGroupIds: string[];
+  InternetMaxBandwidthOut: number;
+  /** Interfaces given apart (the primary's groups then come from here, not from SecurityGroupIds). */
+  NetworkInterfaces: { InstanceType: 'Primary' | 'Secondary'; SecurityGroupIds: string[] }[];
+}
+
 export interface RecordedRequest {
   action: string;
   params: Record<string, string>;
@@ -115,6 +133,9 @@ export interface RecordedRequest {
 const API_VERSION = '2014-05-26';
 /** STS (GetCallerIdentity) is its own product with its own version, answered at the same endpoint here. */
 const STS_VERSION = '2015-04-01';
+/** Auto Scaling (ESS) answers its actions at its own version. */
+const ESS_VERSION = '2014-08-28';
+const VERSIONS: Record<string, string> = { GetCallerIdentity: STS_VERSION, DescribeScalingConfigurations: ESS_VERSION };
 const HOST_ID = 'ecs.aliyuncs.com';
 const PERMISSION_FIELDS = [
   'SecurityGroupRuleId',
@@ -222,6 +243,7 @@ export class FakeAlibabaEcs {
   private readonly groups = new Map<string, FakeGroup>();
   private readonly interfaces: FakeInterface[] = [];
   private readonly launchTemplates: FakeLaunchTemplate[] = [];
+  private readonly scalingConfigurations: FakeScalingConfiguration[] = [];
   private readonly prefixLists: FakePrefixList[] = [];
   private readonly portLists: FakePortList[] = [];
   private readonly denied = new Set<string>();
@@ -329,6 +351,24 @@ export class FakeAlibabaEcs {
       LaunchTemplateId: id,
       LaunchTemplateName: init.LaunchTemplateName ?? `template-${this.launchTemplates.length + 1}`,
       versions: versions.map((v) => ({ ...v, SecurityGroupIds: [...v.SecurityGroupIds] })),
+    });
+    return id;
+  }
+
+  addScalingConfiguration(
+    region: string,
+    init: Partial<Omit<FakeScalingConfiguration, 'RegionId'>> & Pick<FakeScalingConfiguration, 'SecurityGroupIds'>,
+  ): string {
+    const id = init.ScalingConfigurationId ?? `asc-${hex(20)}`;
+    this.scalingConfigurations.push({
+      RegionId: region,
+      ScalingConfigurationId: id,
+      ScalingConfigurationName: init.ScalingConfigurationName ?? `config-${this.scalingConfigurations.length + 1}`,
+      ScalingGroupId: init.ScalingGroupId ?? `asg-${hex(20)}`,
+      LifecycleState: init.LifecycleState ?? 'Active',
+      SecurityGroupIds: [...init.SecurityGroupIds],
+      InternetMaxBandwidthOut: init.InternetMaxBandwidthOut ?? 0,
+      NetworkInterfaces: (init.NetworkInterfaces ?? []).map((n) => ({ ...n, SecurityGroupIds: [...n.SecurityGroupIds] })),
     });
     return id;
   }
@@ -573,7 +613,7 @@ export class FakeAlibabaEcs {
     ]) {
       if (!signed.includes(name)) throw incomplete(`header ${name} is not signed`);
     }
-    if (headers['x-acs-version'] !== (headers['x-acs-action'] === 'GetCallerIdentity' ? STS_VERSION : API_VERSION))
+    if (headers['x-acs-version'] !== (VERSIONS[headers['x-acs-action'] ?? ''] ?? API_VERSION))
       throw new ApiError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
     const date = Date.parse(headers['x-acs-date'] ?? '');
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(headers['x-acs-date'] ?? '') || Number.isNaN(date)) {
@@ -636,6 +676,8 @@ export class FakeAlibabaEcs {
         return this.describeLaunchTemplateVersions(params);
       case 'DescribeNetworkInterfaces':
         return this.describeNetworkInterfaces(params);
+      case 'DescribeScalingConfigurations':
+        return this.describeScalingConfigurations(params);
       case 'DescribePrefixLists':
         return this.describePrefixLists(params);
       case 'DescribePrefixListAttributes':
@@ -905,6 +947,42 @@ export class FakeAlibabaEcs {
             SecurityGroupIds: { SecurityGroupId: v.SecurityGroupIds.length === 1 ? [] : [...v.SecurityGroupIds] },
             InternetMaxBandwidthOut: v.InternetMaxBandwidthOut,
             NetworkInterfaces: { NetworkInterface: [] },
+          },
+        })),
+      },
+    };
+  }
+
+  private describeScalingConfigurations(params: Record<string, string>): Record<string, unknown> {
+    const region = this.region(params);
+    const all = this.scalingConfigurations.filter((c) => c.RegionId === region);
+    const { items, PageNumber, PageSize } = this.pageOf(params, all);
+    return {
+      RequestId: requestId(),
+      TotalCount: all.length,
+      PageNumber,
+      PageSize,
+      ScalingConfigurations: {
+        ScalingConfiguration: items.map((c) => ({
+          ScalingConfigurationId: c.ScalingConfigurationId,
+          ScalingConfigurationName: c.ScalingConfigurationName,
+          ScalingGroupId: c.ScalingGroupId,
+          LifecycleState: c.LifecycleState,
+          InstanceType: 'ecs.g7.large',
+          ImageId: 'aliyun_3_x64_20G_alibase_20240528.vhd',
+          CreationTime: '2024-01-02T03:04Z',
+          SecurityGroupId: c.SecurityGroupIds.length === 1 ? c.SecurityGroupIds[0] : '',
+          SecurityGroupIds: { SecurityGroupId: c.SecurityGroupIds.length === 1 ? [] : [...c.SecurityGroupIds] },
+          InternetChargeType: 'PayByTraffic',
+          InternetMaxBandwidthIn: 200,
+          InternetMaxBandwidthOut: c.InternetMaxBandwidthOut,
+          NetworkInterfaces: {
+            NetworkInterface: c.NetworkInterfaces.map((n) => ({
+              InstanceType: n.InstanceType,
+              NetworkInterfaceTrafficMode: 'Standard',
+              Ipv6AddressCount: 0,
+              SecurityGroupIds: { SecurityGroupId: [...n.SecurityGroupIds] },
+            })),
           },
         })),
       },

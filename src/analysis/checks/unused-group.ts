@@ -1,5 +1,18 @@
 import { descriptorOf } from '../../model/providers/index.ts';
+import type { GroupUseKind } from '../../model/network-interface.ts';
+import type { LaunchSource } from '../../model/providers/descriptor.ts';
 import type { Check } from '../check.ts';
+
+/** What of the cloud's launch sources was checked, and which were not read (so the user checks those). */
+function launchesChecked(sources: readonly LaunchSource[], listed: ReadonlySet<GroupUseKind> | undefined): string[] {
+  const read = sources.filter((source) => listed?.has(source.kind));
+  if (read.length === 0) return ['launch templates and configurations were not read, so check them before deleting it'];
+  const unread = sources.filter((source) => !listed?.has(source.kind)).map((source) => source.unread);
+  return [
+    ...read.map((source) => source.checked),
+    ...(unread.length > 0 ? [`${unread.join(' and ')} were not read, so check them before deleting it`] : []),
+  ];
+}
 
 export const unusedGroup: Check<'unused-group'> = {
   meta: {
@@ -20,9 +33,7 @@ export const unusedGroup: Check<'unused-group'> = {
     const checked = [
       'no network interface carries it',
       ...(estate.isReferenced ? ["no other group's rule names it"] : []),
-      reach?.usesRead
-        ? (descriptorOf(group.provider).launchSources ?? 'no launch template or configuration names it')
-        : 'launch templates and configurations were not read, so check them before deleting it',
+      ...launchesChecked(descriptorOf(group.provider).launchSources ?? [], reach?.usesListed),
     ];
     return [
       {

@@ -62,7 +62,16 @@ export const alibaba: ProviderDescriptor<'alibaba', typeof alibabaConfigSchema> 
   },
   implicitRules: alibabaImplicitRules,
   configSchema: alibabaConfigSchema,
-  launchSources:
-    'no launch template version names it (scaling configurations are not read: check them before deleting the group)',
+  // Auto Scaling's ECS scaling configurations (DescribeScalingConfigurations); its ECI (container)
+  // scaling configurations are another listing, not read.
+  launchSources: [
+    { kind: 'launch-template', checked: 'no launch template version names it', unread: 'launch templates' },
+    {
+      kind: 'scaling-configuration',
+      checked:
+        'no Auto Scaling scaling configuration names it (ECI scaling configurations are not read: check them before deleting the group)',
+      unread: 'scaling configurations',
+    },
+  ],
   secretNames: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
 };

@@ -81,7 +81,10 @@ export const aws: ProviderDescriptor<'aws', typeof awsConfigSchema> = {
   implicitRules: () => [],
   configSchema: awsConfigSchema,
   // Credentials come from the function's role and the member roles it assumes: no stored keys.
-  launchSources: 'no launch template version or launch configuration names it',
+  launchSources: [
+    { kind: 'launch-template', checked: 'no launch template version names it', unread: 'launch templates' },
+    { kind: 'launch-configuration', checked: 'no launch configuration names it', unread: 'launch configurations' },
+  ],
   secretNames: [],
   implicitSection: { regionsNotFrom: 'AWS_REGION and the profile’s region' },
   // One account and region, through the member role or the default credentials, with no Organizations discovery.

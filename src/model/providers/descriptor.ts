@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { GroupUseKind } from '../network-interface.ts';
 import type { AddressSet, Rule, SecurityGroup } from '../types.ts';
 
 /** How the rules of several groups on one interface combine (the next step, exposure per interface, reads it). */
@@ -29,6 +30,15 @@ export interface Capabilities {
   multiGroup: MultiGroup;
 }
 
+/** One kind of thing that names a group and launches instances with it. */
+export interface LaunchSource {
+  kind: GroupUseKind;
+  /** What `unused-group` says when its listing was read and names the group nowhere. */
+  checked: string;
+  /** What it is called when its listing was not read (plural: "launch templates"). */
+  unread: string;
+}
+
 /** A cloud as the pure core knows it: its APIs' capabilities, the rules it applies without listing them, its config section. */
 export interface ProviderDescriptor<P extends string = string, S extends z.ZodType = z.ZodType> {
   name: P;
@@ -44,10 +54,10 @@ export interface ProviderDescriptor<P extends string = string, S extends z.ZodTy
   /** The variables holding its credentials, which the functions read from SSM (functions/lib/secrets.ts). */
   secretNames: readonly string[];
   /**
-   * What `unused-group` says it checked of what launches instances with a group ("no launch
-   * template version … names it"), including what the adapter does not read.
+   * What launches instances with a group on this cloud, each kind as `unused-group` says it checked
+   * it ("no launch template version names it") or names it not read ("launch templates").
    */
-  launchSources?: string;
+  launchSources?: readonly LaunchSource[];
   /** Without a config section (`warden audit --provider … --regions …`): where it does not take its regions from, and the variable its project id comes from. */
   implicitSection?: { regionsNotFrom?: string; projectEnv?: string };
   /** Its config section narrowed to one scan scope, reached through `role` (AWS: one member account and region). */
