@@ -140,7 +140,7 @@ describe('scopes and endpoints', () => {
 });
 
 describe('reading a scope', () => {
-  it('reads every page: 250 groups in pages of 100, a group with 1,500 rules in pages of 1,000, 600 interfaces in pages of 500, their instances in pages of 100, launch template versions in pages of 50', async () => {
+  it('reads every page: 250 groups in pages of 100, a group with 1,500 rules in pages of 1,000, 600 interfaces in pages of 500, their instances in pages of 100, launch template versions and scaling configurations in pages of 50', async () => {
     const { fake, adapter } = await setup({ concurrency: 8 });
     const ids: string[] = [];
     for (let i = 0; i < 250; i++) ids.push(fake.addGroup(REGION));
@@ -180,6 +180,23 @@ describe('reading a scope', () => {
     const quiet = fake.addLaunchTemplate(REGION, [
       { SecurityGroupIds: [ids[2], ids[3]] as string[], InternetMaxBandwidthOut: 0 },
     ]);
+    // 55 scaling configurations (two pages of 50): private ones on group 4, one public on group 5, and an
+    // inactive one whose secondary interface alone names group 6.
+    const configs = Array.from({ length: 53 }, () =>
+      fake.addScalingConfiguration(REGION, { SecurityGroupIds: [ids[4] as string] }),
+    );
+    const open = fake.addScalingConfiguration(REGION, {
+      SecurityGroupIds: [ids[4] as string, ids[5] as string],
+      InternetMaxBandwidthOut: 10,
+    });
+    const dormant = fake.addScalingConfiguration(REGION, {
+      LifecycleState: 'Inactive',
+      SecurityGroupIds: [],
+      NetworkInterfaces: [
+        { InstanceType: 'Primary', SecurityGroupIds: [ids[4] as string] },
+        { InstanceType: 'Secondary', SecurityGroupIds: [ids[6] as string] },
+      ],
+    });
     fake.addGroup('cn-shanghai'); // another region: not in this scope
 
     const progress: number[] = [];
@@ -192,7 +209,11 @@ describe('reading a scope', () => {
       [PAGE_KINDS.instances]: 6,
       [PAGE_KINDS.launchTemplates]: 1,
       [PAGE_KINDS.launchTemplateVersions]: 3,
+      [PAGE_KINDS.scalingConfigurations]: 2,
     });
+    expect(
+      fake.callsOf('DescribeScalingConfigurations').map((c) => `${c.params.PageNumber}/${c.params.PageSize}`),
+    ).toEqual(['1/50', '2/50']);
     expect(fake.callsOf('DescribeInstances').map((c) => c.params.MaxResults)).toEqual(Array(6).fill('100'));
     expect(
       fake.callsOf('DescribeLaunchTemplateVersions').map((c) => `${c.params.LaunchTemplateId}:${c.params.PageNumber}`),
@@ -242,13 +263,34 @@ describe('reading a scope', () => {
       { address: '39.100.0.1', family: 'ipv4', kind: 'eip' },
     ]);
     // Every version counts; a template any version of which assigns a public IP is public.
-    expect(
-      estate.groupUses?.map((u) => `${u.by.id} ${ids.indexOf(u.groupId)} ${u.assignsPublicAddress}`).sort(),
-    ).toEqual([`${quiet} 2 false`, `${quiet} 3 false`, `${spread} 0 false`, `${spread} 1 true`].sort());
+    const usesBy = (kind: string) =>
+      estate.groupUses
+        ?.filter((u) => u.by.kind === kind)
+        .map((u) => `${u.by.id} ${ids.indexOf(u.groupId)} ${u.assignsPublicAddress}`)
+        .sort();
+    expect(usesBy('launch-template')).toEqual(
+      [`${quiet} 2 false`, `${quiet} 3 false`, `${spread} 0 false`, `${spread} 1 true`].sort(),
+    );
+    // Every scaling configuration on every page, active or not, through its interfaces too.
+    expect(usesBy('scaling-configuration')).toEqual(
+      [
+        ...configs.map((id) => `${id} 4 false`),
+        `${open} 4 true`,
+        `${open} 5 true`,
+        `${dormant} 4 false`,
+        `${dormant} 6 false`,
+      ].sort(),
+    );
+    expect(estate.groupUseListings).toEqual(
+      expect.arrayContaining([
+        { provider: 'alibaba', kind: 'launch-template' },
+        { provider: 'alibaba', kind: 'scaling-configuration' },
+      ]),
+    );
 
     expect(progress.length).toBeGreaterThanOrEqual(4);
     expect(progress.at(-1)).toBe(pages.length);
-    expect(adapter.stats).toEqual({ calls: 266, retries: 0, throttles: 0 });
+    expect(adapter.stats).toEqual({ calls: 268, retries: 0, throttles: 0 });
     expect(fake.rejected).toEqual([]);
   });
 
@@ -296,9 +338,10 @@ describe('reading a scope', () => {
       [PAGE_KINDS.interfaces]: 1,
       [PAGE_KINDS.instances]: 1,
       [PAGE_KINDS.launchTemplates]: 1,
+      [PAGE_KINDS.scalingConfigurations]: 1,
     });
     expect(fake.callsOf('DescribeSecurityGroups').map((c) => c.status)).toEqual([400, 400, 200]);
-    expect(adapter.stats).toEqual({ calls: 9, retries: 3, throttles: 3 });
+    expect(adapter.stats).toEqual({ calls: 10, retries: 3, throttles: 3 });
   });
 
   it('retries 500 and 503 answers', async () => {
@@ -307,9 +350,9 @@ describe('reading a scope', () => {
     fake.failNext('DescribeSecurityGroupAttribute', 1, 'server-error');
     fake.failNext('DescribeNetworkInterfaces', 1, 'unavailable');
     const pages = await adapter.read(SCOPE);
-    expect(pages).toHaveLength(6);
+    expect(pages).toHaveLength(7);
     expect(fake.callsOf('DescribeNetworkInterfaces').map((c) => c.status)).toEqual([503, 200]);
-    expect(adapter.stats).toEqual({ calls: 8, retries: 2, throttles: 0 });
+    expect(adapter.stats).toEqual({ calls: 9, retries: 2, throttles: 0 });
   });
 
   it('times out a call that hangs and retries it', async () => {
@@ -319,7 +362,7 @@ describe('reading a scope', () => {
     const started = Date.now();
     const pages = await adapter.read(SCOPE);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(pages).toHaveLength(6);
+    expect(pages).toHaveLength(7);
     expect(fake.callsOf('DescribeSecurityGroups').map((c) => c.status)).toEqual([-1, 200]);
     expect(adapter.stats.retries).toBe(1);
   });
@@ -419,8 +462,9 @@ describe('reading a scope', () => {
     seedSmall(fake);
     fake.failNext('DescribeSecurityGroups', 1, 'throttle');
     await adapter.read(SCOPE);
-    // one throttled + one DescribeSecurityGroups, two attributes, one interfaces, one instances, one launch templates
-    expect(fake.requests.length).toBe(7);
+    // one throttled + one DescribeSecurityGroups, two attributes, one interfaces, one instances, one launch
+    // templates, one scaling configurations (Auto Scaling, at its own API version)
+    expect(fake.requests.length).toBe(8);
     for (const request of fake.requests) {
       expect(request.headers.authorization).toMatch(
         new RegExp(
@@ -428,7 +472,9 @@ describe('reading a scope', () => {
         ),
       );
       expect(request.headers['x-acs-action']).toBe(request.action);
-      expect(request.headers['x-acs-version']).toBe('2014-05-26');
+      expect(request.headers['x-acs-version']).toBe(
+        request.action === 'DescribeScalingConfigurations' ? '2014-08-28' : '2014-05-26',
+      );
       expect(request.headers['x-acs-date']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       expect(request.headers['x-acs-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(request)).not.toContain(ACCESS_KEY_SECRET);

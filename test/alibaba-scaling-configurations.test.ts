@@ -1,0 +1,157 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productEndpointFor } from '../adapters/alibaba/client.ts';
+import type { AuditReport } from '../src/analysis/audit.ts';
+import { runWarden } from './support/cli.ts';
+import { FakeAlibabaEcs } from './support/fake-alibaba.ts';
+
+// Issue 14 §1: Alibaba Auto Scaling (ESS) scaling configurations name groups. Read live through the
+// OpenAPI client (DescribeScalingConfigurations, version 2014-08-28, signed and checked by the loopback
+// fake), written by `warden snapshot` and recognized in a snapshot by shape: a group only a scaling
+// configuration names is in use, and one that assigns a public IP keeps its group's SSH critical.
+
+const ACCESS_KEY_ID = 'LTAI5tWardenEssKey001';
+const ACCESS_KEY_SECRET = 'wArDeN-eSs-sEcReT-0123456789';
+const REGION = 'cn-hangzhou';
+const CHECKED =
+  "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; no Auto Scaling scaling configuration names it (ECI scaling configurations are not read: check them before deleting the group).";
+
+let fake: FakeAlibabaEcs;
+let url: string;
+let dir: string;
+
+const run = (args: string[]) =>
+  runWarden(args, {
+    cwd: dir,
+    env: {
+      WARDEN_ALIBABA_ENDPOINT: url,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET,
+    },
+  });
+const LIVE = ['--provider', 'alibaba', '--regions', REGION];
+
+const unused = (report: AuditReport) =>
+  report.findings
+    .filter((f) => f.check === 'unused-group')
+    .map((f) => f.groupName)
+    .sort();
+const ssh = (report: AuditReport, group: string) =>
+  report.findings.find((f) => f.check === 'internet-admin-port' && f.groupName === group);
+const detailOf = (report: AuditReport, group: string) =>
+  report.findings.find((f) => f.check === 'unused-group' && f.groupName === group)?.detail;
+
+beforeAll(async () => {
+  fake = new FakeAlibabaEcs({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET });
+  url = await fake.start();
+  dir = await mkdtemp(join(tmpdir(), 'warden-ess-'));
+  const sshOpen = (name: string) => {
+    const id = fake.addGroup(REGION, { SecurityGroupName: name });
+    fake.addPermission(id, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0' });
+    return id;
+  };
+  fake.addInterface(REGION, [sshOpen('web')]);
+  const scaled = sshOpen('scaled');
+  const scaledPublic = sshOpen('scaled-public');
+  const secondary = fake.addGroup(REGION, { SecurityGroupName: 'scaled-secondary' });
+  fake.addGroup(REGION, { SecurityGroupName: 'orphan' });
+  // 51 private configurations (two pages of 50), one public, and an inactive one naming a group on its secondary interface.
+  for (let i = 0; i < 51; i++) fake.addScalingConfiguration(REGION, { SecurityGroupIds: [scaled] });
+  fake.addScalingConfiguration(REGION, { SecurityGroupIds: [scaledPublic], InternetMaxBandwidthOut: 5 });
+  fake.addScalingConfiguration(REGION, {
+    LifecycleState: 'Inactive',
+    SecurityGroupIds: [],
+    NetworkInterfaces: [
+      { InstanceType: 'Primary', SecurityGroupIds: [scaled] },
+      { InstanceType: 'Secondary', SecurityGroupIds: [secondary] },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await fake?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('Alibaba scaling configurations name groups', () => {
+  it('live: a group only a scaling configuration names is in use, unused-group says scaling configurations were checked, and a configuration with a public IP keeps SSH critical', async () => {
+    const live = await run(['audit', ...LIVE, '--format', 'json']);
+    expect(live.stderr).toBe('');
+    expect(live.code).toBe(0);
+    const report = JSON.parse(live.stdout) as AuditReport;
+    expect(unused(report)).toEqual(['orphan']);
+    expect(detailOf(report, 'orphan')).toContain(CHECKED);
+    expect(ssh(report, 'scaled-public')?.severity).toBe('critical');
+    expect(ssh(report, 'scaled')?.severity).toBe('high');
+    expect(ssh(report, 'scaled')?.detail).toContain('none assigning a public address');
+    const calls = fake.callsOf('DescribeScalingConfigurations');
+    expect(calls.map((c) => `${c.params.PageNumber}/${c.params.PageSize}`)).toEqual(['1/50', '2/50']);
+    expect(calls.every((c) => c.headers['x-acs-version'] === '2014-08-28' && c.status === 200)).toBe(true);
+    expect(fake.rejected).toEqual([]);
+  });
+
+  it('snapshot: `warden snapshot` writes the DescribeScalingConfigurations pages, and auditing the file gives the live findings', async () => {
+    const live = JSON.parse((await run(['audit', ...LIVE, '--format', 'json'])).stdout) as AuditReport;
+    const out = join(dir, 'estate.json');
+    const snap = await run(['snapshot', ...LIVE, '--out', out]);
+    expect(snap.code, snap.stderr).toBe(0);
+    const written = JSON.parse(await readFile(out, 'utf8')) as unknown;
+    const pages = [written].flat().flatMap((doc) => (doc as { pages: Record<string, unknown>[] }).pages);
+    expect(pages.filter((p) => 'ScalingConfigurations' in p)).toHaveLength(2);
+    const fromFile = await run(['audit', '--source', out, '--format', 'json']);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect((JSON.parse(fromFile.stdout) as AuditReport).findings).toEqual(live.findings);
+  });
+
+  it('a snapshot without scaling configuration pages says they were not read, so the user checks them before deleting', async () => {
+    const out = join(dir, 'estate-for-old.json');
+    await run(['snapshot', ...LIVE, '--out', out]);
+    const docs = [JSON.parse(await readFile(out, 'utf8')) as unknown].flat() as { pages: object[] }[];
+    const old = docs.map((doc) => ({ ...doc, pages: doc.pages.filter((p) => !('ScalingConfigurations' in p)) }));
+    const file = join(dir, 'old.json');
+    await writeFile(file, JSON.stringify(old));
+    const audit = await run(['audit', '--source', file, '--format', 'json']);
+    expect(audit.code, audit.stderr).toBe(0);
+    const report = JSON.parse(audit.stdout) as AuditReport;
+    expect(unused(report)).toEqual(['orphan', 'scaled', 'scaled-public', 'scaled-secondary']);
+    expect(detailOf(report, 'scaled')).toContain(
+      "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; scaling configurations were not read, so check them before deleting it.",
+    );
+  });
+
+  it('a refused DescribeScalingConfigurations fails the scope (exit 3, the call named): nothing is reported unused', async () => {
+    fake.deny('DescribeScalingConfigurations');
+    const audit = await run(['audit', ...LIVE, '--format', 'json']);
+    expect(audit.code).toBe(3);
+    const report = JSON.parse(audit.stdout) as AuditReport & { summary: { scanErrors: { message: string }[] } };
+    expect(report.summary.scanErrors.map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^alibaba ${fake.accountId} ${REGION} DescribeScalingConfigurations failed: .*Forbidden\\.RAM`),
+      ),
+    ]);
+    expect(unused(report)).toEqual([]);
+  });
+});
+
+describe('the Auto Scaling endpoint', () => {
+  it('is ess.aliyuncs.com where the ESS reference lists the central endpoint, else ess.<region>.aliyuncs.com; an override serves it as it serves ECS', () => {
+    expect(productEndpointFor('ess', 'cn-hangzhou', undefined, undefined)).toEqual({
+      endpoint: 'ess.aliyuncs.com',
+      protocol: 'https',
+    });
+    expect(productEndpointFor('ess', 'eu-central-1', undefined, undefined)).toEqual({
+      endpoint: 'ess.eu-central-1.aliyuncs.com',
+      protocol: 'https',
+    });
+    expect(productEndpointFor('ess', 'eu-central-1', undefined, 'http://127.0.0.1:8080')).toEqual({
+      endpoint: '127.0.0.1:8080',
+      protocol: 'http',
+    });
+    expect(productEndpointFor('sts', 'eu-central-1', undefined, undefined)).toEqual({
+      endpoint: 'sts.aliyuncs.com',
+      protocol: 'https',
+    });
+  });
+});
