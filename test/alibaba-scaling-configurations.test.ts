@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productEndpointFor } from '../adapters/alibaba/client.ts';
+import { alibabaPageKinds } from '../adapters/alibaba/normalize.ts';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import { runWarden } from './support/cli.ts';
 import { FakeAlibabaEcs } from './support/fake-alibaba.ts';
@@ -153,5 +154,49 @@ describe('the Auto Scaling endpoint', () => {
       endpoint: 'sts.aliyuncs.com',
       protocol: 'https',
     });
+  });
+});
+
+describe('the DescribeScalingConfigurations page', () => {
+  const kind = alibabaPageKinds.find((k) => k.name === 'alibaba:DescribeScalingConfigurations');
+  const ctx = { provider: 'alibaba' as const, account: '1968132000120001', region: REGION, origin: 'test' };
+
+  it('is recognized by shape, as version 2014-08-28 nests its lists and as 2022-02-22 gives them bare', () => {
+    const nested = {
+      ScalingConfigurations: {
+        ScalingConfiguration: [
+          { ScalingConfigurationId: 'asc-1', SecurityGroupIds: { SecurityGroupId: ['sg-a', 'sg-b'] } },
+        ],
+      },
+    };
+    const bare = {
+      ScalingConfigurations: [
+        {
+          ScalingConfigurationId: 'asc-2',
+          ScalingConfigurationName: 'web',
+          InternetMaxBandwidthOut: 0,
+          NetworkInterfaces: [{ InstanceType: 'Secondary', SecurityGroupIds: ['sg-c'] }],
+        },
+      ],
+    };
+    const uses = (page: unknown) =>
+      alibabaPageKinds
+        .filter((k) => k.matches(page))
+        .flatMap((k) => k.normalize(page, ctx).groupUses ?? [])
+        .map((u) => `${u.by.kind} ${u.by.id} ${u.groupId} ${u.assignsPublicAddress}`);
+    // Without InternetMaxBandwidthOut the instances may get a public IP: only an explicit 0 is private.
+    expect(uses(nested)).toEqual(['scaling-configuration asc-1 sg-a true', 'scaling-configuration asc-1 sg-b true']);
+    expect(uses(bare)).toEqual(['scaling-configuration asc-2 sg-c false']);
+  });
+
+  it('an empty listing says "read, none"; a configuration without its id is reported, never dropped', () => {
+    const empty = kind?.normalize({ TotalCount: 0, ScalingConfigurations: { ScalingConfiguration: [] } }, ctx);
+    expect(empty?.groupUses).toEqual([]);
+    expect(empty?.groupUseListings).toEqual([{ provider: 'alibaba', kind: 'scaling-configuration' }]);
+    const broken = kind?.normalize(
+      { ScalingConfigurations: { ScalingConfiguration: [{ SecurityGroupId: 'sg-a' }] } },
+      ctx,
+    );
+    expect(broken?.unparseable.map((u) => u.reason)).toEqual(['scaling configuration without ScalingConfigurationId']);
   });
 });

@@ -94,7 +94,7 @@ describe('AWS snapshot: launch template versions and launch configurations', () 
     });
     expect(unused(report)).toEqual(['orphan']);
     expect(report.findings.find((f) => f.groupName === 'orphan')?.detail).toContain(
-      'no launch template version or launch configuration names it',
+      'no launch template version names it; no launch configuration names it.',
     );
     expect(ssh(report, 'by-name')?.severity).toBe('critical');
     expect(ssh(report, 'private-template')?.severity).toBe('high');
@@ -105,7 +105,7 @@ describe('AWS snapshot: launch template versions and launch configurations', () 
     const report = await audit('aws-none', pages([{ LaunchTemplates: [] }, { LaunchConfigurations: [] }]));
     expect(unused(report)).toEqual(['by-name', 'configured', 'orphan', 'private-template']);
     expect(report.findings.find((f) => f.groupName === 'orphan')?.detail).toContain(
-      'no launch template version or launch configuration names it',
+      'no launch template version names it; no launch configuration names it.',
     );
   });
 });

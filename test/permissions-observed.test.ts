@@ -191,7 +191,7 @@ describe('each adapter method calls only the operations its use declares (agains
     }
   }, 90_000);
 
-  it('alibaba: scopes asks STS for the account; read describes groups, their rules, the lists they name, interfaces, instances, launch templates; addRule re-reads the group around its Authorize', async () => {
+  it('alibaba: scopes asks STS for the account; read describes groups, their rules, the lists they name, interfaces, instances, launch templates, scaling configurations; addRule re-reads the group around its Authorize', async () => {
     const credentials = { accessKeyId: 'LTAI5tWardenPermKey001', accessKeySecret: 'wArDeN-pErM-sEcReT-0123456789' };
     const fake = new FakeAlibabaEcs(credentials);
     const url = await fake.start();
@@ -214,6 +214,7 @@ describe('each adapter method calls only the operations its use declares (agains
       });
       fake.addInterface('cn-hangzhou', [group]);
       fake.addLaunchTemplate('cn-hangzhou', [{ SecurityGroupIds: [group], InternetMaxBandwidthOut: 0 }]);
+      fake.addScalingConfiguration('cn-hangzhou', { SecurityGroupIds: [group] });
       const env = {
         WARDEN_ALIBABA_ENDPOINT: url,
         ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -239,6 +240,7 @@ describe('each adapter method calls only the operations its use declares (agains
             'DescribePortRangeLists',
             'DescribePrefixListAttributes',
             'DescribePrefixLists',
+            'DescribeScalingConfigurations',
             'DescribeSecurityGroupAttribute',
             'DescribeSecurityGroups',
           ],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditEstate } from '../src/analysis/audit.ts';
 import { configSchema, defaultConfig } from '../src/config/schema.ts';
-import type { GroupUse, NetworkInterface } from '../src/model/network-interface.ts';
+import type { GroupUse, GroupUseKind, NetworkInterface } from '../src/model/network-interface.ts';
 import type { Estate, SecurityGroup } from '../src/model/types.ts';
 import { group, rule } from './support/build.ts';
 
@@ -123,11 +123,15 @@ describe('unused-group knows every kind of use', () => {
       groups: [sshOpen('sg-1', [])],
       interfaces: [],
       groupUses: [],
+      groupUseListings: [
+        { provider: 'aws', kind: 'launch-template' },
+        { provider: 'aws', kind: 'launch-configuration' },
+      ],
       unparseable: [],
       scanErrors: [],
     });
     expect(read?.detail).toContain(
-      "Checked: no network interface carries it; no other group's rule names it; no launch template version or launch configuration names it.",
+      "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; no launch configuration names it.",
     );
     const unread = unused({ groups: [sshOpen('sg-1', [])], interfaces: [], unparseable: [], scanErrors: [] });
     expect(unread?.detail).toContain(
@@ -135,9 +139,29 @@ describe('unused-group knows every kind of use', () => {
     );
   });
 
-  it('says on Alibaba that scaling configurations were not read, so a user checks them before deleting', () => {
+  it('says on Alibaba which of launch templates and scaling configurations were listed, and that the others were not read', () => {
     const alibaba = { ...sshOpen('sg-1', []), provider: 'alibaba' as const };
-    const finding = unused({ groups: [alibaba], interfaces: [], groupUses: [], unparseable: [], scanErrors: [] });
-    expect(finding?.detail).toContain('scaling configurations are not read: check them before deleting the group');
+    const estate = (kinds: GroupUseKind[]) => ({
+      groups: [alibaba],
+      interfaces: [],
+      groupUses: [],
+      groupUseListings: kinds.map((kind) => ({ provider: 'alibaba' as const, kind })),
+      unparseable: [],
+      scanErrors: [],
+    });
+    expect(unused(estate(['launch-template']))?.detail).toContain(
+      'no launch template version names it; scaling configurations were not read, so check them before deleting it.',
+    );
+    expect(unused(estate(['launch-template', 'scaling-configuration']))?.detail).toContain(
+      'no launch template version names it; no Auto Scaling scaling configuration names it (ECI scaling configurations are not read: check them before deleting the group).',
+    );
+    // Another cloud's listings say nothing of Alibaba's.
+    const awsOnly = {
+      ...estate([]),
+      groupUseListings: [{ provider: 'aws' as const, kind: 'launch-template' as const }],
+    };
+    expect(unused(awsOnly)?.detail).toContain(
+      'launch templates and configurations were not read, so check them before deleting it',
+    );
   });
 });
