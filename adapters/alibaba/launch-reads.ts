@@ -31,7 +31,11 @@ export const LAUNCH_PAGE_KINDS = {
  */
 const INSTANCES_PAGE_SIZE = 100;
 const TEMPLATE_PAGE_SIZE = 50;
-const SCALING_CONFIGURATIONS = { product: 'ess', action: 'DescribeScalingConfigurations', version: '2014-08-28' } as const;
+const SCALING_CONFIGURATIONS = {
+  product: 'ess',
+  action: 'DescribeScalingConfigurations',
+  version: '2014-08-28',
+} as const;
 
 /** The list a response holds at `outer.inner`, or a MalformedResponse naming it. */
 function listOf(body: Body, outer: string, inner: string): unknown[] {

@@ -60,10 +60,7 @@ export function launchUses(
 function describeLaunchTemplateVersions(page: unknown, ctx: PageContext): PageResult {
   const result = groupUsePage('alibaba', 'launch-template');
   const pageRegion = isRecord(page) ? text(page.RegionId) : '';
-  for (const item of entries(
-    isRecord(page) ? page.LaunchTemplateVersionSets : undefined,
-    'LaunchTemplateVersionSet',
-  )) {
+  for (const item of entries(isRecord(page) ? page.LaunchTemplateVersionSets : undefined, 'LaunchTemplateVersionSet')) {
     const id = isRecord(item) ? text(item.LaunchTemplateId) : '';
     if (!isRecord(item) || !id) {
       result.unparseable.push(unparseableRecord(ctx, {}, 'launch template version without LaunchTemplateId', item));

@@ -495,10 +495,12 @@ export const alibabaPageKinds: PageKind[] = [
     normalize: (page, ctx) => safely(normalizeNetworkInterfaces, page, ctx),
   },
   ...alibabaSetPageKinds,
-  ...[...alibabaInstancePageKinds, ...alibabaLaunchTemplatePageKinds, ...alibabaScalingConfigurationPageKinds].map((kind) => ({
-    ...kind,
-    normalize: (page: unknown, ctx: PageContext) => safely(kind.normalize, page, ctx),
-  })),
+  ...[...alibabaInstancePageKinds, ...alibabaLaunchTemplatePageKinds, ...alibabaScalingConfigurationPageKinds].map(
+    (kind) => ({
+      ...kind,
+      normalize: (page: unknown, ctx: PageContext) => safely(kind.normalize, page, ctx),
+    }),
+  ),
 ];
 
 /** Any Alibaba ECS page: read by the kind whose shape it has; a page of no known shape is reported. */

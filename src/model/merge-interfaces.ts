@@ -57,7 +57,8 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     estate.groupUses = [...kept.values()];
   }
   const listings = new Map<string, GroupUseListing>();
-  for (const page of pages) for (const listing of page.groupUseListings ?? []) listings.set(listingKey(listing), listing);
+  for (const page of pages)
+    for (const listing of page.groupUseListings ?? []) listings.set(listingKey(listing), listing);
   if (listings.size > 0) estate.groupUseListings = [...listings.values()];
 }
 

@@ -368,7 +368,10 @@ export class FakeAlibabaEcs {
       LifecycleState: init.LifecycleState ?? 'Active',
       SecurityGroupIds: [...init.SecurityGroupIds],
       InternetMaxBandwidthOut: init.InternetMaxBandwidthOut ?? 0,
-      NetworkInterfaces: (init.NetworkInterfaces ?? []).map((n) => ({ ...n, SecurityGroupIds: [...n.SecurityGroupIds] })),
+      NetworkInterfaces: (init.NetworkInterfaces ?? []).map((n) => ({
+        ...n,
+        SecurityGroupIds: [...n.SecurityGroupIds],
+      })),
     });
     return id;
   }
