@@ -20,18 +20,9 @@ const CHECKED =
   "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; no Auto Scaling scaling configuration names it (ECI scaling configurations are not read: check them before deleting the group).";
 
 let fake: FakeAlibabaEcs;
-let url: string;
 let dir: string;
 
-const run = (args: string[]) =>
-  runWarden(args, {
-    cwd: dir,
-    env: {
-      WARDEN_ALIBABA_ENDPOINT: url,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET,
-    },
-  });
+const run = (args: string[]) => runWarden(args, { cwd: dir, env: fake.env() });
 const LIVE = ['--provider', 'alibaba', '--regions', REGION];
 
 const unused = (report: AuditReport) =>
@@ -46,7 +37,7 @@ const detailOf = (report: AuditReport, group: string) =>
 
 beforeAll(async () => {
   fake = new FakeAlibabaEcs({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET });
-  url = await fake.start();
+  await fake.start();
   dir = await mkdtemp(join(tmpdir(), 'warden-ess-'));
   const sshOpen = (name: string) => {
     const id = fake.addGroup(REGION, { SecurityGroupName: name });

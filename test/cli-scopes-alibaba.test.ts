@@ -15,22 +15,13 @@ const ACCESS_KEY_SECRET = 'wArDeN-sCoPe-sEcReT-0123456789';
 const REGION = 'cn-hangzhou';
 
 let fake: FakeAlibabaEcs;
-let url: string;
 let dir: string;
 
-const run = (args: string[]) =>
-  runWarden(args, {
-    cwd: dir,
-    env: {
-      WARDEN_ALIBABA_ENDPOINT: url,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY_ID,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY_SECRET,
-    },
-  });
+const run = (args: string[]) => runWarden(args, { cwd: dir, env: fake.env() });
 
 beforeAll(async () => {
   fake = new FakeAlibabaEcs({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET });
-  url = await fake.start();
+  await fake.start();
   dir = await mkdtemp(join(tmpdir(), 'warden-cli-scopes-alibaba-'));
   const web = fake.addGroup(REGION, { SecurityGroupName: 'web' });
   fake.addPermission(web, {

@@ -274,6 +274,17 @@ export class FakeAlibabaEcs {
     return `http://127.0.0.1:${port}`;
   }
 
+  /** The environment that points Warden at this fake with its credentials (after `start`). */
+  env(): Record<string, string> {
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    if (!address) throw new Error('the fake is not started');
+    return {
+      WARDEN_ALIBABA_ENDPOINT: `http://127.0.0.1:${address.port}`,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: this.credentials.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: this.credentials.accessKeySecret,
+    };
+  }
+
   async close(): Promise<void> {
     for (const res of this.hung) res.destroy();
     this.hung.clear();
@@ -902,25 +913,33 @@ export class FakeAlibabaEcs {
     return { items: all.slice((number - 1) * size, number * size), PageNumber: number, PageSize: size };
   }
 
-  private describeLaunchTemplates(params: Record<string, string>): Record<string, unknown> {
-    const region = this.region(params);
-    const all = this.launchTemplates.filter((t) => t.RegionId === region);
+  /** One page-numbered answer: TotalCount, PageNumber, PageSize and the page's items as `outer.inner[]`. */
+  private numberedAnswer<T>(
+    params: Record<string, string>,
+    all: T[],
+    [outer, inner]: [string, string],
+    shape: (item: T) => Record<string, unknown>,
+  ): Record<string, unknown> {
     const { items, PageNumber, PageSize } = this.pageOf(params, all);
     return {
       RequestId: requestId(),
       TotalCount: all.length,
       PageNumber,
       PageSize,
-      LaunchTemplateSets: {
-        LaunchTemplateSet: items.map((t) => ({
-          LaunchTemplateId: t.LaunchTemplateId,
-          LaunchTemplateName: t.LaunchTemplateName,
-          DefaultVersionNumber: 1,
-          LatestVersionNumber: t.versions.length,
-          CreatedBy: '1234567890',
-        })),
-      },
+      [outer]: { [inner]: items.map(shape) },
     };
+  }
+
+  private describeLaunchTemplates(params: Record<string, string>): Record<string, unknown> {
+    const region = this.region(params);
+    const all = this.launchTemplates.filter((t) => t.RegionId === region);
+    return this.numberedAnswer(params, all, ['LaunchTemplateSets', 'LaunchTemplateSet'], (t) => ({
+      LaunchTemplateId: t.LaunchTemplateId,
+      LaunchTemplateName: t.LaunchTemplateName,
+      DefaultVersionNumber: 1,
+      LatestVersionNumber: t.versions.length,
+      CreatedBy: '1234567890',
+    }));
   }
 
   private describeLaunchTemplateVersions(params: Record<string, string>): Record<string, unknown> {
@@ -933,63 +952,43 @@ export class FakeAlibabaEcs {
     if (!template)
       throw new ApiError(404, 'InvalidLaunchTemplate.NotFound', 'The specified launch template does not exist.');
     const all = template.versions.map((v, n) => ({ ...v, VersionNumber: n + 1 }));
-    const { items, PageNumber, PageSize } = this.pageOf(params, all);
-    return {
-      RequestId: requestId(),
-      TotalCount: all.length,
-      PageNumber,
-      PageSize,
-      LaunchTemplateVersionSets: {
-        LaunchTemplateVersionSet: items.map((v) => ({
-          LaunchTemplateId: template.LaunchTemplateId,
-          LaunchTemplateName: template.LaunchTemplateName,
-          VersionNumber: v.VersionNumber,
-          DefaultVersion: v.VersionNumber === 1,
-          LaunchTemplateData: {
-            SecurityGroupId: v.SecurityGroupIds.length === 1 ? v.SecurityGroupIds[0] : '',
-            SecurityGroupIds: { SecurityGroupId: v.SecurityGroupIds.length === 1 ? [] : [...v.SecurityGroupIds] },
-            InternetMaxBandwidthOut: v.InternetMaxBandwidthOut,
-            NetworkInterfaces: { NetworkInterface: [] },
-          },
-        })),
+    return this.numberedAnswer(params, all, ['LaunchTemplateVersionSets', 'LaunchTemplateVersionSet'], (v) => ({
+      LaunchTemplateId: template.LaunchTemplateId,
+      LaunchTemplateName: template.LaunchTemplateName,
+      VersionNumber: v.VersionNumber,
+      DefaultVersion: v.VersionNumber === 1,
+      LaunchTemplateData: {
+        ...namedGroupFields(v.SecurityGroupIds),
+        InternetMaxBandwidthOut: v.InternetMaxBandwidthOut,
+        NetworkInterfaces: { NetworkInterface: [] },
       },
-    };
+    }));
   }
 
   private describeScalingConfigurations(params: Record<string, string>): Record<string, unknown> {
     const region = this.region(params);
     const all = this.scalingConfigurations.filter((c) => c.RegionId === region);
-    const { items, PageNumber, PageSize } = this.pageOf(params, all);
-    return {
-      RequestId: requestId(),
-      TotalCount: all.length,
-      PageNumber,
-      PageSize,
-      ScalingConfigurations: {
-        ScalingConfiguration: items.map((c) => ({
-          ScalingConfigurationId: c.ScalingConfigurationId,
-          ScalingConfigurationName: c.ScalingConfigurationName,
-          ScalingGroupId: c.ScalingGroupId,
-          LifecycleState: c.LifecycleState,
-          InstanceType: 'ecs.g7.large',
-          ImageId: 'aliyun_3_x64_20G_alibase_20240528.vhd',
-          CreationTime: '2024-01-02T03:04Z',
-          SecurityGroupId: c.SecurityGroupIds.length === 1 ? c.SecurityGroupIds[0] : '',
-          SecurityGroupIds: { SecurityGroupId: c.SecurityGroupIds.length === 1 ? [] : [...c.SecurityGroupIds] },
-          InternetChargeType: 'PayByTraffic',
-          InternetMaxBandwidthIn: 200,
-          InternetMaxBandwidthOut: c.InternetMaxBandwidthOut,
-          NetworkInterfaces: {
-            NetworkInterface: c.NetworkInterfaces.map((n) => ({
-              InstanceType: n.InstanceType,
-              NetworkInterfaceTrafficMode: 'Standard',
-              Ipv6AddressCount: 0,
-              SecurityGroupIds: { SecurityGroupId: [...n.SecurityGroupIds] },
-            })),
-          },
+    return this.numberedAnswer(params, all, ['ScalingConfigurations', 'ScalingConfiguration'], (c) => ({
+      ScalingConfigurationId: c.ScalingConfigurationId,
+      ScalingConfigurationName: c.ScalingConfigurationName,
+      ScalingGroupId: c.ScalingGroupId,
+      LifecycleState: c.LifecycleState,
+      InstanceType: 'ecs.g7.large',
+      ImageId: 'aliyun_3_x64_20G_alibase_20240528.vhd',
+      CreationTime: '2024-01-02T03:04Z',
+      ...namedGroupFields(c.SecurityGroupIds),
+      InternetChargeType: 'PayByTraffic',
+      InternetMaxBandwidthIn: 200,
+      InternetMaxBandwidthOut: c.InternetMaxBandwidthOut,
+      NetworkInterfaces: {
+        NetworkInterface: c.NetworkInterfaces.map((n) => ({
+          InstanceType: n.InstanceType,
+          NetworkInterfaceTrafficMode: 'Standard',
+          Ipv6AddressCount: 0,
+          SecurityGroupIds: { SecurityGroupId: [...n.SecurityGroupIds] },
         })),
       },
-    };
+    }));
   }
 
   /** `Name.1`, `Name.2` … (the RPC style of repeated parameters). */
@@ -1225,6 +1224,14 @@ export class FakeAlibabaEcs {
     group.rules = group.rules.filter((r) => !ids.includes(r.SecurityGroupRuleId ?? ''));
     return { RequestId: requestId() };
   }
+}
+
+/** One group as `SecurityGroupId`, several as `SecurityGroupIds.SecurityGroupId[]` (as a launch template or scaling configuration lists them). */
+function namedGroupFields(ids: string[]): Record<string, unknown> {
+  return {
+    SecurityGroupId: ids.length === 1 ? ids[0] : '',
+    SecurityGroupIds: { SecurityGroupId: ids.length === 1 ? [] : [...ids] },
+  };
 }
 
 /** Alibaba's identity of a rule: protocol, port range, peer and policy (not priority or description). */
