@@ -12,9 +12,7 @@ export interface GroupReach {
   publicInterfaces: number;
   /** Launch templates and configurations that name the group. */
   uses: GroupUse[];
-  /** Whether launch templates and configurations were read at all (else `uses` is empty for want of data). */
-  usesRead: boolean;
-  /** The kinds of them that were listed for the group's provider (a kind not here was not read). */
+  /** The kinds of them that were listed for the group's provider (a kind not here was not read, so `uses` may miss it). */
   usesListed: ReadonlySet<GroupUseKind>;
   /** How many of them give what they launch a public address. */
   publicUses: number;
@@ -66,7 +64,6 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
       interfaces: carrying,
       publicInterfaces: carrying.filter(isPublicInterface).length,
       uses,
-      usesRead: estate.groupUses !== undefined,
       usesListed: listed.get(group.provider) ?? none,
       publicUses: uses.filter((u) => u.assignsPublicAddress).length,
     };
