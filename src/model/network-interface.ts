@@ -31,6 +31,12 @@ export interface NetworkInterface {
   attachedTo?: InterfaceAttachment;
   /** The provider's interface type or device owner, as evidence (`interface`, `network:router_interface` …). */
   type?: string;
+  /**
+   * Whether its groups filter its traffic: `disabled` for a Huawei/OTC port with port security
+   * disabled (`port_security_enabled: false`), whose groups, even where the API still lists some, do
+   * not take effect: all traffic is allowed both ways. Absent means `groups`.
+   */
+  filtering?: 'groups' | 'disabled';
 }
 
 export interface PublicAddress {
@@ -67,6 +73,11 @@ export function isPublicInterface(
   networkInterface: Pick<NetworkInterface, 'publicAddresses' | 'publicAddressesUnknown'>,
 ): boolean {
   return networkInterface.publicAddresses.length > 0 || networkInterface.publicAddressesUnknown !== undefined;
+}
+
+/** Whether its groups decide its traffic (false for a port with port security disabled). */
+export function filtersByGroups(networkInterface: Pick<NetworkInterface, 'filtering'>): boolean {
+  return networkInterface.filtering !== 'disabled';
 }
 
 /** Adds a public address to a list unless the list has it already (the same address read twice). */

@@ -1,0 +1,68 @@
+import type { NetworkInterface } from '../model/network-interface.ts';
+import { ALL_PORTS } from '../model/protocol.ts';
+import { capabilitiesOf } from '../model/providers/index.ts';
+import type { Direction, Family, Rule, SecurityGroup } from '../model/types.ts';
+import { evaluateGroup } from './evaluate.ts';
+import type { InterfacePolicy } from './interface-evaluate.ts';
+
+// A Huawei/OTC port with port security disabled: its security groups do not take effect (Huawei VPC
+// port reference, `port_security_enabled`), so every packet over addresses is allowed both ways. The
+// port setting is what decides: the policy is one allow-all rule per direction and family that names
+// it, no group takes part, and the groups the port lists are said in the notes.
+
+/** What `warden explain --interface` and the findings say about such a port. */
+export const PORT_SECURITY_DISABLED = 'port security disabled: security groups do not filter this port';
+
+/** The rule id standing for the port setting (evidence in findings, "decided by" in explain). */
+export const PORT_SECURITY_RULE_ID = 'port_security_enabled=false';
+
+/** The group set an interface finding on such ports names: the setting, not a group (their listed groups do not decide). */
+export const UNFILTERED_SET = { groupId: 'port-security-disabled', groupName: 'port security disabled' } as const;
+
+function allowAll(direction: Direction, family: Family): Rule {
+  return {
+    direction,
+    action: 'allow',
+    priority: 1,
+    family,
+    protocol: 'all',
+    ports: [ALL_PORTS],
+    peer: { kind: 'cidr', cidr: family === 'ipv4' ? '0.0.0.0/0' : '::/0' },
+    enabled: true,
+    description: PORT_SECURITY_DISABLED,
+    native: { ruleId: PORT_SECURITY_RULE_ID, derivedId: true, raw: null },
+  };
+}
+
+/** The policy of an interface whose groups do not filter it: everything allowed, decided by the port setting. */
+export function unfilteredPolicy(networkInterface: NetworkInterface, key: string): InterfacePolicy {
+  const rules = (['ingress', 'egress'] as const).flatMap((d) => [allowAll(d, 'ipv4'), allowAll(d, 'ipv6')]);
+  const setting: SecurityGroup = {
+    provider: networkInterface.provider,
+    account: networkInterface.account,
+    region: networkInterface.region,
+    vpcId: networkInterface.vpcId,
+    id: UNFILTERED_SET.groupId,
+    name: UNFILTERED_SET.groupName,
+    description: `the port setting of interface ${networkInterface.id}`,
+    rules,
+  };
+  const listed = [...new Set(networkInterface.groupIds)];
+  return {
+    key,
+    groups: [],
+    missingGroupIds: [],
+    semantics: capabilitiesOf({ provider: networkInterface.provider }).multiGroup,
+    orders: 'n/a',
+    policy: evaluateGroup(setting, rules),
+    origins: new Map(),
+    groupRules: [],
+    notes: [
+      PORT_SECURITY_DISABLED,
+      listed.length === 0
+        ? 'all traffic is allowed in both directions'
+        : `all traffic is allowed in both directions; the groups the port lists (${listed.join(', ')}) are not applied`,
+    ],
+    unfiltered: true,
+  };
+}
