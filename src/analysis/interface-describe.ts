@@ -1,7 +1,7 @@
 import type { Rule, SecurityGroup } from '../model/types.ts';
 import { describeRule } from './describe.ts';
+import { UNFILTERED_SET } from '../model/network-interface.ts';
 import type { InterfacePolicy } from './interface-evaluate.ts';
-import { UNFILTERED_SET } from './interface-unfiltered.ts';
 
 /** `group sg-1 (web) rule <the rule as the group lists it>`. */
 export function groupRuleText(group: SecurityGroup, rule: Rule): string {

@@ -1,3 +1,4 @@
+import { UNFILTERED_SET } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
 import { ALL_PORTS } from '../model/protocol.ts';
 import { capabilitiesOf } from '../model/providers/index.ts';
@@ -15,9 +16,6 @@ export const PORT_SECURITY_DISABLED = 'port security disabled: security groups d
 
 /** The rule id standing for the port setting (evidence in findings, "decided by" in explain). */
 export const PORT_SECURITY_RULE_ID = 'port_security_enabled=false';
-
-/** The group set an interface finding on such ports names: the setting, not a group (their listed groups do not decide). */
-export const UNFILTERED_SET = { groupId: 'port-security-disabled', groupName: 'port security disabled' } as const;
 
 function allowAll(direction: Direction, family: Family): Rule {
   return {

@@ -75,6 +75,15 @@ export function isPublicInterface(
   return networkInterface.publicAddresses.length > 0 || networkInterface.publicAddressesUnknown !== undefined;
 }
 
+/**
+ * The group set interface findings on ports with port security disabled name: the port setting, not
+ * a group (the groups such a port lists decide nothing).
+ */
+export const UNFILTERED_SET = { groupId: 'port-security-disabled', groupName: 'port security disabled' } as const;
+
+/** The clouds whose ports can have port security disabled (Huawei VPC and OTC Neutron ports). */
+export const PORT_SECURITY_PROVIDERS: ReadonlySet<Provider> = new Set(['huawei', 'otc']);
+
 /** Whether its groups decide its traffic (false for a port with port security disabled). */
 export function filtersByGroups(networkInterface: Pick<NetworkInterface, 'filtering'>): boolean {
   return networkInterface.filtering !== 'disabled';
