@@ -7,6 +7,7 @@ import type { AuditReport } from '../src/analysis/audit.ts';
 import type { PageContext, PageResult } from '../src/model/page.ts';
 import type { Finding, Provider } from '../src/model/types.ts';
 import { runWarden } from './support/cli.ts';
+import { eipRecord, portRecord } from './support/port-records.ts';
 import type { CliRun } from './support/cli.ts';
 import { startFakeHuawei } from './support/fake-huawei.ts';
 import type { FakeHuawei } from './support/fake-huawei.ts';
@@ -36,71 +37,27 @@ const readPorts = (list: unknown[], provider: Provider = 'huawei'): PageResult =
     ctx(provider),
   );
 
-/** A port as Huawei ListPorts (GET /v1/{project_id}/ports) answers it. */
-function port(id: string, groups: string[], fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    name: '',
-    network_id: 'net-1',
-    admin_state_up: true,
-    mac_address: 'fa:16:3e:00:00:01',
-    fixed_ips: [{ ip_address: '192.168.0.10', subnet_id: 'subnet-1' }],
-    device_id: `ecs-${id}`,
-    device_owner: 'compute:ap-southeast-1a',
-    tenant_id: PROJECT,
-    status: 'ACTIVE',
-    security_groups: groups,
-    port_security_enabled: true,
-    ...fields,
-  };
-}
-
-/** A port as Neutron GET /v2.0/ports (OTC) answers it. */
-function neutronPort(id: string, groups: string[], fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    name: '',
-    network_id: 'net-1',
-    admin_state_up: true,
-    mac_address: 'fa:16:3e:00:00:02',
-    fixed_ips: [{ subnet_id: 'subnet-1', ip_address: '192.168.0.20' }],
-    device_id: `ecs-${id}`,
-    device_owner: 'compute:eu-de-01',
-    tenant_id: PROJECT,
-    project_id: PROJECT,
-    status: 'ACTIVE',
-    security_groups: groups,
-    allowed_address_pairs: [],
-    port_security_enabled: true,
-    'binding:vnic_type': 'normal',
-    ...fields,
-  };
-}
+const port = (id: string, groups: string[], fields: Record<string, unknown> = {}) =>
+  portRecord(PROJECT, id, groups, fields);
+/** A port as Neutron GET /v2.0/ports (OTC) answers it: the Huawei v1 fields less the VPC extras, with project_id. */
+const neutronPort = (id: string, groups: string[], fields: Record<string, unknown> = {}) =>
+  portRecord(PROJECT, id, groups, { device_owner: 'compute:eu-de-01', project_id: PROJECT, ...fields });
 
 const groupsPage = (ids: string[]) => ({
   security_groups: ids.map((id) => ({ id, name: id, description: '', project_id: PROJECT })),
 });
+/** SSH open to the world, as ListSecurityGroupRules lists it (the fields the normalizer reads). */
 const sshRule = (groupId: string) => ({
   id: `r-ssh-${groupId}`,
-  description: 'ssh',
   security_group_id: groupId,
   direction: 'ingress',
   protocol: 'tcp',
   ethertype: 'IPv4',
   multiport: '22',
-  action: 'allow',
-  priority: 1,
   remote_ip_prefix: '0.0.0.0/0',
   project_id: PROJECT,
-  enabled: true,
 });
-const eip = (address: string, portId: string) => ({
-  id: `eip-${address}`,
-  status: 'ACTIVE',
-  public_ip_address: address,
-  port_id: portId,
-  tenant_id: PROJECT,
-});
+const eip = (address: string, portId: string) => eipRecord(PROJECT, address, portId);
 
 async function snapshotFile(name: string, pages: unknown[]): Promise<string> {
   const path = join(dir, name);

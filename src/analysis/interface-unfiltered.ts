@@ -1,8 +1,8 @@
 import { UNFILTERED_SET } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
-import { ALL_PORTS } from '../model/protocol.ts';
+import { allowAllRule } from '../model/implicit-rules.ts';
 import { capabilitiesOf } from '../model/providers/index.ts';
-import type { Direction, Family, Rule, SecurityGroup } from '../model/types.ts';
+import type { SecurityGroup } from '../model/types.ts';
 import { evaluateGroup } from './evaluate.ts';
 import type { InterfacePolicy } from './interface-evaluate.ts';
 
@@ -17,24 +17,17 @@ export const PORT_SECURITY_DISABLED = 'port security disabled: security groups d
 /** The rule id standing for the port setting (evidence in findings, "decided by" in explain). */
 export const PORT_SECURITY_RULE_ID = 'port_security_enabled=false';
 
-function allowAll(direction: Direction, family: Family): Rule {
-  return {
-    direction,
-    action: 'allow',
-    priority: 1,
-    family,
-    protocol: 'all',
-    ports: [ALL_PORTS],
-    peer: { kind: 'cidr', cidr: family === 'ipv4' ? '0.0.0.0/0' : '::/0' },
-    enabled: true,
-    description: PORT_SECURITY_DISABLED,
-    native: { ruleId: PORT_SECURITY_RULE_ID, derivedId: true, raw: null },
-  };
-}
-
 /** The policy of an interface whose groups do not filter it: everything allowed, decided by the port setting. */
 export function unfilteredPolicy(networkInterface: NetworkInterface, key: string): InterfacePolicy {
-  const rules = (['ingress', 'egress'] as const).flatMap((d) => [allowAll(d, 'ipv4'), allowAll(d, 'ipv6')]);
+  const rules = (['ingress', 'egress'] as const).flatMap((direction) =>
+    (['ipv4', 'ipv6'] as const).map((family) =>
+      allowAllRule(direction, family, {
+        priority: 1,
+        description: PORT_SECURITY_DISABLED,
+        native: { ruleId: PORT_SECURITY_RULE_ID, derivedId: true, raw: null },
+      }),
+    ),
+  );
   const setting: SecurityGroup = {
     provider: networkInterface.provider,
     account: networkInterface.account,
