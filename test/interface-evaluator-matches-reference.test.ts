@@ -232,6 +232,43 @@ describe('interface evaluator agrees with the brute-force multi-group reference'
   });
 });
 
+describe('ports with port security disabled agree with the reference', () => {
+  // Packets over addresses only: a group's members are addresses, and the evaluator's symbolic
+  // group spaces exist only where a rule names a group, which no rule does on such a port.
+  const addressPackets = packetArb.filter((p) => p.space === 'ipv4' || p.space === 'ipv6');
+  for (const [name, spec] of SPECS.filter(([, s]) => s.provider === 'huawei' || s.provider === 'otc')) {
+    it(`${name}: every packet allowed whatever the groups, decided by the port setting, not by a group`, () => {
+      fc.assert(
+        fc.property(
+          interfaceArb(spec),
+          fc.boolean(),
+          fc.array(addressPackets, { minLength: 1, maxLength: 30 }),
+          ({ ni, groups }, listsNone, packets) => {
+            const unfiltered: NetworkInterface = {
+              ...ni,
+              groupIds: listsNone ? [] : ni.groupIds,
+              filtering: 'disabled',
+            };
+            const policy = evaluateInterface(unfiltered, groups);
+            expect(policy.unfiltered).toBe(true);
+            expect(policy.groups).toEqual([]);
+            expect(policy.notes[0]).toBe('port security disabled: security groups do not filter this port');
+            expect(overriddenRules(policy)).toEqual([]);
+            for (const packet of packets) {
+              const got = lookupInterface(policy, packet);
+              const want = referenceInterfaceDecision(groups, spec.multiGroup, spec.groupOrder, packet, 'disabled');
+              expect(got.decision, show(packet)).toBe(want.decision);
+              expect(got.group?.id, show(packet)).toBe(want.group?.id);
+              expect(got.rule?.native.ruleId, show(packet)).toBe(want.rule?.native.ruleId);
+            }
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
+  }
+});
+
 describe('overridden rules agree with the reference', () => {
   for (const [name, spec] of SPECS.filter(([, s]) => !s.allowOnly)) {
     it(`${name}: each reported override is real, and every override a packet meets is reported`, () => {

@@ -6,6 +6,7 @@ import { defaultConfig } from '../src/config/schema.ts';
 import { mergePages } from '../src/model/merge.ts';
 import type { PageContext, PageResult } from '../src/model/page.ts';
 import type { Provider } from '../src/model/types.ts';
+import { eipRecord, portRecord } from './support/port-records.ts';
 
 // Huawei/OTC ports, EIPs and floating IPs as the page kinds read them (the same normalizers for
 // snapshots and live reads): groups in listed order with the bind order unknown, attachments for
@@ -27,37 +28,10 @@ const eips = (list: unknown[]): PageResult => kind(PORT_PAGE_KINDS.publicips).no
 const floatingIps = (list: unknown[]): PageResult =>
   kind(PORT_PAGE_KINDS.floatingips).normalize({ floatingips: list }, ctx('otc'));
 
-/** A port as Huawei ListPorts (GET /v1/{project_id}/ports) answers it. */
-function port(id: string, groups: string[], fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    name: '',
-    network_id: 'net-1',
-    admin_state_up: true,
-    mac_address: 'fa:16:3e:00:00:01',
-    fixed_ips: [{ ip_address: '192.168.0.10', subnet_id: 'subnet-1' }],
-    device_id: `ecs-${id}`,
-    device_owner: 'compute:cn-north-4a',
-    tenant_id: PROJECT,
-    status: 'ACTIVE',
-    security_groups: groups,
-    ...fields,
-  };
-}
-
-/** An EIP as Huawei ListPublicips (GET /v1/{project_id}/publicips) answers it. */
-function eip(address: string, portId: string | undefined, fields: Record<string, unknown> = {}) {
-  return {
-    id: `eip-${address}`,
-    status: portId === undefined ? 'DOWN' : 'ACTIVE',
-    type: '5_bgp',
-    public_ip_address: address,
-    ip_version: 4,
-    tenant_id: PROJECT,
-    ...(portId === undefined ? {} : { port_id: portId, private_ip_address: '192.168.0.10' }),
-    ...fields,
-  };
-}
+const port = (id: string, groups: string[], fields: Record<string, unknown> = {}) =>
+  portRecord(PROJECT, id, groups, fields);
+const eip = (address: string, portId: string | undefined, fields: Record<string, unknown> = {}) =>
+  eipRecord(PROJECT, address, portId, fields);
 
 const group = (id: string) => ({
   security_groups: [{ id, name: id, description: '', project_id: PROJECT }],

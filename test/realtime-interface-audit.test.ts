@@ -31,10 +31,12 @@ function nic(id: string, groupIds: string[], instance?: string): NetworkInterfac
   };
 }
 
+const HUAWEI = { ...SCOPE, provider: 'huawei' as const };
+
 const INTERFACES = [nic('eni-1', ['sg-b', 'sg-a'], 'i-1'), nic('eni-2', ['sg-c'], 'i-2')];
 
-/** `null`: the scope's interfaces were not read. */
-function rig(interfaces: NetworkInterface[] | null = INTERFACES) {
+/** `null`: the scope's interfaces were not read. `scope`: where the groups and the read scope are. */
+function rig(interfaces: NetworkInterface[] | null = INTERFACES, scope: typeof SCOPE | typeof HUAWEI = SCOPE) {
   const recorded: { findings: readonly Finding[]; complete: readonly CompleteScope[] }[] = [];
   const trail: TrailInput[] = [];
   const seen: SeenResult = { new: [], open: [], reopened: [], resolved: [], suppressed: [], unsuppressed: [] };
@@ -49,7 +51,7 @@ function rig(interfaces: NetworkInterface[] | null = INTERFACES) {
     trail: { log: async (entry: TrailInput) => void trail.push(entry) },
   } as unknown as StateStore;
   const estate: Estate = {
-    groups,
+    groups: groups.map((g) => ({ ...g, ...scope })),
     unparseable: [],
     scanErrors: [],
     ...(interfaces !== null ? { interfaces } : {}),
@@ -60,7 +62,7 @@ function rig(interfaces: NetworkInterface[] | null = INTERFACES) {
     store,
     clouds: {
       adapters: async () => [],
-      read: async () => ({ estate, snapshots: [{ ...SCOPE, pages: [] }] }),
+      read: async () => ({ estate, snapshots: [{ ...scope, pages: [] }] }),
     },
     configFor: () => defaultConfig(),
     notifier: { isPerson: () => false },
@@ -123,6 +125,23 @@ describe('real-time: a change on an interface or instance audits that interface'
     await auditGroup(ports, change({ instanceId: 'i-1' }));
     expect(findingGroups(recorded[0]!.findings)).toEqual(['sg-a', 'sg-b', 'sg-c']);
     expect(completeGroups(recorded[0]!.complete)).toEqual(['*']);
+  });
+
+  it('a Huawei port change marks the ports with port security disabled read too: their finding resolves when the last is re-enabled', async () => {
+    const port = (id: string, fields: Partial<NetworkInterface> = {}) => ({
+      ...nic(id, ['sg-a']),
+      ...HUAWEI,
+      ...fields,
+    });
+    const disabled = rig([port('port-1', { filtering: 'disabled', groupIds: [] }), port('port-2')], HUAWEI);
+    await auditGroup(disabled.ports, change({ ...HUAWEI, interfaceId: 'port-1', eventName: 'updatePort' }));
+    expect(findingGroups(disabled.recorded[0]!.findings)).toEqual(['port-security-disabled']);
+    expect(completeGroups(disabled.recorded[0]!.complete)).toEqual(['port-security-disabled']);
+
+    const reenabled = rig([port('port-1', { groupIds: [] }), port('port-2')], HUAWEI);
+    await auditGroup(reenabled.ports, change({ ...HUAWEI, interfaceId: 'port-1', eventName: 'updatePort' }));
+    expect(findingGroups(reenabled.recorded[0]!.findings)).toEqual([]);
+    expect(completeGroups(reenabled.recorded[0]!.complete)).toEqual(['port-security-disabled']);
   });
 
   it('a group change still audits only that group', async () => {

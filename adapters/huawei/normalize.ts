@@ -175,13 +175,14 @@ function readAction(raw: Raw): Action {
   return fail(`action ${show(value)} is not allow or deny`);
 }
 
-function readEnabled(raw: Raw): boolean {
-  const value = raw.enabled;
+/** A true/false field whose absence (undefined or null) means true; "true"/"false" strings are accepted. */
+export function flagOnByDefault(raw: Raw, field: string): boolean {
+  const value = raw[field];
   if (value === undefined || value === null) return true;
   if (typeof value === 'boolean') return value;
   const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
   if (text === 'true' || text === 'false') return text === 'true';
-  return fail(`enabled ${show(value)} is not true or false`);
+  return fail(`${field} ${show(value)} is not true or false`);
 }
 
 export function nativeRef(raw: Raw, idPrefix: string): Rule['native'] {
@@ -214,7 +215,7 @@ export function readV3Rule(value: unknown, groupId?: string): ReadRule {
     protocol,
     ports,
     peer: readPeer(raw, family, gid),
-    enabled: readEnabled(raw),
+    enabled: flagOnByDefault(raw, 'enabled'),
     description: freeText(raw, 'description'),
     native: nativeRef(raw, 'hw'),
   };

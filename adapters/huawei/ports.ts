@@ -13,13 +13,28 @@
 // names that bandwidth (`ipv6_bandwidth_id`): a global IPv6 fixed IP is public exactly when it is
 // set. A port shape without the field (Neutron) cannot tell, so its global IPv6 addresses count as
 // public rather than be judged private on what was not read.
+//
+// Port security: `port_security_enabled` (Huawei VPC v1 and v3 Port, Neutron port-security
+// extension; default true). Huawei's port reference: when it is not enabled, the security groups
+// (and DHCP anti-spoofing) do not take effect. Neutron refuses to disable it while groups are bound,
+// but a listing may still name some: either way they filter nothing on that port.
 
 import { parseCidr } from '../../src/model/address.ts';
 import type { InterfaceAttachment, NetworkInterface, PublicAddress } from '../../src/model/network-interface.ts';
 import type { PageContext, PageKind, PageResult, Scope } from '../../src/model/page.ts';
 import { isRecord } from '../../src/lib/record.ts';
 import type { Provider } from '../../src/model/types.ts';
-import { accountOf, asRecord, fail, normalizeList, optionalText, readSafely, requiredText, show } from './normalize.ts';
+import {
+  accountOf,
+  asRecord,
+  fail,
+  flagOnByDefault,
+  normalizeList,
+  optionalText,
+  readSafely,
+  requiredText,
+  show,
+} from './normalize.ts';
 
 type Raw = Record<string, unknown>;
 
@@ -90,6 +105,7 @@ export function readPort(value: unknown, ctx: PageContext): NetworkInterface {
   const attachedTo = attachmentOf(deviceOwner, optionalText(raw, 'device_id') ?? '');
   if (attachedTo) port.attachedTo = attachedTo;
   if (deviceOwner !== '') port.type = deviceOwner;
+  if (!flagOnByDefault(raw, 'port_security_enabled')) port.filtering = 'disabled';
   return port;
 }
 

@@ -1,6 +1,6 @@
 import { placeKey } from '../model/ids.ts';
 import type { WardenConfig } from '../config/schema.ts';
-import { isPublicInterface } from '../model/network-interface.ts';
+import { filtersByGroups, isPublicInterface } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
 import { capabilitiesOf } from '../model/providers/index.ts';
 import type { Estate, Finding, Rule, SecurityGroup, Severity } from '../model/types.ts';
@@ -51,7 +51,9 @@ export function auditInterfaces(
   const bySet = new Map<string, NetworkInterface[]>();
   let notEvaluated = 0;
   for (const item of interfaces) {
-    const unread = [...new Set(item.groupIds)].filter((id) => !groups.has(placeKey(item, id)));
+    // A port whose groups do not filter it is judged without them: they decide nothing there.
+    const filtered = filtersByGroups(item);
+    const unread = filtered ? [...new Set(item.groupIds)].filter((id) => !groups.has(placeKey(item, id))) : [];
     if (unread.length > 0) {
       notEvaluated++;
       for (const id of unread) {
@@ -62,7 +64,7 @@ export function auditInterfaces(
       }
       continue;
     }
-    if (item.groupIds.length === 0) continue;
+    if (item.groupIds.length === 0 && filtered) continue;
     const key = interfacePolicyKey(item);
     const list = bySet.get(key);
     if (list) list.push(item);
@@ -72,14 +74,19 @@ export function auditInterfaces(
   const merged = new Map<string, { finding: Finding; interfaces: NetworkInterface[] }>();
   for (const carrying of bySet.values()) {
     const first = carrying[0] as NetworkInterface;
-    const setGroups = first.groupIds.map((id) => {
+    const setGroups = (filtersByGroups(first) ? first.groupIds : []).map((id) => {
       const group = groups.get(placeKey(first, id)) as SecurityGroup;
       const rules = rulesOf(group);
       return rules === group.rules ? group : { ...group, rules };
     });
     // A set only private interfaces carry, whose groups combine as a union, has nothing to report:
     // no exposure to the Internet, and no rule one group could override in another.
-    if (!carrying.some(isPublicInterface) && setGroups.every((g) => capabilitiesOf(g).multiGroup === 'union')) continue;
+    if (
+      filtersByGroups(first) &&
+      !carrying.some(isPublicInterface) &&
+      setGroups.every((g) => capabilitiesOf(g).multiGroup === 'union')
+    )
+      continue;
     const policy = evaluateInterface(first, setGroups);
     const scope = { provider: first.provider, account: first.account, region: first.region, ...groupSetScope(policy) };
     for (const check of checks as readonly InterfaceCheck[]) {

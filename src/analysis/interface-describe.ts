@@ -1,5 +1,6 @@
 import type { Rule, SecurityGroup } from '../model/types.ts';
 import { describeRule } from './describe.ts';
+import { UNFILTERED_SET } from '../model/network-interface.ts';
 import type { InterfacePolicy } from './interface-evaluate.ts';
 
 /** `group sg-1 (web) rule <the rule as the group lists it>`. */
@@ -18,6 +19,7 @@ export function interfaceRuleText(policy: InterfacePolicy): (rule: Rule) => stri
 
 /** The groups of the set as a finding names them: ids joined with `+` (in bind order where it decides, else sorted), and their names. */
 export function groupSetScope(policy: InterfacePolicy): { groupId: string; groupName: string } {
+  if (policy.unfiltered) return { ...UNFILTERED_SET };
   return {
     groupId: policy.groups.map((g) => g.id).join('+'),
     groupName: policy.groups.map((g) => g.name || g.id).join(' + '),

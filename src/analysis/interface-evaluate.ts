@@ -1,4 +1,4 @@
-import { groupSetKey } from '../model/network-interface.ts';
+import { filtersByGroups, groupSetKey } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
 import { capabilitiesOf, descriptorOf } from '../model/providers/index.ts';
 import type { MultiGroup } from '../model/providers/index.ts';
@@ -7,6 +7,7 @@ import { bucketsOf, lookup } from './evaluate.ts';
 import type { EvaluatedPolicy, Packet } from './evaluate.ts';
 import { groupPart, mergedSets } from './interface-rules.ts';
 import type { GroupPart, RuleOrigin } from './interface-rules.ts';
+import { unfilteredPolicy } from './interface-unfiltered.ts';
 import { overlayPolicies } from './policy-overlay.ts';
 import type { Overlay } from './policy-overlay.ts';
 import type { RuleSpace } from './rule-space.ts';
@@ -53,6 +54,8 @@ export interface InterfacePolicy {
   groupRules: Rule[][];
   /** What the reader must know about how this policy was reached (unknown order, missing groups …). */
   notes: string[];
+  /** Set where the groups do not filter the interface (port security disabled): everything is allowed, no group decides. */
+  unfiltered?: true;
 }
 
 /**
@@ -61,6 +64,8 @@ export interface InterfacePolicy {
  * for one reading of the groups (an audit evaluates each distinct group set once).
  */
 export function interfacePolicyKey(networkInterface: NetworkInterface): string {
+  if (!filtersByGroups(networkInterface))
+    return `${networkInterface.provider}|${networkInterface.account}|${networkInterface.region}|unfiltered`;
   const ordered =
     Object.values(descriptorOf(networkInterface.provider).apis).some((api) => api.multiGroup === 'bind-order') &&
     networkInterface.groupOrder === 'bind';
@@ -73,6 +78,8 @@ export function evaluateInterface(
   networkInterface: NetworkInterface,
   groups: readonly SecurityGroup[],
 ): InterfacePolicy {
+  if (!filtersByGroups(networkInterface))
+    return unfilteredPolicy(networkInterface, interfacePolicyKey(networkInterface));
   const byId = new Map(groups.map((g) => [g.id, g]));
   const ids = [...new Set(networkInterface.groupIds)];
   const missingGroupIds = ids.filter((id) => !byId.has(id));

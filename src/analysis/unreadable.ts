@@ -1,5 +1,5 @@
 import { derivedId } from '../model/ids.ts';
-import { ALL_PORTS } from '../model/protocol.ts';
+import { allowAllRule } from '../model/implicit-rules.ts';
 import type { Direction, Rule, SecurityGroup, UnparseableRecord } from '../model/types.ts';
 import { evaluateGroup } from './evaluate.ts';
 import type { EvaluatedPolicy } from './evaluate.ts';
@@ -37,19 +37,14 @@ export function standInRules(record: UnparseableRecord): Rule[] {
   const directions: Direction[] = known.direction ? [known.direction] : ['ingress', 'egress'];
   const id = unreadableRuleId(record);
   return directions.flatMap((direction) =>
-    (['ipv4', 'ipv6'] as const).map((family): Rule => ({
-      direction,
-      action: 'allow',
-      // 1 is the highest priority a rule can have; an equal-priority deny still wins, as it would over the real rule.
-      priority: 1,
-      family,
-      protocol: 'all',
-      ports: [ALL_PORTS],
-      peer: { kind: 'cidr', cidr: family === 'ipv4' ? '0.0.0.0/0' : '::/0' },
-      enabled: true,
-      description: `unreadable rule ${id}, assumed to allow everything: ${record.reason}`,
-      native: { ruleId: `${STAND_IN}${id}`, derivedId: true, raw: record.raw },
-    })),
+    (['ipv4', 'ipv6'] as const).map((family): Rule =>
+      allowAllRule(direction, family, {
+        // 1 is the highest priority a rule can have; an equal-priority deny still wins, as it would over the real rule.
+        priority: 1,
+        description: `unreadable rule ${id}, assumed to allow everything: ${record.reason}`,
+        native: { ruleId: `${STAND_IN}${id}`, derivedId: true, raw: record.raw },
+      }),
+    ),
   );
 }
 

@@ -31,6 +31,12 @@ export interface NetworkInterface {
   attachedTo?: InterfaceAttachment;
   /** The provider's interface type or device owner, as evidence (`interface`, `network:router_interface` …). */
   type?: string;
+  /**
+   * Whether its groups filter its traffic: `disabled` for a Huawei/OTC port with port security
+   * disabled (`port_security_enabled: false`), whose groups, even where the API still lists some, do
+   * not take effect: all traffic is allowed both ways. Absent means `groups`.
+   */
+  filtering?: 'groups' | 'disabled';
 }
 
 export interface PublicAddress {
@@ -75,6 +81,20 @@ export function isPublicInterface(
   networkInterface: Pick<NetworkInterface, 'publicAddresses' | 'publicAddressesUnknown'>,
 ): boolean {
   return networkInterface.publicAddresses.length > 0 || networkInterface.publicAddressesUnknown !== undefined;
+}
+
+/**
+ * The group set interface findings on ports with port security disabled name: the port setting, not
+ * a group (the groups such a port lists decide nothing).
+ */
+export const UNFILTERED_SET = { groupId: 'port-security-disabled', groupName: 'port security disabled' } as const;
+
+/** The clouds whose ports can have port security disabled (Huawei VPC and OTC Neutron ports). */
+export const PORT_SECURITY_PROVIDERS: ReadonlySet<Provider> = new Set(['huawei', 'otc']);
+
+/** Whether its groups decide its traffic (false for a port with port security disabled). */
+export function filtersByGroups(networkInterface: Pick<NetworkInterface, 'filtering'>): boolean {
+  return networkInterface.filtering !== 'disabled';
 }
 
 /** Adds a public address to a list unless the list has it already (the same address read twice). */

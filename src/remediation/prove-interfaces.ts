@@ -152,6 +152,8 @@ export function proveOnInterfaces(input: {
   let concerned = 0;
   for (const set of sets) {
     widened.push(...widenings(set));
+    // Its groups decide nothing there (port security disabled): what stays open is not this group's doing.
+    if (set.before.unfiltered) continue;
     if (!exposure || !exposure.test(set.before.policy).open) continue;
     concerned += set.interfaces.length;
     const now = exposure.test(set.after.policy);
@@ -165,6 +167,11 @@ export function proveOnInterfaces(input: {
   if (unordered > 0)
     notes.push(
       `the bind order of the groups on ${plural(unordered, 'interface')} is not known: proved on the most open result over every order, so the proof holds under every order`,
+    );
+  const unfiltered = sets.filter((s) => s.before.unfiltered).flatMap((s) => s.interfaces).length;
+  if (unfiltered > 0)
+    notes.push(
+      `port security is disabled on ${plural(unfiltered, 'interface')} carrying the group: its rules do not filter them, so the change leaves their traffic as it is (everything allowed)`,
     );
   const missing = new Set(sets.flatMap((s) => s.before.missingGroupIds));
   if (missing.size > 0)

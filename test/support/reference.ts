@@ -111,6 +111,8 @@ export function permutations<T>(items: readonly T[]): T[][] {
 /**
  * The decision for one packet on an interface with several groups, straight from each cloud's
  * documented rule and by brute force (no regions, no priority rewriting):
+ * - port security disabled (`filtering: 'disabled'`, Huawei/OTC): the groups do not take effect;
+ *   every packet is allowed, decided by the port setting, so by no group and no group's rule.
  * - `union`: allowed when any group has a matching allow.
  * - `priority`: every group's applied rules together; the smallest priority wins, deny at equal priority.
  * - `bind-order`, order known: the first group with a matching rule decides, by its own best rule.
@@ -123,7 +125,9 @@ export function referenceInterfaceDecision(
   multiGroup: MultiGroup,
   groupOrder: 'bind' | 'unknown',
   packet: Packet,
+  filtering: 'groups' | 'disabled' = 'groups',
 ): ReferenceInterfaceResult {
+  if (filtering === 'disabled') return { decision: 'allow', group: undefined, rule: undefined };
   const byId = [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (multiGroup === 'union') {
     for (const group of byId) {

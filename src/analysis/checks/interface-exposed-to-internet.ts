@@ -1,9 +1,14 @@
+import type { WardenConfig } from '../../config/schema.ts';
 import { isPublicInterface } from '../../model/network-interface.ts';
+import type { NetworkInterface } from '../../model/network-interface.ts';
 import { plural } from '../describe.ts';
-import type { CheckContext } from '../check.ts';
+import type { CheckContext, FindingDraft } from '../check.ts';
 import { findingReach, reachSampleText } from '../finding-reach.ts';
 import type { InterfaceCheck, InterfaceDraft } from '../interface-check.ts';
 import { interfaceRuleText } from '../interface-describe.ts';
+import type { InterfacePolicy } from '../interface-evaluate.ts';
+import { PORT_SECURITY_DISABLED } from '../interface-unfiltered.ts';
+import { lowerSeverity } from '../reachability.ts';
 import { internetAdminPort } from './internet-admin-port.ts';
 import { internetAllPorts } from './internet-all-ports.ts';
 import { internetHighRiskPort } from './internet-high-risk-port.ts';
@@ -29,15 +34,8 @@ export const interfaceExposedToInternet: InterfaceCheck<'interface-exposed-to-in
   },
   run({ policy, interfaces, config }) {
     const reachable = interfaces.filter(isPublicInterface);
+    if (policy.unfiltered) return unfilteredDrafts(policy, interfaces, config);
     if (reachable.length === 0 || policy.groups.length === 0) return [];
-    const describeRule = interfaceRuleText(policy);
-    const context: CheckContext = {
-      group: policy.policy.group,
-      policy: policy.policy,
-      config,
-      estate: NO_ESTATE,
-      describeRule,
-    };
     const reach = findingReach(reachable);
     const unknown = reachable.filter((i) => i.publicAddressesUnknown !== undefined);
     const where = `On ${plural(reach.interfaces, 'public interface')} (${reachSampleText(reach)}${reach.instances > 0 ? `; ${plural(reach.instances, 'instance')}` : ''}).`;
@@ -46,20 +44,60 @@ export const interfaceExposedToInternet: InterfaceCheck<'interface-exposed-to-in
         ? ''
         : ` The public addresses of ${plural(unknown.length, 'interface')} could not be read (${unknown[0]?.publicAddressesUnknown}): counted as public.`;
     const notes = policy.notes.length === 0 ? '' : ` Note: ${policy.notes.join('; ')}.`;
-    const drafts: InterfaceDraft[] = [];
-    // A port check switched off in the config is off on interfaces too, as its severity override holds there.
-    for (const check of EXPOSURE_CHECKS.filter((c) => !config.checks.disabled.includes(c.meta.id))) {
-      for (const found of check.run(context)) {
-        const draft = noteUnresolved(policy.policy, found);
-        drafts.push({
-          ...draft,
-          severity: config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity,
-          title: `${draft.title} on a public interface`,
-          detail: `${draft.detail} ${where}${unread}${notes}`,
-          interfaces: reachable,
-        });
-      }
-    }
-    return drafts;
+    return exposureDrafts(policy, config).map((draft) => ({
+      ...draft,
+      title: `${draft.title} on a public interface`,
+      detail: `${draft.detail} ${where}${unread}${notes}`,
+      interfaces: reachable,
+    }));
   },
 };
+
+/** The port checks' findings on the combined policy, each at the severity the config gives its check. */
+function exposureDrafts(policy: InterfacePolicy, config: WardenConfig): FindingDraft[] {
+  const context: CheckContext = {
+    group: policy.policy.group,
+    policy: policy.policy,
+    config,
+    estate: NO_ESTATE,
+    describeRule: interfaceRuleText(policy),
+  };
+  // A port check switched off in the config is off on interfaces too, as its severity override holds there.
+  return EXPOSURE_CHECKS.filter((c) => !config.checks.disabled.includes(c.meta.id)).flatMap((check) =>
+    check.run(context).map((found) => {
+      const draft = noteUnresolved(policy.policy, found);
+      return { ...draft, severity: config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity };
+    }),
+  );
+}
+
+/**
+ * Ports with port security disabled, public and private alike in one finding per exposure (nothing
+ * else says they are open): as exposed as a public one among them makes them, else ranked like a
+ * group no public interface carries, lowered by `exposure.privateSeverityDrop`.
+ */
+function unfilteredDrafts(
+  policy: InterfacePolicy,
+  interfaces: readonly NetworkInterface[],
+  config: WardenConfig,
+): InterfaceDraft[] {
+  const reach = findingReach(interfaces);
+  const where = `On ${plural(reach.interfaces, 'interface')} with port security disabled (${reachSampleText(reach)}${reach.instances > 0 ? `; ${plural(reach.instances, 'instance')}` : ''}), ${reach.publicInterfaces === 0 ? 'none' : reach.publicInterfaces} public.`;
+  const reason = ` Reason: ${PORT_SECURITY_DISABLED}, so all traffic is allowed in both directions.`;
+  const drop = reach.publicInterfaces === 0 ? config.exposure.privateSeverityDrop : 0;
+  return exposureDrafts(policy, config).map((draft) => {
+    const severity = draft.severity ?? interfaceExposedToInternet.meta.severity;
+    const lowered = lowerSeverity(severity, drop);
+    const ranked =
+      reach.publicInterfaces > 0
+        ? ''
+        : ` Would be exposed this way once given a public address; every host that can route to them reaches every port${drop === 0 ? '' : `, so ${severity} lowered to ${lowered}`}.`;
+    return {
+      ...draft,
+      severity: lowered,
+      title: `${draft.title} on ${reach.publicInterfaces > 0 ? 'a public' : 'a private'} interface with port security disabled`,
+      detail: `${draft.detail} ${where}${reason}${ranked}`,
+      interfaces,
+    };
+  });
+}
