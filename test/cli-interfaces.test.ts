@@ -102,7 +102,8 @@ describe('warden audit with interfaces', () => {
       count: 1,
       reasons: [
         {
-          reason: 'group sg-0ffffffffffffffff is bound to it but was not read',
+          reason:
+            'group sg-0ffffffffffffffff is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read)',
           interfaces: 1,
           sample: ['eni-0000000000000000c'],
         },
@@ -111,7 +112,7 @@ describe('warden audit with interfaces', () => {
     const table = await runCli(['audit', '--source', file('estate.json')]);
     expect(table.stdout).toContain('1 interface not evaluated (not judged on fewer groups than they carry):');
     expect(table.stdout).toContain(
-      'group sg-0ffffffffffffffff is bound to it but was not read: 1 interface (eni-0000000000000000c)',
+      'group sg-0ffffffffffffffff is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read): 1 interface (eni-0000000000000000c)',
     );
   });
 });

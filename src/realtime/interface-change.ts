@@ -20,14 +20,12 @@ export function interfacesOfChange(
 }
 
 /**
- * The `groupId`s under which the findings of these interfaces' groups and group sets are recorded:
- * each group, and each interface's set of groups as the interface checks name it (`a+b`, in bind
- * order where it decides, else sorted: both spellings).
+ * The `groupId`s under which the interface checks record the findings of these interfaces' sets of
+ * several groups: `a+b`, in bind order where it decides, else sorted (both spellings).
  */
-export function findingGroupIdsOf(interfaces: readonly NetworkInterface[]): string[] {
+export function groupSetIdsOf(interfaces: readonly NetworkInterface[]): string[] {
   const ids = new Set<string>();
   for (const item of interfaces) {
-    for (const id of item.groupIds) ids.add(id);
     if (item.groupIds.length > 1) {
       ids.add(item.groupIds.join('+'));
       ids.add([...item.groupIds].sort().join('+'));
