@@ -1,9 +1,13 @@
 import { isPublicInterface } from '../../model/network-interface.ts';
 import { plural } from '../describe.ts';
-import type { CheckContext } from '../check.ts';
+import type { Check, CheckContext, FindingDraft } from '../check.ts';
 import { findingReach, reachSampleText } from '../finding-reach.ts';
 import type { InterfaceCheck, InterfaceDraft } from '../interface-check.ts';
 import { interfaceRuleText } from '../interface-describe.ts';
+import { evaluateInterface } from '../interface-evaluate.ts';
+import type { InterfacePolicy } from '../interface-evaluate.ts';
+import type { NetworkInterface } from '../../model/network-interface.ts';
+import type { Finding, SecurityGroup } from '../../model/types.ts';
 import { internetAdminPort } from './internet-admin-port.ts';
 import { internetAllPorts } from './internet-all-ports.ts';
 import { internetHighRiskPort } from './internet-high-risk-port.ts';
@@ -46,6 +50,7 @@ export const interfaceExposedToInternet: InterfaceCheck<'interface-exposed-to-in
         ? ''
         : ` The public addresses of ${plural(unknown.length, 'interface')} could not be read (${unknown[0]?.publicAddressesUnknown}): counted as public.`;
     const notes = policy.notes.length === 0 ? '' : ` Note: ${policy.notes.join('; ')}.`;
+    const decidingGroups = decidingGroupsOf(context, policy, reachable[0] as NetworkInterface);
     const drafts: InterfaceDraft[] = [];
     // A port check switched off in the config is off on interfaces too, as its severity override holds there.
     for (const check of EXPOSURE_CHECKS.filter((c) => !config.checks.disabled.includes(c.meta.id))) {
@@ -57,9 +62,50 @@ export const interfaceExposedToInternet: InterfaceCheck<'interface-exposed-to-in
           title: `${draft.title} on a public interface`,
           detail: `${draft.detail} ${where}${unread}${notes}`,
           interfaces: reachable,
+          decidingGroups: decidingGroups(check, found),
         });
       }
     }
     return drafts;
   },
 };
+
+/**
+ * The groups whose rules open the port: those the deciding rules come from and, where that is one group,
+ * any other group that would open it without that group's rules (a union of allows decides by one rule,
+ * but each group's allow exposes the port). Every group of the set when a rule cannot be traced to its
+ * group. So a suppression naming one group never hides an exposure another group also makes.
+ */
+function decidingGroupsOf(context: CheckContext, policy: InterfacePolicy, first: NetworkInterface) {
+  const without = new Map<string, InterfacePolicy>();
+  const traced = (of: InterfacePolicy, ruleIds: readonly string[]): SecurityGroup[] | undefined => {
+    const wanted = new Set(ruleIds);
+    const found = new Set<string>();
+    const groups = new Map<string, SecurityGroup>();
+    for (const [rule, origin] of of.origins) {
+      if (!wanted.has(rule.native.ruleId)) continue;
+      found.add(rule.native.ruleId);
+      groups.set(origin.group.id, origin.group);
+    }
+    return found.size === wanted.size ? [...groups.values()] : undefined;
+  };
+  return (check: Check, draft: FindingDraft): NonNullable<Finding['decidingGroups']> => {
+    let deciding = traced(policy, draft.ruleIds) ?? policy.groups;
+    const only = deciding.length === 1 && policy.groups.length > 1 ? (deciding[0] as SecurityGroup) : undefined;
+    if (only) {
+      let rest = without.get(only.id);
+      if (!rest) {
+        rest = evaluateInterface(
+          first,
+          policy.groups.map((g) => (g === only ? { ...g, rules: [] } : g)),
+        );
+        without.set(only.id, rest);
+      }
+      const still = check
+        .run({ ...context, group: rest.policy.group, policy: rest.policy })
+        .find((d) => d.subject === draft.subject);
+      if (still) deciding = [only, ...(traced(rest, still.ruleIds) ?? policy.groups.filter((g) => g !== only))];
+    }
+    return [...new Map(deciding.map((g) => [g.id, { id: g.id, name: g.name }])).values()];
+  };
+}
