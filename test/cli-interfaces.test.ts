@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
+import { awsEniRecord, awsGroupRecord } from './support/aws-snapshot.ts';
 import { runCli } from './support/run-cli.ts';
 import type { CliRun } from './support/run-cli.ts';
 
@@ -12,42 +13,13 @@ const ACCOUNT = '111122223333';
 let tmp: string;
 const file = (name: string) => join(tmp, name);
 
-function group(id: string, name: string, port: number, cidr: string) {
-  return {
-    GroupId: id,
-    GroupName: name,
-    Description: name,
-    OwnerId: ACCOUNT,
-    VpcId: 'vpc-1',
-    IpPermissions: [
-      {
-        IpProtocol: 'tcp',
-        FromPort: port,
-        ToPort: port,
-        IpRanges: [{ CidrIp: cidr, Description: 'why' }],
-        Ipv6Ranges: [],
-        PrefixListIds: [],
-        UserIdGroupPairs: [],
-      },
-    ],
-    IpPermissionsEgress: [],
-  };
-}
+const group = (id: string, name: string, port: number, cidr: string) => awsGroupRecord(ACCOUNT, id, name, port, cidr);
 
 const WEB = group('sg-0aaaaaaaaaaaaaaa1', 'web', 443, '0.0.0.0/0');
 const ADMIN = group('sg-0aaaaaaaaaaaaaaa2', 'admin', 22, '0.0.0.0/0');
 
-function eni(id: string, groups: string[], options: { publicIp?: string; instance?: string } = {}) {
-  return {
-    NetworkInterfaceId: id,
-    OwnerId: ACCOUNT,
-    VpcId: 'vpc-1',
-    InterfaceType: 'interface',
-    Groups: groups.map((GroupId) => ({ GroupId })),
-    ...(options.publicIp ? { Association: { PublicIp: options.publicIp, IpOwnerId: 'amazon' } } : {}),
-    ...(options.instance ? { Attachment: { InstanceId: options.instance } } : {}),
-  };
-}
+const eni = (id: string, groups: string[], options: { publicIp?: string; instance?: string } = {}) =>
+  awsEniRecord(ACCOUNT, id, groups, options);
 
 function snapshot(interfaces?: object[]) {
   return JSON.stringify({

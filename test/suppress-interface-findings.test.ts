@@ -7,6 +7,7 @@ import type { AuditReport } from '../src/analysis/audit.ts';
 import { applySuppressions } from '../src/analysis/suppressions.ts';
 import { defaultConfig } from '../src/config/schema.ts';
 import { group as groupOf, networkInterface, rule } from './support/build.ts';
+import { awsEniRecord, awsGroupRecord } from './support/aws-snapshot.ts';
 import { runCli } from './support/run-cli.ts';
 
 // The config's suppressions and interface findings, whose group is a set (`sg-a+sg-b`): a suppression
@@ -21,36 +22,8 @@ const ALSO_SSH = 'sg-0aaaaaaaaaaaaaaa4';
 let tmp: string;
 const file = (name: string) => join(tmp, name);
 
-function group(id: string, name: string, port: number) {
-  return {
-    GroupId: id,
-    GroupName: name,
-    Description: name,
-    OwnerId: ACCOUNT,
-    VpcId: 'vpc-1',
-    IpPermissions: [
-      {
-        IpProtocol: 'tcp',
-        FromPort: port,
-        ToPort: port,
-        IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'why' }],
-        Ipv6Ranges: [],
-        PrefixListIds: [],
-        UserIdGroupPairs: [],
-      },
-    ],
-    IpPermissionsEgress: [],
-  };
-}
-
-const eni = (id: string, groups: string[], publicIp: string) => ({
-  NetworkInterfaceId: id,
-  OwnerId: ACCOUNT,
-  VpcId: 'vpc-1',
-  InterfaceType: 'interface',
-  Groups: groups.map((GroupId) => ({ GroupId })),
-  Association: { PublicIp: publicIp, IpOwnerId: 'amazon' },
-});
+const group = (id: string, name: string, port: number) => awsGroupRecord(ACCOUNT, id, name, port, '0.0.0.0/0');
+const eni = (id: string, groups: string[], publicIp: string) => awsEniRecord(ACCOUNT, id, groups, { publicIp });
 
 async function audit(suppressions: object[]): Promise<AuditReport> {
   await writeFile(file('warden.json'), JSON.stringify({ suppressions }));
