@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
+import { awsEniRecord, awsGroupRecord } from './support/aws-snapshot.ts';
 import { runCli } from './support/run-cli.ts';
 import type { CliRun } from './support/run-cli.ts';
 
@@ -12,42 +13,13 @@ const ACCOUNT = '111122223333';
 let tmp: string;
 const file = (name: string) => join(tmp, name);
 
-function group(id: string, name: string, port: number, cidr: string) {
-  return {
-    GroupId: id,
-    GroupName: name,
-    Description: name,
-    OwnerId: ACCOUNT,
-    VpcId: 'vpc-1',
-    IpPermissions: [
-      {
-        IpProtocol: 'tcp',
-        FromPort: port,
-        ToPort: port,
-        IpRanges: [{ CidrIp: cidr, Description: 'why' }],
-        Ipv6Ranges: [],
-        PrefixListIds: [],
-        UserIdGroupPairs: [],
-      },
-    ],
-    IpPermissionsEgress: [],
-  };
-}
+const group = (id: string, name: string, port: number, cidr: string) => awsGroupRecord(ACCOUNT, id, name, port, cidr);
 
 const WEB = group('sg-0aaaaaaaaaaaaaaa1', 'web', 443, '0.0.0.0/0');
 const ADMIN = group('sg-0aaaaaaaaaaaaaaa2', 'admin', 22, '0.0.0.0/0');
 
-function eni(id: string, groups: string[], options: { publicIp?: string; instance?: string } = {}) {
-  return {
-    NetworkInterfaceId: id,
-    OwnerId: ACCOUNT,
-    VpcId: 'vpc-1',
-    InterfaceType: 'interface',
-    Groups: groups.map((GroupId) => ({ GroupId })),
-    ...(options.publicIp ? { Association: { PublicIp: options.publicIp, IpOwnerId: 'amazon' } } : {}),
-    ...(options.instance ? { Attachment: { InstanceId: options.instance } } : {}),
-  };
-}
+const eni = (id: string, groups: string[], options: { publicIp?: string; instance?: string } = {}) =>
+  awsEniRecord(ACCOUNT, id, groups, options);
 
 function snapshot(interfaces?: object[]) {
   return JSON.stringify({
@@ -102,7 +74,8 @@ describe('warden audit with interfaces', () => {
       count: 1,
       reasons: [
         {
-          reason: 'group sg-0ffffffffffffffff is bound to it but was not read',
+          reason:
+            'group sg-0ffffffffffffffff is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read)',
           interfaces: 1,
           sample: ['eni-0000000000000000c'],
         },
@@ -111,7 +84,7 @@ describe('warden audit with interfaces', () => {
     const table = await runCli(['audit', '--source', file('estate.json')]);
     expect(table.stdout).toContain('1 interface not evaluated (not judged on fewer groups than they carry):');
     expect(table.stdout).toContain(
-      'group sg-0ffffffffffffffff is bound to it but was not read: 1 interface (eni-0000000000000000c)',
+      'group sg-0ffffffffffffffff is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read): 1 interface (eni-0000000000000000c)',
     );
   });
 });

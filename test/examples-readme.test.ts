@@ -12,13 +12,19 @@ import { CATALOG } from '../src/analysis/checks/index.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const README = readFileSync(join(ROOT, 'examples/README.md'), 'utf8');
 const CHECK_IDS = new Set(CATALOG.map((c) => c.id));
-const INTERNET_PORT_CHECKS = new Set(['internet-admin-port', 'internet-high-risk-port']);
+const INTERNET_PORT_CHECKS = new Set([
+  'internet-admin-port',
+  'internet-high-risk-port',
+  'interface-exposed-to-internet',
+]);
 
 interface Claim {
   key: string;
   checks: string[];
   /** Ports the README names for each internet-port check. */
   ports: Map<string, number[]>;
+  /** "lowered to high": the severity its Internet findings were lowered to (on no public interface). */
+  lowered?: string;
 }
 
 function cells(line: string): string[] {
@@ -65,7 +71,8 @@ function claims(): Claim[] {
     const name = /`([^`]+)`/u.exec(group ?? '')?.[1];
     if (!name || reports === undefined)
       throw new Error(`examples/README.md: a table row without a group or a reports cell: ${line}`);
-    out.push({ key: `${scope} ${name}`, ...parseReports(reports) });
+    const lowered = /lowered to (\w+)/u.exec(reports)?.[1];
+    out.push({ key: `${scope} ${name}`, ...parseReports(reports), ...(lowered ? { lowered } : {}) });
   }
   return out;
 }
@@ -86,10 +93,30 @@ describe('examples/README.md claims only what `npm start` shows', () => {
     `${f.provider} ${f.region} ${f.groupName}`;
   const atLeastLow = () => report.findings.filter((f) => f.severity !== 'info');
 
-  it('has a row for every group of the demo estate, and one per group', () => {
+  it('has a row for every group of the demo estate, and one per group (rows of group sets `a + b` aside)', () => {
     const rows = claims().map((c) => c.key);
     expect(new Set(rows).size).toBe(rows.length);
-    expect(rows.length).toBe(report.summary.groups);
+    expect(rows.filter((key) => !key.includes(' + ')).length).toBe(report.summary.groups);
+  });
+
+  it('shows interface findings: an exposure through several groups, a cross-group override, and lowered group severities', () => {
+    const checks = new Set(report.findings.map((f) => f.check));
+    expect(checks).toContain('interface-exposed-to-internet');
+    expect(checks).toContain('cross-group-override');
+    expect(report.summary.interfacesNotEvaluated?.count).toBe(0);
+    const lowered = report.findings.filter((f) => / lowered to \w+\.$/u.test(f.detail)).map(keyOf);
+    expect(lowered.length).toBeGreaterThan(0);
+    // A row says "lowered to <severity>" exactly where the audit lowered its group's findings, to that severity.
+    const wrong: string[] = [];
+    for (const claim of claims()) {
+      const found = report.findings.filter((f) => keyOf(f) === claim.key && / lowered to \w+\.$/u.test(f.detail));
+      const severities = [...new Set(found.map((f) => f.severity))];
+      if (JSON.stringify(severities) !== JSON.stringify(claim.lowered ? [claim.lowered] : []))
+        wrong.push(
+          `${claim.key}: README ${claim.lowered ?? 'not lowered'}, audit ${severities.join(', ') || 'not lowered'}`,
+        );
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('every row names exactly the checks the audit reports for that group at low or above', () => {

@@ -181,7 +181,14 @@ describe('interfaces whose groups were not all read are counted, never judged on
     expect(report.summary.interfaces).toEqual({ read: 2, evaluated: 1 });
     expect(report.summary.interfacesNotEvaluated).toEqual({
       count: 1,
-      reasons: [{ reason: 'group sg-gone is bound to it but was not read', interfaces: 1, sample: ['eni-1'] }],
+      reasons: [
+        {
+          reason:
+            'group sg-gone is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read)',
+          interfaces: 1,
+          sample: ['eni-1'],
+        },
+      ],
     });
     expect(
       ofCheck(report, 'interface-exposed-to-internet').map((f) => f.reach?.sample.map((s) => s.interface)),

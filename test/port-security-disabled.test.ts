@@ -181,7 +181,10 @@ describe('warden audit and explain on a snapshot with ports whose port security 
       ['port/3389', 'critical', 1, 1],
     ]);
     expect(report.summary.interfacesNotEvaluated?.reasons.map((r) => [r.reason, r.sample])).toEqual([
-      ['group sg-gone is bound to it but was not read', ['p-on']],
+      [
+        'group sg-gone is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read)',
+        ['p-on'],
+      ],
     ]);
   });
 

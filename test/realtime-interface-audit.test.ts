@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { auditGroup } from '../src/app/audit-group.ts';
 import type { GroupChange } from '../src/app/audit-group.ts';
-import type { AppPorts } from '../src/app/ports.ts';
-import { defaultConfig, defaultSlackConfig } from '../src/config/schema.ts';
 import type { NetworkInterface } from '../src/model/network-interface.ts';
 import type { Estate, Finding } from '../src/model/types.ts';
-import type { CompleteScope, SeenResult, StateStore, TrailInput } from '../src/store/state.ts';
+import type { CompleteScope } from '../src/store/state.ts';
 import { group, rule } from './support/build.ts';
+import { appRig } from './support/app-rig.ts';
 
 // A real-time change on an interface or instance audits the groups that interface carries (read from
 // the scope's interface listing), and nothing it did not read is resolved: the store is told only
@@ -37,38 +36,13 @@ const INTERFACES = [nic('eni-1', ['sg-b', 'sg-a'], 'i-1'), nic('eni-2', ['sg-c']
 
 /** `null`: the scope's interfaces were not read. `scope`: where the groups and the read scope are. */
 function rig(interfaces: NetworkInterface[] | null = INTERFACES, scope: typeof SCOPE | typeof HUAWEI = SCOPE) {
-  const recorded: { findings: readonly Finding[]; complete: readonly CompleteScope[] }[] = [];
-  const trail: TrailInput[] = [];
-  const seen: SeenResult = { new: [], open: [], reopened: [], resolved: [], suppressed: [], unsuppressed: [] };
-  const store = {
-    findings: {
-      recordSeen: async (findings: readonly Finding[], _now: Date, complete: readonly CompleteScope[]) => {
-        recorded.push({ findings, complete });
-        return seen;
-      },
-    },
-    suppressions: { activeSuppressions: async () => [] },
-    trail: { log: async (entry: TrailInput) => void trail.push(entry) },
-  } as unknown as StateStore;
   const estate: Estate = {
     groups: groups.map((g) => ({ ...g, ...scope })),
     unparseable: [],
     scanErrors: [],
     ...(interfaces !== null ? { interfaces } : {}),
   };
-  const ports = {
-    config: defaultConfig(),
-    settings: { ...defaultSlackConfig(), channel: 'C0DEFAULT' },
-    store,
-    clouds: {
-      adapters: async () => [],
-      read: async () => ({ estate, snapshots: [{ ...scope, pages: [] }] }),
-    },
-    configFor: () => defaultConfig(),
-    notifier: { isPerson: () => false },
-    now: () => NOW,
-  } as unknown as AppPorts;
-  return { ports, recorded, trail };
+  return appRig(estate, scope, NOW);
 }
 
 const change = (fields: Partial<GroupChange>): GroupChange => ({

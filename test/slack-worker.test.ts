@@ -447,6 +447,32 @@ describe('slack worker', () => {
     expect(digest).not.toContain('AKIAABCDEFGHIJKLMNOP');
   });
 
+  it('show judges the interfaces carrying the group with every group they carry, and names one it cannot find', async () => {
+    const { worker, adapter, responses } = await setup();
+    const OTHER = 'sg-0f0e0d0c0b0a09080';
+    adapter.groups.push({ id: OTHER, name: 'rdp', vpcId: 'vpc-1', description: 'rdp', rules: [] });
+    adapter.put(OTHER, rule({ protocol: 'tcp', ports: 3389, peer: '0.0.0.0/0', description: 'rdp from anywhere' }));
+    const eni = (id: string, groups: string[]) => ({
+      NetworkInterfaceId: id,
+      VpcId: 'vpc-1',
+      Groups: groups.map((GroupId) => ({ GroupId })),
+      Association: { PublicIp: '198.51.100.7', IpOwnerId: 'amazon' },
+      Attachment: { InstanceId: `i-${id}` },
+    });
+    adapter.interfaces = [eni('eni-1', [GROUP, OTHER])];
+    await worker.handle(job('show', { groupId: GROUP }));
+    const shown = String(responses.at(-1)?.body['text']);
+    expect(shown).toContain('Port 3389 (RDP) is open to the Internet on a public interface');
+    expect(shown).toContain('Port 22 (SSH) is open to the Internet on a public interface');
+    expect(shown).not.toContain('not evaluated');
+
+    adapter.interfaces = [eni('eni-2', [GROUP, 'sg-0000000000000dead'])];
+    await worker.handle(job('show', { groupId: GROUP }));
+    expect(String(responses.at(-1)?.body['text'])).toContain(
+      '• 1 interface not evaluated (never judged on fewer groups than it carries):\n    ◦ group sg-0000000000000dead is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read): 1 interface',
+    );
+  });
+
   it('an audit whose region or group matches nothing says so, and posts no clean digest', async () => {
     const { worker, responses, slack } = await setup();
     await worker.handle(job('audit', { region: 'eu-west-9' }));

@@ -146,12 +146,30 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/**
+ * The groups of the scopes read beside the audited ones (an audit of one group reads its whole scope):
+ * they decide the audited groups' interfaces with them and say whether a group a rule names exists or is
+ * named, but get no findings of their own.
+ */
+export type ReadBeside = Pick<Estate, 'groups' | 'unparseable'>;
+
+/** The estate with the groups read beside it: every group an interface carries (for its evaluation and a plan's proof). */
+export function withBeside(estate: Estate, beside: ReadBeside | undefined): Estate {
+  if (!beside) return estate;
+  return {
+    ...estate,
+    groups: [...estate.groups, ...beside.groups],
+    unparseable: [...estate.unparseable, ...beside.unparseable],
+  };
+}
+
 /** Evaluates every group, runs every enabled check, and summarizes. Pure. */
-export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
+export function auditEstate(estate: Estate, config: WardenConfig, beside?: ReadBeside): AuditReport {
   const disabled = new Set(config.checks.disabled);
   const checks = GROUP_CHECKS.filter((c) => !disabled.has(c.meta.id));
-  const index = indexEstate(estate);
-  const standIns = standInsByGroup(estate.unparseable);
+  const read = withBeside(estate, beside);
+  const index = indexEstate(read);
+  const standIns = standInsByGroup(read.unparseable);
   const reachOf = reachIndex(estate);
   const findings: Finding[] = [];
   for (let g = 0; g < estate.groups.length; g++) {
@@ -190,7 +208,7 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
     const extra = standIns(group);
     return extra.length === 0 ? group.rules : [...group.rules, ...extra];
   };
-  const interfaceAudit = estate.interfaces === undefined ? undefined : auditInterfaces(estate, config, withStandIns);
+  const interfaceAudit = read.interfaces === undefined ? undefined : auditInterfaces(read, config, withStandIns);
   if (interfaceAudit) findings.push(...interfaceAudit.findings);
   if (!disabled.has(unparseableRuleMeta.id)) {
     const subjects = unparseableSubjects(estate.unparseable);

@@ -52,6 +52,8 @@ export interface FindingDraft {
   severity?: Severity;
   /** How much the finding exposes (see `ExposureMeasure`); absent where nothing can widen. */
   exposure?: ExposureMeasure;
+  /** An interface finding's deciding groups (`Finding.decidingGroups`). */
+  decidingGroups?: Finding['decidingGroups'];
 }
 
 export interface Check<Id extends string = string> {
@@ -86,6 +88,7 @@ export function toFinding(meta: CheckMeta, scope: FindingScope, draft: FindingDr
     title: draft.title,
     detail: draft.detail,
     ...(draft.exposure ? { exposure: draft.exposure } : {}),
+    ...(draft.decidingGroups ? { decidingGroups: draft.decidingGroups } : {}),
     fingerprint,
     ...(legacyFingerprint !== fingerprint ? { legacyFingerprint } : {}),
   };

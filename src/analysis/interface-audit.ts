@@ -57,7 +57,7 @@ export function auditInterfaces(
     if (unread.length > 0) {
       notEvaluated++;
       for (const id of unread) {
-        const reason = `group ${id} is bound to it but was not read`;
+        const reason = `group ${id} is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read)`;
         const ids = missing.get(reason);
         if (ids) ids.push(item.id);
         else missing.set(reason, [item.id]);

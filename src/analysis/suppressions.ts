@@ -21,11 +21,21 @@ export function isExpired(entry: SuppressionEntry, now: Date): boolean {
   return now.getTime() >= Date.parse(`${entry.expires}T00:00:00Z`);
 }
 
+/**
+ * By fingerprint; or by check and group: the finding's own group (an interface finding's group set,
+ * `sg-a+sg-b`, as the report prints it), or the one group whose rules alone decide an interface
+ * finding — never a group among several that decide it, so accepting one group's exposure does not
+ * hide another's.
+ */
 function matches(entry: SuppressionEntry, finding: Finding): boolean {
   if (entry.fingerprint !== undefined) return matchesFingerprint(finding, entry.fingerprint);
+  if (entry.check !== finding.check) return false;
+  const names = (group: { id: string; name: string }) =>
+    entry.group === group.id || entry.group === `${finding.provider}:${group.name}`;
+  const deciding = finding.decidingGroups;
   return (
-    entry.check === finding.check &&
-    (entry.group === finding.groupId || entry.group === `${finding.provider}:${finding.groupName}`)
+    names({ id: finding.groupId, name: finding.groupName }) ||
+    (deciding !== undefined && deciding.length === 1 && names(deciding[0] as { id: string; name: string }))
   );
 }
 

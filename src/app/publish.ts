@@ -1,3 +1,4 @@
+import { withBeside } from '../analysis/audit.ts';
 import { atOrAbove } from '../model/severity.ts';
 import type { Finding } from '../model/types.ts';
 import { suppressionFor } from '../store/state.ts';
@@ -33,7 +34,7 @@ export async function findingNotice(
   const { config, settings, store, now } = ports;
   let proposal: ReturnType<typeof proposeFix>;
   try {
-    proposal = proposeFix(finding, groupOf(result.estate, finding), config, result.estate);
+    proposal = proposeFix(finding, groupOf(result.estate, finding), config, withBeside(result.estate, result.beside));
   } catch (error) {
     proposal = { refused: safeErrorText(error) };
   }

@@ -1,21 +1,25 @@
 import type { LiveAdapter, ScopeFilter } from '../ports/live.ts';
 import { auditEstate } from '../analysis/audit.ts';
-import type { AuditReport } from '../analysis/audit.ts';
+import type { AuditReport, ReadBeside } from '../analysis/audit.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Estate, Provider } from '../model/types.ts';
-import { findingGroupIdsOf, interfacesOfChange } from '../realtime/interface-change.ts';
+import { interfacesOfChange } from '../realtime/interface-change.ts';
 import { groupsNamingSet } from '../realtime/set-change.ts';
 import { splitSuppressed } from '../store/state.ts';
 import type { CompleteScope, SuppressedFinding } from '../store/state.ts';
 import type { Suppression } from '../model/suppression.ts';
 import { safeErrorText } from './error-text.ts';
+import { focusOnGroups } from './focus-groups.ts';
 import type { AppPorts } from './ports.ts';
 import { UseCaseError } from './ports.ts';
 
 // Running an audit: read the clouds' scopes and evaluate them, the suppressed findings set apart.
 
 export interface ScopeRead {
+  /** What was audited: all that was read, or (for some groups' audit) those groups and the interfaces carrying them. */
   estate: Estate;
+  /** For some groups' audit: the other groups read, which decide those interfaces with them (`withBeside`). */
+  beside?: ReadBeside;
   report: AuditReport;
   adapters: LiveAdapter[];
   /** Scopes (or, for one group's audit, that group of them) read completely: where "not seen" means resolved. */
@@ -65,6 +69,7 @@ export async function readScope(
     account: s.account,
     region: s.region,
   }));
+  let beside: ReadBeside | undefined;
   const onInterface = request.interfaceId !== undefined || request.instanceId !== undefined;
   const changed = onInterface ? interfacesOfChange(estate.interfaces, request) : [];
   // An interface or instance not in the listing (not read, or gone): its whole scope is audited.
@@ -77,23 +82,21 @@ export async function readScope(
           ? groupsNamingSet(estate.groups, setId)
           : undefined;
     if (groupIds !== undefined) {
-      // Only these groups are looked at: only their findings (and those of the changed interfaces'
-      // group sets, every interface of which is evaluated with them) may be taken as resolved.
-      const ids = new Set(groupIds);
-      const resolvable = onInterface ? [...new Set([...groupIds, ...findingGroupIdsOf(changed)])] : groupIds;
-      estate = {
-        ...estate,
-        groups: estate.groups.filter((g) => ids.has(g.id)),
-        unparseable: estate.unparseable.filter((u) => ids.has(u.groupId)),
-      };
+      const focus = focusOnGroups(estate, groupIds);
+      estate = focus.estate;
+      beside = focus.beside;
+      // Only these groups are looked at: only their findings, and those of the group sets of the
+      // interfaces carrying them (each judged with all of its groups), may be taken as resolved.
+      const resolvable = [...new Set([...groupIds, ...focus.setIds])];
       complete = complete.flatMap((scope) => resolvable.map((id) => ({ ...scope, groupId: id })));
     }
   }
-  const full = auditEstate(estate, config);
+  const full = auditEstate(estate, config, beside);
   const suppressions = await store.suppressions.activeSuppressions(now());
   const { reported, suppressed } = splitSuppressed(full.findings, suppressions, now());
   return {
     estate,
+    ...(beside ? { beside } : {}),
     adapters,
     complete,
     suppressed,

@@ -1,3 +1,4 @@
+import type { InterfacesNotEvaluated } from '../analysis/interface-audit.ts';
 import type { Estate, Finding, SecurityGroup } from '../model/types.ts';
 import type { AppPorts } from './ports.ts';
 import { configuredProviders } from './ports.ts';
@@ -13,6 +14,8 @@ export interface GroupView {
   partial: boolean;
   /** The interfaces read with it (absent: not read), to name what carries the group. */
   interfaces?: Estate['interfaces'];
+  /** Interfaces carrying the group that were not judged (a group they carry is not in the read), with why. */
+  notEvaluated?: InterfacesNotEvaluated;
 }
 
 export async function showGroup(ports: AppPorts, groupId: string): Promise<GroupView> {
@@ -23,5 +26,8 @@ export async function showGroup(ports: AppPorts, groupId: string): Promise<Group
     findings: result.report.findings,
     partial: result.report.summary.partial,
     ...(result.estate.interfaces ? { interfaces: result.estate.interfaces } : {}),
+    ...(result.report.summary.interfacesNotEvaluated?.count
+      ? { notEvaluated: result.report.summary.interfacesNotEvaluated }
+      : {}),
   };
 }

@@ -195,6 +195,11 @@ export interface Finding {
   exposure?: ExposureMeasure;
   /** The interfaces (and instances) it concerns, where interfaces were read: evidence, never part of the fingerprint. */
   reach?: FindingReach;
+  /**
+   * An interface finding: the groups whose rules decide it. A suppression naming one group covers it
+   * only when that group is the only one (README "Accepted findings in CI").
+   */
+  decidingGroups?: { id: string; name: string }[];
   /** Provider, account, region, group, check and subject, hashed: the same exposure keeps it. */
   fingerprint: string;
   /** The fingerprint as earlier versions made it (with rule ids), where it differs: state stored under it still matches. */

@@ -1,4 +1,3 @@
-import { PORT_SECURITY_PROVIDERS, UNFILTERED_SET } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
 import type { InterfaceTarget } from '../ports/realtime.ts';
 
@@ -21,18 +20,12 @@ export function interfacesOfChange(
 }
 
 /**
- * The `groupId`s under which the findings of these interfaces' groups and group sets are recorded:
- * each group, and each interface's set of groups as the interface checks name it (`a+b`, in bind
- * order where it decides, else sorted: both spellings), and on Huawei/OTC the set of ports with port
- * security disabled.
+ * The `groupId`s under which the interface checks record the findings of these interfaces' sets of
+ * several groups: `a+b`, in bind order where it decides, else sorted (both spellings).
  */
-export function findingGroupIdsOf(interfaces: readonly NetworkInterface[]): string[] {
+export function groupSetIdsOf(interfaces: readonly NetworkInterface[]): string[] {
   const ids = new Set<string>();
   for (const item of interfaces) {
-    // Ports with port security disabled are judged without their groups, all of them in any audit
-    // that read the listing: their finding is always complete, and this port may have just left it.
-    if (PORT_SECURITY_PROVIDERS.has(item.provider)) ids.add(UNFILTERED_SET.groupId);
-    for (const id of item.groupIds) ids.add(id);
     if (item.groupIds.length > 1) {
       ids.add(item.groupIds.join('+'));
       ids.add([...item.groupIds].sort().join('+'));

@@ -43,6 +43,9 @@ export const crossGroupOverride: InterfaceCheck<'cross-group-override'> = {
       drafts.push({
         subject,
         ruleIds: [first.rule.native.ruleId, ...entries.map((e) => e.overriddenBy.rule.native.ruleId)],
+        decidingGroups: [
+          ...new Map([first, ...entries.map((e) => e.overriddenBy)].map((e) => [e.group.id, e.group])).values(),
+        ].map((g) => ({ id: g.id, name: g.name })),
         severity: config.checks.severity['cross-group-override'] ?? severity,
         title: protects
           ? `Deny in ${first.group.name || first.group.id} no longer protects: another group on the interface allows first`

@@ -2,11 +2,13 @@ import type { WardenConfig } from '../../config/schema.ts';
 import { isPublicInterface } from '../../model/network-interface.ts';
 import type { NetworkInterface } from '../../model/network-interface.ts';
 import { plural } from '../describe.ts';
-import type { CheckContext, FindingDraft } from '../check.ts';
+import type { Check, CheckContext, FindingDraft } from '../check.ts';
 import { findingReach, reachSampleText } from '../finding-reach.ts';
 import type { InterfaceCheck, InterfaceDraft } from '../interface-check.ts';
 import { interfaceRuleText } from '../interface-describe.ts';
+import { evaluateInterface } from '../interface-evaluate.ts';
 import type { InterfacePolicy } from '../interface-evaluate.ts';
+import type { Finding, SecurityGroup } from '../../model/types.ts';
 import { PORT_SECURITY_DISABLED } from '../interface-unfiltered.ts';
 import { lowerSeverity } from '../reachability.ts';
 import { internetAdminPort } from './internet-admin-port.ts';
@@ -44,7 +46,7 @@ export const interfaceExposedToInternet: InterfaceCheck<'interface-exposed-to-in
         ? ''
         : ` The public addresses of ${plural(unknown.length, 'interface')} could not be read (${unknown[0]?.publicAddressesUnknown}): counted as public.`;
     const notes = policy.notes.length === 0 ? '' : ` Note: ${policy.notes.join('; ')}.`;
-    return exposureDrafts(policy, config).map((draft) => ({
+    return exposureDrafts(policy, config, reachable[0]).map((draft) => ({
       ...draft,
       title: `${draft.title} on a public interface`,
       detail: `${draft.detail} ${where}${unread}${notes}`,
@@ -53,8 +55,11 @@ export const interfaceExposedToInternet: InterfaceCheck<'interface-exposed-to-in
   },
 };
 
-/** The port checks' findings on the combined policy, each at the severity the config gives its check. */
-function exposureDrafts(policy: InterfacePolicy, config: WardenConfig): FindingDraft[] {
+/**
+ * The port checks' findings on the combined policy, each at the severity the config gives its check; with
+ * `first` (an interface of the set), each names the groups that decide it.
+ */
+function exposureDrafts(policy: InterfacePolicy, config: WardenConfig, first?: NetworkInterface): FindingDraft[] {
   const context: CheckContext = {
     group: policy.policy.group,
     policy: policy.policy,
@@ -62,13 +67,58 @@ function exposureDrafts(policy: InterfacePolicy, config: WardenConfig): FindingD
     estate: NO_ESTATE,
     describeRule: interfaceRuleText(policy),
   };
+  const decidingGroups = first ? decidingGroupsOf(context, policy, first) : undefined;
   // A port check switched off in the config is off on interfaces too, as its severity override holds there.
   return EXPOSURE_CHECKS.filter((c) => !config.checks.disabled.includes(c.meta.id)).flatMap((check) =>
     check.run(context).map((found) => {
       const draft = noteUnresolved(policy.policy, found);
-      return { ...draft, severity: config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity };
+      return {
+        ...draft,
+        severity: config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity,
+        ...(decidingGroups ? { decidingGroups: decidingGroups(check, found) } : {}),
+      };
     }),
   );
+}
+
+/**
+ * The groups whose rules open the port: those the deciding rules come from and, where that is one group,
+ * any other group that would open it without that group's rules (a union of allows decides by one rule,
+ * but each group's allow exposes the port). Every group of the set when a rule cannot be traced to its
+ * group. So a suppression naming one group never hides an exposure another group also makes.
+ */
+function decidingGroupsOf(context: CheckContext, policy: InterfacePolicy, first: NetworkInterface) {
+  const without = new Map<string, InterfacePolicy>();
+  const traced = (of: InterfacePolicy, ruleIds: readonly string[]): SecurityGroup[] | undefined => {
+    const wanted = new Set(ruleIds);
+    const found = new Set<string>();
+    const groups = new Map<string, SecurityGroup>();
+    for (const [rule, origin] of of.origins) {
+      if (!wanted.has(rule.native.ruleId)) continue;
+      found.add(rule.native.ruleId);
+      groups.set(origin.group.id, origin.group);
+    }
+    return found.size === wanted.size ? [...groups.values()] : undefined;
+  };
+  return (check: Check, draft: FindingDraft): NonNullable<Finding['decidingGroups']> => {
+    let deciding = traced(policy, draft.ruleIds) ?? policy.groups;
+    const only = deciding.length === 1 && policy.groups.length > 1 ? (deciding[0] as SecurityGroup) : undefined;
+    if (only) {
+      let rest = without.get(only.id);
+      if (!rest) {
+        rest = evaluateInterface(
+          first,
+          policy.groups.map((g) => (g === only ? { ...g, rules: [] } : g)),
+        );
+        without.set(only.id, rest);
+      }
+      const still = check
+        .run({ ...context, group: rest.policy.group, policy: rest.policy })
+        .find((d) => d.subject === draft.subject);
+      if (still) deciding = [only, ...(traced(rest, still.ruleIds) ?? policy.groups.filter((g) => g !== only))];
+    }
+    return [...new Map(deciding.map((g) => [g.id, { id: g.id, name: g.name }])).values()];
+  };
 }
 
 /**
@@ -94,6 +144,8 @@ function unfilteredDrafts(
         : ` Would be exposed this way once given a public address; every host that can route to them reaches every port${drop === 0 ? '' : `, so ${severity} lowered to ${lowered}`}.`;
     return {
       ...draft,
+      // No group's rule decides it (the port setting does): a suppression naming one group never covers it.
+      decidingGroups: [],
       severity: lowered,
       title: `${draft.title} on ${reach.publicInterfaces > 0 ? 'a public' : 'a private'} interface with port security disabled`,
       detail: `${draft.detail} ${where}${reason}${ranked}`,

@@ -1,7 +1,8 @@
 import { describeRule } from '../../analysis/describe.ts';
 import { groupInterfacesText, reachText } from './reach.ts';
+import type { InterfacesNotEvaluated } from '../../analysis/interface-audit.ts';
 import type { Estate, Finding, SecurityGroup } from '../../model/types.ts';
-import { code, userText } from './elements.ts';
+import { code, plural, userText } from './elements.ts';
 
 // The answers to `/warden findings` and `/warden show`, in mrkdwn.
 
@@ -33,6 +34,7 @@ export interface GroupAnswer {
   findings: readonly Finding[];
   partial: boolean;
   interfaces?: Estate['interfaces'];
+  notEvaluated?: InterfacesNotEvaluated;
 }
 
 export function groupText(groupId: string, view: GroupAnswer): string {
@@ -50,9 +52,19 @@ export function groupText(groupId: string, view: GroupAnswer): string {
     `*${userText(group.name || group.id, 120)}* (${code(group.id, 130)}) · ${group.provider}/${userText(group.account, 40)}/${userText(group.region, 40)}`,
     `*Interfaces*`,
     `• ${groupInterfacesText({ interfaces: view.interfaces }, group)}`,
+    ...notEvaluatedLines(view.notEvaluated),
     `*Rules*`,
     ...(rules.length ? rules : ['• none']),
     `*Findings*`,
     ...(found.length ? found : ['• none']),
   ].join('\n');
+}
+
+/** Interfaces carrying the group that were not judged: never judged on fewer groups than they carry. */
+function notEvaluatedLines(skipped: InterfacesNotEvaluated | undefined): string[] {
+  if (!skipped || skipped.count === 0) return [];
+  return [
+    `• ${plural(skipped.count, 'interface')} not evaluated (never judged on fewer groups than ${skipped.count === 1 ? 'it carries' : 'they carry'}):`,
+    ...skipped.reasons.slice(0, 3).map((r) => `    ◦ ${userText(r.reason, 200)}: ${plural(r.interfaces, 'interface')}`),
+  ];
 }
