@@ -123,7 +123,7 @@ describe('AWS interfaces, public addresses and launch templates, end to end on m
     for (const named of ['template-only', 'template-old-version', 'configuration-only', 'web', 'backend', 'shared'])
       expect(unused).not.toContain(named);
     const orphan = report.findings.find((f) => f.check === 'unused-group' && f.groupName === 'orphan');
-    expect(orphan?.detail).toContain('no launch template version or launch configuration names it');
+    expect(orphan?.detail).toContain('no launch template version names it; no launch configuration names it.');
   });
 
   it('SSH open to the world stays critical on the public interface and is lowered on the group only private interfaces carry', async () => {

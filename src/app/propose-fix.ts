@@ -43,6 +43,10 @@ export function groupOf(estate: Estate, finding: Finding): SecurityGroup {
       g.region === finding.region &&
       g.id === finding.groupId,
   );
+  if (!group && finding.decidingGroups)
+    throw new FixError(
+      `finding ${finding.fingerprint}: it is about the interfaces carrying the groups ${finding.groupId}, not one group: fix the deciding group's own finding (\`warden audit\` lists it)`,
+    );
   if (!group) throw new FixError(`finding ${finding.fingerprint}: its group ${finding.groupId} was not read`);
   return group;
 }
