@@ -18,7 +18,6 @@ import { unparseableRuleMeta } from './checks/unparseable-rule.ts';
 import { standInsByGroup, worstCaseRules } from './unreadable.ts';
 import { noteUnresolved, unresolvedPeer as unresolvedPeerCheck } from './checks/unresolved-peer.ts';
 import { evaluateGroup } from './evaluate.ts';
-import type { EvaluatedPolicy } from './evaluate.ts';
 import { INTERNET_EXPOSURE_CHECKS, isUnreachable, lowerSeverity, reachIndex, unreachableNote } from './reachability.ts';
 import type { GroupReach } from './reachability.ts';
 import { findingReach } from './finding-reach.ts';
@@ -155,8 +154,6 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
   const standIns = standInsByGroup(estate.unparseable);
   const reachOf = reachIndex(estate);
   const findings: Finding[] = [];
-  // Each carried group's policy, so the interface audit does not evaluate it again.
-  const carriedPolicies = new Map<SecurityGroup, EvaluatedPolicy>();
   for (let g = 0; g < estate.groups.length; g++) {
     const group = estate.groups[g] as SecurityGroup;
     const reach = reachOf(group);
@@ -167,7 +164,6 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
       estate: index,
       reach,
     };
-    if (reach && reach.interfaces.length > 0) carriedPolicies.set(group, context.policy);
     const scope = {
       provider: group.provider,
       account: group.account,
@@ -194,10 +190,7 @@ export function auditEstate(estate: Estate, config: WardenConfig): AuditReport {
     const extra = standIns(group);
     return extra.length === 0 ? group.rules : [...group.rules, ...extra];
   };
-  const interfaceAudit =
-    estate.interfaces === undefined
-      ? undefined
-      : auditInterfaces(estate, config, withStandIns, (group) => carriedPolicies.get(group));
+  const interfaceAudit = estate.interfaces === undefined ? undefined : auditInterfaces(estate, config, withStandIns);
   if (interfaceAudit) findings.push(...interfaceAudit.findings);
   if (!disabled.has(unparseableRuleMeta.id)) {
     const subjects = unparseableSubjects(estate.unparseable);

@@ -9,9 +9,7 @@ import { toFinding } from './check.ts';
 import { INTERFACE_CHECKS } from './checks/index.ts';
 import { findingReach } from './finding-reach.ts';
 import { groupSetScope } from './interface-describe.ts';
-import type { EvaluatedPolicy } from './evaluate.ts';
 import { evaluateInterface, interfacePolicyKey } from './interface-evaluate.ts';
-import { groupPart } from './interface-rules.ts';
 import type { InterfaceCheck } from './interface-check.ts';
 
 /** Interfaces that were read but not judged, and why (never judged on fewer groups than they carry). */
@@ -36,15 +34,12 @@ const MAX_REASONS = 20;
  * Runs the interface checks once per distinct set of groups on the estate's interfaces (equal
  * `interfacePolicyKey`, equal policy), each finding listing the interfaces it concerns. An interface
  * naming a group that was not read is counted in `notEvaluated`, never judged on the rest.
- * `rulesOf` gives each group's rules as the audit evaluates them (unreadable rules at their worst);
- * `appliedPolicyOf` the group audit's policy of a group evaluated on its applied rules, reused
- * instead of evaluating the group again.
+ * `rulesOf` gives each group's rules as the audit evaluates them (unreadable rules at their worst).
  */
 export function auditInterfaces(
   estate: Estate,
   config: WardenConfig,
   rulesOf: (group: SecurityGroup) => Rule[] = (group) => group.rules,
-  appliedPolicyOf: (group: SecurityGroup) => EvaluatedPolicy | undefined = () => undefined,
 ): InterfaceAudit {
   const interfaces = estate.interfaces ?? [];
   const disabled = new Set(config.checks.disabled);
@@ -88,9 +83,7 @@ export function auditInterfaces(
     const setGroups = first.groupIds.map((id) => {
       const group = groups.get(placeKey(first, id)) as SecurityGroup;
       const rules = rulesOf(group);
-      if (rules !== group.rules) return { ...group, rules };
-      groupPart(group, appliedPolicyOf(group));
-      return group;
+      return rules === group.rules ? group : { ...group, rules };
     });
     // A set only private interfaces carry, whose groups combine as a union, has nothing to report:
     // no exposure to the Internet, and no rule one group could override in another.

@@ -81,7 +81,7 @@ export function evaluateInterface(
   const bound = semantics === 'bind-order' && networkInterface.groupOrder === 'bind';
   // Where the order does not decide, one canonical order: equal keys give equal policies, deciders included.
   const ordered = bound ? found : [...found].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const own = ordered.map((group) => groupPart(group));
+  const own = ordered.map(groupPart);
   const origins = new Map<Rule, RuleOrigin>();
   for (const part of own) for (const [rule, origin] of part.origins) origins.set(rule, origin);
   const groupRules = own.map((part) => part.rules);

@@ -37,29 +37,18 @@ const parts = new WeakMap<SecurityGroup, GroupPart>();
 /**
  * The group's applied rules with their peers resolved (a rule is copied only where its peer
  * changes), evaluated alone; `origins` maps each to the rule as the group lists it.
- * `applied` is the group's policy already evaluated on its applied rules, if any (the group
- * audit's): where resolving changes no peer, it is that same policy, so it is not evaluated again.
  */
-export function groupPart(group: SecurityGroup, applied?: EvaluatedPolicy): GroupPart {
+export function groupPart(group: SecurityGroup): GroupPart {
   let known = parts.get(group);
   if (!known) {
     const origins = new Map<Rule, RuleOrigin>();
-    if (
-      applied &&
-      applied.group === group &&
-      applied.rules.every((rule) => resolvedPeer(rule.peer, group) === rule.peer)
-    ) {
-      for (const rule of applied.rules) origins.set(rule, { group, rule });
-      known = { rules: applied.rules, policy: applied, origins };
-    } else {
-      const rules = appliedRules(group).map((rule) => {
-        const peer = resolvedPeer(rule.peer, group);
-        const resolved = peer === rule.peer ? rule : { ...rule, peer };
-        origins.set(resolved, { group, rule });
-        return resolved;
-      });
-      known = { rules, policy: evaluateGroup(group, rules), origins };
-    }
+    const rules = appliedRules(group).map((rule) => {
+      const peer = resolvedPeer(rule.peer, group);
+      const resolved = peer === rule.peer ? rule : { ...rule, peer };
+      origins.set(resolved, { group, rule });
+      return resolved;
+    });
+    known = { rules, policy: evaluateGroup(group, rules), origins };
     parts.set(group, known);
   }
   return known;
