@@ -316,7 +316,6 @@ function formatTable(s: Summary): string {
         .join(
           ', ',
         )}), ${int(i.publicInterfaces)} public, ${int(i.distinctGroupSets)} distinct group sets, ${int(i.pages)} listing pages; ${round(i.bytes / 1048576)} MiB with the groups`,
-      ...Object.entries(i.notGenerated).map(([p, why]) => `         no ${p} interfaces: ${why}`),
     );
   }
   lines.push(

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { number, runBench, UsageError } from './cli.ts';
 import type { BenchArgs } from './cli.ts';
-import { generatesInterfaces, INTERFACES_NOT_GENERATED, renderInterfaces } from './generate-interfaces.ts';
+import { generatesInterfaces, renderInterfaces } from './generate-interfaces.ts';
 
 export type ProviderName = 'aws' | 'alibaba' | 'huawei' | 'otc';
 
@@ -66,8 +66,6 @@ export interface InterfaceCounts {
   /** The whole estate with its interface listings (groups included). */
   bytes: number;
   byProvider: Partial<Record<ProviderName, number>>;
-  /** Providers with groups but no interfaces, and why. */
-  notGenerated: Partial<Record<ProviderName, string>>;
 }
 
 export const DEFAULT_OPTIONS: EstateOptions = { groups: 10_000, rulesPerGroup: 10, seed: 1 };
@@ -1465,7 +1463,6 @@ export function generateEstate(dir: string, options: EstateOptions = DEFAULT_OPT
       pages: 0,
       bytes: 0,
       byProvider: {},
-      notGenerated: {},
     },
   };
   const written: WrittenScope[] = [];
@@ -1537,8 +1534,6 @@ function writeInterfaces(
   );
   for (const entry of written) {
     const { scope, file, document } = entry;
-    const why = INTERFACES_NOT_GENERATED[scope.provider];
-    if (!generatesInterfaces(scope.provider) && why) counts.notGenerated[scope.provider] = why;
     const groups = scope.groups.map((g) => ({
       id: g.id,
       kind: scope.provider === 'alibaba' ? alibabaGroupType(g) : 'any',

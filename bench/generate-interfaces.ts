@@ -1,6 +1,7 @@
 // The interface dimension of the synthetic estate: network interfaces carrying 1-5 of a scope's
 // groups, rendered as the provider pages the normalizers read (AWS and Alibaba
-// DescribeNetworkInterfaces). Most interfaces belong to fleets that share one group set
+// DescribeNetworkInterfaces; Huawei VPC ListPorts with ListPublicips, OTC Neutron ports with
+// floating IPs). Most interfaces belong to fleets that share one group set
 // (autoscaling groups, node pools); a long tail carries a set of its own. About `publicShare` of
 // them have a public address, decided per fleet so that some groups are carried by private
 // interfaces only.
@@ -32,16 +33,12 @@ interface Plan {
   public: boolean;
 }
 
-/** The providers whose interface listings have a page kind on main, with their page renderers. */
+/** The providers whose interface listings the bench renders, with their page renderers. */
 const RENDERERS: Readonly<Record<string, (scope: InterfaceScope, plans: readonly Plan[], rng: Random) => Json[]>> = {
   aws: renderAws,
   alibaba: renderAlibaba,
-};
-
-/** Providers whose interfaces the bench cannot generate yet, and why (shown by the bench). */
-export const INTERFACES_NOT_GENERATED: Readonly<Record<string, string>> = {
-  huawei: 'the bench does not generate port and EIP pages yet',
-  otc: 'the bench does not generate port and floating-IP pages yet',
+  huawei: renderHuawei,
+  otc: renderOtc,
 };
 
 export function generatesInterfaces(provider: string): boolean {
@@ -197,6 +194,95 @@ function renderAlibaba(scope: InterfaceScope, plans: readonly Plan[], rng: Rando
     }),
     rng,
   );
+}
+
+/** A port as Huawei's VPC ListPorts and OTC's Neutron /v2.0/ports list it: the groups in the listed order. */
+function port(scope: InterfaceScope, plan: Plan, index: number, rng: Random): Json {
+  return {
+    id: rng.uuid(),
+    name: '',
+    network_id: rng.uuid(),
+    admin_state_up: true,
+    mac_address: `fa:16:3e:${rng.hex(2)}:${rng.hex(2)}:${rng.hex(2)}`,
+    fixed_ips: [{ ip_address: `192.168.${(index >>> 8) & 255}.${index & 255}`, subnet_id: rng.uuid() }],
+    device_id: rng.uuid(),
+    device_owner: `compute:${scope.region}a`,
+    tenant_id: scope.account,
+    project_id: scope.account,
+    status: 'ACTIVE',
+    security_groups: plan.groupIds,
+    allowed_address_pairs: [],
+    extra_dhcp_opts: [],
+    port_security_enabled: true,
+    'binding:vnic_type': 'normal',
+  };
+}
+
+/**
+ * The ports, then the public-address listing that makes the public ones public (bound to their
+ * port). Every port's groups come in listed order, which the normalizer marks as an unknown bind
+ * order (the provider does not document the list as the bind order).
+ */
+function renderPorts(
+  scope: InterfaceScope,
+  plans: readonly Plan[],
+  rng: Random,
+  addresses: { key: 'publicips' | 'floatingips'; render: (port: Json, index: number) => Json },
+  page: (key: string, list: Json[], next: string | undefined) => Json,
+): Json[] {
+  const ports = plans.map((plan, index) => port(scope, plan, index, rng));
+  const bound = ports.flatMap((item, index) => ((plans[index] as Plan).public ? [addresses.render(item, index)] : []));
+  return [
+    ...paged(ports, 2000, (list, next) => page('ports', list, next), rng),
+    ...paged(bound, 1000, (list, next) => page(addresses.key, list, next), rng),
+  ];
+}
+
+// Huawei VPC ListPorts and ListPublicips (v1), paged by marker.
+function huaweiEip(item: Json, index: number): Json {
+  return {
+    id: `eip-${String(item['id'])}`,
+    status: 'ACTIVE',
+    type: '5_bgp',
+    public_ip_address: publicIp(index),
+    private_ip_address: ((item['fixed_ips'] as Json[])[0] as Json)['ip_address'],
+    port_id: item['id'],
+    ip_version: 4,
+    bandwidth_size: 5,
+    bandwidth_share_type: 'PER',
+    tenant_id: item['tenant_id'],
+    enterprise_project_id: '0',
+  };
+}
+
+function renderHuawei(scope: InterfaceScope, plans: readonly Plan[], rng: Random): Json[] {
+  return renderPorts(scope, plans, rng, { key: 'publicips', render: huaweiEip }, (key, list) => ({
+    [key]: list,
+    request_id: rng.hex(32),
+  }));
+}
+
+// OTC Neutron /v2.0/ports and /v2.0/floatingips, paged by their `*_links` next link.
+function otcFloatingIp(item: Json, index: number): Json {
+  return {
+    id: `fip-${String(item['id'])}`,
+    floating_ip_address: publicIp(index),
+    floating_network_id: '0a2228f2-7f8a-45f1-8e09-9039e1d09975',
+    router_id: null,
+    port_id: item['id'],
+    fixed_ip_address: ((item['fixed_ips'] as Json[])[0] as Json)['ip_address'],
+    status: 'ACTIVE',
+    tenant_id: item['tenant_id'],
+    project_id: item['tenant_id'],
+  };
+}
+
+function renderOtc(scope: InterfaceScope, plans: readonly Plan[], rng: Random): Json[] {
+  const host = `https://vpc.${scope.region}.otc.t-systems.com/v2.0`;
+  return renderPorts(scope, plans, rng, { key: 'floatingips', render: otcFloatingIp }, (key, list, next) => ({
+    [key]: list,
+    ...(next ? { [`${key}_links`]: [{ rel: 'next', href: `${host}/${key}?marker=${next}` }] } : {}),
+  }));
 }
 
 /** The scope's interface listing as pages, or undefined where the bench cannot generate one. */

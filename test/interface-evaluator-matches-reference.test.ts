@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../src/analysis/evaluate.ts';
-import { evaluateInterface, lookupInterface } from '../src/analysis/interface-evaluate.ts';
+import { evaluateInterface, groupPolicies, lookupInterface } from '../src/analysis/interface-evaluate.ts';
+import { overlayPolicies } from '../src/analysis/policy-overlay.ts';
 import type { InterfacePolicy } from '../src/analysis/interface-evaluate.ts';
 import { overriddenRules } from '../src/analysis/interface-overrides.ts';
 import type { NetworkInterface } from '../src/model/network-interface.ts';
@@ -302,6 +303,30 @@ describe('overridden rules agree with the reference', () => {
             );
           }
         }
+      });
+    });
+  }
+});
+
+describe('a group set overlaid bucket by bucket when asked is the overlay of the whole set at once', () => {
+  for (const [name, spec] of SPECS) {
+    it(`${name}: every region read one key at a time, or listed, equals the eager overlay`, () => {
+      forRandomInterfaces(spec, 150, (policy) => {
+        if (policy.groups.length < 2) return;
+        const alone = groupPolicies(policy);
+        const mixedTypes = new Set(policy.groups.map((g) => g.groupType === 'enterprise')).size > 1;
+        const eager =
+          policy.semantics === 'priority'
+            ? mixedTypes
+              ? overlayPolicies([overlayPolicies(alone, 'priority'), ...alone], 'most-open')
+              : overlayPolicies(alone, 'priority')
+            : overlayPolicies(alone, policy.orders === 'bind' ? 'first-match' : 'most-open');
+        expect(policy.policy.atoms).toEqual(eager.atoms);
+        expect(policy.policy.spaces).toEqual(eager.spaces);
+        const keys = [...eager.segments.keys()].reverse();
+        for (const key of keys) expect(policy.policy.segments.get(key), key).toEqual(eager.segments.get(key));
+        expect(new Map(policy.policy.segments)).toEqual(eager.segments);
+        expect(policy.policy.segments.size).toBe(eager.segments.size);
       });
     });
   }

@@ -50,10 +50,27 @@ export function auditInterfaces(
   const missing = new Map<string, string[]>();
   const bySet = new Map<string, NetworkInterface[]>();
   let notEvaluated = 0;
+  // Fleets share a group list: look its groups and its key up once per list, not per interface.
+  const lists = new Map<string, { unread: string[]; key: string }>();
   for (const item of interfaces) {
-    // A port whose groups do not filter it is judged without them: they decide nothing there.
-    const filtered = filtersByGroups(item);
-    const unread = filtered ? [...new Set(item.groupIds)].filter((id) => !groups.has(placeKey(item, id))) : [];
+    const listKey = [
+      item.provider,
+      item.account,
+      item.region,
+      item.groupOrder,
+      item.filtering ?? 'groups',
+      ...item.groupIds,
+    ].join('\u0000');
+    let list = lists.get(listKey);
+    if (!list) {
+      // A port whose groups do not filter it is judged without them: they decide nothing there.
+      const filtered = filtersByGroups(item);
+      const unread = filtered ? [...new Set(item.groupIds)].filter((id) => !groups.has(placeKey(item, id))) : [];
+      const judged = unread.length === 0 && (item.groupIds.length > 0 || !filtered);
+      list = { unread, key: judged ? interfacePolicyKey(item) : '' };
+      lists.set(listKey, list);
+    }
+    const { unread, key } = list;
     if (unread.length > 0) {
       notEvaluated++;
       for (const id of unread) {
@@ -64,10 +81,9 @@ export function auditInterfaces(
       }
       continue;
     }
-    if (item.groupIds.length === 0 && filtered) continue;
-    const key = interfacePolicyKey(item);
-    const list = bySet.get(key);
-    if (list) list.push(item);
+    if (key === '') continue;
+    const carrying = bySet.get(key);
+    if (carrying) carrying.push(item);
     else bySet.set(key, [item]);
   }
 

@@ -8,8 +8,8 @@ import type { EvaluatedPolicy, Packet } from './evaluate.ts';
 import { groupPart, mergedSets } from './interface-rules.ts';
 import type { GroupPart, RuleOrigin } from './interface-rules.ts';
 import { unfilteredPolicy } from './interface-unfiltered.ts';
-import { overlayPolicies } from './policy-overlay.ts';
-import type { Overlay } from './policy-overlay.ts';
+import { lazyOverlay } from './interface-overlay.ts';
+import type { OverlayStep } from './interface-overlay.ts';
 import type { RuleSpace } from './rule-space.ts';
 
 export type { RuleOrigin } from './interface-rules.ts';
@@ -134,11 +134,13 @@ function combinedPolicy(
 ): EvaluatedPolicy {
   const alone = own.map((part) => part.policy);
   if (alone.length === 1) return alone[0] as EvaluatedPolicy;
-  let decided: Overlay;
-  if (semantics === 'priority') {
-    decided = overlayPolicies(alone, 'priority');
-    if (mixedTypes) decided = overlayPolicies([decided, ...alone], 'most-open');
-  } else decided = overlayPolicies(alone, bound ? 'first-match' : 'most-open');
+  const steps: OverlayStep[] =
+    semantics !== 'priority'
+      ? [{ how: bound ? 'first-match' : 'most-open' }]
+      : mixedTypes
+        ? [{ how: 'priority' }, { how: 'most-open', overPrevious: true }]
+        : [{ how: 'priority' }];
+  const decided = lazyOverlay(alone, steps);
   // Compiled and collected only when asked: most interfaces are only looked up and measured.
   let compiled: Pick<EvaluatedPolicy, 'buckets' | 'ruleSpaces'> | undefined;
   const compile = () => {

@@ -1,6 +1,6 @@
 import type { Action, Direction, PortRange, Protocol, Rule, SecurityGroup } from '../model/types.ts';
 import { regionKey, splitRegionKey } from './evaluate.ts';
-import type { Packet, ProtocolAtom, Region, Segment } from './evaluate.ts';
+import type { EvaluatedPolicy, Packet, ProtocolAtom, Region, Segment } from './evaluate.ts';
 import { groupPolicies } from './interface-evaluate.ts';
 import type { InterfacePolicy } from './interface-evaluate.ts';
 
@@ -29,8 +29,11 @@ export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
   if (policy.groups.length < 2 || policy.semantics === 'union') return [];
   const found: OverriddenRule[] = [];
   const seen = new Map<Rule, Set<Rule>>();
-  for (const own of groupPolicies(policy)) {
+  const owns = groupPolicies(policy);
+  const disagreeing = bucketsWithBothActions(owns);
+  for (const own of owns) {
     for (const [bucketKey, ownAtoms] of own.atoms) {
+      if (!disagreeing.has(bucketKey)) continue;
       const [direction, space] = splitRegionKey(`${bucketKey}|x`);
       const atoms = policy.policy.atoms.get(bucketKey) ?? ownAtoms;
       for (const atom of atoms) {
@@ -65,6 +68,25 @@ export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
     }
   }
   return found;
+}
+
+/**
+ * The buckets (direction and peer space) where the groups' rules both allow and deny. Elsewhere
+ * every deciding rule, in a group or on the interface, decides the same way, so none is overridden.
+ */
+function bucketsWithBothActions(policies: readonly EvaluatedPolicy[]): Set<string> {
+  const actions = new Map<string, Action>();
+  const both = new Set<string>();
+  for (const policy of policies) {
+    for (const [bucketKey, bucket] of policy.buckets) {
+      for (const compiled of bucket.rules) {
+        const action = actions.get(bucketKey);
+        if (action === undefined) actions.set(bucketKey, compiled.rule.action);
+        else if (action !== compiled.rule.action) both.add(bucketKey);
+      }
+    }
+  }
+  return both;
 }
 
 /** Walks two segment lists over the same ports and addresses, calling back for every part where regions of both meet. */
