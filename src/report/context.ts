@@ -24,7 +24,12 @@ export interface RenderContext {
   groupFiles?: ReadonlyMap<string, FileRegion>;
 }
 
-/** The file and line a finding points at: its group's own, else the audit's artifact. */
+/**
+ * The file and line a finding points at: its group's own (for an interface finding, whose group is
+ * a set `sg-a+sg-b`, its first group's), else the audit's artifact.
+ */
 export function fileOf(finding: Finding, context: RenderContext): FileRegion | undefined {
-  return context.groupFiles?.get(placeKey(finding, finding.groupId)) ?? context.artifact;
+  const files = context.groupFiles;
+  const first = finding.groupId.split('+')[0] as string;
+  return files?.get(placeKey(finding, finding.groupId)) ?? files?.get(placeKey(finding, first)) ?? context.artifact;
 }
