@@ -1,5 +1,6 @@
 import type { AuditReport } from '../analysis/audit.ts';
 import type { RenderContext } from './context.ts';
+import { renderCsv } from './csv.ts';
 import { renderSarif } from './sarif.ts';
 
 export type { RenderContext } from './context.ts';
@@ -13,6 +14,7 @@ export interface OutputFormat {
 // One line per format; json, markdown and table stay in src/cli/format-report.ts.
 export const OUTPUT_FORMATS = {
   sarif: { extension: 'sarif', render: renderSarif },
+  csv: { extension: 'csv', render: renderCsv },
 } satisfies Record<string, OutputFormat>;
 
 export type OutputFormatName = keyof typeof OUTPUT_FORMATS;
