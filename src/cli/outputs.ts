@@ -118,7 +118,7 @@ function* pieces(
 }
 
 /** Writes `pieces` to `path` through a temporary file beside it, so an interrupted run leaves no half file. */
-async function replaceFile(path: string, content: Iterable<string>): Promise<void> {
+export async function replaceFile(path: string, content: Iterable<string>): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     const file = await open(temporary, 'w');
