@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutputError, replaceFile } from '../src/cli/outputs.ts';
+import { AUDIT_FORMATS, OutputError, replaceFile } from '../src/cli/outputs.ts';
 import { expectOneLineError, runWarden } from './support/cli.ts';
 
 // Issue 15 §1: `warden audit --format a,b --output-dir DIR` writes DIR/warden.<ext> per format,
@@ -37,10 +37,11 @@ describe.concurrent('usage errors name the option and exit 2', () => {
     );
   });
 
-  it('an unknown format among several', async () => {
+  it('an unknown format among several (the list names every format)', async () => {
+    expect(AUDIT_FORMATS).toEqual(expect.arrayContaining(['table', 'json', 'markdown', 'sarif', 'csv']));
     expect(
       expectOneLineError(await runWarden(['audit', '--format', 'sarif,xlsx', '--output-dir', join(dir, 'x')])),
-    ).toBe(`warden: --format must be one of table, json, markdown, sarif, csv (got "xlsx") ${HELP}`);
+    ).toBe(`warden: --format must be one of ${AUDIT_FORMATS.join(', ')} (got "xlsx") ${HELP}`);
   });
 
   it('an output folder whose parent does not exist', async () => {

@@ -5,7 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import { CATALOG } from '../src/analysis/checks/index.ts';
-import { FINGERPRINT_KEY, SECURITY_SEVERITY } from '../src/report/sarif.ts';
+import { FINGERPRINT_KEY, SECURITY_SEVERITY, sarifLog } from '../src/report/sarif.ts';
 import { sarifSchemaErrors } from '../scripts/validate-sarif.ts';
 import { ROOT, runWarden } from './support/cli.ts';
 import { createVpc, motoClientConfig, motoEnv, seedSecurityGroup, startMoto } from './support/moto.ts';
@@ -198,4 +198,39 @@ describe('a live audit on moto_server', () => {
       region: { startLine: 1 },
     });
   });
+});
+
+it('a partial audit: each scope not read is an error notification, and the run is not executionSuccessful', () => {
+  const report: AuditReport = {
+    findings: [],
+    summary: {
+      groups: 0,
+      rules: 0,
+      findings: 0,
+      bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+      byProvider: {},
+      byCheck: {},
+      scanErrors: [
+        {
+          provider: 'aws',
+          account: '123456789012',
+          region: 'eu-west-1',
+          origin: 'DescribeSecurityGroups',
+          message: 'AccessDenied',
+        },
+      ],
+      partial: true,
+    },
+  };
+  const log = sarifLog(report, { toolVersion: '0.1.0', generatedAt: '2026-01-02T03:04:05.000Z' });
+  expect(sarifSchemaErrors(log)).toEqual([]);
+  expect(log.runs[0]?.invocations).toEqual([
+    {
+      executionSuccessful: false,
+      endTimeUtc: '2026-01-02T03:04:05.000Z',
+      toolExecutionNotifications: [
+        { level: 'error', message: { text: 'aws 123456789012 eu-west-1 not read: AccessDenied' } },
+      ],
+    },
+  ]);
 });

@@ -1,4 +1,5 @@
 import { relative, sep } from 'node:path';
+import { decodeSnapshotBytes } from '../../adapters/snapshot/json-text.ts';
 import type { SnapshotFileHook } from '../../adapters/snapshot/load.ts';
 import { placeKey } from '../model/ids.ts';
 import type { FileRegion } from '../report/context.ts';
@@ -40,7 +41,7 @@ export function snapshotPlaces(cwd = process.cwd()): { hook: SnapshotFileHook; p
         if (record.groupId) groups.set(placeKey(record, record.groupId), record.groupId);
     }
     if (groups.size === 0) return;
-    const lines = firstLines(bytes.toString('utf8'), new Set(groups.values()));
+    const lines = firstLines(decodeSnapshotBytes(bytes), new Set(groups.values()));
     const uri = fileUri(file, cwd);
     for (const [key, id] of groups) if (!places.has(key)) places.set(key, { uri, startLine: lines.get(id) ?? 1 });
   };

@@ -10,7 +10,7 @@ const CONFIG_DISCOVERY = '--config defaults to $WARDEN_CONFIG, else ./warden.yam
 export const COMMAND_USAGE = {
   audit: [
     'warden audit [--source <file|dir|-> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]',
-    '             [--format table|json|markdown|sarif|csv|… [--output-dir DIR]] [--fail-on <severity>]',
+    '             [--format table|json|markdown|sarif|csv [--output-dir DIR]] [--fail-on <severity>]',
     '             [--min-severity <severity>] [--baseline <earlier report.json>] [--config <file>]',
     '--format a,b --output-dir DIR writes each format to DIR/warden.<ext> (replacing earlier files); table is',
     'for the terminal only.',

@@ -70,7 +70,6 @@ function rule(meta: CheckMeta, findings: readonly Finding[]) {
     properties: {
       tags: ['security', ...providers],
       ...(securitySeverity === undefined ? {} : { 'security-severity': securitySeverity }),
-      precision: 'high',
     },
   };
 }
