@@ -12,6 +12,7 @@ import type { AuditReport } from '../src/analysis/audit.ts';
 import { CATALOG } from '../src/analysis/checks/index.ts';
 import type { CheckMeta } from '../src/analysis/check.ts';
 import type { ExposurePart } from '../src/analysis/explain.ts';
+import { AUDIT_FORMATS } from '../src/cli/outputs.ts';
 
 // The real CLI as a child process: node src/cli/main.ts <args>, from the repository root.
 // Under `npm test` process.execPath is the project's Node 24 (it runs .ts directly).
@@ -310,7 +311,7 @@ describe.concurrent("usage errors exit 2 with one line that points to the comman
   it('an unknown format', async () => {
     const message = expectOneLineError(await run(['audit', '--format', 'xml']));
     expect(message).toBe(
-      'warden: --format must be one of table, json, markdown (got "xml") (see `warden audit --help`)',
+      `warden: --format must be one of ${AUDIT_FORMATS.join(', ')} (got "xml") (see \`warden audit --help\`)`,
     );
   });
 

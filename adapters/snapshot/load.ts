@@ -176,6 +176,9 @@ function readWrapper(wrapper: Record<string, unknown>, where: string): PageResul
   return documentAttachmentScopes(results);
 }
 
+/** Called with each file read, its bytes and what it held (e.g. to point findings at the file a group came from). */
+export type SnapshotFileHook = (file: string, bytes: Buffer, read: readonly PageResult[]) => void;
+
 export interface LoadProgress {
   (done: number, total: number, file: string): void;
 }
@@ -208,6 +211,7 @@ export async function loadSnapshots(
   source: string,
   progress?: LoadProgress,
   stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+  onFile?: SnapshotFileHook,
 ): Promise<Estate> {
   if (source === STDIN_SOURCE)
     return mergePages(readSnapshotDocument(parseSnapshotBytes(await readStdin(stdin), STDIN_NAME), STDIN_NAME));
@@ -220,7 +224,9 @@ export async function loadSnapshots(
     } catch (error) {
       throw new SnapshotError(`${file}: cannot read: ${code(error)}`);
     }
-    results.push(...readSnapshotDocument(parseSnapshotBytes(bytes, file), file));
+    const read = readSnapshotDocument(parseSnapshotBytes(bytes, file), file);
+    onFile?.(file, bytes, read);
+    results.push(...read);
     progress?.(i + 1, files.length, file);
   }
   return mergePages(results);

@@ -19,9 +19,10 @@ import type { Estate, Provider, Severity } from '../model/types.ts';
 import { PROVIDERS, SEVERITIES } from '../model/types.ts';
 import { acceptFindings } from './accept.ts';
 import { BaselineError, readBaseline } from './baseline.ts';
-import { formatReportPieces } from './format-report.ts';
 import { plural } from '../analysis/describe.ts';
-import type { ReportFormat } from './format-report.ts';
+import { OutputError, outputDirProblem, outputPlan, writeOutputs } from './outputs.ts';
+import { renderContextOf } from './render-context.ts';
+import { snapshotPlaces } from './snapshot-places.ts';
 import { formatExplain } from './format-explain.ts';
 import { explainInterfaces, formatExplainInterfaces, selectInterfaces } from './explain-interface.ts';
 import type { InterfaceTarget } from './explain-interface.ts';
@@ -61,6 +62,7 @@ function parse(argv: string[]) {
         regions: { type: 'string' },
         accounts: { type: 'string' },
         out: { type: 'string' },
+        'output-dir': { type: 'string' },
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
@@ -148,7 +150,9 @@ function liveSource(selection: LiveSelection): AuditSource {
 }
 
 async function audit(values: Values): Promise<number> {
-  const format = oneOf<ReportFormat>('format', values.format, ['table', 'json', 'markdown'], 'table');
+  const plan = outputPlan(values.format, values['output-dir']);
+  if ('problem' in plan) throw new UsageError(plan.problem);
+  const format = plan.formats[0] ?? 'table';
   const failOn =
     values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
   const minSeverity =
@@ -159,6 +163,9 @@ async function audit(values: Values): Promise<number> {
   const baseline = values.baseline === undefined ? undefined : await readBaseline(values.baseline);
   const providers = providersOf(values);
   if (providers.length && values.source) throw new UsageError('audit reads either --source or --provider, not both');
+  const dirProblem = plan.dir === undefined ? undefined : await outputDirProblem(plan.dir);
+  if (dirProblem) throw new OutputError(dirProblem);
+  const places = plan.formats.includes('sarif') ? snapshotPlaces() : undefined;
   let estate;
   let source: AuditSource;
   if (providers.length) {
@@ -166,7 +173,7 @@ async function audit(values: Values): Promise<number> {
     estate = (await readLive(selection, format === 'json')).estate;
     source = liveSource(selection);
   } else {
-    estate = await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress);
+    estate = await loadSnapshots(values.source ?? DEFAULT_SOURCE, progress, undefined, places?.hook);
     source =
       values.source === undefined
         ? { kind: 'examples', path: `${DEFAULT_SOURCE}/` }
@@ -180,12 +187,12 @@ async function audit(values: Values): Promise<number> {
   );
   const report = withContext(accepted, context);
   writeContextHeader(context);
-  for (const piece of formatReportPieces(report, format, {
-    minSeverity,
-    width: format === 'table' ? terminalWidth() : undefined,
-  }))
-    process.stdout.write(piece);
-  process.stdout.write('\n');
+  await writeOutputs(
+    report,
+    plan,
+    { minSeverity, width: format === 'table' ? terminalWidth() : undefined },
+    renderContextOf(source, context.config, places?.places),
+  );
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
     const threshold = SEVERITIES.indexOf(failOn);
@@ -467,7 +474,8 @@ function reportError(error: unknown, command: string | undefined): number {
     error instanceof ConfigError ||
     error instanceof FixError ||
     error instanceof ScopeError ||
-    error instanceof BaselineError
+    error instanceof BaselineError ||
+    error instanceof OutputError
   ) {
     process.stderr.write(`warden: ${oneLine(error.message)}\n`);
     return EXIT.usage;

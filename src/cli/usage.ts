@@ -10,8 +10,10 @@ const CONFIG_DISCOVERY = '--config defaults to $WARDEN_CONFIG, else ./warden.yam
 export const COMMAND_USAGE = {
   audit: [
     'warden audit [--source <file|dir|-> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]',
-    '             [--format table|json|markdown] [--fail-on <severity>] [--min-severity <severity>]',
-    '             [--baseline <earlier report.json>] [--config <file>]',
+    '             [--format table|json|markdown|sarif|csv [--output-dir DIR]] [--fail-on <severity>]',
+    '             [--min-severity <severity>] [--baseline <earlier report.json>] [--config <file>]',
+    '--format a,b --output-dir DIR writes each format to DIR/warden.<ext> (replacing earlier files); table is',
+    'for the terminal only.',
     `--source defaults to ${DEFAULT_SOURCE}/; \`--source -\` reads one snapshot or API response from standard input.`,
     "--provider (aws, alibaba, huawei, otc; repeatable) reads live through the provider's API the scopes listed",
     'under `providers` in the config; without a section for the provider, the --regions given (one, with',
