@@ -1,11 +1,21 @@
 import type { CheckId } from '../../model/check-ids.ts';
 import { AWS_SECURITY_HUB } from './frameworks/aws-security-hub.ts';
+import { CIS_ALIBABA } from './frameworks/cis-alibaba.ts';
+import { CIS_AWS } from './frameworks/cis-aws.ts';
+import { HUAWEI_RECOMMENDATIONS } from './frameworks/huawei.ts';
+import { OTC_RECOMMENDATIONS } from './frameworks/otc.ts';
 import type { ControlRef, Framework } from './types.ts';
 
 export type { Control, ControlRef, Framework, FrameworkSource } from './types.ts';
 
 /** Every framework Warden maps its checks to, in the order `warden compliance` lists them. */
-export const FRAMEWORKS: readonly Framework[] = [AWS_SECURITY_HUB];
+export const FRAMEWORKS: readonly Framework[] = [
+  CIS_AWS,
+  AWS_SECURITY_HUB,
+  CIS_ALIBABA,
+  HUAWEI_RECOMMENDATIONS,
+  OTC_RECOMMENDATIONS,
+];
 
 /** The framework with this id, or undefined. */
 export function frameworkById(id: string): Framework | undefined {
