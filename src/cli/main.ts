@@ -37,6 +37,7 @@ import { isChangeId } from '../model/change-id.ts';
 import { unwritableReason } from './writable.ts';
 import { commandUsage, DEFAULT_SOURCE, helpHint, isCommand, overallUsage, packageVersion } from './usage.ts';
 import { errorText } from '../lib/errors.ts';
+import { complianceRequest, controlsOfMeta, controlsText, listFrameworks, writeCompliance } from './compliance.ts';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4 } as const;
 
@@ -53,6 +54,7 @@ function parse(argv: string[]) {
         'fail-on': { type: 'string' },
         'min-severity': { type: 'string' },
         baseline: { type: 'string' },
+        compliance: { type: 'string' },
         config: { type: 'string' },
         direction: { type: 'string' },
         interface: { type: 'string' },
@@ -148,6 +150,9 @@ function liveSource(selection: LiveSelection): AuditSource {
 }
 
 async function audit(values: Values): Promise<number> {
+  const compliance =
+    values.compliance === undefined ? undefined : complianceRequest({ ...values, compliance: values.compliance });
+  if (typeof compliance === 'string') throw new UsageError(compliance);
   const format = oneOf<ReportFormat>('format', values.format, ['table', 'json', 'markdown'], 'table');
   const failOn =
     values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
@@ -180,11 +185,13 @@ async function audit(values: Values): Promise<number> {
   );
   const report = withContext(accepted, context);
   writeContextHeader(context);
-  for (const piece of formatReportPieces(report, format, {
-    minSeverity,
-    width: format === 'table' ? terminalWidth() : undefined,
-  }))
-    process.stdout.write(piece);
+  if (compliance) writeCompliance(compliance, report, estate, config);
+  else
+    for (const piece of formatReportPieces(report, format, {
+      minSeverity,
+      width: format === 'table' ? terminalWidth() : undefined,
+    }))
+      process.stdout.write(piece);
   process.stdout.write('\n');
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
@@ -403,7 +410,8 @@ function explainTarget(
 function checks(values: Values): number {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(CATALOG, null, 2)}\n`);
+    const catalog = CATALOG.map((meta) => ({ ...meta, controls: controlsOfMeta(meta) }));
+    process.stdout.write(`${JSON.stringify(catalog, null, 2)}\n`);
     return EXIT.ok;
   }
   for (const meta of CATALOG) {
@@ -411,6 +419,8 @@ function checks(values: Values): number {
       `${paint('bold', meta.id.padEnd(24))} ${paint(SEVERITY_STYLE[meta.severity], meta.severity.padEnd(8))} ${meta.title}\n`,
     );
     process.stdout.write(paint('gray', `${' '.repeat(34)}${meta.source}\n`));
+    const controls = controlsOfMeta(meta);
+    if (controls.length) process.stdout.write(paint('gray', `${' '.repeat(34)}controls: ${controlsText(controls)}\n`));
   }
   return EXIT.ok;
 }
@@ -450,6 +460,11 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'revert') return await revert(values, positionals);
     if (command === 'explain') return await explain(values, positionals);
     if (command === 'templates') return await templates(values);
+    if (command === 'compliance') {
+      const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
+      process.stdout.write(`${listFrameworks(format)}\n`);
+      return EXIT.ok;
+    }
     return checks(values);
   } catch (error) {
     return reportError(error, command);
