@@ -177,5 +177,6 @@ describe('per-control evaluation', () => {
     const report = judge([awsGroup('sg-v4', [ssh('0.0.0.0/0')])])(HUB);
     expect(Object.values(report.summary).reduce((a, b) => a + b, 0)).toBe(HUB.controls.length);
     expect(report.framework).toEqual({ id: HUB.id, title: HUB.title, version: HUB.version, source: HUB.source });
+    expect(report.partial).toBe(false);
   });
 });

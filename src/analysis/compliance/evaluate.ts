@@ -37,6 +37,8 @@ export interface ComplianceReport {
   framework: Pick<Framework, 'id' | 'title' | 'version' | 'source'>;
   results: ControlResult[];
   summary: Record<ControlState, number>;
+  /** Whether a scope of the audit could not be read (the controls of its clouds are then not evaluated). */
+  partial: boolean;
 }
 
 /** What the evaluation needs of the estate beyond the report: which clouds it holds, and what was read of them. */
@@ -152,5 +154,5 @@ export function evaluateCompliance(
   const summary = Object.fromEntries(CONTROL_STATES.map((s) => [s, 0])) as Record<ControlState, number>;
   for (const result of results) summary[result.state]++;
   const { id, title, version, source } = framework;
-  return { framework: { id, title, version, source }, results, summary };
+  return { framework: { id, title, version, source }, results, summary, partial: report.summary.partial };
 }
