@@ -52,6 +52,10 @@ describe('warden audit --compliance', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as ComplianceReport;
     expect(report.framework.version).toBe('v5.0.0');
+    expect((report as ComplianceReport & { audited: unknown }).audited).toEqual({
+      config: null,
+      source: { kind: 'examples', path: 'examples/' },
+    });
     expect(report.results.map((r) => [r.control, r.state])).toEqual([
       ['5.3', 'fail'],
       ['5.4', 'pass'],
@@ -111,6 +115,14 @@ describe('warden compliance', () => {
     const table = await runWarden(['compliance']);
     expect(table.stdout).toMatch(
       /^ {2}EC2\.53 +EC2 security groups should not allow ingress from 0\.0\.0\.0\/0 to remote server administration ports$/m,
+    );
+  });
+
+  it('names one framework, and an unknown one is one line naming it and the known ids, exit 2', async () => {
+    const one = await runWarden(['compliance', 'otc-sg', '--format', 'json']);
+    expect((JSON.parse(one.stdout) as Framework[]).map((f) => f.id)).toEqual(['otc-sg']);
+    expect(expectOneLineError(await runWarden(['compliance', 'cis']))).toBe(
+      'warden: "cis" is not a framework Warden knows (known: cis-aws, aws-security-hub, cis-alibaba, huawei-sg, otc-sg) (see `warden compliance --help`)',
     );
   });
 

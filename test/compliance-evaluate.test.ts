@@ -106,10 +106,20 @@ describe('per-control evaluation', () => {
   it('a port the config has no check examine makes the control not evaluated, naming the port', () => {
     const judged = judge([awsGroup('sg-1')], { config: config({ adminPorts: [3389], highRiskPorts: [3306] }) });
     expect(result(judged(HUB), 'EC2.13').gaps).toEqual([
-      "port 22 is examined by no enabled check (the config's adminPorts and highRiskPorts lack it)",
+      "port 22 is examined by no enabled check (internet-admin-port examines the config's adminPorts, internet-high-risk-port its other highRiskPorts)",
     ]);
     expect(result(judged(HUB), 'EC2.13').state).toBe('not-evaluated');
     expect(result(judged(HUB), 'EC2.14').state).toBe('pass');
+  });
+
+  it('an admin port is left to the admin check: with it disabled, the high-risk list does not cover the port', () => {
+    const judged = judge([awsGroup('sg-1')], {
+      config: config({ checks: { disabled: ['internet-admin-port'] }, adminPorts: [22], highRiskPorts: [22, 3389] }),
+    });
+    expect(result(judged(HUB), 'EC2.13').gaps).toEqual([
+      'check internet-admin-port is disabled in the config',
+      "port 22 is examined by no enabled check (internet-admin-port examines the config's adminPorts, internet-high-risk-port its other highRiskPorts)",
+    ]);
   });
 
   it('unused-group without attachments read is not evaluated; with them, an unattached group fails', () => {

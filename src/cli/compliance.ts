@@ -8,6 +8,7 @@ import { isCheckId } from '../model/check-ids.ts';
 import type { Estate } from '../model/types.ts';
 import { formatComplianceReport, formatFrameworks } from './format-compliance.ts';
 import type { ComplianceFormat } from './format-compliance.ts';
+import type { ReportContext } from './report-context.ts';
 
 // `warden audit --compliance <framework>` and `warden compliance`: the CLI side of the compliance
 // frameworks in src/analysis/compliance.
@@ -32,8 +33,7 @@ interface ComplianceOptions {
  */
 export function complianceRequest(options: ComplianceOptions & { compliance: string }): ComplianceRequest | string {
   const framework = frameworkById(options.compliance);
-  if (!framework)
-    return `--compliance "${options.compliance}" is not a framework Warden knows (known: ${FRAMEWORKS.map((f) => f.id).join(', ')})`;
+  if (!framework) return `--compliance ${unknownFramework(options.compliance)}`;
   const format = options.format ?? 'table';
   if (!(FORMATS as readonly string[]).includes(format))
     return `--format must be one of ${FORMATS.join(', ')} with --compliance (got "${format}")`;
@@ -49,14 +49,21 @@ export function writeCompliance(
   report: AuditReport,
   estate: Pick<Estate, 'groups'>,
   config: WardenConfig,
+  context: ReportContext,
 ): void {
   const judged = evaluateCompliance(request.framework, report, coverageOf(estate), config);
-  process.stdout.write(formatComplianceReport(judged, request.format));
+  process.stdout.write(formatComplianceReport(judged, request.format, context));
 }
 
-/** `warden compliance`: the frameworks and their controls. */
-export function listFrameworks(format: 'table' | 'json'): string {
-  return formatFrameworks(FRAMEWORKS, format);
+/** `warden compliance [<framework>]`: the frameworks (or the one named) and their controls, or a usage problem. */
+export function listFrameworks(id: string | undefined, format: 'table' | 'json'): string | { problem: string } {
+  if (id === undefined) return formatFrameworks(FRAMEWORKS, format);
+  const framework = frameworkById(id);
+  return framework ? formatFrameworks([framework], format) : { problem: unknownFramework(id) };
+}
+
+function unknownFramework(id: string): string {
+  return `"${id}" is not a framework Warden knows (known: ${FRAMEWORKS.map((f) => f.id).join(', ')})`;
 }
 
 /** The controls a catalog check evidences (none for an id the model does not list). */

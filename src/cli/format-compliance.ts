@@ -3,6 +3,8 @@ import { CONTROL_STATES } from '../analysis/compliance/evaluate.ts';
 import type { Framework } from '../analysis/compliance/index.ts';
 import type { Finding } from '../model/types.ts';
 import { escapeMarkdown } from './format-report.ts';
+import { contextText } from './report-context.ts';
+import type { ReportContext } from './report-context.ts';
 import { paint } from './style.ts';
 import { terminalText } from './terminal-text.ts';
 
@@ -45,12 +47,13 @@ function evidenceLines(result: ControlResult): string[] {
   ];
 }
 
-function formatTable(report: ComplianceReport): string {
+function formatTable(report: ComplianceReport, context: ReportContext): string {
   const { framework } = report;
   const idWidth = Math.max(...report.results.map((r) => r.control.length), 2);
   const lines = [
     paint('bold', `${framework.title} ${framework.version}`),
     paint('gray', citation(framework)),
+    paint('gray', `Audited: ${terminalText(contextText(context))}`),
     summaryText(report),
     '',
   ];
@@ -63,12 +66,14 @@ function formatTable(report: ComplianceReport): string {
   return lines.join('\n');
 }
 
-function formatMarkdown(report: ComplianceReport): string {
+function formatMarkdown(report: ComplianceReport, context: ReportContext): string {
   const { framework } = report;
   const lines = [
     `## ${escapeMarkdown(framework.title)} ${escapeMarkdown(framework.version)}`,
     '',
     `Source: ${escapeMarkdown(citation(framework))}`,
+    '',
+    `Audited: ${escapeMarkdown(contextText(context))}`,
     '',
     `**${summaryText(report)}**`,
     '',
@@ -84,9 +89,14 @@ function formatMarkdown(report: ComplianceReport): string {
   return lines.join('\n');
 }
 
-export function formatComplianceReport(report: ComplianceReport, format: ComplianceFormat): string {
-  if (format === 'json') return JSON.stringify(report, null, 2);
-  return format === 'markdown' ? formatMarkdown(report) : formatTable(report);
+/** The report in `format`; JSON carries what was audited as `audited` (`config`, `source`). */
+export function formatComplianceReport(
+  report: ComplianceReport,
+  format: ComplianceFormat,
+  context: ReportContext,
+): string {
+  if (format === 'json') return JSON.stringify({ ...report, audited: context }, null, 2);
+  return format === 'markdown' ? formatMarkdown(report, context) : formatTable(report, context);
 }
 
 /** `warden compliance`: each framework, its version and source, and each control with the checks that evidence it. */

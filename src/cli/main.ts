@@ -185,7 +185,7 @@ async function audit(values: Values): Promise<number> {
   );
   const report = withContext(accepted, context);
   writeContextHeader(context);
-  if (compliance) writeCompliance(compliance, report, estate, config);
+  if (compliance) writeCompliance(compliance, report, estate, config, context);
   else
     for (const piece of formatReportPieces(report, format, {
       minSeverity,
@@ -462,7 +462,10 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'templates') return await templates(values);
     if (command === 'compliance') {
       const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
-      process.stdout.write(`${listFrameworks(format)}\n`);
+      if (positionals.length > 1) throw new UsageError('compliance takes at most one framework id');
+      const listed = listFrameworks(positionals[0], format);
+      if (typeof listed !== 'string') throw new UsageError(listed.problem);
+      process.stdout.write(`${listed}\n`);
       return EXIT.ok;
     }
     return checks(values);

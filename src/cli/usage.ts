@@ -37,8 +37,8 @@ export const COMMAND_USAGE = {
   checks: ['warden checks [--format table|json]'],
   templates: ['warden templates [--format table|json] [--config <file>]', CONFIG_DISCOVERY],
   compliance: [
-    'warden compliance [--format table|json]',
-    'The compliance frameworks Warden maps its checks to: version, source, and each control with its checks.',
+    'warden compliance [<framework>] [--format table|json]',
+    'The compliance frameworks Warden maps its checks to (or the one named): version, source, and each control with its checks.',
   ],
 } as const;
 

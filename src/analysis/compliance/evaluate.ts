@@ -59,10 +59,10 @@ export function coverageOf(estate: Pick<Estate, 'groups'>): EstateCoverage {
   return coverage;
 }
 
-/** The config list whose ports each port check examines. */
+/** The ports each port check examines (the high-risk check leaves the admin ports to the admin check). */
 const EXAMINED_PORTS: Partial<Record<CheckId, (config: WardenConfig) => readonly number[]>> = {
   'internet-admin-port': (config) => config.adminPorts,
-  'internet-high-risk-port': (config) => config.highRiskPorts,
+  'internet-high-risk-port': (config) => config.highRiskPorts.filter((port) => !config.adminPorts.includes(port)),
 };
 
 /** Whether a finding is evidence against the control: its check, cloud, port and address family. */
@@ -89,7 +89,7 @@ function gapsOf(control: Control, report: AuditReport, coverage: EstateCoverage,
     const missing = control.ports.filter((port) => !examined.has(port));
     if (missing.length > 0)
       gaps.push(
-        `port ${missing.join(', ')} is examined by no enabled check (the config's adminPorts and highRiskPorts lack it)`,
+        `port ${missing.join(', ')} is examined by no enabled check (internet-admin-port examines the config's adminPorts, internet-high-risk-port its other highRiskPorts)`,
       );
   }
   for (const error of report.summary.scanErrors) {
