@@ -2,6 +2,7 @@ import type { WardenConfig } from '../../config/schema.ts';
 import type { CheckId } from '../../model/check-ids.ts';
 import type { Estate, Finding, Provider } from '../../model/types.ts';
 import type { AuditReport } from '../audit.ts';
+import { plural } from '../describe.ts';
 import type { SuppressedFinding } from '../suppressions.ts';
 import type { Control, Framework } from './types.ts';
 
@@ -89,7 +90,7 @@ function gapsOf(control: Control, report: AuditReport, coverage: EstateCoverage,
     const missing = control.ports.filter((port) => !examined.has(port));
     if (missing.length > 0)
       gaps.push(
-        `port ${missing.join(', ')} is examined by no enabled check (internet-admin-port examines the config's adminPorts, internet-high-risk-port its other highRiskPorts)`,
+        `${missing.length === 1 ? 'port' : 'ports'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} examined by no enabled check (internet-admin-port examines the config's adminPorts, internet-high-risk-port its other highRiskPorts)`,
       );
   }
   for (const error of report.summary.scanErrors) {
@@ -101,7 +102,7 @@ function gapsOf(control: Control, report: AuditReport, coverage: EstateCoverage,
       const unread = coverage.attachmentsUnread[provider] ?? 0;
       if (unread > 0)
         gaps.push(
-          `attachments of ${unread} ${provider} group${unread === 1 ? '' : 's'} were not read, so unused-group could not judge them`,
+          `attachments of ${plural(unread, `${provider} group`)} were not read, so unused-group could not judge them`,
         );
     }
   }
