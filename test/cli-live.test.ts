@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../src/analysis/audit.ts';
+import type { ComplianceReport } from '../src/analysis/compliance/evaluate.ts';
 import { runWarden } from './support/cli.ts';
 import { addOpenSshGroup, startFakeHuawei } from './support/fake-huawei.ts';
 import type { FakeHuawei } from './support/fake-huawei.ts';
@@ -106,6 +107,20 @@ describe('warden audit --provider and warden snapshot', () => {
     expect(report.summary.groups).toBe(2);
     expect(report.findings.every((f) => f.provider === 'huawei')).toBe(true);
     expect(result.stdout + result.stderr).not.toContain(SK);
+  });
+
+  it('with --compliance, the controls of the unread cloud are not evaluated (never pass or not applicable); the read cloud is judged', async () => {
+    const partial = ['audit', '--provider', 'huawei', '--provider', 'otc', '--config', join(dir, 'partial.yaml')];
+    const otc = await run([...partial, '--compliance', 'otc-sg', '--format', 'json']);
+    expect(otc.code, otc.stderr).toBe(3);
+    const report = JSON.parse(otc.stdout) as ComplianceReport;
+    expect(report.partial).toBe(true);
+    expect(report.results.map((r) => [r.control, r.state, r.gaps])).toEqual([
+      ['OTC-SG-1', 'not-evaluated', [expect.stringMatching(new RegExp(`^otc ${BROKEN} eu-de was not read: `))]],
+    ]);
+    const huawei = await run([...partial, '--compliance', 'huawei-sg']);
+    expect(huawei.code, huawei.stderr).toBe(3);
+    expect(huawei.stdout).toMatch(/^FAIL +HWC-SG-1 +Remote login ports/m);
   });
 
   it('a provider missing from the config, without --regions, is a one-line error and exit 2', async () => {

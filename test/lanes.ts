@@ -16,6 +16,7 @@ export const UNIT_TEST_FILES = [
   'test/aws-corpus.test.ts',
   'test/check-registry.test.ts',
   'test/checks.test.ts',
+  'test/compliance-evaluate.test.ts',
   'test/evaluator-matches-reference.test.ts',
   'test/explain.test.ts',
   'test/fingerprint-prefix.test.ts',

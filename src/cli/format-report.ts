@@ -127,7 +127,7 @@ function interfaceLines(s: AuditSummary): string[] {
   ];
 }
 
-function escapeMarkdown(text: string): string {
+export function escapeMarkdown(text: string): string {
   return terminalText(text.replace(/\|/g, '\\|').replace(/\n/g, ' '));
 }
 

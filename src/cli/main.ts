@@ -38,6 +38,7 @@ import { isChangeId } from '../model/change-id.ts';
 import { unwritableReason } from './writable.ts';
 import { commandUsage, DEFAULT_SOURCE, helpHint, isCommand, overallUsage, packageVersion } from './usage.ts';
 import { errorText } from '../lib/errors.ts';
+import { complianceRequest, controlsOfMeta, controlsText, listFrameworks, writeCompliance } from './compliance.ts';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4 } as const;
 
@@ -54,6 +55,7 @@ function parse(argv: string[]) {
         'fail-on': { type: 'string' },
         'min-severity': { type: 'string' },
         baseline: { type: 'string' },
+        compliance: { type: 'string' },
         config: { type: 'string' },
         direction: { type: 'string' },
         interface: { type: 'string' },
@@ -150,7 +152,10 @@ function liveSource(selection: LiveSelection): AuditSource {
 }
 
 async function audit(values: Values): Promise<number> {
-  const plan = outputPlan(values.format, values['output-dir']);
+  const compliance =
+    values.compliance === undefined ? undefined : complianceRequest({ ...values, compliance: values.compliance });
+  if (typeof compliance === 'string') throw new UsageError(compliance);
+  const plan = outputPlan(compliance ? undefined : values.format, values['output-dir']);
   if ('problem' in plan) throw new UsageError(plan.problem);
   const format = plan.formats[0] ?? 'table';
   const failOn =
@@ -187,12 +192,17 @@ async function audit(values: Values): Promise<number> {
   );
   const report = withContext(accepted, context);
   writeContextHeader(context);
-  await writeOutputs(
-    report,
-    plan,
-    { minSeverity, width: format === 'table' ? terminalWidth() : undefined },
-    renderContextOf(source, context.config, places?.places),
-  );
+  if (compliance) {
+    writeCompliance(compliance, report, estate, config, context);
+    process.stdout.write('
+');
+  } else
+    await writeOutputs(
+      report,
+      plan,
+      { minSeverity, width: format === 'table' ? terminalWidth() : undefined },
+      renderContextOf(source, context.config, places?.places),
+    );
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
     const threshold = SEVERITIES.indexOf(failOn);
@@ -410,7 +420,8 @@ function explainTarget(
 function checks(values: Values): number {
   const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(CATALOG, null, 2)}\n`);
+    const catalog = CATALOG.map((meta) => ({ ...meta, controls: controlsOfMeta(meta) }));
+    process.stdout.write(`${JSON.stringify(catalog, null, 2)}\n`);
     return EXIT.ok;
   }
   for (const meta of CATALOG) {
@@ -418,6 +429,8 @@ function checks(values: Values): number {
       `${paint('bold', meta.id.padEnd(24))} ${paint(SEVERITY_STYLE[meta.severity], meta.severity.padEnd(8))} ${meta.title}\n`,
     );
     process.stdout.write(paint('gray', `${' '.repeat(34)}${meta.source}\n`));
+    const controls = controlsOfMeta(meta);
+    if (controls.length) process.stdout.write(paint('gray', `${' '.repeat(34)}controls: ${controlsText(controls)}\n`));
   }
   return EXIT.ok;
 }
@@ -457,6 +470,14 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'revert') return await revert(values, positionals);
     if (command === 'explain') return await explain(values, positionals);
     if (command === 'templates') return await templates(values);
+    if (command === 'compliance') {
+      const format = oneOf<'table' | 'json'>('format', values.format, ['table', 'json'], 'table');
+      if (positionals.length > 1) throw new UsageError('compliance takes at most one framework id');
+      const listed = listFrameworks(positionals[0], format);
+      if (typeof listed !== 'string') throw new UsageError(listed.problem);
+      process.stdout.write(`${listed}\n`);
+      return EXIT.ok;
+    }
     return checks(values);
   } catch (error) {
     return reportError(error, command);

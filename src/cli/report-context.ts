@@ -32,9 +32,14 @@ function sourceText(source: AuditSource): string {
   return `${names.length} live scope${names.length === 1 ? '' : 's'}: ${shown}${more}`;
 }
 
+/** `<source>; config: <file | none (defaults)>`: what an audit read, and with which config. */
+export function contextText(context: ReportContext): string {
+  return `${sourceText(context.source)}; config: ${context.config ?? 'none (defaults)'}`;
+}
+
 /** `warden: auditing <source>; config: <file | none (defaults)>` */
 export function contextHeader(context: ReportContext): string {
-  return `warden: auditing ${sourceText(context.source)}; config: ${context.config ?? 'none (defaults)'}`;
+  return `warden: auditing ${contextText(context)}`;
 }
 
 /** The header on `stream` when a person reads it (a terminal); nothing for pipes and CI logs. */

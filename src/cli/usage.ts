@@ -11,13 +11,16 @@ export const COMMAND_USAGE = {
   audit: [
     'warden audit [--source <file|dir|-> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]',
     '             [--format table|json|markdown|sarif|csv [--output-dir DIR]] [--fail-on <severity>]',
-    '             [--min-severity <severity>] [--baseline <earlier report.json>] [--config <file>]',
+    '             [--min-severity <severity>] [--baseline <earlier report.json>] [--compliance <framework>]',
+    '             [--config <file>]',
     '--format a,b --output-dir DIR writes each format to DIR/warden.<ext> (replacing earlier files); table is',
     'for the terminal only.',
     `--source defaults to ${DEFAULT_SOURCE}/; \`--source -\` reads one snapshot or API response from standard input.`,
     "--provider (aws, alibaba, huawei, otc; repeatable) reads live through the provider's API the scopes listed",
     'under `providers` in the config; without a section for the provider, the --regions given (one, with',
     'HUAWEICLOUD_SDK_PROJECT_ID / OS_PROJECT_ID, for huawei and otc).',
+    '--compliance <framework> reports per control of the framework (`warden compliance` lists them) in the',
+    '--format given (table, json, markdown); it judges every finding, so it takes no --baseline or --min-severity.',
     CONFIG_DISCOVERY,
   ],
   snapshot: ['warden snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>'],
@@ -36,6 +39,10 @@ export const COMMAND_USAGE = {
   ],
   checks: ['warden checks [--format table|json]'],
   templates: ['warden templates [--format table|json] [--config <file>]', CONFIG_DISCOVERY],
+  compliance: [
+    'warden compliance [<framework>] [--format table|json]',
+    'The compliance frameworks Warden maps its checks to (or the one named): version, source, and each control with its checks.',
+  ],
 } as const;
 
 export type Command = keyof typeof COMMAND_USAGE;
