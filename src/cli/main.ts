@@ -194,8 +194,7 @@ async function audit(values: Values): Promise<number> {
   writeContextHeader(context);
   if (compliance) {
     writeCompliance(compliance, report, estate, config, context);
-    process.stdout.write('
-');
+    process.stdout.write('\n');
   } else
     await writeOutputs(
       report,
