@@ -95,6 +95,16 @@ describe('the layers, enforced by lint', () => {
       '../../src/realtime/cloudtrail.ts',
       '\'../../src/realtime/cloudtrail.ts\' import is restricted from being used by a pattern. adapters may import only lib, model, config, ports (layer table, README "Layout"): not src/realtime.',
     ],
+    [
+      'src/report/x.ts',
+      '../cli/format-report.ts',
+      '\'../cli/format-report.ts\' import is restricted from being used by a pattern. src/report may import only lib, model, analysis, config (layer table, README "Layout"): not src/cli.',
+    ],
+    [
+      'src/analysis/x.ts',
+      '../report/sarif.ts',
+      '\'../report/sarif.ts\' import is restricted from being used by a pattern. src/analysis may import only lib, model, config (layer table, README "Layout"): not src/report.',
+    ],
   ])('%s importing %s is an error', async (file, specifier, message) => {
     expect(await importErrors(file, specifier)).toEqual([message]);
   });
@@ -117,6 +127,8 @@ describe('the layers, enforced by lint', () => {
     ['functions/x.ts', '../adapters/live-registry.ts'],
     ['adapters/aws/index.ts', '../../src/ports/realtime.ts'],
     ['functions/x.ts', '../adapters/providers.ts'],
+    ['src/report/x.ts', '../analysis/audit.ts'],
+    ['src/cli/x.ts', '../report/formats.ts'],
   ])('%s importing %s is allowed', async (file, specifier) => {
     expect(await importErrors(file, specifier)).toEqual([]);
   });
