@@ -37,8 +37,12 @@ import { isChangeId } from '../model/change-id.ts';
 import { unwritableReason } from './writable.ts';
 import { commandUsage, DEFAULT_SOURCE, helpHint, isCommand, overallUsage, packageVersion } from './usage.ts';
 import { errorText } from '../lib/errors.ts';
+import { applyBaseline } from '../analysis/baseline.ts';
+import { OUTPUT_FORMATS } from '../report/formats.ts';
+import { isOutputFormat, renderOutput } from './output-format.ts';
+import { deliverToSecurityHub, DeliveryStateError } from './security-hub.ts';
 
-export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4 } as const;
+export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4, delivery: 5 } as const;
 
 class UsageError extends Error {}
 
@@ -62,6 +66,7 @@ function parse(argv: string[]) {
         accounts: { type: 'string' },
         out: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'security-hub': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -148,7 +153,12 @@ function liveSource(selection: LiveSelection): AuditSource {
 }
 
 async function audit(values: Values): Promise<number> {
-  const format = oneOf<ReportFormat>('format', values.format, ['table', 'json', 'markdown'], 'table');
+  const format = oneOf<string>(
+    'format',
+    values.format,
+    ['table', 'json', 'markdown', ...Object.keys(OUTPUT_FORMATS)],
+    'table',
+  );
   const failOn =
     values['fail-on'] === undefined ? undefined : oneOf<Severity>('fail-on', values['fail-on'], SEVERITIES, 'critical');
   const minSeverity =
@@ -173,19 +183,35 @@ async function audit(values: Values): Promise<number> {
         : { kind: 'snapshot', path: values.source };
   }
   const context = { config: configPath ?? null, source };
-  const accepted = acceptFindings(
-    auditEstate(estate, config),
-    config,
-    baseline && { file: values.baseline as string, fingerprints: baseline },
-  );
+  const unnarrowed = acceptFindings(auditEstate(estate, config), config);
+  const accepted = baseline ? applyBaseline(unnarrowed, baseline, values.baseline as string) : unnarrowed;
   const report = withContext(accepted, context);
   writeContextHeader(context);
-  for (const piece of formatReportPieces(report, format, {
-    minSeverity,
-    width: format === 'table' ? terminalWidth() : undefined,
-  }))
-    process.stdout.write(piece);
-  process.stdout.write('\n');
+  const now = new Date();
+  if (isOutputFormat(format)) {
+    const output = renderOutput(format, report, { toolVersion: packageVersion(), generatedAt: now.toISOString() });
+    process.stdout.write(output.text);
+    for (const note of output.notes) process.stderr.write(`warden: ${note}\n`);
+  } else {
+    for (const piece of formatReportPieces(report, format as ReportFormat, {
+      minSeverity,
+      width: format === 'table' ? terminalWidth() : undefined,
+    }))
+      process.stdout.write(piece);
+    process.stdout.write('\n');
+  }
+  if (values['security-hub']) {
+    const delivery = await deliverToSecurityHub({
+      report: unnarrowed,
+      estate,
+      config,
+      stateDir: defaultStateDir(),
+      toolVersion: packageVersion(),
+      now,
+    });
+    for (const line of delivery.lines) process.stderr.write(`warden: ${terminalText(line)}\n`);
+    if (!delivery.delivered) return EXIT.delivery;
+  }
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
     const threshold = SEVERITIES.indexOf(failOn);
@@ -467,7 +493,8 @@ function reportError(error: unknown, command: string | undefined): number {
     error instanceof ConfigError ||
     error instanceof FixError ||
     error instanceof ScopeError ||
-    error instanceof BaselineError
+    error instanceof BaselineError ||
+    error instanceof DeliveryStateError
   ) {
     process.stderr.write(`warden: ${oneLine(error.message)}\n`);
     return EXIT.usage;

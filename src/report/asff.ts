@@ -1,5 +1,7 @@
 import type { AuditReport } from '../analysis/audit.ts';
+import { plural } from '../analysis/describe.ts';
 import type { Finding, Severity } from '../model/types.ts';
+import type { RenderContext } from './context.ts';
 import { checkMetaOf, findingControls, findingGroups } from './finding-facts.ts';
 
 // AWS Security Finding Format (ASFF, SchemaVersion 2018-10-08) for the AWS findings of a report,
@@ -62,11 +64,9 @@ export interface AsffFinding {
   ProductFields: Record<string, string>;
 }
 
-export interface AsffContext {
-  now: Date;
+export interface AsffContext extends Pick<RenderContext, 'toolVersion' | 'generatedAt'> {
   /** When each finding (by ASFF Id) was first imported, so a re-import keeps its CreatedAt. */
   createdAt?: ReadonlyMap<string, string>;
-  productVersion?: string;
 }
 
 export interface AsffSkip {
@@ -132,9 +132,9 @@ const ACCOUNT_ID = /^\d{12}$/;
 
 /** Why an AWS finding cannot be an ASFF finding, or undefined when it can. */
 function unrenderable(finding: Finding): string | undefined {
-  if (finding.provider !== 'aws') return `not an AWS finding (${finding.provider})`;
-  if (!ACCOUNT_ID.test(finding.account)) return 'AWS finding without a 12-digit account id';
-  if (finding.region === '') return 'AWS finding without a region';
+  if (finding.provider !== 'aws') return 'not AWS findings (ASFF and Security Hub take AWS findings only)';
+  if (!ACCOUNT_ID.test(finding.account)) return 'AWS findings without a 12-digit account id';
+  if (finding.region === '') return 'AWS findings without a region';
   return undefined;
 }
 
@@ -144,7 +144,7 @@ export function asffFinding(finding: Finding, context: AsffContext, state: Recor
   const id = asffId(finding.fingerprint);
   const types = [`Software and Configuration Checks/AWS Security Best Practices/${finding.check}`];
   const controls = findingControls(finding);
-  const now = context.now.toISOString();
+  const now = context.generatedAt;
   const suppression = 'suppression' in finding ? (finding as Finding & { suppression: { reason: string } }) : undefined;
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
@@ -188,7 +188,7 @@ export function asffFinding(finding: Finding, context: AsffContext, state: Recor
       ...(suppression
         ? { 'warden/suppressed': clip(suppression.suppression.reason, ASFF_LIMITS.productFieldValue) }
         : {}),
-      ...(context.productVersion ? { 'warden/version': context.productVersion } : {}),
+      'warden/version': context.toolVersion,
     },
   };
 }
@@ -203,6 +203,11 @@ export function asffDocument(report: AuditReport, context: AsffContext): AsffDoc
     else findings.push(asffFinding(finding, context));
   }
   return { findings, skipped: [...skipped].map(([reason, count]) => ({ reason, count })) };
+}
+
+/** One line per reason findings were skipped, for stderr: `skipped 12 findings: not AWS findings (…)`. */
+export function skippedLines(skipped: readonly AsffSkip[]): string[] {
+  return skipped.map(({ reason, count }) => `skipped ${plural(count, 'finding')}: ${reason}`);
 }
 
 /** The ASFF findings as one JSON document (`{ "Findings": [...] }`, the shape BatchImportFindings and `aws securityhub batch-import-findings --cli-input-json` take). */

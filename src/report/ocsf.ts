@@ -1,6 +1,7 @@
 import type { AuditReport } from '../analysis/audit.ts';
 import type { SuppressedFinding } from '../analysis/suppressions.ts';
 import type { Finding, Provider, Severity } from '../model/types.ts';
+import type { RenderContext } from './context.ts';
 import { checkMetaOf, findingControls, findingGroups } from './finding-facts.ts';
 
 // OCSF Detection Finding events (class 2004, category 2 Findings), one per finding, as the OCSF
@@ -34,13 +35,6 @@ const CLOUD_NAME: Record<Provider, string> = {
   huawei: 'Huawei Cloud',
   otc: 'Open Telekom Cloud',
 };
-
-export interface OcsfContext {
-  /** When the report was made: each event's `time`. */
-  now: Date;
-  /** Warden's version, for metadata.product.version. */
-  productVersion?: string;
-}
 
 export type OcsfEvent = Record<string, unknown>;
 
@@ -83,7 +77,7 @@ function isSuppressed(finding: Finding): finding is SuppressedFinding {
 }
 
 /** One Detection Finding event for a finding. */
-export function ocsfEvent(finding: Finding, context: OcsfContext): OcsfEvent {
+export function ocsfEvent(finding: Finding, context: RenderContext): OcsfEvent {
   const meta = checkMetaOf(finding);
   const severity = OCSF_SEVERITY[finding.severity];
   const status = isSuppressed(finding) ? STATUS.suppressed : STATUS.open;
@@ -101,7 +95,7 @@ export function ocsfEvent(finding: Finding, context: OcsfContext): OcsfEvent {
     severity: severity.name,
     status_id: status.id,
     status: status.name,
-    time: context.now.getTime(),
+    time: Date.parse(context.generatedAt),
     message: finding.title,
     metadata: {
       version: OCSF_VERSION,
@@ -111,7 +105,7 @@ export function ocsfEvent(finding: Finding, context: OcsfContext): OcsfEvent {
       product: {
         name: 'Warden',
         vendor_name: 'Warden',
-        ...(context.productVersion ? { version: context.productVersion } : {}),
+        version: context.toolVersion,
       },
     },
     cloud: {
@@ -140,12 +134,12 @@ export function ocsfEvent(finding: Finding, context: OcsfContext): OcsfEvent {
 }
 
 /** Every finding of the report (open, then the config's suppressed ones), as Detection Finding events. */
-export function ocsfEvents(report: AuditReport, context: OcsfContext): OcsfEvent[] {
+export function ocsfEvents(report: AuditReport, context: RenderContext): OcsfEvent[] {
   return [...report.findings, ...(report.suppressed ?? [])].map((finding) => ocsfEvent(finding, context));
 }
 
 /** Newline-delimited JSON: one event per line, as Splunk and the Parquet converters for Security Lake read it. */
-export function renderOcsf(report: AuditReport, context: OcsfContext): string {
+export function renderOcsf(report: AuditReport, context: RenderContext): string {
   return ocsfEvents(report, context)
     .map((event) => `${JSON.stringify(event)}\n`)
     .join('');
