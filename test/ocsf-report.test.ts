@@ -6,7 +6,7 @@ import { auditEstate } from '../src/analysis/audit.ts';
 import type { AuditReport } from '../src/analysis/audit.ts';
 import { defaultConfig } from '../src/config/schema.ts';
 import { OCSF_VERSION, renderOcsf } from '../src/report/ocsf.ts';
-import { ROOT } from './support/cli.ts';
+import { ROOT, runWarden } from './support/cli.ts';
 
 // Every OCSF event Warden emits carries what OCSF requires of a Detection Finding at the version it
 // names (test/data/ocsf-detection-finding-required.json: our list, with the schema files it was read from).
@@ -116,6 +116,7 @@ export function ocsfProblems(event: Record<string, unknown>): string[] {
 }
 
 const NOW = new Date('2026-12-06T08:00:00Z');
+const CONTEXT = { toolVersion: '1.2.3', generatedAt: NOW.toISOString() };
 
 async function examplesReport(): Promise<AuditReport> {
   return auditEstate(await loadSnapshots(join(ROOT, 'examples')), defaultConfig());
@@ -124,7 +125,7 @@ async function examplesReport(): Promise<AuditReport> {
 describe('OCSF Detection Finding output', () => {
   it('emits one event per finding, one per line, each with every attribute OCSF requires at the version it names', async () => {
     const report = await examplesReport();
-    const text = renderOcsf(report, { now: NOW, productVersion: '1.2.3' });
+    const text = renderOcsf(report, CONTEXT);
     const lines = text.trimEnd().split('\n');
     expect(text.endsWith('\n')).toBe(true);
     expect(lines).toHaveLength(report.findings.length);
@@ -149,7 +150,7 @@ describe('OCSF Detection Finding output', () => {
     const report = await examplesReport();
     const finding = report.findings.find((f) => f.provider === 'aws' && f.check === 'internet-admin-port');
     expect(finding).toBeDefined();
-    const [event] = renderOcsf({ ...report, findings: [finding!], suppressed: [] }, { now: NOW })
+    const [event] = renderOcsf({ ...report, findings: [finding!], suppressed: [] }, CONTEXT)
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -179,5 +180,17 @@ describe('OCSF Detection Finding output', () => {
         finding_info: { uid: 'u', title: 't' },
       }),
     ).toEqual(['type_uid is not class_uid * 100 + activity_id', 'severity_id 7 is not in the enumeration']);
+  });
+});
+
+describe('warden audit --format ocsf', () => {
+  it('prints one Detection Finding per line on stdout, each valid against the required list, and nothing on stderr', async () => {
+    const result = await runWarden(['audit', '--format', 'ocsf']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.trimEnd().split('\n');
+    const report = await examplesReport();
+    expect(lines).toHaveLength(report.findings.length);
+    for (const line of lines) expect(ocsfProblems(JSON.parse(line) as Record<string, unknown>)).toEqual([]);
   });
 });

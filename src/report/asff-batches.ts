@@ -1,3 +1,4 @@
+import { plural } from '../analysis/describe.ts';
 import type { AsffFinding } from './asff.ts';
 
 // BatchImportFindings' documented limits: at most 100 findings a call, each at most 240 KB. A
@@ -24,7 +25,7 @@ export function fitFinding(finding: AsffFinding, maxBytes = MAX_FINDING_BYTES): 
   let fitted: AsffFinding = finding;
   const groups = finding.Resources.filter((r) => r.Type === 'AwsEc2SecurityGroup');
   if (groups.length < finding.Resources.length) {
-    trimmed.push(`${finding.Resources.length - groups.length} interface resources`);
+    trimmed.push(plural(finding.Resources.length - groups.length, 'interface resource'));
     fitted = { ...fitted, Resources: groups };
   }
   if (findingBytes(fitted) > maxBytes && fitted.ProductFields['warden/ruleIds'] !== undefined) {
