@@ -1,7 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { WardenConfig } from '../../src/config/schema.ts';
 import { maskCredentials } from '../../src/lib/mask.ts';
@@ -40,6 +39,13 @@ export interface AwsAdapterOptions {
 }
 
 type Credentials = NonNullable<EC2ClientConfig['credentials']>;
+/** What an SDK client of an account and region is made with: the region, Warden's retries (the SDK's off), the credentials. */
+export interface AccountClientConfig {
+  region: string;
+  maxAttempts: number;
+  profile?: string;
+  credentials?: Credentials;
+}
 export type RoleCredentials = () => Promise<{
   accessKeyId: string;
   secretAccessKey: string;
@@ -180,8 +186,16 @@ export interface AwsClient {
   ec2For(scope: Scope): Promise<EC2Client>;
   /** The Auto Scaling client of a scope's account and region, with the same credentials as its EC2 client. */
   autoScalingFor(scope: Scope): Promise<AutoScalingClient>;
-  /** Security Hub of an account and region: the account's member role where config names one, else the default credentials. */
-  securityHubFor(account: string, region: string): SecurityHubClient;
+  /**
+   * Another service's SDK client (`make`, e.g. Security Hub) for an account and region: the account's
+   * member role where config names one, else the default credentials; one per service, account and region.
+   */
+  accountClient<C extends { destroy(): void }>(
+    service: string,
+    account: string,
+    region: string,
+    make: (config: AccountClientConfig) => C,
+  ): C;
   /** A call in a region's concurrency, with Warden's retries; `service` names it in messages (EC2 unless told). */
   ec2Call<T>(
     region: string,
@@ -429,14 +443,15 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     return clientConfig;
   }
 
-  /**
-   * Security Hub of an account and region: through the member role config names for the account,
-   * else with the default credentials (Security Hub itself refuses findings of another account).
-   */
-  const securityHubClients = new Map<string, SecurityHubClient>();
-  function securityHubFor(account: string, region: string): SecurityHubClient {
-    const key = `${account}/${region}`;
-    let client = securityHubClients.get(key);
+  const accountClients = new Map<string, { destroy(): void }>();
+  function accountClient<C extends { destroy(): void }>(
+    service: string,
+    account: string,
+    region: string,
+    make: (config: AccountClientConfig) => C,
+  ): C {
+    const key = `${service}/${account}/${region}`;
+    let client = accountClients.get(key) as C | undefined;
     if (!client) {
       const entry = aws?.accounts.find((e) => e.roleArn && (accountOfArn(e.roleArn) ?? e.id) === account);
       const clientConfig = baseConfig(region);
@@ -446,8 +461,8 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
           roleArn: entry.roleArn,
           ...(entry.externalId ? { externalId: entry.externalId } : {}),
         });
-      client = new SecurityHubClient(clientConfig);
-      securityHubClients.set(key, client);
+      client = make(clientConfig);
+      accountClients.set(key, client);
     }
     return client;
   }
@@ -532,15 +547,15 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     scopes,
     ec2For,
     autoScalingFor,
-    securityHubFor,
+    accountClient,
     ec2Call,
     pagingClient,
     close() {
-      for (const client of [...clients.values(), ...autoScalingClients.values(), ...securityHubClients.values()])
+      for (const client of [...clients.values(), ...autoScalingClients.values(), ...accountClients.values()])
         client.destroy();
       clients.clear();
       autoScalingClients.clear();
-      securityHubClients.clear();
+      accountClients.clear();
       sts?.destroy();
       sts = undefined;
     },

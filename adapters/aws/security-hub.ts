@@ -1,4 +1,4 @@
-import { BatchImportFindingsCommand } from '@aws-sdk/client-securityhub';
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { AwsClient } from './client.ts';
 
@@ -23,7 +23,9 @@ export async function batchImportFindings(
   region: string,
   findings: readonly object[],
 ): Promise<ImportAnswer> {
-  const client = aws.securityHubFor(account, region);
+  // The account's own Security Hub: through its member role where config names one (Security Hub
+  // refuses findings of an account other than the caller's).
+  const client = aws.accountClient('securityhub', account, region, (config) => new SecurityHubClient(config));
   const answer = await aws.ec2Call(
     region,
     'BatchImportFindings',
