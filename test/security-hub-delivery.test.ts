@@ -161,6 +161,20 @@ describe('warden audit --security-hub: re-imports update, resolved findings are 
   });
 });
 
+describe('warden audit --security-hub: its state file', () => {
+  it("a delivery state that is not Warden's is bad input: one line naming the file, exit 2, nothing imported", async () => {
+    await writeFile(join(stateDir, 'security-hub.json'), '[1, 2]');
+    const result = await runWarden(['audit', '--source', EXAMPLE, '--format', 'table', '--security-hub'], {
+      env: env(MEMBER_KEY),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `warden: ${join(stateDir, 'security-hub.json')}: not Warden's Security Hub delivery state: no "delivered" object\n`,
+    );
+    expect(hub.findings.size).toBe(0);
+  });
+});
+
 describe('the fake Security Hub enforces the documented rules (so the tests above mean something)', () => {
   const client = () =>
     new SecurityHubClient({

@@ -40,7 +40,7 @@ import { errorText } from '../lib/errors.ts';
 import { applyBaseline } from '../analysis/baseline.ts';
 import { OUTPUT_FORMATS } from '../report/formats.ts';
 import { isOutputFormat, renderOutput } from './output-format.ts';
-import { deliverToSecurityHub, DeliveryStateError } from './security-hub.ts';
+import { DeliveryStateError } from './delivery-error.ts';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4, delivery: 5 } as const;
 
@@ -201,6 +201,8 @@ async function audit(values: Values): Promise<number> {
     process.stdout.write('\n');
   }
   if (values['security-hub']) {
+    // Loaded only when asked for: the Security Hub SDK is not part of every audit's start-up.
+    const { deliverToSecurityHub } = await import('./security-hub.ts');
     const delivery = await deliverToSecurityHub({
       report: unnarrowed,
       estate,

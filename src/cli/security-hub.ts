@@ -11,6 +11,7 @@ import type { Estate } from '../model/types.ts';
 import { asffDocument, skippedLines } from '../report/asff.ts';
 import type { AsffFinding } from '../report/asff.ts';
 import { batchesOf, fitFinding } from '../report/asff-batches.ts';
+import { DeliveryStateError } from './delivery-error.ts';
 
 // `warden audit --security-hub`: the audit's AWS findings into each account's own Security Hub
 // (BatchImportFindings, ≤ 100 findings a call, ≤ 240 KB each), by the stable fingerprint's Id, so a
@@ -25,8 +26,6 @@ const STATE_FILE = 'security-hub.json';
 interface DeliveryState {
   delivered: Record<string, AsffFinding>;
 }
-
-export class DeliveryStateError extends Error {}
 
 export interface DeliveryInput {
   /** The audit's findings, open and suppressed (not narrowed by --baseline or --min-severity). */

@@ -16,6 +16,7 @@ export const COMMAND_USAGE = {
     "--provider (aws, alibaba, huawei, otc; repeatable) reads live through the provider's API the scopes listed",
     'under `providers` in the config; without a section for the provider, the --regions given (one, with',
     'HUAWEICLOUD_SDK_PROJECT_ID / OS_PROJECT_ID, for huawei and otc).',
+    "--security-hub also imports the AWS findings into each account's own Security Hub (README: Security Hub delivery).",
     CONFIG_DISCOVERY,
   ],
   snapshot: ['warden snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>'],
@@ -45,7 +46,7 @@ export function isCommand(word: string | undefined): word is Command {
 }
 
 const EXIT_CODES =
-  'Exit codes: 0 ok, 1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read), 4 internal error.';
+  'Exit codes: 0 ok, 1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read), 4 internal error, 5 findings Security Hub refused (--security-hub).';
 
 /** `warden --help`: every command's first line. */
 export function overallUsage(): string {
