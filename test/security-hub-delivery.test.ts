@@ -18,12 +18,16 @@ const MANAGEMENT = '999999999999';
 const MEMBER_KEY = 'AKIAMEMBERFAKE000001';
 const MANAGEMENT_KEY = 'AKIAMANAGEMENTFAKE01';
 const EXAMPLE = join(ROOT, 'examples/aws-eu-west-1.json');
+const MEMBER_ROLE = `arn:aws:iam::${MEMBER}:role/WardenAudit`;
 
 let hub: FakeSecurityHub;
 let stateDir: string;
 
 beforeAll(async () => {
-  hub = await startFakeSecurityHub({ [MEMBER_KEY]: MEMBER, [MANAGEMENT_KEY]: MANAGEMENT });
+  hub = await startFakeSecurityHub(
+    { [MEMBER_KEY]: MEMBER, [MANAGEMENT_KEY]: MANAGEMENT },
+    { [MEMBER_ROLE]: { externalId: 'warden-x1' } },
+  );
 });
 afterAll(async () => {
   await hub.stop();
@@ -43,6 +47,7 @@ function env(key: string): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: 'fake-secret-key-for-tests',
     AWS_REGION: 'eu-west-1',
     AWS_ENDPOINT_URL_SECURITYHUB: hub.endpoint,
+    AWS_ENDPOINT_URL_STS: hub.endpoint,
     AWS_EC2_METADATA_DISABLED: 'true',
     WARDEN_STATE_DIR: stateDir,
   };
@@ -86,6 +91,26 @@ describe('warden audit --security-hub: the caller must be the account the findin
       expect(finding['AwsAccountId']).toBe(MEMBER);
       expect(finding['RecordState']).toBe('ACTIVE');
     }
+  });
+});
+
+describe('warden audit --security-hub: through the member role', () => {
+  it("with the management account's credentials, a member account's findings go in through the role config names for it (WardenAudit)", async () => {
+    const config = join(stateDir, 'warden.yaml');
+    await writeFile(
+      config,
+      `providers:\n  aws:\n    regions: [eu-west-1]\n    accounts:\n      - { roleArn: "${MEMBER_ROLE}", externalId: "warden-x1" }\n`,
+    );
+    const result = await runWarden(
+      ['audit', '--source', EXAMPLE, '--config', config, '--format', 'json', '--security-hub'],
+      { env: env(MANAGEMENT_KEY) },
+    );
+    const count = findingCount(result.stdout);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(
+      `warden: Security Hub: imported ${count} findings into 1 account; archived 0 resolved findings\n`,
+    );
+    expect(hub.calls).toEqual([{ account: MEMBER, region: 'eu-west-1', findings: count, failed: 0 }]);
   });
 });
 

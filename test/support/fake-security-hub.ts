@@ -18,6 +18,8 @@ import type { AddressInfo } from 'node:net';
 //   such a finding is in FailedFindings and the stored one is unchanged;
 // - the required top-level attributes must be there.
 // Findings are stored by ProductArn and Id: a re-import updates, never duplicates.
+// It also answers STS AssumeRole (Query API, POST /) for the member roles it is given, with session
+// keys that belong to the role's account, so findings can be imported through a member role.
 
 export const MAX_FINDINGS_PER_CALL = 100;
 export const MAX_FINDING_BYTES = 240 * 1024;
@@ -147,12 +149,52 @@ function updated(stored: Record<string, unknown>, finding: Record<string, unknow
   return { ...stored, ...finding };
 }
 
-export async function startFakeSecurityHub(accounts: Record<string, string>): Promise<FakeSecurityHub> {
+const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+/** STS AssumeRole of a known member role (by ARN, with its external id): session keys of the role's account. */
+function assumeRole(
+  form: URLSearchParams,
+  caller: string | undefined,
+  roles: Record<string, { externalId: string }>,
+  accounts: Record<string, string>,
+): { status: number; xml: string } {
+  const roleArn = form.get('RoleArn') ?? '';
+  const role = roles[roleArn];
+  const account = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+  if (!caller || !role || !account || form.get('ExternalId') !== role.externalId)
+    return {
+      status: 403,
+      xml: `<ErrorResponse xmlns="${STS_NS}"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform: sts:AssumeRole on resource: ${roleArn}</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
+    };
+  const key = `ASIA${account}SESSION`;
+  accounts[key] = account;
+  const expires = new Date(Date.now() + 3600_000).toISOString();
+  return {
+    status: 200,
+    xml: `<AssumeRoleResponse xmlns="${STS_NS}"><AssumeRoleResult><Credentials><AccessKeyId>${key}</AccessKeyId><SecretAccessKey>fake-session-secret</SecretAccessKey><SessionToken>fake-session-token</SessionToken><Expiration>${expires}</Expiration></Credentials><AssumedRoleUser><Arn>${roleArn}/warden-audit</Arn><AssumedRoleId>AROAFAKE:warden-audit</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+  };
+}
+
+/**
+ * `accounts`: access key → the account it belongs to (the caller Security Hub sees); `roles`: member
+ * roles STS may assume (by ARN), each with the external id it requires.
+ */
+export async function startFakeSecurityHub(
+  accounts: Record<string, string>,
+  roles: Record<string, { externalId: string }> = {},
+): Promise<FakeSecurityHub> {
   const findings = new Map<string, StoredFinding>();
   const calls: ImportCall[] = [];
   const server = createServer((req, res) => {
     void (async () => {
       const text = await body(req);
+      const form = new URLSearchParams(text);
+      if (req.method === 'POST' && req.url === '/' && form.get('Action') === 'AssumeRole') {
+        const key = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
+        const answer = assumeRole(form, key && accounts[key] ? key : undefined, roles, accounts);
+        res.writeHead(answer.status, { 'content-type': 'text/xml' });
+        return res.end(answer.xml);
+      }
       if (req.method !== 'POST' || req.url?.split('?')[0] !== '/findings/import')
         return send(
           res,
