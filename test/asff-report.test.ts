@@ -7,23 +7,12 @@ import { ASFF_LIMITS, asffDocument } from '../src/report/asff.ts';
 import type { AsffFinding } from '../src/report/asff.ts';
 import { batchesOf, findingBytes, fitFinding } from '../src/report/asff-batches.ts';
 import { ROOT, runWarden } from './support/cli.ts';
+import { ASFF_REQUIRED } from './support/fake-security-hub.ts';
 
 // ASFF as the Security Hub documents it (required top-level attributes, field limits, severity in
 // FindingProviderFields, the default product ARN), for AWS findings only.
 
-const REQUIRED = [
-  'AwsAccountId',
-  'CreatedAt',
-  'Description',
-  'GeneratorId',
-  'Id',
-  'ProductArn',
-  'Resources',
-  'SchemaVersion',
-  'Title',
-  'Types',
-  'UpdatedAt',
-] as const;
+const REQUIRED = [...ASFF_REQUIRED, 'Types'] as const;
 const LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 

@@ -52,53 +52,31 @@ function missing(object: Record<string, unknown>, attributes: Record<string, str
 
 /** Everything a Detection Finding event lacks or gets wrong against the required list; [] when none. */
 export function ocsfProblems(event: Record<string, unknown>): string[] {
-  const { required, class: cls } = REQUIRED;
-  const problems = missing(event, required['event'] as Record<string, string>, '');
-  const metadata = (event['metadata'] ?? {}) as Record<string, unknown>;
-  problems.push(...missing(metadata, required['metadata'] as Record<string, string>, 'metadata.'));
+  const { class: cls } = REQUIRED;
+  type Attributes = Record<string, unknown>;
+  /** The required attributes of `section` on `object` (when there is one: an absent optional object is not checked). */
+  const check = (section: string, object: unknown, path: string): string[] =>
+    object === undefined
+      ? []
+      : missing(object as Attributes, REQUIRED.required[section] as Record<string, string>, path);
+  const metadata = (event['metadata'] ?? {}) as Attributes;
+  const info = (event['finding_info'] ?? {}) as Attributes;
+  const problems = [
+    ...check('event', event, ''),
+    ...check('metadata', metadata, 'metadata.'),
+    ...check('product', metadata['product'] ?? {}, 'metadata.product.'),
+    ...check('finding_info', info, 'finding_info.'),
+    ...check('analytic', info['analytic'], 'finding_info.analytic.'),
+    ...check('remediation', event['remediation'], 'remediation.'),
+  ];
   if (metadata['version'] !== REQUIRED.version) problems.push(`metadata.version is not ${REQUIRED.version}`);
-  problems.push(
-    ...missing(
-      (metadata['product'] ?? {}) as Record<string, unknown>,
-      required['product'] as Record<string, string>,
-      'metadata.product.',
-    ),
-  );
-  const info = (event['finding_info'] ?? {}) as Record<string, unknown>;
-  problems.push(...missing(info, required['finding_info'] as Record<string, string>, 'finding_info.'));
-  if (info['analytic'] !== undefined)
+  if ((metadata['profiles'] as string[] | undefined)?.includes('cloud'))
     problems.push(
-      ...missing(
-        info['analytic'] as Record<string, unknown>,
-        required['analytic'] as Record<string, string>,
-        'finding_info.analytic.',
-      ),
+      ...check('event with the cloud profile', event, ''),
+      ...check('cloud', event['cloud'] ?? {}, 'cloud.'),
     );
-  if ((metadata['profiles'] as string[] | undefined)?.includes('cloud')) {
-    problems.push(...missing(event, required['event with the cloud profile'] as Record<string, string>, ''));
-    problems.push(
-      ...missing(
-        (event['cloud'] ?? {}) as Record<string, unknown>,
-        required['cloud'] as Record<string, string>,
-        'cloud.',
-      ),
-    );
-  }
-  if (event['remediation'] !== undefined)
-    problems.push(
-      ...missing(
-        event['remediation'] as Record<string, unknown>,
-        required['remediation'] as Record<string, string>,
-        'remediation.',
-      ),
-    );
-  const compliance = ((event['unmapped'] as Record<string, unknown> | undefined)?.['compliance'] ?? []) as Record<
-    string,
-    unknown
-  >[];
-  compliance.forEach((c, i) =>
-    problems.push(...missing(c, required['compliance'] as Record<string, string>, `unmapped.compliance[${i}].`)),
-  );
+  const compliance = ((event['unmapped'] as Attributes | undefined)?.['compliance'] ?? []) as Attributes[];
+  compliance.forEach((c, i) => problems.push(...check('compliance', c, `unmapped.compliance[${i}].`)));
   if (event['class_uid'] !== cls.class_uid) problems.push(`class_uid is not ${cls.class_uid}`);
   if (event['category_uid'] !== cls.category_uid) problems.push(`category_uid is not ${cls.category_uid}`);
   const activity = event['activity_id'] as number;

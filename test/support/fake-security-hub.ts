@@ -24,7 +24,8 @@ import type { AddressInfo } from 'node:net';
 export const MAX_FINDINGS_PER_CALL = 100;
 export const MAX_FINDING_BYTES = 240 * 1024;
 
-const REQUIRED = [
+/** The required top-level attributes (Security Hub user guide, "Required top-level ASFF attributes"); Types and Severity may come in FindingProviderFields. */
+export const ASFF_REQUIRED = [
   'AwsAccountId',
   'CreatedAt',
   'Description',
@@ -99,7 +100,7 @@ function check(
   const fail = (ErrorCode: string, ErrorMessage: string): Failure => ({ Id: id, ErrorCode, ErrorMessage });
   const bytes = Buffer.byteLength(JSON.stringify(finding));
   if (bytes > MAX_FINDING_BYTES) return fail('InvalidInput', `Finding size exceeded 240 KB (${bytes} bytes)`);
-  const absent = REQUIRED.filter((name) => finding[name] === undefined || finding[name] === '');
+  const absent = ASFF_REQUIRED.filter((name) => finding[name] === undefined || finding[name] === '');
   if (absent.length) return fail('InvalidInput', `Finding is missing required attributes: ${absent.join(', ')}`);
   if (finding['AwsAccountId'] !== caller.account)
     return fail(
