@@ -310,7 +310,7 @@ describe.concurrent("usage errors exit 2 with one line that points to the comman
   it('an unknown format', async () => {
     const message = expectOneLineError(await run(['audit', '--format', 'xml']));
     expect(message).toBe(
-      'warden: --format must be one of table, json, markdown (got "xml") (see `warden audit --help`)',
+      'warden: --format must be one of table, json, markdown, sarif, ocsf, asff (got "xml") (see `warden audit --help`)',
     );
   });
 

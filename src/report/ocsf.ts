@@ -100,7 +100,6 @@ export function ocsfEvent(finding: Finding, context: RenderContext): OcsfEvent {
     metadata: {
       version: OCSF_VERSION,
       profiles: ['cloud'],
-      uid: finding.fingerprint,
       event_code: finding.check,
       product: {
         name: 'Warden',
