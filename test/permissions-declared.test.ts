@@ -292,6 +292,39 @@ describe('docs/member-account-role.yml: the member roles grant exactly what the 
   });
 });
 
+describe('docs/member-account-role.yml: Security Hub import is opt-in (AllowSecurityHubImport)', () => {
+  it('defaults to false, and only when true does WardenAudit get exactly what importing findings needs', async () => {
+    const doc = (await readTemplate('docs/member-account-role.yml')) as {
+      Parameters: Record<string, { Default?: string; AllowedValues?: string[] }>;
+      Conditions: Record<string, unknown>;
+      Resources: Record<
+        string,
+        {
+          Type: string;
+          Condition?: string;
+          Properties: { RoleName?: unknown; PolicyDocument?: { Statement: Statement[] } };
+        }
+      >;
+    };
+    expect(doc.Parameters['AllowSecurityHubImport']).toMatchObject({
+      Default: 'false',
+      AllowedValues: ['true', 'false'],
+    });
+    const imports = Object.entries(doc.Resources).filter(([, r]) => JSON.stringify(r).includes('securityhub:'));
+    expect(imports.map(([name]) => name)).toEqual(['WardenAuditSecurityHubImport']);
+    const [, policy] = imports[0] as [string, (typeof doc.Resources)[string]];
+    expect(policy.Type).toBe('AWS::IAM::RolePolicy');
+    expect(policy.Properties.RoleName).toEqual({ 'Fn::Ref': 'WardenAudit' });
+    // The condition compares the parameter with 'true' (the short tags parse as YAML nodes: compared as JSON).
+    expect(JSON.parse(JSON.stringify(doc.Conditions[policy.Condition as string]))).toEqual({
+      'Fn::Equals': [{ 'Fn::Ref': 'AllowSecurityHubImport' }, 'true'],
+    });
+    expect(granted(policy.Properties.PolicyDocument?.Statement ?? [])).toEqual(
+      permissionsFor(AWS_PERMISSIONS, ['importFindings'], { memberRole: true }),
+    );
+  });
+});
+
 describe('docs/policies/*: the provider keys grant exactly what the calls made with them need', () => {
   const policy = async (file: string) =>
     (JSON.parse(await readFile(join(ROOT, 'docs', 'policies', file), 'utf8')) as { Statement: Statement[] }).Statement;

@@ -39,6 +39,13 @@ export interface AwsAdapterOptions {
 }
 
 type Credentials = NonNullable<EC2ClientConfig['credentials']>;
+/** What an SDK client of an account and region is made with: the region, Warden's retries (the SDK's off), the credentials. */
+export interface AccountClientConfig {
+  region: string;
+  maxAttempts: number;
+  profile?: string;
+  credentials?: Credentials;
+}
 export type RoleCredentials = () => Promise<{
   accessKeyId: string;
   secretAccessKey: string;
@@ -179,12 +186,24 @@ export interface AwsClient {
   ec2For(scope: Scope): Promise<EC2Client>;
   /** The Auto Scaling client of a scope's account and region, with the same credentials as its EC2 client. */
   autoScalingFor(scope: Scope): Promise<AutoScalingClient>;
+  /**
+   * Another service's SDK client (`make`, e.g. Security Hub) for an account and region: the account's
+   * member role where config names one, else the default credentials; one per service, account and region.
+   */
+  accountClient<C extends { destroy(): void }>(
+    service: string,
+    account: string,
+    region: string,
+    make: (config: AccountClientConfig) => C,
+  ): C;
+  /** A call in a region's concurrency, with Warden's retries; `service` names it in messages (EC2 unless told). */
   ec2Call<T>(
     region: string,
     operation: string,
     attempt: (abortSignal: AbortSignal) => Promise<T>,
     retry?: (error: unknown) => T | undefined,
     cancel?: AbortSignal,
+    service?: string,
   ): Promise<T>;
   pagingClient<C extends PagedClient>(
     client: C,
@@ -392,33 +411,60 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
   const credentialsByAccount = new Map<string, Credentials>();
   const limiters = new Map<string, Limiter>();
 
+  /** The member role's credentials of an account, assumed once and shared. */
+  function memberCredentials(entry: AccountEntry & { roleArn: string }): Credentials {
+    let credentials = credentialsByAccount.get(entry.account);
+    if (!credentials) {
+      const key = `${entry.roleArn}|${entry.externalId ?? ''}`;
+      let assumed = options.roleCredentials?.get(key);
+      if (!assumed) {
+        assumed = roleCredentials(entry);
+        options.roleCredentials?.set(key, assumed);
+      }
+      const shared = assumed;
+      // Credentials another adapter assumed are this adapter's secrets too: never in its messages.
+      credentials = async () => {
+        const c = await shared();
+        for (const secret of [c.accessKeyId, c.secretAccessKey, c.sessionToken]) if (secret) secrets.add(secret);
+        return c;
+      };
+      credentialsByAccount.set(entry.account, credentials);
+    }
+    return credentials;
+  }
+
   /** The SDK client config of a scope: its region, and the assumed role's credentials where config names one. */
   async function scopeConfig(scope: Scope): Promise<ClientConfig> {
     if (scope.provider !== 'aws') throw new Error(`not an AWS scope: ${scope.provider}`);
     const entry = (await resolveAccounts()).get(scope.account);
     if (!entry) throw new Error(`AWS account ${scope.account || '(none)'} is not in providers.aws.accounts`);
     const clientConfig = baseConfig(scope.region);
-    if (entry.roleArn) {
-      let credentials = credentialsByAccount.get(entry.account);
-      if (!credentials) {
-        const key = `${entry.roleArn}|${entry.externalId ?? ''}`;
-        let assumed = options.roleCredentials?.get(key);
-        if (!assumed) {
-          assumed = roleCredentials({ ...entry, roleArn: entry.roleArn });
-          options.roleCredentials?.set(key, assumed);
-        }
-        const shared = assumed;
-        // Credentials another adapter assumed are this adapter's secrets too: never in its messages.
-        credentials = async () => {
-          const c = await shared();
-          for (const secret of [c.accessKeyId, c.secretAccessKey, c.sessionToken]) if (secret) secrets.add(secret);
-          return c;
-        };
-        credentialsByAccount.set(entry.account, credentials);
-      }
-      clientConfig.credentials = credentials;
-    }
+    if (entry.roleArn) clientConfig.credentials = memberCredentials({ ...entry, roleArn: entry.roleArn });
     return clientConfig;
+  }
+
+  const accountClients = new Map<string, { destroy(): void }>();
+  function accountClient<C extends { destroy(): void }>(
+    service: string,
+    account: string,
+    region: string,
+    make: (config: AccountClientConfig) => C,
+  ): C {
+    const key = `${service}/${account}/${region}`;
+    let client = accountClients.get(key) as C | undefined;
+    if (!client) {
+      const entry = aws?.accounts.find((e) => e.roleArn && (accountOfArn(e.roleArn) ?? e.id) === account);
+      const clientConfig = baseConfig(region);
+      if (entry?.roleArn)
+        clientConfig.credentials = memberCredentials({
+          account,
+          roleArn: entry.roleArn,
+          ...(entry.externalId ? { externalId: entry.externalId } : {}),
+        });
+      client = make(clientConfig);
+      accountClients.set(key, client);
+    }
+    return client;
   }
 
   /** One SDK client per account and region, made with the scope's config on first use. */
@@ -501,12 +547,15 @@ export function createAwsClient(options: AwsAdapterOptions): AwsClient {
     scopes,
     ec2For,
     autoScalingFor,
+    accountClient,
     ec2Call,
     pagingClient,
     close() {
-      for (const client of [...clients.values(), ...autoScalingClients.values()]) client.destroy();
+      for (const client of [...clients.values(), ...autoScalingClients.values(), ...accountClients.values()])
+        client.destroy();
       clients.clear();
       autoScalingClients.clear();
+      accountClients.clear();
       sts?.destroy();
       sts = undefined;
     },

@@ -1,6 +1,6 @@
 import { declarePermissions } from '../common/permissions.ts';
 
-// What each AWS call of adapters/aws (live.ts, accounts.ts) needs of IAM. The EC2 and Auto Scaling actions are held by
+// What each AWS call of adapters/aws (live.ts, accounts.ts, security-hub.ts) needs of IAM. The EC2 and Auto Scaling actions are held by
 // the function roles for the deployment's own account and by the member roles (WardenAudit,
 // WardenApply) for the others; sts:AssumeRole and organizations:ListAccounts by the function roles only.
 
@@ -27,6 +27,8 @@ export const AWS_PERMISSIONS = declarePermissions({
     // The member roles it may assume are named by the config (deploy/assume-role.cjs).
     AssumeRole: { access: 'read', permissions: ['sts:AssumeRole'], deploymentOnly: true },
     ListAccounts: { access: 'read', permissions: ['organizations:ListAccounts'], deploymentOnly: true },
+    // adapters/aws/security-hub.ts: into the finding's own account (the member role with AllowSecurityHubImport).
+    BatchImportFindings: { access: 'report', permissions: ['securityhub:BatchImportFindings'] },
   },
   uses: {
     scopes: ['GetCallerIdentity'],
@@ -51,5 +53,7 @@ export const AWS_PERMISSIONS = declarePermissions({
     removeRule: ['AssumeRole', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'],
     /** adapters/aws/accounts.ts: the Organization's accounts, for a run's fan-out. */
     organizationMembers: ['ListAccounts'],
+    /** adapters/aws/security-hub.ts: `warden audit --security-hub`, each account's findings into its own Security Hub. */
+    importFindings: ['AssumeRole', 'BatchImportFindings'],
   },
 });

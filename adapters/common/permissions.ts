@@ -5,8 +5,11 @@ import type { LiveAdapter } from '../../src/ports/live.ts';
 // roles, docs/member-account-role.yml and docs/policies/* are checked against these declarations
 // (test/permissions-declared.test.ts), and so is the list of calls the adapters make.
 
-/** read: lists and describes; write: changes a security group's rules. */
-export type Access = 'read' | 'write';
+/**
+ * read: lists and describes; write: changes a security group's rules; report: puts Warden's findings
+ * into the account's own findings service (Security Hub), never a change to a group.
+ */
+export type Access = 'read' | 'write' | 'report';
 
 export interface OperationPermissions {
   access: Access;

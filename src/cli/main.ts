@@ -39,8 +39,11 @@ import { unwritableReason } from './writable.ts';
 import { commandUsage, DEFAULT_SOURCE, helpHint, isCommand, overallUsage, packageVersion } from './usage.ts';
 import { errorText } from '../lib/errors.ts';
 import { complianceRequest, controlsOfMeta, controlsText, listFrameworks, writeCompliance } from './compliance.ts';
+import { applyBaseline } from '../analysis/baseline.ts';
+import { asffSkippedNotes } from '../report/asff.ts';
+import { DeliveryStateError } from './delivery-error.ts';
 
-export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4 } as const;
+export const EXIT = { ok: 0, findings: 1, usage: 2, partial: 3, internal: 4, delivery: 5 } as const;
 
 class UsageError extends Error {}
 
@@ -66,6 +69,7 @@ function parse(argv: string[]) {
         out: { type: 'string' },
         'output-dir': { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'security-hub': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -185,13 +189,12 @@ async function audit(values: Values): Promise<number> {
         : { kind: 'snapshot', path: values.source };
   }
   const context = { config: configPath ?? null, source };
-  const accepted = acceptFindings(
-    auditEstate(estate, config),
-    config,
-    baseline && { file: values.baseline as string, fingerprints: baseline },
-  );
+  const unnarrowed = acceptFindings(auditEstate(estate, config), config);
+  const accepted = baseline ? applyBaseline(unnarrowed, baseline, values.baseline as string) : unnarrowed;
   const report = withContext(accepted, context);
   writeContextHeader(context);
+  const now = new Date();
+  const renderContext = renderContextOf(source, context.config, places?.places, now);
   if (compliance) {
     writeCompliance(compliance, report, estate, config, context);
     process.stdout.write('\n');
@@ -200,8 +203,24 @@ async function audit(values: Values): Promise<number> {
       report,
       plan,
       { minSeverity, width: format === 'table' ? terminalWidth() : undefined },
-      renderContextOf(source, context.config, places?.places),
+      renderContext,
     );
+  if (!compliance && plan.formats.includes('asff'))
+    for (const note of asffSkippedNotes(report, renderContext)) process.stderr.write(`warden: ${note}\n`);
+  if (values['security-hub']) {
+    // Loaded only when asked for: the Security Hub SDK is not part of every audit's start-up.
+    const { deliverToSecurityHub } = await import('./security-hub.ts');
+    const delivery = await deliverToSecurityHub({
+      report: unnarrowed,
+      estate,
+      config,
+      stateDir: defaultStateDir(),
+      toolVersion: packageVersion(),
+      now,
+    });
+    for (const line of delivery.lines) process.stderr.write(`warden: ${terminalText(line)}\n`);
+    if (!delivery.delivered) return EXIT.delivery;
+  }
   if (report.summary.partial) return EXIT.partial;
   if (failOn) {
     const threshold = SEVERITIES.indexOf(failOn);
@@ -495,7 +514,8 @@ function reportError(error: unknown, command: string | undefined): number {
     error instanceof FixError ||
     error instanceof ScopeError ||
     error instanceof BaselineError ||
-    error instanceof OutputError
+    error instanceof OutputError ||
+    error instanceof DeliveryStateError
   ) {
     process.stderr.write(`warden: ${oneLine(error.message)}\n`);
     return EXIT.usage;

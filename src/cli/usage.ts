@@ -10,7 +10,7 @@ const CONFIG_DISCOVERY = '--config defaults to $WARDEN_CONFIG, else ./warden.yam
 export const COMMAND_USAGE = {
   audit: [
     'warden audit [--source <file|dir|-> | --provider <p> …] [--regions r1,r2] [--accounts a1,a2]',
-    '             [--format table|json|markdown|sarif|csv [--output-dir DIR]] [--fail-on <severity>]',
+    '             [--format table|json|markdown|sarif|csv|ocsf|asff [--output-dir DIR]] [--fail-on <severity>]',
     '             [--min-severity <severity>] [--baseline <earlier report.json>] [--compliance <framework>]',
     '             [--config <file>]',
     '--format a,b --output-dir DIR writes each format to DIR/warden.<ext> (replacing earlier files); table is',
@@ -21,6 +21,7 @@ export const COMMAND_USAGE = {
     'HUAWEICLOUD_SDK_PROJECT_ID / OS_PROJECT_ID, for huawei and otc).',
     '--compliance <framework> reports per control of the framework (`warden compliance` lists them) in the',
     '--format given (table, json, markdown); it judges every finding, so it takes no --baseline or --min-severity.',
+    "--security-hub also imports the AWS findings into each account's own Security Hub (README: Security Hub delivery).",
     CONFIG_DISCOVERY,
   ],
   snapshot: ['warden snapshot --provider <p> … [--regions r1,r2] [--accounts a1,a2] [--config <file>] --out <file>'],
@@ -54,7 +55,7 @@ export function isCommand(word: string | undefined): word is Command {
 }
 
 const EXIT_CODES =
-  'Exit codes: 0 ok, 1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read), 4 internal error.';
+  'Exit codes: 0 ok, 1 findings at or above --fail-on, 2 bad input or usage, 3 partial audit (a scope could not be read), 4 internal error, 5 findings Security Hub refused (--security-hub).';
 
 /** `warden --help`: every command's first line. */
 export function overallUsage(): string {

@@ -1,5 +1,7 @@
 import type { AuditReport } from '../analysis/audit.ts';
 import type { RenderContext } from './context.ts';
+import { renderAsff } from './asff.ts';
+import { renderOcsf } from './ocsf.ts';
 import { renderCsv } from './csv.ts';
 import { renderSarif } from './sarif.ts';
 
@@ -14,6 +16,8 @@ export interface OutputFormat {
 // One line per format; json, markdown and table stay in src/cli/format-report.ts.
 export const OUTPUT_FORMATS = {
   sarif: { extension: 'sarif', render: renderSarif },
+  ocsf: { extension: 'ocsf.jsonl', render: renderOcsf },
+  asff: { extension: 'asff.json', render: renderAsff },
   csv: { extension: 'csv', render: renderCsv },
 } satisfies Record<string, OutputFormat>;
 
