@@ -13,11 +13,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 interface Manifest {
   display_information: { name: string };
   features: {
+    app_home: { home_tab_enabled: boolean; messages_tab_enabled: boolean };
     bot_user: { display_name: string };
     slash_commands: { command: string; url: string; description: string; usage_hint: string; should_escape: boolean }[];
   };
   oauth_config: { scopes: { bot: string[]; user?: string[] } };
   settings: {
+    event_subscriptions: { request_url: string; bot_events: string[] };
     interactivity: { is_enabled: boolean; request_url: string };
     socket_mode_enabled: boolean;
     org_deploy_enabled: boolean;
@@ -66,8 +68,22 @@ describe('slack/manifest.yml', () => {
     expect(manifest.settings.interactivity.request_url).toBe('https://<your-api>/slack/events');
   });
 
+  it('has the Home tab, and subscribes to app_home_opened at the same request URL', () => {
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.features.app_home.messages_tab_enabled).toBe(false);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.settings.event_subscriptions.request_url).toBe('https://<your-api>/slack/events');
+  });
+
   it('asks for the minimal bot scopes and no user scopes', () => {
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'usergroups:read']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
+      'channels:read',
+      'chat:write',
+      'commands',
+      'files:write',
+      'groups:read',
+      'usergroups:read',
+    ]);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });
 

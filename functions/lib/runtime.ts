@@ -98,7 +98,8 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
   const env = await environmentWithSecrets(overrides.env ?? process.env, overrides.secrets);
   const config = await loadConfig(env['WARDEN_CONFIG']?.trim() || undefined);
   const store = overrides.store ?? createDynamoStateStore({ tableName: requiredEnv(env, 'WARDEN_TABLE') });
-  const slack = overrides.slack ?? patientChat(slackClientFor(env));
+  const webClient = overrides.slack ? undefined : slackClientFor(env);
+  const slack = overrides.slack ?? patientChat(webClient as WebClient);
   const homeAccount = env['WARDEN_HOME_ACCOUNT']?.trim();
   // One per container: a member role assumed for one scope serves the container's later scopes of that account.
   const shared: AdapterShared = { awsRoleCredentials: new Map() };
@@ -107,6 +108,7 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
     config,
     store,
     client: slack,
+    ...(webClient ? { homeClient: webClient } : {}),
     adapters: (providers, scoped) => createAdapters(providers, scoped, env, shared),
     configFor: memberAccountConfig(config, homeAccount || undefined),
     // On-demand audits fan out like the schedule's (the fan-out needs the runtime: bound late).

@@ -14,6 +14,7 @@ import { approveApproval, approveListener } from './listeners/approve.ts';
 import { commandApproval, commandListener } from './listeners/command.ts';
 import { createListenerContext } from './listeners/context.ts';
 import { detailsListener } from './listeners/details.ts';
+import { homeOpenedListener } from './listeners/home-opened.ts';
 import { rejectApproval, rejectListener } from './listeners/reject.ts';
 import { resumeApproval, resumeListener } from './listeners/resume.ts';
 import { revertApproval, revertListener } from './listeners/revert.ts';
@@ -31,6 +32,7 @@ import { parsedCommand } from './middleware/command.ts';
 import { readerGate } from './middleware/readers.ts';
 import type { WorkQueue } from './queue.ts';
 import { membersOfUserGroups } from './usergroups.ts';
+import { mayReadFindings } from './home.ts';
 
 // Warden's Slack app: the `/warden` command, the buttons on its messages and the accept-risk modal, each
 // a listener in src/slack/listeners behind its middleware (src/slack/middleware: who may read, the
@@ -93,6 +95,7 @@ export function createWardenApp(options: WardenAppOptions): App {
   const readers = readerGate({
     config,
     membersOf: membersOfUserGroups,
+    mayReadHome: (user, client) => mayReadFindings(user, config, client),
     refused: (user, what, channel, reason) =>
       ctx.recordTrail(user, what, channel, 'refused: outside the answering channels', reason),
   });
@@ -128,6 +131,8 @@ export function createWardenApp(options: WardenAppOptions): App {
       suppressionDecisionListener(ctx, verb),
     );
   button(ACTION_IDS.details, undefined, detailsListener(ctx));
+
+  app.event('app_home_opened', homeOpenedListener(ctx));
 
   app.view<ViewSubmitAction>(
     VIEW_IDS.acceptRisk,

@@ -88,6 +88,17 @@ const worker = createWorker({
   },
   adapters: (providers, scoped) => createAdapters(providers, scoped, env),
   configFor: memberAccountConfig(config),
+  homeClient: {
+    get views() {
+      return (made.app as App).client.views;
+    },
+    get conversations() {
+      return (made.app as App).client.conversations;
+    },
+    get usergroups() {
+      return (made.app as App).client.usergroups;
+    },
+  },
 });
 const app = createWardenApp({ config, store, queue: createInProcessQueue((job) => worker.handle(job)), receiver, env });
 made.app = app;

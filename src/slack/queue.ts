@@ -8,7 +8,7 @@ export type { ScopeMessage };
 // acknowledges; a worker does the slow part (audits, plans, applies) and answers through
 // `responseUrl` or the Web API.
 
-export type JobKind = 'audit' | 'findings' | 'show' | 'fix' | 'suppress' | 'apply' | 'revert' | 'help';
+export type JobKind = 'audit' | 'findings' | 'show' | 'fix' | 'suppress' | 'apply' | 'revert' | 'help' | 'home';
 
 export interface WardenJob {
   kind: JobKind;
@@ -55,7 +55,7 @@ export function createInProcessQueue(worker?: (job: WardenJob) => Promise<void>)
 
 export type QueueMessage = { type: 'job'; job: WardenJob } | ScopeMessage;
 
-const JOB_KINDS = ['audit', 'findings', 'show', 'fix', 'suppress', 'apply', 'revert', 'help'] as const;
+const JOB_KINDS = ['audit', 'findings', 'show', 'fix', 'suppress', 'apply', 'revert', 'help', 'home'] as const;
 
 /** A queue message body (parsed from its JSON). */
 export const queueMessageSchema = z.discriminatedUnion('type', [

@@ -25,6 +25,8 @@ import { usage } from './commands.ts';
 import { createSlackNotifier, postToResponseUrlWithFetch } from './notifier.ts';
 import type { ResponseUrlPoster, SlackChatClient } from './notifier.ts';
 import type { WardenJob } from './queue.ts';
+import { publishHome } from './home.ts';
+import type { HomeClient } from './home.ts';
 import { createSuppressionRequests } from './suppression-requests.ts';
 
 // The worker behind the Slack app: takes the jobs the app enqueued (src/slack/app.ts), maps each onto the use
@@ -48,6 +50,8 @@ export interface WorkerOptions {
   fanOut?: FanOut;
   /** POSTs a JSON body to a response_url; default fetch. */
   postToResponseUrl?: ResponseUrlPoster;
+  /** The Web API calls the App Home tab makes; without it, Home jobs are refused. */
+  homeClient?: HomeClient;
   now?: () => Date;
 }
 
@@ -195,8 +199,20 @@ export function createWorker(options: WorkerOptions, ports: AppPorts = slackPort
     await notifier.answer(askerOf(job), { kind: 'text', text: answer });
   }
 
+  /** The person's Home tab; nothing is posted anywhere else (a failure is logged, not told to the channel). */
+  async function home(job: WardenJob): Promise<void> {
+    try {
+      if (!options.homeClient) throw new Error('no Web API client for the Home tab is configured');
+      await publishHome(job.user, { config, store, client: options.homeClient });
+    } catch (error) {
+      console.error(`warden: the Home tab of ${job.user} was not published: ${safeErrorText(error)}`);
+    }
+  }
+
   async function run(job: WardenJob): Promise<void> {
     switch (job.kind) {
+      case 'home':
+        return home(job);
       case 'audit':
         return audit(job);
       case 'apply':

@@ -108,6 +108,8 @@ export interface FindingStore {
   markPosted(fingerprint: string, channel: string, ts: string, now?: Date): Promise<FindingState>;
   /** By fingerprint; a legacy fingerprint (an old button's) whose record was taken over gives the finding's state. */
   get(fingerprint: string): Promise<FindingState | undefined>;
+  /** The open and suppressed findings of these scopes (`scopeKeyOf`). */
+  openIn(scopes: readonly string[]): Promise<FindingState[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -425,8 +427,10 @@ export interface RunStore {
    * stay open without a message, and later runs post them.
    */
   claimPostSlot(runId: string, max: number): Promise<boolean>;
-  /** true exactly once per run: the caller that gets it posts the digest. */
+  /** true exactly once per run: the caller that gets it posts the digest (and it becomes the `latest`). */
   claimDigest(runId: string, now: Date): Promise<boolean>;
+  /** The newest run whose digest was claimed, by start time. */
+  latest(): Promise<Run | undefined>;
   /** Every scope result recorded for the run. */
   scopeResults(runId: string): Promise<ScopeResult[]>;
   /** Runs started before `before` whose digest was never posted (a scope failed for good, or a crash). */

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 
 // A loopback fake of Slack's Web API (`<url>/api/<method>`) and of response_url posts (any other
 // path): it records every request (path and body, form or JSON) and answers `{ ok: true }`,
-// auth.test as a bot, and usergroups.users.list with the members given.
+// auth.test as a bot, usergroups.users.list with the members given, and conversations.members with the
+// channel members given (two to a page, so callers must follow next_cursor).
 
 export interface RecordedSlackCall {
   path: string;
@@ -28,7 +29,18 @@ function parseBody(text: string, contentType: string | undefined): Record<string
   return Object.fromEntries(new URLSearchParams(text));
 }
 
-export async function startFakeSlackApi(userGroups: Record<string, string[]> = {}): Promise<FakeSlackApi> {
+/** One page of conversations.members: `cursor` is the offset into the list. */
+function membersPage(members: string[] | undefined, cursor: unknown): Record<string, unknown> {
+  if (!members) return { ok: false, error: 'channel_not_found' };
+  const from = Number(cursor || 0);
+  const next = from + 2 < members.length ? String(from + 2) : '';
+  return { ok: true, members: members.slice(from, from + 2), response_metadata: { next_cursor: next } };
+}
+
+export async function startFakeSlackApi(
+  userGroups: Record<string, string[]> = {},
+  channelMembers: Record<string, string[]> = {},
+): Promise<FakeSlackApi> {
   const recorded: RecordedSlackCall[] = [];
   const server = createServer((req, res) => {
     let text = '';
@@ -43,6 +55,8 @@ export async function startFakeSlackApi(userGroups: Record<string, string[]> = {
         res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
       else if (path === '/api/usergroups.users.list')
         res.end(JSON.stringify(members ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' }));
+      else if (path === '/api/conversations.members')
+        res.end(JSON.stringify(membersPage(channelMembers[String(body['channel'])], body['cursor'])));
       else if (path.startsWith('/api/')) res.end(JSON.stringify({ ok: true }));
       else res.end('ok');
     });

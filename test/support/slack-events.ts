@@ -15,6 +15,8 @@ export interface SignOptions {
   timestamp?: number;
   /** A signature to send instead of the right one (to test refusal). */
   signature?: string;
+  /** Default a form body; Events API callbacks are JSON. */
+  contentType?: 'application/x-www-form-urlencoded' | 'application/json';
 }
 
 export function signedHttpApiEvent(body: string, options: SignOptions): HttpApiEvent {
@@ -25,7 +27,7 @@ export function signedHttpApiEvent(body: string, options: SignOptions): HttpApiE
     rawPath: '/slack/events',
     rawQueryString: '',
     headers: {
-      'content-type': 'application/x-www-form-urlencoded',
+      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': options.signature ?? signSlackBody(body, timestamp, options.secret),
     },
@@ -136,4 +138,38 @@ export function acceptRiskSubmissionBody(options: {
     response_urls: [],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API callback (JSON) carrying `event`, as Slack posts it. */
+export function eventCallbackBody(event: Record<string, unknown>, eventId = 'Ev0HOME0001'): string {
+  return JSON.stringify({
+    token: 'legacy',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    event,
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: 1_700_000_000,
+  });
+}
+
+/** A click on a button of the App Home tab: no channel, no message, no response_url. */
+export function homeClickBody(options: { user: string; actionId: string; value: string; triggerId: string }): string {
+  const action = {
+    type: 'block_actions',
+    ...interactionFrom(options.user),
+    container: { type: 'view', view_id: 'VHOME0001' },
+    trigger_id: options.triggerId,
+    view: { id: 'VHOME0001', team_id: 'T1', type: 'home', blocks: [], private_metadata: '', callback_id: '' },
+    actions: [
+      {
+        type: 'button',
+        action_id: options.actionId,
+        block_id: 'warden_home',
+        value: options.value,
+        action_ts: '1700000001.000200',
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(action) }).toString();
 }

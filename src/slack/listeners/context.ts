@@ -42,9 +42,17 @@ export interface ListenerContext {
 /** How long a Slack delivery id stays claimed: Slack retries within minutes. */
 export const CLAIM_TTL_SECONDS = 24 * 3600;
 
-/** A reply only the person who clicked sees, leaving the message as it is. */
-export const ephemeral = (respond: RespondFn, text: string) =>
-  respond({ response_type: 'ephemeral', replace_original: false, text });
+/**
+ * A reply only the person who clicked sees, leaving the message as it is. A click on the Home tab comes
+ * without a response_url (Bolt then gives no `respond`): there is nowhere private to answer, so it is logged.
+ */
+export async function ephemeral(respond: RespondFn | undefined, text: string): Promise<void> {
+  if (typeof respond !== 'function') {
+    console.error(`warden: no private way to answer this click (Home tab): ${text}`);
+    return;
+  }
+  await respond({ response_type: 'ephemeral', replace_original: false, text });
+}
 
 export function createListenerContext(deps: {
   config: WardenConfig;

@@ -7,6 +7,7 @@ import type {
 } from '@slack/bolt';
 import type { SlackConfig, WardenConfig } from '../../config/schema.ts';
 import { slackConfigOf } from '../authorize.ts';
+import { HOME_ACTIONS } from '../blocks/home.ts';
 
 // Who may read: Warden answers commands and button clicks in its channels (`slack.channels`, default
 // `[slack.channel]`), and anywhere to its readers (`slack.readers`) — except, outside the channels,
@@ -51,6 +52,8 @@ type ReadArgs = (SlackCommandMiddlewareArgs | SlackActionMiddlewareArgs) & AllMi
 
 export interface ReaderGateOptions {
   config: WardenConfig;
+  /** Whether a person may read the findings outside a channel (the Home tab's rule: src/slack/home.ts). */
+  mayReadHome: (user: string, client: AllMiddlewareArgs['client']) => Promise<boolean>;
   /** The members of these user groups (a group that cannot be read contributes nobody). */
   membersOf: (userGroups: readonly string[], client: AllMiddlewareArgs['client']) => Promise<string[]>;
   /** Records the refusal in the audit trail. */
@@ -71,6 +74,13 @@ function requestOf(args: ReadArgs): { user: string; channel: string; what: strin
   };
 }
 
+/** A click on a button of the App Home tab: it has no channel, and no response_url to answer through. */
+function isHomeClick(args: ReadArgs): boolean {
+  if ('command' in args) return false;
+  const body = args.body as { container?: { type?: string }; view?: { type?: string } };
+  return body.container?.type === 'view' && body.view?.type === 'home';
+}
+
 /** Listener middleware for `/warden` and the buttons: one check for both, before the handler runs. */
 export function readerGate(options: ReaderGateOptions): Middleware<AnyMiddlewareArgs> {
   const slack = slackConfigOf(options.config);
@@ -79,6 +89,14 @@ export function readerGate(options: ReaderGateOptions): Middleware<AnyMiddleware
     const { user, channel, what, verb } = requestOf(args);
     // The usage says nothing about the estate: anyone may read it anywhere.
     if (verb === 'help') return args.next();
+    if (isHomeClick(args)) {
+      // Only the buttons a Home tab carries, and only for someone who may read the findings there.
+      const allowed = HOME_ACTIONS.has(what) && (await options.mayReadHome(user, args.client));
+      if (allowed) return args.next();
+      await args.ack();
+      await options.refused(user, what, 'home', 'not a reader or member of the findings channel, or not a Home button');
+      return;
+    }
     let refusal = channelRefusal(channel, slack);
     if (refusal === undefined) return args.next();
     const reader =

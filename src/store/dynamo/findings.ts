@@ -233,6 +233,20 @@ export function createFindingStore(table: Table): FindingStore {
       const target = await getItem(`FINDING#${alias}`, 'FINDING');
       return target ? toFindingState(target) : undefined;
     },
+
+    async openIn(scopes) {
+      const items = await mapLimit([...new Set(scopes)], concurrency, (scope) =>
+        queryAll({
+          IndexName: TABLE_KEYS.gsi1,
+          KeyConditionExpression: 'gsi1pk = :g',
+          ExpressionAttributeValues: { ':g': `SCOPE#${scope}` },
+        }),
+      );
+      return items
+        .flat()
+        .filter((item) => item['status'] === 'open' || item['status'] === 'suppressed')
+        .map(toFindingState);
+    },
   };
   return findings;
 }
