@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
 import { parse, View } from 'vega';
 import { compile } from 'vega-lite';
+import { lazily } from '../lib/lazily.ts';
 import type { RunHistoryEntry } from '../model/run-history.ts';
 import { CHART_FONT, postureChartSpec } from '../report/posture-chart.ts';
 
@@ -18,19 +19,11 @@ export const CHART_ASSETS = {
 
 const require = createRequire(import.meta.url);
 
-let ready: Promise<Uint8Array[]> | undefined;
-
-/** Loads the wasm once per process (initWasm may not run twice) and the fonts; a failure is retried by the next call. */
-function assets(): Promise<Uint8Array[]> {
-  ready ??= (async () => {
-    await initWasm(await readFile(require.resolve(CHART_ASSETS.wasm)));
-    return Promise.all(CHART_ASSETS.fonts.map(async (font) => new Uint8Array(await readFile(require.resolve(font)))));
-  })().catch((error: unknown) => {
-    ready = undefined;
-    throw error;
-  });
-  return ready;
-}
+/** The wasm, initialised once per process (initWasm may not run twice), and the fonts. */
+const assets = lazily(async (): Promise<Uint8Array[]> => {
+  await initWasm(await readFile(require.resolve(CHART_ASSETS.wasm)));
+  return Promise.all(CHART_ASSETS.fonts.map(async (font) => new Uint8Array(await readFile(require.resolve(font)))));
+});
 
 /** The chart as SVG text. */
 export async function renderPostureSvg(history: readonly RunHistoryEntry[]): Promise<string> {

@@ -18,7 +18,9 @@ function runLabels(history: readonly RunHistoryEntry[]): string[] {
   const seen = new Map<string, number>();
   return history.map((entry) => {
     const at = new Date(entry.startedAt);
-    const base = Number.isNaN(at.getTime()) ? entry.runId.slice(0, 16) : at.toISOString().slice(5, 16).replace('T', ' ');
+    const base = Number.isNaN(at.getTime())
+      ? entry.runId.slice(0, 16)
+      : at.toISOString().slice(5, 16).replace('T', ' ');
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     const label = n === 1 ? base : `${base} (${n})`;
@@ -31,7 +33,11 @@ export function postureChartSpec(history: readonly RunHistoryEntry[]): TopLevelS
   const open = history.flatMap((entry, i) =>
     SEVERITIES.map((severity, rank) => ({ run: labels[i], severity, rank, count: entry.open[severity] ?? 0 })),
   );
-  const suppressed = history.map((entry, i) => ({ run: labels[i], series: 'suppressed', count: suppressedTotal(entry) }));
+  const suppressed = history.map((entry, i) => ({
+    run: labels[i],
+    series: 'suppressed',
+    count: suppressedTotal(entry),
+  }));
   const flow = history.flatMap((entry, i) => [
     { run: labels[i], kind: 'new', count: entry.new },
     { run: labels[i], kind: 'resolved', count: entry.resolved },
