@@ -3,6 +3,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { postureText } from '../src/analysis/posture-history.ts';
 import { renderPosturePng } from '../src/chart/render.ts';
 import type { RunHistoryEntry } from '../src/model/run-history.ts';
 
@@ -38,6 +39,7 @@ export function demoHistory(): RunHistoryEntry[] {
 
 const out = resolve(process.argv[2] ?? 'docs/posture-chart.png');
 await mkdir(dirname(out), { recursive: true });
-const png = await renderPosturePng(demoHistory());
+const history = demoHistory();
+const png = await renderPosturePng(history);
 await writeFile(out, png);
-process.stderr.write(`chart-demo: wrote ${out} (${png.length} bytes)\n`);
+process.stderr.write(`chart-demo: wrote ${out} (${png.length} bytes); its alt text: ${postureText(history)}\n`);
