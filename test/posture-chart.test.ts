@@ -1,5 +1,8 @@
+import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { finishRun } from '../src/app/finish-run.ts';
@@ -18,7 +21,7 @@ import { startFakeSlackApi } from './support/fake-slack-api.ts';
 import type { FakeSlackApi } from './support/fake-slack-api.ts';
 import { sqsEvent, sqsRecord } from './support/lambda-events.ts';
 import { ROOT } from './support/cli.ts';
-import { motoEnv, setProcessEnv } from './support/moto.ts';
+import { motoClientConfig, motoEnv, setProcessEnv } from './support/moto.ts';
 
 // The posture chart of the scheduled digest: each scheduled run's counts kept in DynamoDB (dynalite), the last 30
 // drawn to a PNG (vega → SVG → resvg's wasm with the bundled font) and uploaded into the digest's thread the way
@@ -26,6 +29,8 @@ import { motoEnv, setProcessEnv } from './support/moto.ts';
 // of the Slack function's bundle.
 
 let db: Dynalite;
+/** dynalite without keep-alive: rendering blocks the event loop for seconds, and a kept socket may be closed under the next call. */
+let client: DynamoDBDocumentClient;
 let slack: FakeSlackApi;
 let store: StateStore;
 let tableName: string;
@@ -33,18 +38,26 @@ let tables = 0;
 
 beforeAll(async () => {
   db = await startDynalite();
+  client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      ...motoClientConfig(db.endpoint),
+      maxAttempts: 1,
+      requestHandler: { httpAgent: new Agent({ keepAlive: false }) },
+    }),
+  );
   slack = await startFakeSlackApi();
 });
 
 afterAll(async () => {
+  client?.destroy();
   await slack?.close();
   await db?.stop();
 });
 
 beforeEach(async () => {
   tableName = `warden-chart-${++tables}`;
-  await ensureTable(db.client, tableName);
-  store = createDynamoStateStore({ tableName, client: db.client });
+  await ensureTable(client, tableName);
+  store = createDynamoStateStore({ tableName, client });
   slack.recorded.length = 0;
   slack.uploads.length = 0;
 });

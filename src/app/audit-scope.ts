@@ -1,7 +1,8 @@
 import type { ScopeFilter } from '../ports/live.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { configForScope } from '../config/scoped.ts';
-import type { Finding, Provider } from '../model/types.ts';
+import { countBySeverity } from '../model/severity.ts';
+import type { Provider } from '../model/types.ts';
 import { RUN_FINDINGS_KEPT } from '../store/state.ts';
 import type { ScopeResult, SeenResult } from '../store/state.ts';
 import { finishRun } from './finish-run.ts';
@@ -88,12 +89,6 @@ export async function auditScope(
     digestPosted: false,
   };
   return { outcome, seen, result };
-}
-
-function countBySeverity(findings: readonly Finding[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
-  return counts;
 }
 
 /** One scope of a fanned-out run: audits, records, publishes; the run's last scope posts its digest. Throws only when it could not record (the queue retries). */

@@ -1,5 +1,5 @@
 import type { AuditSummary } from '../analysis/audit.ts';
-import { SEVERITIES } from '../model/types.ts';
+import { severityCounts } from '../model/severity.ts';
 import type { Finding, Severity } from '../model/types.ts';
 import type { ScopeResult } from '../store/state.ts';
 import type { RunHistoryEntry } from '../model/run-history.ts';
@@ -85,7 +85,7 @@ export function runDigestInput(results: readonly ScopeResult[]): {
     groups: 0,
     rules: 0,
     findings: 0,
-    bySeverity: zeroSeverities(),
+    bySeverity: severityCounts(),
     byProvider: {},
     byCheck: {},
     scanErrors: [],
@@ -94,7 +94,7 @@ export function runDigestInput(results: readonly ScopeResult[]): {
   const delta = {
     new: [] as Finding[],
     resolved: [] as Finding[],
-    totals: { new: 0, resolved: 0, newBySeverity: zeroSeverities() },
+    totals: { new: 0, resolved: 0, newBySeverity: severityCounts() },
   };
   for (const r of results) {
     summary.groups += r.groups;
@@ -113,8 +113,4 @@ export function runDigestInput(results: readonly ScopeResult[]): {
   }
   summary.partial = summary.scanErrors.length > 0;
   return { summary, delta };
-}
-
-function zeroSeverities(): Record<Severity, number> {
-  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 }

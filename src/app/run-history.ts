@@ -1,7 +1,7 @@
 import type { AuditSummary } from '../analysis/audit.ts';
 import type { RunHistoryEntry } from '../model/run-history.ts';
 import { SEVERITIES } from '../model/types.ts';
-import type { Severity } from '../model/types.ts';
+import { severityCounts } from '../model/severity.ts';
 import type { Run, ScopeResult } from '../store/state.ts';
 
 // A scheduled run's line in the posture history, from what its scopes recorded.
@@ -13,11 +13,10 @@ export function historyEntryOf(
   summary: AuditSummary,
   totals: { new: number; resolved: number },
 ): RunHistoryEntry {
-  const suppressed = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const suppressed = severityCounts();
   for (const r of results) for (const s of SEVERITIES) suppressed[s] += r.suppressedBySeverity?.[s] ?? 0;
-  const open = Object.fromEntries(
-    SEVERITIES.map((s) => [s, Math.max(0, (summary.bySeverity[s] ?? 0) - suppressed[s])]),
-  ) as Record<Severity, number>;
+  const open = severityCounts();
+  for (const s of SEVERITIES) open[s] = Math.max(0, (summary.bySeverity[s] ?? 0) - suppressed[s]);
   return {
     runId: run.runId,
     startedAt: run.startedAt,

@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { SEVERITIES } from '../../model/types.ts';
-import type { Severity } from '../../model/types.ts';
+import { isRecord } from '../../lib/record.ts';
+import { severityCounts } from '../../model/severity.ts';
 import type { RunHistoryEntry } from '../../model/run-history.ts';
 import type { RunStore } from '../state.ts';
 import { epochSeconds, required } from './table.ts';
@@ -12,10 +12,7 @@ export const RUN_HISTORY_PK = 'RUN-HISTORY';
 /** Longer than 30 runs of any schedule up to weekly; an item is a few hundred bytes. */
 const HISTORY_TTL_DAYS = 400;
 
-function severities(value: unknown): Record<Severity, number> {
-  const map = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  return Object.fromEntries(SEVERITIES.map((s) => [s, Number(map[s] ?? 0) || 0])) as Record<Severity, number>;
-}
+const severities = (value: unknown) => severityCounts(isRecord(value) ? value : {});
 
 function toEntry(item: Item): RunHistoryEntry {
   return {
