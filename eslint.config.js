@@ -13,6 +13,7 @@ const FOLDERS = {
   report: 'src/report',
   remediation: 'src/remediation',
   realtime: 'src/realtime',
+  chart: 'src/chart',
   store: 'src/store',
   app: 'src/app',
   slack: 'src/slack',
@@ -55,6 +56,8 @@ const LAYERS = [
   layer('report', ['model', 'analysis', 'config']),
   layer('remediation', ['analysis', 'model', 'config', 'ports']),
   layer('realtime', ['model', 'ports']),
+  // The posture chart's renderer (reads its wasm and font): only the chart function imports it.
+  layer('chart', ['model', 'analysis', 'report']),
   layer('store', ['model', 'ports']),
   layer('app', ['remediation', 'analysis', 'ports', 'store', 'realtime', 'model', 'config']),
   layer('adapters', ['model', 'config', 'ports']),

@@ -61,6 +61,8 @@ interface Allowance {
   reason: string;
   /** esbuild `external` patterns for what the reason says the bundle must carry. */
   carries: { label: string; external: string }[];
+  /** Files the reason says the zip carries beside the bundle (package.patterns): zip entry names starting with `prefix`. */
+  files?: { label: string; prefix: string }[];
 }
 
 /**
@@ -83,7 +85,25 @@ const PROVIDER_SDK_ALLOWANCE: Allowance = {
   ],
 };
 
+/**
+ * The chart function draws the posture chart, and only it: the renderer is its whole point. Figures from this script at
+ * the time of writing: vega* ≈ 0.63 MB minified; resvg's wasm ≈ 2.4 MB (≈ 1.04 MB zipped); the two fonts ≈ 0.44 MB
+ * zipped together; chart.zip ≈ 2.23 MB, ≈ 0.43 MB without the three.
+ */
+const CHART_RENDERER_ALLOWANCE: Allowance = {
+  reason:
+    'draws the posture chart with no system library and no system font (Lambda has neither): Vega and Vega-Lite in the bundle (~0.6 MB minified), ' +
+    "and beside it, read at run time, resvg's WebAssembly build (@resvg/resvg-wasm, ~2.4 MB, ~1 MB zipped) and two Source Sans 3 TrueType fonts " +
+    "(SIL OFL, ~0.2 MB zipped each). It is a function of its own so that no other function's cold start carries the renderer.",
+  carries: [{ label: 'Vega and Vega-Lite', external: 'vega*' }],
+  files: [
+    { label: "resvg's wasm", prefix: 'node_modules/@resvg/resvg-wasm/' },
+    { label: 'the fonts', prefix: 'node_modules/source-sans/' },
+  ],
+};
+
 const ALLOWED_OVER_BUDGET: Readonly<Record<string, Allowance>> = {
+  chart: CHART_RENDERER_ALLOWANCE,
   scan: PROVIDER_SDK_ALLOWANCE,
   apply: PROVIDER_SDK_ALLOWANCE,
   schedule: PROVIDER_SDK_ALLOWANCE,
@@ -221,9 +241,9 @@ function packageOf(input: string): string {
   return '(warden source)';
 }
 
-/** esbuild external pattern (`@scope/*`, `name`) as a package-name test. */
+/** esbuild external pattern (`@scope/*`, `name*`, `name`) as a package-name test. */
 function matchesExternal(pkg: string, pattern: string): boolean {
-  if (pattern.endsWith('/*')) return pkg.startsWith(pattern.slice(0, -1));
+  if (pattern.endsWith('*')) return pkg.startsWith(pattern.slice(0, -1));
   return pkg === pattern;
 }
 
@@ -736,7 +756,16 @@ async function checkAllowance(
       ...(bytes > 0 && allowance.carries.length > 1 ? await without([carry.external]) : {}),
     });
   }
-  const missing = carries.filter((c) => c.bytes === 0);
+  // Each file entry costs its compressed bytes, its name twice and the fixed parts of its two headers (30 + 46 B).
+  const files = (allowance.files ?? []).map((f) => {
+    const entries = (result.entries ?? []).filter((e) => e.name.startsWith(f.prefix));
+    return {
+      label: f.label,
+      external: f.prefix,
+      bytes: entries.reduce((sum, e) => sum + e.compressedBytes + 2 * e.name.length + 76, 0),
+    };
+  });
+  const missing = [...carries, ...files].filter((c) => c.bytes === 0);
   if (missing.length > 0) {
     return {
       reason: allowance.reason,
@@ -745,12 +774,13 @@ async function checkAllowance(
       why: `the bundle does not carry ${missing.map((c) => `${c.label} (${c.external})`).join(', ')}: the reason does not apply`,
     };
   }
-  const { zippedWithoutBytes: zippedWithoutAllBytes } = await without(allowance.carries.map((c) => c.external));
+  const { zippedWithoutBytes: zippedWithoutBundled } = await without(allowance.carries.map((c) => c.external));
+  const zippedWithoutAllBytes = zippedWithoutBundled - files.reduce((sum, f) => sum + f.bytes, 0);
   const holds = zippedWithoutAllBytes <= BUDGET_BYTES;
-  const names = carries.map((c) => c.external).join(' + ');
+  const names = [...carries, ...files].map((c) => c.external).join(' + ');
   return {
     reason: allowance.reason,
-    carries,
+    carries: [...carries, ...files],
     zippedWithoutAllBytes,
     holds,
     why: holds
@@ -826,7 +856,8 @@ function table(report: Report): string {
           c.zippedWithoutBytes !== undefined && c.minifiedWithoutBytes !== undefined
             ? `; built without it alone: ${int(c.minifiedWithoutBytes)} B minified (${int((f.metafileOutputBytes ?? 0) - c.minifiedWithoutBytes)} B less, with what only it pulls in), ${int(c.zippedWithoutBytes)} B zipped (${c.zippedWithoutBytes <= report.budgetBytes ? 'within' : 'over'} budget)`
             : '';
-        out.push(`- ${c.label} (${c.external}): ${int(c.bytes)} B minified in its own packages${alone}`);
+        const what = c.external.endsWith('/') ? 'B zipped, beside the bundle' : 'B minified in its own packages';
+        out.push(`- ${c.label} (${c.external}): ${int(c.bytes)} ${what}${alone}`);
       }
     } else out.push('', 'Not in the allow-list.');
   }

@@ -30,6 +30,7 @@ function rig(run: Run, results: ScopeResult[]) {
       get: async () => run,
       claimDigest: async () => (claimed ? false : (claimed = true)),
       scopeResults: async () => results,
+      recordHistory: async () => undefined,
     },
     trail: { log: async (entry: TrailInput) => void trail.push(entry) },
   } as unknown as StateStore;

@@ -12,6 +12,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOUDTRAIL_SECURITY_GROUP_EVENTS } from '../adapters/aws/events.ts';
+import { CHART_ASSETS } from '../src/chart/render.ts';
 import { ensureTable, TABLE_SCHEMA } from '../src/store/dynamo.ts';
 import { startDynalite } from './support/dynalite.ts';
 import { scheduledEvent, sqsEvent, sqsRecordOf } from './support/lambda-events.ts';
@@ -40,7 +41,7 @@ let out: string;
 let resources: Record<string, Resource>;
 let templateText: string;
 
-const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime'] as const;
+const FUNCTIONS = ['slack', 'schedule', 'scan', 'apply', 'realtime', 'chart'] as const;
 const logicalName = (fn: string) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
@@ -59,18 +60,19 @@ beforeAll(async () => {
   // No credentials, no profile, no region: packaging must not need AWS.
   await run(join('node_modules', '.bin', 'osls'), ['package', '--stage', 'ci', '--package', out], {
     env,
-    timeout: 120_000,
+    // Six bundles, the chart one with the renderer: several minutes on a busy two-core machine.
+    timeout: 300_000,
   });
   templateText = await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
   resources = (JSON.parse(templateText) as { Resources: Record<string, Resource> }).Resources;
-}, 150_000);
+}, 330_000);
 
 afterAll(async () => {
   if (out) await rm(out, { recursive: true, force: true });
 });
 
 describe('npm run package (osls package, offline)', () => {
-  it('builds the five functions on Node 24, arm64, each with a bundle of its own', async () => {
+  it('builds the six functions on Node 24, arm64, each with a bundle of its own', async () => {
     for (const fn of FUNCTIONS) {
       const props = resources[logicalName(fn)]?.Properties;
       expect(props, fn).toMatchObject({
@@ -81,6 +83,23 @@ describe('npm run package (osls package, offline)', () => {
       const zip = await readFile(join(out, `${fn}.zip`));
       expect(zip.includes(Buffer.from(`functions/${fn}.mjs`)), `${fn}.zip holds functions/${fn}.mjs`).toBe(true);
     }
+  });
+
+  it('packages the chart function with the files its renderer reads from node_modules (the wasm, the font), and lets it read only the posture history', async () => {
+    const zip = await readFile(join(out, 'chart.zip'));
+    for (const file of [CHART_ASSETS.wasm, ...CHART_ASSETS.fonts])
+      expect(zip.includes(Buffer.from(`node_modules/${file}`)), `chart.zip holds node_modules/${file}`).toBe(true);
+    const dynamo = statementsOf('chart').filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((s) => [actions(s), JSON.stringify(s)])).toEqual([
+      [['dynamodb:Query'], expect.stringContaining('"dynamodb:LeadingKeys":["RUN-HISTORY"]')],
+    ]);
+    for (const fn of ['scan', 'schedule'])
+      expect(
+        statementsOf(fn).some(
+          (s) => actions(s).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes('"ChartQueue"'),
+        ),
+        `${fn} may ask for a chart`,
+      ).toBe(true);
   });
 
   it('wires the triggers: HTTP API routes, the schedule, the SQS event sources with partial batch failures, the CloudTrail rule', () => {
@@ -109,6 +128,11 @@ describe('npm run package (osls package, offline)', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 1,
       FunctionName: { 'Fn::GetAtt': ['ApplyLambdaFunction', 'Arn'] },
+    });
+    expect(byQueue('ChartQueue')).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 1,
+      FunctionName: { 'Fn::GetAtt': ['ChartLambdaFunction', 'Arn'] },
     });
   });
 
@@ -145,6 +169,7 @@ describe('npm run package (osls package, offline)', () => {
     for (const [queue, dlq] of [
       ['ScanQueue', 'ScanDeadLetterQueue'],
       ['ApplyQueue', 'ApplyDeadLetterQueue'],
+      ['ChartQueue', 'ChartDeadLetterQueue'],
     ] as const) {
       expect(queues[queue]?.Properties['RedrivePolicy']).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] },
@@ -206,7 +231,7 @@ describe('npm run package (osls package, offline)', () => {
       ).toEqual([]);
       expect(assumed.length, fn).toBe(fn === 'scan' || fn === 'realtime' || fn === 'apply' ? 1 : 0);
       const describes = statements.flatMap(actions).filter((a) => a.startsWith('ec2:'));
-      if (fn === 'slack' || fn === 'schedule') expect(describes, fn).toEqual([]);
+      if (fn === 'slack' || fn === 'schedule' || fn === 'chart') expect(describes, fn).toEqual([]);
       // The functions that read groups read the prefix lists their rules name too.
       else expect(describes, fn).toEqual(expect.arrayContaining(PREFIX_LIST_READS));
     }

@@ -25,7 +25,7 @@ const DECLARED: Record<'aws' | 'alibaba' | 'huawei' | 'otc', ProviderPermissions
 /**
  * What each Lambda function does with the adapters: the schedule plans scopes (and lists the
  * Organization's accounts); scan and realtime read (scan also fans out an on-demand audit, as the
- * schedule does); apply re-reads a group and changes it.
+ * schedule does); apply re-reads a group and changes it; chart draws and posts the posture chart, no cloud call.
  */
 const FUNCTION_USES: Record<string, string[]> = {
   slack: [],
@@ -33,6 +33,7 @@ const FUNCTION_USES: Record<string, string[]> = {
   scan: ['scopes', 'read', 'organizationMembers'],
   realtime: ['scopes', 'read'],
   apply: ['scopes', 'read', 'addRule', 'removeRule'],
+  chart: [],
 };
 /** The adapter uses the provider keys (and the member roles) serve: read keys read, write keys also fix. */
 const READ_USES = ['scopes', 'read'];

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ErrorCode, WebClient } from '@slack/web-api';
+import { ErrorCode } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { createAdapters } from '../../adapters/live-registry.ts';
 import type { AdapterShared } from '../../adapters/live-registry.ts';
 import { loadConfig } from '../../src/config/load.ts';
@@ -7,16 +8,20 @@ import type { WardenConfig } from '../../src/config/schema.ts';
 import { memberAccountConfig } from '../../adapters/aws/roles.ts';
 import { bindUseCases } from '../../src/app/use-cases.ts';
 import type { UseCases } from '../../src/app/use-cases.ts';
-import { slackApiUrlOf } from '../../src/slack/app.ts';
 import type { SlackChatClient } from '../../src/slack/notifier.ts';
 import { createWorker, slackPorts } from '../../src/slack/worker.ts';
 import type { Worker, WorkerOptions } from '../../src/slack/worker.ts';
 import { createDynamoStateStore } from '../../src/store/dynamo.ts';
 import type { StateStore } from '../../src/store/state.ts';
-import { requiredEnv } from './env.ts';
+import { lazily } from '../../src/lib/lazily.ts';
+import { sqsChartRequests } from './chart-queue.ts';
 import { newRunId, startRun } from './fanout.ts';
+import { requiredEnv } from './env.ts';
 import { environmentWithSecrets } from './secrets.ts';
+import { slackClientFor } from './slack-client.ts';
 import type { SecretSource } from './secrets.ts';
+
+export { slackClientFor };
 
 // What every Warden function builds once per container: the environment with its secrets, the
 // config, the state store, the Slack client, the use cases (src/app) and the worker for Slack jobs. Built on the first invocation (not at
@@ -39,21 +44,6 @@ export interface RuntimeOverrides {
   secrets?: SecretSource;
   store?: StateStore;
   slack?: SlackChatClient;
-}
-
-/**
- * The Web API client for the functions: a rate-limited call fails at once instead of waiting out
- * Retry-After inside the client (which can be minutes of billed Lambda time); `patientChat` waits
- * out short ones itself.
- */
-export function slackClientFor(env: NodeJS.ProcessEnv): WebClient {
-  const slackApiUrl = slackApiUrlOf(env);
-  return new WebClient(requiredEnv(env, 'SLACK_BOT_TOKEN'), {
-    ...(slackApiUrl ? { slackApiUrl } : {}),
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000, maxRetryTime: 5_000 },
-    timeout: 10_000,
-  });
 }
 
 /** The longest Retry-After waited out, and how often: chat.postMessage's limit is about one message a second per channel. */
@@ -104,6 +94,8 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
   // One per container: a member role assumed for one scope serves the container's later scopes of that account.
   const shared: AdapterShared = { awsRoleCredentials: new Map() };
   const made: { runtime?: Runtime } = {};
+  const sqs = new SQSClient({});
+  const chartQueueUrl = env['WARDEN_CHART_QUEUE_URL']?.trim();
   const options: WorkerOptions = {
     config,
     store,
@@ -124,6 +116,7 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
       });
       return { runId, scopes };
     },
+    ...(chartQueueUrl ? { charts: sqsChartRequests(sqs, chartQueueUrl) } : {}),
   };
   const ports = slackPorts(options);
   made.runtime = {
@@ -133,19 +126,12 @@ export async function buildRuntime(overrides: RuntimeOverrides = {}): Promise<Ru
     slack,
     useCases: bindUseCases(ports),
     worker: createWorker(options, ports),
-    sqs: new SQSClient({}),
+    sqs,
   };
   return made.runtime;
 }
 
 /** One runtime per container, built on first use; a failed build is retried by the next call. */
 export function lazyRuntime(build: () => Promise<Runtime>): () => Promise<Runtime> {
-  let ready: Promise<Runtime> | undefined;
-  return () => {
-    ready ??= build().catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
-    return ready;
-  };
+  return lazily(build);
 }

@@ -1,6 +1,7 @@
 import type { ScopeFilter } from '../ports/live.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { configForScope } from '../config/scoped.ts';
+import { countBySeverity } from '../model/severity.ts';
 import type { Provider } from '../model/types.ts';
 import { RUN_FINDINGS_KEPT } from '../store/state.ts';
 import type { ScopeResult, SeenResult } from '../store/state.ts';
@@ -98,7 +99,7 @@ export async function scanScope(ports: AppPorts, message: ScopeMessage): Promise
   // The person who asked for an on-demand run is the requester of the plans it proposes; the schedule is nobody.
   const trigger = (await store.runs.get(message.runId))?.trigger ?? '';
   const requester = trigger.startsWith('slack:') ? trigger.slice('slack:'.length) : 'scheduler';
-  const { outcome, seen } = await auditScope(ports, {
+  const { outcome, seen, result } = await auditScope(ports, {
     providers: [scope.provider],
     filter: { regions: [scope.region], accounts: [scope.account] },
     config: configForScope(ports.config, scope, message),
@@ -107,8 +108,7 @@ export async function scanScope(ports: AppPorts, message: ScopeMessage): Promise
     channel: message.channel ?? settings.channel,
   });
   const news = newlyReported(seen).map((s) => s.finding);
-  const newBySeverity: Record<string, number> = {};
-  for (const f of news) newBySeverity[f.severity] = (newBySeverity[f.severity] ?? 0) + 1;
+  const newBySeverity = countBySeverity(news);
   const scopeResult: ScopeResult = {
     scope,
     groups: outcome.groups,
@@ -122,6 +122,7 @@ export async function scanScope(ports: AppPorts, message: ScopeMessage): Promise
     resolved: seen.resolved.slice(0, RUN_FINDINGS_KEPT).map((s) => s.finding),
     resolvedCount: seen.resolved.length,
     ...(outcome.heldBack > 0 ? { heldBack: outcome.heldBack } : {}),
+    suppressedBySeverity: countBySeverity(result.suppressed.map((s) => s.finding)),
   };
   const { run } = await store.runs.recordScope(message.runId, scopeResult, now());
   if (run && run.done >= run.expected) outcome.digestPosted = await finishRun(ports, message.runId);

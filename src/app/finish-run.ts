@@ -1,16 +1,19 @@
 import type { AuditSummary } from '../analysis/audit.ts';
-import { SEVERITIES } from '../model/types.ts';
+import { severityCounts } from '../model/severity.ts';
 import type { Finding, Severity } from '../model/types.ts';
 import type { ScopeResult } from '../store/state.ts';
+import type { RunHistoryEntry } from '../model/run-history.ts';
+import { safeErrorText } from './error-text.ts';
 import type { FindingDelta } from './notice.ts';
-import type { AppPorts } from './ports.ts';
+import type { AppPorts, ChartPlace } from './ports.ts';
+import { historyEntryOf } from './run-history.ts';
 import { recordTrail } from './trail.ts';
 
 // The end of a fanned-out run: its digest, from the scopes it recorded, posted once.
 
 /** Posts a run's digest from its recorded scopes, once; false when it was posted already. */
 export async function finishRun(
-  ports: Pick<AppPorts, 'settings' | 'store' | 'notifier' | 'now'>,
+  ports: Pick<AppPorts, 'settings' | 'store' | 'notifier' | 'now' | 'charts'>,
   runId: string,
 ): Promise<boolean> {
   const { settings, store, notifier, now } = ports;
@@ -19,21 +22,25 @@ export async function finishRun(
   const results = await store.runs.scopeResults(runId);
   const { summary, delta } = runDigestInput(results);
   const complete = results.length >= run.expected;
+  if (!complete) {
+    summary.partial = true;
+    summary.scanErrors.push({
+      provider: 'aws',
+      account: '',
+      region: '',
+      origin: 'live',
+      message: `${run.expected - results.length} of ${run.expected} scopes did not report (see the scan dead-letter queue)`,
+    });
+  }
   const channel = run.channel ?? settings.channel;
-  const nothingToSay = delta.totals.new === 0 && delta.totals.resolved === 0 && !summary.partial && complete;
+  const nothingToSay = delta.totals.new === 0 && delta.totals.resolved === 0 && !summary.partial;
+  let digestTs: string | undefined;
   if (channel && !(nothingToSay && run.trigger === 'schedule')) {
-    if (!complete) {
-      summary.partial = true;
-      summary.scanErrors.push({
-        provider: 'aws',
-        account: '',
-        region: '',
-        origin: 'live',
-        message: `${run.expected - results.length} of ${run.expected} scopes did not report (see the scan dead-letter queue)`,
-      });
-    }
     const heldBack = results.reduce((sum, r) => sum + (r.heldBack ?? 0), 0);
-    await notifier.post({ channel }, { kind: 'digest', summary, delta, ...(heldBack > 0 ? { heldBack } : {}) });
+    digestTs = await notifier.post(
+      { channel },
+      { kind: 'digest', summary, delta, ...(heldBack > 0 ? { heldBack } : {}) },
+    );
   }
   await recordTrail(
     ports,
@@ -43,7 +50,30 @@ export async function finishRun(
     complete ? 'ok' : `ok: ${results.length} of ${run.expected} scopes`,
     `${summary.findings} findings, ${delta.totals.new} new, ${delta.totals.resolved} resolved${channel ? '' : ', no channel: not posted'}`,
   );
+  if (run.trigger === 'schedule') {
+    const thread = channel && digestTs ? { channel, threadTs: digestTs } : undefined;
+    await keepPosture(ports, historyEntryOf(run, results, summary, delta.totals), thread);
+  }
   return true;
+}
+
+/**
+ * Records a scheduled run in the posture history and asks for its chart in the digest's thread. After the digest, and
+ * never throwing: a failure here costs the chart, not the digest (the audit trail says why).
+ */
+async function keepPosture(
+  ports: Pick<AppPorts, 'store' | 'now' | 'charts'>,
+  entry: RunHistoryEntry,
+  thread: ChartPlace | undefined,
+): Promise<void> {
+  try {
+    await ports.store.runs.recordHistory(entry, ports.now());
+    if (thread && ports.charts) await ports.charts.request(thread, entry.runId);
+  } catch (error) {
+    await recordTrail(ports, 'scheduler', 'posture-chart', entry.runId, `failed: ${safeErrorText(error)}`).catch(
+      () => undefined,
+    );
+  }
 }
 
 /** A run's digest input: the scope results summed into one summary, and their new and resolved findings. */
@@ -55,7 +85,7 @@ export function runDigestInput(results: readonly ScopeResult[]): {
     groups: 0,
     rules: 0,
     findings: 0,
-    bySeverity: zeroSeverities(),
+    bySeverity: severityCounts(),
     byProvider: {},
     byCheck: {},
     scanErrors: [],
@@ -64,7 +94,7 @@ export function runDigestInput(results: readonly ScopeResult[]): {
   const delta = {
     new: [] as Finding[],
     resolved: [] as Finding[],
-    totals: { new: 0, resolved: 0, newBySeverity: zeroSeverities() },
+    totals: { new: 0, resolved: 0, newBySeverity: severityCounts() },
   };
   for (const r of results) {
     summary.groups += r.groups;
@@ -83,8 +113,4 @@ export function runDigestInput(results: readonly ScopeResult[]): {
   }
   summary.partial = summary.scanErrors.length > 0;
   return { summary, delta };
-}
-
-function zeroSeverities(): Record<Severity, number> {
-  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 }

@@ -56,6 +56,17 @@ export interface Notifier {
   isPerson(actor: string): boolean;
 }
 
+/** A digest's thread, where its posture chart goes. */
+export interface ChartPlace {
+  channel: string;
+  threadTs: string;
+}
+
+/** Draws the posture chart in a digest's thread, later and elsewhere (the chart function): asking must stay cheap. */
+export interface ChartRequests {
+  request(where: ChartPlace, runId: string): Promise<void>;
+}
+
 export interface AppPorts {
   config: WardenConfig;
   /** The notification settings (slack: …, defaults applied). */
@@ -65,6 +76,8 @@ export interface AppPorts {
   configFor: ConfigForScope;
   notifier: Notifier;
   now: Clock;
+  /** Where a scheduled digest's posture chart is asked for; absent: no chart. */
+  charts?: ChartRequests;
 }
 
 /** A failure whose message is meant for the person (no stack, no internals); `text` when it names values. */

@@ -3,6 +3,7 @@ import type { BlockButtonAction, Receiver, ViewSubmitAction } from '@slack/bolt'
 import type { WardenConfig } from '../config/schema.ts';
 import type { StateStore } from '../store/state.ts';
 import { ACTION_IDS, VIEW_IDS } from './actions.ts';
+import { slackApiUrlOf } from './api-url.ts';
 import type { ActionId } from './actions.ts';
 import {
   acceptRiskSubmissionApproval,
@@ -40,6 +41,8 @@ import { mayReadFindings } from './home.ts';
 // any listener runs), record, enqueue, acknowledge — and the slow work (audits, plans, applies) runs
 // in the worker that reads the queue.
 
+export { slackApiUrlOf };
+
 export interface WardenAppEnv {
   SLACK_SIGNING_SECRET?: string;
   SLACK_BOT_TOKEN?: string;
@@ -57,13 +60,6 @@ export interface WardenAppOptions {
   env: WardenAppEnv;
   /** The clock (tests pin it). */
   now?: () => Date;
-}
-
-/** `slackApiUrl` with its trailing slash (the Web API client appends method names to it). */
-export function slackApiUrlOf(env: WardenAppEnv): string | undefined {
-  const url = env.SLACK_API_URL?.trim();
-  if (!url) return undefined;
-  return url.endsWith('/') ? url : `${url}/`;
 }
 
 function required(env: WardenAppEnv, name: 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN'): string {

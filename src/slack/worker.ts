@@ -5,7 +5,7 @@ import { auditOnDemand } from '../app/audit-on-demand.ts';
 import type { FanOut } from '../app/audit-on-demand.ts';
 import { safeErrorText } from '../app/error-text.ts';
 import { listFindings } from '../app/list-findings.ts';
-import type { AppPorts, Asker, ConfigForScope } from '../app/ports.ts';
+import type { AppPorts, Asker, ChartRequests, ConfigForScope } from '../app/ports.ts';
 import { configuredProviders, UseCaseError } from '../app/ports.ts';
 import { requestFix } from '../app/request-fix.ts';
 import { revertApprovedFix } from '../app/revert-fix.ts';
@@ -53,6 +53,8 @@ export interface WorkerOptions {
   /** The Web API calls the App Home tab makes; without it, Home jobs are refused. */
   homeClient?: HomeClient;
   now?: () => Date;
+  /** Production: where a scheduled digest asks for its posture chart (the chart queue). Absent: no chart. */
+  charts?: ChartRequests;
 }
 
 /** The Slack jobs, and the use cases it was built with (the Lambda functions call those through their runtime). */
@@ -96,6 +98,7 @@ export function slackPorts(options: WorkerOptions): AppPorts {
       minSeverity: settings.minSeverity,
     }),
     now: options.now ?? (() => new Date()),
+    ...(options.charts ? { charts: options.charts } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { matchesFingerprint } from '../model/fingerprint.ts';
 import { describeWidening, widenedFacets } from '../model/exposure-measure.ts';
 import type { ExposureMeasure, Finding } from '../model/types.ts';
+import type { RunHistoryEntry } from '../model/run-history.ts';
 import type { Approval, ApprovalRequest, ApprovalStatus, SuppressionRequestPayload } from '../model/approval.ts';
 import type { FindingSuppression, Suppression, SuppressionKind, SuppressionTarget } from '../model/suppression.ts';
 import type { ChangeStore } from '../ports/changes.ts';
@@ -393,6 +394,8 @@ export interface ScopeResult {
   /** Resolved findings, at most `RUN_FINDINGS_KEPT`; `resolvedCount` is the whole count. */
   resolved: Finding[];
   resolvedCount: number;
+  /** Of `bySeverity`, the findings a suppression covers (still open); absent in results recorded before it was kept. */
+  suppressedBySeverity?: Record<string, number>;
 }
 
 /** Per scope, the findings a run keeps for its digest (the counts are always whole). */
@@ -436,6 +439,10 @@ export interface RunStore {
   /** Runs started before `before` whose digest was never posted (a scope failed for good, or a crash). */
   unfinished(before: Date): Promise<Run[]>;
   get(runId: string): Promise<Run | undefined>;
+  /** Keeps a scheduled run's counts for the posture chart; the same run again replaces its entry. */
+  recordHistory(entry: RunHistoryEntry, now: Date): Promise<void>;
+  /** The last `limit` runs recorded by `recordHistory`, oldest first. */
+  history(limit: number): Promise<RunHistoryEntry[]>;
 }
 
 export interface StateStore {

@@ -1,6 +1,7 @@
 import type { Run, RunStore, ScopeResult } from '../state.ts';
 import { scopeKeyOf } from '../state.ts';
 import { writeIf } from './conditional.ts';
+import { createRunHistory } from './run-history.ts';
 import { epochSeconds, required, TABLE_KEYS } from './table.ts';
 import type { Item, Table } from './table.ts';
 
@@ -147,6 +148,8 @@ export function createRunStore(table: Table): RunStore {
       const item = await getItem(runKey(runId), 'RUN');
       return item ? toRun(item) : undefined;
     },
+
+    ...createRunHistory(table),
   };
   return runs;
 }
