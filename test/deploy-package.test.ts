@@ -270,6 +270,10 @@ describe('npm run package (osls package, offline)', () => {
     }
     expect(prefixes('schedule', 'dynamodb:UpdateItem')).toEqual(['RUN#*']);
     expect(prefixes('schedule', 'dynamodb:GetItem')).toEqual(['RUN#*']);
+    // A run the schedule finishes late writes its digest in the audit trail (finishRun → recordTrail).
+    expect(prefixes('schedule', 'dynamodb:PutItem')).toEqual(['RUN#*', 'AUDIT#*', 'RUN-HISTORY']);
+    // The Slack worker (in the scan function) reads the run history for the App Home.
+    expect(prefixes('scan', 'dynamodb:Query')).toContain('RUN-HISTORY');
     // The realtime function claims each SMN message id (REQUEST#…) to refuse replays.
     expect(prefixes('realtime', 'dynamodb:PutItem')).toContain('REQUEST#*');
   });

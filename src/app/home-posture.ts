@@ -4,11 +4,18 @@ import { SEVERITIES } from '../model/types.ts';
 import type { StateStore } from '../store/state.ts';
 import { scopeKeyOf } from '../store/state.ts';
 
-// The posture the App Home tab shows: the open findings of the newest run's scopes (from the finding store, so
-// a finding resolved or suppressed since shows as it is now) and that run's new and resolved counts.
+// The posture the App Home tab shows: the open findings of the newest scheduled run's scopes (from the finding
+// store, so a finding resolved or suppressed since shows as it is now) and that run's new and resolved counts.
 
 export interface HomePosture {
-  lastRun?: { startedAt: string; scopes: number; unread: number; newCount: number; resolvedCount: number };
+  lastRun?: {
+    startedAt: string;
+    scopes: number;
+    unread: number;
+    partial: boolean;
+    newCount: number;
+    resolvedCount: number;
+  };
   open: Record<Severity, number>;
   suppressed: number;
   /** The `limit` highest-severity open findings. */
@@ -22,7 +29,8 @@ export async function homePosture(
   limit: number = HOME_TOP_FINDINGS,
 ): Promise<HomePosture> {
   const open = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const run = await store.runs.latest();
+  // The newest scheduled run (an on-demand audit may have read only part of the estate).
+  const [run] = await store.runs.history(1);
   if (!run) return { open, suppressed: 0, top: [] };
   const results = await store.runs.scopeResults(run.runId);
   const states = await store.findings.openIn(results.map((r) => scopeKeyOf(r.scope)));
@@ -31,10 +39,11 @@ export async function homePosture(
   return {
     lastRun: {
       startedAt: run.startedAt,
-      scopes: run.expected,
-      unread: results.filter((r) => r.scanError !== undefined).length + Math.max(0, run.expected - results.length),
-      newCount: results.reduce((sum, r) => sum + r.newCount, 0),
-      resolvedCount: results.reduce((sum, r) => sum + r.resolvedCount, 0),
+      scopes: results.length,
+      unread: results.filter((r) => r.scanError !== undefined).length,
+      partial: run.partial,
+      newCount: run.new,
+      resolvedCount: run.resolved,
     },
     open,
     suppressed: states.length - openFindings.length,

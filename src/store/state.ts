@@ -430,10 +430,8 @@ export interface RunStore {
    * stay open without a message, and later runs post them.
    */
   claimPostSlot(runId: string, max: number): Promise<boolean>;
-  /** true exactly once per run: the caller that gets it posts the digest (and it becomes the `latest`). */
+  /** true exactly once per run: the caller that gets it posts the digest. */
   claimDigest(runId: string, now: Date): Promise<boolean>;
-  /** The newest run whose digest was claimed, by start time. */
-  latest(): Promise<Run | undefined>;
   /** Every scope result recorded for the run. */
   scopeResults(runId: string): Promise<ScopeResult[]>;
   /** Runs started before `before` whose digest was never posted (a scope failed for good, or a crash). */

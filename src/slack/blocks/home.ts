@@ -33,6 +33,8 @@ export interface HomePostureView {
     scopes: number;
     /** Scopes the run could not read: nothing in them is reported clean. */
     unread: number;
+    /** Some scope could not be read or did not report. */
+    partial: boolean;
     newCount: number;
     resolvedCount: number;
   };
@@ -69,7 +71,9 @@ function lastRunLine(lastRun: NonNullable<HomePostureView['lastRun']>): string {
   const unread =
     lastRun.unread > 0
       ? ` · :warning: ${plural(lastRun.unread, 'scope')} could not be read: their findings are not current`
-      : '';
+      : lastRun.partial
+        ? ' · :warning: some scopes did not report: their findings are not current'
+        : '';
   return `Last run ${code(lastRun.startedAt, 40)} over ${plural(lastRun.scopes, 'scope')}: ${count(lastRun.newCount)} new, ${count(lastRun.resolvedCount)} resolved${unread}.`;
 }
 

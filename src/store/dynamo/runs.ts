@@ -23,9 +23,6 @@ function toRun(item: Item): Run {
   };
 }
 
-/** Points at the newest run whose digest was claimed (the App Home's posture). */
-const LATEST_KEY = { pk: 'RUN-LATEST', sk: 'RUN' } as const;
-
 const runKey = (runId: string) => `RUN#${required(runId, 'run id')}`;
 const runTtl = (now: Date) => epochSeconds(now) + RUN_TTL_DAYS * 86_400;
 
@@ -103,27 +100,9 @@ export function createRunStore(table: Table): RunStore {
     },
 
     async claimDigest(runId, now) {
-      const claimed = await writeIf(table, {
-        Key: { pk: runKey(runId), sk: 'RUN' },
-        UpdateExpression: 'SET digestAt = :now REMOVE gsi1pk, gsi1sk',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(digestAt)',
-        ExpressionAttributeValues: { ':now': now.toISOString() },
-        ReturnValues: 'ALL_NEW',
+      return updateRun(runId, 'SET digestAt = :now REMOVE gsi1pk, gsi1sk', 'attribute_not_exists(digestAt)', {
+        ':now': now.toISOString(),
       });
-      if (!claimed.written || !claimed.item) return false;
-      const run = toRun(claimed.item);
-      // A run finished late (by `unfinished`) never replaces a newer one.
-      await writeIf(table, {
-        Item: { ...LATEST_KEY, type: 'run-latest', runId: run.runId, startedAt: run.startedAt },
-        ConditionExpression: 'attribute_not_exists(pk) OR startedAt < :startedAt',
-        ExpressionAttributeValues: { ':startedAt': run.startedAt },
-      });
-      return true;
-    },
-
-    async latest() {
-      const pointer = await getItem(LATEST_KEY.pk, LATEST_KEY.sk);
-      return pointer ? runs.get(String(pointer['runId'])) : undefined;
     },
 
     async scopeResults(runId) {
