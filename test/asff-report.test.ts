@@ -49,7 +49,14 @@ describe('warden audit --format asff', () => {
     expect(Findings.map((f) => f.Id)).toEqual(aws.map((f) => `warden/${f.fingerprint}`));
     for (const f of Findings) expect(asffProblems(f), f.Id).toEqual([]);
     const admin = Findings.find((f) => f.GeneratorId === 'warden/internet-admin-port');
-    expect(admin?.Compliance?.RelatedRequirements.length).toBeGreaterThan(0);
+    // Only the controls about its port and address family: SSH over IPv4 is EC2.13 and EC2.53 (and CIS
+    // 5.3), never the RDP control EC2.14 or the ::/0 ones (EC2.54, CIS 5.4).
+    expect(admin?.Title).toMatch(/Port 22 /);
+    expect(admin?.Compliance?.RelatedRequirements).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/EC2\.13$/), expect.stringMatching(/\/EC2\.53$/)]),
+    );
+    for (const wrong of [/\/EC2\.14$/, /\/EC2\.54$/, /\/5\.4$/])
+      expect(admin?.Compliance?.RelatedRequirements.some((r) => wrong.test(r))).toBe(false);
     expect(admin?.Remediation?.Recommendation.Text).toMatch(/\S/);
   });
 });

@@ -1,5 +1,6 @@
 import { CATALOG } from '../analysis/checks/index.ts';
 import type { CheckMeta } from '../analysis/check.ts';
+import { concerns } from '../analysis/compliance/evaluate.ts';
 import { controlsOf, frameworkById } from '../analysis/compliance/index.ts';
 import type { ControlRef } from '../analysis/compliance/index.ts';
 import { isCheckId } from '../model/check-ids.ts';
@@ -15,12 +16,12 @@ export function checkMetaOf(finding: Pick<Finding, 'check'>): CheckMeta | undefi
   return META.get(finding.check);
 }
 
-/** The controls the finding evidences, limited to those about its own cloud. */
-export function findingControls(finding: Pick<Finding, 'check' | 'provider'>): ControlRef[] {
+/** The controls the finding evidences: its check's, for its own cloud, its port and its address family. */
+export function findingControls(finding: Finding): ControlRef[] {
   if (!isCheckId(finding.check)) return [];
   return controlsOf(finding.check).filter((ref) => {
     const control = frameworkById(ref.framework)?.controls.find((c) => c.id === ref.control);
-    return control === undefined || control.providers.includes(finding.provider);
+    return control !== undefined && concerns(control, finding);
   });
 }
 

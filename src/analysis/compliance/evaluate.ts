@@ -67,7 +67,7 @@ const EXAMINED_PORTS: Partial<Record<CheckId, (config: WardenConfig) => readonly
 };
 
 /** Whether a finding is evidence against the control: its check, cloud, port and address family. */
-function concerns(control: Control, finding: Finding): boolean {
+export function concerns(control: Control, finding: Finding): boolean {
   if (!(control.checks as readonly string[]).includes(finding.check)) return false;
   if (!control.providers.includes(finding.provider)) return false;
   const port = /^port\/(\d+)$/.exec(finding.subject);
