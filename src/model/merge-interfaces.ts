@@ -23,6 +23,15 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     interfaces.set(key, copy);
     return copy;
   };
+  // A copy without the field rather than `delete`, which turns each of thousands of interfaces into a
+  // dictionary-mode object several times its size.
+  const knownAddresses = (key: string, item: NetworkInterface): void => {
+    const { publicAddressesUnknown, ...rest } = item;
+    if (publicAddressesUnknown === undefined) return;
+    const copy = { ...rest, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] };
+    copies.add(copy);
+    interfaces.set(key, copy);
+  };
   let listed = false;
   for (const page of pages) {
     if (page.interfaces === undefined) continue;
@@ -36,7 +45,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
       }
       const merged = changing(key, known);
       for (const address of item.publicAddresses) addPublicAddress(merged.publicAddresses, address);
-      if (item.publicAddressesUnknown === undefined) delete merged.publicAddressesUnknown;
+      if (item.publicAddressesUnknown === undefined) knownAddresses(key, merged);
     }
   }
   const covered = new Set(pages.flatMap((page) => (page.publicAddressScopes ?? []).map((s) => placeKey(s, ''))));
@@ -49,8 +58,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     }
   }
   for (const [key, item] of interfaces) {
-    if (item.publicAddressesUnknown !== undefined && covered.has(placeKey(item, '')))
-      delete changing(key, item).publicAddressesUnknown;
+    if (item.publicAddressesUnknown !== undefined && covered.has(placeKey(item, ''))) knownAddresses(key, item);
   }
   // Sorted by the map's keys, made once per interface rather than twice per comparison.
   if (listed) estate.interfaces = [...interfaces.entries()].sort(([a], [b]) => compare(a, b)).map(([, item]) => item);
