@@ -21,6 +21,7 @@ export const UNIT_TEST_FILES = [
   'test/explain.test.ts',
   'test/fingerprint-prefix.test.ts',
   'test/fingerprint-stability.test.ts',
+  'test/finding-reach-sample.test.ts',
   'test/fix-interface-proof-matches-reference.test.ts',
   'test/functions-batch.test.ts',
   'test/interface-evaluate.test.ts',

@@ -72,6 +72,45 @@ describe('interfaces joined from pages', () => {
     expect(estate.interfaces?.[0]?.publicAddresses).toEqual([v4, v6]);
   });
 
+  it('keeps an interface read once as the page read it, and copies one the merge changes, leaving the pages as read', () => {
+    const once = port('p-1');
+    const joined = port('p-2', { publicAddressesUnknown: 'EIPs not read' });
+    const pages = [
+      page({ interfaces: [once, joined] }),
+      page({
+        publicAddresses: [
+          { ...scope, interfaceId: 'p-2', address: { address: '80.1.2.3', family: 'ipv4', kind: 'eip' } },
+        ],
+        publicAddressScopes: [scope],
+      }),
+    ];
+    const [first, second] = mergePages(pages).interfaces ?? [];
+    expect(first).toBe(once);
+    expect(second).not.toBe(joined);
+    expect(second?.publicAddresses.map((a) => a.address)).toEqual(['80.1.2.3']);
+    expect(second && 'publicAddressesUnknown' in second).toBe(false);
+    expect(joined).toEqual(port('p-2', { publicAddressesUnknown: 'EIPs not read' }));
+    expect(mergePages(pages).interfaces).toEqual([first, second]);
+  });
+
+  it('lists each interface once among the attachments of every group it carries, in the order read', () => {
+    const group = (id: string) => ({ ...scope, vpcId: 'vpc-1', id, name: id, description: '' });
+    const attachment = (groupId: string, id: string) => ({
+      ...scope,
+      groupId,
+      attachment: { kind: 'network-interface' as const, id },
+    });
+    const ids = Array.from({ length: 300 }, (_, i) => `p-${300 - i}`);
+    const listing = page({
+      groups: [group('sg-a'), group('sg-b')],
+      attachments: ids.flatMap((id) => [attachment('sg-a', id), attachment('sg-b', id)]),
+      attachmentScopes: [scope],
+    });
+    // The same listing read twice (two snapshots of one scope) adds nothing.
+    const estate = mergePages([listing, listing]);
+    for (const g of estate.groups) expect(g.attachments?.map((a) => a.id)).toEqual(ids);
+  });
+
   it('keeps each launch template that names a group once', () => {
     const use = {
       ...scope,

@@ -175,6 +175,8 @@ export function auditEstate(estate: Estate, config: WardenConfig, beside?: ReadB
   for (let g = 0; g < estate.groups.length; g++) {
     const group = estate.groups[g] as SecurityGroup;
     const reach = reachOf(group);
+    // The same for each of the group's Internet findings: counted once, on the first.
+    let groupReach: Finding['reach'];
     const context: CheckContext = {
       group,
       policy: evaluateGroup(group, worstCaseRules(group, standIns(group))),
@@ -199,7 +201,8 @@ export function auditEstate(estate: Estate, config: WardenConfig, beside?: ReadB
             : noteUnresolved(context.policy, drafts[d] as FindingDraft);
         const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
         const finding = toFinding(check.meta, scope, ...rankedByReach(check.meta.id, draft, severity, reach, config));
-        if (reach && INTERNET_EXPOSURE_CHECKS.has(check.meta.id)) finding.reach = findingReach(reach.interfaces);
+        if (reach && INTERNET_EXPOSURE_CHECKS.has(check.meta.id))
+          finding.reach = groupReach ??= findingReach(reach.interfaces);
         findings.push(finding);
       }
     }

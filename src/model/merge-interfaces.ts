@@ -13,6 +13,25 @@ import type { Estate } from './types.ts';
  */
 export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate): void {
   const interfaces = new Map<string, NetworkInterface>();
+  // The pages' own interfaces are kept as they are, and copied only where this merge changes one
+  // (most are read once, and copying 50,000 of them costs more than the merge itself).
+  const copies = new Set<NetworkInterface>();
+  const changing = (key: string, item: NetworkInterface): NetworkInterface => {
+    if (copies.has(item)) return item;
+    const copy = { ...item, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] };
+    copies.add(copy);
+    interfaces.set(key, copy);
+    return copy;
+  };
+  // A copy without the field rather than `delete`, which turns each of thousands of interfaces into a
+  // dictionary-mode object several times its size.
+  const knownAddresses = (key: string, item: NetworkInterface): void => {
+    const { publicAddressesUnknown, ...rest } = item;
+    if (publicAddressesUnknown === undefined) return;
+    const copy = { ...rest, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] };
+    copies.add(copy);
+    interfaces.set(key, copy);
+  };
   let listed = false;
   for (const page of pages) {
     if (page.interfaces === undefined) continue;
@@ -21,24 +40,25 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
       const key = placeKey(item, item.id);
       const known = interfaces.get(key);
       if (!known) {
-        interfaces.set(key, { ...item, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] });
+        interfaces.set(key, item);
         continue;
       }
-      for (const address of item.publicAddresses) addPublicAddress(known.publicAddresses, address);
-      if (item.publicAddressesUnknown === undefined) delete known.publicAddressesUnknown;
+      const merged = changing(key, known);
+      for (const address of item.publicAddresses) addPublicAddress(merged.publicAddresses, address);
+      if (item.publicAddressesUnknown === undefined) knownAddresses(key, merged);
     }
   }
   const covered = new Set(pages.flatMap((page) => (page.publicAddressScopes ?? []).map((s) => placeKey(s, ''))));
   for (const page of pages) for (const gap of page.publicAddressGaps ?? []) covered.delete(placeKey(gap, ''));
   for (const page of pages) {
     for (const fragment of page.publicAddresses ?? []) {
-      const target = interfaces.get(placeKey(fragment, fragment.interfaceId));
-      if (target) addPublicAddress(target.publicAddresses, fragment.address);
+      const key = placeKey(fragment, fragment.interfaceId);
+      const target = interfaces.get(key);
+      if (target) addPublicAddress(changing(key, target).publicAddresses, fragment.address);
     }
   }
-  for (const item of interfaces.values()) {
-    if (item.publicAddressesUnknown !== undefined && covered.has(placeKey(item, '')))
-      delete item.publicAddressesUnknown;
+  for (const [key, item] of interfaces) {
+    if (item.publicAddressesUnknown !== undefined && covered.has(placeKey(item, ''))) knownAddresses(key, item);
   }
   // Sorted by the map's keys, made once per interface rather than twice per comparison.
   if (listed) estate.interfaces = [...interfaces.entries()].sort(([a], [b]) => compare(a, b)).map(([, item]) => item);

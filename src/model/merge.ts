@@ -94,6 +94,8 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
     for (const group of groups.values()) {
       if (attachmentScopes.has(scopeKey(group.provider, group.account, group.region, ''))) group.attachments ??= [];
     }
+    // Each group's attachment ids so far: a fleet's group carries thousands, and a scan of its list per fragment is quadratic.
+    const attached = new Map<SecurityGroup, Set<string>>();
     for (const page of pages) {
       for (const fragment of page.attachments) {
         // An interface names groups that were not necessarily read (another scope's, or a filtered
@@ -101,8 +103,14 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
         const group = groups.get(scopeKey(fragment.provider, fragment.account, fragment.region, fragment.groupId));
         if (!group) continue;
         group.attachments ??= [];
-        if (!group.attachments.some((a) => a.id === fragment.attachment.id))
-          group.attachments.push(fragment.attachment);
+        let ids = attached.get(group);
+        if (!ids) {
+          ids = new Set(group.attachments.map((a) => a.id));
+          attached.set(group, ids);
+        }
+        if (ids.has(fragment.attachment.id)) continue;
+        ids.add(fragment.attachment.id);
+        group.attachments.push(fragment.attachment);
       }
     }
   }
@@ -124,15 +132,15 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
  * interfaces) covers the document's groups of its provider and region, whatever their account.
  */
 export function documentAttachmentScopes(results: readonly PageResult[]): PageResult[] {
+  if (results.every((result) => result.attachmentScopes.length === 0)) return [...results];
   const listed = new Map<string, Scope>();
+  const list = (g: Scope): void => {
+    const key = scopeKey(g.provider, g.account, g.region, '');
+    if (!listed.has(key)) listed.set(key, { provider: g.provider, account: g.account, region: g.region });
+  };
   for (const result of results) {
-    for (const g of [...result.groups, ...result.rules]) {
-      listed.set(scopeKey(g.provider, g.account, g.region, ''), {
-        provider: g.provider,
-        account: g.account,
-        region: g.region,
-      });
-    }
+    result.groups.forEach(list);
+    result.rules.forEach(list);
   }
   return results.map((result) => {
     if (result.attachmentScopes.length === 0) return result;
