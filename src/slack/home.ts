@@ -2,11 +2,11 @@ import type { WebClient } from '@slack/web-api';
 import { homePosture } from '../app/home-posture.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { StateStore } from '../store/state.ts';
-import { mayApprove, slackConfigOf } from './authorize.ts';
+import { slackConfigOf } from './authorize.ts';
 import { homeView } from './blocks/home.ts';
 import type { HomeViewer } from './blocks/home.ts';
-import { isReader } from './middleware/readers.ts';
-import { membersOfUserGroups } from './usergroups.ts';
+import { isReaderLookingUp } from './middleware/readers.ts';
+import { isApproverLookingUp, membersOfUserGroups } from './usergroups.ts';
 
 // The App Home tab (`app_home_opened`). Who may read it follows the channel rule: a person sees Warden's
 // findings where they could read its messages — as a member of the channel the findings are posted in — or
@@ -34,24 +34,15 @@ export async function isChannelMember(client: HomeClient, channel: string, user:
 export async function mayReadFindings(user: string, config: WardenConfig, client: HomeClient): Promise<boolean> {
   const slack = slackConfigOf(config);
   if (!user) return false;
-  if (slack.readers.users.includes(user)) return true;
-  if (
-    slack.readers.userGroups.length > 0 &&
-    isReader(user, slack, await membersOfUserGroups(slack.readers.userGroups, client as WebClient))
-  )
-    return true;
+  if (await isReaderLookingUp(user, slack, (groups) => membersOfUserGroups(groups, client as WebClient))) return true;
   return slack.channel !== undefined && (await isChannelMember(client, slack.channel, user));
 }
 
 export async function homeViewerOf(user: string, config: WardenConfig, client: HomeClient): Promise<HomeViewer> {
   const slack = slackConfigOf(config);
   const mayRead = await mayReadFindings(user, config, client);
-  const approver =
-    mayRead &&
-    (mayApprove(user, config) ||
-      (slack.approvers.userGroups.length > 0 &&
-        mayApprove(user, config, await membersOfUserGroups(slack.approvers.userGroups, client as WebClient))));
-  return { mayRead, mayAcceptRisk: approver, ...(slack.channel ? { channel: slack.channel } : {}) };
+  const mayAcceptRisk = mayRead && (await isApproverLookingUp(user, config, client as WebClient));
+  return { mayRead, mayAcceptRisk, ...(slack.channel ? { channel: slack.channel } : {}) };
 }
 
 /** Publishes `user`'s Home tab: the posture when they may read it, else only how to get access. */

@@ -3,11 +3,11 @@ import { recordTrail } from '../../app/trail.ts';
 import type { App, RespondFn } from '@slack/bolt';
 import type { SlackConfig, WardenConfig } from '../../config/schema.ts';
 import type { MessageRef, StateStore } from '../../store/state.ts';
-import { mayApprove, needsGroupLookup, slackConfigOf } from '../authorize.ts';
+import { slackConfigOf } from '../authorize.ts';
 import type { WorkQueue } from '../queue.ts';
 import { createSuppressionRequests } from '../suppression-requests.ts';
 import type { SuppressionRequests } from '../suppression-requests.ts';
-import { membersOfUserGroups } from '../usergroups.ts';
+import { isApproverLookingUp } from '../usergroups.ts';
 
 // What every listener and listener middleware is given: the config, the state, the queue, the clock
 // and the few helpers they share (the audit trail, the thread note, the approver lookup).
@@ -82,9 +82,6 @@ export function createListenerContext(deps: {
         console.error(`warden: audit note not posted in the thread: ${errorText(error)}`);
       }
     },
-    async isApprover(userId, client) {
-      if (!needsGroupLookup(userId, config)) return mayApprove(userId, config);
-      return mayApprove(userId, config, await membersOfUserGroups(slack.approvers.userGroups, client));
-    },
+    isApprover: (userId, client) => isApproverLookingUp(userId, config, client),
   };
 }

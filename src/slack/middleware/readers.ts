@@ -25,6 +25,17 @@ export function isReader(userId: string, slack: SlackConfig, groupMembers: reado
   return slack.readers.users.includes(userId) || (slack.readers.userGroups.length > 0 && groupMembers.includes(userId));
 }
 
+/** Whether `userId` is a reader, looking up the reader user groups (`membersOf`) only when the answer depends on them. */
+export async function isReaderLookingUp(
+  userId: string,
+  slack: SlackConfig,
+  membersOf: (userGroups: readonly string[]) => Promise<string[]>,
+): Promise<boolean> {
+  if (!userId) return false;
+  if (slack.readers.users.includes(userId)) return true;
+  return slack.readers.userGroups.length > 0 && isReader(userId, slack, await membersOf(slack.readers.userGroups));
+}
+
 /** The one-line refusal for a request from `channelId` (empty: none, as in some modals), or undefined when Warden answers there. */
 export function channelRefusal(channelId: string, slack: SlackConfig): string | undefined {
   const channels = answeringChannelsOf(slack);
@@ -99,10 +110,7 @@ export function readerGate(options: ReaderGateOptions): Middleware<AnyMiddleware
     }
     let refusal = channelRefusal(channel, slack);
     if (refusal === undefined) return args.next();
-    const reader =
-      slack.readers.users.includes(user) ||
-      (slack.readers.userGroups.length > 0 &&
-        isReader(user, slack, await options.membersOf(slack.readers.userGroups, args.client)));
+    const reader = await isReaderLookingUp(user, slack, (groups) => options.membersOf(groups, args.client));
     if (reader) {
       refusal = verb === undefined ? undefined : readerRefusal(verb, slack);
       if (refusal === undefined) return args.next();
