@@ -1,26 +1,12 @@
 import { compareFindings } from '../analysis/audit.ts';
-import type { Finding, Severity } from '../model/types.ts';
+import type { Severity } from '../model/types.ts';
 import { SEVERITIES } from '../model/types.ts';
+import type { HomePosture } from '../model/run-history.ts';
 import type { StateStore } from '../store/state.ts';
 import { scopeKeyOf } from '../store/state.ts';
 
 // The posture the App Home tab shows: the open findings of the newest scheduled run's scopes (from the finding
 // store, so a finding resolved or suppressed since shows as it is now) and that run's new and resolved counts.
-
-export interface HomePosture {
-  lastRun?: {
-    startedAt: string;
-    scopes: number;
-    unread: number;
-    partial: boolean;
-    newCount: number;
-    resolvedCount: number;
-  };
-  open: Record<Severity, number>;
-  suppressed: number;
-  /** The `limit` highest-severity open findings. */
-  top: Finding[];
-}
 
 export const HOME_TOP_FINDINGS = 10;
 

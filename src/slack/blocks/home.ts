@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import type { HomePosture } from '../../model/run-history.ts';
 import type { Finding, Severity } from '../../model/types.ts';
 import { SEVERITIES } from '../../model/types.ts';
 import { ACTION_IDS, encodeButtonValue } from '../actions.ts';
@@ -25,26 +26,6 @@ import type { Button, KnownBlock } from './elements.ts';
 
 export type HomeView = types.HomeView;
 
-/** What the Home tab shows (src/app/home-posture.ts reads it). */
-export interface HomePostureView {
-  /** The newest run whose digest was posted; absent before the first. */
-  lastRun?: {
-    startedAt: string;
-    scopes: number;
-    /** Scopes the run could not read: nothing in them is reported clean. */
-    unread: number;
-    /** Some scope could not be read or did not report. */
-    partial: boolean;
-    newCount: number;
-    resolvedCount: number;
-  };
-  /** Open findings by severity (suppressed ones apart). */
-  open: Record<Severity, number>;
-  suppressed: number;
-  /** The highest-severity open findings, best first. */
-  top: Finding[];
-}
-
 /** Who is looking, and what they may press. */
 export interface HomeViewer {
   /** A reader, or a member of the channel the findings are posted in. */
@@ -67,7 +48,7 @@ function countsLine(open: Record<Severity, number>): string {
   return parts.length ? parts.join('   ') : 'No open findings.';
 }
 
-function lastRunLine(lastRun: NonNullable<HomePostureView['lastRun']>): string {
+function lastRunLine(lastRun: NonNullable<HomePosture['lastRun']>): string {
   const unread =
     lastRun.unread > 0
       ? ` · :warning: ${plural(lastRun.unread, 'scope')} could not be read: their findings are not current`
@@ -107,7 +88,7 @@ function findingBlocks(finding: Finding, viewer: HomeViewer): KnownBlock[] {
 }
 
 /** The Home tab for `viewer`: nothing about the estate unless they may read it. */
-export function homeView(posture: HomePostureView | undefined, viewer: HomeViewer): HomeView {
+export function homeView(posture: HomePosture | undefined, viewer: HomeViewer): HomeView {
   const blocks: KnownBlock[] = [header(TITLE)];
   if (!viewer.mayRead || !posture) {
     const where = viewer.channel ? `<#${viewer.channel}>` : "Warden's channel";
