@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../src/analysis/evaluate.ts';
-import { evaluateInterface, groupPolicies, lookupInterface } from '../src/analysis/interface-evaluate.ts';
+import { evaluateInterface, lookupInterface } from '../src/analysis/interface-evaluate.ts';
 import { overlayPolicies } from '../src/analysis/policy-overlay.ts';
 import type { InterfacePolicy } from '../src/analysis/interface-evaluate.ts';
 import { overriddenRules } from '../src/analysis/interface-overrides.ts';
@@ -313,7 +313,7 @@ describe('a group set overlaid bucket by bucket when asked is the overlay of the
     it(`${name}: every region read one key at a time, or listed, equals the eager overlay`, () => {
       forRandomInterfaces(spec, 150, (policy) => {
         if (policy.groups.length < 2) return;
-        const alone = groupPolicies(policy);
+        const alone = policy.parts.map((part) => part.policy);
         const mixedTypes = new Set(policy.groups.map((g) => g.groupType === 'enterprise')).size > 1;
         const eager =
           policy.semantics === 'priority'

@@ -53,6 +53,11 @@ export interface EvaluatedPolicy {
   buckets: Map<string, Bucket>;
   /** What each applied rule matches, with the sets it names looked up (absent: a CIDR that does not parse). */
   ruleSpaces: Map<Rule, RuleSpace>;
+  /**
+   * Where this policy lays others over each other (an interface's groups, each evaluated alone): those
+   * policies. Every region it allows is allowed by a rule of one of them.
+   */
+  layers?: readonly EvaluatedPolicy[];
 }
 
 /** One address interval of a rule (a set peer compiles into one per disjoint run of entries). */

@@ -3,7 +3,7 @@ import type { FindingDraft } from './check.ts';
 import { describeRule, percent, serviceName } from './describe.ts';
 import type { Direction, Family, PortRange, Protocol, Rule } from '../model/types.ts';
 import { atomFor, regionKey, regionsAt } from './evaluate.ts';
-import type { EvaluatedPolicy, ProtocolAtom, Region } from './evaluate.ts';
+import type { CompiledRule, EvaluatedPolicy, ProtocolAtom, Region } from './evaluate.ts';
 import { publicCount, publicShare } from './public-space.ts';
 
 /** How much of the public Internet a policy lets through for one protocol and port. */
@@ -75,12 +75,7 @@ export function internetIndex(policy: EvaluatedPolicy, config: WardenConfig): In
   const known = indexes.get(policy);
   if (known) return known;
   const entries: InternetIndex['entries'] = [];
-  // Only an allow rule whose own block holds public addresses can open anything to the Internet.
-  const reaches = (family: Family) =>
-    policy.buckets
-      .get(`ingress|${family}`)
-      ?.rules.some((c) => c.rule.action === 'allow' && publicCount(family, c.lo, c.hi) > 0n) ?? false;
-  const reachable = { ipv4: reaches('ipv4'), ipv6: reaches('ipv6') };
+  const reachable = { ipv4: mayReachInternet(policy, 'ipv4'), ipv6: mayReachInternet(policy, 'ipv6') };
   for (const protocol of ['tcp', 'udp'] as const) {
     for (const family of ['ipv4', 'ipv6'] as const) {
       const open: OpenSegment[] = [];
@@ -100,6 +95,21 @@ export function internetIndex(policy: EvaluatedPolicy, config: WardenConfig): In
   const index = { entries, any: entries.some((e) => e.open.length > 0) };
   indexes.set(policy, index);
   return index;
+}
+
+/**
+ * Only an allow rule whose own block holds public addresses can open anything to the Internet; a
+ * policy laid over others allows only what one of them allows (its own rules are not compiled).
+ */
+function mayReachInternet(policy: EvaluatedPolicy, family: Family): boolean {
+  if (policy.layers) return policy.layers.some((layer) => mayReachInternet(layer, family));
+  const bucket = policy.buckets.get(`ingress|${family}`);
+  if (!bucket) return false;
+  for (let i = 0; i < bucket.rules.length; i++) {
+    const c = bucket.rules[i] as CompiledRule;
+    if (c.rule.action === 'allow' && publicCount(family, c.lo, c.hi) > 0n) return true;
+  }
+  return false;
 }
 
 /**

@@ -11,6 +11,8 @@ import { findingReach } from './finding-reach.ts';
 import { groupSetScope } from './interface-describe.ts';
 import { evaluateInterface, interfacePolicyKey } from './interface-evaluate.ts';
 import type { InterfaceCheck } from './interface-check.ts';
+import { evaluatedPart } from './interface-rules.ts';
+import type { GroupPart } from './interface-rules.ts';
 
 /** Interfaces that were read but not judged, and why (never judged on fewer groups than they carry). */
 export interface InterfacesNotEvaluated {
@@ -87,14 +89,25 @@ export function auditInterfaces(
     else bySet.set(key, [item]);
   }
 
-  const merged = new Map<string, { finding: Finding; interfaces: NetworkInterface[] }>();
-  for (const carrying of bySet.values()) {
-    const first = carrying[0] as NetworkInterface;
-    const setGroups = (filtersByGroups(first) ? first.groupIds : []).map((id) => {
-      const group = groups.get(placeKey(first, id)) as SecurityGroup;
+  // The groups as the audit evaluates them (unreadable rules at their worst), one object per group.
+  const audited = new Map<SecurityGroup, SecurityGroup>();
+  const asAudited = (group: SecurityGroup): SecurityGroup => {
+    let known = audited.get(group);
+    if (!known) {
       const rules = rulesOf(group);
-      return rules === group.rules ? group : { ...group, rules };
-    });
+      known = rules === group.rules ? group : { ...group, rules };
+      audited.set(group, known);
+    }
+    return known;
+  };
+  const judged: { carrying: NetworkInterface[]; groups: SecurityGroup[] }[] = [];
+  // Scope by scope (keys start with provider, account and region): the sets of one scope share its groups.
+  for (const key of [...bySet.keys()].sort()) {
+    const carrying = bySet.get(key) as NetworkInterface[];
+    const first = carrying[0] as NetworkInterface;
+    const setGroups = (filtersByGroups(first) ? first.groupIds : []).map((id) =>
+      asAudited(groups.get(placeKey(first, id)) as SecurityGroup),
+    );
     // A set only private interfaces carry, whose groups combine as a union, has nothing to report:
     // no exposure to the Internet, and no rule one group could override in another.
     if (
@@ -103,7 +116,14 @@ export function auditInterfaces(
       setGroups.every((g) => capabilitiesOf(g).multiGroup === 'union')
     )
       continue;
-    const policy = evaluateInterface(first, setGroups);
+    judged.push({ carrying, groups: setGroups });
+  }
+  const partOf = scopedParts(judged.map((set) => set.groups));
+
+  const merged = new Map<string, { finding: Finding; interfaces: NetworkInterface[] }>();
+  for (const { carrying, groups: setGroups } of judged) {
+    const first = carrying[0] as NetworkInterface;
+    const policy = evaluateInterface(first, setGroups, partOf.get);
     const scope = { provider: first.provider, account: first.account, region: first.region, ...groupSetScope(policy) };
     for (const check of checks as readonly InterfaceCheck[]) {
       for (const draft of check.run({ policy, interfaces: carrying, config })) {
@@ -118,6 +138,7 @@ export function auditInterfaces(
         }
       }
     }
+    partOf.done(setGroups);
   }
   const findings = [...merged.values()].map(({ finding, interfaces: concerned }) => ({
     ...finding,
@@ -128,6 +149,37 @@ export function auditInterfaces(
     interfaces: interfaces.length,
     evaluated: interfaces.length - notEvaluated,
     notEvaluated: { count: notEvaluated, reasons: reasonsOf(missing) },
+  };
+}
+
+/**
+ * Each group evaluated once for every set that carries it, and let go after the last of them: held
+ * for the whole audit, a fleet's evaluations would survive every young-generation collection and
+ * make the audit's memory, and the time spent collecting it, grow with the estate.
+ */
+function scopedParts(sets: readonly (readonly SecurityGroup[])[]): {
+  get: (group: SecurityGroup) => GroupPart;
+  done: (groups: readonly SecurityGroup[]) => void;
+} {
+  const pending = new Map<SecurityGroup, number>();
+  for (const groups of sets) for (const group of new Set(groups)) pending.set(group, (pending.get(group) ?? 0) + 1);
+  const parts = new Map<SecurityGroup, GroupPart>();
+  return {
+    get(group) {
+      let part = parts.get(group);
+      if (!part) {
+        part = evaluatedPart(group);
+        parts.set(group, part);
+      }
+      return part;
+    },
+    done(groups) {
+      for (const group of new Set(groups)) {
+        const left = (pending.get(group) ?? 1) - 1;
+        pending.set(group, left);
+        if (left <= 0) parts.delete(group);
+      }
+    },
   };
 }
 

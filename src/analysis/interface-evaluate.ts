@@ -52,6 +52,8 @@ export interface InterfacePolicy {
   origins: Map<Rule, RuleOrigin>;
   /** The rules `policy` holds, per group of `groups`. */
   groupRules: Rule[][];
+  /** Each group of `groups` evaluated alone on those rules (so deciders are shared with `policy`). */
+  parts: GroupPart[];
   /** What the reader must know about how this policy was reached (unknown order, missing groups …). */
   notes: string[];
   /** Set where the groups do not filter the interface (port security disabled): everything is allowed, no group decides. */
@@ -73,10 +75,15 @@ export function interfacePolicyKey(networkInterface: NetworkInterface): string {
   return `${provider}|${account}|${region}|${ordered ? 'bind' : 'set'}|${groupSetKey(networkInterface, ordered)}`;
 }
 
-/** The combined policy of an interface; `groups` are the groups its `groupIds` name (extra ones are ignored). */
+/**
+ * The combined policy of an interface; `groups` are the groups its `groupIds` name (extra ones are
+ * ignored). `partOf` gives each group's own evaluation (an audit passes one that keeps a group only
+ * while the sets that carry it are judged).
+ */
 export function evaluateInterface(
   networkInterface: NetworkInterface,
   groups: readonly SecurityGroup[],
+  partOf: (group: SecurityGroup) => GroupPart = groupPart,
 ): InterfacePolicy {
   if (!filtersByGroups(networkInterface))
     return unfilteredPolicy(networkInterface, interfacePolicyKey(networkInterface));
@@ -88,7 +95,7 @@ export function evaluateInterface(
   const bound = semantics === 'bind-order' && networkInterface.groupOrder === 'bind';
   // Where the order does not decide, one canonical order: equal keys give equal policies, deciders included.
   const ordered = bound ? found : [...found].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const own = ordered.map(groupPart);
+  const own = ordered.map(partOf);
   const origins = new Map<Rule, RuleOrigin>();
   for (const part of own) for (const [rule, origin] of part.origins) origins.set(rule, origin);
   const groupRules = own.map((part) => part.rules);
@@ -106,6 +113,7 @@ export function evaluateInterface(
     policy,
     origins,
     groupRules,
+    parts: own,
     notes: notesOf(networkInterface, ordered, missingGroupIds, semantics),
   };
 }
@@ -142,28 +150,26 @@ function combinedPolicy(
         : [{ how: 'priority' }];
   const decided = lazyOverlay(alone, steps);
   // Compiled and collected only when asked: most interfaces are only looked up and measured.
-  let compiled: Pick<EvaluatedPolicy, 'buckets' | 'ruleSpaces'> | undefined;
-  const compile = () => {
-    if (!compiled) {
-      const ruleSpaces = new Map<Rule, RuleSpace>();
-      compiled = { buckets: bucketsOf(combined.rules, combined, ruleSpaces), ruleSpaces };
-    }
-    return compiled;
-  };
+  let buckets: EvaluatedPolicy['buckets'] | undefined;
+  let ruleSpaces: EvaluatedPolicy['ruleSpaces'] | undefined;
   let effective: Set<Rule> | undefined;
   return {
     group: combined,
     rules: combined.rules,
     ...decided,
+    layers: alone,
     get effective() {
       effective ??= new Set(alone.flatMap((policy) => [...policy.effective]));
       return effective;
     },
     get buckets() {
-      return compile().buckets;
+      buckets ??= bucketsOf(combined.rules, combined, new Map<Rule, RuleSpace>());
+      return buckets;
     },
+    // Each rule as its own group placed it: the regions were decided on those.
     get ruleSpaces() {
-      return compile().ruleSpaces;
+      ruleSpaces ??= new Map(alone.flatMap((policy) => [...policy.ruleSpaces]));
+      return ruleSpaces;
     },
   };
 }
@@ -176,11 +182,6 @@ export function lookupInterface(
   const { decision, decidedBy } = lookup(policy.policy, packet);
   const origin = decidedBy ? policy.origins.get(decidedBy) : undefined;
   return { decision, rule: origin?.rule, group: origin?.group };
-}
-
-/** Each group of the interface evaluated alone, on the rules the combined policy holds for it (so deciders are shared). */
-export function groupPolicies(policy: InterfacePolicy): EvaluatedPolicy[] {
-  return policy.groups.map((group) => groupPart(group).policy);
 }
 
 function semanticsOf(networkInterface: NetworkInterface, groups: readonly SecurityGroup[]): MultiGroup | 'mixed' {

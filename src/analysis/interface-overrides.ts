@@ -1,7 +1,6 @@
 import type { Action, Direction, PortRange, Protocol, Rule, SecurityGroup } from '../model/types.ts';
 import { regionKey, splitRegionKey } from './evaluate.ts';
 import type { EvaluatedPolicy, Packet, ProtocolAtom, Region, Segment } from './evaluate.ts';
-import { groupPolicies } from './interface-evaluate.ts';
 import type { InterfacePolicy } from './interface-evaluate.ts';
 
 /** A rule that decides part of its own group's policy, decided the other way on the interface by another group's rule. */
@@ -29,7 +28,7 @@ export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
   if (policy.groups.length < 2 || policy.semantics === 'union') return [];
   const found: OverriddenRule[] = [];
   const seen = new Map<Rule, Set<Rule>>();
-  const owns = groupPolicies(policy);
+  const owns = policy.parts.map((part) => part.policy);
   const disagreeing = bucketsWithBothActions(owns);
   for (const own of owns) {
     for (const [bucketKey, ownAtoms] of own.atoms) {
@@ -95,14 +94,17 @@ function forOverlaps(
   b: readonly Segment[],
   visit: (ports: PortRange, lo: bigint, hi: bigint, fromA: Region, fromB: Region) => void,
 ): void {
+  // Indexed loops: this runs for every region pair of every set, and array iterators allocate.
   let j = 0;
-  for (const sa of a) {
+  for (let i = 0; i < a.length; i++) {
+    const sa = a[i] as Segment;
     while (j < b.length && (b[j] as Segment).ports.to < sa.ports.from) j++;
     for (let k = j; k < b.length && (b[k] as Segment).ports.from <= sa.ports.to; k++) {
       const sb = b[k] as Segment;
       const ports = { from: Math.max(sa.ports.from, sb.ports.from), to: Math.min(sa.ports.to, sb.ports.to) };
       let m = 0;
-      for (const ra of sa.regions) {
+      for (let r = 0; r < sa.regions.length; r++) {
+        const ra = sa.regions[r] as Region;
         while (m < sb.regions.length && (sb.regions[m] as Region).hi < ra.lo) m++;
         for (let n = m; n < sb.regions.length && (sb.regions[n] as Region).lo <= ra.hi; n++) {
           const rb = sb.regions[n] as Region;

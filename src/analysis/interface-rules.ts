@@ -34,24 +34,29 @@ export interface GroupPart {
 // read again, or changed by a plan, is a new object and is evaluated afresh.
 const parts = new WeakMap<SecurityGroup, GroupPart>();
 
+/** `evaluatedPart`, kept for as long as the group object lives (explain and the fix proofs ask again and again). */
+export function groupPart(group: SecurityGroup): GroupPart {
+  let known = parts.get(group);
+  if (!known) {
+    known = evaluatedPart(group);
+    parts.set(group, known);
+  }
+  return known;
+}
+
 /**
  * The group's applied rules with their peers resolved (a rule is copied only where its peer
  * changes), evaluated alone; `origins` maps each to the rule as the group lists it.
  */
-export function groupPart(group: SecurityGroup): GroupPart {
-  let known = parts.get(group);
-  if (!known) {
-    const origins = new Map<Rule, RuleOrigin>();
-    const rules = appliedRules(group).map((rule) => {
-      const peer = resolvedPeer(rule.peer, group);
-      const resolved = peer === rule.peer ? rule : { ...rule, peer };
-      origins.set(resolved, { group, rule });
-      return resolved;
-    });
-    known = { rules, policy: evaluateGroup(group, rules), origins };
-    parts.set(group, known);
-  }
-  return known;
+export function evaluatedPart(group: SecurityGroup): GroupPart {
+  const origins = new Map<Rule, RuleOrigin>();
+  const rules = appliedRules(group).map((rule) => {
+    const peer = resolvedPeer(rule.peer, group);
+    const resolved = peer === rule.peer ? rule : { ...rule, peer };
+    origins.set(resolved, { group, rule });
+    return resolved;
+  });
+  return { rules, policy: evaluateGroup(group, rules), origins };
 }
 
 /** The sets every group's rules name, keyed by id as the evaluator looks them up (the first group's copy of an id wins). */

@@ -48,6 +48,7 @@ export function unfilteredPolicy(networkInterface: NetworkInterface, key: string
     policy: evaluateGroup(setting, rules),
     origins: new Map(),
     groupRules: [],
+    parts: [],
     notes: [
       PORT_SECURITY_DISABLED,
       listed.length === 0

@@ -8,6 +8,8 @@ import type { InterfaceCheck, InterfaceDraft } from '../interface-check.ts';
 import { interfaceRuleText } from '../interface-describe.ts';
 import { evaluateInterface } from '../interface-evaluate.ts';
 import type { InterfacePolicy } from '../interface-evaluate.ts';
+import { evaluatedPart } from '../interface-rules.ts';
+import type { GroupPart } from '../interface-rules.ts';
 import type { Finding, SecurityGroup } from '../../model/types.ts';
 import { PORT_SECURITY_DISABLED } from '../interface-unfiltered.ts';
 import { lowerSeverity } from '../reachability.ts';
@@ -106,10 +108,8 @@ function decidingGroupsOf(context: CheckContext, policy: InterfacePolicy, first:
     if (only) {
       let rest = without.get(only.id);
       if (!rest) {
-        rest = evaluateInterface(
-          first,
-          policy.groups.map((g) => (g === only ? { ...g, rules: [] } : g)),
-        );
+        const withoutOnly = policy.groups.map((g) => (g === only ? { ...g, rules: [] } : g));
+        rest = evaluateInterface(first, withoutOnly, (g) => partIn(policy, g) ?? evaluatedPart(g));
         without.set(only.id, rest);
       }
       const still = check
@@ -119,6 +119,12 @@ function decidingGroupsOf(context: CheckContext, policy: InterfacePolicy, first:
     }
     return [...new Map(deciding.map((g) => [g.id, { id: g.id, name: g.name }])).values()];
   };
+}
+
+/** The group's own evaluation as the interface's policy holds it. */
+function partIn(policy: InterfacePolicy, group: SecurityGroup): GroupPart | undefined {
+  const at = policy.groups.indexOf(group);
+  return at === -1 ? undefined : policy.parts[at];
 }
 
 /**
