@@ -21,7 +21,7 @@ import { evaluateGroup } from './evaluate.ts';
 import { INTERNET_EXPOSURE_CHECKS, isUnreachable, lowerSeverity, reachIndex, unreachableNote } from './reachability.ts';
 import type { GroupReach } from './reachability.ts';
 import { findingReach } from './finding-reach.ts';
-import { auditInterfaces } from './interface-audit.ts';
+import { startInterfaceAudit } from './interface-audit.ts';
 import type { InterfaceAudit, InterfacesNotEvaluated } from './interface-audit.ts';
 import type { SuppressedFinding } from './suppressions.ts';
 
@@ -171,6 +171,12 @@ export function auditEstate(estate: Estate, config: WardenConfig, beside?: ReadB
   const index = indexEstate(read);
   const standIns = standInsByGroup(read.unparseable);
   const reachOf = reachIndex(estate);
+  const withStandIns = (group: SecurityGroup): Rule[] => {
+    const extra = standIns(group);
+    return extra.length === 0 ? group.rules : [...group.rules, ...extra];
+  };
+  const interfaceRun =
+    read.interfaces === undefined ? undefined : startInterfaceAudit(read, config, withStandIns, estate.groups);
   const findings: Finding[] = [];
   for (let g = 0; g < estate.groups.length; g++) {
     const group = estate.groups[g] as SecurityGroup;
@@ -206,12 +212,10 @@ export function auditEstate(estate: Estate, config: WardenConfig, beside?: ReadB
         findings.push(finding);
       }
     }
+    // The interfaces of a scope are judged as soon as its last group is, with the groups' evaluations.
+    interfaceRun?.evaluated(group, context.policy);
   }
-  const withStandIns = (group: SecurityGroup): Rule[] => {
-    const extra = standIns(group);
-    return extra.length === 0 ? group.rules : [...group.rules, ...extra];
-  };
-  const interfaceAudit = read.interfaces === undefined ? undefined : auditInterfaces(read, config, withStandIns);
+  const interfaceAudit = interfaceRun?.finish();
   if (interfaceAudit) findings.push(...interfaceAudit.findings);
   if (!disabled.has(unparseableRuleMeta.id)) {
     const subjects = unparseableSubjects(estate.unparseable);

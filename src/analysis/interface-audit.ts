@@ -11,7 +11,8 @@ import { findingReach } from './finding-reach.ts';
 import { groupSetScope } from './interface-describe.ts';
 import { evaluateInterface, interfacePolicyKey } from './interface-evaluate.ts';
 import type { InterfaceCheck } from './interface-check.ts';
-import { evaluatedPart } from './interface-rules.ts';
+import type { EvaluatedPolicy } from './evaluate.ts';
+import { evaluatedPart, partFromPolicy } from './interface-rules.ts';
 import type { GroupPart } from './interface-rules.ts';
 
 /** Interfaces that were read but not judged, and why (never judged on fewer groups than they carry). */
@@ -32,17 +33,39 @@ export interface InterfaceAudit {
 const REASON_SAMPLE = 5;
 const MAX_REASONS = 20;
 
+/** An interface audit under way beside the group audit: told of each group's evaluation as it is made. */
+export interface InterfaceAuditRun {
+  /**
+   * The group audit evaluated `group` (on its applied rules, unreadable ones at their worst) as
+   * `policy`. Once every audited group of a scope is evaluated, that scope's sets are judged and
+   * the evaluations they took are let go.
+   */
+  evaluated(group: SecurityGroup, policy: EvaluatedPolicy): void;
+  /** Judges the sets not judged yet (scopes of groups read beside the audited ones) and reports. */
+  finish(): InterfaceAudit;
+}
+
+interface JudgedSet {
+  carrying: NetworkInterface[];
+  /** The groups as the estate holds them, in the interface's order. */
+  groups: SecurityGroup[];
+}
+
 /**
  * Runs the interface checks once per distinct set of groups on the estate's interfaces (equal
  * `interfacePolicyKey`, equal policy), each finding listing the interfaces it concerns. An interface
  * naming a group that was not read is counted in `notEvaluated`, never judged on the rest.
  * `rulesOf` gives each group's rules as the audit evaluates them (unreadable rules at their worst).
+ * `audited` are the groups the caller evaluates and reports through `evaluated`: a set takes each
+ * such group's part from that evaluation (evaluating again only rules that name the group itself),
+ * scope by scope, so no group is evaluated twice and no scope's evaluations outlive its sets.
  */
-export function auditInterfaces(
+export function startInterfaceAudit(
   estate: Estate,
   config: WardenConfig,
   rulesOf: (group: SecurityGroup) => Rule[] = (group) => group.rules,
-): InterfaceAudit {
+  audited: readonly SecurityGroup[] = [],
+): InterfaceAuditRun {
   const interfaces = estate.interfaces ?? [];
   const disabled = new Set(config.checks.disabled);
   const checks = INTERFACE_CHECKS.filter((c) => !disabled.has(c.meta.id));
@@ -89,24 +112,13 @@ export function auditInterfaces(
     else bySet.set(key, [item]);
   }
 
-  // The groups as the audit evaluates them (unreadable rules at their worst), one object per group.
-  const audited = new Map<SecurityGroup, SecurityGroup>();
-  const asAudited = (group: SecurityGroup): SecurityGroup => {
-    let known = audited.get(group);
-    if (!known) {
-      const rules = rulesOf(group);
-      known = rules === group.rules ? group : { ...group, rules };
-      audited.set(group, known);
-    }
-    return known;
-  };
-  const judged: { carrying: NetworkInterface[]; groups: SecurityGroup[] }[] = [];
-  // Scope by scope (keys start with provider, account and region): the sets of one scope share its groups.
-  for (const key of [...bySet.keys()].sort()) {
-    const carrying = bySet.get(key) as NetworkInterface[];
+  // The sets worth judging, by scope.
+  const byScope = new Map<string, JudgedSet[]>();
+  const needed = new Set<SecurityGroup>();
+  for (const carrying of bySet.values()) {
     const first = carrying[0] as NetworkInterface;
-    const setGroups = (filtersByGroups(first) ? first.groupIds : []).map((id) =>
-      asAudited(groups.get(placeKey(first, id)) as SecurityGroup),
+    const setGroups = (filtersByGroups(first) ? first.groupIds : []).map(
+      (id) => groups.get(placeKey(first, id)) as SecurityGroup,
     );
     // A set only private interfaces carry, whose groups combine as a union, has nothing to report:
     // no exposure to the Internet, and no rule one group could override in another.
@@ -116,69 +128,92 @@ export function auditInterfaces(
       setGroups.every((g) => capabilitiesOf(g).multiGroup === 'union')
     )
       continue;
-    judged.push({ carrying, groups: setGroups });
+    const scope = placeKey(first, '');
+    const sets = byScope.get(scope);
+    if (sets) sets.push({ carrying, groups: setGroups });
+    else byScope.set(scope, [{ carrying, groups: setGroups }]);
+    for (const group of setGroups) needed.add(group);
   }
-  const partOf = scopedParts(judged.map((set) => set.groups));
+  const waiting = new Map<string, number>();
+  for (const group of audited) {
+    const scope = placeKey(group, '');
+    if (byScope.has(scope)) waiting.set(scope, (waiting.get(scope) ?? 0) + 1);
+  }
 
-  const merged = new Map<string, { finding: Finding; interfaces: NetworkInterface[] }>();
-  for (const { carrying, groups: setGroups } of judged) {
-    const first = carrying[0] as NetworkInterface;
-    const policy = evaluateInterface(first, setGroups, partOf.get);
-    const scope = { provider: first.provider, account: first.account, region: first.region, ...groupSetScope(policy) };
-    for (const check of checks as readonly InterfaceCheck[]) {
-      for (const draft of check.run({ policy, interfaces: carrying, config })) {
-        const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
-        const finding = toFinding(check.meta, scope, draft, severity);
-        // Two listings of one set (bind order known on some interfaces, not on others) are one finding.
-        const known = merged.get(finding.fingerprint);
-        if (!known) merged.set(finding.fingerprint, { finding, interfaces: [...draft.interfaces] });
-        else {
-          known.interfaces.push(...draft.interfaces);
-          if (rank(finding.severity) < rank(known.finding.severity)) known.finding = finding;
-        }
-      }
+  // The groups as the audit evaluates them (unreadable rules at their worst), one object per group.
+  const asAudited = new Map<SecurityGroup, SecurityGroup>();
+  const auditedAs = (group: SecurityGroup): SecurityGroup => {
+    let known = asAudited.get(group);
+    if (!known) {
+      const rules = rulesOf(group);
+      known = rules === group.rules ? group : { ...group, rules };
+      asAudited.set(group, known);
     }
-    partOf.done(setGroups);
-  }
-  const findings = [...merged.values()].map(({ finding, interfaces: concerned }) => ({
-    ...finding,
-    reach: findingReach(concerned),
-  }));
-  return {
-    findings,
-    interfaces: interfaces.length,
-    evaluated: interfaces.length - notEvaluated,
-    notEvaluated: { count: notEvaluated, reasons: reasonsOf(missing) },
+    return known;
   };
-}
+  const evaluations = new Map<SecurityGroup, EvaluatedPolicy>();
+  const merged = new Map<string, { finding: Finding; interfaces: NetworkInterface[] }>();
 
-/**
- * Each group evaluated once for every set that carries it, and let go after the last of them: held
- * for the whole audit, a fleet's evaluations would survive every young-generation collection and
- * make the audit's memory, and the time spent collecting it, grow with the estate.
- */
-function scopedParts(sets: readonly (readonly SecurityGroup[])[]): {
-  get: (group: SecurityGroup) => GroupPart;
-  done: (groups: readonly SecurityGroup[]) => void;
-} {
-  const pending = new Map<SecurityGroup, number>();
-  for (const groups of sets) for (const group of new Set(groups)) pending.set(group, (pending.get(group) ?? 0) + 1);
-  const parts = new Map<SecurityGroup, GroupPart>();
-  return {
-    get(group) {
+  const judgeScope = (scope: string): void => {
+    const sets = byScope.get(scope);
+    if (!sets) return;
+    byScope.delete(scope);
+    const parts = new Map<SecurityGroup, GroupPart>();
+    const partOf = (group: SecurityGroup): GroupPart => {
       let part = parts.get(group);
       if (!part) {
-        part = evaluatedPart(group);
+        const policy = evaluations.get(group);
+        part = policy ? partFromPolicy(group, policy) : evaluatedPart(group);
         parts.set(group, part);
       }
       return part;
-    },
-    done(groups) {
-      for (const group of new Set(groups)) {
-        const left = (pending.get(group) ?? 1) - 1;
-        pending.set(group, left);
-        if (left <= 0) parts.delete(group);
+    };
+    for (const { carrying, groups: estateGroups } of sets) {
+      const first = carrying[0] as NetworkInterface;
+      const policy = evaluateInterface(first, estateGroups.map(auditedAs), partOf);
+      const where = { provider: first.provider, account: first.account, region: first.region, ...groupSetScope(policy) };
+      for (const check of checks as readonly InterfaceCheck[]) {
+        for (const draft of check.run({ policy, interfaces: carrying, config })) {
+          const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
+          const finding = toFinding(check.meta, where, draft, severity);
+          // Two listings of one set (bind order known on some interfaces, not on others) are one finding.
+          const known = merged.get(finding.fingerprint);
+          if (!known) merged.set(finding.fingerprint, { finding, interfaces: [...draft.interfaces] });
+          else {
+            known.interfaces.push(...draft.interfaces);
+            if (rank(finding.severity) < rank(known.finding.severity)) known.finding = finding;
+          }
+        }
       }
+    }
+    for (const set of sets) for (const group of set.groups) evaluations.delete(group);
+  };
+
+  return {
+    evaluated(group, policy) {
+      const scope = placeKey(group, '');
+      const left = waiting.get(scope);
+      if (left === undefined) return;
+      // Only a group evaluated on its own rules gives the part as it is (stand-ins make another rule list).
+      if (needed.has(group) && auditedAs(group) === group) evaluations.set(group, policy);
+      if (left > 1) waiting.set(scope, left - 1);
+      else {
+        waiting.delete(scope);
+        judgeScope(scope);
+      }
+    },
+    finish() {
+      for (const scope of [...byScope.keys()]) judgeScope(scope);
+      const findings = [...merged.values()].map(({ finding, interfaces: concerned }) => ({
+        ...finding,
+        reach: findingReach(concerned),
+      }));
+      return {
+        findings,
+        interfaces: interfaces.length,
+        evaluated: interfaces.length - notEvaluated,
+        notEvaluated: { count: notEvaluated, reasons: reasonsOf(missing) },
+      };
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { AddressSet, Peer, PortSet, Rule, SecurityGroup } from '../model/types.ts';
-import { evaluateGroup } from './evaluate.ts';
-import type { EvaluatedPolicy } from './evaluate.ts';
+import { bucketsOf, evaluateBucket, evaluateGroup, peerKey, regionKey } from './evaluate.ts';
+import type { Bucket, BucketResult, EvaluatedPolicy, ProtocolAtom, RuleSpace, Segment, SpaceInfo } from './evaluate.ts';
 import { appliedRules } from './semantics.ts';
 
 /** Where a rule of an interface's combined policy comes from: its group, and the rule as the group lists it. */
@@ -57,6 +57,87 @@ export function evaluatedPart(group: SecurityGroup): GroupPart {
     return resolved;
   });
   return { rules, policy: evaluateGroup(group, rules), origins };
+}
+
+/**
+ * The group's part from its own evaluation on its applied rules (the group audit's): the rules whose
+ * peer names the group itself (`self`, or its own account) move to the bucket of the group's id, so
+ * only that bucket and the ones they leave are evaluated again; every other bucket holds the same
+ * rules in the same order, and its regions are taken as they are. Equal to `evaluatedPart(group)`,
+ * maps and their order included (test/group-part-from-audit-matches-evaluation.test.ts).
+ */
+export function partFromPolicy(group: SecurityGroup, policy: EvaluatedPolicy): GroupPart {
+  const origins = new Map<Rule, RuleOrigin>();
+  const moved = new Set<string>();
+  let changed = false;
+  const rules = policy.rules.map((rule) => {
+    const peer = resolvedPeer(rule.peer, group);
+    const resolved = peer === rule.peer ? rule : { ...rule, peer };
+    origins.set(resolved, { group, rule });
+    if (resolved !== rule) {
+      changed = true;
+      moved.add(`${rule.direction}|${rule.family}|${peerKey(peer)}`);
+    }
+    return resolved;
+  });
+  if (!changed) return { rules, policy, origins };
+
+  const oldKey = (rule: Rule): string | undefined => {
+    const placed = policy.ruleSpaces.get(rule);
+    return placed && `${rule.direction}|${placed.space.key}`;
+  };
+  // Left behind: the buckets the moved rules came from, and those they join (a rule naming the group by id).
+  const replaced = new Set<string>(moved);
+  policy.rules.forEach((rule, i) => {
+    const key = oldKey(rule);
+    if (key !== undefined && rules[i] !== rule) replaced.add(key);
+  });
+  const again = rules.filter((rule, i) => {
+    const original = policy.rules[i] as Rule;
+    if (rule !== original) return true;
+    const key = oldKey(original);
+    return key !== undefined && replaced.has(key);
+  });
+  const ruleSpaces = new Map<Rule, RuleSpace>();
+  const fresh = bucketsOf(again, policy.group, ruleSpaces);
+  const effective = new Set(policy.effective);
+  for (const key of replaced) for (const c of policy.buckets.get(key)?.rules ?? []) effective.delete(c.rule);
+  const results = new Map<string, BucketResult>();
+  for (const [key, bucket] of fresh) results.set(key, evaluateBucket(bucket, effective));
+
+  // The maps in the order evaluateGroup fills them: buckets by their first rule in the list.
+  const bucketOf = new Map<Rule, string>();
+  for (const [key, bucket] of policy.buckets)
+    if (!replaced.has(key)) for (const c of bucket.rules) bucketOf.set(c.rule, key);
+  for (const [key, bucket] of fresh) for (const c of bucket.rules) bucketOf.set(c.rule, key);
+  const buckets = new Map<string, Bucket>();
+  const spaces = new Map<string, SpaceInfo>();
+  const atoms = new Map<string, Set<ProtocolAtom>>();
+  const segments = new Map<string, Segment[]>();
+  for (const rule of rules) {
+    const key = bucketOf.get(rule);
+    if (key === undefined || buckets.has(key)) continue;
+    const result = results.get(key);
+    const bucket = (result ? fresh.get(key) : policy.buckets.get(key)) as Bucket;
+    buckets.set(key, bucket);
+    spaces.set(bucket.space.key, bucket.space);
+    const present = result ? result.atoms : (policy.atoms.get(key) as Set<ProtocolAtom>);
+    atoms.set(key, present);
+    for (const atom of present) {
+      const rk = regionKey(bucket.direction, bucket.space.key, atom);
+      segments.set(rk, (result ? result.segments.get(atom) : policy.segments.get(rk)) as Segment[]);
+    }
+  }
+  const placed = new Map<Rule, RuleSpace>();
+  rules.forEach((rule, i) => {
+    const space = ruleSpaces.get(rule) ?? policy.ruleSpaces.get(policy.rules[i] as Rule);
+    if (space) placed.set(rule, space);
+  });
+  return {
+    rules,
+    policy: { group: policy.group, rules, spaces, segments, atoms, effective, buckets, ruleSpaces: placed },
+    origins,
+  };
 }
 
 /** The sets every group's rules name, keyed by id as the evaluator looks them up (the first group's copy of an id wins). */
