@@ -1,6 +1,8 @@
 // Snapshot bytes to a JSON value: the encodings `aws … > file` writes (UTF-8, with or without a
 // byte order mark; UTF-16 from Windows PowerShell), and parse errors that say where, never what.
 
+import { isAscii } from 'node:buffer';
+
 /** Bytes as text: UTF-8 (a BOM is dropped), or UTF-16 LE/BE by BOM, or by the NUL bytes of ASCII JSON. */
 export function decodeSnapshotBytes(bytes: Buffer): string {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
@@ -11,7 +13,9 @@ export function decodeSnapshotBytes(bytes: Buffer): string {
     if (bytes[0] !== 0 && bytes[1] === 0) return bytes.toString('utf16le');
     if (bytes[0] === 0 && bytes[1] !== 0) return swapBytes(bytes).toString('utf16le');
   }
-  return bytes.toString('utf8');
+  // ASCII (what the providers' APIs return, as `aws … > file` writes it) reads the same as latin1,
+  // which copies the bytes instead of decoding them.
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 function swapBytes(bytes: Buffer): Buffer {

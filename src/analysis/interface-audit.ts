@@ -78,14 +78,7 @@ export function startInterfaceAudit(
   // Fleets share a group list: look its groups and its key up once per list, not per interface.
   const lists = new Map<string, { unread: string[]; key: string }>();
   for (const item of interfaces) {
-    const listKey = [
-      item.provider,
-      item.account,
-      item.region,
-      item.groupOrder,
-      item.filtering ?? 'groups',
-      ...item.groupIds,
-    ].join('\u0000');
+    const listKey = `${item.provider}\u0000${item.account}\u0000${item.region}\u0000${item.groupOrder}\u0000${item.filtering ?? 'groups'}\u0000${item.groupIds.join('\u0000')}`;
     let list = lists.get(listKey);
     if (!list) {
       // A port whose groups do not filter it is judged without them: they decide nothing there.

@@ -33,13 +33,23 @@ export const INTERNET_EXPOSURE_CHECKS: ReadonlySet<string> = new Set([
 export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach | undefined {
   const interfaces = estate.interfaces;
   if (interfaces === undefined) return () => undefined;
-  const byGroup = new Map<string, NetworkInterface[]>();
+  // By scope, then group id: interfaces come scope by scope, so a key is made per scope, not per group listed.
+  const byScope = new Map<string, Map<string, NetworkInterface[]>>();
+  let last: { item: NetworkInterface; byGroup: Map<string, NetworkInterface[]> } | undefined;
   for (const item of interfaces) {
+    if (!last || !sameScope(last.item, item)) {
+      const key = placeKey(item, '');
+      let inScope = byScope.get(key);
+      if (!inScope) {
+        inScope = new Map();
+        byScope.set(key, inScope);
+      }
+      last = { item, byGroup: inScope };
+    }
     for (const groupId of item.groupIds) {
-      const key = placeKey(item, groupId);
-      const list = byGroup.get(key);
+      const list = last.byGroup.get(groupId);
       if (list) list.push(item);
-      else byGroup.set(key, [item]);
+      else last.byGroup.set(groupId, [item]);
     }
   }
   const usesByGroup = new Map<string, GroupUse[]>();
@@ -58,7 +68,7 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
   const none: ReadonlySet<GroupUseKind> = new Set();
   return (group) => {
     if (group.attachments === undefined) return undefined;
-    const carrying = byGroup.get(placeKey(group, group.id)) ?? [];
+    const carrying = byScope.get(placeKey(group, ''))?.get(group.id) ?? [];
     const uses = usesByGroup.get(placeKey(group, group.id)) ?? [];
     return {
       interfaces: carrying,
@@ -68,6 +78,10 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
       publicUses: uses.filter((u) => u.assignsPublicAddress).length,
     };
   };
+}
+
+function sameScope(a: NetworkInterface, b: NetworkInterface): boolean {
+  return a.region === b.region && a.account === b.account && a.provider === b.provider;
 }
 
 /** Whether nothing that carries or launches with the group can be reached from the Internet. */

@@ -25,10 +25,11 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
   };
   // A copy without the field rather than `delete`, which turns each of thousands of interfaces into a
   // dictionary-mode object several times its size.
-  const knownAddresses = (key: string, item: NetworkInterface): void => {
+  const knownAddresses = (key: string, item: NetworkInterface, final = false): void => {
     const { publicAddressesUnknown, ...rest } = item;
     if (publicAddressesUnknown === undefined) return;
-    const copy = { ...rest, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] };
+    // Once nothing more is merged into it, the copy may share the lists.
+    const copy = final ? rest : { ...rest, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] };
     copies.add(copy);
     interfaces.set(key, copy);
   };
@@ -58,10 +59,10 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     }
   }
   for (const [key, item] of interfaces) {
-    if (item.publicAddressesUnknown !== undefined && covered.has(placeKey(item, ''))) knownAddresses(key, item);
+    if (item.publicAddressesUnknown !== undefined && covered.has(placeKey(item, ''))) knownAddresses(key, item, true);
   }
-  // Sorted by the map's keys, made once per interface rather than twice per comparison.
-  if (listed) estate.interfaces = [...interfaces.entries()].sort(([a], [b]) => compare(a, b)).map(([, item]) => item);
+  // Sorted by the map's keys, natively (code-unit order, as `<` compares them).
+  if (listed) estate.interfaces = [...interfaces.keys()].sort().map((key) => interfaces.get(key) as NetworkInterface);
   const uses = pages.flatMap((page) => page.groupUses ?? []);
   if (uses.length > 0 || pages.some((page) => page.groupUses !== undefined)) {
     const kept = new Map<string, GroupUse>();
@@ -97,8 +98,4 @@ function resolveGroupNames(use: GroupUse, estate: Estate): GroupUse[] {
       g.provider === use.provider && g.account === use.account && g.region === use.region && g.name === use.groupId,
   );
   return named.length === 0 ? [use] : named.map((g) => ({ ...use, groupId: g.id }));
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

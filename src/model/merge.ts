@@ -8,6 +8,22 @@ function scopeKey(provider: Provider, account: string, region: string, groupId: 
   return placeKey({ provider, account, region }, groupId);
 }
 
+function sameScope(a: Scope, b: Scope): boolean {
+  return a.region === b.region && a.account === b.account && a.provider === b.provider;
+}
+
+/** The groups of each scope by id. */
+function groupsByScope(groups: Iterable<SecurityGroup>): Map<string, Map<string, SecurityGroup>> {
+  const byScope = new Map<string, Map<string, SecurityGroup>>();
+  for (const group of groups) {
+    const key = scopeKey(group.provider, group.account, group.region, '');
+    const inScope = byScope.get(key);
+    if (inScope) inScope.set(group.id, group);
+    else byScope.set(key, new Map([[group.id, group]]));
+  }
+  return byScope;
+}
+
 function sameGroup(a: PageResult['rules'][number], b: PageResult['rules'][number]): boolean {
   return a.groupId === b.groupId && a.account === b.account && a.region === b.region && a.provider === b.provider;
 }
@@ -96,11 +112,16 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
     }
     // Each group's attachment ids so far: a fleet's group carries thousands, and a scan of its list per fragment is quadratic.
     const attached = new Map<SecurityGroup, Set<string>>();
+    const groupsIn = groupsByScope(groups.values());
+    let scope: { of: Scope; groups: Map<string, SecurityGroup> | undefined } | undefined;
     for (const page of pages) {
       for (const fragment of page.attachments) {
+        // A page lists one scope's fragments together: look the scope up again only when it changes.
+        if (!scope || !sameScope(scope.of, fragment))
+          scope = { of: fragment, groups: groupsIn.get(scopeKey(fragment.provider, fragment.account, fragment.region, '')) };
         // An interface names groups that were not necessarily read (another scope's, or a filtered
         // group listing): those are not audited, so they are not made up here either.
-        const group = groups.get(scopeKey(fragment.provider, fragment.account, fragment.region, fragment.groupId));
+        const group = scope.groups?.get(fragment.groupId);
         if (!group) continue;
         group.attachments ??= [];
         let ids = attached.get(group);
@@ -115,7 +136,8 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
     }
   }
 
-  const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  // The keys sorted natively (code-unit order, as `<` compares them): no comparator called per pair.
+  const sorted = [...groups.keys()].sort().map((key) => groups.get(key) as SecurityGroup);
   return {
     groups: sorted,
     unparseable: pages.flatMap((page) => page.unparseable),
@@ -134,7 +156,11 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
 export function documentAttachmentScopes(results: readonly PageResult[]): PageResult[] {
   if (results.every((result) => result.attachmentScopes.length === 0)) return [...results];
   const listed = new Map<string, Scope>();
+  // A document lists one scope's groups and rules together: its key is made once per run, not per rule.
+  let last: Scope | undefined;
   const list = (g: Scope): void => {
+    if (last && sameScope(last, g)) return;
+    last = g;
     const key = scopeKey(g.provider, g.account, g.region, '');
     if (!listed.has(key)) listed.set(key, { provider: g.provider, account: g.account, region: g.region });
   };
