@@ -59,18 +59,16 @@ const ruleArb = (allowOnly: boolean): fc.Arbitrary<Rule> =>
     );
 
 const groupArb = (provider: Provider, extra: Partial<SecurityGroup>, allowOnly: boolean) =>
-  fc
-    .tuple(fc.array(ruleArb(allowOnly), { maxLength: 10 }), fc.boolean())
-    .map(([rules, drop]) =>
-      group({
-        provider,
-        id: OWN_ID,
-        account: OWN_ACCOUNT,
-        ...extra,
-        ...(provider === 'alibaba' ? { innerAccessPolicy: drop ? 'drop' : 'accept' } : {}),
-        rules,
-      }),
-    );
+  fc.tuple(fc.array(ruleArb(allowOnly), { maxLength: 10 }), fc.boolean()).map(([rules, drop]) =>
+    group({
+      provider,
+      id: OWN_ID,
+      account: OWN_ACCOUNT,
+      ...extra,
+      ...(provider === 'alibaba' ? { innerAccessPolicy: drop ? 'drop' : 'accept' } : {}),
+      rules,
+    }),
+  );
 
 /** The part with every rule named by its place in `part.rules` (implicit rules are new objects per evaluation). */
 function canonical(part: GroupPart) {

@@ -37,8 +37,8 @@ const MAX_REASONS = 20;
 export interface InterfaceAuditRun {
   /**
    * The group audit evaluated `group` (on its applied rules, unreadable ones at their worst) as
-   * `policy`. Once every audited group of a scope is evaluated, that scope's sets are judged and
-   * the evaluations they took are let go.
+   * `policy`. A set is judged as soon as its last audited group is evaluated, and a group's
+   * evaluation is let go with the last set that takes it.
    */
   evaluated(group: SecurityGroup, policy: EvaluatedPolicy): void;
   /** Judges the sets not judged yet (scopes of groups read beside the audited ones) and reports. */
@@ -58,7 +58,9 @@ interface JudgedSet {
  * `rulesOf` gives each group's rules as the audit evaluates them (unreadable rules at their worst).
  * `audited` are the groups the caller evaluates and reports through `evaluated`: a set takes each
  * such group's part from that evaluation (evaluating again only rules that name the group itself),
- * scope by scope, so no group is evaluated twice and no scope's evaluations outlive its sets.
+ * so no group is evaluated twice, and an evaluation is held only while a set still needs it (held
+ * for a whole fleet, they would survive every young-generation collection, and the audit would
+ * spend its time copying them).
  */
 export function startInterfaceAudit(
   estate: Estate,
@@ -105,9 +107,8 @@ export function startInterfaceAudit(
     else bySet.set(key, [item]);
   }
 
-  // The sets worth judging, by scope.
-  const byScope = new Map<string, JudgedSet[]>();
-  const needed = new Set<SecurityGroup>();
+  // The sets worth judging, each waiting for its audited groups' evaluations.
+  const judged: JudgedSet[] = [];
   for (const carrying of bySet.values()) {
     const first = carrying[0] as NetworkInterface;
     const setGroups = (filtersByGroups(first) ? first.groupIds : []).map(
@@ -121,16 +122,25 @@ export function startInterfaceAudit(
       setGroups.every((g) => capabilitiesOf(g).multiGroup === 'union')
     )
       continue;
-    const scope = placeKey(first, '');
-    const sets = byScope.get(scope);
-    if (sets) sets.push({ carrying, groups: setGroups });
-    else byScope.set(scope, [{ carrying, groups: setGroups }]);
-    for (const group of setGroups) needed.add(group);
+    judged.push({ carrying, groups: setGroups });
   }
-  const waiting = new Map<string, number>();
-  for (const group of audited) {
-    const scope = placeKey(group, '');
-    if (byScope.has(scope)) waiting.set(scope, (waiting.get(scope) ?? 0) + 1);
+  const isAudited = new Set(audited);
+  // Per set, how many of its audited groups are still to be evaluated; per group, its sets and how many are not judged yet.
+  const awaiting = new Map<JudgedSet, number>();
+  const setsOf = new Map<SecurityGroup, JudgedSet[]>();
+  const unjudged = new Map<SecurityGroup, number>();
+  for (const set of judged) {
+    const distinct = new Set(set.groups);
+    let count = 0;
+    for (const group of distinct) {
+      unjudged.set(group, (unjudged.get(group) ?? 0) + 1);
+      if (!isAudited.has(group)) continue;
+      count++;
+      const sets = setsOf.get(group);
+      if (sets) sets.push(set);
+      else setsOf.set(group, [set]);
+    }
+    awaiting.set(set, count);
   }
 
   // The groups as the audit evaluates them (unreadable rules at their worst), one object per group.
@@ -145,58 +155,64 @@ export function startInterfaceAudit(
     return known;
   };
   const evaluations = new Map<SecurityGroup, EvaluatedPolicy>();
+  // Keyed by the group as audited: the estate's group, or its copy with stand-ins (which has no evaluation to take).
+  const parts = new Map<SecurityGroup, GroupPart>();
+  const partOf = (group: SecurityGroup): GroupPart => {
+    let part = parts.get(group);
+    if (!part) {
+      const policy = evaluations.get(group);
+      part = policy ? partFromPolicy(group, policy) : evaluatedPart(group);
+      parts.set(group, part);
+    }
+    return part;
+  };
   const merged = new Map<string, { finding: Finding; interfaces: NetworkInterface[] }>();
 
-  const judgeScope = (scope: string): void => {
-    const sets = byScope.get(scope);
-    if (!sets) return;
-    byScope.delete(scope);
-    const parts = new Map<SecurityGroup, GroupPart>();
-    const partOf = (group: SecurityGroup): GroupPart => {
-      let part = parts.get(group);
-      if (!part) {
-        const policy = evaluations.get(group);
-        part = policy ? partFromPolicy(group, policy) : evaluatedPart(group);
-        parts.set(group, part);
-      }
-      return part;
-    };
-    for (const { carrying, groups: estateGroups } of sets) {
-      const first = carrying[0] as NetworkInterface;
-      const policy = evaluateInterface(first, estateGroups.map(auditedAs), partOf);
-      const where = { provider: first.provider, account: first.account, region: first.region, ...groupSetScope(policy) };
-      for (const check of checks as readonly InterfaceCheck[]) {
-        for (const draft of check.run({ policy, interfaces: carrying, config })) {
-          const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
-          const finding = toFinding(check.meta, where, draft, severity);
-          // Two listings of one set (bind order known on some interfaces, not on others) are one finding.
-          const known = merged.get(finding.fingerprint);
-          if (!known) merged.set(finding.fingerprint, { finding, interfaces: [...draft.interfaces] });
-          else {
-            known.interfaces.push(...draft.interfaces);
-            if (rank(finding.severity) < rank(known.finding.severity)) known.finding = finding;
-          }
+  const judge = (set: JudgedSet): void => {
+    awaiting.delete(set);
+    const first = set.carrying[0] as NetworkInterface;
+    const policy = evaluateInterface(first, set.groups.map(auditedAs), partOf);
+    const where = { provider: first.provider, account: first.account, region: first.region, ...groupSetScope(policy) };
+    for (const check of checks as readonly InterfaceCheck[]) {
+      for (const draft of check.run({ policy, interfaces: set.carrying, config })) {
+        const severity = config.checks.severity[check.meta.id] ?? draft.severity ?? check.meta.severity;
+        const finding = toFinding(check.meta, where, draft, severity);
+        // Two listings of one set (bind order known on some interfaces, not on others) are one finding.
+        const known = merged.get(finding.fingerprint);
+        if (!known) merged.set(finding.fingerprint, { finding, interfaces: [...draft.interfaces] });
+        else {
+          known.interfaces.push(...draft.interfaces);
+          if (rank(finding.severity) < rank(known.finding.severity)) known.finding = finding;
         }
       }
     }
-    for (const set of sets) for (const group of set.groups) evaluations.delete(group);
+    // A group's evaluation is let go with the last set that takes it.
+    for (const group of new Set(set.groups)) {
+      const left = (unjudged.get(group) ?? 1) - 1;
+      if (left > 0) unjudged.set(group, left);
+      else {
+        unjudged.delete(group);
+        evaluations.delete(group);
+        parts.delete(auditedAs(group));
+      }
+    }
   };
 
   return {
     evaluated(group, policy) {
-      const scope = placeKey(group, '');
-      const left = waiting.get(scope);
-      if (left === undefined) return;
+      const sets = setsOf.get(group);
+      if (!sets) return;
+      setsOf.delete(group);
       // Only a group evaluated on its own rules gives the part as it is (stand-ins make another rule list).
-      if (needed.has(group) && auditedAs(group) === group) evaluations.set(group, policy);
-      if (left > 1) waiting.set(scope, left - 1);
-      else {
-        waiting.delete(scope);
-        judgeScope(scope);
+      if (auditedAs(group) === group) evaluations.set(group, policy);
+      for (const set of sets) {
+        const left = (awaiting.get(set) as number) - 1;
+        if (left > 0) awaiting.set(set, left);
+        else judge(set);
       }
     },
     finish() {
-      for (const scope of [...byScope.keys()]) judgeScope(scope);
+      for (const set of [...awaiting.keys()]) judge(set);
       const findings = [...merged.values()].map(({ finding, interfaces: concerned }) => ({
         ...finding,
         reach: findingReach(concerned),

@@ -118,7 +118,10 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
       for (const fragment of page.attachments) {
         // A page lists one scope's fragments together: look the scope up again only when it changes.
         if (!scope || !sameScope(scope.of, fragment))
-          scope = { of: fragment, groups: groupsIn.get(scopeKey(fragment.provider, fragment.account, fragment.region, '')) };
+          scope = {
+            of: fragment,
+            groups: groupsIn.get(scopeKey(fragment.provider, fragment.account, fragment.region, '')),
+          };
         // An interface names groups that were not necessarily read (another scope's, or a filtered
         // group listing): those are not audited, so they are not made up here either.
         const group = scope.groups?.get(fragment.groupId);
