@@ -13,29 +13,28 @@ import type { AlibabaClient, Body } from './client.ts';
 // (read by ./instances.ts and ./launch-templates.ts): DescribeInstances (an instance's fixed public
 // IP and EIP, listed on the instance), DescribeLaunchTemplates, and every version of each template
 // (DescribeLaunchTemplateVersions by id: any version can be launched, so the default one alone
-// could miss a group still in use). And Auto Scaling's scaling configurations (ESS
-// DescribeScalingConfigurations, API version 2014-08-28, every one, active or not): no ESS SDK is
-// published on npm, so the call goes through the OpenAPI client the ECS SDK is built on
-// (`AlibabaClient.callRpc`), signed and retried as the ECS calls are.
+// could miss a group still in use). And Auto Scaling's scaling configurations, of the ECS type
+// (ESS DescribeScalingConfigurations) and of the ECI type (DescribeEciScalingConfigurations), API
+// version 2014-08-28, every one, active or not: no ESS SDK is published on npm, so the calls go
+// through the OpenAPI client the ECS SDK is built on (`AlibabaClient.callRpc`), signed and retried as
+// the ECS calls are.
 
 export const LAUNCH_PAGE_KINDS = {
   instances: 'alibaba:DescribeInstances',
   launchTemplates: 'alibaba:DescribeLaunchTemplates',
   launchTemplateVersions: 'alibaba:DescribeLaunchTemplateVersions',
   scalingConfigurations: 'alibaba:DescribeScalingConfigurations',
+  eciScalingConfigurations: 'alibaba:DescribeEciScalingConfigurations',
 } as const;
 
 /**
- * DescribeInstances MaxResults ≤ 100 (request model docs); the launch template calls and
- * DescribeScalingConfigurations (ESS API reference: PageSize at most 50) page by number, 50 a page.
+ * DescribeInstances MaxResults ≤ 100 (request model docs); the launch template calls,
+ * DescribeScalingConfigurations and DescribeEciScalingConfigurations (ESS API reference: PageSize at
+ * most 50) page by number, 50 a page.
  */
 const INSTANCES_PAGE_SIZE = 100;
 const TEMPLATE_PAGE_SIZE = 50;
-const SCALING_CONFIGURATIONS = {
-  product: 'ess',
-  action: 'DescribeScalingConfigurations',
-  version: '2014-08-28',
-} as const;
+const ESS_VERSION = '2014-08-28';
 
 /** The list a response holds at `outer.inner`, or a MalformedResponse naming it. */
 function listOf(body: Body, outer: string, inner: string): unknown[] {
@@ -164,19 +163,35 @@ export async function readLaunchTemplates(ali: AlibabaClient, scope: Scope, conc
   ];
 }
 
-export async function readScalingConfigurations(ali: AlibabaClient, scope: Scope): Promise<RawPage[]> {
+/** Every page of an ESS listing of scaling configurations (`ScalingConfigurations.ScalingConfiguration[]`). */
+async function readEssConfigurations(
+  ali: AlibabaClient,
+  scope: Scope,
+  action: 'DescribeScalingConfigurations' | 'DescribeEciScalingConfigurations',
+): Promise<Body[]> {
   const { bodies } = await everyPage(
     ali,
     scope,
-    SCALING_CONFIGURATIONS.action,
+    action,
     ['ScalingConfigurations', 'ScalingConfiguration'],
     TEMPLATE_PAGE_SIZE,
     ({ pageNumber }) =>
-      ali.callRpc(scope, SCALING_CONFIGURATIONS.action, SCALING_CONFIGURATIONS, {
-        RegionId: scope.region,
-        PageNumber: String(pageNumber),
-        PageSize: String(TEMPLATE_PAGE_SIZE),
-      }),
+      ali.callRpc(
+        scope,
+        action,
+        { product: 'ess', action, version: ESS_VERSION },
+        { RegionId: scope.region, PageNumber: String(pageNumber), PageSize: String(TEMPLATE_PAGE_SIZE) },
+      ),
   );
+  return bodies;
+}
+
+export async function readScalingConfigurations(ali: AlibabaClient, scope: Scope): Promise<RawPage[]> {
+  const bodies = await readEssConfigurations(ali, scope, 'DescribeScalingConfigurations');
   return bodies.map((body) => ({ kind: LAUNCH_PAGE_KINDS.scalingConfigurations, body }));
+}
+
+export async function readEciScalingConfigurations(ali: AlibabaClient, scope: Scope): Promise<RawPage[]> {
+  const bodies = await readEssConfigurations(ali, scope, 'DescribeEciScalingConfigurations');
+  return bodies.map((body) => ({ kind: LAUNCH_PAGE_KINDS.eciScalingConfigurations, body }));
 }
