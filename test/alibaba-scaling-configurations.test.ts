@@ -17,7 +17,7 @@ const ACCESS_KEY_ID = 'LTAI5tWardenEssKey001';
 const ACCESS_KEY_SECRET = 'wArDeN-eSs-sEcReT-0123456789';
 const REGION = 'cn-hangzhou';
 const CHECKED =
-  "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; no Auto Scaling scaling configuration names it (ECI scaling configurations are not read: check them before deleting the group).";
+  "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; no Auto Scaling scaling configuration names it; no Auto Scaling ECI scaling configuration names it.";
 
 let fake: FakeAlibabaEcs;
 let dir: string;
@@ -44,7 +44,11 @@ beforeAll(async () => {
     fake.addPermission(id, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0' });
     return id;
   };
-  fake.addInterface(REGION, [sshOpen('web')]);
+  const web = sshOpen('web');
+  fake.addInterface(REGION, [web]);
+  // An ECI configuration (on a group in use anyway): an empty ECI listing in a snapshot could not be told
+  // from an empty ECS one (test/alibaba-eci-scaling-configurations.test.ts), a listed one can.
+  fake.addEciScalingConfiguration(REGION, { SecurityGroupId: web });
   const scaled = sshOpen('scaled');
   const scaledPublic = sshOpen('scaled-public');
   const secondary = fake.addGroup(REGION, { SecurityGroupName: 'scaled-secondary' });
@@ -91,7 +95,8 @@ describe('Alibaba scaling configurations name groups', () => {
     expect(snap.code, snap.stderr).toBe(0);
     const written = JSON.parse(await readFile(out, 'utf8')) as unknown;
     const pages = [written].flat().flatMap((doc) => (doc as { pages: Record<string, unknown>[] }).pages);
-    expect(pages.filter((p) => 'ScalingConfigurations' in p)).toHaveLength(2);
+    // Two ECS pages and the ECI page.
+    expect(pages.filter((p) => 'ScalingConfigurations' in p)).toHaveLength(3);
     const fromFile = await run(['audit', '--source', out, '--format', 'json']);
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect((JSON.parse(fromFile.stdout) as AuditReport).findings).toEqual(live.findings);
@@ -109,7 +114,7 @@ describe('Alibaba scaling configurations name groups', () => {
     const report = JSON.parse(audit.stdout) as AuditReport;
     expect(unused(report)).toEqual(['orphan', 'scaled', 'scaled-public', 'scaled-secondary']);
     expect(detailOf(report, 'scaled')).toContain(
-      "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; scaling configurations were not read, so check them before deleting it.",
+      "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; scaling configurations and ECI scaling configurations were not read, so check them before deleting it.",
     );
   });
 
