@@ -7,7 +7,7 @@ import { isRecord } from '../../src/lib/record.ts';
 import { mapLimit } from '../../src/lib/pool.ts';
 import type { RawPage, Scope } from '../../src/ports/live.ts';
 import { AlibabaApiError, MalformedResponse } from './client.ts';
-import type { AlibabaClient, Body } from './client.ts';
+import type { AlibabaClient, Body, RpcAction } from './client.ts';
 
 // The reads that say which interfaces are public and which groups launch templates name
 // (read by ./instances.ts and ./launch-templates.ts): DescribeInstances (an instance's fixed public
@@ -35,6 +35,16 @@ export const LAUNCH_PAGE_KINDS = {
 const INSTANCES_PAGE_SIZE = 100;
 const TEMPLATE_PAGE_SIZE = 50;
 const ESS_VERSION = '2014-08-28';
+const SCALING_CONFIGURATIONS = {
+  product: 'ess',
+  action: 'DescribeScalingConfigurations',
+  version: ESS_VERSION,
+} as const;
+const ECI_SCALING_CONFIGURATIONS = {
+  product: 'ess',
+  action: 'DescribeEciScalingConfigurations',
+  version: ESS_VERSION,
+} as const;
 
 /** The list a response holds at `outer.inner`, or a MalformedResponse naming it. */
 function listOf(body: Body, outer: string, inner: string): unknown[] {
@@ -164,34 +174,29 @@ export async function readLaunchTemplates(ali: AlibabaClient, scope: Scope, conc
 }
 
 /** Every page of an ESS listing of scaling configurations (`ScalingConfigurations.ScalingConfiguration[]`). */
-async function readEssConfigurations(
-  ali: AlibabaClient,
-  scope: Scope,
-  action: 'DescribeScalingConfigurations' | 'DescribeEciScalingConfigurations',
-): Promise<Body[]> {
+async function readEssConfigurations(ali: AlibabaClient, scope: Scope, rpc: RpcAction): Promise<Body[]> {
   const { bodies } = await everyPage(
     ali,
     scope,
-    action,
+    rpc.action,
     ['ScalingConfigurations', 'ScalingConfiguration'],
     TEMPLATE_PAGE_SIZE,
     ({ pageNumber }) =>
-      ali.callRpc(
-        scope,
-        action,
-        { product: 'ess', action, version: ESS_VERSION },
-        { RegionId: scope.region, PageNumber: String(pageNumber), PageSize: String(TEMPLATE_PAGE_SIZE) },
-      ),
+      ali.callRpc(scope, rpc.action, rpc, {
+        RegionId: scope.region,
+        PageNumber: String(pageNumber),
+        PageSize: String(TEMPLATE_PAGE_SIZE),
+      }),
   );
   return bodies;
 }
 
 export async function readScalingConfigurations(ali: AlibabaClient, scope: Scope): Promise<RawPage[]> {
-  const bodies = await readEssConfigurations(ali, scope, 'DescribeScalingConfigurations');
+  const bodies = await readEssConfigurations(ali, scope, SCALING_CONFIGURATIONS);
   return bodies.map((body) => ({ kind: LAUNCH_PAGE_KINDS.scalingConfigurations, body }));
 }
 
 export async function readEciScalingConfigurations(ali: AlibabaClient, scope: Scope): Promise<RawPage[]> {
-  const bodies = await readEssConfigurations(ali, scope, 'DescribeEciScalingConfigurations');
+  const bodies = await readEssConfigurations(ali, scope, ECI_SCALING_CONFIGURATIONS);
   return bodies.map((body) => ({ kind: LAUNCH_PAGE_KINDS.eciScalingConfigurations, body }));
 }
