@@ -1,50 +1,39 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productEndpointFor } from '../adapters/alibaba/client.ts';
 import { alibabaPageKinds } from '../adapters/alibaba/normalize.ts';
 import type { AuditReport } from '../src/analysis/audit.ts';
-import { runWarden } from './support/cli.ts';
-import { FakeAlibabaEcs } from './support/fake-alibaba.ts';
+import {
+  ESS_CHECKED as CHECKED,
+  ESS_LIVE as LIVE,
+  ESS_REGION as REGION,
+  expectRefusalFailsScope,
+  expectSnapshotAuditsAsLive,
+  snapshotPages,
+  sshFinding as ssh,
+  startEssRig,
+  unusedDetail as detailOf,
+  unusedGroups as unused,
+} from './support/alibaba-ess.ts';
+import type { EssRig } from './support/alibaba-ess.ts';
 
 // Issue 14 §1: Alibaba Auto Scaling (ESS) scaling configurations name groups. Read live through the
 // OpenAPI client (DescribeScalingConfigurations, version 2014-08-28, signed and checked by the loopback
 // fake), written by `warden snapshot` and recognized in a snapshot by shape: a group only a scaling
 // configuration names is in use, and one that assigns a public IP keeps its group's SSH critical.
 
-const ACCESS_KEY_ID = 'LTAI5tWardenEssKey001';
-const ACCESS_KEY_SECRET = 'wArDeN-eSs-sEcReT-0123456789';
-const REGION = 'cn-hangzhou';
-const CHECKED =
-  "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; no Auto Scaling scaling configuration names it (ECI scaling configurations are not read: check them before deleting the group).";
-
-let fake: FakeAlibabaEcs;
-let dir: string;
-
-const run = (args: string[]) => runWarden(args, { cwd: dir, env: fake.env() });
-const LIVE = ['--provider', 'alibaba', '--regions', REGION];
-
-const unused = (report: AuditReport) =>
-  report.findings
-    .filter((f) => f.check === 'unused-group')
-    .map((f) => f.groupName)
-    .sort();
-const ssh = (report: AuditReport, group: string) =>
-  report.findings.find((f) => f.check === 'internet-admin-port' && f.groupName === group);
-const detailOf = (report: AuditReport, group: string) =>
-  report.findings.find((f) => f.check === 'unused-group' && f.groupName === group)?.detail;
+let rig: EssRig;
+const run = (args: string[]) => rig.run(args);
 
 beforeAll(async () => {
-  fake = new FakeAlibabaEcs({ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET });
-  await fake.start();
-  dir = await mkdtemp(join(tmpdir(), 'warden-ess-'));
-  const sshOpen = (name: string) => {
-    const id = fake.addGroup(REGION, { SecurityGroupName: name });
-    fake.addPermission(id, { Direction: 'ingress', IpProtocol: 'TCP', PortRange: '22/22', SourceCidrIp: '0.0.0.0/0' });
-    return id;
-  };
-  fake.addInterface(REGION, [sshOpen('web')]);
+  rig = await startEssRig({ accessKeyId: 'LTAI5tWardenEssKey001', accessKeySecret: 'wArDeN-eSs-sEcReT-0123456789' });
+  const { fake, sshOpen } = rig;
+  const web = sshOpen('web');
+  fake.addInterface(REGION, [web]);
+  // An ECI configuration (on a group in use anyway): an empty ECI listing in a snapshot could not be told
+  // from an empty ECS one (test/alibaba-eci-scaling-configurations.test.ts), a listed one can.
+  fake.addEciScalingConfiguration(REGION, { SecurityGroupId: web });
   const scaled = sshOpen('scaled');
   const scaledPublic = sshOpen('scaled-public');
   const secondary = fake.addGroup(REGION, { SecurityGroupName: 'scaled-secondary' });
@@ -63,8 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await fake?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 describe('Alibaba scaling configurations name groups', () => {
@@ -78,52 +66,36 @@ describe('Alibaba scaling configurations name groups', () => {
     expect(ssh(report, 'scaled-public')?.severity).toBe('critical');
     expect(ssh(report, 'scaled')?.severity).toBe('high');
     expect(ssh(report, 'scaled')?.detail).toContain('none assigning a public address');
-    const calls = fake.callsOf('DescribeScalingConfigurations');
+    const calls = rig.fake.callsOf('DescribeScalingConfigurations');
     expect(calls.map((c) => `${c.params.PageNumber}/${c.params.PageSize}`)).toEqual(['1/50', '2/50']);
     expect(calls.every((c) => c.headers['x-acs-version'] === '2014-08-28' && c.status === 200)).toBe(true);
-    expect(fake.rejected).toEqual([]);
+    expect(rig.fake.rejected).toEqual([]);
   });
 
   it('snapshot: `warden snapshot` writes the DescribeScalingConfigurations pages, and auditing the file gives the live findings', async () => {
-    const live = JSON.parse((await run(['audit', ...LIVE, '--format', 'json'])).stdout) as AuditReport;
-    const out = join(dir, 'estate.json');
-    const snap = await run(['snapshot', ...LIVE, '--out', out]);
-    expect(snap.code, snap.stderr).toBe(0);
-    const written = JSON.parse(await readFile(out, 'utf8')) as unknown;
-    const pages = [written].flat().flatMap((doc) => (doc as { pages: Record<string, unknown>[] }).pages);
-    expect(pages.filter((p) => 'ScalingConfigurations' in p)).toHaveLength(2);
-    const fromFile = await run(['audit', '--source', out, '--format', 'json']);
-    expect(fromFile.code, fromFile.stderr).toBe(0);
-    expect((JSON.parse(fromFile.stdout) as AuditReport).findings).toEqual(live.findings);
+    const out = join(rig.dir, 'estate.json');
+    const { pages } = await snapshotPages(rig, out);
+    // Two ECS pages and the ECI page.
+    expect(pages.filter((p) => 'ScalingConfigurations' in p)).toHaveLength(3);
+    await expectSnapshotAuditsAsLive(rig, out);
   });
 
   it('a snapshot without scaling configuration pages says they were not read, so the user checks them before deleting', async () => {
-    const out = join(dir, 'estate-for-old.json');
-    await run(['snapshot', ...LIVE, '--out', out]);
-    const docs = [JSON.parse(await readFile(out, 'utf8')) as unknown].flat() as { pages: object[] }[];
+    const { docs } = await snapshotPages(rig, join(rig.dir, 'estate-for-old.json'));
     const old = docs.map((doc) => ({ ...doc, pages: doc.pages.filter((p) => !('ScalingConfigurations' in p)) }));
-    const file = join(dir, 'old.json');
+    const file = join(rig.dir, 'old.json');
     await writeFile(file, JSON.stringify(old));
     const audit = await run(['audit', '--source', file, '--format', 'json']);
     expect(audit.code, audit.stderr).toBe(0);
     const report = JSON.parse(audit.stdout) as AuditReport;
     expect(unused(report)).toEqual(['orphan', 'scaled', 'scaled-public', 'scaled-secondary']);
     expect(detailOf(report, 'scaled')).toContain(
-      "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; scaling configurations were not read, so check them before deleting it.",
+      "Checked: no network interface carries it; no other group's rule names it; no launch template version names it; scaling configurations and ECI scaling configurations were not read, so check them before deleting it.",
     );
   });
 
   it('a refused DescribeScalingConfigurations fails the scope (exit 3, the call named): nothing is reported unused', async () => {
-    fake.deny('DescribeScalingConfigurations');
-    const audit = await run(['audit', ...LIVE, '--format', 'json']);
-    expect(audit.code).toBe(3);
-    const report = JSON.parse(audit.stdout) as AuditReport & { summary: { scanErrors: { message: string }[] } };
-    expect(report.summary.scanErrors.map((e) => e.message)).toEqual([
-      expect.stringMatching(
-        new RegExp(`^alibaba ${fake.accountId} ${REGION} DescribeScalingConfigurations failed: .*Forbidden\\.RAM`),
-      ),
-    ]);
-    expect(unused(report)).toEqual([]);
+    await expectRefusalFailsScope(rig, 'DescribeScalingConfigurations');
   });
 });
 

@@ -140,7 +140,7 @@ describe('scopes and endpoints', () => {
 });
 
 describe('reading a scope', () => {
-  it('reads every page: 250 groups in pages of 100, a group with 1,500 rules in pages of 1,000, 600 interfaces in pages of 500, their instances in pages of 100, launch template versions and scaling configurations in pages of 50', async () => {
+  it('reads every page: 250 groups in pages of 100, a group with 1,500 rules in pages of 1,000, 600 interfaces in pages of 500, their instances in pages of 100, launch template versions, scaling configurations and ECI scaling configurations in pages of 50', async () => {
     const { fake, adapter } = await setup({ concurrency: 8 });
     const ids: string[] = [];
     for (let i = 0; i < 250; i++) ids.push(fake.addGroup(REGION));
@@ -197,6 +197,14 @@ describe('reading a scope', () => {
         { InstanceType: 'Secondary', SecurityGroupIds: [ids[6] as string] },
       ],
     });
+    // 51 ECI scaling configurations (two pages of 50): private ones on group 8, one creating an EIP on group 9.
+    const eciConfigs = Array.from({ length: 50 }, () =>
+      fake.addEciScalingConfiguration(REGION, { SecurityGroupId: ids[8] as string }),
+    );
+    const eciPublic = fake.addEciScalingConfiguration(REGION, {
+      SecurityGroupId: ids[9] as string,
+      AutoCreateEip: true,
+    });
     fake.addGroup('cn-shanghai'); // another region: not in this scope
 
     const progress: number[] = [];
@@ -210,9 +218,13 @@ describe('reading a scope', () => {
       [PAGE_KINDS.launchTemplates]: 1,
       [PAGE_KINDS.launchTemplateVersions]: 3,
       [PAGE_KINDS.scalingConfigurations]: 2,
+      [PAGE_KINDS.eciScalingConfigurations]: 2,
     });
     expect(
       fake.callsOf('DescribeScalingConfigurations').map((c) => `${c.params.PageNumber}/${c.params.PageSize}`),
+    ).toEqual(['1/50', '2/50']);
+    expect(
+      fake.callsOf('DescribeEciScalingConfigurations').map((c) => `${c.params.PageNumber}/${c.params.PageSize}`),
     ).toEqual(['1/50', '2/50']);
     expect(fake.callsOf('DescribeInstances').map((c) => c.params.MaxResults)).toEqual(Array(6).fill('100'));
     expect(
@@ -281,16 +293,20 @@ describe('reading a scope', () => {
         `${dormant} 6 false`,
       ].sort(),
     );
+    expect(usesBy('eci-scaling-configuration')).toEqual(
+      [...eciConfigs.map((id) => `${id} 8 false`), `${eciPublic} 9 true`].sort(),
+    );
     expect(estate.groupUseListings).toEqual(
       expect.arrayContaining([
         { provider: 'alibaba', kind: 'launch-template' },
         { provider: 'alibaba', kind: 'scaling-configuration' },
+        { provider: 'alibaba', kind: 'eci-scaling-configuration' },
       ]),
     );
 
     expect(progress.length).toBeGreaterThanOrEqual(4);
     expect(progress.at(-1)).toBe(pages.length);
-    expect(adapter.stats).toEqual({ calls: 268, retries: 0, throttles: 0 });
+    expect(adapter.stats).toEqual({ calls: 270, retries: 0, throttles: 0 });
     expect(fake.rejected).toEqual([]);
   });
 
@@ -339,9 +355,10 @@ describe('reading a scope', () => {
       [PAGE_KINDS.instances]: 1,
       [PAGE_KINDS.launchTemplates]: 1,
       [PAGE_KINDS.scalingConfigurations]: 1,
+      [PAGE_KINDS.eciScalingConfigurations]: 1,
     });
     expect(fake.callsOf('DescribeSecurityGroups').map((c) => c.status)).toEqual([400, 400, 200]);
-    expect(adapter.stats).toEqual({ calls: 10, retries: 3, throttles: 3 });
+    expect(adapter.stats).toEqual({ calls: 11, retries: 3, throttles: 3 });
   });
 
   it('retries 500 and 503 answers', async () => {
@@ -350,9 +367,9 @@ describe('reading a scope', () => {
     fake.failNext('DescribeSecurityGroupAttribute', 1, 'server-error');
     fake.failNext('DescribeNetworkInterfaces', 1, 'unavailable');
     const pages = await adapter.read(SCOPE);
-    expect(pages).toHaveLength(7);
+    expect(pages).toHaveLength(8);
     expect(fake.callsOf('DescribeNetworkInterfaces').map((c) => c.status)).toEqual([503, 200]);
-    expect(adapter.stats).toEqual({ calls: 9, retries: 2, throttles: 0 });
+    expect(adapter.stats).toEqual({ calls: 10, retries: 2, throttles: 0 });
   });
 
   it('times out a call that hangs and retries it', async () => {
@@ -362,7 +379,7 @@ describe('reading a scope', () => {
     const started = Date.now();
     const pages = await adapter.read(SCOPE);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(pages).toHaveLength(7);
+    expect(pages).toHaveLength(8);
     expect(fake.callsOf('DescribeSecurityGroups').map((c) => c.status)).toEqual([-1, 200]);
     expect(adapter.stats.retries).toBe(1);
   });
@@ -463,8 +480,9 @@ describe('reading a scope', () => {
     fake.failNext('DescribeSecurityGroups', 1, 'throttle');
     await adapter.read(SCOPE);
     // one throttled + one DescribeSecurityGroups, two attributes, one interfaces, one instances, one launch
-    // templates, one scaling configurations (Auto Scaling, at its own API version)
-    expect(fake.requests.length).toBe(8);
+    // templates, one scaling configurations and one ECI scaling configurations (Auto Scaling, at its own
+    // API version)
+    expect(fake.requests.length).toBe(9);
     for (const request of fake.requests) {
       expect(request.headers.authorization).toMatch(
         new RegExp(
@@ -473,7 +491,7 @@ describe('reading a scope', () => {
       );
       expect(request.headers['x-acs-action']).toBe(request.action);
       expect(request.headers['x-acs-version']).toBe(
-        request.action === 'DescribeScalingConfigurations' ? '2014-08-28' : '2014-05-26',
+        request.action.endsWith('ScalingConfigurations') ? '2014-08-28' : '2014-05-26',
       );
       expect(request.headers['x-acs-date']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       expect(request.headers['x-acs-content-sha256']).toMatch(/^[0-9a-f]{64}$/);

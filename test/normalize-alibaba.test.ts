@@ -87,7 +87,7 @@ function reasonFor(fields: Record<string, unknown>): string {
 }
 
 describe('alibabaPageKinds', () => {
-  it('names the ECS calls (groups, rules, interfaces, prefix and port lists, instances, launch templates) and Auto Scaling scaling configurations, for the alibaba provider only', () => {
+  it('names the ECS calls (groups, rules, interfaces, prefix and port lists, instances, launch templates) and Auto Scaling scaling configurations (ECS and ECI), for the alibaba provider only', () => {
     expect(alibabaPageKinds.map((k) => k.name)).toEqual([
       'alibaba:DescribeSecurityGroups',
       'alibaba:DescribeSecurityGroupAttribute',
@@ -102,6 +102,7 @@ describe('alibabaPageKinds', () => {
       'alibaba:DescribeLaunchTemplates',
       'alibaba:DescribeLaunchTemplateVersions',
       'alibaba:DescribeScalingConfigurations',
+      'alibaba:DescribeEciScalingConfigurations',
     ]);
     for (const k of alibabaPageKinds) expect(k.providers).toEqual(['alibaba']);
   });

@@ -215,6 +215,7 @@ describe('each adapter method calls only the operations its use declares (agains
       fake.addInterface('cn-hangzhou', [group]);
       fake.addLaunchTemplate('cn-hangzhou', [{ SecurityGroupIds: [group], InternetMaxBandwidthOut: 0 }]);
       fake.addScalingConfiguration('cn-hangzhou', { SecurityGroupIds: [group] });
+      fake.addEciScalingConfiguration('cn-hangzhou', { SecurityGroupId: group });
       const env = {
         WARDEN_ALIBABA_ENDPOINT: url,
         ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -232,6 +233,7 @@ describe('each adapter method calls only the operations its use declares (agains
         {
           scopes: ['GetCallerIdentity'],
           read: [
+            'DescribeEciScalingConfigurations',
             'DescribeInstances',
             'DescribeLaunchTemplateVersions',
             'DescribeLaunchTemplates',

@@ -139,7 +139,7 @@ describe('unused-group knows every kind of use', () => {
     );
   });
 
-  it('says on Alibaba which of launch templates and scaling configurations were listed, and that the others were not read', () => {
+  it('says on Alibaba which of launch templates, scaling configurations and ECI scaling configurations were listed, and that the others were not read', () => {
     const alibaba = { ...sshOpen('sg-1', []), provider: 'alibaba' as const };
     const estate = (kinds: GroupUseKind[]) => ({
       groups: [alibaba],
@@ -150,10 +150,13 @@ describe('unused-group knows every kind of use', () => {
       scanErrors: [],
     });
     expect(unused(estate(['launch-template']))?.detail).toContain(
-      'no launch template version names it; scaling configurations were not read, so check them before deleting it.',
+      'no launch template version names it; scaling configurations and ECI scaling configurations were not read, so check them before deleting it.',
     );
     expect(unused(estate(['launch-template', 'scaling-configuration']))?.detail).toContain(
-      'no launch template version names it; no Auto Scaling scaling configuration names it (ECI scaling configurations are not read: check them before deleting the group).',
+      'no launch template version names it; no Auto Scaling scaling configuration names it; ECI scaling configurations were not read, so check them before deleting it.',
+    );
+    expect(unused(estate(['launch-template', 'scaling-configuration', 'eci-scaling-configuration']))?.detail).toContain(
+      'no launch template version names it; no Auto Scaling scaling configuration names it; no Auto Scaling ECI scaling configuration names it.',
     );
     // Another cloud's listings say nothing of Alibaba's.
     const awsOnly = {

@@ -7,34 +7,43 @@ import { isRecord } from '../../src/lib/record.ts';
 import { mapLimit } from '../../src/lib/pool.ts';
 import type { RawPage, Scope } from '../../src/ports/live.ts';
 import { AlibabaApiError, MalformedResponse } from './client.ts';
-import type { AlibabaClient, Body } from './client.ts';
+import type { AlibabaClient, Body, RpcAction } from './client.ts';
 
 // The reads that say which interfaces are public and which groups launch templates name
 // (read by ./instances.ts and ./launch-templates.ts): DescribeInstances (an instance's fixed public
 // IP and EIP, listed on the instance), DescribeLaunchTemplates, and every version of each template
 // (DescribeLaunchTemplateVersions by id: any version can be launched, so the default one alone
-// could miss a group still in use). And Auto Scaling's scaling configurations (ESS
-// DescribeScalingConfigurations, API version 2014-08-28, every one, active or not): no ESS SDK is
-// published on npm, so the call goes through the OpenAPI client the ECS SDK is built on
-// (`AlibabaClient.callRpc`), signed and retried as the ECS calls are.
+// could miss a group still in use). And Auto Scaling's scaling configurations, of the ECS type
+// (ESS DescribeScalingConfigurations) and of the ECI type (DescribeEciScalingConfigurations), API
+// version 2014-08-28, every one, active or not: no ESS SDK is published on npm, so the calls go
+// through the OpenAPI client the ECS SDK is built on (`AlibabaClient.callRpc`), signed and retried as
+// the ECS calls are.
 
 export const LAUNCH_PAGE_KINDS = {
   instances: 'alibaba:DescribeInstances',
   launchTemplates: 'alibaba:DescribeLaunchTemplates',
   launchTemplateVersions: 'alibaba:DescribeLaunchTemplateVersions',
   scalingConfigurations: 'alibaba:DescribeScalingConfigurations',
+  eciScalingConfigurations: 'alibaba:DescribeEciScalingConfigurations',
 } as const;
 
 /**
- * DescribeInstances MaxResults ≤ 100 (request model docs); the launch template calls and
- * DescribeScalingConfigurations (ESS API reference: PageSize at most 50) page by number, 50 a page.
+ * DescribeInstances MaxResults ≤ 100 (request model docs); the launch template calls,
+ * DescribeScalingConfigurations and DescribeEciScalingConfigurations (ESS API reference: PageSize at
+ * most 50) page by number, 50 a page.
  */
 const INSTANCES_PAGE_SIZE = 100;
 const TEMPLATE_PAGE_SIZE = 50;
+const ESS_VERSION = '2014-08-28';
 const SCALING_CONFIGURATIONS = {
   product: 'ess',
   action: 'DescribeScalingConfigurations',
-  version: '2014-08-28',
+  version: ESS_VERSION,
+} as const;
+const ECI_SCALING_CONFIGURATIONS = {
+  product: 'ess',
+  action: 'DescribeEciScalingConfigurations',
+  version: ESS_VERSION,
 } as const;
 
 /** The list a response holds at `outer.inner`, or a MalformedResponse naming it. */
@@ -164,19 +173,30 @@ export async function readLaunchTemplates(ali: AlibabaClient, scope: Scope, conc
   ];
 }
 
-export async function readScalingConfigurations(ali: AlibabaClient, scope: Scope): Promise<RawPage[]> {
+/** Every page of an ESS listing of scaling configurations (`ScalingConfigurations.ScalingConfiguration[]`). */
+async function readEssConfigurations(ali: AlibabaClient, scope: Scope, rpc: RpcAction): Promise<Body[]> {
   const { bodies } = await everyPage(
     ali,
     scope,
-    SCALING_CONFIGURATIONS.action,
+    rpc.action,
     ['ScalingConfigurations', 'ScalingConfiguration'],
     TEMPLATE_PAGE_SIZE,
     ({ pageNumber }) =>
-      ali.callRpc(scope, SCALING_CONFIGURATIONS.action, SCALING_CONFIGURATIONS, {
+      ali.callRpc(scope, rpc.action, rpc, {
         RegionId: scope.region,
         PageNumber: String(pageNumber),
         PageSize: String(TEMPLATE_PAGE_SIZE),
       }),
   );
+  return bodies;
+}
+
+export async function readScalingConfigurations(ali: AlibabaClient, scope: Scope): Promise<RawPage[]> {
+  const bodies = await readEssConfigurations(ali, scope, SCALING_CONFIGURATIONS);
   return bodies.map((body) => ({ kind: LAUNCH_PAGE_KINDS.scalingConfigurations, body }));
+}
+
+export async function readEciScalingConfigurations(ali: AlibabaClient, scope: Scope): Promise<RawPage[]> {
+  const bodies = await readEssConfigurations(ali, scope, ECI_SCALING_CONFIGURATIONS);
+  return bodies.map((body) => ({ kind: LAUNCH_PAGE_KINDS.eciScalingConfigurations, body }));
 }

@@ -34,15 +34,16 @@ function assignsPublicAddress(data: Record<string, unknown>): boolean {
 /**
  * The group uses of what launches instances from `data` (a launch template version's
  * LaunchTemplateData, a scaling configuration): each group it or one of its interfaces
- * (NetworkInterfaces.NetworkInterface[]) names, public when its outbound bandwidth is not 0.
+ * (NetworkInterfaces.NetworkInterface[]) names, public when its outbound bandwidth is not 0
+ * (unless the caller knows better from the fields of its own API).
  */
 export function launchUses(
   ctx: PageContext,
   region: string,
   by: GroupUse['by'],
   data: Record<string, unknown>,
+  assigns = assignsPublicAddress(data),
 ): GroupUse[] {
-  const assigns = assignsPublicAddress(data);
   const groups = new Set([
     ...namedGroups(data),
     ...entries(data.NetworkInterfaces, 'NetworkInterface').flatMap((n) => (isRecord(n) ? namedGroups(n) : [])),

@@ -21,6 +21,7 @@ import { alibabaSetPageKinds } from './sets.ts';
 import { alibabaInterface } from './interfaces.ts';
 import { alibabaInstancePageKinds } from './instances.ts';
 import { alibabaLaunchTemplatePageKinds } from './launch-templates.ts';
+import { alibabaEciScalingConfigurationPageKinds } from './eci-scaling-configurations.ts';
 import { alibabaScalingConfigurationPageKinds } from './scaling-configurations.ts';
 import { ALL_PORTS, MAX_PORT, hasPorts, parseProtocol } from '../../src/model/protocol.ts';
 import type {
@@ -495,12 +496,15 @@ export const alibabaPageKinds: PageKind[] = [
     normalize: (page, ctx) => safely(normalizeNetworkInterfaces, page, ctx),
   },
   ...alibabaSetPageKinds,
-  ...[...alibabaInstancePageKinds, ...alibabaLaunchTemplatePageKinds, ...alibabaScalingConfigurationPageKinds].map(
-    (kind) => ({
-      ...kind,
-      normalize: (page: unknown, ctx: PageContext) => safely(kind.normalize, page, ctx),
-    }),
-  ),
+  ...[
+    ...alibabaInstancePageKinds,
+    ...alibabaLaunchTemplatePageKinds,
+    ...alibabaScalingConfigurationPageKinds,
+    ...alibabaEciScalingConfigurationPageKinds,
+  ].map((kind) => ({
+    ...kind,
+    normalize: (page: unknown, ctx: PageContext) => safely(kind.normalize, page, ctx),
+  })),
 ];
 
 /** Any Alibaba ECS page: read by the kind whose shape it has; a page of no known shape is reported. */

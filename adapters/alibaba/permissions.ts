@@ -12,6 +12,7 @@ export const ALIBABA_PERMISSIONS = declarePermissions({
     DescribeLaunchTemplates: { access: 'read', permissions: ['ecs:DescribeLaunchTemplates'] },
     DescribeLaunchTemplateVersions: { access: 'read', permissions: ['ecs:DescribeLaunchTemplateVersions'] },
     DescribeScalingConfigurations: { access: 'read', permissions: ['ess:DescribeScalingConfigurations'] },
+    DescribeEciScalingConfigurations: { access: 'read', permissions: ['ess:DescribeEciScalingConfigurations'] },
     DescribePrefixLists: { access: 'read', permissions: ['ecs:DescribePrefixLists'] },
     DescribePrefixListAttributes: { access: 'read', permissions: ['ecs:DescribePrefixListAttributes'] },
     DescribePortRangeLists: { access: 'read', permissions: ['ecs:DescribePortRangeLists'] },
@@ -40,6 +41,7 @@ export const ALIBABA_PERMISSIONS = declarePermissions({
       'DescribeLaunchTemplates',
       'DescribeLaunchTemplateVersions',
       'DescribeScalingConfigurations',
+      'DescribeEciScalingConfigurations',
     ],
     // The group's rules are read before and after, to find the id of the rule added.
     addRule: ['DescribeSecurityGroupAttribute', 'AuthorizeSecurityGroup', 'AuthorizeSecurityGroupEgress'],

@@ -15,7 +15,13 @@ import type { RawPage, ReadProgress, Scope } from '../../src/ports/live.ts';
 import { AlibabaApiError, isThrottling, MalformedResponse } from './client.ts';
 import type { AlibabaClient, Body, EcsClient } from './client.ts';
 import { referencedLists, SET_PAGE_KINDS } from './sets.ts';
-import { LAUNCH_PAGE_KINDS, readInstances, readLaunchTemplates, readScalingConfigurations } from './launch-reads.ts';
+import {
+  LAUNCH_PAGE_KINDS,
+  readEciScalingConfigurations,
+  readInstances,
+  readLaunchTemplates,
+  readScalingConfigurations,
+} from './launch-reads.ts';
 
 // The Alibaba reads: a scope's groups, each group's rules (DescribeSecurityGroupAttribute), the
 // prefix lists and port lists they name, and the network interfaces, page by page as the API
@@ -321,7 +327,8 @@ const setPages = async (
 
 /**
  * Every page of the scope: groups, their rules, the lists those name, the network interfaces, the
- * instances (their public IPs), the launch templates and the Auto Scaling scaling configurations.
+ * instances (their public IPs), the launch templates and the Auto Scaling scaling configurations
+ * (ECS and ECI).
  * Any listing that fails fails the scope.
  */
 export async function readAlibabaScope(ali: AlibabaClient, scope: Scope, progress?: ReadProgress): Promise<RawPage[]> {
@@ -376,6 +383,7 @@ export async function readAlibabaScope(ali: AlibabaClient, scope: Scope, progres
     ...(await readInstances(ali, scope)),
     ...(await readLaunchTemplates(ali, scope, concurrency)),
     ...(await readScalingConfigurations(ali, scope)),
+    ...(await readEciScalingConfigurations(ali, scope)),
   );
   report();
   return pages;

@@ -2,6 +2,7 @@ import { isRecord } from '../../src/lib/record.ts';
 import type { GroupUse } from '../../src/model/network-interface.ts';
 import { groupUsePage, unparseableRecord } from '../../src/model/page.ts';
 import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts';
+import { isEciScalingConfigurationsPage } from './eci-scaling-configurations.ts';
 import { entries, hasList, launchUses, text } from './launch-templates.ts';
 
 // Alibaba Auto Scaling (ESS) scaling configurations: DescribeScalingConfigurations (API version
@@ -29,9 +30,11 @@ export const alibabaScalingConfigurationPageKinds: PageKind[] = [
   {
     name: 'alibaba:DescribeScalingConfigurations',
     providers: ['alibaba'],
+    // DescribeEciScalingConfigurations answers in the same wrappers; its pages are told apart by their entries.
     matches: (page) =>
       isRecord(page) &&
-      (Array.isArray(page.ScalingConfigurations) || hasList(page, 'ScalingConfigurations', 'ScalingConfiguration')),
+      (Array.isArray(page.ScalingConfigurations) || hasList(page, 'ScalingConfigurations', 'ScalingConfiguration')) &&
+      !isEciScalingConfigurationsPage(page),
     normalize: describeScalingConfigurations,
   },
 ];

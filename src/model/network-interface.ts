@@ -65,7 +65,8 @@ export interface GroupUse {
   assignsPublicAddress: boolean;
 }
 
-export type GroupUseKind = 'launch-template' | 'launch-configuration' | 'scaling-configuration';
+export type GroupUseKind =
+  'launch-template' | 'launch-configuration' | 'scaling-configuration' | 'eci-scaling-configuration';
 
 /** A listing of one kind of group use that was read (found none or some): "read, none" is not "not read". */
 export interface GroupUseListing {

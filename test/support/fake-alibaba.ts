@@ -30,7 +30,9 @@
 //   the same loopback host): DescribeScalingConfigurations as its API reference documents it,
 //   `ScalingConfigurations.ScalingConfiguration[]` with SecurityGroupId / SecurityGroupIds.SecurityGroupId[]
 //   / NetworkInterfaces.NetworkInterface[] / InternetMaxBandwidthOut / LifecycleState, TotalCount,
-//   PageNumber, PageSize (1..50, default 10), signed and checked like every other action.
+//   PageNumber, PageSize (1..50, default 10), signed and checked like every other action; and
+//   DescribeEciScalingConfigurations (the ECI type) in the same wrappers, each with SecurityGroupId,
+//   ContainerGroupName, Containers.Container[], AutoCreateEip, EipBandwidth, Ipv6AddressCount.
 // - Faults: the next N calls of an action can be throttled, fail with 500/503, hang, or return a
 //   malformed body; an action can be denied (403 Forbidden.RAM, as RAM answers an action the
 //   policy does not grant).
@@ -123,6 +125,19 @@ export interface FakeScalingConfiguration {
   NetworkInterfaces: { InstanceType: 'Primary' | 'Secondary'; SecurityGroupIds: string[] }[];
 }
 
+/** An Auto Scaling ECI scaling configuration (active or not): its group, and whether its container groups get an EIP or IPv6 addresses. */
+export interface FakeEciScalingConfiguration {
+  RegionId: string;
+  ScalingConfigurationId: string;
+  ScalingConfigurationName: string;
+  ScalingGroupId: string;
+  LifecycleState: 'Active' | 'Inactive';
+  SecurityGroupId: string;
+  AutoCreateEip: boolean;
+  EipBandwidth: number;
+  Ipv6AddressCount: number;
+}
+
 export interface RecordedRequest {
   action: string;
   params: Record<string, string>;
@@ -135,7 +150,11 @@ const API_VERSION = '2014-05-26';
 const STS_VERSION = '2015-04-01';
 /** Auto Scaling (ESS) answers its actions at its own version. */
 const ESS_VERSION = '2014-08-28';
-const VERSIONS: Record<string, string> = { GetCallerIdentity: STS_VERSION, DescribeScalingConfigurations: ESS_VERSION };
+const VERSIONS: Record<string, string> = {
+  GetCallerIdentity: STS_VERSION,
+  DescribeScalingConfigurations: ESS_VERSION,
+  DescribeEciScalingConfigurations: ESS_VERSION,
+};
 const HOST_ID = 'ecs.aliyuncs.com';
 const PERMISSION_FIELDS = [
   'SecurityGroupRuleId',
@@ -244,6 +263,7 @@ export class FakeAlibabaEcs {
   private readonly interfaces: FakeInterface[] = [];
   private readonly launchTemplates: FakeLaunchTemplate[] = [];
   private readonly scalingConfigurations: FakeScalingConfiguration[] = [];
+  private readonly eciScalingConfigurations: FakeEciScalingConfiguration[] = [];
   private readonly prefixLists: FakePrefixList[] = [];
   private readonly portLists: FakePortList[] = [];
   private readonly denied = new Set<string>();
@@ -383,6 +403,26 @@ export class FakeAlibabaEcs {
         ...n,
         SecurityGroupIds: [...n.SecurityGroupIds],
       })),
+    });
+    return id;
+  }
+
+  addEciScalingConfiguration(
+    region: string,
+    init: Partial<Omit<FakeEciScalingConfiguration, 'RegionId'>> & Pick<FakeEciScalingConfiguration, 'SecurityGroupId'>,
+  ): string {
+    const id = init.ScalingConfigurationId ?? `asc-${hex(20)}`;
+    this.eciScalingConfigurations.push({
+      RegionId: region,
+      ScalingConfigurationId: id,
+      ScalingConfigurationName:
+        init.ScalingConfigurationName ?? `eci-config-${this.eciScalingConfigurations.length + 1}`,
+      ScalingGroupId: init.ScalingGroupId ?? `asg-${hex(20)}`,
+      LifecycleState: init.LifecycleState ?? 'Active',
+      SecurityGroupId: init.SecurityGroupId,
+      AutoCreateEip: init.AutoCreateEip ?? false,
+      EipBandwidth: init.EipBandwidth ?? 5,
+      Ipv6AddressCount: init.Ipv6AddressCount ?? 0,
     });
     return id;
   }
@@ -692,6 +732,8 @@ export class FakeAlibabaEcs {
         return this.describeNetworkInterfaces(params);
       case 'DescribeScalingConfigurations':
         return this.describeScalingConfigurations(params);
+      case 'DescribeEciScalingConfigurations':
+        return this.describeEciScalingConfigurations(params);
       case 'DescribePrefixLists':
         return this.describePrefixLists(params);
       case 'DescribePrefixListAttributes':
@@ -988,6 +1030,28 @@ export class FakeAlibabaEcs {
           SecurityGroupIds: { SecurityGroupId: [...n.SecurityGroupIds] },
         })),
       },
+    }));
+  }
+
+  private describeEciScalingConfigurations(params: Record<string, string>): Record<string, unknown> {
+    const region = this.region(params);
+    const all = this.eciScalingConfigurations.filter((c) => c.RegionId === region);
+    return this.numberedAnswer(params, all, ['ScalingConfigurations', 'ScalingConfiguration'], (c) => ({
+      ScalingConfigurationId: c.ScalingConfigurationId,
+      ScalingConfigurationName: c.ScalingConfigurationName,
+      ScalingGroupId: c.ScalingGroupId,
+      RegionId: c.RegionId,
+      LifecycleState: c.LifecycleState,
+      CreationTime: '2024-01-02T03:04Z',
+      ContainerGroupName: `${c.ScalingConfigurationName}-pod`,
+      SecurityGroupId: c.SecurityGroupId,
+      Cpu: 2,
+      Memory: 4,
+      RestartPolicy: 'Always',
+      AutoCreateEip: c.AutoCreateEip,
+      EipBandwidth: c.EipBandwidth,
+      Ipv6AddressCount: c.Ipv6AddressCount,
+      Containers: { Container: [{ Name: 'app', Image: 'registry.example/app:1', Cpu: 2, Memory: 4 }] },
     }));
   }
 

@@ -62,15 +62,19 @@ export const alibaba: ProviderDescriptor<'alibaba', typeof alibabaConfigSchema> 
   },
   implicitRules: alibabaImplicitRules,
   configSchema: alibabaConfigSchema,
-  // Auto Scaling's ECS scaling configurations (DescribeScalingConfigurations); its ECI (container)
-  // scaling configurations are another listing, not read.
+  // Auto Scaling's scaling configurations: the ECS ones (DescribeScalingConfigurations) and the ECI
+  // (container) ones (DescribeEciScalingConfigurations), two listings each read or not on its own.
   launchSources: [
     { kind: 'launch-template', checked: 'no launch template version names it', unread: 'launch templates' },
     {
       kind: 'scaling-configuration',
-      checked:
-        'no Auto Scaling scaling configuration names it (ECI scaling configurations are not read: check them before deleting the group)',
+      checked: 'no Auto Scaling scaling configuration names it',
       unread: 'scaling configurations',
+    },
+    {
+      kind: 'eci-scaling-configuration',
+      checked: 'no Auto Scaling ECI scaling configuration names it',
+      unread: 'ECI scaling configurations',
     },
   ],
   secretNames: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
