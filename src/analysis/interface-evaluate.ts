@@ -49,7 +49,7 @@ export interface InterfacePolicy {
    */
   policy: EvaluatedPolicy;
   /** Every rule of `policy` to its group and the rule as the group lists it. */
-  origins: Map<Rule, RuleOrigin>;
+  origins: Pick<ReadonlyMap<Rule, RuleOrigin>, 'get'>;
   /** The rules `policy` holds, per group of `groups`. */
   groupRules: Rule[][];
   /** Each group of `groups` evaluated alone on those rules (so deciders are shared with `policy`). */
@@ -96,8 +96,16 @@ export function evaluateInterface(
   // Where the order does not decide, one canonical order: equal keys give equal policies, deciders included.
   const ordered = bound ? found : [...found].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const own = ordered.map(partOf);
-  const origins = new Map<Rule, RuleOrigin>();
-  for (const part of own) for (const [rule, origin] of part.origins) origins.set(rule, origin);
+  // Looked up in the parts (a rule is one part's own): most sets ask for a few deciders only.
+  const origins = {
+    get(rule: Rule): RuleOrigin | undefined {
+      for (let i = 0; i < own.length; i++) {
+        const origin = (own[i] as GroupPart).origins.get(rule);
+        if (origin) return origin;
+      }
+      return undefined;
+    },
+  };
   const groupRules = own.map((part) => part.rules);
   const combined = combinedGroup(networkInterface, ordered, groupRules.flat());
   const mixedTypes = semantics === 'priority' && mixesGroupTypes(ordered);

@@ -1,4 +1,4 @@
-import { placeKey } from '../model/ids.ts';
+import { placeKey, samePlace } from '../model/ids.ts';
 import { isPublicInterface } from '../model/network-interface.ts';
 import type { GroupUse, GroupUseKind, NetworkInterface } from '../model/network-interface.ts';
 import type { Estate, SecurityGroup, Severity } from '../model/types.ts';
@@ -37,7 +37,7 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
   const byScope = new Map<string, Map<string, NetworkInterface[]>>();
   let last: { item: NetworkInterface; byGroup: Map<string, NetworkInterface[]> } | undefined;
   for (const item of interfaces) {
-    if (!last || !sameScope(last.item, item)) {
+    if (!last || !samePlace(last.item, item)) {
       const key = placeKey(item, '');
       let inScope = byScope.get(key);
       if (!inScope) {
@@ -66,22 +66,22 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
     listed.set(listing.provider, kinds);
   }
   const none: ReadonlySet<GroupUseKind> = new Set();
+  const noInterfaces: NetworkInterface[] = [];
+  const noUses: GroupUse[] = [];
+  // Groups come scope by scope too: the scope's interfaces are looked up again only when it changes.
+  let scope: { group: SecurityGroup; byGroup: Map<string, NetworkInterface[]> | undefined } | undefined;
   return (group) => {
     if (group.attachments === undefined) return undefined;
-    const carrying = byScope.get(placeKey(group, ''))?.get(group.id) ?? [];
-    const uses = usesByGroup.get(placeKey(group, group.id)) ?? [];
-    return {
-      interfaces: carrying,
-      publicInterfaces: carrying.filter(isPublicInterface).length,
-      uses,
-      usesListed: listed.get(group.provider) ?? none,
-      publicUses: uses.filter((u) => u.assignsPublicAddress).length,
-    };
+    if (!scope || !samePlace(scope.group, group)) scope = { group, byGroup: byScope.get(placeKey(group, '')) };
+    const carrying = scope.byGroup?.get(group.id) ?? noInterfaces;
+    const uses = usesByGroup.size === 0 ? noUses : (usesByGroup.get(placeKey(group, group.id)) ?? noUses);
+    let publicInterfaces = 0;
+    for (let i = 0; i < carrying.length; i++)
+      if (isPublicInterface(carrying[i] as NetworkInterface)) publicInterfaces++;
+    let publicUses = 0;
+    for (let i = 0; i < uses.length; i++) if ((uses[i] as GroupUse).assignsPublicAddress) publicUses++;
+    return { interfaces: carrying, publicInterfaces, uses, usesListed: listed.get(group.provider) ?? none, publicUses };
   };
-}
-
-function sameScope(a: NetworkInterface, b: NetworkInterface): boolean {
-  return a.region === b.region && a.account === b.account && a.provider === b.provider;
 }
 
 /** Whether nothing that carries or launches with the group can be reached from the Internet. */

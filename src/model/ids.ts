@@ -20,6 +20,14 @@ export function derivedId(prefix: string, content: unknown): string {
   return `${prefix}~${hashId([stableStringify(content)])}`;
 }
 
+/** Whether two things are at the same place (provider, account and region): cheaper than comparing their keys. */
+export function samePlace(
+  a: { provider: string; account: string; region: string },
+  b: { provider: string; account: string; region: string },
+): boolean {
+  return a.region === b.region && a.account === b.account && a.provider === b.provider;
+}
+
 /** One key for something (a group, an interface) at its place: provider, account, region and id. */
 export function placeKey(place: { provider: string; account: string; region: string }, id: string): string {
   return `${place.provider}\u0000${place.account}\u0000${place.region}\u0000${id}`;

@@ -1,4 +1,4 @@
-import { placeKey } from './ids.ts';
+import { placeKey, samePlace } from './ids.ts';
 import type { PageResult, Scope } from './page.ts';
 import type { Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
 import { attachSets, mergeAddressSets, mergeSets } from './sets.ts';
@@ -6,10 +6,6 @@ import { mergeInterfacePages } from './merge-interfaces.ts';
 
 function scopeKey(provider: Provider, account: string, region: string, groupId: string): string {
   return placeKey({ provider, account, region }, groupId);
-}
-
-function sameScope(a: Scope, b: Scope): boolean {
-  return a.region === b.region && a.account === b.account && a.provider === b.provider;
 }
 
 /** The groups of each scope by id. */
@@ -117,7 +113,7 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
     for (const page of pages) {
       for (const fragment of page.attachments) {
         // A page lists one scope's fragments together: look the scope up again only when it changes.
-        if (!scope || !sameScope(scope.of, fragment))
+        if (!scope || !samePlace(scope.of, fragment))
           scope = {
             of: fragment,
             groups: groupsIn.get(scopeKey(fragment.provider, fragment.account, fragment.region, '')),
@@ -162,7 +158,7 @@ export function documentAttachmentScopes(results: readonly PageResult[]): PageRe
   // A document lists one scope's groups and rules together: its key is made once per run, not per rule.
   let last: Scope | undefined;
   const list = (g: Scope): void => {
-    if (last && sameScope(last, g)) return;
+    if (last && samePlace(last, g)) return;
     last = g;
     const key = scopeKey(g.provider, g.account, g.region, '');
     if (!listed.has(key)) listed.set(key, { provider: g.provider, account: g.account, region: g.region });

@@ -95,10 +95,12 @@ function decidingGroupsOf(context: CheckContext, policy: InterfacePolicy, first:
     const wanted = new Set(ruleIds);
     const found = new Set<string>();
     const groups = new Map<string, SecurityGroup>();
-    for (const [rule, origin] of of.origins) {
-      if (!wanted.has(rule.native.ruleId)) continue;
-      found.add(rule.native.ruleId);
-      groups.set(origin.group.id, origin.group);
+    for (const part of of.parts) {
+      for (const [rule, origin] of part.origins) {
+        if (!wanted.has(rule.native.ruleId)) continue;
+        found.add(rule.native.ruleId);
+        groups.set(origin.group.id, origin.group);
+      }
     }
     return found.size === wanted.size ? [...groups.values()] : undefined;
   };
