@@ -111,6 +111,32 @@ describe('interfaces joined from pages', () => {
     for (const g of estate.groups) expect(g.attachments?.map((a) => a.id)).toEqual(ids);
   });
 
+  it('attaches every interface read to each group it carries, once, however often it was read, with the fragments of interfaces not read in full', () => {
+    const group = (id: string) => ({ ...scope, vpcId: 'vpc-1', id, name: id, description: '' });
+    const fragment = (groupId: string, id: string) => ({
+      ...scope,
+      groupId,
+      attachment: { kind: 'network-interface' as const, id },
+    });
+    const listing = page({
+      groups: [group('sg-a'), group('sg-b'), group('sg-c'), group('sg-idle')],
+      interfaces: [
+        port('p-1'),
+        port('p-2', { groupIds: ['sg-b', 'sg-b'] }),
+        port('p-3', { groupIds: ['sg-c', 'sg-other'] }),
+      ],
+      // p-4 could not be read in full on this page (one of its groups did not read); p-1 was read both ways.
+      attachments: [fragment('sg-c', 'p-4'), fragment('sg-a', 'p-1')],
+      attachmentScopes: [scope],
+    });
+    const estate = mergePages([listing, listing]);
+    const attached = Object.fromEntries(estate.groups.map((g) => [g.id, g.attachments?.map((a) => a.id)]));
+    expect(attached).toEqual({ 'sg-a': ['p-1'], 'sg-b': ['p-1', 'p-2'], 'sg-c': ['p-4', 'p-3'], 'sg-idle': [] });
+    // Without any scope vouched for, nothing is known to be attached (as before interfaces were read).
+    const unvouched = mergePages([{ ...listing, attachmentScopes: [] }]);
+    expect(unvouched.groups.map((g) => g.attachments)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
   it('keeps each launch template that names a group once', () => {
     const use = {
       ...scope,

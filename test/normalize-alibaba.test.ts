@@ -590,15 +590,20 @@ describe('DescribeSecurityGroupAttribute: what cannot be read', () => {
 });
 
 describe('DescribeNetworkInterfaces', () => {
-  it('gives one attachment per (interface, security group) and declares the scope read', () => {
+  it('lists each interface with its security groups (which it attaches them to) and declares the scope read', () => {
     const result = normalize(fixture('describe-network-interfaces.json'), ctx);
-    const eni = (id: string) => ({ kind: 'network-interface', id });
     const base = { provider: 'alibaba', account: '123456789012', region: 'cn-hangzhou' };
-    expect(result.attachments).toEqual([
-      { ...base, groupId: 'sg-bp67acfmxazb4p0001', attachment: eni('eni-bp17pdijfczax1hu0001') },
-      { ...base, groupId: 'sg-bp67acfmxazb4p0001', attachment: eni('eni-bp17pdijfczax1hu0002') },
-      { ...base, groupId: 'sg-bp67acfmxazb4p0002', attachment: eni('eni-bp17pdijfczax1hu0002') },
+    expect(result.interfaces?.map((i) => [i.provider, i.account, i.region, i.id, i.groupIds])).toEqual([
+      [base.provider, base.account, base.region, 'eni-bp17pdijfczax1hu0001', ['sg-bp67acfmxazb4p0001']],
+      [
+        base.provider,
+        base.account,
+        base.region,
+        'eni-bp17pdijfczax1hu0002',
+        ['sg-bp67acfmxazb4p0001', 'sg-bp67acfmxazb4p0002'],
+      ],
     ]);
+    expect(result.attachments).toEqual([]);
     expect(result.attachmentScopes).toEqual([base]);
     expect(result.groups).toEqual([]);
     expect(result.rules).toEqual([]);
@@ -616,12 +621,12 @@ describe('DescribeNetworkInterfaces', () => {
       },
     };
     const fromPage = normalize(page, { ...ctx, region: '' });
-    expect(fromPage.attachments.map((a) => [a.attachment.id, a.region])).toEqual([
+    expect(fromPage.interfaces?.map((i) => [i.id, i.region])).toEqual([
       ['eni-1', 'cn-shanghai'],
       ['eni-2', 'cn-beijing'],
     ]);
     expect(fromPage.attachmentScopes.map((s) => s.region)).toEqual(['cn-shanghai', 'cn-beijing']);
-    expect(normalize(page, ctx).attachments.map((a) => a.region)).toEqual(['cn-hangzhou', 'cn-hangzhou']);
+    expect(normalize(page, ctx).interfaces?.map((i) => i.region)).toEqual(['cn-hangzhou', 'cn-hangzhou']);
   });
 
   it('an empty list still declares its scope: nothing there is attached', () => {
@@ -642,7 +647,7 @@ describe('DescribeNetworkInterfaces', () => {
       },
     };
     const result = normalize(page, ctx);
-    expect(result.attachments.map((a) => [a.attachment.id, a.groupId])).toEqual([['eni-ok', 'sg-1']]);
+    expect(result.interfaces?.map((i) => [i.id, i.groupIds])).toEqual([['eni-ok', ['sg-1']]]);
     expect(result.unparseable.map((u) => [u.ruleId, u.reason])).toEqual([
       [
         'eni-ens',

@@ -756,7 +756,7 @@ describe('aws:DescribeSecurityGroupRules', () => {
 });
 
 describe('aws:DescribeNetworkInterfaces', () => {
-  it('lists one attachment per interface and group, and declares its scope as read', () => {
+  it('lists each interface with its groups (which it attaches them to), and declares its scope as read', () => {
     const result = interfacesKind.normalize(
       interfacesPage(
         networkInterface('eni-0aaaaaaaaaaaaaaa1', [WEB, DB]),
@@ -764,13 +764,12 @@ describe('aws:DescribeNetworkInterfaces', () => {
       ),
       ctx,
     );
-    expect(result.attachments.map((a) => [a.groupId, a.attachment.id, a.attachment.kind, a.account, a.region])).toEqual(
-      [
-        [WEB, 'eni-0aaaaaaaaaaaaaaa1', 'network-interface', ACCOUNT, REGION],
-        [DB, 'eni-0aaaaaaaaaaaaaaa1', 'network-interface', ACCOUNT, REGION],
-        [WEB, 'eni-0aaaaaaaaaaaaaaa2', 'network-interface', ACCOUNT, REGION],
-      ],
-    );
+    expect(result.interfaces?.map((i) => [i.id, i.groupIds, i.account, i.region])).toEqual([
+      ['eni-0aaaaaaaaaaaaaaa1', [WEB, DB], ACCOUNT, REGION],
+      ['eni-0aaaaaaaaaaaaaaa2', [WEB], ACCOUNT, REGION],
+    ]);
+    // Attachments apart are for interfaces not read in full only.
+    expect(result.attachments).toEqual([]);
     expect(result.attachmentScopes).toEqual([{ provider: 'aws', account: ACCOUNT, region: REGION }]);
     expect(result.groups).toEqual([]);
     expect(result.rules).toEqual([]);
@@ -787,7 +786,7 @@ describe('aws:DescribeNetworkInterfaces', () => {
       interfacesPage(networkInterface('eni-0aaaaaaaaaaaaaaa1', [WEB], { OwnerId: OTHER_ACCOUNT })),
       bareCtx,
     );
-    expect(result.attachments[0]?.account).toBe(OTHER_ACCOUNT);
+    expect(result.interfaces?.[0]?.account).toBe(OTHER_ACCOUNT);
     expect(result.attachmentScopes).toEqual([{ provider: 'aws', account: OTHER_ACCOUNT, region: '' }]);
   });
 
@@ -799,7 +798,23 @@ describe('aws:DescribeNetworkInterfaces', () => {
       }),
       ctx,
     );
-    expect(result.attachments.map((a) => a.attachment.id)).toEqual(['eni-0aaaaaaaaaaaaaaa3']);
+    expect(result.interfaces?.map((i) => i.id)).toEqual(['eni-0aaaaaaaaaaaaaaa3']);
+    expect(result.attachments).toEqual([]);
+  });
+
+  it('an interface with a group that does not read is not listed, and its readable groups are attached to it apart', () => {
+    const result = interfacesKind.normalize(
+      interfacesPage({
+        ...networkInterface('eni-0aaaaaaaaaaaaaaa5', [WEB]),
+        Groups: [{ GroupId: WEB }, { GroupName: 'x' }],
+      }),
+      ctx,
+    );
+    expect(result.interfaces).toEqual([]);
+    expect(result.attachments.map((a) => [a.groupId, a.attachment])).toEqual([
+      [WEB, { kind: 'network-interface', id: 'eni-0aaaaaaaaaaaaaaa5' }],
+    ]);
+    expect(result.attachmentScopes).toEqual([]);
   });
 });
 

@@ -8,15 +8,7 @@ import { canonicalCidr, parseCidr } from '../../src/model/address.ts';
 import { derivedId } from '../../src/model/ids.ts';
 import { emptyPageResult, showValue, unparseableRecord, unreadableRule } from '../../src/model/page.ts';
 import { isRecord } from '../../src/lib/record.ts';
-import type {
-  AttachmentFragment,
-  GroupInfo,
-  PageContext,
-  PageKind,
-  PageResult,
-  RuleFragment,
-  Scope,
-} from '../../src/model/page.ts';
+import type { GroupInfo, PageContext, PageKind, PageResult, RuleFragment, Scope } from '../../src/model/page.ts';
 import { alibabaSetPageKinds } from './sets.ts';
 import { alibabaInterface } from './interfaces.ts';
 import { alibabaInstancePageKinds } from './instances.ts';
@@ -391,7 +383,8 @@ function ruleFragment(group: GroupInfo, rule: Rule): RuleFragment {
 // ---------------------------------------------------------------------------------------------
 // Attachments (DescribeNetworkInterfaces)
 
-function interfaceAttachments(item: unknown, ctx: PageContext): AttachmentFragment[] {
+/** The interface's groups (each once), or Unreadable. */
+function interfaceGroupIds(item: unknown): string[] {
   if (!isRecord(item)) throw new Unreadable(`network interface entry ${show(item)} is not an object`);
   const id = present(item.NetworkInterfaceId);
   if (id === undefined)
@@ -409,13 +402,7 @@ function interfaceAttachments(item: unknown, ctx: PageContext): AttachmentFragme
       throw new Unreadable(`network interface ${id}: ${show(value)} is not a security group id`);
     groupIds.add(groupId);
   }
-  return [...groupIds].map((groupId) => ({
-    provider: PROVIDER,
-    account: ctx.account,
-    region: ctx.region,
-    groupId,
-    attachment: { kind: 'network-interface', id },
-  }));
+  return [...groupIds];
 }
 
 function normalizeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult {
@@ -430,13 +417,9 @@ function normalizeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult
     const itemCtx = scoped(ctx, page, item);
     // No group to name here; the interface id keeps the records of different interfaces apart.
     const where = { ruleId: isRecord(item) ? (present(item.NetworkInterfaceId) ?? '') : '' };
-    const fragments = attempt({ ctx: itemCtx, result }, where, item, () => interfaceAttachments(item, itemCtx));
-    if (!fragments) complete = false;
-    else {
-      result.attachments.push(...fragments);
-      const groupIds = fragments.map((f) => f.groupId);
-      if (isRecord(item)) result.interfaces!.push(alibabaInterface(item, where.ruleId, groupIds, itemCtx));
-    }
+    const groupIds = attempt({ ctx: itemCtx, result }, where, item, () => interfaceGroupIds(item));
+    if (!groupIds) complete = false;
+    else if (isRecord(item)) result.interfaces!.push(alibabaInterface(item, where.ruleId, groupIds, itemCtx));
     scopes.set(itemCtx.region, { provider: PROVIDER, account: itemCtx.account, region: itemCtx.region });
   }
   if (items.length === 0) {

@@ -362,8 +362,12 @@ function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult 
     const account = ctx.account || text(item['OwnerId']);
     accounts.add(account);
     const groupsRead = item['Groups'].every((group) => isRecord(group) && text(group['GroupId']) !== '');
-    // An interface with a group that does not read would be judged on fewer groups than it carries.
-    if (groupsRead) result.interfaces!.push(awsInterface(item, id, account, ctx.region));
+    // An interface with a group that does not read would be judged on fewer groups than it carries:
+    // it is not listed, and the groups that do read are attached to it apart.
+    if (groupsRead) {
+      result.interfaces!.push(awsInterface(item, id, account, ctx.region));
+      continue;
+    }
     for (const group of item['Groups']) {
       const groupId = isRecord(group) ? text(group['GroupId']) : '';
       if (!groupId) {

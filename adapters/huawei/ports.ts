@@ -56,6 +56,8 @@ function attachmentOf(deviceOwner: string, deviceId: string): InterfaceAttachmen
 
 /** A global unicast IPv6 address (not link-local fe80::/10, not unique-local fc00::/7). */
 function isGlobalIpv6(address: string): boolean {
+  // Most fixed IPs are IPv4: not parsed (nor kept in the parse cache) to be told so.
+  if (!address.includes(':')) return false;
   const block = parseCidr(`${address}/128`);
   if (!block || block.family !== 'ipv6') return false;
   const top = Number(block.lo >> 112n);
@@ -127,15 +129,6 @@ function normalizePorts(page: unknown, ctx: PageContext): PageResult {
     if (!port) return;
     accounts.add(port.account);
     interfaces.push(port);
-    for (const groupId of port.groupIds) {
-      result.attachments.push({
-        provider: ctx.provider,
-        account: port.account,
-        region: ctx.region,
-        groupId,
-        attachment: { kind: 'network-interface', id: port.id },
-      });
-    }
   });
   out.interfaces = interfaces;
   if (out.unparseable.length === 0) out.attachmentScopes = scopesOf(ctx, accounts);

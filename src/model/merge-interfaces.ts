@@ -1,4 +1,4 @@
-import { placeKey } from './ids.ts';
+import { placeKey, samePlace } from './ids.ts';
 import type { GroupUse, GroupUseListing, NetworkInterface } from './network-interface.ts';
 import { addPublicAddress } from './network-interface.ts';
 import type { PageResult } from './page.ts';
@@ -58,9 +58,13 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
       if (target) addPublicAddress(changing(key, target).publicAddresses, fragment.address);
     }
   }
-  for (const [key, item] of interfaces) {
-    if (item.publicAddressesUnknown !== undefined && covered.has(placeKey(item, ''))) knownAddresses(key, item, true);
-  }
+  // Interfaces come scope by scope: whether a scope is covered is looked up once per run of it.
+  let last: { item: NetworkInterface; covered: boolean } | undefined;
+  interfaces.forEach((item, key) => {
+    if (item.publicAddressesUnknown === undefined) return;
+    if (!last || !samePlace(last.item, item)) last = { item, covered: covered.has(placeKey(item, '')) };
+    if (last.covered) knownAddresses(key, item, true);
+  });
   // Sorted by the map's keys, natively (code-unit order, as `<` compares them).
   if (listed) estate.interfaces = [...interfaces.keys()].sort().map((key) => interfaces.get(key) as NetworkInterface);
   const uses = pages.flatMap((page) => page.groupUses ?? []);

@@ -1,6 +1,6 @@
 import { placeKey, samePlace } from './ids.ts';
 import type { PageResult, Scope } from './page.ts';
-import type { Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
+import type { Attachment, Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
 import { attachSets, mergeAddressSets, mergeSets } from './sets.ts';
 import { mergeInterfacePages } from './merge-interfaces.ts';
 
@@ -40,12 +40,68 @@ export function mergePages(pages: readonly PageResult[], scanErrors: readonly Sc
   if (portSets.length > 0) estate.portSets = portSets;
   attachSets(estate);
   mergeInterfacePages(pages, estate);
+  attachToGroups(pages, estate);
   return estate;
 }
 
 /**
+ * Each group's attachments, where some page vouches for an attachment scope: every interface read
+ * that carries the group (one attachment object per interface, shared by its groups), and the
+ * fragments pages list apart (an interface whose groups could not all be read). A group of a
+ * vouched scope that nothing carries gets an empty list: read, and attached to nothing.
+ */
+function attachToGroups(pages: readonly PageResult[], estate: Estate): void {
+  const attachmentScopes = new Set(
+    pages.flatMap((page) => page.attachmentScopes.map((s) => scopeKey(s.provider, s.account, s.region, ''))),
+  );
+  if (attachmentScopes.size === 0) return;
+  for (const group of estate.groups) {
+    if (attachmentScopes.has(scopeKey(group.provider, group.account, group.region, ''))) group.attachments ??= [];
+  }
+  const groupsIn = groupsByScope(estate.groups);
+  // Pages and interfaces come scope by scope: the scope's groups are looked up again only when it changes.
+  let scope: { of: Scope; groups: Map<string, SecurityGroup> | undefined } | undefined;
+  // An interface names groups that were not necessarily read (another scope's, or a filtered group
+  // listing): those are not audited, so they are not made up here either.
+  const groupAt = (place: Scope, groupId: string): SecurityGroup | undefined => {
+    if (!scope || !samePlace(scope.of, place))
+      scope = { of: place, groups: groupsIn.get(scopeKey(place.provider, place.account, place.region, '')) };
+    return scope.groups?.get(groupId);
+  };
+  // The ids each group got from fragments: an interface read in full elsewhere is not attached twice.
+  const fromFragments = new Map<SecurityGroup, Set<string>>();
+  for (const page of pages) {
+    for (const fragment of page.attachments) {
+      const group = groupAt(fragment, fragment.groupId);
+      if (!group) continue;
+      group.attachments ??= [];
+      let ids = fromFragments.get(group);
+      if (!ids) {
+        ids = new Set(group.attachments.map((a) => a.id));
+        fromFragments.set(group, ids);
+      }
+      if (ids.has(fragment.attachment.id)) continue;
+      ids.add(fragment.attachment.id);
+      group.attachments.push(fragment.attachment);
+    }
+  }
+  for (const item of estate.interfaces ?? []) {
+    const attachment: Attachment = { kind: 'network-interface', id: item.id };
+    for (let i = 0; i < item.groupIds.length; i++) {
+      const groupId = item.groupIds[i] as string;
+      if (item.groupIds.indexOf(groupId) < i) continue;
+      const group = groupAt(item, groupId);
+      if (!group) continue;
+      const ids = fromFragments.get(group);
+      if (ids?.has(item.id)) continue;
+      (group.attachments ??= []).push(attachment);
+    }
+  }
+}
+
+/**
  * Joins page fragments into groups: metadata from group pages, rules from rule pages
- * (authoritative lists win; the same rule read twice, e.g. a group in two snapshots, is kept once: derived ids hash the rule's content), attachments where read.
+ * (authoritative lists win; the same rule read twice, e.g. a group in two snapshots, is kept once: derived ids hash the rule's content).
  * Output order is deterministic: by provider, account, region, group id.
  */
 function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly ScanError[]): Estate {
@@ -97,42 +153,6 @@ function mergeGroupPages(pages: readonly PageResult[], scanErrors: readonly Scan
       seen.add(rule.native.ruleId);
       return true;
     });
-  }
-
-  const attachmentScopes = new Set(
-    pages.flatMap((page) => page.attachmentScopes.map((s) => scopeKey(s.provider, s.account, s.region, ''))),
-  );
-  if (attachmentScopes.size > 0) {
-    for (const group of groups.values()) {
-      if (attachmentScopes.has(scopeKey(group.provider, group.account, group.region, ''))) group.attachments ??= [];
-    }
-    // Each group's attachment ids so far: a fleet's group carries thousands, and a scan of its list per fragment is quadratic.
-    const attached = new Map<SecurityGroup, Set<string>>();
-    const groupsIn = groupsByScope(groups.values());
-    let scope: { of: Scope; groups: Map<string, SecurityGroup> | undefined } | undefined;
-    for (const page of pages) {
-      for (const fragment of page.attachments) {
-        // A page lists one scope's fragments together: look the scope up again only when it changes.
-        if (!scope || !samePlace(scope.of, fragment))
-          scope = {
-            of: fragment,
-            groups: groupsIn.get(scopeKey(fragment.provider, fragment.account, fragment.region, '')),
-          };
-        // An interface names groups that were not necessarily read (another scope's, or a filtered
-        // group listing): those are not audited, so they are not made up here either.
-        const group = scope.groups?.get(fragment.groupId);
-        if (!group) continue;
-        group.attachments ??= [];
-        let ids = attached.get(group);
-        if (!ids) {
-          ids = new Set(group.attachments.map((a) => a.id));
-          attached.set(group, ids);
-        }
-        if (ids.has(fragment.attachment.id)) continue;
-        ids.add(fragment.attachment.id);
-        group.attachments.push(fragment.attachment);
-      }
-    }
   }
 
   // The keys sorted natively (code-unit order, as `<` compares them): no comparator called per pair.

@@ -61,6 +61,11 @@ export interface AttachmentFragment {
 export interface PageResult {
   groups: GroupInfo[];
   rules: RuleFragment[];
+  /**
+   * Attachments the page shows apart from `interfaces`: those of an interface it could not read in
+   * full (a group that does not read), which is not listed as an interface. Every interface listed
+   * attaches its groups itself (`mergePages`).
+   */
   attachments: AttachmentFragment[];
   /**
    * Scopes whose attachments this page lists (a network-interface page), so a group of
