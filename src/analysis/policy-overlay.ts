@@ -111,9 +111,28 @@ function overlayRegions(inputs: readonly (readonly Region[])[], how: OverlayRule
       cursors[k] = (cursors[k] as number) + 1;
       if ((cursors[k] as number) >= regions.length) done = true;
     }
-    if (done) return out;
+    if (done) return sameAsAnInput(out, inputs);
     lo = (hi as bigint) + 1n;
   }
+}
+
+/**
+ * The input the overlay equals region for region (where one policy alone decides, as when the others
+ * have no rule there), else the overlay: a policy's own regions keep what was measured on them.
+ */
+function sameAsAnInput(out: Region[], inputs: readonly (readonly Region[])[]): Region[] {
+  for (let k = 0; k < inputs.length; k++) {
+    const input = inputs[k] as readonly Region[];
+    if (input.length !== out.length) continue;
+    let same = true;
+    for (let i = 0; same && i < out.length; i++) {
+      const a = out[i] as Region;
+      const b = input[i] as Region;
+      same = a.lo === b.lo && a.hi === b.hi && a.decision === b.decision && a.decidedBy === b.decidedBy;
+    }
+    if (same) return input as Region[];
+  }
+  return out;
 }
 
 /** Whether a later region with a decider displaces the one picked so far. */
