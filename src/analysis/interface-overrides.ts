@@ -88,7 +88,11 @@ function bucketsWithBothActions(policies: readonly EvaluatedPolicy[]): Set<strin
   return both;
 }
 
-/** Walks two segment lists over the same ports and addresses, calling back for every part where regions of both meet. */
+/**
+ * Walks two segment lists over the same ports and addresses, calling back for every part where
+ * regions of both meet, except where both share one list of regions (the overlay kept a policy's
+ * own regions there: every region is decided by the same rule on both sides).
+ */
 function forOverlaps(
   a: readonly Segment[],
   b: readonly Segment[],
@@ -101,6 +105,7 @@ function forOverlaps(
     while (j < b.length && (b[j] as Segment).ports.to < sa.ports.from) j++;
     for (let k = j; k < b.length && (b[k] as Segment).ports.from <= sa.ports.to; k++) {
       const sb = b[k] as Segment;
+      if (sa.regions === sb.regions) continue;
       const ports = { from: Math.max(sa.ports.from, sb.ports.from), to: Math.min(sa.ports.to, sb.ports.to) };
       let m = 0;
       for (let r = 0; r < sa.regions.length; r++) {
