@@ -19,13 +19,14 @@ export interface OverlayStep {
 export function lazyOverlay(policies: readonly Overlay[], steps: readonly OverlayStep[]): Overlay {
   const spaces = new Map<string, SpaceInfo>();
   const atoms = new Map<string, Set<ProtocolAtom>>();
-  for (const policy of policies) {
-    for (const [key, space] of policy.spaces) spaces.set(key, space);
-    for (const [key, present] of policy.atoms) {
+  for (let p = 0; p < policies.length; p++) {
+    const policy = policies[p] as Overlay;
+    policy.spaces.forEach((space, key) => spaces.set(key, space));
+    policy.atoms.forEach((present, key) => {
       const union = atoms.get(key);
-      if (union) for (const atom of present) union.add(atom);
+      if (union) present.forEach((atom) => union.add(atom));
       else atoms.set(key, new Set(present));
-    }
+    });
   }
   const overlayBucket = (bucketKey: string): Map<string, Segment[]> => {
     const views = policies.map((policy) => bucketView(policy, bucketKey));
@@ -40,11 +41,13 @@ export function lazyOverlay(policies: readonly Overlay[], steps: readonly Overla
 /** The policy as `overlayPolicies` reads it, narrowed to one bucket (its segments are looked up by key, never listed). */
 function bucketView(policy: Overlay, bucketKey: string): Overlay {
   const present = policy.atoms.get(bucketKey);
-  return {
-    spaces: policy.spaces,
-    segments: policy.segments,
-    atoms: present ? new Map([[bucketKey, present]]) : new Map(),
-  };
+  const spaceKey = bucketKey.slice(bucketKey.indexOf('|') + 1);
+  const space = policy.spaces.get(spaceKey);
+  const spaces = new Map<string, SpaceInfo>();
+  if (space) spaces.set(spaceKey, space);
+  const atoms = new Map<string, Set<ProtocolAtom>>();
+  if (present) atoms.set(bucketKey, present);
+  return { spaces, segments: policy.segments, atoms };
 }
 
 /** `${direction}|${space}` of a region key `${direction}|${space}|${atom}`. */

@@ -1,6 +1,6 @@
 import type { Action, Direction, PortRange, Protocol, Rule, SecurityGroup } from '../model/types.ts';
 import { regionKey, splitRegionKey } from './evaluate.ts';
-import type { EvaluatedPolicy, Packet, ProtocolAtom, Region, Segment } from './evaluate.ts';
+import type { CompiledRule, EvaluatedPolicy, Packet, ProtocolAtom, Region, Segment } from './evaluate.ts';
 import type { InterfacePolicy } from './interface-evaluate.ts';
 
 /** A rule that decides part of its own group's policy, decided the other way on the interface by another group's rule. */
@@ -30,16 +30,18 @@ export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
   const seen = new Map<Rule, Set<Rule>>();
   const owns = policy.parts.map((part) => part.policy);
   const disagreeing = bucketsWithBothActions(owns);
-  for (const own of owns) {
-    for (const [bucketKey, ownAtoms] of own.atoms) {
-      if (!disagreeing.has(bucketKey)) continue;
+  // forEach and indexed loops: this runs for every set of groups, and iterators allocate.
+  for (let o = 0; o < owns.length; o++) {
+    const own = owns[o] as EvaluatedPolicy;
+    own.atoms.forEach((ownAtoms, bucketKey) => {
+      if (!disagreeing.has(bucketKey)) return;
       const [direction, space] = splitRegionKey(`${bucketKey}|x`);
       const atoms = policy.policy.atoms.get(bucketKey) ?? ownAtoms;
-      for (const atom of atoms) {
+      atoms.forEach((atom) => {
         const ownAtom: ProtocolAtom = ownAtoms.has(atom) ? atom : 'other';
         const mine = own.segments.get(regionKey(direction, space, ownAtom)) ?? [];
         const theirs = policy.policy.segments.get(regionKey(direction, space, atom)) ?? [];
-        forOverlaps(mine, theirs, (ports, lo, hi, ownRegion, combinedRegion) => {
+        forOverlaps(mine, theirs, (sa, sb, ownRegion, combinedRegion) => {
           const rule = ownRegion.decidedBy;
           const by = combinedRegion.decidedBy;
           if (!rule || !by || ownRegion.decision === combinedRegion.decision) return;
@@ -51,6 +53,9 @@ export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
           pairs.add(by);
           seen.set(rule, pairs);
           const protocol = atom === 'other' ? unnamedProtocol(atoms) : atom;
+          const ports = { from: Math.max(sa.ports.from, sb.ports.from), to: Math.min(sa.ports.to, sb.ports.to) };
+          const lo = ownRegion.lo > combinedRegion.lo ? ownRegion.lo : combinedRegion.lo;
+          const hi = ownRegion.hi < combinedRegion.hi ? ownRegion.hi : combinedRegion.hi;
           found.push({
             group: origin.group,
             rule: origin.rule,
@@ -63,8 +68,8 @@ export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
             },
           });
         });
-      }
-    }
+      });
+    });
   }
   return found;
 }
@@ -76,27 +81,33 @@ export function overriddenRules(policy: InterfacePolicy): OverriddenRule[] {
 function bucketsWithBothActions(policies: readonly EvaluatedPolicy[]): Set<string> {
   const actions = new Map<string, Action>();
   const both = new Set<string>();
-  for (const policy of policies) {
-    for (const [bucketKey, bucket] of policy.buckets) {
-      for (const compiled of bucket.rules) {
+  for (let p = 0; p < policies.length; p++) {
+    (policies[p] as EvaluatedPolicy).buckets.forEach((bucket, bucketKey) => {
+      if (both.has(bucketKey)) return;
+      for (let r = 0; r < bucket.rules.length; r++) {
+        const rule = (bucket.rules[r] as CompiledRule).rule;
         const action = actions.get(bucketKey);
-        if (action === undefined) actions.set(bucketKey, compiled.rule.action);
-        else if (action !== compiled.rule.action) both.add(bucketKey);
+        if (action === undefined) actions.set(bucketKey, rule.action);
+        else if (action !== rule.action) {
+          both.add(bucketKey);
+          return;
+        }
       }
-    }
+    });
   }
   return both;
 }
 
 /**
  * Walks two segment lists over the same ports and addresses, calling back for every part where
- * regions of both meet, except where both share one list of regions (the overlay kept a policy's
- * own regions there: every region is decided by the same rule on both sides).
+ * regions of both meet (the part: the segments' common ports, the regions' common addresses), except
+ * where both share one list of regions (the overlay kept a policy's own regions there: every region
+ * is decided by the same rule on both sides).
  */
 function forOverlaps(
   a: readonly Segment[],
   b: readonly Segment[],
-  visit: (ports: PortRange, lo: bigint, hi: bigint, fromA: Region, fromB: Region) => void,
+  visit: (segmentA: Segment, segmentB: Segment, fromA: Region, fromB: Region) => void,
 ): void {
   // Indexed loops: this runs for every region pair of every set, and array iterators allocate.
   let j = 0;
@@ -106,14 +117,13 @@ function forOverlaps(
     for (let k = j; k < b.length && (b[k] as Segment).ports.from <= sa.ports.to; k++) {
       const sb = b[k] as Segment;
       if (sa.regions === sb.regions) continue;
-      const ports = { from: Math.max(sa.ports.from, sb.ports.from), to: Math.min(sa.ports.to, sb.ports.to) };
       let m = 0;
       for (let r = 0; r < sa.regions.length; r++) {
         const ra = sa.regions[r] as Region;
         while (m < sb.regions.length && (sb.regions[m] as Region).hi < ra.lo) m++;
         for (let n = m; n < sb.regions.length && (sb.regions[n] as Region).lo <= ra.hi; n++) {
           const rb = sb.regions[n] as Region;
-          visit(ports, ra.lo > rb.lo ? ra.lo : rb.lo, ra.hi < rb.hi ? ra.hi : rb.hi, ra, rb);
+          visit(sa, sb, ra, rb);
         }
       }
     }

@@ -17,22 +17,28 @@ export type Overlay = Pick<EvaluatedPolicy, 'spaces' | 'segments' | 'atoms'>;
 export type OverlayRule = 'most-open' | 'first-match' | 'priority';
 
 export function overlayPolicies(policies: readonly Overlay[], how: OverlayRule): Overlay {
+  // forEach and indexed loops: every interface set overlays its groups, and iterators allocate.
   const spaces = new Map<string, SpaceInfo>();
   const atoms = new Map<string, Set<ProtocolAtom>>();
-  for (const policy of policies) {
-    for (const [key, space] of policy.spaces) spaces.set(key, space);
-    for (const [key, present] of policy.atoms) {
-      const union = atoms.get(key) ?? new Set<ProtocolAtom>();
-      for (const atom of present) union.add(atom);
-      atoms.set(key, union);
-    }
+  for (let p = 0; p < policies.length; p++) {
+    const policy = policies[p] as Overlay;
+    policy.spaces.forEach((space, key) => spaces.set(key, space));
+    policy.atoms.forEach((present, key) => {
+      let union = atoms.get(key);
+      if (!union) {
+        union = new Set<ProtocolAtom>();
+        atoms.set(key, union);
+      }
+      present.forEach((atom) => (union as Set<ProtocolAtom>).add(atom));
+    });
   }
   const segments = new Map<string, Segment[]>();
-  for (const [key, present] of atoms) {
+  atoms.forEach((present, key) => {
     const [direction, space] = splitBucketKey(key);
-    for (const atom of present) {
+    present.forEach((atom) => {
       const lists: Segment[][] = [];
-      for (const policy of policies) {
+      for (let p = 0; p < policies.length; p++) {
+        const policy = policies[p] as Overlay;
         const own = policy.atoms.get(key)?.has(atom) ? atom : 'other';
         const list = policy.segments.get(regionKey(direction, space, own));
         if (list) lists.push(list);
@@ -41,8 +47,8 @@ export function overlayPolicies(policies: readonly Overlay[], how: OverlayRule):
         regionKey(direction, space, atom),
         overlaySegments(lists, (spaces.get(space) as SpaceInfo).max, how),
       );
-    }
-  }
+    });
+  });
   return { spaces, segments, atoms };
 }
 
