@@ -3,12 +3,14 @@
 // [--runs K] [--baseline] [--warmup] [--in-process] [--format table|json]`).
 //
 // For each provider: seeds its loopback fake (test/support/fake-*.ts) with an estate of N groups ×
-// R rules (plus network interfaces for AWS and Alibaba), puts bench/delay-proxy.ts in front of it
+// R rules (plus network interfaces for AWS and Alibaba, and Alibaba's instances of them; no launch
+// template, launch or scaling configuration, port or EIP), puts bench/delay-proxy.ts in front of it
 // (every call held L ms, then forwarded unchanged), and runs the real adapter's scopes() + read()
 // against the proxy, with providers.<p>.concurrency = C. It reports:
 //
 // - calls made (the adapter's stats.calls, cross-checked against the proxy's request count) versus
-//   the minimum the APIs allow for that estate, from each API's documented page maximum;
+//   the minimum the APIs allow for that estate, from each API's documented page maximum, over every
+//   listing the read must make (an empty listing is one call);
 // - wall time (scopes() start to read() end) versus the latency-bound ideal at concurrency C: the
 //   critical path of calls that must be sequential (a pagination chain is; independent listings are
 //   not; per-group calls can run C at a time), times L.
@@ -51,14 +53,30 @@ import type { DelayProxy, DelayProxyStats } from './delay-proxy.ts';
 const PAGE_MAX = {
   /** EC2 DescribeSecurityGroups / DescribeSecurityGroupRules / DescribeNetworkInterfaces MaxResults 5..1000. */
   aws: 1000,
+  /** EC2 DescribeLaunchTemplates / DescribeLaunchTemplateVersions MaxResults 1..200. */
+  awsLaunchTemplates: 200,
+  /** Auto Scaling DescribeLaunchConfigurations MaxRecords ≤ 100 (default 50). */
+  awsLaunchConfigurations: 100,
   /** ECS DescribeSecurityGroups MaxResults ≤ 100. */
   alibabaGroups: 100,
   /** ECS DescribeSecurityGroupAttribute MaxResults 10..1000 (rules of one group per call). */
   alibabaAttribute: 1000,
   /** ECS DescribeNetworkInterfaces MaxResults 10..500. */
   alibabaInterfaces: 500,
+  /** ECS DescribeInstances MaxResults ≤ 100. */
+  alibabaInstances: 100,
+  /**
+   * Page-numbered: ECS DescribeLaunchTemplates / DescribeLaunchTemplateVersions and ESS
+   * DescribeScalingConfigurations / DescribeEciScalingConfigurations PageSize ≤ 50.
+   */
+  alibabaPageNumbered: 50,
   /** VPC v3 ListSecurityGroups / ListSecurityGroupRules limit 0..2000 (Huawei and OTC). */
   vpcV3: 2000,
+  /**
+   * Huawei VPC v1 ListPorts and EIP v1 ListPublicips limit (default 2000, the most one query returns);
+   * OTC Neutron v2.0 ports and floatingips (at most 2000 a query).
+   */
+  ports: 2000,
 } as const;
 
 const ALL: readonly Provider[] = ['aws', 'alibaba', 'huawei', 'otc'];
@@ -102,6 +120,8 @@ interface EstateSize {
   /** Rules of each group (for the per-group calls of Alibaba). */
   rulesPerGroup: number;
   interfaces: number;
+  /** Instances DescribeInstances lists (Alibaba: one per primary interface); 0 elsewhere. */
+  instances: number;
 }
 
 /** What the read returned, counted from the pages. */
@@ -235,6 +255,7 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
         rules: fake.ruleIds.length,
         rulesPerGroup: fake.ruleIds.length / Math.max(1, fake.groupIds.length),
         interfaces: fake.interfaceIds.length,
+        instances: 0,
       },
       target: fake.endpoint,
       stop: () => fake.stop(),
@@ -271,6 +292,8 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
         rules: options.groups * options.rulesPerGroup,
         rulesPerGroup: options.rulesPerGroup,
         interfaces: options.interfaces,
+        // The fake gives each interface it is handed an instance of its own, as its primary interface.
+        instances: options.interfaces,
       },
       target,
       stop: () => fake.close(),
@@ -297,6 +320,7 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
         rules: options.groups * options.rulesPerGroup,
         rulesPerGroup: options.rulesPerGroup,
         interfaces: 0,
+        instances: 0,
       },
       target: fake.url,
       stop: () => fake.close(),
@@ -323,6 +347,7 @@ const FAKES: Record<Provider, (options: Options) => Promise<Fake>> = {
         rules: options.groups * options.rulesPerGroup,
         rulesPerGroup: options.rulesPerGroup,
         interfaces: 0,
+        instances: 0,
       },
       target: fake.vpcUrl,
       stop: () => fake.close(),
@@ -356,6 +381,7 @@ const CLIENTS: Record<Provider, (options: Options) => Promise<Client>> = {
           AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
           AWS_ENDPOINT_URL_EC2: endpoint,
           AWS_ENDPOINT_URL_STS: endpoint,
+          AWS_ENDPOINT_URL_AUTO_SCALING: endpoint,
         });
         const config = configSchema.parse({
           providers: { aws: { regions: [REGION.aws], concurrency: options.concurrency } },
@@ -598,66 +624,167 @@ async function serveInChild(provider: Provider, options: Options): Promise<Serve
 // ---------------------------------------------------------------------------------------------
 // The minimum and the ideal
 
-/** max(…chains, ⌈total/C⌉) with its formula text. */
-function parallelPath(chains: { name: string; calls: number }[], concurrency: number): { calls: number; text: string } {
-  const total = chains.reduce((sum, c) => sum + c.calls, 0);
+/** max(…chains, ⌈total/C⌉) with its formula text; `total` is every call of the read (Σ chains unless told). */
+function parallelPath(
+  chains: { name: string; calls: number }[],
+  concurrency: number,
+  total = chains.reduce((sum, c) => sum + c.calls, 0),
+): { calls: number; text: string } {
   const byConcurrency = Math.ceil(total / concurrency);
   const calls = Math.max(byConcurrency, ...chains.map((c) => c.calls));
   const text = `max(${chains.map((c) => `${c.name} ${c.calls}`).join(', ')}, ⌈all ${total} calls/C=${concurrency}⌉=${byConcurrency})`;
   return { calls, text };
 }
 
+/** One listing of the read: `items` listed at `max` a page (documented in PAGE_MAX). */
+interface Chain {
+  /** How the formula names it, e.g. `⌈ENIs/1000⌉ DescribeNetworkInterfaces`. */
+  name: string;
+  /** The chain's name in the critical path. */
+  short: string;
+  items: number;
+  max: number;
+}
+
+const chainCalls = (chain: Chain): number => pagesFor(chain.items, chain.max);
+
+/** Σ ⌈items/max⌉ over the listings, named, then with the estate's numbers. */
+function minimumOf(chains: Chain[], before: { calls: number; name: string }[] = []): { calls: number; text: string } {
+  const calls = before.reduce((sum, b) => sum + b.calls, 0) + chains.reduce((sum, c) => sum + chainCalls(c), 0);
+  const names = [...before.map((b) => b.name), ...chains.map((c) => c.name)].join(' + ');
+  const numbers = [...before.map((b) => String(b.calls)), ...chains.map((c) => `⌈${c.items}/${c.max}⌉`)].join(' + ');
+  return { calls, text: `${names} = ${numbers} = ${calls}` };
+}
+
 function model(provider: Provider, estate: EstateSize, concurrency: number): Model {
+  // The fakes serve no launch template, launch configuration or scaling configuration, and the
+  // seeded rules name no prefix list, port list or address group: each such listing is one empty
+  // page, and no per-list call follows.
   switch (provider) {
     case 'aws': {
-      const sg = pagesFor(estate.groups, PAGE_MAX.aws);
-      const sgr = pagesFor(estate.rules, PAGE_MAX.aws);
-      const eni = pagesFor(estate.interfaces, PAGE_MAX.aws);
-      const chains = [
-        { name: 'SG chain', calls: sg },
-        { name: 'SGR chain', calls: sgr },
-        { name: 'ENI chain', calls: eni },
+      const chains: Chain[] = [
+        { name: '⌈groups/1000⌉ DescribeSecurityGroups', short: 'SG chain', items: estate.groups, max: PAGE_MAX.aws },
+        { name: '⌈rules/1000⌉ DescribeSecurityGroupRules', short: 'SGR chain', items: estate.rules, max: PAGE_MAX.aws },
+        {
+          name: '⌈ENIs/1000⌉ DescribeNetworkInterfaces',
+          short: 'ENI chain',
+          items: estate.interfaces,
+          max: PAGE_MAX.aws,
+        },
+        {
+          name: '⌈launch templates/200⌉ DescribeLaunchTemplates (then ⌈versions/200⌉ DescribeLaunchTemplateVersions per template)',
+          short: 'template chain',
+          items: 0,
+          max: PAGE_MAX.awsLaunchTemplates,
+        },
+        {
+          name: '⌈launch configurations/100⌉ Auto Scaling DescribeLaunchConfigurations',
+          short: 'launch configuration chain',
+          items: 0,
+          max: PAGE_MAX.awsLaunchConfigurations,
+        },
       ];
-      const lists = parallelPath(chains, concurrency);
+      const minimum = minimumOf(chains, [{ calls: 1, name: '1 STS GetCallerIdentity (scopes() needs the account)' }]);
+      const lists = parallelPath(
+        chains.map((c) => ({ name: c.short, calls: chainCalls(c) })),
+        concurrency,
+      );
       return {
-        minimumCalls: 1 + sg + sgr + eni,
-        minimumFormula:
-          '1 STS GetCallerIdentity (scopes() needs the account) + ⌈groups/1000⌉ DescribeSecurityGroups + ⌈rules/1000⌉ DescribeSecurityGroupRules + ⌈ENIs/1000⌉ DescribeNetworkInterfaces' +
-          ` = 1 + ⌈${estate.groups}/1000⌉ + ⌈${estate.rules}/1000⌉ + ⌈${estate.interfaces}/1000⌉ = ${1 + sg + sgr + eni}`,
+        minimumCalls: minimum.calls,
+        minimumFormula: minimum.text,
         pathCalls: 1 + lists.calls,
-        pathFormula: `L × (1 STS, then the three listings side by side: ${lists.text}) = L × ${1 + lists.calls}`,
+        pathFormula: `L × (1 STS, then the five listings side by side: ${lists.text}) = L × ${1 + lists.calls}`,
       };
     }
     case 'alibaba': {
       const sg = pagesFor(estate.groups, PAGE_MAX.alibabaGroups);
       const perGroup = pagesFor(estate.rulesPerGroup, PAGE_MAX.alibabaAttribute);
       const attribute = estate.groups * perGroup;
-      const eni = pagesFor(estate.interfaces, PAGE_MAX.alibabaInterfaces);
-      const total = sg + attribute + eni;
-      const byConcurrency = Math.ceil(total / concurrency);
+      const chains: Chain[] = [
+        {
+          name: '⌈ENIs/500⌉ DescribeNetworkInterfaces',
+          short: 'ENI chain',
+          items: estate.interfaces,
+          max: PAGE_MAX.alibabaInterfaces,
+        },
+        {
+          name: '⌈instances/100⌉ DescribeInstances',
+          short: 'instance chain',
+          items: estate.instances,
+          max: PAGE_MAX.alibabaInstances,
+        },
+        {
+          name: '⌈launch templates/50⌉ DescribeLaunchTemplates (then ⌈versions/50⌉ DescribeLaunchTemplateVersions per template)',
+          short: 'template chain',
+          items: 0,
+          max: PAGE_MAX.alibabaPageNumbered,
+        },
+        {
+          name: '⌈scaling configurations/50⌉ ESS DescribeScalingConfigurations',
+          short: 'ESS chain',
+          items: 0,
+          max: PAGE_MAX.alibabaPageNumbered,
+        },
+        {
+          name: '⌈ECI scaling configurations/50⌉ ESS DescribeEciScalingConfigurations',
+          short: 'ECI chain',
+          items: 0,
+          max: PAGE_MAX.alibabaPageNumbered,
+        },
+      ];
+      const minimum = minimumOf(chains, [
+        { calls: sg, name: `⌈groups/100⌉ DescribeSecurityGroups (⌈${estate.groups}/100⌉)` },
+        {
+          calls: attribute,
+          name: `groups × ⌈rules per group/1000⌉ DescribeSecurityGroupAttribute (${estate.groups} × ⌈${estate.rulesPerGroup}/1000⌉)`,
+        },
+      ]);
       // A group's attribute call can start once the page naming it has arrived: the last one after the whole SG chain.
-      const path = Math.max(sg + perGroup, eni, byConcurrency);
+      const path = parallelPath(
+        [
+          { name: "SG chain + the last group's attribute chain", calls: sg + perGroup },
+          ...chains.map((c) => ({ name: c.short, calls: chainCalls(c) })),
+        ],
+        concurrency,
+        minimum.calls,
+      );
       return {
-        minimumCalls: total,
-        minimumFormula:
-          '⌈groups/100⌉ DescribeSecurityGroups + groups × ⌈rules per group/1000⌉ DescribeSecurityGroupAttribute + ⌈ENIs/500⌉ DescribeNetworkInterfaces' +
-          ` = ⌈${estate.groups}/100⌉ + ${estate.groups} × ⌈${estate.rulesPerGroup}/1000⌉ + ⌈${estate.interfaces}/500⌉ = ${sg} + ${attribute} + ${eni} = ${total}`,
-        pathCalls: path,
-        pathFormula: `L × max(SG chain ${sg} + the last group's attribute chain ${perGroup}, ENI chain ${eni}, ⌈all ${total} calls/C=${concurrency}⌉=${byConcurrency}) = L × ${path}`,
+        minimumCalls: minimum.calls,
+        minimumFormula: minimum.text,
+        pathCalls: path.calls,
+        pathFormula: `L × ${path.text} = L × ${path.calls}`,
       };
     }
     case 'huawei':
     case 'otc': {
-      const sg = pagesFor(estate.groups, PAGE_MAX.vpcV3);
-      const sgr = pagesFor(estate.rules, PAGE_MAX.vpcV3);
-      const chains = [
-        { name: 'groups chain', calls: sg },
-        { name: 'rules chain', calls: sgr },
+      const addresses =
+        provider === 'huawei'
+          ? { name: '⌈EIPs/2000⌉ ListPublicips (EIP v1)', short: 'EIP chain' }
+          : { name: '⌈floating IPs/2000⌉ Neutron floatingips', short: 'floating IP chain' };
+      const chains: Chain[] = [
+        { name: '⌈groups/2000⌉ ListSecurityGroups', short: 'groups chain', items: estate.groups, max: PAGE_MAX.vpcV3 },
+        {
+          name: '⌈rules/2000⌉ ListSecurityGroupRules (VPC v3)',
+          short: 'rules chain',
+          items: estate.rules,
+          max: PAGE_MAX.vpcV3,
+        },
+        {
+          name: provider === 'huawei' ? '⌈ports/2000⌉ ListPorts (VPC v1)' : '⌈ports/2000⌉ Neutron ports',
+          short: 'port chain',
+          items: estate.interfaces,
+          max: PAGE_MAX.ports,
+        },
+        { ...addresses, items: 0, max: PAGE_MAX.ports },
       ];
-      const lists = parallelPath(chains, concurrency);
+      const minimum = minimumOf(chains);
+      const lists = parallelPath(
+        chains.map((c) => ({ name: c.short, calls: chainCalls(c) })),
+        concurrency,
+      );
       return {
-        minimumCalls: sg + sgr,
-        minimumFormula: `⌈groups/2000⌉ ListSecurityGroups + ⌈rules/2000⌉ ListSecurityGroupRules (VPC v3) = ⌈${estate.groups}/2000⌉ + ⌈${estate.rules}/2000⌉ = ${sg + sgr}`,
+        minimumCalls: minimum.calls,
+        minimumFormula: minimum.text,
         pathCalls: lists.calls,
         pathFormula: `L × ${lists.text} = L × ${lists.calls}`,
       };
