@@ -12,7 +12,7 @@ import type {
   ScopeFilter,
   SnapshotDocument,
 } from '../src/ports/live.ts';
-import { PAGE_KINDS } from './page-kinds.ts';
+import { PAGE_KINDS, snapshotPage } from './page-kinds.ts';
 import { errorText } from '../src/lib/errors.ts';
 
 export interface ReadOptions {
@@ -98,7 +98,10 @@ export async function readListedScopes(
         continue;
       }
       results.push(...read.results);
-      snapshots.push({ ...read.scope, pages: read.pages.map((p) => p.body) });
+      snapshots.push({
+        ...read.scope,
+        pages: read.pages.map((p) => snapshotPage(read.scope.provider, p.kind, p.body)),
+      });
     }
   }
   return { estate: mergePages(results, scanErrors), snapshots };

@@ -7,7 +7,7 @@ import { isRecord } from '../../src/lib/record.ts';
 import type { PageContext, PageKind, PageResult } from '../../src/model/page.ts';
 import type { Estate, Provider } from '../../src/model/types.ts';
 import { PROVIDERS } from '../../src/model/types.ts';
-import { PAGE_KINDS, pageKindsOf } from '../page-kinds.ts';
+import { PAGE_KINDS, declaredKind, pageKindsOf } from '../page-kinds.ts';
 import { decodeSnapshotBytes, parseJsonText } from './json-text.ts';
 
 /** Bad input that stops the audit: one line naming the file and the problem. */
@@ -87,6 +87,8 @@ export async function snapshotFiles(source: string): Promise<string[]> {
 }
 
 function kindFor(page: unknown, provider: Provider | undefined): PageKind | undefined | 'ambiguous' {
+  const declared = declaredKind(page, provider ? pageKindsOf(provider) : PAGE_KINDS);
+  if (declared !== undefined) return declared === 'unknown' ? undefined : declared;
   if (provider) return pageKindsOf(provider).find((k) => k.matches(page));
   const matching = PAGE_KINDS.filter((k) => k.matches(page));
   const providers = new Set(matching.flatMap((k) => k.providers));
