@@ -79,6 +79,23 @@ describe('Huawei/OTC ports as interfaces', () => {
     ]);
   });
 
+  it('a VPC v3 port (ListPorts GET /v3/{project_id}/ports, SDK v3 model Port) lists its addresses as private_ips: a global IPv6 one is public, never read as no address', () => {
+    const v3 = (id: string, addresses: string[]) => {
+      const { fixed_ips: _fixed, ...rest } = port(id, ['sg-a']) as Record<string, unknown>;
+      return { ...rest, private_ips: addresses.map((ip_address) => ({ ip_address, subnet_cidr_id: 'c-1' })) };
+    };
+    const result = ports([v3('v3-dual', ['192.168.0.9', '2407:c080:802:1f::11']), v3('v3-v4', ['192.168.0.8'])]);
+    expect(result.unparseable).toEqual([]);
+    expect(result.interfaces?.map((i) => [i.id, i.publicAddresses])).toEqual([
+      ['v3-dual', [{ address: '2407:c080:802:1f::11', family: 'ipv6', kind: 'ipv6' }]],
+      ['v3-v4', []],
+    ]);
+    // Both lists on one port is no shape either API answers with: one line, never a guess.
+    const both = ports([{ ...v3('both', ['2407:c080:802:1f::12']), fixed_ips: [] }]);
+    expect(both.interfaces).toEqual([]);
+    expect(both.unparseable.map((u) => u.reason)).toEqual([expect.stringContaining('both fixed_ips and private_ips')]);
+  });
+
   it('an IPv6 fixed IP is public only when the port names its IPv6 bandwidth; without the field (Neutron) a global one counts as public', () => {
     const v6 = [
       { ip_address: '192.168.0.10', subnet_id: 's' },

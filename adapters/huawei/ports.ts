@@ -1,7 +1,9 @@
 // Huawei Cloud and OTC ports and the public addresses bound to them, as network interfaces:
 // - ports: Huawei VPC `ListPorts` (GET /v1/{project_id}/ports, SDK v2 model Port) and Neutron
 //   `GET /v2.0/ports` (OTC "Querying Ports"): { ports: [{ id, security_groups, fixed_ips,
-//   device_id, device_owner, tenant_id|project_id, ipv6_bandwidth_id (Huawei v1 only) … }] };
+//   device_id, device_owner, tenant_id|project_id, ipv6_bandwidth_id (Huawei v1 only) … }] }; the
+//   VPC v3 `ListPorts` (GET /v3/{project_id}/ports, SDK v3 model Port) lists the addresses as
+//   private_ips [{ ip_address, subnet_cidr_id }] (a snapshot may hold it; the live read uses v1);
 // - EIPs: Huawei/OTC `ListPublicips` (GET /v1/{project_id}/publicips): { publicips: [{ id,
 //   public_ip_address, public_ipv6_address, port_id, tenant_id … }] }, and the EIP v3 shape
 //   (associate_instance_type PORT, associate_instance_id, vnic.port_id);
@@ -72,10 +74,15 @@ function readGroupIds(raw: Raw): string[] {
   );
 }
 
+/** The port's addresses: `fixed_ips` (v1, Neutron) or `private_ips` (VPC v3), each entry's `ip_address`. */
 function readFixedIps(raw: Raw): string[] {
-  const list = raw.fixed_ips;
+  const hasFixed = raw.fixed_ips !== undefined && raw.fixed_ips !== null;
+  const hasPrivate = raw.private_ips !== undefined && raw.private_ips !== null;
+  if (hasFixed && hasPrivate) return fail('both fixed_ips and private_ips are listed');
+  const field = hasPrivate ? 'private_ips' : 'fixed_ips';
+  const list = raw[field];
   if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) return fail(`fixed_ips ${show(list)} is not a list`);
+  if (!Array.isArray(list)) return fail(`${field} ${show(list)} is not a list`);
   return list.map((entry: unknown) => requiredText(asRecord(entry), 'ip_address'));
 }
 
