@@ -1,5 +1,5 @@
 import type { ProtocolAtom, Segment, SpaceInfo } from './evaluate.ts';
-import { overlayPolicies } from './policy-overlay.ts';
+import { overlayPolicies, unionOfSpacesAndAtoms } from './policy-overlay.ts';
 import type { Overlay, OverlayRule } from './policy-overlay.ts';
 
 /** One step of an interface's overlay: how the policies combine, and whether the result of the previous step leads. */
@@ -17,17 +17,7 @@ export interface OverlayStep {
  * whole overlay.
  */
 export function lazyOverlay(policies: readonly Overlay[], steps: readonly OverlayStep[]): Overlay {
-  const spaces = new Map<string, SpaceInfo>();
-  const atoms = new Map<string, Set<ProtocolAtom>>();
-  for (let p = 0; p < policies.length; p++) {
-    const policy = policies[p] as Overlay;
-    policy.spaces.forEach((space, key) => spaces.set(key, space));
-    policy.atoms.forEach((present, key) => {
-      const union = atoms.get(key);
-      if (union) present.forEach((atom) => union.add(atom));
-      else atoms.set(key, new Set(present));
-    });
-  }
+  const { spaces, atoms } = unionOfSpacesAndAtoms(policies);
   const overlayBucket = (bucketKey: string): Map<string, Segment[]> => {
     const views = policies.map((policy) => bucketView(policy, bucketKey));
     let decided: Overlay | undefined;

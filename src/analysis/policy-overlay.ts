@@ -16,22 +16,29 @@ export type Overlay = Pick<EvaluatedPolicy, 'spaces' | 'segments' | 'atoms'>;
  */
 export type OverlayRule = 'most-open' | 'first-match' | 'priority';
 
-export function overlayPolicies(policies: readonly Overlay[], how: OverlayRule): Overlay {
-  // forEach and indexed loops: every interface set overlays its groups, and iterators allocate.
+/**
+ * The spaces of every policy, and per bucket the atoms any of them names (new sets). forEach and
+ * indexed loops: every interface set overlays its groups, and iterators allocate.
+ */
+export function unionOfSpacesAndAtoms(
+  policies: readonly Overlay[],
+): Pick<Overlay, 'spaces'> & { atoms: Map<string, Set<ProtocolAtom>> } {
   const spaces = new Map<string, SpaceInfo>();
   const atoms = new Map<string, Set<ProtocolAtom>>();
   for (let p = 0; p < policies.length; p++) {
     const policy = policies[p] as Overlay;
     policy.spaces.forEach((space, key) => spaces.set(key, space));
     policy.atoms.forEach((present, key) => {
-      let union = atoms.get(key);
-      if (!union) {
-        union = new Set<ProtocolAtom>();
-        atoms.set(key, union);
-      }
-      present.forEach((atom) => (union as Set<ProtocolAtom>).add(atom));
+      const union = atoms.get(key);
+      if (union) present.forEach((atom) => union.add(atom));
+      else atoms.set(key, new Set(present));
     });
   }
+  return { spaces, atoms };
+}
+
+export function overlayPolicies(policies: readonly Overlay[], how: OverlayRule): Overlay {
+  const { spaces, atoms } = unionOfSpacesAndAtoms(policies);
   const segments = new Map<string, Segment[]>();
   atoms.forEach((present, key) => {
     const [direction, space] = splitBucketKey(key);

@@ -21,7 +21,7 @@ function groupsByScope(groups: Iterable<SecurityGroup>): Map<string, Map<string,
 }
 
 function sameGroup(a: PageResult['rules'][number], b: PageResult['rules'][number]): boolean {
-  return a.groupId === b.groupId && a.account === b.account && a.region === b.region && a.provider === b.provider;
+  return a.groupId === b.groupId && samePlace(a, b);
 }
 
 /**
