@@ -154,14 +154,13 @@ export function startInterfaceAudit(
     }
     return known;
   };
-  const evaluations = new Map<SecurityGroup, EvaluatedPolicy>();
-  // Keyed by the group as audited: the estate's group, or its copy with stand-ins (which has no evaluation to take).
+  // Keyed by the group as audited: the estate's group (its part taken from the group audit's
+  // evaluation), or its copy with stand-ins, or a group read beside (evaluated here).
   const parts = new Map<SecurityGroup, GroupPart>();
   const partOf = (group: SecurityGroup): GroupPart => {
     let part = parts.get(group);
     if (!part) {
-      const policy = evaluations.get(group);
-      part = policy ? partFromPolicy(group, policy) : evaluatedPart(group);
+      part = evaluatedPart(group);
       parts.set(group, part);
     }
     return part;
@@ -192,7 +191,6 @@ export function startInterfaceAudit(
       if (left > 0) unjudged.set(group, left);
       else {
         unjudged.delete(group);
-        evaluations.delete(group);
         parts.delete(auditedAs(group));
       }
     }
@@ -204,7 +202,7 @@ export function startInterfaceAudit(
       if (!sets) return;
       setsOf.delete(group);
       // Only a group evaluated on its own rules gives the part as it is (stand-ins make another rule list).
-      if (auditedAs(group) === group) evaluations.set(group, policy);
+      if (auditedAs(group) === group) parts.set(group, partFromPolicy(group, policy));
       for (const set of sets) {
         const left = (awaiting.get(set) as number) - 1;
         if (left > 0) awaiting.set(set, left);
