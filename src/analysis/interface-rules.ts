@@ -1,6 +1,7 @@
 import type { AddressSet, Peer, PortSet, Rule, SecurityGroup } from '../model/types.ts';
-import { bucketsOf, evaluateBucket, evaluateGroup, peerKey, regionKey } from './evaluate.ts';
+import { bucketsOf, evaluateBucket, evaluateGroup, regionKey } from './evaluate.ts';
 import type { Bucket, BucketResult, EvaluatedPolicy, ProtocolAtom, RuleSpace, Segment, SpaceInfo } from './evaluate.ts';
+import { ruleSpace } from './rule-space.ts';
 import { appliedRules } from './semantics.ts';
 
 /** Where a rule of an interface's combined policy comes from: its group, and the rule as the group lists it. */
@@ -68,19 +69,16 @@ export function evaluatedPart(group: SecurityGroup): GroupPart {
  */
 export function partFromPolicy(group: SecurityGroup, policy: EvaluatedPolicy): GroupPart {
   const origins = new Map<Rule, RuleOrigin>();
+  // The buckets the moved rules go to (a group peer always has a space).
   const moved = new Set<string>();
-  let changed = false;
   const rules = policy.rules.map((rule) => {
     const peer = resolvedPeer(rule.peer, group);
     const resolved = peer === rule.peer ? rule : { ...rule, peer };
     origins.set(resolved, { group, rule });
-    if (resolved !== rule) {
-      changed = true;
-      moved.add(`${rule.direction}|${rule.family}|${peerKey(peer)}`);
-    }
+    if (resolved !== rule) moved.add(`${rule.direction}|${ruleSpace(resolved, policy.group)?.space.key}`);
     return resolved;
   });
-  if (!changed) return { rules, policy, origins };
+  if (moved.size === 0) return { rules, policy, origins };
 
   const oldKey = (rule: Rule): string | undefined => {
     const placed = policy.ruleSpaces.get(rule);
