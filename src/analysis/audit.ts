@@ -178,8 +178,9 @@ export function auditEstate(estate: Estate, config: WardenConfig, beside?: ReadB
   const interfaceRun =
     read.interfaces === undefined ? undefined : startInterfaceAudit(read, config, withStandIns, estate.groups);
   const findings: Finding[] = [];
-  for (let g = 0; g < estate.groups.length; g++) {
-    const group = estate.groups[g] as SecurityGroup;
+  const order = interfaceRun?.order ?? estate.groups;
+  for (let g = 0; g < order.length; g++) {
+    const group = order[g] as SecurityGroup;
     const reach = reachOf(group);
     // The same for each of the group's Internet findings: counted once, on the first.
     let groupReach: Finding['reach'];

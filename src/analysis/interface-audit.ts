@@ -41,6 +41,12 @@ export interface InterfaceAuditRun {
    * evaluation is let go with the last set that takes it.
    */
   evaluated(group: SecurityGroup, policy: EvaluatedPolicy): void;
+  /**
+   * The audited groups in the order to evaluate them: the groups of a set together, then those of
+   * the sets sharing a group with it, so that evaluations are let go soon after they are made. Any
+   * order gives the same findings.
+   */
+  order: readonly SecurityGroup[];
   /** Judges the sets not judged yet (scopes of groups read beside the audited ones) and reports. */
   finish(): InterfaceAudit;
 }
@@ -143,6 +149,8 @@ export function startInterfaceAudit(
     awaiting.set(set, count);
   }
 
+  const order = judgingOrder(judged, audited, isAudited, setsOf);
+
   // The groups as the audit evaluates them (unreadable rules at their worst), one object per group.
   const asAudited = new Map<SecurityGroup, SecurityGroup>();
   const auditedAs = (group: SecurityGroup): SecurityGroup => {
@@ -197,6 +205,7 @@ export function startInterfaceAudit(
   };
 
   return {
+    order,
     evaluated(group, policy) {
       const sets = setsOf.get(group);
       if (!sets) return;
@@ -223,6 +232,38 @@ export function startInterfaceAudit(
       };
     },
   };
+}
+
+/** The audited groups, those of the judged sets first: depth first through the sets that share a group. */
+function judgingOrder(
+  judged: readonly JudgedSet[],
+  audited: readonly SecurityGroup[],
+  isAudited: ReadonlySet<SecurityGroup>,
+  setsOf: ReadonlyMap<SecurityGroup, readonly JudgedSet[]>,
+): SecurityGroup[] {
+  const order: SecurityGroup[] = [];
+  const placed = new Set<SecurityGroup>();
+  const reached = new Set<JudgedSet>();
+  for (const start of judged) {
+    if (reached.has(start)) continue;
+    reached.add(start);
+    const stack = [start];
+    for (let set = stack.pop(); set; set = stack.pop()) {
+      for (const group of set.groups) {
+        if (!isAudited.has(group) || placed.has(group)) continue;
+        placed.add(group);
+        order.push(group);
+      }
+      for (const group of set.groups)
+        for (const next of setsOf.get(group) ?? [])
+          if (!reached.has(next)) {
+            reached.add(next);
+            stack.push(next);
+          }
+    }
+  }
+  for (const group of audited) if (!placed.has(group)) order.push(group);
+  return order;
 }
 
 function rank(severity: Severity): number {

@@ -10,6 +10,7 @@ import type { GroupPart, RuleOrigin } from './interface-rules.ts';
 import { unfilteredPolicy } from './interface-unfiltered.ts';
 import { lazyOverlay } from './interface-overlay.ts';
 import type { OverlayStep } from './interface-overlay.ts';
+import type { Overlay } from './policy-overlay.ts';
 import type { RuleSpace } from './rule-space.ts';
 
 export type { RuleOrigin } from './interface-rules.ts';
@@ -156,30 +157,52 @@ function combinedPolicy(
       : mixedTypes
         ? [{ how: 'priority' }, { how: 'most-open', overPrevious: true }]
         : [{ how: 'priority' }];
-  const decided = lazyOverlay(alone, steps);
-  // Compiled and collected only when asked: most interfaces are only looked up and measured.
-  let buckets: EvaluatedPolicy['buckets'] | undefined;
-  let ruleSpaces: EvaluatedPolicy['ruleSpaces'] | undefined;
-  let effective: Set<Rule> | undefined;
-  return {
-    group: combined,
-    rules: combined.rules,
-    ...decided,
-    layers: alone,
-    get effective() {
-      effective ??= new Set(alone.flatMap((policy) => [...policy.effective]));
-      return effective;
-    },
-    get buckets() {
-      buckets ??= bucketsOf(combined.rules, combined, new Map<Rule, RuleSpace>());
-      return buckets;
-    },
-    // Each rule as its own group placed it: the regions were decided on those.
-    get ruleSpaces() {
-      ruleSpaces ??= new Map(alone.flatMap((policy) => [...policy.ruleSpaces]));
-      return ruleSpaces;
-    },
-  };
+  return new CombinedPolicy(combined, lazyOverlay(alone, steps), alone);
+}
+
+/**
+ * The overlaid policy of several groups; `effective`, `buckets` and `ruleSpaces` are compiled and
+ * collected only when asked (most interfaces are only looked up and measured). A class, not an
+ * object literal with getters: V8 keeps a literal's accessors in the old generation, and through
+ * them every young-generation collection would keep the groups' evaluations alive and promote them.
+ */
+class CombinedPolicy implements EvaluatedPolicy {
+  readonly group: SecurityGroup;
+  readonly rules: Rule[];
+  readonly spaces: EvaluatedPolicy['spaces'];
+  readonly segments: EvaluatedPolicy['segments'];
+  readonly atoms: EvaluatedPolicy['atoms'];
+  readonly layers: readonly EvaluatedPolicy[];
+  #effective: Set<Rule> | undefined;
+  #buckets: EvaluatedPolicy['buckets'] | undefined;
+  #ruleSpaces: EvaluatedPolicy['ruleSpaces'] | undefined;
+
+  constructor(combined: SecurityGroup, decided: Overlay, alone: readonly EvaluatedPolicy[]) {
+    this.group = combined;
+    this.rules = combined.rules;
+    this.spaces = decided.spaces;
+    this.segments = decided.segments;
+    this.atoms = decided.atoms;
+    this.layers = alone;
+  }
+
+  /** Every rule effective in its own group. */
+  get effective(): Set<Rule> {
+    this.#effective ??= new Set(this.layers.flatMap((policy) => [...policy.effective]));
+    return this.#effective;
+  }
+
+  /** The combined rules compiled as one group's (the `priority` reading). */
+  get buckets(): EvaluatedPolicy['buckets'] {
+    this.#buckets ??= bucketsOf(this.rules, this.group, new Map<Rule, RuleSpace>());
+    return this.#buckets;
+  }
+
+  /** Each rule as its own group placed it: the regions were decided on those. */
+  get ruleSpaces(): EvaluatedPolicy['ruleSpaces'] {
+    this.#ruleSpaces ??= new Map(this.layers.flatMap((policy) => [...policy.ruleSpaces]));
+    return this.#ruleSpaces;
+  }
 }
 
 /** The decision for one packet on the interface, the deciding rule as its group lists it, and that group. */
