@@ -1,5 +1,5 @@
 import { placeKey, samePlace } from './ids.ts';
-import type { GroupUse, GroupUseListing, NetworkInterface } from './network-interface.ts';
+import type { GroupUse, GroupUseListing, NetworkInterface, PublicAddressFragment } from './network-interface.ts';
 import { addPublicAddress } from './network-interface.ts';
 import type { PageResult } from './page.ts';
 import type { Estate } from './types.ts';
@@ -12,61 +12,80 @@ import type { Estate } from './types.ts';
  * Leaves `interfaces` / `groupUses` absent when no page listed any, so "not read" stays visible.
  */
 export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate): void {
-  const interfaces = new Map<string, NetworkInterface>();
+  // Per scope, by id: the pages list interfaces scope by scope, so a scope's map is looked up once
+  // per run of it, and no key is made per interface.
+  const scopes = new Map<string, Map<string, NetworkInterface>>();
+  let last: { place: NetworkInterface | PublicAddressFragment; inScope: Map<string, NetworkInterface> } | undefined;
+  const scopeOf = (place: NetworkInterface | PublicAddressFragment): Map<string, NetworkInterface> => {
+    if (last && samePlace(last.place, place)) return last.inScope;
+    const key = placeKey(place, '');
+    let inScope = scopes.get(key);
+    if (!inScope) {
+      inScope = new Map();
+      scopes.set(key, inScope);
+    }
+    last = { place, inScope };
+    return inScope;
+  };
   // The pages' own interfaces are kept as they are, and copied only where this merge changes one
   // (most are read once, and copying 50,000 of them costs more than the merge itself).
   const copies = new Set<NetworkInterface>();
-  const changing = (key: string, item: NetworkInterface): NetworkInterface => {
+  const changing = (inScope: Map<string, NetworkInterface>, item: NetworkInterface): NetworkInterface => {
     if (copies.has(item)) return item;
     const copy = { ...item, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] };
     copies.add(copy);
-    interfaces.set(key, copy);
+    inScope.set(item.id, copy);
     return copy;
   };
   // A copy without the field rather than `delete`, which turns each of thousands of interfaces into a
   // dictionary-mode object several times its size.
-  const knownAddresses = (key: string, item: NetworkInterface, final = false): void => {
+  const knownAddresses = (inScope: Map<string, NetworkInterface>, item: NetworkInterface, final = false): void => {
     const { publicAddressesUnknown, ...rest } = item;
     if (publicAddressesUnknown === undefined) return;
     // Once nothing more is merged into it, the copy may share the lists.
     const copy = final ? rest : { ...rest, groupIds: [...item.groupIds], publicAddresses: [...item.publicAddresses] };
     copies.add(copy);
-    interfaces.set(key, copy);
+    inScope.set(item.id, copy);
   };
   let listed = false;
   for (const page of pages) {
     if (page.interfaces === undefined) continue;
     listed = true;
     for (const item of page.interfaces) {
-      const key = placeKey(item, item.id);
-      const known = interfaces.get(key);
+      const inScope = scopeOf(item);
+      const known = inScope.get(item.id);
       if (!known) {
-        interfaces.set(key, item);
+        inScope.set(item.id, item);
         continue;
       }
-      const merged = changing(key, known);
+      const merged = changing(inScope, known);
       for (const address of item.publicAddresses) addPublicAddress(merged.publicAddresses, address);
-      if (item.publicAddressesUnknown === undefined) knownAddresses(key, merged);
+      if (item.publicAddressesUnknown === undefined) knownAddresses(inScope, merged);
     }
   }
   const covered = new Set(pages.flatMap((page) => (page.publicAddressScopes ?? []).map((s) => placeKey(s, ''))));
   for (const page of pages) for (const gap of page.publicAddressGaps ?? []) covered.delete(placeKey(gap, ''));
   for (const page of pages) {
     for (const fragment of page.publicAddresses ?? []) {
-      const key = placeKey(fragment, fragment.interfaceId);
-      const target = interfaces.get(key);
-      if (target) addPublicAddress(changing(key, target).publicAddresses, fragment.address);
+      const inScope = scopes.get(placeKey(fragment, ''));
+      const target = inScope?.get(fragment.interfaceId);
+      if (inScope && target) addPublicAddress(changing(inScope, target).publicAddresses, fragment.address);
     }
   }
-  // Interfaces come scope by scope: whether a scope is covered is looked up once per run of it.
-  let last: { item: NetworkInterface; covered: boolean } | undefined;
-  interfaces.forEach((item, key) => {
-    if (item.publicAddressesUnknown === undefined) return;
-    if (!last || !samePlace(last.item, item)) last = { item, covered: covered.has(placeKey(item, '')) };
-    if (last.covered) knownAddresses(key, item, true);
+  scopes.forEach((inScope, key) => {
+    if (!covered.has(key)) return;
+    inScope.forEach((item) => knownAddresses(inScope, item, true));
   });
-  // Sorted by the map's keys, natively (code-unit order, as `<` compares them).
-  if (listed) estate.interfaces = [...interfaces.keys()].sort().map((key) => interfaces.get(key) as NetworkInterface);
+  // In key order (scope, then id: a scope's key ends in the separator, so this is the order of
+  // their place keys), sorted natively (code-unit order, as `<` compares them).
+  if (listed) {
+    const list: NetworkInterface[] = [];
+    for (const key of [...scopes.keys()].sort()) {
+      const inScope = scopes.get(key) as Map<string, NetworkInterface>;
+      for (const id of [...inScope.keys()].sort()) list.push(inScope.get(id) as NetworkInterface);
+    }
+    estate.interfaces = list;
+  }
   const uses = pages.flatMap((page) => page.groupUses ?? []);
   if (uses.length > 0 || pages.some((page) => page.groupUses !== undefined)) {
     const kept = new Map<string, GroupUse>();
