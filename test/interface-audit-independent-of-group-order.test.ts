@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateEstate } from '../bench/generate-estate.ts';
 import { loadSnapshots } from '../adapters/snapshot/load.ts';
 import { auditEstate } from '../src/analysis/audit.ts';
+import { startInterfaceAudit } from '../src/analysis/interface-audit.ts';
 import { defaultConfig } from '../src/config/schema.ts';
 import type { Estate, UnparseableRecord } from '../src/model/types.ts';
 
@@ -20,11 +21,21 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const config = defaultConfig();
 
-async function benchEstate(): Promise<Estate> {
-  const groups = join(scratch, 'groups');
+let generated: Promise<void> | undefined;
+
+/** Generated once; each test loads its own objects. */
+function benchEstate(): Promise<Estate> {
   const interfaces = join(scratch, 'interfaces');
-  generateEstate(groups, { groups: 60, rulesPerGroup: 6, seed: 7, interfaces: 400, interfacesDir: interfaces });
-  return loadSnapshots(interfaces);
+  generated ??= Promise.resolve().then(() => {
+    generateEstate(join(scratch, 'groups'), {
+      groups: 60,
+      rulesPerGroup: 6,
+      seed: 7,
+      interfaces: 400,
+      interfacesDir: interfaces,
+    });
+  });
+  return generated.then(() => loadSnapshots(interfaces));
 }
 
 /** One unreadable rule in a group some interface carries: the audit evaluates it with a stand-in. */
@@ -60,5 +71,28 @@ describe('the interface audit does not depend on the order the groups are audite
         { numRuns: 8 },
       );
     }
+  });
+});
+
+describe('the order the audit evaluates groups in', () => {
+  it('holds every audited group exactly once, whatever order the estate lists them in', async () => {
+    const sorted = await benchEstate();
+    fc.assert(
+      fc.property(fc.shuffledSubarray(sorted.groups, { minLength: sorted.groups.length }), (groups) => {
+        const estate = { ...sorted, groups };
+        const { order } = startInterfaceAudit(estate, config, (g) => g.rules, groups);
+        expect(order).toHaveLength(groups.length);
+        expect(new Set(order)).toEqual(new Set(groups));
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('holds only the audited groups when groups are read beside them', async () => {
+    const sorted = await benchEstate();
+    const audited = sorted.groups.filter((_, i) => i % 3 === 0);
+    const { order } = startInterfaceAudit(sorted, config, (g) => g.rules, audited);
+    expect(order).toHaveLength(audited.length);
+    expect(new Set(order)).toEqual(new Set(audited));
   });
 });
