@@ -1,4 +1,4 @@
-import { placeKey } from '../model/ids.ts';
+import { placeKey, samePlace } from '../model/ids.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { filtersByGroups, isPublicInterface } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
@@ -83,23 +83,31 @@ export function startInterfaceAudit(
   const missing = new Map<string, string[]>();
   const bySet = new Map<string, NetworkInterface[]>();
   let notEvaluated = 0;
-  // Fleets share a group list: look its groups and its key up once per list, not per interface.
-  const lists = new Map<string, { unread: string[]; key: string }>();
+  // Fleets share a group list: its groups and its set are looked up once per list, not per interface.
+  const listOf = groupLists();
   for (const item of interfaces) {
-    const listKey = `${item.provider}\u0000${item.account}\u0000${item.region}\u0000${item.groupOrder}\u0000${item.filtering ?? 'groups'}\u0000${item.groupIds.join('\u0000')}`;
-    let list = lists.get(listKey);
+    const node = listOf(item);
+    let list = node.list;
     if (!list) {
       // A port whose groups do not filter it is judged without them: they decide nothing there.
       const filtered = filtersByGroups(item);
       const unread = filtered ? [...new Set(item.groupIds)].filter((id) => !groups.has(placeKey(item, id))) : [];
       const judged = unread.length === 0 && (item.groupIds.length > 0 || !filtered);
-      list = { unread, key: judged ? interfacePolicyKey(item) : '' };
-      lists.set(listKey, list);
+      let carrying: NetworkInterface[] | undefined;
+      if (judged) {
+        const key = interfacePolicyKey(item);
+        carrying = bySet.get(key);
+        if (!carrying) {
+          carrying = [];
+          bySet.set(key, carrying);
+        }
+      }
+      list = { unread, carrying };
+      node.list = list;
     }
-    const { unread, key } = list;
-    if (unread.length > 0) {
+    if (list.unread.length > 0) {
       notEvaluated++;
-      for (const id of unread) {
+      for (const id of list.unread) {
         const reason = `group ${id} is bound to it but is not among the groups read in its scope (it does not exist there, or could not be read)`;
         const ids = missing.get(reason);
         if (ids) ids.push(item.id);
@@ -107,10 +115,7 @@ export function startInterfaceAudit(
       }
       continue;
     }
-    if (key === '') continue;
-    const carrying = bySet.get(key);
-    if (carrying) carrying.push(item);
-    else bySet.set(key, [item]);
+    list.carrying?.push(item);
   }
 
   // The sets worth judging, each waiting for its audited groups' evaluations.
@@ -232,6 +237,63 @@ export function startInterfaceAudit(
       };
     },
   };
+}
+
+/** What the interfaces listing one group list (in one scope, read one way) have in common. */
+interface GroupList {
+  /** The groups it names that were not read: its interfaces are not judged. */
+  unread: string[];
+  /** The interfaces of its set (shared by the lists with the same `interfacePolicyKey`), unless not judged. */
+  carrying: NetworkInterface[] | undefined;
+}
+
+interface GroupListNode {
+  next?: Map<string, GroupListNode>;
+  list?: GroupList;
+}
+
+/**
+ * The node of an interface's group list: per scope (interfaces come scope by scope, so a scope's key is
+ * made once per run of it) and reading, then one step per group id, so no key is made per interface.
+ */
+function groupLists(): (item: NetworkInterface) => GroupListNode {
+  const scopes = new Map<string, Map<string, GroupListNode>>();
+  let last: { item: NetworkInterface; readings: Map<string, GroupListNode> } | undefined;
+  return (item) => {
+    if (!last || !samePlace(last.item, item)) {
+      const key = placeKey(item, '');
+      let readings = scopes.get(key);
+      if (!readings) {
+        readings = new Map();
+        scopes.set(key, readings);
+      }
+      last = { item, readings };
+    }
+    const reading = readingOf(item);
+    let node: GroupListNode | undefined = last.readings.get(reading);
+    if (!node) {
+      node = {};
+      last.readings.set(reading, node);
+    }
+    for (let i = 0; i < item.groupIds.length; i++) {
+      const id = item.groupIds[i] as string;
+      const next: Map<string, GroupListNode> = (node.next ??= new Map());
+      let child: GroupListNode | undefined = next.get(id);
+      if (!child) {
+        child = {};
+        next.set(id, child);
+      }
+      node = child;
+    }
+    return node;
+  };
+}
+
+/** How an interface's group list is read: its order, and whether its groups filter it (constant strings, made once). */
+function readingOf(item: NetworkInterface): string {
+  const disabled = item.filtering === 'disabled';
+  if (item.groupOrder === 'bind') return disabled ? 'bind|disabled' : 'bind|groups';
+  return disabled ? 'unknown|disabled' : 'unknown|groups';
 }
 
 /** The audited groups, those of the judged sets first: depth first through the sets that share a group. */
