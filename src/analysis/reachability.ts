@@ -34,8 +34,9 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
   const interfaces = estate.interfaces;
   if (interfaces === undefined) return () => undefined;
   // By scope, then group id: interfaces come scope by scope, so a key is made per scope, not per group listed.
-  const byScope = new Map<string, Map<string, NetworkInterface[]>>();
-  let last: { item: NetworkInterface; byGroup: Map<string, NetworkInterface[]> } | undefined;
+  // Each interface is asked whether it is public once, not once per group it carries.
+  const byScope = new Map<string, Map<string, Carrying>>();
+  let last: { item: NetworkInterface; byGroup: Map<string, Carrying> } | undefined;
   for (const item of interfaces) {
     if (!last || !samePlace(last.item, item)) {
       const key = placeKey(item, '');
@@ -46,10 +47,13 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
       }
       last = { item, byGroup: inScope };
     }
+    const isPublic = isPublicInterface(item) ? 1 : 0;
     for (const groupId of item.groupIds) {
-      const list = last.byGroup.get(groupId);
-      if (list) list.push(item);
-      else last.byGroup.set(groupId, [item]);
+      const carrying = last.byGroup.get(groupId);
+      if (carrying) {
+        carrying.interfaces.push(item);
+        carrying.publicInterfaces += isPublic;
+      } else last.byGroup.set(groupId, { interfaces: [item], publicInterfaces: isPublic });
     }
   }
   const usesByGroup = new Map<string, GroupUse[]>();
@@ -66,22 +70,25 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
     listed.set(listing.provider, kinds);
   }
   const none: ReadonlySet<GroupUseKind> = new Set();
-  const noInterfaces: NetworkInterface[] = [];
+  const carriedByNone: Carrying = { interfaces: [], publicInterfaces: 0 };
   const noUses: GroupUse[] = [];
   // Groups come scope by scope too: the scope's interfaces are looked up again only when it changes.
-  let scope: { group: SecurityGroup; byGroup: Map<string, NetworkInterface[]> | undefined } | undefined;
+  let scope: { group: SecurityGroup; byGroup: Map<string, Carrying> | undefined } | undefined;
   return (group) => {
     if (group.attachments === undefined) return undefined;
     if (!scope || !samePlace(scope.group, group)) scope = { group, byGroup: byScope.get(placeKey(group, '')) };
-    const carrying = scope.byGroup?.get(group.id) ?? noInterfaces;
+    const { interfaces: carrying, publicInterfaces } = scope.byGroup?.get(group.id) ?? carriedByNone;
     const uses = usesByGroup.size === 0 ? noUses : (usesByGroup.get(placeKey(group, group.id)) ?? noUses);
-    let publicInterfaces = 0;
-    for (let i = 0; i < carrying.length; i++)
-      if (isPublicInterface(carrying[i] as NetworkInterface)) publicInterfaces++;
     let publicUses = 0;
     for (let i = 0; i < uses.length; i++) if ((uses[i] as GroupUse).assignsPublicAddress) publicUses++;
     return { interfaces: carrying, publicInterfaces, uses, usesListed: listed.get(group.provider) ?? none, publicUses };
   };
+}
+
+/** The interfaces that carry one group, and how many of them are public. */
+interface Carrying {
+  interfaces: NetworkInterface[];
+  publicInterfaces: number;
 }
 
 /** Whether nothing that carries or launches with the group can be reached from the Internet. */
