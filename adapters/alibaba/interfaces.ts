@@ -22,24 +22,18 @@ export function alibabaInterface(
   groupIds: string[],
   ctx: PageContext,
 ): NetworkInterface {
+  // Indexed loops and no closures: this runs for every interface of a fleet.
   const publicAddresses: PublicAddress[] = [];
-  const add = (address: PublicAddress) => {
-    if (address.address) addPublicAddress(publicAddresses, address);
-  };
-  const associated = [
-    item.AssociatedPublicIp,
-    ...list(item.PrivateIpSets, 'PrivateIpSet').map((p) => (isRecord(p) ? p.AssociatedPublicIp : undefined)),
-  ];
-  for (const association of associated) {
-    if (!isRecord(association)) continue;
-    add({
-      address: text(association.PublicIpAddress),
-      family: 'ipv4',
-      kind: text(association.AllocationId) ? 'eip' : 'public-ip',
-    });
+  addAssociation(publicAddresses, item.AssociatedPublicIp);
+  const privateIps = list(item.PrivateIpSets, 'PrivateIpSet');
+  for (let i = 0; i < privateIps.length; i++) {
+    const privateIp = privateIps[i];
+    if (isRecord(privateIp)) addAssociation(publicAddresses, privateIp.AssociatedPublicIp);
   }
-  for (const v6 of list(item.Ipv6Sets, 'Ipv6Set')) {
-    if (isRecord(v6)) add({ address: text(v6.Ipv6Address), family: 'ipv6', kind: 'ipv6' });
+  const ipv6Addresses = list(item.Ipv6Sets, 'Ipv6Set');
+  for (let i = 0; i < ipv6Addresses.length; i++) {
+    const v6 = ipv6Addresses[i];
+    if (isRecord(v6)) addAddress(publicAddresses, text(v6.Ipv6Address), 'ipv6', 'ipv6');
   }
   const attachment = isRecord(item.Attachment) ? item.Attachment : {};
   const instanceId = text(item.InstanceId) || text(attachment.InstanceId);
@@ -58,4 +52,20 @@ export function alibabaInterface(
   if (instanceId) networkInterface.attachedTo = { kind: 'instance', id: instanceId };
   if (type === 'Primary' && instanceId) networkInterface.publicAddressesUnknown = INSTANCE_PUBLIC_IPS_UNREAD;
   return networkInterface;
+}
+
+/** An association's IPv4 address: an EIP where it names its allocation, else the instance's public IP. */
+function addAssociation(publicAddresses: PublicAddress[], association: unknown): void {
+  if (!isRecord(association)) return;
+  const kind = text(association.AllocationId) ? 'eip' : 'public-ip';
+  addAddress(publicAddresses, text(association.PublicIpAddress), 'ipv4', kind);
+}
+
+function addAddress(
+  publicAddresses: PublicAddress[],
+  address: string,
+  family: PublicAddress['family'],
+  kind: PublicAddress['kind'],
+): void {
+  if (address) addPublicAddress(publicAddresses, { address, family, kind });
 }

@@ -395,14 +395,16 @@ function interfaceGroupIds(item: unknown): string[] {
       `network interface ${id}: SecurityGroupIds.SecurityGroupId is not a list (got ${show(item.SecurityGroupIds)})`,
     );
   }
-  const groupIds = new Set<string>();
-  for (const value of list) {
+  // An interface carries a handful of groups: a list searched beats a set made per interface.
+  const groupIds: string[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const value: unknown = list[i];
     const groupId = present(value);
     if (groupId === undefined)
       throw new Unreadable(`network interface ${id}: ${show(value)} is not a security group id`);
-    groupIds.add(groupId);
+    if (!groupIds.includes(groupId)) groupIds.push(groupId);
   }
-  return [...groupIds];
+  return groupIds;
 }
 
 function normalizeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult {
@@ -413,14 +415,18 @@ function normalizeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult
   const items = page.NetworkInterfaceSets.NetworkInterfaceSet;
   const scopes = new Map<string, Scope>();
   let complete = true;
-  for (const item of items) {
-    const itemCtx = scoped(ctx, page, item);
+  // With the region known from the snapshot, every item shares the page's context.
+  const pageCtx = ctx.region ? scoped(ctx, page) : undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
+    const itemCtx = pageCtx ?? scoped(ctx, page, item);
     // No group to name here; the interface id keeps the records of different interfaces apart.
     const where = { ruleId: isRecord(item) ? (present(item.NetworkInterfaceId) ?? '') : '' };
     const groupIds = attempt({ ctx: itemCtx, result }, where, item, () => interfaceGroupIds(item));
     if (!groupIds) complete = false;
     else if (isRecord(item)) result.interfaces!.push(alibabaInterface(item, where.ruleId, groupIds, itemCtx));
-    scopes.set(itemCtx.region, { provider: PROVIDER, account: itemCtx.account, region: itemCtx.region });
+    if (!scopes.has(itemCtx.region))
+      scopes.set(itemCtx.region, { provider: PROVIDER, account: itemCtx.account, region: itemCtx.region });
   }
   if (items.length === 0) {
     const pageCtx = scoped(ctx, page);

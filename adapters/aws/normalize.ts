@@ -306,25 +306,29 @@ const ATTACHED_KINDS: Readonly<Record<string, InterfaceAttachment['kind']>> = {
  * global unicast on AWS). An association owned by `amazon` is an auto-assigned public IP; any other an EIP.
  */
 function awsInterface(item: Record<string, unknown>, id: string, account: string, region: string): NetworkInterface {
+  // Indexed loops and no closures: this runs for every interface of a fleet.
   const publicAddresses: PublicAddress[] = [];
-  const add = (address: PublicAddress) => {
-    if (address.address) addPublicAddress(publicAddresses, address);
-  };
-  const associations = [
-    item['Association'],
-    ...arrayOf(item['PrivateIpAddresses']).map((p) => (isRecord(p) ? p['Association'] : undefined)),
-  ];
-  for (const association of associations) {
-    if (!isRecord(association)) continue;
-    const kind = text(association['IpOwnerId']) === 'amazon' ? 'public-ip' : 'eip';
-    add({ address: text(association['PublicIp']), family: 'ipv4', kind });
+  addAssociation(publicAddresses, item['Association']);
+  const privateAddresses = arrayOf(item['PrivateIpAddresses']);
+  for (let i = 0; i < privateAddresses.length; i++) {
+    const privateAddress = privateAddresses[i];
+    if (isRecord(privateAddress)) addAssociation(publicAddresses, privateAddress['Association']);
   }
-  for (const v6 of arrayOf(item['Ipv6Addresses'])) {
-    if (isRecord(v6)) add({ address: text(v6['Ipv6Address']), family: 'ipv6', kind: 'ipv6' });
+  const ipv6Addresses = arrayOf(item['Ipv6Addresses']);
+  for (let i = 0; i < ipv6Addresses.length; i++) {
+    const v6 = ipv6Addresses[i];
+    if (isRecord(v6)) addAddress(publicAddresses, text(v6['Ipv6Address']), 'ipv6', 'ipv6');
+  }
+  const groupIds: string[] = [];
+  const groups = arrayOf(item['Groups']);
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i];
+    const groupId = isRecord(group) ? text(group['GroupId']) : '';
+    if (groupId !== '') groupIds.push(groupId);
   }
   const type = text(item['InterfaceType']);
-  const attachment = isRecord(item['Attachment']) ? item['Attachment'] : {};
-  const instanceId = text(attachment['InstanceId']);
+  const attachment = item['Attachment'];
+  const instanceId = isRecord(attachment) ? text(attachment['InstanceId']) : '';
   const attachedId = instanceId || text(item['RequesterId']) || text(item['Description']);
   const networkInterface: NetworkInterface = {
     provider: 'aws',
@@ -332,9 +336,7 @@ function awsInterface(item: Record<string, unknown>, id: string, account: string
     region,
     vpcId: text(item['VpcId']),
     id,
-    groupIds: arrayOf(item['Groups'])
-      .map((g) => (isRecord(g) ? text(g['GroupId']) : ''))
-      .filter((g) => g !== ''),
+    groupIds,
     groupOrder: 'unknown',
     publicAddresses,
   };
@@ -342,6 +344,31 @@ function awsInterface(item: Record<string, unknown>, id: string, account: string
   if (attachedId)
     networkInterface.attachedTo = { kind: instanceId ? 'instance' : (ATTACHED_KINDS[type] ?? 'other'), id: attachedId };
   return networkInterface;
+}
+
+/** An IPv4 association's public address: one owned by `amazon` is an auto-assigned public IP, any other an EIP. */
+function addAssociation(list: PublicAddress[], association: unknown): void {
+  if (!isRecord(association)) return;
+  const kind = text(association['IpOwnerId']) === 'amazon' ? 'public-ip' : 'eip';
+  addAddress(list, text(association['PublicIp']), 'ipv4', kind);
+}
+
+function addAddress(
+  list: PublicAddress[],
+  address: string,
+  family: PublicAddress['family'],
+  kind: PublicAddress['kind'],
+): void {
+  if (address) addPublicAddress(list, { address, family, kind });
+}
+
+/** Whether every entry of an ENI's `Groups` names a group id. */
+function everyGroupRead(groups: readonly unknown[]): boolean {
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i];
+    if (!isRecord(group) || text(group['GroupId']) === '') return false;
+  }
+  return true;
 }
 
 /**
@@ -361,7 +388,7 @@ function describeNetworkInterfaces(page: unknown, ctx: PageContext): PageResult 
     }
     const account = ctx.account || text(item['OwnerId']);
     accounts.add(account);
-    const groupsRead = item['Groups'].every((group) => isRecord(group) && text(group['GroupId']) !== '');
+    const groupsRead = everyGroupRead(item['Groups']);
     // An interface with a group that does not read would be judged on fewer groups than it carries:
     // it is not listed, and the groups that do read are attached to it apart.
     if (groupsRead) {

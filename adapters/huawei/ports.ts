@@ -66,12 +66,19 @@ function isGlobalIpv6(address: string): boolean {
   return (top & 0xffc0) !== 0xfe80 && (top & 0xfe00) !== 0xfc00;
 }
 
+// Indexed loops and no closures below: they run for every port of a fleet.
+
 function readGroupIds(raw: Raw): string[] {
   const list = raw.security_groups;
   if (!Array.isArray(list)) return fail(`security_groups ${show(list)} is not a list`);
-  return list.map((id: unknown) =>
-    typeof id === 'string' && id !== '' ? id : fail(`security_groups entry ${show(id)} is not a group id`),
-  );
+  const groupIds: string[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const id: unknown = list[i];
+    groupIds.push(
+      typeof id === 'string' && id !== '' ? id : fail(`security_groups entry ${show(id)} is not a group id`),
+    );
+  }
+  return groupIds;
 }
 
 /** The port's addresses: `fixed_ips` (v1, Neutron) or `private_ips` (VPC v3), each entry's `ip_address`. */
@@ -83,14 +90,21 @@ function readFixedIps(raw: Raw): string[] {
   const list = raw[field];
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) return fail(`${field} ${show(list)} is not a list`);
-  return list.map((entry: unknown) => requiredText(asRecord(entry), 'ip_address'));
+  const addresses: string[] = [];
+  for (let i = 0; i < list.length; i++) addresses.push(requiredText(asRecord(list[i]), 'ip_address'));
+  return addresses;
 }
 
 /** The port's own public addresses: its global IPv6 fixed IPs where they reach the Internet (see above). */
 function ipv6Public(raw: Raw, fixedIps: readonly string[]): PublicAddress[] {
   const knowsBandwidth = Object.hasOwn(raw, 'ipv6_bandwidth_id');
   if (knowsBandwidth && optionalText(raw, 'ipv6_bandwidth_id') === undefined) return [];
-  return fixedIps.filter(isGlobalIpv6).map((address) => ({ address, family: 'ipv6' as const, kind: 'ipv6' as const }));
+  const addresses: PublicAddress[] = [];
+  for (let i = 0; i < fixedIps.length; i++) {
+    const address = fixedIps[i] as string;
+    if (isGlobalIpv6(address)) addresses.push({ address, family: 'ipv6', kind: 'ipv6' });
+  }
+  return addresses;
 }
 
 export function readPort(value: unknown, ctx: PageContext): NetworkInterface {
@@ -131,7 +145,8 @@ function normalizePorts(page: unknown, ctx: PageContext): PageResult {
   const accounts = new Set<string>();
   const interfaces: NetworkInterface[] = [];
   const out = normalizeList(page, 'ports', ctx, (item, path, result) => {
-    const portCtx = { ...ctx, account: accountOf(ctx, item, ACCOUNT_FIELDS) };
+    const account = accountOf(ctx, item, ACCOUNT_FIELDS);
+    const portCtx = account === ctx.account ? ctx : { ...ctx, account };
     const port = readSafely(result, portCtx, item, { path, groupId: '' }, () => readPort(item, portCtx));
     if (!port) return;
     accounts.add(port.account);
