@@ -190,7 +190,8 @@ function normalizeAddresses(
   return (page, ctx) => {
     const accounts = new Set<string>();
     const out = normalizeList(page, key, ctx, (item, path, result) => {
-      const itemCtx = { ...ctx, account: accountOf(ctx, item, ACCOUNT_FIELDS) };
+      const account = accountOf(ctx, item, ACCOUNT_FIELDS);
+      const itemCtx = account === ctx.account ? ctx : { ...ctx, account };
       const place = { path, groupId: '' };
       const bound = readSafely(result, itemCtx, item, place, () => {
         const raw = asRecord(item);
