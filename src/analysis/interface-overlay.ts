@@ -1,5 +1,6 @@
+import { regionKey } from './evaluate.ts';
 import type { ProtocolAtom, Segment, SpaceInfo } from './evaluate.ts';
-import { overlayPolicies, unionOfSpacesAndAtoms } from './policy-overlay.ts';
+import { overlayAtom, splitBucketKey, unionOfSpacesAndAtoms } from './policy-overlay.ts';
 import type { Overlay, OverlayRule } from './policy-overlay.ts';
 
 /** One step of an interface's overlay: how the policies combine, and whether the result of the previous step leads. */
@@ -10,72 +11,81 @@ export interface OverlayStep {
 }
 
 /**
- * The policies laid over each other as `overlayPolicies` lays them, one bucket (direction and peer
- * space) at a time, when a reader first asks for one of its regions: the checks of most interfaces
- * look at a few buckets only (the Internet ones), and the cross-group check at the buckets where
- * the groups' rules disagree. Buckets never interact, so each one overlaid alone is the same as the
+ * The policies laid over each other as `overlayPolicies` lays them, one atom of one bucket (direction
+ * and peer space) at a time, when a reader first asks for it: the checks of most interfaces look at a
+ * few regions only (the Internet ones, over TCP and UDP), and the cross-group check at the buckets where
+ * the groups' rules disagree. Regions never interact, so each one overlaid alone is the same as the
  * whole overlay.
  */
 export function lazyOverlay(policies: readonly Overlay[], steps: readonly OverlayStep[]): Overlay {
   const { spaces, atoms } = unionOfSpacesAndAtoms(policies);
-  const overlayBucket = (bucketKey: string): Map<string, Segment[]> => {
-    const views = policies.map((policy) => bucketView(policy, bucketKey));
-    let decided: Overlay | undefined;
+  const overlay = (bucketKey: string, atom: ProtocolAtom): Segment[] => {
+    const max = (spaces.get(splitBucketKey(bucketKey)[1]) as SpaceInfo).max;
+    let decided: Segment[] | undefined;
     for (const step of steps)
-      decided = overlayPolicies(step.overPrevious && decided ? [decided, ...views] : views, step.how);
-    return (decided as Overlay).segments;
+      decided = overlayAtom(policies, bucketKey, atom, max, step.how, step.overPrevious ? decided : undefined);
+    return decided as Segment[];
   };
-  return { spaces, atoms, segments: new SegmentsByBucket(atoms.keys(), overlayBucket) };
+  return { spaces, atoms, segments: new SegmentsByRegion(atoms, overlay) };
 }
 
-/** The policy as `overlayPolicies` reads it, narrowed to one bucket (its segments are looked up by key, never listed). */
-function bucketView(policy: Overlay, bucketKey: string): Overlay {
-  const present = policy.atoms.get(bucketKey);
-  const spaceKey = bucketKey.slice(bucketKey.indexOf('|') + 1);
-  const space = policy.spaces.get(spaceKey);
-  const spaces = new Map<string, SpaceInfo>();
-  if (space) spaces.set(spaceKey, space);
-  const atoms = new Map<string, Set<ProtocolAtom>>();
-  if (present) atoms.set(bucketKey, present);
-  return { spaces, segments: policy.segments, atoms };
-}
-
-/** `${direction}|${space}` of a region key `${direction}|${space}|${atom}`. */
-function bucketOf(regionKey: string): string {
-  return regionKey.slice(0, regionKey.lastIndexOf('|'));
+/** The atom a region key `${direction}|${space}|${atom}` names, as the bucket's atoms hold it (protocol numbers are numbers). */
+function atomNamed(present: ReadonlySet<ProtocolAtom>, name: string): ProtocolAtom | undefined {
+  if (present.has(name as ProtocolAtom)) return name as ProtocolAtom;
+  const number = Number(name);
+  return name !== '' && Number.isInteger(number) && present.has(number) ? number : undefined;
 }
 
 /**
- * The overlaid regions by region key, each bucket computed on first use. Every way of reading the
- * map sees the complete overlay: a listing computes the buckets not yet asked for.
+ * The overlaid regions by region key, each computed on first use. Every way of reading the map sees
+ * the complete overlay: a listing computes the regions not yet asked for.
  */
-class SegmentsByBucket extends Map<string, Segment[]> {
-  readonly #pending: Set<string>;
-  readonly #overlay: (bucketKey: string) => Map<string, Segment[]>;
+class SegmentsByRegion extends Map<string, Segment[]> {
+  readonly #atoms: ReadonlyMap<string, ReadonlySet<ProtocolAtom>>;
+  readonly #overlay: (bucketKey: string, atom: ProtocolAtom) => Segment[];
+  #complete = false;
 
-  constructor(bucketKeys: Iterable<string>, overlay: (bucketKey: string) => Map<string, Segment[]>) {
+  constructor(
+    atoms: ReadonlyMap<string, ReadonlySet<ProtocolAtom>>,
+    overlay: (bucketKey: string, atom: ProtocolAtom) => Segment[],
+  ) {
     super();
-    this.#pending = new Set(bucketKeys);
+    this.#atoms = atoms;
     this.#overlay = overlay;
   }
 
-  #fill(bucketKey: string): void {
-    if (!this.#pending.delete(bucketKey)) return;
-    for (const [key, segments] of this.#overlay(bucketKey)) super.set(key, segments);
+  /** The region's segments, computed now if they were not yet; undefined for a key the overlay has no region for. */
+  #regions(key: string): Segment[] | undefined {
+    const known = super.get(key);
+    if (known !== undefined) return known;
+    const cut = key.lastIndexOf('|');
+    const bucketKey = key.slice(0, cut);
+    const present = this.#atoms.get(bucketKey);
+    const atom = present && atomNamed(present, key.slice(cut + 1));
+    if (atom === undefined) return undefined;
+    const segments = this.#overlay(bucketKey, atom);
+    super.set(key, segments);
+    return segments;
   }
 
   #fillAll(): void {
-    for (const bucketKey of [...this.#pending]) this.#fill(bucketKey);
+    if (this.#complete) return;
+    this.#complete = true;
+    this.#atoms.forEach((present, bucketKey) => {
+      const [direction, space] = splitBucketKey(bucketKey);
+      present.forEach((atom) => {
+        const key = regionKey(direction, space, atom);
+        if (!super.has(key)) super.set(key, this.#overlay(bucketKey, atom));
+      });
+    });
   }
 
   override get(key: string): Segment[] | undefined {
-    this.#fill(bucketOf(key));
-    return super.get(key);
+    return this.#regions(key);
   }
 
   override has(key: string): boolean {
-    this.#fill(bucketOf(key));
-    return super.has(key);
+    return this.#regions(key) !== undefined;
   }
 
   override get size(): number {

@@ -42,24 +42,39 @@ export function overlayPolicies(policies: readonly Overlay[], how: OverlayRule):
   const segments = new Map<string, Segment[]>();
   atoms.forEach((present, key) => {
     const [direction, space] = splitBucketKey(key);
+    const max = (spaces.get(space) as SpaceInfo).max;
     present.forEach((atom) => {
-      const lists: Segment[][] = [];
-      for (let p = 0; p < policies.length; p++) {
-        const policy = policies[p] as Overlay;
-        const own = policy.atoms.get(key)?.has(atom) ? atom : 'other';
-        const list = policy.segments.get(regionKey(direction, space, own));
-        if (list) lists.push(list);
-      }
-      segments.set(
-        regionKey(direction, space, atom),
-        overlaySegments(lists, (spaces.get(space) as SpaceInfo).max, how),
-      );
+      segments.set(regionKey(direction, space, atom), overlayAtom(policies, key, atom, max, how));
     });
   });
   return { spaces, segments, atoms };
 }
 
-function splitBucketKey(key: string): [Direction, string] {
+/**
+ * The overlay of one atom of one bucket (`${direction}|${space}`): each policy's regions for the
+ * atom, or for its `other` atom where it names no rule of that protocol, laid by `how`; `over` (the
+ * result of a previous reading) leads.
+ */
+export function overlayAtom(
+  policies: readonly Overlay[],
+  bucketKey: string,
+  atom: ProtocolAtom,
+  max: bigint,
+  how: OverlayRule,
+  over?: Segment[],
+): Segment[] {
+  const [direction, space] = splitBucketKey(bucketKey);
+  const lists: Segment[][] = over ? [over] : [];
+  for (let p = 0; p < policies.length; p++) {
+    const policy = policies[p] as Overlay;
+    const own = policy.atoms.get(bucketKey)?.has(atom) ? atom : 'other';
+    const list = policy.segments.get(regionKey(direction, space, own));
+    if (list) lists.push(list);
+  }
+  return overlaySegments(lists, max, how);
+}
+
+export function splitBucketKey(key: string): [Direction, string] {
   const [direction, space] = splitRegionKey(`${key}|x`);
   return [direction, space];
 }
