@@ -1,4 +1,4 @@
-import { placeKey, samePlace } from '../model/ids.ts';
+import { placeKey, scopeRuns } from '../model/ids.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { filtersByGroups, isPublicInterface } from '../model/network-interface.ts';
 import type { NetworkInterface } from '../model/network-interface.ts';
@@ -253,27 +253,18 @@ interface GroupListNode {
 }
 
 /**
- * The node of an interface's group list: per scope (interfaces come scope by scope, so a scope's key is
- * made once per run of it) and reading, then one step per group id, so no key is made per interface.
+ * The node of an interface's group list: per scope and reading, then one step per group id, so no key
+ * is made per interface.
  */
 function groupLists(): (item: NetworkInterface) => GroupListNode {
-  const scopes = new Map<string, Map<string, GroupListNode>>();
-  let last: { item: NetworkInterface; readings: Map<string, GroupListNode> } | undefined;
+  const scopes = scopeRuns(() => new Map<string, GroupListNode>());
   return (item) => {
-    if (!last || !samePlace(last.item, item)) {
-      const key = placeKey(item, '');
-      let readings = scopes.get(key);
-      if (!readings) {
-        readings = new Map();
-        scopes.set(key, readings);
-      }
-      last = { item, readings };
-    }
+    const readings = scopes.at(item);
     const reading = readingOf(item);
-    let node: GroupListNode | undefined = last.readings.get(reading);
+    let node: GroupListNode | undefined = readings.get(reading);
     if (!node) {
       node = {};
-      last.readings.set(reading, node);
+      readings.set(reading, node);
     }
     for (let i = 0; i < item.groupIds.length; i++) {
       const id = item.groupIds[i] as string;

@@ -1,4 +1,4 @@
-import { placeKey, samePlace } from '../model/ids.ts';
+import { placeKey, samePlace, scopeRuns } from '../model/ids.ts';
 import { isPublicInterface } from '../model/network-interface.ts';
 import type { GroupUse, GroupUseKind, NetworkInterface } from '../model/network-interface.ts';
 import type { Estate, SecurityGroup, Severity } from '../model/types.ts';
@@ -33,27 +33,17 @@ export const INTERNET_EXPOSURE_CHECKS: ReadonlySet<string> = new Set([
 export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach | undefined {
   const interfaces = estate.interfaces;
   if (interfaces === undefined) return () => undefined;
-  // By scope, then group id: interfaces come scope by scope, so a key is made per scope, not per group listed.
-  // Each interface is asked whether it is public once, not once per group it carries.
-  const byScope = new Map<string, Map<string, Carrying>>();
-  let last: { item: NetworkInterface; byGroup: Map<string, Carrying> } | undefined;
+  // By scope, then group id. Each interface is asked whether it is public once, not once per group it carries.
+  const byScope = scopeRuns(() => new Map<string, Carrying>());
   for (const item of interfaces) {
-    if (!last || !samePlace(last.item, item)) {
-      const key = placeKey(item, '');
-      let inScope = byScope.get(key);
-      if (!inScope) {
-        inScope = new Map();
-        byScope.set(key, inScope);
-      }
-      last = { item, byGroup: inScope };
-    }
+    const byGroup = byScope.at(item);
     const isPublic = isPublicInterface(item) ? 1 : 0;
     for (const groupId of item.groupIds) {
-      const carrying = last.byGroup.get(groupId);
+      const carrying = byGroup.get(groupId);
       if (carrying) {
         carrying.interfaces.push(item);
         carrying.publicInterfaces += isPublic;
-      } else last.byGroup.set(groupId, { interfaces: [item], publicInterfaces: isPublic });
+      } else byGroup.set(groupId, { interfaces: [item], publicInterfaces: isPublic });
     }
   }
   const usesByGroup = new Map<string, GroupUse[]>();
@@ -76,7 +66,7 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
   let scope: { group: SecurityGroup; byGroup: Map<string, Carrying> | undefined } | undefined;
   return (group) => {
     if (group.attachments === undefined) return undefined;
-    if (!scope || !samePlace(scope.group, group)) scope = { group, byGroup: byScope.get(placeKey(group, '')) };
+    if (!scope || !samePlace(scope.group, group)) scope = { group, byGroup: byScope.byKey.get(placeKey(group, '')) };
     const { interfaces: carrying, publicInterfaces } = scope.byGroup?.get(group.id) ?? carriedByNone;
     const uses = usesByGroup.size === 0 ? noUses : (usesByGroup.get(placeKey(group, group.id)) ?? noUses);
     let publicUses = 0;

@@ -32,3 +32,31 @@ export function samePlace(
 export function placeKey(place: { provider: string; account: string; region: string }, id: string): string {
   return `${place.provider}\u0000${place.account}\u0000${place.region}\u0000${id}`;
 }
+
+type Place = { provider: string; account: string; region: string };
+
+/** A value per scope (provider, account and region), made on first use, and the values by `placeKey(scope, '')`. */
+export interface ScopeRuns<T> {
+  readonly byKey: Map<string, T>;
+  /** The value of the place's scope: things come scope by scope, so a key is made once per run of one scope. */
+  at(place: Place): T;
+}
+
+export function scopeRuns<T>(make: () => T): ScopeRuns<T> {
+  const byKey = new Map<string, T>();
+  let last: { place: Place; value: T } | undefined;
+  return {
+    byKey,
+    at(place) {
+      if (last && samePlace(last.place, place)) return last.value;
+      const key = placeKey(place, '');
+      let value = byKey.get(key);
+      if (value === undefined) {
+        value = make();
+        byKey.set(key, value);
+      }
+      last = { place, value };
+      return value;
+    },
+  };
+}

@@ -1,5 +1,5 @@
-import { placeKey, samePlace } from './ids.ts';
-import type { GroupUse, GroupUseListing, NetworkInterface, PublicAddressFragment } from './network-interface.ts';
+import { placeKey, scopeRuns } from './ids.ts';
+import type { GroupUse, GroupUseListing, NetworkInterface } from './network-interface.ts';
 import { addPublicAddress } from './network-interface.ts';
 import type { PageResult } from './page.ts';
 import type { Estate } from './types.ts';
@@ -12,21 +12,8 @@ import type { Estate } from './types.ts';
  * Leaves `interfaces` / `groupUses` absent when no page listed any, so "not read" stays visible.
  */
 export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate): void {
-  // Per scope, by id: the pages list interfaces scope by scope, so a scope's map is looked up once
-  // per run of it, and no key is made per interface.
-  const scopes = new Map<string, Map<string, NetworkInterface>>();
-  let last: { place: NetworkInterface | PublicAddressFragment; inScope: Map<string, NetworkInterface> } | undefined;
-  const scopeOf = (place: NetworkInterface | PublicAddressFragment): Map<string, NetworkInterface> => {
-    if (last && samePlace(last.place, place)) return last.inScope;
-    const key = placeKey(place, '');
-    let inScope = scopes.get(key);
-    if (!inScope) {
-      inScope = new Map();
-      scopes.set(key, inScope);
-    }
-    last = { place, inScope };
-    return inScope;
-  };
+  // Per scope, by id: no key is made per interface.
+  const scopes = scopeRuns(() => new Map<string, NetworkInterface>());
   // The pages' own interfaces are kept as they are, and copied only where this merge changes one
   // (most are read once, and copying 50,000 of them costs more than the merge itself).
   const copies = new Set<NetworkInterface>();
@@ -52,7 +39,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
     if (page.interfaces === undefined) continue;
     listed = true;
     for (const item of page.interfaces) {
-      const inScope = scopeOf(item);
+      const inScope = scopes.at(item);
       const known = inScope.get(item.id);
       if (!known) {
         inScope.set(item.id, item);
@@ -67,12 +54,12 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
   for (const page of pages) for (const gap of page.publicAddressGaps ?? []) covered.delete(placeKey(gap, ''));
   for (const page of pages) {
     for (const fragment of page.publicAddresses ?? []) {
-      const inScope = scopes.get(placeKey(fragment, ''));
+      const inScope = scopes.byKey.get(placeKey(fragment, ''));
       const target = inScope?.get(fragment.interfaceId);
       if (inScope && target) addPublicAddress(changing(inScope, target).publicAddresses, fragment.address);
     }
   }
-  scopes.forEach((inScope, key) => {
+  scopes.byKey.forEach((inScope, key) => {
     if (!covered.has(key)) return;
     inScope.forEach((item) => knownAddresses(inScope, item, true));
   });
@@ -80,8 +67,8 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
   // their place keys), sorted natively (code-unit order, as `<` compares them).
   if (listed) {
     const list: NetworkInterface[] = [];
-    for (const key of [...scopes.keys()].sort()) {
-      const inScope = scopes.get(key) as Map<string, NetworkInterface>;
+    for (const key of [...scopes.byKey.keys()].sort()) {
+      const inScope = scopes.byKey.get(key) as Map<string, NetworkInterface>;
       for (const id of [...inScope.keys()].sort()) list.push(inScope.get(id) as NetworkInterface);
     }
     estate.interfaces = list;
