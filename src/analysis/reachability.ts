@@ -1,4 +1,4 @@
-import { placeKey, samePlace, scopeRuns } from '../model/ids.ts';
+import { placeKey, scopeRuns } from '../model/ids.ts';
 import { isPublicInterface } from '../model/network-interface.ts';
 import type { GroupUse, GroupUseKind, NetworkInterface } from '../model/network-interface.ts';
 import type { Estate, SecurityGroup, Severity } from '../model/types.ts';
@@ -62,12 +62,9 @@ export function reachIndex(estate: Estate): (group: SecurityGroup) => GroupReach
   const none: ReadonlySet<GroupUseKind> = new Set();
   const carriedByNone: Carrying = { interfaces: [], publicInterfaces: 0 };
   const noUses: GroupUse[] = [];
-  // Groups come scope by scope too: the scope's interfaces are looked up again only when it changes.
-  let scope: { group: SecurityGroup; byGroup: Map<string, Carrying> | undefined } | undefined;
   return (group) => {
     if (group.attachments === undefined) return undefined;
-    if (!scope || !samePlace(scope.group, group)) scope = { group, byGroup: byScope.byKey.get(placeKey(group, '')) };
-    const { interfaces: carrying, publicInterfaces } = scope.byGroup?.get(group.id) ?? carriedByNone;
+    const { interfaces: carrying, publicInterfaces } = byScope.find(group)?.get(group.id) ?? carriedByNone;
     const uses = usesByGroup.size === 0 ? noUses : (usesByGroup.get(placeKey(group, group.id)) ?? noUses);
     let publicUses = 0;
     for (let i = 0; i < uses.length; i++) if ((uses[i] as GroupUse).assignsPublicAddress) publicUses++;

@@ -38,25 +38,32 @@ type Place = { provider: string; account: string; region: string };
 /** A value per scope (provider, account and region), made on first use, and the values by `placeKey(scope, '')`. */
 export interface ScopeRuns<T> {
   readonly byKey: Map<string, T>;
-  /** The value of the place's scope: things come scope by scope, so a key is made once per run of one scope. */
+  /** The value of the place's scope, made if there is none: things come scope by scope, so a key is made once per run of one scope. */
   at(place: Place): T;
+  /** The value of the place's scope, if one was made (looked up once per run of one scope, like `at`). */
+  find(place: Place): T | undefined;
 }
 
 export function scopeRuns<T>(make: () => T): ScopeRuns<T> {
   const byKey = new Map<string, T>();
-  let last: { place: Place; value: T } | undefined;
+  let made: { place: Place; value: T } | undefined;
+  let found: { place: Place; value: T | undefined } | undefined;
   return {
     byKey,
     at(place) {
-      if (last && samePlace(last.place, place)) return last.value;
+      if (made && samePlace(made.place, place)) return made.value;
       const key = placeKey(place, '');
       let value = byKey.get(key);
       if (value === undefined) {
         value = make();
         byKey.set(key, value);
       }
-      last = { place, value };
+      made = { place, value };
       return value;
+    },
+    find(place) {
+      if (!found || !samePlace(found.place, place)) found = { place, value: byKey.get(placeKey(place, '')) };
+      return found.value;
     },
   };
 }

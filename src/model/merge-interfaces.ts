@@ -54,7 +54,7 @@ export function mergeInterfacePages(pages: readonly PageResult[], estate: Estate
   for (const page of pages) for (const gap of page.publicAddressGaps ?? []) covered.delete(placeKey(gap, ''));
   for (const page of pages) {
     for (const fragment of page.publicAddresses ?? []) {
-      const inScope = scopes.byKey.get(placeKey(fragment, ''));
+      const inScope = scopes.find(fragment);
       const target = inScope?.get(fragment.interfaceId);
       if (inScope && target) addPublicAddress(changing(inScope, target).publicAddresses, fragment.address);
     }

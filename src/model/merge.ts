@@ -1,4 +1,4 @@
-import { placeKey, samePlace } from './ids.ts';
+import { placeKey, samePlace, scopeRuns } from './ids.ts';
 import type { PageResult, Scope } from './page.ts';
 import type { Attachment, Estate, Provider, Rule, ScanError, SecurityGroup } from './types.ts';
 import { attachSets, mergeAddressSets, mergeSets } from './sets.ts';
@@ -6,18 +6,6 @@ import { mergeInterfacePages } from './merge-interfaces.ts';
 
 function scopeKey(provider: Provider, account: string, region: string, groupId: string): string {
   return placeKey({ provider, account, region }, groupId);
-}
-
-/** The groups of each scope by id. */
-function groupsByScope(groups: Iterable<SecurityGroup>): Map<string, Map<string, SecurityGroup>> {
-  const byScope = new Map<string, Map<string, SecurityGroup>>();
-  for (const group of groups) {
-    const key = scopeKey(group.provider, group.account, group.region, '');
-    const inScope = byScope.get(key);
-    if (inScope) inScope.set(group.id, group);
-    else byScope.set(key, new Map([[group.id, group]]));
-  }
-  return byScope;
 }
 
 function sameGroup(a: PageResult['rules'][number], b: PageResult['rules'][number]): boolean {
@@ -58,16 +46,11 @@ function attachToGroups(pages: readonly PageResult[], estate: Estate): void {
   for (const group of estate.groups) {
     if (attachmentScopes.has(scopeKey(group.provider, group.account, group.region, ''))) group.attachments ??= [];
   }
-  const groupsIn = groupsByScope(estate.groups);
-  // Pages and interfaces come scope by scope: the scope's groups are looked up again only when it changes.
-  let scope: { of: Scope; groups: Map<string, SecurityGroup> | undefined } | undefined;
-  // An interface names groups that were not necessarily read (another scope's, or a filtered group
-  // listing): those are not audited, so they are not made up here either.
-  const groupAt = (place: Scope, groupId: string): SecurityGroup | undefined => {
-    if (!scope || !samePlace(scope.of, place))
-      scope = { of: place, groups: groupsIn.get(scopeKey(place.provider, place.account, place.region, '')) };
-    return scope.groups?.get(groupId);
-  };
+  // The groups of each scope by id. An interface names groups that were not necessarily read (another
+  // scope's, or a filtered group listing): those are not audited, so they are not made up here either.
+  const groupsIn = scopeRuns(() => new Map<string, SecurityGroup>());
+  for (const group of estate.groups) groupsIn.at(group).set(group.id, group);
+  const groupAt = (place: Scope, groupId: string): SecurityGroup | undefined => groupsIn.find(place)?.get(groupId);
   // The ids each group got from fragments: an interface read in full elsewhere is not attached twice.
   const fromFragments = new Map<SecurityGroup, Set<string>>();
   for (const page of pages) {
