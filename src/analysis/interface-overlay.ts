@@ -1,7 +1,7 @@
 import { regionKey } from './evaluate.ts';
 import type { ProtocolAtom, Segment, SpaceInfo } from './evaluate.ts';
-import { overlayAtom, splitBucketKey, unionOfSpacesAndAtoms } from './policy-overlay.ts';
-import type { Overlay, OverlayRule } from './policy-overlay.ts';
+import { overlayAtom, overlayBucket, unionOfSpacesAndAtoms } from './policy-overlay.ts';
+import type { Overlay, OverlayBucket, OverlayRule } from './policy-overlay.ts';
 
 /** One step of an interface's overlay: how the policies combine, and whether the result of the previous step leads. */
 export interface OverlayStep {
@@ -19,14 +19,13 @@ export interface OverlayStep {
  */
 export function lazyOverlay(policies: readonly Overlay[], steps: readonly OverlayStep[]): Overlay {
   const { spaces, atoms } = unionOfSpacesAndAtoms(policies);
-  const overlay = (bucketKey: string, atom: ProtocolAtom): Segment[] => {
-    const max = (spaces.get(splitBucketKey(bucketKey)[1]) as SpaceInfo).max;
+  const overlay = (bucket: OverlayBucket, atom: ProtocolAtom): Segment[] => {
     let decided: Segment[] | undefined;
     for (const step of steps)
-      decided = overlayAtom(policies, bucketKey, atom, max, step.how, step.overPrevious ? decided : undefined);
+      decided = overlayAtom(policies, bucket, atom, step.how, step.overPrevious ? decided : undefined);
     return decided as Segment[];
   };
-  return { spaces, atoms, segments: new SegmentsByRegion(atoms, overlay) };
+  return { spaces, atoms, segments: new SegmentsByRegion(atoms, spaces, overlay) };
 }
 
 /** The atom a region key `${direction}|${space}|${atom}` names, as the bucket's atoms hold it (protocol numbers are numbers). */
@@ -42,15 +41,18 @@ function atomNamed(present: ReadonlySet<ProtocolAtom>, name: string): ProtocolAt
  */
 class SegmentsByRegion extends Map<string, Segment[]> {
   readonly #atoms: ReadonlyMap<string, ReadonlySet<ProtocolAtom>>;
-  readonly #overlay: (bucketKey: string, atom: ProtocolAtom) => Segment[];
+  readonly #spaces: ReadonlyMap<string, SpaceInfo>;
+  readonly #overlay: (bucket: OverlayBucket, atom: ProtocolAtom) => Segment[];
   #complete = false;
 
   constructor(
     atoms: ReadonlyMap<string, ReadonlySet<ProtocolAtom>>,
-    overlay: (bucketKey: string, atom: ProtocolAtom) => Segment[],
+    spaces: ReadonlyMap<string, SpaceInfo>,
+    overlay: (bucket: OverlayBucket, atom: ProtocolAtom) => Segment[],
   ) {
     super();
     this.#atoms = atoms;
+    this.#spaces = spaces;
     this.#overlay = overlay;
   }
 
@@ -63,7 +65,7 @@ class SegmentsByRegion extends Map<string, Segment[]> {
     const present = this.#atoms.get(bucketKey);
     const atom = present && atomNamed(present, key.slice(cut + 1));
     if (atom === undefined) return undefined;
-    const segments = this.#overlay(bucketKey, atom);
+    const segments = this.#overlay(overlayBucket(bucketKey, this.#spaces), atom);
     super.set(key, segments);
     return segments;
   }
@@ -72,10 +74,10 @@ class SegmentsByRegion extends Map<string, Segment[]> {
     if (this.#complete) return;
     this.#complete = true;
     this.#atoms.forEach((present, bucketKey) => {
-      const [direction, space] = splitBucketKey(bucketKey);
+      const bucket = overlayBucket(bucketKey, this.#spaces);
       present.forEach((atom) => {
-        const key = regionKey(direction, space, atom);
-        if (!super.has(key)) super.set(key, this.#overlay(bucketKey, atom));
+        const key = regionKey(bucket.direction, bucket.space, atom);
+        if (!super.has(key)) super.set(key, this.#overlay(bucket, atom));
       });
     });
   }

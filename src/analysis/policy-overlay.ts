@@ -41,42 +41,48 @@ export function overlayPolicies(policies: readonly Overlay[], how: OverlayRule):
   const { spaces, atoms } = unionOfSpacesAndAtoms(policies);
   const segments = new Map<string, Segment[]>();
   atoms.forEach((present, key) => {
-    const [direction, space] = splitBucketKey(key);
-    const max = (spaces.get(space) as SpaceInfo).max;
+    const bucket = overlayBucket(key, spaces);
     present.forEach((atom) => {
-      segments.set(regionKey(direction, space, atom), overlayAtom(policies, key, atom, max, how));
+      segments.set(regionKey(bucket.direction, bucket.space, atom), overlayAtom(policies, bucket, atom, how));
     });
   });
   return { spaces, segments, atoms };
 }
 
+/** A bucket (`${direction}|${space}`) as an overlay reads it: its key, its parts, and its address line's end. */
+export interface OverlayBucket {
+  key: string;
+  direction: Direction;
+  space: string;
+  max: bigint;
+}
+
+/** The bucket `key` of policies whose spaces are `spaces` (their union). */
+export function overlayBucket(key: string, spaces: ReadonlyMap<string, SpaceInfo>): OverlayBucket {
+  const [direction, space] = splitRegionKey(`${key}|x`);
+  return { key, direction, space, max: (spaces.get(space) as SpaceInfo).max };
+}
+
 /**
- * The overlay of one atom of one bucket (`${direction}|${space}`): each policy's regions for the
- * atom, or for its `other` atom where it names no rule of that protocol, laid by `how`; `over` (the
- * result of a previous reading) leads.
+ * The overlay of one atom of one bucket: each policy's regions for the atom, or for its `other`
+ * atom where it names no rule of that protocol, laid by `how`; `over` (the result of a previous
+ * reading) leads.
  */
 export function overlayAtom(
   policies: readonly Overlay[],
-  bucketKey: string,
+  bucket: OverlayBucket,
   atom: ProtocolAtom,
-  max: bigint,
   how: OverlayRule,
   over?: Segment[],
 ): Segment[] {
-  const [direction, space] = splitBucketKey(bucketKey);
   const lists: Segment[][] = over ? [over] : [];
   for (let p = 0; p < policies.length; p++) {
     const policy = policies[p] as Overlay;
-    const own = policy.atoms.get(bucketKey)?.has(atom) ? atom : 'other';
-    const list = policy.segments.get(regionKey(direction, space, own));
+    const own = policy.atoms.get(bucket.key)?.has(atom) ? atom : 'other';
+    const list = policy.segments.get(regionKey(bucket.direction, bucket.space, own));
     if (list) lists.push(list);
   }
-  return overlaySegments(lists, max, how);
-}
-
-export function splitBucketKey(key: string): [Direction, string] {
-  const [direction, space] = splitRegionKey(`${key}|x`);
-  return [direction, space];
+  return overlaySegments(lists, bucket.max, how);
 }
 
 /** Port segments of several lists, each covering every port, cut where any list is cut. */
