@@ -19,6 +19,15 @@ function port(id: string, extra: Partial<NetworkInterface> = {}): NetworkInterfa
   };
 }
 
+function group(id: string) {
+  return { ...scope, vpcId: 'vpc-1', id, name: id, description: '' };
+}
+
+/** An attachment listed apart from an interface: the page says the interface carries the group. */
+function fragment(groupId: string, id: string) {
+  return { ...scope, groupId, attachment: { kind: 'network-interface' as const, id } };
+}
+
 function page(fields: Partial<PageResult>): PageResult {
   return { ...emptyPageResult(), ...fields };
 }
@@ -94,16 +103,10 @@ describe('interfaces joined from pages', () => {
   });
 
   it('lists each interface once among the attachments of every group it carries, in the order read', () => {
-    const group = (id: string) => ({ ...scope, vpcId: 'vpc-1', id, name: id, description: '' });
-    const attachment = (groupId: string, id: string) => ({
-      ...scope,
-      groupId,
-      attachment: { kind: 'network-interface' as const, id },
-    });
     const ids = Array.from({ length: 300 }, (_, i) => `p-${300 - i}`);
     const listing = page({
       groups: [group('sg-a'), group('sg-b')],
-      attachments: ids.flatMap((id) => [attachment('sg-a', id), attachment('sg-b', id)]),
+      attachments: ids.flatMap((id) => [fragment('sg-a', id), fragment('sg-b', id)]),
       attachmentScopes: [scope],
     });
     // The same listing read twice (two snapshots of one scope) adds nothing.
@@ -112,12 +115,6 @@ describe('interfaces joined from pages', () => {
   });
 
   it('attaches every interface read to each group it carries, once, however often it was read, with the fragments of interfaces not read in full', () => {
-    const group = (id: string) => ({ ...scope, vpcId: 'vpc-1', id, name: id, description: '' });
-    const fragment = (groupId: string, id: string) => ({
-      ...scope,
-      groupId,
-      attachment: { kind: 'network-interface' as const, id },
-    });
     const listing = page({
       groups: [group('sg-a'), group('sg-b'), group('sg-c'), group('sg-idle')],
       interfaces: [
